@@ -1,0 +1,20 @@
+#include "exit_codes.h"
+
+#include <iostream>
+
+#include "bayestune/optimizer/errors.h"
+
+namespace bayestune::cli {
+
+int ReportError(const std::exception& error) {
+  std::string message = error.what();
+  while (!message.empty() && message.back() == '\n')
+    message.pop_back();
+  std::cerr << "bayestune: error: " << message << "\n";
+  if (const auto* e = dynamic_cast<const Error*>(&error)) {
+    if (e->code() == ErrorCode::kNotFound) return kExitNotFound;
+  }
+  return kExitFailure;
+}
+
+}  // namespace bayestune::cli

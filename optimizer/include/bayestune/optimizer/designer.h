@@ -1,0 +1,50 @@
+#pragma once
+
+#include <cstdint>
+#include <memory>
+#include <optional>
+#include <vector>
+
+#include "bayestune/optimizer/parameter_value.h"
+#include "bayestune/optimizer/search_space.h"
+#include "bayestune/optimizer/study_spec.h"
+#include "bayestune/optimizer/trial.h"
+
+namespace bayestune {
+
+// What a designer sees when asked for new points.
+struct DesignerInput {
+  const SearchSpace& space;
+  const StudySpec& spec;
+  // Every trial of the study: finished ones (SUCCEEDED with final_value; FAILED and INFEASIBLE
+  // without a usable one) and pending ones (REQUESTED, ACTIVE, STOPPING) that a good designer takes
+  // into account so that it does not propose the same point twice.
+  const std::vector<Trial>& trials;
+  int count = 1;
+  // Derived from the study's seed and its trial count: the same study history gives the same
+  // suggestions.
+  std::uint64_t seed = 0;
+};
+
+// Proposes new points. A designer keeps no state between calls: everything it needs is in the
+// input, so that several processes can share one study.
+class Designer {
+ public:
+  virtual ~Designer() = default;
+  // Returns at most input.count feasible points, different from each other and from the study's
+  // trials where the space allows it. Fewer than asked only when the designer has no more to give
+  // (an exhausted grid).
+  virtual std::vector<ParameterValues> Suggest(const DesignerInput& input) = 0;
+
+  // How many distinct points this designer can ever propose in `space` (a grid's size), or nullopt
+  // when there is no limit. A study with more trials than this ends when the points run out.
+  virtual std::optional<std::size_t> Capacity(const SearchSpace& space) const {
+    (void)space;
+    return std::nullopt;
+  }
+};
+
+// The designer for spec.algorithm: ALGORITHM_UNSPECIFIED -> GP bandit, RANDOM_SEARCH, GRID_SEARCH.
+std::unique_ptr<Designer> MakeDesigner(const StudySpec& spec);
+
+}  // namespace bayestune

@@ -1,0 +1,43 @@
+#pragma once
+
+#include <map>
+#include <mutex>
+
+#include "bayestune/optimizer/study_repository.h"
+
+namespace bayestune {
+
+// A StudyRepository that keeps everything in this process's memory: the default for an embedded
+// optimizer, and the reference the SQLite repository is tested against.
+class InMemoryStudyRepository : public StudyRepository {
+ public:
+  StudyRecord CreateStudy(StudyRecord study) override;
+  std::optional<StudyRecord> FindStudy(const std::string& name) override;
+  std::optional<StudyRecord> GetStudy(std::int64_t study_id) override;
+  std::vector<StudyRecord> ListStudies() override;
+  void DeleteStudy(std::int64_t study_id) override;
+  void SetStudyState(std::int64_t study_id, StudyState state) override;
+
+  Trial AddTrial(std::int64_t study_id, Trial trial) override;
+  void UpdateTrial(std::int64_t study_id, const Trial& trial) override;
+  void AddMeasurement(std::int64_t study_id, std::int64_t trial_id,
+                      const Measurement& measurement) override;
+  std::optional<Trial> GetTrial(std::int64_t study_id, std::int64_t trial_id) override;
+  std::vector<Trial> ListTrials(std::int64_t study_id) override;
+
+  void RunInTransaction(const std::function<void()>& body) override;
+
+ private:
+  struct StoredStudy {
+    StudyRecord record;
+    std::map<std::int64_t, Trial> trials;
+  };
+  StoredStudy& StudyOrThrow(std::int64_t study_id);
+  Trial& TrialOrThrow(std::int64_t study_id, std::int64_t trial_id);
+
+  std::recursive_mutex mutex_;
+  std::map<std::int64_t, StoredStudy> studies_;
+  std::int64_t next_study_id_ = 1;
+};
+
+}  // namespace bayestune

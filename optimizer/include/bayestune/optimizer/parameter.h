@@ -1,0 +1,54 @@
+#pragma once
+
+#include <optional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+namespace bayestune {
+
+// AI Platform's ParameterSpec.type.
+enum class ParameterType { kDouble, kInteger, kCategorical, kDiscrete };
+
+// AI Platform's ParameterSpec.scaleType. NONE behaves as UNIT_LINEAR_SCALE for the optimizer.
+enum class ScaleType { kNone, kLinear, kLog, kReverseLog };
+
+std::string_view ParameterTypeName(ParameterType type);  // "DOUBLE", ...
+std::string_view ScaleTypeName(ScaleType scale);         // "UNIT_LOG_SCALE", ...
+std::optional<ParameterType> ParseParameterType(std::string_view name);
+std::optional<ScaleType> ParseScaleType(std::string_view name);
+
+// One hyperparameter of a study, as `trainingInput.hyperparameters.params[]` describes it.
+struct ParameterSpec {
+  std::string name;
+  ParameterType type = ParameterType::kDouble;
+  double min_value = 0.0;                       // DOUBLE and INTEGER
+  double max_value = 0.0;                       // DOUBLE and INTEGER
+  std::vector<std::string> categorical_values;  // CATEGORICAL, in the order given
+  std::vector<double> discrete_values;          // DISCRETE, strictly increasing
+  ScaleType scale = ScaleType::kNone;
+
+  static ParameterSpec Double(std::string name, double lo, double hi,
+                              ScaleType scale = ScaleType::kLinear);
+  static ParameterSpec Integer(std::string name, long long lo, long long hi,
+                               ScaleType scale = ScaleType::kLinear);
+  static ParameterSpec Categorical(std::string name, std::vector<std::string> values);
+  static ParameterSpec Discrete(std::string name, std::vector<double> values,
+                                ScaleType scale = ScaleType::kLinear);
+
+  // The smallest and largest feasible numeric value (DOUBLE, INTEGER, DISCRETE).
+  double Lower() const;
+  double Upper() const;
+
+  bool operator==(const ParameterSpec&) const = default;
+};
+
+// Returns an empty string when `spec` is a valid parameter, else a message naming what is wrong and
+// what would be valid. The YAML loader reports the same rules with file positions.
+std::string ValidateParameterSpec(const ParameterSpec& spec);
+
+// A name is valid when it can be passed as `--name=value`: a letter, then letters, digits, '_', '-'
+// or '.'.
+bool IsValidParameterName(std::string_view name);
+
+}  // namespace bayestune

@@ -1,0 +1,67 @@
+#pragma once
+
+#include <Eigen/Core>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "bayestune/optimizer/parameter.h"
+#include "bayestune/optimizer/parameter_value.h"
+
+namespace bayestune {
+
+// The parameters of a study and their encoding for the model.
+//
+// The model works on a unit cube: DOUBLE, INTEGER and DISCRETE parameters take one coordinate each,
+// the value mapped through its scale (scale_transform.h); a CATEGORICAL parameter of k values takes
+// k coordinates, one-hot, so that the model never treats categories as ordered (a single-value
+// categorical takes none). Decoding rounds to a feasible value: INTEGER to the nearest integer,
+// DISCRETE to the value nearest in the scaled space (for a linear scale, the nearest value),
+// CATEGORICAL to the largest coordinate.
+class SearchSpace {
+ public:
+  // The model coordinates [offset, offset + width) of one parameter.
+  struct Slice {
+    int offset = 0;
+    int width = 0;
+  };
+
+  SearchSpace() = default;
+  // Throws InvalidArgument naming the parameter when one is invalid or a name repeats.
+  explicit SearchSpace(std::vector<ParameterSpec> parameters);
+
+  const std::vector<ParameterSpec>& parameters() const { return parameters_; }
+  std::size_t size() const { return parameters_.size(); }
+  // nullptr when there is no parameter of that name.
+  const ParameterSpec* Find(std::string_view name) const;
+
+  int ModelDimensions() const { return dimensions_; }
+  Slice ModelSlice(std::size_t parameter_index) const { return slices_.at(parameter_index); }
+
+  // Throws InvalidArgument when a parameter is missing, unknown, or its value is not feasible.
+  Eigen::VectorXd Encode(const ParameterValues& values) const;
+  // `x` has ModelDimensions() entries; entries outside [0, 1] are clamped.
+  ParameterValues Decode(const Eigen::Ref<const Eigen::VectorXd>& x) const;
+
+  // Throws InvalidArgument naming the parameter unless `values` holds exactly the space's
+  // parameters, each feasible (in range, an integer for INTEGER, one of the listed values for
+  // DISCRETE and CATEGORICAL).
+  void Validate(const ParameterValues& values) const;
+
+  // Reads a value given as text (from the command line, a database or an RPC) for `spec`.
+  // Throws InvalidArgument naming the parameter when the text is not a feasible value.
+  static ParameterValue ParseValue(const ParameterSpec& spec, std::string_view text);
+
+  bool operator==(const SearchSpace& other) const { return parameters_ == other.parameters_; }
+
+ private:
+  std::vector<ParameterSpec> parameters_;
+  std::vector<Slice> slices_;
+  int dimensions_ = 0;
+};
+
+// The feasible value nearest to `x` for a numeric parameter: clamped to the range, rounded for
+// INTEGER, snapped to a listed value (nearest in the scaled space) for DISCRETE.
+double NearestFeasible(const ParameterSpec& spec, double x);
+
+}  // namespace bayestune

@@ -1,0 +1,106 @@
+#pragma once
+
+#include <cstdint>
+#include <memory>
+#include <mutex>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "bayestune/optimizer/designer.h"
+#include "bayestune/optimizer/search_space.h"
+#include "bayestune/optimizer/study_repository.h"
+#include "bayestune/optimizer/study_spec.h"
+#include "bayestune/optimizer/trial.h"
+
+namespace bayestune {
+
+// Counts of a study's trials by what they are doing.
+struct StudyProgress {
+  int requested = 0;
+  int active = 0;  // ACTIVE and STOPPING
+  int succeeded = 0;
+  int failed = 0;
+  int infeasible = 0;
+  int stopped_early = 0;  // among succeeded
+  int max_trials = 0;
+  int finished() const { return succeeded + failed + infeasible; }
+};
+
+// The one API to a study: suggest trials, report measurements, complete them, ask which is best.
+// Every call is one transaction of the repository, so that several threads and processes (a
+// runner, a server, a status reader) can share one study. Thread-safe.
+class Study {
+ public:
+  // Creates the study, or opens it when one of that name exists with the same spec. Throws
+  // AlreadyExists when it exists with another spec, InvalidArgument when the spec is invalid.
+  static std::shared_ptr<Study> Create(std::shared_ptr<StudyRepository> repository,
+                                       const std::string& name, const StudySpec& spec,
+                                       const std::string& spec_text = "");
+  // Throws NotFound naming the study.
+  static std::shared_ptr<Study> Open(std::shared_ptr<StudyRepository> repository,
+                                     const std::string& name);
+
+  std::int64_t id() const { return record_.id; }
+  const std::string& name() const { return record_.name; }
+  const StudySpec& spec() const { return record_.spec; }
+  const std::string& spec_text() const { return record_.spec_text; }
+  const SearchSpace& space() const { return space_; }
+  StudyRepository& repository() { return *repository_; }
+
+  // Up to `count` trials to run, made ACTIVE for `client_id`. A client that asks again while its
+  // trials are still active gets those back. REQUESTED trials go out first, then new points from
+  // the designer. Fewer than `count` (maybe none) when maxTrials is reached or the designer has no
+  // more points. Throws InvalidArgument for count < 1.
+  std::vector<Trial> Suggest(int count, const std::string& client_id = "");
+
+  // Queues a trial with the given parameters; the next Suggest hands it out first.
+  Trial RequestTrial(const ParameterValues& parameters);
+
+  // Records an intermediate measurement of a pending trial.
+  void AddMeasurement(std::int64_t trial_id, const Measurement& measurement);
+
+  // Completes a pending trial. With a value: that is the objective (at `step` when given). Without:
+  // the objective comes from the trial's measurements of spec.metric_tag (LAST or BEST); with none
+  // the trial fails. A NaN or infinite value makes the trial INFEASIBLE. Throws
+  // FailedPrecondition when the trial is already finished.
+  Trial Complete(std::int64_t trial_id, std::optional<double> value = std::nullopt,
+                 std::optional<std::int64_t> step = std::nullopt);
+  Trial Fail(std::int64_t trial_id, const std::string& reason);
+  Trial MarkInfeasible(std::int64_t trial_id, const std::string& reason);
+
+  // The early-stopping rule, when the spec enables it: true when the trial should stop, and then
+  // the trial becomes STOPPING.
+  bool ShouldStop(std::int64_t trial_id);
+  // Marks a pending trial STOPPING (a client asked to stop it).
+  Trial Stop(std::int64_t trial_id);
+  // Puts an ACTIVE or STOPPING trial back to REQUESTED with the same parameters and the next
+  // attempt number (its process died with the runner); its measurements are kept.
+  Trial Requeue(std::int64_t trial_id, const std::string& reason);
+  // Records where a pending trial runs and since when (the runner, when it launches it).
+  Trial MarkStarted(std::int64_t trial_id, const std::vector<int>& gpus);
+
+  Trial GetTrial(std::int64_t trial_id);  // throws NotFound
+  std::vector<Trial> Trials();
+  // The best SUCCEEDED trial under the goal, nullopt when there is none.
+  std::optional<Trial> BestTrial();
+  // The SUCCEEDED trials sorted from best to worst, at most `limit` (0: all).
+  std::vector<Trial> BestTrials(std::size_t limit = 0);
+  StudyProgress Progress();
+  // True when nothing more will be suggested: maxTrials finished, the failure limit reached, or the
+  // designer exhausted. The study is then marked COMPLETED.
+  bool IsDone();
+
+ private:
+  Study(std::shared_ptr<StudyRepository> repository, StudyRecord record);
+  Trial PendingTrialOrThrow(std::int64_t trial_id);
+  bool IsDoneLocked(const std::vector<Trial>& trials);
+
+  std::shared_ptr<StudyRepository> repository_;
+  StudyRecord record_;
+  SearchSpace space_;
+  std::unique_ptr<Designer> designer_;
+  std::mutex mutex_;
+};
+
+}  // namespace bayestune

@@ -1,0 +1,60 @@
+#pragma once
+
+#include <cstdint>
+#include <functional>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "bayestune/optimizer/study_spec.h"
+#include "bayestune/optimizer/trial.h"
+
+namespace bayestune {
+
+enum class StudyState { kActive, kCompleted };
+std::string_view StudyStateName(StudyState state);
+std::optional<StudyState> ParseStudyState(std::string_view name);
+
+struct StudyRecord {
+  std::int64_t id = 0;
+  std::string name;
+  StudySpec spec;         // as parsed
+  std::string spec_text;  // as given (the YAML), may be empty for a spec built in code
+  StudyState state = StudyState::kActive;
+  double created_time = 0;  // seconds since the Unix epoch
+};
+
+// Where studies, trials and measurements live. `Study` is written against this interface;
+// InMemoryStudyRepository (here) and SqliteStudyRepository (store/) implement it.
+//
+// Every method is one atomic step. RunInTransaction makes a sequence of them atomic against every
+// other writer, threads and processes alike; calls made inside `body` join that transaction.
+// Implementations are thread-safe. Errors: NotFound for unknown ids, AlreadyExists for a
+// duplicate study name, Unavailable or ResourceExhausted for storage trouble.
+class StudyRepository {
+ public:
+  virtual ~StudyRepository() = default;
+
+  // Assigns the id and created_time when they are 0.
+  virtual StudyRecord CreateStudy(StudyRecord study) = 0;
+  virtual std::optional<StudyRecord> FindStudy(const std::string& name) = 0;
+  virtual std::optional<StudyRecord> GetStudy(std::int64_t study_id) = 0;
+  virtual std::vector<StudyRecord> ListStudies() = 0;
+  // Deletes the study with its trials and measurements.
+  virtual void DeleteStudy(std::int64_t study_id) = 0;
+  virtual void SetStudyState(std::int64_t study_id, StudyState state) = 0;
+
+  // Stores a new trial, giving it the next id of the study (the `id` passed is ignored).
+  virtual Trial AddTrial(std::int64_t study_id, Trial trial) = 0;
+  // Replaces every field of the stored trial except its measurements.
+  virtual void UpdateTrial(std::int64_t study_id, const Trial& trial) = 0;
+  virtual void AddMeasurement(std::int64_t study_id, std::int64_t trial_id,
+                              const Measurement& measurement) = 0;
+  virtual std::optional<Trial> GetTrial(std::int64_t study_id, std::int64_t trial_id) = 0;
+  // In id order, with their measurements.
+  virtual std::vector<Trial> ListTrials(std::int64_t study_id) = 0;
+
+  virtual void RunInTransaction(const std::function<void()>& body) = 0;
+};
+
+}  // namespace bayestune

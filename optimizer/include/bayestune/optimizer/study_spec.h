@@ -1,0 +1,83 @@
+#pragma once
+
+#include <cstdint>
+#include <map>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "bayestune/optimizer/parameter.h"
+
+namespace bayestune {
+
+enum class Goal { kMaximize, kMinimize };
+
+// AI Platform's HyperparameterSpec.algorithm. ALGORITHM_UNSPECIFIED is the GP bandit.
+enum class Algorithm { kUnspecified, kGridSearch, kRandomSearch };
+
+// Which measurement of the metric becomes the trial's final value (Vertex AI's
+// measurementSelectionType): the last one reported (highest step) or the best one.
+enum class MeasurementSelection { kLast, kBest };
+
+std::string_view GoalName(Goal goal);
+std::string_view AlgorithmName(Algorithm algorithm);
+std::string_view MeasurementSelectionName(MeasurementSelection selection);
+std::optional<Goal> ParseGoal(std::string_view name);
+std::optional<Algorithm> ParseAlgorithm(std::string_view name);
+std::optional<MeasurementSelection> ParseMeasurementSelection(std::string_view name);
+
+inline constexpr std::string_view kDefaultMetricTag = "training/hptuning/metric";
+
+// What the optimizer and the `Study` need: `trainingInput.hyperparameters` with AI Platform's
+// defaults, plus the runner block's `measurementSelection` and `seed`.
+struct StudySpec {
+  Goal goal = Goal::kMaximize;
+  std::string metric_tag{kDefaultMetricTag};
+  int max_trials = 1;
+  int max_parallel_trials = 1;
+  int max_failed_trials = 0;  // 0: the service decides (see DefaultMaxFailedTrials)
+  bool enable_early_stopping = false;
+  std::string resume_previous_job_id;
+  Algorithm algorithm = Algorithm::kUnspecified;
+  std::vector<ParameterSpec> parameters;
+  MeasurementSelection measurement_selection = MeasurementSelection::kLast;
+  std::uint64_t seed = 0;
+
+  // Whether `a` is a better objective value than `b` under this goal.
+  bool IsBetter(double a, double b) const { return goal == Goal::kMaximize ? a > b : a < b; }
+
+  bool operator==(const StudySpec&) const = default;
+};
+
+// maxFailedTrials when the spec leaves it at 0: the study stops when this many trials failed.
+int DefaultMaxFailedTrials(const StudySpec& spec);
+
+// What only a local runner needs: the top-level `runner:` block of tuning.yaml.
+struct RunnerSpec {
+  std::vector<std::string> command;      // the trainer program and its fixed arguments
+  std::vector<std::string> args;         // trainingInput.args: appended after `command`
+  std::string job_dir;                   // where trial-<n>/ folders go; empty: the CLI's default
+  std::optional<std::vector<int>> gpus;  // explicit GPU ids; nullopt: detect at start
+  int gpus_per_trial = 1;                // 0: CPU-only trials
+  int trials_per_gpu = 1;
+  double trial_timeout_seconds = 0;        // 0: no timeout
+  double stop_grace_period_seconds = 10;   // SIGTERM, then SIGKILL after this long
+  std::map<std::string, std::string> env;  // extra environment for every trial
+
+  bool operator==(const RunnerSpec&) const = default;
+};
+
+// A whole tuning.yaml.
+struct TuningConfig {
+  StudySpec study;
+  RunnerSpec runner;
+  std::string source_path;  // the file it came from ("" when parsed from text)
+  std::string source_text;  // the YAML as given
+};
+
+// Throws InvalidArgument unless the spec is usable by a `Study` (parameters valid and unique, at
+// least one parameter, maxTrials >= 1, ...). The YAML loader checks the same with file positions.
+void ValidateStudySpec(const StudySpec& spec);
+
+}  // namespace bayestune

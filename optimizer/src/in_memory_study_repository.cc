@@ -1,0 +1,115 @@
+#include "bayestune/optimizer/in_memory_study_repository.h"
+
+#include "bayestune/optimizer/errors.h"
+
+namespace bayestune {
+
+InMemoryStudyRepository::StoredStudy& InMemoryStudyRepository::StudyOrThrow(std::int64_t id) {
+  auto it = studies_.find(id);
+  if (it == studies_.end()) throw NotFound("no study with id " + std::to_string(id));
+  return it->second;
+}
+
+Trial& InMemoryStudyRepository::TrialOrThrow(std::int64_t study_id, std::int64_t trial_id) {
+  StoredStudy& study = StudyOrThrow(study_id);
+  auto it = study.trials.find(trial_id);
+  if (it == study.trials.end()) {
+    throw NotFound("study '" + study.record.name + "' has no trial " + std::to_string(trial_id));
+  }
+  return it->second;
+}
+
+StudyRecord InMemoryStudyRepository::CreateStudy(StudyRecord study) {
+  std::lock_guard lock(mutex_);
+  for (const auto& [id, stored] : studies_) {
+    if (stored.record.name == study.name) {
+      throw AlreadyExists("a study named '" + study.name + "' already exists");
+    }
+  }
+  if (study.id == 0) study.id = next_study_id_;
+  next_study_id_ = std::max(next_study_id_, study.id + 1);
+  if (study.created_time == 0) study.created_time = NowSeconds();
+  studies_[study.id] = StoredStudy{study, {}};
+  return study;
+}
+
+std::optional<StudyRecord> InMemoryStudyRepository::FindStudy(const std::string& name) {
+  std::lock_guard lock(mutex_);
+  for (const auto& [id, stored] : studies_) {
+    if (stored.record.name == name) return stored.record;
+  }
+  return std::nullopt;
+}
+
+std::optional<StudyRecord> InMemoryStudyRepository::GetStudy(std::int64_t study_id) {
+  std::lock_guard lock(mutex_);
+  auto it = studies_.find(study_id);
+  if (it == studies_.end()) return std::nullopt;
+  return it->second.record;
+}
+
+std::vector<StudyRecord> InMemoryStudyRepository::ListStudies() {
+  std::lock_guard lock(mutex_);
+  std::vector<StudyRecord> out;
+  for (const auto& [id, stored] : studies_)
+    out.push_back(stored.record);
+  return out;
+}
+
+void InMemoryStudyRepository::DeleteStudy(std::int64_t study_id) {
+  std::lock_guard lock(mutex_);
+  StudyOrThrow(study_id);
+  studies_.erase(study_id);
+}
+
+void InMemoryStudyRepository::SetStudyState(std::int64_t study_id, StudyState state) {
+  std::lock_guard lock(mutex_);
+  StudyOrThrow(study_id).record.state = state;
+}
+
+Trial InMemoryStudyRepository::AddTrial(std::int64_t study_id, Trial trial) {
+  std::lock_guard lock(mutex_);
+  StoredStudy& study = StudyOrThrow(study_id);
+  trial.id = study.trials.empty() ? 1 : study.trials.rbegin()->first + 1;
+  study.trials[trial.id] = trial;
+  return trial;
+}
+
+void InMemoryStudyRepository::UpdateTrial(std::int64_t study_id, const Trial& trial) {
+  std::lock_guard lock(mutex_);
+  Trial& stored = TrialOrThrow(study_id, trial.id);
+  std::vector<Measurement> measurements = std::move(stored.measurements);
+  stored = trial;
+  stored.measurements = std::move(measurements);
+}
+
+void InMemoryStudyRepository::AddMeasurement(std::int64_t study_id, std::int64_t trial_id,
+                                             const Measurement& measurement) {
+  std::lock_guard lock(mutex_);
+  TrialOrThrow(study_id, trial_id).measurements.push_back(measurement);
+}
+
+std::optional<Trial> InMemoryStudyRepository::GetTrial(std::int64_t study_id,
+                                                       std::int64_t trial_id) {
+  std::lock_guard lock(mutex_);
+  StoredStudy& study = StudyOrThrow(study_id);
+  auto it = study.trials.find(trial_id);
+  if (it == study.trials.end()) return std::nullopt;
+  return it->second;
+}
+
+std::vector<Trial> InMemoryStudyRepository::ListTrials(std::int64_t study_id) {
+  std::lock_guard lock(mutex_);
+  std::vector<Trial> out;
+  for (const auto& [id, trial] : StudyOrThrow(study_id).trials)
+    out.push_back(trial);
+  return out;
+}
+
+void InMemoryStudyRepository::RunInTransaction(const std::function<void()>& body) {
+  // Memory needs no rollback: `Study` checks every argument before it writes anything.
+  std::lock_guard lock(mutex_);
+  body();
+}
+
+}  // namespace bayestune

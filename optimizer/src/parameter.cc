@@ -1,0 +1,191 @@
+#include "bayestune/optimizer/parameter.h"
+
+#include <cctype>
+#include <cmath>
+#include <set>
+#include <sstream>
+
+#include "bayestune/optimizer/parameter_value.h"
+
+namespace bayestune {
+namespace {
+
+constexpr std::size_t kMaxDiscreteValues = 1000;
+
+bool IsLogScale(ScaleType scale) {
+  return scale == ScaleType::kLog || scale == ScaleType::kReverseLog;
+}
+
+}  // namespace
+
+std::string_view ParameterTypeName(ParameterType type) {
+  switch (type) {
+    case ParameterType::kDouble:
+      return "DOUBLE";
+    case ParameterType::kInteger:
+      return "INTEGER";
+    case ParameterType::kCategorical:
+      return "CATEGORICAL";
+    case ParameterType::kDiscrete:
+      return "DISCRETE";
+  }
+  return "?";
+}
+
+std::string_view ScaleTypeName(ScaleType scale) {
+  switch (scale) {
+    case ScaleType::kNone:
+      return "NONE";
+    case ScaleType::kLinear:
+      return "UNIT_LINEAR_SCALE";
+    case ScaleType::kLog:
+      return "UNIT_LOG_SCALE";
+    case ScaleType::kReverseLog:
+      return "UNIT_REVERSE_LOG_SCALE";
+  }
+  return "?";
+}
+
+std::optional<ParameterType> ParseParameterType(std::string_view name) {
+  for (auto type : {ParameterType::kDouble, ParameterType::kInteger, ParameterType::kCategorical,
+                    ParameterType::kDiscrete}) {
+    if (ParameterTypeName(type) == name) return type;
+  }
+  return std::nullopt;
+}
+
+std::optional<ScaleType> ParseScaleType(std::string_view name) {
+  if (name == "SCALE_TYPE_UNSPECIFIED") return ScaleType::kNone;
+  for (auto scale :
+       {ScaleType::kNone, ScaleType::kLinear, ScaleType::kLog, ScaleType::kReverseLog}) {
+    if (ScaleTypeName(scale) == name) return scale;
+  }
+  return std::nullopt;
+}
+
+ParameterSpec ParameterSpec::Double(std::string name, double lo, double hi, ScaleType scale) {
+  ParameterSpec spec;
+  spec.name = std::move(name);
+  spec.type = ParameterType::kDouble;
+  spec.min_value = lo;
+  spec.max_value = hi;
+  spec.scale = scale;
+  return spec;
+}
+
+ParameterSpec ParameterSpec::Integer(std::string name, long long lo, long long hi,
+                                     ScaleType scale) {
+  ParameterSpec spec =
+      Double(std::move(name), static_cast<double>(lo), static_cast<double>(hi), scale);
+  spec.type = ParameterType::kInteger;
+  return spec;
+}
+
+ParameterSpec ParameterSpec::Categorical(std::string name, std::vector<std::string> values) {
+  ParameterSpec spec;
+  spec.name = std::move(name);
+  spec.type = ParameterType::kCategorical;
+  spec.categorical_values = std::move(values);
+  return spec;
+}
+
+ParameterSpec ParameterSpec::Discrete(std::string name, std::vector<double> values,
+                                      ScaleType scale) {
+  ParameterSpec spec;
+  spec.name = std::move(name);
+  spec.type = ParameterType::kDiscrete;
+  spec.discrete_values = std::move(values);
+  spec.scale = scale;
+  return spec;
+}
+
+double ParameterSpec::Lower() const {
+  if (type == ParameterType::kDiscrete)
+    return discrete_values.empty() ? 0.0 : discrete_values.front();
+  return min_value;
+}
+
+double ParameterSpec::Upper() const {
+  if (type == ParameterType::kDiscrete)
+    return discrete_values.empty() ? 0.0 : discrete_values.back();
+  return max_value;
+}
+
+bool IsValidParameterName(std::string_view name) {
+  if (name.empty() || !std::isalpha(static_cast<unsigned char>(name[0]))) return false;
+  for (char c : name) {
+    if (!std::isalnum(static_cast<unsigned char>(c)) && c != '_' && c != '-' && c != '.') {
+      return false;
+    }
+  }
+  return true;
+}
+
+std::string ValidateParameterSpec(const ParameterSpec& spec) {
+  std::ostringstream out;
+  const std::string where = "parameter '" + spec.name + "': ";
+  if (!IsValidParameterName(spec.name)) {
+    return "parameter name '" + spec.name +
+           "' is not valid: it is passed as --name=value, so it must start with a letter and hold "
+           "only letters, digits, '_', '-' and '.'";
+  }
+  switch (spec.type) {
+    case ParameterType::kDouble:
+    case ParameterType::kInteger:
+      if (!std::isfinite(spec.min_value) || !std::isfinite(spec.max_value)) {
+        return where + "minValue and maxValue must be finite numbers";
+      }
+      if (spec.min_value >= spec.max_value) {
+        out << where << "minValue (" << FormatDouble(spec.min_value)
+            << ") must be less than maxValue (" << FormatDouble(spec.max_value) << ")";
+        return out.str();
+      }
+      if (spec.type == ParameterType::kInteger && (spec.min_value != std::floor(spec.min_value) ||
+                                                   spec.max_value != std::floor(spec.max_value))) {
+        return where + "an INTEGER parameter needs integer minValue and maxValue";
+      }
+      if (IsLogScale(spec.scale) && spec.min_value <= 0) {
+        out << where << ScaleTypeName(spec.scale) << " needs minValue > 0, got "
+            << FormatDouble(spec.min_value) << " (use UNIT_LINEAR_SCALE, or a positive range)";
+        return out.str();
+      }
+      return "";
+    case ParameterType::kCategorical: {
+      if (spec.categorical_values.empty()) return where + "CATEGORICAL needs categoricalValues";
+      std::set<std::string> seen;
+      for (const auto& value : spec.categorical_values) {
+        if (!seen.insert(value).second) {
+          return where + "categoricalValues lists '" + value + "' twice; each value must be unique";
+        }
+      }
+      if (spec.scale != ScaleType::kNone) {
+        return where + "a CATEGORICAL parameter takes no scaleType (its values are not ordered)";
+      }
+      return "";
+    }
+    case ParameterType::kDiscrete: {
+      const auto& values = spec.discrete_values;
+      if (values.empty()) return where + "DISCRETE needs discreteValues";
+      if (values.size() > kMaxDiscreteValues) {
+        out << where << "discreteValues holds " << values.size() << " values; at most "
+            << kMaxDiscreteValues << " are allowed (use a DOUBLE or INTEGER range)";
+        return out.str();
+      }
+      for (std::size_t i = 0; i < values.size(); ++i) {
+        if (!std::isfinite(values[i])) return where + "discreteValues must be finite numbers";
+        if (i > 0 && values[i] <= values[i - 1]) {
+          out << where << "discreteValues must be strictly increasing, but "
+              << FormatDouble(values[i]) << " follows " << FormatDouble(values[i - 1]);
+          return out.str();
+        }
+      }
+      if (IsLogScale(spec.scale) && values.front() <= 0) {
+        return where + std::string(ScaleTypeName(spec.scale)) + " needs every discrete value > 0";
+      }
+      return "";
+    }
+  }
+  return where + "unknown type";
+}
+
+}  // namespace bayestune

@@ -1,0 +1,41 @@
+#include "bayestune/optimizer/parameter_value.h"
+
+#include <charconv>
+#include <cmath>
+
+#include "bayestune/optimizer/errors.h"
+
+namespace bayestune {
+
+std::string FormatDouble(double value) {
+  if (std::isnan(value)) return "nan";
+  if (std::isinf(value)) return value > 0 ? "inf" : "-inf";
+  char buffer[64];
+  auto result = std::to_chars(buffer, buffer + sizeof(buffer), value);
+  return std::string(buffer, result.ptr);
+}
+
+double ParameterValue::AsDouble() const {
+  if (const auto* d = std::get_if<double>(&value_)) return *d;
+  if (const auto* i = std::get_if<std::int64_t>(&value_)) return static_cast<double>(*i);
+  throw InvalidArgument("expected a number, got the string '" + std::get<std::string>(value_) +
+                        "'");
+}
+
+std::int64_t ParameterValue::AsInteger() const {
+  if (const auto* i = std::get_if<std::int64_t>(&value_)) return *i;
+  throw InvalidArgument("expected an integer, got " + ToString());
+}
+
+const std::string& ParameterValue::AsString() const {
+  if (const auto* s = std::get_if<std::string>(&value_)) return *s;
+  throw InvalidArgument("expected a string, got " + ToString());
+}
+
+std::string ParameterValue::ToString() const {
+  if (const auto* d = std::get_if<double>(&value_)) return FormatDouble(*d);
+  if (const auto* i = std::get_if<std::int64_t>(&value_)) return std::to_string(*i);
+  return std::get<std::string>(value_);
+}
+
+}  // namespace bayestune

@@ -1,0 +1,405 @@
+#include "bayestune/optimizer/study.h"
+
+#include <algorithm>
+#include <cmath>
+
+#include "bayestune/optimizer/errors.h"
+#include "bayestune/optimizer/median_stopping_rule.h"
+
+namespace bayestune {
+namespace {
+
+std::uint64_t SplitMix64(std::uint64_t x) {
+  x += 0x9E3779B97F4A7C15ULL;
+  x = (x ^ (x >> 30)) * 0xBF58476D1CE4E5B9ULL;
+  x = (x ^ (x >> 27)) * 0x94D049BB133111EBULL;
+  return x ^ (x >> 31);
+}
+
+bool IsPending(TrialState state) {
+  return state == TrialState::kActive || state == TrialState::kStopping;
+}
+
+std::string TrialName(std::int64_t id) {
+  return "trial " + std::to_string(id);
+}
+
+// The measurement that becomes the objective: LAST is the highest step (for equal steps, the
+// later record); BEST is the best value under the goal (for equal values, the earlier one).
+std::optional<Measurement> SelectFinal(const std::vector<Measurement>& measurements,
+                                       const StudySpec& spec) {
+  std::optional<Measurement> chosen;
+  for (const auto& m : measurements) {
+    if (!chosen) {
+      chosen = m;
+    } else if (spec.measurement_selection == MeasurementSelection::kLast) {
+      if (m.step >= chosen->step) chosen = m;
+    } else if (spec.IsBetter(m.value, chosen->value)) {
+      chosen = m;
+    }
+  }
+  return chosen;
+}
+
+}  // namespace
+
+Study::Study(std::shared_ptr<StudyRepository> repository, StudyRecord record)
+    : repository_(std::move(repository)),
+      record_(std::move(record)),
+      space_(record_.spec.parameters),
+      designer_(MakeDesigner(record_.spec)) {}
+
+std::shared_ptr<Study> Study::Create(std::shared_ptr<StudyRepository> repository,
+                                     const std::string& name, const StudySpec& spec,
+                                     const std::string& spec_text) {
+  if (name.empty()) throw InvalidArgument("the study name must not be empty");
+  ValidateStudySpec(spec);
+  std::optional<StudyRecord> record;
+  repository->RunInTransaction([&] {
+    if (auto existing = repository->FindStudy(name)) {
+      if (existing->spec != spec) {
+        throw AlreadyExists("a study named '" + name +
+                            "' already exists with a different spec; pick another study name, "
+                            "or delete the old study first");
+      }
+      record = *existing;
+      return;
+    }
+    StudyRecord fresh;
+    fresh.name = name;
+    fresh.spec = spec;
+    fresh.spec_text = spec_text;
+    record = repository->CreateStudy(fresh);
+  });
+  return std::shared_ptr<Study>(new Study(std::move(repository), std::move(*record)));
+}
+
+std::shared_ptr<Study> Study::Open(std::shared_ptr<StudyRepository> repository,
+                                   const std::string& name) {
+  auto record = repository->FindStudy(name);
+  if (!record) throw NotFound("no study named '" + name + "'");
+  return std::shared_ptr<Study>(new Study(std::move(repository), std::move(*record)));
+}
+
+std::vector<Trial> Study::Suggest(int count, const std::string& client_id) {
+  if (count < 1) {
+    throw InvalidArgument("count must be at least 1, got " + std::to_string(count));
+  }
+  std::lock_guard lock(mutex_);
+  std::vector<Trial> result;
+  repository_->RunInTransaction([&] {
+    std::vector<Trial> trials = repository_->ListTrials(record_.id);
+    if (!client_id.empty()) {
+      for (const Trial& t : trials) {
+        if (IsPending(t.state) && t.client_id == client_id) result.push_back(t);
+      }
+      if (!result.empty()) return;
+    }
+    if (IsDoneLocked(trials)) return;
+    const double now = NowSeconds();
+    for (Trial& t : trials) {
+      if (static_cast<int>(result.size()) == count) break;
+      if (t.state != TrialState::kRequested) continue;
+      t.state = TrialState::kActive;
+      t.client_id = client_id;
+      t.start_time = now;
+      repository_->UpdateTrial(record_.id, t);
+      result.push_back(t);
+    }
+    int budget = record_.spec.max_trials - static_cast<int>(trials.size());
+    if (auto capacity = designer_->Capacity(space_)) {
+      budget = std::min<int>(budget, static_cast<int>(*capacity) - static_cast<int>(trials.size()));
+    }
+    const int wanted = std::min(count - static_cast<int>(result.size()), budget);
+    if (wanted <= 0) return;
+
+    std::vector<Trial> history;
+    if (!record_.spec.resume_previous_job_id.empty()) {
+      if (auto previous = repository_->FindStudy(record_.spec.resume_previous_job_id)) {
+        for (Trial& t : repository_->ListTrials(previous->id)) {
+          if (!t.IsFinished()) continue;
+          try {
+            space_.Validate(t.parameters);
+          } catch (const InvalidArgument&) {
+            continue;  // a trial of a different space tells this one nothing
+          }
+          t.id = -t.id;  // history ids never clash with this study's
+          history.push_back(std::move(t));
+        }
+      }
+    }
+    history.insert(history.end(), trials.begin(), trials.end());
+    DesignerInput input{space_, record_.spec, history, wanted,
+                        SplitMix64(record_.spec.seed ^ SplitMix64(trials.size()))};
+    for (ParameterValues& point : designer_->Suggest(input)) {
+      Trial t;
+      t.state = TrialState::kActive;
+      t.parameters = std::move(point);
+      t.client_id = client_id;
+      t.start_time = now;
+      result.push_back(repository_->AddTrial(record_.id, std::move(t)));
+    }
+  });
+  return result;
+}
+
+Trial Study::RequestTrial(const ParameterValues& parameters) {
+  space_.Validate(parameters);
+  std::lock_guard lock(mutex_);
+  Trial t;
+  t.state = TrialState::kRequested;
+  t.parameters = parameters;
+  std::optional<Trial> added;
+  repository_->RunInTransaction([&] { added = repository_->AddTrial(record_.id, t); });
+  return *added;
+}
+
+Trial Study::PendingTrialOrThrow(std::int64_t trial_id) {
+  auto trial = repository_->GetTrial(record_.id, trial_id);
+  if (!trial) {
+    throw NotFound("study '" + record_.name + "' has no " + TrialName(trial_id));
+  }
+  if (!IsPending(trial->state)) {
+    throw FailedPrecondition(TrialName(trial_id) + " of study '" + record_.name + "' is " +
+                             std::string(TrialStateName(trial->state)) +
+                             "; only an ACTIVE or STOPPING trial can take this");
+  }
+  return *trial;
+}
+
+void Study::AddMeasurement(std::int64_t trial_id, const Measurement& measurement) {
+  if (!std::isfinite(measurement.value)) {
+    throw InvalidArgument("measurement value of " + TrialName(trial_id) +
+                          " must be a finite number; complete the trial as infeasible instead");
+  }
+  std::lock_guard lock(mutex_);
+  repository_->RunInTransaction([&] {
+    PendingTrialOrThrow(trial_id);
+    Measurement m = measurement;
+    if (m.metric.empty()) m.metric = record_.spec.metric_tag;
+    if (m.wall_time == 0) m.wall_time = NowSeconds();
+    repository_->AddMeasurement(record_.id, trial_id, m);
+  });
+}
+
+Trial Study::Complete(std::int64_t trial_id, std::optional<double> value,
+                      std::optional<std::int64_t> step) {
+  std::lock_guard lock(mutex_);
+  std::optional<Trial> done;
+  repository_->RunInTransaction([&] {
+    Trial trial = PendingTrialOrThrow(trial_id);
+    const auto objective = trial.MeasurementsOf(record_.spec.metric_tag);
+    std::optional<Measurement> final;
+    if (value) {
+      final = Measurement{record_.spec.metric_tag, 0, NowSeconds(), *value};
+      if (step) {
+        final->step = *step;
+      } else if (!objective.empty()) {
+        final->step = SelectFinal(objective, record_.spec)->step;
+      }
+    } else {
+      final = SelectFinal(objective, record_.spec);
+    }
+    const bool was_stopping = trial.state == TrialState::kStopping;
+    if (!final) {
+      trial.state = TrialState::kFailed;
+      trial.failure_reason =
+          "no measurement of the metric '" + record_.spec.metric_tag + "' was reported";
+    } else if (!std::isfinite(final->value)) {
+      trial.state = TrialState::kInfeasible;
+      trial.final_step = final->step;
+      trial.failure_reason = "the objective value is " + FormatDouble(final->value);
+    } else {
+      trial.state = TrialState::kSucceeded;
+      trial.final_value = final->value;
+      trial.final_step = final->step;
+      trial.failure_reason.clear();
+    }
+    trial.stopped_early = was_stopping;
+    trial.end_time = NowSeconds();
+    repository_->UpdateTrial(record_.id, trial);
+    done = trial;
+  });
+  return *done;
+}
+
+Trial Study::Fail(std::int64_t trial_id, const std::string& reason) {
+  std::lock_guard lock(mutex_);
+  std::optional<Trial> done;
+  repository_->RunInTransaction([&] {
+    Trial trial = PendingTrialOrThrow(trial_id);
+    trial.state = TrialState::kFailed;
+    trial.final_value.reset();
+    trial.failure_reason = reason.empty() ? "failed (no reason given)" : reason;
+    trial.end_time = NowSeconds();
+    repository_->UpdateTrial(record_.id, trial);
+    done = trial;
+  });
+  return *done;
+}
+
+Trial Study::MarkInfeasible(std::int64_t trial_id, const std::string& reason) {
+  std::lock_guard lock(mutex_);
+  std::optional<Trial> done;
+  repository_->RunInTransaction([&] {
+    Trial trial = PendingTrialOrThrow(trial_id);
+    trial.state = TrialState::kInfeasible;
+    trial.final_value.reset();
+    trial.failure_reason = reason.empty() ? "marked infeasible" : reason;
+    trial.end_time = NowSeconds();
+    repository_->UpdateTrial(record_.id, trial);
+    done = trial;
+  });
+  return *done;
+}
+
+bool Study::ShouldStop(std::int64_t trial_id) {
+  std::lock_guard lock(mutex_);
+  bool stop = false;
+  repository_->RunInTransaction([&] {
+    Trial trial = PendingTrialOrThrow(trial_id);
+    if (trial.state == TrialState::kStopping) {
+      stop = true;
+      return;
+    }
+    if (!record_.spec.enable_early_stopping) return;
+    std::vector<Trial> completed;
+    for (Trial& t : repository_->ListTrials(record_.id)) {
+      if (t.state == TrialState::kSucceeded) completed.push_back(std::move(t));
+    }
+    stop = ShouldStopByMedianRule(trial, completed, record_.spec.metric_tag, record_.spec.goal);
+    if (stop) {
+      trial.state = TrialState::kStopping;
+      repository_->UpdateTrial(record_.id, trial);
+    }
+  });
+  return stop;
+}
+
+Trial Study::Stop(std::int64_t trial_id) {
+  std::lock_guard lock(mutex_);
+  std::optional<Trial> out;
+  repository_->RunInTransaction([&] {
+    Trial trial = PendingTrialOrThrow(trial_id);
+    trial.state = TrialState::kStopping;
+    repository_->UpdateTrial(record_.id, trial);
+    out = trial;
+  });
+  return *out;
+}
+
+Trial Study::Requeue(std::int64_t trial_id, const std::string& reason) {
+  std::lock_guard lock(mutex_);
+  std::optional<Trial> out;
+  repository_->RunInTransaction([&] {
+    Trial trial = PendingTrialOrThrow(trial_id);
+    trial.state = TrialState::kRequested;
+    trial.attempt += 1;
+    trial.client_id.clear();
+    trial.gpus.clear();
+    trial.start_time.reset();
+    trial.failure_reason = reason;
+    repository_->UpdateTrial(record_.id, trial);
+    out = trial;
+  });
+  return *out;
+}
+
+Trial Study::MarkStarted(std::int64_t trial_id, const std::vector<int>& gpus) {
+  std::lock_guard lock(mutex_);
+  std::optional<Trial> out;
+  repository_->RunInTransaction([&] {
+    Trial trial = PendingTrialOrThrow(trial_id);
+    trial.gpus = gpus;
+    trial.start_time = NowSeconds();
+    repository_->UpdateTrial(record_.id, trial);
+    out = trial;
+  });
+  return *out;
+}
+
+Trial Study::GetTrial(std::int64_t trial_id) {
+  auto trial = repository_->GetTrial(record_.id, trial_id);
+  if (!trial) throw NotFound("study '" + record_.name + "' has no " + TrialName(trial_id));
+  return *trial;
+}
+
+std::vector<Trial> Study::Trials() {
+  return repository_->ListTrials(record_.id);
+}
+
+std::vector<Trial> Study::BestTrials(std::size_t limit) {
+  std::vector<Trial> succeeded;
+  for (Trial& t : Trials()) {
+    if (t.state == TrialState::kSucceeded && t.final_value) succeeded.push_back(std::move(t));
+  }
+  std::stable_sort(succeeded.begin(), succeeded.end(), [&](const Trial& a, const Trial& b) {
+    return record_.spec.IsBetter(*a.final_value, *b.final_value);
+  });
+  if (limit > 0 && succeeded.size() > limit) succeeded.resize(limit);
+  return succeeded;
+}
+
+std::optional<Trial> Study::BestTrial() {
+  auto best = BestTrials(1);
+  if (best.empty()) return std::nullopt;
+  return best.front();
+}
+
+StudyProgress Study::Progress() {
+  StudyProgress p;
+  p.max_trials = record_.spec.max_trials;
+  for (const Trial& t : Trials()) {
+    switch (t.state) {
+      case TrialState::kRequested:
+        ++p.requested;
+        break;
+      case TrialState::kActive:
+      case TrialState::kStopping:
+        ++p.active;
+        break;
+      case TrialState::kSucceeded:
+        ++p.succeeded;
+        if (t.stopped_early) ++p.stopped_early;
+        break;
+      case TrialState::kFailed:
+        ++p.failed;
+        break;
+      case TrialState::kInfeasible:
+        ++p.infeasible;
+        break;
+    }
+  }
+  return p;
+}
+
+bool Study::IsDoneLocked(const std::vector<Trial>& trials) {
+  int finished = 0;
+  int failed = 0;
+  for (const Trial& t : trials) {
+    if (t.IsFinished()) ++finished;
+    if (t.state == TrialState::kFailed) ++failed;
+  }
+  int target = record_.spec.max_trials;
+  if (auto capacity = designer_->Capacity(space_)) {
+    target = std::min<int>(target, static_cast<int>(*capacity));
+  }
+  const int max_failed = record_.spec.max_failed_trials > 0 ? record_.spec.max_failed_trials
+                                                            : DefaultMaxFailedTrials(record_.spec);
+  return finished >= target || failed >= max_failed;
+}
+
+bool Study::IsDone() {
+  std::lock_guard lock(mutex_);
+  bool done = false;
+  repository_->RunInTransaction([&] {
+    done = IsDoneLocked(repository_->ListTrials(record_.id));
+    if (done && record_.state != StudyState::kCompleted) {
+      repository_->SetStudyState(record_.id, StudyState::kCompleted);
+      record_.state = StudyState::kCompleted;
+    }
+  });
+  return done;
+}
+
+}  // namespace bayestune

@@ -1,0 +1,76 @@
+#include "bayestune/optimizer/study_spec.h"
+
+#include <algorithm>
+
+#include "bayestune/optimizer/errors.h"
+#include "bayestune/optimizer/search_space.h"
+
+namespace bayestune {
+
+std::string_view GoalName(Goal goal) {
+  return goal == Goal::kMaximize ? "MAXIMIZE" : "MINIMIZE";
+}
+
+std::string_view AlgorithmName(Algorithm algorithm) {
+  switch (algorithm) {
+    case Algorithm::kUnspecified:
+      return "ALGORITHM_UNSPECIFIED";
+    case Algorithm::kGridSearch:
+      return "GRID_SEARCH";
+    case Algorithm::kRandomSearch:
+      return "RANDOM_SEARCH";
+  }
+  return "?";
+}
+
+std::string_view MeasurementSelectionName(MeasurementSelection selection) {
+  return selection == MeasurementSelection::kLast ? "LAST" : "BEST";
+}
+
+std::optional<Goal> ParseGoal(std::string_view name) {
+  if (name == "MAXIMIZE") return Goal::kMaximize;
+  if (name == "MINIMIZE") return Goal::kMinimize;
+  return std::nullopt;
+}
+
+std::optional<Algorithm> ParseAlgorithm(std::string_view name) {
+  for (auto a : {Algorithm::kUnspecified, Algorithm::kGridSearch, Algorithm::kRandomSearch}) {
+    if (AlgorithmName(a) == name) return a;
+  }
+  return std::nullopt;
+}
+
+std::optional<MeasurementSelection> ParseMeasurementSelection(std::string_view name) {
+  if (name == "LAST") return MeasurementSelection::kLast;
+  if (name == "BEST") return MeasurementSelection::kBest;
+  return std::nullopt;
+}
+
+int DefaultMaxFailedTrials(const StudySpec& spec) {
+  // Half of the study, but never fewer than 5: a study where most trials fail is hopeless, while
+  // a few diverged configurations are normal.
+  return std::min(spec.max_trials, std::max(5, (spec.max_trials + 1) / 2));
+}
+
+void ValidateStudySpec(const StudySpec& spec) {
+  if (spec.parameters.empty()) {
+    throw InvalidArgument("the study has no parameters; give at least one in params");
+  }
+  SearchSpace space(spec.parameters);  // throws for an invalid or repeated parameter
+  if (spec.max_trials < 1) {
+    throw InvalidArgument("maxTrials must be at least 1, got " + std::to_string(spec.max_trials));
+  }
+  if (spec.max_parallel_trials < 1) {
+    throw InvalidArgument("maxParallelTrials must be at least 1, got " +
+                          std::to_string(spec.max_parallel_trials));
+  }
+  if (spec.max_failed_trials < 0) {
+    throw InvalidArgument("maxFailedTrials must be 0 (the service decides) or more, got " +
+                          std::to_string(spec.max_failed_trials));
+  }
+  if (spec.metric_tag.empty()) {
+    throw InvalidArgument("hyperparameterMetricTag must not be empty");
+  }
+}
+
+}  // namespace bayestune

@@ -1,0 +1,87 @@
+#include "bayestune/optimizer/study_spec_json.h"
+
+#include <nlohmann/json.hpp>
+
+#include "bayestune/optimizer/errors.h"
+
+namespace bayestune {
+namespace {
+
+using nlohmann::json;
+
+template <typename Enum>
+Enum ParseOrThrow(const json& value, std::optional<Enum> (*parse)(std::string_view),
+                  const char* field) {
+  auto parsed = parse(value.get<std::string>());
+  if (!parsed) throw InvalidArgument(std::string("study spec JSON: bad ") + field);
+  return *parsed;
+}
+
+}  // namespace
+
+std::string StudySpecToJson(const StudySpec& spec) {
+  json params = json::array();
+  for (const auto& p : spec.parameters) {
+    json param = {{"parameterName", p.name}, {"type", ParameterTypeName(p.type)}};
+    if (p.type == ParameterType::kDouble || p.type == ParameterType::kInteger) {
+      param["minValue"] = p.min_value;
+      param["maxValue"] = p.max_value;
+    }
+    if (p.type == ParameterType::kCategorical) param["categoricalValues"] = p.categorical_values;
+    if (p.type == ParameterType::kDiscrete) param["discreteValues"] = p.discrete_values;
+    if (p.type != ParameterType::kCategorical) param["scaleType"] = ScaleTypeName(p.scale);
+    params.push_back(std::move(param));
+  }
+  json out = {{"goal", GoalName(spec.goal)},
+              {"hyperparameterMetricTag", spec.metric_tag},
+              {"maxTrials", spec.max_trials},
+              {"maxParallelTrials", spec.max_parallel_trials},
+              {"maxFailedTrials", spec.max_failed_trials},
+              {"enableTrialEarlyStopping", spec.enable_early_stopping},
+              {"resumePreviousJobId", spec.resume_previous_job_id},
+              {"algorithm", AlgorithmName(spec.algorithm)},
+              {"params", std::move(params)},
+              {"measurementSelection", MeasurementSelectionName(spec.measurement_selection)},
+              {"seed", spec.seed}};
+  return out.dump();
+}
+
+StudySpec StudySpecFromJson(std::string_view text) {
+  try {
+    const json in = json::parse(text);
+    StudySpec spec;
+    spec.goal = ParseOrThrow<Goal>(in.at("goal"), &ParseGoal, "goal");
+    spec.metric_tag = in.at("hyperparameterMetricTag").get<std::string>();
+    spec.max_trials = in.at("maxTrials").get<int>();
+    spec.max_parallel_trials = in.at("maxParallelTrials").get<int>();
+    spec.max_failed_trials = in.at("maxFailedTrials").get<int>();
+    spec.enable_early_stopping = in.at("enableTrialEarlyStopping").get<bool>();
+    spec.resume_previous_job_id = in.at("resumePreviousJobId").get<std::string>();
+    spec.algorithm = ParseOrThrow<Algorithm>(in.at("algorithm"), &ParseAlgorithm, "algorithm");
+    spec.measurement_selection = ParseOrThrow<MeasurementSelection>(
+        in.at("measurementSelection"), &ParseMeasurementSelection, "measurementSelection");
+    spec.seed = in.at("seed").get<std::uint64_t>();
+    for (const auto& p : in.at("params")) {
+      ParameterSpec param;
+      param.name = p.at("parameterName").get<std::string>();
+      param.type = ParseOrThrow<ParameterType>(p.at("type"), &ParseParameterType, "type");
+      if (p.contains("minValue")) param.min_value = p.at("minValue").get<double>();
+      if (p.contains("maxValue")) param.max_value = p.at("maxValue").get<double>();
+      if (p.contains("categoricalValues")) {
+        param.categorical_values = p.at("categoricalValues").get<std::vector<std::string>>();
+      }
+      if (p.contains("discreteValues")) {
+        param.discrete_values = p.at("discreteValues").get<std::vector<double>>();
+      }
+      if (p.contains("scaleType")) {
+        param.scale = ParseOrThrow<ScaleType>(p.at("scaleType"), &ParseScaleType, "scaleType");
+      }
+      spec.parameters.push_back(std::move(param));
+    }
+    return spec;
+  } catch (const json::exception& e) {
+    throw InvalidArgument(std::string("study spec JSON is not valid: ") + e.what());
+  }
+}
+
+}  // namespace bayestune
