@@ -1,0 +1,100 @@
+#include "bayestune/proto/study_server.h"
+
+#include <grpcpp/ext/proto_server_reflection_plugin.h>
+#include <grpcpp/grpcpp.h>
+#include <grpcpp/health_check_service_interface.h>
+
+#include <fstream>
+#include <sstream>
+
+#include "bayestune/optimizer/errors.h"
+#include "bayestune/proto/study_service.h"
+
+namespace bayestune::proto {
+namespace {
+
+constexpr const char* kServiceName = "bayestune.v1.StudyService";
+
+std::string ReadPemFile(const std::string& flag, const std::string& path) {
+  std::ifstream in(path, std::ios::binary);
+  if (!in) throw NotFound(flag + ": cannot read '" + path + "'");
+  std::ostringstream text;
+  text << in.rdbuf();
+  if (text.str().find("-----BEGIN ") == std::string::npos) {
+    throw InvalidArgument(flag + ": '" + path + "' is not a PEM file (no '-----BEGIN' line)");
+  }
+  return text.str();
+}
+
+std::shared_ptr<grpc::ServerCredentials> MakeCredentials(const StudyServerOptions& options) {
+  if (options.tls_cert_file.empty() != options.tls_key_file.empty()) {
+    throw InvalidArgument(
+        "--tls-cert and --tls-key: give both (the certificate and its private key) or neither");
+  }
+  if (options.tls_cert_file.empty()) return grpc::InsecureServerCredentials();
+  grpc::SslServerCredentialsOptions ssl;
+  ssl.pem_key_cert_pairs.push_back({ReadPemFile("--tls-key", options.tls_key_file),
+                                    ReadPemFile("--tls-cert", options.tls_cert_file)});
+  return grpc::SslServerCredentials(ssl);
+}
+
+}  // namespace
+
+StudyServer::StudyServer(std::shared_ptr<StudyRepository> repository, StudyServerOptions options)
+    : repository_(std::move(repository)), options_(std::move(options)) {}
+
+StudyServer::~StudyServer() {
+  if (server_) {
+    server_->Shutdown(std::chrono::system_clock::now());
+    server_->Wait();
+  }
+}
+
+int StudyServer::Start() {
+  if (options_.max_receive_message_bytes < 1024) {
+    throw InvalidArgument("the largest request must be at least 1024 bytes, got " +
+                          std::to_string(options_.max_receive_message_bytes));
+  }
+  auto credentials = MakeCredentials(options_);
+  service_ = std::make_unique<StudyServiceImpl>(repository_, options_.token);
+
+  grpc::EnableDefaultHealthCheckService(true);
+  grpc::reflection::InitProtoReflectionServerBuilderPlugin();
+  grpc::ServerBuilder builder;
+  int port = 0;
+  builder.AddListeningPort(options_.listen_address, credentials, &port);
+  // Without this, a second server could bind the same port and silently take half the calls.
+  builder.AddChannelArgument(GRPC_ARG_ALLOW_REUSEPORT, 0);
+  builder.SetMaxReceiveMessageSize(options_.max_receive_message_bytes);
+  builder.RegisterService(service_.get());
+  std::vector<std::unique_ptr<grpc::experimental::ServerInterceptorFactoryInterface>> factories;
+  factories.push_back(
+      std::make_unique<CallStatusInterceptorFactory>(options_.log, options_.log_every_call));
+  builder.experimental().SetInterceptorCreators(std::move(factories));
+  server_ = builder.BuildAndStart();
+  if (!server_ || port == 0) {
+    server_.reset();
+    std::string message = "cannot listen on '" + options_.listen_address +
+                          "': the port is in use, or the address is not host:port of this machine";
+    if (!options_.tls_cert_file.empty()) {
+      message += ", or --tls-cert and --tls-key are not one certificate and its private key";
+    }
+    throw Unavailable(message);
+  }
+  if (auto* health = server_->GetHealthCheckService()) {
+    health->SetServingStatus(kServiceName, true);
+  }
+  return port;
+}
+
+void StudyServer::Shutdown(std::chrono::milliseconds grace) {
+  if (!server_) return;
+  if (auto* health = server_->GetHealthCheckService()) health->Shutdown();
+  server_->Shutdown(std::chrono::system_clock::now() + grace);
+}
+
+void StudyServer::Wait() {
+  if (server_) server_->Wait();
+}
+
+}  // namespace bayestune::proto
