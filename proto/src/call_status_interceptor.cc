@@ -15,11 +15,15 @@ using grpc::experimental::InterceptionHookPoints;
 class CallStatusInterceptor : public grpc::experimental::Interceptor {
  public:
   CallStatusInterceptor(grpc::experimental::ServerRpcInfo* info, const LogSink& log,
-                        bool log_every_call)
+                        bool log_every_call, std::atomic<int>* calls_in_flight)
       : info_(info),
         log_(log),
         log_every_call_(log_every_call),
-        start_(std::chrono::steady_clock::now()) {}
+        calls_in_flight_(calls_in_flight),
+        start_(std::chrono::steady_clock::now()) {
+    ++*calls_in_flight_;
+  }
+  ~CallStatusInterceptor() override { --*calls_in_flight_; }
 
   void Intercept(grpc::experimental::InterceptorBatchMethods* methods) override {
     // A request that failed to parse reaches the interceptors as no message at all.
@@ -60,6 +64,7 @@ class CallStatusInterceptor : public grpc::experimental::Interceptor {
   grpc::experimental::ServerRpcInfo* info_;
   const LogSink& log_;
   bool log_every_call_;
+  std::atomic<int>* calls_in_flight_;
   std::chrono::steady_clock::time_point start_;
   bool request_unparsed_ = false;
 };
@@ -68,7 +73,7 @@ class CallStatusInterceptor : public grpc::experimental::Interceptor {
 
 grpc::experimental::Interceptor* CallStatusInterceptorFactory::CreateServerInterceptor(
     grpc::experimental::ServerRpcInfo* info) {
-  return new CallStatusInterceptor(info, log_, log_every_call_);
+  return new CallStatusInterceptor(info, log_, log_every_call_, calls_in_flight_);
 }
 
 std::string EscapeForLog(const std::string& text, std::size_t limit) {

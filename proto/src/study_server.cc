@@ -1,11 +1,14 @@
 #include "bayestune/proto/study_server.h"
 
+#include <grpc/grpc.h>
 #include <grpcpp/ext/proto_server_reflection_plugin.h>
 #include <grpcpp/grpcpp.h>
 #include <grpcpp/health_check_service_interface.h>
 
+#include <algorithm>
 #include <fstream>
 #include <sstream>
+#include <thread>
 
 #include "bayestune/optimizer/errors.h"
 #include "bayestune/proto/study_service.h"
@@ -44,10 +47,8 @@ StudyServer::StudyServer(std::shared_ptr<StudyRepository> repository, StudyServe
     : repository_(std::move(repository)), options_(std::move(options)) {}
 
 StudyServer::~StudyServer() {
-  if (server_) {
-    server_->Shutdown(std::chrono::system_clock::now());
-    server_->Wait();
-  }
+  Shutdown(std::chrono::milliseconds(0));
+  Wait();
 }
 
 int StudyServer::Start() {
@@ -68,9 +69,10 @@ int StudyServer::Start() {
   builder.SetMaxReceiveMessageSize(options_.max_receive_message_bytes);
   builder.RegisterService(service_.get());
   std::vector<std::unique_ptr<grpc::experimental::ServerInterceptorFactoryInterface>> factories;
-  factories.push_back(
-      std::make_unique<CallStatusInterceptorFactory>(options_.log, options_.log_every_call));
+  factories.push_back(std::make_unique<CallStatusInterceptorFactory>(
+      options_.log, options_.log_every_call, &calls_in_flight_));
   builder.experimental().SetInterceptorCreators(std::move(factories));
+  shutdown_queue_ = builder.AddCompletionQueue();
   server_ = builder.BuildAndStart();
   if (!server_ || port == 0) {
     server_.reset();
@@ -88,9 +90,29 @@ int StudyServer::Start() {
 }
 
 void StudyServer::Shutdown(std::chrono::milliseconds grace) {
-  if (!server_) return;
+  if (!server_ || shut_down_) return;
+  shut_down_ = true;
+  const auto deadline = std::chrono::steady_clock::now() + grace;
   if (auto* health = server_->GetHealthCheckService()) health->Shutdown();
-  server_->Shutdown(std::chrono::system_clock::now() + grace);
+  // Stop taking calls at once, and let those in flight finish within the grace period.
+  int shutdown_tag = 0;
+  grpc_server_shutdown_and_notify(server_->c_server(), shutdown_queue_->cq(), &shutdown_tag);
+  while (calls_in_flight_.load() > 0 && std::chrono::steady_clock::now() < deadline) {
+    std::this_thread::sleep_for(std::chrono::milliseconds(10));
+  }
+  // gRPC's own shutdown also waits until every client has closed its connection, which an idle
+  // client may not do before the deadline. The calls are done: after a moment for their answers
+  // to leave, close those connections (and cancel the calls still running when grace is over).
+  std::this_thread::sleep_for(
+      std::chrono::milliseconds(std::min<std::int64_t>(grace.count(), 100)));
+  grpc_server_cancel_all_calls(server_->c_server());
+  server_->Shutdown(std::chrono::system_clock::now());
+  // Drained through the C API: its one event carries a tag that is not a C++ completion tag.
+  shutdown_queue_->Shutdown();
+  while (
+      grpc_completion_queue_next(shutdown_queue_->cq(), gpr_inf_future(GPR_CLOCK_REALTIME), nullptr)
+          .type != GRPC_QUEUE_SHUTDOWN) {
+  }
 }
 
 void StudyServer::Wait() {

@@ -2,6 +2,7 @@
 
 #include <grpcpp/support/server_interceptor.h>
 
+#include <atomic>
 #include <functional>
 #include <string>
 
@@ -16,11 +17,13 @@ using LogSink = std::function<void(const std::string& line)>;
 //   would answer INTERNAL, a code that blames the server;
 // - every failed call is logged as "<method> from <peer>: <CODE>: <message>", and with
 //   `log_every_call` every successful one too. Metadata, and so the bearer token, is never logged;
-//   control characters and bytes outside ASCII in a message are escaped.
+//   control characters and bytes outside ASCII in a message are escaped;
+// - `calls_in_flight` counts the calls from their start until their status is sent, so that a
+//   graceful shutdown knows when they are done.
 class CallStatusInterceptorFactory : public grpc::experimental::ServerInterceptorFactoryInterface {
  public:
-  CallStatusInterceptorFactory(LogSink log, bool log_every_call)
-      : log_(std::move(log)), log_every_call_(log_every_call) {}
+  CallStatusInterceptorFactory(LogSink log, bool log_every_call, std::atomic<int>* calls_in_flight)
+      : log_(std::move(log)), log_every_call_(log_every_call), calls_in_flight_(calls_in_flight) {}
 
   grpc::experimental::Interceptor* CreateServerInterceptor(
       grpc::experimental::ServerRpcInfo* info) override;
@@ -28,6 +31,7 @@ class CallStatusInterceptorFactory : public grpc::experimental::ServerIntercepto
  private:
   LogSink log_;
   bool log_every_call_;
+  std::atomic<int>* calls_in_flight_;
 };
 
 // `text` with control characters and bytes outside ASCII written as \xNN, at most `limit` bytes

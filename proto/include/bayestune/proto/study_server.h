@@ -1,5 +1,6 @@
 #pragma once
 
+#include <atomic>
 #include <chrono>
 #include <memory>
 #include <optional>
@@ -11,7 +12,8 @@
 
 namespace grpc {
 class Server;
-}
+class ServerCompletionQueue;
+}  // namespace grpc
 
 namespace bayestune::proto {
 
@@ -53,7 +55,10 @@ class StudyServer {
   std::shared_ptr<StudyRepository> repository_;
   StudyServerOptions options_;
   std::unique_ptr<StudyServiceImpl> service_;
+  std::unique_ptr<grpc::ServerCompletionQueue> shutdown_queue_;
   std::unique_ptr<grpc::Server> server_;
+  std::atomic<int> calls_in_flight_{0};
+  bool shut_down_ = false;
 };
 
 }  // namespace bayestune::proto
