@@ -161,9 +161,12 @@ Trial StudyClient::GetTrial(const std::string& study, std::int64_t trial_id) {
                              TrialRequest<v1::GetTrialRequest>(study, trial_id)));
 }
 
-std::vector<Trial> StudyClient::ListTrials(const std::string& study) {
+std::vector<Trial> StudyClient::ListTrials(const std::string& study,
+                                           const std::vector<TrialState>& states) {
   v1::ListTrialsRequest request;
   request.set_study(study);
+  for (TrialState state : states)
+    request.add_states(TrialStateToProto(state));
   return TrialsFromProto(Call("ListTrials", &v1::StudyService::Stub::ListTrials, request).trials());
 }
 

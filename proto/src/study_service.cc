@@ -1,6 +1,7 @@
 #include "bayestune/proto/study_service.h"
 
 #include <cmath>
+#include <set>
 
 #include "bayestune/optimizer/errors.h"
 #include "bayestune/optimizer/tuning_config_loader.h"
@@ -252,9 +253,22 @@ grpc::Status StudyServiceImpl::ListTrials(grpc::ServerContext* context,
                                           const v1::ListTrialsRequest* request,
                                           v1::ListTrialsResponse* response) {
   return Serve(*context, [&] {
+    std::set<TrialState> states;
+    for (int i = 0; i < request->states_size(); ++i) {
+      const auto state = static_cast<v1::Trial::State>(request->states(i));
+      if (state == v1::Trial::STATE_UNSPECIFIED || !v1::Trial::State_IsValid(state)) {
+        throw InvalidArgument(
+            "states[" + std::to_string(i) + "]: unknown trial state " +
+            std::to_string(request->states(i)) +
+            "; give REQUESTED, ACTIVE, STOPPING, SUCCEEDED, FAILED or INFEASIBLE");
+      }
+      states.insert(TrialStateFromProto(state));
+    }
     auto study = OpenStudy("study", request->study());
-    for (const Trial& t : study->Trials())
-      *response->add_trials() = Describe(*study, t);
+    for (const Trial& t : study->Trials()) {
+      if (states.empty() || states.count(t.state) > 0)
+        *response->add_trials() = Describe(*study, t);
+    }
   });
 }
 

@@ -253,6 +253,9 @@ TEST_CASE("trials go through suggest, measure, complete and the worker calls", "
     CHECK(study.progress().succeeded() == 7);
     CHECK(study.progress().infeasible() == 1);
     CHECK(client.ListTrials("s").size() == 8);
+    const auto infeasible_only = client.ListTrials("s", {TrialState::kInfeasible});
+    REQUIRE(infeasible_only.size() == 1);
+    CHECK(infeasible_only[0].id == first[1].id);
   }
   CHECK(server->Stop(SIGTERM) == 0);
 }

@@ -56,7 +56,9 @@ class StudyClient {
   bool ShouldStopTrial(const std::string& study, std::int64_t trial_id);
   Trial StopTrial(const std::string& study, std::int64_t trial_id);
   Trial GetTrial(const std::string& study, std::int64_t trial_id);
-  std::vector<Trial> ListTrials(const std::string& study);
+  // Every trial in id order, or only those in `states`.
+  std::vector<Trial> ListTrials(const std::string& study,
+                                const std::vector<TrialState>& states = {});
   std::vector<Trial> ListOptimalTrials(const std::string& study);
   Trial FailTrial(const std::string& study, std::int64_t trial_id, const std::string& reason);
   Trial RequeueTrial(const std::string& study, std::int64_t trial_id, const std::string& reason);
