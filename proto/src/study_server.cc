@@ -1,12 +1,14 @@
 #include "bayestune/proto/study_server.h"
 
 #include <grpc/grpc.h>
+#include <grpc/support/time.h>
 #include <grpcpp/ext/proto_server_reflection_plugin.h>
 #include <grpcpp/grpcpp.h>
 #include <grpcpp/health_check_service_interface.h>
 
 #include <algorithm>
 #include <fstream>
+#include <optional>
 #include <sstream>
 #include <thread>
 
@@ -96,22 +98,34 @@ void StudyServer::Shutdown(std::chrono::milliseconds grace) {
   if (auto* health = server_->GetHealthCheckService()) health->Shutdown();
   // Stop taking calls at once, and let those in flight finish within the grace period.
   int shutdown_tag = 0;
-  grpc_server_shutdown_and_notify(server_->c_server(), shutdown_queue_->cq(), &shutdown_tag);
-  while (calls_in_flight_.load() > 0 && std::chrono::steady_clock::now() < deadline) {
-    std::this_thread::sleep_for(std::chrono::milliseconds(10));
+  grpc_completion_queue* queue = shutdown_queue_->cq();
+  grpc_server_shutdown_and_notify(server_->c_server(), queue, &shutdown_tag);
+  // gRPC's shutdown is complete once the calls are done and every client has closed its
+  // connection, which an idle client only does when it next polls (up to 5 s later). So once no
+  // call has been running for a while, close those connections instead of waiting for them; when
+  // grace is over, cancel the calls still running as well.
+  constexpr auto kQuietPeriod = std::chrono::milliseconds(200);
+  std::optional<std::chrono::steady_clock::time_point> quiet_since;
+  bool complete = false;
+  while (!complete && std::chrono::steady_clock::now() < deadline) {
+    const gpr_timespec poll_until =
+        gpr_time_add(gpr_now(GPR_CLOCK_MONOTONIC), gpr_time_from_millis(10, GPR_TIMESPAN));
+    complete = grpc_completion_queue_next(queue, poll_until, nullptr).type == GRPC_OP_COMPLETE;
+    const auto now = std::chrono::steady_clock::now();
+    if (calls_in_flight_.load() > 0) {
+      quiet_since.reset();
+    } else if (!quiet_since) {
+      quiet_since = now;
+    } else if (now - *quiet_since >= kQuietPeriod) {
+      break;
+    }
   }
-  // gRPC's own shutdown also waits until every client has closed its connection, which an idle
-  // client may not do before the deadline. The calls are done: after a moment for their answers
-  // to leave, close those connections (and cancel the calls still running when grace is over).
-  std::this_thread::sleep_for(
-      std::chrono::milliseconds(std::min<std::int64_t>(grace.count(), 100)));
-  grpc_server_cancel_all_calls(server_->c_server());
+  if (!complete) grpc_server_cancel_all_calls(server_->c_server());
   server_->Shutdown(std::chrono::system_clock::now());
   // Drained through the C API: its one event carries a tag that is not a C++ completion tag.
   shutdown_queue_->Shutdown();
-  while (
-      grpc_completion_queue_next(shutdown_queue_->cq(), gpr_inf_future(GPR_CLOCK_REALTIME), nullptr)
-          .type != GRPC_QUEUE_SHUTDOWN) {
+  while (grpc_completion_queue_next(queue, gpr_inf_future(GPR_CLOCK_REALTIME), nullptr).type !=
+         GRPC_QUEUE_SHUTDOWN) {
   }
 }
 

@@ -30,9 +30,10 @@ std::string StatusCodeOf(Call&& call) {
     call();
   } catch (const std::exception& e) {
     const std::string message = e.what();
-    for (const char* code : {"INVALID_ARGUMENT", "NOT_FOUND", "ALREADY_EXISTS",
-                             "FAILED_PRECONDITION", "RESOURCE_EXHAUSTED", "UNAVAILABLE",
-                             "UNAUTHENTICATED", "INTERNAL", "DEADLINE_EXCEEDED", "UNKNOWN"}) {
+    for (const char* code :
+         {"INVALID_ARGUMENT", "NOT_FOUND", "ALREADY_EXISTS", "FAILED_PRECONDITION",
+          "RESOURCE_EXHAUSTED", "UNAVAILABLE", "UNAUTHENTICATED", "INTERNAL", "DEADLINE_EXCEEDED",
+          "CANCELLED", "UNKNOWN"}) {
       if (message.find(std::string(": ") + code + ":") != std::string::npos) return code;
     }
     return "unrecognized error: " + message;
