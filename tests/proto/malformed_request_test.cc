@@ -1,6 +1,5 @@
 // Requests a careless or hostile client can send: each gets the conventional status code, and the
 // server keeps serving.
-#include <grpcpp/generic/generic_stub.h>
 
 #include <catch2/catch.hpp>
 #include <cmath>
@@ -9,6 +8,7 @@
 
 #include "bayestune/proto/study_proto_conversion.h"
 #include "grpc_test_support.h"
+#include "raw_grpc_call.h"
 
 using namespace bayestune;
 using namespace bayestune::testing;
@@ -35,27 +35,6 @@ v1::AddMeasurementRequest Measure(const std::string& study, std::int64_t trial, 
   request.set_step(1);
   request.set_value(value);
   return request;
-}
-
-// Sends bytes that are not a protobuf message at all.
-grpc::Status SendGarbage(const std::string& address) {
-  auto channel = grpc::CreateChannel(address, grpc::InsecureChannelCredentials());
-  grpc::GenericStub stub(channel);
-  grpc::CompletionQueue queue;
-  grpc::ClientContext context;
-  context.set_deadline(std::chrono::system_clock::now() + std::chrono::seconds(10));
-  grpc::Slice slice(std::string("\xff\xff\xff\xff\xff\x0f garbage", 14));
-  const grpc::ByteBuffer request(&slice, 1);
-  auto call =
-      stub.PrepareUnaryCall(&context, "/bayestune.v1.StudyService/GetStudy", request, &queue);
-  call->StartCall();
-  grpc::ByteBuffer response;
-  grpc::Status status;
-  call->Finish(&response, &status, reinterpret_cast<void*>(1));
-  void* tag = nullptr;
-  bool ok = false;
-  REQUIRE(queue.Next(&tag, &ok));
-  return status;
 }
 
 }  // namespace
@@ -177,7 +156,10 @@ TEST_CASE("malformed requests get the right status code and the server keeps ser
     // A name in UTF-8 that is not ASCII is fine.
     CHECK(client.CreateStudyFromYaml("étude-学习", TestTuningYaml(2)).name() == "étude-学习");
 
-    status = SendGarbage(server->address());
+    // Bytes that are not a protobuf message at all.
+    std::string ignored;
+    status = RawUnaryCall(server->address(), "/bayestune.v1.StudyService/GetStudy",
+                          std::string("\xff\xff\xff\xff\xff\x0f garbage", 14), &ignored);
     CHECK(status.error_code() == grpc::StatusCode::INVALID_ARGUMENT);
     // The log escapes what the client sent.
     CHECK_THAT(server->Log(), Catch::Contains("/bayestune.v1.StudyService/GetStudy from"));

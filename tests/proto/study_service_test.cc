@@ -1,5 +1,4 @@
 // The study service through a real `bayestune serve` process on 127.0.0.1.
-#include <grpcpp/generic/generic_stub.h>
 
 #include <catch2/catch.hpp>
 #include <csignal>
@@ -8,79 +7,30 @@
 #include "bayestune/optimizer/errors.h"
 #include "bayestune/proto/study_proto_conversion.h"
 #include "grpc_test_support.h"
+#include "raw_grpc_call.h"
 
 using namespace bayestune;
 using namespace bayestune::testing;
 
 namespace {
 
-std::string ToString(const grpc::ByteBuffer& buffer) {
-  std::vector<grpc::Slice> slices;
-  (void)buffer.Dump(&slices);
-  std::string out;
-  for (const auto& s : slices)
-    out.append(reinterpret_cast<const char*>(s.begin()), s.size());
-  return out;
-}
-
-grpc::ByteBuffer ToBuffer(const std::string& bytes) {
-  grpc::Slice slice(bytes);
-  return grpc::ByteBuffer(&slice, 1);
-}
-
 // grpc.health.v1.Health/Check by hand: HealthCheckRequest{service} is field 1 (a string), and
 // HealthCheckResponse{status: SERVING} is the two bytes 08 01.
 std::string HealthCheck(const std::string& address, const std::string& service) {
-  auto channel = grpc::CreateChannel(address, grpc::InsecureChannelCredentials());
-  grpc::GenericStub stub(channel);
-  grpc::CompletionQueue queue;
-  grpc::ClientContext context;
-  context.set_deadline(std::chrono::system_clock::now() + std::chrono::seconds(10));
-  std::string request = "\x0a" + std::string(1, static_cast<char>(service.size())) + service;
-  const grpc::ByteBuffer request_buffer = ToBuffer(request);
-  auto call =
-      stub.PrepareUnaryCall(&context, "/grpc.health.v1.Health/Check", request_buffer, &queue);
-  call->StartCall();
-  grpc::ByteBuffer response;
-  grpc::Status status;
-  call->Finish(&response, &status, reinterpret_cast<void*>(1));
-  void* tag = nullptr;
-  bool ok = false;
-  REQUIRE(queue.Next(&tag, &ok));
+  const std::string request = "\x0a" + std::string(1, static_cast<char>(service.size())) + service;
+  std::string response;
+  const grpc::Status status =
+      RawUnaryCall(address, "/grpc.health.v1.Health/Check", request, &response);
   if (!status.ok()) return "error " + std::to_string(status.error_code());
-  const std::string bytes = ToString(response);
-  return bytes == std::string("\x08\x01", 2) ? "SERVING" : "not serving";
+  return response == std::string("\x08\x01", 2) ? "SERVING" : "not serving";
 }
 
-// grpc.reflection.v1alpha.ServerReflection/ServerReflectionInfo with list_services (field 7):
-// the raw answer, which names every service.
+// grpc.reflection.v1alpha.ServerReflection/ServerReflectionInfo with list_services (field 7,
+// empty): the raw answer, which names every service.
 std::string ReflectionListServices(const std::string& address) {
-  auto channel = grpc::CreateChannel(address, grpc::InsecureChannelCredentials());
-  grpc::GenericStub stub(channel);
-  grpc::CompletionQueue queue;
-  grpc::ClientContext context;
-  context.set_deadline(std::chrono::system_clock::now() + std::chrono::seconds(10));
-  auto call = stub.PrepareCall(
-      &context, "/grpc.reflection.v1alpha.ServerReflection/ServerReflectionInfo", &queue);
-  void* tag = nullptr;
-  bool ok = false;
-  auto step = [&] {
-    REQUIRE(queue.Next(&tag, &ok));
-    return ok;
-  };
-  call->StartCall(reinterpret_cast<void*>(1));
-  REQUIRE(step());
-  call->Write(ToBuffer(std::string("\x3a\x00", 2)), reinterpret_cast<void*>(2));
-  REQUIRE(step());
-  call->WritesDone(reinterpret_cast<void*>(3));
-  REQUIRE(step());
-  grpc::ByteBuffer response;
-  call->Read(&response, reinterpret_cast<void*>(4));
-  const bool read = step();
-  grpc::Status status;
-  call->Finish(&status, reinterpret_cast<void*>(5));
-  step();
-  return read ? ToString(response) : "no answer: " + status.error_message();
+  return RawStreamFirstAnswer(address,
+                              "/grpc.reflection.v1alpha.ServerReflection/ServerReflectionInfo",
+                              std::string("\x3a\x00", 2));
 }
 
 StudySpec StructuredSpec() {
