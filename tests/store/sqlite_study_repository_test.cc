@@ -2,7 +2,10 @@
 // read-only use.
 #include "bayestune/store/sqlite_study_repository.h"
 
+#include <sqlite3.h>
+
 #include <catch2/catch.hpp>
+#include <chrono>
 #include <limits>
 #include <thread>
 
@@ -272,4 +275,51 @@ TEST_CASE("an upgrade that fails leaves the file as it was", "[sqlite][migration
             .empty());
   CHECK(QueryValue(database, "SELECT count(*) FROM trials") == "1");
   CHECK(QueryValue(database, "PRAGMA integrity_check") == "ok");
+}
+
+TEST_CASE("a lock that another process holds is waited for, and reported only after the timeout",
+          "[sqlite]") {
+  TempFolder folder;
+  const std::string database = folder.File("study.db");
+  const StudyRecord study = NewStudy(*SqliteStudyRepository::Open(database));
+  // Another program takes the write lock and keeps it.
+  sqlite3* other = nullptr;
+  REQUIRE(sqlite3_open(database.c_str(), &other) == SQLITE_OK);
+  REQUIRE(sqlite3_exec(other, "BEGIN IMMEDIATE", nullptr, nullptr, nullptr) == SQLITE_OK);
+
+  SqliteOpenOptions impatient;
+  impatient.busy_timeout = std::chrono::milliseconds(200);
+  auto repository = SqliteStudyRepository::Open(database, impatient);  // reading is not blocked
+  CHECK(repository->ListTrials(study.id).empty());
+  CHECK_THROWS_AS(repository->AddTrial(study.id, Trial{}), Unavailable);
+  CHECK_THROWS_WITH(repository->AddTrial(study.id, Trial{}),
+                    Catch::Contains(database) && Catch::Contains("locked for more than 0.2 s"));
+
+  // With time to wait, the write goes through once the lock is let go.
+  std::thread release([&] {
+    std::this_thread::sleep_for(std::chrono::milliseconds(300));
+    sqlite3_exec(other, "COMMIT", nullptr, nullptr, nullptr);
+  });
+  CHECK(SqliteStudyRepository::Open(database)->AddTrial(study.id, Trial{}).id == 1);
+  release.join();
+  sqlite3_close(other);
+}
+
+TEST_CASE("deleting a study deletes its rows from every table", "[sqlite]") {
+  TempFolder folder;
+  const std::string database = folder.File("study.db");
+  auto repository = SqliteStudyRepository::Open(database);
+  const StudyRecord doomed = NewStudy(*repository, "doomed");
+  const StudyRecord kept = NewStudy(*repository, "kept");
+  for (const StudyRecord& study : {doomed, kept}) {
+    Trial trial;
+    trial.parameters = {{"layers", 2}};
+    trial.measurements = {{"accuracy", 1, 0, 0.5}};
+    repository->AddTrial(study.id, trial);
+  }
+  repository->DeleteStudy(doomed.id);
+  for (const char* table : {"studies", "trials", "trial_parameters", "measurements"}) {
+    INFO(table);
+    CHECK(QueryValue(database, std::string("SELECT count(*) FROM ") + table) == "1");
+  }
 }

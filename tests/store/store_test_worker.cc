@@ -101,7 +101,7 @@ int StatusReader(const std::vector<std::string>& args) {
     // Open anew now and then, as each `status` command does.
     auto study = Study::Open(SqliteStudyRepository::Open(args[1], read_only), "concurrent");
     for (int i = 0; i < 10; ++i, ++reads) {
-      std::this_thread::sleep_for(std::chrono::milliseconds(2));
+      std::this_thread::sleep_for(std::chrono::milliseconds(50));
       const StudyProgress progress = study->Progress();
       study->BestTrial();
       if (progress.finished() >= target) {
