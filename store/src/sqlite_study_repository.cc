@@ -49,6 +49,25 @@ StudyRecord ReadStudy(const Connection& connection, const Statement& row) {
   return study;
 }
 
+// The studies of "SELECT <columns> FROM studies" + `rest`, with `arguments` bound to ?1, ...
+template <typename... Args>
+std::vector<StudyRecord> SelectStudies(Connection& connection, std::string_view rest,
+                                       const Args&... arguments) {
+  std::vector<StudyRecord> studies;
+  connection.Read([&] {
+    Statement row = connection.Prepare(std::string(kStudyColumns) + std::string(rest));
+    row.BindAll(arguments...);
+    while (row.Step())
+      studies.push_back(ReadStudy(connection, row));
+  });
+  return studies;
+}
+
+std::optional<StudyRecord> OnlyOne(std::vector<StudyRecord> studies) {
+  if (studies.empty()) return std::nullopt;
+  return std::move(studies.front());
+}
+
 std::string StudyName(Connection& connection, std::int64_t study_id) {
   Statement statement = connection.Prepare("SELECT name FROM studies WHERE id = ?1");
   statement.BindAll(study_id);
@@ -241,36 +260,15 @@ StudyRecord SqliteStudyRepository::CreateStudy(StudyRecord study) {
 }
 
 std::optional<StudyRecord> SqliteStudyRepository::FindStudy(const std::string& name) {
-  Connection& c = *connection_;
-  std::optional<StudyRecord> study;
-  c.Read([&] {
-    Statement row = c.Prepare(std::string(kStudyColumns) + " WHERE name = ?1");
-    row.BindAll(name);
-    if (row.Step()) study = ReadStudy(c, row);
-  });
-  return study;
+  return OnlyOne(SelectStudies(*connection_, " WHERE name = ?1", name));
 }
 
 std::optional<StudyRecord> SqliteStudyRepository::GetStudy(std::int64_t study_id) {
-  Connection& c = *connection_;
-  std::optional<StudyRecord> study;
-  c.Read([&] {
-    Statement row = c.Prepare(std::string(kStudyColumns) + " WHERE id = ?1");
-    row.BindAll(study_id);
-    if (row.Step()) study = ReadStudy(c, row);
-  });
-  return study;
+  return OnlyOne(SelectStudies(*connection_, " WHERE id = ?1", study_id));
 }
 
 std::vector<StudyRecord> SqliteStudyRepository::ListStudies() {
-  Connection& c = *connection_;
-  std::vector<StudyRecord> studies;
-  c.Read([&] {
-    Statement row = c.Prepare(std::string(kStudyColumns) + " ORDER BY id");
-    while (row.Step())
-      studies.push_back(ReadStudy(c, row));
-  });
-  return studies;
+  return SelectStudies(*connection_, " ORDER BY id");
 }
 
 void SqliteStudyRepository::DeleteStudy(std::int64_t study_id) {
