@@ -65,12 +65,11 @@ CREATE TABLE measurements (
   FOREIGN KEY (study_id, trial_number) REFERENCES trials (study_id, number) ON DELETE CASCADE
 );
 )sql"},
-    {2, "the goal as a column of studies; the indexes behind Study's queries", R"sql(
+    {2, "the goal as a column of studies; an index of the measurements by trial", R"sql(
 ALTER TABLE studies ADD COLUMN goal TEXT NOT NULL DEFAULT 'MAXIMIZE'
   CHECK (goal IN ('MAXIMIZE', 'MINIMIZE'));
 UPDATE studies SET goal = COALESCE(json_extract(spec_json, '$.goal'), 'MAXIMIZE');
 CREATE INDEX measurements_of_trial ON measurements (study_id, trial_number);
-CREATE INDEX trials_by_state ON trials (study_id, state);
 )sql"},
 }};
 
@@ -159,8 +158,9 @@ void PrepareSchema(Connection& connection) {
     if (info.version == kLatestVersion) return;
     for (const Migration& migration : kMigrations) {
       if (migration.version <= info.version) continue;
-      connection.ExecScript(migration.sql,
-                            "upgrading the schema to version " + std::to_string(migration.version));
+      connection.ExecScript(migration.sql, "upgrading the schema to version " +
+                                               std::to_string(migration.version) + " (" +
+                                               std::string(migration.summary) + ")");
     }
     connection.ExecScript("PRAGMA user_version = " + std::to_string(kLatestVersion),
                           "upgrading the schema");

@@ -53,10 +53,23 @@ std::string FileUri(const std::string& path) {
   return uri;
 }
 
+// The status of `path` (not_found when it does not exist); throws Unavailable when it cannot be
+// known, such as when this user may not look into a folder on the way.
+fs::file_status StatusOrThrow(const std::string& path, const std::string& database) {
+  std::error_code error;
+  const fs::file_status status = fs::status(path, error);
+  if (error && status.type() != fs::file_type::not_found) {
+    throw Unavailable("bayestune database '" + database + "': cannot look at '" + path + "' (" +
+                      error.message() + "); check the permissions of the folders on the way");
+  }
+  return status;
+}
+
 // Why this process may not open the file as asked, from the file system's permissions.
 std::string PermissionAdvice(const std::string& path, bool read_only) {
   const std::string folder = FolderOf(path);
-  const bool exists = fs::exists(path);
+  std::error_code error;
+  const bool exists = fs::exists(path, error);
   if (!read_only && access(folder.c_str(), W_OK) != 0) {
     return "the folder '" + folder + "' is read-only for this user, and SQLite must " +
            (exists ? "create the database's -wal and -shm files beside it"
@@ -91,23 +104,24 @@ Connection::Connection(std::string path, const ConnectionOptions& options)
     throw InvalidArgument("the database path is empty; give the path of a study database file");
   }
   const std::string folder = FolderOf(path_);
-  std::error_code error;
-  if (!fs::exists(folder, error)) {
+  const fs::file_status folder_status = StatusOrThrow(folder, path_);
+  if (!fs::exists(folder_status)) {
     throw InvalidArgument("bayestune database '" + path_ + "': the folder '" + folder +
                           "' does not exist; create it first (mkdir -p '" + folder +
                           "'), or choose a path in an existing folder");
   }
-  if (!fs::is_directory(folder, error)) {
+  if (!fs::is_directory(folder_status)) {
     throw InvalidArgument("bayestune database '" + path_ + "': '" + folder +
                           "' is not a folder; choose a path in an existing folder");
   }
-  if (fs::is_directory(path_, error)) {
+  const fs::file_status file_status = StatusOrThrow(path_, path_);
+  if (fs::is_directory(file_status)) {
     throw InvalidArgument("bayestune database '" + path_ +
                           "' is a folder, not a database file; give the path of a file, such "
                           "as '" +
                           (fs::path(path_) / "study.db").string() + "'");
   }
-  if (!fs::exists(path_, error) && (options_.read_only || !options_.create)) {
+  if (!fs::exists(file_status) && (options_.read_only || !options_.create)) {
     throw NotFound("there is no bayestune database '" + path_ +
                    "'; check the path (a study's database is created by the first run)");
   }
@@ -119,6 +133,7 @@ Connection::Connection(std::string path, const ConnectionOptions& options)
   // A reader needs the -shm file of the write-ahead log, or must be able to create it. In a
   // folder it may not write (a read-only mount, an archive), with no writer at work (no -wal or
   // -shm file), it reads the file as immutable instead.
+  std::error_code error;
   const bool immutable = options_.read_only && access(folder.c_str(), W_OK) != 0 &&
                          !fs::exists(path_ + "-wal", error) && !fs::exists(path_ + "-shm", error);
   const std::string uri = FileUri(path_) + (immutable ? "?immutable=1" : "");

@@ -46,9 +46,9 @@ std::string OpenAsAnotherUser(const std::string& database, const std::string& fo
   return result.out;
 }
 
-// A folder that the user nobody may enter but not change.
+// A folder in `temp` (of Reach::kAnyUser) that the user nobody may enter; the test takes its
+// write permission away.
 std::string ReadOnlyFolder(const TempFolder& temp) {
-  chmod(temp.path().c_str(), 0755);
   const std::string folder = temp.File("read-only");
   fs::create_directory(folder);
   return folder;
@@ -117,8 +117,19 @@ TEST_CASE("a missing folder or a folder given as the file is a clear error", "[b
                     Catch::Contains("is a folder, not a database file"));
 }
 
+TEST_CASE("a folder that this user may not look into is a clear error", "[bad-input]") {
+  TempFolder temp(TempFolder::Reach::kAnyUser);
+  const std::string folder = temp.File("private");
+  fs::create_directory(folder);
+  chmod(folder.c_str(), 0);
+  const std::string path = folder + "/study.db";
+  CHECK_THAT(OpenAsAnotherUser(path, temp.path()),
+             Catch::StartsWith("UNAVAILABLE: bayestune database '" + path + "'") &&
+                 Catch::Contains("cannot look at '" + path + "' (Permission denied)"));
+}
+
 TEST_CASE("a database cannot be created in a read-only folder", "[bad-input]") {
-  TempFolder temp;
+  TempFolder temp(TempFolder::Reach::kAnyUser);
   const std::string folder = ReadOnlyFolder(temp);
   chmod(folder.c_str(), 0555);
   const std::string path = folder + "/study.db";
@@ -130,7 +141,7 @@ TEST_CASE("a database cannot be created in a read-only folder", "[bad-input]") {
 }
 
 TEST_CASE("a database in a read-only folder can be read but not written", "[bad-input]") {
-  TempFolder temp;
+  TempFolder temp(TempFolder::Reach::kAnyUser);
   const std::string folder = ReadOnlyFolder(temp);
   const std::string path = folder + "/study.db";
   AddStudy(path);  // closed again: no -wal or -shm file is left
@@ -147,8 +158,7 @@ TEST_CASE("a database in a read-only folder can be read but not written", "[bad-
 }
 
 TEST_CASE("a read-only database file is a clear error", "[bad-input]") {
-  TempFolder temp;
-  chmod(temp.path().c_str(), 0755);
+  TempFolder temp(TempFolder::Reach::kAnyUser);
   const std::string folder = temp.File("writable");
   fs::create_directory(folder);
   chmod(folder.c_str(), 0777);

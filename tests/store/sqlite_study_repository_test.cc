@@ -94,7 +94,7 @@ TEST_CASE("a new database is in WAL mode, at the latest schema, marked as bayest
   CHECK(QueryColumn(database,
                     "SELECT name FROM sqlite_schema WHERE type = 'index' AND "
                     "name NOT LIKE 'sqlite_%' ORDER BY name") ==
-        std::vector<std::string>{"measurements_of_trial", "trials_by_state"});
+        std::vector<std::string>{"measurements_of_trial"});
 }
 
 TEST_CASE("parameters keep their SQLite type, so that an INTEGER stays an integer", "[sqlite]") {
@@ -246,7 +246,7 @@ TEST_CASE("a version 1 file made by hand is upgraded when it is opened", "[sqlit
   CHECK(QueryValue(database, "PRAGMA user_version") ==
         std::to_string(SqliteStudyRepository::kSchemaVersion));
   CHECK(QueryValue(database, "SELECT goal FROM studies WHERE name = 'legacy'") == "MINIMIZE");
-  CHECK(QueryColumn(database, "SELECT name FROM sqlite_schema WHERE name = 'trials_by_state'")
+  CHECK(QueryColumn(database, "SELECT name FROM sqlite_schema WHERE name = 'measurements_of_trial'")
             .size() == 1);
   CHECK(QueryValue(database, "PRAGMA integrity_check") == "ok");
 

@@ -11,10 +11,11 @@ namespace bayestune::testing {
 
 namespace fs = std::filesystem;
 
-TempFolder::TempFolder() {
+TempFolder::TempFolder(Reach reach) {
   const char* base = std::getenv("BAYESTUNE_TEST_TMP");
-  const fs::path root =
-      base != nullptr && *base != '\0' ? fs::path(base) : fs::temp_directory_path();
+  const fs::path root = reach == Reach::kAnyUser           ? fs::path("/tmp")
+                        : base != nullptr && *base != '\0' ? fs::path(base)
+                                                           : fs::temp_directory_path();
   fs::create_directories(root);
   std::string pattern = (root / "store-XXXXXX").string();
   std::vector<char> buffer(pattern.begin(), pattern.end());
@@ -23,6 +24,10 @@ TempFolder::TempFolder() {
     throw std::runtime_error("cannot create a temporary folder in " + root.string());
   }
   path_ = buffer.data();
+  if (reach == Reach::kAnyUser) {
+    fs::permissions(path_, fs::perms::owner_all | fs::perms::group_read | fs::perms::group_exec |
+                               fs::perms::others_read | fs::perms::others_exec);
+  }
 }
 
 TempFolder::~TempFolder() {

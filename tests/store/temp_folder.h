@@ -4,11 +4,15 @@
 
 namespace bayestune::testing {
 
-// A fresh folder of its own under $BAYESTUNE_TEST_TMP (or /tmp), removed with everything in it
-// when the object goes away; tests that ctest runs at the same time never share one.
+// A fresh folder of its own under $BAYESTUNE_TEST_TMP (or the system's temporary folder), removed
+// with everything in it when the object goes away; tests that ctest runs at the same time never
+// share one.
 class TempFolder {
  public:
-  TempFolder();
+  // kAnyUser: under /tmp and open to everyone (0755), for tests that run a process as another
+  // user, which could not reach a folder under a private home or build folder.
+  enum class Reach { kThisUser, kAnyUser };
+  explicit TempFolder(Reach reach = Reach::kThisUser);
   ~TempFolder();
   TempFolder(const TempFolder&) = delete;
   TempFolder& operator=(const TempFolder&) = delete;
