@@ -169,9 +169,10 @@ int Connection::OnBusy(void* self, int attempts) {
 }
 
 int Connection::Step(sqlite3_stmt* statement, bool first) {
+  // Measured from before the first try: the busy handler may have waited inside it already.
+  const auto start = std::chrono::steady_clock::now();
   int rc = sqlite3_step(statement);
   if (!first) return rc;
-  const auto start = std::chrono::steady_clock::now();
   for (int attempt = 0;
        IsBusy(rc) && std::chrono::steady_clock::now() - start < options_.busy_timeout; ++attempt) {
     sqlite3_reset(statement);  // keeps the bindings
