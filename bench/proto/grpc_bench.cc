@@ -1,6 +1,6 @@
 // grpc_bench: the study service under load, on 127.0.0.1, server and clients in this process.
 //   grpc_bench [--clients 32] [--trials-per-client 50] [--measurements-per-client 200]
-//              [--history 100,1000] [--db-dir DIR]
+//              [--history 100,1000] [--db-dir DIR|memory]
 // Prints figures; never passes or fails on time.
 #include <algorithm>
 #include <chrono>
@@ -16,6 +16,7 @@
 #include "bayestune/optimizer/study.h"
 #include "bayestune/proto/study_client.h"
 #include "bayestune/proto/study_server.h"
+#include "bayestune/store/sqlite_study_repository.h"
 
 using namespace bayestune;
 using Clock = std::chrono::steady_clock;
@@ -66,10 +67,22 @@ Flags ParseFlags(int argc, char** argv) {
   return flags;
 }
 
-std::shared_ptr<StudyRepository> MakeRepository(const Flags& flags, const std::string& name) {
-  (void)flags;
-  (void)name;
-  return std::make_shared<InMemoryStudyRepository>();
+// The study database: SQLite in a fresh folder (under --db-dir, else the system's temporary
+// folder), or memory with --db-dir memory.
+std::shared_ptr<StudyRepository> MakeRepository(const Flags& flags, std::string* where) {
+  if (flags.db_dir == "memory") {
+    *where = "in memory";
+    return std::make_shared<InMemoryStudyRepository>();
+  }
+  const std::filesystem::path base = flags.db_dir.empty() ? std::filesystem::temp_directory_path()
+                                                          : std::filesystem::path(flags.db_dir);
+  std::string folder = (base / "grpc_bench-XXXXXX").string();
+  if (mkdtemp(folder.data()) == nullptr) {
+    std::fprintf(stderr, "grpc_bench: cannot make a folder in %s\n", base.c_str());
+    std::exit(1);
+  }
+  *where = folder + "/studies.db (SQLite)";
+  return SqliteStudyRepository::Open(folder + "/studies.db");
 }
 
 StudySpec BenchSpec(Algorithm algorithm, int max_trials) {
@@ -202,15 +215,16 @@ void SuggestLatencyBench(const Flags& flags, const std::shared_ptr<StudyReposito
 
 int main(int argc, char** argv) {
   const Flags flags = ParseFlags(argc, argv);
-  auto repository = MakeRepository(flags, "bench");
+  std::string where;
+  auto repository = MakeRepository(flags, &where);
   proto::StudyServerOptions options;
   options.listen_address = "127.0.0.1:0";
   proto::StudyServer server(repository, options);
   const std::string address = "127.0.0.1:" + std::to_string(server.Start());
   std::printf(
       "grpc_bench: %d clients, one channel each, plaintext, server in this process on %s, "
-      "%u CPUs\n",
-      flags.clients, address.c_str(), std::thread::hardware_concurrency());
+      "database %s, %u CPUs\n",
+      flags.clients, address.c_str(), where.c_str(), std::thread::hardware_concurrency());
 
   ThroughputBench(flags, address);
   for (int completed : flags.history)

@@ -6,8 +6,8 @@
 #include <iostream>
 #include <mutex>
 
-#include "bayestune/optimizer/in_memory_study_repository.h"
 #include "bayestune/proto/study_server.h"
+#include "bayestune/store/sqlite_study_repository.h"
 #include "commands.h"
 #include "exit_codes.h"
 
@@ -50,11 +50,6 @@ void Log(const std::string& line) {
   std::cerr << stamp << " bayestune serve: " << line << std::endl;
 }
 
-std::shared_ptr<StudyRepository> OpenRepository(const std::string& db) {
-  (void)db;
-  return std::make_shared<InMemoryStudyRepository>();
-}
-
 int Serve(const ServeFlags& flags) {
   proto::StudyServerOptions options;
   options.listen_address = flags.listen;
@@ -85,7 +80,7 @@ int Serve(const ServeFlags& flags) {
   sigaddset(&stop_signals, SIGINT);
   pthread_sigmask(SIG_BLOCK, &stop_signals, nullptr);
 
-  proto::StudyServer server(OpenRepository(flags.db), std::move(options));
+  proto::StudyServer server(SqliteStudyRepository::Open(flags.db), std::move(options));
   const int port = server.Start();
   std::cout << "bayestune serve: listening on "
             << (host.find(':') != std::string::npos ? "[" + host + "]" : host) << ":" << port
