@@ -69,7 +69,8 @@ Flags ParseFlags(int argc, char** argv) {
 
 // The study database: SQLite in a fresh folder (under --db-dir, else the system's temporary
 // folder), or memory with --db-dir memory.
-std::shared_ptr<StudyRepository> MakeRepository(const Flags& flags, std::string* where) {
+std::shared_ptr<StudyRepository> MakeRepository(const Flags& flags, std::string* where,
+                                                std::string* folder_made) {
   if (flags.db_dir == "memory") {
     *where = "in memory";
     return std::make_shared<InMemoryStudyRepository>();
@@ -82,6 +83,7 @@ std::shared_ptr<StudyRepository> MakeRepository(const Flags& flags, std::string*
     std::exit(1);
   }
   *where = folder + "/studies.db (SQLite)";
+  *folder_made = folder;
   return SqliteStudyRepository::Open(folder + "/studies.db");
 }
 
@@ -216,7 +218,8 @@ void SuggestLatencyBench(const Flags& flags, const std::shared_ptr<StudyReposito
 int main(int argc, char** argv) {
   const Flags flags = ParseFlags(argc, argv);
   std::string where;
-  auto repository = MakeRepository(flags, &where);
+  std::string folder_made;
+  auto repository = MakeRepository(flags, &where, &folder_made);
   proto::StudyServerOptions options;
   options.listen_address = "127.0.0.1:0";
   proto::StudyServer server(repository, options);
@@ -231,5 +234,7 @@ int main(int argc, char** argv) {
     SuggestLatencyBench(flags, repository, address, completed);
   server.Shutdown(std::chrono::seconds(1));
   server.Wait();
+  repository.reset();
+  if (!folder_made.empty()) std::filesystem::remove_all(folder_made);
   return 0;
 }
