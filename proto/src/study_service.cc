@@ -99,6 +99,9 @@ v1::Trial StudyServiceImpl::Describe(Study& study, const Trial& trial) const {
 v1::Study StudyServiceImpl::DescribeStudy(const std::string& name) {
   StudyRecord record;
   auto study = OpenStudy("name", name, &record);
+  // The state is derived from the trials: brought up to date here, so that a client that only
+  // asks GetStudy also learns that the study is done.
+  if (study->IsDone()) record.state = StudyState::kCompleted;
   return StudyToProto(record, study->Progress());
 }
 
