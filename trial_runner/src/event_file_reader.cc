@@ -1,0 +1,93 @@
+#include "bayestune/trial_runner/event_file_reader.h"
+
+#include <fcntl.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <algorithm>
+#include <cerrno>
+#include <cstring>
+
+namespace bayestune {
+namespace {
+
+// Turns the stream's scalars and warnings into MetricRecords and MetricWarnings of one file.
+class PollSink : public EventStreamSink {
+ public:
+  PollSink(const std::string& path, const std::string& run, MetricPoll& out)
+      : path_(path), run_(run), out_(out) {}
+  void OnScalar(const EventScalar& scalar) override {
+    out_.records.push_back(
+        {run_, std::string(scalar.tag), scalar.step, scalar.wall_time, scalar.value});
+  }
+  void OnWarning(std::uint64_t offset, std::string message) override {
+    out_.warnings.push_back({path_, offset, std::move(message)});
+  }
+
+ private:
+  const std::string& path_;
+  const std::string& run_;
+  MetricPoll& out_;
+};
+
+// Closes a file descriptor when it goes out of scope.
+struct FileDescriptor {
+  int fd = -1;
+  ~FileDescriptor() {
+    if (fd >= 0) ::close(fd);
+  }
+};
+
+}  // namespace
+
+EventFileReader::EventFileReader(std::string path, std::string run)
+    : path_(std::move(path)), run_(std::move(run)) {}
+
+void EventFileReader::Poll(MetricPoll& out) {
+  if (stopped()) return;
+  PollSink sink(path_, run_, out);
+  FileDescriptor file{::open(path_.c_str(), O_RDONLY | O_CLOEXEC)};
+  struct stat status {};
+  if (file.fd < 0 || ::fstat(file.fd, &status) != 0) {
+    // A file removed since it was found has nothing more to read; others are said once.
+    if (errno != ENOENT && !reported_unreadable_) {
+      sink.OnWarning(stream_.fed_offset(), std::string("cannot read: ") + std::strerror(errno));
+      reported_unreadable_ = true;
+    }
+    return;
+  }
+  const auto size = static_cast<std::uint64_t>(status.st_size);
+  if (size < stream_.fed_offset()) {
+    sink.OnWarning(size, "the file shrank from " + std::to_string(stream_.fed_offset()) + " to " +
+                             std::to_string(size) +
+                             " bytes: it was rewritten, not appended to; stopped reading it");
+    stopped_ = true;
+    return;
+  }
+  // Read up to the size seen now; what is appended meanwhile waits for the next poll.
+  while (!stream_.stopped() && stream_.fed_offset() < size) {
+    if (stream_.skip_remaining() > 0) {
+      const std::uint64_t before = stream_.fed_offset();
+      stream_.SkipUnread(size - before);
+      if (stream_.fed_offset() == before) break;
+      continue;
+    }
+    const auto want = static_cast<std::size_t>(
+        std::min<std::uint64_t>(size - stream_.fed_offset(), kReadChunkSize));
+    const auto span = stream_.PrepareWrite(want);
+    const ssize_t got =
+        ::pread(file.fd, span.data(), want, static_cast<off_t>(stream_.fed_offset()));
+    if (got < 0) {
+      if (errno == EINTR) continue;
+      if (!reported_unreadable_) {
+        sink.OnWarning(stream_.fed_offset(), std::string("cannot read: ") + std::strerror(errno));
+        reported_unreadable_ = true;
+      }
+      return;
+    }
+    if (got == 0) return;  // cut short since the fstat
+    stream_.Commit(static_cast<std::size_t>(got), sink);
+  }
+}
+
+}  // namespace bayestune
