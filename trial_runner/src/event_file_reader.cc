@@ -40,8 +40,8 @@ struct FileDescriptor {
 
 }  // namespace
 
-EventFileReader::EventFileReader(std::string path, std::string run)
-    : path_(std::move(path)), run_(std::move(run)) {}
+EventFileReader::EventFileReader(std::string path, std::string run, std::size_t max_record_size)
+    : path_(std::move(path)), run_(std::move(run)), stream_(max_record_size) {}
 
 void EventFileReader::Poll(MetricPoll& out) {
   if (stopped()) return;

@@ -31,12 +31,13 @@ std::string JoinQuoted(const std::vector<std::string>& items, std::size_t most) 
 
 constexpr std::size_t kMostTagsListed = 40;
 
-// The "did you mean" part of a not-found error: the closest full tag, or the full tags of the
-// closest tag in subfolders; with every subfolder that has the same tag.
+// The "did you mean" part of a not-found error: the closest full tag, else the full tag of the
+// closest bare tag. A user who named no subfolder gets every subfolder that has that tag.
 std::string Suggestion(std::string_view metric_tag, std::span<const MetricRecord> records,
                        const std::vector<std::string>& full_tags) {
-  std::optional<std::string> tag;  // the bare tag of the suggestion
-  if (auto closest = ClosestMatch(metric_tag, full_tags)) {
+  std::optional<std::string> closest = ClosestMatch(metric_tag, full_tags);
+  std::optional<std::string> tag;  // its bare tag
+  if (closest) {
     for (const auto& record : records) {
       if (HasFullTag(record, *closest)) {
         tag = record.tag;
@@ -50,12 +51,16 @@ std::string Suggestion(std::string_view metric_tag, std::span<const MetricRecord
     tag = ClosestMatch(metric_tag, {bare_tags.begin(), bare_tags.end()});
   }
   if (!tag) return "";
-  std::set<std::string> same_tag;
-  for (const auto& record : records) {
-    if (record.tag == *tag) same_tag.insert(record.FullTag());
+  std::set<std::string> choices;
+  if (closest && metric_tag.find('/') != std::string_view::npos) {
+    choices.insert(*closest);
+  } else {
+    for (const auto& record : records) {
+      if (record.tag == *tag) choices.insert(record.FullTag());
+    }
   }
-  if (same_tag.size() == 1) return "; did you mean " + Quote(*same_tag.begin()) + "?";
-  return "; did you mean one of " + JoinQuoted({same_tag.begin(), same_tag.end()}, 10) + "?";
+  if (choices.size() == 1) return "; did you mean " + Quote(*choices.begin()) + "?";
+  return "; did you mean one of " + JoinQuoted({choices.begin(), choices.end()}, 10) + "?";
 }
 
 }  // namespace

@@ -13,8 +13,10 @@ namespace bayestune {
 // partial record at the end for the next poll. Never blocks waiting for data.
 class EventFileReader {
  public:
-  // `run`: what MetricRecord::run says for this file's scalars.
-  EventFileReader(std::string path, std::string run);
+  // `run`: what MetricRecord::run says for this file's scalars. Records longer than
+  // `max_record_size` are passed over unread (EventRecordStream).
+  EventFileReader(std::string path, std::string run,
+                  std::size_t max_record_size = EventRecordStream::kDefaultMaxRecordSize);
 
   // Appends the new scalars and the warnings (bad CRCs, undecodable records, a file that shrank or
   // cannot be read) to `out`. Once a bad length CRC or a shrunk file has stopped the reader, polls
