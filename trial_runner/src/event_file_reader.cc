@@ -17,8 +17,12 @@ class PollSink : public EventStreamSink {
   PollSink(const std::string& path, const std::string& run, MetricPoll& out)
       : path_(path), run_(run), out_(out) {}
   void OnScalar(const EventScalar& scalar) override {
-    out_.records.push_back(
-        {run_, std::string(scalar.tag), scalar.step, scalar.wall_time, scalar.value});
+    MetricRecord& record = out_.records.emplace_back();
+    record.run = run_;
+    record.tag = scalar.tag;
+    record.step = scalar.step;
+    record.wall_time = scalar.wall_time;
+    record.value = scalar.value;
   }
   void OnWarning(std::uint64_t offset, std::string message) override {
     out_.warnings.push_back({path_, offset, std::move(message)});
@@ -29,6 +33,8 @@ class PollSink : public EventStreamSink {
   const std::string& run_;
   MetricPoll& out_;
 };
+
+constexpr std::uint64_t kReserveFromBytes = 16u << 20;
 
 // Closes a file descriptor when it goes out of scope.
 struct FileDescriptor {
@@ -63,6 +69,12 @@ void EventFileReader::Poll(MetricPoll& out) {
                              " bytes: it was rewritten, not appended to; stopped reading it");
     stopped_ = true;
     return;
+  }
+  // A large read (a reader catching up with a big file) makes room for its records at once
+  // rather than by repeated doubling: one record per 64 bytes at most, virtual memory that is
+  // only touched as records come.
+  if (const std::uint64_t to_read = size - stream_.fed_offset(); to_read >= kReserveFromBytes) {
+    out.records.reserve(out.records.size() + static_cast<std::size_t>(to_read / 64));
   }
   // Read up to the size seen now; what is appended meanwhile waits for the next poll.
   while (!stream_.stopped() && stream_.fed_offset() < size) {

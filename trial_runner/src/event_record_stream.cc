@@ -21,15 +21,21 @@ constexpr std::uint64_t kImpossibleLength = std::uint64_t{1} << 56;
 }  // namespace
 
 std::span<char> EventRecordStream::PrepareWrite(std::size_t size) {
-  if (buffer_.size() - end_ < size) {
+  if (capacity_ - end_ < size) {
     if (begin_ > 0) {  // move the pending bytes to the front
-      std::memmove(buffer_.data(), buffer_.data() + begin_, end_ - begin_);
+      std::memmove(buffer_.get(), buffer_.get() + begin_, end_ - begin_);
       end_ -= begin_;
       begin_ = 0;
     }
-    if (buffer_.size() - end_ < size) buffer_.resize(end_ + size);
+    if (capacity_ - end_ < size) {
+      const std::size_t capacity = std::max(end_ + size, capacity_ * 2);
+      auto grown = std::make_unique_for_overwrite<char[]>(capacity);
+      if (end_ > 0) std::memcpy(grown.get(), buffer_.get(), end_);
+      buffer_ = std::move(grown);
+      capacity_ = capacity;
+    }
   }
-  return {buffer_.data() + end_, size};
+  return {buffer_.get() + end_, size};
 }
 
 void EventRecordStream::Commit(std::size_t size, EventStreamSink& sink) {
@@ -63,7 +69,7 @@ void EventRecordStream::ReadRecords(EventStreamSink& sink) {
     }
     const std::uint64_t offset = record_offset();
     const TfRecordView record =
-        ReadTfRecord(std::string_view(buffer_.data() + begin_, end_ - begin_));
+        ReadTfRecord(std::string_view(buffer_.get() + begin_, end_ - begin_));
     switch (record.status) {
       case TfRecordView::Status::kRecord: {
         scalars_.clear();
@@ -108,9 +114,9 @@ void EventRecordStream::ReadRecords(EventStreamSink& sink) {
         break;
     }
   }
-  if (stopped_) {
-    std::vector<char>().swap(buffer_);  // nothing more will be read
-    begin_ = end_ = 0;
+  if (stopped_) {  // nothing more will be read
+    buffer_.reset();
+    capacity_ = begin_ = end_ = 0;
   }
   if (begin_ == end_) begin_ = end_ = 0;
 }

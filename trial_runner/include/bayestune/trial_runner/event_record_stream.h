@@ -2,6 +2,7 @@
 
 #include <cstddef>
 #include <cstdint>
+#include <memory>
 #include <span>
 #include <string>
 #include <string_view>
@@ -62,7 +63,8 @@ class EventRecordStream {
   void ReadRecords(EventStreamSink& sink);
 
   std::size_t max_record_size_;
-  std::vector<char> buffer_;
+  std::unique_ptr<char[]> buffer_;  // not zeroed when it grows: every byte is written first
+  std::size_t capacity_ = 0;
   std::size_t begin_ = 0;  // the first pending byte in buffer_
   std::size_t end_ = 0;    // after the last byte fed
   std::uint64_t fed_offset_ = 0;
