@@ -31,15 +31,20 @@ std::string JsonString(const std::string& text) {
 // A number for a JSON line: NaN and infinities, which JSON lacks, as the strings "nan", "inf" and
 // "-inf" (as cloudml-hypertune writes them); a value that is exactly a float32, as almost all
 // metrics are, with the shortest digits that read back to that float32 (0.1, not
-// 0.10000000149011612); others with the shortest digits of the double.
+// 0.10000000149011612); others with the shortest digits of the double. Plain notation from 1e-4
+// to 1e16 (1700000000, not 1.7e+09), as Python prints floats.
 std::string JsonNumber(double value, bool as_float32_when_exact) {
   if (std::isnan(value)) return "\"nan\"";
   if (std::isinf(value)) return value > 0 ? "\"inf\"" : "\"-inf\"";
-  char text[64];
+  const double magnitude = std::fabs(value);
+  const auto format = magnitude == 0 || (magnitude >= 1e-4 && magnitude < 1e16)
+                          ? std::chars_format::fixed
+                          : std::chars_format::scientific;
+  char text[400];
   const auto narrow = static_cast<float>(value);
   const auto result = as_float32_when_exact && static_cast<double>(narrow) == value
-                          ? std::to_chars(text, text + sizeof(text), narrow)
-                          : std::to_chars(text, text + sizeof(text), value);
+                          ? std::to_chars(text, text + sizeof(text), narrow, format)
+                          : std::to_chars(text, text + sizeof(text), value, format);
   return std::string(text, result.ptr);
 }
 

@@ -218,3 +218,22 @@ TEST_CASE("a file that does not exist (yet) gives nothing", "[event_file_reader]
   CHECK(poll.records.empty());
   CHECK(poll.warnings.empty());
 }
+
+TEST_CASE("a file replaced by another of the same name is reported and no longer read",
+          "[event_file_reader]") {
+  const auto path = UniqueTempDir("replaced") / "events.out.tfevents.1.host";
+  const std::string record = FrameTfRecord(EncodeScalarEvent("a", 1, 2.0f, 3.0));
+  WriteFileBytes(path, record);
+  EventFileReader reader(path.string(), ".");
+  MetricPoll poll;
+  reader.Poll(poll);
+  CHECK(poll.records.size() == 1);
+  const auto replacement = path.string() + ".new";
+  WriteFileBytes(replacement, record + record + record);
+  std::filesystem::rename(replacement, path);
+  MetricPoll after;
+  reader.Poll(after);
+  CHECK(after.records.empty());
+  REQUIRE(after.warnings.size() == 1);
+  CHECK_THAT(after.warnings[0].message, Contains("replaced"));
+}

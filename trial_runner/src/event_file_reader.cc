@@ -62,6 +62,17 @@ void EventFileReader::Poll(MetricPoll& out) {
     }
     return;
   }
+  if (!identity_) {
+    identity_ = {static_cast<std::uint64_t>(status.st_dev),
+                 static_cast<std::uint64_t>(status.st_ino)};
+  } else if (identity_->first != static_cast<std::uint64_t>(status.st_dev) ||
+             identity_->second != static_cast<std::uint64_t>(status.st_ino)) {
+    sink.OnWarning(0, "the file was replaced by another of the same name after " +
+                          std::to_string(stream_.fed_offset()) +
+                          " bytes had been read; stopped reading it");
+    stopped_ = true;
+    return;
+  }
   const auto size = static_cast<std::uint64_t>(status.st_size);
   if (size < stream_.fed_offset()) {
     sink.OnWarning(size, "the file shrank from " + std::to_string(stream_.fed_offset()) + " to " +

@@ -1,7 +1,9 @@
 #pragma once
 
 #include <cstdint>
+#include <optional>
 #include <string>
+#include <utility>
 
 #include "bayestune/trial_runner/event_record_stream.h"
 #include "bayestune/trial_runner/metric_record.h"
@@ -18,9 +20,9 @@ class EventFileReader {
   EventFileReader(std::string path, std::string run,
                   std::size_t max_record_size = EventRecordStream::kDefaultMaxRecordSize);
 
-  // Appends the new scalars and the warnings (bad CRCs, undecodable records, a file that shrank or
-  // cannot be read) to `out`. Once a bad length CRC or a shrunk file has stopped the reader, polls
-  // do nothing.
+  // Appends the new scalars and the warnings (bad CRCs, undecodable records, a file that shrank,
+  // was replaced or cannot be read) to `out`. Once a bad length CRC, a shrunk or a replaced file
+  // has stopped the reader, polls do nothing.
   void Poll(MetricPoll& out);
 
   const std::string& path() const { return path_; }
@@ -41,6 +43,7 @@ class EventFileReader {
   EventRecordStream stream_;
   bool stopped_ = false;
   bool reported_unreadable_ = false;
+  std::optional<std::pair<std::uint64_t, std::uint64_t>> identity_;  // device and inode
 };
 
 }  // namespace bayestune
