@@ -46,6 +46,12 @@ std::size_t WholeRecordsIn(const SmallFile& file, std::size_t size) {
   return count;
 }
 
+MetricPoll PollOf(EventFileReader& reader) {
+  MetricPoll poll;
+  reader.Poll(poll);
+  return poll;
+}
+
 std::string FlipBit(std::string bytes, std::size_t byte, int bit = 3) {
   bytes[byte] = static_cast<char>(bytes[byte] ^ (1 << bit));
   return bytes;
@@ -62,8 +68,7 @@ TEST_CASE("a file cut at every byte gives only whole records, then the rest once
     INFO("cut at byte " << cut);
     WriteFileBytes(path, std::string_view(file.bytes).substr(0, cut));
     EventFileReader reader(path.string(), ".");
-    MetricPoll first;
-    reader.Poll(first);
+    const MetricPoll first = PollOf(reader);
     const std::size_t whole = WholeRecordsIn(file, cut);
     CHECK(first.warnings.empty());
     REQUIRE(first.records.size() == whole);
@@ -75,8 +80,7 @@ TEST_CASE("a file cut at every byte gives only whole records, then the rest once
     CHECK(reader.pending_bytes() == cut - last_end);
 
     AppendFileBytes(path, std::string_view(file.bytes).substr(cut));
-    MetricPoll second;
-    reader.Poll(second);
+    const MetricPoll second = PollOf(reader);
     CHECK(second.warnings.empty());
     REQUIRE(second.records.size() == file.records.size() - whole);
     for (std::size_t i = whole; i < file.records.size(); ++i)
@@ -95,8 +99,7 @@ TEST_CASE("a file growing a byte at a time gives every record once, in order",
   std::vector<MetricRecord> read;
   for (char byte : file.bytes) {
     AppendFileBytes(path, std::string(1, byte));
-    MetricPoll poll;
-    reader.Poll(poll);
+    const MetricPoll poll = PollOf(reader);
     CHECK(poll.warnings.empty());
     read.insert(read.end(), poll.records.begin(), poll.records.end());
   }
@@ -116,8 +119,7 @@ TEST_CASE("a flipped bit in a length or its CRC stops the file, with its offset"
     const auto path = UniqueTempDir("bad_length") / "events.out.tfevents.1.host";
     WriteFileBytes(path, FlipBit(file.bytes, byte));
     EventFileReader reader(path.string(), ".");
-    MetricPoll poll;
-    reader.Poll(poll);
+    const MetricPoll poll = PollOf(reader);
     REQUIRE(poll.records.size() == 1);
     CHECK(poll.records[0] == file.records[0]);
     REQUIRE(poll.warnings.size() == 1);
@@ -127,8 +129,7 @@ TEST_CASE("a flipped bit in a length or its CRC stops the file, with its offset"
     CHECK(reader.stopped());
     // Nothing more comes from it, even when it grows.
     AppendFileBytes(path, FrameTfRecord(EncodeScalarEvent("late", 9, 1.0f, 1.0)));
-    MetricPoll later;
-    reader.Poll(later);
+    const MetricPoll later = PollOf(reader);
     CHECK(later.records.empty());
     CHECK(later.warnings.empty());
   }
@@ -143,8 +144,7 @@ TEST_CASE("a flipped bit in a record's data skips that record, with its offset",
     const auto path = UniqueTempDir("bad_data") / "events.out.tfevents.1.host";
     WriteFileBytes(path, FlipBit(file.bytes, byte));
     EventFileReader reader(path.string(), ".");
-    MetricPoll poll;
-    reader.Poll(poll);
+    const MetricPoll poll = PollOf(reader);
     REQUIRE(poll.warnings.size() == 1);
     CHECK(poll.warnings[0].offset == second);
     CHECK_THAT(poll.warnings[0].message, Contains("bad data CRC") && Contains("skipped"));
@@ -163,8 +163,7 @@ TEST_CASE("a record with good CRCs that is not an Event is skipped with a warnin
   const std::string junk = FrameTfRecord("\x0b\x0c");
   WriteFileBytes(path, junk + FrameTfRecord(EncodeScalarEvent("a", 1, 2.0f, 3.0)));
   EventFileReader reader(path.string(), ".");
-  MetricPoll poll;
-  reader.Poll(poll);
+  const MetricPoll poll = PollOf(reader);
   REQUIRE(poll.warnings.size() == 1);
   CHECK(poll.warnings[0].offset == 0);
   CHECK_THAT(poll.warnings[0].message, Contains("not a valid Event") && Contains("groups"));
@@ -179,7 +178,7 @@ TEST_CASE("a record too long to be a scalar is passed over unread", "[event_file
   // The big record arrives in parts, and the scalar after it.
   WriteFileBytes(path, graph.substr(0, 100));
   EventFileReader reader(path.string(), ".", 1000);
-  MetricPoll poll;
+  MetricPoll poll;  // gathers every poll
   reader.Poll(poll);
   AppendFileBytes(path, graph.substr(100, 3000));
   reader.Poll(poll);
@@ -199,12 +198,10 @@ TEST_CASE("a file that shrinks is reported and no longer read", "[event_file_rea
   const std::string record = FrameTfRecord(EncodeScalarEvent("a", 1, 2.0f, 3.0));
   WriteFileBytes(path, record + record);
   EventFileReader reader(path.string(), ".");
-  MetricPoll poll;
-  reader.Poll(poll);
+  const MetricPoll poll = PollOf(reader);
   CHECK(poll.records.size() == 2);
   WriteFileBytes(path, record);
-  MetricPoll after;
-  reader.Poll(after);
+  const MetricPoll after = PollOf(reader);
   CHECK(after.records.empty());
   REQUIRE(after.warnings.size() == 1);
   CHECK_THAT(after.warnings[0].message, Contains("shrank"));
@@ -213,8 +210,7 @@ TEST_CASE("a file that shrinks is reported and no longer read", "[event_file_rea
 
 TEST_CASE("a file that does not exist (yet) gives nothing", "[event_file_reader]") {
   EventFileReader reader((UniqueTempDir("missing") / "events.out.tfevents.x").string(), ".");
-  MetricPoll poll;
-  reader.Poll(poll);
+  const MetricPoll poll = PollOf(reader);
   CHECK(poll.records.empty());
   CHECK(poll.warnings.empty());
 }
@@ -225,14 +221,12 @@ TEST_CASE("a file replaced by another of the same name is reported and no longer
   const std::string record = FrameTfRecord(EncodeScalarEvent("a", 1, 2.0f, 3.0));
   WriteFileBytes(path, record);
   EventFileReader reader(path.string(), ".");
-  MetricPoll poll;
-  reader.Poll(poll);
+  const MetricPoll poll = PollOf(reader);
   CHECK(poll.records.size() == 1);
   const auto replacement = path.string() + ".new";
   WriteFileBytes(replacement, record + record + record);
   std::filesystem::rename(replacement, path);
-  MetricPoll after;
-  reader.Poll(after);
+  const MetricPoll after = PollOf(reader);
   CHECK(after.records.empty());
   REQUIRE(after.warnings.size() == 1);
   CHECK_THAT(after.warnings[0].message, Contains("replaced"));

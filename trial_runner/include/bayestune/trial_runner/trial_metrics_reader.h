@@ -12,7 +12,7 @@ namespace bayestune {
 // Everything a trial reports: the event files under its job dir and, when it has one, the
 // hypertune file (CLOUD_ML_HP_METRIC_FILE). One per trial; poll it while the trial runs and once
 // more after it exited, and keep every record: SelectTrialValue (metric_selection.h) turns them
-// into the trial's value.
+// into the trial's value. Like every reader here, it is used from one thread at a time.
 class TrialMetricsReader {
  public:
   explicit TrialMetricsReader(std::string job_dir,
