@@ -154,9 +154,11 @@ void HypertuneReader::Poll(MetricPoll& out) {
   if (!aligned && !seen_.empty() && lines.size() >= HypertuneWriter::kMaxEntries) {
     out.warnings.push_back(
         {path_, 0,
-         "none of the reports read before are in the file any more: more than " +
+         "none of the reports read before are in the file any more: " +
              std::to_string(HypertuneWriter::kMaxEntries) +
-             " reports came since the last poll and some were lost (or the trainer restarted)"});
+             " or more reports came since the last poll, and those beyond the last " +
+             std::to_string(HypertuneWriter::kMaxEntries) +
+             " may have been lost (or the trainer restarted with a full window)"});
   }
   for (std::size_t i = first_new; i < lines.size(); ++i) {
     ReadLine(lines[i].text, lines[i].number, lines[i].offset, out);
