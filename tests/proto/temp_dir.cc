@@ -1,5 +1,7 @@
 #include "temp_dir.h"
 
+#include <unistd.h>
+
 #include <cstdlib>
 #include <filesystem>
 #include <fstream>
@@ -8,9 +10,12 @@
 
 namespace bayestune::testing {
 
-TempDir::TempDir(const std::string& prefix) {
+TempDir::TempDir(const std::string& prefix) : TempDir(prefix, "") {}
+
+TempDir::TempDir(const std::string& prefix, const std::string& preferred_base) {
   const char* root = std::getenv("BAYESTUNE_TEST_TMP");
   std::filesystem::path base = root != nullptr && *root != '\0' ? root : "/tmp";
+  if (!preferred_base.empty() && access(preferred_base.c_str(), W_OK) == 0) base = preferred_base;
   std::filesystem::create_directories(base);
   std::string pattern = (base / (prefix + "-XXXXXX")).string();
   if (mkdtemp(pattern.data()) == nullptr) {

@@ -9,6 +9,8 @@ namespace bayestune::testing {
 class TempDir {
  public:
   explicit TempDir(const std::string& prefix);
+  // Under `base` instead, when it is a folder this process may write; else as above.
+  TempDir(const std::string& prefix, const std::string& base);
   ~TempDir();
   TempDir(const TempDir&) = delete;
   TempDir& operator=(const TempDir&) = delete;
