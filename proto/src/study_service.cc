@@ -210,6 +210,11 @@ grpc::Status StudyServiceImpl::CompleteTrial(grpc::ServerContext* context,
       CheckFinite("final_value", request->final_value(),
                   "set infeasible (with infeasible_reason) for a trial without a usable value");
     }
+    if (request->has_final_step() && !request->has_final_value()) {
+      throw InvalidArgument(
+          "final_step: given without final_value; give both, or neither to take the objective "
+          "from the trial's measurements");
+    }
     auto study = OpenStudy("study", request->study());
     if (request->infeasible()) {
       *response = Describe(

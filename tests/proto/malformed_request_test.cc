@@ -90,6 +90,18 @@ TEST_CASE("malformed requests get the right status code and the server keeps ser
       CHECK(status.error_code() == grpc::StatusCode::INVALID_ARGUMENT);
       CHECK_THAT(status.error_message(), Catch::StartsWith("final_value:"));
     }
+    v1::CompleteTrialRequest step_only;
+    step_only.set_study("s");
+    step_only.set_trial_id(trial);
+    step_only.set_final_step(3);
+    status = Invoke(client, &Stub::CompleteTrial, step_only);
+    CHECK(status.error_code() == grpc::StatusCode::INVALID_ARGUMENT);
+    CHECK_THAT(status.error_message(), Catch::StartsWith("final_step:"));
+    step_only.set_final_value(0.5);
+    step_only.set_infeasible(true);
+    status = Invoke(client, &Stub::CompleteTrial, step_only);
+    CHECK(status.error_code() == grpc::StatusCode::INVALID_ARGUMENT);
+    CHECK_THAT(status.error_message(), Catch::StartsWith("final_value, infeasible:"));
     CHECK(client.GetTrial("s", trial).state == TrialState::kActive);
     CHECK(client.GetTrial("s", trial).measurements.empty());
 
