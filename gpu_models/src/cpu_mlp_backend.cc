@@ -30,13 +30,12 @@ class CpuMlpBackend final : public MlpBackend {
       layers_.push_back(architecture_.layer(l));
     batch_x_.resize(static_cast<std::size_t>(architecture_.input_features) * batch);
     batch_y_.resize(static_cast<std::size_t>(batch));
-    activations_.assign(architecture_.n_layers, std::vector<float>(std::size_t(hidden) * batch));
-    hidden_.assign(architecture_.n_layers, std::vector<float>());
-    for (int l = 1; l < architecture_.n_layers; ++l)
-      hidden_[l].resize(std::size_t(hidden) * batch);
+    const std::size_t hidden_batch = static_cast<std::size_t>(hidden) * batch;
+    activations_.assign(architecture_.n_layers, std::vector<float>(hidden_batch));
+    residual_.resize(hidden_batch);
+    scratch_.resize(hidden_batch);
+    d_hidden_.resize(hidden_batch);
     logits_.resize(static_cast<std::size_t>(architecture_.classes) * batch);
-    d_hidden_.resize(static_cast<std::size_t>(hidden) * batch);
-    d_pre_activation_.resize(static_cast<std::size_t>(hidden) * batch);
   }
 
   std::string device_description() const override {
@@ -92,9 +91,6 @@ class CpuMlpBackend final : public MlpBackend {
   ConstVectorMap Bias(int l) const {
     return ConstVectorMap(parameters_.data() + layers_[l].bias_offset, layers_[l].rows);
   }
-  // h_l: the first hidden layer's output is its activation; later ones add the residual.
-  float* Hidden(int l) { return l == 0 ? activations_[0].data() : hidden_[l].data(); }
-
   void Gather(std::span<const std::int64_t> batch) {
     const int features = architecture_.input_features;
     for (std::size_t j = 0; j < batch.size(); ++j) {
@@ -104,30 +100,38 @@ class CpuMlpBackend final : public MlpBackend {
     }
   }
 
+  // act(h) into `a`, elementwise.
+  void Activate(const MatrixMap& h, MatrixMap& a) const {
+    if (architecture_.activation == Activation::kRelu) {
+      a = h.cwiseMax(0.0f);
+    } else {
+      a = h.array().tanh().matrix();
+    }
+  }
+
   // Runs the network on `count` samples; adds their loss and correct predictions to `totals`.
   // With `keep_gradient`, logits_ ends up holding d(mean loss)/d(logits).
   void Forward(const float* x, const std::int32_t* labels, int count, bool keep_gradient,
                PassTotals& totals) {
     const int hidden = architecture_.hidden_units;
     const float scale = architecture_.residual_scale();
-    for (int l = 0; l < architecture_.n_layers; ++l) {
-      ConstMatrixMap input(l == 0 ? x : Hidden(l - 1), layers_[l].cols, count);
+    MatrixMap h(residual_.data(), hidden, count);
+    h.noalias() = Weights(0) * ConstMatrixMap(x, architecture_.input_features, count);
+    h.colwise() += Bias(0);
+    MatrixMap a0(activations_[0].data(), hidden, count);
+    Activate(h, a0);
+    for (int l = 1; l < architecture_.n_layers; ++l) {
+      // h += s * (W_l act(h) + b_l)
+      h.noalias() +=
+          scale * (Weights(l) * ConstMatrixMap(activations_[l - 1].data(), hidden, count));
+      h.colwise() += scale * Bias(l);
       MatrixMap a(activations_[l].data(), hidden, count);
-      a.noalias() = Weights(l) * input;
-      if (architecture_.activation == Activation::kRelu) {
-        a = (a.colwise() + Bias(l)).cwiseMax(0.0f);
-      } else {
-        a = (a.colwise() + Bias(l)).array().tanh().matrix();
-      }
-      if (l > 0) {
-        MatrixMap h(hidden_[l].data(), hidden, count);
-        h = ConstMatrixMap(Hidden(l - 1), hidden, count) + scale * a;
-      }
+      Activate(h, a);
     }
     const int out = architecture_.n_layers;
     const int classes = architecture_.classes;
     MatrixMap logits(logits_.data(), classes, count);
-    logits.noalias() = Weights(out) * ConstMatrixMap(Hidden(out - 1), hidden, count);
+    logits.noalias() = Weights(out) * ConstMatrixMap(activations_[out - 1].data(), hidden, count);
     logits.colwise() += Bias(out);
     const float inverse_count = 1.0f / static_cast<float>(count);
     for (int j = 0; j < count; ++j) {
@@ -153,31 +157,53 @@ class CpuMlpBackend final : public MlpBackend {
     }
   }
 
+  // dh (+)= g * act'(h), with act' read off a = act(h).
+  void AddActivationGradient(const float* g, int l, int count, bool accumulate) {
+    const int hidden = architecture_.hidden_units;
+    MatrixMap dh(d_hidden_.data(), hidden, count);
+    ConstMatrixMap gm(g, hidden, count);
+    ConstMatrixMap a(activations_[l].data(), hidden, count);
+    if (architecture_.activation == Activation::kRelu) {
+      const auto product = (gm.array() * (a.array() > 0.0f).cast<float>()).matrix();
+      if (accumulate) {
+        dh += product;
+      } else {
+        dh = product;
+      }
+    } else {
+      const auto product = (gm.array() * (1.0f - a.array().square())).matrix();
+      if (accumulate) {
+        dh += product;
+      } else {
+        dh = product;
+      }
+    }
+  }
+
   // Fills gradient_ from the logits' gradient that Forward left.
   void Backward(const float* x, int count) {
     const int hidden = architecture_.hidden_units;
     const int out = architecture_.n_layers;
     const float scale = architecture_.residual_scale();
     ConstMatrixMap d_logits(logits_.data(), architecture_.classes, count);
-    ConstMatrixMap last_hidden(Hidden(out - 1), hidden, count);
-    WeightGradient(out).noalias() = d_logits * last_hidden.transpose();
+    ConstMatrixMap last(activations_[out - 1].data(), hidden, count);
+    WeightGradient(out).noalias() = d_logits * last.transpose();
     BiasGradient(out) = d_logits.rowwise().sum();
-    MatrixMap d_hidden(d_hidden_.data(), hidden, count);
-    d_hidden.noalias() = Weights(out).transpose() * d_logits;
-    for (int l = out - 1; l >= 0; --l) {
-      ConstMatrixMap a(activations_[l].data(), hidden, count);
-      MatrixMap dz(d_pre_activation_.data(), hidden, count);
-      const float branch_scale = l > 0 ? scale : 1.0f;
-      if (architecture_.activation == Activation::kRelu) {
-        dz = (branch_scale * d_hidden.array() * (a.array() > 0.0f).cast<float>()).matrix();
-      } else {
-        dz = (branch_scale * d_hidden.array() * (1.0f - a.array().square())).matrix();
-      }
-      ConstMatrixMap input(l == 0 ? x : Hidden(l - 1), layers_[l].cols, count);
-      WeightGradient(l).noalias() = dz * input.transpose();
-      BiasGradient(l) = dz.rowwise().sum();
-      if (l > 0) d_hidden.noalias() += Weights(l).transpose() * dz;
+    MatrixMap g(scratch_.data(), hidden, count);
+    g.noalias() = Weights(out).transpose() * d_logits;
+    AddActivationGradient(scratch_.data(), out - 1, count, false);
+    MatrixMap dh(d_hidden_.data(), hidden, count);
+    for (int l = out - 1; l >= 1; --l) {
+      // h_l = h_{l-1} + s (W_l a_{l-1} + b_l): the residual passes dh on unchanged.
+      ConstMatrixMap input(activations_[l - 1].data(), hidden, count);
+      WeightGradient(l).noalias() = scale * (dh * input.transpose());
+      BiasGradient(l) = scale * dh.rowwise().sum();
+      g.noalias() = scale * (Weights(l).transpose() * dh);
+      AddActivationGradient(scratch_.data(), l - 1, count, true);
     }
+    ConstMatrixMap input(x, architecture_.input_features, count);
+    WeightGradient(0).noalias() = dh * input.transpose();
+    BiasGradient(0) = dh.rowwise().sum();
   }
 
   MatrixMap WeightGradient(int l) {
@@ -203,9 +229,11 @@ class CpuMlpBackend final : public MlpBackend {
   std::vector<float> parameters_, gradient_, velocity_;
   std::vector<float> batch_x_;
   std::vector<std::int32_t> batch_y_;
-  std::vector<std::vector<float>> activations_;  // act(W_l h + b_l), hidden x batch
-  std::vector<std::vector<float>> hidden_;       // h_l for l >= 1 (h_0 is activations_[0])
-  std::vector<float> logits_, d_hidden_, d_pre_activation_;
+  std::vector<std::vector<float>> activations_;  // a_l = act(h_l), hidden x batch, each layer
+  std::vector<float> residual_;                  // h, the residual stream, hidden x batch
+  std::vector<float> scratch_;                   // W^T times a gradient, hidden x batch
+  std::vector<float> d_hidden_;                  // d(loss)/dh, hidden x batch
+  std::vector<float> logits_;                    // classes x batch, then their gradient
 };
 
 }  // namespace

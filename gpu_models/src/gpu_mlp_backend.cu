@@ -153,25 +153,25 @@ __global__ void GatherBatch(const float* features, const std::int32_t* labels,
   }
 }
 
-// a = act(a + bias) in place (a: rows x count); with h_prev: h = h_prev + scale * a.
-__global__ void BiasActivation(float* a, const float* bias, int rows, std::int64_t n, bool relu,
-                               const float* h_prev, float* h, float scale) {
+// h += bias_scale * bias (per row; h: rows x count), then a = act(h).
+__global__ void AddBiasActivate(float* h, const float* bias, float bias_scale, int rows,
+                                std::int64_t n, bool relu, float* a) {
   for (std::int64_t i = blockIdx.x * static_cast<std::int64_t>(blockDim.x) + threadIdx.x; i < n;
        i += static_cast<std::int64_t>(gridDim.x) * blockDim.x) {
-    const float z = a[i] + bias[i % rows];
-    const float value = relu ? fmaxf(z, 0.0f) : tanhf(z);
-    a[i] = value;
-    if (h) h[i] = h_prev[i] + scale * value;
+    const float value = h[i] + bias_scale * bias[i % rows];
+    h[i] = value;
+    a[i] = relu ? fmaxf(value, 0.0f) : tanhf(value);
   }
 }
 
-// dz = scale * dh * act'(a), act' from the activation's output.
-__global__ void ActivationBackward(const float* d_hidden, const float* a, float* dz, std::int64_t n,
-                                   bool relu, float scale) {
+// dh (+)= g * act'(h), with act' read off a = act(h).
+__global__ void AddActivationGradient(float* d_hidden, const float* g, const float* a,
+                                      std::int64_t n, bool relu, bool accumulate) {
   for (std::int64_t i = blockIdx.x * static_cast<std::int64_t>(blockDim.x) + threadIdx.x; i < n;
        i += static_cast<std::int64_t>(gridDim.x) * blockDim.x) {
     const float derivative = relu ? (a[i] > 0.0f ? 1.0f : 0.0f) : 1.0f - a[i] * a[i];
-    dz[i] = scale * d_hidden[i] * derivative;
+    const float product = g[i] * derivative;
+    d_hidden[i] = accumulate ? d_hidden[i] + product : product;
   }
 }
 
@@ -286,13 +286,12 @@ class GpuMlpBackend final : public MlpBackend {
     host_order_.resize(order_.size());
     batch_x_ = DeviceBuffer<float>(batch * architecture_.input_features);
     batch_y_ = DeviceBuffer<std::int32_t>(batch);
-    for (int l = 0; l < architecture_.n_layers; ++l) {
+    for (int l = 0; l < architecture_.n_layers; ++l)
       activations_.emplace_back(hidden * batch);
-      hidden_.emplace_back(l == 0 ? 0 : hidden * batch);
-    }
+    residual_ = DeviceBuffer<float>(hidden * batch);
+    scratch_ = DeviceBuffer<float>(hidden * batch);
     logits_ = DeviceBuffer<float>(batch * architecture_.classes);
     d_hidden_ = DeviceBuffer<float>(hidden * batch);
-    d_pre_activation_ = DeviceBuffer<float>(hidden * batch);
     ones_ = Upload(std::vector<float>(batch, 1.0f));
     loss_sum_ = DeviceBuffer<double>(1);
     correct_ = DeviceBuffer<unsigned long long>(1);
@@ -363,8 +362,6 @@ class GpuMlpBackend final : public MlpBackend {
   float* Bias(int l) const { return parameters_.get() + layers_[l].bias_offset; }
   float* WeightGradient(int l) const { return gradient_.get() + layers_[l].weight_offset; }
   float* BiasGradient(int l) const { return gradient_.get() + layers_[l].bias_offset; }
-  // h_l: the first hidden layer's output is its activation; later ones add the residual.
-  float* Hidden(int l) const { return l == 0 ? activations_[0].get() : hidden_[l].get(); }
 
   void UploadOrder(std::span<const std::int64_t> order) {
     if (order.size() > host_order_.size()) {
@@ -403,69 +400,89 @@ class GpuMlpBackend final : public MlpBackend {
     BAYESTUNE_LAUNCHED("GatherBatch");
   }
 
+  // c = alpha * op(a) op(b) + beta * c, column-major.
   void Gemm(cublasOperation_t transpose_a, cublasOperation_t transpose_b, int m, int n, int k,
-            const float* a, int lda, const float* b, int ldb, float beta, float* c, int ldc) {
-    const float one = 1.0f;
-    BAYESTUNE_CUBLAS(Cublas().sgemm(cublas_, transpose_a, transpose_b, m, n, k, &one, a, lda, b,
+            float alpha, const float* a, int lda, const float* b, int ldb, float beta, float* c,
+            int ldc) {
+    BAYESTUNE_CUBLAS(Cublas().sgemm(cublas_, transpose_a, transpose_b, m, n, k, &alpha, a, lda, b,
                                     ldb, &beta, c, ldc));
   }
 
-  // bias_gradient = rows x count matrix times a vector of ones.
-  void RowSums(const float* matrix, int rows, int count, float* sums) {
-    const float one = 1.0f, zero = 0.0f;
-    BAYESTUNE_CUBLAS(Cublas().sgemv(cublas_, CUBLAS_OP_N, rows, count, &one, matrix, rows,
+  // sums = alpha * (rows x count matrix) times a vector of ones.
+  void RowSums(const float* matrix, int rows, int count, float alpha, float* sums) {
+    const float zero = 0.0f;
+    BAYESTUNE_CUBLAS(Cublas().sgemv(cublas_, CUBLAS_OP_N, rows, count, &alpha, matrix, rows,
                                     ones_.get(), 1, &zero, sums, 1));
   }
 
   void Forward(const float* x, const std::int32_t* labels, int count, bool keep_gradient) {
     const int hidden = architecture_.hidden_units;
+    const int features = architecture_.input_features;
     const bool relu = architecture_.activation == Activation::kRelu;
+    const float scale = architecture_.residual_scale();
     const std::int64_t n = static_cast<std::int64_t>(hidden) * count;
-    for (int l = 0; l < architecture_.n_layers; ++l) {
-      const int inputs = layers_[l].cols;
-      Gemm(CUBLAS_OP_N, CUBLAS_OP_N, hidden, count, inputs, Weights(l), hidden,
-           l == 0 ? x : Hidden(l - 1), inputs, 0.0f, activations_[l].get(), hidden);
-      BiasActivation<<<Blocks(n), kThreads, 0, stream_>>>(
-          activations_[l].get(), Bias(l), hidden, n, relu, l == 0 ? nullptr : Hidden(l - 1),
-          l == 0 ? nullptr : hidden_[l].get(), architecture_.residual_scale());
-      BAYESTUNE_LAUNCHED("BiasActivation");
+    float* h = residual_.get();
+    // h = W_0 x + b_0; a_0 = act(h)
+    Gemm(CUBLAS_OP_N, CUBLAS_OP_N, hidden, count, features, 1.0f, Weights(0), hidden, x, features,
+         0.0f, h, hidden);
+    AddBiasActivate<<<Blocks(n), kThreads, 0, stream_>>>(h, Bias(0), 1.0f, hidden, n, relu,
+                                                         activations_[0].get());
+    BAYESTUNE_LAUNCHED("AddBiasActivate");
+    for (int l = 1; l < architecture_.n_layers; ++l) {
+      // h += s (W_l a_{l-1} + b_l); a_l = act(h)
+      Gemm(CUBLAS_OP_N, CUBLAS_OP_N, hidden, count, hidden, scale, Weights(l), hidden,
+           activations_[l - 1].get(), hidden, 1.0f, h, hidden);
+      AddBiasActivate<<<Blocks(n), kThreads, 0, stream_>>>(h, Bias(l), scale, hidden, n, relu,
+                                                           activations_[l].get());
+      BAYESTUNE_LAUNCHED("AddBiasActivate");
     }
     const int out = architecture_.n_layers;
     const int classes = architecture_.classes;
-    Gemm(CUBLAS_OP_N, CUBLAS_OP_N, classes, count, hidden, Weights(out), classes, Hidden(out - 1),
-         hidden, 0.0f, logits_.get(), classes);
+    Gemm(CUBLAS_OP_N, CUBLAS_OP_N, classes, count, hidden, 1.0f, Weights(out), classes,
+         activations_[out - 1].get(), hidden, 0.0f, logits_.get(), classes);
     SoftmaxCrossEntropy<<<Blocks(count), kThreads, 0, stream_>>>(logits_.get(), Bias(out), labels,
                                                                  classes, count, keep_gradient,
                                                                  loss_sum_.get(), correct_.get());
     BAYESTUNE_LAUNCHED("SoftmaxCrossEntropy");
   }
 
+  // dh (+)= g * act'(a_l)
+  void AddActivationGradientOf(int l, int count, bool accumulate) {
+    const std::int64_t n = static_cast<std::int64_t>(architecture_.hidden_units) * count;
+    AddActivationGradient<<<Blocks(n), kThreads, 0, stream_>>>(
+        d_hidden_.get(), scratch_.get(), activations_[l].get(), n,
+        architecture_.activation == Activation::kRelu, accumulate);
+    BAYESTUNE_LAUNCHED("AddActivationGradient");
+  }
+
+  // Fills gradient_ from the logits' gradient that Forward left.
   void Backward(const float* x, int count) {
     const int hidden = architecture_.hidden_units;
+    const int features = architecture_.input_features;
     const int classes = architecture_.classes;
     const int out = architecture_.n_layers;
-    const bool relu = architecture_.activation == Activation::kRelu;
-    const std::int64_t n = static_cast<std::int64_t>(hidden) * count;
-    // Output layer: dW = dlogits h^T, db = row sums, dh = W^T dlogits.
-    Gemm(CUBLAS_OP_N, CUBLAS_OP_T, classes, hidden, count, logits_.get(), classes, Hidden(out - 1),
-         hidden, 0.0f, WeightGradient(out), classes);
-    RowSums(logits_.get(), classes, count, BiasGradient(out));
-    Gemm(CUBLAS_OP_T, CUBLAS_OP_N, hidden, count, classes, Weights(out), classes, logits_.get(),
-         classes, 0.0f, d_hidden_.get(), hidden);
-    for (int l = out - 1; l >= 0; --l) {
-      const int inputs = layers_[l].cols;
-      ActivationBackward<<<Blocks(n), kThreads, 0, stream_>>>(
-          d_hidden_.get(), activations_[l].get(), d_pre_activation_.get(), n, relu,
-          l > 0 ? architecture_.residual_scale() : 1.0f);
-      BAYESTUNE_LAUNCHED("ActivationBackward");
-      Gemm(CUBLAS_OP_N, CUBLAS_OP_T, hidden, inputs, count, d_pre_activation_.get(), hidden,
-           l == 0 ? x : Hidden(l - 1), inputs, 0.0f, WeightGradient(l), hidden);
-      RowSums(d_pre_activation_.get(), hidden, count, BiasGradient(l));
-      if (l > 0) {  // dh_{l-1} = dh_l (the residual path) + W_l^T dz
-        Gemm(CUBLAS_OP_T, CUBLAS_OP_N, inputs, count, hidden, Weights(l), hidden,
-             d_pre_activation_.get(), hidden, 1.0f, d_hidden_.get(), inputs);
-      }
+    const float scale = architecture_.residual_scale();
+    float* dh = d_hidden_.get();
+    float* g = scratch_.get();
+    // Output layer: dW = dlogits a^T, db = row sums, dh = (W^T dlogits) * act'.
+    Gemm(CUBLAS_OP_N, CUBLAS_OP_T, classes, hidden, count, 1.0f, logits_.get(), classes,
+         activations_[out - 1].get(), hidden, 0.0f, WeightGradient(out), classes);
+    RowSums(logits_.get(), classes, count, 1.0f, BiasGradient(out));
+    Gemm(CUBLAS_OP_T, CUBLAS_OP_N, hidden, count, classes, 1.0f, Weights(out), classes,
+         logits_.get(), classes, 0.0f, g, hidden);
+    AddActivationGradientOf(out - 1, count, false);
+    for (int l = out - 1; l >= 1; --l) {
+      // h_l = h_{l-1} + s (W_l a_{l-1} + b_l): the residual passes dh on unchanged.
+      Gemm(CUBLAS_OP_N, CUBLAS_OP_T, hidden, hidden, count, scale, dh, hidden,
+           activations_[l - 1].get(), hidden, 0.0f, WeightGradient(l), hidden);
+      RowSums(dh, hidden, count, scale, BiasGradient(l));
+      Gemm(CUBLAS_OP_T, CUBLAS_OP_N, hidden, count, hidden, scale, Weights(l), hidden, dh, hidden,
+           0.0f, g, hidden);
+      AddActivationGradientOf(l - 1, count, true);
     }
+    Gemm(CUBLAS_OP_N, CUBLAS_OP_T, hidden, features, count, 1.0f, dh, hidden, x, features, 0.0f,
+         WeightGradient(0), hidden);
+    RowSums(dh, hidden, count, 1.0f, BiasGradient(0));
   }
 
   void Step() {
@@ -492,9 +509,12 @@ class GpuMlpBackend final : public MlpBackend {
   std::vector<std::int32_t> host_order_;
   DeviceBuffer<float> batch_x_;
   DeviceBuffer<std::int32_t> batch_y_;
-  std::vector<DeviceBuffer<float>> activations_;  // act(W_l h + b_l), hidden x batch
-  std::vector<DeviceBuffer<float>> hidden_;       // h_l for l >= 1 (h_0 is activations_[0])
-  DeviceBuffer<float> logits_, d_hidden_, d_pre_activation_, ones_;
+  std::vector<DeviceBuffer<float>> activations_;  // a_l = act(h_l), hidden x batch, each layer
+  DeviceBuffer<float> residual_;                  // h, the residual stream, hidden x batch
+  DeviceBuffer<float> scratch_;                   // W^T times a gradient, hidden x batch
+  DeviceBuffer<float> d_hidden_;                  // d(loss)/dh, hidden x batch
+  DeviceBuffer<float> logits_;                    // classes x batch, then their gradient
+  DeviceBuffer<float> ones_;                      // batch ones, for the bias gradients' row sums
   DeviceBuffer<double> loss_sum_;
   DeviceBuffer<unsigned long long> correct_;
 };

@@ -1,8 +1,9 @@
 #include "bayestune/gpu_models/mlp_flags.h"
 
 #include <CLI/CLI.hpp>
+#include <charconv>
 #include <cmath>
-#include <map>
+#include <limits>
 
 #include "bayestune/gpu_models/trainer_error.h"
 
@@ -26,14 +27,33 @@ const char* DeviceChoiceName(DeviceChoice device) {
 
 namespace {
 
-// A number check that, unlike CLI::Range, also rejects NaN, with the valid range in its message.
+// Checks that, unlike CLI::Range, reject NaN and non-integers for integer flags, and say the
+// valid range both in the error and in --help.
 CLI::Validator NumberIn(double low, double high, bool low_inclusive, const std::string& range) {
   return CLI::Validator(
       [=](std::string& text) -> std::string {
         double value = 0;
-        if (!CLI::detail::lexical_cast(text, value)) return "'" + text + "' is not a number";
+        if (!CLI::detail::lexical_cast(text, value)) {
+          return "'" + text + "' is not a number; valid: " + range;
+        }
         const bool above_low = low_inclusive ? value >= low : value > low;
-        if (!(above_low && value <= high)) {
+        if (!(above_low && value <= high)) return "'" + text + "' is out of range; valid: " + range;
+        return {};
+      },
+      range);
+}
+
+CLI::Validator IntegerIn(std::int64_t low, std::int64_t high) {
+  const std::string range = std::to_string(low) + " to " + std::to_string(high);
+  return CLI::Validator(
+      [=](std::string& text) -> std::string {
+        std::int64_t value = 0;
+        const char* end = text.data() + text.size();
+        const auto [stop, error] = std::from_chars(text.data(), end, value);
+        if (text.empty() || error == std::errc::invalid_argument || stop != end) {
+          return "'" + text + "' is not an integer; valid: " + range;
+        }
+        if (error == std::errc::result_out_of_range || value < low || value > high) {
           return "'" + text + "' is out of range; valid: " + range;
         }
         return {};
@@ -66,30 +86,26 @@ ParsedMlpFlags ParseMlpFlags(int argc, const char* const* argv) {
   const double kHuge = 1e30;
   app.add_option("--n_layers", o.n_layers,
                  "hidden layers of hidden_units each; layers 2.. are residual")
-      ->check(CLI::Range(1, 100));
+      ->check(IntegerIn(1, 100));
   app.add_option("--momentum", o.momentum, "SGD momentum")->check(NumberIn(0, 1, true, "0 to 1"));
   app.add_option("--learning_rate", o.learning_rate, "SGD learning rate")
       ->check(NumberIn(0, 10, false, "above 0, at most 10"));
   app.add_option("--hidden_units", o.hidden_units, "width of every hidden layer")
-      ->check(CLI::Range(1, 8192));
+      ->check(IntegerIn(1, 8192));
   app.add_option("--batch_size", o.batch_size, "samples per SGD step")->check(CLI::Range(1, 65536));
-  app.add_option("--epochs", o.epochs, "passes over the training set")
-      ->check(CLI::Range(1, 100000));
+  app.add_option("--epochs", o.epochs, "passes over the training set")->check(IntegerIn(1, 100000));
   app.add_option("--weight_decay", o.weight_decay, "L2 penalty added to every gradient")
       ->check(NumberIn(0, kHuge, true, "0 or more"));
-  const std::map<std::string, Activation> activations{{"relu", Activation::kRelu},
-                                                      {"tanh", Activation::kTanh}};
-  app.add_option("--activation", o.activation, "relu or tanh")
-      ->transform(CLI::CheckedTransformer(activations))
-      ->default_str(ActivationName(o.activation));
-  app.add_option("--seed", o.seed, "seeds the initial weights and the batch order");
+  std::string activation = ActivationName(o.activation);
+  app.add_option("--activation", activation, "relu or tanh")
+      ->check(CLI::IsMember({"relu", "tanh"}));
+  app.add_option("--seed", o.seed, "seeds the initial weights and the batch order")
+      ->check(IntegerIn(0, std::numeric_limits<std::int64_t>::max()));
   app.add_option("--job-dir,--job_dir", o.job_dir,
                  "folder for the TensorBoard event file (none when empty)");
-  const std::map<std::string, DeviceChoice> devices{
-      {"auto", DeviceChoice::kAuto}, {"cpu", DeviceChoice::kCpu}, {"gpu", DeviceChoice::kGpu}};
-  app.add_option("--device", o.device, "auto (the GPU when usable), cpu or gpu")
-      ->transform(CLI::CheckedTransformer(devices))
-      ->default_str(DeviceChoiceName(o.device));
+  std::string device = DeviceChoiceName(o.device);
+  app.add_option("--device", device, "auto (the GPU when one is usable), cpu or gpu")
+      ->check(CLI::IsMember({"auto", "cpu", "gpu"}));
   app.add_option("--data", o.data,
                  "a folder of MNIST IDX files or a digits-format CSV file; default: "
                  "$BAYESTUNE_MLP_DATA, else examples/data/digits.csv.gz");
@@ -104,6 +120,10 @@ ParsedMlpFlags ParseMlpFlags(int argc, const char* const* argv) {
     throw TrainerError(TrainerExitCode::kBadFlags,
                        std::string(error.what()) + " (run with --help for every flag)");
   }
+  o.activation = activation == "tanh" ? Activation::kTanh : Activation::kRelu;
+  o.device = device == "cpu"   ? DeviceChoice::kCpu
+             : device == "gpu" ? DeviceChoice::kGpu
+                               : DeviceChoice::kAuto;
   return parsed;
 }
 

@@ -16,13 +16,15 @@ struct DenseLayerLayout {
   std::int64_t bias_offset = 0;
 };
 
-// The classifier both backends train:
-//   h_1 = act(W_1 x + b_1)                              (input -> hidden)
-//   h_l = h_{l-1} + s * act(W_l h_{l-1} + b_l)          (l = 2 .. n_layers, residual)
-//   logits = W_out h_n + b_out, softmax cross-entropy
-// with s = 1 / sqrt(n_layers - 1), so that the sum of the residual branches keeps the variance of
-// the hidden state bounded at any depth: a 100-layer net starts as well conditioned as a 2-layer
-// one. n_layers counts the hidden layers, each with its own hidden_units x hidden_units weights.
+// The classifier both backends train, a pre-activation residual MLP without normalisation:
+//   h_1 = W_1 x + b_1                                   (input -> hidden)
+//   h_l = h_{l-1} + s * (W_l act(h_{l-1}) + b_l)        (l = 2 .. n_layers, residual)
+//   logits = W_out act(h_n) + b_out, softmax cross-entropy
+// n_layers counts the hidden layers: each has its own weight matrix and is followed by one
+// activation, so n_layers = 1 is the classic one-hidden-layer MLP. The residual branches are
+// scaled by s = 1 / sqrt(n_layers - 1) and their weights start with zero mean, so the variance of
+// h grows by at most a factor e at any depth: a 100-layer net starts as well conditioned as a
+// 2-layer one and its gradients reach the first layer through the identity paths.
 struct MlpArchitecture {
   int input_features = 0;
   int hidden_units = 0;
