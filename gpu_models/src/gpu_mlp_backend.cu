@@ -340,21 +340,25 @@ class GpuMlpBackend final : public MlpBackend {
     return ReadTotals(static_cast<std::int64_t>(batch.size())).mean_loss();
   }
 
+  // Copies go through stream_, which does not wait for the legacy default stream.
   std::vector<float> parameters() const override {
     std::vector<float> host(parameters_.size());
+    BAYESTUNE_CUDA(cudaMemcpyAsync(host.data(), parameters_.get(), host.size() * sizeof(float),
+                                   cudaMemcpyDeviceToHost, stream_));
     BAYESTUNE_CUDA(cudaStreamSynchronize(stream_));
-    BAYESTUNE_CUDA(cudaMemcpy(host.data(), parameters_.get(), host.size() * sizeof(float),
-                              cudaMemcpyDeviceToHost));
     return host;
   }
 
   void set_parameters(std::span<const float> parameters) override {
     if (parameters.size() != parameters_.size()) {
-      throw std::invalid_argument("set_parameters: wrong number of parameters");
+      throw std::invalid_argument("set_parameters: " + std::to_string(parameters.size()) +
+                                  " values for " + std::to_string(parameters_.size()) +
+                                  " parameters");
     }
+    BAYESTUNE_CUDA(cudaMemcpyAsync(parameters_.get(), parameters.data(),
+                                   parameters.size() * sizeof(float), cudaMemcpyHostToDevice,
+                                   stream_));
     BAYESTUNE_CUDA(cudaStreamSynchronize(stream_));
-    BAYESTUNE_CUDA(cudaMemcpy(parameters_.get(), parameters.data(),
-                              parameters.size() * sizeof(float), cudaMemcpyHostToDevice));
   }
 
  private:

@@ -115,7 +115,7 @@ TEST_CASE("a diverging run stops with exit 5 and says so", "[gpu_models][cli]") 
   CHECK(testing::ReadTfRecords(events[0]).size() == 1);
 }
 
-TEST_CASE("--device=gpu without a usable GPU exits 4, auto falls back to the CPU",
+TEST_CASE("without a usable GPU, --device=gpu exits 4 and auto falls back to the CPU",
           "[gpu_models][cli]") {
   if (ProbeGpu().usable) {
     WARN("a GPU is usable here: the GPU tests (gpu_models_gpu_tests) cover it");
