@@ -92,7 +92,7 @@ ParsedMlpFlags ParseMlpFlags(int argc, const char* const* argv) {
       ->check(NumberIn(0, 10, false, "above 0, at most 10"));
   app.add_option("--hidden_units", o.hidden_units, "width of every hidden layer")
       ->check(IntegerIn(1, 8192));
-  app.add_option("--batch_size", o.batch_size, "samples per SGD step")->check(CLI::Range(1, 65536));
+  app.add_option("--batch_size", o.batch_size, "samples per SGD step")->check(IntegerIn(1, 65536));
   app.add_option("--epochs", o.epochs, "passes over the training set")->check(IntegerIn(1, 100000));
   app.add_option("--weight_decay", o.weight_decay, "L2 penalty added to every gradient")
       ->check(NumberIn(0, kHuge, true, "0 or more"));

@@ -18,16 +18,23 @@
 namespace bayestune {
 namespace {
 
-std::string DescribeModel(const MlpOptions& o, const MlpArchitecture& architecture) {
+std::string DescribeModel(const MlpOptions& o, const MlpBackendSetup& setup) {
+  const MlpArchitecture& architecture = setup.architecture;
+  char residual[64] = "no residual layer";
+  if (o.n_layers > 1) {
+    std::snprintf(residual, sizeof(residual), "layers 2..%d residual, branch scale %.3g",
+                  o.n_layers, architecture.residual_scale());
+  }
   char text[512];
   std::snprintf(text, sizeof(text),
-                "model: %d hidden layer(s) of %d %s units (layers 2..%d residual, branch scale "
-                "%.3g), %d inputs, %d classes, %lld parameters; SGD learning_rate %g momentum %g "
-                "weight_decay %g, batch %d, %d epoch(s), seed %llu",
-                o.n_layers, o.hidden_units, ActivationName(o.activation), o.n_layers,
-                architecture.residual_scale(), architecture.input_features, architecture.classes,
+                "model: %d hidden layer(s) of %d %s units (%s), %d inputs, %d classes, %lld "
+                "parameters; SGD learning_rate %g momentum %g weight_decay %g, batch %d, %d "
+                "epoch(s), seed %llu",
+                o.n_layers, o.hidden_units, ActivationName(o.activation), residual,
+                architecture.input_features, architecture.classes,
                 static_cast<long long>(architecture.parameter_count()), o.learning_rate, o.momentum,
-                o.weight_decay, o.batch_size, o.epochs, static_cast<unsigned long long>(o.seed));
+                o.weight_decay, setup.sgd.batch_size, o.epochs,
+                static_cast<unsigned long long>(o.seed));
   return text;
 }
 
@@ -44,7 +51,7 @@ int Train(const MlpOptions& o) {
                static_cast<int>(std::min<std::int64_t>(o.batch_size, data.train.size()))};
   setup.data = &data;
   setup.initial_parameters = InitialParameters(setup.architecture, o.seed);
-  std::cout << DescribeModel(o, setup.architecture) << std::endl;
+  std::cout << DescribeModel(o, setup) << std::endl;
   const std::unique_ptr<MlpBackend> backend = SelectMlpBackend(o.device, setup, std::cout);
   std::cout << "device: " << backend->device_description() << std::endl;
 

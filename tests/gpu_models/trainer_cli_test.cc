@@ -34,7 +34,7 @@ TEST_CASE("unknown, malformed and out-of-range flags exit 2 saying what is valid
       {{"--learning_rate=nan"}, {"--learning_rate", "above 0"}},
       {{"--learning_rate=0"}, {"--learning_rate", "above 0"}},
       {{"--weight_decay=-1"}, {"--weight_decay", "0 or more"}},
-      {{"--batch_size=0"}, {"--batch_size"}},
+      {{"--batch_size=0"}, {"--batch_size", "1 to 65536"}},
       {{"--activation=sigmoid"}, {"--activation", "sigmoid", "relu", "tanh"}},
       {{"--device=tpu"}, {"--device", "auto", "cpu", "gpu"}},
       {{"--epochs=1", "--epochs=2"}, {"--epochs"}},
