@@ -116,7 +116,7 @@ void EndOfRun(int trials, int seeds, int repeats) {
 
 // `trials` finished hartmann6 trials: a third uniform, the rest around the optimum as a long run
 // leaves them (nearly repeated points included), then timings of one suggestion.
-void Large(int trials, int repeats) {
+void Large(int trials, int repeats, int max_model_points) {
   const BenchmarkFunction& f = bayestune::bench::FindBenchmarkFunction("hartmann6");
   const bayestune::StudySpec spec = SpecFor(f, 1);
   const bayestune::SearchSpace space(spec.parameters);
@@ -135,7 +135,9 @@ void Large(int trials, int repeats) {
     history.push_back(Finished(f, i + 1, p));
   }
   const double before = PeakResidentMiB();
-  bayestune::GpBanditDesigner designer;
+  bayestune::GpBanditOptions options;
+  if (max_model_points > 0) options.max_model_points = max_model_points;
+  bayestune::GpBanditDesigner designer(options);
   std::vector<double> wall;
   std::vector<double> cpu;
   for (int r = 0; r < repeats; ++r) {
@@ -144,10 +146,10 @@ void Large(int trials, int repeats) {
     wall.push_back(t.wall);
     cpu.push_back(t.cpu);
   }
-  std::cout << "hartmann6 with " << trials << " finished trials: one suggestion " << Median(wall)
-            << " s wall, " << Median(cpu) << " s cpu (median of " << repeats
-            << "); peak resident memory " << PeakResidentMiB() << " MiB (" << before
-            << " MiB before the first suggestion)\n";
+  std::cout << "hartmann6 with " << trials << " finished trials (GP of at most "
+            << options.max_model_points << "): one suggestion " << Median(wall) << " s wall, "
+            << Median(cpu) << " s cpu (median of " << repeats << "); peak resident memory "
+            << PeakResidentMiB() << " MiB (" << before << " MiB before the first suggestion)\n";
 }
 
 }  // namespace
@@ -158,18 +160,22 @@ int main(int argc, char** argv) {
   int trials = 60;
   int seeds = 3;
   int repeats = 3;
+  int max_model_points = 0;
   app.add_option("--mode", mode, "end-of-run or large")
       ->check(CLI::IsMember({"end-of-run", "large"}));
   app.add_option("--trials", trials, "finished trials before the timed suggestion")
       ->check(CLI::PositiveNumber);
   app.add_option("--seeds", seeds, "end-of-run: GP runs per function")->check(CLI::PositiveNumber);
   app.add_option("--repeats", repeats, "timed suggestions per history")->check(CLI::PositiveNumber);
+  app.add_option("--max-model-points", max_model_points,
+                 "large: GpBanditOptions::max_model_points (0: the default)")
+      ->check(CLI::NonNegativeNumber);
   CLI11_PARSE(app, argc, argv);
   try {
     if (mode == "end-of-run") {
       EndOfRun(trials, seeds, repeats);
     } else {
-      Large(trials, repeats);
+      Large(trials, repeats, max_model_points);
     }
   } catch (const std::exception& e) {
     std::cerr << "gp_timing_bench: " << e.what() << "\n";

@@ -12,6 +12,7 @@
 #include <limits>
 #include <map>
 #include <memory>
+#include <random>
 #include <sstream>
 
 #include "bayestune/optimizer/gp_bandit_designer.h"
@@ -63,6 +64,8 @@ void SetOption(bayestune::GpBanditOptions& o, const std::string& assignment) {
   const std::map<std::string, std::function<void()>> setters = {
       {"initial_points", [&] { o.initial_points = static_cast<int>(v); }},
       {"ucb_beta", [&] { o.ucb_beta = v; }},
+      {"log_warp_offset", [&] { o.log_warp_offset = v; }},
+      {"ei_margin", [&] { o.ei_margin = v; }},
       {"random_starts", [&] { o.fit.random_starts = static_cast<int>(v); }},
       {"max_evaluations", [&] { o.fit.max_evaluations = static_cast<int>(v); }},
       {"max_points", [&] { o.fit.max_points = static_cast<int>(v); }},
@@ -85,6 +88,7 @@ void SetOption(bayestune::GpBanditOptions& o, const std::string& assignment) {
 }
 
 bayestune::GpBanditOptions gp_options;
+double observation_noise = 0.0;
 bool custom_gp_options = false;
 
 Run RunStudy(const BenchmarkFunction& f, const std::string& method, int trials, int batch,
@@ -97,7 +101,12 @@ Run RunStudy(const BenchmarkFunction& f, const std::string& method, int trials, 
                 repository, f.name, spec, std::make_unique<bayestune::GpBanditDesigner>(gp_options))
           : bayestune::Study::Create(repository, f.name, spec);
   Run run;
+  // With observation noise the regret is that of the trial a user would pick: the true value at
+  // the best observed one.
+  std::mt19937_64 noise_rng(seed + 12345);
+  std::normal_distribution<double> noise(0.0, 1.0);
   double best = std::numeric_limits<double>::infinity();
+  double best_true = std::numeric_limits<double>::infinity();
   while (static_cast<int>(run.regret.size()) < trials) {
     const auto start = std::chrono::steady_clock::now();
     const std::vector<bayestune::Trial> suggested = study->Suggest(batch);
@@ -109,9 +118,13 @@ Run RunStudy(const BenchmarkFunction& f, const std::string& method, int trials, 
       for (int j = 0; j < f.dimensions(); ++j)
         x.push_back(t.parameters.at("x" + std::to_string(j + 1)).AsDouble());
       const double value = f.evaluate(x);
-      study->Complete(t.id, value);
-      best = std::min(best, value);
-      run.regret.push_back(best - f.optimum);
+      const double observed = value + observation_noise * noise(noise_rng);
+      study->Complete(t.id, observed);
+      if (observed < best) {
+        best = observed;
+        best_true = value;
+      }
+      run.regret.push_back(best_true - f.optimum);
     }
   }
   return run;
@@ -150,6 +163,9 @@ int main(int argc, char** argv) {
   std::string label;
   app.add_option("--gp-option", options,
                  "experiments only: a GpBanditOptions field as name=value (repeatable)");
+  app.add_option("--noise", observation_noise,
+                 "experiments only: standard deviation of Gaussian noise added to each value")
+      ->check(CLI::NonNegativeNumber);
   app.add_option("--label", label, "the method name in the output (default: from the flags)");
   CLI11_PARSE(app, argc, argv);
   try {

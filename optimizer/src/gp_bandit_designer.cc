@@ -123,7 +123,7 @@ std::vector<ParameterValues> GpBanditDesigner::Suggest(const DesignerInput& inpu
   const ScrambledSobol sobol(d, Mix(input.spec.seed ^ 0x50B0'1D5E'ED00'0000ULL));
   std::uint64_t sobol_index = static_cast<std::uint64_t>(history.own_trials);
   while (static_cast<int>(chosen.cols()) < input.count &&
-         (history.own_trials + chosen.cols() < initial || history.finished.cols() == 0)) {
+         (history.all.cols() + chosen.cols() < initial || history.finished.cols() == 0)) {
     const Eigen::MatrixXd avoid = excluded();
     bool found = false;
     for (int attempt = 0; attempt < kMaxSobolTries && !found; ++attempt) {
@@ -139,7 +139,7 @@ std::vector<ParameterValues> GpBanditDesigner::Suggest(const DesignerInput& inpu
   // The GP.
   if (chosen.cols() < input.count && history.finished.cols() > 0) {
     std::mt19937_64 rng(input.seed);
-    Eigen::VectorXd targets = WarpObjectiveValues(history.values);
+    Eigen::VectorXd targets = WarpObjectiveValues(history.values, options_.log_warp_offset);
     Eigen::MatrixXd observed = history.finished;
     std::vector<std::optional<double>> values = history.values;
     if (observed.cols() > options_.max_model_points) {
@@ -185,7 +185,8 @@ std::vector<ParameterValues> GpBanditDesigner::Suggest(const DesignerInput& inpu
       add_fantasy(chosen.col(i));
 
     while (chosen.cols() < input.count) {
-      const AcquisitionFunction acquisition(options_.acquisition, best, options_.ucb_beta);
+      const AcquisitionFunction acquisition(options_.acquisition, best + options_.ei_margin,
+                                            options_.ucb_beta);
       std::optional<Eigen::VectorXd> x =
           optimizer.Maximize(gp, acquisition, centers, excluded(), rng);
       if (!x) x = optimizer.Maximize(gp, acquisition, centers, Eigen::MatrixXd(d, 0), rng);

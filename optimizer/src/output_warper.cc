@@ -8,8 +8,6 @@
 namespace bayestune {
 namespace {
 
-constexpr double kLogWarpOffset = 1.5;
-
 // The quantile function of the standard normal distribution.
 double NormalQuantile(double p) {
   return -std::numbers::sqrt2 * boost::math::erfc_inv(2.0 * p);
@@ -52,19 +50,20 @@ void HalfRankWarp(std::vector<double>& y) {
   }
 }
 
-void LogWarp(std::vector<double>& y) {
+void LogWarp(std::vector<double>& y, double offset) {
   const auto [low, high] = std::minmax_element(y.begin(), y.end());
   const double min = *low;
   const double max = *high;
   const double range = max - min;
   for (double& v : y) {
-    v = 0.5 - std::log1p((max - v) / range * (kLogWarpOffset - 1.0)) / std::log(kLogWarpOffset);
+    v = 0.5 - std::log1p((max - v) / range * (offset - 1.0)) / std::log(offset);
   }
 }
 
 }  // namespace
 
-Eigen::VectorXd WarpObjectiveValues(const std::vector<std::optional<double>>& values) {
+Eigen::VectorXd WarpObjectiveValues(const std::vector<std::optional<double>>& values,
+                                    double log_warp_offset) {
   const Eigen::Index n = static_cast<Eigen::Index>(values.size());
   std::vector<double> usable;
   for (const auto& v : values) {
@@ -75,7 +74,7 @@ Eigen::VectorXd WarpObjectiveValues(const std::vector<std::optional<double>>& va
   double impute = -1.0;
   if (distinct) {
     HalfRankWarp(usable);
-    LogWarp(usable);
+    LogWarp(usable, log_warp_offset);
     const auto [lo, hi] = std::minmax_element(usable.begin(), usable.end());
     impute = *lo - 0.5 * (*hi - *lo);
   }

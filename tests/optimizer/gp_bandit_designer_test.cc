@@ -276,3 +276,22 @@ TEST_CASE("a space with a single categorical value has one point to give", "[gp-
   study->Complete(t[0].id, 1.0);
   CHECK(study->Suggest(1).size() == 1);
 }
+
+TEST_CASE("a resumed study starts from what the previous one learnt", "[gp-bandit]") {
+  auto repository = std::make_shared<InMemoryStudyRepository>();
+  StudySpec first = SpecOf({ParameterSpec::Double("x", 0, 1)}, Goal::kMaximize, 12);
+  auto f = [](double x) { return -(x - 0.3) * (x - 0.3); };
+  auto previous = Study::Create(repository, "previous", first);
+  while (!previous->IsDone()) {
+    for (const Trial& t : previous->Suggest(1))
+      previous->Complete(t.id, f(X(t.parameters)));
+  }
+  StudySpec second = first;
+  second.resume_previous_job_id = "previous";
+  second.seed = 99;
+  auto resumed = Study::Create(repository, "resumed", second);
+  // No initial design again: the GP proposes next to the optimum found before.
+  const auto t = resumed->Suggest(1);
+  REQUIRE(t.size() == 1);
+  CHECK(std::abs(X(t[0].parameters) - 0.3) < 0.05);
+}

@@ -12,6 +12,9 @@ struct GpBanditOptions {
   int initial_points = 0;
   AcquisitionKind acquisition = AcquisitionKind::kLogExpectedImprovement;
   double ucb_beta = 2.0;
+  // Expected improvement over the incumbent plus this margin (in standardised target units).
+  double ei_margin = 0.0;
+  double log_warp_offset = 1.5;  // see output_warper.h
   // The GP is conditioned on at most this many finished trials (the best quarter and a random
   // rest), so that a suggestion stays around a second and memory around 100 MB however long the
   // study; memory is O(n^2) below that.
@@ -23,7 +26,8 @@ struct GpBanditOptions {
 // The default designer (ALGORITHM_UNSPECIFIED): Gaussian-process Bayesian optimisation.
 //
 // First a scrambled Sobol design (point i of the study's sequence for its i-th trial, scrambled by
-// the study's seed). Then, for each suggestion: the finished trials' values are warped
+// the study's seed) until the study has DefaultInitialPoints trials, counting those of a resumed
+// study (resumePreviousJobId). Then, for each suggestion: the finished trials' values are warped
 // (output_warper.h; FAILED and INFEASIBLE trials get a value worse than the worst), a GP with a
 // Matern-5/2 ARD kernel is fitted by maximum a posteriori (gp_hyperparameter_fit.h), the pending
 // trials (REQUESTED, ACTIVE, STOPPING) enter as fantasies at the GP's mean (kriging believer), and
