@@ -64,8 +64,7 @@ void SetOption(bayestune::GpBanditOptions& o, const std::string& assignment) {
   const std::map<std::string, std::function<void()>> setters = {
       {"initial_points", [&] { o.initial_points = static_cast<int>(v); }},
       {"ucb_beta", [&] { o.ucb_beta = v; }},
-      {"log_warp_offset", [&] { o.log_warp_offset = v; }},
-      {"ei_margin", [&] { o.ei_margin = v; }},
+      {"batch_exploitation", [&] { o.batch_exploitation = v != 0; }},
       {"random_starts", [&] { o.fit.random_starts = static_cast<int>(v); }},
       {"max_evaluations", [&] { o.fit.max_evaluations = static_cast<int>(v); }},
       {"max_points", [&] { o.fit.max_points = static_cast<int>(v); }},

@@ -7,6 +7,7 @@
 #include "bayestune/optimizer/errors.h"
 #include "bayestune/optimizer/output_warper.h"
 #include "bayestune/optimizer/scrambled_sobol.h"
+#include "split_mix.h"
 
 namespace bayestune {
 namespace {
@@ -14,13 +15,6 @@ namespace {
 // Sobol points tried for one suggestion before the design gives way to the GP (all of them taken
 // already: a small finite space).
 constexpr int kMaxSobolTries = 256;
-
-std::uint64_t Mix(std::uint64_t x) {
-  x += 0x9E3779B97F4A7C15ULL;
-  x = (x ^ (x >> 30)) * 0xBF58476D1CE4E5B9ULL;
-  x = (x ^ (x >> 27)) * 0x94D049BB133111EBULL;
-  return x ^ (x >> 31);
-}
 
 bool IsPending(TrialState state) {
   return state == TrialState::kRequested || state == TrialState::kActive ||
@@ -120,7 +114,7 @@ std::vector<ParameterValues> GpBanditDesigner::Suggest(const DesignerInput& inpu
   // The initial design.
   const int initial =
       options_.initial_points > 0 ? options_.initial_points : DefaultInitialPoints(space);
-  const ScrambledSobol sobol(d, Mix(input.spec.seed ^ 0x50B0'1D5E'ED00'0000ULL));
+  const ScrambledSobol sobol(d, SplitMix64(input.spec.seed ^ 0x50B0'1D5E'ED00'0000ULL));
   std::uint64_t sobol_index = static_cast<std::uint64_t>(history.own_trials);
   while (static_cast<int>(chosen.cols()) < input.count &&
          (history.all.cols() + chosen.cols() < initial || history.finished.cols() == 0)) {
@@ -139,7 +133,7 @@ std::vector<ParameterValues> GpBanditDesigner::Suggest(const DesignerInput& inpu
   // The GP.
   if (chosen.cols() < input.count && history.finished.cols() > 0) {
     std::mt19937_64 rng(input.seed);
-    Eigen::VectorXd targets = WarpObjectiveValues(history.values, options_.log_warp_offset);
+    Eigen::VectorXd targets = WarpObjectiveValues(history.values);
     Eigen::MatrixXd observed = history.finished;
     std::vector<std::optional<double>> values = history.values;
     if (observed.cols() > options_.max_model_points) {
@@ -184,9 +178,16 @@ std::vector<ParameterValues> GpBanditDesigner::Suggest(const DesignerInput& inpu
     for (Eigen::Index i = 0; i < chosen.cols(); ++i)
       add_fantasy(chosen.col(i));
 
+    // In a batch in the second half of the study, the first GP point is the posterior mean's
+    // maximiser (pure exploitation, which converges as a sequential run does); the others
+    // maximise the acquisition.
+    bool exploit = options_.batch_exploitation && input.count - chosen.cols() > 1 &&
+                   2 * history.own_trials >= input.spec.max_trials;
     while (chosen.cols() < input.count) {
-      const AcquisitionFunction acquisition(options_.acquisition, best + options_.ei_margin,
-                                            options_.ucb_beta);
+      const AcquisitionFunction acquisition =
+          exploit ? AcquisitionFunction(AcquisitionKind::kUpperConfidenceBound, best, 0.0)
+                  : AcquisitionFunction(options_.acquisition, best, options_.ucb_beta);
+      exploit = false;
       std::optional<Eigen::VectorXd> x =
           optimizer.Maximize(gp, acquisition, centers, excluded(), rng);
       if (!x) x = optimizer.Maximize(gp, acquisition, centers, Eigen::MatrixXd(d, 0), rng);

@@ -6,6 +6,8 @@
 #include <optional>
 #include <random>
 
+#include "split_mix.h"
+
 namespace bayestune {
 namespace {
 
@@ -13,13 +15,6 @@ constexpr int kBits = 32;
 constexpr int kTableDimensions = BOOST_RANDOM_SOBOL_MAX_DIMENSION;
 
 using SobolEngine = boost::random::sobol_engine<std::uint32_t, kBits>;
-
-std::uint64_t Mix(std::uint64_t x) {
-  x += 0x9E3779B97F4A7C15ULL;
-  x = (x ^ (x >> 30)) * 0xBF58476D1CE4E5B9ULL;
-  x = (x ^ (x >> 27)) * 0x94D049BB133111EBULL;
-  return x ^ (x >> 31);
-}
 
 std::uint32_t Scramble(std::uint32_t x, const std::uint32_t* rows) {
   std::uint32_t y = 0;
@@ -38,7 +33,7 @@ double ToUnitInterval(std::uint32_t y) {
 ScrambledSobol::ScrambledSobol(int dimensions, std::uint64_t seed)
     : dimensions_(std::max(0, dimensions)), seed_(seed) {
   const int sobol_dimensions = std::min(dimensions_, kTableDimensions);
-  std::mt19937_64 rng(Mix(seed));
+  std::mt19937_64 rng(SplitMix64(seed));
   scramble_rows_.resize(static_cast<std::size_t>(sobol_dimensions) * kBits);
   shifts_.resize(sobol_dimensions);
   for (int j = 0; j < sobol_dimensions; ++j) {
@@ -79,7 +74,7 @@ Eigen::MatrixXd ScrambledSobol::Points(std::uint64_t first, int count) const {
       points(i, j) = ToUnitInterval(y ^ shifts_[j]);
     }
     if (sobol_dimensions < dimensions_) {
-      std::mt19937_64 rng(Mix(seed_ ^ Mix(index + 1)));
+      std::mt19937_64 rng(SplitMix64(seed_ ^ SplitMix64(index + 1)));
       std::uniform_real_distribution<double> uniform(0.0, 1.0);
       for (int j = sobol_dimensions; j < dimensions_; ++j)
         points(i, j) = uniform(rng);

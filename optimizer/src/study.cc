@@ -6,16 +6,10 @@
 
 #include "bayestune/optimizer/errors.h"
 #include "bayestune/optimizer/median_stopping_rule.h"
+#include "split_mix.h"
 
 namespace bayestune {
 namespace {
-
-std::uint64_t SplitMix64(std::uint64_t x) {
-  x += 0x9E3779B97F4A7C15ULL;
-  x = (x ^ (x >> 30)) * 0xBF58476D1CE4E5B9ULL;
-  x = (x ^ (x >> 27)) * 0x94D049BB133111EBULL;
-  return x ^ (x >> 31);
-}
 
 bool IsPending(TrialState state) {
   return state == TrialState::kActive || state == TrialState::kStopping;

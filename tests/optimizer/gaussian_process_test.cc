@@ -8,8 +8,10 @@
 #include <random>
 
 #include "bayestune/optimizer/errors.h"
+#include "random_points.h"
 
 using namespace bayestune;
+using bayestune::testing::RandomPoints;
 
 namespace {
 
@@ -20,16 +22,6 @@ GpHyperparameters Hyper(int d, double length = 0.3, double noise = 1e-6) {
   h.noise_variance = noise;
   h.mean = 0.2;
   return h;
-}
-
-Eigen::MatrixXd RandomPoints(int d, int n, unsigned seed) {
-  std::mt19937 rng(seed);
-  std::uniform_real_distribution<double> u(0, 1);
-  Eigen::MatrixXd x(d, n);
-  for (int j = 0; j < n; ++j)
-    for (int i = 0; i < d; ++i)
-      x(i, j) = u(rng);
-  return x;
 }
 
 Eigen::VectorXd SmoothValues(const Eigen::MatrixXd& x) {

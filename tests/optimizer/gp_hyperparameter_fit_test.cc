@@ -4,19 +4,12 @@
 #include <cmath>
 #include <random>
 
+#include "random_points.h"
+
 using namespace bayestune;
+using bayestune::testing::RandomPoints;
 
 namespace {
-
-Eigen::MatrixXd RandomPoints(int d, int n, unsigned seed) {
-  std::mt19937 rng(seed);
-  std::uniform_real_distribution<double> u(0, 1);
-  Eigen::MatrixXd x(d, n);
-  for (int j = 0; j < n; ++j)
-    for (int i = 0; i < d; ++i)
-      x(i, j) = u(rng);
-  return x;
-}
 
 Eigen::VectorXd Standardised(Eigen::VectorXd y) {
   y.array() -= y.mean();

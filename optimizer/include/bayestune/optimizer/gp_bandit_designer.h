@@ -12,9 +12,10 @@ struct GpBanditOptions {
   int initial_points = 0;
   AcquisitionKind acquisition = AcquisitionKind::kLogExpectedImprovement;
   double ucb_beta = 2.0;
-  // Expected improvement over the incumbent plus this margin (in standardised target units).
-  double ei_margin = 0.0;
-  double log_warp_offset = 1.5;  // see output_warper.h
+  // When several points are asked at once in the second half of a study (by maxTrials), make the
+  // first GP point the maximiser of the posterior mean: batches then converge as sequential
+  // suggestions do.
+  bool batch_exploitation = true;
   // The GP is conditioned on at most this many finished trials (the best quarter and a random
   // rest), so that a suggestion stays around a second and memory around 100 MB however long the
   // study; memory is O(n^2) below that.

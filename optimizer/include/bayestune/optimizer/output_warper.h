@@ -19,8 +19,6 @@ namespace bayestune {
 //   4. standardisation to mean 0 and variance 1.
 // With fewer than two distinct values every usable value becomes 0 and the others -1 before
 // standardisation. (After Vizier's default output warping.)
-// `log_warp_offset` is c: 1.5 is mild; larger stretches the best values more.
-Eigen::VectorXd WarpObjectiveValues(const std::vector<std::optional<double>>& values,
-                                    double log_warp_offset = 1.5);
+Eigen::VectorXd WarpObjectiveValues(const std::vector<std::optional<double>>& values);
 
 }  // namespace bayestune
