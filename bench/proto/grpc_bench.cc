@@ -208,7 +208,8 @@ void SuggestLatencyBench(const Flags& flags, const std::shared_ptr<StudyReposito
     client.CompleteTrial(name, trials.at(0).id, 0.5);
   }
   std::printf(
-      "SuggestTrials after %5d completed trials (%s): p50 %8.1f ms  max %8.1f ms  (%d calls)\n",
+      "SuggestTrials after %5d completed trials (%s, the GP bandit): p50 %8.1f ms  max %8.1f ms  "
+      "(%d calls)\n",
       completed, std::string(AlgorithmName(spec.algorithm)).c_str(), Percentile(ms, 0.5),
       *std::max_element(ms.begin(), ms.end()), flags.suggest_samples);
 }
