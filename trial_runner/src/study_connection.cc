@@ -1,0 +1,69 @@
+#include "bayestune/trial_runner/study_connection.h"
+
+namespace bayestune {
+
+LocalStudyConnection::LocalStudyConnection(std::shared_ptr<Study> study)
+    : study_(std::move(study)) {}
+
+std::string LocalStudyConnection::StudyName() {
+  return study_->name();
+}
+
+StudySpec LocalStudyConnection::Spec() {
+  return study_->spec();
+}
+
+std::vector<Trial> LocalStudyConnection::Suggest(int count, const std::string& client_id) {
+  return study_->Suggest(count, client_id);
+}
+
+std::vector<Trial> LocalStudyConnection::PendingTrials() {
+  std::vector<Trial> pending;
+  for (Trial& t : study_->Trials()) {
+    if (t.state == TrialState::kActive || t.state == TrialState::kStopping) {
+      pending.push_back(std::move(t));
+    }
+  }
+  return pending;
+}
+
+Trial LocalStudyConnection::MarkStarted(std::int64_t trial_id, const std::vector<int>& gpus) {
+  return study_->MarkStarted(trial_id, gpus);
+}
+
+void LocalStudyConnection::AddMeasurements(std::int64_t trial_id,
+                                           const std::vector<Measurement>& measurements) {
+  for (const Measurement& m : measurements)
+    study_->AddMeasurement(trial_id, m);
+}
+
+bool LocalStudyConnection::ShouldStop(std::int64_t trial_id) {
+  return study_->ShouldStop(trial_id);
+}
+
+Trial LocalStudyConnection::Complete(std::int64_t trial_id, std::optional<double> value,
+                                     std::optional<std::int64_t> step) {
+  return study_->Complete(trial_id, value, step);
+}
+
+Trial LocalStudyConnection::Fail(std::int64_t trial_id, const std::string& reason) {
+  return study_->Fail(trial_id, reason);
+}
+
+Trial LocalStudyConnection::MarkInfeasible(std::int64_t trial_id, const std::string& reason) {
+  return study_->MarkInfeasible(trial_id, reason);
+}
+
+Trial LocalStudyConnection::Requeue(std::int64_t trial_id, const std::string& reason) {
+  return study_->Requeue(trial_id, reason);
+}
+
+bool LocalStudyConnection::IsDone() {
+  return study_->IsDone();
+}
+
+StudyProgress LocalStudyConnection::Progress() {
+  return study_->Progress();
+}
+
+}  // namespace bayestune
