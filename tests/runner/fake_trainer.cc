@@ -1,8 +1,9 @@
 // A trainer for the runner's tests, steered by its flags (fixed ones from runner.command, or
 // hyperparameters). Unknown flags are ignored.
 //   --job-dir=D        where it writes event files and record.json (required)
-//   --mode=M           ok | crash | segv | hang | nan | no-tag | no-file | hypertune | spam
-//                      | leave-child
+//   --mode=M           ok | crash | segv | hang | hang-hard (ignores SIGTERM) | nan | no-tag
+//                      | no-file | hypertune | spam | leave-child
+//   --force-mode=M     as --mode, and wins over it (a fixed flag over a hyperparameter)
 //   --tag=T            the objective's tag (default accuracy); --extra-tag=T writes a second one
 //   --steps=N          steps written (default 3); --sleep-ms=M before each step (default 0)
 //   --value=V          the value written at every step (default 0.5); --x=V also sets it
@@ -93,14 +94,14 @@ int main(int argc, char** argv) {
     std::cerr << "fake trainer: --job-dir is required\n";
     return 2;
   }
-  const std::string mode = Flag(flags, "mode", "ok");
+  const std::string mode = Flag(flags, "force-mode", Flag(flags, "mode", "ok"));
   if (mode == "no-file") return 0;
   std::filesystem::create_directories(job_dir);
   WriteRecord(job_dir, argc, argv, start);
   if (flags.count("barrier-dir")) {
     WaitAtBarrier(flags["barrier-dir"], std::stoi(Flag(flags, "barrier-count", "1")));
   }
-  if (flags.count("ignore-sigterm")) signal(SIGTERM, SIG_IGN);
+  if (flags.count("ignore-sigterm") || mode == "hang-hard") signal(SIGTERM, SIG_IGN);
 
   const std::string tag = Flag(flags, "tag", "accuracy");
   const std::string extra_tag = Flag(flags, "extra-tag", "");
@@ -156,7 +157,7 @@ int main(int argc, char** argv) {
       std::cerr.flush();
       raise(SIGSEGV);
     }
-    if (mode == "hang") {
+    if (mode == "hang" || mode == "hang-hard") {
       std::cerr << "fake trainer: hanging\n";
       for (;;)
         pause();

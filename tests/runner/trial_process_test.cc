@@ -59,7 +59,7 @@ TEST_CASE("a process killed by a signal", "[process]") {
   CHECK(exit.Describe() == "killed by signal 11 (SIGSEGV)");
 }
 
-TEST_CASE("signals reach the process group; SIGKILL ends a trainer that ignores SIGTERM",
+TEST_CASE("signals reach the process group and SIGKILL ends a trainer that ignores SIGTERM",
           "[process]") {
   const auto dir = test::MakeTempDir("process");
   auto process = TrialProcess::Launch(FakeLaunch(dir, {"--mode=hang", "--ignore-sigterm"}));
