@@ -119,15 +119,14 @@ int main(int argc, char** argv) {
     }
   }
   if (mode == "spam") {
-    const long bytes = std::stol(Flag(flags, "spam-bytes", "1000000"));
-    const std::string line(99, 'x');
-    for (long written = 0; written < bytes; written += 100) {
-      std::cout << line << "\n";
-      std::cerr << line << "\n";
-    }
-    std::cout.flush();
+    const std::size_t bytes = std::stoul(Flag(flags, "spam-bytes", "1000000"));
+    std::string text;
+    while (text.size() < bytes)
+      text += std::string(99, 'x') + "\n";
+    std::fwrite(text.data(), 1, text.size(), stdout);
+    std::fwrite(text.data(), 1, text.size(), stderr);
+    std::fflush(stdout);
   }
-
   std::optional<bayestune::HypertuneWriter> hypertune;
   std::optional<bayestune::EventFileWriter> events;
   if (mode == "hypertune") {

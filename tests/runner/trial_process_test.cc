@@ -56,7 +56,7 @@ TEST_CASE("a process killed by a signal", "[process]") {
   const ProcessExit exit = process.WaitExit();
   CHECK(exit.signaled);
   CHECK(exit.code == SIGSEGV);
-  CHECK(exit.Describe() == "killed by signal 11 (SIGSEGV)");
+  CHECK(exit.Describe() == "was killed by signal 11 (SIGSEGV)");
 }
 
 TEST_CASE("signals reach the process group and SIGKILL ends a trainer that ignores SIGTERM",

@@ -182,69 +182,97 @@ TEST_CASE("no GPU: CPU trials with CUDA_VISIBLE_DEVICES empty, all scalars recor
   }
 }
 
+namespace {
+
+// A study whose trials are the given modes of the fake trainer, each x = 0.25, run 4 at a time.
+struct ModeStudy {
+  ModeStudy(const std::string& name, const std::vector<std::string>& modes)
+      : h(name, [&] {
+          StudySpec spec = FakeSpec(static_cast<int>(modes.size()), 4);
+          spec.parameters[1] = ParameterSpec::Categorical("mode", modes);
+          return spec;
+        }()) {
+    for (const std::string& mode : modes) {
+      id_of[mode] = h.study->RequestTrial({{"x", 0.25}, {"mode", mode}}).id;
+    }
+  }
+  Trial operator()(const std::string& mode) { return h.study->GetTrial(id_of.at(mode)); }
+
+  Harness h;
+  std::map<std::string, std::int64_t> id_of;
+};
+
+}  // namespace
+
 TEST_CASE("every way a trainer can go wrong ends in the right state with a reason",
           "[runner][failures]") {
-  StudySpec spec = FakeSpec(11, 4);
-  spec.parameters[1] =
-      ParameterSpec::Categorical("mode", {"ok", "crash", "segv", "hang", "hang-hard", "spam",
-                                          "no-tag", "nan", "no-file", "hypertune", "leave-child"});
-  Harness h("failures", spec);
-  h.options.runner.trial_timeout_seconds = 1.5;
-  h.options.runner.stop_grace_period_seconds = 0.3;
-  h.options.runner.args = {"--spam-bytes=3000000"};
-  std::map<std::string, std::int64_t> id_of;
-  for (const std::string mode : {"ok", "crash", "segv", "hang", "hang-hard", "spam", "no-tag",
-                                 "nan", "no-file", "hypertune", "leave-child"}) {
-    id_of[mode] = h.study->RequestTrial({{"x", 0.25}, {"mode", mode}}).id;
-  }
-  const RunResult result = h.Run();
+  ModeStudy trial("failures", {"ok", "crash", "segv", "spam", "no-tag", "nan", "no-file",
+                               "hypertune", "leave-child"});
+  trial.h.options.runner.args = {"--spam-bytes=3000000"};
+  const RunResult result = trial.h.Run();
   CHECK(result.outcome == RunOutcome::kStudyDone);
-  CHECK(result.progress.finished() == 11);
+  CHECK(result.progress.finished() == 9);  // the study went on after each failure
 
-  auto trial = [&](const std::string& mode) { return h.study->GetTrial(id_of.at(mode)); };
-  auto reason = [&](const std::string& mode) { return trial(mode).failure_reason; };
   using Catch::Contains;
   for (const char* mode : {"ok", "spam", "hypertune", "leave-child"}) {
-    INFO(mode << ": " << reason(mode));
+    INFO(mode << ": " << trial(mode).failure_reason);
     CHECK(trial(mode).state == TrialState::kSucceeded);
     CHECK(*trial(mode).final_value == Approx(0.25));
   }
-  CHECK(std::filesystem::file_size(h.TrialDir(id_of["spam"]) / "stdout.log") >= 3000000);
+  CHECK(std::filesystem::file_size(trial.h.TrialDir(trial.id_of["spam"]) / "stdout.log") >=
+        3000000);
 
   CHECK(trial("crash").state == TrialState::kFailed);
-  CHECK_THAT(reason("crash"), Contains("exited with status 3") &&
-                                  Contains("simulated crash at step 1") && Contains("stderr.log"));
+  CHECK_THAT(trial("crash").failure_reason, Contains("the trainer exited with status 3") &&
+                                                Contains("simulated crash at step 1") &&
+                                                Contains("stderr.log"));
   CHECK(trial("crash").MeasurementsOf("accuracy").size() == 1);  // kept
 
   CHECK(trial("segv").state == TrialState::kFailed);
-  CHECK_THAT(reason("segv"),
-             Contains("killed by signal 11 (SIGSEGV)") && Contains("about to segfault"));
-
-  CHECK(trial("hang").state == TrialState::kFailed);
-  CHECK_THAT(reason("hang"), Contains("timed out after 1.5 s") &&
-                                 Contains("runner.trialTimeoutSeconds") && Contains("SIGTERM") &&
-                                 Contains("hanging"));
-  CHECK(trial("hang-hard").state == TrialState::kFailed);
-  CHECK_THAT(reason("hang-hard"),
-             Contains("timed out after 1.5 s") && Contains("killed with SIGKILL"));
+  CHECK_THAT(
+      trial("segv").failure_reason,
+      Contains("the trainer was killed by signal 11 (SIGSEGV)") && Contains("about to segfault"));
 
   CHECK(trial("no-tag").state == TrialState::kFailed);
-  CHECK_THAT(reason("no-tag"), Contains("exited with status 0 without reporting the metric") &&
-                                   Contains("accuracy") && Contains("loss"));
+  CHECK_THAT(trial("no-tag").failure_reason,
+             Contains("exited with status 0 without reporting the metric") &&
+                 Contains("accuracy") && Contains("loss"));
   CHECK(trial("no-tag").MeasurementsOf("loss").size() == 3);  // what it did report is kept
 
   CHECK(trial("no-file").state == TrialState::kFailed);
-  CHECK_THAT(reason("no-file"), Contains("without reporting the metric"));
+  CHECK_THAT(trial("no-file").failure_reason, Contains("without reporting the metric"));
 
   CHECK(trial("nan").state == TrialState::kInfeasible);
-  CHECK_THAT(reason("nan"), Contains("'accuracy' is nan at step 3"));
-  CHECK_THAT(h.events->AllWarnings(), Contains("non-finite values are not recorded"));
+  CHECK_THAT(trial("nan").failure_reason, Contains("'accuracy' is nan at step 3"));
+  CHECK_THAT(trial.h.events->AllWarnings(), Contains("non-finite values are not recorded"));
+  CHECK(trial.h.events->stopping.empty());
+}
 
-  for (const auto& e : h.events->trials_finished) {
+TEST_CASE("a trainer that hangs past the timeout gets SIGTERM, then SIGKILL",
+          "[runner][failures]") {
+  ModeStudy trial("timeouts", {"hang", "hang-hard"});
+  trial.h.options.runner.trial_timeout_seconds = 2;
+  trial.h.options.runner.stop_grace_period_seconds = 0.3;
+  const RunResult result = trial.h.Run();
+  CHECK(result.outcome == RunOutcome::kStudyDone);
+
+  using Catch::Contains;
+  CHECK(trial("hang").state == TrialState::kFailed);
+  CHECK_THAT(trial("hang").failure_reason,
+             Contains("timed out after 2 s (runner.trialTimeoutSeconds)") &&
+                 Contains("stopped with SIGTERM") && Contains("hanging"));
+  CHECK(trial("hang-hard").state == TrialState::kFailed);
+  CHECK_THAT(trial("hang-hard").failure_reason, Contains("timed out after 2 s") &&
+                                                    Contains("did not stop within 0.3 s") &&
+                                                    Contains("killed with SIGKILL"));
+  for (const auto& e : trial.h.events->trials_finished) {
     REQUIRE(e.exit);
-    if (e.trial.id == id_of["hang-hard"]) CHECK(e.exit->code == SIGKILL);
+    CHECK(e.exit->signaled);
+    CHECK(e.exit->code == (e.trial.id == trial.id_of["hang"] ? SIGTERM : SIGKILL));
   }
-  CHECK(h.events->stopping.size() == 3);  // SIGTERM twice, SIGKILL once
+  REQUIRE(trial.h.events->stopping.size() == 3);  // SIGTERM to both, SIGKILL to hang-hard
+  for (const auto& e : trial.h.events->stopping)
+    CHECK(e.cause == TrialStopCause::kTimeout);
 }
 
 TEST_CASE("values with spaces, quotes and shell characters reach the trainer untouched",

@@ -81,7 +81,7 @@ std::string ProcessExit::Describe() const {
   if (lost) return "ended with an unknown status (was SIGCHLD set to SIG_IGN?)";
   if (!signaled) return "exited with status " + std::to_string(code);
   const char* abbrev = sigabbrev_np(code);
-  return "killed by signal " + std::to_string(code) +
+  return "was killed by signal " + std::to_string(code) +
          (abbrev ? std::string(" (SIG") + abbrev + ")" : std::string());
 }
 

@@ -17,7 +17,7 @@ struct ProcessExit {
   bool lost = false;      // reaped by someone else (SIGCHLD set to SIG_IGN?): status unknown
 
   bool succeeded() const { return !signaled && code == 0; }
-  // "exited with status 3", "killed by signal 9 (SIGKILL)".
+  // "exited with status 3", "was killed by signal 9 (SIGKILL)".
   std::string Describe() const;
 };
 
