@@ -1,0 +1,170 @@
+#include "schema_migrations.h"
+
+#include <array>
+#include <string_view>
+
+#include "bayestune/optimizer/errors.h"
+#include "bayestune/store/sqlite_study_repository.h"
+
+namespace bayestune::sqlite {
+namespace {
+
+// One step of the schema: what it brings and the SQL that takes a database from `version - 1` to
+// `version`.
+struct Migration {
+  int version;
+  std::string_view summary;
+  std::string_view sql;
+};
+
+constexpr std::array<Migration, 2> kMigrations = {{
+    {1, "studies, trials, their parameters and measurements", R"sql(
+PRAGMA application_id = 1112830836;
+CREATE TABLE studies (
+  id INTEGER PRIMARY KEY AUTOINCREMENT,  -- never reused, so a stale id finds nothing
+  name TEXT NOT NULL UNIQUE,
+  spec_text TEXT NOT NULL,               -- the tuning.yaml as given; '' for a spec built in code
+  spec_json TEXT NOT NULL,               -- the spec as parsed (StudySpecToJson)
+  state TEXT NOT NULL CHECK (state IN ('ACTIVE', 'COMPLETED')),
+  created_time REAL NOT NULL             -- seconds since the Unix epoch
+);
+CREATE TABLE trials (
+  study_id INTEGER NOT NULL REFERENCES studies (id) ON DELETE CASCADE,
+  number INTEGER NOT NULL,               -- 1, 2, ... within its study
+  state TEXT NOT NULL CHECK (state IN ('REQUESTED', 'ACTIVE', 'STOPPING', 'SUCCEEDED', 'FAILED',
+                                       'INFEASIBLE')),
+  client_id TEXT NOT NULL,
+  gpus TEXT NOT NULL,                    -- GPU ids as in CUDA_VISIBLE_DEVICES ("0,1"); '' is CPU
+  attempt INTEGER NOT NULL,
+  start_time REAL,                       -- seconds since the Unix epoch
+  end_time REAL,
+  final_step INTEGER,
+  final_value REAL,                      -- NaN is stored as the text 'NaN'
+  failure_reason TEXT NOT NULL,
+  stopped_early INTEGER NOT NULL CHECK (stopped_early IN (0, 1)),
+  PRIMARY KEY (study_id, number)
+);
+CREATE TABLE trial_parameters (
+  study_id INTEGER NOT NULL,
+  trial_number INTEGER NOT NULL,
+  name TEXT NOT NULL,
+  -- No declared type, so no affinity: an INTEGER parameter stays an integer, a DOUBLE (even 3.0)
+  -- a real, a CATEGORICAL a text.
+  value NOT NULL,
+  PRIMARY KEY (study_id, trial_number, name),
+  FOREIGN KEY (study_id, trial_number) REFERENCES trials (study_id, number) ON DELETE CASCADE
+) WITHOUT ROWID;
+CREATE TABLE measurements (
+  id INTEGER PRIMARY KEY,                -- the order reported
+  study_id INTEGER NOT NULL,
+  trial_number INTEGER NOT NULL,
+  metric TEXT NOT NULL,
+  step INTEGER NOT NULL,
+  wall_time REAL NOT NULL,               -- seconds since the Unix epoch
+  value REAL NOT NULL,                   -- NaN is stored as the text 'NaN'
+  FOREIGN KEY (study_id, trial_number) REFERENCES trials (study_id, number) ON DELETE CASCADE
+);
+)sql"},
+    {2, "the goal as a column of studies; an index of the measurements by trial", R"sql(
+ALTER TABLE studies ADD COLUMN goal TEXT NOT NULL DEFAULT 'MAXIMIZE'
+  CHECK (goal IN ('MAXIMIZE', 'MINIMIZE'));
+UPDATE studies SET goal = COALESCE(json_extract(spec_json, '$.goal'), 'MAXIMIZE');
+CREATE INDEX measurements_of_trial ON measurements (study_id, trial_number);
+)sql"},
+}};
+
+constexpr int kLatestVersion = SqliteStudyRepository::kSchemaVersion;
+static_assert(kMigrations.back().version == kLatestVersion,
+              "a new migration raises SqliteStudyRepository::kSchemaVersion");
+
+struct SchemaInfo {
+  std::int64_t application_id = 0;
+  std::int64_t version = 0;
+  std::int64_t objects = 0;  // tables, indexes, ... in the file
+};
+
+std::int64_t ReadInteger(Connection& connection, std::string_view sql) {
+  Statement statement = connection.Prepare(sql);
+  statement.Step();
+  return statement.Int64(0);
+}
+
+SchemaInfo ReadSchemaInfo(Connection& connection) {
+  SchemaInfo info;
+  connection.Read([&] {
+    info.application_id = ReadInteger(connection, "PRAGMA application_id");
+    info.version = ReadInteger(connection, "PRAGMA user_version");
+    info.objects = ReadInteger(connection, "SELECT count(*) FROM sqlite_schema");
+  });
+  return info;
+}
+
+void CheckUsable(const Connection& connection, const SchemaInfo& info) {
+  const std::string where = "bayestune database '" + connection.path() + "'";
+  const bool foreign = (info.application_id != 0 && info.application_id != kApplicationId) ||
+                       (info.version == 0 && info.objects > 0);
+  if (foreign) {
+    throw InvalidArgument(where +
+                          " is an SQLite database of another program, not a bayestune one; "
+                          "give the path of a study database, or a new file name to create one");
+  }
+  if (info.version > kLatestVersion) {
+    throw InvalidArgument(where + " has schema version " + std::to_string(info.version) +
+                          ": it was written by a newer bayestune (this one knows versions up to " +
+                          std::to_string(kLatestVersion) +
+                          "); upgrade bayestune to open it. The file was left as it was");
+  }
+  if (connection.read_only() && info.version == 0) {
+    throw InvalidArgument(where +
+                          " is empty, not a bayestune database yet; give the path of a study "
+                          "database (a run creates one)");
+  }
+  if (connection.read_only() && info.version < kLatestVersion) {
+    throw FailedPrecondition(where + " has schema version " + std::to_string(info.version) +
+                             ", older than this bayestune's " + std::to_string(kLatestVersion) +
+                             "; open it once for writing (any command that writes, such as a "
+                             "run) to upgrade it, then read it");
+  }
+}
+
+}  // namespace
+
+void PrepareSchema(Connection& connection) {
+  const SchemaInfo found = ReadSchemaInfo(connection);
+  CheckUsable(connection, found);
+  if (connection.read_only()) return;
+
+  std::string mode;
+  {
+    Statement statement = connection.Prepare("PRAGMA journal_mode = WAL");
+    if (statement.Step()) mode = statement.Text(0);
+  }
+  if (mode != "wal") {
+    throw Unavailable("bayestune database '" + connection.path() +
+                      "': its file system does not support SQLite's write-ahead log (the "
+                      "journal mode stays '" +
+                      mode + "'); put the database on a local disk");
+  }
+  // FULL: a commit is on disk (the log synced) before it returns, so that an acknowledged trial
+  // survives a power cut, not just a crash of the process.
+  connection.ExecScript("PRAGMA synchronous = FULL; PRAGMA journal_size_limit = 67108864",
+                        "configuring");
+  if (found.version == kLatestVersion) return;
+
+  connection.Write([&] {
+    // Read again under the write lock: another process may have upgraded the file meanwhile.
+    const SchemaInfo info = ReadSchemaInfo(connection);
+    CheckUsable(connection, info);
+    if (info.version == kLatestVersion) return;
+    for (const Migration& migration : kMigrations) {
+      if (migration.version <= info.version) continue;
+      connection.ExecScript(migration.sql, "upgrading the schema to version " +
+                                               std::to_string(migration.version) + " (" +
+                                               std::string(migration.summary) + ")");
+    }
+    connection.ExecScript("PRAGMA user_version = " + std::to_string(kLatestVersion),
+                          "upgrading the schema");
+  });
+}
+
+}  // namespace bayestune::sqlite

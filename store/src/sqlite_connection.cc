@@ -1,0 +1,307 @@
+#include "sqlite_connection.h"
+
+#include <unistd.h>
+
+#include <algorithm>
+#include <filesystem>
+#include <random>
+#include <thread>
+
+#include "bayestune/optimizer/errors.h"
+#include "bayestune/optimizer/parameter_value.h"
+
+namespace bayestune::sqlite {
+namespace {
+
+namespace fs = std::filesystem;
+
+std::string FolderOf(const std::string& path) {
+  const fs::path p(path);
+  return p.has_parent_path() ? p.parent_path().string() : std::string(".");
+}
+
+// Sleeps a little longer on each attempt (50 us doubling up to 10 ms), with jitter so that
+// processes waiting for the same lock do not wake in step.
+void SleepBackoff(int attempt) {
+  thread_local std::minstd_rand random(std::random_device{}());
+  const std::int64_t base =
+      std::min<std::int64_t>(std::int64_t{50} << std::min(attempt, 8), 10'000);
+  std::uniform_int_distribution<std::int64_t> jitter(base / 2, base + base / 2);
+  std::this_thread::sleep_for(std::chrono::microseconds(jitter(random)));
+}
+
+bool IsBusy(int rc) {
+  // BUSY_SNAPSHOT: a read transaction that tried to write over a stale snapshot; waiting never
+  // helps (this connection never does that: its writes begin with BEGIN IMMEDIATE).
+  return (rc & 0xff) == SQLITE_BUSY && rc != SQLITE_BUSY_SNAPSHOT;
+}
+
+// A path as an SQLite URI ("file:..."), so that URI parameters can follow it.
+std::string FileUri(const std::string& path) {
+  // An absolute path gets an empty authority ("file:///tmp/x.db"), so that "//x" stays a path.
+  std::string uri = path.starts_with('/') ? "file://" : "file:";
+  for (unsigned char c : path) {
+    if (c == '?' || c == '#' || c == '%' || c < 0x20 || c >= 0x7f) {
+      static constexpr char kHex[] = "0123456789ABCDEF";
+      uri += '%';
+      uri += kHex[c >> 4];
+      uri += kHex[c & 0xf];
+    } else {
+      uri += static_cast<char>(c);
+    }
+  }
+  return uri;
+}
+
+// The status of `path` (not_found when it does not exist); throws Unavailable when it cannot be
+// known, such as when this user may not look into a folder on the way.
+fs::file_status StatusOrThrow(const std::string& path, const std::string& database) {
+  std::error_code error;
+  const fs::file_status status = fs::status(path, error);
+  if (error && status.type() != fs::file_type::not_found) {
+    throw Unavailable("bayestune database '" + database + "': cannot look at '" + path + "' (" +
+                      error.message() + "); check the permissions of the folders on the way");
+  }
+  return status;
+}
+
+// Why this process may not open the file as asked, from the file system's permissions.
+std::string PermissionAdvice(const std::string& path, bool read_only) {
+  const std::string folder = FolderOf(path);
+  std::error_code error;
+  const bool exists = fs::exists(path, error);
+  if (!read_only && access(folder.c_str(), W_OK) != 0) {
+    return "the folder '" + folder + "' is read-only for this user, and SQLite must " +
+           (exists ? "create the database's -wal and -shm files beside it"
+                   : "create the database file in it") +
+           "; make the folder writable, or use a database path in a writable folder" +
+           (exists ? ", or open the database read-only to read it" : "");
+  }
+  if (exists && access(path.c_str(), read_only ? R_OK : R_OK | W_OK) != 0) {
+    return std::string("the file is not ") + (read_only ? "readable" : "writable") +
+           " by this user; change its permissions (chmod u+rw '" + path + "')" +
+           (read_only ? "" : ", or open it read-only to read it");
+  }
+  return "check that this user may read and write the file, its folder and the -wal and -shm "
+         "files beside it";
+}
+
+}  // namespace
+
+std::string_view DoingOf(std::string_view sql) {
+  auto starts = [&](std::string_view word) { return sql.substr(0, word.size()) == word; };
+  if (starts("BEGIN IMMEDIATE")) return "taking the write lock";
+  if (starts("BEGIN")) return "starting to read";
+  if (starts("COMMIT") || starts("RELEASE")) return "committing";
+  if (starts("SELECT") || starts("PRAGMA")) return "reading";
+  if (starts("INSERT") || starts("UPDATE") || starts("DELETE")) return "writing";
+  return "updating the schema";
+}
+
+Connection::Connection(std::string path, const ConnectionOptions& options)
+    : path_(std::move(path)), options_(options) {
+  if (path_.empty()) {
+    throw InvalidArgument("the database path is empty; give the path of a study database file");
+  }
+  const std::string folder = FolderOf(path_);
+  const fs::file_status folder_status = StatusOrThrow(folder, path_);
+  if (!fs::exists(folder_status)) {
+    throw InvalidArgument("bayestune database '" + path_ + "': the folder '" + folder +
+                          "' does not exist; create it first (mkdir -p '" + folder +
+                          "'), or choose a path in an existing folder");
+  }
+  if (!fs::is_directory(folder_status)) {
+    throw InvalidArgument("bayestune database '" + path_ + "': '" + folder +
+                          "' is not a folder; choose a path in an existing folder");
+  }
+  const fs::file_status file_status = StatusOrThrow(path_, path_);
+  if (fs::is_directory(file_status)) {
+    throw InvalidArgument("bayestune database '" + path_ +
+                          "' is a folder, not a database file; give the path of a file, such "
+                          "as '" +
+                          (fs::path(path_) / "study.db").string() + "'");
+  }
+  if (!fs::exists(file_status) && (options_.read_only || !options_.create)) {
+    throw NotFound("there is no bayestune database '" + path_ +
+                   "'; check the path (a study's database is created by the first run)");
+  }
+
+  const int flags =
+      SQLITE_OPEN_NOMUTEX | SQLITE_OPEN_URI |
+      (options_.read_only ? SQLITE_OPEN_READONLY
+                          : SQLITE_OPEN_READWRITE | (options_.create ? SQLITE_OPEN_CREATE : 0));
+  // A reader needs the -shm file of the write-ahead log, or must be able to create it. In a
+  // folder it may not write (a read-only mount, an archive), with no writer at work (no -wal or
+  // -shm file), it reads the file as immutable instead.
+  std::error_code error;
+  const bool immutable = options_.read_only && access(folder.c_str(), W_OK) != 0 &&
+                         !fs::exists(path_ + "-wal", error) && !fs::exists(path_ + "-shm", error);
+  const std::string uri = FileUri(path_) + (immutable ? "?immutable=1" : "");
+  sqlite3* db = nullptr;
+  const int rc = sqlite3_open_v2(uri.c_str(), &db, flags, nullptr);
+  db_.reset(db);
+  if (rc != SQLITE_OK) Fail(rc, "opening");
+  sqlite3_extended_result_codes(db, 1);
+  if (!options_.read_only && sqlite3_db_readonly(db, "main") == 1) {
+    // SQLite silently opens a write-protected file read-only.
+    throw Unavailable("bayestune database '" + path_ +
+                      "' cannot be opened for writing: " + PermissionAdvice(path_, false));
+  }
+  sqlite3_busy_handler(db, &Connection::OnBusy, this);
+  ExecScript("PRAGMA foreign_keys = ON", "configuring");
+  if (options_.max_page_count > 0) {
+    ExecScript("PRAGMA max_page_count = " + std::to_string(options_.max_page_count), "configuring");
+  }
+}
+
+Connection::~Connection() {
+  for (auto& [sql, cached] : statements_)
+    sqlite3_finalize(cached.statement);
+}
+
+int Connection::OnBusy(void* self, int attempts) {
+  auto* connection = static_cast<Connection*>(self);
+  const auto now = std::chrono::steady_clock::now();
+  if (attempts == 0) connection->busy_since_ = now;
+  if (now - connection->busy_since_ >= connection->options_.busy_timeout) return 0;
+  SleepBackoff(attempts);
+  return 1;
+}
+
+int Connection::Step(sqlite3_stmt* statement, bool first) {
+  // Measured from before the first try: the busy handler may have waited inside it already.
+  const auto start = std::chrono::steady_clock::now();
+  int rc = sqlite3_step(statement);
+  if (!first) return rc;
+  for (int attempt = 0;
+       IsBusy(rc) && std::chrono::steady_clock::now() - start < options_.busy_timeout; ++attempt) {
+    sqlite3_reset(statement);  // keeps the bindings
+    SleepBackoff(attempt);
+    rc = sqlite3_step(statement);
+  }
+  return rc;
+}
+
+Statement Connection::Prepare(std::string_view sql) {
+  auto [it, inserted] = statements_.try_emplace(std::string(sql));
+  CachedStatement& cached = it->second;
+  if (cached.statement == nullptr) {
+    const int rc = sqlite3_prepare_v3(db_.get(), sql.data(), static_cast<int>(sql.size()),
+                                      SQLITE_PREPARE_PERSISTENT, &cached.statement, nullptr);
+    if (rc != SQLITE_OK) {
+      statements_.erase(it);
+      Fail(rc, DoingOf(sql));
+    }
+  }
+  if (cached.in_use) {
+    throw Error(ErrorCode::kInternal,
+                "bayestune database: a statement is used twice at once: " + std::string(sql));
+  }
+  return Statement(*this, cached.statement, &cached.in_use);
+}
+
+void Connection::ExecScript(std::string_view sql, std::string_view doing) {
+  while (!sql.empty()) {
+    sqlite3_stmt* statement = nullptr;
+    const char* tail = nullptr;
+    int rc =
+        sqlite3_prepare_v2(db_.get(), sql.data(), static_cast<int>(sql.size()), &statement, &tail);
+    if (rc != SQLITE_OK) Fail(rc, doing);
+    sql.remove_prefix(static_cast<std::size_t>(tail - sql.data()));
+    if (statement == nullptr) continue;  // only white space or a comment was left
+    for (bool first = true; (rc = Step(statement, first)) == SQLITE_ROW; first = false) {
+    }
+    sqlite3_finalize(statement);
+    if (rc != SQLITE_DONE) Fail(rc, doing);
+  }
+}
+
+void Connection::RunTransaction(std::string_view begin, std::string_view commit,
+                                std::string_view roll_back, const std::function<void()>& body) {
+  Prepare(begin).Run();
+  ++depth_;
+  try {
+    body();
+    Prepare(commit).Run();
+  } catch (...) {
+    --depth_;
+    // An I/O error, a full disk or running out of memory may have rolled the whole transaction
+    // back already; then there is nothing left to undo.
+    if (sqlite3_get_autocommit(db_.get()) == 0) {
+      try {
+        ExecScript(roll_back, "rolling back");
+      } catch (const std::exception&) {
+        // The original error says more than a failed rollback.
+      }
+    }
+    throw;
+  }
+  --depth_;
+}
+
+void Connection::Write(const std::function<void()>& body) {
+  std::lock_guard lock(mutex_);
+  if (options_.read_only) {
+    throw FailedPrecondition("bayestune database '" + path_ +
+                             "' was opened read-only (as status and export do); open it for "
+                             "writing to change it");
+  }
+  if (depth_ == 0) {
+    writing_ = true;
+    RunTransaction("BEGIN IMMEDIATE", "COMMIT", "ROLLBACK", body);
+    return;
+  }
+  if (!writing_) {
+    throw Error(ErrorCode::kInternal,
+                "bayestune database '" + path_ + "': a write was nested inside a read transaction");
+  }
+  RunTransaction("SAVEPOINT nested", "RELEASE nested", "ROLLBACK TO nested; RELEASE nested", body);
+}
+
+void Connection::Read(const std::function<void()>& body) {
+  std::lock_guard lock(mutex_);
+  if (depth_ > 0) {
+    body();
+    return;
+  }
+  writing_ = false;
+  RunTransaction("BEGIN", "COMMIT", "ROLLBACK", body);
+}
+
+void Connection::Fail(int rc, std::string_view doing) const {
+  const std::string detail =
+      db_ && sqlite3_errcode(db_.get()) == rc ? sqlite3_errmsg(db_.get()) : sqlite3_errstr(rc);
+  const std::string where = "bayestune database '" + path_ + "'";
+  const std::string what = where + ": " + std::string(doing) + " failed (" + detail + ")";
+  switch (rc & 0xff) {
+    case SQLITE_FULL:
+      throw ResourceExhausted(what +
+                              ": the disk, or the database's size limit, is full; this change "
+                              "was rolled back and everything stored before it is intact; free "
+                              "some space and retry");
+    case SQLITE_NOMEM:
+      throw ResourceExhausted(what + ": out of memory");
+    case SQLITE_BUSY:
+    case SQLITE_LOCKED:
+      throw Unavailable(
+          what + ": another process kept the database locked for more than " +
+          FormatDouble(static_cast<double>(options_.busy_timeout.count()) / 1000.0) +
+          " s; retry, and look for a process that keeps a long transaction open on it");
+    case SQLITE_READONLY:
+    case SQLITE_CANTOPEN:
+    case SQLITE_PERM:
+    case SQLITE_AUTH:
+      throw Unavailable(what + ": " + PermissionAdvice(path_, options_.read_only));
+    case SQLITE_NOTADB:
+    case SQLITE_CORRUPT:
+      throw InvalidArgument(where + " is not a bayestune database, or it is damaged (" + detail +
+                            "); give the path of a study database, or a new file name to "
+                            "create one");
+    case SQLITE_IOERR:
+      throw Unavailable(what + ": an input/output error; check the disk and its file system");
+    default:
+      throw Error(ErrorCode::kInternal, what);
+  }
+}
+
+}  // namespace bayestune::sqlite

@@ -1,0 +1,403 @@
+#include "bayestune/store/sqlite_study_repository.h"
+
+#include <charconv>
+#include <cmath>
+#include <unordered_map>
+
+#include "bayestune/optimizer/errors.h"
+#include "bayestune/optimizer/study_spec_json.h"
+#include "schema_migrations.h"
+#include "sqlite_connection.h"
+
+namespace bayestune {
+namespace {
+
+using sqlite::Connection;
+using sqlite::Statement;
+
+constexpr std::string_view kStudyColumns =
+    "SELECT id, name, spec_text, spec_json, state, created_time FROM studies";
+// The columns of trials in the order of the parameters ?1 ... ?12 of BindTrial.
+constexpr std::string_view kTrialColumns =
+    "study_id, number, state, client_id, gpus, attempt, start_time, end_time, final_step, "
+    "final_value, failure_reason, stopped_early";
+
+// A file whose content this version cannot read (edited by hand, or damaged).
+[[noreturn]] void ThrowDamaged(const Connection& connection, const std::string& what) {
+  throw InvalidArgument("bayestune database '" + connection.path() + "': " + what +
+                        "; the file was changed by another program or is damaged");
+}
+
+StudyRecord ReadStudy(const Connection& connection, const Statement& row) {
+  StudyRecord study;
+  study.id = row.Int64(0);
+  study.name = row.Text(1);
+  study.spec_text = row.Text(2);
+  try {
+    study.spec = StudySpecFromJson(row.Text(3));
+  } catch (const InvalidArgument& e) {
+    ThrowDamaged(connection, "the spec of study '" + study.name + "' cannot be read (" +
+                                 std::string(e.what()) + ")");
+  }
+  const auto state = ParseStudyState(row.Text(4));
+  if (!state) {
+    ThrowDamaged(connection,
+                 "study '" + study.name + "' has the unknown state '" + row.Text(4) + "'");
+  }
+  study.state = *state;
+  study.created_time = row.Double(5);
+  return study;
+}
+
+// The studies of "SELECT <columns> FROM studies" + `rest`, with `arguments` bound to ?1, ...
+template <typename... Args>
+std::vector<StudyRecord> SelectStudies(Connection& connection, std::string_view rest,
+                                       const Args&... arguments) {
+  std::vector<StudyRecord> studies;
+  connection.Read([&] {
+    Statement row = connection.Prepare(std::string(kStudyColumns) + std::string(rest));
+    row.BindAll(arguments...);
+    while (row.Step())
+      studies.push_back(ReadStudy(connection, row));
+  });
+  return studies;
+}
+
+std::optional<StudyRecord> OnlyOne(std::vector<StudyRecord> studies) {
+  if (studies.empty()) return std::nullopt;
+  return std::move(studies.front());
+}
+
+std::string StudyName(Connection& connection, std::int64_t study_id) {
+  Statement statement = connection.Prepare("SELECT name FROM studies WHERE id = ?1");
+  statement.BindAll(study_id);
+  if (!statement.Step()) throw NotFound("no study with id " + std::to_string(study_id));
+  return statement.Text(0);
+}
+
+[[noreturn]] void ThrowNoTrial(Connection& connection, std::int64_t study_id,
+                               std::int64_t trial_id) {
+  throw NotFound("study '" + StudyName(connection, study_id) + "' has no trial " +
+                 std::to_string(trial_id));
+}
+
+std::string GpusText(const std::vector<int>& gpus) {
+  std::string text;
+  for (int gpu : gpus) {
+    if (!text.empty()) text += ',';
+    text += std::to_string(gpu);
+  }
+  return text;
+}
+
+std::vector<int> ParseGpus(const Connection& connection, std::int64_t trial_id,
+                           std::string_view text) {
+  std::vector<int> gpus;
+  while (!text.empty()) {
+    int gpu = 0;
+    const auto [end, error] = std::from_chars(text.data(), text.data() + text.size(), gpu);
+    if (error != std::errc() || (end != text.data() + text.size() && *end != ',')) {
+      ThrowDamaged(connection, "trial " + std::to_string(trial_id) + " has the bad GPU list '" +
+                                   std::string(text) + "'");
+    }
+    gpus.push_back(gpu);
+    text.remove_prefix(static_cast<std::size_t>(end - text.data()));
+    if (!text.empty()) text.remove_prefix(1);
+  }
+  return gpus;
+}
+
+// Binds the trial's columns to ?1 ... ?12 (the order of kTrialColumns).
+void BindTrial(Statement& statement, std::int64_t study_id, const Trial& trial) {
+  statement.BindAll(study_id, trial.id, TrialStateName(trial.state), trial.client_id,
+                    GpusText(trial.gpus), trial.attempt, trial.start_time, trial.end_time,
+                    trial.final_step, trial.final_value, trial.failure_reason, trial.stopped_early);
+}
+
+// A row of "SELECT <kTrialColumns> ...", without parameters and measurements.
+Trial ReadTrial(const Connection& connection, const Statement& row) {
+  Trial trial;
+  trial.id = row.Int64(1);
+  const auto state = ParseTrialState(row.Text(2));
+  if (!state) {
+    ThrowDamaged(connection, "trial " + std::to_string(trial.id) + " has the unknown state '" +
+                                 row.Text(2) + "'");
+  }
+  trial.state = *state;
+  trial.client_id = row.Text(3);
+  trial.gpus = ParseGpus(connection, trial.id, row.Text(4));
+  trial.attempt = static_cast<int>(row.Int64(5));
+  trial.start_time = row.OptionalDouble(6);
+  trial.end_time = row.OptionalDouble(7);
+  trial.final_step = row.OptionalInt64(8);
+  trial.final_value = row.OptionalDouble(9);
+  trial.failure_reason = row.Text(10);
+  trial.stopped_early = row.Int64(11) != 0;
+  return trial;
+}
+
+ParameterValue ReadParameterValue(const Connection& connection, const Statement& row, int column,
+                                  std::int64_t trial_id) {
+  switch (row.ColumnType(column)) {
+    case SQLITE_INTEGER:
+      return ParameterValue(row.Int64(column));
+    case SQLITE_FLOAT:
+      return ParameterValue(row.Double(column));
+    case SQLITE_TEXT:
+      return ParameterValue(row.Text(column));
+    default:
+      ThrowDamaged(connection,
+                   "a parameter of trial " + std::to_string(trial_id) + " has no usable value");
+  }
+}
+
+void InsertParameters(Connection& connection, std::int64_t study_id, const Trial& trial) {
+  for (const auto& [name, value] : trial.parameters) {
+    Statement statement = connection.Prepare(
+        "INSERT INTO trial_parameters (study_id, trial_number, name, value) "
+        "VALUES (?1, ?2, ?3, ?4)");
+    statement.BindAll(study_id, trial.id, name);
+    if (value.IsInteger()) {
+      statement.Bind(4, value.AsInteger());
+    } else if (value.IsDouble()) {
+      if (std::isnan(value.AsDouble())) {
+        throw InvalidArgument("parameter '" + name + "' of trial " + std::to_string(trial.id) +
+                              " is NaN; a parameter needs a number from its range");
+      }
+      statement.Bind(4, value.AsDouble());
+    } else {
+      statement.Bind(4, value.AsString());
+    }
+    statement.Run();
+  }
+}
+
+ParameterValues ReadParameters(Connection& connection, std::int64_t study_id,
+                               std::int64_t trial_id) {
+  ParameterValues parameters;
+  Statement row = connection.Prepare(
+      "SELECT name, value FROM trial_parameters WHERE study_id = ?1 AND trial_number = ?2");
+  row.BindAll(study_id, trial_id);
+  while (row.Step())
+    parameters[row.Text(0)] = ReadParameterValue(connection, row, 1, trial_id);
+  return parameters;
+}
+
+void InsertMeasurement(Connection& connection, std::int64_t study_id, std::int64_t trial_id,
+                       const Measurement& m) {
+  connection
+      .Prepare(
+          "INSERT INTO measurements (study_id, trial_number, metric, step, wall_time, value) "
+          "VALUES (?1, ?2, ?3, ?4, ?5, ?6)")
+      .BindAll(study_id, trial_id, m.metric, m.step, m.wall_time, m.value)
+      .Run();
+}
+
+Measurement ReadMeasurement(const Statement& row) {
+  // Columns: trial_number, metric, step, wall_time, value.
+  return Measurement{row.Text(1), row.Int64(2), row.Double(3), row.Double(4)};
+}
+
+bool TrialExists(Connection& connection, std::int64_t study_id, std::int64_t trial_id) {
+  Statement statement =
+      connection.Prepare("SELECT 1 FROM trials WHERE study_id = ?1 AND number = ?2");
+  statement.BindAll(study_id, trial_id);
+  return statement.Step();
+}
+
+}  // namespace
+
+std::shared_ptr<SqliteStudyRepository> SqliteStudyRepository::Open(
+    const std::string& path, const SqliteOpenOptions& options) {
+  sqlite::ConnectionOptions connection_options;
+  connection_options.read_only = options.read_only;
+  connection_options.create = options.create;
+  connection_options.busy_timeout = options.busy_timeout;
+  connection_options.max_page_count = options.max_page_count;
+  auto connection = std::make_unique<Connection>(path, connection_options);
+  sqlite::PrepareSchema(*connection);
+  return std::shared_ptr<SqliteStudyRepository>(new SqliteStudyRepository(std::move(connection)));
+}
+
+SqliteStudyRepository::SqliteStudyRepository(std::unique_ptr<sqlite::Connection> connection)
+    : connection_(std::move(connection)) {}
+
+SqliteStudyRepository::~SqliteStudyRepository() = default;
+
+const std::string& SqliteStudyRepository::path() const {
+  return connection_->path();
+}
+
+bool SqliteStudyRepository::read_only() const {
+  return connection_->read_only();
+}
+
+StudyRecord SqliteStudyRepository::CreateStudy(StudyRecord study) {
+  Connection& c = *connection_;
+  c.Write([&] {
+    {
+      Statement existing = c.Prepare("SELECT name FROM studies WHERE name = ?1 OR id = ?2");
+      existing.BindAll(study.name, study.id);
+      if (existing.Step()) {
+        throw AlreadyExists(existing.Text(0) == study.name
+                                ? "a study named '" + study.name + "' already exists"
+                                : "a study with id " + std::to_string(study.id) +
+                                      " already exists");
+      }
+    }
+    if (study.created_time == 0) study.created_time = NowSeconds();
+    Statement insert = c.Prepare(
+        "INSERT INTO studies (id, name, spec_text, spec_json, goal, state, created_time) "
+        "VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7) RETURNING id");
+    insert.BindAll(study.id == 0 ? std::nullopt : std::optional<std::int64_t>(study.id), study.name,
+                   study.spec_text, StudySpecToJson(study.spec), GoalName(study.spec.goal),
+                   StudyStateName(study.state), study.created_time);
+    insert.Step();
+    study.id = insert.Int64(0);
+    insert.Run();
+  });
+  return study;
+}
+
+std::optional<StudyRecord> SqliteStudyRepository::FindStudy(const std::string& name) {
+  return OnlyOne(SelectStudies(*connection_, " WHERE name = ?1", name));
+}
+
+std::optional<StudyRecord> SqliteStudyRepository::GetStudy(std::int64_t study_id) {
+  return OnlyOne(SelectStudies(*connection_, " WHERE id = ?1", study_id));
+}
+
+std::vector<StudyRecord> SqliteStudyRepository::ListStudies() {
+  return SelectStudies(*connection_, " ORDER BY id");
+}
+
+void SqliteStudyRepository::DeleteStudy(std::int64_t study_id) {
+  Connection& c = *connection_;
+  c.Write([&] {
+    Statement statement = c.Prepare("DELETE FROM studies WHERE id = ?1");  // cascades
+    statement.BindAll(study_id).Run();
+    if (statement.Changes() == 0) throw NotFound("no study with id " + std::to_string(study_id));
+  });
+}
+
+void SqliteStudyRepository::SetStudyState(std::int64_t study_id, StudyState state) {
+  Connection& c = *connection_;
+  c.Write([&] {
+    Statement statement = c.Prepare("UPDATE studies SET state = ?2 WHERE id = ?1");
+    statement.BindAll(study_id, StudyStateName(state)).Run();
+    if (statement.Changes() == 0) throw NotFound("no study with id " + std::to_string(study_id));
+  });
+}
+
+Trial SqliteStudyRepository::AddTrial(std::int64_t study_id, Trial trial) {
+  Connection& c = *connection_;
+  c.Write([&] {
+    StudyName(c, study_id);  // NotFound for an unknown study
+    {
+      Statement next =
+          c.Prepare("SELECT COALESCE(MAX(number), 0) + 1 FROM trials WHERE study_id = ?1");
+      next.BindAll(study_id).Step();
+      trial.id = next.Int64(0);
+    }
+    Statement insert = c.Prepare("INSERT INTO trials (" + std::string(kTrialColumns) +
+                                 ") VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12)");
+    BindTrial(insert, study_id, trial);
+    insert.Run();
+    InsertParameters(c, study_id, trial);
+    for (const Measurement& m : trial.measurements)
+      InsertMeasurement(c, study_id, trial.id, m);
+  });
+  return trial;
+}
+
+void SqliteStudyRepository::UpdateTrial(std::int64_t study_id, const Trial& trial) {
+  Connection& c = *connection_;
+  c.Write([&] {
+    Statement update = c.Prepare(
+        "UPDATE trials SET state = ?3, client_id = ?4, gpus = ?5, attempt = ?6, start_time = ?7, "
+        "end_time = ?8, final_step = ?9, final_value = ?10, failure_reason = ?11, "
+        "stopped_early = ?12 WHERE study_id = ?1 AND number = ?2");
+    BindTrial(update, study_id, trial);
+    update.Run();
+    if (update.Changes() == 0) ThrowNoTrial(c, study_id, trial.id);
+    // Parameters rarely change: rewrite them only when they do.
+    if (ReadParameters(c, study_id, trial.id) == trial.parameters) return;
+    c.Prepare("DELETE FROM trial_parameters WHERE study_id = ?1 AND trial_number = ?2")
+        .BindAll(study_id, trial.id)
+        .Run();
+    InsertParameters(c, study_id, trial);
+  });
+}
+
+void SqliteStudyRepository::AddMeasurement(std::int64_t study_id, std::int64_t trial_id,
+                                           const Measurement& measurement) {
+  Connection& c = *connection_;
+  c.Write([&] {
+    if (!TrialExists(c, study_id, trial_id)) ThrowNoTrial(c, study_id, trial_id);
+    InsertMeasurement(c, study_id, trial_id, measurement);
+  });
+}
+
+std::optional<Trial> SqliteStudyRepository::GetTrial(std::int64_t study_id, std::int64_t trial_id) {
+  Connection& c = *connection_;
+  std::optional<Trial> trial;
+  c.Read([&] {
+    StudyName(c, study_id);  // NotFound for an unknown study
+    {
+      Statement row = c.Prepare("SELECT " + std::string(kTrialColumns) +
+                                " FROM trials WHERE study_id = ?1 AND number = ?2");
+      row.BindAll(study_id, trial_id);
+      if (!row.Step()) return;
+      trial = ReadTrial(c, row);
+    }
+    trial->parameters = ReadParameters(c, study_id, trial_id);
+    Statement row = c.Prepare(
+        "SELECT trial_number, metric, step, wall_time, value FROM measurements "
+        "WHERE study_id = ?1 AND trial_number = ?2 ORDER BY id");
+    row.BindAll(study_id, trial_id);
+    while (row.Step())
+      trial->measurements.push_back(ReadMeasurement(row));
+  });
+  return trial;
+}
+
+std::vector<Trial> SqliteStudyRepository::ListTrials(std::int64_t study_id) {
+  Connection& c = *connection_;
+  std::vector<Trial> trials;
+  c.Read([&] {
+    StudyName(c, study_id);                               // NotFound for an unknown study
+    std::unordered_map<std::int64_t, std::size_t> index;  // trial id -> position in `trials`
+    {
+      Statement row = c.Prepare("SELECT " + std::string(kTrialColumns) +
+                                " FROM trials WHERE study_id = ?1 ORDER BY number");
+      row.BindAll(study_id);
+      while (row.Step()) {
+        index[row.Int64(1)] = trials.size();
+        trials.push_back(ReadTrial(c, row));
+      }
+    }
+    {
+      Statement row =
+          c.Prepare("SELECT trial_number, name, value FROM trial_parameters WHERE study_id = ?1");
+      row.BindAll(study_id);
+      while (row.Step()) {
+        const std::int64_t trial_id = row.Int64(0);
+        trials[index.at(trial_id)].parameters[row.Text(1)] =
+            ReadParameterValue(c, row, 2, trial_id);
+      }
+    }
+    Statement row = c.Prepare(
+        "SELECT trial_number, metric, step, wall_time, value FROM measurements "
+        "WHERE study_id = ?1 ORDER BY trial_number, id");
+    row.BindAll(study_id);
+    while (row.Step())
+      trials[index.at(row.Int64(0))].measurements.push_back(ReadMeasurement(row));
+  });
+  return trials;
+}
+
+void SqliteStudyRepository::RunInTransaction(const std::function<void()>& body) {
+  connection_->Write(body);
+}
+
+}  // namespace bayestune

@@ -1,0 +1,207 @@
+// Files a user may point bayestune at by mistake, or that the machine makes unusable: each gives
+// an error that names the file and says what to do, and leaves the file as it was.
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <catch2/catch.hpp>
+#include <filesystem>
+#include <fstream>
+
+#include "bayestune/optimizer/errors.h"
+#include "bayestune/store/sqlite_study_repository.h"
+#include "child_process.h"
+#include "raw_sqlite.h"
+#include "temp_folder.h"
+#include "test_studies.h"
+
+using namespace bayestune;
+using namespace bayestune::testing;
+
+namespace {
+
+namespace fs = std::filesystem;
+
+void WriteFile(const std::string& path, const std::string& bytes) {
+  std::ofstream(path, std::ios::binary) << bytes;
+}
+
+void AddStudy(const std::string& database) {
+  StudyRecord study;
+  study.name = "alpha";
+  study.spec = RandomSearchSpec(10);
+  SqliteStudyRepository::Open(database)->CreateStudy(study);
+}
+
+// Opens `database` in a real process that, when this one is root, runs as the unprivileged user
+// nobody, so that file permissions apply. Returns what it printed: "OK <studies>" or
+// "<ERROR_CODE>: <message>".
+std::string OpenAsAnotherUser(const std::string& database, const std::string& folder,
+                              bool read_only = false) {
+  std::vector<std::string> argv = {WorkerPath(), "open", database, "--as-nobody"};
+  if (read_only) argv.push_back("--read-only");
+  ChildProcess child(argv, folder + "/open");
+  const ChildResult result = child.Wait();
+  INFO(result.err);
+  REQUIRE(result.exit_code == 0);
+  return result.out;
+}
+
+// A folder in `temp` (of Reach::kAnyUser) that the user nobody may enter; the test takes its
+// write permission away.
+std::string ReadOnlyFolder(const TempFolder& temp) {
+  const std::string folder = temp.File("read-only");
+  fs::create_directory(folder);
+  return folder;
+}
+
+}  // namespace
+
+TEST_CASE("a file that is not a database is refused and left alone", "[bad-input]") {
+  TempFolder folder;
+  const std::string path = folder.File("notes.txt");
+  std::string text;
+  for (int i = 0; i < 200; ++i)
+    text += "line " + std::to_string(i) + " of a text file\n";
+  WriteFile(path, text);
+  CHECK_THROWS_AS(SqliteStudyRepository::Open(path), InvalidArgument);
+  CHECK_THROWS_WITH(SqliteStudyRepository::Open(path),
+                    Catch::Contains("'" + path + "' is not a bayestune database") &&
+                        Catch::Contains("give the path of a study database"));
+  SqliteOpenOptions read_only;
+  read_only.read_only = true;
+  CHECK_THROWS_AS(SqliteStudyRepository::Open(path, read_only), InvalidArgument);
+  CHECK(FileBytes(path) == text);
+}
+
+TEST_CASE("another program's SQLite database is refused and left alone", "[bad-input]") {
+  TempFolder folder;
+  const std::string path = folder.File("other.db");
+  ExecSql(path,
+          "CREATE TABLE photos (id INTEGER PRIMARY KEY, name TEXT);"
+          "INSERT INTO photos VALUES (1, 'cat.jpg');");
+  const std::string before = FileBytes(path);
+  CHECK_THROWS_AS(SqliteStudyRepository::Open(path), InvalidArgument);
+  CHECK_THROWS_WITH(SqliteStudyRepository::Open(path),
+                    Catch::Contains(path) && Catch::Contains("another program"));
+  CHECK(FileBytes(path) == before);
+}
+
+TEST_CASE("a database of a newer schema is refused and left alone", "[bad-input]") {
+  TempFolder folder;
+  const std::string path = folder.File("study.db");
+  AddStudy(path);
+  const int newer = SqliteStudyRepository::kSchemaVersion + 1;
+  ExecSql(path, "PRAGMA user_version = " + std::to_string(newer));
+  const std::string before = FileBytes(path);
+  CHECK_THROWS_AS(SqliteStudyRepository::Open(path), InvalidArgument);
+  CHECK_THROWS_WITH(SqliteStudyRepository::Open(path),
+                    Catch::Contains(path) && Catch::Contains("version " + std::to_string(newer)) &&
+                        Catch::Contains("written by a newer bayestune") &&
+                        Catch::Contains("upgrade bayestune"));
+  SqliteOpenOptions read_only;
+  read_only.read_only = true;
+  CHECK_THROWS_AS(SqliteStudyRepository::Open(path, read_only), InvalidArgument);
+  CHECK(FileBytes(path) == before);
+  CHECK(QueryValue(path, "PRAGMA user_version") == std::to_string(newer));
+}
+
+TEST_CASE("a missing folder or a folder given as the file is a clear error", "[bad-input]") {
+  TempFolder folder;
+  const std::string missing = folder.File("no/such/folder");
+  CHECK_THROWS_AS(SqliteStudyRepository::Open(missing + "/study.db"), InvalidArgument);
+  CHECK_THROWS_WITH(
+      SqliteStudyRepository::Open(missing + "/study.db"),
+      Catch::Contains("'" + missing + "' does not exist") && Catch::Contains("mkdir -p"));
+  CHECK_FALSE(fs::exists(folder.File("no")));
+  CHECK_THROWS_WITH(SqliteStudyRepository::Open(folder.path()),
+                    Catch::Contains("is a folder, not a database file"));
+}
+
+TEST_CASE("a folder that this user may not look into is a clear error", "[bad-input]") {
+  TempFolder temp(TempFolder::Reach::kAnyUser);
+  const std::string folder = temp.File("private");
+  fs::create_directory(folder);
+  chmod(folder.c_str(), 0);
+  const std::string path = folder + "/study.db";
+  CHECK_THAT(OpenAsAnotherUser(path, temp.path()),
+             Catch::StartsWith("UNAVAILABLE: bayestune database '" + path + "'") &&
+                 Catch::Contains("cannot look at '" + path + "' (Permission denied)"));
+}
+
+TEST_CASE("a database cannot be created in a read-only folder", "[bad-input]") {
+  TempFolder temp(TempFolder::Reach::kAnyUser);
+  const std::string folder = ReadOnlyFolder(temp);
+  chmod(folder.c_str(), 0555);
+  const std::string path = folder + "/study.db";
+  const std::string said = OpenAsAnotherUser(path, temp.path());
+  CHECK_THAT(said, Catch::StartsWith("UNAVAILABLE: bayestune database '" + path + "'") &&
+                       Catch::Contains("the folder '" + folder + "' is read-only") &&
+                       Catch::Contains("make the folder writable"));
+  CHECK_FALSE(fs::exists(path));
+}
+
+TEST_CASE("a database in a read-only folder can be read but not written", "[bad-input]") {
+  TempFolder temp(TempFolder::Reach::kAnyUser);
+  const std::string folder = ReadOnlyFolder(temp);
+  const std::string path = folder + "/study.db";
+  AddStudy(path);  // closed again: no -wal or -shm file is left
+  chmod(path.c_str(), 0666);
+  chmod(folder.c_str(), 0555);
+  const std::string before = FileBytes(path);
+  CHECK_THAT(OpenAsAnotherUser(path, temp.path()),
+             Catch::StartsWith("UNAVAILABLE: bayestune database '" + path + "'") &&
+                 Catch::Contains("the folder '" + folder + "' is read-only") &&
+                 Catch::Contains("-wal and -shm") &&
+                 Catch::Contains("open the database read-only"));
+  CHECK(OpenAsAnotherUser(path, temp.path(), true) == "OK 1\n");
+  CHECK(FileBytes(path) == before);
+}
+
+TEST_CASE("a read-only database file is a clear error", "[bad-input]") {
+  TempFolder temp(TempFolder::Reach::kAnyUser);
+  const std::string folder = temp.File("writable");
+  fs::create_directory(folder);
+  chmod(folder.c_str(), 0777);
+  const std::string path = folder + "/study.db";
+  AddStudy(path);
+  chmod(path.c_str(), 0444);
+  const std::string before = FileBytes(path);
+  CHECK_THAT(OpenAsAnotherUser(path, temp.path()),
+             Catch::StartsWith("UNAVAILABLE: bayestune database '" + path + "'") &&
+                 Catch::Contains("the file is not writable by this user") &&
+                 Catch::Contains("chmod u+rw"));
+  CHECK(OpenAsAnotherUser(path, temp.path(), true) == "OK 1\n");
+  CHECK(FileBytes(path) == before);
+}
+
+TEST_CASE("a full disk fails the write that does not fit, and loses nothing", "[bad-input]") {
+  TempFolder folder;
+  const std::string path = folder.File("study.db");
+  SqliteOpenOptions small;
+  small.max_page_count = 40;  // 160 KiB, as if the disk were full there
+  auto repository = SqliteStudyRepository::Open(path, small);
+  StudyRecord study;
+  study.name = "alpha";
+  study.spec = RandomSearchSpec(1000);
+  study = repository->CreateStudy(study);
+  Trial trial;
+  trial.failure_reason = std::string(3000, 'x');
+  std::size_t stored = 0;
+  try {
+    for (; stored < 1000; ++stored)
+      repository->AddTrial(study.id, trial);
+    FAIL("the database never filled up");
+  } catch (const ResourceExhausted& e) {
+    CHECK_THAT(e.what(), Catch::Contains(path) && Catch::Contains("full") &&
+                             Catch::Contains("free some space"));
+  }
+  CHECK(stored > 0);
+  CHECK(repository->ListTrials(study.id).size() == stored);
+  CHECK_THROWS_AS(repository->AddTrial(study.id, trial), ResourceExhausted);
+  repository.reset();
+
+  CHECK(QueryValue(path, "PRAGMA integrity_check") == "ok");
+  auto roomy = SqliteStudyRepository::Open(path);  // space was freed
+  CHECK(roomy->ListTrials(study.id).size() == stored);
+  CHECK(roomy->AddTrial(study.id, trial).id == static_cast<std::int64_t>(stored) + 1);
+}

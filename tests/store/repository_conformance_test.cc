@@ -1,0 +1,247 @@
+// What every StudyRepository does, checked on the in-memory one and on SQLite alike.
+#include <catch2/catch.hpp>
+#include <cmath>
+#include <limits>
+
+#include "bayestune/optimizer/errors.h"
+#include "bayestune/optimizer/in_memory_study_repository.h"
+#include "bayestune/store/sqlite_study_repository.h"
+#include "temp_folder.h"
+#include "test_studies.h"
+
+using namespace bayestune;
+using bayestune::testing::RandomSearchSpec;
+using bayestune::testing::TempFolder;
+
+namespace {
+
+struct InMemory {
+  std::shared_ptr<StudyRepository> Make() { return std::make_shared<InMemoryStudyRepository>(); }
+};
+
+struct Sqlite {
+  TempFolder folder;
+  std::shared_ptr<StudyRepository> Make() {
+    return SqliteStudyRepository::Open(folder.File("study.db"));
+  }
+};
+
+StudyRecord NewStudy(StudyRepository& repository, const std::string& name) {
+  StudyRecord study;
+  study.name = name;
+  study.spec = RandomSearchSpec(10);
+  study.spec_text = "trainingInput:\n  hyperparameters:\n    goal: MAXIMIZE\n";
+  return repository.CreateStudy(study);
+}
+
+// A trial with every field set, and parameters of every type (3.0 stays a double).
+Trial FullTrial() {
+  Trial trial;
+  trial.state = TrialState::kSucceeded;
+  trial.parameters = {{"learning_rate", 3.0},
+                      {"layers", 4},
+                      {"optimizer", "adam, with \"quotes\""},
+                      {"big", std::int64_t{1} << 60}};
+  trial.client_id = "worker-1";
+  trial.gpus = {0, 3};
+  trial.attempt = 2;
+  trial.start_time = 1714557600.25;
+  trial.end_time = 1714557660.5;
+  trial.final_value = 0.875;
+  trial.final_step = 20;
+  trial.failure_reason = "was requeued: runner restarted (ünïcödé)";
+  trial.stopped_early = true;
+  trial.measurements = {{"accuracy", 10, 1714557630.0, 0.5}, {"loss", 10, 1714557630.0, 1.25}};
+  return trial;
+}
+
+}  // namespace
+
+TEMPLATE_TEST_CASE("a repository stores studies and finds them by name and id", "[conformance]",
+                   InMemory, Sqlite) {
+  TestType maker;
+  auto repository = maker.Make();
+  const StudyRecord a = NewStudy(*repository, "alpha");
+  const StudyRecord b = NewStudy(*repository, "beta");
+  CHECK(a.id > 0);
+  CHECK(b.id > a.id);
+  CHECK(a.created_time > 1.6e9);
+  CHECK(a.state == StudyState::kActive);
+
+  const auto found = repository->FindStudy("beta");
+  REQUIRE(found);
+  CHECK(found->id == b.id);
+  CHECK(found->name == "beta");
+  CHECK(found->spec == b.spec);
+  CHECK(found->spec_text == b.spec_text);
+  CHECK(found->created_time == b.created_time);
+  CHECK(repository->GetStudy(a.id)->name == "alpha");
+  CHECK_FALSE(repository->FindStudy("gamma"));
+  CHECK_FALSE(repository->GetStudy(b.id + 100));
+
+  const auto all = repository->ListStudies();
+  REQUIRE(all.size() == 2);
+  CHECK(all[0].name == "alpha");
+  CHECK(all[1].name == "beta");
+
+  CHECK_THROWS_AS(NewStudy(*repository, "alpha"), AlreadyExists);
+  CHECK(repository->ListStudies().size() == 2);
+}
+
+TEMPLATE_TEST_CASE("study state changes and deletion take the trials along", "[conformance]",
+                   InMemory, Sqlite) {
+  TestType maker;
+  auto repository = maker.Make();
+  const StudyRecord a = NewStudy(*repository, "alpha");
+  const StudyRecord b = NewStudy(*repository, "beta");
+  repository->SetStudyState(a.id, StudyState::kCompleted);
+  CHECK(repository->GetStudy(a.id)->state == StudyState::kCompleted);
+  repository->AddTrial(a.id, FullTrial());
+  repository->AddTrial(b.id, FullTrial());
+
+  repository->DeleteStudy(a.id);
+  CHECK_FALSE(repository->GetStudy(a.id));
+  CHECK_THROWS_AS(repository->ListTrials(a.id), NotFound);
+  CHECK(repository->ListTrials(b.id).size() == 1);
+  CHECK_THROWS_AS(repository->DeleteStudy(a.id), NotFound);
+  CHECK_THROWS_AS(repository->SetStudyState(a.id, StudyState::kActive), NotFound);
+  // A new study never takes the id of a deleted one.
+  CHECK(NewStudy(*repository, "alpha").id > b.id);
+}
+
+TEMPLATE_TEST_CASE("trials are numbered per study and every field reads back as stored",
+                   "[conformance]", InMemory, Sqlite) {
+  TestType maker;
+  auto repository = maker.Make();
+  const StudyRecord a = NewStudy(*repository, "alpha");
+  const StudyRecord b = NewStudy(*repository, "beta");
+  Trial trial = FullTrial();
+  trial.id = 77;  // ignored
+  const Trial first = repository->AddTrial(a.id, trial);
+  CHECK(first.id == 1);
+  CHECK(repository->AddTrial(a.id, Trial{}).id == 2);
+  CHECK(repository->AddTrial(b.id, Trial{}).id == 1);
+
+  const auto stored = repository->GetTrial(a.id, 1);
+  REQUIRE(stored);
+  CHECK(*stored == first);
+  CHECK(stored->parameters.at("learning_rate").IsDouble());
+  CHECK(stored->parameters.at("layers").IsInteger());
+  CHECK(stored->parameters.at("big").AsInteger() == std::int64_t{1} << 60);
+  CHECK(stored->parameters.at("optimizer").IsString());
+
+  const Trial plain = *repository->GetTrial(a.id, 2);
+  CHECK(plain.state == TrialState::kRequested);
+  CHECK(plain.attempt == 1);
+  CHECK_FALSE(plain.start_time);
+  CHECK_FALSE(plain.final_value);
+  CHECK_FALSE(plain.final_step);
+  CHECK(plain.gpus.empty());
+  CHECK(plain.parameters.empty());
+}
+
+TEMPLATE_TEST_CASE("UpdateTrial replaces every field but the measurements", "[conformance]",
+                   InMemory, Sqlite) {
+  TestType maker;
+  auto repository = maker.Make();
+  const StudyRecord study = NewStudy(*repository, "alpha");
+  const Trial added = repository->AddTrial(study.id, FullTrial());
+
+  Trial changed;
+  changed.id = added.id;
+  changed.state = TrialState::kActive;
+  changed.parameters = {{"learning_rate", 0.01}, {"layers", 2}};
+  changed.client_id = "worker-2";
+  changed.attempt = 3;
+  changed.start_time = 1714557700.0;
+  changed.measurements = {{"ignored", 1, 0, 1}};
+  repository->UpdateTrial(study.id, changed);
+
+  Trial expected = changed;
+  expected.measurements = added.measurements;
+  CHECK(*repository->GetTrial(study.id, added.id) == expected);
+
+  changed.parameters = expected.parameters;  // same parameters, other fields
+  changed.state = TrialState::kFailed;
+  changed.failure_reason = "exit code 1";
+  repository->UpdateTrial(study.id, changed);
+  CHECK(repository->GetTrial(study.id, added.id)->failure_reason == "exit code 1");
+  CHECK(repository->GetTrial(study.id, added.id)->parameters == expected.parameters);
+}
+
+TEMPLATE_TEST_CASE("measurements keep the order they were reported in, per trial", "[conformance]",
+                   InMemory, Sqlite) {
+  TestType maker;
+  auto repository = maker.Make();
+  const StudyRecord study = NewStudy(*repository, "alpha");
+  const std::int64_t one = repository->AddTrial(study.id, Trial{}).id;
+  const std::int64_t two = repository->AddTrial(study.id, Trial{}).id;
+  const Measurement m1{"accuracy", 5, 100.0, 0.5};
+  const Measurement m2{"accuracy", 2, 101.0, 0.25};  // a lower step, reported later
+  const Measurement m3{"loss", 5, 102.0, 3.0};
+  const Measurement m4{"accuracy", 1, 103.0, 0.125};
+  repository->AddMeasurement(study.id, one, m1);
+  repository->AddMeasurement(study.id, two, m4);
+  repository->AddMeasurement(study.id, one, m2);
+  repository->AddMeasurement(study.id, one, m3);
+
+  const auto trials = repository->ListTrials(study.id);
+  REQUIRE(trials.size() == 2);
+  CHECK(trials[0].id == one);
+  CHECK(trials[0].measurements == std::vector<Measurement>{m1, m2, m3});
+  CHECK(trials[1].measurements == std::vector<Measurement>{m4});
+  CHECK(repository->GetTrial(study.id, one)->measurements == trials[0].measurements);
+}
+
+TEMPLATE_TEST_CASE("NaN and infinite values are kept", "[conformance]", InMemory, Sqlite) {
+  TestType maker;
+  auto repository = maker.Make();
+  const StudyRecord study = NewStudy(*repository, "alpha");
+  Trial trial;
+  trial.final_value = std::numeric_limits<double>::quiet_NaN();
+  const std::int64_t id = repository->AddTrial(study.id, trial).id;
+  repository->AddMeasurement(study.id, id, {"accuracy", 1, 0, INFINITY});
+  repository->AddMeasurement(study.id, id, {"accuracy", 2, 0, -INFINITY});
+  repository->AddMeasurement(study.id, id, {"accuracy", 3, 0, NAN});
+
+  const Trial stored = *repository->GetTrial(study.id, id);
+  REQUIRE(stored.final_value);
+  CHECK(std::isnan(*stored.final_value));
+  REQUIRE(stored.measurements.size() == 3);
+  CHECK(stored.measurements[0].value == INFINITY);
+  CHECK(stored.measurements[1].value == -INFINITY);
+  CHECK(std::isnan(stored.measurements[2].value));
+}
+
+TEMPLATE_TEST_CASE("unknown studies and trials are NotFound, or empty for a lookup",
+                   "[conformance]", InMemory, Sqlite) {
+  TestType maker;
+  auto repository = maker.Make();
+  const StudyRecord study = NewStudy(*repository, "alpha");
+  CHECK_FALSE(repository->GetTrial(study.id, 1));
+  Trial ghost;
+  ghost.id = 1;
+  CHECK_THROWS_WITH(repository->UpdateTrial(study.id, ghost),
+                    Catch::Contains("'alpha'") && Catch::Contains("no trial 1"));
+  CHECK_THROWS_AS(repository->AddMeasurement(study.id, 1, {"accuracy", 1, 0, 1}), NotFound);
+  const std::int64_t missing = study.id + 1;
+  CHECK_THROWS_AS(repository->AddTrial(missing, Trial{}), NotFound);
+  CHECK_THROWS_AS(repository->GetTrial(missing, 1), NotFound);
+  CHECK_THROWS_AS(repository->ListTrials(missing), NotFound);
+}
+
+TEMPLATE_TEST_CASE("calls inside RunInTransaction join it and see their own writes",
+                   "[conformance]", InMemory, Sqlite) {
+  TestType maker;
+  auto repository = maker.Make();
+  const StudyRecord study = NewStudy(*repository, "alpha");
+  repository->RunInTransaction([&] {
+    const std::int64_t id = repository->AddTrial(study.id, Trial{}).id;
+    repository->RunInTransaction([&] {
+      repository->AddMeasurement(study.id, id, {"accuracy", 1, 0, 0.5});
+      CHECK(repository->ListTrials(study.id).size() == 1);
+    });
+    CHECK(repository->GetTrial(study.id, id)->measurements.size() == 1);
+  });
+  CHECK(repository->ListTrials(study.id).size() == 1);
+}

@@ -1,0 +1,325 @@
+// What only the SQLite repository does: the file's format, transactions, schema upgrades,
+// read-only use.
+#include "bayestune/store/sqlite_study_repository.h"
+
+#include <sqlite3.h>
+
+#include <catch2/catch.hpp>
+#include <chrono>
+#include <limits>
+#include <thread>
+
+#include "bayestune/optimizer/errors.h"
+#include "bayestune/optimizer/study.h"
+#include "bayestune/optimizer/study_spec_json.h"
+#include "raw_sqlite.h"
+#include "temp_folder.h"
+#include "test_studies.h"
+
+using namespace bayestune;
+using namespace bayestune::testing;
+
+namespace {
+
+StudyRecord NewStudy(StudyRepository& repository, const std::string& name = "alpha") {
+  StudyRecord study;
+  study.name = name;
+  study.spec = RandomSearchSpec(100);
+  return repository.CreateStudy(study);
+}
+
+SqliteOpenOptions ReadOnly() {
+  SqliteOpenOptions options;
+  options.read_only = true;
+  return options;
+}
+
+// The schema of version 1 as it was released, written out by hand so that this test keeps
+// checking the upgrade from it whatever the code does later.
+constexpr const char* kVersion1Schema = R"sql(
+PRAGMA application_id = 1112830836;
+CREATE TABLE studies (id INTEGER PRIMARY KEY AUTOINCREMENT, name TEXT NOT NULL UNIQUE,
+  spec_text TEXT NOT NULL, spec_json TEXT NOT NULL,
+  state TEXT NOT NULL CHECK (state IN ('ACTIVE', 'COMPLETED')), created_time REAL NOT NULL);
+CREATE TABLE trials (study_id INTEGER NOT NULL REFERENCES studies (id) ON DELETE CASCADE,
+  number INTEGER NOT NULL, state TEXT NOT NULL CHECK (state IN ('REQUESTED', 'ACTIVE',
+  'STOPPING', 'SUCCEEDED', 'FAILED', 'INFEASIBLE')), client_id TEXT NOT NULL,
+  gpus TEXT NOT NULL, attempt INTEGER NOT NULL, start_time REAL, end_time REAL,
+  final_step INTEGER, final_value REAL, failure_reason TEXT NOT NULL,
+  stopped_early INTEGER NOT NULL CHECK (stopped_early IN (0, 1)), PRIMARY KEY (study_id, number));
+CREATE TABLE trial_parameters (study_id INTEGER NOT NULL, trial_number INTEGER NOT NULL,
+  name TEXT NOT NULL, value NOT NULL, PRIMARY KEY (study_id, trial_number, name),
+  FOREIGN KEY (study_id, trial_number) REFERENCES trials (study_id, number) ON DELETE CASCADE)
+  WITHOUT ROWID;
+CREATE TABLE measurements (id INTEGER PRIMARY KEY, study_id INTEGER NOT NULL,
+  trial_number INTEGER NOT NULL, metric TEXT NOT NULL, step INTEGER NOT NULL,
+  wall_time REAL NOT NULL, value REAL NOT NULL,
+  FOREIGN KEY (study_id, trial_number) REFERENCES trials (study_id, number) ON DELETE CASCADE);
+PRAGMA user_version = 1;
+)sql";
+
+// A version 1 file with one study ("legacy", of `goal`) and one finished trial.
+void WriteVersion1File(const std::string& database, const std::string& goal) {
+  StudySpec spec = RandomSearchSpec(10);
+  spec.goal = goal == "MINIMIZE" ? Goal::kMinimize : Goal::kMaximize;
+  std::string spec_json = StudySpecToJson(spec);
+  if (goal != "MINIMIZE" && goal != "MAXIMIZE") {
+    spec_json.replace(spec_json.find("MAXIMIZE"), 8, goal);  // a goal version 2 refuses
+  }
+  ExecSql(database, std::string(kVersion1Schema) +
+                        "INSERT INTO studies VALUES (1, 'legacy', 'goal: " + goal + "', '" +
+                        spec_json +
+                        "', 'ACTIVE', 1700000000.0);"
+                        "INSERT INTO trials VALUES (1, 1, 'SUCCEEDED', 'w', '0', 1, 1700000001.0,"
+                        "  1700000002.0, 3, 0.25, '', 0);"
+                        "INSERT INTO trial_parameters VALUES (1, 1, 'learning_rate', 0.01),"
+                        "  (1, 1, 'layers', 3);"
+                        "INSERT INTO measurements VALUES (NULL, 1, 1, 'accuracy', 3, 1700000001.5,"
+                        "  0.25);");
+}
+
+}  // namespace
+
+TEST_CASE("a new database is in WAL mode, at the latest schema, marked as bayestune's",
+          "[sqlite]") {
+  TempFolder folder;
+  const std::string database = folder.File("study.db");
+  auto repository = SqliteStudyRepository::Open(database);
+  CHECK(repository->path() == database);
+  CHECK_FALSE(repository->read_only());
+  CHECK(QueryValue(database, "PRAGMA journal_mode") == "wal");
+  CHECK(QueryValue(database, "PRAGMA user_version") ==
+        std::to_string(SqliteStudyRepository::kSchemaVersion));
+  CHECK(QueryValue(database, "PRAGMA application_id") == "1112830836");
+  CHECK(QueryColumn(database,
+                    "SELECT name FROM sqlite_schema WHERE type = 'index' AND "
+                    "name NOT LIKE 'sqlite_%' ORDER BY name") ==
+        std::vector<std::string>{"measurements_of_trial"});
+}
+
+TEST_CASE("parameters keep their SQLite type, so that an INTEGER stays an integer", "[sqlite]") {
+  TempFolder folder;
+  const std::string database = folder.File("study.db");
+  auto repository = SqliteStudyRepository::Open(database);
+  const StudyRecord study = NewStudy(*repository);
+  Trial trial;
+  trial.parameters = {{"learning_rate", 3.0}, {"layers", 3}, {"optimizer", "3"}};
+  repository->AddTrial(study.id, trial);
+  CHECK(QueryColumn(database,
+                    "SELECT name || ' ' || typeof(value) FROM trial_parameters ORDER BY name") ==
+        std::vector<std::string>{"layers integer", "learning_rate real", "optimizer text"});
+  CHECK(QueryValue(database, "SELECT goal FROM studies") == "MAXIMIZE");
+  CHECK(repository->GetTrial(study.id, 1)->parameters == trial.parameters);
+
+  trial.parameters["learning_rate"] = std::numeric_limits<double>::quiet_NaN();
+  CHECK_THROWS_WITH(repository->AddTrial(study.id, trial),
+                    Catch::Contains("'learning_rate'") && Catch::Contains("NaN"));
+  CHECK(repository->ListTrials(study.id).size() == 1);
+}
+
+TEST_CASE("a study survives closing and reopening its file", "[sqlite]") {
+  TempFolder folder;
+  const std::string database = folder.File("study.db");
+  std::vector<Trial> before;
+  {
+    auto study = Study::Create(SqliteStudyRepository::Open(database), "s", RandomSearchSpec(5),
+                               "trainingInput: {}\n");
+    for (const Trial& t : study->Suggest(3, "w")) {
+      study->AddMeasurement(t.id, {"accuracy", 1, 0, 0.5 + t.id});
+      if (t.id != 2) study->Complete(t.id);
+    }
+    before = study->Trials();
+  }
+  auto study = Study::Open(SqliteStudyRepository::Open(database), "s");
+  CHECK(study->spec() == RandomSearchSpec(5));
+  CHECK(study->spec_text() == "trainingInput: {}\n");
+  CHECK(study->Trials() == before);
+  CHECK(study->Suggest(1, "w")[0].id == 2);  // the client gets its unfinished trial back
+  CHECK(study->BestTrial()->id == 3);
+}
+
+TEST_CASE("a transaction whose body throws leaves nothing behind", "[sqlite]") {
+  TempFolder folder;
+  auto repository = SqliteStudyRepository::Open(folder.File("study.db"));
+  const StudyRecord study = NewStudy(*repository);
+  CHECK_THROWS_WITH(repository->RunInTransaction([&] {
+    const std::int64_t id = repository->AddTrial(study.id, Trial{}).id;
+    repository->AddMeasurement(study.id, id, {"accuracy", 1, 0, 0.5});
+    repository->SetStudyState(study.id, StudyState::kCompleted);
+    throw std::runtime_error("the body failed");
+  }),
+                    "the body failed");
+  CHECK(repository->ListTrials(study.id).empty());
+  CHECK(repository->GetStudy(study.id)->state == StudyState::kActive);
+  // The repository is usable afterwards.
+  CHECK(repository->AddTrial(study.id, Trial{}).id == 1);
+}
+
+TEST_CASE("a nested transaction that fails undoes only its own writes", "[sqlite]") {
+  TempFolder folder;
+  auto repository = SqliteStudyRepository::Open(folder.File("study.db"));
+  const StudyRecord study = NewStudy(*repository);
+  repository->RunInTransaction([&] {
+    repository->AddTrial(study.id, Trial{});
+    try {
+      repository->RunInTransaction([&] {
+        repository->AddTrial(study.id, Trial{});
+        throw std::runtime_error("inner");
+      });
+    } catch (const std::runtime_error&) {
+    }
+    repository->AddMeasurement(study.id, 1, {"accuracy", 1, 0, 0.5});
+  });
+  const auto trials = repository->ListTrials(study.id);
+  REQUIRE(trials.size() == 1);
+  CHECK(trials[0].measurements.size() == 1);
+}
+
+TEST_CASE("another connection sees a transaction only once it has committed", "[sqlite]") {
+  TempFolder folder;
+  const std::string database = folder.File("study.db");
+  auto writer = SqliteStudyRepository::Open(database);
+  const StudyRecord study = NewStudy(*writer);
+  auto reader = SqliteStudyRepository::Open(database, ReadOnly());
+  writer->RunInTransaction([&] {
+    writer->AddTrial(study.id, Trial{});
+    writer->AddTrial(study.id, Trial{});
+    CHECK(writer->ListTrials(study.id).size() == 2);
+    CHECK(reader->ListTrials(study.id).empty());  // a reader is not blocked, and sees nothing
+  });
+  CHECK(reader->ListTrials(study.id).size() == 2);
+}
+
+TEST_CASE("threads share one repository", "[sqlite]") {
+  TempFolder folder;
+  auto repository = SqliteStudyRepository::Open(folder.File("study.db"));
+  const StudyRecord study = NewStudy(*repository);
+  const std::int64_t id = repository->AddTrial(study.id, Trial{}).id;
+  std::vector<std::thread> threads;
+  for (int t = 0; t < 4; ++t) {
+    threads.emplace_back([&, t] {
+      for (int i = 0; i < 25; ++i) {
+        repository->RunInTransaction([&] {
+          repository->AddMeasurement(study.id, id, {"thread" + std::to_string(t), i, 0, 1.0});
+          repository->ListTrials(study.id);
+        });
+      }
+    });
+  }
+  for (auto& thread : threads)
+    thread.join();
+  const Trial trial = *repository->GetTrial(study.id, id);
+  REQUIRE(trial.measurements.size() == 100);
+  for (int t = 0; t < 4; ++t) {
+    const auto mine = trial.MeasurementsOf("thread" + std::to_string(t));
+    REQUIRE(mine.size() == 25);
+    for (int i = 0; i < 25; ++i)
+      CHECK(mine[static_cast<std::size_t>(i)].step == i);  // each thread's in its order
+  }
+}
+
+TEST_CASE("a read-only repository reads, and refuses every write", "[sqlite]") {
+  TempFolder folder;
+  const std::string database = folder.File("study.db");
+  const StudyRecord study = NewStudy(*SqliteStudyRepository::Open(database));
+  auto reader = SqliteStudyRepository::Open(database, ReadOnly());
+  CHECK(reader->read_only());
+  CHECK(reader->FindStudy("alpha")->id == study.id);
+  CHECK_THROWS_AS(reader->AddTrial(study.id, Trial{}), FailedPrecondition);
+  CHECK_THROWS_WITH(reader->SetStudyState(study.id, StudyState::kCompleted),
+                    Catch::Contains(database) && Catch::Contains("read-only"));
+  CHECK(reader->GetStudy(study.id)->state == StudyState::kActive);
+  CHECK_THROWS_WITH(SqliteStudyRepository::Open(folder.File("missing.db"), ReadOnly()),
+                    Catch::Contains("missing.db"));
+}
+
+TEST_CASE("a version 1 file made by hand is upgraded when it is opened", "[sqlite][migration]") {
+  TempFolder folder;
+  const std::string database = folder.File("v1.db");
+  WriteVersion1File(database, "MINIMIZE");
+
+  // A reader may not upgrade it, and says how to.
+  CHECK_THROWS_AS(SqliteStudyRepository::Open(database, ReadOnly()), FailedPrecondition);
+  CHECK(QueryValue(database, "PRAGMA user_version") == "1");
+
+  auto repository = SqliteStudyRepository::Open(database);
+  CHECK(QueryValue(database, "PRAGMA user_version") ==
+        std::to_string(SqliteStudyRepository::kSchemaVersion));
+  CHECK(QueryValue(database, "SELECT goal FROM studies WHERE name = 'legacy'") == "MINIMIZE");
+  CHECK(QueryColumn(database, "SELECT name FROM sqlite_schema WHERE name = 'measurements_of_trial'")
+            .size() == 1);
+  CHECK(QueryValue(database, "PRAGMA integrity_check") == "ok");
+
+  auto study = Study::Open(repository, "legacy");
+  CHECK(study->spec().goal == Goal::kMinimize);
+  const auto trials = study->Trials();
+  REQUIRE(trials.size() == 1);
+  CHECK(trials[0].state == TrialState::kSucceeded);
+  CHECK(trials[0].parameters.at("layers").IsInteger());
+  CHECK(trials[0].parameters.at("learning_rate").AsDouble() == 0.01);
+  CHECK(trials[0].measurements == std::vector<Measurement>{{"accuracy", 3, 1700000001.5, 0.25}});
+  CHECK(trials[0].gpus == std::vector<int>{0});
+  CHECK(study->Suggest(1)[0].id == 2);
+  // Opening again finds nothing left to do.
+  CHECK(SqliteStudyRepository::Open(database)->ListStudies().size() == 1);
+}
+
+TEST_CASE("an upgrade that fails leaves the file as it was", "[sqlite][migration]") {
+  TempFolder folder;
+  const std::string database = folder.File("v1.db");
+  WriteVersion1File(database, "SIDEWAYS");  // version 2's goal column refuses it
+  CHECK_THROWS_WITH(SqliteStudyRepository::Open(database),
+                    Catch::Contains(database) && Catch::Contains("version 2"));
+  CHECK(QueryValue(database, "PRAGMA user_version") == "1");
+  CHECK(QueryColumn(database, "SELECT name FROM pragma_table_info('studies') WHERE name = 'goal'")
+            .empty());
+  CHECK(QueryValue(database, "SELECT count(*) FROM trials") == "1");
+  CHECK(QueryValue(database, "PRAGMA integrity_check") == "ok");
+}
+
+TEST_CASE("a lock that another process holds is waited for, and reported only after the timeout",
+          "[sqlite]") {
+  TempFolder folder;
+  const std::string database = folder.File("study.db");
+  const StudyRecord study = NewStudy(*SqliteStudyRepository::Open(database));
+  // Another program takes the write lock and keeps it.
+  sqlite3* other = nullptr;
+  REQUIRE(sqlite3_open(database.c_str(), &other) == SQLITE_OK);
+  REQUIRE(sqlite3_exec(other, "BEGIN IMMEDIATE", nullptr, nullptr, nullptr) == SQLITE_OK);
+
+  SqliteOpenOptions impatient;
+  impatient.busy_timeout = std::chrono::milliseconds(200);
+  auto repository = SqliteStudyRepository::Open(database, impatient);  // reading is not blocked
+  CHECK(repository->ListTrials(study.id).empty());
+  CHECK_THROWS_AS(repository->AddTrial(study.id, Trial{}), Unavailable);
+  CHECK_THROWS_WITH(repository->AddTrial(study.id, Trial{}),
+                    Catch::Contains(database) && Catch::Contains("locked for more than 0.2 s"));
+
+  // With time to wait, the write goes through once the lock is let go.
+  std::thread release([&] {
+    std::this_thread::sleep_for(std::chrono::milliseconds(300));
+    sqlite3_exec(other, "COMMIT", nullptr, nullptr, nullptr);
+  });
+  CHECK(SqliteStudyRepository::Open(database)->AddTrial(study.id, Trial{}).id == 1);
+  release.join();
+  sqlite3_close(other);
+}
+
+TEST_CASE("deleting a study deletes its rows from every table", "[sqlite]") {
+  TempFolder folder;
+  const std::string database = folder.File("study.db");
+  auto repository = SqliteStudyRepository::Open(database);
+  const StudyRecord doomed = NewStudy(*repository, "doomed");
+  const StudyRecord kept = NewStudy(*repository, "kept");
+  for (const StudyRecord& study : {doomed, kept}) {
+    Trial trial;
+    trial.parameters = {{"layers", 2}};
+    trial.measurements = {{"accuracy", 1, 0, 0.5}};
+    repository->AddTrial(study.id, trial);
+  }
+  repository->DeleteStudy(doomed.id);
+  for (const char* table : {"studies", "trials", "trial_parameters", "measurements"}) {
+    INFO(table);
+    CHECK(QueryValue(database, std::string("SELECT count(*) FROM ") + table) == "1");
+  }
+}

@@ -1,0 +1,293 @@
+// Export of a study with every parameter type and every trial state, after a round trip through
+// SQLite, against the exact expected CSV and JSON.
+#include <catch2/catch.hpp>
+#include <nlohmann/json.hpp>
+#include <sstream>
+
+#include "bayestune/optimizer/study_spec_json.h"
+#include "bayestune/store/sqlite_study_repository.h"
+#include "bayestune/store/study_csv_export.h"
+#include "bayestune/store/study_json_export.h"
+#include "bayestune/store/utc_timestamp.h"
+#include "temp_folder.h"
+
+using namespace bayestune;
+using bayestune::testing::TempFolder;
+
+namespace {
+
+constexpr double k10am = 1714557600;  // 2024-05-01T10:00:00Z
+
+StudySpec EveryTypeSpec() {
+  StudySpec spec;
+  spec.goal = Goal::kMaximize;
+  spec.metric_tag = "accuracy";
+  spec.max_trials = 10;
+  spec.max_parallel_trials = 2;
+  spec.algorithm = Algorithm::kRandomSearch;
+  spec.parameters = {ParameterSpec::Double("learning_rate", 1e-4, 1e-1, ScaleType::kLog),
+                     ParameterSpec::Integer("layers", 1, 8),
+                     ParameterSpec::Categorical("optimizer", {"adam", "sgd", "rms,prop"}),
+                     ParameterSpec::Discrete("dropout", {0.1, 0.25, 0.5})};
+  return spec;
+}
+
+Trial MakeTrial(TrialState state, double learning_rate, int layers, const char* optimizer,
+                double dropout) {
+  Trial trial;
+  trial.state = state;
+  trial.parameters = {{"learning_rate", learning_rate},
+                      {"layers", layers},
+                      {"optimizer", optimizer},
+                      {"dropout", dropout}};
+  return trial;
+}
+
+// One trial in each state, stored in SQLite and read back.
+std::pair<StudyRecord, std::vector<Trial>> EveryStateStudy(const std::string& database) {
+  auto repository = SqliteStudyRepository::Open(database);
+  StudyRecord study;
+  study.name = "mnist-sweep";
+  study.spec = EveryTypeSpec();
+  study.created_time = k10am - 60;
+  study = repository->CreateStudy(study);
+
+  Trial succeeded = MakeTrial(TrialState::kSucceeded, 0.001, 3, "adam", 0.25);
+  succeeded.client_id = "runner";
+  succeeded.gpus = {0};
+  succeeded.start_time = k10am;
+  succeeded.end_time = k10am + 90.5;
+  succeeded.final_value = 0.93;
+  succeeded.final_step = 20;
+  succeeded.measurements = {{"accuracy", 10, k10am + 45, 0.9},
+                            {"loss", 20, k10am + 90, 0.21},
+                            {"accuracy", 20, k10am + 90, 0.93}};
+
+  Trial stopped = MakeTrial(TrialState::kSucceeded, 0.05, 8, "sgd", 0.5);
+  stopped.start_time = k10am + 0.25;
+  stopped.end_time = k10am + 30.75;
+  stopped.final_value = 0.41;
+  stopped.final_step = 5;
+  stopped.stopped_early = true;
+  stopped.measurements = {{"accuracy", 5, k10am + 30, 0.41}};
+
+  Trial failed = MakeTrial(TrialState::kFailed, 0.0001, 1, "rms,prop", 0.1);
+  failed.start_time = k10am + 100;
+  failed.end_time = k10am + 101;
+  failed.attempt = 2;
+  failed.failure_reason = "exit code 1; log tail:\n\"CUDA out of memory\"";
+
+  Trial infeasible = MakeTrial(TrialState::kInfeasible, 0.02, 2, "adam", 0.1);
+  infeasible.start_time = k10am + 200;
+  infeasible.end_time = k10am + 260;
+  infeasible.final_step = 3;
+  infeasible.failure_reason = "the objective value is nan";
+
+  Trial stopping = MakeTrial(TrialState::kStopping, 0.003, 4, "sgd", 0.25);
+  stopping.start_time = k10am + 300;
+  stopping.measurements = {{"accuracy", 1, k10am + 310, 0.5}};
+
+  Trial active = MakeTrial(TrialState::kActive, 0.0125, 5, "adam", 0.5);
+  active.start_time = k10am + 400.123456;
+
+  Trial requested = MakeTrial(TrialState::kRequested, 0.1, 6, "sgd", 0.1);
+
+  for (const Trial& trial : {succeeded, stopped, failed, infeasible, stopping, active, requested})
+    repository->AddTrial(study.id, trial);
+  return {study, repository->ListTrials(study.id)};
+}
+
+// RFC 4180: CRLF line ends; a field with a comma, quote or line break in quotes, quotes doubled.
+const std::string kExpectedCsv =
+    "trial,state,learning_rate,layers,optimizer,dropout,objective,step,start_time,end_time,"
+    "duration_seconds,stopped_early,failure_reason\r\n"
+    "1,SUCCEEDED,0.001,3,adam,0.25,0.93,20,2024-05-01T10:00:00Z,2024-05-01T10:01:30.500Z,90.5,"
+    "false,\r\n"
+    "2,SUCCEEDED,0.05,8,sgd,0.5,0.41,5,2024-05-01T10:00:00.250Z,2024-05-01T10:00:30.750Z,30.5,true,"
+    "\r\n"
+    "3,FAILED,1e-04,1,\"rms,prop\",0.1,,,2024-05-01T10:01:40Z,2024-05-01T10:01:41Z,1,false,\"exit "
+    "code 1; log tail:\n\"\"CUDA out of memory\"\"\"\r\n"
+    "4,INFEASIBLE,0.02,2,adam,0.1,,3,2024-05-01T10:03:20Z,2024-05-01T10:04:20Z,60,false,the "
+    "objective value is nan\r\n"
+    "5,STOPPING,0.003,4,sgd,0.25,,,2024-05-01T10:05:00Z,,,false,\r\n"
+    "6,ACTIVE,0.0125,5,adam,0.5,,,2024-05-01T10:06:40.123456Z,,,false,\r\n"
+    "7,REQUESTED,0.1,6,sgd,0.1,,,,,,false,\r\n";
+
+// The export less its trainingInput.
+const std::string kExpectedJson = R"json({
+  "jobId": "mnist-sweep",
+  "createTime": "2024-05-01T09:59:00Z",
+  "state": "ACTIVE",
+  "trainingOutput": {
+    "completedTrialCount": "4",
+    "trials": [
+      {
+        "trialId": "1",
+        "hyperparameters": {
+          "learning_rate": "0.001",
+          "layers": "3",
+          "optimizer": "adam",
+          "dropout": "0.25"
+        },
+        "startTime": "2024-05-01T10:00:00Z",
+        "endTime": "2024-05-01T10:01:30.500Z",
+        "state": "SUCCEEDED",
+        "finalMetric": {
+          "trainingStep": "20",
+          "objectiveValue": 0.93
+        },
+        "isTrialStoppedEarly": false,
+        "allMetrics": [
+          {
+            "trainingStep": "10",
+            "objectiveValue": 0.9
+          },
+          {
+            "trainingStep": "20",
+            "objectiveValue": 0.93
+          }
+        ],
+        "otherMetrics": [
+          {
+            "metricTag": "loss",
+            "trainingStep": "20",
+            "value": 0.21
+          }
+        ]
+      },
+      {
+        "trialId": "2",
+        "hyperparameters": {
+          "learning_rate": "0.05",
+          "layers": "8",
+          "optimizer": "sgd",
+          "dropout": "0.5"
+        },
+        "startTime": "2024-05-01T10:00:00.250Z",
+        "endTime": "2024-05-01T10:00:30.750Z",
+        "state": "SUCCEEDED",
+        "finalMetric": {
+          "trainingStep": "5",
+          "objectiveValue": 0.41
+        },
+        "isTrialStoppedEarly": true,
+        "allMetrics": [
+          {
+            "trainingStep": "5",
+            "objectiveValue": 0.41
+          }
+        ]
+      },
+      {
+        "trialId": "3",
+        "hyperparameters": {
+          "learning_rate": "1e-04",
+          "layers": "1",
+          "optimizer": "rms,prop",
+          "dropout": "0.1"
+        },
+        "startTime": "2024-05-01T10:01:40Z",
+        "endTime": "2024-05-01T10:01:41Z",
+        "state": "FAILED",
+        "isTrialStoppedEarly": false,
+        "allMetrics": [],
+        "failureReason": "exit code 1; log tail:\n\"CUDA out of memory\""
+      },
+      {
+        "trialId": "4",
+        "hyperparameters": {
+          "learning_rate": "0.02",
+          "layers": "2",
+          "optimizer": "adam",
+          "dropout": "0.1"
+        },
+        "startTime": "2024-05-01T10:03:20Z",
+        "endTime": "2024-05-01T10:04:20Z",
+        "state": "INFEASIBLE",
+        "isTrialStoppedEarly": false,
+        "allMetrics": [],
+        "failureReason": "the objective value is nan"
+      },
+      {
+        "trialId": "5",
+        "hyperparameters": {
+          "learning_rate": "0.003",
+          "layers": "4",
+          "optimizer": "sgd",
+          "dropout": "0.25"
+        },
+        "startTime": "2024-05-01T10:05:00Z",
+        "state": "STOPPING",
+        "isTrialStoppedEarly": false,
+        "allMetrics": [
+          {
+            "trainingStep": "1",
+            "objectiveValue": 0.5
+          }
+        ]
+      },
+      {
+        "trialId": "6",
+        "hyperparameters": {
+          "learning_rate": "0.0125",
+          "layers": "5",
+          "optimizer": "adam",
+          "dropout": "0.5"
+        },
+        "startTime": "2024-05-01T10:06:40.123456Z",
+        "state": "ACTIVE",
+        "isTrialStoppedEarly": false,
+        "allMetrics": []
+      },
+      {
+        "trialId": "7",
+        "hyperparameters": {
+          "learning_rate": "0.1",
+          "layers": "6",
+          "optimizer": "sgd",
+          "dropout": "0.1"
+        },
+        "state": "REQUESTED",
+        "isTrialStoppedEarly": false,
+        "allMetrics": []
+      }
+    ],
+    "isHyperparameterTuningJob": true,
+    "hyperparameterMetricTag": "accuracy"
+  }
+}
+)json";
+
+}  // namespace
+
+TEST_CASE("timestamps are RFC 3339 UTC with 0, 3 or 6 fractional digits", "[export]") {
+  CHECK(FormatUtcTimestamp(0) == "1970-01-01T00:00:00Z");
+  CHECK(FormatUtcTimestamp(k10am) == "2024-05-01T10:00:00Z");
+  CHECK(FormatUtcTimestamp(k10am + 0.25) == "2024-05-01T10:00:00.250Z");
+  CHECK(FormatUtcTimestamp(k10am + 59.000001) == "2024-05-01T10:00:59.000001Z");
+  CHECK(FormatUtcTimestamp(k10am + 0.9999996) == "2024-05-01T10:00:01Z");
+  CHECK(FormatUtcTimestamp(-0.5) == "1969-12-31T23:59:59.500Z");
+}
+
+TEST_CASE("CSV export: one RFC 4180 row per trial, parameters in spec order", "[export]") {
+  TempFolder folder;
+  const auto [study, trials] = EveryStateStudy(folder.File("study.db"));
+  std::ostringstream csv;
+  WriteStudyCsv(csv, study, trials);
+  CHECK(csv.str() == kExpectedCsv);
+}
+
+TEST_CASE("JSON export: shaped like AI Platform's training job output", "[export]") {
+  TempFolder folder;
+  const auto [study, trials] = EveryStateStudy(folder.File("study.db"));
+  std::ostringstream json;
+  WriteStudyJson(json, study, trials);
+  // trainingInput.hyperparameters is the spec as the optimizer writes it (StudySpecToJson);
+  // everything else is compared to the letter.
+  auto job = nlohmann::ordered_json::parse(json.str());
+  CHECK(job.at("trainingInput") ==
+        nlohmann::ordered_json{
+            {"hyperparameters", nlohmann::ordered_json::parse(StudySpecToJson(study.spec))}});
+  job.erase("trainingInput");
+  CHECK(job.dump(2) + "\n" == kExpectedJson);
+}

@@ -1,0 +1,28 @@
+#pragma once
+
+#include <string>
+
+namespace bayestune::testing {
+
+// A fresh folder of its own under $BAYESTUNE_TEST_TMP (or the system's temporary folder), removed
+// with everything in it when the object goes away; tests that ctest runs at the same time never
+// share one.
+class TempFolder {
+ public:
+  // kAnyUser: under /tmp and open to everyone (0755), for tests that run a process as another
+  // user, which could not reach a folder under a private home or build folder.
+  enum class Reach { kThisUser, kAnyUser };
+  explicit TempFolder(Reach reach = Reach::kThisUser);
+  ~TempFolder();
+  TempFolder(const TempFolder&) = delete;
+  TempFolder& operator=(const TempFolder&) = delete;
+
+  const std::string& path() const { return path_; }
+  // path() + "/" + name
+  std::string File(const std::string& name) const { return path_ + "/" + name; }
+
+ private:
+  std::string path_;
+};
+
+}  // namespace bayestune::testing
