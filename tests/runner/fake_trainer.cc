@@ -2,7 +2,7 @@
 // hyperparameters). Unknown flags are ignored.
 //   --job-dir=D        where it writes event files and record.json (required)
 //   --mode=M           ok | crash | segv | hang | hang-hard (ignores SIGTERM) | nan | no-tag
-//                      | no-file | hypertune | spam | leave-child
+//                      | no-file | hypertune | both (events and hypertune) | spam | leave-child
 //   --force-mode=M     as --mode, and wins over it (a fixed flag over a hyperparameter)
 //   --tag=T            the objective's tag (default accuracy); --extra-tag=T writes a second one
 //   --steps=N          steps written (default 3); --sleep-ms=M before each step (default 0)
@@ -129,19 +129,15 @@ int main(int argc, char** argv) {
   }
   std::optional<bayestune::HypertuneWriter> hypertune;
   std::optional<bayestune::EventFileWriter> events;
-  if (mode == "hypertune") {
+  if (mode == "hypertune" || mode == "both")
     hypertune = bayestune::HypertuneWriter::FromEnvironment();
-  } else {
-    events.emplace(job_dir);
-  }
+  if (mode != "hypertune") events.emplace(job_dir);
   for (int step = 1; step <= steps; ++step) {
     if (sleep_ms > 0) std::this_thread::sleep_for(std::chrono::milliseconds(sleep_ms));
     double v = value + ramp * step;
     if (mode == "nan" && step == steps) v = std::nan("");
-    if (hypertune) {
-      hypertune->Report(tag, v, step);
-      continue;
-    }
+    if (hypertune) hypertune->Report(tag, v, step);
+    if (!events) continue;
     if (mode != "no-tag") events->AddScalar(tag, step, static_cast<float>(v));
     if (!extra_tag.empty() || mode == "no-tag") {
       events->AddScalar(extra_tag.empty() ? "loss" : extra_tag, step, static_cast<float>(1 - v));

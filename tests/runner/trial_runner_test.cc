@@ -207,17 +207,19 @@ struct ModeStudy {
 TEST_CASE("every way a trainer can go wrong ends in the right state with a reason",
           "[runner][failures]") {
   ModeStudy trial("failures", {"ok", "crash", "segv", "spam", "no-tag", "nan", "no-file",
-                               "hypertune", "leave-child"});
+                               "hypertune", "both", "leave-child"});
   trial.h.options.runner.args = {"--spam-bytes=3000000"};
   const RunResult result = trial.h.Run();
   CHECK(result.outcome == RunOutcome::kStudyDone);
-  CHECK(result.progress.finished() == 9);  // the study went on after each failure
+  CHECK(result.progress.finished() == 10);  // the study went on after each failure
 
   using Catch::Contains;
-  for (const char* mode : {"ok", "spam", "hypertune", "leave-child"}) {
+  for (const char* mode : {"ok", "spam", "hypertune", "both", "leave-child"}) {
     INFO(mode << ": " << trial(mode).failure_reason);
     CHECK(trial(mode).state == TrialState::kSucceeded);
     CHECK(*trial(mode).final_value == Approx(0.25));
+    // Each step once, even when reported to both event files and the hypertune file.
+    CHECK(trial(mode).MeasurementsOf("accuracy").size() == 3);
   }
   CHECK(std::filesystem::file_size(trial.h.TrialDir(trial.id_of["spam"]) / "stdout.log") >=
         3000000);
