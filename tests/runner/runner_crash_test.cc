@@ -92,13 +92,6 @@ int Count(const std::vector<Trial>& trials, TrialState state) {
   return n;
 }
 
-bool ProcessGone(pid_t pid) {
-  if (kill(pid, 0) != 0) return true;
-  const std::string stat = test::ReadFile("/proc/" + std::to_string(pid) + "/stat");
-  const auto close = stat.rfind(')');
-  return close == std::string::npos || stat.substr(close + 2, 1) == "Z";
-}
-
 }  // namespace
 
 TEST_CASE("a runner killed with SIGKILL mid-study loses nothing when run again",
@@ -127,7 +120,7 @@ TEST_CASE("a runner killed with SIGKILL mid-study loses nothing when run again",
   // Their trainers died with the runner (PR_SET_PDEATHSIG).
   for (std::int64_t id : interrupted) {
     const auto record = test::ReadRecord(s.TrialDir(id));
-    if (record.is_object()) CHECK(test::WaitFor([&] { return ProcessGone(record["pid"]); }));
+    if (record.is_object()) CHECK(test::WaitFor([&] { return test::ProcessGone(record["pid"]); }));
   }
 
   TrialProcess second = s.StartDriver(2);

@@ -1,5 +1,7 @@
 #pragma once
 
+#include <sys/types.h>
+
 #include <chrono>
 #include <filesystem>
 #include <fstream>
@@ -28,6 +30,9 @@ nlohmann::json ReadRecord(const std::filesystem::path& job_dir);
 
 std::string ReadFile(const std::filesystem::path& path);
 void WriteFile(const std::filesystem::path& path, const std::string& text, bool executable = false);
+
+// Whether a process is gone, or a zombie waiting for its parent.
+bool ProcessGone(pid_t pid);
 
 // Polls `condition` every 10 ms until it holds or `seconds` pass; returns whether it held.
 bool WaitFor(const std::function<bool()>& condition, double seconds = 30);

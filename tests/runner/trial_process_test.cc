@@ -23,14 +23,6 @@ ProcessLaunch FakeLaunch(const std::filesystem::path& dir, std::vector<std::stri
   return launch;
 }
 
-// Gone, or a zombie waiting for init.
-bool ProcessGone(pid_t pid) {
-  if (kill(pid, 0) != 0) return true;
-  const std::string stat = test::ReadFile("/proc/" + std::to_string(pid) + "/stat");
-  const auto close = stat.rfind(')');
-  return close == std::string::npos || stat.substr(close + 2, 1) == "Z";
-}
-
 }  // namespace
 
 TEST_CASE("a process's exit status and its logs", "[process]") {
@@ -79,7 +71,7 @@ TEST_CASE("what a trainer leaves running in its group is killed when it exits", 
   REQUIRE(test::WaitFor([&] { return !test::ReadFile(dir / "child.pid").empty(); }));
   const pid_t child = std::stoi(test::ReadFile(dir / "child.pid"));
   CHECK(process.WaitExit().succeeded());
-  CHECK(test::WaitFor([&] { return ProcessGone(child); }));
+  CHECK(test::WaitFor([&] { return test::ProcessGone(child); }));
 }
 
 TEST_CASE("a program that cannot run is a LaunchError with the reason", "[process]") {

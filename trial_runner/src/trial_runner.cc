@@ -7,6 +7,7 @@
 #include <unistd.h>
 
 #include <algorithm>
+#include <atomic>
 #include <chrono>
 #include <cmath>
 #include <cstdlib>
@@ -27,6 +28,10 @@
 
 namespace bayestune {
 namespace {
+
+// Counts Suggest calls across every run in this process, so that no two calls share a client id
+// (a repeated id would get that call's trials back).
+std::atomic<std::uint64_t> suggest_calls{0};
 
 double SteadySeconds() {
   return std::chrono::duration<double>(std::chrono::steady_clock::now().time_since_epoch()).count();
@@ -99,6 +104,7 @@ class TrialRunner::Loop {
     if (owner_.events_) owner_.events_->OnWarning(trial_id, message);
   }
   RunnerEvents* events() { return owner_.events_.get(); }
+  double MetricPollSeconds() const { return std::max(0.01, options_.metric_poll_seconds); }
 
   TrialRunner& owner_;
   StudyConnection& study_;
@@ -112,7 +118,6 @@ class TrialRunner::Loop {
   std::unique_ptr<GpuPool> pool_;
   int max_running_ = 1;
   RunnerIdentity identity_;
-  std::uint64_t suggest_calls_ = 0;
   std::vector<std::unique_ptr<RunningTrial>> running_;
 
   bool stop_launching_ = false;
@@ -302,7 +307,7 @@ void TrialRunner::Loop::LaunchWhatFits() {
   if (stop_launching_ || suggestions_dry_) return;
   const int wanted = std::min(max_running_ - static_cast<int>(running_.size()), pool_->FreeSlots());
   if (wanted <= 0) return;
-  const std::vector<Trial> trials = study_.Suggest(wanted, identity_.ClientId(++suggest_calls_));
+  const std::vector<Trial> trials = study_.Suggest(wanted, identity_.ClientId(++suggest_calls));
   if (trials.empty()) suggestions_dry_ = true;
   for (std::size_t i = 0; i < trials.size(); ++i) {
     if (launch_failure_ || static_cast<int>(running_.size()) >= max_running_) {
@@ -352,8 +357,8 @@ void TrialRunner::Loop::Launch(const Trial& suggested) {
   }
   const double now = SteadySeconds();
   rt->started = now;
-  rt->next_metric_poll = now + options_.metric_poll_seconds;
-  rt->next_stop_check = now + options_.stop_check_seconds;
+  rt->next_metric_poll = now + MetricPollSeconds();
+  rt->next_stop_check = now + std::max(0.01, options_.stop_check_seconds);
   rt->metrics = std::make_unique<TrialMetricsFeed>(rt->paths, spec_);
   ++result_.launched;
   if (events()) {
@@ -399,7 +404,7 @@ void TrialRunner::Loop::Service(RunningTrial& rt, double now) {
   try {
     if (now >= rt.next_metric_poll) {
       PollMetrics(rt, true);
-      rt.next_metric_poll = now + options_.metric_poll_seconds;
+      rt.next_metric_poll = now + MetricPollSeconds();
     }
     const double timeout = options_.runner.trial_timeout_seconds;
     if (timeout > 0 && !rt.stop_cause && now - rt.started >= timeout) {
@@ -451,7 +456,7 @@ void TrialRunner::Loop::PollMetrics(RunningTrial& rt, bool may_stop) {
 }
 
 void TrialRunner::Loop::CheckShouldStop(RunningTrial& rt, double now) {
-  rt.next_stop_check = now + options_.stop_check_seconds;
+  rt.next_stop_check = now + std::max(0.01, options_.stop_check_seconds);
   if (study_.ShouldStop(rt.trial.id)) BeginStop(rt, TrialStopCause::kEarlyStopping, now);
 }
 
