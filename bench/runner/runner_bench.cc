@@ -2,7 +2,7 @@
 // file, maxParallelTrials 8, and the runner's cost per trial beyond the trainer's own run time.
 // Prints figures; never passes or fails.
 //
-//   runner_bench [--trials=1000] [--parallel=8] [--sequential=200] [--db=PATH]
+//   runner_bench [--trials=1000] [--parallel=8] [--rounds=10] [--per-round=20]
 //
 // The trainer's own run time is measured by launching it directly, one at a time (fork, exec,
 // wait: what any launcher pays). The runner's overhead per trial is then (a) the extra wall time
@@ -11,11 +11,15 @@
 #include <stdlib.h>
 #include <sys/resource.h>
 
+#include <algorithm>
 #include <chrono>
 #include <cstdio>
 #include <cstring>
 #include <filesystem>
+#include <fstream>
 #include <string>
+#include <thread>
+#include <vector>
 
 #include "bayestune/optimizer/in_memory_study_repository.h"
 #include "bayestune/trial_runner/trial_command.h"
@@ -33,11 +37,19 @@ double Now() {
   return std::chrono::duration<double>(std::chrono::steady_clock::now().time_since_epoch()).count();
 }
 
-double SelfCpuSeconds() {
+double CpuSeconds(int who) {
   rusage usage{};
-  getrusage(RUSAGE_SELF, &usage);
+  getrusage(who, &usage);
   return static_cast<double>(usage.ru_utime.tv_sec + usage.ru_stime.tv_sec) +
          static_cast<double>(usage.ru_utime.tv_usec + usage.ru_stime.tv_usec) * 1e-6;
+}
+
+// "0.52 0.61 0.70 ..." from /proc/loadavg: the figures mean little on a busy machine.
+std::string LoadAverage() {
+  std::ifstream in("/proc/loadavg");
+  std::string line;
+  std::getline(in, line);
+  return line + " (" + std::to_string(std::thread::hardware_concurrency()) + " CPUs)\n";
 }
 
 StudySpec BenchSpec(int trials, int parallel) {
@@ -53,6 +65,7 @@ StudySpec BenchSpec(int trials, int parallel) {
 struct RunFigures {
   double seconds = 0;
   double runner_cpu = 0;
+  double trainer_cpu = 0;  // of all trainers together
   int succeeded = 0;
   double launch_to_finish = 0;  // mean, from the trial-started event to the trial-finished one
   double finish_to_launch = 0;  // mean, from a trial-finished event to the next trial-started
@@ -98,50 +111,39 @@ RunFigures RunStudy(std::shared_ptr<StudyRepository> repository, const std::stri
   options.cpu_trial_limit = parallel;
   auto timing = std::make_shared<TimingEvents>();
   TrialRunner runner(std::make_shared<LocalStudyConnection>(study), options, timing);
-  const double cpu0 = SelfCpuSeconds();
+  const double cpu0 = CpuSeconds(RUSAGE_SELF);
+  const double children0 = CpuSeconds(RUSAGE_CHILDREN);
   const double t0 = Now();
   const RunResult result = runner.Run();
   RunFigures figures;
   figures.seconds = Now() - t0;
-  figures.runner_cpu = SelfCpuSeconds() - cpu0;
+  figures.runner_cpu = CpuSeconds(RUSAGE_SELF) - cpu0;
+  figures.trainer_cpu = CpuSeconds(RUSAGE_CHILDREN) - children0;
   figures.succeeded = result.progress.succeeded;
   figures.launch_to_finish = timing->MeanRun();
   figures.finish_to_launch = timing->MeanGap();
   return figures;
 }
 
-void Report(const char* what, int trials, const RunFigures& f, double trainer_seconds) {
-  std::printf("%-34s %5d trials  %7.2f s  %7.1f trials/s  runner CPU %6.2f ms/trial", what, trials,
-              f.seconds, trials / f.seconds, 1000 * f.runner_cpu / trials);
+void Report(const std::string& what, int trials, const RunFigures& f, double trainer_seconds) {
+  std::printf("%s: %d trials (%d succeeded) in %.2f s = %.1f trials/s\n", what.c_str(), trials,
+              f.succeeded, f.seconds, trials / f.seconds);
+  std::printf("  CPU per trial: runner %.2f ms, trainer %.2f ms\n", 1000 * f.runner_cpu / trials,
+              1000 * f.trainer_cpu / trials);
   if (trainer_seconds > 0) {
-    std::printf("  overhead %6.2f ms/trial (end to next start %.2f ms, start to end %.2f ms)",
-                1000 * (f.seconds / trials - trainer_seconds), 1000 * f.finish_to_launch,
-                1000 * f.launch_to_finish);
+    std::printf(
+        "  wall time per trial beyond the trainer alone: %.2f ms (a trial's end to the next "
+        "start %.2f ms, start to end %.2f ms)\n",
+        1000 * (f.seconds / trials - trainer_seconds), 1000 * f.finish_to_launch,
+        1000 * f.launch_to_finish);
   }
-  std::printf("  (%d succeeded)\n", f.succeeded);
 }
 
-}  // namespace
-
-int main(int argc, char** argv) {
-  int trials = 1000;
-  int parallel = 8;
-  int sequential = 200;
-  std::string db;
-  for (int i = 1; i < argc; ++i) {
-    const std::string arg = argv[i];
-    if (arg.rfind("--trials=", 0) == 0) trials = std::stoi(arg.substr(9));
-    if (arg.rfind("--parallel=", 0) == 0) parallel = std::stoi(arg.substr(11));
-    if (arg.rfind("--sequential=", 0) == 0) sequential = std::stoi(arg.substr(13));
-    if (arg.rfind("--db=", 0) == 0) db = arg.substr(5);
-  }
-  char pattern[] = "/tmp/bayestune-runner-bench-XXXXXX";
-  const std::filesystem::path dir = mkdtemp(pattern);
-
-  // The trainer alone, launched directly one at a time.
+// Seconds per run of the trainer launched directly, one at a time.
+double TrainerAlone(const std::filesystem::path& dir, int runs) {
   const double t0 = Now();
-  for (int i = 0; i < sequential; ++i) {
-    const auto trial_dir = dir / "direct" / std::to_string(i);
+  for (int i = 0; i < runs; ++i) {
+    const auto trial_dir = dir / std::to_string(i);
     std::filesystem::create_directories(trial_dir);
     ProcessLaunch launch{BAYESTUNE_ONE_EVENT_TRAINER,
                          {"one_event_trainer", "--x=0.5", "--job-dir=" + trial_dir.string()},
@@ -150,28 +152,82 @@ int main(int argc, char** argv) {
                          trial_dir / "stderr.log"};
     TrialProcess::Launch(launch).WaitExit();
   }
-  const double trainer_seconds = (Now() - t0) / sequential;
-  std::printf("trainer alone (fork, exec, run, wait): %.2f ms per trial, %d runs\n",
-              1000 * trainer_seconds, sequential);
+  return (Now() - t0) / runs;
+}
 
-  Report("runner, in memory, 1 at a time", sequential,
-         RunStudy(std::make_shared<InMemoryStudyRepository>(), "seq", sequential, 1, dir / "seq"),
-         trainer_seconds);
+double Median(std::vector<double> values) {
+  std::sort(values.begin(), values.end());
+  return values[values.size() / 2];
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  int trials = 1000;
+  int parallel = 8;
+  int rounds = 10;
+  int per_round = 20;
+  for (int i = 1; i < argc; ++i) {
+    const std::string arg = argv[i];
+    if (arg.rfind("--trials=", 0) == 0) trials = std::stoi(arg.substr(9));
+    if (arg.rfind("--parallel=", 0) == 0) parallel = std::stoi(arg.substr(11));
+    if (arg.rfind("--rounds=", 0) == 0) rounds = std::stoi(arg.substr(9));
+    if (arg.rfind("--per-round=", 0) == 0) per_round = std::stoi(arg.substr(12));
+  }
+  char pattern[] = "/tmp/bayestune-runner-bench-XXXXXX";
+  const std::filesystem::path dir = mkdtemp(pattern);
+  std::printf("load average at start: %s", LoadAverage().c_str());
+
+  // The overhead on a trial's critical path: rounds of the trainer launched directly, then the
+  // same number of trials through the runner one at a time (in memory), so that a busy machine
+  // slows both alike; the median of the rounds.
+  std::vector<double> alone;
+  std::vector<double> through_runner;
+  RunFigures sequential;
+  for (int r = 0; r < rounds; ++r) {
+    const auto round_dir = dir / ("round-" + std::to_string(r));
+    alone.push_back(TrainerAlone(round_dir / "direct", per_round));
+    const RunFigures f = RunStudy(std::make_shared<InMemoryStudyRepository>(), "seq", per_round, 1,
+                                  round_dir / "runner");
+    through_runner.push_back(f.seconds / per_round);
+    sequential.seconds += f.seconds;
+    sequential.runner_cpu += f.runner_cpu;
+    sequential.trainer_cpu += f.trainer_cpu;
+    sequential.succeeded += f.succeeded;
+    sequential.launch_to_finish += f.launch_to_finish / rounds;
+    sequential.finish_to_launch += f.finish_to_launch / rounds;
+  }
+  std::vector<double> overhead;
+  for (int r = 0; r < rounds; ++r)
+    overhead.push_back(through_runner[r] - alone[r]);
+  std::printf(
+      "trainer alone (fork, exec, run, wait), one at a time: %.2f ms per run (median of "
+      "%d rounds of %d)\n",
+      1000 * Median(alone), rounds, per_round);
+  Report("runner, in memory, 1 at a time", rounds * per_round, sequential, 0);
+  std::printf(
+      "  wall time per trial: %.2f ms; beyond the trainer alone: %.2f ms (median of the "
+      "rounds); a trial's end to the next start %.2f ms\n",
+      1000 * Median(through_runner), 1000 * Median(overhead), 1000 * sequential.finish_to_launch);
+
   Report(
-      ("runner, in memory, " + std::to_string(parallel) + " at a time").c_str(), trials,
+      "runner, in memory, " + std::to_string(parallel) + " at a time", trials,
       RunStudy(std::make_shared<InMemoryStudyRepository>(), "par", trials, parallel, dir / "par"),
       0);
 #ifdef BAYESTUNE_BENCH_HAS_STORE
-  const std::string db_path = db.empty() ? (dir / "bench.db").string() : db;
-  Report("runner, SQLite, 1 at a time", sequential,
-         RunStudy(SqliteStudyRepository::Open(db_path), "sqlite-seq", sequential, 1,
+  const std::string db_path = (dir / "bench.db").string();
+  const int sqlite_sequential = rounds * per_round;
+  const double alone_now = TrainerAlone(dir / "direct-sqlite", per_round);
+  Report("runner, SQLite, 1 at a time", sqlite_sequential,
+         RunStudy(SqliteStudyRepository::Open(db_path), "sqlite-seq", sqlite_sequential, 1,
                   dir / "sqlite-seq"),
-         trainer_seconds);
-  Report(("runner, SQLite, " + std::to_string(parallel) + " at a time").c_str(), trials,
+         alone_now);
+  Report("runner, SQLite, " + std::to_string(parallel) + " at a time", trials,
          RunStudy(SqliteStudyRepository::Open(db_path), "sqlite-par", trials, parallel,
                   dir / "sqlite-par"),
          0);
 #endif
+  std::printf("load average at the end: %s", LoadAverage().c_str());
   std::error_code ignored;
   std::filesystem::remove_all(dir, ignored);
   return 0;

@@ -328,7 +328,8 @@ void TrialRunner::Loop::Launch(const Trial& suggested) {
   const TrialCommand command = BuildTrialCommand(options_.runner, executable_, suggested, rt->gpus,
                                                  rt->paths, base_environment_);
   try {
-    rt->trial = study_.MarkStarted(suggested.id, rt->gpus);
+    // Suggest already set the start time; a CPU trial has no GPUs to record, so it saves a commit.
+    rt->trial = rt->gpus.empty() ? suggested : study_.MarkStarted(suggested.id, rt->gpus);
   } catch (const FailedPrecondition& e) {
     pool_->Release(rt->gpus);
     Warn(suggested.id, std::string("not started: ") + e.what());
