@@ -139,6 +139,9 @@ TEST_CASE("gpusPerTrial 2: each trial holds two GPUs of its own", "[runner][gpus
   const RunResult result = h.Run();
   CHECK(result.outcome == RunOutcome::kStudyDone);
   CHECK(h.events->started->max_running == 2);  // 4 GPUs / 2 per trial, below maxParallelTrials
+  CHECK_THAT(h.events->AllWarnings(),
+             Catch::Contains("maxParallelTrials is 4 but only 2 trial(s) fit at once (4 GPU(s) "
+                             "x trialsPerGpu 1 / gpusPerTrial 2)"));
   const auto by_gpu = GpuIntervals(h, 2);
   CHECK(by_gpu.size() == 4);
   for (const auto& [gpu, intervals] : by_gpu)

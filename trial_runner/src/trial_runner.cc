@@ -221,6 +221,15 @@ void TrialRunner::Loop::Prepare() {
   pool_ = std::make_unique<GpuPool>(started.gpus, runner.gpus_per_trial, runner.trials_per_gpu,
                                     cpu_slots);
   max_running_ = std::max(1, std::min(spec_.max_parallel_trials, pool_->Capacity()));
+  if (max_running_ < spec_.max_parallel_trials) {
+    Warn(std::nullopt,
+         "maxParallelTrials is " + std::to_string(spec_.max_parallel_trials) + " but only " +
+             std::to_string(max_running_) + " trial(s) fit at once (" +
+             (pool_->cpu_only() ? std::to_string(cpu_slots) + " CPU trial(s))"
+                                : std::to_string(started.gpus.size()) + " GPU(s) x trialsPerGpu " +
+                                      std::to_string(runner.trials_per_gpu) + " / gpusPerTrial " +
+                                      std::to_string(runner.gpus_per_trial) + ")"));
+  }
   for (const char* name : kReservedTrialEnvironment) {
     if (runner.env.count(name)) {
       Warn(std::nullopt,
