@@ -323,6 +323,7 @@ void TrialRunner::Loop::LaunchWhatFits() {
       // Suggested to this runner but not started: put back for the next run.
       const std::string reason = "not started: " + launch_failure_.value_or("no free slot");
       const Trial requeued = study_.Requeue(trials[i].id, reason);
+      ++result_.requeued;
       if (events()) events()->OnTrialRequeued(requeued, reason);
       continue;
     }
