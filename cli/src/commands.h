@@ -9,5 +9,6 @@ namespace bayestune::cli {
 void AddValidateCommand(CLI::App& app, int& exit_code);
 void AddMetricsCommand(CLI::App& app, int& exit_code);
 void AddServeCommand(CLI::App& app, int& exit_code);
+void AddWorkerCommand(CLI::App& app, int& exit_code);
 
 }  // namespace bayestune::cli

@@ -19,6 +19,7 @@ int main(int argc, char** argv) {
   AddValidateCommand(app, exit_code);
   AddMetricsCommand(app, exit_code);
   AddServeCommand(app, exit_code);
+  AddWorkerCommand(app, exit_code);
   try {
     app.parse(argc, argv);
   } catch (const CLI::ParseError& e) {
