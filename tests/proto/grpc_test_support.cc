@@ -38,10 +38,10 @@ proto::StudyClientOptions PlainClientOptions(const ServeProcess& server) {
 }
 
 std::unique_ptr<ServeProcess> StartServer(const TempDir& dir, const std::vector<std::string>& extra,
-                                          const std::string& db_name) {
-  std::vector<std::string> args = {"--db", dir.File(db_name)};
+                                          const std::string& listen) {
+  std::vector<std::string> args = {"--db", dir.File("studies.db")};
   args.insert(args.end(), extra.begin(), extra.end());
-  return std::make_unique<ServeProcess>(args, dir.File("serve.log"));
+  return std::make_unique<ServeProcess>(args, dir.File("serve.log"), listen);
 }
 
 }  // namespace bayestune::testing

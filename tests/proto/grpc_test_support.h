@@ -20,7 +20,7 @@ proto::StudyClientOptions PlainClientOptions(const ServeProcess& server);
 // A fresh server with its own database and log in `dir`; `extra` flags go after --db.
 std::unique_ptr<ServeProcess> StartServer(const TempDir& dir,
                                           const std::vector<std::string>& extra = {},
-                                          const std::string& db_name = "studies.db");
+                                          const std::string& listen = "127.0.0.1:0");
 
 // The gRPC status of a call that threw a bayestune error through StudyClient, found from the
 // code name in its message ("... NOT_FOUND: ..."); OK when it did not throw.

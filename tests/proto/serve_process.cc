@@ -11,9 +11,10 @@ std::string BayestuneProgram() {
   return std::string(BAYESTUNE_BINARY_DIR) + "/cli/bayestune";
 }
 
-ServeProcess::ServeProcess(const std::vector<std::string>& args, const std::string& log_path)
+ServeProcess::ServeProcess(const std::vector<std::string>& args, const std::string& log_path,
+                           const std::string& listen)
     : log_path_(log_path) {
-  std::vector<std::string> argv = {BayestuneProgram(), "serve", "--listen", "127.0.0.1:0"};
+  std::vector<std::string> argv = {BayestuneProgram(), "serve", "--listen", listen};
   argv.insert(argv.end(), args.begin(), args.end());
   process_ = std::make_unique<ChildProcess>(argv, log_path_);
   const auto line = process_->ReadLine(std::chrono::seconds(30));

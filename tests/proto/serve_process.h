@@ -11,11 +11,12 @@ namespace bayestune::testing {
 // The path of the built `bayestune` command.
 std::string BayestuneProgram();
 
-// A real `bayestune serve --listen 127.0.0.1:0 <args>` process, started and waited for until it
+// A real `bayestune serve --listen <listen> <args>` process, started and waited for until it
 // prints the port it listens on. Its stderr (the server's log) goes to `log_path`.
 class ServeProcess {
  public:
-  ServeProcess(const std::vector<std::string>& args, const std::string& log_path);
+  ServeProcess(const std::vector<std::string>& args, const std::string& log_path,
+               const std::string& listen = "127.0.0.1:0");
 
   const std::string& address() const { return address_; }  // 127.0.0.1:PORT
   // Sends `signal_number` and returns the exit code (-1 when it did not exit within 30 s).

@@ -5,7 +5,9 @@
 #include <map>
 #include <nlohmann/json.hpp>
 #include <set>
+#include <thread>
 
+#include "bayestune/optimizer/errors.h"
 #include "grpc_test_support.h"
 
 using namespace bayestune;
@@ -15,13 +17,13 @@ namespace {
 
 constexpr int kTrials = 12;
 
-std::string WorkerYaml() {
+std::string WorkerYaml(int trials = kTrials) {
   return "trainingInput:\n"
          "  hyperparameters:\n"
          "    goal: MAXIMIZE\n"
          "    hyperparameterMetricTag: accuracy\n"
          "    maxTrials: " +
-         std::to_string(kTrials) +
+         std::to_string(trials) +
          "\n"
          "    maxParallelTrials: 4\n"
          "    algorithm: RANDOM_SEARCH\n"
@@ -101,5 +103,48 @@ TEST_CASE("two workers split one study's trials, each on its own GPUs", "[grpc][
   }
   CHECK(seen.size() == kTrials);
   CHECK(client.GetStudy("shared").state() == v1::Study::COMPLETED);
+  CHECK(server->Stop(SIGTERM) == 0);
+}
+
+TEST_CASE("a worker rides out a server killed and restarted on the same database",
+          "[grpc][worker]") {
+  TempDir dir("grpc-worker-restart");
+  auto server = StartServer(dir);
+  const std::string address = server->address();
+  auto options = PlainClientOptions(*server);
+  options.wait_for_ready = true;  // this client, too, lives through the restart
+  proto::StudyClient client(options);
+  client.CreateStudyFromYaml("restart", WorkerYaml(8));
+  ChildProcess worker({BayestuneProgram(), "worker", "--server", address, "--study", "restart",
+                       "--gpus", "0,1", "--job-dir", dir.File("jobs"), "--", BAYESTUNE_FAKE_TRAINER,
+                       "--steps=3", "--sleep-ms=150"});
+  // Once trials have finished, the server dies in the middle of the worker's calls.
+  const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(60);
+  while (client.GetStudy("restart").progress().succeeded() < 2 &&
+         std::chrono::steady_clock::now() < deadline) {
+    std::this_thread::sleep_for(std::chrono::milliseconds(20));
+  }
+  server->Kill();
+  std::this_thread::sleep_for(std::chrono::milliseconds(500));
+  server = StartServer(dir, {}, address);
+
+  const std::string log = worker.ReadAll(std::chrono::seconds(90));
+  INFO(log);
+  CHECK(worker.Wait(std::chrono::seconds(10)) == 0);
+  // The first call on the connection the old server left behind may fail; the next ones connect.
+  std::vector<Trial> trials;
+  for (int attempt = 0; attempt < 10 && trials.empty(); ++attempt) {
+    try {
+      trials = client.ListTrials("restart");
+    } catch (const Unavailable&) {
+    }
+  }
+  REQUIRE(trials.size() == 8);
+  for (const Trial& t : trials) {
+    INFO("trial " << t.id);
+    CHECK(t.state == TrialState::kSucceeded);
+    CHECK(t.attempt == 1);  // none was lost and run again
+    CHECK(*t.final_value == Approx(t.parameters.at("x").AsDouble()).epsilon(1e-6));
+  }
   CHECK(server->Stop(SIGTERM) == 0);
 }
