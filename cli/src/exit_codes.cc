@@ -3,6 +3,7 @@
 #include <iostream>
 
 #include "bayestune/optimizer/errors.h"
+#include "usage_error.h"
 
 namespace bayestune::cli {
 
@@ -11,6 +12,7 @@ int ReportError(const std::exception& error) {
   while (!message.empty() && message.back() == '\n')
     message.pop_back();
   std::cerr << "bayestune: error: " << message << "\n";
+  if (dynamic_cast<const UsageError*>(&error) != nullptr) return kExitUsage;
   if (const auto* e = dynamic_cast<const Error*>(&error)) {
     if (e->code() == ErrorCode::kNotFound) return kExitNotFound;
   }
