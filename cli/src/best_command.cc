@@ -4,6 +4,7 @@
 
 #include "bayestune/optimizer/errors.h"
 #include "best_trial_text.h"
+#include "command_help.h"
 #include "commands.h"
 #include "exit_codes.h"
 #include "study_selection.h"
@@ -64,11 +65,12 @@ int PrintBest(const StudySnapshot& snapshot, const BestOptions& options) {
 }  // namespace
 
 void AddBestCommand(CLI::App& app, int& exit_code) {
-  auto* command = app.add_subcommand(
-      "best",
-      "Show the best trial so far: its objective value and step, its parameters, and the "
-      "trainer arguments that reproduce it; with --top N, the N best as a table. Exits 3 when no "
-      "trial has succeeded yet.");
+  auto* command = AddCommand(
+      app, "best", "Show the best trial so far",
+      "Prints the best succeeded trial: its objective value and step, its parameters, and the "
+      "trainer arguments that reproduce it; with --top N, the N best as a table.\n\n"
+      "Examples:\n  bayestune best\n  bayestune best book --db runs.db --top 5",
+      "0 shown, 2 bad usage, 3 no such database or study, or no trial succeeded yet");
   auto options = std::make_shared<BestOptions>();
   AddStudySelectionOptions(*command, options->selection);
   command->add_option("--top", options->top, "show the N best trials")

@@ -3,11 +3,12 @@
 #include <iostream>
 
 #include "bayestune/optimizer/errors.h"
-#include "usage_error.h"
+#include "cli_errors.h"
 
 namespace bayestune::cli {
 
 int ReportError(const std::exception& error) {
+  if (dynamic_cast<const ReportedError*>(&error) != nullptr) return kExitFailure;
   std::string message = error.what();
   while (!message.empty() && message.back() == '\n')
     message.pop_back();

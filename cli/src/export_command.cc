@@ -5,6 +5,7 @@
 #include "atomic_file_writer.h"
 #include "bayestune/store/study_csv_export.h"
 #include "bayestune/store/study_json_export.h"
+#include "command_help.h"
 #include "commands.h"
 #include "exit_codes.h"
 #include "study_selection.h"
@@ -50,11 +51,13 @@ int Export(const ExportOptions& options) {
 }  // namespace
 
 void AddExportCommand(CLI::App& app, int& exit_code) {
-  auto* command = app.add_subcommand(
-      "export",
-      "Write a study's trials as CSV (one row per trial: parameters, objective, step, times, "
-      "failure reason) or as JSON shaped like an AI Platform hyperparameter tuning job, to "
-      "standard output or a file.");
+  auto* command = AddCommand(
+      app, "export", "Write a study's trials as CSV or JSON",
+      "CSV: one row per trial (parameters, objective, step, times, failure reason). JSON: shaped "
+      "like an AI Platform hyperparameter tuning job. docs/store.md describes both.\n\n"
+      "Examples:\n  bayestune export --format csv --out book.csv\n"
+      "  bayestune export book --db runs.db --format json | jq '.trainingOutput.trials[0]'",
+      "0 written, 1 the file could not be written, 2 bad usage, 3 no such database or study");
   auto options = std::make_shared<ExportOptions>();
   AddStudySelectionOptions(*command, options->selection);
   command

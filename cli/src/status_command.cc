@@ -3,6 +3,8 @@
 #include <iostream>
 
 #include "bayestune/optimizer/study_repository.h"
+#include "bayestune/trial_runner/runner_identity.h"
+#include "command_help.h"
 #include "commands.h"
 #include "exit_codes.h"
 #include "study_selection.h"
@@ -69,6 +71,10 @@ void PrintStatus(const StudySnapshot& snapshot, const StudySelection& selection)
     }
     std::cout << ", " << FormatLatestObjective(trial, spec).value_or("no measurement yet");
     if (trial.state == TrialState::kStopping) std::cout << ", stopping";
+    const auto holder = RunnerIdentity::FromClientId(trial.client_id);
+    if (holder && holder->Check() == RunnerIdentity::Liveness::kGone) {
+      std::cout << ", but its runner is gone (it runs again on the next bayestune run)";
+    }
     std::cout << " (" << FormatParameters(trial, spec) << ")\n";
     label = "           ";
   }
@@ -77,11 +83,13 @@ void PrintStatus(const StudySnapshot& snapshot, const StudySelection& selection)
 }  // namespace
 
 void AddStatusCommand(CLI::App& app, int& exit_code) {
-  auto* command = app.add_subcommand(
-      "status",
-      "Show where a study stands: trials finished, failed, running and left, the best trial so "
-      "far, and what each running trial is doing. Reads the database without changing it, so it "
-      "can run while `bayestune run` works.");
+  auto* command = AddCommand(
+      app, "status", "Show where a study stands",
+      "Prints the trials finished, failed, running and left, the best trial so far, and what "
+      "each running trial is doing. Reads the database without changing it, so it can run while "
+      "`bayestune run` works.\n\nExamples:\n  bayestune status\n  bayestune status book --db "
+      "runs.db",
+      "0 shown, 2 bad usage, 3 no such database or study");
   auto selection = std::make_shared<StudySelection>();
   AddStudySelectionOptions(*command, *selection);
   command->callback([selection, &exit_code] {

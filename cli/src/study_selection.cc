@@ -2,7 +2,7 @@
 
 #include "bayestune/optimizer/closest_match.h"
 #include "bayestune/optimizer/errors.h"
-#include "usage_error.h"
+#include "cli_errors.h"
 
 namespace bayestune::cli {
 namespace {

@@ -19,7 +19,9 @@ void TextTable::Print(std::ostream& out) const {
     for (std::size_t i = 0; i < row.size(); ++i)
       widths[i] = std::max(widths[i], row[i].size());
   }
-  for (const auto& row : rows_) {
+  for (std::size_t r = 0; r < rows_.size(); ++r) {
+    const auto& row = rows_[r];
+    if (r == 0 && row.empty()) continue;
     std::string line;
     for (std::size_t i = 0; i < row.size(); ++i) {
       line += row[i];

@@ -9,6 +9,7 @@ namespace bayestune::cli {
 // Rows of text in aligned columns, two spaces apart, for `trials` and `best --top`.
 class TextTable {
  public:
+  // An empty header prints no header line.
   explicit TextTable(std::vector<std::string> header);
   void AddRow(std::vector<std::string> cells);
   // Every row under the header; a row shorter than the header leaves its last cells empty. No

@@ -8,29 +8,32 @@ int TrialCounts::left() const {
   return std::max(0, max_trials - finished() - running);
 }
 
+void TrialCounts::Add(TrialState state) {
+  switch (state) {
+    case TrialState::kSucceeded:
+      ++succeeded;
+      break;
+    case TrialState::kFailed:
+      ++failed;
+      break;
+    case TrialState::kInfeasible:
+      ++infeasible;
+      break;
+    case TrialState::kActive:
+    case TrialState::kStopping:
+      ++running;
+      break;
+    case TrialState::kRequested:
+      ++queued;
+      break;
+  }
+}
+
 TrialCounts CountTrials(const std::vector<Trial>& trials, const StudySpec& spec) {
   TrialCounts counts;
   counts.max_trials = spec.max_trials;
-  for (const auto& trial : trials) {
-    switch (trial.state) {
-      case TrialState::kSucceeded:
-        ++counts.succeeded;
-        break;
-      case TrialState::kFailed:
-        ++counts.failed;
-        break;
-      case TrialState::kInfeasible:
-        ++counts.infeasible;
-        break;
-      case TrialState::kActive:
-      case TrialState::kStopping:
-        ++counts.running;
-        break;
-      case TrialState::kRequested:
-        ++counts.queued;
-        break;
-    }
-  }
+  for (const auto& trial : trials)
+    counts.Add(trial.state);
   return counts;
 }
 

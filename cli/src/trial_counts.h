@@ -16,6 +16,7 @@ struct TrialCounts {
   int queued = 0;   // REQUESTED: to be (re)run first
   int max_trials = 0;
 
+  void Add(TrialState state);
   int finished() const { return succeeded + failed + infeasible; }
   // Trials still to run, the queued ones included: maxTrials minus the finished and running ones.
   int left() const;

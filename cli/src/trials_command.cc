@@ -3,6 +3,7 @@
 #include <cctype>
 #include <iostream>
 
+#include "command_help.h"
 #include "commands.h"
 #include "exit_codes.h"
 #include "study_selection.h"
@@ -91,10 +92,13 @@ void PrintTrials(const StudySnapshot& snapshot, const TrialsOptions& options) {
 }  // namespace
 
 void AddTrialsCommand(CLI::App& app, int& exit_code) {
-  auto* command = app.add_subcommand(
-      "trials",
-      "List a study's trials as a table: number, state, parameters, objective value and step, "
-      "run time, device, and why a trial failed (first line; `bayestune export` has all of it).");
+  auto* command = AddCommand(
+      app, "trials", "List a study's trials",
+      "A table of every trial: number, state, parameters, objective value and step (the latest "
+      "for a running trial), run time, device, and notes (best, stopped early, attempt, the "
+      "first line of why it failed; `bayestune export` has all of it).\n\n"
+      "Examples:\n  bayestune trials\n  bayestune trials book --state failed,infeasible",
+      "0 shown, 2 bad usage, 3 no such database or study");
   auto options = std::make_shared<TrialsOptions>();
   AddStudySelectionOptions(*command, options->selection);
   command

@@ -1,7 +1,9 @@
 #include "cli_test_support.h"
 
+#include <algorithm>
 #include <chrono>
 #include <fstream>
+#include <regex>
 #include <sstream>
 #include <stdexcept>
 #include <thread>
@@ -17,31 +19,40 @@ std::string TrainerPath() {
 
 namespace {
 
-// `env -C DIR NAME=value... bayestune args...`: env changes the folder and the environment, then
-// becomes bayestune (same pid, so signals reach it).
-std::vector<std::string> CommandLine(const std::string& dir, const std::vector<std::string>& args,
-                                     const std::vector<std::string>& environment) {
-  std::vector<std::string> argv = {"/usr/bin/env", "-C", dir};
-  argv.insert(argv.end(), environment.begin(), environment.end());
-  argv.push_back(BayestunePath());
+// `env -C DIR NAME=value... program args...`: env changes the folder and the environment, then
+// becomes the program (same pid, so signals reach it).
+std::vector<std::string> InFolder(const std::string& dir, const std::vector<std::string>& argv,
+                                  const std::vector<std::string>& environment) {
+  std::vector<std::string> command = {"/usr/bin/env", "-C", dir};
+  command.insert(command.end(), environment.begin(), environment.end());
+  command.insert(command.end(), argv.begin(), argv.end());
+  return command;
+}
+
+std::vector<std::string> Bayestune(const std::vector<std::string>& args) {
+  std::vector<std::string> argv = {BayestunePath()};
   argv.insert(argv.end(), args.begin(), args.end());
   return argv;
 }
 
 }  // namespace
 
+ChildResult RunInFolder(const std::string& dir, const std::vector<std::string>& argv,
+                        const std::vector<std::string>& environment) {
+  static int calls = 0;
+  ChildProcess child(InFolder(dir, argv, environment), dir + "/.call-" + std::to_string(++calls));
+  return child.Wait();
+}
+
 ChildResult RunBayestune(const std::string& dir, const std::vector<std::string>& args,
                          const std::vector<std::string>& environment) {
-  static int calls = 0;
-  ChildProcess child(CommandLine(dir, args, environment),
-                     dir + "/.bayestune-call-" + std::to_string(++calls));
-  return child.Wait();
+  return RunInFolder(dir, Bayestune(args), environment);
 }
 
 std::unique_ptr<ChildProcess> StartBayestune(const std::string& dir,
                                              const std::vector<std::string>& args,
                                              const std::string& capture_prefix) {
-  return std::make_unique<ChildProcess>(CommandLine(dir, args, {}), capture_prefix);
+  return std::make_unique<ChildProcess>(InFolder(dir, Bayestune(args), {}), capture_prefix);
 }
 
 std::string ReadTextFile(const std::filesystem::path& path) {
@@ -100,6 +111,26 @@ std::string SmallStudyYaml(int max_trials, int max_parallel, const std::string& 
          TrainerPath() + ", " + trainer_flags +
          "]\n"
          "  gpus: []\n";
+}
+
+}  // namespace bayestune::testing
+
+namespace bayestune::testing {
+
+std::vector<std::string> LinesNotMatching(const std::string& text,
+                                          const std::vector<std::string>& allowed) {
+  std::vector<std::regex> patterns;
+  for (const auto& pattern : allowed)
+    patterns.emplace_back(pattern);
+  std::vector<std::string> odd;
+  std::istringstream lines(text);
+  for (std::string line; std::getline(lines, line);) {
+    if (std::none_of(patterns.begin(), patterns.end(),
+                     [&](const std::regex& p) { return std::regex_match(line, p); })) {
+      odd.push_back(line);
+    }
+  }
+  return odd;
 }
 
 }  // namespace bayestune::testing

@@ -13,6 +13,10 @@ namespace bayestune::testing {
 std::string BayestunePath();
 std::string TrainerPath();
 
+// Runs `argv` in `dir` with `environment` added, output captured, and waits for it.
+ChildResult RunInFolder(const std::string& dir, const std::vector<std::string>& argv,
+                        const std::vector<std::string>& environment = {});
+
 // Runs `bayestune args...` in `dir` (its working directory, so that ./bayestune.db is there) with
 // `environment` ("NAME=value" each) added, stdout and stderr captured (not a terminal), and waits
 // for it.
@@ -36,7 +40,12 @@ int CountOccurrences(const std::string& text, const std::string& needle);
 
 // A tuning.yaml for the real trainer, small enough for a test: `max_trials` trials,
 // `max_parallel` at once, over n_layers (INTEGER 1..4) and momentum (DOUBLE 0.5..0.99, log),
-// MAXIMIZE accuracy, the trainer run with `trainer_flags` (such as "--epochs=2").
+// MAXIMIZE accuracy, the trainer (TrainerPath) run with `trainer_flags` (such as "--epochs=2") on
+// the CPU.
 std::string SmallStudyYaml(int max_trials, int max_parallel, const std::string& trainer_flags);
+
+// Lines of `text` that match none of the `allowed` patterns (ECMAScript regexes, whole line).
+std::vector<std::string> LinesNotMatching(const std::string& text,
+                                          const std::vector<std::string>& allowed);
 
 }  // namespace bayestune::testing

@@ -11,4 +11,11 @@ class UsageError : public InvalidArgument {
   explicit UsageError(const std::string& message) : InvalidArgument(message) {}
 };
 
+// A failure whose explanation is already on stderr (the diagnostics of a tuning.yaml, each with
+// its line): exits with kExitFailure and prints nothing more.
+class ReportedError : public InvalidArgument {
+ public:
+  ReportedError() : InvalidArgument("reported above") {}
+};
+
 }  // namespace bayestune::cli
