@@ -109,9 +109,10 @@ int RunStudy(const RunArguments& arguments) {
     throw;
   }
   view->Close();
-  PrintRunSummary(std::cout, result, arguments, plan, study->spec(), study->BestTrial());
+  const std::vector<Trial> trials = study->Trials();
+  PrintRunSummary(std::cout, result, arguments, plan, study->spec(), trials);
   std::cout.flush();
-  return RunExitCode(result.outcome);
+  return RunExitCode(result.outcome, trials);
 }
 
 }  // namespace

@@ -1,9 +1,12 @@
 #include "run_summary.h"
 
+#include <algorithm>
+
 #include "bayestune/trial_runner/trial_paths.h"
 #include "best_trial_text.h"
 #include "exit_codes.h"
 #include "study_selection.h"
+#include "trial_counts.h"
 #include "trial_formatting.h"
 
 namespace bayestune::cli {
@@ -23,9 +26,10 @@ std::string ShellWord(const std::string& word) {
 
 }  // namespace
 
-int RunExitCode(RunOutcome outcome) {
+int RunExitCode(RunOutcome outcome, const std::vector<Trial>& trials) {
   switch (outcome) {
     case RunOutcome::kStudyDone:
+      return RankTrials(trials, {}).empty() ? kExitFailure : kExitOk;
     case RunOutcome::kNothingToRun:
       return kExitOk;
     case RunOutcome::kInterrupted:
@@ -39,7 +43,10 @@ int RunExitCode(RunOutcome outcome) {
 }
 
 void PrintRunSummary(std::ostream& out, const RunResult& result, const RunArguments& arguments,
-                     const RunPlan& plan, const StudySpec& spec, const std::optional<Trial>& best) {
+                     const RunPlan& plan, const StudySpec& spec, const std::vector<Trial>& trials) {
+  const auto ranked = RankTrials(trials, spec);
+  const std::optional<Trial> best =
+      ranked.empty() ? std::nullopt : std::optional<Trial>(ranked.front());
   out << "\n" << result.message;
   if (result.launched == 0 && result.outcome == RunOutcome::kStudyDone) {
     out << "; nothing left to run\n";
@@ -50,7 +57,17 @@ void PrintRunSummary(std::ostream& out, const RunResult& result, const RunArgume
   if (best) {
     PrintBestTrial(out, *best, spec);
   } else {
-    out << "best trial: none yet (no trial succeeded)\n";
+    out << "best trial: none (no trial succeeded)\n";
+    // Why the last failure happened, with its log's tail: most often every trial failed alike.
+    const auto failed = std::find_if(trials.rbegin(), trials.rend(), [](const Trial& trial) {
+      return trial.IsFinished() && !trial.failure_reason.empty();
+    });
+    if (failed != trials.rend()) {
+      out << "trial " << failed->id << " " << TrialStateName(failed->state) << ": ";
+      for (char c : failed->failure_reason)
+        out << c << (c == '\n' ? "  " : "");
+      out << "\n";
+    }
   }
   const std::string db_flag =
       arguments.database == kDefaultDatabase ? "" : " --db " + ShellWord(arguments.database);

@@ -11,13 +11,15 @@
 namespace bayestune::cli {
 
 // The end of `bayestune run`: what happened, the best trial (parameters, value, step, the trainer
-// arguments that reproduce it), where the trial logs and the database are, and the commands to
-// export the study or, when it was interrupted, to continue it.
+// arguments that reproduce it) or, when no trial succeeded, why the last one failed (with its
+// log's tail), where the trial logs and the database are, and the commands to export the study
+// or, when it was interrupted, to continue it. `trials`: the study's, after the run.
 void PrintRunSummary(std::ostream& out, const RunResult& result, const RunArguments& arguments,
-                     const RunPlan& plan, const StudySpec& spec, const std::optional<Trial>& best);
+                     const RunPlan& plan, const StudySpec& spec, const std::vector<Trial>& trials);
 
-// The exit code of a run: 0 when the study is done (or the rest is held by other runners), 1 when
-// it stopped on failures or the trainer could not start, 130 when it was interrupted.
-int RunExitCode(RunOutcome outcome);
+// The exit code of a run: 0 when the study is done with a trial that succeeded (or the rest is
+// held by other runners), 1 when no trial succeeded, it stopped on failures or the trainer could
+// not start, 130 when it was interrupted.
+int RunExitCode(RunOutcome outcome, const std::vector<Trial>& trials);
 
 }  // namespace bayestune::cli

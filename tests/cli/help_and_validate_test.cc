@@ -37,7 +37,7 @@ TEST_CASE("usage errors exit 2", "[cli][help]") {
   CHECK(RunBayestune(dir.path(), {"run", "x.yaml", "--progress", "fancy"}).exit_code == 2);
 }
 
-TEST_CASE("validate: the examples are valid; a bad file gets every error with its line",
+TEST_CASE("validate: the examples are valid, and a bad file gets every error with its line",
           "[cli][validate]") {
   TempFolder dir;
   for (const char* example : {"examples/book/tuning.yaml", "examples/all_types/tuning.yaml"}) {

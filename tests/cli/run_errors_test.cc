@@ -84,7 +84,23 @@ TEST_CASE("run: a trainer that does not exist, or none at all", "[cli][run][erro
         "-- python3 train.py\n");
 }
 
-TEST_CASE("run: an unwritable or wrong --db, a bad --gpus; nothing lost", "[cli][run][errors]") {
+TEST_CASE("run: when every trial fails, the summary says why the last one did, and exit 1",
+          "[cli][run][errors]") {
+  TempFolder dir;
+  WriteTextFile(dir.File("f.yaml"), SmallStudyYaml(2, 1, "--epochs=0"));
+  const auto run = RunBayestune(dir.path(), {"run", "f.yaml"});
+  INFO(run.out << run.err);
+  CHECK(run.exit_code == 1);
+  CHECK(run.out.find("best trial: none (no trial succeeded)") != std::string::npos);
+  // The trainer's own complaint, from the tail of its log, is in the summary.
+  CHECK(run.out.find("FAILED: ") != std::string::npos);
+  CHECK(run.out.find("--epochs: '0' is out of range") != std::string::npos);
+  CHECK(fs::exists(dir.File("bayestune.db")));
+  const auto status = RunBayestune(dir.path(), {"status"});
+  CHECK(status.out.find("2 failed") != std::string::npos);
+}
+
+TEST_CASE("run: an unwritable or wrong --db, a bad --gpus, nothing lost", "[cli][run][errors]") {
   TempFolder dir;
   WriteTextFile(dir.File("s.yaml"), SmallStudyYaml(1, 1, "--epochs=1"));
 

@@ -32,7 +32,7 @@ ChildResult RunAndInterrupt(const TempFolder& dir, const std::string& name, int 
 
 }  // namespace
 
-TEST_CASE("run: Ctrl-C once waits for the running trials, twice kills them; run again continues",
+TEST_CASE("run: Ctrl-C once waits for the running trials, twice kills them, and run again continues",
           "[cli][run][interrupt]") {
   TempFolder dir;
 

@@ -38,7 +38,7 @@ TEST_CASE("run: on a terminal, a live view redraws in place", "[cli][run][progre
   CHECK(screen.find("best trial: ") != std::string::npos);
 }
 
-TEST_CASE("run: --progress plain on a terminal writes lines; TERM=dumb too",
+TEST_CASE("run: --progress plain on a terminal writes lines, TERM=dumb too",
           "[cli][run][progress]") {
   TempFolder dir;
   WriteTextFile(dir.File("plain.yaml"), SmallStudyYaml(1, 1, "--epochs=1"));
