@@ -8,6 +8,7 @@
 
 #include "bayestune/proto/study_server.h"
 #include "bayestune/store/sqlite_study_repository.h"
+#include "command_help.h"
 #include "commands.h"
 #include "exit_codes.h"
 
@@ -102,10 +103,17 @@ int Serve(const ServeFlags& flags) {
 }  // namespace
 
 void AddServeCommand(CLI::App& app, int& exit_code) {
-  auto* command = app.add_subcommand(
-      "serve",
-      "Serve the studies of a database over gRPC (bayestune.v1.StudyService) for remote workers "
-      "and clients, until SIGTERM or Ctrl-C.");
+  auto* command = AddCommand(
+      app, "serve", "Serve a database's studies over gRPC to workers and clients",
+      "Serves bayestune.v1.StudyService (proto/bayestune/v1/study_service.proto) with health "
+      "checking and reflection, until SIGTERM or Ctrl-C, which let the calls in flight finish. "
+      "Loopback only unless --listen says otherwise; give --token-file (and --tls-cert/--tls-key) "
+      "before listening on a network. docs/grpc.md describes the API.\n\n"
+      "Examples:\n  bayestune serve --db studies.db\n"
+      "  bayestune serve --db studies.db --listen 0.0.0.0:50051 --token-file token "
+      "--tls-cert server.pem --tls-key server.key",
+      "0 stopped by SIGTERM, 1 could not serve (a bad flag file, the port taken), 2 bad usage, "
+      "130 stopped by Ctrl-C");
   auto flags = std::make_shared<ServeFlags>();
   command->add_option("--db", flags->db, "the SQLite database of the studies (created if new)")
       ->required();

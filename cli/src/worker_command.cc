@@ -1,7 +1,5 @@
 // `bayestune worker`: the trial runner on this machine, driven by a study on a `bayestune serve`
 // server, so that one study's trials run on many machines at once.
-#include <atomic>
-#include <csignal>
 #include <ctime>
 #include <iostream>
 #include <sstream>
@@ -10,8 +8,12 @@
 #include "bayestune/optimizer/tuning_config_loader.h"
 #include "bayestune/proto/study_client.h"
 #include "bayestune/trial_runner/trial_runner.h"
+#include "command_help.h"
 #include "commands.h"
 #include "exit_codes.h"
+#include "interrupt_forwarding.h"
+#include "run_plan.h"
+#include "run_summary.h"
 #include "remote_study_connection.h"
 
 namespace bayestune::cli {
@@ -27,12 +29,6 @@ struct WorkerFlags {
   bool tls = false;
   std::vector<std::string> trainer;
 };
-
-std::atomic<TrialRunner*> g_runner{nullptr};
-
-extern "C" void InterruptWorker(int /*signal*/) {
-  if (TrialRunner* runner = g_runner.load()) runner->RequestInterrupt();
-}
 
 std::string Now() {
   char stamp[16];
@@ -97,42 +93,6 @@ class WorkerLog : public RunnerEvents {
   std::ostream& Line() { return std::cout << Now() << " "; }
 };
 
-int ExitCodeOf(RunOutcome outcome) {
-  switch (outcome) {
-    case RunOutcome::kStudyDone:
-    case RunOutcome::kNothingToRun:
-      return kExitOk;
-    case RunOutcome::kInterrupted:
-    case RunOutcome::kKilled:
-      return kExitInterrupted;
-    case RunOutcome::kTooManyFailures:
-    case RunOutcome::kLaunchFailed:
-      return kExitFailure;
-  }
-  return kExitFailure;
-}
-
-std::optional<std::vector<int>> ParseGpus(const std::string& text) {
-  if (text.empty() || text == "auto") return std::nullopt;
-  if (text == "none") return std::vector<int>{};
-  std::vector<int> ids;
-  std::istringstream list(text);
-  for (std::string item; std::getline(list, item, ',');) {
-    std::size_t used = 0;
-    int id = -1;
-    try {
-      id = std::stoi(item, &used);
-    } catch (const std::exception&) {
-    }
-    if (id < 0 || used != item.size()) {
-      throw InvalidArgument("--gpus: '" + item +
-                            "' is not a GPU number; give numbers such as 0,1,3, or auto, or none");
-    }
-    ids.push_back(id);
-  }
-  return ids;
-}
-
 int Work(const WorkerFlags& flags) {
   proto::StudyClientOptions options;
   options.server_address = flags.server;
@@ -156,34 +116,31 @@ int Work(const WorkerFlags& flags) {
         "no trainer: give its command after --, as in bayestune worker --server HOST:PORT "
         "--study NAME -- python train.py (the study's tuning.yaml has no runner.command)");
   }
-  if (!flags.gpus.empty()) runner_options.runner.gpus = ParseGpus(flags.gpus);
+  if (!flags.gpus.empty()) runner_options.runner.gpus = ParseGpuList(flags.gpus);
   if (!flags.job_dir.empty()) runner_options.runner.job_dir = flags.job_dir;
 
   TrialRunner runner(connection, runner_options, std::make_shared<WorkerLog>());
-  g_runner.store(&runner);
-  struct sigaction action {};
-  action.sa_handler = InterruptWorker;
-  sigemptyset(&action.sa_mask);
-  sigaction(SIGINT, &action, nullptr);
-  sigaction(SIGTERM, &action, nullptr);
   RunResult result;
-  try {
+  {
+    InterruptForwarding forwarding(runner);
     result = runner.Run();
-  } catch (...) {
-    g_runner.store(nullptr);
-    throw;
   }
-  g_runner.store(nullptr);
-  return ExitCodeOf(result.outcome);
+  return RunExitCode(result.outcome);
 }
 
 }  // namespace
 
 void AddWorkerCommand(CLI::App& app, int& exit_code) {
-  auto* command = app.add_subcommand(
-      "worker",
-      "Run trials of a study served by `bayestune serve`, on this machine's GPUs: "
-      "bayestune worker --server HOST:PORT --study NAME [--gpus 0,1] -- trainer [args...]");
+  auto* command = AddCommand(
+      app, "worker", "Run a served study's trials on this machine's GPUs",
+      "The trial runner of `bayestune run`, driven by a study on a `bayestune serve` server, so "
+      "that one study's trials run on many machines at once, each worker on its own GPUs. It "
+      "rides out a server restart. Ctrl-C or SIGTERM once stops launching and waits for the "
+      "running trials; twice kills them (they run again later). docs/grpc.md.\n\n"
+      "Example:\n  bayestune worker --server gpu-box:50051 --study book --token-file token "
+      "--gpus 0,1 -- python3 train.py",
+      "0 the study is done, 1 too many failures or the trainer could not start, 2 bad usage, "
+      "130 interrupted");
   auto flags = std::make_shared<WorkerFlags>();
   command->add_option("--server", flags->server, "host:port of bayestune serve")->required();
   command->add_option("--study", flags->study, "the study to run trials of")->required();
