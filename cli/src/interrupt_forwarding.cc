@@ -20,11 +20,13 @@ InterruptForwarding::InterruptForwarding(TrialRunner& runner) {
   action.sa_handler = ForwardInterrupt;
   sigemptyset(&action.sa_mask);
   action.sa_flags = SA_RESTART;
-  sigaction(SIGINT, &action, &previous_);
+  sigaction(SIGINT, &action, &previous_interrupt_);
+  sigaction(SIGTERM, &action, &previous_terminate_);
 }
 
 InterruptForwarding::~InterruptForwarding() {
-  sigaction(SIGINT, &previous_, nullptr);
+  sigaction(SIGINT, &previous_interrupt_, nullptr);
+  sigaction(SIGTERM, &previous_terminate_, nullptr);
   interrupted_runner.store(nullptr);
 }
 

@@ -6,8 +6,8 @@
 
 namespace bayestune::cli {
 
-// While it lives, SIGINT (Ctrl-C) asks `runner` to stop: the first stops launching and lets the
-// running trials finish, the second kills them (TrialRunner::RequestInterrupt, which is
+// While it lives, SIGINT (Ctrl-C) and SIGTERM ask `runner` to stop: the first stops launching and
+// lets the running trials finish, the second kills them (TrialRunner::RequestInterrupt, which is
 // async-signal-safe). The trainers run in process groups of their own, so a terminal's Ctrl-C
 // reaches only bayestune. The handler it replaced comes back when it goes away. One at a time.
 class InterruptForwarding {
@@ -18,7 +18,8 @@ class InterruptForwarding {
   InterruptForwarding& operator=(const InterruptForwarding&) = delete;
 
  private:
-  struct sigaction previous_ {};
+  struct sigaction previous_interrupt_ {};
+  struct sigaction previous_terminate_ {};
 };
 
 }  // namespace bayestune::cli

@@ -29,6 +29,8 @@ int main(int argc, char** argv) {
   AddBestCommand(app, exit_code);
   AddExportCommand(app, exit_code);
   AddMetricsCommand(app, exit_code);
+  AddServeCommand(app, exit_code);
+  AddWorkerCommand(app, exit_code);
   try {
     app.parse(argc, argv);
   } catch (const CLI::ParseError& e) {

@@ -26,10 +26,9 @@ std::string ShellWord(const std::string& word) {
 
 }  // namespace
 
-int RunExitCode(RunOutcome outcome, const std::vector<Trial>& trials) {
+int RunExitCode(RunOutcome outcome) {
   switch (outcome) {
     case RunOutcome::kStudyDone:
-      return RankTrials(trials, {}).empty() ? kExitFailure : kExitOk;
     case RunOutcome::kNothingToRun:
       return kExitOk;
     case RunOutcome::kInterrupted:
@@ -40,6 +39,11 @@ int RunExitCode(RunOutcome outcome, const std::vector<Trial>& trials) {
       return kExitFailure;
   }
   return kExitFailure;
+}
+
+int RunExitCode(RunOutcome outcome, const std::vector<Trial>& trials) {
+  if (outcome == RunOutcome::kStudyDone && RankTrials(trials, {}).empty()) return kExitFailure;
+  return RunExitCode(outcome);
 }
 
 void PrintRunSummary(std::ostream& out, const RunResult& result, const RunArguments& arguments,

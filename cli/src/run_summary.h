@@ -21,5 +21,8 @@ void PrintRunSummary(std::ostream& out, const RunResult& result, const RunArgume
 // held by other runners), 1 when no trial succeeded, it stopped on failures or the trainer could
 // not start, 130 when it was interrupted.
 int RunExitCode(RunOutcome outcome, const std::vector<Trial>& trials);
+// The exit code of a worker's run, which sees only its own part of the study: 0 done (or nothing
+// left for it), 1 stopped on failures or the trainer could not start, 130 interrupted.
+int RunExitCode(RunOutcome outcome);
 
 }  // namespace bayestune::cli

@@ -1,0 +1,241 @@
+// grpc_bench: the study service under load, on 127.0.0.1, server and clients in this process.
+//   grpc_bench [--clients 32] [--trials-per-client 50] [--measurements-per-client 200]
+//              [--history 100,1000] [--db-dir DIR|memory]
+// Prints figures; never passes or fails on time.
+#include <algorithm>
+#include <chrono>
+#include <cstdio>
+#include <cstdlib>
+#include <filesystem>
+#include <mutex>
+#include <random>
+#include <sstream>
+#include <thread>
+
+#include "bayestune/optimizer/in_memory_study_repository.h"
+#include "bayestune/optimizer/study.h"
+#include "bayestune/proto/study_client.h"
+#include "bayestune/proto/study_server.h"
+#include "bayestune/store/sqlite_study_repository.h"
+
+using namespace bayestune;
+using Clock = std::chrono::steady_clock;
+
+namespace {
+
+struct Flags {
+  int clients = 32;
+  int trials_per_client = 50;
+  int measurements_per_client = 200;
+  std::vector<int> history = {100, 1000};
+  int suggest_samples = 5;
+  std::string db_dir;
+};
+
+proto::StudyClientOptions ClientOptions(const std::string& address) {
+  proto::StudyClientOptions options;
+  options.server_address = address;
+  options.call_timeout = std::chrono::minutes(10);
+  return options;
+}
+
+Flags ParseFlags(int argc, char** argv) {
+  Flags flags;
+  for (int i = 1; i + 1 < argc; i += 2) {
+    const std::string flag = argv[i];
+    const std::string value = argv[i + 1];
+    if (flag == "--clients") {
+      flags.clients = std::stoi(value);
+    } else if (flag == "--trials-per-client") {
+      flags.trials_per_client = std::stoi(value);
+    } else if (flag == "--measurements-per-client") {
+      flags.measurements_per_client = std::stoi(value);
+    } else if (flag == "--history") {
+      flags.history.clear();
+      std::istringstream list(value);
+      for (std::string item; std::getline(list, item, ',');)
+        flags.history.push_back(std::stoi(item));
+    } else if (flag == "--suggest-samples") {
+      flags.suggest_samples = std::stoi(value);
+    } else if (flag == "--db-dir") {
+      flags.db_dir = value;
+    } else {
+      std::fprintf(stderr, "grpc_bench: unknown flag %s\n", flag.c_str());
+      std::exit(2);
+    }
+  }
+  return flags;
+}
+
+// The study database: SQLite in a fresh folder (under --db-dir, else the system's temporary
+// folder), or memory with --db-dir memory.
+std::shared_ptr<StudyRepository> MakeRepository(const Flags& flags, std::string* where,
+                                                std::string* folder_made) {
+  if (flags.db_dir == "memory") {
+    *where = "in memory";
+    return std::make_shared<InMemoryStudyRepository>();
+  }
+  const std::filesystem::path base = flags.db_dir.empty() ? std::filesystem::temp_directory_path()
+                                                          : std::filesystem::path(flags.db_dir);
+  std::string folder = (base / "grpc_bench-XXXXXX").string();
+  if (mkdtemp(folder.data()) == nullptr) {
+    std::fprintf(stderr, "grpc_bench: cannot make a folder in %s\n", base.c_str());
+    std::exit(1);
+  }
+  *where = folder + "/studies.db (SQLite)";
+  *folder_made = folder;
+  return SqliteStudyRepository::Open(folder + "/studies.db");
+}
+
+StudySpec BenchSpec(Algorithm algorithm, int max_trials) {
+  StudySpec spec;
+  spec.metric_tag = "accuracy";
+  spec.max_trials = max_trials;
+  spec.max_parallel_trials = max_trials;
+  spec.algorithm = algorithm;
+  spec.parameters = {ParameterSpec::Double("lr", 1e-4, 1e-1, ScaleType::kLog),
+                     ParameterSpec::Integer("layers", 1, 8),
+                     ParameterSpec::Double("dropout", 0.0, 0.5),
+                     ParameterSpec::Categorical("optimizer", {"adam", "sgd", "rmsprop"})};
+  return spec;
+}
+
+double Percentile(std::vector<double> ms, double p) {
+  if (ms.empty()) return 0;
+  std::sort(ms.begin(), ms.end());
+  const auto index = static_cast<std::size_t>(p * static_cast<double>(ms.size() - 1) + 0.5);
+  return ms[std::min(index, ms.size() - 1)];
+}
+
+double Since(Clock::time_point start) {
+  return std::chrono::duration<double, std::milli>(Clock::now() - start).count();
+}
+
+void Report(const char* what, const std::vector<double>& ms, double wall_ms) {
+  std::printf("%-16s %7zu calls  %9.0f calls/s  p50 %7.2f ms  p99 %7.2f ms\n", what, ms.size(),
+              static_cast<double>(ms.size()) / (wall_ms / 1000.0), Percentile(ms, 0.50),
+              Percentile(ms, 0.99));
+}
+
+// Runs `body(client_index, client, latencies)` on every client at once; returns the wall time.
+template <typename Body>
+double RunClients(const std::vector<std::unique_ptr<proto::StudyClient>>& clients,
+                  std::vector<double>& latencies, Body body) {
+  std::mutex mutex;
+  std::vector<std::thread> threads;
+  const auto start = Clock::now();
+  for (std::size_t c = 0; c < clients.size(); ++c) {
+    threads.emplace_back([&, c] {
+      std::vector<double> mine;
+      body(static_cast<int>(c), *clients[c], mine);
+      std::lock_guard lock(mutex);
+      latencies.insert(latencies.end(), mine.begin(), mine.end());
+    });
+  }
+  for (auto& t : threads)
+    t.join();
+  return Since(start);
+}
+
+void ThroughputBench(const Flags& flags, const std::string& address) {
+  const std::string study = "throughput";
+  std::vector<std::unique_ptr<proto::StudyClient>> clients;
+  for (int c = 0; c < flags.clients; ++c) {
+    clients.push_back(std::make_unique<proto::StudyClient>(ClientOptions(address)));
+  }
+  clients[0]->CreateStudy(
+      study, BenchSpec(Algorithm::kRandomSearch, flags.clients * flags.trials_per_client));
+  std::vector<std::vector<std::int64_t>> trials(clients.size());
+  std::vector<double> suggest_ms;
+  double wall = RunClients(clients, suggest_ms, [&](int c, proto::StudyClient& client, auto& ms) {
+    const auto start = Clock::now();
+    for (const Trial& t :
+         client.SuggestTrials(study, flags.trials_per_client, "bench-" + std::to_string(c))) {
+      trials[c].push_back(t.id);
+    }
+    ms.push_back(Since(start));
+  });
+  Report("SuggestTrials", suggest_ms, wall);
+
+  std::vector<double> measure_ms;
+  wall = RunClients(clients, measure_ms, [&](int c, proto::StudyClient& client, auto& ms) {
+    for (int i = 0; i < flags.measurements_per_client; ++i) {
+      const std::int64_t trial = trials[c][i % trials[c].size()];
+      const auto start = Clock::now();
+      client.AddMeasurement(study, trial, i, 0.001 * i);
+      ms.push_back(Since(start));
+    }
+  });
+  Report("AddMeasurement", measure_ms, wall);
+
+  std::vector<double> complete_ms;
+  wall = RunClients(clients, complete_ms, [&](int c, proto::StudyClient& client, auto& ms) {
+    for (std::int64_t trial : trials[c]) {
+      const auto start = Clock::now();
+      client.CompleteTrial(study, trial, 0.5 + 0.001 * static_cast<double>(trial));
+      ms.push_back(Since(start));
+    }
+  });
+  Report("CompleteTrial", complete_ms, wall);
+}
+
+// SuggestTrials latency of the default designer (the GP bandit) once `completed` trials are done.
+void SuggestLatencyBench(const Flags& flags, const std::shared_ptr<StudyRepository>& repository,
+                         const std::string& address, int completed) {
+  const std::string name = "history-" + std::to_string(completed);
+  const StudySpec spec = BenchSpec(Algorithm::kUnspecified, completed + 100);
+  auto study = Study::Create(repository, name, spec);
+  // The history goes in directly: queued points are handed out without asking the designer.
+  std::mt19937_64 random(completed);
+  std::uniform_real_distribution<double> unit(0, 1);
+  for (int i = 0; i < completed; ++i) {
+    Eigen::VectorXd x(study->space().ModelDimensions());
+    for (int d = 0; d < x.size(); ++d)
+      x[d] = unit(random);
+    study->RequestTrial(study->space().Decode(x));
+  }
+  for (const Trial& t : study->Suggest(completed, "history")) {
+    study->Complete(t.id, std::sin(3 * t.parameters.at("dropout").AsDouble()) +
+                              0.1 * static_cast<double>(t.parameters.at("layers").AsInteger()));
+  }
+
+  proto::StudyClient client(ClientOptions(address));
+  std::vector<double> ms;
+  for (int i = 0; i < flags.suggest_samples; ++i) {
+    const auto start = Clock::now();
+    const auto trials = client.SuggestTrials(name, 1, "bench-" + std::to_string(i));
+    ms.push_back(Since(start));
+    client.CompleteTrial(name, trials.at(0).id, 0.5);
+  }
+  std::printf(
+      "SuggestTrials after %5d completed trials (%s, the GP bandit): p50 %8.1f ms  max %8.1f ms  "
+      "(%d calls)\n",
+      completed, std::string(AlgorithmName(spec.algorithm)).c_str(), Percentile(ms, 0.5),
+      *std::max_element(ms.begin(), ms.end()), flags.suggest_samples);
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  const Flags flags = ParseFlags(argc, argv);
+  std::string where;
+  std::string folder_made;
+  auto repository = MakeRepository(flags, &where, &folder_made);
+  proto::StudyServerOptions options;
+  options.listen_address = "127.0.0.1:0";
+  proto::StudyServer server(repository, options);
+  const std::string address = "127.0.0.1:" + std::to_string(server.Start());
+  std::printf(
+      "grpc_bench: %d clients, one channel each, plaintext, server in this process on %s, "
+      "database %s, %u CPUs\n",
+      flags.clients, address.c_str(), where.c_str(), std::thread::hardware_concurrency());
+
+  ThroughputBench(flags, address);
+  for (int completed : flags.history)
+    SuggestLatencyBench(flags, repository, address, completed);
+  server.Shutdown(std::chrono::seconds(1));
+  server.Wait();
+  repository.reset();
+  if (!folder_made.empty()) std::filesystem::remove_all(folder_made);
+  return 0;
+}

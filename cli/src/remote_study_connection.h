@@ -1,0 +1,57 @@
+#pragma once
+
+#include <functional>
+#include <memory>
+#include <string>
+
+#include "bayestune/proto/study_client.h"
+#include "bayestune/trial_runner/study_connection.h"
+
+namespace bayestune::cli {
+
+// The trial runner's StudyConnection over gRPC: the study lives in a `bayestune serve` process,
+// and this worker runs some of its trials. A call that fails because the server is unreachable
+// or restarting (UNAVAILABLE) is retried for up to `retry_for`; a completion that the server had
+// already committed before the answer was lost is recognised and not reported as an error.
+class RemoteStudyConnection : public StudyConnection {
+ public:
+  // Reads the study's spec once. Throws NotFound for an unknown study.
+  RemoteStudyConnection(std::shared_ptr<proto::StudyClient> client, std::string study,
+                        std::chrono::milliseconds retry_for = std::chrono::minutes(2));
+
+  // The study's tuning.yaml as stored by the server (empty for a structured spec).
+  const std::string& tuning_yaml() const { return tuning_yaml_; }
+
+  std::string StudyName() override { return study_; }
+  StudySpec Spec() override { return spec_; }
+  std::vector<Trial> Suggest(int count, const std::string& client_id) override;
+  std::vector<Trial> PendingTrials() override;
+  Trial MarkStarted(std::int64_t trial_id, const std::vector<int>& gpus) override;
+  void AddMeasurements(std::int64_t trial_id,
+                       const std::vector<Measurement>& measurements) override;
+  bool ShouldStop(std::int64_t trial_id) override;
+  Trial Complete(std::int64_t trial_id, std::optional<double> value,
+                 std::optional<std::int64_t> step) override;
+  Trial Fail(std::int64_t trial_id, const std::string& reason) override;
+  Trial MarkInfeasible(std::int64_t trial_id, const std::string& reason) override;
+  Trial Requeue(std::int64_t trial_id, const std::string& reason) override;
+  bool IsDone() override;
+  StudyProgress Progress() override;
+
+ private:
+  // Runs `call`, again while it throws Unavailable and `retry_for` has not passed.
+  template <typename Call>
+  auto Retrying(Call&& call) -> decltype(call());
+  // A state change, retried like the others; before a retry, a trial for which `done` holds
+  // shows that the attempt before was committed although its answer was lost: that is the result.
+  Trial ChangeTrial(std::int64_t trial_id, const std::function<Trial()>& change,
+                    const std::function<bool(const Trial&)>& done);
+
+  std::shared_ptr<proto::StudyClient> client_;
+  std::string study_;
+  std::chrono::milliseconds retry_for_;
+  StudySpec spec_;
+  std::string tuning_yaml_;
+};
+
+}  // namespace bayestune::cli

@@ -1,0 +1,147 @@
+// `bayestune serve`: the gRPC study service over a database, until SIGTERM or Ctrl-C.
+#include <pthread.h>
+
+#include <csignal>
+#include <ctime>
+#include <iostream>
+#include <mutex>
+
+#include "bayestune/proto/study_server.h"
+#include "bayestune/store/sqlite_study_repository.h"
+#include "command_help.h"
+#include "commands.h"
+#include "exit_codes.h"
+
+namespace bayestune::cli {
+namespace {
+
+struct ServeFlags {
+  std::string db;
+  std::string listen = "127.0.0.1:50051";
+  std::string tls_cert;
+  std::string tls_key;
+  std::string token_file;
+  int max_message_mb = 4;
+  double shutdown_grace_seconds = 10;
+  bool log_requests = false;
+};
+
+// The host part of host:port ("[::1]:80" -> "::1").
+std::string HostOf(const std::string& address) {
+  if (!address.empty() && address.front() == '[') {
+    const auto close = address.find(']');
+    return address.substr(1, close == std::string::npos ? std::string::npos : close - 1);
+  }
+  const auto colon = address.rfind(':');
+  return colon == std::string::npos ? address : address.substr(0, colon);
+}
+
+bool IsLoopback(const std::string& host) {
+  return host == "localhost" || host == "::1" || host.rfind("127.", 0) == 0;
+}
+
+void Log(const std::string& line) {
+  static std::mutex mutex;
+  char stamp[32];
+  const std::time_t now = std::time(nullptr);
+  std::tm local{};
+  localtime_r(&now, &local);
+  std::strftime(stamp, sizeof stamp, "%Y-%m-%d %H:%M:%S", &local);
+  std::lock_guard lock(mutex);
+  std::cerr << stamp << " bayestune serve: " << line << std::endl;
+}
+
+int Serve(const ServeFlags& flags) {
+  proto::StudyServerOptions options;
+  options.listen_address = flags.listen;
+  options.tls_cert_file = flags.tls_cert;
+  options.tls_key_file = flags.tls_key;
+  if (!flags.token_file.empty()) options.token = proto::BearerToken::FromFile(flags.token_file);
+  options.max_receive_message_bytes = flags.max_message_mb * 1024 * 1024;
+  options.log = Log;
+  options.log_every_call = flags.log_requests;
+
+  const std::string host = HostOf(flags.listen);
+  const bool tls = !flags.tls_cert.empty();
+  if (!IsLoopback(host)) {
+    if (!options.token) {
+      Log("warning: listening on " + host +
+          " without --token-file: anyone who reaches this port can change every study");
+    } else if (!tls) {
+      Log("warning: listening on " + host +
+          " without --tls-cert/--tls-key: the bearer token crosses the network in clear text");
+    }
+  }
+
+  // Block the stop signals before gRPC starts its threads, so that they all inherit the mask and
+  // only sigwait below receives them.
+  sigset_t stop_signals;
+  sigemptyset(&stop_signals);
+  sigaddset(&stop_signals, SIGTERM);
+  sigaddset(&stop_signals, SIGINT);
+  pthread_sigmask(SIG_BLOCK, &stop_signals, nullptr);
+
+  proto::StudyServer server(SqliteStudyRepository::Open(flags.db), std::move(options));
+  const int port = server.Start();
+  std::cout << "bayestune serve: listening on "
+            << (host.find(':') != std::string::npos ? "[" + host + "]" : host) << ":" << port
+            << " (" << (tls ? "TLS" : "plaintext") << ", "
+            << (flags.token_file.empty() ? "no auth" : "bearer token") << "), database " << flags.db
+            << std::endl;
+
+  int signal = 0;
+  sigwait(&stop_signals, &signal);
+  Log(std::string("stopping on ") + (signal == SIGINT ? "SIGINT" : "SIGTERM") +
+      ": finishing the calls in flight");
+  server.Shutdown(
+      std::chrono::milliseconds(static_cast<std::int64_t>(flags.shutdown_grace_seconds * 1000)));
+  server.Wait();
+  Log("stopped");
+  return signal == SIGINT ? kExitInterrupted : kExitOk;
+}
+
+}  // namespace
+
+void AddServeCommand(CLI::App& app, int& exit_code) {
+  auto* command = AddCommand(
+      app, "serve", "Serve a database's studies over gRPC to workers and clients",
+      "Serves bayestune.v1.StudyService (proto/bayestune/v1/study_service.proto) with health "
+      "checking and reflection, until SIGTERM or Ctrl-C, which let the calls in flight finish. "
+      "Loopback only unless --listen says otherwise; give --token-file (and --tls-cert/--tls-key) "
+      "before listening on a network. docs/grpc.md describes the API.\n\n"
+      "Examples:\n  bayestune serve --db studies.db\n"
+      "  bayestune serve --db studies.db --listen 0.0.0.0:50051 --token-file token "
+      "--tls-cert server.pem --tls-key server.key",
+      "0 stopped by SIGTERM, 1 could not serve (a bad flag file, the port taken), 2 bad usage, "
+      "130 stopped by Ctrl-C");
+  auto flags = std::make_shared<ServeFlags>();
+  command->add_option("--db", flags->db, "the SQLite database of the studies (created if new)")
+      ->required();
+  command
+      ->add_option("--listen", flags->listen,
+                   "host:port to listen on; port 0 picks a free port (printed at start)")
+      ->capture_default_str();
+  auto* cert = command->add_option("--tls-cert", flags->tls_cert,
+                                   "PEM certificate (chain) of the server: serve TLS only");
+  auto* key = command->add_option("--tls-key", flags->tls_key, "PEM private key of --tls-cert");
+  cert->needs(key);
+  key->needs(cert);
+  command->add_option("--token-file", flags->token_file,
+                      "file whose first line is the token every call must carry as "
+                      "'authorization: Bearer <token>'");
+  command
+      ->add_option("--max-message-mb", flags->max_message_mb,
+                   "largest request in MiB; a larger one gets RESOURCE_EXHAUSTED")
+      ->check(CLI::Range(1, 1024))
+      ->capture_default_str();
+  command
+      ->add_option("--shutdown-grace", flags->shutdown_grace_seconds,
+                   "seconds that calls in flight get to finish after SIGTERM")
+      ->check(CLI::Range(0.0, 3600.0))
+      ->capture_default_str();
+  command->add_flag("--log-requests", flags->log_requests,
+                    "log every call (failed calls are always logged), never the token");
+  command->callback([flags, &exit_code] { exit_code = Serve(*flags); });
+}
+
+}  // namespace bayestune::cli

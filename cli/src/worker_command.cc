@@ -1,0 +1,165 @@
+// `bayestune worker`: the trial runner on this machine, driven by a study on a `bayestune serve`
+// server, so that one study's trials run on many machines at once.
+#include <ctime>
+#include <iostream>
+#include <sstream>
+
+#include "bayestune/optimizer/errors.h"
+#include "bayestune/optimizer/tuning_config_loader.h"
+#include "bayestune/proto/study_client.h"
+#include "bayestune/trial_runner/trial_runner.h"
+#include "command_help.h"
+#include "commands.h"
+#include "exit_codes.h"
+#include "interrupt_forwarding.h"
+#include "run_plan.h"
+#include "run_summary.h"
+#include "remote_study_connection.h"
+
+namespace bayestune::cli {
+namespace {
+
+struct WorkerFlags {
+  std::string server;
+  std::string study;
+  std::string gpus;  // "auto", "none" or ids "0,1,3"
+  std::string job_dir;
+  std::string token_file;
+  std::string tls_ca;
+  bool tls = false;
+  std::vector<std::string> trainer;
+};
+
+std::string Now() {
+  char stamp[16];
+  const std::time_t now = std::time(nullptr);
+  std::tm local{};
+  localtime_r(&now, &local);
+  std::strftime(stamp, sizeof stamp, "%H:%M:%S", &local);
+  return stamp;
+}
+
+std::string Join(const std::vector<int>& ids) {
+  std::string out;
+  for (int id : ids)
+    out += (out.empty() ? "" : ",") + std::to_string(id);
+  return out;
+}
+
+// One timestamped line for each thing the runner reports.
+class WorkerLog : public RunnerEvents {
+ public:
+  void OnRunnerStarted(const RunnerStartedEvent& e) override {
+    Line() << "worker for study '" << e.study << "': "
+           << (e.cpu_only ? std::string("CPU trials")
+                          : "GPUs " + Join(e.gpus) + " (" + e.gpu_source + ")")
+           << ", up to " << e.max_running << " trials at once, job dir " << e.job_dir.string()
+           << std::endl;
+  }
+  void OnTrialRequeued(const Trial& trial, const std::string& reason) override {
+    Line() << "trial " << trial.id << " queued to run again: " << reason << std::endl;
+  }
+  void OnTrialStarted(const TrialStartedEvent& e) override {
+    Line() << "trial " << e.trial.id << " started"
+           << (e.gpus.empty() ? std::string(" on the CPU") : " on GPU " + Join(e.gpus)) << " (pid "
+           << e.pid << ")" << std::endl;
+  }
+  void OnTrialFinished(const TrialFinishedEvent& e) override {
+    auto& out = Line() << "trial " << e.trial.id << " " << TrialStateName(e.trial.state);
+    if (e.trial.final_value) out << ": " << FormatDouble(*e.trial.final_value);
+    if (e.trial.stopped_early) out << " (stopped early)";
+    if (!e.trial.failure_reason.empty()) out << ": " << e.trial.failure_reason;
+    out << std::endl;
+  }
+  void OnWarning(std::optional<std::int64_t> trial_id, const std::string& message) override {
+    auto& out = Line() << "warning: ";
+    if (trial_id) out << "trial " << *trial_id << ": ";
+    out << message << std::endl;
+  }
+  void OnInterruptRequested(InterruptLevel level, int running_trials) override {
+    Line() << (level == InterruptLevel::kStopLaunching
+                   ? "interrupted: launching nothing new; waiting for " +
+                         std::to_string(running_trials) +
+                         " running trials (interrupt again to kill them)"
+                   : "interrupted again: killing " + std::to_string(running_trials) +
+                         " running trials; they run again later")
+           << std::endl;
+  }
+  void OnRunFinished(const RunResult& result) override {
+    Line() << RunOutcomeName(result.outcome) << ": " << result.message << std::endl;
+  }
+
+ private:
+  std::ostream& Line() { return std::cout << Now() << " "; }
+};
+
+int Work(const WorkerFlags& flags) {
+  proto::StudyClientOptions options;
+  options.server_address = flags.server;
+  options.tls = flags.tls || !flags.tls_ca.empty();
+  options.tls_ca_file = flags.tls_ca;
+  if (!flags.token_file.empty()) options.token = proto::BearerToken::FromFile(flags.token_file);
+  options.wait_for_ready = true;  // a server that restarts is waited for, within each deadline
+  auto connection = std::make_shared<RemoteStudyConnection>(
+      std::make_shared<proto::StudyClient>(options), flags.study);
+
+  TrialRunnerOptions runner_options;
+  if (!connection->tuning_yaml().empty()) {
+    // The study's own runner: block gives the defaults (GPUs per trial, timeouts, env, ...).
+    runner_options.runner =
+        ParseTuningConfigOrThrow(connection->tuning_yaml(), "the study's tuning.yaml").runner;
+  }
+  if (!flags.trainer.empty()) {
+    runner_options.runner.command = flags.trainer;
+  } else if (runner_options.runner.command.empty()) {
+    throw InvalidArgument(
+        "no trainer: give its command after --, as in bayestune worker --server HOST:PORT "
+        "--study NAME -- python train.py (the study's tuning.yaml has no runner.command)");
+  }
+  if (!flags.gpus.empty()) runner_options.runner.gpus = ParseGpuList(flags.gpus);
+  if (!flags.job_dir.empty()) runner_options.runner.job_dir = flags.job_dir;
+
+  TrialRunner runner(connection, runner_options, std::make_shared<WorkerLog>());
+  RunResult result;
+  {
+    InterruptForwarding forwarding(runner);
+    result = runner.Run();
+  }
+  return RunExitCode(result.outcome);
+}
+
+}  // namespace
+
+void AddWorkerCommand(CLI::App& app, int& exit_code) {
+  auto* command = AddCommand(
+      app, "worker", "Run a served study's trials on this machine's GPUs",
+      "The trial runner of `bayestune run`, driven by a study on a `bayestune serve` server, so "
+      "that one study's trials run on many machines at once, each worker on its own GPUs. It "
+      "rides out a server restart. Ctrl-C or SIGTERM once stops launching and waits for the "
+      "running trials; twice kills them (they run again later). docs/grpc.md.\n\n"
+      "Example:\n  bayestune worker --server gpu-box:50051 --study book --token-file token "
+      "--gpus 0,1 -- python3 train.py",
+      "0 the study is done, 1 too many failures or the trainer could not start, 2 bad usage, "
+      "130 interrupted");
+  auto flags = std::make_shared<WorkerFlags>();
+  command->add_option("--server", flags->server, "host:port of bayestune serve")->required();
+  command->add_option("--study", flags->study, "the study to run trials of")->required();
+  command->add_option("--gpus", flags->gpus,
+                      "the GPUs of this worker: ids such as 0,1,3, auto (detect; the default "
+                      "unless the study's runner.gpus says otherwise) or none (CPU trials)");
+  command->add_option("--job-dir", flags->job_dir,
+                      "where each trial gets its trial-<n>/ folder (default: the study's "
+                      "runner.jobDir, else bayestune-jobs/<study>)");
+  command->add_option("--token-file", flags->token_file,
+                      "file whose first line is the server's bearer token");
+  command->add_option("--tls-ca", flags->tls_ca,
+                      "connect with TLS, trusting this PEM certificate (the server's own when "
+                      "self-signed)");
+  command->add_flag("--tls", flags->tls, "connect with TLS, trusting the system's certificates");
+  command->add_option("trainer", flags->trainer,
+                      "the trainer and its fixed arguments, after -- (default: the study's "
+                      "runner.command)");
+  command->callback([flags, &exit_code] { exit_code = Work(*flags); });
+}
+
+}  // namespace bayestune::cli

@@ -1,0 +1,86 @@
+#include "bayestune/proto/bearer_token.h"
+
+#include <fstream>
+#include <string_view>
+
+#include "bayestune/optimizer/errors.h"
+
+namespace bayestune::proto {
+namespace {
+
+constexpr std::size_t kMaxTokenLength = 4096;
+constexpr std::string_view kScheme = "bearer ";
+
+// Compares in time that depends only on the lengths, so that a caller cannot guess the token a
+// character at a time.
+bool ConstantTimeEquals(std::string_view a, std::string_view b) {
+  if (a.size() != b.size()) return false;
+  unsigned char difference = 0;
+  for (std::size_t i = 0; i < a.size(); ++i) {
+    difference |= static_cast<unsigned char>(a[i] ^ b[i]);
+  }
+  return difference == 0;
+}
+
+bool StartsWithScheme(std::string_view value) {
+  if (value.size() < kScheme.size()) return false;
+  for (std::size_t i = 0; i < kScheme.size(); ++i) {
+    char c = value[i];
+    if (c >= 'A' && c <= 'Z') c = static_cast<char>(c - 'A' + 'a');
+    if (c != kScheme[i]) return false;
+  }
+  return true;
+}
+
+}  // namespace
+
+BearerToken::BearerToken(std::string token) : token_(std::move(token)) {
+  if (token_.empty()) throw InvalidArgument("the bearer token is empty");
+  if (token_.size() > kMaxTokenLength) {
+    throw InvalidArgument("the bearer token is longer than " + std::to_string(kMaxTokenLength) +
+                          " characters");
+  }
+  for (char c : token_) {
+    if (c <= ' ' || c > '~') {
+      throw InvalidArgument(
+          "the bearer token holds a space, a control character or a non-ASCII byte; use "
+          "printable ASCII only (for example the output of `openssl rand -hex 32`)");
+    }
+  }
+}
+
+BearerToken BearerToken::FromFile(const std::string& path) {
+  std::ifstream in(path);
+  if (!in) throw NotFound("cannot read the token file '" + path + "'");
+  std::string line;
+  std::getline(in, line);
+  const auto first = line.find_first_not_of(" \t\r\n");
+  const auto last = line.find_last_not_of(" \t\r\n");
+  if (first == std::string::npos) {
+    throw InvalidArgument("the token file '" + path +
+                          "' is empty; put the token on its first line");
+  }
+  try {
+    return BearerToken(line.substr(first, last - first + 1));
+  } catch (const InvalidArgument& e) {
+    throw InvalidArgument("the token file '" + path + "': " + e.what());
+  }
+}
+
+grpc::Status BearerToken::Check(const grpc::ServerContext& context) const {
+  const auto& metadata = context.client_metadata();
+  const auto found = metadata.find(kMetadataKey);
+  if (found == metadata.end()) {
+    return grpc::Status(grpc::StatusCode::UNAUTHENTICATED,
+                        "this server needs the metadata 'authorization: Bearer <token>'");
+  }
+  const std::string_view value(found->second.data(), found->second.size());
+  if (!StartsWithScheme(value) ||
+      !ConstantTimeEquals(value.substr(kScheme.size()), std::string_view(token_))) {
+    return grpc::Status(grpc::StatusCode::UNAUTHENTICATED,
+                        "the bearer token in 'authorization' is not the server's token");
+  }
+  return grpc::Status::OK;
+}
+
+}  // namespace bayestune::proto

@@ -1,0 +1,203 @@
+#include "bayestune/proto/study_client.h"
+
+#include <grpcpp/grpcpp.h>
+
+#include <fstream>
+#include <sstream>
+
+#include "bayestune/optimizer/errors.h"
+#include "bayestune/proto/status_conversion.h"
+#include "bayestune/proto/study_proto_conversion.h"
+
+namespace bayestune::proto {
+namespace {
+
+// Large enough for the ListTrials answer of a study of many thousand trials.
+constexpr int kMaxResponseBytes = 256 * 1024 * 1024;
+
+std::shared_ptr<grpc::ChannelCredentials> MakeCredentials(const StudyClientOptions& options) {
+  if (!options.tls && options.tls_ca_file.empty()) return grpc::InsecureChannelCredentials();
+  grpc::SslCredentialsOptions ssl;
+  if (!options.tls_ca_file.empty()) {
+    std::ifstream in(options.tls_ca_file, std::ios::binary);
+    if (!in) throw NotFound("cannot read the TLS CA file '" + options.tls_ca_file + "'");
+    std::ostringstream text;
+    text << in.rdbuf();
+    ssl.pem_root_certs = text.str();
+  }
+  return grpc::SslCredentials(ssl);
+}
+
+std::vector<Trial> TrialsFromProto(const google::protobuf::RepeatedPtrField<v1::Trial>& trials) {
+  std::vector<Trial> out;
+  out.reserve(trials.size());
+  for (const v1::Trial& t : trials)
+    out.push_back(TrialFromProto(t));
+  return out;
+}
+
+template <typename Request>
+Request TrialRequest(const std::string& study, std::int64_t trial_id) {
+  Request request;
+  request.set_study(study);
+  request.set_trial_id(trial_id);
+  return request;
+}
+
+}  // namespace
+
+StudyClient::StudyClient(const StudyClientOptions& options) : options_(options) {
+  grpc::ChannelArguments arguments;
+  arguments.SetMaxReceiveMessageSize(kMaxResponseBytes);
+  channel_ =
+      grpc::CreateCustomChannel(options_.server_address, MakeCredentials(options_), arguments);
+  stub_ = v1::StudyService::NewStub(channel_);
+}
+
+void StudyClient::PrepareContext(grpc::ClientContext& context) const {
+  context.set_deadline(std::chrono::system_clock::now() + options_.call_timeout);
+  context.set_wait_for_ready(options_.wait_for_ready);
+  if (options_.token)
+    context.AddMetadata(BearerToken::kMetadataKey, options_.token->MetadataValue());
+}
+
+template <typename Request, typename Response>
+Response StudyClient::Call(const char* what,
+                           grpc::Status (v1::StudyService::Stub::*method)(grpc::ClientContext*,
+                                                                          const Request&,
+                                                                          Response*),
+                           const Request& request) {
+  grpc::ClientContext context;
+  PrepareContext(context);
+  Response response;
+  ThrowIfError(((*stub_).*method)(&context, request, &response),
+               std::string(what) + " on " + options_.server_address);
+  return response;
+}
+
+v1::Study StudyClient::CreateStudyFromYaml(const std::string& name,
+                                           const std::string& tuning_yaml) {
+  v1::CreateStudyRequest request;
+  request.set_name(name);
+  request.set_tuning_yaml(tuning_yaml);
+  return Call("CreateStudy", &v1::StudyService::Stub::CreateStudy, request);
+}
+
+v1::Study StudyClient::CreateStudy(const std::string& name, const StudySpec& spec) {
+  v1::CreateStudyRequest request;
+  request.set_name(name);
+  *request.mutable_spec() = StudySpecToProto(spec);
+  return Call("CreateStudy", &v1::StudyService::Stub::CreateStudy, request);
+}
+
+v1::Study StudyClient::GetStudy(const std::string& name) {
+  v1::GetStudyRequest request;
+  request.set_name(name);
+  return Call("GetStudy", &v1::StudyService::Stub::GetStudy, request);
+}
+
+std::vector<v1::Study> StudyClient::ListStudies() {
+  const auto response =
+      Call("ListStudies", &v1::StudyService::Stub::ListStudies, v1::ListStudiesRequest());
+  return {response.studies().begin(), response.studies().end()};
+}
+
+void StudyClient::DeleteStudy(const std::string& name) {
+  v1::DeleteStudyRequest request;
+  request.set_name(name);
+  Call("DeleteStudy", &v1::StudyService::Stub::DeleteStudy, request);
+}
+
+std::vector<Trial> StudyClient::SuggestTrials(const std::string& study, int count,
+                                              const std::string& client_id, bool* study_done) {
+  v1::SuggestTrialsRequest request;
+  request.set_study(study);
+  request.set_count(count);
+  request.set_client_id(client_id);
+  const auto response = Call("SuggestTrials", &v1::StudyService::Stub::SuggestTrials, request);
+  if (study_done != nullptr) *study_done = response.study_done();
+  return TrialsFromProto(response.trials());
+}
+
+void StudyClient::AddMeasurement(const std::string& study, std::int64_t trial_id, std::int64_t step,
+                                 double value, const std::string& metric) {
+  auto request = TrialRequest<v1::AddMeasurementRequest>(study, trial_id);
+  request.set_step(step);
+  request.set_value(value);
+  request.set_metric(metric);
+  Call("AddMeasurement", &v1::StudyService::Stub::AddMeasurement, request);
+}
+
+Trial StudyClient::CompleteTrial(const std::string& study, std::int64_t trial_id,
+                                 std::optional<double> final_value,
+                                 std::optional<std::int64_t> final_step) {
+  auto request = TrialRequest<v1::CompleteTrialRequest>(study, trial_id);
+  if (final_value) request.set_final_value(*final_value);
+  if (final_step) request.set_final_step(*final_step);
+  return TrialFromProto(Call("CompleteTrial", &v1::StudyService::Stub::CompleteTrial, request));
+}
+
+Trial StudyClient::CompleteTrialInfeasible(const std::string& study, std::int64_t trial_id,
+                                           const std::string& reason) {
+  auto request = TrialRequest<v1::CompleteTrialRequest>(study, trial_id);
+  request.set_infeasible(true);
+  request.set_infeasible_reason(reason);
+  return TrialFromProto(Call("CompleteTrial", &v1::StudyService::Stub::CompleteTrial, request));
+}
+
+bool StudyClient::ShouldStopTrial(const std::string& study, std::int64_t trial_id) {
+  return Call("ShouldStopTrial", &v1::StudyService::Stub::ShouldStopTrial,
+              TrialRequest<v1::ShouldStopTrialRequest>(study, trial_id))
+      .should_stop();
+}
+
+Trial StudyClient::StopTrial(const std::string& study, std::int64_t trial_id) {
+  return TrialFromProto(Call("StopTrial", &v1::StudyService::Stub::StopTrial,
+                             TrialRequest<v1::StopTrialRequest>(study, trial_id)));
+}
+
+Trial StudyClient::GetTrial(const std::string& study, std::int64_t trial_id) {
+  return TrialFromProto(Call("GetTrial", &v1::StudyService::Stub::GetTrial,
+                             TrialRequest<v1::GetTrialRequest>(study, trial_id)));
+}
+
+std::vector<Trial> StudyClient::ListTrials(const std::string& study,
+                                           const std::vector<TrialState>& states) {
+  v1::ListTrialsRequest request;
+  request.set_study(study);
+  for (TrialState state : states)
+    request.add_states(TrialStateToProto(state));
+  return TrialsFromProto(Call("ListTrials", &v1::StudyService::Stub::ListTrials, request).trials());
+}
+
+std::vector<Trial> StudyClient::ListOptimalTrials(const std::string& study) {
+  v1::ListOptimalTrialsRequest request;
+  request.set_study(study);
+  return TrialsFromProto(
+      Call("ListOptimalTrials", &v1::StudyService::Stub::ListOptimalTrials, request).trials());
+}
+
+Trial StudyClient::FailTrial(const std::string& study, std::int64_t trial_id,
+                             const std::string& reason) {
+  auto request = TrialRequest<v1::FailTrialRequest>(study, trial_id);
+  request.set_reason(reason);
+  return TrialFromProto(Call("FailTrial", &v1::StudyService::Stub::FailTrial, request));
+}
+
+Trial StudyClient::RequeueTrial(const std::string& study, std::int64_t trial_id,
+                                const std::string& reason) {
+  auto request = TrialRequest<v1::RequeueTrialRequest>(study, trial_id);
+  request.set_reason(reason);
+  return TrialFromProto(Call("RequeueTrial", &v1::StudyService::Stub::RequeueTrial, request));
+}
+
+Trial StudyClient::MarkTrialStarted(const std::string& study, std::int64_t trial_id,
+                                    const std::vector<int>& gpus) {
+  auto request = TrialRequest<v1::MarkTrialStartedRequest>(study, trial_id);
+  for (int gpu : gpus)
+    request.add_gpus(gpu);
+  return TrialFromProto(
+      Call("MarkTrialStarted", &v1::StudyService::Stub::MarkTrialStarted, request));
+}
+
+}  // namespace bayestune::proto

@@ -1,0 +1,332 @@
+#include "bayestune/proto/study_proto_conversion.h"
+
+#include "bayestune/optimizer/errors.h"
+
+namespace bayestune::proto {
+namespace {
+
+ParameterType ParameterTypeFromProto(v1::ParameterSpec::ParameterType type,
+                                     const std::string& field) {
+  switch (type) {
+    case v1::ParameterSpec::DOUBLE:
+      return ParameterType::kDouble;
+    case v1::ParameterSpec::INTEGER:
+      return ParameterType::kInteger;
+    case v1::ParameterSpec::CATEGORICAL:
+      return ParameterType::kCategorical;
+    case v1::ParameterSpec::DISCRETE:
+      return ParameterType::kDiscrete;
+    default:
+      throw InvalidArgument(field + ": " +
+                            (type == v1::ParameterSpec::PARAMETER_TYPE_UNSPECIFIED
+                                 ? std::string("not given")
+                                 : "unknown value " + std::to_string(type)) +
+                            "; give DOUBLE, INTEGER, CATEGORICAL or DISCRETE");
+  }
+}
+
+v1::ParameterSpec::ParameterType ParameterTypeToProto(ParameterType type) {
+  switch (type) {
+    case ParameterType::kDouble:
+      return v1::ParameterSpec::DOUBLE;
+    case ParameterType::kInteger:
+      return v1::ParameterSpec::INTEGER;
+    case ParameterType::kCategorical:
+      return v1::ParameterSpec::CATEGORICAL;
+    case ParameterType::kDiscrete:
+      return v1::ParameterSpec::DISCRETE;
+  }
+  return v1::ParameterSpec::PARAMETER_TYPE_UNSPECIFIED;
+}
+
+ScaleType ScaleTypeFromProto(v1::ParameterSpec::ScaleType scale, const std::string& field) {
+  switch (scale) {
+    case v1::ParameterSpec::NONE:
+      return ScaleType::kNone;
+    case v1::ParameterSpec::UNIT_LINEAR_SCALE:
+      return ScaleType::kLinear;
+    case v1::ParameterSpec::UNIT_LOG_SCALE:
+      return ScaleType::kLog;
+    case v1::ParameterSpec::UNIT_REVERSE_LOG_SCALE:
+      return ScaleType::kReverseLog;
+    default:
+      throw InvalidArgument(field + ": unknown value " + std::to_string(scale) +
+                            "; give NONE, UNIT_LINEAR_SCALE, UNIT_LOG_SCALE or "
+                            "UNIT_REVERSE_LOG_SCALE");
+  }
+}
+
+v1::ParameterSpec::ScaleType ScaleTypeToProto(ScaleType scale) {
+  switch (scale) {
+    case ScaleType::kNone:
+      return v1::ParameterSpec::NONE;
+    case ScaleType::kLinear:
+      return v1::ParameterSpec::UNIT_LINEAR_SCALE;
+    case ScaleType::kLog:
+      return v1::ParameterSpec::UNIT_LOG_SCALE;
+    case ScaleType::kReverseLog:
+      return v1::ParameterSpec::UNIT_REVERSE_LOG_SCALE;
+  }
+  return v1::ParameterSpec::NONE;
+}
+
+int PositiveOrDefault(int value, int default_value) {
+  return value == 0 ? default_value : value;
+}
+
+v1::Measurement MeasurementToProto(const Measurement& m) {
+  v1::Measurement out;
+  out.set_metric(m.metric);
+  out.set_step(m.step);
+  out.set_value(m.value);
+  out.set_wall_time(m.wall_time);
+  return out;
+}
+
+Measurement MeasurementFromProto(const v1::Measurement& m) {
+  return Measurement{m.metric(), m.step(), m.wall_time(), m.value()};
+}
+
+}  // namespace
+
+v1::StudySpec StudySpecToProto(const StudySpec& spec) {
+  v1::StudySpec out;
+  out.set_goal(spec.goal == Goal::kMaximize ? v1::StudySpec::MAXIMIZE : v1::StudySpec::MINIMIZE);
+  out.set_hyperparameter_metric_tag(spec.metric_tag);
+  out.set_max_trials(spec.max_trials);
+  out.set_max_parallel_trials(spec.max_parallel_trials);
+  out.set_max_failed_trials(spec.max_failed_trials);
+  out.set_enable_trial_early_stopping(spec.enable_early_stopping);
+  out.set_resume_previous_job_id(spec.resume_previous_job_id);
+  switch (spec.algorithm) {
+    case Algorithm::kUnspecified:
+      out.set_algorithm(v1::StudySpec::ALGORITHM_UNSPECIFIED);
+      break;
+    case Algorithm::kGridSearch:
+      out.set_algorithm(v1::StudySpec::GRID_SEARCH);
+      break;
+    case Algorithm::kRandomSearch:
+      out.set_algorithm(v1::StudySpec::RANDOM_SEARCH);
+      break;
+  }
+  for (const ParameterSpec& p : spec.parameters) {
+    v1::ParameterSpec* param = out.add_params();
+    param->set_parameter_name(p.name);
+    param->set_type(ParameterTypeToProto(p.type));
+    param->set_min_value(p.min_value);
+    param->set_max_value(p.max_value);
+    for (const auto& v : p.categorical_values)
+      param->add_categorical_values(v);
+    for (double v : p.discrete_values)
+      param->add_discrete_values(v);
+    param->set_scale_type(ScaleTypeToProto(p.scale));
+  }
+  out.set_measurement_selection(spec.measurement_selection == MeasurementSelection::kLast
+                                    ? v1::StudySpec::LAST_MEASUREMENT
+                                    : v1::StudySpec::BEST_MEASUREMENT);
+  out.set_seed(spec.seed);
+  return out;
+}
+
+StudySpec StudySpecFromProto(const v1::StudySpec& message) {
+  StudySpec spec;
+  switch (message.goal()) {
+    case v1::StudySpec::GOAL_TYPE_UNSPECIFIED:
+    case v1::StudySpec::MAXIMIZE:
+      spec.goal = Goal::kMaximize;
+      break;
+    case v1::StudySpec::MINIMIZE:
+      spec.goal = Goal::kMinimize;
+      break;
+    default:
+      throw InvalidArgument("spec.goal: unknown value " + std::to_string(message.goal()) +
+                            "; give MAXIMIZE or MINIMIZE");
+  }
+  if (!message.hyperparameter_metric_tag().empty()) {
+    spec.metric_tag = message.hyperparameter_metric_tag();
+  }
+  spec.max_trials = PositiveOrDefault(message.max_trials(), 1);
+  spec.max_parallel_trials = PositiveOrDefault(message.max_parallel_trials(), 1);
+  spec.max_failed_trials = message.max_failed_trials();
+  spec.enable_early_stopping = message.enable_trial_early_stopping();
+  spec.resume_previous_job_id = message.resume_previous_job_id();
+  switch (message.algorithm()) {
+    case v1::StudySpec::ALGORITHM_UNSPECIFIED:
+      spec.algorithm = Algorithm::kUnspecified;
+      break;
+    case v1::StudySpec::GRID_SEARCH:
+      spec.algorithm = Algorithm::kGridSearch;
+      break;
+    case v1::StudySpec::RANDOM_SEARCH:
+      spec.algorithm = Algorithm::kRandomSearch;
+      break;
+    default:
+      throw InvalidArgument("spec.algorithm: unknown value " + std::to_string(message.algorithm()) +
+                            "; give ALGORITHM_UNSPECIFIED, GRID_SEARCH or RANDOM_SEARCH");
+  }
+  for (int i = 0; i < message.params_size(); ++i) {
+    const v1::ParameterSpec& p = message.params(i);
+    const std::string field = "spec.params[" + std::to_string(i) + "]";
+    ParameterSpec param;
+    param.name = p.parameter_name();
+    param.type = ParameterTypeFromProto(p.type(), field + ".type");
+    param.min_value = p.min_value();
+    param.max_value = p.max_value();
+    param.categorical_values.assign(p.categorical_values().begin(), p.categorical_values().end());
+    param.discrete_values.assign(p.discrete_values().begin(), p.discrete_values().end());
+    param.scale = ScaleTypeFromProto(p.scale_type(), field + ".scale_type");
+    if (const std::string problem = ValidateParameterSpec(param); !problem.empty()) {
+      throw InvalidArgument(field + ": " + problem);
+    }
+    spec.parameters.push_back(std::move(param));
+  }
+  switch (message.measurement_selection()) {
+    case v1::StudySpec::LAST_MEASUREMENT:
+      spec.measurement_selection = MeasurementSelection::kLast;
+      break;
+    case v1::StudySpec::BEST_MEASUREMENT:
+      spec.measurement_selection = MeasurementSelection::kBest;
+      break;
+    default:
+      throw InvalidArgument("spec.measurement_selection: unknown value " +
+                            std::to_string(message.measurement_selection()) +
+                            "; give LAST_MEASUREMENT or BEST_MEASUREMENT");
+  }
+  spec.seed = message.seed();
+  try {
+    ValidateStudySpec(spec);
+  } catch (const InvalidArgument& e) {
+    throw InvalidArgument(std::string("spec: ") + e.what());
+  }
+  return spec;
+}
+
+v1::Study StudyToProto(const StudyRecord& record, const StudyProgress& progress) {
+  v1::Study out;
+  out.set_name(record.name);
+  *out.mutable_spec() = StudySpecToProto(record.spec);
+  out.set_tuning_yaml(record.spec_text);
+  out.set_state(record.state == StudyState::kCompleted ? v1::Study::COMPLETED : v1::Study::ACTIVE);
+  out.set_create_time(record.created_time);
+  v1::StudyProgress* p = out.mutable_progress();
+  p->set_requested(progress.requested);
+  p->set_active(progress.active);
+  p->set_succeeded(progress.succeeded);
+  p->set_failed(progress.failed);
+  p->set_infeasible(progress.infeasible);
+  p->set_stopped_early(progress.stopped_early);
+  p->set_max_trials(progress.max_trials);
+  return out;
+}
+
+v1::Trial::State TrialStateToProto(TrialState state) {
+  switch (state) {
+    case TrialState::kRequested:
+      return v1::Trial::REQUESTED;
+    case TrialState::kActive:
+      return v1::Trial::ACTIVE;
+    case TrialState::kStopping:
+      return v1::Trial::STOPPING;
+    case TrialState::kSucceeded:
+      return v1::Trial::SUCCEEDED;
+    case TrialState::kFailed:
+      return v1::Trial::FAILED;
+    case TrialState::kInfeasible:
+      return v1::Trial::INFEASIBLE;
+  }
+  return v1::Trial::STATE_UNSPECIFIED;
+}
+
+TrialState TrialStateFromProto(v1::Trial::State state) {
+  switch (state) {
+    case v1::Trial::REQUESTED:
+      return TrialState::kRequested;
+    case v1::Trial::ACTIVE:
+      return TrialState::kActive;
+    case v1::Trial::STOPPING:
+      return TrialState::kStopping;
+    case v1::Trial::SUCCEEDED:
+      return TrialState::kSucceeded;
+    case v1::Trial::FAILED:
+      return TrialState::kFailed;
+    case v1::Trial::INFEASIBLE:
+      return TrialState::kInfeasible;
+    default:
+      throw InvalidArgument("trial.state: unknown value " + std::to_string(state));
+  }
+}
+
+v1::Trial TrialToProto(const Trial& trial, const std::string& study, const StudySpec& spec) {
+  v1::Trial out;
+  out.set_id(trial.id);
+  out.set_study(study);
+  out.set_state(TrialStateToProto(trial.state));
+  for (const auto& [name, value] : trial.parameters) {
+    v1::Parameter* p = out.add_parameters();
+    p->set_name(name);
+    if (value.IsString()) {
+      p->set_string_value(value.AsString());
+    } else if (value.IsInteger()) {
+      p->set_int64_value(value.AsInteger());
+    } else {
+      p->set_double_value(value.AsDouble());
+    }
+  }
+  out.set_client_id(trial.client_id);
+  for (int gpu : trial.gpus)
+    out.add_gpus(gpu);
+  out.set_attempt(trial.attempt);
+  out.set_start_time(trial.start_time.value_or(0));
+  out.set_end_time(trial.end_time.value_or(0));
+  if (trial.final_value) {
+    v1::Measurement* final = out.mutable_final_measurement();
+    final->set_metric(spec.metric_tag);
+    final->set_step(trial.final_step.value_or(0));
+    final->set_value(*trial.final_value);
+    final->set_wall_time(trial.end_time.value_or(0));
+  }
+  out.set_failure_reason(trial.failure_reason);
+  out.set_stopped_early(trial.stopped_early);
+  for (const Measurement& m : trial.measurements) {
+    *out.add_measurements() = MeasurementToProto(m);
+  }
+  return out;
+}
+
+Trial TrialFromProto(const v1::Trial& message) {
+  Trial trial;
+  trial.id = message.id();
+  trial.state = TrialStateFromProto(message.state());
+  for (const v1::Parameter& p : message.parameters()) {
+    switch (p.value_case()) {
+      case v1::Parameter::kDoubleValue:
+        trial.parameters[p.name()] = p.double_value();
+        break;
+      case v1::Parameter::kInt64Value:
+        trial.parameters[p.name()] = static_cast<std::int64_t>(p.int64_value());
+        break;
+      case v1::Parameter::kStringValue:
+        trial.parameters[p.name()] = p.string_value();
+        break;
+      case v1::Parameter::VALUE_NOT_SET:
+        throw InvalidArgument("trial.parameters['" + p.name() + "']: no value");
+    }
+  }
+  trial.client_id = message.client_id();
+  trial.gpus.assign(message.gpus().begin(), message.gpus().end());
+  trial.attempt = message.attempt();
+  if (message.start_time() != 0) trial.start_time = message.start_time();
+  if (message.end_time() != 0) trial.end_time = message.end_time();
+  if (message.has_final_measurement()) {
+    trial.final_value = message.final_measurement().value();
+    trial.final_step = message.final_measurement().step();
+  }
+  trial.failure_reason = message.failure_reason();
+  trial.stopped_early = message.stopped_early();
+  for (const v1::Measurement& m : message.measurements()) {
+    trial.measurements.push_back(MeasurementFromProto(m));
+  }
+  return trial;
+}
+
+}  // namespace bayestune::proto

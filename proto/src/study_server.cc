@@ -1,0 +1,136 @@
+#include "bayestune/proto/study_server.h"
+
+#include <grpc/grpc.h>
+#include <grpc/support/time.h>
+#include <grpcpp/ext/proto_server_reflection_plugin.h>
+#include <grpcpp/grpcpp.h>
+#include <grpcpp/health_check_service_interface.h>
+
+#include <algorithm>
+#include <fstream>
+#include <optional>
+#include <sstream>
+#include <thread>
+
+#include "bayestune/optimizer/errors.h"
+#include "bayestune/proto/study_service.h"
+
+namespace bayestune::proto {
+namespace {
+
+constexpr const char* kServiceName = "bayestune.v1.StudyService";
+
+std::string ReadPemFile(const std::string& flag, const std::string& path) {
+  std::ifstream in(path, std::ios::binary);
+  if (!in) throw NotFound(flag + ": cannot read '" + path + "'");
+  std::ostringstream text;
+  text << in.rdbuf();
+  if (text.str().find("-----BEGIN ") == std::string::npos) {
+    throw InvalidArgument(flag + ": '" + path + "' is not a PEM file (no '-----BEGIN' line)");
+  }
+  return text.str();
+}
+
+std::shared_ptr<grpc::ServerCredentials> MakeCredentials(const StudyServerOptions& options) {
+  if (options.tls_cert_file.empty() != options.tls_key_file.empty()) {
+    throw InvalidArgument(
+        "--tls-cert and --tls-key: give both (the certificate and its private key) or neither");
+  }
+  if (options.tls_cert_file.empty()) return grpc::InsecureServerCredentials();
+  grpc::SslServerCredentialsOptions ssl;
+  ssl.pem_key_cert_pairs.push_back({ReadPemFile("--tls-key", options.tls_key_file),
+                                    ReadPemFile("--tls-cert", options.tls_cert_file)});
+  return grpc::SslServerCredentials(ssl);
+}
+
+}  // namespace
+
+StudyServer::StudyServer(std::shared_ptr<StudyRepository> repository, StudyServerOptions options)
+    : repository_(std::move(repository)), options_(std::move(options)) {}
+
+StudyServer::~StudyServer() {
+  Shutdown(std::chrono::milliseconds(0));
+  Wait();
+}
+
+int StudyServer::Start() {
+  if (options_.max_receive_message_bytes < 1024) {
+    throw InvalidArgument("the largest request must be at least 1024 bytes, got " +
+                          std::to_string(options_.max_receive_message_bytes));
+  }
+  auto credentials = MakeCredentials(options_);
+  service_ = std::make_unique<StudyServiceImpl>(repository_, options_.token);
+
+  grpc::EnableDefaultHealthCheckService(true);
+  grpc::reflection::InitProtoReflectionServerBuilderPlugin();
+  grpc::ServerBuilder builder;
+  int port = 0;
+  builder.AddListeningPort(options_.listen_address, credentials, &port);
+  // Without this, a second server could bind the same port and silently take half the calls.
+  builder.AddChannelArgument(GRPC_ARG_ALLOW_REUSEPORT, 0);
+  builder.SetMaxReceiveMessageSize(options_.max_receive_message_bytes);
+  builder.RegisterService(service_.get());
+  std::vector<std::unique_ptr<grpc::experimental::ServerInterceptorFactoryInterface>> factories;
+  factories.push_back(std::make_unique<CallStatusInterceptorFactory>(
+      options_.log, options_.log_every_call, &calls_in_flight_));
+  builder.experimental().SetInterceptorCreators(std::move(factories));
+  shutdown_queue_ = builder.AddCompletionQueue();
+  server_ = builder.BuildAndStart();
+  if (!server_ || port == 0) {
+    server_.reset();
+    std::string message = "cannot listen on '" + options_.listen_address +
+                          "': the port is in use, or the address is not host:port of this machine";
+    if (!options_.tls_cert_file.empty()) {
+      message += ", or --tls-cert and --tls-key are not one certificate and its private key";
+    }
+    throw Unavailable(message);
+  }
+  if (auto* health = server_->GetHealthCheckService()) {
+    health->SetServingStatus(kServiceName, true);
+  }
+  return port;
+}
+
+void StudyServer::Shutdown(std::chrono::milliseconds grace) {
+  if (!server_ || shut_down_) return;
+  shut_down_ = true;
+  const auto deadline = std::chrono::steady_clock::now() + grace;
+  if (auto* health = server_->GetHealthCheckService()) health->Shutdown();
+  // Stop taking calls at once, and let those in flight finish within the grace period.
+  int shutdown_tag = 0;
+  grpc_completion_queue* queue = shutdown_queue_->cq();
+  grpc_server_shutdown_and_notify(server_->c_server(), queue, &shutdown_tag);
+  // gRPC's shutdown is complete once the calls are done and every client has closed its
+  // connection, which an idle client only does when it next polls (up to 5 s later). So once no
+  // call has been running for a while, close those connections instead of waiting for them; when
+  // grace is over, cancel the calls still running as well.
+  constexpr auto kQuietPeriod = std::chrono::milliseconds(200);
+  std::optional<std::chrono::steady_clock::time_point> quiet_since;
+  bool complete = false;
+  while (!complete && std::chrono::steady_clock::now() < deadline) {
+    const gpr_timespec poll_until =
+        gpr_time_add(gpr_now(GPR_CLOCK_MONOTONIC), gpr_time_from_millis(10, GPR_TIMESPAN));
+    complete = grpc_completion_queue_next(queue, poll_until, nullptr).type == GRPC_OP_COMPLETE;
+    const auto now = std::chrono::steady_clock::now();
+    if (calls_in_flight_.load() > 0) {
+      quiet_since.reset();
+    } else if (!quiet_since) {
+      quiet_since = now;
+    } else if (now - *quiet_since >= kQuietPeriod) {
+      break;
+    }
+  }
+  if (!complete) grpc_server_cancel_all_calls(server_->c_server());
+  server_->Shutdown(std::chrono::system_clock::now());
+  // Drained through the C API: its one event carries a tag that is not a C++ completion tag.
+  shutdown_queue_->Shutdown();
+  while (grpc_completion_queue_next(queue, gpr_inf_future(GPR_CLOCK_REALTIME), nullptr).type !=
+         GRPC_QUEUE_SHUTDOWN) {
+  }
+}
+
+void StudyServer::Wait() {
+  if (server_) server_->Wait();
+}
+
+}  // namespace bayestune::proto

@@ -1,0 +1,334 @@
+#include "bayestune/proto/study_service.h"
+
+#include <cmath>
+#include <set>
+
+#include "bayestune/optimizer/errors.h"
+#include "bayestune/optimizer/tuning_config_loader.h"
+#include "bayestune/proto/status_conversion.h"
+#include "bayestune/proto/study_proto_conversion.h"
+
+namespace bayestune::proto {
+namespace {
+
+constexpr std::size_t kMaxNameBytes = 256;
+constexpr std::size_t kMaxReasonBytes = 64 * 1024;
+
+// A name a client chose (study, client id, metric): at most 256 bytes, no control characters.
+// Protobuf has already checked that it is UTF-8.
+void CheckName(const char* field, const std::string& value, bool required) {
+  if (value.empty()) {
+    if (required) throw InvalidArgument(std::string(field) + ": must not be empty");
+    return;
+  }
+  if (value.size() > kMaxNameBytes) {
+    throw InvalidArgument(std::string(field) + ": " + std::to_string(value.size()) +
+                          " bytes long; at most " + std::to_string(kMaxNameBytes) +
+                          " bytes are allowed");
+  }
+  for (char c : value) {
+    if (static_cast<unsigned char>(c) < 0x20 || c == 0x7f) {
+      throw InvalidArgument(std::string(field) +
+                            ": holds a control character; use printable characters only");
+    }
+  }
+}
+
+void CheckReason(const char* field, const std::string& value) {
+  if (value.size() > kMaxReasonBytes) {
+    throw InvalidArgument(std::string(field) + ": " + std::to_string(value.size()) +
+                          " bytes long; at most " + std::to_string(kMaxReasonBytes) +
+                          " bytes are allowed");
+  }
+}
+
+void CheckTrialId(std::int64_t trial_id) {
+  if (trial_id < 1) {
+    throw InvalidArgument("trial_id: must be 1 or more (trial ids start at 1), got " +
+                          std::to_string(trial_id));
+  }
+}
+
+void CheckFinite(const char* field, double value, const char* instead) {
+  if (!std::isfinite(value)) {
+    throw InvalidArgument(std::string(field) + ": must be a finite number, got " +
+                          FormatDouble(value) + "; " + instead);
+  }
+}
+
+}  // namespace
+
+StudyServiceImpl::StudyServiceImpl(std::shared_ptr<StudyRepository> repository,
+                                   std::optional<BearerToken> token)
+    : repository_(std::move(repository)), token_(std::move(token)) {}
+
+template <typename Body>
+grpc::Status StudyServiceImpl::Serve(const grpc::ServerContext& context, Body&& body) {
+  if (token_) {
+    if (grpc::Status denied = token_->Check(context); !denied.ok()) return denied;
+  }
+  try {
+    body();
+    return grpc::Status::OK;
+  } catch (const std::exception& e) {
+    return ToStatus(e);
+  }
+}
+
+std::shared_ptr<Study> StudyServiceImpl::OpenStudy(const std::string& field,
+                                                   const std::string& name, StudyRecord* record) {
+  CheckName(field.c_str(), name, /*required=*/true);
+  // Looked up on every call, so that a study deleted and created again (by this server or by
+  // another process on the same database) is never served from a stale `Study`.
+  std::optional<StudyRecord> stored = repository_->FindStudy(name);
+  if (!stored) {
+    throw NotFound(field + ": no study named '" + name +
+                   "'; ListStudies shows the studies there are");
+  }
+  if (record != nullptr) *record = *stored;
+  std::lock_guard lock(studies_mutex_);
+  auto& cached = studies_[name];
+  if (!cached || cached->id() != stored->id) cached = Study::Open(repository_, name);
+  return cached;
+}
+
+v1::Trial StudyServiceImpl::Describe(Study& study, const Trial& trial) const {
+  return TrialToProto(trial, study.name(), study.spec());
+}
+
+v1::Study StudyServiceImpl::DescribeStudy(const std::string& name) {
+  StudyRecord record;
+  auto study = OpenStudy("name", name, &record);
+  // The state is derived from the trials: brought up to date here, so that a client that only
+  // asks GetStudy also learns that the study is done.
+  if (study->IsDone()) record.state = StudyState::kCompleted;
+  return StudyToProto(record, study->Progress());
+}
+
+grpc::Status StudyServiceImpl::CreateStudy(grpc::ServerContext* context,
+                                           const v1::CreateStudyRequest* request,
+                                           v1::Study* response) {
+  return Serve(*context, [&] {
+    CheckName("name", request->name(), /*required=*/true);
+    switch (request->config_case()) {
+      case v1::CreateStudyRequest::kTuningYaml: {
+        const auto loaded = ParseTuningConfig(request->tuning_yaml(), "tuning_yaml");
+        if (!loaded.ok()) {
+          std::vector<Diagnostic> errors;
+          for (const auto& d : loaded.diagnostics) {
+            if (d.IsError()) errors.push_back(d);
+          }
+          throw InvalidArgument(FormatDiagnostics(errors));
+        }
+        Study::Create(repository_, request->name(), loaded.config.study, request->tuning_yaml());
+        break;
+      }
+      case v1::CreateStudyRequest::kSpec:
+        Study::Create(repository_, request->name(), StudySpecFromProto(request->spec()));
+        break;
+      case v1::CreateStudyRequest::CONFIG_NOT_SET:
+        throw InvalidArgument(
+            "tuning_yaml, spec: give the study's tuning.yaml text or its structured spec");
+    }
+    *response = DescribeStudy(request->name());
+  });
+}
+
+grpc::Status StudyServiceImpl::GetStudy(grpc::ServerContext* context,
+                                        const v1::GetStudyRequest* request, v1::Study* response) {
+  return Serve(*context, [&] { *response = DescribeStudy(request->name()); });
+}
+
+grpc::Status StudyServiceImpl::ListStudies(grpc::ServerContext* context,
+                                           const v1::ListStudiesRequest* /*request*/,
+                                           v1::ListStudiesResponse* response) {
+  return Serve(*context, [&] {
+    for (const StudyRecord& record : repository_->ListStudies()) {
+      try {
+        *response->add_studies() = DescribeStudy(record.name);
+      } catch (const NotFound&) {
+        response->mutable_studies()->RemoveLast();  // deleted in the meantime
+      }
+    }
+  });
+}
+
+grpc::Status StudyServiceImpl::DeleteStudy(grpc::ServerContext* context,
+                                           const v1::DeleteStudyRequest* request,
+                                           v1::DeleteStudyResponse* /*response*/) {
+  return Serve(*context, [&] {
+    StudyRecord record;
+    OpenStudy("name", request->name(), &record);
+    repository_->DeleteStudy(record.id);
+    std::lock_guard lock(studies_mutex_);
+    studies_.erase(request->name());
+  });
+}
+
+grpc::Status StudyServiceImpl::SuggestTrials(grpc::ServerContext* context,
+                                             const v1::SuggestTrialsRequest* request,
+                                             v1::SuggestTrialsResponse* response) {
+  return Serve(*context, [&] {
+    if (request->count() < 1 || request->count() > kMaxSuggestCount) {
+      throw InvalidArgument("count: must be from 1 to " + std::to_string(kMaxSuggestCount) +
+                            ", got " + std::to_string(request->count()));
+    }
+    CheckName("client_id", request->client_id(), /*required=*/false);
+    auto study = OpenStudy("study", request->study());
+    const auto trials = study->Suggest(request->count(), request->client_id());
+    for (const Trial& t : trials)
+      *response->add_trials() = Describe(*study, t);
+    response->set_study_done(static_cast<int>(trials.size()) < request->count() && study->IsDone());
+  });
+}
+
+grpc::Status StudyServiceImpl::AddMeasurement(grpc::ServerContext* context,
+                                              const v1::AddMeasurementRequest* request,
+                                              v1::AddMeasurementResponse* /*response*/) {
+  return Serve(*context, [&] {
+    CheckTrialId(request->trial_id());
+    CheckFinite("value", request->value(),
+                "complete the trial with infeasible set when it has no usable value");
+    CheckName("metric", request->metric(), /*required=*/false);
+    auto study = OpenStudy("study", request->study());
+    study->AddMeasurement(request->trial_id(),
+                          Measurement{request->metric(), request->step(), 0, request->value()});
+  });
+}
+
+grpc::Status StudyServiceImpl::CompleteTrial(grpc::ServerContext* context,
+                                             const v1::CompleteTrialRequest* request,
+                                             v1::Trial* response) {
+  return Serve(*context, [&] {
+    CheckTrialId(request->trial_id());
+    CheckReason("infeasible_reason", request->infeasible_reason());
+    if (request->has_final_value()) {
+      if (request->infeasible()) {
+        throw InvalidArgument(
+            "final_value, infeasible: give a final value or mark the trial infeasible, not both");
+      }
+      CheckFinite("final_value", request->final_value(),
+                  "set infeasible (with infeasible_reason) for a trial without a usable value");
+    }
+    if (request->has_final_step() && !request->has_final_value()) {
+      throw InvalidArgument(
+          "final_step: given without final_value; give both, or neither to take the objective "
+          "from the trial's measurements");
+    }
+    auto study = OpenStudy("study", request->study());
+    if (request->infeasible()) {
+      *response = Describe(
+          *study, study->MarkInfeasible(request->trial_id(), request->infeasible_reason()));
+      return;
+    }
+    std::optional<double> value;
+    std::optional<std::int64_t> step;
+    if (request->has_final_value()) value = request->final_value();
+    if (request->has_final_step()) step = request->final_step();
+    *response = Describe(*study, study->Complete(request->trial_id(), value, step));
+  });
+}
+
+grpc::Status StudyServiceImpl::ShouldStopTrial(grpc::ServerContext* context,
+                                               const v1::ShouldStopTrialRequest* request,
+                                               v1::ShouldStopTrialResponse* response) {
+  return Serve(*context, [&] {
+    CheckTrialId(request->trial_id());
+    auto study = OpenStudy("study", request->study());
+    response->set_should_stop(study->ShouldStop(request->trial_id()));
+  });
+}
+
+grpc::Status StudyServiceImpl::StopTrial(grpc::ServerContext* context,
+                                         const v1::StopTrialRequest* request, v1::Trial* response) {
+  return Serve(*context, [&] {
+    CheckTrialId(request->trial_id());
+    auto study = OpenStudy("study", request->study());
+    *response = Describe(*study, study->Stop(request->trial_id()));
+  });
+}
+
+grpc::Status StudyServiceImpl::GetTrial(grpc::ServerContext* context,
+                                        const v1::GetTrialRequest* request, v1::Trial* response) {
+  return Serve(*context, [&] {
+    CheckTrialId(request->trial_id());
+    auto study = OpenStudy("study", request->study());
+    *response = Describe(*study, study->GetTrial(request->trial_id()));
+  });
+}
+
+grpc::Status StudyServiceImpl::ListTrials(grpc::ServerContext* context,
+                                          const v1::ListTrialsRequest* request,
+                                          v1::ListTrialsResponse* response) {
+  return Serve(*context, [&] {
+    std::set<TrialState> states;
+    for (int i = 0; i < request->states_size(); ++i) {
+      const auto state = static_cast<v1::Trial::State>(request->states(i));
+      if (state == v1::Trial::STATE_UNSPECIFIED || !v1::Trial::State_IsValid(state)) {
+        throw InvalidArgument(
+            "states[" + std::to_string(i) + "]: unknown trial state " +
+            std::to_string(request->states(i)) +
+            "; give REQUESTED, ACTIVE, STOPPING, SUCCEEDED, FAILED or INFEASIBLE");
+      }
+      states.insert(TrialStateFromProto(state));
+    }
+    auto study = OpenStudy("study", request->study());
+    for (const Trial& t : study->Trials()) {
+      if (states.empty() || states.count(t.state) > 0)
+        *response->add_trials() = Describe(*study, t);
+    }
+  });
+}
+
+grpc::Status StudyServiceImpl::ListOptimalTrials(grpc::ServerContext* context,
+                                                 const v1::ListOptimalTrialsRequest* request,
+                                                 v1::ListOptimalTrialsResponse* response) {
+  return Serve(*context, [&] {
+    auto study = OpenStudy("study", request->study());
+    const auto best = study->BestTrials();
+    for (const Trial& t : best) {
+      if (*t.final_value != *best.front().final_value) break;  // sorted best first
+      *response->add_trials() = Describe(*study, t);
+    }
+  });
+}
+
+grpc::Status StudyServiceImpl::FailTrial(grpc::ServerContext* context,
+                                         const v1::FailTrialRequest* request, v1::Trial* response) {
+  return Serve(*context, [&] {
+    CheckTrialId(request->trial_id());
+    CheckReason("reason", request->reason());
+    auto study = OpenStudy("study", request->study());
+    *response = Describe(*study, study->Fail(request->trial_id(), request->reason()));
+  });
+}
+
+grpc::Status StudyServiceImpl::RequeueTrial(grpc::ServerContext* context,
+                                            const v1::RequeueTrialRequest* request,
+                                            v1::Trial* response) {
+  return Serve(*context, [&] {
+    CheckTrialId(request->trial_id());
+    CheckReason("reason", request->reason());
+    auto study = OpenStudy("study", request->study());
+    *response = Describe(*study, study->Requeue(request->trial_id(), request->reason()));
+  });
+}
+
+grpc::Status StudyServiceImpl::MarkTrialStarted(grpc::ServerContext* context,
+                                                const v1::MarkTrialStartedRequest* request,
+                                                v1::Trial* response) {
+  return Serve(*context, [&] {
+    CheckTrialId(request->trial_id());
+    std::vector<int> gpus(request->gpus().begin(), request->gpus().end());
+    for (std::size_t i = 0; i < gpus.size(); ++i) {
+      if (gpus[i] < 0) {
+        throw InvalidArgument("gpus[" + std::to_string(i) + "]: a GPU id is 0 or more, got " +
+                              std::to_string(gpus[i]));
+      }
+    }
+    auto study = OpenStudy("study", request->study());
+    *response = Describe(*study, study->MarkStarted(request->trial_id(), gpus));
+  });
+}
+
+}  // namespace bayestune::proto

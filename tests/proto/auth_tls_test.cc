@@ -1,0 +1,148 @@
+// Bearer-token auth and TLS of `bayestune serve`, with a self-signed certificate made here.
+#include <catch2/catch.hpp>
+#include <csignal>
+
+#include "grpc_test_support.h"
+
+using namespace bayestune;
+using namespace bayestune::testing;
+
+namespace {
+
+const std::string kToken = "s3cret-token-6f1d2c";
+const std::string kWrongToken = "not-the-token-9a8b7c";
+
+// A self-signed certificate for localhost and 127.0.0.1 with its key, by the openssl command.
+void MakeSelfSignedCertificate(const TempDir& dir, const std::string& name) {
+  const auto result =
+      RunProcess({BAYESTUNE_OPENSSL, "req", "-x509", "-newkey", "ec", "-pkeyopt",
+                  "ec_paramgen_curve:prime256v1", "-nodes", "-days", "2", "-subj", "/CN=localhost",
+                  "-addext", "subjectAltName=DNS:localhost,IP:127.0.0.1", "-keyout",
+                  dir.File(name + ".key"), "-out", dir.File(name + ".crt")},
+                 std::chrono::seconds(60));
+  INFO(result.output);
+  REQUIRE(result.exit_code == 0);
+}
+
+proto::StudyClientOptions ClientOptions(const ServeProcess& server,
+                                        std::optional<std::string> token,
+                                        const std::string& ca_file = "") {
+  proto::StudyClientOptions options = PlainClientOptions(server);
+  if (token) options.token = proto::BearerToken(*token);
+  options.tls_ca_file = ca_file;
+  options.call_timeout = std::chrono::seconds(10);
+  return options;
+}
+
+std::string ListStudiesStatus(const proto::StudyClientOptions& options) {
+  proto::StudyClient client(options);
+  return StatusCodeOf([&] { client.ListStudies(); });
+}
+
+}  // namespace
+
+TEST_CASE("without --token-file no token is needed", "[grpc][auth]") {
+  TempDir dir("grpc-noauth");
+  auto server = StartServer(dir);
+  CHECK(ListStudiesStatus(ClientOptions(*server, std::nullopt)) == "OK");
+  CHECK(ListStudiesStatus(ClientOptions(*server, kToken)) == "OK");
+  CHECK(server->Stop(SIGTERM) == 0);
+}
+
+TEST_CASE("with --token-file a call needs the right bearer token", "[grpc][auth]") {
+  TempDir dir("grpc-auth");
+  WriteFile(dir.File("token"), kToken + "\n");
+  auto server = StartServer(dir, {"--token-file", dir.File("token"), "--log-requests"});
+
+  proto::StudyClient anonymous(ClientOptions(*server, std::nullopt));
+  CHECK(StatusCodeOf([&] { anonymous.ListStudies(); }) == "UNAUTHENTICATED");
+  CHECK(StatusCodeOf([&] { anonymous.CreateStudyFromYaml("s", TestTuningYaml(3)); }) ==
+        "UNAUTHENTICATED");
+  proto::StudyClient wrong(ClientOptions(*server, kWrongToken));
+  CHECK(StatusCodeOf([&] { wrong.SuggestTrials("s", 1, "c"); }) == "UNAUTHENTICATED");
+  CHECK(StatusCodeOf([&] { wrong.CreateStudyFromYaml("s", TestTuningYaml(3)); }) ==
+        "UNAUTHENTICATED");
+  // A token that only starts like the right one, and one without the Bearer scheme.
+  CHECK(ListStudiesStatus(ClientOptions(*server, kToken + "x")) == "UNAUTHENTICATED");
+  {
+    proto::StudyClient client(ClientOptions(*server, std::nullopt));
+    grpc::ClientContext context;
+    client.PrepareContext(context);
+    context.AddMetadata("authorization", kToken);
+    v1::ListStudiesResponse response;
+    CHECK(client.stub().ListStudies(&context, v1::ListStudiesRequest(), &response).error_code() ==
+          grpc::StatusCode::UNAUTHENTICATED);
+  }
+
+  proto::StudyClient client(ClientOptions(*server, kToken));
+  client.CreateStudyFromYaml("s", TestTuningYaml(3));
+  const auto trial = client.SuggestTrials("s", 1, "c").at(0);
+  client.AddMeasurement("s", trial.id, 1, 0.5);
+  CHECK(client.CompleteTrial("s", trial.id).state == TrialState::kSucceeded);
+  // Nothing the unauthenticated clients sent reached the study.
+  CHECK(client.ListTrials("s").size() == 1);
+
+  CHECK(server->Stop(SIGTERM) == 0);
+  const std::string log = server->Log();
+  CHECK_THAT(log, Catch::Contains("UNAUTHENTICATED"));
+  CHECK_THAT(log, Catch::Contains("CompleteTrial"));  // --log-requests logs every call
+  CHECK(log.find(kToken) == std::string::npos);
+  CHECK(log.find(kWrongToken) == std::string::npos);
+}
+
+TEST_CASE("a token file that cannot be used stops serve with a message naming it", "[grpc][auth]") {
+  TempDir dir("grpc-badtoken");
+  WriteFile(dir.File("empty"), "\n");
+  auto result = RunProcess({BayestuneProgram(), "serve", "--db", dir.File("s.db"), "--listen",
+                            "127.0.0.1:0", "--token-file", dir.File("empty")},
+                           std::chrono::seconds(30));
+  CHECK(result.exit_code == 1);
+  CHECK_THAT(result.output, Catch::Contains(dir.File("empty")) && Catch::Contains("is empty"));
+  result = RunProcess({BayestuneProgram(), "serve", "--db", dir.File("s.db"), "--listen",
+                       "127.0.0.1:0", "--token-file", dir.File("missing")},
+                      std::chrono::seconds(30));
+  CHECK(result.exit_code == 3);
+  CHECK_THAT(result.output, Catch::Contains(dir.File("missing")));
+}
+
+TEST_CASE("TLS with a self-signed certificate, together with the token", "[grpc][tls]") {
+  TempDir dir("grpc-tls");
+  MakeSelfSignedCertificate(dir, "server");
+  MakeSelfSignedCertificate(dir, "other");
+  WriteFile(dir.File("token"), kToken);
+  auto server = StartServer(dir, {"--tls-cert", dir.File("server.crt"), "--tls-key",
+                                  dir.File("server.key"), "--token-file", dir.File("token")});
+
+  CHECK(ListStudiesStatus(ClientOptions(*server, kToken, dir.File("server.crt"))) == "OK");
+  CHECK(ListStudiesStatus(ClientOptions(*server, std::nullopt, dir.File("server.crt"))) ==
+        "UNAUTHENTICATED");
+  CHECK(ListStudiesStatus(ClientOptions(*server, kWrongToken, dir.File("server.crt"))) ==
+        "UNAUTHENTICATED");
+  // A plaintext client, and a client that trusts another certificate, never get through.
+  CHECK(ListStudiesStatus(ClientOptions(*server, kToken)) == "UNAVAILABLE");
+  CHECK(ListStudiesStatus(ClientOptions(*server, kToken, dir.File("other.crt"))) == "UNAVAILABLE");
+
+  proto::StudyClient client(ClientOptions(*server, kToken, dir.File("server.crt")));
+  client.CreateStudyFromYaml("tls", TestTuningYaml(2));
+  const auto trial = client.SuggestTrials("tls", 1, "c").at(0);
+  CHECK(client.CompleteTrial("tls", trial.id, 0.75).final_value == 0.75);
+  CHECK(server->Stop(SIGTERM) == 0);
+  CHECK(server->Log().find(kToken) == std::string::npos);
+}
+
+TEST_CASE("serve refuses a TLS file that is not PEM, naming the flag", "[grpc][tls]") {
+  TempDir dir("grpc-badtls");
+  WriteFile(dir.File("cert.pem"), "not a certificate");
+  WriteFile(dir.File("key.pem"), "not a key");
+  const auto result =
+      RunProcess({BayestuneProgram(), "serve", "--db", dir.File("s.db"), "--listen", "127.0.0.1:0",
+                  "--tls-cert", dir.File("cert.pem"), "--tls-key", dir.File("key.pem")},
+                 std::chrono::seconds(30));
+  CHECK(result.exit_code == 1);
+  CHECK_THAT(result.output, Catch::Contains("--tls-") && Catch::Contains("not a PEM file"));
+  const auto half = RunProcess(
+      {BayestuneProgram(), "serve", "--db", dir.File("s.db"), "--tls-cert", dir.File("cert.pem")},
+      std::chrono::seconds(30));
+  CHECK(half.exit_code == 2);
+  CHECK_THAT(half.output, Catch::Contains("--tls-key"));
+}

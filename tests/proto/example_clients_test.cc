@@ -1,0 +1,88 @@
+// The example clients (examples/python_client, examples/cpp_client) against a real server.
+#include <catch2/catch.hpp>
+#include <csignal>
+
+#include "grpc_test_support.h"
+
+using namespace bayestune;
+using namespace bayestune::testing;
+
+namespace {
+
+// Checks the trials a client ran: SUCCEEDED, under its client id, with `steps` measurements
+// whose last is the objective.
+void CheckClientTrials(proto::StudyClient& client, const std::string& study,
+                       const std::string& client_id, std::size_t count) {
+  const auto trials = client.ListTrials(study);
+  REQUIRE(trials.size() == count);
+  for (const Trial& t : trials) {
+    CHECK(t.state == TrialState::kSucceeded);
+    CHECK(t.client_id == client_id);
+    REQUIRE(t.measurements.size() == 3);
+    CHECK(t.measurements.back().step == 3);
+    CHECK(t.final_value == t.measurements.back().value);
+  }
+}
+
+std::vector<std::string> ClientCommand(const std::string& which, const ServeProcess& server,
+                                       const std::string& study) {
+  std::vector<std::string> command;
+  if (which == "python") {
+    command = {BAYESTUNE_PYTHON3,
+               std::string(BAYESTUNE_SOURCE_DIR) + "/examples/python_client/bayestune_client.py"};
+  } else {
+    command = {std::string(BAYESTUNE_BINARY_DIR) + "/examples/cpp_client/bayestune_cpp_client"};
+  }
+  command.insert(command.end(),
+                 {"--server", server.address(), "--study", study, "--client-id", which + "-test"});
+  return command;
+}
+
+}  // namespace
+
+TEST_CASE("the example clients suggest, measure and complete trials", "[grpc][examples]") {
+  const std::string which = GENERATE(as<std::string>{}, "python", "cpp");
+  INFO("the " << which << " client");
+  TempDir dir("grpc-example-" + which);
+  WriteFile(dir.File("tuning.yaml"), TestTuningYaml(6));
+  WriteFile(dir.File("token"), "example-client-token\n");
+  REQUIRE(RunProcess({BAYESTUNE_OPENSSL, "req", "-x509", "-newkey", "ec", "-pkeyopt",
+                      "ec_paramgen_curve:prime256v1", "-nodes", "-days", "2", "-subj",
+                      "/CN=localhost", "-addext", "subjectAltName=IP:127.0.0.1", "-keyout",
+                      dir.File("server.key"), "-out", dir.File("server.crt")},
+                     std::chrono::seconds(60))
+              .exit_code == 0);
+  auto server = StartServer(dir, {"--tls-cert", dir.File("server.crt"), "--tls-key",
+                                  dir.File("server.key"), "--token-file", dir.File("token")});
+  auto options = PlainClientOptions(*server);
+  options.tls_ca_file = dir.File("server.crt");
+  options.token = proto::BearerToken("example-client-token");
+  proto::StudyClient client(options);
+
+  auto command = ClientCommand(which, *server, "demo");
+  command.insert(command.end(), {"--token-file", dir.File("token"), "--tls-ca",
+                                 dir.File("server.crt"), "--create", dir.File("tuning.yaml")});
+  auto four = command;
+  four.insert(four.end(), {"--trials", "4"});
+  auto result = RunProcess(four, std::chrono::seconds(120));
+  INFO(result.output);
+  REQUIRE(result.exit_code == 0);
+  CHECK_THAT(result.output, Catch::Contains("trial 4:") && Catch::Contains("best: trial"));
+  CheckClientTrials(client, "demo", which + "-test", 4);
+
+  // Again, until the study is done: the same spec opens the existing study.
+  result = RunProcess(command, std::chrono::seconds(120));
+  INFO(result.output);
+  REQUIRE(result.exit_code == 0);
+  CHECK_THAT(result.output, Catch::Contains("the study is done"));
+  CheckClientTrials(client, "demo", which + "-test", 6);
+
+  // An unknown study: exit 1 with the server's code and message.
+  auto unknown = ClientCommand(which, *server, "no-such-study");
+  unknown.insert(unknown.end(),
+                 {"--token-file", dir.File("token"), "--tls-ca", dir.File("server.crt")});
+  result = RunProcess(unknown, std::chrono::seconds(120));
+  CHECK(result.exit_code == 1);
+  CHECK_THAT(result.output, Catch::Contains("no study named 'no-such-study'"));
+  CHECK(server->Stop(SIGTERM) == 0);
+}

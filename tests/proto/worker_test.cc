@@ -1,0 +1,150 @@
+// `bayestune worker`: two workers on one study against one server, each with GPUs of its own.
+#include <catch2/catch.hpp>
+#include <csignal>
+#include <filesystem>
+#include <map>
+#include <nlohmann/json.hpp>
+#include <set>
+#include <thread>
+
+#include "bayestune/optimizer/errors.h"
+#include "grpc_test_support.h"
+
+using namespace bayestune;
+using namespace bayestune::testing;
+
+namespace {
+
+constexpr int kTrials = 12;
+
+std::string WorkerYaml(int trials = kTrials) {
+  return "trainingInput:\n"
+         "  hyperparameters:\n"
+         "    goal: MAXIMIZE\n"
+         "    hyperparameterMetricTag: accuracy\n"
+         "    maxTrials: " +
+         std::to_string(trials) +
+         "\n"
+         "    maxParallelTrials: 4\n"
+         "    algorithm: RANDOM_SEARCH\n"
+         "    params:\n"
+         "      - parameterName: x\n"
+         "        type: DOUBLE\n"
+         "        minValue: 0\n"
+         "        maxValue: 1\n";
+}
+
+// The trial numbers that have a trial-<n>/ folder under `job_dir`.
+std::set<std::int64_t> TrialFolders(const std::string& job_dir) {
+  std::set<std::int64_t> ids;
+  for (const auto& entry : std::filesystem::directory_iterator(job_dir)) {
+    const std::string name = entry.path().filename().string();
+    if (name.rfind("trial-", 0) == 0) ids.insert(std::stoll(name.substr(6)));
+  }
+  return ids;
+}
+
+}  // namespace
+
+TEST_CASE("two workers split one study's trials, each on its own GPUs", "[grpc][worker]") {
+  TempDir dir("grpc-workers");
+  WriteFile(dir.File("token"), "worker-token\n");
+  auto server = StartServer(dir, {"--token-file", dir.File("token")});
+  auto options = PlainClientOptions(*server);
+  options.token = proto::BearerToken("worker-token");
+  proto::StudyClient client(options);
+  client.CreateStudyFromYaml("shared", WorkerYaml());
+
+  const std::map<std::string, std::set<int>> gpus = {{"a", {0, 1}}, {"b", {2, 3}}};
+  std::map<std::string, std::unique_ptr<ChildProcess>> workers;
+  for (const auto& [name, ids] : gpus) {
+    // The first four trainers wait for each other, so that both workers are surely running
+    // trials at once.
+    workers[name] = std::make_unique<ChildProcess>(std::vector<std::string>{
+        BayestuneProgram(), "worker", "--server", server->address(), "--study", "shared",
+        "--token-file", dir.File("token"), "--gpus", name == "a" ? "0,1" : "2,3", "--job-dir",
+        dir.File("jobs-" + name), "--", BAYESTUNE_FAKE_TRAINER, "--steps=3", "--sleep-ms=20",
+        "--barrier-dir=" + dir.File("barrier"), "--barrier-count=4"});
+  }
+  std::map<std::string, std::string> logs;
+  for (auto& [name, worker] : workers) {
+    logs[name] = worker->ReadAll(std::chrono::seconds(90));
+    INFO("worker " << name << ":\n" << logs[name]);
+    CHECK(worker->Wait(std::chrono::seconds(10)) == 0);
+  }
+
+  std::map<std::int64_t, Trial> trials;
+  for (Trial& t : client.ListTrials("shared"))
+    trials.emplace(t.id, std::move(t));
+  REQUIRE(trials.size() == kTrials);
+  std::set<std::int64_t> seen;
+  for (const auto& [name, ids] : gpus) {
+    const std::set<std::int64_t> mine = TrialFolders(dir.File("jobs-" + name));
+    INFO("worker " << name << ":\n" << logs[name]);
+    CHECK(!mine.empty());  // both took part
+    for (std::int64_t id : mine) {
+      INFO("trial " << id);
+      CHECK(seen.insert(id).second);  // no trial ran on both workers
+      const Trial& t = trials.at(id);
+      CHECK(t.state == TrialState::kSucceeded);
+      CHECK(t.attempt == 1);
+      CHECK(t.client_id.rfind("runner@", 0) == 0);
+      REQUIRE(t.gpus.size() == 1);
+      CHECK(ids.count(t.gpus[0]) == 1);
+      // The trainer saw only its worker's GPU.
+      const auto record = nlohmann::json::parse(
+          ReadFile(dir.File("jobs-" + name + "/trial-" + std::to_string(id) + "/record.json")));
+      CHECK(record["env"]["CUDA_VISIBLE_DEVICES"] == std::to_string(t.gpus[0]));
+      // Its value is the x it was given, read from its event file, at step 3.
+      CHECK(t.measurements.size() == 3);
+      CHECK(t.final_step == 3);
+      CHECK(*t.final_value == Approx(t.parameters.at("x").AsDouble()).epsilon(1e-6));
+    }
+  }
+  CHECK(seen.size() == kTrials);
+  CHECK(client.GetStudy("shared").state() == v1::Study::COMPLETED);
+  CHECK(server->Stop(SIGTERM) == 0);
+}
+
+TEST_CASE("a worker rides out a server killed and restarted on the same database",
+          "[grpc][worker]") {
+  TempDir dir("grpc-worker-restart");
+  auto server = StartServer(dir);
+  const std::string address = server->address();
+  auto options = PlainClientOptions(*server);
+  options.wait_for_ready = true;  // this client, too, lives through the restart
+  proto::StudyClient client(options);
+  client.CreateStudyFromYaml("restart", WorkerYaml(8));
+  ChildProcess worker({BayestuneProgram(), "worker", "--server", address, "--study", "restart",
+                       "--gpus", "0,1", "--job-dir", dir.File("jobs"), "--", BAYESTUNE_FAKE_TRAINER,
+                       "--steps=3", "--sleep-ms=150"});
+  // Once trials have finished, the server dies in the middle of the worker's calls.
+  const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(60);
+  while (client.GetStudy("restart").progress().succeeded() < 2 &&
+         std::chrono::steady_clock::now() < deadline) {
+    std::this_thread::sleep_for(std::chrono::milliseconds(20));
+  }
+  server->Kill();
+  std::this_thread::sleep_for(std::chrono::milliseconds(500));
+  server = StartServer(dir, {}, address);
+
+  const std::string log = worker.ReadAll(std::chrono::seconds(90));
+  INFO(log);
+  CHECK(worker.Wait(std::chrono::seconds(10)) == 0);
+  // The first call on the connection the old server left behind may fail; the next ones connect.
+  std::vector<Trial> trials;
+  for (int attempt = 0; attempt < 10 && trials.empty(); ++attempt) {
+    try {
+      trials = client.ListTrials("restart");
+    } catch (const Unavailable&) {
+    }
+  }
+  REQUIRE(trials.size() == 8);
+  for (const Trial& t : trials) {
+    INFO("trial " << t.id);
+    CHECK(t.state == TrialState::kSucceeded);
+    CHECK(t.attempt == 1);  // none was lost and run again
+    CHECK(*t.final_value == Approx(t.parameters.at("x").AsDouble()).epsilon(1e-6));
+  }
+  CHECK(server->Stop(SIGTERM) == 0);
+}
