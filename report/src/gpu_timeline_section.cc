@@ -1,0 +1,238 @@
+// 7. GPU use over time: which trial ran on which GPU when, CPU trials on a lane of their own.
+#include <algorithm>
+#include <cmath>
+#include <limits>
+#include <map>
+
+#include "bayestune/report/html_escape.h"
+#include "bayestune/report/number_format.h"
+#include "legend.h"
+#include "plot_area.h"
+#include "report_palette.h"
+#include "report_sections.h"
+
+namespace bayestune::report_internal {
+
+namespace {
+
+constexpr double kWidth = 960;
+constexpr int kCpuLane = -1;
+
+struct Bar {
+  const Trial* trial;
+  double start;
+  double end;
+  bool open;  // still running: drawn up to the latest time of the study
+};
+
+// Round steps of time, in seconds, and how to label them.
+std::vector<AxisTick> TimeTicks(double span) {
+  static constexpr double kSteps[] = {1,    2,    5,     10,    15,    30,    60,     120,
+                                      300,  600,  900,   1800,  3600,  7200,  10800,  21600,
+                                      43200, 86400, 172800, 432000, 604800, 1209600, 2592000};
+  double step = kSteps[std::size(kSteps) - 1];
+  for (double s : kSteps) {
+    if (span / s <= 8) {
+      step = s;
+      break;
+    }
+  }
+  std::vector<AxisTick> ticks;
+  for (int i = 0; i * step <= span + 1e-9; ++i) {
+    const auto t = static_cast<long long>(std::llround(i * step));
+    char label[32];
+    if (step < 60) {
+      std::snprintf(label, sizeof(label), "%lld:%02lld", t / 60, t % 60);
+    } else if (step < 86400) {
+      std::snprintf(label, sizeof(label), "%lld:%02lld", t / 3600, t % 3600 / 60);
+    } else {
+      std::snprintf(label, sizeof(label), "%lld d", t / 86400);
+    }
+    ticks.push_back({i * step / span, label});
+  }
+  return ticks;
+}
+
+std::string LaneName(int lane) { return lane == kCpuLane ? "CPU" : "GPU " + std::to_string(lane); }
+
+// The total length of the union of the bars' intervals.
+double BusyTime(std::vector<Bar> bars) {
+  std::sort(bars.begin(), bars.end(), [](const Bar& a, const Bar& b) { return a.start < b.start; });
+  double busy = 0;
+  double start = 0;
+  double end = -1;
+  bool open = false;
+  for (const Bar& bar : bars) {
+    if (!open || bar.start > end) {
+      if (open) busy += end - start;
+      start = bar.start;
+      end = bar.end;
+      open = true;
+    } else {
+      end = std::max(end, bar.end);
+    }
+  }
+  if (open) busy += end - start;
+  return busy;
+}
+
+}  // namespace
+
+std::string GpuTimelineSection(ReportContext& context) {
+  // The latest time the study knows of: where bars of running trials end.
+  double as_of = -std::numeric_limits<double>::infinity();
+  double t0 = std::numeric_limits<double>::infinity();
+  for (const Trial& trial : context.trials()) {
+    if (trial.start_time) {
+      as_of = std::max(as_of, *trial.start_time);
+      t0 = std::min(t0, *trial.start_time);
+    }
+    if (trial.end_time) as_of = std::max(as_of, *trial.end_time);
+    for (const Measurement& m : trial.measurements)
+      as_of = std::max(as_of, m.wall_time);
+  }
+  std::map<int, std::vector<Bar>> lanes;  // GPU ids in order, the CPU lane (-1) first
+  std::size_t total_bars = 0;
+  std::size_t trials_on_timeline = 0;
+  for (const Trial& trial : context.trials()) {
+    if (!trial.start_time) continue;
+    const bool open = !trial.end_time;
+    const double end = open ? as_of : std::max(*trial.end_time, *trial.start_time);
+    ++trials_on_timeline;
+    if (trial.gpus.empty()) {
+      lanes[kCpuLane].push_back({&trial, *trial.start_time, end, open});
+      ++total_bars;
+    }
+    for (int gpu : trial.gpus) {
+      lanes[gpu].push_back({&trial, *trial.start_time, end, open});
+      ++total_bars;
+    }
+  }
+  if (trials_on_timeline == 0) {
+    return OpenSection("gpu-timeline", "GPU use over time", 0, 0) +
+           EmptyNote("No trial has started yet.") + "</section>";
+  }
+  // The CPU lane goes last.
+  std::vector<std::pair<int, std::vector<Bar>>> ordered;
+  for (auto& [lane, bars] : lanes) {
+    if (lane != kCpuLane) ordered.emplace_back(lane, std::move(bars));
+  }
+  if (lanes.count(kCpuLane) != 0) ordered.emplace_back(kCpuLane, std::move(lanes[kCpuLane]));
+
+  const bool merged = total_bars > context.options().max_timeline_bars;
+  const double span = std::max(as_of - t0, 1e-3);
+  PlotArea area{80, 8, kWidth - 120, 0};
+  const auto x_of = [&](double t) { return area.X((t - t0) / span); };
+
+  // Trials that overlap on one lane (several trials per GPU) get rows of their own in it.
+  struct LaneLayout {
+    int lane;
+    std::vector<Bar> bars;
+    std::vector<int> row;
+    int rows = 1;
+    double top = 0;
+    double row_height = 14;
+  };
+  std::vector<LaneLayout> layout;
+  double y = area.top;
+  for (auto& [lane, bars] : ordered) {
+    LaneLayout l{lane, std::move(bars), {}, 1, y, 14};
+    std::stable_sort(l.bars.begin(), l.bars.end(),
+                     [](const Bar& a, const Bar& b) { return a.start < b.start; });
+    if (!merged) {
+      std::vector<double> row_end;
+      for (const Bar& bar : l.bars) {
+        std::size_t r = 0;
+        while (r < row_end.size() && row_end[r] > bar.start + 1e-9)
+          ++r;
+        if (r == row_end.size()) row_end.push_back(bar.end);
+        row_end[r] = bar.end;
+        l.row.push_back(static_cast<int>(r));
+      }
+      l.rows = std::max<int>(1, static_cast<int>(row_end.size()));
+      l.row_height = std::max(5.0, std::min(14.0, 40.0 / l.rows));
+    }
+    y += l.rows * (l.row_height + 2) + 10;
+    layout.push_back(std::move(l));
+  }
+  area.bottom = y;
+  const double height = area.bottom + 50;
+
+  std::string note =
+      "Each bar is a trial, on the GPU it ran on, from its start to its end (a trial on two "
+      "GPUs has a bar on each; CPU-only trials are on the CPU lane). Time runs from when the "
+      "first trial started, " +
+      FormatUtcTime(t0) +
+      "; trials still running reach to the latest time in the study. A rerun trial shows its "
+      "last attempt. On the right: the share of that time each lane was busy.";
+  if (merged) {
+    note += " The study has " + FormatCount(static_cast<std::int64_t>(total_bars)) +
+            " bars, too many to tell apart: bars less than a pixel apart are merged into busy "
+            "periods.";
+  }
+  std::size_t drawn = 0;
+  SvgWriter svg(kWidth, height, "GPU use over time");
+  DrawBottomAxis(svg, area, TimeTicks(span),
+                 span < 600 ? "time since the first trial started (m:ss)"
+                            : "time since the first trial started (h:mm)");
+  for (const LaneLayout& l : layout) {
+    const double lane_height = l.rows * (l.row_height + 2) - 2;
+    svg.Rect(area.left, l.top - 3, area.width(), lane_height + 6, "lane");
+    svg.Text(area.left - 8, l.top + lane_height / 2 + 4, LaneName(l.lane), "label", "end");
+    const double busy = BusyTime(l.bars) / span;
+    char share[32];
+    std::snprintf(share, sizeof(share), "%.0f%% busy", std::min(1.0, busy) * 100);
+    svg.Text(area.right + 8, l.top + lane_height / 2 + 4, share, "", "start");
+    const std::string lane_attribute = DataAttribute("lane", LaneName(l.lane));
+    if (merged) {
+      // Busy periods at the resolution of a pixel.
+      double start = 0;
+      double end = -1;
+      const auto flush = [&] {
+        if (end < start) return;
+        svg.Rect(start, l.top, std::max(1.0, end - start), l.row_height, "busy",
+                 lane_attribute + DataAttribute("kind", "busy"));
+        ++drawn;
+      };
+      for (const Bar& bar : l.bars) {
+        const double x1 = x_of(bar.start);
+        const double x2 = x_of(bar.end);
+        if (end >= start && x1 <= end + 1) {
+          end = std::max(end, x2);
+        } else {
+          flush();
+          start = x1;
+          end = x2;
+        }
+      }
+      flush();
+      continue;
+    }
+    for (std::size_t i = 0; i < l.bars.size(); ++i) {
+      const Bar& bar = l.bars[i];
+      const double x1 = x_of(bar.start);
+      const double width = std::max(1.5, x_of(bar.end) - x1);
+      const double bar_y = l.top + l.row[i] * (l.row_height + 2);
+      std::string css = "bar " + std::string(StateClass(*bar.trial));
+      if (bar.open) css += " open";
+      svg.Rect(x1, bar_y, width, l.row_height, css,
+               lane_attribute + context.TrialAttributes(*bar.trial, "bar"));
+      ++drawn;
+    }
+  }
+  std::string html = OpenSection("gpu-timeline", "GPU use over time", drawn, total_bars);
+  html += Note(note);
+  if (!merged) {
+    html += Legend({{LegendMark::kBar, "bar ok", "succeeded"},
+                    {LegendMark::kBar, "bar stop", "stopped early"},
+                    {LegendMark::kBar, "bar fail", "failed"},
+                    {LegendMark::kBar, "bar inf", "infeasible"},
+                    {LegendMark::kBar, "bar run", "running"}});
+  } else {
+    html += Legend({{LegendMark::kBar, "busy", "busy (merged trials)"}});
+  }
+  html += svg.Finish();
+  return html + "</section>";
+}
+
+}  // namespace bayestune::report_internal

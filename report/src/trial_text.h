@@ -1,0 +1,20 @@
+#pragma once
+
+#include <string>
+
+#include "bayestune/optimizer/parameter_value.h"
+#include "bayestune/optimizer/trial.h"
+
+namespace bayestune::report_internal {
+
+// A parameter value for people: doubles to 5 significant digits, integers and strings as they are
+// (plain text; escape it for HTML).
+std::string DisplayValue(const ParameterValue& value);
+// Where a trial ran: "GPU 0", "GPUs 0, 1", "CPU".
+std::string WhereItRan(const Trial& trial);
+// How long it ran, "" when it has not ended.
+std::string RunTime(const Trial& trial);
+// The first line of a failure reason, at most `max_characters` long.
+std::string FirstLine(const std::string& text, std::size_t max_characters);
+
+}  // namespace bayestune::report_internal
