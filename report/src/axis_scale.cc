@@ -21,8 +21,6 @@ void CheckRange(double lower, double upper, bool positive) {
   }
 }
 
-// The tolerance within which a rounded tick may move from where an even spacing put it.
-constexpr double kTickTolerance = 0.035;
 
 }  // namespace
 
@@ -198,8 +196,10 @@ std::vector<AxisTick> AxisScale::RoundedEvenTicks(int target_count) const {
                                                        : ScaleType::kLinear;
   std::vector<AxisTick> ticks;
   const int count = std::max(2, target_count - 1);
+  // How far a rounded tick may move from where an even spacing put it.
+  const double tolerance = 0.4 / (count - 1);
   const int top_power = static_cast<int>(std::floor(std::log10(upper_ - lower_))) + 1;
-  double previous = -1;
+  double previous = -1e9;
   for (int i = 0; i < count; ++i) {
     const double target = static_cast<double>(i) / (count - 1);
     const double exact = FromUnit(target, lower_, upper_, scale);
@@ -210,7 +210,7 @@ std::vector<AxisTick> AxisScale::RoundedEvenTicks(int target_count) const {
         const double step = m * std::pow(10.0, power);
         const double rounded = std::round(exact / step) * step;
         if (rounded < lower_ || rounded > upper_) continue;
-        if (std::abs(Unit(rounded) - target) <= kTickTolerance) {
+        if (std::abs(Unit(rounded) - target) <= tolerance) {
           chosen = rounded;
           found = true;
           break;
@@ -218,7 +218,7 @@ std::vector<AxisTick> AxisScale::RoundedEvenTicks(int target_count) const {
       }
     }
     const double unit = Unit(chosen);
-    if (unit <= previous + 1e-9) continue;
+    if (unit - previous < 0.5 / (count - 1)) continue;  // too close to the one before
     previous = unit;
     ticks.push_back({unit, FormatSignificant(chosen, 4)});
   }

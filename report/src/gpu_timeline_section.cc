@@ -3,6 +3,7 @@
 #include <cmath>
 #include <limits>
 #include <map>
+#include <set>
 
 #include "bayestune/report/html_escape.h"
 #include "bayestune/report/number_format.h"
@@ -74,6 +75,26 @@ double BusyTime(std::vector<Bar> bars) {
   }
   if (open) busy += end - start;
   return busy;
+}
+
+// One bar per trial, in the lane's row given for it; notes the state classes drawn.
+template <typename XOf>
+void DrawTrialBars(SvgWriter& svg, ReportContext& context, const std::vector<Bar>& bars,
+                   const std::vector<int>& rows, double top, double row_height,
+                   const std::string& lane_attribute, const XOf& x_of, std::size_t& drawn,
+                   std::set<std::string>& states, std::string_view extra_class = "") {
+  for (std::size_t i = 0; i < bars.size(); ++i) {
+    const Bar& bar = bars[i];
+    const double x1 = x_of(bar.start);
+    const double width = std::max(1.5, x_of(bar.end) - x1);
+    const double y = top + rows[i] * (row_height + 2);
+    const std::string state = StateClass(*bar.trial);
+    states.insert(state);
+    svg.Rect(x1, y, width, row_height,
+             "bar " + state + (bar.open ? " open" : "") + std::string(extra_class),
+             lane_attribute + context.TrialAttributes(*bar.trial, "bar"));
+    ++drawn;
+  }
 }
 
 }  // namespace
@@ -165,12 +186,8 @@ std::string GpuTimelineSection(ReportContext& context) {
       FormatUtcTime(t0) +
       "; trials still running reach to the latest time in the study. A rerun trial shows its "
       "last attempt. On the right: the share of that time each lane was busy.";
-  if (merged) {
-    note += " The study has " + FormatCount(static_cast<std::int64_t>(total_bars)) +
-            " bars, too many to tell apart: bars less than a pixel apart are merged into busy "
-            "periods.";
-  }
   std::size_t drawn = 0;
+  std::set<std::string> states;  // the state classes of the bars drawn
   SvgWriter svg(kWidth, height, "GPU use over time");
   DrawBottomAxis(svg, area, TimeTicks(span),
                  span < 600 ? "time since the first trial started (m:ss)"
@@ -208,29 +225,51 @@ std::string GpuTimelineSection(ReportContext& context) {
       flush();
       continue;
     }
-    for (std::size_t i = 0; i < l.bars.size(); ++i) {
-      const Bar& bar = l.bars[i];
-      const double x1 = x_of(bar.start);
-      const double width = std::max(1.5, x_of(bar.end) - x1);
-      const double bar_y = l.top + l.row[i] * (l.row_height + 2);
-      std::string css = "bar " + std::string(StateClass(*bar.trial));
-      if (bar.open) css += " open";
-      svg.Rect(x1, bar_y, width, l.row_height, css,
-               lane_attribute + context.TrialAttributes(*bar.trial, "bar"));
-      ++drawn;
+    DrawTrialBars(svg, context, l.bars, l.row, l.top, l.row_height, lane_attribute, x_of, drawn,
+                  states);
+  }
+  if (merged) {
+    // Failures matter even when bars merge: they are drawn over the busy periods.
+    std::vector<const Trial*> failures;
+    for (const auto& l : layout) {
+      for (const Bar& bar : l.bars) {
+        if (bar.trial->state == TrialState::kFailed ||
+            bar.trial->state == TrialState::kInfeasible) {
+          failures.push_back(bar.trial);
+        }
+      }
+    }
+    std::sort(failures.begin(), failures.end(),
+              [](const Trial* a, const Trial* b) { return a->id < b->id; });
+    failures.erase(std::unique(failures.begin(), failures.end()), failures.end());
+    const DrawingSample sample = context.Sample(failures, context.options().max_drawn_trials);
+    note += " The study has " + FormatCount(static_cast<std::int64_t>(total_bars)) +
+            " bars, too many to tell apart: bars less than a pixel apart are merged into busy "
+            "periods, and failed and infeasible trials are drawn over them. " +
+            SampleSentence(sample, "failed and infeasible trials");
+    const std::set<std::int64_t> chosen(sample.ids.begin(), sample.ids.end());
+    for (const auto& l : layout) {
+      std::vector<Bar> bars;
+      for (const Bar& bar : l.bars) {
+        if (chosen.count(bar.trial->id) != 0) bars.push_back(bar);
+      }
+      DrawTrialBars(svg, context, bars, std::vector<int>(bars.size(), 0), l.top, l.row_height,
+                    DataAttribute("lane", LaneName(l.lane)), x_of, drawn, states, " over");
     }
   }
   std::string html = OpenSection("gpu-timeline", "GPU use over time", drawn, total_bars);
   html += Note(note);
-  if (!merged) {
-    html += Legend({{LegendMark::kBar, "bar ok", "succeeded"},
-                    {LegendMark::kBar, "bar stop", "stopped early"},
-                    {LegendMark::kBar, "bar fail", "failed"},
-                    {LegendMark::kBar, "bar inf", "infeasible"},
-                    {LegendMark::kBar, "bar run", "running"}});
-  } else {
-    html += Legend({{LegendMark::kBar, "busy", "busy (merged trials)"}});
+  std::vector<LegendEntry> legend;
+  if (merged) legend.push_back({LegendMark::kBar, "busy", "busy (trials merged)"});
+  for (const auto& [css, label] : std::vector<std::pair<std::string, std::string>>{
+           {"ok", "succeeded"},
+           {"stop", "stopped early"},
+           {"fail", "failed"},
+           {"inf", "infeasible"},
+           {"run", "running"}}) {
+    if (states.count(css) != 0) legend.push_back({LegendMark::kBar, "bar " + css, label});
   }
+  html += Legend(legend);
   html += svg.Finish();
   return html + "</section>";
 }

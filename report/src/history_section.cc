@@ -57,19 +57,27 @@ std::string HistorySection(ReportContext& context) {
     note += " " + FormatCount(static_cast<std::int64_t>(range.below + range.above)) +
             " far-out values are drawn as triangles at the edge of the axis.";
   }
-  note += " " + SampleSentence(valued, "trials with a value");
+  if (valued.subsampled() || failed.subsampled()) {
+    note += " Showing " + FormatCount(static_cast<std::int64_t>(valued.ids.size())) + " of " +
+            FormatCount(static_cast<std::int64_t>(valued.total)) + " trials with a value and " +
+            FormatCount(static_cast<std::int64_t>(failed.ids.size())) + " of " +
+            FormatCount(static_cast<std::int64_t>(failed.total)) +
+            " without: a fixed sample (by a hash of the trial number) that always keeps the best "
+            "trials and every improvement of the best so far; the line uses every trial.";
+  }
   html += Note(note);
 
+  std::size_t count[4] = {0, 0, 0, 0};  // succeeded, stopped early, failed, infeasible
+  for (const Trial* trial : context.valued())
+    ++count[trial->stopped_early ? 1 : 0];
+  for (const Trial* trial : without_value)
+    ++count[trial->state == TrialState::kInfeasible ? 3 : 2];
   std::vector<LegendEntry> legend;
-  if (has_values) {
-    legend.push_back({LegendMark::kDot, "ok", "succeeded"});
-    legend.push_back({LegendMark::kDiamond, "stop", "stopped early"});
-    legend.push_back({LegendMark::kLine, "best-line", "best so far"});
-  }
-  if (has_strip) {
-    legend.push_back({LegendMark::kCross, "fail", "failed"});
-    legend.push_back({LegendMark::kCross, "inf", "infeasible"});
-  }
+  if (count[0] > 0) legend.push_back({LegendMark::kDot, "ok", "succeeded"});
+  if (count[1] > 0) legend.push_back({LegendMark::kDiamond, "stop", "stopped early"});
+  if (has_values) legend.push_back({LegendMark::kLine, "best-line", "best so far"});
+  if (count[2] > 0) legend.push_back({LegendMark::kCross, "fail", "failed"});
+  if (count[3] > 0) legend.push_back({LegendMark::kCross, "inf", "infeasible"});
   html += Legend(legend);
 
   const double plot_height = has_values ? 250 : 0;
@@ -82,12 +90,14 @@ std::string HistorySection(ReportContext& context) {
   const std::int64_t last = trials.back().id;
   const AxisScale x_scale = AxisScale::Linear(static_cast<double>(first) - 0.5,
                                               static_cast<double>(last) + 0.5, true);
-  SvgWriter svg(kWidth, height, "Optimisation history of " + context.study().name);
+  const bool many = valued.ids.size() + failed.ids.size() > 300;
+  SvgWriter svg(kWidth, height, "Optimisation history of " + context.study().name, "",
+                many ? "many" : "");
   DrawBottomAxis(svg, axis_area, x_scale, "trial number", 10);
   const auto x_of = [&](std::int64_t id) {
     return axis_area.X(x_scale.Unit(static_cast<double>(id)));
   };
-  const double radius = valued.ids.size() > 300 ? 2.6 : 3.6;
+  const double radius = many ? 2.6 : 3.6;
 
   if (has_values) {
     DrawLeftAxis(svg, area, context.objective_axis(), context.ObjectiveTitle());
@@ -138,7 +148,7 @@ std::string HistorySection(ReportContext& context) {
       const double jitter = (static_cast<double>(DrawingPriority(trial->id) % 1000) / 999 - 0.5) *
                             (strip_height - 14);
       const bool infeasible = trial->state == TrialState::kInfeasible;
-      svg.Path(CrossPath(x_of(trial->id), top + strip_height / 2 + jitter, 3.2),
+      svg.Path(CrossPath(x_of(trial->id), top + strip_height / 2 + jitter, many ? 2.4 : 3.2),
                infeasible ? "inf" : "fail",
                context.TrialAttributes(*trial, infeasible ? "infeasible" : "failed"));
     }

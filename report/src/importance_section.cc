@@ -40,7 +40,7 @@ std::string ImportanceSection(ReportContext& context) {
   double largest = 0;
   for (const auto& bar : bars) {
     explained += bar.fraction;
-    largest = std::max(largest, bar.fraction + bar.spread);
+    largest = std::max(largest, bar.fraction);
   }
   const int trees = context.options().importance.forest.trees;
   std::string note =
@@ -49,8 +49,7 @@ std::string ImportanceSection(ReportContext& context) {
       "random forest of " +
       std::to_string(trees) + " trees fitted to the " +
       FormatCount(static_cast<std::int64_t>(estimate.trials_used)) +
-      " succeeded trials, with parameters on the optimizer's scale. The thin line spans one "
-      "standard deviation over the trees either side. The other " +
+      " succeeded trials, with parameters on the optimizer's scale. The other " +
       Percent(std::max(0.0, 1 - explained)) +
       " comes from interactions between parameters and from noise.";
   if (estimate.trials_used < 30) note += " With this few trials the estimate is rough.";
@@ -74,14 +73,7 @@ std::string ImportanceSection(ReportContext& context) {
     svg.Rect(area.left, y + 5, std::max(0.0, x_end - area.left), kRowHeight - 10, "imp",
              DataAttribute("parameter", bar.name) +
                  DataAttribute("fraction", FormatSignificant(bar.fraction, 4)));
-    if (bar.spread > 0) {
-      const double lo = area.X(scale.Unit(std::max(0.0, bar.fraction - bar.spread) * 100));
-      const double hi = area.X(scale.Unit(std::min(1.0, bar.fraction + bar.spread) * 100));
-      svg.Line(lo, y + kRowHeight / 2, hi, y + kRowHeight / 2, "whisker");
-    }
-    svg.Text(std::max(x_end, area.X(scale.Unit(std::min(1.0, bar.fraction + bar.spread) * 100))) +
-                 6,
-             y + kRowHeight / 2 + 4, Percent(bar.fraction), "value");
+    svg.Text(x_end + 6, y + kRowHeight / 2 + 4, Percent(bar.fraction), "value");
   }
   html += svg.Finish();
   return html + "</section>";

@@ -2,6 +2,7 @@
 #include <algorithm>
 #include <cmath>
 #include <limits>
+#include <set>
 
 #include "bayestune/report/number_format.h"
 #include "legend.h"
@@ -77,8 +78,9 @@ std::string LearningCurveSection(ReportContext& context) {
                         [&](const Curve& c) { return c.trial != best; });
 
   std::string note = "Every intermediate measurement of " + metric +
-                     " that a trial reported, against its step. Stopped-early trials end in an "
-                     "orange diamond, failed ones in a red cross; the best trial is drawn dark.";
+                     " that a trial reported, against its step, coloured by the trial's state. "
+                     "Stopped-early trials end in an orange diamond, failed ones in a red cross; "
+                     "the best trial is drawn dark, on top.";
   if (thinned > 0) {
     note += " " + FormatCount(static_cast<std::int64_t>(thinned)) +
             " curves with more than " +
@@ -92,13 +94,22 @@ std::string LearningCurveSection(ReportContext& context) {
   }
   note += " " + SampleSentence(sample, "curves");
   html += Note(note);
-  html += Legend({{LegendMark::kLine, "lc-ok", "succeeded"},
-                  {LegendMark::kLine, "lc-stop", "stopped early"},
-                  {LegendMark::kDiamond, "stop", "where it stopped"},
-                  {LegendMark::kLine, "lc-fail", "failed"},
-                  {LegendMark::kCross, "fail", "where it failed"},
-                  {LegendMark::kLine, "lc-run", "running"},
-                  {LegendMark::kLine, "best-curve", "best trial"}});
+  std::set<std::string> classes;
+  for (const Curve& curve : curves)
+    classes.insert(curve.trial == best ? "best" : StateClass(*curve.trial));
+  std::vector<LegendEntry> legend;
+  const auto add = [&](const char* css, LegendMark mark, const char* mark_class, const char* label) {
+    if (classes.count(css) != 0) legend.push_back({mark, mark_class, label});
+  };
+  add("ok", LegendMark::kLine, "lc-ok", "succeeded");
+  add("stop", LegendMark::kLine, "lc-stop", "stopped early");
+  add("stop", LegendMark::kDiamond, "stop", "where it stopped");
+  add("fail", LegendMark::kLine, "lc-fail", "failed");
+  add("fail", LegendMark::kCross, "fail", "where it failed");
+  add("inf", LegendMark::kLine, "lc-inf", "infeasible");
+  add("run", LegendMark::kLine, "lc-run", "running");
+  add("best", LegendMark::kLine, "best-curve", "best trial");
+  html += Legend(legend);
 
   const AxisScale y_scale = AxisScale::NiceLinear(range.lower, range.upper, 6);
   const AxisScale x_scale =
@@ -107,7 +118,8 @@ std::string LearningCurveSection(ReportContext& context) {
           : AxisScale::Linear(static_cast<double>(min_step) - 1, static_cast<double>(max_step) + 1,
                               true);
   PlotArea area{72, 12, kWidth - 24, kHeight - 48};
-  SvgWriter svg(kWidth, kHeight, "Learning curves of " + metric);
+  SvgWriter svg(kWidth, kHeight, "Learning curves of " + metric, "",
+                curves.size() > 60 ? "many" : "");
   DrawBottomAxis(svg, area, x_scale, "step", 10);
   DrawLeftAxis(svg, area, y_scale, metric, 6);
   const auto x_of = [&](std::int64_t step) {

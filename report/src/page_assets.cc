@@ -49,13 +49,15 @@ stroke-width:3px}
 .ok{fill:var(--ok)}.stop{fill:var(--stop)}.run{fill:var(--run)}.req{fill:var(--req)}
 path.fail,path.inf{fill:none;stroke-width:1.8}path.fail{stroke:var(--fail)}path.inf{stroke:var(--inf)}
 .pts circle,.pts path{fill-opacity:.85}
+.many .pts circle,.many .pts path{fill-opacity:.55}
 .best-line{fill:none;stroke:var(--best);stroke-width:2}
 rect.strip{fill:#fbf3f3}
 .pc path{fill:none;stroke-width:1.2;stroke-opacity:.75}
+.many .pc path{stroke-width:.8;stroke-opacity:.35}
 .pc-ax line{stroke:#6b7280;stroke-width:1.2}
 .pc-ax text{paint-order:stroke;stroke:#fff;stroke-width:3px;stroke-linejoin:round}
 .best-ring{fill:none;stroke:var(--best);stroke-width:1.8}
-.slices{display:grid;grid-template-columns:repeat(auto-fill,minmax(330px,1fr));gap:6px 18px}
+.slices{display:grid;grid-template-columns:repeat(auto-fill,minmax(300px,1fr));gap:6px 18px}
 figure{margin:0}
 .lc polyline,line.lc-ok,line.lc-stop,line.lc-fail,line.lc-run,line.best-curve{fill:none;
 stroke-width:1.3;stroke-opacity:.6}
@@ -64,14 +66,16 @@ stroke-width:1.3;stroke-opacity:.6}
 .lc circle.dot{stroke:none;fill-opacity:.8}
 .lc circle.lc-ok{fill:var(--ok)}.lc circle.lc-stop{fill:var(--stop)}.lc circle.lc-fail{fill:var(--fail)}
 .lc circle.lc-run{fill:var(--run)}.lc circle.lc-inf{fill:var(--inf)}
+.many .lc polyline{stroke-width:1;stroke-opacity:.4}
+.many .lc polyline.best-curve{stroke-width:2.4;stroke-opacity:1}
 polyline.best-curve,line.best-curve{stroke:var(--best);stroke-width:2.4;stroke-opacity:1}
 circle.best-curve{fill:var(--best)}
 rect.imp{fill:var(--ok)}
-line.whisker{stroke:#1f2328;stroke-width:1.2;stroke-opacity:.55}
 rect.lane{fill:#f6f7f9}
 rect.bar{stroke:#fff;stroke-width:.6}
 rect.bar.ok{fill:var(--ok)}rect.bar.stop{fill:var(--stop)}rect.bar.fail{fill:var(--fail)}
 rect.bar.inf{fill:var(--inf)}rect.bar.run{fill:var(--run)}rect.bar.req{fill:var(--req)}
+rect.bar.over{stroke:none}
 rect.bar.open{fill-opacity:.55;stroke:var(--run);stroke-dasharray:3 2}
 rect.busy{fill:var(--ok);fill-opacity:.8}
 .hl{stroke:#111 !important;stroke-width:2.6px !important;stroke-opacity:1 !important;

@@ -86,8 +86,8 @@ std::string ParallelCoordinatesSection(ReportContext& context) {
   html += Note(
       "Each line is a trial that succeeded, through its value of every parameter and, on the "
       "last axis, its objective. Parameters are on their own scale (log-scaled ones on log axes, "
-      "categories in the order of the spec); the darker the line, the better the objective, and "
-      "the best lie on top. " +
+      "categories in the order of the spec); the darker the line, the better its objective ranks, "
+      "and the best lie on top. " +
       SampleSentence(sample, "trials"));
   html += Legend({}, RampLegendItem("objective", "worse", "better", QualityColor));
 
@@ -96,15 +96,20 @@ std::string ParallelCoordinatesSection(ReportContext& context) {
   const double spacing = area.width() / static_cast<double>(axes - 1);
   const auto axis_x = [&](std::size_t i) { return area.left + spacing * static_cast<double>(i); };
 
-  SvgWriter svg(kWidth, kHeight, "Parallel coordinates of the parameters and the objective");
+  SvgWriter svg(kWidth, kHeight, "Parallel coordinates of the parameters and the objective", "",
+                lines.size() > 150 ? "many" : "");
   svg.OpenGroup("pc");
-  for (const Line& line : lines) {
+  for (std::size_t rank = 0; rank < lines.size(); ++rank) {
+    const Line& line = lines[rank];
     std::string d;
     for (std::size_t i = 0; i < line.units.size(); ++i) {
       d += (i == 0 ? "M" : "L") + FormatCoordinate(axis_x(i)) + " " +
            FormatCoordinate(area.Y(line.units[i]));
     }
-    const std::string color = QualityColor(context.Quality(*line.trial->final_value));
+    // Coloured by rank, so that a few far-out values do not wash out the others' colours.
+    const double quality =
+        lines.size() > 1 ? static_cast<double>(rank) / static_cast<double>(lines.size() - 1) : 1.0;
+    const std::string color = QualityColor(quality);
     svg.Path(d, "", " stroke=\"" + color + "\"" + context.TrialAttributes(*line.trial, "line"));
   }
   svg.CloseGroup();

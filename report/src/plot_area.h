@@ -14,8 +14,9 @@ struct PlotArea {
   double top = 0;
   double right = 0;
   double bottom = 0;
+  double inset = 0;  // keeps marks at the ends of the x range off the axes
 
-  double X(double unit) const { return left + unit * (right - left); }
+  double X(double unit) const { return left + inset + unit * (right - left - 2 * inset); }
   double Y(double unit) const { return bottom - unit * (bottom - top); }
   double width() const { return right - left; }
   double height() const { return bottom - top; }

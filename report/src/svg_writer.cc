@@ -10,8 +10,13 @@ std::string C(double v) { return FormatCoordinate(v); }
 }  // namespace
 
 SvgWriter::SvgWriter(double width, double height, std::string_view label,
-                     std::string_view attributes) {
-  markup_ += "<svg class=\"chart\" xmlns=\"http://www.w3.org/2000/svg\" viewBox=\"0 0 ";
+                     std::string_view attributes, std::string_view css_class) {
+  markup_ += "<svg class=\"chart";
+  if (!css_class.empty()) {
+    markup_ += ' ';
+    markup_ += css_class;
+  }
+  markup_ += "\" xmlns=\"http://www.w3.org/2000/svg\" viewBox=\"0 0 ";
   markup_ += C(width) + " " + C(height) + "\" role=\"img\" aria-label=\"" + EscapeHtml(label) +
              "\"";
   markup_ += attributes;

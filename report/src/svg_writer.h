@@ -10,7 +10,9 @@ namespace bayestune::report_internal {
 // `attributes` and `css_class` are trusted markup (class names, numbers).
 class SvgWriter {
  public:
-  SvgWriter(double width, double height, std::string_view label, std::string_view attributes = "");
+  // `css_class` is added to the chart's class ("chart"); "many" thins marks for dense charts.
+  SvgWriter(double width, double height, std::string_view label, std::string_view attributes = "",
+            std::string_view css_class = "");
 
   void Line(double x1, double y1, double x2, double y2, std::string_view css_class = "");
   // anchor: "start", "middle" or "end".

@@ -133,7 +133,7 @@ std::shared_ptr<Study> CreateDemoStudy(const std::shared_ptr<SqliteStudyReposito
     if (n >= 27) {  // still running; 28 was asked to stop
       if (n == 28) study->Stop(id);
       SetTimes(*repository, study->id(), id, start, std::nullopt);
-      cluster.Occupy(gpus, end);
+      cluster.Occupy(gpus, 1e18);
       continue;
     }
     if (n == 4) {
@@ -166,8 +166,9 @@ std::shared_ptr<Study> CreateOnlyFailedStudy(
     const Trial trial = study->Suggest(1).front();
     study->MarkStarted(trial.id, {n % 2});
     const double start = kStart + 60.0 * n;
-    for (int step = 1; step <= n % 3; ++step) {
-      study->AddMeasurement(trial.id, {"accuracy", step, start + 10 * step, 0.2 + 0.1 * step});
+    for (int step = 1; step <= n % 4; ++step) {
+      study->AddMeasurement(trial.id, {"accuracy", step, start + 10 * step,
+                                       0.1 + 0.08 * step + 0.02 * Normal(rng)});
     }
     study->Fail(trial.id, n % 2 == 0 ? "exit code 1; log tail:\nImportError: no module named torch"
                                      : "the trial ran past its timeout of 600 s");
