@@ -47,7 +47,9 @@ double SimulatedAccuracy(const ParameterValues& p, std::mt19937_64& rng) {
   const double dropout = p.at("dropout").AsDouble();
   const double momentum = p.at("momentum").AsDouble();
   double accuracy = 0.96 - 0.09 * lr * lr - 0.012 * std::abs(layers - 4) -
-                    (optimizer == "sgd" ? 0.06 : optimizer == "rmsprop" ? 0.02 : 0.0) -
+                    (optimizer == "sgd"       ? 0.06
+                     : optimizer == "rmsprop" ? 0.02
+                                              : 0.0) -
                     0.15 * (dropout - 0.25) * (dropout - 0.25) - 0.04 * (1 - momentum) +
                     0.006 * Normal(rng);
   return std::clamp(accuracy, 0.1, 0.995);
@@ -102,78 +104,85 @@ std::shared_ptr<Study> CreateDemoStudy(const std::shared_ptr<SqliteStudyReposito
   auto study = Study::Create(repository, name, DemoSpec(kTrials), yaml);
   std::mt19937_64 rng(42);
   SimulatedCluster cluster;
-  for (int n = 1; n <= kTrials; ++n) {
-    const Trial trial = study->Suggest(1, "worker-" + std::to_string(n)).front();
-    const std::int64_t id = trial.id;
-    if (n == kTrials) {  // the runner died: back in the queue
-      study->Requeue(id, "the runner stopped (SIGTERM); the trial will run again");
-      continue;
+  // One transaction for the whole history (each Study call joins it): one sync to disk, not one
+  // per call.
+  repository->RunInTransaction([&] {
+    for (int n = 1; n <= kTrials; ++n) {
+      const Trial trial = study->Suggest(1, "worker-" + std::to_string(n)).front();
+      const std::int64_t id = trial.id;
+      if (n == kTrials) {  // the runner died: back in the queue
+        study->Requeue(id, "the runner stopped (SIGTERM); the trial will run again");
+        continue;
+      }
+      std::vector<int> gpus = {cluster.FreestGpu()};
+      if (n % 7 == 3) gpus = {};  // a CPU trial
+      if (n == 6) gpus = {1, 2};  // a trial on two GPUs
+      study->MarkStarted(id, gpus);
+      const double start = cluster.StartOn(gpus);
+      const double seconds_per_step = 9 + 3 * trial.parameters.at("layers").AsDouble();
+      const double accuracy = SimulatedAccuracy(trial.parameters, rng);
+      int last_step = kSteps;
+      if (n == 4 || n == 19) last_step = 3 + n % 5;  // crashes
+      if (n == 13) last_step = 0;                    // never reports
+      if (n == 9) last_step = 4;                     // diverges
+      if (n >= 27) last_step = 5 + n % 3;            // still running
+      const bool stop_early = n > 6 && n < 27 && accuracy < 0.84 && last_step == kSteps;
+      if (stop_early) last_step = 8;
+      for (int step = 1; step <= last_step; ++step) {
+        study->AddMeasurement(id, {"accuracy", step, start + step * seconds_per_step,
+                                   AccuracyAt(accuracy, step, rng)});
+        study->AddMeasurement(id, {"loss", step, start + step * seconds_per_step,
+                                   2.3 * std::exp(-step / 5.0) + 0.05});
+      }
+      const double end = start + last_step * seconds_per_step + 4;
+      if (n >= 27) {  // still running; 28 was asked to stop
+        if (n == 28) study->Stop(id);
+        SetTimes(*repository, study->id(), id, start, std::nullopt);
+        cluster.Occupy(gpus, 1e18);
+        continue;
+      }
+      if (n == 4) {
+        study->Fail(
+            id,
+            "exit code 1; log tail:\nTraceback (most recent call last):\n  File "
+            "\"train.py\", line 88, in <module>\nRuntimeError: CUDA out of memory. Tried to "
+            "allocate 2.00 GiB");
+      } else if (n == 19) {
+        study->Fail(id, "exit code 137 (killed by SIGKILL: out of host memory)");
+      } else if (n == 13) {
+        study->Complete(id);  // no measurement: FAILED, the metric was never reported
+      } else if (n == 9) {
+        study->Complete(id, std::nan(""));  // INFEASIBLE
+      } else {
+        if (stop_early) study->Stop(id);
+        study->Complete(id);
+      }
+      SetTimes(*repository, study->id(), id, start, end);
+      cluster.Occupy(gpus, end);
     }
-    std::vector<int> gpus = {cluster.FreestGpu()};
-    if (n % 7 == 3) gpus = {};                // a CPU trial
-    if (n == 6) gpus = {1, 2};                // a trial on two GPUs
-    study->MarkStarted(id, gpus);
-    const double start = cluster.StartOn(gpus);
-    const double seconds_per_step = 9 + 3 * trial.parameters.at("layers").AsDouble();
-    const double accuracy = SimulatedAccuracy(trial.parameters, rng);
-    int last_step = kSteps;
-    if (n == 4 || n == 19) last_step = 3 + n % 5;  // crashes
-    if (n == 13) last_step = 0;                    // never reports
-    if (n == 9) last_step = 4;                     // diverges
-    if (n >= 27) last_step = 5 + n % 3;            // still running
-    const bool stop_early = n > 6 && n < 27 && accuracy < 0.84 && last_step == kSteps;
-    if (stop_early) last_step = 8;
-    for (int step = 1; step <= last_step; ++step) {
-      study->AddMeasurement(id, {"accuracy", step, start + step * seconds_per_step,
-                                 AccuracyAt(accuracy, step, rng)});
-      study->AddMeasurement(id, {"loss", step, start + step * seconds_per_step,
-                                 2.3 * std::exp(-step / 5.0) + 0.05});
-    }
-    const double end = start + last_step * seconds_per_step + 4;
-    if (n >= 27) {  // still running; 28 was asked to stop
-      if (n == 28) study->Stop(id);
-      SetTimes(*repository, study->id(), id, start, std::nullopt);
-      cluster.Occupy(gpus, 1e18);
-      continue;
-    }
-    if (n == 4) {
-      study->Fail(id,
-                  "exit code 1; log tail:\nTraceback (most recent call last):\n  File "
-                  "\"train.py\", line 88, in <module>\nRuntimeError: CUDA out of memory. Tried to "
-                  "allocate 2.00 GiB");
-    } else if (n == 19) {
-      study->Fail(id, "exit code 137 (killed by SIGKILL: out of host memory)");
-    } else if (n == 13) {
-      study->Complete(id);  // no measurement: FAILED, the metric was never reported
-    } else if (n == 9) {
-      study->Complete(id, std::nan(""));  // INFEASIBLE
-    } else {
-      if (stop_early) study->Stop(id);
-      study->Complete(id);
-    }
-    SetTimes(*repository, study->id(), id, start, end);
-    cluster.Occupy(gpus, end);
-  }
+  });
   return study;
 }
 
 std::shared_ptr<Study> CreateOnlyFailedStudy(
-    const std::shared_ptr<SqliteStudyRepository>& repository, const std::string& name,
-    int trials) {
+    const std::shared_ptr<SqliteStudyRepository>& repository, const std::string& name, int trials) {
   auto study = Study::Create(repository, name, DemoSpec(trials));
   std::mt19937_64 rng(3);
-  for (int n = 1; n <= trials; ++n) {
-    const Trial trial = study->Suggest(1).front();
-    study->MarkStarted(trial.id, {n % 2});
-    const double start = kStart + 60.0 * n;
-    for (int step = 1; step <= n % 4; ++step) {
-      study->AddMeasurement(trial.id, {"accuracy", step, start + 10 * step,
-                                       0.1 + 0.08 * step + 0.02 * Normal(rng)});
+  repository->RunInTransaction([&] {
+    for (int n = 1; n <= trials; ++n) {
+      const Trial trial = study->Suggest(1).front();
+      study->MarkStarted(trial.id, {n % 2});
+      const double start = kStart + 60.0 * n;
+      for (int step = 1; step <= n % 4; ++step) {
+        study->AddMeasurement(trial.id, {"accuracy", step, start + 10 * step,
+                                         0.1 + 0.08 * step + 0.02 * Normal(rng)});
+      }
+      study->Fail(trial.id, n % 2 == 0
+                                ? "exit code 1; log tail:\nImportError: no module named torch"
+                                : "the trial ran past its timeout of 600 s");
+      SetTimes(*repository, study->id(), trial.id, start, start + 40);
     }
-    study->Fail(trial.id, n % 2 == 0 ? "exit code 1; log tail:\nImportError: no module named torch"
-                                     : "the trial ran past its timeout of 600 s");
-    SetTimes(*repository, study->id(), trial.id, start, start + 40);
-  }
+  });
   return study;
 }
 
@@ -193,12 +202,11 @@ std::shared_ptr<Study> CreateLargeStudy(const std::shared_ptr<SqliteStudyReposit
   repository->RunInTransaction([&] {
     for (int n = 1; n <= trials; ++n) {
       Trial trial;
-      trial.parameters = {
-          {"learning_rate", std::pow(10.0, -5 + 4 * uniform())},
-          {"momentum", FromUnit(uniform(), 0.5, 0.999, ScaleType::kReverseLog)},
-          {"layers", static_cast<std::int64_t>(1 + rng() % 8)},
-          {"optimizer", spec.parameters[3].categorical_values[rng() % 3]},
-          {"dropout", spec.parameters[4].discrete_values[rng() % 3]}};
+      trial.parameters = {{"learning_rate", std::pow(10.0, -5 + 4 * uniform())},
+                          {"momentum", FromUnit(uniform(), 0.5, 0.999, ScaleType::kReverseLog)},
+                          {"layers", static_cast<std::int64_t>(1 + rng() % 8)},
+                          {"optimizer", spec.parameters[3].categorical_values[rng() % 3]},
+                          {"dropout", spec.parameters[4].discrete_values[rng() % 3]}};
       const int gpu = static_cast<int>(std::min_element(gpu_free, gpu_free + 8) - gpu_free);
       const double start = gpu_free[gpu];
       const double end = start + 60 + 120 * uniform();
@@ -213,17 +221,17 @@ std::shared_ptr<Study> CreateLargeStudy(const std::shared_ptr<SqliteStudyReposit
                                   : TrialState::kSucceeded;
       trial.stopped_early = trial.state == TrialState::kSucceeded && roll > 0.95;
       for (int m = 1; m <= measurements; ++m) {
-        trial.measurements.push_back({"accuracy", m * 5, start + m * 10,
-                                      AccuracyAt(accuracy, m * 5, rng)});
+        trial.measurements.push_back(
+            {"accuracy", m * 5, start + m * 10, AccuracyAt(accuracy, m * 5, rng)});
       }
       if (trial.state == TrialState::kSucceeded) {
         trial.final_value = trial.measurements.empty() ? accuracy : trial.measurements.back().value;
         trial.final_step = measurements * 5;
       } else {
-        trial.failure_reason = trial.state == TrialState::kFailed
-                                   ? "exit code 1; log tail:\nsimulated crash " +
-                                         std::to_string(n % 7)
-                                   : "the objective value is nan";
+        trial.failure_reason =
+            trial.state == TrialState::kFailed
+                ? "exit code 1; log tail:\nsimulated crash " + std::to_string(n % 7)
+                : "the objective value is nan";
       }
       repository->AddTrial(study->id(), trial);
     }
