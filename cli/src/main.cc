@@ -17,6 +17,7 @@ int main(int argc, char** argv) {
   app.set_version_flag("--version", std::string("bayestune ") + BAYESTUNE_VERSION);
   int exit_code = kExitOk;
   AddValidateCommand(app, exit_code);
+  AddMetricsCommand(app, exit_code);
   AddReportCommand(app, exit_code);
   try {
     app.parse(argc, argv);

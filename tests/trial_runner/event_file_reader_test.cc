@@ -1,0 +1,233 @@
+#include "bayestune/trial_runner/event_file_reader.h"
+
+#include <catch2/catch.hpp>
+
+#include "bayestune/trial_runner/event_file_writer.h"
+#include "metrics_test_support.h"
+
+using namespace bayestune;
+using namespace bayestune::testing;
+using Catch::Matchers::Contains;
+
+namespace {
+
+// A small event file of several encodings, and where each of its records ends.
+struct SmallFile {
+  std::string bytes;
+  std::size_t version_end = 0;           // after the file_version record
+  std::vector<std::size_t> record_ends;  // after the file_version record: one per scalar
+  std::vector<MetricRecord> records;
+};
+
+SmallFile MakeSmallFile() {
+  SmallFile file;
+  file.bytes = FrameTfRecord(EncodeFileVersionEvent(100.0));
+  file.version_end = file.bytes.size();
+  auto add = [&](const std::string& event, MetricRecord record) {
+    file.bytes += FrameTfRecord(event);
+    file.record_ends.push_back(file.bytes.size());
+    file.records.push_back(std::move(record));
+  };
+  add(EncodeScalarEvent("loss", 1, 0.5f, 101.0), {".", "loss", 1, 101.0, 0.5});
+  add(Tf2ScalarEvent("epoch_accuracy", 1, 0.25f, 102.0), {".", "epoch_accuracy", 1, 102.0, 0.25});
+  add(EncodeScalarEvent("loss", 2, 0.375f, 103.0), {".", "loss", 2, 103.0, 0.375});
+  add(EventWithValues(2, 104.0,
+                      {TensorValue("lr", ProtoBuilder().Varint(1, kTestDtDouble).Double(6, 1e-3))}),
+      {".", "lr", 2, 104.0, 1e-3});
+  add(Tf2ScalarEvent("epoch_accuracy", 2, 0.5f, 105.0, false),
+      {".", "epoch_accuracy", 2, 105.0, 0.5});
+  return file;
+}
+
+std::size_t WholeRecordsIn(const SmallFile& file, std::size_t size) {
+  std::size_t count = 0;
+  while (count < file.record_ends.size() && file.record_ends[count] <= size)
+    ++count;
+  return count;
+}
+
+MetricPoll PollOf(EventFileReader& reader) {
+  MetricPoll poll;
+  reader.Poll(poll);
+  return poll;
+}
+
+std::string FlipBit(std::string bytes, std::size_t byte, int bit = 3) {
+  bytes[byte] = static_cast<char>(bytes[byte] ^ (1 << bit));
+  return bytes;
+}
+
+}  // namespace
+
+TEST_CASE("a file cut at every byte gives only whole records, then the rest once",
+          "[event_file_reader]") {
+  const SmallFile file = MakeSmallFile();
+  const auto dir = UniqueTempDir("truncated");
+  const auto path = dir / "events.out.tfevents.1.host";
+  for (std::size_t cut = 0; cut <= file.bytes.size(); ++cut) {
+    INFO("cut at byte " << cut);
+    WriteFileBytes(path, std::string_view(file.bytes).substr(0, cut));
+    EventFileReader reader(path.string(), ".");
+    const MetricPoll first = PollOf(reader);
+    const std::size_t whole = WholeRecordsIn(file, cut);
+    CHECK(first.warnings.empty());
+    REQUIRE(first.records.size() == whole);
+    for (std::size_t i = 0; i < whole; ++i)
+      CHECK(first.records[i] == file.records[i]);
+    const std::size_t last_end =
+        whole ? file.record_ends[whole - 1] : (cut >= file.version_end ? file.version_end : 0);
+    CHECK(reader.record_offset() == last_end);
+    CHECK(reader.pending_bytes() == cut - last_end);
+
+    AppendFileBytes(path, std::string_view(file.bytes).substr(cut));
+    const MetricPoll second = PollOf(reader);
+    CHECK(second.warnings.empty());
+    REQUIRE(second.records.size() == file.records.size() - whole);
+    for (std::size_t i = whole; i < file.records.size(); ++i)
+      CHECK(second.records[i - whole] == file.records[i]);
+    CHECK(reader.pending_bytes() == 0);
+    CHECK(reader.record_offset() == file.bytes.size());
+  }
+}
+
+TEST_CASE("a file growing a byte at a time gives every record once, in order",
+          "[event_file_reader]") {
+  const SmallFile file = MakeSmallFile();
+  const auto path = UniqueTempDir("growing") / "events.out.tfevents.1.host";
+  WriteFileBytes(path, "");
+  EventFileReader reader(path.string(), "run");
+  std::vector<MetricRecord> read;
+  for (char byte : file.bytes) {
+    AppendFileBytes(path, std::string(1, byte));
+    const MetricPoll poll = PollOf(reader);
+    CHECK(poll.warnings.empty());
+    read.insert(read.end(), poll.records.begin(), poll.records.end());
+  }
+  REQUIRE(read.size() == file.records.size());
+  for (std::size_t i = 0; i < read.size(); ++i) {
+    CHECK(read[i].run == "run");
+    CHECK(read[i].value == file.records[i].value);
+  }
+}
+
+TEST_CASE("a flipped bit in a length or its CRC stops the file, with its offset",
+          "[event_file_reader]") {
+  const SmallFile file = MakeSmallFile();
+  const std::size_t second = file.record_ends[0];      // where the second scalar record starts
+  for (std::size_t byte : {second + 2, second + 9}) {  // the length, then the length's CRC
+    INFO("byte " << byte);
+    const auto path = UniqueTempDir("bad_length") / "events.out.tfevents.1.host";
+    WriteFileBytes(path, FlipBit(file.bytes, byte));
+    EventFileReader reader(path.string(), ".");
+    const MetricPoll poll = PollOf(reader);
+    REQUIRE(poll.records.size() == 1);
+    CHECK(poll.records[0] == file.records[0]);
+    REQUIRE(poll.warnings.size() == 1);
+    CHECK(poll.warnings[0].file == path.string());
+    CHECK(poll.warnings[0].offset == second);
+    CHECK_THAT(poll.warnings[0].message, Contains("bad length CRC") && Contains("stopped"));
+    CHECK(reader.stopped());
+    // Nothing more comes from it, even when it grows.
+    AppendFileBytes(path, FrameTfRecord(EncodeScalarEvent("late", 9, 1.0f, 1.0)));
+    const MetricPoll later = PollOf(reader);
+    CHECK(later.records.empty());
+    CHECK(later.warnings.empty());
+  }
+}
+
+TEST_CASE("a flipped bit in a record's data skips that record, with its offset",
+          "[event_file_reader]") {
+  const SmallFile file = MakeSmallFile();
+  const std::size_t second = file.record_ends[0];
+  for (std::size_t byte : {second + 12, second + 20, file.record_ends[1] - 1}) {
+    INFO("byte " << byte);
+    const auto path = UniqueTempDir("bad_data") / "events.out.tfevents.1.host";
+    WriteFileBytes(path, FlipBit(file.bytes, byte));
+    EventFileReader reader(path.string(), ".");
+    const MetricPoll poll = PollOf(reader);
+    REQUIRE(poll.warnings.size() == 1);
+    CHECK(poll.warnings[0].offset == second);
+    CHECK_THAT(poll.warnings[0].message, Contains("bad data CRC") && Contains("skipped"));
+    CHECK_THAT(poll.warnings[0].ToString(),
+               Contains(path.string() + ": offset " + std::to_string(second) + ": "));
+    REQUIRE(poll.records.size() == file.records.size() - 1);
+    CHECK(poll.records[0] == file.records[0]);
+    CHECK(poll.records[1] == file.records[2]);
+    CHECK_FALSE(reader.stopped());
+  }
+}
+
+TEST_CASE("a record with good CRCs that is not an Event is skipped with a warning",
+          "[event_file_reader]") {
+  const auto path = UniqueTempDir("not_event") / "events.out.tfevents.1.host";
+  const std::string junk = FrameTfRecord("\x0b\x0c");
+  WriteFileBytes(path, junk + FrameTfRecord(EncodeScalarEvent("a", 1, 2.0f, 3.0)));
+  EventFileReader reader(path.string(), ".");
+  const MetricPoll poll = PollOf(reader);
+  REQUIRE(poll.warnings.size() == 1);
+  CHECK(poll.warnings[0].offset == 0);
+  CHECK_THAT(poll.warnings[0].message, Contains("not a valid Event") && Contains("groups"));
+  REQUIRE(poll.records.size() == 1);
+  CHECK(poll.records[0].tag == "a");
+}
+
+TEST_CASE("a record too long to be a scalar is passed over unread", "[event_file_reader]") {
+  const auto path = UniqueTempDir("oversized") / "events.out.tfevents.1.host";
+  const std::string graph = FrameTfRecord(ProtoBuilder().Bytes(4, std::string(5000, 'g')).bytes());
+  const std::string scalar = FrameTfRecord(EncodeScalarEvent("after", 1, 4.0f, 1.0));
+  // The big record arrives in parts, and the scalar after it.
+  WriteFileBytes(path, graph.substr(0, 100));
+  EventFileReader reader(path.string(), ".", 1000);
+  MetricPoll poll;  // gathers every poll
+  reader.Poll(poll);
+  AppendFileBytes(path, graph.substr(100, 3000));
+  reader.Poll(poll);
+  AppendFileBytes(path, graph.substr(3100) + scalar.substr(0, 10));
+  reader.Poll(poll);
+  CHECK(poll.records.empty());
+  AppendFileBytes(path, scalar.substr(10));
+  reader.Poll(poll);
+  CHECK(poll.warnings.empty());
+  REQUIRE(poll.records.size() == 1);
+  CHECK(poll.records[0].tag == "after");
+  CHECK(reader.record_offset() == graph.size() + scalar.size());
+}
+
+TEST_CASE("a file that shrinks is reported and no longer read", "[event_file_reader]") {
+  const auto path = UniqueTempDir("shrunk") / "events.out.tfevents.1.host";
+  const std::string record = FrameTfRecord(EncodeScalarEvent("a", 1, 2.0f, 3.0));
+  WriteFileBytes(path, record + record);
+  EventFileReader reader(path.string(), ".");
+  const MetricPoll poll = PollOf(reader);
+  CHECK(poll.records.size() == 2);
+  WriteFileBytes(path, record);
+  const MetricPoll after = PollOf(reader);
+  CHECK(after.records.empty());
+  REQUIRE(after.warnings.size() == 1);
+  CHECK_THAT(after.warnings[0].message, Contains("shrank"));
+  CHECK(reader.stopped());
+}
+
+TEST_CASE("a file that does not exist (yet) gives nothing", "[event_file_reader]") {
+  EventFileReader reader((UniqueTempDir("missing") / "events.out.tfevents.x").string(), ".");
+  const MetricPoll poll = PollOf(reader);
+  CHECK(poll.records.empty());
+  CHECK(poll.warnings.empty());
+}
+
+TEST_CASE("a file replaced by another of the same name is reported and no longer read",
+          "[event_file_reader]") {
+  const auto path = UniqueTempDir("replaced") / "events.out.tfevents.1.host";
+  const std::string record = FrameTfRecord(EncodeScalarEvent("a", 1, 2.0f, 3.0));
+  WriteFileBytes(path, record);
+  EventFileReader reader(path.string(), ".");
+  const MetricPoll poll = PollOf(reader);
+  CHECK(poll.records.size() == 1);
+  const auto replacement = path.string() + ".new";
+  WriteFileBytes(replacement, record + record + record);
+  std::filesystem::rename(replacement, path);
+  const MetricPoll after = PollOf(reader);
+  CHECK(after.records.empty());
+  REQUIRE(after.warnings.size() == 1);
+  CHECK_THAT(after.warnings[0].message, Contains("replaced"));
+}

@@ -1,0 +1,226 @@
+#include "bayestune/trial_runner/hypertune_reader.h"
+
+#include <unistd.h>
+
+#include <catch2/catch.hpp>
+#include <cmath>
+
+#include "bayestune/trial_runner/hypertune_writer.h"
+#include "metrics_test_support.h"
+
+using namespace bayestune;
+using namespace bayestune::testing;
+using Catch::Matchers::Contains;
+
+namespace {
+
+double ValueAt(int step) {
+  return 0.5 + step / 1000.0;
+}
+
+void Report(HypertuneWriter& writer, int step) {
+  writer.Report("accuracy", ValueAt(step), step, 1700000000.0 + step);
+}
+
+// Checks that `records` are the reports of steps first, first + 1, ... in order.
+void CheckSteps(const std::vector<MetricRecord>& records, int first, int count) {
+  REQUIRE(records.size() == static_cast<std::size_t>(count));
+  for (int i = 0; i < count; ++i) {
+    INFO("record " << i);
+    CHECK(records[i].run == ".");
+    CHECK(records[i].tag == "accuracy");
+    CHECK(records[i].step == first + i);
+    CHECK(records[i].value == ValueAt(first + i));
+    CHECK(records[i].wall_time == 1700000000.0 + first + i);
+  }
+}
+
+}  // namespace
+
+TEST_CASE("reports are read once, with tag, step, time and value", "[hypertune_reader]") {
+  const auto path = UniqueTempDir("hypertune_basic") / "metric.jsonl";
+  HypertuneReader reader(path.string());
+  CHECK(reader.Poll().records.empty());  // not written yet
+  HypertuneWriter writer(path.string(), "3");
+  for (int step = 0; step < 3; ++step)
+    Report(writer, step);
+  const MetricPoll poll = reader.Poll();
+  CHECK(poll.warnings.empty());
+  CheckSteps(poll.records, 0, 3);
+  CHECK(reader.Poll().records.empty());
+  Report(writer, 3);
+  CheckSteps(reader.Poll().records, 3, 1);
+}
+
+TEST_CASE("rewrites of the sliding window count no report twice and lose none",
+          "[hypertune_reader]") {
+  for (int every : {1, 7, 99}) {
+    INFO("a poll every " << every << " reports");
+    const auto path = UniqueTempDir("hypertune_window") / "metric.jsonl";
+    HypertuneWriter writer(path.string(), "1");
+    HypertuneReader reader(path.string());
+    std::vector<MetricRecord> read;
+    for (int step = 0; step < 250; ++step) {
+      Report(writer, step);
+      if ((step + 1) % every == 0) {
+        const MetricPoll poll = reader.Poll();
+        CHECK(poll.warnings.empty());
+        read.insert(read.end(), poll.records.begin(), poll.records.end());
+      }
+    }
+    const MetricPoll last = reader.Poll();
+    read.insert(read.end(), last.records.begin(), last.records.end());
+    CheckSteps(read, 0, 250);
+  }
+}
+
+TEST_CASE("a reader more than 100 reports behind says that reports were lost",
+          "[hypertune_reader]") {
+  const auto path = UniqueTempDir("hypertune_lost") / "metric.jsonl";
+  HypertuneWriter writer(path.string(), "1");
+  HypertuneReader reader(path.string());
+  Report(writer, 0);
+  CheckSteps(reader.Poll().records, 0, 1);
+  for (int step = 1; step <= 150; ++step)
+    Report(writer, step);
+  const MetricPoll poll = reader.Poll();
+  CheckSteps(poll.records, 51, 100);
+  REQUIRE(poll.warnings.size() == 1);
+  CHECK_THAT(poll.warnings[0].message, Contains("lost"));
+}
+
+TEST_CASE("a half-written file, cut anywhere, counts each report once", "[hypertune_reader]") {
+  const auto dir = UniqueTempDir("hypertune_half");
+  const auto path = dir / "metric.jsonl";
+  // The window after 120 reports, and the rewrite after the 121st, as text.
+  std::string before, after;
+  {
+    HypertuneWriter writer((dir / "scratch").string(), "1");
+    for (int step = 0; step < 121; ++step) {
+      Report(writer, step);
+      if (step == 119) before = ReadFileBytes(dir / "scratch");
+    }
+    after = ReadFileBytes(dir / "scratch");
+  }
+  for (std::size_t cut = 0; cut <= after.size(); cut += 3) {
+    INFO("the rewrite seen cut at byte " << cut);
+    HypertuneReader reader(path.string());
+    WriteFileBytes(path, before);
+    const MetricPoll first = reader.Poll();
+    REQUIRE(first.records.size() == 100);
+    WriteFileBytes(path, after.substr(0, cut));
+    const MetricPoll partial = reader.Poll();
+    WriteFileBytes(path, after);
+    const MetricPoll whole = reader.Poll();
+    CHECK(partial.warnings.empty());
+    CHECK(whole.warnings.empty());
+    std::vector<MetricRecord> read = partial.records;
+    read.insert(read.end(), whole.records.begin(), whole.records.end());
+    CheckSteps(read, 120, 1);
+  }
+}
+
+TEST_CASE("a last line without its newline waits for a later poll", "[hypertune_reader]") {
+  const auto path = UniqueTempDir("hypertune_partial") / "metric.jsonl";
+  const std::string line0 = HypertuneLine("accuracy", ValueAt(0), 0, 1700000000.0, "1");
+  const std::string line1 = HypertuneLine("accuracy", ValueAt(1), 1, 1700000001.0, "1");
+  HypertuneReader reader(path.string());
+  WriteFileBytes(path, line0 + "\n" + line1.substr(0, 20));
+  CheckSteps(reader.Poll().records, 0, 1);
+  WriteFileBytes(path, line0 + "\n" + line1);  // complete, but its newline not written yet
+  CHECK(reader.Poll().records.empty());
+  WriteFileBytes(path, line0 + "\n" + line1 + "\n");
+  CheckSteps(reader.Poll().records, 1, 1);
+}
+
+TEST_CASE("a restarted trainer's new file is read from its start", "[hypertune_reader]") {
+  const auto path = UniqueTempDir("hypertune_restart") / "metric.jsonl";
+  HypertuneReader reader(path.string());
+  {
+    HypertuneWriter writer(path.string(), "1");
+    for (int step = 0; step < 5; ++step)
+      Report(writer, step);
+  }
+  CheckSteps(reader.Poll().records, 0, 5);
+  HypertuneWriter restarted(path.string(), "1");
+  Report(restarted, 5);
+  Report(restarted, 6);
+  const MetricPoll poll = reader.Poll();
+  CHECK(poll.warnings.empty());
+  CheckSteps(poll.records, 5, 2);
+}
+
+TEST_CASE("equal reports are told apart by their place in the window", "[hypertune_reader]") {
+  const auto path = UniqueTempDir("hypertune_equal") / "metric.jsonl";
+  HypertuneWriter writer(path.string(), "1");
+  HypertuneReader reader(path.string());
+  writer.Report("accuracy", 0.5, 1, 5.0);
+  CHECK(reader.Poll().records.size() == 1);
+  writer.Report("accuracy", 0.5, 1, 5.0);
+  writer.Report("accuracy", 0.5, 1, 5.0);
+  CHECK(reader.Poll().records.size() == 2);
+}
+
+TEST_CASE("numbers as cloudml-hypertune writes them, and lines that are wrong",
+          "[hypertune_reader]") {
+  const auto path = UniqueTempDir("hypertune_numbers") / "metric.jsonl";
+  WriteFileBytes(path,
+                 "{\"checkpoint_path\": \"\", \"global_step\": \"5\", \"loss\": \"nan\", "
+                 "\"timestamp\": 10.5, \"trial\": \"1\"}\n"
+                 "{\"global_step\": \"6\", \"loss\": \"-inf\", \"timestamp\": 11}\n"
+                 "{\"global_step\": 7, \"loss\": 1e-05, \"accuracy\": \"0.25\"}\n"
+                 "not json\n"
+                 "{\"global_step\": \"8\", \"loss\": \"high\"}\n"
+                 "{\"global_step\": \"x\", \"loss\": \"1\"}\n"
+                 "{\"trial\": \"1\", \"timestamp\": 3}\n"
+                 "\n"
+                 "{\"training/hptuning/metric\": \"0.75\"}\n");
+  HypertuneReader reader(path.string());
+  const MetricPoll poll = reader.Poll();
+  REQUIRE(poll.records.size() == 5);
+  CHECK(poll.records[0].tag == "loss");
+  CHECK(std::isnan(poll.records[0].value));
+  CHECK(poll.records[0].step == 5);
+  CHECK(poll.records[0].wall_time == 10.5);
+  CHECK(poll.records[1].value == -INFINITY);
+  CHECK(poll.records[2].tag == "accuracy");  // keys in order
+  CHECK(poll.records[2].value == 0.25);
+  CHECK(poll.records[3].tag == "loss");
+  CHECK(poll.records[3].value == 1e-05);
+  CHECK(poll.records[3].step == 7);
+  CHECK(poll.records[4].tag == "training/hptuning/metric");
+  CHECK(poll.records[4].value == 0.75);
+  REQUIRE(poll.warnings.size() == 4);
+  CHECK_THAT(poll.warnings[0].message, Contains("line 4") && Contains("not a JSON object"));
+  CHECK_THAT(poll.warnings[1].message, Contains("line 5") && Contains("'loss' is not a number"));
+  CHECK_THAT(poll.warnings[2].message, Contains("line 6") && Contains("global_step"));
+  CHECK_THAT(poll.warnings[3].message, Contains("line 7") && Contains("without a metric"));
+  CHECK(poll.warnings[0].file == path.string());
+  // Read once, warned once.
+  AppendFileBytes(path, "{\"loss\": \"2\"}\n");
+  const MetricPoll later = reader.Poll();
+  CHECK(later.warnings.empty());
+  REQUIRE(later.records.size() == 1);
+  CHECK(later.records[0].value == 2);
+}
+
+TEST_CASE("racing a writer process that rewrites the file at every report", "[hypertune_reader]") {
+  const auto path = UniqueTempDir("hypertune_race") / "metric.jsonl";
+  constexpr int kReports = 400;
+  ChildProcess writer({BuiltProgram("tests/trial_runner/metrics_test_writer"), "hypertune",
+                       path.string(), std::to_string(kReports)});
+  HypertuneReader reader(path.string());
+  std::vector<MetricRecord> read;
+  for (bool exited = false; !exited;) {
+    exited = writer.Exited();
+    const MetricPoll poll = reader.Poll();
+    CHECK(poll.warnings.empty());
+    read.insert(read.end(), poll.records.begin(), poll.records.end());
+    // Tell the writer how far the reader got: it keeps within 50 reports of it.
+    const auto seen = static_cast<std::int32_t>(read.size());
+    if (!exited) writer.Write(std::string_view(reinterpret_cast<const char*>(&seen), sizeof(seen)));
+    if (!exited) ::usleep(300);
+  }
+  CHECK(writer.Wait() == 0);
+  CheckSteps(read, 0, kReports);
+}

@@ -1,0 +1,57 @@
+#include "bayestune/trial_runner/event_dir_reader.h"
+
+#include <filesystem>
+#include <system_error>
+
+namespace bayestune {
+namespace fs = std::filesystem;
+
+EventDirReader::EventDirReader(std::string job_dir) : job_dir_(std::move(job_dir)) {}
+
+bool EventDirReader::IsEventFileName(std::string_view name) {
+  constexpr std::string_view kProfileEmpty = ".profile-empty";
+  return name.find("tfevents") != std::string_view::npos &&
+         !(name.size() >= kProfileEmpty.size() &&
+           name.substr(name.size() - kProfileEmpty.size()) == kProfileEmpty);
+}
+
+void EventDirReader::FindNewFiles() {
+  std::error_code error;
+  const fs::path root(job_dir_);
+  if (fs::is_regular_file(root, error)) {
+    if (files_.empty()) {
+      files_.emplace(root.filename().string(), std::make_unique<EventFileReader>(job_dir_, "."));
+    }
+    return;
+  }
+  // Errors (a folder removed while walked, one that cannot be opened) end this walk; the next
+  // poll walks again.
+  fs::recursive_directory_iterator it(root, fs::directory_options::skip_permission_denied, error);
+  for (const fs::recursive_directory_iterator end; !error && it != end; it.increment(error)) {
+    const fs::directory_entry& entry = *it;
+    if (!IsEventFileName(entry.path().filename().string())) continue;
+    std::error_code status_error;
+    if (!entry.is_regular_file(status_error)) continue;
+    const fs::path relative = entry.path().lexically_relative(root);
+    const std::string key = relative.generic_string();
+    if (files_.count(key)) continue;
+    // (A ternary, not `if (run.empty()) run = "."`, which trips GCC 12's -Wrestrict.)
+    std::string run =
+        relative.has_parent_path() ? relative.parent_path().generic_string() : std::string(".");
+    files_.emplace(key, std::make_unique<EventFileReader>(entry.path().string(), std::move(run)));
+  }
+}
+
+void EventDirReader::Poll(MetricPoll& out) {
+  FindNewFiles();
+  for (auto& [relative, reader] : files_)
+    reader->Poll(out);
+}
+
+MetricPoll EventDirReader::Poll() {
+  MetricPoll out;
+  Poll(out);
+  return out;
+}
+
+}  // namespace bayestune

@@ -1,0 +1,116 @@
+#include "bayestune/trial_runner/event_file_reader.h"
+
+#include <fcntl.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <algorithm>
+#include <cerrno>
+#include <cstring>
+
+namespace bayestune {
+namespace {
+
+// Turns the stream's scalars and warnings into MetricRecords and MetricWarnings of one file.
+class PollSink : public EventStreamSink {
+ public:
+  PollSink(const std::string& path, const std::string& run, MetricPoll& out)
+      : path_(path), run_(run), out_(out) {}
+  void OnScalar(const EventScalar& scalar) override {
+    MetricRecord& record = out_.records.emplace_back();
+    record.run = run_;
+    record.tag = scalar.tag;
+    record.step = scalar.step;
+    record.wall_time = scalar.wall_time;
+    record.value = scalar.value;
+  }
+  void OnWarning(std::uint64_t offset, std::string message) override {
+    out_.warnings.push_back({path_, offset, std::move(message)});
+  }
+
+ private:
+  const std::string& path_;
+  const std::string& run_;
+  MetricPoll& out_;
+};
+
+constexpr std::uint64_t kReserveFromBytes = 16u << 20;
+
+// Closes a file descriptor when it goes out of scope.
+struct FileDescriptor {
+  int fd = -1;
+  ~FileDescriptor() {
+    if (fd >= 0) ::close(fd);
+  }
+};
+
+}  // namespace
+
+EventFileReader::EventFileReader(std::string path, std::string run, std::size_t max_record_size)
+    : path_(std::move(path)), run_(std::move(run)), stream_(max_record_size) {}
+
+void EventFileReader::Poll(MetricPoll& out) {
+  if (stopped()) return;
+  PollSink sink(path_, run_, out);
+  FileDescriptor file{::open(path_.c_str(), O_RDONLY | O_CLOEXEC)};
+  struct stat status {};
+  if (file.fd < 0 || ::fstat(file.fd, &status) != 0) {
+    // A file removed since it was found has nothing more to read; others are said once.
+    if (errno != ENOENT && !reported_unreadable_) {
+      sink.OnWarning(stream_.fed_offset(), std::string("cannot read: ") + std::strerror(errno));
+      reported_unreadable_ = true;
+    }
+    return;
+  }
+  if (!identity_) {
+    identity_ = {static_cast<std::uint64_t>(status.st_dev),
+                 static_cast<std::uint64_t>(status.st_ino)};
+  } else if (identity_->first != static_cast<std::uint64_t>(status.st_dev) ||
+             identity_->second != static_cast<std::uint64_t>(status.st_ino)) {
+    sink.OnWarning(0, "the file was replaced by another of the same name after " +
+                          std::to_string(stream_.fed_offset()) +
+                          " bytes had been read; stopped reading it");
+    stopped_ = true;
+    return;
+  }
+  const auto size = static_cast<std::uint64_t>(status.st_size);
+  if (size < stream_.fed_offset()) {
+    sink.OnWarning(size, "the file shrank from " + std::to_string(stream_.fed_offset()) + " to " +
+                             std::to_string(size) +
+                             " bytes: it was rewritten, not appended to; stopped reading it");
+    stopped_ = true;
+    return;
+  }
+  // A large read (a reader catching up with a big file) makes room for its records at once
+  // rather than by repeated doubling: one record per 64 bytes at most, virtual memory that is
+  // only touched as records come.
+  if (const std::uint64_t to_read = size - stream_.fed_offset(); to_read >= kReserveFromBytes) {
+    out.records.reserve(out.records.size() + static_cast<std::size_t>(to_read / 64));
+  }
+  // Read up to the size seen now; what is appended meanwhile waits for the next poll.
+  while (!stream_.stopped() && stream_.fed_offset() < size) {
+    if (stream_.skip_remaining() > 0) {
+      const std::uint64_t before = stream_.fed_offset();
+      stream_.SkipUnread(size - before);
+      if (stream_.fed_offset() == before) break;
+      continue;
+    }
+    const auto want = static_cast<std::size_t>(
+        std::min<std::uint64_t>(size - stream_.fed_offset(), kReadChunkSize));
+    const auto span = stream_.PrepareWrite(want);
+    const ssize_t got =
+        ::pread(file.fd, span.data(), want, static_cast<off_t>(stream_.fed_offset()));
+    if (got < 0) {
+      if (errno == EINTR) continue;
+      if (!reported_unreadable_) {
+        sink.OnWarning(stream_.fed_offset(), std::string("cannot read: ") + std::strerror(errno));
+        reported_unreadable_ = true;
+      }
+      return;
+    }
+    if (got == 0) return;  // cut short since the fstat
+    stream_.Commit(static_cast<std::size_t>(got), sink);
+  }
+}
+
+}  // namespace bayestune

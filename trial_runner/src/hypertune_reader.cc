@@ -1,0 +1,176 @@
+#include "bayestune/trial_runner/hypertune_reader.h"
+
+#include <fcntl.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <cerrno>
+#include <cstdlib>
+#include <nlohmann/json.hpp>
+#include <optional>
+#include <vector>
+
+#include "bayestune/trial_runner/hypertune_writer.h"
+
+namespace bayestune {
+namespace {
+
+// Reads a whole file from its start; false on an error.
+bool ReadWholeFile(int fd, std::string& content) {
+  content.clear();
+  char buffer[16384];
+  for (off_t offset = 0;;) {
+    const ssize_t got = ::pread(fd, buffer, sizeof(buffer), offset);
+    if (got < 0 && errno == EINTR) continue;
+    if (got < 0) return false;
+    if (got == 0) return true;
+    content.append(buffer, static_cast<std::size_t>(got));
+    offset += got;
+  }
+}
+
+bool SameVersion(const struct stat& a, const struct stat& b) {
+  return a.st_ino == b.st_ino && a.st_size == b.st_size && a.st_mtim.tv_sec == b.st_mtim.tv_sec &&
+         a.st_mtim.tv_nsec == b.st_mtim.tv_nsec && a.st_ctim.tv_sec == b.st_ctim.tv_sec &&
+         a.st_ctim.tv_nsec == b.st_ctim.tv_nsec;
+}
+
+// A number, or a string that holds one as Python's str() writes it ("0.91", "nan", "-inf").
+std::optional<double> NumberOf(const nlohmann::json& value) {
+  if (value.is_number()) return value.get<double>();
+  if (!value.is_string()) return std::nullopt;
+  const auto& text = value.get_ref<const std::string&>();
+  if (text.empty()) return std::nullopt;
+  char* end = nullptr;
+  const double number = std::strtod(text.c_str(), &end);
+  if (end != text.c_str() + text.size()) return std::nullopt;
+  return number;
+}
+
+bool IsReservedKey(const std::string& key) {
+  return key == "global_step" || key == "timestamp" || key == "trial" || key == "checkpoint_path";
+}
+
+constexpr int kReadAttempts = 5;
+
+}  // namespace
+
+HypertuneReader::HypertuneReader(std::string path) : path_(std::move(path)) {}
+
+bool HypertuneReader::ReadStable(std::string& content) const {
+  std::string again;
+  for (int attempt = 0; attempt < kReadAttempts; ++attempt) {
+    const int fd = ::open(path_.c_str(), O_RDONLY | O_CLOEXEC);
+    if (fd < 0) return false;  // not written yet
+    struct stat before {
+    }, after{};
+    const bool ok = ::fstat(fd, &before) == 0 && ReadWholeFile(fd, content) &&
+                    ReadWholeFile(fd, again) && ::fstat(fd, &after) == 0;
+    ::close(fd);
+    // Two equal reads between two equal stats: no rewrite ran through the read.
+    if (ok && content == again && SameVersion(before, after) &&
+        content.size() == static_cast<std::size_t>(after.st_size)) {
+      return true;
+    }
+  }
+  return false;
+}
+
+void HypertuneReader::ReadLine(std::string_view line, std::size_t line_number, std::uint64_t offset,
+                               MetricPoll& out) const {
+  auto warn = [&](const std::string& message) {
+    out.warnings.push_back({path_, offset, "line " + std::to_string(line_number) + ": " + message});
+  };
+  const auto json = nlohmann::json::parse(line, nullptr, /*allow_exceptions=*/false);
+  if (json.is_discarded() || !json.is_object()) {
+    warn("not a JSON object as cloudml-hypertune writes them; skipped it");
+    return;
+  }
+  std::int64_t step = 0;
+  double wall_time = 0;
+  if (const auto it = json.find("global_step"); it != json.end()) {
+    const auto number = NumberOf(*it);
+    if (!number) {
+      warn("global_step is not a number; skipped the line");
+      return;
+    }
+    step = static_cast<std::int64_t>(*number);
+  }
+  if (const auto it = json.find("timestamp"); it != json.end()) {
+    const auto number = NumberOf(*it);
+    if (!number) {
+      warn("timestamp is not a number; skipped the line");
+      return;
+    }
+    wall_time = *number;
+  }
+  bool has_metric = false;
+  for (const auto& [key, value] : json.items()) {
+    if (IsReservedKey(key)) continue;
+    has_metric = true;
+    const auto number = NumberOf(value);
+    if (!number) {
+      warn("the value of '" + key + "' is not a number; skipped it");
+      continue;
+    }
+    out.records.push_back({".", key, step, wall_time, *number});
+  }
+  if (!has_metric) warn("a report without a metric; skipped it");
+}
+
+void HypertuneReader::Poll(MetricPoll& out) {
+  std::string content;
+  if (!ReadStable(content) || content == last_content_) return;
+  last_content_ = content;
+
+  struct Line {
+    std::string_view text;
+    std::size_t number;
+    std::uint64_t offset;
+  };
+  std::vector<Line> lines;
+  std::size_t start = 0, number = 0;
+  for (std::size_t newline; (newline = content.find('\n', start)) != std::string::npos;
+       start = newline + 1) {
+    ++number;
+    std::string_view text(content.data() + start, newline - start);
+    if (!text.empty() && text.back() == '\r') text.remove_suffix(1);
+    if (!text.empty()) lines.push_back({text, number, start});
+  }
+  // What follows the last newline is a line still being written: a later poll reads it whole.
+  if (lines.empty()) return;
+
+  // The file is the writer's last reports. Find where its lines start among those already read:
+  // the first place from which the reports read so far agree with the file's first lines.
+  std::size_t first_new = 0;
+  bool aligned = false;
+  for (std::size_t p = 0; p < seen_.size() && !aligned; ++p) {
+    const std::size_t overlap = std::min(lines.size(), seen_.size() - p);
+    aligned = true;
+    for (std::size_t i = 0; i < overlap && aligned; ++i)
+      aligned = seen_[p + i] == lines[i].text;
+    if (aligned) first_new = seen_.size() - p;
+  }
+  if (!aligned && !seen_.empty() && lines.size() >= HypertuneWriter::kMaxEntries) {
+    out.warnings.push_back(
+        {path_, 0,
+         "none of the reports read before are in the file any more: " +
+             std::to_string(HypertuneWriter::kMaxEntries) +
+             " or more reports came since the last poll, and those beyond the last " +
+             std::to_string(HypertuneWriter::kMaxEntries) +
+             " may have been lost (or the trainer restarted with a full window)"});
+  }
+  for (std::size_t i = first_new; i < lines.size(); ++i) {
+    ReadLine(lines[i].text, lines[i].number, lines[i].offset, out);
+    seen_.emplace_back(lines[i].text);
+    if (seen_.size() > HypertuneWriter::kMaxEntries) seen_.pop_front();
+  }
+}
+
+MetricPoll HypertuneReader::Poll() {
+  MetricPoll out;
+  Poll(out);
+  return out;
+}
+
+}  // namespace bayestune

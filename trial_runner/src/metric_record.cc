@@ -1,0 +1,23 @@
+#include "bayestune/trial_runner/metric_record.h"
+
+#include <iterator>
+
+namespace bayestune {
+
+std::string MetricRecord::FullTag() const {
+  if (run.empty() || run == ".") return tag;
+  return run + "/" + tag;
+}
+
+std::string MetricWarning::ToString() const {
+  return file + ": offset " + std::to_string(offset) + ": " + message;
+}
+
+void MetricPoll::Append(MetricPoll&& other) {
+  records.insert(records.end(), std::make_move_iterator(other.records.begin()),
+                 std::make_move_iterator(other.records.end()));
+  warnings.insert(warnings.end(), std::make_move_iterator(other.warnings.begin()),
+                  std::make_move_iterator(other.warnings.end()));
+}
+
+}  // namespace bayestune
