@@ -1,10 +1,11 @@
 // `bayestune report [STUDY] [--db FILE] --out report.html`: a self-contained HTML report.
+#include <unistd.h>
+
 #include <cerrno>
 #include <cstring>
 #include <filesystem>
 #include <fstream>
 #include <iostream>
-#include <unistd.h>
 
 #include "bayestune/optimizer/closest_match.h"
 #include "bayestune/optimizer/errors.h"
@@ -75,8 +76,8 @@ std::size_t WriteReportFile(const std::string& path, const StudyRecord& study,
   {
     std::ofstream file(temporary, std::ios::binary | std::ios::trunc);
     if (!file) {
-      throw InvalidArgument("--out '" + path + "': cannot write in '" + folder.string() +
-                            "' (" + std::strerror(errno) + "); choose a writable folder");
+      throw InvalidArgument("--out '" + path + "': cannot write in '" + folder.string() + "' (" +
+                            std::strerror(errno) + "); choose a writable folder");
     }
     WriteStudyReport(file, study, trials, options);
     file.flush();

@@ -21,7 +21,6 @@ void CheckRange(double lower, double upper, bool positive) {
   }
 }
 
-
 }  // namespace
 
 double NiceStep(double raw_step) {
@@ -94,7 +93,8 @@ AxisScale AxisScale::NiceLinear(double lower, double upper, int target_ticks) {
 double AxisScale::Unit(double value) const {
   switch (kind_) {
     case Kind::kLinear:
-      return (value - lower_) / (upper_ - lower_);
+      // In halves, so that a range wider than the largest double still maps.
+      return (0.5 * value - 0.5 * lower_) / (0.5 * upper_ - 0.5 * lower_);
     case Kind::kLog:
       return ToUnit(value, lower_, upper_, ScaleType::kLog);
     case Kind::kReverseLog:
@@ -145,6 +145,10 @@ std::vector<AxisTick> AxisScale::LinearTicks(int target_count) const {
   double step = NiceStep((upper_ - lower_) / (target_count - 1));
   if (integer_ticks_) step = std::max(1.0, std::round(step));
   std::vector<AxisTick> ticks;
+  // A range too wide for its step to be a number (near the limits of double): just its ends.
+  if (!std::isfinite(upper_ - lower_) || (upper_ - lower_) / step > 4.0 * target_count) {
+    return {{0.0, FormatSignificant(lower_, 3)}, {1.0, FormatSignificant(upper_, 3)}};
+  }
   const double first = std::ceil(lower_ / step - 1e-9);
   for (int i = 0;; ++i) {
     double value = (first + i) * step;
@@ -164,7 +168,8 @@ std::vector<AxisTick> AxisScale::LogTicks(int target_count) const {
   std::vector<double> values;
   const int first_decade = static_cast<int>(std::floor(a));
   const int last_decade = static_cast<int>(std::floor(b));
-  const int decades = static_cast<int>(std::ceil(b - 1e-9)) - static_cast<int>(std::floor(a + 1e-9));
+  const int decades =
+      static_cast<int>(std::ceil(b - 1e-9)) - static_cast<int>(std::floor(a + 1e-9));
   const int stride = std::max(1, (decades + target_count - 1) / target_count);
   for (int k = first_decade; k <= last_decade; ++k) {
     const double v = std::pow(10.0, k);

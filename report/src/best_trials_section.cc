@@ -19,9 +19,10 @@ std::string BestTrialsSection(ReportContext& context) {
                "best of the " + FormatCount(static_cast<std::int64_t>(ranked.size())) +
                " succeeded trials, by " + spec.metric_tag + " (" +
                (spec.goal == Goal::kMaximize ? "highest" : "lowest") + " first).");
-  html += "<div class=\"scroll\"><table><thead><tr><th class=\"n\">rank</th><th class=\"n\">trial</th>"
-          "<th class=\"n\">" +
-          EscapeHtml(spec.metric_tag) + "</th><th class=\"n\">step</th>";
+  html +=
+      "<div class=\"scroll\"><table><thead><tr><th class=\"n\">rank</th><th class=\"n\">trial</th>"
+      "<th class=\"n\">" +
+      EscapeHtml(spec.metric_tag) + "</th><th class=\"n\">step</th>";
   for (const ParameterSpec& parameter : spec.parameters)
     html += "<th>" + EscapeHtml(parameter.name) + "</th>";
   html += "<th class=\"n\">ran for</th><th>on</th></tr></thead><tbody>";
@@ -35,11 +36,12 @@ std::string BestTrialsSection(ReportContext& context) {
             (trial.final_step ? std::to_string(*trial.final_step) : std::string()) + "</td>";
     for (const ParameterSpec& parameter : spec.parameters) {
       const auto it = trial.parameters.find(parameter.name);
-      html += "<td" + std::string(parameter.type == ParameterType::kCategorical ? "" : " class=\"n\"") +
-              ">" +
-              (it == trial.parameters.end() ? std::string()
-                                            : EscapeHtml(TruncateText(DisplayValue(it->second), 40))) +
-              "</td>";
+      html +=
+          "<td" + std::string(parameter.type == ParameterType::kCategorical ? "" : " class=\"n\"") +
+          ">" +
+          (it == trial.parameters.end() ? std::string()
+                                        : EscapeHtml(TruncateText(DisplayValue(it->second), 40))) +
+          "</td>";
     }
     html += "<td class=\"n\">" + RunTime(trial) + "</td><td>" + WhereItRan(trial) + "</td></tr>";
   }

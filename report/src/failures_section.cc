@@ -28,8 +28,8 @@ std::string FailuresSection(ReportContext& context) {
   for (const Trial& trial : context.trials()) {
     if (trial.state != TrialState::kFailed && trial.state != TrialState::kInfeasible) continue;
     ++total;
-    const std::string headline = std::string(TrialStateName(trial.state)) + ": " +
-                                 FirstLine(trial.failure_reason, 200);
+    const std::string headline =
+        std::string(TrialStateName(trial.state)) + ": " + FirstLine(trial.failure_reason, 200);
     auto& group = by_headline[headline];
     group.headline = headline;
     group.trials.push_back(&trial);
@@ -46,12 +46,12 @@ std::string FailuresSection(ReportContext& context) {
     html += EmptyNote("No trial failed or was infeasible.");
     return html + "</section>";
   }
-  html += Note(FormatCount(static_cast<std::int64_t>(total)) +
-               (total == 1 ? " trial" : " trials") +
+  html += Note(FormatCount(static_cast<std::int64_t>(total)) + (total == 1 ? " trial" : " trials") +
                " ended without a usable value, grouped by the first line of the reason. Open a "
                "group for the whole reason of its first trial (a log tail, for a crash).");
-  html += "<div class=\"scroll\"><table><thead><tr><th>reason</th><th class=\"n\">trials</th>"
-          "<th>which</th></tr></thead><tbody>";
+  html +=
+      "<div class=\"scroll\"><table><thead><tr><th>reason</th><th class=\"n\">trials</th>"
+      "<th>which</th></tr></thead><tbody>";
   for (const FailureGroup& group : groups) {
     const Trial& example = *group.trials.front();
     html += "<tr" + DataAttribute("kind", "failure-group") + "><td><details><summary>" +
@@ -63,8 +63,8 @@ std::string FailuresSection(ReportContext& context) {
       html += (i == 0 ? "" : ", ") + std::to_string(group.trials[i]->id);
     }
     if (group.trials.size() > kListedTrials) {
-      html += " and " + FormatCount(static_cast<std::int64_t>(group.trials.size() - kListedTrials)) +
-              " more";
+      html += " and " +
+              FormatCount(static_cast<std::int64_t>(group.trials.size() - kListedTrials)) + " more";
     }
     html += "</td></tr>";
   }

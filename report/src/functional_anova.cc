@@ -10,9 +10,9 @@ namespace {
 // A leaf of a tree and the box of the domain it covers.
 struct Leaf {
   double value = 0;
-  std::vector<double> lower;                   // numeric features: [lower, upper)
+  std::vector<double> lower;  // numeric features: [lower, upper)
   std::vector<double> upper;
-  std::vector<std::vector<bool>> categories;   // categorical features: the categories it holds
+  std::vector<std::vector<bool>> categories;  // categorical features: the categories it holds
   double volume = 1;
 };
 

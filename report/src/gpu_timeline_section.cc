@@ -28,10 +28,11 @@ struct Bar {
 
 // Round steps of time, in seconds, and how to label them.
 std::vector<AxisTick> TimeTicks(double span) {
-  static constexpr double kSteps[] = {1,    2,    5,     10,    15,    30,    60,     120,
-                                      300,  600,  900,   1800,  3600,  7200,  10800,  21600,
+  static constexpr double kSteps[] = {1,     2,     5,      10,     15,     30,      60,     120,
+                                      300,   600,   900,    1800,   3600,   7200,    10800,  21600,
                                       43200, 86400, 172800, 432000, 604800, 1209600, 2592000};
-  double step = kSteps[std::size(kSteps) - 1];
+  // Beyond a month: a round number of days.
+  double step = NiceStep(span / 8 / 86400) * 86400;
   for (double s : kSteps) {
     if (span / s <= 8) {
       step = s;
@@ -54,7 +55,9 @@ std::vector<AxisTick> TimeTicks(double span) {
   return ticks;
 }
 
-std::string LaneName(int lane) { return lane == kCpuLane ? "CPU" : "GPU " + std::to_string(lane); }
+std::string LaneName(int lane) {
+  return lane == kCpuLane ? "CPU" : "GPU " + std::to_string(lane);
+}
 
 // The total length of the union of the bars' intervals.
 double BusyTime(std::vector<Bar> bars) {
@@ -261,12 +264,12 @@ std::string GpuTimelineSection(ReportContext& context) {
   html += Note(note);
   std::vector<LegendEntry> legend;
   if (merged) legend.push_back({LegendMark::kBar, "busy", "busy (trials merged)"});
-  for (const auto& [css, label] : std::vector<std::pair<std::string, std::string>>{
-           {"ok", "succeeded"},
-           {"stop", "stopped early"},
-           {"fail", "failed"},
-           {"inf", "infeasible"},
-           {"run", "running"}}) {
+  for (const auto& [css, label] :
+       std::vector<std::pair<std::string, std::string>>{{"ok", "succeeded"},
+                                                        {"stop", "stopped early"},
+                                                        {"fail", "failed"},
+                                                        {"inf", "infeasible"},
+                                                        {"run", "running"}}) {
     if (states.count(css) != 0) legend.push_back({LegendMark::kBar, "bar " + css, label});
   }
   html += Legend(legend);

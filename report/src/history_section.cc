@@ -29,14 +29,14 @@ std::string HistorySection(ReportContext& context) {
   }
   const DrawingSample valued = context.Sample(context.valued(), context.options().max_drawn_trials);
   const DrawingSample failed = context.Sample(without_value, context.options().max_drawn_trials);
-  std::string html = OpenSection("history", "Optimisation history",
-                                 valued.ids.size() + failed.ids.size(),
-                                 valued.total + failed.total);
+  std::string html =
+      OpenSection("history", "Optimisation history", valued.ids.size() + failed.ids.size(),
+                  valued.total + failed.total);
   if (valued.total + failed.total == 0) {
-    html += EmptyNote(trials.empty() ? "No trials yet."
-                                     : "No trial has finished yet (" +
-                                           FormatCount(static_cast<std::int64_t>(running)) +
-                                           " running).");
+    html += EmptyNote(trials.empty()
+                          ? "No trials yet."
+                          : "No trial has finished yet (" +
+                                FormatCount(static_cast<std::int64_t>(running)) + " running).");
     return html + "</section>";
   }
   const bool has_values = valued.total > 0;
@@ -45,8 +45,8 @@ std::string HistorySection(ReportContext& context) {
 
   std::string note = "Each point is the objective of one trial, against its trial number; the " +
                      std::string(maximize ? "line is the highest" : "line is the lowest") +
-                     " value so far (the goal is to " + (maximize ? "maximize" : "minimize") +
-                     " " + context.spec().metric_tag + ").";
+                     " value so far (the goal is to " + (maximize ? "maximize" : "minimize") + " " +
+                     context.spec().metric_tag + ").";
   if (has_strip) note += " Trials that ended without a value are marked under the chart.";
   if (running > 0) {
     note += " " + FormatCount(static_cast<std::int64_t>(running)) +
@@ -88,8 +88,8 @@ std::string HistorySection(ReportContext& context) {
   axis_area.bottom = height - 48;
   const std::int64_t first = trials.front().id;
   const std::int64_t last = trials.back().id;
-  const AxisScale x_scale = AxisScale::Linear(static_cast<double>(first) - 0.5,
-                                              static_cast<double>(last) + 0.5, true);
+  const AxisScale x_scale =
+      AxisScale::Linear(static_cast<double>(first) - 0.5, static_cast<double>(last) + 0.5, true);
   const bool many = valued.ids.size() + failed.ids.size() > 300;
   SvgWriter svg(kWidth, height, "Optimisation history of " + context.study().name, "",
                 many ? "many" : "");
@@ -102,6 +102,18 @@ std::string HistorySection(ReportContext& context) {
   if (has_values) {
     DrawLeftAxis(svg, area, context.objective_axis(), context.ObjectiveTitle());
     const auto y_of = [&](double value) { return area.Y(context.ObjectiveUnit(value)); };
+    // The best so far, over every valued trial (not only those drawn), to the last trial; under
+    // the points.
+    std::string d;
+    double best = 0;
+    for (std::int64_t id : context.improvements()) {
+      best = *context.Find(id)->final_value;
+      d += d.empty() ? "M" + FormatCoordinate(x_of(id)) + " " + FormatCoordinate(y_of(best))
+                     : "H" + FormatCoordinate(x_of(id)) + "V" + FormatCoordinate(y_of(best));
+    }
+    d += "H" + FormatCoordinate(x_of(last));
+    svg.Path(d, "best-line",
+             DataAttribute("improvements", static_cast<long long>(context.improvements().size())));
     svg.OpenGroup("pts");
     for (const Trial* trial : context.TrialsOf(valued)) {
       const double value = *trial->final_value;
@@ -120,20 +132,14 @@ std::string HistorySection(ReportContext& context) {
       }
     }
     svg.CloseGroup();
-    // The best so far, over every valued trial (not only those drawn), to the last trial.
-    std::string d;
-    double best = 0;
-    for (std::int64_t id : context.improvements()) {
-      best = *context.Find(id)->final_value;
-      d += d.empty() ? "M" + FormatCoordinate(x_of(id)) + " " + FormatCoordinate(y_of(best))
-                     : "H" + FormatCoordinate(x_of(id)) + "V" + FormatCoordinate(y_of(best));
-    }
-    d += "H" + FormatCoordinate(x_of(last));
-    svg.Path(d, "best-line",
-             DataAttribute("improvements", static_cast<long long>(context.improvements().size())));
+    // The label goes on the side of the line away from the other points, unless that side has
+    // no room.
     const Trial* best_trial = context.ranked().front();
-    const double label_y = y_of(best) + (maximize ? -7 : 14);
-    svg.Text(area.right - 2, std::clamp(label_y, area.top + 10, area.bottom - 4),
+    const double line_y = y_of(best);
+    double label_y = maximize ? line_y - 8 : line_y + 15;
+    if (label_y < area.top + 10) label_y = line_y + 15;
+    if (label_y > area.bottom - 4) label_y = line_y - 8;
+    svg.Text(area.right - 4, label_y,
              "best " + FormatSignificant(*best_trial->final_value, 5) + " (trial " +
                  std::to_string(best_trial->id) + ")",
              "best-label", "end");

@@ -25,8 +25,8 @@ std::string Percent(double fraction) {
 }  // namespace
 
 std::string ImportanceSection(ReportContext& context) {
-  const ImportanceEstimate estimate = EstimateParameterImportance(
-      context.spec(), context.trials(), context.options().importance);
+  const ImportanceEstimate estimate =
+      EstimateParameterImportance(context.spec(), context.trials(), context.options().importance);
   std::vector<ParameterImportance> bars = estimate.parameters;
   std::string html = OpenSection("importance", "Parameter importance",
                                  estimate.available ? bars.size() : 0, bars.size());

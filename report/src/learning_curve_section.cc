@@ -22,6 +22,7 @@ constexpr double kHeight = 360;
 std::vector<Measurement> CurveOf(const Trial& trial, const std::string& metric,
                                  std::size_t max_points) {
   std::vector<Measurement> curve = trial.MeasurementsOf(metric);
+  std::erase_if(curve, [](const Measurement& m) { return !std::isfinite(m.value); });
   std::stable_sort(curve.begin(), curve.end(),
                    [](const Measurement& a, const Measurement& b) { return a.step < b.step; });
   if (curve.size() <= max_points || max_points < 2) return curve;
@@ -29,7 +30,8 @@ std::vector<Measurement> CurveOf(const Trial& trial, const std::string& metric,
   thinned.reserve(max_points);
   const double stride = static_cast<double>(curve.size() - 1) / static_cast<double>(max_points - 1);
   for (std::size_t i = 0; i < max_points; ++i) {
-    thinned.push_back(curve[static_cast<std::size_t>(std::llround(stride * static_cast<double>(i)))]);
+    thinned.push_back(
+        curve[static_cast<std::size_t>(std::llround(stride * static_cast<double>(i)))]);
   }
   return thinned;
 }
@@ -43,12 +45,12 @@ std::string LearningCurveSection(ReportContext& context) {
   for (const Trial& trial : context.trials()) {
     std::size_t count = 0;
     for (const Measurement& m : trial.measurements)
-      count += m.metric == metric ? 1 : 0;
+      count += m.metric == metric && std::isfinite(m.value) ? 1 : 0;
     if (count > 0) with_curve.push_back(&trial);
   }
   const DrawingSample sample = context.Sample(with_curve, context.options().max_learning_curves);
-  std::string html = OpenSection("learning-curves", "Learning curves", sample.ids.size(),
-                                 sample.total);
+  std::string html =
+      OpenSection("learning-curves", "Learning curves", sample.ids.size(), sample.total);
   if (sample.total == 0) {
     html += EmptyNote("No trial has reported an intermediate measurement of '" + metric + "' yet.");
     return html + "</section>";
@@ -65,7 +67,10 @@ std::string LearningCurveSection(ReportContext& context) {
   const Trial* best = context.ranked().empty() ? nullptr : context.ranked().front();
   for (const Trial* trial : context.TrialsOf(sample)) {
     Curve curve{trial, CurveOf(*trial, metric, context.options().max_curve_points)};
-    if (trial->MeasurementsOf(metric).size() > curve.points.size()) ++thinned;
+    if (curve.points.size() == context.options().max_curve_points &&
+        trial->MeasurementsOf(metric).size() > curve.points.size()) {
+      ++thinned;
+    }
     for (const Measurement& m : curve.points) {
       values.push_back(m.value);
       min_step = std::min(min_step, m.step);
@@ -82,8 +87,7 @@ std::string LearningCurveSection(ReportContext& context) {
                      "Stopped-early trials end in an orange diamond, failed ones in a red cross; "
                      "the best trial is drawn dark, on top.";
   if (thinned > 0) {
-    note += " " + FormatCount(static_cast<std::int64_t>(thinned)) +
-            " curves with more than " +
+    note += " " + FormatCount(static_cast<std::int64_t>(thinned)) + " curves with more than " +
             FormatCount(static_cast<std::int64_t>(context.options().max_curve_points)) +
             " measurements are thinned to that many, evenly spaced.";
   }
@@ -98,7 +102,8 @@ std::string LearningCurveSection(ReportContext& context) {
   for (const Curve& curve : curves)
     classes.insert(curve.trial == best ? "best" : StateClass(*curve.trial));
   std::vector<LegendEntry> legend;
-  const auto add = [&](const char* css, LegendMark mark, const char* mark_class, const char* label) {
+  const auto add = [&](const char* css, LegendMark mark, const char* mark_class,
+                       const char* label) {
     if (classes.count(css) != 0) legend.push_back({mark, mark_class, label});
   };
   add("ok", LegendMark::kLine, "lc-ok", "succeeded");
@@ -125,9 +130,7 @@ std::string LearningCurveSection(ReportContext& context) {
   const auto x_of = [&](std::int64_t step) {
     return area.X(x_scale.Unit(static_cast<double>(step)));
   };
-  const auto y_of = [&](double value) {
-    return area.Y(std::clamp(y_scale.Unit(value), 0.0, 1.0));
-  };
+  const auto y_of = [&](double value) { return area.Y(std::clamp(y_scale.Unit(value), 0.0, 1.0)); };
   svg.OpenGroup("lc");
   for (const Curve& curve : curves) {
     const Trial& trial = *curve.trial;

@@ -34,8 +34,8 @@ std::string Mark(const LegendEntry& entry) {
 std::string Legend(const std::vector<LegendEntry>& entries, std::string_view extra) {
   std::string html = "<div class=\"legend\">";
   for (const LegendEntry& entry : entries) {
-    html += "<span><svg width=\"18\" height=\"14\" aria-hidden=\"true\">" + Mark(entry) +
-            "</svg>" + EscapeHtml(entry.label) + "</span>";
+    html += "<span><svg width=\"18\" height=\"14\" aria-hidden=\"true\">" + Mark(entry) + "</svg>" +
+            EscapeHtml(entry.label) + "</span>";
   }
   html += extra;
   html += "</div>";

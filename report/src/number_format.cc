@@ -50,6 +50,7 @@ std::string FormatTick(double value, double step) {
 }
 
 std::string FormatCoordinate(double value) {
+  if (!std::isfinite(value) || std::abs(value) > 1e9) return "0";  // never drawn: a guard
   const long long tenths = std::llround(value * 10);
   const long long whole = tenths / 10;
   const long long fraction = std::llabs(tenths % 10);

@@ -80,8 +80,7 @@ std::string ParallelCoordinatesSection(ReportContext& context) {
   std::string html =
       OpenSection("parallel-coordinates", "Parallel coordinates", lines.size(), sample.total);
   if (sample.total == 0) {
-    html += EmptyNote("Drawn once a trial has succeeded with an objective value; none has yet.");
-    return html + "</section>";
+    return html + EmptyNote(kNoValueYet) + "</section>";
   }
   html += Note(
       "Each line is a trial that succeeded, through its value of every parameter and, on the "
@@ -117,11 +116,10 @@ std::string ParallelCoordinatesSection(ReportContext& context) {
     DrawVerticalAxis(svg, area, axis_x(i), scales[i], parameters[i].name, ScaleHint(scales[i]),
                      spacing);
   }
-  DrawVerticalAxis(svg, area, axis_x(parameters.size()), context.objective_axis(),
-                   context.spec().metric_tag,
-                   context.spec().goal == Goal::kMaximize ? "objective, maximize"
-                                                          : "objective, minimize",
-                   spacing);
+  DrawVerticalAxis(
+      svg, area, axis_x(parameters.size()), context.objective_axis(), context.spec().metric_tag,
+      context.spec().goal == Goal::kMaximize ? "objective, maximize" : "objective, minimize",
+      spacing);
   html += svg.Finish();
   return html + "</section>";
 }

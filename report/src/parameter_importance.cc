@@ -56,9 +56,9 @@ ImportanceEstimate EstimateParameterImportance(const StudySpec& spec,
   }
   estimate.trials_used = values.size();
   if (values.size() < options.min_trials) {
-    estimate.unavailable_reason =
-        "needs at least " + std::to_string(options.min_trials) +
-        " succeeded trials with an objective value; the study has " + std::to_string(values.size());
+    estimate.unavailable_reason = "needs at least " + std::to_string(options.min_trials) +
+                                  " succeeded trials with an objective value; the study has " +
+                                  std::to_string(values.size());
     return estimate;
   }
   const ValueRange range = RobustRange(values);

@@ -33,8 +33,7 @@ void DrawBottomAxis(SvgWriter& svg, const PlotArea& area, const AxisScale& scale
     const double band = area.width() * scale.CategoryBand();
     max_characters = std::max<std::size_t>(3, static_cast<std::size_t>(band / 6.5));
   }
-  DrawBottomAxis(svg, area, scale.Ticks(target_ticks), title, max_characters,
-                 !scale.is_category());
+  DrawBottomAxis(svg, area, scale.Ticks(target_ticks), title, max_characters, !scale.is_category());
 }
 
 void DrawLeftAxis(SvgWriter& svg, const PlotArea& area, const AxisScale& scale,

@@ -52,7 +52,8 @@ class TreeBuilder {
     // A gain that rounding could make is no split.
     double sum_squares = 0;
     for (std::size_t s : samples)
-      sum_squares += (values_[s] - tree.nodes[index].value) * (values_[s] - tree.nodes[index].value);
+      sum_squares +=
+          (values_[s] - tree.nodes[index].value) * (values_[s] - tree.nodes[index].value);
     if (best.feature < 0 || best.gain <= 1e-12 * std::max(sum_squares, 1e-300)) return index;
 
     {

@@ -103,7 +103,9 @@ std::string OpenSection(std::string_view id, std::string_view title, std::size_t
          "</h2>";
 }
 
-std::string Note(std::string_view text) { return "<p class=\"note\">" + EscapeHtml(text) + "</p>"; }
+std::string Note(std::string_view text) {
+  return "<p class=\"note\">" + EscapeHtml(text) + "</p>";
+}
 
 std::string EmptyNote(std::string_view text) {
   return "<p class=\"empty\">" + EscapeHtml(text) + "</p>";

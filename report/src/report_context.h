@@ -74,6 +74,9 @@ std::string OpenSection(std::string_view id, std::string_view title, std::size_t
 std::string Note(std::string_view text);
 // The placeholder of a chart that has nothing to draw (plain text, escaped).
 std::string EmptyNote(std::string_view text);
+// The placeholder of the charts of trials with an objective value.
+inline constexpr std::string_view kNoValueYet =
+    "Drawn once a trial has succeeded with an objective value; none has yet.";
 // "Showing 1,000 of 10,000 <what>: ..." when the sample leaves trials out, else "".
 std::string SampleSentence(const DrawingSample& sample, std::string_view what);
 

@@ -56,8 +56,9 @@ std::string SettingsSection(ReportContext& context) {
   if (!spec.resume_previous_job_id.empty()) {
     html += Row("resumes", spec.resume_previous_job_id);
   }
-  html += "</tbody></table><div class=\"scroll\"><table><thead><tr><th>parameter</th><th>type</th>"
-          "<th>values</th><th>scale</th></tr></thead><tbody>";
+  html +=
+      "</tbody></table><div class=\"scroll\"><table><thead><tr><th>parameter</th><th>type</th>"
+      "<th>values</th><th>scale</th></tr></thead><tbody>";
   for (const ParameterSpec& parameter : spec.parameters) {
     html += "<tr><td>" + EscapeHtml(parameter.name) + "</td><td>" +
             std::string(ParameterTypeName(parameter.type)) + "</td><td>" +
@@ -69,8 +70,8 @@ std::string SettingsSection(ReportContext& context) {
   }
   html += "</tbody></table></div></div>";
   if (!study.spec_text.empty()) {
-    html += "<details><summary>tuning.yaml as given</summary><pre>" +
-            EscapeHtml(study.spec_text) + "</pre></details>";
+    html += "<details><summary>tuning.yaml as given</summary><pre>" + EscapeHtml(study.spec_text) +
+            "</pre></details>";
   }
   return html + "</section>";
 }

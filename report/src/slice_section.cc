@@ -63,13 +63,13 @@ std::string SliceSection(ReportContext& context) {
   const std::vector<const Trial*> drawn = context.TrialsOf(sample);
   std::string html = OpenSection("slices", "Slice plots", drawn.size(), sample.total);
   if (sample.total == 0) {
-    html += EmptyNote("Drawn once a trial has succeeded with an objective value; none has yet.");
-    return html + "</section>";
+    return html + EmptyNote(kNoValueYet) + "</section>";
   }
   html += Note(
       "The objective against each parameter, on the parameter's own scale (log axes for "
       "log-scaled parameters, categories side by side); points of categories and of integer or "
-      "discrete values are spread a little sideways so that they do not hide each other. The colour is the trial number, to show where the search went over "
+      "discrete values are spread a little sideways so that they do not hide each other. The "
+      "colour is the trial number, to show where the search went over "
       "time; the ring marks the best trial. " +
       SampleSentence(sample, "trials"));
   html += Legend({{LegendMark::kRing, "best-ring", "best trial"}},
@@ -100,8 +100,8 @@ std::string SliceSection(ReportContext& context) {
     for (const Trial* trial : drawn) {
       const auto xy = place(*trial);
       if (!xy) continue;
-      const double order = last > first ? (static_cast<double>(trial->id) - first) / (last - first)
-                                         : 1.0;
+      const double order =
+          last > first ? (static_cast<double>(trial->id) - first) / (last - first) : 1.0;
       svg.Circle(xy->first, xy->second, radius, "",
                  " fill=\"" + OrderColor(order) + "\"" + context.TrialAttributes(*trial, "slice"));
     }

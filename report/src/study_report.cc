@@ -52,9 +52,9 @@ std::string Header(const ReportContext& context) {
   const auto count = [](std::size_t n) { return FormatCount(static_cast<std::int64_t>(n)); };
   std::string html = "<header><p class=\"kicker\">bayestune study report</p><h1>" +
                      EscapeHtml(study.name) + "</h1><p class=\"sub\">" +
-                     EscapeHtml(std::string(GoalName(spec.goal)) + " " + spec.metric_tag + " \xC2\xB7 " +
-                                std::string(AlgorithmName(spec.algorithm)) + " \xC2\xB7 " +
-                                std::to_string(spec.parameters.size()) +
+                     EscapeHtml(std::string(GoalName(spec.goal)) + " " + spec.metric_tag +
+                                " \xC2\xB7 " + std::string(AlgorithmName(spec.algorithm)) +
+                                " \xC2\xB7 " + std::to_string(spec.parameters.size()) +
                                 (spec.parameters.size() == 1 ? " parameter" : " parameters") +
                                 " \xC2\xB7 created " + FormatUtcTime(study.created_time) +
                                 " \xC2\xB7 " + std::string(StudyStateName(study.state))) +
@@ -72,22 +72,24 @@ std::string Header(const ReportContext& context) {
     html += Card("best", "best " + spec.metric_tag, FormatSignificant(*best.final_value, 6),
                  "trial " + std::to_string(best.id));
   }
-  html += "</div><nav>"
-          "<a href=\"#history\">History</a><a href=\"#parallel-coordinates\">Parallel "
-          "coordinates</a><a href=\"#slices\">Slices</a><a href=\"#learning-curves\">Learning "
-          "curves</a><a href=\"#importance\">Importance</a><a href=\"#best-trials\">Best "
-          "trials</a><a href=\"#gpu-timeline\">GPU use</a><a href=\"#failures\">Failures</a>"
-          "<a href=\"#settings\">Settings</a></nav>";
+  html +=
+      "</div><nav>"
+      "<a href=\"#history\">History</a><a href=\"#parallel-coordinates\">Parallel "
+      "coordinates</a><a href=\"#slices\">Slices</a><a href=\"#learning-curves\">Learning "
+      "curves</a><a href=\"#importance\">Importance</a><a href=\"#best-trials\">Best "
+      "trials</a><a href=\"#gpu-timeline\">GPU use</a><a href=\"#failures\">Failures</a>"
+      "<a href=\"#settings\">Settings</a></nav>";
   const ReportOptions& options = context.options();
   if (context.trials().size() > options.max_drawn_trials) {
-    html += "<p class=\"banner\"><b>A large study.</b> So that the charts stay readable and the "
-            "file small, each chart draws at most " +
-            FormatCount(static_cast<std::int64_t>(options.max_drawn_trials)) + " trials (" +
-            FormatCount(static_cast<std::int64_t>(options.max_learning_curves)) +
-            " learning curves): a fixed sample, the same in every chart, that always keeps the "
-            "best trials and every improvement of the best so far. The counts, the best-so-far "
-            "line, the importance, the GPU busy shares and the tables use all " +
-            count(context.trials().size()) + " trials.</p>";
+    html +=
+        "<p class=\"banner\"><b>A large study.</b> So that the charts stay readable and the "
+        "file small, each chart draws at most " +
+        FormatCount(static_cast<std::int64_t>(options.max_drawn_trials)) + " trials (" +
+        FormatCount(static_cast<std::int64_t>(options.max_learning_curves)) +
+        " learning curves): a fixed sample, the same in every chart, that always keeps the "
+        "best trials and every improvement of the best so far. The counts, the best-so-far "
+        "line, the importance, the GPU busy shares and the tables use all " +
+        count(context.trials().size()) + " trials.</p>";
   }
   return html + "</header>";
 }
@@ -141,8 +143,8 @@ std::string TrialData(const ReportContext& context) {
 
 }  // namespace
 
-void WriteStudyReport(std::ostream& out, const StudyRecord& study,
-                      const std::vector<Trial>& trials, const ReportOptions& options) {
+void WriteStudyReport(std::ostream& out, const StudyRecord& study, const std::vector<Trial>& trials,
+                      const ReportOptions& options) {
   ReportContext context(study, trials, options);
   std::string body;
   body += HistorySection(context);

@@ -6,7 +6,9 @@
 namespace bayestune::report_internal {
 
 namespace {
-std::string C(double v) { return FormatCoordinate(v); }
+std::string C(double v) {
+  return FormatCoordinate(v);
+}
 }  // namespace
 
 SvgWriter::SvgWriter(double width, double height, std::string_view label,
@@ -17,8 +19,8 @@ SvgWriter::SvgWriter(double width, double height, std::string_view label,
     markup_ += css_class;
   }
   markup_ += "\" xmlns=\"http://www.w3.org/2000/svg\" viewBox=\"0 0 ";
-  markup_ += C(width) + " " + C(height) + "\" role=\"img\" aria-label=\"" + EscapeHtml(label) +
-             "\"";
+  markup_ +=
+      C(width) + " " + C(height) + "\" role=\"img\" aria-label=\"" + EscapeHtml(label) + "\"";
   markup_ += attributes;
   markup_ += ">";
 }
@@ -31,8 +33,8 @@ void SvgWriter::AppendClass(std::string& out, std::string_view css_class) {
 }
 
 void SvgWriter::Line(double x1, double y1, double x2, double y2, std::string_view css_class) {
-  markup_ += "<line x1=\"" + C(x1) + "\" y1=\"" + C(y1) + "\" x2=\"" + C(x2) + "\" y2=\"" + C(y2) +
-             "\"";
+  markup_ +=
+      "<line x1=\"" + C(x1) + "\" y1=\"" + C(y1) + "\" x2=\"" + C(x2) + "\" y2=\"" + C(y2) + "\"";
   AppendClass(markup_, css_class);
   markup_ += "/>";
 }
@@ -85,7 +87,9 @@ void SvgWriter::OpenGroup(std::string_view css_class, std::string_view attribute
   markup_ += ">";
 }
 
-void SvgWriter::CloseGroup() { markup_ += "</g>"; }
+void SvgWriter::CloseGroup() {
+  markup_ += "</g>";
+}
 
 std::string SvgWriter::Finish() {
   markup_ += "</svg>";

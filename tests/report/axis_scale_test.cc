@@ -1,10 +1,11 @@
 // Axis scales and ticks, the robust value range, and the deterministic choice of trials to draw.
+#include "bayestune/report/axis_scale.h"
+
 #include <catch2/catch.hpp>
 #include <set>
 
 #include "bayestune/optimizer/errors.h"
 #include "bayestune/optimizer/scale_transform.h"
-#include "bayestune/report/axis_scale.h"
 #include "bayestune/report/drawing_sample.h"
 #include "bayestune/report/value_range.h"
 
@@ -73,8 +74,8 @@ TEST_CASE("Reverse-log parameters get rounded ticks spread along the axis") {
 }
 
 TEST_CASE("Categorical parameters get one band per category, in the spec's order") {
-  const auto scale = AxisScale::ForParameter(
-      ParameterSpec::Categorical("optimizer", {"adam", "sgd", "rmsprop"}));
+  const auto scale =
+      AxisScale::ForParameter(ParameterSpec::Categorical("optimizer", {"adam", "sgd", "rmsprop"}));
   CHECK(scale.is_category());
   CHECK(Labels(scale.Ticks()) == std::vector<std::string>{"adam", "sgd", "rmsprop"});
   CHECK(scale.CategoryUnit(0) == Approx(1.0 / 6));
@@ -101,8 +102,8 @@ TEST_CASE("RobustRange leaves far-out values out of the range") {
   CHECK(plain.lower == Approx(0.5));
   CHECK(plain.upper == Approx(0.89));
   CHECK(plain.below + plain.above == 0);
-  values.push_back(1e6);        // a diverged trial
-  values.push_back(-50);        // and one the other way
+  values.push_back(1e6);           // a diverged trial
+  values.push_back(-50);           // and one the other way
   values.push_back(std::nan(""));  // ignored
   const ValueRange robust = RobustRange(values);
   CHECK(robust.upper == Approx(0.89));

@@ -18,16 +18,12 @@
 
 namespace bayestune::testing {
 
-namespace {
-
-std::string ReadFile(const std::string& path) {
+std::string ReadWholeFile(const std::string& path) {
   std::ifstream in(path, std::ios::binary);
   std::ostringstream text;
   text << in.rdbuf();
   return text.str();
 }
-
-}  // namespace
 
 ProgramResult RunProgram(const std::vector<std::string>& argv, const std::string& capture_prefix,
                          int timeout_seconds) {
@@ -69,8 +65,8 @@ ProgramResult RunProgram(const std::vector<std::string>& argv, const std::string
   }
   if (!result.timed_out) kill(-pid, SIGKILL);  // helper processes left behind, if any
   if (WIFEXITED(status)) result.exit_code = WEXITSTATUS(status);
-  result.out = ReadFile(out_path);
-  result.err = ReadFile(err_path);
+  result.out = ReadWholeFile(out_path);
+  result.err = ReadWholeFile(err_path);
   return result;
 }
 
@@ -93,22 +89,22 @@ ChromiumPage LoadInChromium(const std::string& chromium, const std::string& html
   if (mkdtemp(profile.data()) == nullptr) {
     throw std::runtime_error("cannot create a Chromium profile folder in " + work_folder);
   }
-  std::vector<std::string> argv = {chromium,
-                                   "--headless",
-                                   "--no-sandbox",
-                                   "--disable-gpu",
-                                   "--disable-background-networking",
-                                   "--disable-component-update",
-                                   "--no-first-run",
-                                   "--disable-sync",
-                                   "--disable-extensions",
-                                   "--host-resolver-rules=MAP * ~NOTFOUND",
-                                   "--user-data-dir=" + profile,
-                                   "--enable-logging=stderr",
-                                   "--v=0",
-                                   "--window-size=" + std::to_string(width) + "," +
-                                       std::to_string(height),
-                                   "--dump-dom"};
+  std::vector<std::string> argv = {
+      chromium,
+      "--headless",
+      "--no-sandbox",
+      "--disable-gpu",
+      "--disable-background-networking",
+      "--disable-component-update",
+      "--no-first-run",
+      "--disable-sync",
+      "--disable-extensions",
+      "--host-resolver-rules=MAP * ~NOTFOUND",
+      "--user-data-dir=" + profile,
+      "--enable-logging=stderr",
+      "--v=0",
+      "--window-size=" + std::to_string(width) + "," + std::to_string(height),
+      "--dump-dom"};
   if (screenshot) argv.push_back("--screenshot=" + *screenshot);
   argv.push_back("file://" + std::filesystem::absolute(html_file).string());
   ChromiumPage page;

@@ -14,6 +14,9 @@ struct ProgramResult {
   std::string err;
 };
 
+// The whole content of a file ("" when it cannot be read).
+std::string ReadWholeFile(const std::string& path);
+
 // Runs `argv` (argv[0] a path) in a process group of its own, its output captured in
 // `capture_prefix`.out and .err; kills the group when it runs past `timeout_seconds`.
 ProgramResult RunProgram(const std::vector<std::string>& argv, const std::string& capture_prefix,

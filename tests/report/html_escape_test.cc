@@ -1,7 +1,8 @@
 // Escaping of user text for HTML and SVG, and the text helpers of the report.
+#include "bayestune/report/html_escape.h"
+
 #include <catch2/catch.hpp>
 
-#include "bayestune/report/html_escape.h"
 #include "bayestune/report/number_format.h"
 
 using namespace bayestune;
@@ -17,12 +18,12 @@ TEST_CASE("EscapeHtml escapes markup characters and quotes") {
 TEST_CASE("EscapeHtml makes any bytes valid UTF-8") {
   const std::string replacement = "\xEF\xBF\xBD";
   CHECK(EscapeHtml("caf\xC3\xA9 \xE2\x82\xAC \xF0\x9F\x98\x80") ==
-        "caf\xC3\xA9 \xE2\x82\xAC \xF0\x9F\x98\x80");           // é € 😀 kept
-  CHECK(EscapeHtml("a\xFFz") == "a" + replacement + "z");       // not UTF-8 at all
-  CHECK(EscapeHtml("\xC0\xAF") == replacement + replacement);   // an overlong '/'
+        "caf\xC3\xA9 \xE2\x82\xAC \xF0\x9F\x98\x80");                            // é € 😀 kept
+  CHECK(EscapeHtml("a\xFFz") == "a" + replacement + "z");                        // not UTF-8 at all
+  CHECK(EscapeHtml("\xC0\xAF") == replacement + replacement);                    // an overlong '/'
   CHECK(EscapeHtml("\xED\xA0\x80") == replacement + replacement + replacement);  // a surrogate
   CHECK(EscapeHtml("cut \xE2\x82") == "cut " + replacement + replacement);       // truncated
-  CHECK(EscapeHtml("bell\x07") == "bell" + replacement);        // a control character
+  CHECK(EscapeHtml("bell\x07") == "bell" + replacement);  // a control character
   CHECK(ToValidUtf8("a\xFF\x01") == "a" + replacement + "\x01");
 }
 

@@ -1,18 +1,21 @@
 // Parameter importance: functional ANOVA of a random forest, checked against functions whose
 // variance decomposition is known.
+#include "bayestune/report/parameter_importance.h"
+
 #include <catch2/catch.hpp>
 #include <cmath>
 #include <random>
 
 #include "bayestune/report/functional_anova.h"
-#include "bayestune/report/parameter_importance.h"
 #include "bayestune/report/regression_forest.h"
 
 using namespace bayestune;
 
 namespace {
 
-double Uniform(std::mt19937_64& rng) { return static_cast<double>(rng() >> 11) / 9007199254740992.0; }
+double Uniform(std::mt19937_64& rng) {
+  return static_cast<double>(rng() >> 11) / 9007199254740992.0;
+}
 
 // `n` points uniform on [0, 1]^dimensions and the function's values there.
 template <typename F>
@@ -58,8 +61,7 @@ Trial MakeTrial(std::int64_t id, double learning_rate, double noise, double valu
 
 TEST_CASE("Main effects of an additive function match its variance decomposition") {
   // Var(3 x0) = 9/12 and Var(x1) = 1/12: shares 0.9 and 0.1; x2 does nothing.
-  const auto forest =
-      FitTo(1500, 3, [](const std::vector<double>& x) { return 3 * x[0] + x[1]; });
+  const auto forest = FitTo(1500, 3, [](const std::vector<double>& x) { return 3 * x[0] + x[1]; });
   const auto effects = MainEffectFractions(forest);
   REQUIRE(effects.size() == 3);
   CHECK(effects[0].fraction == Approx(0.9).margin(0.05));
@@ -69,9 +71,8 @@ TEST_CASE("Main effects of an additive function match its variance decomposition
 }
 
 TEST_CASE("A pure interaction has no main effect") {
-  const auto forest = FitTo(1500, 2, [](const std::vector<double>& x) {
-    return (x[0] - 0.5) * (x[1] - 0.5);
-  });
+  const auto forest =
+      FitTo(1500, 2, [](const std::vector<double>& x) { return (x[0] - 0.5) * (x[1] - 0.5); });
   const auto effects = MainEffectFractions(forest);
   CHECK(effects[0].fraction < 0.15);
   CHECK(effects[1].fraction < 0.15);
@@ -80,8 +81,7 @@ TEST_CASE("A pure interaction has no main effect") {
 TEST_CASE("Categorical features are split by their categories") {
   std::vector<ForestFeature> features = {ForestFeature{}, ForestFeature{3}};
   const auto forest = FitTo(
-      900, 2,
-      [](const std::vector<double>& x) { return (x[1] == 2 ? 1.0 : 0.0) + 0.1 * x[0]; },
+      900, 2, [](const std::vector<double>& x) { return (x[1] == 2 ? 1.0 : 0.0) + 0.1 * x[0]; },
       features);
   const auto effects = MainEffectFractions(forest);
   CHECK(effects[1].fraction > 0.9);

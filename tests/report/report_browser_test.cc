@@ -45,8 +45,8 @@ std::string ArtifactPath(const std::string& name) {
 std::string WriteReport(const TempFolder& folder, const std::string& database,
                         const std::string& study) {
   const std::string html = folder.File("report.html");
-  const auto result = RunProgram(
-      {BAYESTUNE_CLI, "report", study, "--db", database, "--out", html}, folder.File("cli"));
+  const auto result = RunProgram({BAYESTUNE_CLI, "report", study, "--db", database, "--out", html},
+                                 folder.File("cli"));
   INFO(result.err);
   REQUIRE(result.exit_code == 0);
   return html;
@@ -108,7 +108,8 @@ TEST_CASE("Chromium renders the report of a 10,000-trial study") {
   CreateLargeStudy(SqliteStudyRepository::Open(database), "big", 10000, 5);
   const std::string html = WriteReport(folder, database, "big");
   CHECK(std::filesystem::file_size(html) < 3u * 1024 * 1024);
-  const std::string dom = LoadCleanly(chromium, html, folder, ArtifactPath("report-10000.png"), 4900);
+  const std::string dom =
+      LoadCleanly(chromium, html, folder, ArtifactPath("report-10000.png"), 4900);
   // Each chart drew what it says it drew.
   for (const char* section : {"history", "parallel-coordinates", "slices", "learning-curves"}) {
     INFO(section);
@@ -132,17 +133,57 @@ TEST_CASE("Chromium renders the report of a study whose trials all failed") {
   CheckReportMarks(dom, spec, TrialsOf(database, "all-failed", &spec));
 }
 
-TEST_CASE("Chromium shows hostile study text as text") {
+TEST_CASE("Chromium shows hostile study text as text, in the page and in tooltips") {
   const std::string chromium = RequireChromium();
   TempFolder folder;
   const std::string database = folder.File("runs.db");
   auto study = CreateHostileStudy(SqliteStudyRepository::Open(database));
   const std::string html = WriteReport(folder, database, study->name());
+  // A probe appended to a copy of the page hovers over trial 1 and writes what the tooltip shows
+  // into the DOM; the screenshot shows the tooltip.
+  std::string page = ReadWholeFile(html);
+  const std::string probe =
+      "<script>"
+      "document.querySelector('#history [data-trial=\"1\"]').dispatchEvent("
+      "new MouseEvent('mouseover', {bubbles: true}));"
+      "document.dispatchEvent(new MouseEvent('mousemove', {clientX: 420, clientY: 420}));"
+      "var tip = document.querySelector('.tip');"
+      "document.body.setAttribute('data-probe', [tip.style.display, tip.children.length,"
+      " tip.textContent.indexOf('acc\\x3cscript>alert(1)\\x3c/script> = 0.55 at step 1') > 0,"
+      " document.querySelectorAll('.hl').length].join(' '));"
+      "</script></body>";
+  page.replace(page.rfind("</body>"), 7, probe);
+  const std::string probed = folder.File("probed.html");
+  std::ofstream(probed) << page;
   const std::string dom =
-      LoadCleanly(chromium, html, folder, ArtifactPath("report-escaping.png"), 3000);
+      LoadCleanly(chromium, probed, folder, ArtifactPath("report-escaping.png"), 3800);
   // Had any of it been markup, the DOM would hold these elements.
   CHECK(dom.find("<b>bold</b>") == std::string::npos);
   CHECK(dom.find("<script>alert") == std::string::npos);
   CHECK(dom.find("&lt;b&gt;bold&lt;/b&gt;") != std::string::npos);
   CHECK(dom.find("<title>&lt;/title&gt;&lt;script&gt;") != std::string::npos);
+  // The tooltip is shown, as text (no child elements), with the metric tag as it was written,
+  // and trial 1 is highlighted in every chart that draws it and in the table.
+  const std::string result = AttributeOf(dom, "data-probe");
+  INFO("probe: " << result);
+  CHECK(result.rfind("block 0 true ", 0) == 0);
+  CHECK(std::stoi(result.substr(13)) >= 8);
+}
+
+TEST_CASE("The Chromium check sees console errors, blocked loads and a script that fails") {
+  const std::string chromium = RequireChromium();
+  TempFolder folder;
+  const std::string html = folder.File("broken.html");
+  std::ofstream(html)
+      << "<!DOCTYPE html><html><head><meta charset=\"utf-8\"><meta "
+         "http-equiv=\"Content-Security-Policy\" content=\"default-src 'none'; script-src "
+         "'unsafe-inline'\"></head><body><img src=\"https://example.com/x.png\"><script>"
+         "console.error('broken'); undefinedFunction();"
+         "document.documentElement.setAttribute('data-report-script', 'ready');"
+         "</script></body></html>";
+  const ChromiumPage page = LoadInChromium(chromium, html, folder.path());
+  INFO("chromium stderr:\n" << page.run.err);
+  REQUIRE(page.run.exit_code == 0);
+  CHECK(page.console_messages.size() >= 3);  // the blocked image, console.error, the exception
+  CHECK(page.dom.find("data-report-script=\"ready\"") == std::string::npos);
 }

@@ -1,8 +1,6 @@
 // `bayestune report`, run as a real process on real databases.
 #include <catch2/catch.hpp>
 #include <filesystem>
-#include <fstream>
-#include <sstream>
 
 #include "headless_chromium.h"
 #include "report_test_studies.h"
@@ -18,25 +16,19 @@ ProgramResult Bayestune(const TempFolder& folder, std::vector<std::string> args)
   return RunProgram(args, folder.File("bayestune"), 120);
 }
 
-std::string ReadFile(const std::string& path) {
-  std::ifstream in(path, std::ios::binary);
-  std::ostringstream text;
-  text << in.rdbuf();
-  return text.str();
-}
-
 }  // namespace
 
 TEST_CASE("bayestune report writes the report of the only study in the database") {
   TempFolder folder;
   const std::string database = folder.File("runs.db");
   CreateDemoStudy(SqliteStudyRepository::Open(database));
-  const auto result = Bayestune(folder, {"report", "--db", database, "--out", folder.File("r.html")});
+  const auto result =
+      Bayestune(folder, {"report", "--db", database, "--out", folder.File("r.html")});
   INFO(result.err);
   CHECK(result.exit_code == 0);
   CHECK(result.err.find("wrote " + folder.File("r.html") + ": study 'mnist-sweep', 30 trials") !=
         std::string::npos);
-  const std::string page = ReadFile(folder.File("r.html"));
+  const std::string page = ReadWholeFile(folder.File("r.html"));
   CHECK(page.rfind("<!DOCTYPE html>", 0) == 0);
   CHECK(page.find("<h1>mnist-sweep</h1>") != std::string::npos);
   CHECK(page.find("Made by bayestune ") != std::string::npos);
@@ -67,7 +59,8 @@ TEST_CASE("bayestune report names the studies when it cannot tell which one") {
     CreateEmptyStudy(repository, "mnist-sweep");
     CreateEmptyStudy(repository, "cifar-sweep");
   }
-  const auto several = Bayestune(folder, {"report", "--db", database, "--out", folder.File("r.html")});
+  const auto several =
+      Bayestune(folder, {"report", "--db", database, "--out", folder.File("r.html")});
   CHECK(several.exit_code == 1);
   CHECK(several.err.find("holds 2 studies; name the one to report on") != std::string::npos);
   CHECK(several.err.find("'mnist-sweep'") != std::string::npos);
@@ -80,10 +73,10 @@ TEST_CASE("bayestune report names the studies when it cannot tell which one") {
   CHECK(typo.err.find("has no study named 'mnist-swep'; did you mean 'mnist-sweep'?") !=
         std::string::npos);
 
-  const auto chosen =
-      Bayestune(folder, {"report", "cifar-sweep", "--db", database, "--out", folder.File("r.html")});
+  const auto chosen = Bayestune(
+      folder, {"report", "cifar-sweep", "--db", database, "--out", folder.File("r.html")});
   CHECK(chosen.exit_code == 0);
-  CHECK(ReadFile(folder.File("r.html")).find("<h1>cifar-sweep</h1>") != std::string::npos);
+  CHECK(ReadWholeFile(folder.File("r.html")).find("<h1>cifar-sweep</h1>") != std::string::npos);
 }
 
 TEST_CASE("bayestune report explains a missing database, an empty one and a bad --out") {
@@ -96,7 +89,8 @@ TEST_CASE("bayestune report explains a missing database, an empty one and a bad 
 
   const std::string database = folder.File("empty.db");
   SqliteStudyRepository::Open(database);
-  const auto no_study = Bayestune(folder, {"report", "--db", database, "--out", folder.File("r.html")});
+  const auto no_study =
+      Bayestune(folder, {"report", "--db", database, "--out", folder.File("r.html")});
   CHECK(no_study.exit_code == 3);
   CHECK(no_study.err.find("holds no study yet") != std::string::npos);
 

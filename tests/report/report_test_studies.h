@@ -21,8 +21,7 @@ std::shared_ptr<Study> CreateDemoStudy(const std::shared_ptr<SqliteStudyReposito
 
 // A study whose trials all failed, some after reporting measurements.
 std::shared_ptr<Study> CreateOnlyFailedStudy(
-    const std::shared_ptr<SqliteStudyRepository>& repository, const std::string& name,
-    int trials);
+    const std::shared_ptr<SqliteStudyRepository>& repository, const std::string& name, int trials);
 
 // A study with no trials.
 std::shared_ptr<Study> CreateEmptyStudy(const std::shared_ptr<SqliteStudyRepository>& repository,
@@ -36,7 +35,6 @@ std::shared_ptr<Study> CreateLargeStudy(const std::shared_ptr<SqliteStudyReposit
 
 // A study whose names, categories, metric tag and failure reasons hold HTML and script, quotes
 // and bytes that are not UTF-8.
-std::shared_ptr<Study> CreateHostileStudy(
-    const std::shared_ptr<SqliteStudyRepository>& repository);
+std::shared_ptr<Study> CreateHostileStudy(const std::shared_ptr<SqliteStudyRepository>& repository);
 
 }  // namespace bayestune::testing

@@ -1,11 +1,15 @@
 // The report page of studies stored in SQLite, checked without a browser: every section and the
 // right number of marks, the goal's direction, escaping, determinism, and the size of a
 // 10,000-trial report.
+#include "bayestune/report/study_report.h"
+
 #include <catch2/catch.hpp>
+#include <cmath>
+#include <limits>
+#include <regex>
 #include <sstream>
 
 #include "bayestune/report/html_escape.h"
-#include "bayestune/report/study_report.h"
 #include "report_page_checks.h"
 #include "report_test_studies.h"
 #include "temp_folder.h"
@@ -15,9 +19,9 @@ using namespace bayestune::testing;
 
 namespace {
 
-const char* const kSections[] = {"history",     "parallel-coordinates", "slices",
-                                 "learning-curves", "importance",      "best-trials",
-                                 "gpu-timeline",    "failures",        "settings"};
+const char* const kSections[] = {
+    "history",     "parallel-coordinates", "slices",   "learning-curves", "importance",
+    "best-trials", "gpu-timeline",         "failures", "settings"};
 
 struct Rendered {
   StudyRecord record;
@@ -195,8 +199,9 @@ TEST_CASE("The report of a 10,000-trial study is subsampled, says so, and stays 
     for (const Trial& t : r.trials) {
       if (t.state == TrialState::kSucceeded) best.push_back(&t);
     }
-    std::partial_sort(best.begin(), best.begin() + 10, best.end(),
-                      [](const Trial* a, const Trial* b) { return *a->final_value > *b->final_value; });
+    std::partial_sort(
+        best.begin(), best.begin() + 10, best.end(),
+        [](const Trial* a, const Trial* b) { return *a->final_value > *b->final_value; });
     for (int i = 0; i < 10; ++i) {
       CHECK(section.find("data-trial=\"" + std::to_string(best[i]->id) + "\"") !=
             std::string::npos);
@@ -230,4 +235,76 @@ TEST_CASE("User text is escaped everywhere") {
   CHECK(CountOf(r.page, "</script>") == 2);
   const std::string data = r.page.substr(r.page.find("id=\"trial-data\">"));
   CHECK(data.substr(0, data.find("</script>")).find('<') == std::string::npos);
+}
+
+namespace {
+
+// Every coordinate and size in the page's SVG is a plain number of reasonable size.
+void CheckCoordinatesAreNumbers(const std::string& page) {
+  static const std::regex attribute(
+      R"re( (x|y|x1|y1|x2|y2|cx|cy|r|width|height|d|points)="([^"]*)")re");
+  static const std::regex number(R"re(-?[0-9]+(\.[0-9]+)?)re");
+  static const std::regex path_letters(R"re([^0-9 ,.\-MLHVlmzh])re");
+  std::size_t checked = 0;
+  const std::size_t start = page.find("<main>");
+  const std::string svg_part = page.substr(start, page.find("</main>") - start);
+  for (std::sregex_iterator it(svg_part.begin(), svg_part.end(), attribute), end; it != end; ++it) {
+    const std::string value = (*it)[2];
+    INFO((*it)[0]);
+    CHECK_FALSE(std::regex_search(value, path_letters));
+    for (std::sregex_iterator n(value.begin(), value.end(), number), none; n != none; ++n) {
+      CHECK(std::abs(std::stod((*n)[0])) < 1e5);
+      ++checked;
+    }
+  }
+  CHECK(checked > 0);
+}
+
+}  // namespace
+
+TEST_CASE("Odd values do not break the drawing") {
+  StudyRecord record;
+  record.name = "odd";
+  record.spec = OneParameterSpec(Goal::kMaximize);
+  record.spec.parameters.push_back(ParameterSpec::Categorical("c", {"a", "b"}));
+  const double inf = std::numeric_limits<double>::infinity();
+  std::vector<Trial> trials;
+  const auto add = [&](TrialState state, std::optional<double> value, ParameterValues parameters) {
+    Trial t;
+    t.id = static_cast<std::int64_t>(trials.size()) + 1;
+    t.state = state;
+    t.final_value = value;
+    t.parameters = std::move(parameters);
+    t.start_time = 1714557600 + 10.0 * t.id;
+    t.end_time = *t.start_time - 5;  // a clock that went backwards
+    t.gpus = {static_cast<int>(t.id % 2)};
+    t.measurements = {{"loss", 1, 0, std::nan("")}, {"loss", 2, 0, inf}, {"loss", 3, 0, 1e300}};
+    trials.push_back(t);
+  };
+  add(TrialState::kSucceeded, 1e300, {{"x", 0.5}, {"c", "a"}});
+  add(TrialState::kSucceeded, -1e300, {{"x", 2.0}, {"c", "b"}});    // x outside its range
+  add(TrialState::kSucceeded, 0.5, {{"x", 0.5}});                   // a parameter missing
+  add(TrialState::kSucceeded, 0.5, {{"x", "text"}, {"c", "zzz"}});  // wrong kinds
+  add(TrialState::kInfeasible, inf, {{"x", 0.1}, {"c", "a"}});
+  add(TrialState::kSucceeded, std::nan(""), {{"x", 0.1}, {"c", "a"}});
+  for (int i = 0; i < 3; ++i)
+    add(TrialState::kSucceeded, 0.5, {{"x", 0.1 * i}, {"c", "b"}});  // the same value
+  std::ostringstream out;
+  WriteStudyReport(out, record, trials);
+  const std::string page = out.str();
+  CheckEverySection(page);
+  CheckCoordinatesAreNumbers(page);
+  CHECK(page.find("nan") == std::string::npos);
+  // A single trial, and one with no measurement of the metric.
+  std::ostringstream single;
+  WriteStudyReport(single, record, {trials.back()});
+  CheckEverySection(single.str());
+  CheckCoordinatesAreNumbers(single.str());
+}
+
+TEST_CASE("The charts of the demo study draw only plain numbers") {
+  TempFolder folder;
+  const std::string database = folder.File("study.db");
+  CreateDemoStudy(SqliteStudyRepository::Open(database));
+  CheckCoordinatesAreNumbers(Render(database, "mnist-sweep").page);
 }

@@ -6,8 +6,8 @@
 namespace bayestune {
 
 // `value` with at most `digits` significant digits, in the shortest of fixed and exponent form,
-// without trailing zeros or a '+' or leading zeros in the exponent: 0.9312, 1e-4, 1.5e+6 -> "1.5e6",
-// 12, "NaN", "inf", "-inf".
+// without trailing zeros or a '+' or leading zeros in the exponent: 0.9312, 1e-4, 1.5e+6 ->
+// "1.5e6", 12, "NaN", "inf", "-inf".
 std::string FormatSignificant(double value, int digits = 4);
 
 // A tick label for `value` on an axis whose ticks are `step` apart: as many decimals as the step
@@ -15,7 +15,8 @@ std::string FormatSignificant(double value, int digits = 4);
 // very small numbers.
 std::string FormatTick(double value, double step);
 
-// An SVG coordinate: rounded to a tenth, without a trailing ".0" ("12", "12.5", "-3.1").
+// An SVG coordinate: rounded to a tenth, without a trailing ".0" ("12", "12.5", "-3.1"); "0" for
+// a value that is not finite or beyond a billion.
 std::string FormatCoordinate(double value);
 
 // A count with thousands separators: 10000 -> "10,000".

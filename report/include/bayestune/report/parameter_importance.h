@@ -17,7 +17,7 @@ struct ParameterImportance {
 
 struct ImportanceEstimate {
   bool available = false;
-  std::string unavailable_reason;  // when not available: why, for the reader
+  std::string unavailable_reason;               // when not available: why, for the reader
   std::vector<ParameterImportance> parameters;  // in the spec's order
   std::size_t trials_used = 0;
   std::size_t values_clipped = 0;  // far-out objective values pulled in to the range's edge

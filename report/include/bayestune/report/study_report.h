@@ -36,7 +36,7 @@ struct ReportOptions {
 //
 // Elements that stand for trials carry data-trial="<id>" and data-kind="<what>", and each section
 // carries data-drawn / data-total counts, so that tools can check the page.
-void WriteStudyReport(std::ostream& out, const StudyRecord& study,
-                      const std::vector<Trial>& trials, const ReportOptions& options = {});
+void WriteStudyReport(std::ostream& out, const StudyRecord& study, const std::vector<Trial>& trials,
+                      const ReportOptions& options = {});
 
 }  // namespace bayestune
