@@ -1,5 +1,6 @@
 // Prints how long `WriteStudyReport` takes and how large the page is, for the demo study (30
-// trials, every state) and for studies of 1,000 and 10,000 trials (5 measurements each).
+// trials, every state), one whose trials all failed, an empty one, and simulated sweeps of 10,
+// 1,000 and 10,000 trials (5 measurements each).
 //
 //   report_bench [FOLDER]   (default: a new folder under /tmp; the databases and the reports
 //                           stay there, to look at)
@@ -80,9 +81,10 @@ int main(int argc, char** argv) {
   Measure(folder, "failed",
           [](const auto& r) { return testing::CreateOnlyFailedStudy(r, "only-failed", 8); });
   Measure(folder, "empty", [](const auto& r) { return testing::CreateEmptyStudy(r, "empty"); });
-  Measure(folder, "large-1000",
-          [](const auto& r) { return testing::CreateLargeStudy(r, "large-1000", 1000, 5); });
-  Measure(folder, "large-10000",
-          [](const auto& r) { return testing::CreateLargeStudy(r, "large-10000", 10000, 5); });
+  for (int trials : {10, 1000, 10000}) {
+    const std::string name = "sweep-" + std::to_string(trials);
+    Measure(folder, name,
+            [&](const auto& r) { return testing::CreateLargeStudy(r, name, trials, 5); });
+  }
   return 0;
 }
