@@ -26,8 +26,9 @@ struct Bar {
   bool open;  // still running: drawn up to the latest time of the study
 };
 
-// Round steps of time, in seconds, and how to label them.
-std::vector<AxisTick> TimeTicks(double span) {
+// Ticks at round steps of time over [0, span] seconds, labelled m:ss, h:mm or in days; `unit`
+// says which.
+std::vector<AxisTick> TimeTicks(double span, std::string* unit) {
   static constexpr double kSteps[] = {1,     2,     5,      10,     15,     30,      60,     120,
                                       300,   600,   900,    1800,   3600,   7200,    10800,  21600,
                                       43200, 86400, 172800, 432000, 604800, 1209600, 2592000};
@@ -39,6 +40,7 @@ std::vector<AxisTick> TimeTicks(double span) {
       break;
     }
   }
+  *unit = step < 60 ? "m:ss" : step < 86400 ? "h:mm" : "days";
   std::vector<AxisTick> ticks;
   for (int i = 0; i * step <= span + 1e-9; ++i) {
     const auto t = static_cast<long long>(std::llround(i * step));
@@ -192,9 +194,9 @@ std::string GpuTimelineSection(ReportContext& context) {
   std::size_t drawn = 0;
   std::set<std::string> states;  // the state classes of the bars drawn
   SvgWriter svg(kWidth, height, "GPU use over time");
-  DrawBottomAxis(svg, area, TimeTicks(span),
-                 span < 600 ? "time since the first trial started (m:ss)"
-                            : "time since the first trial started (h:mm)");
+  std::string time_unit;
+  const std::vector<AxisTick> time_ticks = TimeTicks(span, &time_unit);
+  DrawBottomAxis(svg, area, time_ticks, "time since the first trial started (" + time_unit + ")");
   for (const LaneLayout& l : layout) {
     const double lane_height = l.rows * (l.row_height + 2) - 2;
     svg.Rect(area.left, l.top - 3, area.width(), lane_height + 6, "lane");

@@ -7,20 +7,15 @@
 namespace bayestune::report_internal {
 
 // The colours of the report. Trial states have one colour each, everywhere (history, learning
-// curves, GPU timeline, legends): the CSS classes below, defined in the page's style sheet.
-//   ok    SUCCEEDED           blue
-//   stop  stopped early       orange (a SUCCEEDED trial that was stopped early)
-//   fail  FAILED              red
-//   inf   INFEASIBLE          brown-grey
-//   run   ACTIVE or STOPPING  green
-//   req   REQUESTED           light grey
-inline constexpr const char* kSucceededColor = "#4e79a7";
-inline constexpr const char* kStoppedColor = "#f28e2b";
-inline constexpr const char* kFailedColor = "#e15759";
-inline constexpr const char* kInfeasibleColor = "#8c7b6b";
-inline constexpr const char* kRunningColor = "#59a14f";
-inline constexpr const char* kRequestedColor = "#bab0ac";
-inline constexpr const char* kBestColor = "#1d1d1f";
+// curves, GPU timeline, legends): the CSS classes below, whose colours the page's style sheet
+// (page_assets.cc) defines once.
+//   ok    SUCCEEDED           blue        #4e79a7
+//   stop  stopped early       orange      #f28e2b (a SUCCEEDED trial that was stopped early)
+//   fail  FAILED              red         #e15759
+//   inf   INFEASIBLE          brown-grey  #8c7b6b
+//   run   ACTIVE or STOPPING  green       #59a14f
+//   req   REQUESTED           light grey  #bab0ac
+// The best so far and the best trial are near-black, #1d1d1f.
 
 // The CSS class of a trial's state, as above.
 const char* StateClass(const Trial& trial);
