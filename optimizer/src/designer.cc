@@ -1,5 +1,7 @@
 #include "bayestune/optimizer/designer.h"
 
+#include "bayestune/optimizer/gp_bandit_designer.h"
+#include "bayestune/optimizer/grid_designer.h"
 #include "bayestune/optimizer/random_designer.h"
 
 namespace bayestune {
@@ -9,11 +11,11 @@ std::unique_ptr<Designer> MakeDesigner(const StudySpec& spec) {
     case Algorithm::kRandomSearch:
       return std::make_unique<RandomDesigner>();
     case Algorithm::kGridSearch:
+      return std::make_unique<GridDesigner>();
     case Algorithm::kUnspecified:
-      // The GP bandit and the grid arrive with the optimizer issue; until then, random points.
-      return std::make_unique<RandomDesigner>();
+      break;
   }
-  return std::make_unique<RandomDesigner>();
+  return std::make_unique<GpBanditDesigner>();
 }
 
 }  // namespace bayestune

@@ -1,29 +1,33 @@
 #include "bayestune/optimizer/median_stopping_rule.h"
 
 #include <algorithm>
+#include <cmath>
 
 namespace bayestune {
 
 bool ShouldStopByMedianRule(const Trial& trial, const std::vector<Trial>& completed,
                             const std::string& metric, Goal goal,
                             const MedianStoppingOptions& options) {
-  const std::vector<Measurement> own = trial.MeasurementsOf(metric);
-  if (own.empty()) return false;
-  std::int64_t step = own.front().step;
-  for (const auto& m : own)
-    step = std::max(step, m.step);
   const bool maximize = goal == Goal::kMaximize;
-  double best = own.front().value;
-  for (const auto& m : own)
-    best = maximize ? std::max(best, m.value) : std::min(best, m.value);
+  // The trial's latest step s and its best value up to s; non-finite values never count.
+  bool any = false;
+  std::int64_t step = 0;
+  double best = 0.0;
+  for (const Measurement& m : trial.measurements) {
+    if (m.metric != metric || !std::isfinite(m.value)) continue;
+    step = any ? std::max(step, m.step) : m.step;
+    best = !any ? m.value : maximize ? std::max(best, m.value) : std::min(best, m.value);
+    any = true;
+  }
+  if (!any) return false;
 
   std::vector<double> running_averages;
   for (const Trial& other : completed) {
     if (other.id == trial.id) continue;
     double sum = 0;
     int count = 0;
-    for (const auto& m : other.measurements) {
-      if (m.metric == metric && m.step <= step) {
+    for (const Measurement& m : other.measurements) {
+      if (m.metric == metric && m.step <= step && std::isfinite(m.value)) {
         sum += m.value;
         ++count;
       }

@@ -2,22 +2,33 @@
 
 #include <algorithm>
 #include <cmath>
+#include <limits>
 
 #include "bayestune/optimizer/errors.h"
 #include "bayestune/optimizer/median_stopping_rule.h"
+#include "split_mix.h"
 
 namespace bayestune {
 namespace {
 
-std::uint64_t SplitMix64(std::uint64_t x) {
-  x += 0x9E3779B97F4A7C15ULL;
-  x = (x ^ (x >> 30)) * 0xBF58476D1CE4E5B9ULL;
-  x = (x ^ (x >> 27)) * 0x94D049BB133111EBULL;
-  return x ^ (x >> 31);
-}
-
 bool IsPending(TrialState state) {
   return state == TrialState::kActive || state == TrialState::kStopping;
+}
+
+// Suggest computes outside the transaction this many times before it computes inside it.
+constexpr int kOptimisticSuggestAttempts = 3;
+
+// Whether two lists of a study's trials have the same trials in the same states: then a
+// suggestion planned on one is still right for the other.
+bool SameTrialStates(const std::vector<Trial>& a, const std::vector<Trial>& b) {
+  if (a.size() != b.size()) return false;
+  for (std::size_t i = 0; i < a.size(); ++i) {
+    if (a[i].id != b[i].id || a[i].state != b[i].state || a[i].attempt != b[i].attempt ||
+        a[i].client_id != b[i].client_id) {
+      return false;
+    }
+  }
+  return true;
 }
 
 std::string TrialName(std::int64_t id) {
@@ -43,15 +54,23 @@ std::optional<Measurement> SelectFinal(const std::vector<Measurement>& measureme
 
 }  // namespace
 
-Study::Study(std::shared_ptr<StudyRepository> repository, StudyRecord record)
+Study::Study(std::shared_ptr<StudyRepository> repository, StudyRecord record,
+             std::unique_ptr<Designer> designer)
     : repository_(std::move(repository)),
       record_(std::move(record)),
       space_(record_.spec.parameters),
-      designer_(MakeDesigner(record_.spec)) {}
+      designer_(designer ? std::move(designer) : MakeDesigner(record_.spec)) {}
 
 std::shared_ptr<Study> Study::Create(std::shared_ptr<StudyRepository> repository,
                                      const std::string& name, const StudySpec& spec,
                                      const std::string& spec_text) {
+  return CreateWithDesigner(std::move(repository), name, spec, nullptr, spec_text);
+}
+
+std::shared_ptr<Study> Study::CreateWithDesigner(std::shared_ptr<StudyRepository> repository,
+                                                 const std::string& name, const StudySpec& spec,
+                                                 std::unique_ptr<Designer> designer,
+                                                 const std::string& spec_text) {
   if (name.empty()) throw InvalidArgument("the study name must not be empty");
   ValidateStudySpec(spec);
   std::optional<StudyRecord> record;
@@ -71,74 +90,132 @@ std::shared_ptr<Study> Study::Create(std::shared_ptr<StudyRepository> repository
     fresh.spec_text = spec_text;
     record = repository->CreateStudy(fresh);
   });
-  return std::shared_ptr<Study>(new Study(std::move(repository), std::move(*record)));
+  return std::shared_ptr<Study>(
+      new Study(std::move(repository), std::move(*record), std::move(designer)));
 }
 
 std::shared_ptr<Study> Study::Open(std::shared_ptr<StudyRepository> repository,
                                    const std::string& name) {
+  return OpenWithDesigner(std::move(repository), name, nullptr);
+}
+
+std::shared_ptr<Study> Study::OpenWithDesigner(std::shared_ptr<StudyRepository> repository,
+                                               const std::string& name,
+                                               std::unique_ptr<Designer> designer) {
   auto record = repository->FindStudy(name);
   if (!record) throw NotFound("no study named '" + name + "'");
-  return std::shared_ptr<Study>(new Study(std::move(repository), std::move(*record)));
+  return std::shared_ptr<Study>(
+      new Study(std::move(repository), std::move(*record), std::move(designer)));
+}
+
+Study::SuggestPlan Study::PlanSuggestion(std::vector<Trial> trials, int count,
+                                         const std::string& client_id) {
+  SuggestPlan plan;
+  if (!client_id.empty()) {
+    for (const Trial& t : trials) {
+      if (IsPending(t.state) && t.client_id == client_id) plan.handed_out.push_back(t);
+    }
+    if (!plan.handed_out.empty()) {
+      plan.returning_client = true;
+      return plan;
+    }
+  }
+  if (IsDoneLocked(trials)) return plan;
+  for (Trial& t : trials) {
+    if (static_cast<int>(plan.handed_out.size()) == count) break;
+    if (t.state != TrialState::kRequested) continue;
+    t.state = TrialState::kActive;
+    t.client_id = client_id;
+    plan.handed_out.push_back(t);
+  }
+  long long budget =
+      static_cast<long long>(record_.spec.max_trials) - static_cast<long long>(trials.size());
+  if (auto capacity = designer_->Capacity(space_)) {
+    const long long left =
+        static_cast<long long>(std::min<std::size_t>(*capacity, std::numeric_limits<int>::max())) -
+        static_cast<long long>(trials.size());
+    budget = std::min(budget, left);
+  }
+  plan.designer_points = static_cast<int>(
+      std::max(0LL, std::min<long long>(count - static_cast<int>(plan.handed_out.size()), budget)));
+  plan.trials = std::move(trials);
+  return plan;
+}
+
+std::vector<ParameterValues> Study::ComputePoints(const SuggestPlan& plan) {
+  if (plan.designer_points <= 0) return {};
+  std::vector<Trial> history;
+  if (!record_.spec.resume_previous_job_id.empty()) {
+    if (auto previous = repository_->FindStudy(record_.spec.resume_previous_job_id)) {
+      for (Trial& t : repository_->ListTrials(previous->id)) {
+        if (!t.IsFinished()) continue;
+        try {
+          space_.Validate(t.parameters);
+        } catch (const InvalidArgument&) {
+          continue;  // a trial of a different space tells this one nothing
+        }
+        t.id = -t.id;  // history ids never clash with this study's
+        history.push_back(std::move(t));
+      }
+    }
+  }
+  history.insert(history.end(), plan.trials.begin(), plan.trials.end());
+  DesignerInput input{space_, record_.spec, history, plan.designer_points,
+                      SplitMix64(record_.spec.seed ^ SplitMix64(plan.trials.size()))};
+  std::vector<ParameterValues> points = designer_->Suggest(input);
+  if (static_cast<int>(points.size()) > plan.designer_points) points.resize(plan.designer_points);
+  return points;
+}
+
+std::vector<Trial> Study::CommitSuggestion(const SuggestPlan& plan,
+                                           std::vector<ParameterValues> points,
+                                           const std::string& client_id) {
+  if (plan.returning_client) return plan.handed_out;
+  const double now = NowSeconds();
+  std::vector<Trial> result;
+  for (Trial t : plan.handed_out) {
+    t.start_time = now;
+    repository_->UpdateTrial(record_.id, t);
+    result.push_back(std::move(t));
+  }
+  for (ParameterValues& point : points) {
+    Trial t;
+    t.state = TrialState::kActive;
+    t.parameters = std::move(point);
+    t.client_id = client_id;
+    t.start_time = now;
+    result.push_back(repository_->AddTrial(record_.id, std::move(t)));
+  }
+  return result;
 }
 
 std::vector<Trial> Study::Suggest(int count, const std::string& client_id) {
   if (count < 1) {
     throw InvalidArgument("count must be at least 1, got " + std::to_string(count));
   }
-  std::lock_guard lock(mutex_);
+  // Threads of this process would only collide: they take turns. Other processes are kept apart
+  // by the repository's transactions.
+  std::lock_guard suggest_lock(suggest_mutex_);
+  // The designer (a GP fit: milliseconds to a second) runs outside the repository's transaction,
+  // on a snapshot of the trials, so that a database's write lock is held only briefly. The points
+  // are committed when the study has not changed meanwhile; otherwise the work is redone, and
+  // after a few tries done inside the transaction.
+  for (int attempt = 0; attempt < kOptimisticSuggestAttempts; ++attempt) {
+    const std::vector<Trial> snapshot = repository_->ListTrials(record_.id);
+    const SuggestPlan plan = PlanSuggestion(snapshot, count, client_id);
+    if (plan.designer_points == 0) break;  // nothing to compute: one short transaction below
+    std::vector<ParameterValues> points = ComputePoints(plan);
+    std::optional<std::vector<Trial>> result;
+    repository_->RunInTransaction([&] {
+      if (!SameTrialStates(repository_->ListTrials(record_.id), snapshot)) return;
+      result = CommitSuggestion(plan, std::move(points), client_id);
+    });
+    if (result) return *result;
+  }
   std::vector<Trial> result;
   repository_->RunInTransaction([&] {
-    std::vector<Trial> trials = repository_->ListTrials(record_.id);
-    if (!client_id.empty()) {
-      for (const Trial& t : trials) {
-        if (IsPending(t.state) && t.client_id == client_id) result.push_back(t);
-      }
-      if (!result.empty()) return;
-    }
-    if (IsDoneLocked(trials)) return;
-    const double now = NowSeconds();
-    for (Trial& t : trials) {
-      if (static_cast<int>(result.size()) == count) break;
-      if (t.state != TrialState::kRequested) continue;
-      t.state = TrialState::kActive;
-      t.client_id = client_id;
-      t.start_time = now;
-      repository_->UpdateTrial(record_.id, t);
-      result.push_back(t);
-    }
-    int budget = record_.spec.max_trials - static_cast<int>(trials.size());
-    if (auto capacity = designer_->Capacity(space_)) {
-      budget = std::min<int>(budget, static_cast<int>(*capacity) - static_cast<int>(trials.size()));
-    }
-    const int wanted = std::min(count - static_cast<int>(result.size()), budget);
-    if (wanted <= 0) return;
-
-    std::vector<Trial> history;
-    if (!record_.spec.resume_previous_job_id.empty()) {
-      if (auto previous = repository_->FindStudy(record_.spec.resume_previous_job_id)) {
-        for (Trial& t : repository_->ListTrials(previous->id)) {
-          if (!t.IsFinished()) continue;
-          try {
-            space_.Validate(t.parameters);
-          } catch (const InvalidArgument&) {
-            continue;  // a trial of a different space tells this one nothing
-          }
-          t.id = -t.id;  // history ids never clash with this study's
-          history.push_back(std::move(t));
-        }
-      }
-    }
-    history.insert(history.end(), trials.begin(), trials.end());
-    DesignerInput input{space_, record_.spec, history, wanted,
-                        SplitMix64(record_.spec.seed ^ SplitMix64(trials.size()))};
-    for (ParameterValues& point : designer_->Suggest(input)) {
-      Trial t;
-      t.state = TrialState::kActive;
-      t.parameters = std::move(point);
-      t.client_id = client_id;
-      t.start_time = now;
-      result.push_back(repository_->AddTrial(record_.id, std::move(t)));
-    }
+    const SuggestPlan plan = PlanSuggestion(repository_->ListTrials(record_.id), count, client_id);
+    result = CommitSuggestion(plan, ComputePoints(plan), client_id);
   });
   return result;
 }
@@ -382,7 +459,7 @@ bool Study::IsDoneLocked(const std::vector<Trial>& trials) {
   }
   int target = record_.spec.max_trials;
   if (auto capacity = designer_->Capacity(space_)) {
-    target = std::min<int>(target, static_cast<int>(*capacity));
+    target = static_cast<int>(std::min<std::size_t>(static_cast<std::size_t>(target), *capacity));
   }
   const int max_failed = record_.spec.max_failed_trials > 0 ? record_.spec.max_failed_trials
                                                             : DefaultMaxFailedTrials(record_.spec);

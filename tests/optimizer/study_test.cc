@@ -1,12 +1,15 @@
 #include "bayestune/optimizer/study.h"
 
+#include <atomic>
 #include <catch2/catch.hpp>
 #include <cmath>
+#include <functional>
 #include <set>
 #include <thread>
 
 #include "bayestune/optimizer/errors.h"
 #include "bayestune/optimizer/in_memory_study_repository.h"
+#include "bayestune/optimizer/random_designer.h"
 
 using namespace bayestune;
 
@@ -165,5 +168,216 @@ TEST_CASE("concurrent threads never get the same trial twice", "[study]") {
   }
   CHECK(total == 200);
   CHECK(all.size() == 200);
+  CHECK(study->IsDone());
+}
+
+namespace {
+
+// A repository that knows whether a transaction is open, and that can play another process: it
+// queues a trial of its own just before each of the next `interference` transactions.
+class ObservedRepository : public InMemoryStudyRepository {
+ public:
+  void RunInTransaction(const std::function<void()>& body) override {
+    InMemoryStudyRepository::RunInTransaction([&] {
+      if (interference > 0 && study_id > 0) {
+        --interference;
+        Trial t;
+        t.state = TrialState::kRequested;
+        t.parameters = {{"lr", 0.01}, {"n", 2}};
+        AddTrial(study_id, t);
+      }
+      ++depth;
+      body();
+      --depth;
+    });
+  }
+  bool InTransaction() const { return depth > 0; }
+
+  std::atomic<int> depth{0};
+  int interference = 0;
+  std::int64_t study_id = 0;
+};
+
+// Random search that records whether each call ran inside the repository's transaction.
+class RecordingDesigner : public RandomDesigner {
+ public:
+  explicit RecordingDesigner(std::shared_ptr<ObservedRepository> repository)
+      : repository_(std::move(repository)) {}
+  std::vector<ParameterValues> Suggest(const DesignerInput& input) override {
+    calls_inside.push_back(repository_->InTransaction());
+    return RandomDesigner::Suggest(input);
+  }
+  std::vector<bool> calls_inside;
+
+ private:
+  std::shared_ptr<ObservedRepository> repository_;
+};
+
+struct Observed {
+  std::shared_ptr<ObservedRepository> repository = std::make_shared<ObservedRepository>();
+  RecordingDesigner* designer = nullptr;
+  std::shared_ptr<Study> study;
+
+  explicit Observed(int max_trials = 20) {
+    auto owned = std::make_unique<RecordingDesigner>(repository);
+    designer = owned.get();
+    study = Study::CreateWithDesigner(repository, "s", SmallSpec(max_trials), std::move(owned));
+    repository->study_id = study->id();
+  }
+};
+
+}  // namespace
+
+TEST_CASE("the designer runs outside the repository transaction", "[study]") {
+  Observed o;
+  auto trials = o.study->Suggest(3);
+  CHECK(trials.size() == 3);
+  REQUIRE(o.designer->calls_inside.size() == 1);
+  CHECK_FALSE(o.designer->calls_inside[0]);
+}
+
+TEST_CASE("a study that changed during the computation is planned again", "[study]") {
+  Observed o;
+  // Another process queues a trial between the snapshot and the commit, once.
+  o.repository->interference = 1;
+  auto trials = o.study->Suggest(2);
+  REQUIRE(trials.size() == 2);
+  // The queued trial goes out first; one new point comes from the second plan.
+  CHECK(trials[0].parameters == ParameterValues{{"lr", 0.01}, {"n", 2}});
+  CHECK(trials[0].state == TrialState::kActive);
+  REQUIRE(o.designer->calls_inside.size() == 2);
+  CHECK_FALSE(o.designer->calls_inside[1]);
+  CHECK(o.study->Trials().size() == 2);
+}
+
+TEST_CASE("a study that keeps changing is computed inside the transaction", "[study]") {
+  Observed o;
+  o.repository->interference = 3;
+  auto trials = o.study->Suggest(5);
+  // Three trials queued by "another process" go out first, then two new points.
+  REQUIRE(trials.size() == 5);
+  for (int i = 0; i < 3; ++i)
+    CHECK(trials[i].parameters == ParameterValues{{"lr", 0.01}, {"n", 2}});
+  REQUIRE(o.designer->calls_inside.size() == 4);
+  CHECK(o.designer->calls_inside.back());
+  CHECK(o.study->Trials().size() == 5);
+}
+
+TEST_CASE("a zero-width range is rejected with a clear error", "[study]") {
+  StudySpec spec = SmallSpec();
+  spec.parameters = {ParameterSpec::Double("x", 1, 1)};
+  CHECK_THROWS_WITH(Study::Create(std::make_shared<InMemoryStudyRepository>(), "s", spec),
+                    Catch::Contains("parameter 'x'") && Catch::Contains("must be less than"));
+  spec.parameters = {ParameterSpec::Integer("n", 3, 3)};
+  CHECK_THROWS_AS(Study::Create(std::make_shared<InMemoryStudyRepository>(), "s", spec),
+                  InvalidArgument);
+}
+
+TEST_CASE("a NaN objective never reaches the GP, which keeps suggesting", "[study]") {
+  StudySpec spec = SmallSpec(14);
+  spec.algorithm = Algorithm::kUnspecified;
+  auto study = Study::Create(std::make_shared<InMemoryStudyRepository>(), "s", spec);
+  int i = 0;
+  while (!study->IsDone()) {
+    auto t = study->Suggest(1);
+    REQUIRE(t.size() == 1);
+    const double value = i % 3 == 0 ? NAN : i % 3 == 1 ? -INFINITY : 0.1 * i;
+    const Trial done = study->Complete(t[0].id, value);
+    CHECK(done.state == (i % 3 == 2 ? TrialState::kSucceeded : TrialState::kInfeasible));
+    ++i;
+  }
+  CHECK(i == 14);
+  CHECK(study->BestTrial()->final_value == Approx(0.1 * 11));
+  CHECK(study->Progress().infeasible == 10);
+}
+
+TEST_CASE("threads with client ids: each asks twice and gets its own trial back", "[study]") {
+  StudySpec spec = SmallSpec(40);
+  spec.algorithm = Algorithm::kUnspecified;  // the GP: suggestions take real time
+  auto study = Study::Create(std::make_shared<InMemoryStudyRepository>(), "s", spec);
+  // A few queued trials must go out first, each exactly once.
+  for (int r = 0; r < 5; ++r)
+    study->RequestTrial({{"lr", 0.001 * (r + 1)}, {"n", 1}});
+  std::vector<std::vector<std::int64_t>> ids(4);
+  std::atomic<int> mismatches{0};
+  std::vector<std::thread> threads;
+  for (int w = 0; w < 4; ++w) {
+    threads.emplace_back([&, w] {
+      const std::string client = "worker-" + std::to_string(w);
+      for (;;) {
+        auto first = study->Suggest(1, client);
+        if (first.empty()) return;
+        auto again = study->Suggest(1, client);
+        if (again.size() != 1 || again[0].id != first[0].id) ++mismatches;
+        ids[w].push_back(first[0].id);
+        study->Complete(first[0].id, std::log(first[0].parameters.at("lr").AsDouble()));
+      }
+    });
+  }
+  for (auto& t : threads)
+    t.join();
+  CHECK(mismatches == 0);
+  std::set<std::int64_t> all;
+  std::size_t total = 0;
+  for (const auto& v : ids) {
+    all.insert(v.begin(), v.end());
+    total += v.size();
+  }
+  CHECK(total == 40);
+  CHECK(all.size() == 40);
+  const auto trials = study->Trials();
+  CHECK(trials.size() == 40);
+  for (int r = 0; r < 5; ++r)
+    CHECK(trials[r].state == TrialState::kSucceeded);
+  CHECK(study->IsDone());
+}
+
+TEST_CASE("threads never take a grid point twice nor more than the grid holds", "[study]") {
+  StudySpec spec = SmallSpec(100);
+  spec.algorithm = Algorithm::kGridSearch;
+  spec.parameters = {ParameterSpec::Integer("a", 1, 6), ParameterSpec::Discrete("b", {1, 2, 3, 4})};
+  auto study = Study::Create(std::make_shared<InMemoryStudyRepository>(), "grid", spec);
+  std::vector<std::thread> threads;
+  std::atomic<int> handed{0};
+  for (int w = 0; w < 6; ++w) {
+    threads.emplace_back([&] {
+      for (;;) {
+        auto batch = study->Suggest(4);
+        if (batch.empty()) return;
+        handed += static_cast<int>(batch.size());
+        for (const Trial& t : batch)
+          study->Complete(t.id, 1.0);
+      }
+    });
+  }
+  for (auto& t : threads)
+    t.join();
+  CHECK(handed == 24);
+  std::set<std::pair<std::int64_t, double>> points;
+  for (const Trial& t : study->Trials())
+    points.insert({t.parameters.at("a").AsInteger(), t.parameters.at("b").AsDouble()});
+  CHECK(points.size() == 24);
+  CHECK(study->IsDone());
+}
+
+TEST_CASE("threads asking for batches stop exactly at maxTrials", "[study]") {
+  auto study = NewStudy(37);
+  std::vector<std::thread> threads;
+  std::atomic<int> handed{0};
+  for (int w = 0; w < 5; ++w) {
+    threads.emplace_back([&, w] {
+      for (;;) {
+        auto batch = study->Suggest(1 + w % 3);
+        if (batch.empty()) return;
+        handed += static_cast<int>(batch.size());
+        for (const Trial& t : batch)
+          study->Complete(t.id, 0.5);
+      }
+    });
+  }
+  for (auto& t : threads)
+    t.join();
+  CHECK(handed == 37);
+  CHECK(study->Trials().size() == 37);
   CHECK(study->IsDone());
 }

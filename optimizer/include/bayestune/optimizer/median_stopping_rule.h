@@ -16,7 +16,7 @@ struct MedianStoppingOptions {
 // The median stopping rule (Vizier, Katib): a pending trial whose best value of `metric` up to its
 // latest step s is worse than the median, over the completed trials, of their running average of
 // `metric` up to step s, should stop. Completed trials with no measurement at or before s do not
-// count. A pure function: no state, no I/O.
+// count, and neither do non-finite values. A pure function: no state, no I/O.
 bool ShouldStopByMedianRule(const Trial& trial, const std::vector<Trial>& completed,
                             const std::string& metric, Goal goal,
                             const MedianStoppingOptions& options = {});

@@ -40,6 +40,16 @@ class Study {
   // Throws NotFound naming the study.
   static std::shared_ptr<Study> Open(std::shared_ptr<StudyRepository> repository,
                                      const std::string& name);
+  // The same with a designer of the caller's instead of MakeDesigner(spec): for an embedding
+  // program that sets GpBanditOptions (UCB instead of log EI, ...) or brings its own. Every process
+  // that shares the study should use the same designer. nullptr: MakeDesigner(spec).
+  static std::shared_ptr<Study> CreateWithDesigner(std::shared_ptr<StudyRepository> repository,
+                                                   const std::string& name, const StudySpec& spec,
+                                                   std::unique_ptr<Designer> designer,
+                                                   const std::string& spec_text = "");
+  static std::shared_ptr<Study> OpenWithDesigner(std::shared_ptr<StudyRepository> repository,
+                                                 const std::string& name,
+                                                 std::unique_ptr<Designer> designer);
 
   std::int64_t id() const { return record_.id; }
   const std::string& name() const { return record_.name; }
@@ -52,6 +62,11 @@ class Study {
   // trials are still active gets those back. REQUESTED trials go out first, then new points from
   // the designer. Fewer than `count` (maybe none) when maxTrials is reached or the designer has no
   // more points. Throws InvalidArgument for count < 1.
+  //
+  // The designer runs outside the repository's transaction on a snapshot of the trials; the new
+  // trials are written in one short transaction if the study's trials (ids, states, attempts,
+  // clients) are still as in the snapshot, else the work is redone (after 3 tries, inside the
+  // transaction). So a GP fit never holds a database's write lock.
   std::vector<Trial> Suggest(int count, const std::string& client_id = "");
 
   // Queues a trial with the given parameters; the next Suggest hands it out first.
@@ -92,15 +107,29 @@ class Study {
   bool IsDone();
 
  private:
-  Study(std::shared_ptr<StudyRepository> repository, StudyRecord record);
+  // What a Suggest call does, decided on a list of the study's trials without writing anything.
+  struct SuggestPlan {
+    std::vector<Trial> trials;      // as the designer sees them (handed-out ones ACTIVE)
+    std::vector<Trial> handed_out;  // REQUESTED trials to make ACTIVE, or a returning client's
+    bool returning_client = false;
+    int designer_points = 0;  // new points wanted from the designer
+  };
+
+  Study(std::shared_ptr<StudyRepository> repository, StudyRecord record,
+        std::unique_ptr<Designer> designer);
   Trial PendingTrialOrThrow(std::int64_t trial_id);
   bool IsDoneLocked(const std::vector<Trial>& trials);
+  SuggestPlan PlanSuggestion(std::vector<Trial> trials, int count, const std::string& client_id);
+  std::vector<ParameterValues> ComputePoints(const SuggestPlan& plan);
+  std::vector<Trial> CommitSuggestion(const SuggestPlan& plan, std::vector<ParameterValues> points,
+                                      const std::string& client_id);
 
   std::shared_ptr<StudyRepository> repository_;
   StudyRecord record_;
   SearchSpace space_;
   std::unique_ptr<Designer> designer_;
-  std::mutex mutex_;
+  std::mutex mutex_;          // record_.state
+  std::mutex suggest_mutex_;  // one Suggest at a time in this process
 };
 
 }  // namespace bayestune

@@ -1,0 +1,70 @@
+#include "bayestune/gpu_models/training_run.h"
+
+#include <chrono>
+#include <cmath>
+#include <cstdio>
+
+#include "bayestune/gpu_models/host_random.h"
+#include "bayestune/gpu_models/trainer_error.h"
+#include "bayestune/trial_runner/event_file_writer.h"
+#include "bayestune/trial_runner/hypertune_writer.h"
+
+namespace bayestune {
+
+BatchOrder::BatchOrder(std::int64_t samples, std::uint64_t seed)
+    : samples_(samples), state_(seed ^ 0x9e3779b97f4a7c15ull) {}
+
+std::vector<std::int64_t> BatchOrder::NextEpoch() {
+  // A fresh generator per epoch from a splitmix64 step, so that epoch k's order does not depend
+  // on how much randomness earlier epochs used.
+  state_ += 0x9e3779b97f4a7c15ull;
+  std::uint64_t z = state_;
+  z = (z ^ (z >> 30)) * 0xbf58476d1ce4e5b9ull;
+  z = (z ^ (z >> 27)) * 0x94d049bb133111ebull;
+  return HostRandom(z ^ (z >> 31)).Permutation(samples_);
+}
+
+std::vector<EpochMetrics> RunTraining(MlpBackend& backend, std::int64_t train_samples, int epochs,
+                                      std::uint64_t seed, const MetricSinks& sinks,
+                                      std::ostream& log) {
+  std::vector<EpochMetrics> history;
+  BatchOrder order(train_samples, seed);
+  for (int epoch = 1; epoch <= epochs; ++epoch) {
+    const auto start = std::chrono::steady_clock::now();
+    const PassTotals train = backend.TrainEpoch(order.NextEpoch());
+    if (!std::isfinite(train.mean_loss())) {
+      throw TrainerError(TrainerExitCode::kDiverged, "training diverged: the loss of epoch " +
+                                                         std::to_string(epoch) + " is " +
+                                                         FormatPythonFloat(train.mean_loss()) +
+                                                         "; lower --learning_rate or --momentum");
+    }
+    const PassTotals validation = backend.Evaluate();
+    EpochMetrics metrics;
+    metrics.epoch = epoch;
+    metrics.loss = train.mean_loss();
+    metrics.train_accuracy = train.accuracy();
+    metrics.accuracy = validation.accuracy();
+    metrics.seconds =
+        std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+    history.push_back(metrics);
+    if (sinks.events) {
+      sinks.events->AddScalar("accuracy", epoch, static_cast<float>(metrics.accuracy));
+      sinks.events->AddScalar("loss", epoch, static_cast<float>(metrics.loss));
+      sinks.events->AddScalar("train_accuracy", epoch, static_cast<float>(metrics.train_accuracy));
+      sinks.events->Flush();
+    }
+    if (sinks.hypertune) {
+      sinks.hypertune->Report("accuracy", metrics.accuracy, epoch);
+      sinks.hypertune->Report("loss", metrics.loss, epoch);
+      sinks.hypertune->Report("train_accuracy", metrics.train_accuracy, epoch);
+    }
+    char line[160];
+    std::snprintf(line, sizeof(line),
+                  "epoch %d/%d  loss %.4f  train_accuracy %.4f  accuracy %.4f  (%.2f s)", epoch,
+                  epochs, metrics.loss, metrics.train_accuracy, metrics.accuracy, metrics.seconds);
+    log << line << std::endl;
+  }
+  return history;
+}
+
+}  // namespace bayestune

@@ -1,0 +1,63 @@
+#pragma once
+
+#include <Eigen/Core>
+#include <cstdint>
+#include <optional>
+#include <vector>
+
+#include "bayestune/optimizer/search_space.h"
+
+namespace bayestune {
+
+// Rounds a point of the model's unit cube (SearchSpace's encoding) to the encoding of the feasible
+// point that it decodes to: DOUBLE coordinates are clamped to [0, 1], INTEGER and DISCRETE ones
+// snap to the unit coordinate of their nearest feasible value (as SearchSpace::Decode rounds), and
+// each CATEGORICAL block becomes one-hot at its largest coordinate. Rounding twice changes nothing,
+// and space.Encode(space.Decode(x)) equals Round(x) up to the last bits of DOUBLE coordinates.
+// Works on plain vectors, without the maps of ParameterValues: it runs on thousands of candidates.
+class FeasibleRounding {
+ public:
+  // A categorical parameter's one-hot block of coordinates.
+  struct Block {
+    int offset = 0;
+    int width = 0;
+  };
+
+  explicit FeasibleRounding(const SearchSpace& space);
+
+  int dimensions() const { return dimensions_; }
+  // The coordinates of DOUBLE, INTEGER and DISCRETE parameters: those a gradient method may move.
+  const std::vector<int>& ordered_coordinates() const { return ordered_; }
+  const std::vector<Block>& categorical_blocks() const { return blocks_; }
+  // The number of feasible points when finite (no DOUBLE), saturating at SIZE_MAX; nullopt for a
+  // space with a DOUBLE.
+  std::optional<std::size_t> FeasiblePointCount() const { return feasible_points_; }
+
+  void Round(Eigen::Ref<Eigen::VectorXd> x) const;
+  // Feasible point number `index` (0 <= index < FeasiblePointCount()) in mixed-radix order, the
+  // last parameter fastest.
+  Eigen::VectorXd FeasiblePoint(std::size_t index) const;
+
+ private:
+  struct Coordinate {
+    int offset = 0;
+    ParameterType type = ParameterType::kDouble;
+    // INTEGER: the range and scale; DISCRETE: the unit coordinates of the listed values.
+    double lo = 0.0;
+    double hi = 0.0;
+    ScaleType scale = ScaleType::kLinear;
+    std::vector<double> units;
+  };
+  double RoundOrdered(const Coordinate& c, double u) const;
+  // How many values parameter `i` takes, and the unit coordinate of value `k` of it.
+  std::size_t ValueCount(std::size_t i) const;
+
+  const SearchSpace* space_;
+  int dimensions_ = 0;
+  std::vector<Coordinate> coordinates_;  // DOUBLE, INTEGER and DISCRETE, in parameter order
+  std::vector<int> ordered_;
+  std::vector<Block> blocks_;
+  std::optional<std::size_t> feasible_points_;
+};
+
+}  // namespace bayestune

@@ -1,0 +1,116 @@
+#include "bayestune/optimizer/grid_designer.h"
+
+#include <cmath>
+#include <limits>
+#include <set>
+
+#include "bayestune/optimizer/scale_transform.h"
+
+namespace bayestune {
+
+std::size_t GridDesigner::GridValueCount(const ParameterSpec& spec) {
+  switch (spec.type) {
+    case ParameterType::kCategorical:
+      return spec.categorical_values.size();
+    case ParameterType::kDiscrete:
+      return spec.discrete_values.size();
+    case ParameterType::kInteger: {
+      const double span = spec.max_value - spec.min_value + 1.0;
+      return span >= 1e18 ? std::numeric_limits<std::size_t>::max()
+                          : static_cast<std::size_t>(span);
+    }
+    case ParameterType::kDouble:
+      return kDoubleGridPoints;
+  }
+  return 0;
+}
+
+ParameterValue GridDesigner::GridValue(const ParameterSpec& spec, std::size_t k) {
+  switch (spec.type) {
+    case ParameterType::kCategorical:
+      return spec.categorical_values[k];
+    case ParameterType::kDiscrete:
+      return spec.discrete_values[k];
+    case ParameterType::kInteger:
+      return static_cast<std::int64_t>(spec.min_value) + static_cast<std::int64_t>(k);
+    case ParameterType::kDouble:
+      return FromUnit(static_cast<double>(k) / (kDoubleGridPoints - 1), spec.min_value,
+                      spec.max_value, spec.scale);
+  }
+  return {};
+}
+
+std::optional<std::size_t> GridDesigner::GridIndex(const ParameterSpec& spec,
+                                                   const ParameterValue& value) {
+  if (spec.type == ParameterType::kCategorical) {
+    if (!value.IsString()) return std::nullopt;
+    for (std::size_t k = 0; k < spec.categorical_values.size(); ++k) {
+      if (spec.categorical_values[k] == value.AsString()) return k;
+    }
+    return std::nullopt;
+  }
+  if (!value.IsNumeric()) return std::nullopt;
+  const double x = value.AsDouble();
+  if (spec.type == ParameterType::kInteger) {
+    if (x != std::floor(x) || x < spec.min_value || x > spec.max_value) return std::nullopt;
+    return static_cast<std::size_t>(x - spec.min_value);
+  }
+  const std::size_t count = GridValueCount(spec);
+  for (std::size_t k = 0; k < count; ++k) {
+    if (GridValue(spec, k).AsDouble() == x) return k;
+  }
+  return std::nullopt;
+}
+
+std::optional<std::size_t> GridDesigner::Capacity(const SearchSpace& space) const {
+  std::size_t total = 1;
+  for (const ParameterSpec& spec : space.parameters()) {
+    const std::size_t n = GridValueCount(spec);
+    if (n != 0 && total > std::numeric_limits<std::size_t>::max() / n) {
+      return std::numeric_limits<std::size_t>::max();
+    }
+    total *= n;
+  }
+  return total;
+}
+
+std::vector<ParameterValues> GridDesigner::Suggest(const DesignerInput& input) {
+  const auto& parameters = input.space.parameters();
+  std::vector<ParameterValues> points;
+  if (parameters.empty()) return points;
+
+  // Grid positions that a trial already has.
+  std::set<std::vector<std::size_t>> used;
+  for (const Trial& t : input.trials) {
+    std::vector<std::size_t> position;
+    for (const ParameterSpec& spec : parameters) {
+      auto it = t.parameters.find(spec.name);
+      if (it == t.parameters.end()) break;
+      auto k = GridIndex(spec, it->second);
+      if (!k) break;  // not a grid point
+      position.push_back(*k);
+    }
+    if (position.size() == parameters.size()) used.insert(std::move(position));
+  }
+
+  std::vector<std::size_t> position(parameters.size(), 0);
+  while (static_cast<int>(points.size()) < input.count) {
+    if (!used.contains(position)) {
+      ParameterValues point;
+      for (std::size_t p = 0; p < parameters.size(); ++p)
+        point[parameters[p].name] = GridValue(parameters[p], position[p]);
+      points.push_back(std::move(point));
+    }
+    // The next position, the last parameter fastest; past the last one the grid is exhausted.
+    std::size_t p = parameters.size();
+    for (;;) {
+      --p;
+      if (++position[p] < GridValueCount(parameters[p])) break;
+      position[p] = 0;
+      if (p == 0) return points;
+    }
+  }
+  return points;
+}
+
+}  // namespace bayestune

@@ -1,0 +1,90 @@
+#include "bayestune/optimizer/matern52_kernel.h"
+
+#include <cmath>
+
+namespace bayestune {
+namespace {
+
+const double kSqrt5 = std::sqrt(5.0);
+
+double SquaredDistance(const double* a, const double* b, Eigen::Index dimensions) {
+  double sum = 0.0;
+  for (Eigen::Index j = 0; j < dimensions; ++j) {
+    const double diff = a[j] - b[j];
+    sum += diff * diff;
+  }
+  return sum;
+}
+
+}  // namespace
+
+Matern52Kernel::Matern52Kernel(const Eigen::VectorXd& length_scales, double signal_variance)
+    : inverse_length_scales_(length_scales.cwiseInverse()), signal_variance_(signal_variance) {}
+
+double Matern52Kernel::AtDistance(double r) const {
+  const double s = kSqrt5 * r;
+  return signal_variance_ * (1.0 + s + s * s / 3.0) * std::exp(-s);
+}
+
+double Matern52Kernel::GradientFactor(double r) const {
+  const double s = kSqrt5 * r;
+  return signal_variance_ * (5.0 / 3.0) * (1.0 + s) * std::exp(-s);
+}
+
+Eigen::MatrixXd Matern52Kernel::Scale(const Eigen::MatrixXd& points) const {
+  return inverse_length_scales_.asDiagonal() * points;
+}
+
+Eigen::MatrixXd Matern52Kernel::Cross(const Eigen::MatrixXd& a, const Eigen::MatrixXd& b) const {
+  const Eigen::MatrixXd sa = Scale(a);
+  const Eigen::MatrixXd sb = Scale(b);
+  const Eigen::Index d = sa.rows();
+  Eigen::MatrixXd k(sa.cols(), sb.cols());
+  for (Eigen::Index j = 0; j < sb.cols(); ++j) {
+    for (Eigen::Index i = 0; i < sa.cols(); ++i) {
+      k(i, j) = AtDistance(std::sqrt(SquaredDistance(&sa(0, i), &sb(0, j), d)));
+    }
+  }
+  return k;
+}
+
+Eigen::MatrixXd Matern52Kernel::Gram(const Eigen::MatrixXd& a) const {
+  const Eigen::MatrixXd sa = Scale(a);
+  const Eigen::Index n = sa.cols();
+  const Eigen::Index d = sa.rows();
+  Eigen::MatrixXd k(n, n);
+  for (Eigen::Index j = 0; j < n; ++j) {
+    k(j, j) = signal_variance_;
+    for (Eigen::Index i = j + 1; i < n; ++i) {
+      k(i, j) = k(j, i) = AtDistance(std::sqrt(SquaredDistance(&sa(0, i), &sa(0, j), d)));
+    }
+  }
+  return k;
+}
+
+void Matern52Kernel::Vector(const Eigen::VectorXd& x, const Eigen::MatrixXd& b, Eigen::VectorXd* k,
+                            Eigen::MatrixXd* gradient) const {
+  const Eigen::Index n = b.cols();
+  const Eigen::Index d = b.rows();
+  const Eigen::VectorXd inverse_squared = inverse_length_scales_.cwiseAbs2();
+  k->resize(n);
+  if (gradient) gradient->resize(d, n);
+  for (Eigen::Index i = 0; i < n; ++i) {
+    double r2 = 0.0;
+    for (Eigen::Index j = 0; j < d; ++j) {
+      const double diff = (x[j] - b(j, i)) * inverse_length_scales_[j];
+      r2 += diff * diff;
+    }
+    const double s = kSqrt5 * std::sqrt(r2);
+    const double e = signal_variance_ * std::exp(-s);
+    (*k)[i] = (1.0 + s + s * s / 3.0) * e;
+    if (gradient) {
+      const double g = (5.0 / 3.0) * (1.0 + s) * e;
+      for (Eigen::Index j = 0; j < d; ++j) {
+        (*gradient)(j, i) = -g * (x[j] - b(j, i)) * inverse_squared[j];
+      }
+    }
+  }
+}
+
+}  // namespace bayestune

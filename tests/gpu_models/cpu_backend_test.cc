@@ -1,0 +1,87 @@
+#include <catch2/catch.hpp>
+#include <numeric>
+#include <set>
+
+#include "bayestune/gpu_models/host_random.h"
+#include "bayestune/gpu_models/mlp_backend.h"
+#include "bayestune/gpu_models/training_run.h"
+#include "trainer_test_support.h"
+
+using namespace bayestune;
+
+TEST_CASE("the host random stream is fixed by its seed", "[gpu_models][random]") {
+  HostRandom a(5), b(5), c(6);
+  for (int i = 0; i < 10; ++i) {
+    const double x = a.Normal();
+    CHECK(x == b.Normal());
+    CHECK(x != c.Normal());
+  }
+  const auto permutation = HostRandom(1).Permutation(100);
+  CHECK(std::set<std::int64_t>(permutation.begin(), permutation.end()).size() == 100);
+  CHECK(permutation != HostRandom(2).Permutation(100));
+}
+
+TEST_CASE("each epoch visits every training sample once, in a seeded order",
+          "[gpu_models][random]") {
+  BatchOrder first(50, 9), second(50, 9);
+  const auto epoch1 = first.NextEpoch();
+  const auto epoch2 = first.NextEpoch();
+  CHECK(epoch1 != epoch2);
+  CHECK(second.NextEpoch() == epoch1);
+  std::vector<std::int64_t> sorted = epoch2;
+  std::sort(sorted.begin(), sorted.end());
+  std::vector<std::int64_t> all(50);
+  std::iota(all.begin(), all.end(), 0);
+  CHECK(sorted == all);
+}
+
+TEST_CASE("initial weights follow He (ReLU) and LeCun (tanh, output) scaling",
+          "[gpu_models][init]") {
+  const MlpArchitecture relu{400, 300, 3, 10, Activation::kRelu};
+  const std::vector<float> parameters = InitialParameters(relu, 1);
+  REQUIRE(static_cast<std::int64_t>(parameters.size()) == relu.parameter_count());
+  auto variance = [&](int l) {
+    const DenseLayerLayout layout = relu.layer(l);
+    double sum = 0;
+    const std::int64_t n = std::int64_t{layout.rows} * layout.cols;
+    for (std::int64_t i = 0; i < n; ++i)
+      sum += double{parameters[layout.weight_offset + i]} * parameters[layout.weight_offset + i];
+    for (int b = 0; b < layout.rows; ++b)
+      CHECK(parameters[layout.bias_offset + b] == 0.0f);
+    return sum / static_cast<double>(n) * layout.cols;
+  };
+  CHECK(variance(0) == Approx(2.0).epsilon(0.02));
+  CHECK(variance(2) == Approx(2.0).epsilon(0.02));
+  CHECK(variance(3) == Approx(1.0).epsilon(0.05));  // the output layer
+  CHECK(relu.residual_scale() == Approx(1 / std::sqrt(2.0)));
+  CHECK(InitialParameters(relu, 1) == parameters);
+  CHECK(InitialParameters(relu, 2) != parameters);
+}
+
+TEST_CASE("the CPU backend gives the same results for the same seed", "[gpu_models][cpu]") {
+  const TrainingData data = testing::SyntheticData(8, 3, 100, 30, 4);
+  MlpBackendSetup setup;
+  setup.architecture = {8, 16, 5, 3, Activation::kRelu};
+  setup.sgd = {0.05f, 0.9f, 1e-4f, 16};
+  setup.data = &data;
+  setup.initial_parameters = InitialParameters(setup.architecture, 3);
+  std::vector<float> final_parameters[2];
+  std::vector<PassTotals> totals[2];
+  for (int run = 0; run < 2; ++run) {
+    const auto backend = MakeCpuMlpBackend(setup);
+    BatchOrder order(data.train.size(), 3);
+    for (int epoch = 0; epoch < 3; ++epoch)
+      totals[run].push_back(backend->TrainEpoch(order.NextEpoch()));
+    totals[run].push_back(backend->Evaluate());
+    final_parameters[run] = backend->parameters();
+  }
+  CHECK(final_parameters[0] == final_parameters[1]);
+  for (std::size_t i = 0; i < totals[0].size(); ++i) {
+    CHECK(totals[0][i].loss_sum == totals[1][i].loss_sum);
+    CHECK(totals[0][i].correct == totals[1][i].correct);
+  }
+  CHECK(totals[0].back().samples == 30);
+  CHECK(totals[0][0].samples == 100);
+  CHECK(totals[0][2].mean_loss() < totals[0][0].mean_loss());
+  CHECK(final_parameters[0] != setup.initial_parameters);
+}

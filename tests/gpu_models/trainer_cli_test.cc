@@ -1,0 +1,133 @@
+// bayestune-mlp's flags, exit codes and messages, running the built binary.
+#include <catch2/catch.hpp>
+#include <fstream>
+
+#include "bayestune/gpu_models/gpu_mlp_backend.h"
+#include "trainer_test_support.h"
+
+using namespace bayestune;
+using testing::RunTrainer;
+
+namespace {
+
+constexpr int kBadFlags = 2, kDataError = 3, kDeviceError = 4, kDiverged = 5;
+
+}  // namespace
+
+TEST_CASE("unknown, malformed and out-of-range flags exit 2 saying what is valid",
+          "[gpu_models][cli]") {
+  const auto dir = testing::FreshTestDir("bad_flags");
+  struct Case {
+    std::vector<std::string> args;
+    std::vector<std::string> said;
+  };
+  const std::vector<Case> cases = {
+      {{"--n_layer=5"}, {"--n_layer", "valid flags", "--n_layers", "--momentum", "--job-dir"}},
+      {{"--epochs=2", "stray"}, {"stray", "valid flags"}},
+      {{"--n_layers=abc"}, {"--n_layers", "abc"}},
+      {{"--n_layers=101"}, {"--n_layers", "101", "1 to 100"}},
+      {{"--n_layers=0"}, {"--n_layers", "1 to 100"}},
+      {{"--n_layers=3.5"}, {"--n_layers", "not an integer", "1 to 100"}},
+      {{"--seed=-1"}, {"--seed", "0 to"}},
+      {{"--momentum=1.5"}, {"--momentum", "0 to 1"}},
+      {{"--momentum=-0.1"}, {"--momentum", "0 to 1"}},
+      {{"--learning_rate=nan"}, {"--learning_rate", "above 0"}},
+      {{"--learning_rate=0"}, {"--learning_rate", "above 0"}},
+      {{"--weight_decay=-1"}, {"--weight_decay", "0 or more"}},
+      {{"--batch_size=0"}, {"--batch_size", "1 to 65536"}},
+      {{"--activation=sigmoid"}, {"--activation", "sigmoid", "relu", "tanh"}},
+      {{"--device=tpu"}, {"--device", "auto", "cpu", "gpu"}},
+      {{"--epochs=1", "--epochs=2"}, {"--epochs"}},
+      {{"--hidden_units"}, {"--hidden_units"}},
+  };
+  for (const Case& c : cases) {
+    const auto run = RunTrainer(dir, c.args);
+    INFO("args: " << c.args[0] << "\nstdout:\n" << run.out << "\nstderr:\n" << run.err);
+    CHECK(run.exit_code == kBadFlags);
+    CHECK_THAT(run.err, Catch::StartsWith("bayestune-mlp: error: "));
+    for (const std::string& text : c.said)
+      CHECK_THAT(run.err, Catch::Contains(text));
+    CHECK(testing::FilesStartingWith(dir, "events.out.tfevents").empty());
+  }
+}
+
+TEST_CASE("flags take --name=value and --name value; --help lists them with defaults",
+          "[gpu_models][cli]") {
+  const auto dir = testing::FreshTestDir("flag_forms");
+  const auto run = RunTrainer(dir, {"--n_layers", "2", "--epochs=1", "--hidden_units=8",
+                                    "--device=cpu", "--activation", "tanh", "--seed=3"});
+  INFO(run.out << run.err);
+  CHECK(run.exit_code == 0);
+  CHECK_THAT(run.out, Catch::Contains("2 hidden layer(s) of 8 tanh units"));
+  CHECK_THAT(run.out, Catch::Contains("seed 3"));
+  CHECK_THAT(run.out, Catch::Contains("epoch 1/1"));
+
+  const auto help = RunTrainer(dir, {"--help"});
+  CHECK(help.exit_code == 0);
+  for (const char* flag :
+       {"--n_layers", "--momentum", "--learning_rate", "--hidden_units", "--batch_size", "--epochs",
+        "--weight_decay", "--activation", "--seed", "--job-dir", "--device", "--data"}) {
+    CHECK_THAT(help.out, Catch::Contains(flag));
+  }
+  CHECK_THAT(help.out, Catch::Contains("1 to 100=10"));  // --n_layers: range and default
+}
+
+TEST_CASE("missing or malformed data exits 3 naming the file", "[gpu_models][cli]") {
+  const auto dir = testing::FreshTestDir("bad_data");
+  auto run = RunTrainer(dir, {"--data=" + (dir / "nowhere").string()});
+  CHECK(run.exit_code == kDataError);
+  CHECK_THAT(run.err, Catch::Contains("nowhere") && Catch::Contains("--data"));
+
+  run = RunTrainer(dir, {}, {"BAYESTUNE_MLP_DATA=" + (dir / "elsewhere.csv").string()});
+  CHECK(run.exit_code == kDataError);
+  CHECK_THAT(run.err, Catch::Contains("elsewhere.csv") && Catch::Contains("BAYESTUNE_MLP_DATA"));
+
+  std::ofstream(dir / "bad.csv") << "1,2,3\n";
+  run = RunTrainer(dir, {"--data=bad.csv"});
+  CHECK(run.exit_code == kDataError);
+  CHECK_THAT(run.err, Catch::Contains("bad.csv:1"));
+
+  std::filesystem::create_directories(dir / "empty_mnist");
+  run = RunTrainer(dir, {"--data=empty_mnist"});
+  CHECK(run.exit_code == kDataError);
+  CHECK_THAT(run.err, Catch::Contains("empty_mnist") && Catch::Contains("train-images-idx3-ubyte"));
+}
+
+TEST_CASE("the default dataset is found from any working directory", "[gpu_models][cli]") {
+  const auto dir = testing::FreshTestDir("default_data");
+  const auto run = RunTrainer(dir, {"--epochs=1", "--n_layers=1", "--device=cpu"});
+  INFO(run.out << run.err);
+  CHECK(run.exit_code == 0);
+  CHECK_THAT(run.out, Catch::Contains("examples/data/digits.csv.gz: 1437 train, 360 validation"));
+}
+
+TEST_CASE("a diverging run stops with exit 5 and says so", "[gpu_models][cli]") {
+  const auto dir = testing::FreshTestDir("diverged");
+  const auto run = RunTrainer(dir, {"--learning_rate=10", "--momentum=0.99", "--device=cpu",
+                                    "--job-dir=" + (dir / "job").string()});
+  INFO(run.out << run.err);
+  CHECK(run.exit_code == kDiverged);
+  CHECK_THAT(run.err, Catch::Contains("diverged") && Catch::Contains("nan") &&
+                          Catch::Contains("--learning_rate"));
+  // Nothing but the file_version record: a diverged epoch reports no metrics.
+  const auto events = testing::FilesStartingWith(dir / "job", "events.out.tfevents");
+  REQUIRE(events.size() == 1);
+  CHECK(testing::ReadTfRecords(events[0]).size() == 1);
+}
+
+TEST_CASE("without a usable GPU, --device=gpu exits 4 and auto falls back to the CPU",
+          "[gpu_models][cli]") {
+  if (ProbeGpu().usable) {
+    WARN("a GPU is usable here: the GPU tests (gpu_models_gpu_tests) cover it");
+    return;
+  }
+  const auto dir = testing::FreshTestDir("no_gpu");
+  auto run = RunTrainer(dir, {"--device=gpu", "--epochs=1"});
+  CHECK(run.exit_code == kDeviceError);
+  CHECK_THAT(run.err, Catch::Contains("no usable GPU"));
+
+  run = RunTrainer(dir, {"--device=auto", "--epochs=1", "--n_layers=1"});
+  CHECK(run.exit_code == 0);
+  CHECK_THAT(run.out, Catch::Contains("no usable GPU") && Catch::Contains("training on the CPU"));
+  CHECK_THAT(run.out, Catch::Contains("device: cpu"));
+}

@@ -1,0 +1,297 @@
+#include "bayestune/optimizer/gp_bandit_designer.h"
+
+#include <catch2/catch.hpp>
+#include <cmath>
+#include <functional>
+#include <set>
+
+#include "bayestune/optimizer/in_memory_study_repository.h"
+#include "bayestune/optimizer/study.h"
+
+using namespace bayestune;
+
+namespace {
+
+using Objective = std::function<std::optional<double>(const ParameterValues&)>;
+
+StudySpec SpecOf(std::vector<ParameterSpec> parameters, Goal goal = Goal::kMaximize,
+                 int max_trials = 100) {
+  StudySpec spec;
+  spec.goal = goal;
+  spec.metric_tag = "y";
+  spec.max_trials = max_trials;
+  spec.parameters = std::move(parameters);
+  return spec;
+}
+
+// Runs `rounds` suggestions of `batch` points through the designer alone, completing each with
+// `objective` (nullopt: the trial fails). Returns the trials.
+std::vector<Trial> RunDesigner(Designer& designer, const StudySpec& spec,
+                               const Objective& objective, int rounds, int batch = 1) {
+  const SearchSpace space(spec.parameters);
+  std::vector<Trial> trials;
+  for (int r = 0; r < rounds; ++r) {
+    DesignerInput input{space, spec, trials, batch, 1000u + static_cast<unsigned>(r)};
+    const auto points = designer.Suggest(input);
+    REQUIRE(static_cast<int>(points.size()) == batch);
+    for (const auto& p : points) {
+      REQUIRE_NOTHROW(space.Validate(p));
+      Trial t;
+      t.id = static_cast<std::int64_t>(trials.size()) + 1;
+      t.parameters = p;
+      if (auto value = objective(p)) {
+        t.state = std::isfinite(*value) ? TrialState::kSucceeded : TrialState::kInfeasible;
+        if (t.state == TrialState::kSucceeded) t.final_value = *value;
+      } else {
+        t.state = TrialState::kFailed;
+      }
+      trials.push_back(std::move(t));
+    }
+  }
+  return trials;
+}
+
+double X(const ParameterValues& p, const std::string& name = "x") {
+  return p.at(name).AsDouble();
+}
+
+std::optional<double> BestValue(const std::vector<Trial>& trials, Goal goal) {
+  std::optional<double> best;
+  for (const Trial& t : trials) {
+    if (!t.final_value) continue;
+    if (!best || (goal == Goal::kMaximize ? *t.final_value > *best : *t.final_value < *best)) {
+      best = t.final_value;
+    }
+  }
+  return best;
+}
+
+}  // namespace
+
+TEST_CASE("the GP finds the optimum of a smooth function, maximised or minimised", "[gp-bandit]") {
+  for (Goal goal : {Goal::kMaximize, Goal::kMinimize}) {
+    const StudySpec spec = SpecOf(
+        {ParameterSpec::Double("x", -2, 2), ParameterSpec::Double("y", 0.01, 10, ScaleType::kLog)},
+        goal);
+    // The optimum is at x = 0.7, y = 1 (log y = 0) under either goal.
+    const double sign = goal == Goal::kMaximize ? -1.0 : 1.0;
+    auto f = [&](const ParameterValues& p) -> std::optional<double> {
+      const double ly = std::log(X(p, "y"));
+      return sign * ((X(p) - 0.7) * (X(p) - 0.7) + 0.5 * ly * ly);
+    };
+    GpBanditDesigner designer;
+    const auto trials = RunDesigner(designer, spec, f, 25);
+    INFO("goal " << GoalName(goal));
+    CHECK(std::abs(*BestValue(trials, goal)) < 0.01);
+  }
+}
+
+TEST_CASE("the same input gives the same suggestions", "[gp-bandit]") {
+  const StudySpec spec =
+      SpecOf({ParameterSpec::Double("x", 0, 1), ParameterSpec::Integer("n", 1, 9)});
+  auto f = [](const ParameterValues& p) -> std::optional<double> {
+    return std::sin(5 * X(p)) + 0.1 * X(p, "n");
+  };
+  GpBanditDesigner a;
+  GpBanditDesigner b;
+  const auto ta = RunDesigner(a, spec, f, 12);
+  const auto tb = RunDesigner(b, spec, f, 12);
+  for (std::size_t i = 0; i < ta.size(); ++i)
+    CHECK(ta[i].parameters == tb[i].parameters);
+}
+
+TEST_CASE("a batch holds different points that avoid pending trials", "[gp-bandit]") {
+  const StudySpec spec =
+      SpecOf({ParameterSpec::Double("x", 0, 1), ParameterSpec::Double("y", 0, 1)});
+  auto f = [](const ParameterValues& p) -> std::optional<double> {
+    return -std::pow(X(p) - 0.3, 2) - std::pow(X(p, "y") - 0.6, 2);
+  };
+  GpBanditDesigner designer;
+  std::vector<Trial> trials = RunDesigner(designer, spec, f, 10);
+  // Two trials still running.
+  for (int i = 0; i < 2; ++i) {
+    Trial t;
+    t.id = static_cast<std::int64_t>(trials.size()) + 1;
+    t.state = i == 0 ? TrialState::kActive : TrialState::kRequested;
+    t.parameters = {{"x", 0.3}, {"y", 0.6 + 0.01 * i}};
+    trials.push_back(t);
+  }
+  const SearchSpace space(spec.parameters);
+  const auto batch = designer.Suggest({space, spec, trials, 4, 77});
+  REQUIRE(batch.size() == 4);
+  for (std::size_t i = 0; i < batch.size(); ++i) {
+    for (std::size_t j = 0; j < i; ++j) {
+      const double dx = X(batch[i]) - X(batch[j]);
+      const double dy = X(batch[i], "y") - X(batch[j], "y");
+      CHECK(std::hypot(dx, dy) > 1e-3);
+    }
+    for (const Trial& t : trials)
+      CHECK_FALSE(batch[i] == t.parameters);
+  }
+}
+
+TEST_CASE("integers, discretes and categoricals are feasible and never repeated", "[gp-bandit]") {
+  // 3 x 2 x 2 = 12 points in all.
+  const StudySpec spec =
+      SpecOf({ParameterSpec::Integer("n", 1, 3), ParameterSpec::Categorical("c", {"a", "b"}),
+              ParameterSpec::Discrete("d", {0.5, 2.0})});
+  auto f = [](const ParameterValues& p) -> std::optional<double> {
+    return X(p, "n") + (p.at("c").AsString() == "b" ? 1.0 : 0.0) - X(p, "d");
+  };
+  GpBanditDesigner designer;
+  const auto trials = RunDesigner(designer, spec, f, 12);
+  std::set<std::string> seen;
+  for (const Trial& t : trials) {
+    seen.insert(t.parameters.at("n").ToString() + t.parameters.at("c").ToString() +
+                t.parameters.at("d").ToString());
+  }
+  CHECK(seen.size() == 12);
+  // With the space used up, a repeat is all there is.
+  const SearchSpace space(spec.parameters);
+  const auto more = designer.Suggest({space, spec, trials, 2, 5});
+  CHECK(more.size() == 2);
+}
+
+TEST_CASE("a categorical is optimised as a choice, not as a number", "[gp-bandit]") {
+  // The best category sits in the middle of the list: an ordered encoding would struggle.
+  const StudySpec spec = SpecOf({ParameterSpec::Categorical("c", {"a", "b", "c", "d", "e"}),
+                                 ParameterSpec::Double("x", 0, 1)});
+  auto f = [](const ParameterValues& p) -> std::optional<double> {
+    const std::string c = p.at("c").AsString();
+    const double bonus = c == "c" ? 1.0 : c == "a" ? 0.6 : c == "e" ? 0.5 : 0.0;
+    return bonus - std::pow(X(p) - 0.5, 2);
+  };
+  GpBanditDesigner designer;
+  const auto trials = RunDesigner(designer, spec, f, 25);
+  int best_category = 0;
+  for (std::size_t i = 12; i < trials.size(); ++i)
+    best_category += trials[i].parameters.at("c").AsString() == "c";
+  CHECK(best_category >= 7);
+  CHECK(*BestValue(trials, Goal::kMaximize) > 0.99);
+}
+
+TEST_CASE("failed and infeasible trials push the search away from their region", "[gp-bandit]") {
+  // Higher x is better, but every trial with x > 0.6 fails or is infeasible.
+  const StudySpec spec =
+      SpecOf({ParameterSpec::Double("x", 0, 1), ParameterSpec::Double("y", 0, 1)});
+  int calls = 0;
+  auto f = [&](const ParameterValues& p) -> std::optional<double> {
+    ++calls;
+    if (X(p) > 0.6) {
+      if (calls % 2 == 0) return std::nullopt;
+      return NAN;
+    }
+    return X(p) - 0.1 * std::pow(X(p, "y") - 0.5, 2);
+  };
+  GpBanditDesigner designer;
+  const auto trials = RunDesigner(designer, spec, f, 30);
+  int failed_late = 0;
+  for (std::size_t i = 15; i < trials.size(); ++i)
+    failed_late += trials[i].state != TrialState::kSucceeded;
+  CHECK(failed_late <= 5);
+  CHECK(*BestValue(trials, Goal::kMaximize) > 0.5);
+  // No point is proposed twice, failed ones included.
+  for (std::size_t i = 0; i < trials.size(); ++i)
+    for (std::size_t j = 0; j < i; ++j)
+      CHECK_FALSE(trials[i].parameters == trials[j].parameters);
+}
+
+TEST_CASE("equal values and repeated points still give valid, new suggestions", "[gp-bandit]") {
+  const StudySpec spec =
+      SpecOf({ParameterSpec::Double("x", 0, 1), ParameterSpec::Integer("n", 0, 50)});
+  const SearchSpace space(spec.parameters);
+  std::vector<Trial> trials;
+  for (int i = 0; i < 8; ++i) {
+    Trial t;
+    t.id = i + 1;
+    t.state = TrialState::kSucceeded;
+    t.final_value = 1.0;                                     // all equal
+    t.parameters = {{"x", i < 5 ? 0.25 : 0.75}, {"n", 10}};  // repeated points
+    trials.push_back(t);
+  }
+  GpBanditDesigner designer;
+  const auto points = designer.Suggest({space, spec, trials, 3, 1});
+  REQUIRE(points.size() == 3);
+  for (const auto& p : points) {
+    CHECK_NOTHROW(space.Validate(p));
+    for (const Trial& t : trials)
+      CHECK_FALSE(p == t.parameters);
+  }
+}
+
+TEST_CASE("the model works from one and from two observations", "[gp-bandit]") {
+  GpBanditOptions options;
+  options.initial_points = 1;
+  const StudySpec spec = SpecOf({ParameterSpec::Double("x", 0, 1)});
+  auto f = [](const ParameterValues& p) -> std::optional<double> { return X(p); };
+  GpBanditDesigner designer(options);
+  const auto trials = RunDesigner(designer, spec, f, 3);
+  CHECK(trials.size() == 3);
+  CHECK(trials[1].parameters != trials[0].parameters);
+  CHECK(trials[2].parameters != trials[1].parameters);
+}
+
+TEST_CASE("every parameter type together, and UCB as the acquisition", "[gp-bandit]") {
+  const StudySpec spec =
+      SpecOf({ParameterSpec::Double("lr", 1e-4, 1e-1, ScaleType::kLog),
+              ParameterSpec::Integer("layers", 1, 8),
+              ParameterSpec::Categorical("act", {"relu", "tanh", "gelu"}),
+              ParameterSpec::Discrete("batch", {16, 32, 64, 128}),
+              ParameterSpec::Double("momentum", 0.5, 0.999, ScaleType::kReverseLog),
+              ParameterSpec::Categorical("fixed", {"only"})});
+  auto f = [](const ParameterValues& p) -> std::optional<double> {
+    const double lr = std::log10(X(p, "lr")) + 2.5;
+    return -lr * lr - 0.05 * std::abs(X(p, "layers") - 4) +
+           (p.at("act").AsString() == "gelu" ? 0.3 : 0.0) - 0.002 * std::abs(X(p, "batch") - 64) +
+           X(p, "momentum");
+  };
+  for (AcquisitionKind kind :
+       {AcquisitionKind::kLogExpectedImprovement, AcquisitionKind::kUpperConfidenceBound}) {
+    GpBanditOptions options;
+    options.acquisition = kind;
+    GpBanditDesigner designer(options);
+    const auto trials = RunDesigner(designer, spec, f, 30);
+    double early = -1e9;
+    for (std::size_t i = 0; i < 8; ++i)
+      early = std::max(early, *trials[i].final_value);
+    CHECK(*BestValue(trials, Goal::kMaximize) > early);
+    CHECK(*BestValue(trials, Goal::kMaximize) > 1.0);
+  }
+}
+
+TEST_CASE("a space with a single categorical value has one point to give", "[gp-bandit]") {
+  const StudySpec spec = SpecOf({ParameterSpec::Categorical("only", {"one"})});
+  const SearchSpace space(spec.parameters);
+  GpBanditDesigner designer;
+  const std::vector<Trial> none;
+  const auto points = designer.Suggest({space, spec, none, 2, 1});
+  REQUIRE(points.size() == 2);
+  CHECK(points[0].at("only") == ParameterValue("one"));
+  // Through a Study, as a user would.
+  StudySpec study_spec = spec;
+  study_spec.max_trials = 2;
+  auto study = Study::Create(std::make_shared<InMemoryStudyRepository>(), "single", study_spec);
+  auto t = study->Suggest(1);
+  REQUIRE(t.size() == 1);
+  study->Complete(t[0].id, 1.0);
+  CHECK(study->Suggest(1).size() == 1);
+}
+
+TEST_CASE("a resumed study starts from what the previous one learnt", "[gp-bandit]") {
+  auto repository = std::make_shared<InMemoryStudyRepository>();
+  StudySpec first = SpecOf({ParameterSpec::Double("x", 0, 1)}, Goal::kMaximize, 12);
+  auto f = [](double x) { return -(x - 0.3) * (x - 0.3); };
+  auto previous = Study::Create(repository, "previous", first);
+  while (!previous->IsDone()) {
+    for (const Trial& t : previous->Suggest(1))
+      previous->Complete(t.id, f(X(t.parameters)));
+  }
+  StudySpec second = first;
+  second.resume_previous_job_id = "previous";
+  second.seed = 99;
+  auto resumed = Study::Create(repository, "resumed", second);
+  // No initial design again: the GP proposes next to the optimum found before.
+  const auto t = resumed->Suggest(1);
+  REQUIRE(t.size() == 1);
+  CHECK(std::abs(X(t[0].parameters) - 0.3) < 0.05);
+}
