@@ -2,6 +2,7 @@
 #include "bayestune/report/html_escape.h"
 #include "bayestune/report/number_format.h"
 #include "report_sections.h"
+#include "trial_text.h"
 
 namespace bayestune::report_internal {
 
@@ -43,7 +44,7 @@ std::string SettingsSection(ReportContext& context) {
   html += Row("created", FormatUtcTime(study.created_time));
   html += Row("goal", GoalName(spec.goal));
   html += Row("metric tag", spec.metric_tag);
-  html += Row("algorithm", AlgorithmName(spec.algorithm));
+  html += Row("algorithm", AlgorithmText(spec.algorithm));
   html += Row("max trials", std::to_string(spec.max_trials));
   html += Row("max parallel trials", std::to_string(spec.max_parallel_trials));
   html += Row("max failed trials",

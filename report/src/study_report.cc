@@ -53,8 +53,8 @@ std::string Header(const ReportContext& context) {
   std::string html = "<header><p class=\"kicker\">bayestune study report</p><h1>" +
                      EscapeHtml(study.name) + "</h1><p class=\"sub\">" +
                      EscapeHtml(std::string(GoalName(spec.goal)) + " " + spec.metric_tag +
-                                " \xC2\xB7 " + std::string(AlgorithmName(spec.algorithm)) +
-                                " \xC2\xB7 " + std::to_string(spec.parameters.size()) +
+                                " \xC2\xB7 " + AlgorithmText(spec.algorithm) + " \xC2\xB7 " +
+                                std::to_string(spec.parameters.size()) +
                                 (spec.parameters.size() == 1 ? " parameter" : " parameters") +
                                 " \xC2\xB7 created " + FormatUtcTime(study.created_time) +
                                 " \xC2\xB7 " + std::string(StudyStateName(study.state))) +

@@ -25,6 +25,11 @@ std::string RunTime(const Trial& trial) {
   return FormatDuration(*trial.end_time - *trial.start_time);
 }
 
+std::string AlgorithmText(Algorithm algorithm) {
+  const std::string name(AlgorithmName(algorithm));
+  return algorithm == Algorithm::kUnspecified ? "GP bandit (" + name + ")" : name;
+}
+
 std::string FirstLine(const std::string& text, std::size_t max_characters) {
   const auto end = text.find('\n');
   return TruncateText(ToValidUtf8(text.substr(0, end)), max_characters) +

@@ -3,6 +3,7 @@
 #include <string>
 
 #include "bayestune/optimizer/parameter_value.h"
+#include "bayestune/optimizer/study_spec.h"
 #include "bayestune/optimizer/trial.h"
 
 namespace bayestune::report_internal {
@@ -14,6 +15,8 @@ std::string DisplayValue(const ParameterValue& value);
 std::string WhereItRan(const Trial& trial);
 // How long it ran, "" when it has not ended.
 std::string RunTime(const Trial& trial);
+// The spec's algorithm for people: "GP bandit (ALGORITHM_UNSPECIFIED)", "RANDOM_SEARCH", ...
+std::string AlgorithmText(Algorithm algorithm);
 // The first line of a failure reason, at most `max_characters` long.
 std::string FirstLine(const std::string& text, std::size_t max_characters);
 
