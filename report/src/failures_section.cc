@@ -1,4 +1,5 @@
-// 8. Failures: the trials that ended without a value, grouped by the first line of their reason.
+// 8. Failures: the trials that ended without a value, grouped by their reason's headline (its
+// first line and the last line of a log tail).
 #include <algorithm>
 #include <map>
 
@@ -28,8 +29,8 @@ std::string FailuresSection(ReportContext& context) {
   for (const Trial& trial : context.trials()) {
     if (trial.state != TrialState::kFailed && trial.state != TrialState::kInfeasible) continue;
     ++total;
-    const std::string headline =
-        std::string(TrialStateName(trial.state)) + ": " + FirstLine(trial.failure_reason, 200);
+    const std::string headline = std::string(TrialStateName(trial.state)) + ": " +
+                                 FailureHeadline(trial.failure_reason, 160);
     auto& group = by_headline[headline];
     group.headline = headline;
     group.trials.push_back(&trial);
@@ -46,9 +47,10 @@ std::string FailuresSection(ReportContext& context) {
     html += EmptyNote("No trial failed or was infeasible.");
     return html + "</section>";
   }
-  html += Note(FormatCount(static_cast<std::int64_t>(total)) + (total == 1 ? " trial" : " trials") +
-               " ended without a usable value, grouped by the first line of the reason. Open a "
-               "group for the whole reason of its first trial (a log tail, for a crash).");
+  html +=
+      Note(FormatCount(static_cast<std::int64_t>(total)) + (total == 1 ? " trial" : " trials") +
+           " ended without a usable value, grouped by the reason's first line and, for a crash, "
+           "the last line of its log. Open a group for the whole reason of its first trial.");
   html +=
       "<div class=\"scroll\"><table><thead><tr><th>reason</th><th class=\"n\">trials</th>"
       "<th>which</th></tr></thead><tbody>";

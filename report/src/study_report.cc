@@ -104,7 +104,7 @@ std::vector<std::string> TooltipLines(const ReportContext& context, const Trial&
     lines.push_back(spec.metric_tag + " = " + FormatSignificant(*trial.final_value, 6) +
                     (trial.final_step ? " at step " + std::to_string(*trial.final_step) : ""));
   } else if (!trial.failure_reason.empty()) {
-    lines.push_back(FirstLine(trial.failure_reason, 120));
+    lines.push_back(FailureHeadline(trial.failure_reason, 100));
   }
   for (const ParameterSpec& parameter : spec.parameters) {
     const auto it = trial.parameters.find(parameter.name);

@@ -30,10 +30,18 @@ std::string AlgorithmText(Algorithm algorithm) {
   return algorithm == Algorithm::kUnspecified ? "GP bandit (" + name + ")" : name;
 }
 
-std::string FirstLine(const std::string& text, std::size_t max_characters) {
-  const auto end = text.find('\n');
-  return TruncateText(ToValidUtf8(text.substr(0, end)), max_characters) +
-         (end != std::string::npos && end + 1 < text.size() ? " \xE2\x80\xA6" : "");
+std::string FailureHeadline(const std::string& reason, std::size_t max_characters) {
+  const auto first_end = reason.find('\n');
+  std::string headline = TruncateText(ToValidUtf8(reason.substr(0, first_end)), max_characters);
+  if (first_end == std::string::npos) return headline;
+  std::string_view rest = std::string_view(reason).substr(first_end + 1);
+  while (!rest.empty() && (rest.back() == '\n' || rest.back() == '\r' || rest.back() == ' '))
+    rest.remove_suffix(1);
+  const auto last_start = rest.rfind('\n');
+  const std::string_view last =
+      last_start == std::string_view::npos ? rest : rest.substr(last_start + 1);
+  if (last.empty()) return headline;
+  return headline + " \xE2\x80\xA6 " + TruncateText(ToValidUtf8(last), max_characters);
 }
 
 }  // namespace bayestune::report_internal

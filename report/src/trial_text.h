@@ -17,7 +17,9 @@ std::string WhereItRan(const Trial& trial);
 std::string RunTime(const Trial& trial);
 // The spec's algorithm for people: "GP bandit (ALGORITHM_UNSPECIFIED)", "RANDOM_SEARCH", ...
 std::string AlgorithmText(Algorithm algorithm);
-// The first line of a failure reason, at most `max_characters` long.
-std::string FirstLine(const std::string& text, std::size_t max_characters);
+// A failure reason in one line: its first line and, when it has more (a log tail), its last
+// non-empty line, which is where a crash says what went wrong: "exit code 1; log tail: …
+// RuntimeError: CUDA out of memory". Each part at most `max_characters` long.
+std::string FailureHeadline(const std::string& reason, std::size_t max_characters);
 
 }  // namespace bayestune::report_internal

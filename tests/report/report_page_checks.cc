@@ -54,8 +54,14 @@ ExpectedMarks ExpectedMarksOf(const StudySpec& spec, const std::vector<Trial>& t
     }
     if (t.state == TrialState::kInfeasible) ++marks.infeasible;
     if (t.state == TrialState::kFailed || t.state == TrialState::kInfeasible) {
-      failure_lines.insert(std::string(TrialStateName(t.state)) +
-                           t.failure_reason.substr(0, t.failure_reason.find('\n')));
+      // Grouped by state, first line and last line.
+      std::string reason = t.failure_reason;
+      while (!reason.empty() && reason.back() == '\n')
+        reason.pop_back();
+      failure_lines.insert(
+          std::string(TrialStateName(t.state)) + "|" + reason.substr(0, reason.find('\n')) + "|" +
+          reason.substr(reason.rfind('\n') == std::string::npos ? reason.size()
+                                                                : reason.rfind('\n') + 1));
     }
     if (has_curve) ++marks.curves;
     if (t.start_time) marks.bars += t.gpus.empty() ? 1 : t.gpus.size();

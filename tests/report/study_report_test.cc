@@ -91,6 +91,10 @@ TEST_CASE("The report of a study with trials in every state has every section an
   CHECK(CountOf(SectionOf(r.page, "gpu-timeline"), "bar run open") == 3);  // ACTIVE, STOPPING
   CHECK(r.page.find("data-report-script") != std::string::npos);
   CHECK(r.page.find("class=\"banner\"") == std::string::npos);  // nothing subsampled
+  // A crash is summed up by the first and the last line of its reason.
+  CHECK(SectionOf(r.page, "failures")
+            .find("<summary>FAILED: exit code 1; log tail: \xE2\x80\xA6 RuntimeError: CUDA out of "
+                  "memory. Tried to allocate 2.00 GiB</summary>") != std::string::npos);
 }
 
 TEST_CASE("The report is the same bytes for the same study") {
