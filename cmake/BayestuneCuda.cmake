@@ -21,6 +21,8 @@ endif()
 if(BAYESTUNE_HAVE_CUDA)
   message(STATUS "bayestune: gpu_models builds CUDA + cuBLAS code (nvcc ${CMAKE_CUDA_COMPILER_VERSION}, "
                  "architectures ${CMAKE_CUDA_ARCHITECTURES}) and the CPU path")
+elseif(BAYESTUNE_CUDA STREQUAL "OFF")
+  message(STATUS "bayestune: BAYESTUNE_CUDA=OFF: gpu_models builds the CPU path only")
 else()
   message(STATUS "bayestune: CUDA toolkit not found: gpu_models builds the CPU path only")
 endif()

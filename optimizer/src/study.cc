@@ -300,34 +300,34 @@ Trial Study::Complete(std::int64_t trial_id, std::optional<double> value,
   return *done;
 }
 
-Trial Study::Fail(std::int64_t trial_id, const std::string& reason) {
+Trial Study::UpdatePendingTrial(std::int64_t trial_id, const std::function<void(Trial&)>& change) {
   std::lock_guard lock(mutex_);
-  std::optional<Trial> done;
+  std::optional<Trial> updated;
   repository_->RunInTransaction([&] {
     Trial trial = PendingTrialOrThrow(trial_id);
+    change(trial);
+    repository_->UpdateTrial(record_.id, trial);
+    updated = std::move(trial);
+  });
+  return *updated;
+}
+
+Trial Study::Fail(std::int64_t trial_id, const std::string& reason) {
+  return UpdatePendingTrial(trial_id, [&](Trial& trial) {
     trial.state = TrialState::kFailed;
     trial.final_value.reset();
     trial.failure_reason = reason.empty() ? "failed (no reason given)" : reason;
     trial.end_time = NowSeconds();
-    repository_->UpdateTrial(record_.id, trial);
-    done = trial;
   });
-  return *done;
 }
 
 Trial Study::MarkInfeasible(std::int64_t trial_id, const std::string& reason) {
-  std::lock_guard lock(mutex_);
-  std::optional<Trial> done;
-  repository_->RunInTransaction([&] {
-    Trial trial = PendingTrialOrThrow(trial_id);
+  return UpdatePendingTrial(trial_id, [&](Trial& trial) {
     trial.state = TrialState::kInfeasible;
     trial.final_value.reset();
     trial.failure_reason = reason.empty() ? "marked infeasible" : reason;
     trial.end_time = NowSeconds();
-    repository_->UpdateTrial(record_.id, trial);
-    done = trial;
   });
-  return *done;
 }
 
 bool Study::ShouldStop(std::int64_t trial_id) {
@@ -354,45 +354,25 @@ bool Study::ShouldStop(std::int64_t trial_id) {
 }
 
 Trial Study::Stop(std::int64_t trial_id) {
-  std::lock_guard lock(mutex_);
-  std::optional<Trial> out;
-  repository_->RunInTransaction([&] {
-    Trial trial = PendingTrialOrThrow(trial_id);
-    trial.state = TrialState::kStopping;
-    repository_->UpdateTrial(record_.id, trial);
-    out = trial;
-  });
-  return *out;
+  return UpdatePendingTrial(trial_id, [](Trial& trial) { trial.state = TrialState::kStopping; });
 }
 
 Trial Study::Requeue(std::int64_t trial_id, const std::string& reason) {
-  std::lock_guard lock(mutex_);
-  std::optional<Trial> out;
-  repository_->RunInTransaction([&] {
-    Trial trial = PendingTrialOrThrow(trial_id);
+  return UpdatePendingTrial(trial_id, [&](Trial& trial) {
     trial.state = TrialState::kRequested;
     trial.attempt += 1;
     trial.client_id.clear();
     trial.gpus.clear();
     trial.start_time.reset();
     trial.failure_reason = reason;
-    repository_->UpdateTrial(record_.id, trial);
-    out = trial;
   });
-  return *out;
 }
 
 Trial Study::MarkStarted(std::int64_t trial_id, const std::vector<int>& gpus) {
-  std::lock_guard lock(mutex_);
-  std::optional<Trial> out;
-  repository_->RunInTransaction([&] {
-    Trial trial = PendingTrialOrThrow(trial_id);
+  return UpdatePendingTrial(trial_id, [&](Trial& trial) {
     trial.gpus = gpus;
     trial.start_time = NowSeconds();
-    repository_->UpdateTrial(record_.id, trial);
-    out = trial;
   });
-  return *out;
 }
 
 Trial Study::GetTrial(std::int64_t trial_id) {

@@ -5,6 +5,7 @@
 #include <nlohmann/json.hpp>
 #include <sstream>
 
+#include "bayestune/trial_runner/event_dir_reader.h"
 #include "bayestune/trial_runner/event_file_writer.h"
 #include "trainer_test_support.h"
 
@@ -78,6 +79,22 @@ TEST_CASE("a reasonable configuration learns the digits and logs every epoch",
     }
   }
   CHECK(offset == bytes.size());
+
+  // The project's own event reader, as the runner uses it, finds the same values.
+  const MetricPoll poll = EventDirReader((dir / "job").string()).Poll();
+  CHECK(poll.warnings.empty());
+  REQUIRE(poll.records.size() == 3 * epochs);
+  for (int e = 0; e < epochs; ++e) {
+    const double expected[] = {printed[e].accuracy, printed[e].loss, printed[e].train_accuracy};
+    const char* tags[] = {"accuracy", "loss", "train_accuracy"};
+    for (int k = 0; k < 3; ++k) {
+      const MetricRecord& record = poll.records[3 * e + k];
+      CHECK(record.run == ".");
+      CHECK(record.tag == tags[k]);
+      CHECK(record.step == e + 1);
+      CHECK(std::abs(record.value - expected[k]) <= 5.1e-5);
+    }
+  }
 
   // The hypertune file: one line a metric and epoch, as cloudml-hypertune writes them.
   std::istringstream lines(testing::ReadFile(dir / "hypertune" / "metrics.json"));

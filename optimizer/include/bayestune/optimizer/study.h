@@ -1,6 +1,7 @@
 #pragma once
 
 #include <cstdint>
+#include <functional>
 #include <memory>
 #include <mutex>
 #include <optional>
@@ -118,6 +119,8 @@ class Study {
   Study(std::shared_ptr<StudyRepository> repository, StudyRecord record,
         std::unique_ptr<Designer> designer);
   Trial PendingTrialOrThrow(std::int64_t trial_id);
+  // In one transaction: reads the pending trial, applies `change`, writes it back.
+  Trial UpdatePendingTrial(std::int64_t trial_id, const std::function<void(Trial&)>& change);
   bool IsDoneLocked(const std::vector<Trial>& trials);
   SuggestPlan PlanSuggestion(std::vector<Trial> trials, int count, const std::string& client_id);
   std::vector<ParameterValues> ComputePoints(const SuggestPlan& plan);

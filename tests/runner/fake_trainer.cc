@@ -1,0 +1,163 @@
+// A trainer for the runner's tests, steered by its flags (fixed ones from runner.command, or
+// hyperparameters). Unknown flags are ignored.
+//   --job-dir=D        where it writes event files and record.json (required)
+//   --mode=M           ok | crash | segv | hang | hang-hard (ignores SIGTERM) | nan | no-tag
+//                      | no-file | hypertune | both (events and hypertune) | spam | leave-child
+//   --force-mode=M     as --mode, and wins over it (a fixed flag over a hyperparameter)
+//   --tag=T            the objective's tag (default accuracy); --extra-tag=T writes a second one
+//   --steps=N          steps written (default 3); --sleep-ms=M before each step (default 0)
+//   --value=V          the value written at every step (default 0.5); --x=V also sets it
+//   --ramp=R           adds R * step to the value
+//   --ignore-sigterm   (hang) keeps running after SIGTERM
+//   --barrier-dir=D --barrier-count=N: waits (up to 60 s) until N trainers have started
+//   --spam-bytes=N     (spam) writes N bytes to stdout and to stderr
+// record.json in the job dir: its argv, environment of interest, pid, and CLOCK_MONOTONIC
+// start/end times (comparable across processes).
+#include <signal.h>
+#include <unistd.h>
+
+#include <chrono>
+#include <cmath>
+#include <cstdio>
+#include <cstdlib>
+#include <ctime>
+#include <filesystem>
+#include <fstream>
+#include <iostream>
+#include <map>
+#include <nlohmann/json.hpp>
+#include <optional>
+#include <string>
+#include <thread>
+
+#include "bayestune/trial_runner/event_file_writer.h"
+#include "bayestune/trial_runner/hypertune_writer.h"
+
+namespace {
+
+double Monotonic() {
+  timespec ts{};
+  clock_gettime(CLOCK_MONOTONIC, &ts);
+  return static_cast<double>(ts.tv_sec) + static_cast<double>(ts.tv_nsec) * 1e-9;
+}
+
+std::string Flag(const std::map<std::string, std::string>& flags, const std::string& name,
+                 const std::string& fallback) {
+  auto it = flags.find(name);
+  return it == flags.end() ? fallback : it->second;
+}
+
+void WriteRecord(const std::string& job_dir, int argc, char** argv, double start) {
+  nlohmann::json record;
+  record["argv"] = std::vector<std::string>(argv, argv + argc);
+  record["pid"] = getpid();
+  record["pgid"] = getpgrp();
+  record["start"] = start;
+  record["end"] = Monotonic();
+  for (const char* name : {"CUDA_VISIBLE_DEVICES", "CUDA_DEVICE_ORDER", "TF_CONFIG",
+                           "CLOUD_ML_HP_METRIC_FILE", "CLOUD_ML_TRIAL_ID", "FAKE_EXTRA"}) {
+    const char* value = std::getenv(name);
+    record["env"][name] = value ? nlohmann::json(value) : nlohmann::json(nullptr);
+  }
+  std::ofstream(std::filesystem::path(job_dir) / "record.json") << record.dump() << "\n";
+}
+
+void WaitAtBarrier(const std::string& dir, int count) {
+  std::filesystem::create_directories(dir);
+  std::ofstream(std::filesystem::path(dir) / std::to_string(getpid())) << "here\n";
+  const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(60);
+  while (std::chrono::steady_clock::now() < deadline) {
+    int present = 0;
+    for ([[maybe_unused]] const auto& entry : std::filesystem::directory_iterator(dir))
+      ++present;
+    if (present >= count) return;
+    std::this_thread::sleep_for(std::chrono::milliseconds(5));
+  }
+  std::cerr << "fake trainer: barrier " << dir << " never reached " << count << "\n";
+  std::exit(4);
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  const double start = Monotonic();
+  std::map<std::string, std::string> flags;
+  for (int i = 1; i < argc; ++i) {
+    std::string arg = argv[i];
+    if (arg.rfind("--", 0) != 0) continue;
+    const auto eq = arg.find('=');
+    flags[arg.substr(2, eq == std::string::npos ? std::string::npos : eq - 2)] =
+        eq == std::string::npos ? "1" : arg.substr(eq + 1);
+  }
+  const std::string job_dir = Flag(flags, "job-dir", "");
+  if (job_dir.empty()) {
+    std::cerr << "fake trainer: --job-dir is required\n";
+    return 2;
+  }
+  const std::string mode = Flag(flags, "force-mode", Flag(flags, "mode", "ok"));
+  if (mode == "no-file") return 0;
+  std::filesystem::create_directories(job_dir);
+  WriteRecord(job_dir, argc, argv, start);
+  if (flags.count("barrier-dir")) {
+    WaitAtBarrier(flags["barrier-dir"], std::stoi(Flag(flags, "barrier-count", "1")));
+  }
+  if (flags.count("ignore-sigterm") || mode == "hang-hard") signal(SIGTERM, SIG_IGN);
+
+  const std::string tag = Flag(flags, "tag", "accuracy");
+  const std::string extra_tag = Flag(flags, "extra-tag", "");
+  const int steps = std::stoi(Flag(flags, "steps", "3"));
+  const int sleep_ms = std::stoi(Flag(flags, "sleep-ms", "0"));
+  const double value = std::stod(Flag(flags, "x", Flag(flags, "value", "0.5")));
+  const double ramp = std::stod(Flag(flags, "ramp", "0"));
+
+  if (mode == "leave-child") {
+    // A grandchild that outlives the trainer, in the trainer's process group.
+    if (fork() == 0) {
+      std::ofstream(std::filesystem::path(job_dir) / "child.pid") << getpid() << "\n";
+      for (;;)
+        pause();
+    }
+  }
+  if (mode == "spam") {
+    const std::size_t bytes = std::stoul(Flag(flags, "spam-bytes", "1000000"));
+    std::string text;
+    while (text.size() < bytes)
+      text += std::string(99, 'x') + "\n";
+    std::fwrite(text.data(), 1, text.size(), stdout);
+    std::fwrite(text.data(), 1, text.size(), stderr);
+    std::fflush(stdout);
+  }
+  std::optional<bayestune::HypertuneWriter> hypertune;
+  std::optional<bayestune::EventFileWriter> events;
+  if (mode == "hypertune" || mode == "both")
+    hypertune = bayestune::HypertuneWriter::FromEnvironment();
+  if (mode != "hypertune") events.emplace(job_dir);
+  for (int step = 1; step <= steps; ++step) {
+    if (sleep_ms > 0) std::this_thread::sleep_for(std::chrono::milliseconds(sleep_ms));
+    double v = value + ramp * step;
+    if (mode == "nan" && step == steps) v = std::nan("");
+    if (hypertune) hypertune->Report(tag, v, step);
+    if (!events) continue;
+    if (mode != "no-tag") events->AddScalar(tag, step, static_cast<float>(v));
+    if (!extra_tag.empty() || mode == "no-tag") {
+      events->AddScalar(extra_tag.empty() ? "loss" : extra_tag, step, static_cast<float>(1 - v));
+    }
+    events->Flush();
+    if (mode == "crash") {
+      std::cerr << "fake trainer: simulated crash at step " << step << "\n";
+      return 3;
+    }
+    if (mode == "segv") {
+      std::cerr << "fake trainer: about to segfault\n";
+      std::cerr.flush();
+      raise(SIGSEGV);
+    }
+    if (mode == "hang" || mode == "hang-hard") {
+      std::cerr << "fake trainer: hanging\n";
+      for (;;)
+        pause();
+    }
+  }
+  WriteRecord(job_dir, argc, argv, start);
+  return 0;
+}

@@ -1,0 +1,182 @@
+// The runner as its own process over SQLite (runner_test_driver): killed with SIGKILL mid-study,
+// interrupted with SIGINT, and run again.
+#include <signal.h>
+
+#include <catch2/catch.hpp>
+#include <map>
+#include <set>
+
+#include "bayestune/optimizer/errors.h"
+#include "bayestune/store/sqlite_study_repository.h"
+#include "bayestune/trial_runner/trial_command.h"
+#include "bayestune/trial_runner/trial_paths.h"
+#include "bayestune/trial_runner/trial_process.h"
+#include "test_support.h"
+
+using namespace bayestune;
+
+namespace {
+
+struct DriverStudy {
+  DriverStudy(const std::string& name, const std::string& trainer_flags, int max_trials,
+              int max_parallel)
+      : dir(test::MakeTempDir(name)), db((dir / "study.db").string()) {
+    test::WriteFile(dir / "tuning.yaml",
+                    "trainingInput:\n"
+                    "  hyperparameters:\n"
+                    "    hyperparameterMetricTag: accuracy\n"
+                    "    maxTrials: " +
+                        std::to_string(max_trials) +
+                        "\n"
+                        "    maxParallelTrials: " +
+                        std::to_string(max_parallel) +
+                        "\n"
+                        "    algorithm: RANDOM_SEARCH\n"
+                        "    params:\n"
+                        "      - parameterName: x\n"
+                        "        type: DOUBLE\n"
+                        "        minValue: 0\n"
+                        "        maxValue: 1\n"
+                        "runner:\n"
+                        "  command: [\"" +
+                        test::FakeTrainer() + "\", " + trainer_flags +
+                        "]\n"
+                        "  jobDir: \"" +
+                        (dir / "jobs").string() +
+                        "\"\n"
+                        "  gpus: [0, 1]\n");
+  }
+
+  TrialProcess StartDriver(int run) const {
+    return TrialProcess::Launch(
+        {BAYESTUNE_RUNNER_TEST_DRIVER,
+         {"runner_test_driver", "--db=" + db, "--config=" + (dir / "tuning.yaml").string()},
+         CurrentEnvironment(),
+         dir / ("driver-" + std::to_string(run) + ".log"),
+         dir / ("driver-" + std::to_string(run) + ".err")});
+  }
+
+  // The trials as the database has them now (none before the driver made the study).
+  std::vector<Trial> Trials() const {
+    SqliteOpenOptions options;
+    options.read_only = true;
+    try {
+      auto repository = SqliteStudyRepository::Open(db, options);
+      auto study = repository->FindStudy("study");
+      return study ? repository->ListTrials(study->id) : std::vector<Trial>{};
+    } catch (const Error&) {  // no file yet, or an empty one the driver is about to fill
+      return {};
+    }
+  }
+
+  std::filesystem::path TrialDir(std::int64_t id, int attempt = 1) const {
+    return TrialPathsFor(dir / "jobs", id, attempt).dir;
+  }
+
+  ProcessExit Finish(TrialProcess& driver) const {
+    REQUIRE(test::WaitFor([&] { return driver.PollExit().has_value(); }, 90));
+    INFO(test::ReadFile(dir / "driver-1.log")
+         << test::ReadFile(dir / "driver-2.log") << test::ReadFile(dir / "driver-1.err")
+         << test::ReadFile(dir / "driver-2.err"));
+    return *driver.exit();
+  }
+
+  std::filesystem::path dir;
+  std::string db;
+};
+
+int Count(const std::vector<Trial>& trials, TrialState state) {
+  int n = 0;
+  for (const Trial& t : trials)
+    n += t.state == state && !t.gpus.empty();
+  return n;
+}
+
+}  // namespace
+
+TEST_CASE("a runner killed with SIGKILL mid-study loses nothing when run again",
+          "[runner][resume]") {
+  DriverStudy s("sigkill", "--steps=3, --sleep-ms=100", 8, 2);
+  TrialProcess first = s.StartDriver(1);
+  REQUIRE(test::WaitFor([&] {
+    const auto trials = s.Trials();
+    int succeeded = 0;
+    for (const Trial& t : trials)
+      succeeded += t.state == TrialState::kSucceeded;
+    return succeeded >= 2 && Count(trials, TrialState::kActive) >= 1;
+  }));
+  kill(first.pid(), SIGKILL);
+  CHECK(first.WaitExit().code == SIGKILL);
+
+  const std::vector<Trial> before = s.Trials();
+  std::map<std::int64_t, Trial> finished;
+  std::set<std::int64_t> interrupted;
+  for (const Trial& t : before) {
+    if (t.IsFinished()) finished[t.id] = t;
+    if (t.state == TrialState::kActive) interrupted.insert(t.id);
+  }
+  REQUIRE(finished.size() >= 2);
+  REQUIRE_FALSE(interrupted.empty());
+  // Their trainers died with the runner (PR_SET_PDEATHSIG).
+  for (std::int64_t id : interrupted) {
+    const auto record = test::ReadRecord(s.TrialDir(id));
+    if (record.is_object()) CHECK(test::WaitFor([&] { return test::ProcessGone(record["pid"]); }));
+  }
+
+  TrialProcess second = s.StartDriver(2);
+  const ProcessExit exit = s.Finish(second);
+  CHECK(exit.succeeded());
+  const std::vector<Trial> after = s.Trials();
+  REQUIRE(after.size() == 8);
+  const std::string log = test::ReadFile(s.dir / "driver-2.log");
+  for (const Trial& t : after) {
+    INFO("trial " << t.id << ": " << t.failure_reason);
+    CHECK(t.state == TrialState::kSucceeded);
+    if (finished.count(t.id)) {
+      CHECK(t == finished[t.id]);  // untouched: same value, times, measurements, attempt
+    } else if (interrupted.count(t.id)) {
+      CHECK(t.attempt == 2);
+      CHECK(t.parameters == before[static_cast<std::size_t>(t.id - 1)].parameters);
+      CHECK(test::ReadRecord(s.TrialDir(t.id, 2)).is_object());
+      CHECK(log.find("trial " + std::to_string(t.id) + " requeued (attempt 2)") !=
+            std::string::npos);
+    } else {
+      CHECK(t.attempt == 1);
+      CHECK_FALSE(std::filesystem::exists(s.TrialDir(t.id, 2)));
+    }
+  }
+}
+
+TEST_CASE("SIGINT: once finishes the running trials, twice kills them for a rerun",
+          "[runner][interrupt]") {
+  SECTION("once") {
+    DriverStudy s("sigint1", "--steps=3, --sleep-ms=100", 6, 2);
+    TrialProcess driver = s.StartDriver(1);
+    REQUIRE(test::WaitFor([&] { return Count(s.Trials(), TrialState::kActive) == 2; }));
+    kill(driver.pid(), SIGINT);
+    CHECK(s.Finish(driver).code == 3);
+    const auto trials = s.Trials();
+    CHECK(trials.size() < 6);
+    for (const Trial& t : trials)
+      CHECK(t.state == TrialState::kSucceeded);
+    CHECK(test::ReadFile(s.dir / "driver-1.log").find("interrupt: waiting for") !=
+          std::string::npos);
+  }
+  SECTION("twice") {
+    DriverStudy s("sigint2", "--force-mode=hang", 6, 2);
+    TrialProcess driver = s.StartDriver(1);
+    REQUIRE(test::WaitFor([&] { return Count(s.Trials(), TrialState::kActive) == 2; }));
+    kill(driver.pid(), SIGINT);
+    REQUIRE(test::WaitFor([&] {
+      return test::ReadFile(s.dir / "driver-1.log").find("interrupt: waiting") != std::string::npos;
+    }));
+    kill(driver.pid(), SIGINT);
+    CHECK(s.Finish(driver).code == 4);
+    const auto trials = s.Trials();
+    REQUIRE(trials.size() == 2);
+    for (const Trial& t : trials) {
+      CHECK(t.state == TrialState::kRequested);
+      CHECK(t.attempt == 2);
+    }
+  }
+}

@@ -1,0 +1,81 @@
+#pragma once
+
+#include <sys/types.h>
+
+#include <chrono>
+#include <filesystem>
+#include <fstream>
+#include <functional>
+#include <map>
+#include <mutex>
+#include <nlohmann/json.hpp>
+#include <optional>
+#include <string>
+#include <thread>
+#include <vector>
+
+#include "bayestune/trial_runner/runner_events.h"
+
+namespace bayestune::test {
+
+// A fresh folder under BAYESTUNE_TEST_TMP (else the system's temp folder), unique across the
+// test processes that ctest runs in parallel.
+std::filesystem::path MakeTempDir(const std::string& name);
+
+// The fake trainer program built next to the tests.
+std::string FakeTrainer();
+
+// The record.json a fake trainer wrote in its job dir (null when there is none).
+nlohmann::json ReadRecord(const std::filesystem::path& job_dir);
+
+std::string ReadFile(const std::filesystem::path& path);
+void WriteFile(const std::filesystem::path& path, const std::string& text, bool executable = false);
+
+// Whether a process is gone, or a zombie waiting for its parent.
+bool ProcessGone(pid_t pid);
+
+// Polls `condition` every 10 ms until it holds or `seconds` pass; returns whether it held.
+bool WaitFor(const std::function<bool()>& condition, double seconds = 30);
+
+// Keeps every event a runner reports, and lets a test act on them (from the runner's thread).
+class RecordingEvents : public RunnerEvents {
+ public:
+  void OnRunnerStarted(const RunnerStartedEvent& e) override { started = e; }
+  void OnTrialRequeued(const Trial& trial, const std::string& reason) override {
+    requeued.push_back({trial, reason});
+  }
+  void OnTrialStarted(const TrialStartedEvent& e) override {
+    trials_started.push_back(e);
+    if (on_trial_started) on_trial_started(e);
+  }
+  void OnMeasurements(std::int64_t id, const std::vector<Measurement>& ms) override {
+    auto& list = measurements[id];
+    list.insert(list.end(), ms.begin(), ms.end());
+  }
+  void OnTrialStopping(const TrialStoppingEvent& e) override { stopping.push_back(e); }
+  void OnTrialFinished(const TrialFinishedEvent& e) override { trials_finished.push_back(e); }
+  void OnWarning(std::optional<std::int64_t> id, const std::string& message) override {
+    warnings.push_back({id, message});
+  }
+  void OnInterruptRequested(InterruptLevel level, int running) override {
+    interrupts.push_back({level, running});
+  }
+  void OnRunFinished(const RunResult& result) override { run_finished = result; }
+
+  // The finished event of a trial, or a failed REQUIRE.
+  const TrialFinishedEvent* Finished(std::int64_t trial_id) const;
+  std::string AllWarnings() const;
+
+  std::optional<RunnerStartedEvent> started;
+  std::vector<std::pair<Trial, std::string>> requeued;
+  std::vector<TrialStartedEvent> trials_started;
+  std::map<std::int64_t, std::vector<Measurement>> measurements;
+  std::vector<TrialStoppingEvent> stopping;
+  std::vector<TrialFinishedEvent> trials_finished;
+  std::vector<std::pair<std::optional<std::int64_t>, std::string>> warnings;
+  std::vector<std::pair<InterruptLevel, int>> interrupts;
+  std::optional<RunResult> run_finished;
+  std::function<void(const TrialStartedEvent&)> on_trial_started;
+};
+
+}  // namespace bayestune::test

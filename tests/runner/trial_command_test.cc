@@ -1,0 +1,88 @@
+#include "bayestune/trial_runner/trial_command.h"
+
+#include <catch2/catch.hpp>
+#include <nlohmann/json.hpp>
+
+#include "bayestune/optimizer/errors.h"
+#include "test_support.h"
+
+using namespace bayestune;
+
+namespace {
+
+Trial SampleTrial() {
+  Trial trial;
+  trial.id = 7;
+  trial.parameters = {{"lr", 0.001}, {"layers", 3}, {"note", "it's a \"test\" $(rm -rf /) | *"}};
+  return trial;
+}
+
+}  // namespace
+
+TEST_CASE("argv: command, args, one --name=value per parameter, then --job-dir", "[command]") {
+  RunnerSpec runner;
+  runner.command = {"python3", "train.py"};
+  runner.args = {"--data", "a b;c"};
+  const TrialPaths paths = TrialPathsFor("/jobs/s", 7, 1);
+  const auto command = BuildTrialCommand(runner, "/usr/bin/python3", SampleTrial(), {1, 3}, paths,
+                                         {"HOME=/root", "PATH=/bin"});
+  CHECK(command.executable == "/usr/bin/python3");
+  CHECK(command.argv == std::vector<std::string>{
+                            "python3", "train.py", "--data", "a b;c", "--layers=3", "--lr=0.001",
+                            "--note=it's a \"test\" $(rm -rf /) | *", "--job-dir=/jobs/s/trial-7"});
+}
+
+TEST_CASE("the trial's environment", "[command]") {
+  RunnerSpec runner;
+  runner.command = {"train"};
+  runner.env = {{"HOME", "/elsewhere"}, {"EXTRA", "x y 'z'"}, {"CUDA_VISIBLE_DEVICES", "9"}};
+  const TrialPaths paths = TrialPathsFor("/jobs/s", 7, 2);
+  const std::vector<std::string> base = {"HOME=/root", "CUDA_VISIBLE_DEVICES=0,1,2",
+                                         "TF_CONFIG=old"};
+  const auto command = BuildTrialCommand(runner, "/bin/train", SampleTrial(), {1, 3}, paths, base);
+  const auto& env = command.environment;
+  CHECK(EnvironmentValue(env, "HOME") == "/elsewhere");
+  CHECK(EnvironmentValue(env, "EXTRA") == "x y 'z'");
+  CHECK(EnvironmentValue(env, "CUDA_DEVICE_ORDER") == "PCI_BUS_ID");
+  CHECK(EnvironmentValue(env, "CUDA_VISIBLE_DEVICES") == "1,3");
+  CHECK(EnvironmentValue(env, "CLOUD_ML_TRIAL_ID") == "7");
+  CHECK(EnvironmentValue(env, "CLOUD_ML_HP_METRIC_FILE") ==
+        "/jobs/s/trial-7/attempt-2/hypertune.jsonl");
+  const auto tf_config = nlohmann::json::parse(*EnvironmentValue(env, "TF_CONFIG"));
+  CHECK(tf_config["task"]["trial"] == "7");
+  CHECK(tf_config["task"]["type"] == "worker");
+  CHECK(tf_config["cluster"].empty());
+  int home_entries = 0;
+  for (const auto& entry : env)
+    home_entries += entry.rfind("HOME=", 0) == 0;
+  CHECK(home_entries == 1);
+
+  const auto cpu = BuildTrialCommand(runner, "/bin/train", SampleTrial(), {}, paths, base);
+  CHECK(EnvironmentValue(cpu.environment, "CUDA_VISIBLE_DEVICES") == "");
+}
+
+TEST_CASE("trial folders: one per trial, a subfolder per rerun", "[command]") {
+  CHECK(TrialPathsFor("/j", 3, 1).dir == "/j/trial-3");
+  CHECK(TrialPathsFor("/j", 3, 1).stdout_log == "/j/trial-3/stdout.log");
+  CHECK(TrialPathsFor("/j", 3, 1).stderr_log == "/j/trial-3/stderr.log");
+  CHECK(TrialPathsFor("/j", 3, 2).dir == "/j/trial-3/attempt-2");
+}
+
+TEST_CASE("the trainer program is found as execvp would, or a clear error", "[command]") {
+  const auto dir = test::MakeTempDir("resolve");
+  test::WriteFile(dir / "train", "#!/bin/sh\n", true);
+  test::WriteFile(dir / "data.txt", "not a program");
+  const std::string path = "/nonexistent:" + dir.string();
+  CHECK(ResolveExecutable("train", path) == (dir / "train").string());
+  CHECK(ResolveExecutable((dir / "train").string(), "") == (dir / "train").string());
+  CHECK_THROWS_WITH(ResolveExecutable("no-such-trainer", path),
+                    Catch::Contains("runner.command[0]") &&
+                        Catch::Contains("'no-such-trainer' was not found in PATH"));
+  CHECK_THROWS_WITH(ResolveExecutable((dir / "missing").string(), path),
+                    Catch::Contains("does not exist"));
+  CHECK_THROWS_WITH(ResolveExecutable((dir / "data.txt").string(), path),
+                    Catch::Contains("not an executable file") && Catch::Contains("chmod +x"));
+  CHECK_THROWS_WITH(ResolveExecutable(dir.string(), path),
+                    Catch::Contains("not an executable file"));
+  CHECK_THROWS_AS(ResolveExecutable("", path), InvalidArgument);
+}

@@ -1,0 +1,483 @@
+#include "bayestune/trial_runner/trial_runner.h"
+
+#include <signal.h>
+#include <unistd.h>
+
+#include <algorithm>
+#include <catch2/catch.hpp>
+#include <map>
+#include <set>
+
+#include "bayestune/optimizer/errors.h"
+#include "bayestune/optimizer/in_memory_study_repository.h"
+#include "bayestune/trial_runner/runner_identity.h"
+#include "bayestune/trial_runner/trial_command.h"
+#include "bayestune/trial_runner/trial_process.h"
+#include "test_support.h"
+
+using namespace bayestune;
+
+namespace {
+
+// A study of the fake trainer: `x` (its objective value) and `mode` (how it behaves).
+StudySpec FakeSpec(int max_trials, int max_parallel) {
+  StudySpec spec;
+  spec.goal = Goal::kMaximize;
+  spec.metric_tag = "accuracy";
+  spec.max_trials = max_trials;
+  spec.max_parallel_trials = max_parallel;
+  spec.max_failed_trials = 100;
+  spec.algorithm = Algorithm::kRandomSearch;
+  spec.parameters = {ParameterSpec::Double("x", 0.0, 1.0),
+                     ParameterSpec::Categorical("mode", {"ok"})};
+  return spec;
+}
+
+struct Harness {
+  explicit Harness(const std::string& name, StudySpec spec)
+      : dir(test::MakeTempDir(name)),
+        study(Study::Create(std::make_shared<InMemoryStudyRepository>(), name, spec)),
+        events(std::make_shared<test::RecordingEvents>()) {
+    options.runner.command = {test::FakeTrainer()};
+    options.runner.job_dir = (dir / "jobs").string();
+    options.runner.gpus = std::vector<int>{};
+    options.cpu_trial_limit = 8;
+    options.metric_poll_seconds = 0.05;
+    options.stop_check_seconds = 0.2;
+  }
+
+  RunResult Run() {
+    runner = std::make_unique<TrialRunner>(std::make_shared<LocalStudyConnection>(study), options,
+                                           events);
+    return runner->Run();
+  }
+
+  std::filesystem::path TrialDir(std::int64_t id, int attempt = 1) const {
+    return TrialPathsFor(dir / "jobs", id, attempt).dir;
+  }
+
+  std::filesystem::path dir;
+  std::shared_ptr<Study> study;
+  std::shared_ptr<test::RecordingEvents> events;
+  TrialRunnerOptions options;
+  std::unique_ptr<TrialRunner> runner;
+};
+
+struct Interval {
+  double start;
+  double end;
+  std::int64_t trial;
+};
+
+// The most intervals that overlap at one moment.
+int MaxOverlap(std::vector<Interval> intervals) {
+  std::vector<std::pair<double, int>> edges;
+  for (const auto& i : intervals) {
+    edges.push_back({i.start, +1});
+    edges.push_back({i.end, -1});
+  }
+  std::sort(edges.begin(), edges.end());  // at equal times an end (-1) comes first
+  int now = 0;
+  int most = 0;
+  for (const auto& [t, d] : edges)
+    most = std::max(most, now += d);
+  return most;
+}
+
+// Reads every trial's record.json; checks what each trial saw against what the study recorded.
+std::map<int, std::vector<Interval>> GpuIntervals(Harness& h, std::size_t gpus_per_trial) {
+  std::map<int, std::vector<Interval>> by_gpu;
+  for (const Trial& t : h.study->Trials()) {
+    INFO("trial " << t.id << ": " << t.failure_reason);
+    CHECK(t.state == TrialState::kSucceeded);
+    const auto record = test::ReadRecord(h.TrialDir(t.id));
+    REQUIRE(record.is_object());
+    CHECK(record["env"]["CUDA_DEVICE_ORDER"] == "PCI_BUS_ID");
+    CHECK(record["env"]["CLOUD_ML_TRIAL_ID"] == std::to_string(t.id));
+    CHECK(record["env"]["CLOUD_ML_HP_METRIC_FILE"] ==
+          (h.TrialDir(t.id) / "hypertune.jsonl").string());
+    const std::string visible = record["env"]["CUDA_VISIBLE_DEVICES"];
+    std::string joined;
+    for (int g : t.gpus)
+      joined += (joined.empty() ? "" : ",") + std::to_string(g);
+    CHECK(visible == joined);
+    CHECK(t.gpus.size() == gpus_per_trial);
+    CHECK(std::set<int>(t.gpus.begin(), t.gpus.end()).size() == t.gpus.size());
+    for (int g : t.gpus) {
+      by_gpu[g].push_back({record["start"].get<double>(), record["end"].get<double>(), t.id});
+    }
+  }
+  return by_gpu;
+}
+
+}  // namespace
+
+TEST_CASE("four GPUs: no two trials share a GPU, every GPU is used", "[runner][gpus]") {
+  Harness h("gpus", FakeSpec(12, 4));
+  h.options.runner.gpus = std::vector<int>{0, 1, 2, 3};
+  h.options.runner.args = {"--steps=2", "--sleep-ms=10"};
+  const RunResult result = h.Run();
+  CHECK(result.outcome == RunOutcome::kStudyDone);
+  CHECK(result.launched == 12);
+  CHECK(result.progress.succeeded == 12);
+  REQUIRE(h.events->started);
+  CHECK(h.events->started->max_running == 4);
+  CHECK(h.events->started->gpu_source == "runner.gpus");
+  const auto by_gpu = GpuIntervals(h, 1);
+  CHECK(by_gpu.size() == 4);
+  for (const auto& [gpu, intervals] : by_gpu) {
+    INFO("GPU " << gpu);
+    CHECK(MaxOverlap(intervals) == 1);
+  }
+}
+
+TEST_CASE("gpusPerTrial 2: each trial holds two GPUs of its own", "[runner][gpus]") {
+  Harness h("gpus2", FakeSpec(6, 4));
+  h.options.runner.gpus = std::vector<int>{0, 1, 2, 3};
+  h.options.runner.gpus_per_trial = 2;
+  h.options.runner.args = {"--steps=2", "--sleep-ms=10"};
+  const RunResult result = h.Run();
+  CHECK(result.outcome == RunOutcome::kStudyDone);
+  CHECK(h.events->started->max_running == 2);  // 4 GPUs / 2 per trial, below maxParallelTrials
+  CHECK_THAT(h.events->AllWarnings(),
+             Catch::Contains("maxParallelTrials is 4 but only 2 trial(s) fit at once (4 GPU(s) "
+                             "x trialsPerGpu 1 / gpusPerTrial 2)"));
+  const auto by_gpu = GpuIntervals(h, 2);
+  CHECK(by_gpu.size() == 4);
+  for (const auto& [gpu, intervals] : by_gpu)
+    CHECK(MaxOverlap(intervals) == 1);
+}
+
+TEST_CASE("trialsPerGpu 2: eight trials run at once on four GPUs, two per GPU", "[runner][gpus]") {
+  Harness h("pack", FakeSpec(8, 8));
+  h.options.runner.gpus = std::vector<int>{0, 1, 2, 3};
+  h.options.runner.trials_per_gpu = 2;
+  // Each trainer waits until all eight have started: the study only succeeds if eight ran at
+  // once.
+  h.options.runner.args = {"--barrier-dir=" + (h.dir / "barrier").string(), "--barrier-count=8"};
+  const RunResult result = h.Run();
+  CHECK(result.outcome == RunOutcome::kStudyDone);
+  CHECK(result.progress.succeeded == 8);
+  const auto by_gpu = GpuIntervals(h, 1);
+  CHECK(by_gpu.size() == 4);
+  for (const auto& [gpu, intervals] : by_gpu) {
+    CHECK(intervals.size() == 2);
+    CHECK(MaxOverlap(intervals) == 2);
+  }
+}
+
+TEST_CASE("no GPU: CPU trials with CUDA_VISIBLE_DEVICES empty, all scalars recorded", "[runner]") {
+  Harness h("cpu", FakeSpec(3, 2));
+  h.options.runner.args = {"--steps=4", "--extra-tag=loss", "--ramp=0.01"};
+  const RunResult result = h.Run();
+  CHECK(result.outcome == RunOutcome::kStudyDone);
+  CHECK(h.events->started->cpu_only);
+  for (const Trial& t : h.study->Trials()) {
+    CHECK(t.state == TrialState::kSucceeded);
+    CHECK(t.gpus.empty());
+    CHECK(test::ReadRecord(h.TrialDir(t.id))["env"]["CUDA_VISIBLE_DEVICES"] == "");
+    CHECK(t.MeasurementsOf("accuracy").size() == 4);
+    CHECK(t.MeasurementsOf("loss").size() == 4);
+    const double x = t.parameters.at("x").AsDouble();
+    CHECK(*t.final_value == Approx(static_cast<float>(x + 0.04)));
+    CHECK(*t.final_step == 4);
+    CHECK(h.events->measurements[t.id].size() == 8);
+  }
+}
+
+namespace {
+
+// A study whose trials are the given modes of the fake trainer, each x = 0.25, run 4 at a time.
+struct ModeStudy {
+  ModeStudy(const std::string& name, const std::vector<std::string>& modes)
+      : h(name, [&] {
+          StudySpec spec = FakeSpec(static_cast<int>(modes.size()), 4);
+          spec.parameters[1] = ParameterSpec::Categorical("mode", modes);
+          return spec;
+        }()) {
+    for (const std::string& mode : modes) {
+      id_of[mode] = h.study->RequestTrial({{"x", 0.25}, {"mode", mode}}).id;
+    }
+  }
+  Trial operator()(const std::string& mode) { return h.study->GetTrial(id_of.at(mode)); }
+
+  Harness h;
+  std::map<std::string, std::int64_t> id_of;
+};
+
+}  // namespace
+
+TEST_CASE("every way a trainer can go wrong ends in the right state with a reason",
+          "[runner][failures]") {
+  ModeStudy trial("failures", {"ok", "crash", "segv", "spam", "no-tag", "nan", "no-file",
+                               "hypertune", "both", "leave-child"});
+  trial.h.options.runner.args = {"--spam-bytes=3000000"};
+  const RunResult result = trial.h.Run();
+  CHECK(result.outcome == RunOutcome::kStudyDone);
+  CHECK(result.progress.finished() == 10);  // the study went on after each failure
+
+  using Catch::Contains;
+  for (const char* mode : {"ok", "spam", "hypertune", "both", "leave-child"}) {
+    INFO(mode << ": " << trial(mode).failure_reason);
+    CHECK(trial(mode).state == TrialState::kSucceeded);
+    CHECK(*trial(mode).final_value == Approx(0.25));
+    // Each step once, even when reported to both event files and the hypertune file.
+    CHECK(trial(mode).MeasurementsOf("accuracy").size() == 3);
+  }
+  CHECK(std::filesystem::file_size(trial.h.TrialDir(trial.id_of["spam"]) / "stdout.log") >=
+        3000000);
+
+  CHECK(trial("crash").state == TrialState::kFailed);
+  CHECK_THAT(trial("crash").failure_reason, Contains("the trainer exited with status 3") &&
+                                                Contains("simulated crash at step 1") &&
+                                                Contains("stderr.log"));
+  CHECK(trial("crash").MeasurementsOf("accuracy").size() == 1);  // kept
+
+  CHECK(trial("segv").state == TrialState::kFailed);
+  CHECK_THAT(
+      trial("segv").failure_reason,
+      Contains("the trainer was killed by signal 11 (SIGSEGV)") && Contains("about to segfault"));
+
+  CHECK(trial("no-tag").state == TrialState::kFailed);
+  CHECK_THAT(trial("no-tag").failure_reason,
+             Contains("exited with status 0 without reporting the metric") &&
+                 Contains("accuracy") && Contains("loss"));
+  CHECK(trial("no-tag").MeasurementsOf("loss").size() == 3);  // what it did report is kept
+
+  CHECK(trial("no-file").state == TrialState::kFailed);
+  CHECK_THAT(trial("no-file").failure_reason, Contains("without reporting the metric"));
+
+  CHECK(trial("nan").state == TrialState::kInfeasible);
+  CHECK_THAT(trial("nan").failure_reason, Contains("'accuracy' is nan at step 3"));
+  CHECK_THAT(trial.h.events->AllWarnings(), Contains("non-finite values are not recorded"));
+  CHECK(trial.h.events->stopping.empty());
+}
+
+TEST_CASE("a trainer that hangs past the timeout gets SIGTERM, then SIGKILL",
+          "[runner][failures]") {
+  ModeStudy trial("timeouts", {"hang", "hang-hard"});
+  trial.h.options.runner.trial_timeout_seconds = 2;
+  trial.h.options.runner.stop_grace_period_seconds = 0.3;
+  const RunResult result = trial.h.Run();
+  CHECK(result.outcome == RunOutcome::kStudyDone);
+
+  using Catch::Contains;
+  CHECK(trial("hang").state == TrialState::kFailed);
+  CHECK_THAT(trial("hang").failure_reason,
+             Contains("timed out after 2 s (runner.trialTimeoutSeconds)") &&
+                 Contains("stopped with SIGTERM") && Contains("hanging"));
+  CHECK(trial("hang-hard").state == TrialState::kFailed);
+  CHECK_THAT(trial("hang-hard").failure_reason, Contains("timed out after 2 s") &&
+                                                    Contains("did not stop within 0.3 s") &&
+                                                    Contains("killed with SIGKILL"));
+  for (const auto& e : trial.h.events->trials_finished) {
+    REQUIRE(e.exit);
+    CHECK(e.exit->signaled);
+    CHECK(e.exit->code == (e.trial.id == trial.id_of["hang"] ? SIGTERM : SIGKILL));
+  }
+  REQUIRE(trial.h.events->stopping.size() == 3);  // SIGTERM to both, SIGKILL to hang-hard
+  for (const auto& e : trial.h.events->stopping)
+    CHECK(e.cause == TrialStopCause::kTimeout);
+}
+
+TEST_CASE("values with spaces, quotes and shell characters reach the trainer untouched",
+          "[runner]") {
+  const std::vector<std::string> values = {
+      "a b",       "it's \"quoted\"", "$(touch PWNED); `touch PWNED2` | cat > out & *",
+      "--x=1 --y", "tab\there",       "back\\slash"};
+  StudySpec spec = FakeSpec(static_cast<int>(values.size()), 3);
+  spec.parameters[1] = ParameterSpec::Categorical("mode", values);
+  Harness h("quoting", spec);
+  h.options.runner.args = {"--mode=ok", "two words", "$HOME", "'single'"};
+  h.options.runner.env = {{"FAKE_EXTRA", "x 'y' \"z\" $HOME; `id`"}};
+  for (const auto& v : values)
+    h.study->RequestTrial({{"x", 0.5}, {"mode", v}});
+  const RunResult result = h.Run();
+  CHECK(result.outcome == RunOutcome::kStudyDone);
+  for (const Trial& t : h.study->Trials()) {
+    const auto record = test::ReadRecord(h.TrialDir(t.id));
+    const std::vector<std::string> argv = record["argv"];
+    REQUIRE(argv.size() == 8);
+    CHECK(argv[1] == "--mode=ok");
+    CHECK(argv[2] == "two words");
+    CHECK(argv[3] == "$HOME");
+    CHECK(argv[4] == "'single'");
+    CHECK(argv[5] == "--mode=" + t.parameters.at("mode").AsString());
+    CHECK(argv[6] == "--x=0.5");
+    CHECK(argv[7] == "--job-dir=" + h.TrialDir(t.id).string());
+    CHECK(record["env"]["FAKE_EXTRA"] == "x 'y' \"z\" $HOME; `id`");
+  }
+  CHECK_FALSE(std::filesystem::exists("PWNED"));
+  CHECK_FALSE(std::filesystem::exists(h.dir / "jobs" / "PWNED"));
+}
+
+TEST_CASE("early stopping stops a clearly worse curve and not a good one", "[runner][stopping]") {
+  StudySpec spec = FakeSpec(5, 1);
+  spec.enable_early_stopping = true;
+  spec.parameters[1] = ParameterSpec::Categorical("mode", {"ok", "hang"});
+  Harness h("stopping", spec);
+  h.options.runner.args = {"--steps=4"};
+  h.options.runner.trial_timeout_seconds = 60;  // only if the rule never fires
+  h.options.runner.stop_grace_period_seconds = 5;
+  for (int i = 0; i < 3; ++i)
+    h.study->RequestTrial({{"x", 0.9}, {"mode", "ok"}});
+  // Reports 0.1 at step 1, then waits to be stopped.
+  const auto bad = h.study->RequestTrial({{"x", 0.1}, {"mode", "hang"}});
+  const auto good = h.study->RequestTrial({{"x", 0.95}, {"mode", "ok"}});
+  const RunResult result = h.Run();
+  CHECK(result.outcome == RunOutcome::kStudyDone);
+
+  const Trial stopped = h.study->GetTrial(bad.id);
+  INFO(stopped.failure_reason);
+  CHECK(stopped.state == TrialState::kSucceeded);
+  CHECK(stopped.stopped_early);
+  CHECK(*stopped.final_value == Approx(0.1));
+  const Trial kept = h.study->GetTrial(good.id);
+  CHECK(kept.state == TrialState::kSucceeded);
+  CHECK_FALSE(kept.stopped_early);
+  CHECK(*kept.final_value == Approx(0.95));
+  REQUIRE_FALSE(h.events->stopping.empty());
+  CHECK(h.events->stopping[0].trial_id == bad.id);
+  CHECK(h.events->stopping[0].cause == TrialStopCause::kEarlyStopping);
+  CHECK(result.progress.stopped_early == 1);
+}
+
+TEST_CASE("a first interrupt lets the running trials finish and launches nothing more",
+          "[runner][interrupt]") {
+  Harness h("interrupt1", FakeSpec(6, 2));
+  h.options.runner.args = {"--steps=3", "--sleep-ms=30"};
+  h.events->on_trial_started = [&](const TrialStartedEvent& e) {
+    if (e.trial.id == 2) h.runner->RequestInterrupt();
+  };
+  RunResult result = h.Run();
+  CHECK(result.outcome == RunOutcome::kInterrupted);
+  CHECK(result.launched == 2);
+  CHECK(result.finished == 2);
+  REQUIRE(h.events->interrupts.size() == 1);
+  CHECK(h.events->interrupts[0] == std::pair{InterruptLevel::kStopLaunching, 2});
+  CHECK(h.study->Trials().size() == 2);
+  CHECK(h.study->Progress().succeeded == 2);
+
+  // Running it again continues the study.
+  h.events->on_trial_started = nullptr;
+  result = h.Run();
+  CHECK(result.outcome == RunOutcome::kStudyDone);
+  CHECK(result.launched == 4);
+  CHECK(h.study->Progress().succeeded == 6);
+}
+
+TEST_CASE("a second interrupt kills the running trials, which rerun next time",
+          "[runner][interrupt]") {
+  Harness h("interrupt2", FakeSpec(4, 2));
+  h.options.runner.args = {"--force-mode=hang", "--steps=1"};
+  h.events->on_trial_started = [&](const TrialStartedEvent& e) {
+    if (e.trial.id == 2) {
+      h.runner->RequestInterrupt();
+      h.runner->RequestInterrupt();
+    }
+  };
+  RunResult result = h.Run();
+  CHECK(result.outcome == RunOutcome::kKilled);
+  CHECK(result.requeued == 2);
+  REQUIRE(h.events->interrupts.size() == 2);
+  CHECK(h.events->interrupts[1].first == InterruptLevel::kKillRunning);
+  std::map<std::int64_t, ParameterValues> first_parameters;
+  for (const Trial& t : h.study->Trials()) {
+    CHECK(t.state == TrialState::kRequested);
+    CHECK(t.attempt == 2);
+    first_parameters[t.id] = t.parameters;
+  }
+
+  h.events->on_trial_started = nullptr;
+  h.options.runner.args = {"--steps=1"};
+  result = h.Run();
+  CHECK(result.outcome == RunOutcome::kStudyDone);
+  const auto trials = h.study->Trials();
+  REQUIRE(trials.size() == 4);
+  for (const Trial& t : trials) {
+    CHECK(t.state == TrialState::kSucceeded);
+    if (first_parameters.count(t.id)) {
+      CHECK(t.attempt == 2);
+      CHECK(t.parameters == first_parameters[t.id]);
+      // The rerun wrote in its own folder, next to the first attempt's files.
+      CHECK(test::ReadRecord(h.TrialDir(t.id, 2)).is_object());
+      CHECK(std::filesystem::exists(h.TrialDir(t.id) / "stderr.log"));
+    } else {
+      CHECK(t.attempt == 1);
+    }
+  }
+}
+
+TEST_CASE("a trainer that does not exist is an error before the study starts", "[runner]") {
+  Harness h("missing", FakeSpec(3, 1));
+  h.options.runner.command = {"bayestune-no-such-trainer", "--flag"};
+  CHECK_THROWS_WITH(h.Run(), Catch::Contains("runner.command[0]") &&
+                                 Catch::Contains("bayestune-no-such-trainer"));
+  CHECK(h.study->Trials().empty());
+}
+
+TEST_CASE("a trainer that cannot be executed fails one trial and stops the study", "[runner]") {
+  Harness h("noexec", FakeSpec(6, 3));
+  test::WriteFile(h.dir / "train.sh", "#!/nonexistent/python\n", true);
+  h.options.runner.command = {(h.dir / "train.sh").string()};
+  const RunResult result = h.Run();
+  CHECK(result.outcome == RunOutcome::kLaunchFailed);
+  CHECK_THAT(result.message, Catch::Contains("could not be started"));
+  const auto trials = h.study->Trials();
+  REQUIRE(trials.size() == 3);  // one batch of suggestions
+  CHECK(trials[0].state == TrialState::kFailed);
+  CHECK_THAT(trials[0].failure_reason,
+             Catch::Contains("could not start the trainer") && Catch::Contains("No such file"));
+  for (std::size_t i = 1; i < trials.size(); ++i)
+    CHECK(trials[i].state == TrialState::kRequested);
+}
+
+TEST_CASE("the failure limit stops a hopeless study early", "[runner][failures]") {
+  StudySpec spec = FakeSpec(20, 1);
+  spec.max_failed_trials = 3;
+  Harness h("hopeless", spec);
+  h.options.runner.args = {"--force-mode=crash"};
+  const RunResult result = h.Run();
+  CHECK(result.outcome == RunOutcome::kTooManyFailures);
+  CHECK_THAT(result.message, Catch::Contains("3 failed trials"));
+  CHECK(result.progress.failed == 3);
+  CHECK(h.study->Trials().size() == 3);
+}
+
+TEST_CASE("trials of a runner that is gone are rerun, a live client's are left alone",
+          "[runner][resume]") {
+  Harness h("orphans", FakeSpec(3, 2));
+  h.options.runner.args = {"--steps=1"};
+  // A runner that died: the same host, a pid that no longer runs.
+  RunnerIdentity dead = RunnerIdentity::Current();
+  dead.start_ticks += 1;
+  const Trial orphan = h.study->Suggest(1, dead.ClientId(1)).at(0);
+  const Trial live = h.study->Suggest(1, "worker-a").at(0);
+  // What the dead runner's trainer left running, found by its metric file.
+  const TrialPaths old_paths = TrialPathsFor(h.dir / "jobs", orphan.id, 1);
+  std::filesystem::create_directories(old_paths.dir);
+  RunnerSpec old_runner;
+  old_runner.command = {test::FakeTrainer(), "--force-mode=hang"};
+  const auto old_command = BuildTrialCommand(old_runner, test::FakeTrainer(), orphan, {}, old_paths,
+                                             CurrentEnvironment());
+  auto leftover =
+      TrialProcess::Launch({old_command.executable, old_command.argv, old_command.environment,
+                            old_paths.stdout_log, old_paths.stderr_log});
+
+  const RunResult result = h.Run();
+  CHECK(leftover.WaitExit().code == SIGKILL);
+  CHECK(result.outcome == RunOutcome::kNothingToRun);
+  CHECK_THAT(result.message, Catch::Contains("held by other runners or clients"));
+  CHECK(result.requeued == 1);
+  REQUIRE(h.events->requeued.size() == 1);
+  CHECK_THAT(h.events->requeued[0].second, Catch::Contains("is gone"));
+  CHECK_THAT(h.events->AllWarnings(),
+             Catch::Contains("killed 1 process(es)") && Catch::Contains("worker-a"));
+  const Trial rerun = h.study->GetTrial(orphan.id);
+  CHECK(rerun.state == TrialState::kSucceeded);
+  CHECK(rerun.attempt == 2);
+  CHECK(rerun.parameters == orphan.parameters);
+  CHECK(test::ReadRecord(h.TrialDir(orphan.id, 2)).is_object());
+  CHECK(h.study->GetTrial(live.id).state == TrialState::kActive);
+  CHECK(h.study->GetTrial(live.id).client_id == "worker-a");
+}

@@ -1,0 +1,86 @@
+#pragma once
+
+#include <sys/types.h>
+
+#include <cstdint>
+#include <filesystem>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "bayestune/optimizer/trial.h"
+#include "bayestune/trial_runner/run_result.h"
+#include "bayestune/trial_runner/trial_paths.h"
+#include "bayestune/trial_runner/trial_process.h"
+
+namespace bayestune {
+
+struct RunnerStartedEvent {
+  std::string study;
+  std::string client_id_prefix;   // the client ids of this runner's trials start so
+  std::filesystem::path job_dir;  // absolute
+  std::string executable;         // the trainer, resolved
+  std::vector<int> gpus;          // the pool; empty for CPU trials
+  std::string gpu_source;         // "runner.gpus", "NVML", "nvidia-smi", "none", ...
+  bool cpu_only = false;
+  int gpus_per_trial = 0;
+  int trials_per_gpu = 1;
+  int max_running = 1;  // trials at once: min(maxParallelTrials, slots)
+};
+
+struct TrialStartedEvent {
+  Trial trial;            // ACTIVE, with its parameters and attempt
+  std::vector<int> gpus;  // empty: CPU
+  pid_t pid = 0;          // also the process group id
+  TrialPaths paths;
+  std::vector<std::string> argv;
+};
+
+enum class TrialStopCause {
+  kEarlyStopping,  // the median rule (or a client) asked the trial to stop
+  kTimeout,        // runner.trialTimeoutSeconds passed
+};
+
+struct TrialStoppingEvent {
+  std::int64_t trial_id = 0;
+  TrialStopCause cause = TrialStopCause::kEarlyStopping;
+  int signal = 0;  // SIGTERM first, SIGKILL after the grace period
+};
+
+struct TrialFinishedEvent {
+  Trial trial;                      // SUCCEEDED, FAILED or INFEASIBLE; failure_reason says why
+  std::optional<ProcessExit> exit;  // how the trainer's process ended
+  double run_seconds = 0;
+  TrialPaths paths;
+};
+
+enum class InterruptLevel {
+  kStopLaunching,  // first request: no new trial; the running ones finish
+  kKillRunning,    // second request: the running trials are killed and queued to rerun
+};
+
+// What a runner reports while it runs, for the CLI to show (live view or timestamped lines). All
+// calls come from the thread that runs TrialRunner::Run, in order; they must not throw and should
+// return quickly. The default implementations ignore everything.
+class RunnerEvents {
+ public:
+  virtual ~RunnerEvents() = default;
+
+  virtual void OnRunnerStarted(const RunnerStartedEvent&) {}
+  // A trial was put back to REQUESTED to be rerun: left by a runner that is gone (at the start),
+  // or killed by a second interrupt.
+  virtual void OnTrialRequeued(const Trial& /*trial*/, const std::string& /*reason*/) {}
+  virtual void OnTrialStarted(const TrialStartedEvent&) {}
+  // New measurements read from the trial's event files or hypertune file, in order.
+  virtual void OnMeasurements(std::int64_t /*trial_id*/, const std::vector<Measurement>&) {}
+  virtual void OnTrialStopping(const TrialStoppingEvent&) {}
+  virtual void OnTrialFinished(const TrialFinishedEvent&) {}
+  // Something the user should know that does not end a trial: a bad record in an event file, a
+  // non-finite value not recorded, leftover processes killed, trials held by other clients...
+  virtual void OnWarning(std::optional<std::int64_t> /*trial_id*/, const std::string& /*message*/) {
+  }
+  virtual void OnInterruptRequested(InterruptLevel /*level*/, int /*running_trials*/) {}
+  virtual void OnRunFinished(const RunResult&) {}
+};
+
+}  // namespace bayestune

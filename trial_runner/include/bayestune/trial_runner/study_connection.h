@@ -1,0 +1,82 @@
+#pragma once
+
+#include <cstdint>
+#include <memory>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "bayestune/optimizer/study.h"
+#include "bayestune/optimizer/study_spec.h"
+#include "bayestune/optimizer/trial.h"
+
+namespace bayestune {
+
+// What the trial runner needs of a study: the narrow set of calls that a local `Study` and a gRPC
+// client of `bayestune serve` both provide. Each call is one step of the study's state (one
+// transaction where it is stored), so that the runner can die between any two of them and lose
+// nothing that was already done. Errors are the types of errors.h (NotFound, FailedPrecondition,
+// Unavailable...). Calls come from the runner's thread only; implementations need not be
+// thread-safe beyond what the study behind them already is.
+class StudyConnection {
+ public:
+  virtual ~StudyConnection() = default;
+
+  virtual std::string StudyName() = 0;
+  virtual StudySpec Spec() = 0;
+
+  // Up to `count` trials made ACTIVE for `client_id` (REQUESTED ones first); the same trials again
+  // when that client asks again while they are active; none when the study is done.
+  virtual std::vector<Trial> Suggest(int count, const std::string& client_id) = 0;
+  // The trials now ACTIVE or STOPPING, with their client ids (to find those of a dead runner).
+  virtual std::vector<Trial> PendingTrials() = 0;
+  // Records the GPUs and the start time of a trial being launched.
+  virtual Trial MarkStarted(std::int64_t trial_id, const std::vector<int>& gpus) = 0;
+  // Records measurements of a pending trial (finite values only), in order.
+  virtual void AddMeasurements(std::int64_t trial_id,
+                               const std::vector<Measurement>& measurements) = 0;
+  // True when the trial should stop now: the early-stopping rule says so, or someone asked to stop
+  // it. The trial is then STOPPING.
+  virtual bool ShouldStop(std::int64_t trial_id) = 0;
+  // Completes with the value (and step) the runner selected, or, without one, from the stored
+  // measurements. A NaN value makes the trial INFEASIBLE.
+  virtual Trial Complete(std::int64_t trial_id, std::optional<double> value,
+                         std::optional<std::int64_t> step) = 0;
+  virtual Trial Fail(std::int64_t trial_id, const std::string& reason) = 0;
+  virtual Trial MarkInfeasible(std::int64_t trial_id, const std::string& reason) = 0;
+  // Puts a pending trial back to REQUESTED, attempt + 1, to be rerun with the same parameters.
+  virtual Trial Requeue(std::int64_t trial_id, const std::string& reason) = 0;
+  // True when nothing more will be suggested (maxTrials finished, the failure limit, or the
+  // designer exhausted).
+  virtual bool IsDone() = 0;
+  virtual StudyProgress Progress() = 0;
+};
+
+// A StudyConnection over a `Study` in this process (over SQLite or in memory).
+class LocalStudyConnection : public StudyConnection {
+ public:
+  explicit LocalStudyConnection(std::shared_ptr<Study> study);
+
+  std::string StudyName() override;
+  StudySpec Spec() override;
+  std::vector<Trial> Suggest(int count, const std::string& client_id) override;
+  std::vector<Trial> PendingTrials() override;
+  Trial MarkStarted(std::int64_t trial_id, const std::vector<int>& gpus) override;
+  void AddMeasurements(std::int64_t trial_id,
+                       const std::vector<Measurement>& measurements) override;
+  bool ShouldStop(std::int64_t trial_id) override;
+  Trial Complete(std::int64_t trial_id, std::optional<double> value,
+                 std::optional<std::int64_t> step) override;
+  Trial Fail(std::int64_t trial_id, const std::string& reason) override;
+  Trial MarkInfeasible(std::int64_t trial_id, const std::string& reason) override;
+  Trial Requeue(std::int64_t trial_id, const std::string& reason) override;
+  bool IsDone() override;
+  StudyProgress Progress() override;
+
+  Study& study() { return *study_; }
+
+ private:
+  std::shared_ptr<Study> study_;
+};
+
+}  // namespace bayestune

@@ -1,0 +1,70 @@
+#pragma once
+
+#include <atomic>
+#include <cstddef>
+#include <memory>
+
+#include "bayestune/optimizer/study_spec.h"
+#include "bayestune/trial_runner/gpu_detection.h"
+#include "bayestune/trial_runner/run_result.h"
+#include "bayestune/trial_runner/runner_events.h"
+#include "bayestune/trial_runner/study_connection.h"
+
+namespace bayestune {
+
+struct TrialRunnerOptions {
+  // The tuning.yaml `runner:` block, with the CLI's overrides applied (--gpus sets `gpus`, a job
+  // dir flag sets `job_dir`). An empty job_dir means bayestune-jobs/<study name>.
+  RunnerSpec runner;
+  // CPU trials (no GPU, or gpusPerTrial 0) at once: min(maxParallelTrials, this); 0 means the
+  // number of CPUs this process may run on.
+  int cpu_trial_limit = 0;
+  // How often running trials' metric files are read, and how often the study is asked whether a
+  // trial should stop (besides after every new objective value when early stopping is on).
+  double metric_poll_seconds = 1.0;
+  double stop_check_seconds = 5.0;
+  GpuDetectionOptions gpu_detection;  // used when runner.gpus is not given
+  std::size_t log_tail_lines = 20;    // of stderr (else stdout) in a failed trial's reason
+};
+
+// Runs a study's trials as processes until the study is done or the runner is interrupted:
+// suggests trials, launches the trainer for each on free GPUs, reads its measurements live into
+// the study, stops trials early by the study's rule, fails crashed and timed-out ones with the
+// reason and the tail of their log, and reruns the trials a dead runner left behind. See
+// docs/runner.md.
+class TrialRunner {
+ public:
+  // `events` may be null. Throws std::system_error when it cannot make its wake-up pipe.
+  TrialRunner(std::shared_ptr<StudyConnection> study, TrialRunnerOptions options,
+              std::shared_ptr<RunnerEvents> events = nullptr);
+  ~TrialRunner();
+  TrialRunner(const TrialRunner&) = delete;
+  TrialRunner& operator=(const TrialRunner&) = delete;
+
+  // Runs until the study is done, the failure limit is reached, or an interrupt. Call once, from
+  // one thread; trainers die with that thread (PR_SET_PDEATHSIG), so keep it alive until Run
+  // returns. Throws InvalidArgument before anything starts when the trainer command cannot run
+  // (missing, not executable), the GPU settings do not fit the GPUs, or the job dir cannot be
+  // made. Errors of the study's storage propagate after the running trials are killed; those
+  // trials stay ACTIVE and are rerun by the next run. Do not set SIGCHLD to SIG_IGN.
+  RunResult Run();
+
+  // Asks Run to stop: the first call stops launching and lets the running trials finish; the
+  // second kills them (SIGKILL to their process groups) and queues them to rerun. Thread-safe and
+  // async-signal-safe (an atomic counter and a write(2)), so a SIGINT handler may call it; it may
+  // come before Run starts.
+  void RequestInterrupt() noexcept;
+  int interrupt_requests() const noexcept { return interrupts_.load(); }
+
+ private:
+  class Loop;
+
+  std::shared_ptr<StudyConnection> study_;
+  TrialRunnerOptions options_;
+  std::shared_ptr<RunnerEvents> events_;
+  std::atomic<int> interrupts_{0};
+  int wake_read_fd_ = -1;
+  int wake_write_fd_ = -1;
+};
+
+}  // namespace bayestune

@@ -1,0 +1,130 @@
+#include "bayestune/trial_runner/trial_command.h"
+
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <map>
+#include <nlohmann/json.hpp>
+#include <sstream>
+
+#include "bayestune/optimizer/errors.h"
+
+extern char** environ;
+
+namespace bayestune {
+namespace {
+
+void SetVariable(std::vector<std::string>& environment, std::map<std::string, std::size_t>& index,
+                 const std::string& name, const std::string& value) {
+  std::string entry = name + "=" + value;
+  if (auto it = index.find(name); it != index.end()) {
+    environment[it->second] = std::move(entry);
+  } else {
+    index[name] = environment.size();
+    environment.push_back(std::move(entry));
+  }
+}
+
+std::string JoinIds(const std::vector<int>& ids) {
+  std::string text;
+  for (int id : ids) {
+    if (!text.empty()) text += ',';
+    text += std::to_string(id);
+  }
+  return text;
+}
+
+bool IsExecutableFile(const std::string& path) {
+  struct stat info {};
+  return stat(path.c_str(), &info) == 0 && S_ISREG(info.st_mode) && access(path.c_str(), X_OK) == 0;
+}
+
+}  // namespace
+
+std::string TfConfigJson(std::int64_t trial_id) {
+  nlohmann::json config = {
+      {"cluster", nlohmann::json::object()},
+      {"task", {{"type", "worker"}, {"index", 0}, {"trial", std::to_string(trial_id)}}}};
+  return config.dump();
+}
+
+std::vector<std::string> CurrentEnvironment() {
+  std::vector<std::string> environment;
+  for (char** entry = environ; entry && *entry; ++entry)
+    environment.emplace_back(*entry);
+  return environment;
+}
+
+std::optional<std::string> EnvironmentValue(const std::vector<std::string>& environment,
+                                            std::string_view name) {
+  std::optional<std::string> value;
+  for (const std::string& entry : environment) {
+    if (entry.size() > name.size() && entry.compare(0, name.size(), name) == 0 &&
+        entry[name.size()] == '=') {
+      value = entry.substr(name.size() + 1);
+    }
+  }
+  return value;
+}
+
+TrialCommand BuildTrialCommand(const RunnerSpec& runner, const std::string& executable,
+                               const Trial& trial, const std::vector<int>& gpus,
+                               const TrialPaths& paths,
+                               const std::vector<std::string>& base_environment) {
+  TrialCommand command;
+  command.executable = executable;
+  command.argv = runner.command;
+  command.argv.insert(command.argv.end(), runner.args.begin(), runner.args.end());
+  for (const auto& [name, value] : trial.parameters) {
+    command.argv.push_back("--" + name + "=" + value.ToString());
+  }
+  command.argv.push_back("--job-dir=" + paths.dir.string());
+
+  std::map<std::string, std::size_t> index;
+  for (const std::string& entry : base_environment) {
+    const auto eq = entry.find('=');
+    if (eq == std::string::npos || eq == 0) continue;
+    SetVariable(command.environment, index, entry.substr(0, eq), entry.substr(eq + 1));
+  }
+  for (const auto& [name, value] : runner.env)
+    SetVariable(command.environment, index, name, value);
+  SetVariable(command.environment, index, "CUDA_DEVICE_ORDER", "PCI_BUS_ID");
+  SetVariable(command.environment, index, "CUDA_VISIBLE_DEVICES", JoinIds(gpus));
+  SetVariable(command.environment, index, "TF_CONFIG", TfConfigJson(trial.id));
+  SetVariable(command.environment, index, "CLOUD_ML_HP_METRIC_FILE", paths.metric_file.string());
+  SetVariable(command.environment, index, "CLOUD_ML_TRIAL_ID", std::to_string(trial.id));
+  return command;
+}
+
+std::string ResolveExecutable(const std::string& command, const std::string& path_variable) {
+  if (command.empty()) {
+    throw InvalidArgument(
+        "runner.command is empty: give the trainer program and its fixed arguments as a list, "
+        "such as [python3, train.py]");
+  }
+  if (command.find('/') != std::string::npos) {
+    struct stat info {};
+    if (stat(command.c_str(), &info) != 0) {
+      throw InvalidArgument("runner.command[0]: the trainer '" + command +
+                            "' does not exist; give the path of an executable program");
+    }
+    if (!IsExecutableFile(command)) {
+      throw InvalidArgument("runner.command[0]: '" + command +
+                            "' is not an executable file; make it executable (chmod +x) or run "
+                            "it through its interpreter, such as [python3, " +
+                            command + "]");
+    }
+    return command;
+  }
+  std::stringstream dirs(path_variable);
+  std::string dir;
+  while (std::getline(dirs, dir, ':')) {
+    const std::string candidate = (dir.empty() ? std::string(".") : dir) + "/" + command;
+    if (IsExecutableFile(candidate)) return candidate;
+  }
+  throw InvalidArgument("runner.command[0]: the trainer '" + command + "' was not found in PATH (" +
+                        path_variable + "); give its path, such as ./" + command +
+                        ", or install it");
+}
+
+}  // namespace bayestune
