@@ -3,14 +3,17 @@
 #include <iostream>
 
 #include "bayestune/optimizer/errors.h"
+#include "cli_errors.h"
 
 namespace bayestune::cli {
 
 int ReportError(const std::exception& error) {
+  if (dynamic_cast<const ReportedError*>(&error) != nullptr) return kExitFailure;
   std::string message = error.what();
   while (!message.empty() && message.back() == '\n')
     message.pop_back();
   std::cerr << "bayestune: error: " << message << "\n";
+  if (dynamic_cast<const UsageError*>(&error) != nullptr) return kExitUsage;
   if (const auto* e = dynamic_cast<const Error*>(&error)) {
     if (e->code() == ErrorCode::kNotFound) return kExitNotFound;
   }

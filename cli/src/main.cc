@@ -14,9 +14,20 @@ int main(int argc, char** argv) {
       "in SQLite.",
       "bayestune"};
   app.require_subcommand(1);
+  app.footer(
+      "Run 'bayestune COMMAND --help' for a command's arguments. To start:\n"
+      "  bayestune run examples/book/tuning.yaml\n"
+      "  bayestune status\n\n"
+      "Exit codes: 0 ok, 1 failed, 2 bad usage, 3 no such database, study or trial, "
+      "130 interrupted by Ctrl-C.");
   app.set_version_flag("--version", std::string("bayestune ") + BAYESTUNE_VERSION);
   int exit_code = kExitOk;
+  AddRunCommand(app, exit_code);
   AddValidateCommand(app, exit_code);
+  AddStatusCommand(app, exit_code);
+  AddTrialsCommand(app, exit_code);
+  AddBestCommand(app, exit_code);
+  AddExportCommand(app, exit_code);
   AddMetricsCommand(app, exit_code);
   AddReportCommand(app, exit_code);
   try {

@@ -10,6 +10,7 @@
 #include "bayestune/optimizer/study_spec.h"
 #include "bayestune/trial_runner/metric_selection.h"
 #include "bayestune/trial_runner/trial_metrics_reader.h"
+#include "command_help.h"
 #include "commands.h"
 #include "exit_codes.h"
 
@@ -116,11 +117,13 @@ int RunMetrics(const MetricsOptions& options) {
 }  // namespace
 
 void AddMetricsCommand(CLI::App& app, int& exit_code) {
-  auto* command = app.add_subcommand(
-      "metrics",
-      "Print every scalar the trainer wrote under DIR (TensorBoard event files, in DIR and its "
-      "subfolders) as JSON lines; with --tag, the value a trial would get, or why there is none "
-      "(exit 1). Corrupt records are warned about on stderr.");
+  auto* command = AddCommand(
+      app, "metrics", "Show the metrics a trainer wrote, as bayestune reads them",
+      "Prints every scalar the trainer wrote under DIR (TensorBoard event files, in DIR and its "
+      "subfolders) as JSON lines; with --tag, the value a trial would get, or why there is none. "
+      "Corrupt records are warned about on stderr. docs/metrics.md has the details.\n\n"
+      "Example:\n  bayestune metrics bayestune-jobs/book/trial-3 --tag accuracy",
+      "0 printed, 1 no such folder, or no value of --tag, 2 bad usage");
   auto options = std::make_shared<MetricsOptions>();
   command->add_option("DIR", options->dir, "the job dir (or one event file)")->required();
   command->add_option("--tag", options->tag,

@@ -1,16 +1,18 @@
 #include <iostream>
 
 #include "bayestune/optimizer/tuning_config_loader.h"
+#include "command_help.h"
 #include "commands.h"
 #include "exit_codes.h"
 
 namespace bayestune::cli {
 
 void AddValidateCommand(CLI::App& app, int& exit_code) {
-  auto* command = app.add_subcommand(
-      "validate",
-      "Check a tuning.yaml: prints every error and warning with its line, exits 1 if "
-      "there is any error.");
+  auto* command = AddCommand(
+      app, "validate", "Check a tuning.yaml",
+      "Prints every error and warning at once, each with the file, line and column, the field, "
+      "and what would be valid.\n\nExample:\n  bayestune validate examples/book/tuning.yaml",
+      "0 valid (warnings allowed), 1 an error, or the file cannot be read, 2 bad usage");
   auto path = std::make_shared<std::string>();
   command->add_option("tuning.yaml", *path, "the study file")->required();
   command->callback([path, &exit_code] {

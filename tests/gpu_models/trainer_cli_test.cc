@@ -51,7 +51,7 @@ TEST_CASE("unknown, malformed and out-of-range flags exit 2 saying what is valid
   }
 }
 
-TEST_CASE("flags take --name=value and --name value; --help lists them with defaults",
+TEST_CASE("flags take --name=value and --name value, and --help lists them with defaults",
           "[gpu_models][cli]") {
   const auto dir = testing::FreshTestDir("flag_forms");
   const auto run = RunTrainer(dir, {"--n_layers", "2", "--epochs=1", "--hidden_units=8",

@@ -1,0 +1,17 @@
+#pragma once
+
+#include <functional>
+#include <ostream>
+#include <string>
+
+namespace bayestune::cli {
+
+// Writes a file through a temporary file beside it, renamed into place when `write` is done, so
+// that a failure (a full disk, an error while writing, Ctrl-C) never leaves half a file where the
+// result should be and never damages an earlier one. Errors name `flag` and the path and say what
+// to do: InvalidArgument for a missing folder, a folder given as the file, or a folder this user
+// may not write; Unavailable when writing fails. Returns the size written in bytes.
+std::uintmax_t WriteFileAtomically(const std::string& path, const std::string& flag,
+                                   const std::function<void(std::ostream&)>& write);
+
+}  // namespace bayestune::cli

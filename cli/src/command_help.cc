@@ -1,0 +1,15 @@
+#include "command_help.h"
+
+namespace bayestune::cli {
+
+CLI::App* AddCommand(CLI::App& app, const std::string& name, const std::string& summary,
+                     const std::string& details, const std::string& exit_codes) {
+  auto* command = app.add_subcommand(name, summary);
+  std::string footer;
+  if (!details.empty()) footer += details + "\n\n";
+  footer += "Exit codes: " + exit_codes + ".";
+  command->footer(footer);
+  return command;
+}
+
+}  // namespace bayestune::cli

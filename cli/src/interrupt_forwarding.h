@@ -1,0 +1,24 @@
+#pragma once
+
+#include <signal.h>
+
+#include "bayestune/trial_runner/trial_runner.h"
+
+namespace bayestune::cli {
+
+// While it lives, SIGINT (Ctrl-C) asks `runner` to stop: the first stops launching and lets the
+// running trials finish, the second kills them (TrialRunner::RequestInterrupt, which is
+// async-signal-safe). The trainers run in process groups of their own, so a terminal's Ctrl-C
+// reaches only bayestune. The handler it replaced comes back when it goes away. One at a time.
+class InterruptForwarding {
+ public:
+  explicit InterruptForwarding(TrialRunner& runner);
+  ~InterruptForwarding();
+  InterruptForwarding(const InterruptForwarding&) = delete;
+  InterruptForwarding& operator=(const InterruptForwarding&) = delete;
+
+ private:
+  struct sigaction previous_ {};
+};
+
+}  // namespace bayestune::cli

@@ -1,0 +1,113 @@
+#include "live_progress_view.h"
+
+#include <sys/ioctl.h>
+
+#include <sstream>
+
+#include "text_table.h"
+#include "trial_formatting.h"
+
+namespace bayestune::cli {
+namespace {
+
+int TerminalWidth(int fd) {
+  winsize size{};
+  if (ioctl(fd, TIOCGWINSZ, &size) == 0 && size.ws_col > 0) return size.ws_col;
+  return 120;
+}
+
+}  // namespace
+
+LiveProgressView::LiveProgressView(std::ostream& out, int terminal_fd, std::string database,
+                                   std::string study, RunProgress progress)
+    : ProgressView(out, std::move(database), std::move(study), std::move(progress)),
+      terminal_fd_(terminal_fd) {
+  ticker_ = std::thread([this] { Tick(); });
+}
+
+LiveProgressView::~LiveProgressView() {
+  {
+    std::lock_guard lock(mutex_);
+    Finish();
+  }
+  wake_.notify_all();
+  ticker_.join();
+}
+
+void LiveProgressView::Tick() {
+  std::unique_lock lock(mutex_);
+  while (!finished_) {
+    wake_.wait_for(lock, std::chrono::seconds(1));
+    if (!finished_) Draw();
+  }
+}
+
+std::vector<std::string> LiveProgressView::BlockLines(double now) const {
+  std::vector<std::string> lines;
+  lines.push_back(study_ + ": " + CountsText() + " | " +
+                  FormatDuration(now - progress_.run_started()) + " elapsed, " + TimeLeftText(now));
+  lines.push_back("best: " + BestText());
+  TextTable table({});
+  for (const auto& [id, running] : progress_.running()) {
+    std::vector<std::string> row = {"  trial " + std::to_string(id), FormatDevices(running.gpus),
+                                    FormatDuration(now - running.started)};
+    if (running.latest) {
+      row.push_back("step " + std::to_string(running.latest->step));
+      row.push_back(running.latest->metric + " " + FormatValue(running.latest->value));
+    } else {
+      row.push_back("starting");
+      row.push_back("");
+    }
+    row.push_back(FormatParameters(running.trial, progress_.spec()));
+    table.AddRow(std::move(row));
+  }
+  std::stringstream rows;
+  table.Print(rows);
+  for (std::string line; std::getline(rows, line);)
+    lines.push_back(line);
+  if (interrupt_level_ == 1) {
+    lines.push_back("stopping: waiting for the running trials to finish; Ctrl-C again kills them");
+  }
+  return lines;
+}
+
+std::string LiveProgressView::EraseBlock() {
+  if (drawn_lines_ == 0) return "";
+  const std::string text = "\r\x1b[" + std::to_string(drawn_lines_) + "A\x1b[J";
+  drawn_lines_ = 0;
+  return text;
+}
+
+void LiveProgressView::Draw() {
+  if (finished_ || !started_) return;
+  const auto width = static_cast<std::size_t>(std::max(20, TerminalWidth(terminal_fd_) - 1));
+  std::string text = EraseBlock();
+  for (std::string line : BlockLines(SteadyNow())) {
+    if (line.size() > width) line = line.substr(0, width - 3) + "...";
+    text += line + "\n";
+    ++drawn_lines_;
+  }
+  out_ << text << std::flush;
+}
+
+void LiveProgressView::Print(LineKind kind, const std::string& text) {
+  if (kind == LineKind::kTrialStarted || kind == LineKind::kMeasurement ||
+      kind == LineKind::kProgress || finished_) {
+    return;  // shown in the block
+  }
+  const std::string time = FormatLocalTime(NowSeconds()).substr(11);  // HH:MM:SS
+  out_ << EraseBlock() << time << " " << text << "\n";
+}
+
+void LiveProgressView::Changed() {
+  Draw();
+}
+
+void LiveProgressView::Finish() {
+  if (finished_) return;
+  out_ << EraseBlock() << std::flush;
+  finished_ = true;
+  wake_.notify_all();
+}
+
+}  // namespace bayestune::cli

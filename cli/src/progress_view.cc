@@ -1,0 +1,157 @@
+#include "progress_view.h"
+
+#include <csignal>
+#include <cstring>
+
+#include "trial_formatting.h"
+
+namespace bayestune::cli {
+
+ProgressView::ProgressView(std::ostream& out, std::string database, std::string study,
+                           RunProgress progress)
+    : out_(out),
+      database_(std::move(database)),
+      progress_(std::move(progress)),
+      study_(std::move(study)) {}
+
+std::string ProgressView::CountsText() const {
+  const TrialCounts counts = progress_.Counts();
+  return std::to_string(counts.succeeded) + " done, " +
+         std::to_string(counts.failed + counts.infeasible) + " failed, " +
+         std::to_string(counts.running) + " running, " + std::to_string(counts.left()) +
+         " left of " + std::to_string(counts.max_trials);
+}
+
+std::string ProgressView::TimeLeftText(double now) const {
+  const TrialCounts counts = progress_.Counts();
+  if (counts.left() == 0 && counts.running == 0) return "nothing left";
+  const auto seconds = progress_.SecondsLeft(now);
+  return seconds ? "about " + FormatDuration(*seconds) + " left" : "estimating the time left";
+}
+
+std::string ProgressView::BestText() const {
+  const auto& best = progress_.best();
+  if (!best) return "none yet";
+  return "trial " + std::to_string(best->id) + ", " +
+         *FormatFinalObjective(*best, progress_.spec()) + " (" +
+         FormatParameters(*best, progress_.spec()) + ")";
+}
+
+void ProgressView::OnRunnerStarted(const RunnerStartedEvent& event) {
+  std::lock_guard lock(mutex_);
+  progress_.RunnerStarted(event);
+  started_ = true;
+  const TrialCounts counts = progress_.Counts();
+  std::string devices =
+      event.cpu_only ? "on the CPU"
+                     : "on " + FormatDevices(event.gpus) + " (from " + event.gpu_source + ")";
+  std::string text = (progress_.finished_at_start() > 0 ? "continuing study '" : "study '") +
+                     event.study + "' in " + database_ + ": ";
+  if (progress_.finished_at_start() > 0) {
+    text += std::to_string(progress_.finished_at_start()) + " of " +
+            std::to_string(counts.max_trials) + " trials finished before, ";
+  } else {
+    text += CountOf(counts.max_trials, "trial") + ", ";
+  }
+  text += std::to_string(event.max_running) + " at once " + devices + "; trial folders in " +
+          event.job_dir.string();
+  Print(LineKind::kNotice, text);
+  Changed();
+}
+
+void ProgressView::OnTrialRequeued(const Trial& trial, const std::string& reason) {
+  std::lock_guard lock(mutex_);
+  progress_.TrialRequeued(trial);
+  Print(LineKind::kNotice, "trial " + std::to_string(trial.id) + " queued to run again (attempt " +
+                               std::to_string(trial.attempt) + "): " + FirstLine(reason));
+  Changed();
+}
+
+void ProgressView::OnTrialStarted(const TrialStartedEvent& event) {
+  std::lock_guard lock(mutex_);
+  progress_.TrialStarted(event, SteadyNow());
+  std::string text = "trial " + std::to_string(event.trial.id) + " started on " +
+                     FormatDevices(event.gpus) + ": " +
+                     FormatParameters(event.trial, progress_.spec());
+  if (event.trial.attempt > 1) text += " (attempt " + std::to_string(event.trial.attempt) + ")";
+  Print(LineKind::kTrialStarted, text);
+  Changed();
+}
+
+void ProgressView::OnMeasurements(std::int64_t trial_id,
+                                  const std::vector<Measurement>& measurements) {
+  std::lock_guard lock(mutex_);
+  const auto latest = progress_.AddMeasurements(trial_id, measurements);
+  if (!latest) return;
+  Print(LineKind::kMeasurement, "trial " + std::to_string(trial_id) + " step " +
+                                    std::to_string(latest->step) + ": " + latest->metric + " " +
+                                    FormatValue(latest->value));
+  Changed();
+}
+
+void ProgressView::OnTrialStopping(const TrialStoppingEvent& event) {
+  std::lock_guard lock(mutex_);
+  const char* signal_name = sigabbrev_np(event.signal);
+  Print(LineKind::kNotice,
+        "trial " + std::to_string(event.trial_id) + " stopping (" +
+            (event.cause == TrialStopCause::kTimeout ? "runner.trialTimeoutSeconds passed"
+                                                     : "early stopping") +
+            "): SIG" + (signal_name ? signal_name : std::to_string(event.signal)));
+  Changed();
+}
+
+void ProgressView::OnTrialFinished(const TrialFinishedEvent& event) {
+  std::lock_guard lock(mutex_);
+  const Trial& trial = event.trial;
+  const bool new_best = progress_.TrialFinished(event);
+  std::string text = "trial " + std::to_string(trial.id) + " ";
+  if (trial.state == TrialState::kSucceeded) {
+    text += "succeeded in " + FormatDuration(event.run_seconds) + ": " +
+            FormatFinalObjective(trial, progress_.spec()).value_or("no value");
+    if (trial.stopped_early) text += ", stopped early";
+    if (new_best) text += " (best so far)";
+  } else {
+    text += std::string(TrialStateName(trial.state)) + " after " +
+            FormatDuration(event.run_seconds) + ": " + FirstLine(trial.failure_reason) +
+            " (log: " + event.paths.stderr_log.string() + ")";
+  }
+  Print(LineKind::kTrialFinished, text);
+  Print(LineKind::kProgress,
+        CountsText() + "; best: " + BestText() + "; " + TimeLeftText(SteadyNow()));
+  Changed();
+}
+
+void ProgressView::OnWarning(std::optional<std::int64_t> trial_id, const std::string& message) {
+  std::lock_guard lock(mutex_);
+  Print(LineKind::kNotice,
+        "warning: " + (trial_id ? "trial " + std::to_string(*trial_id) + ": " : "") + message);
+  Changed();
+}
+
+void ProgressView::OnInterruptRequested(InterruptLevel level, int running_trials) {
+  std::lock_guard lock(mutex_);
+  interrupt_level_ = level == InterruptLevel::kStopLaunching ? 1 : 2;
+  const std::string trials = CountOf(running_trials, "running trial");
+  if (level == InterruptLevel::kStopLaunching) {
+    Print(LineKind::kNotice,
+          running_trials == 0
+              ? "Ctrl-C: starting no new trial; stopping"
+              : "Ctrl-C: starting no new trial; waiting for the " + trials +
+                    " to finish (press Ctrl-C again to kill them; they would rerun next time)");
+  } else {
+    Print(LineKind::kNotice,
+          "Ctrl-C again: killing the " + trials + "; they run again when you run the study again");
+  }
+  Changed();
+}
+
+void ProgressView::OnRunFinished(const RunResult&) {
+  Close();
+}
+
+void ProgressView::Close() {
+  std::lock_guard lock(mutex_);
+  Finish();
+}
+
+}  // namespace bayestune::cli

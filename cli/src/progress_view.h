@@ -1,0 +1,62 @@
+#pragma once
+
+#include <mutex>
+#include <ostream>
+#include <string>
+
+#include "bayestune/trial_runner/runner_events.h"
+#include "run_progress.h"
+
+namespace bayestune::cli {
+
+// What `bayestune run` shows while its trials run: the runner's events turned into sentences and
+// a RunProgress kept up to date. LiveProgressView draws them on a terminal, PlainProgressView
+// writes them as timestamped lines. Events come on the runner's thread; the state is guarded by a
+// mutex, so a view may also draw from a thread of its own.
+class ProgressView : public RunnerEvents {
+ public:
+  ProgressView(std::ostream& out, std::string database, std::string study, RunProgress progress);
+
+  void OnRunnerStarted(const RunnerStartedEvent& event) override;
+  void OnTrialRequeued(const Trial& trial, const std::string& reason) override;
+  void OnTrialStarted(const TrialStartedEvent& event) override;
+  void OnMeasurements(std::int64_t trial_id, const std::vector<Measurement>& measurements) override;
+  void OnTrialStopping(const TrialStoppingEvent& event) override;
+  void OnTrialFinished(const TrialFinishedEvent& event) override;
+  void OnWarning(std::optional<std::int64_t> trial_id, const std::string& message) override;
+  void OnInterruptRequested(InterruptLevel level, int running_trials) override;
+  void OnRunFinished(const RunResult& result) override;
+
+  // Ends the view (the live view erases its block and stops redrawing), so that what follows is
+  // printed below it. OnRunFinished does it; call it when Run throws. Idempotent.
+  void Close();
+
+ protected:
+  // What a line is about: the live view shows the running trials and the counts in its block
+  // rather than as lines.
+  enum class LineKind { kNotice, kTrialStarted, kMeasurement, kTrialFinished, kProgress };
+
+  // Called with the mutex held, for each sentence, in order.
+  virtual void Print(LineKind kind, const std::string& text) = 0;
+  // Called with the mutex held after every event, once its lines are printed.
+  virtual void Changed() {}
+  // Called with the mutex held by Close.
+  virtual void Finish() {}
+
+  // "3 done, 1 failed, 2 running, 4 left of 10"
+  std::string CountsText() const;
+  // "about 35s left", "estimating the time left" (before a trial finished this run)
+  std::string TimeLeftText(double now) const;
+  // "trial 3, accuracy 0.966667 at step 10 (n_layers=40 momentum=0.9)", "none yet"
+  std::string BestText() const;
+
+  std::mutex mutex_;
+  std::ostream& out_;
+  std::string database_;
+  RunProgress progress_;
+  std::string study_;
+  bool started_ = false;  // OnRunnerStarted came
+  int interrupt_level_ = 0;
+};
+
+}  // namespace bayestune::cli

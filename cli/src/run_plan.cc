@@ -1,0 +1,97 @@
+#include "run_plan.h"
+
+#include <charconv>
+#include <set>
+
+#include "cli_errors.h"
+
+namespace bayestune::cli {
+
+namespace fs = std::filesystem;
+
+std::string DefaultStudyName(const fs::path& config_path) {
+  const fs::path absolute = fs::absolute(config_path).lexically_normal();
+  std::string name = absolute.stem().string();
+  if (name == "tuning" || name == "hptuning_config" || name == "config") {
+    const std::string folder = absolute.parent_path().filename().string();
+    if (!folder.empty()) name = folder;
+  }
+  for (char& c : name) {
+    const bool allowed = (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') ||
+                         (c >= '0' && c <= '9') || c == '.' || c == '_' || c == '-';
+    if (!allowed) c = '-';
+  }
+  return name.empty() ? "study" : name;
+}
+
+fs::path DefaultJobDir(const fs::path& database, const std::string& study) {
+  return fs::absolute(database).lexically_normal().parent_path() / "bayestune-jobs" / study;
+}
+
+std::optional<std::vector<int>> ParseGpuList(const std::string& text) {
+  if (text == "auto") return std::nullopt;
+  if (text == "none" || text == "cpu") return std::vector<int>{};
+  std::vector<int> ids;
+  std::set<int> seen;
+  std::size_t begin = 0;
+  for (;;) {
+    const std::size_t end = std::min(text.find(',', begin), text.size());
+    const std::string item = text.substr(begin, end - begin);
+    int id = -1;
+    const auto parsed = std::from_chars(item.data(), item.data() + item.size(), id);
+    if (item.empty() || parsed.ec != std::errc() || parsed.ptr != item.data() + item.size() ||
+        id < 0) {
+      throw UsageError("--gpus '" + text + "': '" + item +
+                       "' is not a GPU id; give ids such as 0,1,3 (as nvidia-smi numbers them), "
+                       "auto to detect them, or none for CPU-only trials");
+    }
+    if (!seen.insert(id).second) {
+      throw UsageError("--gpus '" + text + "': GPU " + item + " is listed twice");
+    }
+    ids.push_back(id);
+    if (end == text.size()) break;
+    begin = end + 1;
+  }
+  return ids;
+}
+
+RunPlan PlanRun(const RunArguments& arguments, TuningConfig config) {
+  const fs::path config_folder =
+      fs::absolute(arguments.config_path).lexically_normal().parent_path();
+  RunPlan plan;
+  plan.study = arguments.study.empty() ? DefaultStudyName(arguments.config_path) : arguments.study;
+  plan.database = fs::absolute(arguments.database).lexically_normal();
+
+  RunnerSpec& runner = config.runner;
+  if (!arguments.trainer.empty()) {
+    runner.command = arguments.trainer;
+    plan.trainer_from_command_line = true;
+  } else if (runner.command.empty()) {
+    throw UsageError(arguments.config_path +
+                     " has no trainer command: add one to its runner block (runner: {command: "
+                     "[python3, train.py]}) or give it after --: bayestune run " +
+                     arguments.config_path + " -- python3 train.py");
+  } else {
+    std::string& program = runner.command.front();
+    if (program.find('/') != std::string::npos && fs::path(program).is_relative()) {
+      program = (config_folder / program).lexically_normal().string();
+    }
+  }
+
+  if (!arguments.job_dir.empty()) {
+    plan.job_dir = fs::absolute(arguments.job_dir).lexically_normal();
+  } else if (!runner.job_dir.empty()) {
+    plan.job_dir = fs::path(runner.job_dir).is_relative()
+                       ? (config_folder / runner.job_dir).lexically_normal()
+                       : fs::path(runner.job_dir);
+  } else {
+    plan.job_dir = DefaultJobDir(plan.database, plan.study);
+  }
+  runner.job_dir = plan.job_dir.string();
+
+  if (!arguments.gpus.empty()) runner.gpus = ParseGpuList(arguments.gpus);
+  plan.config = std::move(config);
+  return plan;
+}
+
+}  // namespace bayestune::cli

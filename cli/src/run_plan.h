@@ -1,0 +1,57 @@
+#pragma once
+
+#include <filesystem>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "bayestune/optimizer/study_spec.h"
+
+namespace bayestune::cli {
+
+// What `bayestune run` was given on its command line.
+struct RunArguments {
+  std::string config_path;  // the tuning.yaml
+  std::string database = "bayestune.db";
+  std::string study;                 // empty: DefaultStudyName(config_path)
+  std::string gpus;                  // empty: runner.gpus; else "auto", "none" or "0,1,3"
+  std::string job_dir;               // empty: runner.jobDir, else DefaultJobDir
+  std::string progress = "auto";     // auto, live or plain
+  std::vector<std::string> trainer;  // after `--`: replaces runner.command
+};
+
+// A run with every default decided and every path resolved.
+struct RunPlan {
+  TuningConfig config;  // runner.command, job_dir and gpus final
+  std::string study;
+  std::filesystem::path database;  // absolute
+  std::filesystem::path job_dir;   // absolute
+  bool trainer_from_command_line = false;
+};
+
+// The study name `run` uses when --study is not given: the YAML file's name without its extension
+// (mnist.yaml -> mnist), or, for the generic names tuning, hptuning_config and config, the name of
+// the folder the file is in (examples/book/tuning.yaml -> book). Characters other than letters,
+// digits, '.', '_' and '-' become '-'.
+std::string DefaultStudyName(const std::filesystem::path& config_path);
+
+// Where trial folders go when neither --job-dir nor runner.jobDir says: bayestune-jobs/<study>
+// in the database's folder, so that a study's database and logs stay together.
+std::filesystem::path DefaultJobDir(const std::filesystem::path& database,
+                                    const std::string& study);
+
+// --gpus: "auto" (detect; nullopt), "none" or "cpu" (no GPU: an empty list), or GPU ids "0,1,3".
+// Throws UsageError naming --gpus for anything else or an id listed twice.
+std::optional<std::vector<int>> ParseGpuList(const std::string& text);
+
+// Applies the command line to a loaded tuning.yaml:
+// - the trainer after `--` replaces runner.command (a relative path stays relative to the current
+//   folder, as a shell would run it); runner.command[0] from the YAML, when it holds a '/' and is
+//   relative, is relative to the YAML file's folder;
+// - a relative runner.jobDir (or trainingInput.jobDir) is relative to the YAML file's folder,
+//   --job-dir to the current folder;
+// - --gpus replaces runner.gpus.
+// Throws UsageError when there is no trainer command at all.
+RunPlan PlanRun(const RunArguments& arguments, TuningConfig config);
+
+}  // namespace bayestune::cli

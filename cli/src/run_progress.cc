@@ -1,0 +1,91 @@
+#include "run_progress.h"
+
+#include <algorithm>
+#include <chrono>
+#include <numeric>
+
+namespace bayestune::cli {
+
+double SteadyNow() {
+  return std::chrono::duration<double>(std::chrono::steady_clock::now().time_since_epoch()).count();
+}
+
+RunProgress::RunProgress(StudySpec spec, const std::vector<Trial>& trials, double now)
+    : spec_(std::move(spec)), run_started_(now) {
+  for (const auto& trial : trials) {
+    states_[trial.id] = trial.state;
+    if (trial.IsFinished()) ++finished_at_start_;
+    if (trial.state == TrialState::kSucceeded && trial.final_value &&
+        (!best_ || spec_.IsBetter(*trial.final_value, *best_->final_value))) {
+      best_ = trial;
+    }
+  }
+}
+
+void RunProgress::RunnerStarted(const RunnerStartedEvent& event) {
+  max_running_ = std::max(1, event.max_running);
+}
+
+void RunProgress::TrialStarted(const TrialStartedEvent& event, double now) {
+  states_[event.trial.id] = TrialState::kActive;
+  running_[event.trial.id] = RunningTrial{event.trial, event.gpus, now, std::nullopt};
+}
+
+std::optional<Measurement> RunProgress::AddMeasurements(
+    std::int64_t trial_id, const std::vector<Measurement>& measurements) {
+  std::optional<Measurement> latest;
+  for (const auto& m : measurements) {
+    if (m.metric == spec_.metric_tag) latest = m;
+  }
+  const auto found = running_.find(trial_id);
+  if (latest && found != running_.end()) found->second.latest = latest;
+  return latest;
+}
+
+bool RunProgress::TrialFinished(const TrialFinishedEvent& event) {
+  const Trial& trial = event.trial;
+  states_[trial.id] = trial.state;
+  running_.erase(trial.id);
+  (trial.state == TrialState::kSucceeded ? succeeded_seconds_ : other_seconds_)
+      .push_back(event.run_seconds);
+  if (trial.state == TrialState::kSucceeded && trial.final_value &&
+      (!best_ || spec_.IsBetter(*trial.final_value, *best_->final_value))) {
+    best_ = trial;
+    return true;
+  }
+  return false;
+}
+
+void RunProgress::TrialRequeued(const Trial& trial) {
+  states_[trial.id] = TrialState::kRequested;
+  running_.erase(trial.id);
+}
+
+TrialCounts RunProgress::Counts() const {
+  TrialCounts counts;
+  counts.max_trials = spec_.max_trials;
+  for (const auto& [id, state] : states_)
+    counts.Add(state);
+  return counts;
+}
+
+std::optional<double> RunProgress::SecondsLeft(double now) const {
+  const auto& seconds = succeeded_seconds_.empty() ? other_seconds_ : succeeded_seconds_;
+  if (seconds.empty()) return std::nullopt;
+  const double mean =
+      std::accumulate(seconds.begin(), seconds.end(), 0.0) / static_cast<double>(seconds.size());
+  const TrialCounts counts = Counts();
+  // The work left: what the running trials still need, then the trials not started, spread over
+  // the trials that run at once; never less than the longest remainder of a running trial.
+  double work = mean * counts.left();
+  double longest_remainder = 0;
+  for (const auto& [id, trial] : running_) {
+    const double remainder = std::max(0.0, mean - (now - trial.started));
+    work += remainder;
+    longest_remainder = std::max(longest_remainder, remainder);
+  }
+  const int at_once = std::max(1, std::min(max_running_, counts.left() + counts.running));
+  return std::max(longest_remainder, work / at_once);
+}
+
+}  // namespace bayestune::cli

@@ -1,0 +1,66 @@
+#pragma once
+
+#include <cstdint>
+#include <map>
+#include <optional>
+#include <vector>
+
+#include "bayestune/optimizer/study_spec.h"
+#include "bayestune/optimizer/trial.h"
+#include "bayestune/trial_runner/runner_events.h"
+#include "trial_counts.h"
+
+namespace bayestune::cli {
+
+// What the progress views know of a run, kept up to date from the runner's events: the trials
+// running (with their devices and latest objective value), the counts, the best trial so far, and
+// an estimate of the time left. Not thread-safe: the views guard it.
+class RunProgress {
+ public:
+  struct RunningTrial {
+    Trial trial;  // as started: parameters, attempt
+    std::vector<int> gpus;
+    double started = 0;                 // seconds on the steady clock
+    std::optional<Measurement> latest;  // the objective's latest measurement
+  };
+
+  // `trials` are the study's trials when the run starts (a resumed study has some finished).
+  RunProgress(StudySpec spec, const std::vector<Trial>& trials, double now);
+
+  void RunnerStarted(const RunnerStartedEvent& event);
+  void TrialStarted(const TrialStartedEvent& event, double now);
+  // The objective's latest measurement among `measurements`, nullopt when they hold none.
+  std::optional<Measurement> AddMeasurements(std::int64_t trial_id,
+                                             const std::vector<Measurement>& measurements);
+  // True when the trial is the new best.
+  bool TrialFinished(const TrialFinishedEvent& event);
+  void TrialRequeued(const Trial& trial);
+
+  const StudySpec& spec() const { return spec_; }
+  TrialCounts Counts() const;
+  const std::optional<Trial>& best() const { return best_; }
+  const std::map<std::int64_t, RunningTrial>& running() const { return running_; }
+  int finished_at_start() const { return finished_at_start_; }
+  int max_running() const { return max_running_; }
+  double run_started() const { return run_started_; }
+
+  // Seconds until the study is done, from the mean run time of the trials this run finished
+  // (succeeded ones, when there are any) and the trials at once; nullopt before one finished.
+  std::optional<double> SecondsLeft(double now) const;
+
+ private:
+  StudySpec spec_;
+  std::map<std::int64_t, TrialState> states_;
+  std::map<std::int64_t, RunningTrial> running_;
+  std::optional<Trial> best_;
+  std::vector<double> succeeded_seconds_;
+  std::vector<double> other_seconds_;
+  int finished_at_start_ = 0;
+  int max_running_ = 1;
+  double run_started_ = 0;
+};
+
+// Seconds on the steady clock, for elapsed times.
+double SteadyNow();
+
+}  // namespace bayestune::cli

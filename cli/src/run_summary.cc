@@ -1,0 +1,100 @@
+#include "run_summary.h"
+
+#include <algorithm>
+
+#include "bayestune/trial_runner/trial_paths.h"
+#include "best_trial_text.h"
+#include "exit_codes.h"
+#include "study_selection.h"
+#include "trial_counts.h"
+#include "trial_formatting.h"
+
+namespace bayestune::cli {
+namespace {
+
+// A word of a suggested command line, quoted for a POSIX shell when it needs it.
+std::string ShellWord(const std::string& word) {
+  if (!word.empty() && word.find_first_not_of("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ"
+                                              "0123456789_-./=:,+@%") == std::string::npos) {
+    return word;
+  }
+  std::string quoted = "'";
+  for (char c : word)
+    quoted += c == '\'' ? std::string("'\\''") : std::string(1, c);
+  return quoted + "'";
+}
+
+}  // namespace
+
+int RunExitCode(RunOutcome outcome, const std::vector<Trial>& trials) {
+  switch (outcome) {
+    case RunOutcome::kStudyDone:
+      return RankTrials(trials, {}).empty() ? kExitFailure : kExitOk;
+    case RunOutcome::kNothingToRun:
+      return kExitOk;
+    case RunOutcome::kInterrupted:
+    case RunOutcome::kKilled:
+      return kExitInterrupted;
+    case RunOutcome::kTooManyFailures:
+    case RunOutcome::kLaunchFailed:
+      return kExitFailure;
+  }
+  return kExitFailure;
+}
+
+void PrintRunSummary(std::ostream& out, const RunResult& result, const RunArguments& arguments,
+                     const RunPlan& plan, const StudySpec& spec, const std::vector<Trial>& trials) {
+  const auto ranked = RankTrials(trials, spec);
+  const std::optional<Trial> best =
+      ranked.empty() ? std::nullopt : std::optional<Trial>(ranked.front());
+  out << "\n" << result.message;
+  if (result.launched == 0 && result.outcome == RunOutcome::kStudyDone) {
+    out << "; nothing left to run\n";
+  } else {
+    out << "; this run: " << CountOf(result.launched, "trial") << " in "
+        << FormatDuration(result.seconds) << "\n";
+  }
+  if (best) {
+    PrintBestTrial(out, *best, spec);
+  } else {
+    out << "best trial: none (no trial succeeded)\n";
+    // Why the last failure happened, with its log's tail: most often every trial failed alike.
+    const auto failed = std::find_if(trials.rbegin(), trials.rend(), [](const Trial& trial) {
+      return trial.IsFinished() && !trial.failure_reason.empty();
+    });
+    if (failed != trials.rend()) {
+      out << "trial " << failed->id << " " << TrialStateName(failed->state) << ": ";
+      for (char c : failed->failure_reason)
+        out << c << (c == '\n' ? "  " : "");
+      out << "\n";
+    }
+  }
+  const std::string db_flag =
+      arguments.database == kDefaultDatabase ? "" : " --db " + ShellWord(arguments.database);
+  out << "trial logs: " << (plan.job_dir / "trial-<n>").string()
+      << "/ (stdout.log, stderr.log, event files)";
+  if (best) {
+    out << "; the best: "
+        << TrialPathsFor(plan.job_dir, best->id, best->attempt)
+               .dir.lexically_relative(plan.job_dir)
+               .string()
+        << "/";
+  }
+  out << "\n";
+  out << "database:   " << plan.database.string() << " (study '" << plan.study << "')\n";
+  if (result.outcome == RunOutcome::kInterrupted || result.outcome == RunOutcome::kKilled ||
+      result.outcome == RunOutcome::kLaunchFailed) {
+    out << "continue:   bayestune run " << ShellWord(arguments.config_path) << db_flag
+        << (arguments.study.empty() ? "" : " --study " + ShellWord(arguments.study));
+    if (!arguments.trainer.empty()) {
+      out << " --";
+      for (const auto& word : arguments.trainer)
+        out << " " << ShellWord(word);
+    }
+    out << "\n";
+  }
+  out << "export:     bayestune export " << ShellWord(plan.study) << db_flag
+      << " --format csv --out " << ShellWord(plan.study + ".csv") << "\n";
+}
+
+}  // namespace bayestune::cli

@@ -1,0 +1,101 @@
+// `bayestune status [STUDY] [--db FILE]`: where a study stands: counts, the best trial so far, the
+// trials running now.
+#include <iostream>
+
+#include "bayestune/optimizer/study_repository.h"
+#include "bayestune/trial_runner/runner_identity.h"
+#include "command_help.h"
+#include "commands.h"
+#include "exit_codes.h"
+#include "study_selection.h"
+#include "trial_counts.h"
+#include "trial_formatting.h"
+
+namespace bayestune::cli {
+namespace {
+
+std::string DescribeAlgorithm(Algorithm algorithm) {
+  switch (algorithm) {
+    case Algorithm::kUnspecified:
+      return "Bayesian optimization (GP bandit)";
+    case Algorithm::kGridSearch:
+      return "grid search";
+    case Algorithm::kRandomSearch:
+      return "random search";
+  }
+  return std::string(AlgorithmName(algorithm));
+}
+
+// "7 of 10 finished: 6 succeeded, 1 failed; 2 running, 1 left"
+std::string DescribeCounts(const TrialCounts& counts) {
+  std::string text = std::to_string(counts.finished()) + " of " +
+                     std::to_string(counts.max_trials) +
+                     " finished: " + std::to_string(counts.succeeded) + " succeeded";
+  if (counts.failed > 0) text += ", " + std::to_string(counts.failed) + " failed";
+  if (counts.infeasible > 0) text += ", " + std::to_string(counts.infeasible) + " infeasible";
+  text += "; " + std::to_string(counts.running) + " running, " + std::to_string(counts.left()) +
+          " left";
+  if (counts.queued > 0) text += " (" + std::to_string(counts.queued) + " queued to rerun)";
+  return text;
+}
+
+void PrintStatus(const StudySnapshot& snapshot, const StudySelection& selection) {
+  const StudyRecord& study = snapshot.study;
+  const StudySpec& spec = study.spec;
+  const double now = NowSeconds();
+  const TrialCounts counts = CountTrials(snapshot.trials, spec);
+  const auto ranked = RankTrials(snapshot.trials, spec);
+
+  std::cout << "study      " << study.name << " ("
+            << (study.state == StudyState::kCompleted ? "done" : "active") << "), in "
+            << selection.database << "\n";
+  std::cout << "objective  " << GoalName(spec.goal) << " " << spec.metric_tag << " ("
+            << MeasurementSelectionName(spec.measurement_selection) << " value of each trial), "
+            << DescribeAlgorithm(spec.algorithm) << ", " << spec.max_parallel_trials
+            << " at once\n";
+  std::cout << "created    " << FormatLocalTime(study.created_time) << "\n";
+  std::cout << "trials     " << DescribeCounts(counts) << "\n";
+  if (ranked.empty()) {
+    std::cout << "best       none yet\n";
+  } else {
+    const Trial& best = ranked.front();
+    std::cout << "best       trial " << best.id << ": " << *FormatFinalObjective(best, spec) << " ("
+              << FormatParameters(best, spec) << ")\n";
+  }
+  const char* label = "running    ";
+  for (const auto& trial : snapshot.trials) {
+    if (trial.state != TrialState::kActive && trial.state != TrialState::kStopping) continue;
+    std::cout << label << "trial " << trial.id << " on " << FormatDevices(trial.gpus);
+    if (const auto seconds = TrialRunSeconds(trial, now)) {
+      std::cout << " for " << FormatDuration(*seconds);
+    }
+    std::cout << ", " << FormatLatestObjective(trial, spec).value_or("no measurement yet");
+    if (trial.state == TrialState::kStopping) std::cout << ", stopping";
+    const auto holder = RunnerIdentity::FromClientId(trial.client_id);
+    if (holder && holder->Check() == RunnerIdentity::Liveness::kGone) {
+      std::cout << ", but its runner is gone (it runs again on the next bayestune run)";
+    }
+    std::cout << " (" << FormatParameters(trial, spec) << ")\n";
+    label = "           ";
+  }
+}
+
+}  // namespace
+
+void AddStatusCommand(CLI::App& app, int& exit_code) {
+  auto* command = AddCommand(
+      app, "status", "Show where a study stands",
+      "Prints the trials finished, failed, running and left, the best trial so far, and what "
+      "each running trial is doing. Reads the database without changing it, so it can run while "
+      "`bayestune run` works.\n\nExamples:\n  bayestune status\n  bayestune status book --db "
+      "runs.db",
+      "0 shown, 2 bad usage, 3 no such database or study");
+  auto selection = std::make_shared<StudySelection>();
+  AddStudySelectionOptions(*command, *selection);
+  command->callback([selection, &exit_code] {
+    PrintStatus(ReadStudy(*selection, "status"), *selection);
+    exit_code = kExitOk;
+  });
+}
+
+}  // namespace bayestune::cli

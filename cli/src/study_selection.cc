@@ -1,0 +1,74 @@
+#include "study_selection.h"
+
+#include "bayestune/optimizer/closest_match.h"
+#include "bayestune/optimizer/errors.h"
+#include "cli_errors.h"
+
+namespace bayestune::cli {
+namespace {
+
+// "'book', 'mnist'", at most 20 names.
+std::string StudyList(const std::vector<StudyRecord>& studies) {
+  std::string text;
+  for (std::size_t i = 0; i < studies.size(); ++i) {
+    if (i == 20) return text + ", ... (" + std::to_string(studies.size()) + " in all)";
+    text += (i == 0 ? "'" : ", '") + studies[i].name + "'";
+  }
+  return text;
+}
+
+// The --db part of a suggested command, left out for the default database.
+std::string DatabaseFlag(const StudySelection& selection) {
+  return selection.database == kDefaultDatabase ? "" : " --db " + selection.database;
+}
+
+}  // namespace
+
+void AddStudySelectionOptions(CLI::App& command, StudySelection& selection) {
+  command.add_option("STUDY", selection.study,
+                     "the study's name (default: the only study in the database)");
+  command.add_option("--db", selection.database, "the study database")->capture_default_str();
+}
+
+StudyRecord SelectStudy(StudyRepository& repository, const StudySelection& selection,
+                        const std::string& command) {
+  const std::string where = "database '" + selection.database + "'";
+  if (!selection.study.empty()) {
+    if (auto found = repository.FindStudy(selection.study)) return *found;
+  }
+  const std::vector<StudyRecord> studies = repository.ListStudies();
+  if (selection.study.empty()) {
+    if (studies.size() == 1) return studies.front();
+    if (studies.empty()) {
+      throw NotFound(where + " holds no study yet; start one with: bayestune run tuning.yaml" +
+                     DatabaseFlag(selection));
+    }
+    throw UsageError(where + " holds " + std::to_string(studies.size()) +
+                     " studies; name one: bayestune " + command + " STUDY" +
+                     DatabaseFlag(selection) + ". Its studies: " + StudyList(studies));
+  }
+  std::vector<std::string> names;
+  for (const auto& s : studies)
+    names.push_back(s.name);
+  std::string message = where + " has no study named '" + selection.study + "'";
+  if (studies.empty()) throw NotFound(message + "; it holds no study yet");
+  if (auto guess = ClosestMatch(selection.study, names)) {
+    message += "; did you mean '" + *guess + "'? Its studies: ";
+  } else {
+    message += ". Its studies: ";
+  }
+  message += StudyList(studies);
+  throw NotFound(message);
+}
+
+StudySnapshot ReadStudy(const StudySelection& selection, const std::string& command) {
+  SqliteOpenOptions read_only;
+  read_only.read_only = true;
+  StudySnapshot snapshot;
+  snapshot.repository = SqliteStudyRepository::Open(selection.database, read_only);
+  snapshot.study = SelectStudy(*snapshot.repository, selection, command);
+  snapshot.trials = snapshot.repository->ListTrials(snapshot.study.id);  // one read transaction
+  return snapshot;
+}
+
+}  // namespace bayestune::cli

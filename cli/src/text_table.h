@@ -1,0 +1,23 @@
+#pragma once
+
+#include <ostream>
+#include <string>
+#include <vector>
+
+namespace bayestune::cli {
+
+// Rows of text in aligned columns, two spaces apart, for `trials` and `best --top`.
+class TextTable {
+ public:
+  // An empty header prints no header line.
+  explicit TextTable(std::vector<std::string> header);
+  void AddRow(std::vector<std::string> cells);
+  // Every row under the header; a row shorter than the header leaves its last cells empty. No
+  // trailing spaces.
+  void Print(std::ostream& out) const;
+
+ private:
+  std::vector<std::vector<std::string>> rows_;  // the header first
+};
+
+}  // namespace bayestune::cli

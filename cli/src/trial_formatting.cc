@@ -1,0 +1,106 @@
+#include "trial_formatting.h"
+
+#include <cmath>
+#include <cstdio>
+#include <ctime>
+
+namespace bayestune::cli {
+
+std::string FormatValue(double value) {
+  if (std::isnan(value)) return "nan";
+  if (std::isinf(value)) return value > 0 ? "inf" : "-inf";
+  char text[32];
+  std::snprintf(text, sizeof text, "%.6g", value);
+  return text;
+}
+
+std::string FormatDuration(double seconds) {
+  char text[32];
+  if (!(seconds >= 0)) seconds = 0;
+  if (seconds < 10) {
+    std::snprintf(text, sizeof text, "%.1fs", seconds);
+  } else if (seconds < 60) {
+    std::snprintf(text, sizeof text, "%.0fs", std::floor(seconds));
+  } else if (seconds < 3600) {
+    const auto whole = static_cast<long long>(seconds);
+    std::snprintf(text, sizeof text, "%lldm%02llds", whole / 60, whole % 60);
+  } else {
+    const auto minutes = static_cast<long long>(seconds / 60);
+    std::snprintf(text, sizeof text, "%lldh%02lldm", minutes / 60, minutes % 60);
+  }
+  return text;
+}
+
+std::string FormatLocalTime(double seconds_since_epoch) {
+  const auto time = static_cast<std::time_t>(seconds_since_epoch);
+  std::tm local{};
+  localtime_r(&time, &local);
+  char text[32];
+  std::strftime(text, sizeof text, "%Y-%m-%d %H:%M:%S", &local);
+  return text;
+}
+
+std::string FormatDevices(const std::vector<int>& gpus) {
+  if (gpus.empty()) return "CPU";
+  std::string text = gpus.size() == 1 ? "GPU " : "GPUs ";
+  for (std::size_t i = 0; i < gpus.size(); ++i)
+    text += (i == 0 ? "" : ",") + std::to_string(gpus[i]);
+  return text;
+}
+
+std::string FormatParameterValue(const ParameterValue& value) {
+  return value.IsDouble() ? FormatValue(value.AsDouble()) : value.ToString();
+}
+
+namespace {
+
+std::string JoinParameters(const Trial& trial, const StudySpec& spec, const std::string& prefix,
+                           bool exact) {
+  std::string text;
+  for (const auto& parameter : spec.parameters) {
+    const auto found = trial.parameters.find(parameter.name);
+    if (found == trial.parameters.end()) continue;
+    text += (text.empty() ? "" : " ") + prefix + parameter.name + "=" +
+            (exact ? found->second.ToString() : FormatParameterValue(found->second));
+  }
+  return text;
+}
+
+}  // namespace
+
+std::string FormatParameters(const Trial& trial, const StudySpec& spec) {
+  return JoinParameters(trial, spec, "", false);
+}
+
+std::string FormatTrainerArguments(const Trial& trial, const StudySpec& spec) {
+  return JoinParameters(trial, spec, "--", true);
+}
+
+std::optional<std::string> FormatFinalObjective(const Trial& trial, const StudySpec& spec) {
+  if (!trial.final_value) return std::nullopt;
+  std::string text = spec.metric_tag + " " + FormatValue(*trial.final_value);
+  if (trial.final_step) text += " at step " + std::to_string(*trial.final_step);
+  return text;
+}
+
+std::optional<std::string> FormatLatestObjective(const Trial& trial, const StudySpec& spec) {
+  const auto series = trial.MeasurementsOf(spec.metric_tag);
+  if (series.empty()) return std::nullopt;
+  return "step " + std::to_string(series.back().step) + " " + spec.metric_tag + " " +
+         FormatValue(series.back().value);
+}
+
+std::optional<double> TrialRunSeconds(const Trial& trial, double now) {
+  if (!trial.start_time) return std::nullopt;
+  return (trial.end_time ? *trial.end_time : now) - *trial.start_time;
+}
+
+std::string FirstLine(const std::string& text) {
+  return text.substr(0, text.find('\n'));
+}
+
+std::string CountOf(long long count, const std::string& singular) {
+  return std::to_string(count) + " " + singular + (count == 1 ? "" : "s");
+}
+
+}  // namespace bayestune::cli

@@ -1,0 +1,51 @@
+#pragma once
+
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "bayestune/optimizer/study_spec.h"
+#include "bayestune/optimizer/trial.h"
+
+namespace bayestune::cli {
+
+// How the commands show trials to people (the exports write exact values instead).
+
+// A metric value with 6 significant digits: "0.966667", "1.2e-05", "nan", "inf".
+std::string FormatValue(double value);
+
+// "0.4s", "12s", "1m05s", "2h03m".
+std::string FormatDuration(double seconds);
+
+// A time in seconds since the Unix epoch as local time: "2024-05-01 10:00:05".
+std::string FormatLocalTime(double seconds_since_epoch);
+
+// "CPU", "GPU 2", "GPUs 0,1".
+std::string FormatDevices(const std::vector<int>& gpus);
+
+// A parameter value for reading: numbers with 6 significant digits ("0.125209"), strings as they
+// are. The trainer gets the exact value (ParameterValue::ToString).
+std::string FormatParameterValue(const ParameterValue& value);
+
+// The trial's parameters in the spec's order, for reading: "n_layers=40 momentum=0.125209".
+std::string FormatParameters(const Trial& trial, const StudySpec& spec);
+
+// The exact arguments the trainer got for them: "--n_layers=40 --momentum=0.1252089060223592".
+std::string FormatTrainerArguments(const Trial& trial, const StudySpec& spec);
+
+// The trial's final objective: "accuracy 0.966667 at step 10"; nullopt without a final value.
+std::optional<std::string> FormatFinalObjective(const Trial& trial, const StudySpec& spec);
+
+// The latest measurement of the objective ("step 6 accuracy 0.941667"), nullopt when none yet.
+std::optional<std::string> FormatLatestObjective(const Trial& trial, const StudySpec& spec);
+
+// Seconds the trial ran (to its end, or to `now` while it runs); nullopt when it never started.
+std::optional<double> TrialRunSeconds(const Trial& trial, double now);
+
+// The first line of a text (failure reasons carry the log's tail on the lines after).
+std::string FirstLine(const std::string& text);
+
+// "1 trial", "3 trials".
+std::string CountOf(long long count, const std::string& singular);
+
+}  // namespace bayestune::cli

@@ -1,0 +1,117 @@
+// `bayestune trials [STUDY] [--db FILE] [--state STATE]`: every trial of a study as a table.
+#include <algorithm>
+#include <cctype>
+#include <iostream>
+
+#include "command_help.h"
+#include "commands.h"
+#include "exit_codes.h"
+#include "study_selection.h"
+#include "text_table.h"
+#include "trial_counts.h"
+#include "trial_formatting.h"
+
+namespace bayestune::cli {
+namespace {
+
+struct TrialsOptions {
+  StudySelection selection;
+  std::vector<std::string> states;  // empty: every trial
+};
+
+std::string ToUpper(std::string text) {
+  for (char& c : text)
+    c = static_cast<char>(std::toupper(static_cast<unsigned char>(c)));
+  return text;
+}
+
+std::string TrialNote(const Trial& trial, bool best) {
+  std::string note = best ? "best" : "";
+  const auto add = [&](const std::string& text) { note += (note.empty() ? "" : "; ") + text; };
+  if (trial.stopped_early) add("stopped early");
+  if (trial.attempt > 1) add("attempt " + std::to_string(trial.attempt));
+  if (!trial.failure_reason.empty()) add(FirstLine(trial.failure_reason));
+  return note;
+}
+
+void PrintTrials(const StudySnapshot& snapshot, const TrialsOptions& options) {
+  const StudySpec& spec = snapshot.study.spec;
+  const auto ranked = RankTrials(snapshot.trials, spec);
+  const std::int64_t best_id = ranked.empty() ? 0 : ranked.front().id;
+  const double now = NowSeconds();
+
+  std::vector<std::string> header = {"trial", "state"};
+  for (const auto& parameter : spec.parameters)
+    header.push_back(parameter.name);
+  for (const char* column : {"step", "time", "device", "note"})
+    header.emplace_back(column);
+  header.insert(header.end() - 4, spec.metric_tag);
+  TextTable table(header);
+
+  int shown = 0;
+  for (const auto& trial : snapshot.trials) {
+    const std::string state(TrialStateName(trial.state));
+    if (!options.states.empty() &&
+        std::none_of(options.states.begin(), options.states.end(), [&](const std::string& s) {
+          return ParseTrialState(ToUpper(s)) == trial.state;
+        })) {
+      continue;
+    }
+    ++shown;
+    std::vector<std::string> row = {std::to_string(trial.id), state};
+    for (const auto& parameter : spec.parameters) {
+      const auto found = trial.parameters.find(parameter.name);
+      row.push_back(found == trial.parameters.end() ? "" : FormatParameterValue(found->second));
+    }
+    // A finished trial shows its final value; a running one its latest measurement.
+    std::optional<double> value = trial.final_value;
+    std::optional<std::int64_t> step = trial.final_step;
+    if (!trial.IsFinished()) {
+      const auto series = trial.MeasurementsOf(spec.metric_tag);
+      if (!series.empty()) {
+        value = series.back().value;
+        step = series.back().step;
+      }
+    }
+    row.push_back(value ? FormatValue(*value) : "");
+    row.push_back(step ? std::to_string(*step) : "");
+    const auto seconds = TrialRunSeconds(trial, now);
+    row.push_back(seconds ? FormatDuration(*seconds) : "");
+    row.push_back(trial.start_time ? FormatDevices(trial.gpus) : "");
+    row.push_back(TrialNote(trial, trial.id == best_id));
+    table.AddRow(std::move(row));
+  }
+  if (shown == 0) {
+    std::cout << "study '" << snapshot.study.name << "' has no "
+              << (options.states.empty() ? "trial" : "trial in that state") << " yet\n";
+    return;
+  }
+  table.Print(std::cout);
+}
+
+}  // namespace
+
+void AddTrialsCommand(CLI::App& app, int& exit_code) {
+  auto* command = AddCommand(
+      app, "trials", "List a study's trials",
+      "A table of every trial: number, state, parameters, objective value and step (the latest "
+      "for a running trial), run time, device, and notes (best, stopped early, attempt, the "
+      "first line of why it failed; `bayestune export` has all of it).\n\n"
+      "Examples:\n  bayestune trials\n  bayestune trials book --state failed,infeasible",
+      "0 shown, 2 bad usage, 3 no such database or study");
+  auto options = std::make_shared<TrialsOptions>();
+  AddStudySelectionOptions(*command, options->selection);
+  command
+      ->add_option("--state", options->states,
+                   "show only trials in these states (repeat the flag or separate with commas)")
+      ->delimiter(',')
+      ->check(
+          CLI::IsMember({"REQUESTED", "ACTIVE", "STOPPING", "SUCCEEDED", "FAILED", "INFEASIBLE"},
+                        CLI::ignore_case));
+  command->callback([options, &exit_code] {
+    PrintTrials(ReadStudy(options->selection, "trials"), *options);
+    exit_code = kExitOk;
+  });
+}
+
+}  // namespace bayestune::cli

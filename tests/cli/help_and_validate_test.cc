@@ -1,0 +1,78 @@
+// --help of every command, usage errors, and `validate` on good and bad files.
+#include <catch2/catch.hpp>
+
+#include "cli_test_support.h"
+
+namespace bayestune::testing {
+
+TEST_CASE("every command has --help, and the top level lists them all", "[cli][help]") {
+  TempFolder dir;
+  const auto top = RunBayestune(dir.path(), {"--help"});
+  CHECK(top.exit_code == 0);
+  for (const char* command : {"run", "validate", "status", "trials", "best", "export", "metrics"}) {
+    INFO(command);
+    CHECK(top.out.find(std::string("\n  ") + command + " ") != std::string::npos);
+    const auto help = RunBayestune(dir.path(), {command, "--help"});
+    CHECK(help.exit_code == 0);
+    CHECK(help.out.find(std::string("Usage: bayestune ") + command) != std::string::npos);
+    CHECK(help.out.find("Exit codes: 0 ") != std::string::npos);
+    CHECK(help.err.empty());
+  }
+  const auto run = RunBayestune(dir.path(), {"run", "--help"});
+  for (const char* flag : {"--db", "--study", "--gpus", "--job-dir", "--progress", "trainer"})
+    CHECK(run.out.find(flag) != std::string::npos);
+  const auto version = RunBayestune(dir.path(), {"--version"});
+  CHECK(version.exit_code == 0);
+  CHECK(version.out.starts_with("bayestune "));
+}
+
+TEST_CASE("usage errors exit 2", "[cli][help]") {
+  TempFolder dir;
+  CHECK(RunBayestune(dir.path(), {}).exit_code == 2);
+  CHECK(RunBayestune(dir.path(), {"frobnicate"}).exit_code == 2);
+  CHECK(RunBayestune(dir.path(), {"run"}).exit_code == 2);  // no tuning.yaml
+  CHECK(RunBayestune(dir.path(), {"status", "--bogus"}).exit_code == 2);
+  CHECK(RunBayestune(dir.path(), {"export", "--format", "xml"}).exit_code == 2);
+  CHECK(RunBayestune(dir.path(), {"best", "--top", "0"}).exit_code == 2);
+  CHECK(RunBayestune(dir.path(), {"run", "x.yaml", "--progress", "fancy"}).exit_code == 2);
+}
+
+TEST_CASE("validate: the examples are valid, and a bad file gets every error with its line",
+          "[cli][validate]") {
+  TempFolder dir;
+  for (const char* example : {"examples/book/tuning.yaml", "examples/all_types/tuning.yaml"}) {
+    const auto good =
+        RunBayestune(dir.path(), {"validate", std::string(BAYESTUNE_SOURCE_DIR) + "/" + example});
+    INFO(example << ": " << good.out << good.err);
+    CHECK(good.exit_code == 0);
+    CHECK(good.out.find(": ok: ") != std::string::npos);
+    CHECK(good.err.empty());
+  }
+  const auto all_types = RunBayestune(
+      dir.path(),
+      {"validate", std::string(BAYESTUNE_SOURCE_DIR) + "/examples/all_types/tuning.yaml"});
+  CHECK(all_types.out.find(": ok: 5 parameters, MAXIMIZE 'accuracy', 12 trials, 2 in parallel") !=
+        std::string::npos);
+
+  WriteTextFile(dir.File("bad.yaml"),
+                "trainingInput:\n"
+                "  hyperparameters:\n"
+                "    goal: MAXIMISE\n"
+                "    params:\n"
+                "      - parameterName: batch\n"
+                "        type: DISCRETE\n"
+                "        discreteValues: [64, 32]\n");
+  const auto bad = RunBayestune(dir.path(), {"validate", "bad.yaml"});
+  INFO(bad.err);
+  CHECK(bad.exit_code == 1);
+  CHECK(bad.out.empty());
+  CHECK(bad.err.find("bad.yaml:3:11: error: trainingInput.hyperparameters.goal: ") !=
+        std::string::npos);
+  CHECK(bad.err.find("bad.yaml:7:") != std::string::npos);
+  CHECK(bad.err.find("bad.yaml: 2 errors\n") != std::string::npos);
+
+  const auto missing = RunBayestune(dir.path(), {"validate", "missing.yaml"});
+  CHECK(missing.exit_code == 1);
+}
+
+}  // namespace bayestune::testing

@@ -1,0 +1,157 @@
+// status, trials, best and export on a study database written through the Study API, and the
+// errors of choosing a study.
+#include <catch2/catch.hpp>
+#include <nlohmann/json.hpp>
+
+#include "bayestune/optimizer/study.h"
+#include "bayestune/store/sqlite_study_repository.h"
+#include "cli_test_support.h"
+
+namespace bayestune::testing {
+namespace {
+
+StudySpec BookSpec() {
+  StudySpec spec;
+  spec.goal = Goal::kMaximize;
+  spec.metric_tag = "accuracy";
+  spec.max_trials = 6;
+  spec.max_parallel_trials = 2;
+  spec.algorithm = Algorithm::kRandomSearch;
+  spec.parameters = {ParameterSpec::Integer("n_layers", 10, 100),
+                     ParameterSpec::Double("momentum", 0.1, 1.0, ScaleType::kLog)};
+  return spec;
+}
+
+// Study "book": trial 1 SUCCEEDED 0.93, trial 2 SUCCEEDED 0.97 (the best), trial 3 FAILED, trial
+// 4 running on GPU 1 with a measurement at step 3.
+void WriteBookStudy(const std::string& database, const std::string& name = "book") {
+  auto study = Study::Create(SqliteStudyRepository::Open(database), name, BookSpec());
+  const auto trials = study->Suggest(4, "test");
+  REQUIRE(trials.size() == 4);
+  study->Complete(trials[0].id, 0.93, 10);
+  study->Complete(trials[1].id, 0.97, 10);
+  study->Fail(trials[2].id, "the trainer exited with status 2\nTraceback: boom");
+  study->MarkStarted(trials[3].id, {1});
+  study->AddMeasurement(trials[3].id, Measurement{"accuracy", 3, NowSeconds(), 0.8});
+}
+
+}  // namespace
+
+TEST_CASE("status shows counts, the best trial and the running trials", "[cli][readers]") {
+  TempFolder dir;
+  WriteBookStudy(dir.File("bayestune.db"));
+  const auto result = RunBayestune(dir.path(), {"status"});
+  INFO(result.out << result.err);
+  CHECK(result.exit_code == 0);
+  CHECK(result.out.find("study      book (active), in bayestune.db") != std::string::npos);
+  CHECK(result.out.find("3 of 6 finished: 2 succeeded, 1 failed; 1 running, 2 left") !=
+        std::string::npos);
+  CHECK(result.out.find("best       trial 2: accuracy 0.97 at step 10") != std::string::npos);
+  CHECK(result.out.find("running    trial 4 on GPU 1") != std::string::npos);
+  CHECK(result.out.find("step 3 accuracy 0.8") != std::string::npos);
+  CHECK(result.err.empty());
+}
+
+TEST_CASE("trials lists every trial, the best marked, failures with their first line",
+          "[cli][readers]") {
+  TempFolder dir;
+  WriteBookStudy(dir.File("bayestune.db"));
+  const auto result = RunBayestune(dir.path(), {"trials", "book"});
+  INFO(result.out << result.err);
+  CHECK(result.exit_code == 0);
+  CHECK(result.out.rfind("trial  state      n_layers  momentum", 0) == 0);
+  CHECK(CountOccurrences(result.out, "\n") == 5);  // header + 4 trials
+  CHECK(result.out.find("SUCCEEDED") != std::string::npos);
+  CHECK(result.out.find("best") != std::string::npos);
+  CHECK(result.out.find("the trainer exited with status 2") != std::string::npos);
+  CHECK(result.out.find("Traceback") == std::string::npos);
+  CHECK(result.out.find("GPU 1") != std::string::npos);
+
+  const auto failed = RunBayestune(dir.path(), {"trials", "--state", "failed"});
+  CHECK(failed.exit_code == 0);
+  CHECK(CountOccurrences(failed.out, "\n") == 2);
+  CHECK(failed.out.find("FAILED") != std::string::npos);
+}
+
+TEST_CASE("best prints the value, step, parameters and trainer arguments", "[cli][readers]") {
+  TempFolder dir;
+  WriteBookStudy(dir.File("study.db"));
+  const auto result = RunBayestune(dir.path(), {"best", "--db", "study.db"});
+  INFO(result.out << result.err);
+  CHECK(result.exit_code == 0);
+  CHECK(result.out.find("best trial: 2, accuracy 0.97 at step 10 (MAXIMIZE)") != std::string::npos);
+  CHECK(result.out.find("  n_layers  ") != std::string::npos);
+  CHECK(result.out.find("trainer arguments: --n_layers=") != std::string::npos);
+
+  const auto top = RunBayestune(dir.path(), {"best", "--db", "study.db", "--top", "5"});
+  CHECK(top.exit_code == 0);
+  CHECK(top.out.rfind("rank  trial  accuracy  step  n_layers  momentum\n1     2      0.97", 0) ==
+        0);
+  CHECK(CountOccurrences(top.out, "\n") == 3);  // only 2 trials succeeded
+}
+
+TEST_CASE("best without a succeeded trial exits 3 and says where to look", "[cli][readers]") {
+  TempFolder dir;
+  auto study =
+      Study::Create(SqliteStudyRepository::Open(dir.File("bayestune.db")), "empty", BookSpec());
+  const auto result = RunBayestune(dir.path(), {"best"});
+  CHECK(result.exit_code == 3);
+  CHECK(result.out.empty());
+  CHECK(result.err ==
+        "bayestune: error: study 'empty' has no succeeded trial yet (0 failed, 0 running, 6 "
+        "left); see why with: bayestune trials empty\n");
+}
+
+TEST_CASE("export writes CSV or JSON to standard output or a file", "[cli][readers]") {
+  TempFolder dir;
+  WriteBookStudy(dir.File("bayestune.db"));
+
+  const auto csv = RunBayestune(dir.path(), {"export", "--format", "csv"});
+  CHECK(csv.exit_code == 0);
+  CHECK(csv.out.rfind("trial,state,n_layers,momentum,objective,step,", 0) == 0);
+  CHECK(CountOccurrences(csv.out, "\r\n") >= 5);
+
+  const auto json =
+      RunBayestune(dir.path(), {"export", "book", "--format", "json", "--out", "out/book.json"});
+  CHECK(json.exit_code == 1);  // the folder does not exist
+  CHECK(json.err.find("--out 'out/book.json': the folder 'out' does not exist; create it first") !=
+        std::string::npos);
+
+  const auto written = RunBayestune(dir.path(), {"export", "--out", "book.json"});
+  INFO(written.err);
+  CHECK(written.exit_code == 0);
+  CHECK(written.out.empty());
+  CHECK(written.err.find("bayestune: wrote book.json: study 'book', 4 trials, json") == 0);
+  const auto document = nlohmann::json::parse(ReadTextFile(dir.File("book.json")));
+  CHECK(document["jobId"] == "book");
+  CHECK(document["trainingOutput"]["trials"].size() == 4);
+}
+
+TEST_CASE("a missing database, an unknown study and an ambiguous one get one-line errors",
+          "[cli][readers]") {
+  TempFolder dir;
+  for (const char* command : {"status", "trials", "best", "export"}) {
+    const auto missing = RunBayestune(dir.path(), {command});
+    INFO(command << ": " << missing.err);
+    CHECK(missing.exit_code == 3);
+    CHECK(CountOccurrences(missing.err, "\n") == 1);
+    CHECK(missing.err.find("bayestune: error: there is no bayestune database 'bayestune.db'") == 0);
+  }
+  CHECK_FALSE(std::filesystem::exists(dir.File("bayestune.db")));  // readers never create it
+
+  WriteBookStudy(dir.File("bayestune.db"), "book");
+  WriteBookStudy(dir.File("bayestune.db"), "mnist");
+  const auto ambiguous = RunBayestune(dir.path(), {"status"});
+  CHECK(ambiguous.exit_code == 2);
+  CHECK(ambiguous.err ==
+        "bayestune: error: database 'bayestune.db' holds 2 studies; name one: bayestune status "
+        "STUDY. Its studies: 'book', 'mnist'\n");
+
+  const auto unknown = RunBayestune(dir.path(), {"best", "mnst"});
+  CHECK(unknown.exit_code == 3);
+  CHECK(unknown.err ==
+        "bayestune: error: database 'bayestune.db' has no study named 'mnst'; did you mean "
+        "'mnist'? Its studies: 'book', 'mnist'\n");
+}
+
+}  // namespace bayestune::testing

@@ -1,0 +1,145 @@
+// Bad input to `bayestune run`: one line on stderr that says what to do, a non-zero exit code,
+// and nothing written or lost.
+#include <catch2/catch.hpp>
+#include <regex>
+
+#include "cli_test_support.h"
+
+namespace bayestune::testing {
+
+namespace fs = std::filesystem;
+
+namespace {
+
+// The one line a failed command printed; REQUIREs that it is one line and nothing went to stdout.
+std::string OneLineError(const ChildResult& result) {
+  INFO(result.out << result.err);
+  CHECK(result.out.empty());
+  REQUIRE(CountOccurrences(result.err, "\n") == 1);
+  return result.err;
+}
+
+}  // namespace
+
+TEST_CASE("run: a missing tuning.yaml", "[cli][run][errors]") {
+  TempFolder dir;
+  const auto result = RunBayestune(dir.path(), {"run", "nope.yaml"});
+  CHECK(result.exit_code == 1);
+  CHECK(OneLineError(result) ==
+        "nope.yaml: error: cannot read the file: No such file or directory (give the path of a "
+        "tuning.yaml)\n");
+  CHECK_FALSE(fs::exists(dir.File("bayestune.db")));
+}
+
+TEST_CASE("run: a YAML error names its line", "[cli][run][errors]") {
+  TempFolder dir;
+  WriteTextFile(dir.File("bad.yaml"),
+                "trainingInput:\n  hyperparameters:\n    maxTrials: [1\n    goal: MAXIMIZE\n");
+  const auto result = RunBayestune(dir.path(), {"run", "bad.yaml"});
+  CHECK(result.exit_code == 1);
+  const std::string error = OneLineError(result);
+  CHECK(std::regex_search(error, std::regex(R"(^bad\.yaml:\d+:\d+: error: not valid YAML)")));
+  CHECK_FALSE(fs::exists(dir.File("bayestune.db")));
+
+  // Several errors: each with its line, then what to do.
+  WriteTextFile(dir.File("bad.yaml"),
+                "trainingInput:\n  hyperparameters:\n    maxTrial: 3\n    params:\n"
+                "      - parameterName: lr\n        type: DOUBLE\n        minValue: 0\n"
+                "        maxValue: 1\n        scaleType: UNIT_LOG_SCALE\n");
+  const auto several = RunBayestune(dir.path(), {"run", "bad.yaml"});
+  CHECK(several.exit_code == 1);
+  CHECK(several.err.find("bad.yaml:3:5: error: trainingInput.hyperparameters.maxTrial: unknown "
+                         "key 'maxTrial'; did you mean 'maxTrials'?") != std::string::npos);
+  CHECK(several.err.find("bad.yaml:7:19: error: ") != std::string::npos);
+  CHECK(several.err.find("bayestune: error: bad.yaml has 2 errors (above); fix them and run "
+                         "again. Nothing was run\n") != std::string::npos);
+}
+
+TEST_CASE("run: a trainer that does not exist, or none at all", "[cli][run][errors]") {
+  TempFolder dir;
+  std::string yaml = SmallStudyYaml(2, 1, "--epochs=1");
+  yaml.replace(yaml.find(TrainerPath()), TrainerPath().size(), "./no-such-trainer");
+  WriteTextFile(dir.File("t.yaml"), yaml);
+  const auto missing = RunBayestune(dir.path(), {"run", "t.yaml"});
+  CHECK(missing.exit_code == 1);
+  CHECK(OneLineError(missing) ==
+        "bayestune: error: t.yaml: runner.command[0]: the trainer '" + dir.path() +
+            "/no-such-trainer' does not exist; give the path of an executable program. Nothing "
+            "was run\n");
+  CHECK_FALSE(fs::exists(dir.File("bayestune.db")));
+
+  const auto after_dashes = RunBayestune(dir.path(), {"run", "t.yaml", "--", "no-such-trainer"});
+  CHECK(after_dashes.exit_code == 1);
+  CHECK(OneLineError(after_dashes)
+            .starts_with("bayestune: error: the trainer command after --: the trainer "
+                         "'no-such-trainer' was not found in PATH"));
+
+  yaml.erase(yaml.find("runner:"));
+  WriteTextFile(dir.File("none.yaml"), yaml);
+  const auto none = RunBayestune(dir.path(), {"run", "none.yaml"});
+  CHECK(none.exit_code == 2);
+  CHECK(OneLineError(none) ==
+        "bayestune: error: none.yaml has no trainer command: add one to its runner block "
+        "(runner: {command: [python3, train.py]}) or give it after --: bayestune run none.yaml "
+        "-- python3 train.py\n");
+}
+
+TEST_CASE("run: when every trial fails, the summary says why the last one did, and exit 1",
+          "[cli][run][errors]") {
+  TempFolder dir;
+  WriteTextFile(dir.File("f.yaml"), SmallStudyYaml(2, 1, "--epochs=0"));
+  const auto run = RunBayestune(dir.path(), {"run", "f.yaml"});
+  INFO(run.out << run.err);
+  CHECK(run.exit_code == 1);
+  CHECK(run.out.find("best trial: none (no trial succeeded)") != std::string::npos);
+  // The trainer's own complaint, from the tail of its log, is in the summary.
+  CHECK(run.out.find("FAILED: ") != std::string::npos);
+  CHECK(run.out.find("--epochs: '0' is out of range") != std::string::npos);
+  CHECK(fs::exists(dir.File("bayestune.db")));
+  const auto status = RunBayestune(dir.path(), {"status"});
+  CHECK(status.out.find("2 failed") != std::string::npos);
+}
+
+TEST_CASE("run: an unwritable or wrong --db, a bad --gpus, nothing lost", "[cli][run][errors]") {
+  TempFolder dir;
+  WriteTextFile(dir.File("s.yaml"), SmallStudyYaml(1, 1, "--epochs=1"));
+
+  const auto proc = RunBayestune(dir.path(), {"run", "s.yaml", "--db", "/proc/bayestune.db"});
+  CHECK(proc.exit_code == 1);
+  CHECK(OneLineError(proc).starts_with(
+      "bayestune: error: bayestune database '/proc/bayestune.db': opening failed"));
+
+  const auto no_folder = RunBayestune(dir.path(), {"run", "s.yaml", "--db", "runs/s.db"});
+  CHECK(no_folder.exit_code == 1);
+  CHECK(OneLineError(no_folder).find("the folder 'runs' does not exist; create it first") !=
+        std::string::npos);
+
+  WriteTextFile(dir.File("notes.txt"), "my notes\n");
+  const auto not_a_database = RunBayestune(dir.path(), {"run", "s.yaml", "--db", "notes.txt"});
+  CHECK(not_a_database.exit_code == 1);
+  CHECK(OneLineError(not_a_database).find("is not a bayestune database") != std::string::npos);
+  CHECK(ReadTextFile(dir.File("notes.txt")) == "my notes\n");
+
+  const auto gpus = RunBayestune(dir.path(), {"run", "s.yaml", "--gpus", "0,0"});
+  CHECK(gpus.exit_code == 2);
+  CHECK(OneLineError(gpus) == "bayestune: error: --gpus '0,0': GPU 0 is listed twice\n");
+  CHECK_FALSE(fs::exists(dir.File("bayestune.db")));
+}
+
+TEST_CASE("run: a study of the same name with another spec is refused, the old one kept",
+          "[cli][run][errors]") {
+  TempFolder dir;
+  WriteTextFile(dir.File("s.yaml"), SmallStudyYaml(1, 1, "--epochs=1"));
+  REQUIRE(RunBayestune(dir.path(), {"run", "s.yaml"}).exit_code == 0);
+  WriteTextFile(dir.File("s.yaml"), SmallStudyYaml(3, 1, "--epochs=1"));  // maxTrials changed
+  const auto changed = RunBayestune(dir.path(), {"run", "s.yaml"});
+  CHECK(changed.exit_code == 1);
+  CHECK(OneLineError(changed) ==
+        "bayestune: error: study 's' in bayestune.db was made from other "
+        "trainingInput.hyperparameters than s.yaml has now; to start a new study give it another "
+        "name (--study NAME), or use another database (--db FILE)\n");
+  const auto trials = RunBayestune(dir.path(), {"trials", "s"});
+  CHECK(CountOccurrences(trials.out, "SUCCEEDED") == 1);
+}
+
+}  // namespace bayestune::testing

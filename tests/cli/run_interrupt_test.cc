@@ -1,0 +1,82 @@
+// Ctrl-C during `bayestune run`: once (no new trial, the running ones finish), twice (the running
+// ones are killed and queued to rerun), then running it again finishes the study.
+#include <signal.h>
+
+#include <catch2/catch.hpp>
+
+#include "cli_test_support.h"
+
+namespace bayestune::testing {
+
+namespace {
+
+// The same study (trainingInput) each time; only the trainer's epochs differ, so that trials last
+// long enough to be interrupted, or finish at once.
+void WriteStudy(const TempFolder& dir, int epochs) {
+  WriteTextFile(dir.File("sigint.yaml"),
+                SmallStudyYaml(4, 2, "--hidden_units=128, --epochs=" + std::to_string(epochs)));
+}
+
+ChildResult RunAndInterrupt(const TempFolder& dir, const std::string& name, int interrupts,
+                            const std::string& wait_for) {
+  const std::string capture = dir.File(name);
+  auto run = StartBayestune(dir.path(), {"run", "sigint.yaml"}, capture);
+  REQUIRE(WaitForText(capture + ".out", wait_for, 60));
+  run->Kill(SIGINT);
+  if (interrupts == 2) {
+    REQUIRE(WaitForText(capture + ".out", "Ctrl-C: starting no new trial", 30));
+    run->Kill(SIGINT);
+  }
+  return run->Wait();
+}
+
+}  // namespace
+
+TEST_CASE("run: Ctrl-C once waits for the running trials, twice kills them, and run again continues",
+          "[cli][run][interrupt]") {
+  TempFolder dir;
+
+  // Once: trials 1 and 2 finish, nothing else starts, exit 130.
+  WriteStudy(dir, 40);
+  const auto once = RunAndInterrupt(dir, "once", 1, "trial 2 started");
+  INFO(once.out << once.err);
+  CHECK(once.exit_code == 130);
+  CHECK(once.out.find("Ctrl-C: starting no new trial; waiting for the 2 running trials to finish "
+                      "(press Ctrl-C again to kill them") != std::string::npos);
+  CHECK(CountOccurrences(once.out, " started on CPU") == 2);
+  CHECK(CountOccurrences(once.out, " succeeded in ") == 2);
+  CHECK(once.out.find("interrupted: no new trial was started and the running ones finished") !=
+        std::string::npos);
+  CHECK(once.out.find("continue:   bayestune run sigint.yaml\n") != std::string::npos);
+  const auto after_once = RunBayestune(dir.path(), {"status"});
+  CHECK(after_once.out.find("2 of 4 finished: 2 succeeded; 0 running, 2 left") !=
+        std::string::npos);
+
+  // Twice, with trials far too long to finish: both are killed and queued to rerun.
+  WriteStudy(dir, 5000);
+  const auto twice = RunAndInterrupt(dir, "twice", 2, "trial 4 started");
+  INFO(twice.out << twice.err);
+  CHECK(twice.exit_code == 130);
+  CHECK(twice.out.find("continuing study 'sigint'") != std::string::npos);
+  CHECK(twice.out.find("Ctrl-C again: killing the 2 running trials") != std::string::npos);
+  CHECK(twice.out.find("trial 3 queued to run again (attempt 2)") != std::string::npos);
+  CHECK(twice.out.find("trial 4 queued to run again (attempt 2)") != std::string::npos);
+  const auto after_twice = RunBayestune(dir.path(), {"status"});
+  CHECK(after_twice.out.find("2 of 4 finished: 2 succeeded; 0 running, 2 left (2 queued to "
+                             "rerun)") != std::string::npos);
+
+  // Again: the killed trials rerun (attempt 2) and the study is done; nothing was lost.
+  WriteStudy(dir, 2);
+  const auto again = RunBayestune(dir.path(), {"run", "sigint.yaml"});
+  INFO(again.out << again.err);
+  CHECK(again.exit_code == 0);
+  CHECK(again.out.find("trial 3 started on CPU") != std::string::npos);
+  CHECK(again.out.find("(attempt 2)") != std::string::npos);
+  CHECK(again.out.find("study 'sigint' is done: 4 trials finished (4 succeeded") !=
+        std::string::npos);
+  const auto trials = RunBayestune(dir.path(), {"trials"});
+  CHECK(CountOccurrences(trials.out, "SUCCEEDED") == 4);
+  CHECK(CountOccurrences(trials.out, "attempt 2") == 2);
+}
+
+}  // namespace bayestune::testing
