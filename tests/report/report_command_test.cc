@@ -61,8 +61,9 @@ TEST_CASE("bayestune report names the studies when it cannot tell which one") {
   }
   const auto several =
       Bayestune(folder, {"report", "--db", database, "--out", folder.File("r.html")});
-  CHECK(several.exit_code == 1);
-  CHECK(several.err.find("holds 2 studies; name the one to report on") != std::string::npos);
+  CHECK(several.exit_code == 2);
+  CHECK(several.err.find("holds 2 studies; name one: bayestune report STUDY --db " + database) !=
+        std::string::npos);
   CHECK(several.err.find("'mnist-sweep'") != std::string::npos);
   CHECK(several.err.find("'cifar-sweep'") != std::string::npos);
   CHECK(!std::filesystem::exists(folder.File("r.html")));
