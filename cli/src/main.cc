@@ -29,6 +29,7 @@ int main(int argc, char** argv) {
   AddBestCommand(app, exit_code);
   AddExportCommand(app, exit_code);
   AddMetricsCommand(app, exit_code);
+  AddReportCommand(app, exit_code);
   AddServeCommand(app, exit_code);
   AddWorkerCommand(app, exit_code);
   try {

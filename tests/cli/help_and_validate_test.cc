@@ -10,7 +10,7 @@ TEST_CASE("every command has --help, and the top level lists them all", "[cli][h
   const auto top = RunBayestune(dir.path(), {"--help"});
   CHECK(top.exit_code == 0);
   for (const char* command : {"run", "validate", "status", "trials", "best", "export", "metrics",
-                              "serve", "worker"}) {
+                              "report", "serve", "worker"}) {
     INFO(command);
     CHECK(top.out.find(std::string("\n  ") + command + " ") != std::string::npos);
     const auto help = RunBayestune(dir.path(), {command, "--help"});

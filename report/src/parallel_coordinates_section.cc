@@ -1,0 +1,127 @@
+// 2. Parallel coordinates: one vertical axis per parameter, on its own scale, and one for the
+// objective; each trial a line through its values, coloured by how good its objective is.
+#include <algorithm>
+
+#include "bayestune/report/html_escape.h"
+#include "bayestune/report/number_format.h"
+#include "legend.h"
+#include "parameter_position.h"
+#include "plot_area.h"
+#include "report_palette.h"
+#include "report_sections.h"
+
+namespace bayestune::report_internal {
+
+namespace {
+
+constexpr double kWidth = 960;
+constexpr double kHeight = 400;
+
+std::string ScaleHint(const AxisScale& scale) {
+  switch (scale.kind()) {
+    case AxisScale::Kind::kLog:
+      return "log scale";
+    case AxisScale::Kind::kReverseLog:
+      return "reverse log scale";
+    case AxisScale::Kind::kCategory:
+      return "categories";
+    case AxisScale::Kind::kLinear:
+      break;
+  }
+  return "linear";
+}
+
+void DrawVerticalAxis(SvgWriter& svg, const PlotArea& area, double x, const AxisScale& scale,
+                      const std::string& name, const std::string& hint, double spacing) {
+  const auto max_name = static_cast<std::size_t>(std::max(4.0, spacing / 7.2));
+  const auto max_label = static_cast<std::size_t>(std::max(3.0, spacing / 6.8 - 1));
+  svg.OpenGroup("pc-ax");
+  svg.Line(x, area.top, x, area.bottom);
+  for (const AxisTick& tick : scale.Ticks(6)) {
+    const double y = area.Y(tick.unit);
+    svg.Line(x - 3, y, x + 3, y);
+    svg.Text(x - 6, y + 3.5, TruncateText(tick.label, max_label), "", "end");
+  }
+  svg.CloseGroup();
+  svg.Text(x, area.top - 24, TruncateText(name, max_name), "title", "middle");
+  svg.Text(x, area.top - 10, hint, "hint", "middle");
+}
+
+}  // namespace
+
+std::string ParallelCoordinatesSection(ReportContext& context) {
+  const auto& parameters = context.spec().parameters;
+  const DrawingSample sample = context.Sample(context.valued(), context.options().max_drawn_trials);
+  std::vector<AxisScale> scales;
+  for (const ParameterSpec& parameter : parameters)
+    scales.push_back(AxisScale::ForParameter(parameter));
+
+  // The lines to draw, worst first so that the best lie on top.
+  struct Line {
+    const Trial* trial;
+    std::vector<double> units;
+  };
+  std::vector<Line> lines;
+  for (const Trial* trial : context.TrialsOf(sample)) {
+    Line line{trial, {}};
+    for (std::size_t i = 0; i < parameters.size(); ++i) {
+      const auto unit = ParameterPosition(parameters[i], scales[i], *trial);
+      if (!unit) break;
+      line.units.push_back(*unit);
+    }
+    if (line.units.size() != parameters.size()) continue;
+    line.units.push_back(context.ObjectiveUnit(*trial->final_value));
+    lines.push_back(std::move(line));
+  }
+  std::stable_sort(lines.begin(), lines.end(), [&](const Line& a, const Line& b) {
+    return context.Quality(*a.trial->final_value) < context.Quality(*b.trial->final_value);
+  });
+
+  std::string html =
+      OpenSection("parallel-coordinates", "Parallel coordinates", lines.size(), sample.total);
+  if (sample.total == 0) {
+    return html + EmptyNote(kNoValueYet) + "</section>";
+  }
+  html += Note(
+      "Each line is a trial that succeeded, through its value of every parameter and, on the "
+      "last axis, its objective. Parameters are on their own scale (log-scaled ones on log axes, "
+      "categories in the order of the spec); the darker the line, the better its objective ranks, "
+      "and the best lie on top. " +
+      SampleSentence(sample, "trials"));
+  html += Legend({}, RampLegendItem("objective", "worse", "better", QualityColor));
+
+  PlotArea area{70, 56, kWidth - 70, kHeight - 20};
+  const std::size_t axes = parameters.size() + 1;
+  const double spacing = area.width() / static_cast<double>(axes - 1);
+  const auto axis_x = [&](std::size_t i) { return area.left + spacing * static_cast<double>(i); };
+
+  SvgWriter svg(kWidth, kHeight, "Parallel coordinates of the parameters and the objective", "",
+                lines.size() > 150 ? "many" : "");
+  svg.OpenGroup("pc");
+  for (std::size_t rank = 0; rank < lines.size(); ++rank) {
+    const Line& line = lines[rank];
+    std::string d;
+    for (std::size_t i = 0; i < line.units.size(); ++i) {
+      d += (i == 0 ? "M" : "L") + FormatCoordinate(axis_x(i)) + " " +
+           FormatCoordinate(area.Y(line.units[i]));
+    }
+    // Coloured by rank, so that a few far-out values do not wash out the others' colours.
+    const double quality =
+        lines.size() > 1 ? static_cast<double>(rank) / static_cast<double>(lines.size() - 1) : 1.0;
+    const std::string color = QualityColor(quality);
+    svg.Path(d, "", " stroke=\"" + color + "\"" + context.TrialAttributes(*line.trial, "line"));
+  }
+  svg.CloseGroup();
+  for (std::size_t i = 0; i < parameters.size(); ++i) {
+    DrawVerticalAxis(svg, area, axis_x(i), scales[i], parameters[i].name, ScaleHint(scales[i]),
+                     spacing);
+  }
+  DrawVerticalAxis(
+      svg, area, axis_x(parameters.size()), context.objective_axis(), context.spec().metric_tag,
+      context.spec().goal == Goal::kMaximize ? "objective, maximize" : "objective, minimize",
+      spacing);
+  html += svg.Finish();
+  return html + "</section>";
+}
+
+}  // namespace bayestune::report_internal

@@ -1,0 +1,94 @@
+#include "bayestune/report/parameter_importance.h"
+
+#include <algorithm>
+#include <cmath>
+
+#include "bayestune/optimizer/scale_transform.h"
+#include "bayestune/report/functional_anova.h"
+#include "bayestune/report/value_range.h"
+
+namespace bayestune {
+
+namespace {
+
+// The trial's parameters as forest inputs, or false when one is missing or not in the spec.
+bool EncodeTrial(const StudySpec& spec, const Trial& trial, std::vector<double>* point) {
+  point->clear();
+  for (const ParameterSpec& parameter : spec.parameters) {
+    const auto it = trial.parameters.find(parameter.name);
+    if (it == trial.parameters.end()) return false;
+    if (parameter.type == ParameterType::kCategorical) {
+      if (!it->second.IsString()) return false;
+      const auto& values = parameter.categorical_values;
+      const auto found = std::find(values.begin(), values.end(), it->second.AsString());
+      if (found == values.end()) return false;
+      point->push_back(static_cast<double>(found - values.begin()));
+    } else {
+      if (!it->second.IsNumeric()) return false;
+      const double lower = parameter.Lower();
+      const double upper = parameter.Upper();
+      point->push_back(lower < upper ? ToUnit(it->second.AsDouble(), lower, upper, parameter.scale)
+                                     : 0.0);
+    }
+  }
+  return true;
+}
+
+}  // namespace
+
+ImportanceEstimate EstimateParameterImportance(const StudySpec& spec,
+                                               const std::vector<Trial>& trials,
+                                               const ImportanceOptions& options) {
+  ImportanceEstimate estimate;
+  for (const ParameterSpec& parameter : spec.parameters)
+    estimate.parameters.push_back({parameter.name, 0, 0});
+
+  std::vector<std::vector<double>> points;
+  std::vector<double> values;
+  std::vector<double> point;
+  for (const Trial& trial : trials) {
+    if (trial.state != TrialState::kSucceeded || !trial.final_value ||
+        !std::isfinite(*trial.final_value) || !EncodeTrial(spec, trial, &point)) {
+      continue;
+    }
+    points.push_back(point);
+    values.push_back(*trial.final_value);
+  }
+  estimate.trials_used = values.size();
+  if (values.size() < options.min_trials) {
+    estimate.unavailable_reason = "needs at least " + std::to_string(options.min_trials) +
+                                  " succeeded trials with an objective value; the study has " +
+                                  std::to_string(values.size());
+    return estimate;
+  }
+  const ValueRange range = RobustRange(values);
+  if (!(range.upper > range.lower)) {
+    estimate.unavailable_reason =
+        "every succeeded trial has the same objective value, so no parameter makes a difference";
+    return estimate;
+  }
+  for (double& v : values) {
+    const double clipped = std::clamp(v, range.lower, range.upper);
+    if (clipped != v) ++estimate.values_clipped;
+    v = clipped;
+  }
+  std::vector<ForestFeature> features;
+  for (const ParameterSpec& parameter : spec.parameters) {
+    ForestFeature feature;
+    if (parameter.type == ParameterType::kCategorical) {
+      feature.categories = static_cast<int>(parameter.categorical_values.size());
+    }
+    features.push_back(feature);
+  }
+  const RegressionForest forest =
+      RegressionForest::Fit(std::move(features), points, values, options.forest);
+  const std::vector<MainEffect> effects = MainEffectFractions(forest);
+  for (std::size_t j = 0; j < effects.size(); ++j) {
+    estimate.parameters[j].fraction = effects[j].fraction;
+    estimate.parameters[j].spread = effects[j].spread;
+  }
+  estimate.available = true;
+  return estimate;
+}
+
+}  // namespace bayestune

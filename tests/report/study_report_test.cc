@@ -1,0 +1,314 @@
+// The report page of studies stored in SQLite, checked without a browser: every section and the
+// right number of marks, the goal's direction, escaping, determinism, and the size of a
+// 10,000-trial report.
+#include "bayestune/report/study_report.h"
+
+#include <catch2/catch.hpp>
+#include <cmath>
+#include <limits>
+#include <regex>
+#include <sstream>
+
+#include "bayestune/report/html_escape.h"
+#include "report_page_checks.h"
+#include "report_test_studies.h"
+#include "temp_folder.h"
+
+using namespace bayestune;
+using namespace bayestune::testing;
+
+namespace {
+
+const char* const kSections[] = {
+    "history",     "parallel-coordinates", "slices",   "learning-curves", "importance",
+    "best-trials", "gpu-timeline",         "failures", "settings"};
+
+struct Rendered {
+  StudyRecord record;
+  std::vector<Trial> trials;
+  std::string page;
+};
+
+// Reads the study back from its database, read-only, as `bayestune report` does, and renders it.
+Rendered Render(const std::string& database, const std::string& name,
+                const ReportOptions& options = {}) {
+  SqliteOpenOptions read_only;
+  read_only.read_only = true;
+  auto repository = SqliteStudyRepository::Open(database, read_only);
+  Rendered r;
+  r.record = *repository->FindStudy(name);
+  r.trials = repository->ListTrials(r.record.id);
+  std::ostringstream out;
+  WriteStudyReport(out, r.record, r.trials, options);
+  r.page = out.str();
+  return r;
+}
+
+void CheckEverySection(const std::string& page) {
+  for (const char* id : kSections) {
+    INFO("section " << id);
+    CHECK(CountOf(page, "<section id=\"" + std::string(id) + "\"") == 1);
+  }
+}
+
+// The page fetches nothing: a policy forbids it and no element points outside the file.
+void CheckSelfContained(const std::string& page) {
+  CHECK(page.find("http-equiv=\"Content-Security-Policy\" content=\"default-src 'none'") !=
+        std::string::npos);
+  CHECK(page.find(" src=") == std::string::npos);
+  CHECK(page.find("href=\"http") == std::string::npos);
+  CHECK(page.find("url(") == std::string::npos);
+  CHECK(page.find("@import") == std::string::npos);
+  CHECK(ToValidUtf8(page) == page);
+}
+
+StudySpec OneParameterSpec(Goal goal) {
+  StudySpec spec;
+  spec.goal = goal;
+  spec.metric_tag = "loss";
+  spec.max_trials = 5;
+  spec.parameters = {ParameterSpec::Double("x", 0, 1)};
+  return spec;
+}
+
+}  // namespace
+
+TEST_CASE("The report of a study with trials in every state has every section and mark") {
+  TempFolder folder;
+  const std::string database = folder.File("study.db");
+  CreateDemoStudy(SqliteStudyRepository::Open(database));
+  const Rendered r = Render(database, "mnist-sweep");
+  CheckEverySection(r.page);
+  CheckSelfContained(r.page);
+  CheckReportMarks(r.page, r.record.spec, r.trials);
+  // The demo has every state, so every kind of mark is there.
+  const ExpectedMarks expected = ExpectedMarksOf(r.record.spec, r.trials);
+  CHECK(expected.stopped > 0);
+  CHECK(expected.failed > 0);
+  CHECK(expected.infeasible > 0);
+  CHECK(expected.failed_ends > 0);
+  CHECK(CountOf(SectionOf(r.page, "gpu-timeline"), "data-lane=\"CPU\"") > 0);
+  CHECK(CountOf(SectionOf(r.page, "gpu-timeline"), "bar run open") == 3);  // ACTIVE, STOPPING
+  CHECK(r.page.find("data-report-script") != std::string::npos);
+  CHECK(r.page.find("class=\"banner\"") == std::string::npos);  // nothing subsampled
+  // A crash is summed up by the first and the last line of its reason.
+  CHECK(SectionOf(r.page, "failures")
+            .find("<summary>FAILED: exit code 1; log tail: \xE2\x80\xA6 RuntimeError: CUDA out of "
+                  "memory. Tried to allocate 2.00 GiB</summary>") != std::string::npos);
+}
+
+TEST_CASE("The report is the same bytes for the same study") {
+  TempFolder folder;
+  const std::string database = folder.File("study.db");
+  CreateDemoStudy(SqliteStudyRepository::Open(database));
+  CHECK(Render(database, "mnist-sweep").page == Render(database, "mnist-sweep").page);
+}
+
+TEST_CASE("Best so far follows the goal's direction") {
+  const double values[] = {5, 3, 4, 1, 2};
+  for (Goal goal : {Goal::kMinimize, Goal::kMaximize}) {
+    StudyRecord record;
+    record.name = "direction";
+    record.spec = OneParameterSpec(goal);
+    std::vector<Trial> trials;
+    for (int i = 0; i < 5; ++i) {
+      Trial t;
+      t.id = i + 1;
+      t.state = TrialState::kSucceeded;
+      t.parameters = {{"x", 0.1 * (i + 1)}};
+      t.final_value = values[i];
+      trials.push_back(t);
+    }
+    std::ostringstream out;
+    WriteStudyReport(out, record, trials);
+    const std::string history = SectionOf(out.str(), "history");
+    if (goal == Goal::kMinimize) {
+      CHECK(AttributeOf(history, "data-improvements") == "3");  // 5, 3, 1
+      CHECK(history.find("best 1 (trial 4)") != std::string::npos);
+      CHECK(history.find("lowest value so far") != std::string::npos);
+    } else {
+      CHECK(AttributeOf(history, "data-improvements") == "1");  // 5
+      CHECK(history.find("best 5 (trial 1)") != std::string::npos);
+    }
+    // The best-trials table ranks by the goal too.
+    const std::string best = SectionOf(out.str(), "best-trials");
+    CHECK(best.find("data-trial=\"" + std::string(goal == Goal::kMinimize ? "4" : "1") +
+                    "\" data-kind=\"row\"><td class=\"n\">1</td>") != std::string::npos);
+  }
+}
+
+TEST_CASE("The report of an empty study says so in every section") {
+  TempFolder folder;
+  const std::string database = folder.File("study.db");
+  CreateEmptyStudy(SqliteStudyRepository::Open(database), "nothing-yet");
+  const Rendered r = Render(database, "nothing-yet");
+  CheckEverySection(r.page);
+  CheckSelfContained(r.page);
+  CHECK(CountOf(r.page, " data-trial=") == 0);
+  CHECK(CountOf(r.page, "class=\"empty\"") == 8);  // every section but the settings
+  CHECK(SectionOf(r.page, "history").find("No trials yet.") != std::string::npos);
+}
+
+TEST_CASE("The report of a study whose trials all failed shows the failures") {
+  TempFolder folder;
+  const std::string database = folder.File("study.db");
+  CreateOnlyFailedStudy(SqliteStudyRepository::Open(database), "all-failed", 8);
+  const Rendered r = Render(database, "all-failed");
+  CheckEverySection(r.page);
+  CheckSelfContained(r.page);
+  CheckReportMarks(r.page, r.record.spec, r.trials);
+  CHECK(KindCount(r.page, "history", "failed") == 8);
+  CHECK(SectionOf(r.page, "parallel-coordinates").find("class=\"empty\"") != std::string::npos);
+  CHECK(SectionOf(r.page, "importance").find("needs at least 5 succeeded trials") !=
+        std::string::npos);
+  CHECK(SectionOf(r.page, "best-trials").find("No trial has succeeded yet.") != std::string::npos);
+  CHECK(CountOf(SectionOf(r.page, "failures"), "<summary>FAILED: ") == 2);
+  CHECK(r.page.find("card best") == std::string::npos);
+}
+
+TEST_CASE("The report of a 10,000-trial study is subsampled, says so, and stays small") {
+  TempFolder folder;
+  const std::string database = folder.File("study.db");
+  CreateLargeStudy(SqliteStudyRepository::Open(database), "big", 10000, 5);
+  ReportOptions options;
+  const Rendered r = Render(database, "big", options);
+  CheckEverySection(r.page);
+  CheckSelfContained(r.page);
+  INFO("page size " << r.page.size());
+  CHECK(r.page.size() < 3u * 1024 * 1024);
+  CHECK(r.page.find("class=\"banner\"") != std::string::npos);
+  const ExpectedMarks expected = ExpectedMarksOf(r.record.spec, r.trials);
+  const std::size_t valued = expected.succeeded + expected.stopped;
+  // Every chart draws at most its limit, says how many of how many, and keeps the best trials.
+  const std::string history = SectionOf(r.page, "history");
+  CHECK(KindCount(r.page, "history", "succeeded") + KindCount(r.page, "history", "stopped") ==
+        options.max_drawn_trials);
+  CHECK(AttributeOf(history, "data-total") ==
+        std::to_string(valued + expected.failed + expected.infeasible));
+  CHECK(history.find("Showing 1,000 of " + [&] {
+    std::string digits = std::to_string(valued);
+    return digits.substr(0, digits.size() - 3) + "," + digits.substr(digits.size() - 3);
+  }()) != std::string::npos);
+  CHECK(AttributeOf(history, "data-improvements") == std::to_string(expected.improvements));
+  CHECK(KindCount(r.page, "parallel-coordinates", "line") == options.max_drawn_trials);
+  CHECK(KindCount(r.page, "slices", "slice") ==
+        options.max_drawn_trials * r.record.spec.parameters.size());
+  CHECK(KindCount(r.page, "learning-curves", "curve") == options.max_learning_curves);
+  CHECK(KindCount(r.page, "best-trials", "row") == 10);
+  for (const char* chart : {"history", "parallel-coordinates", "slices"}) {
+    INFO(chart);
+    const std::string section = SectionOf(r.page, chart);
+    // The ten best trials are drawn in every chart.
+    std::vector<const Trial*> best;
+    for (const Trial& t : r.trials) {
+      if (t.state == TrialState::kSucceeded) best.push_back(&t);
+    }
+    std::partial_sort(
+        best.begin(), best.begin() + 10, best.end(),
+        [](const Trial* a, const Trial* b) { return *a->final_value > *b->final_value; });
+    for (int i = 0; i < 10; ++i) {
+      CHECK(section.find("data-trial=\"" + std::to_string(best[i]->id) + "\"") !=
+            std::string::npos);
+    }
+  }
+  // GPU use: too many bars to tell apart, merged into busy periods per GPU.
+  const std::string gpu = SectionOf(r.page, "gpu-timeline");
+  CHECK(KindCount(r.page, "gpu-timeline", "busy") >= 8);
+  CHECK(gpu.find("merged into busy periods") != std::string::npos);
+  CHECK(CountOf(gpu, "% busy</text>") == 8);
+  CHECK(SectionOf(r.page, "importance").find("class=\"imp\"") != std::string::npos);
+}
+
+TEST_CASE("User text is escaped everywhere") {
+  TempFolder folder;
+  const std::string database = folder.File("study.db");
+  auto study = CreateHostileStudy(SqliteStudyRepository::Open(database));
+  const Rendered r = Render(database, study->name());
+  CheckSelfContained(r.page);
+  for (const char* raw : {"<b>bold</b>", "<script>alert", "</title><script>", "</pre><script>",
+                          "\"quoted\" 'single'", "a&b<"}) {
+    INFO(raw);
+    CHECK(r.page.find(raw) == std::string::npos);
+  }
+  CHECK(r.page.find("&lt;b&gt;bold&lt;/b&gt;") != std::string::npos);
+  CHECK(r.page.find("&lt;/title&gt;&lt;script&gt;alert(&#39;name&#39;)&lt;/script&gt; &amp; co") !=
+        std::string::npos);
+  CHECK(r.page.find("a&amp;b") != std::string::npos);
+  // Two scripts: the tooltip data, whose '<' are all escaped, and the report's own.
+  CHECK(CountOf(r.page, "<script") == 2);
+  CHECK(CountOf(r.page, "</script>") == 2);
+  const std::string data = r.page.substr(r.page.find("id=\"trial-data\">"));
+  CHECK(data.substr(0, data.find("</script>")).find('<') == std::string::npos);
+}
+
+namespace {
+
+// Every coordinate and size in the page's SVG is a plain number of reasonable size.
+void CheckCoordinatesAreNumbers(const std::string& page) {
+  static const std::regex attribute(
+      R"re( (x|y|x1|y1|x2|y2|cx|cy|r|width|height|d|points)="([^"]*)")re");
+  static const std::regex number(R"re(-?[0-9]+(\.[0-9]+)?)re");
+  static const std::regex path_letters(R"re([^0-9 ,.\-MLHVlmzh])re");
+  std::size_t checked = 0;
+  const std::size_t start = page.find("<main>");
+  const std::string svg_part = page.substr(start, page.find("</main>") - start);
+  for (std::sregex_iterator it(svg_part.begin(), svg_part.end(), attribute), end; it != end; ++it) {
+    const std::string value = (*it)[2];
+    INFO((*it)[0]);
+    CHECK_FALSE(std::regex_search(value, path_letters));
+    for (std::sregex_iterator n(value.begin(), value.end(), number), none; n != none; ++n) {
+      CHECK(std::abs(std::stod((*n)[0])) < 1e5);
+      ++checked;
+    }
+  }
+  CHECK(checked > 0);
+}
+
+}  // namespace
+
+TEST_CASE("Odd values do not break the drawing") {
+  StudyRecord record;
+  record.name = "odd";
+  record.spec = OneParameterSpec(Goal::kMaximize);
+  record.spec.parameters.push_back(ParameterSpec::Categorical("c", {"a", "b"}));
+  const double inf = std::numeric_limits<double>::infinity();
+  std::vector<Trial> trials;
+  const auto add = [&](TrialState state, std::optional<double> value, ParameterValues parameters) {
+    Trial t;
+    t.id = static_cast<std::int64_t>(trials.size()) + 1;
+    t.state = state;
+    t.final_value = value;
+    t.parameters = std::move(parameters);
+    t.start_time = 1714557600 + 10.0 * t.id;
+    t.end_time = *t.start_time - 5;  // a clock that went backwards
+    t.gpus = {static_cast<int>(t.id % 2)};
+    t.measurements = {{"loss", 1, 0, std::nan("")}, {"loss", 2, 0, inf}, {"loss", 3, 0, 1e300}};
+    trials.push_back(t);
+  };
+  add(TrialState::kSucceeded, 1e300, {{"x", 0.5}, {"c", "a"}});
+  add(TrialState::kSucceeded, -1e300, {{"x", 2.0}, {"c", "b"}});    // x outside its range
+  add(TrialState::kSucceeded, 0.5, {{"x", 0.5}});                   // a parameter missing
+  add(TrialState::kSucceeded, 0.5, {{"x", "text"}, {"c", "zzz"}});  // wrong kinds
+  add(TrialState::kInfeasible, inf, {{"x", 0.1}, {"c", "a"}});
+  add(TrialState::kSucceeded, std::nan(""), {{"x", 0.1}, {"c", "a"}});
+  for (int i = 0; i < 3; ++i)
+    add(TrialState::kSucceeded, 0.5, {{"x", 0.1 * i}, {"c", "b"}});  // the same value
+  std::ostringstream out;
+  WriteStudyReport(out, record, trials);
+  const std::string page = out.str();
+  CheckEverySection(page);
+  CheckCoordinatesAreNumbers(page);
+  CHECK(page.find("nan") == std::string::npos);
+  // A single trial, and one with no measurement of the metric.
+  std::ostringstream single;
+  WriteStudyReport(single, record, {trials.back()});
+  CheckEverySection(single.str());
+  CheckCoordinatesAreNumbers(single.str());
+}
+
+TEST_CASE("The charts of the demo study draw only plain numbers") {
+  TempFolder folder;
+  const std::string database = folder.File("study.db");
+  CreateDemoStudy(SqliteStudyRepository::Open(database));
+  CheckCoordinatesAreNumbers(Render(database, "mnist-sweep").page);
+}
