@@ -112,8 +112,13 @@ void EventFileReader::Poll(MetricPoll& out) {
       if (stream_.fed_offset() == before) break;
       continue;
     }
-    const auto want = static_cast<std::size_t>(
-        std::min<std::uint64_t>(size - stream_.fed_offset(), kReadChunkSize));
+    // Reads fill the pending bytes of a cut record up to one chunk, so that the buffer stays at
+    // kReadChunkSize rather than doubling (unless a record is too long for it).
+    const std::size_t pending = stream_.pending_bytes();
+    const std::size_t chunk =
+        pending <= kReadChunkSize / 2 ? kReadChunkSize - pending : kReadChunkSize;
+    const auto want =
+        static_cast<std::size_t>(std::min<std::uint64_t>(size - stream_.fed_offset(), chunk));
     const auto span = stream_.PrepareWrite(want);
     const ssize_t got =
         ::pread(file.fd, span.data(), want, static_cast<off_t>(stream_.fed_offset()));
