@@ -1,6 +1,7 @@
 #include "bayestune/trial_runner/event_file_reader.h"
 
 #include <fcntl.h>
+#include <sys/mman.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -14,15 +15,12 @@ namespace {
 // Turns the stream's scalars and warnings into MetricRecords and MetricWarnings of one file.
 class PollSink : public EventStreamSink {
  public:
-  PollSink(const std::string& path, const std::string& run, MetricPoll& out)
-      : path_(path), run_(run), out_(out) {}
+  PollSink(const std::string& path, const SharedString& run, SharedStringTable& tags,
+           MetricPoll& out)
+      : path_(path), run_(run), tags_(tags), out_(out) {}
   void OnScalar(const EventScalar& scalar) override {
-    MetricRecord& record = out_.records.emplace_back();
-    record.run = run_;
-    record.tag = scalar.tag;
-    record.step = scalar.step;
-    record.wall_time = scalar.wall_time;
-    record.value = scalar.value;
+    out_.records.push_back(
+        {run_, tags_.Get(scalar.tag), scalar.step, scalar.wall_time, scalar.value});
   }
   void OnWarning(std::uint64_t offset, std::string message) override {
     out_.warnings.push_back({path_, offset, std::move(message)});
@@ -30,11 +28,29 @@ class PollSink : public EventStreamSink {
 
  private:
   const std::string& path_;
-  const std::string& run_;
+  const SharedString& run_;
+  SharedStringTable& tags_;
   MetricPoll& out_;
 };
 
 constexpr std::uint64_t kReserveFromBytes = 16u << 20;
+
+// Asks the kernel to back the records still to be written into `records`' spare capacity with
+// huge pages (2 MB) where it can: one page fault per 2 MB of records instead of one per 4 KB.
+// Filling tens of MB of fresh records is otherwise mostly page faults, which are slow under a
+// hypervisor. A hint only: where transparent huge pages are off, nothing changes.
+void AdviseHugePages(std::vector<MetricRecord>& records) {
+#ifdef MADV_HUGEPAGE
+  constexpr std::uintptr_t kHugePage = 2u << 20;
+  const auto begin = reinterpret_cast<std::uintptr_t>(records.data() + records.size());
+  const auto end = reinterpret_cast<std::uintptr_t>(records.data() + records.capacity());
+  const std::uintptr_t first = (begin + kHugePage - 1) & ~(kHugePage - 1);
+  const std::uintptr_t last = end & ~(kHugePage - 1);
+  if (first < last) ::madvise(reinterpret_cast<void*>(first), last - first, MADV_HUGEPAGE);
+#else
+  (void)records;
+#endif
+}
 
 // Closes a file descriptor when it goes out of scope.
 struct FileDescriptor {
@@ -51,7 +67,7 @@ EventFileReader::EventFileReader(std::string path, std::string run, std::size_t 
 
 void EventFileReader::Poll(MetricPoll& out) {
   if (stopped()) return;
-  PollSink sink(path_, run_, out);
+  PollSink sink(path_, run_, tags_, out);
   FileDescriptor file{::open(path_.c_str(), O_RDONLY | O_CLOEXEC)};
   struct stat status {};
   if (file.fd < 0 || ::fstat(file.fd, &status) != 0) {
@@ -86,6 +102,7 @@ void EventFileReader::Poll(MetricPoll& out) {
   // only touched as records come.
   if (const std::uint64_t to_read = size - stream_.fed_offset(); to_read >= kReserveFromBytes) {
     out.records.reserve(out.records.size() + static_cast<std::size_t>(to_read / 64));
+    AdviseHugePages(out.records);
   }
   // Read up to the size seen now; what is appended meanwhile waits for the next poll.
   while (!stream_.stopped() && stream_.fed_offset() < size) {
@@ -95,8 +112,13 @@ void EventFileReader::Poll(MetricPoll& out) {
       if (stream_.fed_offset() == before) break;
       continue;
     }
-    const auto want = static_cast<std::size_t>(
-        std::min<std::uint64_t>(size - stream_.fed_offset(), kReadChunkSize));
+    // Reads fill the pending bytes of a cut record up to one chunk, so that the buffer stays at
+    // kReadChunkSize rather than doubling (unless a record is too long for it).
+    const std::size_t pending = stream_.pending_bytes();
+    const std::size_t chunk =
+        pending <= kReadChunkSize / 2 ? kReadChunkSize - pending : kReadChunkSize;
+    const auto want =
+        static_cast<std::size_t>(std::min<std::uint64_t>(size - stream_.fed_offset(), chunk));
     const auto span = stream_.PrepareWrite(want);
     const ssize_t got =
         ::pread(file.fd, span.data(), want, static_cast<off_t>(stream_.fed_offset()));

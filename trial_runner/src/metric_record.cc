@@ -6,7 +6,7 @@ namespace bayestune {
 
 std::string MetricRecord::FullTag() const {
   if (run.empty() || run == ".") return tag;
-  return run + "/" + tag;
+  return run.str() + "/" + tag.str();
 }
 
 std::string MetricWarning::ToString() const {

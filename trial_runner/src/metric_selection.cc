@@ -13,8 +13,8 @@ namespace {
 bool HasFullTag(const MetricRecord& record, std::string_view full_tag) {
   if (record.run.empty() || record.run == ".") return record.tag == full_tag;
   return full_tag.size() == record.run.size() + 1 + record.tag.size() &&
-         full_tag.starts_with(record.run) && full_tag[record.run.size()] == '/' &&
-         full_tag.ends_with(record.tag);
+         full_tag.starts_with(record.run.view()) && full_tag[record.run.size()] == '/' &&
+         full_tag.ends_with(record.tag.view());
 }
 
 std::string Quote(std::string_view text) {

@@ -7,6 +7,7 @@
 
 #include "bayestune/trial_runner/event_record_stream.h"
 #include "bayestune/trial_runner/metric_record.h"
+#include "bayestune/trial_runner/shared_string.h"
 
 namespace bayestune {
 
@@ -39,7 +40,8 @@ class EventFileReader {
 
  private:
   std::string path_;
-  std::string run_;
+  SharedString run_;
+  SharedStringTable tags_;  // every tag read, shared by the records that have it
   EventRecordStream stream_;
   bool stopped_ = false;
   bool reported_unreadable_ = false;

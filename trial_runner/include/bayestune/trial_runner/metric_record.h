@@ -4,14 +4,18 @@
 #include <string>
 #include <vector>
 
+#include "bayestune/trial_runner/shared_string.h"
+
 namespace bayestune {
 
-// One scalar that a trainer reported, as the metric readers find it.
+// One scalar that a trainer reported, as the metric readers find it. `run` and `tag` read as
+// strings; the records of one file share them (SharedString), so that a million records cost no
+// million allocations.
 struct MetricRecord {
   // The folder of the event file relative to the job dir, '/'-separated ("validation",
   // "logs/train"); "." for the job dir itself and for hypertune reports.
-  std::string run;
-  std::string tag;  // as the trainer wrote it (TensorBoard's tag, or the hypertune key)
+  SharedString run;
+  SharedString tag;  // as the trainer wrote it (TensorBoard's tag, or the hypertune key)
   std::int64_t step = 0;
   double wall_time = 0;  // seconds since the Unix epoch
   double value = 0;
