@@ -1,6 +1,9 @@
 // `bayestune worker`: the trial runner on this machine, driven by a study on a `bayestune serve`
 // server, so that one study's trials run on many machines at once.
+#include <cerrno>
+#include <cstring>
 #include <ctime>
+#include <fstream>
 #include <iostream>
 #include <sstream>
 
@@ -24,6 +27,7 @@ struct WorkerFlags {
   std::string study;
   std::string gpus;  // "auto", "none" or ids "0,1,3"
   std::string job_dir;
+  std::string create;  // a tuning.yaml to create the study from first
   std::string token_file;
   std::string tls_ca;
   bool tls = false;
@@ -93,6 +97,17 @@ class WorkerLog : public RunnerEvents {
   std::ostream& Line() { return std::cout << Now() << " "; }
 };
 
+std::string ReadTuningYaml(const std::string& path) {
+  std::ifstream file(path, std::ios::binary);
+  if (!file) {
+    throw NotFound("--create '" + path + "': cannot read the file (" + std::strerror(errno) +
+                   "); give the path of the study's tuning.yaml");
+  }
+  std::ostringstream text;
+  text << file.rdbuf();
+  return text.str();
+}
+
 int Work(const WorkerFlags& flags) {
   proto::StudyClientOptions options;
   options.server_address = flags.server;
@@ -100,8 +115,12 @@ int Work(const WorkerFlags& flags) {
   options.tls_ca_file = flags.tls_ca;
   if (!flags.token_file.empty()) options.token = proto::BearerToken::FromFile(flags.token_file);
   options.wait_for_ready = true;  // a server that restarts is waited for, within each deadline
-  auto connection = std::make_shared<RemoteStudyConnection>(
-      std::make_shared<proto::StudyClient>(options), flags.study);
+  auto client = std::make_shared<proto::StudyClient>(options);
+  if (!flags.create.empty()) {
+    // The server checks the YAML (and that an existing study of this name has the same spec).
+    client->CreateStudyFromYaml(flags.study, ReadTuningYaml(flags.create));
+  }
+  auto connection = std::make_shared<RemoteStudyConnection>(client, flags.study);
 
   TrialRunnerOptions runner_options;
   if (!connection->tuning_yaml().empty()) {
@@ -147,6 +166,9 @@ void AddWorkerCommand(CLI::App& app, int& exit_code) {
   command->add_option("--gpus", flags->gpus,
                       "the GPUs of this worker: ids such as 0,1,3, auto (detect; the default "
                       "unless the study's runner.gpus says otherwise) or none (CPU trials)");
+  command->add_option("--create", flags->create,
+                      "create the study from this tuning.yaml first (the same spec again finds "
+                      "the existing study; another one is an error)");
   command->add_option("--job-dir", flags->job_dir,
                       "where each trial gets its trial-<n>/ folder (default: the study's "
                       "runner.jobDir, else bayestune-jobs/<study>)");

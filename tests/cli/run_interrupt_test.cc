@@ -18,11 +18,11 @@ void WriteStudy(const TempFolder& dir, int epochs) {
 }
 
 ChildResult RunAndInterrupt(const TempFolder& dir, const std::string& name, int interrupts,
-                            const std::string& wait_for) {
+                            const std::string& wait_for, int signal = SIGINT) {
   const std::string capture = dir.File(name);
   auto run = StartBayestune(dir.path(), {"run", "sigint.yaml"}, capture);
   REQUIRE(WaitForText(capture + ".out", wait_for, 60));
-  run->Kill(SIGINT);
+  run->Kill(signal);
   if (interrupts == 2) {
     REQUIRE(WaitForText(capture + ".out", "Ctrl-C: starting no new trial", 30));
     run->Kill(SIGINT);
@@ -77,6 +77,16 @@ TEST_CASE("run: Ctrl-C once waits for the running trials, twice kills them, and 
   const auto trials = RunBayestune(dir.path(), {"trials"});
   CHECK(CountOccurrences(trials.out, "SUCCEEDED") == 4);
   CHECK(CountOccurrences(trials.out, "attempt 2") == 2);
+}
+
+TEST_CASE("run: SIGTERM stops a run as Ctrl-C does", "[cli][run][interrupt]") {
+  TempFolder dir;
+  WriteStudy(dir, 40);
+  const auto stopped = RunAndInterrupt(dir, "term", 1, "trial 2 started", SIGTERM);
+  INFO(stopped.out << stopped.err);
+  CHECK(stopped.exit_code == 130);
+  CHECK(CountOccurrences(stopped.out, " succeeded in ") == 2);
+  CHECK(stopped.out.find("continue:   bayestune run sigint.yaml\n") != std::string::npos);
 }
 
 }  // namespace bayestune::testing

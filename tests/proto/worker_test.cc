@@ -53,7 +53,9 @@ TEST_CASE("two workers split one study's trials, each on its own GPUs", "[grpc][
   auto options = PlainClientOptions(*server);
   options.token = proto::BearerToken("worker-token");
   proto::StudyClient client(options);
-  client.CreateStudyFromYaml("shared", WorkerYaml());
+  // Both workers create the study from the same tuning.yaml (--create): one creates it, the
+  // other finds it.
+  WriteFile(dir.File("shared.yaml"), WorkerYaml());
 
   const std::map<std::string, std::set<int>> gpus = {{"a", {0, 1}}, {"b", {2, 3}}};
   std::map<std::string, std::unique_ptr<ChildProcess>> workers;
@@ -62,7 +64,8 @@ TEST_CASE("two workers split one study's trials, each on its own GPUs", "[grpc][
     // trials at once.
     workers[name] = std::make_unique<ChildProcess>(std::vector<std::string>{
         BayestuneProgram(), "worker", "--server", server->address(), "--study", "shared",
-        "--token-file", dir.File("token"), "--gpus", name == "a" ? "0,1" : "2,3", "--job-dir",
+        "--token-file", dir.File("token"), "--create", dir.File("shared.yaml"), "--gpus",
+        name == "a" ? "0,1" : "2,3", "--job-dir",
         dir.File("jobs-" + name), "--", BAYESTUNE_FAKE_TRAINER, "--steps=3", "--sleep-ms=20",
         "--barrier-dir=" + dir.File("barrier"), "--barrier-count=4"});
   }
