@@ -3,14 +3,15 @@
 #include <iostream>
 
 #include "bayestune/optimizer/errors.h"
+#include "bayestune/optimizer/study.h"
 #include "best_trial_text.h"
 #include "command_help.h"
 #include "commands.h"
 #include "exit_codes.h"
 #include "study_selection.h"
 #include "text_table.h"
-#include "trial_counts.h"
 #include "trial_formatting.h"
+#include "trial_ranking.h"
 
 namespace bayestune::cli {
 namespace {
@@ -43,10 +44,10 @@ int PrintBest(const StudySnapshot& snapshot, const BestOptions& options) {
   const StudySpec& spec = snapshot.study.spec;
   const auto ranked = RankTrials(snapshot.trials, spec);
   if (ranked.empty()) {
-    const TrialCounts counts = CountTrials(snapshot.trials, spec);
+    const StudyProgress counts = CountProgress(snapshot.trials, spec.max_trials);
     throw NotFound("study '" + snapshot.study.name + "' has no succeeded trial yet (" +
                    std::to_string(counts.failed + counts.infeasible) + " failed, " +
-                   std::to_string(counts.running) + " running, " + std::to_string(counts.left()) +
+                   std::to_string(counts.active) + " running, " + std::to_string(counts.left()) +
                    " left); see why with: bayestune trials " + snapshot.study.name +
                    (options.selection.database == kDefaultDatabase
                         ? ""

@@ -15,16 +15,16 @@ ProgressView::ProgressView(std::ostream& out, std::string database, std::string 
       study_(std::move(study)) {}
 
 std::string ProgressView::CountsText() const {
-  const TrialCounts counts = progress_.Counts();
+  const StudyProgress counts = progress_.Counts();
   return std::to_string(counts.succeeded) + " done, " +
          std::to_string(counts.failed + counts.infeasible) + " failed, " +
-         std::to_string(counts.running) + " running, " + std::to_string(counts.left()) +
+         std::to_string(counts.active) + " running, " + std::to_string(counts.left()) +
          " left of " + std::to_string(counts.max_trials);
 }
 
 std::string ProgressView::TimeLeftText(double now) const {
-  const TrialCounts counts = progress_.Counts();
-  if (counts.left() == 0 && counts.running == 0) return "nothing left";
+  const StudyProgress counts = progress_.Counts();
+  if (counts.left() == 0 && counts.active == 0) return "nothing left";
   const auto seconds = progress_.SecondsLeft(now);
   return seconds ? "about " + FormatDuration(*seconds) + " left" : "estimating the time left";
 }
@@ -41,7 +41,7 @@ void ProgressView::OnRunnerStarted(const RunnerStartedEvent& event) {
   std::lock_guard lock(mutex_);
   progress_.RunnerStarted(event);
   started_ = true;
-  const TrialCounts counts = progress_.Counts();
+  const StudyProgress counts = progress_.Counts();
   std::string devices =
       event.cpu_only ? "on the CPU"
                      : "on " + FormatDevices(event.gpus) + " (from " + event.gpu_source + ")";

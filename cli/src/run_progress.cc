@@ -61,8 +61,8 @@ void RunProgress::TrialRequeued(const Trial& trial) {
   running_.erase(trial.id);
 }
 
-TrialCounts RunProgress::Counts() const {
-  TrialCounts counts;
+StudyProgress RunProgress::Counts() const {
+  StudyProgress counts;
   counts.max_trials = spec_.max_trials;
   for (const auto& [id, state] : states_)
     counts.Add(state);
@@ -74,7 +74,7 @@ std::optional<double> RunProgress::SecondsLeft(double now) const {
   if (seconds.empty()) return std::nullopt;
   const double mean =
       std::accumulate(seconds.begin(), seconds.end(), 0.0) / static_cast<double>(seconds.size());
-  const TrialCounts counts = Counts();
+  const StudyProgress counts = Counts();
   // The work left: what the running trials still need, then the trials not started, spread over
   // the trials that run at once; never less than the longest remainder of a running trial.
   double work = mean * counts.left();
@@ -84,7 +84,7 @@ std::optional<double> RunProgress::SecondsLeft(double now) const {
     work += remainder;
     longest_remainder = std::max(longest_remainder, remainder);
   }
-  const int at_once = std::max(1, std::min(max_running_, counts.left() + counts.running));
+  const int at_once = std::max(1, std::min(max_running_, counts.left() + counts.active));
   return std::max(longest_remainder, work / at_once);
 }
 

@@ -5,10 +5,11 @@
 #include <optional>
 #include <vector>
 
+#include "bayestune/optimizer/study.h"
 #include "bayestune/optimizer/study_spec.h"
 #include "bayestune/optimizer/trial.h"
 #include "bayestune/trial_runner/runner_events.h"
-#include "trial_counts.h"
+#include "trial_ranking.h"
 
 namespace bayestune::cli {
 
@@ -37,7 +38,7 @@ class RunProgress {
   void TrialRequeued(const Trial& trial);
 
   const StudySpec& spec() const { return spec_; }
-  TrialCounts Counts() const;
+  StudyProgress Counts() const;
   const std::optional<Trial>& best() const { return best_; }
   const std::map<std::int64_t, RunningTrial>& running() const { return running_; }
   int finished_at_start() const { return finished_at_start_; }

@@ -6,8 +6,8 @@
 #include "best_trial_text.h"
 #include "exit_codes.h"
 #include "study_selection.h"
-#include "trial_counts.h"
 #include "trial_formatting.h"
+#include "trial_ranking.h"
 
 namespace bayestune::cli {
 namespace {

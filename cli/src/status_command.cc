@@ -2,14 +2,15 @@
 // trials running now.
 #include <iostream>
 
+#include "bayestune/optimizer/study.h"
 #include "bayestune/optimizer/study_repository.h"
 #include "bayestune/trial_runner/runner_identity.h"
 #include "command_help.h"
 #include "commands.h"
 #include "exit_codes.h"
 #include "study_selection.h"
-#include "trial_counts.h"
 #include "trial_formatting.h"
+#include "trial_ranking.h"
 
 namespace bayestune::cli {
 namespace {
@@ -27,15 +28,15 @@ std::string DescribeAlgorithm(Algorithm algorithm) {
 }
 
 // "7 of 10 finished: 6 succeeded, 1 failed; 2 running, 1 left"
-std::string DescribeCounts(const TrialCounts& counts) {
+std::string DescribeCounts(const StudyProgress& counts) {
   std::string text = std::to_string(counts.finished()) + " of " +
                      std::to_string(counts.max_trials) +
                      " finished: " + std::to_string(counts.succeeded) + " succeeded";
   if (counts.failed > 0) text += ", " + std::to_string(counts.failed) + " failed";
   if (counts.infeasible > 0) text += ", " + std::to_string(counts.infeasible) + " infeasible";
-  text += "; " + std::to_string(counts.running) + " running, " + std::to_string(counts.left()) +
-          " left";
-  if (counts.queued > 0) text += " (" + std::to_string(counts.queued) + " queued to rerun)";
+  text +=
+      "; " + std::to_string(counts.active) + " running, " + std::to_string(counts.left()) + " left";
+  if (counts.requested > 0) text += " (" + std::to_string(counts.requested) + " queued to rerun)";
   return text;
 }
 
@@ -43,7 +44,7 @@ void PrintStatus(const StudySnapshot& snapshot, const StudySelection& selection)
   const StudyRecord& study = snapshot.study;
   const StudySpec& spec = study.spec;
   const double now = NowSeconds();
-  const TrialCounts counts = CountTrials(snapshot.trials, spec);
+  const StudyProgress counts = CountProgress(snapshot.trials, spec.max_trials);
   const auto ranked = RankTrials(snapshot.trials, spec);
 
   std::cout << "study      " << study.name << " ("

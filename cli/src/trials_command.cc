@@ -8,8 +8,8 @@
 #include "exit_codes.h"
 #include "study_selection.h"
 #include "text_table.h"
-#include "trial_counts.h"
 #include "trial_formatting.h"
+#include "trial_ranking.h"
 
 namespace bayestune::cli {
 namespace {

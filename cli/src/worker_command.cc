@@ -15,9 +15,9 @@
 #include "commands.h"
 #include "exit_codes.h"
 #include "interrupt_forwarding.h"
+#include "remote_study_connection.h"
 #include "run_plan.h"
 #include "run_summary.h"
-#include "remote_study_connection.h"
 
 namespace bayestune::cli {
 namespace {

@@ -403,31 +403,42 @@ std::optional<Trial> Study::BestTrial() {
   return best.front();
 }
 
-StudyProgress Study::Progress() {
-  StudyProgress p;
-  p.max_trials = record_.spec.max_trials;
-  for (const Trial& t : Trials()) {
-    switch (t.state) {
-      case TrialState::kRequested:
-        ++p.requested;
-        break;
-      case TrialState::kActive:
-      case TrialState::kStopping:
-        ++p.active;
-        break;
-      case TrialState::kSucceeded:
-        ++p.succeeded;
-        if (t.stopped_early) ++p.stopped_early;
-        break;
-      case TrialState::kFailed:
-        ++p.failed;
-        break;
-      case TrialState::kInfeasible:
-        ++p.infeasible;
-        break;
-    }
+int StudyProgress::left() const {
+  return std::max(0, max_trials - finished() - active);
+}
+
+void StudyProgress::Add(TrialState state, bool stopped_early) {
+  switch (state) {
+    case TrialState::kRequested:
+      ++requested;
+      break;
+    case TrialState::kActive:
+    case TrialState::kStopping:
+      ++active;
+      break;
+    case TrialState::kSucceeded:
+      ++succeeded;
+      if (stopped_early) ++this->stopped_early;
+      break;
+    case TrialState::kFailed:
+      ++failed;
+      break;
+    case TrialState::kInfeasible:
+      ++infeasible;
+      break;
   }
-  return p;
+}
+
+StudyProgress CountProgress(const std::vector<Trial>& trials, int max_trials) {
+  StudyProgress progress;
+  progress.max_trials = max_trials;
+  for (const Trial& trial : trials)
+    progress.Add(trial.state, trial.stopped_early);
+  return progress;
+}
+
+StudyProgress Study::Progress() {
+  return CountProgress(Trials(), record_.spec.max_trials);
 }
 
 bool Study::IsDoneLocked(const std::vector<Trial>& trials) {

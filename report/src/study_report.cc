@@ -2,6 +2,7 @@
 
 #include <nlohmann/json.hpp>
 
+#include "bayestune/optimizer/study.h"
 #include "bayestune/report/html_escape.h"
 #include "bayestune/report/number_format.h"
 #include "page_assets.h"
@@ -27,28 +28,7 @@ std::string Card(std::string_view css, std::string_view label, std::string_view 
 std::string Header(const ReportContext& context) {
   const StudyRecord& study = context.study();
   const StudySpec& spec = study.spec;
-  std::size_t succeeded = 0, stopped = 0, failed = 0, infeasible = 0, running = 0, requested = 0;
-  for (const Trial& trial : context.trials()) {
-    switch (trial.state) {
-      case TrialState::kSucceeded:
-        ++succeeded;
-        stopped += trial.stopped_early ? 1 : 0;
-        break;
-      case TrialState::kFailed:
-        ++failed;
-        break;
-      case TrialState::kInfeasible:
-        ++infeasible;
-        break;
-      case TrialState::kActive:
-      case TrialState::kStopping:
-        ++running;
-        break;
-      case TrialState::kRequested:
-        ++requested;
-        break;
-    }
-  }
+  const StudyProgress progress = CountProgress(context.trials(), spec.max_trials);
   const auto count = [](std::size_t n) { return FormatCount(static_cast<std::int64_t>(n)); };
   std::string html = "<header><p class=\"kicker\">bayestune study report</p><h1>" +
                      EscapeHtml(study.name) + "</h1><p class=\"sub\">" +
@@ -61,12 +41,12 @@ std::string Header(const ReportContext& context) {
                      "</p><div class=\"cards\">";
   html += Card("", "trials", count(context.trials().size()),
                "of " + FormatCount(spec.max_trials) + " planned");
-  html += Card("ok", "succeeded", count(succeeded));
-  html += Card("stop", "stopped early", count(stopped));
-  html += Card("fail", "failed", count(failed));
-  if (infeasible > 0) html += Card("inf", "infeasible", count(infeasible));
-  if (running > 0) html += Card("run", "running", count(running));
-  if (requested > 0) html += Card("", "queued", count(requested));
+  html += Card("ok", "succeeded", count(progress.succeeded));
+  html += Card("stop", "stopped early", count(progress.stopped_early));
+  html += Card("fail", "failed", count(progress.failed));
+  if (progress.infeasible > 0) html += Card("inf", "infeasible", count(progress.infeasible));
+  if (progress.active > 0) html += Card("run", "running", count(progress.active));
+  if (progress.requested > 0) html += Card("", "queued", count(progress.requested));
   if (!context.ranked().empty()) {
     const Trial& best = *context.ranked().front();
     html += Card("best", "best " + spec.metric_tag, FormatSignificant(*best.final_value, 6),

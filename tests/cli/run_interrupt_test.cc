@@ -32,8 +32,9 @@ ChildResult RunAndInterrupt(const TempFolder& dir, const std::string& name, int 
 
 }  // namespace
 
-TEST_CASE("run: Ctrl-C once waits for the running trials, twice kills them, and run again continues",
-          "[cli][run][interrupt]") {
+TEST_CASE(
+    "run: Ctrl-C once waits for the running trials, twice kills them, and run again continues",
+    "[cli][run][interrupt]") {
   TempFolder dir;
 
   // Once: trials 1 and 2 finish, nothing else starts, exit 130.

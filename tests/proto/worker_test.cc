@@ -62,12 +62,27 @@ TEST_CASE("two workers split one study's trials, each on its own GPUs", "[grpc][
   for (const auto& [name, ids] : gpus) {
     // The first four trainers wait for each other, so that both workers are surely running
     // trials at once.
-    workers[name] = std::make_unique<ChildProcess>(std::vector<std::string>{
-        BayestuneProgram(), "worker", "--server", server->address(), "--study", "shared",
-        "--token-file", dir.File("token"), "--create", dir.File("shared.yaml"), "--gpus",
-        name == "a" ? "0,1" : "2,3", "--job-dir",
-        dir.File("jobs-" + name), "--", BAYESTUNE_FAKE_TRAINER, "--steps=3", "--sleep-ms=20",
-        "--barrier-dir=" + dir.File("barrier"), "--barrier-count=4"});
+    workers[name] = std::make_unique<ChildProcess>(
+        std::vector<std::string>{BayestuneProgram(),
+                                 "worker",
+                                 "--server",
+                                 server->address(),
+                                 "--study",
+                                 "shared",
+                                 "--token-file",
+                                 dir.File("token"),
+                                 "--create",
+                                 dir.File("shared.yaml"),
+                                 "--gpus",
+                                 name == "a" ? "0,1" : "2,3",
+                                 "--job-dir",
+                                 dir.File("jobs-" + name),
+                                 "--",
+                                 BAYESTUNE_FAKE_TRAINER,
+                                 "--steps=3",
+                                 "--sleep-ms=20",
+                                 "--barrier-dir=" + dir.File("barrier"),
+                                 "--barrier-count=4"});
   }
   std::map<std::string, std::string> logs;
   for (auto& [name, worker] : workers) {

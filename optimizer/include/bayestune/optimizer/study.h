@@ -26,7 +26,13 @@ struct StudyProgress {
   int stopped_early = 0;  // among succeeded
   int max_trials = 0;
   int finished() const { return succeeded + failed + infeasible; }
+  // Trials still to run, the requested ones included: max_trials minus the finished and active.
+  int left() const;
+  void Add(TrialState state, bool stopped_early = false);
 };
+
+// The counts of `trials`, out of `max_trials`.
+StudyProgress CountProgress(const std::vector<Trial>& trials, int max_trials);
 
 // The one API to a study: suggest trials, report measurements, complete them, ask which is best.
 // Every call is one transaction of the repository, so that several threads and processes (a
