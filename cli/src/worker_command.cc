@@ -2,7 +2,6 @@
 // server, so that one study's trials run on many machines at once.
 #include <cerrno>
 #include <cstring>
-#include <ctime>
 #include <fstream>
 #include <iostream>
 #include <sstream>
@@ -18,6 +17,7 @@
 #include "remote_study_connection.h"
 #include "run_plan.h"
 #include "run_summary.h"
+#include "trial_formatting.h"
 
 namespace bayestune::cli {
 namespace {
@@ -34,15 +34,6 @@ struct WorkerFlags {
   std::vector<std::string> trainer;
 };
 
-std::string Now() {
-  char stamp[16];
-  const std::time_t now = std::time(nullptr);
-  std::tm local{};
-  localtime_r(&now, &local);
-  std::strftime(stamp, sizeof stamp, "%H:%M:%S", &local);
-  return stamp;
-}
-
 std::string Join(const std::vector<int>& ids) {
   std::string out;
   for (int id : ids)
@@ -53,6 +44,8 @@ std::string Join(const std::vector<int>& ids) {
 // One timestamped line for each thing the runner reports.
 class WorkerLog : public RunnerEvents {
  public:
+  explicit WorkerLog(StudySpec spec) : spec_(std::move(spec)) {}
+
   void OnRunnerStarted(const RunnerStartedEvent& e) override {
     Line() << "worker for study '" << e.study << "': "
            << (e.cpu_only ? std::string("CPU trials")
@@ -64,15 +57,17 @@ class WorkerLog : public RunnerEvents {
     Line() << "trial " << trial.id << " queued to run again: " << reason << std::endl;
   }
   void OnTrialStarted(const TrialStartedEvent& e) override {
-    Line() << "trial " << e.trial.id << " started"
-           << (e.gpus.empty() ? std::string(" on the CPU") : " on GPU " + Join(e.gpus)) << " (pid "
-           << e.pid << ")" << std::endl;
+    Line() << "trial " << e.trial.id << " started on " << FormatDevices(e.gpus) << " (pid " << e.pid
+           << "): " << FormatParameters(e.trial, spec_) << std::endl;
   }
   void OnTrialFinished(const TrialFinishedEvent& e) override {
     auto& out = Line() << "trial " << e.trial.id << " " << TrialStateName(e.trial.state);
-    if (e.trial.final_value) out << ": " << FormatDouble(*e.trial.final_value);
+    if (e.trial.final_value) {
+      out << ": " << spec_.metric_tag << " " << FormatValue(*e.trial.final_value);
+      if (e.trial.final_step) out << " at step " << *e.trial.final_step;
+    }
     if (e.trial.stopped_early) out << " (stopped early)";
-    if (!e.trial.failure_reason.empty()) out << ": " << e.trial.failure_reason;
+    if (!e.trial.failure_reason.empty()) out << ": " << FirstLine(e.trial.failure_reason);
     out << std::endl;
   }
   void OnWarning(std::optional<std::int64_t> trial_id, const std::string& message) override {
@@ -94,7 +89,9 @@ class WorkerLog : public RunnerEvents {
   }
 
  private:
-  std::ostream& Line() { return std::cout << Now() << " "; }
+  std::ostream& Line() { return std::cout << FormatLocalTime(NowSeconds()) << " "; }
+
+  StudySpec spec_;
 };
 
 std::string ReadTuningYaml(const std::string& path) {
@@ -138,7 +135,7 @@ int Work(const WorkerFlags& flags) {
   if (!flags.gpus.empty()) runner_options.runner.gpus = ParseGpuList(flags.gpus);
   if (!flags.job_dir.empty()) runner_options.runner.job_dir = flags.job_dir;
 
-  TrialRunner runner(connection, runner_options, std::make_shared<WorkerLog>());
+  TrialRunner runner(connection, runner_options, std::make_shared<WorkerLog>(connection->Spec()));
   RunResult result;
   {
     InterruptForwarding forwarding(runner);

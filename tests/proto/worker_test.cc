@@ -4,6 +4,7 @@
 #include <filesystem>
 #include <map>
 #include <nlohmann/json.hpp>
+#include <regex>
 #include <set>
 #include <thread>
 
@@ -89,6 +90,10 @@ TEST_CASE("two workers split one study's trials, each on its own GPUs", "[grpc][
     logs[name] = worker->ReadAll(std::chrono::seconds(90));
     INFO("worker " << name << ":\n" << logs[name]);
     CHECK(worker->Wait(std::chrono::seconds(10)) == 0);
+    // One timestamped line per event, with the trial's GPU and parameters, and its value.
+    CHECK(std::regex_search(logs[name], std::regex(R"(\d{4}-\d\d-\d\d \d\d:\d\d:\d\d trial \d+ )"
+                                                   R"(started on GPU \d \(pid \d+\): x=)")));
+    CHECK(std::regex_search(logs[name], std::regex(R"(trial \d+ SUCCEEDED: \S+ \S+ at step 3)")));
   }
 
   std::map<std::int64_t, Trial> trials;
