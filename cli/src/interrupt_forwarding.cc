@@ -22,11 +22,13 @@ InterruptForwarding::InterruptForwarding(TrialRunner& runner) {
   action.sa_flags = SA_RESTART;
   sigaction(SIGINT, &action, &previous_interrupt_);
   sigaction(SIGTERM, &action, &previous_terminate_);
+  sigaction(SIGHUP, &action, &previous_hangup_);
 }
 
 InterruptForwarding::~InterruptForwarding() {
   sigaction(SIGINT, &previous_interrupt_, nullptr);
   sigaction(SIGTERM, &previous_terminate_, nullptr);
+  sigaction(SIGHUP, &previous_hangup_, nullptr);
   interrupted_runner.store(nullptr);
 }
 

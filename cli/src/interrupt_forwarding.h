@@ -6,10 +6,11 @@
 
 namespace bayestune::cli {
 
-// While it lives, SIGINT (Ctrl-C) and SIGTERM ask `runner` to stop: the first stops launching and
-// lets the running trials finish, the second kills them (TrialRunner::RequestInterrupt, which is
-// async-signal-safe). The trainers run in process groups of their own, so a terminal's Ctrl-C
-// reaches only bayestune. The handler it replaced comes back when it goes away. One at a time.
+// While it lives, SIGINT (Ctrl-C), SIGTERM and SIGHUP (the terminal closed) ask `runner` to stop:
+// the first stops launching and lets the running trials finish, the second kills them
+// (TrialRunner::RequestInterrupt, which is async-signal-safe). The trainers run in process groups
+// of their own, so a terminal's Ctrl-C reaches only bayestune. The handler it replaced comes back
+// when it goes away. One at a time.
 class InterruptForwarding {
  public:
   explicit InterruptForwarding(TrialRunner& runner);
@@ -20,6 +21,7 @@ class InterruptForwarding {
  private:
   struct sigaction previous_interrupt_ {};
   struct sigaction previous_terminate_ {};
+  struct sigaction previous_hangup_ {};
 };
 
 }  // namespace bayestune::cli

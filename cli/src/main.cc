@@ -1,5 +1,6 @@
 // bayestune: Bayesian hyperparameter tuning from a tuning.yaml.
 #include <CLI/CLI.hpp>
+#include <csignal>
 #include <exception>
 #include <iostream>
 
@@ -8,6 +9,9 @@
 
 int main(int argc, char** argv) {
   using namespace bayestune::cli;
+  // Output to a pipe whose reader is gone (`| tee` or `| head` after Ctrl-C) fails quietly
+  // instead of killing bayestune with SIGPIPE while its trials run; the trainers get the default.
+  std::signal(SIGPIPE, SIG_IGN);
   CLI::App app{
       "bayestune: Bayesian hyperparameter tuning. Runs the trials of a tuning.yaml study in "
       "parallel, one per GPU, reads their metric from TensorBoard event files, keeps every trial "

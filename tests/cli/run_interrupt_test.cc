@@ -3,6 +3,7 @@
 #include <signal.h>
 
 #include <catch2/catch.hpp>
+#include <cstdlib>
 
 #include "cli_test_support.h"
 
@@ -88,6 +89,19 @@ TEST_CASE("run: SIGTERM stops a run as Ctrl-C does", "[cli][run][interrupt]") {
   CHECK(stopped.exit_code == 130);
   CHECK(CountOccurrences(stopped.out, " succeeded in ") == 2);
   CHECK(stopped.out.find("continue:   bayestune run sigint.yaml\n") != std::string::npos);
+}
+
+TEST_CASE("run: a pipe whose reader is gone does not stop the run", "[cli][run][interrupt]") {
+  TempFolder dir;
+  WriteStudy(dir, 2);
+  // `| head -c 1` reads one byte and exits: every later write of bayestune meets a closed pipe.
+  WriteTextFile(dir.File("pipe.sh"),
+                "cd '" + dir.path() + "' && '" + BayestunePath() +
+                    "' run sigint.yaml | head -c 1 > /dev/null\necho ${PIPESTATUS[0]} > rc\n");
+  REQUIRE(std::system(("bash '" + dir.File("pipe.sh") + "'").c_str()) == 0);
+  CHECK(ReadTextFile(dir.File("rc")) == "0\n");
+  const auto status = RunBayestune(dir.path(), {"status"});
+  CHECK(status.out.find("4 of 4 finished: 4 succeeded") != std::string::npos);
 }
 
 }  // namespace bayestune::testing

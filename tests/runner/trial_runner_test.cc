@@ -10,6 +10,7 @@
 
 #include "bayestune/optimizer/errors.h"
 #include "bayestune/optimizer/in_memory_study_repository.h"
+#include "bayestune/trial_runner/event_file_writer.h"
 #include "bayestune/trial_runner/runner_identity.h"
 #include "bayestune/trial_runner/trial_command.h"
 #include "bayestune/trial_runner/trial_process.h"
@@ -430,6 +431,30 @@ TEST_CASE("a trainer that cannot be executed fails one trial and stops the study
              Catch::Contains("could not start the trainer") && Catch::Contains("No such file"));
   for (std::size_t i = 1; i < trials.size(); ++i)
     CHECK(trials[i].state == TrialState::kRequested);
+}
+
+TEST_CASE("files left in a trial's folder from before the study are moved aside, never read",
+          "[runner]") {
+  Harness h("leftovers", FakeSpec(1, 1));
+  h.options.runner.args = {"--steps=2"};
+  // What a study of the same name in a deleted database left: a far better value at step 30.
+  {
+    EventFileWriter old(h.TrialDir(1).string());
+    old.AddScalar("accuracy", 30, 5.0f);
+  }
+  test::WriteFile(h.TrialDir(1) / "stdout.log", "the old trainer's output\n");
+  const RunResult result = h.Run();
+  CHECK(result.outcome == RunOutcome::kStudyDone);
+  const Trial trial = h.study->GetTrial(1);
+  CHECK(trial.state == TrialState::kSucceeded);
+  CHECK(*trial.final_step == 2);
+  CHECK(*trial.final_value < 2.0);
+  CHECK(trial.MeasurementsOf("accuracy").size() == 2);
+  const std::filesystem::path aside = h.dir / "jobs" / "trial-1.old-1";
+  CHECK(test::ReadFile(aside / "stdout.log") == "the old trainer's output\n");
+  CHECK(test::ReadFile(h.TrialDir(1) / "stdout.log").find("old") == std::string::npos);
+  CHECK_THAT(h.events->AllWarnings(),
+             Catch::Contains("already held files") && Catch::Contains(aside.string()));
 }
 
 TEST_CASE("the failure limit stops a hopeless study early", "[runner][failures]") {

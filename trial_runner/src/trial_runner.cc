@@ -347,6 +347,12 @@ void TrialRunner::Loop::Launch(const Trial& suggested) {
   }
   try {
     std::error_code error;
+    if (auto moved = MoveAsideLeftovers(rt->paths.dir)) {
+      Warn(suggested.id, "its folder '" + rt->paths.dir.string() +
+                             "' already held files, not of this study (a study of the same name "
+                             "in another or a deleted database?); moved them to '" +
+                             moved->string() + "' so that they are not read as this trial's");
+    }
     std::filesystem::create_directories(rt->paths.dir, error);
     if (error) {
       throw LaunchError("cannot create the trial folder '" + rt->paths.dir.string() +

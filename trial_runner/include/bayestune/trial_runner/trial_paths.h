@@ -2,6 +2,7 @@
 
 #include <cstdint>
 #include <filesystem>
+#include <optional>
 
 namespace bayestune {
 
@@ -16,5 +17,12 @@ struct TrialPaths {
 };
 
 TrialPaths TrialPathsFor(const std::filesystem::path& job_dir, std::int64_t trial_id, int attempt);
+
+// An attempt's folder starts empty: no attempt is launched twice, so files already there belong to
+// no trial of this study (a study of the same name in another database, or in one deleted since),
+// and reading them would report their values as this trial's. Renames such a folder to
+// <dir>.old-<k> (the first k free) and returns that path; nullopt when `dir` is missing or empty.
+// Throws LaunchError when it cannot be moved.
+std::optional<std::filesystem::path> MoveAsideLeftovers(const std::filesystem::path& dir);
 
 }  // namespace bayestune
