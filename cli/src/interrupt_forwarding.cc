@@ -7,14 +7,18 @@ namespace {
 
 std::atomic<TrialRunner*> interrupted_runner{nullptr};
 static_assert(std::atomic<TrialRunner*>::is_always_lock_free);
+std::atomic<int> interrupt_count{0};
+static_assert(std::atomic<int>::is_always_lock_free);
 
 void ForwardInterrupt(int) {
+  interrupt_count.fetch_add(1);
   if (TrialRunner* runner = interrupted_runner.load()) runner->RequestInterrupt();
 }
 
 }  // namespace
 
 InterruptForwarding::InterruptForwarding(TrialRunner& runner) {
+  interrupt_count.store(0);
   interrupted_runner.store(&runner);
   struct sigaction action {};
   action.sa_handler = ForwardInterrupt;
@@ -30,6 +34,10 @@ InterruptForwarding::~InterruptForwarding() {
   sigaction(SIGTERM, &previous_terminate_, nullptr);
   sigaction(SIGHUP, &previous_hangup_, nullptr);
   interrupted_runner.store(nullptr);
+}
+
+int InterruptForwarding::interrupts() const {
+  return interrupt_count.load();
 }
 
 }  // namespace bayestune::cli

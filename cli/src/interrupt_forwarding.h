@@ -18,6 +18,9 @@ class InterruptForwarding {
   InterruptForwarding(const InterruptForwarding&) = delete;
   InterruptForwarding& operator=(const InterruptForwarding&) = delete;
 
+  // How many of those signals came since it was made.
+  int interrupts() const;
+
  private:
   struct sigaction previous_interrupt_ {};
   struct sigaction previous_terminate_ {};

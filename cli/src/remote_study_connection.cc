@@ -23,8 +23,14 @@ auto RemoteStudyConnection::Retrying(Call&& call) -> decltype(call()) {
   while (true) {
     try {
       return call();
-    } catch (const Unavailable&) {
-      if (std::chrono::steady_clock::now() + pause >= give_up) throw;
+    } catch (const Unavailable& e) {
+      if (std::chrono::steady_clock::now() + pause >= give_up) {
+        throw Unavailable(
+            "the server " + client_->server_address() + " did not answer for " +
+            std::to_string(std::chrono::duration_cast<std::chrono::seconds>(retry_for_).count()) +
+            " s (last: " + e.what() +
+            "); when it is back, start this worker again: the trials it was running run again");
+      }
       std::this_thread::sleep_for(pause);
       pause = std::min(pause * 2, std::chrono::milliseconds(5000));
     }

@@ -29,22 +29,6 @@
 namespace bayestune::cli {
 namespace {
 
-// The tuning.yaml, its warnings and errors printed on stderr (one a line, with its line and
-// column). Throws InvalidArgument when it has errors.
-TuningConfig LoadConfig(const std::string& path) {
-  const auto result = LoadTuningConfigFile(path);
-  std::cerr << FormatDiagnostics(result.diagnostics);
-  if (!result.ok()) {
-    int errors = 0;
-    for (const auto& d : result.diagnostics)
-      errors += d.IsError() ? 1 : 0;
-    if (errors == 1) throw ReportedError();  // the one line above says it all
-    throw InvalidArgument(path + " has " + std::to_string(errors) +
-                          " errors (above); fix them and run again. Nothing was run");
-  }
-  return result.config;
-}
-
 // Checks that the trainer can be started before anything is written, with an error that names
 // where the command came from.
 void CheckTrainer(const RunPlan& plan, const std::string& config_path) {

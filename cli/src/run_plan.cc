@@ -1,8 +1,11 @@
 #include "run_plan.h"
 
 #include <charconv>
+#include <iostream>
 #include <set>
 
+#include "bayestune/optimizer/errors.h"
+#include "bayestune/optimizer/tuning_config_loader.h"
 #include "cli_errors.h"
 
 namespace bayestune::cli {
@@ -22,6 +25,32 @@ std::string DefaultStudyName(const fs::path& config_path) {
     if (!allowed) c = '-';
   }
   return name.empty() ? "study" : name;
+}
+
+TuningConfig LoadConfig(const std::string& path) {
+  const auto result = LoadTuningConfigFile(path);
+  std::cerr << FormatDiagnostics(result.diagnostics);
+  if (!result.ok()) {
+    int errors = 0;
+    for (const auto& d : result.diagnostics)
+      errors += d.IsError() ? 1 : 0;
+    if (errors == 1) throw ReportedError();  // the one line above says it all
+    throw InvalidArgument(path + " has " + std::to_string(errors) +
+                          " errors (above); fix them and run again. Nothing was run");
+  }
+  return result.config;
+}
+
+void ResolveRunnerPaths(RunnerSpec& runner, const fs::path& config_folder) {
+  if (!runner.command.empty()) {
+    std::string& program = runner.command.front();
+    if (program.find('/') != std::string::npos && fs::path(program).is_relative()) {
+      program = (config_folder / program).lexically_normal().string();
+    }
+  }
+  if (!runner.job_dir.empty() && fs::path(runner.job_dir).is_relative()) {
+    runner.job_dir = (config_folder / runner.job_dir).lexically_normal().string();
+  }
 }
 
 fs::path DefaultJobDir(const fs::path& database, const std::string& study) {
@@ -63,6 +92,7 @@ RunPlan PlanRun(const RunArguments& arguments, TuningConfig config) {
   plan.database = fs::absolute(arguments.database).lexically_normal();
 
   RunnerSpec& runner = config.runner;
+  ResolveRunnerPaths(runner, config_folder);
   if (!arguments.trainer.empty()) {
     runner.command = arguments.trainer;
     plan.trainer_from_command_line = true;
@@ -71,19 +101,12 @@ RunPlan PlanRun(const RunArguments& arguments, TuningConfig config) {
                      " has no trainer command: add one to its runner block (runner: {command: "
                      "[python3, train.py]}) or give it after --: bayestune run " +
                      arguments.config_path + " -- python3 train.py");
-  } else {
-    std::string& program = runner.command.front();
-    if (program.find('/') != std::string::npos && fs::path(program).is_relative()) {
-      program = (config_folder / program).lexically_normal().string();
-    }
   }
 
   if (!arguments.job_dir.empty()) {
     plan.job_dir = fs::absolute(arguments.job_dir).lexically_normal();
   } else if (!runner.job_dir.empty()) {
-    plan.job_dir = fs::path(runner.job_dir).is_relative()
-                       ? (config_folder / runner.job_dir).lexically_normal()
-                       : fs::path(runner.job_dir);
+    plan.job_dir = runner.job_dir;
   } else {
     plan.job_dir = DefaultJobDir(plan.database, plan.study);
   }

@@ -44,6 +44,15 @@ std::filesystem::path DefaultJobDir(const std::filesystem::path& database,
 // Throws UsageError naming --gpus for anything else or an id listed twice.
 std::optional<std::vector<int>> ParseGpuList(const std::string& text);
 
+// The tuning.yaml at `path`, its warnings and errors printed on stderr (one a line, with its line
+// and column). Throws InvalidArgument when it has errors.
+TuningConfig LoadConfig(const std::string& path);
+
+// Makes the runner block's paths absolute as the YAML file means them: runner.command[0], when it
+// holds a '/' and is relative, and a relative runner.jobDir are relative to `config_folder`, the
+// YAML file's folder (so that the file works from any current folder).
+void ResolveRunnerPaths(RunnerSpec& runner, const std::filesystem::path& config_folder);
+
 // Applies the command line to a loaded tuning.yaml:
 // - the trainer after `--` replaces runner.command (a relative path stays relative to the current
 //   folder, as a shell would run it); runner.command[0] from the YAML, when it holds a '/' and is

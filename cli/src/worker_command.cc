@@ -1,10 +1,14 @@
 // `bayestune worker`: the trial runner on this machine, driven by a study on a `bayestune serve`
 // server, so that one study's trials run on many machines at once.
-#include <cerrno>
-#include <cstring>
-#include <fstream>
+#include <signal.h>
+#include <sys/types.h>
+
+#include <atomic>
 #include <iostream>
+#include <map>
+#include <mutex>
 #include <sstream>
+#include <thread>
 
 #include "bayestune/optimizer/errors.h"
 #include "bayestune/optimizer/tuning_config_loader.h"
@@ -54,13 +58,32 @@ class WorkerLog : public RunnerEvents {
            << std::endl;
   }
   void OnTrialRequeued(const Trial& trial, const std::string& reason) override {
+    {
+      std::lock_guard<std::mutex> lock(mutex_);
+      running_.erase(trial.id);
+    }
     Line() << "trial " << trial.id << " queued to run again: " << reason << std::endl;
   }
+  // Kills the process group of every trial running now (each trainer leads one).
+  void KillRunningTrials() {
+    std::lock_guard<std::mutex> lock(mutex_);
+    for (const auto& [trial, group] : running_)
+      ::kill(-group, SIGKILL);
+  }
+
   void OnTrialStarted(const TrialStartedEvent& e) override {
+    {
+      std::lock_guard<std::mutex> lock(mutex_);
+      running_[e.trial.id] = e.pid;
+    }
     Line() << "trial " << e.trial.id << " started on " << FormatDevices(e.gpus) << " (pid " << e.pid
            << "): " << FormatParameters(e.trial, spec_) << std::endl;
   }
   void OnTrialFinished(const TrialFinishedEvent& e) override {
+    {
+      std::lock_guard<std::mutex> lock(mutex_);
+      running_.erase(e.trial.id);
+    }
     auto& out = Line() << "trial " << e.trial.id << " " << TrialStateName(e.trial.state);
     if (e.trial.final_value) {
       out << ": " << spec_.metric_tag << " " << FormatValue(*e.trial.final_value);
@@ -84,26 +107,15 @@ class WorkerLog : public RunnerEvents {
                          " running trials; they run again later")
            << std::endl;
   }
-  void OnRunFinished(const RunResult& result) override {
-    Line() << RunOutcomeName(result.outcome) << ": " << result.message << std::endl;
-  }
+  void OnRunFinished(const RunResult& result) override { Line() << result.message << std::endl; }
 
  private:
   std::ostream& Line() { return std::cout << FormatLocalTime(NowSeconds()) << " "; }
 
   StudySpec spec_;
+  std::mutex mutex_;
+  std::map<std::int64_t, pid_t> running_;  // trial -> its trainer's process group
 };
-
-std::string ReadTuningYaml(const std::string& path) {
-  std::ifstream file(path, std::ios::binary);
-  if (!file) {
-    throw NotFound("--create '" + path + "': cannot read the file (" + std::strerror(errno) +
-                   "); give the path of the study's tuning.yaml");
-  }
-  std::ostringstream text;
-  text << file.rdbuf();
-  return text.str();
-}
 
 int Work(const WorkerFlags& flags) {
   proto::StudyClientOptions options;
@@ -111,16 +123,36 @@ int Work(const WorkerFlags& flags) {
   options.tls = flags.tls || !flags.tls_ca.empty();
   options.tls_ca_file = flags.tls_ca;
   if (!flags.token_file.empty()) options.token = proto::BearerToken::FromFile(flags.token_file);
+  {
+    // A quick first call that does not wait, to say at once why the server does not answer
+    // (nothing listens, TLS or the token do not match) before waiting for it.
+    proto::StudyClientOptions probe_options = options;
+    probe_options.call_timeout = std::chrono::seconds(5);
+    try {
+      proto::StudyClient(probe_options).ListStudies();
+    } catch (const Unavailable& e) {
+      std::cerr << "bayestune: the server " << flags.server << " does not answer (" << e.what()
+                << "); waiting for it for up to 2 minutes. Is `bayestune serve` running there, "
+                   "with the TLS settings (--tls, --tls-ca) and token this worker uses?\n";
+    } catch (const Error&) {
+      // It answered: whatever is wrong (the token, the study) comes with its own message below.
+    }
+  }
   options.wait_for_ready = true;  // a server that restarts is waited for, within each deadline
   auto client = std::make_shared<proto::StudyClient>(options);
+  TrialRunnerOptions runner_options;
   if (!flags.create.empty()) {
-    // The server checks the YAML (and that an existing study of this name has the same spec).
-    client->CreateStudyFromYaml(flags.study, ReadTuningYaml(flags.create));
+    // Checked here first, so that errors name the file; the server checks that an existing study
+    // of this name has the same spec. Its paths are relative to its folder, as for `run`.
+    TuningConfig config = LoadConfig(flags.create);
+    ResolveRunnerPaths(config.runner,
+                       std::filesystem::absolute(flags.create).lexically_normal().parent_path());
+    client->CreateStudyFromYaml(flags.study, config.source_text);
+    runner_options.runner = config.runner;
   }
   auto connection = std::make_shared<RemoteStudyConnection>(client, flags.study);
 
-  TrialRunnerOptions runner_options;
-  if (!connection->tuning_yaml().empty()) {
+  if (flags.create.empty() && !connection->tuning_yaml().empty()) {
     // The study's own runner: block gives the defaults (GPUs per trial, timeouts, env, ...).
     runner_options.runner =
         ParseTuningConfigOrThrow(connection->tuning_yaml(), "the study's tuning.yaml").runner;
@@ -135,11 +167,37 @@ int Work(const WorkerFlags& flags) {
   if (!flags.gpus.empty()) runner_options.runner.gpus = ParseGpuList(flags.gpus);
   if (!flags.job_dir.empty()) runner_options.runner.job_dir = flags.job_dir;
 
-  TrialRunner runner(connection, runner_options, std::make_shared<WorkerLog>(connection->Spec()));
+  auto log = std::make_shared<WorkerLog>(connection->Spec());
+  TrialRunner runner(connection, runner_options, log);
   RunResult result;
   {
     InterruptForwarding forwarding(runner);
-    result = runner.Run();
+    std::atomic<bool> finished{false};
+    // A second interrupt kills the running trials at once, which the runner does between calls to
+    // the server; while the server does not answer (each call waits for it), leave without it.
+    std::thread watchdog([&] {
+      while (!finished.load()) {
+        std::this_thread::sleep_for(std::chrono::milliseconds(100));
+        if (forwarding.interrupts() < 2) continue;
+        for (int i = 0; i < 100 && !finished.load(); ++i)
+          std::this_thread::sleep_for(std::chrono::milliseconds(100));
+        if (finished.load()) return;
+        log->KillRunningTrials();
+        std::cerr << "bayestune: the server " << flags.server
+                  << " does not answer; leaving now. The running trials were killed; they stay "
+                     "ACTIVE on the server and run again when this worker starts again\n";
+        std::_Exit(kExitInterrupted);
+      }
+    });
+    try {
+      result = runner.Run();
+    } catch (...) {
+      finished.store(true);
+      watchdog.join();
+      throw;
+    }
+    finished.store(true);
+    watchdog.join();
   }
   return RunExitCode(result.outcome);
 }

@@ -171,3 +171,76 @@ TEST_CASE("a worker rides out a server killed and restarted on the same database
   }
   CHECK(server->Stop(SIGTERM) == 0);
 }
+
+TEST_CASE("worker --create: the YAML's relative trainer and jobDir are relative to its folder",
+          "[grpc][worker]") {
+  TempDir dir("grpc-worker-create");
+  auto server = StartServer(dir);
+  std::filesystem::create_directories(dir.File("sub"));
+  const std::string trainer =
+      std::filesystem::relative(BAYESTUNE_FAKE_TRAINER, dir.File("sub")).string();
+  WriteFile(dir.File("sub/w.yaml"),
+            WorkerYaml(2) + "runner:\n  command: [" + trainer + ", --steps=2]\n  jobDir: jobs\n");
+  // The worker runs in the test's folder, not in sub/.
+  ChildProcess worker({BayestuneProgram(), "worker", "--server", server->address(), "--study",
+                       "rel", "--create", dir.File("sub/w.yaml"), "--gpus", "none"});
+  const std::string log = worker.ReadAll(std::chrono::seconds(60));
+  INFO(log);
+  CHECK(worker.Wait(std::chrono::seconds(10)) == 0);
+  CHECK(std::filesystem::is_regular_file(dir.File("sub/jobs/trial-1/record.json")));
+  CHECK(std::filesystem::is_regular_file(dir.File("sub/jobs/trial-2/record.json")));
+  CHECK(server->Stop(SIGTERM) == 0);
+}
+
+TEST_CASE(
+    "a worker says at once that its server does not answer, and leaves on a second "
+    "Ctrl-C while it is gone, killing its trials",
+    "[grpc][worker]") {
+  TempDir dir("grpc-worker-gone");
+  {
+    // Nothing listens: a line on stderr at once, not after the two minutes of waiting.
+    const std::string err = dir.File("nobody.err");
+    ChildProcess worker({BayestuneProgram(), "worker", "--server", "127.0.0.1:1", "--study", "s",
+                         "--gpus", "none", "--", BAYESTUNE_FAKE_TRAINER},
+                        err);
+    bool said = false;
+    for (int i = 0; i < 200 && !said; ++i) {
+      std::this_thread::sleep_for(std::chrono::milliseconds(50));
+      said = ReadFile(err).find("the server 127.0.0.1:1 does not answer") != std::string::npos;
+    }
+    CHECK(said);
+    worker.Signal(SIGKILL);
+  }
+
+  auto server = StartServer(dir);
+  WriteFile(dir.File("gone.yaml"), WorkerYaml(4));
+  const std::string err = dir.File("gone.err");
+  ChildProcess worker({BayestuneProgram(), "worker", "--server", server->address(), "--study",
+                       "gone", "--create", dir.File("gone.yaml"), "--gpus", "none", "--",
+                       BAYESTUNE_FAKE_TRAINER, "--steps=1", "--sleep-ms=600000"},
+                      err);
+  std::optional<std::string> line;
+  pid_t trainer = -1;
+  const std::regex started(R"(trial \d+ started on CPU \(pid (\d+)\))");
+  while ((line = worker.ReadLine(std::chrono::seconds(60)))) {
+    std::smatch match;
+    if (std::regex_search(*line, match, started)) {
+      trainer = std::stoi(match[1]);
+      break;
+    }
+  }
+  INFO(ReadFile(err));
+  REQUIRE(trainer > 0);
+  server->Kill();
+  worker.Signal(SIGINT);
+  std::this_thread::sleep_for(std::chrono::milliseconds(300));
+  worker.Signal(SIGINT);
+  CHECK(worker.Wait(std::chrono::seconds(30)) == 130);
+  CHECK_THAT(ReadFile(err), Catch::Contains("does not answer; leaving now"));
+  bool gone = false;
+  for (int i = 0; i < 100 && !gone; ++i) {
+    gone = ::kill(trainer, 0) != 0;
+    if (!gone) std::this_thread::sleep_for(std::chrono::milliseconds(50));
+  }
+  CHECK(gone);
+}

@@ -69,6 +69,8 @@ class StudyClient {
   v1::StudyService::Stub& stub() { return *stub_; }
   void PrepareContext(grpc::ClientContext& context) const;
 
+  const std::string& server_address() const { return options_.server_address; }
+
  private:
   template <typename Request, typename Response>
   Response Call(const char* what,
