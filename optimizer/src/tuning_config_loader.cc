@@ -8,6 +8,7 @@
 #include <cmath>
 #include <cstring>
 #include <fstream>
+#include <limits>
 #include <map>
 #include <set>
 #include <sstream>
@@ -173,8 +174,10 @@ class Loader {
     return node.Scalar();
   }
 
+  // An integer in [min_value, max_value]; by default at most what an int holds.
   std::optional<long long> ReadInteger(const YAML::Node& node, const std::string& field,
-                                       long long min_value) {
+                                       long long min_value,
+                                       long long max_value = std::numeric_limits<int>::max()) {
     if (!node.IsScalar()) {
       Error(node, field, "expected an integer, got " + Describe(node));
       return std::nullopt;
@@ -190,6 +193,11 @@ class Loader {
     if (value < min_value) {
       Error(node, field,
             "must be at least " + std::to_string(min_value) + ", got " + std::to_string(value));
+      return std::nullopt;
+    }
+    if (value > max_value) {
+      Error(node, field,
+            "must be at most " + std::to_string(max_value) + ", got " + std::to_string(value));
       return std::nullopt;
     }
     return value;
@@ -626,7 +634,8 @@ class Loader {
       }
     }
     if (auto n = node["seed"]) {
-      if (auto v = ReadInteger(n, field + ".seed", 0)) study.seed = static_cast<std::uint64_t>(*v);
+      if (auto v = ReadInteger(n, field + ".seed", 0, std::numeric_limits<long long>::max()))
+        study.seed = static_cast<std::uint64_t>(*v);
     }
     if (auto n = node["env"]) {
       if (!n.IsMap()) {

@@ -310,13 +310,19 @@ TEST_CASE("duplicate names, no params and bad enums are errors", "[config]") {
               7, {"not a valid name"});
 }
 
-TEST_CASE("maxTrials below 1 is an error, maxParallelTrials above maxTrials a warning",
-          "[config]") {
+TEST_CASE(
+    "maxTrials below 1 or beyond an int is an error, maxParallelTrials above maxTrials a warning",
+    "[config]") {
   ExpectError(
       Errors("trainingInput:\n  hyperparameters:\n    maxTrials: 0\n    params:\n" + kGoodParam), 3,
       {"maxTrials", "must be at least 1, got 0"});
   ExpectError(Errors(Study("    maxParallelTrials: 0\n", kGoodParam)), 6,
               {"maxParallelTrials", "must be at least 1, got 0"});
+  // Beyond an int: an error, never a silent wrap-around (4294967297 would read as 1).
+  ExpectError(
+      Errors("trainingInput:\n  hyperparameters:\n    maxTrials: 4294967297\n    params:\n" +
+             kGoodParam),
+      3, {"maxTrials", "must be at most 2147483647, got 4294967297"});
   auto result = ParseTuningConfig(Study("    maxParallelTrials: 20\n", kGoodParam), "warn.yaml");
   REQUIRE(result.ok());
   REQUIRE(result.diagnostics.size() == 1);
