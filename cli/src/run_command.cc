@@ -52,11 +52,15 @@ std::shared_ptr<Study> OpenStudy(const RunPlan& plan, const RunArguments& argume
   try {
     return Study::Create(repository, plan.study, plan.config.study, plan.config.source_text);
   } catch (const AlreadyExists&) {
+    std::string changes;
+    if (auto existing = repository->FindStudy(plan.study)) {
+      changes = " (" + DescribeSpecChanges(existing->spec, plan.config.study) + ")";
+    }
     throw AlreadyExists("study '" + plan.study + "' in " + arguments.database +
                         " was made from other trainingInput.hyperparameters than " +
-                        arguments.config_path +
-                        " has now; to start a new study give it another name (--study NAME), "
-                        "or use another database (--db FILE)");
+                        arguments.config_path + " has now" + changes +
+                        "; a study's spec is fixed: to start a new study give it another name "
+                        "(--study NAME), or use another database (--db FILE)");
   }
 }
 

@@ -77,9 +77,9 @@ std::shared_ptr<Study> Study::CreateWithDesigner(std::shared_ptr<StudyRepository
   repository->RunInTransaction([&] {
     if (auto existing = repository->FindStudy(name)) {
       if (existing->spec != spec) {
-        throw AlreadyExists("a study named '" + name +
-                            "' already exists with a different spec; pick another study name, "
-                            "or delete the old study first");
+        throw AlreadyExists("a study named '" + name + "' already exists with a different spec (" +
+                            DescribeSpecChanges(existing->spec, spec) +
+                            "); pick another study name, or delete the old study first");
       }
       record = *existing;
       return;

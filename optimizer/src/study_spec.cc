@@ -52,6 +52,43 @@ int DefaultMaxFailedTrials(const StudySpec& spec) {
   return std::min(spec.max_trials, std::max(5, (spec.max_trials + 1) / 2));
 }
 
+std::string DescribeSpecChanges(const StudySpec& before, const StudySpec& after) {
+  std::vector<std::string> changes;
+  const auto field = [&](const std::string& name, const auto& a, const auto& b) {
+    if (a != b) changes.push_back(name + " " + a + " -> " + b);
+  };
+  const auto text = [](auto value) { return std::to_string(value); };
+  field("goal", std::string(GoalName(before.goal)), std::string(GoalName(after.goal)));
+  field("hyperparameterMetricTag", "'" + before.metric_tag + "'", "'" + after.metric_tag + "'");
+  field("maxTrials", text(before.max_trials), text(after.max_trials));
+  field("maxParallelTrials", text(before.max_parallel_trials), text(after.max_parallel_trials));
+  field("maxFailedTrials", text(before.max_failed_trials), text(after.max_failed_trials));
+  field("enableTrialEarlyStopping", std::string(before.enable_early_stopping ? "true" : "false"),
+        std::string(after.enable_early_stopping ? "true" : "false"));
+  field("resumePreviousJobId", "'" + before.resume_previous_job_id + "'",
+        "'" + after.resume_previous_job_id + "'");
+  field("algorithm", std::string(AlgorithmName(before.algorithm)),
+        std::string(AlgorithmName(after.algorithm)));
+  field("runner.measurementSelection",
+        std::string(MeasurementSelectionName(before.measurement_selection)),
+        std::string(MeasurementSelectionName(after.measurement_selection)));
+  field("runner.seed", text(before.seed), text(after.seed));
+  if (before.parameters.size() != after.parameters.size()) {
+    changes.push_back("params: " + text(before.parameters.size()) + " -> " +
+                      text(after.parameters.size()) + " parameters");
+  } else {
+    for (std::size_t i = 0; i < before.parameters.size(); ++i) {
+      if (!(before.parameters[i] == after.parameters[i])) {
+        changes.push_back("params[" + text(i) + "] (" + after.parameters[i].name + ") changed");
+      }
+    }
+  }
+  std::string joined;
+  for (const auto& change : changes)
+    joined += (joined.empty() ? "" : ", ") + change;
+  return joined;
+}
+
 void ValidateStudySpec(const StudySpec& spec) {
   if (spec.parameters.empty()) {
     throw InvalidArgument("the study has no parameters; give at least one in params");

@@ -136,8 +136,9 @@ TEST_CASE("run: a study of the same name with another spec is refused, the old o
   CHECK(changed.exit_code == 1);
   CHECK(OneLineError(changed) ==
         "bayestune: error: study 's' in bayestune.db was made from other "
-        "trainingInput.hyperparameters than s.yaml has now; to start a new study give it another "
-        "name (--study NAME), or use another database (--db FILE)\n");
+        "trainingInput.hyperparameters than s.yaml has now (maxTrials 1 -> 3); a study's spec is "
+        "fixed: to start a new study give it another name (--study NAME), or use another "
+        "database (--db FILE)\n");
   const auto trials = RunBayestune(dir.path(), {"trials", "s"});
   CHECK(CountOccurrences(trials.out, "SUCCEEDED") == 1);
 }

@@ -135,7 +135,14 @@ TEST_CASE("an existing study opens with the same spec and refuses another", "[st
   auto a = Study::Create(repository, "s", SmallSpec());
   auto b = Study::Create(repository, "s", SmallSpec());
   CHECK(a->id() == b->id());
-  CHECK_THROWS_AS(Study::Create(repository, "s", SmallSpec(7)), AlreadyExists);
+  CHECK_THROWS_WITH(Study::Create(repository, "s", SmallSpec(7)),
+                    Catch::Contains("different spec (maxTrials 5 -> 7)"));
+  StudySpec other = SmallSpec();
+  other.goal = Goal::kMinimize;
+  other.parameters[1] = ParameterSpec::Integer("n", 1, 9);
+  CHECK(DescribeSpecChanges(SmallSpec(), other) ==
+        "goal MAXIMIZE -> MINIMIZE, params[1] (n) changed");
+  CHECK(DescribeSpecChanges(SmallSpec(), SmallSpec()).empty());
 }
 
 TEST_CASE("the same seed and history give the same suggestions", "[study]") {

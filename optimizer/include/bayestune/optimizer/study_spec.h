@@ -53,6 +53,10 @@ struct StudySpec {
 // maxFailedTrials when the spec leaves it at 0: the study stops when this many trials failed.
 int DefaultMaxFailedTrials(const StudySpec& spec);
 
+// What differs between two specs, in tuning.yaml's names: "maxTrials 2 -> 3, params[1] (momentum)
+// changed"; empty when they are equal.
+std::string DescribeSpecChanges(const StudySpec& before, const StudySpec& after);
+
 // What only a local runner needs: the top-level `runner:` block of tuning.yaml.
 struct RunnerSpec {
   std::vector<std::string> command;      // the trainer program and its fixed arguments
