@@ -87,6 +87,7 @@ int RunStudy(const RunArguments& arguments) {
   }
   TrialRunnerOptions options;
   options.runner = plan.config.runner;
+  if (!arguments.gpus.empty()) options.gpus_source = "--gpus";
   TrialRunner runner(std::make_shared<LocalStudyConnection>(study), options, view);
   RunResult result;
   try {

@@ -164,7 +164,10 @@ int Work(const WorkerFlags& flags) {
         "no trainer: give its command after --, as in bayestune worker --server HOST:PORT "
         "--study NAME -- python train.py (the study's tuning.yaml has no runner.command)");
   }
-  if (!flags.gpus.empty()) runner_options.runner.gpus = ParseGpuList(flags.gpus);
+  if (!flags.gpus.empty()) {
+    runner_options.runner.gpus = ParseGpuList(flags.gpus);
+    runner_options.gpus_source = "--gpus";
+  }
   if (!flags.job_dir.empty()) runner_options.runner.job_dir = flags.job_dir;
 
   auto log = std::make_shared<WorkerLog>(connection->Spec());

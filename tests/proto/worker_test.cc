@@ -90,6 +90,8 @@ TEST_CASE("two workers split one study's trials, each on its own GPUs", "[grpc][
     logs[name] = worker->ReadAll(std::chrono::seconds(90));
     INFO("worker " << name << ":\n" << logs[name]);
     CHECK(worker->Wait(std::chrono::seconds(10)) == 0);
+    CHECK(logs[name].find(name == "a" ? "GPUs 0,1 (--gpus)" : "GPUs 2,3 (--gpus)") !=
+          std::string::npos);
     // One timestamped line per event, with the trial's GPU and parameters, and its value.
     CHECK(std::regex_search(logs[name], std::regex(R"(\d{4}-\d\d-\d\d \d\d:\d\d:\d\d trial \d+ )"
                                                    R"(started on GPU \d \(pid \d+\): x=)")));

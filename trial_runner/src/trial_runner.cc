@@ -202,7 +202,7 @@ void TrialRunner::Loop::Prepare() {
   RunnerStartedEvent started;
   if (runner.gpus) {
     started.gpus = *runner.gpus;
-    started.gpu_source = "runner.gpus";
+    started.gpu_source = options_.gpus_source;
   } else if (runner.gpus_per_trial > 0) {
     DetectedGpus detected = DetectGpus(options_.gpu_detection);
     started.gpus = detected.ids;
@@ -586,7 +586,9 @@ bool TrialRunner::Loop::Finished(RunResult& result) {
                        (spec_.max_failed_trials > 0 ? ", maxFailedTrials"
                                                     : ", the default: half of maxTrials, at "
                                                       "least 5") +
-                       "); see the failed trials' reasons";
+                       "); see the failed trials' reasons. Failed trials stay part of the study, "
+                       "so it cannot go on: fix the trainer, then start a new study (another "
+                       "study name)";
     } else {
       result.outcome = RunOutcome::kStudyDone;
       result.message = "study '" + study_name_ +

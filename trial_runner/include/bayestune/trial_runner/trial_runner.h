@@ -16,6 +16,8 @@ struct TrialRunnerOptions {
   // The tuning.yaml `runner:` block, with the CLI's overrides applied (--gpus sets `gpus`, a job
   // dir flag sets `job_dir`). An empty job_dir means bayestune-jobs/<study name>.
   RunnerSpec runner;
+  // Where runner.gpus came from, as the start event names it ("--gpus" for a CLI override).
+  std::string gpus_source = "runner.gpus";
   // CPU trials (no GPU, or gpusPerTrial 0) at once: min(maxParallelTrials, this); 0 means the
   // number of CPUs this process may run on.
   int cpu_trial_limit = 0;
