@@ -151,14 +151,17 @@ void HypertuneReader::Poll(MetricPoll& out) {
       aligned = seen_[p + i] == lines[i].text;
     if (aligned) first_new = seen_.size() - p;
   }
-  if (!aligned && !seen_.empty() && lines.size() >= HypertuneWriter::kMaxEntries) {
+  if (!aligned && !seen_.empty() && lines.size() >= HypertuneWriter::kMaxEntries &&
+      !overflow_warned_) {
+    overflow_warned_ = true;
     out.warnings.push_back(
         {path_, 0,
          "none of the reports read before are in the file any more: " +
              std::to_string(HypertuneWriter::kMaxEntries) +
              " or more reports came since the last poll, and those beyond the last " +
              std::to_string(HypertuneWriter::kMaxEntries) +
-             " may have been lost (or the trainer restarted with a full window)"});
+             " may have been lost (or the trainer restarted with a full window); said once per "
+             "file: a trainer that reports this often should write event files"});
   }
   for (std::size_t i = first_new; i < lines.size(); ++i) {
     ReadLine(lines[i].text, lines[i].number, lines[i].offset, out);

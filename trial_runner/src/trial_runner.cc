@@ -455,8 +455,8 @@ void TrialRunner::Loop::PollMetrics(RunningTrial& rt, bool may_stop) {
   for (const Measurement& m : update.measurements) {
     if (!std::isfinite(m.value)) {
       if (rt.non_finite_warned.insert(m.metric).second) {
-        Warn(rt.trial.id, "trial " + std::to_string(rt.trial.id) + " reported " + m.metric + " = " +
-                              FormatDouble(m.value) + " at step " + std::to_string(m.step) +
+        Warn(rt.trial.id, "reported " + m.metric + " = " + FormatDouble(m.value) + " at step " +
+                              std::to_string(m.step) +
                               "; non-finite values are not recorded as measurements");
       }
       continue;

@@ -39,6 +39,7 @@ class HypertuneReader {
   std::string path_;
   std::string last_content_;      // the file as the last poll read it
   std::deque<std::string> seen_;  // the writer's last reports read, oldest first (at most 100)
+  bool overflow_warned_ = false;  // the lost-reports warning comes once per file
 };
 
 }  // namespace bayestune
