@@ -1,11 +1,44 @@
 // bayestune: Bayesian hyperparameter tuning from a tuning.yaml.
 #include <CLI/CLI.hpp>
+#include <algorithm>
 #include <csignal>
 #include <exception>
 #include <iostream>
 
+#include "bayestune/optimizer/closest_match.h"
 #include "commands.h"
 #include "exit_codes.h"
+
+namespace {
+
+// One line for a command-line mistake: what is wrong and where to look. An unknown command gets
+// the closest one and the list.
+std::string UsageErrorText(CLI::App& app, int argc, char** argv, const CLI::ParseError& error) {
+  std::vector<std::string> commands;
+  for (const CLI::App* command : app.get_subcommands([](CLI::App*) { return true; }))
+    commands.push_back(command->get_name());
+  if (argc < 2) return "give a command; run 'bayestune --help' for the list";
+  const std::string first = argv[1];
+  if (!first.starts_with("-") &&
+      std::find(commands.begin(), commands.end(), first) == commands.end()) {
+    std::string list;
+    for (const auto& command : commands)
+      list += (list.empty() ? "" : ", ") + command;
+    if (auto guess = bayestune::ClosestMatch(first, commands)) {
+      return "unknown command '" + first + "'; did you mean '" + *guess +
+             "'? The commands: " + list;
+    }
+    return "unknown command '" + first + "'; the commands: " + list;
+  }
+  for (const auto& command : commands) {
+    if (command == first) {
+      return std::string(error.what()) + "; run 'bayestune " + command + " --help' for its options";
+    }
+  }
+  return std::string(error.what()) + "; run 'bayestune --help'";
+}
+
+}  // namespace
 
 int main(int argc, char** argv) {
   using namespace bayestune::cli;
@@ -39,8 +72,9 @@ int main(int argc, char** argv) {
   try {
     app.parse(argc, argv);
   } catch (const CLI::ParseError& e) {
-    const int code = app.exit(e);
-    return code == 0 ? kExitOk : kExitUsage;
+    if (e.get_exit_code() == 0) return app.exit(e);  // --help, --version
+    std::cerr << "bayestune: error: " << UsageErrorText(app, argc, argv, e) << "\n";
+    return kExitUsage;
   } catch (const std::exception& e) {
     return ReportError(e);
   }

@@ -30,7 +30,16 @@ TEST_CASE("every command has --help, and the top level lists them all", "[cli][h
 TEST_CASE("usage errors exit 2", "[cli][help]") {
   TempFolder dir;
   CHECK(RunBayestune(dir.path(), {}).exit_code == 2);
-  CHECK(RunBayestune(dir.path(), {"frobnicate"}).exit_code == 2);
+  const auto unknown = RunBayestune(dir.path(), {"runn", "x.yaml"});
+  CHECK(unknown.exit_code == 2);
+  CHECK(
+      unknown.err.starts_with("bayestune: error: unknown command 'runn'; did you mean 'run'? "
+                              "The commands: run, validate, "));
+  CHECK(CountOccurrences(unknown.err, "\n") == 1);
+  const auto bad_format = RunBayestune(dir.path(), {"export", "--format", "xml"});
+  CHECK(bad_format.exit_code == 2);
+  CHECK(bad_format.err.starts_with("bayestune: error: --format: "));
+  CHECK(bad_format.err.ends_with("; run 'bayestune export --help' for its options\n"));
   CHECK(RunBayestune(dir.path(), {"run"}).exit_code == 2);  // no tuning.yaml
   CHECK(RunBayestune(dir.path(), {"status", "--bogus"}).exit_code == 2);
   CHECK(RunBayestune(dir.path(), {"export", "--format", "xml"}).exit_code == 2);
