@@ -63,7 +63,7 @@ void AddExportCommand(CLI::App& app, int& exit_code) {
   command
       ->add_option("--format", options->format,
                    "csv or json (default: from --out's extension, else csv)")
-      ->check(CLI::IsMember({"csv", "json"}, CLI::ignore_case));
+      ->transform(CLI::IsMember({"csv", "json"}, CLI::ignore_case));
   command->add_option("-o,--out", options->out,
                       "the file to write, replaced whole only once complete (default or '-': "
                       "standard output)");

@@ -134,10 +134,10 @@ void AddMetricsCommand(CLI::App& app, int& exit_code) {
   command
       ->add_option("--selection", options->selection,
                    "with --tag: LAST (highest step) or BEST measurement")
-      ->check(CLI::IsMember({"LAST", "BEST"}))
+      ->transform(CLI::IsMember({"LAST", "BEST"}, CLI::ignore_case))
       ->capture_default_str();
   command->add_option("--goal", options->goal, "with --selection BEST: MAXIMIZE or MINIMIZE")
-      ->check(CLI::IsMember({"MAXIMIZE", "MINIMIZE"}))
+      ->transform(CLI::IsMember({"MAXIMIZE", "MINIMIZE"}, CLI::ignore_case))
       ->capture_default_str();
   command->callback([options, &exit_code] { exit_code = RunMetrics(*options); });
 }

@@ -105,7 +105,7 @@ void AddTrialsCommand(CLI::App& app, int& exit_code) {
       ->add_option("--state", options->states,
                    "show only trials in these states (repeat the flag or separate with commas)")
       ->delimiter(',')
-      ->check(
+      ->transform(
           CLI::IsMember({"REQUESTED", "ACTIVE", "STOPPING", "SUCCEEDED", "FAILED", "INFEASIBLE"},
                         CLI::ignore_case));
   command->callback([options, &exit_code] {

@@ -132,6 +132,9 @@ class Client {
       while (!token_.empty() && std::isspace(static_cast<unsigned char>(token_.back()))) {
         token_.pop_back();
       }
+      while (!token_.empty() && std::isspace(static_cast<unsigned char>(token_.front()))) {
+        token_.erase(token_.begin());
+      }
     }
   }
 

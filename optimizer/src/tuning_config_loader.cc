@@ -7,6 +7,7 @@
 #include <charconv>
 #include <cmath>
 #include <cstring>
+#include <filesystem>
 #include <fstream>
 #include <limits>
 #include <map>
@@ -661,13 +662,32 @@ class Loader {
     }
   }
 
+  // What to check when yaml-cpp cannot parse the text: a tab in the indentation (YAML forbids
+  // them), else the indentation and the ':' after each key.
+  static std::string IndentationHint(std::string_view text) {
+    int line = 1;
+    bool in_indentation = true;
+    for (char c : text) {
+      if (c == '\n') {
+        ++line;
+        in_indentation = true;
+      } else if (c == '\t' && in_indentation) {
+        return "line " + std::to_string(line) +
+               " is indented with a tab; YAML indents with spaces only";
+      } else if (c != ' ') {
+        in_indentation = false;
+      }
+    }
+    return "check the indentation and the ':' after each key";
+  }
+
   void Load(std::string_view text, TuningConfig& config) {
     YAML::Node root;
     try {
       root = YAML::Load(std::string(text));
     } catch (const YAML::Exception& e) {
       Report(Diagnostic::Severity::kError, e.mark, "",
-             "not valid YAML: " + e.msg + " (check the indentation and the ':' after each key)");
+             "not valid YAML: " + e.msg + " (" + IndentationHint(text) + ")");
       return;
     }
     if (!root || root.IsNull()) {
@@ -707,13 +727,16 @@ TuningConfigLoadResult ParseTuningConfig(std::string_view yaml_text, const std::
 }
 
 TuningConfigLoadResult LoadTuningConfigFile(const std::string& path) {
+  std::error_code error;
+  const bool folder = std::filesystem::is_directory(path, error);
   std::ifstream in(path, std::ios::binary);
-  if (!in) {
+  if (!in || folder) {
     TuningConfigLoadResult result;
     Diagnostic d;
     d.file = path;
-    d.message = "cannot read the file: " + std::string(std::strerror(errno)) +
-                " (give the path of a tuning.yaml)";
+    d.message = folder ? std::string("is a folder; give the path of a tuning.yaml file")
+                       : "cannot read the file: " + std::string(std::strerror(errno)) +
+                             " (give the path of a tuning.yaml)";
     result.diagnostics.push_back(d);
     return result;
   }

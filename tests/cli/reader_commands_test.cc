@@ -125,6 +125,14 @@ TEST_CASE("export writes CSV or JSON to standard output or a file", "[cli][reade
   const auto document = nlohmann::json::parse(ReadTextFile(dir.File("book.json")));
   CHECK(document["jobId"] == "book");
   CHECK(document["trainingOutput"]["trials"].size() == 4);
+
+  // Flag values in any case mean the same: --format JSON is JSON, --state failed is FAILED.
+  const auto upper = RunBayestune(dir.path(), {"export", "--format", "JSON"});
+  CHECK(upper.exit_code == 0);
+  CHECK(nlohmann::json::parse(upper.out)["jobId"] == "book");
+  const auto lower = RunBayestune(dir.path(), {"trials", "--state", "succeeded"});
+  CHECK(lower.exit_code == 0);
+  CHECK(CountOccurrences(lower.out, "SUCCEEDED") >= 1);
 }
 
 TEST_CASE("a missing database, an unknown study and an ambiguous one get one-line errors",

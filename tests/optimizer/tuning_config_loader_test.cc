@@ -199,6 +199,12 @@ TEST_CASE("a file that is empty, missing or not YAML is an error with its place"
   REQUIRE_FALSE(missing.ok());
   CHECK(missing.diagnostics[0].ToString().find("/nonexistent/tuning.yaml") == 0);
   CHECK(missing.diagnostics[0].message.find("cannot read") != std::string::npos);
+  auto folder = LoadTuningConfigFile(BAYESTUNE_SOURCE_DIR "/examples");
+  REQUIRE_FALSE(folder.ok());
+  CHECK(folder.diagnostics[0].message.find("is a folder") != std::string::npos);
+  // A tab in the indentation is named as such (yaml-cpp's own message does not say).
+  ExpectError(Errors("trainingInput:\n\thyperparameters:\n    goal: MAXIMIZE\n"), 2,
+              {"not valid YAML", "line 2 is indented with a tab; YAML indents with spaces only"});
 }
 
 TEST_CASE("unknown keys are errors with the closest valid key suggested", "[config]") {
