@@ -87,6 +87,12 @@ int RunMetrics(const MetricsOptions& options) {
                .ToString());
     }
   }
+  if (std::filesystem::is_regular_file(options.dir, error) && poll.records.empty() &&
+      !poll.warnings.empty()) {
+    throw InvalidArgument(options.dir +
+                          ": not a TensorBoard event file (warnings above); give an "
+                          "events.out.tfevents.* file, or the folder the trainer writes them to");
+  }
   if (reader.events().files().empty()) {
     Warn(options.dir + ": no event file (a name containing 'tfevents') in it or its subfolders");
   }

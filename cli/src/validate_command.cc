@@ -4,6 +4,7 @@
 #include "command_help.h"
 #include "commands.h"
 #include "exit_codes.h"
+#include "trial_formatting.h"
 
 namespace bayestune::cli {
 
@@ -27,10 +28,11 @@ void AddValidateCommand(CLI::App& app, int& exit_code) {
       return;
     }
     const StudySpec& spec = result.config.study;
-    std::cout << *path << ": ok: " << spec.parameters.size() << " parameters, "
-              << GoalName(spec.goal) << " '" << spec.metric_tag << "', " << spec.max_trials
-              << " trials, " << spec.max_parallel_trials << " in parallel, "
-              << AlgorithmName(spec.algorithm) << "\n";
+    std::cout << *path
+              << ": ok: " << CountOf(static_cast<long long>(spec.parameters.size()), "parameter")
+              << ", " << GoalName(spec.goal) << " '" << spec.metric_tag << "', "
+              << CountOf(spec.max_trials, "trial") << ", " << spec.max_parallel_trials
+              << " in parallel, " << AlgorithmName(spec.algorithm) << "\n";
     exit_code = kExitOk;
   });
 }

@@ -133,3 +133,13 @@ TEST_CASE("bayestune metrics on a folder that does not exist is an error naming 
   const ProgramResult usage = RunProgram({kBayestune, "metrics", missing, "--selection", "FIRST"});
   CHECK(usage.exit_code == 2);
 }
+
+TEST_CASE("bayestune metrics on a file that is not an event file says so, exit 1",
+          "[metrics_command]") {
+  const auto yaml = UniqueTempDir("cli_not_events") / "tuning.yaml";
+  WriteFileBytes(yaml, "trainingInput:\n  hyperparameters:\n    goal: MAXIMIZE\n");
+  const ProgramResult result = RunProgram({kBayestune, "metrics", yaml.string()});
+  CHECK(result.exit_code == 1);
+  CHECK_THAT(result.err, Contains(yaml.string() + ": not a TensorBoard event file"));
+  CHECK(result.out.empty());
+}

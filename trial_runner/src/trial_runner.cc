@@ -591,11 +591,11 @@ bool TrialRunner::Loop::Finished(RunResult& result) {
                        "study name)";
     } else {
       result.outcome = RunOutcome::kStudyDone;
-      result.message = "study '" + study_name_ +
-                       "' is done: " + std::to_string(progress.finished()) + " trials finished (" +
-                       std::to_string(progress.succeeded) + " succeeded, " +
-                       std::to_string(progress.failed) + " failed, " +
-                       std::to_string(progress.infeasible) + " infeasible)";
+      result.message =
+          "study '" + study_name_ + "' is done: " + std::to_string(progress.finished()) +
+          (progress.finished() == 1 ? " trial" : " trials") + " finished (" +
+          std::to_string(progress.succeeded) + " succeeded, " + std::to_string(progress.failed) +
+          " failed, " + std::to_string(progress.infeasible) + " infeasible)";
     }
     return true;
   }
