@@ -4,6 +4,7 @@
 #include <sys/types.h>
 
 #include <atomic>
+#include <charconv>
 #include <iostream>
 #include <map>
 #include <mutex>
@@ -14,6 +15,7 @@
 #include "bayestune/optimizer/tuning_config_loader.h"
 #include "bayestune/proto/study_client.h"
 #include "bayestune/trial_runner/trial_runner.h"
+#include "cli_errors.h"
 #include "command_help.h"
 #include "commands.h"
 #include "exit_codes.h"
@@ -117,7 +119,26 @@ class WorkerLog : public RunnerEvents {
   std::map<std::int64_t, pid_t> running_;  // trial -> its trainer's process group
 };
 
+// --server must be HOST:PORT with a port gRPC can dial; anything else would be waited for.
+void CheckServerAddress(const std::string& address) {
+  const std::size_t colon = address.rfind(':');
+  int port = 0;
+  bool valid = colon != std::string::npos && colon > 0 && colon + 1 < address.size();
+  if (valid) {
+    const char* begin = address.data() + colon + 1;
+    const char* end = address.data() + address.size();
+    const auto parsed = std::from_chars(begin, end, port);
+    valid = parsed.ec == std::errc() && parsed.ptr == end && port >= 1 && port <= 65535;
+  }
+  if (!valid) {
+    throw UsageError("--server '" + address +
+                     "': give the HOST:PORT that bayestune serve printed, such as "
+                     "gpu-box:50051 or 127.0.0.1:50051 (the port 1 to 65535)");
+  }
+}
+
 int Work(const WorkerFlags& flags) {
+  CheckServerAddress(flags.server);
   proto::StudyClientOptions options;
   options.server_address = flags.server;
   options.tls = flags.tls || !flags.tls_ca.empty();

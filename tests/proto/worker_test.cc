@@ -199,6 +199,13 @@ TEST_CASE(
     "Ctrl-C while it is gone, killing its trials",
     "[grpc][worker]") {
   TempDir dir("grpc-worker-gone");
+  for (const char* address : {"127.0.0.1", "127.0.0.1:99999", ":50051"}) {
+    const ProcessResult bad = RunProcess(
+        {BayestuneProgram(), "worker", "--server", address, "--study", "s", "--", "true"},
+        std::chrono::seconds(10));
+    CHECK(bad.exit_code == 2);
+    CHECK_THAT(bad.output, Catch::Contains("give the HOST:PORT that bayestune serve printed"));
+  }
   {
     // Nothing listens: a line on stderr at once, not after the two minutes of waiting.
     const std::string err = dir.File("nobody.err");
