@@ -7,10 +7,12 @@
 #include <catch2/catch.hpp>
 #include <map>
 #include <set>
+#include <thread>
 
 #include "bayestune/optimizer/errors.h"
 #include "bayestune/optimizer/in_memory_study_repository.h"
 #include "bayestune/trial_runner/event_file_writer.h"
+#include "bayestune/trial_runner/gpu_slot_claims.h"
 #include "bayestune/trial_runner/runner_identity.h"
 #include "bayestune/trial_runner/trial_command.h"
 #include "bayestune/trial_runner/trial_process.h"
@@ -130,6 +132,59 @@ TEST_CASE("four GPUs: no two trials share a GPU, every GPU is used", "[runner][g
     INFO("GPU " << gpu);
     CHECK(MaxOverlap(intervals) == 1);
   }
+}
+
+TEST_CASE("two runners on one machine never put trials on the same GPU slot", "[runner][gpus]") {
+  Harness a("share-a", FakeSpec(6, 2));
+  Harness b("share-b", FakeSpec(6, 2));
+  for (Harness* h : {&a, &b}) {
+    h->options.runner.gpus = std::vector<int>{0, 1};
+    h->options.runner.args = {"--steps=2", "--sleep-ms=40"};
+    h->options.gpu_lock_dir = (a.dir / "gpu-locks").string();  // one machine's locks
+  }
+  RunResult result_a;
+  RunResult result_b;
+  std::thread run_a([&] { result_a = a.Run(); });
+  std::thread run_b([&] { result_b = b.Run(); });
+  run_a.join();
+  run_b.join();
+  CHECK(result_a.outcome == RunOutcome::kStudyDone);
+  CHECK(result_b.outcome == RunOutcome::kStudyDone);
+  std::map<int, std::vector<Interval>> by_gpu;
+  for (Harness* h : {&a, &b}) {
+    for (const Trial& t : h->study->Trials()) {
+      INFO("trial " << t.id << ": " << t.failure_reason);
+      CHECK(t.state == TrialState::kSucceeded);
+      REQUIRE(t.gpus.size() == 1);
+      // A trial whose GPU the other runner took between counting and launching runs again later.
+      const auto record = test::ReadRecord(h->TrialDir(t.id, t.attempt));
+      REQUIRE(record.is_object());
+      CHECK(record["env"]["CUDA_VISIBLE_DEVICES"] == std::to_string(t.gpus[0]));
+      by_gpu[t.gpus[0]].push_back(
+          {record["start"].get<double>(), record["end"].get<double>(), t.id});
+    }
+  }
+  for (const auto& [gpu, intervals] : by_gpu) {
+    INFO("GPU " << gpu);
+    CHECK(MaxOverlap(intervals) == 1);
+  }
+}
+
+TEST_CASE("GPU slot claims are machine-wide and end with their holder", "[runner][gpus]") {
+  const auto dir = test::MakeTempDir("claims") / "locks";
+  auto first = std::make_unique<GpuSlotClaims>(dir, 2);
+  GpuSlotClaims second(dir, 2);
+  CHECK(first->Claimable(0) == 2);
+  CHECK(first->Claim(0));
+  CHECK(second.Claimable(0) == 1);
+  CHECK(second.Claim(0));
+  CHECK_FALSE(first->Claim(0));
+  CHECK(second.Claimable(0) == 0);
+  CHECK(second.Claimable(1) == 2);  // another GPU
+  first.reset();                    // its holder gone, its claim is gone
+  CHECK(second.Claimable(0) == 1);
+  second.Release(0);
+  CHECK(second.Claimable(0) == 2);
 }
 
 TEST_CASE("gpusPerTrial 2: each trial holds two GPUs of its own", "[runner][gpus]") {

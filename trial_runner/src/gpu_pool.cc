@@ -68,9 +68,19 @@ int GpuPool::Capacity() const {
   return static_cast<int>(ids_.size()) * trials_per_gpu_ / gpus_per_trial_;
 }
 
+std::vector<int> GpuPool::FreeNow() const {
+  std::vector<int> free = free_;
+  if (claims_) {
+    for (std::size_t i = 0; i < ids_.size(); ++i) {
+      if (free[i] > 0) free[i] = std::min(free[i], claims_->Claimable(ids_[i]));
+    }
+  }
+  return free;
+}
+
 int GpuPool::FreeSlots() const {
   if (cpu_only_) return cpu_slots_ - cpu_running_;
-  std::vector<int> free = free_;
+  std::vector<int> free = FreeNow();
   int slots = 0;
   for (;;) {
     std::vector<std::size_t> pick = PickGpus(free);
@@ -87,8 +97,19 @@ std::optional<std::vector<int>> GpuPool::Acquire() {
     ++cpu_running_;
     return std::vector<int>{};
   }
-  std::vector<std::size_t> pick = PickGpus(free_);
+  std::vector<std::size_t> pick = PickGpus(FreeNow());
   if (pick.empty()) return std::nullopt;
+  if (claims_) {
+    std::vector<int> claimed;
+    for (std::size_t i : pick) {
+      if (!claims_->Claim(ids_[i])) {
+        for (int id : claimed)
+          claims_->Release(id);
+        return std::nullopt;
+      }
+      claimed.push_back(ids_[i]);
+    }
+  }
   std::vector<int> gpus;
   for (std::size_t i : pick) {
     --free_[i];
@@ -109,6 +130,7 @@ void GpuPool::Release(const std::vector<int>& gpus) {
     const auto i = static_cast<std::size_t>(it - ids_.begin());
     if (free_[i] < trials_per_gpu_) ++free_[i];
     stamp_[i] = ++clock_;
+    if (claims_) claims_->Release(id);
   }
 }
 

@@ -121,7 +121,8 @@ class TrialRunner::Loop {
   std::vector<std::unique_ptr<RunningTrial>> running_;
 
   bool stop_launching_ = false;
-  bool suggestions_dry_ = false;  // the last Suggest gave nothing; asked again after a finish
+  bool waiting_for_gpus_ = false;  // said once while every GPU slot is held elsewhere
+  bool suggestions_dry_ = false;   // the last Suggest gave nothing; asked again after a finish
   int interrupts_seen_ = 0;
   int killed_ = 0;
   std::optional<std::string> launch_failure_;
@@ -220,6 +221,12 @@ void TrialRunner::Loop::Prepare() {
   const int cpu_slots = options_.cpu_trial_limit > 0 ? options_.cpu_trial_limit : UsableCpus();
   pool_ = std::make_unique<GpuPool>(started.gpus, runner.gpus_per_trial, runner.trials_per_gpu,
                                     cpu_slots);
+  if (!pool_->cpu_only()) {
+    pool_->ShareWithOtherProcesses(std::make_shared<GpuSlotClaims>(
+        options_.gpu_lock_dir.empty() ? GpuSlotClaims::DefaultDir()
+                                      : std::filesystem::path(options_.gpu_lock_dir),
+        runner.trials_per_gpu));
+  }
   max_running_ = std::max(1, std::min(spec_.max_parallel_trials, pool_->Capacity()));
   if (max_running_ < spec_.max_parallel_trials) {
     Warn(std::nullopt,
@@ -333,7 +340,16 @@ void TrialRunner::Loop::LaunchWhatFits() {
 
 void TrialRunner::Loop::Launch(const Trial& suggested) {
   auto rt = std::make_unique<RunningTrial>();
-  rt->gpus = pool_->Acquire().value_or(std::vector<int>{});
+  std::optional<std::vector<int>> gpus = pool_->Acquire();
+  if (!gpus) {
+    // Another bayestune process on this machine claimed the GPU since FreeSlots counted it.
+    const std::string reason = "not started: its GPU was taken by another bayestune process";
+    const Trial requeued = study_.Requeue(suggested.id, reason);
+    ++result_.requeued;
+    if (events()) events()->OnTrialRequeued(requeued, reason);
+    return;
+  }
+  rt->gpus = std::move(*gpus);
   rt->paths = TrialPathsFor(job_dir_, suggested.id, suggested.attempt);
   const TrialCommand command = BuildTrialCommand(options_.runner, executable_, suggested, rt->gpus,
                                                  rt->paths, base_environment_);
@@ -391,7 +407,21 @@ void TrialRunner::Loop::Launch(const Trial& suggested) {
 }
 
 void TrialRunner::Loop::Wait() {
-  if (running_.empty()) return;
+  if (running_.empty()) {
+    if (pool_->cpu_only() || pool_->FreeSlots() > 0) return;
+    // Nothing of ours runs, the study is not finished, and other bayestune processes hold every
+    // GPU slot: look again in a second (an interrupt wakes it at once).
+    if (!waiting_for_gpus_) {
+      waiting_for_gpus_ = true;
+      Warn(std::nullopt,
+           "every GPU slot is held by other bayestune processes on this machine; waiting for one "
+           "to free up");
+    }
+    pollfd wake{owner_.wake_read_fd_, POLLIN, 0};
+    poll(&wake, 1, 1000);
+    return;
+  }
+  waiting_for_gpus_ = false;
   const double now = SteadySeconds();
   double until = now + 3600;
   std::vector<pollfd> fds{{owner_.wake_read_fd_, POLLIN, 0}};

@@ -1,8 +1,11 @@
 #pragma once
 
 #include <cstdint>
+#include <memory>
 #include <optional>
 #include <vector>
+
+#include "bayestune/trial_runner/gpu_slot_claims.h"
 
 namespace bayestune {
 
@@ -15,6 +18,12 @@ class GpuPool {
   // gpusPerTrial is negative or larger than the number of GPUs, trialsPerGpu or cpu_slots < 1.
   GpuPool(std::vector<int> gpu_ids, int gpus_per_trial, int trials_per_gpu, int cpu_slots);
 
+  // From now on a GPU slot is handed out only when it can also be claimed machine-wide, so that
+  // other bayestune processes on this machine are counted too (FreeSlots, Acquire, Release).
+  void ShareWithOtherProcesses(std::shared_ptr<GpuSlotClaims> claims) {
+    claims_ = std::move(claims);
+  }
+
   // Whether trials run on the CPU (no GPU given, or gpusPerTrial 0).
   bool cpu_only() const { return cpu_only_; }
   const std::vector<int>& gpu_ids() const { return ids_; }
@@ -22,7 +31,8 @@ class GpuPool {
   int Capacity() const;
   // Trials that could start now.
   int FreeSlots() const;
-  // The GPUs for one more trial (empty for a CPU trial), or nullopt when none fits. Picks the
+  // The GPUs for one more trial (empty for a CPU trial), or nullopt when none fits (also when
+  // another process claimed a GPU since FreeSlots counted it). Picks the
   // least loaded GPUs, and among equally loaded ones the one idle longest, so that every GPU gets
   // used and load spreads evenly.
   std::optional<std::vector<int>> Acquire();
@@ -31,6 +41,8 @@ class GpuPool {
 
  private:
   std::vector<std::size_t> PickGpus(const std::vector<int>& free) const;
+  // free_, less what other processes hold now.
+  std::vector<int> FreeNow() const;
 
   std::vector<int> ids_;
   int gpus_per_trial_;
@@ -41,6 +53,7 @@ class GpuPool {
   std::vector<std::uint64_t> stamp_;  // per GPU: when it was last handed out or given back
   std::uint64_t clock_ = 0;
   int cpu_running_ = 0;
+  std::shared_ptr<GpuSlotClaims> claims_;
 };
 
 }  // namespace bayestune

@@ -18,6 +18,9 @@ struct TrialRunnerOptions {
   RunnerSpec runner;
   // Where runner.gpus came from, as the start event names it ("--gpus" for a CLI override).
   std::string gpus_source = "runner.gpus";
+  // Where GPU slots are claimed machine-wide, so that other bayestune processes on this machine
+  // never get the same slot (GpuSlotClaims); empty: GpuSlotClaims::DefaultDir().
+  std::string gpu_lock_dir;
   // CPU trials (no GPU, or gpusPerTrial 0) at once: min(maxParallelTrials, this); 0 means the
   // number of CPUs this process may run on.
   int cpu_trial_limit = 0;
