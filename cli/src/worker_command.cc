@@ -40,13 +40,6 @@ struct WorkerFlags {
   std::vector<std::string> trainer;
 };
 
-std::string Join(const std::vector<int>& ids) {
-  std::string out;
-  for (int id : ids)
-    out += (out.empty() ? "" : ",") + std::to_string(id);
-  return out;
-}
-
 // One timestamped line for each thing the runner reports.
 class WorkerLog : public RunnerEvents {
  public:
@@ -55,7 +48,7 @@ class WorkerLog : public RunnerEvents {
   void OnRunnerStarted(const RunnerStartedEvent& e) override {
     Line() << "worker for study '" << e.study << "': "
            << (e.cpu_only ? std::string("CPU trials")
-                          : "GPUs " + Join(e.gpus) + " (" + e.gpu_source + ")")
+                          : FormatDevices(e.gpus) + " (" + e.gpu_source + ")")
            << ", up to " << e.max_running << " trials at once, job dir " << e.job_dir.string()
            << std::endl;
   }

@@ -321,7 +321,9 @@ void TrialRunner::Loop::HandleInterrupts() {
 
 void TrialRunner::Loop::LaunchWhatFits() {
   if (stop_launching_ || suggestions_dry_) return;
-  const int wanted = std::min(max_running_ - static_cast<int>(running_.size()), pool_->FreeSlots());
+  const int room = max_running_ - static_cast<int>(running_.size());
+  if (room <= 0) return;  // before FreeSlots, which looks at other processes' GPU claims
+  const int wanted = std::min(room, pool_->FreeSlots());
   if (wanted <= 0) return;
   const std::vector<Trial> trials = study_.Suggest(wanted, identity_.ClientId(++suggest_calls));
   if (trials.empty()) suggestions_dry_ = true;
