@@ -96,9 +96,12 @@ Run RunStudy(const BenchmarkFunction& f, const std::string& method, int trials, 
   const bayestune::StudySpec spec = SpecFor(f, method, trials, batch, seed);
   auto study =
       custom_gp_options && method == "gp"
-          ? bayestune::Study::CreateWithDesigner(
-                repository, f.name, spec, std::make_unique<bayestune::GpBanditDesigner>(gp_options))
-          : bayestune::Study::Create(repository, f.name, spec);
+          ? bayestune::Study::Open(
+                repository, f.name,
+                {.create_if_missing = true,
+                 .spec = spec,
+                 .designer = std::make_unique<bayestune::GpBanditDesigner>(gp_options)})
+          : bayestune::Study::Open(repository, f.name, {.create_if_missing = true, .spec = spec});
   Run run;
   // With observation noise the regret is that of the trial a user would pick: the true value at
   // the best observed one.

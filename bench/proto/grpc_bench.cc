@@ -184,7 +184,7 @@ void SuggestLatencyBench(const Flags& flags, const std::shared_ptr<StudyReposito
                          const std::string& address, int completed) {
   const std::string name = "history-" + std::to_string(completed);
   const StudySpec spec = BenchSpec(Algorithm::kUnspecified, completed + 100);
-  auto study = Study::Create(repository, name, spec);
+  auto study = Study::Open(repository, name, {.create_if_missing = true, .spec = spec});
   // The history goes in directly: queued points are handed out without asking the designer.
   std::mt19937_64 random(completed);
   std::uniform_real_distribution<double> unit(0, 1);

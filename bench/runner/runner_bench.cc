@@ -103,7 +103,8 @@ class TimingEvents : public RunnerEvents {
 
 RunFigures RunStudy(std::shared_ptr<StudyRepository> repository, const std::string& name,
                     int trials, int parallel, const std::filesystem::path& job_dir) {
-  auto study = Study::Create(std::move(repository), name, BenchSpec(trials, parallel));
+  auto study = Study::Open(std::move(repository), name,
+                           {.create_if_missing = true, .spec = BenchSpec(trials, parallel)});
   TrialRunnerOptions options;
   options.runner.command = {BAYESTUNE_ONE_EVENT_TRAINER};
   options.runner.job_dir = job_dir.string();

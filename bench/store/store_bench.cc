@@ -44,7 +44,8 @@ StudySpec BenchSpec(int max_trials) {
 double CompletionsPerSecond(const std::string& folder, int writers, int each) {
   const std::string database = folder + "/writers-" + std::to_string(writers) + ".db";
   // Created before the fork; no connection crosses it.
-  Study::Create(SqliteStudyRepository::Open(database), "bench", BenchSpec(writers * each));
+  Study::Open(SqliteStudyRepository::Open(database), "bench",
+              {.create_if_missing = true, .spec = BenchSpec(writers * each)});
   const auto start = Clock::now();
   std::vector<pid_t> children;
   for (int w = 0; w < writers; ++w) {
@@ -56,7 +57,7 @@ double CompletionsPerSecond(const std::string& folder, int writers, int each) {
         const std::string client = "w" + std::to_string(w);
         for (int i = 1; i <= each; ++i) {
           const Trial trial = study->Suggest(1, client).at(0);
-          study->AddMeasurement(trial.id, {"accuracy", i, 0, 0.5});
+          study->AddMeasurement(trial.id, {.metric = "accuracy", .step = i, .value = 0.5});
           study->Complete(trial.id);
         }
       } catch (const std::exception& e) {
@@ -78,7 +79,9 @@ double CompletionsPerSecond(const std::string& folder, int writers, int each) {
 // A study of `trials` finished trials with `measurements` measurements each, written in one go.
 void WriteLargeStudy(const std::string& database, int trials, int measurements) {
   auto repository = SqliteStudyRepository::Open(database);
-  const std::int64_t study_id = Study::Create(repository, "large", BenchSpec(trials))->id();
+  const std::int64_t study_id =
+      Study::Open(repository, "large", {.create_if_missing = true, .spec = BenchSpec(trials)})
+          ->id();
   repository->RunInTransaction([&] {
     for (int i = 1; i <= trials; ++i) {
       Trial trial;
@@ -93,7 +96,8 @@ void WriteLargeStudy(const std::string& database, int trials, int measurements) 
       trial.final_value = 0.5 + 1e-5 * i;
       trial.final_step = measurements;
       for (int m = 1; m <= measurements; ++m)
-        trial.measurements.push_back({"accuracy", m, 1.7e9 + i + m, 0.1 * m});
+        trial.measurements.push_back(
+            {.metric = "accuracy", .step = m, .value = 0.1 * m, .wall_time = 1.7e9 + i + m});
       repository->AddTrial(study_id, std::move(trial));
     }
   });

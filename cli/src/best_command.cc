@@ -11,7 +11,6 @@
 #include "study_selection.h"
 #include "text_table.h"
 #include "trial_formatting.h"
-#include "trial_ranking.h"
 
 namespace bayestune::cli {
 namespace {
@@ -44,7 +43,7 @@ int PrintBest(const StudySnapshot& snapshot, const BestOptions& options) {
   const StudySpec& spec = snapshot.study.spec;
   const auto ranked = RankTrials(snapshot.trials, spec);
   if (ranked.empty()) {
-    const StudyProgress counts = CountProgress(snapshot.trials, spec.max_trials);
+    const StudyProgress counts = CountProgress(snapshot.trials, spec);
     throw NotFound("study '" + snapshot.study.name + "' has no succeeded trial yet (" +
                    std::to_string(counts.failed + counts.infeasible) + " failed, " +
                    std::to_string(counts.active) + " running, " + std::to_string(counts.left()) +

@@ -92,11 +92,12 @@ void ProgressView::OnMeasurements(std::int64_t trial_id,
 void ProgressView::OnTrialStopping(const TrialStoppingEvent& event) {
   std::lock_guard lock(mutex_);
   const char* signal_name = sigabbrev_np(event.signal);
-  Print(LineKind::kNotice,
-        "trial " + std::to_string(event.trial_id) + " stopping (" +
-            (event.cause == TrialStopCause::kTimeout ? "runner.trialTimeoutSeconds passed"
-                                                     : "early stopping") +
-            "): SIG" + (signal_name ? signal_name : std::to_string(event.signal)));
+  Print(LineKind::kNotice, "trial " + std::to_string(event.trial_id) + " stopping (" +
+                               (event.cause == TrialStopCause::kTimeout
+                                    ? "runner.trialTimeoutSeconds passed"
+                                    : (event.reason.empty() ? "early stopping" : event.reason)) +
+                               "): SIG" +
+                               (signal_name ? signal_name : std::to_string(event.signal)));
   Changed();
 }
 

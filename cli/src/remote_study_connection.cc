@@ -5,6 +5,7 @@
 
 #include "bayestune/optimizer/errors.h"
 #include "bayestune/proto/study_proto_conversion.h"
+#include "bayestune/proto/study_service.h"
 
 namespace bayestune::cli {
 
@@ -63,69 +64,71 @@ std::vector<Trial> RemoteStudyConnection::PendingTrials() {
   });
 }
 
-Trial RemoteStudyConnection::MarkStarted(std::int64_t trial_id, const std::vector<int>& gpus) {
-  return Retrying([&] { return client_->MarkTrialStarted(study_, trial_id, gpus); });
+Trial RemoteStudyConnection::MarkStarted(std::int64_t trial_id, const TrialOwner& owner,
+                                         const std::vector<int>& gpus) {
+  return Retrying([&] { return client_->MarkTrialStarted(study_, trial_id, gpus, owner); });
 }
 
-void RemoteStudyConnection::AddMeasurements(std::int64_t trial_id,
+void RemoteStudyConnection::AddMeasurements(std::int64_t trial_id, const TrialOwner& owner,
                                             const std::vector<Measurement>& measurements) {
-  for (const Measurement& m : measurements) {
+  constexpr std::size_t kBatch = proto::StudyServiceImpl::kMaxMeasurementsPerCall;
+  for (std::size_t begin = 0; begin < measurements.size(); begin += kBatch) {
+    const std::vector<Measurement> batch(
+        measurements.begin() + static_cast<std::ptrdiff_t>(begin),
+        measurements.begin() +
+            static_cast<std::ptrdiff_t>(std::min(measurements.size(), begin + kBatch)));
     Retrying([&] {
-      client_->AddMeasurement(study_, trial_id, m.step, m.value, m.metric);
+      client_->AddMeasurements(study_, trial_id, batch, owner);
       return 0;
     });
   }
 }
 
-bool RemoteStudyConnection::ShouldStop(std::int64_t trial_id) {
-  return Retrying([&] { return client_->ShouldStopTrial(study_, trial_id); });
+StopDecision RemoteStudyConnection::ShouldStop(std::int64_t trial_id, const TrialOwner& owner) {
+  return Retrying([&] { return client_->ShouldStopTrial(study_, trial_id, owner); });
 }
 
-Trial RemoteStudyConnection::Complete(std::int64_t trial_id, std::optional<double> value,
+Trial RemoteStudyConnection::Complete(std::int64_t trial_id, const TrialOwner& owner,
+                                      std::optional<double> value,
                                       std::optional<std::int64_t> step) {
   // The service refuses a non-finite value; the local Study makes such a trial INFEASIBLE, and so
   // does this.
   if (value && !std::isfinite(*value)) {
-    return MarkInfeasible(trial_id, "the objective value is " + FormatDouble(*value));
+    return MarkInfeasible(trial_id, owner, "the objective value is " + FormatDouble(*value));
   }
   return ChangeTrial(
-      trial_id, [&] { return client_->CompleteTrial(study_, trial_id, value, step); },
-      [](const Trial& t) { return t.IsFinished(); });
+      trial_id, [&] { return client_->CompleteTrial(study_, trial_id, value, step, owner); },
+      [&](const Trial& t) { return t.IsFinished() && t.attempt == owner.attempt; });
 }
 
-Trial RemoteStudyConnection::Fail(std::int64_t trial_id, const std::string& reason) {
+Trial RemoteStudyConnection::Fail(std::int64_t trial_id, const TrialOwner& owner,
+                                  const std::string& reason) {
   return ChangeTrial(
-      trial_id, [&] { return client_->FailTrial(study_, trial_id, reason); },
-      [](const Trial& t) { return t.state == TrialState::kFailed; });
+      trial_id, [&] { return client_->FailTrial(study_, trial_id, reason, owner); },
+      [&](const Trial& t) { return t.state == TrialState::kFailed && t.attempt == owner.attempt; });
 }
 
-Trial RemoteStudyConnection::MarkInfeasible(std::int64_t trial_id, const std::string& reason) {
+Trial RemoteStudyConnection::MarkInfeasible(std::int64_t trial_id, const TrialOwner& owner,
+                                            const std::string& reason) {
   return ChangeTrial(
-      trial_id, [&] { return client_->CompleteTrialInfeasible(study_, trial_id, reason); },
-      [](const Trial& t) { return t.state == TrialState::kInfeasible; });
+      trial_id, [&] { return client_->CompleteTrialInfeasible(study_, trial_id, reason, owner); },
+      [&](const Trial& t) {
+        return t.state == TrialState::kInfeasible && t.attempt == owner.attempt;
+      });
 }
 
-Trial RemoteStudyConnection::Requeue(std::int64_t trial_id, const std::string& reason) {
+Trial RemoteStudyConnection::Requeue(std::int64_t trial_id, const TrialOwner& owner,
+                                     const std::string& reason) {
   return ChangeTrial(
-      trial_id, [&] { return client_->RequeueTrial(study_, trial_id, reason); },
-      [](const Trial& t) { return t.state == TrialState::kRequested; });
-}
-
-bool RemoteStudyConnection::IsDone() {
-  return Retrying([&] { return client_->GetStudy(study_).state() == v1::Study::COMPLETED; });
+      trial_id, [&] { return client_->RequeueTrial(study_, trial_id, reason, owner); },
+      [&](const Trial& t) {
+        return t.state == TrialState::kRequested && t.attempt == owner.attempt + 1;
+      });
 }
 
 StudyProgress RemoteStudyConnection::Progress() {
-  const v1::StudyProgress p = Retrying([&] { return client_->GetStudy(study_).progress(); });
-  StudyProgress out;
-  out.requested = p.requested();
-  out.active = p.active();
-  out.succeeded = p.succeeded();
-  out.failed = p.failed();
-  out.infeasible = p.infeasible();
-  out.stopped_early = p.stopped_early();
-  out.max_trials = p.max_trials();
-  return out;
+  return proto::StudyProgressFromProto(
+      Retrying([&] { return client_->GetStudy(study_).progress(); }));
 }
 
 }  // namespace bayestune::cli

@@ -26,16 +26,19 @@ class RemoteStudyConnection : public StudyConnection {
   StudySpec Spec() override { return spec_; }
   std::vector<Trial> Suggest(int count, const std::string& client_id) override;
   std::vector<Trial> PendingTrials() override;
-  Trial MarkStarted(std::int64_t trial_id, const std::vector<int>& gpus) override;
-  void AddMeasurements(std::int64_t trial_id,
+  Trial MarkStarted(std::int64_t trial_id, const TrialOwner& owner,
+                    const std::vector<int>& gpus) override;
+  // One AddMeasurements call (one transaction on the server) per batch, retried as a whole: the
+  // server leaves out measurements it already has.
+  void AddMeasurements(std::int64_t trial_id, const TrialOwner& owner,
                        const std::vector<Measurement>& measurements) override;
-  bool ShouldStop(std::int64_t trial_id) override;
-  Trial Complete(std::int64_t trial_id, std::optional<double> value,
+  StopDecision ShouldStop(std::int64_t trial_id, const TrialOwner& owner) override;
+  Trial Complete(std::int64_t trial_id, const TrialOwner& owner, std::optional<double> value,
                  std::optional<std::int64_t> step) override;
-  Trial Fail(std::int64_t trial_id, const std::string& reason) override;
-  Trial MarkInfeasible(std::int64_t trial_id, const std::string& reason) override;
-  Trial Requeue(std::int64_t trial_id, const std::string& reason) override;
-  bool IsDone() override;
+  Trial Fail(std::int64_t trial_id, const TrialOwner& owner, const std::string& reason) override;
+  Trial MarkInfeasible(std::int64_t trial_id, const TrialOwner& owner,
+                       const std::string& reason) override;
+  Trial Requeue(std::int64_t trial_id, const TrialOwner& owner, const std::string& reason) override;
   StudyProgress Progress() override;
 
  private:

@@ -47,20 +47,35 @@ void CheckTrainer(const RunPlan& plan, const std::string& config_path) {
   }
 }
 
+// The study of the run: created, or opened with the YAML's budgets (maxTrials, maxParallelTrials,
+// maxFailedTrials), which may grow; any other change of the spec is refused. Says on stderr what
+// changed.
 std::shared_ptr<Study> OpenStudy(const RunPlan& plan, const RunArguments& arguments) {
   auto repository = SqliteStudyRepository::Open(arguments.database);
+  std::optional<StudySpec> before;
   try {
-    return Study::Create(repository, plan.study, plan.config.study, plan.config.source_text);
-  } catch (const AlreadyExists&) {
-    std::string changes;
-    if (auto existing = repository->FindStudy(plan.study)) {
-      changes = " (" + DescribeSpecChanges(existing->spec, plan.config.study) + ")";
+    before = Study::Open(repository, plan.study)->spec();
+  } catch (const NotFound&) {
+  }
+  try {
+    auto study = Study::Open(repository, plan.study,
+                             {.create_if_missing = true,
+                              .spec = plan.config.study,
+                              .spec_text = plan.config.source_text});
+    if (before && !(*before == study->spec())) {
+      std::cerr << "study '" << plan.study << "': " << DescribeSpecChanges(*before, study->spec())
+                << " (kept in its history: bayestune status)\n";
     }
-    throw AlreadyExists("study '" + plan.study + "' in " + arguments.database +
-                        " was made from other trainingInput.hyperparameters than " +
-                        arguments.config_path + " has now" + changes +
-                        "; a study's spec is fixed: to start a new study give it another name "
-                        "(--study NAME), or use another database (--db FILE)");
+    return study;
+  } catch (const AlreadyExists&) {
+    throw AlreadyExists(
+        "study '" + plan.study + "' in " + arguments.database +
+        " was made from other trainingInput.hyperparameters than " + arguments.config_path +
+        " has now (" + (before ? DescribeSpecChanges(*before, plan.config.study) : "") +
+        "); only maxTrials, maxParallelTrials and maxFailedTrials of a study can change. To tune "
+        "the new search space, start a new study (--study NAME) and let it learn from this one "
+        "with resumePreviousJobId: " +
+        plan.study + " in trainingInput.hyperparameters, or use another database (--db FILE)");
   }
 }
 
@@ -75,6 +90,11 @@ int RunStudy(const RunArguments& arguments) {
   const RunPlan plan = PlanRun(arguments, LoadConfig(arguments.config_path));
   CheckTrainer(plan, arguments.config_path);
   const auto study = OpenStudy(plan, arguments);
+  if (arguments.retry_failed) {
+    const std::vector<Trial> retried = study->RetryFailedTrials();
+    std::cerr << "study '" << plan.study << "': " << retried.size() << " failed trial"
+              << (retried.size() == 1 ? "" : "s") << " queued to run again (--retry-failed)\n";
+  }
 
   RunProgress progress(study->spec(), study->Trials(), SteadyNow());
   std::shared_ptr<ProgressView> view;
@@ -139,6 +159,10 @@ void AddRunCommand(CLI::App& app, int& exit_code) {
                    "auto: a live view on a terminal, timestamped lines otherwise; live; plain")
       ->check(CLI::IsMember({"auto", "live", "plain"}))
       ->capture_default_str();
+  command->add_flag("--retry-failed", arguments->retry_failed,
+                    "run the study's FAILED trials again (same parameters, next attempt), for "
+                    "when the trainer is fixed; also lets a study stopped by its failure limit go "
+                    "on");
   command->add_option("trainer", arguments->trainer,
                       "after --: the trainer and its fixed arguments, instead of runner.command");
   command->callback([arguments, &exit_code] { exit_code = RunStudy(*arguments); });

@@ -17,6 +17,7 @@ struct RunArguments {
   std::string gpus;                  // empty: runner.gpus; else "auto", "none" or "0,1,3"
   std::string job_dir;               // empty: runner.jobDir, else DefaultJobDir
   std::string progress = "auto";     // auto, live or plain
+  bool retry_failed = false;         // --retry-failed: FAILED trials run again
   std::vector<std::string> trainer;  // after `--`: replaces runner.command
 };
 

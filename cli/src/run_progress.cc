@@ -16,7 +16,7 @@ RunProgress::RunProgress(StudySpec spec, const std::vector<Trial>& trials, doubl
     states_[trial.id] = trial.state;
     if (trial.IsFinished()) ++finished_at_start_;
     if (trial.state == TrialState::kSucceeded && trial.final_value &&
-        (!best_ || spec_.IsBetter(*trial.final_value, *best_->final_value))) {
+        (!best_ || RanksBefore(trial, *best_, spec_))) {
       best_ = trial;
     }
   }
@@ -49,7 +49,7 @@ bool RunProgress::TrialFinished(const TrialFinishedEvent& event) {
   (trial.state == TrialState::kSucceeded ? succeeded_seconds_ : other_seconds_)
       .push_back(event.run_seconds);
   if (trial.state == TrialState::kSucceeded && trial.final_value &&
-      (!best_ || spec_.IsBetter(*trial.final_value, *best_->final_value))) {
+      (!best_ || RanksBefore(trial, *best_, spec_))) {
     best_ = trial;
     return true;
   }

@@ -9,7 +9,6 @@
 #include "bayestune/optimizer/study_spec.h"
 #include "bayestune/optimizer/trial.h"
 #include "bayestune/trial_runner/runner_events.h"
-#include "trial_ranking.h"
 
 namespace bayestune::cli {
 

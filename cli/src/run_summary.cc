@@ -2,12 +2,12 @@
 
 #include <algorithm>
 
+#include "bayestune/optimizer/study.h"
 #include "bayestune/trial_runner/trial_paths.h"
 #include "best_trial_text.h"
 #include "exit_codes.h"
 #include "study_selection.h"
 #include "trial_formatting.h"
-#include "trial_ranking.h"
 
 namespace bayestune::cli {
 namespace {

@@ -10,7 +10,6 @@
 #include "exit_codes.h"
 #include "study_selection.h"
 #include "trial_formatting.h"
-#include "trial_ranking.h"
 
 namespace bayestune::cli {
 namespace {
@@ -44,7 +43,7 @@ void PrintStatus(const StudySnapshot& snapshot, const StudySelection& selection)
   const StudyRecord& study = snapshot.study;
   const StudySpec& spec = study.spec;
   const double now = NowSeconds();
-  const StudyProgress counts = CountProgress(snapshot.trials, spec.max_trials);
+  const StudyProgress counts = CountProgress(snapshot.trials, spec);
   const auto ranked = RankTrials(snapshot.trials, spec);
 
   std::cout << "study      " << study.name << " ("

@@ -3,13 +3,13 @@
 #include <cctype>
 #include <iostream>
 
+#include "bayestune/optimizer/study.h"
 #include "command_help.h"
 #include "commands.h"
 #include "exit_codes.h"
 #include "study_selection.h"
 #include "text_table.h"
 #include "trial_formatting.h"
-#include "trial_ranking.h"
 
 namespace bayestune::cli {
 namespace {

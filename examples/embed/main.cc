@@ -34,13 +34,14 @@ int main() {
       ParameterSpec::Categorical("optimizer", {"sgd", "adam", "rmsprop"}),
   };
   try {
-    auto study = Study::Create(std::make_shared<InMemoryStudyRepository>(), "toy", spec);
+    auto study = Study::Open(std::make_shared<InMemoryStudyRepository>(), "toy",
+                             {.create_if_missing = true, .spec = spec});
     double first = NAN;
     while (!study->IsDone()) {
       for (const Trial& trial : study->Suggest(2, "embed-example")) {
         // A real program would train here and report measurements as it goes.
         const double loss = ToyLoss(trial.parameters);
-        study->AddMeasurement(trial.id, {"val_loss", 1, 0, loss});
+        study->AddMeasurement(trial.id, {.metric = "val_loss", .step = 1, .value = loss});
         study->Complete(trial.id);
         if (std::isnan(first)) first = loss;
       }

@@ -114,7 +114,7 @@ std::vector<ParameterValues> GpBanditDesigner::Suggest(const DesignerInput& inpu
   // The initial design.
   const int initial =
       options_.initial_points > 0 ? options_.initial_points : DefaultInitialPoints(space);
-  const ScrambledSobol sobol(d, SplitMix64(input.spec.seed ^ 0x50B0'1D5E'ED00'0000ULL));
+  const ScrambledSobol sobol(d, SplitMix64(input.spec.seed.value_or(0) ^ 0x50B0'1D5E'ED00'0000ULL));
   std::uint64_t sobol_index = static_cast<std::uint64_t>(history.own_trials);
   while (static_cast<int>(chosen.cols()) < input.count &&
          (history.all.cols() + chosen.cols() < initial || history.finished.cols() == 0)) {

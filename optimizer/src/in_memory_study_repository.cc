@@ -29,7 +29,7 @@ StudyRecord InMemoryStudyRepository::CreateStudy(StudyRecord study) {
   if (study.id == 0) study.id = next_study_id_;
   next_study_id_ = std::max(next_study_id_, study.id + 1);
   if (study.created_time == 0) study.created_time = NowSeconds();
-  studies_[study.id] = StoredStudy{study, {}};
+  studies_[study.id] = StoredStudy{study, {}, {}};
   return study;
 }
 
@@ -65,6 +65,26 @@ void InMemoryStudyRepository::DeleteStudy(std::int64_t study_id) {
 void InMemoryStudyRepository::SetStudyState(std::int64_t study_id, StudyState state) {
   std::lock_guard lock(mutex_);
   StudyOrThrow(study_id).record.state = state;
+}
+
+void InMemoryStudyRepository::UpdateStudySpec(std::int64_t study_id, const StudySpec& spec,
+                                              const std::string& spec_text,
+                                              const StudyChange& change) {
+  std::lock_guard lock(mutex_);
+  StoredStudy& study = StudyOrThrow(study_id);
+  study.record.spec = spec;
+  study.record.spec_text = spec_text;
+  study.changes.push_back(change);
+}
+
+void InMemoryStudyRepository::AddStudyChange(std::int64_t study_id, const StudyChange& change) {
+  std::lock_guard lock(mutex_);
+  StudyOrThrow(study_id).changes.push_back(change);
+}
+
+std::vector<StudyChange> InMemoryStudyRepository::ListStudyChanges(std::int64_t study_id) {
+  std::lock_guard lock(mutex_);
+  return StudyOrThrow(study_id).changes;
 }
 
 Trial InMemoryStudyRepository::AddTrial(std::int64_t study_id, Trial trial) {

@@ -3,45 +3,51 @@
 #include <algorithm>
 #include <cmath>
 
+#include "bayestune/optimizer/parameter_value.h"
+
 namespace bayestune {
 
-bool ShouldStopByMedianRule(const Trial& trial, const std::vector<Trial>& completed,
-                            const std::string& metric, Goal goal,
-                            const MedianStoppingOptions& options) {
-  const bool maximize = goal == Goal::kMaximize;
+StopDecision MedianStoppingRule::Decide(const Trial& trial, const std::vector<Trial>& trials,
+                                        const StudySpec& spec) const {
+  const std::string& metric = spec.metric_tag;
+  const bool maximize = spec.goal == Goal::kMaximize;
   // The trial's latest step s and its best value up to s; non-finite values never count.
   bool any = false;
   std::int64_t step = 0;
   double best = 0.0;
-  for (const Measurement& m : trial.measurements) {
-    if (m.metric != metric || !std::isfinite(m.value)) continue;
+  for (const Measurement& m : trial.MeasurementsOf(metric)) {
+    if (!std::isfinite(m.value)) continue;
     step = any ? std::max(step, m.step) : m.step;
     best = !any ? m.value : maximize ? std::max(best, m.value) : std::min(best, m.value);
     any = true;
   }
-  if (!any) return false;
+  if (!any) return {};
 
   std::vector<double> running_averages;
-  for (const Trial& other : completed) {
-    if (other.id == trial.id) continue;
+  for (const Trial& other : trials) {
+    if (other.id == trial.id || other.state != TrialState::kSucceeded) continue;
     double sum = 0;
     int count = 0;
-    for (const Measurement& m : other.measurements) {
-      if (m.metric == metric && m.step <= step && std::isfinite(m.value)) {
+    for (const Measurement& m : other.MeasurementsOf(metric)) {
+      if (m.step <= step && std::isfinite(m.value)) {
         sum += m.value;
         ++count;
       }
     }
     if (count > 0) running_averages.push_back(sum / count);
   }
-  if (static_cast<int>(running_averages.size()) < std::max(1, options.min_completed_trials)) {
-    return false;
+  if (static_cast<int>(running_averages.size()) < std::max(1, options_.min_completed_trials)) {
+    return {};
   }
   std::sort(running_averages.begin(), running_averages.end());
   const std::size_t n = running_averages.size();
   const double median = n % 2 == 1 ? running_averages[n / 2]
                                    : 0.5 * (running_averages[n / 2 - 1] + running_averages[n / 2]);
-  return maximize ? best < median : best > median;
+  if (maximize ? best >= median : best <= median) return {};
+  return {true, "median rule: " + metric + " " + FormatDouble(best) + " (best up to step " +
+                    std::to_string(step) + ") is " + (maximize ? "below" : "above") +
+                    " the median " + FormatDouble(median) + " of " + std::to_string(n) +
+                    " succeeded trials' running averages at step " + std::to_string(step)};
 }
 
 }  // namespace bayestune

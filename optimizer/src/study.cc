@@ -3,9 +3,9 @@
 #include <algorithm>
 #include <cmath>
 #include <limits>
+#include <random>
 
 #include "bayestune/optimizer/errors.h"
-#include "bayestune/optimizer/median_stopping_rule.h"
 #include "split_mix.h"
 
 namespace bayestune {
@@ -52,65 +52,163 @@ std::optional<Measurement> SelectFinal(const std::vector<Measurement>& measureme
   return chosen;
 }
 
+void CheckMeasurement(std::int64_t trial_id, const Measurement& m) {
+  if (!std::isfinite(m.value)) {
+    throw InvalidArgument("measurement value of " + TrialName(trial_id) + " (" +
+                          (m.metric.empty() ? std::string("the objective") : m.metric) +
+                          " at step " + std::to_string(m.step) + ") is " + FormatDouble(m.value) +
+                          "; it must be a finite number: complete the trial as infeasible instead");
+  }
+  if (m.step < 0) {
+    throw InvalidArgument("measurement step of " + TrialName(trial_id) + " is " +
+                          std::to_string(m.step) + "; steps are 0 or more");
+  }
+}
+
+std::uint64_t RandomSeed() {
+  std::random_device device;
+  return (static_cast<std::uint64_t>(device()) << 32) ^ device();
+}
+
 }  // namespace
 
+std::string_view StudyEndName(StudyEnd end) {
+  switch (end) {
+    case StudyEnd::kNone:
+      return "not ended";
+    case StudyEnd::kMaxTrials:
+      return "max trials";
+    case StudyEnd::kFailureLimit:
+      return "failure limit";
+    case StudyEnd::kSpaceExhausted:
+      return "space exhausted";
+  }
+  return "?";
+}
+
+bool RanksBefore(const Trial& a, const Trial& b, const StudySpec& spec) {
+  if (*a.final_value != *b.final_value) return spec.IsBetter(*a.final_value, *b.final_value);
+  return a.id < b.id;
+}
+
+std::vector<Trial> RankTrials(std::vector<Trial> trials, const StudySpec& spec) {
+  std::erase_if(trials, [](const Trial& t) {
+    return t.state != TrialState::kSucceeded || !t.final_value || std::isnan(*t.final_value);
+  });
+  std::sort(trials.begin(), trials.end(),
+            [&](const Trial& a, const Trial& b) { return RanksBefore(a, b, spec); });
+  return trials;
+}
+
 Study::Study(std::shared_ptr<StudyRepository> repository, StudyRecord record,
-             std::unique_ptr<Designer> designer)
+             std::shared_ptr<Designer> designer, std::shared_ptr<const StoppingRule> stopping_rule)
     : repository_(std::move(repository)),
       record_(std::move(record)),
       space_(record_.spec.parameters),
-      designer_(designer ? std::move(designer) : MakeDesigner(record_.spec)) {}
+      designer_(designer ? std::move(designer)
+                         : std::shared_ptr<Designer>(MakeDesigner(record_.spec))),
+      stopping_rule_(stopping_rule ? std::move(stopping_rule) : MakeStoppingRule(record_.spec)) {}
 
-std::shared_ptr<Study> Study::Create(std::shared_ptr<StudyRepository> repository,
-                                     const std::string& name, const StudySpec& spec,
-                                     const std::string& spec_text) {
-  return CreateWithDesigner(std::move(repository), name, spec, nullptr, spec_text);
-}
-
-std::shared_ptr<Study> Study::CreateWithDesigner(std::shared_ptr<StudyRepository> repository,
-                                                 const std::string& name, const StudySpec& spec,
-                                                 std::unique_ptr<Designer> designer,
-                                                 const std::string& spec_text) {
-  if (name.empty()) throw InvalidArgument("the study name must not be empty");
-  ValidateStudySpec(spec);
+StudyRecord Study::OpenRecord(StudyRepository& repository, const std::string& name,
+                              StudyOptions& options, bool& budgets_changed) {
+  // Whether the existing study can be opened with options.spec: true when it has that spec, false
+  // when only budgets differ (to be updated); throws for any other difference.
+  const auto same_spec = [&](const StudyRecord& existing) {
+    if (options.error_if_exists) {
+      throw AlreadyExists("a study named '" + name + "' already exists");
+    }
+    if (!options.spec) return true;
+    if (!options.spec->seed) options.spec->seed = existing.spec.seed;
+    if (*options.spec == existing.spec) return true;
+    if (!OnlyBudgetsDiffer(existing.spec, *options.spec)) {
+      throw AlreadyExists("a study named '" + name + "' already exists with a different spec (" +
+                          DescribeSpecChanges(existing.spec, *options.spec) +
+                          "); only maxTrials, maxParallelTrials and maxFailedTrials of an existing "
+                          "study can change. To tune a changed search space, start a new study "
+                          "(another name) with resumePreviousJobId: " +
+                          name + " so that it learns from this one");
+    }
+    return false;
+  };
+  // Read first without a transaction, so that opening a study as it is never writes (a reader's
+  // repository may be read-only).
+  if (std::optional<StudyRecord> existing = repository.FindStudy(name)) {
+    if (same_spec(*existing)) return *existing;
+  } else if (!options.create_if_missing) {
+    throw NotFound("no study named '" + name + "'");
+  }
+  if (!options.spec) {
+    throw InvalidArgument("study '" + name + "' does not exist; a spec is needed to create it");
+  }
+  ValidateStudySpec(*options.spec);
   std::optional<StudyRecord> record;
-  repository->RunInTransaction([&] {
-    if (auto existing = repository->FindStudy(name)) {
-      if (existing->spec != spec) {
-        throw AlreadyExists("a study named '" + name + "' already exists with a different spec (" +
-                            DescribeSpecChanges(existing->spec, spec) +
-                            "); pick another study name, or delete the old study first");
-      }
+  repository.RunInTransaction([&] {
+    // Looked up again inside the transaction: another process may have changed it meanwhile.
+    std::optional<StudyRecord> existing = repository.FindStudy(name);
+    if (!existing) {
+      if (!options.create_if_missing) throw NotFound("no study named '" + name + "'");
+      StudyRecord fresh;
+      fresh.name = name;
+      fresh.spec = *options.spec;
+      if (!fresh.spec.seed) fresh.spec.seed = RandomSeed();
+      fresh.spec_text = options.spec_text;
+      record = repository.CreateStudy(fresh);
+      return;
+    }
+    if (same_spec(*existing)) {
       record = *existing;
       return;
     }
-    StudyRecord fresh;
-    fresh.name = name;
-    fresh.spec = spec;
-    fresh.spec_text = spec_text;
-    record = repository->CreateStudy(fresh);
+    const StudyChange change{NowSeconds(), DescribeSpecChanges(existing->spec, *options.spec)};
+    repository.UpdateStudySpec(existing->id, *options.spec, options.spec_text, change);
+    record = *repository.GetStudy(existing->id);
+    budgets_changed = true;
   });
-  return std::shared_ptr<Study>(
-      new Study(std::move(repository), std::move(*record), std::move(designer)));
+  return *record;
 }
 
 std::shared_ptr<Study> Study::Open(std::shared_ptr<StudyRepository> repository,
-                                   const std::string& name) {
-  return OpenWithDesigner(std::move(repository), name, nullptr);
+                                   const std::string& name, StudyOptions options) {
+  if (name.empty()) throw InvalidArgument("the study name must not be empty");
+  bool budgets_changed = false;
+  StudyRecord record = OpenRecord(*repository, name, options, budgets_changed);
+  auto study = std::shared_ptr<Study>(new Study(std::move(repository), std::move(record),
+                                                std::move(options.designer),
+                                                std::move(options.stopping_rule)));
+  if (budgets_changed) {
+    // A completed study whose maxTrials grew goes on (and one whose budget shrank may end).
+    study->repository_->RunInTransaction(
+        [&] { study->StoreState(study->repository_->ListTrials(study->id())); });
+  }
+  return study;
 }
 
-std::shared_ptr<Study> Study::OpenWithDesigner(std::shared_ptr<StudyRepository> repository,
-                                               const std::string& name,
-                                               std::unique_ptr<Designer> designer) {
-  auto record = repository->FindStudy(name);
-  if (!record) throw NotFound("no study named '" + name + "'");
-  return std::shared_ptr<Study>(
-      new Study(std::move(repository), std::move(*record), std::move(designer)));
+std::vector<StudyRecord> Study::List(StudyRepository& repository) {
+  return repository.ListStudies();
+}
+
+StudyRecord Study::CurrentRecord() {
+  auto record = repository_->GetStudy(record_.id);
+  if (!record) throw NotFound("study '" + record_.name + "' was deleted");
+  return *record;
+}
+
+StudyRecord Study::Record() {
+  return CurrentRecord();
+}
+
+std::vector<StudyChange> Study::Changes() {
+  return repository_->ListStudyChanges(record_.id);
+}
+
+void Study::Delete() {
+  repository_->DeleteStudy(record_.id);
 }
 
 Study::SuggestPlan Study::PlanSuggestion(std::vector<Trial> trials, int count,
                                          const std::string& client_id) {
   SuggestPlan plan;
+  plan.spec = CurrentRecord().spec;
   if (!client_id.empty()) {
     for (const Trial& t : trials) {
       if (IsPending(t.state) && t.client_id == client_id) plan.handed_out.push_back(t);
@@ -120,7 +218,7 @@ Study::SuggestPlan Study::PlanSuggestion(std::vector<Trial> trials, int count,
       return plan;
     }
   }
-  if (IsDoneLocked(trials)) return plan;
+  if (ProgressOf(trials, plan.spec).done()) return plan;
   for (Trial& t : trials) {
     if (static_cast<int>(plan.handed_out.size()) == count) break;
     if (t.state != TrialState::kRequested) continue;
@@ -129,7 +227,7 @@ Study::SuggestPlan Study::PlanSuggestion(std::vector<Trial> trials, int count,
     plan.handed_out.push_back(t);
   }
   long long budget =
-      static_cast<long long>(record_.spec.max_trials) - static_cast<long long>(trials.size());
+      static_cast<long long>(plan.spec.max_trials) - static_cast<long long>(trials.size());
   if (auto capacity = designer_->Capacity(space_)) {
     const long long left =
         static_cast<long long>(std::min<std::size_t>(*capacity, std::numeric_limits<int>::max())) -
@@ -145,8 +243,8 @@ Study::SuggestPlan Study::PlanSuggestion(std::vector<Trial> trials, int count,
 std::vector<ParameterValues> Study::ComputePoints(const SuggestPlan& plan) {
   if (plan.designer_points <= 0) return {};
   std::vector<Trial> history;
-  if (!record_.spec.resume_previous_job_id.empty()) {
-    if (auto previous = repository_->FindStudy(record_.spec.resume_previous_job_id)) {
+  if (!plan.spec.resume_previous_job_id.empty()) {
+    if (auto previous = repository_->FindStudy(plan.spec.resume_previous_job_id)) {
       for (Trial& t : repository_->ListTrials(previous->id)) {
         if (!t.IsFinished()) continue;
         try {
@@ -160,8 +258,9 @@ std::vector<ParameterValues> Study::ComputePoints(const SuggestPlan& plan) {
     }
   }
   history.insert(history.end(), plan.trials.begin(), plan.trials.end());
-  DesignerInput input{space_, record_.spec, history, plan.designer_points,
-                      SplitMix64(record_.spec.seed ^ SplitMix64(plan.trials.size()))};
+  const std::uint64_t seed = plan.spec.seed.value_or(0);
+  DesignerInput input{space_, plan.spec, history, plan.designer_points,
+                      SplitMix64(seed ^ SplitMix64(plan.trials.size()))};
   std::vector<ParameterValues> points = designer_->Suggest(input);
   if (static_cast<int>(points.size()) > plan.designer_points) points.resize(plan.designer_points);
   return points;
@@ -186,6 +285,10 @@ std::vector<Trial> Study::CommitSuggestion(const SuggestPlan& plan,
     t.start_time = now;
     result.push_back(repository_->AddTrial(record_.id, std::move(t)));
   }
+  if (result.empty()) {
+    // Nothing to give: a grid that ran out ends the study here.
+    StoreState(repository_->ListTrials(record_.id));
+  }
   return result;
 }
 
@@ -208,6 +311,7 @@ std::vector<Trial> Study::Suggest(int count, const std::string& client_id) {
     std::optional<std::vector<Trial>> result;
     repository_->RunInTransaction([&] {
       if (!SameTrialStates(repository_->ListTrials(record_.id), snapshot)) return;
+      if (!(CurrentRecord().spec == plan.spec)) return;
       result = CommitSuggestion(plan, std::move(points), client_id);
     });
     if (result) return *result;
@@ -222,19 +326,30 @@ std::vector<Trial> Study::Suggest(int count, const std::string& client_id) {
 
 Trial Study::RequestTrial(const ParameterValues& parameters) {
   space_.Validate(parameters);
-  std::lock_guard lock(mutex_);
   Trial t;
   t.state = TrialState::kRequested;
   t.parameters = parameters;
   std::optional<Trial> added;
-  repository_->RunInTransaction([&] { added = repository_->AddTrial(record_.id, t); });
+  repository_->RunInTransaction([&] {
+    added = repository_->AddTrial(record_.id, t);
+    StoreState(repository_->ListTrials(record_.id));
+  });
   return *added;
 }
 
-Trial Study::PendingTrialOrThrow(std::int64_t trial_id) {
+Trial Study::PendingTrialOrThrow(std::int64_t trial_id, const std::optional<TrialOwner>& owner) {
   auto trial = repository_->GetTrial(record_.id, trial_id);
   if (!trial) {
     throw NotFound("study '" + record_.name + "' has no " + TrialName(trial_id));
+  }
+  if (owner && (trial->attempt != owner->attempt || trial->client_id != owner->client_id)) {
+    std::string now =
+        std::string(TrialStateName(trial->state)) + ", attempt " + std::to_string(trial->attempt);
+    if (!trial->client_id.empty()) now += " for client " + trial->client_id;
+    throw FailedPrecondition(TrialName(trial_id) + " of study '" + record_.name +
+                             "' is no longer attempt " + std::to_string(owner->attempt) +
+                             " of client " + owner->client_id + ": it is " + now +
+                             "; this client lost it and must stop its process");
   }
   if (!IsPending(trial->state)) {
     throw FailedPrecondition(TrialName(trial_id) + " of study '" + record_.name + "' is " +
@@ -244,31 +359,46 @@ Trial Study::PendingTrialOrThrow(std::int64_t trial_id) {
   return *trial;
 }
 
-void Study::AddMeasurement(std::int64_t trial_id, const Measurement& measurement) {
-  if (!std::isfinite(measurement.value)) {
-    throw InvalidArgument("measurement value of " + TrialName(trial_id) +
-                          " must be a finite number; complete the trial as infeasible instead");
-  }
-  std::lock_guard lock(mutex_);
+void Study::AddMeasurements(std::int64_t trial_id, std::span<const Measurement> measurements,
+                            const std::optional<TrialOwner>& owner) {
+  for (const Measurement& m : measurements)
+    CheckMeasurement(trial_id, m);
+  if (measurements.empty()) return;
   repository_->RunInTransaction([&] {
-    PendingTrialOrThrow(trial_id);
-    Measurement m = measurement;
-    if (m.metric.empty()) m.metric = record_.spec.metric_tag;
-    if (m.wall_time == 0) m.wall_time = NowSeconds();
-    repository_->AddMeasurement(record_.id, trial_id, m);
+    const Trial trial = PendingTrialOrThrow(trial_id, owner);
+    const double now = NowSeconds();
+    std::vector<Measurement> stored;  // this attempt's, to leave out exact repeats
+    for (const Measurement& m : trial.measurements) {
+      if (m.attempt == trial.attempt) stored.push_back(m);
+    }
+    for (Measurement m : measurements) {
+      if (m.metric.empty()) m.metric = record_.spec.metric_tag;
+      if (m.wall_time == 0) m.wall_time = now;
+      m.attempt = trial.attempt;
+      if (std::find(stored.begin(), stored.end(), m) != stored.end()) continue;
+      repository_->AddMeasurement(record_.id, trial_id, m);
+      stored.push_back(std::move(m));
+    }
   });
 }
 
+void Study::AddMeasurement(std::int64_t trial_id, const Measurement& measurement,
+                           const std::optional<TrialOwner>& owner) {
+  AddMeasurements(trial_id, std::span<const Measurement>(&measurement, 1), owner);
+}
+
 Trial Study::Complete(std::int64_t trial_id, std::optional<double> value,
-                      std::optional<std::int64_t> step) {
-  std::lock_guard lock(mutex_);
-  std::optional<Trial> done;
-  repository_->RunInTransaction([&] {
-    Trial trial = PendingTrialOrThrow(trial_id);
-    const auto objective = trial.MeasurementsOf(record_.spec.metric_tag);
+                      std::optional<std::int64_t> step, const std::optional<TrialOwner>& owner) {
+  if (step && *step < 0) {
+    throw InvalidArgument("the final step of " + TrialName(trial_id) + " is " +
+                          std::to_string(*step) + "; steps are 0 or more");
+  }
+  return UpdatePendingTrial(trial_id, owner, [&](Trial& trial) {
+    const std::string& tag = record_.spec.metric_tag;
+    const auto objective = trial.MeasurementsOf(tag);
     std::optional<Measurement> final;
     if (value) {
-      final = Measurement{record_.spec.metric_tag, 0, NowSeconds(), *value};
+      final = Measurement{.metric = tag, .step = 0, .value = *value, .wall_time = NowSeconds()};
       if (step) {
         final->step = *step;
       } else if (!objective.empty()) {
@@ -280,8 +410,7 @@ Trial Study::Complete(std::int64_t trial_id, std::optional<double> value,
     const bool was_stopping = trial.state == TrialState::kStopping;
     if (!final) {
       trial.state = TrialState::kFailed;
-      trial.failure_reason =
-          "no measurement of the metric '" + record_.spec.metric_tag + "' was reported";
+      trial.failure_reason = "no measurement of the metric '" + tag + "' was reported";
     } else if (!std::isfinite(final->value)) {
       trial.state = TrialState::kInfeasible;
       trial.final_step = final->step;
@@ -294,26 +423,26 @@ Trial Study::Complete(std::int64_t trial_id, std::optional<double> value,
     }
     trial.stopped_early = was_stopping;
     trial.end_time = NowSeconds();
-    repository_->UpdateTrial(record_.id, trial);
-    done = trial;
   });
-  return *done;
 }
 
-Trial Study::UpdatePendingTrial(std::int64_t trial_id, const std::function<void(Trial&)>& change) {
-  std::lock_guard lock(mutex_);
+Trial Study::UpdatePendingTrial(std::int64_t trial_id, const std::optional<TrialOwner>& owner,
+                                const std::function<void(Trial&)>& change) {
   std::optional<Trial> updated;
   repository_->RunInTransaction([&] {
-    Trial trial = PendingTrialOrThrow(trial_id);
+    Trial trial = PendingTrialOrThrow(trial_id, owner);
+    const TrialState before = trial.state;
     change(trial);
     repository_->UpdateTrial(record_.id, trial);
+    if (trial.state != before) StoreState(repository_->ListTrials(record_.id));
     updated = std::move(trial);
   });
   return *updated;
 }
 
-Trial Study::Fail(std::int64_t trial_id, const std::string& reason) {
-  return UpdatePendingTrial(trial_id, [&](Trial& trial) {
+Trial Study::Fail(std::int64_t trial_id, const std::string& reason,
+                  const std::optional<TrialOwner>& owner) {
+  return UpdatePendingTrial(trial_id, owner, [&](Trial& trial) {
     trial.state = TrialState::kFailed;
     trial.final_value.reset();
     trial.failure_reason = reason.empty() ? "failed (no reason given)" : reason;
@@ -321,8 +450,9 @@ Trial Study::Fail(std::int64_t trial_id, const std::string& reason) {
   });
 }
 
-Trial Study::MarkInfeasible(std::int64_t trial_id, const std::string& reason) {
-  return UpdatePendingTrial(trial_id, [&](Trial& trial) {
+Trial Study::MarkInfeasible(std::int64_t trial_id, const std::string& reason,
+                            const std::optional<TrialOwner>& owner) {
+  return UpdatePendingTrial(trial_id, owner, [&](Trial& trial) {
     trial.state = TrialState::kInfeasible;
     trial.final_value.reset();
     trial.failure_reason = reason.empty() ? "marked infeasible" : reason;
@@ -330,35 +460,32 @@ Trial Study::MarkInfeasible(std::int64_t trial_id, const std::string& reason) {
   });
 }
 
-bool Study::ShouldStop(std::int64_t trial_id) {
-  std::lock_guard lock(mutex_);
-  bool stop = false;
+StopDecision Study::ShouldStop(std::int64_t trial_id, const std::optional<TrialOwner>& owner) {
+  StopDecision decision;
   repository_->RunInTransaction([&] {
-    Trial trial = PendingTrialOrThrow(trial_id);
+    Trial trial = PendingTrialOrThrow(trial_id, owner);
     if (trial.state == TrialState::kStopping) {
-      stop = true;
+      decision = {true, "asked to stop"};
       return;
     }
-    if (!record_.spec.enable_early_stopping) return;
-    std::vector<Trial> completed;
-    for (Trial& t : repository_->ListTrials(record_.id)) {
-      if (t.state == TrialState::kSucceeded) completed.push_back(std::move(t));
-    }
-    stop = ShouldStopByMedianRule(trial, completed, record_.spec.metric_tag, record_.spec.goal);
-    if (stop) {
+    if (!stopping_rule_) return;
+    decision = stopping_rule_->Decide(trial, repository_->ListTrials(record_.id), record_.spec);
+    if (decision.stop) {
       trial.state = TrialState::kStopping;
       repository_->UpdateTrial(record_.id, trial);
     }
   });
-  return stop;
+  return decision;
 }
 
 Trial Study::Stop(std::int64_t trial_id) {
-  return UpdatePendingTrial(trial_id, [](Trial& trial) { trial.state = TrialState::kStopping; });
+  return UpdatePendingTrial(trial_id, std::nullopt,
+                            [](Trial& trial) { trial.state = TrialState::kStopping; });
 }
 
-Trial Study::Requeue(std::int64_t trial_id, const std::string& reason) {
-  return UpdatePendingTrial(trial_id, [&](Trial& trial) {
+Trial Study::Requeue(std::int64_t trial_id, const std::string& reason,
+                     const std::optional<TrialOwner>& owner) {
+  return UpdatePendingTrial(trial_id, owner, [&](Trial& trial) {
     trial.state = TrialState::kRequested;
     trial.attempt += 1;
     trial.client_id.clear();
@@ -368,11 +495,40 @@ Trial Study::Requeue(std::int64_t trial_id, const std::string& reason) {
   });
 }
 
-Trial Study::MarkStarted(std::int64_t trial_id, const std::vector<int>& gpus) {
-  return UpdatePendingTrial(trial_id, [&](Trial& trial) {
+Trial Study::MarkStarted(std::int64_t trial_id, const std::vector<int>& gpus,
+                         const std::optional<TrialOwner>& owner) {
+  return UpdatePendingTrial(trial_id, owner, [&](Trial& trial) {
     trial.gpus = gpus;
     trial.start_time = NowSeconds();
   });
+}
+
+std::vector<Trial> Study::RetryFailedTrials() {
+  std::vector<Trial> retried;
+  repository_->RunInTransaction([&] {
+    for (Trial trial : repository_->ListTrials(record_.id)) {
+      if (trial.state != TrialState::kFailed) continue;
+      trial.state = TrialState::kRequested;
+      trial.failure_reason = "retried after attempt " + std::to_string(trial.attempt) +
+                             " failed: " + trial.failure_reason;
+      trial.attempt += 1;
+      trial.client_id.clear();
+      trial.gpus.clear();
+      trial.start_time.reset();
+      trial.end_time.reset();
+      trial.final_step.reset();
+      trial.final_value.reset();
+      trial.stopped_early = false;
+      repository_->UpdateTrial(record_.id, trial);
+      retried.push_back(std::move(trial));
+    }
+    if (retried.empty()) return;
+    repository_->AddStudyChange(
+        record_.id, {NowSeconds(), std::to_string(retried.size()) + " failed trial" +
+                                       (retried.size() == 1 ? "" : "s") + " queued to run again"});
+    StoreState(repository_->ListTrials(record_.id));
+  });
+  return retried;
 }
 
 Trial Study::GetTrial(std::int64_t trial_id) {
@@ -386,15 +542,9 @@ std::vector<Trial> Study::Trials() {
 }
 
 std::vector<Trial> Study::BestTrials(std::size_t limit) {
-  std::vector<Trial> succeeded;
-  for (Trial& t : Trials()) {
-    if (t.state == TrialState::kSucceeded && t.final_value) succeeded.push_back(std::move(t));
-  }
-  std::stable_sort(succeeded.begin(), succeeded.end(), [&](const Trial& a, const Trial& b) {
-    return record_.spec.IsBetter(*a.final_value, *b.final_value);
-  });
-  if (limit > 0 && succeeded.size() > limit) succeeded.resize(limit);
-  return succeeded;
+  std::vector<Trial> ranked = RankTrials(Trials(), record_.spec);
+  if (limit > 0 && ranked.size() > limit) ranked.resize(limit);
+  return ranked;
 }
 
 std::optional<Trial> Study::BestTrial() {
@@ -429,45 +579,56 @@ void StudyProgress::Add(TrialState state, bool stopped_early) {
   }
 }
 
-StudyProgress CountProgress(const std::vector<Trial>& trials, int max_trials) {
+StudyProgress CountProgress(const std::vector<Trial>& trials, const StudySpec& spec,
+                            std::optional<std::size_t> capacity) {
   StudyProgress progress;
-  progress.max_trials = max_trials;
+  progress.max_trials = spec.max_trials;
+  progress.failure_limit = FailureLimit(spec);
   for (const Trial& trial : trials)
     progress.Add(trial.state, trial.stopped_early);
+  int target = spec.max_trials;
+  if (capacity) {
+    target = static_cast<int>(std::min<std::size_t>(static_cast<std::size_t>(target), *capacity));
+  }
+  if (progress.finished() >= spec.max_trials) {
+    progress.end = StudyEnd::kMaxTrials;
+  } else if (progress.failed >= progress.failure_limit) {
+    progress.end = StudyEnd::kFailureLimit;
+  } else if (progress.finished() >= target) {
+    progress.end = StudyEnd::kSpaceExhausted;
+  }
   return progress;
 }
 
-StudyProgress Study::Progress() {
-  return CountProgress(Trials(), record_.spec.max_trials);
+StudyProgress CountProgress(const std::vector<Trial>& trials, const StudySpec& spec) {
+  std::optional<std::size_t> capacity;
+  try {
+    capacity = MakeDesigner(spec)->Capacity(SearchSpace(spec.parameters));
+  } catch (const InvalidArgument&) {
+    // A spec too broken for a search space (a damaged file): counted without a capacity.
+  }
+  return CountProgress(trials, spec, capacity);
 }
 
-bool Study::IsDoneLocked(const std::vector<Trial>& trials) {
-  int finished = 0;
-  int failed = 0;
-  for (const Trial& t : trials) {
-    if (t.IsFinished()) ++finished;
-    if (t.state == TrialState::kFailed) ++failed;
-  }
-  int target = record_.spec.max_trials;
-  if (auto capacity = designer_->Capacity(space_)) {
-    target = static_cast<int>(std::min<std::size_t>(static_cast<std::size_t>(target), *capacity));
-  }
-  const int max_failed = record_.spec.max_failed_trials > 0 ? record_.spec.max_failed_trials
-                                                            : DefaultMaxFailedTrials(record_.spec);
-  return finished >= target || failed >= max_failed;
+StudyProgress Study::ProgressOf(const std::vector<Trial>& trials, const StudySpec& spec) const {
+  return CountProgress(trials, spec, designer_->Capacity(space_));
+}
+
+StudyProgress Study::Progress() {
+  // Two reads, no transaction: a reader's repository may be read-only.
+  const StudySpec spec = CurrentRecord().spec;
+  return ProgressOf(repository_->ListTrials(record_.id), spec);
 }
 
 bool Study::IsDone() {
-  std::lock_guard lock(mutex_);
-  bool done = false;
-  repository_->RunInTransaction([&] {
-    done = IsDoneLocked(repository_->ListTrials(record_.id));
-    if (done && record_.state != StudyState::kCompleted) {
-      repository_->SetStudyState(record_.id, StudyState::kCompleted);
-      record_.state = StudyState::kCompleted;
-    }
-  });
-  return done;
+  return Progress().done();
+}
+
+void Study::StoreState(const std::vector<Trial>& trials) {
+  const StudyRecord current = CurrentRecord();
+  const StudyState state =
+      ProgressOf(trials, current.spec).done() ? StudyState::kCompleted : StudyState::kActive;
+  if (state != current.state) repository_->SetStudyState(record_.id, state);
 }
 
 }  // namespace bayestune

@@ -52,6 +52,24 @@ int DefaultMaxFailedTrials(const StudySpec& spec) {
   return std::min(spec.max_trials, std::max(5, (spec.max_trials + 1) / 2));
 }
 
+int FailureLimit(const StudySpec& spec) {
+  return spec.max_failed_trials > 0 ? spec.max_failed_trials : DefaultMaxFailedTrials(spec);
+}
+
+std::string DescribeFailureLimit(const StudySpec& spec) {
+  return spec.max_failed_trials > 0 ? "maxFailedTrials"
+                                    : "the default: half of maxTrials, at least 5";
+}
+
+bool OnlyBudgetsDiffer(const StudySpec& before, const StudySpec& after) {
+  StudySpec same = after;
+  same.max_trials = before.max_trials;
+  same.max_parallel_trials = before.max_parallel_trials;
+  same.max_failed_trials = before.max_failed_trials;
+  if (!same.seed) same.seed = before.seed;
+  return same == before;
+}
+
 std::string DescribeSpecChanges(const StudySpec& before, const StudySpec& after) {
   std::vector<std::string> changes;
   const auto field = [&](const std::string& name, const auto& a, const auto& b) {
@@ -72,7 +90,10 @@ std::string DescribeSpecChanges(const StudySpec& before, const StudySpec& after)
   field("runner.measurementSelection",
         std::string(MeasurementSelectionName(before.measurement_selection)),
         std::string(MeasurementSelectionName(after.measurement_selection)));
-  field("runner.seed", text(before.seed), text(after.seed));
+  const auto seed = [](const std::optional<std::uint64_t>& value) {
+    return value ? std::to_string(*value) : std::string("(none)");
+  };
+  field("runner.seed", seed(before.seed), seed(after.seed));
   if (before.parameters.size() != after.parameters.size()) {
     changes.push_back("params: " + text(before.parameters.size()) + " -> " +
                       text(after.parameters.size()) + " parameters");

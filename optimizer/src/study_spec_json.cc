@@ -42,7 +42,7 @@ std::string StudySpecToJson(const StudySpec& spec) {
               {"algorithm", AlgorithmName(spec.algorithm)},
               {"params", std::move(params)},
               {"measurementSelection", MeasurementSelectionName(spec.measurement_selection)},
-              {"seed", spec.seed}};
+              {"seed", spec.seed ? json(*spec.seed) : json(nullptr)}};
   return out.dump();
 }
 
@@ -60,7 +60,7 @@ StudySpec StudySpecFromJson(std::string_view text) {
     spec.algorithm = ParseOrThrow<Algorithm>(in.at("algorithm"), &ParseAlgorithm, "algorithm");
     spec.measurement_selection = ParseOrThrow<MeasurementSelection>(
         in.at("measurementSelection"), &ParseMeasurementSelection, "measurementSelection");
-    spec.seed = in.at("seed").get<std::uint64_t>();
+    if (const json& seed = in.at("seed"); !seed.is_null()) spec.seed = seed.get<std::uint64_t>();
     for (const auto& p : in.at("params")) {
       ParameterSpec param;
       param.name = p.at("parameterName").get<std::string>();

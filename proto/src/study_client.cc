@@ -37,10 +37,14 @@ std::vector<Trial> TrialsFromProto(const google::protobuf::RepeatedPtrField<v1::
 }
 
 template <typename Request>
-Request TrialRequest(const std::string& study, std::int64_t trial_id) {
+Request TrialRequest(const std::string& study, std::int64_t trial_id,
+                     const std::optional<TrialOwner>& owner = std::nullopt) {
   Request request;
   request.set_study(study);
   request.set_trial_id(trial_id);
+  if constexpr (requires { request.mutable_owner(); }) {
+    if (owner) *request.mutable_owner() = TrialOwnerToProto(*owner);
+  }
   return request;
 }
 
@@ -120,35 +124,48 @@ std::vector<Trial> StudyClient::SuggestTrials(const std::string& study, int coun
 }
 
 void StudyClient::AddMeasurement(const std::string& study, std::int64_t trial_id, std::int64_t step,
-                                 double value, const std::string& metric) {
-  auto request = TrialRequest<v1::AddMeasurementRequest>(study, trial_id);
+                                 double value, const std::string& metric,
+                                 const std::optional<TrialOwner>& owner) {
+  auto request = TrialRequest<v1::AddMeasurementRequest>(study, trial_id, owner);
   request.set_step(step);
   request.set_value(value);
   request.set_metric(metric);
   Call("AddMeasurement", &v1::StudyService::Stub::AddMeasurement, request);
 }
 
+void StudyClient::AddMeasurements(const std::string& study, std::int64_t trial_id,
+                                  const std::vector<Measurement>& measurements,
+                                  const std::optional<TrialOwner>& owner) {
+  auto request = TrialRequest<v1::AddMeasurementsRequest>(study, trial_id, owner);
+  for (const Measurement& m : measurements)
+    *request.add_measurements() = MeasurementToProto(m);
+  Call("AddMeasurements", &v1::StudyService::Stub::AddMeasurements, request);
+}
+
 Trial StudyClient::CompleteTrial(const std::string& study, std::int64_t trial_id,
                                  std::optional<double> final_value,
-                                 std::optional<std::int64_t> final_step) {
-  auto request = TrialRequest<v1::CompleteTrialRequest>(study, trial_id);
+                                 std::optional<std::int64_t> final_step,
+                                 const std::optional<TrialOwner>& owner) {
+  auto request = TrialRequest<v1::CompleteTrialRequest>(study, trial_id, owner);
   if (final_value) request.set_final_value(*final_value);
   if (final_step) request.set_final_step(*final_step);
   return TrialFromProto(Call("CompleteTrial", &v1::StudyService::Stub::CompleteTrial, request));
 }
 
 Trial StudyClient::CompleteTrialInfeasible(const std::string& study, std::int64_t trial_id,
-                                           const std::string& reason) {
-  auto request = TrialRequest<v1::CompleteTrialRequest>(study, trial_id);
+                                           const std::string& reason,
+                                           const std::optional<TrialOwner>& owner) {
+  auto request = TrialRequest<v1::CompleteTrialRequest>(study, trial_id, owner);
   request.set_infeasible(true);
   request.set_infeasible_reason(reason);
   return TrialFromProto(Call("CompleteTrial", &v1::StudyService::Stub::CompleteTrial, request));
 }
 
-bool StudyClient::ShouldStopTrial(const std::string& study, std::int64_t trial_id) {
-  return Call("ShouldStopTrial", &v1::StudyService::Stub::ShouldStopTrial,
-              TrialRequest<v1::ShouldStopTrialRequest>(study, trial_id))
-      .should_stop();
+StopDecision StudyClient::ShouldStopTrial(const std::string& study, std::int64_t trial_id,
+                                          const std::optional<TrialOwner>& owner) {
+  const auto response = Call("ShouldStopTrial", &v1::StudyService::Stub::ShouldStopTrial,
+                             TrialRequest<v1::ShouldStopTrialRequest>(study, trial_id, owner));
+  return {response.should_stop(), response.reason()};
 }
 
 Trial StudyClient::StopTrial(const std::string& study, std::int64_t trial_id) {
@@ -178,22 +195,23 @@ std::vector<Trial> StudyClient::ListOptimalTrials(const std::string& study) {
 }
 
 Trial StudyClient::FailTrial(const std::string& study, std::int64_t trial_id,
-                             const std::string& reason) {
-  auto request = TrialRequest<v1::FailTrialRequest>(study, trial_id);
+                             const std::string& reason, const std::optional<TrialOwner>& owner) {
+  auto request = TrialRequest<v1::FailTrialRequest>(study, trial_id, owner);
   request.set_reason(reason);
   return TrialFromProto(Call("FailTrial", &v1::StudyService::Stub::FailTrial, request));
 }
 
 Trial StudyClient::RequeueTrial(const std::string& study, std::int64_t trial_id,
-                                const std::string& reason) {
-  auto request = TrialRequest<v1::RequeueTrialRequest>(study, trial_id);
+                                const std::string& reason, const std::optional<TrialOwner>& owner) {
+  auto request = TrialRequest<v1::RequeueTrialRequest>(study, trial_id, owner);
   request.set_reason(reason);
   return TrialFromProto(Call("RequeueTrial", &v1::StudyService::Stub::RequeueTrial, request));
 }
 
 Trial StudyClient::MarkTrialStarted(const std::string& study, std::int64_t trial_id,
-                                    const std::vector<int>& gpus) {
-  auto request = TrialRequest<v1::MarkTrialStartedRequest>(study, trial_id);
+                                    const std::vector<int>& gpus,
+                                    const std::optional<TrialOwner>& owner) {
+  auto request = TrialRequest<v1::MarkTrialStartedRequest>(study, trial_id, owner);
   for (int gpu : gpus)
     request.add_gpus(gpu);
   return TrialFromProto(

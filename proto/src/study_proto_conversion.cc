@@ -74,20 +74,83 @@ int PositiveOrDefault(int value, int default_value) {
   return value == 0 ? default_value : value;
 }
 
+v1::StudyProgress::End StudyEndToProto(StudyEnd end) {
+  switch (end) {
+    case StudyEnd::kNone:
+      return v1::StudyProgress::NOT_ENDED;
+    case StudyEnd::kMaxTrials:
+      return v1::StudyProgress::MAX_TRIALS;
+    case StudyEnd::kFailureLimit:
+      return v1::StudyProgress::FAILURE_LIMIT;
+    case StudyEnd::kSpaceExhausted:
+      return v1::StudyProgress::SPACE_EXHAUSTED;
+  }
+  return v1::StudyProgress::NOT_ENDED;
+}
+
+StudyEnd StudyEndFromProto(v1::StudyProgress::End end) {
+  switch (end) {
+    case v1::StudyProgress::MAX_TRIALS:
+      return StudyEnd::kMaxTrials;
+    case v1::StudyProgress::FAILURE_LIMIT:
+      return StudyEnd::kFailureLimit;
+    case v1::StudyProgress::SPACE_EXHAUSTED:
+      return StudyEnd::kSpaceExhausted;
+    default:
+      return StudyEnd::kNone;
+  }
+}
+
+}  // namespace
+
 v1::Measurement MeasurementToProto(const Measurement& m) {
   v1::Measurement out;
   out.set_metric(m.metric);
   out.set_step(m.step);
   out.set_value(m.value);
   out.set_wall_time(m.wall_time);
+  out.set_attempt(m.attempt);
   return out;
 }
 
 Measurement MeasurementFromProto(const v1::Measurement& m) {
-  return Measurement{m.metric(), m.step(), m.wall_time(), m.value()};
+  return Measurement{.metric = m.metric(),
+                     .step = m.step(),
+                     .value = m.value(),
+                     .wall_time = m.wall_time(),
+                     .attempt = m.attempt()};
 }
 
-}  // namespace
+v1::TrialOwner TrialOwnerToProto(const TrialOwner& owner) {
+  v1::TrialOwner out;
+  out.set_client_id(owner.client_id);
+  out.set_attempt(owner.attempt);
+  return out;
+}
+
+std::optional<TrialOwner> TrialOwnerFromProto(const v1::TrialOwner& message) {
+  if (message.attempt() == 0 && message.client_id().empty()) return std::nullopt;
+  if (message.attempt() < 1) {
+    throw InvalidArgument("owner.attempt: attempts start at 1, got " +
+                          std::to_string(message.attempt()) +
+                          "; give the trial's attempt with its client_id, or neither");
+  }
+  return TrialOwner{message.client_id(), message.attempt()};
+}
+
+StudyProgress StudyProgressFromProto(const v1::StudyProgress& p) {
+  StudyProgress out;
+  out.requested = p.requested();
+  out.active = p.active();
+  out.succeeded = p.succeeded();
+  out.failed = p.failed();
+  out.infeasible = p.infeasible();
+  out.stopped_early = p.stopped_early();
+  out.max_trials = p.max_trials();
+  out.failure_limit = p.failure_limit();
+  out.end = StudyEndFromProto(p.end());
+  return out;
+}
 
 v1::StudySpec StudySpecToProto(const StudySpec& spec) {
   v1::StudySpec out;
@@ -124,7 +187,7 @@ v1::StudySpec StudySpecToProto(const StudySpec& spec) {
   out.set_measurement_selection(spec.measurement_selection == MeasurementSelection::kLast
                                     ? v1::StudySpec::LAST_MEASUREMENT
                                     : v1::StudySpec::BEST_MEASUREMENT);
-  out.set_seed(spec.seed);
+  if (spec.seed) out.set_seed(*spec.seed);
   return out;
 }
 
@@ -192,7 +255,7 @@ StudySpec StudySpecFromProto(const v1::StudySpec& message) {
                             std::to_string(message.measurement_selection()) +
                             "; give LAST_MEASUREMENT or BEST_MEASUREMENT");
   }
-  spec.seed = message.seed();
+  if (message.seed_present_case() == v1::StudySpec::kSeed) spec.seed = message.seed();
   try {
     ValidateStudySpec(spec);
   } catch (const InvalidArgument& e) {
@@ -206,7 +269,8 @@ v1::Study StudyToProto(const StudyRecord& record, const StudyProgress& progress)
   out.set_name(record.name);
   *out.mutable_spec() = StudySpecToProto(record.spec);
   out.set_tuning_yaml(record.spec_text);
-  out.set_state(record.state == StudyState::kCompleted ? v1::Study::COMPLETED : v1::Study::ACTIVE);
+  // The state follows the trials: COMPLETED exactly when the progress says the study ended.
+  out.set_state(progress.done() ? v1::Study::COMPLETED : v1::Study::ACTIVE);
   out.set_create_time(record.created_time);
   v1::StudyProgress* p = out.mutable_progress();
   p->set_requested(progress.requested);
@@ -216,6 +280,8 @@ v1::Study StudyToProto(const StudyRecord& record, const StudyProgress& progress)
   p->set_infeasible(progress.infeasible);
   p->set_stopped_early(progress.stopped_early);
   p->set_max_trials(progress.max_trials);
+  p->set_failure_limit(progress.failure_limit);
+  p->set_end(StudyEndToProto(progress.end));
   return out;
 }
 

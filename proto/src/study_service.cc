@@ -49,6 +49,13 @@ void CheckTrialId(std::int64_t trial_id) {
   }
 }
 
+void CheckStep(const char* field, std::int64_t step) {
+  if (step < 0) {
+    throw InvalidArgument(std::string(field) + ": steps are 0 or more, got " +
+                          std::to_string(step));
+  }
+}
+
 void CheckFinite(const char* field, double value, const char* instead) {
   if (!std::isfinite(value)) {
     throw InvalidArgument(std::string(field) + ": must be a finite number, got " +
@@ -78,17 +85,27 @@ grpc::Status StudyServiceImpl::Serve(const grpc::ServerContext& context, Body&& 
 std::shared_ptr<Study> StudyServiceImpl::OpenStudy(const std::string& field,
                                                    const std::string& name, StudyRecord* record) {
   CheckName(field.c_str(), name, /*required=*/true);
-  // Looked up on every call, so that a study deleted and created again (by this server or by
-  // another process on the same database) is never served from a stale `Study`.
-  std::optional<StudyRecord> stored = repository_->FindStudy(name);
-  if (!stored) {
+  std::lock_guard lock(studies_mutex_);
+  auto& cached = studies_[name];
+  try {
+    // Looked up on every call, so that a study deleted and created again (by this server or by
+    // another process on the same database: a new study id) is never served from a stale `Study`.
+    if (cached) {
+      StudyRecord stored = cached->Record();
+      if (record != nullptr) *record = std::move(stored);
+      return cached;
+    }
+  } catch (const NotFound&) {
+    cached.reset();
+  }
+  try {
+    cached = Study::Open(repository_, name);
+    if (record != nullptr) *record = cached->Record();
+  } catch (const NotFound&) {
+    studies_.erase(name);
     throw NotFound(field + ": no study named '" + name +
                    "'; ListStudies shows the studies there are");
   }
-  if (record != nullptr) *record = *stored;
-  std::lock_guard lock(studies_mutex_);
-  auto& cached = studies_[name];
-  if (!cached || cached->id() != stored->id) cached = Study::Open(repository_, name);
   return cached;
 }
 
@@ -99,10 +116,18 @@ v1::Trial StudyServiceImpl::Describe(Study& study, const Trial& trial) const {
 v1::Study StudyServiceImpl::DescribeStudy(const std::string& name) {
   StudyRecord record;
   auto study = OpenStudy("name", name, &record);
-  // The state is derived from the trials: brought up to date here, so that a client that only
-  // asks GetStudy also learns that the study is done.
-  if (study->IsDone()) record.state = StudyState::kCompleted;
   return StudyToProto(record, study->Progress());
+}
+
+void StudyServiceImpl::CreateOrOpen(const std::string& name, const StudySpec& spec,
+                                    const std::string& spec_text) {
+  StudyOptions options;
+  options.create_if_missing = true;
+  options.spec = spec;
+  options.spec_text = spec_text;
+  auto study = Study::Open(repository_, name, std::move(options));
+  std::lock_guard lock(studies_mutex_);
+  studies_[name] = std::move(study);
 }
 
 grpc::Status StudyServiceImpl::CreateStudy(grpc::ServerContext* context,
@@ -120,11 +145,11 @@ grpc::Status StudyServiceImpl::CreateStudy(grpc::ServerContext* context,
           }
           throw InvalidArgument(FormatDiagnostics(errors));
         }
-        Study::Create(repository_, request->name(), loaded.config.study, request->tuning_yaml());
+        CreateOrOpen(request->name(), loaded.config.study, request->tuning_yaml());
         break;
       }
       case v1::CreateStudyRequest::kSpec:
-        Study::Create(repository_, request->name(), StudySpecFromProto(request->spec()));
+        CreateOrOpen(request->name(), StudySpecFromProto(request->spec()), "");
         break;
       case v1::CreateStudyRequest::CONFIG_NOT_SET:
         throw InvalidArgument(
@@ -143,7 +168,7 @@ grpc::Status StudyServiceImpl::ListStudies(grpc::ServerContext* context,
                                            const v1::ListStudiesRequest* /*request*/,
                                            v1::ListStudiesResponse* response) {
   return Serve(*context, [&] {
-    for (const StudyRecord& record : repository_->ListStudies()) {
+    for (const StudyRecord& record : Study::List(*repository_)) {
       try {
         *response->add_studies() = DescribeStudy(record.name);
       } catch (const NotFound&) {
@@ -157,9 +182,7 @@ grpc::Status StudyServiceImpl::DeleteStudy(grpc::ServerContext* context,
                                            const v1::DeleteStudyRequest* request,
                                            v1::DeleteStudyResponse* /*response*/) {
   return Serve(*context, [&] {
-    StudyRecord record;
-    OpenStudy("name", request->name(), &record);
-    repository_->DeleteStudy(record.id);
+    OpenStudy("name", request->name())->Delete();
     std::lock_guard lock(studies_mutex_);
     studies_.erase(request->name());
   });
@@ -190,9 +213,46 @@ grpc::Status StudyServiceImpl::AddMeasurement(grpc::ServerContext* context,
     CheckFinite("value", request->value(),
                 "complete the trial with infeasible set when it has no usable value");
     CheckName("metric", request->metric(), /*required=*/false);
+    CheckStep("step", request->step());
+    const auto owner = TrialOwnerFromProto(request->owner());
     auto study = OpenStudy("study", request->study());
-    study->AddMeasurement(request->trial_id(),
-                          Measurement{request->metric(), request->step(), 0, request->value()});
+    study->AddMeasurement(
+        request->trial_id(),
+        Measurement{
+            .metric = request->metric(), .step = request->step(), .value = request->value()},
+        owner);
+  });
+}
+
+grpc::Status StudyServiceImpl::AddMeasurements(grpc::ServerContext* context,
+                                               const v1::AddMeasurementsRequest* request,
+                                               v1::AddMeasurementsResponse* /*response*/) {
+  return Serve(*context, [&] {
+    CheckTrialId(request->trial_id());
+    if (request->measurements_size() > kMaxMeasurementsPerCall) {
+      throw InvalidArgument("measurements: " + std::to_string(request->measurements_size()) +
+                            " in one call; at most " + std::to_string(kMaxMeasurementsPerCall) +
+                            " are allowed: send them in several calls");
+    }
+    std::vector<Measurement> measurements;
+    measurements.reserve(request->measurements_size());
+    for (int i = 0; i < request->measurements_size(); ++i) {
+      const v1::Measurement& m = request->measurements(i);
+      const std::string field = "measurements[" + std::to_string(i) + "]";
+      CheckFinite((field + ".value").c_str(), m.value(),
+                  "complete the trial with infeasible set when it has no usable value");
+      CheckName((field + ".metric").c_str(), m.metric(), /*required=*/false);
+      CheckStep((field + ".step").c_str(), m.step());
+      if (!std::isfinite(m.wall_time()) || m.wall_time() < 0) {
+        throw InvalidArgument(field + ".wall_time: seconds since the Unix epoch (0: now), got " +
+                              FormatDouble(m.wall_time()));
+      }
+      measurements.push_back(Measurement{
+          .metric = m.metric(), .step = m.step(), .value = m.value(), .wall_time = m.wall_time()});
+    }
+    const auto owner = TrialOwnerFromProto(request->owner());
+    auto study = OpenStudy("study", request->study());
+    study->AddMeasurements(request->trial_id(), measurements, owner);
   });
 }
 
@@ -215,17 +275,19 @@ grpc::Status StudyServiceImpl::CompleteTrial(grpc::ServerContext* context,
           "final_step: given without final_value; give both, or neither to take the objective "
           "from the trial's measurements");
     }
+    if (request->has_final_step()) CheckStep("final_step", request->final_step());
+    const auto owner = TrialOwnerFromProto(request->owner());
     auto study = OpenStudy("study", request->study());
     if (request->infeasible()) {
       *response = Describe(
-          *study, study->MarkInfeasible(request->trial_id(), request->infeasible_reason()));
+          *study, study->MarkInfeasible(request->trial_id(), request->infeasible_reason(), owner));
       return;
     }
     std::optional<double> value;
     std::optional<std::int64_t> step;
     if (request->has_final_value()) value = request->final_value();
     if (request->has_final_step()) step = request->final_step();
-    *response = Describe(*study, study->Complete(request->trial_id(), value, step));
+    *response = Describe(*study, study->Complete(request->trial_id(), value, step, owner));
   });
 }
 
@@ -234,8 +296,11 @@ grpc::Status StudyServiceImpl::ShouldStopTrial(grpc::ServerContext* context,
                                                v1::ShouldStopTrialResponse* response) {
   return Serve(*context, [&] {
     CheckTrialId(request->trial_id());
+    const auto owner = TrialOwnerFromProto(request->owner());
     auto study = OpenStudy("study", request->study());
-    response->set_should_stop(study->ShouldStop(request->trial_id()));
+    const StopDecision decision = study->ShouldStop(request->trial_id(), owner);
+    response->set_should_stop(decision.stop);
+    response->set_reason(decision.reason);
   });
 }
 
@@ -287,7 +352,7 @@ grpc::Status StudyServiceImpl::ListOptimalTrials(grpc::ServerContext* context,
     auto study = OpenStudy("study", request->study());
     const auto best = study->BestTrials();
     for (const Trial& t : best) {
-      if (*t.final_value != *best.front().final_value) break;  // sorted best first
+      if (*t.final_value != *best.front().final_value) break;  // ranked best first
       *response->add_trials() = Describe(*study, t);
     }
   });
@@ -298,8 +363,9 @@ grpc::Status StudyServiceImpl::FailTrial(grpc::ServerContext* context,
   return Serve(*context, [&] {
     CheckTrialId(request->trial_id());
     CheckReason("reason", request->reason());
+    const auto owner = TrialOwnerFromProto(request->owner());
     auto study = OpenStudy("study", request->study());
-    *response = Describe(*study, study->Fail(request->trial_id(), request->reason()));
+    *response = Describe(*study, study->Fail(request->trial_id(), request->reason(), owner));
   });
 }
 
@@ -309,8 +375,9 @@ grpc::Status StudyServiceImpl::RequeueTrial(grpc::ServerContext* context,
   return Serve(*context, [&] {
     CheckTrialId(request->trial_id());
     CheckReason("reason", request->reason());
+    const auto owner = TrialOwnerFromProto(request->owner());
     auto study = OpenStudy("study", request->study());
-    *response = Describe(*study, study->Requeue(request->trial_id(), request->reason()));
+    *response = Describe(*study, study->Requeue(request->trial_id(), request->reason(), owner));
   });
 }
 
@@ -326,8 +393,9 @@ grpc::Status StudyServiceImpl::MarkTrialStarted(grpc::ServerContext* context,
                               std::to_string(gpus[i]));
       }
     }
+    const auto owner = TrialOwnerFromProto(request->owner());
     auto study = OpenStudy("study", request->study());
-    *response = Describe(*study, study->MarkStarted(request->trial_id(), gpus));
+    *response = Describe(*study, study->MarkStarted(request->trial_id(), gpus, owner));
   });
 }
 

@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <cmath>
 
+#include "bayestune/optimizer/study.h"
 #include "bayestune/report/html_escape.h"
 #include "bayestune/report/number_format.h"
 #include "svg_writer.h"
@@ -35,8 +36,8 @@ ReportContext::ReportContext(const StudyRecord& study, std::vector<Trial> trials
     }
   }
   ranked_ = valued_;
-  std::stable_sort(ranked_.begin(), ranked_.end(), [&](const Trial* a, const Trial* b) {
-    return study_.spec.IsBetter(*a->final_value, *b->final_value);
+  std::sort(ranked_.begin(), ranked_.end(), [&](const Trial* a, const Trial* b) {
+    return RanksBefore(*a, *b, study_.spec);  // the one ranking of bayestune
   });
   const Trial* best = nullptr;
   for (const Trial* trial : valued_) {

@@ -53,7 +53,7 @@ std::string SettingsSection(ReportContext& context) {
                   : "0 (the default: " + std::to_string(DefaultMaxFailedTrials(spec)) + ")");
   html += Row("early stopping", spec.enable_early_stopping ? "on" : "off");
   html += Row("measurement selection", MeasurementSelectionName(spec.measurement_selection));
-  html += Row("seed", std::to_string(spec.seed));
+  html += Row("seed", spec.seed ? std::to_string(*spec.seed) : "(none)");
   if (!spec.resume_previous_job_id.empty()) {
     html += Row("resumes", spec.resume_previous_job_id);
   }

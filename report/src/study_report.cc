@@ -28,7 +28,7 @@ std::string Card(std::string_view css, std::string_view label, std::string_view 
 std::string Header(const ReportContext& context) {
   const StudyRecord& study = context.study();
   const StudySpec& spec = study.spec;
-  const StudyProgress progress = CountProgress(context.trials(), spec.max_trials);
+  const StudyProgress progress = CountProgress(context.trials(), spec);
   const auto count = [](std::size_t n) { return FormatCount(static_cast<std::int64_t>(n)); };
   std::string html = "<header><p class=\"kicker\">bayestune study report</p><h1>" +
                      EscapeHtml(study.name) + "</h1><p class=\"sub\">" +

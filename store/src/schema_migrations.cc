@@ -17,7 +17,7 @@ struct Migration {
   std::string_view sql;
 };
 
-constexpr std::array<Migration, 2> kMigrations = {{
+constexpr std::array<Migration, 3> kMigrations = {{
     {1, "studies, trials, their parameters and measurements", R"sql(
 PRAGMA application_id = 1112830836;
 CREATE TABLE studies (
@@ -70,6 +70,21 @@ ALTER TABLE studies ADD COLUMN goal TEXT NOT NULL DEFAULT 'MAXIMIZE'
   CHECK (goal IN ('MAXIMIZE', 'MINIMIZE'));
 UPDATE studies SET goal = COALESCE(json_extract(spec_json, '$.goal'), 'MAXIMIZE');
 CREATE INDEX measurements_of_trial ON measurements (study_id, trial_number);
+)sql"},
+    {3, "the attempt of each measurement; the history of each study's changes", R"sql(
+ALTER TABLE measurements ADD COLUMN attempt INTEGER NOT NULL DEFAULT 1;
+-- Before version 3 a rerun trial's measurements were not told apart: they all count as the
+-- trial's current attempt's, as they did then.
+UPDATE measurements SET attempt = (
+  SELECT trials.attempt FROM trials
+  WHERE trials.study_id = measurements.study_id AND trials.number = measurements.trial_number);
+CREATE TABLE study_changes (
+  id INTEGER PRIMARY KEY,                -- the order of the changes
+  study_id INTEGER NOT NULL REFERENCES studies (id) ON DELETE CASCADE,
+  time REAL NOT NULL,                    -- seconds since the Unix epoch
+  description TEXT NOT NULL              -- "maxTrials 20 -> 23"
+);
+CREATE INDEX study_changes_of_study ON study_changes (study_id);
 )sql"},
 }};
 

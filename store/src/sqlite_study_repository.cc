@@ -187,15 +187,28 @@ void InsertMeasurement(Connection& connection, std::int64_t study_id, std::int64
                        const Measurement& m) {
   connection
       .Prepare(
-          "INSERT INTO measurements (study_id, trial_number, metric, step, wall_time, value) "
-          "VALUES (?1, ?2, ?3, ?4, ?5, ?6)")
-      .BindAll(study_id, trial_id, m.metric, m.step, m.wall_time, m.value)
+          "INSERT INTO measurements (study_id, trial_number, metric, step, wall_time, value, "
+          "attempt) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)")
+      .BindAll(study_id, trial_id, m.metric, m.step, m.wall_time, m.value, m.attempt)
       .Run();
 }
 
+// The columns ReadMeasurement reads, after "SELECT ".
+constexpr std::string_view kMeasurementColumns =
+    "trial_number, metric, step, wall_time, value, attempt FROM measurements ";
+
 Measurement ReadMeasurement(const Statement& row) {
-  // Columns: trial_number, metric, step, wall_time, value.
-  return Measurement{row.Text(1), row.Int64(2), row.Double(3), row.Double(4)};
+  return Measurement{.metric = row.Text(1),
+                     .step = row.Int64(2),
+                     .value = row.Double(4),
+                     .wall_time = row.Double(3),
+                     .attempt = static_cast<int>(row.Int64(5))};
+}
+
+void InsertStudyChange(Connection& connection, std::int64_t study_id, const StudyChange& change) {
+  connection.Prepare("INSERT INTO study_changes (study_id, time, description) VALUES (?1, ?2, ?3)")
+      .BindAll(study_id, change.time, change.description)
+      .Run();
 }
 
 bool TrialExists(Connection& connection, std::int64_t study_id, std::int64_t trial_id) {
@@ -289,6 +302,41 @@ void SqliteStudyRepository::SetStudyState(std::int64_t study_id, StudyState stat
   });
 }
 
+void SqliteStudyRepository::UpdateStudySpec(std::int64_t study_id, const StudySpec& spec,
+                                            const std::string& spec_text,
+                                            const StudyChange& change) {
+  Connection& c = *connection_;
+  c.Write([&] {
+    Statement statement =
+        c.Prepare("UPDATE studies SET spec_json = ?2, spec_text = ?3, goal = ?4 WHERE id = ?1");
+    statement.BindAll(study_id, StudySpecToJson(spec), spec_text, GoalName(spec.goal)).Run();
+    if (statement.Changes() == 0) throw NotFound("no study with id " + std::to_string(study_id));
+    InsertStudyChange(c, study_id, change);
+  });
+}
+
+void SqliteStudyRepository::AddStudyChange(std::int64_t study_id, const StudyChange& change) {
+  Connection& c = *connection_;
+  c.Write([&] {
+    StudyName(c, study_id);  // NotFound for an unknown study
+    InsertStudyChange(c, study_id, change);
+  });
+}
+
+std::vector<StudyChange> SqliteStudyRepository::ListStudyChanges(std::int64_t study_id) {
+  Connection& c = *connection_;
+  std::vector<StudyChange> changes;
+  c.Read([&] {
+    StudyName(c, study_id);  // NotFound for an unknown study
+    Statement row =
+        c.Prepare("SELECT time, description FROM study_changes WHERE study_id = ?1 ORDER BY id");
+    row.BindAll(study_id);
+    while (row.Step())
+      changes.push_back({row.Double(0), row.Text(1)});
+  });
+  return changes;
+}
+
 Trial SqliteStudyRepository::AddTrial(std::int64_t study_id, Trial trial) {
   Connection& c = *connection_;
   c.Write([&] {
@@ -351,9 +399,8 @@ std::optional<Trial> SqliteStudyRepository::GetTrial(std::int64_t study_id, std:
       trial = ReadTrial(c, row);
     }
     trial->parameters = ReadParameters(c, study_id, trial_id);
-    Statement row = c.Prepare(
-        "SELECT trial_number, metric, step, wall_time, value FROM measurements "
-        "WHERE study_id = ?1 AND trial_number = ?2 ORDER BY id");
+    Statement row = c.Prepare("SELECT " + std::string(kMeasurementColumns) +
+                              "WHERE study_id = ?1 AND trial_number = ?2 ORDER BY id");
     row.BindAll(study_id, trial_id);
     while (row.Step())
       trial->measurements.push_back(ReadMeasurement(row));
@@ -386,9 +433,8 @@ std::vector<Trial> SqliteStudyRepository::ListTrials(std::int64_t study_id) {
             ReadParameterValue(c, row, 2, trial_id);
       }
     }
-    Statement row = c.Prepare(
-        "SELECT trial_number, metric, step, wall_time, value FROM measurements "
-        "WHERE study_id = ?1 ORDER BY trial_number, id");
+    Statement row = c.Prepare("SELECT " + std::string(kMeasurementColumns) +
+                              "WHERE study_id = ?1 ORDER BY trial_number, id");
     row.BindAll(study_id);
     while (row.Step())
       trials[index.at(row.Int64(0))].measurements.push_back(ReadMeasurement(row));

@@ -25,14 +25,17 @@ StudySpec BookSpec() {
 // Study "book": trial 1 SUCCEEDED 0.93, trial 2 SUCCEEDED 0.97 (the best), trial 3 FAILED, trial
 // 4 running on GPU 1 with a measurement at step 3.
 void WriteBookStudy(const std::string& database, const std::string& name = "book") {
-  auto study = Study::Create(SqliteStudyRepository::Open(database), name, BookSpec());
+  auto study = Study::Open(SqliteStudyRepository::Open(database), name,
+                           {.create_if_missing = true, .spec = BookSpec()});
   const auto trials = study->Suggest(4, "test");
   REQUIRE(trials.size() == 4);
   study->Complete(trials[0].id, 0.93, 10);
   study->Complete(trials[1].id, 0.97, 10);
   study->Fail(trials[2].id, "the trainer exited with status 2\nTraceback: boom");
   study->MarkStarted(trials[3].id, {1});
-  study->AddMeasurement(trials[3].id, Measurement{"accuracy", 3, NowSeconds(), 0.8});
+  study->AddMeasurement(
+      trials[3].id,
+      Measurement{.metric = "accuracy", .step = 3, .value = 0.8, .wall_time = NowSeconds()});
 }
 
 }  // namespace
@@ -92,8 +95,8 @@ TEST_CASE("best prints the value, step, parameters and trainer arguments", "[cli
 
 TEST_CASE("best without a succeeded trial exits 3 and says where to look", "[cli][readers]") {
   TempFolder dir;
-  auto study =
-      Study::Create(SqliteStudyRepository::Open(dir.File("bayestune.db")), "empty", BookSpec());
+  auto study = Study::Open(SqliteStudyRepository::Open(dir.File("bayestune.db")), "empty",
+                           {.create_if_missing = true, .spec = BookSpec()});
   const auto result = RunBayestune(dir.path(), {"best"});
   CHECK(result.exit_code == 3);
   CHECK(result.out.empty());

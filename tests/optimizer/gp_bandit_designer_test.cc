@@ -270,7 +270,8 @@ TEST_CASE("a space with a single categorical value has one point to give", "[gp-
   // Through a Study, as a user would.
   StudySpec study_spec = spec;
   study_spec.max_trials = 2;
-  auto study = Study::Create(std::make_shared<InMemoryStudyRepository>(), "single", study_spec);
+  auto study = Study::Open(std::make_shared<InMemoryStudyRepository>(), "single",
+                           {.create_if_missing = true, .spec = study_spec});
   auto t = study->Suggest(1);
   REQUIRE(t.size() == 1);
   study->Complete(t[0].id, 1.0);
@@ -281,7 +282,7 @@ TEST_CASE("a resumed study starts from what the previous one learnt", "[gp-bandi
   auto repository = std::make_shared<InMemoryStudyRepository>();
   StudySpec first = SpecOf({ParameterSpec::Double("x", 0, 1)}, Goal::kMaximize, 12);
   auto f = [](double x) { return -(x - 0.3) * (x - 0.3); };
-  auto previous = Study::Create(repository, "previous", first);
+  auto previous = Study::Open(repository, "previous", {.create_if_missing = true, .spec = first});
   while (!previous->IsDone()) {
     for (const Trial& t : previous->Suggest(1))
       previous->Complete(t.id, f(X(t.parameters)));
@@ -289,7 +290,7 @@ TEST_CASE("a resumed study starts from what the previous one learnt", "[gp-bandi
   StudySpec second = first;
   second.resume_previous_job_id = "previous";
   second.seed = 99;
-  auto resumed = Study::Create(repository, "resumed", second);
+  auto resumed = Study::Open(repository, "resumed", {.create_if_missing = true, .spec = second});
   // No initial design again: the GP proposes next to the optimum found before.
   const auto t = resumed->Suggest(1);
   REQUIRE(t.size() == 1);

@@ -48,7 +48,8 @@ TEST_CASE("the grid is walked in order, without repeats, until exhausted", "[gri
   const StudySpec spec = GridSpec(
       {ParameterSpec::Categorical("c", {"x", "y", "z"}), ParameterSpec::Discrete("d", {1, 2})},
       100);
-  auto study = Study::Create(std::make_shared<InMemoryStudyRepository>(), "grid", spec);
+  auto study = Study::Open(std::make_shared<InMemoryStudyRepository>(), "grid",
+                           {.create_if_missing = true, .spec = spec});
   std::vector<std::string> order;
   while (!study->IsDone()) {
     auto trials = study->Suggest(4);
@@ -70,7 +71,8 @@ TEST_CASE("the grid is walked in order, without repeats, until exhausted", "[gri
 
 TEST_CASE("more suggestions asked than the grid has left returns what is left", "[grid]") {
   const StudySpec spec = GridSpec({ParameterSpec::Integer("n", 1, 5)}, 50);
-  auto study = Study::Create(std::make_shared<InMemoryStudyRepository>(), "grid", spec);
+  auto study = Study::Open(std::make_shared<InMemoryStudyRepository>(), "grid",
+                           {.create_if_missing = true, .spec = spec});
   CHECK(study->Suggest(3).size() == 3);
   const auto rest = study->Suggest(10);
   REQUIRE(rest.size() == 2);
@@ -85,7 +87,8 @@ TEST_CASE("more suggestions asked than the grid has left returns what is left", 
 
 TEST_CASE("grid points a trial already has are skipped, requested ones included", "[grid]") {
   const StudySpec spec = GridSpec({ParameterSpec::Integer("n", 1, 4)}, 10);
-  auto study = Study::Create(std::make_shared<InMemoryStudyRepository>(), "grid", spec);
+  auto study = Study::Open(std::make_shared<InMemoryStudyRepository>(), "grid",
+                           {.create_if_missing = true, .spec = spec});
   study->RequestTrial({{"n", 2}});
   const auto trials = study->Suggest(4);
   REQUIRE(trials.size() == 4);
@@ -101,7 +104,8 @@ TEST_CASE("a huge grid has a saturated capacity and still suggests", "[grid]") {
     parameters.push_back(ParameterSpec::Double("x" + std::to_string(i), 0, 1));
   parameters.push_back(ParameterSpec::Integer("big", 0, 2000000000));
   const StudySpec spec = GridSpec(parameters, 3);
-  auto study = Study::Create(std::make_shared<InMemoryStudyRepository>(), "grid", spec);
+  auto study = Study::Open(std::make_shared<InMemoryStudyRepository>(), "grid",
+                           {.create_if_missing = true, .spec = spec});
   CHECK(study->Suggest(2).size() == 2);
   CHECK(study->Suggest(5).size() == 1);  // maxTrials
 }

@@ -27,7 +27,8 @@ StudySpec SmallSpec(int max_trials = 5) {
 }
 
 std::shared_ptr<Study> NewStudy(int max_trials = 5) {
-  return Study::Create(std::make_shared<InMemoryStudyRepository>(), "s", SmallSpec(max_trials));
+  return Study::Open(std::make_shared<InMemoryStudyRepository>(), "s",
+                     {.create_if_missing = true, .spec = SmallSpec(max_trials)});
 }
 
 }  // namespace
@@ -41,8 +42,8 @@ TEST_CASE("suggest, measure and complete a whole study", "[study]") {
     const Trial& t = trials[0];
     CHECK(t.state == TrialState::kActive);
     REQUIRE_NOTHROW(study->space().Validate(t.parameters));
-    study->AddMeasurement(t.id, {"accuracy", 1, 0, 0.5});
-    study->AddMeasurement(t.id, {"accuracy", 2, 0, 0.4 + 0.1 * t.id});
+    study->AddMeasurement(t.id, {.metric = "accuracy", .step = 1, .value = 0.5});
+    study->AddMeasurement(t.id, {.metric = "accuracy", .step = 2, .value = 0.4 + 0.1 * t.id});
     const Trial done = study->Complete(t.id);
     CHECK(done.state == TrialState::kSucceeded);
     CHECK(done.final_step == 2);
@@ -77,9 +78,11 @@ TEST_CASE("bad calls get clear errors", "[study]") {
   study->Complete(t.id, 0.5);
   CHECK_THROWS_WITH(study->Complete(t.id, 0.6),
                     Catch::Contains("is SUCCEEDED") && Catch::Contains("only an ACTIVE"));
-  CHECK_THROWS_AS(study->AddMeasurement(t.id, {"accuracy", 3, 0, 0.1}), FailedPrecondition);
+  CHECK_THROWS_AS(study->AddMeasurement(t.id, {.metric = "accuracy", .step = 3, .value = 0.1}),
+                  FailedPrecondition);
   auto u = study->Suggest(1)[0];
-  CHECK_THROWS_AS(study->AddMeasurement(u.id, {"accuracy", 3, 0, NAN}), InvalidArgument);
+  CHECK_THROWS_AS(study->AddMeasurement(u.id, {.metric = "accuracy", .step = 3, .value = NAN}),
+                  InvalidArgument);
   CHECK_THROWS_AS(Study::Open(std::make_shared<InMemoryStudyRepository>(), "missing"), NotFound);
 }
 
@@ -94,7 +97,7 @@ TEST_CASE("NaN or infinite objectives make the trial infeasible", "[study]") {
 TEST_CASE("completing without measurements fails the trial with the reason", "[study]") {
   auto study = NewStudy();
   auto t = study->Suggest(1)[0];
-  study->AddMeasurement(t.id, {"loss", 1, 0, 0.5});
+  study->AddMeasurement(t.id, {.metric = "loss", .step = 1, .value = 0.5});
   const Trial done = study->Complete(t.id);
   CHECK(done.state == TrialState::kFailed);
   CHECK(done.failure_reason.find("'accuracy'") != std::string::npos);
@@ -104,10 +107,11 @@ TEST_CASE("BEST selection takes the best measurement under the goal", "[study]")
   StudySpec spec = SmallSpec();
   spec.measurement_selection = MeasurementSelection::kBest;
   spec.goal = Goal::kMinimize;
-  auto study = Study::Create(std::make_shared<InMemoryStudyRepository>(), "s", spec);
+  auto study = Study::Open(std::make_shared<InMemoryStudyRepository>(), "s",
+                           {.create_if_missing = true, .spec = spec});
   auto t = study->Suggest(1)[0];
   for (auto [step, value] : {std::pair{1, 0.9}, {2, 0.2}, {3, 0.4}}) {
-    study->AddMeasurement(t.id, {"accuracy", step, 0, value});
+    study->AddMeasurement(t.id, {.metric = "accuracy", .step = step, .value = value});
   }
   const Trial done = study->Complete(t.id);
   CHECK(*done.final_value == 0.2);
@@ -132,11 +136,14 @@ TEST_CASE("requested and requeued trials go out first with their parameters", "[
 
 TEST_CASE("an existing study opens with the same spec and refuses another", "[study]") {
   auto repository = std::make_shared<InMemoryStudyRepository>();
-  auto a = Study::Create(repository, "s", SmallSpec());
-  auto b = Study::Create(repository, "s", SmallSpec());
+  auto a = Study::Open(repository, "s", {.create_if_missing = true, .spec = SmallSpec()});
+  auto b = Study::Open(repository, "s", {.create_if_missing = true, .spec = SmallSpec()});
   CHECK(a->id() == b->id());
-  CHECK_THROWS_WITH(Study::Create(repository, "s", SmallSpec(7)),
-                    Catch::Contains("different spec (maxTrials 5 -> 7)"));
+  StudySpec minimize = SmallSpec(7);
+  minimize.goal = Goal::kMinimize;
+  CHECK_THROWS_WITH(
+      Study::Open(repository, "s", {.create_if_missing = true, .spec = minimize}),
+      Catch::Contains("different spec (goal MAXIMIZE -> MINIMIZE, maxTrials 5 -> 7)"));
   StudySpec other = SmallSpec();
   other.goal = Goal::kMinimize;
   other.parameters[1] = ParameterSpec::Integer("n", 1, 9);
@@ -146,8 +153,12 @@ TEST_CASE("an existing study opens with the same spec and refuses another", "[st
 }
 
 TEST_CASE("the same seed and history give the same suggestions", "[study]") {
-  auto a = NewStudy();
-  auto b = NewStudy();
+  StudySpec spec = SmallSpec();
+  spec.seed = 3;
+  auto a = Study::Open(std::make_shared<InMemoryStudyRepository>(), "s",
+                       {.create_if_missing = true, .spec = spec});
+  auto b = Study::Open(std::make_shared<InMemoryStudyRepository>(), "s",
+                       {.create_if_missing = true, .spec = spec});
   CHECK(a->Suggest(3)[2].parameters == b->Suggest(3)[2].parameters);
 }
 
@@ -228,7 +239,9 @@ struct Observed {
   explicit Observed(int max_trials = 20) {
     auto owned = std::make_unique<RecordingDesigner>(repository);
     designer = owned.get();
-    study = Study::CreateWithDesigner(repository, "s", SmallSpec(max_trials), std::move(owned));
+    study = Study::Open(
+        repository, "s",
+        {.create_if_missing = true, .spec = SmallSpec(max_trials), .designer = std::move(owned)});
     repository->study_id = study->id();
   }
 };
@@ -273,17 +286,20 @@ TEST_CASE("a study that keeps changing is computed inside the transaction", "[st
 TEST_CASE("a zero-width range is rejected with a clear error", "[study]") {
   StudySpec spec = SmallSpec();
   spec.parameters = {ParameterSpec::Double("x", 1, 1)};
-  CHECK_THROWS_WITH(Study::Create(std::make_shared<InMemoryStudyRepository>(), "s", spec),
+  CHECK_THROWS_WITH(Study::Open(std::make_shared<InMemoryStudyRepository>(), "s",
+                                {.create_if_missing = true, .spec = spec}),
                     Catch::Contains("parameter 'x'") && Catch::Contains("must be less than"));
   spec.parameters = {ParameterSpec::Integer("n", 3, 3)};
-  CHECK_THROWS_AS(Study::Create(std::make_shared<InMemoryStudyRepository>(), "s", spec),
+  CHECK_THROWS_AS(Study::Open(std::make_shared<InMemoryStudyRepository>(), "s",
+                              {.create_if_missing = true, .spec = spec}),
                   InvalidArgument);
 }
 
 TEST_CASE("a NaN objective never reaches the GP, which keeps suggesting", "[study]") {
   StudySpec spec = SmallSpec(14);
   spec.algorithm = Algorithm::kUnspecified;
-  auto study = Study::Create(std::make_shared<InMemoryStudyRepository>(), "s", spec);
+  auto study = Study::Open(std::make_shared<InMemoryStudyRepository>(), "s",
+                           {.create_if_missing = true, .spec = spec});
   int i = 0;
   while (!study->IsDone()) {
     auto t = study->Suggest(1);
@@ -301,7 +317,8 @@ TEST_CASE("a NaN objective never reaches the GP, which keeps suggesting", "[stud
 TEST_CASE("threads with client ids: each asks twice and gets its own trial back", "[study]") {
   StudySpec spec = SmallSpec(40);
   spec.algorithm = Algorithm::kUnspecified;  // the GP: suggestions take real time
-  auto study = Study::Create(std::make_shared<InMemoryStudyRepository>(), "s", spec);
+  auto study = Study::Open(std::make_shared<InMemoryStudyRepository>(), "s",
+                           {.create_if_missing = true, .spec = spec});
   // A few queued trials must go out first, each exactly once.
   for (int r = 0; r < 5; ++r)
     study->RequestTrial({{"lr", 0.001 * (r + 1)}, {"n", 1}});
@@ -343,7 +360,8 @@ TEST_CASE("threads never take a grid point twice nor more than the grid holds", 
   StudySpec spec = SmallSpec(100);
   spec.algorithm = Algorithm::kGridSearch;
   spec.parameters = {ParameterSpec::Integer("a", 1, 6), ParameterSpec::Discrete("b", {1, 2, 3, 4})};
-  auto study = Study::Create(std::make_shared<InMemoryStudyRepository>(), "grid", spec);
+  auto study = Study::Open(std::make_shared<InMemoryStudyRepository>(), "grid",
+                           {.create_if_missing = true, .spec = spec});
   std::vector<std::thread> threads;
   std::atomic<int> handed{0};
   for (int w = 0; w < 6; ++w) {

@@ -170,9 +170,9 @@ TEST_CASE("trials go through suggest, measure, complete and the worker calls", "
 
   SECTION("stop, should-stop, requeue, mark started and fail") {
     const auto t = client.SuggestTrials("s", 1, "worker").at(0);
-    CHECK_FALSE(client.ShouldStopTrial("s", t.id));
+    CHECK_FALSE(client.ShouldStopTrial("s", t.id).stop);
     CHECK(client.StopTrial("s", t.id).state == TrialState::kStopping);
-    CHECK(client.ShouldStopTrial("s", t.id));
+    CHECK(client.ShouldStopTrial("s", t.id).stop);
 
     const Trial started = client.MarkTrialStarted("s", t.id, {0, 2});
     CHECK(started.gpus == std::vector<int>{0, 2});

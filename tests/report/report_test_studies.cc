@@ -101,7 +101,8 @@ std::shared_ptr<Study> CreateDemoStudy(const std::shared_ptr<SqliteStudyReposito
   const std::string yaml =
       "trainingInput:\n  hyperparameters:\n    goal: MAXIMIZE\n    hyperparameterMetricTag: "
       "accuracy\n    maxTrials: 30\n    maxParallelTrials: 4\n    enableTrialEarlyStopping: true\n";
-  auto study = Study::Create(repository, name, DemoSpec(kTrials), yaml);
+  auto study = Study::Open(
+      repository, name, {.create_if_missing = true, .spec = DemoSpec(kTrials), .spec_text = yaml});
   std::mt19937_64 rng(42);
   SimulatedCluster cluster;
   // One transaction for the whole history (each Study call joins it): one sync to disk, not one
@@ -129,10 +130,14 @@ std::shared_ptr<Study> CreateDemoStudy(const std::shared_ptr<SqliteStudyReposito
       const bool stop_early = n > 6 && n < 27 && accuracy < 0.84 && last_step == kSteps;
       if (stop_early) last_step = 8;
       for (int step = 1; step <= last_step; ++step) {
-        study->AddMeasurement(id, {"accuracy", step, start + step * seconds_per_step,
-                                   AccuracyAt(accuracy, step, rng)});
-        study->AddMeasurement(id, {"loss", step, start + step * seconds_per_step,
-                                   2.3 * std::exp(-step / 5.0) + 0.05});
+        study->AddMeasurement(id, {.metric = "accuracy",
+                                   .step = step,
+                                   .value = AccuracyAt(accuracy, step, rng),
+                                   .wall_time = start + step * seconds_per_step});
+        study->AddMeasurement(id, {.metric = "loss",
+                                   .step = step,
+                                   .value = 2.3 * std::exp(-step / 5.0) + 0.05,
+                                   .wall_time = start + step * seconds_per_step});
       }
       const double end = start + last_step * seconds_per_step + 4;
       if (n >= 27) {  // still running; 28 was asked to stop
@@ -166,7 +171,7 @@ std::shared_ptr<Study> CreateDemoStudy(const std::shared_ptr<SqliteStudyReposito
 
 std::shared_ptr<Study> CreateOnlyFailedStudy(
     const std::shared_ptr<SqliteStudyRepository>& repository, const std::string& name, int trials) {
-  auto study = Study::Create(repository, name, DemoSpec(trials));
+  auto study = Study::Open(repository, name, {.create_if_missing = true, .spec = DemoSpec(trials)});
   std::mt19937_64 rng(3);
   repository->RunInTransaction([&] {
     for (int n = 1; n <= trials; ++n) {
@@ -174,8 +179,10 @@ std::shared_ptr<Study> CreateOnlyFailedStudy(
       study->MarkStarted(trial.id, {n % 2});
       const double start = kStart + 60.0 * n;
       for (int step = 1; step <= n % 4; ++step) {
-        study->AddMeasurement(trial.id, {"accuracy", step, start + 10 * step,
-                                         0.1 + 0.08 * step + 0.02 * Normal(rng)});
+        study->AddMeasurement(trial.id, {.metric = "accuracy",
+                                         .step = step,
+                                         .value = 0.1 + 0.08 * step + 0.02 * Normal(rng),
+                                         .wall_time = start + 10 * step});
       }
       study->Fail(trial.id, n % 2 == 0
                                 ? "exit code 1; log tail:\nImportError: no module named torch"
@@ -188,12 +195,12 @@ std::shared_ptr<Study> CreateOnlyFailedStudy(
 
 std::shared_ptr<Study> CreateEmptyStudy(const std::shared_ptr<SqliteStudyRepository>& repository,
                                         const std::string& name) {
-  return Study::Create(repository, name, DemoSpec(20));
+  return Study::Open(repository, name, {.create_if_missing = true, .spec = DemoSpec(20)});
 }
 
 std::shared_ptr<Study> CreateLargeStudy(const std::shared_ptr<SqliteStudyRepository>& repository,
                                         const std::string& name, int trials, int measurements) {
-  auto study = Study::Create(repository, name, DemoSpec(trials));
+  auto study = Study::Open(repository, name, {.create_if_missing = true, .spec = DemoSpec(trials)});
   const StudySpec spec = study->spec();
   std::mt19937_64 rng(11);
   const auto uniform = [&] { return static_cast<double>(rng() >> 11) / 9007199254740992.0; };
@@ -221,8 +228,10 @@ std::shared_ptr<Study> CreateLargeStudy(const std::shared_ptr<SqliteStudyReposit
                                   : TrialState::kSucceeded;
       trial.stopped_early = trial.state == TrialState::kSucceeded && roll > 0.95;
       for (int m = 1; m <= measurements; ++m) {
-        trial.measurements.push_back(
-            {"accuracy", m * 5, start + m * 10, AccuracyAt(accuracy, m * 5, rng)});
+        trial.measurements.push_back({.metric = "accuracy",
+                                      .step = m * 5,
+                                      .value = AccuracyAt(accuracy, m * 5, rng),
+                                      .wall_time = start + m * 10});
       }
       if (trial.state == TrialState::kSucceeded) {
         trial.final_value = trial.measurements.empty() ? accuracy : trial.measurements.back().value;
@@ -245,12 +254,17 @@ std::shared_ptr<Study> CreateHostileStudy(
   spec.metric_tag = "acc<script>alert(1)</script>";
   spec.parameters[3] =
       ParameterSpec::Categorical("optimizer", {"<b>bold</b>", "a&b", "\"quoted\" 'single'"});
-  auto study = Study::Create(repository, "</title><script>alert('name')</script> & co", spec,
-                             "# <!-- a comment --> </pre><script>alert('yaml')</script>\n");
+  auto study =
+      Study::Open(repository, "</title><script>alert('name')</script> & co",
+                  {.create_if_missing = true,
+                   .spec = spec,
+                   .spec_text = "# <!-- a comment --> </pre><script>alert('yaml')</script>\n"});
   for (int n = 1; n <= 6; ++n) {
     const Trial trial = study->Suggest(1).front();
     study->MarkStarted(trial.id, {0});
-    study->AddMeasurement(trial.id, {spec.metric_tag, 1, kStart + n, 0.5 + 0.05 * n});
+    study->AddMeasurement(
+        trial.id,
+        {.metric = spec.metric_tag, .step = 1, .value = 0.5 + 0.05 * n, .wall_time = kStart + n});
     if (n == 2) {
       study->Fail(trial.id,
                   "exit code 1; log tail:\n</script><script>alert('reason')</script>\n"

@@ -282,7 +282,9 @@ TEST_CASE("Odd values do not break the drawing") {
     t.start_time = 1714557600 + 10.0 * t.id;
     t.end_time = *t.start_time - 5;  // a clock that went backwards
     t.gpus = {static_cast<int>(t.id % 2)};
-    t.measurements = {{"loss", 1, 0, std::nan("")}, {"loss", 2, 0, inf}, {"loss", 3, 0, 1e300}};
+    t.measurements = {{.metric = "loss", .step = 1, .value = std::nan("")},
+                      {.metric = "loss", .step = 2, .value = inf},
+                      {.metric = "loss", .step = 3, .value = 1e300}};
     trials.push_back(t);
   };
   add(TrialState::kSucceeded, 1e300, {{"x", 0.5}, {"c", "a"}});

@@ -11,9 +11,14 @@
 //   --ignore-sigterm   (hang) keeps running after SIGTERM
 //   --barrier-dir=D --barrier-count=N: waits (up to 60 s) until N trainers have started
 //   --spam-bytes=N     (spam) writes N bytes to stdout and to stderr
+//   --exclusive-dir=D  holds an exclusive lock on D/trial-<CLOUD_ML_TRIAL_ID>.lock while it runs;
+//                      when another process of the same trial holds it, appends a line to
+//                      D/doubles.log and exits 5 (two processes of one trial at once)
 // record.json in the job dir: its argv, environment of interest, pid, and CLOCK_MONOTONIC
 // start/end times (comparable across processes).
+#include <fcntl.h>
 #include <signal.h>
+#include <sys/file.h>
 #include <unistd.h>
 
 #include <chrono>
@@ -77,6 +82,20 @@ void WaitAtBarrier(const std::string& dir, int count) {
   std::exit(4);
 }
 
+// Takes the trial's lock for the life of this process (the kernel drops it when the process dies,
+// however it dies), or records that the trial already has a live process.
+void HoldTrialLock(const std::string& dir) {
+  std::filesystem::create_directories(dir);
+  const char* trial = std::getenv("CLOUD_ML_TRIAL_ID");
+  const std::string name = std::string("trial-") + (trial ? trial : "unknown");
+  const int fd = open((std::filesystem::path(dir) / (name + ".lock")).c_str(),
+                      O_CREAT | O_RDWR | O_CLOEXEC, 0644);
+  if (fd < 0 || flock(fd, LOCK_EX | LOCK_NB) == 0) return;  // held until exit
+  std::ofstream(std::filesystem::path(dir) / "doubles.log", std::ios::app)
+      << name << " ran twice at once (pid " << getpid() << ")\n";
+  std::exit(5);
+}
+
 }  // namespace
 
 int main(int argc, char** argv) {
@@ -101,6 +120,7 @@ int main(int argc, char** argv) {
   if (flags.count("barrier-dir")) {
     WaitAtBarrier(flags["barrier-dir"], std::stoi(Flag(flags, "barrier-count", "1")));
   }
+  if (flags.count("exclusive-dir")) HoldTrialLock(flags["exclusive-dir"]);
   if (flags.count("ignore-sigterm") || mode == "hang-hard") signal(SIGTERM, SIG_IGN);
 
   const std::string tag = Flag(flags, "tag", "accuracy");

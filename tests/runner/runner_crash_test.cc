@@ -180,3 +180,52 @@ TEST_CASE("SIGINT: once finishes the running trials, twice kills them for a reru
     }
   }
 }
+
+TEST_CASE("two runners resuming a killed study at once never run one trial twice",
+          "[runner][resume][race]") {
+  // Each trainer holds a lock named after its trial for as long as it lives: a second live
+  // process of the same trial finds it taken and says so in doubles.log.
+  DriverStudy s("double-run", "--steps=4, --sleep-ms=120, --exclusive-dir=LOCKS", 16, 4);
+  {
+    std::string yaml = test::ReadFile(s.dir / "tuning.yaml");
+    yaml.replace(yaml.find("LOCKS"), 5, (s.dir / "locks").string());
+    yaml.replace(yaml.find("gpus: [0, 1]"), 12, "gpus: [0, 1, 2, 3]");
+    test::WriteFile(s.dir / "tuning.yaml", yaml);
+  }
+  const auto active = [&] { return Count(s.Trials(), TrialState::kActive); };
+  TrialProcess first = s.StartDriver(1);
+  REQUIRE(test::WaitFor([&] { return active() >= 2; }));
+  kill(first.pid(), SIGKILL);
+  first.WaitExit();
+  // Rounds of two runners started together on the crashed study, killed again mid-run.
+  int run = 2;
+  for (int round = 0; round < 4; ++round) {
+    TrialProcess a = s.StartDriver(run++);
+    TrialProcess b = s.StartDriver(run++);
+    REQUIRE(test::WaitFor([&] {
+      int succeeded = 0;
+      for (const Trial& t : s.Trials())
+        succeeded += t.state == TrialState::kSucceeded;
+      return active() >= 2 || succeeded == 16;
+    }));
+    kill(a.pid(), SIGKILL);
+    kill(b.pid(), SIGKILL);
+    a.WaitExit();
+    b.WaitExit();
+  }
+  TrialProcess a = s.StartDriver(run++);
+  TrialProcess b = s.StartDriver(run++);
+  REQUIRE(test::WaitFor([&] { return a.PollExit().has_value() && b.PollExit().has_value(); }, 120));
+  CHECK_FALSE(std::filesystem::exists(s.dir / "locks" / "doubles.log"));
+  INFO(test::ReadFile(s.dir / "locks" / "doubles.log"));
+  const std::vector<Trial> trials = s.Trials();
+  REQUIRE(trials.size() == 16);
+  for (const Trial& t : trials) {
+    INFO("trial " << t.id << " attempt " << t.attempt << ": " << t.failure_reason);
+    CHECK(t.state == TrialState::kSucceeded);
+    // The value comes from the final attempt's own measurements: 4 steps of it, no more.
+    CHECK(t.MeasurementsOf("accuracy").size() == 4);
+    for (const Measurement& m : t.measurements)
+      CHECK(m.attempt <= t.attempt);
+  }
+}

@@ -47,8 +47,8 @@ TEST_CASE("an end-to-end study with the gpu_models trainer on the CPU", "[runner
       "  env:\n"
       "    BAYESTUNE_MLP_DATA: \"" BAYESTUNE_SOURCE_DIR "/examples/data/digits.csv.gz\"\n";
   const TuningConfig config = ParseTuningConfigOrThrow(yaml, "tuning.yaml");
-  auto study = Study::Create(SqliteStudyRepository::Open((dir / "study.db").string()), "mlp",
-                             config.study, yaml);
+  auto study = Study::Open(SqliteStudyRepository::Open((dir / "study.db").string()), "mlp",
+                           {.create_if_missing = true, .spec = config.study, .spec_text = yaml});
   TrialRunnerOptions options;
   options.runner = config.runner;
   options.metric_poll_seconds = 0.1;

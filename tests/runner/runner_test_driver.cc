@@ -92,8 +92,9 @@ int main(int argc, char** argv) {
   }
   try {
     const TuningConfig config = LoadTuningConfigOrThrow(config_path);
-    auto study = Study::Create(SqliteStudyRepository::Open(db), study_name, config.study,
-                               config.source_text);
+    auto study = Study::Open(
+        SqliteStudyRepository::Open(db), study_name,
+        {.create_if_missing = true, .spec = config.study, .spec_text = config.source_text});
     TrialRunnerOptions options;
     options.runner = config.runner;
     options.metric_poll_seconds = 0.05;

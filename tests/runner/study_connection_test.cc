@@ -16,29 +16,37 @@ TEST_CASE("the local connection records a batch of measurements in one go", "[co
   spec.algorithm = Algorithm::kRandomSearch;
   spec.parameters = {ParameterSpec::Double("x", 0.0, 1.0)};
   const auto dir = test::MakeTempDir("connection");
-  LocalStudyConnection connection(
-      Study::Create(SqliteStudyRepository::Open((dir / "s.db").string()), "s", spec));
+  LocalStudyConnection connection(Study::Open(SqliteStudyRepository::Open((dir / "s.db").string()),
+                                              "s", {.create_if_missing = true, .spec = spec}));
   CHECK(connection.StudyName() == "s");
-  CHECK(connection.Spec() == spec);
+  StudySpec stored = connection.Spec();
+  CHECK(stored.seed.has_value());  // a random one, given at creation
+  stored.seed.reset();
+  CHECK(stored == spec);
 
   const Trial t = connection.Suggest(1, "c1").at(0);
   CHECK(connection.PendingTrials().size() == 1);
-  connection.AddMeasurements(
-      t.id, {{"accuracy", 1, 10.0, 0.5}, {"loss", 1, 10.0, 1.5}, {"", 2, 0, 0.75}});
+  connection.AddMeasurements(t.id, t.Owner(),
+                             {{.metric = "accuracy", .step = 1, .value = 0.5, .wall_time = 10.0},
+                              {.metric = "loss", .step = 1, .value = 1.5, .wall_time = 10.0},
+                              {.metric = "", .step = 2, .value = 0.75}});
   const Trial measured = connection.study().GetTrial(t.id);
   REQUIRE(measured.measurements.size() == 3);
   CHECK(measured.measurements[1].metric == "loss");
   CHECK(measured.measurements[2].metric == "accuracy");  // the objective's tag by default
   CHECK(measured.measurements[2].wall_time > 0);
 
-  CHECK_THROWS_AS(connection.AddMeasurements(t.id, {{"a", 1, 0, 1}, {"b", 1, 0, NAN}}),
+  CHECK_THROWS_AS(connection.AddMeasurements(t.id, t.Owner(),
+                                             {{.metric = "a", .step = 1, .value = 1},
+                                              {.metric = "b", .step = 1, .value = NAN}}),
                   InvalidArgument);
   CHECK(connection.study().GetTrial(t.id).measurements.size() == 3);  // nothing of a bad batch
-  const Trial done = connection.Complete(t.id, std::nullopt, std::nullopt);
+  const Trial done = connection.Complete(t.id, t.Owner(), std::nullopt, std::nullopt);
   CHECK(*done.final_value == 0.75);
-  CHECK_THROWS_AS(connection.AddMeasurements(t.id, {{"a", 3, 0, 1}, {"b", 3, 0, 1}}),
-                  FailedPrecondition);
-  CHECK_THROWS_AS(connection.AddMeasurements(99, {{"a", 3, 0, 1}, {"b", 3, 0, 1}}), NotFound);
+  const std::vector<Measurement> two{{.metric = "a", .step = 3, .value = 1},
+                                     {.metric = "b", .step = 3, .value = 1}};
+  CHECK_THROWS_AS(connection.AddMeasurements(t.id, t.Owner(), two), FailedPrecondition);
+  CHECK_THROWS_AS(connection.AddMeasurements(99, t.Owner(), two), NotFound);
   CHECK(connection.PendingTrials().empty());
   CHECK(connection.Progress().succeeded == 1);
 }

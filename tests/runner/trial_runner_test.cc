@@ -39,7 +39,8 @@ StudySpec FakeSpec(int max_trials, int max_parallel) {
 struct Harness {
   explicit Harness(const std::string& name, StudySpec spec)
       : dir(test::MakeTempDir(name)),
-        study(Study::Create(std::make_shared<InMemoryStudyRepository>(), name, spec)),
+        study(Study::Open(std::make_shared<InMemoryStudyRepository>(), name,
+                          {.create_if_missing = true, .spec = spec})),
         events(std::make_shared<test::RecordingEvents>()) {
     options.runner.command = {test::FakeTrainer()};
     options.runner.job_dir = (dir / "jobs").string();

@@ -23,8 +23,8 @@ TEST_CASE("8 processes x 500 operations on one file: each recorded exactly once,
   constexpr int kReaders = 2;
   TempFolder folder;
   const std::string database = folder.File("study.db");
-  Study::Create(SqliteStudyRepository::Open(database), "concurrent",
-                RandomSearchSpec(kWriters * kCycles));
+  Study::Open(SqliteStudyRepository::Open(database), "concurrent",
+              {.create_if_missing = true, .spec = RandomSearchSpec(kWriters * kCycles)});
 
   std::vector<std::unique_ptr<ChildProcess>> writers;
   std::vector<std::unique_ptr<ChildProcess>> readers;

@@ -51,7 +51,8 @@ Trial FullTrial() {
   trial.final_step = 20;
   trial.failure_reason = "was requeued: runner restarted (ünïcödé)";
   trial.stopped_early = true;
-  trial.measurements = {{"accuracy", 10, 1714557630.0, 0.5}, {"loss", 10, 1714557630.0, 1.25}};
+  trial.measurements = {{.metric = "accuracy", .step = 10, .value = 0.5, .wall_time = 1714557630.0},
+                        {.metric = "loss", .step = 10, .value = 1.25, .wall_time = 1714557630.0}};
   return trial;
 }
 
@@ -154,7 +155,7 @@ TEMPLATE_TEST_CASE("UpdateTrial replaces every field but the measurements", "[co
   changed.client_id = "worker-2";
   changed.attempt = 3;
   changed.start_time = 1714557700.0;
-  changed.measurements = {{"ignored", 1, 0, 1}};
+  changed.measurements = {{.metric = "ignored", .step = 1, .value = 1}};
   repository->UpdateTrial(study.id, changed);
 
   Trial expected = changed;
@@ -176,10 +177,13 @@ TEMPLATE_TEST_CASE("measurements keep the order they were reported in, per trial
   const StudyRecord study = NewStudy(*repository, "alpha");
   const std::int64_t one = repository->AddTrial(study.id, Trial{}).id;
   const std::int64_t two = repository->AddTrial(study.id, Trial{}).id;
-  const Measurement m1{"accuracy", 5, 100.0, 0.5};
-  const Measurement m2{"accuracy", 2, 101.0, 0.25};  // a lower step, reported later
-  const Measurement m3{"loss", 5, 102.0, 3.0};
-  const Measurement m4{"accuracy", 1, 103.0, 0.125};
+  const Measurement m1{.metric = "accuracy", .step = 5, .value = 0.5, .wall_time = 100.0};
+  const Measurement m2{.metric = "accuracy",
+                       .step = 2,
+                       .value = 0.25,
+                       .wall_time = 101.0};  // a lower step, reported later
+  const Measurement m3{.metric = "loss", .step = 5, .value = 3.0, .wall_time = 102.0};
+  const Measurement m4{.metric = "accuracy", .step = 1, .value = 0.125, .wall_time = 103.0};
   repository->AddMeasurement(study.id, one, m1);
   repository->AddMeasurement(study.id, two, m4);
   repository->AddMeasurement(study.id, one, m2);
@@ -200,9 +204,9 @@ TEMPLATE_TEST_CASE("NaN and infinite values are kept", "[conformance]", InMemory
   Trial trial;
   trial.final_value = std::numeric_limits<double>::quiet_NaN();
   const std::int64_t id = repository->AddTrial(study.id, trial).id;
-  repository->AddMeasurement(study.id, id, {"accuracy", 1, 0, INFINITY});
-  repository->AddMeasurement(study.id, id, {"accuracy", 2, 0, -INFINITY});
-  repository->AddMeasurement(study.id, id, {"accuracy", 3, 0, NAN});
+  repository->AddMeasurement(study.id, id, {.metric = "accuracy", .step = 1, .value = INFINITY});
+  repository->AddMeasurement(study.id, id, {.metric = "accuracy", .step = 2, .value = -INFINITY});
+  repository->AddMeasurement(study.id, id, {.metric = "accuracy", .step = 3, .value = NAN});
 
   const Trial stored = *repository->GetTrial(study.id, id);
   REQUIRE(stored.final_value);
@@ -223,7 +227,9 @@ TEMPLATE_TEST_CASE("unknown studies and trials are NotFound, or empty for a look
   ghost.id = 1;
   CHECK_THROWS_WITH(repository->UpdateTrial(study.id, ghost),
                     Catch::Contains("'alpha'") && Catch::Contains("no trial 1"));
-  CHECK_THROWS_AS(repository->AddMeasurement(study.id, 1, {"accuracy", 1, 0, 1}), NotFound);
+  CHECK_THROWS_AS(
+      repository->AddMeasurement(study.id, 1, {.metric = "accuracy", .step = 1, .value = 1}),
+      NotFound);
   const std::int64_t missing = study.id + 1;
   CHECK_THROWS_AS(repository->AddTrial(missing, Trial{}), NotFound);
   CHECK_THROWS_AS(repository->GetTrial(missing, 1), NotFound);
@@ -238,7 +244,7 @@ TEMPLATE_TEST_CASE("calls inside RunInTransaction join it and see their own writ
   repository->RunInTransaction([&] {
     const std::int64_t id = repository->AddTrial(study.id, Trial{}).id;
     repository->RunInTransaction([&] {
-      repository->AddMeasurement(study.id, id, {"accuracy", 1, 0, 0.5});
+      repository->AddMeasurement(study.id, id, {.metric = "accuracy", .step = 1, .value = 0.5});
       CHECK(repository->ListTrials(study.id).size() == 1);
     });
     CHECK(repository->GetTrial(study.id, id)->measurements.size() == 1);

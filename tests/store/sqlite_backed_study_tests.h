@@ -24,6 +24,16 @@ class SqliteRepositoryOnTempFile : public StudyRepository {
   void SetStudyState(std::int64_t id, StudyState state) override {
     sqlite_->SetStudyState(id, state);
   }
+  void UpdateStudySpec(std::int64_t id, const StudySpec& spec, const std::string& spec_text,
+                       const StudyChange& change) override {
+    sqlite_->UpdateStudySpec(id, spec, spec_text, change);
+  }
+  void AddStudyChange(std::int64_t id, const StudyChange& change) override {
+    sqlite_->AddStudyChange(id, change);
+  }
+  std::vector<StudyChange> ListStudyChanges(std::int64_t id) override {
+    return sqlite_->ListStudyChanges(id);
+  }
   Trial AddTrial(std::int64_t study_id, Trial trial) override {
     return sqlite_->AddTrial(study_id, std::move(trial));
   }

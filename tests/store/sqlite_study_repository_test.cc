@@ -62,6 +62,7 @@ PRAGMA user_version = 1;
 void WriteVersion1File(const std::string& database, const std::string& goal) {
   StudySpec spec = RandomSearchSpec(10);
   spec.goal = goal == "MINIMIZE" ? Goal::kMinimize : Goal::kMaximize;
+  spec.seed = 0;  // what bayestune 0.1 stored for a spec without one
   std::string spec_json = StudySpecToJson(spec);
   if (goal != "MINIMIZE" && goal != "MAXIMIZE") {
     spec_json.replace(spec_json.find("MAXIMIZE"), 8, goal);  // a goal version 2 refuses
@@ -94,7 +95,7 @@ TEST_CASE("a new database is in WAL mode, at the latest schema, marked as bayest
   CHECK(QueryColumn(database,
                     "SELECT name FROM sqlite_schema WHERE type = 'index' AND "
                     "name NOT LIKE 'sqlite_%' ORDER BY name") ==
-        std::vector<std::string>{"measurements_of_trial"});
+        std::vector<std::string>{"measurements_of_trial", "study_changes_of_study"});
 }
 
 TEST_CASE("parameters keep their SQLite type, so that an INTEGER stays an integer", "[sqlite]") {
@@ -122,16 +123,21 @@ TEST_CASE("a study survives closing and reopening its file", "[sqlite]") {
   const std::string database = folder.File("study.db");
   std::vector<Trial> before;
   {
-    auto study = Study::Create(SqliteStudyRepository::Open(database), "s", RandomSearchSpec(5),
-                               "trainingInput: {}\n");
+    auto study = Study::Open(SqliteStudyRepository::Open(database), "s",
+                             {.create_if_missing = true,
+                              .spec = RandomSearchSpec(5),
+                              .spec_text = "trainingInput: {}\n"});
     for (const Trial& t : study->Suggest(3, "w")) {
-      study->AddMeasurement(t.id, {"accuracy", 1, 0, 0.5 + t.id});
+      study->AddMeasurement(t.id, {.metric = "accuracy", .step = 1, .value = 0.5 + t.id});
       if (t.id != 2) study->Complete(t.id);
     }
     before = study->Trials();
   }
   auto study = Study::Open(SqliteStudyRepository::Open(database), "s");
-  CHECK(study->spec() == RandomSearchSpec(5));
+  StudySpec stored = study->spec();
+  CHECK(stored.seed.has_value());  // a random seed, given at creation and kept
+  stored.seed.reset();
+  CHECK(stored == RandomSearchSpec(5));
   CHECK(study->spec_text() == "trainingInput: {}\n");
   CHECK(study->Trials() == before);
   CHECK(study->Suggest(1, "w")[0].id == 2);  // the client gets its unfinished trial back
@@ -144,7 +150,7 @@ TEST_CASE("a transaction whose body throws leaves nothing behind", "[sqlite]") {
   const StudyRecord study = NewStudy(*repository);
   CHECK_THROWS_WITH(repository->RunInTransaction([&] {
     const std::int64_t id = repository->AddTrial(study.id, Trial{}).id;
-    repository->AddMeasurement(study.id, id, {"accuracy", 1, 0, 0.5});
+    repository->AddMeasurement(study.id, id, {.metric = "accuracy", .step = 1, .value = 0.5});
     repository->SetStudyState(study.id, StudyState::kCompleted);
     throw std::runtime_error("the body failed");
   }),
@@ -168,7 +174,7 @@ TEST_CASE("a nested transaction that fails undoes only its own writes", "[sqlite
       });
     } catch (const std::runtime_error&) {
     }
-    repository->AddMeasurement(study.id, 1, {"accuracy", 1, 0, 0.5});
+    repository->AddMeasurement(study.id, 1, {.metric = "accuracy", .step = 1, .value = 0.5});
   });
   const auto trials = repository->ListTrials(study.id);
   REQUIRE(trials.size() == 1);
@@ -200,7 +206,8 @@ TEST_CASE("threads share one repository", "[sqlite]") {
     threads.emplace_back([&, t] {
       for (int i = 0; i < 25; ++i) {
         repository->RunInTransaction([&] {
-          repository->AddMeasurement(study.id, id, {"thread" + std::to_string(t), i, 0, 1.0});
+          repository->AddMeasurement(
+              study.id, id, {.metric = "thread" + std::to_string(t), .step = i, .value = 1.0});
           repository->ListTrials(study.id);
         });
       }
@@ -257,11 +264,51 @@ TEST_CASE("a version 1 file made by hand is upgraded when it is opened", "[sqlit
   CHECK(trials[0].state == TrialState::kSucceeded);
   CHECK(trials[0].parameters.at("layers").IsInteger());
   CHECK(trials[0].parameters.at("learning_rate").AsDouble() == 0.01);
-  CHECK(trials[0].measurements == std::vector<Measurement>{{"accuracy", 3, 1700000001.5, 0.25}});
+  CHECK(trials[0].measurements == std::vector<Measurement>{{.metric = "accuracy",
+                                                            .step = 3,
+                                                            .value = 0.25,
+                                                            .wall_time = 1700000001.5,
+                                                            .attempt = 1}});
   CHECK(trials[0].gpus == std::vector<int>{0});
   CHECK(study->Suggest(1)[0].id == 2);
   // Opening again finds nothing left to do.
   CHECK(SqliteStudyRepository::Open(database)->ListStudies().size() == 1);
+}
+
+TEST_CASE("a version 2 file keeps every measurement, each under its trial's attempt",
+          "[sqlite][migration]") {
+  TempFolder folder;
+  const std::string database = folder.File("v2.db");
+  WriteVersion1File(database, "MAXIMIZE");
+  // Version 2, as bayestune 0.1 left it: a trial rerun after a crash (attempt 2, still running),
+  // whose two attempts' measurements were stored without telling them apart.
+  ExecSql(database,
+          "ALTER TABLE studies ADD COLUMN goal TEXT NOT NULL DEFAULT 'MAXIMIZE';"
+          "CREATE INDEX measurements_of_trial ON measurements (study_id, trial_number);"
+          "INSERT INTO trials VALUES (1, 2, 'ACTIVE', 'w', '0', 2, 1700000010.0, NULL, NULL, NULL,"
+          "  '', 0);"
+          "INSERT INTO trial_parameters VALUES (1, 2, 'learning_rate', 0.02), (1, 2, 'layers', 2);"
+          "INSERT INTO measurements VALUES (NULL, 1, 2, 'accuracy', 1, 1700000011.0, 0.5),"
+          "  (NULL, 1, 2, 'accuracy', 1, 1700000021.0, 0.6);"
+          "PRAGMA user_version = 2;");
+  auto study = Study::Open(SqliteStudyRepository::Open(database), "legacy");
+  CHECK(QueryValue(database, "PRAGMA user_version") == "3");
+  CHECK(QueryValue(database, "SELECT count(*) FROM measurements") == "3");
+  CHECK(QueryColumn(database, "SELECT attempt FROM measurements ORDER BY id") ==
+        std::vector<std::string>{"1", "2", "2"});
+  CHECK(QueryValue(database, "PRAGMA integrity_check") == "ok");
+  CHECK(study->spec().seed == 0u);  // the seed an old study had stays
+  const Trial rerun = study->GetTrial(2);
+  CHECK(rerun.MeasurementsOf("accuracy").size() == 2);  // as before the upgrade: nothing hidden
+  CHECK(study->Changes().empty());
+  // The history table works on an upgraded file.
+  auto grown = Study::Open(SqliteStudyRepository::Open(database), "legacy", {.spec = [&] {
+                             StudySpec spec = study->spec();
+                             spec.max_trials = 12;
+                             return spec;
+                           }()});
+  REQUIRE(grown->Changes().size() == 1);
+  CHECK(grown->Changes()[0].description == "maxTrials 10 -> 12");
 }
 
 TEST_CASE("an upgrade that fails leaves the file as it was", "[sqlite][migration]") {
@@ -314,7 +361,7 @@ TEST_CASE("deleting a study deletes its rows from every table", "[sqlite]") {
   for (const StudyRecord& study : {doomed, kept}) {
     Trial trial;
     trial.parameters = {{"layers", 2}};
-    trial.measurements = {{"accuracy", 1, 0, 0.5}};
+    trial.measurements = {{.metric = "accuracy", .step = 1, .value = 0.5}};
     repository->AddTrial(study.id, trial);
   }
   repository->DeleteStudy(doomed.id);

@@ -63,8 +63,8 @@ int StudyOps(const std::vector<std::string>& args) {
     if (trials.empty())
       throw std::runtime_error("no trial suggested at cycle " + std::to_string(i));
     const std::int64_t id = trials[0].id;
-    study->AddMeasurement(id, {"accuracy", i, 0, i * 0.001});
-    study->AddMeasurement(id, {"loss", i, 0, -i * 0.001});
+    study->AddMeasurement(id, {.metric = "accuracy", .step = i, .value = i * 0.001});
+    study->AddMeasurement(id, {.metric = "loss", .step = i, .value = -i * 0.001});
     study->Complete(id);
     std::cout << id << " " << i << "\n";
   }
@@ -72,15 +72,16 @@ int StudyOps(const std::vector<std::string>& args) {
 }
 
 int CrashWriter(const std::vector<std::string>& args) {
-  auto study = Study::Create(SqliteStudyRepository::Open(args[1]), "crash",
-                             testing::RandomSearchSpec(1'000'000));
+  auto study =
+      Study::Open(SqliteStudyRepository::Open(args[1]), "crash",
+                  {.create_if_missing = true, .spec = testing::RandomSearchSpec(1'000'000)});
   const std::string& client = args[2];
   for (;;) {
     const auto trials = study->Suggest(1, client);
     if (trials.empty()) return 0;
     const Trial& trial = trials[0];
     const auto step = static_cast<std::int64_t>(trial.measurements.size()) + 1;
-    study->AddMeasurement(trial.id, {"accuracy", step, 0, trial.id * 0.5});
+    study->AddMeasurement(trial.id, {.metric = "accuracy", .step = step, .value = trial.id * 0.5});
     if (trial.id % 5 == 0) {
       study->Fail(trial.id, "failed on purpose");
     } else {

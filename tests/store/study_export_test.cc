@@ -59,9 +59,10 @@ std::pair<StudyRecord, std::vector<Trial>> EveryStateStudy(const std::string& da
   succeeded.end_time = k10am + 90.5;
   succeeded.final_value = 0.93;
   succeeded.final_step = 20;
-  succeeded.measurements = {{"accuracy", 10, k10am + 45, 0.9},
-                            {"loss", 20, k10am + 90, 0.21},
-                            {"accuracy", 20, k10am + 90, 0.93}};
+  succeeded.measurements = {
+      {.metric = "accuracy", .step = 10, .value = 0.9, .wall_time = k10am + 45},
+      {.metric = "loss", .step = 20, .value = 0.21, .wall_time = k10am + 90},
+      {.metric = "accuracy", .step = 20, .value = 0.93, .wall_time = k10am + 90}};
 
   Trial stopped = MakeTrial(TrialState::kSucceeded, 0.05, 8, "sgd", 0.5);
   stopped.start_time = k10am + 0.25;
@@ -69,7 +70,8 @@ std::pair<StudyRecord, std::vector<Trial>> EveryStateStudy(const std::string& da
   stopped.final_value = 0.41;
   stopped.final_step = 5;
   stopped.stopped_early = true;
-  stopped.measurements = {{"accuracy", 5, k10am + 30, 0.41}};
+  stopped.measurements = {
+      {.metric = "accuracy", .step = 5, .value = 0.41, .wall_time = k10am + 30}};
 
   Trial failed = MakeTrial(TrialState::kFailed, 0.0001, 1, "rms,prop", 0.1);
   failed.start_time = k10am + 100;
@@ -85,7 +87,8 @@ std::pair<StudyRecord, std::vector<Trial>> EveryStateStudy(const std::string& da
 
   Trial stopping = MakeTrial(TrialState::kStopping, 0.003, 4, "sgd", 0.25);
   stopping.start_time = k10am + 300;
-  stopping.measurements = {{"accuracy", 1, k10am + 310, 0.5}};
+  stopping.measurements = {
+      {.metric = "accuracy", .step = 1, .value = 0.5, .wall_time = k10am + 310}};
 
   Trial active = MakeTrial(TrialState::kActive, 0.0125, 5, "adam", 0.5);
   active.start_time = k10am + 400.123456;

@@ -147,7 +147,10 @@ TrialValue SelectTrialValue(std::span<const MetricRecord> records, std::string_v
 }
 
 Measurement ToMeasurement(const MetricRecord& record) {
-  return {record.FullTag(), record.step, record.wall_time, record.value};
+  return {.metric = record.FullTag(),
+          .step = record.step,
+          .value = record.value,
+          .wall_time = record.wall_time};
 }
 
 }  // namespace bayestune

@@ -94,7 +94,8 @@ class TrialRunner::Loop {
   void Service(RunningTrial& rt, double now);
   void PollMetrics(RunningTrial& rt, bool may_stop);
   void CheckShouldStop(RunningTrial& rt, double now);
-  void BeginStop(RunningTrial& rt, TrialStopCause cause, double now);
+  void BeginStop(RunningTrial& rt, TrialStopCause cause, double now,
+                 const std::string& reason = "");
   void Finish(RunningTrial& rt, const ProcessExit& exit);
   Trial Conclude(RunningTrial& rt, const ProcessExit& exit);
   void Abandon(RunningTrial& rt, const Error& error);
@@ -277,11 +278,13 @@ void TrialRunner::Loop::RequeueTrialsOfGoneRunners() {
                                std::to_string(holder->pid) + " on " + holder->host +
                                ") is gone; rerunning it with the same parameters";
     try {
-      const Trial requeued = study_.Requeue(t.id, reason);
+      // Only while it is still that dead runner's attempt: another runner resuming the study at
+      // the same time may have requeued and started it already.
+      const Trial requeued = study_.Requeue(t.id, t.Owner(), reason);
       ++result_.requeued;
       if (events()) events()->OnTrialRequeued(requeued, reason);
     } catch (const FailedPrecondition&) {
-      // Finished or requeued by someone else in the meantime: nothing to do.
+      // Finished, or requeued by someone else in the meantime: nothing to do.
     }
   }
   for (const auto& [client, ids] : held_elsewhere) {
@@ -331,7 +334,7 @@ void TrialRunner::Loop::LaunchWhatFits() {
     if (launch_failure_ || static_cast<int>(running_.size()) >= max_running_) {
       // Suggested to this runner but not started: put back for the next run.
       const std::string reason = "not started: " + launch_failure_.value_or("no free slot");
-      const Trial requeued = study_.Requeue(trials[i].id, reason);
+      const Trial requeued = study_.Requeue(trials[i].id, trials[i].Owner(), reason);
       ++result_.requeued;
       if (events()) events()->OnTrialRequeued(requeued, reason);
       continue;
@@ -346,7 +349,7 @@ void TrialRunner::Loop::Launch(const Trial& suggested) {
   if (!gpus) {
     // Another bayestune process on this machine claimed the GPU since FreeSlots counted it.
     const std::string reason = "not started: its GPU was taken by another bayestune process";
-    const Trial requeued = study_.Requeue(suggested.id, reason);
+    const Trial requeued = study_.Requeue(suggested.id, suggested.Owner(), reason);
     ++result_.requeued;
     if (events()) events()->OnTrialRequeued(requeued, reason);
     return;
@@ -357,7 +360,8 @@ void TrialRunner::Loop::Launch(const Trial& suggested) {
                                                  rt->paths, base_environment_);
   try {
     // Suggest already set the start time; a CPU trial has no GPUs to record, so it saves a commit.
-    rt->trial = rt->gpus.empty() ? suggested : study_.MarkStarted(suggested.id, rt->gpus);
+    rt->trial = rt->gpus.empty() ? suggested
+                                 : study_.MarkStarted(suggested.id, suggested.Owner(), rt->gpus);
   } catch (const FailedPrecondition& e) {
     pool_->Release(rt->gpus);
     Warn(suggested.id, std::string("not started: ") + e.what());
@@ -383,8 +387,8 @@ void TrialRunner::Loop::Launch(const Trial& suggested) {
     launch_failure_ = e.what();
     stop_launching_ = true;
     TrialFinishedEvent finished;
-    finished.trial =
-        study_.Fail(suggested.id, std::string("could not start the trainer: ") + e.what());
+    finished.trial = study_.Fail(suggested.id, suggested.Owner(),
+                                 std::string("could not start the trainer: ") + e.what());
     finished.paths = rt->paths;
     ++result_.finished;
     if (events()) events()->OnTrialFinished(finished);
@@ -466,7 +470,7 @@ void TrialRunner::Loop::Service(RunningTrial& rt, double now) {
   if (rt.kill_at > 0 && !rt.sigkill_sent && now >= rt.kill_at) {
     rt.sigkill_sent = true;
     rt.process.SignalGroup(SIGKILL);
-    if (events()) events()->OnTrialStopping({rt.trial.id, *rt.stop_cause, SIGKILL});
+    if (events()) events()->OnTrialStopping({rt.trial.id, *rt.stop_cause, SIGKILL, ""});
   }
 }
 
@@ -474,7 +478,7 @@ void TrialRunner::Loop::Abandon(RunningTrial& rt, const Error& error) {
   rt.abandoned = true;
   rt.process.SignalGroup(SIGKILL);
   Warn(rt.trial.id, "trial " + std::to_string(rt.trial.id) +
-                        " was finished by another client; its process was killed (" + error.what() +
+                        " is no longer this runner's; its process was killed (" + error.what() +
                         ")");
 }
 
@@ -497,7 +501,7 @@ void TrialRunner::Loop::PollMetrics(RunningTrial& rt, bool may_stop) {
     finite.push_back(m);
   }
   if (finite.empty()) return;
-  study_.AddMeasurements(rt.trial.id, finite);
+  study_.AddMeasurements(rt.trial.id, rt.trial.Owner(), finite);
   if (events()) events()->OnMeasurements(rt.trial.id, finite);
   if (may_stop && new_objective && spec_.enable_early_stopping && !rt.stop_cause) {
     CheckShouldStop(rt, SteadySeconds());
@@ -506,14 +510,16 @@ void TrialRunner::Loop::PollMetrics(RunningTrial& rt, bool may_stop) {
 
 void TrialRunner::Loop::CheckShouldStop(RunningTrial& rt, double now) {
   rt.next_stop_check = now + std::max(0.01, options_.stop_check_seconds);
-  if (study_.ShouldStop(rt.trial.id)) BeginStop(rt, TrialStopCause::kEarlyStopping, now);
+  const StopDecision decision = study_.ShouldStop(rt.trial.id, rt.trial.Owner());
+  if (decision.stop) BeginStop(rt, TrialStopCause::kEarlyStopping, now, decision.reason);
 }
 
-void TrialRunner::Loop::BeginStop(RunningTrial& rt, TrialStopCause cause, double now) {
+void TrialRunner::Loop::BeginStop(RunningTrial& rt, TrialStopCause cause, double now,
+                                  const std::string& reason) {
   rt.stop_cause = cause;
   rt.kill_at = now + std::max(0.0, options_.runner.stop_grace_period_seconds);
   rt.process.SignalGroup(SIGTERM);
-  if (events()) events()->OnTrialStopping({rt.trial.id, cause, SIGTERM});
+  if (events()) events()->OnTrialStopping({rt.trial.id, cause, SIGTERM, reason});
 }
 
 void TrialRunner::Loop::Finish(RunningTrial& rt, const ProcessExit& exit) {
@@ -526,7 +532,7 @@ void TrialRunner::Loop::Finish(RunningTrial& rt, const ProcessExit& exit) {
                                " was killed by an interrupt; it reruns when the study runs again";
     try {
       PollMetrics(rt, false);
-      const Trial requeued = study_.Requeue(rt.trial.id, reason);
+      const Trial requeued = study_.Requeue(rt.trial.id, rt.trial.Owner(), reason);
       ++result_.requeued;
       if (events()) events()->OnTrialRequeued(requeued, reason);
     } catch (const FailedPrecondition& e) {
@@ -553,6 +559,7 @@ void TrialRunner::Loop::Finish(RunningTrial& rt, const ProcessExit& exit) {
 Trial TrialRunner::Loop::Conclude(RunningTrial& rt, const ProcessExit& exit) {
   PollMetrics(rt, false);
   const std::int64_t id = rt.trial.id;
+  const TrialOwner owner = rt.trial.Owner();
   const std::size_t lines = options_.log_tail_lines;
   if (rt.stop_cause == TrialStopCause::kTimeout) {
     const double timeout = options_.runner.trial_timeout_seconds;
@@ -560,34 +567,36 @@ Trial TrialRunner::Loop::Conclude(RunningTrial& rt, const ProcessExit& exit) {
                                             Seconds(options_.runner.stop_grace_period_seconds) +
                                             " of SIGTERM and was killed with SIGKILL"
                                       : "it was stopped with SIGTERM and " + exit.Describe();
-    return study_.Fail(id, "timed out after " + Seconds(timeout) +
-                               " (runner.trialTimeoutSeconds); " + how +
-                               LogExcerpt(rt.paths, lines));
+    return study_.Fail(id, owner,
+                       "timed out after " + Seconds(timeout) + " (runner.trialTimeoutSeconds); " +
+                           how + LogExcerpt(rt.paths, lines));
   }
   const TrialMetricsFeed::Objective objective = rt.metrics->SelectObjective();
   if (rt.stop_cause == TrialStopCause::kEarlyStopping) {
     // Stopped early: the trial keeps its last (or best) value, whatever the exit status.
     if (objective.measurement && std::isfinite(objective.measurement->value)) {
-      return study_.Complete(id, objective.measurement->value, objective.measurement->step);
+      return study_.Complete(id, owner, objective.measurement->value, objective.measurement->step);
     }
-    return study_.Complete(id, std::nullopt, std::nullopt);
+    return study_.Complete(id, owner, std::nullopt, std::nullopt);
   }
   if (!exit.succeeded()) {
-    return study_.Fail(id, "the trainer " + exit.Describe() + LogExcerpt(rt.paths, lines));
+    return study_.Fail(id, owner, "the trainer " + exit.Describe() + LogExcerpt(rt.paths, lines));
   }
   if (!objective.measurement) {
-    return study_.Fail(id, "the trainer exited with status 0 without reporting the metric: " +
-                               objective.missing_reason);
+    return study_.Fail(id, owner,
+                       "the trainer exited with status 0 without reporting the metric: " +
+                           objective.missing_reason);
   }
   const Measurement& m = *objective.measurement;
   if (!std::isfinite(m.value)) {
     return study_.MarkInfeasible(
-        id, "the objective '" + spec_.metric_tag + "' is " + FormatDouble(m.value) + " at step " +
-                std::to_string(m.step) + " (" +
-                std::string(MeasurementSelectionName(spec_.measurement_selection)) +
-                "); a NaN or infinite objective makes the trial INFEASIBLE");
+        id, owner,
+        "the objective '" + spec_.metric_tag + "' is " + FormatDouble(m.value) + " at step " +
+            std::to_string(m.step) + " (" +
+            std::string(MeasurementSelectionName(spec_.measurement_selection)) +
+            "); a NaN or infinite objective makes the trial INFEASIBLE");
   }
-  return study_.Complete(id, m.value, m.step);
+  return study_.Complete(id, owner, m.value, m.step);
 }
 
 bool TrialRunner::Loop::Finished(RunResult& result) {
@@ -606,33 +615,26 @@ bool TrialRunner::Loop::Finished(RunResult& result) {
                                    "finished; run the study again to continue it";
     return true;
   }
-  if (study_.IsDone()) {
-    const StudyProgress progress = study_.Progress();
-    const int max_failed =
-        spec_.max_failed_trials > 0 ? spec_.max_failed_trials : DefaultMaxFailedTrials(spec_);
-    if (progress.failed >= max_failed && progress.finished() < progress.max_trials) {
-      result.outcome = RunOutcome::kTooManyFailures;
-      result.message = "study '" + study_name_ + "' stopped after " +
-                       std::to_string(progress.failed) + " failed trials (the limit is " +
-                       std::to_string(max_failed) +
-                       (spec_.max_failed_trials > 0 ? ", maxFailedTrials"
-                                                    : ", the default: half of maxTrials, at "
-                                                      "least 5") +
-                       "); see the failed trials' reasons. Failed trials stay part of the study, "
-                       "so it cannot go on: fix the trainer, then start a new study (another "
-                       "study name)";
-    } else {
-      result.outcome = RunOutcome::kStudyDone;
-      result.message =
-          "study '" + study_name_ + "' is done: " + std::to_string(progress.finished()) +
-          (progress.finished() == 1 ? " trial" : " trials") + " finished (" +
-          std::to_string(progress.succeeded) + " succeeded, " + std::to_string(progress.failed) +
-          " failed, " + std::to_string(progress.infeasible) + " infeasible)";
-    }
+  const StudyProgress progress = study_.Progress();
+  if (progress.end == StudyEnd::kFailureLimit) {
+    result.outcome = RunOutcome::kTooManyFailures;
+    result.message = "study '" + study_name_ + "' stopped after " +
+                     std::to_string(progress.failed) + " failed trials (the limit is " +
+                     std::to_string(progress.failure_limit) + ", " + DescribeFailureLimit(spec_) +
+                     "); see the failed trials' reasons. Fix the trainer, then run again with "
+                     "--retry-failed to rerun the failed trials, or raise maxFailedTrials";
+    return true;
+  }
+  if (progress.done()) {
+    result.outcome = RunOutcome::kStudyDone;
+    result.message = "study '" + study_name_ + "' is done: " + std::to_string(progress.finished()) +
+                     (progress.finished() == 1 ? " trial" : " trials") + " finished (" +
+                     std::to_string(progress.succeeded) + " succeeded, " +
+                     std::to_string(progress.failed) + " failed, " +
+                     std::to_string(progress.infeasible) + " infeasible)";
     return true;
   }
   if (suggestions_dry_) {
-    const StudyProgress progress = study_.Progress();
     result.outcome = RunOutcome::kNothingToRun;
     result.message = "no trial left to run here: " + std::to_string(progress.active) +
                      " trial(s) of study '" + study_name_ +

@@ -17,6 +17,10 @@ class InMemoryStudyRepository : public StudyRepository {
   std::vector<StudyRecord> ListStudies() override;
   void DeleteStudy(std::int64_t study_id) override;
   void SetStudyState(std::int64_t study_id, StudyState state) override;
+  void UpdateStudySpec(std::int64_t study_id, const StudySpec& spec, const std::string& spec_text,
+                       const StudyChange& change) override;
+  void AddStudyChange(std::int64_t study_id, const StudyChange& change) override;
+  std::vector<StudyChange> ListStudyChanges(std::int64_t study_id) override;
 
   Trial AddTrial(std::int64_t study_id, Trial trial) override;
   void UpdateTrial(std::int64_t study_id, const Trial& trial) override;
@@ -31,6 +35,7 @@ class InMemoryStudyRepository : public StudyRepository {
   struct StoredStudy {
     StudyRecord record;
     std::map<std::int64_t, Trial> trials;
+    std::vector<StudyChange> changes;
   };
   StoredStudy& StudyOrThrow(std::int64_t study_id);
   Trial& TrialOrThrow(std::int64_t study_id, std::int64_t trial_id);

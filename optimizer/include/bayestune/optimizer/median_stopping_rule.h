@@ -3,6 +3,7 @@
 #include <string>
 #include <vector>
 
+#include "bayestune/optimizer/stopping_rule.h"
 #include "bayestune/optimizer/study_spec.h"
 #include "bayestune/optimizer/trial.h"
 
@@ -13,12 +14,18 @@ struct MedianStoppingOptions {
   int min_completed_trials = 3;
 };
 
-// The median stopping rule (Vizier, Katib): a pending trial whose best value of `metric` up to its
-// latest step s is worse than the median, over the completed trials, of their running average of
-// `metric` up to step s, should stop. Completed trials with no measurement at or before s do not
-// count, and neither do non-finite values. A pure function: no state, no I/O.
-bool ShouldStopByMedianRule(const Trial& trial, const std::vector<Trial>& completed,
-                            const std::string& metric, Goal goal,
-                            const MedianStoppingOptions& options = {});
+// The median stopping rule (Vizier, Katib): a pending trial whose best value of the objective up to
+// its latest step s is worse than the median, over the SUCCEEDED trials, of their running average
+// of the objective up to step s, should stop. Completed trials with no measurement at or before s
+// do not count, and neither do non-finite values. Only the current attempt's measurements count.
+class MedianStoppingRule : public StoppingRule {
+ public:
+  explicit MedianStoppingRule(MedianStoppingOptions options = {}) : options_(options) {}
+  StopDecision Decide(const Trial& trial, const std::vector<Trial>& trials,
+                      const StudySpec& spec) const override;
+
+ private:
+  MedianStoppingOptions options_;
+};
 
 }  // namespace bayestune

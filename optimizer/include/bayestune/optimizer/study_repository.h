@@ -24,6 +24,15 @@ struct StudyRecord {
   double created_time = 0;  // seconds since the Unix epoch
 };
 
+// A change of a study after its creation (budgets raised, failed trials retried), as kept in its
+// history.
+struct StudyChange {
+  double time = 0;          // seconds since the Unix epoch
+  std::string description;  // "maxTrials 20 -> 23"
+
+  bool operator==(const StudyChange&) const = default;
+};
+
 // Where studies, trials and measurements live. `Study` is written against this interface;
 // InMemoryStudyRepository (here) and SqliteStudyRepository (store/) implement it.
 //
@@ -43,11 +52,19 @@ class StudyRepository {
   // Deletes the study with its trials and measurements.
   virtual void DeleteStudy(std::int64_t study_id) = 0;
   virtual void SetStudyState(std::int64_t study_id, StudyState state) = 0;
+  // Replaces the study's spec and spec text, and appends `change` to its history.
+  virtual void UpdateStudySpec(std::int64_t study_id, const StudySpec& spec,
+                               const std::string& spec_text, const StudyChange& change) = 0;
+  // Appends `change` to the study's history.
+  virtual void AddStudyChange(std::int64_t study_id, const StudyChange& change) = 0;
+  // The study's history, oldest first.
+  virtual std::vector<StudyChange> ListStudyChanges(std::int64_t study_id) = 0;
 
   // Stores a new trial, giving it the next id of the study (the `id` passed is ignored).
   virtual Trial AddTrial(std::int64_t study_id, Trial trial) = 0;
   // Replaces every field of the stored trial except its measurements.
   virtual void UpdateTrial(std::int64_t study_id, const Trial& trial) = 0;
+  // Stores the measurement as given (its attempt included).
   virtual void AddMeasurement(std::int64_t study_id, std::int64_t trial_id,
                               const Measurement& measurement) = 0;
   virtual std::optional<Trial> GetTrial(std::int64_t study_id, std::int64_t trial_id) = 0;

@@ -36,13 +36,15 @@ struct StudySpec {
   std::string metric_tag{kDefaultMetricTag};
   int max_trials = 1;
   int max_parallel_trials = 1;
-  int max_failed_trials = 0;  // 0: the service decides (see DefaultMaxFailedTrials)
+  int max_failed_trials = 0;  // 0: the service decides (see FailureLimit)
   bool enable_early_stopping = false;
   std::string resume_previous_job_id;
   Algorithm algorithm = Algorithm::kUnspecified;
   std::vector<ParameterSpec> parameters;
   MeasurementSelection measurement_selection = MeasurementSelection::kLast;
-  std::uint64_t seed = 0;
+  // The seed of the designer's randomness: the same seed and history give the same suggestions.
+  // nullopt: a `Study` picks a random one when it creates the study, and stores it.
+  std::optional<std::uint64_t> seed;
 
   // Whether `a` is a better objective value than `b` under this goal.
   bool IsBetter(double a, double b) const { return goal == Goal::kMaximize ? a > b : a < b; }
@@ -50,8 +52,18 @@ struct StudySpec {
   bool operator==(const StudySpec&) const = default;
 };
 
-// maxFailedTrials when the spec leaves it at 0: the study stops when this many trials failed.
+// maxFailedTrials when the spec leaves it at 0: half of maxTrials, at least 5 (at most maxTrials).
 int DefaultMaxFailedTrials(const StudySpec& spec);
+// The study stops suggesting when this many of its trials failed: maxFailedTrials, or
+// DefaultMaxFailedTrials when that is 0.
+int FailureLimit(const StudySpec& spec);
+// Where FailureLimit comes from, for messages: "maxFailedTrials" or "the default: half of
+// maxTrials, at least 5".
+std::string DescribeFailureLimit(const StudySpec& spec);
+
+// Whether `after` differs from `before` only in the budgets a running study may change:
+// maxTrials, maxParallelTrials and maxFailedTrials (and a seed left unset in `after`).
+bool OnlyBudgetsDiffer(const StudySpec& before, const StudySpec& after);
 
 // What differs between two specs, in tuning.yaml's names: "maxTrials 2 -> 3, params[1] (momentum)
 // changed"; empty when they are equal.

@@ -11,11 +11,13 @@
 namespace bayestune {
 
 // The life of a trial:
-//   REQUESTED  queued, not yet handed to a client (given by a user, or an interrupted trial to
-//   rerun) ACTIVE     handed to a client that runs it STOPPING   asked to stop early; still running
-//   until completed SUCCEEDED  completed with a finite objective value FAILED     the trainer
-//   crashed, timed out or never reported the metric INFEASIBLE completed without a usable value
-//   (NaN or infinite, or marked so by the client)
+//   REQUESTED   queued, not yet handed to a client (given by a user, or an interrupted trial to
+//               rerun)
+//   ACTIVE      handed to a client that runs it
+//   STOPPING    asked to stop early; still running until completed
+//   SUCCEEDED   completed with a finite objective value
+//   FAILED      the trainer crashed, timed out or never reported the metric
+//   INFEASIBLE  completed without a usable value (NaN or infinite, or marked so by the client)
 enum class TrialState { kRequested, kActive, kStopping, kSucceeded, kFailed, kInfeasible };
 
 std::string_view TrialStateName(TrialState state);  // "REQUESTED", ...
@@ -23,14 +25,29 @@ std::optional<TrialState> ParseTrialState(std::string_view name);
 // SUCCEEDED, FAILED or INFEASIBLE.
 bool IsFinished(TrialState state);
 
-// One reported value of one metric at one step.
+// One reported value of one metric at one step. Write it with the field names, which keep the
+// two doubles apart: Measurement{.metric = "loss", .step = 3, .value = 0.25}.
 struct Measurement {
-  std::string metric;  // the tag as the trainer wrote it (the objective's is spec.metric_tag)
-  std::int64_t step = 0;
-  double wall_time = 0;  // seconds since the Unix epoch
+  std::string metric;     // the tag as the trainer wrote it; empty when added: the objective's tag
+  std::int64_t step = 0;  // 0 or more
   double value = 0;
+  double wall_time = 0;  // seconds since the Unix epoch; 0 when added: now
+  // The attempt of the trial that reported it (Trial::attempt); 0 when added: the trial's current
+  // attempt. A rerun trial keeps its earlier attempts' measurements, told apart by this.
+  int attempt = 0;
 
   bool operator==(const Measurement&) const = default;
+};
+
+// Who runs a pending trial: the client it was handed to and the attempt it runs. A state change
+// made with one (Study::Complete, Requeue, ...) is refused with FailedPrecondition when the trial
+// has since been requeued, handed to another client, or finished: the caller lost the trial and
+// must stop its process.
+struct TrialOwner {
+  std::string client_id;
+  int attempt = 1;
+
+  bool operator==(const TrialOwner&) const = default;
 };
 
 struct Trial {
@@ -46,11 +63,14 @@ struct Trial {
   std::optional<std::int64_t> final_step;
   std::string failure_reason;  // FAILED or INFEASIBLE: why
   bool stopped_early = false;
-  std::vector<Measurement> measurements;  // every metric, in the order reported
+  std::vector<Measurement> measurements;  // every metric of every attempt, in the order reported
 
   bool IsFinished() const { return bayestune::IsFinished(state); }
-  // The measurements of one metric, in the order reported.
+  // The measurements of one metric reported by the current attempt (and those without an attempt),
+  // in the order reported: what the trial's value, early stopping and the report go by.
   std::vector<Measurement> MeasurementsOf(std::string_view metric) const;
+  // Who runs it now: {client_id, attempt}.
+  TrialOwner Owner() const { return {client_id, attempt}; }
 
   bool operator==(const Trial&) const = default;
 };

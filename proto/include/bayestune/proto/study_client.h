@@ -7,6 +7,7 @@
 #include <string>
 #include <vector>
 
+#include "bayestune/optimizer/stopping_rule.h"
 #include "bayestune/optimizer/study_spec.h"
 #include "bayestune/optimizer/trial.h"
 #include "bayestune/proto/bearer_token.h"
@@ -46,24 +47,37 @@ class StudyClient {
   // suggest nothing more.
   std::vector<Trial> SuggestTrials(const std::string& study, int count,
                                    const std::string& client_id, bool* study_done = nullptr);
+  // The calls about one trial take an optional owner (TrialOwner): with one, the server changes the
+  // trial only while it is still that client's attempt (FailedPrecondition otherwise).
   void AddMeasurement(const std::string& study, std::int64_t trial_id, std::int64_t step,
-                      double value, const std::string& metric = "");
+                      double value, const std::string& metric = "",
+                      const std::optional<TrialOwner>& owner = std::nullopt);
+  // One call, one transaction for all of them (AddMeasurements): safe to send again.
+  void AddMeasurements(const std::string& study, std::int64_t trial_id,
+                       const std::vector<Measurement>& measurements,
+                       const std::optional<TrialOwner>& owner = std::nullopt);
   Trial CompleteTrial(const std::string& study, std::int64_t trial_id,
                       std::optional<double> final_value = std::nullopt,
-                      std::optional<std::int64_t> final_step = std::nullopt);
+                      std::optional<std::int64_t> final_step = std::nullopt,
+                      const std::optional<TrialOwner>& owner = std::nullopt);
   Trial CompleteTrialInfeasible(const std::string& study, std::int64_t trial_id,
-                                const std::string& reason);
-  bool ShouldStopTrial(const std::string& study, std::int64_t trial_id);
+                                const std::string& reason,
+                                const std::optional<TrialOwner>& owner = std::nullopt);
+  StopDecision ShouldStopTrial(const std::string& study, std::int64_t trial_id,
+                               const std::optional<TrialOwner>& owner = std::nullopt);
   Trial StopTrial(const std::string& study, std::int64_t trial_id);
   Trial GetTrial(const std::string& study, std::int64_t trial_id);
   // Every trial in id order, or only those in `states`.
   std::vector<Trial> ListTrials(const std::string& study,
                                 const std::vector<TrialState>& states = {});
   std::vector<Trial> ListOptimalTrials(const std::string& study);
-  Trial FailTrial(const std::string& study, std::int64_t trial_id, const std::string& reason);
-  Trial RequeueTrial(const std::string& study, std::int64_t trial_id, const std::string& reason);
+  Trial FailTrial(const std::string& study, std::int64_t trial_id, const std::string& reason,
+                  const std::optional<TrialOwner>& owner = std::nullopt);
+  Trial RequeueTrial(const std::string& study, std::int64_t trial_id, const std::string& reason,
+                     const std::optional<TrialOwner>& owner = std::nullopt);
   Trial MarkTrialStarted(const std::string& study, std::int64_t trial_id,
-                         const std::vector<int>& gpus);
+                         const std::vector<int>& gpus,
+                         const std::optional<TrialOwner>& owner = std::nullopt);
 
   // The generated stub, for calls made by hand; PrepareContext sets the deadline and the token.
   v1::StudyService::Stub& stub() { return *stub_; }

@@ -1,5 +1,6 @@
 #pragma once
 
+#include <optional>
 #include <string>
 
 #include "bayestune/optimizer/study.h"
@@ -18,7 +19,17 @@ v1::StudySpec StudySpecToProto(const StudySpec& spec);
 // Zero values take AI Platform's defaults (MAXIMIZE, maxTrials 1, ...); the result is validated.
 StudySpec StudySpecFromProto(const v1::StudySpec& message);
 
+// The study's state is COMPLETED exactly when `progress` is done.
 v1::Study StudyToProto(const StudyRecord& record, const StudyProgress& progress);
+StudyProgress StudyProgressFromProto(const v1::StudyProgress& message);
+
+v1::Measurement MeasurementToProto(const Measurement& measurement);
+Measurement MeasurementFromProto(const v1::Measurement& message);
+
+// An owner with attempt 0 and no client id is none (the call is unconditional); an attempt below
+// 1 otherwise throws InvalidArgument naming `owner.attempt`.
+v1::TrialOwner TrialOwnerToProto(const TrialOwner& owner);
+std::optional<TrialOwner> TrialOwnerFromProto(const v1::TrialOwner& message);
 
 // `study` and `spec` give the trial's study name and the metric of its final measurement.
 v1::Trial TrialToProto(const Trial& trial, const std::string& study, const StudySpec& spec);

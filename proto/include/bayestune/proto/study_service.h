@@ -21,6 +21,8 @@ class StudyServiceImpl final : public v1::StudyService::Service {
  public:
   // The most trials one SuggestTrials call may ask for.
   static constexpr int kMaxSuggestCount = 1000;
+  // The most measurements one AddMeasurements call may carry.
+  static constexpr int kMaxMeasurementsPerCall = 10000;
 
   StudyServiceImpl(std::shared_ptr<StudyRepository> repository, std::optional<BearerToken> token);
 
@@ -37,6 +39,9 @@ class StudyServiceImpl final : public v1::StudyService::Service {
   grpc::Status AddMeasurement(grpc::ServerContext* context,
                               const v1::AddMeasurementRequest* request,
                               v1::AddMeasurementResponse* response) override;
+  grpc::Status AddMeasurements(grpc::ServerContext* context,
+                               const v1::AddMeasurementsRequest* request,
+                               v1::AddMeasurementsResponse* response) override;
   grpc::Status CompleteTrial(grpc::ServerContext* context, const v1::CompleteTrialRequest* request,
                              v1::Trial* response) override;
   grpc::Status ShouldStopTrial(grpc::ServerContext* context,
@@ -63,11 +68,13 @@ class StudyServiceImpl final : public v1::StudyService::Service {
   // Checks the token, runs `body`, and turns what it throws into a status.
   template <typename Body>
   grpc::Status Serve(const grpc::ServerContext& context, Body&& body);
-  // The study of that name (NotFound naming it otherwise), with its record as stored now. One
-  // `Study` a study is kept, so that calls on the same study share its lock.
+  // The study of that name (NotFound naming `field` otherwise), with its record as stored now. One
+  // `Study` a study is kept, so that calls on the same study share it.
   std::shared_ptr<Study> OpenStudy(const std::string& field, const std::string& name,
                                    StudyRecord* record = nullptr);
   v1::Study DescribeStudy(const std::string& name);
+  // Creates the study, or opens it with `spec` (which may change its budgets), and caches it.
+  void CreateOrOpen(const std::string& name, const StudySpec& spec, const std::string& spec_text);
   // The trial as a message, after `body` returned it.
   v1::Trial Describe(Study& study, const Trial& trial) const;
 

@@ -43,7 +43,7 @@ class SqliteStudyRepository : public StudyRepository {
  public:
   // The schema this version writes (PRAGMA user_version). Older files are upgraded when opened
   // for writing; a newer one is refused.
-  static constexpr int kSchemaVersion = 2;
+  static constexpr int kSchemaVersion = 3;
 
   // Opens the study database at `path`, creating it, or upgrading an older schema, as needed.
   // Errors name the file and say what to do: InvalidArgument for a missing folder, a file that is
@@ -63,6 +63,10 @@ class SqliteStudyRepository : public StudyRepository {
   std::vector<StudyRecord> ListStudies() override;
   void DeleteStudy(std::int64_t study_id) override;
   void SetStudyState(std::int64_t study_id, StudyState state) override;
+  void UpdateStudySpec(std::int64_t study_id, const StudySpec& spec, const std::string& spec_text,
+                       const StudyChange& change) override;
+  void AddStudyChange(std::int64_t study_id, const StudyChange& change) override;
+  std::vector<StudyChange> ListStudyChanges(std::int64_t study_id) override;
 
   // Parameters keep their type: an INTEGER value reads back as an integer, a DOUBLE as a double
   // (3.0 too). A NaN parameter value throws InvalidArgument; NaN and infinite objective and

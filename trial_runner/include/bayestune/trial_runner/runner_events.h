@@ -44,7 +44,8 @@ enum class TrialStopCause {
 struct TrialStoppingEvent {
   std::int64_t trial_id = 0;
   TrialStopCause cause = TrialStopCause::kEarlyStopping;
-  int signal = 0;  // SIGTERM first, SIGKILL after the grace period
+  int signal = 0;      // SIGTERM first, SIGKILL after the grace period
+  std::string reason;  // for early stopping: why (the rule's words), with the SIGTERM event
 };
 
 struct TrialFinishedEvent {

@@ -30,25 +30,32 @@ class StudyConnection {
   virtual std::vector<Trial> Suggest(int count, const std::string& client_id) = 0;
   // The trials now ACTIVE or STOPPING, with their client ids (to find those of a dead runner).
   virtual std::vector<Trial> PendingTrials() = 0;
+
+  // The calls about one trial carry its owner (the client id and attempt it was handed): they
+  // change the trial only while it is still that attempt of that client, and throw
+  // FailedPrecondition otherwise (the caller lost the trial and must stop its process).
+
   // Records the GPUs and the start time of a trial being launched.
-  virtual Trial MarkStarted(std::int64_t trial_id, const std::vector<int>& gpus) = 0;
-  // Records measurements of a pending trial (finite values only), in order.
-  virtual void AddMeasurements(std::int64_t trial_id,
+  virtual Trial MarkStarted(std::int64_t trial_id, const TrialOwner& owner,
+                            const std::vector<int>& gpus) = 0;
+  // Records measurements of a pending trial (finite values only), in order, all or none.
+  virtual void AddMeasurements(std::int64_t trial_id, const TrialOwner& owner,
                                const std::vector<Measurement>& measurements) = 0;
-  // True when the trial should stop now: the early-stopping rule says so, or someone asked to stop
-  // it. The trial is then STOPPING.
-  virtual bool ShouldStop(std::int64_t trial_id) = 0;
+  // Whether the trial should stop now (the early-stopping rule says so, or someone asked to stop
+  // it) and why. The trial is then STOPPING.
+  virtual StopDecision ShouldStop(std::int64_t trial_id, const TrialOwner& owner) = 0;
   // Completes with the value (and step) the runner selected, or, without one, from the stored
   // measurements. A NaN value makes the trial INFEASIBLE.
-  virtual Trial Complete(std::int64_t trial_id, std::optional<double> value,
-                         std::optional<std::int64_t> step) = 0;
-  virtual Trial Fail(std::int64_t trial_id, const std::string& reason) = 0;
-  virtual Trial MarkInfeasible(std::int64_t trial_id, const std::string& reason) = 0;
+  virtual Trial Complete(std::int64_t trial_id, const TrialOwner& owner,
+                         std::optional<double> value, std::optional<std::int64_t> step) = 0;
+  virtual Trial Fail(std::int64_t trial_id, const TrialOwner& owner, const std::string& reason) = 0;
+  virtual Trial MarkInfeasible(std::int64_t trial_id, const TrialOwner& owner,
+                               const std::string& reason) = 0;
   // Puts a pending trial back to REQUESTED, attempt + 1, to be rerun with the same parameters.
-  virtual Trial Requeue(std::int64_t trial_id, const std::string& reason) = 0;
-  // True when nothing more will be suggested (maxTrials finished, the failure limit, or the
-  // designer exhausted).
-  virtual bool IsDone() = 0;
+  virtual Trial Requeue(std::int64_t trial_id, const TrialOwner& owner,
+                        const std::string& reason) = 0;
+  // The counts of the study's trials; done() when nothing more will be suggested (maxTrials
+  // finished, the failure limit, or the designer exhausted: `end` says which).
   virtual StudyProgress Progress() = 0;
 };
 
@@ -61,16 +68,17 @@ class LocalStudyConnection : public StudyConnection {
   StudySpec Spec() override;
   std::vector<Trial> Suggest(int count, const std::string& client_id) override;
   std::vector<Trial> PendingTrials() override;
-  Trial MarkStarted(std::int64_t trial_id, const std::vector<int>& gpus) override;
-  void AddMeasurements(std::int64_t trial_id,
+  Trial MarkStarted(std::int64_t trial_id, const TrialOwner& owner,
+                    const std::vector<int>& gpus) override;
+  void AddMeasurements(std::int64_t trial_id, const TrialOwner& owner,
                        const std::vector<Measurement>& measurements) override;
-  bool ShouldStop(std::int64_t trial_id) override;
-  Trial Complete(std::int64_t trial_id, std::optional<double> value,
+  StopDecision ShouldStop(std::int64_t trial_id, const TrialOwner& owner) override;
+  Trial Complete(std::int64_t trial_id, const TrialOwner& owner, std::optional<double> value,
                  std::optional<std::int64_t> step) override;
-  Trial Fail(std::int64_t trial_id, const std::string& reason) override;
-  Trial MarkInfeasible(std::int64_t trial_id, const std::string& reason) override;
-  Trial Requeue(std::int64_t trial_id, const std::string& reason) override;
-  bool IsDone() override;
+  Trial Fail(std::int64_t trial_id, const TrialOwner& owner, const std::string& reason) override;
+  Trial MarkInfeasible(std::int64_t trial_id, const TrialOwner& owner,
+                       const std::string& reason) override;
+  Trial Requeue(std::int64_t trial_id, const TrialOwner& owner, const std::string& reason) override;
   StudyProgress Progress() override;
 
   Study& study() { return *study_; }

@@ -1,0 +1,37 @@
+#pragma once
+
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "bayestune/optimizer/study_spec.h"
+#include "bayestune/optimizer/trial.h"
+
+namespace bayestune {
+
+// What an early-stopping rule says of a running trial, and why, in words a person reads in the
+// progress lines, `trials` and the report: "accuracy 0.41 (best up to step 5) is below the median
+// 0.63 of 4 completed trials' running averages at step 5".
+struct StopDecision {
+  bool stop = false;
+  std::string reason;  // why it stops; empty when it goes on
+};
+
+// Decides when a running trial should stop early (Optuna's pruners, Vizier's early-stopping
+// policies). Like a designer it keeps no state between calls: everything it needs is the trial and
+// the study's other trials, so that several processes can share one study. Implementations must be
+// thread-safe for concurrent calls of Decide.
+class StoppingRule {
+ public:
+  virtual ~StoppingRule() = default;
+  // `trial` is pending (ACTIVE) with the measurements reported so far; `trials` are all the
+  // study's trials, `trial` among them. Trial::MeasurementsOf gives the current attempt's.
+  virtual StopDecision Decide(const Trial& trial, const std::vector<Trial>& trials,
+                              const StudySpec& spec) const = 0;
+};
+
+// The rule of a spec: the median rule when enableTrialEarlyStopping is on, else nullptr (no
+// trial stops early unless a client asks).
+std::shared_ptr<const StoppingRule> MakeStoppingRule(const StudySpec& spec);
+
+}  // namespace bayestune

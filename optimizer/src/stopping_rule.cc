@@ -1,0 +1,12 @@
+#include "bayestune/optimizer/stopping_rule.h"
+
+#include "bayestune/optimizer/median_stopping_rule.h"
+
+namespace bayestune {
+
+std::shared_ptr<const StoppingRule> MakeStoppingRule(const StudySpec& spec) {
+  if (!spec.enable_early_stopping) return nullptr;
+  return std::make_shared<MedianStoppingRule>();
+}
+
+}  // namespace bayestune
