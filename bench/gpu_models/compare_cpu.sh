@@ -11,8 +11,10 @@
 # the median samples/s (wall clock) and, in brackets, samples per CPU second of the process, which
 # a machine shared with other work disturbs less. PyTorch is Debian's python3-torch (a bench-only
 # dependency: `apt-get install python3-torch`); $PYTHON names another interpreter. Without it the
-# PyTorch column says so and the rest still runs. The JSON lines go to $OUT/compare_cpu.jsonl
-# (default: a temporary folder, removed).
+# PyTorch column says so and the rest still runs. PyTorch's OpenMP threads spin while they wait,
+# which on a machine shared with other work costs it several times its speed at 2 threads: it runs
+# with OMP_WAIT_POLICY=PASSIVE unless OMP_WAIT_POLICY is set. The JSON lines go to
+# $OUT/compare_cpu.jsonl (default: a temporary folder, removed).
 set -euo pipefail
 cd "$(dirname "$0")/../.."
 
@@ -26,7 +28,7 @@ while (($#)); do
     --threads) thread_counts=$2; shift 2 ;;
     --build) build=$2; shift 2 ;;
     --no-study) study=0; shift ;;
-    *) sed -n '2,16p' "$0" | sed 's/^# \{0,1\}//'; exit 2 ;;
+    *) sed -n '2,18p' "$0" | sed 's/^# \{0,1\}//'; exit 2 ;;
   esac
 done
 
@@ -56,7 +58,9 @@ jsonl=$out/compare_cpu.jsonl
 
 echo "machine: $(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2 | sed 's/^ //'), $(nproc) cores," \
   "load average $(cut -d' ' -f1-3 /proc/loadavg)"
-echo "OPENBLAS_CORETYPE=${OPENBLAS_CORETYPE-(unset)}  OMP_NUM_THREADS=${OMP_NUM_THREADS-(unset)}"
+export OMP_WAIT_POLICY=${OMP_WAIT_POLICY:-PASSIVE}
+echo "OPENBLAS_CORETYPE=${OPENBLAS_CORETYPE-(unset)}  OMP_NUM_THREADS=${OMP_NUM_THREADS-(unset)}" \
+  " OMP_WAIT_POLICY=$OMP_WAIT_POLICY (PyTorch's)"
 echo "bayestune: $("$bench" --device=cpu --samples=256 --epochs=1 --n_layers=1 --hidden_units=8 |
   python3 -c 'import json, sys; print(json.load(sys.stdin)["device_name"])')"
 if [[ -n $python ]]; then

@@ -179,3 +179,24 @@ TEST_CASE("a 100-layer net trains without NaNs at the default settings", "[gpu_m
   REQUIRE(printed.size() == 3);
   CHECK(printed.back().accuracy > 0.5);
 }
+
+// The book's defaults (10 layers of 64, 10 epochs) with each optimizer at its default learning
+// rate. Measured: Adam 0.953 to 0.964 and SGD 0.939 to 0.958 over seeds 1 to 5.
+TEST_CASE("Adam learns the digits as well as SGD", "[gpu_models][training][adam]") {
+  const auto dir = testing::FreshTestDir("adam_learns");
+  double final_accuracy[2] = {0, 0};
+  const char* optimizers[] = {"sgd", "adam"};
+  for (int k = 0; k < 2; ++k) {
+    const auto run = testing::RunTrainer(
+        dir, {"--optimizer=" + std::string(optimizers[k]), "--device=cpu", "--seed=2"});
+    INFO(optimizers[k] << "\n" << run.out << run.err);
+    REQUIRE(run.exit_code == 0);
+    const auto printed = ParseProgress(run.out);
+    REQUIRE(printed.size() == 10);
+    CHECK(printed.back().loss < 0.5 * printed.front().loss);
+    final_accuracy[k] = printed.back().accuracy;
+  }
+  INFO("sgd " << final_accuracy[0] << ", adam " << final_accuracy[1]);
+  CHECK(final_accuracy[1] >= 0.93);
+  CHECK(final_accuracy[1] >= final_accuracy[0] - 0.03);
+}
