@@ -133,10 +133,10 @@ ParsedMlpFlags ParseMlpFlags(int argc, const char* const* argv) {
   ParsedMlpFlags parsed;
   MlpOptions& o = parsed.options;
   CLI::App app(
-      "Trains an MLP classifier (CUDA + cuBLAS on a GPU, Eigen on the CPU) and writes its "
-      "validation accuracy, loss and train_accuracy to TensorBoard event files in --job-dir "
-      "after every epoch. Flags take --name=value or --name value. docs/gpu_models.md has the "
-      "details.",
+      "Trains an MLP classifier with SGD or Adam (CUDA + cuBLAS on a GPU, Eigen and OpenBLAS on "
+      "the CPU) and writes its validation accuracy, loss, train_accuracy, param_count and "
+      "train_seconds to TensorBoard event files in --job-dir after every epoch. Flags take "
+      "--name=value or --name value. docs/gpu_models.md has the details.",
       "bayestune-mlp");
   app.option_defaults()->always_capture_default();
   app.get_formatter()->column_width(30);
