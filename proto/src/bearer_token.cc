@@ -11,13 +11,13 @@ namespace {
 constexpr std::size_t kMaxTokenLength = 4096;
 constexpr std::string_view kScheme = "bearer ";
 
-// Compares in time that depends only on the lengths, so that a caller cannot guess the token a
-// character at a time.
-bool ConstantTimeEquals(std::string_view a, std::string_view b) {
-  if (a.size() != b.size()) return false;
-  unsigned char difference = 0;
-  for (std::size_t i = 0; i < a.size(); ++i) {
-    difference |= static_cast<unsigned char>(a[i] ^ b[i]);
+// Compares in time that depends only on the length of `given` (which the caller knows anyway):
+// neither where it differs from the token nor the token's own length shows, so that a caller
+// cannot guess the token a character at a time, nor learn its length. `token` is not empty.
+bool ConstantTimeEquals(std::string_view given, std::string_view token) {
+  std::size_t difference = given.size() ^ token.size();
+  for (std::size_t i = 0; i < given.size(); ++i) {
+    difference |= static_cast<unsigned char>(given[i] ^ token[i % token.size()]);
   }
   return difference == 0;
 }

@@ -64,6 +64,13 @@ TEST_CASE("with --token-file a call needs the right bearer token", "[grpc][auth]
         "UNAUTHENTICATED");
   // A token that only starts like the right one, and one without the Bearer scheme.
   CHECK(ListStudiesStatus(ClientOptions(*server, kToken + "x")) == "UNAUTHENTICATED");
+  // The comparison does not stop at the token's length: its prefix, the token twice over and one
+  // of its length that differs in the last character are all refused.
+  CHECK(ListStudiesStatus(ClientOptions(*server, kToken.substr(0, kToken.size() - 1))) ==
+        "UNAUTHENTICATED");
+  CHECK(ListStudiesStatus(ClientOptions(*server, kToken + kToken)) == "UNAUTHENTICATED");
+  CHECK(ListStudiesStatus(ClientOptions(*server, kToken.substr(0, kToken.size() - 1) + "d")) ==
+        "UNAUTHENTICATED");
   {
     proto::StudyClient client(ClientOptions(*server, std::nullopt));
     grpc::ClientContext context;
