@@ -97,6 +97,35 @@ TEST_CASE("with --token-file a call needs the right bearer token", "[grpc][auth]
   CHECK(log.find(kWrongToken) == std::string::npos);
 }
 
+TEST_CASE("serve warns when it listens beyond loopback without a token or without TLS",
+          "[grpc][auth]") {
+  TempDir dir("grpc-warnings");
+  WriteFile(dir.File("token"), kToken + "\n");
+  // The warnings come before it listens: 192.0.2.1 (TEST-NET-1) is no address of this machine,
+  // so serve stops with exit code 1 after them, and nothing is ever exposed.
+  const auto serve = [&](const std::string& listen, bool token) {
+    std::vector<std::string> argv = {BayestuneProgram(), "serve",    "--db",
+                                     dir.File("s.db"),   "--listen", listen};
+    if (token) argv.insert(argv.end(), {"--token-file", dir.File("token")});
+    return RunProcess(argv, std::chrono::seconds(30));
+  };
+  const std::string no_token =
+      "without --token-file: anyone who reaches this port can read, "
+      "create and delete every study";
+  const std::string no_tls = "without --tls-cert/--tls-key: the calls";
+  ProcessResult result = serve("192.0.2.1:0", false);
+  INFO(result.output);
+  CHECK(result.exit_code == 1);
+  CHECK_THAT(result.output, Catch::Contains(no_token) && Catch::Contains(no_tls));
+  result = serve("192.0.2.1:0", true);
+  CHECK_THAT(result.output, !Catch::Contains(no_token) &&
+                                Catch::Contains(no_tls + ", the bearer token with them,"));
+  // Loopback needs neither.
+  auto server = StartServer(dir, {}, "127.0.0.1:0");
+  CHECK(server->Stop(SIGTERM) == 0);
+  CHECK_THAT(server->Log(), !Catch::Contains("warning"));
+}
+
 TEST_CASE("a token file that cannot be used stops serve with a message naming it", "[grpc][auth]") {
   TempDir dir("grpc-badtoken");
   WriteFile(dir.File("empty"), "\n");
