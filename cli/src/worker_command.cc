@@ -300,6 +300,15 @@ int Work(const WorkerFlags& flags) {
     });
     try {
       result = runner.Run();
+    } catch (const NotFound& e) {
+      // The study (or a trial of it) was there at start: it was deleted under this worker. The
+      // runner has killed the trainers on its way out.
+      finished.store(true);
+      watchdog.join();
+      throw NotFound("study '" + flags.study + "' was deleted on the server " + flags.server +
+                     " (or deleted and created again) while this worker ran its trials; their "
+                     "trainers were stopped (" +
+                     e.what() + ")");
     } catch (...) {
       finished.store(true);
       watchdog.join();

@@ -7,6 +7,7 @@
 #include <filesystem>
 #include <nlohmann/json.hpp>
 
+#include "bayestune/optimizer/errors.h"
 #include "grpc_test_support.h"
 
 using namespace bayestune;
@@ -135,5 +136,34 @@ TEST_CASE("the server's runner.env and runner.jobDir never override a worker's o
                              their_jobs));
   REQUIRE(fs::is_regular_file(their_jobs + "/trial-1/record.json"));
   CHECK(TrialRecord(their_jobs + "/trial-1")["env"]["FAKE_EXTRA"] == "from-the-server");
+  CHECK(server->Stop(SIGTERM) == 0);
+}
+
+TEST_CASE("text from the server reaches a worker's terminal with its control characters escaped",
+          "[grpc][worker][security]") {
+  TempDir dir("grpc-worker-escape");
+  auto server = StartServer(dir);
+  proto::StudyClient attacker(PlainClientOptions(*server));
+  // A categorical value that would set the terminal's title and clear its screen.
+  const std::string hostile = "x\x1b]0;owned\x07\x1b[2J";
+  StudySpec spec;
+  spec.metric_tag = "accuracy";
+  spec.max_trials = 1;
+  spec.algorithm = Algorithm::kGridSearch;
+  spec.parameters = {ParameterSpec::Categorical("c", {hostile})};
+  try {
+    attacker.CreateStudy("escape", spec);
+  } catch (const InvalidArgument&) {
+    SUCCEED("the server refuses the value itself");  // as safe: nothing reaches a worker
+    return;
+  }
+  const ProcessResult worker =
+      RunWorker(dir.path(), {"--server", server->address(), "--study", "escape", "--gpus", "none",
+                             "--job-dir", dir.File("jobs"), "--", BAYESTUNE_FAKE_TRAINER});
+  INFO(worker.output);
+  CHECK(worker.exit_code == 0);
+  CHECK_THAT(worker.output, Catch::Contains("c=x\\x1b]0;owned\\x07\\x1b[2J"));
+  CHECK(worker.output.find('\x1b') == std::string::npos);
+  CHECK(worker.output.find('\x07') == std::string::npos);
   CHECK(server->Stop(SIGTERM) == 0);
 }
