@@ -77,7 +77,13 @@ int Serve(const ServeFlags& flags) {
   options.listen_address = flags.listen;
   options.tls_cert_file = flags.tls_cert;
   options.tls_key_file = flags.tls_key;
-  if (!flags.token_file.empty()) options.token = proto::BearerToken::FromFile(flags.token_file);
+  if (!flags.token_file.empty()) {
+    options.token = proto::BearerToken::FromFile(flags.token_file);
+    if (const std::string warning = proto::BearerToken::ExposureWarning(flags.token_file);
+        !warning.empty()) {
+      Log("warning: " + warning);
+    }
+  }
   options.max_receive_message_bytes = flags.max_message_mb * 1024 * 1024;
   options.log = Log;
   options.log_every_call = flags.log_requests;

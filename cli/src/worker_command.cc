@@ -220,7 +220,13 @@ int Work(const WorkerFlags& flags) {
   options.server_address = flags.server;
   options.tls = flags.tls || !flags.tls_ca.empty();
   options.tls_ca_file = flags.tls_ca;
-  if (!flags.token_file.empty()) options.token = proto::BearerToken::FromFile(flags.token_file);
+  if (!flags.token_file.empty()) {
+    options.token = proto::BearerToken::FromFile(flags.token_file);
+    if (const std::string warning = proto::BearerToken::ExposureWarning(flags.token_file);
+        !warning.empty()) {
+      std::cerr << "bayestune: warning: " << warning << "\n";
+    }
+  }
   {
     // A quick first call that does not wait, to say at once why the server does not answer
     // (nothing listens, TLS or the token do not match) before waiting for it.

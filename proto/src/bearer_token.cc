@@ -1,5 +1,8 @@
 #include "bayestune/proto/bearer_token.h"
 
+#include <sys/stat.h>
+
+#include <cstdio>
 #include <fstream>
 #include <string_view>
 
@@ -65,6 +68,15 @@ BearerToken BearerToken::FromFile(const std::string& path) {
   } catch (const InvalidArgument& e) {
     throw InvalidArgument("the token file '" + path + "': " + e.what());
   }
+}
+
+std::string BearerToken::ExposureWarning(const std::string& path) {
+  struct stat status {};
+  if (::stat(path.c_str(), &status) != 0 || (status.st_mode & (S_IRGRP | S_IROTH)) == 0) return "";
+  char mode[8];
+  std::snprintf(mode, sizeof mode, "%04o", static_cast<unsigned>(status.st_mode & 07777));
+  return "the token file '" + path + "' may be read by other users (mode " + mode +
+         "), and whoever reads it can call the server; make it private: chmod 600 '" + path + "'";
 }
 
 grpc::Status BearerToken::Check(const grpc::ServerContext& context) const {

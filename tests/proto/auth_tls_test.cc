@@ -1,4 +1,6 @@
 // Bearer-token auth and TLS of `bayestune serve`, with a self-signed certificate made here.
+#include <sys/stat.h>
+
 #include <catch2/catch.hpp>
 #include <csignal>
 
@@ -124,6 +126,31 @@ TEST_CASE("serve warns when it listens beyond loopback without a token or withou
   auto server = StartServer(dir, {}, "127.0.0.1:0");
   CHECK(server->Stop(SIGTERM) == 0);
   CHECK_THAT(server->Log(), !Catch::Contains("warning"));
+}
+
+TEST_CASE("serve and worker warn about a token file that other users may read", "[grpc][auth]") {
+  TempDir dir("grpc-token-mode");
+  const std::string token = dir.File("token");
+  WriteFile(token, kToken + "\n");
+  const std::string warning = "the token file '" + token + "' may be read by other users";
+  chmod(token.c_str(), 0644);
+  auto server = StartServer(dir, {"--token-file", token});
+  CHECK_THAT(server->Log(), Catch::Contains(warning + " (mode 0644)") &&
+                                Catch::Contains("chmod 600 '" + token + "'"));
+  // The worker finds no study there, after the warning.
+  const ProcessResult worker =
+      RunProcess({BayestuneProgram(), "worker", "--server", server->address(), "--study", "none",
+                  "--token-file", token, "--", "true"},
+                 std::chrono::seconds(60));
+  CHECK(worker.exit_code == 3);
+  CHECK_THAT(worker.output, Catch::Contains("warning: " + warning + " (mode 0644)"));
+  CHECK(server->Stop(SIGTERM) == 0);
+
+  chmod(token.c_str(), 0600);
+  TempDir private_dir("grpc-token-private");
+  server = StartServer(private_dir, {"--token-file", token});
+  CHECK_THAT(server->Log(), !Catch::Contains("may be read by other users"));
+  CHECK(server->Stop(SIGTERM) == 0);
 }
 
 TEST_CASE("a token file that cannot be used stops serve with a message naming it", "[grpc][auth]") {
