@@ -160,8 +160,8 @@ void CheckServerAddress(const std::string& address) {
 // write trial folders where they like. So runner.command, runner.env and runner.jobDir are taken
 // only with --trust-server-command, which says so; the scheduling settings (gpusPerTrial,
 // trialsPerGpu, timeouts, gpus) and trainingInput.args, which only shape the trainer's arguments
-// like the parameters do, are taken always.
-// A trainer given after -- replaces runner.command whatever the server says.
+// like the parameters do, are taken always. A trainer given after -- replaces runner.command
+// whatever the server says.
 RunnerSpec RunnerFromServer(const std::string& study, const std::string& tuning_yaml, bool trust,
                             bool own_trainer) {
   RunnerSpec runner =
@@ -350,7 +350,7 @@ void AddWorkerCommand(CLI::App& app, int& exit_code) {
                           "create the study from this tuning.yaml first (the same spec again finds "
                           "the existing study; another one is an error)");
   command->add_option("--job-dir", flags->job_dir,
-                      "where each trial gets its trial-<n>/ folder (default: the study's "
+                      "where each trial gets its trial-<n>/ folder (default: the --create file's "
                       "runner.jobDir, else bayestune-jobs/<study>)");
   command->add_option("--token-file", flags->token_file,
                       "file whose first line is the server's bearer token");
