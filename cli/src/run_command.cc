@@ -171,7 +171,7 @@ int RunStudy(const RunArguments& arguments) {
   // made, fixes its spec.
   CheckTrainer(plan, arguments.config_path);
   CheckGpus(plan.config.runner);
-  CheckDatabaseFolder(plan.database);
+  CheckDatabaseFolder(arguments.database);  // as given, for the store's message
   const std::string learning = CheckResumeStudy(plan, arguments);
   PrepareJobDir(plan);
   const auto study = OpenStudy(plan, arguments);
