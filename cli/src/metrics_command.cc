@@ -75,7 +75,9 @@ std::optional<OwningStudy> FindOwningStudy(const MetricsOptions& options) {
     if (selection.study.empty() && !job_dir_name.empty() && repository->FindStudy(job_dir_name)) {
       selection.study = job_dir_name;
     }
-    return OwningStudy{selection.database, SelectStudy(*repository, selection, "metrics")};
+    // (The command in SelectStudy's suggestion: "bayestune metrics DIR --study STUDY --db F".)
+    return OwningStudy{selection.database,
+                       SelectStudy(*repository, selection, "metrics " + options.dir + " --study")};
   }
   if (!trial_folder) return std::nullopt;
   std::vector<std::string> candidates;

@@ -160,10 +160,12 @@ std::string IntegerBoundProblem(double bound) {
 
 std::string CategoricalValueProblem(std::string_view value) {
   if (value.empty()) return "an empty value; each value must be a non-empty string";
-  if (std::string problem = ControlOrEncodingProblem(value); !problem.empty()) {
+  // A tab is whitespace in a value like any other; a NUL would cut the argument short, a newline
+  // or an escape sequence would break the logs' lines and the terminal.
+  if (std::string problem = ControlOrEncodingProblem(value, /*allow_tab=*/true); !problem.empty()) {
     return "'" + EscapeForMessage(value) + "' " + problem +
            "; a value is passed to the trainer as --name=value, so it must be UTF-8 text "
-           "without control characters";
+           "without control characters other than a tab";
   }
   return "";
 }

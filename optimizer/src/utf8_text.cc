@@ -44,13 +44,15 @@ bool IsControl(std::uint32_t code_point) {
 
 }  // namespace
 
-std::string ControlOrEncodingProblem(std::string_view text) {
+std::string ControlOrEncodingProblem(std::string_view text, bool allow_tab) {
   for (std::size_t i = 0; i < text.size();) {
     std::uint32_t code_point = 0;
     const std::size_t length = DecodeUtf8(text, i, code_point);
     if (length == 0) return "is not valid UTF-8";
     if (code_point == 0) return "holds a NUL byte";
-    if (IsControl(code_point)) return "holds a control character";
+    if (IsControl(code_point) && !(allow_tab && code_point == '\t')) {
+      return "holds a control character";
+    }
     i += length;
   }
   return "";

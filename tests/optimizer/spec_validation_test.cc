@@ -71,15 +71,15 @@ TEST_CASE("INTEGER values at the largest bounds round without overflow", "[spec_
 TEST_CASE("categorical values with a NUL or other control character are refused",
           "[spec_validation]") {
   for (const std::string& bad : std::vector<std::string>{
-           std::string("a\0b", 3), std::string("line\nbreak"), std::string("tab\t"),
+           std::string("a\0b", 3), std::string("line\nbreak"), std::string("cr\r"),
            std::string("\x1b[2J"), std::string("\xff\xfe")}) {
     INFO(bad);
     CHECK_THROWS_WITH(ValidateStudySpec(SpecWith({ParameterSpec::Categorical("c", {"ok", bad})})),
                       Contains("parameter 'c': categoricalValues: '") &&
                           Contains("a value is passed to the trainer as --name=value"));
   }
-  CHECK_NOTHROW(ValidateStudySpec(
-      SpecWith({ParameterSpec::Categorical("c", {"adam", "sgd with momentum", "élan", "a=b"})})));
+  CHECK_NOTHROW(ValidateStudySpec(SpecWith({ParameterSpec::Categorical(
+      "c", {"adam", "sgd with momentum", "élan", "a=b", "tab\there"})})));
 }
 
 TEST_CASE("parameter names that are the runner's --job-dir, or one flag with another, are refused",

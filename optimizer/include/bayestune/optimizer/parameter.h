@@ -67,8 +67,8 @@ inline constexpr double kMaxIntegerParameterBound = 9007199254740992.0;
 // can.
 std::string IntegerBoundProblem(double bound);
 
-// Why `value` cannot be a CATEGORICAL value (empty, a NUL or other control character, not UTF-8:
-// it is passed as --name=value in argv and stored as text); empty when it can.
+// Why `value` cannot be a CATEGORICAL value (empty, a NUL or other control character but a tab,
+// not UTF-8: it is passed as --name=value in argv and stored as text); empty when it can.
 std::string CategoricalValueProblem(std::string_view value);
 
 }  // namespace bayestune
