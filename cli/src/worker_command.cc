@@ -116,7 +116,7 @@ class WorkerLog : public RunnerEvents {
     if (trial_id) out << "trial " << *trial_id << ": ";
     out << message << std::endl;
   }
-  void OnInterruptRequested(InterruptLevel level, int running_trials) override {
+  void OnInterruptRequested(InterruptLevel level, int running_trials, int) override {
     Line() << (level == InterruptLevel::kStopLaunching
                    ? "interrupted: launching nothing new; waiting for " +
                          std::to_string(running_trials) +
@@ -216,6 +216,7 @@ RunnerSpec RunnerFromServer(const std::string& study, const std::string& tuning_
 
 int Work(const WorkerFlags& flags) {
   CheckServerAddress(flags.server);
+  CheckStudyFlag(flags.study);  // a name, not a path: the trial folders are under it
   proto::StudyClientOptions options;
   options.server_address = flags.server;
   options.tls = flags.tls || !flags.tls_ca.empty();

@@ -6,6 +6,7 @@
 
 #include "bayestune/optimizer/errors.h"
 #include "bayestune/optimizer/median_stopping_rule.h"
+#include "bayestune/optimizer/study_name.h"
 #include "split_mix.h"
 
 namespace bayestune {
@@ -71,7 +72,7 @@ std::shared_ptr<Study> Study::CreateWithDesigner(std::shared_ptr<StudyRepository
                                                  const std::string& name, const StudySpec& spec,
                                                  std::unique_ptr<Designer> designer,
                                                  const std::string& spec_text) {
-  if (name.empty()) throw InvalidArgument("the study name must not be empty");
+  ValidateStudyName(name);
   ValidateStudySpec(spec);
   std::optional<StudyRecord> record;
   repository->RunInTransaction([&] {
