@@ -1,10 +1,13 @@
 // Training throughput of the MLP backends in samples per second: forward, backward and SGD step
 // over synthetic MNIST-shaped data, the data resident on the device, as bayestune-mlp trains.
 // Prints one JSON line: samples_per_s (wall clock) and, for a CPU shared with other work,
-// samples_per_cpu_s (the process's CPU time). Usage: bench_mlp_throughput --device=cpu|gpu [...]
+// samples_per_cpu_s (the process's CPU time). Usage: bench_mlp_throughput --device=cpu|gpu
+// [--threads=N] [--optimizer=sgd|adam] [...]; bench/gpu_models/compare_cpu.sh runs it beside
+// PyTorch.
 #include <CLI/CLI.hpp>
 #include <chrono>
 #include <cstdio>
+#include <cstdlib>
 #include <ctime>
 
 #include "bayestune/gpu_models/gpu_mlp_backend.h"
@@ -40,6 +43,8 @@ int main(int argc, char** argv) {
   int n_layers = 4, hidden_units = 512, batch_size = 256, features = 784, classes = 10;
   std::int64_t samples = 0;
   int epochs = 0;
+  int threads = 0;
+  std::string optimizer = "sgd";
   CLI::App app("Training throughput of bayestune-mlp's backends, in samples per second");
   app.add_option("--device", device, "cpu or gpu")->check(CLI::IsMember({"cpu", "gpu"}));
   app.add_option("--n_layers", n_layers, "hidden layers")->check(CLI::Range(1, 100));
@@ -50,16 +55,27 @@ int main(int argc, char** argv) {
   app.add_option("--classes", classes, "classes")->check(CLI::Range(2, 1000));
   app.add_option("--samples", samples, "samples per epoch (default: 4096 cpu, 65536 gpu)");
   app.add_option("--epochs", epochs, "timed epochs, after one untimed (default: 2 cpu, 10 gpu)");
+  app.add_option("--threads", threads, "CPU threads (default: $OMP_NUM_THREADS, else 1)")
+      ->check(CLI::Range(1, 64));
+  app.add_option("--optimizer", optimizer, "sgd or adam")->check(CLI::IsMember({"sgd", "adam"}));
   CLI11_PARSE(app, argc, argv);
   const bool gpu = device == "gpu";
   if (samples <= 0) samples = gpu ? 65536 : 4096;
   if (epochs <= 0) epochs = gpu ? 10 : 2;
+  if (threads <= 0) {
+    const char* omp = std::getenv("OMP_NUM_THREADS");
+    threads = omp && std::atoi(omp) > 0 ? std::atoi(omp) : 1;
+  }
 
   try {
     const TrainingData data = RandomData(features, classes, samples);
     MlpBackendSetup setup;
     setup.architecture = {features, hidden_units, n_layers, classes, Activation::kRelu};
-    setup.sgd = {0.01f, 0.9f, 1e-4f, batch_size};
+    setup.optimizer.kind = optimizer == "adam" ? OptimizerKind::kAdam : OptimizerKind::kSgd;
+    setup.optimizer.learning_rate = optimizer == "adam" ? 0.001f : 0.01f;
+    setup.optimizer.weight_decay = 1e-4f;
+    setup.optimizer.batch_size = batch_size;
+    setup.cpu_threads = threads;
     setup.data = &data;
     setup.initial_parameters = InitialParameters(setup.architecture, 1);
     const auto backend = gpu ? MakeGpuMlpBackend(setup) : MakeCpuMlpBackend(setup);
@@ -76,13 +92,14 @@ int main(int argc, char** argv) {
     }
     const double trained = static_cast<double>(samples) * epochs;
     std::printf(
-        "{\"impl\": \"bayestune\", \"device\": \"%s\", \"device_name\": \"%s\", \"n_layers\": %d, "
+        "{\"impl\": \"bayestune\", \"device\": \"%s\", \"device_name\": \"%s\", "
+        "\"threads\": %d, \"optimizer\": \"%s\", \"n_layers\": %d, "
         "\"hidden_units\": %d, \"batch_size\": %d, \"features\": %d, \"classes\": %d, "
         "\"samples\": %lld, \"epochs\": %d, \"seconds\": %.4f, \"samples_per_s\": %.1f, "
         "\"process_cpu_seconds\": %.4f, \"samples_per_cpu_s\": %.1f}\n",
-        device.c_str(), backend->device_description().c_str(), n_layers, hidden_units, batch_size,
-        features, classes, static_cast<long long>(samples), epochs, seconds, trained / seconds,
-        cpu_seconds, trained / cpu_seconds);
+        device.c_str(), backend->device_description().c_str(), gpu ? 1 : threads, optimizer.c_str(),
+        n_layers, hidden_units, batch_size, features, classes, static_cast<long long>(samples),
+        epochs, seconds, trained / seconds, cpu_seconds, trained / cpu_seconds);
     return 0;
   } catch (const TrainerError& error) {
     std::fprintf(stderr, "bench_mlp_throughput: %s\n", error.what());

@@ -43,14 +43,16 @@ int PrintBest(const StudySnapshot& snapshot, const BestOptions& options) {
   const StudySpec& spec = snapshot.study.spec;
   const auto ranked = RankTrials(snapshot.trials, spec);
   if (ranked.empty()) {
+    // The study exists: that it has no best trial is a failure (1), not a missing study (3).
     const StudyProgress counts = CountProgress(snapshot.trials, spec);
-    throw NotFound("study '" + snapshot.study.name + "' has no succeeded trial yet (" +
-                   std::to_string(counts.failed + counts.infeasible) + " failed, " +
-                   std::to_string(counts.active) + " running, " + std::to_string(counts.left()) +
-                   " left); see why with: bayestune trials " + snapshot.study.name +
-                   (options.selection.database == kDefaultDatabase
-                        ? ""
-                        : " --db " + options.selection.database));
+    throw FailedPrecondition(
+        "study '" + snapshot.study.name + "' has no succeeded trial yet (" +
+        std::to_string(counts.failed) + " failed, " +
+        (counts.infeasible > 0 ? std::to_string(counts.infeasible) + " infeasible, " : "") +
+        std::to_string(counts.active) + " running, " + std::to_string(counts.left()) +
+        " left); see why with: bayestune trials " + snapshot.study.name +
+        (options.selection.database == kDefaultDatabase ? ""
+                                                        : " --db " + options.selection.database));
   }
   if (options.top > 1) {
     PrintRanking(ranked, spec, static_cast<std::size_t>(options.top));
@@ -70,7 +72,7 @@ void AddBestCommand(CLI::App& app, int& exit_code) {
       "Prints the best succeeded trial: its objective value and step, its parameters, and the "
       "trainer arguments that reproduce it; with --top N, the N best as a table.\n\n"
       "Examples:\n  bayestune best\n  bayestune best book --db runs.db --top 5",
-      "0 shown, 2 bad usage, 3 no such database or study, or no trial succeeded yet");
+      "0 shown, 1 no trial succeeded yet, 2 bad usage, 3 no such database or study");
   auto options = std::make_shared<BestOptions>();
   AddStudySelectionOptions(*command, options->selection);
   command->add_option("--top", options->top, "show the N best trials")

@@ -1,5 +1,5 @@
 // `bayestune export [STUDY] [--db FILE] --format csv|json [--out FILE]`: a study's trials as CSV
-// or as AI Platform-style JSON (docs/store.md describes both).
+// or as the JSON of an AI Platform Training v1 job (docs/store.md describes both).
 #include <iostream>
 
 #include "atomic_file_writer.h"
@@ -53,8 +53,9 @@ int Export(const ExportOptions& options) {
 void AddExportCommand(CLI::App& app, int& exit_code) {
   auto* command = AddCommand(
       app, "export", "Write a study's trials as CSV or JSON",
-      "CSV: one row per trial (parameters, objective, step, times, failure reason). JSON: shaped "
-      "like an AI Platform hyperparameter tuning job. docs/store.md describes both.\n\n"
+      "CSV: one row per trial (parameters, objective, step, times, failure reason). JSON: the "
+      "AI Platform Training v1 Job of a hyperparameter tuning job, with AI Platform's states; "
+      "bayestune's own under \"bayestune\". docs/store.md describes both.\n\n"
       "Examples:\n  bayestune export --format csv --out book.csv\n"
       "  bayestune export book --db runs.db --format json | jq '.trainingOutput.trials[0]'",
       "0 written, 1 the file could not be written, 2 bad usage, 3 no such database or study");

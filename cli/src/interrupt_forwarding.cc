@@ -10,9 +10,9 @@ static_assert(std::atomic<TrialRunner*>::is_always_lock_free);
 std::atomic<int> interrupt_count{0};
 static_assert(std::atomic<int>::is_always_lock_free);
 
-void ForwardInterrupt(int) {
+void ForwardInterrupt(int signal) {
   interrupt_count.fetch_add(1);
-  if (TrialRunner* runner = interrupted_runner.load()) runner->RequestInterrupt();
+  if (TrialRunner* runner = interrupted_runner.load()) runner->RequestInterrupt(signal);
 }
 
 }  // namespace

@@ -8,7 +8,8 @@ namespace bayestune::cli {
 
 // While it lives, SIGINT (Ctrl-C), SIGTERM and SIGHUP (the terminal closed) ask `runner` to stop:
 // the first stops launching and lets the running trials finish, the second kills them
-// (TrialRunner::RequestInterrupt, which is async-signal-safe). The trainers run in process groups
+// (TrialRunner::RequestInterrupt, which is async-signal-safe, with the signal, so that the
+// progress names it). The trainers run in process groups
 // of their own, so a terminal's Ctrl-C reaches only bayestune. The handler it replaced comes back
 // when it goes away. One at a time.
 class InterruptForwarding {

@@ -66,7 +66,8 @@ std::vector<std::string> LiveProgressView::BlockLines(double now) const {
   for (std::string line; std::getline(rows, line);)
     lines.push_back(line);
   if (interrupt_level_ == 1) {
-    lines.push_back("stopping: waiting for the running trials to finish; Ctrl-C again kills them");
+    lines.push_back("stopping (" + InterruptName(interrupt_signal_) +
+                    "): waiting for the running trials to finish; Ctrl-C kills them");
   }
   return lines;
 }

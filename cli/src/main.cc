@@ -47,8 +47,8 @@ int main(int argc, char** argv) {
   std::signal(SIGPIPE, SIG_IGN);
   CLI::App app{
       "bayestune: Bayesian hyperparameter tuning. Runs the trials of a tuning.yaml study in "
-      "parallel, one per GPU, reads their metric from TensorBoard event files, keeps every trial "
-      "in SQLite.",
+      "parallel, one per GPU, reads their metric from TensorBoard event files or "
+      "cloudml-hypertune reports (CLOUD_ML_HP_METRIC_FILE), keeps every trial in SQLite.",
       "bayestune"};
   app.require_subcommand(1);
   app.footer(
@@ -56,7 +56,7 @@ int main(int argc, char** argv) {
       "  bayestune run examples/book/tuning.yaml\n"
       "  bayestune status\n\n"
       "Exit codes: 0 ok, 1 failed, 2 bad usage, 3 no such database, study or trial, "
-      "130 interrupted by Ctrl-C.");
+      "130 interrupted (Ctrl-C, SIGTERM or SIGHUP).");
   app.set_version_flag("--version", std::string("bayestune ") + BAYESTUNE_VERSION);
   int exit_code = kExitOk;
   AddRunCommand(app, exit_code);

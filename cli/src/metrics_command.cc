@@ -8,22 +8,99 @@
 
 #include "bayestune/optimizer/errors.h"
 #include "bayestune/optimizer/study_spec.h"
+#include "bayestune/store/sqlite_study_repository.h"
 #include "bayestune/trial_runner/metric_selection.h"
 #include "bayestune/trial_runner/trial_metrics_reader.h"
+#include "cli_errors.h"
 #include "command_help.h"
 #include "commands.h"
 #include "exit_codes.h"
+#include "study_selection.h"
 
 namespace bayestune::cli {
 namespace {
 
 struct MetricsOptions {
   std::string dir;
-  std::string tag;
-  std::string hypertune_file;
-  std::string selection = "LAST";
-  std::string goal = "MAXIMIZE";
+  std::string tag;             // empty: every scalar, or the study's tag for --selection/--goal
+  std::string hypertune_file;  // empty: DIR/hypertune.jsonl when there is one
+  std::string selection;       // empty: the study's runner.measurementSelection, else LAST
+  std::string goal;            // empty: the study's goal, else MAXIMIZE
+  StudySelection study{.database = "", .study = ""};  // database empty: found from DIR
 };
+
+// The study whose trial folder DIR is, when there is one: how it picks its trials' values.
+struct OwningStudy {
+  std::string database;
+  StudyRecord study;
+};
+
+namespace fs = std::filesystem;
+
+bool NamedWithNumber(const fs::path& path, const std::string& prefix) {
+  const std::string name = path.filename().string();
+  return name.size() > prefix.size() && name.starts_with(prefix) &&
+         name.find_first_not_of("0123456789", prefix.size()) == std::string::npos;
+}
+
+// DIR's trial folder, <jobDir>/trial-<n> (DIR itself, the trial folder of an event file or of a
+// rerun's attempt-<k>/), or nullopt when DIR is in none.
+std::optional<fs::path> TrialFolderOf(const std::string& dir) {
+  std::error_code error;
+  fs::path path = fs::absolute(dir, error).lexically_normal();
+  if (!path.has_filename()) path = path.parent_path();
+  if (fs::is_regular_file(path, error)) path = path.parent_path();
+  if (NamedWithNumber(path, "attempt-") && NamedWithNumber(path.parent_path(), "trial-")) {
+    path = path.parent_path();
+  }
+  if (NamedWithNumber(path, "trial-")) return path;
+  return std::nullopt;
+}
+
+// The study DIR belongs to. With --db or --study, that study (the errors of SelectStudy for a
+// missing one); else, when DIR is a trial folder, the study named as its job dir
+// (bayestune-jobs/<study>/trial-<n>), or the only one, in the database beside bayestune-jobs/ or
+// ./bayestune.db; else none.
+std::optional<OwningStudy> FindOwningStudy(const MetricsOptions& options) {
+  const auto trial_folder = TrialFolderOf(options.dir);
+  const std::string job_dir_name =
+      trial_folder ? trial_folder->parent_path().filename().string() : "";
+  SqliteOpenOptions read_only;
+  read_only.read_only = true;
+  if (!options.study.database.empty() || !options.study.study.empty()) {
+    StudySelection selection = options.study;
+    if (selection.database.empty()) selection.database = kDefaultDatabase;
+    CheckDatabaseExists(selection);
+    auto repository = SqliteStudyRepository::Open(selection.database, read_only);
+    if (selection.study.empty() && !job_dir_name.empty() && repository->FindStudy(job_dir_name)) {
+      selection.study = job_dir_name;
+    }
+    // (The command in SelectStudy's suggestion: "bayestune metrics DIR --study STUDY --db F".)
+    return OwningStudy{selection.database,
+                       SelectStudy(*repository, selection, "metrics " + options.dir + " --study")};
+  }
+  if (!trial_folder) return std::nullopt;
+  std::vector<std::string> candidates;
+  const fs::path jobs = trial_folder->parent_path().parent_path();
+  if (jobs.filename() == "bayestune-jobs") {
+    candidates.push_back((jobs.parent_path() / kDefaultDatabase).string());
+  }
+  std::error_code error;
+  const std::string here = fs::absolute(kDefaultDatabase, error).string();
+  if (candidates.empty() || candidates.front() != here) candidates.push_back(kDefaultDatabase);
+  for (const std::string& database : candidates) {
+    if (!fs::exists(database, error)) continue;
+    try {
+      auto repository = SqliteStudyRepository::Open(database, read_only);
+      if (auto study = repository->FindStudy(job_dir_name)) return OwningStudy{database, *study};
+      const auto studies = repository->ListStudies();
+      if (studies.size() == 1) return OwningStudy{database, studies.front()};
+    } catch (const Error& e) {
+      std::cerr << "bayestune: warning: " << e.what() << "; not using its study\n";
+    }
+  }
+  return std::nullopt;
+}
 
 std::string JsonString(const std::string& text) {
   return nlohmann::json(text).dump(-1, ' ', false, nlohmann::json::error_handler_t::replace);
@@ -73,9 +150,41 @@ int RunMetrics(const MetricsOptions& options) {
                           ": no such file; --hypertune takes the file that "
                           "CLOUD_ML_HP_METRIC_FILE named for the trainer");
   }
-  TrialMetricsReader reader(options.dir, options.hypertune_file.empty()
-                                             ? std::nullopt
-                                             : std::optional<std::string>(options.hypertune_file));
+  // A trial folder's own hypertune file (CLOUD_ML_HP_METRIC_FILE) is read as the runner reads it.
+  std::optional<std::string> hypertune_file;
+  if (!options.hypertune_file.empty()) {
+    hypertune_file = options.hypertune_file;
+  } else if (const fs::path own = fs::path(options.dir) / "hypertune.jsonl";
+             fs::is_directory(options.dir, error) && fs::is_regular_file(own, error)) {
+    hypertune_file = own.string();
+  }
+  // Which value a trial gets, as its study picks it: from the study, unless the flags say.
+  const std::optional<OwningStudy> owner = FindOwningStudy(options);
+  const bool value_wanted =
+      !options.tag.empty() || !options.selection.empty() || !options.goal.empty();
+  std::string tag = options.tag;
+  if (tag.empty() && value_wanted) {
+    if (!owner) {
+      throw UsageError(
+          "--selection and --goal pick the value of --tag: give --tag TAG (or a trial folder of a "
+          "study, whose hyperparameterMetricTag is used; --db FILE and --study NAME find it)");
+    }
+    tag = owner->study.spec.metric_tag;
+  }
+  const bool study_objective = owner && tag == owner->study.spec.metric_tag;
+  std::string selection_name = options.selection;
+  if (selection_name.empty()) {
+    selection_name =
+        study_objective
+            ? std::string(MeasurementSelectionName(owner->study.spec.measurement_selection))
+            : "LAST";
+  }
+  std::string goal_name = options.goal;
+  if (goal_name.empty()) {
+    goal_name = study_objective ? std::string(GoalName(owner->study.spec.goal)) : "MAXIMIZE";
+  }
+
+  TrialMetricsReader reader(options.dir, hypertune_file);
   const MetricPoll poll = reader.Poll();
   for (const auto& warning : poll.warnings)
     Warn(warning.ToString());
@@ -93,27 +202,29 @@ int RunMetrics(const MetricsOptions& options) {
                           ": not a TensorBoard event file (warnings above); give an "
                           "events.out.tfevents.* file, or the folder the trainer writes them to");
   }
-  if (reader.events().files().empty()) {
+  if (reader.events().files().empty() && !hypertune_file) {
     Warn(options.dir + ": no event file (a name containing 'tfevents') in it or its subfolders");
   }
 
-  if (options.tag.empty()) {
+  if (!value_wanted) {
     for (const auto& record : poll.records)
       std::cout << JsonLine(record) << "\n";
     return kExitOk;
   }
-  const auto selection = ParseMeasurementSelection(options.selection);
-  const auto goal = ParseGoal(options.goal);
-  const TrialValue value = SelectTrialValue(poll.records, options.tag, *selection, *goal);
+  const auto selection = ParseMeasurementSelection(selection_name);
+  const auto goal = ParseGoal(goal_name);
+  const TrialValue value = SelectTrialValue(poll.records, tag, *selection, *goal);
   if (!value.found()) {
     std::cerr << "bayestune: error: " << options.dir << ": " << value.error << "\n";
     return kExitFailure;
   }
   const MetricRecord& chosen = *value.measurement;
-  std::cout << "{\"metric\": " << JsonString(options.tag)
+  std::cout << "{\"metric\": " << JsonString(tag)
             << ", \"full_tag\": " << JsonString(value.full_tag)
-            << ", \"selection\": " << JsonString(options.selection)
-            << ", \"run\": " << JsonString(chosen.run) << ", \"tag\": " << JsonString(chosen.tag)
+            << ", \"selection\": " << JsonString(selection_name)
+            << ", \"goal\": " << JsonString(goal_name);
+  if (owner) std::cout << ", \"study\": " << JsonString(owner->study.name);
+  std::cout << ", \"run\": " << JsonString(chosen.run) << ", \"tag\": " << JsonString(chosen.tag)
             << ", \"step\": " << chosen.step
             << ", \"wall_time\": " << JsonNumber(chosen.wall_time, false)
             << ", \"value\": " << JsonNumber(chosen.value, true) << "}\n";
@@ -126,25 +237,41 @@ void AddMetricsCommand(CLI::App& app, int& exit_code) {
   auto* command = AddCommand(
       app, "metrics", "Show the metrics a trainer wrote, as bayestune reads them",
       "Prints every scalar the trainer wrote under DIR (TensorBoard event files, in DIR and its "
-      "subfolders) as JSON lines; with --tag, the value a trial would get, or why there is none. "
-      "Corrupt records are warned about on stderr. docs/metrics.md has the details.\n\n"
-      "Example:\n  bayestune metrics bayestune-jobs/book/trial-3 --tag accuracy",
-      "0 printed, 1 no such folder, or no value of --tag, 2 bad usage");
+      "subfolders, and DIR/hypertune.jsonl, the cloudml-hypertune file a trial's "
+      "CLOUD_ML_HP_METRIC_FILE names) as JSON lines; with --tag (or --selection, --goal), the "
+      "value a trial would get, or why there is none. When DIR is a trial folder of a study "
+      "(bayestune-jobs/<study>/trial-<n>, its database beside bayestune-jobs/ or given with "
+      "--db), the study's hyperparameterMetricTag, goal and measurementSelection are the "
+      "defaults; the flags win. Corrupt records are warned about on stderr. docs/metrics.md has "
+      "the details.\n\n"
+      "Examples:\n  bayestune metrics bayestune-jobs/book/trial-3\n"
+      "  bayestune metrics bayestune-jobs/book/trial-3 --selection BEST\n"
+      "  bayestune metrics logs/run1 --tag val_loss --selection BEST --goal MINIMIZE",
+      "0 printed, 1 no such folder, or no value of the tag, 2 bad usage, 3 no such database "
+      "or study (--db, --study)");
   auto options = std::make_shared<MetricsOptions>();
   command->add_option("DIR", options->dir, "the job dir (or one event file)")->required();
   command->add_option("--tag", options->tag,
                       "a hyperparameterMetricTag: print the trial's value of it (a tag, or "
                       "<subfolder>/<tag>)");
   command->add_option("--hypertune", options->hypertune_file,
-                      "also read this cloudml-hypertune file (CLOUD_ML_HP_METRIC_FILE)");
+                      "also read this cloudml-hypertune file (CLOUD_ML_HP_METRIC_FILE; default: "
+                      "DIR/hypertune.jsonl, a trial folder's own, when there is one)");
   command
       ->add_option("--selection", options->selection,
-                   "with --tag: LAST (highest step) or BEST measurement")
-      ->transform(CLI::IsMember({"LAST", "BEST"}, CLI::ignore_case))
-      ->capture_default_str();
-  command->add_option("--goal", options->goal, "with --selection BEST: MAXIMIZE or MINIMIZE")
-      ->transform(CLI::IsMember({"MAXIMIZE", "MINIMIZE"}, CLI::ignore_case))
-      ->capture_default_str();
+                   "the trial's value: LAST (highest step) or BEST measurement (default: the "
+                   "study's runner.measurementSelection, else LAST)")
+      ->transform(CLI::IsMember({"LAST", "BEST"}, CLI::ignore_case));
+  command
+      ->add_option("--goal", options->goal,
+                   "for --selection BEST: MAXIMIZE or MINIMIZE (default: the study's goal, else "
+                   "MAXIMIZE)")
+      ->transform(CLI::IsMember({"MAXIMIZE", "MINIMIZE"}, CLI::ignore_case));
+  command->add_option("--db", options->study.database,
+                      "the database of DIR's study (default: found beside bayestune-jobs/, or "
+                      "./bayestune.db)");
+  command->add_option("--study", options->study.study,
+                      "DIR's study (default: the one its job dir is named after, or the only one)");
   command->callback([options, &exit_code] { exit_code = RunMetrics(*options); });
 }
 

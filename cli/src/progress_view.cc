@@ -16,10 +16,25 @@ ProgressView::ProgressView(std::ostream& out, std::string database, std::string 
 
 std::string ProgressView::CountsText() const {
   const StudyProgress counts = progress_.Counts();
-  return std::to_string(counts.succeeded) + " done, " +
-         std::to_string(counts.failed + counts.infeasible) + " failed, " +
-         std::to_string(counts.active) + " running, " + std::to_string(counts.left()) +
+  std::string text =
+      std::to_string(counts.succeeded) + " done, " + std::to_string(counts.failed) + " failed, ";
+  // Infeasible trials (no usable value: NaN, infinite) are counted apart, as the summary does.
+  if (counts.infeasible > 0) text += std::to_string(counts.infeasible) + " infeasible, ";
+  return text + std::to_string(counts.active) + " running, " + std::to_string(counts.left()) +
          " left of " + std::to_string(counts.max_trials);
+}
+
+std::string ProgressView::InterruptName(int signal) {
+  if (signal == SIGINT) return "Ctrl-C";
+  if (signal == 0) return "interrupt";
+  const char* name = sigabbrev_np(signal);
+  return name != nullptr ? std::string("SIG") + name : "signal " + std::to_string(signal);
+}
+
+void ProgressView::Notice(const std::string& text) {
+  std::lock_guard lock(mutex_);
+  Print(LineKind::kNotice, text);
+  Changed();
 }
 
 std::string ProgressView::TimeLeftText(double now) const {
@@ -129,19 +144,26 @@ void ProgressView::OnWarning(std::optional<std::int64_t> trial_id, const std::st
   Changed();
 }
 
-void ProgressView::OnInterruptRequested(InterruptLevel level, int running_trials) {
+void ProgressView::OnInterruptRequested(InterruptLevel level, int running_trials, int signal) {
   std::lock_guard lock(mutex_);
-  interrupt_level_ = level == InterruptLevel::kStopLaunching ? 1 : 2;
+  const std::string name = InterruptName(signal);
   const std::string trials = CountOf(running_trials, "running trial");
   if (level == InterruptLevel::kStopLaunching) {
-    Print(LineKind::kNotice,
-          running_trials == 0
-              ? "Ctrl-C: starting no new trial; stopping"
-              : "Ctrl-C: starting no new trial; waiting for the " + trials +
-                    " to finish (press Ctrl-C again to kill them; they would rerun next time)");
+    interrupt_level_ = 1;
+    interrupt_signal_ = signal;
+    const std::string again = signal == SIGINT || signal == 0
+                                  ? "press Ctrl-C again"
+                                  : "send " + name + " again or press Ctrl-C";
+    Print(LineKind::kNotice, running_trials == 0
+                                 ? name + ": starting no new trial; stopping"
+                                 : name + ": starting no new trial; waiting for the " + trials +
+                                       " to finish (" + again +
+                                       " to kill them; they would rerun next time)");
   } else {
-    Print(LineKind::kNotice,
-          "Ctrl-C again: killing the " + trials + "; they run again when you run the study again");
+    interrupt_level_ = 2;
+    Print(LineKind::kNotice, name + (signal == interrupt_signal_ ? " again" : "") +
+                                 ": killing the " + trials +
+                                 "; they run again when you run the study again");
   }
   Changed();
 }

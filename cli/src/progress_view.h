@@ -24,8 +24,11 @@ class ProgressView : public RunnerEvents {
   void OnTrialStopping(const TrialStoppingEvent& event) override;
   void OnTrialFinished(const TrialFinishedEvent& event) override;
   void OnWarning(std::optional<std::int64_t> trial_id, const std::string& message) override;
-  void OnInterruptRequested(InterruptLevel level, int running_trials) override;
+  void OnInterruptRequested(InterruptLevel level, int running_trials, int signal) override;
   void OnRunFinished(const RunResult& result) override;
+
+  // A line of its own among the events ("learning from 12 finished trials of study 'old'").
+  void Notice(const std::string& text);
 
   // Ends the view (the live view erases its block and stops redrawing), so that what follows is
   // printed below it. OnRunFinished does it; call it when Run throws. Idempotent.
@@ -43,8 +46,12 @@ class ProgressView : public RunnerEvents {
   // Called with the mutex held by Close.
   virtual void Finish() {}
 
-  // "3 done, 1 failed, 2 running, 4 left of 10"
+  // "3 done, 1 failed, 2 running, 4 left of 10"; "3 done, 0 failed, 1 infeasible, ..." when a
+  // trial was infeasible
   std::string CountsText() const;
+  // How the progress names what asked to stop: "Ctrl-C" (SIGINT), "SIGTERM", "SIGHUP",
+  // "interrupt" (no signal).
+  static std::string InterruptName(int signal);
   // "about 35s left", "estimating the time left" (before a trial finished this run)
   std::string TimeLeftText(double now) const;
   // "trial 3, accuracy 0.966667 at step 10 (n_layers=40 momentum=0.9)", "none yet"
@@ -57,6 +64,7 @@ class ProgressView : public RunnerEvents {
   std::string study_;
   bool started_ = false;  // OnRunnerStarted came
   int interrupt_level_ = 0;
+  int interrupt_signal_ = 0;  // of the first interrupt
 };
 
 }  // namespace bayestune::cli

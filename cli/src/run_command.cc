@@ -1,9 +1,12 @@
 // `bayestune run tuning.yaml [--db FILE] [--study NAME] [--gpus LIST] [-- trainer args...]`: runs a
 // study's trials with the trainer until the study is done, showing their progress; Ctrl-C stops
 // it (twice: kills the running trials) and running it again continues.
+#include <fcntl.h>
 #include <unistd.h>
 
+#include <cerrno>
 #include <cstdlib>
+#include <cstring>
 #include <filesystem>
 #include <iostream>
 
@@ -11,6 +14,8 @@
 #include "bayestune/optimizer/study.h"
 #include "bayestune/optimizer/tuning_config_loader.h"
 #include "bayestune/store/sqlite_study_repository.h"
+#include "bayestune/trial_runner/gpu_detection.h"
+#include "bayestune/trial_runner/gpu_pool.h"
 #include "bayestune/trial_runner/study_connection.h"
 #include "bayestune/trial_runner/trial_command.h"
 #include "bayestune/trial_runner/trial_runner.h"
@@ -29,22 +34,111 @@
 namespace bayestune::cli {
 namespace {
 
-// Checks that the trainer can be started before anything is written, with an error that names
-// where the command came from.
+namespace fs = std::filesystem;
+
+// Checks that the trainer can be started, with an error that names where the command came from.
 void CheckTrainer(const RunPlan& plan, const std::string& config_path) {
-  const RunnerSpec& runner = plan.config.runner;
-  std::string path_variable = std::getenv("PATH") != nullptr ? std::getenv("PATH") : "";
-  if (auto it = runner.env.find("PATH"); it != runner.env.end()) path_variable = it->second;
-  try {
-    ResolveExecutable(runner.command.front(), path_variable);
-  } catch (const InvalidArgument& error) {
-    std::string message = error.what();
-    const std::string field = "runner.command[0]: ";
-    if (message.rfind(field, 0) == 0) message.erase(0, field.size());
+  if (std::string problem = TrainerProblem(plan.config.runner); !problem.empty()) {
     throw InvalidArgument((plan.trainer_from_command_line ? "the trainer command after --: "
-                                                          : config_path + ": " + field) +
-                          message + ". Nothing was run");
+                                                          : config_path + ": runner.command[0]: ") +
+                          problem + ". Nothing was run");
   }
+}
+
+// Checks that the GPU settings fit the GPUs: an explicit list (runner.gpus, --gpus) against
+// gpusPerTrial and trialsPerGpu; detected GPUs only when a trial needs several of them (with one
+// GPU a trial, any GPU count fits, and none means CPU trials).
+void CheckGpus(const RunnerSpec& runner) {
+  std::vector<int> gpus;
+  if (runner.gpus) {
+    gpus = *runner.gpus;
+  } else if (runner.gpus_per_trial > 1) {
+    gpus = DetectGpus().ids;
+  }
+  if (gpus.empty()) return;
+  GpuPool(gpus, runner.gpus_per_trial, runner.trials_per_gpu, 1);  // throws when they do not fit
+}
+
+// Makes the folder of the trial folders (the runner would make it at its start) and checks that
+// this user can write there, by making a file and removing it: permissions alone do not tell
+// (root may "write" to /proc), and a run that failed on it later would leave an empty study.
+void PrepareJobDir(const RunPlan& plan) {
+  const auto fail = [&](const std::string& why) {
+    throw InvalidArgument(plan.job_dir_source + " '" + plan.job_dir.string() + "': " + why +
+                          "; give a folder you can write to. Nothing was run");
+  };
+  std::error_code error;
+  fs::create_directories(plan.job_dir, error);
+  if (error) fail("cannot create it: " + error.message());
+  const fs::path probe = plan.job_dir / (".bayestune-write-test-" + std::to_string(getpid()));
+  const int fd = ::open(probe.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0600);
+  if (fd < 0) fail(std::string("cannot write in it: ") + std::strerror(errno));
+  ::close(fd);
+  ::unlink(probe.c_str());
+}
+
+// A database that does not exist yet must be one that can be made: its folder exists and is a
+// folder. The store checks that first when opening read-only, with its own errors.
+void CheckDatabaseFolder(const fs::path& database) {
+  std::error_code error;
+  if (fs::exists(database, error)) return;
+  SqliteOpenOptions read_only;
+  read_only.read_only = true;
+  try {
+    SqliteStudyRepository::Open(database.string(), read_only);
+  } catch (const NotFound&) {
+    // no file: the folder is fine (Open checks it first)
+  }
+}
+
+// resumePreviousJobId of a new study must name a study of the database: a typo would silently
+// start from scratch. Returns what the study learns from, for a line at the start ("" when it
+// resumes nothing). A study that exists already only gets a warning when its previous one is gone.
+std::string CheckResumeStudy(const RunPlan& plan, const RunArguments& arguments) {
+  const StudySpec& spec = plan.config.study;
+  if (spec.resume_previous_job_id.empty()) return "";
+  std::error_code error;
+  // An existing file is opened as the run will open it (an older schema is upgraded); a missing
+  // one holds no study.
+  std::shared_ptr<SqliteStudyRepository> repository;
+  if (fs::exists(plan.database, error))
+    repository = SqliteStudyRepository::Open(arguments.database);
+  std::vector<std::string> names;
+  bool study_exists = false;
+  for (const StudyRecord& study :
+       repository ? Study::List(*repository) : std::vector<StudyRecord>{}) {
+    names.push_back(study.name);
+    study_exists = study_exists || study.name == plan.study;
+  }
+  if (std::string problem = ResumeStudyProblem(spec, names); !problem.empty()) {
+    const std::string where = arguments.config_path +
+                              ": trainingInput.hyperparameters.resumePreviousJobId: " + problem +
+                              " (in " + arguments.database + ")";
+    if (!study_exists) throw NotFound(where + ". Nothing was run");
+    std::cerr << "bayestune: warning: " << where << "; study '" << plan.study
+              << "' goes on without its trials\n";
+    return "";
+  }
+  const auto previous = repository->FindStudy(spec.resume_previous_job_id);
+  const SearchSpace space(spec.parameters);
+  int finished = 0, fitting = 0;
+  for (const Trial& trial : repository->ListTrials(previous->id)) {
+    if (!trial.IsFinished()) continue;
+    ++finished;
+    try {
+      space.Validate(trial.parameters);
+      ++fitting;
+    } catch (const InvalidArgument&) {
+      // outside this study's search space: the optimizer leaves it out too
+    }
+  }
+  std::string text = "learning from " + CountOf(fitting, "finished trial") + " of study '" +
+                     spec.resume_previous_job_id + "' (resumePreviousJobId)";
+  if (fitting < finished) {
+    text +=
+        "; " + std::to_string(finished - fitting) + " more do not fit this study's search space";
+  }
+  return text;
 }
 
 // The study of the run: created, or opened with the YAML's budgets (maxTrials, maxParallelTrials,
@@ -88,7 +182,13 @@ bool UseLiveView(const std::string& progress) {
 
 int RunStudy(const RunArguments& arguments) {
   const RunPlan plan = PlanRun(arguments, LoadConfig(arguments.config_path));
+  // Everything that can fail is checked before the database or the study is made: a study, once
+  // made, fixes its spec.
   CheckTrainer(plan, arguments.config_path);
+  CheckGpus(plan.config.runner);
+  CheckDatabaseFolder(arguments.database);  // as given, for the store's message
+  const std::string learning = CheckResumeStudy(plan, arguments);
+  PrepareJobDir(plan);
   const auto study = OpenStudy(plan, arguments);
   if (arguments.retry_failed) {
     const std::vector<Trial> retried = study->RetryFailedTrials();
@@ -105,6 +205,7 @@ int RunStudy(const RunArguments& arguments) {
     view = std::make_shared<PlainProgressView>(std::cout, arguments.database, plan.study,
                                                std::move(progress));
   }
+  if (!learning.empty()) view->Notice(learning);
   TrialRunnerOptions options;
   options.runner = plan.config.runner;
   if (!arguments.gpus.empty()) options.gpus_source = "--gpus";
@@ -131,23 +232,28 @@ void AddRunCommand(CLI::App& app, int& exit_code) {
       app, "run", "Run a study's trials with the trainer until the study is done",
       "Launches the trainer once per trial, in parallel on the GPUs (or the CPU), with the "
       "trial's hyperparameters as --name=value; reads each trial's metric from the TensorBoard "
-      "event files it writes; keeps every trial in the database. Ctrl-C stops launching and "
-      "waits for the running trials; a second Ctrl-C kills them (they rerun later); SIGTERM does "
-      "the same. Running the same command again continues the study.\n\n"
+      "event files it writes under its --job-dir, or from the cloudml-hypertune reports it "
+      "writes to CLOUD_ML_HP_METRIC_FILE; keeps every trial in the database. Ctrl-C stops "
+      "launching and waits for the running trials; a second Ctrl-C kills them (they rerun "
+      "later); SIGTERM and SIGHUP do the same. Running the same command again continues the "
+      "study. Everything that can fail (the trainer, the GPUs, the trial folders, "
+      "resumePreviousJobId) is checked before the database or the study is made.\n\n"
       "The trainer is runner.command of the YAML, or the command after --. A relative "
       "runner.command[0] containing '/' and a relative runner.jobDir are relative to the YAML "
       "file's folder.\n\n"
       "Examples:\n  bayestune run examples/book/tuning.yaml\n"
       "  bayestune run tuning.yaml --db runs.db --gpus 0,1 -- python3 train.py --data=/data",
-      "0 the study is done, 1 it could not run or stopped on failed trials, 2 bad usage, "
-      "130 interrupted by Ctrl-C (run again to continue)");
+      "0 the study is done, 1 it could not run or stopped on failed trials, 2 bad usage, 3 no "
+      "study named by resumePreviousJobId, 130 interrupted by Ctrl-C, SIGTERM or SIGHUP (run "
+      "again to continue)");
   auto arguments = std::make_shared<RunArguments>();
   command->add_option("tuning.yaml", arguments->config_path, "the study file")->required();
   command->add_option("--db", arguments->database, "the study database (created if missing)")
       ->capture_default_str();
   command->add_option("--study", arguments->study,
-                      "the study's name (default: from the file name: mnist.yaml -> mnist, "
-                      "examples/book/tuning.yaml -> book)");
+                      "the study's name, a name and not a path: no '/' or control characters, not "
+                      "starting with '.' or '-', at most 255 bytes (default: from the file name: "
+                      "mnist.yaml -> mnist, examples/book/tuning.yaml -> book)");
   command->add_option("--gpus", arguments->gpus,
                       "GPU ids to use, such as 0,1,3; auto: detect them; none: CPU-only trials "
                       "(default: runner.gpus, else auto)");

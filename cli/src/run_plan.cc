@@ -1,11 +1,14 @@
 #include "run_plan.h"
 
 #include <charconv>
+#include <cstdlib>
 #include <iostream>
 #include <set>
 
 #include "bayestune/optimizer/errors.h"
+#include "bayestune/optimizer/study_name.h"
 #include "bayestune/optimizer/tuning_config_loader.h"
+#include "bayestune/trial_runner/trial_command.h"
 #include "cli_errors.h"
 
 namespace bayestune::cli {
@@ -24,7 +27,18 @@ std::string DefaultStudyName(const fs::path& config_path) {
                          (c >= '0' && c <= '9') || c == '.' || c == '_' || c == '-';
     if (!allowed) c = '-';
   }
-  return name.empty() ? "study" : name;
+  // A valid study name (study_name.h): no leading '.' or '-', at most kMaxStudyNameBytes.
+  name.erase(0, name.find_first_not_of(".-"));
+  if (name.size() > kMaxStudyNameBytes) name.resize(kMaxStudyNameBytes);
+  if (name.empty()) name = "study";
+  ValidateStudyName(name);  // holds by construction
+  return name;
+}
+
+void CheckStudyFlag(const std::string& name) {
+  if (std::string problem = StudyNameProblem(name); !problem.empty()) {
+    throw UsageError("--study: " + problem);
+  }
 }
 
 TuningConfig LoadConfig(const std::string& path) {
@@ -50,6 +64,20 @@ void ResolveRunnerPaths(RunnerSpec& runner, const fs::path& config_folder) {
   }
   if (!runner.job_dir.empty() && fs::path(runner.job_dir).is_relative()) {
     runner.job_dir = (config_folder / runner.job_dir).lexically_normal().string();
+  }
+}
+
+std::string TrainerProblem(const RunnerSpec& runner) {
+  std::string path_variable = std::getenv("PATH") != nullptr ? std::getenv("PATH") : "";
+  if (auto it = runner.env.find("PATH"); it != runner.env.end()) path_variable = it->second;
+  try {
+    ResolveExecutable(runner.command.front(), path_variable);
+    return "";
+  } catch (const InvalidArgument& error) {
+    std::string message = error.what();
+    const std::string field = "runner.command[0]: ";
+    if (message.rfind(field, 0) == 0) message.erase(0, field.size());
+    return message;
   }
 }
 
@@ -88,6 +116,7 @@ RunPlan PlanRun(const RunArguments& arguments, TuningConfig config) {
   const fs::path config_folder =
       fs::absolute(arguments.config_path).lexically_normal().parent_path();
   RunPlan plan;
+  if (!arguments.study.empty()) CheckStudyFlag(arguments.study);
   plan.study = arguments.study.empty() ? DefaultStudyName(arguments.config_path) : arguments.study;
   plan.database = fs::absolute(arguments.database).lexically_normal();
 
@@ -105,10 +134,13 @@ RunPlan PlanRun(const RunArguments& arguments, TuningConfig config) {
 
   if (!arguments.job_dir.empty()) {
     plan.job_dir = fs::absolute(arguments.job_dir).lexically_normal();
+    plan.job_dir_source = "--job-dir";
   } else if (!runner.job_dir.empty()) {
     plan.job_dir = runner.job_dir;
+    plan.job_dir_source = "runner.jobDir";
   } else {
     plan.job_dir = DefaultJobDir(plan.database, plan.study);
+    plan.job_dir_source = "the default trial folder";
   }
   runner.job_dir = plan.job_dir.string();
 

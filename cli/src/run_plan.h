@@ -27,14 +27,22 @@ struct RunPlan {
   std::string study;
   std::filesystem::path database;  // absolute
   std::filesystem::path job_dir;   // absolute
+  // What chose job_dir, for errors: "--job-dir", "runner.jobDir" (or trainingInput.jobDir), or
+  // "the default trial folder" (bayestune-jobs/<study> beside the database).
+  std::string job_dir_source;
   bool trainer_from_command_line = false;
 };
 
 // The study name `run` uses when --study is not given: the YAML file's name without its extension
 // (mnist.yaml -> mnist), or, for the generic names tuning, hptuning_config and config, the name of
 // the folder the file is in (examples/book/tuning.yaml -> book). Characters other than letters,
-// digits, '.', '_' and '-' become '-'.
+// digits, '.', '_' and '-' become '-', and leading '.' and '-' are dropped, so that the name is
+// always a valid study name (bayestune/optimizer/study_name.h): ".hidden.yaml" gives "hidden".
 std::string DefaultStudyName(const std::filesystem::path& config_path);
+
+// --study NAME of run and worker: throws UsageError naming --study unless NAME is a valid study
+// name (a name, not a path: ValidateStudyName).
+void CheckStudyFlag(const std::string& name);
 
 // Where trial folders go when neither --job-dir nor runner.jobDir says: bayestune-jobs/<study>
 // in the database's folder, so that a study's database and logs stay together.
@@ -53,6 +61,12 @@ TuningConfig LoadConfig(const std::string& path);
 // holds a '/' and is relative, and a relative runner.jobDir are relative to `config_folder`, the
 // YAML file's folder (so that the file works from any current folder).
 void ResolveRunnerPaths(RunnerSpec& runner, const std::filesystem::path& config_folder);
+
+// Why the trainer, runner.command[0], cannot be started (it does not exist, is not an executable
+// file, or is not in PATH: runner.env's PATH when it sets one, else bayestune's), in
+// ResolveExecutable's words without its field name; empty when it can. runner.command must not be
+// empty.
+std::string TrainerProblem(const RunnerSpec& runner);
 
 // Applies the command line to a loaded tuning.yaml:
 // - the trainer after `--` replaces runner.command (a relative path stays relative to the current

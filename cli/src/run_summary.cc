@@ -55,8 +55,13 @@ void PrintRunSummary(std::ostream& out, const RunResult& result, const RunArgume
   if (result.launched == 0 && result.outcome == RunOutcome::kStudyDone) {
     out << "; nothing left to run\n";
   } else {
-    out << "; this run: " << CountOf(result.launched, "trial") << " in "
-        << FormatDuration(result.seconds) << "\n";
+    // What this run finished: trials it started that were killed (to rerun) or still run on
+    // count apart.
+    out << "; this run: " << CountOf(result.finished, "trial");
+    if (result.launched > result.finished) {
+      out << " finished (" << result.launched << " started)";
+    }
+    out << " in " << FormatDuration(result.seconds) << "\n";
   }
   if (best) {
     PrintBestTrial(out, *best, spec);

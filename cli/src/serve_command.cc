@@ -1,4 +1,6 @@
 // `bayestune serve`: the gRPC study service over a database, until SIGTERM or Ctrl-C.
+#include <arpa/inet.h>
+#include <netinet/in.h>
 #include <pthread.h>
 
 #include <csignal>
@@ -6,6 +8,7 @@
 #include <iostream>
 #include <mutex>
 
+#include "bayestune/optimizer/errors.h"
 #include "bayestune/proto/study_server.h"
 #include "bayestune/store/sqlite_study_repository.h"
 #include "command_help.h"
@@ -36,8 +39,14 @@ std::string HostOf(const std::string& address) {
   return colon == std::string::npos ? address : address.substr(0, colon);
 }
 
+// Only an address of the loopback network, or "localhost": a host name such as "127.example.org"
+// may resolve to anywhere.
 bool IsLoopback(const std::string& host) {
-  return host == "localhost" || host == "::1" || host.rfind("127.", 0) == 0;
+  if (host == "localhost") return true;
+  in_addr v4{};
+  if (inet_pton(AF_INET, host.c_str(), &v4) == 1) return (ntohl(v4.s_addr) >> 24) == 127;
+  in6_addr v6{};
+  return inet_pton(AF_INET6, host.c_str(), &v6) == 1 && IN6_IS_ADDR_LOOPBACK(&v6);
 }
 
 void Log(const std::string& line) {
@@ -51,12 +60,30 @@ void Log(const std::string& line) {
   std::cerr << stamp << " bayestune serve: " << line << std::endl;
 }
 
+// Reads every study and its trials once, as `run` reads its study before it starts, so that a
+// damaged database is refused at start (exit code 1) rather than served to clients as errors.
+void CheckReadable(SqliteStudyRepository& repository) {
+  try {
+    for (const StudyRecord& study : repository.ListStudies())
+      repository.ListTrials(study.id);
+  } catch (const DataLoss& e) {
+    throw DataLoss(std::string(e.what()) +
+                   "; bayestune serve does not start on a damaged database");
+  }
+}
+
 int Serve(const ServeFlags& flags) {
   proto::StudyServerOptions options;
   options.listen_address = flags.listen;
   options.tls_cert_file = flags.tls_cert;
   options.tls_key_file = flags.tls_key;
-  if (!flags.token_file.empty()) options.token = proto::BearerToken::FromFile(flags.token_file);
+  if (!flags.token_file.empty()) {
+    options.token = proto::BearerToken::FromFile(flags.token_file);
+    if (const std::string warning = proto::BearerToken::ExposureWarning(flags.token_file);
+        !warning.empty()) {
+      Log("warning: " + warning);
+    }
+  }
   options.max_receive_message_bytes = flags.max_message_mb * 1024 * 1024;
   options.log = Log;
   options.log_every_call = flags.log_requests;
@@ -66,10 +93,13 @@ int Serve(const ServeFlags& flags) {
   if (!IsLoopback(host)) {
     if (!options.token) {
       Log("warning: listening on " + host +
-          " without --token-file: anyone who reaches this port can change every study");
-    } else if (!tls) {
-      Log("warning: listening on " + host +
-          " without --tls-cert/--tls-key: the bearer token crosses the network in clear text");
+          " without --token-file: anyone who reaches this port can read, create and delete "
+          "every study and choose the trials that workers run");
+    }
+    if (!tls) {
+      Log("warning: listening on " + host + " without --tls-cert/--tls-key: the calls" +
+          (options.token ? ", the bearer token with them," : "") +
+          " cross the network in clear text, where anyone on the way can read and change them");
     }
   }
 
@@ -81,7 +111,9 @@ int Serve(const ServeFlags& flags) {
   sigaddset(&stop_signals, SIGINT);
   pthread_sigmask(SIG_BLOCK, &stop_signals, nullptr);
 
-  proto::StudyServer server(SqliteStudyRepository::Open(flags.db), std::move(options));
+  auto repository = SqliteStudyRepository::Open(flags.db);
+  CheckReadable(*repository);
+  proto::StudyServer server(repository, std::move(options));
   const int port = server.Start();
   std::cout << "bayestune serve: listening on "
             << (host.find(':') != std::string::npos ? "[" + host + "]" : host) << ":" << port

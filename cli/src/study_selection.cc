@@ -1,5 +1,8 @@
 #include "study_selection.h"
 
+#include <filesystem>
+#include <system_error>
+
 #include "bayestune/optimizer/closest_match.h"
 #include "bayestune/optimizer/errors.h"
 #include "cli_errors.h"
@@ -61,7 +64,23 @@ StudyRecord SelectStudy(StudyRepository& repository, const StudySelection& selec
   throw NotFound(message);
 }
 
+void CheckDatabaseExists(const StudySelection& selection) {
+  namespace fs = std::filesystem;
+  std::error_code error;
+  const fs::path path(selection.database);
+  // An empty path, or one this user may not look at: Open says why.
+  if (path.empty() || fs::exists(path, error) || error == std::errc::permission_denied) return;
+  const fs::path folder = fs::absolute(path, error).parent_path();
+  const bool folder_missing = !fs::exists(folder, error) && error != std::errc::permission_denied;
+  throw NotFound("there is no bayestune database '" + selection.database + "'" +
+                 (folder_missing ? " (there is no folder '" + folder.string() + "')" : "") +
+                 "; check the path (--db FILE), or make the study first: bayestune run "
+                 "tuning.yaml" +
+                 DatabaseFlag(selection));
+}
+
 StudySnapshot ReadStudy(const StudySelection& selection, const std::string& command) {
+  CheckDatabaseExists(selection);
   SqliteOpenOptions read_only;
   read_only.read_only = true;
   StudySnapshot snapshot;

@@ -29,6 +29,10 @@ struct StudySnapshot {
   std::vector<Trial> trials;  // in trial order, with their measurements
 };
 
+// Throws NotFound, saying what to do, when the selected database does not exist (its folder
+// missing included: every missing database is exit code 3).
+void CheckDatabaseExists(const StudySelection& selection);
+
 // Opens the database read-only and reads the selected study: the named one, or the only one when
 // no name is given. Throws NotFound for a missing database or an unknown study (with the studies
 // it holds and the closest name), UsageError when the database holds several studies and none is

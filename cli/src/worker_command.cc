@@ -13,6 +13,7 @@
 
 #include "bayestune/optimizer/errors.h"
 #include "bayestune/optimizer/tuning_config_loader.h"
+#include "bayestune/proto/call_status_interceptor.h"
 #include "bayestune/proto/study_client.h"
 #include "bayestune/trial_runner/trial_runner.h"
 #include "cli_errors.h"
@@ -37,8 +38,29 @@ struct WorkerFlags {
   std::string token_file;
   std::string tls_ca;
   bool tls = false;
+  bool trust_server_command = false;  // run the study's stored runner.command, with its env, jobDir
   std::vector<std::string> trainer;
 };
+
+// Text from the server, for this worker's own output: control characters and bytes outside ASCII
+// escaped, so that a study's values cannot move the cursor or hide text on the terminal.
+std::string Shown(const std::string& text) {
+  return proto::EscapeForLog(text, 4096);
+}
+
+// A command as one line, each argument quoted where it needs to be.
+std::string ShownCommand(const std::vector<std::string>& command) {
+  std::string line;
+  for (const std::string& argument : command) {
+    if (!line.empty()) line += ' ';
+    const bool plain =
+        !argument.empty() && argument.find_first_not_of(
+                                 "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz"
+                                 "0123456789_-+=.,/:@%") == std::string::npos;
+    line += plain ? argument : "'" + Shown(argument) + "'";
+  }
+  return line;
+}
 
 // One timestamped line for each thing the runner reports.
 class WorkerLog : public RunnerEvents {
@@ -71,8 +93,9 @@ class WorkerLog : public RunnerEvents {
       std::lock_guard<std::mutex> lock(mutex_);
       running_[e.trial.id] = e.pid;
     }
+    // The parameters come from the server: a categorical value is shown, never obeyed.
     Line() << "trial " << e.trial.id << " started on " << FormatDevices(e.gpus) << " (pid " << e.pid
-           << "): " << FormatParameters(e.trial, spec_) << std::endl;
+           << "): " << Shown(FormatParameters(e.trial, spec_)) << std::endl;
   }
   void OnTrialFinished(const TrialFinishedEvent& e) override {
     {
@@ -93,7 +116,7 @@ class WorkerLog : public RunnerEvents {
     if (trial_id) out << "trial " << *trial_id << ": ";
     out << message << std::endl;
   }
-  void OnInterruptRequested(InterruptLevel level, int running_trials) override {
+  void OnInterruptRequested(InterruptLevel level, int running_trials, int) override {
     Line() << (level == InterruptLevel::kStopLaunching
                    ? "interrupted: launching nothing new; waiting for " +
                          std::to_string(running_trials) +
@@ -130,13 +153,81 @@ void CheckServerAddress(const std::string& address) {
   }
 }
 
+// The runner settings of the study's stored tuning.yaml that this worker takes. The server is
+// not trusted to choose what runs on this machine: anyone who may create a study there (any local
+// user of a server without a token) could otherwise make every joining worker run a program of
+// their choice, or run its trainer with their environment (LD_PRELOAD, PATH, PYTHONPATH) or
+// write trial folders where they like. So runner.command, runner.env and runner.jobDir are taken
+// only with --trust-server-command, which says so; the scheduling settings (gpusPerTrial,
+// trialsPerGpu, timeouts, gpus) and trainingInput.args, which only shape the trainer's arguments
+// like the parameters do, are taken always. A trainer given after -- replaces runner.command
+// whatever the server says.
+RunnerSpec RunnerFromServer(const std::string& study, const std::string& tuning_yaml, bool trust,
+                            bool own_trainer) {
+  RunnerSpec runner =
+      ParseTuningConfigOrThrow(tuning_yaml, "the study's tuning.yaml on the server").runner;
+  if (own_trainer) runner.command.clear();
+  if (trust) {
+    if (!runner.command.empty() || !runner.env.empty() || !runner.job_dir.empty()) {
+      std::cerr << "bayestune: --trust-server-command: study '" << study
+                << "' on the server chooses";
+      if (!runner.command.empty()) std::cerr << " the trainer: " << ShownCommand(runner.command);
+      if (!runner.env.empty()) {
+        std::cerr << (runner.command.empty() ? "" : ";") << " its environment:";
+        for (const auto& [name, value] : runner.env)
+          std::cerr << " " << Shown(name) << "=" << ShownCommand({value});
+      }
+      if (!runner.job_dir.empty()) {
+        std::cerr << ((runner.command.empty() && runner.env.empty()) ? "" : ";")
+                  << " the job dir: " << ShownCommand({runner.job_dir});
+      }
+      std::cerr << "\n";
+    }
+    return runner;
+  }
+  std::vector<std::string> ignored;
+  if (!runner.env.empty()) ignored.push_back("runner.env");
+  if (!runner.job_dir.empty()) ignored.push_back("runner.jobDir");
+  if (!ignored.empty()) {
+    std::cerr << "bayestune: warning: study '" << study << "' on the server sets "
+              << (ignored.size() == 2 ? ignored[0] + " and " + ignored[1] : ignored[0])
+              << "; this worker does not use them (a worker takes them only from its own --create "
+                 "file, or from the server with --trust-server-command)\n";
+  }
+  runner.env.clear();
+  runner.job_dir.clear();
+  return runner;
+}
+
+// The trainer of a study created elsewhere, when this worker was given none: refused unless its
+// operator trusts the server with it.
+[[noreturn]] void ThrowUntrustedCommand(const WorkerFlags& flags,
+                                        const std::vector<std::string>& command) {
+  throw UsageError(
+      "study '" + flags.study +
+      "' names its trainer on the server (runner.command: " + ShownCommand(command) +
+      "), and a worker runs only a trainer its own operator chose: give it after --, as in "
+      "bayestune worker --server " +
+      flags.server + " --study " + flags.study +
+      " -- python3 train.py; or pass your own tuning.yaml with --create FILE; or pass "
+      "--trust-server-command to run the server's command (then whoever may create studies on "
+      "that server chooses what this machine runs)");
+}
+
 int Work(const WorkerFlags& flags) {
   CheckServerAddress(flags.server);
+  CheckStudyFlag(flags.study);  // a name, not a path: the trial folders are under it
   proto::StudyClientOptions options;
   options.server_address = flags.server;
   options.tls = flags.tls || !flags.tls_ca.empty();
   options.tls_ca_file = flags.tls_ca;
-  if (!flags.token_file.empty()) options.token = proto::BearerToken::FromFile(flags.token_file);
+  if (!flags.token_file.empty()) {
+    options.token = proto::BearerToken::FromFile(flags.token_file);
+    if (const std::string warning = proto::BearerToken::ExposureWarning(flags.token_file);
+        !warning.empty()) {
+      std::cerr << "bayestune: warning: " << warning << "\n";
+    }
+  }
   {
     // A quick first call that does not wait, to say at once why the server does not answer
     // (nothing listens, TLS or the token do not match) before waiting for it.
@@ -167,16 +258,24 @@ int Work(const WorkerFlags& flags) {
   auto connection = std::make_shared<RemoteStudyConnection>(client, flags.study);
 
   if (flags.create.empty() && !connection->tuning_yaml().empty()) {
-    // The study's own runner: block gives the defaults (GPUs per trial, timeouts, env, ...).
-    runner_options.runner =
-        ParseTuningConfigOrThrow(connection->tuning_yaml(), "the study's tuning.yaml").runner;
+    // The study's own runner: block gives the defaults (GPUs per trial, timeouts, ...); what
+    // runs, and with what environment and where, only when this worker trusts the server.
+    runner_options.runner = RunnerFromServer(flags.study, connection->tuning_yaml(),
+                                             flags.trust_server_command, !flags.trainer.empty());
+    if (flags.trainer.empty() && !flags.trust_server_command &&
+        !runner_options.runner.command.empty()) {
+      ThrowUntrustedCommand(flags, runner_options.runner.command);
+    }
   }
   if (!flags.trainer.empty()) {
     runner_options.runner.command = flags.trainer;
   } else if (runner_options.runner.command.empty()) {
-    throw InvalidArgument(
+    throw UsageError(
         "no trainer: give its command after --, as in bayestune worker --server HOST:PORT "
-        "--study NAME -- python train.py (the study's tuning.yaml has no runner.command)");
+        "--study NAME -- python3 train.py (" +
+        std::string(flags.create.empty() ? "the study's tuning.yaml on the server"
+                                         : "the --create file") +
+        " has no runner.command)");
   }
   if (!flags.gpus.empty()) {
     runner_options.runner.gpus = ParseGpuList(flags.gpus);
@@ -208,6 +307,15 @@ int Work(const WorkerFlags& flags) {
     });
     try {
       result = runner.Run();
+    } catch (const NotFound& e) {
+      // The study (or a trial of it) was there at start: it was deleted under this worker. The
+      // runner has killed the trainers on its way out.
+      finished.store(true);
+      watchdog.join();
+      throw NotFound("study '" + flags.study + "' was deleted on the server " + flags.server +
+                     " (or deleted and created again) while this worker ran its trials; their "
+                     "trainers were stopped (" +
+                     e.what() + ")");
     } catch (...) {
       finished.store(true);
       watchdog.join();
@@ -238,11 +346,12 @@ void AddWorkerCommand(CLI::App& app, int& exit_code) {
   command->add_option("--gpus", flags->gpus,
                       "the GPUs of this worker: ids such as 0,1,3, auto (detect; the default "
                       "unless the study's runner.gpus says otherwise) or none (CPU trials)");
-  command->add_option("--create", flags->create,
-                      "create the study from this tuning.yaml first (the same spec again finds "
-                      "the existing study; another one is an error)");
+  auto* create =
+      command->add_option("--create", flags->create,
+                          "create the study from this tuning.yaml first (the same spec again finds "
+                          "the existing study; another one is an error)");
   command->add_option("--job-dir", flags->job_dir,
-                      "where each trial gets its trial-<n>/ folder (default: the study's "
+                      "where each trial gets its trial-<n>/ folder (default: the --create file's "
                       "runner.jobDir, else bayestune-jobs/<study>)");
   command->add_option("--token-file", flags->token_file,
                       "file whose first line is the server's bearer token");
@@ -250,9 +359,15 @@ void AddWorkerCommand(CLI::App& app, int& exit_code) {
                       "connect with TLS, trusting this PEM certificate (the server's own when "
                       "self-signed)");
   command->add_flag("--tls", flags->tls, "connect with TLS, trusting the system's certificates");
+  command
+      ->add_flag("--trust-server-command", flags->trust_server_command,
+                 "run the study's runner.command stored on the server, with its runner.env and "
+                 "runner.jobDir (printed at start), when no trainer follows --; without it they "
+                 "are never used, since whoever may create studies on the server chooses them")
+      ->excludes(create);
   command->add_option("trainer", flags->trainer,
-                      "the trainer and its fixed arguments, after -- (default: the study's "
-                      "runner.command)");
+                      "the trainer and its fixed arguments, after -- (default: the --create "
+                      "file's runner.command; the server's only with --trust-server-command)");
   command->callback([flags, &exit_code] { exit_code = Work(*flags); });
 }
 

@@ -4,6 +4,7 @@
 #include <cstring>
 #include <limits>
 
+#include "bayestune/gpu_models/cpu_blas.h"
 #include "bayestune/gpu_models/mlp_backend.h"
 
 namespace bayestune {
@@ -14,17 +15,20 @@ using ConstMatrixMap = Eigen::Map<const Eigen::MatrixXf>;
 using VectorMap = Eigen::Map<Eigen::VectorXf>;
 using ConstVectorMap = Eigen::Map<const Eigen::VectorXf>;
 
-// The arithmetic of gpu_mlp_backend.cu, step for step, with Eigen on one core.
+// The arithmetic of gpu_mlp_backend.cu, step for step, with Eigen; its matrix products run in
+// OpenBLAS (cpu_blas.h) on setup.cpu_threads threads.
 class CpuMlpBackend final : public MlpBackend {
  public:
   explicit CpuMlpBackend(const MlpBackendSetup& setup)
       : architecture_(setup.architecture),
-        sgd_(setup.sgd),
+        optimizer_(setup.optimizer),
         data_(*setup.data),
         parameters_(setup.initial_parameters),
         gradient_(parameters_.size(), 0.0f),
-        velocity_(parameters_.size(), 0.0f) {
-    const int batch = sgd_.batch_size;
+        velocity_(parameters_.size(), 0.0f),
+        threads_(SetCpuBlasThreads(setup.cpu_threads)) {
+    if (optimizer_.kind == OptimizerKind::kAdam) second_moment_.assign(parameters_.size(), 0.0f);
+    const int batch = optimizer_.batch_size;
     const int hidden = architecture_.hidden_units;
     for (int l = 0; l <= architecture_.n_layers; ++l)
       layers_.push_back(architecture_.layer(l));
@@ -39,16 +43,18 @@ class CpuMlpBackend final : public MlpBackend {
   }
 
   std::string device_description() const override {
-    return "cpu (Eigen " + std::to_string(EIGEN_WORLD_VERSION) + "." +
-           std::to_string(EIGEN_MAJOR_VERSION) + "." + std::to_string(EIGEN_MINOR_VERSION) +
-           ", 1 thread, " + Eigen::SimdInstructionSetsInUse() + ")";
+    return "cpu (" + std::to_string(threads_) + (threads_ == 1 ? " thread" : " threads") +
+           "; matrix products: " + DescribeCpuBlas() + "; the rest: Eigen " +
+           std::to_string(EIGEN_WORLD_VERSION) + "." + std::to_string(EIGEN_MAJOR_VERSION) + "." +
+           std::to_string(EIGEN_MINOR_VERSION) + ", " + Eigen::SimdInstructionSetsInUse() +
+           ", one thread)";
   }
 
   PassTotals TrainEpoch(std::span<const std::int64_t> order) override {
     PassTotals totals;
-    for (std::size_t start = 0; start < order.size(); start += sgd_.batch_size) {
+    for (std::size_t start = 0; start < order.size(); start += optimizer_.batch_size) {
       const auto batch =
-          order.subspan(start, std::min<std::size_t>(sgd_.batch_size, order.size() - start));
+          order.subspan(start, std::min<std::size_t>(optimizer_.batch_size, order.size() - start));
       Gather(batch);
       Forward(batch_x_.data(), batch_y_.data(), static_cast<int>(batch.size()), true, totals);
       Backward(batch_x_.data(), static_cast<int>(batch.size()));
@@ -60,9 +66,9 @@ class CpuMlpBackend final : public MlpBackend {
   PassTotals Evaluate() override {
     PassTotals totals;
     const Dataset& validation = data_.validation;
-    for (std::int64_t start = 0; start < validation.size(); start += sgd_.batch_size) {
-      const int count =
-          static_cast<int>(std::min<std::int64_t>(sgd_.batch_size, validation.size() - start));
+    for (std::int64_t start = 0; start < validation.size(); start += optimizer_.batch_size) {
+      const int count = static_cast<int>(
+          std::min<std::int64_t>(optimizer_.batch_size, validation.size() - start));
       Forward(validation.sample(start), validation.labels.data() + start, count, false, totals);
     }
     return totals;
@@ -217,16 +223,33 @@ class CpuMlpBackend final : public MlpBackend {
     const auto size = static_cast<Eigen::Index>(parameters_.size());
     VectorMap w(parameters_.data(), size);
     VectorMap v(velocity_.data(), size);
-    ConstVectorMap g(gradient_.data(), size);
-    v = sgd_.momentum * v + g + sgd_.weight_decay * w;
-    w -= sgd_.learning_rate * v;
+    VectorMap g(gradient_.data(), size);
+    ++steps_;
+    if (optimizer_.kind == OptimizerKind::kSgd) {
+      v = optimizer_.momentum * v + g + optimizer_.weight_decay * w;
+      w -= optimizer_.learning_rate * v;
+      return;
+    }
+    // Adam: v (velocity_) is the first moment, `second` the second.
+    VectorMap second(second_moment_.data(), size);
+    const AdamStepScales scales = AdamScales(optimizer_, steps_);
+    g += optimizer_.weight_decay * w;
+    v = optimizer_.beta1 * v + (1.0f - optimizer_.beta1) * g;
+    second = optimizer_.beta2 * second + (1.0f - optimizer_.beta2) * g.cwiseAbs2();
+    w.array() -=
+        scales.step_size * v.array() /
+        (second.array().sqrt() * scales.inverse_sqrt_bias_correction2 + optimizer_.epsilon);
   }
 
   MlpArchitecture architecture_;
-  SgdSettings sgd_;
+  OptimizerSettings optimizer_;
   const TrainingData& data_;
   std::vector<DenseLayerLayout> layers_;
-  std::vector<float> parameters_, gradient_, velocity_;
+  std::vector<float> parameters_, gradient_;
+  std::vector<float> velocity_;       // sgd: the momentum buffer; adam: the first moment
+  std::vector<float> second_moment_;  // adam only
+  std::int64_t steps_ = 0;            // optimizer steps taken
+  int threads_ = 1;
   std::vector<float> batch_x_;
   std::vector<std::int32_t> batch_y_;
   std::vector<std::vector<float>> activations_;  // a_l = act(h_l), hidden x batch, each layer

@@ -215,6 +215,23 @@ __global__ void SgdStep(float* w, float* v, const float* g, std::int64_t n, floa
   }
 }
 
+// Adam (optimizer_settings.h): g' = g + weight_decay * w; m = beta1 m + (1 - beta1) g';
+// v = beta2 v + (1 - beta2) g'^2; w -= step_size * m / (sqrt(v) * inverse_sqrt_bias_correction2 +
+// epsilon), with step t's scales computed on the host (AdamScales).
+__global__ void AdamStep(float* w, float* m, float* v, const float* g, std::int64_t n, float beta1,
+                         float beta2, float epsilon, float weight_decay, float step_size,
+                         float inverse_sqrt_bias_correction2) {
+  for (std::int64_t i = blockIdx.x * static_cast<std::int64_t>(blockDim.x) + threadIdx.x; i < n;
+       i += static_cast<std::int64_t>(gridDim.x) * blockDim.x) {
+    const float gradient = g[i] + weight_decay * w[i];
+    const float first = beta1 * m[i] + (1.0f - beta1) * gradient;
+    const float second = beta2 * v[i] + (1.0f - beta2) * gradient * gradient;
+    m[i] = first;
+    v[i] = second;
+    w[i] -= step_size * first / (sqrtf(second) * inverse_sqrt_bias_correction2 + epsilon);
+  }
+}
+
 // ---- the device ---------------------------------------------------------------------------------
 
 std::string DescribeDevice0() {
@@ -254,7 +271,7 @@ DeviceBuffer<T> Upload(const std::vector<T>& host) {
 class GpuMlpBackend final : public MlpBackend {
  public:
   explicit GpuMlpBackend(const MlpBackendSetup& setup)
-      : architecture_(setup.architecture), sgd_(setup.sgd) {
+      : architecture_(setup.architecture), optimizer_(setup.optimizer) {
     BAYESTUNE_CUDA(cudaSetDevice(0));
     description_ = DescribeDevice0();
     cudaStream_t stream = nullptr;
@@ -270,12 +287,16 @@ class GpuMlpBackend final : public MlpBackend {
 
     for (int l = 0; l <= architecture_.n_layers; ++l)
       layers_.push_back(architecture_.layer(l));
-    const std::size_t batch = sgd_.batch_size;
+    const std::size_t batch = optimizer_.batch_size;
     const std::size_t hidden = architecture_.hidden_units;
     parameters_ = Upload(setup.initial_parameters);
     gradient_ = DeviceBuffer<float>(parameters_.size());
     velocity_ = DeviceBuffer<float>(parameters_.size());
     BAYESTUNE_CUDA(cudaMemset(velocity_.get(), 0, velocity_.size() * sizeof(float)));
+    if (optimizer_.kind == OptimizerKind::kAdam) {
+      second_moment_ = DeviceBuffer<float>(parameters_.size());
+      BAYESTUNE_CUDA(cudaMemset(second_moment_.get(), 0, second_moment_.size() * sizeof(float)));
+    }
     train_features_ = Upload(setup.data->train.features);
     train_labels_ = Upload(setup.data->train.labels);
     validation_features_ = Upload(setup.data->validation.features);
@@ -303,9 +324,9 @@ class GpuMlpBackend final : public MlpBackend {
   PassTotals TrainEpoch(std::span<const std::int64_t> order) override {
     UploadOrder(order);
     ResetTotals();
-    for (std::size_t start = 0; start < order.size(); start += sgd_.batch_size) {
+    for (std::size_t start = 0; start < order.size(); start += optimizer_.batch_size) {
       const int count =
-          static_cast<int>(std::min<std::size_t>(sgd_.batch_size, order.size() - start));
+          static_cast<int>(std::min<std::size_t>(optimizer_.batch_size, order.size() - start));
       Gather(order_.get() + start, count);
       Forward(batch_x_.get(), batch_y_.get(), count, true);
       Backward(batch_x_.get(), count);
@@ -317,9 +338,9 @@ class GpuMlpBackend final : public MlpBackend {
   PassTotals Evaluate() override {
     ResetTotals();
     const int features = architecture_.input_features;
-    for (std::int64_t start = 0; start < validation_size_; start += sgd_.batch_size) {
+    for (std::int64_t start = 0; start < validation_size_; start += optimizer_.batch_size) {
       const int count =
-          static_cast<int>(std::min<std::int64_t>(sgd_.batch_size, validation_size_ - start));
+          static_cast<int>(std::min<std::int64_t>(optimizer_.batch_size, validation_size_ - start));
       Forward(validation_features_.get() + start * features, validation_labels_.get() + start,
               count, false);
     }
@@ -491,21 +512,34 @@ class GpuMlpBackend final : public MlpBackend {
 
   void Step() {
     const std::int64_t n = static_cast<std::int64_t>(parameters_.size());
-    SgdStep<<<Blocks(n), kThreads, 0, stream_>>>(parameters_.get(), velocity_.get(),
-                                                 gradient_.get(), n, sgd_.learning_rate,
-                                                 sgd_.momentum, sgd_.weight_decay);
-    BAYESTUNE_LAUNCHED("SgdStep");
+    ++steps_;
+    if (optimizer_.kind == OptimizerKind::kSgd) {
+      SgdStep<<<Blocks(n), kThreads, 0, stream_>>>(parameters_.get(), velocity_.get(),
+                                                   gradient_.get(), n, optimizer_.learning_rate,
+                                                   optimizer_.momentum, optimizer_.weight_decay);
+      BAYESTUNE_LAUNCHED("SgdStep");
+      return;
+    }
+    const AdamStepScales scales = AdamScales(optimizer_, steps_);
+    AdamStep<<<Blocks(n), kThreads, 0, stream_>>>(
+        parameters_.get(), velocity_.get(), second_moment_.get(), gradient_.get(), n,
+        optimizer_.beta1, optimizer_.beta2, optimizer_.epsilon, optimizer_.weight_decay,
+        scales.step_size, scales.inverse_sqrt_bias_correction2);
+    BAYESTUNE_LAUNCHED("AdamStep");
   }
 
   MlpArchitecture architecture_;
-  SgdSettings sgd_;
+  OptimizerSettings optimizer_;
+  std::int64_t steps_ = 0;  // optimizer steps taken (Adam's t)
   std::string description_;
   StreamHandle stream_holder_;
   CublasHandle cublas_holder_;
   cudaStream_t stream_ = nullptr;  // stream_holder_'s, for brevity
   cublasHandle_t cublas_ = nullptr;
   std::vector<DenseLayerLayout> layers_;
-  DeviceBuffer<float> parameters_, gradient_, velocity_;
+  DeviceBuffer<float> parameters_, gradient_;
+  DeviceBuffer<float> velocity_;       // sgd: the momentum buffer; adam: the first moment
+  DeviceBuffer<float> second_moment_;  // adam only
   DeviceBuffer<float> train_features_, validation_features_;
   DeviceBuffer<std::int32_t> train_labels_, validation_labels_;
   std::int64_t validation_size_ = 0;

@@ -3,6 +3,7 @@
 #include <chrono>
 #include <cmath>
 #include <cstdio>
+#include <iterator>
 
 #include "bayestune/gpu_models/host_random.h"
 #include "bayestune/gpu_models/trainer_error.h"
@@ -25,9 +26,10 @@ std::vector<std::int64_t> BatchOrder::NextEpoch() {
 }
 
 std::vector<EpochMetrics> RunTraining(MlpBackend& backend, std::int64_t train_samples, int epochs,
-                                      std::uint64_t seed, const MetricSinks& sinks,
-                                      std::ostream& log) {
+                                      std::uint64_t seed, std::int64_t parameter_count,
+                                      const MetricSinks& sinks, std::ostream& log) {
   std::vector<EpochMetrics> history;
+  double train_seconds = 0;
   BatchOrder order(train_samples, seed);
   for (int epoch = 1; epoch <= epochs; ++epoch) {
     const auto start = std::chrono::steady_clock::now();
@@ -46,17 +48,20 @@ std::vector<EpochMetrics> RunTraining(MlpBackend& backend, std::int64_t train_sa
     metrics.accuracy = validation.accuracy();
     metrics.seconds =
         std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+    train_seconds += metrics.seconds;
+    metrics.train_seconds = train_seconds;
     history.push_back(metrics);
+    const double values[] = {metrics.accuracy, metrics.loss, metrics.train_accuracy,
+                             static_cast<double>(parameter_count), metrics.train_seconds};
+    static_assert(std::size(values) == std::size(kEpochMetricTags));
     if (sinks.events) {
-      sinks.events->AddScalar("accuracy", epoch, static_cast<float>(metrics.accuracy));
-      sinks.events->AddScalar("loss", epoch, static_cast<float>(metrics.loss));
-      sinks.events->AddScalar("train_accuracy", epoch, static_cast<float>(metrics.train_accuracy));
+      for (std::size_t k = 0; k < std::size(values); ++k)
+        sinks.events->AddScalar(kEpochMetricTags[k], epoch, static_cast<float>(values[k]));
       sinks.events->Flush();
     }
     if (sinks.hypertune) {
-      sinks.hypertune->Report("accuracy", metrics.accuracy, epoch);
-      sinks.hypertune->Report("loss", metrics.loss, epoch);
-      sinks.hypertune->Report("train_accuracy", metrics.train_accuracy, epoch);
+      for (std::size_t k = 0; k < std::size(values); ++k)
+        sinks.hypertune->Report(kEpochMetricTags[k], values[k], epoch);
     }
     char line[160];
     std::snprintf(line, sizeof(line),

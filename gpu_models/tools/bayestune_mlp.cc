@@ -25,16 +25,23 @@ std::string DescribeModel(const MlpOptions& o, const MlpBackendSetup& setup) {
     std::snprintf(residual, sizeof(residual), "layers 2..%d residual, branch scale %.3g",
                   o.n_layers, architecture.residual_scale());
   }
-  char text[512];
+  char optimizer[128];
+  if (o.optimizer == OptimizerKind::kAdam) {
+    std::snprintf(optimizer, sizeof(optimizer),
+                  "Adam learning_rate %g beta1 %g beta2 %g epsilon %g", o.learning_rate, o.beta1,
+                  o.beta2, o.epsilon);
+  } else {
+    std::snprintf(optimizer, sizeof(optimizer), "SGD learning_rate %g momentum %g", o.learning_rate,
+                  o.momentum);
+  }
+  char text[640];
   std::snprintf(text, sizeof(text),
                 "model: %d hidden layer(s) of %d %s units (%s), %d inputs, %d classes, %lld "
-                "parameters; SGD learning_rate %g momentum %g weight_decay %g, batch %d, %d "
-                "epoch(s), seed %llu",
+                "parameters; %s weight_decay %g, batch %d, %d epoch(s), seed %llu",
                 o.n_layers, o.hidden_units, ActivationName(o.activation), residual,
                 architecture.input_features, architecture.classes,
-                static_cast<long long>(architecture.parameter_count()), o.learning_rate, o.momentum,
-                o.weight_decay, setup.sgd.batch_size, o.epochs,
-                static_cast<unsigned long long>(o.seed));
+                static_cast<long long>(architecture.parameter_count()), optimizer, o.weight_decay,
+                setup.optimizer.batch_size, o.epochs, static_cast<unsigned long long>(o.seed));
   return text;
 }
 
@@ -46,14 +53,24 @@ int Train(const MlpOptions& o) {
   MlpBackendSetup setup;
   setup.architecture = {data.train.num_features, o.hidden_units, o.n_layers, data.num_classes,
                         o.activation};
-  setup.sgd = {static_cast<float>(o.learning_rate), static_cast<float>(o.momentum),
-               static_cast<float>(o.weight_decay),
-               static_cast<int>(std::min<std::int64_t>(o.batch_size, data.train.size()))};
+  setup.optimizer.kind = o.optimizer;
+  setup.optimizer.learning_rate = static_cast<float>(o.learning_rate);
+  setup.optimizer.momentum = static_cast<float>(o.momentum);
+  setup.optimizer.beta1 = static_cast<float>(o.beta1);
+  setup.optimizer.beta2 = static_cast<float>(o.beta2);
+  setup.optimizer.epsilon = static_cast<float>(o.epsilon);
+  setup.optimizer.weight_decay = static_cast<float>(o.weight_decay);
+  setup.optimizer.batch_size =
+      static_cast<int>(std::min<std::int64_t>(o.batch_size, data.train.size()));
+  setup.cpu_threads = o.threads;
   setup.data = &data;
   setup.initial_parameters = InitialParameters(setup.architecture, o.seed);
   std::cout << DescribeModel(o, setup) << std::endl;
   const std::unique_ptr<MlpBackend> backend = SelectMlpBackend(o.device, setup, std::cout);
   std::cout << "device: " << backend->device_description() << std::endl;
+  std::cout << "threads: " << o.threads << " (" << o.threads_source << ")"
+            << (backend->device_description().starts_with("cpu") ? "" : ", unused on the GPU")
+            << std::endl;
 
   std::unique_ptr<EventFileWriter> events;
   if (!o.job_dir.empty()) {
@@ -65,9 +82,9 @@ int Train(const MlpOptions& o) {
   std::optional<HypertuneWriter> hypertune = HypertuneWriter::FromEnvironment();
   if (hypertune) std::cout << "hypertune file: " << hypertune->path() << std::endl;
 
-  const std::vector<EpochMetrics> history =
-      RunTraining(*backend, data.train.size(), o.epochs, o.seed,
-                  {events.get(), hypertune ? &*hypertune : nullptr}, std::cout);
+  const std::vector<EpochMetrics> history = RunTraining(
+      *backend, data.train.size(), o.epochs, o.seed, setup.architecture.parameter_count(),
+      {events.get(), hypertune ? &*hypertune : nullptr}, std::cout);
   const double seconds =
       std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
   std::printf("done: accuracy %.4f after %d epoch(s) in %.2f s\n", history.back().accuracy,

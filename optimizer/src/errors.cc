@@ -18,6 +18,8 @@ const char* ErrorCodeName(ErrorCode code) {
       return "UNAVAILABLE";
     case ErrorCode::kInternal:
       return "INTERNAL";
+    case ErrorCode::kDataLoss:
+      return "DATA_LOSS";
   }
   return "UNKNOWN";
 }

@@ -6,6 +6,7 @@
 #include <sstream>
 
 #include "bayestune/optimizer/parameter_value.h"
+#include "utf8_text.h"
 
 namespace bayestune {
 namespace {
@@ -112,22 +113,68 @@ double ParameterSpec::Upper() const {
 }
 
 bool IsValidParameterName(std::string_view name) {
-  if (name.empty() || !std::isalpha(static_cast<unsigned char>(name[0]))) return false;
+  return ParameterNameProblem(name).empty();
+}
+
+std::string ParameterNameProblem(std::string_view name) {
+  const std::string quoted = "'" + EscapeForMessage(name) + "'";
+  bool well_formed = !name.empty() && std::isalpha(static_cast<unsigned char>(name[0]));
   for (char c : name) {
     if (!std::isalnum(static_cast<unsigned char>(c)) && c != '_' && c != '-' && c != '.') {
-      return false;
+      well_formed = false;
     }
   }
+  if (!well_formed) {
+    return quoted +
+           " is not a valid name: it is passed as --name=value, so it must start with a letter "
+           "and hold only letters, digits, '_', '-' and '.'";
+  }
+  if (ParameterNamesCollide(name, "job_dir")) {
+    return quoted +
+           " is the --job-dir flag the runner gives every trial (its folder); name the "
+           "parameter otherwise";
+  }
+  return "";
+}
+
+bool ParameterNamesCollide(std::string_view a, std::string_view b) {
+  if (a.size() != b.size()) return false;
+  for (std::size_t i = 0; i < a.size(); ++i) {
+    if ((a[i] == '-' ? '_' : a[i]) != (b[i] == '-' ? '_' : b[i])) return false;
+  }
   return true;
+}
+
+std::string ParameterCollisionProblem(std::string_view first, std::string_view second) {
+  return "parameters '" + std::string(first) + "' and '" + std::string(second) +
+         "' would be one flag for the trainer (argument parsers such as argparse read '-' as "
+         "'_'); rename one of them";
+}
+
+std::string IntegerBoundProblem(double bound) {
+  if (std::abs(bound) <= kMaxIntegerParameterBound) return "";
+  return "an INTEGER parameter's bounds must be from -9007199254740992 to 9007199254740992 "
+         "(2^53, up to which every integer is exact), got " +
+         FormatDouble(bound) + "; use a DOUBLE parameter for a wider range";
+}
+
+std::string CategoricalValueProblem(std::string_view value) {
+  if (value.empty()) return "an empty value; each value must be a non-empty string";
+  // A tab is whitespace in a value like any other; a NUL would cut the argument short, a newline
+  // or an escape sequence would break the logs' lines and the terminal.
+  if (std::string problem = ControlOrEncodingProblem(value, /*allow_tab=*/true); !problem.empty()) {
+    return "'" + EscapeForMessage(value) + "' " + problem +
+           "; a value is passed to the trainer as --name=value, so it must be UTF-8 text "
+           "without control characters other than a tab";
+  }
+  return "";
 }
 
 std::string ValidateParameterSpec(const ParameterSpec& spec) {
   std::ostringstream out;
   const std::string where = "parameter '" + spec.name + "': ";
-  if (!IsValidParameterName(spec.name)) {
-    return "parameter name '" + spec.name +
-           "' is not valid: it is passed as --name=value, so it must start with a letter and hold "
-           "only letters, digits, '_', '-' and '.'";
+  if (std::string problem = ParameterNameProblem(spec.name); !problem.empty()) {
+    return "parameter name " + problem;
   }
   switch (spec.type) {
     case ParameterType::kDouble:
@@ -144,6 +191,13 @@ std::string ValidateParameterSpec(const ParameterSpec& spec) {
                                                    spec.max_value != std::floor(spec.max_value))) {
         return where + "an INTEGER parameter needs integer minValue and maxValue";
       }
+      if (spec.type == ParameterType::kInteger) {
+        for (double bound : {spec.min_value, spec.max_value}) {
+          if (std::string problem = IntegerBoundProblem(bound); !problem.empty()) {
+            return where + problem;
+          }
+        }
+      }
       if (IsLogScale(spec.scale) && spec.min_value <= 0) {
         out << where << ScaleTypeName(spec.scale) << " needs minValue > 0, got "
             << FormatDouble(spec.min_value) << " (use UNIT_LINEAR_SCALE, or a positive range)";
@@ -154,6 +208,9 @@ std::string ValidateParameterSpec(const ParameterSpec& spec) {
       if (spec.categorical_values.empty()) return where + "CATEGORICAL needs categoricalValues";
       std::set<std::string> seen;
       for (const auto& value : spec.categorical_values) {
+        if (std::string problem = CategoricalValueProblem(value); !problem.empty()) {
+          return where + "categoricalValues: " + problem;
+        }
         if (!seen.insert(value).second) {
           return where + "categoricalValues lists '" + value + "' twice; each value must be unique";
         }

@@ -6,6 +6,7 @@
 #include <random>
 
 #include "bayestune/optimizer/errors.h"
+#include "bayestune/optimizer/study_name.h"
 #include "split_mix.h"
 
 namespace bayestune {
@@ -169,7 +170,7 @@ StudyRecord Study::OpenRecord(StudyRepository& repository, const std::string& na
 
 std::shared_ptr<Study> Study::Open(std::shared_ptr<StudyRepository> repository,
                                    const std::string& name, StudyOptions options) {
-  if (name.empty()) throw InvalidArgument("the study name must not be empty");
+  ValidateStudyName(name);
   bool budgets_changed = false;
   StudyRecord record = OpenRecord(*repository, name, options, budgets_changed);
   auto study = std::shared_ptr<Study>(new Study(std::move(repository), std::move(record),

@@ -2,6 +2,7 @@
 
 #include <algorithm>
 
+#include "bayestune/optimizer/closest_match.h"
 #include "bayestune/optimizer/errors.h"
 #include "bayestune/optimizer/search_space.h"
 
@@ -110,11 +111,42 @@ std::string DescribeSpecChanges(const StudySpec& before, const StudySpec& after)
   return joined;
 }
 
+std::string ResumeStudyProblem(const StudySpec& spec, const std::vector<std::string>& study_names) {
+  const std::string& wanted = spec.resume_previous_job_id;
+  if (wanted.empty() ||
+      std::find(study_names.begin(), study_names.end(), wanted) != study_names.end()) {
+    return "";
+  }
+  std::string message = "no study named '" + wanted + "' to learn from";
+  if (study_names.empty())
+    return message + " (there is no study yet); remove it, or check the name";
+  if (auto closest = ClosestMatch(wanted, study_names)) {
+    message += "; did you mean '" + *closest + "'?";
+  }
+  message += " The studies there: ";
+  for (std::size_t i = 0; i < study_names.size(); ++i) {
+    if (i == 20) {
+      message += ", ... (" + std::to_string(study_names.size()) + " in all)";
+      break;
+    }
+    message += (i == 0 ? "'" : ", '") + study_names[i] + "'";
+  }
+  return message;
+}
+
 void ValidateStudySpec(const StudySpec& spec) {
   if (spec.parameters.empty()) {
     throw InvalidArgument("the study has no parameters; give at least one in params");
   }
   SearchSpace space(spec.parameters);  // throws for an invalid or repeated parameter
+  for (std::size_t i = 0; i < spec.parameters.size(); ++i) {
+    for (std::size_t j = 0; j < i; ++j) {
+      if (ParameterNamesCollide(spec.parameters[i].name, spec.parameters[j].name)) {
+        throw InvalidArgument(
+            ParameterCollisionProblem(spec.parameters[j].name, spec.parameters[i].name));
+      }
+    }
+  }
   if (spec.max_trials < 1) {
     throw InvalidArgument("maxTrials must be at least 1, got " + std::to_string(spec.max_trials));
   }

@@ -17,7 +17,9 @@
 
 #include "bayestune/optimizer/closest_match.h"
 #include "bayestune/optimizer/errors.h"
+#include "bayestune/optimizer/grid_designer.h"
 #include "bayestune/optimizer/parameter_value.h"
+#include "bayestune/optimizer/search_space.h"
 
 namespace bayestune {
 namespace {
@@ -107,6 +109,13 @@ class Loader {
  public:
   explicit Loader(std::string file) : file_(std::move(file)) {}
 
+  // Where the value of `field` is in the file, for diagnostics made after loading.
+  void Locate(const YAML::Node& node, const std::string& field) {
+    const YAML::Mark mark = node.Mark();
+    if (!mark.is_null()) positions_[field] = FilePosition{mark.line + 1, mark.column + 1};
+  }
+  std::map<std::string, FilePosition> TakePositions() { return std::move(positions_); }
+
   std::vector<Diagnostic> TakeDiagnostics() {
     std::stable_sort(diagnostics_.begin(), diagnostics_.end(),
                      [](const Diagnostic& a, const Diagnostic& b) {
@@ -152,6 +161,7 @@ class Loader {
         Error(key, key_field, "appears twice; give each key once");
         continue;
       }
+      Locate(entry.second, key_field);
       if (std::find(known.begin(), known.end(), name) != known.end()) continue;
       if (std::find(ignored.begin(), ignored.end(), name) != ignored.end()) {
         Warning(key, key_field, "ignored: " + ignored_why);
@@ -266,6 +276,7 @@ class Loader {
     std::vector<std::string> values;
     bool ok = true;
     for (std::size_t i = 0; i < node.size(); ++i) {
+      Locate(node[i], field + "[" + std::to_string(i) + "]");
       if (auto s = ReadString(node[i], field + "[" + std::to_string(i) + "]")) {
         values.push_back(*s);
       } else {
@@ -374,24 +385,64 @@ class Loader {
                                 : "expected a list of parameters, got " + Describe(params));
       return;
     }
-    std::map<std::string, YAML::Node> names;
+    std::vector<std::pair<std::string, YAML::Node>> names;  // each name given, with its node
+    bool all_loaded = true;
     for (std::size_t i = 0; i < params.size(); ++i) {
       const std::string param_field = field + ".params[" + std::to_string(i) + "]";
-      if (auto param = LoadParameter(params[i], param_field)) {
-        auto [it, inserted] = names.emplace(param->name, params[i]);
-        if (!inserted) {
-          Error(params[i]["parameterName"], param_field + ".parameterName",
-                "'" + param->name + "' is already defined at line " +
-                    std::to_string(it->second.Mark().line + 1) +
-                    "; each parameterName must be unique");
+      std::optional<std::string> name;
+      auto param = LoadParameter(params[i], param_field, name);
+      all_loaded = all_loaded && param.has_value();
+      if (name) {
+        const YAML::Node name_node = params[i]["parameterName"];
+        const auto earlier = std::find_if(names.begin(), names.end(), [&](const auto& named) {
+          return ParameterNamesCollide(named.first, *name);
+        });
+        if (earlier != names.end()) {
+          const std::string line = std::to_string(earlier->second.Mark().line + 1);
+          Error(name_node, param_field + ".parameterName",
+                earlier->first == *name
+                    ? "'" + *name + "' is already defined at line " + line +
+                          "; each parameterName must be unique"
+                    : ParameterCollisionProblem(earlier->first, *name) + " (line " + line + ")");
+          all_loaded = false;
           continue;
         }
-        spec.parameters.push_back(std::move(*param));
+        names.emplace_back(*name, name_node);
       }
+      if (param) spec.parameters.push_back(std::move(*param));
+    }
+    if (all_loaded && spec.algorithm == Algorithm::kGridSearch) {
+      WarnOfSmallGrid(node, spec);
     }
   }
 
-  std::optional<ParameterSpec> LoadParameter(const YAML::Node& node, const std::string& field) {
+  // GRID_SEARCH ends the study when every combination of grid values ran: say so when that is
+  // fewer than maxTrials.
+  void WarnOfSmallGrid(const YAML::Node& hyperparameters, const StudySpec& spec) {
+    std::optional<std::size_t> combinations;
+    try {
+      combinations = GridDesigner().Capacity(SearchSpace(spec.parameters));
+    } catch (const bayestune::Error&) {
+      return;  // reported as errors already
+    }
+    if (!combinations || *combinations >= static_cast<std::size_t>(spec.max_trials)) return;
+    const YAML::Node at =
+        hyperparameters["maxTrials"] ? hyperparameters["maxTrials"] : hyperparameters["algorithm"];
+    Warning(at, "trainingInput.hyperparameters.maxTrials",
+            "GRID_SEARCH has " + std::to_string(*combinations) +
+                (*combinations == 1 ? " combination" : " combinations") +
+                " of the parameters' grid values, fewer than maxTrials (" +
+                std::to_string(spec.max_trials) + "); the study ends after " +
+                std::to_string(*combinations) + (*combinations == 1 ? " trial" : " trials") +
+                " (DOUBLE parameters have " + std::to_string(GridDesigner::kDoubleGridPoints) +
+                " grid values each)");
+  }
+
+  // The parameter at `node`, or nullopt after reporting what is wrong with it (every problem,
+  // not just the first). `name_out` is its parameterName when it has one, valid or not, so that
+  // a repeated name is found even in a parameter with other errors.
+  std::optional<ParameterSpec> LoadParameter(const YAML::Node& node, const std::string& field,
+                                             std::optional<std::string>& name_out) {
     if (!CheckMap(node, field, kParamKeys, {}, "")) return std::nullopt;
     ParameterSpec spec;
     bool ok = true;
@@ -401,11 +452,9 @@ class Loader {
       ok = false;
     } else if (auto text = ReadString(name, field + ".parameterName")) {
       spec.name = *text;
-      if (!IsValidParameterName(spec.name)) {
-        Error(name, field + ".parameterName",
-              "'" + spec.name +
-                  "' is not a valid name: it is passed as --name=value, so it must start with a "
-                  "letter and hold only letters, digits, '_', '-' and '.'");
+      name_out = *text;
+      if (std::string problem = ParameterNameProblem(spec.name); !problem.empty()) {
+        Error(name, field + ".parameterName", problem);
         ok = false;
       }
     } else {
@@ -421,7 +470,9 @@ class Loader {
                                                {"DOUBLE", "INTEGER", "CATEGORICAL", "DISCRETE"});
     if (!parsed_type) return std::nullopt;
     spec.type = *parsed_type;
-    const std::string type_name(ParameterTypeName(spec.type));
+    // "an INTEGER", "a DOUBLE": the type with its article.
+    const std::string type_name = std::string(spec.type == ParameterType::kInteger ? "an " : "a ") +
+                                  std::string(ParameterTypeName(spec.type));
 
     if (auto n = node["scaleType"]) {
       if (spec.type == ParameterType::kCategorical) {
@@ -439,7 +490,7 @@ class Loader {
     const bool log_scale = spec.scale == ScaleType::kLog || spec.scale == ScaleType::kReverseLog;
     auto forbid = [&](const char* key, const std::string& why) {
       if (auto n = node[key]) {
-        Error(n, field + "." + key, "not allowed for a " + type_name + " parameter; " + why);
+        Error(n, field + "." + key, "not allowed for " + type_name + " parameter; " + why);
         ok = false;
       }
     };
@@ -451,9 +502,9 @@ class Loader {
       for (const char* key : {"minValue", "maxValue"}) {
         const YAML::Node n = node[key];
         if (!n) {
-          Error(node, field + "." + key,
-                std::string("missing required field for a ") + type_name +
-                    " parameter: give minValue and maxValue");
+          Error(
+              node, field + "." + key,
+              "missing required field for " + type_name + " parameter: give minValue and maxValue");
           ok = false;
           continue;
         }
@@ -462,6 +513,11 @@ class Loader {
           Error(n, field + "." + key,
                 "an INTEGER parameter needs integer bounds, got " + FormatDouble(*value));
           value.reset();
+        } else if (value && spec.type == ParameterType::kInteger) {
+          if (std::string problem = IntegerBoundProblem(*value); !problem.empty()) {
+            Error(n, field + "." + key, problem);
+            value.reset();
+          }
         }
         if (!value) ok = false;
         (std::string(key) == "minValue" ? lo : hi) = value;
@@ -498,9 +554,8 @@ class Loader {
         }
         for (std::size_t i = 0; i < list->size(); ++i) {
           const std::string& value = (*list)[i];
-          if (value.empty()) {
-            Error(values[i], field + ".categoricalValues[" + std::to_string(i) + "]",
-                  "an empty value; each value must be a non-empty string");
+          if (std::string problem = CategoricalValueProblem(value); !problem.empty()) {
+            Error(values[i], field + ".categoricalValues[" + std::to_string(i) + "]", problem);
             ok = false;
           } else if (!seen.insert(value).second) {
             Error(values[i], field + ".categoricalValues[" + std::to_string(i) + "]",
@@ -712,9 +767,28 @@ class Loader {
  private:
   std::string file_;
   std::vector<Diagnostic> diagnostics_;
+  std::map<std::string, FilePosition> positions_;
 };
 
 }  // namespace
+
+void TuningConfigLoadResult::Add(Diagnostic::Severity severity, const std::string& field,
+                                 const std::string& message) {
+  Diagnostic d;
+  d.severity = severity;
+  d.file = config.source_path;
+  if (const auto found = positions.find(field); found != positions.end()) {
+    d.line = found->second.line;
+    d.column = found->second.column;
+  }
+  d.field = field;
+  d.message = message;
+  const auto after = std::upper_bound(
+      diagnostics.begin(), diagnostics.end(), d, [](const Diagnostic& a, const Diagnostic& b) {
+        return std::tie(a.line, a.column) < std::tie(b.line, b.column);
+      });
+  diagnostics.insert(after, std::move(d));
+}
 
 TuningConfigLoadResult ParseTuningConfig(std::string_view yaml_text, const std::string& file_name) {
   TuningConfigLoadResult result;
@@ -723,6 +797,7 @@ TuningConfigLoadResult ParseTuningConfig(std::string_view yaml_text, const std::
   result.config.source_text = std::string(yaml_text);
   loader.Load(yaml_text, result.config);
   result.diagnostics = loader.TakeDiagnostics();
+  result.positions = loader.TakePositions();
   return result;
 }
 

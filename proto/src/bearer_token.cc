@@ -1,5 +1,8 @@
 #include "bayestune/proto/bearer_token.h"
 
+#include <sys/stat.h>
+
+#include <cstdio>
 #include <fstream>
 #include <string_view>
 
@@ -11,13 +14,13 @@ namespace {
 constexpr std::size_t kMaxTokenLength = 4096;
 constexpr std::string_view kScheme = "bearer ";
 
-// Compares in time that depends only on the lengths, so that a caller cannot guess the token a
-// character at a time.
-bool ConstantTimeEquals(std::string_view a, std::string_view b) {
-  if (a.size() != b.size()) return false;
-  unsigned char difference = 0;
-  for (std::size_t i = 0; i < a.size(); ++i) {
-    difference |= static_cast<unsigned char>(a[i] ^ b[i]);
+// Compares in time that depends only on the length of `given` (which the caller knows anyway):
+// neither where it differs from the token nor the token's own length shows, so that a caller
+// cannot guess the token a character at a time, nor learn its length. `token` is not empty.
+bool ConstantTimeEquals(std::string_view given, std::string_view token) {
+  std::size_t difference = given.size() ^ token.size();
+  for (std::size_t i = 0; i < given.size(); ++i) {
+    difference |= static_cast<unsigned char>(given[i] ^ token[i % token.size()]);
   }
   return difference == 0;
 }
@@ -65,6 +68,15 @@ BearerToken BearerToken::FromFile(const std::string& path) {
   } catch (const InvalidArgument& e) {
     throw InvalidArgument("the token file '" + path + "': " + e.what());
   }
+}
+
+std::string BearerToken::ExposureWarning(const std::string& path) {
+  struct stat status {};
+  if (::stat(path.c_str(), &status) != 0 || (status.st_mode & (S_IRGRP | S_IROTH)) == 0) return "";
+  char mode[8];
+  std::snprintf(mode, sizeof mode, "%04o", static_cast<unsigned>(status.st_mode & 07777));
+  return "the token file '" + path + "' may be read by other users (mode " + mode +
+         "), and whoever reads it can call the server; make it private: chmod 600 '" + path + "'";
 }
 
 grpc::Status BearerToken::Check(const grpc::ServerContext& context) const {

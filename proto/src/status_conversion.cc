@@ -61,6 +61,8 @@ grpc::StatusCode ToStatusCode(ErrorCode code) {
       return grpc::StatusCode::UNAVAILABLE;
     case ErrorCode::kInternal:
       return grpc::StatusCode::INTERNAL;
+    case ErrorCode::kDataLoss:
+      return grpc::StatusCode::DATA_LOSS;
   }
   return grpc::StatusCode::INTERNAL;
 }
@@ -85,6 +87,8 @@ ErrorCode ToErrorCode(grpc::StatusCode code) {
     case grpc::StatusCode::CANCELLED:
     case grpc::StatusCode::ABORTED:
       return ErrorCode::kUnavailable;
+    case grpc::StatusCode::DATA_LOSS:
+      return ErrorCode::kDataLoss;
     default:
       return ErrorCode::kInternal;
   }
@@ -117,6 +121,8 @@ void ThrowIfError(const grpc::Status& status, const std::string& what) {
       throw ResourceExhausted(message);
     case ErrorCode::kUnavailable:
       throw Unavailable(message);
+    case ErrorCode::kDataLoss:
+      throw DataLoss(message);
     case ErrorCode::kInternal:
       break;
   }

@@ -1,9 +1,11 @@
 #include "bayestune/proto/study_service.h"
 
+#include <algorithm>
 #include <cmath>
 #include <set>
 
 #include "bayestune/optimizer/errors.h"
+#include "bayestune/optimizer/study_name.h"
 #include "bayestune/optimizer/tuning_config_loader.h"
 #include "bayestune/proto/status_conversion.h"
 #include "bayestune/proto/study_proto_conversion.h"
@@ -135,6 +137,12 @@ grpc::Status StudyServiceImpl::CreateStudy(grpc::ServerContext* context,
                                            v1::Study* response) {
   return Serve(*context, [&] {
     CheckName("name", request->name(), /*required=*/true);
+    if (std::string problem = StudyNameProblem(request->name()); !problem.empty()) {
+      throw InvalidArgument("name: " + problem);
+    }
+    StudySpec spec;
+    std::string spec_text;
+    std::string resume_field;
     switch (request->config_case()) {
       case v1::CreateStudyRequest::kTuningYaml: {
         const auto loaded = ParseTuningConfig(request->tuning_yaml(), "tuning_yaml");
@@ -145,16 +153,31 @@ grpc::Status StudyServiceImpl::CreateStudy(grpc::ServerContext* context,
           }
           throw InvalidArgument(FormatDiagnostics(errors));
         }
-        CreateOrOpen(request->name(), loaded.config.study, request->tuning_yaml());
+        spec = loaded.config.study;
+        spec_text = request->tuning_yaml();
+        resume_field = "tuning_yaml: trainingInput.hyperparameters.resumePreviousJobId";
         break;
       }
       case v1::CreateStudyRequest::kSpec:
-        CreateOrOpen(request->name(), StudySpecFromProto(request->spec()), "");
+        spec = StudySpecFromProto(request->spec());
+        resume_field = "spec.resume_previous_job_id";
         break;
       case v1::CreateStudyRequest::CONFIG_NOT_SET:
         throw InvalidArgument(
             "tuning_yaml, spec: give the study's tuning.yaml text or its structured spec");
     }
+    // A new study must name an existing one to learn from; one that exists already was checked
+    // when it was made (and Create checks that the spec is the same).
+    std::vector<std::string> names;
+    for (const StudyRecord& study : Study::List(*repository_))
+      names.push_back(study.name);
+    if (std::find(names.begin(), names.end(), request->name()) == names.end()) {
+      if (std::string problem = ResumeStudyProblem(spec, names); !problem.empty()) {
+        throw InvalidArgument(resume_field + ": " + problem +
+                              " (a study learns from the finished trials of that one)");
+      }
+    }
+    CreateOrOpen(request->name(), spec, spec_text);
     *response = DescribeStudy(request->name());
   });
 }

@@ -1,6 +1,7 @@
 // 4. Learning curves: every trial's intermediate measurements of the objective against the step.
 #include <algorithm>
 #include <cmath>
+#include <functional>
 #include <limits>
 #include <set>
 
@@ -34,6 +35,49 @@ std::vector<Measurement> CurveOf(const Trial& trial, const std::string& metric,
         curve[static_cast<std::size_t>(std::llround(stride * static_cast<double>(i)))]);
   }
   return thinned;
+}
+
+// The value range of the learning curves' axis. Every value, unless a few curves reach far
+// beyond the others (a diverged trial's loss of 1e6): then it spans from the k-th lowest curve
+// minimum to the k-th highest curve maximum, k being one more than a tenth of the curves (at least
+// 2), when that is at least 3 times narrower than all values. The far-out values are so chosen by
+// curve, not by value: the start of every curve (an accuracy rising from 0.1, a loss falling from
+// 2.3) is far from where the curves spend most of their steps, and Tukey's fences on the values
+// would leave exactly those starts out, pinning every curve flat along the edge of the chart.
+template <typename Curves>
+ValueRange CurvesRange(const Curves& curves, const std::vector<double>& values) {
+  ValueRange range;
+  if (values.empty()) return range;
+  range.empty = false;
+  range.lower = *std::min_element(values.begin(), values.end());
+  range.upper = *std::max_element(values.begin(), values.end());
+  if (curves.size() < 2) return range;
+  std::vector<double> minima;
+  std::vector<double> maxima;
+  for (const auto& curve : curves) {
+    if (curve.points.empty()) continue;
+    const auto [low, high] = std::minmax_element(
+        curve.points.begin(), curve.points.end(),
+        [](const Measurement& a, const Measurement& b) { return a.value < b.value; });
+    minima.push_back(low->value);
+    maxima.push_back(high->value);
+  }
+  const std::size_t k = std::max<std::size_t>(1, curves.size() / 10) + 1;
+  if (minima.size() < k) return range;
+  std::nth_element(minima.begin(), minima.begin() + static_cast<std::ptrdiff_t>(k - 1),
+                   minima.end());
+  std::nth_element(maxima.begin(), maxima.begin() + static_cast<std::ptrdiff_t>(k - 1),
+                   maxima.end(), std::greater<>());
+  const double lower = minima[k - 1];
+  const double upper = maxima[k - 1];
+  if (!(upper >= lower) || range.upper - range.lower < 3 * (upper - lower)) return range;
+  range.lower = lower;
+  range.upper = upper;
+  for (double value : values) {
+    range.below += value < lower ? 1 : 0;
+    range.above += value > upper ? 1 : 0;
+  }
+  return range;
 }
 
 }  // namespace
@@ -91,10 +135,10 @@ std::string LearningCurveSection(ReportContext& context) {
             FormatCount(static_cast<std::int64_t>(context.options().max_curve_points)) +
             " measurements are thinned to that many, evenly spaced.";
   }
-  const ValueRange range = RobustRange(values);
+  const ValueRange range = CurvesRange(curves, values);
   if (range.below + range.above > 0) {
     note += " " + FormatCount(static_cast<std::int64_t>(range.below + range.above)) +
-            " far-out measurements are drawn at the edge of the axis.";
+            " far-out measurements lie beyond the axis: their curves leave the chart there.";
   }
   note += " " + SampleSentence(sample, "curves");
   html += Note(note);
@@ -122,7 +166,7 @@ std::string LearningCurveSection(ReportContext& context) {
           ? AxisScale::Linear(static_cast<double>(min_step), static_cast<double>(max_step), true)
           : AxisScale::Linear(static_cast<double>(min_step) - 1, static_cast<double>(max_step) + 1,
                               true);
-  PlotArea area{72, 12, kWidth - 24, kHeight - 48};
+  PlotArea area{72, 12, kWidth - 24, kHeight - 48, 0, 6};
   SvgWriter svg(kWidth, kHeight, "Learning curves of " + metric, "",
                 curves.size() > 60 ? "many" : "");
   DrawBottomAxis(svg, area, x_scale, "step", 10);
@@ -130,7 +174,23 @@ std::string LearningCurveSection(ReportContext& context) {
   const auto x_of = [&](std::int64_t step) {
     return area.X(x_scale.Unit(static_cast<double>(step)));
   };
-  const auto y_of = [&](double value) { return area.Y(std::clamp(y_scale.Unit(value), 0.0, 1.0)); };
+  // Curves go where their values are, and the chart clips them: a far-out stretch leaves the
+  // chart at its true slope instead of running flat along the edge. Marks (a single measurement,
+  // where a trial stopped or failed) are kept at the edge.
+  // (Beyond ten heights of the chart a curve is as good as vertical: kept there, the numbers stay
+  // small.)
+  const auto y_of = [&](double value) {
+    return area.Y(std::clamp(y_scale.Unit(value), -10.0, 11.0));
+  };
+  const auto mark_y_of = [&](double value) {
+    return area.Y(std::clamp(y_scale.Unit(value), 0.0, 1.0));
+  };
+  // A nested <svg> over the plot area, in the chart's own units, clips what is drawn in it.
+  const std::string box = FormatCoordinate(area.left) + " " + FormatCoordinate(area.top) + " " +
+                          FormatCoordinate(area.width()) + " " + FormatCoordinate(area.height());
+  svg.Raw("<svg x=\"" + FormatCoordinate(area.left) + "\" y=\"" + FormatCoordinate(area.top) +
+          "\" width=\"" + FormatCoordinate(area.width()) + "\" height=\"" +
+          FormatCoordinate(area.height()) + "\" viewBox=\"" + box + "\">");
   svg.OpenGroup("lc");
   for (const Curve& curve : curves) {
     const Trial& trial = *curve.trial;
@@ -138,7 +198,7 @@ std::string LearningCurveSection(ReportContext& context) {
         &trial == best ? std::string("best-curve") : "lc-" + std::string(StateClass(trial));
     const std::string attributes = context.TrialAttributes(trial, "curve");
     if (curve.points.size() == 1) {
-      svg.Circle(x_of(curve.points[0].step), y_of(curve.points[0].value), 2.5, css + " dot",
+      svg.Circle(x_of(curve.points[0].step), mark_y_of(curve.points[0].value), 2.5, css + " dot",
                  attributes);
     } else {
       std::string points;
@@ -149,15 +209,18 @@ std::string LearningCurveSection(ReportContext& context) {
       svg.Raw("<polyline points=\"" + points + "\" class=\"" + css + "\"" + attributes + "/>");
     }
   }
+  svg.CloseGroup();
+  svg.Raw("</svg>");
   // End marks over every curve.
+  svg.OpenGroup("lc");
   for (const Curve& curve : curves) {
     const Trial& trial = *curve.trial;
     const Measurement& end = curve.points.back();
     if (trial.stopped_early && trial.state == TrialState::kSucceeded) {
-      svg.Path(DiamondPath(x_of(end.step), y_of(end.value), 4.5), "stop",
+      svg.Path(DiamondPath(x_of(end.step), mark_y_of(end.value), 4.5), "stop",
                context.TrialAttributes(trial, "stopped-end"));
     } else if (trial.state == TrialState::kFailed) {
-      svg.Path(CrossPath(x_of(end.step), y_of(end.value), 3.5), "fail",
+      svg.Path(CrossPath(x_of(end.step), mark_y_of(end.value), 3.5), "fail",
                context.TrialAttributes(trial, "failed-end"));
     }
   }

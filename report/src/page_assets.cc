@@ -56,6 +56,8 @@ rect.strip{fill:#fbf3f3}
 .many .pc path{stroke-width:.8;stroke-opacity:.35}
 .pc-ax line{stroke:#6b7280;stroke-width:1.2}
 .pc-ax text{paint-order:stroke;stroke:#fff;stroke-width:3px;stroke-linejoin:round}
+.pc-ax text.cat-label{stroke:none;fill:#1f2328}
+svg text.dup-count{font-size:10.5px;fill:#1f2328;font-weight:600}
 .best-ring{fill:none;stroke:var(--best);stroke-width:1.8}
 .slices{display:grid;grid-template-columns:repeat(auto-fill,minmax(300px,1fr));gap:6px 18px}
 figure{margin:0}
@@ -89,8 +91,10 @@ td.n,th.n{text-align:right;font-variant-numeric:tabular-nums}
 tbody tr:nth-child(even){background:#fafbfc}
 tbody tr:hover{background:#eef4fb}
 table.kv th{width:1%;white-space:nowrap;font-weight:600;color:#374151;background:none}
-.two{display:grid;grid-template-columns:minmax(260px,1fr) 2fr;gap:18px;align-items:start}
-@media (max-width:800px){.two{grid-template-columns:1fr}}
+.two{display:grid;grid-template-columns:fit-content(40%) minmax(0,1fr);gap:18px;align-items:start}
+.two>*{min-width:0}
+table.kv td,td.values{overflow-wrap:anywhere}
+@media (max-width:800px){.two{grid-template-columns:minmax(0,1fr)}}
 .badge{display:inline-block;font-size:11px;padding:0 6px;border-radius:9px;margin-left:4px;
 vertical-align:1px}
 .badge.stop{background:#fde6cf;color:#8a4b0f}

@@ -9,6 +9,7 @@
 #include "plot_area.h"
 #include "report_palette.h"
 #include "report_sections.h"
+#include "text_width.h"
 
 namespace bayestune::report_internal {
 
@@ -16,6 +17,8 @@ namespace {
 
 constexpr double kWidth = 960;
 constexpr double kHeight = 400;
+constexpr double kLabelFontSize = 11;  // svg text, page_assets.cc
+constexpr double kLabelGap = 5;        // between a category label and its axis
 
 std::string ScaleHint(const AxisScale& scale) {
   switch (scale.kind()) {
@@ -31,8 +34,21 @@ std::string ScaleHint(const AxisScale& scale) {
   return "linear";
 }
 
+// How far left of a category axis the lines run level into their category: the room for its
+// labels, which sit there, just above their category's line, where no other line passes (lines
+// reach the level stretches of the other categories at its left end). The first axis needs none:
+// no line comes from its left.
+double LabelRoom(const AxisScale& scale, std::size_t axis, double spacing) {
+  if (axis == 0 || !scale.is_category()) return 0;
+  double widest = 0;
+  for (const AxisTick& tick : scale.Ticks(6))
+    widest = std::max(widest, EstimatedTextWidth(tick.label, kLabelFontSize));
+  return std::min(0.45 * spacing, widest + kLabelGap + 6);
+}
+
 void DrawVerticalAxis(SvgWriter& svg, const PlotArea& area, double x, const AxisScale& scale,
-                      const std::string& name, const std::string& hint, double spacing) {
+                      const std::string& name, const std::string& hint, double spacing,
+                      double label_room) {
   const auto max_name = static_cast<std::size_t>(std::max(4.0, spacing / 7.2));
   const auto max_label = static_cast<std::size_t>(std::max(3.0, spacing / 6.8 - 1));
   svg.OpenGroup("pc-ax");
@@ -40,7 +56,13 @@ void DrawVerticalAxis(SvgWriter& svg, const PlotArea& area, double x, const Axis
   for (const AxisTick& tick : scale.Ticks(6)) {
     const double y = area.Y(tick.unit);
     svg.Line(x - 3, y, x + 3, y);
-    svg.Text(x - 6, y + 3.5, TruncateText(tick.label, max_label), "", "end");
+    if (label_room > 0) {
+      svg.Text(x - kLabelGap, y - 6,
+               FitText(tick.label, label_room - kLabelGap - 6, kLabelFontSize), "cat-label", "end");
+    } else {
+      svg.Text(x - 6, y + 3.5, TruncateText(tick.label, max_label),
+               scale.is_category() ? "cat-label" : "", "end");
+    }
   }
   svg.CloseGroup();
   svg.Text(x, area.top - 24, TruncateText(name, max_name), "title", "middle");
@@ -85,7 +107,8 @@ std::string ParallelCoordinatesSection(ReportContext& context) {
   html += Note(
       "Each line is a trial that succeeded, through its value of every parameter and, on the "
       "last axis, its objective. Parameters are on their own scale (log-scaled ones on log axes, "
-      "categories in the order of the spec); the darker the line, the better its objective ranks, "
+      "categories in the order of the spec, each line running level into its category beside the "
+      "category's name); the darker the line, the better its objective ranks, "
       "and the best lie on top. " +
       SampleSentence(sample, "trials"));
   html += Legend({}, RampLegendItem("objective", "worse", "better", QualityColor));
@@ -97,13 +120,20 @@ std::string ParallelCoordinatesSection(ReportContext& context) {
 
   SvgWriter svg(kWidth, kHeight, "Parallel coordinates of the parameters and the objective", "",
                 lines.size() > 150 ? "many" : "");
+  std::vector<double> label_rooms;
+  for (std::size_t i = 0; i < scales.size(); ++i)
+    label_rooms.push_back(LabelRoom(scales[i], i, spacing));
+  label_rooms.push_back(0);  // the objective's axis
   svg.OpenGroup("pc");
   for (std::size_t rank = 0; rank < lines.size(); ++rank) {
     const Line& line = lines[rank];
     std::string d;
     for (std::size_t i = 0; i < line.units.size(); ++i) {
-      d += (i == 0 ? "M" : "L") + FormatCoordinate(axis_x(i)) + " " +
-           FormatCoordinate(area.Y(line.units[i]));
+      const std::string y = FormatCoordinate(area.Y(line.units[i]));
+      if (label_rooms[i] > 0) {
+        d += "L" + FormatCoordinate(axis_x(i) - label_rooms[i]) + " " + y;
+      }
+      d += (i == 0 ? "M" : "L") + FormatCoordinate(axis_x(i)) + " " + y;
     }
     // Coloured by rank, so that a few far-out values do not wash out the others' colours.
     const double quality =
@@ -114,12 +144,12 @@ std::string ParallelCoordinatesSection(ReportContext& context) {
   svg.CloseGroup();
   for (std::size_t i = 0; i < parameters.size(); ++i) {
     DrawVerticalAxis(svg, area, axis_x(i), scales[i], parameters[i].name, ScaleHint(scales[i]),
-                     spacing);
+                     spacing, label_rooms[i]);
   }
   DrawVerticalAxis(
       svg, area, axis_x(parameters.size()), context.objective_axis(), context.spec().metric_tag,
       context.spec().goal == Goal::kMaximize ? "objective, maximize" : "objective, minimize",
-      spacing);
+      spacing, 0);
   html += svg.Finish();
   return html + "</section>";
 }

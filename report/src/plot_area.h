@@ -14,10 +14,11 @@ struct PlotArea {
   double top = 0;
   double right = 0;
   double bottom = 0;
-  double inset = 0;  // keeps marks at the ends of the x range off the axes
+  double inset = 0;    // keeps marks at the ends of the x range off the axes
+  double inset_y = 0;  // headroom: keeps marks at the ends of the y range off the edges
 
   double X(double unit) const { return left + inset + unit * (right - left - 2 * inset); }
-  double Y(double unit) const { return bottom - unit * (bottom - top); }
+  double Y(double unit) const { return bottom - inset_y - unit * (bottom - top - 2 * inset_y); }
   double width() const { return right - left; }
   double height() const { return bottom - top; }
 };

@@ -62,7 +62,7 @@ std::string SettingsSection(ReportContext& context) {
       "<th>values</th><th>scale</th></tr></thead><tbody>";
   for (const ParameterSpec& parameter : spec.parameters) {
     html += "<tr><td>" + EscapeHtml(parameter.name) + "</td><td>" +
-            std::string(ParameterTypeName(parameter.type)) + "</td><td>" +
+            std::string(ParameterTypeName(parameter.type)) + "</td><td class=\"values\">" +
             EscapeHtml(TruncateText(Range(parameter), 300)) + "</td><td>" +
             (parameter.type == ParameterType::kCategorical
                  ? std::string()

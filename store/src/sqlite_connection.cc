@@ -294,6 +294,13 @@ void Connection::Fail(int rc, std::string_view doing) const {
       throw Unavailable(what + ": " + PermissionAdvice(path_, options_.read_only));
     case SQLITE_NOTADB:
     case SQLITE_CORRUPT:
+      if (opened_) {
+        throw DataLoss(what +
+                       ": the file is damaged (changed by another program, or a disk "
+                       "that lost data); stop the programs that use it and restore it "
+                       "from a backup (sqlite3 '" +
+                       path_ + "' .recover may save what is left)");
+      }
       throw InvalidArgument(where + " is not a bayestune database, or it is damaged (" + detail +
                             "); give the path of a study database, or a new file name to "
                             "create one");

@@ -64,7 +64,11 @@ class Connection {
   void Read(const std::function<void()>& body);
 
   // Throws the bayestune error for SQLite result code `rc`, saying what was being done.
+  // A file that is not a database or is damaged: InvalidArgument while it is being opened (the
+  // path given is not a study database), DataLoss once it has been opened (it was damaged since).
   [[noreturn]] void Fail(int rc, std::string_view doing) const;
+  // Called once the file was read as a study database (its schema checked).
+  void MarkOpened() { opened_ = true; }
 
  private:
   friend class Statement;
@@ -90,6 +94,7 @@ class Connection {
   std::recursive_mutex mutex_;
   int depth_ = 0;         // transactions of this connection open now (outermost and savepoints)
   bool writing_ = false;  // the outermost one is a write transaction
+  bool opened_ = false;   // MarkOpened was called
   std::chrono::steady_clock::time_point busy_since_;
 };
 

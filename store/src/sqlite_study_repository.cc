@@ -24,8 +24,8 @@ constexpr std::string_view kTrialColumns =
 
 // A file whose content this version cannot read (edited by hand, or damaged).
 [[noreturn]] void ThrowDamaged(const Connection& connection, const std::string& what) {
-  throw InvalidArgument("bayestune database '" + connection.path() + "': " + what +
-                        "; the file was changed by another program or is damaged");
+  throw DataLoss("bayestune database '" + connection.path() + "': " + what +
+                 "; the file was changed by another program or is damaged");
 }
 
 StudyRecord ReadStudy(const Connection& connection, const Statement& row) {
@@ -229,6 +229,7 @@ std::shared_ptr<SqliteStudyRepository> SqliteStudyRepository::Open(
   connection_options.max_page_count = options.max_page_count;
   auto connection = std::make_unique<Connection>(path, connection_options);
   sqlite::PrepareSchema(*connection);
+  connection->MarkOpened();
   return std::shared_ptr<SqliteStudyRepository>(new SqliteStudyRepository(std::move(connection)));
 }
 

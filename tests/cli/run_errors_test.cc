@@ -104,7 +104,9 @@ TEST_CASE("run: an unwritable or wrong --db, a bad --gpus, nothing lost", "[cli]
   TempFolder dir;
   WriteTextFile(dir.File("s.yaml"), SmallStudyYaml(1, 1, "--epochs=1"));
 
-  const auto proc = RunBayestune(dir.path(), {"run", "s.yaml", "--db", "/proc/bayestune.db"});
+  // (--job-dir elsewhere: the trial folders beside it, checked first, could not be made either.)
+  const auto proc = RunBayestune(
+      dir.path(), {"run", "s.yaml", "--db", "/proc/bayestune.db", "--job-dir", "jobs"});
   CHECK(proc.exit_code == 1);
   CHECK(OneLineError(proc).starts_with(
       "bayestune: error: bayestune database '/proc/bayestune.db': opening failed"));

@@ -61,6 +61,8 @@ TEST_CASE(
   CHECK(twice.exit_code == 130);
   CHECK(twice.out.find("continuing study 'sigint'") != std::string::npos);
   CHECK(twice.out.find("Ctrl-C again: killing the 2 running trials") != std::string::npos);
+  // What this run finished: none of the two it started.
+  CHECK(twice.out.find("; this run: 0 trials finished (2 started) in ") != std::string::npos);
   CHECK(twice.out.find("trial 3 queued to run again (attempt 2)") != std::string::npos);
   CHECK(twice.out.find("trial 4 queued to run again (attempt 2)") != std::string::npos);
   const auto after_twice = RunBayestune(dir.path(), {"status"});
@@ -81,12 +83,16 @@ TEST_CASE(
   CHECK(CountOccurrences(trials.out, "attempt 2") == 2);
 }
 
-TEST_CASE("run: SIGTERM stops a run as Ctrl-C does", "[cli][run][interrupt]") {
+TEST_CASE("run: SIGTERM stops a run as Ctrl-C does, and is named", "[cli][run][interrupt]") {
   TempFolder dir;
   WriteStudy(dir, 40);
   const auto stopped = RunAndInterrupt(dir, "term", 1, "trial 2 started", SIGTERM);
   INFO(stopped.out << stopped.err);
   CHECK(stopped.exit_code == 130);
+  CHECK(stopped.out.find("SIGTERM: starting no new trial; waiting for the 2 running trials to "
+                         "finish (send SIGTERM again or press Ctrl-C to kill them") !=
+        std::string::npos);
+  CHECK(stopped.out.find("Ctrl-C:") == std::string::npos);
   CHECK(CountOccurrences(stopped.out, " succeeded in ") == 2);
   CHECK(stopped.out.find("continue:   bayestune run sigint.yaml\n") != std::string::npos);
 }

@@ -7,7 +7,8 @@ Reads each job dir's event file with TensorBoard's own EventAccumulator (so it a
 TensorBoard reads what bayestune-mlp writes), falling back to a plain TFRecord parser when
 tensorboard is not installed. Prints one JSON line; exits 1 when the runs disagree beyond
 floating-point drift: accuracy and train_accuracy within 0.02, loss within 3% (training is chaotic
-in the last bits, docs/gpu_models.md).
+in the last bits, docs/gpu_models.md); param_count equal; train_seconds positive and increasing in
+both.
 """
 import argparse
 import glob
@@ -16,7 +17,8 @@ import os
 import struct
 import sys
 
-TAGS = ("accuracy", "loss", "train_accuracy")
+TAGS = ("accuracy", "loss", "train_accuracy", "param_count", "train_seconds")
+COMPARED = ("accuracy", "loss", "train_accuracy", "param_count")
 
 
 def read_with_tensorboard(path):
@@ -93,8 +95,8 @@ def main():
     cpu, reader, cpu_problem = read_curves(args.cpu_job_dir)
     gpu, _, gpu_problem = read_curves(args.gpu_job_dir)
     problems = [p for p in (cpu_problem, gpu_problem) if p]
-    worst = {tag: 0.0 for tag in TAGS}
-    for tag in TAGS:
+    worst = {tag: 0.0 for tag in COMPARED}
+    for tag in COMPARED:
         for step in range(1, args.epochs + 1):
             if step not in cpu[tag] or step not in gpu[tag]:
                 problems.append(f"{tag} step {step} missing")
@@ -104,6 +106,12 @@ def main():
             worst[tag] = max(worst[tag], difference)
     if worst["accuracy"] > 0.02 or worst["train_accuracy"] > 0.02 or worst["loss"] > 0.03:
         problems.append("curves differ beyond floating-point drift")
+    if worst["param_count"] != 0:
+        problems.append("param_count differs")
+    for name, curves in (("cpu", cpu), ("gpu", gpu)):
+        seconds = [curves["train_seconds"].get(step) for step in range(1, args.epochs + 1)]
+        if None in seconds or seconds[0] <= 0 or any(b <= a for a, b in zip(seconds, seconds[1:])):
+            problems.append(f"{name} train_seconds not positive and increasing: {seconds}")
     print(json.dumps({
         "reader": reader,
         "epochs": args.epochs,
@@ -111,6 +119,8 @@ def main():
         "worst_accuracy_difference": round(worst["accuracy"], 6),
         "worst_train_accuracy_difference": round(worst["train_accuracy"], 6),
         "worst_loss_relative_difference": round(worst["loss"], 6),
+        "param_count": {"cpu": cpu["param_count"].get(args.epochs), "gpu": gpu["param_count"].get(args.epochs)},
+        "train_seconds": {"cpu": cpu["train_seconds"].get(args.epochs), "gpu": gpu["train_seconds"].get(args.epochs)},
         "agree": not problems,
         "problems": problems,
     }))

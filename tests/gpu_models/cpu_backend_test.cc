@@ -1,4 +1,6 @@
+#include <algorithm>
 #include <catch2/catch.hpp>
+#include <cmath>
 #include <numeric>
 #include <set>
 
@@ -62,7 +64,8 @@ TEST_CASE("the CPU backend gives the same results for the same seed", "[gpu_mode
   const TrainingData data = testing::SyntheticData(8, 3, 100, 30, 4);
   MlpBackendSetup setup;
   setup.architecture = {8, 16, 5, 3, Activation::kRelu};
-  setup.sgd = {0.05f, 0.9f, 1e-4f, 16};
+  setup.optimizer = {
+      .learning_rate = 0.05f, .momentum = 0.9f, .weight_decay = 1e-4f, .batch_size = 16};
   setup.data = &data;
   setup.initial_parameters = InitialParameters(setup.architecture, 3);
   std::vector<float> final_parameters[2];
@@ -84,4 +87,80 @@ TEST_CASE("the CPU backend gives the same results for the same seed", "[gpu_mode
   CHECK(totals[0][0].samples == 100);
   CHECK(totals[0][2].mean_loss() < totals[0][0].mean_loss());
   CHECK(final_parameters[0] != setup.initial_parameters);
+}
+
+// torch.optim.Adam's update written out in double, from the gradients the backend reports.
+TEST_CASE("Adam steps follow torch.optim.Adam, bias correction and weight decay included",
+          "[gpu_models][cpu][adam]") {
+  const TrainingData data = testing::SyntheticData(6, 3, 20, 5, 8);
+  MlpBackendSetup setup;
+  setup.architecture = {6, 5, 3, 3, Activation::kTanh};
+  setup.optimizer = {.kind = OptimizerKind::kAdam,
+                     .learning_rate = 0.01f,
+                     .beta1 = 0.8f,
+                     .beta2 = 0.99f,
+                     .epsilon = 1e-6f,
+                     .weight_decay = 0.05f,
+                     .batch_size = 20};
+  setup.data = &data;
+  setup.initial_parameters = InitialParameters(setup.architecture, 2);
+  const auto backend = MakeCpuMlpBackend(setup);
+  std::vector<std::int64_t> all(20);
+  std::iota(all.begin(), all.end(), 0);
+
+  const std::size_t n = setup.initial_parameters.size();
+  std::vector<double> w(setup.initial_parameters.begin(), setup.initial_parameters.end());
+  std::vector<double> m(n, 0.0), v(n, 0.0);
+  const OptimizerSettings& o = setup.optimizer;
+  for (int t = 1; t <= 3; ++t) {
+    INFO("step " << t);
+    std::vector<float> gradient;
+    backend->LossAndGradient(all, gradient);  // at the current parameters, without decay
+    backend->TrainEpoch(all);                 // one batch: one step
+    for (std::size_t i = 0; i < n; ++i) {
+      const double g = gradient[i] + double{o.weight_decay} * w[i];
+      m[i] = o.beta1 * m[i] + (1 - double{o.beta1}) * g;
+      v[i] = o.beta2 * v[i] + (1 - double{o.beta2}) * g * g;
+      const double m_hat = m[i] / (1 - std::pow(double{o.beta1}, t));
+      const double v_hat = v[i] / (1 - std::pow(double{o.beta2}, t));
+      w[i] -= o.learning_rate * m_hat / (std::sqrt(v_hat) + o.epsilon);
+    }
+    const std::vector<float> got = backend->parameters();
+    double worst = 0;
+    for (std::size_t i = 0; i < n; ++i)
+      worst = std::max(worst, std::abs(got[i] - w[i]));
+    // Each step moves a parameter by about learning_rate: an error in the update shows at 1e-3.
+    CHECK(worst < 2e-5);
+    // Take the backend's parameters as the reference's, so that float rounding does not build up.
+    w.assign(got.begin(), got.end());
+  }
+}
+
+TEST_CASE("the CPU backend's results do not depend on its thread count",
+          "[gpu_models][cpu][threads]") {
+  const TrainingData data = testing::SyntheticData(100, 10, 512, 64, 5);
+  MlpBackendSetup setup;
+  setup.architecture = {100, 256, 3, 10, Activation::kTanh};
+  setup.optimizer = {.learning_rate = 0.05f, .momentum = 0.9f, .batch_size = 128};
+  setup.data = &data;
+  setup.initial_parameters = InitialParameters(setup.architecture, 4);
+  std::vector<float> final_parameters[2];
+  double losses[2] = {0, 0};
+  for (const int threads : {1, 2}) {
+    setup.cpu_threads = threads;
+    const auto backend = MakeCpuMlpBackend(setup);
+    CHECK_THAT(backend->device_description(),
+               Catch::StartsWith("cpu (" + std::to_string(threads) + " thread"));
+    BatchOrder order(data.train.size(), 1);
+    for (int epoch = 0; epoch < 2; ++epoch)
+      losses[threads - 1] = backend->TrainEpoch(order.NextEpoch()).mean_loss();
+    final_parameters[threads - 1] = backend->parameters();
+  }
+  CHECK(losses[1] == Approx(losses[0]).epsilon(1e-5));
+  double difference = 0, norm = 0;
+  for (std::size_t i = 0; i < final_parameters[0].size(); ++i) {
+    difference += std::pow(double{final_parameters[1][i]} - final_parameters[0][i], 2);
+    norm += std::pow(double{final_parameters[0][i]}, 2);
+  }
+  CHECK(std::sqrt(difference / norm) < 1e-5);
 }

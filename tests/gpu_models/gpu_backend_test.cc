@@ -18,7 +18,8 @@ MlpBackendSetup MakeSetup(const TrainingData& data, int n_layers, Activation act
   MlpBackendSetup setup;
   setup.architecture = {data.train.num_features, hidden_units, n_layers, data.num_classes,
                         activation};
-  setup.sgd = {0.01f, 0.9f, 1e-4f, batch_size};
+  setup.optimizer = {
+      .learning_rate = 0.01f, .momentum = 0.9f, .weight_decay = 1e-4f, .batch_size = batch_size};
   setup.data = &data;
   setup.initial_parameters = InitialParameters(setup.architecture, seed);
   return setup;
@@ -81,7 +82,8 @@ TEST_CASE("GPU gradients equal the CPU's on the same batch", "[gpu]") {
 TEST_CASE("GPU SGD steps (momentum, weight decay) equal the CPU's", "[gpu]") {
   const TrainingData& data = Digits();
   auto setup = MakeSetup(data, 5, Activation::kTanh, 32, 64, 4);  // smooth: no kinks to flip
-  setup.sgd = {0.1f, 0.9f, 0.01f, 64};
+  setup.optimizer = {
+      .learning_rate = 0.1f, .momentum = 0.9f, .weight_decay = 0.01f, .batch_size = 64};
   const auto cpu = MakeCpuMlpBackend(setup);
   const auto gpu = MakeGpuMlpBackend(setup);
   // Two epochs of one full and one partial batch each: four steps, the velocity carried over.
@@ -124,6 +126,78 @@ TEST_CASE("GPU and CPU training agree epoch by epoch", "[gpu]") {
     }
     CHECK(RelativeDifference(gpu->parameters(), cpu->parameters()) < 3e-2);
   }
+}
+
+TEST_CASE("GPU Adam steps (bias correction, weight decay) equal the CPU's", "[gpu][adam]") {
+  const TrainingData& data = Digits();
+  auto setup = MakeSetup(data, 5, Activation::kTanh, 32, 64, 4);  // smooth: no kinks to flip
+  setup.optimizer = {.kind = OptimizerKind::kAdam,
+                     .learning_rate = 0.003f,
+                     .beta1 = 0.8f,
+                     .beta2 = 0.99f,
+                     .epsilon = 1e-6f,
+                     .weight_decay = 0.01f,
+                     .batch_size = 64};
+  const auto cpu = MakeCpuMlpBackend(setup);
+  const auto gpu = MakeGpuMlpBackend(setup);
+  // Three epochs of one full and one partial batch each: six steps, t = 1..6.
+  std::vector<std::int64_t> samples(100);
+  for (std::size_t i = 0; i < samples.size(); ++i)
+    samples[i] = static_cast<std::int64_t>(13 * i + 1);
+  for (int epoch = 0; epoch < 3; ++epoch) {
+    INFO("epoch " << epoch + 1);
+    const PassTotals cpu_totals = cpu->TrainEpoch(samples);
+    const PassTotals gpu_totals = gpu->TrainEpoch(samples);
+    CHECK(gpu_totals.loss_sum == Approx(cpu_totals.loss_sum).epsilon(1e-4));
+    CHECK(std::abs(gpu_totals.correct - cpu_totals.correct) <= 1);
+  }
+  CHECK(RelativeDifference(gpu->parameters(), cpu->parameters()) < 1e-5);
+}
+
+TEST_CASE("GPU and CPU Adam training agree epoch by epoch", "[gpu][adam]") {
+  const TrainingData& data = Digits();
+  auto setup = MakeSetup(data, 10, Activation::kRelu, 64, 64, 2);
+  setup.optimizer.kind = OptimizerKind::kAdam;
+  setup.optimizer.learning_rate = 0.001f;
+  const auto cpu = MakeCpuMlpBackend(setup);
+  const auto gpu = MakeGpuMlpBackend(setup);
+  BatchOrder order(data.train.size(), 2);
+  for (int epoch = 1; epoch <= 3; ++epoch) {
+    INFO("epoch " << epoch);
+    const auto samples = order.NextEpoch();
+    const PassTotals cpu_train = cpu->TrainEpoch(samples);
+    const PassTotals gpu_train = gpu->TrainEpoch(samples);
+    CHECK(gpu_train.mean_loss() == Approx(cpu_train.mean_loss()).epsilon(1e-2));
+    CHECK(std::abs(gpu_train.accuracy() - cpu_train.accuracy()) <= 0.02);
+    CHECK(std::abs(gpu->Evaluate().accuracy() - cpu->Evaluate().accuracy()) <= 0.03);
+  }
+}
+
+// --threads sets the CPU's OpenBLAS threads; the GPU backend ignores it. A multi-threaded CPU
+// run still agrees with the GPU, and the GPU's results do not depend on the setting.
+TEST_CASE("a multi-threaded CPU backend agrees with the GPU, which ignores the thread count",
+          "[gpu][threads]") {
+  const TrainingData& data = Digits();
+  auto setup = MakeSetup(data, 4, Activation::kTanh, 256, 128, 3);
+  setup.cpu_threads = 2;
+  const auto cpu = MakeCpuMlpBackend(setup);
+  CHECK_THAT(cpu->device_description(), Catch::StartsWith("cpu (2 threads"));
+  const auto gpu = MakeGpuMlpBackend(setup);
+  setup.cpu_threads = 1;
+  const auto gpu_one_thread = MakeGpuMlpBackend(setup);
+  std::vector<std::int64_t> samples(300);
+  for (std::size_t i = 0; i < samples.size(); ++i)
+    samples[i] = static_cast<std::int64_t>(4 * i);
+  for (int epoch = 0; epoch < 2; ++epoch) {
+    const PassTotals cpu_totals = cpu->TrainEpoch(samples);
+    const PassTotals gpu_totals = gpu->TrainEpoch(samples);
+    const PassTotals gpu_one_thread_totals = gpu_one_thread->TrainEpoch(samples);
+    CHECK(gpu_totals.loss_sum == Approx(cpu_totals.loss_sum).epsilon(1e-4));
+    // The loss sums are atomic adds, in no fixed order.
+    CHECK(gpu_one_thread_totals.loss_sum == Approx(gpu_totals.loss_sum).epsilon(1e-9));
+  }
+  CHECK(RelativeDifference(gpu->parameters(), cpu->parameters()) < 1e-5);
+  CHECK(RelativeDifference(gpu_one_thread->parameters(), gpu->parameters()) < 1e-6);
 }
 
 TEST_CASE("a 100-layer net trains on the GPU without NaNs", "[gpu]") {

@@ -19,7 +19,7 @@ GradientCheck CheckGradient(Activation activation, int n_layers) {
   const TrainingData data = testing::SyntheticData(5, 4, 12, 4, 7);
   MlpBackendSetup setup;
   setup.architecture = {5, 6, n_layers, 4, activation};
-  setup.sgd.batch_size = 12;
+  setup.optimizer.batch_size = 12;
   setup.data = &data;
   // Every parameter random and away from zero, biases too, so that no term hides behind a zero.
   HostRandom random(11);

@@ -39,6 +39,18 @@ TEST_CASE("unknown, malformed and out-of-range flags exit 2 saying what is valid
       {{"--device=tpu"}, {"--device", "auto", "cpu", "gpu"}},
       {{"--epochs=1", "--epochs=2"}, {"--epochs"}},
       {{"--hidden_units"}, {"--hidden_units"}},
+      {{"--optimizer=rmsprop"}, {"--optimizer", "rmsprop", "sgd", "adam"}},
+      {{"--optimizer=adam", "--beta1=1"}, {"--beta1", "0 to below 1"}},
+      {{"--optimizer=adam", "--beta2=-0.5"}, {"--beta2", "0 to below 1"}},
+      {{"--optimizer=adam", "--epsilon=0"}, {"--epsilon", "above 0"}},
+      {{"--threads=0"}, {"--threads", "1 to 64"}},
+      {{"--threads=65"}, {"--threads", "1 to 64"}},
+      {{"--threads=two"}, {"--threads", "not an integer"}},
+      // A flag of the other optimizer is an error, not silently ignored.
+      {{"--optimizer=adam", "--momentum=0.5"},
+       {"--momentum is a flag of --optimizer=sgd", "--optimizer=adam", "--beta1"}},
+      {{"--beta1=0.8"}, {"--beta1 is a flag of --optimizer=adam", "--optimizer=sgd"}},
+      {{"--optimizer=sgd", "--epsilon=1e-6"}, {"--epsilon", "--optimizer=adam"}},
   };
   for (const Case& c : cases) {
     const auto run = RunTrainer(dir, c.args);
@@ -66,7 +78,8 @@ TEST_CASE("flags take --name=value and --name value, and --help lists them with 
   CHECK(help.exit_code == 0);
   for (const char* flag :
        {"--n_layers", "--momentum", "--learning_rate", "--hidden_units", "--batch_size", "--epochs",
-        "--weight_decay", "--activation", "--seed", "--job-dir", "--device", "--data"}) {
+        "--weight_decay", "--activation", "--seed", "--job-dir", "--device", "--data",
+        "--optimizer", "--beta1", "--beta2", "--epsilon", "--threads"}) {
     CHECK_THAT(help.out, Catch::Contains(flag));
   }
   CHECK_THAT(help.out, Catch::Contains("1 to 100=10"));  // --n_layers: range and default
@@ -130,4 +143,68 @@ TEST_CASE("without a usable GPU, --device=gpu exits 4 and auto falls back to the
   CHECK(run.exit_code == 0);
   CHECK_THAT(run.out, Catch::Contains("no usable GPU") && Catch::Contains("training on the CPU"));
   CHECK_THAT(run.out, Catch::Contains("device: cpu"));
+}
+
+TEST_CASE("the adam optimizer trains with Adam's flags and its own default learning rate",
+          "[gpu_models][cli][adam]") {
+  const auto dir = testing::FreshTestDir("adam_flags");
+  auto run = RunTrainer(dir, {"--optimizer=adam", "--epochs=1", "--n_layers=1", "--device=cpu"});
+  INFO(run.out << run.err);
+  CHECK(run.exit_code == 0);
+  CHECK_THAT(run.out,
+             Catch::Contains("Adam learning_rate 0.001 beta1 0.9 beta2 0.999 epsilon 1e-08"));
+  run =
+      RunTrainer(dir, {"--optimizer", "adam", "--learning_rate=0.003", "--beta1=0.5", "--beta2=0.9",
+                       "--epsilon=1e-6", "--epochs=1", "--n_layers=1", "--device=cpu"});
+  CHECK(run.exit_code == 0);
+  CHECK_THAT(run.out,
+             Catch::Contains("Adam learning_rate 0.003 beta1 0.5 beta2 0.9 epsilon 1e-06"));
+  run = RunTrainer(
+      dir, {"--optimizer=sgd", "--momentum=0.5", "--epochs=1", "--n_layers=1", "--device=cpu"});
+  CHECK(run.exit_code == 0);
+  CHECK_THAT(run.out, Catch::Contains("SGD learning_rate 0.01 momentum 0.5"));
+}
+
+TEST_CASE("the CPU threads come from --threads, else OMP_NUM_THREADS, else 1",
+          "[gpu_models][cli]") {
+  const auto dir = testing::FreshTestDir("threads");
+  const std::vector<std::string> quick = {"--epochs=1", "--n_layers=1", "--device=cpu"};
+  auto with = [&](std::vector<std::string> args) {
+    args.insert(args.end(), quick.begin(), quick.end());
+    return args;
+  };
+  struct Case {
+    std::vector<std::string> args;
+    std::vector<std::string> environment;
+    std::string threads_line;
+    std::string device_line;
+  };
+  const std::vector<Case> cases = {
+      {with({}), {}, "threads: 1 (default)", "device: cpu (1 thread;"},
+      {with({"--threads=2"}), {}, "threads: 2 (--threads)", "device: cpu (2 threads;"},
+      {with({}), {"OMP_NUM_THREADS=2"}, "threads: 2 (OMP_NUM_THREADS)", "device: cpu (2 threads;"},
+      {with({}),
+       {"OMP_NUM_THREADS=3,1"},
+       "threads: 3 (OMP_NUM_THREADS)",
+       "device: cpu (3 threads;"},
+      {with({"--threads=1"}),
+       {"OMP_NUM_THREADS=2"},
+       "threads: 1 (--threads)",
+       "device: cpu (1 thread;"},
+      {with({}),
+       {"OMP_NUM_THREADS=1000"},
+       "threads: 64 (OMP_NUM_THREADS=1000, at most 64)",
+       "device: cpu (64 threads;"},
+  };
+  for (const Case& c : cases) {
+    const auto run = RunTrainer(dir, c.args, c.environment);
+    INFO(run.out << run.err);
+    CHECK(run.exit_code == 0);
+    CHECK_THAT(run.out, Catch::Contains(c.threads_line));
+    CHECK_THAT(run.out, Catch::Contains(c.device_line));
+    CHECK_THAT(run.out, Catch::Contains("OpenBLAS"));
+  }
+  const auto bad = RunTrainer(dir, quick, {"OMP_NUM_THREADS=many"});
+  CHECK(bad.exit_code == kBadFlags);
+  CHECK_THAT(bad.err, Catch::Contains("OMP_NUM_THREADS='many'") && Catch::Contains("--threads"));
 }

@@ -71,7 +71,8 @@ std::filesystem::path FreshTestDir(const std::string& name) {
 TrainerRun RunTrainer(const std::filesystem::path& dir, const std::vector<std::string>& args,
                       const std::vector<std::string>& environment) {
   std::string command =
-      "cd " + Quote(dir.string()) + " && env -u CLOUD_ML_HP_METRIC_FILE -u BAYESTUNE_MLP_DATA";
+      "cd " + Quote(dir.string()) +
+      " && env -u CLOUD_ML_HP_METRIC_FILE -u BAYESTUNE_MLP_DATA -u OMP_NUM_THREADS";
   for (const std::string& variable : environment)
     command += " " + Quote(variable);
   command += " " + Quote(BAYESTUNE_BINARY_DIR "/gpu_models/bayestune-mlp");

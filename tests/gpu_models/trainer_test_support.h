@@ -20,8 +20,8 @@ struct TrainerRun {
 };
 
 // Runs build/gpu_models/bayestune-mlp with `args` in `dir` (which also keeps its output), with
-// `environment` ("NAME=value" each) added and CLOUD_ML_HP_METRIC_FILE and BAYESTUNE_MLP_DATA
-// removed unless given there.
+// `environment` ("NAME=value" each) added and CLOUD_ML_HP_METRIC_FILE, BAYESTUNE_MLP_DATA and
+// OMP_NUM_THREADS removed unless given there.
 TrainerRun RunTrainer(const std::filesystem::path& dir, const std::vector<std::string>& args,
                       const std::vector<std::string>& environment = {});
 

@@ -388,3 +388,174 @@ TEST_CASE("a file on disk reports its own path", "[config]") {
         path + ":3:16: error: trainingInput.hyperparameters.maxTrials: must be at least 1, got -2");
   std::filesystem::remove_all(dir);
 }
+
+TEST_CASE("INTEGER bounds beyond 2^53 are errors at the bound", "[config]") {
+  // -1e300..1e300 once passed, and every trial got --n=-9223372036854775808.
+  const auto errors = Errors(Study("",
+                                   "      - parameterName: n\n        type: INTEGER\n"
+                                   "        minValue: -1e300\n        maxValue: 1e300\n"));
+  ExpectError(errors, 9,
+              {"params[0].minValue",
+               "an INTEGER parameter's bounds must be from "
+               "-9007199254740992 to 9007199254740992",
+               "got -1e+300"});
+  ExpectError(errors, 10, {"params[0].maxValue", "got 1e+300"});
+  ExpectError(Errors(Study("",
+                           "      - parameterName: n\n        type: INTEGER\n"
+                           "        minValue: 0\n        maxValue: 9223372036854775807\n")),
+              10, {"params[0].maxValue", "use a DOUBLE parameter for a wider range"});
+  auto widest = ParseTuningConfig(Study("",
+                                        "      - parameterName: n\n        type: INTEGER\n"
+                                        "        minValue: -9007199254740992\n"
+                                        "        maxValue: 9007199254740992\n"),
+                                  "ok.yaml");
+  INFO(FormatDiagnostics(widest.diagnostics));
+  CHECK(widest.ok());
+  CHECK_NOTHROW(ValidateStudySpec(widest.config.study));
+  // A DOUBLE may be that wide.
+  CHECK(ParseTuningConfig(Study("",
+                                "      - parameterName: x\n        type: DOUBLE\n"
+                                "        minValue: -1e300\n        maxValue: 1e300\n"),
+                          "ok.yaml")
+            .ok());
+}
+
+TEST_CASE("categorical values with a NUL or other control character are errors", "[config]") {
+  // YAML's "\0" escape: the trainer would get --c=a and the database a\0b.
+  ExpectError(Errors(Study("",
+                           "      - parameterName: c\n        type: CATEGORICAL\n"
+                           "        categoricalValues: [ok, \"a\\0b\"]\n")),
+              9,
+              {"categoricalValues[1]", "'a\\x00b' holds a NUL byte",
+               "must be UTF-8 text without control characters"});
+  ExpectError(Errors(Study("",
+                           "      - parameterName: c\n        type: CATEGORICAL\n"
+                           "        categoricalValues: [\"two\\nlines\", \"esc\\e[2J\"]\n")),
+              9, {"categoricalValues[0]", "holds a control character"});
+  const auto both = Errors(Study("",
+                                 "      - parameterName: c\n        type: CATEGORICAL\n"
+                                 "        categoricalValues: [\"two\\nlines\", \"esc\\e[2J\"]\n"));
+  CHECK(both.size() == 2);
+}
+
+TEST_CASE("a parameter named job-dir, or one flag with another, is an error", "[config]") {
+  for (const char* name : {"job-dir", "job_dir"}) {
+    INFO(name);
+    ExpectError(Errors(Study("", std::string("      - parameterName: ") + name +
+                                     "\n        type: DOUBLE\n        minValue: 0\n"
+                                     "        maxValue: 1\n")),
+                7,
+                {"params[0].parameterName", "is the --job-dir flag the runner gives every trial"});
+  }
+  for (const char* name : {"\"\"", "\"-x\"", "\"a=b\"", "\"a b\""}) {
+    INFO(name);
+    ExpectError(Errors(Study("", std::string("      - parameterName: ") + name +
+                                     "\n        type: DOUBLE\n        minValue: 0\n"
+                                     "        maxValue: 1\n")),
+                7, {"params[0].parameterName", "is not a valid name"});
+  }
+  ExpectError(Errors(Study("",
+                           "      - parameterName: learning-rate\n        type: DOUBLE\n"
+                           "        minValue: 0\n        maxValue: 1\n"
+                           "      - parameterName: learning_rate\n        type: DOUBLE\n"
+                           "        minValue: 0\n        maxValue: 1\n")),
+              11,
+              {"params[1].parameterName",
+               "parameters 'learning-rate' and 'learning_rate' would be one flag for the "
+               "trainer",
+               "(line 7)"});
+}
+
+TEST_CASE("a parameter with errors still counts for duplicate names: every error at once",
+          "[config]") {
+  // A scaleType error once hid that the name was taken.
+  const auto errors =
+      Errors(Study("", kGoodParam + "      - parameterName: lr\n        type: DOUBLE\n"
+                                    "        minValue: 1\n        maxValue: 2\n"
+                                    "        scaleType: LOG\n"));
+  ExpectError(errors, 12, {"params[1].parameterName", "'lr' is already defined at line 7"});
+  ExpectError(errors, 16, {"params[1].scaleType", "unknown value 'LOG'"});
+  // So does one whose type is unknown.
+  const auto unknown_type = Errors(Study("", kGoodParam + "      - parameterName: lr\n"
+                                                          "        type: FLOAT\n"));
+  ExpectError(unknown_type, 12, {"'lr' is already defined at line 7"});
+  ExpectError(unknown_type, 13, {"unknown value 'FLOAT'"});
+}
+
+TEST_CASE("errors say 'an INTEGER' and 'a DOUBLE'", "[config]") {
+  ExpectError(Errors(Study("",
+                           "      - parameterName: n\n        type: INTEGER\n"
+                           "        minValue: 1\n        maxValue: 2\n"
+                           "        discreteValues: [1, 2]\n")),
+              11, {"not allowed for an INTEGER parameter"});
+  ExpectError(Errors(Study("",
+                           "      - parameterName: n\n        type: INTEGER\n"
+                           "        minValue: 1\n")),
+              7, {"missing required field for an INTEGER parameter"});
+  ExpectError(Errors(Study("",
+                           "      - parameterName: x\n        type: DOUBLE\n"
+                           "        minValue: 1\n")),
+              7, {"missing required field for a DOUBLE parameter"});
+}
+
+TEST_CASE("GRID_SEARCH with fewer combinations than maxTrials is a warning", "[config]") {
+  auto result = ParseTuningConfig(Study("    algorithm: GRID_SEARCH\n",
+                                        "      - parameterName: n\n        type: INTEGER\n"
+                                        "        minValue: 1\n        maxValue: 3\n"
+                                        "      - parameterName: c\n        type: CATEGORICAL\n"
+                                        "        categoricalValues: [a, b]\n"),
+                                  "grid.yaml");
+  INFO(FormatDiagnostics(result.diagnostics));
+  REQUIRE(result.ok());
+  REQUIRE(result.diagnostics.size() == 1);
+  CHECK(result.diagnostics[0].ToString() ==
+        "grid.yaml:5:16: warning: trainingInput.hyperparameters.maxTrials: GRID_SEARCH has 6 "
+        "combinations of the parameters' grid values, fewer than maxTrials (10); the study ends "
+        "after 6 trials (DOUBLE parameters have 10 grid values each)");
+  // A grid as large as maxTrials, or another algorithm, says nothing.
+  auto enough = ParseTuningConfig(Study("    algorithm: GRID_SEARCH\n",
+                                        "      - parameterName: n\n        type: INTEGER\n"
+                                        "        minValue: 1\n        maxValue: 10\n"),
+                                  "grid.yaml");
+  CHECK(enough.diagnostics.empty());
+  CHECK(ParseTuningConfig(Study("",
+                                "      - parameterName: n\n        type: INTEGER\n"
+                                "        minValue: 1\n        maxValue: 3\n"),
+                          "bo.yaml")
+            .diagnostics.empty());
+}
+
+TEST_CASE("positions of fields, for findings made after loading", "[config]") {
+  auto result =
+      ParseTuningConfig(Study("", kGoodParam) + "runner:\n  command: [./train, --x]\n", "pos.yaml");
+  REQUIRE(result.ok());
+  CHECK(result.positions.at("runner.command").line == 13);
+  CHECK(result.positions.at("runner.command[0]").line == 13);
+  CHECK(result.positions.at("runner.command[0]").column == 13);
+  CHECK(result.positions.at("trainingInput.hyperparameters.maxTrials").line == 5);
+  result.Add(Diagnostic::Severity::kError, "runner.command[0]", "cannot be run");
+  result.Add(Diagnostic::Severity::kWarning, "runner.jobDir", "not given");
+  REQUIRE(result.diagnostics.size() == 2);
+  CHECK(result.diagnostics[0].ToString() == "pos.yaml: warning: runner.jobDir: not given");
+  CHECK(result.diagnostics[1].ToString() ==
+        "pos.yaml:13:13: error: runner.command[0]: cannot be run");
+  CHECK_FALSE(result.ok());
+}
+
+TEST_CASE("the loader and ValidateStudySpec agree on every rule", "[config]") {
+  // Each spec the loader refuses, built directly, is refused by ValidateStudySpec too (the rule a
+  // gRPC spec and an embedding program meet).
+  auto integer = ParameterSpec::Integer("n", 0, 1);
+  integer.max_value = 1e300;
+  for (const auto& parameters : std::vector<std::vector<ParameterSpec>>{
+           {integer},
+           {ParameterSpec::Categorical("c", {std::string("a\0b", 3)})},
+           {ParameterSpec::Categorical("c", {"a\nb"})},
+           {ParameterSpec::Double("job-dir", 0, 1)},
+           {ParameterSpec::Double("job_dir", 0, 1)},
+           {ParameterSpec::Double("a-b", 0, 1), ParameterSpec::Double("a_b", 0, 1)}}) {
+    StudySpec spec;
+    spec.parameters = parameters;
+    CHECK_THROWS_AS(ValidateStudySpec(spec), InvalidArgument);
+  }
+}

@@ -1,4 +1,6 @@
 // Bearer-token auth and TLS of `bayestune serve`, with a self-signed certificate made here.
+#include <sys/stat.h>
+
 #include <catch2/catch.hpp>
 #include <csignal>
 
@@ -64,6 +66,13 @@ TEST_CASE("with --token-file a call needs the right bearer token", "[grpc][auth]
         "UNAUTHENTICATED");
   // A token that only starts like the right one, and one without the Bearer scheme.
   CHECK(ListStudiesStatus(ClientOptions(*server, kToken + "x")) == "UNAUTHENTICATED");
+  // The comparison does not stop at the token's length: its prefix, the token twice over and one
+  // of its length that differs in the last character are all refused.
+  CHECK(ListStudiesStatus(ClientOptions(*server, kToken.substr(0, kToken.size() - 1))) ==
+        "UNAUTHENTICATED");
+  CHECK(ListStudiesStatus(ClientOptions(*server, kToken + kToken)) == "UNAUTHENTICATED");
+  CHECK(ListStudiesStatus(ClientOptions(*server, kToken.substr(0, kToken.size() - 1) + "d")) ==
+        "UNAUTHENTICATED");
   {
     proto::StudyClient client(ClientOptions(*server, std::nullopt));
     grpc::ClientContext context;
@@ -88,6 +97,60 @@ TEST_CASE("with --token-file a call needs the right bearer token", "[grpc][auth]
   CHECK_THAT(log, Catch::Contains("CompleteTrial"));  // --log-requests logs every call
   CHECK(log.find(kToken) == std::string::npos);
   CHECK(log.find(kWrongToken) == std::string::npos);
+}
+
+TEST_CASE("serve warns when it listens beyond loopback without a token or without TLS",
+          "[grpc][auth]") {
+  TempDir dir("grpc-warnings");
+  WriteFile(dir.File("token"), kToken + "\n");
+  // The warnings come before it listens: 192.0.2.1 (TEST-NET-1) is no address of this machine,
+  // so serve stops with exit code 1 after them, and nothing is ever exposed.
+  const auto serve = [&](const std::string& listen, bool token) {
+    std::vector<std::string> argv = {BayestuneProgram(), "serve",    "--db",
+                                     dir.File("s.db"),   "--listen", listen};
+    if (token) argv.insert(argv.end(), {"--token-file", dir.File("token")});
+    return RunProcess(argv, std::chrono::seconds(30));
+  };
+  const std::string no_token =
+      "without --token-file: anyone who reaches this port can read, "
+      "create and delete every study";
+  const std::string no_tls = "without --tls-cert/--tls-key: the calls";
+  ProcessResult result = serve("192.0.2.1:0", false);
+  INFO(result.output);
+  CHECK(result.exit_code == 1);
+  CHECK_THAT(result.output, Catch::Contains(no_token) && Catch::Contains(no_tls));
+  result = serve("192.0.2.1:0", true);
+  CHECK_THAT(result.output, !Catch::Contains(no_token) &&
+                                Catch::Contains(no_tls + ", the bearer token with them,"));
+  // Loopback needs neither.
+  auto server = StartServer(dir, {}, "127.0.0.1:0");
+  CHECK(server->Stop(SIGTERM) == 0);
+  CHECK_THAT(server->Log(), !Catch::Contains("warning"));
+}
+
+TEST_CASE("serve and worker warn about a token file that other users may read", "[grpc][auth]") {
+  TempDir dir("grpc-token-mode");
+  const std::string token = dir.File("token");
+  WriteFile(token, kToken + "\n");
+  const std::string warning = "the token file '" + token + "' may be read by other users";
+  chmod(token.c_str(), 0644);
+  auto server = StartServer(dir, {"--token-file", token});
+  CHECK_THAT(server->Log(), Catch::Contains(warning + " (mode 0644)") &&
+                                Catch::Contains("chmod 600 '" + token + "'"));
+  // The worker finds no study there, after the warning.
+  const ProcessResult worker =
+      RunProcess({BayestuneProgram(), "worker", "--server", server->address(), "--study", "none",
+                  "--token-file", token, "--", "true"},
+                 std::chrono::seconds(60));
+  CHECK(worker.exit_code == 3);
+  CHECK_THAT(worker.output, Catch::Contains("warning: " + warning + " (mode 0644)"));
+  CHECK(server->Stop(SIGTERM) == 0);
+
+  chmod(token.c_str(), 0600);
+  TempDir private_dir("grpc-token-private");
+  server = StartServer(private_dir, {"--token-file", token});
+  CHECK_THAT(server->Log(), !Catch::Contains("may be read by other users"));
+  CHECK(server->Stop(SIGTERM) == 0);
 }
 
 TEST_CASE("a token file that cannot be used stops serve with a message naming it", "[grpc][auth]") {

@@ -33,7 +33,7 @@ std::string StatusCodeOf(Call&& call) {
     for (const char* code :
          {"INVALID_ARGUMENT", "NOT_FOUND", "ALREADY_EXISTS", "FAILED_PRECONDITION",
           "RESOURCE_EXHAUSTED", "UNAVAILABLE", "UNAUTHENTICATED", "INTERNAL", "DEADLINE_EXCEEDED",
-          "CANCELLED", "UNKNOWN"}) {
+          "CANCELLED", "DATA_LOSS", "UNKNOWN"}) {
       if (message.find(std::string(": ") + code + ":") != std::string::npos) return code;
     }
     return "unrecognized error: " + message;

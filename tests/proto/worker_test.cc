@@ -253,3 +253,37 @@ TEST_CASE(
   }
   CHECK(gone);
 }
+
+TEST_CASE("a study deleted while a worker runs it stops the worker and its trainers",
+          "[grpc][worker]") {
+  TempDir dir("grpc-worker-deleted");
+  auto server = StartServer(dir);
+  proto::StudyClient client(PlainClientOptions(*server));
+  client.CreateStudyFromYaml("doomed", WorkerYaml(6));
+  ChildProcess worker({BayestuneProgram(), "worker", "--server", server->address(), "--study",
+                       "doomed", "--gpus", "none", "--job-dir", dir.File("jobs"), "--",
+                       BAYESTUNE_FAKE_TRAINER, "--steps=1000", "--sleep-ms=100"});
+  std::vector<pid_t> trainers;
+  std::string log;
+  const std::regex started(R"(trial \d+ started on CPU \(pid (\d+)\))");
+  std::optional<std::string> line;
+  while (trainers.size() < 2 && (line = worker.ReadLine(std::chrono::seconds(60)))) {
+    log += *line + "\n";
+    std::smatch match;
+    if (std::regex_search(*line, match, started)) trainers.push_back(std::stoi(match[1]));
+  }
+  INFO(log);
+  REQUIRE(trainers.size() == 2);
+  client.DeleteStudy("doomed");
+  log += worker.ReadAll(std::chrono::seconds(30));
+  INFO(log);
+  CHECK(worker.Wait(std::chrono::seconds(10)) == 3);  // not found
+  CHECK_THAT(log,
+             Catch::Contains("study 'doomed' was deleted on the server " + server->address()) &&
+                 Catch::Contains("their trainers were stopped"));
+  for (pid_t trainer : trainers) {
+    INFO("trainer " << trainer);
+    CHECK(::kill(trainer, 0) != 0);  // the worker killed and reaped it before it left
+  }
+  CHECK(server->Stop(SIGTERM) == 0);
+}

@@ -16,6 +16,7 @@
 #include <iostream>
 
 #include "headless_chromium.h"
+#include "report_layout_probe.h"
 #include "report_page_checks.h"
 #include "report_test_studies.h"
 #include "temp_folder.h"
@@ -91,14 +92,65 @@ TEST_CASE("Chromium renders the report of a study with trials in every state") {
   const std::string database = folder.File("runs.db");
   CreateDemoStudy(SqliteStudyRepository::Open(database));
   const std::string html = WriteReport(folder, database, "mnist-sweep");
+  // A copy of the page measures its own layout after everything else has run (the probe draws
+  // nothing, so the screenshot is the page's).
+  const std::string probed = folder.File("probed.html");
+  WriteProbedPage(html, probed);
   const std::string dom =
-      LoadCleanly(chromium, html, folder, ArtifactPath("report-every-state.png"), 4600);
+      LoadCleanly(chromium, probed, folder, ArtifactPath("report-every-state.png"), 4600);
   StudySpec spec;
   const auto trials = TrialsOf(database, "mnist-sweep", &spec);
   CheckReportMarks(dom, spec, trials);
   const ExpectedMarks expected = ExpectedMarksOf(spec, trials);
   CHECK(expected.stopped > 0);
   CHECK(expected.failed > 0);
+
+  // The layout as Chromium made it: each problem is a defect once seen in this screenshot.
+  const PageLayout layout = ParsePageLayout(dom);
+  REQUIRE(layout.measured);
+  for (const std::string& problem : layout.problems)
+    UNSCOPED_INFO("layout: " << problem);
+  CHECK(layout.problems.empty());
+  // And the probe measured what is there: both settings tables, every slice point, the count
+  // labels of the demo's three repeated trials, every curve, the category labels.
+  const std::size_t valued = expected.succeeded + expected.stopped;
+  const DuplicateGroups duplicates = DuplicateGroupsOf(spec, trials);
+  CHECK(duplicates.groups == spec.parameters.size());  // trials 21 to 23, in every plot
+  CHECK(layout.facts.at("settingsTables") == 2);
+  CHECK(layout.facts.at("slicePlots") == static_cast<double>(spec.parameters.size()));
+  CHECK(layout.facts.at("slicePoints") == static_cast<double>(valued * spec.parameters.size()));
+  CHECK(layout.facts.at("duplicateLabels") == static_cast<double>(duplicates.groups));
+  CHECK(layout.facts.at("duplicateTrials") == static_cast<double>(duplicates.trials));
+  CHECK(layout.facts.at("curves") == static_cast<double>(expected.curves));
+  // Accuracy curves rise from near 0.1 to above 0.9: they span most of the chart's height.
+  CHECK(layout.facts.at("curveSpan") > 0.6);
+  CHECK(layout.facts.at("categoryLabels") == 3);  // adam, sgd, rmsprop
+  CHECK(layout.facts.at("pcLines") == static_cast<double>(valued));
+}
+
+TEST_CASE("Chromium draws learning curves that plateau whole, and clips the one that diverged") {
+  const std::string chromium = RequireChromium();
+  TempFolder folder;
+  const std::string database = folder.File("runs.db");
+  CreatePlateauStudy(SqliteStudyRepository::Open(database));
+  const std::string html = WriteReport(folder, database, "loss-plateau");
+  const std::string probed = folder.File("probed.html");
+  WriteProbedPage(html, probed);
+  const std::string dom =
+      LoadCleanly(chromium, probed, folder, ArtifactPath("report-loss-plateau.png"), 4200);
+  const PageLayout layout = ParsePageLayout(dom);
+  REQUIRE(layout.measured);
+  for (const std::string& problem : layout.problems)
+    UNSCOPED_INFO("layout: " << problem);
+  // No curve runs flat along an edge: the falling start of every loss curve is drawn where it is.
+  CHECK(layout.problems.empty());
+  CHECK(layout.facts.at("curves") == 12);
+  // Only the diverged trial's curve goes beyond the chart (and is clipped there); the others lie
+  // whole inside it and span most of its height.
+  CHECK(layout.facts.at("curvesLeaving") == 1);
+  CHECK(layout.facts.at("curveSpan") > 0.6);
+  CHECK(SectionOf(dom, "learning-curves").find("far-out measurements lie beyond the axis") !=
+        std::string::npos);
 }
 
 TEST_CASE("Chromium renders the report of a 10,000-trial study") {
@@ -140,8 +192,7 @@ TEST_CASE("Chromium shows hostile study text as text, in the page and in tooltip
   auto study = CreateHostileStudy(SqliteStudyRepository::Open(database));
   const std::string html = WriteReport(folder, database, study->name());
   // A probe appended to a copy of the page hovers over trial 1 and writes what the tooltip shows
-  // into the DOM; the screenshot shows the tooltip.
-  std::string page = ReadWholeFile(html);
+  // into the DOM; the screenshot shows the tooltip. The layout probe runs after it.
   const std::string probe =
       "<script>"
       "document.querySelector('#history [data-trial=\"1\"]').dispatchEvent("
@@ -151,10 +202,9 @@ TEST_CASE("Chromium shows hostile study text as text, in the page and in tooltip
       "document.body.setAttribute('data-probe', [tip.style.display, tip.children.length,"
       " tip.textContent.indexOf('acc\\x3cscript>alert(1)\\x3c/script> = 0.55 at step 1') > 0,"
       " document.querySelectorAll('.hl').length].join(' '));"
-      "</script></body>";
-  page.replace(page.rfind("</body>"), 7, probe);
+      "</script>";
   const std::string probed = folder.File("probed.html");
-  std::ofstream(probed) << page;
+  WriteProbedPage(html, probed, probe);
   const std::string dom =
       LoadCleanly(chromium, probed, folder, ArtifactPath("report-escaping.png"), 3800);
   // Had any of it been markup, the DOM would hold these elements.
@@ -168,6 +218,15 @@ TEST_CASE("Chromium shows hostile study text as text, in the page and in tooltip
   INFO("probe: " << result);
   CHECK(result.rfind("block 0 true ", 0) == 0);
   CHECK(std::stoi(result.substr(13)) >= 8);
+  // Long unbroken names (the study's) and long categories keep the layout whole: the settings
+  // tables side by side without overlap, category labels clear of the lines.
+  const PageLayout layout = ParsePageLayout(dom);
+  REQUIRE(layout.measured);
+  for (const std::string& problem : layout.problems)
+    UNSCOPED_INFO("layout: " << problem);
+  CHECK(layout.problems.empty());
+  CHECK(layout.facts.at("settingsTables") == 2);
+  CHECK(layout.facts.at("categoryLabels") == 3);
 }
 
 TEST_CASE("The Chromium check sees console errors, blocked loads and a script that fails") {

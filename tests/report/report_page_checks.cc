@@ -1,6 +1,8 @@
 #include "report_page_checks.h"
 
 #include <catch2/catch.hpp>
+#include <cmath>
+#include <map>
 #include <set>
 
 namespace bayestune::testing {
@@ -70,6 +72,27 @@ ExpectedMarks ExpectedMarksOf(const StudySpec& spec, const std::vector<Trial>& t
   return marks;
 }
 
+DuplicateGroups DuplicateGroupsOf(const StudySpec& spec, const std::vector<Trial>& trials) {
+  DuplicateGroups duplicates;
+  for (const ParameterSpec& parameter : spec.parameters) {
+    std::map<std::pair<std::string, double>, std::size_t> places;
+    for (const Trial& t : trials) {
+      const auto value = t.parameters.find(parameter.name);
+      if (t.state != TrialState::kSucceeded || !t.final_value || !std::isfinite(*t.final_value) ||
+          value == t.parameters.end()) {
+        continue;
+      }
+      ++places[{value->second.ToString(), *t.final_value}];
+    }
+    for (const auto& [place, count] : places) {
+      if (count < 2) continue;
+      ++duplicates.groups;
+      duplicates.trials += count;
+    }
+  }
+  return duplicates;
+}
+
 void CheckReportMarks(std::string_view page, const StudySpec& spec,
                       const std::vector<Trial>& trials) {
   const ExpectedMarks expected = ExpectedMarksOf(spec, trials);
@@ -91,6 +114,9 @@ void CheckReportMarks(std::string_view page, const StudySpec& spec,
   const std::string slices = SectionOf(page, "slices");
   if (valued > 0) CHECK(CountOf(slices, "data-parameter=") == spec.parameters.size());
   CHECK(KindCount(page, "slices", "slice") == valued * spec.parameters.size());
+  // Trials drawn at one place are counted there (x3), one label a group.
+  const DuplicateGroups duplicates = DuplicateGroupsOf(spec, trials);
+  CHECK(CountOf(slices, "class=\"dup-count\"") == duplicates.groups);
   // 4. Learning curves, with stopped-early and failed trials marked where they ended.
   CHECK(KindCount(page, "learning-curves", "curve") == expected.curves);
   CHECK(KindCount(page, "learning-curves", "stopped-end") == expected.stopped_ends);

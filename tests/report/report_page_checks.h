@@ -35,6 +35,14 @@ struct ExpectedMarks {
 };
 ExpectedMarks ExpectedMarksOf(const StudySpec& spec, const std::vector<Trial>& trials);
 
+// Trials that a slice plot would draw at one place: in the plot of a parameter, SUCCEEDED trials
+// with the same value of it and the same objective value. Counted over every parameter's plot.
+struct DuplicateGroups {
+  std::size_t groups = 0;  // sets of two or more such trials
+  std::size_t trials = 0;  // the trials in them
+};
+DuplicateGroups DuplicateGroupsOf(const StudySpec& spec, const std::vector<Trial>& trials);
+
 // Checks (Catch2) that every section of a report page holds exactly the marks expected for a
 // study small enough that nothing is subsampled: points by kind, lines, slice points, curves and
 // their end marks, importance bars, table rows, GPU bars.

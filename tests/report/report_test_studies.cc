@@ -105,11 +105,19 @@ std::shared_ptr<Study> CreateDemoStudy(const std::shared_ptr<SqliteStudyReposito
       repository, name, {.create_if_missing = true, .spec = DemoSpec(kTrials), .spec_text = yaml});
   std::mt19937_64 rng(42);
   SimulatedCluster cluster;
+  // Trials 22 and 23 run trial 21's parameters again, and a deterministic trainer gives the same
+  // curve: three trials with the same values and the same objective.
+  ParameterValues repeated_parameters;
+  std::vector<double> repeated_curve;
+  double repeated_accuracy = 0;
   // One transaction for the whole history (each Study call joins it): one sync to disk, not one
   // per call.
   repository->RunInTransaction([&] {
     for (int n = 1; n <= kTrials; ++n) {
+      const bool repeat = n == 22 || n == 23;
+      if (repeat) study->RequestTrial(repeated_parameters);
       const Trial trial = study->Suggest(1, "worker-" + std::to_string(n)).front();
+      if (n == 21) repeated_parameters = trial.parameters;
       const std::int64_t id = trial.id;
       if (n == kTrials) {  // the runner died: back in the queue
         study->Requeue(id, "the runner stopped (SIGTERM); the trial will run again");
@@ -121,7 +129,8 @@ std::shared_ptr<Study> CreateDemoStudy(const std::shared_ptr<SqliteStudyReposito
       study->MarkStarted(id, gpus);
       const double start = cluster.StartOn(gpus);
       const double seconds_per_step = 9 + 3 * trial.parameters.at("layers").AsDouble();
-      const double accuracy = SimulatedAccuracy(trial.parameters, rng);
+      const double accuracy = repeat ? repeated_accuracy : SimulatedAccuracy(trial.parameters, rng);
+      if (n == 21) repeated_accuracy = accuracy;
       int last_step = kSteps;
       if (n == 4 || n == 19) last_step = 3 + n % 5;  // crashes
       if (n == 13) last_step = 0;                    // never reports
@@ -130,9 +139,16 @@ std::shared_ptr<Study> CreateDemoStudy(const std::shared_ptr<SqliteStudyReposito
       const bool stop_early = n > 6 && n < 27 && accuracy < 0.84 && last_step == kSteps;
       if (stop_early) last_step = 8;
       for (int step = 1; step <= last_step; ++step) {
+        double value = 0;
+        if (repeat) {
+          value = repeated_curve.at(static_cast<std::size_t>(step - 1));
+        } else {
+          value = AccuracyAt(accuracy, step, rng);
+          if (n == 21) repeated_curve.push_back(value);
+        }
         study->AddMeasurement(id, {.metric = "accuracy",
                                    .step = step,
-                                   .value = AccuracyAt(accuracy, step, rng),
+                                   .value = value,
                                    .wall_time = start + step * seconds_per_step});
         study->AddMeasurement(id, {.metric = "loss",
                                    .step = step,
@@ -188,6 +204,37 @@ std::shared_ptr<Study> CreateOnlyFailedStudy(
                                 ? "exit code 1; log tail:\nImportError: no module named torch"
                                 : "the trial ran past its timeout of 600 s");
       SetTimes(*repository, study->id(), trial.id, start, start + 40);
+    }
+  });
+  return study;
+}
+
+std::shared_ptr<Study> CreatePlateauStudy(const std::shared_ptr<SqliteStudyRepository>& repository,
+                                          const std::string& name) {
+  constexpr int kTrials = 12;
+  constexpr int kCurveSteps = 120;
+  StudySpec spec = DemoSpec(kTrials);
+  spec.goal = Goal::kMinimize;
+  spec.metric_tag = "loss";
+  auto study = Study::Open(repository, name, {.create_if_missing = true, .spec = spec});
+  std::mt19937_64 rng(5);
+  repository->RunInTransaction([&] {
+    for (int n = 1; n <= kTrials; ++n) {
+      const Trial trial = study->Suggest(1).front();
+      study->MarkStarted(trial.id, {n % 3});
+      const double start = kStart + 900.0 * n;
+      const double final_loss = 0.08 + 0.3 * (1 - SimulatedAccuracy(trial.parameters, rng));
+      for (int step = 1; step <= kCurveSteps; ++step) {
+        double loss = final_loss + 2.2 * std::exp(-step / 3.0) + 0.005 * Normal(rng);
+        if (n == 7 && step > 60) loss = final_loss * std::pow(10.0, (step - 60) / 10.0);
+        study->AddMeasurement(trial.id, {"loss", step, start + 5.0 * step, loss});
+      }
+      if (n == 7) {
+        study->Complete(trial.id, std::nan(""));  // diverged: INFEASIBLE
+      } else {
+        study->Complete(trial.id);
+      }
+      SetTimes(*repository, study->id(), trial.id, start, start + 5.0 * kCurveSteps + 3);
     }
   });
   return study;
@@ -254,11 +301,14 @@ std::shared_ptr<Study> CreateHostileStudy(
   spec.metric_tag = "acc<script>alert(1)</script>";
   spec.parameters[3] =
       ParameterSpec::Categorical("optimizer", {"<b>bold</b>", "a&b", "\"quoted\" 'single'"});
-  auto study =
-      Study::Open(repository, "</title><script>alert('name')</script> & co",
-                  {.create_if_missing = true,
-                   .spec = spec,
-                   .spec_text = "# <!-- a comment --> </pre><script>alert('yaml')</script>\n"});
+  // A name with a '/', which Study::Open refuses now (a study name is not a path) but a database
+  // made before may hold: written through the repository as such.
+  StudyRecord record;
+  record.name = "</title><script>alert('name')</script> & co";
+  record.spec = spec;
+  record.spec_text = "# <!-- a comment --> </pre><script>alert('yaml')</script>\n";
+  repository->CreateStudy(record);
+  auto study = Study::Open(repository, record.name);
   for (int n = 1; n <= 6; ++n) {
     const Trial trial = study->Suggest(1).front();
     study->MarkStarted(trial.id, {0});

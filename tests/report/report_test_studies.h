@@ -23,6 +23,12 @@ std::shared_ptr<Study> CreateDemoStudy(const std::shared_ptr<SqliteStudyReposito
 std::shared_ptr<Study> CreateOnlyFailedStudy(
     const std::shared_ptr<SqliteStudyRepository>& repository, const std::string& name, int trials);
 
+// A MINIMIZE study of a loss that falls fast from about 2.3 and spends most of its 120 steps near
+// its final value, as training curves do; 12 trials, one of which (trial 7) diverges to a loss of
+// about 1e5 and ends INFEASIBLE.
+std::shared_ptr<Study> CreatePlateauStudy(const std::shared_ptr<SqliteStudyRepository>& repository,
+                                          const std::string& name = "loss-plateau");
+
 // A study with no trials.
 std::shared_ptr<Study> CreateEmptyStudy(const std::shared_ptr<SqliteStudyRepository>& repository,
                                         const std::string& name);

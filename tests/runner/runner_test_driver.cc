@@ -47,7 +47,7 @@ class LinePrinter : public RunnerEvents {
   void OnWarning(std::optional<std::int64_t>, const std::string& message) override {
     Print("warning: " + message);
   }
-  void OnInterruptRequested(InterruptLevel level, int running) override {
+  void OnInterruptRequested(InterruptLevel level, int running, int) override {
     Print(std::string(level == InterruptLevel::kStopLaunching ? "interrupt: waiting for "
                                                               : "interrupt: killing ") +
           std::to_string(running) + " running trial(s)");

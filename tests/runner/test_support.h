@@ -57,7 +57,7 @@ class RecordingEvents : public RunnerEvents {
   void OnWarning(std::optional<std::int64_t> id, const std::string& message) override {
     warnings.push_back({id, message});
   }
-  void OnInterruptRequested(InterruptLevel level, int running) override {
+  void OnInterruptRequested(InterruptLevel level, int running, int) override {
     interrupts.push_back({level, running});
   }
   void OnRunFinished(const RunResult& result) override { run_finished = result; }

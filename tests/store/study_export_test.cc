@@ -1,10 +1,11 @@
 // Export of a study with every parameter type and every trial state, after a round trip through
-// SQLite, against the exact expected CSV and JSON.
+// SQLite, against the exact expected CSV and JSON (the JSON checked by hand against the Job
+// resource of AI Platform Training v1: field names, types and State enum values).
 #include <catch2/catch.hpp>
 #include <nlohmann/json.hpp>
+#include <set>
 #include <sstream>
 
-#include "bayestune/optimizer/study_spec_json.h"
 #include "bayestune/store/sqlite_study_repository.h"
 #include "bayestune/store/study_csv_export.h"
 #include "bayestune/store/study_json_export.h"
@@ -32,6 +33,27 @@ StudySpec EveryTypeSpec() {
   return spec;
 }
 
+// The tuning.yaml of EveryTypeSpec, with trainingInput.args.
+const char* const kEveryTypeYaml = R"yaml(trainingInput:
+  args: ["--data=/data/mnist", "--epochs=20"]
+  hyperparameters:
+    goal: MAXIMIZE
+    hyperparameterMetricTag: accuracy
+    maxTrials: 10
+    maxParallelTrials: 2
+    algorithm: RANDOM_SEARCH
+    params:
+      - {parameterName: learning_rate, type: DOUBLE, minValue: 0.0001, maxValue: 0.1,
+         scaleType: UNIT_LOG_SCALE}
+      - {parameterName: layers, type: INTEGER, minValue: 1, maxValue: 8,
+         scaleType: UNIT_LINEAR_SCALE}
+      - {parameterName: optimizer, type: CATEGORICAL, categoricalValues: [adam, sgd, "rms,prop"]}
+      - {parameterName: dropout, type: DISCRETE, discreteValues: [0.1, 0.25, 0.5],
+         scaleType: UNIT_LINEAR_SCALE}
+runner:
+  command: [python3, train.py]
+)yaml";
+
 Trial MakeTrial(TrialState state, double learning_rate, int layers, const char* optimizer,
                 double dropout) {
   Trial trial;
@@ -49,6 +71,7 @@ std::pair<StudyRecord, std::vector<Trial>> EveryStateStudy(const std::string& da
   StudyRecord study;
   study.name = "mnist-sweep";
   study.spec = EveryTypeSpec();
+  study.spec_text = kEveryTypeYaml;
   study.created_time = k10am - 60;
   study = repository->CreateStudy(study);
 
@@ -116,13 +139,69 @@ const std::string kExpectedCsv =
     "6,ACTIVE,0.0125,5,adam,0.5,,,2024-05-01T10:06:40.123456Z,,,false,\r\n"
     "7,REQUESTED,0.1,6,sgd,0.1,,,,,,false,\r\n";
 
-// The export less its trainingInput.
+// The whole export, checked by hand against AI Platform Training v1's Job resource: every field
+// name and type is AI Platform's; the states are its State enum (trial 4, INFEASIBLE, is FAILED;
+// trial 5, asked to stop early but still running, is RUNNING; trial 7, queued, is QUEUED);
+// completedTrialCount counts the SUCCEEDED trials; bayestune's own states, failure reasons and
+// other metrics are in the "bayestune" objects.
 const std::string kExpectedJson = R"json({
   "jobId": "mnist-sweep",
   "createTime": "2024-05-01T09:59:00Z",
-  "state": "ACTIVE",
+  "startTime": "2024-05-01T10:00:00Z",
+  "state": "RUNNING",
+  "trainingInput": {
+    "args": [
+      "--data=/data/mnist",
+      "--epochs=20"
+    ],
+    "hyperparameters": {
+      "goal": "MAXIMIZE",
+      "hyperparameterMetricTag": "accuracy",
+      "maxTrials": 10,
+      "maxParallelTrials": 2,
+      "maxFailedTrials": 0,
+      "enableTrialEarlyStopping": false,
+      "algorithm": "RANDOM_SEARCH",
+      "params": [
+        {
+          "parameterName": "learning_rate",
+          "type": "DOUBLE",
+          "minValue": 0.0001,
+          "maxValue": 0.1,
+          "scaleType": "UNIT_LOG_SCALE"
+        },
+        {
+          "parameterName": "layers",
+          "type": "INTEGER",
+          "minValue": 1,
+          "maxValue": 8,
+          "scaleType": "UNIT_LINEAR_SCALE"
+        },
+        {
+          "parameterName": "optimizer",
+          "type": "CATEGORICAL",
+          "categoricalValues": [
+            "adam",
+            "sgd",
+            "rms,prop"
+          ]
+        },
+        {
+          "parameterName": "dropout",
+          "type": "DISCRETE",
+          "discreteValues": [
+            0.1,
+            0.25,
+            0.5
+          ],
+          "scaleType": "UNIT_LINEAR_SCALE"
+        }
+      ]
+    }
+  },
   "trainingOutput": {
-    "completedTrialCount": "4",
+    "completedTrialCount": "2",
+    "consumedMLUnits": 0,
     "trials": [
       {
         "trialId": "1",
@@ -150,13 +229,16 @@ const std::string kExpectedJson = R"json({
             "objectiveValue": 0.93
           }
         ],
-        "otherMetrics": [
-          {
-            "metricTag": "loss",
-            "trainingStep": "20",
-            "value": 0.21
-          }
-        ]
+        "bayestune": {
+          "state": "SUCCEEDED",
+          "otherMetrics": [
+            {
+              "metricTag": "loss",
+              "trainingStep": "20",
+              "value": 0.21
+            }
+          ]
+        }
       },
       {
         "trialId": "2",
@@ -179,7 +261,10 @@ const std::string kExpectedJson = R"json({
             "trainingStep": "5",
             "objectiveValue": 0.41
           }
-        ]
+        ],
+        "bayestune": {
+          "state": "SUCCEEDED"
+        }
       },
       {
         "trialId": "3",
@@ -194,7 +279,10 @@ const std::string kExpectedJson = R"json({
         "state": "FAILED",
         "isTrialStoppedEarly": false,
         "allMetrics": [],
-        "failureReason": "exit code 1; log tail:\n\"CUDA out of memory\""
+        "bayestune": {
+          "state": "FAILED",
+          "failureReason": "exit code 1; log tail:\n\"CUDA out of memory\""
+        }
       },
       {
         "trialId": "4",
@@ -206,10 +294,13 @@ const std::string kExpectedJson = R"json({
         },
         "startTime": "2024-05-01T10:03:20Z",
         "endTime": "2024-05-01T10:04:20Z",
-        "state": "INFEASIBLE",
+        "state": "FAILED",
         "isTrialStoppedEarly": false,
         "allMetrics": [],
-        "failureReason": "the objective value is nan"
+        "bayestune": {
+          "state": "INFEASIBLE",
+          "failureReason": "the objective value is nan"
+        }
       },
       {
         "trialId": "5",
@@ -220,14 +311,17 @@ const std::string kExpectedJson = R"json({
           "dropout": "0.25"
         },
         "startTime": "2024-05-01T10:05:00Z",
-        "state": "STOPPING",
+        "state": "RUNNING",
         "isTrialStoppedEarly": false,
         "allMetrics": [
           {
             "trainingStep": "1",
             "objectiveValue": 0.5
           }
-        ]
+        ],
+        "bayestune": {
+          "state": "STOPPING"
+        }
       },
       {
         "trialId": "6",
@@ -238,9 +332,12 @@ const std::string kExpectedJson = R"json({
           "dropout": "0.5"
         },
         "startTime": "2024-05-01T10:06:40.123456Z",
-        "state": "ACTIVE",
+        "state": "RUNNING",
         "isTrialStoppedEarly": false,
-        "allMetrics": []
+        "allMetrics": [],
+        "bayestune": {
+          "state": "ACTIVE"
+        }
       },
       {
         "trialId": "7",
@@ -250,17 +347,61 @@ const std::string kExpectedJson = R"json({
           "optimizer": "sgd",
           "dropout": "0.1"
         },
-        "state": "REQUESTED",
+        "state": "QUEUED",
         "isTrialStoppedEarly": false,
-        "allMetrics": []
+        "allMetrics": [],
+        "bayestune": {
+          "state": "REQUESTED"
+        }
       }
     ],
     "isHyperparameterTuningJob": true,
     "hyperparameterMetricTag": "accuracy"
+  },
+  "bayestune": {
+    "studyState": "ACTIVE",
+    "measurementSelection": "LAST",
+    "seed": "0"
   }
 }
 )json";
 
+// AI Platform Training v1's job State enum: the only values a "state" may take, job or trial.
+const std::set<std::string> kJobStates = {"STATE_UNSPECIFIED", "QUEUED", "PREPARING",  "RUNNING",
+                                          "SUCCEEDED",         "FAILED", "CANCELLING", "CANCELLED"};
+
+// A study of `trials` (made with MakeTrial and given times here) in `state`, exported.
+nlohmann::ordered_json ExportOf(const std::string& database, StudyState state,
+                                std::vector<Trial> trials, int max_failed_trials = 0) {
+  auto repository = SqliteStudyRepository::Open(database);
+  StudyRecord study;
+  study.name = "grid";
+  study.spec = EveryTypeSpec();
+  study.spec.max_trials = 4;
+  study.spec.max_failed_trials = max_failed_trials;
+  study.created_time = k10am - 60;
+  study = repository->CreateStudy(study);
+  for (Trial& trial : trials)
+    repository->AddTrial(study.id, trial);
+  repository->SetStudyState(study.id, state);
+  study = *repository->GetStudy(study.id);
+  std::ostringstream json;
+  WriteStudyJson(json, study, repository->ListTrials(study.id));
+  return nlohmann::ordered_json::parse(json.str());
+}
+
+Trial Finished(TrialState state, double start, double end) {
+  Trial trial = MakeTrial(state, 0.001, 3, "adam", 0.25);
+  trial.start_time = start;
+  trial.end_time = end;
+  if (state == TrialState::kSucceeded) {
+    trial.final_value = 0.9;
+    trial.final_step = 1;
+  } else {
+    trial.failure_reason = "exit code 1";
+  }
+  return trial;
+}
 }  // namespace
 
 TEST_CASE("timestamps are RFC 3339 UTC with 0, 3 or 6 fractional digits", "[export]") {
@@ -280,17 +421,68 @@ TEST_CASE("CSV export: one RFC 4180 row per trial, parameters in spec order", "[
   CHECK(csv.str() == kExpectedCsv);
 }
 
-TEST_CASE("JSON export: shaped like AI Platform's training job output", "[export]") {
+TEST_CASE("JSON export: the Job resource of AI Platform Training v1", "[export]") {
   TempFolder folder;
   const auto [study, trials] = EveryStateStudy(folder.File("study.db"));
   std::ostringstream json;
   WriteStudyJson(json, study, trials);
-  // trainingInput.hyperparameters is the spec as the optimizer writes it (StudySpecToJson);
-  // everything else is compared to the letter.
-  auto job = nlohmann::ordered_json::parse(json.str());
-  CHECK(job.at("trainingInput") ==
-        nlohmann::ordered_json{
-            {"hyperparameters", nlohmann::ordered_json::parse(StudySpecToJson(study.spec))}});
-  job.erase("trainingInput");
-  CHECK(job.dump(2) + "\n" == kExpectedJson);
+  CHECK(json.str() == kExpectedJson);
+  const auto job = nlohmann::ordered_json::parse(json.str());
+  CHECK(kJobStates.count(job.at("state").get<std::string>()) == 1);
+  for (const auto& trial : job.at("trainingOutput").at("trials")) {
+    CHECK(kJobStates.count(trial.at("state").get<std::string>()) == 1);
+  }
+}
+
+TEST_CASE("JSON export: the job's state, times and error follow the study", "[export]") {
+  TempFolder folder;
+  SECTION("a study no trial of which has started is QUEUED") {
+    const auto job = ExportOf(folder.File("q.db"), StudyState::kActive,
+                              {MakeTrial(TrialState::kRequested, 0.001, 3, "adam", 0.25)});
+    CHECK(job.at("state") == "QUEUED");
+    CHECK_FALSE(job.contains("startTime"));
+    CHECK_FALSE(job.contains("endTime"));
+    CHECK(job.at("trainingOutput").at("completedTrialCount") == "0");
+  }
+  SECTION("an active study with a finished trial is RUNNING, with no end time yet") {
+    const auto job = ExportOf(folder.File("r.db"), StudyState::kActive,
+                              {Finished(TrialState::kSucceeded, k10am, k10am + 10),
+                               MakeTrial(TrialState::kRequested, 0.001, 3, "adam", 0.25)});
+    CHECK(job.at("state") == "RUNNING");
+    CHECK(job.at("startTime") == "2024-05-01T10:00:00Z");
+    CHECK_FALSE(job.contains("endTime"));
+  }
+  SECTION("a study completed on its trial count SUCCEEDED, from its first start to its last end") {
+    const auto job = ExportOf(folder.File("s.db"), StudyState::kCompleted,
+                              {Finished(TrialState::kSucceeded, k10am + 5, k10am + 100),
+                               Finished(TrialState::kFailed, k10am, k10am + 3),
+                               Finished(TrialState::kInfeasible, k10am + 20, k10am + 30),
+                               Finished(TrialState::kSucceeded, k10am + 50, k10am + 60)});
+    CHECK(job.at("state") == "SUCCEEDED");
+    CHECK(job.at("startTime") == "2024-05-01T10:00:00Z");
+    CHECK(job.at("endTime") == "2024-05-01T10:01:40Z");
+    CHECK_FALSE(job.contains("errorMessage"));
+    CHECK(job.at("trainingOutput").at("completedTrialCount") == "2");
+    CHECK(job.at("bayestune").at("studyState") == "COMPLETED");
+  }
+  SECTION("a study stopped by its failed-trial limit FAILED, and says so") {
+    const auto job = ExportOf(folder.File("f.db"), StudyState::kCompleted,
+                              {Finished(TrialState::kFailed, k10am, k10am + 3),
+                               Finished(TrialState::kSucceeded, k10am + 5, k10am + 10),
+                               Finished(TrialState::kFailed, k10am + 20, k10am + 30)},
+                              2);
+    CHECK(job.at("state") == "FAILED");
+    CHECK(job.at("endTime") == "2024-05-01T10:00:30Z");
+    CHECK(job.at("errorMessage") ==
+          "2 trials failed, reaching the study's maxFailedTrials of 2; each failed trial's "
+          "bayestune.failureReason says why");
+  }
+}
+
+TEST_CASE("JSON export: a study without a tuning.yaml has no trainingInput.args", "[export]") {
+  TempFolder folder;
+  const auto job = ExportOf(folder.File("code.db"), StudyState::kActive, {});
+  CHECK(job.at("trainingInput").size() == 1);
+  CHECK(job.at("trainingInput").contains("hyperparameters"));
+  CHECK(job.at("trainingOutput").at("trials").empty());
 }

@@ -210,6 +210,41 @@ TEST_CASE("numbers as cloudml-hypertune writes them, and lines that are wrong",
   CHECK(later.records[0].value == 2);
 }
 
+TEST_CASE("a global_step that is no step (NaN, beyond int64, fractional) skips its line",
+          "[hypertune_reader]") {
+  // Such steps were once cast to int64: recorded at step -9223372036854775808.
+  const auto path = UniqueTempDir("hypertune_steps") / "metric.jsonl";
+  WriteFileBytes(path,
+                 "{\"global_step\": \"nan\", \"loss\": \"1\"}\n"
+                 "{\"global_step\": \"inf\", \"loss\": \"2\"}\n"
+                 "{\"global_step\": 1e300, \"loss\": \"3\"}\n"
+                 "{\"global_step\": \"9223372036854775808\", \"loss\": \"4\"}\n"
+                 "{\"global_step\": 18446744073709551615, \"loss\": \"5\"}\n"
+                 "{\"global_step\": 2.5, \"loss\": \"6\"}\n"
+                 "{\"global_step\": -1, \"loss\": \"7\"}\n"
+                 "{\"global_step\": \"9223372036854775807\", \"loss\": \"8\"}\n"
+                 "{\"global_step\": 9223372036854775807, \"loss\": \"9\"}\n"
+                 "{\"global_step\": \"12.0\", \"loss\": \"10\"}\n"
+                 "{\"global_step\": 13.0, \"loss\": \"11\"}\n");
+  HypertuneReader reader(path.string());
+  const MetricPoll poll = reader.Poll();
+  REQUIRE(poll.records.size() == 4);
+  CHECK(poll.records[0].step == 9223372036854775807LL);
+  CHECK(poll.records[0].value == 8);
+  CHECK(poll.records[1].step == 9223372036854775807LL);
+  CHECK(poll.records[2].step == 12);
+  CHECK(poll.records[3].step == 13);
+  REQUIRE(poll.warnings.size() == 7);
+  for (std::size_t i = 0; i < poll.warnings.size(); ++i) {
+    INFO(poll.warnings[i].message);
+    CHECK_THAT(poll.warnings[i].message,
+               Contains("line " + std::to_string(i + 1) + ": global_step ") &&
+                   Contains("is not a step (a whole number from 0 to 9223372036854775807); "
+                            "skipped the line"));
+  }
+  CHECK_THAT(poll.warnings[0].message, Contains("global_step \"nan\""));
+}
+
 TEST_CASE("racing a writer process that rewrites the file at every report", "[hypertune_reader]") {
   const auto path = UniqueTempDir("hypertune_race") / "metric.jsonl";
   constexpr int kReports = 400;

@@ -5,7 +5,10 @@
 #include <unistd.h>
 
 #include <cerrno>
+#include <charconv>
+#include <cmath>
 #include <cstdlib>
+#include <limits>
 #include <nlohmann/json.hpp>
 #include <optional>
 #include <vector>
@@ -45,6 +48,39 @@ std::optional<double> NumberOf(const nlohmann::json& value) {
   const double number = std::strtod(text.c_str(), &end);
   if (end != text.c_str() + text.size()) return std::nullopt;
   return number;
+}
+
+// A step as the measurements keep it: a whole number from 0 to the largest int64, given as a JSON
+// integer, a whole JSON number, or a string holding one ("12", "12.0"); nullopt otherwise (NaN,
+// infinite, fractional, negative, beyond int64), which a cast would turn into garbage.
+std::optional<std::int64_t> StepOf(const nlohmann::json& value) {
+  if (value.is_number_unsigned()) {
+    const auto step = value.get<std::uint64_t>();
+    if (step > static_cast<std::uint64_t>(std::numeric_limits<std::int64_t>::max())) {
+      return std::nullopt;
+    }
+    return static_cast<std::int64_t>(step);
+  }
+  if (value.is_number_integer()) {
+    const auto step = value.get<std::int64_t>();
+    return step >= 0 ? std::optional<std::int64_t>(step) : std::nullopt;
+  }
+  if (value.is_string()) {
+    const auto& text = value.get_ref<const std::string&>();
+    std::int64_t step = 0;
+    const auto [end, error] = std::from_chars(text.data(), text.data() + text.size(), step);
+    if (error == std::errc() && end == text.data() + text.size()) {
+      return step >= 0 ? std::optional<std::int64_t>(step) : std::nullopt;
+    }
+  }
+  const auto number = NumberOf(value);
+  // 2^63 is the first double beyond int64; every double below it is a valid int64 when whole.
+  constexpr double kBeyondInt64 = 9223372036854775808.0;
+  if (!number || !std::isfinite(*number) || *number < 0 || *number >= kBeyondInt64 ||
+      *number != std::floor(*number)) {
+    return std::nullopt;
+  }
+  return static_cast<std::int64_t>(*number);
 }
 
 bool IsReservedKey(const std::string& key) {
@@ -89,12 +125,13 @@ void HypertuneReader::ReadLine(std::string_view line, std::size_t line_number, s
   std::int64_t step = 0;
   double wall_time = 0;
   if (const auto it = json.find("global_step"); it != json.end()) {
-    const auto number = NumberOf(*it);
-    if (!number) {
-      warn("global_step is not a number; skipped the line");
+    const auto parsed = StepOf(*it);
+    if (!parsed) {
+      warn("global_step " + it->dump(-1, ' ', false, nlohmann::json::error_handler_t::replace) +
+           " is not a step (a whole number from 0 to 9223372036854775807); skipped the line");
       return;
     }
-    step = static_cast<std::int64_t>(*number);
+    step = *parsed;
   }
   if (const auto it = json.find("timestamp"); it != json.end()) {
     const auto number = NumberOf(*it);

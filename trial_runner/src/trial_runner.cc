@@ -146,7 +146,8 @@ TrialRunner::~TrialRunner() {
   close(wake_write_fd_);
 }
 
-void TrialRunner::RequestInterrupt() noexcept {
+void TrialRunner::RequestInterrupt(int signal) noexcept {
+  if (signal != 0) interrupt_signal_.store(signal);  // before the count, which the loop reads first
   interrupts_.fetch_add(1);
   const char byte = 'i';
   (void)!write(wake_write_fd_, &byte, 1);  // a full pipe already wakes the loop
@@ -306,14 +307,16 @@ void TrialRunner::Loop::HandleInterrupts() {
     stop_launching_ = true;
     if (events()) {
       events()->OnInterruptRequested(InterruptLevel::kStopLaunching,
-                                     static_cast<int>(running_.size()));
+                                     static_cast<int>(running_.size()),
+                                     owner_.interrupt_signal_.load());
     }
   }
   if (requested >= 2 && interrupts_seen_ < 2) {
     interrupts_seen_ = 2;
     if (events()) {
       events()->OnInterruptRequested(InterruptLevel::kKillRunning,
-                                     static_cast<int>(running_.size()));
+                                     static_cast<int>(running_.size()),
+                                     owner_.interrupt_signal_.load());
     }
     for (auto& rt : running_) {
       rt->killed_by_interrupt = true;

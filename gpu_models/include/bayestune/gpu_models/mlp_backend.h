@@ -8,17 +8,9 @@
 
 #include "bayestune/gpu_models/dataset.h"
 #include "bayestune/gpu_models/mlp_architecture.h"
+#include "bayestune/gpu_models/optimizer_settings.h"
 
 namespace bayestune {
-
-// SGD as torch.optim.SGD does it (dampening 0, no Nesterov), weight decay on every parameter:
-//   v = momentum * v + (gradient + weight_decay * w);   w = w - learning_rate * v
-struct SgdSettings {
-  float learning_rate = 0.01f;
-  float momentum = 0.9f;
-  float weight_decay = 0.0f;
-  int batch_size = 64;
-};
 
 // Sums over the samples of one pass (an epoch, or an evaluation).
 struct PassTotals {
@@ -35,22 +27,25 @@ struct PassTotals {
 // What a backend is built from. `data` must outlive the backend.
 struct MlpBackendSetup {
   MlpArchitecture architecture;
-  SgdSettings sgd;
+  OptimizerSettings optimizer;
   const TrainingData* data = nullptr;
+  // Threads of the CPU backend's GEMMs (OpenBLAS's; Eigen's own code runs on one). The GPU
+  // backend keeps the host to one thread whatever this says.
+  int cpu_threads = 1;
   std::vector<float> initial_parameters;  // laid out as MlpArchitecture::layer() says
 };
 
-// Trains the MlpArchitecture network with SGD on one device. Both backends run the same
+// Trains the MlpArchitecture network with SGD or Adam on one device. Both backends run the same
 // arithmetic in the same order of batches, so the same setup gives the same results on either
 // within floating-point tolerance.
 class MlpBackend {
  public:
   virtual ~MlpBackend() = default;
 
-  // One line for the log: the device that computes, e.g. "cpu (Eigen 3.4.0, 1 thread)".
+  // One line for the log: the device that computes, e.g. "cpu (1 thread, OpenBLAS 0.3.21 ...)".
   virtual std::string device_description() const = 0;
   // One epoch: the training samples at `order`, in batches of batch_size (the last one may be
-  // smaller), one SGD step a batch. The totals are of each batch's mean loss and predictions
+  // smaller), one optimizer step a batch. The totals are of each batch's mean loss and predictions
   // before its step.
   virtual PassTotals TrainEpoch(std::span<const std::int64_t> order) = 0;
   // Loss and correct predictions over the validation set; the parameters stay as they are.
@@ -63,7 +58,7 @@ class MlpBackend {
   virtual void set_parameters(std::span<const float> parameters) = 0;
 };
 
-// The Eigen backend, single-threaded.
+// The CPU backend: Eigen, with its matrix products in OpenBLAS on setup.cpu_threads threads.
 std::unique_ptr<MlpBackend> MakeCpuMlpBackend(const MlpBackendSetup& setup);
 
 }  // namespace bayestune

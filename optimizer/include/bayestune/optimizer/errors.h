@@ -16,6 +16,7 @@ enum class ErrorCode {
   kResourceExhausted,   // nothing left to give (an exhausted grid), or a full disk
   kUnavailable,         // a resource that may come back (a locked or unreachable database)
   kInternal,            // a broken invariant: a bug
+  kDataLoss,            // stored data that cannot be read back: a damaged or hand-edited database
 };
 
 const char* ErrorCodeName(ErrorCode code);
@@ -52,6 +53,11 @@ class ResourceExhausted : public Error {
 class Unavailable : public Error {
  public:
   explicit Unavailable(const std::string& m) : Error(ErrorCode::kUnavailable, m) {}
+};
+// The storage is damaged: not the caller's fault, and retrying does not help (gRPC DATA_LOSS).
+class DataLoss : public Error {
+ public:
+  explicit DataLoss(const std::string& m) : Error(ErrorCode::kDataLoss, m) {}
 };
 
 }  // namespace bayestune

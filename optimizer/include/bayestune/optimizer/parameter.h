@@ -48,7 +48,27 @@ struct ParameterSpec {
 std::string ValidateParameterSpec(const ParameterSpec& spec);
 
 // A name is valid when it can be passed as `--name=value`: a letter, then letters, digits, '_', '-'
-// or '.'.
+// or '.'; and it is not job-dir or job_dir, the flag the runner gives every trial itself.
 bool IsValidParameterName(std::string_view name);
+// Why `name` is not a valid parameter name, and what would be; empty when it is valid.
+std::string ParameterNameProblem(std::string_view name);
+
+// Two names a trainer's argument parser would take for one flag: equal once every '-' is read as
+// '_' (argparse makes --learning-rate and --learning_rate both `learning_rate`).
+bool ParameterNamesCollide(std::string_view a, std::string_view b);
+// "parameters 'learning-rate' and 'learning_rate' would be one flag for the trainer ...".
+std::string ParameterCollisionProblem(std::string_view first, std::string_view second);
+
+// The largest magnitude of an INTEGER parameter's bounds: 2^53, up to which every integer is
+// exactly a double (the optimizer works in doubles and rounds; beyond it values would not be the
+// integers asked for, and near 2^63 the rounding would overflow an int64).
+inline constexpr double kMaxIntegerParameterBound = 9007199254740992.0;
+// Why `bound` cannot be an INTEGER parameter's minValue or maxValue (beyond 2^53); empty when it
+// can.
+std::string IntegerBoundProblem(double bound);
+
+// Why `value` cannot be a CATEGORICAL value (empty, a NUL or other control character but a tab,
+// not UTF-8: it is passed as --name=value in argv and stored as text); empty when it can.
+std::string CategoricalValueProblem(std::string_view value);
 
 }  // namespace bayestune

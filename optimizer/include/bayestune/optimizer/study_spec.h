@@ -92,6 +92,12 @@ struct TuningConfig {
   std::string source_text;  // the YAML as given
 };
 
+// Why spec.resume_previous_job_id names no study among `study_names` (the studies of the
+// repository the study is created in), with the closest name and the names there are; empty when
+// it names one of them, or is empty. A study learns from the finished trials of that one, so a
+// typo would silently start from scratch: whatever creates a study checks this first.
+std::string ResumeStudyProblem(const StudySpec& spec, const std::vector<std::string>& study_names);
+
 // Throws InvalidArgument unless the spec is usable by a `Study` (parameters valid and unique, at
 // least one parameter, maxTrials >= 1, ...). The YAML loader checks the same with file positions.
 void ValidateStudySpec(const StudySpec& spec);

@@ -1,5 +1,6 @@
 #pragma once
 
+#include <map>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -9,10 +10,24 @@
 
 namespace bayestune {
 
+// A place in a file: 1-based line and column.
+struct FilePosition {
+  int line = 0;
+  int column = 0;
+};
+
 struct TuningConfigLoadResult {
   TuningConfig config;                  // meaningful only when ok()
   std::vector<Diagnostic> diagnostics;  // every error and warning found, in file order
+  // Where the value of each field given in the file starts, by its name in diagnostics
+  // ("runner.command", "runner.command[0]", "trainingInput.hyperparameters.maxTrials").
+  std::map<std::string, FilePosition> positions;
   bool ok() const { return !HasErrors(diagnostics); }
+
+  // Adds a finding about `field` that only a later check can make (the trainer of runner.command
+  // cannot be run), at the field's position (none when the file does not give the field), and
+  // keeps the diagnostics in file order.
+  void Add(Diagnostic::Severity severity, const std::string& field, const std::string& message);
 };
 
 // Reads a tuning.yaml: AI Platform's `trainingInput.hyperparameters` (loaded unchanged, with its

@@ -20,6 +20,11 @@ class BearerToken {
   // naming the file.
   static BearerToken FromFile(const std::string& path);
 
+  // A warning when the token file at `path` may be read by users other than its owner (its mode
+  // gives the group or others read access): any of them could then call the server as its
+  // clients do. Empty when it may not, or when its mode cannot be known.
+  static std::string ExposureWarning(const std::string& path);
+
   // OK when the call carries this token; otherwise UNAUTHENTICATED saying what is missing.
   grpc::Status Check(const grpc::ServerContext& context) const;
 

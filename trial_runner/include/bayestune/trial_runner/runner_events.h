@@ -80,7 +80,9 @@ class RunnerEvents {
   // non-finite value not recorded, leftover processes killed, trials held by other clients...
   virtual void OnWarning(std::optional<std::int64_t> /*trial_id*/, const std::string& /*message*/) {
   }
-  virtual void OnInterruptRequested(InterruptLevel /*level*/, int /*running_trials*/) {}
+  // `signal`: the signal that asked (SIGINT for Ctrl-C, SIGTERM, SIGHUP), 0 when none did.
+  virtual void OnInterruptRequested(InterruptLevel /*level*/, int /*running_trials*/,
+                                    int /*signal*/) {}
   virtual void OnRunFinished(const RunResult&) {}
 };
 

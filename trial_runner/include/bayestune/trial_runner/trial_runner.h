@@ -55,10 +55,11 @@ class TrialRunner {
   RunResult Run();
 
   // Asks Run to stop: the first call stops launching and lets the running trials finish; the
-  // second kills them (SIGKILL to their process groups) and queues them to rerun. Thread-safe and
-  // async-signal-safe (an atomic counter and a write(2)), so a SIGINT handler may call it; it may
-  // come before Run starts.
-  void RequestInterrupt() noexcept;
+  // second kills them (SIGKILL to their process groups) and queues them to rerun. `signal` is the
+  // signal that asked (SIGINT, SIGTERM, ...; 0: none), which the interrupt event names.
+  // Thread-safe and async-signal-safe (lock-free atomics and a write(2)), so a signal handler may
+  // call it; it may come before Run starts.
+  void RequestInterrupt(int signal = 0) noexcept;
   int interrupt_requests() const noexcept { return interrupts_.load(); }
 
  private:
@@ -68,6 +69,8 @@ class TrialRunner {
   TrialRunnerOptions options_;
   std::shared_ptr<RunnerEvents> events_;
   std::atomic<int> interrupts_{0};
+  std::atomic<int> interrupt_signal_{0};  // of the latest request that named one
+  static_assert(std::atomic<int>::is_always_lock_free);
   int wake_read_fd_ = -1;
   int wake_write_fd_ = -1;
 };

@@ -1,0 +1,140 @@
+// CreateStudy refuses what no study may be: a name that is a path, a spec the YAML loader would
+// refuse, a resumePreviousJobId naming no study; INVALID_ARGUMENT naming the field, and nothing
+// made.
+#include <catch2/catch.hpp>
+#include <filesystem>
+
+#include "bayestune/proto/study_proto_conversion.h"
+#include "grpc_test_support.h"
+
+using namespace bayestune;
+using namespace bayestune::testing;
+using Catch::Matchers::Contains;
+using Catch::Matchers::StartsWith;
+
+namespace {
+
+using Stub = v1::StudyService::Stub;
+
+grpc::Status Create(proto::StudyClient& client, const v1::CreateStudyRequest& request) {
+  grpc::ClientContext context;
+  client.PrepareContext(context);
+  v1::Study response;
+  return client.stub().CreateStudy(&context, request, &response);
+}
+
+v1::CreateStudyRequest FromYaml(const std::string& name, const std::string& yaml) {
+  v1::CreateStudyRequest request;
+  request.set_name(name);
+  request.set_tuning_yaml(yaml);
+  return request;
+}
+
+v1::CreateStudyRequest FromSpec(const std::string& name, const StudySpec& spec) {
+  v1::CreateStudyRequest request;
+  request.set_name(name);
+  *request.mutable_spec() = proto::StudySpecToProto(spec);
+  return request;
+}
+
+StudySpec SmallSpec() {
+  StudySpec spec;
+  spec.max_trials = 4;
+  spec.parameters = {ParameterSpec::Double("x", 0, 1)};
+  return spec;
+}
+
+}  // namespace
+
+TEST_CASE("CreateStudy: a study name that is a path is INVALID_ARGUMENT naming name",
+          "[grpc][validation]") {
+  TempDir dir("grpc-study-names");
+  auto server = StartServer(dir);
+  proto::StudyClient client(PlainClientOptions(*server));
+  for (const std::string name : {"../../../../tmp/x", "a/b", "..", ".hidden", "-x"}) {
+    INFO(name);
+    grpc::Status status = Create(client, FromYaml(name, TestTuningYaml(2)));
+    CHECK(status.error_code() == grpc::StatusCode::INVALID_ARGUMENT);
+    CHECK_THAT(status.error_message(),
+               StartsWith("name: study name '") && Contains("a study name is a name, not a path"));
+    status = Create(client, FromSpec(name, SmallSpec()));
+    CHECK(status.error_code() == grpc::StatusCode::INVALID_ARGUMENT);
+    CHECK_THAT(status.error_message(), StartsWith("name: "));
+  }
+  CHECK(client.ListStudies().empty());
+  CHECK(client.CreateStudyFromYaml("fine name", TestTuningYaml(2)).name() == "fine name");
+}
+
+TEST_CASE("CreateStudy: bad parameters are INVALID_ARGUMENT naming the field, from YAML or a spec",
+          "[grpc][validation]") {
+  TempDir dir("grpc-bad-params");
+  auto server = StartServer(dir);
+  proto::StudyClient client(PlainClientOptions(*server));
+
+  StudySpec nul = SmallSpec();
+  nul.parameters = {ParameterSpec::Categorical("c", {"a", std::string("a\0b", 3)})};
+  grpc::Status status = Create(client, FromSpec("nul", nul));
+  CHECK(status.error_code() == grpc::StatusCode::INVALID_ARGUMENT);
+  CHECK_THAT(status.error_message(),
+             StartsWith("spec.params[0]: ") && Contains("holds a NUL byte"));
+
+  StudySpec wide = SmallSpec();
+  wide.parameters = {ParameterSpec::Integer("n", 0, 1)};
+  wide.parameters[0].min_value = -1e300;
+  wide.parameters[0].max_value = 1e300;
+  status = Create(client, FromSpec("wide", wide));
+  CHECK(status.error_code() == grpc::StatusCode::INVALID_ARGUMENT);
+  CHECK_THAT(status.error_message(),
+             StartsWith("spec.params[0]: ") && Contains("bounds must be from -9007199254740992"));
+
+  StudySpec job_dir = SmallSpec();
+  job_dir.parameters = {ParameterSpec::Double("job-dir", 0, 1)};
+  status = Create(client, FromSpec("job-dir", job_dir));
+  CHECK(status.error_code() == grpc::StatusCode::INVALID_ARGUMENT);
+  CHECK_THAT(status.error_message(), Contains("the --job-dir flag the runner gives every trial"));
+
+  StudySpec collide = SmallSpec();
+  collide.parameters = {ParameterSpec::Double("a-b", 0, 1), ParameterSpec::Double("a_b", 0, 1)};
+  status = Create(client, FromSpec("collide", collide));
+  CHECK(status.error_code() == grpc::StatusCode::INVALID_ARGUMENT);
+  CHECK_THAT(status.error_message(), StartsWith("spec: ") && Contains("would be one flag"));
+
+  std::string yaml = TestTuningYaml(2);
+  yaml.replace(yaml.find("[adam, sgd]"), 11, "[adam, \"sg\\0d\"]");
+  status = Create(client, FromYaml("nul-yaml", yaml));
+  CHECK(status.error_code() == grpc::StatusCode::INVALID_ARGUMENT);
+  CHECK_THAT(status.error_message(), StartsWith("tuning_yaml:") &&
+                                         Contains("categoricalValues[1]") &&
+                                         Contains("holds a NUL byte"));
+  CHECK(client.ListStudies().empty());
+}
+
+TEST_CASE("CreateStudy: resumePreviousJobId naming no study is INVALID_ARGUMENT with the closest",
+          "[grpc][validation]") {
+  TempDir dir("grpc-resume");
+  auto server = StartServer(dir);
+  proto::StudyClient client(PlainClientOptions(*server));
+  client.CreateStudyFromYaml("first-run", TestTuningYaml(2));
+
+  std::string yaml = TestTuningYaml(2);
+  yaml.insert(yaml.find("    params:"), "    resumePreviousJobId: frist-run\n");
+  grpc::Status status = Create(client, FromYaml("second-run", yaml));
+  CHECK(status.error_code() == grpc::StatusCode::INVALID_ARGUMENT);
+  CHECK(status.error_message() ==
+        "tuning_yaml: trainingInput.hyperparameters.resumePreviousJobId: no study named "
+        "'frist-run' to learn from; did you mean 'first-run'? The studies there: 'first-run' (a "
+        "study learns from the finished trials of that one)");
+
+  StudySpec spec = SmallSpec();
+  spec.resume_previous_job_id = "nope";
+  status = Create(client, FromSpec("third-run", spec));
+  CHECK(status.error_code() == grpc::StatusCode::INVALID_ARGUMENT);
+  CHECK_THAT(status.error_message(), StartsWith("spec.resume_previous_job_id: no study named "
+                                                "'nope' to learn from"));
+  CHECK(client.ListStudies().size() == 1);
+
+  // Named right, it is made.
+  yaml.replace(yaml.find("frist-run"), 9, "first-run");
+  CHECK(client.CreateStudyFromYaml("second-run", yaml).name() == "second-run");
+  CHECK(client.ListStudies().size() == 2);
+}
