@@ -211,7 +211,7 @@ void WriteStudyJson(std::ostream& out, const StudyRecord& study, const std::vect
   job["bayestune"] = {
       {"studyState", StudyStateName(study.state)},
       {"measurementSelection", MeasurementSelectionName(study.spec.measurement_selection)},
-      {"seed", std::to_string(study.spec.seed)}};
+      {"seed", study.spec.seed ? Json(std::to_string(*study.spec.seed)) : Json(nullptr)}};
   // A failure reason may hold the raw tail of a trainer's log: replace bytes that are not UTF-8.
   out << job.dump(2, ' ', false, Json::error_handler_t::replace) << '\n';
 }
