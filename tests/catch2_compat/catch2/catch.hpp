@@ -26,15 +26,19 @@ namespace Matchers {
 // Contains("text") and Contains(some_string, CaseSensitive::No): a substring, as in Catch2 2.
 // Being constrained, these win the overload resolution against Catch2 3's unconstrained
 // Contains(T&&) and Contains(T&&, Equality&&) for every argument that converts to a string.
-template <typename Text>
-  requires std::convertible_to<Text, std::string>
+namespace CompatDetail {
+template <typename T>
+concept ConvertsToString = std::convertible_to<T, std::string>;
+template <typename T>
+concept IsCaseSensitive = std::same_as<std::remove_cvref_t<T>, CaseSensitive>;
+}  // namespace CompatDetail
+
+template <CompatDetail::ConvertsToString Text>
 StringContainsMatcher Contains(Text&& text) {
   return ContainsSubstring(std::string(std::forward<Text>(text)));
 }
 
-template <typename Text, typename Sensitivity>
-  requires std::convertible_to<Text, std::string> &&
-           std::same_as<std::remove_cvref_t<Sensitivity>, CaseSensitive>
+template <CompatDetail::ConvertsToString Text, CompatDetail::IsCaseSensitive Sensitivity>
 StringContainsMatcher Contains(Text&& text, Sensitivity&& sensitivity) {
   return ContainsSubstring(std::string(std::forward<Text>(text)), sensitivity);
 }
