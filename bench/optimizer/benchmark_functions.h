@@ -5,7 +5,7 @@
 
 namespace bayestune::bench {
 
-// One test function of ../shared/docs/benchmarks.md: minimised over a box.
+// One test function of docs/benchmarks.md: minimised over a box.
 struct BenchmarkFunction {
   std::string name;
   std::vector<double> lower;

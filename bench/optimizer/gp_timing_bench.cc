@@ -12,6 +12,7 @@
 #include <ctime>
 #include <iostream>
 #include <random>
+#include <string>
 
 #include "bayestune/optimizer/gp_bandit_designer.h"
 #include "benchmark_functions.h"
@@ -117,7 +118,8 @@ void EndOfRun(int trials, int seeds, int repeats) {
 // `trials` finished hartmann6 trials: a third uniform, the rest around the optimum as a long run
 // leaves them (nearly repeated points included), then timings of one suggestion.
 void Large(int trials, int repeats, int max_model_points) {
-  const BenchmarkFunction& f = bayestune::bench::FindBenchmarkFunction("hartmann6");
+  const std::string name = "hartmann6";  // named: GCC 14 takes a temporary for a dangling reference
+  const BenchmarkFunction& f = bayestune::bench::FindBenchmarkFunction(name);
   const bayestune::StudySpec spec = SpecFor(f, 1);
   const bayestune::SearchSpace space(spec.parameters);
   const std::vector<double> optimum = {0.20169, 0.150011, 0.476874, 0.275332, 0.311652, 0.6573};

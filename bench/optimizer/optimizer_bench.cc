@@ -1,4 +1,4 @@
-// Runs the optimizer benchmark of ../shared/docs/benchmarks.md through the `Study` API, as a user
+// Runs the optimizer benchmark of docs/benchmarks.md through the `Study` API, as a user
 // would, and prints one JSON object per (function, seed):
 //   {"fn": "hartmann6", "seed": 3, "method": "<name>", "regret": [60 numbers],
 //    "suggest_s": [seconds of each Suggest call]}

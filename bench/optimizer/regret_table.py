@@ -1,6 +1,6 @@
 #!/usr/bin/env python3
 """Prints the median-regret table of optimizer_bench's JSON lines next to the numbers of
-../shared/docs/benchmarks.md (BoTorch, Optuna, random), and the median time of one suggestion.
+docs/benchmarks.md (BoTorch, Optuna, random), and the median time of one suggestion.
 
 Usage: regret_table.py RESULTS.jsonl [MORE.jsonl ...]
 Each method found in the files gets its own rows. Python 3 standard library only.

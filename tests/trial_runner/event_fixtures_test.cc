@@ -10,7 +10,7 @@
 using namespace bayestune;
 
 TEST_CASE("every fixture reads exactly what truth.json says", "[event_fixtures]") {
-  const std::string root = std::string(BAYESTUNE_SHARED_DIR) + "/fixtures/tfevents";
+  const std::string root = std::string(BAYESTUNE_SOURCE_DIR) + "/tests/fixtures/tfevents";
   std::ifstream truth_file(root + "/truth.json");
   REQUIRE(truth_file);
   const auto truth = nlohmann::json::parse(truth_file);

@@ -117,8 +117,8 @@ TEST_CASE("bayestune metrics --hypertune reads the hypertune file too", "[metric
 }
 
 TEST_CASE("bayestune metrics reads every fixture scalar", "[metrics_command]") {
-  const ProgramResult result =
-      RunProgram({kBayestune, "metrics", std::string(BAYESTUNE_SHARED_DIR) + "/fixtures/tfevents"});
+  const ProgramResult result = RunProgram(
+      {kBayestune, "metrics", std::string(BAYESTUNE_SOURCE_DIR) + "/tests/fixtures/tfevents"});
   CHECK(result.exit_code == 0);
   CHECK(result.err.empty());
   CHECK(JsonLines(result.out).size() == 3370);  // the points of truth.json

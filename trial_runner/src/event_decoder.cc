@@ -11,7 +11,7 @@ namespace {
 
 using Wire = ProtobufWireReader;
 
-// The field numbers of ../shared/docs/tfevents.md.
+// The field numbers of docs/tfevents.md.
 namespace event_field {
 constexpr std::uint32_t kWallTime = 1, kStep = 2, kSummary = 5;
 }

@@ -7,7 +7,7 @@
 
 namespace bayestune {
 
-// The encoding of TensorBoard event files (../shared/docs/tfevents.md), as building blocks.
+// The encoding of TensorBoard event files (docs/tfevents.md), as building blocks.
 // TFRecord framing of one record: length, masked CRC of the length, data, masked CRC of the data.
 std::string FrameTfRecord(std::string_view data);
 // A serialized Event with file_version "brain.Event:2": the first record of every file.

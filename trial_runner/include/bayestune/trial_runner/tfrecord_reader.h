@@ -6,7 +6,7 @@
 
 namespace bayestune {
 
-// TFRecord framing (../shared/docs/tfevents.md): uint64 length, masked CRC-32C of those 8 bytes,
+// TFRecord framing (docs/tfevents.md): uint64 length, masked CRC-32C of those 8 bytes,
 // the data, masked CRC-32C of the data; little-endian.
 inline constexpr std::size_t kTfRecordHeaderSize = 12;
 inline constexpr std::size_t kTfRecordFooterSize = 4;
