@@ -18,12 +18,9 @@ struct TrialRunnerOptions {
   RunnerSpec runner;
   // Where runner.gpus came from, as the start event names it ("--gpus" for a CLI override).
   std::string gpus_source = "runner.gpus";
-  // Where GPU slots are claimed machine-wide, so that other bayestune processes on this machine
-  // never get the same slot (GpuSlotClaims); empty: GpuSlotClaims::DefaultDir().
+  // Where GPU and CPU trial slots are claimed machine-wide, so that other bayestune processes on
+  // this machine never get the same slot (SlotClaims); empty: LockFolder::DefaultPath().
   std::string gpu_lock_dir;
-  // CPU trials (no GPU, or gpusPerTrial 0) at once: min(maxParallelTrials, this); 0 means the
-  // number of CPUs this process may run on.
-  int cpu_trial_limit = 0;
   // How often running trials' metric files are read, and how often the study is asked whether a
   // trial should stop (besides after every new objective value when early stopping is on).
   double metric_poll_seconds = 1.0;
