@@ -128,6 +128,7 @@ class TrialRunner::Loop {
 
   bool stop_launching_ = false;
   bool waiting_for_gpus_ = false;  // said once while every GPU slot is held elsewhere
+  bool sharing_said_ = false;      // said once that other processes hold some of the slots
   bool suggestions_dry_ = false;   // the last Suggest gave nothing; asked again after a finish
   int interrupts_seen_ = 0;
   int killed_ = 0;
@@ -356,8 +357,20 @@ void TrialRunner::Loop::LaunchWhatFits() {
   if (stop_launching_ || suggestions_dry_) return;
   const int room = max_running_ - static_cast<int>(running_.size());
   if (room <= 0) return;  // before FreeSlots, which looks at other processes' GPU claims
-  const int wanted = std::min(room, pool_->FreeSlots());
+  const int free = pool_->FreeSlots();
   WarnOfSlotProblems();
+  const int at_once = static_cast<int>(running_.size()) + free;
+  if (at_once < max_running_ && !running_.empty() && !sharing_said_) {
+    // Said once: the real figure, when other runs or workers of this machine hold slots.
+    sharing_said_ = true;
+    Warn(std::nullopt,
+         "only " + std::to_string(at_once) + " of " + std::to_string(max_running_) +
+             " trial(s) run at once for now: other bayestune processes on this "
+             "machine hold the other " +
+             (pool_->cpu_only() ? "CPU trial slots (runner.cpuTrials)" : "GPU slots") +
+             " (claims in " + claims_->dir().string() + ")");
+  }
+  const int wanted = std::min(room, free);
   if (wanted <= 0) return;
   const std::vector<Trial> trials = study_.Suggest(wanted, identity_.ClientId(++suggest_calls));
   if (trials.empty()) suggestions_dry_ = true;
