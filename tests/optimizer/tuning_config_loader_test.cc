@@ -359,6 +359,14 @@ TEST_CASE("runner block values are checked", "[config]") {
               {"unknown value 'FIRST'", "LAST, BEST"});
 }
 
+TEST_CASE("runner.cpuTrials: auto is one per CPU", "[config]") {
+  const auto result =
+      ParseTuningConfig(Study("", kGoodParam) + "runner:\n  cpuTrials: auto\n", "auto.yaml");
+  INFO(FormatDiagnostics(result.diagnostics));
+  REQUIRE(result.ok());
+  CHECK(result.config.runner.cpu_trials == 0);
+}
+
 TEST_CASE("every error of a file is reported, in file order", "[config]") {
   auto result = ParseTuningConfig(
       "trainingInput:\n"

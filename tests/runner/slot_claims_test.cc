@@ -194,7 +194,7 @@ TEST_CASE("the lock folder itself: never a link, never open to others without th
   }
 }
 
-TEST_CASE("a lock folder of another user is refused; root's shared one is used as it is",
+TEST_CASE("a lock folder of another user is refused, and root's shared one is used as it is",
           "[claims][security]") {
   if (::geteuid() != 0) {
     WARN("skipped: only root can give a folder to another user");

@@ -44,15 +44,18 @@ class TrialRunner {
   TrialRunner& operator=(const TrialRunner&) = delete;
 
   // Runs until the study is done, the failure limit is reached, or an interrupt. Call once, from
-  // one thread; trainers die with that thread (PR_SET_PDEATHSIG), so keep it alive until Run
-  // returns. Throws InvalidArgument before anything starts when the trainer command cannot run
-  // (missing, not executable), the GPU settings do not fit the GPUs, or the job dir cannot be
-  // made. Errors of the study's storage propagate after the running trials are killed; those
-  // trials stay ACTIVE and are rerun by the next run. Do not set SIGCHLD to SIG_IGN.
+  // one thread; each trial's whole process tree dies with this process, however it dies
+  // (TrialProcess). Throws InvalidArgument before anything starts when the trainer command cannot
+  // run (missing, not executable, a missing #! interpreter), the GPU or CPU settings do not fit,
+  // the job dir cannot be made, or the slot lock folder is not safe to use (LockFolder). A
+  // trainer that cannot be started later puts its trial back in the queue and ends the run
+  // (kLaunchFailed). Errors of the study's storage propagate after the running trials are
+  // killed; those trials stay ACTIVE and are rerun by the next run. Do not set SIGCHLD to
+  // SIG_IGN.
   RunResult Run();
 
   // Asks Run to stop: the first call stops launching and lets the running trials finish; the
-  // second kills them (SIGKILL to their process groups) and queues them to rerun. Thread-safe and
+  // second kills them (SIGKILL to their whole trees) and queues them to rerun. Thread-safe and
   // async-signal-safe (an atomic counter and a write(2)), so a SIGINT handler may call it; it may
   // come before Run starts.
   void RequestInterrupt() noexcept;
