@@ -135,12 +135,19 @@ int main(int argc, char** argv) {
       std::this_thread::sleep_for(std::chrono::milliseconds(2));
   }
   if (mode == "leave-child") {
-    // A grandchild that outlives the trainer, in the trainer's process group.
+    // A grandchild that outlives the trainer, in the trainer's process group. The trainer goes on
+    // once its pid is written (the trial's tree is killed as soon as the trainer exits).
+    const auto pid_file = std::filesystem::path(job_dir) / "child.pid";
     if (fork() == 0) {
-      std::ofstream(std::filesystem::path(job_dir) / "child.pid") << getpid() << "\n";
+      const auto partial = pid_file.string() + ".tmp";
+      std::ofstream(partial) << getpid() << "\n";
+      std::filesystem::rename(partial, pid_file);
       for (;;)
         pause();
     }
+    const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(30);
+    while (!std::filesystem::exists(pid_file) && std::chrono::steady_clock::now() < deadline)
+      std::this_thread::sleep_for(std::chrono::milliseconds(2));
   }
   if (mode == "spam") {
     const std::size_t bytes = std::stoul(Flag(flags, "spam-bytes", "1000000"));
