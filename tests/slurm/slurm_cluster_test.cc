@@ -143,6 +143,8 @@ TEST_CASE("one squeue call reports pending, running and finished jobs", "[slurm]
   const SlurmJobId waiting = commands.Submit(PrepareJob(dir / "waiting").request);
   WaitForPhase(commands, done, SlurmJobPhase::kFinished);
   WaitForPhase(commands, failed, SlurmJobPhase::kFinished);
+  // A job just submitted pends with reason "None" until the scheduler has looked at it.
+  WaitFor([&] { return QueryOne(commands, waiting).reason != "None"; }, 60);
 
   const SlurmCallCounts before = commands.calls();
   std::vector<SlurmJobId> all = running;
@@ -185,9 +187,17 @@ TEST_CASE("a job that cannot start stays PENDING with Slurm's reason until it is
   WaitForPhase(commands, holder, SlurmJobPhase::kRunning);
   const TrialJob stuck = PrepareJob(dir / "stuck");
   const SlurmJobId id = commands.Submit(stuck.request);
-  // Past a (short) timeout of a launcher, it still waits, and says why.
-  std::this_thread::sleep_for(std::chrono::seconds(2));
-  const SlurmJobStatus status = QueryOne(commands, id);
+  // Right after sbatch its reason is "None", until the scheduler has looked at it; then, past a
+  // launcher's (short) timeout, it still waits and says why.
+  SlurmJobStatus status;
+  WaitFor(
+      [&] {
+        status = QueryOne(commands, id);
+        return status.reason != "None";
+      },
+      60);
+  std::this_thread::sleep_for(std::chrono::seconds(1));
+  status = QueryOne(commands, id);
   CHECK(status.phase == SlurmJobPhase::kPending);
   CHECK(status.reason == "Resources");
   CHECK_FALSE(std::filesystem::exists(stuck.dir / "started"));
@@ -196,20 +206,25 @@ TEST_CASE("a job that cannot start stays PENDING with Slurm's reason until it is
   const SlurmJobStatus cancelled = WaitForPhase(commands, id, SlurmJobPhase::kFinished);
   CHECK(cancelled.state == "CANCELLED");
   CHECK_FALSE(ReadSlurmJobExitStatus(stuck.files.status));  // it never ran
-  CHECK_FALSE(commands.Cancel(id));                         // already ended
+  CHECK_FALSE(commands.Signal(id, SIGTERM));                // ended: nothing to signal
   WriteFile(release, "");
 }
 
-TEST_CASE("SIGTERM through scancel --batch reaches the trainer once; exit_status.json records it",
-          "[slurm][cluster]") {
+TEST_CASE(
+    "SIGTERM through scancel --batch reaches the trainer once and exit_status.json records it",
+    "[slurm][cluster]") {
   SlurmTestCluster cluster;
   SlurmCommands commands = CommandsFor(cluster);
   const auto dir = MakeTempDir("slurm-sigterm");
   const TrialJob job = PrepareJob(dir / "trial", {"TEST_TRAINER_SLEEP=120"});
   const SlurmJobId id = commands.Submit(job.request);
   REQUIRE(WaitFor([&] { return std::filesystem::exists(job.dir / "started"); }, 60));
-  CHECK_FALSE(commands.Signal(commands.Submit(PrepareJob(dir / "other", {}, {}, 4).request),
-                              SIGTERM));  // pending: not running
+  // A job still pending gets no signal (and scancel does not wait for it to start).
+  const SlurmJobId pending = commands.Submit(PrepareJob(dir / "other", {}, {}, 4).request);
+  const SlurmJobStatus before = QueryOne(commands, pending);
+  INFO("state " << before.state << " reason " << before.reason);
+  CHECK_FALSE(commands.Signal(pending, SIGTERM));
+  CHECK(QueryOne(commands, pending).phase == SlurmJobPhase::kPending);
   CHECK(commands.Signal(id, SIGTERM));
   const SlurmJobStatus end = WaitForPhase(commands, id, SlurmJobPhase::kFinished);
   INFO(ReadFile(job.files.log));
@@ -224,7 +239,7 @@ TEST_CASE("SIGTERM through scancel --batch reaches the trainer once; exit_status
   CHECK(end.exit->Describe() == "was killed by signal 15 (SIGTERM)");
 }
 
-TEST_CASE("scancel ends a running job as CANCELLED; its trainer gets SIGTERM first",
+TEST_CASE("scancel ends a running job as CANCELLED after SIGTERM to its trainer",
           "[slurm][cluster]") {
   SlurmTestCluster cluster;
   SlurmCommands commands = CommandsFor(cluster);
@@ -272,7 +287,7 @@ TEST_CASE("what sbatch refuses is an error with Slurm's words", "[slurm][cluster
     cluster.Stop();
     SlurmCommandsOptions options;
     options.environment = cluster.Environment();
-    options.timeout_seconds = 20;
+    options.timeout_seconds = 5;
     SlurmCommands down(options);
     CHECK_THROWS_AS(down.Submit(job.request), Unavailable);
     CHECK_THROWS_AS(down.Query({"1", "2"}), Unavailable);

@@ -172,22 +172,33 @@ TEST_CASE("Query when squeue fails otherwise is Unavailable with its words", "[s
   CHECK_THROWS_WITH(commands.Query({"1,2"}), Catch::Contains("'1,2' is not a Slurm job id"));
 }
 
-TEST_CASE("Cancel and Signal run scancel; a job already ended is no error", "[slurm][commands]") {
+TEST_CASE("Cancel and Signal run scancel, and a job already ended is no error",
+          "[slurm][commands]") {
   FakeSlurm slurm;
   slurm.Program("scancel", "exit 0");
   SlurmCommands commands = slurm.Commands();
   CHECK(commands.Cancel("5"));
   CHECK(slurm.Args("scancel") == std::vector<std::string>{"5"});
   CHECK(commands.Signal("5", SIGTERM));
-  CHECK(slurm.Args("scancel") == std::vector<std::string>{"--signal=TERM", "--batch", "5"});
+  CHECK(slurm.Args("scancel") ==
+        std::vector<std::string>{"--verbose", "--state=RUNNING", "--signal=TERM", "--batch", "5"});
   CHECK(commands.Signal("5", SIGUSR1, SlurmSignalScope::kAllProcesses));
-  CHECK(slurm.Args("scancel") == std::vector<std::string>{"--signal=USR1", "--full", "5"});
+  CHECK(slurm.Args("scancel") ==
+        std::vector<std::string>{"--verbose", "--state=RUNNING", "--signal=USR1", "--full", "5"});
   CHECK(commands.calls().scancel == 3);
 
   slurm.Program("scancel",
                 "echo 'scancel: error: Kill job error on job id 5: Job/step already completing "
                 "or completed' >&2; exit 0");
   CHECK_FALSE(commands.Cancel("5"));
+  slurm.Program("scancel",
+                "echo 'scancel: error: No active jobs match ALL job filters, including: "
+                "state=RUNNING' >&2; exit 0");
+  CHECK_FALSE(commands.Signal("5", SIGTERM));
+  slurm.Program("scancel",
+                "echo 'scancel: error: Kill job error on job id 5: Invalid job id specified' >&2; "
+                "exit 1");
+  CHECK_FALSE(commands.Signal("5", SIGTERM));
   slurm.Program("scancel", "echo 'scancel: error: Unable to contact slurm controller' >&2; exit 1");
   CHECK_THROWS_WITH(commands.Cancel("5"), Catch::StartsWith("scancel failed: scancel: error: "
                                                             "Unable to contact"));

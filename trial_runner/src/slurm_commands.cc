@@ -152,8 +152,9 @@ bool SlurmCommands::RunScancel(const SlurmJobId& id, const std::vector<std::stri
   std::vector<std::string> all = args;
   all.push_back(id);
   const SlurmCommandOutput output = runner_.Run("scancel", all);
-  for (const char* gone : {"already completing or completed", "Invalid job id",
-                           "Job is pending execution", "is pending", "not running"}) {
+  // "No active jobs match": Signal's --state=RUNNING filtered the job out (pending or ending).
+  for (const char* gone :
+       {"already completing or completed", "Invalid job id", "No active jobs match"}) {
     if (Contains(output.err, gone)) return false;
   }
   if (!output.exit.succeeded() || Contains(output.err, "error")) {
@@ -167,7 +168,10 @@ bool SlurmCommands::Cancel(const SlurmJobId& id) {
 }
 
 bool SlurmCommands::Signal(const SlurmJobId& id, int signal, SlurmSignalScope scope) {
-  return RunScancel(id, {"--signal=" + SignalName(signal),
+  // --state=RUNNING: for a pending job, scancel --signal would retry ("Job is in transitional
+  // state") until it is killed; with it, scancel says at once that no running job matches, but
+  // only with --verbose.
+  return RunScancel(id, {"--verbose", "--state=RUNNING", "--signal=" + SignalName(signal),
                          scope == SlurmSignalScope::kBatchProcess ? "--batch" : "--full"});
 }
 

@@ -55,12 +55,15 @@ class SlurmCommands {
   // kUnknown with a reason saying so. Throws Unavailable when squeue fails (slurmctld down).
   std::map<SlurmJobId, SlurmJobStatus> Query(const std::vector<SlurmJobId>& ids);
 
-  // scancel <id>: Slurm ends the job (SIGTERM to all its processes, SIGKILL after KillWait) and it
-  // ends CANCELLED. Returns false when the job had already ended or is unknown.
+  // scancel <id>: Slurm ends the job, pending or running (SIGTERM to all its processes, SIGKILL
+  // after KillWait), and it ends CANCELLED. Returns false when scancel says the job had already
+  // ended or is unknown; true otherwise, also when scancel says nothing about a job already
+  // CANCELLED (Slurm 22.05 does not).
   bool Cancel(const SlurmJobId& id);
 
-  // scancel --signal=<signal> (--batch or --full) <id>: the job goes on; its processes decide.
-  // Returns false when the job is not running (pending, ended, unknown).
+  // scancel --state=RUNNING --signal=<signal> (--batch or --full) <id>: the job goes on; its
+  // processes decide. Returns false when the job is not running (pending, ending, ended,
+  // unknown): nothing was sent.
   bool Signal(const SlurmJobId& id, int signal,
               SlurmSignalScope scope = SlurmSignalScope::kBatchProcess);
 
