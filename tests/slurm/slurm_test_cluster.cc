@@ -201,6 +201,9 @@ void SlurmTestCluster::WriteConfig(int ctld_port, int slurmd_port) const {
        << "AccountingStorageType=accounting_storage/none\nJobCompType=jobcomp/none\n"
        << "MinJobAge=" << options_.min_job_age_seconds << "\n"
        << "KillWait=" << options_.kill_wait_seconds << "\n"
+       << (options_.scheduler_parameters.empty()
+               ? std::string()
+               : "SchedulerParameters=" + options_.scheduler_parameters + "\n")
        << "NodeName=" << node_ << " CPUs=" << options_.cpus
        << " RealMemory=8000 Gres=gpu:" << options_.gpus << " State=UNKNOWN\n"
        << "PartitionName=" << partition_ << " Nodes=" << node_
