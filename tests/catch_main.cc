@@ -7,7 +7,7 @@
 #include <string>
 
 int main(int argc, char* argv[]) {
-  // Runners claim GPU slots machine-wide (GpuSlotClaims). Tests use fake GPU ids and run in
+  // Runners claim GPU slots machine-wide (SlotClaims). Tests use fake GPU ids and run in
   // parallel: each test process, with the runners and workers it starts, gets its own lock folder.
   if (std::getenv("BAYESTUNE_GPU_LOCK_DIR") == nullptr) {
     const char* tmp = std::getenv("BAYESTUNE_TEST_TMP");

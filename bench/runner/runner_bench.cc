@@ -109,7 +109,7 @@ RunFigures RunStudy(std::shared_ptr<StudyRepository> repository, const std::stri
   options.runner.command = {BAYESTUNE_ONE_EVENT_TRAINER};
   options.runner.job_dir = job_dir.string();
   options.runner.gpus = std::vector<int>{};
-  options.cpu_trial_limit = parallel;
+  options.runner.cpu_trials = parallel;
   auto timing = std::make_shared<TimingEvents>();
   TrialRunner runner(std::make_shared<LocalStudyConnection>(study), options, timing);
   const double cpu0 = CpuSeconds(RUSAGE_SELF);

@@ -4,6 +4,7 @@
 
 #include "bayestune/optimizer/study.h"
 #include "bayestune/optimizer/study_repository.h"
+#include "bayestune/trial_runner/leftover_processes.h"
 #include "bayestune/trial_runner/runner_identity.h"
 #include "command_help.h"
 #include "commands.h"
@@ -51,8 +52,8 @@ void PrintStatus(const StudySnapshot& snapshot, const StudySelection& selection)
             << selection.database << "\n";
   std::cout << "objective  " << GoalName(spec.goal) << " " << spec.metric_tag << " ("
             << MeasurementSelectionName(spec.measurement_selection) << " value of each trial), "
-            << DescribeAlgorithm(spec.algorithm) << ", " << spec.max_parallel_trials
-            << " at once\n";
+            << DescribeAlgorithm(spec.algorithm) << ", maxParallelTrials "
+            << spec.max_parallel_trials << "\n";
   std::cout << "created    " << FormatLocalTime(study.created_time) << "\n";
   std::cout << "trials     " << DescribeCounts(counts) << "\n";
   if (ranked.empty()) {
@@ -76,6 +77,14 @@ void PrintStatus(const StudySnapshot& snapshot, const StudySelection& selection)
       std::cout << ", but its runner is gone (it runs again on the next bayestune run)";
     }
     std::cout << " (" << FormatParameters(trial, spec) << ")\n";
+    label = "           ";
+  }
+  // What the trials of a runner that died with their keepers left running on this machine.
+  label = "leftover   ";
+  for (const TrialProcessEntry& process : FindLeftoverTrialProcesses(study.name)) {
+    std::cout << label << process.Describe() << " of trial " << process.trial
+              << ": its runner is gone; the next bayestune run of this study kills it (or: kill "
+              << process.pid << ")\n";
     label = "           ";
   }
 }

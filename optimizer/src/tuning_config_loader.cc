@@ -76,6 +76,7 @@ const std::vector<std::string> kRunnerKeys = {"command",
                                               "gpus",
                                               "gpusPerTrial",
                                               "trialsPerGpu",
+                                              "cpuTrials",
                                               "trialTimeoutSeconds",
                                               "stopGracePeriodSeconds",
                                               "measurementSelection",
@@ -668,9 +669,18 @@ class Loader {
         runner.gpus_per_trial = static_cast<int>(*v);
       }
     }
+    // Each slot is a lock file that the runner looks at while it waits for one: a sane bound.
+    constexpr long long kMostSlots = 1024;
     if (auto n = node["trialsPerGpu"]) {
-      if (auto v = ReadInteger(n, field + ".trialsPerGpu", 1)) {
+      if (auto v = ReadInteger(n, field + ".trialsPerGpu", 1, kMostSlots)) {
         runner.trials_per_gpu = static_cast<int>(*v);
+      }
+    }
+    if (auto n = node["cpuTrials"]) {
+      if (n.IsScalar() && n.Scalar() == "auto") {
+        runner.cpu_trials = 0;
+      } else if (auto v = ReadInteger(n, field + ".cpuTrials", 1, kMostSlots)) {
+        runner.cpu_trials = static_cast<int>(*v);
       }
     }
     if (auto n = node["trialTimeoutSeconds"]) {

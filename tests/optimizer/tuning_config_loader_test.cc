@@ -100,6 +100,7 @@ TEST_CASE("AI Platform's defaults apply to fields left out", "[config]") {
   CHECK(config.study.parameters[0].scale == ScaleType::kNone);
   CHECK(config.runner.gpus_per_trial == 1);
   CHECK(config.runner.trials_per_gpu == 1);
+  CHECK(config.runner.cpu_trials == 0);  // one per CPU
   CHECK_FALSE(config.runner.gpus.has_value());
   CHECK(config.runner.command.empty());
 }
@@ -147,6 +148,7 @@ TEST_CASE("every field, every type and the runner block load", "[config]") {
       "  gpus: [0, 1, 3]\n"
       "  gpusPerTrial: 2\n"
       "  trialsPerGpu: 2\n"
+      "  cpuTrials: 3\n"
       "  trialTimeoutSeconds: 600\n"
       "  stopGracePeriodSeconds: 5\n"
       "  measurementSelection: BEST\n"
@@ -180,6 +182,7 @@ TEST_CASE("every field, every type and the runner block load", "[config]") {
   CHECK(c.runner.gpus == std::vector<int>{0, 1, 3});
   CHECK(c.runner.gpus_per_trial == 2);
   CHECK(c.runner.trials_per_gpu == 2);
+  CHECK(c.runner.cpu_trials == 3);
   CHECK(c.runner.trial_timeout_seconds == 600);
   CHECK(c.runner.stop_grace_period_seconds == 5);
   CHECK(c.runner.env.at("OMP_NUM_THREADS") == "1");
@@ -343,12 +346,25 @@ TEST_CASE("runner block values are checked", "[config]") {
   ExpectError(Errors(base + "runner:\n  gpus: [0, 0]\n"), 13, {"GPU 0 is listed twice"});
   ExpectError(Errors(base + "runner:\n  gpus: [-1]\n"), 13, {"must be at least 0"});
   ExpectError(Errors(base + "runner:\n  trialsPerGpu: 0\n"), 13, {"must be at least 1"});
+  ExpectError(Errors(base + "runner:\n  trialsPerGpu: 100000\n"), 13, {"must be at most 1024"});
+  ExpectError(Errors(base + "runner:\n  cpuTrials: 0\n"), 13,
+              {"runner.cpuTrials", "must be at least 1"});
+  ExpectError(Errors(base + "runner:\n  cpuTrials: many\n"), 13,
+              {"runner.cpuTrials", "expected an integer"});
   ExpectError(Errors(base + "runner:\n  trialTimeoutSeconds: -5\n"), 13, {"must be 0 or more"});
   ExpectError(Errors(base + "runner:\n  command: []\n"), 13, {"is empty"});
   ExpectError(Errors(base + "runner:\n  command: python3 'my script.py'\n"), 13,
               {"must be given as a list"});
   ExpectError(Errors(base + "runner:\n  measurementSelection: FIRST\n"), 13,
               {"unknown value 'FIRST'", "LAST, BEST"});
+}
+
+TEST_CASE("runner.cpuTrials: auto is one per CPU", "[config]") {
+  const auto result =
+      ParseTuningConfig(Study("", kGoodParam) + "runner:\n  cpuTrials: auto\n", "auto.yaml");
+  INFO(FormatDiagnostics(result.diagnostics));
+  REQUIRE(result.ok());
+  CHECK(result.config.runner.cpu_trials == 0);
 }
 
 TEST_CASE("every error of a file is reported, in file order", "[config]") {

@@ -9,11 +9,16 @@
 //   --value=V          the value written at every step (default 0.5); --x=V also sets it
 //   --ramp=R           adds R * step to the value
 //   --ignore-sigterm   (hang) keeps running after SIGTERM
+//   --leave-escapee    starts a grandchild in a session of its own that ignores SIGTERM, SIGHUP
+//                      and SIGINT and lives until killed; its pid goes to escapee.pid
 //   --barrier-dir=D --barrier-count=N: waits (up to 60 s) until N trainers have started
 //   --spam-bytes=N     (spam) writes N bytes to stdout and to stderr
 //   --exclusive-dir=D  holds an exclusive lock on D/trial-<CLOUD_ML_TRIAL_ID>.lock while it runs;
 //                      when another process of the same trial holds it, appends a line to
 //                      D/doubles.log and exits 5 (two processes of one trial at once)
+//   --mode=rewrite     writes steps 1..N with --value, waits (up to 60 s) for the file go in its
+//                      job dir, then empties its event file and writes it anew in place: steps
+//                      1..2N with --rewrite-value (a trainer started over)
 // record.json in the job dir: its argv, environment of interest, pid, and CLOCK_MONOTONIC
 // start/end times (comparable across processes).
 #include <fcntl.h>
@@ -60,7 +65,8 @@ void WriteRecord(const std::string& job_dir, int argc, char** argv, double start
   record["start"] = start;
   record["end"] = Monotonic();
   for (const char* name : {"CUDA_VISIBLE_DEVICES", "CUDA_DEVICE_ORDER", "TF_CONFIG",
-                           "CLOUD_ML_HP_METRIC_FILE", "CLOUD_ML_TRIAL_ID", "FAKE_EXTRA"}) {
+                           "CLOUD_ML_HP_METRIC_FILE", "CLOUD_ML_TRIAL_ID", "FAKE_EXTRA",
+                           "OMP_NUM_THREADS", "BAYESTUNE_STUDY", "BAYESTUNE_RUNNER"}) {
     const char* value = std::getenv(name);
     record["env"][name] = value ? nlohmann::json(value) : nlohmann::json(nullptr);
   }
@@ -130,13 +136,38 @@ int main(int argc, char** argv) {
   const double value = std::stod(Flag(flags, "x", Flag(flags, "value", "0.5")));
   const double ramp = std::stod(Flag(flags, "ramp", "0"));
 
-  if (mode == "leave-child") {
-    // A grandchild that outlives the trainer, in the trainer's process group.
+  if (flags.count("leave-escapee")) {
+    const auto pid_file = std::filesystem::path(job_dir) / "escapee.pid";
     if (fork() == 0) {
-      std::ofstream(std::filesystem::path(job_dir) / "child.pid") << getpid() << "\n";
+      // A grandchild that leaves the trainer's process group and session and ignores the polite
+      // signals: only a kill of the trial's whole tree ends it.
+      setsid();
+      for (int sig : {SIGTERM, SIGHUP, SIGINT})
+        signal(sig, SIG_IGN);
+      const auto partial = pid_file.string() + ".tmp";
+      std::ofstream(partial) << getpid() << "\n";
+      std::filesystem::rename(partial, pid_file);
       for (;;)
         pause();
     }
+    const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(30);
+    while (!std::filesystem::exists(pid_file) && std::chrono::steady_clock::now() < deadline)
+      std::this_thread::sleep_for(std::chrono::milliseconds(2));
+  }
+  if (mode == "leave-child") {
+    // A grandchild that outlives the trainer, in the trainer's process group. The trainer goes on
+    // once its pid is written (the trial's tree is killed as soon as the trainer exits).
+    const auto pid_file = std::filesystem::path(job_dir) / "child.pid";
+    if (fork() == 0) {
+      const auto partial = pid_file.string() + ".tmp";
+      std::ofstream(partial) << getpid() << "\n";
+      std::filesystem::rename(partial, pid_file);
+      for (;;)
+        pause();
+    }
+    const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(30);
+    while (!std::filesystem::exists(pid_file) && std::chrono::steady_clock::now() < deadline)
+      std::this_thread::sleep_for(std::chrono::milliseconds(2));
   }
   if (mode == "spam") {
     const std::size_t bytes = std::stoul(Flag(flags, "spam-bytes", "1000000"));
@@ -146,6 +177,29 @@ int main(int argc, char** argv) {
     std::fwrite(text.data(), 1, text.size(), stdout);
     std::fwrite(text.data(), 1, text.size(), stderr);
     std::fflush(stdout);
+  }
+  if (mode == "rewrite") {
+    std::string path;
+    {
+      bayestune::EventFileWriter first(job_dir);
+      for (int step = 1; step <= steps; ++step)
+        first.AddScalar(tag, step, static_cast<float>(value));
+      first.Flush();
+      path = first.path();
+    }
+    const auto go = std::filesystem::path(job_dir) / "go";
+    const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(60);
+    while (!std::filesystem::exists(go) && std::chrono::steady_clock::now() < deadline)
+      std::this_thread::sleep_for(std::chrono::milliseconds(5));
+    const auto rewrite_value = static_cast<float>(std::stod(Flag(flags, "rewrite-value", "0.25")));
+    std::string bytes = bayestune::FrameTfRecord(bayestune::EncodeFileVersionEvent(Monotonic()));
+    for (int step = 1; step <= 2 * steps; ++step) {
+      bytes += bayestune::FrameTfRecord(
+          bayestune::EncodeScalarEvent(tag, step, rewrite_value, 1700000000.0 + step));
+    }
+    std::ofstream(path, std::ios::binary | std::ios::trunc) << bytes;  // the same file, in place
+    WriteRecord(job_dir, argc, argv, start);
+    return 0;
   }
   std::optional<bayestune::HypertuneWriter> hypertune;
   std::optional<bayestune::EventFileWriter> events;

@@ -47,13 +47,12 @@ struct DriverStudy {
                         "  gpus: [0, 1]\n");
   }
 
-  TrialProcess StartDriver(int run) const {
-    return TrialProcess::Launch(
-        {BAYESTUNE_RUNNER_TEST_DRIVER,
-         {"runner_test_driver", "--db=" + db, "--config=" + (dir / "tuning.yaml").string()},
-         CurrentEnvironment(),
-         dir / ("driver-" + std::to_string(run) + ".log"),
-         dir / ("driver-" + std::to_string(run) + ".err")});
+  std::unique_ptr<test::SpawnedProgram> StartDriver(int run) const {
+    return std::make_unique<test::SpawnedProgram>(
+        std::vector<std::string>{BAYESTUNE_RUNNER_TEST_DRIVER, "--db=" + db,
+                                 "--config=" + (dir / "tuning.yaml").string()},
+        dir / ("driver-" + std::to_string(run) + ".log"),
+        dir / ("driver-" + std::to_string(run) + ".err"));
   }
 
   // The trials as the database has them now (none before the driver made the study).
@@ -73,12 +72,12 @@ struct DriverStudy {
     return TrialPathsFor(dir / "jobs", id, attempt).dir;
   }
 
-  ProcessExit Finish(TrialProcess& driver) const {
-    REQUIRE(test::WaitFor([&] { return driver.PollExit().has_value(); }, 90));
+  ProcessExit Finish(test::SpawnedProgram& driver) const {
     INFO(test::ReadFile(dir / "driver-1.log")
          << test::ReadFile(dir / "driver-2.log") << test::ReadFile(dir / "driver-1.err")
          << test::ReadFile(dir / "driver-2.err"));
-    return *driver.exit();
+    REQUIRE(test::WaitFor([&] { return driver.PollExit().has_value(); }, 90));
+    return *driver.PollExit();
   }
 
   std::filesystem::path dir;
@@ -96,8 +95,8 @@ int Count(const std::vector<Trial>& trials, TrialState state) {
 
 TEST_CASE("a runner killed with SIGKILL mid-study loses nothing when run again",
           "[runner][resume]") {
-  DriverStudy s("sigkill", "--steps=3, --sleep-ms=100", 8, 2);
-  TrialProcess first = s.StartDriver(1);
+  DriverStudy s("sigkill", "--steps=3, --sleep-ms=100, --leave-escapee", 8, 2);
+  auto first = s.StartDriver(1);
   REQUIRE(test::WaitFor([&] {
     const auto trials = s.Trials();
     int succeeded = 0;
@@ -105,8 +104,8 @@ TEST_CASE("a runner killed with SIGKILL mid-study loses nothing when run again",
       succeeded += t.state == TrialState::kSucceeded;
     return succeeded >= 2 && Count(trials, TrialState::kActive) >= 1;
   }));
-  kill(first.pid(), SIGKILL);
-  CHECK(first.WaitExit().code == SIGKILL);
+  kill(first->pid(), SIGKILL);
+  CHECK(first->WaitExit().code == SIGKILL);
 
   const std::vector<Trial> before = s.Trials();
   std::map<std::int64_t, Trial> finished;
@@ -117,14 +116,18 @@ TEST_CASE("a runner killed with SIGKILL mid-study loses nothing when run again",
   }
   REQUIRE(finished.size() >= 2);
   REQUIRE_FALSE(interrupted.empty());
-  // Their trainers died with the runner (PR_SET_PDEATHSIG).
+  // Their trainers died with the runner, and so did what they started in a session of their own.
   for (std::int64_t id : interrupted) {
     const auto record = test::ReadRecord(s.TrialDir(id));
     if (record.is_object()) CHECK(test::WaitFor([&] { return test::ProcessGone(record["pid"]); }));
+    const std::string escapee = test::ReadFile(s.TrialDir(id) / "escapee.pid");
+    if (!escapee.empty()) {
+      CHECK(test::WaitFor([&] { return test::ProcessGone(std::stoi(escapee)); }));
+    }
   }
 
-  TrialProcess second = s.StartDriver(2);
-  const ProcessExit exit = s.Finish(second);
+  auto second = s.StartDriver(2);
+  const ProcessExit exit = s.Finish(*second);
   CHECK(exit.succeeded());
   const std::vector<Trial> after = s.Trials();
   REQUIRE(after.size() == 8);
@@ -151,10 +154,10 @@ TEST_CASE("SIGINT: once finishes the running trials, twice kills them for a reru
           "[runner][interrupt]") {
   SECTION("once") {
     DriverStudy s("sigint1", "--steps=3, --sleep-ms=100", 6, 2);
-    TrialProcess driver = s.StartDriver(1);
+    auto driver = s.StartDriver(1);
     REQUIRE(test::WaitFor([&] { return Count(s.Trials(), TrialState::kActive) == 2; }));
-    kill(driver.pid(), SIGINT);
-    CHECK(s.Finish(driver).code == 3);
+    kill(driver->pid(), SIGINT);
+    CHECK(s.Finish(*driver).code == 3);
     const auto trials = s.Trials();
     CHECK(trials.size() < 6);
     for (const Trial& t : trials)
@@ -164,14 +167,14 @@ TEST_CASE("SIGINT: once finishes the running trials, twice kills them for a reru
   }
   SECTION("twice") {
     DriverStudy s("sigint2", "--force-mode=hang", 6, 2);
-    TrialProcess driver = s.StartDriver(1);
+    auto driver = s.StartDriver(1);
     REQUIRE(test::WaitFor([&] { return Count(s.Trials(), TrialState::kActive) == 2; }));
-    kill(driver.pid(), SIGINT);
+    kill(driver->pid(), SIGINT);
     REQUIRE(test::WaitFor([&] {
       return test::ReadFile(s.dir / "driver-1.log").find("interrupt: waiting") != std::string::npos;
     }));
-    kill(driver.pid(), SIGINT);
-    CHECK(s.Finish(driver).code == 4);
+    kill(driver->pid(), SIGINT);
+    CHECK(s.Finish(*driver).code == 4);
     const auto trials = s.Trials();
     REQUIRE(trials.size() == 2);
     for (const Trial& t : trials) {

@@ -15,6 +15,7 @@
 #include <vector>
 
 #include "bayestune/trial_runner/runner_events.h"
+#include "bayestune/trial_runner/trial_process.h"
 
 namespace bayestune::test {
 
@@ -34,6 +35,30 @@ void WriteFile(const std::filesystem::path& path, const std::string& text, bool 
 // Whether a process is gone, or a zombie waiting for its parent.
 bool ProcessGone(pid_t pid);
 
+// A program started as a plain child of the test (posix_spawn), its output in files: not under a
+// TrialProcess keeper, whose kill of its whole tree would hide what a runner does on its own.
+// Destroying one that still runs kills (SIGKILL) and reaps it.
+class SpawnedProgram {
+ public:
+  // `environment`: NAME=VALUE entries; none: this process's.
+  SpawnedProgram(const std::vector<std::string>& argv, const std::filesystem::path& stdout_path,
+                 const std::filesystem::path& stderr_path,
+                 const std::optional<std::vector<std::string>>& environment = std::nullopt);
+  ~SpawnedProgram();
+  SpawnedProgram(const SpawnedProgram&) = delete;
+  SpawnedProgram& operator=(const SpawnedProgram&) = delete;
+
+  pid_t pid() const { return pid_; }
+  // The exit status (exited) or the signal (killed), once it ended.
+  std::optional<ProcessExit> PollExit();
+  ProcessExit WaitExit();
+
+ private:
+  std::optional<ProcessExit> Reap(bool block);
+  pid_t pid_ = -1;
+  std::optional<ProcessExit> exit_;
+};
+
 // Polls `condition` every 10 ms until it holds or `seconds` pass; returns whether it held.
 bool WaitFor(const std::function<bool()>& condition, double seconds = 30);
 
@@ -51,6 +76,7 @@ class RecordingEvents : public RunnerEvents {
   void OnMeasurements(std::int64_t id, const std::vector<Measurement>& ms) override {
     auto& list = measurements[id];
     list.insert(list.end(), ms.begin(), ms.end());
+    if (on_measurements) on_measurements(id, list);
   }
   void OnTrialStopping(const TrialStoppingEvent& e) override { stopping.push_back(e); }
   void OnTrialFinished(const TrialFinishedEvent& e) override { trials_finished.push_back(e); }
@@ -76,6 +102,8 @@ class RecordingEvents : public RunnerEvents {
   std::vector<std::pair<InterruptLevel, int>> interrupts;
   std::optional<RunResult> run_finished;
   std::function<void(const TrialStartedEvent&)> on_trial_started;
+  // Called with every measurement of the trial so far, after each new batch.
+  std::function<void(std::int64_t, const std::vector<Measurement>&)> on_measurements;
 };
 
 }  // namespace bayestune::test

@@ -1,9 +1,11 @@
 #include "bayestune/trial_runner/trial_command.h"
 
 #include <catch2/catch.hpp>
+#include <cerrno>
 #include <nlohmann/json.hpp>
 
 #include "bayestune/optimizer/errors.h"
+#include "bayestune/trial_runner/script_interpreter.h"
 #include "test_support.h"
 
 using namespace bayestune;
@@ -85,4 +87,36 @@ TEST_CASE("the trainer program is found as execvp would, or a clear error", "[co
   CHECK_THROWS_WITH(ResolveExecutable(dir.string(), path),
                     Catch::Contains("not an executable file"));
   CHECK_THROWS_AS(ResolveExecutable("", path), InvalidArgument);
+}
+
+TEST_CASE("a script whose #! interpreter is missing is refused before anything runs", "[command]") {
+  const auto dir = test::MakeTempDir("interpreter");
+  test::WriteFile(dir / "python9.py", "#!/usr/bin/python9\nprint('hi')\n", true);
+  test::WriteFile(dir / "env9.py", "#!/usr/bin/env python9\n", true);
+  test::WriteFile(dir / "env-sh.py", "#! /usr/bin/env  sh\n", true);
+  test::WriteFile(dir / "data.txt", "not a program\n");
+  test::WriteFile(dir / "data-interpreter.py", "#!" + (dir / "data.txt").string() + "\n", true);
+  test::WriteFile(dir / "sh.py", "#!/bin/sh -e\n", true);
+  const std::string path = "/usr/local/bin:/usr/bin:/bin";
+  CHECK_THROWS_WITH(ResolveExecutable((dir / "python9.py").string(), path),
+                    Catch::Contains("runner.command[0]") && Catch::Contains("#!/usr/bin/python9") &&
+                        Catch::Contains("the interpreter '/usr/bin/python9' does not exist") &&
+                        Catch::Contains("[python3, " + (dir / "python9.py").string() + "]"));
+  CHECK_THROWS_WITH(ResolveExecutable((dir / "env9.py").string(), path),
+                    Catch::Contains("'python9' is not found in the trainer's PATH (" + path + ")"));
+  CHECK_THROWS_WITH(ResolveExecutable((dir / "data-interpreter.py").string(), path),
+                    Catch::Contains("is not an executable file"));
+  // Found on PATH, the same check.
+  CHECK_THROWS_WITH(ResolveExecutable("python9.py", dir.string()),
+                    Catch::Contains("'/usr/bin/python9' does not exist"));
+  CHECK(ResolveExecutable((dir / "sh.py").string(), path) == (dir / "sh.py").string());
+  CHECK(ResolveExecutable((dir / "env-sh.py").string(), path) == (dir / "env-sh.py").string());
+  CHECK(ReadScriptInterpreter((dir / "sh.py").string())->argument == "-e");
+  CHECK_FALSE(ReadScriptInterpreter(test::FakeTrainer()));  // a binary
+  // What a launch says when execve fails for it.
+  CHECK_THAT(DescribeExecFailure((dir / "python9.py").string(), ENOENT, path),
+             Catch::Contains("cannot run '" + (dir / "python9.py").string() + "': '") &&
+                 Catch::Contains("'/usr/bin/python9' does not exist"));
+  CHECK(DescribeExecFailure((dir / "missing").string(), ENOENT, path) ==
+        "cannot run '" + (dir / "missing").string() + "': No such file or directory");
 }

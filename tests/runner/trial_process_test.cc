@@ -74,14 +74,45 @@ TEST_CASE("what a trainer leaves running in its group is killed when it exits", 
   CHECK(test::WaitFor([&] { return test::ProcessGone(child); }));
 }
 
+TEST_CASE("what a trainer started outside its group is killed too before its exit is reported",
+          "[process]") {
+  const auto dir = test::MakeTempDir("process");
+  auto process = TrialProcess::Launch(FakeLaunch(dir, {"--leave-escapee", "--steps=1"}));
+  CHECK(process.WaitExit().succeeded());
+  // The keeper reaped the whole tree before it exited: nothing to wait for.
+  const pid_t escapee = std::stoi(test::ReadFile(dir / "escapee.pid"));
+  CHECK(test::ProcessGone(escapee));
+  CHECK(kill(escapee, 0) != 0);  // reaped, not a zombie
+}
+
+TEST_CASE("the trainer runs under a keeper that is not in its process group", "[process]") {
+  const auto dir = test::MakeTempDir("process");
+  auto process = TrialProcess::Launch(FakeLaunch(dir, {"--mode=hang"}));
+  REQUIRE(test::WaitFor([&] { return test::ReadRecord(dir).is_object(); }));
+  const auto record = test::ReadRecord(dir);
+  CHECK(record["pid"] == process.pid());
+  CHECK(record["pgid"] == process.pid());
+  CHECK(process.keeper_pid() != process.pid());
+  CHECK(getpgid(process.keeper_pid()) == process.keeper_pid());  // a group of its own
+  CHECK(test::ReadFile("/proc/" + std::to_string(process.keeper_pid()) + "/comm") ==
+        "bayestune-trial\n");
+  process.SignalGroup(SIGTERM);  // forwarded to the trainer's group
+  const ProcessExit exit = process.WaitExit();
+  CHECK(exit.signaled);
+  CHECK(exit.code == SIGTERM);
+}
+
 TEST_CASE("a program that cannot run is a LaunchError with the reason", "[process]") {
   const auto dir = test::MakeTempDir("process");
-  test::WriteFile(dir / "bad-interpreter", "#!/nonexistent/interpreter\n", true);
+  test::WriteFile(dir / "bad-interpreter", "#!/nonexistent/python9 -u\n", true);
   test::WriteFile(dir / "not-executable", "#!/bin/sh\n", false);
   auto launch = FakeLaunch(dir, {});
   launch.executable = (dir / "bad-interpreter").string();
+  // execve says ENOENT, as if the script were missing; the message names the interpreter.
   CHECK_THROWS_WITH(TrialProcess::Launch(launch),
-                    Catch::Contains("cannot run") && Catch::Contains("No such file"));
+                    Catch::Contains("cannot run '" + launch.executable + "'") &&
+                        Catch::Contains("#!/nonexistent/python9 -u") &&
+                        Catch::Contains("the interpreter '/nonexistent/python9' does not exist"));
   launch.executable = (dir / "not-executable").string();
   CHECK_THROWS_WITH(TrialProcess::Launch(launch), Catch::Contains("Permission denied"));
   launch.executable = test::FakeTrainer();

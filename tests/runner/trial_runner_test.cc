@@ -1,10 +1,12 @@
 #include "bayestune/trial_runner/trial_runner.h"
 
+#include <sched.h>
 #include <signal.h>
 #include <unistd.h>
 
 #include <algorithm>
 #include <catch2/catch.hpp>
+#include <cstdlib>
 #include <map>
 #include <set>
 #include <thread>
@@ -12,7 +14,6 @@
 #include "bayestune/optimizer/errors.h"
 #include "bayestune/optimizer/in_memory_study_repository.h"
 #include "bayestune/trial_runner/event_file_writer.h"
-#include "bayestune/trial_runner/gpu_slot_claims.h"
 #include "bayestune/trial_runner/runner_identity.h"
 #include "bayestune/trial_runner/trial_command.h"
 #include "bayestune/trial_runner/trial_process.h"
@@ -45,7 +46,7 @@ struct Harness {
     options.runner.command = {test::FakeTrainer()};
     options.runner.job_dir = (dir / "jobs").string();
     options.runner.gpus = std::vector<int>{};
-    options.cpu_trial_limit = 8;
+    options.runner.cpu_trials = 8;
     options.metric_poll_seconds = 0.05;
     options.stop_check_seconds = 0.2;
   }
@@ -171,21 +172,72 @@ TEST_CASE("two runners on one machine never put trials on the same GPU slot", "[
   }
 }
 
-TEST_CASE("GPU slot claims are machine-wide and end with their holder", "[runner][gpus]") {
-  const auto dir = test::MakeTempDir("claims") / "locks";
-  auto first = std::make_unique<GpuSlotClaims>(dir, 2);
-  GpuSlotClaims second(dir, 2);
-  CHECK(first->Claimable(0) == 2);
-  CHECK(first->Claim(0));
-  CHECK(second.Claimable(0) == 1);
-  CHECK(second.Claim(0));
-  CHECK_FALSE(first->Claim(0));
-  CHECK(second.Claimable(0) == 0);
-  CHECK(second.Claimable(1) == 2);  // another GPU
-  first.reset();                    // its holder gone, its claim is gone
-  CHECK(second.Claimable(0) == 1);
-  second.Release(0);
-  CHECK(second.Claimable(0) == 2);
+TEST_CASE("two runners on one machine run no more CPU trials together than runner.cpuTrials",
+          "[runner][cpu]") {
+  Harness a("cpu-a", FakeSpec(6, 3));
+  Harness b("cpu-b", FakeSpec(6, 3));
+  for (Harness* h : {&a, &b}) {
+    h->options.runner.cpu_trials = 2;
+    h->options.runner.args = {"--steps=2", "--sleep-ms=40"};
+    h->options.gpu_lock_dir = (a.dir / "locks").string();  // one machine's locks
+  }
+  RunResult result_a;
+  RunResult result_b;
+  std::thread run_a([&] { result_a = a.Run(); });
+  std::thread run_b([&] { result_b = b.Run(); });
+  run_a.join();
+  run_b.join();
+  CHECK(result_a.outcome == RunOutcome::kStudyDone);
+  CHECK(result_b.outcome == RunOutcome::kStudyDone);
+  std::vector<Interval> intervals;
+  for (Harness* h : {&a, &b}) {
+    CHECK(h->events->started->max_running == 2);
+    CHECK(h->events->started->cpu_trials == 2);
+    CHECK_THAT(h->events->AllWarnings(),
+               Catch::Contains("maxParallelTrials is 3 but only 2 trial(s) fit at once "
+                               "(runner.cpuTrials 2, for all the runs of this machine together)"));
+    for (const Trial& t : h->study->Trials()) {
+      INFO("trial " << t.id << ": " << t.failure_reason);
+      CHECK(t.state == TrialState::kSucceeded);
+      const auto record = test::ReadRecord(h->TrialDir(t.id, t.attempt));
+      REQUIRE(record.is_object());
+      intervals.push_back({record["start"].get<double>(), record["end"].get<double>(), t.id});
+    }
+  }
+  CHECK(intervals.size() == 12);
+  CHECK(MaxOverlap(intervals) <= 2);
+}
+
+TEST_CASE("CPU trials get their share of the CPUs as OMP_NUM_THREADS", "[runner][cpu]") {
+  const char* inherited = std::getenv("OMP_NUM_THREADS");
+  const std::string saved = inherited ? inherited : "";
+  ::unsetenv("OMP_NUM_THREADS");
+  cpu_set_t set;
+  CPU_ZERO(&set);
+  REQUIRE(sched_getaffinity(0, sizeof set, &set) == 0);
+  const int cpus = CPU_COUNT(&set);
+  SECTION("CPU trials: the CPUs over the trials at once, at least 1") {
+    Harness h("omp", FakeSpec(2, 2));
+    h.options.runner.cpu_trials = 2;
+    CHECK(h.Run().outcome == RunOutcome::kStudyDone);
+    const std::string expected = std::to_string(std::max(1, cpus / 2));
+    CHECK(h.events->started->cpu_threads == std::max(1, cpus / 2));
+    for (const Trial& t : h.study->Trials())
+      CHECK(test::ReadRecord(h.TrialDir(t.id))["env"]["OMP_NUM_THREADS"] == expected);
+  }
+  SECTION("runner.env chooses") {
+    Harness h("omp-env", FakeSpec(1, 1));
+    h.options.runner.env = {{"OMP_NUM_THREADS", "7"}};
+    CHECK(h.Run().outcome == RunOutcome::kStudyDone);
+    CHECK(test::ReadRecord(h.TrialDir(1))["env"]["OMP_NUM_THREADS"] == "7");
+  }
+  SECTION("GPU trials: not set") {
+    Harness h("omp-gpu", FakeSpec(1, 1));
+    h.options.runner.gpus = std::vector<int>{0};
+    CHECK(h.Run().outcome == RunOutcome::kStudyDone);
+    CHECK(test::ReadRecord(h.TrialDir(1))["env"]["OMP_NUM_THREADS"].is_null());
+  }
+  if (inherited) ::setenv("OMP_NUM_THREADS", saved.c_str(), 1);
 }
 
 TEST_CASE("gpusPerTrial 2: each trial holds two GPUs of its own", "[runner][gpus]") {
@@ -473,20 +525,46 @@ TEST_CASE("a trainer that does not exist is an error before the study starts", "
   CHECK(h.study->Trials().empty());
 }
 
-TEST_CASE("a trainer that cannot be executed fails one trial and stops the study", "[runner]") {
-  Harness h("noexec", FakeSpec(6, 3));
-  test::WriteFile(h.dir / "train.sh", "#!/nonexistent/python\n", true);
+TEST_CASE("a script whose #! interpreter is missing is an error before the study starts",
+          "[runner]") {
+  Harness h("nointerpreter", FakeSpec(6, 3));
+  test::WriteFile(h.dir / "train.py", "#!/usr/bin/python9\n", true);
+  h.options.runner.command = {(h.dir / "train.py").string()};
+  CHECK_THROWS_WITH(h.Run(),
+                    Catch::Contains("runner.command[0]") &&
+                        Catch::Contains("the interpreter '/usr/bin/python9' does not exist"));
+  CHECK(h.study->Trials().empty());
+}
+
+TEST_CASE("a trainer that cannot be started uses up no trial: the run ends saying what to fix",
+          "[runner]") {
+  // The interpreter is there when the run starts; the first trial removes it.
+  Harness h("launchfail", FakeSpec(6, 1));
+  const auto interpreter = h.dir / "sh";
+  std::filesystem::copy_file("/bin/sh", interpreter);
+  test::WriteFile(
+      h.dir / "train.sh",
+      "#!" + interpreter.string() +
+          "\necho '{\"accuracy\": 0.5, \"global_step\": 1}' > \"$CLOUD_ML_HP_METRIC_FILE\""
+          "\nrm -f " +
+          interpreter.string() + "\n",
+      true);
   h.options.runner.command = {(h.dir / "train.sh").string()};
   const RunResult result = h.Run();
   CHECK(result.outcome == RunOutcome::kLaunchFailed);
-  CHECK_THAT(result.message, Catch::Contains("could not be started"));
+  CHECK_THAT(result.message,
+             Catch::Contains("the trainer could not be started") &&
+                 Catch::Contains("the interpreter '" + interpreter.string() + "' does not exist") &&
+                 Catch::Contains("No trial was used up"));
   const auto trials = h.study->Trials();
-  REQUIRE(trials.size() == 3);  // one batch of suggestions
-  CHECK(trials[0].state == TrialState::kFailed);
-  CHECK_THAT(trials[0].failure_reason,
-             Catch::Contains("could not start the trainer") && Catch::Contains("No such file"));
-  for (std::size_t i = 1; i < trials.size(); ++i)
-    CHECK(trials[i].state == TrialState::kRequested);
+  REQUIRE(trials.size() == 2);
+  CHECK(trials[0].state == TrialState::kSucceeded);
+  CHECK(trials[1].state == TrialState::kRequested);  // back in the queue, not FAILED
+  CHECK(result.progress.failed == 0);
+  REQUIRE(h.events->requeued.size() == 1);
+  CHECK_THAT(h.events->requeued[0].second,
+             Catch::Contains("could not be started") && Catch::Contains(interpreter.string()));
+  CHECK(h.events->trials_finished.size() == 1);
 }
 
 TEST_CASE("files left in a trial's folder from before the study are moved aside, never read",
@@ -544,6 +622,7 @@ TEST_CASE("trials of a runner that is gone are rerun, a live client's are left a
   auto leftover =
       TrialProcess::Launch({old_command.executable, old_command.argv, old_command.environment,
                             old_paths.stdout_log, old_paths.stderr_log});
+  const pid_t leftover_pid = leftover.pid();
 
   const RunResult result = h.Run();
   CHECK(leftover.WaitExit().code == SIGKILL);
@@ -552,8 +631,11 @@ TEST_CASE("trials of a runner that is gone are rerun, a live client's are left a
   CHECK(result.requeued == 1);
   REQUIRE(h.events->requeued.size() == 1);
   CHECK_THAT(h.events->requeued[0].second, Catch::Contains("is gone"));
-  CHECK_THAT(h.events->AllWarnings(),
-             Catch::Contains("killed 1 process(es)") && Catch::Contains("worker-a"));
+  CHECK_THAT(
+      h.events->AllWarnings(),
+      Catch::Contains("killed 1 process(es) left running by attempt 1 of trial " +
+                      std::to_string(orphan.id) + ": pid " + std::to_string(leftover_pid) + " (") &&
+          Catch::Contains("worker-a"));
   const Trial rerun = h.study->GetTrial(orphan.id);
   CHECK(rerun.state == TrialState::kSucceeded);
   CHECK(rerun.attempt == 2);
@@ -561,4 +643,72 @@ TEST_CASE("trials of a runner that is gone are rerun, a live client's are left a
   CHECK(test::ReadRecord(h.TrialDir(orphan.id, 2)).is_object());
   CHECK(h.study->GetTrial(live.id).state == TrialState::kActive);
   CHECK(h.study->GetTrial(live.id).client_id == "worker-a");
+}
+
+TEST_CASE("what a dead runner's trials left running is killed and named at the next run",
+          "[runner][resume]") {
+  Harness h("leftover-tree", FakeSpec(1, 1));
+  h.options.runner.args = {"--steps=1"};
+  RunnerIdentity dead = RunnerIdentity::Current();
+  dead.start_ticks += 1;
+  // A process of trial 5 of this study, started by a runner that is gone (its keeper killed with
+  // it), and one of a live runner, which stays.
+  auto launch = [&](const std::string& runner, const std::string& name) {
+    std::vector<std::string> environment = CurrentEnvironment();
+    SetEnvironmentValue(environment, "BAYESTUNE_STUDY", "leftover-tree");
+    SetEnvironmentValue(environment, "BAYESTUNE_RUNNER", runner);
+    SetEnvironmentValue(environment, "CLOUD_ML_TRIAL_ID", "5");
+    const auto dir = h.dir / name;
+    std::filesystem::create_directories(dir);
+    return TrialProcess::Launch({test::FakeTrainer(),
+                                 {"fake", "--job-dir=" + dir.string(), "--mode=hang"},
+                                 environment,
+                                 dir / "stdout.log",
+                                 dir / "stderr.log"});
+  };
+  auto orphan = launch(dead.ClientIdPrefix(), "orphan");
+  auto alive = launch(RunnerIdentity::Current().ClientIdPrefix(), "alive");
+  const pid_t orphan_pid = orphan.pid();
+
+  CHECK(h.Run().outcome == RunOutcome::kStudyDone);
+  CHECK(orphan.WaitExit().code == SIGKILL);
+  CHECK(alive.running());
+  CHECK_FALSE(alive.PollExit());
+  CHECK_THAT(h.events->AllWarnings(),
+             Catch::Contains("killed 1 process(es) of study 'leftover-tree' left running by a "
+                             "runner that is gone: pid " +
+                             std::to_string(orphan_pid) + " (") &&
+                 Catch::Contains(") of trial 5"));
+  // This runner's own trials carry the study and the runner, for the next one to find.
+  const auto record = test::ReadRecord(h.TrialDir(1));
+  CHECK(record["env"]["BAYESTUNE_STUDY"] == "leftover-tree");
+  CHECK(record["env"]["BAYESTUNE_RUNNER"] == h.events->started->client_id_prefix);
+}
+
+TEST_CASE("a trainer that writes its event file anew mid-trial: the value comes from the new run",
+          "[runner][metrics]") {
+  StudySpec spec = FakeSpec(1, 1);
+  spec.measurement_selection = MeasurementSelection::kBest;
+  Harness h("rewrite", spec);
+  // Steps 1-3 with x (0 to 1), then, once the runner recorded them, the same file emptied and
+  // written anew: steps 1-6 with -1. The best value of the file as it is now is -1; the curve
+  // read before the rewrite must not lend it its better values.
+  h.options.runner.args = {"--force-mode=rewrite", "--steps=3", "--rewrite-value=-1"};
+  h.events->on_measurements = [&](std::int64_t id, const std::vector<Measurement>& all) {
+    if (all.size() == 3) test::WriteFile(h.TrialDir(id) / "go", "");
+  };
+  CHECK(h.Run().outcome == RunOutcome::kStudyDone);
+  const Trial trial = h.study->GetTrial(1);
+  INFO(trial.failure_reason << "\n" << h.events->AllWarnings());
+  REQUIRE(trial.state == TrialState::kSucceeded);
+  CHECK(*trial.final_value == -1.0);
+  CHECK_THAT(h.events->AllWarnings(),
+             Catch::Contains("events.out.tfevents") && Catch::Contains("reading it afresh"));
+  // What was recorded before the rewrite stays recorded; the new run's steps follow it.
+  const auto measurements = trial.MeasurementsOf("accuracy");
+  REQUIRE(measurements.size() == 9);
+  for (std::size_t i = 3; i < 9; ++i) {
+    CHECK(measurements[i].step == static_cast<std::int64_t>(i - 2));
+    CHECK(measurements[i].value == -1.0);
+  }
 }

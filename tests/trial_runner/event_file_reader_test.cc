@@ -1,6 +1,10 @@
 #include "bayestune/trial_runner/event_file_reader.h"
 
+#include <sys/stat.h>
+
 #include <catch2/catch.hpp>
+#include <filesystem>
+#include <tuple>
 
 #include "bayestune/trial_runner/event_file_writer.h"
 #include "metrics_test_support.h"
@@ -44,6 +48,12 @@ std::size_t WholeRecordsIn(const SmallFile& file, std::size_t size) {
   while (count < file.record_ends.size() && file.record_ends[count] <= size)
     ++count;
   return count;
+}
+
+ino_t InodeOf(const std::filesystem::path& path) {
+  struct stat status {};
+  REQUIRE(::stat(path.c_str(), &status) == 0);
+  return status.st_ino;
 }
 
 MetricPoll PollOf(EventFileReader& reader) {
@@ -193,19 +203,26 @@ TEST_CASE("a record too long to be a scalar is passed over unread", "[event_file
   CHECK(reader.record_offset() == graph.size() + scalar.size());
 }
 
-TEST_CASE("a file that shrinks is reported and no longer read", "[event_file_reader]") {
+TEST_CASE("a file that shrinks is read afresh from its start, with a warning",
+          "[event_file_reader]") {
   const auto path = UniqueTempDir("shrunk") / "events.out.tfevents.1.host";
   const std::string record = FrameTfRecord(EncodeScalarEvent("a", 1, 2.0f, 3.0));
+  const std::string other = FrameTfRecord(EncodeScalarEvent("a", 1, 5.0f, 9.0));
   WriteFileBytes(path, record + record);
   EventFileReader reader(path.string(), ".");
   const MetricPoll poll = PollOf(reader);
   CHECK(poll.records.size() == 2);
-  WriteFileBytes(path, record);
+  CHECK(reader.generation() == 0);
+  WriteFileBytes(path, other);
   const MetricPoll after = PollOf(reader);
-  CHECK(after.records.empty());
   REQUIRE(after.warnings.size() == 1);
-  CHECK_THAT(after.warnings[0].message, Contains("shrank"));
-  CHECK(reader.stopped());
+  CHECK_THAT(after.warnings[0].message,
+             Contains("shrank from " + std::to_string(2 * record.size())) &&
+                 Contains("reading it afresh"));
+  REQUIRE(after.records.size() == 1);
+  CHECK(after.records[0].value == 5.0);
+  CHECK(reader.generation() == 1);
+  CHECK_FALSE(reader.stopped());
 }
 
 TEST_CASE("a file that does not exist (yet) gives nothing", "[event_file_reader]") {
@@ -215,7 +232,7 @@ TEST_CASE("a file that does not exist (yet) gives nothing", "[event_file_reader]
   CHECK(poll.warnings.empty());
 }
 
-TEST_CASE("a file replaced by another of the same name is reported and no longer read",
+TEST_CASE("a file replaced by another of the same name is read afresh from its start",
           "[event_file_reader]") {
   const auto path = UniqueTempDir("replaced") / "events.out.tfevents.1.host";
   const std::string record = FrameTfRecord(EncodeScalarEvent("a", 1, 2.0f, 3.0));
@@ -227,7 +244,66 @@ TEST_CASE("a file replaced by another of the same name is reported and no longer
   WriteFileBytes(replacement, record + record + record);
   std::filesystem::rename(replacement, path);
   const MetricPoll after = PollOf(reader);
-  CHECK(after.records.empty());
   REQUIRE(after.warnings.size() == 1);
-  CHECK_THAT(after.warnings[0].message, Contains("replaced"));
+  CHECK_THAT(after.warnings[0].message, Contains("replaced") && Contains("reading it afresh"));
+  CHECK(after.records.size() == 3);
+  CHECK(reader.generation() == 1);
+}
+
+TEST_CASE(
+    "a file emptied and written anew in place past the size read is read afresh, not "
+    "spliced",
+    "[event_file_reader]") {
+  // Two runs of a trainer, as EventFileWriter writes them: steps 1-5, then, started over, steps
+  // 1-10 with other values. The second is copied over the first in place (same inode), between
+  // two polls, as a trainer that reopens its file with "w" does.
+  const auto dir = UniqueTempDir("rewritten");
+  std::string first_run;
+  std::string second_run;
+  for (auto [run, steps, value] : {std::tuple{&first_run, 5, 0.75f}, {&second_run, 10, 0.25f}}) {
+    const auto run_dir = dir / ("run-" + std::to_string(steps));
+    {
+      EventFileWriter writer(run_dir.string());
+      for (int step = 1; step <= steps; ++step)
+        writer.AddScalar("accuracy", step, value, 1700000000.0 + steps * 100 + step);
+      writer.Flush();
+      *run = ReadFileBytes(writer.path());
+    }
+  }
+  REQUIRE(second_run.size() > first_run.size());
+  const auto path = dir / "events.out.tfevents.1700000000.host.1.0";
+  WriteFileBytes(path, first_run);
+  EventFileReader reader(path.string(), ".");
+  CHECK(PollOf(reader).records.size() == 5);
+  const auto inode = InodeOf(path);
+  WriteFileBytes(path, second_run);
+  CHECK(InodeOf(path) == inode);  // the same file throughout
+  const MetricPoll after = PollOf(reader);
+  REQUIRE(after.warnings.size() == 1);
+  CHECK_THAT(after.warnings[0].message,
+             Contains("written anew in place") && Contains("reading it afresh"));
+  REQUIRE(after.records.size() == 10);
+  for (std::size_t i = 0; i < after.records.size(); ++i) {
+    CHECK(after.records[i].step == static_cast<std::int64_t>(i + 1));
+    CHECK(after.records[i].value == 0.25);
+  }
+  CHECK(reader.generation() == 1);
+  // Growing as usual afterwards: no more warnings.
+  CHECK(PollOf(reader).warnings.empty());
+}
+
+TEST_CASE("a file that only grows is never read afresh", "[event_file_reader]") {
+  const auto path = UniqueTempDir("grows") / "events.out.tfevents.1.host";
+  std::string bytes = FrameTfRecord(EncodeFileVersionEvent(1.0));
+  WriteFileBytes(path, bytes);
+  EventFileReader reader(path.string(), ".");
+  std::size_t records = 0;
+  for (int step = 0; step < 50; ++step) {
+    AppendFileBytes(path, FrameTfRecord(EncodeScalarEvent("a", step, 1.0f, 2.0)));
+    const MetricPoll poll = PollOf(reader);
+    CHECK(poll.warnings.empty());
+    records += poll.records.size();
+  }
+  CHECK(records == 50);
+  CHECK(reader.generation() == 0);
 }

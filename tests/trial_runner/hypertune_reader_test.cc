@@ -148,12 +148,46 @@ TEST_CASE("a restarted trainer's new file is read from its start", "[hypertune_r
       Report(writer, step);
   }
   CheckSteps(reader.Poll().records, 0, 5);
+  CHECK(reader.generation() == 0);
+  // A trainer that started over: a new writer empties the file and writes its own reports.
   HypertuneWriter restarted(path.string(), "1");
   Report(restarted, 5);
   Report(restarted, 6);
   const MetricPoll poll = reader.Poll();
-  CHECK(poll.warnings.empty());
+  REQUIRE(poll.warnings.size() == 1);
+  CHECK_THAT(poll.warnings[0].message, Contains("written anew") &&
+                                           Contains("none of its 2 report(s) follows the 5 read "
+                                                    "before") &&
+                                           Contains("reading it afresh"));
+  CHECK(reader.generation() == 1);
   CheckSteps(poll.records, 5, 2);
+  // Then it is read on as usual.
+  Report(restarted, 7);
+  const MetricPoll next = reader.Poll();
+  CHECK(next.warnings.empty());
+  CheckSteps(next.records, 7, 1);
+  CHECK(reader.generation() == 1);
+}
+
+TEST_CASE("a trainer that starts over with the same steps is read afresh, not spliced",
+          "[hypertune_reader]") {
+  const auto path = UniqueTempDir("hypertune_again") / "metric.jsonl";
+  HypertuneReader reader(path.string());
+  {
+    HypertuneWriter writer(path.string(), "1");
+    for (int step = 0; step < 5; ++step)
+      writer.Report("accuracy", 0.9, step, 1700000000.0 + step);
+  }
+  CHECK(reader.Poll().records.size() == 5);
+  HypertuneWriter again(path.string(), "1");
+  for (int step = 0; step < 10; ++step)
+    again.Report("accuracy", 0.1, step, 1700000100.0 + step);
+  const MetricPoll poll = reader.Poll();
+  CHECK(poll.warnings.size() == 1);
+  REQUIRE(poll.records.size() == 10);  // steps 0 to 9 of the new run, none of them dropped
+  CHECK(poll.records.front().step == 0);
+  CHECK(poll.records.back().value == 0.1);
+  CHECK(reader.generation() == 1);
 }
 
 TEST_CASE("equal reports are told apart by their place in the window", "[hypertune_reader]") {

@@ -43,9 +43,16 @@ void EventDirReader::FindNewFiles() {
 }
 
 void EventDirReader::Poll(MetricPoll& out) {
+  Poll(out, nullptr);
+}
+
+void EventDirReader::Poll(MetricPoll& out, const FileCallback& after_file) {
   FindNewFiles();
-  for (auto& [relative, reader] : files_)
+  for (auto& [relative, reader] : files_) {
+    const std::size_t first = out.records.size();
     reader->Poll(out);
+    if (after_file) after_file(*reader, first, out.records.size());
+  }
 }
 
 MetricPoll EventDirReader::Poll() {

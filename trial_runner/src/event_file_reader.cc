@@ -63,10 +63,47 @@ struct FileDescriptor {
 }  // namespace
 
 EventFileReader::EventFileReader(std::string path, std::string run, std::size_t max_record_size)
-    : path_(std::move(path)), run_(std::move(run)), stream_(max_record_size) {}
+    : path_(std::move(path)),
+      run_(std::move(run)),
+      max_record_size_(max_record_size),
+      stream_(max_record_size) {}
+
+void EventFileReader::Remember(std::uint64_t offset, std::string_view bytes) {
+  if (offset < kHeadSize && head_.size() == offset) {
+    head_.append(bytes.substr(0, static_cast<std::size_t>(kHeadSize - offset)));
+  }
+  if (bytes.size() >= kTailSize || tail_end_ != offset) {
+    tail_.assign(bytes.substr(bytes.size() - std::min(bytes.size(), kTailSize)));
+  } else {
+    tail_.append(bytes);
+    if (tail_.size() > kTailSize) tail_.erase(0, tail_.size() - kTailSize);
+  }
+  tail_end_ = offset + bytes.size();
+}
+
+std::string EventFileReader::WrittenAnew(int fd, std::uint64_t size,
+                                         std::pair<std::uint64_t, std::uint64_t> identity) const {
+  const std::uint64_t read_so_far = stream_.fed_offset();
+  if (identity_ && *identity_ != identity) return "was replaced by another file of the same name";
+  if (size < read_so_far) {
+    return "shrank from " + std::to_string(read_so_far) + " to " + std::to_string(size) + " bytes";
+  }
+  // Emptied and written again past the size read: the bytes read before are not there any more.
+  // The first record holds the writer's start time, so a new writer's file differs from the
+  // start; the last bytes read are checked too.
+  const auto differs = [&](const std::string& bytes, std::uint64_t offset) {
+    if (bytes.empty()) return false;
+    std::string now(bytes.size(), '\0');
+    const ssize_t got = ::pread(fd, now.data(), now.size(), static_cast<off_t>(offset));
+    return got == static_cast<ssize_t>(now.size()) && now != bytes;
+  };
+  if (differs(head_, 0) || differs(tail_, tail_end_ - tail_.size())) {
+    return "was written anew in place (its bytes read before changed)";
+  }
+  return "";
+}
 
 void EventFileReader::Poll(MetricPoll& out) {
-  if (stopped()) return;
   PollSink sink(path_, run_, tags_, out);
   FileDescriptor file{::open(path_.c_str(), O_RDONLY | O_CLOEXEC)};
   struct stat status {};
@@ -78,25 +115,24 @@ void EventFileReader::Poll(MetricPoll& out) {
     }
     return;
   }
-  if (!identity_) {
-    identity_ = {static_cast<std::uint64_t>(status.st_dev),
-                 static_cast<std::uint64_t>(status.st_ino)};
-  } else if (identity_->first != static_cast<std::uint64_t>(status.st_dev) ||
-             identity_->second != static_cast<std::uint64_t>(status.st_ino)) {
-    sink.OnWarning(0, "the file was replaced by another of the same name after " +
-                          std::to_string(stream_.fed_offset()) +
-                          " bytes had been read; stopped reading it");
-    stopped_ = true;
-    return;
-  }
+  const std::pair<std::uint64_t, std::uint64_t> identity{static_cast<std::uint64_t>(status.st_dev),
+                                                         static_cast<std::uint64_t>(status.st_ino)};
   const auto size = static_cast<std::uint64_t>(status.st_size);
-  if (size < stream_.fed_offset()) {
-    sink.OnWarning(size, "the file shrank from " + std::to_string(stream_.fed_offset()) + " to " +
-                             std::to_string(size) +
-                             " bytes: it was rewritten, not appended to; stopped reading it");
-    stopped_ = true;
-    return;
+  if (const std::string why = WrittenAnew(file.fd, size, identity); !why.empty()) {
+    // A trainer that started over (a wrapper rerunning it, a restart from scratch) writes its
+    // curve from the start: appending what follows to the old curve would splice two runs.
+    sink.OnWarning(0, "the file " + why + " after " + std::to_string(stream_.fed_offset()) +
+                          " bytes had been read: a trainer started it over; reading it afresh "
+                          "from the start (what was read before is kept as it was recorded)");
+    stream_ = EventRecordStream(max_record_size_);
+    head_.clear();
+    tail_.clear();
+    tail_end_ = 0;
+    reported_unreadable_ = false;
+    ++generation_;
   }
+  identity_ = identity;
+  if (stopped()) return;
   // A large read (a reader catching up with a big file) makes room for its records at once
   // rather than by repeated doubling: one record per 64 bytes at most, virtual memory that is
   // only touched as records come.
@@ -131,6 +167,7 @@ void EventFileReader::Poll(MetricPoll& out) {
       return;
     }
     if (got == 0) return;  // cut short since the fstat
+    Remember(stream_.fed_offset(), std::string_view(span.data(), static_cast<std::size_t>(got)));
     stream_.Commit(static_cast<std::size_t>(got), sink);
   }
 }

@@ -34,8 +34,7 @@ GpuPool::GpuPool(std::vector<int> gpu_ids, int gpus_per_trial, int trials_per_gp
                           std::to_string(trials_per_gpu));
   }
   if (cpu_slots < 1) {
-    throw InvalidArgument("the CPU trial limit must be at least 1, got " +
-                          std::to_string(cpu_slots));
+    throw InvalidArgument("runner.cpuTrials must be at least 1, got " + std::to_string(cpu_slots));
   }
   if (!ids_.empty() && gpus_per_trial > static_cast<int>(ids_.size())) {
     throw InvalidArgument("runner.gpusPerTrial is " + std::to_string(gpus_per_trial) +
@@ -63,6 +62,14 @@ std::vector<std::size_t> GpuPool::PickGpus(const std::vector<int>& free) const {
   return order;
 }
 
+std::vector<std::string> GpuPool::ClaimedResources() const {
+  if (cpu_only_) return {SlotClaims::kCpuResource};
+  std::vector<std::string> resources;
+  for (int id : ids_)
+    resources.push_back(SlotClaims::GpuResource(id));
+  return resources;
+}
+
 int GpuPool::Capacity() const {
   if (cpu_only_) return cpu_slots_;
   return static_cast<int>(ids_.size()) * trials_per_gpu_ / gpus_per_trial_;
@@ -72,14 +79,20 @@ std::vector<int> GpuPool::FreeNow() const {
   std::vector<int> free = free_;
   if (claims_) {
     for (std::size_t i = 0; i < ids_.size(); ++i) {
-      if (free[i] > 0) free[i] = std::min(free[i], claims_->Claimable(ids_[i]));
+      if (free[i] > 0) {
+        free[i] = std::min(free[i], claims_->Claimable(SlotClaims::GpuResource(ids_[i]), free[i]));
+      }
     }
   }
   return free;
 }
 
 int GpuPool::FreeSlots() const {
-  if (cpu_only_) return cpu_slots_ - cpu_running_;
+  if (cpu_only_) {
+    const int free = cpu_slots_ - cpu_running_;
+    if (!claims_ || free <= 0) return free;
+    return std::min(free, claims_->Claimable(SlotClaims::kCpuResource, free));
+  }
   std::vector<int> free = FreeNow();
   int slots = 0;
   for (;;) {
@@ -94,6 +107,7 @@ int GpuPool::FreeSlots() const {
 std::optional<std::vector<int>> GpuPool::Acquire() {
   if (cpu_only_) {
     if (cpu_running_ >= cpu_slots_) return std::nullopt;
+    if (claims_ && !claims_->Claim(SlotClaims::kCpuResource)) return std::nullopt;
     ++cpu_running_;
     return std::vector<int>{};
   }
@@ -102,9 +116,9 @@ std::optional<std::vector<int>> GpuPool::Acquire() {
   if (claims_) {
     std::vector<int> claimed;
     for (std::size_t i : pick) {
-      if (!claims_->Claim(ids_[i])) {
+      if (!claims_->Claim(SlotClaims::GpuResource(ids_[i]))) {
         for (int id : claimed)
-          claims_->Release(id);
+          claims_->Release(SlotClaims::GpuResource(id));
         return std::nullopt;
       }
       claimed.push_back(ids_[i]);
@@ -121,7 +135,10 @@ std::optional<std::vector<int>> GpuPool::Acquire() {
 
 void GpuPool::Release(const std::vector<int>& gpus) {
   if (cpu_only_) {
-    if (cpu_running_ > 0) --cpu_running_;
+    if (cpu_running_ > 0) {
+      --cpu_running_;
+      if (claims_) claims_->Release(SlotClaims::kCpuResource);
+    }
     return;
   }
   for (int id : gpus) {
@@ -130,7 +147,7 @@ void GpuPool::Release(const std::vector<int>& gpus) {
     const auto i = static_cast<std::size_t>(it - ids_.begin());
     if (free_[i] < trials_per_gpu_) ++free_[i];
     stamp_[i] = ++clock_;
-    if (claims_) claims_->Release(id);
+    if (claims_) claims_->Release(SlotClaims::GpuResource(id));
   }
 }
 

@@ -188,8 +188,20 @@ void HypertuneReader::Poll(MetricPoll& out) {
       aligned = seen_[p + i] == lines[i].text;
     if (aligned) first_new = seen_.size() - p;
   }
-  if (!aligned && !seen_.empty() && lines.size() >= HypertuneWriter::kMaxEntries &&
-      !overflow_warned_) {
+  if (!aligned && !seen_.empty() && lines.size() < HypertuneWriter::kMaxEntries) {
+    // The writer's window is not full, so it holds every report since the writer started, and
+    // none follows the reports read before: a new writer started the file over.
+    out.warnings.push_back(
+        {path_, 0,
+         "the file was written anew: none of its " + std::to_string(lines.size()) +
+             " report(s) follows the " + std::to_string(seen_.size()) +
+             " read before (a trainer started over?); reading it afresh from the start (what "
+             "was read before is kept as it was recorded)"});
+    seen_.clear();
+    first_new = 0;
+    ++generation_;
+  } else if (!aligned && !seen_.empty() && lines.size() >= HypertuneWriter::kMaxEntries &&
+             !overflow_warned_) {
     overflow_warned_ = true;
     out.warnings.push_back(
         {path_, 0,

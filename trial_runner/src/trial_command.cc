@@ -8,6 +8,7 @@
 #include <sstream>
 
 #include "bayestune/optimizer/errors.h"
+#include "bayestune/trial_runner/script_interpreter.h"
 
 extern char** environ;
 
@@ -39,6 +40,14 @@ bool IsExecutableFile(const std::string& path) {
   return stat(path.c_str(), &info) == 0 && S_ISREG(info.st_mode) && access(path.c_str(), X_OK) == 0;
 }
 
+// A script whose #! interpreter is missing passes execve's checks of the script itself and fails
+// only when run: said before the study starts instead.
+void CheckScriptInterpreter(const std::string& program, const std::string& path_variable) {
+  if (auto problem = ScriptInterpreterProblem(program, path_variable)) {
+    throw InvalidArgument("runner.command[0]: " + *problem);
+  }
+}
+
 }  // namespace
 
 std::string TfConfigJson(std::int64_t trial_id) {
@@ -65,6 +74,15 @@ std::optional<std::string> EnvironmentValue(const std::vector<std::string>& envi
     }
   }
   return value;
+}
+
+void SetEnvironmentValue(std::vector<std::string>& environment, std::string_view name,
+                         const std::string& value) {
+  std::erase_if(environment, [&](const std::string& entry) {
+    return entry.size() > name.size() && entry.compare(0, name.size(), name) == 0 &&
+           entry[name.size()] == '=';
+  });
+  environment.push_back(std::string(name) + "=" + value);
 }
 
 TrialCommand BuildTrialCommand(const RunnerSpec& runner, const std::string& executable,
@@ -114,13 +132,17 @@ std::string ResolveExecutable(const std::string& command, const std::string& pat
                             "it through its interpreter, such as [python3, " +
                             command + "]");
     }
+    CheckScriptInterpreter(command, path_variable);
     return command;
   }
   std::stringstream dirs(path_variable);
   std::string dir;
   while (std::getline(dirs, dir, ':')) {
     const std::string candidate = (dir.empty() ? std::string(".") : dir) + "/" + command;
-    if (IsExecutableFile(candidate)) return candidate;
+    if (IsExecutableFile(candidate)) {
+      CheckScriptInterpreter(candidate, path_variable);
+      return candidate;
+    }
   }
   throw InvalidArgument("runner.command[0]: the trainer '" + command + "' was not found in PATH (" +
                         path_variable + "); give its path, such as ./" + command +

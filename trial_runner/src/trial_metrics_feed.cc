@@ -1,7 +1,9 @@
 #include "trial_metrics_feed.h"
 
 #include <map>
+#include <span>
 #include <utility>
+#include <vector>
 
 #include "bayestune/trial_runner/event_dir_reader.h"
 #include "bayestune/trial_runner/hypertune_reader.h"
@@ -18,27 +20,54 @@ class TrialMetricsFeed::Impl {
         selection(spec.measurement_selection),
         goal(spec.goal) {}
 
-  // Keeps `poll`'s records unless the other source already reported the same tag at the same
-  // step: a trainer that writes both event files and the hypertune file (gpu_models does)
-  // reports each value twice, and the curve should have it once. Repeats within one source (a
-  // restarted trainer) are kept, as TensorBoard keeps them.
-  void Accept(MetricPoll& poll, int source, Update& update) {
-    for (const MetricWarning& warning : poll.warnings)
-      update.warnings.push_back(warning.ToString());
-    for (MetricRecord& record : poll.records) {
-      const auto [it, first] =
-          reported_by.emplace(std::pair{record.FullTag(), record.step}, source);
-      if (!first && it->second != source) continue;
-      records.push_back(std::move(record));
+  enum Source { kEvents = 0, kHypertune = 1 };
+
+  // Takes the new records of one file. Keeps them unless the other source already reported the
+  // same tag at the same step: a trainer that writes both event files and the hypertune file
+  // (gpu_models does) reports each value twice, and the curve should have it once. Repeats within
+  // one source (a restarted trainer) are kept, as TensorBoard keeps them. A file read afresh
+  // (a trainer that started it over) takes its earlier records out of the trial's value: they
+  // stay recorded, but the value comes from what the file holds now. Returns how many it kept.
+  std::size_t Accept(const std::string& file, std::uint64_t generation, Source source,
+                     std::span<MetricRecord> new_records) {
+    const auto [it, first_seen] = files.try_emplace(file, FileState{files.size(), generation});
+    FileState& state = it->second;
+    if (!first_seen && state.generation != generation) {
+      state.generation = generation;
+      std::size_t kept = 0;
+      for (std::size_t i = 0; i < records.size(); ++i) {
+        if (origin[i] == state.index) continue;
+        records[kept] = std::move(records[i]);
+        origin[kept++] = origin[i];
+      }
+      records.resize(kept);
+      origin.resize(kept);
     }
+    std::size_t taken = 0;
+    for (MetricRecord& record : new_records) {
+      const auto [seen, first] =
+          reported_by.emplace(std::pair{record.FullTag(), record.step}, source);
+      if (!first && seen->second != source) continue;
+      records.push_back(std::move(record));
+      origin.push_back(state.index);
+      ++taken;
+    }
+    return taken;
   }
+
+  struct FileState {
+    std::size_t index;         // what `origin` holds for its records
+    std::uint64_t generation;  // its reader's generation when last read
+  };
 
   EventDirReader events;
   HypertuneReader hypertune;
   std::string metric_tag;
   MeasurementSelection selection;
   Goal goal;
-  std::vector<MetricRecord> records;  // everything this attempt reported
+  std::vector<MetricRecord> records;  // what this attempt's files hold, as far as read
+  std::vector<std::size_t> origin;    // per record: its file's FileState::index
+  std::map<std::string, FileState> files;
   std::map<std::pair<std::string, std::int64_t>, int> reported_by;  // (tag, step): which source
 };
 
@@ -49,18 +78,38 @@ TrialMetricsFeed::~TrialMetricsFeed() = default;
 
 TrialMetricsFeed::Update TrialMetricsFeed::Poll() {
   Update update;
-  const std::size_t first_new = impl_->records.size();
-  MetricPoll from_events = impl_->events.Poll();
-  impl_->Accept(from_events, 0, update);
-  MetricPoll from_hypertune = impl_->hypertune.Poll();
-  impl_->Accept(from_hypertune, 1, update);
-  if (impl_->records.size() == first_new) return update;
+  Impl& impl = *impl_;
+  struct FileSpan {
+    std::string file;
+    std::uint64_t generation;
+    std::size_t first, end;
+  };
+  std::vector<FileSpan> spans;
+  MetricPoll from_events;
+  impl.events.Poll(from_events,
+                   [&](const EventFileReader& reader, std::size_t first, std::size_t end) {
+                     spans.push_back({reader.path(), reader.generation(), first, end});
+                   });
+  MetricPoll from_hypertune = impl.hypertune.Poll();
+  for (MetricPoll* poll : {&from_events, &from_hypertune}) {
+    for (const MetricWarning& warning : poll->warnings)
+      update.warnings.push_back(warning.ToString());
+  }
+  // New records go at the end (a file read afresh only takes out records of earlier polls).
+  std::size_t taken = 0;
+  for (const FileSpan& span : spans) {
+    taken += impl.Accept(span.file, span.generation, Impl::kEvents,
+                         std::span(from_events.records).subspan(span.first, span.end - span.first));
+  }
+  taken += impl.Accept(impl.hypertune.path(), impl.hypertune.generation(), Impl::kHypertune,
+                       from_hypertune.records);
+  if (taken == 0) return update;
   // The objective is recorded under hyperparameterMetricTag even when the trainer wrote it in a
   // subfolder (Keras: validation/epoch_accuracy), so that early stopping and the report find it.
-  const MetricMatch match = MatchMetric(impl_->records, impl_->metric_tag);
-  for (std::size_t i = first_new; i < impl_->records.size(); ++i) {
-    Measurement m = ToMeasurement(impl_->records[i]);
-    if (match.found() && m.metric == match.full_tag) m.metric = impl_->metric_tag;
+  const MetricMatch match = MatchMetric(impl.records, impl.metric_tag);
+  for (std::size_t i = impl.records.size() - taken; i < impl.records.size(); ++i) {
+    Measurement m = ToMeasurement(impl.records[i]);
+    if (match.found() && m.metric == match.full_tag) m.metric = impl.metric_tag;
     update.measurements.push_back(std::move(m));
   }
   return update;

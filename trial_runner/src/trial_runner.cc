@@ -104,6 +104,11 @@ class TrialRunner::Loop {
   void Warn(std::optional<std::int64_t> trial_id, const std::string& message) {
     if (owner_.events_) owner_.events_->OnWarning(trial_id, message);
   }
+  // Slot lock files that could not be used (planted after the start): those slots count as held.
+  void WarnOfSlotProblems() {
+    for (const std::string& problem : claims_->TakeProblems())
+      Warn(std::nullopt, problem + "; its slot counts as taken until then");
+  }
   RunnerEvents* events() { return owner_.events_.get(); }
   double MetricPollSeconds() const { return std::max(0.01, options_.metric_poll_seconds); }
 
@@ -117,16 +122,19 @@ class TrialRunner::Loop {
   std::filesystem::path job_dir_;
   std::vector<std::string> base_environment_;
   std::unique_ptr<GpuPool> pool_;
+  std::shared_ptr<SlotClaims> claims_;
   int max_running_ = 1;
   RunnerIdentity identity_;
   std::vector<std::unique_ptr<RunningTrial>> running_;
 
   bool stop_launching_ = false;
   bool waiting_for_gpus_ = false;  // said once while every GPU slot is held elsewhere
+  bool sharing_said_ = false;      // said once that other processes hold some of the slots
   bool suggestions_dry_ = false;   // the last Suggest gave nothing; asked again after a finish
   int interrupts_seen_ = 0;
   int killed_ = 0;
   std::optional<std::string> launch_failure_;
+  std::int64_t launch_failed_trial_ = 0;
   RunResult result_;
 };
 
@@ -220,24 +228,37 @@ void TrialRunner::Loop::Prepare() {
   } else {
     started.gpu_source = "none (runner.gpusPerTrial is 0)";
   }
-  const int cpu_slots = options_.cpu_trial_limit > 0 ? options_.cpu_trial_limit : UsableCpus();
+  const int cpus = UsableCpus();
+  const int cpu_slots = runner.cpu_trials > 0 ? runner.cpu_trials : cpus;
   pool_ = std::make_unique<GpuPool>(started.gpus, runner.gpus_per_trial, runner.trials_per_gpu,
                                     cpu_slots);
-  if (!pool_->cpu_only()) {
-    pool_->ShareWithOtherProcesses(std::make_shared<GpuSlotClaims>(
-        options_.gpu_lock_dir.empty() ? GpuSlotClaims::DefaultDir()
-                                      : std::filesystem::path(options_.gpu_lock_dir),
-        runner.trials_per_gpu));
-  }
+  // Slots are claimed machine-wide, so that the runs and workers of this machine together stay
+  // within trialsPerGpu per GPU and runner.cpuTrials CPU trials.
+  claims_ = std::make_shared<SlotClaims>(options_.gpu_lock_dir.empty()
+                                             ? LockFolder::DefaultPath()
+                                             : std::filesystem::path(options_.gpu_lock_dir),
+                                         pool_->cpu_only() ? cpu_slots : runner.trials_per_gpu);
+  for (const std::string& resource : pool_->ClaimedResources())
+    claims_->Check(resource);
+  pool_->ShareWithOtherProcesses(claims_);
   max_running_ = std::max(1, std::min(spec_.max_parallel_trials, pool_->Capacity()));
   if (max_running_ < spec_.max_parallel_trials) {
     Warn(std::nullopt,
          "maxParallelTrials is " + std::to_string(spec_.max_parallel_trials) + " but only " +
              std::to_string(max_running_) + " trial(s) fit at once (" +
-             (pool_->cpu_only() ? std::to_string(cpu_slots) + " CPU trial(s))"
+             (pool_->cpu_only() ? "runner.cpuTrials " + std::to_string(cpu_slots) +
+                                      (runner.cpu_trials > 0 ? "" : ", one per CPU") +
+                                      ", for all the runs of this machine together)"
                                 : std::to_string(started.gpus.size()) + " GPU(s) x trialsPerGpu " +
                                       std::to_string(runner.trials_per_gpu) + " / gpusPerTrial " +
                                       std::to_string(runner.gpus_per_trial) + ")"));
+  }
+  if (pool_->cpu_only() && !runner.env.count("OMP_NUM_THREADS") &&
+      !EnvironmentValue(base_environment_, "OMP_NUM_THREADS")) {
+    // Each CPU trial gets its share of the CPUs, so that trials running at once do not each
+    // start a thread per CPU (OpenMP, OpenBLAS, PyTorch and gpu_models honour it).
+    started.cpu_threads = std::max(1, cpus / max_running_);
+    base_environment_.push_back("OMP_NUM_THREADS=" + std::to_string(started.cpu_threads));
   }
   for (const char* name : kReservedTrialEnvironment) {
     if (runner.env.count(name)) {
@@ -256,10 +277,22 @@ void TrialRunner::Loop::Prepare() {
   started.gpus_per_trial = started.cpu_only ? 0 : runner.gpus_per_trial;
   started.trials_per_gpu = runner.trials_per_gpu;
   started.max_running = max_running_;
+  started.cpu_trials = cpu_slots;
+  started.lock_dir = claims_->dir();
   if (events()) events()->OnRunnerStarted(started);
 }
 
 void TrialRunner::Loop::RequeueTrialsOfGoneRunners() {
+  // What the trials of this study's dead runners left running (their keepers were killed with
+  // them), whatever became of the trials since: it only holds GPUs and CPUs.
+  const auto leftovers = KillProcesses(FindLeftoverTrialProcesses(study_name_));
+  if (!leftovers.empty()) {
+    std::string list;
+    for (const auto& process : leftovers)
+      list += (list.empty() ? "" : ", ") + process.Describe() + " of trial " + process.trial;
+    Warn(std::nullopt, "killed " + std::to_string(leftovers.size()) + " process(es) of study '" +
+                           study_name_ + "' left running by a runner that is gone: " + list);
+  }
   std::map<std::string, std::vector<std::int64_t>> held_elsewhere;
   for (const Trial& t : study_.PendingTrials()) {
     const auto holder = RunnerIdentity::FromClientId(t.client_id);
@@ -268,11 +301,12 @@ void TrialRunner::Loop::RequeueTrialsOfGoneRunners() {
       continue;
     }
     const TrialPaths old = TrialPathsFor(job_dir_, t.id, t.attempt);
-    const int killed =
-        KillProcessesWithEnvironmentEntry("CLOUD_ML_HP_METRIC_FILE=" + old.metric_file.string());
-    if (killed > 0) {
-      Warn(t.id, "killed " + std::to_string(killed) + " process(es) left running by attempt " +
-                     std::to_string(t.attempt) + " of trial " + std::to_string(t.id));
+    const auto killed = KillProcesses(
+        FindProcessesWithEnvironmentEntry("CLOUD_ML_HP_METRIC_FILE=" + old.metric_file.string()));
+    if (!killed.empty()) {
+      Warn(t.id, "killed " + std::to_string(killed.size()) +
+                     " process(es) left running by attempt " + std::to_string(t.attempt) +
+                     " of trial " + std::to_string(t.id) + ": " + DescribeProcesses(killed));
     }
     const std::string reason = "attempt " + std::to_string(t.attempt) +
                                " was interrupted: the runner running it (pid " +
@@ -329,14 +363,30 @@ void TrialRunner::Loop::LaunchWhatFits() {
   if (stop_launching_ || suggestions_dry_) return;
   const int room = max_running_ - static_cast<int>(running_.size());
   if (room <= 0) return;  // before FreeSlots, which looks at other processes' GPU claims
-  const int wanted = std::min(room, pool_->FreeSlots());
+  const int free = pool_->FreeSlots();
+  WarnOfSlotProblems();
+  const int at_once = static_cast<int>(running_.size()) + free;
+  if (at_once < max_running_ && !running_.empty() && !sharing_said_) {
+    // Said once: the real figure, when other runs or workers of this machine hold slots.
+    sharing_said_ = true;
+    Warn(std::nullopt,
+         "only " + std::to_string(at_once) + " of " + std::to_string(max_running_) +
+             " trial(s) run at once for now: other bayestune processes on this "
+             "machine hold the other " +
+             (pool_->cpu_only() ? "CPU trial slots (runner.cpuTrials)" : "GPU slots") +
+             " (claims in " + claims_->dir().string() + ")");
+  }
+  const int wanted = std::min(room, free);
   if (wanted <= 0) return;
   const std::vector<Trial> trials = study_.Suggest(wanted, identity_.ClientId(++suggest_calls));
   if (trials.empty()) suggestions_dry_ = true;
   for (std::size_t i = 0; i < trials.size(); ++i) {
     if (launch_failure_ || static_cast<int>(running_.size()) >= max_running_) {
       // Suggested to this runner but not started: put back for the next run.
-      const std::string reason = "not started: " + launch_failure_.value_or("no free slot");
+      const std::string reason = launch_failure_ ? "not started: trial " +
+                                                       std::to_string(launch_failed_trial_) +
+                                                       " could not start the trainer"
+                                                 : std::string("not started: no free slot");
       const Trial requeued = study_.Requeue(trials[i].id, trials[i].Owner(), reason);
       ++result_.requeued;
       if (events()) events()->OnTrialRequeued(requeued, reason);
@@ -350,8 +400,10 @@ void TrialRunner::Loop::Launch(const Trial& suggested) {
   auto rt = std::make_unique<RunningTrial>();
   std::optional<std::vector<int>> gpus = pool_->Acquire();
   if (!gpus) {
-    // Another bayestune process on this machine claimed the GPU since FreeSlots counted it.
-    const std::string reason = "not started: its GPU was taken by another bayestune process";
+    // Another bayestune process on this machine claimed the slot since FreeSlots counted it.
+    const std::string reason = std::string("not started: its ") +
+                               (pool_->cpu_only() ? "CPU trial slot" : "GPU") +
+                               " was taken by another bayestune process";
     const Trial requeued = study_.Requeue(suggested.id, suggested.Owner(), reason);
     ++result_.requeued;
     if (events()) events()->OnTrialRequeued(requeued, reason);
@@ -359,8 +411,10 @@ void TrialRunner::Loop::Launch(const Trial& suggested) {
   }
   rt->gpus = std::move(*gpus);
   rt->paths = TrialPathsFor(job_dir_, suggested.id, suggested.attempt);
-  const TrialCommand command = BuildTrialCommand(options_.runner, executable_, suggested, rt->gpus,
-                                                 rt->paths, base_environment_);
+  TrialCommand command = BuildTrialCommand(options_.runner, executable_, suggested, rt->gpus,
+                                           rt->paths, base_environment_);
+  SetEnvironmentValue(command.environment, "BAYESTUNE_STUDY", study_name_);
+  SetEnvironmentValue(command.environment, "BAYESTUNE_RUNNER", identity_.ClientIdPrefix());
   try {
     // Suggest already set the start time; a CPU trial has no GPUs to record, so it saves a commit.
     rt->trial = rt->gpus.empty() ? suggested
@@ -386,15 +440,18 @@ void TrialRunner::Loop::Launch(const Trial& suggested) {
     rt->process = TrialProcess::Launch({command.executable, command.argv, command.environment,
                                         rt->paths.stdout_log, rt->paths.stderr_log});
   } catch (const LaunchError& e) {
+    // A setup error (a missing #! interpreter, a trainer deleted since the start, a job dir that
+    // cannot be written), not the trial's fault: it goes back to the queue, nothing more is
+    // launched, and the run ends saying what to fix.
     pool_->Release(rt->gpus);
     launch_failure_ = e.what();
+    launch_failed_trial_ = suggested.id;
     stop_launching_ = true;
-    TrialFinishedEvent finished;
-    finished.trial = study_.Fail(suggested.id, suggested.Owner(),
-                                 std::string("could not start the trainer: ") + e.what());
-    finished.paths = rt->paths;
-    ++result_.finished;
-    if (events()) events()->OnTrialFinished(finished);
+    const std::string reason =
+        std::string("not started: the trainer could not be started: ") + e.what();
+    const Trial requeued = study_.Requeue(suggested.id, suggested.Owner(), reason);
+    ++result_.requeued;
+    if (events()) events()->OnTrialRequeued(requeued, reason);
     return;
   }
   const double now = SteadySeconds();
@@ -417,14 +474,17 @@ void TrialRunner::Loop::Launch(const Trial& suggested) {
 
 void TrialRunner::Loop::Wait() {
   if (running_.empty()) {
-    if (pool_->cpu_only() || pool_->FreeSlots() > 0) return;
+    const bool free = pool_->FreeSlots() > 0;
+    WarnOfSlotProblems();
+    if (free) return;
     // Nothing of ours runs, the study is not finished, and other bayestune processes hold every
-    // GPU slot: look again in a second (an interrupt wakes it at once).
+    // slot: look again in a second (an interrupt wakes it at once).
     if (!waiting_for_gpus_) {
       waiting_for_gpus_ = true;
-      Warn(std::nullopt,
-           "every GPU slot is held by other bayestune processes on this machine; waiting for one "
-           "to free up");
+      Warn(std::nullopt, std::string(pool_->cpu_only() ? "every CPU trial slot (runner.cpuTrials)"
+                                                       : "every GPU slot") +
+                             " is held by other bayestune processes on this machine (claims in " +
+                             claims_->dir().string() + "); waiting for one to free up");
     }
     pollfd wake{owner_.wake_read_fd_, POLLIN, 0};
     poll(&wake, 1, 1000);
@@ -605,8 +665,8 @@ Trial TrialRunner::Loop::Conclude(RunningTrial& rt, const ProcessExit& exit) {
 bool TrialRunner::Loop::Finished(RunResult& result) {
   if (launch_failure_) {
     result.outcome = RunOutcome::kLaunchFailed;
-    result.message = "the trainer could not be started (" + *launch_failure_ +
-                     "); fix runner.command and run the study again";
+    result.message = "the trainer could not be started: " + *launch_failure_ +
+                     ". No trial was used up: fix this and run the study again";
     return true;
   }
   if (interrupts_seen_ >= 1) {

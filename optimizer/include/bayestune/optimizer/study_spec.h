@@ -77,6 +77,7 @@ struct RunnerSpec {
   std::optional<std::vector<int>> gpus;  // explicit GPU ids; nullopt: detect at start
   int gpus_per_trial = 1;                // 0: CPU-only trials
   int trials_per_gpu = 1;
+  int cpu_trials = 0;  // CPU trials at once on this machine, all runs together; 0: one per CPU
   double trial_timeout_seconds = 0;        // 0: no timeout
   double stop_grace_period_seconds = 10;   // SIGTERM, then SIGKILL after this long
   std::map<std::string, std::string> env;  // extra environment for every trial

@@ -1,5 +1,6 @@
 #pragma once
 
+#include <functional>
 #include <map>
 #include <memory>
 #include <string>
@@ -23,6 +24,10 @@ class EventDirReader {
   // dir (a trial that has not started writing) is not an error: nothing is found yet.
   MetricPoll Poll();
   void Poll(MetricPoll& out);
+  // As Poll, and after each file's poll calls `after_file(reader, first, end)`: the file's new
+  // records are out.records[first, end) (reader.generation() says whether it was read afresh).
+  using FileCallback = std::function<void(const EventFileReader&, std::size_t, std::size_t)>;
+  void Poll(MetricPoll& out, const FileCallback& after_file);
 
   // Whether a file name is an event file: it contains "tfevents" and does not end in
   // ".profile-empty" (the profiler's marker files).

@@ -3,9 +3,10 @@
 #include <cstdint>
 #include <memory>
 #include <optional>
+#include <string>
 #include <vector>
 
-#include "bayestune/trial_runner/gpu_slot_claims.h"
+#include "bayestune/trial_runner/slot_claims.h"
 
 namespace bayestune {
 
@@ -18,11 +19,13 @@ class GpuPool {
   // gpusPerTrial is negative or larger than the number of GPUs, trialsPerGpu or cpu_slots < 1.
   GpuPool(std::vector<int> gpu_ids, int gpus_per_trial, int trials_per_gpu, int cpu_slots);
 
-  // From now on a GPU slot is handed out only when it can also be claimed machine-wide, so that
-  // other bayestune processes on this machine are counted too (FreeSlots, Acquire, Release).
-  void ShareWithOtherProcesses(std::shared_ptr<GpuSlotClaims> claims) {
-    claims_ = std::move(claims);
-  }
+  // From now on a slot (of a GPU, or a CPU trial slot) is handed out only when it can also be
+  // claimed machine-wide, so that other bayestune processes on this machine are counted too
+  // (FreeSlots, Acquire, Release). `claims` has trialsPerGpu slots per GPU, or, for CPU trials,
+  // cpu_slots slots of SlotClaims::kCpuResource.
+  void ShareWithOtherProcesses(std::shared_ptr<SlotClaims> claims) { claims_ = std::move(claims); }
+  // The resources whose slots this pool claims: "gpu-<id>" of each GPU, or "cpu".
+  std::vector<std::string> ClaimedResources() const;
 
   // Whether trials run on the CPU (no GPU given, or gpusPerTrial 0).
   bool cpu_only() const { return cpu_only_; }
@@ -53,7 +56,7 @@ class GpuPool {
   std::vector<std::uint64_t> stamp_;  // per GPU: when it was last handed out or given back
   std::uint64_t clock_ = 0;
   int cpu_running_ = 0;
-  std::shared_ptr<GpuSlotClaims> claims_;
+  std::shared_ptr<SlotClaims> claims_;
 };
 
 }  // namespace bayestune

@@ -1,6 +1,7 @@
 #pragma once
 
 #include <cstddef>
+#include <cstdint>
 #include <deque>
 #include <string>
 
@@ -18,7 +19,9 @@ namespace bayestune {
 // reader polls at least once every 100 reports. A half-written file (the writer truncates, then
 // writes) shows a prefix of the new window; a line without its newline is left for a later poll.
 // A read that races a rewrite (the file changes while read) is retried, and failing that left for
-// the next poll.
+// the next poll. A file that holds fewer than 100 reports, none of which follows those read before,
+// was started over (a trainer restarted from scratch): it is read afresh, with a warning, and
+// generation() goes up.
 //
 // Every key other than global_step, timestamp, trial and checkpoint_path is a metric: its tag is
 // the key, its value a number or a string holding one ("0.91", "nan", "inf"). Records have run ".".
@@ -30,6 +33,8 @@ class HypertuneReader {
   void Poll(MetricPoll& out);
 
   const std::string& path() const { return path_; }
+  // How many times the file was read afresh: the reports of an earlier generation are gone.
+  std::uint64_t generation() const { return generation_; }
 
  private:
   bool ReadStable(std::string& content) const;
@@ -40,6 +45,7 @@ class HypertuneReader {
   std::string last_content_;      // the file as the last poll read it
   std::deque<std::string> seen_;  // the writer's last reports read, oldest first (at most 100)
   bool overflow_warned_ = false;  // the lost-reports warning comes once per file
+  std::uint64_t generation_ = 0;
 };
 
 }  // namespace bayestune

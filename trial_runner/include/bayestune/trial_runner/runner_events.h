@@ -26,6 +26,9 @@ struct RunnerStartedEvent {
   int gpus_per_trial = 0;
   int trials_per_gpu = 1;
   int max_running = 1;  // trials at once: min(maxParallelTrials, slots)
+  int cpu_trials = 0;   // runner.cpuTrials, or the CPUs (CPU trials of this machine's runs at once)
+  int cpu_threads = 0;  // the OMP_NUM_THREADS each CPU trial gets; 0: none set by the runner
+  std::filesystem::path lock_dir;  // where slots are claimed machine-wide (SlotClaims)
 };
 
 struct TrialStartedEvent {

@@ -19,10 +19,12 @@ struct TrialCommand {
   std::vector<std::string> environment;  // NAME=VALUE
 };
 
-// The variables the runner sets for every trial; runner.env cannot override them.
+// The variables the runner sets for every trial; runner.env cannot override them. The last two
+// (the study's name and the runner's client id prefix, set by the runner itself) let a later run
+// or `bayestune status` find what a trial left running after its runner died.
 inline constexpr const char* kReservedTrialEnvironment[] = {
-    "CUDA_DEVICE_ORDER", "CUDA_VISIBLE_DEVICES", "TF_CONFIG", "CLOUD_ML_HP_METRIC_FILE",
-    "CLOUD_ML_TRIAL_ID"};
+    "CUDA_DEVICE_ORDER", "CUDA_VISIBLE_DEVICES", "TF_CONFIG",       "CLOUD_ML_HP_METRIC_FILE",
+    "CLOUD_ML_TRIAL_ID", "BAYESTUNE_STUDY",      "BAYESTUNE_RUNNER"};
 
 // argv: runner.command, runner.args, `--<name>=<value>` per hyperparameter (in name order), then
 // `--job-dir=<paths.dir>`. Environment: `base_environment` (NAME=VALUE entries, normally the
@@ -41,13 +43,18 @@ std::string TfConfigJson(std::int64_t trial_id);
 // This process's environment as NAME=VALUE entries.
 std::vector<std::string> CurrentEnvironment();
 
+// Sets NAME=VALUE in NAME=VALUE entries: replaces every entry of NAME by one, or appends it.
+void SetEnvironmentValue(std::vector<std::string>& environment, std::string_view name,
+                         const std::string& value);
+
 // The value of NAME in NAME=VALUE entries (the last one wins), or nullopt.
 std::optional<std::string> EnvironmentValue(const std::vector<std::string>& environment,
                                             std::string_view name);
 
 // The program that runs `command` (runner.command[0]) as execvp would find it: a path containing
 // '/' as is, else the first executable file of that name in `path_variable`. Throws
-// InvalidArgument naming runner.command when there is none, or it is not an executable file.
+// InvalidArgument naming runner.command when there is none, it is not an executable file, or it
+// is a script whose #! interpreter is missing (ScriptInterpreterProblem).
 std::string ResolveExecutable(const std::string& command, const std::string& path_variable);
 
 }  // namespace bayestune

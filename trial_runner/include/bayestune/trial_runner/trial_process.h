@@ -36,16 +36,25 @@ struct ProcessLaunch {
   std::filesystem::path stderr_path;
 };
 
-// A child process in a process group of its own (so that a terminal's Ctrl-C does not reach it
-// and a signal reaches everything it started), with stdin from /dev/null, stdout and stderr
-// appended to files, all signals at their defaults, no file descriptor of the parent but 0, 1 and
-// 2, and SIGKILL on the death of the thread that started it (so that a runner that is killed
-// leaves no trainer holding a GPU). Destroying a TrialProcess that still runs kills its group and
+// A trainer process and everything it starts, run under a small keeper process of its own, so
+// that the whole tree dies with the runner:
+//
+//   runner -> keeper (a child subreaper, in a process group of its own) -> trainer (the leader of
+//   a process group of its own) -> the trainer's children...
+//
+// The keeper is forked from the runner (no exec) and makes only system calls. It forwards the
+// runner's signals to the trainer's process group, and when the trainer exits, or the runner
+// dies however it dies (even by SIGKILL: the keeper watches a socket that only the runner holds),
+// it kills the trainer's process group and then every process left below it (a child subreaper
+// inherits the orphans of its tree, also those that left the group with setsid), reaps them, and
+// only then exits. The trainer runs with stdin from /dev/null, stdout and stderr appended to
+// files, all signals at their defaults, no file descriptor of the runner but 0, 1 and 2, and
+// SIGKILL on the death of its keeper. Destroying a TrialProcess that still runs kills its tree and
 // reaps it.
 class TrialProcess {
  public:
-  // Forks and execs. Throws LaunchError with the reason (and the errno text) when the program
-  // cannot run: the exec error comes back through a close-on-exec pipe.
+  // Forks the keeper, which forks and execs the trainer. Throws LaunchError with the reason when
+  // the program cannot run (DescribeExecFailure: the errno text, or the missing #! interpreter).
   static TrialProcess Launch(const ProcessLaunch& launch);
 
   TrialProcess() = default;  // no process
@@ -56,15 +65,19 @@ class TrialProcess {
   TrialProcess& operator=(const TrialProcess&) = delete;
   ~TrialProcess();
 
-  pid_t pid() const { return pid_; }
-  // A pidfd that polls readable when the process exits, or -1 where the kernel has none.
+  // The trainer's pid, which is also its process group id.
+  pid_t pid() const { return trainer_pid_; }
+  pid_t keeper_pid() const { return keeper_pid_; }
+  // A pidfd that polls readable when the keeper exits (after the trainer's tree is gone), or -1
+  // where the kernel has none.
   int exit_fd() const { return pidfd_; }
-  bool running() const { return pid_ > 0 && !exit_; }
+  bool running() const { return keeper_pid_ > 0 && !exit_; }
 
-  // Sends `signal` to the whole process group (while the process has not been reaped).
+  // Has the keeper send `signal` to the trainer's process group (while the trainer runs); SIGKILL
+  // also kills whatever the trainer started outside its group.
   void SignalGroup(int signal) noexcept;
-  // Non-blocking: when the process has exited, kills whatever it left in its group (SIGKILL),
-  // reaps it and returns how it ended; nullopt while it runs.
+  // Non-blocking: once the trainer has exited and its keeper has killed and reaped whatever it
+  // left, returns how the trainer ended; nullopt while it runs.
   std::optional<ProcessExit> PollExit();
   // Blocks until it exits (then as PollExit).
   ProcessExit WaitExit();
@@ -74,8 +87,11 @@ class TrialProcess {
   std::optional<ProcessExit> Reap(bool block);
   void Close() noexcept;
 
-  pid_t pid_ = -1;
-  int pidfd_ = -1;
+  pid_t keeper_pid_ = -1;
+  pid_t trainer_pid_ = -1;
+  int pidfd_ = -1;       // the keeper's
+  int control_fd_ = -1;  // to the keeper: one byte per signal to forward; closing it kills all
+  int report_fd_ = -1;   // from the keeper: the trainer's pid, then how it ended
   std::optional<ProcessExit> exit_;
 };
 

@@ -18,12 +18,9 @@ struct TrialRunnerOptions {
   RunnerSpec runner;
   // Where runner.gpus came from, as the start event names it ("--gpus" for a CLI override).
   std::string gpus_source = "runner.gpus";
-  // Where GPU slots are claimed machine-wide, so that other bayestune processes on this machine
-  // never get the same slot (GpuSlotClaims); empty: GpuSlotClaims::DefaultDir().
+  // Where GPU and CPU trial slots are claimed machine-wide, so that other bayestune processes on
+  // this machine never get the same slot (SlotClaims); empty: LockFolder::DefaultPath().
   std::string gpu_lock_dir;
-  // CPU trials (no GPU, or gpusPerTrial 0) at once: min(maxParallelTrials, this); 0 means the
-  // number of CPUs this process may run on.
-  int cpu_trial_limit = 0;
   // How often running trials' metric files are read, and how often the study is asked whether a
   // trial should stop (besides after every new objective value when early stopping is on).
   double metric_poll_seconds = 1.0;
@@ -47,15 +44,18 @@ class TrialRunner {
   TrialRunner& operator=(const TrialRunner&) = delete;
 
   // Runs until the study is done, the failure limit is reached, or an interrupt. Call once, from
-  // one thread; trainers die with that thread (PR_SET_PDEATHSIG), so keep it alive until Run
-  // returns. Throws InvalidArgument before anything starts when the trainer command cannot run
-  // (missing, not executable), the GPU settings do not fit the GPUs, or the job dir cannot be
-  // made. Errors of the study's storage propagate after the running trials are killed; those
-  // trials stay ACTIVE and are rerun by the next run. Do not set SIGCHLD to SIG_IGN.
+  // one thread; each trial's whole process tree dies with this process, however it dies
+  // (TrialProcess). Throws InvalidArgument before anything starts when the trainer command cannot
+  // run (missing, not executable, a missing #! interpreter), the GPU or CPU settings do not fit,
+  // the job dir cannot be made, or the slot lock folder is not safe to use (LockFolder). A
+  // trainer that cannot be started later puts its trial back in the queue and ends the run
+  // (kLaunchFailed). Errors of the study's storage propagate after the running trials are
+  // killed; those trials stay ACTIVE and are rerun by the next run. Do not set SIGCHLD to
+  // SIG_IGN.
   RunResult Run();
 
   // Asks Run to stop: the first call stops launching and lets the running trials finish; the
-  // second kills them (SIGKILL to their process groups) and queues them to rerun. `signal` is the
+  // second kills them (SIGKILL to their whole trees) and queues them to rerun. `signal` is the
   // signal that asked (SIGINT, SIGTERM, ...; 0: none), which the interrupt event names.
   // Thread-safe and async-signal-safe (lock-free atomics and a write(2)), so a signal handler may
   // call it; it may come before Run starts.

@@ -1,0 +1,136 @@
+// A runner's trials as whole process trees: a kill -9 of `bayestune run` leaves nothing of them
+// running, and `bayestune status` names what a runner that died some other way left behind.
+#include <signal.h>
+
+#include <catch2/catch.hpp>
+#include <string>
+
+#include "bayestune/optimizer/study.h"
+#include "bayestune/store/sqlite_study_repository.h"
+#include "bayestune/trial_runner/leftover_processes.h"
+#include "bayestune/trial_runner/runner_identity.h"
+#include "bayestune/trial_runner/trial_command.h"
+#include "test_support.h"
+
+using namespace bayestune;
+
+namespace {
+
+// A wrapper script as the trainer, as people write them: bash or sh starting the real work. One
+// child stays in the trainer's process group and ignores SIGTERM, SIGHUP and SIGINT; another
+// leaves the group and the session (setsid) and ignores them too. Each writes its pid.
+constexpr const char* kWrapper = R"(#!/bin/sh
+for arg in "$@"; do case "$arg" in --job-dir=*) dir="${arg#--job-dir=}" ;; esac; done
+mkdir -p "$dir"
+sh -c 'trap "" TERM HUP INT; echo $$ > "$1/child.tmp"; mv "$1/child.tmp" "$1/child.pid"; exec sleep 100000' sh "$dir" &
+setsid sh -c 'trap "" TERM HUP INT; echo $$ > "$1/escapee.tmp"; mv "$1/escapee.tmp" "$1/escapee.pid"; exec sleep 100000' sh "$dir" &
+wait
+)";
+
+std::string TuningYaml(const std::filesystem::path& dir) {
+  return "trainingInput:\n"
+         "  hyperparameters:\n"
+         "    hyperparameterMetricTag: accuracy\n"
+         "    maxTrials: 4\n"
+         "    maxParallelTrials: 2\n"
+         "    algorithm: RANDOM_SEARCH\n"
+         "    params:\n"
+         "      - parameterName: x\n"
+         "        type: DOUBLE\n"
+         "        minValue: 0\n"
+         "        maxValue: 1\n"
+         "runner:\n"
+         "  command: [\"" +
+         (dir / "train.sh").string() +
+         "\"]\n"
+         "  jobDir: \"" +
+         (dir / "jobs").string() +
+         "\"\n"
+         "  gpusPerTrial: 0\n"
+         "  cpuTrials: 2\n";
+}
+
+pid_t PidIn(const std::filesystem::path& file) {
+  const std::string text = test::ReadFile(file);
+  return text.empty() ? 0 : static_cast<pid_t>(std::stol(text));
+}
+
+}  // namespace
+
+TEST_CASE("a kill -9 of `bayestune run` takes its trials' whole process trees with it",
+          "[runner][tree]") {
+  if (std::string(BAYESTUNE_CLI).empty()) {
+    WARN("skipped: the bayestune command is not part of this build");
+    return;
+  }
+  const auto dir = test::MakeTempDir("tree-kill");
+  test::WriteFile(dir / "train.sh", kWrapper, true);
+  test::WriteFile(dir / "tree.yaml", TuningYaml(dir));
+  test::SpawnedProgram run(
+      {BAYESTUNE_CLI, "run", (dir / "tree.yaml").string(), "--db", (dir / "study.db").string(),
+       "--study", "treekill", "--progress", "plain"},
+      dir / "run.log", dir / "run.err");
+  // Both trials running, each with its two children.
+  std::vector<pid_t> pids;
+  const bool started = test::WaitFor(
+      [&] {
+        pids.clear();
+        for (int trial : {1, 2}) {
+          for (const char* name : {"child.pid", "escapee.pid"}) {
+            const pid_t pid = PidIn(dir / "jobs" / ("trial-" + std::to_string(trial)) / name);
+            if (pid > 0) pids.push_back(pid);
+          }
+        }
+        return pids.size() == 4;
+      },
+      60);
+  INFO(test::ReadFile(dir / "run.log") << test::ReadFile(dir / "run.err"));
+  REQUIRE(started);
+  for (pid_t pid : pids)
+    REQUIRE_FALSE(test::ProcessGone(pid));
+
+  kill(run.pid(), SIGKILL);
+  CHECK(run.WaitExit().code == SIGKILL);
+  for (pid_t pid : pids) {
+    INFO("pid " << pid);
+    CHECK(test::WaitFor([&] { return test::ProcessGone(pid); }, 30));
+  }
+  // Nothing at all of the trials: the wrappers, their children, the sleeps.
+  CHECK(test::WaitFor([] { return FindLeftoverTrialProcesses("treekill").empty(); }, 30));
+}
+
+TEST_CASE("`bayestune status` names what a dead runner's trials left running", "[runner][tree]") {
+  if (std::string(BAYESTUNE_CLI).empty()) {
+    WARN("skipped: the bayestune command is not part of this build");
+    return;
+  }
+  const auto dir = test::MakeTempDir("tree-status");
+  const std::string db = (dir / "study.db").string();
+  StudySpec spec;
+  spec.metric_tag = "accuracy";
+  spec.max_trials = 3;
+  spec.algorithm = Algorithm::kRandomSearch;
+  spec.parameters = {ParameterSpec::Double("x", 0.0, 1.0)};
+  Study::Open(SqliteStudyRepository::Open(db), "leftovers", {.create_if_missing = true, .spec = spec});
+  // What a runner that died with its trials' keepers (a kill -9 of every bayestune process) left.
+  RunnerIdentity dead = RunnerIdentity::Current();
+  dead.start_ticks += 1;
+  std::vector<std::string> environment = CurrentEnvironment();
+  SetEnvironmentValue(environment, "BAYESTUNE_STUDY", "leftovers");
+  SetEnvironmentValue(environment, "BAYESTUNE_RUNNER", dead.ClientIdPrefix());
+  SetEnvironmentValue(environment, "CLOUD_ML_TRIAL_ID", "3");
+  test::SpawnedProgram leftover({"/bin/sleep", "100000"}, dir / "sleep.log", dir / "sleep.err",
+                                environment);
+  REQUIRE(test::WaitFor([&] { return !FindLeftoverTrialProcesses("leftovers").empty(); }));
+
+  test::SpawnedProgram status({BAYESTUNE_CLI, "status", "leftovers", "--db", db},
+                              dir / "status.log", dir / "status.err");
+  CHECK(status.WaitExit().code == 0);
+  const std::string out = test::ReadFile(dir / "status.log");
+  INFO(out << test::ReadFile(dir / "status.err"));
+  CHECK_THAT(out, Catch::Contains("leftover   pid " + std::to_string(leftover.pid()) +
+                                  " (sleep) of trial 3") &&
+                      Catch::Contains("its runner is gone"));
+  CHECK_THAT(out, Catch::Contains("maxParallelTrials 1"));
+  CHECK(out.find("at once") == std::string::npos);
+}

@@ -1,0 +1,87 @@
+#include "bayestune/trial_runner/slurm_job_status.h"
+
+#include <signal.h>
+
+#include <catch2/catch.hpp>
+
+using namespace bayestune;
+
+TEST_CASE("squeue's lines: state, phase, reason and the wait status of finished jobs",
+          "[slurm][status]") {
+  const auto jobs = ParseSqueueOutput(
+      "1|COMPLETED|0|None|\n"
+      "4|FAILED|768|NonZeroExitCode|\n"
+      "5|FAILED|9|JobLaunchFailure|\n"
+      "8|PENDING|0|Nodes required for job are DOWN, DRAINED or reserved|\n"
+      "9|PENDING|0|ReqNodeNotAvail, UnavailableNodes:vm|\n"
+      "10|RUNNING|0|None|\n"
+      "11|CANCELLED|15|a reason | with a bar|\n"
+      "12|NODE_FAIL|0|NodeDown|   \n"
+      "not a line\n"
+      "\n");
+  REQUIRE(jobs.size() == 8);
+  CHECK(jobs.at("1").phase == SlurmJobPhase::kFinished);
+  REQUIRE(jobs.at("1").exit);
+  CHECK(jobs.at("1").exit->succeeded());
+  CHECK(jobs.at("4").exit->code == 3);
+  CHECK_FALSE(jobs.at("4").exit->signaled);
+  CHECK(jobs.at("4").reason == "NonZeroExitCode");
+  CHECK(jobs.at("5").exit->signaled);
+  CHECK(jobs.at("5").exit->code == SIGKILL);
+  CHECK(jobs.at("8").phase == SlurmJobPhase::kPending);
+  CHECK(jobs.at("8").reason == "Nodes required for job are DOWN, DRAINED or reserved");
+  CHECK_FALSE(jobs.at("8").exit);
+  CHECK(jobs.at("9").reason == "ReqNodeNotAvail, UnavailableNodes:vm");
+  CHECK(jobs.at("10").phase == SlurmJobPhase::kRunning);
+  CHECK_FALSE(jobs.at("10").exit);
+  CHECK(jobs.at("11").reason == "a reason | with a bar");
+  CHECK(jobs.at("11").exit->code == SIGTERM);
+  CHECK(jobs.at("12").state == "NODE_FAIL");
+  CHECK(jobs.at("12").phase == SlurmJobPhase::kFinished);
+  CHECK(jobs.at("12").source == "squeue");
+}
+
+TEST_CASE("every Slurm job state has its phase", "[slurm][status]") {
+  for (const char* s : {"PENDING", "REQUEUED", "REQUEUE_HOLD", "REQUEUE_FED", "SPECIAL_EXIT"})
+    CHECK(SlurmJobPhaseOf(s) == SlurmJobPhase::kPending);
+  for (const char* s : {"RUNNING", "CONFIGURING", "COMPLETING", "SIGNALING", "SUSPENDED", "STOPPED",
+                        "RESIZING", "STAGE_OUT"})
+    CHECK(SlurmJobPhaseOf(s) == SlurmJobPhase::kRunning);
+  for (const char* s :
+       {"COMPLETED", "FAILED", "CANCELLED", "TIMEOUT", "NODE_FAIL", "PREEMPTED", "OUT_OF_MEMORY",
+        "BOOT_FAIL", "DEADLINE", "REVOKED", "CANCELLED+", "CANCELLED by 0"})
+    CHECK(SlurmJobPhaseOf(s) == SlurmJobPhase::kFinished);
+  CHECK(SlurmJobPhaseOf("") == SlurmJobPhase::kUnknown);
+  CHECK(SlurmJobPhaseOf("SOMETHING_NEW") == SlurmJobPhase::kUnknown);
+  CHECK(std::string(SlurmJobPhaseName(SlurmJobPhase::kPending)) == "pending");
+}
+
+TEST_CASE("scontrol show job --oneliner: state, a reason with a space, ExitCode code:signal",
+          "[slurm][status]") {
+  const auto killed = ParseScontrolJob(
+      "JobId=5 JobName=wrap UserId=root(0) JobState=FAILED Reason=JobLaunchFailure "
+      "Dependency=(null) Requeue=1 ExitCode=0:9 RunTime=00:00:00 Command=(null)\n");
+  REQUIRE(killed);
+  CHECK(killed->first == "5");
+  CHECK(killed->second.state == "FAILED");
+  CHECK(killed->second.phase == SlurmJobPhase::kFinished);
+  REQUIRE(killed->second.exit);
+  CHECK(killed->second.exit->signaled);
+  CHECK(killed->second.exit->code == 9);
+  CHECK(killed->second.source == "scontrol");
+
+  const auto failed =
+      ParseScontrolJob("JobId=4 JobState=FAILED Reason=NonZeroExitCode ExitCode=3:0");
+  CHECK(failed->second.exit->code == 3);
+  CHECK_FALSE(failed->second.exit->signaled);
+
+  const auto pending = ParseScontrolJob(
+      "JobId=9 JobState=PENDING Reason=ReqNodeNotAvail, UnavailableNodes:vm Dependency=(null) "
+      "ExitCode=0:0");
+  CHECK(pending->second.phase == SlurmJobPhase::kPending);
+  CHECK(pending->second.reason == "ReqNodeNotAvail, UnavailableNodes:vm");
+  CHECK_FALSE(pending->second.exit);
+
+  CHECK_FALSE(ParseScontrolJob("slurm_load_jobs error: Invalid job id specified"));
+  CHECK_FALSE(ParseScontrolJob(""));
+}

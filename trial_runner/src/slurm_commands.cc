@@ -1,0 +1,178 @@
+#include "bayestune/trial_runner/slurm_commands.h"
+
+#include <signal.h>
+
+#include <cstring>
+
+#include "bayestune/optimizer/errors.h"
+#include "bayestune/trial_runner/trial_command.h"
+
+namespace bayestune {
+namespace {
+
+bool Contains(const std::string& text, const char* part) {
+  return text.find(part) != std::string::npos;
+}
+
+// A command's standard error on one line: its lines joined with "; ", without the blank ones.
+std::string OneLine(const std::string& text) {
+  std::string line;
+  std::size_t start = 0;
+  while (start < text.size()) {
+    std::size_t end = text.find('\n', start);
+    if (end == std::string::npos) end = text.size();
+    std::string part = text.substr(start, end - start);
+    while (!part.empty() && (part.back() == ' ' || part.back() == '\r'))
+      part.pop_back();
+    if (!part.empty()) {
+      if (!line.empty()) line += "; ";
+      line += part;
+    }
+    start = end + 1;
+  }
+  return line;
+}
+
+std::string Said(const SlurmCommandOutput& output) {
+  std::string said = OneLine(output.err);
+  if (said.empty()) said = OneLine(output.out);
+  if (said.empty()) said = "nothing";
+  return said + " (" + output.exit.Describe() + "; command: " + output.command_line + ")";
+}
+
+// Slurm's words for a refusal that may pass: the controller is busy or unreachable, or a limit
+// on jobs in the queue was reached.
+bool IsPassing(const std::string& err) {
+  for (const char* part :
+       {"Unable to contact slurm controller", "Socket timed out", "temporarily unable",
+        "Zero Bytes were transmitted", "Connection refused", "Communication connection failure",
+        "MaxSubmitJob", "job submit limit", "Resource temporarily unavailable"}) {
+    if (Contains(err, part)) return true;
+  }
+  return false;
+}
+
+void CheckJobId(const SlurmJobId& id) {
+  const auto underscore = id.find('_');
+  const std::string digits_only =
+      underscore == std::string::npos ? id : id.substr(0, underscore) + id.substr(underscore + 1);
+  if (id.empty() || digits_only.empty() ||
+      digits_only.find_first_not_of("0123456789") != std::string::npos) {
+    throw InvalidArgument("'" + id + "' is not a Slurm job id (digits, such as 4242)");
+  }
+}
+
+std::string SignalName(int signal) {
+  const char* abbrev = sigabbrev_np(signal);
+  if (abbrev == nullptr)
+    throw InvalidArgument("no signal has the number " + std::to_string(signal));
+  return abbrev;
+}
+
+}  // namespace
+
+SlurmCommands::SlurmCommands(SlurmCommandsOptions options)
+    : runner_(options.environment.empty() ? CurrentEnvironment() : std::move(options.environment),
+              options.timeout_seconds, options.scratch_parent) {}
+
+SlurmJobId SlurmCommands::Submit(const SlurmJobRequest& request) {
+  const std::vector<std::string> args = SbatchArguments(request);
+  ++calls_.sbatch;
+  const SlurmCommandOutput output = runner_.Run("sbatch", args);
+  if (!output.exit.succeeded()) {
+    const std::string message = "Slurm refused the job: " + Said(output);
+    if (IsPassing(output.err)) throw Unavailable(message);
+    throw InvalidArgument(message);
+  }
+  // "4242\n", or "4242;cluster\n" on a federation.
+  std::string id = output.out.substr(0, output.out.find_first_of(";\n"));
+  while (!id.empty() && (id.back() == ' ' || id.back() == '\r'))
+    id.pop_back();
+  try {
+    CheckJobId(id);
+  } catch (const InvalidArgument&) {
+    throw Unavailable("sbatch printed no job id: " + Said(output));
+  }
+  return id;
+}
+
+std::map<SlurmJobId, SlurmJobStatus> SlurmCommands::Query(const std::vector<SlurmJobId>& ids) {
+  std::map<SlurmJobId, SlurmJobStatus> jobs;
+  if (ids.empty()) return jobs;
+  std::string list;
+  for (const SlurmJobId& id : ids) {
+    CheckJobId(id);
+    if (!list.empty()) list += ',';
+    list += id;
+  }
+  ++calls_.squeue;
+  // --all: jobs in hidden partitions too; --states=all: finished jobs too, while slurmctld still
+  // holds them.
+  const SlurmCommandOutput output = runner_.Run(
+      "squeue", {"--noheader", "--all", "--states=all", "--jobs=" + list, "-O", kSqueueFormat});
+  if (!output.exit.succeeded()) {
+    // With a single id, squeue fails for a job it does not know; with several it lists the rest.
+    if (!Contains(output.err, "Invalid job id")) {
+      throw Unavailable("squeue failed: " + Said(output));
+    }
+  } else {
+    jobs = ParseSqueueOutput(output.out);
+  }
+  for (const SlurmJobId& id : ids) {
+    if (jobs.count(id) != 0) continue;
+    ++calls_.scontrol;
+    const SlurmCommandOutput shown = runner_.Run("scontrol", {"show", "job", "--oneliner", id});
+    if (shown.exit.succeeded()) {
+      if (auto job = ParseScontrolJob(shown.out); job && job->first == id) {
+        jobs[id] = std::move(job->second);
+        continue;
+      }
+    } else if (!Contains(shown.err, "Invalid job id")) {
+      throw Unavailable("scontrol failed: " + Said(shown));
+    }
+    SlurmJobStatus unknown;
+    unknown.reason =
+        "neither squeue nor scontrol knows job " + id +
+        ": it ended more than MinJobAge ago (300 s by default), or never existed on this cluster";
+    jobs[id] = std::move(unknown);
+  }
+  // squeue lists only what was asked; drop anything else it may have added.
+  for (auto it = jobs.begin(); it != jobs.end();) {
+    bool asked = false;
+    for (const SlurmJobId& id : ids)
+      asked = asked || id == it->first;
+    it = asked ? std::next(it) : jobs.erase(it);
+  }
+  return jobs;
+}
+
+bool SlurmCommands::RunScancel(const SlurmJobId& id, const std::vector<std::string>& args) {
+  CheckJobId(id);
+  ++calls_.scancel;
+  std::vector<std::string> all = args;
+  all.push_back(id);
+  const SlurmCommandOutput output = runner_.Run("scancel", all);
+  // "No active jobs match": Signal's --state=RUNNING filtered the job out (pending or ending).
+  for (const char* gone :
+       {"already completing or completed", "Invalid job id", "No active jobs match"}) {
+    if (Contains(output.err, gone)) return false;
+  }
+  if (!output.exit.succeeded() || Contains(output.err, "error")) {
+    throw Unavailable("scancel failed: " + Said(output));
+  }
+  return true;
+}
+
+bool SlurmCommands::Cancel(const SlurmJobId& id) {
+  return RunScancel(id, {});
+}
+
+bool SlurmCommands::Signal(const SlurmJobId& id, int signal, SlurmSignalScope scope) {
+  // --state=RUNNING: for a pending job, scancel --signal would retry ("Job is in transitional
+  // state") until it is killed; with it, scancel says at once that no running job matches, but
+  // only with --verbose.
+  return RunScancel(id, {"--verbose", "--state=RUNNING", "--signal=" + SignalName(signal),
+                         scope == SlurmSignalScope::kBatchProcess ? "--batch" : "--full"});
+}
+
+}  // namespace bayestune
