@@ -47,14 +47,28 @@ void PrintStatus(const StudySnapshot& snapshot, const StudySelection& selection)
   const StudyProgress counts = CountProgress(snapshot.trials, spec);
   const auto ranked = RankTrials(snapshot.trials, spec);
 
-  std::cout << "study      " << study.name << " ("
-            << (study.state == StudyState::kCompleted ? "done" : "active") << "), in "
-            << selection.database << "\n";
+  std::string state = "active";
+  if (counts.end == StudyEnd::kFailureLimit) {
+    state = "stopped: " + std::to_string(counts.failed) + " trials failed, the limit (" +
+            DescribeFailureLimit(spec) +
+            "); after fixing the trainer, bayestune run --retry-failed goes on";
+  } else if (counts.done()) {
+    state = "done";
+  }
+  std::cout << "study      " << study.name << " (" << state << "), in " << selection.database
+            << "\n";
   std::cout << "objective  " << GoalName(spec.goal) << " " << spec.metric_tag << " ("
             << MeasurementSelectionName(spec.measurement_selection) << " value of each trial), "
             << DescribeAlgorithm(spec.algorithm) << ", maxParallelTrials "
             << spec.max_parallel_trials << "\n";
-  std::cout << "created    " << FormatLocalTime(study.created_time) << "\n";
+  std::cout << "created    " << FormatLocalTime(study.created_time);
+  if (spec.seed) std::cout << ", seed " << *spec.seed;
+  std::cout << "\n";
+  // What changed since: budgets raised, failed trials retried.
+  for (const StudyChange& change : snapshot.repository->ListStudyChanges(study.id)) {
+    std::cout << "changed    " << FormatLocalTime(change.time) << ": " << change.description
+              << "\n";
+  }
   std::cout << "trials     " << DescribeCounts(counts) << "\n";
   if (ranked.empty()) {
     std::cout << "best       none yet\n";

@@ -141,6 +141,9 @@ StudyRecord Study::OpenRecord(StudyRepository& repository, const std::string& na
   if (!options.spec) {
     throw InvalidArgument("study '" + name + "' does not exist; a spec is needed to create it");
   }
+  // A new study's name names its trial folders: it must be a name, not a path. A study made
+  // before that rule (an old database) still opens.
+  ValidateStudyName(name);
   ValidateStudySpec(*options.spec);
   std::optional<StudyRecord> record;
   repository.RunInTransaction([&] {
@@ -170,7 +173,6 @@ StudyRecord Study::OpenRecord(StudyRepository& repository, const std::string& na
 
 std::shared_ptr<Study> Study::Open(std::shared_ptr<StudyRepository> repository,
                                    const std::string& name, StudyOptions options) {
-  ValidateStudyName(name);
   bool budgets_changed = false;
   StudyRecord record = OpenRecord(*repository, name, options, budgets_changed);
   auto study = std::shared_ptr<Study>(new Study(std::move(repository), std::move(record),

@@ -94,7 +94,7 @@ std::string DescribeSpecChanges(const StudySpec& before, const StudySpec& after)
   const auto seed = [](const std::optional<std::uint64_t>& value) {
     return value ? std::to_string(*value) : std::string("(none)");
   };
-  field("runner.seed", seed(before.seed), seed(after.seed));
+  if (after.seed) field("runner.seed", seed(before.seed), seed(after.seed));  // none: any seed
   if (before.parameters.size() != after.parameters.size()) {
     changes.push_back("params: " + text(before.parameters.size()) + " -> " +
                       text(after.parameters.size()) + " parameters");

@@ -133,16 +133,64 @@ TEST_CASE("run: a study of the same name with another spec is refused, the old o
   TempFolder dir;
   WriteTextFile(dir.File("s.yaml"), SmallStudyYaml(1, 1, "--epochs=1"));
   REQUIRE(RunBayestune(dir.path(), {"run", "s.yaml"}).exit_code == 0);
-  WriteTextFile(dir.File("s.yaml"), SmallStudyYaml(3, 1, "--epochs=1"));  // maxTrials changed
+  std::string minimize = SmallStudyYaml(1, 1, "--epochs=1");
+  minimize.replace(minimize.find("MAXIMIZE"), 8, "MINIMIZE");
+  WriteTextFile(dir.File("s.yaml"), minimize);
   const auto changed = RunBayestune(dir.path(), {"run", "s.yaml"});
   CHECK(changed.exit_code == 1);
   CHECK(OneLineError(changed) ==
         "bayestune: error: study 's' in bayestune.db was made from other "
-        "trainingInput.hyperparameters than s.yaml has now (maxTrials 1 -> 3); a study's spec is "
-        "fixed: to start a new study give it another name (--study NAME), or use another "
-        "database (--db FILE)\n");
+        "trainingInput.hyperparameters than s.yaml has now (goal MAXIMIZE -> MINIMIZE); only "
+        "maxTrials, maxParallelTrials and maxFailedTrials of a study can change. To tune the new "
+        "search space, start a new study (--study NAME) and let it learn from this one with "
+        "resumePreviousJobId: s in trainingInput.hyperparameters, or use another database (--db "
+        "FILE)\n");
   const auto trials = RunBayestune(dir.path(), {"trials", "s"});
   CHECK(CountOccurrences(trials.out, "SUCCEEDED") == 1);
+}
+
+TEST_CASE("run: a study grows when maxTrials is raised, and the change is in its history",
+          "[cli][run]") {
+  TempFolder dir;
+  WriteTextFile(dir.File("s.yaml"), SmallStudyYaml(1, 1, "--epochs=1"));
+  REQUIRE(RunBayestune(dir.path(), {"run", "s.yaml"}).exit_code == 0);
+  WriteTextFile(dir.File("s.yaml"), SmallStudyYaml(3, 1, "--epochs=1"));
+  const auto grown = RunBayestune(dir.path(), {"run", "s.yaml"});
+  INFO(grown.out << grown.err);
+  CHECK(grown.exit_code == 0);
+  CHECK_THAT(grown.err, Catch::Contains("study 's': maxTrials 1 -> 3 (kept in its history"));
+  CHECK(CountOccurrences(RunBayestune(dir.path(), {"trials", "s"}).out, "SUCCEEDED") == 3);
+  const auto status = RunBayestune(dir.path(), {"status", "s"});
+  CHECK_THAT(status.out, Catch::Contains("(done)"));
+  CHECK_THAT(status.out, Catch::Contains(": maxTrials 1 -> 3"));
+  CHECK_THAT(status.out, Catch::Contains(", seed "));
+}
+
+TEST_CASE("run --retry-failed: a study stopped by failed trials goes on once the trainer is fixed",
+          "[cli][run]") {
+  TempFolder dir;
+  std::string broken = SmallStudyYaml(3, 1, "--epochs=1, --data=/nonexistent/digits.csv.gz");
+  broken.replace(broken.find("    params:"), 0, "    maxFailedTrials: 2\n");
+  WriteTextFile(dir.File("s.yaml"), broken);
+  const auto failed = RunBayestune(dir.path(), {"run", "s.yaml"});
+  CHECK(failed.exit_code == 1);
+  CHECK_THAT(failed.out, Catch::Contains("--retry-failed"));
+  CHECK_THAT(RunBayestune(dir.path(), {"status", "s"}).out,
+             Catch::Contains("stopped: 2 trials failed"));
+  // Running again without the flag cannot go on: the failures still count.
+  std::string fixed = broken;
+  fixed.replace(fixed.find(", --data=/nonexistent/digits.csv.gz"), 35, "");
+  WriteTextFile(dir.File("s.yaml"), fixed);
+  CHECK(RunBayestune(dir.path(), {"run", "s.yaml"}).exit_code == 1);
+  const auto retried = RunBayestune(dir.path(), {"run", "s.yaml", "--retry-failed"});
+  INFO(retried.out << retried.err);
+  CHECK(retried.exit_code == 0);
+  CHECK_THAT(retried.err, Catch::Contains("2 failed trials queued to run again"));
+  const auto trials = RunBayestune(dir.path(), {"trials", "s"});
+  CHECK(CountOccurrences(trials.out, "SUCCEEDED") == 3);
+  CHECK(CountOccurrences(trials.out, "FAILED") == 0);
+  CHECK_THAT(RunBayestune(dir.path(), {"status", "s"}).out,
+             Catch::Contains("2 failed trials queued to run again"));
 }
 
 }  // namespace bayestune::testing

@@ -281,6 +281,7 @@ TEST_CASE("a space with a single categorical value has one point to give", "[gp-
 TEST_CASE("a resumed study starts from what the previous one learnt", "[gp-bandit]") {
   auto repository = std::make_shared<InMemoryStudyRepository>();
   StudySpec first = SpecOf({ParameterSpec::Double("x", 0, 1)}, Goal::kMaximize, 12);
+  first.seed = 0;
   auto f = [](double x) { return -(x - 0.3) * (x - 0.3); };
   auto previous = Study::Open(repository, "previous", {.create_if_missing = true, .spec = first});
   while (!previous->IsDone()) {

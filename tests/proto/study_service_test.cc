@@ -66,8 +66,14 @@ TEST_CASE("studies are created from YAML or a structured spec, listed and delete
   SECTION("the same name and spec again returns the existing study") {
     const v1::Study again = client.CreateStudyFromYaml("yaml-study", TestTuningYaml(10));
     CHECK(again.create_time() == created.create_time());
-    CHECK(StatusCodeOf([&] { client.CreateStudyFromYaml("yaml-study", TestTuningYaml(11)); }) ==
-          "ALREADY_EXISTS");
+    CHECK(StatusCodeOf([&] {
+            client.CreateStudyFromYaml("yaml-study", TestTuningYaml(10, /*early_stopping=*/true));
+          }) == "ALREADY_EXISTS");
+    // Its budget may grow, as a run's may.
+    const v1::Study grown = client.CreateStudyFromYaml("yaml-study", TestTuningYaml(11));
+    CHECK(grown.spec().max_trials() == 11);
+    CHECK(grown.progress().max_trials() == 11);
+    CHECK(grown.create_time() == created.create_time());
   }
   SECTION("a structured spec round-trips") {
     const v1::Study study = client.CreateStudy("spec-study", StructuredSpec());

@@ -196,29 +196,30 @@ TEST_CASE("two runners resuming a killed study at once never run one trial twice
     test::WriteFile(s.dir / "tuning.yaml", yaml);
   }
   const auto active = [&] { return Count(s.Trials(), TrialState::kActive); };
-  TrialProcess first = s.StartDriver(1);
+  auto first = s.StartDriver(1);
   REQUIRE(test::WaitFor([&] { return active() >= 2; }));
-  kill(first.pid(), SIGKILL);
-  first.WaitExit();
+  kill(first->pid(), SIGKILL);
+  first->WaitExit();
   // Rounds of two runners started together on the crashed study, killed again mid-run.
   int run = 2;
   for (int round = 0; round < 4; ++round) {
-    TrialProcess a = s.StartDriver(run++);
-    TrialProcess b = s.StartDriver(run++);
+    auto a = s.StartDriver(run++);
+    auto b = s.StartDriver(run++);
     REQUIRE(test::WaitFor([&] {
       int succeeded = 0;
       for (const Trial& t : s.Trials())
         succeeded += t.state == TrialState::kSucceeded;
       return active() >= 2 || succeeded == 16;
     }));
-    kill(a.pid(), SIGKILL);
-    kill(b.pid(), SIGKILL);
-    a.WaitExit();
-    b.WaitExit();
+    kill(a->pid(), SIGKILL);
+    kill(b->pid(), SIGKILL);
+    a->WaitExit();
+    b->WaitExit();
   }
-  TrialProcess a = s.StartDriver(run++);
-  TrialProcess b = s.StartDriver(run++);
-  REQUIRE(test::WaitFor([&] { return a.PollExit().has_value() && b.PollExit().has_value(); }, 120));
+  auto a = s.StartDriver(run++);
+  auto b = s.StartDriver(run++);
+  REQUIRE(
+      test::WaitFor([&] { return a->PollExit().has_value() && b->PollExit().has_value(); }, 120));
   CHECK_FALSE(std::filesystem::exists(s.dir / "locks" / "doubles.log"));
   INFO(test::ReadFile(s.dir / "locks" / "doubles.log"));
   const std::vector<Trial> trials = s.Trials();

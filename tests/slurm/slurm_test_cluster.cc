@@ -96,7 +96,7 @@ std::string ShortHostName() {
 // fork while the previous pass reads /proc).
 void KillAllWith(const std::string& entry) {
   for (int pass = 0; pass < 100; ++pass) {
-    if (KillProcessesWithEnvironmentEntry(entry) == 0) return;
+    if (KillProcesses(FindProcessesWithEnvironmentEntry(entry)).empty()) return;
     std::this_thread::sleep_for(std::chrono::milliseconds(10));
   }
 }

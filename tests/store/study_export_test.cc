@@ -24,6 +24,7 @@ StudySpec EveryTypeSpec() {
   spec.goal = Goal::kMaximize;
   spec.metric_tag = "accuracy";
   spec.max_trials = 10;
+  spec.seed = 0;
   spec.max_parallel_trials = 2;
   spec.algorithm = Algorithm::kRandomSearch;
   spec.parameters = {ParameterSpec::Double("learning_rate", 1e-4, 1e-1, ScaleType::kLog),
