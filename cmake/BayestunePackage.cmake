@@ -1,5 +1,5 @@
 # Installed headers and a CMake package: an outside project does find_package(bayestune) and links
-# bayestune::optimizer.
+# bayestune::optimizer (and spec_file, store, trial_runner, proto: the gRPC client and server).
 include(CMakePackageConfigHelpers)
 install(EXPORT bayestuneTargets NAMESPACE bayestune:: DESTINATION ${CMAKE_INSTALL_LIBDIR}/cmake/bayestune)
 configure_package_config_file(cmake/bayestuneConfig.cmake.in

@@ -10,10 +10,10 @@
 #include <cstdlib>
 #include <ctime>
 
-#include "bayestune/gpu_models/gpu_mlp_backend.h"
-#include "bayestune/gpu_models/host_random.h"
-#include "bayestune/gpu_models/trainer_error.h"
-#include "bayestune/gpu_models/training_run.h"
+#include "gpu_mlp_backend.h"
+#include "host_random.h"
+#include "trainer_error.h"
+#include "training_run.h"
 
 using namespace bayestune;
 

@@ -17,6 +17,7 @@
 #include "bayestune/proto/study_client.h"
 #include "bayestune/proto/study_server.h"
 #include "bayestune/store/sqlite_study_repository.h"
+#include "model_encoding.h"
 
 using namespace bayestune;
 using Clock = std::chrono::steady_clock;
@@ -192,7 +193,7 @@ void SuggestLatencyBench(const Flags& flags, const std::shared_ptr<StudyReposito
     Eigen::VectorXd x(study->space().ModelDimensions());
     for (int d = 0; d < x.size(); ++d)
       x[d] = unit(random);
-    study->RequestTrial(study->space().Decode(x));
+    study->RequestTrial(DecodeFromModel(study->space(), x));
   }
   for (const Trial& t : study->Suggest(completed, "history")) {
     study->Complete(t.id, std::sin(3 * t.parameters.at("dropout").AsDouble()) +

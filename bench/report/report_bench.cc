@@ -15,8 +15,8 @@
 #include <fstream>
 #include <sstream>
 
-#include "bayestune/report/parameter_importance.h"
 #include "bayestune/report/study_report.h"
+#include "parameter_importance.h"
 #include "report_test_studies.h"
 
 using namespace bayestune;

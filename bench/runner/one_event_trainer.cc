@@ -2,7 +2,7 @@
 #include <cstring>
 #include <string>
 
-#include "bayestune/trial_runner/event_file_writer.h"
+#include "event_file_writer.h"
 
 int main(int argc, char** argv) {
   std::string job_dir;

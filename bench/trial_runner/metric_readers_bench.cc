@@ -17,10 +17,10 @@
 #include <string>
 #include <vector>
 
-#include "bayestune/trial_runner/crc32c.h"
-#include "bayestune/trial_runner/event_file_reader.h"
-#include "bayestune/trial_runner/event_file_writer.h"
-#include "bayestune/trial_runner/event_record_stream.h"
+#include "crc32c.h"
+#include "event_file_reader.h"
+#include "event_file_writer.h"
+#include "event_record_stream.h"
 
 namespace {
 

@@ -19,7 +19,7 @@ void PrintBestTrial(std::ostream& out, const Trial& trial, const StudySpec& spec
     out << "  " << parameter.name << std::string(width - parameter.name.size() + 2, ' ')
         << found->second.ToString() << "\n";
   }
-  out << "trainer arguments: " << FormatTrainerArguments(trial, spec) << "\n";
+  out << "trainer arguments: " << FormatTrainerArguments(trial) << "\n";
 }
 
 }  // namespace bayestune::cli

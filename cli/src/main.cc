@@ -5,7 +5,7 @@
 #include <exception>
 #include <iostream>
 
-#include "bayestune/optimizer/closest_match.h"
+#include "closest_match.h"
 #include "commands.h"
 #include "exit_codes.h"
 

@@ -9,13 +9,13 @@
 #include "bayestune/optimizer/errors.h"
 #include "bayestune/optimizer/study_spec.h"
 #include "bayestune/store/sqlite_study_repository.h"
-#include "bayestune/trial_runner/metric_selection.h"
-#include "bayestune/trial_runner/trial_metrics_reader.h"
 #include "cli_errors.h"
 #include "command_help.h"
 #include "commands.h"
 #include "exit_codes.h"
+#include "metric_selection.h"
 #include "study_selection.h"
+#include "trial_metrics_reader.h"
 
 namespace bayestune::cli {
 namespace {

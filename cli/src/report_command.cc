@@ -2,11 +2,11 @@
 #include <iostream>
 
 #include "atomic_file_writer.h"
-#include "bayestune/report/number_format.h"
 #include "bayestune/report/study_report.h"
 #include "command_help.h"
 #include "commands.h"
 #include "exit_codes.h"
+#include "number_format.h"
 #include "study_selection.h"
 #include "trial_formatting.h"
 

@@ -7,9 +7,9 @@
 
 #include "bayestune/optimizer/errors.h"
 #include "bayestune/optimizer/study_name.h"
-#include "bayestune/optimizer/tuning_config_loader.h"
-#include "bayestune/trial_runner/trial_command.h"
+#include "bayestune/spec_file/tuning_config_loader.h"
 #include "cli_errors.h"
+#include "trial_command.h"
 
 namespace bayestune::cli {
 

@@ -6,25 +6,11 @@
 #include "bayestune/trial_runner/trial_paths.h"
 #include "best_trial_text.h"
 #include "exit_codes.h"
+#include "shell_word.h"
 #include "study_selection.h"
 #include "trial_formatting.h"
 
 namespace bayestune::cli {
-namespace {
-
-// A word of a suggested command line, quoted for a POSIX shell when it needs it.
-std::string ShellWord(const std::string& word) {
-  if (!word.empty() && word.find_first_not_of("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ"
-                                              "0123456789_-./=:,+@%") == std::string::npos) {
-    return word;
-  }
-  std::string quoted = "'";
-  for (char c : word)
-    quoted += c == '\'' ? std::string("'\\''") : std::string(1, c);
-  return quoted + "'";
-}
-
-}  // namespace
 
 int RunExitCode(RunOutcome outcome) {
   switch (outcome) {

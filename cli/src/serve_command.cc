@@ -14,6 +14,7 @@
 #include "command_help.h"
 #include "commands.h"
 #include "exit_codes.h"
+#include "time_format.h"
 
 namespace bayestune::cli {
 namespace {
@@ -51,11 +52,7 @@ bool IsLoopback(const std::string& host) {
 
 void Log(const std::string& line) {
   static std::mutex mutex;
-  char stamp[32];
-  const std::time_t now = std::time(nullptr);
-  std::tm local{};
-  localtime_r(&now, &local);
-  std::strftime(stamp, sizeof stamp, "%Y-%m-%d %H:%M:%S", &local);
+  const std::string stamp = FormatLocalTime(static_cast<double>(std::time(nullptr)));
   std::lock_guard lock(mutex);
   std::cerr << stamp << " bayestune serve: " << line << std::endl;
 }

@@ -4,11 +4,11 @@
 
 #include "bayestune/optimizer/study.h"
 #include "bayestune/optimizer/study_repository.h"
-#include "bayestune/trial_runner/leftover_processes.h"
-#include "bayestune/trial_runner/runner_identity.h"
 #include "command_help.h"
 #include "commands.h"
 #include "exit_codes.h"
+#include "leftover_processes.h"
+#include "runner_identity.h"
 #include "study_selection.h"
 #include "trial_formatting.h"
 

@@ -3,9 +3,9 @@
 #include <filesystem>
 #include <system_error>
 
-#include "bayestune/optimizer/closest_match.h"
 #include "bayestune/optimizer/errors.h"
 #include "cli_errors.h"
+#include "closest_match.h"
 
 namespace bayestune::cli {
 namespace {

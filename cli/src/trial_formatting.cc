@@ -2,7 +2,10 @@
 
 #include <cmath>
 #include <cstdio>
-#include <ctime>
+
+#include "shell_word.h"
+#include "text_format.h"
+#include "trial_command.h"
 
 namespace bayestune::cli {
 
@@ -11,32 +14,6 @@ std::string FormatValue(double value) {
   if (std::isinf(value)) return value > 0 ? "inf" : "-inf";
   char text[32];
   std::snprintf(text, sizeof text, "%.6g", value);
-  return text;
-}
-
-std::string FormatDuration(double seconds) {
-  char text[32];
-  if (!(seconds >= 0)) seconds = 0;
-  if (seconds < 10) {
-    std::snprintf(text, sizeof text, "%.1fs", seconds);
-  } else if (seconds < 60) {
-    std::snprintf(text, sizeof text, "%.0fs", std::floor(seconds));
-  } else if (seconds < 3600) {
-    const auto whole = static_cast<long long>(seconds);
-    std::snprintf(text, sizeof text, "%lldm%02llds", whole / 60, whole % 60);
-  } else {
-    const auto minutes = static_cast<long long>(seconds / 60);
-    std::snprintf(text, sizeof text, "%lldh%02lldm", minutes / 60, minutes % 60);
-  }
-  return text;
-}
-
-std::string FormatLocalTime(double seconds_since_epoch) {
-  const auto time = static_cast<std::time_t>(seconds_since_epoch);
-  std::tm local{};
-  localtime_r(&time, &local);
-  char text[32];
-  std::strftime(text, sizeof text, "%Y-%m-%d %H:%M:%S", &local);
   return text;
 }
 
@@ -54,14 +31,12 @@ std::string FormatParameterValue(const ParameterValue& value) {
 
 namespace {
 
-std::string JoinParameters(const Trial& trial, const StudySpec& spec, const std::string& prefix,
-                           bool exact) {
+std::string JoinParameters(const Trial& trial, const StudySpec& spec) {
   std::string text;
   for (const auto& parameter : spec.parameters) {
     const auto found = trial.parameters.find(parameter.name);
     if (found == trial.parameters.end()) continue;
-    text += (text.empty() ? "" : " ") + prefix + parameter.name + "=" +
-            (exact ? found->second.ToString() : FormatParameterValue(found->second));
+    text += (text.empty() ? "" : " ") + parameter.name + "=" + FormatParameterValue(found->second);
   }
   return text;
 }
@@ -69,11 +44,11 @@ std::string JoinParameters(const Trial& trial, const StudySpec& spec, const std:
 }  // namespace
 
 std::string FormatParameters(const Trial& trial, const StudySpec& spec) {
-  return JoinParameters(trial, spec, "", false);
+  return JoinParameters(trial, spec);
 }
 
-std::string FormatTrainerArguments(const Trial& trial, const StudySpec& spec) {
-  return JoinParameters(trial, spec, "--", true);
+std::string FormatTrainerArguments(const Trial& trial) {
+  return JoinText(TrialParameterFlags(trial), ShellWord, " ");
 }
 
 std::optional<std::string> FormatFinalObjective(const Trial& trial, const StudySpec& spec) {

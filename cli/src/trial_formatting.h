@@ -6,6 +6,8 @@
 
 #include "bayestune/optimizer/study_spec.h"
 #include "bayestune/optimizer/trial.h"
+#include "text_format.h"
+#include "time_format.h"
 
 namespace bayestune::cli {
 
@@ -13,12 +15,6 @@ namespace bayestune::cli {
 
 // A metric value with 6 significant digits: "0.966667", "1.2e-05", "nan", "inf".
 std::string FormatValue(double value);
-
-// "0.4s", "12s", "1m05s", "2h03m".
-std::string FormatDuration(double seconds);
-
-// A time in seconds since the Unix epoch as local time: "2024-05-01 10:00:05".
-std::string FormatLocalTime(double seconds_since_epoch);
 
 // "CPU", "GPU 2", "GPUs 0,1".
 std::string FormatDevices(const std::vector<int>& gpus);
@@ -30,8 +26,9 @@ std::string FormatParameterValue(const ParameterValue& value);
 // The trial's parameters in the spec's order, for reading: "n_layers=40 momentum=0.125209".
 std::string FormatParameters(const Trial& trial, const StudySpec& spec);
 
-// The exact arguments the trainer got for them: "--n_layers=40 --momentum=0.1252089060223592".
-std::string FormatTrainerArguments(const Trial& trial, const StudySpec& spec);
+// The exact flags the trainer got for them (TrialParameterFlags), each a shell word, so that the
+// line can be pasted: "--momentum=0.1252089060223592 --n_layers=40".
+std::string FormatTrainerArguments(const Trial& trial);
 
 // The trial's final objective: "accuracy 0.966667 at step 10"; nullopt without a final value.
 std::optional<std::string> FormatFinalObjective(const Trial& trial, const StudySpec& spec);

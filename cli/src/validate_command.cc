@@ -4,7 +4,7 @@
 #include <filesystem>
 #include <iostream>
 
-#include "bayestune/optimizer/tuning_config_loader.h"
+#include "bayestune/spec_file/tuning_config_loader.h"
 #include "command_help.h"
 #include "commands.h"
 #include "exit_codes.h"

@@ -1,6 +1,6 @@
-#include "bayestune/gpu_models/backend_selection.h"
+#include "backend_selection.h"
 
-#include "bayestune/gpu_models/gpu_mlp_backend.h"
+#include "gpu_mlp_backend.h"
 
 namespace bayestune {
 

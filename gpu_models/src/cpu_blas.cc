@@ -1,4 +1,4 @@
-#include "bayestune/gpu_models/cpu_blas.h"
+#include "cpu_blas.h"
 
 #include <Eigen/Core>
 #include <sstream>

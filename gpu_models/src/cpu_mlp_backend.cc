@@ -4,8 +4,8 @@
 #include <cstring>
 #include <limits>
 
-#include "bayestune/gpu_models/cpu_blas.h"
-#include "bayestune/gpu_models/mlp_backend.h"
+#include "cpu_blas.h"
+#include "mlp_backend.h"
 
 namespace bayestune {
 namespace {

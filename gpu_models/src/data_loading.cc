@@ -1,4 +1,4 @@
-#include "bayestune/gpu_models/data_loading.h"
+#include "data_loading.h"
 
 #include <zlib.h>
 
@@ -8,9 +8,13 @@
 #include <filesystem>
 #include <memory>
 
-#include "bayestune/gpu_models/host_random.h"
-#include "bayestune/gpu_models/trainer_error.h"
+#include "host_random.h"
+#include "trainer_error.h"
 
+#ifndef BAYESTUNE_MLP_INSTALLED_DATA
+#error \
+    "BAYESTUNE_MLP_INSTALLED_DATA (the installed dataset, relative to the program) must be defined"
+#endif
 #ifndef BAYESTUNE_MLP_DEFAULT_DATA
 #error "BAYESTUNE_MLP_DEFAULT_DATA (the digits dataset of the source tree) must be defined"
 #endif
@@ -275,6 +279,15 @@ TrainingData LoadMnistIdx(const std::string& dir) {
 }
 
 std::string DefaultDataPath() {
+  // Installed: the dataset installed beside the program (<prefix>/share/bayestune), found relative
+  // to the program itself so that the install tree can move. Built: the source tree's.
+  std::error_code error;
+  const std::filesystem::path program = std::filesystem::read_symlink("/proc/self/exe", error);
+  if (!error) {
+    const std::filesystem::path installed = program.parent_path() / BAYESTUNE_MLP_INSTALLED_DATA;
+    if (std::filesystem::is_regular_file(installed, error))
+      return installed.lexically_normal().string();
+  }
   return BAYESTUNE_MLP_DEFAULT_DATA;
 }
 

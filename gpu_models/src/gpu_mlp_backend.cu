@@ -10,8 +10,8 @@
 #include <type_traits>
 #include <utility>
 
-#include "bayestune/gpu_models/gpu_mlp_backend.h"
-#include "bayestune/gpu_models/trainer_error.h"
+#include "gpu_mlp_backend.h"
+#include "trainer_error.h"
 
 namespace bayestune {
 namespace {

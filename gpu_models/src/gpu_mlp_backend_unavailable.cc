@@ -1,6 +1,6 @@
 // The GPU backend of a build without CUDA (BAYESTUNE_CUDA=OFF, or no toolkit at configure time).
-#include "bayestune/gpu_models/gpu_mlp_backend.h"
-#include "bayestune/gpu_models/trainer_error.h"
+#include "gpu_mlp_backend.h"
+#include "trainer_error.h"
 
 namespace bayestune {
 

@@ -1,4 +1,4 @@
-#include "bayestune/gpu_models/host_random.h"
+#include "host_random.h"
 
 #include <cmath>
 #include <limits>

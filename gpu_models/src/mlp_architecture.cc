@@ -1,8 +1,8 @@
-#include "bayestune/gpu_models/mlp_architecture.h"
+#include "mlp_architecture.h"
 
 #include <cmath>
 
-#include "bayestune/gpu_models/host_random.h"
+#include "host_random.h"
 
 namespace bayestune {
 

@@ -1,4 +1,4 @@
-#include "bayestune/gpu_models/mlp_flags.h"
+#include "mlp_flags.h"
 
 #include <CLI/CLI.hpp>
 #include <charconv>
@@ -6,7 +6,7 @@
 #include <cstdlib>
 #include <limits>
 
-#include "bayestune/gpu_models/trainer_error.h"
+#include "trainer_error.h"
 
 namespace bayestune {
 
@@ -182,7 +182,8 @@ ParsedMlpFlags ParseMlpFlags(int argc, const char* const* argv) {
       ->check(IntegerIn(1, kMaxThreads));
   app.add_option("--data", o.data,
                  "a folder of MNIST IDX files or a digits-format CSV file; default: "
-                 "$BAYESTUNE_MLP_DATA, else examples/data/digits.csv.gz");
+                 "$BAYESTUNE_MLP_DATA, else the digits dataset installed with the trainer "
+                 "(share/bayestune/digits.csv.gz) or of its source tree");
   try {
     app.parse(argc, argv);
   } catch (const CLI::CallForHelp&) {

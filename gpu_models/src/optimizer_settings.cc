@@ -1,4 +1,4 @@
-#include "bayestune/gpu_models/optimizer_settings.h"
+#include "optimizer_settings.h"
 
 #include <cmath>
 

@@ -1,14 +1,15 @@
-#include "bayestune/gpu_models/training_run.h"
+#include "training_run.h"
 
 #include <chrono>
 #include <cmath>
 #include <cstdio>
 #include <iterator>
 
-#include "bayestune/gpu_models/host_random.h"
-#include "bayestune/gpu_models/trainer_error.h"
-#include "bayestune/trial_runner/event_file_writer.h"
-#include "bayestune/trial_runner/hypertune_writer.h"
+#include "event_file_writer.h"
+#include "host_random.h"
+#include "hypertune_writer.h"
+#include "split_mix.h"
+#include "trainer_error.h"
 
 namespace bayestune {
 
@@ -18,11 +19,9 @@ BatchOrder::BatchOrder(std::int64_t samples, std::uint64_t seed)
 std::vector<std::int64_t> BatchOrder::NextEpoch() {
   // A fresh generator per epoch from a splitmix64 step, so that epoch k's order does not depend
   // on how much randomness earlier epochs used.
+  const std::uint64_t z = SplitMix64(state_);
   state_ += 0x9e3779b97f4a7c15ull;
-  std::uint64_t z = state_;
-  z = (z ^ (z >> 30)) * 0xbf58476d1ce4e5b9ull;
-  z = (z ^ (z >> 27)) * 0x94d049bb133111ebull;
-  return HostRandom(z ^ (z >> 31)).Permutation(samples_);
+  return HostRandom(z).Permutation(samples_);
 }
 
 std::vector<EpochMetrics> RunTraining(MlpBackend& backend, std::int64_t train_samples, int epochs,

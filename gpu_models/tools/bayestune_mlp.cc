@@ -7,13 +7,13 @@
 #include <new>
 #include <optional>
 
-#include "bayestune/gpu_models/backend_selection.h"
-#include "bayestune/gpu_models/data_loading.h"
-#include "bayestune/gpu_models/mlp_flags.h"
-#include "bayestune/gpu_models/trainer_error.h"
-#include "bayestune/gpu_models/training_run.h"
-#include "bayestune/trial_runner/event_file_writer.h"
-#include "bayestune/trial_runner/hypertune_writer.h"
+#include "backend_selection.h"
+#include "data_loading.h"
+#include "event_file_writer.h"
+#include "hypertune_writer.h"
+#include "mlp_flags.h"
+#include "trainer_error.h"
+#include "training_run.h"
 
 namespace bayestune {
 namespace {

@@ -1,4 +1,4 @@
-#include "bayestune/optimizer/acquisition_function.h"
+#include "acquisition_function.h"
 
 #include <cmath>
 #include <numbers>

@@ -1,4 +1,4 @@
-#include "bayestune/optimizer/acquisition_optimizer.h"
+#include "acquisition_optimizer.h"
 
 #include <algorithm>
 #include <cmath>
@@ -6,7 +6,7 @@
 #include <nlopt.hpp>
 #include <numeric>
 
-#include "bayestune/optimizer/scrambled_sobol.h"
+#include "scrambled_sobol.h"
 
 namespace bayestune {
 namespace {

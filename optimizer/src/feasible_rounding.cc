@@ -1,10 +1,10 @@
-#include "bayestune/optimizer/feasible_rounding.h"
+#include "feasible_rounding.h"
 
 #include <algorithm>
 #include <cmath>
 #include <limits>
 
-#include "bayestune/optimizer/scale_transform.h"
+#include "scale_transform.h"
 
 namespace bayestune {
 namespace {

@@ -1,4 +1,4 @@
-#include "bayestune/optimizer/gaussian_process.h"
+#include "gaussian_process.h"
 
 #include <Eigen/Cholesky>
 #include <cmath>

@@ -4,9 +4,14 @@
 #include <numeric>
 #include <random>
 
+#include "acquisition_function.h"
+#include "acquisition_optimizer.h"
 #include "bayestune/optimizer/errors.h"
-#include "bayestune/optimizer/output_warper.h"
-#include "bayestune/optimizer/scrambled_sobol.h"
+#include "gaussian_process.h"
+#include "gp_hyperparameter_fit.h"
+#include "model_encoding.h"
+#include "output_warper.h"
+#include "scrambled_sobol.h"
 #include "split_mix.h"
 
 namespace bayestune {
@@ -48,7 +53,7 @@ History ReadHistory(const DesignerInput& input) {
     if (t.id > 0) ++h.own_trials;
     Eigen::VectorXd x;
     try {
-      x = input.space.Encode(t.parameters);
+      x = EncodeForModel(input.space, t.parameters);
     } catch (const InvalidArgument&) {
       continue;  // parameters of another space tell this one nothing
     }
@@ -96,7 +101,8 @@ std::vector<ParameterValues> GpBanditDesigner::Suggest(const DesignerInput& inpu
   if (input.count < 1) return suggestions;
   if (d == 0) {
     // One feasible point: it is all there is to give.
-    suggestions.assign(static_cast<std::size_t>(input.count), space.Decode(Eigen::VectorXd(0)));
+    suggestions.assign(static_cast<std::size_t>(input.count),
+                       DecodeFromModel(space, Eigen::VectorXd(0)));
     return suggestions;
   }
   const AcquisitionOptimizer optimizer(space, options_.acquisition_optimizer);
@@ -198,7 +204,7 @@ std::vector<ParameterValues> GpBanditDesigner::Suggest(const DesignerInput& inpu
   }
 
   for (Eigen::Index i = 0; i < chosen.cols(); ++i)
-    suggestions.push_back(space.Decode(chosen.col(i)));
+    suggestions.push_back(DecodeFromModel(space, chosen.col(i)));
   return suggestions;
 }
 

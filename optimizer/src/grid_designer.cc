@@ -4,7 +4,7 @@
 #include <limits>
 #include <set>
 
-#include "bayestune/optimizer/scale_transform.h"
+#include "scale_transform.h"
 
 namespace bayestune {
 

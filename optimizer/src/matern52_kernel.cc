@@ -1,4 +1,4 @@
-#include "bayestune/optimizer/matern52_kernel.h"
+#include "matern52_kernel.h"
 
 #include <cmath>
 

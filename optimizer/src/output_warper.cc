@@ -1,4 +1,4 @@
-#include "bayestune/optimizer/output_warper.h"
+#include "output_warper.h"
 
 #include <algorithm>
 #include <boost/math/special_functions/erf.hpp>

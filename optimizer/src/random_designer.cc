@@ -2,9 +2,10 @@
 
 #include <random>
 
-#include "bayestune/optimizer/acquisition_optimizer.h"
+#include "acquisition_optimizer.h"
 #include "bayestune/optimizer/errors.h"
-#include "bayestune/optimizer/feasible_rounding.h"
+#include "feasible_rounding.h"
+#include "model_encoding.h"
 
 namespace bayestune {
 namespace {
@@ -20,7 +21,7 @@ std::vector<ParameterValues> RandomDesigner::Suggest(const DesignerInput& input)
   Eigen::MatrixXd taken(d, 0);
   for (const Trial& t : input.trials) {
     try {
-      const Eigen::VectorXd x = input.space.Encode(t.parameters);
+      const Eigen::VectorXd x = EncodeForModel(input.space, t.parameters);
       taken.conservativeResize(Eigen::NoChange, taken.cols() + 1);
       taken.col(taken.cols() - 1) = x;
     } catch (const InvalidArgument&) {
@@ -42,7 +43,7 @@ std::vector<ParameterValues> RandomDesigner::Suggest(const DesignerInput& input)
     }
     taken.conservativeResize(d, taken.cols() + 1);
     taken.col(taken.cols() - 1) = x;
-    points.push_back(input.space.Decode(x));
+    points.push_back(DecodeFromModel(input.space, x));
   }
   return points;
 }

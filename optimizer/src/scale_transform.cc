@@ -1,4 +1,4 @@
-#include "bayestune/optimizer/scale_transform.h"
+#include "scale_transform.h"
 
 #include <algorithm>
 #include <cmath>

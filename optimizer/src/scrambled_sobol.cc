@@ -1,4 +1,4 @@
-#include "bayestune/optimizer/scrambled_sobol.h"
+#include "scrambled_sobol.h"
 
 #include <bit>
 #include <boost/random/sobol.hpp>

@@ -1,12 +1,14 @@
 #include "bayestune/optimizer/search_space.h"
 
+#include <Eigen/Core>
 #include <algorithm>
 #include <charconv>
 #include <cmath>
 #include <set>
 
 #include "bayestune/optimizer/errors.h"
-#include "bayestune/optimizer/scale_transform.h"
+#include "model_encoding.h"
+#include "scale_transform.h"
 
 namespace bayestune {
 namespace {
@@ -158,13 +160,13 @@ void SearchSpace::Validate(const ParameterValues& values) const {
   }
 }
 
-Eigen::VectorXd SearchSpace::Encode(const ParameterValues& values) const {
-  Validate(values);
-  Eigen::VectorXd x = Eigen::VectorXd::Zero(dimensions_);
-  for (std::size_t i = 0; i < parameters_.size(); ++i) {
-    const ParameterSpec& spec = parameters_[i];
+Eigen::VectorXd EncodeForModel(const SearchSpace& space, const ParameterValues& values) {
+  space.Validate(values);
+  Eigen::VectorXd x = Eigen::VectorXd::Zero(space.ModelDimensions());
+  for (std::size_t i = 0; i < space.size(); ++i) {
+    const ParameterSpec& spec = space.parameters()[i];
     const ParameterValue& value = values.at(spec.name);
-    const Slice slice = slices_[i];
+    const SearchSpace::Slice slice = space.ModelSlice(i);
     if (spec.type == ParameterType::kCategorical) {
       if (slice.width == 0) continue;
       auto pos = std::find(spec.categorical_values.begin(), spec.categorical_values.end(),
@@ -177,15 +179,16 @@ Eigen::VectorXd SearchSpace::Encode(const ParameterValues& values) const {
   return x;
 }
 
-ParameterValues SearchSpace::Decode(const Eigen::Ref<const Eigen::VectorXd>& x) const {
-  if (x.size() != dimensions_) {
+ParameterValues DecodeFromModel(const SearchSpace& space,
+                                const Eigen::Ref<const Eigen::VectorXd>& x) {
+  if (x.size() != space.ModelDimensions()) {
     throw InvalidArgument("a point of " + std::to_string(x.size()) + " coordinates, expected " +
-                          std::to_string(dimensions_));
+                          std::to_string(space.ModelDimensions()));
   }
   ParameterValues values;
-  for (std::size_t i = 0; i < parameters_.size(); ++i) {
-    const ParameterSpec& spec = parameters_[i];
-    const Slice slice = slices_[i];
+  for (std::size_t i = 0; i < space.size(); ++i) {
+    const ParameterSpec& spec = space.parameters()[i];
+    const SearchSpace::Slice slice = space.ModelSlice(i);
     switch (spec.type) {
       case ParameterType::kDouble:
         values[spec.name] = FromUnit(x[slice.offset], spec.min_value, spec.max_value, spec.scale);

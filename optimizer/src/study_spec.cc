@@ -2,9 +2,9 @@
 
 #include <algorithm>
 
-#include "bayestune/optimizer/closest_match.h"
 #include "bayestune/optimizer/errors.h"
 #include "bayestune/optimizer/search_space.h"
+#include "closest_match.h"
 
 namespace bayestune {
 

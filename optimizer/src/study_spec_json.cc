@@ -1,4 +1,4 @@
-#include "bayestune/optimizer/study_spec_json.h"
+#include "study_spec_json.h"
 
 #include <nlohmann/json.hpp>
 

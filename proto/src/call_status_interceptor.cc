@@ -1,11 +1,11 @@
-#include "bayestune/proto/call_status_interceptor.h"
+#include "call_status_interceptor.h"
 
 #include <grpcpp/server_context.h>
 
 #include <chrono>
 #include <cstdio>
 
-#include "bayestune/proto/status_conversion.h"
+#include "status_conversion.h"
 
 namespace bayestune::proto {
 namespace {

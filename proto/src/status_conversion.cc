@@ -1,4 +1,4 @@
-#include "bayestune/proto/status_conversion.h"
+#include "status_conversion.h"
 
 #include <new>
 #include <string>

@@ -6,8 +6,8 @@
 #include <sstream>
 
 #include "bayestune/optimizer/errors.h"
-#include "bayestune/proto/status_conversion.h"
-#include "bayestune/proto/study_proto_conversion.h"
+#include "status_conversion.h"
+#include "study_proto_conversion.h"
 
 namespace bayestune::proto {
 namespace {

@@ -1,4 +1,4 @@
-#include "bayestune/proto/study_proto_conversion.h"
+#include "study_proto_conversion.h"
 
 #include "bayestune/optimizer/errors.h"
 

@@ -13,7 +13,8 @@
 #include <thread>
 
 #include "bayestune/optimizer/errors.h"
-#include "bayestune/proto/study_service.h"
+#include "call_status_interceptor.h"
+#include "study_service.h"
 
 namespace bayestune::proto {
 namespace {

@@ -1,4 +1,4 @@
-#include "bayestune/proto/study_service.h"
+#include "study_service.h"
 
 #include <algorithm>
 #include <cmath>
@@ -6,9 +6,9 @@
 
 #include "bayestune/optimizer/errors.h"
 #include "bayestune/optimizer/study_name.h"
-#include "bayestune/optimizer/tuning_config_loader.h"
-#include "bayestune/proto/status_conversion.h"
-#include "bayestune/proto/study_proto_conversion.h"
+#include "bayestune/spec_file/tuning_config_loader.h"
+#include "status_conversion.h"
+#include "study_proto_conversion.h"
 
 namespace bayestune::proto {
 namespace {

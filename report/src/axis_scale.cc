@@ -1,11 +1,11 @@
-#include "bayestune/report/axis_scale.h"
+#include "axis_scale.h"
 
 #include <algorithm>
 #include <cmath>
 
 #include "bayestune/optimizer/errors.h"
-#include "bayestune/optimizer/scale_transform.h"
-#include "bayestune/report/number_format.h"
+#include "number_format.h"
+#include "scale_transform.h"
 
 namespace bayestune {
 

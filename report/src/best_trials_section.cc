@@ -1,6 +1,6 @@
 // 6. The best trials, as a table.
-#include "bayestune/report/html_escape.h"
-#include "bayestune/report/number_format.h"
+#include "html_escape.h"
+#include "number_format.h"
 #include "report_sections.h"
 #include "trial_text.h"
 

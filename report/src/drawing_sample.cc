@@ -1,15 +1,14 @@
-#include "bayestune/report/drawing_sample.h"
+#include "drawing_sample.h"
 
 #include <algorithm>
 #include <unordered_set>
 
+#include "split_mix.h"
+
 namespace bayestune {
 
 std::uint64_t DrawingPriority(std::int64_t trial_id) {
-  std::uint64_t z = static_cast<std::uint64_t>(trial_id) + 0x9E3779B97F4A7C15ull;
-  z = (z ^ (z >> 30)) * 0xBF58476D1CE4E5B9ull;
-  z = (z ^ (z >> 27)) * 0x94D049BB133111EBull;
-  return z ^ (z >> 31);
+  return SplitMix64(static_cast<std::uint64_t>(trial_id));
 }
 
 DrawingSample SelectDrawnTrials(const std::vector<std::int64_t>& eligible, std::size_t limit,

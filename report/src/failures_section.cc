@@ -3,8 +3,8 @@
 #include <algorithm>
 #include <map>
 
-#include "bayestune/report/html_escape.h"
-#include "bayestune/report/number_format.h"
+#include "html_escape.h"
+#include "number_format.h"
 #include "report_sections.h"
 #include "svg_writer.h"
 #include "trial_text.h"

@@ -1,4 +1,4 @@
-#include "bayestune/report/functional_anova.h"
+#include "functional_anova.h"
 
 #include <algorithm>
 #include <cmath>

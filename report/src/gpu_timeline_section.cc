@@ -5,9 +5,9 @@
 #include <map>
 #include <set>
 
-#include "bayestune/report/html_escape.h"
-#include "bayestune/report/number_format.h"
+#include "html_escape.h"
 #include "legend.h"
+#include "number_format.h"
 #include "plot_area.h"
 #include "report_palette.h"
 #include "report_sections.h"

@@ -2,8 +2,8 @@
 // trials that ended without a value marked under the axis.
 #include <cmath>
 
-#include "bayestune/report/number_format.h"
 #include "legend.h"
+#include "number_format.h"
 #include "plot_area.h"
 #include "report_sections.h"
 

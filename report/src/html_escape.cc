@@ -1,4 +1,4 @@
-#include "bayestune/report/html_escape.h"
+#include "html_escape.h"
 
 #include <cstdint>
 

@@ -3,9 +3,9 @@
 #include <algorithm>
 #include <cmath>
 
-#include "bayestune/report/html_escape.h"
-#include "bayestune/report/number_format.h"
-#include "bayestune/report/parameter_importance.h"
+#include "html_escape.h"
+#include "number_format.h"
+#include "parameter_importance.h"
 #include "plot_area.h"
 #include "report_sections.h"
 

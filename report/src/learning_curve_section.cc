@@ -5,8 +5,8 @@
 #include <limits>
 #include <set>
 
-#include "bayestune/report/number_format.h"
 #include "legend.h"
+#include "number_format.h"
 #include "plot_area.h"
 #include "report_palette.h"
 #include "report_sections.h"

@@ -1,7 +1,7 @@
 #include "legend.h"
 
-#include "bayestune/report/html_escape.h"
-#include "bayestune/report/number_format.h"
+#include "html_escape.h"
+#include "number_format.h"
 #include "svg_writer.h"
 
 namespace bayestune::report_internal {

@@ -1,4 +1,4 @@
-#include "bayestune/report/number_format.h"
+#include "number_format.h"
 
 #include <cmath>
 #include <cstdio>
@@ -62,54 +62,6 @@ std::string FormatCoordinate(double value) {
     text += static_cast<char>('0' + fraction);
   }
   return text;
-}
-
-std::string FormatCount(std::int64_t count) {
-  std::string digits = std::to_string(count < 0 ? -count : count);
-  std::string out;
-  for (std::size_t i = 0; i < digits.size(); ++i) {
-    if (i > 0 && (digits.size() - i) % 3 == 0) out += ',';
-    out += digits[i];
-  }
-  return count < 0 ? "-" + out : out;
-}
-
-std::string FormatDuration(double seconds) {
-  if (!std::isfinite(seconds)) return "?";
-  if (seconds < 0) return "-" + FormatDuration(-seconds);
-  char buffer[64];
-  if (seconds < 1) {
-    std::snprintf(buffer, sizeof(buffer), "%.0f ms", seconds * 1000);
-  } else if (seconds < 10) {
-    std::snprintf(buffer, sizeof(buffer), "%.1f s", seconds);
-  } else if (seconds < 60) {
-    std::snprintf(buffer, sizeof(buffer), "%.0f s", seconds);
-  } else {
-    const long long total = std::llround(seconds);
-    const long long days = total / 86400;
-    const long long hours = total % 86400 / 3600;
-    const long long minutes = total % 3600 / 60;
-    const long long secs = total % 60;
-    if (days > 0) {
-      std::snprintf(buffer, sizeof(buffer), "%lld d %lld h", days, hours);
-    } else if (hours > 0) {
-      std::snprintf(buffer, sizeof(buffer), "%lld h %02lld min", hours, minutes);
-    } else {
-      std::snprintf(buffer, sizeof(buffer), "%lld min %02lld s", minutes, secs);
-    }
-  }
-  return buffer;
-}
-
-std::string FormatUtcTime(double seconds_since_epoch) {
-  if (!std::isfinite(seconds_since_epoch)) return "?";
-  const std::time_t time = static_cast<std::time_t>(std::floor(seconds_since_epoch));
-  std::tm utc{};
-  gmtime_r(&time, &utc);
-  char buffer[64];
-  std::snprintf(buffer, sizeof(buffer), "%04d-%02d-%02d %02d:%02d:%02d UTC", utc.tm_year + 1900,
-                utc.tm_mon + 1, utc.tm_mday, utc.tm_hour, utc.tm_min, utc.tm_sec);
-  return buffer;
 }
 
 }  // namespace bayestune

@@ -2,9 +2,9 @@
 // objective; each trial a line through its values, coloured by how good its objective is.
 #include <algorithm>
 
-#include "bayestune/report/html_escape.h"
-#include "bayestune/report/number_format.h"
+#include "html_escape.h"
 #include "legend.h"
+#include "number_format.h"
 #include "parameter_position.h"
 #include "plot_area.h"
 #include "report_palette.h"

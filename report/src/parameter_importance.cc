@@ -1,11 +1,11 @@
-#include "bayestune/report/parameter_importance.h"
+#include "parameter_importance.h"
 
 #include <algorithm>
 #include <cmath>
 
-#include "bayestune/optimizer/scale_transform.h"
-#include "bayestune/report/functional_anova.h"
-#include "bayestune/report/value_range.h"
+#include "functional_anova.h"
+#include "scale_transform.h"
+#include "value_range.h"
 
 namespace bayestune {
 

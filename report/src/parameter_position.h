@@ -2,9 +2,9 @@
 
 #include <optional>
 
+#include "axis_scale.h"
 #include "bayestune/optimizer/parameter.h"
 #include "bayestune/optimizer/trial.h"
-#include "bayestune/report/axis_scale.h"
 
 namespace bayestune::report_internal {
 

@@ -1,6 +1,6 @@
 #include "plot_area.h"
 
-#include "bayestune/report/html_escape.h"
+#include "html_escape.h"
 
 namespace bayestune::report_internal {
 

@@ -3,7 +3,7 @@
 #include <string_view>
 #include <vector>
 
-#include "bayestune/report/axis_scale.h"
+#include "axis_scale.h"
 #include "svg_writer.h"
 
 namespace bayestune::report_internal {

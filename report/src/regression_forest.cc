@@ -1,4 +1,4 @@
-#include "bayestune/report/regression_forest.h"
+#include "regression_forest.h"
 
 #include <algorithm>
 #include <cmath>

@@ -6,11 +6,11 @@
 #include <string_view>
 #include <vector>
 
+#include "axis_scale.h"
 #include "bayestune/optimizer/study_repository.h"
-#include "bayestune/report/axis_scale.h"
-#include "bayestune/report/drawing_sample.h"
 #include "bayestune/report/study_report.h"
-#include "bayestune/report/value_range.h"
+#include "drawing_sample.h"
+#include "value_range.h"
 
 namespace bayestune::report_internal {
 

@@ -1,6 +1,6 @@
 // 9. The study's settings: the spec, its parameters, and the tuning.yaml it came from.
-#include "bayestune/report/html_escape.h"
-#include "bayestune/report/number_format.h"
+#include "html_escape.h"
+#include "number_format.h"
 #include "report_sections.h"
 #include "trial_text.h"
 

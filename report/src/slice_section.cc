@@ -4,9 +4,9 @@
 #include <functional>
 #include <map>
 
-#include "bayestune/report/html_escape.h"
-#include "bayestune/report/number_format.h"
+#include "html_escape.h"
 #include "legend.h"
+#include "number_format.h"
 #include "parameter_position.h"
 #include "plot_area.h"
 #include "report_palette.h"

@@ -3,8 +3,8 @@
 #include <nlohmann/json.hpp>
 
 #include "bayestune/optimizer/study.h"
-#include "bayestune/report/html_escape.h"
-#include "bayestune/report/number_format.h"
+#include "html_escape.h"
+#include "number_format.h"
 #include "page_assets.h"
 #include "report_context.h"
 #include "report_palette.h"

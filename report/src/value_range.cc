@@ -1,4 +1,4 @@
-#include "bayestune/report/value_range.h"
+#include "value_range.h"
 
 #include <algorithm>
 #include <cmath>

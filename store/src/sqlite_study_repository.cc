@@ -5,9 +5,9 @@
 #include <unordered_map>
 
 #include "bayestune/optimizer/errors.h"
-#include "bayestune/optimizer/study_spec_json.h"
 #include "schema_migrations.h"
 #include "sqlite_connection.h"
+#include "study_spec_json.h"
 
 namespace bayestune {
 namespace {

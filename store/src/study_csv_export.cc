@@ -2,7 +2,7 @@
 
 #include <cmath>
 
-#include "bayestune/store/utc_timestamp.h"
+#include "time_format.h"
 
 namespace bayestune {
 namespace {

@@ -5,8 +5,8 @@
 #include <map>
 #include <nlohmann/json.hpp>
 
-#include "bayestune/optimizer/tuning_config_loader.h"
-#include "bayestune/store/utc_timestamp.h"
+#include "bayestune/spec_file/tuning_config_loader.h"
+#include "time_format.h"
 
 namespace bayestune {
 namespace {

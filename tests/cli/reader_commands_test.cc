@@ -2,6 +2,7 @@
 // errors of choosing a study.
 #include <catch2/catch.hpp>
 #include <nlohmann/json.hpp>
+#include <regex>
 
 #include "bayestune/optimizer/study.h"
 #include "bayestune/store/sqlite_study_repository.h"
@@ -84,7 +85,9 @@ TEST_CASE("best prints the value, step, parameters and trainer arguments", "[cli
   CHECK(result.exit_code == 0);
   CHECK(result.out.find("best trial: 2, accuracy 0.97 at step 10 (MAXIMIZE)") != std::string::npos);
   CHECK(result.out.find("  n_layers  ") != std::string::npos);
-  CHECK(result.out.find("trainer arguments: --n_layers=") != std::string::npos);
+  // The flags as the trainer got them: in name order, each value exact.
+  CHECK(std::regex_search(
+      result.out, std::regex("trainer arguments: --momentum=[0-9.e-]+ --n_layers=[0-9]+\n")));
 
   const auto top = RunBayestune(dir.path(), {"best", "--db", "study.db", "--top", "5"});
   CHECK(top.exit_code == 0);

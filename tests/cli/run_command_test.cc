@@ -1,6 +1,7 @@
 // `bayestune run` end to end with the real trainer on the CPU, then the readers on its result.
 #include <catch2/catch.hpp>
 #include <nlohmann/json.hpp>
+#include <sstream>
 
 #include "cli_test_support.h"
 
@@ -30,7 +31,7 @@ TEST_CASE("run: a study end to end with the real trainer, then status, best and 
        stamp + R"(\d done, 0 failed, \d running, \d left of 4; best: trial \d, .*)", "",
        R"(study 'small' is done: 4 trials finished \(4 succeeded, 0 failed, 0 infeasible\); this run: 4 trials in .*)",
        R"(best trial: \d, accuracy [0-9.]+ at step 2 \(MAXIMIZE\))", R"(  n_layers  \d)",
-       R"(  momentum  [0-9.]+)", R"(trainer arguments: --n_layers=\d --momentum=[0-9.]+)",
+       R"(  momentum  [0-9.]+)", R"(trainer arguments: --momentum=[0-9.]+ --n_layers=\d)",
        R"(trial logs: .*/bayestune-jobs/small/trial-<n>/ \(stdout.log, stderr.log, event files\); the best: trial-\d/)",
        R"(database:   .*/bayestune.db \(study 'small'\))",
        R"(export:     bayestune export small --format csv --out small.csv)"});
@@ -108,6 +109,57 @@ TEST_CASE(
   CHECK(explicit_trainer.exit_code == 0);
   CHECK(fs::is_directory(dir.File("jobs/trial-1")));
   CHECK(ReadTextFile(dir.File("jobs/trial-1/stdout.log")).find("8 relu units") !=
+        std::string::npos);
+}
+
+}  // namespace bayestune::testing
+
+namespace bayestune::testing {
+
+TEST_CASE("best: the trainer arguments it prints are the flags the trainer got, quoted to paste",
+          "[cli][run]") {
+  TempFolder dir;
+  // A trainer that writes its arguments, one per line, beside its hypertune report.
+  WriteTextFile(dir.File("train.sh"),
+                "#!/bin/sh\n"
+                "for a in \"$@\"; do case \"$a\" in --job-dir=*) ;; *) printf '%s\\n' \"$a\";; "
+                "esac; done > \"$(dirname \"$CLOUD_ML_HP_METRIC_FILE\")/argv.txt\"\n"
+                "printf '%s\\n' '{\"accuracy\": 0.5, \"global_step\": 1}' > "
+                "\"$CLOUD_ML_HP_METRIC_FILE\"\n");
+  fs::permissions(dir.File("train.sh"), fs::perms::owner_all);
+  WriteTextFile(dir.File("args.yaml"),
+                "trainingInput:\n"
+                "  hyperparameters:\n"
+                "    goal: MAXIMIZE\n"
+                "    hyperparameterMetricTag: accuracy\n"
+                "    maxTrials: 1\n"
+                "    params:\n"
+                "      - parameterName: zeta\n"
+                "        type: CATEGORICAL\n"
+                "        categoricalValues: [\"it's a b\"]\n"
+                "      - parameterName: alpha\n"
+                "        type: DOUBLE\n"
+                "        minValue: 0.1\n"
+                "        maxValue: 0.2\n"
+                "runner:\n"
+                "  command: [./train.sh]\n"
+                "  gpus: []\n");
+  const auto run = RunBayestune(dir.path(), {"run", "args.yaml"});
+  INFO(run.out << run.err);
+  REQUIRE(run.exit_code == 0);
+  const auto best = RunBayestune(dir.path(), {"best"});
+  REQUIRE(best.exit_code == 0);
+  const std::string argv =
+      ReadTextFile(fs::path(dir.path()) / "bayestune-jobs/args/trial-1/argv.txt");
+  // The trainer got exactly these words, in this order; `best` shows the same, one shell word each.
+  std::vector<std::string> words;
+  std::istringstream lines(argv);
+  for (std::string line; std::getline(lines, line);)
+    words.push_back(line);
+  REQUIRE(words.size() == 2);
+  CHECK(words[0].rfind("--alpha=0.1", 0) == 0);
+  CHECK(words[1] == "--zeta=it's a b");
+  CHECK(best.out.find("trainer arguments: " + words[0] + " '--zeta=it'\\''s a b'\n") !=
         std::string::npos);
 }
 

@@ -4,10 +4,10 @@
 #include <numeric>
 #include <set>
 
-#include "bayestune/gpu_models/host_random.h"
-#include "bayestune/gpu_models/mlp_backend.h"
-#include "bayestune/gpu_models/training_run.h"
+#include "host_random.h"
+#include "mlp_backend.h"
 #include "trainer_test_support.h"
+#include "training_run.h"
 
 using namespace bayestune;
 

@@ -1,4 +1,4 @@
-#include "bayestune/gpu_models/data_loading.h"
+#include "data_loading.h"
 
 #include <zlib.h>
 
@@ -7,7 +7,7 @@
 #include <fstream>
 #include <set>
 
-#include "bayestune/gpu_models/trainer_error.h"
+#include "trainer_error.h"
 #include "trainer_test_support.h"
 
 using namespace bayestune;

@@ -5,9 +5,9 @@
 #include <cmath>
 #include <cstdio>
 
-#include "bayestune/gpu_models/data_loading.h"
-#include "bayestune/gpu_models/gpu_mlp_backend.h"
-#include "bayestune/gpu_models/training_run.h"
+#include "data_loading.h"
+#include "gpu_mlp_backend.h"
+#include "training_run.h"
 
 using namespace bayestune;
 

@@ -2,8 +2,8 @@
 #include <catch2/catch.hpp>
 #include <cmath>
 
-#include "bayestune/gpu_models/host_random.h"
-#include "bayestune/gpu_models/mlp_backend.h"
+#include "host_random.h"
+#include "mlp_backend.h"
 #include "trainer_test_support.h"
 
 using namespace bayestune;

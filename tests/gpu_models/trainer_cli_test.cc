@@ -2,7 +2,7 @@
 #include <catch2/catch.hpp>
 #include <fstream>
 
-#include "bayestune/gpu_models/gpu_mlp_backend.h"
+#include "gpu_mlp_backend.h"
 #include "trainer_test_support.h"
 
 using namespace bayestune;

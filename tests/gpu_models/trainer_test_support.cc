@@ -9,8 +9,8 @@
 #include <fstream>
 #include <sstream>
 
-#include "bayestune/gpu_models/host_random.h"
-#include "bayestune/trial_runner/crc32c.h"
+#include "crc32c.h"
+#include "host_random.h"
 
 namespace bayestune::testing {
 namespace {

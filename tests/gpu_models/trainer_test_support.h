@@ -5,7 +5,7 @@
 #include <string>
 #include <vector>
 
-#include "bayestune/gpu_models/dataset.h"
+#include "dataset.h"
 
 namespace bayestune::testing {
 

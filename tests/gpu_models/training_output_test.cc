@@ -6,9 +6,9 @@
 #include <nlohmann/json.hpp>
 #include <sstream>
 
-#include "bayestune/gpu_models/training_run.h"
-#include "bayestune/trial_runner/event_dir_reader.h"
-#include "bayestune/trial_runner/event_file_writer.h"
+#include "training_run.h"
+#include "event_dir_reader.h"
+#include "event_file_writer.h"
 #include "trainer_test_support.h"
 
 using namespace bayestune;

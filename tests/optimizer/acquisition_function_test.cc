@@ -1,4 +1,4 @@
-#include "bayestune/optimizer/acquisition_function.h"
+#include "acquisition_function.h"
 
 #include <catch2/catch.hpp>
 #include <cmath>

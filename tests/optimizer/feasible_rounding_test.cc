@@ -1,4 +1,5 @@
-#include "bayestune/optimizer/feasible_rounding.h"
+#include "feasible_rounding.h"
+#include "model_encoding.h"
 
 #include <catch2/catch.hpp>
 #include <random>
@@ -38,7 +39,7 @@ TEST_CASE("rounding gives the encoding of the decoded point", "[rounding]") {
       x[j] = u(rng);
     Eigen::VectorXd rounded = x;
     rounding.Round(rounded);
-    const Eigen::VectorXd expected = space.Encode(space.Decode(x));
+    const Eigen::VectorXd expected = EncodeForModel(space, DecodeFromModel(space, x));
     REQUIRE((rounded - expected).cwiseAbs().maxCoeff() < 1e-12);
     Eigen::VectorXd twice = rounded;
     rounding.Round(twice);
@@ -55,14 +56,14 @@ TEST_CASE("a finite space is counted and enumerated point by point", "[rounding]
   std::set<std::string> seen;
   for (std::size_t i = 0; i < 12; ++i) {
     const Eigen::VectorXd x = rounding.FeasiblePoint(i);
-    const ParameterValues values = space.Decode(x);
+    const ParameterValues values = DecodeFromModel(space, x);
     REQUIRE_NOTHROW(space.Validate(values));
-    CHECK(space.Encode(values) == x);
+    CHECK(EncodeForModel(space, values) == x);
     seen.insert(values.at("n").ToString() + values.at("c").ToString() + values.at("d").ToString());
   }
   CHECK(seen.size() == 12);
   // The last parameter varies fastest.
-  CHECK(space.Decode(rounding.FeasiblePoint(0)).at("d") == ParameterValue(0.1));
-  CHECK(space.Decode(rounding.FeasiblePoint(1)).at("d") == ParameterValue(0.2));
-  CHECK(space.Decode(rounding.FeasiblePoint(2)).at("c") == ParameterValue("b"));
+  CHECK(DecodeFromModel(space, rounding.FeasiblePoint(0)).at("d") == ParameterValue(0.1));
+  CHECK(DecodeFromModel(space, rounding.FeasiblePoint(1)).at("d") == ParameterValue(0.2));
+  CHECK(DecodeFromModel(space, rounding.FeasiblePoint(2)).at("c") == ParameterValue("b"));
 }

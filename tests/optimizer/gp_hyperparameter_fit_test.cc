@@ -1,4 +1,4 @@
-#include "bayestune/optimizer/gp_hyperparameter_fit.h"
+#include "gp_hyperparameter_fit.h"
 
 #include <catch2/catch.hpp>
 #include <cmath>

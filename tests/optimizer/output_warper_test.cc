@@ -1,4 +1,4 @@
-#include "bayestune/optimizer/output_warper.h"
+#include "output_warper.h"
 
 #include <catch2/catch.hpp>
 #include <cmath>

@@ -1,4 +1,4 @@
-#include "bayestune/optimizer/scale_transform.h"
+#include "scale_transform.h"
 
 #include <catch2/catch.hpp>
 #include <cmath>

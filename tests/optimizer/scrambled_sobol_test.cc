@@ -1,4 +1,4 @@
-#include "bayestune/optimizer/scrambled_sobol.h"
+#include "scrambled_sobol.h"
 
 #include <catch2/catch.hpp>
 #include <set>

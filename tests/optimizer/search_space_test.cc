@@ -1,4 +1,5 @@
 #include "bayestune/optimizer/search_space.h"
+#include "model_encoding.h"
 
 #include <catch2/catch.hpp>
 
@@ -39,7 +40,7 @@ TEST_CASE("the model encoding gives categoricals one coordinate per value", "[sp
                                   {"activation", "tanh"},
                                   {"batch_size", 64.0},
                                   {"dropout", 0.5}};
-  const Eigen::VectorXd x = space.Encode(values);
+  const Eigen::VectorXd x = EncodeForModel(space, values);
   CHECK(x[0] == Approx(2.0 / 3.0));
   CHECK(x[1] == Approx(3.0 / 9.0));
   CHECK(x[2] == 0.0);
@@ -47,7 +48,7 @@ TEST_CASE("the model encoding gives categoricals one coordinate per value", "[sp
   CHECK(x[4] == 0.0);
   CHECK(x[5] == Approx(0.5));  // 64 is the middle of 16..256 on a log scale
   CHECK(x[6] == 1.0);
-  ParameterValues decoded = space.Decode(x);
+  ParameterValues decoded = DecodeFromModel(space, x);
   CHECK(decoded["learning_rate"].AsDouble() == Approx(1e-2).epsilon(1e-12));
   decoded["learning_rate"] = 1e-2;
   CHECK(decoded == values);
@@ -55,21 +56,21 @@ TEST_CASE("the model encoding gives categoricals one coordinate per value", "[sp
 
 TEST_CASE("integers round to the nearest integer on the way out", "[space]") {
   const SearchSpace space({ParameterSpec::Integer("n", 10, 100)});
-  CHECK(space.Decode(Point({0.0}))["n"] == ParameterValue(10));
-  CHECK(space.Decode(Point({1.0}))["n"] == ParameterValue(100));
+  CHECK(DecodeFromModel(space, Point({0.0}))["n"] == ParameterValue(10));
+  CHECK(DecodeFromModel(space, Point({1.0}))["n"] == ParameterValue(100));
   // u = 0.5 is 55 exactly; u just above gives 55.0..55.5 -> 55, then 56.
-  CHECK(space.Decode(Point({0.5}))["n"] == ParameterValue(55));
-  CHECK(space.Decode(Point({0.5 + 0.4 / 90}))["n"] == ParameterValue(55));
-  CHECK(space.Decode(Point({0.5 + 0.6 / 90}))["n"] == ParameterValue(56));
-  CHECK(space.Decode(Point({-3.0}))["n"] == ParameterValue(10));
-  CHECK(space.Decode(Point({7.0}))["n"] == ParameterValue(100));
-  CHECK(space.Decode(Point({0.37}))["n"].IsInteger());
+  CHECK(DecodeFromModel(space, Point({0.5}))["n"] == ParameterValue(55));
+  CHECK(DecodeFromModel(space, Point({0.5 + 0.4 / 90}))["n"] == ParameterValue(55));
+  CHECK(DecodeFromModel(space, Point({0.5 + 0.6 / 90}))["n"] == ParameterValue(56));
+  CHECK(DecodeFromModel(space, Point({-3.0}))["n"] == ParameterValue(10));
+  CHECK(DecodeFromModel(space, Point({7.0}))["n"] == ParameterValue(100));
+  CHECK(DecodeFromModel(space, Point({0.37}))["n"].IsInteger());
 }
 
 TEST_CASE("log-scaled integers stay feasible and integral", "[space]") {
   const SearchSpace space({ParameterSpec::Integer("units", 8, 1024, ScaleType::kLog)});
   for (int i = 0; i <= 100; ++i) {
-    const ParameterValue v = space.Decode(Point({i / 100.0}))["units"];
+    const ParameterValue v = DecodeFromModel(space, Point({i / 100.0}))["units"];
     REQUIRE(v.IsInteger());
     REQUIRE(v.AsInteger() >= 8);
     REQUIRE(v.AsInteger() <= 1024);
@@ -78,26 +79,26 @@ TEST_CASE("log-scaled integers stay feasible and integral", "[space]") {
 
 TEST_CASE("discrete values snap to the nearest listed value", "[space]") {
   const SearchSpace linear({ParameterSpec::Discrete("d", {0.0, 0.1, 0.5})});
-  CHECK(linear.Decode(Point({0.0}))["d"] == ParameterValue(0.0));
-  CHECK(linear.Decode(Point({0.12}))["d"] == ParameterValue(0.1));  // x = 0.06
-  CHECK(linear.Decode(Point({0.58}))["d"] == ParameterValue(0.1));  // x = 0.29
-  CHECK(linear.Decode(Point({0.62}))["d"] == ParameterValue(0.5));  // x = 0.31
-  CHECK(linear.Decode(Point({1.0}))["d"] == ParameterValue(0.5));
+  CHECK(DecodeFromModel(linear, Point({0.0}))["d"] == ParameterValue(0.0));
+  CHECK(DecodeFromModel(linear, Point({0.12}))["d"] == ParameterValue(0.1));  // x = 0.06
+  CHECK(DecodeFromModel(linear, Point({0.58}))["d"] == ParameterValue(0.1));  // x = 0.29
+  CHECK(DecodeFromModel(linear, Point({0.62}))["d"] == ParameterValue(0.5));  // x = 0.31
+  CHECK(DecodeFromModel(linear, Point({1.0}))["d"] == ParameterValue(0.5));
   // On a log scale "nearest" is measured on that scale: 16, 32, 64 are evenly spaced.
   const SearchSpace log({ParameterSpec::Discrete("b", {16, 32, 64}, ScaleType::kLog)});
-  CHECK(log.Decode(Point({0.24}))["b"] == ParameterValue(16.0));
-  CHECK(log.Decode(Point({0.26}))["b"] == ParameterValue(32.0));
-  CHECK(log.Decode(Point({0.74}))["b"] == ParameterValue(32.0));
-  CHECK(log.Decode(Point({0.76}))["b"] == ParameterValue(64.0));
+  CHECK(DecodeFromModel(log, Point({0.24}))["b"] == ParameterValue(16.0));
+  CHECK(DecodeFromModel(log, Point({0.26}))["b"] == ParameterValue(32.0));
+  CHECK(DecodeFromModel(log, Point({0.74}))["b"] == ParameterValue(32.0));
+  CHECK(DecodeFromModel(log, Point({0.76}))["b"] == ParameterValue(64.0));
 }
 
 TEST_CASE("categoricals decode to the largest coordinate", "[space]") {
   const SearchSpace space({ParameterSpec::Categorical("a", {"x", "y", "z"})});
-  CHECK(space.Decode(Point({0.1, 0.9, 0.3}))["a"] == ParameterValue("y"));
-  CHECK(space.Decode(Point({0.1, 0.2, 0.3}))["a"] == ParameterValue("z"));
+  CHECK(DecodeFromModel(space, Point({0.1, 0.9, 0.3}))["a"] == ParameterValue("y"));
+  CHECK(DecodeFromModel(space, Point({0.1, 0.2, 0.3}))["a"] == ParameterValue("z"));
   const SearchSpace single({ParameterSpec::Categorical("only", {"one"})});
   CHECK(single.ModelDimensions() == 0);
-  CHECK(single.Decode(Eigen::VectorXd(0))["only"] == ParameterValue("one"));
+  CHECK(DecodeFromModel(single, Eigen::VectorXd(0))["only"] == ParameterValue("one"));
 }
 
 TEST_CASE("infeasible and incomplete values are rejected with the parameter named", "[space]") {

@@ -7,6 +7,7 @@
 #include <limits>
 
 #include "bayestune/optimizer/errors.h"
+#include "model_encoding.h"
 #include "bayestune/optimizer/in_memory_study_repository.h"
 #include "bayestune/optimizer/search_space.h"
 #include "bayestune/optimizer/study.h"
@@ -56,7 +57,7 @@ TEST_CASE("INTEGER values at the largest bounds round without overflow", "[spec_
   for (double u : {0.0, 1e-17, 0.25, 0.5, 1 - 1e-16, 1.0}) {
     INFO(u);
     Eigen::VectorXd x = Eigen::VectorXd::Constant(3, u);
-    const ParameterValues values = space.Decode(x);
+    const ParameterValues values = DecodeFromModel(space, x);
     for (const auto& [name, value] : values) {
       INFO(name);
       REQUIRE(value.IsInteger());
@@ -64,8 +65,8 @@ TEST_CASE("INTEGER values at the largest bounds round without overflow", "[spec_
     }
     CHECK_NOTHROW(space.Validate(values));
   }
-  CHECK(space.Decode(Eigen::VectorXd::Constant(3, 1.0)).at("n").AsInteger() == 9007199254740992LL);
-  CHECK(space.Decode(Eigen::VectorXd::Constant(3, 0.0)).at("n").AsInteger() == -9007199254740992LL);
+  CHECK(DecodeFromModel(space, Eigen::VectorXd::Constant(3, 1.0)).at("n").AsInteger() == 9007199254740992LL);
+  CHECK(DecodeFromModel(space, Eigen::VectorXd::Constant(3, 0.0)).at("n").AsInteger() == -9007199254740992LL);
 }
 
 TEST_CASE("categorical values with a NUL or other control character are refused",

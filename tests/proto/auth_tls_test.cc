@@ -15,7 +15,7 @@ const std::string kToken = "s3cret-token-6f1d2c";
 const std::string kWrongToken = "not-the-token-9a8b7c";
 
 // A self-signed certificate for localhost and 127.0.0.1 with its key, by the openssl command.
-void MakeSelfSignedCertificate(const TempDir& dir, const std::string& name) {
+void MakeSelfSignedCertificate(const TempFolder& dir, const std::string& name) {
   const auto result =
       RunProcess({BAYESTUNE_OPENSSL, "req", "-x509", "-newkey", "ec", "-pkeyopt",
                   "ec_paramgen_curve:prime256v1", "-nodes", "-days", "2", "-subj", "/CN=localhost",
@@ -44,7 +44,7 @@ std::string ListStudiesStatus(const proto::StudyClientOptions& options) {
 }  // namespace
 
 TEST_CASE("without --token-file no token is needed", "[grpc][auth]") {
-  TempDir dir("grpc-noauth");
+  TempFolder dir("grpc-noauth");
   auto server = StartServer(dir);
   CHECK(ListStudiesStatus(ClientOptions(*server, std::nullopt)) == "OK");
   CHECK(ListStudiesStatus(ClientOptions(*server, kToken)) == "OK");
@@ -52,7 +52,7 @@ TEST_CASE("without --token-file no token is needed", "[grpc][auth]") {
 }
 
 TEST_CASE("with --token-file a call needs the right bearer token", "[grpc][auth]") {
-  TempDir dir("grpc-auth");
+  TempFolder dir("grpc-auth");
   WriteFile(dir.File("token"), kToken + "\n");
   auto server = StartServer(dir, {"--token-file", dir.File("token"), "--log-requests"});
 
@@ -101,7 +101,7 @@ TEST_CASE("with --token-file a call needs the right bearer token", "[grpc][auth]
 
 TEST_CASE("serve warns when it listens beyond loopback without a token or without TLS",
           "[grpc][auth]") {
-  TempDir dir("grpc-warnings");
+  TempFolder dir("grpc-warnings");
   WriteFile(dir.File("token"), kToken + "\n");
   // The warnings come before it listens: 192.0.2.1 (TEST-NET-1) is no address of this machine,
   // so serve stops with exit code 1 after them, and nothing is ever exposed.
@@ -129,7 +129,7 @@ TEST_CASE("serve warns when it listens beyond loopback without a token or withou
 }
 
 TEST_CASE("serve and worker warn about a token file that other users may read", "[grpc][auth]") {
-  TempDir dir("grpc-token-mode");
+  TempFolder dir("grpc-token-mode");
   const std::string token = dir.File("token");
   WriteFile(token, kToken + "\n");
   const std::string warning = "the token file '" + token + "' may be read by other users";
@@ -147,14 +147,14 @@ TEST_CASE("serve and worker warn about a token file that other users may read", 
   CHECK(server->Stop(SIGTERM) == 0);
 
   chmod(token.c_str(), 0600);
-  TempDir private_dir("grpc-token-private");
+  TempFolder private_dir("grpc-token-private");
   server = StartServer(private_dir, {"--token-file", token});
   CHECK_THAT(server->Log(), !Catch::Contains("may be read by other users"));
   CHECK(server->Stop(SIGTERM) == 0);
 }
 
 TEST_CASE("a token file that cannot be used stops serve with a message naming it", "[grpc][auth]") {
-  TempDir dir("grpc-badtoken");
+  TempFolder dir("grpc-badtoken");
   WriteFile(dir.File("empty"), "\n");
   auto result = RunProcess({BayestuneProgram(), "serve", "--db", dir.File("s.db"), "--listen",
                             "127.0.0.1:0", "--token-file", dir.File("empty")},
@@ -169,7 +169,7 @@ TEST_CASE("a token file that cannot be used stops serve with a message naming it
 }
 
 TEST_CASE("TLS with a self-signed certificate, together with the token", "[grpc][tls]") {
-  TempDir dir("grpc-tls");
+  TempFolder dir("grpc-tls");
   MakeSelfSignedCertificate(dir, "server");
   MakeSelfSignedCertificate(dir, "other");
   WriteFile(dir.File("token"), kToken);
@@ -194,7 +194,7 @@ TEST_CASE("TLS with a self-signed certificate, together with the token", "[grpc]
 }
 
 TEST_CASE("serve refuses a TLS file that is not PEM, naming the flag", "[grpc][tls]") {
-  TempDir dir("grpc-badtls");
+  TempFolder dir("grpc-badtls");
   WriteFile(dir.File("cert.pem"), "not a certificate");
   WriteFile(dir.File("key.pem"), "not a key");
   const auto result =

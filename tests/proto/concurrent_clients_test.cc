@@ -35,7 +35,7 @@ double ValueOf(int client, int round, int step) {
 TEST_CASE("32 concurrent clients each run 50 trials without losing or repeating one", "[grpc]") {
   // On tmpfs where there is one: what is tested here does not depend on fsync, which would make
   // the test's 8,000 commits take most of its time.
-  TempDir dir("grpc-concurrent", "/dev/shm");
+  TempFolder dir("grpc-concurrent", "/dev/shm");
   auto server = StartServer(dir);
   {
     proto::StudyClient admin(PlainClientOptions(*server));

@@ -4,7 +4,7 @@
 #include <catch2/catch.hpp>
 #include <filesystem>
 
-#include "bayestune/proto/study_proto_conversion.h"
+#include "study_proto_conversion.h"
 #include "grpc_test_support.h"
 
 using namespace bayestune;
@@ -48,7 +48,7 @@ StudySpec SmallSpec() {
 
 TEST_CASE("CreateStudy: a study name that is a path is INVALID_ARGUMENT naming name",
           "[grpc][validation]") {
-  TempDir dir("grpc-study-names");
+  TempFolder dir("grpc-study-names");
   auto server = StartServer(dir);
   proto::StudyClient client(PlainClientOptions(*server));
   for (const std::string name : {"../../../../tmp/x", "a/b", "..", ".hidden", "-x"}) {
@@ -67,7 +67,7 @@ TEST_CASE("CreateStudy: a study name that is a path is INVALID_ARGUMENT naming n
 
 TEST_CASE("CreateStudy: bad parameters are INVALID_ARGUMENT naming the field, from YAML or a spec",
           "[grpc][validation]") {
-  TempDir dir("grpc-bad-params");
+  TempFolder dir("grpc-bad-params");
   auto server = StartServer(dir);
   proto::StudyClient client(PlainClientOptions(*server));
 
@@ -111,7 +111,7 @@ TEST_CASE("CreateStudy: bad parameters are INVALID_ARGUMENT naming the field, fr
 
 TEST_CASE("CreateStudy: resumePreviousJobId naming no study is INVALID_ARGUMENT with the closest",
           "[grpc][validation]") {
-  TempDir dir("grpc-resume");
+  TempFolder dir("grpc-resume");
   auto server = StartServer(dir);
   proto::StudyClient client(PlainClientOptions(*server));
   client.CreateStudyFromYaml("first-run", TestTuningYaml(2));

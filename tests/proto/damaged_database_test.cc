@@ -43,7 +43,7 @@ std::int64_t QueryInt(const std::string& database, const std::string& sql) {
 
 // A database with study 's' that has one finished trial with measurements, written by a server
 // that has stopped since.
-void MakeDatabase(const TempDir& dir) {
+void MakeDatabase(const TempFolder& dir) {
   auto server = StartServer(dir);
   proto::StudyClient client(PlainClientOptions(*server));
   client.CreateStudyFromYaml("s", TestTuningYaml(5));
@@ -63,7 +63,7 @@ ProcessResult Serve(const std::string& database) {
 }  // namespace
 
 TEST_CASE("serve does not start on a damaged database", "[grpc][damage]") {
-  TempDir dir("grpc-damaged");
+  TempFolder dir("grpc-damaged");
   MakeDatabase(dir);
   const std::string database = dir.File("studies.db");
 
@@ -92,7 +92,7 @@ TEST_CASE("serve does not start on a damaged database", "[grpc][damage]") {
 
 TEST_CASE("a database damaged while serve runs is DATA_LOSS for the client, not its fault",
           "[grpc][damage]") {
-  TempDir dir("grpc-damaged-later");
+  TempFolder dir("grpc-damaged-later");
   MakeDatabase(dir);
   const std::string database = dir.File("studies.db");
   auto server = StartServer(dir);

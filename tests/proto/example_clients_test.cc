@@ -43,7 +43,7 @@ std::vector<std::string> ClientCommand(const std::string& which, const ServeProc
 TEST_CASE("the example clients suggest, measure and complete trials", "[grpc][examples]") {
   const std::string which = GENERATE(as<std::string>{}, "python", "cpp");
   INFO("the " << which << " client");
-  TempDir dir("grpc-example-" + which);
+  TempFolder dir("grpc-example-" + which);
   WriteFile(dir.File("tuning.yaml"), TestTuningYaml(6));
   WriteFile(dir.File("token"), "example-client-token\n");
   REQUIRE(RunProcess({BAYESTUNE_OPENSSL, "req", "-x509", "-newkey", "ec", "-pkeyopt",

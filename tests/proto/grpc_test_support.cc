@@ -37,7 +37,7 @@ proto::StudyClientOptions PlainClientOptions(const ServeProcess& server) {
   return options;
 }
 
-std::unique_ptr<ServeProcess> StartServer(const TempDir& dir, const std::vector<std::string>& extra,
+std::unique_ptr<ServeProcess> StartServer(const TempFolder& dir, const std::vector<std::string>& extra,
                                           const std::string& listen) {
   std::vector<std::string> args = {"--db", dir.File("studies.db")};
   args.insert(args.end(), extra.begin(), extra.end());

@@ -6,7 +6,8 @@
 
 #include "bayestune/proto/study_client.h"
 #include "serve_process.h"
-#include "temp_dir.h"
+#include "temp_folder.h"
+#include "test_files.h"
 
 namespace bayestune::testing {
 
@@ -18,7 +19,7 @@ std::string TestTuningYaml(int max_trials, bool early_stopping = false);
 proto::StudyClientOptions PlainClientOptions(const ServeProcess& server);
 
 // A fresh server with its own database and log in `dir`; `extra` flags go after --db.
-std::unique_ptr<ServeProcess> StartServer(const TempDir& dir,
+std::unique_ptr<ServeProcess> StartServer(const TempFolder& dir,
                                           const std::vector<std::string>& extra = {},
                                           const std::string& listen = "127.0.0.1:0");
 

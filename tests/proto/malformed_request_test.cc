@@ -6,7 +6,7 @@
 #include <csignal>
 #include <limits>
 
-#include "bayestune/proto/study_proto_conversion.h"
+#include "study_proto_conversion.h"
 #include "grpc_test_support.h"
 #include "raw_grpc_call.h"
 
@@ -40,7 +40,7 @@ v1::AddMeasurementRequest Measure(const std::string& study, std::int64_t trial, 
 }  // namespace
 
 TEST_CASE("malformed requests get the right status code and the server keeps serving", "[grpc]") {
-  TempDir dir("grpc-malformed");
+  TempFolder dir("grpc-malformed");
   auto server = StartServer(dir);
   proto::StudyClient client(PlainClientOptions(*server));
   client.CreateStudyFromYaml("s", TestTuningYaml(10));

@@ -3,7 +3,8 @@
 #include <csignal>
 #include <stdexcept>
 
-#include "temp_dir.h"
+#include "temp_folder.h"
+#include "test_files.h"
 
 namespace bayestune::testing {
 

@@ -99,7 +99,7 @@ void CheckAcknowledgedStored(proto::StudyClient& client, const LoadClients& load
 }  // namespace
 
 TEST_CASE("SIGTERM under load lets the calls in flight finish and exits 0", "[grpc][restart]") {
-  TempDir dir("grpc-sigterm");
+  TempFolder dir("grpc-sigterm");
   auto server = StartServer(dir, {"--shutdown-grace", "20"});
   {
     proto::StudyClient admin(PlainClientOptions(*server));
@@ -131,7 +131,7 @@ TEST_CASE("SIGTERM under load lets the calls in flight finish and exits 0", "[gr
 TEST_CASE(
     "killed by SIGKILL under load and restarted, the server has every acknowledged completion",
     "[grpc][restart]") {
-  TempDir dir("grpc-sigkill");
+  TempFolder dir("grpc-sigkill");
   auto server = StartServer(dir);
   {
     proto::StudyClient admin(PlainClientOptions(*server));

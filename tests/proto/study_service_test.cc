@@ -5,7 +5,7 @@
 #include <set>
 
 #include "bayestune/optimizer/errors.h"
-#include "bayestune/proto/study_proto_conversion.h"
+#include "study_proto_conversion.h"
 #include "grpc_test_support.h"
 #include "raw_grpc_call.h"
 
@@ -51,7 +51,7 @@ StudySpec StructuredSpec() {
 }  // namespace
 
 TEST_CASE("studies are created from YAML or a structured spec, listed and deleted", "[grpc]") {
-  TempDir dir("grpc-studies");
+  TempFolder dir("grpc-studies");
   auto server = StartServer(dir);
   proto::StudyClient client(PlainClientOptions(*server));
 
@@ -129,7 +129,7 @@ TEST_CASE("studies are created from YAML or a structured spec, listed and delete
 }
 
 TEST_CASE("trials go through suggest, measure, complete and the worker calls", "[grpc]") {
-  TempDir dir("grpc-trials");
+  TempFolder dir("grpc-trials");
   auto server = StartServer(dir);
   proto::StudyClient client(PlainClientOptions(*server));
   client.CreateStudyFromYaml("s", TestTuningYaml(8));
@@ -217,7 +217,7 @@ TEST_CASE("trials go through suggest, measure, complete and the worker calls", "
 }
 
 TEST_CASE("the server answers health checks and reflection, and stops on SIGTERM", "[grpc]") {
-  TempDir dir("grpc-health");
+  TempFolder dir("grpc-health");
   auto server = StartServer(dir);
   CHECK(HealthCheck(server->address(), "") == "SERVING");
   CHECK(HealthCheck(server->address(), "bayestune.v1.StudyService") == "SERVING");

@@ -48,7 +48,7 @@ std::set<std::int64_t> TrialFolders(const std::string& job_dir) {
 }  // namespace
 
 TEST_CASE("two workers split one study's trials, each on its own GPUs", "[grpc][worker]") {
-  TempDir dir("grpc-workers");
+  TempFolder dir("grpc-workers");
   WriteFile(dir.File("token"), "worker-token\n");
   auto server = StartServer(dir, {"--token-file", dir.File("token")});
   auto options = PlainClientOptions(*server);
@@ -133,7 +133,7 @@ TEST_CASE("two workers split one study's trials, each on its own GPUs", "[grpc][
 
 TEST_CASE("a worker rides out a server killed and restarted on the same database",
           "[grpc][worker]") {
-  TempDir dir("grpc-worker-restart");
+  TempFolder dir("grpc-worker-restart");
   auto server = StartServer(dir);
   const std::string address = server->address();
   auto options = PlainClientOptions(*server);
@@ -176,7 +176,7 @@ TEST_CASE("a worker rides out a server killed and restarted on the same database
 
 TEST_CASE("worker --create: the YAML's relative trainer and jobDir are relative to its folder",
           "[grpc][worker]") {
-  TempDir dir("grpc-worker-create");
+  TempFolder dir("grpc-worker-create");
   auto server = StartServer(dir);
   std::filesystem::create_directories(dir.File("sub"));
   const std::string trainer =
@@ -198,7 +198,7 @@ TEST_CASE(
     "a worker says at once that its server does not answer, and leaves on a second "
     "Ctrl-C while it is gone, killing its trials",
     "[grpc][worker]") {
-  TempDir dir("grpc-worker-gone");
+  TempFolder dir("grpc-worker-gone");
   for (const char* address : {"127.0.0.1", "127.0.0.1:99999", ":50051"}) {
     const ProcessResult bad = RunProcess(
         {BayestuneProgram(), "worker", "--server", address, "--study", "s", "--", "true"},
@@ -256,7 +256,7 @@ TEST_CASE(
 
 TEST_CASE("a study deleted while a worker runs it stops the worker and its trainers",
           "[grpc][worker]") {
-  TempDir dir("grpc-worker-deleted");
+  TempFolder dir("grpc-worker-deleted");
   auto server = StartServer(dir);
   proto::StudyClient client(PlainClientOptions(*server));
   client.CreateStudyFromYaml("doomed", WorkerYaml(6));

@@ -50,7 +50,7 @@ nlohmann::json TrialRecord(const std::string& trial_dir) {
 
 TEST_CASE("a worker does not run the trainer a study names on the server unless told to trust it",
           "[grpc][worker][security]") {
-  TempDir dir("grpc-worker-hostile");
+  TempFolder dir("grpc-worker-hostile");
   auto server = StartServer(dir);  // no token: any local user may create studies
   proto::StudyClient attacker(PlainClientOptions(*server));
   // The study's runner.command leaves a mark, then runs the real trainer (so that the trial
@@ -99,7 +99,7 @@ TEST_CASE("a worker does not run the trainer a study names on the server unless 
 
 TEST_CASE("the server's runner.env and runner.jobDir never override a worker's own",
           "[grpc][worker][security]") {
-  TempDir dir("grpc-worker-env");
+  TempFolder dir("grpc-worker-env");
   auto server = StartServer(dir);
   proto::StudyClient attacker(PlainClientOptions(*server));
   const std::string their_jobs = dir.File("their-jobs");
@@ -141,7 +141,7 @@ TEST_CASE("the server's runner.env and runner.jobDir never override a worker's o
 
 TEST_CASE("text from the server reaches a worker's terminal with its control characters escaped",
           "[grpc][worker][security]") {
-  TempDir dir("grpc-worker-escape");
+  TempFolder dir("grpc-worker-escape");
   auto server = StartServer(dir);
   proto::StudyClient attacker(PlainClientOptions(*server));
   // A categorical value that would set the terminal's title and clear its screen.

@@ -1,13 +1,13 @@
 // Axis scales and ticks, the robust value range, and the deterministic choice of trials to draw.
-#include "bayestune/report/axis_scale.h"
+#include "axis_scale.h"
 
 #include <catch2/catch.hpp>
 #include <set>
 
 #include "bayestune/optimizer/errors.h"
-#include "bayestune/optimizer/scale_transform.h"
-#include "bayestune/report/drawing_sample.h"
-#include "bayestune/report/value_range.h"
+#include "scale_transform.h"
+#include "drawing_sample.h"
+#include "value_range.h"
 
 using namespace bayestune;
 

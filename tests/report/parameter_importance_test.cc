@@ -1,13 +1,13 @@
 // Parameter importance: functional ANOVA of a random forest, checked against functions whose
 // variance decomposition is known.
-#include "bayestune/report/parameter_importance.h"
+#include "parameter_importance.h"
 
 #include <catch2/catch.hpp>
 #include <cmath>
 #include <random>
 
-#include "bayestune/report/functional_anova.h"
-#include "bayestune/report/regression_forest.h"
+#include "functional_anova.h"
+#include "regression_forest.h"
 
 using namespace bayestune;
 

@@ -5,7 +5,7 @@
 #include <map>
 #include <random>
 
-#include "bayestune/optimizer/scale_transform.h"
+#include "scale_transform.h"
 
 namespace bayestune::testing {
 

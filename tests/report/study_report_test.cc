@@ -9,7 +9,7 @@
 #include <regex>
 #include <sstream>
 
-#include "bayestune/report/html_escape.h"
+#include "html_escape.h"
 #include "report_page_checks.h"
 #include "report_test_studies.h"
 #include "temp_folder.h"

@@ -40,8 +40,8 @@
 #include <string>
 #include <thread>
 
-#include "bayestune/trial_runner/event_file_writer.h"
-#include "bayestune/trial_runner/hypertune_writer.h"
+#include "event_file_writer.h"
+#include "hypertune_writer.h"
 
 namespace {
 

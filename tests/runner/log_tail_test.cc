@@ -1,4 +1,4 @@
-#include "bayestune/trial_runner/log_tail.h"
+#include "log_tail.h"
 
 #include <catch2/catch.hpp>
 

@@ -8,9 +8,9 @@
 
 #include "bayestune/optimizer/errors.h"
 #include "bayestune/store/sqlite_study_repository.h"
-#include "bayestune/trial_runner/trial_command.h"
+#include "trial_command.h"
 #include "bayestune/trial_runner/trial_paths.h"
-#include "bayestune/trial_runner/trial_process.h"
+#include "trial_process.h"
 #include "test_support.h"
 
 using namespace bayestune;

@@ -2,7 +2,7 @@
 // tuning.yaml, over a SQLite study database.
 #include <catch2/catch.hpp>
 
-#include "bayestune/optimizer/tuning_config_loader.h"
+#include "bayestune/spec_file/tuning_config_loader.h"
 #include "bayestune/store/sqlite_study_repository.h"
 #include "bayestune/trial_runner/trial_runner.h"
 #include "test_support.h"

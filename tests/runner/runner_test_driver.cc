@@ -11,7 +11,7 @@
 #include <iostream>
 #include <string>
 
-#include "bayestune/optimizer/tuning_config_loader.h"
+#include "bayestune/spec_file/tuning_config_loader.h"
 #include "bayestune/store/sqlite_study_repository.h"
 #include "bayestune/trial_runner/trial_runner.h"
 

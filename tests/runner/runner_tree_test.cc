@@ -7,9 +7,9 @@
 
 #include "bayestune/optimizer/study.h"
 #include "bayestune/store/sqlite_study_repository.h"
-#include "bayestune/trial_runner/leftover_processes.h"
-#include "bayestune/trial_runner/runner_identity.h"
-#include "bayestune/trial_runner/trial_command.h"
+#include "leftover_processes.h"
+#include "runner_identity.h"
+#include "trial_command.h"
 #include "test_support.h"
 
 using namespace bayestune;

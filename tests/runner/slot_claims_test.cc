@@ -1,7 +1,7 @@
 // Machine-wide slot claims (SlotClaims) and the folder that holds them (LockFolder): claims end
 // with their holder, and nobody else can use the folder against a runner, root's included (a
 // planted link, another user's folder, a folder others may write to without the sticky bit).
-#include "bayestune/trial_runner/slot_claims.h"
+#include "slot_claims.h"
 
 #include <sys/stat.h>
 #include <unistd.h>
@@ -13,7 +13,7 @@
 
 #include "bayestune/optimizer/errors.h"
 #include "bayestune/optimizer/in_memory_study_repository.h"
-#include "bayestune/trial_runner/lock_folder.h"
+#include "lock_folder.h"
 #include "bayestune/trial_runner/trial_runner.h"
 #include "test_support.h"
 

@@ -15,25 +15,22 @@
 #include <vector>
 
 #include "bayestune/trial_runner/runner_events.h"
-#include "bayestune/trial_runner/trial_process.h"
+#include "test_files.h"
+#include "trial_process.h"
 
 namespace bayestune::test {
 
-// A fresh folder under BAYESTUNE_TEST_TMP (else the system's temp folder), unique across the
-// test processes that ctest runs in parallel.
-std::filesystem::path MakeTempDir(const std::string& name);
+using testing::MakeTempDir;
+using testing::ProcessGone;
+using testing::ReadFile;
+using testing::WaitFor;
+using testing::WriteFile;
 
 // The fake trainer program built next to the tests.
 std::string FakeTrainer();
 
 // The record.json a fake trainer wrote in its job dir (null when there is none).
 nlohmann::json ReadRecord(const std::filesystem::path& job_dir);
-
-std::string ReadFile(const std::filesystem::path& path);
-void WriteFile(const std::filesystem::path& path, const std::string& text, bool executable = false);
-
-// Whether a process is gone, or a zombie waiting for its parent.
-bool ProcessGone(pid_t pid);
 
 // A program started as a plain child of the test (posix_spawn), its output in files: not under a
 // TrialProcess keeper, whose kill of its whole tree would hide what a runner does on its own.
@@ -58,9 +55,6 @@ class SpawnedProgram {
   pid_t pid_ = -1;
   std::optional<ProcessExit> exit_;
 };
-
-// Polls `condition` every 10 ms until it holds or `seconds` pass; returns whether it held.
-bool WaitFor(const std::function<bool()>& condition, double seconds = 30);
 
 // Keeps every event a runner reports, and lets a test act on them (from the runner's thread).
 class RecordingEvents : public RunnerEvents {

@@ -1,11 +1,11 @@
-#include "bayestune/trial_runner/trial_command.h"
+#include "trial_command.h"
 
 #include <catch2/catch.hpp>
 #include <cerrno>
 #include <nlohmann/json.hpp>
 
 #include "bayestune/optimizer/errors.h"
-#include "bayestune/trial_runner/script_interpreter.h"
+#include "script_interpreter.h"
 #include "test_support.h"
 
 using namespace bayestune;

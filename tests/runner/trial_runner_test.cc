@@ -13,10 +13,10 @@
 
 #include "bayestune/optimizer/errors.h"
 #include "bayestune/optimizer/in_memory_study_repository.h"
-#include "bayestune/trial_runner/event_file_writer.h"
-#include "bayestune/trial_runner/runner_identity.h"
-#include "bayestune/trial_runner/trial_command.h"
-#include "bayestune/trial_runner/trial_process.h"
+#include "event_file_writer.h"
+#include "runner_identity.h"
+#include "trial_command.h"
+#include "trial_process.h"
 #include "test_support.h"
 
 using namespace bayestune;

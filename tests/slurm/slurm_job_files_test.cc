@@ -1,4 +1,4 @@
-#include "bayestune/trial_runner/slurm_job_files.h"
+#include "slurm_job_files.h"
 
 #include <sys/wait.h>
 #include <unistd.h>
@@ -16,12 +16,6 @@ TEST_CASE("the job's files live in the attempt's folder", "[slurm][files]") {
   CHECK(files.script == "/jobs/study/trial-3/attempt-2/slurm-job.sh");
   CHECK(files.status == "/jobs/study/trial-3/attempt-2/exit_status.json");
   CHECK(files.log == "/jobs/study/trial-3/attempt-2/slurm-job.log");
-}
-
-TEST_CASE("ShellQuote makes one shell word of anything", "[slurm][files]") {
-  CHECK(ShellQuote("plain") == "'plain'");
-  CHECK(ShellQuote("it's") == "'it'\\''s'");
-  CHECK(ShellQuote("") == "''");
 }
 
 TEST_CASE("the job script execs the job program with the launch file, whatever their paths",

@@ -1,9 +1,9 @@
-#include "bayestune/trial_runner/slurm_job_launch.h"
+#include "slurm_job_launch.h"
 
 #include <catch2/catch.hpp>
 
 #include "bayestune/optimizer/errors.h"
-#include "bayestune/trial_runner/slurm_job_exit_status.h"
+#include "slurm_job_exit_status.h"
 #include "slurm_test_support.h"
 
 using namespace bayestune;

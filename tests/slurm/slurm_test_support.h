@@ -7,16 +7,10 @@
 #include <string>
 #include <vector>
 
+#include "test_files.h"
+
 namespace bayestune::testing {
 
-// A fresh folder under BAYESTUNE_TEST_TMP (else /tmp), unique across parallel test processes.
-std::filesystem::path MakeTempDir(const std::string& name);
-std::string ReadFile(const std::filesystem::path& path);
-void WriteFile(const std::filesystem::path& path, const std::string& text, bool executable = false);
-// Polls `condition` every 10 ms until it holds or `seconds` pass; returns whether it held.
-bool WaitFor(const std::function<bool()>& condition, double seconds = 30);
-// Whether a process is gone, or a zombie waiting for its parent.
-bool ProcessGone(pid_t pid);
 // A file of NUL-terminated strings (what slurm_test_trainer writes) as a list.
 std::vector<std::string> SplitNul(const std::string& text);
 

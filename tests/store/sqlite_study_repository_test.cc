@@ -11,7 +11,7 @@
 
 #include "bayestune/optimizer/errors.h"
 #include "bayestune/optimizer/study.h"
-#include "bayestune/optimizer/study_spec_json.h"
+#include "study_spec_json.h"
 #include "raw_sqlite.h"
 #include "temp_folder.h"
 #include "test_studies.h"

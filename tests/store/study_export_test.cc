@@ -9,7 +9,6 @@
 #include "bayestune/store/sqlite_study_repository.h"
 #include "bayestune/store/study_csv_export.h"
 #include "bayestune/store/study_json_export.h"
-#include "bayestune/store/utc_timestamp.h"
 #include "temp_folder.h"
 
 using namespace bayestune;
@@ -405,15 +404,6 @@ Trial Finished(TrialState state, double start, double end) {
   return trial;
 }
 }  // namespace
-
-TEST_CASE("timestamps are RFC 3339 UTC with 0, 3 or 6 fractional digits", "[export]") {
-  CHECK(FormatUtcTimestamp(0) == "1970-01-01T00:00:00Z");
-  CHECK(FormatUtcTimestamp(k10am) == "2024-05-01T10:00:00Z");
-  CHECK(FormatUtcTimestamp(k10am + 0.25) == "2024-05-01T10:00:00.250Z");
-  CHECK(FormatUtcTimestamp(k10am + 59.000001) == "2024-05-01T10:00:59.000001Z");
-  CHECK(FormatUtcTimestamp(k10am + 0.9999996) == "2024-05-01T10:00:01Z");
-  CHECK(FormatUtcTimestamp(-0.5) == "1969-12-31T23:59:59.500Z");
-}
 
 TEST_CASE("CSV export: one RFC 4180 row per trial, parameters in spec order", "[export]") {
   TempFolder folder;

@@ -1,10 +1,10 @@
-#include "bayestune/trial_runner/event_decoder.h"
+#include "event_decoder.h"
 
 #include <bit>
 #include <catch2/catch.hpp>
 #include <cmath>
 
-#include "bayestune/trial_runner/event_file_writer.h"
+#include "event_file_writer.h"
 #include "metrics_test_support.h"
 
 using namespace bayestune;

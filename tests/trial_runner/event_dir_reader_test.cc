@@ -1,8 +1,8 @@
-#include "bayestune/trial_runner/event_dir_reader.h"
+#include "event_dir_reader.h"
 
 #include <catch2/catch.hpp>
 
-#include "bayestune/trial_runner/event_file_writer.h"
+#include "event_file_writer.h"
 #include "metrics_test_support.h"
 
 using namespace bayestune;

@@ -1,4 +1,4 @@
-#include "bayestune/trial_runner/event_file_reader.h"
+#include "event_file_reader.h"
 
 #include <sys/stat.h>
 
@@ -6,7 +6,7 @@
 #include <filesystem>
 #include <tuple>
 
-#include "bayestune/trial_runner/event_file_writer.h"
+#include "event_file_writer.h"
 #include "metrics_test_support.h"
 
 using namespace bayestune;

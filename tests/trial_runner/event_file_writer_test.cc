@@ -1,4 +1,4 @@
-#include "bayestune/trial_runner/event_file_writer.h"
+#include "event_file_writer.h"
 
 #include <catch2/catch.hpp>
 #include <cstring>
@@ -6,7 +6,7 @@
 #include <fstream>
 #include <sstream>
 
-#include "bayestune/trial_runner/crc32c.h"
+#include "crc32c.h"
 
 using namespace bayestune;
 

@@ -5,7 +5,7 @@
 #include <map>
 #include <nlohmann/json.hpp>
 
-#include "bayestune/trial_runner/event_dir_reader.h"
+#include "event_dir_reader.h"
 
 using namespace bayestune;
 

@@ -6,7 +6,7 @@
 #include <catch2/catch.hpp>
 #include <map>
 
-#include "bayestune/trial_runner/event_dir_reader.h"
+#include "event_dir_reader.h"
 #include "metrics_test_support.h"
 
 using namespace bayestune;

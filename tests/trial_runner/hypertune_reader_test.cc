@@ -1,11 +1,11 @@
-#include "bayestune/trial_runner/hypertune_reader.h"
+#include "hypertune_reader.h"
 
 #include <unistd.h>
 
 #include <catch2/catch.hpp>
 #include <cmath>
 
-#include "bayestune/trial_runner/hypertune_writer.h"
+#include "hypertune_writer.h"
 #include "metrics_test_support.h"
 
 using namespace bayestune;

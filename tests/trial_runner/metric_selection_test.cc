@@ -1,4 +1,4 @@
-#include "bayestune/trial_runner/metric_selection.h"
+#include "metric_selection.h"
 
 #include <catch2/catch.hpp>
 #include <cmath>

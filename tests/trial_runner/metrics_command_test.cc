@@ -3,8 +3,8 @@
 #include <nlohmann/json.hpp>
 #include <sstream>
 
-#include "bayestune/trial_runner/event_file_writer.h"
-#include "bayestune/trial_runner/hypertune_writer.h"
+#include "event_file_writer.h"
+#include "hypertune_writer.h"
 #include "metrics_test_support.h"
 
 using namespace bayestune;

@@ -22,8 +22,8 @@
 #include <string>
 #include <string_view>
 
-#include "bayestune/trial_runner/event_file_writer.h"
-#include "bayestune/trial_runner/hypertune_writer.h"
+#include "event_file_writer.h"
+#include "hypertune_writer.h"
 #include "metrics_test_support.h"
 
 namespace {

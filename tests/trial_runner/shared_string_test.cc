@@ -1,4 +1,4 @@
-#include "bayestune/trial_runner/shared_string.h"
+#include "shared_string.h"
 
 #include <catch2/catch.hpp>
 #include <map>
@@ -7,8 +7,8 @@
 #include <thread>
 #include <vector>
 
-#include "bayestune/trial_runner/event_file_reader.h"
-#include "bayestune/trial_runner/event_file_writer.h"
+#include "event_file_reader.h"
+#include "event_file_writer.h"
 #include "metrics_test_support.h"
 
 using namespace bayestune;

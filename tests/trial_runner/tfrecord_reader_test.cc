@@ -1,10 +1,10 @@
-#include "bayestune/trial_runner/tfrecord_reader.h"
+#include "tfrecord_reader.h"
 
 #include <catch2/catch.hpp>
 #include <cstring>
 
-#include "bayestune/trial_runner/crc32c.h"
-#include "bayestune/trial_runner/event_file_writer.h"
+#include "crc32c.h"
+#include "event_file_writer.h"
 
 using namespace bayestune;
 using Status = TfRecordView::Status;

@@ -1,4 +1,4 @@
-#include "bayestune/trial_runner/crc32c.h"
+#include "crc32c.h"
 
 #include <array>
 #include <cstring>

@@ -1,4 +1,4 @@
-#include "bayestune/trial_runner/event_decoder.h"
+#include "event_decoder.h"
 
 #include <bit>
 #include <cmath>

@@ -1,4 +1,4 @@
-#include "bayestune/trial_runner/event_dir_reader.h"
+#include "event_dir_reader.h"
 
 #include <filesystem>
 #include <system_error>

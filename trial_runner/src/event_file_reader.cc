@@ -1,4 +1,4 @@
-#include "bayestune/trial_runner/event_file_reader.h"
+#include "event_file_reader.h"
 
 #include <fcntl.h>
 #include <sys/mman.h>

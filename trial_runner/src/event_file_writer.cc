@@ -1,4 +1,4 @@
-#include "bayestune/trial_runner/event_file_writer.h"
+#include "event_file_writer.h"
 
 #include <unistd.h>
 
@@ -9,7 +9,7 @@
 #include <filesystem>
 #include <stdexcept>
 
-#include "bayestune/trial_runner/crc32c.h"
+#include "crc32c.h"
 
 namespace bayestune {
 namespace {

@@ -1,10 +1,10 @@
-#include "bayestune/trial_runner/event_record_stream.h"
+#include "event_record_stream.h"
 
 #include <algorithm>
 #include <cstdio>
 #include <cstring>
 
-#include "bayestune/trial_runner/tfrecord_reader.h"
+#include "tfrecord_reader.h"
 
 namespace bayestune {
 namespace {

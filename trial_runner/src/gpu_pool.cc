@@ -1,4 +1,4 @@
-#include "bayestune/trial_runner/gpu_pool.h"
+#include "gpu_pool.h"
 
 #include <algorithm>
 #include <numeric>

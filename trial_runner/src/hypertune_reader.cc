@@ -1,4 +1,4 @@
-#include "bayestune/trial_runner/hypertune_reader.h"
+#include "hypertune_reader.h"
 
 #include <fcntl.h>
 #include <sys/stat.h>
@@ -13,7 +13,7 @@
 #include <optional>
 #include <vector>
 
-#include "bayestune/trial_runner/hypertune_writer.h"
+#include "hypertune_writer.h"
 
 namespace bayestune {
 namespace {

@@ -1,4 +1,4 @@
-#include "bayestune/trial_runner/hypertune_writer.h"
+#include "hypertune_writer.h"
 
 #include <algorithm>
 #include <cerrno>

@@ -1,4 +1,4 @@
-#include "bayestune/trial_runner/leftover_processes.h"
+#include "leftover_processes.h"
 
 #include <signal.h>
 #include <unistd.h>
@@ -9,7 +9,7 @@
 #include <iterator>
 #include <string_view>
 
-#include "bayestune/trial_runner/runner_identity.h"
+#include "runner_identity.h"
 
 namespace bayestune {
 namespace {

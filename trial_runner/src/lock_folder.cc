@@ -1,4 +1,4 @@
-#include "bayestune/trial_runner/lock_folder.h"
+#include "lock_folder.h"
 
 #include <fcntl.h>
 #include <pwd.h>

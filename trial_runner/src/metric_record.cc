@@ -1,4 +1,4 @@
-#include "bayestune/trial_runner/metric_record.h"
+#include "metric_record.h"
 
 #include <iterator>
 

@@ -1,10 +1,10 @@
-#include "bayestune/trial_runner/metric_selection.h"
+#include "metric_selection.h"
 
 #include <algorithm>
 #include <cmath>
 #include <set>
 
-#include "bayestune/optimizer/closest_match.h"
+#include "closest_match.h"
 
 namespace bayestune {
 namespace {

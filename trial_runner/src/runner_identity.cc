@@ -1,4 +1,4 @@
-#include "bayestune/trial_runner/runner_identity.h"
+#include "runner_identity.h"
 
 #include <unistd.h>
 

@@ -1,4 +1,4 @@
-#include "bayestune/trial_runner/script_interpreter.h"
+#include "script_interpreter.h"
 
 #include <fcntl.h>
 #include <sys/stat.h>

@@ -1,4 +1,4 @@
-#include "bayestune/trial_runner/shared_string.h"
+#include "shared_string.h"
 
 namespace bayestune {
 

@@ -1,4 +1,4 @@
-#include "bayestune/trial_runner/slot_claims.h"
+#include "slot_claims.h"
 
 #include <sys/file.h>
 #include <unistd.h>

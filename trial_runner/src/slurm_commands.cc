@@ -1,11 +1,11 @@
-#include "bayestune/trial_runner/slurm_commands.h"
+#include "slurm_commands.h"
 
 #include <signal.h>
 
 #include <cstring>
 
 #include "bayestune/optimizer/errors.h"
-#include "bayestune/trial_runner/trial_command.h"
+#include "trial_command.h"
 
 namespace bayestune {
 namespace {

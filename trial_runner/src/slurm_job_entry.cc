@@ -1,4 +1,4 @@
-#include "bayestune/trial_runner/slurm_job_entry.h"
+#include "slurm_job_entry.h"
 
 #include <poll.h>
 #include <signal.h>
@@ -13,11 +13,11 @@
 #include <thread>
 
 #include "bayestune/optimizer/errors.h"
-#include "bayestune/trial_runner/runner_identity.h"
-#include "bayestune/trial_runner/slurm_job_exit_status.h"
-#include "bayestune/trial_runner/slurm_job_launch.h"
-#include "bayestune/trial_runner/trial_command.h"
-#include "bayestune/trial_runner/trial_process.h"
+#include "runner_identity.h"
+#include "slurm_job_exit_status.h"
+#include "slurm_job_launch.h"
+#include "trial_command.h"
+#include "trial_process.h"
 
 namespace bayestune {
 namespace {

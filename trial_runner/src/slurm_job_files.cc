@@ -1,4 +1,4 @@
-#include "bayestune/trial_runner/slurm_job_files.h"
+#include "slurm_job_files.h"
 
 #include <fcntl.h>
 #include <unistd.h>
@@ -24,18 +24,6 @@ SlurmJobFiles SlurmJobFilesFor(const std::filesystem::path& attempt_dir) {
   files.status = attempt_dir / "exit_status.json";
   files.log = attempt_dir / "slurm-job.log";
   return files;
-}
-
-std::string ShellQuote(const std::string& text) {
-  std::string quoted = "'";
-  for (char c : text) {
-    if (c == '\'') {
-      quoted += "'\\''";
-    } else {
-      quoted += c;
-    }
-  }
-  return quoted + "'";
 }
 
 std::string SlurmJobScript(const std::filesystem::path& job_program,

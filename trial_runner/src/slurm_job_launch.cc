@@ -1,11 +1,11 @@
-#include "bayestune/trial_runner/slurm_job_launch.h"
+#include "slurm_job_launch.h"
 
 #include <fstream>
 #include <nlohmann/json.hpp>
 #include <sstream>
 
 #include "bayestune/optimizer/errors.h"
-#include "bayestune/trial_runner/slurm_job_files.h"
+#include "slurm_job_files.h"
 
 namespace bayestune {
 namespace {

@@ -1,4 +1,4 @@
-#include "bayestune/trial_runner/slurm_job_status.h"
+#include "slurm_job_status.h"
 
 #include <sys/wait.h>
 

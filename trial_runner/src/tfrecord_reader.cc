@@ -1,8 +1,8 @@
-#include "bayestune/trial_runner/tfrecord_reader.h"
+#include "tfrecord_reader.h"
 
 #include <cstring>
 
-#include "bayestune/trial_runner/crc32c.h"
+#include "crc32c.h"
 
 namespace bayestune {
 namespace {

@@ -1,4 +1,4 @@
-#include "bayestune/trial_runner/trial_command.h"
+#include "trial_command.h"
 
 #include <sys/stat.h>
 #include <unistd.h>
@@ -8,7 +8,7 @@
 #include <sstream>
 
 #include "bayestune/optimizer/errors.h"
-#include "bayestune/trial_runner/script_interpreter.h"
+#include "script_interpreter.h"
 
 extern char** environ;
 
@@ -85,6 +85,13 @@ void SetEnvironmentValue(std::vector<std::string>& environment, std::string_view
   environment.push_back(std::string(name) + "=" + value);
 }
 
+std::vector<std::string> TrialParameterFlags(const Trial& trial) {
+  std::vector<std::string> flags;
+  for (const auto& [name, value] : trial.parameters)
+    flags.push_back("--" + name + "=" + value.ToString());
+  return flags;
+}
+
 TrialCommand BuildTrialCommand(const RunnerSpec& runner, const std::string& executable,
                                const Trial& trial, const std::vector<int>& gpus,
                                const TrialPaths& paths,
@@ -93,9 +100,8 @@ TrialCommand BuildTrialCommand(const RunnerSpec& runner, const std::string& exec
   command.executable = executable;
   command.argv = runner.command;
   command.argv.insert(command.argv.end(), runner.args.begin(), runner.args.end());
-  for (const auto& [name, value] : trial.parameters) {
-    command.argv.push_back("--" + name + "=" + value.ToString());
-  }
+  for (std::string& flag : TrialParameterFlags(trial))
+    command.argv.push_back(std::move(flag));
   command.argv.push_back("--job-dir=" + paths.dir.string());
 
   std::map<std::string, std::size_t> index;

@@ -5,9 +5,9 @@
 #include <utility>
 #include <vector>
 
-#include "bayestune/trial_runner/event_dir_reader.h"
-#include "bayestune/trial_runner/hypertune_reader.h"
-#include "bayestune/trial_runner/metric_selection.h"
+#include "event_dir_reader.h"
+#include "hypertune_reader.h"
+#include "metric_selection.h"
 
 namespace bayestune {
 

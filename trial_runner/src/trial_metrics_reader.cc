@@ -1,4 +1,4 @@
-#include "bayestune/trial_runner/trial_metrics_reader.h"
+#include "trial_metrics_reader.h"
 
 namespace bayestune {
 

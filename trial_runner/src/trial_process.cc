@@ -1,4 +1,4 @@
-#include "bayestune/trial_runner/trial_process.h"
+#include "trial_process.h"
 
 #include <fcntl.h>
 #include <linux/close_range.h>
@@ -17,7 +17,7 @@
 #include <cstring>
 #include <utility>
 
-#include "bayestune/trial_runner/script_interpreter.h"
+#include "script_interpreter.h"
 
 namespace bayestune {
 namespace {

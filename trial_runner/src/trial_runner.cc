@@ -18,12 +18,12 @@
 #include <system_error>
 
 #include "bayestune/optimizer/errors.h"
-#include "bayestune/trial_runner/gpu_pool.h"
-#include "bayestune/trial_runner/leftover_processes.h"
-#include "bayestune/trial_runner/log_tail.h"
-#include "bayestune/trial_runner/runner_identity.h"
-#include "bayestune/trial_runner/trial_command.h"
-#include "bayestune/trial_runner/trial_process.h"
+#include "gpu_pool.h"
+#include "leftover_processes.h"
+#include "log_tail.h"
+#include "runner_identity.h"
+#include "trial_command.h"
+#include "trial_process.h"
 #include "trial_metrics_feed.h"
 
 namespace bayestune {

@@ -3,7 +3,7 @@
 #include <iostream>
 #include <string_view>
 
-#include "bayestune/trial_runner/slurm_job_entry.h"
+#include "slurm_job_entry.h"
 
 int main(int argc, char** argv) {
   if (argc != 2 || std::string_view(argv[1]).starts_with("-")) {

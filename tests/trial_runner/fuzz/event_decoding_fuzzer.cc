@@ -14,10 +14,10 @@
 #include <string_view>
 #include <vector>
 
-#include "bayestune/trial_runner/crc32c.h"
-#include "bayestune/trial_runner/event_decoder.h"
-#include "bayestune/trial_runner/event_record_stream.h"
-#include "bayestune/trial_runner/tfrecord_reader.h"
+#include "crc32c.h"
+#include "event_decoder.h"
+#include "event_record_stream.h"
+#include "tfrecord_reader.h"
 
 namespace {
 

@@ -6,7 +6,7 @@
 #include <string>
 
 #include "../metrics_test_support.h"
-#include "bayestune/trial_runner/event_file_writer.h"
+#include "event_file_writer.h"
 
 using namespace bayestune;
 using namespace bayestune::testing;

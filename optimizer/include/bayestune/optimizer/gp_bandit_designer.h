@@ -1,28 +1,9 @@
 #pragma once
 
-#include "bayestune/optimizer/acquisition_function.h"
-#include "bayestune/optimizer/acquisition_optimizer.h"
 #include "bayestune/optimizer/designer.h"
-#include "bayestune/optimizer/gp_hyperparameter_fit.h"
+#include "bayestune/optimizer/gp_bandit_options.h"
 
 namespace bayestune {
-
-struct GpBanditOptions {
-  // Scrambled Sobol points before the GP takes over; 0: DefaultInitialPoints(space).
-  int initial_points = 0;
-  AcquisitionKind acquisition = AcquisitionKind::kLogExpectedImprovement;
-  double ucb_beta = 2.0;
-  // When several points are asked at once in the second half of a study (by maxTrials), make the
-  // first GP point the maximiser of the posterior mean: batches then converge as sequential
-  // suggestions do.
-  bool batch_exploitation = true;
-  // The GP is conditioned on at most this many finished trials (the best quarter and a random
-  // rest), so that a suggestion stays around a second and memory around 100 MB however long the
-  // study; memory is O(n^2) below that.
-  int max_model_points = 2000;
-  GpFitOptions fit;
-  AcquisitionOptimizerOptions acquisition_optimizer;
-};
 
 // The default designer (ALGORITHM_UNSPECIFIED): Gaussian-process Bayesian optimisation.
 //

@@ -1,6 +1,5 @@
 #pragma once
 
-#include <Eigen/Core>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -10,7 +9,8 @@
 
 namespace bayestune {
 
-// The parameters of a study and their encoding for the model.
+// The parameters of a study and the layout of their encoding for the model (the encoding itself
+// is internal to the optimizer: src/model_encoding.h).
 //
 // The model works on a unit cube: DOUBLE, INTEGER and DISCRETE parameters take one coordinate each,
 // the value mapped through its scale (scale_transform.h); a CATEGORICAL parameter of k values takes
@@ -37,11 +37,6 @@ class SearchSpace {
 
   int ModelDimensions() const { return dimensions_; }
   Slice ModelSlice(std::size_t parameter_index) const { return slices_.at(parameter_index); }
-
-  // Throws InvalidArgument when a parameter is missing, unknown, or its value is not feasible.
-  Eigen::VectorXd Encode(const ParameterValues& values) const;
-  // `x` has ModelDimensions() entries; entries outside [0, 1] are clamped.
-  ParameterValues Decode(const Eigen::Ref<const Eigen::VectorXd>& x) const;
 
   // Throws InvalidArgument naming the parameter unless `values` holds exactly the space's
   // parameters, each feasible (in range, an integer for INTEGER, one of the listed values for

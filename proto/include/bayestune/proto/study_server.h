@@ -2,13 +2,13 @@
 
 #include <atomic>
 #include <chrono>
+#include <functional>
 #include <memory>
 #include <optional>
 #include <string>
 
 #include "bayestune/optimizer/study_repository.h"
 #include "bayestune/proto/bearer_token.h"
-#include "bayestune/proto/call_status_interceptor.h"
 
 namespace grpc {
 class Server;
@@ -16,6 +16,9 @@ class ServerCompletionQueue;
 }  // namespace grpc
 
 namespace bayestune::proto {
+
+// Where the server's log lines go (one line each, no newline); must be thread-safe.
+using LogSink = std::function<void(const std::string& line)>;
 
 class StudyServiceImpl;
 

@@ -8,7 +8,7 @@
 
 #include "bayestune/optimizer/study_repository.h"
 #include "bayestune/optimizer/trial.h"
-#include "bayestune/report/parameter_importance.h"
+#include "bayestune/report/importance_options.h"
 
 namespace bayestune {
 

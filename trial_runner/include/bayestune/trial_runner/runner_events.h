@@ -10,8 +10,8 @@
 
 #include "bayestune/optimizer/trial.h"
 #include "bayestune/trial_runner/run_result.h"
+#include "bayestune/trial_runner/process_exit.h"
 #include "bayestune/trial_runner/trial_paths.h"
-#include "bayestune/trial_runner/trial_process.h"
 
 namespace bayestune {
 

@@ -1,0 +1,95 @@
+#pragma once
+
+#include <cstddef>
+#include <cstdint>
+
+namespace bayestune {
+
+// The options of the GP bandit designer (gp_bandit_designer.h), every default tuned on the
+// benchmark of docs/benchmarks.md. An embedder sets them in GpBanditOptions and passes the designer
+// in StudyOptions::designer.
+
+enum class AcquisitionKind {
+  // log E[max(f(x) - best, 0)]: expected improvement in log space (Ament et al. 2023), finite and
+  // with a useful gradient even where plain EI underflows to 0.
+  kLogExpectedImprovement,
+  // mean + beta * standard deviation.
+  kUpperConfidenceBound,
+};
+
+struct AcquisitionOptimizerOptions {
+  // Candidates: scrambled Sobol points over the whole cube, and points around the best
+  // observations (Gaussian steps of a few sizes).
+  int sobol_candidates = 1024;
+  int local_candidates = 512;
+  int local_centers = 5;
+  // The best few distinct candidates are refined by L-BFGS (NLopt) on the DOUBLE, INTEGER and
+  // DISCRETE coordinates, each categorical held at the candidate's value; then rounded.
+  int refine_starts = 5;
+  int refine_evaluations = 40;
+  // A finite space with at most this many points is searched exhaustively instead.
+  std::size_t max_enumerated_points = 4096;
+  // With a GP of more observations than this, the candidate counts and refinement starts shrink
+  // in proportion (to at least 128 Sobol and 64 local candidates and 2 starts), so that the cost
+  // of a suggestion grows about linearly in n rather than as n^2.
+  int full_budget_observations = 300;
+};
+
+// Log-normal priors on the kernel's scales and a normal prior on the constant mean, for outputs
+// that are standardised (mean 0, variance 1) and inputs on the unit cube.
+struct GpPriors {
+  // log l ~ N(mean, std^2) for every length scale; the mean grows with the dimension (as in
+  // Hvarfner et al. 2024), since in more dimensions each one explains less.
+  double log_length_scale_mean = -0.7;
+  double log_length_scale_dimension_slope = 0.25;  // added: slope * ln(dimensions)
+  double log_length_scale_std = 1.0;
+  double log_signal_variance_mean = 0.0;
+  double log_signal_variance_std = 1.0;
+  // Wide: about 6e-6 for a deterministic objective, and the data can pull it up by orders of
+  // magnitude for a noisy one. A tighter, lower prior did better on the deterministic benchmark
+  // functions but overfitted noisy ones.
+  double log_noise_variance_mean = -12.0;
+  double log_noise_variance_std = 4.0;
+  double mean_std = 1.0;
+
+  double LogLengthScaleMean(int dimensions) const;
+};
+
+struct GpFitOptions {
+  GpPriors priors;
+  // L-BFGS runs: one from the priors' medians, `random_starts` more from draws of the priors; the
+  // best maximum wins.
+  int random_starts = 2;
+  int max_evaluations = 60;  // per run
+  // With more observations than this, the hyperparameters are fitted on a subset (the best quarter
+  // and a random rest): the fit costs O(max_points^3) per step whatever n is.
+  int max_points = 200;
+  std::uint64_t seed = 0;
+  // Bounds of the search, on the unit cube and standardised outputs.
+  double min_length_scale = 5e-3;
+  double max_length_scale = 50.0;
+  double min_signal_variance = 0.02;
+  double max_signal_variance = 50.0;
+  double min_noise_variance = 1e-9;
+  double max_noise_variance = 2.0;
+  double max_abs_mean = 5.0;
+};
+
+struct GpBanditOptions {
+  // Scrambled Sobol points before the GP takes over; 0: DefaultInitialPoints(space).
+  int initial_points = 0;
+  AcquisitionKind acquisition = AcquisitionKind::kLogExpectedImprovement;
+  double ucb_beta = 2.0;
+  // When several points are asked at once in the second half of a study (by maxTrials), make the
+  // first GP point the maximiser of the posterior mean: batches then converge as sequential
+  // suggestions do.
+  bool batch_exploitation = true;
+  // The GP is conditioned on at most this many finished trials (the best quarter and a random
+  // rest), so that a suggestion stays around a second and memory around 100 MB however long the
+  // study; memory is O(n^2) below that.
+  int max_model_points = 2000;
+  GpFitOptions fit;
+  AcquisitionOptimizerOptions acquisition_optimizer;
+};
+
+}  // namespace bayestune

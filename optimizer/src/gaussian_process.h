@@ -1,0 +1,77 @@
+#pragma once
+
+#include <Eigen/Core>
+
+#include "matern52_kernel.h"
+
+namespace bayestune {
+
+// The hyperparameters of a GP with a Matern-5/2 ARD kernel, a constant mean and Gaussian noise.
+struct GpHyperparameters {
+  Eigen::VectorXd length_scales;  // one per model dimension, on the unit cube
+  double signal_variance = 1.0;
+  double noise_variance = 1e-6;
+  double mean = 0.0;
+};
+
+// The posterior of a Gaussian process given observations and fixed hyperparameters: a Cholesky
+// factor of K + noise I (with jitter added to the diagonal, growing tenfold per retry, when K is
+// numerically not positive definite) and the weights alpha = (K + noise I)^-1 (y - mean). Memory:
+// one n x n matrix. Points are the columns of a matrix (dimensions x count).
+class GaussianProcess {
+ public:
+  // Throws Error(kInternal) when K + noise I stays not positive definite after every jitter retry
+  // (which takes non-finite inputs).
+  GaussianProcess(Eigen::MatrixXd points, Eigen::VectorXd values,
+                  const GpHyperparameters& hyperparameters);
+
+  int size() const { return static_cast<int>(values_.size()); }
+  int dimensions() const { return static_cast<int>(points_.rows()); }
+  const Eigen::MatrixXd& points() const { return points_; }
+  const Eigen::VectorXd& values() const { return values_; }
+  const GpHyperparameters& hyperparameters() const { return hyperparameters_; }
+  const Matern52Kernel& kernel() const { return kernel_; }
+  // What was added to the diagonal beyond the noise to make the factorisation succeed.
+  double jitter() const { return jitter_; }
+  // L, lower triangular (the strict upper triangle is not meaningful), and alpha.
+  const Eigen::MatrixXd& cholesky() const { return cholesky_; }
+  const Eigen::VectorXd& alpha() const { return alpha_; }
+
+  // The posterior mean and variance of the latent function at each column of `points`.
+  void Predict(const Eigen::MatrixXd& points, Eigen::VectorXd* mean,
+               Eigen::VectorXd* variance) const;
+  // The same at one point, with the gradients of both in x.
+  void PredictWithGradient(const Eigen::VectorXd& x, double* mean, double* variance,
+                           Eigen::VectorXd* mean_gradient,
+                           Eigen::VectorXd* variance_gradient) const;
+
+  // Conditions on one more observation with the same hyperparameters, in O(n^2): used for
+  // fantasies of pending trials (kriging believer).
+  void AddObservation(const Eigen::VectorXd& x, double value);
+
+  // log p(y | X, hyperparameters).
+  double LogMarginalLikelihood() const;
+
+ private:
+  void UpdateWeights();
+
+  Eigen::MatrixXd points_;
+  Eigen::VectorXd values_;
+  GpHyperparameters hyperparameters_;
+  Matern52Kernel kernel_;
+  Eigen::MatrixXd cholesky_;  // lower triangle: L with L L^T = K + (noise + jitter) I
+  Eigen::VectorXd alpha_;
+  double jitter_ = 0.0;
+};
+
+// Factorises `matrix` + diagonal I = L L^T into the lower triangle of `factor`, retrying with
+// jitter of 1e-10, 1e-9, ... 1e-4 times `scale` added to the diagonal. Returns the jitter used, or
+// a negative number when every try failed.
+double CholeskyWithJitter(const Eigen::MatrixXd& matrix, double diagonal, double scale,
+                          Eigen::MatrixXd* factor);
+
+// The variance floor of a prediction: posterior variances are clamped to this fraction of the
+// signal variance, so that log(variance) and 1 / sigma stay finite at observed points.
+inline constexpr double kMinRelativeVariance = 1e-12;
+
+}  // namespace bayestune

@@ -1,0 +1,134 @@
+#include "bayestune/proto/remote_study_connection.h"
+
+#include <cmath>
+#include <thread>
+
+#include "bayestune/optimizer/errors.h"
+#include "study_proto_conversion.h"
+#include "study_service.h"
+
+namespace bayestune::cli {
+
+RemoteStudyConnection::RemoteStudyConnection(std::shared_ptr<proto::StudyClient> client,
+                                             std::string study, std::chrono::milliseconds retry_for)
+    : client_(std::move(client)), study_(std::move(study)), retry_for_(retry_for) {
+  const v1::Study stored = Retrying([&] { return client_->GetStudy(study_); });
+  spec_ = proto::StudySpecFromProto(stored.spec());
+  tuning_yaml_ = stored.tuning_yaml();
+}
+
+template <typename Call>
+auto RemoteStudyConnection::Retrying(Call&& call) -> decltype(call()) {
+  const auto give_up = std::chrono::steady_clock::now() + retry_for_;
+  auto pause = std::chrono::milliseconds(100);
+  while (true) {
+    try {
+      return call();
+    } catch (const Unavailable& e) {
+      if (std::chrono::steady_clock::now() + pause >= give_up) {
+        throw Unavailable(
+            "the server " + client_->server_address() + " did not answer for " +
+            std::to_string(std::chrono::duration_cast<std::chrono::seconds>(retry_for_).count()) +
+            " s (last: " + e.what() +
+            "); when it is back, start this worker again: the trials it was running run again");
+      }
+      std::this_thread::sleep_for(pause);
+      pause = std::min(pause * 2, std::chrono::milliseconds(5000));
+    }
+  }
+}
+
+Trial RemoteStudyConnection::ChangeTrial(std::int64_t trial_id,
+                                         const std::function<Trial()>& change,
+                                         const std::function<bool(const Trial&)>& done) {
+  bool retry = false;
+  return Retrying([&] {
+    if (retry) {
+      // The attempt before may have been committed although its answer was lost.
+      Trial now = client_->GetTrial(study_, trial_id);
+      if (done(now)) return now;
+    }
+    retry = true;
+    return change();
+  });
+}
+
+std::vector<Trial> RemoteStudyConnection::Suggest(int count, const std::string& client_id) {
+  // Asking again with the same client id gives the same trials: safe to retry.
+  return Retrying([&] { return client_->SuggestTrials(study_, count, client_id); });
+}
+
+std::vector<Trial> RemoteStudyConnection::PendingTrials() {
+  return Retrying([&] {
+    return client_->ListTrials(study_, {TrialState::kActive, TrialState::kStopping});
+  });
+}
+
+Trial RemoteStudyConnection::MarkStarted(std::int64_t trial_id, const TrialOwner& owner,
+                                         const std::vector<int>& gpus) {
+  return Retrying([&] { return client_->MarkTrialStarted(study_, trial_id, gpus, owner); });
+}
+
+void RemoteStudyConnection::AddMeasurements(std::int64_t trial_id, const TrialOwner& owner,
+                                            const std::vector<Measurement>& measurements) {
+  constexpr std::size_t kBatch = proto::StudyServiceImpl::kMaxMeasurementsPerCall;
+  for (std::size_t begin = 0; begin < measurements.size(); begin += kBatch) {
+    const std::vector<Measurement> batch(
+        measurements.begin() + static_cast<std::ptrdiff_t>(begin),
+        measurements.begin() +
+            static_cast<std::ptrdiff_t>(std::min(measurements.size(), begin + kBatch)));
+    Retrying([&] {
+      client_->AddMeasurements(study_, trial_id, batch, owner);
+      return 0;
+    });
+  }
+}
+
+StopDecision RemoteStudyConnection::ShouldStop(std::int64_t trial_id, const TrialOwner& owner) {
+  return Retrying([&] { return client_->ShouldStopTrial(study_, trial_id, owner); });
+}
+
+Trial RemoteStudyConnection::Complete(std::int64_t trial_id, const TrialOwner& owner,
+                                      std::optional<double> value,
+                                      std::optional<std::int64_t> step) {
+  // The service refuses a non-finite value; the local Study makes such a trial INFEASIBLE, and so
+  // does this.
+  if (value && !std::isfinite(*value)) {
+    return MarkInfeasible(trial_id, owner, "the objective value is " + FormatDouble(*value));
+  }
+  return ChangeTrial(
+      trial_id, [&] { return client_->CompleteTrial(study_, trial_id, value, step, owner); },
+      [&](const Trial& t) { return t.IsFinished() && t.attempt == owner.attempt; });
+}
+
+Trial RemoteStudyConnection::Fail(std::int64_t trial_id, const TrialOwner& owner,
+                                  const std::string& reason) {
+  return ChangeTrial(
+      trial_id, [&] { return client_->FailTrial(study_, trial_id, reason, owner); },
+      [&](const Trial& t) { return t.state == TrialState::kFailed && t.attempt == owner.attempt; });
+}
+
+Trial RemoteStudyConnection::MarkInfeasible(std::int64_t trial_id, const TrialOwner& owner,
+                                            const std::string& reason) {
+  return ChangeTrial(
+      trial_id, [&] { return client_->CompleteTrialInfeasible(study_, trial_id, reason, owner); },
+      [&](const Trial& t) {
+        return t.state == TrialState::kInfeasible && t.attempt == owner.attempt;
+      });
+}
+
+Trial RemoteStudyConnection::Requeue(std::int64_t trial_id, const TrialOwner& owner,
+                                     const std::string& reason) {
+  return ChangeTrial(
+      trial_id, [&] { return client_->RequeueTrial(study_, trial_id, reason, owner); },
+      [&](const Trial& t) {
+        return t.state == TrialState::kRequested && t.attempt == owner.attempt + 1;
+      });
+}
+
+StudyProgress RemoteStudyConnection::Progress() {
+  return proto::StudyProgressFromProto(
+      Retrying([&] { return client_->GetStudy(study_).progress(); }));
+}
+
+}  // namespace bayestune::cli

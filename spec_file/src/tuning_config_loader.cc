@@ -1,0 +1,845 @@
+#include "bayestune/spec_file/tuning_config_loader.h"
+
+#include <yaml-cpp/yaml.h>
+
+#include <algorithm>
+#include <cerrno>
+#include <charconv>
+#include <cmath>
+#include <cstring>
+#include <filesystem>
+#include <fstream>
+#include <limits>
+#include <map>
+#include <set>
+#include <sstream>
+#include <tuple>
+
+#include "bayestune/optimizer/errors.h"
+#include "bayestune/optimizer/grid_designer.h"
+#include "bayestune/optimizer/parameter_value.h"
+#include "bayestune/optimizer/search_space.h"
+#include "closest_match.h"
+
+namespace bayestune {
+namespace {
+
+constexpr std::size_t kMaxDiscreteValues = 1000;
+
+const std::vector<std::string> kTopLevelKeys = {"trainingInput", "runner"};
+// AI Platform job fields around trainingInput that a local run has no use for.
+const std::vector<std::string> kIgnoredTopLevelKeys = {"jobId", "labels", "etag"};
+
+const std::vector<std::string> kTrainingInputKeys = {"hyperparameters", "args", "jobDir"};
+// The rest of AI Platform's TrainingInput: accepted so that a file made for AI Platform loads
+// unchanged, and ignored with a warning.
+const std::vector<std::string> kIgnoredTrainingInputKeys = {"scaleTier",
+                                                            "masterType",
+                                                            "masterConfig",
+                                                            "workerType",
+                                                            "workerConfig",
+                                                            "parameterServerType",
+                                                            "parameterServerConfig",
+                                                            "evaluatorType",
+                                                            "evaluatorConfig",
+                                                            "workerCount",
+                                                            "parameterServerCount",
+                                                            "evaluatorCount",
+                                                            "packageUris",
+                                                            "pythonModule",
+                                                            "region",
+                                                            "runtimeVersion",
+                                                            "pythonVersion",
+                                                            "encryptionConfig",
+                                                            "scheduling",
+                                                            "network",
+                                                            "serviceAccount",
+                                                            "useChiefInTfConfig",
+                                                            "enableWebAccess"};
+
+const std::vector<std::string> kHyperparameterKeys = {"goal",
+                                                      "params",
+                                                      "maxTrials",
+                                                      "maxParallelTrials",
+                                                      "maxFailedTrials",
+                                                      "hyperparameterMetricTag",
+                                                      "resumePreviousJobId",
+                                                      "enableTrialEarlyStopping",
+                                                      "algorithm"};
+
+const std::vector<std::string> kParamKeys = {
+    "parameterName",     "type",           "minValue", "maxValue",
+    "categoricalValues", "discreteValues", "scaleType"};
+
+const std::vector<std::string> kRunnerKeys = {"command",
+                                              "jobDir",
+                                              "gpus",
+                                              "gpusPerTrial",
+                                              "trialsPerGpu",
+                                              "cpuTrials",
+                                              "trialTimeoutSeconds",
+                                              "stopGracePeriodSeconds",
+                                              "measurementSelection",
+                                              "seed",
+                                              "env"};
+
+std::string JoinNames(const std::vector<std::string>& names) {
+  std::string text;
+  for (const auto& n : names)
+    text += (text.empty() ? "" : ", ") + n;
+  return text;
+}
+
+std::string Describe(const YAML::Node& node) {
+  switch (node.Type()) {
+    case YAML::NodeType::Null:
+      return "nothing";
+    case YAML::NodeType::Scalar:
+      return "'" + node.Scalar() + "'";
+    case YAML::NodeType::Sequence:
+      return "a list";
+    case YAML::NodeType::Map:
+      return "a mapping";
+    default:
+      return "an undefined value";
+  }
+}
+
+// Collects every problem of one file. Reading functions return nullopt after reporting.
+class Loader {
+ public:
+  explicit Loader(std::string file) : file_(std::move(file)) {}
+
+  // Where the value of `field` is in the file, for diagnostics made after loading.
+  void Locate(const YAML::Node& node, const std::string& field) {
+    const YAML::Mark mark = node.Mark();
+    if (!mark.is_null()) positions_[field] = FilePosition{mark.line + 1, mark.column + 1};
+  }
+  std::map<std::string, FilePosition> TakePositions() { return std::move(positions_); }
+
+  std::vector<Diagnostic> TakeDiagnostics() {
+    std::stable_sort(diagnostics_.begin(), diagnostics_.end(),
+                     [](const Diagnostic& a, const Diagnostic& b) {
+                       return std::tie(a.line, a.column) < std::tie(b.line, b.column);
+                     });
+    return std::move(diagnostics_);
+  }
+
+  void Report(Diagnostic::Severity severity, const YAML::Mark& mark, const std::string& field,
+              const std::string& message) {
+    Diagnostic d;
+    d.severity = severity;
+    d.file = file_;
+    d.line = mark.is_null() ? 0 : mark.line + 1;
+    d.column = mark.is_null() ? 0 : mark.column + 1;
+    d.field = field;
+    d.message = message;
+    diagnostics_.push_back(std::move(d));
+  }
+  void Error(const YAML::Node& at, const std::string& field, const std::string& message) {
+    Report(Diagnostic::Severity::kError, at.Mark(), field, message);
+  }
+  void Warning(const YAML::Node& at, const std::string& field, const std::string& message) {
+    Report(Diagnostic::Severity::kWarning, at.Mark(), field, message);
+  }
+
+  // Checks that `node` is a mapping whose keys are all known. Unknown keys are errors with the
+  // closest known key suggested; `ignored` keys get a warning; repeated keys are errors.
+  bool CheckMap(const YAML::Node& node, const std::string& field,
+                const std::vector<std::string>& known, const std::vector<std::string>& ignored,
+                const std::string& ignored_why) {
+    if (!node.IsMap()) {
+      Error(node, field,
+            "expected a mapping with keys " + JoinNames(known) + ", got " + Describe(node));
+      return false;
+    }
+    std::set<std::string> seen;
+    for (const auto& entry : node) {
+      const YAML::Node& key = entry.first;
+      const std::string name = key.IsScalar() ? key.Scalar() : std::string("?");
+      const std::string key_field = field.empty() ? name : field + "." + name;
+      if (!seen.insert(name).second) {
+        Error(key, key_field, "appears twice; give each key once");
+        continue;
+      }
+      Locate(entry.second, key_field);
+      if (std::find(known.begin(), known.end(), name) != known.end()) continue;
+      if (std::find(ignored.begin(), ignored.end(), name) != ignored.end()) {
+        Warning(key, key_field, "ignored: " + ignored_why);
+        continue;
+      }
+      std::vector<std::string> all = known;
+      all.insert(all.end(), ignored.begin(), ignored.end());
+      std::string message = "unknown key '" + name + "'";
+      if (auto closest = ClosestMatch(name, all)) message += "; did you mean '" + *closest + "'?";
+      message += " Valid keys: " + JoinNames(known);
+      Error(key, key_field, message);
+    }
+    return true;
+  }
+
+  std::optional<std::string> ReadString(const YAML::Node& node, const std::string& field) {
+    if (!node.IsScalar()) {
+      Error(node, field, "expected a string, got " + Describe(node));
+      return std::nullopt;
+    }
+    return node.Scalar();
+  }
+
+  // An integer in [min_value, max_value]; by default at most what an int holds.
+  std::optional<long long> ReadInteger(const YAML::Node& node, const std::string& field,
+                                       long long min_value,
+                                       long long max_value = std::numeric_limits<int>::max()) {
+    if (!node.IsScalar()) {
+      Error(node, field, "expected an integer, got " + Describe(node));
+      return std::nullopt;
+    }
+    const std::string& text = node.Scalar();
+    long long value = 0;
+    const char* begin = text.data() + (text.starts_with('+') ? 1 : 0);
+    auto [end, error] = std::from_chars(begin, text.data() + text.size(), value);
+    if (error != std::errc() || end != text.data() + text.size()) {
+      Error(node, field, "expected an integer, got '" + text + "'");
+      return std::nullopt;
+    }
+    if (value < min_value) {
+      Error(node, field,
+            "must be at least " + std::to_string(min_value) + ", got " + std::to_string(value));
+      return std::nullopt;
+    }
+    if (value > max_value) {
+      Error(node, field,
+            "must be at most " + std::to_string(max_value) + ", got " + std::to_string(value));
+      return std::nullopt;
+    }
+    return value;
+  }
+
+  std::optional<double> ReadNumber(const YAML::Node& node, const std::string& field) {
+    if (!node.IsScalar()) {
+      Error(node, field, "expected a number, got " + Describe(node));
+      return std::nullopt;
+    }
+    const std::string& text = node.Scalar();
+    double value = 0;
+    const char* begin = text.data() + (text.starts_with('+') ? 1 : 0);
+    auto [end, error] = std::from_chars(begin, text.data() + text.size(), value);
+    if (error != std::errc() || end != text.data() + text.size()) {
+      Error(node, field, "expected a number, got '" + text + "'");
+      return std::nullopt;
+    }
+    if (!std::isfinite(value)) {
+      Error(node, field, "expected a finite number, got '" + text + "'");
+      return std::nullopt;
+    }
+    return value;
+  }
+
+  std::optional<double> ReadNonNegativeNumber(const YAML::Node& node, const std::string& field) {
+    auto value = ReadNumber(node, field);
+    if (value && *value < 0) {
+      Error(node, field, "must be 0 or more, got " + FormatDouble(*value));
+      return std::nullopt;
+    }
+    return value;
+  }
+
+  std::optional<bool> ReadBool(const YAML::Node& node, const std::string& field) {
+    if (node.IsScalar()) {
+      const std::string& text = node.Scalar();
+      if (text == "true" || text == "True" || text == "TRUE") return true;
+      if (text == "false" || text == "False" || text == "FALSE") return false;
+    }
+    Error(node, field, "expected true or false, got " + Describe(node));
+    return std::nullopt;
+  }
+
+  template <typename Enum>
+  std::optional<Enum> ReadEnum(const YAML::Node& node, const std::string& field,
+                               std::optional<Enum> (*parse)(std::string_view),
+                               const std::vector<std::string>& names) {
+    auto text = ReadString(node, field);
+    if (!text) return std::nullopt;
+    if (auto value = parse(*text)) return value;
+    std::string message = "unknown value '" + *text + "'";
+    if (auto closest = ClosestMatch(*text, names)) message += "; did you mean '" + *closest + "'?";
+    message += " Valid values: " + JoinNames(names);
+    Error(node, field, message);
+    return std::nullopt;
+  }
+
+  std::optional<std::vector<std::string>> ReadStringList(const YAML::Node& node,
+                                                         const std::string& field) {
+    if (!node.IsSequence()) {
+      Error(node, field, "expected a list of strings, got " + Describe(node));
+      return std::nullopt;
+    }
+    std::vector<std::string> values;
+    bool ok = true;
+    for (std::size_t i = 0; i < node.size(); ++i) {
+      Locate(node[i], field + "[" + std::to_string(i) + "]");
+      if (auto s = ReadString(node[i], field + "[" + std::to_string(i) + "]")) {
+        values.push_back(*s);
+      } else {
+        ok = false;
+      }
+    }
+    if (!ok) return std::nullopt;
+    return values;
+  }
+
+  void LoadTrainingInput(const YAML::Node& node, TuningConfig& config) {
+    const std::string field = "trainingInput";
+    if (!CheckMap(node, field, kTrainingInputKeys, kIgnoredTrainingInputKeys,
+                  "only AI Platform uses it; bayestune runs trials on this machine")) {
+      return;
+    }
+    if (auto args = node["args"]) {
+      if (auto list = ReadStringList(args, field + ".args")) config.runner.args = *list;
+    }
+    if (auto job_dir = node["jobDir"]) {
+      if (auto dir = ReadString(job_dir, field + ".jobDir")) {
+        if (dir->starts_with("gs://")) {
+          Warning(job_dir, field + ".jobDir",
+                  "a Cloud Storage path is not used locally; trial folders go under runner.jobDir");
+        } else {
+          config.runner.job_dir = *dir;
+        }
+      }
+    }
+    const YAML::Node hyperparameters = node["hyperparameters"];
+    if (!hyperparameters) {
+      Error(node, field + ".hyperparameters",
+            "missing required field: the study (goal, hyperparameterMetricTag, maxTrials, params)");
+      return;
+    }
+    LoadHyperparameters(hyperparameters, config.study);
+  }
+
+  void LoadHyperparameters(const YAML::Node& node, StudySpec& spec) {
+    const std::string field = "trainingInput.hyperparameters";
+    if (!CheckMap(node, field, kHyperparameterKeys, {}, "")) return;
+    if (auto n = node["goal"]) {
+      if (auto goal = ReadEnum<Goal>(n, field + ".goal", &ParseGoal, {"MAXIMIZE", "MINIMIZE"})) {
+        spec.goal = *goal;
+      }
+    }
+    if (auto n = node["hyperparameterMetricTag"]) {
+      if (auto tag = ReadString(n, field + ".hyperparameterMetricTag")) {
+        if (tag->empty()) {
+          Error(
+              n, field + ".hyperparameterMetricTag",
+              "must not be empty; name the TensorBoard tag of the objective, for example accuracy");
+        } else {
+          spec.metric_tag = *tag;
+        }
+      }
+    }
+    std::optional<long long> max_trials;
+    if (auto n = node["maxTrials"]) {
+      max_trials = ReadInteger(n, field + ".maxTrials", 1);
+      if (max_trials) spec.max_trials = static_cast<int>(*max_trials);
+    }
+    if (auto n = node["maxParallelTrials"]) {
+      if (auto value = ReadInteger(n, field + ".maxParallelTrials", 1)) {
+        spec.max_parallel_trials = static_cast<int>(*value);
+        if (*value > spec.max_trials) {
+          Warning(n, field + ".maxParallelTrials",
+                  std::to_string(*value) + " is more than maxTrials (" +
+                      std::to_string(spec.max_trials) + "); at most " +
+                      std::to_string(spec.max_trials) + " trials will run at once");
+        }
+      }
+    }
+    if (auto n = node["maxFailedTrials"]) {
+      if (auto value = ReadInteger(n, field + ".maxFailedTrials", 0)) {
+        spec.max_failed_trials = static_cast<int>(*value);
+      }
+    }
+    if (auto n = node["enableTrialEarlyStopping"]) {
+      if (auto value = ReadBool(n, field + ".enableTrialEarlyStopping")) {
+        spec.enable_early_stopping = *value;
+      }
+    }
+    if (auto n = node["resumePreviousJobId"]) {
+      if (auto value = ReadString(n, field + ".resumePreviousJobId")) {
+        spec.resume_previous_job_id = *value;
+      }
+    }
+    if (auto n = node["algorithm"]) {
+      if (auto value =
+              ReadEnum<Algorithm>(n, field + ".algorithm", &ParseAlgorithm,
+                                  {"ALGORITHM_UNSPECIFIED", "GRID_SEARCH", "RANDOM_SEARCH"})) {
+        spec.algorithm = *value;
+      }
+    }
+    const YAML::Node params = node["params"];
+    if (!params) {
+      Error(
+          node, field + ".params",
+          "missing required field: list the parameters to tune, each with parameterName and type");
+      return;
+    }
+    if (!params.IsSequence() || params.size() == 0) {
+      Error(params, field + ".params",
+            params.IsSequence() ? std::string("has no parameters; give at least one")
+                                : "expected a list of parameters, got " + Describe(params));
+      return;
+    }
+    std::vector<std::pair<std::string, YAML::Node>> names;  // each name given, with its node
+    bool all_loaded = true;
+    for (std::size_t i = 0; i < params.size(); ++i) {
+      const std::string param_field = field + ".params[" + std::to_string(i) + "]";
+      std::optional<std::string> name;
+      auto param = LoadParameter(params[i], param_field, name);
+      all_loaded = all_loaded && param.has_value();
+      if (name) {
+        const YAML::Node name_node = params[i]["parameterName"];
+        const auto earlier = std::find_if(names.begin(), names.end(), [&](const auto& named) {
+          return ParameterNamesCollide(named.first, *name);
+        });
+        if (earlier != names.end()) {
+          const std::string line = std::to_string(earlier->second.Mark().line + 1);
+          Error(name_node, param_field + ".parameterName",
+                earlier->first == *name
+                    ? "'" + *name + "' is already defined at line " + line +
+                          "; each parameterName must be unique"
+                    : ParameterCollisionProblem(earlier->first, *name) + " (line " + line + ")");
+          all_loaded = false;
+          continue;
+        }
+        names.emplace_back(*name, name_node);
+      }
+      if (param) spec.parameters.push_back(std::move(*param));
+    }
+    if (all_loaded && spec.algorithm == Algorithm::kGridSearch) {
+      WarnOfSmallGrid(node, spec);
+    }
+  }
+
+  // GRID_SEARCH ends the study when every combination of grid values ran: say so when that is
+  // fewer than maxTrials.
+  void WarnOfSmallGrid(const YAML::Node& hyperparameters, const StudySpec& spec) {
+    std::optional<std::size_t> combinations;
+    try {
+      combinations = GridDesigner().Capacity(SearchSpace(spec.parameters));
+    } catch (const bayestune::Error&) {
+      return;  // reported as errors already
+    }
+    if (!combinations || *combinations >= static_cast<std::size_t>(spec.max_trials)) return;
+    const YAML::Node at =
+        hyperparameters["maxTrials"] ? hyperparameters["maxTrials"] : hyperparameters["algorithm"];
+    Warning(at, "trainingInput.hyperparameters.maxTrials",
+            "GRID_SEARCH has " + std::to_string(*combinations) +
+                (*combinations == 1 ? " combination" : " combinations") +
+                " of the parameters' grid values, fewer than maxTrials (" +
+                std::to_string(spec.max_trials) + "); the study ends after " +
+                std::to_string(*combinations) + (*combinations == 1 ? " trial" : " trials") +
+                " (DOUBLE parameters have " + std::to_string(GridDesigner::kDoubleGridPoints) +
+                " grid values each)");
+  }
+
+  // The parameter at `node`, or nullopt after reporting what is wrong with it (every problem,
+  // not just the first). `name_out` is its parameterName when it has one, valid or not, so that
+  // a repeated name is found even in a parameter with other errors.
+  std::optional<ParameterSpec> LoadParameter(const YAML::Node& node, const std::string& field,
+                                             std::optional<std::string>& name_out) {
+    if (!CheckMap(node, field, kParamKeys, {}, "")) return std::nullopt;
+    ParameterSpec spec;
+    bool ok = true;
+    const YAML::Node name = node["parameterName"];
+    if (!name) {
+      Error(node, field + ".parameterName", "missing required field: the flag name (--name=value)");
+      ok = false;
+    } else if (auto text = ReadString(name, field + ".parameterName")) {
+      spec.name = *text;
+      name_out = *text;
+      if (std::string problem = ParameterNameProblem(spec.name); !problem.empty()) {
+        Error(name, field + ".parameterName", problem);
+        ok = false;
+      }
+    } else {
+      ok = false;
+    }
+    const YAML::Node type = node["type"];
+    if (!type) {
+      Error(node, field + ".type",
+            "missing required field: one of DOUBLE, INTEGER, CATEGORICAL, DISCRETE");
+      return std::nullopt;
+    }
+    auto parsed_type = ReadEnum<ParameterType>(type, field + ".type", &ParseParameterType,
+                                               {"DOUBLE", "INTEGER", "CATEGORICAL", "DISCRETE"});
+    if (!parsed_type) return std::nullopt;
+    spec.type = *parsed_type;
+    // "an INTEGER", "a DOUBLE": the type with its article.
+    const std::string type_name = std::string(spec.type == ParameterType::kInteger ? "an " : "a ") +
+                                  std::string(ParameterTypeName(spec.type));
+
+    if (auto n = node["scaleType"]) {
+      if (spec.type == ParameterType::kCategorical) {
+        Error(n, field + ".scaleType",
+              "a CATEGORICAL parameter takes no scaleType (its values are not ordered); remove it");
+        ok = false;
+      } else if (auto scale = ReadEnum<ScaleType>(
+                     n, field + ".scaleType", &ParseScaleType,
+                     {"NONE", "UNIT_LINEAR_SCALE", "UNIT_LOG_SCALE", "UNIT_REVERSE_LOG_SCALE"})) {
+        spec.scale = *scale;
+      } else {
+        ok = false;
+      }
+    }
+    const bool log_scale = spec.scale == ScaleType::kLog || spec.scale == ScaleType::kReverseLog;
+    auto forbid = [&](const char* key, const std::string& why) {
+      if (auto n = node[key]) {
+        Error(n, field + "." + key, "not allowed for " + type_name + " parameter; " + why);
+        ok = false;
+      }
+    };
+
+    if (spec.type == ParameterType::kDouble || spec.type == ParameterType::kInteger) {
+      forbid("categoricalValues", "it is only for CATEGORICAL");
+      forbid("discreteValues", "it is only for DISCRETE");
+      std::optional<double> lo, hi;
+      for (const char* key : {"minValue", "maxValue"}) {
+        const YAML::Node n = node[key];
+        if (!n) {
+          Error(
+              node, field + "." + key,
+              "missing required field for " + type_name + " parameter: give minValue and maxValue");
+          ok = false;
+          continue;
+        }
+        auto value = ReadNumber(n, field + "." + key);
+        if (value && spec.type == ParameterType::kInteger && *value != std::floor(*value)) {
+          Error(n, field + "." + key,
+                "an INTEGER parameter needs integer bounds, got " + FormatDouble(*value));
+          value.reset();
+        } else if (value && spec.type == ParameterType::kInteger) {
+          if (std::string problem = IntegerBoundProblem(*value); !problem.empty()) {
+            Error(n, field + "." + key, problem);
+            value.reset();
+          }
+        }
+        if (!value) ok = false;
+        (std::string(key) == "minValue" ? lo : hi) = value;
+      }
+      if (lo && hi) {
+        spec.min_value = *lo;
+        spec.max_value = *hi;
+        if (*lo >= *hi) {
+          Error(node["minValue"], field + ".minValue",
+                "minValue (" + FormatDouble(*lo) + ") must be less than maxValue (" +
+                    FormatDouble(*hi) + ")");
+          ok = false;
+        } else if (log_scale && *lo <= 0) {
+          Error(node["minValue"], field + ".minValue",
+                std::string(ScaleTypeName(spec.scale)) + " needs minValue > 0, got " +
+                    FormatDouble(*lo) + "; use UNIT_LINEAR_SCALE or a positive range");
+          ok = false;
+        }
+      }
+    } else if (spec.type == ParameterType::kCategorical) {
+      forbid("minValue", "list the values in categoricalValues");
+      forbid("maxValue", "list the values in categoricalValues");
+      forbid("discreteValues", "list the values in categoricalValues");
+      const YAML::Node values = node["categoricalValues"];
+      if (!values) {
+        Error(node, field + ".categoricalValues",
+              "missing required field for a CATEGORICAL parameter: the list of values");
+        ok = false;
+      } else if (auto list = ReadStringList(values, field + ".categoricalValues")) {
+        std::set<std::string> seen;
+        if (list->empty()) {
+          Error(values, field + ".categoricalValues", "is empty; give at least one value");
+          ok = false;
+        }
+        for (std::size_t i = 0; i < list->size(); ++i) {
+          const std::string& value = (*list)[i];
+          if (std::string problem = CategoricalValueProblem(value); !problem.empty()) {
+            Error(values[i], field + ".categoricalValues[" + std::to_string(i) + "]", problem);
+            ok = false;
+          } else if (!seen.insert(value).second) {
+            Error(values[i], field + ".categoricalValues[" + std::to_string(i) + "]",
+                  "'" + value + "' is listed twice; each value must be unique");
+            ok = false;
+          }
+        }
+        spec.categorical_values = *list;
+      } else {
+        ok = false;
+      }
+    } else {  // DISCRETE
+      forbid("minValue", "list the values in discreteValues");
+      forbid("maxValue", "list the values in discreteValues");
+      forbid("categoricalValues", "it is only for CATEGORICAL");
+      const YAML::Node values = node["discreteValues"];
+      if (!values) {
+        Error(node, field + ".discreteValues",
+              "missing required field for a DISCRETE parameter: the list of values");
+        ok = false;
+      } else if (!values.IsSequence() || values.size() == 0) {
+        Error(values, field + ".discreteValues",
+              values.IsSequence() ? std::string("is empty; give at least one value")
+                                  : "expected a list of numbers, got " + Describe(values));
+        ok = false;
+      } else if (values.size() > kMaxDiscreteValues) {
+        Error(values, field + ".discreteValues",
+              "holds " + std::to_string(values.size()) + " values; at most " +
+                  std::to_string(kMaxDiscreteValues) +
+                  " are allowed (use a DOUBLE or INTEGER range instead)");
+        ok = false;
+      } else {
+        for (std::size_t i = 0; i < values.size(); ++i) {
+          const std::string item_field = field + ".discreteValues[" + std::to_string(i) + "]";
+          auto value = ReadNumber(values[i], item_field);
+          if (!value) {
+            ok = false;
+            continue;
+          }
+          if (!spec.discrete_values.empty() && *value <= spec.discrete_values.back()) {
+            Error(values[i], item_field,
+                  "discreteValues must be strictly increasing, but " + FormatDouble(*value) +
+                      " follows " + FormatDouble(spec.discrete_values.back()));
+            ok = false;
+            continue;
+          }
+          if (log_scale && *value <= 0) {
+            Error(values[i], item_field,
+                  std::string(ScaleTypeName(spec.scale)) + " needs every value > 0, got " +
+                      FormatDouble(*value));
+            ok = false;
+          }
+          spec.discrete_values.push_back(*value);
+        }
+      }
+    }
+    if (!ok) return std::nullopt;
+    return spec;
+  }
+
+  void LoadRunner(const YAML::Node& node, RunnerSpec& runner, StudySpec& study) {
+    const std::string field = "runner";
+    if (!CheckMap(node, field, kRunnerKeys, {}, "")) return;
+    if (auto n = node["command"]) {
+      if (n.IsScalar()) {
+        const std::string& text = n.Scalar();
+        if (text.find_first_of("\"'\\") != std::string::npos) {
+          Error(n, field + ".command",
+                "a command with quotes must be given as a list, one argument an item, for "
+                "example [python3, train.py, \"--name=a b\"] (no shell runs it)");
+        } else {
+          std::istringstream words(text);
+          for (std::string word; words >> word;)
+            runner.command.push_back(word);
+        }
+      } else if (auto list = ReadStringList(n, field + ".command")) {
+        runner.command = *list;
+      }
+      if (runner.command.empty() && (n.IsSequence() || (n.IsScalar() && n.Scalar().empty()))) {
+        Error(n, field + ".command", "is empty; give the trainer program and its arguments");
+      }
+    }
+    if (auto n = node["jobDir"]) {
+      if (auto dir = ReadString(n, field + ".jobDir")) runner.job_dir = *dir;
+    }
+    if (auto n = node["gpus"]) {
+      if (n.IsScalar() && n.Scalar() == "auto") {
+        runner.gpus.reset();
+      } else if (!n.IsSequence()) {
+        Error(n, field + ".gpus",
+              "expected a list of GPU ids such as [0, 1, 3], or auto, got " + Describe(n));
+      } else {
+        std::vector<int> gpus;
+        std::set<long long> seen;
+        for (std::size_t i = 0; i < n.size(); ++i) {
+          const std::string item = field + ".gpus[" + std::to_string(i) + "]";
+          if (auto id = ReadInteger(n[i], item, 0)) {
+            if (!seen.insert(*id).second) {
+              Error(n[i], item, "GPU " + std::to_string(*id) + " is listed twice");
+            } else {
+              gpus.push_back(static_cast<int>(*id));
+            }
+          }
+        }
+        runner.gpus = gpus;
+      }
+    }
+    if (auto n = node["gpusPerTrial"]) {
+      if (auto v = ReadInteger(n, field + ".gpusPerTrial", 0)) {
+        runner.gpus_per_trial = static_cast<int>(*v);
+      }
+    }
+    // Each slot is a lock file that the runner looks at while it waits for one: a sane bound.
+    constexpr long long kMostSlots = 1024;
+    if (auto n = node["trialsPerGpu"]) {
+      if (auto v = ReadInteger(n, field + ".trialsPerGpu", 1, kMostSlots)) {
+        runner.trials_per_gpu = static_cast<int>(*v);
+      }
+    }
+    if (auto n = node["cpuTrials"]) {
+      if (n.IsScalar() && n.Scalar() == "auto") {
+        runner.cpu_trials = 0;
+      } else if (auto v = ReadInteger(n, field + ".cpuTrials", 1, kMostSlots)) {
+        runner.cpu_trials = static_cast<int>(*v);
+      }
+    }
+    if (auto n = node["trialTimeoutSeconds"]) {
+      if (auto v = ReadNonNegativeNumber(n, field + ".trialTimeoutSeconds")) {
+        runner.trial_timeout_seconds = *v;
+      }
+    }
+    if (auto n = node["stopGracePeriodSeconds"]) {
+      if (auto v = ReadNonNegativeNumber(n, field + ".stopGracePeriodSeconds")) {
+        runner.stop_grace_period_seconds = *v;
+      }
+    }
+    if (auto n = node["measurementSelection"]) {
+      if (auto v = ReadEnum<MeasurementSelection>(n, field + ".measurementSelection",
+                                                  &ParseMeasurementSelection, {"LAST", "BEST"})) {
+        study.measurement_selection = *v;
+      }
+    }
+    if (auto n = node["seed"]) {
+      if (auto v = ReadInteger(n, field + ".seed", 0, std::numeric_limits<long long>::max()))
+        study.seed = static_cast<std::uint64_t>(*v);
+    }
+    if (auto n = node["env"]) {
+      if (!n.IsMap()) {
+        Error(n, field + ".env",
+              "expected a mapping of variable names to values, got " + Describe(n));
+      } else {
+        for (const auto& entry : n) {
+          const std::string name = entry.first.IsScalar() ? entry.first.Scalar() : "";
+          const std::string item = field + ".env." + name;
+          const bool valid_name = !name.empty() &&
+                                  !std::isdigit(static_cast<unsigned char>(name[0])) &&
+                                  std::all_of(name.begin(), name.end(), [](char c) {
+                                    return std::isalnum(static_cast<unsigned char>(c)) || c == '_';
+                                  });
+          if (!valid_name) {
+            Error(entry.first, item,
+                  "'" + name + "' is not a valid environment variable name (letters, digits, _)");
+            continue;
+          }
+          if (auto value = ReadString(entry.second, item)) runner.env[name] = *value;
+        }
+      }
+    }
+  }
+
+  // What to check when yaml-cpp cannot parse the text: a tab in the indentation (YAML forbids
+  // them), else the indentation and the ':' after each key.
+  static std::string IndentationHint(std::string_view text) {
+    int line = 1;
+    bool in_indentation = true;
+    for (char c : text) {
+      if (c == '\n') {
+        ++line;
+        in_indentation = true;
+      } else if (c == '\t' && in_indentation) {
+        return "line " + std::to_string(line) +
+               " is indented with a tab; YAML indents with spaces only";
+      } else if (c != ' ') {
+        in_indentation = false;
+      }
+    }
+    return "check the indentation and the ':' after each key";
+  }
+
+  void Load(std::string_view text, TuningConfig& config) {
+    YAML::Node root;
+    try {
+      root = YAML::Load(std::string(text));
+    } catch (const YAML::Exception& e) {
+      Report(Diagnostic::Severity::kError, e.mark, "",
+             "not valid YAML: " + e.msg + " (" + IndentationHint(text) + ")");
+      return;
+    }
+    if (!root || root.IsNull()) {
+      Report(Diagnostic::Severity::kError, YAML::Mark::null_mark(), "",
+             "the file is empty; it needs trainingInput.hyperparameters (see examples/)");
+      return;
+    }
+    if (!CheckMap(root, "", kTopLevelKeys, kIgnoredTopLevelKeys,
+                  "an AI Platform job field that a local run does not use")) {
+      return;
+    }
+    const YAML::Node training_input = root["trainingInput"];
+    if (!training_input) {
+      Error(root, "trainingInput",
+            "missing required field: the study goes under trainingInput.hyperparameters");
+    } else {
+      LoadTrainingInput(training_input, config);
+    }
+    if (auto runner = root["runner"]) LoadRunner(runner, config.runner, config.study);
+  }
+
+ private:
+  std::string file_;
+  std::vector<Diagnostic> diagnostics_;
+  std::map<std::string, FilePosition> positions_;
+};
+
+}  // namespace
+
+void TuningConfigLoadResult::Add(Diagnostic::Severity severity, const std::string& field,
+                                 const std::string& message) {
+  Diagnostic d;
+  d.severity = severity;
+  d.file = config.source_path;
+  if (const auto found = positions.find(field); found != positions.end()) {
+    d.line = found->second.line;
+    d.column = found->second.column;
+  }
+  d.field = field;
+  d.message = message;
+  const auto after = std::upper_bound(
+      diagnostics.begin(), diagnostics.end(), d, [](const Diagnostic& a, const Diagnostic& b) {
+        return std::tie(a.line, a.column) < std::tie(b.line, b.column);
+      });
+  diagnostics.insert(after, std::move(d));
+}
+
+TuningConfigLoadResult ParseTuningConfig(std::string_view yaml_text, const std::string& file_name) {
+  TuningConfigLoadResult result;
+  Loader loader(file_name);
+  result.config.source_path = file_name;
+  result.config.source_text = std::string(yaml_text);
+  loader.Load(yaml_text, result.config);
+  result.diagnostics = loader.TakeDiagnostics();
+  result.positions = loader.TakePositions();
+  return result;
+}
+
+TuningConfigLoadResult LoadTuningConfigFile(const std::string& path) {
+  std::error_code error;
+  const bool folder = std::filesystem::is_directory(path, error);
+  std::ifstream in(path, std::ios::binary);
+  if (!in || folder) {
+    TuningConfigLoadResult result;
+    Diagnostic d;
+    d.file = path;
+    d.message = folder ? std::string("is a folder; give the path of a tuning.yaml file")
+                       : "cannot read the file: " + std::string(std::strerror(errno)) +
+                             " (give the path of a tuning.yaml)";
+    result.diagnostics.push_back(d);
+    return result;
+  }
+  std::ostringstream text;
+  text << in.rdbuf();
+  return ParseTuningConfig(text.str(), path);
+}
+
+TuningConfig ParseTuningConfigOrThrow(std::string_view yaml_text, const std::string& file_name) {
+  auto result = ParseTuningConfig(yaml_text, file_name);
+  if (!result.ok()) throw InvalidArgument(FormatDiagnostics(result.diagnostics));
+  return result.config;
+}
+
+TuningConfig LoadTuningConfigOrThrow(const std::string& path) {
+  auto result = LoadTuningConfigFile(path);
+  if (!result.ok()) throw InvalidArgument(FormatDiagnostics(result.diagnostics));
+  return result.config;
+}
+
+}  // namespace bayestune

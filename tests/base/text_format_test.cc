@@ -1,0 +1,77 @@
+// The one way bayestune writes counts, durations, times, lists and shell words.
+#include "text_format.h"
+
+#include <catch2/catch.hpp>
+#include <cmath>
+#include <limits>
+
+#include "shell_word.h"
+#include "time_format.h"
+
+namespace bayestune {
+
+TEST_CASE("FormatCount puts a comma every three digits", "[base][format]") {
+  CHECK(FormatCount(0) == "0");
+  CHECK(FormatCount(999) == "999");
+  CHECK(FormatCount(1000) == "1,000");
+  CHECK(FormatCount(1234567) == "1,234,567");
+  CHECK(FormatCount(-1234) == "-1,234");
+  CHECK(FormatCount(std::numeric_limits<std::int64_t>::min()) == "-9,223,372,036,854,775,808");
+}
+
+TEST_CASE("FormatDuration is compact at every scale", "[base][format]") {
+  CHECK(FormatDuration(0.42) == "0.4s");
+  CHECK(FormatDuration(12.7) == "12s");
+  CHECK(FormatDuration(65) == "1m05s");
+  CHECK(FormatDuration(2 * 3600 + 3 * 60 + 59) == "2h03m");
+  CHECK(FormatDuration(3 * 86400 + 4 * 3600 + 1) == "3d04h");
+  CHECK(FormatDuration(-5) == "0.0s");  // a clock that went back
+  CHECK(FormatDuration(NAN) == "?");
+  CHECK(FormatDuration(INFINITY) == "?");
+  CHECK(FormatDuration(1e300) == "?");
+}
+
+TEST_CASE("JoinText joins words, or anything through a formatter", "[base][format]") {
+  CHECK(JoinText({}) == "");
+  CHECK(JoinText({"a"}) == "a");
+  CHECK(JoinText({"a", "b", "c"}) == "a, b, c");
+  CHECK(JoinText({"a", "b"}, " ") == "a b");
+  const std::vector<int> ids = {3, 1, 2};
+  CHECK(JoinText(ids, [](int id) { return "#" + std::to_string(id); }) == "#3, #1, #2");
+}
+
+TEST_CASE("ShellWord quotes only what a shell would change, ShellQuote always", "[base][format]") {
+  CHECK(ShellWord("--lr=0.01") == "--lr=0.01");
+  CHECK(ShellWord("/data/set_1.csv") == "/data/set_1.csv");
+  CHECK(ShellWord("") == "''");
+  CHECK(ShellWord("a b") == "'a b'");
+  CHECK(ShellWord("$(rm -rf /)") == "'$(rm -rf /)'");
+  CHECK(ShellWord("it's") == "'it'\\''s'");
+  CHECK(ShellQuote("plain") == "'plain'");
+  CHECK(ShellQuote("it's") == "'it'\\''s'");
+  CHECK(ShellQuote("") == "''");
+}
+
+TEST_CASE("timestamps are RFC 3339 UTC with 0, 3 or 6 fractional digits", "[base][time]") {
+  const double k10am = 1714557600;  // 2024-05-01 10:00:00 UTC
+  CHECK(FormatUtcTimestamp(0) == "1970-01-01T00:00:00Z");
+  CHECK(FormatUtcTimestamp(k10am) == "2024-05-01T10:00:00Z");
+  CHECK(FormatUtcTimestamp(k10am + 0.25) == "2024-05-01T10:00:00.250Z");
+  CHECK(FormatUtcTimestamp(k10am + 59.000001) == "2024-05-01T10:00:59.000001Z");
+  CHECK(FormatUtcTimestamp(k10am + 0.9999996) == "2024-05-01T10:00:01Z");
+  CHECK(FormatUtcTimestamp(-0.5) == "1969-12-31T23:59:59.500Z");
+}
+
+TEST_CASE("UTC and local times for people", "[base][time]") {
+  CHECK(FormatUtcTime(1714557605.9) == "2024-05-01 10:00:05 UTC");
+  CHECK(FormatUtcTime(NAN) == "?");
+  CHECK(FormatLocalTime(NAN) == "?");
+  // Local time has the same shape whatever the zone.
+  const std::string local = FormatLocalTime(1714557605);
+  REQUIRE(local.size() == 19);
+  CHECK(local[4] == '-');
+  CHECK(local[10] == ' ');
+  CHECK(local[13] == ':');
+}
+
+}  // namespace bayestune

@@ -1,0 +1,577 @@
+#include "bayestune/spec_file/tuning_config_loader.h"
+
+#include <catch2/catch.hpp>
+#include <filesystem>
+#include <fstream>
+
+#include "bayestune/optimizer/errors.h"
+#include "study_spec_json.h"
+
+using namespace bayestune;
+
+namespace {
+
+// The lines around every bad file below: a valid study whose parts each case replaces.
+std::string Study(const std::string& hyperparameters_extra, const std::string& params) {
+  return "trainingInput:\n"
+         "  hyperparameters:\n"
+         "    goal: MAXIMIZE\n"
+         "    hyperparameterMetricTag: accuracy\n"
+         "    maxTrials: 10\n" +
+         hyperparameters_extra + "    params:\n" + params;
+}
+
+const std::string kGoodParam =
+    "      - parameterName: lr\n"
+    "        type: DOUBLE\n"
+    "        minValue: 0.001\n"
+    "        maxValue: 0.1\n"
+    "        scaleType: UNIT_LOG_SCALE\n";
+
+// Parses `text` and returns its errors; fails the test when there are none.
+std::vector<Diagnostic> Errors(const std::string& text) {
+  auto result = ParseTuningConfig(text, "bad.yaml");
+  std::vector<Diagnostic> errors;
+  for (const auto& d : result.diagnostics) {
+    if (d.IsError()) errors.push_back(d);
+  }
+  INFO(FormatDiagnostics(result.diagnostics));
+  REQUIRE_FALSE(result.ok());
+  return errors;
+}
+
+// Asserts that one of the errors is at `line` with a message containing every fragment.
+void ExpectError(const std::vector<Diagnostic>& errors, int line,
+                 std::initializer_list<std::string> fragments) {
+  INFO(FormatDiagnostics(errors));
+  bool found = false;
+  for (const auto& d : errors) {
+    const std::string text = d.ToString();
+    bool all = d.line == line;
+    for (const auto& f : fragments)
+      all = all && text.find(f) != std::string::npos;
+    if (all) {
+      CHECK(d.file == "bad.yaml");
+      if (line > 0) CHECK(d.column > 0);
+      found = true;
+    }
+  }
+  CHECK(found);
+}
+
+}  // namespace
+
+TEST_CASE("the book's tuning.yaml loads unchanged with the right values", "[config]") {
+  auto result = LoadTuningConfigFile(BAYESTUNE_SOURCE_DIR "/examples/book/tuning.yaml");
+  INFO(FormatDiagnostics(result.diagnostics));
+  REQUIRE(result.ok());
+  CHECK(result.diagnostics.empty());
+  const StudySpec& spec = result.config.study;
+  CHECK(spec.goal == Goal::kMaximize);
+  CHECK(spec.metric_tag == "accuracy");
+  CHECK(spec.max_trials == 10);
+  CHECK(spec.max_parallel_trials == 2);
+  CHECK(spec.max_failed_trials == 0);
+  CHECK_FALSE(spec.enable_early_stopping);
+  CHECK(spec.algorithm == Algorithm::kUnspecified);
+  REQUIRE(spec.parameters.size() == 2);
+  CHECK(spec.parameters[0] == ParameterSpec::Integer("n_layers", 10, 100, ScaleType::kLinear));
+  CHECK(spec.parameters[1] == ParameterSpec::Double("momentum", 0.1, 1.0, ScaleType::kLog));
+  CHECK(result.config.source_text.find("n_layers") != std::string::npos);
+}
+
+TEST_CASE("AI Platform's defaults apply to fields left out", "[config]") {
+  auto config = ParseTuningConfigOrThrow(
+      "trainingInput:\n"
+      "  hyperparameters:\n"
+      "    params:\n"
+      "      - parameterName: x\n"
+      "        type: DOUBLE\n"
+      "        minValue: 0\n"
+      "        maxValue: 1\n",
+      "defaults.yaml");
+  CHECK(config.study.goal == Goal::kMaximize);
+  CHECK(config.study.metric_tag == "training/hptuning/metric");
+  CHECK(config.study.max_trials == 1);
+  CHECK(config.study.max_parallel_trials == 1);
+  CHECK(config.study.max_failed_trials == 0);
+  CHECK(config.study.algorithm == Algorithm::kUnspecified);
+  CHECK(config.study.measurement_selection == MeasurementSelection::kLast);
+  CHECK(config.study.parameters[0].scale == ScaleType::kNone);
+  CHECK(config.runner.gpus_per_trial == 1);
+  CHECK(config.runner.trials_per_gpu == 1);
+  CHECK(config.runner.cpu_trials == 0);  // one per CPU
+  CHECK_FALSE(config.runner.gpus.has_value());
+  CHECK(config.runner.command.empty());
+}
+
+TEST_CASE("every field, every type and the runner block load", "[config]") {
+  auto result = ParseTuningConfig(
+      "jobId: my_job\n"
+      "trainingInput:\n"
+      "  scaleTier: BASIC_GPU\n"
+      "  args: [--epochs=5]\n"
+      "  hyperparameters:\n"
+      "    goal: MINIMIZE\n"
+      "    hyperparameterMetricTag: validation/epoch_loss\n"
+      "    maxTrials: 40\n"
+      "    maxParallelTrials: 4\n"
+      "    maxFailedTrials: 3\n"
+      "    enableTrialEarlyStopping: true\n"
+      "    resumePreviousJobId: old_study\n"
+      "    algorithm: RANDOM_SEARCH\n"
+      "    params:\n"
+      "      - parameterName: learning_rate\n"
+      "        type: DOUBLE\n"
+      "        minValue: 1e-5\n"
+      "        maxValue: 1e-1\n"
+      "        scaleType: UNIT_LOG_SCALE\n"
+      "      - parameterName: momentum\n"
+      "        type: DOUBLE\n"
+      "        minValue: 0.5\n"
+      "        maxValue: 0.999\n"
+      "        scaleType: UNIT_REVERSE_LOG_SCALE\n"
+      "      - parameterName: n_layers\n"
+      "        type: INTEGER\n"
+      "        minValue: 1\n"
+      "        maxValue: 8\n"
+      "      - parameterName: activation\n"
+      "        type: CATEGORICAL\n"
+      "        categoricalValues: [relu, tanh]\n"
+      "      - parameterName: batch_size\n"
+      "        type: DISCRETE\n"
+      "        discreteValues: [32, 64, 128]\n"
+      "        scaleType: UNIT_LOG_SCALE\n"
+      "runner:\n"
+      "  command: [python3, train.py, \"--note=a b\"]\n"
+      "  jobDir: /tmp/jobs\n"
+      "  gpus: [0, 1, 3]\n"
+      "  gpusPerTrial: 2\n"
+      "  trialsPerGpu: 2\n"
+      "  cpuTrials: 3\n"
+      "  trialTimeoutSeconds: 600\n"
+      "  stopGracePeriodSeconds: 5\n"
+      "  measurementSelection: BEST\n"
+      "  seed: 7\n"
+      "  env:\n"
+      "    OMP_NUM_THREADS: \"1\"\n",
+      "full.yaml");
+  INFO(FormatDiagnostics(result.diagnostics));
+  REQUIRE(result.ok());
+  // scaleTier and jobId are AI Platform's: ignored with a warning each.
+  CHECK(result.diagnostics.size() == 2);
+  const auto& c = result.config;
+  CHECK(c.study.goal == Goal::kMinimize);
+  CHECK(c.study.metric_tag == "validation/epoch_loss");
+  CHECK(c.study.max_trials == 40);
+  CHECK(c.study.max_parallel_trials == 4);
+  CHECK(c.study.max_failed_trials == 3);
+  CHECK(c.study.enable_early_stopping);
+  CHECK(c.study.resume_previous_job_id == "old_study");
+  CHECK(c.study.algorithm == Algorithm::kRandomSearch);
+  CHECK(c.study.measurement_selection == MeasurementSelection::kBest);
+  CHECK(c.study.seed == 7);
+  REQUIRE(c.study.parameters.size() == 5);
+  CHECK(c.study.parameters[0].min_value == 1e-5);
+  CHECK(c.study.parameters[1].scale == ScaleType::kReverseLog);
+  CHECK(c.study.parameters[3].categorical_values == std::vector<std::string>{"relu", "tanh"});
+  CHECK(c.study.parameters[4].discrete_values == std::vector<double>{32, 64, 128});
+  CHECK(c.runner.command == std::vector<std::string>{"python3", "train.py", "--note=a b"});
+  CHECK(c.runner.args == std::vector<std::string>{"--epochs=5"});
+  CHECK(c.runner.job_dir == "/tmp/jobs");
+  CHECK(c.runner.gpus == std::vector<int>{0, 1, 3});
+  CHECK(c.runner.gpus_per_trial == 2);
+  CHECK(c.runner.trials_per_gpu == 2);
+  CHECK(c.runner.cpu_trials == 3);
+  CHECK(c.runner.trial_timeout_seconds == 600);
+  CHECK(c.runner.stop_grace_period_seconds == 5);
+  CHECK(c.runner.env.at("OMP_NUM_THREADS") == "1");
+
+  SECTION("the parsed spec survives a JSON round trip") {
+    CHECK(StudySpecFromJson(StudySpecToJson(c.study)) == c.study);
+  }
+}
+
+TEST_CASE("a file that is empty, missing or not YAML is an error with its place", "[config]") {
+  ExpectError(Errors(""), 0, {"the file is empty"});
+  ExpectError(Errors("trainingInput: [unclosed\n"), 2, {"not valid YAML"});
+  ExpectError(Errors("trainingInput:\n  hyperparameters:\n    goal: MAXIMIZE\n   maxTrials: 3\n"),
+              4, {"not valid YAML"});
+  ExpectError(Errors("just a sentence\n"), 1, {"expected a mapping with keys trainingInput"});
+  auto missing = LoadTuningConfigFile("/nonexistent/tuning.yaml");
+  REQUIRE_FALSE(missing.ok());
+  CHECK(missing.diagnostics[0].ToString().find("/nonexistent/tuning.yaml") == 0);
+  CHECK(missing.diagnostics[0].message.find("cannot read") != std::string::npos);
+  auto folder = LoadTuningConfigFile(BAYESTUNE_SOURCE_DIR "/examples");
+  REQUIRE_FALSE(folder.ok());
+  CHECK(folder.diagnostics[0].message.find("is a folder") != std::string::npos);
+  // A tab in the indentation is named as such (yaml-cpp's own message does not say).
+  ExpectError(Errors("trainingInput:\n\thyperparameters:\n    goal: MAXIMIZE\n"), 2,
+              {"not valid YAML", "line 2 is indented with a tab; YAML indents with spaces only"});
+}
+
+TEST_CASE("unknown keys are errors with the closest valid key suggested", "[config]") {
+  ExpectError(Errors(Study("    maxTrial: 3\n", kGoodParam)), 6,
+              {"trainingInput.hyperparameters.maxTrial", "unknown key 'maxTrial'",
+               "did you mean 'maxTrials'?"});
+  ExpectError(Errors(Study("", kGoodParam + "        scale_type: UNIT_LOG_SCALE\n")), 12,
+              {"params[0].scale_type", "did you mean 'scaleType'?"});
+  ExpectError(Errors("trainingInputs:\n  hyperparameters: {}\n"), 1,
+              {"did you mean 'trainingInput'?"});
+  ExpectError(Errors(Study("", kGoodParam) + "runner:\n  gpu: [0]\n"), 13,
+              {"runner.gpu", "did you mean 'gpus'?"});
+}
+
+TEST_CASE("wrong types and missing required fields are errors", "[config]") {
+  ExpectError(Errors(Study("    maxParallelTrials: two\n", kGoodParam)), 6,
+              {"maxParallelTrials", "expected an integer, got 'two'"});
+  ExpectError(Errors(Study("    enableTrialEarlyStopping: maybe\n", kGoodParam)), 6,
+              {"expected true or false"});
+  ExpectError(Errors("trainingInput:\n  hyperparameters:\n    goal: MAXIMIZE\n"), 3,
+              {"trainingInput.hyperparameters.params", "missing required field"});
+  ExpectError(Errors(Study("", "      - type: DOUBLE\n        minValue: 0\n        maxValue: 1\n")),
+              7, {"params[0].parameterName", "missing required field"});
+  ExpectError(Errors(Study("",
+                           "      - parameterName: x\n        type: DOUBLE\n"
+                           "        minValue: 0\n")),
+              7, {"params[0].maxValue", "missing required field"});
+  ExpectError(Errors(Study("",
+                           "      - parameterName: x\n        type: DOUBLE\n"
+                           "        minValue: low\n        maxValue: 1\n")),
+              9, {"params[0].minValue", "expected a number, got 'low'"});
+  ExpectError(Errors("runner: {}\n"), 1, {"trainingInput", "missing required field"});
+}
+
+TEST_CASE("range and scale errors name the parameter's field", "[config]") {
+  ExpectError(Errors(Study("",
+                           "      - parameterName: x\n        type: DOUBLE\n"
+                           "        minValue: 5\n        maxValue: 5\n")),
+              9, {"minValue (5) must be less than maxValue (5)"});
+  ExpectError(Errors(Study("",
+                           "      - parameterName: x\n        type: DOUBLE\n"
+                           "        minValue: 0\n        maxValue: 1\n"
+                           "        scaleType: UNIT_LOG_SCALE\n")),
+              9, {"UNIT_LOG_SCALE needs minValue > 0, got 0"});
+  ExpectError(Errors(Study("",
+                           "      - parameterName: x\n        type: DOUBLE\n"
+                           "        minValue: -1\n        maxValue: 1\n"
+                           "        scaleType: UNIT_REVERSE_LOG_SCALE\n")),
+              9, {"UNIT_REVERSE_LOG_SCALE needs minValue > 0"});
+  ExpectError(Errors(Study("",
+                           "      - parameterName: n\n        type: INTEGER\n"
+                           "        minValue: 1.5\n        maxValue: 10\n")),
+              9, {"INTEGER parameter needs integer bounds, got 1.5"});
+}
+
+TEST_CASE("discrete and categorical lists are checked", "[config]") {
+  ExpectError(Errors(Study("",
+                           "      - parameterName: d\n        type: DISCRETE\n"
+                           "        discreteValues:\n          - 1\n          - 4\n"
+                           "          - 2\n")),
+              12, {"discreteValues[2]", "strictly increasing, but 2 follows 4"});
+  std::string many = "      - parameterName: d\n        type: DISCRETE\n        discreteValues: [";
+  for (int i = 0; i < 1001; ++i)
+    many += (i ? ", " : "") + std::to_string(i);
+  many += "]\n";
+  ExpectError(Errors(Study("", many)), 9, {"holds 1001 values; at most 1000"});
+  ExpectError(Errors(Study("", "      - parameterName: c\n        type: CATEGORICAL\n")), 7,
+              {"categoricalValues", "missing required field"});
+  ExpectError(Errors(Study("",
+                           "      - parameterName: c\n        type: CATEGORICAL\n"
+                           "        categoricalValues: []\n")),
+              9, {"is empty"});
+  ExpectError(Errors(Study("",
+                           "      - parameterName: c\n        type: CATEGORICAL\n"
+                           "        categoricalValues: [relu, tanh, relu]\n")),
+              9, {"categoricalValues[2]", "'relu' is listed twice"});
+  ExpectError(Errors(Study("",
+                           "      - parameterName: c\n        type: CATEGORICAL\n"
+                           "        categoricalValues: [relu, tanh]\n"
+                           "        scaleType: UNIT_LINEAR_SCALE\n")),
+              10, {"takes no scaleType"});
+  ExpectError(Errors(Study("",
+                           "      - parameterName: c\n        type: CATEGORICAL\n"
+                           "        categoricalValues: [relu]\n        minValue: 1\n")),
+              10, {"minValue", "not allowed for a CATEGORICAL parameter"});
+}
+
+TEST_CASE("duplicate names, no params and bad enums are errors", "[config]") {
+  ExpectError(Errors(Study("", kGoodParam + kGoodParam)), 12,
+              {"params[1].parameterName", "'lr' is already defined at line 7"});
+  ExpectError(Errors(Study("", "      []\n")), 7, {"has no parameters"});
+  ExpectError(Errors(Study("    algorithm: BAYESIAN\n", kGoodParam)), 6,
+              {"unknown value 'BAYESIAN'", "ALGORITHM_UNSPECIFIED, GRID_SEARCH, RANDOM_SEARCH"});
+  ExpectError(
+      Errors("trainingInput:\n  hyperparameters:\n    goal: MAXIMISE\n    params:\n" + kGoodParam),
+      3, {"unknown value 'MAXIMISE'", "did you mean 'MAXIMIZE'?"});
+  ExpectError(Errors(Study("",
+                           "      - parameterName: x\n        type: FLOAT\n"
+                           "        minValue: 0\n        maxValue: 1\n")),
+              8, {"unknown value 'FLOAT'", "DOUBLE, INTEGER, CATEGORICAL, DISCRETE"});
+  ExpectError(Errors(Study("",
+                           "      - parameterName: x\n        type: DOUBLE\n"
+                           "        minValue: 1\n        maxValue: 2\n"
+                           "        scaleType: LOG\n")),
+              11, {"unknown value 'LOG'", "UNIT_LOG_SCALE"});
+  ExpectError(Errors(Study("",
+                           "      - parameterName: \"learning rate\"\n        type: DOUBLE\n"
+                           "        minValue: 1\n        maxValue: 2\n")),
+              7, {"not a valid name"});
+}
+
+TEST_CASE(
+    "maxTrials below 1 or beyond an int is an error, maxParallelTrials above maxTrials a warning",
+    "[config]") {
+  ExpectError(
+      Errors("trainingInput:\n  hyperparameters:\n    maxTrials: 0\n    params:\n" + kGoodParam), 3,
+      {"maxTrials", "must be at least 1, got 0"});
+  ExpectError(Errors(Study("    maxParallelTrials: 0\n", kGoodParam)), 6,
+              {"maxParallelTrials", "must be at least 1, got 0"});
+  // Beyond an int: an error, never a silent wrap-around (4294967297 would read as 1).
+  ExpectError(
+      Errors("trainingInput:\n  hyperparameters:\n    maxTrials: 4294967297\n    params:\n" +
+             kGoodParam),
+      3, {"maxTrials", "must be at most 2147483647, got 4294967297"});
+  auto result = ParseTuningConfig(Study("    maxParallelTrials: 20\n", kGoodParam), "warn.yaml");
+  REQUIRE(result.ok());
+  REQUIRE(result.diagnostics.size() == 1);
+  CHECK_FALSE(result.diagnostics[0].IsError());
+  CHECK(result.diagnostics[0].line == 6);
+  CHECK(result.diagnostics[0].ToString().find("warning: ") != std::string::npos);
+  CHECK(result.diagnostics[0].message.find("more than maxTrials (10)") != std::string::npos);
+}
+
+TEST_CASE("runner block values are checked", "[config]") {
+  const std::string base = Study("", kGoodParam);
+  ExpectError(Errors(base + "runner:\n  gpus: [0, 0]\n"), 13, {"GPU 0 is listed twice"});
+  ExpectError(Errors(base + "runner:\n  gpus: [-1]\n"), 13, {"must be at least 0"});
+  ExpectError(Errors(base + "runner:\n  trialsPerGpu: 0\n"), 13, {"must be at least 1"});
+  ExpectError(Errors(base + "runner:\n  trialsPerGpu: 100000\n"), 13, {"must be at most 1024"});
+  ExpectError(Errors(base + "runner:\n  cpuTrials: 0\n"), 13,
+              {"runner.cpuTrials", "must be at least 1"});
+  ExpectError(Errors(base + "runner:\n  cpuTrials: many\n"), 13,
+              {"runner.cpuTrials", "expected an integer"});
+  ExpectError(Errors(base + "runner:\n  trialTimeoutSeconds: -5\n"), 13, {"must be 0 or more"});
+  ExpectError(Errors(base + "runner:\n  command: []\n"), 13, {"is empty"});
+  ExpectError(Errors(base + "runner:\n  command: python3 'my script.py'\n"), 13,
+              {"must be given as a list"});
+  ExpectError(Errors(base + "runner:\n  measurementSelection: FIRST\n"), 13,
+              {"unknown value 'FIRST'", "LAST, BEST"});
+}
+
+TEST_CASE("runner.cpuTrials: auto is one per CPU", "[config]") {
+  const auto result =
+      ParseTuningConfig(Study("", kGoodParam) + "runner:\n  cpuTrials: auto\n", "auto.yaml");
+  INFO(FormatDiagnostics(result.diagnostics));
+  REQUIRE(result.ok());
+  CHECK(result.config.runner.cpu_trials == 0);
+}
+
+TEST_CASE("every error of a file is reported, in file order", "[config]") {
+  auto result = ParseTuningConfig(
+      "trainingInput:\n"
+      "  hyperparameters:\n"
+      "    goal: UP\n"
+      "    maxTrials: 0\n"
+      "    params:\n"
+      "      - parameterName: x\n"
+      "        type: DOUBLE\n"
+      "        minValue: 2\n"
+      "        maxValue: 1\n"
+      "      - parameterName: y\n"
+      "        type: BOOL\n",
+      "many.yaml");
+  std::vector<int> lines;
+  for (const auto& d : result.diagnostics)
+    lines.push_back(d.line);
+  INFO(FormatDiagnostics(result.diagnostics));
+  CHECK(lines == std::vector<int>{3, 4, 8, 11});
+  CHECK_THROWS_AS(ParseTuningConfigOrThrow(result.config.source_text, "many.yaml"),
+                  InvalidArgument);
+}
+
+TEST_CASE("a file on disk reports its own path", "[config]") {
+  const auto dir = std::filesystem::temp_directory_path() / "bayestune_config_test";
+  std::filesystem::create_directories(dir);
+  const auto path = (dir / "tuning.yaml").string();
+  std::ofstream(path) << "trainingInput:\n  hyperparameters:\n    maxTrials: -2\n";
+  auto result = LoadTuningConfigFile(path);
+  REQUIRE_FALSE(result.ok());
+  INFO(FormatDiagnostics(result.diagnostics));
+  REQUIRE(result.diagnostics.size() == 2);
+  CHECK(result.diagnostics[0].ToString().rfind(path + ":3:5: error: ", 0) == 0);
+  CHECK(result.diagnostics[1].ToString() ==
+        path + ":3:16: error: trainingInput.hyperparameters.maxTrials: must be at least 1, got -2");
+  std::filesystem::remove_all(dir);
+}
+
+TEST_CASE("INTEGER bounds beyond 2^53 are errors at the bound", "[config]") {
+  // -1e300..1e300 once passed, and every trial got --n=-9223372036854775808.
+  const auto errors = Errors(Study("",
+                                   "      - parameterName: n\n        type: INTEGER\n"
+                                   "        minValue: -1e300\n        maxValue: 1e300\n"));
+  ExpectError(errors, 9,
+              {"params[0].minValue",
+               "an INTEGER parameter's bounds must be from "
+               "-9007199254740992 to 9007199254740992",
+               "got -1e+300"});
+  ExpectError(errors, 10, {"params[0].maxValue", "got 1e+300"});
+  ExpectError(Errors(Study("",
+                           "      - parameterName: n\n        type: INTEGER\n"
+                           "        minValue: 0\n        maxValue: 9223372036854775807\n")),
+              10, {"params[0].maxValue", "use a DOUBLE parameter for a wider range"});
+  auto widest = ParseTuningConfig(Study("",
+                                        "      - parameterName: n\n        type: INTEGER\n"
+                                        "        minValue: -9007199254740992\n"
+                                        "        maxValue: 9007199254740992\n"),
+                                  "ok.yaml");
+  INFO(FormatDiagnostics(widest.diagnostics));
+  CHECK(widest.ok());
+  CHECK_NOTHROW(ValidateStudySpec(widest.config.study));
+  // A DOUBLE may be that wide.
+  CHECK(ParseTuningConfig(Study("",
+                                "      - parameterName: x\n        type: DOUBLE\n"
+                                "        minValue: -1e300\n        maxValue: 1e300\n"),
+                          "ok.yaml")
+            .ok());
+}
+
+TEST_CASE("categorical values with a NUL or other control character are errors", "[config]") {
+  // YAML's "\0" escape: the trainer would get --c=a and the database a\0b.
+  ExpectError(Errors(Study("",
+                           "      - parameterName: c\n        type: CATEGORICAL\n"
+                           "        categoricalValues: [ok, \"a\\0b\"]\n")),
+              9,
+              {"categoricalValues[1]", "'a\\x00b' holds a NUL byte",
+               "must be UTF-8 text without control characters"});
+  ExpectError(Errors(Study("",
+                           "      - parameterName: c\n        type: CATEGORICAL\n"
+                           "        categoricalValues: [\"two\\nlines\", \"esc\\e[2J\"]\n")),
+              9, {"categoricalValues[0]", "holds a control character"});
+  const auto both = Errors(Study("",
+                                 "      - parameterName: c\n        type: CATEGORICAL\n"
+                                 "        categoricalValues: [\"two\\nlines\", \"esc\\e[2J\"]\n"));
+  CHECK(both.size() == 2);
+}
+
+TEST_CASE("a parameter named job-dir, or one flag with another, is an error", "[config]") {
+  for (const char* name : {"job-dir", "job_dir"}) {
+    INFO(name);
+    ExpectError(Errors(Study("", std::string("      - parameterName: ") + name +
+                                     "\n        type: DOUBLE\n        minValue: 0\n"
+                                     "        maxValue: 1\n")),
+                7,
+                {"params[0].parameterName", "is the --job-dir flag the runner gives every trial"});
+  }
+  for (const char* name : {"\"\"", "\"-x\"", "\"a=b\"", "\"a b\""}) {
+    INFO(name);
+    ExpectError(Errors(Study("", std::string("      - parameterName: ") + name +
+                                     "\n        type: DOUBLE\n        minValue: 0\n"
+                                     "        maxValue: 1\n")),
+                7, {"params[0].parameterName", "is not a valid name"});
+  }
+  ExpectError(Errors(Study("",
+                           "      - parameterName: learning-rate\n        type: DOUBLE\n"
+                           "        minValue: 0\n        maxValue: 1\n"
+                           "      - parameterName: learning_rate\n        type: DOUBLE\n"
+                           "        minValue: 0\n        maxValue: 1\n")),
+              11,
+              {"params[1].parameterName",
+               "parameters 'learning-rate' and 'learning_rate' would be one flag for the "
+               "trainer",
+               "(line 7)"});
+}
+
+TEST_CASE("a parameter with errors still counts for duplicate names: every error at once",
+          "[config]") {
+  // A scaleType error once hid that the name was taken.
+  const auto errors =
+      Errors(Study("", kGoodParam + "      - parameterName: lr\n        type: DOUBLE\n"
+                                    "        minValue: 1\n        maxValue: 2\n"
+                                    "        scaleType: LOG\n"));
+  ExpectError(errors, 12, {"params[1].parameterName", "'lr' is already defined at line 7"});
+  ExpectError(errors, 16, {"params[1].scaleType", "unknown value 'LOG'"});
+  // So does one whose type is unknown.
+  const auto unknown_type = Errors(Study("", kGoodParam + "      - parameterName: lr\n"
+                                                          "        type: FLOAT\n"));
+  ExpectError(unknown_type, 12, {"'lr' is already defined at line 7"});
+  ExpectError(unknown_type, 13, {"unknown value 'FLOAT'"});
+}
+
+TEST_CASE("errors say 'an INTEGER' and 'a DOUBLE'", "[config]") {
+  ExpectError(Errors(Study("",
+                           "      - parameterName: n\n        type: INTEGER\n"
+                           "        minValue: 1\n        maxValue: 2\n"
+                           "        discreteValues: [1, 2]\n")),
+              11, {"not allowed for an INTEGER parameter"});
+  ExpectError(Errors(Study("",
+                           "      - parameterName: n\n        type: INTEGER\n"
+                           "        minValue: 1\n")),
+              7, {"missing required field for an INTEGER parameter"});
+  ExpectError(Errors(Study("",
+                           "      - parameterName: x\n        type: DOUBLE\n"
+                           "        minValue: 1\n")),
+              7, {"missing required field for a DOUBLE parameter"});
+}
+
+TEST_CASE("GRID_SEARCH with fewer combinations than maxTrials is a warning", "[config]") {
+  auto result = ParseTuningConfig(Study("    algorithm: GRID_SEARCH\n",
+                                        "      - parameterName: n\n        type: INTEGER\n"
+                                        "        minValue: 1\n        maxValue: 3\n"
+                                        "      - parameterName: c\n        type: CATEGORICAL\n"
+                                        "        categoricalValues: [a, b]\n"),
+                                  "grid.yaml");
+  INFO(FormatDiagnostics(result.diagnostics));
+  REQUIRE(result.ok());
+  REQUIRE(result.diagnostics.size() == 1);
+  CHECK(result.diagnostics[0].ToString() ==
+        "grid.yaml:5:16: warning: trainingInput.hyperparameters.maxTrials: GRID_SEARCH has 6 "
+        "combinations of the parameters' grid values, fewer than maxTrials (10); the study ends "
+        "after 6 trials (DOUBLE parameters have 10 grid values each)");
+  // A grid as large as maxTrials, or another algorithm, says nothing.
+  auto enough = ParseTuningConfig(Study("    algorithm: GRID_SEARCH\n",
+                                        "      - parameterName: n\n        type: INTEGER\n"
+                                        "        minValue: 1\n        maxValue: 10\n"),
+                                  "grid.yaml");
+  CHECK(enough.diagnostics.empty());
+  CHECK(ParseTuningConfig(Study("",
+                                "      - parameterName: n\n        type: INTEGER\n"
+                                "        minValue: 1\n        maxValue: 3\n"),
+                          "bo.yaml")
+            .diagnostics.empty());
+}
+
+TEST_CASE("positions of fields, for findings made after loading", "[config]") {
+  auto result =
+      ParseTuningConfig(Study("", kGoodParam) + "runner:\n  command: [./train, --x]\n", "pos.yaml");
+  REQUIRE(result.ok());
+  CHECK(result.positions.at("runner.command").line == 13);
+  CHECK(result.positions.at("runner.command[0]").line == 13);
+  CHECK(result.positions.at("runner.command[0]").column == 13);
+  CHECK(result.positions.at("trainingInput.hyperparameters.maxTrials").line == 5);
+  result.Add(Diagnostic::Severity::kError, "runner.command[0]", "cannot be run");
+  result.Add(Diagnostic::Severity::kWarning, "runner.jobDir", "not given");
+  REQUIRE(result.diagnostics.size() == 2);
+  CHECK(result.diagnostics[0].ToString() == "pos.yaml: warning: runner.jobDir: not given");
+  CHECK(result.diagnostics[1].ToString() ==
+        "pos.yaml:13:13: error: runner.command[0]: cannot be run");
+  CHECK_FALSE(result.ok());
+}
+
+TEST_CASE("the loader and ValidateStudySpec agree on every rule", "[config]") {
+  // Each spec the loader refuses, built directly, is refused by ValidateStudySpec too (the rule a
+  // gRPC spec and an embedding program meet).
+  auto integer = ParameterSpec::Integer("n", 0, 1);
+  integer.max_value = 1e300;
+  for (const auto& parameters : std::vector<std::vector<ParameterSpec>>{
+           {integer},
+           {ParameterSpec::Categorical("c", {std::string("a\0b", 3)})},
+           {ParameterSpec::Categorical("c", {"a\nb"})},
+           {ParameterSpec::Double("job-dir", 0, 1)},
+           {ParameterSpec::Double("job_dir", 0, 1)},
+           {ParameterSpec::Double("a-b", 0, 1), ParameterSpec::Double("a_b", 0, 1)}}) {
+    StudySpec spec;
+    spec.parameters = parameters;
+    CHECK_THROWS_AS(ValidateStudySpec(spec), InvalidArgument);
+  }
+}

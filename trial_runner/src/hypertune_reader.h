@@ -1,0 +1,51 @@
+#pragma once
+
+#include <cstddef>
+#include <cstdint>
+#include <deque>
+#include <string>
+
+#include "metric_record.h"
+
+namespace bayestune {
+
+// Reads the file at CLOUD_ML_HP_METRIC_FILE while a trainer writes it with Google's
+// `cloudml-hypertune` (or HypertuneWriter): at every report the writer rewrites the whole file in
+// place with its last 100 reports, one JSON object a line,
+//   {"accuracy": "0.91", "global_step": "12", "timestamp": 1700000000.5, "trial": "3"}
+// Each Poll returns the reports that were not in the file at any earlier poll, each once: the
+// lines of the file are aligned with those already read (the file is a sliding window over the
+// writer's reports), so a rewrite never counts a report twice, and none is lost as long as the
+// reader polls at least once every 100 reports. A half-written file (the writer truncates, then
+// writes) shows a prefix of the new window; a line without its newline is left for a later poll.
+// A read that races a rewrite (the file changes while read) is retried, and failing that left for
+// the next poll. A file that holds fewer than 100 reports, none of which follows those read before,
+// was started over (a trainer restarted from scratch): it is read afresh, with a warning, and
+// generation() goes up.
+//
+// Every key other than global_step, timestamp, trial and checkpoint_path is a metric: its tag is
+// the key, its value a number or a string holding one ("0.91", "nan", "inf"). Records have run ".".
+class HypertuneReader {
+ public:
+  explicit HypertuneReader(std::string path);
+
+  MetricPoll Poll();
+  void Poll(MetricPoll& out);
+
+  const std::string& path() const { return path_; }
+  // How many times the file was read afresh: the reports of an earlier generation are gone.
+  std::uint64_t generation() const { return generation_; }
+
+ private:
+  bool ReadStable(std::string& content) const;
+  void ReadLine(std::string_view line, std::size_t line_number, std::uint64_t offset,
+                MetricPoll& out) const;
+
+  std::string path_;
+  std::string last_content_;      // the file as the last poll read it
+  std::deque<std::string> seen_;  // the writer's last reports read, oldest first (at most 100)
+  bool overflow_warned_ = false;  // the lost-reports warning comes once per file
+  std::uint64_t generation_ = 0;
+};
+
+}  // namespace bayestune

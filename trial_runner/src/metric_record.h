@@ -1,0 +1,51 @@
+#pragma once
+
+#include <cstdint>
+#include <string>
+#include <vector>
+
+#include "shared_string.h"
+
+namespace bayestune {
+
+// One scalar that a trainer reported, as the metric readers find it. `run` and `tag` read as
+// strings; the records of one file share them (SharedString), so that a million records cost no
+// million allocations.
+struct MetricRecord {
+  // The folder of the event file relative to the job dir, '/'-separated ("validation",
+  // "logs/train"); "." for the job dir itself and for hypertune reports.
+  SharedString run;
+  SharedString tag;  // as the trainer wrote it (TensorBoard's tag, or the hypertune key)
+  std::int64_t step = 0;
+  double wall_time = 0;  // seconds since the Unix epoch
+  double value = 0;
+
+  // The name a user gives as hyperparameterMetricTag to mean exactly this series: the tag in the
+  // job dir itself, `<run>/<tag>` in a subfolder ("validation/epoch_accuracy").
+  std::string FullTag() const;
+
+  bool operator==(const MetricRecord&) const = default;
+};
+
+// Something a reader met that the user should know about (a corrupt record, a half-written or
+// lost hypertune report); the reader has gone on with what it could read.
+struct MetricWarning {
+  std::string file;
+  std::uint64_t offset = 0;  // the byte in `file` where the problem starts
+  std::string message;
+
+  // "<file>: offset <offset>: <message>"
+  std::string ToString() const;
+
+  bool operator==(const MetricWarning&) const = default;
+};
+
+// What one poll of a reader found since the previous poll.
+struct MetricPoll {
+  std::vector<MetricRecord> records;  // in the order they were written, file by file
+  std::vector<MetricWarning> warnings;
+
+  void Append(MetricPoll&& other);
+};
+
+}  // namespace bayestune

@@ -1,0 +1,79 @@
+#pragma once
+
+#include <filesystem>
+#include <map>
+#include <string>
+#include <vector>
+
+#include "slurm_command_runner.h"
+#include "slurm_job_request.h"
+#include "slurm_job_status.h"
+
+namespace bayestune {
+
+struct SlurmCommandsOptions {
+  // The commands' whole environment (NAME=VALUE); sbatch passes it on to the jobs (its default
+  // --export=ALL). Empty: this process's. SLURM_CONF in it picks the cluster.
+  std::vector<std::string> environment;
+  double timeout_seconds = 60;           // per command; past it the command is killed
+  std::filesystem::path scratch_parent;  // for the captured output; empty: $TMPDIR, else /tmp
+};
+
+// How many times each command ran: the cost a launcher puts on slurmctld.
+struct SlurmCallCounts {
+  int sbatch = 0;
+  int squeue = 0;
+  int scontrol = 0;
+  int scancel = 0;
+  int total() const { return sbatch + squeue + scontrol + scancel; }
+};
+
+// Which processes of a job a signal reaches.
+enum class SlurmSignalScope {
+  // The batch step's own process (scancel --batch): bayestune's job program, which passes the
+  // signal on to the trainer's process group, so that the trainer gets it exactly once.
+  kBatchProcess,
+  // Every process of the job (scancel --full): the trainer then also gets it directly.
+  kAllProcesses,
+};
+
+// A typed wrapper over Slurm's commands, each run without a shell. Errors name what Slurm said
+// and the command line.
+class SlurmCommands {
+ public:
+  explicit SlurmCommands(SlurmCommandsOptions options = {});
+
+  // sbatch --parsable <options> <script>. Throws InvalidArgument when Slurm refuses the job for
+  // what it asks (an unknown partition, account or QOS, a node configuration no node has, a bad
+  // --time), Unavailable when Slurm cannot take it now (slurmctld unreachable, a submit limit),
+  // or sbatch is missing; the message has sbatch's own words and the command line.
+  SlurmJobId Submit(const SlurmJobRequest& request);
+
+  // The state of each job, with one squeue call for all of them (finished jobs included while
+  // slurmctld still holds them: MinJobAge, 300 s by default), then one `scontrol show job` for
+  // each id squeue did not list. Every id asked about is in the result; those neither knows are
+  // kUnknown with a reason saying so. Throws Unavailable when squeue fails (slurmctld down).
+  std::map<SlurmJobId, SlurmJobStatus> Query(const std::vector<SlurmJobId>& ids);
+
+  // scancel <id>: Slurm ends the job, pending or running (SIGTERM to all its processes, SIGKILL
+  // after KillWait), and it ends CANCELLED. Returns false when scancel says the job had already
+  // ended or is unknown; true otherwise, also when scancel says nothing about a job already
+  // CANCELLED (Slurm 22.05 does not).
+  bool Cancel(const SlurmJobId& id);
+
+  // scancel --state=RUNNING --signal=<signal> (--batch or --full) <id>: the job goes on; its
+  // processes decide. Returns false when the job is not running (pending, ending, ended,
+  // unknown): nothing was sent.
+  bool Signal(const SlurmJobId& id, int signal,
+              SlurmSignalScope scope = SlurmSignalScope::kBatchProcess);
+
+  const SlurmCallCounts& calls() const { return calls_; }
+
+ private:
+  bool RunScancel(const SlurmJobId& id, const std::vector<std::string>& args);
+
+  SlurmCommandRunner runner_;
+  SlurmCallCounts calls_;
+};
+
+}  // namespace bayestune
