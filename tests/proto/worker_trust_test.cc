@@ -9,6 +9,7 @@
 
 #include "bayestune/optimizer/errors.h"
 #include "grpc_test_support.h"
+#include "test_study_yaml.h"
 
 using namespace bayestune;
 using namespace bayestune::testing;
@@ -19,18 +20,7 @@ namespace fs = std::filesystem;
 
 // A one-trial study whose runner block was written by someone else: `runner` is its YAML body.
 std::string StudyYaml(const std::string& runner) {
-  return "trainingInput:\n"
-         "  hyperparameters:\n"
-         "    hyperparameterMetricTag: accuracy\n"
-         "    maxTrials: 1\n"
-         "    algorithm: RANDOM_SEARCH\n"
-         "    params:\n"
-         "      - parameterName: x\n"
-         "        type: DOUBLE\n"
-         "        minValue: 0\n"
-         "        maxValue: 1\n"
-         "runner:\n" +
-         runner;
+  return RandomSearchStudyYaml(1, 1, runner);
 }
 
 // `bayestune worker <args>` started in `folder` (so that its default job dir lands there), to its

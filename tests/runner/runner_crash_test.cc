@@ -8,10 +8,11 @@
 
 #include "bayestune/optimizer/errors.h"
 #include "bayestune/store/sqlite_study_repository.h"
-#include "trial_command.h"
 #include "bayestune/trial_runner/trial_paths.h"
-#include "trial_process.h"
+#include "test_study_yaml.h"
 #include "test_support.h"
+#include "trial_command.h"
+#include "trial_process.h"
 
 using namespace bayestune;
 
@@ -22,29 +23,14 @@ struct DriverStudy {
               int max_parallel)
       : dir(test::MakeTempDir(name)), db((dir / "study.db").string()) {
     test::WriteFile(dir / "tuning.yaml",
-                    "trainingInput:\n"
-                    "  hyperparameters:\n"
-                    "    hyperparameterMetricTag: accuracy\n"
-                    "    maxTrials: " +
-                        std::to_string(max_trials) +
-                        "\n"
-                        "    maxParallelTrials: " +
-                        std::to_string(max_parallel) +
-                        "\n"
-                        "    algorithm: RANDOM_SEARCH\n"
-                        "    params:\n"
-                        "      - parameterName: x\n"
-                        "        type: DOUBLE\n"
-                        "        minValue: 0\n"
-                        "        maxValue: 1\n"
-                        "runner:\n"
-                        "  command: [\"" +
-                        test::FakeTrainer() + "\", " + trainer_flags +
-                        "]\n"
-                        "  jobDir: \"" +
-                        (dir / "jobs").string() +
-                        "\"\n"
-                        "  gpus: [0, 1]\n");
+                    testing::RandomSearchStudyYaml(max_trials, max_parallel,
+                                                   "  command: [\"" + test::FakeTrainer() + "\", " +
+                                                       trainer_flags +
+                                                       "]\n"
+                                                       "  jobDir: \"" +
+                                                       (dir / "jobs").string() +
+                                                       "\"\n"
+                                                       "  gpus: [0, 1]\n"));
   }
 
   std::unique_ptr<test::SpawnedProgram> StartDriver(int run) const {

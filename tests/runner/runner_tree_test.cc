@@ -9,8 +9,9 @@
 #include "bayestune/store/sqlite_study_repository.h"
 #include "leftover_processes.h"
 #include "runner_identity.h"
-#include "trial_command.h"
+#include "test_study_yaml.h"
 #include "test_support.h"
+#include "trial_command.h"
 
 using namespace bayestune;
 
@@ -28,26 +29,14 @@ wait
 )";
 
 std::string TuningYaml(const std::filesystem::path& dir) {
-  return "trainingInput:\n"
-         "  hyperparameters:\n"
-         "    hyperparameterMetricTag: accuracy\n"
-         "    maxTrials: 4\n"
-         "    maxParallelTrials: 2\n"
-         "    algorithm: RANDOM_SEARCH\n"
-         "    params:\n"
-         "      - parameterName: x\n"
-         "        type: DOUBLE\n"
-         "        minValue: 0\n"
-         "        maxValue: 1\n"
-         "runner:\n"
-         "  command: [\"" +
-         (dir / "train.sh").string() +
-         "\"]\n"
-         "  jobDir: \"" +
-         (dir / "jobs").string() +
-         "\"\n"
-         "  gpusPerTrial: 0\n"
-         "  cpuTrials: 2\n";
+  return testing::RandomSearchStudyYaml(4, 2,
+                                        "  command: [\"" + (dir / "train.sh").string() +
+                                            "\"]\n"
+                                            "  jobDir: \"" +
+                                            (dir / "jobs").string() +
+                                            "\"\n"
+                                            "  gpusPerTrial: 0\n"
+                                            "  cpuTrials: 2\n");
 }
 
 pid_t PidIn(const std::filesystem::path& file) {
@@ -111,7 +100,8 @@ TEST_CASE("`bayestune status` names what a dead runner's trials left running", "
   spec.max_trials = 3;
   spec.algorithm = Algorithm::kRandomSearch;
   spec.parameters = {ParameterSpec::Double("x", 0.0, 1.0)};
-  Study::Open(SqliteStudyRepository::Open(db), "leftovers", {.create_if_missing = true, .spec = spec});
+  Study::Open(SqliteStudyRepository::Open(db), "leftovers",
+              {.create_if_missing = true, .spec = spec});
   // What a runner that died with its trials' keepers (a kill -9 of every bayestune process) left.
   RunnerIdentity dead = RunnerIdentity::Current();
   dead.start_ticks += 1;
