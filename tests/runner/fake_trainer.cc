@@ -104,6 +104,28 @@ void HoldTrialLock(const std::string& dir) {
 
 }  // namespace
 
+// Forks a grandchild that writes its pid into `pid_name` in the job dir and waits forever;
+// `escape`: in a session of its own, ignoring SIGTERM, SIGHUP and SIGINT. The trainer goes on once
+// the pid is written (the trial's tree is killed as soon as the trainer exits).
+void LeaveGrandchild(const std::string& job_dir, const std::string& pid_name, bool escape) {
+  const auto pid_file = std::filesystem::path(job_dir) / pid_name;
+  if (fork() == 0) {
+    if (escape) {
+      setsid();
+      for (int sig : {SIGTERM, SIGHUP, SIGINT})
+        signal(sig, SIG_IGN);
+    }
+    const auto partial = pid_file.string() + ".tmp";
+    std::ofstream(partial) << getpid() << "\n";
+    std::filesystem::rename(partial, pid_file);
+    for (;;)
+      pause();
+  }
+  const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(30);
+  while (!std::filesystem::exists(pid_file) && std::chrono::steady_clock::now() < deadline)
+    std::this_thread::sleep_for(std::chrono::milliseconds(2));
+}
+
 int main(int argc, char** argv) {
   const double start = Monotonic();
   std::map<std::string, std::string> flags;
@@ -136,39 +158,11 @@ int main(int argc, char** argv) {
   const double value = std::stod(Flag(flags, "x", Flag(flags, "value", "0.5")));
   const double ramp = std::stod(Flag(flags, "ramp", "0"));
 
-  if (flags.count("leave-escapee")) {
-    const auto pid_file = std::filesystem::path(job_dir) / "escapee.pid";
-    if (fork() == 0) {
-      // A grandchild that leaves the trainer's process group and session and ignores the polite
-      // signals: only a kill of the trial's whole tree ends it.
-      setsid();
-      for (int sig : {SIGTERM, SIGHUP, SIGINT})
-        signal(sig, SIG_IGN);
-      const auto partial = pid_file.string() + ".tmp";
-      std::ofstream(partial) << getpid() << "\n";
-      std::filesystem::rename(partial, pid_file);
-      for (;;)
-        pause();
-    }
-    const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(30);
-    while (!std::filesystem::exists(pid_file) && std::chrono::steady_clock::now() < deadline)
-      std::this_thread::sleep_for(std::chrono::milliseconds(2));
-  }
-  if (mode == "leave-child") {
-    // A grandchild that outlives the trainer, in the trainer's process group. The trainer goes on
-    // once its pid is written (the trial's tree is killed as soon as the trainer exits).
-    const auto pid_file = std::filesystem::path(job_dir) / "child.pid";
-    if (fork() == 0) {
-      const auto partial = pid_file.string() + ".tmp";
-      std::ofstream(partial) << getpid() << "\n";
-      std::filesystem::rename(partial, pid_file);
-      for (;;)
-        pause();
-    }
-    const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(30);
-    while (!std::filesystem::exists(pid_file) && std::chrono::steady_clock::now() < deadline)
-      std::this_thread::sleep_for(std::chrono::milliseconds(2));
-  }
+  // A grandchild that leaves the trainer's process group and session and ignores the polite
+  // signals: only a kill of the trial's whole tree ends it.
+  if (flags.count("leave-escapee")) LeaveGrandchild(job_dir, "escapee.pid", true);
+  // A grandchild that outlives the trainer, in the trainer's process group.
+  if (mode == "leave-child") LeaveGrandchild(job_dir, "child.pid", false);
   if (mode == "spam") {
     const std::size_t bytes = std::stoul(Flag(flags, "spam-bytes", "1000000"));
     std::string text;

@@ -15,9 +15,9 @@
 #include "bayestune/optimizer/in_memory_study_repository.h"
 #include "event_file_writer.h"
 #include "runner_identity.h"
+#include "test_support.h"
 #include "trial_command.h"
 #include "trial_process.h"
-#include "test_support.h"
 
 using namespace bayestune;
 
@@ -75,6 +75,18 @@ struct Interval {
 };
 
 // The most intervals that overlap at one moment.
+// Runs two harnesses' studies at once, on two threads, and checks that both finished.
+void RunBothToTheEnd(Harness& a, Harness& b) {
+  RunResult result_a;
+  RunResult result_b;
+  std::thread run_a([&] { result_a = a.Run(); });
+  std::thread run_b([&] { result_b = b.Run(); });
+  run_a.join();
+  run_b.join();
+  CHECK(result_a.outcome == RunOutcome::kStudyDone);
+  CHECK(result_b.outcome == RunOutcome::kStudyDone);
+}
+
 int MaxOverlap(std::vector<Interval> intervals) {
   std::vector<std::pair<double, int>> edges;
   for (const auto& i : intervals) {
@@ -144,14 +156,7 @@ TEST_CASE("two runners on one machine never put trials on the same GPU slot", "[
     h->options.runner.args = {"--steps=2", "--sleep-ms=40"};
     h->options.gpu_lock_dir = (a.dir / "gpu-locks").string();  // one machine's locks
   }
-  RunResult result_a;
-  RunResult result_b;
-  std::thread run_a([&] { result_a = a.Run(); });
-  std::thread run_b([&] { result_b = b.Run(); });
-  run_a.join();
-  run_b.join();
-  CHECK(result_a.outcome == RunOutcome::kStudyDone);
-  CHECK(result_b.outcome == RunOutcome::kStudyDone);
+  RunBothToTheEnd(a, b);
   std::map<int, std::vector<Interval>> by_gpu;
   for (Harness* h : {&a, &b}) {
     for (const Trial& t : h->study->Trials()) {
@@ -181,14 +186,7 @@ TEST_CASE("two runners on one machine run no more CPU trials together than runne
     h->options.runner.args = {"--steps=2", "--sleep-ms=40"};
     h->options.gpu_lock_dir = (a.dir / "locks").string();  // one machine's locks
   }
-  RunResult result_a;
-  RunResult result_b;
-  std::thread run_a([&] { result_a = a.Run(); });
-  std::thread run_b([&] { result_b = b.Run(); });
-  run_a.join();
-  run_b.join();
-  CHECK(result_a.outcome == RunOutcome::kStudyDone);
-  CHECK(result_b.outcome == RunOutcome::kStudyDone);
+  RunBothToTheEnd(a, b);
   std::vector<Interval> intervals;
   for (Harness* h : {&a, &b}) {
     CHECK(h->events->started->max_running == 2);
