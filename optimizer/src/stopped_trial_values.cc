@@ -100,7 +100,13 @@ std::vector<Trial> TrialsForModel(std::vector<Trial> trials, const StudySpec& sp
     std::vector<double> gains;
     for (std::size_t j = 0; j < finished.size(); ++j) {
       if (j == i || !targets[j]) continue;
-      if (auto there = ValueAtStep(finished[j].curve, e.last_step, spec)) {
+      // Only a reference reported between the step and the fidelity says what the gain is.
+      const Entry& ref = finished[j];
+      const std::int64_t ref_end = fidelity ? ValueAtStep(ref.curve, *fidelity, spec)
+                                                  .value_or(StepValue{0, ref.last_step, 0})
+                                                  .step
+                                            : ref.last_step;
+      if (auto there = ValueAtStep(ref.curve, e.last_step, spec); there && there->step < ref_end) {
         gains.push_back(*targets[j] - there->value);
       }
     }
