@@ -150,4 +150,17 @@ StopDecision AshaStoppingRule::Decide(const Trial& trial, const std::vector<Tria
   return {};
 }
 
+std::string RungText(const Trial& trial, const StudySpec& spec) {
+  if (!spec.enable_early_stopping || spec.early_stopping.rule != EarlyStoppingRule::kAsha ||
+      EarlyStoppingProblem(spec)) {
+    return "";
+  }
+  const AshaStoppingRule rule(spec.early_stopping);
+  const TrialRung rung = rule.RungOf(trial, spec);
+  if (rung.rung < 0) return "";
+  std::string text = "rung " + std::to_string(rung.rung) + " (step " + std::to_string(rung.step);
+  if (spec.early_stopping.brackets > 1) text += ", bracket " + std::to_string(rung.bracket);
+  return text + ")";
+}
+
 }  // namespace bayestune

@@ -4,6 +4,7 @@
 #include <cmath>
 #include <nlohmann/json.hpp>
 
+#include "bayestune/optimizer/asha_stopping_rule.h"
 #include "bayestune/optimizer/tuning_config_loader.h"
 #include "bayestune/store/utc_timestamp.h"
 
@@ -136,6 +137,8 @@ Json TrialJson(const StudyRecord& study, const Trial& trial) {
   Json own = {{"state", TrialStateName(trial.state)}};
   if (!trial.failure_reason.empty()) own["failureReason"] = trial.failure_reason;
   if (!other_metrics.empty()) own["otherMetrics"] = std::move(other_metrics);
+  // The ASHA rung the trial reached (where it was stopped, when it was).
+  if (const std::string rung = RungText(trial, study.spec); !rung.empty()) own["rung"] = rung;
   out["bayestune"] = std::move(own);
   return out;
 }
@@ -212,6 +215,14 @@ void WriteStudyJson(std::ostream& out, const StudyRecord& study, const std::vect
       {"studyState", StudyStateName(study.state)},
       {"measurementSelection", MeasurementSelectionName(study.spec.measurement_selection)},
       {"seed", study.spec.seed ? Json(std::to_string(*study.spec.seed)) : Json(nullptr)}};
+  if (study.spec.early_stopping.rule == EarlyStoppingRule::kAsha) {
+    const EarlyStoppingSpec& e = study.spec.early_stopping;
+    job["bayestune"]["earlyStopping"] = {{"rule", EarlyStoppingRuleName(e.rule)},
+                                         {"minStep", std::to_string(e.min_step)},
+                                         {"maxStep", std::to_string(e.max_step)},
+                                         {"reductionFactor", e.reduction_factor},
+                                         {"brackets", e.brackets}};
+  }
   // A failure reason may hold the raw tail of a trainer's log: replace bytes that are not UTF-8.
   out << job.dump(2, ' ', false, Json::error_handler_t::replace) << '\n';
 }

@@ -68,4 +68,9 @@ class AshaStoppingRule : public StoppingRule {
   EarlyStoppingSpec options_;
 };
 
+// The rung of a trial of an ASHA study, in words for `trials`, the export and the report: "rung 1
+// (step 3)" (", bracket 1" with several); "" when the study does not use ASHA or the trial has
+// reached no rung.
+std::string RungText(const Trial& trial, const StudySpec& spec);
+
 }  // namespace bayestune
