@@ -20,6 +20,7 @@
 #include <string>
 #include <vector>
 
+#include "bayestune/optimizer/asha_stopping_rule.h"
 #include "bayestune/optimizer/in_memory_study_repository.h"
 #include "bayestune/optimizer/step_budget.h"
 #include "bayestune/trial_runner/trial_runner.h"
@@ -99,6 +100,8 @@ struct Outcome {
   std::vector<double> best_at;  // at 1/4, 1/2, 3/4 and all of the budget
   int trials = 0;
   int full = 0;
+  int stopped = 0;
+  std::int64_t past_rung = 0;  // steps stopped trials ran past the last rung they reached
   double seconds = 0;
 };
 
@@ -138,6 +141,12 @@ Outcome RunOne(const std::string& method, const Options& o, int seed,
       last = std::max(last, m.step);
     spent += last;
     ++out.trials;
+    if (t.stopped_early) {
+      ++out.stopped;
+      if (spec.early_stopping.rule == EarlyStoppingRule::kAsha) {
+        out.past_rung += last - AshaStoppingRule(spec.early_stopping).RungOf(t, spec).step;
+      }
+    }
     if (last >= o.steps && t.state == TrialState::kSucceeded) {
       ++out.full;
       const double f = FinalValue(t.parameters.at("a").AsDouble(), t.parameters.at("b").AsDouble(),
@@ -196,8 +205,10 @@ int main(int argc, char** argv) {
                   method.c_str(), seed);
       for (std::size_t k = 0; k < out.best_at.size(); ++k)
         std::printf("%s%.4f", k ? ", " : "", out.best_at[k]);
-      std::printf("], \"trials\": %d, \"trained_to_end\": %d, \"seconds\": %.1f}\n", out.trials,
-                  out.full, out.seconds);
+      std::printf(
+          "], \"trials\": %d, \"trained_to_end\": %d, \"stopped\": %d, "
+          "\"steps_past_rung_of_stopped\": %lld, \"seconds\": %.1f}\n",
+          out.trials, out.full, out.stopped, static_cast<long long>(out.past_rung), out.seconds);
       std::fflush(stdout);
       all[method].push_back(out);
     }
