@@ -8,6 +8,7 @@
 // a table of medians over seeds. Prints figures; never passes or fails.
 //
 //   multi_fidelity_bench [--seeds=10] [--budget=270] [--steps=27] [--sleep-ms=2] [--parallel=2]
+//                        [--slow=a|c] (a: the optimum starts slowly; c: slow starters anywhere)
 //                        [--methods=gp,gp+median,random+asha,gp+asha,gp+hyperband]
 #include <algorithm>
 #include <atomic>
@@ -40,6 +41,7 @@ struct Options {
   int steps = 27;
   int sleep_ms = 2;
   int parallel = 2;
+  std::string slow = "a";
   std::vector<std::string> methods = {"gp", "gp+median", "random+asha", "gp+asha", "gp+hyperband"};
 };
 
@@ -114,7 +116,7 @@ Outcome RunOne(const std::string& method, const Options& o, int seed,
   TrialRunnerOptions options;
   options.runner.command = {BAYESTUNE_LEARNING_CURVE_TRAINER};
   options.runner.args = {"--steps=" + std::to_string(o.steps),
-                         "--sleep-ms=" + std::to_string(o.sleep_ms)};
+                         "--sleep-ms=" + std::to_string(o.sleep_ms), "--slow=" + o.slow};
   options.runner.job_dir = (dir / (method + "-" + std::to_string(seed))).string();
   options.runner.gpus = std::vector<int>{};
   options.runner.cpu_trials = o.parallel;
@@ -185,6 +187,7 @@ int main(int argc, char** argv) {
     if (auto v = value("--steps=")) o.steps = std::stoi(*v);
     if (auto v = value("--sleep-ms=")) o.sleep_ms = std::stoi(*v);
     if (auto v = value("--parallel=")) o.parallel = std::stoi(*v);
+    if (auto v = value("--slow=")) o.slow = *v;
     if (auto v = value("--methods=")) {
       o.methods.clear();
       std::stringstream list(*v);
