@@ -68,7 +68,7 @@ TEST_CASE("ASHA rungs are minStep * reductionFactor^k below maxStep, per bracket
         std::vector<std::int64_t>{1, 3, 9});
 }
 
-TEST_CASE("ASHA: the first at a rung goes on; later arrivals must be in the top 1/eta", "[asha]") {
+TEST_CASE("ASHA: the first at a rung goes on, later arrivals must be in the top 1/eta", "[asha]") {
   const StudySpec spec = Spec(kSmall);
   const Trial t1 = Curve(1, {{1, 0.5, 10}});
   CHECK_FALSE(Decide(spec, t1, {}).stop);  // n = 1, keep 1
@@ -127,7 +127,7 @@ TEST_CASE("ASHA judges a rung at the first report at or after its step", "[asha]
   CHECK_FALSE(Decide(best, t2, {t1}).stop);
 }
 
-TEST_CASE("ASHA ties go to the lower trial id; MINIMIZE ranks low values first", "[asha]") {
+TEST_CASE("ASHA ties go to the lower trial id, and MINIMIZE ranks low values first", "[asha]") {
   const StudySpec spec = Spec(kSmall);
   CHECK(Decide(spec, Curve(2, {{1, 0.5, 11}}), {Curve(1, {{1, 0.5, 10}})}).stop);
   // Trial 1 arriving second with the same value still wins the tie.

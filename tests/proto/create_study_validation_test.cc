@@ -140,7 +140,7 @@ TEST_CASE("CreateStudy: resumePreviousJobId naming no study is INVALID_ARGUMENT 
 }
 
 TEST_CASE(
-    "CreateStudy with ASHA: bad early_stopping fields are INVALID_ARGUMENT naming them; a "
+    "CreateStudy with ASHA: bad early_stopping fields are INVALID_ARGUMENT naming them, and a "
     "good one stops trials at a rung with the reason",
     "[grpc][validation][asha]") {
   TempDir dir("grpc-asha");
