@@ -2,6 +2,8 @@
 // trials running now.
 #include <iostream>
 
+#include "bayestune/optimizer/asha_stopping_rule.h"
+#include "step_budget.h"
 #include "bayestune/optimizer/study.h"
 #include "bayestune/optimizer/study_repository.h"
 #include "command_help.h"
@@ -70,6 +72,10 @@ void PrintStatus(const StudySnapshot& snapshot, const StudySelection& selection)
               << "\n";
   }
   std::cout << "trials     " << DescribeCounts(counts) << "\n";
+  if (const std::string saved = DescribeStepsSaved(CountSteps(snapshot.trials, spec));
+      !saved.empty()) {
+    std::cout << "stopping   " << saved << "\n";
+  }
   if (ranked.empty()) {
     std::cout << "best       none yet\n";
   } else {
@@ -85,6 +91,7 @@ void PrintStatus(const StudySnapshot& snapshot, const StudySelection& selection)
       std::cout << " for " << FormatDuration(*seconds);
     }
     std::cout << ", " << FormatLatestObjective(trial, spec).value_or("no measurement yet");
+    if (const std::string rung = RungText(trial, spec); !rung.empty()) std::cout << ", " << rung;
     if (trial.state == TrialState::kStopping) std::cout << ", stopping";
     const auto holder = RunnerIdentity::FromClientId(trial.client_id);
     if (holder && holder->Check() == RunnerIdentity::Liveness::kGone) {

@@ -3,6 +3,7 @@
 #include <cctype>
 #include <iostream>
 
+#include "bayestune/optimizer/asha_stopping_rule.h"
 #include "bayestune/optimizer/study.h"
 #include "command_help.h"
 #include "commands.h"
@@ -25,10 +26,16 @@ std::string ToUpper(std::string text) {
   return text;
 }
 
-std::string TrialNote(const Trial& trial, bool best) {
+std::string TrialNote(const Trial& trial, const StudySpec& spec, bool best) {
   std::string note = best ? "best" : "";
   const auto add = [&](const std::string& text) { note += (note.empty() ? "" : "; ") + text; };
-  if (trial.stopped_early) add("stopped early");
+  // Where a trial of an ASHA study stands: the highest rung it reached (where it was stopped).
+  const std::string rung = RungText(trial, spec);
+  if (trial.stopped_early) {
+    add(rung.empty() ? "stopped early" : "stopped early at " + rung);
+  } else if (!rung.empty()) {
+    add(rung);
+  }
   if (trial.attempt > 1) add("attempt " + std::to_string(trial.attempt));
   if (!trial.failure_reason.empty()) add(FirstLine(trial.failure_reason));
   return note;
@@ -78,7 +85,7 @@ void PrintTrials(const StudySnapshot& snapshot, const TrialsOptions& options) {
     const auto seconds = TrialRunSeconds(trial, now);
     row.push_back(seconds ? FormatDuration(*seconds) : "");
     row.push_back(trial.start_time ? FormatDevices(trial.gpus) : "");
-    row.push_back(TrialNote(trial, trial.id == best_id));
+    row.push_back(TrialNote(trial, spec, trial.id == best_id));
     table.AddRow(std::move(row));
   }
   if (shown == 0) {

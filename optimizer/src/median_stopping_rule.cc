@@ -28,12 +28,17 @@ StopDecision MedianStoppingRule::Decide(const Trial& trial, const std::vector<Tr
     if (other.id == trial.id || other.state != TrialState::kSucceeded) continue;
     double sum = 0;
     int count = 0;
-    for (const Measurement& m : other.MeasurementsOf(metric)) {
+    std::int64_t reached = -1;
+    const std::vector<Measurement> curve = other.MeasurementsOf(metric);
+    for (const Measurement& m : curve) {
+      if (std::isfinite(m.value)) reached = std::max(reached, m.step);
       if (m.step <= step && std::isfinite(m.value)) {
         sum += m.value;
         ++count;
       }
     }
+    // A trial stopped early before step s has no running average up to s: its curve was cut off.
+    if (other.stopped_early && reached < step) continue;
     if (count > 0) running_averages.push_back(sum / count);
   }
   if (static_cast<int>(running_averages.size()) < std::max(1, options_.min_completed_trials)) {

@@ -8,6 +8,7 @@
 #include "bayestune/optimizer/errors.h"
 #include "bayestune/optimizer/study_name.h"
 #include "split_mix.h"
+#include "stopped_trial_values.h"
 
 namespace bayestune {
 namespace {
@@ -88,6 +89,9 @@ std::string_view StudyEndName(StudyEnd end) {
 }
 
 bool RanksBefore(const Trial& a, const Trial& b, const StudySpec& spec) {
+  // A trial trained to the end ranks before any trial stopped early: a value cut off at a rung is
+  // not comparable with a final one.
+  if (a.stopped_early != b.stopped_early) return !a.stopped_early;
   if (*a.final_value != *b.final_value) return spec.IsBetter(*a.final_value, *b.final_value);
   return a.id < b.id;
 }
@@ -261,6 +265,9 @@ std::vector<ParameterValues> Study::ComputePoints(const SuggestPlan& plan) {
     }
   }
   history.insert(history.end(), plan.trials.begin(), plan.trials.end());
+  // Trials stopped early are not finished: their cut-off values reach the model through
+  // TrialsForModel (a BOHB-style fidelity), never as final values.
+  history = TrialsForModel(std::move(history), plan.spec);
   const std::uint64_t seed = plan.spec.seed.value_or(0);
   DesignerInput input{space_, plan.spec, history, plan.designer_points,
                       SplitMix64(seed ^ SplitMix64(plan.trials.size()))};

@@ -12,6 +12,16 @@ std::string_view GoalName(Goal goal) {
   return goal == Goal::kMaximize ? "MAXIMIZE" : "MINIMIZE";
 }
 
+std::string_view EarlyStoppingRuleName(EarlyStoppingRule rule) {
+  return rule == EarlyStoppingRule::kAsha ? "ASHA" : "MEDIAN";
+}
+
+std::optional<EarlyStoppingRule> ParseEarlyStoppingRule(std::string_view name) {
+  if (name == "MEDIAN") return EarlyStoppingRule::kMedian;
+  if (name == "ASHA") return EarlyStoppingRule::kAsha;
+  return std::nullopt;
+}
+
 std::string_view AlgorithmName(Algorithm algorithm) {
   switch (algorithm) {
     case Algorithm::kUnspecified:
@@ -84,6 +94,15 @@ std::string DescribeSpecChanges(const StudySpec& before, const StudySpec& after)
   field("maxFailedTrials", text(before.max_failed_trials), text(after.max_failed_trials));
   field("enableTrialEarlyStopping", std::string(before.enable_early_stopping ? "true" : "false"),
         std::string(after.enable_early_stopping ? "true" : "false"));
+  const auto stopping = [](const EarlyStoppingSpec& e) {
+    return std::string(EarlyStoppingRuleName(e.rule)) + " minStep " + std::to_string(e.min_step) +
+           " maxStep " + std::to_string(e.max_step) + " reductionFactor " +
+           std::to_string(e.reduction_factor) + " brackets " + std::to_string(e.brackets);
+  };
+  if (!(before.early_stopping == after.early_stopping)) {
+    changes.push_back("runner.earlyStopping " + stopping(before.early_stopping) + " -> " +
+                      stopping(after.early_stopping));
+  }
   field("resumePreviousJobId", "'" + before.resume_previous_job_id + "'",
         "'" + after.resume_previous_job_id + "'");
   field("algorithm", std::string(AlgorithmName(before.algorithm)),
@@ -161,6 +180,47 @@ void ValidateStudySpec(const StudySpec& spec) {
   if (spec.metric_tag.empty()) {
     throw InvalidArgument("hyperparameterMetricTag must not be empty");
   }
+  if (auto problem = EarlyStoppingProblem(spec)) {
+    throw InvalidArgument("runner.earlyStopping." + problem->field + " " + problem->message);
+  }
+}
+
+std::optional<SpecProblem> EarlyStoppingProblem(const StudySpec& spec) {
+  const EarlyStoppingSpec& e = spec.early_stopping;
+  if (e.rule != EarlyStoppingRule::kAsha) return std::nullopt;
+  if (!spec.enable_early_stopping) {
+    return SpecProblem{"rule",
+                       "is ASHA but trainingInput.hyperparameters.enableTrialEarlyStopping is "
+                       "false; set it to true, or remove the earlyStopping block"};
+  }
+  if (e.min_step < 1) {
+    return SpecProblem{"minStep", "must be at least 1, got " + std::to_string(e.min_step)};
+  }
+  if (e.max_step <= e.min_step) {
+    return SpecProblem{"maxStep", "must be more than minStep (" + std::to_string(e.min_step) +
+                                      "), got " + std::to_string(e.max_step) +
+                                      "; give the step a trial trained to the end reaches"};
+  }
+  if (e.reduction_factor < 2) {
+    return SpecProblem{"reductionFactor",
+                       "must be at least 2, got " + std::to_string(e.reduction_factor)};
+  }
+  if (e.brackets < 1) {
+    return SpecProblem{"brackets", "must be at least 1, got " + std::to_string(e.brackets)};
+  }
+  // Bracket b's first rung, minStep * reductionFactor^b, must stay below maxStep.
+  int most = 0;
+  for (long double r = static_cast<long double>(e.min_step);
+       r < static_cast<long double>(e.max_step); r *= e.reduction_factor)
+    ++most;
+  if (e.brackets > most) {
+    return SpecProblem{"brackets", "must be at most " + std::to_string(most) + ", got " +
+                                       std::to_string(e.brackets) +
+                                       ": bracket b starts at minStep * reductionFactor^b, which "
+                                       "must stay below maxStep " +
+                                       std::to_string(e.max_step)};
+  }
+  return std::nullopt;
 }
 
 }  // namespace bayestune

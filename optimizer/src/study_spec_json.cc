@@ -43,6 +43,15 @@ std::string StudySpecToJson(const StudySpec& spec) {
               {"params", std::move(params)},
               {"measurementSelection", MeasurementSelectionName(spec.measurement_selection)},
               {"seed", spec.seed ? json(*spec.seed) : json(nullptr)}};
+  // Written only when set, so that a spec of before early-stopping rules reads the same.
+  if (!(spec.early_stopping == EarlyStoppingSpec{})) {
+    const EarlyStoppingSpec& e = spec.early_stopping;
+    out["earlyStopping"] = {{"rule", EarlyStoppingRuleName(e.rule)},
+                            {"minStep", e.min_step},
+                            {"maxStep", e.max_step},
+                            {"reductionFactor", e.reduction_factor},
+                            {"brackets", e.brackets}};
+  }
   return out.dump();
 }
 
@@ -61,6 +70,15 @@ StudySpec StudySpecFromJson(std::string_view text) {
     spec.measurement_selection = ParseOrThrow<MeasurementSelection>(
         in.at("measurementSelection"), &ParseMeasurementSelection, "measurementSelection");
     if (const json& seed = in.at("seed"); !seed.is_null()) spec.seed = seed.get<std::uint64_t>();
+    if (in.contains("earlyStopping")) {
+      const json& e = in.at("earlyStopping");
+      spec.early_stopping.rule =
+          ParseOrThrow<EarlyStoppingRule>(e.at("rule"), &ParseEarlyStoppingRule, "rule");
+      spec.early_stopping.min_step = e.at("minStep").get<std::int64_t>();
+      spec.early_stopping.max_step = e.at("maxStep").get<std::int64_t>();
+      spec.early_stopping.reduction_factor = e.at("reductionFactor").get<int>();
+      spec.early_stopping.brackets = e.at("brackets").get<int>();
+    }
     for (const auto& p : in.at("params")) {
       ParameterSpec param;
       param.name = p.at("parameterName").get<std::string>();

@@ -1,5 +1,7 @@
 #include "study_proto_conversion.h"
 
+#include <cctype>
+
 #include "bayestune/optimizer/errors.h"
 
 namespace bayestune::proto {
@@ -188,6 +190,15 @@ v1::StudySpec StudySpecToProto(const StudySpec& spec) {
                                     ? v1::StudySpec::LAST_MEASUREMENT
                                     : v1::StudySpec::BEST_MEASUREMENT);
   if (spec.seed) out.set_seed(*spec.seed);
+  if (!(spec.early_stopping == EarlyStoppingSpec{})) {
+    v1::EarlyStopping* e = out.mutable_early_stopping();
+    e->set_rule(spec.early_stopping.rule == EarlyStoppingRule::kAsha ? v1::EarlyStopping::ASHA
+                                                                     : v1::EarlyStopping::MEDIAN);
+    e->set_min_step(spec.early_stopping.min_step);
+    e->set_max_step(spec.early_stopping.max_step);
+    e->set_reduction_factor(spec.early_stopping.reduction_factor);
+    e->set_brackets(spec.early_stopping.brackets);
+  }
   return out;
 }
 
@@ -256,6 +267,47 @@ StudySpec StudySpecFromProto(const v1::StudySpec& message) {
                             "; give LAST_MEASUREMENT or BEST_MEASUREMENT");
   }
   if (message.seed_present_case() == v1::StudySpec::kSeed) spec.seed = message.seed();
+  if (message.has_early_stopping()) {
+    const v1::EarlyStopping& e = message.early_stopping();
+    switch (e.rule()) {
+      case v1::EarlyStopping::MEDIAN:
+        spec.early_stopping.rule = EarlyStoppingRule::kMedian;
+        break;
+      case v1::EarlyStopping::ASHA:
+        spec.early_stopping.rule = EarlyStoppingRule::kAsha;
+        break;
+      default:
+        throw InvalidArgument("spec.early_stopping.rule: unknown value " +
+                              std::to_string(e.rule()) + "; give MEDIAN or ASHA");
+    }
+    if (e.min_step() != 0) spec.early_stopping.min_step = e.min_step();
+    spec.early_stopping.max_step = e.max_step();
+    if (e.reduction_factor() != 0) spec.early_stopping.reduction_factor = e.reduction_factor();
+    if (e.brackets() != 0) spec.early_stopping.brackets = e.brackets();
+    // Named as the message names them: spec.early_stopping.max_step, ...
+    if (auto problem = EarlyStoppingProblem(spec)) {
+      std::string field;
+      for (char c : problem->field) {
+        if (std::isupper(static_cast<unsigned char>(c))) {
+          field += '_';
+          field += static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+        } else {
+          field += c;
+        }
+      }
+      std::string message_text = problem->message;
+      for (auto [yaml, proto] :
+           {std::pair<std::string, std::string>{"minStep", "min_step"}, {"maxStep", "max_step"}}) {
+        for (auto at = message_text.find(yaml); at != std::string::npos;
+             at = message_text.find(yaml))
+          message_text.replace(at, yaml.size(), proto);
+      }
+      if (problem->field == "rule") {
+        message_text = "is ASHA but spec.enable_trial_early_stopping is false; set it to true";
+      }
+      throw InvalidArgument("spec.early_stopping." + field + " " + message_text);
+    }
+  }
   try {
     ValidateStudySpec(spec);
   } catch (const InvalidArgument& e) {

@@ -2,6 +2,7 @@
 
 #include <nlohmann/json.hpp>
 
+#include "step_budget.h"
 #include "bayestune/optimizer/study.h"
 #include "html_escape.h"
 #include "number_format.h"
@@ -52,8 +53,14 @@ std::string Header(const ReportContext& context) {
     html += Card("best", "best " + spec.metric_tag, FormatSignificant(*best.final_value, 6),
                  "trial " + std::to_string(best.id));
   }
+  html += "</div>";
+  // What early stopping saved: epochs not run compared with running every trial to the end.
+  if (const std::string saved = DescribeStepsSaved(CountSteps(context.trials(), spec));
+      !saved.empty()) {
+    html += "<p class=\"sub\">" + EscapeHtml(saved) + "</p>";
+  }
   html +=
-      "</div><nav>"
+      "<nav>"
       "<a href=\"#history\">History</a><a href=\"#parallel-coordinates\">Parallel "
       "coordinates</a><a href=\"#slices\">Slices</a><a href=\"#learning-curves\">Learning "
       "curves</a><a href=\"#importance\">Importance</a><a href=\"#best-trials\">Best "

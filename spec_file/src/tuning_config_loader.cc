@@ -81,7 +81,11 @@ const std::vector<std::string> kRunnerKeys = {"command",
                                               "stopGracePeriodSeconds",
                                               "measurementSelection",
                                               "seed",
+                                              "earlyStopping",
                                               "env"};
+
+const std::vector<std::string> kEarlyStoppingKeys = {"rule", "minStep", "maxStep",
+                                                     "reductionFactor", "brackets"};
 
 std::string JoinNames(const std::vector<std::string>& names) {
   std::string text;
@@ -703,6 +707,7 @@ class Loader {
       if (auto v = ReadInteger(n, field + ".seed", 0, std::numeric_limits<long long>::max()))
         study.seed = static_cast<std::uint64_t>(*v);
     }
+    if (auto n = node["earlyStopping"]) LoadEarlyStopping(n, study);
     if (auto n = node["env"]) {
       if (!n.IsMap()) {
         Error(n, field + ".env",
@@ -724,6 +729,55 @@ class Loader {
           if (auto value = ReadString(entry.second, item)) runner.env[name] = *value;
         }
       }
+    }
+  }
+
+  // runner.earlyStopping: the rule and ASHA's rungs. Whether they fit together (and with
+  // enableTrialEarlyStopping) is checked once the whole file is read (CheckEarlyStopping).
+  void LoadEarlyStopping(const YAML::Node& node, StudySpec& study) {
+    const std::string field = "runner.earlyStopping";
+    if (!CheckMap(node, field, kEarlyStoppingKeys, {}, "")) return;
+    EarlyStoppingSpec& e = study.early_stopping;
+    if (auto n = node["rule"]) {
+      if (auto v = ReadEnum<EarlyStoppingRule>(n, field + ".rule", &ParseEarlyStoppingRule,
+                                               {"MEDIAN", "ASHA"})) {
+        e.rule = *v;
+      }
+    }
+    const long long most = std::numeric_limits<long long>::max();
+    if (auto n = node["minStep"]) {
+      if (auto v = ReadInteger(n, field + ".minStep", 1, most)) e.min_step = *v;
+    }
+    if (auto n = node["maxStep"]) {
+      if (auto v = ReadInteger(n, field + ".maxStep", 1, most)) e.max_step = *v;
+    }
+    if (auto n = node["reductionFactor"]) {
+      if (auto v = ReadInteger(n, field + ".reductionFactor", 2)) {
+        e.reduction_factor = static_cast<int>(*v);
+      }
+    }
+    if (auto n = node["brackets"]) {
+      if (auto v = ReadInteger(n, field + ".brackets", 1)) e.brackets = static_cast<int>(*v);
+    }
+    const bool asha = e.rule == EarlyStoppingRule::kAsha;
+    if (!asha) {
+      for (const char* key : {"minStep", "maxStep", "reductionFactor", "brackets"}) {
+        if (auto n = node[key]) {
+          Warning(n, field + "." + key, "is used only by rule: ASHA; the MEDIAN rule ignores it");
+        }
+      }
+      return;
+    }
+    if (!node["maxStep"]) {
+      Error(node, field + ".maxStep",
+            "missing: ASHA needs the step a trial trained to the end reaches (its last epoch or "
+            "global step, as the trainer reports it)");
+      return;
+    }
+    // The fields' relations, named at the field that breaks them.
+    if (auto problem = EarlyStoppingProblem(study)) {
+      const YAML::Node at = node[problem->field] ? node[problem->field] : node;
+      Error(at, field + "." + problem->field, problem->message);
     }
   }
 

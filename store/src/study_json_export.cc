@@ -7,6 +7,7 @@
 
 #include "bayestune/spec_file/tuning_config_loader.h"
 #include "time_format.h"
+#include "bayestune/optimizer/asha_stopping_rule.h"
 
 namespace bayestune {
 namespace {
@@ -150,6 +151,8 @@ Json TrialJson(const StudyRecord& study, const Trial& trial) {
       attempts.push_back(Json{{"attempt", attempt}, {"metrics", std::move(metrics)}});
     own["earlierAttempts"] = std::move(attempts);
   }
+  // The ASHA rung the trial reached (where it was stopped, when it was).
+  if (const std::string rung = RungText(trial, study.spec); !rung.empty()) own["rung"] = rung;
   out["bayestune"] = std::move(own);
   return out;
 }
@@ -226,6 +229,14 @@ void WriteStudyJson(std::ostream& out, const StudyRecord& study, const std::vect
       {"studyState", StudyStateName(study.state)},
       {"measurementSelection", MeasurementSelectionName(study.spec.measurement_selection)},
       {"seed", study.spec.seed ? Json(std::to_string(*study.spec.seed)) : Json(nullptr)}};
+  if (study.spec.early_stopping.rule == EarlyStoppingRule::kAsha) {
+    const EarlyStoppingSpec& e = study.spec.early_stopping;
+    job["bayestune"]["earlyStopping"] = {{"rule", EarlyStoppingRuleName(e.rule)},
+                                         {"minStep", std::to_string(e.min_step)},
+                                         {"maxStep", std::to_string(e.max_step)},
+                                         {"reductionFactor", e.reduction_factor},
+                                         {"brackets", e.brackets}};
+  }
   // A failure reason may hold the raw tail of a trainer's log: replace bytes that are not UTF-8.
   out << job.dump(2, ' ', false, Json::error_handler_t::replace) << '\n';
 }

@@ -138,3 +138,39 @@ TEST_CASE("CreateStudy: resumePreviousJobId naming no study is INVALID_ARGUMENT 
   CHECK(client.CreateStudyFromYaml("second-run", yaml).name() == "second-run");
   CHECK(client.ListStudies().size() == 2);
 }
+
+TEST_CASE(
+    "CreateStudy with ASHA: bad early_stopping fields are INVALID_ARGUMENT naming them, and a "
+    "good one stops trials at a rung with the reason",
+    "[grpc][validation][asha]") {
+  TempDir dir("grpc-asha");
+  auto server = StartServer(dir);
+  proto::StudyClient client(PlainClientOptions(*server));
+  StudySpec spec = SmallSpec();
+  spec.enable_early_stopping = true;
+  spec.early_stopping = {.rule = EarlyStoppingRule::kAsha, .min_step = 9, .max_step = 9};
+  grpc::Status status = Create(client, FromSpec("a", spec));
+  CHECK(status.error_code() == grpc::StatusCode::INVALID_ARGUMENT);
+  CHECK_THAT(status.error_message(),
+             Contains("spec.early_stopping.max_step must be more than min_step (9)"));
+  spec.early_stopping = {
+      .rule = EarlyStoppingRule::kAsha, .min_step = 1, .max_step = 9, .reduction_factor = 1};
+  status = Create(client, FromSpec("a", spec));
+  CHECK_THAT(status.error_message(), Contains("spec.early_stopping.reduction_factor"));
+  spec.enable_early_stopping = false;
+  spec.early_stopping.reduction_factor = 3;
+  status = Create(client, FromSpec("a", spec));
+  CHECK_THAT(status.error_message(),
+             Contains("spec.early_stopping.rule is ASHA but spec.enable_trial_early_stopping"));
+
+  spec.enable_early_stopping = true;
+  REQUIRE(Create(client, FromSpec("a", spec)).ok());
+  const auto trials = client.SuggestTrials("a", 2, "w");
+  REQUIRE(trials.size() == 2);
+  client.AddMeasurement("a", trials[0].id, 1, 0.8);
+  CHECK_FALSE(client.ShouldStopTrial("a", trials[0].id).stop);
+  client.AddMeasurement("a", trials[1].id, 1, 0.2);
+  const StopDecision decision = client.ShouldStopTrial("a", trials[1].id);
+  CHECK(decision.stop);
+  CHECK_THAT(decision.reason, StartsWith("ASHA rung 0 (step 1)") && Contains("0.8"));
+}

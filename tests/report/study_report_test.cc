@@ -10,6 +10,7 @@
 #include <sstream>
 
 #include "html_escape.h"
+#include "step_budget.h"
 #include "report_page_checks.h"
 #include "report_test_studies.h"
 #include "temp_folder.h"
@@ -313,4 +314,17 @@ TEST_CASE("The charts of the demo study draw only plain numbers") {
   const std::string database = folder.File("study.db");
   CreateDemoStudy(SqliteStudyRepository::Open(database));
   CheckCoordinatesAreNumbers(Render(database, "mnist-sweep").page);
+}
+
+TEST_CASE("the header says how many steps early stopping saved, only when a trial was stopped",
+          "[report][stopping]") {
+  TempFolder folder;
+  const std::string database = folder.File("study.db");
+  CreateDemoStudy(SqliteStudyRepository::Open(database));
+  CreatePlateauStudy(SqliteStudyRepository::Open(database));
+  const Rendered demo = Render(database, "mnist-sweep");
+  const std::string saved = DescribeStepsSaved(CountSteps(demo.trials, demo.record.spec));
+  REQUIRE_THAT(saved, Catch::StartsWith("GPU time saved: "));
+  CHECK(CountOf(demo.page, EscapeHtml(saved)) == 1);
+  CHECK(CountOf(Render(database, "loss-plateau").page, "GPU time saved") == 0);
 }

@@ -507,3 +507,34 @@ TEST_CASE("JSON export: a rerun trial's metrics are its final attempt's, earlier
   CHECK(earlier.at(0).at("value") == 0.9);
   CHECK(earlier.at(1).at("metricTag") == "loss");
 }
+
+TEST_CASE("JSON export: an ASHA study's spec survives SQLite, and each trial shows its rung",
+          "[export][asha]") {
+  TempFolder folder;
+  auto repository = SqliteStudyRepository::Open(folder.File("asha.db"));
+  StudyRecord study;
+  study.name = "asha";
+  study.spec = EveryTypeSpec();
+  study.spec.enable_early_stopping = true;
+  study.spec.early_stopping = {.rule = EarlyStoppingRule::kAsha, .min_step = 1, .max_step = 9};
+  study.created_time = k10am - 60;
+  study = repository->CreateStudy(study);
+  CHECK(repository->GetStudy(study.id)->spec.early_stopping == study.spec.early_stopping);
+  Trial stopped = Finished(TrialState::kSucceeded, k10am, k10am + 60);
+  stopped.stopped_early = true;
+  stopped.final_value = 0.4;
+  stopped.final_step = 4;
+  stopped.measurements = {
+      {.metric = "accuracy", .step = 1, .value = 0.3, .wall_time = k10am + 1, .attempt = 1},
+      {.metric = "accuracy", .step = 4, .value = 0.4, .wall_time = k10am + 4, .attempt = 1}};
+  repository->AddTrial(study.id, stopped);
+  std::ostringstream json;
+  WriteStudyJson(json, *repository->GetStudy(study.id), repository->ListTrials(study.id));
+  const auto job = nlohmann::ordered_json::parse(json.str());
+  const auto& trial = job.at("trainingOutput").at("trials").at(0);
+  CHECK(trial.at("isTrialStoppedEarly") == true);
+  // Rungs at steps 1 and 3: it reached rung 1 (its step 4) and was stopped there.
+  CHECK(trial.at("bayestune").at("rung") == "rung 1 (step 3)");
+  CHECK(job.at("bayestune").at("earlyStopping").at("rule") == "ASHA");
+  CHECK(job.at("bayestune").at("earlyStopping").at("maxStep") == "9");
+}

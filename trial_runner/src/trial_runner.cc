@@ -24,10 +24,14 @@
 #include "runner_identity.h"
 #include "trial_command.h"
 #include "trial_process.h"
+#include "trial_folder_watcher.h"
 #include "trial_metrics_feed.h"
 
 namespace bayestune {
 namespace {
+
+// The soonest a trial's metrics are read again after a change in its folder.
+constexpr double kChangeReadSeconds = 0.02;
 
 // Counts Suggest calls across every run in this process, so that no two calls share a client id
 // (a repeated id would get that call's trials back).
@@ -63,6 +67,7 @@ struct RunningTrial {
   TrialPaths paths;
   TrialProcess process;
   std::unique_ptr<TrialMetricsFeed> metrics;
+  std::unique_ptr<TrialFolderWatcher> watcher;  // reads metrics on change (timer: the fallback)
   double started = 0;
   double next_metric_poll = 0;
   double next_stop_check = 0;
@@ -459,6 +464,7 @@ void TrialRunner::Loop::Launch(const Trial& suggested) {
   rt->next_metric_poll = now + MetricPollSeconds();
   rt->next_stop_check = now + std::max(0.01, options_.stop_check_seconds);
   rt->metrics = std::make_unique<TrialMetricsFeed>(rt->paths, spec_);
+  rt->watcher = std::make_unique<TrialFolderWatcher>(rt->paths.dir);
   ++result_.launched;
   if (events()) {
     TrialStartedEvent started;
@@ -500,6 +506,7 @@ void TrialRunner::Loop::Wait() {
     until = std::min({until, rt->next_metric_poll, rt->next_stop_check});
     if (rt->kill_at > 0 && !rt->sigkill_sent) until = std::min(until, rt->kill_at);
     if (timeout > 0 && !rt->stop_cause) until = std::min(until, rt->started + timeout);
+    if (rt->watcher && rt->watcher->watching()) fds.push_back({rt->watcher->fd(), POLLIN, 0});
     if (rt->process.exit_fd() >= 0) {
       fds.push_back({rt->process.exit_fd(), POLLIN, 0});
     } else {
@@ -518,6 +525,12 @@ void TrialRunner::Loop::Service(RunningTrial& rt, double now) {
   }
   if (rt.killed_by_interrupt || rt.abandoned) return;
   try {
+    // A file of the trial changed: read its metrics now, not at the next tick.
+    // (At most every kChangeReadSeconds, so that a chatty trainer does not flood the study.)
+    if (rt.watcher && rt.watcher->TakeChanges()) {
+      rt.next_metric_poll = std::min(
+          rt.next_metric_poll, rt.next_metric_poll - MetricPollSeconds() + kChangeReadSeconds);
+    }
     if (now >= rt.next_metric_poll) {
       PollMetrics(rt, true);
       rt.next_metric_poll = now + MetricPollSeconds();

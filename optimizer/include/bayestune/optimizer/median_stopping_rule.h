@@ -17,7 +17,8 @@ struct MedianStoppingOptions {
 // The median stopping rule (Vizier, Katib): a pending trial whose best value of the objective up to
 // its latest step s is worse than the median, over the SUCCEEDED trials, of their running average
 // of the objective up to step s, should stop. Completed trials with no measurement at or before s
-// do not count, and neither do non-finite values. Only the current attempt's measurements count.
+// do not count, and neither do non-finite values, nor trials stopped early before step s (their
+// curve was cut off there). Only the current attempt's measurements count.
 class MedianStoppingRule : public StoppingRule {
  public:
   explicit MedianStoppingRule(MedianStoppingOptions options = {}) : options_(options) {}

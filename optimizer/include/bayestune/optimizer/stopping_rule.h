@@ -30,8 +30,8 @@ class StoppingRule {
                               const StudySpec& spec) const = 0;
 };
 
-// The rule of a spec: the median rule when enableTrialEarlyStopping is on, else nullptr (no
-// trial stops early unless a client asks).
+// The rule of a spec when enableTrialEarlyStopping is on: spec.early_stopping.rule (the median
+// rule by default, or ASHA); nullptr when it is off (no trial stops early unless a client asks).
 std::shared_ptr<const StoppingRule> MakeStoppingRule(const StudySpec& spec);
 
 }  // namespace bayestune

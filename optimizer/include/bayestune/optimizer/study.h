@@ -53,8 +53,9 @@ StudyProgress CountProgress(const std::vector<Trial>& trials, const StudySpec& s
 StudyProgress CountProgress(const std::vector<Trial>& trials, const StudySpec& spec,
                             std::optional<std::size_t> capacity);
 
-// Whether SUCCEEDED trial `a` ranks before SUCCEEDED trial `b`: a better value under the spec's
-// goal, or an equal value and a lower id (the earliest trial wins a tie). Both need a final value.
+// Whether SUCCEEDED trial `a` ranks before SUCCEEDED trial `b`: a trial trained to the end before
+// one stopped early (whose value is only where it was cut off), then a better value under the
+// spec's goal, then the lower id (the earliest trial wins a tie). Both need a final value.
 bool RanksBefore(const Trial& a, const Trial& b, const StudySpec& spec);
 // The SUCCEEDED trials with a value, best first (RanksBefore). The one ranking every part of
 // bayestune shows: `best`, `status`, the live view, the report, ListOptimalTrials.

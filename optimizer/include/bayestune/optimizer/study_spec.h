@@ -20,7 +20,26 @@ enum class Algorithm { kUnspecified, kGridSearch, kRandomSearch };
 // measurementSelectionType): the last one reported (highest step) or the best one.
 enum class MeasurementSelection { kLast, kBest };
 
+// Which rule stops trials early when enableTrialEarlyStopping is on (runner.earlyStopping.rule).
+enum class EarlyStoppingRule { kMedian, kAsha };
+
+// runner.earlyStopping: bayestune's own keys beside AI Platform's enableTrialEarlyStopping.
+// MEDIAN (the default) needs none of the step fields. ASHA (asynchronous successive halving) has
+// rungs at minStep * reductionFactor^k (k = 0, 1, ...) below maxStep; `brackets` > 1 runs
+// Hyperband-style brackets, bracket b with its first rung at minStep * reductionFactor^b.
+struct EarlyStoppingSpec {
+  EarlyStoppingRule rule = EarlyStoppingRule::kMedian;
+  std::int64_t min_step = 1;  // the first rung, in the metric's own steps
+  std::int64_t max_step = 0;  // the step a trial trained to the end reaches; ASHA needs it
+  int reduction_factor = 3;   // keep the top 1/reductionFactor at each rung
+  int brackets = 1;
+
+  bool operator==(const EarlyStoppingSpec&) const = default;
+};
+
 std::string_view GoalName(Goal goal);
+std::string_view EarlyStoppingRuleName(EarlyStoppingRule rule);  // "MEDIAN", "ASHA"
+std::optional<EarlyStoppingRule> ParseEarlyStoppingRule(std::string_view name);
 std::string_view AlgorithmName(Algorithm algorithm);
 std::string_view MeasurementSelectionName(MeasurementSelection selection);
 std::optional<Goal> ParseGoal(std::string_view name);
@@ -38,6 +57,7 @@ struct StudySpec {
   int max_parallel_trials = 1;
   int max_failed_trials = 0;  // 0: the service decides (see FailureLimit)
   bool enable_early_stopping = false;
+  EarlyStoppingSpec early_stopping;  // which rule, when enable_early_stopping is on
   std::string resume_previous_job_id;
   Algorithm algorithm = Algorithm::kUnspecified;
   std::vector<ParameterSpec> parameters;
@@ -102,5 +122,14 @@ std::string ResumeStudyProblem(const StudySpec& spec, const std::vector<std::str
 // Throws InvalidArgument unless the spec is usable by a `Study` (parameters valid and unique, at
 // least one parameter, maxTrials >= 1, ...). The YAML loader checks the same with file positions.
 void ValidateStudySpec(const StudySpec& spec);
+// A problem with one field of a block: the key ("maxStep") and what is wrong ("must be more than
+// minStep (9), got 5").
+struct SpecProblem {
+  std::string field;
+  std::string message;
+};
+// What is wrong with spec.early_stopping (a key of runner.earlyStopping), nullopt when it is
+// usable. The MEDIAN rule takes none of the step fields, so they are not checked.
+std::optional<SpecProblem> EarlyStoppingProblem(const StudySpec& spec);
 
 }  // namespace bayestune

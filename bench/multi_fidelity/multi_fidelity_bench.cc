@@ -1,0 +1,240 @@
+// Multi-fidelity bench (issue 20): the best *fully trained* value found as a function of the total
+// training steps consumed, on synthetic learning curves with a known final value and slow starters
+// (learning_curve_trainer), run through the real runner with real trainer processes and event
+// files. Methods: GP without stopping, GP + median rule, random + ASHA, GP + ASHA, GP + ASHA with
+// Hyperband brackets. Each run goes on until `--budget` steps were consumed (then it is
+// interrupted: nothing new starts); a trial counts when it was trained to the last step within
+// the budget, with its true (noise-free) final value. Prints one JSON line per (method, seed) and
+// a table of medians over seeds. Prints figures; never passes or fails.
+//
+//   multi_fidelity_bench [--seeds=10] [--budget=270] [--steps=27] [--sleep-ms=2] [--parallel=2]
+//                        [--slow=a|c] (a: the optimum starts slowly; c: slow starters anywhere)
+//                        [--methods=gp,gp+median,random+asha,gp+asha,gp+hyperband]
+#include <algorithm>
+#include <atomic>
+#include <cmath>
+#include <cstdio>
+#include <cstring>
+#include <filesystem>
+#include <map>
+#include <sstream>
+#include <string>
+#include <vector>
+
+#include "bayestune/optimizer/asha_stopping_rule.h"
+#include "bayestune/optimizer/in_memory_study_repository.h"
+#include "step_budget.h"
+#include "bayestune/trial_runner/trial_runner.h"
+
+using namespace bayestune;
+
+namespace {
+
+double FinalValue(double a, double b, double c) {
+  return 0.9 - 0.8 * ((a - 0.75) * (a - 0.75) + (b - 0.35) * (b - 0.35)) -
+         0.2 * (c - 0.5) * (c - 0.5);
+}
+
+struct Options {
+  int seeds = 10;
+  std::int64_t budget = 270;
+  int steps = 27;
+  int sleep_ms = 2;
+  int parallel = 2;
+  std::string slow = "a";
+  std::vector<std::string> methods = {"gp", "gp+median", "random+asha", "gp+asha", "gp+hyperband"};
+};
+
+// Interrupts the run once the trials reported `budget` steps in all.
+class BudgetEvents : public RunnerEvents {
+ public:
+  BudgetEvents(std::int64_t budget, const std::string& metric) : budget_(budget), metric_(metric) {}
+  void OnMeasurements(std::int64_t trial_id,
+                      const std::vector<Measurement>& measurements) override {
+    for (const Measurement& m : measurements) {
+      if (m.metric != metric_) continue;
+      std::int64_t& last = last_[trial_id];
+      spent_ += std::max<std::int64_t>(0, m.step - last);
+      last = std::max(last, m.step);
+    }
+    if (spent_ >= budget_ && runner && !interrupted_) {
+      interrupted_ = true;
+      runner->RequestInterrupt();
+    }
+  }
+  void OnTrialFinished(const TrialFinishedEvent& e) override {
+    finished_order.push_back(e.trial.id);
+  }
+  TrialRunner* runner = nullptr;
+  std::vector<std::int64_t> finished_order;
+
+ private:
+  std::int64_t budget_;
+  std::string metric_;
+  std::int64_t spent_ = 0;
+  bool interrupted_ = false;
+  std::map<std::int64_t, std::int64_t> last_;
+};
+
+StudySpec MethodSpec(const std::string& method, const Options& o, std::uint64_t seed) {
+  StudySpec spec;
+  spec.metric_tag = "accuracy";
+  spec.max_trials = 2000;  // the step budget ends the run
+  spec.max_parallel_trials = o.parallel;
+  spec.max_failed_trials = 2000;
+  spec.seed = seed;
+  spec.parameters = {ParameterSpec::Double("a", 0, 1), ParameterSpec::Double("b", 0, 1),
+                     ParameterSpec::Double("c", 0, 1)};
+  if (method.starts_with("random")) spec.algorithm = Algorithm::kRandomSearch;
+  if (method.ends_with("median")) spec.enable_early_stopping = true;
+  if (method.ends_with("asha") || method.ends_with("hyperband")) {
+    spec.enable_early_stopping = true;
+    spec.early_stopping = {.rule = EarlyStoppingRule::kAsha,
+                           .min_step = 1,
+                           .max_step = o.steps,
+                           .reduction_factor = 3,
+                           .brackets = method.ends_with("hyperband") ? 3 : 1};
+  }
+  return spec;
+}
+
+struct Outcome {
+  std::vector<double> best_at;  // at 1/4, 1/2, 3/4 and all of the budget
+  int trials = 0;
+  int full = 0;
+  int stopped = 0;
+  std::int64_t past_rung = 0;  // steps stopped trials ran past the last rung they reached
+  double seconds = 0;
+};
+
+Outcome RunOne(const std::string& method, const Options& o, int seed,
+               const std::filesystem::path& dir) {
+  const StudySpec spec = MethodSpec(method, o, 1000 + seed);
+  auto study = Study::Open(std::make_shared<InMemoryStudyRepository>(), "mf",
+                           {.create_if_missing = true, .spec = spec});
+  auto events = std::make_shared<BudgetEvents>(o.budget, spec.metric_tag);
+  TrialRunnerOptions options;
+  options.runner.command = {BAYESTUNE_LEARNING_CURVE_TRAINER};
+  options.runner.args = {"--steps=" + std::to_string(o.steps),
+                         "--sleep-ms=" + std::to_string(o.sleep_ms), "--slow=" + o.slow};
+  options.runner.job_dir = (dir / (method + "-" + std::to_string(seed))).string();
+  options.runner.gpus = std::vector<int>{};
+  options.runner.cpu_trials = o.parallel;
+  options.runner.stop_grace_period_seconds = 5;
+  const auto start = std::chrono::steady_clock::now();
+  TrialRunner runner(std::make_shared<LocalStudyConnection>(study), options, events);
+  events->runner = &runner;
+  runner.Run();
+  Outcome out;
+  out.seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+  // Replay in finishing order: steps consumed so far, best true final value of trials trained to
+  // the last step.
+  std::map<std::int64_t, Trial> by_id;
+  for (Trial& t : study->Trials())
+    by_id[t.id] = std::move(t);
+  std::vector<double> fractions = {0.25, 0.5, 0.75, 1.0};
+  out.best_at.assign(fractions.size(), NAN);
+  std::int64_t spent = 0;
+  double best = NAN;
+  for (std::int64_t id : events->finished_order) {
+    const Trial& t = by_id.at(id);
+    std::int64_t last = 0;
+    for (const Measurement& m : t.MeasurementsOf(spec.metric_tag))
+      last = std::max(last, m.step);
+    spent += last;
+    ++out.trials;
+    if (t.stopped_early) {
+      ++out.stopped;
+      if (spec.early_stopping.rule == EarlyStoppingRule::kAsha) {
+        out.past_rung += last - AshaStoppingRule(spec.early_stopping).RungOf(t, spec).step;
+      }
+    }
+    if (last >= o.steps && t.state == TrialState::kSucceeded) {
+      ++out.full;
+      const double f = FinalValue(t.parameters.at("a").AsDouble(), t.parameters.at("b").AsDouble(),
+                                  t.parameters.at("c").AsDouble());
+      if (std::isnan(best) || f > best) best = f;
+    }
+    for (std::size_t k = 0; k < fractions.size(); ++k) {
+      if (spent <= static_cast<std::int64_t>(fractions[k] * static_cast<double>(o.budget))) {
+        out.best_at[k] = best;
+      }
+    }
+  }
+  return out;
+}
+
+double Median(std::vector<double> v) {
+  std::erase_if(v, [](double x) { return std::isnan(x); });
+  if (v.empty()) return NAN;
+  std::sort(v.begin(), v.end());
+  return v.size() % 2 ? v[v.size() / 2] : 0.5 * (v[v.size() / 2 - 1] + v[v.size() / 2]);
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  Options o;
+  for (int i = 1; i < argc; ++i) {
+    const std::string arg = argv[i];
+    const auto value = [&](const char* flag) -> std::optional<std::string> {
+      const std::size_t n = std::strlen(flag);
+      if (arg.compare(0, n, flag) != 0) return std::nullopt;
+      return arg.substr(n);
+    };
+    if (auto v = value("--seeds=")) o.seeds = std::stoi(*v);
+    if (auto v = value("--budget=")) o.budget = std::stoll(*v);
+    if (auto v = value("--steps=")) o.steps = std::stoi(*v);
+    if (auto v = value("--sleep-ms=")) o.sleep_ms = std::stoi(*v);
+    if (auto v = value("--parallel=")) o.parallel = std::stoi(*v);
+    if (auto v = value("--slow=")) o.slow = *v;
+    if (auto v = value("--methods=")) {
+      o.methods.clear();
+      std::stringstream list(*v);
+      for (std::string m; std::getline(list, m, ',');)
+        o.methods.push_back(m);
+    }
+  }
+  const std::filesystem::path dir =
+      std::filesystem::temp_directory_path() / ("bayestune-mf-bench-" + std::to_string(getpid()));
+  std::printf("# the optimum's final value is 0.9; budget %lld steps (%lld full trials of %d)\n",
+              static_cast<long long>(o.budget), static_cast<long long>(o.budget / o.steps),
+              o.steps);
+  std::map<std::string, std::vector<Outcome>> all;
+  for (int seed = 0; seed < o.seeds; ++seed) {
+    for (const std::string& method : o.methods) {
+      const Outcome out = RunOne(method, o, seed, dir);
+      std::printf("{\"method\": \"%s\", \"seed\": %d, \"best_at_quarter_budgets\": [",
+                  method.c_str(), seed);
+      for (std::size_t k = 0; k < out.best_at.size(); ++k)
+        std::printf("%s%.4f", k ? ", " : "", out.best_at[k]);
+      std::printf(
+          "], \"trials\": %d, \"trained_to_end\": %d, \"stopped\": %d, "
+          "\"steps_past_rung_of_stopped\": %lld, \"seconds\": %.1f}\n",
+          out.trials, out.full, out.stopped, static_cast<long long>(out.past_rung), out.seconds);
+      std::fflush(stdout);
+      all[method].push_back(out);
+    }
+    std::filesystem::remove_all(dir);
+  }
+  std::printf(
+      "\n| method | best final value, median over %d seeds, at 25%% | 50%% | 75%% | 100%% of "
+      "the budget | trials | trained to the end |\n| --- | --- | --- | --- | --- | --- | --- |\n",
+      o.seeds);
+  for (const std::string& method : o.methods) {
+    std::printf("| %s", method.c_str());
+    for (std::size_t k = 0; k < 4; ++k) {
+      std::vector<double> v;
+      for (const Outcome& out : all[method])
+        v.push_back(out.best_at[k]);
+      std::printf(" | %.4f", Median(v));
+    }
+    std::vector<double> trials, full;
+    for (const Outcome& out : all[method]) {
+      trials.push_back(out.trials);
+      full.push_back(out.full);
+    }
+    std::printf(" | %.0f | %.0f |\n", Median(trials), Median(full));
+  }
+  return 0;
+}

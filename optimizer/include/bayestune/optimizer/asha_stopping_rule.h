@@ -1,0 +1,76 @@
+#pragma once
+
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "bayestune/optimizer/stopping_rule.h"
+#include "bayestune/optimizer/study_spec.h"
+#include "bayestune/optimizer/trial.h"
+
+namespace bayestune {
+
+// The value a trial had at a step: what ASHA judges it by at a rung, and what the GP model learns
+// from a stopped trial (ValueAtStep).
+struct StepValue {
+  double value = 0;
+  std::int64_t step = 0;  // the step reported that reached the asked step (>= it)
+  double wall_time = 0;   // when that measurement was made: when the trial reached the step
+};
+
+// The value of `measurements` (one metric, one attempt) at `step`: judged at the first reported
+// step at or after `step` (the one that reached it), so that a trial read late is still judged at
+// the step asked, not at its latest; under BEST measurement selection the best value up to that
+// report. Non-finite values never count. nullopt when no report reached `step`.
+std::optional<StepValue> ValueAtStep(const std::vector<Measurement>& measurements,
+                                     std::int64_t step, const StudySpec& spec);
+
+// Where a trial stands in ASHA's rungs: the highest rung its current attempt reached.
+struct TrialRung {
+  int bracket = 0;
+  int rung = -1;               // 0, 1, ...; -1: below the first rung
+  std::int64_t step = 0;       // that rung's step (0 below the first)
+  std::int64_t last_step = 0;  // the highest step reported
+};
+
+// Asynchronous successive halving (Li et al., "A System for Massively Parallel Hyperparameter
+// Tuning", MLSys 2020) in its stopping form, for trials that cannot be paused: bracket b has rungs
+// at minStep * reductionFactor^(b + k) below maxStep. A trial that reaches a rung goes on only
+// while it is in the top 1/reductionFactor of the trials of its bracket that reached that rung
+// before it, itself included: with n such trials it must rank among the best max(1, floor(n /
+// reductionFactor)). So the first trial at a rung always goes on, the second only when it beats
+// the first (with reductionFactor >= 2), and no trial waits for a rung to fill. Ties go to the
+// lower trial id (RanksBefore).
+//
+// Stateless like every rule: "before it" is decided by the wall time of the measurement that
+// reached the rung, so the same stored trials give the same decisions after a crash and in any
+// process. A rival's value at a rung comes from its current attempt, or else from its latest
+// earlier attempt that reached the rung (a requeued trial's evidence still counts); the judged
+// trial's own earlier attempts never count. Trials are spread over brackets by id: bracket
+// (id - 1) mod brackets.
+class AshaStoppingRule : public StoppingRule {
+ public:
+  // Throws InvalidArgument for an unusable spec (EarlyStoppingProblem), naming the field.
+  explicit AshaStoppingRule(const EarlyStoppingSpec& options);
+
+  StopDecision Decide(const Trial& trial, const std::vector<Trial>& trials,
+                      const StudySpec& spec) const override;
+
+  const EarlyStoppingSpec& options() const { return options_; }
+  int BracketOf(std::int64_t trial_id) const;
+  // The rung steps of a bracket, lowest first.
+  std::vector<std::int64_t> RungSteps(int bracket) const;
+  // The rung the current attempt of `trial` reached.
+  TrialRung RungOf(const Trial& trial, const StudySpec& spec) const;
+
+ private:
+  EarlyStoppingSpec options_;
+};
+
+// The rung of a trial of an ASHA study, in words for `trials`, the export and the report: "rung 1
+// (step 3)" (", bracket 1" with several); "" when the study does not use ASHA or the trial has
+// reached no rung.
+std::string RungText(const Trial& trial, const StudySpec& spec);
+
+}  // namespace bayestune

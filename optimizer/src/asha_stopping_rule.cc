@@ -1,0 +1,166 @@
+#include "bayestune/optimizer/asha_stopping_rule.h"
+
+#include <algorithm>
+#include <cmath>
+
+#include "bayestune/optimizer/errors.h"
+#include "bayestune/optimizer/parameter_value.h"
+
+namespace bayestune {
+namespace {
+
+std::string Ordinal(std::size_t n) {
+  const std::size_t tens = n % 100;
+  const char* suffix = (tens >= 11 && tens <= 13) ? "th"
+                       : n % 10 == 1              ? "st"
+                       : n % 10 == 2              ? "nd"
+                       : n % 10 == 3              ? "rd"
+                                                  : "th";
+  return std::to_string(n) + suffix;
+}
+
+std::vector<Measurement> FiniteOf(const std::vector<Measurement>& measurements) {
+  std::vector<Measurement> out;
+  for (const Measurement& m : measurements) {
+    if (std::isfinite(m.value)) out.push_back(m);
+  }
+  return out;
+}
+
+// A rival's value at `step`: its current attempt's, else its latest earlier attempt's that
+// reached the step.
+std::optional<StepValue> RivalValueAtStep(const Trial& rival, std::int64_t step,
+                                          const StudySpec& spec) {
+  for (int attempt = rival.attempt; attempt >= 1; --attempt) {
+    std::vector<Measurement> of_attempt;
+    for (const Measurement& m : rival.measurements) {
+      const int a = m.attempt == 0 ? rival.attempt : m.attempt;
+      if (a == attempt && m.metric == spec.metric_tag) of_attempt.push_back(m);
+    }
+    if (auto value = ValueAtStep(of_attempt, step, spec)) return value;
+  }
+  return std::nullopt;
+}
+
+}  // namespace
+
+std::optional<StepValue> ValueAtStep(const std::vector<Measurement>& measurements,
+                                     std::int64_t step, const StudySpec& spec) {
+  const std::vector<Measurement> finite = FiniteOf(measurements);
+  // The report that reached `step`: the lowest step at or after it (the earliest such report).
+  const Measurement* reached = nullptr;
+  for (const Measurement& m : finite) {
+    if (m.step >= step && (!reached || m.step < reached->step)) reached = &m;
+  }
+  if (!reached) return std::nullopt;
+  StepValue out{reached->value, reached->step, reached->wall_time};
+  if (spec.measurement_selection == MeasurementSelection::kBest) {
+    for (const Measurement& m : finite) {
+      if (m.step <= reached->step && spec.IsBetter(m.value, out.value)) out.value = m.value;
+    }
+  }
+  return out;
+}
+
+AshaStoppingRule::AshaStoppingRule(const EarlyStoppingSpec& options) : options_(options) {
+  StudySpec spec;
+  spec.enable_early_stopping = true;
+  spec.early_stopping = options_;
+  spec.early_stopping.rule = EarlyStoppingRule::kAsha;
+  if (auto problem = EarlyStoppingProblem(spec)) {
+    throw InvalidArgument("runner.earlyStopping." + problem->field + " " + problem->message);
+  }
+}
+
+int AshaStoppingRule::BracketOf(std::int64_t trial_id) const {
+  const std::int64_t id = trial_id < 0 ? -trial_id : trial_id;
+  return static_cast<int>((std::max<std::int64_t>(id, 1) - 1) % options_.brackets);
+}
+
+std::vector<std::int64_t> AshaStoppingRule::RungSteps(int bracket) const {
+  std::vector<std::int64_t> steps;
+  long double step = static_cast<long double>(options_.min_step);
+  for (int b = 0; b < bracket; ++b)
+    step *= options_.reduction_factor;
+  for (; step < static_cast<long double>(options_.max_step); step *= options_.reduction_factor)
+    steps.push_back(static_cast<std::int64_t>(step));
+  return steps;
+}
+
+TrialRung AshaStoppingRule::RungOf(const Trial& trial, const StudySpec& spec) const {
+  TrialRung out;
+  out.bracket = BracketOf(trial.id);
+  const std::vector<Measurement> mine = FiniteOf(trial.MeasurementsOf(spec.metric_tag));
+  for (const Measurement& m : mine)
+    out.last_step = std::max(out.last_step, m.step);
+  const std::vector<std::int64_t> steps = RungSteps(out.bracket);
+  for (std::size_t k = 0; k < steps.size(); ++k) {
+    if (mine.empty() || out.last_step < steps[k]) break;
+    out.rung = static_cast<int>(k);
+    out.step = steps[k];
+  }
+  return out;
+}
+
+StopDecision AshaStoppingRule::Decide(const Trial& trial, const std::vector<Trial>& trials,
+                                      const StudySpec& spec) const {
+  const int bracket = BracketOf(trial.id);
+  const std::vector<Measurement> mine = trial.MeasurementsOf(spec.metric_tag);
+  const std::vector<std::int64_t> steps = RungSteps(bracket);
+  for (std::size_t k = 0; k < steps.size(); ++k) {
+    const std::optional<StepValue> own = ValueAtStep(mine, steps[k], spec);
+    if (!own) break;  // not there yet
+    // The rivals that reached this rung before this trial did, with their values there.
+    std::vector<std::pair<double, std::int64_t>> rivals;  // value, trial id
+    for (const Trial& other : trials) {
+      if (other.id == trial.id || BracketOf(other.id) != bracket) continue;
+      const std::optional<StepValue> theirs = RivalValueAtStep(other, steps[k], spec);
+      if (!theirs) continue;
+      const bool earlier = theirs->wall_time < own->wall_time ||
+                           (theirs->wall_time == own->wall_time && other.id < trial.id);
+      if (earlier) rivals.emplace_back(theirs->value, other.id);
+    }
+    const std::size_t n = rivals.size() + 1;
+    const std::size_t keep =
+        std::max<std::size_t>(1, n / static_cast<std::size_t>(options_.reduction_factor));
+    const auto ranks_before = [&](const std::pair<double, std::int64_t>& a,
+                                  const std::pair<double, std::int64_t>& b) {
+      if (a.first != b.first) return spec.IsBetter(a.first, b.first);
+      return a.second < b.second;
+    };
+    const std::pair<double, std::int64_t> self{own->value, trial.id};
+    std::sort(rivals.begin(), rivals.end(), ranks_before);
+    std::size_t rank = 1;
+    for (const auto& rival : rivals) {
+      if (ranks_before(rival, self)) ++rank;
+    }
+    if (rank <= keep) continue;  // promoted past this rung
+    // The cut-off: the value of the last trial kept (the keep-th best of the others and itself;
+    // this trial ranks below it, so it is the keep-th best rival).
+    const double cutoff = rivals[keep - 1].first;
+    std::string where = "ASHA rung " + std::to_string(k) + " (step " + std::to_string(steps[k]);
+    if (options_.brackets > 1) where += ", bracket " + std::to_string(bracket);
+    where += ")";
+    return {true, where + ": " + spec.metric_tag + " " + FormatDouble(own->value) + " at step " +
+                      std::to_string(own->step) + " ranks " + Ordinal(rank) + " of " +
+                      std::to_string(n) + " trials that reached the rung; only the top " +
+                      std::to_string(keep) + " (1/" + std::to_string(options_.reduction_factor) +
+                      ") go on, the last of them at " + FormatDouble(cutoff)};
+  }
+  return {};
+}
+
+std::string RungText(const Trial& trial, const StudySpec& spec) {
+  if (!spec.enable_early_stopping || spec.early_stopping.rule != EarlyStoppingRule::kAsha ||
+      EarlyStoppingProblem(spec)) {
+    return "";
+  }
+  const AshaStoppingRule rule(spec.early_stopping);
+  const TrialRung rung = rule.RungOf(trial, spec);
+  if (rung.rung < 0) return "";
+  std::string text = "rung " + std::to_string(rung.rung) + " (step " + std::to_string(rung.step);
+  if (spec.early_stopping.brackets > 1) text += ", bracket " + std::to_string(rung.bracket);
+  return text + ")";
+}
+
+}  // namespace bayestune

@@ -1,0 +1,53 @@
+#include "step_budget.h"
+
+#include <algorithm>
+#include <cmath>
+#include <map>
+
+namespace bayestune {
+
+StepBudget CountSteps(const std::vector<Trial>& trials, const StudySpec& spec) {
+  StepBudget budget;
+  if (spec.enable_early_stopping && spec.early_stopping.rule == EarlyStoppingRule::kAsha) {
+    budget.full_length = spec.early_stopping.max_step;
+  }
+  std::vector<std::pair<const Trial*, std::int64_t>> stopped;  // trial, its highest step
+  for (const Trial& t : trials) {
+    std::map<int, std::int64_t> last_by_attempt;
+    for (const Measurement& m : t.measurements) {
+      if (m.metric != spec.metric_tag || !std::isfinite(m.value)) continue;
+      const int attempt = m.attempt == 0 ? t.attempt : m.attempt;
+      auto [it, added] = last_by_attempt.emplace(attempt, m.step);
+      if (!added) it->second = std::max(it->second, m.step);
+    }
+    for (const auto& [attempt, last] : last_by_attempt)
+      budget.spent += last;
+    const auto current = last_by_attempt.find(t.attempt);
+    const std::int64_t last = current == last_by_attempt.end() ? 0 : current->second;
+    if (t.stopped_early && t.IsFinished()) {
+      stopped.emplace_back(&t, last);
+    } else if (t.state == TrialState::kSucceeded &&
+               !(spec.enable_early_stopping &&
+                 spec.early_stopping.rule == EarlyStoppingRule::kAsha)) {
+      budget.full_length = std::max(budget.full_length, last);
+    }
+  }
+  budget.stopped = static_cast<int>(stopped.size());
+  for (const auto& [trial, last] : stopped)
+    budget.saved += std::max<std::int64_t>(0, budget.full_length - last);
+  return budget;
+}
+
+std::string DescribeStepsSaved(const StepBudget& budget) {
+  if (budget.stopped == 0 || budget.full_length == 0) return "";
+  const std::int64_t all = budget.spent + budget.saved;
+  const long long percent =
+      all == 0 ? 0
+               : std::llround(100.0 * static_cast<double>(budget.saved) / static_cast<double>(all));
+  return "GPU time saved: " + std::to_string(budget.saved) + " of " + std::to_string(all) +
+         " steps (" + std::to_string(percent) + "%) not run by stopping " +
+         std::to_string(budget.stopped) + " trial" + (budget.stopped == 1 ? "" : "s") +
+         " early, compared with running every trial to step " + std::to_string(budget.full_length);
+}
+
+}  // namespace bayestune

@@ -1,0 +1,186 @@
+// Stopped is not finished: how trials stopped early rank, what the designer's model sees of them,
+// and ASHA through a Study.
+#include <catch2/catch.hpp>
+#include <cmath>
+
+#include "bayestune/optimizer/in_memory_study_repository.h"
+#include "step_budget.h"
+#include "bayestune/optimizer/study.h"
+#include "study_spec_json.h"
+#include "stopped_trial_values.h"
+
+using namespace bayestune;
+
+namespace {
+
+Trial Curve(std::int64_t id, std::vector<std::pair<std::int64_t, double>> points, bool stopped) {
+  Trial t;
+  t.id = id;
+  t.state = TrialState::kSucceeded;
+  t.stopped_early = stopped;
+  double wall = static_cast<double>(id) * 100;
+  for (auto [step, value] : points) {
+    t.measurements.push_back(
+        {.metric = "m", .step = step, .value = value, .wall_time = ++wall, .attempt = 1});
+  }
+  t.final_value = points.back().second;
+  t.final_step = points.back().first;
+  return t;
+}
+
+StudySpec OneParameterSpec() {
+  StudySpec spec;
+  spec.metric_tag = "m";
+  spec.parameters = {ParameterSpec::Double("x", 0, 1)};
+  return spec;
+}
+
+double ValueOf(const std::vector<Trial>& trials, std::int64_t id) {
+  for (const Trial& t : trials) {
+    if (t.id == id) return t.final_value.value_or(NAN);
+  }
+  return NAN;
+}
+
+}  // namespace
+
+TEST_CASE("a trial trained to the end ranks before any trial stopped early", "[stopped]") {
+  const StudySpec spec = OneParameterSpec();
+  const std::vector<Trial> ranked =
+      RankTrials({Curve(1, {{1, 0.95}}, true), Curve(2, {{9, 0.6}}, false),
+                  Curve(3, {{9, 0.7}}, false), Curve(4, {{3, 0.5}}, true)},
+                 spec);
+  REQUIRE(ranked.size() == 4);
+  CHECK(ranked[0].id == 3);
+  CHECK(ranked[1].id == 2);
+  CHECK(ranked[2].id == 1);  // the stopped ones after, by their value
+  CHECK(ranked[3].id == 4);
+}
+
+TEST_CASE("the model sees a stopped trial at the full fidelity with the median gain", "[stopped]") {
+  const StudySpec spec = OneParameterSpec();  // 3 trials trained to the end are enough
+  const std::vector<Trial> trials{Curve(1, {{1, 0.3}, {3, 0.5}, {9, 0.8}}, false),
+                                  Curve(2, {{1, 0.4}, {3, 0.6}, {9, 0.9}}, false),
+                                  Curve(3, {{1, 0.2}, {3, 0.3}, {9, 0.6}}, false),
+                                  Curve(4, {{1, 0.35}}, true),
+                                  Curve(5, {{1, 0.5}, {3, 0.55}}, true)};
+  const std::vector<Trial> model = TrialsForModel(trials, spec);
+  CHECK(ValueOf(model, 1) == 0.8);
+  CHECK(ValueOf(model, 2) == 0.9);
+  CHECK(ValueOf(model, 3) == 0.6);
+  // Trial 4: 0.35 at step 1, plus the median of the gains from step 1 to the end (0.5, 0.5, 0.4).
+  CHECK(ValueOf(model, 4) == Approx(0.85));
+  // Trial 5: 0.55 at step 3, plus the gains from step 3 (0.3, 0.3, 0.3).
+  CHECK(ValueOf(model, 5) == Approx(0.85));
+  // A study where nothing stopped early is seen as it is.
+  const std::vector<Trial> plain(trials.begin(), trials.begin() + 3);
+  CHECK(TrialsForModel(plain, spec) == plain);
+}
+
+TEST_CASE("with few trials trained to the end the model uses the highest step enough reached",
+          "[stopped]") {
+  const StudySpec spec = OneParameterSpec();
+  const std::vector<Trial> trials{
+      Curve(1, {{1, 0.3}, {3, 0.5}, {9, 0.8}}, false), Curve(4, {{1, 0.35}}, true),
+      Curve(5, {{1, 0.5}, {3, 0.55}}, true), Curve(6, {{1, 0.45}, {3, 0.5}}, true)};
+  const std::vector<Trial> model = TrialsForModel(trials, spec);
+  // Step 3 was reached by 3 trials: each is seen at step 3.
+  CHECK(ValueOf(model, 1) == 0.5);
+  CHECK(ValueOf(model, 5) == 0.55);
+  CHECK(ValueOf(model, 6) == 0.5);
+  // Trial 4 (step 1) gets 0.35 plus the median gain from step 1 to 3: of 0.2, 0.05, 0.05.
+  CHECK(ValueOf(model, 4) == Approx(0.40));
+  // A lone stopped trial with no reference: avoided, not learned.
+  const std::vector<Trial> lone = TrialsForModel({Curve(7, {{1, 0.35}}, true)}, spec);
+  CHECK(lone[0].state == TrialState::kActive);
+  CHECK_FALSE(lone[0].final_value);
+}
+
+namespace {
+
+// Records what the designer was given.
+class RecordingDesigner : public Designer {
+ public:
+  std::vector<ParameterValues> Suggest(const DesignerInput& input) override {
+    seen = input.trials;
+    std::vector<ParameterValues> points;
+    for (int i = 0; i < input.count; ++i) {
+      points.push_back({{"x", ParameterValue(0.01 * static_cast<double>(++made))}});
+    }
+    return points;
+  }
+  std::vector<Trial> seen;
+  int made = 0;
+};
+
+}  // namespace
+
+TEST_CASE("ASHA through a Study: stop with the rung's reason, recorded as stopped, not best",
+          "[stopped][asha]") {
+  StudySpec spec = OneParameterSpec();
+  spec.max_trials = 6;
+  spec.max_parallel_trials = 3;
+  spec.enable_early_stopping = true;
+  spec.early_stopping = {.rule = EarlyStoppingRule::kAsha, .min_step = 1, .max_step = 9};
+  // The stored spec keeps the rule.
+  CHECK(StudySpecFromJson(StudySpecToJson(spec)) == spec);
+  auto designer = std::make_shared<RecordingDesigner>();
+  auto study = Study::Open(std::make_shared<InMemoryStudyRepository>(), "s",
+                           {.create_if_missing = true, .spec = spec, .designer = designer});
+  const std::vector<Trial> trials = study->Suggest(3, "c");
+  REQUIRE(trials.size() == 3);
+  const auto report = [&](const Trial& t, std::int64_t step, double value, double wall) {
+    study->AddMeasurement(t.id, {.metric = "m", .step = step, .value = value, .wall_time = wall},
+                          t.Owner());
+  };
+  report(trials[0], 1, 0.5, 10);
+  CHECK_FALSE(study->ShouldStop(trials[0].id, trials[0].Owner()).stop);
+  report(trials[1], 1, 0.3, 11);
+  const StopDecision stop = study->ShouldStop(trials[1].id, trials[1].Owner());
+  CHECK(stop.stop);
+  CHECK(stop.reason.find("ASHA rung 0 (step 1)") == 0);
+  CHECK(study->GetTrial(trials[1].id).state == TrialState::kStopping);
+  // It ran on to step 2 before its process ended; the value it stopped with is 0.9.
+  report(trials[1], 2, 0.9, 12);
+  const Trial stopped =
+      study->Complete(trials[1].id, std::nullopt, std::nullopt, trials[1].Owner());
+  CHECK(stopped.stopped_early);
+  CHECK(stopped.state == TrialState::kSucceeded);
+  report(trials[0], 9, 0.7, 20);
+  study->Complete(trials[0].id, std::nullopt, std::nullopt, trials[0].Owner());
+  // 0.9 was cut off at step 2: the trial trained to the end is the best.
+  CHECK(study->BestTrial()->id == trials[0].id);
+  // The designer's next fit does not take 0.9 as the stopped trial's final value.
+  const std::vector<Trial> more = study->Suggest(1, "d");
+  REQUIRE(more.size() == 1);
+  REQUIRE(designer->seen.size() >= 2);
+  for (const Trial& t : designer->seen) {
+    if (t.id == trials[1].id) CHECK((!t.final_value || *t.final_value != 0.9));
+  }
+}
+
+TEST_CASE("steps saved by stopping early, epochs past the rung counted as spent", "[stopped]") {
+  StudySpec spec = OneParameterSpec();
+  std::vector<Trial> trials{Curve(1, {{1, 0.3}, {3, 0.5}, {9, 0.8}}, false),
+                            Curve(2, {{1, 0.2}, {2, 0.25}}, true),
+                            Curve(3, {{1, 0.5}, {3, 0.55}, {4, 0.56}}, true)};
+  // The median rule: a full trial is as long as the longest trial trained to the end (9).
+  StepBudget budget = CountSteps(trials, spec);
+  CHECK(budget.spent == 9 + 2 + 4);
+  CHECK(budget.full_length == 9);
+  CHECK(budget.saved == 7 + 5);
+  CHECK(budget.stopped == 2);
+  CHECK(DescribeStepsSaved(budget) ==
+        "GPU time saved: 12 of 27 steps (44%) not run by stopping 2 trials early, compared with "
+        "running every trial to step 9");
+  // ASHA: maxStep is the full length. A rerun attempt's steps count as spent too.
+  spec.enable_early_stopping = true;
+  spec.early_stopping = {.rule = EarlyStoppingRule::kAsha, .min_step = 1, .max_step = 10};
+  trials[0].measurements.push_back({.metric = "m", .step = 5, .value = 0.1, .attempt = 2});
+  trials[0].attempt = 2;
+  budget = CountSteps(trials, spec);
+  CHECK(budget.full_length == 10);
+  CHECK(budget.spent == 9 + 5 + 2 + 4);
+  CHECK(budget.saved == 8 + 6);
+  CHECK(DescribeStepsSaved(CountSteps({trials[0]}, spec)).empty());
+}
