@@ -40,6 +40,11 @@ std::string FormatLocalTime(double seconds_since_epoch) {
   return text;
 }
 
+std::string FormatWhereRun(const Trial& trial) {
+  if (trial.jobs.empty()) return FormatDevices(trial.gpus);
+  return (trial.jobs.size() == 1 ? "Slurm job " : "Slurm jobs ") + DescribeTrialJobs(trial.jobs);
+}
+
 std::string FormatDevices(const std::vector<int>& gpus) {
   if (gpus.empty()) return "CPU";
   std::string text = gpus.size() == 1 ? "GPU " : "GPUs ";

@@ -163,4 +163,8 @@ void ValidateStudySpec(const StudySpec& spec) {
   }
 }
 
+std::string_view LauncherKindName(LauncherKind kind) {
+  return kind == LauncherKind::kSlurm ? "slurm" : "local";
+}
+
 }  // namespace bayestune
