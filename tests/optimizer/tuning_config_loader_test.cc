@@ -359,7 +359,7 @@ TEST_CASE("runner block values are checked", "[config]") {
               {"unknown value 'FIRST'", "LAST, BEST"});
 }
 
-TEST_CASE("launcher: slurm and its slurm block load; bad values name the field", "[config]") {
+TEST_CASE("launcher: slurm and its slurm block load, bad values name the field", "[config]") {
   const std::string base = Study("", kGoodParam);
   const auto result = ParseTuningConfig(base +
                                             "runner:\n"

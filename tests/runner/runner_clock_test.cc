@@ -166,7 +166,7 @@ TEST_CASE(
 }
 
 TEST_CASE(
-    "a trainer that obeys SIGTERM at its timeout is not killed; the next trial starts "
+    "a trainer that obeys SIGTERM at its timeout is not killed, the next trial starts "
     "before the grace period would have ended",
     "[runner][clock]") {
   ClockHarness h("clock_obeys", 2, /*obeys_sigterm=*/true);

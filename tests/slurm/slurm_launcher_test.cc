@@ -222,7 +222,7 @@ TEST_CASE("20 trials, 4 at once: each a Slurm job on one GPU of its own, hostile
   CHECK(overlapping_pairs > 0);  // they did run in parallel
 }
 
-TEST_CASE("early stopping signals the job's trainer with SIGTERM once; the trial keeps its value",
+TEST_CASE("early stopping signals the job's trainer with SIGTERM once, the trial keeps its value",
           "[slurm][launcher]") {
   SlurmTestCluster cluster;
   Harness h(cluster, "slurm_stop", Spec(1, 1));
@@ -281,7 +281,7 @@ TEST_CASE("a job cancelled outside bayestune: its trial is requeued and runs aga
   CHECK(Count(ledger, "start", 2) == 1);
 }
 
-TEST_CASE("a job stuck pending past the trial timeout is cancelled; the trial fails saying why",
+TEST_CASE("a job stuck pending past the trial timeout is cancelled, the trial fails saying why",
           "[slurm][launcher]") {
   SlurmTestCluster cluster;
   Harness h(cluster, "slurm_pending", Spec(1, 1));
@@ -301,7 +301,7 @@ TEST_CASE("a job stuck pending past the trial timeout is cancelled; the trial fa
   CHECK(queue.out.empty());
 }
 
-TEST_CASE("Slurm refusing the job ends the run with Slurm's words; no trial is used up",
+TEST_CASE("Slurm refusing the job ends the run with Slurm's words, no trial is used up",
           "[slurm][launcher]") {
   SlurmTestCluster cluster;
   Harness h(cluster, "slurm_refused", Spec(3, 2));
@@ -354,7 +354,7 @@ int WaitExitCode(pid_t pid) {
 }  // namespace
 
 TEST_CASE(
-    "kill -9 of bayestune run leaves its jobs running; the next run re-attaches to them, "
+    "kill -9 of bayestune run leaves its jobs running, the next run re-attaches to them, "
     "collects the ones that ended, and runs nothing twice",
     "[slurm][launcher][cli]") {
   SlurmTestCluster cluster;
