@@ -56,8 +56,12 @@ void Write(const std::string& path, const std::string& text) {
 void Ledger(const char* what) {
   const std::string path = Env("TEST_TRAINER_LEDGER");
   if (path.empty()) return;
-  const std::string line = std::string(what) + " " + Env("CLOUD_ML_TRIAL_ID", "-") + " " +
-                           Env("SLURM_JOB_ID", "-") + " " + Env("CUDA_VISIBLE_DEVICES", "-") + " " +
+  const auto word = [](const char* name) {
+    const std::string value = Env(name);
+    return value.empty() ? std::string("-") : value;  // unset or empty: one word all the same
+  };
+  const std::string line = std::string(what) + " " + word("CLOUD_ML_TRIAL_ID") + " " +
+                           word("SLURM_JOB_ID") + " " + word("CUDA_VISIBLE_DEVICES") + " " +
                            std::to_string(Now()) + "\n";
   const int fd = open(path.c_str(), O_WRONLY | O_APPEND | O_CREAT | O_CLOEXEC, 0644);
   if (fd < 0) return;
