@@ -22,13 +22,13 @@
 #include <thread>
 #include <vector>
 
-#include "slurm_commands.h"
+#include "bayestune/trial_runner/slurm_commands.h"
 #include "slurm_job_exit_status.h"
-#include "slurm_job_files.h"
+#include "bayestune/trial_runner/slurm_job_files.h"
 #include "slurm_job_launch.h"
 #include "slurm_test_cluster.h"
-#include "trial_command.h"
-#include "trial_process.h"
+#include "bayestune/trial_runner/trial_command.h"
+#include "bayestune/trial_runner/trial_process.h"
 
 using namespace bayestune;
 namespace fs = std::filesystem;

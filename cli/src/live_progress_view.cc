@@ -49,8 +49,10 @@ std::vector<std::string> LiveProgressView::BlockLines(double now) const {
   lines.push_back("best: " + BestText());
   TextTable table({});
   for (const auto& [id, running] : progress_.running()) {
-    std::vector<std::string> row = {"  trial " + std::to_string(id), FormatDevices(running.gpus),
-                                    FormatDuration(now - running.started)};
+    std::vector<std::string> row = {
+        "  trial " + std::to_string(id),
+        running.job_id.empty() ? FormatDevices(running.gpus) : "Slurm job " + running.job_id,
+        FormatDuration(now - running.started)};
     if (running.latest) {
       row.push_back("step " + std::to_string(running.latest->step));
       row.push_back(running.latest->metric + " " + FormatValue(running.latest->value));

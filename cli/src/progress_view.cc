@@ -58,8 +58,9 @@ void ProgressView::OnRunnerStarted(const RunnerStartedEvent& event) {
   started_ = true;
   const StudyProgress counts = progress_.Counts();
   std::string devices =
-      event.cpu_only ? "on the CPU"
-                     : "on " + FormatDevices(event.gpus) + " (from " + event.gpu_source + ")";
+      event.launcher == LauncherKind::kSlurm ? "as Slurm jobs (" + event.slurm_request + ")"
+      : event.cpu_only                       ? "on the CPU"
+                       : "on " + FormatDevices(event.gpus) + " (from " + event.gpu_source + ")";
   std::string text = (progress_.finished_at_start() > 0 ? "continuing study '" : "study '") +
                      event.study + "' in " + database_ + ": ";
   if (progress_.finished_at_start() > 0) {
@@ -85,8 +86,12 @@ void ProgressView::OnTrialRequeued(const Trial& trial, const std::string& reason
 void ProgressView::OnTrialStarted(const TrialStartedEvent& event) {
   std::lock_guard lock(mutex_);
   progress_.TrialStarted(event, SteadyNow());
-  std::string text = "trial " + std::to_string(event.trial.id) + " started on " +
-                     FormatDevices(event.gpus) + ": " +
+  const std::string where = event.reattached ? "re-attached to Slurm job " + event.job_id +
+                                                   " (left by a runner "
+                                                   "that is gone)"
+                            : !event.job_id.empty() ? "submitted as Slurm job " + event.job_id
+                                                    : "started on " + FormatDevices(event.gpus);
+  std::string text = "trial " + std::to_string(event.trial.id) + " " + where + ": " +
                      FormatParameters(event.trial, progress_.spec());
   if (event.trial.attempt > 1) text += " (attempt " + std::to_string(event.trial.attempt) + ")";
   Print(LineKind::kTrialStarted, text);

@@ -14,6 +14,7 @@
 #include "bayestune/optimizer/study.h"
 #include "bayestune/spec_file/tuning_config_loader.h"
 #include "bayestune/store/sqlite_study_repository.h"
+#include "filesystem_kind.h"
 #include "bayestune/trial_runner/gpu_detection.h"
 #include "bayestune/trial_runner/study_connection.h"
 #include "bayestune/trial_runner/trial_runner.h"
@@ -28,7 +29,7 @@
 #include "run_plan.h"
 #include "run_summary.h"
 #include "study_selection.h"
-#include "trial_command.h"
+#include "bayestune/trial_runner/trial_command.h"
 #include "trial_formatting.h"
 
 namespace bayestune::cli {
@@ -185,10 +186,18 @@ int RunStudy(const RunArguments& arguments) {
   // Everything that can fail is checked before the database or the study is made: a study, once
   // made, fixes its spec.
   CheckTrainer(plan, arguments.config_path);
-  CheckGpus(plan.config.runner);
+  // Under Slurm the GPUs are the cluster's: gpusPerTrial becomes --gres=gpu:N.
+  if (plan.config.runner.launcher == LauncherKind::kLocal) CheckGpus(plan.config.runner);
   CheckDatabaseFolder(arguments.database);  // as given, for the store's message
   const std::string learning = CheckResumeStudy(plan, arguments);
   PrepareJobDir(plan);
+  if (auto network = NetworkFilesystemOf(plan.database)) {
+    std::cerr << "bayestune: warning: the database " << plan.database.string() << " is on "
+              << *network
+              << ", a network filesystem, where SQLite's locks are not safe: two processes may "
+                 "corrupt it. Keep the database on a disk of the machine that runs bayestune "
+                 "(--db); only the job dir needs to be shared\n";
+  }
   const auto study = OpenStudy(plan, arguments);
   if (arguments.retry_failed) {
     const std::vector<Trial> retried = study->RetryFailedTrials();
@@ -265,6 +274,12 @@ void AddRunCommand(CLI::App& app, int& exit_code) {
                    "auto: a live view on a terminal, timestamped lines otherwise; live; plain")
       ->check(CLI::IsMember({"auto", "live", "plain"}))
       ->capture_default_str();
+  command
+      ->add_option("--launcher", arguments->launcher,
+                   "how trials run: local (processes of this machine) or slurm (one Slurm job "
+                   "per trial attempt, with runner.slurm's options; docs/slurm.md) (default: "
+                   "runner.launcher, else local)")
+      ->check(CLI::IsMember({"local", "slurm"}));
   command->add_flag("--retry-failed", arguments->retry_failed,
                     "run the study's FAILED trials again (same parameters, next attempt), for "
                     "when the trainer is fixed; also lets a study stopped by its failure limit go "

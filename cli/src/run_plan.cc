@@ -9,7 +9,7 @@
 #include "bayestune/optimizer/study_name.h"
 #include "bayestune/spec_file/tuning_config_loader.h"
 #include "cli_errors.h"
-#include "trial_command.h"
+#include "bayestune/trial_runner/trial_command.h"
 
 namespace bayestune::cli {
 
@@ -145,6 +145,13 @@ RunPlan PlanRun(const RunArguments& arguments, TuningConfig config) {
   runner.job_dir = plan.job_dir.string();
 
   if (!arguments.gpus.empty()) runner.gpus = ParseGpuList(arguments.gpus);
+  if (arguments.launcher == "slurm") {
+    runner.launcher = LauncherKind::kSlurm;
+  } else if (arguments.launcher == "local") {
+    runner.launcher = LauncherKind::kLocal;
+  } else if (!arguments.launcher.empty()) {
+    throw UsageError("--launcher " + arguments.launcher + ": valid launchers are local and slurm");
+  }
   plan.config = std::move(config);
   return plan;
 }

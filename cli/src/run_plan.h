@@ -18,6 +18,7 @@ struct RunArguments {
   std::string job_dir;               // empty: runner.jobDir, else DefaultJobDir
   std::string progress = "auto";     // auto, live or plain
   bool retry_failed = false;         // --retry-failed: FAILED trials run again
+  std::string launcher;              // --launcher: empty: runner.launcher; else local or slurm
   std::vector<std::string> trainer;  // after `--`: replaces runner.command
 };
 

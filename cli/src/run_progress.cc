@@ -28,7 +28,7 @@ void RunProgress::RunnerStarted(const RunnerStartedEvent& event) {
 
 void RunProgress::TrialStarted(const TrialStartedEvent& event, double now) {
   states_[event.trial.id] = TrialState::kActive;
-  running_[event.trial.id] = RunningTrial{event.trial, event.gpus, now, std::nullopt};
+  running_[event.trial.id] = RunningTrial{event.trial, event.gpus, event.job_id, now, std::nullopt};
 }
 
 std::optional<Measurement> RunProgress::AddMeasurements(

@@ -20,6 +20,7 @@ class RunProgress {
   struct RunningTrial {
     Trial trial;  // as started: parameters, attempt
     std::vector<int> gpus;
+    std::string job_id;                 // the Slurm job; "" for a local trial
     double started = 0;                 // seconds on the steady clock
     std::optional<Measurement> latest;  // the objective's latest measurement
   };

@@ -86,7 +86,8 @@ void PrintStatus(const StudySnapshot& snapshot, const StudySelection& selection)
   const char* label = "running    ";
   for (const auto& trial : snapshot.trials) {
     if (trial.state != TrialState::kActive && trial.state != TrialState::kStopping) continue;
-    std::cout << label << "trial " << trial.id << " on " << FormatDevices(trial.gpus);
+    std::cout << label << "trial " << trial.id << (trial.jobs.empty() ? " on " : " as ")
+              << FormatWhereRun(trial);
     if (const auto seconds = TrialRunSeconds(trial, now)) {
       std::cout << " for " << FormatDuration(*seconds);
     }
@@ -95,7 +96,11 @@ void PrintStatus(const StudySnapshot& snapshot, const StudySelection& selection)
     if (trial.state == TrialState::kStopping) std::cout << ", stopping";
     const auto holder = RunnerIdentity::FromClientId(trial.client_id);
     if (holder && holder->Check() == RunnerIdentity::Liveness::kGone) {
-      std::cout << ", but its runner is gone (it runs again on the next bayestune run)";
+      std::cout << (trial.CurrentJobId().empty()
+                        ? ", but its runner is gone (it runs again on the next bayestune run)"
+                        : ", but its runner is gone (the next bayestune run re-attaches to Slurm "
+                          "job " +
+                              trial.CurrentJobId() + ")");
     }
     std::cout << " (" << FormatParameters(trial, spec) << ")\n";
     label = "           ";

@@ -5,7 +5,7 @@
 
 #include "shell_word.h"
 #include "text_format.h"
-#include "trial_command.h"
+#include "bayestune/trial_runner/trial_command.h"
 
 namespace bayestune::cli {
 
@@ -15,6 +15,11 @@ std::string FormatValue(double value) {
   char text[32];
   std::snprintf(text, sizeof text, "%.6g", value);
   return text;
+}
+
+std::string FormatWhereRun(const Trial& trial) {
+  if (trial.jobs.empty()) return FormatDevices(trial.gpus);
+  return (trial.jobs.size() == 1 ? "Slurm job " : "Slurm jobs ") + DescribeTrialJobs(trial.jobs);
 }
 
 std::string FormatDevices(const std::vector<int>& gpus) {

@@ -19,6 +19,10 @@ std::string FormatValue(double value);
 // "CPU", "GPU 2", "GPUs 0,1".
 std::string FormatDevices(const std::vector<int>& gpus);
 
+// Where a trial ran: its Slurm job(s) ("Slurm job 4242", "Slurm jobs 4242, 2:4250": attempt 2's
+// after the colon) when it ran through Slurm, else FormatDevices of its GPUs.
+std::string FormatWhereRun(const Trial& trial);
+
 // A parameter value for reading: numbers with 6 significant digits ("0.125209"), strings as they
 // are. The trainer gets the exact value (ParameterValue::ToString).
 std::string FormatParameterValue(const ParameterValue& value);

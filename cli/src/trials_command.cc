@@ -84,7 +84,7 @@ void PrintTrials(const StudySnapshot& snapshot, const TrialsOptions& options) {
     row.push_back(step ? std::to_string(*step) : "");
     const auto seconds = TrialRunSeconds(trial, now);
     row.push_back(seconds ? FormatDuration(*seconds) : "");
-    row.push_back(trial.start_time ? FormatDevices(trial.gpus) : "");
+    row.push_back(trial.start_time || !trial.jobs.empty() ? FormatWhereRun(trial) : "");
     row.push_back(TrialNote(trial, spec, trial.id == best_id));
     table.AddRow(std::move(row));
   }

@@ -282,6 +282,14 @@ int Work(const WorkerFlags& flags) {
     runner_options.gpus_source = "--gpus";
   }
   if (!flags.job_dir.empty()) runner_options.runner.job_dir = flags.job_dir;
+  // A worker runs its trials itself, on its own GPUs (it may be a Slurm job): the Slurm launcher
+  // needs the study's database to keep its job ids, which a worker does not have.
+  if (runner_options.runner.launcher != LauncherKind::kLocal) {
+    std::cerr << "bayestune worker: runner.launcher " +
+                     std::string(LauncherKindName(runner_options.runner.launcher)) +
+                     " is ignored: a worker runs its trials as processes of its own machine\n";
+    runner_options.runner.launcher = LauncherKind::kLocal;
+  }
 
   auto log = std::make_shared<WorkerLog>(connection->Spec());
   TrialRunner runner(connection, runner_options, log);

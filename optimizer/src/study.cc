@@ -513,6 +513,16 @@ Trial Study::MarkStarted(std::int64_t trial_id, const std::vector<int>& gpus,
   });
 }
 
+Trial Study::RecordJob(std::int64_t trial_id, const std::string& job_id,
+                       const std::optional<TrialOwner>& owner) {
+  if (job_id.empty() || job_id.find_first_of(",: \n") != std::string::npos) {
+    throw InvalidArgument("'" + job_id + "' is not a job id (such as 4242)");
+  }
+  return UpdatePendingTrial(trial_id, owner, [&](Trial& trial) {
+    trial.jobs.push_back({.attempt = trial.attempt, .job_id = job_id});
+  });
+}
+
 std::vector<Trial> Study::RetryFailedTrials() {
   std::vector<Trial> retried;
   repository_->RunInTransaction([&] {

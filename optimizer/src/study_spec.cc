@@ -223,4 +223,8 @@ std::optional<SpecProblem> EarlyStoppingProblem(const StudySpec& spec) {
   return std::nullopt;
 }
 
+std::string_view LauncherKindName(LauncherKind kind) {
+  return kind == LauncherKind::kSlurm ? "slurm" : "local";
+}
+
 }  // namespace bayestune

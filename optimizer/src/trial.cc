@@ -43,6 +43,23 @@ std::vector<Measurement> Trial::MeasurementsOf(std::string_view metric) const {
   return out;
 }
 
+std::string Trial::CurrentJobId() const {
+  for (auto it = jobs.rbegin(); it != jobs.rend(); ++it) {
+    if (it->attempt == attempt) return it->job_id;
+  }
+  return "";
+}
+
+std::string DescribeTrialJobs(const std::vector<TrialJob>& jobs) {
+  std::string text;
+  for (const TrialJob& job : jobs) {
+    if (!text.empty()) text += ", ";
+    if (job.attempt != 1) text += std::to_string(job.attempt) + ":";
+    text += job.job_id;
+  }
+  return text;
+}
+
 double NowSeconds() {
   using namespace std::chrono;
   return duration<double>(system_clock::now().time_since_epoch()).count();

@@ -82,7 +82,11 @@ const std::vector<std::string> kRunnerKeys = {"command",
                                               "measurementSelection",
                                               "seed",
                                               "earlyStopping",
-                                              "env"};
+                                              "env",
+                                              "launcher",
+                                              "slurm"};
+const std::vector<std::string> kSlurmKeys = {"partition",    "account", "qos",        "time",
+                                             "cpusPerTrial", "memory",  "constraint", "extraArgs"};
 
 const std::vector<std::string> kEarlyStoppingKeys = {"rule", "minStep", "maxStep",
                                                      "reductionFactor", "brackets"};
@@ -728,6 +732,70 @@ class Loader {
           }
           if (auto value = ReadString(entry.second, item)) runner.env[name] = *value;
         }
+      }
+    }
+    if (auto n = node["launcher"]) {
+      if (auto v = ReadString(n, field + ".launcher")) {
+        if (*v == "local") {
+          runner.launcher = LauncherKind::kLocal;
+        } else if (*v == "slurm") {
+          runner.launcher = LauncherKind::kSlurm;
+        } else {
+          Error(n, field + ".launcher",
+                "unknown launcher '" + *v +
+                    "'; valid: local (processes of this machine), slurm "
+                    "(one Slurm job per trial)");
+        }
+      }
+    }
+    if (auto n = node["slurm"]) {
+      LoadSlurm(n, field + ".slurm", runner.slurm);
+      if (runner.launcher != LauncherKind::kSlurm) {
+        Warning(n, field + ".slurm",
+                "is used only with launcher: slurm (here or run --launcher slurm)");
+      }
+    }
+  }
+
+  void LoadSlurm(const YAML::Node& node, const std::string& field, SlurmSpec& slurm) {
+    if (!CheckMap(node, field, kSlurmKeys, {}, "")) return;
+    // A value sbatch gets as --name=value: one line, not empty.
+    const auto option = [&](const char* key, std::string& out) {
+      const YAML::Node n = node[key];
+      if (!n) return;
+      const std::string item = field + "." + key;
+      if (auto v = ReadString(n, item)) {
+        if (v->empty() || v->find_first_of("\n\r") != std::string::npos) {
+          Error(n, item,
+                "must be one line and not empty (sbatch --" + std::string(key) + "), got '" + *v +
+                    "'");
+        } else {
+          out = *v;
+        }
+      }
+    };
+    option("partition", slurm.partition);
+    option("account", slurm.account);
+    option("qos", slurm.qos);
+    option("time", slurm.time);
+    option("memory", slurm.memory);
+    option("constraint", slurm.constraint);
+    if (auto n = node["cpusPerTrial"]) {
+      if (auto v = ReadInteger(n, field + ".cpusPerTrial", 1)) {
+        slurm.cpus_per_trial = static_cast<int>(*v);
+      }
+    }
+    if (auto n = node["extraArgs"]) {
+      if (auto list = ReadStringList(n, field + ".extraArgs")) {
+        for (std::size_t i = 0; i < list->size(); ++i) {
+          if (!(*list)[i].starts_with("-")) {
+            Error(n[i], field + ".extraArgs[" + std::to_string(i) + "]",
+                  "'" + (*list)[i] +
+                      "' is not an sbatch option; give options with their values in one item, "
+                      "such as --exclusive or --nice=10");
+          }
+        }
+        slurm.extra_args = *list;
       }
     }
   }

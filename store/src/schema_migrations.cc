@@ -17,7 +17,7 @@ struct Migration {
   std::string_view sql;
 };
 
-constexpr std::array<Migration, 3> kMigrations = {{
+constexpr std::array<Migration, 4> kMigrations = {{
     {1, "studies, trials, their parameters and measurements", R"sql(
 PRAGMA application_id = 1112830836;
 CREATE TABLE studies (
@@ -85,6 +85,11 @@ CREATE TABLE study_changes (
   description TEXT NOT NULL              -- "maxTrials 20 -> 23"
 );
 CREATE INDEX study_changes_of_study ON study_changes (study_id);
+)sql"},
+    {4, "the Slurm job of each trial attempt", R"sql(
+-- "<attempt>:<job id>" per attempt run as a Slurm job, comma separated ("1:4242,2:4250"); ''
+-- for trials run as local processes (all trials before version 4).
+ALTER TABLE trials ADD COLUMN jobs TEXT NOT NULL DEFAULT '';
 )sql"},
 }};
 

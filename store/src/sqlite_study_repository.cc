@@ -17,10 +17,10 @@ using sqlite::Statement;
 
 constexpr std::string_view kStudyColumns =
     "SELECT id, name, spec_text, spec_json, state, created_time FROM studies";
-// The columns of trials in the order of the parameters ?1 ... ?12 of BindTrial.
+// The columns of trials in the order of the parameters ?1 ... ?13 of BindTrial.
 constexpr std::string_view kTrialColumns =
     "study_id, number, state, client_id, gpus, attempt, start_time, end_time, final_step, "
-    "final_value, failure_reason, stopped_early";
+    "final_value, failure_reason, stopped_early, jobs";
 
 // A file whose content this version cannot read (edited by hand, or damaged).
 [[noreturn]] void ThrowDamaged(const Connection& connection, const std::string& what) {
@@ -107,11 +107,42 @@ std::vector<int> ParseGpus(const Connection& connection, std::int64_t trial_id,
   return gpus;
 }
 
-// Binds the trial's columns to ?1 ... ?12 (the order of kTrialColumns).
+// "1:4242,2:4250".
+std::string JobsText(const std::vector<TrialJob>& jobs) {
+  std::string text;
+  for (const TrialJob& job : jobs) {
+    if (!text.empty()) text += ',';
+    text += std::to_string(job.attempt) + ":" + job.job_id;
+  }
+  return text;
+}
+
+std::vector<TrialJob> ParseJobs(const Connection& connection, std::int64_t trial_id,
+                                std::string_view text) {
+  std::vector<TrialJob> jobs;
+  while (!text.empty()) {
+    const std::string_view item = text.substr(0, text.find(','));
+    text.remove_prefix(std::min(text.size(), item.size() + 1));
+    const auto colon = item.find(':');
+    TrialJob job;
+    const auto [end, error] = std::from_chars(item.data(), item.data() + item.size(), job.attempt);
+    if (colon == std::string_view::npos || error != std::errc() || end != item.data() + colon ||
+        colon + 1 == item.size()) {
+      ThrowDamaged(connection, "trial " + std::to_string(trial_id) +
+                                   " has the bad job list entry '" + std::string(item) + "'");
+    }
+    job.job_id = std::string(item.substr(colon + 1));
+    jobs.push_back(std::move(job));
+  }
+  return jobs;
+}
+
+// Binds the trial's columns to ?1 ... ?13 (the order of kTrialColumns).
 void BindTrial(Statement& statement, std::int64_t study_id, const Trial& trial) {
   statement.BindAll(study_id, trial.id, TrialStateName(trial.state), trial.client_id,
                     GpusText(trial.gpus), trial.attempt, trial.start_time, trial.end_time,
-                    trial.final_step, trial.final_value, trial.failure_reason, trial.stopped_early);
+                    trial.final_step, trial.final_value, trial.failure_reason, trial.stopped_early,
+                    JobsText(trial.jobs));
 }
 
 // A row of "SELECT <kTrialColumns> ...", without parameters and measurements.
@@ -133,6 +164,7 @@ Trial ReadTrial(const Connection& connection, const Statement& row) {
   trial.final_value = row.OptionalDouble(9);
   trial.failure_reason = row.Text(10);
   trial.stopped_early = row.Int64(11) != 0;
+  trial.jobs = ParseJobs(connection, trial.id, row.Text(12));
   return trial;
 }
 
@@ -348,8 +380,9 @@ Trial SqliteStudyRepository::AddTrial(std::int64_t study_id, Trial trial) {
       next.BindAll(study_id).Step();
       trial.id = next.Int64(0);
     }
-    Statement insert = c.Prepare("INSERT INTO trials (" + std::string(kTrialColumns) +
-                                 ") VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12)");
+    Statement insert =
+        c.Prepare("INSERT INTO trials (" + std::string(kTrialColumns) +
+                  ") VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13)");
     BindTrial(insert, study_id, trial);
     insert.Run();
     InsertParameters(c, study_id, trial);
@@ -365,7 +398,7 @@ void SqliteStudyRepository::UpdateTrial(std::int64_t study_id, const Trial& tria
     Statement update = c.Prepare(
         "UPDATE trials SET state = ?3, client_id = ?4, gpus = ?5, attempt = ?6, start_time = ?7, "
         "end_time = ?8, final_step = ?9, final_value = ?10, failure_reason = ?11, "
-        "stopped_early = ?12 WHERE study_id = ?1 AND number = ?2");
+        "stopped_early = ?12, jobs = ?13 WHERE study_id = ?1 AND number = ?2");
     BindTrial(update, study_id, trial);
     update.Run();
     if (update.Changes() == 0) ThrowNoTrial(c, study_id, trial.id);

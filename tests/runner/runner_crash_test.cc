@@ -11,8 +11,8 @@
 #include "bayestune/trial_runner/trial_paths.h"
 #include "test_study_yaml.h"
 #include "test_support.h"
-#include "trial_command.h"
-#include "trial_process.h"
+#include "bayestune/trial_runner/trial_command.h"
+#include "bayestune/trial_runner/trial_process.h"
 
 using namespace bayestune;
 

@@ -11,7 +11,7 @@
 #include "runner_identity.h"
 #include "test_study_yaml.h"
 #include "test_support.h"
-#include "trial_command.h"
+#include "bayestune/trial_runner/trial_command.h"
 
 using namespace bayestune;
 

@@ -16,7 +16,7 @@
 
 #include "bayestune/trial_runner/runner_events.h"
 #include "test_files.h"
-#include "trial_process.h"
+#include "bayestune/trial_runner/trial_process.h"
 
 namespace bayestune::test {
 

@@ -1,4 +1,4 @@
-#include "trial_command.h"
+#include "bayestune/trial_runner/trial_command.h"
 
 #include <catch2/catch.hpp>
 #include <cerrno>

@@ -1,11 +1,11 @@
-#include "trial_process.h"
+#include "bayestune/trial_runner/trial_process.h"
 
 #include <signal.h>
 #include <unistd.h>
 
 #include <catch2/catch.hpp>
 
-#include "trial_command.h"
+#include "bayestune/trial_runner/trial_command.h"
 #include "test_support.h"
 
 using namespace bayestune;

@@ -16,8 +16,8 @@
 #include "event_file_writer.h"
 #include "runner_identity.h"
 #include "test_support.h"
-#include "trial_command.h"
-#include "trial_process.h"
+#include "bayestune/trial_runner/trial_command.h"
+#include "bayestune/trial_runner/trial_process.h"
 
 using namespace bayestune;
 

@@ -8,11 +8,11 @@
 #include <thread>
 
 #include "bayestune/optimizer/errors.h"
-#include "slurm_commands.h"
+#include "bayestune/trial_runner/slurm_commands.h"
 #include "slurm_job_exit_status.h"
-#include "slurm_job_files.h"
+#include "bayestune/trial_runner/slurm_job_files.h"
 #include "slurm_job_launch.h"
-#include "trial_command.h"
+#include "bayestune/trial_runner/trial_command.h"
 #include "slurm_test_cluster.h"
 #include "slurm_test_support.h"
 
@@ -31,17 +31,17 @@ SlurmCommands CommandsFor(const SlurmTestCluster& cluster,
 
 // One trial attempt's folder with its launch file and job script, as a launcher would write
 // them, running the test trainer with `env` (TEST_TRAINER_* settings) and `args`.
-struct TrialJob {
+struct PreparedJob {
   std::filesystem::path dir;
   SlurmJobFiles files;
   SlurmJobLaunch launch;
   SlurmJobRequest request;
 };
 
-TrialJob PrepareJob(const std::filesystem::path& dir, std::vector<std::string> env = {},
-                    std::vector<std::string> args = {}, int gpus = 1) {
+PreparedJob PrepareJob(const std::filesystem::path& dir, std::vector<std::string> env = {},
+                       std::vector<std::string> args = {}, int gpus = 1) {
   std::filesystem::create_directories(dir);
-  TrialJob job;
+  PreparedJob job;
   job.dir = dir;
   job.files = SlurmJobFilesFor(dir);
   job.launch.executable = TestTrainer();
@@ -89,10 +89,11 @@ TEST_CASE("a job's trainer gets its hostile argv byte for byte through sbatch an
   SlurmCommands commands = CommandsFor(cluster, {"CUDA_VISIBLE_DEVICES=3,2"});
   const auto dir = MakeTempDir("slurm-argv");
   const auto marker = dir / "X";
-  const TrialJob job = PrepareJob(dir / "it's a trial; $(x)",
-                                  {"CLOUD_ML_TRIAL_ID=7", "TF_CONFIG={\"task\":{\"trial\":\"7\"}}",
-                                   "CUDA_DEVICE_ORDER=PCI_BUS_ID"},
-                                  HostileArguments(marker));
+  const PreparedJob job =
+      PrepareJob(dir / "it's a trial; $(x)",
+                 {"CLOUD_ML_TRIAL_ID=7", "TF_CONFIG={\"task\":{\"trial\":\"7\"}}",
+                  "CUDA_DEVICE_ORDER=PCI_BUS_ID"},
+                 HostileArguments(marker));
   const SlurmJobId id = commands.Submit(job.request);
   const SlurmJobStatus end = WaitForPhase(commands, id, SlurmJobPhase::kFinished);
   INFO(ReadFile(job.files.log));
@@ -185,7 +186,7 @@ TEST_CASE("a job that cannot start stays PENDING with Slurm's reason until it is
   const SlurmJobId holder = commands.Submit(
       PrepareJob(dir / "holder", {"TEST_TRAINER_UNTIL=" + release.string()}, {}, 4).request);
   WaitForPhase(commands, holder, SlurmJobPhase::kRunning);
-  const TrialJob stuck = PrepareJob(dir / "stuck");
+  const PreparedJob stuck = PrepareJob(dir / "stuck");
   const SlurmJobId id = commands.Submit(stuck.request);
   // Right after sbatch its reason is "None", until the scheduler has looked at it; then, past a
   // launcher's (short) timeout, it still waits and says why.
@@ -216,7 +217,7 @@ TEST_CASE(
   SlurmTestCluster cluster;
   SlurmCommands commands = CommandsFor(cluster);
   const auto dir = MakeTempDir("slurm-sigterm");
-  const TrialJob job = PrepareJob(dir / "trial", {"TEST_TRAINER_SLEEP=120"});
+  const PreparedJob job = PrepareJob(dir / "trial", {"TEST_TRAINER_SLEEP=120"});
   const SlurmJobId id = commands.Submit(job.request);
   REQUIRE(WaitFor([&] { return std::filesystem::exists(job.dir / "started"); }, 60));
   // A job still pending gets no signal (and scancel does not wait for it to start).
@@ -244,7 +245,7 @@ TEST_CASE("scancel ends a running job as CANCELLED after SIGTERM to its trainer"
   SlurmTestCluster cluster;
   SlurmCommands commands = CommandsFor(cluster);
   const auto dir = MakeTempDir("slurm-cancel");
-  const TrialJob job = PrepareJob(dir / "trial", {"TEST_TRAINER_SLEEP=120"});
+  const PreparedJob job = PrepareJob(dir / "trial", {"TEST_TRAINER_SLEEP=120"});
   const SlurmJobId id = commands.Submit(job.request);
   REQUIRE(WaitFor([&] { return std::filesystem::exists(job.dir / "started"); }, 60));
   CHECK(commands.Cancel(id));
@@ -266,7 +267,7 @@ TEST_CASE("what sbatch refuses is an error with Slurm's words", "[slurm][cluster
   SlurmTestCluster cluster;
   SlurmCommands commands = CommandsFor(cluster);
   const auto dir = MakeTempDir("slurm-errors");
-  TrialJob job = PrepareJob(dir / "trial");
+  PreparedJob job = PrepareJob(dir / "trial");
   SECTION("an unknown partition") {
     job.request.partition = "no-such-partition";
     CHECK_THROWS_AS_WITH(commands.Submit(job.request), InvalidArgument,
@@ -300,7 +301,7 @@ TEST_CASE("the job's log goes to a literal path, even with '%' and spaces in it"
   SlurmTestCluster cluster;
   SlurmCommands commands = CommandsFor(cluster);
   const auto dir = MakeTempDir("slurm-log");
-  TrialJob job = PrepareJob(dir / "100% done %j", {}, {}, 0);
+  PreparedJob job = PrepareJob(dir / "100% done %j", {}, {}, 0);
   WriteFile(job.dir / "slurm-launch.json", "not json");  // bayestune-job complains in the log
   const SlurmJobId id = commands.Submit(job.request);
   const SlurmJobStatus end = WaitForPhase(commands, id, SlurmJobPhase::kFinished);

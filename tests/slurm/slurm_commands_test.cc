@@ -1,14 +1,14 @@
 // SlurmCommands against stand-ins for Slurm's programs (small shell scripts first in PATH), so
 // that parsing, call counts and errors are tested where no Slurm can start. The same against a
 // real cluster is in slurm_cluster_test.cc.
-#include "slurm_commands.h"
+#include "bayestune/trial_runner/slurm_commands.h"
 
 #include <signal.h>
 
 #include <catch2/catch.hpp>
 
 #include "bayestune/optimizer/errors.h"
-#include "trial_command.h"
+#include "bayestune/trial_runner/trial_command.h"
 #include "slurm_test_support.h"
 
 using namespace bayestune;

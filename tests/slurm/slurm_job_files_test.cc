@@ -1,4 +1,4 @@
-#include "slurm_job_files.h"
+#include "bayestune/trial_runner/slurm_job_files.h"
 
 #include <sys/wait.h>
 #include <unistd.h>

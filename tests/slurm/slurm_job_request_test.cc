@@ -1,4 +1,4 @@
-#include "slurm_job_request.h"
+#include "bayestune/trial_runner/slurm_job_request.h"
 
 #include <catch2/catch.hpp>
 

@@ -1,4 +1,4 @@
-#include "slurm_job_status.h"
+#include "bayestune/trial_runner/slurm_job_status.h"
 
 #include <signal.h>
 

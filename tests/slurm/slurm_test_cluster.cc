@@ -18,7 +18,7 @@
 #include "leftover_processes.h"
 #include "log_tail.h"
 #include "runner_identity.h"
-#include "trial_command.h"
+#include "bayestune/trial_runner/trial_command.h"
 
 namespace bayestune::testing {
 namespace fs = std::filesystem;

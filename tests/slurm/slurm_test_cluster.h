@@ -8,8 +8,8 @@
 #include <string>
 #include <vector>
 
-#include "slurm_command_runner.h"
-#include "trial_process.h"
+#include "bayestune/trial_runner/slurm_command_runner.h"
+#include "bayestune/trial_runner/trial_process.h"
 
 namespace bayestune::testing {
 

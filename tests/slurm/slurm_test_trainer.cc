@@ -2,13 +2,20 @@
 // anything:
 //   TEST_TRAINER_DIR      where it writes argv (the arguments, each followed by a NUL byte),
 //                         environ (likewise), cwd, started (a line: pid pgid unix-time) and, on
-//                         SIGTERM, sigterm-count
+//                         SIGTERM, sigterm-count; unset: its --job-dir=, else the working folder
+//   TEST_TRAINER_LEDGER   a file it appends a line to when it starts and when it ends:
+//                         "start|end <CLOUD_ML_TRIAL_ID> <SLURM_JOB_ID> <CUDA_VISIBLE_DEVICES>
+//                         <unix-time>", one write(2) each (O_APPEND), for the launcher tests
+//   TEST_TRAINER_GO_DIR   run until <dir>/go-all or <dir>/go-<CLOUD_ML_TRIAL_ID> exists
+//   CLOUD_ML_HP_METRIC_FILE  when set: it reports accuracy = its --x= value (0.5 without one) at
+//                         step 1 when it starts, and at step 2 when it ends normally
 //   TEST_TRAINER_SLEEP    seconds to run (default 0)
 //   TEST_TRAINER_UNTIL    run until this file exists (checked every 10 ms)
 //   TEST_TRAINER_EXIT     exit status (default 0)
 //   TEST_TRAINER_SIGNAL   end by raising this signal instead
 // On SIGTERM it waits 0.5 s for more SIGTERMs (to count them), writes the count, and ends by
 // SIGTERM.
+#include <fcntl.h>
 #include <signal.h>
 #include <sys/stat.h>
 #include <unistd.h>
@@ -18,6 +25,8 @@
 #include <fstream>
 #include <string>
 #include <thread>
+
+#include "hypertune_writer.h"
 
 extern char** environ;
 
@@ -44,6 +53,27 @@ void Write(const std::string& path, const std::string& text) {
   std::rename(temporary.c_str(), path.c_str());
 }
 
+void Ledger(const char* what) {
+  const std::string path = Env("TEST_TRAINER_LEDGER");
+  if (path.empty()) return;
+  const auto word = [](const char* name) {
+    const std::string value = Env(name);
+    return value.empty() ? std::string("-") : value;  // unset or empty: one word all the same
+  };
+  const std::string line = std::string(what) + " " + word("CLOUD_ML_TRIAL_ID") + " " +
+                           word("SLURM_JOB_ID") + " " + word("CUDA_VISIBLE_DEVICES") + " " +
+                           std::to_string(Now()) + "\n";
+  const int fd = open(path.c_str(), O_WRONLY | O_APPEND | O_CREAT | O_CLOEXEC, 0644);
+  if (fd < 0) return;
+  (void)!write(fd, line.data(), line.size());
+  close(fd);
+}
+
+bool Exists(const std::string& path) {
+  struct stat info {};
+  return stat(path.c_str(), &info) == 0;
+}
+
 }  // namespace
 
 int main(int argc, char** argv) {
@@ -51,7 +81,17 @@ int main(int argc, char** argv) {
   struct sigaction action {};
   action.sa_handler = OnSigterm;
   sigaction(SIGTERM, &action, nullptr);
-  const std::string dir = Env("TEST_TRAINER_DIR", ".");
+  std::string dir = Env("TEST_TRAINER_DIR");
+  double x = 0.5;
+  for (int i = 1; i < argc; ++i) {
+    const std::string arg = argv[i];
+    if (dir.empty() && arg.rfind("--job-dir=", 0) == 0) dir = arg.substr(10);
+    if (arg.rfind("--x=", 0) == 0) x = std::atof(arg.c_str() + 4);
+  }
+  if (dir.empty()) dir = ".";
+  Ledger("start");
+  auto metrics = bayestune::HypertuneWriter::FromEnvironment();
+  if (metrics) metrics->Report("accuracy", x, 1);
   std::string args;
   for (int i = 0; i < argc; ++i)
     args += std::string(argv[i]) + '\0';
@@ -67,21 +107,28 @@ int main(int argc, char** argv) {
 
   const double seconds = std::atof(Env("TEST_TRAINER_SLEEP", "0").c_str());
   const std::string until = Env("TEST_TRAINER_UNTIL");
+  const std::string go_dir = Env("TEST_TRAINER_GO_DIR");
+  const std::string go_mine = go_dir + "/go-" + Env("CLOUD_ML_TRIAL_ID", "-");
   const auto deadline = std::chrono::steady_clock::now() +
                         std::chrono::milliseconds(static_cast<long>(seconds * 1000));
   for (;;) {
     if (g_sigterms > 0) {
       std::this_thread::sleep_for(std::chrono::milliseconds(500));
       Write(dir + "/sigterm-count", std::to_string(g_sigterms) + "\n");
+      Ledger("end");
       signal(SIGTERM, SIG_DFL);
       raise(SIGTERM);
     }
     struct stat info {};
-    const bool waiting_for_file = !until.empty() && stat(until.c_str(), &info) != 0;
+    const bool waiting_for_file =
+        (!until.empty() && stat(until.c_str(), &info) != 0) ||
+        (!go_dir.empty() && !Exists(go_dir + "/go-all") && !Exists(go_mine));
     if (!waiting_for_file && std::chrono::steady_clock::now() >= deadline) break;
     std::this_thread::sleep_for(std::chrono::milliseconds(10));
   }
   Write(dir + "/ended", std::to_string(Now()) + "\n");
+  if (metrics) metrics->Report("accuracy", x, 2);
+  Ledger("end");
   if (const int sig = std::atoi(Env("TEST_TRAINER_SIGNAL", "0").c_str()); sig > 0) {
     signal(sig, SIG_DFL);
     raise(sig);

@@ -359,6 +359,53 @@ TEST_CASE("runner block values are checked", "[config]") {
               {"unknown value 'FIRST'", "LAST, BEST"});
 }
 
+TEST_CASE("launcher: slurm and its slurm block load, bad values name the field", "[config]") {
+  const std::string base = Study("", kGoodParam);
+  const auto result = ParseTuningConfig(base +
+                                            "runner:\n"
+                                            "  launcher: slurm\n"
+                                            "  gpusPerTrial: 2\n"
+                                            "  slurm:\n"
+                                            "    partition: gpu\n"
+                                            "    account: lab\n"
+                                            "    qos: short\n"
+                                            "    time: \"2:00:00\"\n"
+                                            "    cpusPerTrial: 8\n"
+                                            "    memory: 32G\n"
+                                            "    constraint: a100|h100\n"
+                                            "    extraArgs: [--exclusive, --nice=10]\n",
+                                        "slurm.yaml");
+  INFO(FormatDiagnostics(result.diagnostics));
+  REQUIRE(result.ok());
+  const RunnerSpec& runner = result.config.runner;
+  CHECK(runner.launcher == LauncherKind::kSlurm);
+  CHECK(runner.slurm == SlurmSpec{.partition = "gpu",
+                                  .account = "lab",
+                                  .qos = "short",
+                                  .time = "2:00:00",
+                                  .cpus_per_trial = 8,
+                                  .memory = "32G",
+                                  .constraint = "a100|h100",
+                                  .extra_args = {"--exclusive", "--nice=10"}});
+  CHECK(ParseTuningConfig(base, "local.yaml").config.runner.launcher == LauncherKind::kLocal);
+
+  ExpectError(Errors(base + "runner:\n  launcher: kubernetes\n"), 13,
+              {"runner.launcher", "unknown launcher 'kubernetes'", "local", "slurm"});
+  ExpectError(Errors(base + "runner:\n  launcher: slurm\n  slurm:\n    partiton: gpu\n"), 15,
+              {"partiton"});
+  ExpectError(Errors(base + "runner:\n  launcher: slurm\n  slurm:\n    cpusPerTrial: 0\n"), 15,
+              {"runner.slurm.cpusPerTrial", "must be at least 1"});
+  ExpectError(Errors(base + "runner:\n  launcher: slurm\n  slurm:\n    extraArgs: [exclusive]\n"),
+              15, {"runner.slurm.extraArgs[0]", "not an sbatch option"});
+  ExpectError(Errors(base + "runner:\n  launcher: slurm\n  slurm:\n    partition: \"\"\n"), 15,
+              {"runner.slurm.partition", "not empty"});
+  // A slurm block without the Slurm launcher is said, not an error.
+  const auto unused =
+      ParseTuningConfig(base + "runner:\n  slurm:\n    partition: gpu\n", "unused.yaml");
+  REQUIRE(unused.ok());
+  CHECK_THAT(FormatDiagnostics(unused.diagnostics), Catch::Contains("only with launcher: slurm"));
+}
+
 TEST_CASE("runner.cpuTrials: auto is one per CPU", "[config]") {
   const auto result =
       ParseTuningConfig(Study("", kGoodParam) + "runner:\n  cpuTrials: auto\n", "auto.yaml");

@@ -292,7 +292,8 @@ TEST_CASE("a version 2 file keeps every measurement, each under its trial's atte
           "  (NULL, 1, 2, 'accuracy', 1, 1700000021.0, 0.6);"
           "PRAGMA user_version = 2;");
   auto study = Study::Open(SqliteStudyRepository::Open(database), "legacy");
-  CHECK(QueryValue(database, "PRAGMA user_version") == "3");
+  CHECK(QueryValue(database, "PRAGMA user_version") ==
+        std::to_string(SqliteStudyRepository::kSchemaVersion));
   CHECK(QueryValue(database, "SELECT count(*) FROM measurements") == "3");
   CHECK(QueryColumn(database, "SELECT attempt FROM measurements ORDER BY id") ==
         std::vector<std::string>{"1", "2", "2"});
@@ -309,6 +310,41 @@ TEST_CASE("a version 2 file keeps every measurement, each under its trial's atte
                            }()});
   REQUIRE(grown->Changes().size() == 1);
   CHECK(grown->Changes()[0].description == "maxTrials 10 -> 12");
+}
+
+TEST_CASE("version 4 keeps the trials of an older file and stores the Slurm job of each attempt",
+          "[sqlite][migration]") {
+  TempFolder folder;
+  const std::string database = folder.File("v1.db");
+  WriteVersion1File(database, "MAXIMIZE");
+  auto study = Study::Open(SqliteStudyRepository::Open(database), "legacy");
+  CHECK(QueryValue(database, "SELECT jobs FROM trials WHERE number = 1") == "");
+  const Trial old = study->GetTrial(1);
+  CHECK(old.state == TrialState::kSucceeded);
+  CHECK(old.jobs.empty());
+  CHECK(old.CurrentJobId() == "");
+
+  const Trial suggested = study->Suggest(1, "runner-a")[0];
+  study->RecordJob(suggested.id, "4242", suggested.Owner());
+  study->Requeue(suggested.id, "preempted", suggested.Owner());
+  const Trial again = study->Suggest(1, "runner-b")[0];
+  REQUIRE(again.id == suggested.id);
+  CHECK(again.CurrentJobId() == "");  // attempt 2 has no job yet
+  study->RecordJob(again.id, "4250", again.Owner());
+  // Another owner may not record a job for it.
+  CHECK_THROWS_AS(study->RecordJob(again.id, "4251", suggested.Owner()), FailedPrecondition);
+  CHECK_THROWS_AS(study->RecordJob(again.id, "42,51", again.Owner()), InvalidArgument);
+
+  auto reopened = Study::Open(SqliteStudyRepository::Open(database), "legacy");
+  const Trial stored = reopened->GetTrial(again.id);
+  CHECK(stored.jobs ==
+        std::vector<TrialJob>{{.attempt = 1, .job_id = "4242"}, {.attempt = 2, .job_id = "4250"}});
+  CHECK(stored.CurrentJobId() == "4250");
+  CHECK(DescribeTrialJobs(stored.jobs) == "4242, 2:4250");
+  CHECK(QueryValue(database, "SELECT jobs FROM trials WHERE number = 2") == "1:4242,2:4250");
+
+  ExecSql(database, "UPDATE trials SET jobs = '1:' WHERE number = 2");
+  CHECK_THROWS_AS(reopened->GetTrial(again.id), DataLoss);
 }
 
 TEST_CASE("an upgrade that fails leaves the file as it was", "[sqlite][migration]") {

@@ -15,7 +15,7 @@
 #include <optional>
 #include <sstream>
 
-#include "trial_command.h"
+#include "bayestune/trial_runner/trial_command.h"
 
 extern char** environ;
 

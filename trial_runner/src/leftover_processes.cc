@@ -97,6 +97,9 @@ std::vector<TrialProcessEntry> FindLeftoverTrialProcesses(const std::string& stu
   std::vector<TrialProcessEntry> found;
   ForEachProcess([&](pid_t pid, const std::string& environ) {
     if (ValueOf(environ, "BAYESTUNE_STUDY") != study) return;
+    // A Slurm job's trainer (here when this machine is also a node) outlives its runner on
+    // purpose: the next run re-attaches to its job.
+    if (ValueOf(environ, "BAYESTUNE_LAUNCHER") == "slurm") return;
     TrialProcessEntry entry = Entry(pid, environ);
     // The variable holds a client id prefix; a client id ends with the call count.
     const auto runner = RunnerIdentity::FromClientId(entry.runner + "0");

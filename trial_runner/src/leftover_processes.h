@@ -27,7 +27,8 @@ std::vector<TrialProcessEntry> FindProcessesWithEnvironmentEntry(const std::stri
 
 // The processes of trials of study `study` whose runner is gone (RunnerIdentity::Check): what a
 // runner killed with its trials' keepers (kill -9 of every bayestune process, the OOM killer)
-// left running. A runner's own trials normally die with it (TrialProcess).
+// left running. A runner's own trials normally die with it (TrialProcess). Trainers of Slurm jobs
+// (BAYESTUNE_LAUNCHER=slurm) are never among them: they outlive their runner on purpose.
 std::vector<TrialProcessEntry> FindLeftoverTrialProcesses(const std::string& study);
 
 // Sends SIGKILL to each; the ones it reached.

@@ -1,4 +1,4 @@
-#include "slurm_command_runner.h"
+#include "bayestune/trial_runner/slurm_command_runner.h"
 
 #include <poll.h>
 #include <signal.h>
@@ -13,7 +13,7 @@
 #include <thread>
 
 #include "bayestune/optimizer/errors.h"
-#include "trial_command.h"
+#include "bayestune/trial_runner/trial_command.h"
 
 namespace bayestune {
 namespace {

@@ -1,11 +1,11 @@
-#include "slurm_commands.h"
+#include "bayestune/trial_runner/slurm_commands.h"
 
 #include <signal.h>
 
 #include <cstring>
 
 #include "bayestune/optimizer/errors.h"
-#include "trial_command.h"
+#include "bayestune/trial_runner/trial_command.h"
 
 namespace bayestune {
 namespace {

@@ -16,8 +16,8 @@
 #include "runner_identity.h"
 #include "slurm_job_exit_status.h"
 #include "slurm_job_launch.h"
-#include "trial_command.h"
-#include "trial_process.h"
+#include "bayestune/trial_runner/trial_command.h"
+#include "bayestune/trial_runner/trial_process.h"
 
 namespace bayestune {
 namespace {

@@ -5,7 +5,7 @@
 #include <sstream>
 
 #include "bayestune/optimizer/errors.h"
-#include "slurm_job_files.h"
+#include "bayestune/trial_runner/slurm_job_files.h"
 
 namespace bayestune {
 

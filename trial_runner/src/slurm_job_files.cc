@@ -1,4 +1,6 @@
-#include "slurm_job_files.h"
+#include "bayestune/trial_runner/slurm_job_files.h"
+
+#include "shell_word.h"
 
 #include <fcntl.h>
 #include <unistd.h>

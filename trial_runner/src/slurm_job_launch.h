@@ -4,7 +4,7 @@
 #include <string>
 #include <vector>
 
-#include "trial_command.h"
+#include "bayestune/trial_runner/trial_command.h"
 #include "bayestune/trial_runner/trial_paths.h"
 
 namespace bayestune {

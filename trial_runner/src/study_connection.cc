@@ -1,5 +1,7 @@
 #include "bayestune/trial_runner/study_connection.h"
 
+#include "bayestune/optimizer/errors.h"
+
 namespace bayestune {
 
 LocalStudyConnection::LocalStudyConnection(std::shared_ptr<Study> study)
@@ -30,6 +32,18 @@ std::vector<Trial> LocalStudyConnection::PendingTrials() {
 Trial LocalStudyConnection::MarkStarted(std::int64_t trial_id, const TrialOwner& owner,
                                         const std::vector<int>& gpus) {
   return study_->MarkStarted(trial_id, gpus, owner);
+}
+
+Trial StudyConnection::RecordJob(std::int64_t /*trial_id*/, const TrialOwner& /*owner*/,
+                                 const std::string& /*job_id*/) {
+  throw FailedPrecondition(
+      "this study connection cannot record Slurm job ids: run the Slurm launcher with the study's "
+      "database (bayestune run), not through a gRPC service");
+}
+
+Trial LocalStudyConnection::RecordJob(std::int64_t trial_id, const TrialOwner& owner,
+                                      const std::string& job_id) {
+  return study_->RecordJob(trial_id, job_id, owner);
 }
 
 void LocalStudyConnection::AddMeasurements(std::int64_t trial_id, const TrialOwner& owner,

@@ -2,7 +2,7 @@
 
 #include <string>
 
-#include "trial_process.h"
+#include "bayestune/trial_runner/trial_process.h"
 
 namespace bayestune {
 

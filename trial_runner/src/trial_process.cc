@@ -1,4 +1,4 @@
-#include "trial_process.h"
+#include "bayestune/trial_runner/trial_process.h"
 
 #include <fcntl.h>
 #include <linux/close_range.h>

@@ -18,13 +18,14 @@
 #include <system_error>
 
 #include "bayestune/optimizer/errors.h"
-#include "gpu_pool.h"
+#include "bayestune/trial_runner/slurm_launcher.h"
 #include "leftover_processes.h"
+#include "local_launcher.h"
 #include "log_tail.h"
 #include "runner_identity.h"
-#include "trial_command.h"
-#include "trial_process.h"
+#include "bayestune/trial_runner/trial_command.h"
 #include "trial_folder_watcher.h"
+#include "bayestune/trial_runner/trial_process.h"
 #include "trial_metrics_feed.h"
 
 namespace bayestune {
@@ -36,17 +37,6 @@ constexpr double kChangeReadSeconds = 0.02;
 // Counts Suggest calls across every run in this process, so that no two calls share a client id
 // (a repeated id would get that call's trials back).
 std::atomic<std::uint64_t> suggest_calls{0};
-
-double SteadySeconds() {
-  return std::chrono::duration<double>(std::chrono::steady_clock::now().time_since_epoch()).count();
-}
-
-int UsableCpus() {
-  cpu_set_t set;
-  CPU_ZERO(&set);
-  if (sched_getaffinity(0, sizeof set, &set) == 0) return std::max(1, CPU_COUNT(&set));
-  return std::max(1L, sysconf(_SC_NPROCESSORS_ONLN));
-}
 
 std::string Seconds(double seconds) {
   return FormatDouble(seconds) + " s";
@@ -65,9 +55,13 @@ struct RunningTrial {
   Trial trial;
   std::vector<int> gpus;
   TrialPaths paths;
-  TrialProcess process;
+  std::unique_ptr<LaunchedTrial> launched;
+  bool ended = false;
   std::unique_ptr<TrialMetricsFeed> metrics;
   std::unique_ptr<TrialFolderWatcher> watcher;  // reads metrics on change (timer: the fallback)
+  // Re-attached to a job of a runner now gone: the (metric, step) it had recorded already, which
+  // reading the trial's files from the start finds again.
+  std::set<std::pair<std::string, std::int64_t>> recorded;
   double started = 0;
   double next_metric_poll = 0;
   double next_stop_check = 0;
@@ -76,6 +70,7 @@ struct RunningTrial {
   bool sigkill_sent = false;
   bool killed_by_interrupt = false;
   bool abandoned = false;  // finished by another client: nothing more to record
+  bool reattached = false;
   std::set<std::string> non_finite_warned;
 };
 
@@ -85,13 +80,18 @@ struct RunningTrial {
 class TrialRunner::Loop {
  public:
   explicit Loop(TrialRunner& owner)
-      : owner_(owner), study_(*owner.study_), options_(owner.options_) {}
+      : owner_(owner), study_(*owner.study_), options_(owner.options_) {
+    clock_ = options_.clock ? options_.clock : std::make_shared<SteadyRunnerClock>();
+  }
 
   RunResult Run();
 
  private:
   void Prepare();
   void RequeueTrialsOfGoneRunners();
+  bool Reattach(const Trial& trial);
+  std::unique_ptr<RunningTrial> NewRunningTrial(const Trial& trial, const TrialPaths& paths,
+                                                std::unique_ptr<LaunchedTrial> launched);
   void HandleInterrupts();
   void LaunchWhatFits();
   void Launch(const Trial& suggested);
@@ -101,20 +101,16 @@ class TrialRunner::Loop {
   void CheckShouldStop(RunningTrial& rt, double now);
   void BeginStop(RunningTrial& rt, TrialStopCause cause, double now,
                  const std::string& reason = "");
-  void Finish(RunningTrial& rt, const ProcessExit& exit);
-  Trial Conclude(RunningTrial& rt, const ProcessExit& exit);
+  void Finish(RunningTrial& rt, const TrialEnd& end);
+  Trial Conclude(RunningTrial& rt, const TrialEnd& end);
   void Abandon(RunningTrial& rt, const Error& error);
   bool Finished(RunResult& result);
 
   void Warn(std::optional<std::int64_t> trial_id, const std::string& message) {
     if (owner_.events_) owner_.events_->OnWarning(trial_id, message);
   }
-  // Slot lock files that could not be used (planted after the start): those slots count as held.
-  void WarnOfSlotProblems() {
-    for (const std::string& problem : claims_->TakeProblems())
-      Warn(std::nullopt, problem + "; its slot counts as taken until then");
-  }
   RunnerEvents* events() { return owner_.events_.get(); }
+  double Now() { return clock_->Now(); }
   double MetricPollSeconds() const { return std::max(0.01, options_.metric_poll_seconds); }
 
   TrialRunner& owner_;
@@ -126,16 +122,14 @@ class TrialRunner::Loop {
   std::string executable_;
   std::filesystem::path job_dir_;
   std::vector<std::string> base_environment_;
-  std::unique_ptr<GpuPool> pool_;
-  std::shared_ptr<SlotClaims> claims_;
+  std::shared_ptr<TrialLauncher> launcher_;
+  std::shared_ptr<RunnerClock> clock_;
   int max_running_ = 1;
   RunnerIdentity identity_;
   std::vector<std::unique_ptr<RunningTrial>> running_;
 
   bool stop_launching_ = false;
-  bool waiting_for_gpus_ = false;  // said once while every GPU slot is held elsewhere
-  bool sharing_said_ = false;      // said once that other processes hold some of the slots
-  bool suggestions_dry_ = false;   // the last Suggest gave nothing; asked again after a finish
+  bool suggestions_dry_ = false;  // the last Suggest gave nothing; asked again after a finish
   int interrupts_seen_ = 0;
   int killed_ = 0;
   std::optional<std::string> launch_failure_;
@@ -171,7 +165,7 @@ RunResult TrialRunner::Run() {
 }
 
 RunResult TrialRunner::Loop::Run() {
-  start_ = SteadySeconds();
+  start_ = Now();
   Prepare();
   RequeueTrialsOfGoneRunners();
   for (;;) {
@@ -183,15 +177,16 @@ RunResult TrialRunner::Loop::Run() {
       result.finished = result_.finished;
       result.requeued = result_.requeued;
       result.progress = study_.Progress();
-      result.seconds = SteadySeconds() - start_;
+      result.seconds = Now() - start_;
       if (events()) events()->OnRunFinished(result);
       return result;
     }
     Wait();
-    const double now = SteadySeconds();
+    const double now = Now();
+    launcher_->Refresh(now);
     for (auto& rt : running_)
       Service(*rt, now);
-    std::erase_if(running_, [](const auto& rt) { return !rt->process.running(); });
+    std::erase_if(running_, [](const auto& rt) { return rt->ended; });
   }
 }
 
@@ -199,8 +194,7 @@ void TrialRunner::Loop::Prepare() {
   study_name_ = study_.StudyName();
   spec_ = study_.Spec();
   const RunnerSpec& runner = options_.runner;
-  base_environment_ = CurrentEnvironment();
-  std::string path_variable = EnvironmentValue(base_environment_, "PATH").value_or("");
+  std::string path_variable = EnvironmentValue(CurrentEnvironment(), "PATH").value_or("");
   if (auto it = runner.env.find("PATH"); it != runner.env.end()) path_variable = it->second;
   executable_ =
       ResolveExecutable(runner.command.empty() ? "" : runner.command.front(), path_variable);
@@ -215,56 +209,22 @@ void TrialRunner::Loop::Prepare() {
                           "': " + error.message() + "; give a folder you can write to");
   }
 
-  RunnerStartedEvent started;
-  if (runner.gpus) {
-    started.gpus = *runner.gpus;
-    started.gpu_source = options_.gpus_source;
-  } else if (runner.gpus_per_trial > 0) {
-    DetectedGpus detected = DetectGpus(options_.gpu_detection);
-    started.gpus = detected.ids;
-    started.gpu_source = detected.source;
-    if (detected.ids.empty()) {
-      std::string notes;
-      for (const auto& note : detected.notes)
-        notes += (notes.empty() ? "" : "; ") + note;
-      Warn(std::nullopt, "no GPU found (" + (notes.empty() ? detected.source : notes) +
-                             "); trials run on the CPU with CUDA_VISIBLE_DEVICES empty");
+  launcher_ = options_.launcher;
+  if (!launcher_) {
+    if (runner.launcher == LauncherKind::kSlurm) {
+      launcher_ = std::make_shared<SlurmLauncher>(options_.slurm);
+    } else {
+      launcher_ = std::make_shared<LocalLauncher>(options_.gpus_source, options_.gpu_lock_dir,
+                                                  options_.gpu_detection);
     }
-  } else {
-    started.gpu_source = "none (runner.gpusPerTrial is 0)";
   }
-  const int cpus = UsableCpus();
-  const int cpu_slots = runner.cpu_trials > 0 ? runner.cpu_trials : cpus;
-  pool_ = std::make_unique<GpuPool>(started.gpus, runner.gpus_per_trial, runner.trials_per_gpu,
-                                    cpu_slots);
-  // Slots are claimed machine-wide, so that the runs and workers of this machine together stay
-  // within trialsPerGpu per GPU and runner.cpuTrials CPU trials.
-  claims_ = std::make_shared<SlotClaims>(options_.gpu_lock_dir.empty()
-                                             ? LockFolder::DefaultPath()
-                                             : std::filesystem::path(options_.gpu_lock_dir),
-                                         pool_->cpu_only() ? cpu_slots : runner.trials_per_gpu);
-  for (const std::string& resource : pool_->ClaimedResources())
-    claims_->Check(resource);
-  pool_->ShareWithOtherProcesses(claims_);
-  max_running_ = std::max(1, std::min(spec_.max_parallel_trials, pool_->Capacity()));
-  if (max_running_ < spec_.max_parallel_trials) {
-    Warn(std::nullopt,
-         "maxParallelTrials is " + std::to_string(spec_.max_parallel_trials) + " but only " +
-             std::to_string(max_running_) + " trial(s) fit at once (" +
-             (pool_->cpu_only() ? "runner.cpuTrials " + std::to_string(cpu_slots) +
-                                      (runner.cpu_trials > 0 ? "" : ", one per CPU") +
-                                      ", for all the runs of this machine together)"
-                                : std::to_string(started.gpus.size()) + " GPU(s) x trialsPerGpu " +
-                                      std::to_string(runner.trials_per_gpu) + " / gpusPerTrial " +
-                                      std::to_string(runner.gpus_per_trial) + ")"));
-  }
-  if (pool_->cpu_only() && !runner.env.count("OMP_NUM_THREADS") &&
-      !EnvironmentValue(base_environment_, "OMP_NUM_THREADS")) {
-    // Each CPU trial gets its share of the CPUs, so that trials running at once do not each
-    // start a thread per CPU (OpenMP, OpenBLAS, PyTorch and gpu_models honour it).
-    started.cpu_threads = std::max(1, cpus / max_running_);
-    base_environment_.push_back("OMP_NUM_THREADS=" + std::to_string(started.cpu_threads));
-  }
+  LauncherStart start =
+      launcher_->Start(study_name_, runner, spec_, job_dir_,
+                       [this](std::optional<std::int64_t> trial_id, const std::string& message) {
+                         Warn(trial_id, message);
+                       });
+  max_running_ = start.max_running;
+  base_environment_ = std::move(start.base_environment);
   for (const char* name : kReservedTrialEnvironment) {
     if (runner.env.count(name)) {
       Warn(std::nullopt,
@@ -273,17 +233,12 @@ void TrialRunner::Loop::Prepare() {
   }
   identity_ = RunnerIdentity::Current();
 
+  RunnerStartedEvent& started = start.event;
   started.study = study_name_;
   started.client_id_prefix = identity_.ClientIdPrefix();
   started.job_dir = job_dir_;
   started.executable = executable_;
-  started.cpu_only = pool_->cpu_only();
-  if (started.cpu_only) started.gpus.clear();
-  started.gpus_per_trial = started.cpu_only ? 0 : runner.gpus_per_trial;
-  started.trials_per_gpu = runner.trials_per_gpu;
-  started.max_running = max_running_;
-  started.cpu_trials = cpu_slots;
-  started.lock_dir = claims_->dir();
+  started.launcher = runner.launcher;
   if (events()) events()->OnRunnerStarted(started);
 }
 
@@ -305,6 +260,7 @@ void TrialRunner::Loop::RequeueTrialsOfGoneRunners() {
       held_elsewhere[t.client_id.empty() ? "(no client id)" : t.client_id].push_back(t.id);
       continue;
     }
+    if (!t.CurrentJobId().empty() && Reattach(t)) continue;
     const TrialPaths old = TrialPathsFor(job_dir_, t.id, t.attempt);
     const auto killed = KillProcesses(
         FindProcessesWithEnvironmentEntry("CLOUD_ML_HP_METRIC_FILE=" + old.metric_file.string()));
@@ -336,6 +292,58 @@ void TrialRunner::Loop::RequeueTrialsOfGoneRunners() {
   }
 }
 
+// A trial whose current attempt a runner now gone ran as a Slurm job: a handle on the job while
+// it is queued or running, or ended with a result to collect. false: requeue it.
+bool TrialRunner::Loop::Reattach(const Trial& t) {
+  const TrialPaths paths = TrialPathsFor(job_dir_, t.id, t.attempt);
+  std::unique_ptr<LaunchedTrial> launched;
+  try {
+    launched = launcher_->Reattach(t, paths);
+  } catch (const Error& e) {
+    Warn(t.id, "cannot look at Slurm job " + t.CurrentJobId() + " of trial " +
+                   std::to_string(t.id) + ": " + e.what() + "; rerunning the trial");
+    return false;
+  }
+  if (!launched) {
+    Warn(t.id, "attempt " + std::to_string(t.attempt) + " of trial " + std::to_string(t.id) +
+                   " ran as Slurm job " + t.CurrentJobId() + ", which this " +
+                   std::string(LauncherKindName(options_.runner.launcher)) +
+                   " launcher cannot follow; rerunning the trial (scancel " + t.CurrentJobId() +
+                   " if it still runs)");
+    return false;
+  }
+  auto rt = NewRunningTrial(t, paths, std::move(launched));
+  rt->reattached = true;
+  for (const Measurement& m : t.measurements) {
+    if (m.attempt == t.attempt) rt->recorded.insert({m.metric, m.step});
+  }
+  if (events()) {
+    TrialStartedEvent started;
+    started.trial = rt->trial;
+    started.job_id = rt->launched->job_id();
+    started.reattached = true;
+    started.paths = rt->paths;
+    events()->OnTrialStarted(started);
+  }
+  running_.push_back(std::move(rt));
+  return true;
+}
+
+std::unique_ptr<RunningTrial> TrialRunner::Loop::NewRunningTrial(
+    const Trial& trial, const TrialPaths& paths, std::unique_ptr<LaunchedTrial> launched) {
+  auto rt = std::make_unique<RunningTrial>();
+  rt->trial = trial;
+  rt->paths = paths;
+  rt->launched = std::move(launched);
+  const double now = Now();
+  rt->started = now;
+  rt->next_metric_poll = now + MetricPollSeconds();
+  rt->next_stop_check = now + std::max(0.01, options_.stop_check_seconds);
+  rt->metrics = std::make_unique<TrialMetricsFeed>(rt->paths, spec_);
+  rt->watcher = std::make_unique<TrialFolderWatcher>(rt->paths.dir);
+  return rt;
+}
+
 void TrialRunner::Loop::HandleInterrupts() {
   char buffer[64];
   while (read(owner_.wake_read_fd_, buffer, sizeof buffer) > 0) {
@@ -359,7 +367,7 @@ void TrialRunner::Loop::HandleInterrupts() {
     }
     for (auto& rt : running_) {
       rt->killed_by_interrupt = true;
-      rt->process.SignalGroup(SIGKILL);
+      rt->launched->Kill();
     }
   }
 }
@@ -368,19 +376,7 @@ void TrialRunner::Loop::LaunchWhatFits() {
   if (stop_launching_ || suggestions_dry_) return;
   const int room = max_running_ - static_cast<int>(running_.size());
   if (room <= 0) return;  // before FreeSlots, which looks at other processes' GPU claims
-  const int free = pool_->FreeSlots();
-  WarnOfSlotProblems();
-  const int at_once = static_cast<int>(running_.size()) + free;
-  if (at_once < max_running_ && !running_.empty() && !sharing_said_) {
-    // Said once: the real figure, when other runs or workers of this machine hold slots.
-    sharing_said_ = true;
-    Warn(std::nullopt,
-         "only " + std::to_string(at_once) + " of " + std::to_string(max_running_) +
-             " trial(s) run at once for now: other bayestune processes on this "
-             "machine hold the other " +
-             (pool_->cpu_only() ? "CPU trial slots (runner.cpuTrials)" : "GPU slots") +
-             " (claims in " + claims_->dir().string() + ")");
-  }
+  const int free = launcher_->FreeSlots(static_cast<int>(running_.size()));
   const int wanted = std::min(room, free);
   if (wanted <= 0) return;
   const std::vector<Trial> trials = study_.Suggest(wanted, identity_.ClientId(++suggest_calls));
@@ -402,53 +398,55 @@ void TrialRunner::Loop::LaunchWhatFits() {
 }
 
 void TrialRunner::Loop::Launch(const Trial& suggested) {
-  auto rt = std::make_unique<RunningTrial>();
-  std::optional<std::vector<int>> gpus = pool_->Acquire();
+  std::optional<std::vector<int>> gpus = launcher_->Acquire();
   if (!gpus) {
     // Another bayestune process on this machine claimed the slot since FreeSlots counted it.
     const std::string reason = std::string("not started: its ") +
-                               (pool_->cpu_only() ? "CPU trial slot" : "GPU") +
+                               (options_.runner.gpus_per_trial == 0 ? "CPU trial slot" : "GPU") +
                                " was taken by another bayestune process";
     const Trial requeued = study_.Requeue(suggested.id, suggested.Owner(), reason);
     ++result_.requeued;
     if (events()) events()->OnTrialRequeued(requeued, reason);
     return;
   }
-  rt->gpus = std::move(*gpus);
-  rt->paths = TrialPathsFor(job_dir_, suggested.id, suggested.attempt);
-  TrialCommand command = BuildTrialCommand(options_.runner, executable_, suggested, rt->gpus,
-                                           rt->paths, base_environment_);
-  SetEnvironmentValue(command.environment, "BAYESTUNE_STUDY", study_name_);
-  SetEnvironmentValue(command.environment, "BAYESTUNE_RUNNER", identity_.ClientIdPrefix());
+  TrialLaunchRequest request;
+  request.gpus = std::move(*gpus);
+  request.gpus_wanted = options_.runner.gpus_per_trial;
+  request.paths = TrialPathsFor(job_dir_, suggested.id, suggested.attempt);
+  request.command = BuildTrialCommand(options_.runner, executable_, suggested, request.gpus,
+                                      request.paths, base_environment_);
+  SetEnvironmentValue(request.command.environment, "BAYESTUNE_STUDY", study_name_);
+  SetEnvironmentValue(request.command.environment, "BAYESTUNE_RUNNER", identity_.ClientIdPrefix());
   try {
     // Suggest already set the start time; a CPU trial has no GPUs to record, so it saves a commit.
-    rt->trial = rt->gpus.empty() ? suggested
-                                 : study_.MarkStarted(suggested.id, suggested.Owner(), rt->gpus);
+    request.trial = request.gpus.empty()
+                        ? suggested
+                        : study_.MarkStarted(suggested.id, suggested.Owner(), request.gpus);
   } catch (const FailedPrecondition& e) {
-    pool_->Release(rt->gpus);
+    launcher_->Release(request.gpus);
     Warn(suggested.id, std::string("not started: ") + e.what());
     return;
   }
+  std::unique_ptr<LaunchedTrial> launched;
   try {
     std::error_code error;
-    if (auto moved = MoveAsideLeftovers(rt->paths.dir)) {
-      Warn(suggested.id, "its folder '" + rt->paths.dir.string() +
+    if (auto moved = MoveAsideLeftovers(request.paths.dir)) {
+      Warn(suggested.id, "its folder '" + request.paths.dir.string() +
                              "' already held files, not of this study (a study of the same name "
                              "in another or a deleted database?); moved them to '" +
                              moved->string() + "' so that they are not read as this trial's");
     }
-    std::filesystem::create_directories(rt->paths.dir, error);
+    std::filesystem::create_directories(request.paths.dir, error);
     if (error) {
-      throw LaunchError("cannot create the trial folder '" + rt->paths.dir.string() +
+      throw LaunchError("cannot create the trial folder '" + request.paths.dir.string() +
                         "': " + error.message());
     }
-    rt->process = TrialProcess::Launch({command.executable, command.argv, command.environment,
-                                        rt->paths.stdout_log, rt->paths.stderr_log});
+    launched = launcher_->Launch(request);
   } catch (const LaunchError& e) {
     // A setup error (a missing #! interpreter, a trainer deleted since the start, a job dir that
-    // cannot be written), not the trial's fault: it goes back to the queue, nothing more is
-    // launched, and the run ends saying what to fix.
-    pool_->Release(rt->gpus);
+    // cannot be written, Slurm refusing the job), not the trial's fault: it goes back to the
+    // queue, nothing more is launched, and the run ends saying what to fix.
+    launcher_->Release(request.gpus);
     launch_failure_ = e.what();
     launch_failed_trial_ = suggested.id;
     stop_launching_ = true;
@@ -459,68 +457,68 @@ void TrialRunner::Loop::Launch(const Trial& suggested) {
     if (events()) events()->OnTrialRequeued(requeued, reason);
     return;
   }
-  const double now = SteadySeconds();
-  rt->started = now;
-  rt->next_metric_poll = now + MetricPollSeconds();
-  rt->next_stop_check = now + std::max(0.01, options_.stop_check_seconds);
-  rt->metrics = std::make_unique<TrialMetricsFeed>(rt->paths, spec_);
-  rt->watcher = std::make_unique<TrialFolderWatcher>(rt->paths.dir);
+  auto rt = NewRunningTrial(request.trial, request.paths, std::move(launched));
+  rt->gpus = request.gpus;
   ++result_.launched;
+  if (const std::string job = rt->launched->job_id(); !job.empty()) {
+    // Stored before anything else, so that a runner started after this one dies finds the job.
+    try {
+      rt->trial = study_.RecordJob(rt->trial.id, rt->trial.Owner(), job);
+    } catch (const FailedPrecondition& e) {
+      running_.push_back(std::move(rt));
+      Abandon(*running_.back(), e);
+      return;
+    }
+  }
   if (events()) {
     TrialStartedEvent started;
     started.trial = rt->trial;
     started.gpus = rt->gpus;
-    started.pid = rt->process.pid();
+    started.pid = rt->launched->pid();
+    started.job_id = rt->launched->job_id();
     started.paths = rt->paths;
-    started.argv = command.argv;
+    started.argv = request.command.argv;
     events()->OnTrialStarted(started);
   }
   running_.push_back(std::move(rt));
 }
 
 void TrialRunner::Loop::Wait() {
+  std::vector<pollfd> fds{{owner_.wake_read_fd_, POLLIN, 0}};
+  const double now = Now();
   if (running_.empty()) {
-    const bool free = pool_->FreeSlots() > 0;
-    WarnOfSlotProblems();
-    if (free) return;
+    if (launcher_->FreeSlots(0) > 0) return;
     // Nothing of ours runs, the study is not finished, and other bayestune processes hold every
     // slot: look again in a second (an interrupt wakes it at once).
-    if (!waiting_for_gpus_) {
-      waiting_for_gpus_ = true;
-      Warn(std::nullopt, std::string(pool_->cpu_only() ? "every CPU trial slot (runner.cpuTrials)"
-                                                       : "every GPU slot") +
-                             " is held by other bayestune processes on this machine (claims in " +
-                             claims_->dir().string() + "); waiting for one to free up");
-    }
-    pollfd wake{owner_.wake_read_fd_, POLLIN, 0};
-    poll(&wake, 1, 1000);
+    clock_->Wait(fds, 1.0);
     return;
   }
-  waiting_for_gpus_ = false;
-  const double now = SteadySeconds();
   double until = now + 3600;
-  std::vector<pollfd> fds{{owner_.wake_read_fd_, POLLIN, 0}};
-  bool polling_exits = false;
+  bool polling_ends = false;
   const double timeout = options_.runner.trial_timeout_seconds;
   for (const auto& rt : running_) {
-    until = std::min({until, rt->next_metric_poll, rt->next_stop_check});
+    // Only the deadlines Service still acts on: a stale one would make this a busy loop (as it
+    // did during the grace period, when the stop checks are over).
+    const bool serviced = !rt->killed_by_interrupt && !rt->abandoned;
+    if (serviced) until = std::min(until, rt->next_metric_poll);
+    if (serviced && !rt->stop_cause) until = std::min(until, rt->next_stop_check);
     if (rt->kill_at > 0 && !rt->sigkill_sent) until = std::min(until, rt->kill_at);
     if (timeout > 0 && !rt->stop_cause) until = std::min(until, rt->started + timeout);
     if (rt->watcher && rt->watcher->watching()) fds.push_back({rt->watcher->fd(), POLLIN, 0});
-    if (rt->process.exit_fd() >= 0) {
-      fds.push_back({rt->process.exit_fd(), POLLIN, 0});
+    if (rt->launched->exit_fd() >= 0) {
+      fds.push_back({rt->launched->exit_fd(), POLLIN, 0});
     } else {
-      polling_exits = true;  // no pidfd: look every 10 ms
+      polling_ends = true;  // no pidfd, or a Slurm job: look at the launcher's pace
     }
   }
-  if (polling_exits) until = std::min(until, now + 0.01);
-  const int ms = static_cast<int>(std::ceil(std::max(0.0, until - now) * 1000));
-  poll(fds.data(), fds.size(), ms);  // EINTR: just look again
+  if (polling_ends) until = std::min(until, now + launcher_->PollSeconds());
+  clock_->Wait(fds, std::max(0.0, until - now));
 }
 
 void TrialRunner::Loop::Service(RunningTrial& rt, double now) {
-  if (auto exit = rt.process.PollExit()) {
-    Finish(rt, *exit);
+  if (auto end = rt.launched->PollEnd()) {
+    rt.ended = true;
+    Finish(rt, *end);
     return;
   }
   if (rt.killed_by_interrupt || rt.abandoned) return;
@@ -545,17 +543,16 @@ void TrialRunner::Loop::Service(RunningTrial& rt, double now) {
   }
   if (rt.kill_at > 0 && !rt.sigkill_sent && now >= rt.kill_at) {
     rt.sigkill_sent = true;
-    rt.process.SignalGroup(SIGKILL);
+    rt.launched->Kill();
     if (events()) events()->OnTrialStopping({rt.trial.id, *rt.stop_cause, SIGKILL, ""});
   }
 }
 
 void TrialRunner::Loop::Abandon(RunningTrial& rt, const Error& error) {
   rt.abandoned = true;
-  rt.process.SignalGroup(SIGKILL);
-  Warn(rt.trial.id, "trial " + std::to_string(rt.trial.id) +
-                        " is no longer this runner's; its process was killed (" + error.what() +
-                        ")");
+  rt.launched->Kill();
+  Warn(rt.trial.id, "trial " + std::to_string(rt.trial.id) + " is no longer this runner's; " +
+                        rt.launched->Describe() + " was killed (" + error.what() + ")");
 }
 
 void TrialRunner::Loop::PollMetrics(RunningTrial& rt, bool may_stop) {
@@ -565,6 +562,7 @@ void TrialRunner::Loop::PollMetrics(RunningTrial& rt, bool may_stop) {
   std::vector<Measurement> finite;
   bool new_objective = false;
   for (const Measurement& m : update.measurements) {
+    if (rt.recorded.count({m.metric, m.step}) != 0) continue;  // re-attached: stored already
     if (!std::isfinite(m.value)) {
       if (rt.non_finite_warned.insert(m.metric).second) {
         Warn(rt.trial.id, "reported " + m.metric + " = " + FormatDouble(m.value) + " at step " +
@@ -580,7 +578,7 @@ void TrialRunner::Loop::PollMetrics(RunningTrial& rt, bool may_stop) {
   study_.AddMeasurements(rt.trial.id, rt.trial.Owner(), finite);
   if (events()) events()->OnMeasurements(rt.trial.id, finite);
   if (may_stop && new_objective && spec_.enable_early_stopping && !rt.stop_cause) {
-    CheckShouldStop(rt, SteadySeconds());
+    CheckShouldStop(rt, Now());
   }
 }
 
@@ -594,18 +592,21 @@ void TrialRunner::Loop::BeginStop(RunningTrial& rt, TrialStopCause cause, double
                                   const std::string& reason) {
   rt.stop_cause = cause;
   rt.kill_at = now + std::max(0.0, options_.runner.stop_grace_period_seconds);
-  rt.process.SignalGroup(SIGTERM);
+  rt.launched->Terminate();
   if (events()) events()->OnTrialStopping({rt.trial.id, cause, SIGTERM, reason});
 }
 
-void TrialRunner::Loop::Finish(RunningTrial& rt, const ProcessExit& exit) {
-  pool_->Release(rt.gpus);
+void TrialRunner::Loop::Finish(RunningTrial& rt, const TrialEnd& end) {
+  launcher_->Release(rt.gpus);
   suggestions_dry_ = false;
   if (rt.abandoned) return;
-  if (rt.killed_by_interrupt && exit.signaled && exit.code == SIGKILL) {
-    ++killed_;
-    const std::string reason = "attempt " + std::to_string(rt.trial.attempt) +
-                               " was killed by an interrupt; it reruns when the study runs again";
+  const bool killed_by_interrupt = rt.killed_by_interrupt && end.killed;
+  if (killed_by_interrupt || !end.requeue_reason.empty()) {
+    if (killed_by_interrupt) ++killed_;
+    const std::string reason =
+        killed_by_interrupt ? "attempt " + std::to_string(rt.trial.attempt) +
+                                  " was killed by an interrupt; it reruns when the study runs again"
+                            : end.requeue_reason;
     try {
       PollMetrics(rt, false);
       const Trial requeued = study_.Requeue(rt.trial.id, rt.trial.Owner(), reason);
@@ -618,31 +619,33 @@ void TrialRunner::Loop::Finish(RunningTrial& rt, const ProcessExit& exit) {
   }
   TrialFinishedEvent finished;
   try {
-    finished.trial = Conclude(rt, exit);
+    finished.trial = Conclude(rt, end);
   } catch (const FailedPrecondition& e) {
     Warn(rt.trial.id,
          "trial " + std::to_string(rt.trial.id) + " was finished by another client: " + e.what());
     return;
   }
   ++result_.finished;
-  finished.exit = exit;
-  finished.run_seconds = SteadySeconds() - rt.started;
+  finished.exit = end.exit;
+  finished.run_seconds = Now() - rt.started;
   finished.paths = rt.paths;
   if (events()) events()->OnTrialFinished(finished);
 }
 
 // Records how the trial ended: its state, value or reason.
-Trial TrialRunner::Loop::Conclude(RunningTrial& rt, const ProcessExit& exit) {
+Trial TrialRunner::Loop::Conclude(RunningTrial& rt, const TrialEnd& end) {
+  const ProcessExit& exit = end.exit;
   PollMetrics(rt, false);
   const std::int64_t id = rt.trial.id;
   const TrialOwner owner = rt.trial.Owner();
   const std::size_t lines = options_.log_tail_lines;
   if (rt.stop_cause == TrialStopCause::kTimeout) {
     const double timeout = options_.runner.trial_timeout_seconds;
-    std::string how = rt.sigkill_sent ? "it did not stop within " +
-                                            Seconds(options_.runner.stop_grace_period_seconds) +
-                                            " of SIGTERM and was killed with SIGKILL"
-                                      : "it was stopped with SIGTERM and " + exit.Describe();
+    std::string how = !end.stop_note.empty() ? end.stop_note
+                      : rt.sigkill_sent      ? "it did not stop within " +
+                                              Seconds(options_.runner.stop_grace_period_seconds) +
+                                              " of SIGTERM and was killed with SIGKILL"
+                                        : "it was stopped with SIGTERM and " + exit.Describe();
     return study_.Fail(id, owner,
                        "timed out after " + Seconds(timeout) + " (runner.trialTimeoutSeconds); " +
                            how + LogExcerpt(rt.paths, lines));
@@ -654,6 +657,9 @@ Trial TrialRunner::Loop::Conclude(RunningTrial& rt, const ProcessExit& exit) {
       return study_.Complete(id, owner, objective.measurement->value, objective.measurement->step);
     }
     return study_.Complete(id, owner, std::nullopt, std::nullopt);
+  }
+  if (!end.failure.empty()) {
+    return study_.Fail(id, owner, end.failure + LogExcerpt(rt.paths, lines));
   }
   if (!exit.succeeded()) {
     return study_.Fail(id, owner, "the trainer " + exit.Describe() + LogExcerpt(rt.paths, lines));

@@ -173,6 +173,10 @@ class Study {
   // Records where a pending trial runs and since when (the runner, when it launches it).
   Trial MarkStarted(std::int64_t trial_id, const std::vector<int>& gpus,
                     const std::optional<TrialOwner>& owner = std::nullopt);
+  // Records the Slurm job that runs the pending trial's current attempt (Trial::jobs), so that a
+  // runner started later re-attaches to it rather than running the attempt again.
+  Trial RecordJob(std::int64_t trial_id, const std::string& job_id,
+                  const std::optional<TrialOwner>& owner = std::nullopt);
   // Queues every FAILED trial to run again (REQUESTED, next attempt, same parameters), so that a
   // study stopped by its failure limit can go on once the trainer is fixed. Returns them; the
   // retry is kept in the study's history.

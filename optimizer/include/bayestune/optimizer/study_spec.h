@@ -89,6 +89,31 @@ bool OnlyBudgetsDiffer(const StudySpec& before, const StudySpec& after);
 // changed"; empty when they are equal.
 std::string DescribeSpecChanges(const StudySpec& before, const StudySpec& after);
 
+// How a runner starts its trials (runner.launcher).
+enum class LauncherKind {
+  kLocal,  // as processes of this machine, on its GPUs
+  kSlurm,  // as Slurm jobs, one per trial attempt (docs/slurm.md)
+};
+
+// "local", "slurm".
+std::string_view LauncherKindName(LauncherKind kind);
+
+// The runner.slurm block: what each trial's job asks sbatch for. Empty strings and 0 are left to
+// Slurm (its defaults and the SBATCH_* variables of the environment). GPUs come from
+// runner.gpusPerTrial (--gres=gpu:N).
+struct SlurmSpec {
+  std::string partition;                // --partition
+  std::string account;                  // --account
+  std::string qos;                      // --qos
+  std::string time;                     // --time: "30", "2:00:00", "1-12"
+  int cpus_per_trial = 0;               // --cpus-per-task
+  std::string memory;                   // --mem: "16G"
+  std::string constraint;               // --constraint: "a100|h100"
+  std::vector<std::string> extra_args;  // passed to sbatch as written, before the script
+
+  bool operator==(const SlurmSpec&) const = default;
+};
+
 // What only a local runner needs: the top-level `runner:` block of tuning.yaml.
 struct RunnerSpec {
   std::vector<std::string> command;      // the trainer program and its fixed arguments
@@ -101,6 +126,8 @@ struct RunnerSpec {
   double trial_timeout_seconds = 0;        // 0: no timeout
   double stop_grace_period_seconds = 10;   // SIGTERM, then SIGKILL after this long
   std::map<std::string, std::string> env;  // extra environment for every trial
+  LauncherKind launcher = LauncherKind::kLocal;
+  SlurmSpec slurm;  // for launcher kSlurm
 
   bool operator==(const RunnerSpec&) const = default;
 };

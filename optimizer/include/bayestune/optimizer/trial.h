@@ -50,6 +50,19 @@ struct TrialOwner {
   bool operator==(const TrialOwner&) const = default;
 };
 
+// A batch-system job that ran one attempt of a trial (a Slurm job id), so that a runner started
+// later can find it again (re-attach to it while it runs, collect its result once it ended).
+struct TrialJob {
+  int attempt = 1;
+  std::string job_id;  // "4242"
+
+  bool operator==(const TrialJob&) const = default;
+};
+
+// "4242" for attempt 1, "2:4250" for later attempts, joined with ", ": how status/trials show a
+// trial's jobs; "" for none.
+std::string DescribeTrialJobs(const std::vector<TrialJob>& jobs);
+
 struct Trial {
   std::int64_t id = 0;  // 1, 2, ... within its study
   TrialState state = TrialState::kRequested;
@@ -64,6 +77,7 @@ struct Trial {
   std::string failure_reason;  // FAILED or INFEASIBLE: why
   bool stopped_early = false;
   std::vector<Measurement> measurements;  // every metric of every attempt, in the order reported
+  std::vector<TrialJob> jobs;  // the Slurm job of each attempt run through Slurm, in order
 
   bool IsFinished() const { return bayestune::IsFinished(state); }
   // The measurements of one metric reported by the current attempt (and those without an attempt),
@@ -73,6 +87,8 @@ struct Trial {
   bool IsCurrentAttempt(const Measurement& m) const { return m.attempt == attempt || m.attempt == 0; }
   // Who runs it now: {client_id, attempt}.
   TrialOwner Owner() const { return {client_id, attempt}; }
+  // The job id of the current attempt, or "" when it has none (not run through Slurm).
+  std::string CurrentJobId() const;
 
   bool operator==(const Trial&) const = default;
 };

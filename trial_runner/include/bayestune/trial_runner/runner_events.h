@@ -29,12 +29,18 @@ struct RunnerStartedEvent {
   int cpu_trials = 0;   // runner.cpuTrials, or the CPUs (CPU trials of this machine's runs at once)
   int cpu_threads = 0;  // the OMP_NUM_THREADS each CPU trial gets; 0: none set by the runner
   std::filesystem::path lock_dir;  // where slots are claimed machine-wide (SlotClaims)
+  LauncherKind launcher = LauncherKind::kLocal;
+  // Under Slurm: what each job asks for ("sbatch --partition=gpu --gres=gpu:1 ..."), for the
+  // start line; "" for the local launcher.
+  std::string slurm_request;
 };
 
 struct TrialStartedEvent {
-  Trial trial;            // ACTIVE, with its parameters and attempt
-  std::vector<int> gpus;  // empty: CPU
-  pid_t pid = 0;          // also the process group id
+  Trial trial;              // ACTIVE, with its parameters and attempt
+  std::vector<int> gpus;    // empty: CPU
+  pid_t pid = 0;            // also the process group id; 0 for a Slurm job
+  std::string job_id;       // the Slurm job id; "" for a local process
+  bool reattached = false;  // a job a runner now gone launched, found again
   TrialPaths paths;
   std::vector<std::string> argv;
 };
@@ -72,7 +78,8 @@ class RunnerEvents {
 
   virtual void OnRunnerStarted(const RunnerStartedEvent&) {}
   // A trial was put back to REQUESTED to be rerun: left by a runner that is gone (at the start),
-  // or killed by a second interrupt.
+  // killed by a second interrupt, or its Slurm job was preempted, lost with its node, or cancelled
+  // outside bayestune.
   virtual void OnTrialRequeued(const Trial& /*trial*/, const std::string& /*reason*/) {}
   virtual void OnTrialStarted(const TrialStartedEvent&) {}
   // New measurements read from the trial's event files or hypertune file, in order.

@@ -38,6 +38,11 @@ class StudyConnection {
   // Records the GPUs and the start time of a trial being launched.
   virtual Trial MarkStarted(std::int64_t trial_id, const TrialOwner& owner,
                             const std::vector<int>& gpus) = 0;
+  // Records the Slurm job that runs the trial's current attempt (Trial::jobs). Connections that
+  // cannot store it (a gRPC client of `serve`) throw FailedPrecondition: the Slurm launcher needs
+  // the study's database.
+  virtual Trial RecordJob(std::int64_t trial_id, const TrialOwner& owner,
+                          const std::string& job_id);
   // Records measurements of a pending trial (finite values only), in order, all or none.
   virtual void AddMeasurements(std::int64_t trial_id, const TrialOwner& owner,
                                const std::vector<Measurement>& measurements) = 0;
@@ -70,6 +75,8 @@ class LocalStudyConnection : public StudyConnection {
   std::vector<Trial> PendingTrials() override;
   Trial MarkStarted(std::int64_t trial_id, const TrialOwner& owner,
                     const std::vector<int>& gpus) override;
+  Trial RecordJob(std::int64_t trial_id, const TrialOwner& owner,
+                  const std::string& job_id) override;
   void AddMeasurements(std::int64_t trial_id, const TrialOwner& owner,
                        const std::vector<Measurement>& measurements) override;
   StopDecision ShouldStop(std::int64_t trial_id, const TrialOwner& owner) override;

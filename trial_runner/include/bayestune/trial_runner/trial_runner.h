@@ -7,8 +7,11 @@
 #include "bayestune/optimizer/study_spec.h"
 #include "bayestune/trial_runner/gpu_detection.h"
 #include "bayestune/trial_runner/run_result.h"
+#include "bayestune/trial_runner/runner_clock.h"
 #include "bayestune/trial_runner/runner_events.h"
+#include "bayestune/trial_runner/slurm_launcher.h"
 #include "bayestune/trial_runner/study_connection.h"
+#include "bayestune/trial_runner/trial_launcher.h"
 
 namespace bayestune {
 
@@ -27,10 +30,17 @@ struct TrialRunnerOptions {
   double stop_check_seconds = 5.0;
   GpuDetectionOptions gpu_detection;  // used when runner.gpus is not given
   std::size_t log_tail_lines = 20;    // of stderr (else stdout) in a failed trial's reason
+  // How trials run; null: as runner.launcher says (a LocalLauncher over this machine's GPUs, or a
+  // SlurmLauncher with `slurm`). Tests give launchers of their own.
+  std::shared_ptr<TrialLauncher> launcher;
+  SlurmLauncherOptions slurm;  // for runner.launcher kSlurm: the commands' environment, ...
+  // The runner's time and waits; null: steady_clock and poll(2). Tests give a clock that jumps.
+  std::shared_ptr<RunnerClock> clock;
 };
 
-// Runs a study's trials as processes until the study is done or the runner is interrupted:
-// suggests trials, launches the trainer for each on free GPUs, reads its measurements live into
+// Runs a study's trials until the study is done or the runner is interrupted: suggests trials,
+// launches the trainer for each (as a local process on free GPUs, or as a Slurm job: the
+// TrialLauncher), reads its measurements live into
 // the study, stops trials early by the study's rule, fails crashed and timed-out ones with the
 // reason and the tail of their log, and reruns the trials a dead runner left behind. See
 // docs/runner.md.

@@ -6,7 +6,7 @@
 #include <string_view>
 #include <vector>
 
-#include "trial_process.h"
+#include "bayestune/trial_runner/trial_process.h"
 
 namespace bayestune {
 

@@ -1,7 +1,5 @@
 #pragma once
 
-#include "shell_word.h"
-
 #include <filesystem>
 #include <string>
 

@@ -5,9 +5,9 @@
 #include <string>
 #include <vector>
 
-#include "slurm_command_runner.h"
-#include "slurm_job_request.h"
-#include "slurm_job_status.h"
+#include "bayestune/trial_runner/slurm_command_runner.h"
+#include "bayestune/trial_runner/slurm_job_request.h"
+#include "bayestune/trial_runner/slurm_job_status.h"
 
 namespace bayestune {
 

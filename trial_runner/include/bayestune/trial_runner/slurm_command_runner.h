@@ -4,7 +4,7 @@
 #include <string>
 #include <vector>
 
-#include "trial_process.h"
+#include "bayestune/trial_runner/trial_process.h"
 
 namespace bayestune {
 

@@ -1,0 +1,204 @@
+// The runner's timeout, grace period and interrupt logic, with a launcher and a clock of the
+// test's own: the clock jumps to the end of every wait, so an hour's timeout takes no real time,
+// and the times at which the runner acted are exact.
+#include "bayestune/trial_runner/runner_clock.h"
+
+#include <signal.h>
+
+#include <catch2/catch.hpp>
+
+#include "bayestune/optimizer/in_memory_study_repository.h"
+#include "bayestune/trial_runner/trial_launcher.h"
+#include "bayestune/trial_runner/trial_runner.h"
+#include "test_support.h"
+
+using namespace bayestune;
+
+namespace {
+
+// Jumps to the end of each wait, unless a descriptor (the runner's wake-up pipe) is readable.
+class JumpingClock : public RunnerClock {
+ public:
+  double Now() override { return now; }
+  void Wait(std::vector<pollfd>& fds, double seconds) override {
+    if (poll(fds.data(), fds.size(), 0) > 0) return;
+    now += seconds;
+    ++waits;
+    if (on_wait) on_wait();
+  }
+
+  double now = 1000;
+  int waits = 0;
+  std::function<void()> on_wait;
+};
+
+// What a fake trial was asked, and when (on the jumping clock).
+struct FakeTrialLog {
+  std::vector<std::pair<std::string, double>> calls;  // "terminate"/"kill", at
+};
+
+// A trainer that never ends on its own; SIGTERM ends it only when `obeys_sigterm`.
+class FakeTrial : public LaunchedTrial {
+ public:
+  FakeTrial(std::shared_ptr<FakeTrialLog> log, JumpingClock& clock, bool obeys_sigterm)
+      : log_(std::move(log)), clock_(clock), obeys_sigterm_(obeys_sigterm) {}
+
+  std::optional<TrialEnd> PollEnd() override {
+    if (killed_) return TrialEnd{.exit = {.signaled = true, .code = SIGKILL}, .killed = true};
+    if (terminated_ && obeys_sigterm_) return TrialEnd{.exit = {.signaled = true, .code = SIGTERM}};
+    return std::nullopt;
+  }
+  void Terminate() override {
+    terminated_ = true;
+    log_->calls.push_back({"terminate", clock_.now});
+  }
+  void Kill() override {
+    killed_ = true;
+    log_->calls.push_back({"kill", clock_.now});
+  }
+  std::string Describe() const override { return "fake trial"; }
+
+ private:
+  std::shared_ptr<FakeTrialLog> log_;
+  JumpingClock& clock_;
+  bool obeys_sigterm_;
+  bool terminated_ = false;
+  bool killed_ = false;
+};
+
+class FakeLauncher : public TrialLauncher {
+ public:
+  FakeLauncher(JumpingClock& clock, bool obeys_sigterm)
+      : clock_(clock), obeys_sigterm_(obeys_sigterm) {}
+
+  LauncherStart Start(const std::string&, const RunnerSpec&, const StudySpec& spec,
+                      const std::filesystem::path&, const WarnFunction&) override {
+    LauncherStart start;
+    start.max_running = spec.max_parallel_trials;
+    start.event.cpu_only = true;
+    return start;
+  }
+  int FreeSlots(int running) override { return 1 - running; }
+  // Its trials have no exit descriptor; the runner need not look at them between its deadlines.
+  double PollSeconds() const override { return 1e6; }
+  std::optional<std::vector<int>> Acquire() override { return std::vector<int>{}; }
+  void Release(const std::vector<int>&) override {}
+  std::unique_ptr<LaunchedTrial> Launch(const TrialLaunchRequest& request) override {
+    launched_at.push_back({request.trial.id, clock_.now});
+    logs.push_back(std::make_shared<FakeTrialLog>());
+    return std::make_unique<FakeTrial>(logs.back(), clock_, obeys_sigterm_);
+  }
+
+  std::vector<std::pair<std::int64_t, double>> launched_at;
+  std::vector<std::shared_ptr<FakeTrialLog>> logs;
+
+ private:
+  JumpingClock& clock_;
+  bool obeys_sigterm_;
+};
+
+struct ClockHarness {
+  ClockHarness(const std::string& name, int max_trials, bool obeys_sigterm)
+      : dir(test::MakeTempDir(name)),
+        clock(std::make_shared<JumpingClock>()),
+        launcher(std::make_shared<FakeLauncher>(*clock, obeys_sigterm)),
+        events(std::make_shared<test::RecordingEvents>()) {
+    StudySpec spec;
+    spec.metric_tag = "accuracy";
+    spec.max_trials = max_trials;
+    spec.max_parallel_trials = 1;
+    spec.max_failed_trials = 100;
+    spec.algorithm = Algorithm::kRandomSearch;
+    spec.parameters = {ParameterSpec::Double("x", 0.0, 1.0)};
+    study = Study::Open(std::make_shared<InMemoryStudyRepository>(), name,
+                        {.create_if_missing = true, .spec = spec});
+    options.runner.command = {test::FakeTrainer()};
+    options.runner.job_dir = (dir / "jobs").string();
+    options.runner.trial_timeout_seconds = 3600;
+    options.runner.stop_grace_period_seconds = 600;
+    options.metric_poll_seconds = 300;
+    options.stop_check_seconds = 300;
+    options.launcher = launcher;
+    options.clock = clock;
+  }
+
+  RunResult Run() {
+    runner = std::make_unique<TrialRunner>(std::make_shared<LocalStudyConnection>(study), options,
+                                           events);
+    return runner->Run();
+  }
+
+  std::filesystem::path dir;
+  std::shared_ptr<JumpingClock> clock;
+  std::shared_ptr<FakeLauncher> launcher;
+  std::shared_ptr<test::RecordingEvents> events;
+  std::shared_ptr<Study> study;
+  TrialRunnerOptions options;
+  std::unique_ptr<TrialRunner> runner;
+};
+
+}  // namespace
+
+TEST_CASE(
+    "an hour's timeout and a grace period, on a clock that jumps: SIGTERM at the hour, "
+    "SIGKILL after the grace period",
+    "[runner][clock]") {
+  ClockHarness h("clock_timeout", 1, /*obeys_sigterm=*/false);
+  const RunResult result = h.Run();
+  CHECK(result.outcome == RunOutcome::kStudyDone);
+  REQUIRE(h.launcher->launched_at.size() == 1);
+  const double launched = h.launcher->launched_at[0].second;
+  REQUIRE(h.launcher->logs[0]->calls.size() == 2);
+  CHECK(h.launcher->logs[0]->calls[0] ==
+        std::pair<std::string, double>{"terminate", launched + 3600});
+  CHECK(h.launcher->logs[0]->calls[1] ==
+        std::pair<std::string, double>{"kill", launched + 3600 + 600});
+  const Trial trial = h.study->GetTrial(1);
+  CHECK(trial.state == TrialState::kFailed);
+  CHECK_THAT(trial.failure_reason, Catch::Contains("timed out after 3600 s") &&
+                                       Catch::Contains("did not stop within 600 s of SIGTERM"));
+  REQUIRE(h.events->stopping.size() == 2);
+  CHECK(h.events->stopping[0].signal == SIGTERM);
+  CHECK(h.events->stopping[1].signal == SIGKILL);
+  CHECK(h.events->stopping[1].cause == TrialStopCause::kTimeout);
+  // The loop woke for the metric polls, the timeout and the grace period only.
+  CHECK(h.clock->waits < 30);
+}
+
+TEST_CASE(
+    "a trainer that obeys SIGTERM at its timeout is not killed, the next trial starts "
+    "before the grace period would have ended",
+    "[runner][clock]") {
+  ClockHarness h("clock_obeys", 2, /*obeys_sigterm=*/true);
+  h.Run();
+  REQUIRE(h.launcher->launched_at.size() == 2);
+  const double first = h.launcher->launched_at[0].second;
+  CHECK(h.launcher->logs[0]->calls ==
+        std::vector<std::pair<std::string, double>>{{"terminate", first + 3600}});
+  // Its end is seen at the runner's next look (the fake trial has no exit descriptor).
+  CHECK(h.launcher->launched_at[1].second > first + 3600);
+  CHECK(h.launcher->launched_at[1].second < first + 3600 + 600);
+  CHECK_THAT(h.study->GetTrial(1).failure_reason,
+             Catch::Contains("it was stopped with SIGTERM and was killed by signal 15"));
+}
+
+TEST_CASE("a second interrupt kills the trial through its launcher and queues it to rerun",
+          "[runner][clock]") {
+  ClockHarness h("clock_interrupt", 3, /*obeys_sigterm=*/false);
+  h.clock->on_wait = [&] {
+    // Ten minutes into the first trial: Ctrl-C twice.
+    if (h.clock->now >= h.launcher->launched_at.at(0).second + 600 &&
+        h.runner->interrupt_requests() == 0) {
+      h.runner->RequestInterrupt(SIGINT);
+      h.runner->RequestInterrupt(SIGINT);
+    }
+  };
+  const RunResult result = h.Run();
+  CHECK(result.outcome == RunOutcome::kKilled);
+  REQUIRE(h.launcher->logs.size() == 1);
+  REQUIRE(h.launcher->logs[0]->calls.size() == 1);
+  CHECK(h.launcher->logs[0]->calls[0].first == "kill");
+  const Trial trial = h.study->GetTrial(1);
+  CHECK(trial.state == TrialState::kRequested);
+  CHECK(trial.attempt == 2);
+}

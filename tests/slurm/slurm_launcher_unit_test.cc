@@ -1,0 +1,73 @@
+// The Slurm launcher's checks that need no cluster: where bayestune-job is, the job dir and
+// database filesystem warnings, what the start event says.
+#include <catch2/catch.hpp>
+
+#include "bayestune/optimizer/errors.h"
+#include "filesystem_kind.h"
+#include "bayestune/trial_runner/slurm_launcher.h"
+#include "slurm_test_support.h"
+
+using namespace bayestune;
+using namespace bayestune::testing;
+
+TEST_CASE("network filesystems are told from local ones by their statfs type", "[slurm][fs]") {
+  CHECK(NetworkFilesystemOfType(0x6969) == "NFS");
+  CHECK(NetworkFilesystemOfType(0xFF534D42L) == "CIFS");
+  CHECK(NetworkFilesystemOfType(0x0BD00BD0) == "Lustre");
+  CHECK(NetworkFilesystemOfType(0x47504653) == "GPFS");
+  CHECK(NetworkFilesystemOfType(0xEF53) == std::nullopt);      // ext4
+  CHECK(NetworkFilesystemOfType(0x58465342) == std::nullopt);  // xfs
+  CHECK(NetworkFilesystemOfType(0x01021994) == std::nullopt);  // tmpfs: local, not shared
+  // This test's own folder is not on a network filesystem here.
+  CHECK(NetworkFilesystemOf(MakeTempDir("fs_kind") / "study.db") == std::nullopt);
+}
+
+TEST_CASE("a job dir under /tmp or on a tmpfs is private to this machine", "[slurm][fs]") {
+  CHECK_THAT(NodeLocalReason("/tmp/bayestune-jobs/book").value_or(""),
+             Catch::Contains("under /tmp"));
+  CHECK_THAT(NodeLocalReason("/dev/shm/x").value_or(""), Catch::Contains("/dev/shm"));
+  CHECK_THAT(NodeLocalReason("/home/../tmp/a").value_or(""), Catch::Contains("under /tmp"));
+  CHECK(NodeLocalReason("/tmpfoo/jobs") == std::nullopt);  // a name that starts with tmp
+  CHECK(NodeLocalReason("/home/me/jobs") == std::nullopt);
+}
+
+TEST_CASE("the Slurm launcher warns of a node-local job dir and says what each job asks for",
+          "[slurm][launcher-unit]") {
+  SlurmLauncherOptions options;
+  options.job_program = JobProgram();
+  SlurmLauncher launcher(options);
+  RunnerSpec runner;
+  runner.gpus_per_trial = 2;
+  runner.slurm.partition = "gpu";
+  runner.slurm.time = "1:00:00";
+  runner.slurm.extra_args = {"--exclusive"};
+  StudySpec spec;
+  spec.max_parallel_trials = 6;
+  std::vector<std::string> warnings;
+  const LauncherStart start =
+      launcher.Start("book", runner, spec, "/tmp/bayestune-jobs/book",
+                     [&](std::optional<std::int64_t>, const std::string& message) {
+                       warnings.push_back(message);
+                     });
+  REQUIRE(warnings.size() == 1);
+  CHECK_THAT(warnings[0], Catch::Contains("/tmp/bayestune-jobs/book") &&
+                              Catch::Contains("private to this machine") &&
+                              Catch::Contains("runner.jobDir"));
+  CHECK(start.max_running == 6);  // maxParallelTrials jobs in the queue
+  CHECK(start.base_environment.empty());
+  CHECK_THAT(start.event.slurm_request,
+             Catch::StartsWith("sbatch --parsable --partition=gpu --time=1:00:00 --gres=gpu:2") &&
+                 Catch::Contains("--no-requeue --exclusive"));
+  CHECK(launcher.FreeSlots(4) == 2);
+  CHECK(launcher.FreeSlots(6) == 0);
+}
+
+TEST_CASE("bayestune-job: the one configured, else beside this program, else in PATH",
+          "[slurm][launcher-unit]") {
+  CHECK(FindSlurmJobProgram(JobProgram(), "") == JobProgram());
+  CHECK_THROWS_AS(FindSlurmJobProgram("/nonexistent/bayestune-job", ""), InvalidArgument);
+  const std::filesystem::path folder = std::filesystem::path(JobProgram()).parent_path();
+  CHECK(FindSlurmJobProgram("", "/nonexistent:" + folder.string()) == folder / "bayestune-job");
+  CHECK_THROWS_WITH(FindSlurmJobProgram("", "/nonexistent"),
+                    Catch::Contains("bayestune-job") && Catch::Contains("PATH"));
+}

@@ -1,0 +1,117 @@
+#pragma once
+
+#include <sys/types.h>
+
+#include <functional>
+#include <memory>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "bayestune/optimizer/study_spec.h"
+#include "bayestune/optimizer/trial.h"
+#include "bayestune/trial_runner/runner_events.h"
+#include "bayestune/trial_runner/trial_command.h"
+#include "bayestune/trial_runner/trial_paths.h"
+#include "bayestune/trial_runner/trial_process.h"
+
+namespace bayestune {
+
+// What to run for one trial attempt, whatever runs it.
+struct TrialLaunchRequest {
+  Trial trial;            // ACTIVE: its parameters, attempt and owner
+  TrialCommand command;   // the trainer, its argv (no shell) and environment
+  TrialPaths paths;       // the attempt's folder: logs, metric file, event files
+  std::vector<int> gpus;  // the GPUs the launcher's slot gave (local); empty: CPU, or Slurm's pick
+  int gpus_wanted = 0;    // runner.gpusPerTrial (0: a CPU trial)
+};
+
+// How a launched trial ended, as the runner records it.
+struct TrialEnd {
+  ProcessExit exit;  // how the trainer ended (from exit_status.json, else Slurm's record)
+  // Ended by LaunchedTrial::Kill (SIGKILL locally; scancel under Slurm).
+  bool killed = false;
+  // Not empty: the attempt ended for a reason that is not the trial's (a preemption, a node
+  // failure, a job cancelled outside bayestune): the runner requeues the trial with this reason.
+  std::string requeue_reason;
+  // Not empty: the trial failed for this reason whatever its exit says (a job over Slurm's time
+  // limit, a trainer the node could not start).
+  std::string failure;
+  // Not empty: how a stopped trial ended, for the timeout message ("Slurm job 42 was cancelled
+  // while PENDING (Resources)").
+  std::string stop_note;
+};
+
+// One trial attempt that a launcher started: a local process tree or a Slurm job.
+class LaunchedTrial {
+ public:
+  virtual ~LaunchedTrial() = default;
+
+  // The trainer's pid (also its process group) for a local trial; 0 when not local.
+  virtual pid_t pid() const { return 0; }
+  // The Slurm job id; "" for a local trial.
+  virtual std::string job_id() const { return ""; }
+  // A descriptor that polls readable when the trial ends, or -1: the runner then asks PollEnd at
+  // TrialLauncher::PollSeconds.
+  virtual int exit_fd() const { return -1; }
+  // Non-blocking: how it ended, once it has (and whatever it left is gone); nullopt before.
+  virtual std::optional<TrialEnd> PollEnd() = 0;
+  // Asks the trainer to stop (SIGTERM); a job that has not started yet is cancelled.
+  virtual void Terminate() = 0;
+  // Ends it now (SIGKILL to its tree; scancel).
+  virtual void Kill() = 0;
+  // "pid 4242", "Slurm job 4242 (RUNNING)": for messages.
+  virtual std::string Describe() const = 0;
+};
+
+// What a launcher tells the runner at the start, for the start event and the scheduling loop.
+struct LauncherStart {
+  RunnerStartedEvent event;  // the launcher's part: gpus, gpu_source, cpu_only, ... max_running
+  // Trials at once: min(maxParallelTrials, what fits). Under Slurm: jobs queued or running.
+  int max_running = 1;
+  // NAME=VALUE entries every trial's environment starts from (locally this process's, plus
+  // OMP_NUM_THREADS for CPU trials); under Slurm only what bayestune adds, on top of the job's.
+  std::vector<std::string> base_environment;
+};
+
+// How trials run: the part of the runner that differs between local processes and Slurm jobs.
+// The scheduling loop, metric reading, early stopping, timeouts, failure handling and resume are
+// the runner's, the same for every launcher. All calls come from the runner's thread.
+class TrialLauncher {
+ public:
+  using WarnFunction = std::function<void(std::optional<std::int64_t>, const std::string&)>;
+
+  virtual ~TrialLauncher() = default;
+
+  // Called once by Run before anything starts. Throws InvalidArgument when the settings cannot
+  // work (GPUs that do not fit, no job program, ...).
+  virtual LauncherStart Start(const std::string& study, const RunnerSpec& runner,
+                              const StudySpec& spec, const std::filesystem::path& job_dir,
+                              const WarnFunction& warn) = 0;
+  // How many more trials could start now besides the `running` ones (other processes' claims on
+  // this machine's slots count), at most what Start allowed.
+  virtual int FreeSlots(int running) = 0;
+  // Takes a slot for one trial: its GPUs (empty for a CPU trial or under Slurm); nullopt when
+  // another process took it since FreeSlots.
+  virtual std::optional<std::vector<int>> Acquire() = 0;
+  virtual void Release(const std::vector<int>& gpus) = 0;
+  // Starts the trial. Throws LaunchError for a problem of the setup rather than of this trial
+  // (the trainer cannot be started, Slurm refuses the job): the runner then stops launching.
+  virtual std::unique_ptr<LaunchedTrial> Launch(const TrialLaunchRequest& request) = 0;
+  // A trial that a runner now gone launched as job `trial.CurrentJobId()`: a handle on it while
+  // the job is queued, running or has ended with a result to collect; nullptr when this launcher
+  // cannot re-attach to it (then the runner requeues the trial).
+  virtual std::unique_ptr<LaunchedTrial> Reattach(const Trial& /*trial*/,
+                                                  const TrialPaths& /*paths*/) {
+    return nullptr;
+  }
+  // Called at every turn of the loop before the trials are looked at: Slurm asks squeue about
+  // all its jobs at once here (at most every poll interval).
+  virtual void Refresh(double /*now*/) {}
+  // How often to look at trials without an exit_fd.
+  virtual double PollSeconds() const { return 0.01; }
+  // Says what this launcher has not said yet (slot claims planted since the start, ...).
+  virtual void Tick() {}
+};
+
+}  // namespace bayestune

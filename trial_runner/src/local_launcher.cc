@@ -1,0 +1,168 @@
+#include "local_launcher.h"
+
+#include <sched.h>
+#include <signal.h>
+#include <unistd.h>
+
+#include <algorithm>
+
+#include "lock_folder.h"
+
+namespace bayestune {
+namespace {
+
+int UsableCpus() {
+  cpu_set_t set;
+  CPU_ZERO(&set);
+  if (sched_getaffinity(0, sizeof set, &set) == 0) return std::max(1, CPU_COUNT(&set));
+  return std::max(1L, sysconf(_SC_NPROCESSORS_ONLN));
+}
+
+// A trainer process tree of this machine.
+class LocalTrial : public LaunchedTrial {
+ public:
+  explicit LocalTrial(TrialProcess process) : process_(std::move(process)) {}
+
+  pid_t pid() const override { return process_.pid(); }
+  int exit_fd() const override { return process_.exit_fd(); }
+  std::optional<TrialEnd> PollEnd() override {
+    auto exit = process_.PollExit();
+    if (!exit) return std::nullopt;
+    TrialEnd end;
+    end.exit = *exit;
+    end.killed = exit->signaled && exit->code == SIGKILL;
+    return end;
+  }
+  void Terminate() override { process_.SignalGroup(SIGTERM); }
+  void Kill() override { process_.SignalGroup(SIGKILL); }
+  std::string Describe() const override { return "pid " + std::to_string(process_.pid()); }
+
+ private:
+  TrialProcess process_;
+};
+
+}  // namespace
+
+LocalLauncher::LocalLauncher(std::string gpus_source, std::string lock_dir,
+                             GpuDetectionOptions detection)
+    : gpus_source_(std::move(gpus_source)),
+      lock_dir_(std::move(lock_dir)),
+      detection_(std::move(detection)) {}
+
+LauncherStart LocalLauncher::Start(const std::string& /*study*/, const RunnerSpec& runner,
+                                   const StudySpec& spec, const std::filesystem::path& /*job_dir*/,
+                                   const WarnFunction& warn) {
+  warn_ = warn;
+  LauncherStart start;
+  RunnerStartedEvent& started = start.event;
+  start.base_environment = CurrentEnvironment();
+  if (runner.gpus) {
+    started.gpus = *runner.gpus;
+    started.gpu_source = gpus_source_;
+  } else if (runner.gpus_per_trial > 0) {
+    DetectedGpus detected = DetectGpus(detection_);
+    started.gpus = detected.ids;
+    started.gpu_source = detected.source;
+    if (detected.ids.empty()) {
+      std::string notes;
+      for (const auto& note : detected.notes)
+        notes += (notes.empty() ? "" : "; ") + note;
+      warn_(std::nullopt, "no GPU found (" + (notes.empty() ? detected.source : notes) +
+                              "); trials run on the CPU with CUDA_VISIBLE_DEVICES empty");
+    }
+  } else {
+    started.gpu_source = "none (runner.gpusPerTrial is 0)";
+  }
+  const int cpus = UsableCpus();
+  const int cpu_slots = runner.cpu_trials > 0 ? runner.cpu_trials : cpus;
+  pool_ = std::make_unique<GpuPool>(started.gpus, runner.gpus_per_trial, runner.trials_per_gpu,
+                                    cpu_slots);
+  // Slots are claimed machine-wide, so that the runs and workers of this machine together stay
+  // within trialsPerGpu per GPU and runner.cpuTrials CPU trials.
+  claims_ = std::make_shared<SlotClaims>(
+      lock_dir_.empty() ? LockFolder::DefaultPath() : std::filesystem::path(lock_dir_),
+      pool_->cpu_only() ? cpu_slots : runner.trials_per_gpu);
+  for (const std::string& resource : pool_->ClaimedResources())
+    claims_->Check(resource);
+  pool_->ShareWithOtherProcesses(claims_);
+  max_running_ = std::max(1, std::min(spec.max_parallel_trials, pool_->Capacity()));
+  if (max_running_ < spec.max_parallel_trials) {
+    warn_(std::nullopt,
+          "maxParallelTrials is " + std::to_string(spec.max_parallel_trials) + " but only " +
+              std::to_string(max_running_) + " trial(s) fit at once (" +
+              (pool_->cpu_only() ? "runner.cpuTrials " + std::to_string(cpu_slots) +
+                                       (runner.cpu_trials > 0 ? "" : ", one per CPU") +
+                                       ", for all the runs of this machine together)"
+                                 : std::to_string(started.gpus.size()) + " GPU(s) x trialsPerGpu " +
+                                       std::to_string(runner.trials_per_gpu) + " / gpusPerTrial " +
+                                       std::to_string(runner.gpus_per_trial) + ")"));
+  }
+  if (pool_->cpu_only() && !runner.env.count("OMP_NUM_THREADS") &&
+      !EnvironmentValue(start.base_environment, "OMP_NUM_THREADS")) {
+    // Each CPU trial gets its share of the CPUs, so that trials running at once do not each
+    // start a thread per CPU (OpenMP, OpenBLAS, PyTorch and gpu_models honour it).
+    started.cpu_threads = std::max(1, cpus / max_running_);
+    start.base_environment.push_back("OMP_NUM_THREADS=" + std::to_string(started.cpu_threads));
+  }
+  started.cpu_only = pool_->cpu_only();
+  if (started.cpu_only) started.gpus.clear();
+  started.gpus_per_trial = started.cpu_only ? 0 : runner.gpus_per_trial;
+  started.trials_per_gpu = runner.trials_per_gpu;
+  started.max_running = max_running_;
+  started.cpu_trials = cpu_slots;
+  started.lock_dir = claims_->dir();
+  start.max_running = max_running_;
+  return start;
+}
+
+// Slot lock files that could not be used (planted after the start): those slots count as held.
+void LocalLauncher::WarnOfSlotProblems() {
+  for (const std::string& problem : claims_->TakeProblems())
+    warn_(std::nullopt, problem + "; its slot counts as taken until then");
+}
+
+int LocalLauncher::FreeSlots(int running) {
+  const int free = pool_->FreeSlots();
+  WarnOfSlotProblems();
+  const int at_once = running + free;
+  if (running == 0) {
+    if (free > 0) {
+      waiting_for_gpus_ = false;
+    } else if (!waiting_for_gpus_) {
+      // Nothing of ours runs, the study is not finished, and other bayestune processes hold
+      // every slot: said once; the runner looks again every second.
+      waiting_for_gpus_ = true;
+      warn_(std::nullopt, std::string(pool_->cpu_only() ? "every CPU trial slot (runner.cpuTrials)"
+                                                        : "every GPU slot") +
+                              " is held by other bayestune processes on this machine (claims in " +
+                              claims_->dir().string() + "); waiting for one to free up");
+    }
+  } else if (at_once < max_running_ && !sharing_said_) {
+    // Said once: the real figure, when other runs or workers of this machine hold slots.
+    sharing_said_ = true;
+    warn_(std::nullopt,
+          "only " + std::to_string(at_once) + " of " + std::to_string(max_running_) +
+              " trial(s) run at once for now: other bayestune processes on this "
+              "machine hold the other " +
+              (pool_->cpu_only() ? "CPU trial slots (runner.cpuTrials)" : "GPU slots") +
+              " (claims in " + claims_->dir().string() + ")");
+  }
+  return free;
+}
+
+std::optional<std::vector<int>> LocalLauncher::Acquire() {
+  return pool_->Acquire();
+}
+
+void LocalLauncher::Release(const std::vector<int>& gpus) {
+  pool_->Release(gpus);
+}
+
+std::unique_ptr<LaunchedTrial> LocalLauncher::Launch(const TrialLaunchRequest& request) {
+  const TrialCommand& command = request.command;
+  return std::make_unique<LocalTrial>(
+      TrialProcess::Launch({command.executable, command.argv, command.environment,
+                            request.paths.stdout_log, request.paths.stderr_log}));
+}
+
+}  // namespace bayestune

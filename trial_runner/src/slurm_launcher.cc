@@ -1,0 +1,362 @@
+#include "bayestune/trial_runner/slurm_launcher.h"
+
+#include <signal.h>
+#include <unistd.h>
+
+#include <algorithm>
+
+#include "bayestune/optimizer/errors.h"
+#include "filesystem_kind.h"
+#include "log_tail.h"
+#include "slurm_job_exit_status.h"
+#include "slurm_job_launch.h"
+#include "bayestune/trial_runner/slurm_job_request.h"
+
+namespace bayestune {
+
+struct SlurmLauncher::State {
+  explicit State(SlurmCommandsOptions options) : slurm(std::move(options)) {}
+
+  SlurmCommands slurm;
+  TrialLauncher::WarnFunction warn;
+  std::set<SlurmJobId> followed;                // the jobs of trials not yet ended
+  std::map<SlurmJobId, SlurmJobStatus> status;  // what the latest squeue said of them
+  double next_query = 0;                        // steady seconds; 0: at the next Refresh
+  bool slurm_down_said = false;                 // squeue failing: said once until it works
+};
+
+namespace {
+
+bool Executable(const std::filesystem::path& path) {
+  std::error_code error;
+  return std::filesystem::is_regular_file(path, error) && access(path.c_str(), X_OK) == 0;
+}
+
+// "PREEMPTED" from "PREEMPTED+" or "CANCELLED by 0".
+std::string BaseState(const std::string& state) {
+  return state.substr(0, state.find_first_of("+ "));
+}
+
+// One trial attempt's Slurm job.
+class SlurmTrial : public LaunchedTrial {
+ public:
+  SlurmTrial(std::shared_ptr<SlurmLauncher::State> state, SlurmJobId id, SlurmJobFiles files,
+             int attempt, std::string time_limit)
+      : state_(std::move(state)),
+        id_(std::move(id)),
+        files_(std::move(files)),
+        attempt_(attempt),
+        time_limit_(std::move(time_limit)) {
+    state_->followed.insert(id_);
+  }
+  ~SlurmTrial() override {
+    state_->followed.erase(id_);
+    state_->status.erase(id_);
+  }
+
+  std::string job_id() const override { return id_; }
+
+  std::string Describe() const override {
+    std::string text = "Slurm job " + id_;
+    if (const auto it = state_->status.find(id_); it != state_->status.end()) {
+      text += " (" + it->second.state +
+              (it->second.reason.empty() || it->second.reason == "None"
+                   ? ""
+                   : ", reason " + it->second.reason) +
+              ")";
+    }
+    return text;
+  }
+
+  std::optional<TrialEnd> PollEnd() override {
+    // Slurm's word first, then the file: squeue ran before this look, so a job it saw ended
+    // had written its exit_status.json (if ever) before this look.
+    const SlurmJobStatus* status = nullptr;
+    if (const auto it = state_->status.find(id_); it != state_->status.end()) {
+      status = &it->second;
+    }
+    std::optional<SlurmJobExitStatus> file;
+    try {
+      file = ReadSlurmJobExitStatus(files_.status);
+    } catch (const InvalidArgument& e) {
+      TrialEnd end;
+      end.exit.code = 1;
+      end.failure = e.what();
+      return end;
+    }
+    const bool slurm_says_ended = status != nullptr && (status->phase == SlurmJobPhase::kFinished ||
+                                                        status->phase == SlurmJobPhase::kUnknown);
+    if (file) {
+      const bool ours = stop_requested_ || kill_requested_;
+      if (file->signals_received.empty() || ours) return FromFile(*file);
+      // Signalled by someone else (scancel, a time limit, a preemption): Slurm's final state
+      // tells which.
+      if (!slurm_says_ended) return std::nullopt;
+      return FromOutside(*status, &*file);
+    }
+    if (!slurm_says_ended) return std::nullopt;
+    if (kill_requested_ || stop_requested_) {
+      TrialEnd end;
+      end.exit = status->exit.value_or(ProcessExit{.signaled = true, .code = SIGKILL});
+      end.killed = kill_requested_;
+      end.stop_note = stop_note_;
+      return end;
+    }
+    return FromOutside(*status, nullptr);
+  }
+
+  void Terminate() override {
+    stop_requested_ = true;
+    const auto it = state_->status.find(id_);
+    const bool pending = it != state_->status.end() && it->second.phase == SlurmJobPhase::kPending;
+    try {
+      if (!pending && state_->slurm.Signal(id_, SIGTERM)) return;
+      // Not running (pending, or ended meanwhile): nothing ran or runs, cancel it.
+      if (pending || it == state_->status.end()) {
+        stop_note_ =
+            "Slurm job " + id_ + " never started: it was PENDING" +
+            (pending && !it->second.reason.empty() ? " (reason " + it->second.reason + ")" : "") +
+            " and was cancelled";
+      }
+      state_->slurm.Cancel(id_);
+    } catch (const Error& e) {
+      state_->warn(std::nullopt, "could not stop Slurm job " + id_ + ": " + e.what());
+    }
+  }
+
+  void Kill() override {
+    kill_requested_ = true;
+    try {
+      state_->slurm.Cancel(id_);
+    } catch (const Error& e) {
+      state_->warn(std::nullopt, "could not cancel Slurm job " + id_ + ": " + e.what());
+    }
+  }
+
+ private:
+  TrialEnd FromFile(const SlurmJobExitStatus& file) const {
+    TrialEnd end;
+    if (file.exit) {
+      end.exit = *file.exit;
+    } else {
+      end.exit.code = 127;
+      end.failure = "the trainer could not be started on " + file.host + " (Slurm job " + id_ +
+                    "): " + file.launch_error;
+    }
+    end.killed = kill_requested_ && !end.exit.succeeded();
+    return end;
+  }
+
+  // A job that ended for a reason of Slurm's or of someone else's.
+  TrialEnd FromOutside(const SlurmJobStatus& status, const SlurmJobExitStatus* file) const {
+    TrialEnd end;
+    end.exit = file && file->exit
+                   ? *file->exit
+                   : status.exit.value_or(ProcessExit{.signaled = true, .code = SIGKILL});
+    const std::string state = BaseState(status.state);
+    const std::string rerun = "; rerunning the trial as attempt " + std::to_string(attempt_ + 1);
+    if (status.phase == SlurmJobPhase::kUnknown) {
+      end.requeue_reason = "Slurm job " + id_ + " is gone (" + status.reason +
+                           ") and left no exit_status.json" + rerun;
+    } else if (state == "CANCELLED") {
+      end.requeue_reason =
+          "Slurm job " + id_ + " was cancelled outside bayestune (scancel)" + rerun;
+    } else if (state == "PREEMPTED") {
+      end.requeue_reason = "Slurm job " + id_ + " was preempted" + rerun;
+    } else if (state == "NODE_FAIL" || state == "BOOT_FAIL") {
+      end.requeue_reason = "Slurm job " + id_ + " ended " + state + " (its node failed)" + rerun;
+    } else if (state == "TIMEOUT" || state == "DEADLINE") {
+      end.failure = "Slurm job " + id_ + " reached its time limit (" +
+                    (time_limit_.empty() ? "the partition's" : "runner.slurm.time " + time_limit_) +
+                    ") and was ended by Slurm";
+    } else if (state == "OUT_OF_MEMORY") {
+      end.failure = "Slurm job " + id_ +
+                    " ran out of memory and was ended by Slurm (raise runner.slurm.memory)";
+    } else if (file != nullptr) {
+      return FromFile(*file);
+    } else {
+      const std::string log = LogTail(files_.log, 10);
+      end.failure = "Slurm job " + id_ + " ended " + status.state + " (" + end.exit.Describe() +
+                    ") without writing exit_status.json: bayestune-job did not run to its end" +
+                    (log.empty() ? "" : "; last lines of " + files_.log.string() + ":\n" + log);
+    }
+    return end;
+  }
+
+  std::shared_ptr<SlurmLauncher::State> state_;
+  SlurmJobId id_;
+  SlurmJobFiles files_;
+  int attempt_ = 1;
+  std::string time_limit_;
+  bool stop_requested_ = false;
+  bool kill_requested_ = false;
+  std::string stop_note_;
+};
+
+}  // namespace
+
+std::filesystem::path FindSlurmJobProgram(const std::filesystem::path& configured,
+                                          const std::string& path_variable) {
+  if (!configured.empty()) {
+    if (Executable(configured)) return configured;
+    throw InvalidArgument("the Slurm job program '" + configured.string() +
+                          "' is not an executable file");
+  }
+  std::vector<std::filesystem::path> looked;
+  std::error_code error;
+  const std::filesystem::path self = std::filesystem::read_symlink("/proc/self/exe", error);
+  if (!error) {
+    looked.push_back(self.parent_path() / "bayestune-job");
+    looked.push_back(self.parent_path().parent_path() / "trial_runner" / "bayestune-job");
+  }
+  for (const auto& candidate : looked) {
+    if (Executable(candidate)) return candidate;
+  }
+  std::size_t start = 0;
+  while (start <= path_variable.size()) {
+    std::size_t end = path_variable.find(':', start);
+    if (end == std::string::npos) end = path_variable.size();
+    const std::string folder = path_variable.substr(start, end - start);
+    if (!folder.empty() && Executable(std::filesystem::path(folder) / "bayestune-job")) {
+      return std::filesystem::absolute(std::filesystem::path(folder) / "bayestune-job");
+    }
+    start = end + 1;
+  }
+  std::string places;
+  for (const auto& candidate : looked)
+    places += candidate.string() + ", ";
+  throw InvalidArgument("bayestune-job, the program each Slurm job runs, is not in " + places +
+                        "nor in PATH; install it beside bayestune (it is part of bayestune)");
+}
+
+SlurmLauncher::SlurmLauncher(SlurmLauncherOptions options)
+    : options_(std::move(options)), state_(std::make_shared<State>(options_.commands)) {}
+
+SlurmLauncher::~SlurmLauncher() = default;
+
+LauncherStart SlurmLauncher::Start(const std::string& study, const RunnerSpec& runner,
+                                   const StudySpec& spec, const std::filesystem::path& job_dir,
+                                   const WarnFunction& warn) {
+  state_->warn = warn;
+  study_ = study;
+  runner_ = runner;
+  const std::vector<std::string> environment =
+      options_.commands.environment.empty() ? CurrentEnvironment() : options_.commands.environment;
+  job_program_ =
+      FindSlurmJobProgram(options_.job_program, EnvironmentValue(environment, "PATH").value_or(""));
+  std::error_code error;
+  working_dir_ =
+      options_.working_dir.empty() ? std::filesystem::current_path(error) : options_.working_dir;
+  if (auto local = NodeLocalReason(job_dir)) {
+    warn(std::nullopt, "the job dir '" + job_dir.string() + "' looks private to this machine (" +
+                           *local +
+                           "): Slurm jobs on other nodes cannot write their metrics there. "
+                           "Give runner.jobDir (or --job-dir) on a filesystem the nodes share");
+  }
+  max_running_ = std::max(1, spec.max_parallel_trials);
+
+  LauncherStart start;
+  start.max_running = max_running_;
+  RunnerStartedEvent& started = start.event;
+  started.gpu_source = "Slurm (--gres=gpu:" + std::to_string(runner.gpus_per_trial) + ")";
+  started.cpu_only = runner.gpus_per_trial == 0;
+  started.gpus_per_trial = runner.gpus_per_trial;
+  started.max_running = max_running_;
+  SlurmJobRequest example;
+  example.script = job_dir / "trial-N" / "slurm-job.sh";
+  example.partition = runner.slurm.partition;
+  example.account = runner.slurm.account;
+  example.qos = runner.slurm.qos;
+  example.time = runner.slurm.time;
+  example.cpus_per_task = runner.slurm.cpus_per_trial;
+  example.memory = runner.slurm.memory;
+  example.constraint = runner.slurm.constraint;
+  example.gpus = runner.gpus_per_trial;
+  example.extra_args = runner.slurm.extra_args;
+  std::vector<std::string> args = SbatchArguments(example);
+  args.insert(args.begin(), "sbatch");
+  started.slurm_request = QuoteCommandLine(args);
+  return start;
+}
+
+int SlurmLauncher::FreeSlots(int running) {
+  return std::max(0, max_running_ - running);
+}
+
+std::unique_ptr<LaunchedTrial> SlurmLauncher::Launch(const TrialLaunchRequest& request) {
+  const SlurmJobFiles files = SlurmJobFilesFor(request.paths.dir);
+  SlurmJobRequest job;
+  try {
+    SlurmJobLaunch launch = SlurmJobLaunchFor(request.command, request.paths, files.status,
+                                              request.gpus_wanted, working_dir_);
+    // Lets a later run tell a Slurm trainer (which it re-attaches to) from what a local runner
+    // left running (which it kills).
+    launch.environment.push_back("BAYESTUNE_LAUNCHER=slurm");
+    WriteSlurmJobLaunch(files.launch, launch);
+    WriteFileAtomically(files.script, SlurmJobScript(job_program_, files.launch), 0755);
+  } catch (const Error& e) {
+    throw LaunchError(e.what());
+  }
+  job.script = files.script;
+  job.job_name = "bayestune-" + study_ + "-" + std::to_string(request.trial.id) +
+                 (request.trial.attempt > 1 ? "." + std::to_string(request.trial.attempt) : "");
+  job.partition = runner_.slurm.partition;
+  job.account = runner_.slurm.account;
+  job.qos = runner_.slurm.qos;
+  job.time = runner_.slurm.time;
+  job.cpus_per_task = runner_.slurm.cpus_per_trial;
+  job.memory = runner_.slurm.memory;
+  job.constraint = runner_.slurm.constraint;
+  job.gpus = request.gpus_wanted;
+  job.output_file = files.log;
+  job.working_dir = request.paths.dir;
+  job.extra_args = runner_.slurm.extra_args;
+  SlurmJobId id;
+  try {
+    id = state_->slurm.Submit(job);
+  } catch (const Error& e) {
+    throw LaunchError(e.what());
+  }
+  state_->next_query = 0;  // learn its state at the next turn
+  return std::make_unique<SlurmTrial>(state_, id, files, request.trial.attempt, runner_.slurm.time);
+}
+
+std::unique_ptr<LaunchedTrial> SlurmLauncher::Reattach(const Trial& trial,
+                                                       const TrialPaths& paths) {
+  const std::string id = trial.CurrentJobId();
+  if (id.empty()) return nullptr;
+  state_->next_query = 0;
+  return std::make_unique<SlurmTrial>(state_, id, SlurmJobFilesFor(paths.dir), trial.attempt,
+                                      runner_.slurm.time);
+}
+
+void SlurmLauncher::Refresh(double now) {
+  if (state_->followed.empty() || now < state_->next_query) return;
+  state_->next_query = now + std::max(0.05, options_.squeue_seconds);
+  try {
+    std::map<SlurmJobId, SlurmJobStatus> status =
+        state_->slurm.Query({state_->followed.begin(), state_->followed.end()});
+    state_->status = std::move(status);
+    if (state_->slurm_down_said) {
+      state_->slurm_down_said = false;
+      state_->warn(std::nullopt, "Slurm answers again");
+    }
+  } catch (const Error& e) {
+    // slurmctld restarting or busy: the jobs go on; ask again later.
+    if (!state_->slurm_down_said) {
+      state_->slurm_down_said = true;
+      state_->warn(std::nullopt, std::string(e.what()) + "; asking again every " +
+                                     std::to_string(options_.squeue_seconds) + " s");
+    }
+  }
+}
+
+double SlurmLauncher::PollSeconds() const {
+  return std::max(0.01, options_.file_poll_seconds);
+}
+
+SlurmCallCounts SlurmLauncher::calls() const {
+  return state_->slurm.calls();
+}
+
+}  // namespace bayestune
