@@ -80,7 +80,7 @@ def main():
             method, part, cmd = queue.pop(0)
             part_path = out / f"{method}.{part}.part"
             with open(part_path, "w") as f:
-                proc = subprocess.Popen(["nice", "-n", "10"] + cmd, stdout=f)
+                proc = subprocess.Popen(["nice", "-n", "19"] + cmd, stdout=f)
             running.append((proc, method, part, cmd))
         time.sleep(0.2)
         for entry in list(running):
