@@ -24,8 +24,8 @@ struct AcquisitionOptimizerOptions {
   // A finite space with at most this many points is searched exhaustively instead.
   std::size_t max_enumerated_points = 4096;
   // With a GP of more observations than this, the candidate counts and refinement starts shrink
-  // in proportion (to at least 128 Sobol and 64 local candidates and 2 starts), so that the cost
-  // of a suggestion grows about linearly in n rather than as n^2.
+  // as (full_budget_observations / n)^2 (to at least 128 Sobol and 64 local candidates and 2
+  // starts): a candidate's variance costs O(n^2), so that the cost stays about flat in n.
   int full_budget_observations = 300;
 };
 

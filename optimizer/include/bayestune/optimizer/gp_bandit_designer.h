@@ -28,7 +28,7 @@ struct GpBanditOptions {
   // seed derived from the study's seed and the count, so it is a function of the history alone:
   // a designer that kept it (a long-lived server) and one that computes it afresh suggest the
   // same points.
-  int refit_all_up_to = 200;
+  int refit_all_up_to = 100;
   double refit_growth = 0.1;
   GpFitOptions fit;
   AcquisitionOptimizerOptions acquisition_optimizer;
