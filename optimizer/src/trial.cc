@@ -38,8 +38,7 @@ bool IsFinished(TrialState state) {
 std::vector<Measurement> Trial::MeasurementsOf(std::string_view metric) const {
   std::vector<Measurement> out;
   for (const auto& m : measurements) {
-    // attempt 0: a measurement made in code without one, counted as the current attempt's.
-    if (m.metric == metric && (m.attempt == attempt || m.attempt == 0)) out.push_back(m);
+    if (m.metric == metric && IsCurrentAttempt(m)) out.push_back(m);
   }
   return out;
 }

@@ -88,8 +88,8 @@ std::string LearningCurveSection(ReportContext& context) {
   std::size_t thinned = 0;
   for (const Trial& trial : context.trials()) {
     std::size_t count = 0;
-    for (const Measurement& m : trial.measurements)
-      count += m.metric == metric && std::isfinite(m.value) ? 1 : 0;
+    for (const Measurement& m : trial.MeasurementsOf(metric))  // the final attempt's curve
+      count += std::isfinite(m.value) ? 1 : 0;
     if (count > 0) with_curve.push_back(&trial);
   }
   const DrawingSample sample = context.Sample(with_curve, context.options().max_learning_curves);

@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <cmath>
+#include <map>
 #include <nlohmann/json.hpp>
 
 #include "bayestune/optimizer/tuning_config_loader.h"
@@ -121,21 +122,34 @@ Json TrialJson(const StudyRecord& study, const Trial& trial) {
     out["finalMetric"] = HyperparameterMetric(trial.final_step.value_or(0), *trial.final_value);
   }
   out["isTrialStoppedEarly"] = trial.stopped_early;
+  // allMetrics and otherMetrics are the final attempt's; a rerun trial's earlier attempts keep
+  // theirs under bayestune.earlierAttempts, each marked with its attempt.
   Json all_metrics = Json::array();
   Json other_metrics = Json::array();
+  std::map<int, Json> earlier;  // attempt -> its measurements
   for (const Measurement& m : trial.measurements) {
-    if (m.metric == study.spec.metric_tag) {
+    Json tagged = {{"metricTag", m.metric},
+                   {"trainingStep", std::to_string(m.step)},
+                   {"value", Number(m.value)}};
+    if (!trial.IsCurrentAttempt(m)) {
+      earlier[m.attempt].push_back(std::move(tagged));
+    } else if (m.metric == study.spec.metric_tag) {
       all_metrics.push_back(HyperparameterMetric(m.step, m.value));
     } else {
-      other_metrics.push_back(Json{{"metricTag", m.metric},
-                                   {"trainingStep", std::to_string(m.step)},
-                                   {"value", Number(m.value)}});
+      other_metrics.push_back(std::move(tagged));
     }
   }
   out["allMetrics"] = std::move(all_metrics);
   Json own = {{"state", TrialStateName(trial.state)}};
   if (!trial.failure_reason.empty()) own["failureReason"] = trial.failure_reason;
   if (!other_metrics.empty()) own["otherMetrics"] = std::move(other_metrics);
+  if (trial.attempt > 1) own["attempt"] = trial.attempt;
+  if (!earlier.empty()) {
+    Json attempts = Json::array();
+    for (auto& [attempt, metrics] : earlier)
+      attempts.push_back(Json{{"attempt", attempt}, {"metrics", std::move(metrics)}});
+    own["earlierAttempts"] = std::move(attempts);
+  }
   out["bayestune"] = std::move(own);
   return out;
 }

@@ -282,7 +282,8 @@ const std::string kExpectedJson = R"json({
         "allMetrics": [],
         "bayestune": {
           "state": "FAILED",
-          "failureReason": "exit code 1; log tail:\n\"CUDA out of memory\""
+          "failureReason": "exit code 1; log tail:\n\"CUDA out of memory\"",
+          "attempt": 2
         }
       },
       {
@@ -486,4 +487,33 @@ TEST_CASE("JSON export: a study without a tuning.yaml has no trainingInput.args"
   CHECK(job.at("trainingInput").size() == 1);
   CHECK(job.at("trainingInput").contains("hyperparameters"));
   CHECK(job.at("trainingOutput").at("trials").empty());
+}
+
+TEST_CASE("JSON export: a rerun trial's metrics are its final attempt's, earlier ones marked",
+          "[export][attempt]") {
+  TempFolder folder;
+  Trial rerun = Finished(TrialState::kSucceeded, k10am, k10am + 60);
+  rerun.attempt = 2;
+  rerun.final_value = 0.4;
+  rerun.final_step = 2;
+  rerun.measurements = {
+      {.metric = "accuracy", .step = 1, .value = 0.9, .wall_time = k10am + 1, .attempt = 1},
+      {.metric = "loss", .step = 1, .value = 0.1, .wall_time = k10am + 1, .attempt = 1},
+      {.metric = "accuracy", .step = 1, .value = 0.3, .wall_time = k10am + 31, .attempt = 2},
+      {.metric = "accuracy", .step = 2, .value = 0.4, .wall_time = k10am + 41, .attempt = 2}};
+  const auto job = ExportOf(folder.File("rerun.db"), StudyState::kActive, {rerun});
+  const auto& trial = job.at("trainingOutput").at("trials").at(0);
+  REQUIRE(trial.at("allMetrics").size() == 2);
+  CHECK(trial.at("allMetrics").at(0).at("objectiveValue") == 0.3);
+  CHECK(trial.at("allMetrics").at(1).at("objectiveValue") == 0.4);
+  const auto& own = trial.at("bayestune");
+  CHECK(own.at("attempt") == 2);
+  CHECK_FALSE(own.contains("otherMetrics"));  // attempt 1's loss is not the final attempt's
+  REQUIRE(own.at("earlierAttempts").size() == 1);
+  CHECK(own.at("earlierAttempts").at(0).at("attempt") == 1);
+  const auto& earlier = own.at("earlierAttempts").at(0).at("metrics");
+  REQUIRE(earlier.size() == 2);
+  CHECK(earlier.at(0).at("metricTag") == "accuracy");
+  CHECK(earlier.at(0).at("value") == 0.9);
+  CHECK(earlier.at(1).at("metricTag") == "loss");
 }

@@ -69,6 +69,8 @@ struct Trial {
   // The measurements of one metric reported by the current attempt (and those without an attempt),
   // in the order reported: what the trial's value, early stopping and the report go by.
   std::vector<Measurement> MeasurementsOf(std::string_view metric) const;
+  // Whether `m` was reported by the current attempt (or carries no attempt).
+  bool IsCurrentAttempt(const Measurement& m) const { return m.attempt == attempt || m.attempt == 0; }
   // Who runs it now: {client_id, attempt}.
   TrialOwner Owner() const { return {client_id, attempt}; }
 
