@@ -116,12 +116,8 @@ void EndOfRun(int trials, int seeds, int repeats) {
 }
 
 // `trials` finished hartmann6 trials: a third uniform, the rest around the optimum as a long run
-// leaves them (nearly repeated points included), then timings of one suggestion.
-void Large(int trials, int repeats, int max_model_points) {
-  const std::string name = "hartmann6";  // named: GCC 14 takes a temporary for a dangling reference
-  const BenchmarkFunction& f = bayestune::bench::FindBenchmarkFunction(name);
-  const bayestune::StudySpec spec = SpecFor(f, 1);
-  const bayestune::SearchSpace space(spec.parameters);
+// leaves them (nearly repeated points included).
+std::vector<bayestune::Trial> LargeHistory(const BenchmarkFunction& f, int trials) {
   const std::vector<double> optimum = {0.20169, 0.150011, 0.476874, 0.275332, 0.311652, 0.6573};
   std::mt19937_64 rng(3);
   std::uniform_real_distribution<double> uniform(0, 1);
@@ -136,6 +132,16 @@ void Large(int trials, int repeats, int max_model_points) {
     }
     history.push_back(Finished(f, i + 1, p));
   }
+  return history;
+}
+
+// LargeHistory, then timings of one suggestion (the same history each time).
+void Large(int trials, int repeats, int max_model_points) {
+  const std::string name = "hartmann6";  // named: GCC 14 takes a temporary for a dangling reference
+  const BenchmarkFunction& f = bayestune::bench::FindBenchmarkFunction(name);
+  const bayestune::StudySpec spec = SpecFor(f, 1);
+  const bayestune::SearchSpace space(spec.parameters);
+  const std::vector<bayestune::Trial> history = LargeHistory(f, trials);
   const double before = PeakResidentMiB();
   bayestune::GpBanditOptions options;
   if (max_model_points > 0) options.max_model_points = max_model_points;
@@ -154,6 +160,39 @@ void Large(int trials, int repeats, int max_model_points) {
             << PeakResidentMiB() << " MiB (" << before << " MiB before the first suggestion)\n";
 }
 
+// LargeHistory, then `repeats` suggestions in a row by one designer, as a long-lived server makes
+// them, each evaluated and added to the history: what the kept fit and factor save.
+void Grow(int trials, int repeats) {
+  const std::string name = "hartmann6";
+  const BenchmarkFunction& f = bayestune::bench::FindBenchmarkFunction(name);
+  const bayestune::StudySpec spec = SpecFor(f, 1);
+  const bayestune::SearchSpace space(spec.parameters);
+  std::vector<bayestune::Trial> history = LargeHistory(f, trials);
+  bayestune::GpBanditDesigner designer;
+  std::vector<double> wall;
+  std::vector<double> cpu;
+  int refits = 0;
+  int extended = 0;
+  for (int r = 0; r < repeats; ++r) {
+    bayestune::DesignerInput input{space, spec, history, 1, static_cast<std::uint64_t>(r)};
+    const auto wall0 = std::chrono::steady_clock::now();
+    const double cpu0 = CpuSeconds();
+    const auto points = designer.Suggest(input);
+    wall.push_back(std::chrono::duration<double>(std::chrono::steady_clock::now() - wall0).count());
+    cpu.push_back(CpuSeconds() - cpu0);
+    const auto use = designer.LastCacheUse();
+    refits += use.hyperparameters_reused ? 0 : 1;
+    extended += use.factor_extended ? 1 : 0;
+    history.push_back(Finished(f, static_cast<std::int64_t>(history.size()) + 1, points.at(0)));
+  }
+  std::cout << "hartmann6 from " << trials << " to " << trials + repeats
+            << " finished trials, one designer: suggestion p50 " << 1e3 * Median(wall)
+            << " ms wall (" << 1e3 * Median(cpu) << " ms cpu), max "
+            << 1e3 * *std::max_element(wall.begin(), wall.end()) << " ms wall; " << refits
+            << " hyperparameter fits, " << extended << " factors extended of " << repeats
+            << "; peak resident memory " << PeakResidentMiB() << " MiB\n";
+}
+
 }  // namespace
 
 int main(int argc, char** argv) {
@@ -163,8 +202,8 @@ int main(int argc, char** argv) {
   int seeds = 3;
   int repeats = 3;
   int max_model_points = 0;
-  app.add_option("--mode", mode, "end-of-run or large")
-      ->check(CLI::IsMember({"end-of-run", "large"}));
+  app.add_option("--mode", mode, "end-of-run, large or grow")
+      ->check(CLI::IsMember({"end-of-run", "large", "grow"}));
   app.add_option("--trials", trials, "finished trials before the timed suggestion")
       ->check(CLI::PositiveNumber);
   app.add_option("--seeds", seeds, "end-of-run: GP runs per function")->check(CLI::PositiveNumber);
@@ -176,6 +215,8 @@ int main(int argc, char** argv) {
   try {
     if (mode == "end-of-run") {
       EndOfRun(trials, seeds, repeats);
+    } else if (mode == "grow") {
+      Grow(trials, repeats);
     } else {
       Large(trials, repeats, max_model_points);
     }

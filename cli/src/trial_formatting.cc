@@ -3,9 +3,9 @@
 #include <cmath>
 #include <cstdio>
 
+#include "bayestune/trial_runner/trial_command.h"
 #include "shell_word.h"
 #include "text_format.h"
-#include "bayestune/trial_runner/trial_command.h"
 
 namespace bayestune::cli {
 

@@ -82,8 +82,11 @@ AcquisitionOptimizer::AcquisitionOptimizer(const SearchSpace& space,
 AcquisitionOptimizer::Budget AcquisitionOptimizer::BudgetFor(int observations) const {
   Budget b{options_.sobol_candidates, options_.local_candidates, options_.refine_starts};
   if (observations <= options_.full_budget_observations) return b;
-  const double factor =
+  // Each candidate costs O(n^2) (the variance): the budget shrinks as 1/n^2, so that the cost of
+  // a suggestion stays about flat in n down to the floors.
+  const double ratio =
       static_cast<double>(options_.full_budget_observations) / static_cast<double>(observations);
+  const double factor = ratio * ratio;
   auto shrink = [&](int value, int floor) {
     return std::min(value, std::max(floor, static_cast<int>(std::lround(value * factor))));
   };

@@ -34,6 +34,65 @@ GaussianProcess::GaussianProcess(Eigen::MatrixXd points, Eigen::VectorXd values,
   UpdateWeights();
 }
 
+bool GaussianProcess::IsPrefixOf(const Eigen::MatrixXd& points) const {
+  return points.rows() == points_.rows() && points.cols() >= points_.cols() &&
+         points.leftCols(points_.cols()) == points_;
+}
+
+GaussianProcess GaussianProcess::Extend(const GaussianProcess& prefix, Eigen::MatrixXd points,
+                                        Eigen::VectorXd values) {
+  if (!prefix.IsPrefixOf(points) || points.cols() != values.size()) {
+    throw Error(ErrorCode::kInternal,
+                "GaussianProcess::Extend: the prefix's points do not begin "
+                "the new points, or points and values disagree");
+  }
+  const Eigen::Index old_size = prefix.points_.cols();
+  const Eigen::Index added = points.cols() - old_size;
+  if (old_size == 0 || added == 0) {
+    if (old_size == 0) {
+      return GaussianProcess(std::move(points), std::move(values), prefix.hyperparameters_);
+    }
+    GaussianProcess same(prefix);
+    same.values_ = std::move(values);
+    same.UpdateWeights();
+    return same;
+  }
+  // [L11 0; L21 L22] with L21 = K21 L11^-T and L22 L22^T = K22 + (noise + jitter) I - L21 L21^T.
+  Eigen::MatrixXd cross = prefix.kernel_.Cross(prefix.points_, points.rightCols(added));
+  prefix.cholesky_.triangularView<Eigen::Lower>().solveInPlace(cross);  // L21^T
+  Eigen::MatrixXd schur = prefix.kernel_.Gram(points.rightCols(added));
+  schur.diagonal().array() += prefix.hyperparameters_.noise_variance + prefix.jitter_;
+  schur.noalias() -= cross.transpose() * cross;
+  Eigen::LLT<Eigen::Ref<Eigen::MatrixXd>, Eigen::Lower> llt(schur);
+  // A pivot below what AddObservation allows (a repeated point without noise): refactorise, with
+  // jitter where needed.
+  const double floor = kFirstRelativeJitter * prefix.hyperparameters_.signal_variance;
+  if (llt.info() != Eigen::Success || !schur.diagonal().allFinite() ||
+      (schur.diagonal().array().square() < floor).any()) {
+    return GaussianProcess(std::move(points), std::move(values), prefix.hyperparameters_);
+  }
+  const Eigen::Index n = old_size + added;
+  Eigen::MatrixXd factor(n, n);
+  factor.topLeftCorner(old_size, old_size) = prefix.cholesky_;
+  factor.topRightCorner(old_size, added).setZero();
+  factor.bottomLeftCorner(added, old_size) = cross.transpose();
+  factor.bottomRightCorner(added, added) = schur;
+  return GaussianProcess(std::move(points), std::move(values), prefix.hyperparameters_,
+                         std::move(factor), prefix.jitter_);
+}
+
+GaussianProcess::GaussianProcess(Eigen::MatrixXd points, Eigen::VectorXd values,
+                                 const GpHyperparameters& hyperparameters, Eigen::MatrixXd factor,
+                                 double jitter)
+    : points_(std::move(points)),
+      values_(std::move(values)),
+      hyperparameters_(hyperparameters),
+      kernel_(hyperparameters.length_scales, hyperparameters.signal_variance),
+      cholesky_(std::move(factor)),
+      jitter_(jitter) {
+  UpdateWeights();
+}
+
 double CholeskyWithJitter(const Eigen::MatrixXd& matrix, double diagonal, double scale,
                           Eigen::MatrixXd* factor) {
   for (int attempt = 0; attempt <= kJitterRetries; ++attempt) {

@@ -25,6 +25,17 @@ class GaussianProcess {
   GaussianProcess(Eigen::MatrixXd points, Eigen::VectorXd values,
                   const GpHyperparameters& hyperparameters);
 
+  // The GP of `points` and `values` with the hyperparameters of `prefix`, whose points are the
+  // first columns of `points`: the factor of `prefix` is extended by the rows of the new points,
+  // in O(n^2 k) for k new points instead of O(n^3), and the weights are computed for `values`
+  // (all of them may differ from the prefix's). Refactorises from scratch when the new block is
+  // not positive definite with the prefix's jitter. Throws Error(kInternal) when `prefix`'s points
+  // are not the first columns of `points`.
+  static GaussianProcess Extend(const GaussianProcess& prefix, Eigen::MatrixXd points,
+                                Eigen::VectorXd values);
+  // Whether `points` begins with this GP's points (column for column, exactly).
+  bool IsPrefixOf(const Eigen::MatrixXd& points) const;
+
   int size() const { return static_cast<int>(values_.size()); }
   int dimensions() const { return static_cast<int>(points_.rows()); }
   const Eigen::MatrixXd& points() const { return points_; }
@@ -53,6 +64,9 @@ class GaussianProcess {
   double LogMarginalLikelihood() const;
 
  private:
+  // With a factor computed already.
+  GaussianProcess(Eigen::MatrixXd points, Eigen::VectorXd values,
+                  const GpHyperparameters& hyperparameters, Eigen::MatrixXd factor, double jitter);
   void UpdateWeights();
 
   Eigen::MatrixXd points_;

@@ -1,6 +1,8 @@
 #include "bayestune/optimizer/gp_bandit_designer.h"
 
 #include <algorithm>
+#include <cmath>
+#include <mutex>
 #include <numeric>
 #include <random>
 
@@ -46,9 +48,21 @@ struct History {
   int own_trials = 0;   // trials of this study (not of a resumed one)
 };
 
+// Columns of a matrix (dimensions x count), filled at once rather than grown one by one (which
+// copies the matrix each time: quadratic in a long study).
+Eigen::MatrixXd ToMatrix(const std::vector<Eigen::VectorXd>& columns, int rows) {
+  Eigen::MatrixXd m(rows, static_cast<Eigen::Index>(columns.size()));
+  for (std::size_t i = 0; i < columns.size(); ++i)
+    m.col(static_cast<Eigen::Index>(i)) = columns[i];
+  return m;
+}
+
 History ReadHistory(const DesignerInput& input) {
   const int d = input.space.ModelDimensions();
-  History h{Eigen::MatrixXd(d, 0), {}, Eigen::MatrixXd(d, 0), Eigen::MatrixXd(d, 0)};
+  History h;
+  std::vector<Eigen::VectorXd> finished;
+  std::vector<Eigen::VectorXd> pending;
+  std::vector<Eigen::VectorXd> all;
   for (const Trial& t : input.trials) {
     if (t.id > 0) ++h.own_trials;
     Eigen::VectorXd x;
@@ -57,19 +71,32 @@ History ReadHistory(const DesignerInput& input) {
     } catch (const InvalidArgument&) {
       continue;  // parameters of another space tell this one nothing
     }
-    AppendColumn(h.all, x);
+    all.push_back(x);
     if (IsPending(t.state)) {
-      AppendColumn(h.pending, x);
+      pending.push_back(std::move(x));
       continue;
     }
-    AppendColumn(h.finished, x);
+    finished.push_back(std::move(x));
     if (t.state == TrialState::kSucceeded && t.final_value && std::isfinite(*t.final_value)) {
       h.values.push_back(input.spec.goal == Goal::kMaximize ? *t.final_value : -*t.final_value);
     } else {
       h.values.push_back(std::nullopt);
     }
   }
+  h.finished = ToMatrix(finished, d);
+  h.pending = ToMatrix(pending, d);
+  h.all = ToMatrix(all, d);
   return h;
+}
+
+bool SameMatrix(const Eigen::MatrixXd& a, const Eigen::MatrixXd& b) {
+  return a.rows() == b.rows() && a.cols() == b.cols() && a == b;
+}
+
+bool SameHyperparameters(const GpHyperparameters& a, const GpHyperparameters& b) {
+  return a.length_scales.size() == b.length_scales.size() && a.length_scales == b.length_scales &&
+         a.signal_variance == b.signal_variance && a.noise_variance == b.noise_variance &&
+         a.mean == b.mean;
 }
 
 // Keeps the observations of `subset`, in its order.
@@ -86,6 +113,105 @@ void KeepModelPoints(const std::vector<Eigen::Index>& subset, Eigen::MatrixXd& p
   points = std::move(kept_points);
   targets = std::move(kept_targets);
   values = std::move(kept_values);
+}
+
+}  // namespace
+
+struct GpBanditCache {
+  std::mutex mutex;
+  // The fit of the last refit point below the trial count, and the data it was fitted on.
+  std::optional<GpHyperparameters> fit;
+  Eigen::MatrixXd fit_points;
+  std::vector<std::optional<double>> fit_values;
+  std::uint64_t fit_seed = 0;
+  // The GP of the last suggestion, before its fantasies.
+  std::optional<GaussianProcess> gp;
+  CacheUse last_use;
+};
+
+GpBanditDesigner::GpBanditDesigner(GpBanditOptions options)
+    : options_(options), cache_(std::make_shared<GpBanditCache>()) {}
+
+GpBanditDesigner::CacheUse GpBanditDesigner::LastCacheUse() const {
+  std::lock_guard lock(cache_->mutex);
+  return cache_->last_use;
+}
+
+int GpBanditDesigner::RefitPoint(int finished, const GpBanditOptions& options) {
+  if (finished <= options.refit_all_up_to || options.refit_growth <= 0) return finished;
+  int point = std::max(1, options.refit_all_up_to);
+  while (true) {
+    const int next = NextRefitPoint(point, options);
+    if (next > finished) return point;
+    point = next;
+  }
+}
+
+int GpBanditDesigner::NextRefitPoint(int point, const GpBanditOptions& options) {
+  if (point < options.refit_all_up_to || options.refit_growth <= 0) return point + 1;
+  const int growth = static_cast<int>(std::ceil(point * options.refit_growth - 1e-9));
+  return point + std::clamp(growth, 1, std::max(1, options.max_model_points / 4));
+}
+
+namespace {
+
+// The indices of the finished trials (in `finished_values`' order) the GP is conditioned on: all
+// of them up to max_model_points; beyond, the best quarter and a random rest of the trials up to
+// the last refit point (seeded by the study's seed and the point), then every trial after it.
+// The set changes only at refit points, so that the GP's factor can be extended in between, and
+// it never exceeds max_model_points.
+std::vector<Eigen::Index> ModelPoints(const GpBanditOptions& options,
+                                      const std::vector<std::optional<double>>& finished_values,
+                                      std::uint64_t study_seed) {
+  const int n = static_cast<int>(finished_values.size());
+  std::vector<Eigen::Index> kept;
+  if (n <= options.max_model_points) {
+    kept.resize(static_cast<std::size_t>(n));
+    std::iota(kept.begin(), kept.end(), 0);
+    return kept;
+  }
+  const int point = GpBanditDesigner::RefitPoint(n, options);
+  const int room = GpBanditDesigner::NextRefitPoint(point, options) - point;
+  const int base = std::max(options.max_model_points - room, options.max_model_points / 2);
+  std::mt19937_64 rng(SplitMix64(study_seed ^ SplitMix64(static_cast<std::uint64_t>(point)) ^
+                                 0x5B5E'7000'0000'0000ULL));
+  kept = BestAndRandomSubset(
+      WarpObjectiveValues({finished_values.begin(), finished_values.begin() + point}), base, rng);
+  for (Eigen::Index i = point; i < n; ++i)
+    kept.push_back(i);
+  return kept;
+}
+
+// The hyperparameters for a GP of the finished trials: fitted afresh up to refit_all_up_to, then
+// the fit of the last refit point, kept in `cache` or computed again.
+GpHyperparameters Hyperparameters(const GpBanditOptions& options, GpBanditCache& cache,
+                                  const Eigen::MatrixXd& finished,
+                                  const std::vector<std::optional<double>>& finished_values,
+                                  const Eigen::MatrixXd& observed, const Eigen::VectorXd& targets,
+                                  std::uint64_t seed, const StudySpec& spec) {
+  const int n = static_cast<int>(finished.cols());
+  const int point = GpBanditDesigner::RefitPoint(n, options);
+  cache.last_use.refit_point = point;
+  GpFitOptions fit = options.fit;
+  if (n <= options.refit_all_up_to || options.refit_growth <= 0) {
+    fit.seed = seed;
+    return FitGpHyperparameters(observed, targets, fit);
+  }
+  fit.seed = SplitMix64(spec.seed.value_or(0) ^ SplitMix64(static_cast<std::uint64_t>(point)) ^
+                        0x4EF1'7000'0000'0000ULL);
+  Eigen::MatrixXd points = finished.leftCols(point);
+  std::vector<std::optional<double>> values(finished_values.begin(),
+                                            finished_values.begin() + point);
+  if (cache.fit && cache.fit_seed == fit.seed && SameMatrix(cache.fit_points, points) &&
+      cache.fit_values == values) {
+    cache.last_use.hyperparameters_reused = true;
+    return *cache.fit;
+  }
+  cache.fit = FitGpHyperparameters(points, WarpObjectiveValues(values), fit);
+  cache.fit_points = std::move(points);
+  cache.fit_values = std::move(values);
+  cache.fit_seed = fit.seed;
+  return *cache.fit;
 }
 
 }  // namespace
@@ -143,13 +269,26 @@ std::vector<ParameterValues> GpBanditDesigner::Suggest(const DesignerInput& inpu
     Eigen::MatrixXd observed = history.finished;
     std::vector<std::optional<double>> values = history.values;
     if (observed.cols() > options_.max_model_points) {
-      KeepModelPoints(BestAndRandomSubset(targets, options_.max_model_points, rng), observed,
-                      targets, values);
+      KeepModelPoints(ModelPoints(options_, values, input.spec.seed.value_or(0)), observed, targets,
+                      values);
     }
-    GpFitOptions fit = options_.fit;
-    fit.seed = rng();
-    const GpHyperparameters hyperparameters = FitGpHyperparameters(observed, targets, fit);
-    GaussianProcess gp(observed, targets, hyperparameters);
+    const std::uint64_t fit_seed = rng();
+    // One suggestion at a time per designer (and its copies): they share what is kept.
+    std::lock_guard cache_lock(cache_->mutex);
+    cache_->last_use = CacheUse{};
+    const GpHyperparameters hyperparameters =
+        Hyperparameters(options_, *cache_, history.finished, history.values, observed, targets,
+                        fit_seed, input.spec);
+    // The factor of the last call, extended when only trials were added since.
+    const bool extend = cache_->gp &&
+                        SameHyperparameters(cache_->gp->hyperparameters(), hyperparameters) &&
+                        cache_->gp->IsPrefixOf(observed);
+    cache_->gp = extend ? GaussianProcess::Extend(*cache_->gp, observed, targets)
+                        : GaussianProcess(observed, targets, hyperparameters);
+    cache_->last_use.factor_extended = extend;
+    // The kept GP, or a copy of it with fantasies once there are any.
+    const GaussianProcess* gp = &*cache_->gp;
+    std::optional<GaussianProcess> with_fantasies;
 
     // The incumbent, and the best observations to search around.
     std::vector<Eigen::Index> order;
@@ -175,8 +314,10 @@ std::vector<ParameterValues> GpBanditDesigner::Suggest(const DesignerInput& inpu
     auto add_fantasy = [&](const Eigen::VectorXd& x) {
       Eigen::VectorXd mean;
       Eigen::VectorXd variance;
-      gp.Predict(x, &mean, &variance);
-      gp.AddObservation(x, mean[0]);
+      gp->Predict(x, &mean, &variance);
+      if (!with_fantasies) with_fantasies = *gp;
+      with_fantasies->AddObservation(x, mean[0]);
+      gp = &*with_fantasies;
       best = std::max(best, mean[0]);
     };
     for (Eigen::Index i = 0; i < history.pending.cols(); ++i)
@@ -195,11 +336,11 @@ std::vector<ParameterValues> GpBanditDesigner::Suggest(const DesignerInput& inpu
                   : AcquisitionFunction(options_.acquisition, best, options_.ucb_beta);
       exploit = false;
       std::optional<Eigen::VectorXd> x =
-          optimizer.Maximize(gp, acquisition, centers, excluded(), rng);
-      if (!x) x = optimizer.Maximize(gp, acquisition, centers, Eigen::MatrixXd(d, 0), rng);
+          optimizer.Maximize(*gp, acquisition, centers, excluded(), rng);
+      if (!x) x = optimizer.Maximize(*gp, acquisition, centers, Eigen::MatrixXd(d, 0), rng);
       if (!x) break;
       AppendColumn(chosen, *x);
-      add_fantasy(*x);
+      if (chosen.cols() < input.count) add_fantasy(*x);
     }
   }
 

@@ -141,3 +141,48 @@ TEST_CASE("non-finite inputs are an internal error, not a silent NaN", "[gp]") {
   y << 0, 1;
   CHECK_THROWS_AS(GaussianProcess(x, y, Hyper(1)), Error);
 }
+
+TEST_CASE("extending the factor by new points equals factorising them all", "[gp]") {
+  const Eigen::MatrixXd x = RandomPoints(3, 40, 6);
+  const Eigen::VectorXd y = SmoothValues(x);
+  const GaussianProcess prefix(x.leftCols(30), y.head(30), Hyper(3));
+  // All values may change (the output warping is redone on every suggestion); the factor does not.
+  const Eigen::VectorXd shifted = 2.0 * y.array() + 1.0;
+  const GaussianProcess extended = GaussianProcess::Extend(prefix, x, shifted);
+  const GaussianProcess direct(x, shifted, Hyper(3));
+  const Eigen::MatrixXd lower_extended = extended.cholesky().triangularView<Eigen::Lower>();
+  const Eigen::MatrixXd lower_direct = direct.cholesky().triangularView<Eigen::Lower>();
+  CHECK((lower_extended - lower_direct).cwiseAbs().maxCoeff() < 1e-9);
+  const Eigen::MatrixXd probe = RandomPoints(3, 20, 7);
+  Eigen::VectorXd m1, v1, m2, v2;
+  extended.Predict(probe, &m1, &v1);
+  direct.Predict(probe, &m2, &v2);
+  CHECK((m1 - m2).cwiseAbs().maxCoeff() < 1e-8);
+  CHECK((v1 - v2).cwiseAbs().maxCoeff() < 1e-8);
+  CHECK(extended.LogMarginalLikelihood() == Approx(direct.LogMarginalLikelihood()).epsilon(1e-9));
+
+  SECTION("no new point: only the weights change") {
+    const GaussianProcess same = GaussianProcess::Extend(prefix, x.leftCols(30), shifted.head(30));
+    CHECK(same.alpha().isApprox(GaussianProcess(x.leftCols(30), shifted.head(30), Hyper(3)).alpha(),
+                                1e-9));
+  }
+  SECTION("points that do not begin with the prefix's are an internal error") {
+    Eigen::MatrixXd other = x;
+    other(0, 3) += 0.1;
+    CHECK_THROWS_AS(GaussianProcess::Extend(prefix, other, shifted), Error);
+  }
+  SECTION("a repeated point with no noise falls back to a factorisation with jitter") {
+    const GaussianProcess exact(x.leftCols(30), y.head(30), Hyper(3, 0.3, 0.0));
+    Eigen::MatrixXd repeated(3, 32);
+    repeated << x.leftCols(30), x.col(0), x.col(0);
+    Eigen::VectorXd values(32);
+    values << y.head(30), y[0], y[0];
+    const GaussianProcess grown = GaussianProcess::Extend(exact, repeated, values);
+    CHECK(grown.size() == 32);
+    CHECK(grown.cholesky().diagonal().allFinite());
+    CHECK(grown.cholesky().diagonal().minCoeff() > 0.0);
+    Eigen::VectorXd mean, variance;
+    grown.Predict(x.col(0), &mean, &variance);
+    CHECK(mean[0] == Approx(y[0]).margin(1e-3));
+  }
+}

@@ -297,3 +297,121 @@ TEST_CASE("a resumed study starts from what the previous one learnt", "[gp-bandi
   REQUIRE(t.size() == 1);
   CHECK(std::abs(X(t[0].parameters) - 0.3) < 0.05);
 }
+
+TEST_CASE("refit points: every count at first, then ever sparser, never above the count",
+          "[gp-bandit]") {
+  GpBanditOptions options;
+  options.refit_all_up_to = 200;
+  options.refit_growth = 0.1;
+  options.max_model_points = 1000;
+  int previous = 0;
+  std::set<int> points;
+  for (int n = 1; n <= 10000; ++n) {
+    const int point = GpBanditDesigner::RefitPoint(n, options);
+    CHECK(point <= n);
+    CHECK(point >= previous);
+    if (n <= 200) CHECK(point == n);
+    previous = point;
+    points.insert(point);
+  }
+  // 200 at first, then about 10% more each time, at most 250 (max_model_points / 4) apart.
+  CHECK(points.size() < 260);
+  CHECK(points.size() > 230);
+  CHECK(GpBanditDesigner::NextRefitPoint(1000, options) == 1100);
+  CHECK(GpBanditDesigner::NextRefitPoint(5000, options) == 5250);
+  options.refit_growth = 0;
+  CHECK(GpBanditDesigner::RefitPoint(5000, options) == 5000);
+}
+
+namespace {
+
+// Small settings so that refits, kept fits and a capped model all happen within a few dozen
+// trials.
+GpBanditOptions SmallCacheOptions() {
+  GpBanditOptions options;
+  options.refit_all_up_to = 12;
+  options.refit_growth = 0.5;
+  options.max_model_points = 30;
+  return options;
+}
+
+std::optional<double> Bumpy(const ParameterValues& p) {
+  return std::sin(6 * X(p)) * std::cos(4 * X(p, "y")) + 0.3 * X(p);
+}
+
+Trial FinishedTrial(std::int64_t id, ParameterValues p) {
+  Trial t;
+  t.id = id;
+  t.state = TrialState::kSucceeded;
+  t.final_value = *Bumpy(p);
+  t.parameters = std::move(p);
+  return t;
+}
+
+void CheckSamePoints(const std::vector<ParameterValues>& a, const std::vector<ParameterValues>& b) {
+  REQUIRE(a.size() == b.size());
+  for (std::size_t i = 0; i < a.size(); ++i) {
+    CHECK(X(a[i]) == Approx(X(b[i])).margin(1e-6));
+    CHECK(X(a[i], "y") == Approx(X(b[i], "y")).margin(1e-6));
+  }
+}
+
+}  // namespace
+
+TEST_CASE("a designer that kept its fit and factor suggests what a fresh one computes",
+          "[gp-bandit]") {
+  const StudySpec spec = [] {
+    StudySpec s = SpecOf({ParameterSpec::Double("x", 0, 1), ParameterSpec::Double("y", 0, 1)});
+    s.seed = 7;
+    return s;
+  }();
+  const SearchSpace space(spec.parameters);
+  GpBanditDesigner kept(SmallCacheOptions());
+  std::vector<Trial> trials;
+  int reused = 0;
+  int extended = 0;
+  int capped = 0;
+  for (int round = 0; round < 45; ++round) {
+    const int count =
+        round % 5 == 4 ? 3 : 1;  // batches too: fantasies must not leak into the cache
+    const DesignerInput input{space, spec, trials, count, 500u + static_cast<unsigned>(round)};
+    const auto from_kept = kept.Suggest(input);
+    const GpBanditDesigner::CacheUse use = kept.LastCacheUse();
+    GpBanditDesigner fresh(SmallCacheOptions());
+    const auto from_fresh = fresh.Suggest(input);
+    INFO("round " << round << ", " << trials.size() << " trials");
+    CheckSamePoints(from_kept, from_fresh);
+    CHECK_FALSE(fresh.LastCacheUse().hyperparameters_reused);
+    CHECK_FALSE(fresh.LastCacheUse().factor_extended);
+    reused += use.hyperparameters_reused ? 1 : 0;
+    extended += use.factor_extended ? 1 : 0;
+    capped += trials.size() > 30 ? 1 : 0;
+    for (const auto& p : from_kept)
+      trials.push_back(FinishedTrial(static_cast<std::int64_t>(trials.size()) + 1, p));
+  }
+  // Past 12 trials the fit is kept between refit points (12, 18, 27, 40, ...), and so is the
+  // factor, also once the model is capped at 30 of the trials.
+  CHECK(reused > 20);
+  CHECK(extended > 20);
+  CHECK(capped > 5);
+}
+
+TEST_CASE("with an explicit seed a long run is the same run every time", "[gp-bandit]") {
+  StudySpec spec = SpecOf({ParameterSpec::Double("x", 0, 1), ParameterSpec::Double("y", 0, 1)});
+  spec.seed = 11;
+  GpBanditDesigner a(SmallCacheOptions());
+  GpBanditDesigner b(SmallCacheOptions());
+  const auto ta = RunDesigner(a, spec, Bumpy, 40);
+  const auto tb = RunDesigner(b, spec, Bumpy, 40);
+  REQUIRE(ta.size() == tb.size());
+  for (std::size_t i = 0; i < ta.size(); ++i)
+    CHECK(ta[i].parameters == tb[i].parameters);
+  // Another seed gives another run (past the shared start).
+  spec.seed = 12;
+  GpBanditDesigner c(SmallCacheOptions());
+  const auto tc = RunDesigner(c, spec, Bumpy, 40);
+  int differ = 0;
+  for (std::size_t i = 0; i < ta.size(); ++i)
+    differ += ta[i].parameters == tc[i].parameters ? 0 : 1;
+  CHECK(differ > 30);
+}

@@ -19,13 +19,13 @@
 
 #include "bayestune/optimizer/errors.h"
 #include "bayestune/trial_runner/slurm_launcher.h"
+#include "bayestune/trial_runner/trial_command.h"
+#include "bayestune/trial_runner/trial_process.h"
 #include "leftover_processes.h"
 #include "local_launcher.h"
 #include "log_tail.h"
 #include "runner_identity.h"
-#include "bayestune/trial_runner/trial_command.h"
 #include "trial_folder_watcher.h"
-#include "bayestune/trial_runner/trial_process.h"
 #include "trial_metrics_feed.h"
 
 namespace bayestune {

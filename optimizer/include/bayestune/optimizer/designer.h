@@ -26,8 +26,9 @@ struct DesignerInput {
   std::uint64_t seed = 0;
 };
 
-// Proposes new points. A designer keeps no state between calls: everything it needs is in the
-// input, so that several processes can share one study.
+// Proposes new points. What a designer suggests depends on its input alone, so that several
+// processes can share one study; it may keep between calls what it would otherwise compute again
+// (the GP bandit keeps its fit and Cholesky factor), never anything that changes the answer.
 class Designer {
  public:
   virtual ~Designer() = default;

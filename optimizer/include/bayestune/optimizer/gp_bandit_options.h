@@ -30,8 +30,8 @@ struct AcquisitionOptimizerOptions {
   // A finite space with at most this many points is searched exhaustively instead.
   std::size_t max_enumerated_points = 4096;
   // With a GP of more observations than this, the candidate counts and refinement starts shrink
-  // in proportion (to at least 128 Sobol and 64 local candidates and 2 starts), so that the cost
-  // of a suggestion grows about linearly in n rather than as n^2.
+  // as (full_budget_observations / n)^2 (to at least 128 Sobol and 64 local candidates and 2
+  // starts): a candidate's variance costs O(n^2), so that the cost stays about flat in n.
   int full_budget_observations = 300;
 };
 
@@ -84,10 +84,18 @@ struct GpBanditOptions {
   // first GP point the maximiser of the posterior mean: batches then converge as sequential
   // suggestions do.
   bool batch_exploitation = true;
-  // The GP is conditioned on at most this many finished trials (the best quarter and a random
-  // rest), so that a suggestion stays around a second and memory around 100 MB however long the
-  // study; memory is O(n^2) below that.
-  int max_model_points = 2000;
+  // The GP is conditioned on at most this many finished trials (see ModelPoints), so that memory
+  // stays around 100 MB however long the study; memory is O(n^2) below that.
+  int max_model_points = 1000;
+  // The hyperparameters are fitted again on every suggestion while the study has at most
+  // `refit_all_up_to` finished trials; beyond, only at refit points (each `refit_growth` more
+  // finished trials than the last, as a share), and the fit of the last refit point is reused in
+  // between. A refit point's fit uses the study's first finished trials up to that count and a
+  // seed derived from the study's seed and the count, so it is a function of the history alone:
+  // a designer that kept it (a long-lived server) and one that computes it afresh suggest the
+  // same points.
+  int refit_all_up_to = 100;
+  double refit_growth = 0.1;
   GpFitOptions fit;
   AcquisitionOptimizerOptions acquisition_optimizer;
 };
