@@ -43,3 +43,12 @@ function(bayestune_add_library name)
     endif()
   endif()
 endfunction()
+
+# A program of the project's own (a bench, a test's helper):
+#   bayestune_add_program(<name> SOURCES ... [LIBS ...])
+function(bayestune_add_program name)
+  cmake_parse_arguments(PARSE_ARGV 1 arg "" "" "SOURCES;LIBS")
+  add_executable(${name} ${arg_SOURCES})
+  bayestune_target_defaults(${name})
+  target_link_libraries(${name} PRIVATE ${arg_LIBS})
+endfunction()

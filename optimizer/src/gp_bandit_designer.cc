@@ -126,7 +126,7 @@ struct GpBanditCache {
   std::uint64_t fit_seed = 0;
   // The GP of the last suggestion, before its fantasies.
   std::optional<GaussianProcess> gp;
-  CacheUse last_use;
+  GpBanditDesigner::CacheUse last_use;
 };
 
 GpBanditDesigner::GpBanditDesigner(GpBanditOptions options)

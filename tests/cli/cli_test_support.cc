@@ -8,6 +8,8 @@
 #include <stdexcept>
 #include <thread>
 
+#include "test_study_yaml.h"
+
 namespace bayestune::testing {
 
 std::string BayestunePath() {
@@ -85,17 +87,7 @@ int CountOccurrences(const std::string& text, const std::string& needle) {
 }
 
 std::string SmallStudyYaml(int max_trials, int max_parallel, const std::string& trainer_flags) {
-  return "trainingInput:\n"
-         "  hyperparameters:\n"
-         "    goal: MAXIMIZE\n"
-         "    hyperparameterMetricTag: accuracy\n"
-         "    maxTrials: " +
-         std::to_string(max_trials) +
-         "\n"
-         "    maxParallelTrials: " +
-         std::to_string(max_parallel) +
-         "\n"
-         "    params:\n"
+  return StudyYamlHead(max_trials, max_parallel) +
          "      - parameterName: n_layers\n"
          "        type: INTEGER\n"
          "        minValue: 1\n"

@@ -148,13 +148,6 @@ std::vector<std::filesystem::path> FilesStartingWith(const std::filesystem::path
   return files;
 }
 
-std::string ReadFile(const std::filesystem::path& path) {
-  std::ifstream in(path, std::ios::binary);
-  std::stringstream content;
-  content << in.rdbuf();
-  return content.str();
-}
-
 TrainingData SyntheticData(int features, int classes, std::int64_t train, std::int64_t validation,
                            std::uint64_t seed) {
   HostRandom random(seed);

@@ -6,6 +6,7 @@
 #include <vector>
 
 #include "dataset.h"
+#include "test_files.h"
 
 namespace bayestune::testing {
 
@@ -42,7 +43,6 @@ ScalarRecord DecodeScalarEvent(const std::string& event);
 std::vector<std::filesystem::path> FilesStartingWith(const std::filesystem::path& dir,
                                                      const std::string& prefix);
 
-std::string ReadFile(const std::filesystem::path& path);
 
 // A small random classification problem: `classes` Gaussian blobs in `features` dimensions.
 TrainingData SyntheticData(int features, int classes, std::int64_t train, std::int64_t validation,

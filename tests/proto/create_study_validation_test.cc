@@ -143,7 +143,7 @@ TEST_CASE(
     "CreateStudy with ASHA: bad early_stopping fields are INVALID_ARGUMENT naming them, and a "
     "good one stops trials at a rung with the reason",
     "[grpc][validation][asha]") {
-  TempDir dir("grpc-asha");
+  TempFolder dir("grpc-asha");
   auto server = StartServer(dir);
   proto::StudyClient client(PlainClientOptions(*server));
   StudySpec spec = SmallSpec();

@@ -1,21 +1,14 @@
 #include "grpc_test_support.h"
 
+#include "test_study_yaml.h"
+
 namespace bayestune::testing {
 
 std::string TestTuningYaml(int max_trials, bool early_stopping) {
-  return "trainingInput:\n"
-         "  hyperparameters:\n"
-         "    goal: MAXIMIZE\n"
-         "    hyperparameterMetricTag: accuracy\n"
-         "    maxTrials: " +
-         std::to_string(max_trials) +
-         "\n"
-         "    maxParallelTrials: 4\n"
-         "    algorithm: RANDOM_SEARCH\n"
-         "    enableTrialEarlyStopping: " +
-         std::string(early_stopping ? "true" : "false") +
-         "\n"
-         "    params:\n"
+  return StudyYamlHead(max_trials, 4,
+                       std::string("    algorithm: RANDOM_SEARCH\n"
+                                   "    enableTrialEarlyStopping: ") +
+                           (early_stopping ? "true" : "false") + "\n") +
          "      - parameterName: lr\n"
          "        type: DOUBLE\n"
          "        minValue: 0.001\n"
@@ -37,7 +30,8 @@ proto::StudyClientOptions PlainClientOptions(const ServeProcess& server) {
   return options;
 }
 
-std::unique_ptr<ServeProcess> StartServer(const TempFolder& dir, const std::vector<std::string>& extra,
+std::unique_ptr<ServeProcess> StartServer(const TempFolder& dir,
+                                          const std::vector<std::string>& extra,
                                           const std::string& listen) {
   std::vector<std::string> args = {"--db", dir.File("studies.db")};
   args.insert(args.end(), extra.begin(), extra.end());

@@ -10,6 +10,7 @@
 
 #include "bayestune/optimizer/errors.h"
 #include "grpc_test_support.h"
+#include "test_study_yaml.h"
 
 using namespace bayestune;
 using namespace bayestune::testing;
@@ -19,20 +20,7 @@ namespace {
 constexpr int kTrials = 12;
 
 std::string WorkerYaml(int trials = kTrials) {
-  return "trainingInput:\n"
-         "  hyperparameters:\n"
-         "    goal: MAXIMIZE\n"
-         "    hyperparameterMetricTag: accuracy\n"
-         "    maxTrials: " +
-         std::to_string(trials) +
-         "\n"
-         "    maxParallelTrials: 4\n"
-         "    algorithm: RANDOM_SEARCH\n"
-         "    params:\n"
-         "      - parameterName: x\n"
-         "        type: DOUBLE\n"
-         "        minValue: 0\n"
-         "        maxValue: 1\n";
+  return RandomSearchStudyYaml(trials, 4, "");
 }
 
 // The trial numbers that have a trial-<n>/ folder under `job_dir`.

@@ -75,6 +75,13 @@ struct Interval {
 };
 
 // The most intervals that overlap at one moment.
+// A runner that died: this host, a process that no longer runs (this one's pid, another start).
+RunnerIdentity GoneRunner() {
+  RunnerIdentity dead = RunnerIdentity::Current();
+  dead.start_ticks += 1;
+  return dead;
+}
+
 // Runs two harnesses' studies at once, on two threads, and checks that both finished.
 void RunBothToTheEnd(Harness& a, Harness& b) {
   RunResult result_a;
@@ -605,9 +612,7 @@ TEST_CASE("trials of a runner that is gone are rerun, a live client's are left a
           "[runner][resume]") {
   Harness h("orphans", FakeSpec(3, 2));
   h.options.runner.args = {"--steps=1"};
-  // A runner that died: the same host, a pid that no longer runs.
-  RunnerIdentity dead = RunnerIdentity::Current();
-  dead.start_ticks += 1;
+  const RunnerIdentity dead = GoneRunner();
   const Trial orphan = h.study->Suggest(1, dead.ClientId(1)).at(0);
   const Trial live = h.study->Suggest(1, "worker-a").at(0);
   // What the dead runner's trainer left running, found by its metric file.
@@ -647,8 +652,7 @@ TEST_CASE("what a dead runner's trials left running is killed and named at the n
           "[runner][resume]") {
   Harness h("leftover-tree", FakeSpec(1, 1));
   h.options.runner.args = {"--steps=1"};
-  RunnerIdentity dead = RunnerIdentity::Current();
-  dead.start_ticks += 1;
+  const RunnerIdentity dead = GoneRunner();
   // A process of trial 5 of this study, started by a runner that is gone (its keeper killed with
   // it), and one of a live runner, which stays.
   auto launch = [&](const std::string& runner, const std::string& name) {

@@ -20,11 +20,12 @@
 #include "bayestune/optimizer/in_memory_study_repository.h"
 #include "bayestune/optimizer/study.h"
 #include "bayestune/store/sqlite_study_repository.h"
-#include "slurm_job_exit_status.h"
 #include "bayestune/trial_runner/trial_paths.h"
 #include "bayestune/trial_runner/trial_runner.h"
+#include "slurm_job_exit_status.h"
 #include "slurm_test_cluster.h"
 #include "slurm_test_support.h"
+#include "test_study_yaml.h"
 
 using namespace bayestune;
 using namespace bayestune::testing;
@@ -367,35 +368,21 @@ TEST_CASE(
   const std::filesystem::path go = dir / "go";
   std::filesystem::create_directories(go);
   const std::filesystem::path yaml = dir / "tuning.yaml";
-  WriteFile(yaml,
-            "trainingInput:\n"
-            "  hyperparameters:\n"
-            "    goal: MAXIMIZE\n"
-            "    hyperparameterMetricTag: accuracy\n"
-            "    maxTrials: 8\n"
-            "    maxParallelTrials: 4\n"
-            "    algorithm: RANDOM_SEARCH\n"
-            "    params:\n"
-            "      - parameterName: x\n"
-            "        type: DOUBLE\n"
-            "        minValue: 0\n"
-            "        maxValue: 1\n"
-            "runner:\n"
-            "  command: [" +
-                TestTrainer() +
-                "]\n"
-                "  gpusPerTrial: 1\n"
-                "  launcher: slurm\n"
-                "  slurm:\n"
-                "    partition: " +
-                cluster.partition() +
-                "\n"
-                "  env:\n"
-                "    TEST_TRAINER_LEDGER: " +
-                ledger.string() +
-                "\n"
-                "    TEST_TRAINER_GO_DIR: " +
-                go.string() + "\n");
+  WriteFile(yaml, RandomSearchStudyYaml(8, 4,
+                                        "  command: [" + TestTrainer() +
+                                            "]\n"
+                                            "  gpusPerTrial: 1\n"
+                                            "  launcher: slurm\n"
+                                            "  slurm:\n"
+                                            "    partition: " +
+                                            cluster.partition() +
+                                            "\n"
+                                            "  env:\n"
+                                            "    TEST_TRAINER_LEDGER: " +
+                                            ledger.string() +
+                                            "\n"
+                                            "    TEST_TRAINER_GO_DIR: " +
+                                            go.string() + "\n"));
   const std::vector<std::string> args = {
       "run",     yaml.string(), "--db",       (dir / "study.db").string(),
       "--study", "resume",      "--progress", "plain"};

@@ -2,18 +2,20 @@
 
 namespace bayestune::testing {
 
+std::string StudyYamlHead(int max_trials, int max_parallel, const std::string& hyperparameters) {
+  return "trainingInput:\n"
+         "  hyperparameters:\n"
+         "    goal: MAXIMIZE\n"
+         "    hyperparameterMetricTag: accuracy\n"
+         "    maxTrials: " +
+         std::to_string(max_trials) + "\n    maxParallelTrials: " + std::to_string(max_parallel) +
+         "\n" + hyperparameters + "    params:\n";
+}
+
 std::string RandomSearchStudyYaml(int max_trials, int max_parallel, const std::string& runner,
                                   const std::string& hyperparameters) {
   std::string yaml =
-      "trainingInput:\n"
-      "  hyperparameters:\n"
-      "    hyperparameterMetricTag: accuracy\n"
-      "    maxTrials: " +
-      std::to_string(max_trials) + "\n    maxParallelTrials: " + std::to_string(max_parallel) +
-      "\n"
-      "    algorithm: RANDOM_SEARCH\n" +
-      hyperparameters +
-      "    params:\n"
+      StudyYamlHead(max_trials, max_parallel, "    algorithm: RANDOM_SEARCH\n" + hyperparameters) +
       "      - parameterName: x\n"
       "        type: DOUBLE\n"
       "        minValue: 0\n"
