@@ -238,11 +238,13 @@ TEST_CASE("early stopping signals the job's trainer with SIGTERM, the trial keep
   CHECK(trial.state == TrialState::kSucceeded);
   CHECK(trial.stopped_early);
   CHECK(trial.final_value == trial.parameters.at("x").AsDouble());
-  // Once as a rule; twice was seen once under load (scancel --signal answering that the job was
-  // not running, then the plain scancel that follows sends its own SIGTERM): see the report.
+  // Once as a rule. When `scancel --signal` answers that the job is not running yet (under load),
+  // the launcher falls back to a plain scancel, and Slurm's own cancel delivers SIGTERM to every
+  // process of the job, the trainer directly and through bayestune-job, up to three times in all
+  // (docs/slurm.md, "What Slurm does that the launcher must know"): seen as 2 and 3 here.
   const int sigterms = std::atoi(ReadFile(h.TrialDir(1) / "sigterm-count").c_str());
   CHECK(sigterms >= 1);
-  CHECK(sigterms <= 2);
+  CHECK(sigterms <= 3);
   const auto status = ReadSlurmJobExitStatus(h.TrialDir(1) / "exit_status.json");
   REQUIRE(status);
   CHECK(status->signals_received == std::vector<int>{SIGTERM});
