@@ -6,11 +6,11 @@
 #include <algorithm>
 
 #include "bayestune/optimizer/errors.h"
+#include "bayestune/trial_runner/slurm_job_request.h"
 #include "filesystem_kind.h"
 #include "log_tail.h"
 #include "slurm_job_exit_status.h"
 #include "slurm_job_launch.h"
-#include "bayestune/trial_runner/slurm_job_request.h"
 
 namespace bayestune {
 
@@ -193,6 +193,21 @@ class SlurmTrial : public LaunchedTrial {
   std::string stop_note_;
 };
 
+// The sbatch options every job of the study shares: the runner's slurm: block and `gpus`.
+SlurmJobRequest JobRequestOf(const RunnerSpec& runner, int gpus) {
+  SlurmJobRequest job;
+  job.partition = runner.slurm.partition;
+  job.account = runner.slurm.account;
+  job.qos = runner.slurm.qos;
+  job.time = runner.slurm.time;
+  job.cpus_per_task = runner.slurm.cpus_per_trial;
+  job.memory = runner.slurm.memory;
+  job.constraint = runner.slurm.constraint;
+  job.gpus = gpus;
+  job.extra_args = runner.slurm.extra_args;
+  return job;
+}
+
 }  // namespace
 
 std::filesystem::path FindSlurmJobProgram(const std::filesystem::path& configured,
@@ -262,17 +277,8 @@ LauncherStart SlurmLauncher::Start(const std::string& study, const RunnerSpec& r
   started.cpu_only = runner.gpus_per_trial == 0;
   started.gpus_per_trial = runner.gpus_per_trial;
   started.max_running = max_running_;
-  SlurmJobRequest example;
+  SlurmJobRequest example = JobRequestOf(runner, runner.gpus_per_trial);
   example.script = job_dir / "trial-N" / "slurm-job.sh";
-  example.partition = runner.slurm.partition;
-  example.account = runner.slurm.account;
-  example.qos = runner.slurm.qos;
-  example.time = runner.slurm.time;
-  example.cpus_per_task = runner.slurm.cpus_per_trial;
-  example.memory = runner.slurm.memory;
-  example.constraint = runner.slurm.constraint;
-  example.gpus = runner.gpus_per_trial;
-  example.extra_args = runner.slurm.extra_args;
   std::vector<std::string> args = SbatchArguments(example);
   args.insert(args.begin(), "sbatch");
   started.slurm_request = QuoteCommandLine(args);
@@ -297,20 +303,12 @@ std::unique_ptr<LaunchedTrial> SlurmLauncher::Launch(const TrialLaunchRequest& r
   } catch (const Error& e) {
     throw LaunchError(e.what());
   }
+  job = JobRequestOf(runner_, request.gpus_wanted);
   job.script = files.script;
   job.job_name = "bayestune-" + study_ + "-" + std::to_string(request.trial.id) +
                  (request.trial.attempt > 1 ? "." + std::to_string(request.trial.attempt) : "");
-  job.partition = runner_.slurm.partition;
-  job.account = runner_.slurm.account;
-  job.qos = runner_.slurm.qos;
-  job.time = runner_.slurm.time;
-  job.cpus_per_task = runner_.slurm.cpus_per_trial;
-  job.memory = runner_.slurm.memory;
-  job.constraint = runner_.slurm.constraint;
-  job.gpus = request.gpus_wanted;
   job.output_file = files.log;
   job.working_dir = request.paths.dir;
-  job.extra_args = runner_.slurm.extra_args;
   SlurmJobId id;
   try {
     id = state_->slurm.Submit(job);
