@@ -5,9 +5,9 @@
 #include <map>
 #include <nlohmann/json.hpp>
 
+#include "bayestune/optimizer/asha_stopping_rule.h"
 #include "bayestune/spec_file/tuning_config_loader.h"
 #include "time_format.h"
-#include "bayestune/optimizer/asha_stopping_rule.h"
 
 namespace bayestune {
 namespace {
@@ -150,6 +150,13 @@ Json TrialJson(const StudyRecord& study, const Trial& trial) {
     for (auto& [attempt, metrics] : earlier)
       attempts.push_back(Json{{"attempt", attempt}, {"metrics", std::move(metrics)}});
     own["earlierAttempts"] = std::move(attempts);
+  }
+  // The Slurm job of each attempt, when the trial ran under the Slurm launcher.
+  if (!trial.jobs.empty()) {
+    Json jobs = Json::array();
+    for (const TrialJob& job : trial.jobs)
+      jobs.push_back(Json{{"attempt", job.attempt}, {"jobId", job.job_id}});
+    own["slurmJobs"] = std::move(jobs);
   }
   // The ASHA rung the trial reached (where it was stopped, when it was).
   if (const std::string rung = RungText(trial, study.spec); !rung.empty()) own["rung"] = rung;

@@ -508,6 +508,22 @@ TEST_CASE("JSON export: a rerun trial's metrics are its final attempt's, earlier
   CHECK(earlier.at(1).at("metricTag") == "loss");
 }
 
+TEST_CASE("JSON export: the Slurm job of every attempt, kept through SQLite", "[export][slurm]") {
+  TempFolder folder;
+  Trial trial = Finished(TrialState::kSucceeded, k10am, k10am + 60);
+  trial.attempt = 2;
+  trial.jobs = {{.attempt = 1, .job_id = "4242"}, {.attempt = 2, .job_id = "4250"}};
+  Trial local = Finished(TrialState::kSucceeded, k10am, k10am + 60);
+  const auto job = ExportOf(folder.File("slurm.db"), StudyState::kActive, {trial, local});
+  const auto& trials = job.at("trainingOutput").at("trials");
+  REQUIRE(trials.size() == 2);
+  const auto& jobs = trials.at(0).at("bayestune").at("slurmJobs");
+  REQUIRE(jobs.size() == 2);
+  CHECK(jobs.at(0) == nlohmann::ordered_json{{"attempt", 1}, {"jobId", "4242"}});
+  CHECK(jobs.at(1) == nlohmann::ordered_json{{"attempt", 2}, {"jobId", "4250"}});
+  CHECK_FALSE(trials.at(1).at("bayestune").contains("slurmJobs"));  // a local trial has none
+}
+
 TEST_CASE("JSON export: an ASHA study's spec survives SQLite, and each trial shows its rung",
           "[export][asha]") {
   TempFolder folder;
