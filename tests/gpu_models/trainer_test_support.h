@@ -43,7 +43,6 @@ ScalarRecord DecodeScalarEvent(const std::string& event);
 std::vector<std::filesystem::path> FilesStartingWith(const std::filesystem::path& dir,
                                                      const std::string& prefix);
 
-
 // A small random classification problem: `classes` Gaussian blobs in `features` dimensions.
 TrainingData SyntheticData(int features, int classes, std::int64_t train, std::int64_t validation,
                            std::uint64_t seed);

@@ -4,8 +4,8 @@
 #include <catch2/catch.hpp>
 #include <filesystem>
 
-#include "study_proto_conversion.h"
 #include "grpc_test_support.h"
+#include "study_proto_conversion.h"
 
 using namespace bayestune;
 using namespace bayestune::testing;

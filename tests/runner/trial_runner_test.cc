@@ -13,11 +13,11 @@
 
 #include "bayestune/optimizer/errors.h"
 #include "bayestune/optimizer/in_memory_study_repository.h"
+#include "bayestune/trial_runner/trial_command.h"
+#include "bayestune/trial_runner/trial_process.h"
 #include "event_file_writer.h"
 #include "runner_identity.h"
 #include "test_support.h"
-#include "bayestune/trial_runner/trial_command.h"
-#include "bayestune/trial_runner/trial_process.h"
 
 using namespace bayestune;
 
