@@ -23,8 +23,8 @@
 
 #include "bayestune/optimizer/asha_stopping_rule.h"
 #include "bayestune/optimizer/in_memory_study_repository.h"
-#include "step_budget.h"
 #include "bayestune/trial_runner/trial_runner.h"
+#include "step_budget.h"
 
 using namespace bayestune;
 

@@ -22,9 +22,9 @@
 #include <vector>
 
 #include "bayestune/optimizer/in_memory_study_repository.h"
-#include "bayestune/trial_runner/trial_runner.h"
 #include "bayestune/trial_runner/trial_command.h"
 #include "bayestune/trial_runner/trial_process.h"
+#include "bayestune/trial_runner/trial_runner.h"
 #ifdef BAYESTUNE_BENCH_HAS_STORE
 #include "bayestune/store/sqlite_study_repository.h"
 #endif

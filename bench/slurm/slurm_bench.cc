@@ -23,12 +23,12 @@
 #include <vector>
 
 #include "bayestune/trial_runner/slurm_commands.h"
-#include "slurm_job_exit_status.h"
 #include "bayestune/trial_runner/slurm_job_files.h"
-#include "slurm_job_launch.h"
-#include "slurm_test_cluster.h"
 #include "bayestune/trial_runner/trial_command.h"
 #include "bayestune/trial_runner/trial_process.h"
+#include "slurm_job_exit_status.h"
+#include "slurm_job_launch.h"
+#include "slurm_test_cluster.h"
 
 using namespace bayestune;
 namespace fs = std::filesystem;

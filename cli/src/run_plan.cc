@@ -8,8 +8,8 @@
 #include "bayestune/optimizer/errors.h"
 #include "bayestune/optimizer/study_name.h"
 #include "bayestune/spec_file/tuning_config_loader.h"
-#include "cli_errors.h"
 #include "bayestune/trial_runner/trial_command.h"
+#include "cli_errors.h"
 
 namespace bayestune::cli {
 

@@ -3,7 +3,6 @@
 #include <iostream>
 
 #include "bayestune/optimizer/asha_stopping_rule.h"
-#include "step_budget.h"
 #include "bayestune/optimizer/study.h"
 #include "bayestune/optimizer/study_repository.h"
 #include "command_help.h"
@@ -11,6 +10,7 @@
 #include "exit_codes.h"
 #include "leftover_processes.h"
 #include "runner_identity.h"
+#include "step_budget.h"
 #include "study_selection.h"
 #include "trial_formatting.h"
 

@@ -2,7 +2,6 @@
 
 #include <nlohmann/json.hpp>
 
-#include "step_budget.h"
 #include "bayestune/optimizer/study.h"
 #include "html_escape.h"
 #include "number_format.h"
@@ -10,6 +9,7 @@
 #include "report_context.h"
 #include "report_palette.h"
 #include "report_sections.h"
+#include "step_budget.h"
 #include "trial_text.h"
 
 namespace bayestune {

@@ -53,7 +53,8 @@ void WritePreviousStudy(const std::string& database, const std::string& name) {
   spec.max_trials = 5;
   spec.parameters = {ParameterSpec::Integer("n_layers", 1, 8),
                      ParameterSpec::Double("momentum", 0.5, 0.99, ScaleType::kLog)};
-  auto study = Study::Open(SqliteStudyRepository::Open(database), name, {.create_if_missing = true, .spec = spec});
+  auto study = Study::Open(SqliteStudyRepository::Open(database), name,
+                           {.create_if_missing = true, .spec = spec});
   const Trial fits = study->RequestTrial({{"n_layers", std::int64_t{2}}, {"momentum", 0.9}});
   const Trial wider = study->RequestTrial({{"n_layers", std::int64_t{8}}, {"momentum", 0.9}});
   const Trial running = study->RequestTrial({{"n_layers", std::int64_t{3}}, {"momentum", 0.9}});
@@ -342,7 +343,8 @@ TEST_CASE("metrics: a trial folder's own hypertune file, and its study's tag, go
   spec.max_trials = 2;
   spec.measurement_selection = MeasurementSelection::kBest;
   spec.parameters = {ParameterSpec::Double("x", 0, 1)};
-  Study::Open(SqliteStudyRepository::Open(dir.File("bayestune.db")), "loss-study", {.create_if_missing = true, .spec = spec});
+  Study::Open(SqliteStudyRepository::Open(dir.File("bayestune.db")), "loss-study",
+              {.create_if_missing = true, .spec = spec});
   const std::string trial = "bayestune-jobs/loss-study/trial-1";
   fs::create_directories(dir.File(trial));
   WriteTextFile(dir.File(trial + "/hypertune.jsonl"),

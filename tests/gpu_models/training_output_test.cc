@@ -6,10 +6,10 @@
 #include <nlohmann/json.hpp>
 #include <sstream>
 
-#include "training_run.h"
 #include "event_dir_reader.h"
 #include "event_file_writer.h"
 #include "trainer_test_support.h"
+#include "training_run.h"
 
 using namespace bayestune;
 

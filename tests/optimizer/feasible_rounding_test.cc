@@ -1,9 +1,10 @@
 #include "feasible_rounding.h"
-#include "model_encoding.h"
 
 #include <catch2/catch.hpp>
 #include <random>
 #include <set>
+
+#include "model_encoding.h"
 
 using namespace bayestune;
 

@@ -1,9 +1,9 @@
 #include "bayestune/optimizer/search_space.h"
-#include "model_encoding.h"
 
 #include <catch2/catch.hpp>
 
 #include "bayestune/optimizer/errors.h"
+#include "model_encoding.h"
 
 using namespace bayestune;
 

@@ -7,11 +7,11 @@
 #include <limits>
 
 #include "bayestune/optimizer/errors.h"
-#include "model_encoding.h"
 #include "bayestune/optimizer/in_memory_study_repository.h"
 #include "bayestune/optimizer/search_space.h"
 #include "bayestune/optimizer/study.h"
 #include "bayestune/optimizer/study_spec.h"
+#include "model_encoding.h"
 
 using namespace bayestune;
 using Catch::Matchers::Contains;
@@ -65,8 +65,10 @@ TEST_CASE("INTEGER values at the largest bounds round without overflow", "[spec_
     }
     CHECK_NOTHROW(space.Validate(values));
   }
-  CHECK(DecodeFromModel(space, Eigen::VectorXd::Constant(3, 1.0)).at("n").AsInteger() == 9007199254740992LL);
-  CHECK(DecodeFromModel(space, Eigen::VectorXd::Constant(3, 0.0)).at("n").AsInteger() == -9007199254740992LL);
+  CHECK(DecodeFromModel(space, Eigen::VectorXd::Constant(3, 1.0)).at("n").AsInteger() ==
+        9007199254740992LL);
+  CHECK(DecodeFromModel(space, Eigen::VectorXd::Constant(3, 0.0)).at("n").AsInteger() ==
+        -9007199254740992LL);
 }
 
 TEST_CASE("categorical values with a NUL or other control character are refused",

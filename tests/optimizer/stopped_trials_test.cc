@@ -4,10 +4,10 @@
 #include <cmath>
 
 #include "bayestune/optimizer/in_memory_study_repository.h"
-#include "step_budget.h"
 #include "bayestune/optimizer/study.h"
-#include "study_spec_json.h"
+#include "step_budget.h"
 #include "stopped_trial_values.h"
+#include "study_spec_json.h"
 
 using namespace bayestune;
 

@@ -64,9 +64,11 @@ TEST_CASE("Study::Open refuses a study name that is not a name", "[study_name]")
   auto repository = std::make_shared<InMemoryStudyRepository>();
   for (const std::string name : {"../../../../tmp/x", "", "..", "-x", "a\nb"}) {
     INFO(name);
-    CHECK_THROWS_WITH(Study::Open(repository, name, {.create_if_missing = true, .spec = OneParameterSpec()}),
-                      Contains("a study name is a name, not a path"));
+    CHECK_THROWS_WITH(
+        Study::Open(repository, name, {.create_if_missing = true, .spec = OneParameterSpec()}),
+        Contains("a study name is a name, not a path"));
   }
   CHECK(repository->ListStudies().empty());
-  CHECK(Study::Open(repository, "ok-name", {.create_if_missing = true, .spec = OneParameterSpec()})->name() == "ok-name");
+  CHECK(Study::Open(repository, "ok-name", {.create_if_missing = true, .spec = OneParameterSpec()})
+            ->name() == "ok-name");
 }

@@ -6,9 +6,9 @@
 #include <csignal>
 #include <limits>
 
-#include "study_proto_conversion.h"
 #include "grpc_test_support.h"
 #include "raw_grpc_call.h"
+#include "study_proto_conversion.h"
 
 using namespace bayestune;
 using namespace bayestune::testing;

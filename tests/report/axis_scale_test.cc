@@ -5,8 +5,8 @@
 #include <set>
 
 #include "bayestune/optimizer/errors.h"
-#include "scale_transform.h"
 #include "drawing_sample.h"
+#include "scale_transform.h"
 #include "value_range.h"
 
 using namespace bayestune;

@@ -228,7 +228,8 @@ std::shared_ptr<Study> CreatePlateauStudy(const std::shared_ptr<SqliteStudyRepos
         double loss = final_loss + 2.2 * std::exp(-step / 3.0) + 0.005 * Normal(rng);
         if (n == 7 && step > 60) loss = final_loss * std::pow(10.0, (step - 60) / 10.0);
         study->AddMeasurement(
-            trial.id, {.metric = "loss", .step = step, .value = loss, .wall_time = start + 5.0 * step});
+            trial.id,
+            {.metric = "loss", .step = step, .value = loss, .wall_time = start + 5.0 * step});
       }
       if (n == 7) {
         study->Complete(trial.id, std::nan(""));  // diverged: INFEASIBLE

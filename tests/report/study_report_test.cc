@@ -10,9 +10,9 @@
 #include <sstream>
 
 #include "html_escape.h"
-#include "step_budget.h"
 #include "report_page_checks.h"
 #include "report_test_studies.h"
+#include "step_budget.h"
 #include "temp_folder.h"
 
 using namespace bayestune;

@@ -8,11 +8,11 @@
 
 #include "bayestune/optimizer/errors.h"
 #include "bayestune/store/sqlite_study_repository.h"
+#include "bayestune/trial_runner/trial_command.h"
 #include "bayestune/trial_runner/trial_paths.h"
+#include "bayestune/trial_runner/trial_process.h"
 #include "test_study_yaml.h"
 #include "test_support.h"
-#include "bayestune/trial_runner/trial_command.h"
-#include "bayestune/trial_runner/trial_process.h"
 
 using namespace bayestune;
 

@@ -7,11 +7,11 @@
 
 #include "bayestune/optimizer/study.h"
 #include "bayestune/store/sqlite_study_repository.h"
+#include "bayestune/trial_runner/trial_command.h"
 #include "leftover_processes.h"
 #include "runner_identity.h"
 #include "test_study_yaml.h"
 #include "test_support.h"
-#include "bayestune/trial_runner/trial_command.h"
 
 using namespace bayestune;
 

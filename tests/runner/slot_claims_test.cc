@@ -13,8 +13,8 @@
 
 #include "bayestune/optimizer/errors.h"
 #include "bayestune/optimizer/in_memory_study_repository.h"
-#include "lock_folder.h"
 #include "bayestune/trial_runner/trial_runner.h"
+#include "lock_folder.h"
 #include "test_support.h"
 
 using namespace bayestune;
@@ -127,7 +127,8 @@ TEST_CASE("a planted link stops a runner before anything runs, its target untouc
   spec.max_trials = 1;
   spec.algorithm = Algorithm::kRandomSearch;
   spec.parameters = {ParameterSpec::Double("x", 0.0, 1.0)};
-  auto study = Study::Open(std::make_shared<InMemoryStudyRepository>(), "s", {.create_if_missing = true, .spec = spec});
+  auto study = Study::Open(std::make_shared<InMemoryStudyRepository>(), "s",
+                           {.create_if_missing = true, .spec = spec});
   TrialRunnerOptions options;
   options.runner.command = {test::FakeTrainer()};
   options.runner.job_dir = (base / "jobs").string();

@@ -15,8 +15,8 @@
 #include <vector>
 
 #include "bayestune/trial_runner/runner_events.h"
-#include "test_files.h"
 #include "bayestune/trial_runner/trial_process.h"
+#include "test_files.h"
 
 namespace bayestune::test {
 

@@ -9,10 +9,10 @@
 
 #include "bayestune/optimizer/errors.h"
 #include "bayestune/trial_runner/slurm_commands.h"
-#include "slurm_job_exit_status.h"
 #include "bayestune/trial_runner/slurm_job_files.h"
-#include "slurm_job_launch.h"
 #include "bayestune/trial_runner/trial_command.h"
+#include "slurm_job_exit_status.h"
+#include "slurm_job_launch.h"
 #include "slurm_test_cluster.h"
 #include "slurm_test_support.h"
 

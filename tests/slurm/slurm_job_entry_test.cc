@@ -6,11 +6,11 @@
 
 #include <catch2/catch.hpp>
 
-#include "slurm_job_exit_status.h"
 #include "bayestune/trial_runner/slurm_job_files.h"
-#include "slurm_job_launch.h"
 #include "bayestune/trial_runner/trial_command.h"
 #include "bayestune/trial_runner/trial_process.h"
+#include "slurm_job_exit_status.h"
+#include "slurm_job_launch.h"
 #include "slurm_test_support.h"
 
 using namespace bayestune;

@@ -3,8 +3,8 @@
 #include <catch2/catch.hpp>
 
 #include "bayestune/optimizer/errors.h"
-#include "filesystem_kind.h"
 #include "bayestune/trial_runner/slurm_launcher.h"
+#include "filesystem_kind.h"
 #include "slurm_test_support.h"
 
 using namespace bayestune;

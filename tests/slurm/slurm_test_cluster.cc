@@ -15,10 +15,10 @@
 #include <stdexcept>
 #include <thread>
 
+#include "bayestune/trial_runner/trial_command.h"
 #include "leftover_processes.h"
 #include "log_tail.h"
 #include "runner_identity.h"
-#include "bayestune/trial_runner/trial_command.h"
 
 namespace bayestune::testing {
 namespace fs = std::filesystem;

@@ -11,8 +11,8 @@
 
 #include "bayestune/optimizer/errors.h"
 #include "bayestune/optimizer/study.h"
-#include "study_spec_json.h"
 #include "raw_sqlite.h"
+#include "study_spec_json.h"
 #include "temp_folder.h"
 #include "test_studies.h"
 

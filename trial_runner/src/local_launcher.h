@@ -5,9 +5,9 @@
 #include <vector>
 
 #include "bayestune/trial_runner/gpu_detection.h"
+#include "bayestune/trial_runner/trial_launcher.h"
 #include "gpu_pool.h"
 #include "slot_claims.h"
-#include "bayestune/trial_runner/trial_launcher.h"
 
 namespace bayestune {
 

@@ -13,11 +13,11 @@
 #include <thread>
 
 #include "bayestune/optimizer/errors.h"
+#include "bayestune/trial_runner/trial_command.h"
+#include "bayestune/trial_runner/trial_process.h"
 #include "runner_identity.h"
 #include "slurm_job_exit_status.h"
 #include "slurm_job_launch.h"
-#include "bayestune/trial_runner/trial_command.h"
-#include "bayestune/trial_runner/trial_process.h"
 
 namespace bayestune {
 namespace {

@@ -1,7 +1,5 @@
 #include "bayestune/trial_runner/slurm_job_files.h"
 
-#include "shell_word.h"
-
 #include <fcntl.h>
 #include <unistd.h>
 
@@ -9,6 +7,7 @@
 #include <cstring>
 
 #include "bayestune/optimizer/errors.h"
+#include "shell_word.h"
 
 namespace bayestune {
 namespace {

@@ -84,7 +84,9 @@ struct Trial {
   // in the order reported: what the trial's value, early stopping and the report go by.
   std::vector<Measurement> MeasurementsOf(std::string_view metric) const;
   // Whether `m` was reported by the current attempt (or carries no attempt).
-  bool IsCurrentAttempt(const Measurement& m) const { return m.attempt == attempt || m.attempt == 0; }
+  bool IsCurrentAttempt(const Measurement& m) const {
+    return m.attempt == attempt || m.attempt == 0;
+  }
   // Who runs it now: {client_id, attempt}.
   TrialOwner Owner() const { return {client_id, attempt}; }
   // The job id of the current attempt, or "" when it has none (not run through Slurm).

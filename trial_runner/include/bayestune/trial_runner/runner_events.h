@@ -9,8 +9,8 @@
 #include <vector>
 
 #include "bayestune/optimizer/trial.h"
-#include "bayestune/trial_runner/run_result.h"
 #include "bayestune/trial_runner/process_exit.h"
+#include "bayestune/trial_runner/run_result.h"
 #include "bayestune/trial_runner/trial_paths.h"
 
 namespace bayestune {

@@ -1,7 +1,5 @@
 #pragma once
 
-#include "bayestune/trial_runner/process_exit.h"
-
 #include <sys/types.h>
 
 #include <filesystem>
@@ -9,6 +7,8 @@
 #include <stdexcept>
 #include <string>
 #include <vector>
+
+#include "bayestune/trial_runner/process_exit.h"
 
 namespace bayestune {
 
