@@ -15,13 +15,13 @@ namespace {
 
 const std::string kExample = BAYESTUNE_SOURCE_DIR "/examples/conditional/tuning.yaml";
 
-// The names of the --name=value flags in `argv`, but --job-dir.
+// The names of the --name=value flags in `argv`, but --job-dir and the command's fixed --steps.
 std::set<std::string> FlagNames(const std::vector<std::string>& argv) {
   std::set<std::string> names;
   for (const std::string& word : argv) {
     if (!word.starts_with("--") || word.find('=') == std::string::npos) continue;
     const std::string name = word.substr(2, word.find('=') - 2);
-    if (name != "job-dir") names.insert(name);
+    if (name != "job-dir" && name != "steps") names.insert(name);
   }
   return names;
 }
