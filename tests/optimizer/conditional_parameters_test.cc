@@ -319,7 +319,7 @@ TEST_CASE("conditional: user-requested trials are checked against the tree", "[c
                     Catch::Contains("'momentum' has no value"));
 }
 
-TEST_CASE("conditional: the spec JSON keeps the tree; a spec without conditions still loads",
+TEST_CASE("conditional: the spec JSON keeps the tree, and a spec without conditions still loads",
           "[conditional]") {
   const StudySpec spec = TreeSpec(Algorithm::kUnspecified, 5);
   const std::string json = StudySpecToJson(spec);
