@@ -221,7 +221,7 @@ GpHyperparameters Hyperparameters(const GpBanditOptions& options, GpBanditCache&
 }  // namespace
 
 int GpBanditDesigner::DefaultInitialPoints(const SearchSpace& space) {
-  return std::clamp(space.ModelDimensions() + 2, 5, 20);
+  return std::clamp(2 * space.ModelDimensions() + 4, 5, 20);
 }
 
 std::vector<ParameterValues> GpBanditDesigner::Suggest(const DesignerInput& input) {

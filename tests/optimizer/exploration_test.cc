@@ -7,6 +7,7 @@
 #include "acquisition_function.h"
 #include "acquisition_optimizer.h"
 #include "acquisition_portfolio.h"
+#include "bayestune/optimizer/gp_bandit_designer.h"
 #include "bayestune/optimizer/search_space.h"
 #include "gaussian_process.h"
 #include "output_power_transform.h"
@@ -169,6 +170,7 @@ TEST_CASE("the power-transformed targets keep the order, standardise and differ 
 
 TEST_CASE("the alternating mix takes log EI and UCB in turn", "[exploration]") {
   GpBanditOptions options;
+  options.acquisition = AcquisitionKind::kLogExpectedImprovement;
   CHECK(AcquisitionForTrial(options, 7) == AcquisitionKind::kLogExpectedImprovement);
   options.acquisition = AcquisitionKind::kUpperConfidenceBound;
   CHECK(AcquisitionForTrial(options, 8) == AcquisitionKind::kUpperConfidenceBound);
@@ -201,4 +203,17 @@ TEST_CASE("the ensemble's Pareto set drops a point worse on all three acquisitio
   REQUIRE(a);
   REQUIRE(b);
   CHECK(*a == *b);
+}
+
+TEST_CASE("the initial design has 2d + 4 points, from 5 to 20", "[exploration]") {
+  auto doubles = [](int count) {
+    std::vector<ParameterSpec> parameters;
+    for (int i = 0; i < count; ++i)
+      parameters.push_back(ParameterSpec::Double("x" + std::to_string(i), 0.0, 1.0));
+    return SearchSpace(parameters);
+  };
+  CHECK(GpBanditDesigner::DefaultInitialPoints(doubles(1)) == 6);
+  CHECK(GpBanditDesigner::DefaultInitialPoints(doubles(4)) == 12);
+  CHECK(GpBanditDesigner::DefaultInitialPoints(doubles(6)) == 16);
+  CHECK(GpBanditDesigner::DefaultInitialPoints(doubles(9)) == 20);
 }
