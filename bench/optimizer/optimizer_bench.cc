@@ -64,9 +64,10 @@ void SetOption(bayestune::GpBanditOptions& o, const std::string& assignment) {
     const std::map<std::string, bayestune::AcquisitionMix> mixes = {
         {"single", bayestune::AcquisitionMix::kSingle},
         {"alternate", bayestune::AcquisitionMix::kAlternate},
-        {"ensemble", bayestune::AcquisitionMix::kEnsemble}};
+        {"ensemble", bayestune::AcquisitionMix::kEnsemble},
+        {"ucb_first", bayestune::AcquisitionMix::kUcbFirst}};
     if (!mixes.count(text))
-      throw std::invalid_argument("acquisition_mix: single, alternate or ensemble");
+      throw std::invalid_argument("acquisition_mix: single, alternate, ensemble or ucb_first");
     o.acquisition_mix = mixes.at(text);
     return;
   }
@@ -83,6 +84,7 @@ void SetOption(bayestune::GpBanditOptions& o, const std::string& assignment) {
   const std::map<std::string, std::function<void()>> setters = {
       {"initial_points", [&] { o.initial_points = static_cast<int>(v); }},
       {"ucb_beta", [&] { o.ucb_beta = v; }},
+      {"ucb_share", [&] { o.ucb_share = v; }},
       {"batch_exploitation", [&] { o.batch_exploitation = v != 0; }},
       {"random_starts", [&] { o.fit.random_starts = static_cast<int>(v); }},
       {"max_evaluations", [&] { o.fit.max_evaluations = static_cast<int>(v); }},

@@ -12,10 +12,16 @@ constexpr std::array<AcquisitionKind, 3> kEnsembleKinds = {
 
 }  // namespace
 
-AcquisitionKind AcquisitionForTrial(const GpBanditOptions& options, std::uint64_t trial_index) {
+AcquisitionKind AcquisitionForTrial(const GpBanditOptions& options, std::uint64_t trial_index,
+                                    int max_trials) {
   if (options.acquisition_mix == AcquisitionMix::kAlternate) {
     return trial_index % 2 == 1 ? AcquisitionKind::kUpperConfidenceBound
                                 : AcquisitionKind::kLogExpectedImprovement;
+  }
+  if (options.acquisition_mix == AcquisitionMix::kUcbFirst) {
+    const bool explore = max_trials <= 0 || static_cast<double>(trial_index) <
+                                                options.ucb_share * static_cast<double>(max_trials);
+    return explore ? AcquisitionKind::kUpperConfidenceBound : options.acquisition;
   }
   return options.acquisition;
 }
@@ -48,12 +54,12 @@ std::vector<Eigen::Index> AcquisitionParetoSet(const GaussianProcess& gp,
 std::optional<Eigen::VectorXd> ProposePoint(const AcquisitionOptimizer& optimizer,
                                             const GaussianProcess& gp,
                                             const GpBanditOptions& options, double best,
-                                            std::uint64_t trial_index,
+                                            std::uint64_t trial_index, int max_trials,
                                             const Eigen::MatrixXd& centers,
                                             const Eigen::MatrixXd& exclude, std::mt19937_64& rng) {
   if (options.acquisition_mix != AcquisitionMix::kEnsemble) {
-    const AcquisitionFunction acquisition(AcquisitionForTrial(options, trial_index), best,
-                                          options.ucb_beta);
+    const AcquisitionFunction acquisition(AcquisitionForTrial(options, trial_index, max_trials),
+                                          best, options.ucb_beta);
     return optimizer.Maximize(gp, acquisition, centers, exclude, rng);
   }
   Eigen::MatrixXd maximisers(gp.points().rows(), 0);

@@ -11,9 +11,12 @@
 
 namespace bayestune {
 
-// The acquisition a GP suggestion maximises under AcquisitionMix::kSingle and kAlternate:
-// `options.acquisition`, or for kAlternate log EI on even and UCB on odd `trial_index`.
-AcquisitionKind AcquisitionForTrial(const GpBanditOptions& options, std::uint64_t trial_index);
+// The acquisition a GP suggestion for the study's trial `trial_index` (from 0) maximises under
+// AcquisitionMix::kSingle, kAlternate and kUcbFirst: `options.acquisition`; for kAlternate log EI
+// on even and UCB on odd indices; for kUcbFirst UCB while trial_index < options.ucb_share *
+// max_trials (always, when max_trials is 0), `options.acquisition` after.
+AcquisitionKind AcquisitionForTrial(const GpBanditOptions& options, std::uint64_t trial_index,
+                                    int max_trials);
 
 // The Pareto set of `points` (columns) under log EI, log PI and UCB (beta options.ucb_beta) over
 // `best`: the indices of the points no other point beats on all three (ties keep both), in order.
@@ -28,7 +31,7 @@ std::vector<Eigen::Index> AcquisitionParetoSet(const GaussianProcess& gp,
 std::optional<Eigen::VectorXd> ProposePoint(const AcquisitionOptimizer& optimizer,
                                             const GaussianProcess& gp,
                                             const GpBanditOptions& options, double best,
-                                            std::uint64_t trial_index,
+                                            std::uint64_t trial_index, int max_trials,
                                             const Eigen::MatrixXd& centers,
                                             const Eigen::MatrixXd& exclude, std::mt19937_64& rng);
 

@@ -339,7 +339,8 @@ std::vector<ParameterValues> GpBanditDesigner::Suggest(const DesignerInput& inpu
           static_cast<std::uint64_t>(history.own_trials + chosen.cols());
       auto propose = [&](const Eigen::MatrixXd& avoid) {
         if (!exploit) {
-          return ProposePoint(optimizer, *gp, options_, best, trial_index, centers, avoid, rng);
+          return ProposePoint(optimizer, *gp, options_, best, trial_index, input.spec.max_trials,
+                              centers, avoid, rng);
         }
         const AcquisitionFunction mean(AcquisitionKind::kUpperConfidenceBound, best, 0.0);
         return optimizer.Maximize(*gp, mean, centers, avoid, rng);

@@ -170,13 +170,31 @@ TEST_CASE("the power-transformed targets keep the order, standardise and differ 
 
 TEST_CASE("the alternating mix takes log EI and UCB in turn", "[exploration]") {
   GpBanditOptions options;
+  options.acquisition_mix = AcquisitionMix::kSingle;
   options.acquisition = AcquisitionKind::kLogExpectedImprovement;
-  CHECK(AcquisitionForTrial(options, 7) == AcquisitionKind::kLogExpectedImprovement);
+  CHECK(AcquisitionForTrial(options, 7, 60) == AcquisitionKind::kLogExpectedImprovement);
   options.acquisition = AcquisitionKind::kUpperConfidenceBound;
-  CHECK(AcquisitionForTrial(options, 8) == AcquisitionKind::kUpperConfidenceBound);
+  CHECK(AcquisitionForTrial(options, 8, 60) == AcquisitionKind::kUpperConfidenceBound);
   options.acquisition_mix = AcquisitionMix::kAlternate;
-  CHECK(AcquisitionForTrial(options, 8) == AcquisitionKind::kLogExpectedImprovement);
-  CHECK(AcquisitionForTrial(options, 9) == AcquisitionKind::kUpperConfidenceBound);
+  CHECK(AcquisitionForTrial(options, 8, 60) == AcquisitionKind::kLogExpectedImprovement);
+  CHECK(AcquisitionForTrial(options, 9, 60) == AcquisitionKind::kUpperConfidenceBound);
+}
+
+TEST_CASE("UCB first switches to the acquisition at the share of maxTrials", "[exploration]") {
+  GpBanditOptions options;
+  CHECK(options.acquisition_mix == AcquisitionMix::kUcbFirst);  // the default
+  options.ucb_share = 0.5;
+  CHECK(AcquisitionForTrial(options, 0, 60) == AcquisitionKind::kUpperConfidenceBound);
+  CHECK(AcquisitionForTrial(options, 29, 60) == AcquisitionKind::kUpperConfidenceBound);
+  CHECK(AcquisitionForTrial(options, 30, 60) == AcquisitionKind::kLogExpectedImprovement);
+  CHECK(AcquisitionForTrial(options, 59, 60) == AcquisitionKind::kLogExpectedImprovement);
+  options.ucb_share = 0.25;
+  CHECK(AcquisitionForTrial(options, 15, 60) == AcquisitionKind::kLogExpectedImprovement);
+  // Without maxTrials there is no second half: UCB throughout.
+  CHECK(AcquisitionForTrial(options, 5000, 0) == AcquisitionKind::kUpperConfidenceBound);
+  // UCB as the acquisition: UCB throughout.
+  options.acquisition = AcquisitionKind::kUpperConfidenceBound;
+  CHECK(AcquisitionForTrial(options, 59, 60) == AcquisitionKind::kUpperConfidenceBound);
 }
 
 TEST_CASE("the ensemble's Pareto set drops a point worse on all three acquisitions",
@@ -198,8 +216,8 @@ TEST_CASE("the ensemble's Pareto set drops a point worse on all three acquisitio
   const AcquisitionOptimizer optimizer(space, options.acquisition_optimizer);
   std::mt19937_64 rng_a(3);
   std::mt19937_64 rng_b(3);
-  const auto a = ProposePoint(optimizer, gp, options, 1.0, 4, gp.points(), {}, rng_a);
-  const auto b = ProposePoint(optimizer, gp, options, 1.0, 4, gp.points(), {}, rng_b);
+  const auto a = ProposePoint(optimizer, gp, options, 1.0, 4, 60, gp.points(), {}, rng_a);
+  const auto b = ProposePoint(optimizer, gp, options, 1.0, 4, 60, gp.points(), {}, rng_b);
   REQUIRE(a);
   REQUIRE(b);
   CHECK(*a == *b);
