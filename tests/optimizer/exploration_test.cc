@@ -116,6 +116,28 @@ TEST_CASE("with the trust region on, the acquisition's maximiser stays near the 
   CHECK(region->Contains(*bounded));
 }
 
+TEST_CASE("one-coordinate jumps reach the far side of an axis that Gaussian steps do not",
+          "[exploration]") {
+  const SearchSpace space = Square();
+  const GaussianProcess gp = CornerGp();
+  // UCB is highest far from the data (near the origin); only local candidates, no refinement.
+  const AcquisitionFunction ucb(AcquisitionKind::kUpperConfidenceBound, 1.0, 3.0);
+  AcquisitionOptimizerOptions options;
+  options.sobol_candidates = 0;
+  options.local_candidates = 64;
+  options.refine_starts = 0;
+  const Eigen::MatrixXd centers = gp.points().leftCols(1);  // (0.05, 0.05)
+  std::mt19937_64 rng(11);
+  const auto steps = AcquisitionOptimizer(space, options).Maximize(gp, ucb, centers, {}, rng);
+  REQUIRE(steps);
+  CHECK(steps->maxCoeff() < 0.8);
+  options.coordinate_jump_share = 0.5;
+  const auto jumps = AcquisitionOptimizer(space, options).Maximize(gp, ucb, centers, {}, rng);
+  REQUIRE(jumps);
+  CHECK(jumps->maxCoeff() > 0.8);
+  CHECK(jumps->minCoeff() == Approx(0.05));  // one coordinate moved, the other kept
+}
+
 TEST_CASE("Yeo-Johnson maps as specified", "[exploration]") {
   for (double y : {-3.0, -0.5, 0.0, 0.7, 4.0})
     CHECK(YeoJohnson(y, 1.0) == Approx(y).margin(1e-12));
