@@ -53,9 +53,29 @@ void SetOption(bayestune::GpBanditOptions& o, const std::string& assignment) {
   const std::string name = assignment.substr(0, eq);
   const std::string text = assignment.substr(eq + 1);
   if (name == "acquisition") {
-    if (text != "logei" && text != "ucb") throw std::invalid_argument("acquisition: logei or ucb");
-    o.acquisition = text == "ucb" ? bayestune::AcquisitionKind::kUpperConfidenceBound
-                                  : bayestune::AcquisitionKind::kLogExpectedImprovement;
+    if (text != "logei" && text != "ucb" && text != "logpi")
+      throw std::invalid_argument("acquisition: logei, ucb or logpi");
+    o.acquisition = text == "ucb"     ? bayestune::AcquisitionKind::kUpperConfidenceBound
+                    : text == "logpi" ? bayestune::AcquisitionKind::kLogProbabilityOfImprovement
+                                      : bayestune::AcquisitionKind::kLogExpectedImprovement;
+    return;
+  }
+  if (name == "acquisition_mix") {
+    const std::map<std::string, bayestune::AcquisitionMix> mixes = {
+        {"single", bayestune::AcquisitionMix::kSingle},
+        {"alternate", bayestune::AcquisitionMix::kAlternate},
+        {"ensemble", bayestune::AcquisitionMix::kEnsemble},
+        {"ucb_first", bayestune::AcquisitionMix::kUcbFirst}};
+    if (!mixes.count(text))
+      throw std::invalid_argument("acquisition_mix: single, alternate, ensemble or ucb_first");
+    o.acquisition_mix = mixes.at(text);
+    return;
+  }
+  if (name == "output_transform") {
+    if (text != "warp" && text != "yeo_johnson")
+      throw std::invalid_argument("output_transform: warp or yeo_johnson");
+    o.output_transform = text == "yeo_johnson" ? bayestune::OutputTransform::kYeoJohnson
+                                               : bayestune::OutputTransform::kRankAndLogWarp;
     return;
   }
   const double v = std::stod(text);
@@ -64,6 +84,7 @@ void SetOption(bayestune::GpBanditOptions& o, const std::string& assignment) {
   const std::map<std::string, std::function<void()>> setters = {
       {"initial_points", [&] { o.initial_points = static_cast<int>(v); }},
       {"ucb_beta", [&] { o.ucb_beta = v; }},
+      {"ucb_share", [&] { o.ucb_share = v; }},
       {"batch_exploitation", [&] { o.batch_exploitation = v != 0; }},
       {"random_starts", [&] { o.fit.random_starts = static_cast<int>(v); }},
       {"max_evaluations", [&] { o.fit.max_evaluations = static_cast<int>(v); }},
@@ -80,6 +101,10 @@ void SetOption(bayestune::GpBanditOptions& o, const std::string& assignment) {
       {"local_centers", [&] { a.local_centers = static_cast<int>(v); }},
       {"refine_starts", [&] { a.refine_starts = static_cast<int>(v); }},
       {"refine_evaluations", [&] { a.refine_evaluations = static_cast<int>(v); }},
+      {"trust_region", [&] { a.trust_region = v != 0; }},
+      {"coordinate_jump_share", [&] { a.coordinate_jump_share = v; }},
+      {"trust_region_radius", [&] { a.trust_region_radius = v; }},
+      {"trust_region_growth", [&] { a.trust_region_growth = v; }},
   };
   auto it = setters.find(name);
   if (it == setters.end()) throw std::invalid_argument("unknown --gp-option '" + name + "'");

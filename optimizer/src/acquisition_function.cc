@@ -67,8 +67,16 @@ double AcquisitionFunction::Value(double mean, double variance, double* d_mean,
     *d_variance = beta_ / (2.0 * sigma);
     return mean + beta_ * sigma;
   }
-  // log EI = log h(z) + log sigma, z = (mean - best) / sigma.
   const double z = (mean - best_) / sigma;
+  if (kind_ == AcquisitionKind::kLogProbabilityOfImprovement) {
+    // d/dz log Phi(z) = phi(z) / Phi(z) = exp(log phi(z) - log Phi(z)).
+    const double log_cdf = LogNormalCdf(z);
+    const double dlogcdf = std::exp(-0.5 * z * z - kLogSqrt2Pi - log_cdf);
+    *d_mean = dlogcdf / sigma;
+    *d_variance = -dlogcdf * z / (2.0 * variance);
+    return log_cdf;
+  }
+  // log EI = log h(z) + log sigma, z = (mean - best) / sigma.
   const double dlogh = LogHDerivative(z);
   *d_mean = dlogh / sigma;
   // dz/dvar = -z / (2 var); d log sigma / d var = 1 / (2 var).

@@ -7,6 +7,7 @@
 #include <numeric>
 
 #include "scrambled_sobol.h"
+#include "trust_region.h"
 
 namespace bayestune {
 namespace {
@@ -118,8 +119,16 @@ Eigen::MatrixXd AcquisitionOptimizer::Candidates(const Eigen::MatrixXd& centers,
   // In many dimensions a step moves only some coordinates, as in TuRBO.
   const double move_probability =
       ordered.empty() ? 0.0 : std::min(1.0, 10.0 / static_cast<double>(ordered.size()));
+  const int jumps =
+      ordered.empty() ? 0 : static_cast<int>(std::lround(options_.coordinate_jump_share * local));
   for (int i = 0; i < local; ++i) {
     Eigen::VectorXd x = centers.col(i % centers_used);
+    if (i >= local - jumps) {
+      const int c = ordered[std::uniform_int_distribution<std::size_t>(0, ordered.size() - 1)(rng)];
+      x[c] = uniform(rng);
+      candidates.col(global + i) = x;
+      continue;
+    }
     const double step = kLocalSteps[(i / centers_used) % std::size(kLocalSteps)];
     bool moved = false;
     for (int c : ordered) {
@@ -180,6 +189,11 @@ std::optional<Eigen::VectorXd> AcquisitionOptimizer::Maximize(
   const bool enumerated = rounding_.FeasiblePointCount() &&
                           *rounding_.FeasiblePointCount() <= options_.max_enumerated_points;
   Eigen::VectorXd values = Evaluate(gp, acquisition, candidates);
+  const std::optional<TrustRegion> region = TrustRegion::Around(gp.points(), options_);
+  if (region) {
+    for (Eigen::Index i = 0; i < candidates.cols(); ++i)
+      values[i] = region->Penalize(values[i], candidates.col(i));
+  }
   std::vector<Eigen::Index> order(static_cast<std::size_t>(candidates.cols()));
   std::iota(order.begin(), order.end(), 0);
   std::stable_sort(order.begin(), order.end(),
@@ -202,8 +216,9 @@ std::optional<Eigen::VectorXd> AcquisitionOptimizer::Maximize(
       Eigen::VectorXd mean;
       Eigen::VectorXd variance;
       gp.Predict(refined, &mean, &variance);
+      const double value = acquisition.Value(mean[0], variance[0]);
+      pool_values.push_back(region ? region->Penalize(value, refined) : value);
       pool_points.push_back(std::move(refined));
-      pool_values.push_back(acquisition.Value(mean[0], variance[0]));
     }
   }
   // The refined points compete with every candidate.

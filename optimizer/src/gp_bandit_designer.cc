@@ -8,10 +8,12 @@
 
 #include "acquisition_function.h"
 #include "acquisition_optimizer.h"
+#include "acquisition_portfolio.h"
 #include "bayestune/optimizer/errors.h"
 #include "gaussian_process.h"
 #include "gp_hyperparameter_fit.h"
 #include "model_encoding.h"
+#include "output_power_transform.h"
 #include "output_warper.h"
 #include "scrambled_sobol.h"
 #include "split_mix.h"
@@ -176,7 +178,9 @@ std::vector<Eigen::Index> ModelPoints(const GpBanditOptions& options,
   std::mt19937_64 rng(SplitMix64(study_seed ^ SplitMix64(static_cast<std::uint64_t>(point)) ^
                                  0x5B5E'7000'0000'0000ULL));
   kept = BestAndRandomSubset(
-      WarpObjectiveValues({finished_values.begin(), finished_values.begin() + point}), base, rng);
+      ObjectiveTargets(options.output_transform,
+                       {finished_values.begin(), finished_values.begin() + point}),
+      base, rng);
   for (Eigen::Index i = point; i < n; ++i)
     kept.push_back(i);
   return kept;
@@ -207,7 +211,7 @@ GpHyperparameters Hyperparameters(const GpBanditOptions& options, GpBanditCache&
     cache.last_use.hyperparameters_reused = true;
     return *cache.fit;
   }
-  cache.fit = FitGpHyperparameters(points, WarpObjectiveValues(values), fit);
+  cache.fit = FitGpHyperparameters(points, ObjectiveTargets(options.output_transform, values), fit);
   cache.fit_points = std::move(points);
   cache.fit_values = std::move(values);
   cache.fit_seed = fit.seed;
@@ -217,7 +221,7 @@ GpHyperparameters Hyperparameters(const GpBanditOptions& options, GpBanditCache&
 }  // namespace
 
 int GpBanditDesigner::DefaultInitialPoints(const SearchSpace& space) {
-  return std::clamp(space.ModelDimensions() + 2, 5, 20);
+  return std::clamp(2 * space.ModelDimensions() + 4, 5, 20);
 }
 
 std::vector<ParameterValues> GpBanditDesigner::Suggest(const DesignerInput& input) {
@@ -265,7 +269,7 @@ std::vector<ParameterValues> GpBanditDesigner::Suggest(const DesignerInput& inpu
   // The GP.
   if (chosen.cols() < input.count && history.finished.cols() > 0) {
     std::mt19937_64 rng(input.seed);
-    Eigen::VectorXd targets = WarpObjectiveValues(history.values);
+    Eigen::VectorXd targets = ObjectiveTargets(options_.output_transform, history.values);
     Eigen::MatrixXd observed = history.finished;
     std::vector<std::optional<double>> values = history.values;
     if (observed.cols() > options_.max_model_points) {
@@ -331,13 +335,19 @@ std::vector<ParameterValues> GpBanditDesigner::Suggest(const DesignerInput& inpu
     bool exploit = options_.batch_exploitation && input.count - chosen.cols() > 1 &&
                    2 * history.own_trials >= input.spec.max_trials;
     while (chosen.cols() < input.count) {
-      const AcquisitionFunction acquisition =
-          exploit ? AcquisitionFunction(AcquisitionKind::kUpperConfidenceBound, best, 0.0)
-                  : AcquisitionFunction(options_.acquisition, best, options_.ucb_beta);
+      const std::uint64_t trial_index =
+          static_cast<std::uint64_t>(history.own_trials + chosen.cols());
+      auto propose = [&](const Eigen::MatrixXd& avoid) {
+        if (!exploit) {
+          return ProposePoint(optimizer, *gp, options_, best, trial_index, input.spec.max_trials,
+                              centers, avoid, rng);
+        }
+        const AcquisitionFunction mean(AcquisitionKind::kUpperConfidenceBound, best, 0.0);
+        return optimizer.Maximize(*gp, mean, centers, avoid, rng);
+      };
+      std::optional<Eigen::VectorXd> x = propose(excluded());
+      if (!x) x = propose(Eigen::MatrixXd(d, 0));
       exploit = false;
-      std::optional<Eigen::VectorXd> x =
-          optimizer.Maximize(*gp, acquisition, centers, excluded(), rng);
-      if (!x) x = optimizer.Maximize(*gp, acquisition, centers, Eigen::MatrixXd(d, 0), rng);
       if (!x) break;
       AppendColumn(chosen, *x);
       if (chosen.cols() < input.count) add_fantasy(*x);

@@ -15,10 +15,10 @@ namespace bayestune {
 // (output_warper.h; FAILED and INFEASIBLE trials get a value worse than the worst), a GP with a
 // Matern-5/2 ARD kernel is fitted by maximum a posteriori (gp_hyperparameter_fit.h), the pending
 // trials (REQUESTED, ACTIVE, STOPPING) enter as fantasies at the GP's mean (kriging believer), and
-// the acquisition (log expected improvement by default) is maximised over feasible points
-// (acquisition_optimizer.h). A batch of k is chosen one at a time, each chosen point becoming a
-// fantasy for the next, so the k points differ. No point repeats a trial of the study unless a
-// finite space has no other left.
+// the acquisition (UCB for the first 75% of maxTrials, then log expected improvement, by default)
+// is maximised over feasible points (acquisition_optimizer.h). A batch of k is chosen one at a
+// time, each chosen point becoming a fantasy for the next, so the k points differ. No point repeats
+// a trial of the study unless a finite space has no other left.
 //
 // Fast at scale: the designer keeps, between calls, the hyperparameters of the last refit point
 // (GpBanditOptions::refit_all_up_to, refit_growth) and the GP's Cholesky factor; when the next

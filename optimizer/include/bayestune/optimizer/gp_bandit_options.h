@@ -15,6 +15,33 @@ enum class AcquisitionKind {
   kLogExpectedImprovement,
   // mean + beta * standard deviation.
   kUpperConfidenceBound,
+  // log P(f(x) > best): probability of improvement in log space (one of MACE's three).
+  kLogProbabilityOfImprovement,
+};
+
+// How the acquisition of a GP suggestion is chosen (docs/optimizer.md, "Exploration: what was
+// tried").
+enum class AcquisitionMix {
+  // `GpBanditOptions::acquisition` on every suggestion.
+  kSingle,
+  // Log EI and UCB in turn, by the study's trial count (UCB on odd trials), as OSS Vizier mixes
+  // UCB into its GP bandit.
+  kAlternate,
+  // After HEBO's MACE: log EI, log PI and UCB are each maximised, the maximisers that no other
+  // one beats on all three acquisitions form the Pareto set, and one of them is drawn at random.
+  kEnsemble,
+  // UCB for the first `ucb_share` of the study's maxTrials, `acquisition` after: explore for the
+  // basin, then refine in it (the default, with log EI after the first 75%).
+  kUcbFirst,
+};
+
+// What the GP is fitted on (output_power_transform.h).
+enum class OutputTransform {
+  // WarpObjectiveValues (output_warper.h): half-rank, log warp, standardisation (after Vizier).
+  kRankAndLogWarp,
+  // HEBO's: standardise, a Yeo-Johnson power transform whose lambda maximises the Gaussian
+  // likelihood of the result, standardise again.
+  kYeoJohnson,
 };
 
 struct AcquisitionOptimizerOptions {
@@ -23,6 +50,11 @@ struct AcquisitionOptimizerOptions {
   int sobol_candidates = 1024;
   int local_candidates = 512;
   int local_centers = 5;
+  // The share of the local candidates that, instead of Gaussian steps, draw one coordinate of
+  // the centre afresh (uniform on the unit interval) and keep the others: a jump into another
+  // basin along one axis, which Gaussian steps of at most 0.15 never reach (styblinski4's wells
+  // are 0.56 apart on each axis).
+  double coordinate_jump_share = 0.0;
   // The best few distinct candidates are refined by L-BFGS (NLopt) on the DOUBLE, INTEGER and
   // DISCRETE coordinates, each categorical held at the candidate's value; then rounded.
   int refine_starts = 5;
@@ -33,6 +65,13 @@ struct AcquisitionOptimizerOptions {
   // as (full_budget_observations / n)^2 (to at least 128 Sobol and 64 local candidates and 2
   // starts): a candidate's variance costs O(n^2), so that the cost stays about flat in n.
   int full_budget_observations = 300;
+  // OSS Vizier's trust region (trust_region.h): a candidate farther (max norm, on the unit cube)
+  // than the radius from every point of the GP loses against every candidate within it. The
+  // radius is trust_region_radius + trust_region_growth * n / (d + 1) for n points in d model
+  // dimensions; from 0.5 on there is no trust region.
+  bool trust_region = false;
+  double trust_region_radius = 0.2;
+  double trust_region_growth = 0.1;
 };
 
 // Log-normal priors on the kernel's scales and a normal prior on the constant mean, for outputs
@@ -78,8 +117,15 @@ struct GpFitOptions {
 struct GpBanditOptions {
   // Scrambled Sobol points before the GP takes over; 0: DefaultInitialPoints(space).
   int initial_points = 0;
+  // The acquisition of kSingle, and of kUcbFirst after its UCB share.
   AcquisitionKind acquisition = AcquisitionKind::kLogExpectedImprovement;
   double ucb_beta = 2.0;
+  // UCB first found the global basin more often than log EI alone on the benchmark's tuning
+  // seeds, and log EI after it keeps rosenbrock4's refinement (docs/optimizer.md, "Exploration:
+  // what was tried").
+  AcquisitionMix acquisition_mix = AcquisitionMix::kUcbFirst;
+  double ucb_share = 0.75;  // for kUcbFirst
+  OutputTransform output_transform = OutputTransform::kRankAndLogWarp;
   // When several points are asked at once in the second half of a study (by maxTrials), make the
   // first GP point the maximiser of the posterior mean: batches then converge as sequential
   // suggestions do.
