@@ -4,7 +4,13 @@
 #include <chrono>
 #include <numeric>
 
+#include "bayestune/optimizer/pareto_front.h"
+
 namespace bayestune::cli {
+
+std::size_t RunProgress::FrontSize() const {
+  return ParetoOptimalTrials(succeeded_, spec_).size();
+}
 
 double SteadyNow() {
   return std::chrono::duration<double>(std::chrono::steady_clock::now().time_since_epoch()).count();
@@ -15,6 +21,8 @@ RunProgress::RunProgress(StudySpec spec, const std::vector<Trial>& trials, doubl
   for (const auto& trial : trials) {
     states_[trial.id] = trial.state;
     if (trial.IsFinished()) ++finished_at_start_;
+    if (trial.state == TrialState::kSucceeded && IsMultiObjective(spec_))
+      succeeded_.push_back(trial);
     if (trial.state == TrialState::kSucceeded && trial.final_value &&
         (!best_ || RanksBefore(trial, *best_, spec_))) {
       best_ = trial;
@@ -48,6 +56,7 @@ bool RunProgress::TrialFinished(const TrialFinishedEvent& event) {
   running_.erase(trial.id);
   (trial.state == TrialState::kSucceeded ? succeeded_seconds_ : other_seconds_)
       .push_back(event.run_seconds);
+  if (trial.state == TrialState::kSucceeded && IsMultiObjective(spec_)) succeeded_.push_back(trial);
   if (trial.state == TrialState::kSucceeded && trial.final_value &&
       (!best_ || RanksBefore(trial, *best_, spec_))) {
     best_ = trial;

@@ -40,6 +40,8 @@ class RunProgress {
   const StudySpec& spec() const { return spec_; }
   StudyProgress Counts() const;
   const std::optional<Trial>& best() const { return best_; }
+  // A multi-objective study: how many trials are on the Pareto front now.
+  std::size_t FrontSize() const;
   const std::map<std::int64_t, RunningTrial>& running() const { return running_; }
   int finished_at_start() const { return finished_at_start_; }
   int max_running() const { return max_running_; }
@@ -54,6 +56,7 @@ class RunProgress {
   std::map<std::int64_t, TrialState> states_;
   std::map<std::int64_t, RunningTrial> running_;
   std::optional<Trial> best_;
+  std::vector<Trial> succeeded_;  // a multi-objective study's, for the front
   std::vector<double> succeeded_seconds_;
   std::vector<double> other_seconds_;
   int finished_at_start_ = 0;

@@ -12,6 +12,7 @@
 #include "gaussian_process.h"
 #include "gp_hyperparameter_fit.h"
 #include "model_encoding.h"
+#include "multi_objective_designer.h"
 #include "output_warper.h"
 #include "scrambled_sobol.h"
 #include "split_mix.h"
@@ -231,6 +232,7 @@ std::vector<ParameterValues> GpBanditDesigner::Suggest(const DesignerInput& inpu
                        DecodeFromModel(space, Eigen::VectorXd(0)));
     return suggestions;
   }
+  if (IsMultiObjective(input.spec)) return SuggestMultiObjective(input, options_);
   const AcquisitionOptimizer optimizer(space, options_.acquisition_optimizer);
   const std::optional<std::size_t> feasible_points = optimizer.rounding().FeasiblePointCount();
   History history = ReadHistory(input);
