@@ -70,11 +70,8 @@ void PrintParetoFront(const StudySnapshot& snapshot, std::size_t succeeded) {
     goals += (goals.empty() ? "" : ", ") + m.metric_id + " " + std::string(GoalName(m.goal));
   std::cout << "study '" << snapshot.study.name << "', "
             << CountOf(static_cast<long long>(succeeded), "succeeded trial") << ", " << front.size()
-            << " on the Pareto front (" << goals
-            << "):
-               ";
-      std::vector<std::string>
-          header = {"trial"};
+            << " on the Pareto front (" << goals << "):\n";
+  std::vector<std::string> header = {"trial"};
   for (std::string& cell : ObjectiveHeader(spec))
     header.push_back(std::move(cell));
   header.emplace_back("step");
@@ -93,12 +90,9 @@ void PrintParetoFront(const StudySnapshot& snapshot, std::size_t succeeded) {
     table.AddRow(std::move(row));
   }
   table.Print(std::cout);
-  std::cout << "trainer arguments:
-               ";
-      for (const Trial& trial : front) std::cout
-            << "  trial " << trial.id << ": " << FormatTrainerArguments(trial)
-            << "
-               ";
+  std::cout << "trainer arguments:\n";
+  for (const Trial& trial : front)
+    std::cout << "  trial " << trial.id << ": " << FormatTrainerArguments(trial) << "\n";
 }
 
 int PrintBest(const StudySnapshot& snapshot, const BestOptions& options) {
