@@ -76,3 +76,28 @@ TEST_CASE("gRPC: ListOptimalTrials returns the Pareto front of a two-metric stud
           }());
         }) == "INVALID_ARGUMENT");
 }
+
+TEST_CASE("gRPC: the Python example client runs a two-metric study and prints its front",
+          "[grpc][multi-objective][examples]") {
+  TempFolder dir("grpc-multi-python");
+  WriteFile(dir.File("two.yaml"), kTwoObjectiveYaml);
+  auto server = StartServer(dir);
+  const auto result = RunProcess(
+      {BAYESTUNE_PYTHON3,
+       std::string(BAYESTUNE_SOURCE_DIR) + "/examples/python_client/bayestune_client.py",
+       "--server", server->address(), "--study", "two", "--create", dir.File("two.yaml")},
+      std::chrono::seconds(120));
+  INFO(result.output);
+  REQUIRE(result.exit_code == 0);
+  CHECK_THAT(result.output, Catch::Contains("the study is done") &&
+                                Catch::Contains("pareto-optimal: trial") &&
+                                Catch::Contains("latency "));
+  proto::StudyClient client(PlainClientOptions(*server));
+  const auto trials = client.ListTrials("two");
+  REQUIRE(trials.size() == 8);
+  for (const Trial& t : trials) {
+    CHECK(t.state == TrialState::kSucceeded);
+    CHECK(t.final_values.size() == 2);
+  }
+  CHECK_FALSE(client.ListOptimalTrials("two").empty());
+}

@@ -69,7 +69,7 @@ TEST_CASE("metrics mistakes are named with their line", "[spec][metrics]") {
     const auto errors = Errors(StudyWith("    hyperparameterMetricTag: accuracy\n" + kTwoMetrics));
     REQUIRE(errors.size() == 1);
     CHECK(errors[0].field == "trainingInput.hyperparameters.metrics");
-    CHECK(errors[0].line == 5);
+    CHECK(errors[0].line == 6);  // the list's first entry
     CHECK_THAT(errors[0].message,
                Catch::Contains("hyperparameterMetricTag (line 4)") && Catch::Contains("not both"));
   }
@@ -85,9 +85,9 @@ TEST_CASE("metrics mistakes are named with their line", "[spec][metrics]") {
                          "      - {metricId: accuracy, goal: MINIMIZE}\n"));
     REQUIRE(errors.size() == 1);
     CHECK(errors[0].field == "trainingInput.hyperparameters.metrics[1].metricId");
-    CHECK(errors[0].line == 7);
+    CHECK(errors[0].line == 6);
     CHECK_THAT(errors[0].message,
-               Catch::Contains("already metrics[0] (line 6)") && Catch::Contains("unique"));
+               Catch::Contains("already metrics[0] (line 5)") && Catch::Contains("unique"));
   }
   SECTION("a bad goal") {
     const auto errors =
@@ -96,7 +96,7 @@ TEST_CASE("metrics mistakes are named with their line", "[spec][metrics]") {
                          "      - {metricId: loss, goal: MINIMIZE}\n"));
     REQUIRE(errors.size() == 1);
     CHECK(errors[0].field == "trainingInput.hyperparameters.metrics[0].goal");
-    CHECK(errors[0].line == 6);
+    CHECK(errors[0].line == 5);
     CHECK_THAT(errors[0].message, Catch::Contains("did you mean 'MAXIMIZE'"));
   }
   SECTION("an empty list") {
@@ -121,6 +121,6 @@ TEST_CASE("metrics mistakes are named with their line", "[spec][metrics]") {
     REQUIRE(errors.size() == 1);
     CHECK(errors[0].field == "trainingInput.hyperparameters.enableTrialEarlyStopping");
     CHECK(errors[0].line == 9);
-    CHECK_THAT(errors[0].message, Catch::Contains("several metrics (line 4)"));
+    CHECK_THAT(errors[0].message, Catch::Contains("several metrics (line 5)"));
   }
 }
