@@ -8,10 +8,6 @@
 
 namespace bayestune::cli {
 
-std::size_t RunProgress::FrontSize() const {
-  return ParetoOptimalTrials(succeeded_, spec_).size();
-}
-
 double SteadyNow() {
   return std::chrono::duration<double>(std::chrono::steady_clock::now().time_since_epoch()).count();
 }
@@ -28,6 +24,7 @@ RunProgress::RunProgress(StudySpec spec, const std::vector<Trial>& trials, doubl
       best_ = trial;
     }
   }
+  if (IsMultiObjective(spec_)) front_size_ = ParetoOptimalTrials(succeeded_, spec_).size();
 }
 
 void RunProgress::RunnerStarted(const RunnerStartedEvent& event) {
@@ -56,7 +53,10 @@ bool RunProgress::TrialFinished(const TrialFinishedEvent& event) {
   running_.erase(trial.id);
   (trial.state == TrialState::kSucceeded ? succeeded_seconds_ : other_seconds_)
       .push_back(event.run_seconds);
-  if (trial.state == TrialState::kSucceeded && IsMultiObjective(spec_)) succeeded_.push_back(trial);
+  if (trial.state == TrialState::kSucceeded && IsMultiObjective(spec_)) {
+    succeeded_.push_back(trial);
+    front_size_ = ParetoOptimalTrials(succeeded_, spec_).size();
+  }
   if (trial.state == TrialState::kSucceeded && trial.final_value &&
       (!best_ || RanksBefore(trial, *best_, spec_))) {
     best_ = trial;
