@@ -5,7 +5,6 @@
 #include <set>
 
 #include "bayestune/optimizer/errors.h"
-#include "bayestune/spec_file/tuning_config_loader.h"
 #include "grpc_test_support.h"
 
 using namespace bayestune;
@@ -66,7 +65,12 @@ TEST_CASE("gRPC: ListOptimalTrials returns the Pareto front of a two-metric stud
 
   // The same study as a structured spec is the same study; a spec whose metrics disagree with
   // its hyperparameter_metric_tag is refused.
-  const StudySpec spec = ParseTuningConfigOrThrow(kTwoObjectiveYaml, "mo.yaml").study;
+  StudySpec spec;  // kTwoObjectiveYaml's study, built in code
+  spec.metric_tag = "accuracy";
+  spec.metrics = {{"accuracy", Goal::kMaximize}, {"latency", Goal::kMinimize}};
+  spec.max_trials = 8;
+  spec.algorithm = Algorithm::kRandomSearch;
+  spec.parameters = {ParameterSpec::Double("x", 0, 1)};
   CHECK(client.CreateStudy("mo-structured", spec).spec().metrics_size() == 2);
   CHECK(StatusCodeOf([&] {
           client.CreateStudy("bad", [&] {

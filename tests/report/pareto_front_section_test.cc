@@ -63,7 +63,7 @@ TEST_CASE("report: three metrics draw a scatter per pair; one metric draws none"
              {{1, 0, 0}, {0, 1, 0}, {0, 0, 1}, {1, 1, 1}});
   const std::string section = page.substr(page.find("<section id=\"pareto\""));
   const std::string body = section.substr(0, section.find("</section>"));
-  CHECK(Count(body, "<svg") == 3);                              // a-b, a-c, b-c
+  CHECK(Count(body, "<svg class=\"chart") == 3);                // a-b, a-c, b-c
   CHECK(Count(body, "data-kind=\"pareto-optimal\"") == 3 * 3);  // 3 trials in each
   CHECK(Render({{"accuracy", Goal::kMaximize}}, {{0.5}, {0.7}}).find("id=\"pareto\"") ==
         std::string::npos);
