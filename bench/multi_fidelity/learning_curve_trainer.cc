@@ -2,16 +2,20 @@
 // step by step to an event file as a real trainer would.
 //
 //   learning_curve_trainer --job-dir=D --a=A --b=B --c=C [--steps=27] [--sleep-ms=2]
-//                          [--slow=a|c]
+//                          [--slow=a|c|mild] [--print]
 //
 // Final value (maximised, the ground truth): f = 0.9 - 0.8 ((a - 0.75)^2 + (b - 0.35)^2)
 // - 0.2 (c - 0.5)^2. Curve: v(s) = f (1 - exp(-s / tau)) + noise, tau = 1 + 12 a^2: the best
 // region (a near 0.75) starts slowly, so early values rank it wrongly. With --slow=c the speed
 // comes from c instead (tau = 1 + 12 c^2), which matters little to the final value: slow starters
-// are spread over the space rather than sitting at the optimum. Noise: N(0, 0.01), seeded by
+// are spread over the space rather than sitting at the optimum. --slow=mild: the early ranking is
+// mostly right: most configurations learn fast (tau = 1 + 2 c^2), and a fifth of them, c > 0.8,
+// anywhere in a and b, start slowly (tau = 1 + 12 c^2). --print also writes "<step> <value>" to
+// stdout after each step (for bench/multi_fidelity/optuna_multi_fidelity.py). Noise: N(0, 0.01), seeded by
 // the parameters, so a configuration gives the same curve every time.
 #include <chrono>
 #include <cmath>
+#include <cstdio>
 #include <cstring>
 #include <functional>
 #include <random>
@@ -34,6 +38,7 @@ int main(int argc, char** argv) {
   double a = 0.5, b = 0.5, c = 0.5;
   int steps = 27, sleep_ms = 2;
   std::string slow = "a";
+  bool print = false;
   for (int i = 1; i < argc; ++i) {
     const std::string arg = argv[i];
     const auto value = [&](const char* flag) -> const char* {
@@ -47,20 +52,26 @@ int main(int argc, char** argv) {
     if (auto v = value("--steps=")) steps = std::stoi(v);
     if (auto v = value("--sleep-ms=")) sleep_ms = std::stoi(v);
     if (auto v = value("--slow=")) slow = v;
+    if (arg == "--print") print = true;
   }
   if (job_dir.empty()) return 2;
   const double f = FinalValue(a, b, c);
   const double speed = slow == "c" ? c : a;
-  const double tau = 1 + 12 * speed * speed;
+  const double tau = slow == "mild" ? (c > 0.8 ? 1 + 12 * c * c : 1 + 2 * c * c)
+                                     : 1 + 12 * speed * speed;
   std::mt19937_64 random(
       std::hash<std::string>{}(std::to_string(a) + std::to_string(b) + std::to_string(c)));
   std::normal_distribution<double> noise(0.0, 0.01);
   bayestune::EventFileWriter writer(job_dir);
   for (int s = 1; s <= steps; ++s) {
     std::this_thread::sleep_for(std::chrono::milliseconds(sleep_ms));
-    writer.AddScalar("accuracy", s,
-                     static_cast<float>(f * (1 - std::exp(-s / tau)) + noise(random)));
+    const float value = static_cast<float>(f * (1 - std::exp(-s / tau)) + noise(random));
+    writer.AddScalar("accuracy", s, value);
     writer.Flush();
+    if (print) {
+      std::printf("%d %.9g\n", s, static_cast<double>(value));
+      std::fflush(stdout);
+    }
   }
   return 0;
 }

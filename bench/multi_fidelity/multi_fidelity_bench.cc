@@ -8,7 +8,8 @@
 // a table of medians over seeds. Prints figures; never passes or fails.
 //
 //   multi_fidelity_bench [--seeds=10] [--budget=270] [--steps=27] [--sleep-ms=2] [--parallel=2]
-//                        [--slow=a|c] (a: the optimum starts slowly; c: slow starters anywhere)
+//                        [--slow=a|c|mild] (a: the optimum starts slowly; c: slow starters
+//                        anywhere; mild: the early ranking mostly right, a fifth slow starters)
 //                        [--methods=gp,gp+median,random+asha,gp+asha,gp+hyperband]
 #include <algorithm>
 #include <atomic>

@@ -115,6 +115,15 @@ void ProgressView::OnMeasurements(std::int64_t trial_id,
   Changed();
 }
 
+void ProgressView::OnTrialPromoted(const TrialPromotedEvent& event) {
+  std::lock_guard lock(mutex_);
+  // "trial 7 promoted past ASHA rung 1 (step 3): accuracy 0.81 at step 3 ranks 1st of 4 ..."
+  Print(LineKind::kNotice,
+        "trial " + std::to_string(event.trial_id) + " promoted past " +
+            (event.reason.empty() ? "rung " + std::to_string(event.rung) : event.reason));
+  Changed();
+}
+
 void ProgressView::OnTrialStopping(const TrialStoppingEvent& event) {
   std::lock_guard lock(mutex_);
   const char* signal_name = sigabbrev_np(event.signal);

@@ -21,6 +21,7 @@ class ProgressView : public RunnerEvents {
   void OnTrialRequeued(const Trial& trial, const std::string& reason) override;
   void OnTrialStarted(const TrialStartedEvent& event) override;
   void OnMeasurements(std::int64_t trial_id, const std::vector<Measurement>& measurements) override;
+  void OnTrialPromoted(const TrialPromotedEvent& event) override;
   void OnTrialStopping(const TrialStoppingEvent& event) override;
   void OnTrialFinished(const TrialFinishedEvent& event) override;
   void OnWarning(std::optional<std::int64_t> trial_id, const std::string& message) override;

@@ -107,6 +107,7 @@ StopDecision AshaStoppingRule::Decide(const Trial& trial, const std::vector<Tria
   const int bracket = BracketOf(trial.id);
   const std::vector<Measurement> mine = trial.MeasurementsOf(spec.metric_tag);
   const std::vector<std::int64_t> steps = RungSteps(bracket);
+  StopDecision decision;
   for (std::size_t k = 0; k < steps.size(); ++k) {
     const std::optional<StepValue> own = ValueAtStep(mine, steps[k], spec);
     if (!own) break;  // not there yet
@@ -134,20 +135,28 @@ StopDecision AshaStoppingRule::Decide(const Trial& trial, const std::vector<Tria
     for (const auto& rival : rivals) {
       if (ranks_before(rival, self)) ++rank;
     }
-    if (rank <= keep) continue;  // promoted past this rung
-    // The cut-off: the value of the last trial kept (the keep-th best of the others and itself;
-    // this trial ranks below it, so it is the keep-th best rival).
-    const double cutoff = rivals[keep - 1].first;
     std::string where = "ASHA rung " + std::to_string(k) + " (step " + std::to_string(steps[k]);
     if (options_.brackets > 1) where += ", bracket " + std::to_string(bracket);
     where += ")";
-    return {true, where + ": " + spec.metric_tag + " " + FormatDouble(own->value) + " at step " +
-                      std::to_string(own->step) + " ranks " + Ordinal(rank) + " of " +
-                      std::to_string(n) + " trials that reached the rung; only the top " +
-                      std::to_string(keep) + " (1/" + std::to_string(options_.reduction_factor) +
-                      ") go on, the last of them at " + FormatDouble(cutoff)};
+    const std::string ranked = where + ": " + spec.metric_tag + " " + FormatDouble(own->value) +
+                               " at step " + std::to_string(own->step) + " ranks " + Ordinal(rank) +
+                               " of " + std::to_string(n) + " trials that reached the rung";
+    const std::string top =
+        std::to_string(keep) + " (1/" + std::to_string(options_.reduction_factor) + ")";
+    if (rank <= keep) {  // promoted past this rung
+      decision.promotions.push_back(
+          {static_cast<int>(k), steps[k], ranked + ", in the top " + top + " that go on"});
+      continue;
+    }
+    // The cut-off: the value of the last trial kept (the keep-th best of the others and itself;
+    // this trial ranks below it, so it is the keep-th best rival).
+    const double cutoff = rivals[keep - 1].first;
+    decision.stop = true;
+    decision.reason =
+        ranked + "; only the top " + top + " go on, the last of them at " + FormatDouble(cutoff);
+    return decision;
   }
-  return {};
+  return decision;
 }
 
 std::string RungText(const Trial& trial, const StudySpec& spec) {

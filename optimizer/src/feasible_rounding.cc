@@ -4,6 +4,8 @@
 #include <cmath>
 #include <limits>
 
+#include "bayestune/optimizer/conditional_parameters.h"
+#include "model_encoding.h"
 #include "scale_transform.h"
 
 namespace bayestune {
@@ -15,6 +17,9 @@ std::size_t SaturatingMultiply(std::size_t a, std::size_t b) {
   }
   return a * b;
 }
+
+// The trees of a finite conditional space kept for FeasiblePoint; beyond, they are walked to.
+constexpr std::size_t kMaxKeptTrees = 1 << 16;
 
 }  // namespace
 
@@ -44,7 +49,113 @@ FeasibleRounding::FeasibleRounding(const SearchSpace& space)
     if (spec.type == ParameterType::kDouble) finite = false;
     count = SaturatingMultiply(count, ValueCount(i));
   }
+  if (HasConditions(space.parameters())) {
+    for (std::size_t i = 0; i < space.size(); ++i) {
+      const ParameterSpec& spec = space.parameters()[i];
+      if (!spec.condition) {
+        conditions_.emplace_back();
+        continue;
+      }
+      Condition c;
+      for (std::size_t j = 0; j < i; ++j) {
+        if (space.parameters()[j].name == spec.condition->parent) c.parent = j;
+      }
+      const ParameterSpec& parent = space.parameters()[c.parent];
+      if (parent.type == ParameterType::kCategorical) {
+        for (const auto& value : parent.categorical_values)
+          c.categories.push_back(ParentValueMatches(parent, value, spec.condition->values));
+      } else {
+        for (const ParameterValue& value : spec.condition->values)
+          c.units.push_back(ToUnit(value.AsDouble(), parent.Lower(), parent.Upper(), parent.scale));
+      }
+      conditions_.push_back(std::move(c));
+    }
+    count = CountTrees(space.parameters(), [&](std::size_t i) { return ValueCount(i); });
+    if (finite && count <= kMaxKeptTrees) trees_ = EnumerateTrees();
+  }
   if (finite) feasible_points_ = count;
+}
+
+std::vector<bool> FeasibleRounding::Active(const Eigen::Ref<const Eigen::VectorXd>& x) const {
+  std::vector<bool> active(conditions_.size(), true);
+  for (std::size_t i = 0; i < conditions_.size(); ++i) {
+    if (!conditions_[i]) continue;
+    const Condition& c = *conditions_[i];
+    if (!active[c.parent]) {
+      active[i] = false;
+      continue;
+    }
+    const SearchSpace::Slice slice = space_->ModelSlice(c.parent);
+    if (!c.categories.empty()) {
+      Eigen::Index hot = 0;
+      if (slice.width > 0) x.segment(slice.offset, slice.width).maxCoeff(&hot);
+      active[i] = c.categories[static_cast<std::size_t>(hot)];
+    } else {
+      const double u = x[slice.offset];
+      active[i] = std::any_of(c.units.begin(), c.units.end(),
+                              [&](double wanted) { return std::abs(wanted - u) <= 1e-9; });
+    }
+  }
+  return active;
+}
+
+void FeasibleRounding::ClearInactive(Eigen::Ref<Eigen::VectorXd> x) const {
+  const std::vector<bool> active = Active(x);
+  for (std::size_t i = 0; i < active.size(); ++i) {
+    if (active[i]) continue;
+    const SearchSpace::Slice slice = space_->ModelSlice(i);
+    if (space_->parameters()[i].type == ParameterType::kCategorical) {
+      x.segment(slice.offset, slice.width).setZero();
+    } else {
+      x[slice.offset] = kInactiveCoordinate;
+    }
+  }
+}
+
+void FeasibleRounding::SetValue(std::size_t i, std::size_t k, Eigen::Ref<Eigen::VectorXd> x) const {
+  const ParameterSpec& spec = space_->parameters()[i];
+  const SearchSpace::Slice slice = space_->ModelSlice(i);
+  switch (spec.type) {
+    case ParameterType::kCategorical:
+      if (slice.width == 0) return;
+      x.segment(slice.offset, slice.width).setZero();
+      x[slice.offset + static_cast<Eigen::Index>(k)] = 1.0;
+      return;
+    case ParameterType::kInteger:
+      x[slice.offset] =
+          ToUnit(spec.min_value + static_cast<double>(k), spec.Lower(), spec.Upper(), spec.scale);
+      return;
+    case ParameterType::kDiscrete:
+      x[slice.offset] = ToUnit(spec.discrete_values[k], spec.Lower(), spec.Upper(), spec.scale);
+      return;
+    case ParameterType::kDouble:
+      return;
+  }
+}
+
+std::vector<Eigen::VectorXd> FeasibleRounding::EnumerateTrees() const {
+  std::vector<Eigen::VectorXd> trees;
+  const std::size_t n = space_->size();
+  std::vector<std::size_t> position(n, 0);
+  for (;;) {
+    Eigen::VectorXd x = Eigen::VectorXd::Zero(dimensions_);
+    for (std::size_t i = 0; i < n; ++i)
+      SetValue(i, position[i], x);
+    const std::vector<bool> active = Active(x);
+    ClearInactive(x);
+    trees.push_back(std::move(x));
+    // The next position, the last active parameter fastest; inactive ones stay at 0.
+    std::size_t p = n;
+    for (;;) {
+      if (p == 0) return trees;
+      --p;
+      if (!active[p]) continue;
+      if (++position[p] < ValueCount(p)) break;
+      position[p] = 0;
+    }
+    for (std::size_t i = p + 1; i < n; ++i)
+      position[i] = 0;
+  }
 }
 
 std::size_t FeasibleRounding::ValueCount(std::size_t i) const {
@@ -97,9 +208,15 @@ void FeasibleRounding::Round(Eigen::Ref<Eigen::VectorXd> x) const {
     x.segment(b.offset, b.width).setZero();
     x[b.offset + best] = 1.0;
   }
+  if (!conditions_.empty()) ClearInactive(x);
 }
 
 Eigen::VectorXd FeasibleRounding::FeasiblePoint(std::size_t index) const {
+  if (!conditions_.empty()) {
+    if (index < trees_.size()) return trees_[index];
+    std::vector<Eigen::VectorXd> trees = EnumerateTrees();  // beyond kMaxKeptTrees: slow, rare
+    return trees.at(index);
+  }
   Eigen::VectorXd x = Eigen::VectorXd::Zero(dimensions_);
   std::size_t ordered = coordinates_.size();
   std::size_t categorical = blocks_.size();

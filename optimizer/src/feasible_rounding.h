@@ -15,6 +15,9 @@ namespace bayestune {
 // each CATEGORICAL block becomes one-hot at its largest coordinate. Rounding twice changes nothing,
 // and space.Encode(space.Decode(x)) equals Round(x) up to the last bits of DOUBLE coordinates.
 // Works on plain vectors, without the maps of ParameterValues: it runs on thousands of candidates.
+// In a space with conditional parameters, rounding also sets the coordinates of the parameters
+// that the rounded parents leave inactive to their fixed value (model_encoding.h), so that every
+// rounded point is the encoding of one valid tree, and points of equal trees are equal.
 class FeasibleRounding {
  public:
   // A categorical parameter's one-hot block of coordinates.
@@ -35,10 +38,26 @@ class FeasibleRounding {
 
   void Round(Eigen::Ref<Eigen::VectorXd> x) const;
   // Feasible point number `index` (0 <= index < FeasiblePointCount()) in mixed-radix order, the
-  // last parameter fastest.
+  // last parameter fastest (an inactive parameter takes one value: it is left out).
   Eigen::VectorXd FeasiblePoint(std::size_t index) const;
 
  private:
+  // A conditional parameter's parent and the parent values that make it active: the categories'
+  // positions (CATEGORICAL parent) or the values' unit coordinates (INTEGER, DISCRETE).
+  struct Condition {
+    std::size_t parent = 0;
+    std::vector<bool> categories;
+    std::vector<double> units;
+  };
+  // Whether each parameter is active at rounded point `x`.
+  std::vector<bool> Active(const Eigen::Ref<const Eigen::VectorXd>& x) const;
+  // Sets the coordinates of the parameters inactive at rounded point `x` to their fixed value.
+  void ClearInactive(Eigen::Ref<Eigen::VectorXd> x) const;
+  // The encoding of value `k` of parameter `i` written into `x`.
+  void SetValue(std::size_t i, std::size_t k, Eigen::Ref<Eigen::VectorXd> x) const;
+  // Every tree of a finite conditional space, in mixed-radix order.
+  std::vector<Eigen::VectorXd> EnumerateTrees() const;
+
   struct Coordinate {
     int offset = 0;
     ParameterType type = ParameterType::kDouble;
@@ -58,6 +77,9 @@ class FeasibleRounding {
   std::vector<int> ordered_;
   std::vector<Block> blocks_;
   std::optional<std::size_t> feasible_points_;
+  // Per parameter: its condition (nullopt: always active). Empty without conditional parameters.
+  std::vector<std::optional<Condition>> conditions_;
+  std::vector<Eigen::VectorXd> trees_;  // a finite conditional space's points, when not too many
 };
 
 }  // namespace bayestune

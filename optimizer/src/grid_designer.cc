@@ -4,6 +4,7 @@
 #include <limits>
 #include <set>
 
+#include "bayestune/optimizer/conditional_parameters.h"
 #include "scale_transform.h"
 
 namespace bayestune {
@@ -63,6 +64,10 @@ std::optional<std::size_t> GridDesigner::GridIndex(const ParameterSpec& spec,
 }
 
 std::optional<std::size_t> GridDesigner::Capacity(const SearchSpace& space) const {
+  if (HasConditions(space.parameters())) {
+    return CountTrees(space.parameters(),
+                      [&](std::size_t i) { return GridValueCount(space.parameters()[i]); });
+  }
   std::size_t total = 1;
   for (const ParameterSpec& spec : space.parameters()) {
     const std::size_t n = GridValueCount(spec);
@@ -79,36 +84,52 @@ std::vector<ParameterValues> GridDesigner::Suggest(const DesignerInput& input) {
   std::vector<ParameterValues> points;
   if (parameters.empty()) return points;
 
-  // Grid positions that a trial already has.
+  // Grid positions that a trial already has (an inactive parameter at position 0).
   std::set<std::vector<std::size_t>> used;
   for (const Trial& t : input.trials) {
+    const std::vector<bool> active = ActiveParameters(parameters, t.parameters);
     std::vector<std::size_t> position;
-    for (const ParameterSpec& spec : parameters) {
-      auto it = t.parameters.find(spec.name);
+    for (std::size_t p = 0; p < parameters.size(); ++p) {
+      auto it = t.parameters.find(parameters[p].name);
+      if (!active[p]) {
+        if (it != t.parameters.end()) break;  // not a tree of this space
+        position.push_back(0);
+        continue;
+      }
       if (it == t.parameters.end()) break;
-      auto k = GridIndex(spec, it->second);
+      auto k = GridIndex(parameters[p], it->second);
       if (!k) break;  // not a grid point
       position.push_back(*k);
     }
     if (position.size() == parameters.size()) used.insert(std::move(position));
   }
 
+  // Each tree once: an inactive parameter takes one position (0) and is left out of the point.
   std::vector<std::size_t> position(parameters.size(), 0);
   while (static_cast<int>(points.size()) < input.count) {
+    ParameterValues all;
+    for (std::size_t p = 0; p < parameters.size(); ++p)
+      all[parameters[p].name] = GridValue(parameters[p], position[p]);
+    const std::vector<bool> active = ActiveParameters(parameters, all);
     if (!used.contains(position)) {
       ParameterValues point;
-      for (std::size_t p = 0; p < parameters.size(); ++p)
-        point[parameters[p].name] = GridValue(parameters[p], position[p]);
+      for (std::size_t p = 0; p < parameters.size(); ++p) {
+        if (active[p]) point[parameters[p].name] = all.at(parameters[p].name);
+      }
       points.push_back(std::move(point));
     }
-    // The next position, the last parameter fastest; past the last one the grid is exhausted.
+    // The next position, the last active parameter fastest; past the last one the grid is
+    // exhausted.
     std::size_t p = parameters.size();
     for (;;) {
+      if (p == 0) return points;
       --p;
+      if (!active[p]) continue;
       if (++position[p] < GridValueCount(parameters[p])) break;
       position[p] = 0;
-      if (p == 0) return points;
     }
+    for (std::size_t later = p + 1; later < parameters.size(); ++later)
+      position[later] = 0;
   }
   return points;
 }

@@ -6,6 +6,7 @@
 #include <cmath>
 #include <set>
 
+#include "bayestune/optimizer/conditional_parameters.h"
 #include "bayestune/optimizer/errors.h"
 #include "model_encoding.h"
 #include "scale_transform.h"
@@ -47,7 +48,9 @@ std::optional<std::size_t> MatchDiscrete(const ParameterSpec& spec, double x) {
   return std::nullopt;
 }
 
-std::string DescribeFeasible(const ParameterSpec& spec) {
+}  // namespace
+
+std::string DescribeFeasibleValues(const ParameterSpec& spec) {
   switch (spec.type) {
     case ParameterType::kDouble:
       return "a number in [" + FormatDouble(spec.min_value) + ", " + FormatDouble(spec.max_value) +
@@ -75,8 +78,6 @@ std::string DescribeFeasible(const ParameterSpec& spec) {
   return "?";
 }
 
-}  // namespace
-
 SearchSpace::SearchSpace(std::vector<ParameterSpec> parameters)
     : parameters_(std::move(parameters)) {
   std::set<std::string> names;
@@ -94,6 +95,9 @@ SearchSpace::SearchSpace(std::vector<ParameterSpec> parameters)
     }
     slices_.push_back(slice);
     dimensions_ += slice.width;
+  }
+  if (std::string problem = ConditionsProblem(parameters_); !problem.empty()) {
+    throw InvalidArgument(problem);
   }
 }
 
@@ -130,9 +134,25 @@ void SearchSpace::Validate(const ParameterValues& values) const {
       }());
     }
   }
-  for (const auto& spec : parameters_) {
+  const std::vector<bool> active = ActiveParameters(parameters_, values);
+  for (std::size_t i = 0; i < parameters_.size(); ++i) {
+    const ParameterSpec& spec = parameters_[i];
     auto it = values.find(spec.name);
-    if (it == values.end()) throw InvalidArgument(Quote(spec.name) + " has no value");
+    if (!active[i]) {
+      if (it == values.end()) continue;
+      const auto parent = values.find(spec.condition->parent);
+      throw InvalidArgument(Quote(spec.name) + " is not active: it applies only when " +
+                            DescribeCondition(spec) + ", and " + spec.condition->parent +
+                            (parent == values.end()
+                                 ? std::string(" has no value (it is not active)")
+                                 : " is " + parent->second.ToString()) +
+                            "; leave it out");
+    }
+    if (it == values.end()) {
+      throw InvalidArgument(
+          Quote(spec.name) + " has no value" +
+          (spec.condition ? " (it is active: " + DescribeCondition(spec) + ")" : std::string()));
+    }
     const ParameterValue& value = it->second;
     bool feasible = false;
     switch (spec.type) {
@@ -155,7 +175,7 @@ void SearchSpace::Validate(const ParameterValues& values) const {
     }
     if (!feasible) {
       throw InvalidArgument(Quote(spec.name) + " = " + value.ToString() +
-                            " is not feasible: " + "expected " + DescribeFeasible(spec));
+                            " is not feasible: " + "expected " + DescribeFeasibleValues(spec));
     }
   }
 }
@@ -163,10 +183,16 @@ void SearchSpace::Validate(const ParameterValues& values) const {
 Eigen::VectorXd EncodeForModel(const SearchSpace& space, const ParameterValues& values) {
   space.Validate(values);
   Eigen::VectorXd x = Eigen::VectorXd::Zero(space.ModelDimensions());
+  const std::vector<bool> active = ActiveParameters(space.parameters(), values);
   for (std::size_t i = 0; i < space.size(); ++i) {
     const ParameterSpec& spec = space.parameters()[i];
-    const ParameterValue& value = values.at(spec.name);
     const SearchSpace::Slice slice = space.ModelSlice(i);
+    if (!active[i]) {
+      // Categorical: no category hot; numeric: the fixed inactive value.
+      if (spec.type != ParameterType::kCategorical) x[slice.offset] = kInactiveCoordinate;
+      continue;
+    }
+    const ParameterValue& value = values.at(spec.name);
     if (spec.type == ParameterType::kCategorical) {
       if (slice.width == 0) continue;
       auto pos = std::find(spec.categorical_values.begin(), spec.categorical_values.end(),
@@ -186,9 +212,12 @@ ParameterValues DecodeFromModel(const SearchSpace& space,
                           std::to_string(space.ModelDimensions()));
   }
   ParameterValues values;
+  const bool conditional = HasConditions(space.parameters());
   for (std::size_t i = 0; i < space.size(); ++i) {
     const ParameterSpec& spec = space.parameters()[i];
     const SearchSpace::Slice slice = space.ModelSlice(i);
+    // Parents come first: their values are decoded already.
+    if (conditional && spec.condition && !ActiveParameters(space.parameters(), values)[i]) continue;
     switch (spec.type) {
       case ParameterType::kDouble:
         values[spec.name] = FromUnit(x[slice.offset], spec.min_value, spec.max_value, spec.scale);
@@ -217,7 +246,7 @@ ParameterValues DecodeFromModel(const SearchSpace& space,
 ParameterValue SearchSpace::ParseValue(const ParameterSpec& spec, std::string_view text) {
   auto fail = [&]() -> ParameterValue {
     throw InvalidArgument(Quote(spec.name) + ": '" + std::string(text) +
-                          "' is not valid: expected " + DescribeFeasible(spec));
+                          "' is not valid: expected " + DescribeFeasibleValues(spec));
   };
   if (spec.type == ParameterType::kCategorical) {
     for (const auto& value : spec.categorical_values) {

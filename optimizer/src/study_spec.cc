@@ -2,6 +2,7 @@
 
 #include <algorithm>
 
+#include "bayestune/optimizer/conditional_parameters.h"
 #include "bayestune/optimizer/errors.h"
 #include "bayestune/optimizer/search_space.h"
 #include "closest_match.h"
@@ -86,6 +87,31 @@ bool OnlyBudgetsDiffer(const StudySpec& before, const StudySpec& after) {
   return same == before;
 }
 
+namespace {
+
+// "; added 'momentum', removed 'beta1'": the names one list has and the other lacks.
+std::string ParameterNamesAddedAndRemoved(const std::vector<ParameterSpec>& before,
+                                          const std::vector<ParameterSpec>& after) {
+  const auto has = [](const std::vector<ParameterSpec>& list, const std::string& name) {
+    return std::any_of(list.begin(), list.end(),
+                       [&](const ParameterSpec& p) { return p.name == name; });
+  };
+  std::string added;
+  std::string removed;
+  for (const auto& p : after) {
+    if (!has(before, p.name)) added += (added.empty() ? "" : ", ") + ("'" + p.name + "'");
+  }
+  for (const auto& p : before) {
+    if (!has(after, p.name)) removed += (removed.empty() ? "" : ", ") + ("'" + p.name + "'");
+  }
+  std::string text;
+  if (!added.empty()) text += "; added " + added;
+  if (!removed.empty()) text += "; removed " + removed;
+  return text;
+}
+
+}  // namespace
+
 std::string DescribeSpecChanges(const StudySpec& before, const StudySpec& after) {
   std::vector<std::string> changes;
   const auto field = [&](const std::string& name, const auto& a, const auto& b) {
@@ -128,7 +154,24 @@ std::string DescribeSpecChanges(const StudySpec& before, const StudySpec& after)
   if (after.seed) field("runner.seed", seed(before.seed), seed(after.seed));  // none: any seed
   if (before.parameters.size() != after.parameters.size()) {
     changes.push_back("params: " + text(before.parameters.size()) + " -> " +
-                      text(after.parameters.size()) + " parameters");
+                      text(after.parameters.size()) + " parameters" +
+                      ParameterNamesAddedAndRemoved(before.parameters, after.parameters));
+  } else if (HasConditions(before.parameters) || HasConditions(after.parameters)) {
+    // Conditional parameters are not at params[i] of the file: name them.
+    for (std::size_t i = 0; i < before.parameters.size(); ++i) {
+      const ParameterSpec& a = before.parameters[i];
+      const ParameterSpec& b = after.parameters[i];
+      if (a == b) continue;
+      if (a.condition != b.condition) {
+        const auto where = [](const ParameterSpec& p) {
+          return p.condition ? "when " + DescribeCondition(p) : std::string("always");
+        };
+        changes.push_back("parameter '" + b.name + "' " + where(a) + " -> " + where(b));
+      }
+      ParameterSpec without_condition = a;
+      without_condition.condition = b.condition;
+      if (!(without_condition == b)) changes.push_back("parameter '" + b.name + "' changed");
+    }
   } else {
     for (std::size_t i = 0; i < before.parameters.size(); ++i) {
       if (!(before.parameters[i] == after.parameters[i])) {

@@ -17,6 +17,44 @@ Enum ParseOrThrow(const json& value, std::optional<Enum> (*parse)(std::string_vi
   return *parsed;
 }
 
+// A conditional parameter's condition, beside its other fields: "parentParameter" and one of
+// "parentCategoricalValues", "parentIntValues", "parentDiscreteValues" by the kind of its values
+// (a spec of before conditional parameters has none of them).
+void WriteCondition(const ParentCondition& condition, json& param) {
+  param["parentParameter"] = condition.parent;
+  json values = json::array();
+  const char* key = "parentDiscreteValues";
+  for (const ParameterValue& value : condition.values) {
+    if (value.IsString()) {
+      key = "parentCategoricalValues";
+      values.push_back(value.AsString());
+    } else if (value.IsInteger()) {
+      key = "parentIntValues";
+      values.push_back(value.AsInteger());
+    } else {
+      values.push_back(value.AsDouble());
+    }
+  }
+  param[key] = std::move(values);
+}
+
+std::optional<ParentCondition> ReadCondition(const json& param) {
+  if (!param.contains("parentParameter")) return std::nullopt;
+  ParentCondition condition;
+  condition.parent = param.at("parentParameter").get<std::string>();
+  if (param.contains("parentCategoricalValues")) {
+    for (const auto& v : param.at("parentCategoricalValues"))
+      condition.values.emplace_back(v.get<std::string>());
+  } else if (param.contains("parentIntValues")) {
+    for (const auto& v : param.at("parentIntValues"))
+      condition.values.emplace_back(v.get<std::int64_t>());
+  } else {
+    for (const auto& v : param.at("parentDiscreteValues"))
+      condition.values.emplace_back(v.get<double>());
+  }
+  return condition;
+}
+
 }  // namespace
 
 std::string StudySpecToJson(const StudySpec& spec) {
@@ -30,6 +68,7 @@ std::string StudySpecToJson(const StudySpec& spec) {
     if (p.type == ParameterType::kCategorical) param["categoricalValues"] = p.categorical_values;
     if (p.type == ParameterType::kDiscrete) param["discreteValues"] = p.discrete_values;
     if (p.type != ParameterType::kCategorical) param["scaleType"] = ScaleTypeName(p.scale);
+    if (p.condition) WriteCondition(*p.condition, param);
     params.push_back(std::move(param));
   }
   json out = {{"goal", GoalName(spec.goal)},
@@ -107,6 +146,7 @@ StudySpec StudySpecFromJson(std::string_view text) {
       if (p.contains("scaleType")) {
         param.scale = ParseOrThrow<ScaleType>(p.at("scaleType"), &ParseScaleType, "scaleType");
       }
+      param.condition = ReadCondition(p);
       spec.parameters.push_back(std::move(param));
     }
     return spec;

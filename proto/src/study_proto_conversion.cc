@@ -185,6 +185,19 @@ v1::StudySpec StudySpecToProto(const StudySpec& spec) {
     for (double v : p.discrete_values)
       param->add_discrete_values(v);
     param->set_scale_type(ScaleTypeToProto(p.scale));
+    if (p.condition) {
+      v1::ParentCondition* condition = param->mutable_condition();
+      condition->set_parent_name(p.condition->parent);
+      for (const ParameterValue& v : p.condition->values) {
+        if (v.IsString()) {
+          condition->add_parent_categorical_values(v.AsString());
+        } else if (v.IsInteger()) {
+          condition->add_parent_int_values(v.AsInteger());
+        } else {
+          condition->add_parent_discrete_values(v.AsDouble());
+        }
+      }
+    }
   }
   out.set_measurement_selection(spec.measurement_selection == MeasurementSelection::kLast
                                     ? v1::StudySpec::LAST_MEASUREMENT
@@ -249,6 +262,30 @@ void ReadMetrics(const v1::StudySpec& message, StudySpec& spec) {
   if (metrics.size() >= 2) spec.metrics = std::move(metrics);
 }
 
+// A parameter's condition; ValidateStudySpec checks it against the parent (ConditionProblem).
+ParentCondition ParentConditionFromProto(const v1::ParentCondition& message,
+                                         const std::string& field) {
+  ParentCondition condition;
+  condition.parent = message.parent_name();
+  const int kinds = (message.parent_categorical_values_size() > 0 ? 1 : 0) +
+                    (message.parent_int_values_size() > 0 ? 1 : 0) +
+                    (message.parent_discrete_values_size() > 0 ? 1 : 0);
+  if (kinds != 1) {
+    throw InvalidArgument(field + ".condition: give the values of parent '" +
+                          message.parent_name() +
+                          "' in exactly one of parent_categorical_values (a CATEGORICAL parent), "
+                          "parent_int_values (INTEGER), parent_discrete_values (DISCRETE)" +
+                          (kinds == 0 ? std::string("; none is given") : "; several are given"));
+  }
+  for (const auto& v : message.parent_categorical_values())
+    condition.values.emplace_back(v);
+  for (std::int64_t v : message.parent_int_values())
+    condition.values.emplace_back(v);
+  for (double v : message.parent_discrete_values())
+    condition.values.emplace_back(v);
+  return condition;
+}
+
 }  // namespace
 
 StudySpec StudySpecFromProto(const v1::StudySpec& message) {
@@ -302,6 +339,7 @@ StudySpec StudySpecFromProto(const v1::StudySpec& message) {
     if (const std::string problem = ValidateParameterSpec(param); !problem.empty()) {
       throw InvalidArgument(field + ": " + problem);
     }
+    if (p.has_condition()) param.condition = ParentConditionFromProto(p.condition(), field);
     spec.parameters.push_back(std::move(param));
   }
   switch (message.measurement_selection()) {

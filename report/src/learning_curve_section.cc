@@ -5,6 +5,7 @@
 #include <limits>
 #include <set>
 
+#include "bayestune/optimizer/asha_stopping_rule.h"
 #include "legend.h"
 #include "number_format.h"
 #include "plot_area.h"
@@ -80,6 +81,16 @@ ValueRange CurvesRange(const Curves& curves, const std::vector<double>& values) 
   return range;
 }
 
+// The steps of an ASHA study's rungs (bracket 0's, which hold every bracket's: bracket b's rung k
+// is bracket 0's rung b + k); none for another rule or an unusable spec.
+std::vector<std::int64_t> RungStepsOf(const StudySpec& spec) {
+  if (!spec.enable_early_stopping || spec.early_stopping.rule != EarlyStoppingRule::kAsha ||
+      EarlyStoppingProblem(spec)) {
+    return {};
+  }
+  return AshaStoppingRule(spec.early_stopping).RungSteps(0);
+}
+
 }  // namespace
 
 std::string LearningCurveSection(ReportContext& context) {
@@ -130,6 +141,21 @@ std::string LearningCurveSection(ReportContext& context) {
                      " that a trial reported, against its step, coloured by the trial's state. "
                      "Stopped-early trials end in an orange diamond, failed ones in a red cross; "
                      "the best trial is drawn dark, on top.";
+  // ASHA's rungs within the steps drawn: a dashed line each.
+  std::vector<std::int64_t> rungs;
+  const std::vector<std::int64_t> rung_steps = RungStepsOf(context.spec());
+  for (std::size_t k = 0; k < rung_steps.size(); ++k) {
+    if (rung_steps[k] >= min_step && rung_steps[k] <= max_step) rungs.push_back(rung_steps[k]);
+  }
+  if (!rungs.empty()) {
+    std::string steps;
+    for (std::int64_t step : rungs)
+      steps += (steps.empty() ? "" : ", ") + std::to_string(step);
+    note += " Dashed lines mark ASHA's rungs (step" + std::string(rungs.size() > 1 ? "s " : " ") +
+            steps + "): a trial that reaches one goes on only while it is in the top 1/" +
+            std::to_string(context.spec().early_stopping.reduction_factor) +
+            " of the trials that reached it before.";
+  }
   if (thinned > 0) {
     note += " " + FormatCount(static_cast<std::int64_t>(thinned)) + " curves with more than " +
             FormatCount(static_cast<std::int64_t>(context.options().max_curve_points)) +
@@ -158,6 +184,7 @@ std::string LearningCurveSection(ReportContext& context) {
   add("inf", LegendMark::kLine, "lc-inf", "infeasible");
   add("run", LegendMark::kLine, "lc-run", "running");
   add("best", LegendMark::kLine, "best-curve", "best trial");
+  if (!rungs.empty()) legend.push_back({LegendMark::kLine, "rung", "ASHA rung"});
   html += Legend(legend);
 
   const AxisScale y_scale = AxisScale::NiceLinear(range.lower, range.upper, 6);
@@ -185,6 +212,20 @@ std::string LearningCurveSection(ReportContext& context) {
   const auto mark_y_of = [&](double value) {
     return area.Y(std::clamp(y_scale.Unit(value), 0.0, 1.0));
   };
+  // The rungs, under the curves, each labelled at the top.
+  if (!rungs.empty()) {
+    svg.OpenGroup("rungs");
+    for (std::int64_t step : rungs) {
+      const int rung = static_cast<int>(std::find(rung_steps.begin(), rung_steps.end(), step) -
+                                        rung_steps.begin());
+      const std::string x = FormatCoordinate(x_of(step));
+      svg.Raw("<line x1=\"" + x + "\" y1=\"" + FormatCoordinate(area.top) + "\" x2=\"" + x +
+              "\" y2=\"" + FormatCoordinate(area.bottom) + "\" class=\"rung\"" +
+              DataAttribute("rung", rung) + DataAttribute("step", step) + "/>");
+      svg.Text(x_of(step) + 3, area.top + 10, "rung " + std::to_string(rung), "rung-label");
+    }
+    svg.CloseGroup();
+  }
   // A nested <svg> over the plot area, in the chart's own units, clips what is drawn in it.
   const std::string box = FormatCoordinate(area.left) + " " + FormatCoordinate(area.top) + " " +
                           FormatCoordinate(area.width()) + " " + FormatCoordinate(area.height());

@@ -72,6 +72,7 @@ stroke-width:1.3;stroke-opacity:.6}
 .many .lc polyline.best-curve{stroke-width:2.4;stroke-opacity:1}
 polyline.best-curve,line.best-curve{stroke:var(--best);stroke-width:2.4;stroke-opacity:1}
 circle.best-curve{fill:var(--best)}
+line.rung{stroke:#8c959f;stroke-width:1;stroke-dasharray:4 3}text.rung-label{font-size:10px;fill:#57606a}
 rect.imp{fill:var(--ok)}
 rect.lane{fill:#f6f7f9}
 rect.bar{stroke:#fff;stroke-width:.6}

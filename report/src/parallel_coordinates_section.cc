@@ -1,7 +1,9 @@
 // 2. Parallel coordinates: one vertical axis per parameter, on its own scale, and one for the
 // objective; each trial a line through its values, coloured by how good its objective is.
 #include <algorithm>
+#include <optional>
 
+#include "bayestune/optimizer/conditional_parameters.h"
 #include "html_escape.h"
 #include "legend.h"
 #include "number_format.h"
@@ -79,19 +81,23 @@ std::string ParallelCoordinatesSection(ReportContext& context) {
     scales.push_back(AxisScale::ForParameter(parameter));
 
   // The lines to draw, worst first so that the best lie on top.
+  // A conditional parameter that is inactive in a trial has no position: its line breaks there
+  // and goes on at the next axis where it has one.
   struct Line {
     const Trial* trial;
-    std::vector<double> units;
+    std::vector<std::optional<double>> units;
   };
   std::vector<Line> lines;
   for (const Trial* trial : context.TrialsOf(sample)) {
     Line line{trial, {}};
+    const std::vector<bool> active = ActiveParameters(parameters, trial->parameters);
+    bool complete = true;
     for (std::size_t i = 0; i < parameters.size(); ++i) {
       const auto unit = ParameterPosition(parameters[i], scales[i], *trial);
-      if (!unit) break;
-      line.units.push_back(*unit);
+      if (!unit && active[i]) complete = false;
+      line.units.push_back(active[i] ? unit : std::nullopt);
     }
-    if (line.units.size() != parameters.size()) continue;
+    if (!complete) continue;
     line.units.push_back(context.ObjectiveUnit(*trial->final_value));
     lines.push_back(std::move(line));
   }
@@ -109,7 +115,8 @@ std::string ParallelCoordinatesSection(ReportContext& context) {
       "last axis, its objective. Parameters are on their own scale (log-scaled ones on log axes, "
       "categories in the order of the spec, each line running level into its category beside the "
       "category's name); the darker the line, the better its objective ranks, "
-      "and the best lie on top. " +
+      "and the best lie on top. A line breaks at the axis of a conditional parameter that is "
+      "not active in its trial. " +
       SampleSentence(sample, "trials"));
   html += Legend({}, RampLegendItem("objective", "worse", "better", QualityColor));
 
@@ -128,12 +135,19 @@ std::string ParallelCoordinatesSection(ReportContext& context) {
   for (std::size_t rank = 0; rank < lines.size(); ++rank) {
     const Line& line = lines[rank];
     std::string d;
+    bool pen_down = false;
     for (std::size_t i = 0; i < line.units.size(); ++i) {
-      const std::string y = FormatCoordinate(area.Y(line.units[i]));
-      if (label_rooms[i] > 0) {
-        d += "L" + FormatCoordinate(axis_x(i) - label_rooms[i]) + " " + y;
+      if (!line.units[i]) {
+        pen_down = false;
+        continue;
       }
-      d += (i == 0 ? "M" : "L") + FormatCoordinate(axis_x(i)) + " " + y;
+      const std::string y = FormatCoordinate(area.Y(*line.units[i]));
+      if (label_rooms[i] > 0) {
+        d += (pen_down ? "L" : "M") + FormatCoordinate(axis_x(i) - label_rooms[i]) + " " + y;
+        pen_down = true;
+      }
+      d += (pen_down ? "L" : "M") + FormatCoordinate(axis_x(i)) + " " + y;
+      pen_down = true;
     }
     // Coloured by rank, so that a few far-out values do not wash out the others' colours.
     const double quality =

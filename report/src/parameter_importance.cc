@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <cmath>
 
+#include "bayestune/optimizer/conditional_parameters.h"
 #include "functional_anova.h"
 #include "scale_transform.h"
 #include "value_range.h"
@@ -11,10 +12,25 @@ namespace bayestune {
 
 namespace {
 
-// The trial's parameters as forest inputs, or false when one is missing or not in the spec.
+// Where an inactive conditional numeric parameter sits on its feature's [0, 1], and where its
+// active values start: apart, so that a split can tell "not active" from any value.
+constexpr double kInactiveNumeric = 0.0;
+constexpr double kActiveNumericStart = 0.1;
+
+// The trial's parameters as forest inputs, or false when an active one is missing or not in the
+// spec. An inactive conditional parameter is a value of its own: an extra category, or
+// kInactiveNumeric below its active values.
 bool EncodeTrial(const StudySpec& spec, const Trial& trial, std::vector<double>* point) {
   point->clear();
-  for (const ParameterSpec& parameter : spec.parameters) {
+  const std::vector<bool> active = ActiveParameters(spec.parameters, trial.parameters);
+  for (std::size_t p = 0; p < spec.parameters.size(); ++p) {
+    const ParameterSpec& parameter = spec.parameters[p];
+    if (!active[p]) {
+      point->push_back(parameter.type == ParameterType::kCategorical
+                           ? static_cast<double>(parameter.categorical_values.size())
+                           : kInactiveNumeric);
+      continue;
+    }
     const auto it = trial.parameters.find(parameter.name);
     if (it == trial.parameters.end()) return false;
     if (parameter.type == ParameterType::kCategorical) {
@@ -27,8 +43,10 @@ bool EncodeTrial(const StudySpec& spec, const Trial& trial, std::vector<double>*
       if (!it->second.IsNumeric()) return false;
       const double lower = parameter.Lower();
       const double upper = parameter.Upper();
-      point->push_back(lower < upper ? ToUnit(it->second.AsDouble(), lower, upper, parameter.scale)
-                                     : 0.0);
+      const double unit =
+          lower < upper ? ToUnit(it->second.AsDouble(), lower, upper, parameter.scale) : 0.0;
+      point->push_back(
+          parameter.condition ? kActiveNumericStart + (1.0 - kActiveNumericStart) * unit : unit);
     }
   }
   return true;
@@ -76,7 +94,9 @@ ImportanceEstimate EstimateParameterImportance(const StudySpec& spec,
   for (const ParameterSpec& parameter : spec.parameters) {
     ForestFeature feature;
     if (parameter.type == ParameterType::kCategorical) {
-      feature.categories = static_cast<int>(parameter.categorical_values.size());
+      // A conditional one has one more: "not active".
+      feature.categories =
+          static_cast<int>(parameter.categorical_values.size()) + (parameter.condition ? 1 : 0);
     }
     features.push_back(feature);
   }

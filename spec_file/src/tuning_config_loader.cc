@@ -15,6 +15,7 @@
 #include <sstream>
 #include <tuple>
 
+#include "bayestune/optimizer/conditional_parameters.h"
 #include "bayestune/optimizer/errors.h"
 #include "bayestune/optimizer/grid_designer.h"
 #include "bayestune/optimizer/parameter_value.h"
@@ -69,8 +70,12 @@ const std::vector<std::string> kHyperparameterKeys = {"goal",
                                                       "metrics"};
 
 const std::vector<std::string> kParamKeys = {
-    "parameterName",     "type",           "minValue", "maxValue",
-    "categoricalValues", "discreteValues", "scaleType"};
+    "parameterName",     "type",           "minValue",  "maxValue",
+    "categoricalValues", "discreteValues", "scaleType", "conditionalParameterSpecs"};
+
+// An item of conditionalParameterSpecs (Vertex AI's ConditionalParameterSpec).
+const std::vector<std::string> kConditionalKeys = {"parameterSpec", "parentCategoricalValues",
+                                                   "parentDiscreteValues", "parentIntValues"};
 
 const std::vector<std::string> kRunnerKeys = {"command",
                                               "jobDir",
@@ -484,31 +489,190 @@ class Loader {
     bool all_loaded = true;
     for (std::size_t i = 0; i < params.size(); ++i) {
       const std::string param_field = field + ".params[" + std::to_string(i) + "]";
-      std::optional<std::string> name;
-      auto param = LoadParameter(params[i], param_field, name);
-      all_loaded = all_loaded && param.has_value();
-      if (name) {
-        const YAML::Node name_node = params[i]["parameterName"];
-        const auto earlier = std::find_if(names.begin(), names.end(), [&](const auto& named) {
-          return ParameterNamesCollide(named.first, *name);
-        });
-        if (earlier != names.end()) {
-          const std::string line = std::to_string(earlier->second.Mark().line + 1);
-          Error(name_node, param_field + ".parameterName",
-                earlier->first == *name
-                    ? "'" + *name + "' is already defined at line " + line +
-                          "; each parameterName must be unique"
-                    : ParameterCollisionProblem(earlier->first, *name) + " (line " + line + ")");
-          all_loaded = false;
-          continue;
-        }
-        names.emplace_back(*name, name_node);
-      }
-      if (param) spec.parameters.push_back(std::move(*param));
+      all_loaded =
+          LoadParameterTree(params[i], param_field, std::nullopt, true, names, spec.parameters) &&
+          all_loaded;
     }
     if (all_loaded && spec.algorithm == Algorithm::kGridSearch) {
       WarnOfSmallGrid(node, spec);
     }
+  }
+
+  // Loads the parameter at `node` (with `condition` when it is a conditional one) and then, depth
+  // first, its conditionalParameterSpecs into `out`; `keep` false: only reports problems (its
+  // parent or condition is wrong). Every name, across the whole tree, must be unique. Returns
+  // whether all of it loaded.
+  bool LoadParameterTree(const YAML::Node& node, const std::string& field,
+                         std::optional<ParentCondition> condition, bool keep,
+                         std::vector<std::pair<std::string, YAML::Node>>& names,
+                         std::vector<ParameterSpec>& out) {
+    std::optional<std::string> name;
+    std::optional<ParameterSpec> param = LoadParameter(node, field, name);
+    bool loaded = param.has_value();
+    if (name) {
+      const YAML::Node name_node = node["parameterName"];
+      const auto earlier = std::find_if(names.begin(), names.end(), [&](const auto& named) {
+        return ParameterNamesCollide(named.first, *name);
+      });
+      if (earlier != names.end()) {
+        const std::string line = std::to_string(earlier->second.Mark().line + 1);
+        Error(name_node, field + ".parameterName",
+              earlier->first == *name
+                  ? "'" + *name + "' is already defined at line " + line +
+                        "; each parameterName must be unique, across every branch of "
+                        "conditionalParameterSpecs too"
+                  : ParameterCollisionProblem(earlier->first, *name) + " (line " + line + ")");
+        loaded = false;
+      } else {
+        names.emplace_back(*name, name_node);
+      }
+    }
+    if (param && loaded && keep) {
+      param->condition = std::move(condition);
+      out.push_back(*param);
+    }
+    if (node.IsMap() && node["conditionalParameterSpecs"]) {
+      loaded = LoadConditionalSpecs(
+                   node["conditionalParameterSpecs"], field + ".conditionalParameterSpecs",
+                   param && loaded ? &*param : nullptr, keep && loaded, names, out) &&
+               loaded;
+    }
+    return loaded;
+  }
+
+  // A parameter's conditionalParameterSpecs: each item a parameterSpec and the values of `parent`
+  // that bring it. `parent` nullptr: the parent did not load; the items are checked for their own
+  // problems only.
+  bool LoadConditionalSpecs(const YAML::Node& node, const std::string& field,
+                            const ParameterSpec* parent, bool keep,
+                            std::vector<std::pair<std::string, YAML::Node>>& names,
+                            std::vector<ParameterSpec>& out) {
+    if (!node.IsSequence() || node.size() == 0) {
+      Error(
+          node, field,
+          (node.IsSequence() ? std::string("is empty") : "expected a list, got " + Describe(node)) +
+              "; give a list of conditional parameters, each with parameterSpec and the "
+              "parent's values that bring it (parentCategoricalValues, parentIntValues or "
+              "parentDiscreteValues: {values: [...]})");
+      return false;
+    }
+    bool loaded = true;
+    if (parent && parent->type == ParameterType::kDouble) {
+      Error(
+          node, field,
+          "parameter '" + parent->name +
+              "' is DOUBLE, which cannot have conditional parameters (a branch needs values to "
+              "match); make it DISCRETE or INTEGER, or make the children parameters of their own");
+      loaded = false;
+      parent = nullptr;
+    }
+    for (std::size_t i = 0; i < node.size(); ++i) {
+      const YAML::Node item = node[i];
+      const std::string item_field = field + "[" + std::to_string(i) + "]";
+      if (!CheckMap(item, item_field, kConditionalKeys, {}, "")) {
+        loaded = false;
+        continue;
+      }
+      std::optional<ParentCondition> condition = LoadParentValues(item, item_field, parent);
+      if (!condition) loaded = false;
+      const YAML::Node spec = item["parameterSpec"];
+      if (!spec) {
+        Error(item, item_field + ".parameterSpec",
+              "missing required field: the parameter this branch brings (parameterName, type, "
+              "...), as an item of params");
+        loaded = false;
+        continue;
+      }
+      loaded = LoadParameterTree(spec, item_field + ".parameterSpec", condition,
+                                 keep && parent && condition.has_value(), names, out) &&
+               loaded;
+    }
+    return loaded;
+  }
+
+  // The parent*Values of a conditionalParameterSpecs item: exactly one, of the kind that
+  // `parent`'s type takes, {values: [...]} with values the parent can take. nullopt after
+  // reporting, or when `parent` is nullptr (the values are then only read).
+  std::optional<ParentCondition> LoadParentValues(const YAML::Node& item, const std::string& field,
+                                                  const ParameterSpec* parent) {
+    const std::string expected = parent ? std::string(ParentValuesKey(parent->type)) : "";
+    const std::string of_parent = parent ? "parent '" + parent->name + "' is " +
+                                               std::string(ParameterTypeName(parent->type)) +
+                                               ", so its children take " + expected
+                                         : std::string();
+    std::vector<std::string> given;
+    for (const char* key : {"parentCategoricalValues", "parentIntValues", "parentDiscreteValues"}) {
+      if (item[key]) given.push_back(key);
+    }
+    if (given.empty()) {
+      Error(item, field + "." + (expected.empty() ? "parentCategoricalValues" : expected),
+            "missing the parent's values that bring this parameter" +
+                (parent ? "; " + of_parent + ": {values: [...]}" : std::string()));
+      return std::nullopt;
+    }
+    if (given.size() > 1) {
+      Error(item[given[1]], field + "." + given[1],
+            "give only one of parentCategoricalValues, parentIntValues, parentDiscreteValues; " +
+                given[0] + " is given too");
+      return std::nullopt;
+    }
+    const std::string key = given[0];
+    const std::string key_field = field + "." + key;
+    const YAML::Node holder = item[key];
+    bool ok = true;
+    if (parent && key != expected) {
+      Error(holder, key_field, "does not fit: " + of_parent + ", not " + key);
+      ok = false;
+    }
+    if (!holder.IsMap()) {
+      Error(holder, key_field, "expected {values: [...]}, got " + Describe(holder));
+      return std::nullopt;
+    }
+    if (!CheckMap(holder, key_field, {"values"}, {}, "")) return std::nullopt;
+    const YAML::Node values = holder["values"];
+    if (!values) {
+      Error(holder, key_field + ".values", "missing required field: the parent's values, a list");
+      return std::nullopt;
+    }
+    if (!values.IsSequence() || values.size() == 0) {
+      Error(values, key_field + ".values",
+            (values.IsSequence() ? std::string("is empty")
+                                 : "expected a list, got " + Describe(values)) +
+                "; give at least one value" +
+                (parent ? " of " + DescribeFeasibleValues(*parent) : std::string()));
+      return std::nullopt;
+    }
+    ParentCondition condition;
+    if (parent) condition.parent = parent->name;
+    for (std::size_t i = 0; i < values.size(); ++i) {
+      const std::string value_field = key_field + ".values[" + std::to_string(i) + "]";
+      std::optional<ParameterValue> value;
+      if (key == "parentCategoricalValues") {
+        if (auto text = ReadString(values[i], value_field)) value = *text;
+      } else if (key == "parentIntValues") {
+        if (auto number =
+                ReadInteger(values[i], value_field, std::numeric_limits<std::int64_t>::min(),
+                            std::numeric_limits<std::int64_t>::max())) {
+          value = static_cast<std::int64_t>(*number);
+        }
+      } else if (auto number = ReadNumber(values[i], value_field)) {
+        value = *number;
+      }
+      if (!value) {
+        ok = false;
+        continue;
+      }
+      if (parent && key == expected) {
+        if (std::string problem = ParentValueProblem(*parent, *value); !problem.empty()) {
+          Error(values[i], value_field, problem);
+          ok = false;
+          continue;
+        }
+      }
+      condition.values.push_back(std::move(*value));
+    }
+    if (!ok || !parent) return std::nullopt;
+    return condition;
   }
 
   // GRID_SEARCH ends the study when every combination of grid values ran: say so when that is

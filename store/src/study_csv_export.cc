@@ -1,5 +1,6 @@
 #include "bayestune/store/study_csv_export.h"
 
+#include <algorithm>
 #include <cmath>
 #include <set>
 
@@ -40,6 +41,18 @@ void WriteRow(std::ostream& out, const std::vector<std::string>& fields) {
   out << "\r\n";
 }
 
+// The Slurm job of each attempt, "4242" for attempt 1 and "2:4250" for later ones (as `bayestune
+// trials` shows them), separated by spaces: "4242 2:4250".
+std::string SlurmJobs(const Trial& trial) {
+  std::string text;
+  for (const TrialJob& job : trial.jobs) {
+    if (!text.empty()) text += ' ';
+    if (job.attempt != 1) text += std::to_string(job.attempt) + ':';
+    text += job.job_id;
+  }
+  return text;
+}
+
 }  // namespace
 
 void WriteStudyCsv(std::ostream& out, const StudyRecord& study, const std::vector<Trial>& trials) {
@@ -59,6 +72,10 @@ void WriteStudyCsv(std::ostream& out, const StudyRecord& study, const std::vecto
        {"step", "start_time", "end_time", "duration_seconds", "stopped_early", "failure_reason"}) {
     header.emplace_back(name);
   }
+  // A study that ran trials as Slurm jobs has their job ids last; a local study has no such column.
+  const bool slurm = std::any_of(trials.begin(), trials.end(),
+                                 [](const Trial& trial) { return !trial.jobs.empty(); });
+  if (slurm) header.emplace_back("slurm_jobs");
   WriteRow(out, header);
   std::set<std::int64_t> optimal;
   if (multi) {
@@ -87,6 +104,7 @@ void WriteStudyCsv(std::ostream& out, const StudyRecord& study, const std::vecto
     row.push_back(Duration(trial));
     row.push_back(trial.stopped_early ? "true" : "false");
     row.push_back(trial.failure_reason);
+    if (slurm) row.push_back(SlurmJobs(trial));
     WriteRow(out, row);
   }
 }

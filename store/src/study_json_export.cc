@@ -7,6 +7,7 @@
 #include <set>
 
 #include "bayestune/optimizer/asha_stopping_rule.h"
+#include "bayestune/optimizer/conditional_parameters.h"
 #include "bayestune/optimizer/pareto_front.h"
 #include "bayestune/spec_file/tuning_config_loader.h"
 #include "time_format.h"
@@ -63,12 +64,40 @@ Json ParameterSpecJson(const ParameterSpec& parameter) {
   return out;
 }
 
+// parameters[index] with its conditional parameters nested under it as in tuning.yaml (Vertex
+// AI's conditionalParameterSpecs: parameterSpec and parent*Values {values: [...]}).
+Json ParameterTreeJson(const std::vector<ParameterSpec>& parameters, std::size_t index) {
+  Json out = ParameterSpecJson(parameters[index]);
+  Json children = Json::array();
+  for (std::size_t c = index + 1; c < parameters.size(); ++c) {
+    const auto& condition = parameters[c].condition;
+    if (!condition || condition->parent != parameters[index].name) continue;
+    Json values = Json::array();
+    for (const ParameterValue& value : condition->values) {
+      if (value.IsString()) {
+        values.push_back(value.AsString());
+      } else if (value.IsInteger()) {
+        values.push_back(value.AsInteger());
+      } else {
+        values.push_back(Number(value.AsDouble()));
+      }
+    }
+    Json child = {{"parameterSpec", ParameterTreeJson(parameters, c)}};
+    child[std::string(ParentValuesKey(parameters[index].type))] = {{"values", std::move(values)}};
+    children.push_back(std::move(child));
+  }
+  if (!children.empty()) out["conditionalParameterSpecs"] = std::move(children);
+  return out;
+}
+
 // AI Platform's HyperparameterSpec: the study's trainingInput.hyperparameters, with exactly its
 // fields (bayestune's measurementSelection and seed go to the job's "bayestune" object).
+// Conditional parameters are nested under their parents, as tuning.yaml gives them.
 Json HyperparameterSpecJson(const StudySpec& spec) {
   Json params = Json::array();
-  for (const ParameterSpec& parameter : spec.parameters)
-    params.push_back(ParameterSpecJson(parameter));
+  for (std::size_t i = 0; i < spec.parameters.size(); ++i) {
+    if (!spec.parameters[i].condition) params.push_back(ParameterTreeJson(spec.parameters, i));
+  }
   Json out = {{"goal", GoalName(spec.goal)},
               {"hyperparameterMetricTag", spec.metric_tag},
               {"maxTrials", spec.max_trials},

@@ -50,7 +50,8 @@ TEST_CASE("usage errors exit 2", "[cli][help]") {
 TEST_CASE("validate: the examples are valid, and a bad file gets every error with its line",
           "[cli][validate]") {
   TempFolder dir;
-  for (const char* example : {"examples/book/tuning.yaml", "examples/all_types/tuning.yaml"}) {
+  for (const char* example : {"examples/book/tuning.yaml", "examples/all_types/tuning.yaml",
+                              "examples/conditional/tuning.yaml"}) {
     const auto good =
         RunBayestune(dir.path(), {"validate", std::string(BAYESTUNE_SOURCE_DIR) + "/" + example});
     INFO(example << ": " << good.out << good.err);

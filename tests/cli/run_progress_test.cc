@@ -1,5 +1,6 @@
 // The live progress view of `bayestune run` on a pseudo-terminal (`script` from bsdutils gives it
 // one), captured and checked for what it must show.
+#include <algorithm>
 #include <catch2/catch.hpp>
 #include <regex>
 
@@ -57,6 +58,50 @@ TEST_CASE("run: --progress plain on a terminal writes lines, TERM=dumb too",
       {"TERM=dumb"});
   CHECK(dumb.exit_code == 0);
   CHECK(dumb.out.find('\x1b') == std::string::npos);
+}
+
+TEST_CASE("run: the progress lines say when ASHA lets a trial past a rung, and when it stops one",
+          "[cli][run][progress][asha]") {
+  TempFolder dir;
+  // MINIMIZE over a grid of 0.2, 0.5, 0.9 run one at a time: trial 1 (0.2) is the first at
+  // both rungs (steps 1 and 3), trials 2 and 3 rank 2nd of 2 and 3rd of 3 at rung 0.
+  WriteTextFile(dir.File("asha.yaml"),
+                "trainingInput:\n"
+                "  hyperparameters:\n"
+                "    goal: MINIMIZE\n"
+                "    hyperparameterMetricTag: accuracy\n"
+                "    maxTrials: 3\n"
+                "    maxParallelTrials: 1\n"
+                "    algorithm: GRID_SEARCH\n"
+                "    enableTrialEarlyStopping: true\n"
+                "    params:\n"
+                "      - {parameterName: x, type: DISCRETE, discreteValues: [0.2, 0.5, 0.9]}\n"
+                "runner:\n"
+                "  command: [" BAYESTUNE_FAKE_TRAINER
+                ", --steps=9, --sleep-ms=100]\n"
+                "  gpus: []\n"
+                "  earlyStopping: {rule: ASHA, minStep: 1, maxStep: 9, reductionFactor: 3}\n");
+  const auto run = RunBayestune(dir.path(), {"run", "asha.yaml", "--progress", "plain"});
+  INFO(run.out << run.err);
+  CHECK(run.exit_code == 0);
+  const std::string& out = run.out;
+  const std::string stamp = R"(\d{4}-\d\d-\d\d \d\d:\d\d:\d\d )";
+  CHECK(std::regex_search(
+      out,
+      std::regex(stamp + R"(trial 1 promoted past ASHA rung 0 \(step 1\): accuracy 0\.2\S* )"
+                         R"(at step 1 ranks 1st of 1 trials that reached the rung, in the top )"
+                         R"(1 \(1/3\) that go on)")));
+  CHECK(std::regex_search(out,
+                          std::regex(stamp + R"(trial 1 promoted past ASHA rung 1 \(step 3\))")));
+  CHECK(std::regex_search(
+      out, std::regex(stamp + R"(trial 2 stopping \(ASHA rung 0 \(step 1\): accuracy 0\.5\S* at )"
+                              R"(step 1 ranks 2nd of 2 trials)")));
+  CHECK(std::regex_search(out, std::regex(stamp + R"(trial 3 stopping \(ASHA rung 0 \(step 1\))")));
+  // Each promotion is said once; none for the stopped trials.
+  std::size_t promotions = 0;
+  for (std::size_t at = 0; (at = out.find(" promoted past ", at)) != std::string::npos; ++at)
+    ++promotions;
+  CHECK(promotions == 2);
 }
 
 }  // namespace bayestune::testing

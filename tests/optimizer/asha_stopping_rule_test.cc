@@ -110,6 +110,34 @@ TEST_CASE("ASHA is asynchronous: a rung decision counts only the trials there be
   CHECK_FALSE(Decide(spec, Curve(5, {{1, 0.9, 18}, {2, 0.1, 19}}), {t4}).stop);
 }
 
+TEST_CASE("ASHA lists the rungs a trial was let past, with its rank there", "[asha]") {
+  const StudySpec spec = Spec(kSmall);
+  const Trial t1 = Curve(1, {{1, 0.5, 10}, {3, 0.6, 20}});
+  const Trial t2 = Curve(2, {{1, 0.7, 11}, {3, 0.4, 21}});
+  // The first at rung 0 and at rung 1: let past both.
+  const StopDecision first = Decide(spec, t1, {t2});
+  CHECK_FALSE(first.stop);
+  REQUIRE(first.promotions.size() == 2);
+  CHECK(first.promotions[0].rung == 0);
+  CHECK(first.promotions[0].step == 1);
+  CHECK(first.promotions[0].reason ==
+        "ASHA rung 0 (step 1): m 0.5 at step 1 ranks 1st of 1 trials that reached the rung, in "
+        "the top 1 (1/3) that go on");
+  CHECK(first.promotions[1].rung == 1);
+  CHECK(first.promotions[1].step == 3);
+  // Trial 2 beat trial 1 at rung 0 (let past), then ranks 2nd of 2 at rung 1 (stopped): the
+  // promotion comes with the stop.
+  const StopDecision second = Decide(spec, t2, {t1});
+  CHECK(second.stop);
+  REQUIRE(second.promotions.size() == 1);
+  CHECK(second.promotions[0].reason ==
+        "ASHA rung 0 (step 1): m 0.7 at step 1 ranks 1st of 2 trials that reached the rung, in "
+        "the top 1 (1/3) that go on");
+  CHECK_THAT(second.reason, Catch::StartsWith("ASHA rung 1 (step 3): m 0.4 at step 3 ranks 2nd"));
+  // Below the first rung: nothing yet.
+  CHECK(Decide(spec, Curve(3, {{0, 0.9, 30}}), {t1, t2}).promotions.empty());
+}
+
 TEST_CASE("ASHA judges a rung at the first report at or after its step", "[asha]") {
   const StudySpec spec = Spec(kSmall);
   // Reports at steps 0, 2, 4: rung 0 (step 1) is judged at step 2, rung 1 (step 3) at step 4.

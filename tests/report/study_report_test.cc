@@ -328,3 +328,55 @@ TEST_CASE("the header says how many steps early stopping saved, only when a tria
   CHECK(CountOf(demo.page, EscapeHtml(saved)) == 1);
   CHECK(CountOf(Render(database, "loss-plateau").page, "GPU time saved") == 0);
 }
+
+TEST_CASE("the learning curves of an ASHA study mark its rungs and where stopped trials ended",
+          "[report][asha]") {
+  TempFolder folder;
+  const std::string database = folder.File("asha.db");
+  auto repository = SqliteStudyRepository::Open(database);
+  StudyRecord record;
+  record.name = "asha";
+  record.spec = OneParameterSpec(Goal::kMaximize);
+  record.spec.metric_tag = "accuracy";
+  record.spec.enable_early_stopping = true;
+  record.spec.early_stopping = {
+      .rule = EarlyStoppingRule::kAsha, .min_step = 1, .max_step = 27, .reduction_factor = 3};
+  record = repository->CreateStudy(record);
+  // Trial 1 trained to step 27; trial 2 stopped at rung 0 (step 1), trial 3 at rung 1 (step 3).
+  const auto trial = [](double x, std::int64_t last_step, bool stopped) {
+    Trial t;
+    t.state = TrialState::kSucceeded;
+    t.parameters = {{"x", x}};
+    t.start_time = 1e9;
+    t.end_time = 1e9 + 10;
+    for (std::int64_t step = 1; step <= last_step; ++step) {
+      t.measurements.push_back({.metric = "accuracy",
+                                .step = step,
+                                .value = x * static_cast<double>(step) / 27,
+                                .wall_time = 1e9 + static_cast<double>(step)});
+    }
+    t.final_value = t.measurements.back().value;
+    t.final_step = last_step;
+    t.stopped_early = stopped;
+    return t;
+  };
+  for (const Trial& t : {trial(0.9, 27, false), trial(0.3, 1, true), trial(0.5, 4, true)})
+    repository->AddTrial(record.id, t);
+  const Rendered r = Render(database, "asha");
+  const std::string curves = SectionOf(r.page, "learning-curves");
+  // Rungs at steps 1, 3 and 9 (below maxStep 27): a dashed line and a label each.
+  CHECK(CountOf(curves, "class=\"rung\" data-rung=") == 3);
+  CHECK(CountOf(curves, "class=\"rung\" data-rung=\"0\" data-step=\"1\"") == 1);
+  CHECK(CountOf(curves, "class=\"rung\" data-rung=\"1\" data-step=\"3\"") == 1);
+  CHECK(CountOf(curves, "class=\"rung\" data-rung=\"2\" data-step=\"9\"") == 1);
+  CHECK(CountOf(curves, ">rung 2</text>") == 1);
+  CHECK(CountOf(curves, EscapeHtml("Dashed lines mark ASHA's rungs (steps 1, 3, 9)")) == 1);
+  CHECK(CountOf(curves, "class=\"rung\"/>") == 1);  // the legend's mark
+  CHECK(CountOf(curves, ">ASHA rung<") == 1);
+  // The two stopped trials' curves end in a mark.
+  CHECK(KindCount(r.page, "learning-curves", "stopped-end") == 2);
+  CheckReportMarks(r.page, r.record.spec, r.trials);
+  // A study without ASHA has no rung lines.
+  CreateDemoStudy(SqliteStudyRepository::Open(database));
+  CHECK(CountOf(SectionOf(Render(database, "mnist-sweep").page, "learning-curves"), "rung") == 0);
+}

@@ -91,6 +91,19 @@ TEST_CASE("ASHA stops a worse trial at its first rung through the runner, read o
   CHECK_THAT(events->stopping[0].reason,
              Catch::StartsWith("ASHA rung 0 (step 1): accuracy 0.2") &&
                  Catch::Contains("at step 1 ranks 2nd of 2 trials that reached the rung"));
+  // Each trial was let past the rungs it won, each said once, lowest first: the good one past
+  // every rung (1, 3, 9, 27 below maxStep 40; the first at each), the bad one past none.
+  std::vector<std::int64_t> good_rungs;
+  for (const TrialPromotedEvent& e : events->promoted) {
+    CHECK(e.trial_id == good.id);
+    good_rungs.push_back(e.step);
+  }
+  CHECK(good_rungs == std::vector<std::int64_t>{1, 3, 9, 27});
+  REQUIRE_FALSE(events->promoted.empty());
+  CHECK_THAT(events->promoted[0].reason,
+             Catch::StartsWith("ASHA rung 0 (step 1): accuracy 0.899999") &&
+                 Catch::EndsWith("ranks 1st of 1 trials that reached the rung, in the top 1 (1/3) "
+                                 "that go on"));
   // The trial trained to the end is the best.
   CHECK(study->BestTrial()->id == good.id);
 }

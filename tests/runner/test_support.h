@@ -72,6 +72,7 @@ class RecordingEvents : public RunnerEvents {
     list.insert(list.end(), ms.begin(), ms.end());
     if (on_measurements) on_measurements(id, list);
   }
+  void OnTrialPromoted(const TrialPromotedEvent& e) override { promoted.push_back(e); }
   void OnTrialStopping(const TrialStoppingEvent& e) override { stopping.push_back(e); }
   void OnTrialFinished(const TrialFinishedEvent& e) override { trials_finished.push_back(e); }
   void OnWarning(std::optional<std::int64_t> id, const std::string& message) override {
@@ -88,6 +89,7 @@ class RecordingEvents : public RunnerEvents {
 
   std::optional<RunnerStartedEvent> started;
   std::vector<std::pair<Trial, std::string>> requeued;
+  std::vector<TrialPromotedEvent> promoted;
   std::vector<TrialStartedEvent> trials_started;
   std::map<std::int64_t, std::vector<Measurement>> measurements;
   std::vector<TrialStoppingEvent> stopping;

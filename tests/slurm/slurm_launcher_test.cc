@@ -13,6 +13,7 @@
 #include <fstream>
 #include <map>
 #include <mutex>
+#include <regex>
 #include <set>
 #include <sstream>
 #include <thread>
@@ -328,28 +329,36 @@ TEST_CASE("Slurm refusing the job ends the run with Slurm's words, no trial is u
 namespace {
 
 // `bayestune run` as a child process with the cluster's environment, its output in files.
-pid_t StartCli(const SlurmTestCluster& cluster, const std::vector<std::string>& args,
-               const std::filesystem::path& output) {
+// `program` (a path, or looked up in this process's PATH) with `args` and `environment`, in
+// `working_dir` (empty: this process's), its output appended to `output`.
+pid_t StartProcess(const std::string& program, const std::vector<std::string>& args,
+                   std::vector<std::string> environment, const std::filesystem::path& output,
+                   const std::filesystem::path& working_dir = {}) {
   const pid_t pid = fork();
   if (pid == 0) {
     const int fd = open(output.c_str(), O_WRONLY | O_CREAT | O_APPEND, 0644);
     dup2(fd, 1);
     dup2(fd, 2);
-    std::vector<std::string> environment = cluster.Environment();
+    if (!working_dir.empty() && chdir(working_dir.c_str()) != 0) _exit(126);
     std::vector<char*> env;
     for (auto& e : environment)
       env.push_back(e.data());
     env.push_back(nullptr);
-    std::vector<std::string> all = {BAYESTUNE_CLI_PATH};
+    std::vector<std::string> all = {program};
     all.insert(all.end(), args.begin(), args.end());
     std::vector<char*> argv;
     for (auto& a : all)
       argv.push_back(a.data());
     argv.push_back(nullptr);
-    execve(BAYESTUNE_CLI_PATH, argv.data(), env.data());
+    execvpe(program.c_str(), argv.data(), env.data());
     _exit(127);
   }
   return pid;
+}
+
+pid_t StartCli(const SlurmTestCluster& cluster, const std::vector<std::string>& args,
+               const std::filesystem::path& output) {
+  return StartProcess(BAYESTUNE_CLI_PATH, args, cluster.Environment(), output);
 }
 
 int WaitExitCode(pid_t pid) {
@@ -439,5 +448,156 @@ TEST_CASE(
   CHECK(WaitExitCode(trials) == 0);
   CHECK_THAT(ReadFile(dir / "trials.log"),
              Catch::Contains("Slurm job " + study->GetTrial(1).CurrentJobId()));
+}
+
+// Issue 18 item 5: `bayestune worker`s as a Slurm job array against a `bayestune serve`, run as
+// docs/slurm.md says (examples/slurm/bayestune-workers.sbatch, submitted as written).
+TEST_CASE(
+    "bayestune workers as a Slurm job array run a served study to its end, each trial once, on "
+    "the GPU Slurm gave each worker",
+    "[slurm][worker][cli]") {
+  SlurmTestCluster cluster;
+  const std::filesystem::path dir = MakeTempDir("slurm_worker_array");
+  const std::filesystem::path ledger = dir / "ledger";
+  const std::filesystem::path go = dir / "go";
+  std::filesystem::create_directories(go);
+  const std::filesystem::path script =
+      std::filesystem::path(BAYESTUNE_SOURCE_DIR) / "examples/slurm/bayestune-workers.sbatch";
+  // The recipe in the docs is this script, word for word, and this sbatch line.
+  const std::string docs = ReadFile(std::filesystem::path(BAYESTUNE_SOURCE_DIR) / "docs/slurm.md");
+  CHECK_THAT(docs, Catch::Contains(ReadFile(script)) &&
+                       Catch::Contains("sbatch bayestune-workers.sbatch HOST:PORT STUDY"));
+  std::filesystem::copy_file(script, dir / "bayestune-workers.sbatch");
+  constexpr int kTrials = 12;
+  WriteFile(dir / "tuning.yaml", RandomSearchStudyYaml(kTrials, 4,
+                                                       "  command: [" + TestTrainer() +
+                                                           "]\n"
+                                                           "  jobDir: jobs\n"
+                                                           "  env:\n"
+                                                           "    TEST_TRAINER_LEDGER: " +
+                                                           ledger.string() +
+                                                           "\n"
+                                                           "    TEST_TRAINER_GO_DIR: " +
+                                                           go.string() + "\n"));
+  WriteFile(dir / "token", "array-token\n");
+  std::filesystem::permissions(
+      dir / "token", std::filesystem::perms::owner_read | std::filesystem::perms::owner_write);
+
+  // The server on the "login node", on a free port.
+  const pid_t serve = StartCli(cluster,
+                               {"serve", "--db", (dir / "studies.db").string(), "--listen",
+                                "127.0.0.1:0", "--token-file", (dir / "token").string()},
+                               dir / "serve.log");
+  std::string address;
+  WaitFor(
+      [&] {
+        std::smatch match;
+        const std::string log = ReadFile(dir / "serve.log");
+        if (!std::regex_search(log, match, std::regex(R"(listening on (127\.0\.0\.1:\d+))")))
+          return false;
+        address = match[1];
+        return true;
+      },
+      60);
+  INFO(ReadFile(dir / "serve.log"));
+  REQUIRE(!address.empty());
+
+  // sbatch as a user types it, from the folder of token and tuning.yaml, with bayestune in PATH.
+  std::vector<std::string> environment = cluster.Environment();
+  const std::string bin = std::filesystem::path(BAYESTUNE_CLI_PATH).parent_path().string();
+  for (std::string& variable : environment) {
+    if (variable.rfind("PATH=", 0) == 0) variable = "PATH=" + bin + ":" + variable.substr(5);
+  }
+  const pid_t sbatch = StartProcess("sbatch", {"bayestune-workers.sbatch", address, "array"},
+                                    environment, dir / "sbatch.log", dir);
+  CHECK(WaitExitCode(sbatch) == 0);
+  std::smatch submitted;
+  const std::string sbatch_output = ReadFile(dir / "sbatch.log");
+  INFO(sbatch_output);
+  REQUIRE(std::regex_search(sbatch_output, submitted, std::regex(R"(Submitted batch job (\d+))")));
+  const std::string array_job = submitted[1];
+
+  // The four workers each run a trial at once (their trainers wait for go-all), each on its own
+  // job and GPU.
+  const auto array_tasks = [&] {
+    // "<job id> <array job>_<task> <state>" for each task.
+    return cluster
+        .Run("squeue", {"--noheader", "--states=all", "--jobs=" + array_job, "-o", "%A %i %T"})
+        .out;
+  };
+  const bool four_running = WaitFor([&] { return ReadLedger(ledger).size() >= 4; }, 120);
+  INFO(array_tasks() << cluster.LogTails());
+  REQUIRE(four_running);
+  {
+    const std::vector<LedgerLine> first = ReadLedger(ledger);
+    std::set<std::string> jobs, gpus;
+    for (const LedgerLine& line : first) {
+      CHECK(line.what == "start");
+      jobs.insert(line.job);
+      gpus.insert(line.gpus);
+    }
+    CHECK(jobs.size() == 4);  // four workers, one trial each (one GPU each)
+    CHECK(gpus.size() == 4);  // on four different GPUs
+  }
+  WriteFile(go / "go-all", "");
+
+  // Every worker ends when the study is done: every array task COMPLETED (exit 0).
+  const bool all_completed = WaitFor(
+      [&] {
+        const std::string tasks = array_tasks();
+        int completed = 0;
+        for (std::size_t at = 0; (at = tasks.find("COMPLETED", at)) != std::string::npos; ++at)
+          ++completed;
+        return completed == 4;
+      },
+      120);
+  const std::string tasks = array_tasks();
+  INFO(tasks);
+  std::string worker_logs;
+  std::map<std::string, std::string> task_of_job;  // job id -> "<array job>_<task>"
+  {
+    std::istringstream lines(tasks);
+    for (std::string job, task, state; lines >> job >> task >> state;) {
+      task_of_job[job] = task;
+      worker_logs += task + ":\n" + ReadFile(dir / ("bayestune-worker-" + task + ".log"));
+    }
+  }
+  INFO(worker_logs);
+  CHECK(all_completed);
+  CHECK(task_of_job.size() == 4);
+  CHECK(WaitExitCode([&] {
+          kill(serve, SIGTERM);
+          return serve;
+        }()) == 0);
+
+  // The results are in the server's database: each trial ran once, in one of the array's jobs,
+  // on the one GPU of that job, and succeeded with its value.
+  auto study = Study::Open(SqliteStudyRepository::Open((dir / "studies.db").string()), "array");
+  const std::vector<LedgerLine> lines = ReadLedger(ledger);
+  REQUIRE(study->Trials().size() == kTrials);
+  std::set<std::string> jobs_used;
+  for (const Trial& trial : study->Trials()) {
+    INFO("trial " << trial.id << ": " << trial.failure_reason);
+    CHECK(trial.state == TrialState::kSucceeded);
+    CHECK(trial.attempt == 1);
+    CHECK(Count(lines, "start", trial.id) == 1);  // nothing ran twice
+    CHECK(Count(lines, "end", trial.id) == 1);    // nothing was lost
+    REQUIRE(trial.final_value.has_value());
+    CHECK(*trial.final_value == Approx(trial.parameters.at("x").AsDouble()));
+    for (const LedgerLine& line : lines) {
+      if (line.trial != trial.id || line.what != "start") continue;
+      CHECK(task_of_job.count(line.job) == 1);  // in a task of the array
+      jobs_used.insert(line.job);
+      REQUIRE(trial.gpus.size() == 1);
+      CHECK(std::to_string(trial.gpus[0]) == line.gpus);
+    }
+    CHECK(std::filesystem::exists(dir / "jobs" / ("trial-" + std::to_string(trial.id))));
+  }
+  CHECK(jobs_used.size() == 4);
+  for (const auto& [job, task] : task_of_job) {
+    INFO(task);
+    CHECK_THAT(ReadFile(dir / ("bayestune-worker-" + task + ".log")),
+               Catch::Contains("(CUDA_VISIBLE_DEVICES)"));
+  }
 }
 #endif

@@ -524,6 +524,35 @@ TEST_CASE("JSON export: the Slurm job of every attempt, kept through SQLite", "[
   CHECK_FALSE(trials.at(1).at("bayestune").contains("slurmJobs"));  // a local trial has none
 }
 
+TEST_CASE("CSV export: a Slurm study's last column is the job id of every attempt",
+          "[export][slurm]") {
+  TempFolder folder;
+  auto repository = SqliteStudyRepository::Open(folder.File("slurm-csv.db"));
+  StudyRecord study;
+  study.name = "slurm";
+  study.spec = EveryTypeSpec();
+  study = repository->CreateStudy(study);
+  Trial requeued = Finished(TrialState::kSucceeded, k10am, k10am + 60);
+  requeued.attempt = 2;
+  requeued.jobs = {{.attempt = 1, .job_id = "4242"}, {.attempt = 2, .job_id = "4250"}};
+  Trial once = Finished(TrialState::kSucceeded, k10am, k10am + 60);
+  once.jobs = {{.attempt = 1, .job_id = "4243"}};
+  Trial queued = MakeTrial(TrialState::kRequested, 0.1, 6, "sgd", 0.1);
+  for (const Trial& trial : {requeued, once, queued})
+    repository->AddTrial(study.id, trial);
+  std::ostringstream csv;
+  WriteStudyCsv(csv, study, repository->ListTrials(study.id));
+  CHECK(csv.str() ==
+        "trial,state,learning_rate,layers,optimizer,dropout,objective,step,start_time,end_time,"
+        "duration_seconds,stopped_early,failure_reason,slurm_jobs\r\n"
+        "1,SUCCEEDED,0.001,3,adam,0.25,0.9,1,2024-05-01T10:00:00Z,2024-05-01T10:01:00Z,60,false,,"
+        "4242 2:4250\r\n"
+        "2,SUCCEEDED,0.001,3,adam,0.25,0.9,1,2024-05-01T10:00:00Z,2024-05-01T10:01:00Z,60,false,,"
+        "4243\r\n"
+        "3,REQUESTED,0.1,6,sgd,0.1,,,,,,false,,\r\n");
+  // A study none of whose trials ran as a Slurm job has no such column: kExpectedCsv.
+}
+
 TEST_CASE("JSON export: an ASHA study's spec survives SQLite, and each trial shows its rung",
           "[export][asha]") {
   TempFolder folder;

@@ -65,6 +65,7 @@ struct RunningTrial {
   double started = 0;
   double next_metric_poll = 0;
   double next_stop_check = 0;
+  int promoted_rung = -1;  // the highest ASHA rung the trial was said to be let past
   std::optional<TrialStopCause> stop_cause;
   double kill_at = 0;  // SIGKILL when the grace period after SIGTERM is over (0: not yet)
   bool sigkill_sent = false;
@@ -585,6 +586,13 @@ void TrialRunner::Loop::PollMetrics(RunningTrial& rt, bool may_stop) {
 void TrialRunner::Loop::CheckShouldStop(RunningTrial& rt, double now) {
   rt.next_stop_check = now + std::max(0.01, options_.stop_check_seconds);
   const StopDecision decision = study_.ShouldStop(rt.trial.id, rt.trial.Owner());
+  for (const RungPromotion& promotion : decision.promotions) {
+    if (promotion.rung <= rt.promoted_rung) continue;  // said already
+    rt.promoted_rung = promotion.rung;
+    if (events()) {
+      events()->OnTrialPromoted({rt.trial.id, promotion.rung, promotion.step, promotion.reason});
+    }
+  }
   if (decision.stop) BeginStop(rt, TrialStopCause::kEarlyStopping, now, decision.reason);
 }
 

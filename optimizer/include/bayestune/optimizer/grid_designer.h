@@ -14,7 +14,9 @@ namespace bayestune {
 // kDoubleGridPoints values of a DOUBLE evenly spaced on its scale, minValue and maxValue included
 // (on UNIT_LOG_SCALE evenly spaced in log). When every combination has been given the grid is
 // exhausted: Suggest returns what is left (maybe nothing), and Capacity() ends the study.
-// Deterministic: the seed plays no part.
+// Deterministic: the seed plays no part. With conditional parameters it walks the tree: each
+// combination of a branch's active parameters once, never two points that differ only in
+// inactive ones.
 class GridDesigner : public Designer {
  public:
   static constexpr int kDoubleGridPoints = 10;

@@ -5,6 +5,8 @@
 #include <string_view>
 #include <vector>
 
+#include "bayestune/optimizer/parameter_value.h"
+
 namespace bayestune {
 
 // AI Platform's ParameterSpec.type.
@@ -18,7 +20,21 @@ std::string_view ScaleTypeName(ScaleType scale);         // "UNIT_LOG_SCALE", ..
 std::optional<ParameterType> ParseParameterType(std::string_view name);
 std::optional<ScaleType> ParseScaleType(std::string_view name);
 
-// One hyperparameter of a study, as `trainingInput.hyperparameters.params[]` describes it.
+// When a conditional parameter is active (Vertex AI's conditionalParameterSpecs): while its parent
+// is active and takes one of `values`. The values have the parent's kind: strings for a
+// CATEGORICAL parent (parentCategoricalValues), integers for an INTEGER one (parentIntValues),
+// doubles for a DISCRETE one (parentDiscreteValues); a DOUBLE parameter has no children.
+struct ParentCondition {
+  std::string parent;
+  std::vector<ParameterValue> values;
+
+  bool operator==(const ParentCondition&) const = default;
+};
+
+// One hyperparameter of a study, as `trainingInput.hyperparameters.params[]` describes it. A
+// study's parameters are one flat list in depth-first order: a conditional parameter (one of a
+// parent's conditionalParameterSpecs) follows its parent and carries `condition`
+// (conditional_parameters.h).
 struct ParameterSpec {
   std::string name;
   ParameterType type = ParameterType::kDouble;
@@ -27,6 +43,7 @@ struct ParameterSpec {
   std::vector<std::string> categorical_values;  // CATEGORICAL, in the order given
   std::vector<double> discrete_values;          // DISCRETE, strictly increasing
   ScaleType scale = ScaleType::kNone;
+  std::optional<ParentCondition> condition;  // nullopt: always active (a top-level parameter)
 
   static ParameterSpec Double(std::string name, double lo, double hi,
                               ScaleType scale = ScaleType::kLinear);

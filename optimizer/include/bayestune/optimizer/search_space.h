@@ -18,6 +18,9 @@ namespace bayestune {
 // categorical takes none). Decoding rounds to a feasible value: INTEGER to the nearest integer,
 // DISCRETE to the value nearest in the scaled space (for a linear scale, the nearest value),
 // CATEGORICAL to the largest coordinate.
+//
+// Conditional parameters (conditional_parameters.h) keep their coordinates; while a parameter is
+// inactive they hold a fixed value (model_encoding.h), so that equal trees encode equally.
 class SearchSpace {
  public:
   // The model coordinates [offset, offset + width) of one parameter.
@@ -39,8 +42,8 @@ class SearchSpace {
   Slice ModelSlice(std::size_t parameter_index) const { return slices_.at(parameter_index); }
 
   // Throws InvalidArgument naming the parameter unless `values` holds exactly the space's
-  // parameters, each feasible (in range, an integer for INTEGER, one of the listed values for
-  // DISCRETE and CATEGORICAL).
+  // active parameters (ActiveParameters: all of them when none is conditional), each feasible (in
+  // range, an integer for INTEGER, one of the listed values for DISCRETE and CATEGORICAL).
   void Validate(const ParameterValues& values) const;
 
   // Reads a value given as text (from the command line, a database or an RPC) for `spec`.
@@ -54,6 +57,9 @@ class SearchSpace {
   std::vector<Slice> slices_;
   int dimensions_ = 0;
 };
+
+// What values `spec` takes, for messages: "a number in [0, 1]", "one of 'sgd', 'adam'".
+std::string DescribeFeasibleValues(const ParameterSpec& spec);
 
 // The feasible value nearest to `x` for a numeric parameter: clamped to the range, rounded for
 // INTEGER, snapped to a listed value (nearest in the scaled space) for DISCRETE.

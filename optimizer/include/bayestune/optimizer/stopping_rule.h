@@ -1,5 +1,6 @@
 #pragma once
 
+#include <cstdint>
 #include <memory>
 #include <string>
 #include <vector>
@@ -12,9 +13,20 @@ namespace bayestune {
 // What an early-stopping rule says of a running trial, and why, in words a person reads in the
 // progress lines, `trials` and the report: "accuracy 0.41 (best up to step 5) is below the median
 // 0.63 of 4 completed trials' running averages at step 5".
+// A rung a trial reached and was let past (ASHA): the live view and progress lines say so.
+struct RungPromotion {
+  int rung = 0;           // 0, 1, ... (of the trial's bracket)
+  std::int64_t step = 0;  // the rung's step
+  std::string reason;     // "ASHA rung 1 (step 3): accuracy 0.81 at step 3 ranks 1st of 4 trials
+                          // that reached the rung, in the top 1 (1/3) that go on"
+};
+
 struct StopDecision {
   bool stop = false;
   std::string reason;  // why it stops; empty when it goes on
+  // The rungs the trial was let past so far, lowest first (ASHA; empty for other rules). A rule
+  // keeps no state: every decision lists them all, and the runner says each once.
+  std::vector<RungPromotion> promotions;
 };
 
 // Decides when a running trial should stop early (Optuna's pruners, Vizier's early-stopping

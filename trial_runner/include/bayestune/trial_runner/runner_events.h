@@ -57,6 +57,14 @@ struct TrialStoppingEvent {
   std::string reason;  // for early stopping: why (the rule's words), with the SIGTERM event
 };
 
+// A trial reached an ASHA rung and goes on: it ranks in the top 1/reductionFactor there.
+struct TrialPromotedEvent {
+  std::int64_t trial_id = 0;
+  int rung = 0;
+  std::int64_t step = 0;  // the rung's step
+  std::string reason;     // the rule's words: "ASHA rung 1 (step 3): accuracy 0.81 at step 3 ..."
+};
+
 struct TrialFinishedEvent {
   Trial trial;                      // SUCCEEDED, FAILED or INFEASIBLE; failure_reason says why
   std::optional<ProcessExit> exit;  // how the trainer's process ended
@@ -84,6 +92,8 @@ class RunnerEvents {
   virtual void OnTrialStarted(const TrialStartedEvent&) {}
   // New measurements read from the trial's event files or hypertune file, in order.
   virtual void OnMeasurements(std::int64_t /*trial_id*/, const std::vector<Measurement>&) {}
+  // Said once for each rung a trial is let past (ASHA), lowest first, before any stop.
+  virtual void OnTrialPromoted(const TrialPromotedEvent&) {}
   virtual void OnTrialStopping(const TrialStoppingEvent&) {}
   virtual void OnTrialFinished(const TrialFinishedEvent&) {}
   // Something the user should know that does not end a trial: a bad record in an event file, a
