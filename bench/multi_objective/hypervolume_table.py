@@ -5,7 +5,9 @@ quartiles over the seeds, as a Markdown table. All objectives are minimised; the
 that of the trials' points dominating the fixed reference point of each problem (REFERENCE), with
 Optuna's WFG algorithm. A point beyond the reference point adds nothing.
 
-Usage: hypervolume_table.py [--at 60,100] FILE...
+The s/run column is the wall time of one run's suggestions (the machine's load included).
+
+Usage: hypervolume_table.py [--at 60,100] [--seeds N] FILE...
 """
 import argparse
 import collections
@@ -36,6 +38,9 @@ def hypervolume(points, reference):
 def main():
     parser = argparse.ArgumentParser()
     parser.add_argument("--at", default="60,100")
+    parser.add_argument("--seeds", type=int, default=0,
+                        help="only seeds below this (0: every seed), so that every method has "
+                             "the same seeds")
     parser.add_argument("files", nargs="*")
     args = parser.parse_args()
     at = [int(v) for v in args.at.split(",")]
@@ -46,6 +51,8 @@ def main():
         if not line.startswith("{"):
             continue
         run = json.loads(line)
+        if args.seeds and run["seed"] >= args.seeds:
+            continue
         for n in at:
             if len(run["points"]) >= n:
                 values[(run["problem"], run["method"], n)].append(
