@@ -3,6 +3,7 @@
 #include <iostream>
 
 #include "bayestune/optimizer/errors.h"
+#include "bayestune/optimizer/pareto_front.h"
 #include "bayestune/optimizer/study.h"
 #include "best_trial_text.h"
 #include "command_help.h"
@@ -20,16 +21,36 @@ struct BestOptions {
   int top = 1;
 };
 
+// The header cells of the objectives: the tag, or every metricId of a multi-objective study.
+std::vector<std::string> ObjectiveHeader(const StudySpec& spec) {
+  std::vector<std::string> header;
+  for (const MetricSpec& m : Objectives(spec))
+    header.push_back(m.metric_id);
+  return header;
+}
+
+std::vector<std::string> ObjectiveCells(const Trial& trial, const StudySpec& spec) {
+  std::vector<std::string> cells;
+  const std::vector<double> values = ObjectiveValues(trial, spec);
+  for (std::size_t k = 0; k < Objectives(spec).size(); ++k)
+    cells.push_back(k < values.size() ? FormatValue(values[k]) : "");
+  return cells;
+}
+
 void PrintRanking(const std::vector<Trial>& ranked, const StudySpec& spec, std::size_t top) {
-  std::vector<std::string> header = {"rank", "trial", spec.metric_tag, "step"};
+  std::vector<std::string> header = {"rank", "trial"};
+  for (std::string& cell : ObjectiveHeader(spec))
+    header.push_back(std::move(cell));
+  header.emplace_back("step");
   for (const auto& parameter : spec.parameters)
     header.push_back(parameter.name);
   TextTable table(header);
   for (std::size_t i = 0; i < ranked.size() && i < top; ++i) {
     const Trial& trial = ranked[i];
-    std::vector<std::string> row = {std::to_string(i + 1), std::to_string(trial.id),
-                                    FormatValue(*trial.final_value),
-                                    trial.final_step ? std::to_string(*trial.final_step) : ""};
+    std::vector<std::string> row = {std::to_string(i + 1), std::to_string(trial.id)};
+    for (std::string& cell : ObjectiveCells(trial, spec))
+      row.push_back(std::move(cell));
+    row.push_back(trial.final_step ? std::to_string(*trial.final_step) : "");
     for (const auto& parameter : spec.parameters) {
       const auto found = trial.parameters.find(parameter.name);
       row.push_back(found == trial.parameters.end() ? "" : FormatParameterValue(found->second));
@@ -37,6 +58,41 @@ void PrintRanking(const std::vector<Trial>& ranked, const StudySpec& spec, std::
     table.AddRow(std::move(row));
   }
   table.Print(std::cout);
+}
+
+// A multi-objective study has no one best trial: its Pareto-optimal trials, best first by the first
+// objective, each with the trainer arguments that reproduce it.
+void PrintParetoFront(const StudySnapshot& snapshot, std::size_t succeeded) {
+  const StudySpec& spec = snapshot.study.spec;
+  const std::vector<Trial> front = ParetoOptimalTrials(snapshot.trials, spec);
+  std::string goals;
+  for (const MetricSpec& m : spec.metrics)
+    goals += (goals.empty() ? "" : ", ") + m.metric_id + " " + std::string(GoalName(m.goal));
+  std::cout << "study '" << snapshot.study.name << "', "
+            << CountOf(static_cast<long long>(succeeded), "succeeded trial") << ", " << front.size()
+            << " on the Pareto front (" << goals << "):\n";
+  std::vector<std::string> header = {"trial"};
+  for (std::string& cell : ObjectiveHeader(spec))
+    header.push_back(std::move(cell));
+  header.emplace_back("step");
+  for (const auto& parameter : spec.parameters)
+    header.push_back(parameter.name);
+  TextTable table(header);
+  for (const Trial& trial : front) {
+    std::vector<std::string> row = {std::to_string(trial.id)};
+    for (std::string& cell : ObjectiveCells(trial, spec))
+      row.push_back(std::move(cell));
+    row.push_back(trial.final_step ? std::to_string(*trial.final_step) : "");
+    for (const auto& parameter : spec.parameters) {
+      const auto found = trial.parameters.find(parameter.name);
+      row.push_back(found == trial.parameters.end() ? "" : FormatParameterValue(found->second));
+    }
+    table.AddRow(std::move(row));
+  }
+  table.Print(std::cout);
+  std::cout << "trainer arguments:\n";
+  for (const Trial& trial : front)
+    std::cout << "  trial " << trial.id << ": " << FormatTrainerArguments(trial) << "\n";
 }
 
 int PrintBest(const StudySnapshot& snapshot, const BestOptions& options) {
@@ -54,7 +110,9 @@ int PrintBest(const StudySnapshot& snapshot, const BestOptions& options) {
         (options.selection.database == kDefaultDatabase ? ""
                                                         : " --db " + options.selection.database));
   }
-  if (options.top > 1) {
+  if (IsMultiObjective(spec) && options.top <= 1) {
+    PrintParetoFront(snapshot, ranked.size());
+  } else if (options.top > 1) {
     PrintRanking(ranked, spec, static_cast<std::size_t>(options.top));
   } else {
     std::cout << "study '" << snapshot.study.name << "', "
@@ -70,7 +128,9 @@ void AddBestCommand(CLI::App& app, int& exit_code) {
   auto* command = AddCommand(
       app, "best", "Show the best trial so far",
       "Prints the best succeeded trial: its objective value and step, its parameters, and the "
-      "trainer arguments that reproduce it; with --top N, the N best as a table.\n\n"
+      "trainer arguments that reproduce it; with --top N, the N best as a table. For a study of "
+      "several metrics: the Pareto-optimal trials (none is better in every metric), and with "
+      "--top N the N first by Pareto rank.\n\n"
       "Examples:\n  bayestune best\n  bayestune best book --db runs.db --top 5",
       "0 shown, 1 no trial succeeded yet, 2 bad usage, 3 no such database or study");
   auto options = std::make_shared<BestOptions>();

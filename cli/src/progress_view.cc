@@ -47,6 +47,12 @@ std::string ProgressView::TimeLeftText(double now) const {
 std::string ProgressView::BestText() const {
   const auto& best = progress_.best();
   if (!best) return "none yet";
+  if (IsMultiObjective(progress_.spec())) {
+    // Several objectives: the front's size, and its best trial by the first objective.
+    return CountOf(static_cast<long long>(progress_.FrontSize()), "trial") +
+           " on the Pareto front; by " + progress_.spec().metric_tag + ": trial " +
+           std::to_string(best->id) + ", " + *FormatFinalObjective(*best, progress_.spec());
+  }
   return "trial " + std::to_string(best->id) + ", " +
          *FormatFinalObjective(*best, progress_.spec()) + " (" +
          FormatParameters(*best, progress_.spec()) + ")";

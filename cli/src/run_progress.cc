@@ -4,6 +4,8 @@
 #include <chrono>
 #include <numeric>
 
+#include "bayestune/optimizer/pareto_front.h"
+
 namespace bayestune::cli {
 
 double SteadyNow() {
@@ -15,11 +17,14 @@ RunProgress::RunProgress(StudySpec spec, const std::vector<Trial>& trials, doubl
   for (const auto& trial : trials) {
     states_[trial.id] = trial.state;
     if (trial.IsFinished()) ++finished_at_start_;
+    if (trial.state == TrialState::kSucceeded && IsMultiObjective(spec_))
+      succeeded_.push_back(trial);
     if (trial.state == TrialState::kSucceeded && trial.final_value &&
         (!best_ || RanksBefore(trial, *best_, spec_))) {
       best_ = trial;
     }
   }
+  if (IsMultiObjective(spec_)) front_size_ = ParetoOptimalTrials(succeeded_, spec_).size();
 }
 
 void RunProgress::RunnerStarted(const RunnerStartedEvent& event) {
@@ -48,6 +53,10 @@ bool RunProgress::TrialFinished(const TrialFinishedEvent& event) {
   running_.erase(trial.id);
   (trial.state == TrialState::kSucceeded ? succeeded_seconds_ : other_seconds_)
       .push_back(event.run_seconds);
+  if (trial.state == TrialState::kSucceeded && IsMultiObjective(spec_)) {
+    succeeded_.push_back(trial);
+    front_size_ = ParetoOptimalTrials(succeeded_, spec_).size();
+  }
   if (trial.state == TrialState::kSucceeded && trial.final_value &&
       (!best_ || RanksBefore(trial, *best_, spec_))) {
     best_ = trial;

@@ -40,6 +40,9 @@ class RunProgress {
   const StudySpec& spec() const { return spec_; }
   StudyProgress Counts() const;
   const std::optional<Trial>& best() const { return best_; }
+  // A multi-objective study: how many trials are on the Pareto front now (computed when a trial
+  // succeeds, not on every redraw).
+  std::size_t FrontSize() const { return front_size_; }
   const std::map<std::int64_t, RunningTrial>& running() const { return running_; }
   int finished_at_start() const { return finished_at_start_; }
   int max_running() const { return max_running_; }
@@ -54,6 +57,8 @@ class RunProgress {
   std::map<std::int64_t, TrialState> states_;
   std::map<std::int64_t, RunningTrial> running_;
   std::optional<Trial> best_;
+  std::vector<Trial> succeeded_;  // a multi-objective study's, for the front
+  std::size_t front_size_ = 0;
   std::vector<double> succeeded_seconds_;
   std::vector<double> other_seconds_;
   int finished_at_start_ = 0;

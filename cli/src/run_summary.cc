@@ -2,6 +2,7 @@
 
 #include <algorithm>
 
+#include "bayestune/optimizer/pareto_front.h"
 #include "bayestune/optimizer/study.h"
 #include "bayestune/trial_runner/trial_paths.h"
 #include "best_trial_text.h"
@@ -48,6 +49,12 @@ void PrintRunSummary(std::ostream& out, const RunResult& result, const RunArgume
       out << " finished (" << result.launched << " started)";
     }
     out << " in " << FormatDuration(result.seconds) << "\n";
+  }
+  if (best && IsMultiObjective(spec)) {
+    // Several objectives: no one best trial; `best` lists the front.
+    out << CountOf(static_cast<long long>(ParetoOptimalTrials(trials, spec).size()), "trial")
+        << " on the Pareto front (bayestune best lists them); the first by " << spec.metric_tag
+        << ":\n";
   }
   if (best) {
     PrintBestTrial(out, *best, spec);

@@ -3,6 +3,7 @@
 #include <iostream>
 
 #include "bayestune/optimizer/asha_stopping_rule.h"
+#include "bayestune/optimizer/pareto_front.h"
 #include "bayestune/optimizer/study.h"
 #include "bayestune/optimizer/study_repository.h"
 #include "command_help.h"
@@ -59,7 +60,11 @@ void PrintStatus(const StudySnapshot& snapshot, const StudySelection& selection)
   }
   std::cout << "study      " << study.name << " (" << state << "), in " << selection.database
             << "\n";
-  std::cout << "objective  " << GoalName(spec.goal) << " " << spec.metric_tag << " ("
+  std::string objectives;
+  for (const MetricSpec& m : Objectives(spec))
+    objectives +=
+        (objectives.empty() ? "" : ", ") + std::string(GoalName(m.goal)) + " " + m.metric_id;
+  std::cout << (IsMultiObjective(spec) ? "objectives " : "objective  ") << objectives << " ("
             << MeasurementSelectionName(spec.measurement_selection) << " value of each trial), "
             << DescribeAlgorithm(spec.algorithm) << ", maxParallelTrials "
             << spec.max_parallel_trials << "\n";
@@ -78,6 +83,17 @@ void PrintStatus(const StudySnapshot& snapshot, const StudySelection& selection)
   }
   if (ranked.empty()) {
     std::cout << "best       none yet\n";
+  } else if (IsMultiObjective(spec)) {
+    // The Pareto front: its size, and its first trials by the first objective.
+    const std::vector<Trial> front = ParetoOptimalTrials(snapshot.trials, spec);
+    std::cout << "front      " << CountOf(static_cast<long long>(front.size()), "trial")
+              << " on the Pareto front"
+              << (front.size() > 5 ? ", the first 5 by " + spec.metric_tag : std::string()) << "\n";
+    for (std::size_t i = 0; i < front.size() && i < 5; ++i) {
+      std::cout << "           trial " << front[i].id << ": "
+                << *FormatFinalObjective(front[i], spec) << " (" << FormatParameters(front[i], spec)
+                << ")\n";
+    }
   } else {
     const Trial& best = ranked.front();
     std::cout << "best       trial " << best.id << ": " << *FormatFinalObjective(best, spec) << " ("

@@ -59,6 +59,13 @@ std::string FormatTrainerArguments(const Trial& trial) {
 std::optional<std::string> FormatFinalObjective(const Trial& trial, const StudySpec& spec) {
   if (!trial.final_value) return std::nullopt;
   std::string text = spec.metric_tag + " " + FormatValue(*trial.final_value);
+  if (IsMultiObjective(spec) && trial.final_values.size() == spec.metrics.size()) {
+    text.clear();
+    for (std::size_t k = 0; k < spec.metrics.size(); ++k) {
+      text += (k == 0 ? "" : ", ") + spec.metrics[k].metric_id + " " +
+              FormatValue(trial.final_values[k]);
+    }
+  }
   if (trial.final_step) text += " at step " + std::to_string(*trial.final_step);
   return text;
 }

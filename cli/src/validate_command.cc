@@ -65,11 +65,16 @@ int Validate(const ValidateArguments& arguments) {
     return kExitFailure;
   }
   const StudySpec& spec = result.config.study;
+  std::string objectives;  // MAXIMIZE 'accuracy' (and MINIMIZE 'param_count' ...)
+  for (const MetricSpec& m : Objectives(spec)) {
+    objectives += (objectives.empty() ? "" : " and ") + std::string(GoalName(m.goal)) + " '" +
+                  m.metric_id + "'";
+  }
   std::cout << arguments.config_path
             << ": ok: " << CountOf(static_cast<long long>(spec.parameters.size()), "parameter")
-            << ", " << GoalName(spec.goal) << " '" << spec.metric_tag << "', "
-            << CountOf(spec.max_trials, "trial") << ", " << spec.max_parallel_trials
-            << " in parallel, " << AlgorithmName(spec.algorithm) << "\n";
+            << ", " << objectives << ", " << CountOf(spec.max_trials, "trial") << ", "
+            << spec.max_parallel_trials << " in parallel, " << AlgorithmName(spec.algorithm)
+            << "\n";
   return kExitOk;
 }
 

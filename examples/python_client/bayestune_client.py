@@ -12,6 +12,9 @@ folder; nothing generated is kept.
     bayestune serve --db studies.db --listen 127.0.0.1:50051 &
     examples/python_client/bayestune_client.py --server 127.0.0.1:50051 --study demo \\
         --create examples/book/tuning.yaml --trials 5
+
+A study of several metrics (tuning.yaml's `metrics`, such as examples/two_objective/tuning.yaml)
+gets a value of every metric at each step and prints its Pareto front at the end.
 """
 
 import argparse
@@ -66,6 +69,19 @@ def train(params, step):
     return (1.0 - math.exp(-step)) * (1.0 + math.tanh(score)) / 2.0
 
 
+def describe(trial):
+    """The trial's value, or each metric's value ("accuracy 0.9, cost 2.1") for several."""
+    if trial.final_measurements:
+        return ", ".join(f"{m.metric} {m.value:.6g}" for m in trial.final_measurements)
+    return f"{trial.final_measurement.value:.6g}"
+
+
+def cost(params, k):
+    """A stand-in for the other metrics of a multi-objective study (a size, a time): made up."""
+    return k + sum(abs(math.log1p(abs(float(v)))) for v in params.values()
+                   if not isinstance(v, str))
+
+
 def main():
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--server", required=True, help="host:port of bayestune serve")
@@ -113,6 +129,11 @@ def main():
         with open(args.create) as f:
             call(stub.CreateStudy, pb.CreateStudyRequest(name=args.study, tuning_yaml=f.read()))
 
+    # A study of several metrics (spec.metrics) gets a value of each at every step; the first
+    # is train()'s. Its optimal trials are the Pareto front.
+    spec = call(stub.GetStudy, pb.GetStudyRequest(name=args.study)).spec
+    metrics = [m.metric_id for m in spec.metrics]
+
     done = 0
     while args.trials == 0 or done < args.trials:
         response = call(stub.SuggestTrials,
@@ -126,8 +147,15 @@ def main():
         stopped = False
         for step in range(1, args.steps + 1):
             value = train(params, step)
-            call(stub.AddMeasurement, pb.AddMeasurementRequest(
-                study=args.study, trial_id=trial.id, step=step, value=value))
+            if len(metrics) < 2:
+                call(stub.AddMeasurement, pb.AddMeasurementRequest(
+                    study=args.study, trial_id=trial.id, step=step, value=value))
+            else:
+                values = [value] + [cost(params, k) for k in range(1, len(metrics))]
+                call(stub.AddMeasurements, pb.AddMeasurementsRequest(
+                    study=args.study, trial_id=trial.id,
+                    measurements=[pb.Measurement(metric=m, step=step, value=v)
+                                  for m, v in zip(metrics, values)]))
             if step < args.steps and call(stub.ShouldStopTrial, pb.ShouldStopTrialRequest(
                     study=args.study, trial_id=trial.id)).should_stop:
                 stopped = True
@@ -136,14 +164,14 @@ def main():
         completed = call(stub.CompleteTrial,
                          pb.CompleteTrialRequest(study=args.study, trial_id=trial.id))
         done += 1
-        print(f"trial {completed.id}: {params} -> "
-              f"{completed.final_measurement.value:.6g}"
+        print(f"trial {completed.id}: {params} -> {describe(completed)}"
               f"{' (stopped early)' if stopped else ''}")
 
+    # The best trial (several on a tie), or a multi-objective study's Pareto front.
     best = call(stub.ListOptimalTrials, pb.ListOptimalTrialsRequest(study=args.study))
+    label = "pareto-optimal" if len(metrics) >= 2 else "best"
     for trial in best.trials:
-        print(f"best: trial {trial.id}: {parameter_values(trial)} -> "
-              f"{trial.final_measurement.value:.6g}")
+        print(f"{label}: trial {trial.id}: {parameter_values(trial)} -> {describe(trial)}")
     return 0
 
 

@@ -13,6 +13,7 @@
 #include "gaussian_process.h"
 #include "gp_hyperparameter_fit.h"
 #include "model_encoding.h"
+#include "multi_objective_designer.h"
 #include "output_power_transform.h"
 #include "output_warper.h"
 #include "scrambled_sobol.h"
@@ -235,6 +236,7 @@ std::vector<ParameterValues> GpBanditDesigner::Suggest(const DesignerInput& inpu
                        DecodeFromModel(space, Eigen::VectorXd(0)));
     return suggestions;
   }
+  if (IsMultiObjective(input.spec)) return SuggestMultiObjective(input, options_);
   const AcquisitionOptimizer optimizer(space, options_.acquisition_optimizer);
   const std::optional<std::size_t> feasible_points = optimizer.rounding().FeasiblePointCount();
   History history = ReadHistory(input);

@@ -6,6 +6,7 @@
 #include <random>
 
 #include "bayestune/optimizer/errors.h"
+#include "bayestune/optimizer/pareto_front.h"
 #include "bayestune/optimizer/study_name.h"
 #include "split_mix.h"
 #include "stopped_trial_values.h"
@@ -40,14 +41,14 @@ std::string TrialName(std::int64_t id) {
 // The measurement that becomes the objective: LAST is the highest step (for equal steps, the
 // later record); BEST is the best value under the goal (for equal values, the earlier one).
 std::optional<Measurement> SelectFinal(const std::vector<Measurement>& measurements,
-                                       const StudySpec& spec) {
+                                       const StudySpec& spec, Goal goal) {
   std::optional<Measurement> chosen;
   for (const auto& m : measurements) {
     if (!chosen) {
       chosen = m;
     } else if (spec.measurement_selection == MeasurementSelection::kLast) {
       if (m.step >= chosen->step) chosen = m;
-    } else if (spec.IsBetter(m.value, chosen->value)) {
+    } else if (IsBetterUnder(goal, m.value, chosen->value)) {
       chosen = m;
     }
   }
@@ -100,6 +101,26 @@ std::vector<Trial> RankTrials(std::vector<Trial> trials, const StudySpec& spec) 
   std::erase_if(trials, [](const Trial& t) {
     return t.state != TrialState::kSucceeded || !t.final_value || std::isnan(*t.final_value);
   });
+  if (IsMultiObjective(spec)) {
+    // Several objectives: by non-domination rank (the Pareto front first), then as for one
+    // objective by the first.
+    std::vector<std::vector<double>> points;
+    for (const Trial& t : trials)
+      points.push_back(ObjectiveValues(t, spec));
+    const std::vector<int> ranks = ParetoRanks(points, ObjectiveGoals(spec));
+    std::vector<std::size_t> order(trials.size());
+    for (std::size_t i = 0; i < order.size(); ++i)
+      order[i] = i;
+    std::stable_sort(order.begin(), order.end(), [&](std::size_t a, std::size_t b) {
+      if (trials[a].stopped_early != trials[b].stopped_early) return !trials[a].stopped_early;
+      if (ranks[a] != ranks[b]) return ranks[a] < ranks[b];
+      return RanksBefore(trials[a], trials[b], spec);
+    });
+    std::vector<Trial> ranked;
+    for (std::size_t i : order)
+      ranked.push_back(std::move(trials[i]));
+    return ranked;
+  }
   std::sort(trials.begin(), trials.end(),
             [&](const Trial& a, const Trial& b) { return RanksBefore(a, b, spec); });
   return trials;
@@ -404,7 +425,8 @@ Trial Study::Complete(std::int64_t trial_id, std::optional<double> value,
                           std::to_string(*step) + "; steps are 0 or more");
   }
   return UpdatePendingTrial(trial_id, owner, [&](Trial& trial) {
-    const std::string& tag = record_.spec.metric_tag;
+    const StudySpec& spec = record_.spec;
+    const std::string& tag = spec.metric_tag;
     const auto objective = trial.MeasurementsOf(tag);
     std::optional<Measurement> final;
     if (value) {
@@ -412,15 +434,33 @@ Trial Study::Complete(std::int64_t trial_id, std::optional<double> value,
       if (step) {
         final->step = *step;
       } else if (!objective.empty()) {
-        final->step = SelectFinal(objective, record_.spec)->step;
+        final->step = SelectFinal(objective, spec, spec.goal)->step;
       }
     } else {
-      final = SelectFinal(objective, record_.spec);
+      final = SelectFinal(objective, spec, spec.goal);
     }
     const bool was_stopping = trial.state == TrialState::kStopping;
+    // A multi-objective study's other objectives come from their measurements.
+    std::vector<double> values;
+    std::string missing;
+    if (final) values.push_back(final->value);
+    for (std::size_t i = 1; i < spec.metrics.size() && final; ++i) {
+      const MetricSpec& metric = spec.metrics[i];
+      if (auto other = SelectFinal(trial.MeasurementsOf(metric.metric_id), spec, metric.goal)) {
+        values.push_back(other->value);
+      } else if (missing.empty()) {
+        missing = metric.metric_id;
+      }
+    }
+    trial.final_values.clear();
     if (!final) {
       trial.state = TrialState::kFailed;
       trial.failure_reason = "no measurement of the metric '" + tag + "' was reported";
+    } else if (!missing.empty()) {
+      trial.state = TrialState::kFailed;
+      trial.final_value.reset();
+      trial.failure_reason = "no measurement of the metric '" + missing +
+                             "' was reported (an objective of the study's metrics)";
     } else if (!std::isfinite(final->value)) {
       trial.state = TrialState::kInfeasible;
       trial.final_step = final->step;
@@ -430,6 +470,7 @@ Trial Study::Complete(std::int64_t trial_id, std::optional<double> value,
       trial.final_value = final->value;
       trial.final_step = final->step;
       trial.failure_reason.clear();
+      if (IsMultiObjective(spec)) trial.final_values = values;
     }
     trial.stopped_early = was_stopping;
     trial.end_time = NowSeconds();
@@ -455,6 +496,7 @@ Trial Study::Fail(std::int64_t trial_id, const std::string& reason,
   return UpdatePendingTrial(trial_id, owner, [&](Trial& trial) {
     trial.state = TrialState::kFailed;
     trial.final_value.reset();
+    trial.final_values.clear();
     trial.failure_reason = reason.empty() ? "failed (no reason given)" : reason;
     trial.end_time = NowSeconds();
   });
@@ -465,6 +507,7 @@ Trial Study::MarkInfeasible(std::int64_t trial_id, const std::string& reason,
   return UpdatePendingTrial(trial_id, owner, [&](Trial& trial) {
     trial.state = TrialState::kInfeasible;
     trial.final_value.reset();
+    trial.final_values.clear();
     trial.failure_reason = reason.empty() ? "marked infeasible" : reason;
     trial.end_time = NowSeconds();
   });
@@ -538,6 +581,7 @@ std::vector<Trial> Study::RetryFailedTrials() {
       trial.end_time.reset();
       trial.final_step.reset();
       trial.final_value.reset();
+      trial.final_values.clear();
       trial.stopped_early = false;
       repository_->UpdateTrial(record_.id, trial);
       retried.push_back(std::move(trial));

@@ -58,6 +58,11 @@ std::optional<MeasurementSelection> ParseMeasurementSelection(std::string_view n
   return std::nullopt;
 }
 
+std::vector<MetricSpec> Objectives(const StudySpec& spec) {
+  if (!spec.metrics.empty()) return spec.metrics;
+  return {MetricSpec{spec.metric_tag, spec.goal}};
+}
+
 int DefaultMaxFailedTrials(const StudySpec& spec) {
   // Half of the study, but never fewer than 5: a study where most trials fail is hopeless, while
   // a few diverged configurations are normal.
@@ -115,6 +120,13 @@ std::string DescribeSpecChanges(const StudySpec& before, const StudySpec& after)
   const auto text = [](auto value) { return std::to_string(value); };
   field("goal", std::string(GoalName(before.goal)), std::string(GoalName(after.goal)));
   field("hyperparameterMetricTag", "'" + before.metric_tag + "'", "'" + after.metric_tag + "'");
+  const auto metrics = [](const StudySpec& spec) {
+    std::string listed;
+    for (const MetricSpec& m : Objectives(spec))
+      listed += (listed.empty() ? "" : ", ") + m.metric_id + " " + std::string(GoalName(m.goal));
+    return "[" + listed + "]";
+  };
+  if (before.metrics != after.metrics) field("metrics", metrics(before), metrics(after));
   field("maxTrials", text(before.max_trials), text(after.max_trials));
   field("maxParallelTrials", text(before.max_parallel_trials), text(after.max_parallel_trials));
   field("maxFailedTrials", text(before.max_failed_trials), text(after.max_failed_trials));
@@ -223,9 +235,40 @@ void ValidateStudySpec(const StudySpec& spec) {
   if (spec.metric_tag.empty()) {
     throw InvalidArgument("hyperparameterMetricTag must not be empty");
   }
+  if (auto problem = MetricsProblem(spec)) throw InvalidArgument(*problem);
   if (auto problem = EarlyStoppingProblem(spec)) {
     throw InvalidArgument("runner.earlyStopping." + problem->field + " " + problem->message);
   }
+}
+
+std::optional<std::string> MetricsProblem(const StudySpec& spec) {
+  if (spec.metrics.empty()) return std::nullopt;
+  if (spec.metrics.size() == 1) {
+    return std::string(
+        "metrics has one entry; a study of one objective uses hyperparameterMetricTag and goal");
+  }
+  if (!(spec.metrics[0] == MetricSpec{spec.metric_tag, spec.goal})) {
+    return std::string("metrics[0] must be the study's hyperparameterMetricTag and goal ('") +
+           spec.metric_tag + "' " + std::string(GoalName(spec.goal)) + "), got '" +
+           spec.metrics[0].metric_id + "' " + std::string(GoalName(spec.metrics[0].goal));
+  }
+  for (std::size_t i = 0; i < spec.metrics.size(); ++i) {
+    if (spec.metrics[i].metric_id.empty()) {
+      return "metrics[" + std::to_string(i) + "].metricId must not be empty";
+    }
+    for (std::size_t j = 0; j < i; ++j) {
+      if (spec.metrics[i].metric_id == spec.metrics[j].metric_id) {
+        return "metrics[" + std::to_string(i) + "].metricId '" + spec.metrics[i].metric_id +
+               "' is already metrics[" + std::to_string(j) + "]; each metricId must be unique";
+      }
+    }
+  }
+  if (spec.enable_early_stopping) {
+    return std::string(
+        "enableTrialEarlyStopping is not supported for a study of several metrics: the stopping "
+        "rules compare one objective; set it to false");
+  }
+  return std::nullopt;
 }
 
 std::optional<SpecProblem> EarlyStoppingProblem(const StudySpec& spec) {

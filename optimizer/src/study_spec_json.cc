@@ -91,6 +91,13 @@ std::string StudySpecToJson(const StudySpec& spec) {
                             {"reductionFactor", e.reduction_factor},
                             {"brackets", e.brackets}};
   }
+  // Written only for several objectives, so that a spec of one reads as before.
+  if (!spec.metrics.empty()) {
+    json metrics = json::array();
+    for (const MetricSpec& m : spec.metrics)
+      metrics.push_back({{"metricId", m.metric_id}, {"goal", GoalName(m.goal)}});
+    out["metrics"] = std::move(metrics);
+  }
   return out.dump();
 }
 
@@ -117,6 +124,12 @@ StudySpec StudySpecFromJson(std::string_view text) {
       spec.early_stopping.max_step = e.at("maxStep").get<std::int64_t>();
       spec.early_stopping.reduction_factor = e.at("reductionFactor").get<int>();
       spec.early_stopping.brackets = e.at("brackets").get<int>();
+    }
+    if (in.contains("metrics")) {
+      for (const json& m : in.at("metrics")) {
+        spec.metrics.push_back({m.at("metricId").get<std::string>(),
+                                ParseOrThrow<Goal>(m.at("goal"), &ParseGoal, "goal")});
+      }
     }
     for (const auto& p : in.at("params")) {
       ParameterSpec param;

@@ -212,10 +212,55 @@ v1::StudySpec StudySpecToProto(const StudySpec& spec) {
     e->set_reduction_factor(spec.early_stopping.reduction_factor);
     e->set_brackets(spec.early_stopping.brackets);
   }
+  for (const MetricSpec& m : spec.metrics) {
+    v1::MetricSpec* metric = out.add_metrics();
+    metric->set_metric_id(m.metric_id);
+    metric->set_goal(m.goal == Goal::kMaximize ? v1::StudySpec::MAXIMIZE : v1::StudySpec::MINIMIZE);
+  }
   return out;
 }
 
 namespace {
+
+// spec.metrics of a message: one entry is the same as hyperparameter_metric_tag and goal, two or
+// more a multi-objective study; either way hyperparameter_metric_tag and goal must be unset or
+// equal to the first entry.
+void ReadMetrics(const v1::StudySpec& message, StudySpec& spec) {
+  if (message.metrics_size() == 0) return;
+  std::vector<MetricSpec> metrics;
+  for (int i = 0; i < message.metrics_size(); ++i) {
+    const v1::MetricSpec& m = message.metrics(i);
+    const std::string field = "spec.metrics[" + std::to_string(i) + "]";
+    MetricSpec metric{m.metric_id(), Goal::kMaximize};
+    switch (m.goal()) {
+      case v1::StudySpec::GOAL_TYPE_UNSPECIFIED:
+      case v1::StudySpec::MAXIMIZE:
+        break;
+      case v1::StudySpec::MINIMIZE:
+        metric.goal = Goal::kMinimize;
+        break;
+      default:
+        throw InvalidArgument(field + ".goal: unknown value " + std::to_string(m.goal()) +
+                              "; give MAXIMIZE or MINIMIZE");
+    }
+    if (metric.metric_id.empty()) throw InvalidArgument(field + ".metric_id: must not be empty");
+    metrics.push_back(std::move(metric));
+  }
+  if (!message.hyperparameter_metric_tag().empty() &&
+      message.hyperparameter_metric_tag() != metrics[0].metric_id) {
+    throw InvalidArgument("spec.hyperparameter_metric_tag: '" +
+                          message.hyperparameter_metric_tag() +
+                          "' is given with spec.metrics, whose first metric is '" +
+                          metrics[0].metric_id + "'; leave it empty, or give one of the two");
+  }
+  if (message.goal() != v1::StudySpec::GOAL_TYPE_UNSPECIFIED && spec.goal != metrics[0].goal) {
+    throw InvalidArgument(
+        "spec.goal: differs from the goal of spec.metrics[0]; leave it unspecified with metrics");
+  }
+  spec.metric_tag = metrics[0].metric_id;
+  spec.goal = metrics[0].goal;
+  if (metrics.size() >= 2) spec.metrics = std::move(metrics);
+}
 
 // A parameter's condition; ValidateStudySpec checks it against the parent (ConditionProblem).
 ParentCondition ParentConditionFromProto(const v1::ParentCondition& message,
@@ -260,6 +305,7 @@ StudySpec StudySpecFromProto(const v1::StudySpec& message) {
   if (!message.hyperparameter_metric_tag().empty()) {
     spec.metric_tag = message.hyperparameter_metric_tag();
   }
+  ReadMetrics(message, spec);
   spec.max_trials = PositiveOrDefault(message.max_trials(), 1);
   spec.max_parallel_trials = PositiveOrDefault(message.max_parallel_trials(), 1);
   spec.max_failed_trials = message.max_failed_trials();
@@ -445,6 +491,13 @@ v1::Trial TrialToProto(const Trial& trial, const std::string& study, const Study
     final->set_value(*trial.final_value);
     final->set_wall_time(trial.end_time.value_or(0));
   }
+  for (std::size_t k = 0; k < trial.final_values.size() && k < spec.metrics.size(); ++k) {
+    v1::Measurement* final = out.add_final_measurements();
+    final->set_metric(spec.metrics[k].metric_id);
+    final->set_step(trial.final_step.value_or(0));
+    final->set_value(trial.final_values[k]);
+    final->set_wall_time(trial.end_time.value_or(0));
+  }
   out.set_failure_reason(trial.failure_reason);
   out.set_stopped_early(trial.stopped_early);
   for (const Measurement& m : trial.measurements) {
@@ -481,6 +534,8 @@ Trial TrialFromProto(const v1::Trial& message) {
     trial.final_value = message.final_measurement().value();
     trial.final_step = message.final_measurement().step();
   }
+  for (const v1::Measurement& m : message.final_measurements())
+    trial.final_values.push_back(m.value());
   trial.failure_reason = message.failure_reason();
   trial.stopped_early = message.stopped_early();
   for (const v1::Measurement& m : message.measurements()) {

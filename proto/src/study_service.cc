@@ -5,6 +5,7 @@
 #include <set>
 
 #include "bayestune/optimizer/errors.h"
+#include "bayestune/optimizer/pareto_front.h"
 #include "bayestune/optimizer/study_name.h"
 #include "bayestune/spec_file/tuning_config_loader.h"
 #include "status_conversion.h"
@@ -373,6 +374,11 @@ grpc::Status StudyServiceImpl::ListOptimalTrials(grpc::ServerContext* context,
                                                  v1::ListOptimalTrialsResponse* response) {
   return Serve(*context, [&] {
     auto study = OpenStudy("study", request->study());
+    if (IsMultiObjective(study->spec())) {
+      for (const Trial& t : ParetoOptimalTrials(study->Trials(), study->spec()))
+        *response->add_trials() = Describe(*study, t);
+      return;
+    }
     const auto best = study->BestTrials();
     for (const Trial& t : best) {
       if (*t.final_value != *best.front().final_value) break;  // ranked best first

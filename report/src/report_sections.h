@@ -16,5 +16,7 @@ std::string BestTrialsSection(ReportContext& context);
 std::string GpuTimelineSection(ReportContext& context);
 std::string FailuresSection(ReportContext& context);
 std::string SettingsSection(ReportContext& context);
+// Only for a study of several metrics (pareto_front_section.cc); "" otherwise.
+std::string ParetoFrontSection(ReportContext& context);
 
 }  // namespace bayestune::report_internal

@@ -135,6 +135,7 @@ void WriteStudyReport(std::ostream& out, const StudyRecord& study, const std::ve
   ReportContext context(study, trials, options);
   std::string body;
   body += HistorySection(context);
+  body += ParetoFrontSection(context);
   body += ParallelCoordinatesSection(context);
   body += SliceSection(context);
   body += LearningCurveSection(context);

@@ -66,7 +66,8 @@ const std::vector<std::string> kHyperparameterKeys = {"goal",
                                                       "hyperparameterMetricTag",
                                                       "resumePreviousJobId",
                                                       "enableTrialEarlyStopping",
-                                                      "algorithm"};
+                                                      "algorithm",
+                                                      "metrics"};
 
 const std::vector<std::string> kParamKeys = {
     "parameterName",     "type",           "minValue",  "maxValue",
@@ -329,6 +330,90 @@ class Loader {
     LoadHyperparameters(hyperparameters, config.study);
   }
 
+  // trainingInput.hyperparameters.metrics, Vertex AI's [{metricId, goal}, ...], in place of
+  // hyperparameterMetricTag and goal: one entry is the same as those two; two or more make a
+  // multi-objective study (StudySpec::metrics).
+  void LoadMetrics(const YAML::Node& node, const std::string& hyperparameters_field,
+                   StudySpec& spec) {
+    const YAML::Node list = node["metrics"];
+    if (!list) return;
+    const std::string field = hyperparameters_field + ".metrics";
+    bool ok = true;
+    for (const char* single : {"hyperparameterMetricTag", "goal"}) {
+      if (const YAML::Node other = node[single]) {
+        Error(list, field,
+              std::string("is given with ") + single + " (line " +
+                  std::to_string(other.Mark().line + 1) +
+                  "); give the objectives either as metrics or as hyperparameterMetricTag and "
+                  "goal, not both");
+        ok = false;
+      }
+    }
+    if (!list.IsSequence() || list.size() == 0) {
+      Error(list, field,
+            list.IsSequence() ? std::string("is empty; give at least one {metricId, goal}")
+                              : "expected a list of {metricId, goal}, got " + Describe(list));
+      return;
+    }
+    std::vector<MetricSpec> metrics;
+    std::vector<YAML::Node> id_nodes;
+    for (std::size_t i = 0; i < list.size(); ++i) {
+      const std::string item = field + "[" + std::to_string(i) + "]";
+      const YAML::Node entry = list[i];
+      if (!CheckMap(entry, item, {"metricId", "goal"}, {}, "")) {
+        ok = false;
+        continue;
+      }
+      MetricSpec metric;
+      const YAML::Node id = entry["metricId"];
+      const YAML::Node goal = entry["goal"];
+      if (!id) {
+        Error(entry, item + ".metricId",
+              "missing: name the TensorBoard tag (or hypertune metric) of this objective");
+        ok = false;
+      } else if (auto text = ReadString(id, item + ".metricId")) {
+        if (text->empty()) {
+          Error(id, item + ".metricId", "must not be empty; name the tag of this objective");
+          ok = false;
+        }
+        for (std::size_t j = 0; j < metrics.size(); ++j) {
+          if (!text->empty() && metrics[j].metric_id == *text) {
+            Error(id, item + ".metricId",
+                  "'" + *text + "' is already metrics[" + std::to_string(j) + "] (line " +
+                      std::to_string(id_nodes[j].Mark().line + 1) +
+                      "); each metricId must be unique");
+            ok = false;
+          }
+        }
+        metric.metric_id = *text;
+      } else {
+        ok = false;
+      }
+      if (!goal) {
+        Error(entry, item + ".goal", "missing: MAXIMIZE or MINIMIZE");
+        ok = false;
+      } else if (auto value =
+                     ReadEnum<Goal>(goal, item + ".goal", &ParseGoal, {"MAXIMIZE", "MINIMIZE"})) {
+        metric.goal = *value;
+      } else {
+        ok = false;
+      }
+      metrics.push_back(std::move(metric));
+      id_nodes.push_back(id ? id : entry);
+    }
+    if (!ok) return;
+    spec.metric_tag = metrics[0].metric_id;
+    spec.goal = metrics[0].goal;
+    if (metrics.size() >= 2) spec.metrics = std::move(metrics);
+    const YAML::Node stopping = node["enableTrialEarlyStopping"];
+    if (spec.metrics.size() >= 2 && stopping && spec.enable_early_stopping) {
+      Error(stopping, hyperparameters_field + ".enableTrialEarlyStopping",
+            "is not supported with several metrics (line " + std::to_string(list.Mark().line + 1) +
+                "): the stopping rules compare trials on one objective; set it to false, or "
+                "tune one metric");
+    }
+  }
+
   void LoadHyperparameters(const YAML::Node& node, StudySpec& spec) {
     const std::string field = "trainingInput.hyperparameters";
     if (!CheckMap(node, field, kHyperparameterKeys, {}, "")) return;
@@ -379,6 +464,7 @@ class Loader {
         spec.resume_previous_job_id = *value;
       }
     }
+    LoadMetrics(node, field, spec);
     if (auto n = node["algorithm"]) {
       if (auto value =
               ReadEnum<Algorithm>(n, field + ".algorithm", &ParseAlgorithm,

@@ -17,7 +17,7 @@ struct Migration {
   std::string_view sql;
 };
 
-constexpr std::array<Migration, 4> kMigrations = {{
+constexpr std::array<Migration, 5> kMigrations = {{
     {1, "studies, trials, their parameters and measurements", R"sql(
 PRAGMA application_id = 1112830836;
 CREATE TABLE studies (
@@ -90,6 +90,12 @@ CREATE INDEX study_changes_of_study ON study_changes (study_id);
 -- "<attempt>:<job id>" per attempt run as a Slurm job, comma separated ("1:4242,2:4250"); ''
 -- for trials run as local processes (all trials before version 4).
 ALTER TABLE trials ADD COLUMN jobs TEXT NOT NULL DEFAULT '';
+)sql"},
+    {5, "the value of each objective of a multi-objective study's trials", R"sql(
+-- A multi-objective study's SUCCEEDED trial: its value of each objective, in the order of the
+-- spec's metrics, comma separated ("0.91,125000"); the first is final_value. '' for every other
+-- trial (all trials before version 5: studies of one objective).
+ALTER TABLE trials ADD COLUMN final_values TEXT NOT NULL DEFAULT '';
 )sql"},
 }};
 

@@ -17,10 +17,10 @@ using sqlite::Statement;
 
 constexpr std::string_view kStudyColumns =
     "SELECT id, name, spec_text, spec_json, state, created_time FROM studies";
-// The columns of trials in the order of the parameters ?1 ... ?13 of BindTrial.
+// The columns of trials in the order of the parameters ?1 ... ?14 of BindTrial.
 constexpr std::string_view kTrialColumns =
     "study_id, number, state, client_id, gpus, attempt, start_time, end_time, final_step, "
-    "final_value, failure_reason, stopped_early, jobs";
+    "final_value, failure_reason, stopped_early, jobs, final_values";
 
 // A file whose content this version cannot read (edited by hand, or damaged).
 [[noreturn]] void ThrowDamaged(const Connection& connection, const std::string& what) {
@@ -137,12 +137,42 @@ std::vector<TrialJob> ParseJobs(const Connection& connection, std::int64_t trial
   return jobs;
 }
 
-// Binds the trial's columns to ?1 ... ?13 (the order of kTrialColumns).
+// "0.91,125000": each value in the shortest form that reads back exactly.
+std::string ValuesText(const std::vector<double>& values) {
+  std::string text;
+  for (double value : values) {
+    if (!text.empty()) text += ',';
+    char buffer[32];
+    const auto [end, error] = std::to_chars(buffer, buffer + sizeof buffer, value);
+    text.append(buffer, error == std::errc() ? end : buffer);
+  }
+  return text;
+}
+
+std::vector<double> ParseValues(const Connection& connection, std::int64_t trial_id,
+                                std::string_view text) {
+  std::vector<double> values;
+  const std::string all(text);
+  while (!text.empty()) {
+    const std::string_view item = text.substr(0, text.find(','));
+    text.remove_prefix(std::min(text.size(), item.size() + 1));
+    double value = 0;
+    const auto [end, error] = std::from_chars(item.data(), item.data() + item.size(), value);
+    if (item.empty() || error != std::errc() || end != item.data() + item.size()) {
+      ThrowDamaged(connection,
+                   "trial " + std::to_string(trial_id) + " has the bad value list '" + all + "'");
+    }
+    values.push_back(value);
+  }
+  return values;
+}
+
+// Binds the trial's columns to ?1 ... ?14 (the order of kTrialColumns).
 void BindTrial(Statement& statement, std::int64_t study_id, const Trial& trial) {
   statement.BindAll(study_id, trial.id, TrialStateName(trial.state), trial.client_id,
                     GpusText(trial.gpus), trial.attempt, trial.start_time, trial.end_time,
                     trial.final_step, trial.final_value, trial.failure_reason, trial.stopped_early,
-                    JobsText(trial.jobs));
+                    JobsText(trial.jobs), ValuesText(trial.final_values));
 }
 
 // A row of "SELECT <kTrialColumns> ...", without parameters and measurements.
@@ -165,6 +195,7 @@ Trial ReadTrial(const Connection& connection, const Statement& row) {
   trial.failure_reason = row.Text(10);
   trial.stopped_early = row.Int64(11) != 0;
   trial.jobs = ParseJobs(connection, trial.id, row.Text(12));
+  trial.final_values = ParseValues(connection, trial.id, row.Text(13));
   return trial;
 }
 
@@ -382,7 +413,7 @@ Trial SqliteStudyRepository::AddTrial(std::int64_t study_id, Trial trial) {
     }
     Statement insert =
         c.Prepare("INSERT INTO trials (" + std::string(kTrialColumns) +
-                  ") VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13)");
+                  ") VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14)");
     BindTrial(insert, study_id, trial);
     insert.Run();
     InsertParameters(c, study_id, trial);
@@ -398,7 +429,8 @@ void SqliteStudyRepository::UpdateTrial(std::int64_t study_id, const Trial& tria
     Statement update = c.Prepare(
         "UPDATE trials SET state = ?3, client_id = ?4, gpus = ?5, attempt = ?6, start_time = ?7, "
         "end_time = ?8, final_step = ?9, final_value = ?10, failure_reason = ?11, "
-        "stopped_early = ?12, jobs = ?13 WHERE study_id = ?1 AND number = ?2");
+        "stopped_early = ?12, jobs = ?13, final_values = ?14 WHERE study_id = ?1 AND number = "
+        "?2");
     BindTrial(update, study_id, trial);
     update.Run();
     if (update.Changes() == 0) ThrowNoTrial(c, study_id, trial.id);

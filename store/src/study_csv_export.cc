@@ -2,7 +2,9 @@
 
 #include <algorithm>
 #include <cmath>
+#include <set>
 
+#include "bayestune/optimizer/pareto_front.h"
 #include "time_format.h"
 
 namespace bayestune {
@@ -57,8 +59,17 @@ void WriteStudyCsv(std::ostream& out, const StudyRecord& study, const std::vecto
   std::vector<std::string> header = {"trial", "state"};
   for (const ParameterSpec& parameter : study.spec.parameters)
     header.push_back(parameter.name);
-  for (const char* name : {"objective", "step", "start_time", "end_time", "duration_seconds",
-                           "stopped_early", "failure_reason"}) {
+  const bool multi = IsMultiObjective(study.spec);
+  header.emplace_back("objective");
+  // A multi-objective study: a column per objective ("objective.accuracy"), and whether the trial
+  // is on the Pareto front.
+  if (multi) {
+    for (const MetricSpec& m : study.spec.metrics)
+      header.push_back("objective." + m.metric_id);
+    header.emplace_back("pareto_optimal");
+  }
+  for (const char* name :
+       {"step", "start_time", "end_time", "duration_seconds", "stopped_early", "failure_reason"}) {
     header.emplace_back(name);
   }
   // A study that ran trials as Slurm jobs has their job ids last; a local study has no such column.
@@ -66,6 +77,11 @@ void WriteStudyCsv(std::ostream& out, const StudyRecord& study, const std::vecto
                                  [](const Trial& trial) { return !trial.jobs.empty(); });
   if (slurm) header.emplace_back("slurm_jobs");
   WriteRow(out, header);
+  std::set<std::int64_t> optimal;
+  if (multi) {
+    for (const Trial& trial : ParetoOptimalTrials(trials, study.spec))
+      optimal.insert(trial.id);
+  }
 
   for (const Trial& trial : trials) {
     std::vector<std::string> row = {std::to_string(trial.id),
@@ -75,6 +91,13 @@ void WriteStudyCsv(std::ostream& out, const StudyRecord& study, const std::vecto
       row.push_back(value == trial.parameters.end() ? std::string() : value->second.ToString());
     }
     row.push_back(trial.final_value ? FormatDouble(*trial.final_value) : std::string());
+    if (multi) {
+      for (std::size_t k = 0; k < study.spec.metrics.size(); ++k) {
+        row.push_back(k < trial.final_values.size() ? FormatDouble(trial.final_values[k])
+                                                    : std::string());
+      }
+      row.push_back(optimal.count(trial.id) != 0 ? "true" : "false");
+    }
     row.push_back(trial.final_step ? std::to_string(*trial.final_step) : std::string());
     row.push_back(OptionalTime(trial.start_time));
     row.push_back(OptionalTime(trial.end_time));

@@ -4,9 +4,11 @@
 #include <cmath>
 #include <map>
 #include <nlohmann/json.hpp>
+#include <set>
 
 #include "bayestune/optimizer/asha_stopping_rule.h"
 #include "bayestune/optimizer/conditional_parameters.h"
+#include "bayestune/optimizer/pareto_front.h"
 #include "bayestune/spec_file/tuning_config_loader.h"
 #include "time_format.h"
 
@@ -107,6 +109,13 @@ Json HyperparameterSpecJson(const StudySpec& spec) {
   if (!spec.resume_previous_job_id.empty()) {
     out["resumePreviousJobId"] = spec.resume_previous_job_id;
   }
+  // Vertex AI's form of several objectives (metrics[0] is hyperparameterMetricTag and goal).
+  if (IsMultiObjective(spec)) {
+    Json metrics = Json::array();
+    for (const MetricSpec& m : spec.metrics)
+      metrics.push_back(Json{{"metricId", m.metric_id}, {"goal", GoalName(m.goal)}});
+    out["metrics"] = std::move(metrics);
+  }
   return out;
 }
 
@@ -138,7 +147,7 @@ std::string_view TrialJobState(TrialState state) {
   return "STATE_UNSPECIFIED";
 }
 
-Json TrialJson(const StudyRecord& study, const Trial& trial) {
+Json TrialJson(const StudyRecord& study, const Trial& trial, bool pareto_optimal) {
   Json hyperparameters = Json::object();
   for (const ParameterSpec& parameter : study.spec.parameters) {
     auto value = trial.parameters.find(parameter.name);
@@ -186,6 +195,17 @@ Json TrialJson(const StudyRecord& study, const Trial& trial) {
     for (const TrialJob& job : trial.jobs)
       jobs.push_back(Json{{"attempt", job.attempt}, {"jobId", job.job_id}});
     own["slurmJobs"] = std::move(jobs);
+  }
+  // A multi-objective study: the value of each objective, and whether the trial is on the Pareto
+  // front.
+  if (IsMultiObjective(study.spec) && trial.state == TrialState::kSucceeded) {
+    Json final_metrics = Json::array();
+    for (std::size_t k = 0; k < study.spec.metrics.size() && k < trial.final_values.size(); ++k) {
+      final_metrics.push_back(Json{{"metricTag", study.spec.metrics[k].metric_id},
+                                   {"value", Number(trial.final_values[k])}});
+    }
+    own["finalMetrics"] = std::move(final_metrics);
+    own["paretoOptimal"] = pareto_optimal;
   }
   // The ASHA rung the trial reached (where it was stopped, when it was).
   if (const std::string rung = RungText(trial, study.spec); !rung.empty()) own["rung"] = rung;
@@ -240,8 +260,11 @@ JobStatus JobStatusOf(const StudyRecord& study, const std::vector<Trial>& trials
 void WriteStudyJson(std::ostream& out, const StudyRecord& study, const std::vector<Trial>& trials) {
   Json trials_json = Json::array();
   int succeeded = 0;
+  std::set<std::int64_t> optimal;
+  for (const Trial& trial : ParetoOptimalTrials(trials, study.spec))
+    optimal.insert(trial.id);
   for (const Trial& trial : trials) {
-    trials_json.push_back(TrialJson(study, trial));
+    trials_json.push_back(TrialJson(study, trial, optimal.count(trial.id) != 0));
     if (trial.state == TrialState::kSucceeded) ++succeeded;
   }
   const JobStatus status = JobStatusOf(study, trials);

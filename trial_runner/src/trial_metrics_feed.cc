@@ -18,7 +18,8 @@ class TrialMetricsFeed::Impl {
         hypertune(paths.metric_file.string()),
         metric_tag(spec.metric_tag),
         selection(spec.measurement_selection),
-        goal(spec.goal) {}
+        goal(spec.goal),
+        objectives(Objectives(spec)) {}
 
   enum Source { kEvents = 0, kHypertune = 1 };
 
@@ -65,8 +66,9 @@ class TrialMetricsFeed::Impl {
   std::string metric_tag;
   MeasurementSelection selection;
   Goal goal;
-  std::vector<MetricRecord> records;  // what this attempt's files hold, as far as read
-  std::vector<std::size_t> origin;    // per record: its file's FileState::index
+  std::vector<MetricSpec> objectives;  // every objective, the first being metric_tag and goal
+  std::vector<MetricRecord> records;   // what this attempt's files hold, as far as read
+  std::vector<std::size_t> origin;     // per record: its file's FileState::index
   std::map<std::string, FileState> files;
   std::map<std::pair<std::string, std::int64_t>, int> reported_by;  // (tag, step): which source
 };
@@ -106,13 +108,41 @@ TrialMetricsFeed::Update TrialMetricsFeed::Poll() {
   if (taken == 0) return update;
   // The objective is recorded under hyperparameterMetricTag even when the trainer wrote it in a
   // subfolder (Keras: validation/epoch_accuracy), so that early stopping and the report find it.
-  const MetricMatch match = MatchMetric(impl.records, impl.metric_tag);
+  // So is each objective of a multi-objective study, under its metricId.
+  std::vector<std::pair<std::string, std::string>> renames;  // full tag -> objective's tag
+  for (const MetricSpec& objective : impl.objectives) {
+    const MetricMatch match = MatchMetric(impl.records, objective.metric_id);
+    if (match.found()) renames.emplace_back(match.full_tag, objective.metric_id);
+  }
   for (std::size_t i = impl.records.size() - taken; i < impl.records.size(); ++i) {
     Measurement m = ToMeasurement(impl.records[i]);
-    if (match.found() && m.metric == match.full_tag) m.metric = impl.metric_tag;
+    for (const auto& [full_tag, tag] : renames) {
+      if (m.metric == full_tag) {
+        m.metric = tag;
+        break;
+      }
+    }
     update.measurements.push_back(std::move(m));
   }
   return update;
+}
+
+std::vector<TrialMetricsFeed::Objective> TrialMetricsFeed::SelectOtherObjectives() const {
+  std::vector<Objective> others;
+  for (std::size_t k = 1; k < impl_->objectives.size(); ++k) {
+    const MetricSpec& metric = impl_->objectives[k];
+    const TrialValue value =
+        SelectTrialValue(impl_->records, metric.metric_id, impl_->selection, metric.goal);
+    Objective objective;
+    if (value.found()) {
+      objective.measurement = ToMeasurement(*value.measurement);
+      objective.measurement->metric = metric.metric_id;
+    } else {
+      objective.missing_reason = value.error;
+    }
+    others.push_back(std::move(objective));
+  }
+  return others;
 }
 
 TrialMetricsFeed::Objective TrialMetricsFeed::SelectObjective() const {

@@ -32,6 +32,9 @@ class TrialMetricsFeed {
     std::string missing_reason;  // when there is none: the tag, the tags seen, a suggestion
   };
   Objective SelectObjective() const;
+  // A multi-objective study's other objectives (StudySpec::metrics[1], ...), the same way; empty
+  // for a study of one objective.
+  std::vector<Objective> SelectOtherObjectives() const;
 
  private:
   class Impl;

@@ -686,6 +686,25 @@ Trial TrialRunner::Loop::Conclude(RunningTrial& rt, const TrialEnd& end) {
             std::string(MeasurementSelectionName(spec_.measurement_selection)) +
             "); a NaN or infinite objective makes the trial INFEASIBLE");
   }
+  // A multi-objective study: every objective must be reported (else FAILED) and finite (else
+  // INFEASIBLE), each named in the reason.
+  for (const TrialMetricsFeed::Objective& other : rt.metrics->SelectOtherObjectives()) {
+    if (!other.measurement) {
+      return study_.Fail(id, owner,
+                         "the trainer exited with status 0 without reporting every metric of the "
+                         "study: " +
+                             other.missing_reason);
+    }
+    if (!std::isfinite(other.measurement->value)) {
+      return study_.MarkInfeasible(
+          id, owner,
+          "the objective '" + other.measurement->metric + "' is " +
+              FormatDouble(other.measurement->value) + " at step " +
+              std::to_string(other.measurement->step) + " (" +
+              std::string(MeasurementSelectionName(spec_.measurement_selection)) +
+              "); a NaN or infinite objective makes the trial INFEASIBLE");
+    }
+  }
   return study_.Complete(id, owner, m.value, m.step);
 }
 

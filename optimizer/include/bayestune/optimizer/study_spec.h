@@ -48,6 +48,14 @@ std::optional<MeasurementSelection> ParseMeasurementSelection(std::string_view n
 
 inline constexpr std::string_view kDefaultMetricTag = "training/hptuning/metric";
 
+// One objective of a study: Vertex AI's MetricSpec ({metricId, goal}).
+struct MetricSpec {
+  std::string metric_id;
+  Goal goal = Goal::kMaximize;
+
+  bool operator==(const MetricSpec&) const = default;
+};
+
 // What the optimizer and the `Study` need: `trainingInput.hyperparameters` with AI Platform's
 // defaults, plus the runner block's `measurementSelection` and `seed`.
 struct StudySpec {
@@ -65,12 +73,27 @@ struct StudySpec {
   // The seed of the designer's randomness: the same seed and history give the same suggestions.
   // nullopt: a `Study` picks a random one when it creates the study, and stores it.
   std::optional<std::uint64_t> seed;
+  // The objectives of a multi-objective study (tuning.yaml's `metrics`), two or more; empty for a
+  // study of one objective, which is `metric_tag` and `goal`. When not empty, metrics[0] is
+  // {metric_tag, goal}, so that everything that knows one objective sees the first one.
+  std::vector<MetricSpec> metrics;
 
   // Whether `a` is a better objective value than `b` under this goal.
   bool IsBetter(double a, double b) const { return goal == Goal::kMaximize ? a > b : a < b; }
 
   bool operator==(const StudySpec&) const = default;
 };
+
+// The study's objectives: spec.metrics, or {metric_tag, goal} for a study of one objective.
+std::vector<MetricSpec> Objectives(const StudySpec& spec);
+// Whether the study has two or more objectives (spec.metrics is not empty).
+inline bool IsMultiObjective(const StudySpec& spec) {
+  return !spec.metrics.empty();
+}
+// Whether `a` is a better value than `b` under `goal`.
+inline bool IsBetterUnder(Goal goal, double a, double b) {
+  return goal == Goal::kMaximize ? a > b : a < b;
+}
 
 // maxFailedTrials when the spec leaves it at 0: half of maxTrials, at least 5 (at most maxTrials).
 int DefaultMaxFailedTrials(const StudySpec& spec);
@@ -155,6 +178,9 @@ struct SpecProblem {
   std::string field;
   std::string message;
 };
+// What is wrong with spec.metrics (a single entry, metrics[0] other than {metric_tag, goal}, an
+// empty or repeated metricId, early stopping asked for several objectives); nullopt when usable.
+std::optional<std::string> MetricsProblem(const StudySpec& spec);
 // What is wrong with spec.early_stopping (a key of runner.earlyStopping), nullopt when it is
 // usable. The MEDIAN rule takes none of the step fields, so they are not checked.
 std::optional<SpecProblem> EarlyStoppingProblem(const StudySpec& spec);

@@ -78,6 +78,9 @@ struct Trial {
   bool stopped_early = false;
   std::vector<Measurement> measurements;  // every metric of every attempt, in the order reported
   std::vector<TrialJob> jobs;  // the Slurm job of each attempt run through Slurm, in order
+  // A multi-objective study's SUCCEEDED trial: one value per objective (StudySpec::metrics), the
+  // first equal to final_value. Empty otherwise (and always for a study of one objective).
+  std::vector<double> final_values;
 
   bool IsFinished() const { return bayestune::IsFinished(state); }
   // The measurements of one metric reported by the current attempt (and those without an attempt),

@@ -1,0 +1,187 @@
+// Multi-objective studies in the optimizer library: the Pareto computation (hand-worked cases),
+// a study's objective values and ranking, and the GP bandit's suggestions for several objectives.
+#include <catch2/catch.hpp>
+#include <cmath>
+#include <limits>
+#include <set>
+
+#include "bayestune/optimizer/errors.h"
+#include "bayestune/optimizer/gp_bandit_designer.h"
+#include "bayestune/optimizer/in_memory_study_repository.h"
+#include "bayestune/optimizer/pareto_front.h"
+#include "bayestune/optimizer/study.h"
+#include "study_spec_json.h"
+
+using namespace bayestune;
+
+namespace {
+
+constexpr double kNaN = std::numeric_limits<double>::quiet_NaN();
+const std::vector<Goal> kMaxMin = {Goal::kMaximize, Goal::kMinimize};
+
+std::vector<std::size_t> OptimalIndices(const std::vector<std::vector<double>>& points,
+                                        const std::vector<Goal>& goals) {
+  const std::vector<bool> optimal = ParetoOptimal(points, goals);
+  std::vector<std::size_t> out;
+  for (std::size_t i = 0; i < optimal.size(); ++i) {
+    if (optimal[i]) out.push_back(i);
+  }
+  return out;
+}
+
+StudySpec TwoObjectiveSpec(Algorithm algorithm = Algorithm::kRandomSearch, int max_trials = 10) {
+  StudySpec spec;
+  spec.metric_tag = "accuracy";
+  spec.goal = Goal::kMaximize;
+  spec.metrics = {{"accuracy", Goal::kMaximize}, {"latency", Goal::kMinimize}};
+  spec.max_trials = max_trials;
+  spec.algorithm = algorithm;
+  spec.seed = 7;
+  spec.parameters = {ParameterSpec::Double("x", 0, 1), ParameterSpec::Double("y", 0, 1)};
+  return spec;
+}
+
+}  // namespace
+
+TEST_CASE("Pareto: a hand-worked front of accuracy (max) and latency (min)", "[pareto]") {
+  // 0 (0.9, 10) and 1 (0.8, 5) trade off; 2 (0.85, 12) is dominated by 0; 3 (0.7, 5) by 1
+  // (equal latency, worse accuracy); 4 (0.95, 20) is the most accurate.
+  const std::vector<std::vector<double>> points = {
+      {0.9, 10}, {0.8, 5}, {0.85, 12}, {0.7, 5}, {0.95, 20}};
+  CHECK(OptimalIndices(points, kMaxMin) == std::vector<std::size_t>{0, 1, 4});
+  CHECK(ParetoRanks(points, kMaxMin) == std::vector<int>{0, 0, 1, 1, 0});
+  CHECK(Dominates(points[1], points[3], kMaxMin));
+  CHECK_FALSE(Dominates(points[3], points[1], kMaxMin));
+  CHECK_FALSE(Dominates(points[0], points[1], kMaxMin));
+  // The goals decide: both maximised, (0.95, 20) dominates all.
+  CHECK(OptimalIndices(points, {Goal::kMaximize, Goal::kMaximize}) == std::vector<std::size_t>{4});
+}
+
+TEST_CASE("Pareto: exact duplicates are both optimal, and ties in one objective are kept",
+          "[pareto]") {
+  const std::vector<std::vector<double>> points = {{1, 1}, {1, 1}, {2, 2}, {0.5, 1}};
+  // (1, 1) twice: neither dominates the other; (2, 2) trades off with them (max, min).
+  CHECK(OptimalIndices(points, kMaxMin) == std::vector<std::size_t>{0, 1, 2});
+  CHECK_FALSE(Dominates(points[0], points[1], kMaxMin));
+  CHECK(ParetoRanks(points, kMaxMin) == std::vector<int>{0, 0, 0, 1});
+  // Equal in the first objective, better in the second: dominates.
+  CHECK(OptimalIndices({{1, 2}, {1, 1}}, kMaxMin) == std::vector<std::size_t>{1});
+}
+
+TEST_CASE("Pareto: a point with a NaN or a missing value is dominated and dominates nothing",
+          "[pareto]") {
+  const std::vector<std::vector<double>> points = {{kNaN, 0}, {0.1, 100}, {0.5}, {1, kNaN}};
+  // (kNaN, 0) would have the best latency; it is never optimal.
+  CHECK(OptimalIndices(points, kMaxMin) == std::vector<std::size_t>{1});
+  CHECK_FALSE(Dominates(points[0], points[1], kMaxMin));
+  CHECK_FALSE(Dominates(points[1], points[0], kMaxMin));
+  CHECK(ParetoRanks(points, kMaxMin) == std::vector<int>{1, 0, 1, 1});
+  CHECK(OptimalIndices({{kNaN, kNaN}}, kMaxMin).empty());
+  CHECK(OptimalIndices({}, kMaxMin).empty());
+}
+
+TEST_CASE("Pareto: three objectives", "[pareto]") {
+  const std::vector<Goal> goals = {Goal::kMinimize, Goal::kMinimize, Goal::kMinimize};
+  const std::vector<std::vector<double>> points = {{1, 0, 0}, {0, 1, 0},       {0, 0, 1},
+                                                   {1, 1, 1}, {0.5, 0.5, 0.5}, {1, 1, 0}};
+  CHECK(OptimalIndices(points, goals) == std::vector<std::size_t>{0, 1, 2, 4});
+  CHECK(ParetoRanks(points, goals) == std::vector<int>{0, 0, 0, 2, 0, 1});
+}
+
+TEST_CASE("a multi-objective spec: validation, Objectives, JSON round trip", "[pareto][spec]") {
+  StudySpec spec = TwoObjectiveSpec();
+  CHECK_NOTHROW(ValidateStudySpec(spec));
+  CHECK(IsMultiObjective(spec));
+  CHECK(Objectives(spec).size() == 2);
+  CHECK(StudySpecFromJson(StudySpecToJson(spec)) == spec);
+  StudySpec single = spec;
+  single.metrics.clear();
+  CHECK(Objectives(single) == std::vector<MetricSpec>{{"accuracy", Goal::kMaximize}});
+  // A spec of one objective writes no metrics: its JSON is as before.
+  CHECK(StudySpecToJson(single).find("metrics") == std::string::npos);
+
+  StudySpec repeated = spec;
+  repeated.metrics[1].metric_id = "accuracy";
+  CHECK_THROWS_WITH(ValidateStudySpec(repeated), Catch::Contains("metrics[1].metricId 'accuracy'"));
+  StudySpec stopping = spec;
+  stopping.enable_early_stopping = true;
+  CHECK_THROWS_WITH(ValidateStudySpec(stopping), Catch::Contains("enableTrialEarlyStopping"));
+  StudySpec mismatch = spec;
+  mismatch.metric_tag = "loss";
+  CHECK_THROWS_WITH(ValidateStudySpec(mismatch), Catch::Contains("metrics[0]"));
+  StudySpec one = spec;
+  one.metrics.pop_back();
+  CHECK_THROWS_AS(ValidateStudySpec(one), InvalidArgument);
+  CHECK(DescribeSpecChanges(spec, single).find("metrics") != std::string::npos);
+}
+
+TEST_CASE("a multi-objective study: each objective from its metric, the front as best",
+          "[pareto][study]") {
+  auto study = Study::Open(std::make_shared<InMemoryStudyRepository>(), "two",
+                           {.create_if_missing = true, .spec = TwoObjectiveSpec()});
+  // (accuracy, latency) per trial; the last has no latency.
+  const std::vector<std::pair<double, std::optional<double>>> results = {
+      {0.9, 10}, {0.8, 5}, {0.85, 12}, {0.9, 10}, {0.95, std::nullopt}};
+  for (const auto& [accuracy, latency] : results) {
+    const Trial t = study->Suggest(1)[0];
+    study->AddMeasurement(t.id, {.metric = "accuracy", .step = 1, .value = 0.1});
+    study->AddMeasurement(t.id, {.metric = "accuracy", .step = 2, .value = accuracy});
+    if (latency) study->AddMeasurement(t.id, {.metric = "latency", .step = 2, .value = *latency});
+    study->Complete(t.id);
+  }
+  const std::vector<Trial> trials = study->Trials();
+  CHECK(trials[0].final_values == std::vector<double>{0.9, 10});
+  CHECK(*trials[0].final_value == 0.9);
+  CHECK(trials[4].state == TrialState::kFailed);
+  CHECK_THAT(trials[4].failure_reason, Catch::Contains("'latency'"));
+  CHECK(trials[4].final_values.empty());
+
+  std::vector<std::int64_t> front;
+  for (const Trial& t : ParetoOptimalTrials(trials, study->spec()))
+    front.push_back(t.id);
+  // Trials 1 and 4 are duplicates, both kept; ordered by accuracy, then id.
+  CHECK(front == std::vector<std::int64_t>{1, 4, 2});
+  std::vector<std::int64_t> ranked;
+  for (const Trial& t : RankTrials(trials, study->spec()))
+    ranked.push_back(t.id);
+  CHECK(ranked == std::vector<std::int64_t>{1, 4, 2, 3});  // the front, then trial 3
+
+  // A value given to Complete is the first objective; the others still come from measurements.
+  const Trial t = study->Suggest(1)[0];
+  study->AddMeasurement(t.id, {.metric = "latency", .step = 3, .value = 1});
+  const Trial done = study->Complete(t.id, 0.5, 3);
+  CHECK(done.final_values == std::vector<double>{0.5, 1});
+}
+
+TEST_CASE("the GP bandit suggests distinct, reproducible batches for two objectives",
+          "[pareto][gp]") {
+  const StudySpec spec = TwoObjectiveSpec(Algorithm::kUnspecified, 30);
+  const SearchSpace space(spec.parameters);
+  std::vector<Trial> trials;
+  for (int i = 0; i < 8; ++i) {
+    Trial t;
+    t.id = i + 1;
+    t.state = TrialState::kSucceeded;
+    const double x = (i + 0.5) / 8.0;
+    const double y = std::fmod(0.37 * i, 1.0);
+    t.parameters = {{"x", x}, {"y", y}};
+    t.final_values = {x, x * x + y};  // accuracy rises with x, latency too
+    t.final_value = t.final_values[0];
+    trials.push_back(t);
+  }
+  trials[7].state = TrialState::kFailed;
+  trials[7].final_values.clear();
+  trials[7].final_value.reset();
+  GpBanditDesigner designer;
+  const DesignerInput input{space, spec, trials, 4, 99};
+  const std::vector<ParameterValues> batch = designer.Suggest(input);
+  REQUIRE(batch.size() == 4);
+  std::set<std::pair<double, double>> distinct;
+  for (const ParameterValues& p : batch) {
+    CHECK_NOTHROW(space.Validate(p));
+    distinct.insert({p.at("x").AsDouble(), p.at("y").AsDouble()});
+  }
+  CHECK(distinct.size() == 4);
+  GpBanditDesigner again;
+  CHECK(again.Suggest(input) == batch);
+}
