@@ -56,7 +56,7 @@ TEST_CASE("report: two metrics draw one scatter with the front joined", "[report
   CHECK(section.find("size (minimize)") < section.find("</section>"));
 }
 
-TEST_CASE("report: three metrics draw a scatter per pair; one metric draws none",
+TEST_CASE("report: three metrics draw a scatter per pair, one metric draws none",
           "[report][pareto]") {
   const std::string page =
       Render({{"a", Goal::kMinimize}, {"b", Goal::kMinimize}, {"c", Goal::kMinimize}},
