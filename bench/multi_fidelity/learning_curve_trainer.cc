@@ -11,8 +11,8 @@
 // are spread over the space rather than sitting at the optimum. --slow=mild: the early ranking is
 // mostly right: most configurations learn fast (tau = 1 + 2 c^2), and a fifth of them, c > 0.8,
 // anywhere in a and b, start slowly (tau = 1 + 12 c^2). --print also writes "<step> <value>" to
-// stdout after each step (for bench/multi_fidelity/optuna_multi_fidelity.py). Noise: N(0, 0.01), seeded by
-// the parameters, so a configuration gives the same curve every time.
+// stdout after each step (for bench/multi_fidelity/optuna_multi_fidelity.py). Noise: N(0, 0.01),
+// seeded by the parameters, so a configuration gives the same curve every time.
 #include <chrono>
 #include <cmath>
 #include <cstdio>
@@ -57,8 +57,8 @@ int main(int argc, char** argv) {
   if (job_dir.empty()) return 2;
   const double f = FinalValue(a, b, c);
   const double speed = slow == "c" ? c : a;
-  const double tau = slow == "mild" ? (c > 0.8 ? 1 + 12 * c * c : 1 + 2 * c * c)
-                                     : 1 + 12 * speed * speed;
+  const double tau =
+      slow == "mild" ? (c > 0.8 ? 1 + 12 * c * c : 1 + 2 * c * c) : 1 + 12 * speed * speed;
   std::mt19937_64 random(
       std::hash<std::string>{}(std::to_string(a) + std::to_string(b) + std::to_string(c)));
   std::normal_distribution<double> noise(0.0, 0.01);

@@ -16,9 +16,9 @@ namespace bayestune {
 //   - the acquisition is a random hypervolume scalarization (Golovin & Zhang 2020) of the
 //     objectives' upper confidence bounds: with a weight w drawn uniformly on the positive part of
 //     the unit sphere, a(x) = min_k (UCB_k(x) - r_k) / w_k, where r is a reference point just below
-//     the worst target of each objective and UCB_k = mean + 1.4 sd. The expectation over w of such scalarizations
-//     (to the power of the number of objectives) is the hypervolume, so maximising one for a fresh
-//     w at each suggestion pushes the front out in a random direction each time;
+//     the worst target of each objective and UCB_k = mean + 1.4 sd. The expectation over w of such
+//     scalarizations (to the power of the number of objectives) is the hypervolume, so maximising
+//     one for a fresh w at each suggestion pushes the front out in a random direction each time;
 //   - a batch is chosen one point at a time, each with its own w, the pending trials and the
 //     points chosen before entering every GP as fantasies at its mean (kriging believer), so a
 //     batch spreads along the front.
