@@ -1,5 +1,6 @@
 // `bayestune best [STUDY] [--db FILE] [--top N]`: the best trial so far: its parameters, value and
 // step, and the trainer arguments that reproduce it.
+#include <algorithm>
 #include <iostream>
 
 #include "bayestune/optimizer/errors.h"
@@ -37,17 +38,23 @@ std::vector<std::string> ObjectiveCells(const Trial& trial, const StudySpec& spe
   return cells;
 }
 
-void PrintRanking(const std::vector<Trial>& ranked, const StudySpec& spec, std::size_t top) {
-  std::vector<std::string> header = {"rank", "trial"};
+// A table of `trials`: a "rank" column (1, 2, ...) when `ranked`, the trial, its objective(s),
+// step, and every parameter (empty where the trial does not hold it: inactive).
+void PrintTrialTable(const std::vector<Trial>& trials, const StudySpec& spec, bool ranked) {
+  std::vector<std::string> header;
+  if (ranked) header.emplace_back("rank");
+  header.emplace_back("trial");
   for (std::string& cell : ObjectiveHeader(spec))
     header.push_back(std::move(cell));
   header.emplace_back("step");
   for (const auto& parameter : spec.parameters)
     header.push_back(parameter.name);
   TextTable table(header);
-  for (std::size_t i = 0; i < ranked.size() && i < top; ++i) {
-    const Trial& trial = ranked[i];
-    std::vector<std::string> row = {std::to_string(i + 1), std::to_string(trial.id)};
+  for (std::size_t i = 0; i < trials.size(); ++i) {
+    const Trial& trial = trials[i];
+    std::vector<std::string> row;
+    if (ranked) row.push_back(std::to_string(i + 1));
+    row.push_back(std::to_string(trial.id));
     for (std::string& cell : ObjectiveCells(trial, spec))
       row.push_back(std::move(cell));
     row.push_back(trial.final_step ? std::to_string(*trial.final_step) : "");
@@ -58,6 +65,12 @@ void PrintRanking(const std::vector<Trial>& ranked, const StudySpec& spec, std::
     table.AddRow(std::move(row));
   }
   table.Print(std::cout);
+}
+
+void PrintRanking(const std::vector<Trial>& ranked, const StudySpec& spec, std::size_t top) {
+  PrintTrialTable(
+      {ranked.begin(), ranked.begin() + static_cast<std::ptrdiff_t>(std::min(top, ranked.size()))},
+      spec, /*ranked=*/true);
 }
 
 // A multi-objective study has no one best trial: its Pareto-optimal trials, best first by the first
@@ -71,25 +84,7 @@ void PrintParetoFront(const StudySnapshot& snapshot, std::size_t succeeded) {
   std::cout << "study '" << snapshot.study.name << "', "
             << CountOf(static_cast<long long>(succeeded), "succeeded trial") << ", " << front.size()
             << " on the Pareto front (" << goals << "):\n";
-  std::vector<std::string> header = {"trial"};
-  for (std::string& cell : ObjectiveHeader(spec))
-    header.push_back(std::move(cell));
-  header.emplace_back("step");
-  for (const auto& parameter : spec.parameters)
-    header.push_back(parameter.name);
-  TextTable table(header);
-  for (const Trial& trial : front) {
-    std::vector<std::string> row = {std::to_string(trial.id)};
-    for (std::string& cell : ObjectiveCells(trial, spec))
-      row.push_back(std::move(cell));
-    row.push_back(trial.final_step ? std::to_string(*trial.final_step) : "");
-    for (const auto& parameter : spec.parameters) {
-      const auto found = trial.parameters.find(parameter.name);
-      row.push_back(found == trial.parameters.end() ? "" : FormatParameterValue(found->second));
-    }
-    table.AddRow(std::move(row));
-  }
-  table.Print(std::cout);
+  PrintTrialTable(front, spec, /*ranked=*/false);
   std::cout << "trainer arguments:\n";
   for (const Trial& trial : front)
     std::cout << "  trial " << trial.id << ": " << FormatTrainerArguments(trial) << "\n";
