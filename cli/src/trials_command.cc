@@ -2,8 +2,10 @@
 #include <algorithm>
 #include <cctype>
 #include <iostream>
+#include <set>
 
 #include "bayestune/optimizer/asha_stopping_rule.h"
+#include "bayestune/optimizer/pareto_front.h"
 #include "bayestune/optimizer/study.h"
 #include "command_help.h"
 #include "commands.h"
@@ -26,8 +28,9 @@ std::string ToUpper(std::string text) {
   return text;
 }
 
-std::string TrialNote(const Trial& trial, const StudySpec& spec, bool best) {
-  std::string note = best ? "best" : "";
+// `mark`: "best", "Pareto front" or "".
+std::string TrialNote(const Trial& trial, const StudySpec& spec, const std::string& mark) {
+  std::string note = mark;
   const auto add = [&](const std::string& text) { note += (note.empty() ? "" : "; ") + text; };
   // Where a trial of an ASHA study stands: the highest rung it reached (where it was stopped).
   const std::string rung = RungText(trial, spec);
@@ -45,6 +48,16 @@ void PrintTrials(const StudySnapshot& snapshot, const TrialsOptions& options) {
   const StudySpec& spec = snapshot.study.spec;
   const auto ranked = RankTrials(snapshot.trials, spec);
   const std::int64_t best_id = ranked.empty() ? 0 : ranked.front().id;
+  // A multi-objective study has no one best trial: each Pareto-optimal one is marked.
+  std::set<std::int64_t> front_ids;
+  if (IsMultiObjective(spec)) {
+    for (const Trial& trial : ParetoOptimalTrials(snapshot.trials, spec))
+      front_ids.insert(trial.id);
+  }
+  const auto mark = [&](const Trial& trial) -> std::string {
+    if (IsMultiObjective(spec)) return front_ids.contains(trial.id) ? "Pareto front" : "";
+    return trial.id == best_id ? "best" : "";
+  };
   const double now = NowSeconds();
 
   std::vector<std::string> header = {"trial", "state"};
@@ -52,7 +65,10 @@ void PrintTrials(const StudySnapshot& snapshot, const TrialsOptions& options) {
     header.push_back(parameter.name);
   for (const char* column : {"step", "time", "device", "note"})
     header.emplace_back(column);
-  header.insert(header.end() - 4, spec.metric_tag);
+  // One column per objective (a multi-objective study has several), before the step.
+  const std::vector<MetricSpec> objectives = Objectives(spec);
+  for (const MetricSpec& objective : objectives)
+    header.insert(header.end() - 4, objective.metric_id);
   TextTable table(header);
 
   int shown = 0;
@@ -70,22 +86,26 @@ void PrintTrials(const StudySnapshot& snapshot, const TrialsOptions& options) {
       const auto found = trial.parameters.find(parameter.name);
       row.push_back(found == trial.parameters.end() ? "" : FormatParameterValue(found->second));
     }
-    // A finished trial shows its final value; a running one its latest measurement.
-    std::optional<double> value = trial.final_value;
+    // A finished trial shows its final values; a running one its latest measurements.
+    const std::vector<double> finals = ObjectiveValues(trial, spec);
     std::optional<std::int64_t> step = trial.final_step;
-    if (!trial.IsFinished()) {
-      const auto series = trial.MeasurementsOf(spec.metric_tag);
-      if (!series.empty()) {
-        value = series.back().value;
-        step = series.back().step;
+    for (std::size_t k = 0; k < objectives.size(); ++k) {
+      std::optional<double> value;
+      if (k < finals.size()) value = finals[k];
+      if (!trial.IsFinished()) {
+        const auto series = trial.MeasurementsOf(objectives[k].metric_id);
+        if (!series.empty()) {
+          value = series.back().value;
+          if (k == 0) step = series.back().step;
+        }
       }
+      row.push_back(value ? FormatValue(*value) : "");
     }
-    row.push_back(value ? FormatValue(*value) : "");
     row.push_back(step ? std::to_string(*step) : "");
     const auto seconds = TrialRunSeconds(trial, now);
     row.push_back(seconds ? FormatDuration(*seconds) : "");
     row.push_back(trial.start_time || !trial.jobs.empty() ? FormatWhereRun(trial) : "");
-    row.push_back(TrialNote(trial, spec, trial.id == best_id));
+    row.push_back(TrialNote(trial, spec, mark(trial)));
     table.AddRow(std::move(row));
   }
   if (shown == 0) {

@@ -76,6 +76,20 @@ TEST_CASE("examples/two_objective runs end to end and best lists the Pareto fron
   const auto status = RunBayestune(dir.path(), {"status"});
   CHECK(status.out.find("front      " + std::to_string(front.size()) + " trial") !=
         std::string::npos);
+  // `trials`: a column per objective, and every trial of the front marked (no one "best").
+  const auto trials = RunBayestune(dir.path(), {"trials"});
+  INFO(trials.out << trials.err);
+  REQUIRE(trials.exit_code == 0);
+  CHECK(trials.out.find(" accuracy ") != std::string::npos);
+  CHECK(trials.out.find(" param_count ") != std::string::npos);
+  std::set<std::string> front_rows;
+  const std::regex trial_row(R"((?:^|\n)(\d+) +SUCCEEDED[^\n]*Pareto front)");
+  for (std::sregex_iterator it(trials.out.begin(), trials.out.end(), trial_row), end; it != end;
+       ++it)
+    front_rows.insert((*it)[1]);
+  CHECK(front_rows == front);
+  CHECK(trials.out.find(" best") == std::string::npos);
+
   const auto csv = RunBayestune(dir.path(), {"export", "--format", "csv"});
   CHECK(csv.out.find("objective,objective.accuracy,objective.param_count,pareto_optimal,step") !=
         std::string::npos);
