@@ -12,34 +12,19 @@
 #include "bayestune/optimizer/errors.h"
 #include "gaussian_process.h"
 #include "gp_hyperparameter_fit.h"
+#include "initial_design.h"
 #include "model_encoding.h"
 #include "multi_objective_designer.h"
 #include "output_power_transform.h"
 #include "output_warper.h"
-#include "scrambled_sobol.h"
 #include "split_mix.h"
 
 namespace bayestune {
 namespace {
 
-// Sobol points tried for one suggestion before the design gives way to the GP (all of them taken
-// already: a small finite space).
-constexpr int kMaxSobolTries = 256;
-
 bool IsPending(TrialState state) {
   return state == TrialState::kRequested || state == TrialState::kActive ||
          state == TrialState::kStopping;
-}
-
-void AppendColumn(Eigen::MatrixXd& m, const Eigen::VectorXd& x) {
-  m.conservativeResize(x.size(), m.cols() + 1);
-  m.col(m.cols() - 1) = x;
-}
-
-Eigen::MatrixXd Join(const Eigen::MatrixXd& a, const Eigen::MatrixXd& b) {
-  Eigen::MatrixXd joined(a.rows(), a.cols() + b.cols());
-  joined << a, b;
-  return joined;
 }
 
 // What the designer knows of the study's trials, in model coordinates.
@@ -252,21 +237,13 @@ std::vector<ParameterValues> GpBanditDesigner::Suggest(const DesignerInput& inpu
   // The initial design.
   const int initial =
       options_.initial_points > 0 ? options_.initial_points : DefaultInitialPoints(space);
-  const ScrambledSobol sobol(d, SplitMix64(input.spec.seed.value_or(0) ^ 0x50B0'1D5E'ED00'0000ULL));
-  std::uint64_t sobol_index = static_cast<std::uint64_t>(history.own_trials);
-  while (static_cast<int>(chosen.cols()) < input.count &&
-         (history.all.cols() + chosen.cols() < initial || history.finished.cols() == 0)) {
-    const Eigen::MatrixXd avoid = excluded();
-    bool found = false;
-    for (int attempt = 0; attempt < kMaxSobolTries && !found; ++attempt) {
-      Eigen::VectorXd x = sobol.Point(sobol_index++);
-      optimizer.rounding().Round(x);
-      if (IsNearAnyColumn(x, avoid)) continue;
-      AppendColumn(chosen, x);
-      found = true;
-    }
-    if (!found) break;
-  }
+  AppendInitialDesign({.points = initial,
+                       .count = input.count,
+                       .study_seed = input.spec.seed.value_or(0),
+                       .own_trials = history.own_trials,
+                       .trials_seen = history.all.cols(),
+                       .finished = history.finished.cols()},
+                      optimizer.rounding(), excluded, chosen);
 
   // The GP.
   if (chosen.cols() < input.count && history.finished.cols() > 0) {

@@ -13,14 +13,12 @@
 #include "feasible_rounding.h"
 #include "gaussian_process.h"
 #include "gp_hyperparameter_fit.h"
+#include "initial_design.h"
 #include "model_encoding.h"
-#include "scrambled_sobol.h"
-#include "split_mix.h"
 
 namespace bayestune {
 namespace {
 
-constexpr int kMaxSobolTries = 256;
 // sqrt(beta) of the per-objective upper confidence bounds: tuned on the benchmark (1.0 and 1.8
 // were each worse on one problem; OSS Vizier uses 1.8).
 constexpr double kUcbCoefficient = 1.4;
@@ -36,11 +34,6 @@ constexpr int kRefineCandidates = 64;
 bool IsPending(TrialState state) {
   return state == TrialState::kRequested || state == TrialState::kActive ||
          state == TrialState::kStopping;
-}
-
-void AppendColumn(Eigen::MatrixXd& m, const Eigen::VectorXd& x) {
-  m.conservativeResize(x.size(), m.cols() + 1);
-  m.col(m.cols() - 1) = x;
 }
 
 Eigen::MatrixXd ToMatrix(const std::vector<Eigen::VectorXd>& columns, int rows) {
@@ -269,29 +262,19 @@ std::vector<ParameterValues> SuggestMultiObjective(const DesignerInput& input,
   auto excluded = [&]() -> Eigen::MatrixXd {
     const std::size_t used = static_cast<std::size_t>(history.all.cols() + chosen.cols());
     if (feasible_points && used >= *feasible_points) return Eigen::MatrixXd(d, 0);
-    Eigen::MatrixXd joined(d, history.all.cols() + chosen.cols());
-    joined << history.all, chosen;
-    return joined;
+    return Join(history.all, chosen);
   };
 
   // The initial design: the same Sobol sequence as for one objective.
   const int initial = options.initial_points > 0 ? options.initial_points
                                                  : GpBanditDesigner::DefaultInitialPoints(space);
-  const ScrambledSobol sobol(d, SplitMix64(input.spec.seed.value_or(0) ^ 0x50B0'1D5E'ED00'0000ULL));
-  std::uint64_t sobol_index = static_cast<std::uint64_t>(history.own_trials);
-  while (static_cast<int>(chosen.cols()) < input.count &&
-         (history.all.cols() + chosen.cols() < initial || history.finished.cols() == 0)) {
-    const Eigen::MatrixXd avoid = excluded();
-    bool found = false;
-    for (int attempt = 0; attempt < kMaxSobolTries && !found; ++attempt) {
-      Eigen::VectorXd x = sobol.Point(sobol_index++);
-      rounding.Round(x);
-      if (IsNearAnyColumn(x, avoid)) continue;
-      AppendColumn(chosen, x);
-      found = true;
-    }
-    if (!found) break;
-  }
+  AppendInitialDesign({.points = initial,
+                       .count = input.count,
+                       .study_seed = input.spec.seed.value_or(0),
+                       .own_trials = history.own_trials,
+                       .trials_seen = history.all.cols(),
+                       .finished = history.finished.cols()},
+                      rounding, excluded, chosen);
 
   if (chosen.cols() < input.count && history.finished.cols() > 0) {
     std::mt19937_64 rng(input.seed ^ 0x3D0B'1EC7'0000'0000ULL);
