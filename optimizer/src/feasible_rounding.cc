@@ -64,9 +64,6 @@ FeasibleRounding::FeasibleRounding(const SearchSpace& space)
       if (parent.type == ParameterType::kCategorical) {
         for (const auto& value : parent.categorical_values)
           c.categories.push_back(ParentValueMatches(parent, value, spec.condition->values));
-      } else {
-        for (const ParameterValue& value : spec.condition->values)
-          c.units.push_back(ToUnit(value.AsDouble(), parent.Lower(), parent.Upper(), parent.scale));
       }
       conditions_.push_back(std::move(c));
     }
@@ -91,9 +88,18 @@ std::vector<bool> FeasibleRounding::Active(const Eigen::Ref<const Eigen::VectorX
       if (slice.width > 0) x.segment(slice.offset, slice.width).maxCoeff(&hot);
       active[i] = c.categories[static_cast<std::size_t>(hot)];
     } else {
-      const double u = x[slice.offset];
-      active[i] = std::any_of(c.units.begin(), c.units.end(),
-                              [&](double wanted) { return std::abs(wanted - u) <= 1e-9; });
+      // The parent's value as DecodeFromModel reads it, matched by the one rule
+      // (ParentValueMatches), so that this and ActiveParameters never disagree (a unit-space
+      // tolerance did: DISCRETE values within round-off, INTEGER ranges wider than 1e9).
+      const ParameterSpec& parent = space_->parameters()[c.parent];
+      const double value =
+          NearestFeasible(parent, FromUnit(std::clamp(x[slice.offset], 0.0, 1.0), parent.Lower(),
+                                           parent.Upper(), parent.scale));
+      const ParameterValue parent_value = parent.type == ParameterType::kInteger
+                                              ? ParameterValue(static_cast<std::int64_t>(value))
+                                              : ParameterValue(value);
+      active[i] =
+          ParentValueMatches(parent, parent_value, space_->parameters()[i].condition->values);
     }
   }
   return active;

@@ -42,12 +42,11 @@ class FeasibleRounding {
   Eigen::VectorXd FeasiblePoint(std::size_t index) const;
 
  private:
-  // A conditional parameter's parent and the parent values that make it active: the categories'
-  // positions (CATEGORICAL parent) or the values' unit coordinates (INTEGER, DISCRETE).
+  // A conditional parameter's parent, and for a CATEGORICAL parent which categories (by position)
+  // make it active; an INTEGER or DISCRETE parent's value is matched against the condition itself.
   struct Condition {
     std::size_t parent = 0;
     std::vector<bool> categories;
-    std::vector<double> units;
   };
   // Whether each parameter is active at rounded point `x`.
   std::vector<bool> Active(const Eigen::Ref<const Eigen::VectorXd>& x) const;

@@ -307,6 +307,59 @@ TEST_CASE("conditional: random and GP suggestions are valid trees", "[conditiona
   }
 }
 
+TEST_CASE(
+    "conditional: a parent value within round-off, or an INTEGER parent of a wide range, "
+    "decides activity the same way for the model and for the trial",
+    "[conditional]") {
+  // A DISCRETE parent's condition value within round-off of a listed value (validation accepts
+  // it), and an INTEGER parent whose neighbouring values lie closer than 1e-9 in the model's unit
+  // coordinates: the rounding of the model's points must not read activity differently from
+  // ActiveParameters (before, a finite space counted 7 trees, enumerated 3 and the GP's candidate
+  // lookup threw std::out_of_range; a wide INTEGER parent made the child active for values near
+  // the condition's).
+  const std::vector<ParameterSpec> discrete = {
+      ParameterSpec::Discrete("rate", {0.1, 0.2, 0.3}),
+      Under(ParameterSpec::Integer("steps", 1, 5), "rate", {0.2000000004}),
+  };
+  const SearchSpace space(discrete);
+  const FeasibleRounding rounding(space);
+  REQUIRE(rounding.FeasiblePointCount() == std::size_t{7});  // 0.1, 0.3 and 0.2 x 5 steps
+  std::set<std::string> trees;
+  for (std::size_t i = 0; i < 7; ++i) {
+    const ParameterValues tree = DecodeFromModel(space, rounding.FeasiblePoint(i));
+    REQUIRE_NOTHROW(space.Validate(tree));
+    trees.insert(Key(tree));
+  }
+  CHECK(trees.size() == 7);
+
+  const std::vector<ParameterSpec> wide = {
+      ParameterSpec::Integer("width", 0, 1'000'000'000'000),
+      Under(ParameterSpec::Double("x", 0.0, 1.0), "width", {ParameterValue(std::int64_t{1})}),
+  };
+  for (const std::vector<ParameterSpec>& parameters : {discrete, wide}) {
+    for (Algorithm algorithm : {Algorithm::kRandomSearch, Algorithm::kUnspecified}) {
+      StudySpec spec = TreeSpec(algorithm, 12);
+      spec.parameters = parameters;
+      auto study = Study::Open(std::make_shared<InMemoryStudyRepository>(), "round-off",
+                               {.create_if_missing = true, .spec = spec});
+      while (!study->IsDone()) {
+        std::vector<Trial> suggested;
+        REQUIRE_NOTHROW(suggested = study->Suggest(3));
+        REQUIRE_FALSE(suggested.empty());
+        for (const Trial& t : suggested) {
+          REQUIRE_NOTHROW(study->space().Validate(t.parameters));
+          study->Complete(t.id, static_cast<double>(t.parameters.size()));
+        }
+      }
+    }
+  }
+  // Encoding a wide-range parent's value 2 and rounding keeps the child inactive.
+  const SearchSpace wide_space(wide);
+  Eigen::VectorXd x = EncodeForModel(wide_space, {{"width", std::int64_t{2}}});
+  FeasibleRounding(wide_space).Round(x);
+  CHECK(Names(DecodeFromModel(wide_space, x)) == std::set<std::string>{"width"});
+}
+
 TEST_CASE("conditional: user-requested trials are checked against the tree", "[conditional]") {
   auto study =
       Study::Open(std::make_shared<InMemoryStudyRepository>(), "tree",
