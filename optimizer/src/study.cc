@@ -55,6 +55,24 @@ std::optional<Measurement> SelectFinal(const std::vector<Measurement>& measureme
   return chosen;
 }
 
+// Rewrites a succeeded trial of study `from` so that its final value(s) are those of study `to`'s
+// objectives, found by metric id; false when `from` lacks one of them.
+bool MapObjectiveValues(const StudySpec& from, const StudySpec& to, Trial& trial) {
+  const std::vector<MetricSpec> from_objectives = Objectives(from);
+  const std::vector<double> from_values = ObjectiveValues(trial, from);
+  std::vector<double> values;
+  for (const MetricSpec& wanted : Objectives(to)) {
+    std::size_t k = 0;
+    while (k < from_objectives.size() && from_objectives[k].metric_id != wanted.metric_id)
+      ++k;
+    if (k >= from_objectives.size() || k >= from_values.size()) return false;
+    values.push_back(from_values[k]);
+  }
+  trial.final_value = values.front();
+  trial.final_values = IsMultiObjective(to) ? values : std::vector<double>{};
+  return true;
+}
+
 void CheckMeasurement(std::int64_t trial_id, const Measurement& m) {
   if (!std::isfinite(m.value)) {
     throw InvalidArgument("measurement value of " + TrialName(trial_id) + " (" +
@@ -279,6 +297,13 @@ std::vector<ParameterValues> Study::ComputePoints(const SuggestPlan& plan) {
           space_.Validate(t.parameters);
         } catch (const InvalidArgument&) {
           continue;  // a trial of a different space tells this one nothing
+        }
+        // With several objectives on either side, a value is taken by its metric, never by its
+        // position: a trial that lacks one of this study's metrics tells its model nothing.
+        if (t.state == TrialState::kSucceeded &&
+            (IsMultiObjective(plan.spec) || IsMultiObjective(previous->spec)) &&
+            !MapObjectiveValues(previous->spec, plan.spec, t)) {
+          continue;
         }
         t.id = -t.id;  // history ids never clash with this study's
         history.push_back(std::move(t));

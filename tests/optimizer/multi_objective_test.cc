@@ -185,3 +185,66 @@ TEST_CASE("the GP bandit suggests distinct, reproducible batches for two objecti
   GpBanditDesigner again;
   CHECK(again.Suggest(input) == batch);
 }
+
+namespace {
+
+// Records the trials each Suggest call is given, and proposes the middle of the space.
+class RecordingDesigner : public Designer {
+ public:
+  explicit RecordingDesigner(std::vector<Trial>* seen) : seen_(seen) {}
+  std::vector<ParameterValues> Suggest(const DesignerInput& input) override {
+    *seen_ = input.trials;
+    return std::vector<ParameterValues>(static_cast<std::size_t>(input.count),
+                                        ParameterValues{{"x", 0.5}, {"y", 0.5}});
+  }
+
+ private:
+  std::vector<Trial>* seen_;
+};
+
+}  // namespace
+
+TEST_CASE("a resumed study takes the previous study's values by metric, not by position",
+          "[multi-objective]") {
+  auto repository = std::make_shared<InMemoryStudyRepository>();
+  // The previous study: accuracy (max) and latency (min), one trial with accuracy 0.9, latency 40.
+  auto previous =
+      Study::Open(repository, "previous", {.create_if_missing = true, .spec = TwoObjectiveSpec()});
+  const Trial done = previous->Suggest(1).front();
+  previous->AddMeasurement(done.id, {.metric = "latency", .step = 1, .value = 40});
+  previous->AddMeasurement(done.id, {.metric = "accuracy", .step = 1, .value = 0.9});
+  REQUIRE(previous->Complete(done.id).state == TrialState::kSucceeded);
+
+  const auto history_of = [&](StudySpec spec, const std::string& name) {
+    spec.resume_previous_job_id = "previous";
+    std::vector<Trial> seen;
+    auto resumed = Study::Open(repository, name,
+                               {.create_if_missing = true,
+                                .spec = spec,
+                                .designer = std::make_unique<RecordingDesigner>(&seen)});
+    resumed->Suggest(1);
+    return seen;
+  };
+  // The same metrics in the other order: the values follow their metrics.
+  StudySpec swapped = TwoObjectiveSpec();
+  swapped.metrics = {{"latency", Goal::kMinimize}, {"accuracy", Goal::kMaximize}};
+  swapped.metric_tag = "latency";
+  swapped.goal = Goal::kMinimize;
+  std::vector<Trial> seen = history_of(swapped, "swapped");
+  REQUIRE(seen.size() == 1);
+  CHECK(seen[0].final_values == std::vector<double>{40, 0.9});
+  CHECK(seen[0].final_value == 40);
+  // One of the metrics is new (param_count): the trial tells this study's model nothing.
+  StudySpec other = TwoObjectiveSpec();
+  other.metrics = {{"accuracy", Goal::kMaximize}, {"param_count", Goal::kMinimize}};
+  CHECK(history_of(other, "other").empty());
+  // A single-objective study resumed from it takes the metric it names.
+  StudySpec single = TwoObjectiveSpec();
+  single.metrics.clear();
+  single.metric_tag = "latency";
+  single.goal = Goal::kMinimize;
+  seen = history_of(single, "single");
+  REQUIRE(seen.size() == 1);
+  CHECK(seen[0].final_value == 40);
+  CHECK(seen[0].final_values.empty());
+}
