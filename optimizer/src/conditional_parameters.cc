@@ -158,6 +158,15 @@ std::string ConditionProblem(const std::vector<ParameterSpec>& parameters, std::
     return quoted + ": " + std::string(ParentValuesKey(parent.type)) + " of parent '" +
            parent.name + "' is empty; give at least one value: " + DescribeFeasibleValues(parent);
   }
+  // Each suggestion matches parent values against the list: a spec (from gRPC, say) must not make
+  // that arbitrarily slow. Far more than any real branch needs.
+  constexpr std::size_t kMaxConditionValues = 4096;
+  if (condition.values.size() > kMaxConditionValues) {
+    return quoted + ": " + std::string(ParentValuesKey(parent.type)) + " of parent '" +
+           parent.name + "' lists " + std::to_string(condition.values.size()) +
+           " values; at most " + std::to_string(kMaxConditionValues) +
+           " (split the range with another parameter)";
+  }
   for (const ParameterValue& value : condition.values) {
     if (std::string problem = ParentValueProblem(parent, value); !problem.empty()) {
       return quoted + ": " + problem;

@@ -360,6 +360,23 @@ TEST_CASE(
   CHECK(Names(DecodeFromModel(wide_space, x)) == std::set<std::string>{"width"});
 }
 
+TEST_CASE("conditional: a condition of more than 4096 parent values is refused", "[conditional]") {
+  // A gRPC spec could list 100,000 values of a wide INTEGER parent: every suggestion would match
+  // against them.
+  std::vector<ParameterValue> values;
+  for (std::int64_t v = 0; v < 5000; ++v)
+    values.emplace_back(v);
+  const std::vector<ParameterSpec> parameters = {
+      ParameterSpec::Integer("width", 0, 1'000'000),
+      Under(ParameterSpec::Double("x", 0.0, 1.0), "width", values),
+  };
+  CHECK_THAT(ConditionsProblem(parameters),
+             Catch::Contains("lists 5000 values; at most 4096") && Catch::Contains("'width'"));
+  values.resize(4096);
+  CHECK(ConditionsProblem(
+            {parameters[0], Under(ParameterSpec::Double("x", 0.0, 1.0), "width", values)}) == "");
+}
+
 TEST_CASE("conditional: user-requested trials are checked against the tree", "[conditional]") {
   auto study =
       Study::Open(std::make_shared<InMemoryStudyRepository>(), "tree",
