@@ -4,9 +4,11 @@
 
 #include "bayestune/optimizer/conditional_parameters.h"
 #include "bayestune/spec_file/tuning_config_loader.h"
+#include "spec_errors.h"
 #include "study_spec_json.h"
 
 using namespace bayestune;
+using namespace bayestune::testing;
 
 namespace {
 
@@ -37,31 +39,6 @@ std::string OptimizerWithChild(const std::string& condition,
       "              minValue: 0\n"    // 14
       "              maxValue: 1\n" +  // 15
       condition);                      // 16-
-}
-
-std::vector<Diagnostic> Errors(const std::string& text) {
-  auto result = ParseTuningConfig(text, "bad.yaml");
-  std::vector<Diagnostic> errors;
-  for (const auto& d : result.diagnostics) {
-    if (d.IsError()) errors.push_back(d);
-  }
-  INFO(FormatDiagnostics(result.diagnostics));
-  REQUIRE_FALSE(result.ok());
-  return errors;
-}
-
-void ExpectError(const std::vector<Diagnostic>& errors, int line,
-                 std::initializer_list<std::string> fragments) {
-  INFO(FormatDiagnostics(errors));
-  bool found = false;
-  for (const auto& d : errors) {
-    const std::string text = d.ToString();
-    bool all = d.line == line && d.file == "bad.yaml";
-    for (const auto& f : fragments)
-      all = all && text.find(f) != std::string::npos;
-    found = found || all;
-  }
-  CHECK(found);
 }
 
 }  // namespace

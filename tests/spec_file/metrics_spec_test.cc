@@ -3,8 +3,10 @@
 #include <catch2/catch.hpp>
 
 #include "bayestune/spec_file/tuning_config_loader.h"
+#include "spec_errors.h"
 
 using namespace bayestune;
+using namespace bayestune::testing;
 
 namespace {
 
@@ -19,18 +21,6 @@ std::string StudyWith(const std::string& objectives, const std::string& extra = 
          "        type: DOUBLE\n"
          "        minValue: 0.001\n"
          "        maxValue: 0.1\n";
-}
-
-// The errors of `text`; fails the test when it loads.
-std::vector<Diagnostic> Errors(const std::string& text) {
-  auto result = ParseTuningConfig(text, "tuning.yaml");
-  INFO(FormatDiagnostics(result.diagnostics));
-  REQUIRE_FALSE(result.ok());
-  std::vector<Diagnostic> errors;
-  for (const auto& d : result.diagnostics) {
-    if (d.IsError()) errors.push_back(d);
-  }
-  return errors;
 }
 
 const std::string kTwoMetrics =

@@ -5,9 +5,11 @@
 #include <fstream>
 
 #include "bayestune/optimizer/errors.h"
+#include "spec_errors.h"
 #include "study_spec_json.h"
 
 using namespace bayestune;
+using namespace bayestune::testing;
 
 namespace {
 
@@ -27,37 +29,6 @@ const std::string kGoodParam =
     "        minValue: 0.001\n"
     "        maxValue: 0.1\n"
     "        scaleType: UNIT_LOG_SCALE\n";
-
-// Parses `text` and returns its errors; fails the test when there are none.
-std::vector<Diagnostic> Errors(const std::string& text) {
-  auto result = ParseTuningConfig(text, "bad.yaml");
-  std::vector<Diagnostic> errors;
-  for (const auto& d : result.diagnostics) {
-    if (d.IsError()) errors.push_back(d);
-  }
-  INFO(FormatDiagnostics(result.diagnostics));
-  REQUIRE_FALSE(result.ok());
-  return errors;
-}
-
-// Asserts that one of the errors is at `line` with a message containing every fragment.
-void ExpectError(const std::vector<Diagnostic>& errors, int line,
-                 std::initializer_list<std::string> fragments) {
-  INFO(FormatDiagnostics(errors));
-  bool found = false;
-  for (const auto& d : errors) {
-    const std::string text = d.ToString();
-    bool all = d.line == line;
-    for (const auto& f : fragments)
-      all = all && text.find(f) != std::string::npos;
-    if (all) {
-      CHECK(d.file == "bad.yaml");
-      if (line > 0) CHECK(d.column > 0);
-      found = true;
-    }
-  }
-  CHECK(found);
-}
 
 }  // namespace
 
