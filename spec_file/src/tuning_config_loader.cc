@@ -26,6 +26,7 @@ namespace bayestune {
 namespace {
 
 constexpr std::size_t kMaxDiscreteValues = 1000;
+constexpr std::size_t kMaxCategoricalValues = 1000;
 
 // A tuning spec has some hundreds of nodes; aliases (*name) can make a short file expand to
 // billions (each alias is walked where it is used), which would hang every command reading it.
@@ -829,6 +830,13 @@ class Loader {
         std::set<std::string> seen;
         if (list->empty()) {
           Error(values, field + ".categoricalValues", "is empty; give at least one value");
+          ok = false;
+        } else if (list->size() > kMaxCategoricalValues) {
+          Error(values, field + ".categoricalValues",
+                "holds " + std::to_string(list->size()) + " values; at most " +
+                    std::to_string(kMaxCategoricalValues) +
+                    " are allowed (each value is a dimension of the model; split the choice into "
+                    "several parameters, or number the values with an INTEGER parameter)");
           ok = false;
         }
         for (std::size_t i = 0; i < list->size(); ++i) {

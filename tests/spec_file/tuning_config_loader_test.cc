@@ -281,6 +281,15 @@ TEST_CASE("discrete and categorical lists are checked", "[config]") {
     many += (i ? ", " : "") + std::to_string(i);
   many += "]\n";
   ExpectError(Errors(Study("", many)), 9, {"holds 1001 values; at most 1000"});
+  // Each categorical value is a dimension of the GP: 3,000 made every suggestion take seconds.
+  std::string categories =
+      "      - parameterName: c\n        type: CATEGORICAL\n        categoricalValues: [";
+  for (int i = 0; i < 1001; ++i)
+    categories += (i ? ", v" : "v") + std::to_string(i);
+  categories += "]\n";
+  ExpectError(Errors(Study("", categories)), 9,
+              {"params[0].categoricalValues", "holds 1001 values; at most 1000",
+               "number the values with an INTEGER parameter"});
   ExpectError(Errors(Study("", "      - parameterName: c\n        type: CATEGORICAL\n")), 7,
               {"categoricalValues", "missing required field"});
   ExpectError(Errors(Study("",
