@@ -4,8 +4,8 @@
 #include <cmath>
 #include <set>
 
-#include "bayestune/optimizer/asha_stopping_rule.h"
 #include "bayestune/optimizer/pareto_front.h"
+#include "bayestune/store/trial_rung.h"
 #include "time_format.h"
 
 namespace bayestune {
@@ -72,7 +72,8 @@ void WriteStudyCsv(std::ostream& out, const StudyRecord& study, const std::vecto
   for (const char* name : {"step", "start_time", "end_time", "duration_seconds", "stopped_early"})
     header.emplace_back(name);
   // An ASHA study: the rung each trial reached (where it was stopped, when it was), as `trials`
-  // and the JSON export say it. A study of another rule, or none, has no such column.
+  // and the JSON export say it (TrialRungText). A study of another rule, or none, has no such
+  // column.
   const bool asha = study.spec.enable_early_stopping &&
                     study.spec.early_stopping.rule == EarlyStoppingRule::kAsha;
   if (asha) header.emplace_back("rung");
@@ -108,7 +109,7 @@ void WriteStudyCsv(std::ostream& out, const StudyRecord& study, const std::vecto
     row.push_back(OptionalTime(trial.end_time));
     row.push_back(Duration(trial));
     row.push_back(trial.stopped_early ? "true" : "false");
-    if (asha) row.push_back(RungText(trial, study.spec));
+    if (asha) row.push_back(TrialRungText(trial, trials, study.spec));
     row.push_back(trial.failure_reason);
     if (slurm) row.push_back(SlurmJobs(trial));
     WriteRow(out, row);
