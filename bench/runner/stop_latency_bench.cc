@@ -201,6 +201,8 @@ int main(int argc, char** argv) {
   options.runner.gpus = std::vector<int>{};
   options.runner.cpu_trials = o.parallel;
   options.runner.stop_grace_period_seconds = 5;
+  // Slots of its own: other bayestune processes on the machine do not make it wait.
+  options.gpu_lock_dir = (dir / "locks").string();
   const auto start = std::chrono::steady_clock::now();
   TrialRunner runner(connection, options, events);
   const RunResult result = runner.Run();
