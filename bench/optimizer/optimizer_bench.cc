@@ -78,6 +78,13 @@ void SetOption(bayestune::GpBanditOptions& o, const std::string& assignment) {
                                                : bayestune::OutputTransform::kRankAndLogWarp;
     return;
   }
+  if (name == "kernel") {
+    if (text != "ard" && text != "ard_plus_additive")
+      throw std::invalid_argument("kernel: ard or ard_plus_additive");
+    o.fit.kernel = text == "ard_plus_additive" ? bayestune::KernelStructure::kArdPlusAdditive
+                                               : bayestune::KernelStructure::kArd;
+    return;
+  }
   const double v = std::stod(text);
   auto& p = o.fit.priors;
   auto& a = o.acquisition_optimizer;
@@ -96,6 +103,8 @@ void SetOption(bayestune::GpBanditOptions& o, const std::string& assignment) {
       {"noise_mean", [&] { p.log_noise_variance_mean = v; }},
       {"noise_std", [&] { p.log_noise_variance_std = v; }},
       {"mean_std", [&] { p.mean_std = v; }},
+      {"additive_logit_mean", [&] { p.additive_logit_mean = v; }},
+      {"additive_logit_std", [&] { p.additive_logit_std = v; }},
       {"sobol_candidates", [&] { a.sobol_candidates = static_cast<int>(v); }},
       {"local_candidates", [&] { a.local_candidates = static_cast<int>(v); }},
       {"local_centers", [&] { a.local_centers = static_cast<int>(v); }},

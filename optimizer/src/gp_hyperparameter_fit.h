@@ -11,22 +11,24 @@
 namespace bayestune {
 
 // The log posterior of the hyperparameters, log p(y | X, theta) + log p(theta), as a function of
-// theta = [log l_1 .. log l_d, log s2, log noise, mean], with its gradient (analytic).
+// theta = [log l_1 .. log l_d, log s2, log noise, mean] and, for KernelStructure::kArdPlusAdditive,
+// logit(additive weight) last; with its gradient (analytic).
 class GpLogPosterior {
  public:
   GpLogPosterior(const Eigen::MatrixXd& points, const Eigen::VectorXd& values,
-                 const GpPriors& priors);
-  int parameters() const { return static_cast<int>(points_.rows()) + 3; }
+                 const GpPriors& priors, KernelStructure kernel = KernelStructure::kArd);
+  int parameters() const { return static_cast<int>(points_.rows()) + (additive_ ? 4 : 3); }
   // -infinity when the covariance cannot be factorised.
   double operator()(const Eigen::VectorXd& theta, Eigen::VectorXd* gradient) const;
 
-  static Eigen::VectorXd Pack(const GpHyperparameters& hyperparameters);
-  static GpHyperparameters Unpack(const Eigen::VectorXd& theta);
+  Eigen::VectorXd Pack(const GpHyperparameters& hyperparameters) const;
+  GpHyperparameters Unpack(const Eigen::VectorXd& theta) const;
 
  private:
   const Eigen::MatrixXd& points_;
   const Eigen::VectorXd& values_;
   GpPriors priors_;
+  bool additive_;
   double log_length_scale_mean_;
 };
 

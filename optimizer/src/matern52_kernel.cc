@@ -2,6 +2,8 @@
 
 #include <cmath>
 
+#include "additive_matern52.h"
+
 namespace bayestune {
 namespace {
 
@@ -18,8 +20,19 @@ double SquaredDistance(const double* a, const double* b, Eigen::Index dimensions
 
 }  // namespace
 
-Matern52Kernel::Matern52Kernel(const Eigen::VectorXd& length_scales, double signal_variance)
-    : inverse_length_scales_(length_scales.cwiseInverse()), signal_variance_(signal_variance) {}
+Matern52Kernel::Matern52Kernel(const Eigen::VectorXd& length_scales, double signal_variance,
+                               double additive_weight)
+    : inverse_length_scales_(length_scales.cwiseInverse()),
+      signal_variance_(signal_variance),
+      additive_weight_(additive_weight) {}
+
+double Matern52Kernel::Pair(const double* scaled_a, const double* scaled_b,
+                            Eigen::Index dimensions) const {
+  const double ard = AtDistance(std::sqrt(SquaredDistance(scaled_a, scaled_b, dimensions)));
+  if (additive_weight_ == 0.0) return ard;
+  return (1.0 - additive_weight_) * ard +
+         additive_weight_ * signal_variance_ * AdditiveMatern52(scaled_a, scaled_b, dimensions);
+}
 
 double Matern52Kernel::AtDistance(double r) const {
   const double s = kSqrt5 * r;
@@ -42,7 +55,7 @@ Eigen::MatrixXd Matern52Kernel::Cross(const Eigen::MatrixXd& a, const Eigen::Mat
   Eigen::MatrixXd k(sa.cols(), sb.cols());
   for (Eigen::Index j = 0; j < sb.cols(); ++j) {
     for (Eigen::Index i = 0; i < sa.cols(); ++i) {
-      k(i, j) = AtDistance(std::sqrt(SquaredDistance(&sa(0, i), &sb(0, j), d)));
+      k(i, j) = Pair(&sa(0, i), &sb(0, j), d);
     }
   }
   return k;
@@ -56,7 +69,7 @@ Eigen::MatrixXd Matern52Kernel::Gram(const Eigen::MatrixXd& a) const {
   for (Eigen::Index j = 0; j < n; ++j) {
     k(j, j) = signal_variance_;
     for (Eigen::Index i = j + 1; i < n; ++i) {
-      k(i, j) = k(j, i) = AtDistance(std::sqrt(SquaredDistance(&sa(0, i), &sa(0, j), d)));
+      k(i, j) = k(j, i) = Pair(&sa(0, i), &sa(0, j), d);
     }
   }
   return k;
@@ -84,6 +97,20 @@ void Matern52Kernel::Vector(const Eigen::VectorXd& x, const Eigen::MatrixXd& b, 
         (*gradient)(j, i) = -g * (x[j] - b(j, i)) * inverse_squared[j];
       }
     }
+    if (additive_weight_ == 0.0) continue;
+    // (1 - w) * the ARD part + w * s2 / d * sum_j m(|x_j - b_j| / l_j), and so its gradient.
+    const double share = additive_weight_ * signal_variance_ / static_cast<double>(d);
+    double additive = 0.0;
+    for (Eigen::Index j = 0; j < d; ++j) {
+      const double diff = x[j] - b(j, i);
+      const double r = std::abs(diff) * inverse_length_scales_[j];
+      additive += UnitMatern52(r);
+      if (gradient) {
+        (*gradient)(j, i) = (1.0 - additive_weight_) * (*gradient)(j, i) -
+                            share * UnitMatern52GradientFactor(r) * diff * inverse_squared[j];
+      }
+    }
+    (*k)[i] = (1.0 - additive_weight_) * (*k)[i] + share * additive;
   }
 }
 

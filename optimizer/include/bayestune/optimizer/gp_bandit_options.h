@@ -44,6 +44,16 @@ enum class OutputTransform {
   kYeoJohnson,
 };
 
+// The GP's kernel (docs/optimizer.md, "Exploration: the kernel's structure").
+enum class KernelStructure {
+  // Matern-5/2 with one length scale per dimension (ARD).
+  kArd,
+  // s2 * [(1 - w) * ARD + w * the mean of one-dimensional Matern-5/2 terms of the same length
+  // scales], w fitted with the other hyperparameters (additive_matern52.h): what is learnt along
+  // one axis carries over to the others where the function is (nearly) additive.
+  kArdPlusAdditive,
+};
+
 struct AcquisitionOptimizerOptions {
   // Candidates: scrambled Sobol points over the whole cube, and points around the best
   // observations (Gaussian steps of a few sizes).
@@ -90,11 +100,15 @@ struct GpPriors {
   double log_noise_variance_mean = -12.0;
   double log_noise_variance_std = 4.0;
   double mean_std = 1.0;
+  // For KernelStructure::kArdPlusAdditive: logit(w) ~ N(mean, std^2) for the additive weight w.
+  double additive_logit_mean = 0.0;
+  double additive_logit_std = 2.0;
 
   double LogLengthScaleMean(int dimensions) const;
 };
 
 struct GpFitOptions {
+  KernelStructure kernel = KernelStructure::kArd;
   GpPriors priors;
   // L-BFGS runs: one from the priors' medians, `random_starts` more from draws of the priors; the
   // best maximum wins.
@@ -112,6 +126,7 @@ struct GpFitOptions {
   double min_noise_variance = 1e-9;
   double max_noise_variance = 2.0;
   double max_abs_mean = 5.0;
+  double max_abs_additive_logit = 8.0;
 };
 
 struct GpBanditOptions {

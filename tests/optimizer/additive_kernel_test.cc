@@ -1,0 +1,184 @@
+// The ARD-plus-additive kernel (GpFitOptions::kernel = KernelStructure::kArdPlusAdditive,
+// additive_matern52.h): its values, its gradients in x and in the hyperparameters, and that the
+// fit puts the additive weight where it belongs.
+#include <catch2/catch.hpp>
+#include <cmath>
+
+#include "additive_matern52.h"
+#include "bayestune/optimizer/gp_bandit_designer.h"
+#include "bayestune/optimizer/in_memory_study_repository.h"
+#include "bayestune/optimizer/study.h"
+#include "gaussian_process.h"
+#include "gp_hyperparameter_fit.h"
+#include "matern52_kernel.h"
+#include "random_points.h"
+
+using namespace bayestune;
+using bayestune::testing::RandomPoints;
+
+namespace {
+
+double UnitMatern(double r) {
+  const double s = std::sqrt(5.0) * r;
+  return (1 + s + s * s / 3) * std::exp(-s);
+}
+
+Eigen::VectorXd Standardised(Eigen::VectorXd y) {
+  y.array() -= y.mean();
+  const double std = std::sqrt(y.squaredNorm() / static_cast<double>(y.size()));
+  if (std > 0) y /= std;
+  return y;
+}
+
+// Styblinski-Tang on [-5, 5]^d, from the unit cube: exactly additive, two wells per axis.
+double Styblinski(const Eigen::VectorXd& u) {
+  double sum = 0.0;
+  for (Eigen::Index j = 0; j < u.size(); ++j) {
+    const double x = -5.0 + 10.0 * u[j];
+    sum += 0.5 * (x * x * x * x - 16 * x * x + 5 * x);
+  }
+  return sum;
+}
+
+}  // namespace
+
+TEST_CASE("the additive kernel mixes ARD and one-dimensional Matern terms", "[gp][additive]") {
+  Eigen::VectorXd l(2);
+  l << 0.5, 2.0;
+  const Matern52Kernel k(l, 2.0, 0.3);
+  CHECK(k.additive_weight() == 0.3);
+  Eigen::MatrixXd a(2, 1);
+  Eigen::MatrixXd b(2, 1);
+  a << 0.1, 0.2;
+  b << 0.4, 1.0;
+  const double ard = UnitMatern(std::sqrt(std::pow(0.3 / 0.5, 2) + std::pow(0.8 / 2.0, 2)));
+  const double additive = 0.5 * (UnitMatern(0.3 / 0.5) + UnitMatern(0.8 / 2.0));
+  const double expected = 2.0 * (0.7 * ard + 0.3 * additive);
+  CHECK(k.Cross(a, b)(0, 0) == Approx(expected).epsilon(1e-12));
+  Eigen::MatrixXd both(2, 2);
+  both << a, b;
+  const Eigen::MatrixXd gram = k.Gram(both);
+  CHECK(gram(0, 0) == 2.0);
+  CHECK(gram(1, 0) == Approx(expected).epsilon(1e-12));
+  CHECK(gram(0, 1) == gram(1, 0));
+  Eigen::VectorXd vector;
+  k.Vector(a.col(0), b, &vector, nullptr);
+  CHECK(vector[0] == Approx(expected).epsilon(1e-12));
+  // Weight 0 is the ARD kernel exactly.
+  CHECK(Matern52Kernel(l, 2.0, 0.0).Cross(a, b)(0, 0) == Matern52Kernel(l, 2.0).Cross(a, b)(0, 0));
+  CHECK(Matern52Kernel(l, 2.0).Cross(a, b)(0, 0) == Approx(2.0 * ard).epsilon(1e-12));
+}
+
+TEST_CASE("the additive kernel's gradient in x matches finite differences", "[gp][additive]") {
+  const Eigen::MatrixXd points = RandomPoints(3, 6, 11);
+  Eigen::VectorXd l(3);
+  l << 0.3, 0.7, 1.5;
+  const Eigen::VectorXd x = RandomPoints(3, 1, 12).col(0);
+  for (double weight : {0.0, 0.4, 1.0}) {
+    const Matern52Kernel k(l, 1.3, weight);
+    Eigen::VectorXd value;
+    Eigen::MatrixXd gradient;
+    k.Vector(x, points, &value, &gradient);
+    const double h = 1e-6;
+    for (int j = 0; j < 3; ++j) {
+      Eigen::VectorXd up = x;
+      Eigen::VectorXd down = x;
+      up[j] += h;
+      down[j] -= h;
+      Eigen::VectorXd vu;
+      Eigen::VectorXd vd;
+      k.Vector(up, points, &vu, nullptr);
+      k.Vector(down, points, &vd, nullptr);
+      for (int i = 0; i < 6; ++i) {
+        INFO("weight " << weight << ", dimension " << j << ", point " << i);
+        CHECK(gradient(j, i) == Approx((vu[i] - vd[i]) / (2 * h)).epsilon(1e-5).margin(1e-8));
+      }
+    }
+  }
+  // A GP of the kernel predicts with the gradient its finite differences give.
+  GpHyperparameters hyper;
+  hyper.length_scales = l;
+  hyper.additive_weight = 0.6;
+  Eigen::VectorXd y(6);
+  for (int i = 0; i < 6; ++i)
+    y[i] = std::sin(4 * points(0, i)) + points(2, i);
+  const GaussianProcess gp(points, y, hyper);
+  double mean = 0.0;
+  double variance = 0.0;
+  Eigen::VectorXd mean_gradient;
+  Eigen::VectorXd variance_gradient;
+  gp.PredictWithGradient(x, &mean, &variance, &mean_gradient, &variance_gradient);
+  const double h = 1e-6;
+  for (int j = 0; j < 3; ++j) {
+    Eigen::MatrixXd probe(3, 2);
+    probe.col(0) = x;
+    probe.col(1) = x;
+    probe(j, 0) += h;
+    probe(j, 1) -= h;
+    Eigen::VectorXd means;
+    Eigen::VectorXd variances;
+    gp.Predict(probe, &means, &variances);
+    CHECK(mean_gradient[j] == Approx((means[0] - means[1]) / (2 * h)).epsilon(1e-5).margin(1e-7));
+    CHECK(variance_gradient[j] ==
+          Approx((variances[0] - variances[1]) / (2 * h)).epsilon(1e-5).margin(1e-7));
+  }
+}
+
+TEST_CASE("the log posterior's gradient with the additive weight matches finite differences",
+          "[gp-fit][additive]") {
+  const Eigen::MatrixXd x = RandomPoints(3, 20, 1);
+  Eigen::VectorXd y(20);
+  for (int j = 0; j < 20; ++j)
+    y[j] = std::sin(5 * x(0, j)) + 0.3 * x(1, j) + x(1, j) * x(2, j);
+  y = Standardised(y);
+  const GpLogPosterior posterior(x, y, GpPriors{}, KernelStructure::kArdPlusAdditive);
+  REQUIRE(posterior.parameters() == 7);
+  for (double logit : {-1.5, 0.0, 0.8}) {
+    Eigen::VectorXd theta(7);
+    theta << std::log(0.3), std::log(0.8), std::log(2.0), std::log(1.2), std::log(1e-3), 0.1, logit;
+    Eigen::VectorXd gradient;
+    const double value = posterior(theta, &gradient);
+    REQUIRE(std::isfinite(value));
+    CHECK(posterior(theta, nullptr) == Approx(value));
+    const double h = 1e-5;
+    for (int i = 0; i < 7; ++i) {
+      Eigen::VectorXd up = theta;
+      Eigen::VectorXd down = theta;
+      up[i] += h;
+      down[i] -= h;
+      const double numeric = (posterior(up, nullptr) - posterior(down, nullptr)) / (2 * h);
+      INFO("logit " << logit << ", parameter " << i);
+      CHECK(gradient[i] == Approx(numeric).epsilon(1e-4).margin(1e-5));
+    }
+    // The packing round-trips, and the posterior's likelihood is that of the GP it describes.
+    const GpHyperparameters h2 = posterior.Unpack(theta);
+    CHECK(h2.additive_weight == Approx(1.0 / (1.0 + std::exp(-logit))));
+    CHECK((posterior.Pack(h2) - theta).cwiseAbs().maxCoeff() < 1e-9);
+    const GaussianProcess gp(x, y, h2);
+    CHECK(std::isfinite(gp.LogMarginalLikelihood()));
+  }
+}
+
+TEST_CASE(
+    "the fit puts the weight on the additive part for an additive function and on ARD "
+    "for a non-additive one",
+    "[gp-fit][additive]") {
+  GpFitOptions options;
+  options.kernel = KernelStructure::kArdPlusAdditive;
+  const Eigen::MatrixXd x = RandomPoints(4, 40, 21);
+  Eigen::VectorXd additive(40);
+  Eigen::VectorXd interacting(40);
+  for (int j = 0; j < 40; ++j) {
+    additive[j] = -Styblinski(x.col(j));
+    // A product of the coordinates' waves: no sum of one-dimensional functions comes close.
+    interacting[j] = std::cos(3 * x(0, j)) * std::cos(3 * x(1, j)) * std::cos(3 * x(2, j)) *
+                     std::cos(3 * x(3, j));
+  }
+  const GpHyperparameters a = FitGpHyperparameters(x, Standardised(additive), options);
+  const GpHyperparameters b = FitGpHyperparameters(x, Standardised(interacting), options);
+  INFO("additive: w = " << a.additive_weight << ", interacting: w = " << b.additive_weight);
+  CHECK(a.additive_weight > 0.9);
+  CHECK(b.additive_weight < 0.25);
+  // The ARD kernel's fit is unchanged by the option's existence.
+  CHECK(FitGpHyperparameters(x, Standardised(additive), GpFitOptions{}).additive_weight == 0.0);
+}
