@@ -92,6 +92,7 @@ void SetOption(bayestune::GpBanditOptions& o, const std::string& assignment) {
       {"initial_points", [&] { o.initial_points = static_cast<int>(v); }},
       {"ucb_beta", [&] { o.ucb_beta = v; }},
       {"ucb_share", [&] { o.ucb_share = v; }},
+      {"kernel_share", [&] { o.kernel_share = v; }},
       {"batch_exploitation", [&] { o.batch_exploitation = v != 0; }},
       {"random_starts", [&] { o.fit.random_starts = static_cast<int>(v); }},
       {"max_evaluations", [&] { o.fit.max_evaluations = static_cast<int>(v); }},

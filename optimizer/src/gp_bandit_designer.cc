@@ -183,6 +183,9 @@ GpHyperparameters Hyperparameters(const GpBanditOptions& options, GpBanditCache&
   const int point = GpBanditDesigner::RefitPoint(n, options);
   cache.last_use.refit_point = point;
   GpFitOptions fit = options.fit;
+  if (spec.max_trials > 0 && point >= options.kernel_share * spec.max_trials) {
+    fit.kernel = KernelStructure::kArd;
+  }
   if (n <= options.refit_all_up_to || options.refit_growth <= 0) {
     fit.seed = seed;
     return FitGpHyperparameters(observed, targets, fit);

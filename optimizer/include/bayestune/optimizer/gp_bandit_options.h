@@ -158,6 +158,9 @@ struct GpBanditOptions {
   int refit_all_up_to = 100;
   double refit_growth = 0.1;
   GpFitOptions fit;
+  // fit.kernel applies while the finished trials are fewer than this share of maxTrials; the
+  // ARD kernel after (the refinement of a found basin, where interactions matter).
+  double kernel_share = 1.0;
   AcquisitionOptimizerOptions acquisition_optimizer;
 };
 
