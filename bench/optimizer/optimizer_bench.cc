@@ -79,10 +79,13 @@ void SetOption(bayestune::GpBanditOptions& o, const std::string& assignment) {
     return;
   }
   if (name == "kernel") {
-    if (text != "ard" && text != "ard_plus_additive")
-      throw std::invalid_argument("kernel: ard or ard_plus_additive");
-    o.fit.kernel = text == "ard_plus_additive" ? bayestune::KernelStructure::kArdPlusAdditive
-                                               : bayestune::KernelStructure::kArd;
+    const std::map<std::string, bayestune::KernelStructure> kernels = {
+        {"ard", bayestune::KernelStructure::kArd},
+        {"ard_plus_additive", bayestune::KernelStructure::kArdPlusAdditive},
+        {"ard_plus_additive_separate", bayestune::KernelStructure::kArdPlusAdditiveSeparateScales}};
+    if (!kernels.count(text))
+      throw std::invalid_argument("kernel: ard, ard_plus_additive or ard_plus_additive_separate");
+    o.fit.kernel = kernels.at(text);
     return;
   }
   const double v = std::stod(text);

@@ -21,7 +21,7 @@ GaussianProcess::GaussianProcess(Eigen::MatrixXd points, Eigen::VectorXd values,
       values_(std::move(values)),
       hyperparameters_(hyperparameters),
       kernel_(hyperparameters.length_scales, hyperparameters.signal_variance,
-              hyperparameters.additive_weight) {
+              hyperparameters.additive_weight, hyperparameters.additive_length_scales) {
   if (points_.cols() != values_.size() || points_.rows() != hyperparameters.length_scales.size()) {
     throw Error(ErrorCode::kInternal, "GaussianProcess: points, values and length scales disagree");
   }
@@ -89,7 +89,7 @@ GaussianProcess::GaussianProcess(Eigen::MatrixXd points, Eigen::VectorXd values,
       values_(std::move(values)),
       hyperparameters_(hyperparameters),
       kernel_(hyperparameters.length_scales, hyperparameters.signal_variance,
-              hyperparameters.additive_weight),
+              hyperparameters.additive_weight, hyperparameters.additive_length_scales),
       cholesky_(std::move(factor)),
       jitter_(jitter) {
   UpdateWeights();

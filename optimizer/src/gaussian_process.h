@@ -12,6 +12,7 @@ struct GpHyperparameters {
   Eigen::VectorXd length_scales;  // one per model dimension, on the unit cube
   double signal_variance = 1.0;
   double additive_weight = 0.0;  // the additive part's share of the signal variance, in [0, 1)
+  Eigen::VectorXd additive_length_scales;  // the additive part's; empty: `length_scales`
   double noise_variance = 1e-6;
   double mean = 0.0;
 };

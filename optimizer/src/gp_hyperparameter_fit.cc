@@ -26,7 +26,8 @@ struct Bounds {
   std::vector<double> upper;
 };
 
-Bounds SearchBounds(int dimensions, bool additive, const GpFitOptions& options) {
+Bounds SearchBounds(int dimensions, bool additive, bool separate_scales,
+                    const GpFitOptions& options) {
   Bounds b;
   for (int j = 0; j < dimensions; ++j) {
     b.lower.push_back(std::log(options.min_length_scale));
@@ -41,6 +42,10 @@ Bounds SearchBounds(int dimensions, bool additive, const GpFitOptions& options) 
   if (additive) {
     b.lower.push_back(-options.max_abs_additive_logit);
     b.upper.push_back(options.max_abs_additive_logit);
+  }
+  for (int j = 0; separate_scales && j < dimensions; ++j) {
+    b.lower.push_back(std::log(options.min_length_scale));
+    b.upper.push_back(std::log(options.max_length_scale));
   }
   return b;
 }
@@ -90,7 +95,9 @@ GpLogPosterior::GpLogPosterior(const Eigen::MatrixXd& points, const Eigen::Vecto
     : points_(points),
       values_(values),
       priors_(priors),
-      additive_(kernel == KernelStructure::kArdPlusAdditive),
+      additive_(kernel == KernelStructure::kArdPlusAdditive ||
+                kernel == KernelStructure::kArdPlusAdditiveSeparateScales),
+      separate_scales_(kernel == KernelStructure::kArdPlusAdditiveSeparateScales),
       log_length_scale_mean_(priors.LogLengthScaleMean(static_cast<int>(points.rows()))) {}
 
 Eigen::VectorXd GpLogPosterior::Pack(const GpHyperparameters& h) const {
@@ -104,6 +111,12 @@ Eigen::VectorXd GpLogPosterior::Pack(const GpHyperparameters& h) const {
     const double w = std::clamp(h.additive_weight, 1e-9, 1.0 - 1e-9);
     theta[d + 3] = std::log(w / (1.0 - w));
   }
+  if (separate_scales_) {
+    theta.tail(d) =
+        (h.additive_length_scales.size() == d ? h.additive_length_scales : h.length_scales)
+            .array()
+            .log();
+  }
   return theta;
 }
 
@@ -115,6 +128,7 @@ GpHyperparameters GpLogPosterior::Unpack(const Eigen::VectorXd& theta) const {
   h.noise_variance = std::exp(theta[d + 1]);
   h.mean = theta[d + 2];
   if (additive_) h.additive_weight = 1.0 / (1.0 + std::exp(-theta[d + 3]));
+  if (separate_scales_) h.additive_length_scales = theta.tail(d).array().exp();
   return h;
 }
 
@@ -132,6 +146,11 @@ double GpLogPosterior::operator()(const Eigen::VectorXd& theta, Eigen::VectorXd*
   Eigen::MatrixXd factor_g(n, n);
   Eigen::MatrixXd ard_part;
   Eigen::MatrixXd additive_part;  // s2 A
+  const Eigen::MatrixXd additive_scaled =
+      separate_scales_
+          ? Eigen::MatrixXd(h.additive_length_scales.cwiseInverse().asDiagonal() * points_)
+          : Eigen::MatrixXd();
+  const Eigen::MatrixXd& scaled_for_additive = separate_scales_ ? additive_scaled : scaled;
   if (additive_) {
     ard_part.resize(n, n);
     additive_part.resize(n, n);
@@ -146,7 +165,8 @@ double GpLogPosterior::operator()(const Eigen::VectorXd& theta, Eigen::VectorXd*
       factor_g(i, j) = (5.0 / 3.0) * (1.0 + s) * e;
       if (additive_) {
         ard_part(i, j) = kernel(i, j);
-        additive_part(i, j) = h.signal_variance * AdditiveMatern52(&scaled(0, i), &scaled(0, j), d);
+        additive_part(i, j) = h.signal_variance * AdditiveMatern52(&scaled_for_additive(0, i),
+                                                                   &scaled_for_additive(0, j), d);
         kernel(i, j) = kernel(j, i) = (1.0 - w) * ard_part(i, j) + w * additive_part(i, j);
         factor_g(i, j) *= 1.0 - w;
       }
@@ -176,9 +196,13 @@ double GpLogPosterior::operator()(const Eigen::VectorXd& theta, Eigen::VectorXd*
                             priors_.log_noise_variance_std, &prior_gradient[d + 1]);
   value += NormalLogDensity(theta[d + 2], 0.0, priors_.mean_std, &prior_gradient[d + 2]);
   if (additive_) {
-    prior_gradient.conservativeResize(d + 4);
+    prior_gradient.conservativeResize(parameters());
     value += NormalLogDensity(theta[d + 3], priors_.additive_logit_mean, priors_.additive_logit_std,
                               &prior_gradient[d + 3]);
+  }
+  for (Eigen::Index j = 0; separate_scales_ && j < d; ++j) {
+    value += NormalLogDensity(theta[d + 4 + j], log_length_scale_mean_,
+                              priors_.log_length_scale_std, &prior_gradient[d + 4 + j]);
   }
   if (!gradient) return value;
 
@@ -207,9 +231,10 @@ double GpLogPosterior::operator()(const Eigen::VectorXd& theta, Eigen::VectorXd*
       // dK/dlogit(w) = w (1 - w) (s2 A - ARD); the diagonal's is 0.
       (*gradient)[d + 3] += wij * w * (1.0 - w) * (additive_part(i, j) - ard_part(i, j));
       const double wa = wij * additive_share;
+      const Eigen::Index first = separate_scales_ ? d + 4 : 0;
       for (Eigen::Index c = 0; c < d; ++c) {
-        const double diff = scaled(c, i) - scaled(c, j);
-        (*gradient)[c] += wa * UnitMatern52GradientFactor(std::abs(diff)) * diff * diff;
+        const double diff = scaled_for_additive(c, i) - scaled_for_additive(c, j);
+        (*gradient)[first + c] += wa * UnitMatern52GradientFactor(std::abs(diff)) * diff * diff;
       }
     }
   }
@@ -260,8 +285,9 @@ GpHyperparameters FitGpHyperparameters(const Eigen::MatrixXd& all_points,
   }
 
   const GpLogPosterior posterior(points, values, options.priors, options.kernel);
-  const bool additive = options.kernel == KernelStructure::kArdPlusAdditive;
-  const Bounds bounds = SearchBounds(d, additive, options);
+  const bool separate_scales = options.kernel == KernelStructure::kArdPlusAdditiveSeparateScales;
+  const bool additive = separate_scales || options.kernel == KernelStructure::kArdPlusAdditive;
+  const Bounds bounds = SearchBounds(d, additive, separate_scales, options);
   const int parameters = posterior.parameters();
   Objective objective{&posterior, d + 1, 0, -std::numeric_limits<double>::infinity(),
                       Eigen::VectorXd()};
@@ -278,6 +304,8 @@ GpHyperparameters FitGpHyperparameters(const Eigen::MatrixXd& all_points,
       theta[d + 1] = p.log_noise_variance_mean + p.log_noise_variance_std * normal(rng);
       theta[d + 2] = 0.0;
       if (additive) theta[d + 3] = p.additive_logit_mean + p.additive_logit_std * normal(rng);
+      for (int j = 0; separate_scales && j < d; ++j)
+        theta[d + 4 + j] = log_length + p.log_length_scale_std * normal(rng);
     }
     std::vector<double> x(theta.data(), theta.data() + parameters);
     for (int i = 0; i < parameters; ++i)

@@ -11,8 +11,10 @@ namespace bayestune {
 // Points are the columns of a matrix (dimensions x count), as everywhere in the GP code.
 class Matern52Kernel {
  public:
+  // `additive_length_scales`: the additive part's, when they differ (empty: `length_scales`).
   Matern52Kernel(const Eigen::VectorXd& length_scales, double signal_variance,
-                 double additive_weight = 0.0);
+                 double additive_weight = 0.0,
+                 const Eigen::VectorXd& additive_length_scales = Eigen::VectorXd());
 
   int dimensions() const { return static_cast<int>(inverse_length_scales_.size()); }
   double signal_variance() const { return signal_variance_; }
@@ -38,12 +40,16 @@ class Matern52Kernel {
               Eigen::MatrixXd* gradient) const;
 
  private:
-  // k of two scaled points.
-  double Pair(const double* scaled_a, const double* scaled_b, Eigen::Index dimensions) const;
+  // k of two points scaled by the inverse length scales, and by the additive part's.
+  double Pair(const double* scaled_a, const double* scaled_b, const double* additive_a,
+              const double* additive_b, Eigen::Index dimensions) const;
+  // Columns scaled by the additive part's inverse length scales.
+  Eigen::MatrixXd ScaleAdditive(const Eigen::MatrixXd& points) const;
 
   Eigen::VectorXd inverse_length_scales_;
   double signal_variance_;
   double additive_weight_;
+  Eigen::VectorXd inverse_additive_scales_;
 };
 
 }  // namespace bayestune

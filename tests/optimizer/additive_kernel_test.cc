@@ -61,6 +61,12 @@ TEST_CASE("the additive kernel mixes ARD and one-dimensional Matern terms", "[gp
   Eigen::VectorXd vector;
   k.Vector(a.col(0), b, &vector, nullptr);
   CHECK(vector[0] == Approx(expected).epsilon(1e-12));
+  // The additive part's own length scales.
+  Eigen::VectorXd la(2);
+  la << 0.25, 0.4;
+  const double own = 0.5 * (UnitMatern(0.3 / 0.25) + UnitMatern(0.8 / 0.4));
+  CHECK(Matern52Kernel(l, 2.0, 0.3, la).Cross(a, b)(0, 0) ==
+        Approx(2.0 * (0.7 * ard + 0.3 * own)).epsilon(1e-12));
   // Weight 0 is the ARD kernel exactly.
   CHECK(Matern52Kernel(l, 2.0, 0.0).Cross(a, b)(0, 0) == Matern52Kernel(l, 2.0).Cross(a, b)(0, 0));
   CHECK(Matern52Kernel(l, 2.0).Cross(a, b)(0, 0) == Approx(2.0 * ard).epsilon(1e-12));
@@ -71,8 +77,12 @@ TEST_CASE("the additive kernel's gradient in x matches finite differences", "[gp
   Eigen::VectorXd l(3);
   l << 0.3, 0.7, 1.5;
   const Eigen::VectorXd x = RandomPoints(3, 1, 12).col(0);
-  for (double weight : {0.0, 0.4, 1.0}) {
-    const Matern52Kernel k(l, 1.3, weight);
+  Eigen::VectorXd la(3);
+  la << 0.2, 0.9, 0.5;
+  for (double weight : {0.0, 0.4, 1.0, -0.4}) {
+    // A negative weight here stands for 0.4 with the additive part's own length scales.
+    const Matern52Kernel k =
+        weight < 0 ? Matern52Kernel(l, 1.3, -weight, la) : Matern52Kernel(l, 1.3, weight);
     Eigen::VectorXd value;
     Eigen::MatrixXd gradient;
     k.Vector(x, points, &value, &gradient);
@@ -128,31 +138,39 @@ TEST_CASE("the log posterior's gradient with the additive weight matches finite 
   for (int j = 0; j < 20; ++j)
     y[j] = std::sin(5 * x(0, j)) + 0.3 * x(1, j) + x(1, j) * x(2, j);
   y = Standardised(y);
-  const GpLogPosterior posterior(x, y, GpPriors{}, KernelStructure::kArdPlusAdditive);
-  REQUIRE(posterior.parameters() == 7);
-  for (double logit : {-1.5, 0.0, 0.8}) {
-    Eigen::VectorXd theta(7);
-    theta << std::log(0.3), std::log(0.8), std::log(2.0), std::log(1.2), std::log(1e-3), 0.1, logit;
-    Eigen::VectorXd gradient;
-    const double value = posterior(theta, &gradient);
-    REQUIRE(std::isfinite(value));
-    CHECK(posterior(theta, nullptr) == Approx(value));
-    const double h = 1e-5;
-    for (int i = 0; i < 7; ++i) {
-      Eigen::VectorXd up = theta;
-      Eigen::VectorXd down = theta;
-      up[i] += h;
-      down[i] -= h;
-      const double numeric = (posterior(up, nullptr) - posterior(down, nullptr)) / (2 * h);
-      INFO("logit " << logit << ", parameter " << i);
-      CHECK(gradient[i] == Approx(numeric).epsilon(1e-4).margin(1e-5));
+  for (const KernelStructure kernel :
+       {KernelStructure::kArdPlusAdditive, KernelStructure::kArdPlusAdditiveSeparateScales}) {
+    const bool separate = kernel == KernelStructure::kArdPlusAdditiveSeparateScales;
+    const GpLogPosterior posterior(x, y, GpPriors{}, kernel);
+    const int count = separate ? 10 : 7;
+    REQUIRE(posterior.parameters() == count);
+    for (double logit : {-1.5, 0.0, 0.8}) {
+      Eigen::VectorXd theta(count);
+      theta.head(7) << std::log(0.3), std::log(0.8), std::log(2.0), std::log(1.2), std::log(1e-3),
+          0.1, logit;
+      if (separate) theta.tail(3) << std::log(0.5), std::log(0.2), std::log(1.1);
+      Eigen::VectorXd gradient;
+      const double value = posterior(theta, &gradient);
+      REQUIRE(std::isfinite(value));
+      CHECK(posterior(theta, nullptr) == Approx(value));
+      const double h = 1e-5;
+      for (int i = 0; i < count; ++i) {
+        Eigen::VectorXd up = theta;
+        Eigen::VectorXd down = theta;
+        up[i] += h;
+        down[i] -= h;
+        const double numeric = (posterior(up, nullptr) - posterior(down, nullptr)) / (2 * h);
+        INFO("separate scales " << separate << ", logit " << logit << ", parameter " << i);
+        CHECK(gradient[i] == Approx(numeric).epsilon(1e-4).margin(1e-5));
+      }
+      // The packing round-trips, and a GP of the unpacked hyperparameters has the likelihood.
+      const GpHyperparameters unpacked = posterior.Unpack(theta);
+      CHECK(unpacked.additive_weight == Approx(1.0 / (1.0 + std::exp(-logit))));
+      CHECK(unpacked.additive_length_scales.size() == (separate ? 3 : 0));
+      CHECK((posterior.Pack(unpacked) - theta).cwiseAbs().maxCoeff() < 1e-9);
+      const GaussianProcess gp(x, y, unpacked);
+      CHECK(std::isfinite(gp.LogMarginalLikelihood()));
     }
-    // The packing round-trips, and the posterior's likelihood is that of the GP it describes.
-    const GpHyperparameters h2 = posterior.Unpack(theta);
-    CHECK(h2.additive_weight == Approx(1.0 / (1.0 + std::exp(-logit))));
-    CHECK((posterior.Pack(h2) - theta).cwiseAbs().maxCoeff() < 1e-9);
-    const GaussianProcess gp(x, y, h2);
-    CHECK(std::isfinite(gp.LogMarginalLikelihood()));
   }
 }
 

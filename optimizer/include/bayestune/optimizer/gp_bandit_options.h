@@ -52,6 +52,8 @@ enum class KernelStructure {
   // scales], w fitted with the other hyperparameters (additive_matern52.h): what is learnt along
   // one axis carries over to the others where the function is (nearly) additive.
   kArdPlusAdditive,
+  // The same with length scales of its own for the additive part (d more hyperparameters).
+  kArdPlusAdditiveSeparateScales,
 };
 
 struct AcquisitionOptimizerOptions {
