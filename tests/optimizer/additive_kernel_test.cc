@@ -242,9 +242,10 @@ TEST_CASE("the additive kernel changes the GP bandit's suggestions", "[explorati
   for (int j = 0; j < 3; ++j)
     spec.parameters.push_back(ParameterSpec::Double("x" + std::to_string(j), 0.0, 1.0));
   const SearchSpace space(spec.parameters);
-  auto run = [&](KernelStructure kernel) {
+  auto run = [&](KernelStructure kernel, double kernel_share = 1.0) {
     GpBanditOptions options;
     options.fit.kernel = kernel;
+    options.kernel_share = kernel_share;
     GpBanditDesigner designer(options);
     std::vector<Trial> trials;
     std::vector<Eigen::VectorXd> suggested;
@@ -273,4 +274,6 @@ TEST_CASE("the additive kernel changes the GP bandit's suggestions", "[explorati
   for (std::size_t i = 10; i < ard.size(); ++i)
     differ = differ || (ard[i] - additive[i]).norm() > 1e-6;
   CHECK(differ);
+  // With kernel_share 0 the additive kernel never applies: the ARD kernel's suggestions.
+  CHECK(run(KernelStructure::kArdPlusAdditive, 0.0) == ard);
 }
