@@ -198,7 +198,7 @@ TEST_CASE(
   CHECK(FitGpHyperparameters(x, Standardised(additive), GpFitOptions{}).additive_weight == 0.0);
 }
 
-TEST_CASE("the additive GP predicts the corner of two axes' wells; the ARD GP does not",
+TEST_CASE("the additive GP predicts the corner of two axes' wells, the ARD GP does not",
           "[gp-fit][additive]") {
   // Styblinski-Tang in 2-D (each axis's global well at u = 0.21, the other at 0.78), observed
   // everywhere except in the square [0, 0.45]^2 of both global wells: trials have seen each
