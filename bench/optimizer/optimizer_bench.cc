@@ -78,6 +78,16 @@ void SetOption(bayestune::GpBanditOptions& o, const std::string& assignment) {
                                                : bayestune::OutputTransform::kRankAndLogWarp;
     return;
   }
+  if (name == "kernel") {
+    const std::map<std::string, bayestune::KernelStructure> kernels = {
+        {"ard", bayestune::KernelStructure::kArd},
+        {"ard_plus_additive", bayestune::KernelStructure::kArdPlusAdditive},
+        {"ard_plus_additive_separate", bayestune::KernelStructure::kArdPlusAdditiveSeparateScales}};
+    if (!kernels.count(text))
+      throw std::invalid_argument("kernel: ard, ard_plus_additive or ard_plus_additive_separate");
+    o.fit.kernel = kernels.at(text);
+    return;
+  }
   const double v = std::stod(text);
   auto& p = o.fit.priors;
   auto& a = o.acquisition_optimizer;
@@ -85,6 +95,7 @@ void SetOption(bayestune::GpBanditOptions& o, const std::string& assignment) {
       {"initial_points", [&] { o.initial_points = static_cast<int>(v); }},
       {"ucb_beta", [&] { o.ucb_beta = v; }},
       {"ucb_share", [&] { o.ucb_share = v; }},
+      {"kernel_share", [&] { o.kernel_share = v; }},
       {"batch_exploitation", [&] { o.batch_exploitation = v != 0; }},
       {"random_starts", [&] { o.fit.random_starts = static_cast<int>(v); }},
       {"max_evaluations", [&] { o.fit.max_evaluations = static_cast<int>(v); }},
@@ -96,6 +107,8 @@ void SetOption(bayestune::GpBanditOptions& o, const std::string& assignment) {
       {"noise_mean", [&] { p.log_noise_variance_mean = v; }},
       {"noise_std", [&] { p.log_noise_variance_std = v; }},
       {"mean_std", [&] { p.mean_std = v; }},
+      {"additive_logit_mean", [&] { p.additive_logit_mean = v; }},
+      {"additive_logit_std", [&] { p.additive_logit_std = v; }},
       {"sobol_candidates", [&] { a.sobol_candidates = static_cast<int>(v); }},
       {"local_candidates", [&] { a.local_candidates = static_cast<int>(v); }},
       {"local_centers", [&] { a.local_centers = static_cast<int>(v); }},

@@ -20,7 +20,8 @@ GaussianProcess::GaussianProcess(Eigen::MatrixXd points, Eigen::VectorXd values,
     : points_(std::move(points)),
       values_(std::move(values)),
       hyperparameters_(hyperparameters),
-      kernel_(hyperparameters.length_scales, hyperparameters.signal_variance) {
+      kernel_(hyperparameters.length_scales, hyperparameters.signal_variance,
+              hyperparameters.additive_weight, hyperparameters.additive_length_scales) {
   if (points_.cols() != values_.size() || points_.rows() != hyperparameters.length_scales.size()) {
     throw Error(ErrorCode::kInternal, "GaussianProcess: points, values and length scales disagree");
   }
@@ -87,7 +88,8 @@ GaussianProcess::GaussianProcess(Eigen::MatrixXd points, Eigen::VectorXd values,
     : points_(std::move(points)),
       values_(std::move(values)),
       hyperparameters_(hyperparameters),
-      kernel_(hyperparameters.length_scales, hyperparameters.signal_variance),
+      kernel_(hyperparameters.length_scales, hyperparameters.signal_variance,
+              hyperparameters.additive_weight, hyperparameters.additive_length_scales),
       cholesky_(std::move(factor)),
       jitter_(jitter) {
   UpdateWeights();

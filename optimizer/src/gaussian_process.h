@@ -6,10 +6,13 @@
 
 namespace bayestune {
 
-// The hyperparameters of a GP with a Matern-5/2 ARD kernel, a constant mean and Gaussian noise.
+// The hyperparameters of a GP with a Matern-5/2 ARD kernel (mixed with its additive counterpart
+// when additive_weight > 0: matern52_kernel.h), a constant mean and Gaussian noise.
 struct GpHyperparameters {
   Eigen::VectorXd length_scales;  // one per model dimension, on the unit cube
   double signal_variance = 1.0;
+  double additive_weight = 0.0;  // the additive part's share of the signal variance, in [0, 1)
+  Eigen::VectorXd additive_length_scales;  // the additive part's; empty: `length_scales`
   double noise_variance = 1e-6;
   double mean = 0.0;
 };

@@ -84,7 +84,9 @@ bool SameMatrix(const Eigen::MatrixXd& a, const Eigen::MatrixXd& b) {
 bool SameHyperparameters(const GpHyperparameters& a, const GpHyperparameters& b) {
   return a.length_scales.size() == b.length_scales.size() && a.length_scales == b.length_scales &&
          a.signal_variance == b.signal_variance && a.noise_variance == b.noise_variance &&
-         a.mean == b.mean;
+         a.mean == b.mean && a.additive_weight == b.additive_weight &&
+         a.additive_length_scales.size() == b.additive_length_scales.size() &&
+         a.additive_length_scales == b.additive_length_scales;
 }
 
 // Keeps the observations of `subset`, in its order.
@@ -183,6 +185,9 @@ GpHyperparameters Hyperparameters(const GpBanditOptions& options, GpBanditCache&
   const int point = GpBanditDesigner::RefitPoint(n, options);
   cache.last_use.refit_point = point;
   GpFitOptions fit = options.fit;
+  if (spec.max_trials > 0 && point >= options.kernel_share * spec.max_trials) {
+    fit.kernel = KernelStructure::kArd;
+  }
   if (n <= options.refit_all_up_to || options.refit_growth <= 0) {
     fit.seed = seed;
     return FitGpHyperparameters(observed, targets, fit);

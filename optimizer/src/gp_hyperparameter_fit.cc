@@ -8,6 +8,8 @@
 #include <numeric>
 #include <random>
 
+#include "additive_matern52.h"
+
 namespace bayestune {
 namespace {
 
@@ -24,7 +26,8 @@ struct Bounds {
   std::vector<double> upper;
 };
 
-Bounds SearchBounds(int dimensions, const GpFitOptions& options) {
+Bounds SearchBounds(int dimensions, bool additive, bool separate_scales,
+                    const GpFitOptions& options) {
   Bounds b;
   for (int j = 0; j < dimensions; ++j) {
     b.lower.push_back(std::log(options.min_length_scale));
@@ -36,11 +39,20 @@ Bounds SearchBounds(int dimensions, const GpFitOptions& options) {
   b.upper.push_back(std::log(options.max_noise_variance));
   b.lower.push_back(-options.max_abs_mean);
   b.upper.push_back(options.max_abs_mean);
+  if (additive) {
+    b.lower.push_back(-options.max_abs_additive_logit);
+    b.upper.push_back(options.max_abs_additive_logit);
+  }
+  for (int j = 0; separate_scales && j < dimensions; ++j) {
+    b.lower.push_back(std::log(options.min_length_scale));
+    b.upper.push_back(std::log(options.max_length_scale));
+  }
   return b;
 }
 
 struct Objective {
   const GpLogPosterior* posterior;
+  int noise_index = 0;  // of log noise in theta
   int evaluations = 0;
   double best_value = -std::numeric_limits<double>::infinity();
   Eigen::VectorXd best_theta;
@@ -57,7 +69,7 @@ double NloptObjective(unsigned n, const double* x, double* grad, void* data) {
     value = -1e30;
     if (grad) {
       gradient = Eigen::VectorXd::Zero(n);
-      gradient[n - 2] = 1.0;
+      gradient[objective->noise_index] = 1.0;
     }
   }
   if (value > objective->best_value) {
@@ -79,29 +91,44 @@ double GpPriors::LogLengthScaleMean(int dimensions) const {
 }
 
 GpLogPosterior::GpLogPosterior(const Eigen::MatrixXd& points, const Eigen::VectorXd& values,
-                               const GpPriors& priors)
+                               const GpPriors& priors, KernelStructure kernel)
     : points_(points),
       values_(values),
       priors_(priors),
+      additive_(kernel == KernelStructure::kArdPlusAdditive ||
+                kernel == KernelStructure::kArdPlusAdditiveSeparateScales),
+      separate_scales_(kernel == KernelStructure::kArdPlusAdditiveSeparateScales),
       log_length_scale_mean_(priors.LogLengthScaleMean(static_cast<int>(points.rows()))) {}
 
-Eigen::VectorXd GpLogPosterior::Pack(const GpHyperparameters& h) {
-  const Eigen::Index d = h.length_scales.size();
-  Eigen::VectorXd theta(d + 3);
+Eigen::VectorXd GpLogPosterior::Pack(const GpHyperparameters& h) const {
+  const Eigen::Index d = points_.rows();
+  Eigen::VectorXd theta(parameters());
   theta.head(d) = h.length_scales.array().log();
   theta[d] = std::log(h.signal_variance);
   theta[d + 1] = std::log(h.noise_variance);
   theta[d + 2] = h.mean;
+  if (additive_) {
+    const double w = std::clamp(h.additive_weight, 1e-9, 1.0 - 1e-9);
+    theta[d + 3] = std::log(w / (1.0 - w));
+  }
+  if (separate_scales_) {
+    theta.tail(d) =
+        (h.additive_length_scales.size() == d ? h.additive_length_scales : h.length_scales)
+            .array()
+            .log();
+  }
   return theta;
 }
 
-GpHyperparameters GpLogPosterior::Unpack(const Eigen::VectorXd& theta) {
-  const Eigen::Index d = theta.size() - 3;
+GpHyperparameters GpLogPosterior::Unpack(const Eigen::VectorXd& theta) const {
+  const Eigen::Index d = points_.rows();
   GpHyperparameters h;
   h.length_scales = theta.head(d).array().exp();
   h.signal_variance = std::exp(theta[d]);
   h.noise_variance = std::exp(theta[d + 1]);
   h.mean = theta[d + 2];
+  if (additive_) h.additive_weight = 1.0 / (1.0 + std::exp(-theta[d + 3]));
+  if (separate_scales_) h.additive_length_scales = theta.tail(d).array().exp();
   return h;
 }
 
@@ -112,9 +139,22 @@ double GpLogPosterior::operator()(const Eigen::VectorXd& theta, Eigen::VectorXd*
   const Eigen::VectorXd inverse_length = h.length_scales.cwiseInverse();
   const Eigen::MatrixXd scaled = inverse_length.asDiagonal() * points_;
 
-  // The kernel matrix and G(r) (see Matern52Kernel::GradientFactor) in one pass.
+  // The kernel matrix and G(r) (see Matern52Kernel::GradientFactor) in one pass; with the
+  // additive part, K = (1 - w) ARD + w s2 A, and ARD and A apart (for the gradient in w).
+  const double w = h.additive_weight;
   Eigen::MatrixXd kernel(n, n);
   Eigen::MatrixXd factor_g(n, n);
+  Eigen::MatrixXd ard_part;
+  Eigen::MatrixXd additive_part;  // s2 A
+  const Eigen::MatrixXd additive_scaled =
+      separate_scales_
+          ? Eigen::MatrixXd(h.additive_length_scales.cwiseInverse().asDiagonal() * points_)
+          : Eigen::MatrixXd();
+  const Eigen::MatrixXd& scaled_for_additive = separate_scales_ ? additive_scaled : scaled;
+  if (additive_) {
+    ard_part.resize(n, n);
+    additive_part.resize(n, n);
+  }
   for (Eigen::Index j = 0; j < n; ++j) {
     kernel(j, j) = h.signal_variance;
     factor_g(j, j) = 0.0;
@@ -123,6 +163,13 @@ double GpLogPosterior::operator()(const Eigen::VectorXd& theta, Eigen::VectorXd*
       const double e = h.signal_variance * std::exp(-s);
       kernel(i, j) = kernel(j, i) = (1.0 + s + s * s / 3.0) * e;
       factor_g(i, j) = (5.0 / 3.0) * (1.0 + s) * e;
+      if (additive_) {
+        ard_part(i, j) = kernel(i, j);
+        additive_part(i, j) = h.signal_variance * AdditiveMatern52(&scaled_for_additive(0, i),
+                                                                   &scaled_for_additive(0, j), d);
+        kernel(i, j) = kernel(j, i) = (1.0 - w) * ard_part(i, j) + w * additive_part(i, j);
+        factor_g(i, j) *= 1.0 - w;
+      }
     }
   }
   Eigen::MatrixXd cholesky;
@@ -148,6 +195,15 @@ double GpLogPosterior::operator()(const Eigen::VectorXd& theta, Eigen::VectorXd*
   value += NormalLogDensity(theta[d + 1], priors_.log_noise_variance_mean,
                             priors_.log_noise_variance_std, &prior_gradient[d + 1]);
   value += NormalLogDensity(theta[d + 2], 0.0, priors_.mean_std, &prior_gradient[d + 2]);
+  if (additive_) {
+    prior_gradient.conservativeResize(parameters());
+    value += NormalLogDensity(theta[d + 3], priors_.additive_logit_mean, priors_.additive_logit_std,
+                              &prior_gradient[d + 3]);
+  }
+  for (Eigen::Index j = 0; separate_scales_ && j < d; ++j) {
+    value += NormalLogDensity(theta[d + 4 + j], log_length_scale_mean_,
+                              priors_.log_length_scale_std, &prior_gradient[d + 4 + j]);
+  }
   if (!gradient) return value;
 
   // d log p(y) / d theta = 0.5 tr((alpha alpha^T - K^-1) dK/dtheta).
@@ -158,16 +214,27 @@ double GpLogPosterior::operator()(const Eigen::VectorXd& theta, Eigen::VectorXd*
   weights.selfadjointView<Eigen::Lower>().rankUpdate(inverse_factor.transpose(), -1.0);
   weights.selfadjointView<Eigen::Lower>().rankUpdate(alpha, 1.0);
 
-  gradient->setZero(d + 3);
+  gradient->setZero(parameters());
+  // The additive part's derivative in log l_c: w s2 / d * G1(r_c) r_c^2 (additive_matern52.h).
+  const double additive_share = additive_ ? w * h.signal_variance / static_cast<double>(d) : 0.0;
   for (Eigen::Index j = 0; j < n; ++j) {
     (*gradient)[d] += 0.5 * weights(j, j) * h.signal_variance;
     for (Eigen::Index i = j + 1; i < n; ++i) {
-      const double w = weights(i, j);
-      (*gradient)[d] += w * kernel(i, j);
-      const double wg = w * factor_g(i, j);
+      const double wij = weights(i, j);
+      (*gradient)[d] += wij * kernel(i, j);
+      const double wg = wij * factor_g(i, j);
       for (Eigen::Index c = 0; c < d; ++c) {
         const double diff = scaled(c, i) - scaled(c, j);
         (*gradient)[c] += wg * diff * diff;
+      }
+      if (!additive_) continue;
+      // dK/dlogit(w) = w (1 - w) (s2 A - ARD); the diagonal's is 0.
+      (*gradient)[d + 3] += wij * w * (1.0 - w) * (additive_part(i, j) - ard_part(i, j));
+      const double wa = wij * additive_share;
+      const Eigen::Index first = separate_scales_ ? d + 4 : 0;
+      for (Eigen::Index c = 0; c < d; ++c) {
+        const double diff = scaled_for_additive(c, i) - scaled_for_additive(c, j);
+        (*gradient)[first + c] += wa * UnitMatern52GradientFactor(std::abs(diff)) * diff * diff;
       }
     }
   }
@@ -217,14 +284,18 @@ GpHyperparameters FitGpHyperparameters(const Eigen::MatrixXd& all_points,
     values[static_cast<Eigen::Index>(i)] = all_values[subset[i]];
   }
 
-  const GpLogPosterior posterior(points, values, options.priors);
-  const Bounds bounds = SearchBounds(d, options);
+  const GpLogPosterior posterior(points, values, options.priors, options.kernel);
+  const bool separate_scales = options.kernel == KernelStructure::kArdPlusAdditiveSeparateScales;
+  const bool additive = separate_scales || options.kernel == KernelStructure::kArdPlusAdditive;
+  const Bounds bounds = SearchBounds(d, additive, separate_scales, options);
   const int parameters = posterior.parameters();
-  Objective objective{&posterior, 0, -std::numeric_limits<double>::infinity(), Eigen::VectorXd()};
+  Objective objective{&posterior, d + 1, 0, -std::numeric_limits<double>::infinity(),
+                      Eigen::VectorXd()};
   std::normal_distribution<double> normal(0.0, 1.0);
   const GpPriors& p = options.priors;
   for (int start = 0; start <= options.random_starts; ++start) {
-    Eigen::VectorXd theta = GpLogPosterior::Pack(defaults);
+    Eigen::VectorXd theta = posterior.Pack(defaults);
+    if (additive) theta[d + 3] = p.additive_logit_mean;
     if (start > 0) {
       const double log_length = p.LogLengthScaleMean(d);
       for (int j = 0; j < d; ++j)
@@ -232,6 +303,9 @@ GpHyperparameters FitGpHyperparameters(const Eigen::MatrixXd& all_points,
       theta[d] = p.log_signal_variance_mean + p.log_signal_variance_std * normal(rng);
       theta[d + 1] = p.log_noise_variance_mean + p.log_noise_variance_std * normal(rng);
       theta[d + 2] = 0.0;
+      if (additive) theta[d + 3] = p.additive_logit_mean + p.additive_logit_std * normal(rng);
+      for (int j = 0; separate_scales && j < d; ++j)
+        theta[d + 4 + j] = log_length + p.log_length_scale_std * normal(rng);
     }
     std::vector<double> x(theta.data(), theta.data() + parameters);
     for (int i = 0; i < parameters; ++i)
@@ -250,7 +324,7 @@ GpHyperparameters FitGpHyperparameters(const Eigen::MatrixXd& all_points,
     }
   }
   if (objective.best_theta.size() != parameters) return defaults;
-  return GpLogPosterior::Unpack(objective.best_theta);
+  return posterior.Unpack(objective.best_theta);
 }
 
 }  // namespace bayestune

@@ -11,22 +11,29 @@
 namespace bayestune {
 
 // The log posterior of the hyperparameters, log p(y | X, theta) + log p(theta), as a function of
-// theta = [log l_1 .. log l_d, log s2, log noise, mean], with its gradient (analytic).
+// theta = [log l_1 .. log l_d, log s2, log noise, mean], then for KernelStructure::kArdPlusAdditive
+// logit(additive weight), and for kArdPlusAdditiveSeparateScales also the additive part's
+// log length scales; with its gradient (analytic).
 class GpLogPosterior {
  public:
   GpLogPosterior(const Eigen::MatrixXd& points, const Eigen::VectorXd& values,
-                 const GpPriors& priors);
-  int parameters() const { return static_cast<int>(points_.rows()) + 3; }
+                 const GpPriors& priors, KernelStructure kernel = KernelStructure::kArd);
+  int parameters() const {
+    const int d = static_cast<int>(points_.rows());
+    return d + (additive_ ? 4 : 3) + (separate_scales_ ? d : 0);
+  }
   // -infinity when the covariance cannot be factorised.
   double operator()(const Eigen::VectorXd& theta, Eigen::VectorXd* gradient) const;
 
-  static Eigen::VectorXd Pack(const GpHyperparameters& hyperparameters);
-  static GpHyperparameters Unpack(const Eigen::VectorXd& theta);
+  Eigen::VectorXd Pack(const GpHyperparameters& hyperparameters) const;
+  GpHyperparameters Unpack(const Eigen::VectorXd& theta) const;
 
  private:
   const Eigen::MatrixXd& points_;
   const Eigen::VectorXd& values_;
   GpPriors priors_;
+  bool additive_;
+  bool separate_scales_;
   double log_length_scale_mean_;
 };
 
