@@ -3,6 +3,8 @@
 #include <cstddef>
 #include <cstdint>
 
+#include "bayestune/optimizer/local_refinement_options.h"
+
 namespace bayestune {
 
 // The options of the GP bandit designer (gp_bandit_designer.h), every default tuned on the
@@ -125,6 +127,9 @@ struct GpBanditOptions {
   // what was tried").
   AcquisitionMix acquisition_mix = AcquisitionMix::kUcbFirst;
   double ucb_share = 0.75;  // for kUcbFirst
+  // kUcbFirst's share for a study that runs trials in parallel (a suggestion asked for several
+  // points or made with trials pending); negative: `ucb_share`.
+  double parallel_ucb_share = -1.0;
   OutputTransform output_transform = OutputTransform::kRankAndLogWarp;
   // When several points are asked at once in the second half of a study (by maxTrials), make the
   // first GP point the maximiser of the posterior mean: batches then converge as sequential
@@ -144,6 +149,7 @@ struct GpBanditOptions {
   double refit_growth = 0.1;
   GpFitOptions fit;
   AcquisitionOptimizerOptions acquisition_optimizer;
+  LocalRefinementOptions local_refinement;
 };
 
 }  // namespace bayestune
