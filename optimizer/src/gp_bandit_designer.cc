@@ -315,20 +315,36 @@ std::vector<ParameterValues> GpBanditDesigner::Suggest(const DesignerInput& inpu
     // maximise the acquisition.
     bool exploit = options_.batch_exploitation && input.count - chosen.cols() > 1 &&
                    2 * history.own_trials >= input.spec.max_trials;
-    // A study that runs trials in parallel may have its own UCB share.
+    // A study that runs trials in parallel may have its own UCB and refinement shares.
     GpBanditOptions proposal_options = options_;
-    if (options_.parallel_ucb_share >= 0.0 && history.pending.cols() + input.count > 1)
-      proposal_options.ucb_share = options_.parallel_ucb_share;
+    const bool parallel = history.pending.cols() + input.count > 1;
+    if (parallel) {
+      if (options_.parallel_ucb_share >= 0.0)
+        proposal_options.ucb_share = options_.parallel_ucb_share;
+      if (options_.local_refinement.parallel_share >= 0.0)
+        proposal_options.local_refinement.share = options_.local_refinement.parallel_share;
+    }
     while (chosen.cols() < input.count) {
       const std::uint64_t trial_index =
           static_cast<std::uint64_t>(history.own_trials + chosen.cols());
       // Late in the study, the search keeps to a box around the incumbent.
       std::optional<SearchBox> box;
+      const bool free_point =
+          input.count > 1 &&
+          input.count - chosen.cols() <=
+              static_cast<Eigen::Index>(options_.local_refinement.parallel_free_points);
       if (const std::optional<double> radius = LocalRefinementRadius(
-              options_.local_refinement, trial_index, input.spec.max_trials)) {
+              proposal_options.local_refinement, trial_index, input.spec.max_trials);
+          radius && !free_point) {
         box = BoxAround(incumbent, *radius, optimizer.rounding().ordered_coordinates());
       }
-      auto propose = [&](const Eigen::MatrixXd& avoid) {
+      const bool batch_ucb = box && parallel && options_.local_refinement.parallel_ucb_beta >= 0.0;
+      auto propose = [&](const Eigen::MatrixXd& avoid) -> std::optional<Eigen::VectorXd> {
+        if (!exploit && batch_ucb) {
+          const AcquisitionFunction ucb(AcquisitionKind::kUpperConfidenceBound, best,
+                                        options_.local_refinement.parallel_ucb_beta);
+          return optimizer.Maximize(*gp, ucb, centers, avoid, rng, &*box);
+        }
         if (!exploit) {
           return ProposePoint(optimizer, *gp, proposal_options, best, trial_index,
                               input.spec.max_trials, centers, avoid, rng, box ? &*box : nullptr);

@@ -238,3 +238,80 @@ TEST_CASE(
   }
   CHECK(seen.size() == 48);
 }
+
+TEST_CASE("a parallel study's refinement share changes batches, not sequential suggestions",
+          "[local-refinement]") {
+  const StudySpec spec =
+      SpecOf({ParameterSpec::Double("a", 0.0, 1.0), ParameterSpec::Double("b", 0.0, 1.0)}, 60);
+  const SearchSpace space(spec.parameters);
+  const std::vector<Trial> trials = RandomTrials(space, 36, Bowl, 13);
+  const Eigen::VectorXd incumbent = Incumbent(space, trials);
+  GpBanditOptions options;
+  options.acquisition_mix = AcquisitionMix::kSingle;
+  options.acquisition = AcquisitionKind::kUpperConfidenceBound;
+  options.ucb_beta = 4.0;
+  GpBanditDesigner by_default(options);
+  options.local_refinement.parallel_share = 0.5;  // from trial 30, in a parallel study only
+  options.local_refinement.radius = 0.02;
+  options.local_refinement.final_radius = 0.02;
+  GpBanditDesigner parallel(options);
+  CHECK(by_default.Suggest({space, spec, trials, 1, 8}) ==
+        parallel.Suggest({space, spec, trials, 1, 8}));
+  const auto batch = parallel.Suggest({space, spec, trials, 3, 8});
+  REQUIRE(batch.size() == 3);
+  for (const ParameterValues& p : batch)
+    CHECK((EncodeForModel(space, p) - incumbent).cwiseAbs().maxCoeff() <= 0.02 + 1e-9);
+  CHECK(by_default.Suggest({space, spec, trials, 3, 8}) != batch);
+}
+
+TEST_CASE("in the refinement phase a parallel study's points may maximise UCB instead",
+          "[local-refinement]") {
+  const StudySpec spec =
+      SpecOf({ParameterSpec::Double("a", 0.0, 1.0), ParameterSpec::Double("b", 0.0, 1.0)}, 60);
+  const SearchSpace space(spec.parameters);
+  const std::vector<Trial> trials = RandomTrials(space, 50, Bowl, 17);
+  const Eigen::VectorXd incumbent = Incumbent(space, trials);
+  GpBanditOptions options;  // log EI from trial 45
+  options.local_refinement.share = 0.25;
+  options.local_refinement.radius = 0.1;
+  options.local_refinement.final_radius = 0.1;
+  GpBanditDesigner log_ei(options);
+  options.local_refinement.parallel_ucb_beta = 0.5;
+  GpBanditDesigner ucb(options);
+  CHECK(log_ei.Suggest({space, spec, trials, 1, 2}) == ucb.Suggest({space, spec, trials, 1, 2}));
+  const auto log_ei_batch = log_ei.Suggest({space, spec, trials, 4, 2});
+  const auto ucb_batch = ucb.Suggest({space, spec, trials, 4, 2});
+  REQUIRE(ucb_batch.size() == 4);
+  CHECK(log_ei_batch != ucb_batch);
+  for (const ParameterValues& p : ucb_batch)
+    CHECK((EncodeForModel(space, p) - incumbent).cwiseAbs().maxCoeff() <= 0.1 + 1e-9);
+}
+
+TEST_CASE("a batch's free points search outside the refinement box", "[local-refinement]") {
+  const StudySpec spec =
+      SpecOf({ParameterSpec::Double("a", 0.0, 1.0), ParameterSpec::Double("b", 0.0, 1.0)}, 40);
+  const SearchSpace space(spec.parameters);
+  const std::vector<Trial> trials = RandomTrials(space, 30, Bowl, 3);
+  const Eigen::VectorXd incumbent = Incumbent(space, trials);
+  GpBanditOptions options;
+  options.local_refinement.share = 0.25;
+  options.local_refinement.radius = 0.02;
+  options.local_refinement.final_radius = 0.02;
+  options.local_refinement.parallel_free_points = 1;
+  options.acquisition_mix = AcquisitionMix::kSingle;
+  options.acquisition = AcquisitionKind::kUpperConfidenceBound;
+  options.ucb_beta = 4.0;
+  GpBanditDesigner designer(options);
+  auto distance = [&](const ParameterValues& p) {
+    return (EncodeForModel(space, p) - incumbent).cwiseAbs().maxCoeff();
+  };
+  const auto batch = designer.Suggest({space, spec, trials, 4, 11});
+  REQUIRE(batch.size() == 4);
+  for (std::size_t i = 0; i < 3; ++i)
+    CHECK(distance(batch[i]) <= 0.02 + 1e-9);
+  CHECK(distance(batch[3]) > 0.1);
+  // One at a time, the point is boxed: free points are a batch's.
+  const auto one = designer.Suggest({space, spec, trials, 1, 11});
+  REQUIRE(one.size() == 1);
+  CHECK(distance(one[0]) <= 0.02 + 1e-9);
+}
