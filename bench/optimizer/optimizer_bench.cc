@@ -89,6 +89,7 @@ void SetOption(bayestune::GpBanditOptions& o, const std::string& assignment) {
       {"refinement_share", [&] { o.local_refinement.share = v; }},
       {"refinement_radius", [&] { o.local_refinement.radius = v; }},
       {"parallel_refinement_share", [&] { o.local_refinement.parallel_share = v; }},
+      {"refinement_free_every", [&] { o.local_refinement.free_every = static_cast<int>(v); }},
       {"parallel_free_points",
        [&] { o.local_refinement.parallel_free_points = static_cast<int>(v); }},
       {"parallel_refinement_ucb_beta", [&] { o.local_refinement.parallel_ucb_beta = v; }},

@@ -30,6 +30,9 @@ std::optional<double> LocalRefinementRadius(const LocalRefinementOptions& option
   const double first = std::ceil((1.0 - std::min(options.share, 1.0)) * max_trials - 1e-9);
   const double index = static_cast<double>(trial_index);
   if (index < first) return std::nullopt;
+  if (options.free_every > 0 &&
+      static_cast<std::int64_t>(index - first) % options.free_every == options.free_every - 1)
+    return std::nullopt;
   const double last = static_cast<double>(max_trials - 1);
   const double progress =
       last > first ? std::clamp((index - first) / (last - first), 0.0, 1.0) : 1.0;

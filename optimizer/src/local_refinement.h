@@ -27,6 +27,7 @@ struct SearchBox {
 // nullopt before the phase (or when it is off: a share or radius of 0, or max_trials 0): from
 // options.radius at the phase's first trial geometrically to options.final_radius at trial
 // max_trials - 1.
+// A free trial of the phase (options.free_every) has no box: nullopt.
 std::optional<double> LocalRefinementRadius(const LocalRefinementOptions& options,
                                             std::uint64_t trial_index, int max_trials);
 

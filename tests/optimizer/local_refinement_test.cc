@@ -97,6 +97,13 @@ TEST_CASE("the refinement box starts at the share of maxTrials and shrinks geome
   CHECK(*LocalRefinementRadius(options, 52, 60) == Approx(0.1));  // halfway: the geometric mean
   CHECK(*LocalRefinementRadius(options, 59, 60) == Approx(0.05));
   CHECK(*LocalRefinementRadius(options, 80, 60) == Approx(0.05));  // past maxTrials: the last
+  // Every other trial of the phase free: the second, the fourth, ...
+  options.free_every = 2;
+  CHECK(LocalRefinementRadius(options, 45, 60));
+  CHECK_FALSE(LocalRefinementRadius(options, 46, 60));
+  CHECK(LocalRefinementRadius(options, 47, 60));
+  CHECK_FALSE(LocalRefinementRadius(options, 48, 60));
+  options.free_every = 0;
   // Without maxTrials there is no late phase; a radius of 0 turns it off.
   CHECK_FALSE(LocalRefinementRadius(options, 59, 0));
   options.final_radius = 0.0;

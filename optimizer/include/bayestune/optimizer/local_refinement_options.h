@@ -26,6 +26,10 @@ struct LocalRefinementOptions {
   int parallel_free_points = 0;
   double radius = 0.1;
   double final_radius = 0.1;
+  // Every `free_every`-th trial of the phase (counted from its first) searches the whole space
+  // instead, so that a study still finds a better basin late (styblinski4's other well, 0.56
+  // away along an axis); 0: none.
+  int free_every = 0;
 };
 
 }  // namespace bayestune
