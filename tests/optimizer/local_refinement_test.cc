@@ -87,10 +87,12 @@ Eigen::VectorXd Incumbent(const SearchSpace& space, const std::vector<Trial>& tr
 TEST_CASE("the refinement box starts at the share of maxTrials and shrinks geometrically",
           "[local-refinement]") {
   LocalRefinementOptions options;
-  CHECK_FALSE(LocalRefinementRadius(options, 59, 60));  // off by default
+  options.share = 0.0;
+  CHECK_FALSE(LocalRefinementRadius(options, 59, 60));  // off
   options.share = 0.25;
   options.radius = 0.2;
   options.final_radius = 0.05;
+  options.free_every = 0;
   CHECK_FALSE(LocalRefinementRadius(options, 44, 60));
   REQUIRE(LocalRefinementRadius(options, 45, 60));
   CHECK(*LocalRefinementRadius(options, 45, 60) == Approx(0.2));
@@ -155,6 +157,7 @@ TEST_CASE("late in a study the GP's suggestions stay near the incumbent", "[loca
   options.local_refinement.share = 0.25;  // trials 30 to 39
   options.local_refinement.radius = 0.02;
   options.local_refinement.final_radius = 0.02;
+  options.local_refinement.free_every = 0;
   // UCB throughout, which alone would explore far from the incumbent.
   options.acquisition_mix = AcquisitionMix::kSingle;
   options.acquisition = AcquisitionKind::kUpperConfidenceBound;
@@ -182,7 +185,7 @@ TEST_CASE("a parallel study's UCB share changes batches, not sequential suggesti
       SpecOf({ParameterSpec::Double("a", 0.0, 1.0), ParameterSpec::Double("b", 0.0, 1.0)}, 60);
   const SearchSpace space(spec.parameters);
   const std::vector<Trial> trials = RandomTrials(space, 24, Bowl, 9);
-  GpBanditOptions options;  // UCB for trials 0 to 44
+  GpBanditOptions options;  // UCB for trials 0 to 44, in a parallel study 0 to 29
   GpBanditDesigner by_default(options);
   options.parallel_ucb_share = 0.3;  // log EI from trial 18 in a parallel study
   GpBanditDesigner parallel(options);
@@ -220,6 +223,7 @@ TEST_CASE(
   options.local_refinement.share = 0.5;  // from trial 24 on, a tight box
   options.local_refinement.radius = 0.05;
   options.local_refinement.final_radius = 0.01;
+  options.local_refinement.free_every = 0;
   options.parallel_ucb_share = 0.3;
   auto study = Study::Open(std::make_shared<InMemoryStudyRepository>(), "boxed",
                            {.create_if_missing = true,
@@ -261,6 +265,7 @@ TEST_CASE("a parallel study's refinement share changes batches, not sequential s
   options.local_refinement.parallel_share = 0.5;  // from trial 30, in a parallel study only
   options.local_refinement.radius = 0.02;
   options.local_refinement.final_radius = 0.02;
+  options.local_refinement.free_every = 0;
   GpBanditDesigner parallel(options);
   CHECK(by_default.Suggest({space, spec, trials, 1, 8}) ==
         parallel.Suggest({space, spec, trials, 1, 8}));
@@ -282,6 +287,7 @@ TEST_CASE("in the refinement phase a parallel study's points may maximise UCB in
   options.local_refinement.share = 0.25;
   options.local_refinement.radius = 0.1;
   options.local_refinement.final_radius = 0.1;
+  options.local_refinement.free_every = 0;
   GpBanditDesigner log_ei(options);
   options.local_refinement.parallel_ucb_beta = 0.5;
   GpBanditDesigner ucb(options);
@@ -304,6 +310,7 @@ TEST_CASE("a batch's free points search outside the refinement box", "[local-ref
   options.local_refinement.share = 0.25;
   options.local_refinement.radius = 0.02;
   options.local_refinement.final_radius = 0.02;
+  options.local_refinement.free_every = 0;
   options.local_refinement.parallel_free_points = 1;
   options.acquisition_mix = AcquisitionMix::kSingle;
   options.acquisition = AcquisitionKind::kUpperConfidenceBound;
