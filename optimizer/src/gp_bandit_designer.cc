@@ -287,6 +287,7 @@ std::vector<ParameterValues> GpBanditDesigner::Suggest(const DesignerInput& inpu
                      [&](Eigen::Index a, Eigen::Index b) { return targets[a] > targets[b]; });
     double best = targets[order.front()];
     const Eigen::VectorXd incumbent = observed.col(order.front());
+    const std::vector<int> refined_coordinates = RefinedCoordinates(space, incumbent);
     Eigen::MatrixXd centers(d, 0);
     for (std::size_t i = 0;
          i < order.size() &&
@@ -336,7 +337,7 @@ std::vector<ParameterValues> GpBanditDesigner::Suggest(const DesignerInput& inpu
       if (const std::optional<double> radius = LocalRefinementRadius(
               proposal_options.local_refinement, trial_index, input.spec.max_trials);
           radius && !free_point) {
-        box = BoxAround(incumbent, *radius, optimizer.rounding().ordered_coordinates());
+        box = BoxAround(incumbent, *radius, refined_coordinates);
       }
       const bool batch_ucb = box && parallel && options_.local_refinement.parallel_ucb_beta >= 0.0;
       auto propose = [&](const Eigen::MatrixXd& avoid) -> std::optional<Eigen::VectorXd> {

@@ -3,6 +3,9 @@
 #include <algorithm>
 #include <cmath>
 
+#include "bayestune/optimizer/conditional_parameters.h"
+#include "model_encoding.h"
+
 namespace bayestune {
 namespace {
 
@@ -37,6 +40,19 @@ std::optional<double> LocalRefinementRadius(const LocalRefinementOptions& option
   const double progress =
       last > first ? std::clamp((index - first) / (last - first), 0.0, 1.0) : 1.0;
   return options.radius * std::pow(options.final_radius / options.radius, progress);
+}
+
+std::vector<int> RefinedCoordinates(const SearchSpace& space, const Eigen::VectorXd& incumbent) {
+  const std::vector<ParameterSpec>& parameters = space.parameters();
+  const std::vector<bool> active =
+      HasConditions(parameters) ? ActiveParameters(parameters, DecodeFromModel(space, incumbent))
+                                : std::vector<bool>(parameters.size(), true);
+  std::vector<int> coordinates;
+  for (std::size_t i = 0; i < parameters.size(); ++i) {
+    if (!active[i] || parameters[i].type == ParameterType::kCategorical) continue;
+    coordinates.push_back(space.ModelSlice(i).offset);
+  }
+  return coordinates;
 }
 
 SearchBox BoxAround(const Eigen::VectorXd& incumbent, double radius,

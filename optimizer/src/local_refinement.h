@@ -6,6 +6,7 @@
 #include <vector>
 
 #include "bayestune/optimizer/local_refinement_options.h"
+#include "bayestune/optimizer/search_space.h"
 
 namespace bayestune {
 
@@ -31,9 +32,14 @@ struct SearchBox {
 std::optional<double> LocalRefinementRadius(const LocalRefinementOptions& options,
                                             std::uint64_t trial_index, int max_trials);
 
-// The box of half-width `radius` around `incumbent` on the `coordinates` given (the ordered ones:
-// DOUBLE, INTEGER, DISCRETE), clipped to the unit cube; the other coordinates (categorical
-// one-hot) stay free in [0, 1].
+// The coordinates the box bounds around `incumbent` (model coordinates of `space`): those of the
+// DOUBLE, INTEGER and DISCRETE parameters active at the incumbent. A categorical choice stays
+// free, and so does a conditional parameter the incumbent leaves inactive (its coordinate is a
+// placeholder there, so a box around it would pin a branch the incumbent is not in).
+std::vector<int> RefinedCoordinates(const SearchSpace& space, const Eigen::VectorXd& incumbent);
+
+// The box of half-width `radius` around `incumbent` on the `coordinates` given, clipped to the
+// unit cube; the other coordinates stay free in [0, 1].
 SearchBox BoxAround(const Eigen::VectorXd& incumbent, double radius,
                     const std::vector<int>& coordinates);
 

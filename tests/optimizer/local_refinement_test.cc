@@ -329,3 +329,23 @@ TEST_CASE("a batch's free points search outside the refinement box", "[local-ref
   REQUIRE(one.size() == 1);
   CHECK(distance(one[0]) <= 0.02 + 1e-9);
 }
+
+TEST_CASE("the box bounds the incumbent's active numeric parameters only", "[local-refinement]") {
+  ParameterSpec width = ParameterSpec::Integer("width", 1, 6);
+  width.condition = ParentCondition{"kind", {ParameterValue(std::string("large"))}};
+  const SearchSpace space({ParameterSpec::Categorical("kind", {"small", "large"}), width,
+                           ParameterSpec::Double("rate", 0.0, 1.0)});
+  const int width_coordinate = space.ModelSlice(1).offset;
+  const int rate_coordinate = space.ModelSlice(2).offset;
+  const Eigen::VectorXd small =
+      EncodeForModel(space, {{"kind", std::string("small")}, {"rate", 0.3}});
+  const Eigen::VectorXd large = EncodeForModel(
+      space, {{"kind", std::string("large")}, {"width", std::int64_t{4}}, {"rate", 0.3}});
+  // In the "small" branch, width is a placeholder: the box leaves it (and the choice) free.
+  CHECK(RefinedCoordinates(space, small) == std::vector<int>{rate_coordinate});
+  CHECK(RefinedCoordinates(space, large) == std::vector<int>{width_coordinate, rate_coordinate});
+  const SearchBox box = BoxAround(small, 0.05, RefinedCoordinates(space, small));
+  CHECK(box.lower[width_coordinate] == 0.0);
+  CHECK(box.upper[width_coordinate] == 1.0);
+  CHECK(box.upper[rate_coordinate] == Approx(0.35));
+}
