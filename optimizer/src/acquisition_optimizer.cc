@@ -96,7 +96,8 @@ AcquisitionOptimizer::Budget AcquisitionOptimizer::BudgetFor(int observations) c
 }
 
 Eigen::MatrixXd AcquisitionOptimizer::Candidates(const Eigen::MatrixXd& centers,
-                                                 const Budget& budget, std::mt19937_64& rng) const {
+                                                 const Budget& budget, std::mt19937_64& rng,
+                                                 const SearchBox* box) const {
   const int d = rounding_.dimensions();
   if (auto count = rounding_.FeasiblePointCount();
       count && *count <= options_.max_enumerated_points) {
@@ -111,6 +112,12 @@ Eigen::MatrixXd AcquisitionOptimizer::Candidates(const Eigen::MatrixXd& centers,
   Eigen::MatrixXd candidates(d, global + local);
   const ScrambledSobol sobol(d, rng());
   candidates.leftCols(global) = sobol.Points(0, global).transpose();
+  const Eigen::VectorXd lower = box ? box->lower : Eigen::VectorXd::Zero(d);
+  const Eigen::VectorXd upper = box ? box->upper : Eigen::VectorXd::Ones(d);
+  if (box) {
+    for (int i = 0; i < global; ++i)
+      candidates.col(i) = lower + (upper - lower).cwiseProduct(candidates.col(i));
+  }
 
   std::normal_distribution<double> normal(0.0, 1.0);
   std::uniform_real_distribution<double> uniform(0.0, 1.0);
@@ -125,7 +132,7 @@ Eigen::MatrixXd AcquisitionOptimizer::Candidates(const Eigen::MatrixXd& centers,
     Eigen::VectorXd x = centers.col(i % centers_used);
     if (i >= local - jumps) {
       const int c = ordered[std::uniform_int_distribution<std::size_t>(0, ordered.size() - 1)(rng)];
-      x[c] = uniform(rng);
+      x[c] = lower[c] + (upper[c] - lower[c]) * uniform(rng);
       candidates.col(global + i) = x;
       continue;
     }
@@ -133,7 +140,7 @@ Eigen::MatrixXd AcquisitionOptimizer::Candidates(const Eigen::MatrixXd& centers,
     bool moved = false;
     for (int c : ordered) {
       if (uniform(rng) < move_probability) {
-        x[c] = std::clamp(x[c] + step * normal(rng), 0.0, 1.0);
+        x[c] = std::clamp(x[c] + step * normal(rng), lower[c], upper[c]);
         moved = true;
       }
     }
@@ -151,7 +158,8 @@ Eigen::MatrixXd AcquisitionOptimizer::Candidates(const Eigen::MatrixXd& centers,
 
 Eigen::VectorXd AcquisitionOptimizer::Refine(const GaussianProcess& gp,
                                              const AcquisitionFunction& acquisition,
-                                             const Eigen::VectorXd& start) const {
+                                             const Eigen::VectorXd& start,
+                                             const SearchBox* box) const {
   const std::vector<int>& coordinates = rounding_.ordered_coordinates();
   if (coordinates.empty()) return start;
   RefineProblem problem{&gp,
@@ -161,11 +169,16 @@ Eigen::VectorXd AcquisitionOptimizer::Refine(const GaussianProcess& gp,
                         -std::numeric_limits<double>::infinity(),
                         Eigen::VectorXd()};
   std::vector<double> free;
-  for (int c : coordinates)
-    free.push_back(start[c]);
+  std::vector<double> lower;
+  std::vector<double> upper;
+  for (int c : coordinates) {
+    lower.push_back(box ? box->lower[c] : 0.0);
+    upper.push_back(box ? box->upper[c] : 1.0);
+    free.push_back(std::clamp(start[c], lower.back(), upper.back()));
+  }
   nlopt::opt optimizer(nlopt::LD_LBFGS, static_cast<unsigned>(free.size()));
-  optimizer.set_lower_bounds(0.0);
-  optimizer.set_upper_bounds(1.0);
+  optimizer.set_lower_bounds(lower);
+  optimizer.set_upper_bounds(upper);
   optimizer.set_max_objective(RefineObjective, &problem);
   optimizer.set_maxeval(options_.refine_evaluations);
   optimizer.set_ftol_rel(1e-9);
@@ -183,17 +196,20 @@ Eigen::VectorXd AcquisitionOptimizer::Refine(const GaussianProcess& gp,
 
 std::optional<Eigen::VectorXd> AcquisitionOptimizer::Maximize(
     const GaussianProcess& gp, const AcquisitionFunction& acquisition,
-    const Eigen::MatrixXd& centers, const Eigen::MatrixXd& exclude, std::mt19937_64& rng) const {
+    const Eigen::MatrixXd& centers, const Eigen::MatrixXd& exclude, std::mt19937_64& rng,
+    const SearchBox* box) const {
   const Budget budget = BudgetFor(gp.size());
-  Eigen::MatrixXd candidates = Candidates(centers, budget, rng);
+  Eigen::MatrixXd candidates = Candidates(centers, budget, rng, box);
   const bool enumerated = rounding_.FeasiblePointCount() &&
                           *rounding_.FeasiblePointCount() <= options_.max_enumerated_points;
   Eigen::VectorXd values = Evaluate(gp, acquisition, candidates);
   const std::optional<TrustRegion> region = TrustRegion::Around(gp.points(), options_);
-  if (region) {
-    for (Eigen::Index i = 0; i < candidates.cols(); ++i)
-      values[i] = region->Penalize(values[i], candidates.col(i));
-  }
+  auto penalize = [&](double value, const Eigen::VectorXd& x) {
+    if (region) value = region->Penalize(value, x);
+    return box ? box->Penalize(value, x) : value;
+  };
+  for (Eigen::Index i = 0; i < candidates.cols(); ++i)
+    values[i] = penalize(values[i], candidates.col(i));
   std::vector<Eigen::Index> order(static_cast<std::size_t>(candidates.cols()));
   std::iota(order.begin(), order.end(), 0);
   std::stable_sort(order.begin(), order.end(),
@@ -212,12 +228,12 @@ std::optional<Eigen::VectorXd> AcquisitionOptimizer::Maximize(
       starts.col(starts.cols() - 1) = x;
     }
     for (Eigen::Index s = 0; s < starts.cols(); ++s) {
-      Eigen::VectorXd refined = Refine(gp, acquisition, starts.col(s));
+      Eigen::VectorXd refined = Refine(gp, acquisition, starts.col(s), box);
       Eigen::VectorXd mean;
       Eigen::VectorXd variance;
       gp.Predict(refined, &mean, &variance);
       const double value = acquisition.Value(mean[0], variance[0]);
-      pool_values.push_back(region ? region->Penalize(value, refined) : value);
+      pool_values.push_back(penalize(value, refined));
       pool_points.push_back(std::move(refined));
     }
   }

@@ -9,6 +9,7 @@
 #include "bayestune/optimizer/search_space.h"
 #include "feasible_rounding.h"
 #include "gaussian_process.h"
+#include "local_refinement.h"
 
 namespace bayestune {
 
@@ -21,12 +22,14 @@ class AcquisitionOptimizer {
 
   // The best rounded point (model coordinates) that is not within 1e-9 of a column of `exclude`,
   // or nullopt when every candidate is (a finite space used up). `centers` (columns) are the
-  // points to search around, best first.
+  // points to search around, best first. With a `box`, the search keeps to it: candidates are
+  // drawn in it, the refinement is bounded by it, and a point outside (a finite space's, or
+  // after rounding) is taken only when no point inside is left.
   std::optional<Eigen::VectorXd> Maximize(const GaussianProcess& gp,
                                           const AcquisitionFunction& acquisition,
                                           const Eigen::MatrixXd& centers,
-                                          const Eigen::MatrixXd& exclude,
-                                          std::mt19937_64& rng) const;
+                                          const Eigen::MatrixXd& exclude, std::mt19937_64& rng,
+                                          const SearchBox* box = nullptr) const;
 
   const FeasibleRounding& rounding() const { return rounding_; }
 
@@ -39,9 +42,9 @@ class AcquisitionOptimizer {
   };
   Budget BudgetFor(int observations) const;
   Eigen::MatrixXd Candidates(const Eigen::MatrixXd& centers, const Budget& budget,
-                             std::mt19937_64& rng) const;
+                             std::mt19937_64& rng, const SearchBox* box) const;
   Eigen::VectorXd Refine(const GaussianProcess& gp, const AcquisitionFunction& acquisition,
-                         const Eigen::VectorXd& start) const;
+                         const Eigen::VectorXd& start, const SearchBox* box) const;
 
   const SearchSpace* space_;
   AcquisitionOptimizerOptions options_;

@@ -56,16 +56,17 @@ std::optional<Eigen::VectorXd> ProposePoint(const AcquisitionOptimizer& optimize
                                             const GpBanditOptions& options, double best,
                                             std::uint64_t trial_index, int max_trials,
                                             const Eigen::MatrixXd& centers,
-                                            const Eigen::MatrixXd& exclude, std::mt19937_64& rng) {
+                                            const Eigen::MatrixXd& exclude, std::mt19937_64& rng,
+                                            const SearchBox* box) {
   if (options.acquisition_mix != AcquisitionMix::kEnsemble) {
     const AcquisitionFunction acquisition(AcquisitionForTrial(options, trial_index, max_trials),
                                           best, options.ucb_beta);
-    return optimizer.Maximize(gp, acquisition, centers, exclude, rng);
+    return optimizer.Maximize(gp, acquisition, centers, exclude, rng, box);
   }
   Eigen::MatrixXd maximisers(gp.points().rows(), 0);
   for (AcquisitionKind kind : kEnsembleKinds) {
     const AcquisitionFunction acquisition(kind, best, options.ucb_beta);
-    if (auto x = optimizer.Maximize(gp, acquisition, centers, exclude, rng)) {
+    if (auto x = optimizer.Maximize(gp, acquisition, centers, exclude, rng, box)) {
       maximisers.conservativeResize(Eigen::NoChange, maximisers.cols() + 1);
       maximisers.col(maximisers.cols() - 1) = *x;
     }

@@ -27,12 +27,14 @@ std::vector<Eigen::Index> AcquisitionParetoSet(const GaussianProcess& gp,
 // The point one GP suggestion proposes (the study's trial `trial_index`), by
 // options.acquisition_mix: the maximiser of the chosen acquisition, or for kEnsemble (after
 // HEBO's MACE) one of the maximisers of log EI, log PI and UCB drawn at random from their Pareto
-// set. nullopt when every candidate is excluded (see AcquisitionOptimizer::Maximize).
+// set. nullopt when every candidate is excluded (see AcquisitionOptimizer::Maximize). A `box`
+// confines the search (LocalRefinementOptions).
 std::optional<Eigen::VectorXd> ProposePoint(const AcquisitionOptimizer& optimizer,
                                             const GaussianProcess& gp,
                                             const GpBanditOptions& options, double best,
                                             std::uint64_t trial_index, int max_trials,
                                             const Eigen::MatrixXd& centers,
-                                            const Eigen::MatrixXd& exclude, std::mt19937_64& rng);
+                                            const Eigen::MatrixXd& exclude, std::mt19937_64& rng,
+                                            const SearchBox* box = nullptr);
 
 }  // namespace bayestune

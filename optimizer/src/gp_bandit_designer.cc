@@ -13,6 +13,7 @@
 #include "gaussian_process.h"
 #include "gp_hyperparameter_fit.h"
 #include "initial_design.h"
+#include "local_refinement.h"
 #include "model_encoding.h"
 #include "multi_objective_designer.h"
 #include "output_power_transform.h"
@@ -290,6 +291,8 @@ std::vector<ParameterValues> GpBanditDesigner::Suggest(const DesignerInput& inpu
     std::stable_sort(order.begin(), order.end(),
                      [&](Eigen::Index a, Eigen::Index b) { return targets[a] > targets[b]; });
     double best = targets[order.front()];
+    const Eigen::VectorXd incumbent = observed.col(order.front());
+    const std::vector<int> refined_coordinates = RefinedCoordinates(space, incumbent);
     Eigen::MatrixXd centers(d, 0);
     for (std::size_t i = 0;
          i < order.size() &&
@@ -318,16 +321,42 @@ std::vector<ParameterValues> GpBanditDesigner::Suggest(const DesignerInput& inpu
     // maximise the acquisition.
     bool exploit = options_.batch_exploitation && input.count - chosen.cols() > 1 &&
                    2 * history.own_trials >= input.spec.max_trials;
+    // A study that runs trials in parallel may have its own UCB and refinement shares.
+    GpBanditOptions proposal_options = options_;
+    const bool parallel = history.pending.cols() + input.count > 1;
+    if (parallel) {
+      if (options_.parallel_ucb_share >= 0.0)
+        proposal_options.ucb_share = options_.parallel_ucb_share;
+      if (options_.local_refinement.parallel_share >= 0.0)
+        proposal_options.local_refinement.share = options_.local_refinement.parallel_share;
+    }
     while (chosen.cols() < input.count) {
       const std::uint64_t trial_index =
           static_cast<std::uint64_t>(history.own_trials + chosen.cols());
-      auto propose = [&](const Eigen::MatrixXd& avoid) {
+      // Late in the study, the search keeps to a box around the incumbent.
+      std::optional<SearchBox> box;
+      const bool free_point =
+          input.count > 1 &&
+          input.count - chosen.cols() <=
+              static_cast<Eigen::Index>(options_.local_refinement.parallel_free_points);
+      if (const std::optional<double> radius = LocalRefinementRadius(
+              proposal_options.local_refinement, trial_index, input.spec.max_trials);
+          radius && !free_point) {
+        box = BoxAround(incumbent, *radius, refined_coordinates);
+      }
+      const bool batch_ucb = box && parallel && options_.local_refinement.parallel_ucb_beta >= 0.0;
+      auto propose = [&](const Eigen::MatrixXd& avoid) -> std::optional<Eigen::VectorXd> {
+        if (!exploit && batch_ucb) {
+          const AcquisitionFunction ucb(AcquisitionKind::kUpperConfidenceBound, best,
+                                        options_.local_refinement.parallel_ucb_beta);
+          return optimizer.Maximize(*gp, ucb, centers, avoid, rng, &*box);
+        }
         if (!exploit) {
-          return ProposePoint(optimizer, *gp, options_, best, trial_index, input.spec.max_trials,
-                              centers, avoid, rng);
+          return ProposePoint(optimizer, *gp, proposal_options, best, trial_index,
+                              input.spec.max_trials, centers, avoid, rng, box ? &*box : nullptr);
         }
         const AcquisitionFunction mean(AcquisitionKind::kUpperConfidenceBound, best, 0.0);
-        return optimizer.Maximize(*gp, mean, centers, avoid, rng);
+        return optimizer.Maximize(*gp, mean, centers, avoid, rng, box ? &*box : nullptr);
       };
       std::optional<Eigen::VectorXd> x = propose(excluded());
       if (!x) x = propose(Eigen::MatrixXd(d, 0));

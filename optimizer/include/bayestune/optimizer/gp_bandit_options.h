@@ -3,6 +3,8 @@
 #include <cstddef>
 #include <cstdint>
 
+#include "bayestune/optimizer/local_refinement_options.h"
+
 namespace bayestune {
 
 // The options of the GP bandit designer (gp_bandit_designer.h), every default tuned on the
@@ -144,6 +146,11 @@ struct GpBanditOptions {
   // what was tried").
   AcquisitionMix acquisition_mix = AcquisitionMix::kUcbFirst;
   double ucb_share = 0.75;  // for kUcbFirst
+  // kUcbFirst's share for a study that runs trials in parallel (a suggestion asked for several
+  // points, or made with trials pending); negative: `ucb_share`. A batch of 4 refines less per
+  // point than sequential steps do, so it switches to log EI earlier (docs/optimizer.md,
+  // "Refinement late in a study, and batches").
+  double parallel_ucb_share = 0.5;
   OutputTransform output_transform = OutputTransform::kRankAndLogWarp;
   // When several points are asked at once in the second half of a study (by maxTrials), make the
   // first GP point the maximiser of the posterior mean: batches then converge as sequential
@@ -167,6 +174,7 @@ struct GpBanditOptions {
   // objective only: the multi-objective GPs use fit.kernel throughout.
   double kernel_share = 1.0;
   AcquisitionOptimizerOptions acquisition_optimizer;
+  LocalRefinementOptions local_refinement;
 };
 
 }  // namespace bayestune
