@@ -158,6 +158,7 @@ TEST_CASE("late in a study the GP's suggestions stay near the incumbent", "[loca
   options.local_refinement.radius = 0.02;
   options.local_refinement.final_radius = 0.02;
   options.local_refinement.free_every = 0;
+  options.local_refinement.parallel_share = -1.0;  // batches too: `share`
   // UCB throughout, which alone would explore far from the incumbent.
   options.acquisition_mix = AcquisitionMix::kSingle;
   options.acquisition = AcquisitionKind::kUpperConfidenceBound;

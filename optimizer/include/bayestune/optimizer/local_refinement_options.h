@@ -18,8 +18,10 @@ struct LocalRefinementOptions {
   // away along an axis); 0: none.
   int free_every = 2;
   // The share for a study that runs trials in parallel (a suggestion asked for several points, or
-  // made with trials pending); negative: `share`.
-  double parallel_share = -1.0;
+  // made with trials pending); negative: `share`. Half the study: with the additive kernel,
+  // batches of 4 found levy4's and styblinski4's basins more often with it (97% and 88% of the
+  // tuning runs, against 85% and 78% with the last quarter) at equal medians elsewhere.
+  double parallel_share = 0.5;
   // Measured and not the default (docs/optimizer.md): in the phase, a parallel study's points
   // maximise UCB with this beta (as GP-BUCB: each chosen point, a fantasy at the GP's mean,
   // shrinks the variance around it, so a batch spreads over the incumbent's neighbourhood)
