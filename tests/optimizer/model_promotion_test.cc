@@ -166,7 +166,8 @@ TEST_CASE("ASHA's model promotion is stateless: any rule object, asked again, sa
   CHECK_FALSE(unchanged.stop);
 }
 
-TEST_CASE("MakeStoppingRule gives ASHA the model for the GP designer only", "[asha][model]") {
+TEST_CASE("MakeStoppingRule gives ASHA the model for the GP designer of one objective only",
+          "[asha][model]") {
   StudySpec spec = Spec();
   const auto gp = std::dynamic_pointer_cast<const AshaStoppingRule>(MakeStoppingRule(spec));
   REQUIRE(gp);
@@ -175,6 +176,12 @@ TEST_CASE("MakeStoppingRule gives ASHA the model for the GP designer only", "[as
   const auto random = std::dynamic_pointer_cast<const AshaStoppingRule>(MakeStoppingRule(spec));
   REQUIRE(random);
   CHECK(random->promotion() == AshaPromotion::kRankOnly);
+  spec.algorithm = Algorithm::kUnspecified;
+  spec.metrics = {{.metric_id = "m", .goal = Goal::kMaximize},
+                  {.metric_id = "cost", .goal = Goal::kMinimize}};
+  CHECK(std::dynamic_pointer_cast<const AshaStoppingRule>(MakeStoppingRule(spec))->promotion() ==
+        AshaPromotion::kRankOnly);  // several objectives: no one best to beat
+  spec.metrics.clear();
   spec.algorithm = Algorithm::kGridSearch;
   CHECK(std::dynamic_pointer_cast<const AshaStoppingRule>(MakeStoppingRule(spec))->promotion() ==
         AshaPromotion::kRankOnly);

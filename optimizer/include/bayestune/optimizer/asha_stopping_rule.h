@@ -37,8 +37,8 @@ struct TrialRung {
 
 // Whether ASHA may let a trial go on that its rung would stop, because the model expects it to
 // finish best (ModelPromoter, optimizer/src/model_promotion.h). MakeStoppingRule gives
-// kRankOrModel to a study whose designer is the GP (ALGORITHM_UNSPECIFIED), kRankOnly to random
-// and grid search (which have no model).
+// kRankOrModel to a study of one objective whose designer is the GP (ALGORITHM_UNSPECIFIED),
+// kRankOnly to random and grid search (which have no model) and to several objectives.
 enum class AshaPromotion { kRankOnly, kRankOrModel };
 
 class ModelPromoter;
