@@ -156,7 +156,6 @@ Outcome RunOne(const std::string& method, const Options& o, int seed,
     spent += last;
     ++out.trials;
     out.mean_a += t.parameters.at("a").AsDouble();
-    if (last >= o.steps) out.mean_a_full += t.parameters.at("a").AsDouble();
     if (t.stopped_early) {
       ++out.stopped;
       if (spec.early_stopping.rule == EarlyStoppingRule::kAsha) {
@@ -165,6 +164,7 @@ Outcome RunOne(const std::string& method, const Options& o, int seed,
     }
     if (last >= o.steps && t.state == TrialState::kSucceeded) {
       ++out.full;
+      out.mean_a_full += t.parameters.at("a").AsDouble();
       const double f = FinalValue(t.parameters.at("a").AsDouble(), t.parameters.at("b").AsDouble(),
                                   t.parameters.at("c").AsDouble());
       if (std::isnan(best) || f > best) best = f;
@@ -239,9 +239,8 @@ int main(int argc, char** argv) {
   }
   std::printf(
       "\n| method | best final value, median over %d seeds, at 25%% | 50%% | 75%% | 100%% of "
-      "the budget | trials | trained to the end | at 1/3 of the budget |\n| --- | --- | --- | --- "
-      "| --- "
-      "| --- | --- | --- |\n",
+      "the budget | trials | trained to the end | at 1/3 of the budget |\n"
+      "| --- | --- | --- | --- | --- | --- | --- | --- |\n",
       o.seeds);
   for (const std::string& method : o.methods) {
     std::printf("| %s", method.c_str());
