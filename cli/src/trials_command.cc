@@ -4,9 +4,9 @@
 #include <iostream>
 #include <set>
 
-#include "bayestune/optimizer/asha_stopping_rule.h"
 #include "bayestune/optimizer/pareto_front.h"
 #include "bayestune/optimizer/study.h"
+#include "bayestune/store/trial_rung.h"
 #include "command_help.h"
 #include "commands.h"
 #include "exit_codes.h"
@@ -29,11 +29,12 @@ std::string ToUpper(std::string text) {
 }
 
 // `mark`: "best", "Pareto front" or "".
-std::string TrialNote(const Trial& trial, const StudySpec& spec, const std::string& mark) {
+std::string TrialNote(const Trial& trial, const std::vector<Trial>& trials, const StudySpec& spec,
+                      const std::string& mark) {
   std::string note = mark;
   const auto add = [&](const std::string& text) { note += (note.empty() ? "" : "; ") + text; };
   // Where a trial of an ASHA study stands: the highest rung it reached (where it was stopped).
-  const std::string rung = RungText(trial, spec);
+  const std::string rung = TrialRungText(trial, trials, spec);
   if (trial.stopped_early) {
     add(rung.empty() ? "stopped early" : "stopped early at " + rung);
   } else if (!rung.empty()) {
@@ -105,7 +106,7 @@ void PrintTrials(const StudySnapshot& snapshot, const TrialsOptions& options) {
     const auto seconds = TrialRunSeconds(trial, now);
     row.push_back(seconds ? FormatDuration(*seconds) : "");
     row.push_back(trial.start_time || !trial.jobs.empty() ? FormatWhereRun(trial) : "");
-    row.push_back(TrialNote(trial, spec, mark(trial)));
+    row.push_back(TrialNote(trial, snapshot.trials, spec, mark(trial)));
     table.AddRow(std::move(row));
   }
   if (shown == 0) {

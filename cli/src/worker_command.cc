@@ -5,6 +5,7 @@
 
 #include <atomic>
 #include <charconv>
+#include <cstring>
 #include <iostream>
 #include <map>
 #include <mutex>
@@ -96,6 +97,20 @@ class WorkerLog : public RunnerEvents {
     // The parameters come from the server: a categorical value is shown, never obeyed.
     Line() << "trial " << e.trial.id << " started on " << FormatDevices(e.gpus) << " (pid " << e.pid
            << "): " << Shown(FormatParameters(e.trial, spec_)) << std::endl;
+  }
+  // ASHA's promotions (each rung once, as the runner says them) and stops, as `bayestune run`
+  // prints them. The reasons come from the server: shown, never obeyed.
+  void OnTrialPromoted(const TrialPromotedEvent& e) override {
+    Line() << "trial " << e.trial_id << " promoted past "
+           << (e.reason.empty() ? "rung " + std::to_string(e.rung) : Shown(e.reason)) << std::endl;
+  }
+  void OnTrialStopping(const TrialStoppingEvent& e) override {
+    const char* signal_name = sigabbrev_np(e.signal);
+    Line() << "trial " << e.trial_id << " stopping ("
+           << (e.cause == TrialStopCause::kTimeout
+                   ? std::string("runner.trialTimeoutSeconds passed")
+                   : (e.reason.empty() ? std::string("early stopping") : Shown(e.reason)))
+           << "): SIG" << (signal_name ? signal_name : std::to_string(e.signal)) << std::endl;
   }
   void OnTrialFinished(const TrialFinishedEvent& e) override {
     {

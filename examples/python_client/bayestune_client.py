@@ -145,6 +145,7 @@ def main():
         trial = response.trials[0]
         params = parameter_values(trial)
         stopped = False
+        promoted = set()
         for step in range(1, args.steps + 1):
             value = train(params, step)
             if len(metrics) < 2:
@@ -156,8 +157,17 @@ def main():
                     study=args.study, trial_id=trial.id,
                     measurements=[pb.Measurement(metric=m, step=step, value=v)
                                   for m, v in zip(metrics, values)]))
-            if step < args.steps and call(stub.ShouldStopTrial, pb.ShouldStopTrialRequest(
-                    study=args.study, trial_id=trial.id)).should_stop:
+            if step == args.steps:
+                continue
+            decision = call(stub.ShouldStopTrial, pb.ShouldStopTrialRequest(
+                study=args.study, trial_id=trial.id))
+            # ASHA lists every rung the trial was let past each time: say each once.
+            for promotion in decision.promotions:
+                if promotion.rung not in promoted:
+                    promoted.add(promotion.rung)
+                    print(f"trial {trial.id} promoted past {promotion.reason}")
+            if decision.should_stop:
+                print(f"trial {trial.id} stopping: {decision.reason}")
                 stopped = True
                 break
         # Without final_value the server takes the objective from the measurements.

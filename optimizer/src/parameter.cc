@@ -12,6 +12,9 @@ namespace bayestune {
 namespace {
 
 constexpr std::size_t kMaxDiscreteValues = 1000;
+// Each categorical value is a dimension of the GP's input: 3,000 made every suggestion take
+// seconds, 300,000 gigabytes.
+constexpr std::size_t kMaxCategoricalValues = 1000;
 
 bool IsLogScale(ScaleType scale) {
   return scale == ScaleType::kLog || scale == ScaleType::kReverseLog;
@@ -206,6 +209,13 @@ std::string ValidateParameterSpec(const ParameterSpec& spec) {
       return "";
     case ParameterType::kCategorical: {
       if (spec.categorical_values.empty()) return where + "CATEGORICAL needs categoricalValues";
+      if (spec.categorical_values.size() > kMaxCategoricalValues) {
+        out << where << "categoricalValues holds " << spec.categorical_values.size()
+            << " values; at most " << kMaxCategoricalValues
+            << " are allowed (each value is a dimension of the model; split the choice into "
+               "several parameters, or number the values with an INTEGER parameter)";
+        return out.str();
+      }
       std::set<std::string> seen;
       for (const auto& value : spec.categorical_values) {
         if (std::string problem = CategoricalValueProblem(value); !problem.empty()) {

@@ -165,7 +165,10 @@ StopDecision StudyClient::ShouldStopTrial(const std::string& study, std::int64_t
                                           const std::optional<TrialOwner>& owner) {
   const auto response = Call("ShouldStopTrial", &v1::StudyService::Stub::ShouldStopTrial,
                              TrialRequest<v1::ShouldStopTrialRequest>(study, trial_id, owner));
-  return {response.should_stop(), response.reason()};
+  StopDecision decision{response.should_stop(), response.reason()};
+  for (const v1::RungPromotion& promotion : response.promotions())
+    decision.promotions.push_back({promotion.rung(), promotion.step(), promotion.reason()});
+  return decision;
 }
 
 Trial StudyClient::StopTrial(const std::string& study, std::int64_t trial_id) {

@@ -325,6 +325,12 @@ grpc::Status StudyServiceImpl::ShouldStopTrial(grpc::ServerContext* context,
     const StopDecision decision = study->ShouldStop(request->trial_id(), owner);
     response->set_should_stop(decision.stop);
     response->set_reason(decision.reason);
+    for (const RungPromotion& promotion : decision.promotions) {
+      v1::RungPromotion* out = response->add_promotions();
+      out->set_rung(promotion.rung);
+      out->set_step(promotion.step);
+      out->set_reason(promotion.reason);
+    }
   });
 }
 

@@ -81,14 +81,29 @@ ValueRange CurvesRange(const Curves& curves, const std::vector<double>& values) 
   return range;
 }
 
-// The steps of an ASHA study's rungs (bracket 0's, which hold every bracket's: bracket b's rung k
-// is bracket 0's rung b + k); none for another rule or an unusable spec.
-std::vector<std::int64_t> RungStepsOf(const StudySpec& spec) {
+// One rung of an ASHA study: bracket b's rung k at its step.
+struct RungMark {
+  int bracket = 0;
+  int rung = 0;
+  std::int64_t step = 0;
+};
+
+// Every bracket's rungs of an ASHA study, bracket by bracket, lowest first (bracket b's rung k is
+// at bracket 0's rung b + k: with several brackets, lines coincide); none for another rule or an
+// unusable spec.
+std::vector<RungMark> RungMarksOf(const StudySpec& spec) {
   if (!spec.enable_early_stopping || spec.early_stopping.rule != EarlyStoppingRule::kAsha ||
       EarlyStoppingProblem(spec)) {
     return {};
   }
-  return AshaStoppingRule(spec.early_stopping).RungSteps(0);
+  const AshaStoppingRule rule(spec.early_stopping);
+  std::vector<RungMark> marks;
+  for (int bracket = 0; bracket < spec.early_stopping.brackets; ++bracket) {
+    const std::vector<std::int64_t> steps = rule.RungSteps(bracket);
+    for (std::size_t k = 0; k < steps.size(); ++k)
+      marks.push_back({bracket, static_cast<int>(k), steps[k]});
+  }
+  return marks;
 }
 
 }  // namespace
@@ -141,20 +156,30 @@ std::string LearningCurveSection(ReportContext& context) {
                      " that a trial reported, against its step, coloured by the trial's state. "
                      "Stopped-early trials end in an orange diamond, failed ones in a red cross; "
                      "the best trial is drawn dark, on top.";
-  // ASHA's rungs within the steps drawn: a dashed line each.
-  std::vector<std::int64_t> rungs;
-  const std::vector<std::int64_t> rung_steps = RungStepsOf(context.spec());
-  for (std::size_t k = 0; k < rung_steps.size(); ++k) {
-    if (rung_steps[k] >= min_step && rung_steps[k] <= max_step) rungs.push_back(rung_steps[k]);
+  // ASHA's rungs within the steps drawn: a dashed line each, every bracket's.
+  std::vector<RungMark> rungs;
+  std::set<std::int64_t> rung_steps;
+  for (const RungMark& mark : RungMarksOf(context.spec())) {
+    if (mark.step < min_step || mark.step > max_step) continue;
+    rungs.push_back(mark);
+    rung_steps.insert(mark.step);
   }
+  const int brackets = context.spec().early_stopping.brackets;
   if (!rungs.empty()) {
     std::string steps;
-    for (std::int64_t step : rungs)
+    for (std::int64_t step : rung_steps)
       steps += (steps.empty() ? "" : ", ") + std::to_string(step);
-    note += " Dashed lines mark ASHA's rungs (step" + std::string(rungs.size() > 1 ? "s " : " ") +
-            steps + "): a trial that reaches one goes on only while it is in the top 1/" +
+    note += " Dashed lines mark ASHA's rungs (step" +
+            std::string(rung_steps.size() > 1 ? "s " : " ") + steps +
+            "): a trial that reaches one goes on only while it is in the top 1/" +
             std::to_string(context.spec().early_stopping.reduction_factor) +
-            " of the trials that reached it before.";
+            " of the trials of its bracket that reached it before.";
+    if (brackets > 1) {
+      note += " Each of the " + std::to_string(brackets) +
+              " brackets has its own rungs, labelled bracket by bracket (b1 rung 0: bracket 1's "
+              "first rung); trial n is in bracket (n - 1) mod " +
+              std::to_string(brackets) + ".";
+    }
   }
   if (thinned > 0) {
     note += " " + FormatCount(static_cast<std::int64_t>(thinned)) + " curves with more than " +
@@ -212,17 +237,20 @@ std::string LearningCurveSection(ReportContext& context) {
   const auto mark_y_of = [&](double value) {
     return area.Y(std::clamp(y_scale.Unit(value), 0.0, 1.0));
   };
-  // The rungs, under the curves, each labelled at the top.
+  // The rungs, under the curves, each labelled at the top (with several brackets, a row of
+  // labels each, "b1 rung 0").
   if (!rungs.empty()) {
     svg.OpenGroup("rungs");
-    for (std::int64_t step : rungs) {
-      const int rung = static_cast<int>(std::find(rung_steps.begin(), rung_steps.end(), step) -
-                                        rung_steps.begin());
-      const std::string x = FormatCoordinate(x_of(step));
+    for (const RungMark& mark : rungs) {
+      const std::string x = FormatCoordinate(x_of(mark.step));
       svg.Raw("<line x1=\"" + x + "\" y1=\"" + FormatCoordinate(area.top) + "\" x2=\"" + x +
               "\" y2=\"" + FormatCoordinate(area.bottom) + "\" class=\"rung\"" +
-              DataAttribute("rung", rung) + DataAttribute("step", step) + "/>");
-      svg.Text(x_of(step) + 3, area.top + 10, "rung " + std::to_string(rung), "rung-label");
+              (brackets > 1 ? DataAttribute("bracket", mark.bracket) : std::string()) +
+              DataAttribute("rung", mark.rung) + DataAttribute("step", mark.step) + "/>");
+      svg.Text(x_of(mark.step) + 3, area.top + 10 + 11 * mark.bracket,
+               (brackets > 1 ? "b" + std::to_string(mark.bracket) + " " : std::string()) + "rung " +
+                   std::to_string(mark.rung),
+               "rung-label");
     }
     svg.CloseGroup();
   }

@@ -26,6 +26,27 @@ namespace bayestune {
 namespace {
 
 constexpr std::size_t kMaxDiscreteValues = 1000;
+constexpr std::size_t kMaxCategoricalValues = 1000;
+
+// A tuning spec has some hundreds of nodes; aliases (*name) can make a short file expand to
+// billions (each alias is walked where it is used), which would hang every command reading it.
+constexpr std::size_t kMaxExpandedNodes = 1000000;
+
+// The nodes of `node`'s tree with every alias expanded, counted until the count passes `limit`.
+std::size_t CountExpandedNodes(const YAML::Node& node, std::size_t limit) {
+  std::size_t count = 1;
+  if (node.IsSequence() || node.IsMap()) {
+    for (auto it = node.begin(); it != node.end() && count <= limit; ++it) {
+      if (node.IsMap()) {
+        count += CountExpandedNodes(it->first, limit - count);
+        if (count <= limit) count += CountExpandedNodes(it->second, limit - count);
+      } else {
+        count += CountExpandedNodes(*it, limit - count);
+      }
+    }
+  }
+  return count;
+}
 
 const std::vector<std::string> kTopLevelKeys = {"trainingInput", "runner"};
 // AI Platform job fields around trainingInput that a local run has no use for.
@@ -810,6 +831,13 @@ class Loader {
         if (list->empty()) {
           Error(values, field + ".categoricalValues", "is empty; give at least one value");
           ok = false;
+        } else if (list->size() > kMaxCategoricalValues) {
+          Error(values, field + ".categoricalValues",
+                "holds " + std::to_string(list->size()) + " values; at most " +
+                    std::to_string(kMaxCategoricalValues) +
+                    " are allowed (each value is a dimension of the model; split the choice into "
+                    "several parameters, or number the values with an INTEGER parameter)");
+          ok = false;
         }
         for (std::size_t i = 0; i < list->size(); ++i) {
           const std::string& value = (*list)[i];
@@ -1130,6 +1158,14 @@ class Loader {
     if (!root || root.IsNull()) {
       Report(Diagnostic::Severity::kError, YAML::Mark::null_mark(), "",
              "the file is empty; it needs trainingInput.hyperparameters (see examples/)");
+      return;
+    }
+    if (CountExpandedNodes(root, kMaxExpandedNodes) > kMaxExpandedNodes) {
+      Report(Diagnostic::Severity::kError, root.Mark(), "",
+             "the file expands to more than " + std::to_string(kMaxExpandedNodes) +
+                 " YAML nodes through its aliases (*name, each expanded where it is used); a "
+                 "tuning spec has far fewer: write the repeated parts out, or nest fewer "
+                 "aliases in one another");
       return;
     }
     if (!CheckMap(root, "", kTopLevelKeys, kIgnoredTopLevelKeys,

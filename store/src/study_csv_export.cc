@@ -5,6 +5,7 @@
 #include <set>
 
 #include "bayestune/optimizer/pareto_front.h"
+#include "bayestune/store/trial_rung.h"
 #include "time_format.h"
 
 namespace bayestune {
@@ -68,10 +69,15 @@ void WriteStudyCsv(std::ostream& out, const StudyRecord& study, const std::vecto
       header.push_back("objective." + m.metric_id);
     header.emplace_back("pareto_optimal");
   }
-  for (const char* name :
-       {"step", "start_time", "end_time", "duration_seconds", "stopped_early", "failure_reason"}) {
+  for (const char* name : {"step", "start_time", "end_time", "duration_seconds", "stopped_early"})
     header.emplace_back(name);
-  }
+  // An ASHA study: the rung each trial reached (where it was stopped, when it was), as `trials`
+  // and the JSON export say it (TrialRungText). A study of another rule, or none, has no such
+  // column.
+  const bool asha = study.spec.enable_early_stopping &&
+                    study.spec.early_stopping.rule == EarlyStoppingRule::kAsha;
+  if (asha) header.emplace_back("rung");
+  header.emplace_back("failure_reason");
   // A study that ran trials as Slurm jobs has their job ids last; a local study has no such column.
   const bool slurm = std::any_of(trials.begin(), trials.end(),
                                  [](const Trial& trial) { return !trial.jobs.empty(); });
@@ -103,6 +109,7 @@ void WriteStudyCsv(std::ostream& out, const StudyRecord& study, const std::vecto
     row.push_back(OptionalTime(trial.end_time));
     row.push_back(Duration(trial));
     row.push_back(trial.stopped_early ? "true" : "false");
+    if (asha) row.push_back(TrialRungText(trial, trials, study.spec));
     row.push_back(trial.failure_reason);
     if (slurm) row.push_back(SlurmJobs(trial));
     WriteRow(out, row);

@@ -6,10 +6,10 @@
 #include <nlohmann/json.hpp>
 #include <set>
 
-#include "bayestune/optimizer/asha_stopping_rule.h"
 #include "bayestune/optimizer/conditional_parameters.h"
 #include "bayestune/optimizer/pareto_front.h"
 #include "bayestune/spec_file/tuning_config_loader.h"
+#include "bayestune/store/trial_rung.h"
 #include "time_format.h"
 
 namespace bayestune {
@@ -147,7 +147,8 @@ std::string_view TrialJobState(TrialState state) {
   return "STATE_UNSPECIFIED";
 }
 
-Json TrialJson(const StudyRecord& study, const Trial& trial, bool pareto_optimal) {
+Json TrialJson(const StudyRecord& study, const Trial& trial, const std::vector<Trial>& trials,
+               bool pareto_optimal) {
   Json hyperparameters = Json::object();
   for (const ParameterSpec& parameter : study.spec.parameters) {
     auto value = trial.parameters.find(parameter.name);
@@ -208,7 +209,9 @@ Json TrialJson(const StudyRecord& study, const Trial& trial, bool pareto_optimal
     own["paretoOptimal"] = pareto_optimal;
   }
   // The ASHA rung the trial reached (where it was stopped, when it was).
-  if (const std::string rung = RungText(trial, study.spec); !rung.empty()) own["rung"] = rung;
+  if (const std::string rung = TrialRungText(trial, trials, study.spec); !rung.empty()) {
+    own["rung"] = rung;
+  }
   out["bayestune"] = std::move(own);
   return out;
 }
@@ -264,7 +267,7 @@ void WriteStudyJson(std::ostream& out, const StudyRecord& study, const std::vect
   for (const Trial& trial : ParetoOptimalTrials(trials, study.spec))
     optimal.insert(trial.id);
   for (const Trial& trial : trials) {
-    trials_json.push_back(TrialJson(study, trial, optimal.count(trial.id) != 0));
+    trials_json.push_back(TrialJson(study, trial, trials, optimal.count(trial.id) != 0));
     if (trial.state == TrialState::kSucceeded) ++succeeded;
   }
   const JobStatus status = JobStatusOf(study, trials);

@@ -141,6 +141,49 @@ TEST_CASE("export writes CSV or JSON to standard output or a file", "[cli][reade
   CHECK(CountOccurrences(lower.out, "SUCCEEDED") >= 1);
 }
 
+TEST_CASE(
+    "trials and both exports name the rung ASHA stopped a trial at, as the stop's line does, "
+    "though it ran past the next rung before it stopped",
+    "[cli][readers][asha]") {
+  TempFolder dir;
+  StudySpec spec = BookSpec();
+  spec.enable_early_stopping = true;
+  spec.early_stopping = {.rule = EarlyStoppingRule::kAsha, .min_step = 1, .max_step = 9};
+  auto study = Study::Open(SqliteStudyRepository::Open(dir.File("bayestune.db")), "asha",
+                           {.create_if_missing = true, .spec = spec});
+  const auto trials = study->Suggest(2, "test");
+  REQUIRE(trials.size() == 2);
+  const auto report = [&](std::int64_t id, std::int64_t step, double value, double at) {
+    study->AddMeasurement(
+        id, Measurement{.metric = "accuracy", .step = step, .value = value, .wall_time = at});
+  };
+  // Trial 1 went first past both rungs (steps 1 and 3) and trained to step 9.
+  for (std::int64_t step : {1, 3, 9})
+    report(trials[0].id, step, 0.9, 1000.0 + static_cast<double>(step));
+  study->Complete(trials[0].id);
+  // Trial 2 lost rung 0 (step 1), and wrote steps 2 to 4 before its SIGTERM took effect.
+  report(trials[1].id, 1, 0.2, 2001);
+  const StopDecision stop = study->ShouldStop(trials[1].id);
+  REQUIRE(stop.stop);
+  REQUIRE_THAT(stop.reason, Catch::StartsWith("ASHA rung 0 (step 1): "));
+  for (std::int64_t step : {2, 3, 4})
+    report(trials[1].id, step, 0.3, 2000.0 + static_cast<double>(step));
+  REQUIRE(study->Complete(trials[1].id).stopped_early);
+
+  const auto listed = RunBayestune(dir.path(), {"trials", "asha"});
+  INFO(listed.out << listed.err);
+  CHECK(listed.exit_code == 0);
+  CHECK(listed.out.find("stopped early at rung 0 (step 1)") != std::string::npos);
+  CHECK(listed.out.find("best; rung 1 (step 3)") != std::string::npos);  // trial 1
+  const auto csv = RunBayestune(dir.path(), {"export", "asha", "--format", "csv"});
+  CHECK(csv.out.find(",4,") != std::string::npos);  // its value is at step 4, where it ended
+  CHECK(csv.out.find(",true,rung 0 (step 1),") != std::string::npos);
+  const auto json = RunBayestune(dir.path(), {"export", "asha", "--format", "json"});
+  const auto job = nlohmann::json::parse(json.out);
+  CHECK(job["trainingOutput"]["trials"][1]["bayestune"]["rung"] == "rung 0 (step 1)");
+  CHECK(job["trainingOutput"]["trials"][0]["bayestune"]["rung"] == "rung 1 (step 3)");
+}
+
 TEST_CASE("a missing database, an unknown study and an ambiguous one get one-line errors",
           "[cli][readers]") {
   TempFolder dir;

@@ -152,6 +152,14 @@ TEST_CASE("invalid spaces are rejected", "[space]") {
                     Catch::Contains("strictly increasing"));
   CHECK_THROWS_WITH(SearchSpace({ParameterSpec::Double("bad name", 0, 1)}),
                     Catch::Contains("--name=value"));
+  // As from gRPC or an embedder: 1,001 categories would make 1,001 model dimensions.
+  std::vector<std::string> categories;
+  for (int i = 0; i < 1001; ++i)
+    categories.push_back("v" + std::to_string(i));
+  CHECK_THROWS_WITH(SearchSpace({ParameterSpec::Categorical("c", categories)}),
+                    Catch::Contains("categoricalValues holds 1001 values; at most 1000"));
+  categories.pop_back();
+  CHECK_NOTHROW(SearchSpace({ParameterSpec::Categorical("c", categories)}));
 }
 
 TEST_CASE("doubles are formatted so that they read back exactly", "[space]") {

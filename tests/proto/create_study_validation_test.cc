@@ -174,3 +174,44 @@ TEST_CASE(
   CHECK(decision.stop);
   CHECK_THAT(decision.reason, StartsWith("ASHA rung 0 (step 1)") && Contains("0.8"));
 }
+
+TEST_CASE(
+    "ShouldStopTrial with ASHA answers every rung the trial was let past, lowest first, with "
+    "the reason",
+    "[grpc][asha]") {
+  TempFolder dir("grpc-asha-promotions");
+  auto server = StartServer(dir);
+  proto::StudyClient client(PlainClientOptions(*server));
+  StudySpec spec = SmallSpec();
+  spec.enable_early_stopping = true;
+  spec.early_stopping = {.rule = EarlyStoppingRule::kAsha, .min_step = 1, .max_step = 9};
+  REQUIRE(Create(client, FromSpec("p", spec)).ok());
+  const auto trials = client.SuggestTrials("p", 2, "w");
+  REQUIRE(trials.size() == 2);
+  // Below the first rung (step 1): nothing to say yet.
+  CHECK(client.ShouldStopTrial("p", trials[0].id).promotions.empty());
+  client.AddMeasurement("p", trials[0].id, 1, 0.8);
+  StopDecision first = client.ShouldStopTrial("p", trials[0].id);
+  CHECK_FALSE(first.stop);
+  REQUIRE(first.promotions.size() == 1);
+  CHECK(first.promotions[0].rung == 0);
+  CHECK(first.promotions[0].step == 1);
+  CHECK(first.promotions[0].reason ==
+        "ASHA rung 0 (step 1): " + spec.metric_tag +
+            " 0.8 at step 1 ranks 1st of 1 trials that reached the rung, in the top 1 (1/3) that "
+            "go on");
+  // At step 3 (rung 1), both rungs: the rule keeps no state, the client says each once.
+  client.AddMeasurement("p", trials[0].id, 3, 0.85);
+  first = client.ShouldStopTrial("p", trials[0].id);
+  REQUIRE(first.promotions.size() == 2);
+  CHECK(first.promotions[0].rung == 0);
+  CHECK(first.promotions[1].rung == 1);
+  CHECK(first.promotions[1].step == 3);
+  CHECK_THAT(first.promotions[1].reason,
+             StartsWith("ASHA rung 1 (step 3): " + spec.metric_tag + " 0.85"));
+  // A trial stopped at rung 0 was let past none.
+  client.AddMeasurement("p", trials[1].id, 1, 0.2);
+  const StopDecision second = client.ShouldStopTrial("p", trials[1].id);
+  CHECK(second.stop);
+  CHECK(second.promotions.empty());
+}

@@ -3,6 +3,7 @@
 #include <csignal>
 
 #include "grpc_test_support.h"
+#include "test_study_yaml.h"
 
 using namespace bayestune;
 using namespace bayestune::testing;
@@ -84,5 +85,39 @@ TEST_CASE("the example clients suggest, measure and complete trials", "[grpc][ex
   result = RunProcess(unknown, std::chrono::seconds(120));
   CHECK(result.exit_code == 1);
   CHECK_THAT(result.output, Catch::Contains("no study named 'no-such-study'"));
+  CHECK(server->Stop(SIGTERM) == 0);
+}
+
+TEST_CASE("the Python client says each ASHA promotion once, and each stop",
+          "[grpc][examples][asha]") {
+  TempFolder dir("grpc-example-python-asha");
+  // Rungs at steps 1 and 3; one trial at a time, so trial 1 is the first at each rung.
+  WriteFile(dir.File("asha.yaml"),
+            RandomSearchStudyYaml(
+                4, 1, "  earlyStopping:\n    rule: ASHA\n    minStep: 1\n    maxStep: 9\n",
+                "    enableTrialEarlyStopping: true\n"));
+  auto server = StartServer(dir);
+  auto command = ClientCommand("python", *server, "asha");
+  command.insert(command.end(), {"--create", dir.File("asha.yaml"), "--steps", "9"});
+  const auto result = RunProcess(command, std::chrono::seconds(120));
+  INFO(result.output);
+  REQUIRE(result.exit_code == 0);
+  const auto count = [&](const std::string& text) {
+    std::size_t n = 0;
+    for (std::size_t at = result.output.find(text); at != std::string::npos;
+         at = result.output.find(text, at + 1)) {
+      ++n;
+    }
+    return n;
+  };
+  // Asked at every step, the server lists every rung passed; the client says each once.
+  CHECK(count("trial 1 promoted past ASHA rung 0 (step 1): accuracy ") == 1);
+  CHECK(count("trial 1 promoted past ASHA rung 1 (step 3): accuracy ") == 1);
+  proto::StudyClient client(PlainClientOptions(*server));
+  for (const Trial& t : client.ListTrials("asha")) {
+    INFO("trial " << t.id);
+    CHECK(count("trial " + std::to_string(t.id) + " stopping: ASHA rung ") ==
+          (t.stopped_early ? 1u : 0u));
+  }
   CHECK(server->Stop(SIGTERM) == 0);
 }

@@ -275,3 +275,42 @@ TEST_CASE("a study deleted while a worker runs it stops the worker and its train
   }
   CHECK(server->Stop(SIGTERM) == 0);
 }
+
+TEST_CASE("a worker on an ASHA study prints each promotion once and each stop, as run does",
+          "[grpc][worker][asha]") {
+  TempFolder dir("grpc-worker-asha");
+  auto server = StartServer(dir);
+  // Rungs at steps 1 and 3 (maxStep 9); one trial at a time, so trial 1 is the first at every
+  // rung and is let past each.
+  WriteFile(dir.File("asha.yaml"),
+            RandomSearchStudyYaml(
+                4, 1, "  earlyStopping:\n    rule: ASHA\n    minStep: 1\n    maxStep: 9\n",
+                "    enableTrialEarlyStopping: true\n"));
+  const ProcessResult worker =
+      RunProcess({BayestuneProgram(), "worker", "--server", server->address(), "--study", "asha",
+                  "--create", dir.File("asha.yaml"), "--gpus", "none", "--job-dir",
+                  dir.File("jobs"), "--", BAYESTUNE_FAKE_TRAINER, "--steps=9", "--sleep-ms=50"},
+                 std::chrono::seconds(90));
+  INFO(worker.output);
+  CHECK(worker.exit_code == 0);
+  const auto count = [&](const std::string& pattern) {
+    const std::regex re(pattern);
+    return std::distance(std::sregex_iterator(worker.output.begin(), worker.output.end(), re),
+                         std::sregex_iterator());
+  };
+  // Once each, with the rule's reason, though every ShouldStopTrial answer lists them all.
+  CHECK(count(R"(trial 1 promoted past ASHA rung 0 \(step 1\): accuracy \S+ at step 1 ranks 1st )"
+              R"(of 1 trials that reached the rung, in the top 1 \(1/3\) that go on)") == 1);
+  CHECK(count(R"(trial 1 promoted past ASHA rung 1 \(step 3\))") == 1);
+  proto::StudyClient client(PlainClientOptions(*server));
+  for (const Trial& t : client.ListTrials("asha")) {
+    INFO("trial " << t.id);
+    const std::string id = std::to_string(t.id);
+    for (int rung = 0; rung < 2; ++rung)
+      CHECK(count("trial " + id + " promoted past ASHA rung " + std::to_string(rung)) <= 1);
+    // Every trial the server has as stopped early was said to stop, with ASHA's reason.
+    CHECK(count("trial " + id + R"( stopping \(ASHA rung \d \(step \d\): .*\): SIGTERM)") ==
+          (t.stopped_early ? 1 : 0));
+  }
+  CHECK(server->Stop(SIGTERM) == 0);
+}

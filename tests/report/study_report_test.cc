@@ -380,3 +380,51 @@ TEST_CASE("the learning curves of an ASHA study mark its rungs and where stopped
   CreateDemoStudy(SqliteStudyRepository::Open(database));
   CHECK(CountOf(SectionOf(Render(database, "mnist-sweep").page, "learning-curves"), "rung") == 0);
 }
+
+TEST_CASE("with Hyperband brackets the learning curves mark every bracket's rungs",
+          "[report][asha]") {
+  TempFolder folder;
+  const std::string database = folder.File("brackets.db");
+  auto repository = SqliteStudyRepository::Open(database);
+  StudyRecord record;
+  record.name = "brackets";
+  record.spec = OneParameterSpec(Goal::kMaximize);
+  record.spec.metric_tag = "accuracy";
+  record.spec.enable_early_stopping = true;
+  // Bracket 0's rungs at steps 1, 3, 9; bracket 1's at 3, 9; bracket 2's at 9.
+  record.spec.early_stopping = {.rule = EarlyStoppingRule::kAsha,
+                                .min_step = 1,
+                                .max_step = 27,
+                                .reduction_factor = 3,
+                                .brackets = 3};
+  record = repository->CreateStudy(record);
+  for (int id = 1; id <= 3; ++id) {
+    Trial t;
+    t.state = TrialState::kSucceeded;
+    t.parameters = {{"x", 0.3 * id}};
+    for (std::int64_t step = 1; step <= 27; ++step) {
+      t.measurements.push_back({.metric = "accuracy",
+                                .step = step,
+                                .value = 0.3 * id * static_cast<double>(step) / 27,
+                                .wall_time = 1e9 + static_cast<double>(step)});
+    }
+    t.final_value = t.measurements.back().value;
+    t.final_step = 27;
+    repository->AddTrial(record.id, t);
+  }
+  const Rendered r = Render(database, "brackets");
+  const std::string curves = SectionOf(r.page, "learning-curves");
+  CHECK(CountOf(curves, "class=\"rung\" data-bracket=") == 6);
+  for (const auto& [bracket, rung, step] : std::vector<std::tuple<int, int, int>>{
+           {0, 0, 1}, {0, 1, 3}, {0, 2, 9}, {1, 0, 3}, {1, 1, 9}, {2, 0, 9}}) {
+    INFO("bracket " << bracket << " rung " << rung);
+    CHECK(CountOf(curves, "class=\"rung\" data-bracket=\"" + std::to_string(bracket) +
+                              "\" data-rung=\"" + std::to_string(rung) + "\" data-step=\"" +
+                              std::to_string(step) + "\"") == 1);
+    CHECK(CountOf(curves, ">b" + std::to_string(bracket) + " rung " + std::to_string(rung) +
+                              "</text>") == 1);
+  }
+  CHECK(CountOf(curves, EscapeHtml("Dashed lines mark ASHA's rungs (steps 1, 3, 9)")) == 1);
+  CHECK(CountOf(curves, "Each of the 3 brackets has its own rungs") == 1);
+  CheckCoordinatesAreNumbers(r.page);
+}

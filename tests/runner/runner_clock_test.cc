@@ -6,21 +6,31 @@
 #include <signal.h>
 
 #include <catch2/catch.hpp>
+#include <deque>
+#include <functional>
 
 #include "bayestune/optimizer/in_memory_study_repository.h"
 #include "bayestune/trial_runner/trial_launcher.h"
 #include "bayestune/trial_runner/trial_runner.h"
+#include "hypertune_writer.h"
 #include "test_support.h"
 
 using namespace bayestune;
 
 namespace {
 
-// Jumps to the end of each wait, unless a descriptor (the runner's wake-up pipe) is readable.
+// Jumps to the end of each wait, unless a descriptor (the runner's wake-up pipe, a trial folder's
+// watcher) is readable. `writes` are a trainer's writes, one at the start of each wait, at the
+// time the wait begins.
 class JumpingClock : public RunnerClock {
  public:
   double Now() override { return now; }
   void Wait(std::vector<pollfd>& fds, double seconds) override {
+    if (!writes.empty()) {
+      const auto write = std::move(writes.front());
+      writes.pop_front();
+      write();
+    }
     if (poll(fds.data(), fds.size(), 0) > 0) return;
     now += seconds;
     ++waits;
@@ -30,6 +40,7 @@ class JumpingClock : public RunnerClock {
   double now = 1000;
   int waits = 0;
   std::function<void()> on_wait;
+  std::deque<std::function<void()>> writes;
 };
 
 // What a fake trial was asked, and when (on the jumping clock).
@@ -201,4 +212,55 @@ TEST_CASE("a second interrupt kills the trial through its launcher and queues it
   const Trial trial = h.study->GetTrial(1);
   CHECK(trial.state == TrialState::kRequested);
   CHECK(trial.attempt == 2);
+}
+
+TEST_CASE(
+    "a record written to a trial's folder is read and judged at once, without waiting for a poll "
+    "interval or a pause between reads",
+    "[runner][clock][stopping][asha]") {
+  ClockHarness h("clock_read_on_change", 2, /*obeys_sigterm=*/true);
+  StudySpec spec = h.study->spec();
+  spec.enable_early_stopping = true;
+  spec.early_stopping = {.rule = EarlyStoppingRule::kAsha, .min_step = 1, .max_step = 9};
+  h.study = Study::Open(std::make_shared<InMemoryStudyRepository>(), "read_on_change",
+                        {.create_if_missing = true, .spec = spec});
+  // Trial 1, elsewhere and earlier, reached both rungs (steps 1 and 3) at 0.9.
+  const Trial rival = h.study->Suggest(1, "elsewhere").at(0);
+  h.study->AddMeasurements(
+      rival.id,
+      std::vector<Measurement>{{.metric = "accuracy", .step = 1, .value = 0.9, .wall_time = 1},
+                               {.metric = "accuracy", .step = 3, .value = 0.9, .wall_time = 3}});
+  h.study->Complete(rival.id, 0.9, 3);
+  // Trial 2's trainer writes steps 1 (better than trial 1: promoted), 2 and 3 (worse: stopped),
+  // each at the start of one of the runner's waits, with no time passing in between. The metric
+  // poll and the stop check are 300 s apart: only reading on change can see them.
+  std::vector<double> read_at;
+  h.events->on_measurements = [&](std::int64_t, const std::vector<Measurement>&) {
+    read_at.push_back(h.clock->now);
+  };
+  // The trainer's hypertune writer (it rewrites the whole file at each report, as Google's does).
+  std::optional<HypertuneWriter> writer;
+  const auto report = [&](std::int64_t step, double value) {
+    return [&, step, value] {
+      if (!writer) writer.emplace(h.events->trials_started.at(0).paths.metric_file.string(), "2");
+      writer->Report("accuracy", value, step, 2000.0 + static_cast<double>(step));
+    };
+  };
+  h.clock->writes = {report(1, 0.95), report(2, 0.5), report(3, 0.1)};
+  const RunResult result = h.Run();
+  CHECK(result.outcome == RunOutcome::kStudyDone);
+  REQUIRE(h.launcher->launched_at.size() == 1);
+  const double launched = h.launcher->launched_at[0].second;
+  // Each record was read when it was written, at the launch's time: no poll interval, no pause.
+  CHECK(read_at == std::vector<double>{launched, launched, launched});
+  REQUIRE(h.events->promoted.size() == 1);
+  CHECK(h.events->promoted[0].step == 1);
+  // And the rung-1 decision was taken on the step-3 record at once: SIGTERM at that same time.
+  REQUIRE(h.launcher->logs.at(0)->calls.size() == 1);
+  CHECK(h.launcher->logs[0]->calls[0] == std::pair<std::string, double>{"terminate", launched});
+  REQUIRE(h.events->stopping.size() == 1);
+  CHECK_THAT(h.events->stopping[0].reason, Catch::StartsWith("ASHA rung 1 (step 3)"));
+  const Trial stopped = h.study->GetTrial(2);
+  CHECK(stopped.stopped_early);
+  CHECK(stopped.final_step == 3);
 }

@@ -181,6 +181,42 @@ TEST_CASE("a file that is empty, missing or not YAML is an error with its place"
               {"not valid YAML", "line 2 is indented with a tab; YAML indents with spaces only"});
 }
 
+TEST_CASE("aliases that expand a short file to billions of nodes are an error, not a hang",
+          "[config]") {
+  // Each level's conditional child lists the level below ten times: 10^7 parameters from 12
+  // lines. The loader walked every expansion (minutes, gigabytes) before it was bounded.
+  std::string text =
+      "runner: {command: ['true']}\n"
+      "levels:\n"
+      "  - &c0 {parentCategoricalValues: {values: [x]}, parameterSpec: {parameterName: z0, "
+      "type: CATEGORICAL, categoricalValues: [x, y]}}\n";
+  for (int level = 1; level <= 7; ++level) {
+    std::string children;
+    for (int i = 0; i < 10; ++i)
+      children += (i ? ", *c" : "*c") + std::to_string(level - 1);
+    text += "  - &c" + std::to_string(level) +
+            " {parentCategoricalValues: {values: [x]}, parameterSpec: {parameterName: z" +
+            std::to_string(level) +
+            ", type: CATEGORICAL, categoricalValues: [x, y], conditionalParameterSpecs: [" +
+            children + "]}}\n";
+  }
+  text += Study("", kGoodParam + "        conditionalParameterSpecs: [*c7]\n");
+  ExpectError(Errors(text), 1,
+              {"expands to more than 1000000 YAML nodes through its aliases",
+               "write the repeated parts out"});
+
+  // An alias used as aliases are meant to be is fine.
+  const auto fine = ParseTuningConfig(Study("",
+                                            "      - parameterName: a\n        type: CATEGORICAL\n"
+                                            "        categoricalValues: &choices [x, y]\n"
+                                            "      - parameterName: b\n        type: CATEGORICAL\n"
+                                            "        categoricalValues: *choices\n") +
+                                          "runner: {command: ['true']}\n",
+                                      kBadFile);
+  INFO(FormatDiagnostics(fine.diagnostics));
+  CHECK(fine.ok());
+}
+
 TEST_CASE("unknown keys are errors with the closest valid key suggested", "[config]") {
   ExpectError(Errors(Study("    maxTrial: 3\n", kGoodParam)), 6,
               {"trainingInput.hyperparameters.maxTrial", "unknown key 'maxTrial'",
@@ -245,6 +281,15 @@ TEST_CASE("discrete and categorical lists are checked", "[config]") {
     many += (i ? ", " : "") + std::to_string(i);
   many += "]\n";
   ExpectError(Errors(Study("", many)), 9, {"holds 1001 values; at most 1000"});
+  // Each categorical value is a dimension of the GP: 3,000 made every suggestion take seconds.
+  std::string categories =
+      "      - parameterName: c\n        type: CATEGORICAL\n        categoricalValues: [";
+  for (int i = 0; i < 1001; ++i)
+    categories += (i ? ", v" : "v") + std::to_string(i);
+  categories += "]\n";
+  ExpectError(Errors(Study("", categories)), 9,
+              {"params[0].categoricalValues", "holds 1001 values; at most 1000",
+               "number the values with an INTEGER parameter"});
   ExpectError(Errors(Study("", "      - parameterName: c\n        type: CATEGORICAL\n")), 7,
               {"categoricalValues", "missing required field"});
   ExpectError(Errors(Study("",

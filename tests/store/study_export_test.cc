@@ -583,3 +583,57 @@ TEST_CASE("JSON export: an ASHA study's spec survives SQLite, and each trial sho
   CHECK(job.at("bayestune").at("earlyStopping").at("rule") == "ASHA");
   CHECK(job.at("bayestune").at("earlyStopping").at("maxStep") == "9");
 }
+
+TEST_CASE("CSV export: an ASHA study has each trial's rung after stopped_early, through SQLite",
+          "[export][asha]") {
+  TempFolder folder;
+  auto repository = SqliteStudyRepository::Open(folder.File("asha-csv.db"));
+  StudyRecord study;
+  study.name = "asha";
+  study.spec = EveryTypeSpec();
+  study.spec.enable_early_stopping = true;
+  // Two brackets: trial 1 (bracket 0) has rungs at steps 1 and 3, trial 2 (bracket 1) at 3.
+  study.spec.early_stopping = {
+      .rule = EarlyStoppingRule::kAsha, .min_step = 1, .max_step = 9, .brackets = 2};
+  study = repository->CreateStudy(study);
+  Trial stopped = Finished(TrialState::kSucceeded, k10am, k10am + 60);
+  stopped.stopped_early = true;
+  stopped.final_value = 0.4;
+  stopped.final_step = 4;
+  stopped.measurements = {
+      {.metric = "accuracy", .step = 1, .value = 0.3, .wall_time = k10am + 1, .attempt = 1},
+      {.metric = "accuracy", .step = 4, .value = 0.4, .wall_time = k10am + 4, .attempt = 1}};
+  Trial promoted = Finished(TrialState::kSucceeded, k10am, k10am + 60);
+  promoted.final_step = 9;
+  promoted.measurements = {
+      {.metric = "accuracy", .step = 3, .value = 0.5, .wall_time = k10am + 3, .attempt = 1},
+      {.metric = "accuracy", .step = 9, .value = 0.9, .wall_time = k10am + 9, .attempt = 1}};
+  Trial queued = MakeTrial(TrialState::kRequested, 0.1, 6, "sgd", 0.1);  // no rung yet
+  for (const Trial& trial : {stopped, promoted, queued})
+    repository->AddTrial(study.id, trial);
+  std::ostringstream csv;
+  WriteStudyCsv(csv, *repository->GetStudy(study.id), repository->ListTrials(study.id));
+  CHECK(csv.str() ==
+        "trial,state,learning_rate,layers,optimizer,dropout,objective,step,start_time,end_time,"
+        "duration_seconds,stopped_early,rung,failure_reason\r\n"
+        "1,SUCCEEDED,0.001,3,adam,0.25,0.4,4,2024-05-01T10:00:00Z,2024-05-01T10:01:00Z,60,true,"
+        "\"rung 1 (step 3, bracket 0)\",\r\n"
+        "2,SUCCEEDED,0.001,3,adam,0.25,0.9,9,2024-05-01T10:00:00Z,2024-05-01T10:01:00Z,60,false,"
+        "\"rung 0 (step 3, bracket 1)\",\r\n"
+        "3,REQUESTED,0.1,6,sgd,0.1,,,,,,false,,\r\n");
+
+  // The median rule has no rungs: its study's CSV is what it was before the column existed.
+  StudyRecord median;
+  median.name = "median";
+  median.spec = EveryTypeSpec();
+  median.spec.enable_early_stopping = true;
+  median = repository->CreateStudy(median);
+  repository->AddTrial(median.id, stopped);
+  std::ostringstream median_csv;
+  WriteStudyCsv(median_csv, *repository->GetStudy(median.id), repository->ListTrials(median.id));
+  CHECK(median_csv.str() ==
+        "trial,state,learning_rate,layers,optimizer,dropout,objective,step,start_time,end_time,"
+        "duration_seconds,stopped_early,failure_reason\r\n"
+        "1,SUCCEEDED,0.001,3,adam,0.25,0.4,4,2024-05-01T10:00:00Z,2024-05-01T10:01:00Z,60,true,"
+        "\r\n");
+}

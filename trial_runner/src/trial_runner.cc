@@ -31,9 +31,6 @@
 namespace bayestune {
 namespace {
 
-// The soonest a trial's metrics are read again after a change in its folder.
-constexpr double kChangeReadSeconds = 0.02;
-
 // Counts Suggest calls across every run in this process, so that no two calls share a client id
 // (a repeated id would get that call's trials back).
 std::atomic<std::uint64_t> suggest_calls{0};
@@ -64,6 +61,12 @@ struct RunningTrial {
   std::set<std::pair<std::string, std::int64_t>> recorded;
   double started = 0;
   double next_metric_poll = 0;
+  // A change in the trial's folder is read at once from this time on: a read (storing what it
+  // found and asking the stopping rule) that took d seconds is followed by at least d seconds for
+  // the other trials, so that a trainer writing a record every millisecond takes at most half of
+  // the loop's time (its records are read in batches) while one writing every 20 ms is read as
+  // soon as it writes.
+  double change_read_after = 0;
   double next_stop_check = 0;
   int promoted_rung = -1;  // the highest ASHA rung the trial was said to be let past
   std::optional<TrialStopCause> stop_cause;
@@ -524,15 +527,17 @@ void TrialRunner::Loop::Service(RunningTrial& rt, double now) {
   }
   if (rt.killed_by_interrupt || rt.abandoned) return;
   try {
-    // A file of the trial changed: read its metrics now, not at the next tick.
-    // (At most every kChangeReadSeconds, so that a chatty trainer does not flood the study.)
+    // A file of the trial changed: read its metrics now, not at the next tick (unless the last
+    // read was so recent that reading again would crowd out the other trials: change_read_after).
     if (rt.watcher && rt.watcher->TakeChanges()) {
-      rt.next_metric_poll = std::min(
-          rt.next_metric_poll, rt.next_metric_poll - MetricPollSeconds() + kChangeReadSeconds);
+      rt.next_metric_poll = std::min(rt.next_metric_poll, rt.change_read_after);
     }
-    if (now >= rt.next_metric_poll) {
+    if (Now() >= rt.next_metric_poll) {
+      const double began = Now();
       PollMetrics(rt, true);
-      rt.next_metric_poll = now + MetricPollSeconds();
+      const double ended = Now();
+      rt.next_metric_poll = ended + MetricPollSeconds();
+      rt.change_read_after = ended + (ended - began);
     }
     const double timeout = options_.runner.trial_timeout_seconds;
     if (timeout > 0 && !rt.stop_cause && now - rt.started >= timeout) {
