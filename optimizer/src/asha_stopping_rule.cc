@@ -71,6 +71,14 @@ std::optional<StepValue> ValueAtStep(const std::vector<Measurement>& measurement
   return out;
 }
 
+AshaPromotion AshaPromotionFor(const StudySpec& spec) {
+  // Model-based promotion needs the GP's model of one objective ("the best" of several objectives
+  // is a front): not for random or grid search, nor several objectives.
+  return spec.algorithm == Algorithm::kUnspecified && !IsMultiObjective(spec)
+             ? AshaPromotion::kRankOrModel
+             : AshaPromotion::kRankOnly;
+}
+
 AshaStoppingRule::AshaStoppingRule(const EarlyStoppingSpec& options, AshaPromotion promotion)
     : options_(options),
       promotion_(promotion),

@@ -41,6 +41,10 @@ struct TrialRung {
 // kRankOnly to random and grid search (which have no model) and to several objectives.
 enum class AshaPromotion { kRankOnly, kRankOrModel };
 
+// The promotion MakeStoppingRule gives a study's ASHA rule; whoever decides again from the stored
+// trials (the rung a stopped trial is shown at) must use the same.
+AshaPromotion AshaPromotionFor(const StudySpec& spec);
+
 class ModelPromoter;
 
 // Asynchronous successive halving (Li et al., "A System for Massively Parallel Hyperparameter
