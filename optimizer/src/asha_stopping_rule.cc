@@ -2,9 +2,11 @@
 
 #include <algorithm>
 #include <cmath>
+#include <cstdio>
 
 #include "bayestune/optimizer/errors.h"
 #include "bayestune/optimizer/parameter_value.h"
+#include "model_promotion.h"
 
 namespace bayestune {
 namespace {
@@ -42,6 +44,13 @@ std::optional<StepValue> RivalValueAtStep(const Trial& rival, std::int64_t step,
   return std::nullopt;
 }
 
+// A prediction, to 4 significant digits ("0.7962"): its last digits say nothing.
+std::string FourDigits(double value) {
+  char text[32];
+  std::snprintf(text, sizeof text, "%.4g", value);
+  return text;
+}
+
 }  // namespace
 
 std::optional<StepValue> ValueAtStep(const std::vector<Measurement>& measurements,
@@ -62,7 +71,19 @@ std::optional<StepValue> ValueAtStep(const std::vector<Measurement>& measurement
   return out;
 }
 
-AshaStoppingRule::AshaStoppingRule(const EarlyStoppingSpec& options) : options_(options) {
+AshaPromotion AshaPromotionFor(const StudySpec& spec) {
+  // Model-based promotion needs the GP's model of one objective ("the best" of several objectives
+  // is a front): not for random or grid search, nor several objectives.
+  return spec.algorithm == Algorithm::kUnspecified && !IsMultiObjective(spec)
+             ? AshaPromotion::kRankOrModel
+             : AshaPromotion::kRankOnly;
+}
+
+AshaStoppingRule::AshaStoppingRule(const EarlyStoppingSpec& options, AshaPromotion promotion)
+    : options_(options),
+      promotion_(promotion),
+      model_(promotion == AshaPromotion::kRankOrModel ? std::make_shared<ModelPromoter>()
+                                                      : nullptr) {
   StudySpec spec;
   spec.enable_early_stopping = true;
   spec.early_stopping = options_;
@@ -151,6 +172,16 @@ StopDecision AshaStoppingRule::Decide(const Trial& trial, const std::vector<Tria
     // The cut-off: the value of the last trial kept (the keep-th best of the others and itself;
     // this trial ranks below it, so it is the keep-th best rival).
     const double cutoff = rivals[keep - 1].first;
+    if (model_) {
+      if (auto model = model_->Promote(trial, trials, spec, own->wall_time)) {
+        decision.promotions.push_back(
+            {static_cast<int>(k), steps[k],
+             ranked + "; goes on by the model: it predicts " + FourDigits(model->predicted) +
+                 " at the end, no worse than the best " + FormatDouble(model->best) + " of " +
+                 std::to_string(model->trained) + " trials trained to the end"});
+        continue;
+      }
+    }
     decision.stop = true;
     decision.reason =
         ranked + "; only the top " + top + " go on, the last of them at " + FormatDouble(cutoff);

@@ -8,14 +8,12 @@
 namespace bayestune {
 
 // The trials as the designer's model should see them when some were stopped early: a stopped
-// trial's value at its cut-off step is not a final value and must not be taken as one, nor thrown
-// away. The model's fidelity is chosen as in BOHB (Falkner et al., ICML 2018): the full training
-// when at least max(3, parameters + 1) trials were trained to the end, else the highest step that
-// that many finished trials reached. Every finished trial's target is then its value at that
-// fidelity (ValueAtStep); a trial stopped before it gets its own value at its last step plus the
-// median gain, from that step to the fidelity, of the trials that reached both. A stopped trial
-// with no such reference is shown as pending (its point is avoided, its value not learned).
-// Trials of a study where no trial was stopped early come back unchanged.
+// trial's value at its cut-off step is not a final value and must not be taken as one. A trial
+// stopped early (SUCCEEDED with stopped_early) enters as pending: its point is avoided (the GP
+// designer's kriging believer gives it the model's own mean there), its cut-off value is not
+// learned. The model learns from the trials trained to the end only. Trials not stopped early come
+// back unchanged. Why pending rather than an imputed final value (BOHB's fidelity rule with a
+// median gain, measured before): docs/optimizer.md, "Stopped is not finished".
 std::vector<Trial> TrialsForModel(std::vector<Trial> trials, const StudySpec& spec);
 
 }  // namespace bayestune

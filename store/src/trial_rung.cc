@@ -8,13 +8,22 @@ std::string TrialRungText(const Trial& trial, const std::vector<Trial>& trials,
                           const StudySpec& spec) {
   const std::string reached = RungText(trial, spec);  // "": not ASHA (or no rung reached)
   if (reached.empty() || !trial.stopped_early) return reached;
-  const AshaStoppingRule rule(spec.early_stopping);
-  const StopDecision decision = rule.Decide(trial, trials, spec);
+  // By rank first: the model (AshaPromotionFor) only ever lets a trial go on, so it matters only
+  // for a trial that reached the next rung's step, and its GP fit is skipped for the others.
+  const AshaStoppingRule by_rank(spec.early_stopping, AshaPromotion::kRankOnly);
+  StopDecision decision = by_rank.Decide(trial, trials, spec);
   // A trial stopped by a client (StopTrial), not at a rung: where it got to.
   if (!decision.stop) return reached;
+  const int bracket = by_rank.BracketOf(trial.id);
+  const std::vector<std::int64_t> steps = by_rank.RungSteps(bracket);
+  const std::size_t lost = decision.promotions.size();
+  if (AshaPromotionFor(spec) == AshaPromotion::kRankOrModel && lost + 1 < steps.size() &&
+      by_rank.RungOf(trial, spec).last_step >= steps[lost + 1]) {
+    decision = AshaStoppingRule(spec.early_stopping, AshaPromotion::kRankOrModel)
+                   .Decide(trial, trials, spec);
+    if (!decision.stop) return reached;
+  }
   // It lost the first rung it was not let past.
-  const int bracket = rule.BracketOf(trial.id);
-  const std::vector<std::int64_t> steps = rule.RungSteps(bracket);
   const std::size_t rung = decision.promotions.size();
   if (rung >= steps.size()) return reached;
   std::string text = "rung " + std::to_string(rung) + " (step " + std::to_string(steps[rung]);

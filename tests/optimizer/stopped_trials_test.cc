@@ -57,40 +57,50 @@ TEST_CASE("a trial trained to the end ranks before any trial stopped early", "[s
   CHECK(ranked[3].id == 4);
 }
 
-TEST_CASE("the model sees a stopped trial at the full fidelity with the median gain", "[stopped]") {
-  const StudySpec spec = OneParameterSpec();  // 3 trials trained to the end are enough
-  const std::vector<Trial> trials{Curve(1, {{1, 0.3}, {3, 0.5}, {9, 0.8}}, false),
-                                  Curve(2, {{1, 0.4}, {3, 0.6}, {9, 0.9}}, false),
-                                  Curve(3, {{1, 0.2}, {3, 0.3}, {9, 0.6}}, false),
-                                  Curve(4, {{1, 0.35}}, true),
-                                  Curve(5, {{1, 0.5}, {3, 0.55}}, true)};
+TEST_CASE("the model sees a stopped trial as pending: avoided, its cut-off value not learned",
+          "[stopped]") {
+  const StudySpec spec = OneParameterSpec();
+  std::vector<Trial> trials{Curve(1, {{1, 0.3}, {3, 0.5}, {9, 0.8}}, false),
+                            Curve(2, {{1, 0.4}, {3, 0.6}, {9, 0.9}}, false),
+                            Curve(3, {{1, 0.2}, {3, 0.3}, {9, 0.6}}, false),
+                            Curve(4, {{1, 0.35}}, true), Curve(5, {{1, 0.5}, {3, 0.55}}, true)};
+  trials[4].final_values = {0.55};
+  Trial failed = Curve(6, {{1, 0.1}}, true);
+  failed.state = TrialState::kFailed;
+  trials.push_back(failed);
   const std::vector<Trial> model = TrialsForModel(trials, spec);
-  CHECK(ValueOf(model, 1) == 0.8);
-  CHECK(ValueOf(model, 2) == 0.9);
-  CHECK(ValueOf(model, 3) == 0.6);
-  // Trial 4: 0.35 at step 1, plus the median of the gains from step 1 to the end (0.5, 0.5, 0.4).
-  CHECK(ValueOf(model, 4) == Approx(0.85));
-  // Trial 5: 0.55 at step 3, plus the gains from step 3 (0.3, 0.3, 0.3).
-  CHECK(ValueOf(model, 5) == Approx(0.85));
+  REQUIRE(model.size() == 6);
+  // Trained to the end: as they are.
+  for (std::size_t i = 0; i < 3; ++i)
+    CHECK(model[i] == trials[i]);
+  // Stopped at step 1 (0.35) and at step 3 (0.55): pending, whatever their cut-off values (the
+  // median-gain imputation gave both 0.85, the slow starter's true end unknown).
+  for (std::size_t i = 3; i < 5; ++i) {
+    CHECK(model[i].state == TrialState::kActive);
+    CHECK_FALSE(model[i].final_value);
+    CHECK(model[i].final_values.empty());
+  }
+  // A trial that failed is not a stopped one: the designer sees it failed.
+  CHECK(model[5] == trials[5]);
   // A study where nothing stopped early is seen as it is.
   const std::vector<Trial> plain(trials.begin(), trials.begin() + 3);
   CHECK(TrialsForModel(plain, spec) == plain);
 }
 
-TEST_CASE("with few trials trained to the end the model uses the highest step enough reached",
+TEST_CASE("the model sees stopped trials as pending however few trials were trained to the end",
           "[stopped]") {
   const StudySpec spec = OneParameterSpec();
   const std::vector<Trial> trials{
       Curve(1, {{1, 0.3}, {3, 0.5}, {9, 0.8}}, false), Curve(4, {{1, 0.35}}, true),
       Curve(5, {{1, 0.5}, {3, 0.55}}, true), Curve(6, {{1, 0.45}, {3, 0.5}}, true)};
   const std::vector<Trial> model = TrialsForModel(trials, spec);
-  // Step 3 was reached by 3 trials: each is seen at step 3.
-  CHECK(ValueOf(model, 1) == 0.5);
-  CHECK(ValueOf(model, 5) == 0.55);
-  CHECK(ValueOf(model, 6) == 0.5);
-  // Trial 4 (step 1) gets 0.35 plus the median gain from step 1 to 3: of 0.2, 0.05, 0.05.
-  CHECK(ValueOf(model, 4) == Approx(0.40));
-  // A lone stopped trial with no reference: avoided, not learned.
+  // No step-3 fidelity (BOHB's rule, measured worse): the one trial trained to the end keeps its
+  // final value, the three stopped ones are pending.
+  CHECK(ValueOf(model, 1) == 0.8);
+  for (std::size_t i = 1; i < 4; ++i) {
+    CHECK(model[i].state == TrialState::kActive);
+    CHECK_FALSE(model[i].final_value);
+  }
   const std::vector<Trial> lone = TrialsForModel({Curve(7, {{1, 0.35}}, true)}, spec);
   CHECK(lone[0].state == TrialState::kActive);
   CHECK_FALSE(lone[0].final_value);
@@ -155,7 +165,9 @@ TEST_CASE("ASHA through a Study: stop with the rung's reason, recorded as stoppe
   REQUIRE(more.size() == 1);
   REQUIRE(designer->seen.size() >= 2);
   for (const Trial& t : designer->seen) {
-    if (t.id == trials[1].id) CHECK((!t.final_value || *t.final_value != 0.9));
+    if (t.id != trials[1].id) continue;
+    CHECK(t.state == TrialState::kActive);  // pending: avoided, not learned
+    CHECK_FALSE(t.final_value);
   }
 }
 

@@ -1,6 +1,7 @@
 #pragma once
 
 #include <cstdint>
+#include <memory>
 #include <optional>
 #include <string>
 #include <vector>
@@ -34,6 +35,18 @@ struct TrialRung {
   std::int64_t last_step = 0;  // the highest step reported
 };
 
+// Whether ASHA may let a trial go on that its rung would stop, because the model expects it to
+// finish best (ModelPromoter, optimizer/src/model_promotion.h). MakeStoppingRule gives
+// kRankOrModel to a study of one objective whose designer is the GP (ALGORITHM_UNSPECIFIED),
+// kRankOnly to random and grid search (which have no model) and to several objectives.
+enum class AshaPromotion { kRankOnly, kRankOrModel };
+
+// The promotion MakeStoppingRule gives a study's ASHA rule; whoever decides again from the stored
+// trials (the rung a stopped trial is shown at) must use the same.
+AshaPromotion AshaPromotionFor(const StudySpec& spec);
+
+class ModelPromoter;
+
 // Asynchronous successive halving (Li et al., "A System for Massively Parallel Hyperparameter
 // Tuning", MLSys 2020) in its stopping form, for trials that cannot be paused: bracket b has rungs
 // at minStep * reductionFactor^(b + k) below maxStep. A trial that reaches a rung goes on only
@@ -49,15 +62,23 @@ struct TrialRung {
 // earlier attempt that reached the rung (a requeued trial's evidence still counts); the judged
 // trial's own earlier attempts never count. Trials are spread over brackets by id: bracket
 // (id - 1) mod brackets.
+//
+// With AshaPromotion::kRankOrModel, a trial that ranks out at a rung still goes on when a GP of the
+// final values of the trials trained to the end before it reached the rung predicts, at its
+// parameters, at least the best of them (model-based promotion; at least max(3, parameters + 1)
+// such trials needed). Slow starters that the model expects to finish best are then trained to
+// the end instead of being judged by their early values; docs/optimizer.md has the figures.
 class AshaStoppingRule : public StoppingRule {
  public:
   // Throws InvalidArgument for an unusable spec (EarlyStoppingProblem), naming the field.
-  explicit AshaStoppingRule(const EarlyStoppingSpec& options);
+  explicit AshaStoppingRule(const EarlyStoppingSpec& options,
+                            AshaPromotion promotion = AshaPromotion::kRankOnly);
 
   StopDecision Decide(const Trial& trial, const std::vector<Trial>& trials,
                       const StudySpec& spec) const override;
 
   const EarlyStoppingSpec& options() const { return options_; }
+  AshaPromotion promotion() const { return promotion_; }
   int BracketOf(std::int64_t trial_id) const;
   // The rung steps of a bracket, lowest first.
   std::vector<std::int64_t> RungSteps(int bracket) const;
@@ -66,6 +87,8 @@ class AshaStoppingRule : public StoppingRule {
 
  private:
   EarlyStoppingSpec options_;
+  AshaPromotion promotion_;
+  std::shared_ptr<const ModelPromoter> model_;  // with kRankOrModel
 };
 
 // The rung of a trial of an ASHA study, in words for `trials`, the export and the report: "rung 1

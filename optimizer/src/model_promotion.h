@@ -1,0 +1,48 @@
+#pragma once
+
+#include <cstdint>
+#include <map>
+#include <mutex>
+#include <optional>
+#include <tuple>
+#include <vector>
+
+#include "bayestune/optimizer/study_spec.h"
+#include "bayestune/optimizer/trial.h"
+
+namespace bayestune {
+
+// Why a trial its rung would stop goes on (ASHA's model-based promotion): the GP's prediction.
+struct ModelPromotion {
+  double predicted = 0;  // the GP's mean at the trial's parameters, in the metric's units
+  double best = 0;       // the best final value of the trials the GP learned from
+  int trained = 0;       // how many trials the GP learned from
+};
+
+// Model-based promotion, ASHA's exception for a trial its rung would stop: the trial goes on when
+// a GP of the final values of the trials trained to the end (SUCCEEDED, not stopped early) whose
+// last report of the objective came before `before_wall_time` predicts, at the trial's
+// parameters, a final value at least the best of them. A rung ranks trials by their early values;
+// a slow starter that the model expects to beat the best finished trial is the trial whose early
+// value says least and whose end matters most. At least max(3, parameters + 1) such trials (BOHB's
+// minimum for a model) are needed, else nullopt.
+//
+// Stateless in its answers: they depend only on the stored trials (the "before" time is the
+// wall time of the judged trial's report that reached the rung, as ASHA's own rule), and the GP's
+// hyperparameter fit is seeded by the trial's id, so the same trials give the same answer after a
+// crash and in every process. Answers are memoised by (trial, attempt, time, parameters, the
+// trials learned from), since a rule is asked again at every read of a running trial.
+class ModelPromoter {
+ public:
+  std::optional<ModelPromotion> Promote(const Trial& trial, const std::vector<Trial>& trials,
+                                        const StudySpec& spec, double before_wall_time) const;
+
+ private:
+  // The trial, its attempt, the time it reached the rung, its model coordinates, the trials learned
+  // from.
+  using Key = std::tuple<std::int64_t, int, double, std::vector<double>, std::vector<std::int64_t>>;
+  mutable std::mutex mutex_;
+  mutable std::map<Key, std::optional<ModelPromotion>> memo_;
+};
+
+}  // namespace bayestune

@@ -1,0 +1,188 @@
+// ASHA's model-based promotion (model_promotion.h): a trial its rung would stop goes on when a GP
+// of the trials trained to the end before it predicts, at its parameters, a final value no worse
+// than the best of them.
+#include "model_promotion.h"
+
+#include <catch2/catch.hpp>
+
+#include "bayestune/optimizer/asha_stopping_rule.h"
+#include "bayestune/optimizer/stopping_rule.h"
+
+using namespace bayestune;
+
+namespace {
+
+// Rungs at steps 1 and 3, maxStep 9.
+StudySpec Spec(Goal goal = Goal::kMaximize) {
+  StudySpec spec;
+  spec.metric_tag = "m";
+  spec.goal = goal;
+  spec.parameters = {ParameterSpec::Double("x", 0, 1)};
+  spec.enable_early_stopping = true;
+  spec.early_stopping = {
+      .rule = EarlyStoppingRule::kAsha, .min_step = 1, .max_step = 9, .reduction_factor = 3};
+  return spec;
+}
+
+// A trial at x with reports (step, value, wall time); trained to the end when `final` is given.
+Trial At(std::int64_t id, double x, std::vector<std::tuple<std::int64_t, double, double>> points,
+         std::optional<double> final = std::nullopt, bool stopped = false) {
+  Trial t;
+  t.id = id;
+  t.parameters = {{"x", ParameterValue(x)}};
+  t.state = final ? TrialState::kSucceeded : TrialState::kActive;
+  t.final_value = final;
+  t.stopped_early = stopped;
+  for (auto [step, value, wall] : points) {
+    t.measurements.push_back(
+        {.metric = "m", .step = step, .value = value, .wall_time = wall, .attempt = 1});
+  }
+  return t;
+}
+
+// Seven trials trained to the end on the parabola 0.8 - 2 (x - 0.6)^2: 0.08, 0.48, 0.62, 0.72 at
+// x = 0, 0.2, 0.3, 0.4 and 0.72, 0.62, 0.48 at 0.8, 0.9, 1 (0.72 the best). Trial i (1 to 7)
+// reached rung 0 (step 1) at wall time i with 0.49 + 0.01 i and finished (step 9) at 29 + i;
+// `sign` -1 gives the same study minimised.
+std::vector<Trial> Parabola(double sign = 1) {
+  std::vector<Trial> trials;
+  const double xs[] = {0.0, 0.2, 0.3, 0.4, 0.8, 0.9, 1.0};
+  const double fs[] = {0.08, 0.48, 0.62, 0.72, 0.72, 0.62, 0.48};
+  for (int i = 0; i < 7; ++i) {
+    const double f = sign * fs[i];
+    trials.push_back(
+        At(i + 1, xs[i], {{1, sign * (0.5 + 0.01 * i), 1.0 + i}, {9, f, 30.0 + i}}, f));
+  }
+  return trials;
+}
+
+// The trial judged: it reached rung 0 (step 1) at `wall` with 0.1, last of 8 (keep 2).
+Trial Judged(double x, double wall = 100, double sign = 1) {
+  return At(9, x, {{1, sign * 0.1, wall}});
+}
+
+StopDecision Decide(const AshaStoppingRule& rule, const Trial& trial, std::vector<Trial> others,
+                    const StudySpec& spec) {
+  others.push_back(trial);
+  return rule.Decide(trial, others, spec);
+}
+
+}  // namespace
+
+TEST_CASE("ASHA lets a slow starter go on when the model predicts it finishes best",
+          "[asha][model]") {
+  const StudySpec spec = Spec();
+  const AshaStoppingRule model(spec.early_stopping, AshaPromotion::kRankOrModel);
+  const AshaStoppingRule rank(spec.early_stopping, AshaPromotion::kRankOnly);
+  // At x = 0.6, between the two best (0.72 each), a GP of the parabola predicts more than 0.72
+  // (the truth is 0.8), though 0.1 at step 1 ranks 8th of 8 where only the top 2 go on.
+  const StopDecision spared = Decide(model, Judged(0.6), Parabola(), spec);
+  CHECK_FALSE(spared.stop);
+  REQUIRE(spared.promotions.size() == 1);
+  CHECK(spared.promotions[0].rung == 0);
+  const std::string& why = spared.promotions[0].reason;
+  CHECK(why.find("ASHA rung 0 (step 1): m 0.1 at step 1 ranks 8th of 8 trials that reached the "
+                 "rung; goes on by the model: it predicts 0.") == 0);
+  CHECK(why.find(" at the end, no worse than the best 0.72 of 7 trials trained to the end") !=
+        std::string::npos);
+  // The rank alone stops it (ASHA without the model, and random search's ASHA).
+  const StopDecision ranked = Decide(rank, Judged(0.6), Parabola(), spec);
+  CHECK(ranked.stop);
+  CHECK(ranked.reason ==
+        "ASHA rung 0 (step 1): m 0.1 at step 1 ranks 8th of 8 trials that reached the rung; only "
+        "the top 2 (1/3) go on, the last of them at 0.55");
+  // Where the model expects less than the best (x = 0.1, between 0.08 and 0.48), the rank decides.
+  const StopDecision low = Decide(model, Judged(0.1), Parabola(), spec);
+  CHECK(low.stop);
+  CHECK(low.reason == ranked.reason);
+  // The prediction itself: above the best, below the parabola's top plus a margin.
+  const std::optional<ModelPromotion> promotion =
+      ModelPromoter().Promote(Judged(0.6), Parabola(), spec, 100);
+  REQUIRE(promotion);
+  CHECK(promotion->predicted >= 0.72);
+  CHECK(promotion->predicted < 0.9);
+  CHECK(promotion->best == Approx(0.72));
+  CHECK(promotion->trained == 7);
+  // Minimised, the same study mirrored: the same decision.
+  const StudySpec minimise = Spec(Goal::kMinimize);
+  const StopDecision mirrored =
+      Decide(AshaStoppingRule(minimise.early_stopping, AshaPromotion::kRankOrModel),
+             Judged(0.6, 100, -1), Parabola(-1), minimise);
+  CHECK_FALSE(mirrored.stop);
+  REQUIRE(mirrored.promotions.size() == 1);
+  CHECK(mirrored.promotions[0].reason.find("no worse than the best -0.72 of 7") !=
+        std::string::npos);
+}
+
+TEST_CASE(
+    "ASHA's model learns only from trials trained to the end before the rung, and enough "
+    "of them",
+    "[asha][model]") {
+  const StudySpec spec = Spec();
+  const AshaStoppingRule rule(spec.early_stopping, AshaPromotion::kRankOrModel);
+  // Reached rung 0 at wall time 31.5: trials 3 to 7 finished later (32 to 36), so only 2 trials
+  // trained to the end count, fewer than max(3, 1 + 1): the rank decides (8th of 8).
+  CHECK(Decide(rule, Judged(0.6, 31.5), Parabola(), spec).stop);
+  CHECK_FALSE(ModelPromoter().Promote(Judged(0.6, 31.5), Parabola(), spec, 31.5));
+  // After all seven finished: promoted (the first test case).
+  CHECK_FALSE(Decide(rule, Judged(0.6, 36.5), Parabola(), spec).stop);
+  // A trial stopped early is not trained to the end: with five of the seven stopped, 2 count.
+  std::vector<Trial> some_stopped = Parabola();
+  for (int i : {0, 2, 3, 4, 6})
+    some_stopped[static_cast<std::size_t>(i)].stopped_early = true;
+  CHECK(Decide(rule, Judged(0.6), some_stopped, spec).stop);
+  // Nor is a running trial or a failed one.
+  std::vector<Trial> unfinished = Parabola();
+  for (int i : {0, 2, 3})
+    unfinished[static_cast<std::size_t>(i)].state = TrialState::kActive;
+  for (int i : {4, 6})
+    unfinished[static_cast<std::size_t>(i)].state = TrialState::kFailed;
+  CHECK(Decide(rule, Judged(0.6), unfinished, spec).stop);
+}
+
+TEST_CASE("ASHA's model promotion is stateless: any rule object, asked again, says the same",
+          "[asha][model]") {
+  const StudySpec spec = Spec();
+  const AshaStoppingRule first(spec.early_stopping, AshaPromotion::kRankOrModel);
+  const StopDecision before = Decide(first, Judged(0.6), Parabola(), spec);
+  // Another process after a crash (a new rule), and the same rule asked again at a later read:
+  // the same decision and reason, and the promotion stays listed once the trial is further on.
+  const AshaStoppingRule after_crash(spec.early_stopping, AshaPromotion::kRankOrModel);
+  const StopDecision again = Decide(after_crash, Judged(0.6), Parabola(), spec);
+  CHECK(again.stop == before.stop);
+  REQUIRE(before.promotions.size() == 1);
+  REQUIRE(again.promotions.size() == 1);
+  CHECK(again.promotions[0].reason == before.promotions[0].reason);
+  Trial further = Judged(0.6);
+  further.measurements.push_back({.metric = "m", .step = 2, .value = 0.2, .wall_time = 101});
+  const StopDecision later = Decide(first, further, Parabola(), spec);
+  CHECK_FALSE(later.stop);
+  REQUIRE(later.promotions.size() == 1);
+  CHECK(later.promotions[0].reason == before.promotions[0].reason);
+  // A trial finished after the rung decision does not undo it: trial 5 at x = 0.6 with 0.3.
+  std::vector<Trial> more = Parabola();
+  more.push_back(At(5, 0.6, {{1, 0.6, 5}, {9, 0.3, 150}}, 0.3));
+  const StopDecision unchanged = Decide(first, further, more, spec);
+  CHECK_FALSE(unchanged.stop);
+}
+
+TEST_CASE("MakeStoppingRule gives ASHA the model for the GP designer of one objective only",
+          "[asha][model]") {
+  StudySpec spec = Spec();
+  const auto gp = std::dynamic_pointer_cast<const AshaStoppingRule>(MakeStoppingRule(spec));
+  REQUIRE(gp);
+  CHECK(gp->promotion() == AshaPromotion::kRankOrModel);
+  spec.algorithm = Algorithm::kRandomSearch;
+  const auto random = std::dynamic_pointer_cast<const AshaStoppingRule>(MakeStoppingRule(spec));
+  REQUIRE(random);
+  CHECK(random->promotion() == AshaPromotion::kRankOnly);
+  spec.algorithm = Algorithm::kUnspecified;
+  spec.metrics = {{.metric_id = "m", .goal = Goal::kMaximize},
+                  {.metric_id = "cost", .goal = Goal::kMinimize}};
+  CHECK(std::dynamic_pointer_cast<const AshaStoppingRule>(MakeStoppingRule(spec))->promotion() ==
+        AshaPromotion::kRankOnly);  // several objectives: no one best to beat
+  spec.metrics.clear();
+  spec.algorithm = Algorithm::kGridSearch;
+  CHECK(std::dynamic_pointer_cast<const AshaStoppingRule>(MakeStoppingRule(spec))->promotion() ==
+        AshaPromotion::kRankOnly);
+}
