@@ -9,6 +9,7 @@
 #include "acquisition_portfolio.h"
 #include "bayestune/optimizer/gp_bandit_designer.h"
 #include "bayestune/optimizer/search_space.h"
+#include "corner_gp.h"
 #include "gaussian_process.h"
 #include "output_power_transform.h"
 #include "output_warper.h"
@@ -18,23 +19,8 @@ using namespace bayestune;
 
 namespace {
 
-SearchSpace Square() {
-  return SearchSpace({ParameterSpec::Double("a", 0.0, 1.0), ParameterSpec::Double("b", 0.0, 1.0)});
-}
-
-// A GP on the unit square with observations in the corner near the origin, rising towards it, so
-// that UCB's maximum lies far from them (in the unexplored opposite corner).
-GaussianProcess CornerGp() {
-  Eigen::MatrixXd points(2, 4);
-  points << 0.05, 0.15, 0.05, 0.15,  //
-      0.05, 0.05, 0.15, 0.15;
-  Eigen::VectorXd values(4);
-  values << 1.0, 0.5, 0.5, 0.0;
-  GpHyperparameters h;
-  h.length_scales = Eigen::Vector2d(0.2, 0.2);
-  h.noise_variance = 1e-6;
-  return GaussianProcess(points, values, h);
-}
+using testing::CornerGp;
+using testing::Square;
 
 // The inverse of YeoJohnson(., lambda).
 double InverseYeoJohnson(double z, double lambda) {
