@@ -203,6 +203,21 @@ TEST_CASE("a record too long to be a scalar is passed over unread", "[event_file
   CHECK(reader.record_offset() == graph.size() + scalar.size());
 }
 
+TEST_CASE("a record too long to be a scalar is passed over unread when it was written whole",
+          "[event_file_reader]") {
+  const auto path = UniqueTempDir("oversized_whole") / "events.out.tfevents.1.host";
+  std::string graph = FrameTfRecord(ProtoBuilder().Bytes(4, std::string(5000, 'g')).bytes());
+  graph.back() ^= 0x01;  // a bad data CRC, which a record read would be warned of
+  const std::string scalar = FrameTfRecord(EncodeScalarEvent("after", 1, 4.0f, 1.0));
+  WriteFileBytes(path, graph + scalar);  // all there at the first poll, in one read
+  EventFileReader reader(path.string(), ".", 1000);
+  const MetricPoll poll = PollOf(reader);
+  CHECK(poll.warnings.empty());
+  REQUIRE(poll.records.size() == 1);
+  CHECK(poll.records[0].tag == "after");
+  CHECK(reader.record_offset() == graph.size() + scalar.size());
+}
+
 TEST_CASE("a file that shrinks is read afresh from its start, with a warning",
           "[event_file_reader]") {
   const auto path = UniqueTempDir("shrunk") / "events.out.tfevents.1.host";

@@ -1,6 +1,7 @@
 #include "event_record_stream.h"
 
 #include <algorithm>
+#include <cstdint>
 #include <cstdio>
 #include <cstring>
 
@@ -68,8 +69,15 @@ void EventRecordStream::ReadRecords(EventStreamSink& sink) {
       continue;
     }
     const std::uint64_t offset = record_offset();
-    const TfRecordView record =
-        ReadTfRecord(std::string_view(buffer_.get() + begin_, end_ - begin_));
+    // At most the bytes of the longest record read: one longer than max_record_size_ is then
+    // always found incomplete and passed over below, whether its bytes came in one feed or in
+    // several (were a whole one read, it would give scalars or a bad-CRC warning that the same
+    // bytes fed in pieces do not).
+    const std::size_t framing = kTfRecordHeaderSize + kTfRecordFooterSize;
+    const std::size_t longest_record =
+        max_record_size_ <= SIZE_MAX - framing ? framing + max_record_size_ : SIZE_MAX;
+    const TfRecordView record = ReadTfRecord(
+        std::string_view(buffer_.get() + begin_, std::min(end_ - begin_, longest_record)));
     switch (record.status) {
       case TfRecordView::Status::kRecord: {
         scalars_.clear();
