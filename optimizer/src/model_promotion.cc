@@ -3,6 +3,7 @@
 #include <Eigen/Core>
 #include <algorithm>
 #include <cmath>
+#include <random>
 #include <string>
 
 #include "bayestune/optimizer/errors.h"
@@ -27,6 +28,11 @@ std::optional<double> LastReportTime(const Trial& t, const std::string& metric) 
 // The memo holds at most this many answers; it is cleared when full (answers are recomputed, the
 // same).
 constexpr std::size_t kMaxMemo = 4096;
+
+// The GP learns from at most this many of the trials trained to the end (the best quarter of them
+// and a random rest, drawn by the trial's id): an exact GP of n trials costs O(n^3), and an ASHA
+// study of thousands of finished trials would stall the runner's stop checks on each fit.
+constexpr int kMaxModelPoints = 500;
 
 }  // namespace
 
@@ -68,12 +74,19 @@ std::optional<ModelPromotion> ModelPromoter::Promote(const Trial& trial,
     std::lock_guard lock(mutex_);
     if (auto it = memo_.find(key); it != memo_.end()) return it->second;
   }
-  const auto n = static_cast<Eigen::Index>(values.size());
+  const std::uint64_t seed =
+      SplitMix64(static_cast<std::uint64_t>(trial.id) ^ 0x9A0D'E100'0000'0000ULL);
+  const Eigen::VectorXd all_values =
+      Eigen::Map<const Eigen::VectorXd>(values.data(), static_cast<Eigen::Index>(values.size()));
+  std::mt19937_64 rng(seed);
+  const std::vector<Eigen::Index> kept = BestAndRandomSubset(all_values, kMaxModelPoints, rng);
+  const auto n = static_cast<Eigen::Index>(kept.size());
   Eigen::MatrixXd observed(x.size(), n);
   Eigen::VectorXd y(n);
   for (Eigen::Index i = 0; i < n; ++i) {
-    observed.col(i) = points[static_cast<std::size_t>(i)];
-    y(i) = values[static_cast<std::size_t>(i)];
+    const auto k = static_cast<std::size_t>(kept[static_cast<std::size_t>(i)]);
+    observed.col(i) = points[k];
+    y(i) = values[k];
   }
   // Standardised, so that the fit's bounds and priors apply; back in the metric's units for the
   // reason.
@@ -83,14 +96,14 @@ std::optional<ModelPromotion> ModelPromoter::Promote(const Trial& trial,
   if (spread > 0 && std::isfinite(spread)) {
     const Eigen::VectorXd targets = (y.array() - mean) / spread;
     GpFitOptions fit;
-    fit.seed = SplitMix64(static_cast<std::uint64_t>(trial.id) ^ 0x9A0D'E100'0000'0000ULL);
+    fit.seed = seed;
     const GaussianProcess gp(observed, targets, FitGpHyperparameters(observed, targets, fit));
     Eigen::VectorXd predicted, variance;
     gp.Predict(x, &predicted, &variance);
     const double best = targets.maxCoeff();
     if (predicted(0) >= best) {
       answer = ModelPromotion{sign * (mean + spread * predicted(0)), sign * y.maxCoeff(),
-                              static_cast<int>(n)};
+                              static_cast<int>(values.size())};
     }
   }
   std::lock_guard lock(mutex_);

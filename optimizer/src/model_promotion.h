@@ -16,7 +16,8 @@ namespace bayestune {
 struct ModelPromotion {
   double predicted = 0;  // the GP's mean at the trial's parameters, in the metric's units
   double best = 0;       // the best final value of the trials the GP learned from
-  int trained = 0;       // how many trials the GP learned from
+  int trained = 0;       // how many trials trained to the end it counted (the GP learns from
+                         // at most 500 of them: the best quarter and a random rest)
 };
 
 // Model-based promotion, ASHA's exception for a trial its rung would stop: the trial goes on when
