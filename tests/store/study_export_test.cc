@@ -403,6 +403,39 @@ Trial Finished(TrialState state, double start, double end) {
   }
   return trial;
 }
+
+// A study of EveryTypeSpec with early stopping on (ASHA's rungs at steps 1 and 3 of 9, in
+// `brackets` brackets; without `asha`, the median rule), created in `repository`.
+StudyRecord EarlyStoppingStudy(StudyRepository& repository, const std::string& name, bool asha,
+                               int brackets = 1) {
+  StudyRecord study;
+  study.name = name;
+  study.spec = EveryTypeSpec();
+  study.spec.enable_early_stopping = true;
+  if (asha) {
+    study.spec.early_stopping = {
+        .rule = EarlyStoppingRule::kAsha, .min_step = 1, .max_step = 9, .brackets = brackets};
+  }
+  study.created_time = k10am - 60;
+  return repository.CreateStudy(study);
+}
+
+// A trial SUCCEEDED from 10:00 to 10:01 whose accuracy curve is `curve` (step, value), reported
+// at 10:00 + step seconds; its value the last point's.
+Trial WithCurve(std::vector<std::pair<std::int64_t, double>> curve, bool stopped_early) {
+  Trial trial = Finished(TrialState::kSucceeded, k10am, k10am + 60);
+  trial.stopped_early = stopped_early;
+  trial.final_step = curve.back().first;
+  trial.final_value = curve.back().second;
+  for (auto [step, value] : curve) {
+    trial.measurements.push_back({.metric = "accuracy",
+                                  .step = step,
+                                  .value = value,
+                                  .wall_time = k10am + static_cast<double>(step),
+                                  .attempt = 1});
+  }
+  return trial;
+}
 }  // namespace
 
 TEST_CASE("CSV export: one RFC 4180 row per trial, parameters in spec order", "[export]") {
@@ -557,22 +590,9 @@ TEST_CASE("JSON export: an ASHA study's spec survives SQLite, and each trial sho
           "[export][asha]") {
   TempFolder folder;
   auto repository = SqliteStudyRepository::Open(folder.File("asha.db"));
-  StudyRecord study;
-  study.name = "asha";
-  study.spec = EveryTypeSpec();
-  study.spec.enable_early_stopping = true;
-  study.spec.early_stopping = {.rule = EarlyStoppingRule::kAsha, .min_step = 1, .max_step = 9};
-  study.created_time = k10am - 60;
-  study = repository->CreateStudy(study);
+  const StudyRecord study = EarlyStoppingStudy(*repository, "asha", /*asha=*/true);
   CHECK(repository->GetStudy(study.id)->spec.early_stopping == study.spec.early_stopping);
-  Trial stopped = Finished(TrialState::kSucceeded, k10am, k10am + 60);
-  stopped.stopped_early = true;
-  stopped.final_value = 0.4;
-  stopped.final_step = 4;
-  stopped.measurements = {
-      {.metric = "accuracy", .step = 1, .value = 0.3, .wall_time = k10am + 1, .attempt = 1},
-      {.metric = "accuracy", .step = 4, .value = 0.4, .wall_time = k10am + 4, .attempt = 1}};
-  repository->AddTrial(study.id, stopped);
+  repository->AddTrial(study.id, WithCurve({{1, 0.3}, {4, 0.4}}, /*stopped_early=*/true));
   std::ostringstream json;
   WriteStudyJson(json, *repository->GetStudy(study.id), repository->ListTrials(study.id));
   const auto job = nlohmann::ordered_json::parse(json.str());
@@ -588,26 +608,10 @@ TEST_CASE("CSV export: an ASHA study has each trial's rung after stopped_early, 
           "[export][asha]") {
   TempFolder folder;
   auto repository = SqliteStudyRepository::Open(folder.File("asha-csv.db"));
-  StudyRecord study;
-  study.name = "asha";
-  study.spec = EveryTypeSpec();
-  study.spec.enable_early_stopping = true;
   // Two brackets: trial 1 (bracket 0) has rungs at steps 1 and 3, trial 2 (bracket 1) at 3.
-  study.spec.early_stopping = {
-      .rule = EarlyStoppingRule::kAsha, .min_step = 1, .max_step = 9, .brackets = 2};
-  study = repository->CreateStudy(study);
-  Trial stopped = Finished(TrialState::kSucceeded, k10am, k10am + 60);
-  stopped.stopped_early = true;
-  stopped.final_value = 0.4;
-  stopped.final_step = 4;
-  stopped.measurements = {
-      {.metric = "accuracy", .step = 1, .value = 0.3, .wall_time = k10am + 1, .attempt = 1},
-      {.metric = "accuracy", .step = 4, .value = 0.4, .wall_time = k10am + 4, .attempt = 1}};
-  Trial promoted = Finished(TrialState::kSucceeded, k10am, k10am + 60);
-  promoted.final_step = 9;
-  promoted.measurements = {
-      {.metric = "accuracy", .step = 3, .value = 0.5, .wall_time = k10am + 3, .attempt = 1},
-      {.metric = "accuracy", .step = 9, .value = 0.9, .wall_time = k10am + 9, .attempt = 1}};
+  const StudyRecord study = EarlyStoppingStudy(*repository, "asha", /*asha=*/true, 2);
+  const Trial stopped = WithCurve({{1, 0.3}, {4, 0.4}}, /*stopped_early=*/true);
+  const Trial promoted = WithCurve({{3, 0.5}, {9, 0.9}}, /*stopped_early=*/false);
   Trial queued = MakeTrial(TrialState::kRequested, 0.1, 6, "sgd", 0.1);  // no rung yet
   for (const Trial& trial : {stopped, promoted, queued})
     repository->AddTrial(study.id, trial);
@@ -623,11 +627,7 @@ TEST_CASE("CSV export: an ASHA study has each trial's rung after stopped_early, 
         "3,REQUESTED,0.1,6,sgd,0.1,,,,,,false,,\r\n");
 
   // The median rule has no rungs: its study's CSV is what it was before the column existed.
-  StudyRecord median;
-  median.name = "median";
-  median.spec = EveryTypeSpec();
-  median.spec.enable_early_stopping = true;
-  median = repository->CreateStudy(median);
+  const StudyRecord median = EarlyStoppingStudy(*repository, "median", /*asha=*/false);
   repository->AddTrial(median.id, stopped);
   std::ostringstream median_csv;
   WriteStudyCsv(median_csv, *repository->GetStudy(median.id), repository->ListTrials(median.id));
