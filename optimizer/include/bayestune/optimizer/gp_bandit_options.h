@@ -3,6 +3,7 @@
 #include <cstddef>
 #include <cstdint>
 
+#include "bayestune/optimizer/basin_escape_options.h"
 #include "bayestune/optimizer/local_refinement_options.h"
 
 namespace bayestune {
@@ -177,6 +178,7 @@ struct GpBanditOptions {
   double kernel_share = 1.0;
   AcquisitionOptimizerOptions acquisition_optimizer;
   LocalRefinementOptions local_refinement;
+  BasinEscapeOptions basin_escape;
 };
 
 }  // namespace bayestune
