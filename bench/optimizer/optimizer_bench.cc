@@ -26,6 +26,9 @@ using bayestune::bench::BenchmarkFunction;
 
 struct Run {
   std::vector<double> regret;
+  // Each trial's point (the function's own coordinates) and value, in order (--trace).
+  std::vector<std::vector<double>> points;
+  std::vector<double> values;
   std::vector<double> suggest_seconds;
 };
 
@@ -95,6 +98,7 @@ void SetOption(bayestune::GpBanditOptions& o, const std::string& assignment) {
       {"initial_points", [&] { o.initial_points = static_cast<int>(v); }},
       {"ucb_beta", [&] { o.ucb_beta = v; }},
       {"ucb_share", [&] { o.ucb_share = v; }},
+      {"ucb_margin", [&] { o.ucb_margin = v; }},
       {"kernel_share", [&] { o.kernel_share = v; }},
       {"parallel_ucb_share", [&] { o.parallel_ucb_share = v; }},
       {"refinement_share", [&] { o.local_refinement.share = v; }},
@@ -109,6 +113,7 @@ void SetOption(bayestune::GpBanditOptions& o, const std::string& assignment) {
       {"escape_share", [&] { o.basin_escape.share = v; }},
       {"escape_every", [&] { o.basin_escape.every = static_cast<int>(v); }},
       {"escape_keep_out", [&] { o.basin_escape.keep_out_radius = v; }},
+      {"escape_restart_radius", [&] { o.basin_escape.restart_radius = v; }},
       {"escape_ucb_beta", [&] { o.basin_escape.ucb_beta = v; }},
       {"random_starts", [&] { o.fit.random_starts = static_cast<int>(v); }},
       {"max_evaluations", [&] { o.fit.max_evaluations = static_cast<int>(v); }},
@@ -178,6 +183,8 @@ Run RunStudy(const BenchmarkFunction& f, const std::string& method, int trials, 
         best_true = value;
       }
       run.regret.push_back(best_true - f.optimum);
+      run.points.push_back(x);
+      run.values.push_back(value);
     }
   }
   return run;
@@ -219,6 +226,8 @@ int main(int argc, char** argv) {
   app.add_option("--noise", observation_noise,
                  "experiments only: standard deviation of Gaussian noise added to each value")
       ->check(CLI::NonNegativeNumber);
+  bool trace = false;
+  app.add_flag("--trace", trace, "experiments only: add each trial's point and value to the line");
   app.add_option("--label", label, "the method name in the output (default: from the flags)");
   CLI11_PARSE(app, argc, argv);
   try {
@@ -244,7 +253,14 @@ int main(int argc, char** argv) {
         const Run run = RunStudy(f, method, trials, batch, static_cast<std::uint64_t>(seed));
         std::cout << "{\"fn\": \"" << f.name << "\", \"seed\": " << seed << ", \"method\": \""
                   << name << "\", \"regret\": " << JsonNumbers(run.regret)
-                  << ", \"suggest_s\": " << JsonNumbers(run.suggest_seconds) << "}" << std::endl;
+                  << ", \"suggest_s\": " << JsonNumbers(run.suggest_seconds);
+        if (trace) {
+          std::cout << ", \"values\": " << JsonNumbers(run.values) << ", \"points\": [";
+          for (std::size_t i = 0; i < run.points.size(); ++i)
+            std::cout << (i ? ", " : "") << JsonNumbers(run.points[i]);
+          std::cout << "]";
+        }
+        std::cout << "}" << std::endl;
       }
     }
   } catch (const std::exception& e) {

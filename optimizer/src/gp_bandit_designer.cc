@@ -345,6 +345,14 @@ std::vector<ParameterValues> GpBanditDesigner::Suggest(const DesignerInput& inpu
           radius && !free_point) {
         box = BoxAround(incumbent, *radius, refined_coordinates);
       }
+      // A sequential study's UCB trials may keep off the cube's faces.
+      if (!box && !parallel && options_.ucb_margin > 0.0 &&
+          proposal_options.acquisition_mix != AcquisitionMix::kEnsemble &&
+          AcquisitionForTrial(proposal_options, trial_index, input.spec.max_trials) ==
+              AcquisitionKind::kUpperConfidenceBound) {
+        box = BoxAround(Eigen::VectorXd::Constant(d, 0.5), 0.5 - std::min(options_.ucb_margin, 0.5),
+                        refined_coordinates);
+      }
       // A sequential study's escape trial searches away from the incumbent's basin instead.
       GpBanditOptions trial_options = proposal_options;
       const Eigen::MatrixXd* search_centers = &centers;
@@ -363,6 +371,11 @@ std::vector<ParameterValues> GpBanditDesigner::Suggest(const DesignerInput& inpu
               AppendColumn(escape_centers, observed.col(order[i]));
           }
           search_centers = &escape_centers;
+          if (options_.basin_escape.restart_radius > 0.0 && escape_centers.cols() > 0) {
+            const Eigen::VectorXd second = escape_centers.col(0);
+            box = BoxAround(second, options_.basin_escape.restart_radius,
+                            RefinedCoordinates(space, second));
+          }
         }
         if (options_.basin_escape.ucb_beta >= 0.0) {
           trial_options.acquisition_mix = AcquisitionMix::kSingle;

@@ -18,6 +18,10 @@ struct BasinEscapeOptions {
   // A candidate within this half-width (max norm over the incumbent's numeric coordinates, as
   // the refinement box) of the incumbent loses against every candidate outside; 0: no keep-out.
   double keep_out_radius = 0.0;
+  // With a keep-out radius: > 0 makes an escape trial search a box of this half-width around the
+  // best trial outside the keep-out box instead (the second-best basin, as TuRBO restarts a local
+  // trust region), with the trial's acquisition; 0: the whole space outside the keep-out box.
+  double restart_radius = 0.0;
   // An escape trial maximises UCB with this beta instead of the trial's acquisition; negative:
   // the trial's own acquisition.
   double ucb_beta = -1.0;

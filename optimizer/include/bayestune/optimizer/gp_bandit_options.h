@@ -149,6 +149,12 @@ struct GpBanditOptions {
   // what was tried").
   AcquisitionMix acquisition_mix = AcquisitionMix::kUcbFirst;
   double ucb_share = 0.75;  // for kUcbFirst
+  // Measured and off (0; docs/optimizer.md, "Leaving a local basin"): a sequential study's UCB
+  // trials search only [ucb_margin, 1 - ucb_margin] on the numeric coordinates, since UCB's
+  // variance term favours the cube's faces (hartmann6's runs that missed the global basin had a
+  // coordinate at a bound in most of their UCB trials). A parameter whose best value lies at a
+  // bound is reached only after the UCB phase.
+  double ucb_margin = 0.0;
   // kUcbFirst's share for a study that runs trials in parallel (a suggestion asked for several
   // points, or made with trials pending); negative: `ucb_share`. A batch of 4 refines less per
   // point than sequential steps do, so it switches to log EI earlier (docs/optimizer.md,
