@@ -20,6 +20,7 @@
 #include "output_power_transform.h"
 #include "output_warper.h"
 #include "split_mix.h"
+#include "ucb_margin.h"
 
 namespace bayestune {
 namespace {
@@ -346,12 +347,10 @@ std::vector<ParameterValues> GpBanditDesigner::Suggest(const DesignerInput& inpu
         box = BoxAround(incumbent, *radius, refined_coordinates);
       }
       // A sequential study's UCB trials may keep off the cube's faces.
-      if (!box && !parallel && options_.ucb_margin > 0.0 &&
-          proposal_options.acquisition_mix != AcquisitionMix::kEnsemble &&
+      if (!box && !parallel && proposal_options.acquisition_mix != AcquisitionMix::kEnsemble &&
           AcquisitionForTrial(proposal_options, trial_index, input.spec.max_trials) ==
               AcquisitionKind::kUpperConfidenceBound) {
-        box = BoxAround(Eigen::VectorXd::Constant(d, 0.5), 0.5 - std::min(options_.ucb_margin, 0.5),
-                        refined_coordinates);
+        box = UcbMarginBox(space, options_.ucb_margin);
       }
       // A sequential study's escape trial searches away from the incumbent's basin instead.
       GpBanditOptions trial_options = proposal_options;

@@ -175,35 +175,3 @@ TEST_CASE("an escape trial may maximise UCB over the whole space instead", "[bas
   // Without the option the point keeps to the refinement box (half-width 0.2): see above.
   CHECK(Farthest(space, far, incumbent) > 0.2);
 }
-
-TEST_CASE("with a UCB margin, a sequential study's UCB trials keep off the cube's faces",
-          "[basin-escape]") {
-  const StudySpec spec = BowlSpec(40);
-  const SearchSpace space(spec.parameters);
-  // Ten trials in the corner near the origin: UCB's variance term pulls far from them, to the
-  // opposite faces.
-  std::vector<Trial> trials = BowlTrials(space, 10);
-  for (Trial& t : trials) {
-    for (const char* name : {"a", "b"})
-      t.parameters[name] = ParameterValue(0.3 * t.parameters.at(name).AsDouble());
-    t.final_value = std::pow(t.parameters.at("a").AsDouble() - 0.7, 2) +
-                    std::pow(t.parameters.at("b").AsDouble() - 0.2, 2);
-  }
-  auto on_a_face = [&](const ParameterValues& p) {
-    const Eigen::VectorXd x = EncodeForModel(space, p);
-    return (x.array() <= 1e-9).any() || (x.array() >= 1.0 - 1e-9).any();
-  };
-  GpBanditOptions options;
-  options.ucb_beta = 4.0;
-  GpBanditDesigner plain(options);
-  const auto free = plain.Suggest({space, spec, trials, 1, 11});  // trial 10 of 40: UCB
-  REQUIRE(free.size() == 1);
-  CHECK(on_a_face(free.front()));
-  options.ucb_margin = 0.1;
-  GpBanditDesigner inner(options);
-  const auto kept = inner.Suggest({space, spec, trials, 1, 11});
-  REQUIRE(kept.size() == 1);
-  const Eigen::VectorXd x = EncodeForModel(space, kept.front());
-  CHECK(x.minCoeff() >= 0.1 - 1e-9);
-  CHECK(x.maxCoeff() <= 0.9 + 1e-9);
-}
