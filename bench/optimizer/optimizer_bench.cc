@@ -99,6 +99,7 @@ void SetOption(bayestune::GpBanditOptions& o, const std::string& assignment) {
       {"ucb_beta", [&] { o.ucb_beta = v; }},
       {"ucb_share", [&] { o.ucb_share = v; }},
       {"ucb_margin", [&] { o.ucb_margin = v; }},
+      {"ucb_margin_share", [&] { o.ucb_margin_share = v; }},
       {"kernel_share", [&] { o.kernel_share = v; }},
       {"parallel_ucb_share", [&] { o.parallel_ucb_share = v; }},
       {"refinement_share", [&] { o.local_refinement.share = v; }},

@@ -347,7 +347,12 @@ std::vector<ParameterValues> GpBanditDesigner::Suggest(const DesignerInput& inpu
         box = BoxAround(incumbent, *radius, refined_coordinates);
       }
       // A sequential study's UCB trials may keep off the cube's faces.
-      if (!box && !parallel && proposal_options.acquisition_mix != AcquisitionMix::kEnsemble &&
+      const bool margin_phase =
+          input.spec.max_trials <= 0 ||
+          static_cast<double>(trial_index) <
+              options_.ucb_margin_share * static_cast<double>(input.spec.max_trials);
+      if (!box && !parallel && margin_phase &&
+          proposal_options.acquisition_mix != AcquisitionMix::kEnsemble &&
           AcquisitionForTrial(proposal_options, trial_index, input.spec.max_trials) ==
               AcquisitionKind::kUpperConfidenceBound) {
         box = UcbMarginBox(space, options_.ucb_margin);

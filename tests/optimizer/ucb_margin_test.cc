@@ -94,4 +94,15 @@ TEST_CASE("with a UCB margin, a sequential study's UCB trials keep off the cube'
   const Eigen::VectorXd x = EncodeForModel(space, kept.front());
   CHECK(x.minCoeff() >= 0.1 - 1e-9);
   CHECK(x.maxCoeff() <= 0.9 + 1e-9);
+  // Only before ucb_margin_share of maxTrials: trial 10 of 40 is past a share of 0.25.
+  options.ucb_margin_share = 0.25;
+  GpBanditDesigner early_only(options);
+  const auto late = early_only.Suggest({space, spec, trials, 1, 11});
+  REQUIRE(late.size() == 1);
+  CHECK(on_a_face(late.front()));
+  options.ucb_margin_share = 0.3;  // trial 10 is before 12
+  GpBanditDesigner early(options);
+  const auto still = early.Suggest({space, spec, trials, 1, 11});
+  REQUIRE(still.size() == 1);
+  CHECK_FALSE(on_a_face(still.front()));
 }

@@ -155,6 +155,8 @@ struct GpBanditOptions {
   // coordinate at a bound in most of their UCB trials). A parameter whose best value lies at a
   // bound is reached only after the UCB phase.
   double ucb_margin = 0.0;
+  // The margin applies to the UCB trials before this share of maxTrials only (1: all of them).
+  double ucb_margin_share = 1.0;
   // kUcbFirst's share for a study that runs trials in parallel (a suggestion asked for several
   // points, or made with trials pending); negative: `ucb_share`. A batch of 4 refines less per
   // point than sequential steps do, so it switches to log EI earlier (docs/optimizer.md,
