@@ -51,8 +51,11 @@ Eigen::MatrixXd ToMatrix(const std::vector<Eigen::VectorXd>& columns, int rows) 
   return m;
 }
 
-// GpBanditOptions::refit_all_up_to with a fidelity input, at most.
+// With a fidelity input: GpBanditOptions::refit_all_up_to at most, refit_growth at least, and
+// GpFitOptions::max_points at most.
 constexpr int kFidelityRefitAllUpTo = 20;
+constexpr double kFidelityRefitGrowth = 0.25;
+constexpr int kFidelityFitPoints = 100;
 
 // A trial's time of finishing, for the order of observations: its last report, else its end.
 double FinishTime(const Trial& t) {
@@ -302,11 +305,13 @@ std::vector<ParameterValues> GpBanditDesigner::Suggest(const DesignerInput& inpu
   if (chosen.cols() < input.count && history.finished.cols() > 0) {
     std::mt19937_64 rng(input.seed);
     // With a fidelity input every rung a trial reaches is an observation (a few per trial): the
-    // hyperparameters are refitted at the growth points from 20 observations on rather than 100,
-    // since the runner waits for each suggestion (and so do its stop checks).
+    // hyperparameters are refitted less often (from 20 observations on, at 25% growth) on at most
+    // 100 of them, since the runner waits for each suggestion (and so do its stop checks).
     GpBanditOptions model_options = options_;
     if (history.fidelity) {
       model_options.refit_all_up_to = std::min(options_.refit_all_up_to, kFidelityRefitAllUpTo);
+      model_options.refit_growth = std::max(options_.refit_growth, kFidelityRefitGrowth);
+      model_options.fit.max_points = std::min(options_.fit.max_points, kFidelityFitPoints);
     }
     Eigen::VectorXd targets = ObjectiveTargets(options_.output_transform, history.values);
     Eigen::MatrixXd observed = history.finished;
