@@ -2,7 +2,8 @@
 // training steps consumed, on synthetic learning curves with a known final value and slow starters
 // (learning_curve_trainer), run through the real runner with real trainer processes and event
 // files. Methods: GP without stopping, GP + median rule, random + ASHA, GP + ASHA, GP + ASHA with
-// Hyperband brackets, and gp+asha-rank (GP + ASHA without model-based promotion: ranks only). Each
+// Hyperband brackets, gp+asha-rank (GP + ASHA without model-based promotion: ranks only), and
+// gp+asha-fidelity, gp+hyperband-fidelity (the GP with the training step as an input). Each
 // run goes on until `--budget` steps were consumed (then it is interrupted: nothing new starts); a
 // trial counts when it was trained to the last step within the budget, with its true (noise-free)
 // final value. Prints one JSON line per (method, seed) and a table of medians over seeds. Prints
@@ -12,7 +13,7 @@
 //                        [--slow=a|c|mild] (a: the optimum starts slowly; c: slow starters
 //                        anywhere; mild: the early ranking mostly right, a fifth slow starters)
 //                        [--methods=gp,gp+median,random+asha,gp+asha,gp+hyperband,gp+asha-rank,
-//                                   gp+asha-pending,gp+hyperband-pending]
+//                                   gp+asha-fidelity,gp+hyperband-fidelity]
 // Each JSON line also gives mean_a and mean_a_full, the mean of parameter a over all trials and
 // over those trained to the end: where the method looked (the optimum is at a = 0.75, the
 // slowest starters with --slow=a).
@@ -124,11 +125,12 @@ Outcome RunOne(const std::string& method, const Options& o, int seed,
   if (method.ends_with("asha-rank")) {
     rule = std::make_shared<AshaStoppingRule>(spec.early_stopping, AshaPromotion::kRankOnly);
   }
-  // ...-pending: the GP without the training step as an input (trials stopped early are pending
-  // points, the GP learns from the trials trained to the end), for comparison.
+  // ...-fidelity: the GP with the training step as an input (GpBanditOptions::fidelity_input:
+  // every trial's rung values are observations), against the default (trials stopped early are
+  // pending points, the GP learns from the trials trained to the end).
   std::shared_ptr<Designer> designer;
-  if (method.ends_with("-pending")) {
-    designer = std::make_shared<GpBanditDesigner>(GpBanditOptions{.fidelity_input = false});
+  if (method.ends_with("-fidelity")) {
+    designer = std::make_shared<GpBanditDesigner>(GpBanditOptions{.fidelity_input = true});
   }
   auto study = Study::Open(
       std::make_shared<InMemoryStudyRepository>(), "mf",
