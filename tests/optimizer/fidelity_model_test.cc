@@ -186,4 +186,23 @@ TEST_CASE("stopped trials' early values move the GP's suggestion through the fid
   // Without it they are pending points, and the model knows only the edges: its best is there.
   const double pending_only = suggest(false);
   CHECK((pending_only < 0.3 || pending_only > 0.7));
+
+  // Pending trials and batches: a running trial's rungs are observations and its point pending at
+  // the final step; a batch of three gives three different feasible points.
+  std::vector<Trial> running = model;
+  Trial active = CurveTrial(++id, 0.2, TrueFinal(0.2), 3, 3);
+  active.state = TrialState::kActive;
+  active.stopped_early = false;
+  active.final_value.reset();
+  running.push_back(active);
+  options.fidelity_input = true;
+  GpBanditDesigner designer(options);
+  const std::vector<ParameterValues> batch =
+      designer.Suggest(DesignerInput{space, spec, running, 3, 11});
+  REQUIRE(batch.size() == 3);
+  for (const ParameterValues& p : batch)
+    CHECK_NOTHROW(space.Validate(p));
+  CHECK(batch[0].at("x").AsDouble() != batch[1].at("x").AsDouble());
+  CHECK(batch[1].at("x").AsDouble() != batch[2].at("x").AsDouble());
+  CHECK(batch[0].at("x").AsDouble() != batch[2].at("x").AsDouble());
 }
