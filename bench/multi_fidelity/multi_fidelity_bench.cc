@@ -2,7 +2,8 @@
 // training steps consumed, on synthetic learning curves with a known final value and slow starters
 // (learning_curve_trainer), run through the real runner with real trainer processes and event
 // files. Methods: GP without stopping, GP + median rule, random + ASHA, GP + ASHA, GP + ASHA with
-// Hyperband brackets, and gp+asha-rank (GP + ASHA without model-based promotion: ranks only). Each
+// Hyperband brackets, gp+asha-rank (GP + ASHA without model-based promotion: ranks only), and
+// gp+asha-fidelity, gp+hyperband-fidelity (the GP with the training step as an input). Each
 // run goes on until `--budget` steps were consumed (then it is interrupted: nothing new starts); a
 // trial counts when it was trained to the last step within the budget, with its true (noise-free)
 // final value. Prints one JSON line per (method, seed) and a table of medians over seeds. Prints
@@ -11,7 +12,8 @@
 //   multi_fidelity_bench [--seeds=10] [--budget=270] [--steps=27] [--sleep-ms=2] [--parallel=2]
 //                        [--slow=a|c|mild] (a: the optimum starts slowly; c: slow starters
 //                        anywhere; mild: the early ranking mostly right, a fifth slow starters)
-//                        [--methods=gp,gp+median,random+asha,gp+asha,gp+hyperband,gp+asha-rank]
+//                        [--methods=gp,gp+median,random+asha,gp+asha,gp+hyperband,gp+asha-rank,
+//                                   gp+asha-fidelity,gp+hyperband-fidelity]
 // Each JSON line also gives mean_a and mean_a_full, the mean of parameter a over all trials and
 // over those trained to the end: where the method looked (the optimum is at a = 0.75, the
 // slowest starters with --slow=a).
@@ -27,6 +29,7 @@
 #include <vector>
 
 #include "bayestune/optimizer/asha_stopping_rule.h"
+#include "bayestune/optimizer/gp_bandit_designer.h"
 #include "bayestune/optimizer/in_memory_study_repository.h"
 #include "bayestune/trial_runner/trial_runner.h"
 #include "step_budget.h"
@@ -92,13 +95,13 @@ StudySpec MethodSpec(const std::string& method, const Options& o, std::uint64_t 
                      ParameterSpec::Double("c", 0, 1)};
   if (method.starts_with("random")) spec.algorithm = Algorithm::kRandomSearch;
   if (method.ends_with("median")) spec.enable_early_stopping = true;
-  if (method.ends_with("asha") || method.ends_with("asha-rank") || method.ends_with("hyperband")) {
+  if (method.find("asha") != std::string::npos || method.find("hyperband") != std::string::npos) {
     spec.enable_early_stopping = true;
     spec.early_stopping = {.rule = EarlyStoppingRule::kAsha,
                            .min_step = 1,
                            .max_step = o.steps,
                            .reduction_factor = 3,
-                           .brackets = method.ends_with("hyperband") ? 3 : 1};
+                           .brackets = method.find("hyperband") != std::string::npos ? 3 : 1};
   }
   return spec;
 }
@@ -122,8 +125,16 @@ Outcome RunOne(const std::string& method, const Options& o, int seed,
   if (method.ends_with("asha-rank")) {
     rule = std::make_shared<AshaStoppingRule>(spec.early_stopping, AshaPromotion::kRankOnly);
   }
-  auto study = Study::Open(std::make_shared<InMemoryStudyRepository>(), "mf",
-                           {.create_if_missing = true, .spec = spec, .stopping_rule = rule});
+  // ...-fidelity: the GP with the training step as an input (GpBanditOptions::fidelity_input:
+  // every trial's rung values are observations), against the default (trials stopped early are
+  // pending points, the GP learns from the trials trained to the end).
+  std::shared_ptr<Designer> designer;
+  if (method.ends_with("-fidelity")) {
+    designer = std::make_shared<GpBanditDesigner>(GpBanditOptions{.fidelity_input = true});
+  }
+  auto study = Study::Open(
+      std::make_shared<InMemoryStudyRepository>(), "mf",
+      {.create_if_missing = true, .spec = spec, .designer = designer, .stopping_rule = rule});
   auto events = std::make_shared<BudgetEvents>(o.budget, spec.metric_tag);
   TrialRunnerOptions options;
   options.runner.command = {BAYESTUNE_LEARNING_CURVE_TRAINER};

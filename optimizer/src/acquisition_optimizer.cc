@@ -205,7 +205,8 @@ std::optional<Eigen::VectorXd> AcquisitionOptimizer::Maximize(
   const bool enumerated = rounding_.FeasiblePointCount() &&
                           *rounding_.FeasiblePointCount() <= options_.max_enumerated_points;
   Eigen::VectorXd values = Evaluate(gp, acquisition, candidates);
-  const std::optional<TrustRegion> region = TrustRegion::Around(gp.points(), options_);
+  const std::optional<TrustRegion> region =
+      TrustRegion::Around(gp.points().topRows(gp.dimensions()), options_);
   auto penalize = [&](double value, const Eigen::VectorXd& x) {
     if (region) value = region->Penalize(value, x);
     return box ? box->Penalize(value, x) : value;

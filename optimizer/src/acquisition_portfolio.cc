@@ -63,7 +63,7 @@ std::optional<Eigen::VectorXd> ProposePoint(const AcquisitionOptimizer& optimize
                                           best, options.ucb_beta);
     return optimizer.Maximize(gp, acquisition, centers, exclude, rng, box);
   }
-  Eigen::MatrixXd maximisers(gp.points().rows(), 0);
+  Eigen::MatrixXd maximisers(gp.dimensions(), 0);
   for (AcquisitionKind kind : kEnsembleKinds) {
     const AcquisitionFunction acquisition(kind, best, options.ucb_beta);
     if (auto x = optimizer.Maximize(gp, acquisition, centers, exclude, rng, box)) {

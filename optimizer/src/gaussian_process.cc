@@ -117,8 +117,30 @@ void GaussianProcess::UpdateWeights() {
   upper.solveInPlace(alpha_);
 }
 
+void GaussianProcess::FixTrailingInputs(Eigen::VectorXd inputs) {
+  fixed_inputs_ = std::move(inputs);
+}
+
+Eigen::VectorXd GaussianProcess::WithFixedInputs(const Eigen::VectorXd& x) const {
+  Eigen::VectorXd full(x.size() + fixed_inputs_.size());
+  full << x, fixed_inputs_;
+  return full;
+}
+
 void GaussianProcess::Predict(const Eigen::MatrixXd& points, Eigen::VectorXd* mean,
                               Eigen::VectorXd* variance) const {
+  if (fixed_inputs_.size() == 0) {
+    PredictAt(points, mean, variance);
+    return;
+  }
+  Eigen::MatrixXd full(points.rows() + fixed_inputs_.size(), points.cols());
+  full.topRows(points.rows()) = points;
+  full.bottomRows(fixed_inputs_.size()) = fixed_inputs_.replicate(1, points.cols());
+  PredictAt(full, mean, variance);
+}
+
+void GaussianProcess::PredictAt(const Eigen::MatrixXd& points, Eigen::VectorXd* mean,
+                                Eigen::VectorXd* variance) const {
   Eigen::MatrixXd cross = kernel_.Cross(points_, points);  // n x m
   *mean = (cross.transpose() * alpha_).array() + hyperparameters_.mean;
   cholesky_.triangularView<Eigen::Lower>().solveInPlace(cross);
@@ -133,7 +155,13 @@ void GaussianProcess::PredictWithGradient(const Eigen::VectorXd& x, double* mean
                                           Eigen::VectorXd* variance_gradient) const {
   Eigen::VectorXd k;
   Eigen::MatrixXd dk;  // d x n
-  kernel_.Vector(x, points_, &k, &dk);
+  if (fixed_inputs_.size() == 0) {
+    kernel_.Vector(x, points_, &k, &dk);
+  } else {
+    Eigen::MatrixXd full_dk;
+    kernel_.Vector(WithFixedInputs(x), points_, &k, &full_dk);
+    dk = full_dk.topRows(x.size());
+  }
   *mean = hyperparameters_.mean + k.dot(alpha_);
   *mean_gradient = dk * alpha_;
   Eigen::VectorXd v = k;
@@ -150,7 +178,8 @@ void GaussianProcess::PredictWithGradient(const Eigen::VectorXd& x, double* mean
   *variance_gradient = -2.0 * (dk * v);
 }
 
-void GaussianProcess::AddObservation(const Eigen::VectorXd& x, double value) {
+void GaussianProcess::AddObservation(const Eigen::VectorXd& point, double value) {
+  const Eigen::VectorXd x = fixed_inputs_.size() == 0 ? point : WithFixedInputs(point);
   const Eigen::Index n = points_.cols();
   Eigen::VectorXd k;
   kernel_.Vector(x, points_, &k, nullptr);

@@ -40,7 +40,9 @@ class GaussianProcess {
   bool IsPrefixOf(const Eigen::MatrixXd& points) const;
 
   int size() const { return static_cast<int>(values_.size()); }
-  int dimensions() const { return static_cast<int>(points_.rows()); }
+  // The dimensions of the points Predict, PredictWithGradient and AddObservation take: the
+  // observations' own, less the inputs fixed by FixTrailingInputs.
+  int dimensions() const { return static_cast<int>(points_.rows() - fixed_inputs_.size()); }
   const Eigen::MatrixXd& points() const { return points_; }
   const Eigen::VectorXd& values() const { return values_; }
   const GpHyperparameters& hyperparameters() const { return hyperparameters_; }
@@ -63,6 +65,13 @@ class GaussianProcess {
   // fantasies of pending trials (kriging believer).
   void AddObservation(const Eigen::VectorXd& x, double value);
 
+  // Appends `inputs` to every point given to Predict, PredictWithGradient and AddObservation
+  // from now on (gradients are of the other coordinates): the GP is then searched on the slice of
+  // its inputs where the last ones take these values. A multi-fidelity GP, whose last input is the
+  // training step, is predicted at the final step so. Empty: none (the default).
+  void FixTrailingInputs(Eigen::VectorXd inputs);
+  const Eigen::VectorXd& fixed_inputs() const { return fixed_inputs_; }
+
   // log p(y | X, hyperparameters).
   double LogMarginalLikelihood() const;
 
@@ -71,6 +80,11 @@ class GaussianProcess {
   GaussianProcess(Eigen::MatrixXd points, Eigen::VectorXd values,
                   const GpHyperparameters& hyperparameters, Eigen::MatrixXd factor, double jitter);
   void UpdateWeights();
+  // Predict at points with every input given.
+  void PredictAt(const Eigen::MatrixXd& points, Eigen::VectorXd* mean,
+                 Eigen::VectorXd* variance) const;
+  // `x` with the fixed inputs appended.
+  Eigen::VectorXd WithFixedInputs(const Eigen::VectorXd& x) const;
 
   Eigen::MatrixXd points_;
   Eigen::VectorXd values_;
@@ -79,6 +93,7 @@ class GaussianProcess {
   Eigen::MatrixXd cholesky_;  // lower triangle: L with L L^T = K + (noise + jitter) I
   Eigen::VectorXd alpha_;
   double jitter_ = 0.0;
+  Eigen::VectorXd fixed_inputs_;
 };
 
 // Factorises `matrix` + diagonal I = L L^T into the lower triangle of `factor`, retrying with

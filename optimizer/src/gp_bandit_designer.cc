@@ -20,6 +20,7 @@
 #include "output_power_transform.h"
 #include "output_warper.h"
 #include "split_mix.h"
+#include "stopped_trial_values.h"
 #include "ucb_margin.h"
 
 namespace bayestune {
@@ -32,11 +33,15 @@ bool IsPending(TrialState state) {
 
 // What the designer knows of the study's trials, in model coordinates.
 struct History {
-  Eigen::MatrixXd finished;                   // dimensions x n
+  Eigen::MatrixXd finished;                   // dimensions x n (+ 1 row, the fidelity: see below)
   std::vector<std::optional<double>> values;  // higher is better; nullopt: FAILED or INFEASIBLE
   Eigen::MatrixXd pending;
   Eigen::MatrixXd all;  // every trial, for duplicates
   int own_trials = 0;   // trials of this study (not of a resumed one)
+  // With a fidelity input (GpBanditOptions::fidelity_input, HasRungFidelity): `finished` has one
+  // more row, the training step's fidelity, and holds every curve observation (CurveObservations)
+  // besides the final values at fidelity 1, in the order they were reported.
+  bool fidelity = false;
 };
 
 // Columns of a matrix (dimensions x count), filled at once rather than grown one by one (which
@@ -48,10 +53,31 @@ Eigen::MatrixXd ToMatrix(const std::vector<Eigen::VectorXd>& columns, int rows) 
   return m;
 }
 
-History ReadHistory(const DesignerInput& input) {
+// With a fidelity input: GpBanditOptions::refit_all_up_to at most, refit_growth at least, and
+// GpFitOptions::max_points at most.
+constexpr int kFidelityRefitAllUpTo = 20;
+constexpr double kFidelityRefitGrowth = 0.25;
+constexpr int kFidelityFitPoints = 100;
+
+// A trial's time of finishing, for the order of observations: its last report, else its end.
+double FinishTime(const Trial& t) {
+  double last = t.end_time.value_or(0.0);
+  for (const Measurement& m : t.measurements)
+    last = std::max(last, m.wall_time);
+  return last;
+}
+
+History ReadHistory(const DesignerInput& input, bool fidelity_input) {
   const int d = input.space.ModelDimensions();
   History h;
-  std::vector<Eigen::VectorXd> finished;
+  h.fidelity = fidelity_input && HasRungFidelity(input.spec);
+  const double sign = input.spec.goal == Goal::kMaximize ? 1.0 : -1.0;
+  struct Observation {
+    double time;
+    Eigen::VectorXd x;
+    std::optional<double> value;
+  };
+  std::vector<Observation> observations;
   std::vector<Eigen::VectorXd> pending;
   std::vector<Eigen::VectorXd> all;
   for (const Trial& t : input.trials) {
@@ -63,18 +89,42 @@ History ReadHistory(const DesignerInput& input) {
       continue;  // parameters of another space tell this one nothing
     }
     all.push_back(x);
+    auto at_fidelity = [&](double fidelity) {
+      if (!h.fidelity) return x;
+      Eigen::VectorXd full(d + 1);
+      full << x, fidelity;
+      return full;
+    };
+    if (h.fidelity) {
+      for (const CurveObservation& o : CurveObservations(t, input.spec)) {
+        if (std::isfinite(o.value))
+          observations.push_back({o.wall_time, at_fidelity(o.fidelity), sign * o.value});
+      }
+      // Stopped early (pending for TrialsForModel): its curve is all there is to learn.
+      if (t.stopped_early && IsPending(t.state)) continue;
+    }
     if (IsPending(t.state)) {
       pending.push_back(std::move(x));
       continue;
     }
-    finished.push_back(std::move(x));
+    std::optional<double> value;
     if (t.state == TrialState::kSucceeded && t.final_value && std::isfinite(*t.final_value)) {
-      h.values.push_back(input.spec.goal == Goal::kMaximize ? *t.final_value : -*t.final_value);
-    } else {
-      h.values.push_back(std::nullopt);
+      value = sign * *t.final_value;
     }
+    observations.push_back({h.fidelity ? FinishTime(t) : 0.0, at_fidelity(1.0), value});
   }
-  h.finished = ToMatrix(finished, d);
+  // With a fidelity, by the time of the report, so that the observations of a later call begin
+  // with those of an earlier one (the fit and the factor are kept; see Hyperparameters).
+  if (h.fidelity) {
+    std::stable_sort(observations.begin(), observations.end(),
+                     [](const Observation& a, const Observation& b) { return a.time < b.time; });
+  }
+  std::vector<Eigen::VectorXd> finished;
+  for (Observation& o : observations) {
+    finished.push_back(std::move(o.x));
+    h.values.push_back(o.value);
+  }
+  h.finished = ToMatrix(finished, h.fidelity ? d + 1 : d);
   h.pending = ToMatrix(pending, d);
   h.all = ToMatrix(all, d);
   return h;
@@ -232,7 +282,7 @@ std::vector<ParameterValues> GpBanditDesigner::Suggest(const DesignerInput& inpu
   if (IsMultiObjective(input.spec)) return SuggestMultiObjective(input, options_);
   const AcquisitionOptimizer optimizer(space, options_.acquisition_optimizer);
   const std::optional<std::size_t> feasible_points = optimizer.rounding().FeasiblePointCount();
-  History history = ReadHistory(input);
+  History history = ReadHistory(input, options_.fidelity_input);
   Eigen::MatrixXd chosen(d, 0);
   // Points to avoid: every trial and every point chosen so far, unless a finite space has none
   // left.
@@ -256,19 +306,28 @@ std::vector<ParameterValues> GpBanditDesigner::Suggest(const DesignerInput& inpu
   // The GP.
   if (chosen.cols() < input.count && history.finished.cols() > 0) {
     std::mt19937_64 rng(input.seed);
+    // With a fidelity input every rung a trial reaches is an observation (a few per trial): the
+    // hyperparameters are refitted less often (from 20 observations on, at 25% growth) on at most
+    // 100 of them, since the runner waits for each suggestion (and so do its stop checks).
+    GpBanditOptions model_options = options_;
+    if (history.fidelity) {
+      model_options.refit_all_up_to = std::min(options_.refit_all_up_to, kFidelityRefitAllUpTo);
+      model_options.refit_growth = std::max(options_.refit_growth, kFidelityRefitGrowth);
+      model_options.fit.max_points = std::min(options_.fit.max_points, kFidelityFitPoints);
+    }
     Eigen::VectorXd targets = ObjectiveTargets(options_.output_transform, history.values);
     Eigen::MatrixXd observed = history.finished;
     std::vector<std::optional<double>> values = history.values;
     if (observed.cols() > options_.max_model_points) {
-      KeepModelPoints(ModelPoints(options_, values, input.spec.seed.value_or(0)), observed, targets,
-                      values);
+      KeepModelPoints(ModelPoints(model_options, values, input.spec.seed.value_or(0)), observed,
+                      targets, values);
     }
     const std::uint64_t fit_seed = rng();
     // One suggestion at a time per designer (and its copies): they share what is kept.
     std::lock_guard cache_lock(cache_->mutex);
     cache_->last_use = CacheUse{};
     const GpHyperparameters hyperparameters =
-        Hyperparameters(options_, *cache_, history.finished, history.values, observed, targets,
+        Hyperparameters(model_options, *cache_, history.finished, history.values, observed, targets,
                         fit_seed, input.spec);
     // The factor of the last call, extended when only trials were added since.
     const bool extend = cache_->gp &&
@@ -277,14 +336,20 @@ std::vector<ParameterValues> GpBanditDesigner::Suggest(const DesignerInput& inpu
     cache_->gp = extend ? GaussianProcess::Extend(*cache_->gp, observed, targets)
                         : GaussianProcess(observed, targets, hyperparameters);
     cache_->last_use.factor_extended = extend;
+    // With a fidelity input, the acquisition is searched at the final step.
+    cache_->gp->FixTrailingInputs(history.fidelity ? Eigen::VectorXd::Ones(1) : Eigen::VectorXd());
     // The kept GP, or a copy of it with fantasies once there are any.
     const GaussianProcess* gp = &*cache_->gp;
     std::optional<GaussianProcess> with_fantasies;
 
     // The incumbent, and the best observations to search around.
     std::vector<Eigen::Index> order;
+    // (With a fidelity input, among the final values: a value at an earlier step is no result.)
+    const auto at_final_step = [&](Eigen::Index i) {
+      return !history.fidelity || observed(d, i) == 1.0;
+    };
     for (Eigen::Index i = 0; i < targets.size(); ++i) {
-      if (values[static_cast<std::size_t>(i)]) order.push_back(i);
+      if (values[static_cast<std::size_t>(i)] && at_final_step(i)) order.push_back(i);
     }
     if (order.empty()) {
       order.resize(static_cast<std::size_t>(targets.size()));
@@ -293,14 +358,14 @@ std::vector<ParameterValues> GpBanditDesigner::Suggest(const DesignerInput& inpu
     std::stable_sort(order.begin(), order.end(),
                      [&](Eigen::Index a, Eigen::Index b) { return targets[a] > targets[b]; });
     double best = targets[order.front()];
-    const Eigen::VectorXd incumbent = observed.col(order.front());
+    const Eigen::VectorXd incumbent = observed.col(order.front()).head(d);
     const std::vector<int> refined_coordinates = RefinedCoordinates(space, incumbent);
     Eigen::MatrixXd centers(d, 0);
     for (std::size_t i = 0;
          i < order.size() &&
          i < static_cast<std::size_t>(options_.acquisition_optimizer.local_centers);
          ++i) {
-      AppendColumn(centers, observed.col(order[i]));
+      AppendColumn(centers, observed.col(order[i]).head(d));
     }
     // Kriging believer: a pending trial is taken to return the GP's mean, as if observed (so it
     // may become the incumbent, and its point loses its appeal).

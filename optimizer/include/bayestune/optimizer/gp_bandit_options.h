@@ -167,6 +167,14 @@ struct GpBanditOptions {
   // first GP point the maximiser of the posterior mean: batches then converge as sequential
   // suggestions do.
   bool batch_exploitation = true;
+  // On, in a study with ASHA early stopping (and one objective): the training step is an input of
+  // the GP: every trial's values at the rungs it reached are observations at their step's
+  // fidelity (log step / log maxStep), a trial trained to the end is its final value at fidelity
+  // 1, and the acquisition is searched at fidelity 1 (the final step). Off (the default): trials
+  // stopped early are pending points and the GP learns from the trials trained to the end only.
+  // Measured both ways (docs/optimizer.md, "Stopped is not finished"): ahead on curves whose early
+  // ranking is mostly right, behind where slow starters finish best.
+  bool fidelity_input = false;
   // The GP is conditioned on at most this many finished trials (see ModelPoints), so that memory
   // stays around 100 MB however long the study; memory is O(n^2) below that.
   int max_model_points = 1000;

@@ -1,0 +1,208 @@
+// The GP with the training step as an input (issue 20, multi-fidelity): the curve observations a
+// trial gives, the GP searched at the final step, and a suggestion that moves with what stopped
+// trials' early values say.
+#include <catch2/catch.hpp>
+#include <cmath>
+
+#include "bayestune/optimizer/gp_bandit_designer.h"
+#include "gaussian_process.h"
+#include "stopped_trial_values.h"
+
+using namespace bayestune;
+
+namespace {
+
+StudySpec AshaSpec() {
+  StudySpec spec;
+  spec.metric_tag = "m";
+  spec.goal = Goal::kMaximize;
+  spec.max_trials = 1000;
+  spec.parameters = {ParameterSpec::Double("x", 0, 1)};
+  spec.enable_early_stopping = true;
+  spec.early_stopping = {.rule = EarlyStoppingRule::kAsha,
+                         .min_step = 1,
+                         .max_step = 27,
+                         .reduction_factor = 3,
+                         .brackets = 1};
+  return spec;
+}
+
+// A trial at x whose curve is final * (1 - exp(-step / tau)) at every step up to `last_step`:
+// trained to the end when last_step is 27, else stopped early there.
+Trial CurveTrial(std::int64_t id, double x, double final, double tau, std::int64_t last_step) {
+  Trial t;
+  t.id = id;
+  t.state = TrialState::kSucceeded;
+  t.parameters = {{"x", ParameterValue(x)}};
+  t.stopped_early = last_step < 27;
+  double wall = 1000.0 * static_cast<double>(id);
+  for (std::int64_t s = 1; s <= last_step; ++s) {
+    const double v = final * (1 - std::exp(-static_cast<double>(s) / tau));
+    t.measurements.push_back({.metric = "m", .step = s, .value = v, .wall_time = ++wall});
+  }
+  t.final_value = t.measurements.back().value;
+  t.final_step = last_step;
+  t.end_time = wall;
+  return t;
+}
+
+double TrueFinal(double x) {
+  return 0.9 - 1.6 * (x - 0.5) * (x - 0.5);
+}
+
+}  // namespace
+
+TEST_CASE("a trial's curve observations are its values at the rungs it reached", "[fidelity]") {
+  const StudySpec spec = AshaSpec();
+  REQUIRE(HasRungFidelity(spec));
+  CHECK(StepFidelity(1, spec) == 0.0);
+  CHECK(StepFidelity(3, spec) == Approx(1.0 / 3));
+  CHECK(StepFidelity(9, spec) == Approx(2.0 / 3));
+  CHECK(StepFidelity(27, spec) == 1.0);
+
+  // Trained to the end: rungs 1, 3 and 9 (its final value is the designer's, at fidelity 1).
+  const Trial full = CurveTrial(1, 0.2, 0.8, 3, 27);
+  const std::vector<CurveObservation> seen = CurveObservations(full, spec);
+  REQUIRE(seen.size() == 3);
+  CHECK(seen[0].fidelity == 0.0);
+  CHECK(seen[0].value == full.measurements[0].value);
+  CHECK(seen[1].fidelity == Approx(1.0 / 3));
+  CHECK(seen[1].value == full.measurements[2].value);
+  CHECK(seen[2].fidelity == Approx(2.0 / 3));
+  CHECK(seen[2].value == full.measurements[8].value);
+  CHECK(seen[2].wall_time == full.measurements[8].wall_time);
+
+  // Stopped at step 5, past rung 3: rungs 1 and 3, and where it was cut off.
+  const Trial stopped = CurveTrial(2, 0.7, 0.9, 8, 5);
+  const std::vector<CurveObservation> cut = CurveObservations(stopped, spec);
+  REQUIRE(cut.size() == 3);
+  CHECK(cut[2].fidelity == Approx(std::log(5.0) / std::log(27.0)));
+  CHECK(cut[2].value == stopped.measurements[4].value);
+  // TrialsForModel keeps its curve (pending, stopped_early still set).
+  const std::vector<Trial> model = TrialsForModel({stopped}, spec);
+  CHECK(model[0].state == TrialState::kActive);
+  CHECK(model[0].stopped_early);
+  CHECK(CurveObservations(model[0], spec).size() == 3);
+
+  // An earlier attempt's measurements are not the current attempt's curve.
+  Trial rerun = stopped;
+  rerun.attempt = 2;
+  for (Measurement& m : rerun.measurements)
+    m.attempt = 1;
+  CHECK(CurveObservations(rerun, spec).empty());
+
+  // No fidelity without ASHA (the median rule has no rungs) or with several objectives.
+  StudySpec median = spec;
+  median.early_stopping.rule = EarlyStoppingRule::kMedian;
+  CHECK_FALSE(HasRungFidelity(median));
+  CHECK(CurveObservations(full, median).empty());
+  StudySpec off = spec;
+  off.enable_early_stopping = false;
+  CHECK_FALSE(HasRungFidelity(off));
+  StudySpec two = spec;
+  two.metrics = {{.metric_id = "m", .goal = Goal::kMaximize},
+                 {.metric_id = "n", .goal = Goal::kMinimize}};
+  CHECK_FALSE(HasRungFidelity(two));
+}
+
+TEST_CASE("a GP with fixed trailing inputs predicts on that slice of its inputs",
+          "[fidelity][gp]") {
+  Eigen::MatrixXd points(2, 5);
+  points << 0.1, 0.4, 0.7, 0.9, 0.3,  //
+      0.0, 0.5, 1.0, 1.0, 0.0;
+  Eigen::VectorXd values(5);
+  values << 0.2, 0.5, 0.9, 0.7, 0.1;
+  GpHyperparameters h;
+  h.length_scales = Eigen::Vector2d(0.3, 0.6);
+  h.signal_variance = 1.2;
+  h.noise_variance = 1e-4;
+  h.mean = 0.3;
+  const GaussianProcess full(points, values, h);
+  GaussianProcess slice(points, values, h);
+  slice.FixTrailingInputs(Eigen::VectorXd::Ones(1));
+  CHECK(full.dimensions() == 2);
+  CHECK(slice.dimensions() == 1);
+
+  Eigen::MatrixXd at(1, 3);
+  at << 0.05, 0.5, 0.8;
+  Eigen::MatrixXd at_full(2, 3);
+  at_full << 0.05, 0.5, 0.8,  //
+      1.0, 1.0, 1.0;
+  Eigen::VectorXd m1, v1, m2, v2;
+  slice.Predict(at, &m1, &v1);
+  full.Predict(at_full, &m2, &v2);
+  CHECK((m1 - m2).norm() < 1e-12);
+  CHECK((v1 - v2).norm() < 1e-12);
+
+  double mean = 0, variance = 0, full_mean = 0, full_variance = 0;
+  Eigen::VectorXd dm, dv, full_dm, full_dv;
+  slice.PredictWithGradient(Eigen::VectorXd::Constant(1, 0.6), &mean, &variance, &dm, &dv);
+  full.PredictWithGradient(Eigen::Vector2d(0.6, 1.0), &full_mean, &full_variance, &full_dm,
+                           &full_dv);
+  CHECK(mean == Approx(full_mean));
+  CHECK(variance == Approx(full_variance));
+  REQUIRE(dm.size() == 1);
+  CHECK(dm[0] == Approx(full_dm[0]));
+  CHECK(dv[0] == Approx(full_dv[0]));
+
+  // A fantasy is added on the slice.
+  slice.AddObservation(Eigen::VectorXd::Constant(1, 0.6), 0.8);
+  CHECK(slice.points().col(5) == Eigen::Vector2d(0.6, 1.0));
+}
+
+TEST_CASE("stopped trials' early values move the GP's suggestion through the fidelity input",
+          "[fidelity]") {
+  // Every curve learns at the same pace (tau 3), so a value at a rung is the final value times a
+  // factor of the step. Trained to the end: four trials near the edges (finals 0.58 to 0.64);
+  // stopped at rung 1 or 3: eight in the middle, where the final value peaks (0.9 at x = 0.5).
+  const StudySpec spec = AshaSpec();
+  const SearchSpace space(spec.parameters);
+  std::vector<Trial> trials;
+  std::int64_t id = 0;
+  for (double x : {0.05, 0.1, 0.9, 0.95})
+    trials.push_back(CurveTrial(++id, x, TrueFinal(x), 3, 27));
+  int k = 0;
+  for (double x : {0.3, 0.35, 0.4, 0.45, 0.55, 0.6, 0.65, 0.7})
+    trials.push_back(CurveTrial(++id, x, TrueFinal(x), 3, ++k % 2 == 0 ? 3 : 1));
+  const std::vector<Trial> model = TrialsForModel(trials, spec);
+
+  // The posterior mean's maximiser (UCB with beta 0), at the final step.
+  GpBanditOptions options;
+  options.acquisition_mix = AcquisitionMix::kSingle;
+  options.acquisition = AcquisitionKind::kUpperConfidenceBound;
+  options.ucb_beta = 0.0;
+  auto suggest = [&](bool fidelity_input) {
+    options.fidelity_input = fidelity_input;
+    GpBanditDesigner designer(options);
+    const std::vector<ParameterValues> points =
+        designer.Suggest(DesignerInput{space, spec, model, 1, 7});
+    REQUIRE(points.size() == 1);
+    return points[0].at("x").AsDouble();
+  };
+  // With the step as an input, the stopped trials' early values say where the end is best.
+  const double with_fidelity = suggest(true);
+  CHECK(with_fidelity > 0.4);
+  CHECK(with_fidelity < 0.6);
+  // Without it they are pending points, and the model knows only the edges: its best is there.
+  const double pending_only = suggest(false);
+  CHECK((pending_only < 0.3 || pending_only > 0.7));
+
+  // Pending trials and batches: a running trial's rungs are observations and its point pending at
+  // the final step; a batch of three gives three different feasible points.
+  std::vector<Trial> running = model;
+  Trial active = CurveTrial(++id, 0.2, TrueFinal(0.2), 3, 3);
+  active.state = TrialState::kActive;
+  active.stopped_early = false;
+  active.final_value.reset();
+  running.push_back(active);
+  options.fidelity_input = true;
+  GpBanditDesigner designer(options);
+  const std::vector<ParameterValues> batch =
+      designer.Suggest(DesignerInput{space, spec, running, 3, 11});
+  REQUIRE(batch.size() == 3);
+  for (const ParameterValues& p : batch)
+    CHECK_NOTHROW(space.Validate(p));
+  CHECK(batch[0].at("x").AsDouble() != batch[1].at("x").AsDouble());
+  CHECK(batch[1].at("x").AsDouble() != batch[2].at("x").AsDouble());
+  CHECK(batch[0].at("x").AsDouble() != batch[2].at("x").AsDouble());
+}
