@@ -103,6 +103,8 @@ void SetOption(bayestune::GpBanditOptions& o, const std::string& assignment) {
       {"refinement_free_every", [&] { o.local_refinement.free_every = static_cast<int>(v); }},
       {"parallel_free_points",
        [&] { o.local_refinement.parallel_free_points = static_cast<int>(v); }},
+      {"parallel_thompson_candidates",
+       [&] { o.local_refinement.parallel_thompson_candidates = static_cast<int>(v); }},
       {"parallel_refinement_ucb_beta", [&] { o.local_refinement.parallel_ucb_beta = v; }},
       {"refinement_final_radius", [&] { o.local_refinement.final_radius = v; }},
       {"batch_exploitation", [&] { o.batch_exploitation = v != 0; }},

@@ -345,7 +345,11 @@ std::vector<ParameterValues> GpBanditDesigner::Suggest(const DesignerInput& inpu
         box = BoxAround(incumbent, *radius, refined_coordinates);
       }
       const bool batch_ucb = box && parallel && options_.local_refinement.parallel_ucb_beta >= 0.0;
+      const int thompson_candidates =
+          box && parallel ? options_.local_refinement.parallel_thompson_candidates : 0;
       auto propose = [&](const Eigen::MatrixXd& avoid) -> std::optional<Eigen::VectorXd> {
+        if (!exploit && thompson_candidates > 0)
+          return optimizer.MaximizeDraw(*gp, thompson_candidates, centers, avoid, rng, &*box);
         if (!exploit && batch_ucb) {
           const AcquisitionFunction ucb(AcquisitionKind::kUpperConfidenceBound, best,
                                         options_.local_refinement.parallel_ucb_beta);

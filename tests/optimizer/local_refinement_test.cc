@@ -17,6 +17,7 @@
 #include "corner_gp.h"
 #include "gaussian_process.h"
 #include "model_encoding.h"
+#include "posterior_draw.h"
 
 using namespace bayestune;
 
@@ -285,6 +286,68 @@ TEST_CASE("in the refinement phase a parallel study's points may maximise UCB in
   CHECK(log_ei_batch != ucb_batch);
   for (const ParameterValues& p : ucb_batch)
     CHECK((EncodeForModel(space, p) - incumbent).cwiseAbs().maxCoeff() <= 0.1 + 1e-9);
+}
+
+TEST_CASE("in the refinement phase a parallel study's points may be Thompson samples instead",
+          "[local-refinement]") {
+  const StudySpec spec =
+      SpecOf({ParameterSpec::Double("a", 0.0, 1.0), ParameterSpec::Double("b", 0.0, 1.0)}, 60);
+  const SearchSpace space(spec.parameters);
+  const std::vector<Trial> trials = RandomTrials(space, 50, Bowl, 17);
+  const Eigen::VectorXd incumbent = Incumbent(space, trials);
+  GpBanditOptions options;  // log EI from trial 45
+  options.local_refinement.share = 0.25;
+  options.local_refinement.radius = 0.1;
+  options.local_refinement.final_radius = 0.1;
+  options.local_refinement.free_every = 0;
+  GpBanditDesigner log_ei(options);
+  options.local_refinement.parallel_thompson_candidates = 256;
+  GpBanditDesigner thompson(options);
+  CHECK(log_ei.Suggest({space, spec, trials, 1, 2}) ==
+        thompson.Suggest({space, spec, trials, 1, 2}));
+  const auto log_ei_batch = log_ei.Suggest({space, spec, trials, 4, 2});
+  const auto thompson_batch = thompson.Suggest({space, spec, trials, 4, 2});
+  REQUIRE(thompson_batch.size() == 4);
+  // The first point is the posterior mean's maximiser either way (batch_exploitation).
+  CHECK(log_ei_batch[0] == thompson_batch[0]);
+  CHECK(log_ei_batch != thompson_batch);
+  std::set<std::pair<double, double>> distinct;
+  for (const ParameterValues& p : thompson_batch) {
+    CHECK((EncodeForModel(space, p) - incumbent).cwiseAbs().maxCoeff() <= 0.1 + 1e-9);
+    distinct.insert({p.at("a").AsDouble(), p.at("b").AsDouble()});
+  }
+  CHECK(distinct.size() == 4);
+}
+
+TEST_CASE("a posterior draw follows the GP: near the data, the observed values",
+          "[local-refinement]") {
+  const GaussianProcess gp = CornerGp();
+  std::mt19937_64 rng(3);
+  const Eigen::VectorXd draw = PosteriorDraw(gp, gp.points(), rng);
+  REQUIRE(draw.size() == gp.size());
+  for (Eigen::Index i = 0; i < draw.size(); ++i)
+    CHECK(draw[i] == Approx(gp.values()[i]).margin(1e-2));
+  // Away from the data: the posterior's mean and variance over many draws, and jointly, so that
+  // two close points draw nearly the same value (marginal draws would differ by about sqrt(2) sd).
+  Eigen::MatrixXd far(gp.dimensions(), 2);
+  far << 0.6, 0.601,  //
+      0.6, 0.6;
+  Eigen::VectorXd mean;
+  Eigen::VectorXd variance;
+  gp.Predict(far, &mean, &variance);
+  const int count = 4000;
+  double sum = 0.0;
+  double squares = 0.0;
+  double largest_gap = 0.0;
+  for (int i = 0; i < count; ++i) {
+    const Eigen::VectorXd d = PosteriorDraw(gp, far, rng);
+    sum += d[0];
+    squares += (d[0] - mean[0]) * (d[0] - mean[0]);
+    largest_gap = std::max(largest_gap, std::abs(d[1] - d[0]));
+  }
+  CHECK(sum / count == Approx(mean[0]).margin(0.05 * std::sqrt(variance[0])));
+  CHECK(squares / count == Approx(variance[0]).epsilon(0.1));
+  CHECK(largest_gap < 0.05 * std::sqrt(variance[0]));
 }
 
 TEST_CASE("a batch's free points search outside the refinement box", "[local-refinement]") {

@@ -30,6 +30,10 @@ struct LocalRefinementOptions {
   // Measured and not the default: the last this many points of a suggestion of several search
   // the whole space instead of the box.
   int parallel_free_points = 0;
+  // In the phase, a parallel study's boxed points (after the first, with
+  // GpBanditOptions::batch_exploitation) are each where a joint draw of the GP's posterior over
+  // this many candidates in the box is highest: Thompson sampling, TuRBO's batch rule. 0: off.
+  int parallel_thompson_candidates = 0;
 };
 
 }  // namespace bayestune
