@@ -320,16 +320,36 @@ std::vector<ParameterValues> GpBanditDesigner::Suggest(const DesignerInput& inpu
     // maximiser (pure exploitation, which converges as a sequential run does); the others
     // maximise the acquisition.
     bool exploit = options_.batch_exploitation && input.count - chosen.cols() > 1 &&
-                   2 * history.own_trials >= input.spec.max_trials;
+                   static_cast<double>(history.own_trials) >=
+                       options_.batch_exploitation_share * input.spec.max_trials;
     // A study that runs trials in parallel may have its own UCB and refinement shares.
     GpBanditOptions proposal_options = options_;
     const bool parallel = history.pending.cols() + input.count > 1;
     if (parallel) {
       if (options_.parallel_ucb_share >= 0.0)
         proposal_options.ucb_share = options_.parallel_ucb_share;
+      if (options_.parallel_ucb_beta >= 0.0) proposal_options.ucb_beta = options_.parallel_ucb_beta;
       if (options_.local_refinement.parallel_share >= 0.0)
         proposal_options.local_refinement.share = options_.local_refinement.parallel_share;
     }
+    // The observations with a value, for LocalRefinementOptions::parallel_quadratic_point.
+    bool quadratic_pending = parallel && options_.local_refinement.parallel_quadratic_point > 0;
+    auto quadratic_point = [&](const SearchBox& box) -> std::optional<Eigen::VectorXd> {
+      std::vector<Eigen::VectorXd> columns;
+      std::vector<double> raw;
+      for (std::size_t i = 0; i < values.size(); ++i) {
+        if (!values[i]) continue;
+        columns.push_back(observed.col(static_cast<Eigen::Index>(i)));
+        raw.push_back(*values[i]);
+      }
+      std::optional<Eigen::VectorXd> x = QuadraticMaximizer(
+          ToMatrix(columns, d), Eigen::Map<Eigen::VectorXd>(raw.data(), std::ssize(raw)), incumbent,
+          refined_coordinates, box);
+      if (!x) return std::nullopt;
+      optimizer.rounding().Round(*x);
+      if (!box.Contains(*x) || IsNearAnyColumn(*x, excluded())) return std::nullopt;
+      return x;
+    };
     while (chosen.cols() < input.count) {
       const std::uint64_t trial_index =
           static_cast<std::uint64_t>(history.own_trials + chosen.cols());
@@ -342,7 +362,10 @@ std::vector<ParameterValues> GpBanditDesigner::Suggest(const DesignerInput& inpu
       if (const std::optional<double> radius = LocalRefinementRadius(
               proposal_options.local_refinement, trial_index, input.spec.max_trials);
           radius && !free_point) {
-        box = BoxAround(incumbent, *radius, refined_coordinates);
+        const double scale = parallel && chosen.cols() > 0
+                                 ? options_.local_refinement.parallel_inner_radius_scale
+                                 : 1.0;
+        box = BoxAround(incumbent, *radius * scale, refined_coordinates);
       }
       const bool batch_ucb = box && parallel && options_.local_refinement.parallel_ucb_beta >= 0.0;
       const int thompson_candidates =
@@ -362,7 +385,13 @@ std::vector<ParameterValues> GpBanditDesigner::Suggest(const DesignerInput& inpu
         const AcquisitionFunction mean(AcquisitionKind::kUpperConfidenceBound, best, 0.0);
         return optimizer.Maximize(*gp, mean, centers, avoid, rng, box ? &*box : nullptr);
       };
-      std::optional<Eigen::VectorXd> x = propose(excluded());
+      std::optional<Eigen::VectorXd> x;
+      if (quadratic_pending && box &&
+          (options_.local_refinement.parallel_quadratic_point == 1) == exploit) {
+        quadratic_pending = false;
+        x = quadratic_point(*box);
+      }
+      if (!x) x = propose(excluded());
       if (!x) x = propose(Eigen::MatrixXd(d, 0));
       exploit = false;
       if (!x) break;

@@ -34,6 +34,15 @@ struct LocalRefinementOptions {
   // GpBanditOptions::batch_exploitation) are each where a joint draw of the GP's posterior over
   // this many candidates in the box is highest: Thompson sampling, TuRBO's batch rule. 0: off.
   int parallel_thompson_candidates = 0;
+  // In the phase, a parallel study's point is the maximiser (in the box) of a quadratic fitted
+  // by least squares to the observations nearest the incumbent, where the fit is concave: 1 for
+  // the first point of a suggestion (instead of the posterior mean's maximiser), 2 for the next
+  // boxed point; 0: off.
+  int parallel_quadratic_point = 0;
+  // In the phase, the boxed points of a parallel study's suggestion after its first search a box
+  // this many times the schedule's half-width (a finer search around the incumbent beside the
+  // first point's); 1: the same box.
+  double parallel_inner_radius_scale = 1.0;
 };
 
 }  // namespace bayestune
