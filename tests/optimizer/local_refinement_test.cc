@@ -350,6 +350,68 @@ TEST_CASE("a posterior draw follows the GP: near the data, the observed values",
   CHECK(largest_gap < 0.05 * std::sqrt(variance[0]));
 }
 
+TEST_CASE("the quadratic step finds a concave quadratic's maximiser from points around it",
+          "[local-refinement]") {
+  // f(x) = -(x0 - 0.43)^2 - 2 (x1 - 0.61)^2 + 0.5 (x0 - 0.43)(x1 - 0.61), the third coordinate
+  // not refined (a categorical's, held at the centre's value).
+  auto f = [](const Eigen::VectorXd& x) {
+    const double a = x[0] - 0.43;
+    const double b = x[1] - 0.61;
+    return -a * a - 2.0 * b * b + 0.5 * a * b;
+  };
+  std::mt19937_64 rng(7);
+  std::uniform_real_distribution<double> uniform(0.3, 0.7);
+  Eigen::MatrixXd points(3, 20);
+  Eigen::VectorXd values(20);
+  for (Eigen::Index i = 0; i < points.cols(); ++i) {
+    points.col(i) << uniform(rng), uniform(rng), 1.0;
+    values[i] = f(points.col(i));
+  }
+  const Eigen::Vector3d center(0.5, 0.5, 1.0);
+  const SearchBox box = BoxAround(center, 0.2, {0, 1});
+  const std::optional<Eigen::VectorXd> x = QuadraticMaximizer(points, values, center, {0, 1}, box);
+  REQUIRE(x);
+  CHECK((*x)[0] == Approx(0.43).margin(1e-9));
+  CHECK((*x)[1] == Approx(0.61).margin(1e-9));
+  CHECK((*x)[2] == 1.0);
+  // A maximiser outside the box is clipped to it.
+  const SearchBox small = BoxAround(center, 0.05, {0, 1});
+  const std::optional<Eigen::VectorXd> clipped =
+      QuadraticMaximizer(points, values, center, {0, 1}, small);
+  REQUIRE(clipped);
+  CHECK((*clipped)[0] == Approx(0.45));
+  CHECK((*clipped)[1] == Approx(0.55));
+  // A convex fit has no maximiser, and too few points no fit.
+  CHECK_FALSE(QuadraticMaximizer(points, -values, center, {0, 1}, box));
+  CHECK_FALSE(QuadraticMaximizer(points.leftCols(11), values.head(11), center, {0, 1}, box));
+}
+
+TEST_CASE("a parallel study's quadratic point changes batches, not sequential suggestions",
+          "[local-refinement]") {
+  const StudySpec spec =
+      SpecOf({ParameterSpec::Double("a", 0.0, 1.0), ParameterSpec::Double("b", 0.0, 1.0)}, 60);
+  const SearchSpace space(spec.parameters);
+  const std::vector<Trial> trials = RandomTrials(space, 50, Bowl, 17);
+  const Eigen::VectorXd incumbent = Incumbent(space, trials);
+  GpBanditOptions options;  // log EI from trial 45
+  options.local_refinement.share = 0.25;
+  options.local_refinement.radius = 0.1;
+  options.local_refinement.final_radius = 0.1;
+  options.local_refinement.free_every = 0;
+  GpBanditDesigner by_default(options);
+  options.local_refinement.parallel_quadratic_point = 1;
+  GpBanditDesigner quadratic(options);
+  CHECK(by_default.Suggest({space, spec, trials, 1, 2}) ==
+        quadratic.Suggest({space, spec, trials, 1, 2}));
+  const auto batch = quadratic.Suggest({space, spec, trials, 4, 2});
+  REQUIRE(batch.size() == 4);
+  CHECK(by_default.Suggest({space, spec, trials, 4, 2}) != batch);
+  // The bowl is a quadratic: its minimum (0.7, 0.2), clipped to the box around the incumbent.
+  const SearchBox box = BoxAround(incumbent, 0.1, {0, 1});
+  CHECK(batch[0].at("a").AsDouble() == Approx(std::clamp(0.7, box.lower[0], box.upper[0])));
+  CHECK(batch[0].at("b").AsDouble() == Approx(std::clamp(0.2, box.lower[1], box.upper[1])));
+}
+
 TEST_CASE("a batch's free points search outside the refinement box", "[local-refinement]") {
   const StudySpec spec =
       SpecOf({ParameterSpec::Double("a", 0.0, 1.0), ParameterSpec::Double("b", 0.0, 1.0)}, 40);
