@@ -6,7 +6,6 @@
 #include <nlopt.hpp>
 #include <numeric>
 
-#include "posterior_draw.h"
 #include "scrambled_sobol.h"
 #include "trust_region.h"
 
@@ -254,33 +253,6 @@ std::optional<Eigen::VectorXd> AcquisitionOptimizer::Maximize(
     if (!IsNearAnyColumn(x, exclude)) return x;
   }
   return std::nullopt;
-}
-
-std::optional<Eigen::VectorXd> AcquisitionOptimizer::MaximizeDraw(
-    const GaussianProcess& gp, int candidate_count, const Eigen::MatrixXd& centers,
-    const Eigen::MatrixXd& exclude, std::mt19937_64& rng, const SearchBox* box) const {
-  const int local = centers.cols() > 0 ? candidate_count / 2 : 0;
-  const Eigen::MatrixXd candidates =
-      Candidates(centers, Budget{candidate_count - local, local, 0}, rng, box);
-  std::vector<Eigen::Index> kept;
-  for (Eigen::Index i = 0; i < candidates.cols(); ++i) {
-    const Eigen::VectorXd x = candidates.col(i);
-    if ((box && !box->Contains(x)) || IsNearAnyColumn(x, exclude)) continue;
-    kept.push_back(i);
-  }
-  // A finite space enumerates all its points: a random subset of them.
-  if (static_cast<int>(kept.size()) > candidate_count) {
-    std::shuffle(kept.begin(), kept.end(), rng);
-    kept.resize(static_cast<std::size_t>(candidate_count));
-  }
-  if (kept.empty()) return std::nullopt;
-  Eigen::MatrixXd points(candidates.rows(), static_cast<Eigen::Index>(kept.size()));
-  for (std::size_t i = 0; i < kept.size(); ++i)
-    points.col(static_cast<Eigen::Index>(i)) = candidates.col(kept[i]);
-  const Eigen::VectorXd draw = PosteriorDraw(gp, points, rng);
-  Eigen::Index best = 0;
-  draw.maxCoeff(&best);
-  return Eigen::VectorXd(points.col(best));
 }
 
 }  // namespace bayestune

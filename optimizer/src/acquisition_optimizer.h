@@ -31,15 +31,6 @@ class AcquisitionOptimizer {
                                           const Eigen::MatrixXd& exclude, std::mt19937_64& rng,
                                           const SearchBox* box = nullptr) const;
 
-  // Thompson sampling (TuRBO's batch rule): one joint draw of the GP's posterior
-  // (posterior_draw.h) over at most `candidate_count` candidates, drawn as Maximize's are (in `box`
-  // when given) and kept when feasible, inside the box and not within 1e-9 of a column of
-  // `exclude`; the candidate where the draw is highest, or nullopt when none is left.
-  std::optional<Eigen::VectorXd> MaximizeDraw(const GaussianProcess& gp, int candidate_count,
-                                              const Eigen::MatrixXd& centers,
-                                              const Eigen::MatrixXd& exclude, std::mt19937_64& rng,
-                                              const SearchBox* box = nullptr) const;
-
   const FeasibleRounding& rounding() const { return rounding_; }
 
  private:

@@ -317,38 +317,41 @@ std::vector<ParameterValues> GpBanditDesigner::Suggest(const DesignerInput& inpu
       add_fantasy(chosen.col(i));
 
     // In a batch in the second half of the study, the first GP point is the posterior mean's
-    // maximiser (pure exploitation, which converges as a sequential run does); the others
-    // maximise the acquisition.
+    // maximiser (pure exploitation, which converges as a sequential run does; in the refinement
+    // box, a local GP's: LocalRefinementOptions::parallel_local_model_points); the others maximise
+    // the acquisition.
     bool exploit = options_.batch_exploitation && input.count - chosen.cols() > 1 &&
-                   static_cast<double>(history.own_trials) >=
-                       options_.batch_exploitation_share * input.spec.max_trials;
+                   2 * history.own_trials >= input.spec.max_trials;
     // A study that runs trials in parallel may have its own UCB and refinement shares.
     GpBanditOptions proposal_options = options_;
     const bool parallel = history.pending.cols() + input.count > 1;
     if (parallel) {
       if (options_.parallel_ucb_share >= 0.0)
         proposal_options.ucb_share = options_.parallel_ucb_share;
-      if (options_.parallel_ucb_beta >= 0.0) proposal_options.ucb_beta = options_.parallel_ucb_beta;
       if (options_.local_refinement.parallel_share >= 0.0)
         proposal_options.local_refinement.share = options_.local_refinement.parallel_share;
     }
-    // The observations with a value, for LocalRefinementOptions::parallel_quadratic_point.
-    bool quadratic_pending = parallel && options_.local_refinement.parallel_quadratic_point > 0;
-    auto quadratic_point = [&](const SearchBox& box) -> std::optional<Eigen::VectorXd> {
-      std::vector<Eigen::VectorXd> columns;
-      std::vector<double> raw;
-      for (std::size_t i = 0; i < values.size(); ++i) {
-        if (!values[i]) continue;
-        columns.push_back(observed.col(static_cast<Eigen::Index>(i)));
-        raw.push_back(*values[i]);
+    // LocalRefinementOptions::parallel_local_model_points: the maximiser in `box` of the posterior
+    // mean of a GP fitted afresh to the observations nearest the incumbent.
+    auto local_model_point = [&](const SearchBox& box) -> std::optional<Eigen::VectorXd> {
+      const int count = options_.local_refinement.parallel_local_model_points;
+      if (count <= 0 || observed.cols() < count) return std::nullopt;
+      const std::vector<Eigen::Index> nearest =
+          NearestColumns(observed, incumbent, refined_coordinates, count);
+      Eigen::MatrixXd local_points(d, count);
+      std::vector<std::optional<double>> local_values;
+      for (std::size_t i = 0; i < nearest.size(); ++i) {
+        local_points.col(static_cast<Eigen::Index>(i)) = observed.col(nearest[i]);
+        local_values.push_back(values[static_cast<std::size_t>(nearest[i])]);
       }
-      std::optional<Eigen::VectorXd> x = QuadraticMaximizer(
-          ToMatrix(columns, d), Eigen::Map<Eigen::VectorXd>(raw.data(), std::ssize(raw)), incumbent,
-          refined_coordinates, box);
-      if (!x) return std::nullopt;
-      optimizer.rounding().Round(*x);
-      if (!box.Contains(*x) || IsNearAnyColumn(*x, excluded())) return std::nullopt;
-      return x;
+      const Eigen::VectorXd local_targets =
+          ObjectiveTargets(options_.output_transform, local_values);
+      GpFitOptions fit = options_.fit;
+      fit.seed = rng();
+      const GaussianProcess local(local_points, local_targets,
+                                  FitGpHyperparameters(local_points, local_targets, fit));
+      const AcquisitionFunction mean(AcquisitionKind::kUpperConfidenceBound, 0.0, 0.0);
+      return optimizer.Maximize(local, mean, centers, excluded(), rng, &box);
     };
     while (chosen.cols() < input.count) {
       const std::uint64_t trial_index =
@@ -362,17 +365,10 @@ std::vector<ParameterValues> GpBanditDesigner::Suggest(const DesignerInput& inpu
       if (const std::optional<double> radius = LocalRefinementRadius(
               proposal_options.local_refinement, trial_index, input.spec.max_trials);
           radius && !free_point) {
-        const double scale = parallel && chosen.cols() > 0
-                                 ? options_.local_refinement.parallel_inner_radius_scale
-                                 : 1.0;
-        box = BoxAround(incumbent, *radius * scale, refined_coordinates);
+        box = BoxAround(incumbent, *radius, refined_coordinates);
       }
       const bool batch_ucb = box && parallel && options_.local_refinement.parallel_ucb_beta >= 0.0;
-      const int thompson_candidates =
-          box && parallel ? options_.local_refinement.parallel_thompson_candidates : 0;
       auto propose = [&](const Eigen::MatrixXd& avoid) -> std::optional<Eigen::VectorXd> {
-        if (!exploit && thompson_candidates > 0)
-          return optimizer.MaximizeDraw(*gp, thompson_candidates, centers, avoid, rng, &*box);
         if (!exploit && batch_ucb) {
           const AcquisitionFunction ucb(AcquisitionKind::kUpperConfidenceBound, best,
                                         options_.local_refinement.parallel_ucb_beta);
@@ -385,12 +381,9 @@ std::vector<ParameterValues> GpBanditDesigner::Suggest(const DesignerInput& inpu
         const AcquisitionFunction mean(AcquisitionKind::kUpperConfidenceBound, best, 0.0);
         return optimizer.Maximize(*gp, mean, centers, avoid, rng, box ? &*box : nullptr);
       };
+      // The first point of a batch in the box: the local model's mean maximiser.
       std::optional<Eigen::VectorXd> x;
-      if (quadratic_pending && box &&
-          (options_.local_refinement.parallel_quadratic_point == 1) == exploit) {
-        quadratic_pending = false;
-        x = quadratic_point(*box);
-      }
+      if (exploit && box && parallel) x = local_model_point(*box);
       if (!x) x = propose(excluded());
       if (!x) x = propose(Eigen::MatrixXd(d, 0));
       exploit = false;

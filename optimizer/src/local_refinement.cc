@@ -1,6 +1,5 @@
 #include "local_refinement.h"
 
-#include <Eigen/Dense>
 #include <algorithm>
 #include <cmath>
 #include <numeric>
@@ -67,66 +66,19 @@ SearchBox BoxAround(const Eigen::VectorXd& incumbent, double radius,
   return box;
 }
 
-std::optional<Eigen::VectorXd> QuadraticMaximizer(const Eigen::MatrixXd& points,
-                                                  const Eigen::VectorXd& values,
-                                                  const Eigen::VectorXd& center,
-                                                  const std::vector<int>& coordinates,
-                                                  const SearchBox& box) {
-  const Eigen::Index k = static_cast<Eigen::Index>(coordinates.size());
-  const Eigen::Index terms = 1 + k + k * (k + 1) / 2;
-  const Eigen::Index wanted = 2 * terms;
-  if (k == 0 || points.cols() < wanted) return std::nullopt;
-  // Offsets from the centre on the coordinates, in units of the box's largest half-width.
-  double scale = 0.0;
+std::vector<Eigen::Index> NearestColumns(const Eigen::MatrixXd& points,
+                                         const Eigen::VectorXd& center,
+                                         const std::vector<int>& coordinates, int count) {
+  Eigen::VectorXd distance = Eigen::VectorXd::Zero(points.cols());
   for (int c : coordinates)
-    scale = std::max(scale, 0.5 * (box.upper[c] - box.lower[c]));
-  if (scale <= 0.0) return std::nullopt;
-  Eigen::MatrixXd offsets(k, points.cols());
-  for (Eigen::Index j = 0; j < k; ++j)
-    offsets.row(j) = (points.row(coordinates[static_cast<std::size_t>(j)]).array() -
-                      center[coordinates[static_cast<std::size_t>(j)]]) /
-                     scale;
+    distance = distance.cwiseMax((points.row(c).array() - center[c]).abs().matrix().transpose());
   std::vector<Eigen::Index> order(static_cast<std::size_t>(points.cols()));
   std::iota(order.begin(), order.end(), 0);
-  const Eigen::VectorXd distance = offsets.cwiseAbs().colwise().maxCoeff().transpose();
   std::stable_sort(order.begin(), order.end(),
                    [&](Eigen::Index a, Eigen::Index b) { return distance[a] < distance[b]; });
-  Eigen::MatrixXd design(wanted, terms);
-  Eigen::VectorXd y(wanted);
-  for (Eigen::Index r = 0; r < wanted; ++r) {
-    const Eigen::VectorXd s = offsets.col(order[static_cast<std::size_t>(r)]);
-    Eigen::Index t = 0;
-    design(r, t++) = 1.0;
-    for (Eigen::Index i = 0; i < k; ++i)
-      design(r, t++) = s[i];
-    for (Eigen::Index i = 0; i < k; ++i) {
-      for (Eigen::Index j = i; j < k; ++j)
-        design(r, t++) = s[i] * s[j];
-    }
-    y[r] = values[order[static_cast<std::size_t>(r)]];
-  }
-  const Eigen::VectorXd beta = design.colPivHouseholderQr().solve(y);
-  if (!beta.allFinite()) return std::nullopt;
-  Eigen::VectorXd gradient = beta.segment(1, k);
-  Eigen::MatrixXd hessian(k, k);
-  Eigen::Index t = 1 + k;
-  for (Eigen::Index i = 0; i < k; ++i) {
-    for (Eigen::Index j = i; j < k; ++j) {
-      const double b = beta[t++];
-      hessian(i, j) = i == j ? 2.0 * b : b;
-      hessian(j, i) = hessian(i, j);
-    }
-  }
-  const Eigen::SelfAdjointEigenSolver<Eigen::MatrixXd> eigen(hessian);
-  if (eigen.info() != Eigen::Success || eigen.eigenvalues().maxCoeff() >= 0.0) return std::nullopt;
-  const Eigen::VectorXd step = hessian.ldlt().solve(-gradient);
-  Eigen::VectorXd x = center;
-  for (Eigen::Index i = 0; i < k; ++i) {
-    const int c = coordinates[static_cast<std::size_t>(i)];
-    x[c] = std::clamp(center[c] + scale * step[i], box.lower[c], box.upper[c]);
-  }
-  if (!x.allFinite()) return std::nullopt;
-  return x;
+  if (count >= 0 && order.size() > static_cast<std::size_t>(count))
+    order.resize(static_cast<std::size_t>(count));
+  return order;
 }
 
 }  // namespace bayestune

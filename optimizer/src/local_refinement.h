@@ -43,16 +43,10 @@ std::vector<int> RefinedCoordinates(const SearchSpace& space, const Eigen::Vecto
 SearchBox BoxAround(const Eigen::VectorXd& incumbent, double radius,
                     const std::vector<int>& coordinates);
 
-// The maximiser in `box` of a quadratic in the `coordinates` fitted by least squares to the
-// finished observations (columns of `points`, `values` higher is better) nearest `center` (max
-// norm on those coordinates; twice as many as the quadratic has coefficients), the other
-// coordinates held at `center`'s; nullopt when there are too few observations or the fit is not
-// concave. Newton's step on a local model: near a smooth optimum it converges in fewer rounds than
-// the GP's mean, whose length scales are fitted on the whole space.
-std::optional<Eigen::VectorXd> QuadraticMaximizer(const Eigen::MatrixXd& points,
-                                                  const Eigen::VectorXd& values,
-                                                  const Eigen::VectorXd& center,
-                                                  const std::vector<int>& coordinates,
-                                                  const SearchBox& box);
+// The indices of the `count` columns of `points` nearest `center` (max norm over `coordinates`),
+// nearest first (ties in column order); all of them when there are no more than `count`.
+std::vector<Eigen::Index> NearestColumns(const Eigen::MatrixXd& points,
+                                         const Eigen::VectorXd& center,
+                                         const std::vector<int>& coordinates, int count);
 
 }  // namespace bayestune

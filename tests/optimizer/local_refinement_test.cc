@@ -17,7 +17,6 @@
 #include "corner_gp.h"
 #include "gaussian_process.h"
 #include "model_encoding.h"
-#include "posterior_draw.h"
 
 using namespace bayestune;
 
@@ -288,128 +287,49 @@ TEST_CASE("in the refinement phase a parallel study's points may maximise UCB in
     CHECK((EncodeForModel(space, p) - incumbent).cwiseAbs().maxCoeff() <= 0.1 + 1e-9);
 }
 
-TEST_CASE("in the refinement phase a parallel study's points may be Thompson samples instead",
+TEST_CASE("the local model's trials are those nearest the incumbent on the refined coordinates",
           "[local-refinement]") {
+  Eigen::MatrixXd points(2, 5);
+  points << 0.5, 0.9, 0.45, 0.1, 0.6,  //
+      0.0, 0.5, 1.0, 0.5, 0.5;
+  const Eigen::Vector2d center(0.5, 0.5);
+  // On the first coordinate only (the second a categorical's, say): 0.5, 0.45 and 0.6, then 0.9
+  // and 0.1 (0.4 away each) in column order.
+  CHECK(NearestColumns(points, center, {0}, 3) == std::vector<Eigen::Index>{0, 2, 4});
+  CHECK(NearestColumns(points, center, {0}, 10) == std::vector<Eigen::Index>{0, 2, 4, 1, 3});
+  // On both: column 4 (0.1 away) first, then 1 and 3 (0.4), then 0 and 2 (0.5).
+  CHECK(NearestColumns(points, center, {0, 1}, 5) == std::vector<Eigen::Index>{4, 1, 3, 0, 2});
+}
+
+TEST_CASE(
+    "a batch's first point in the box is a local model's, and sequential suggestions "
+    "stay the same",
+    "[local-refinement]") {
   const StudySpec spec =
       SpecOf({ParameterSpec::Double("a", 0.0, 1.0), ParameterSpec::Double("b", 0.0, 1.0)}, 60);
   const SearchSpace space(spec.parameters);
   const std::vector<Trial> trials = RandomTrials(space, 50, Bowl, 17);
   const Eigen::VectorXd incumbent = Incumbent(space, trials);
-  GpBanditOptions options;  // log EI from trial 45
-  options.local_refinement.share = 0.25;
+  GpBanditOptions options;  // log EI and the box from trial 30 in a parallel study
   options.local_refinement.radius = 0.1;
   options.local_refinement.final_radius = 0.1;
   options.local_refinement.free_every = 0;
-  GpBanditDesigner log_ei(options);
-  options.local_refinement.parallel_thompson_candidates = 256;
-  GpBanditDesigner thompson(options);
-  CHECK(log_ei.Suggest({space, spec, trials, 1, 2}) ==
-        thompson.Suggest({space, spec, trials, 1, 2}));
-  const auto log_ei_batch = log_ei.Suggest({space, spec, trials, 4, 2});
-  const auto thompson_batch = thompson.Suggest({space, spec, trials, 4, 2});
-  REQUIRE(thompson_batch.size() == 4);
-  // The first point is the posterior mean's maximiser either way (batch_exploitation).
-  CHECK(log_ei_batch[0] == thompson_batch[0]);
-  CHECK(log_ei_batch != thompson_batch);
-  std::set<std::pair<double, double>> distinct;
-  for (const ParameterValues& p : thompson_batch) {
+  options.local_refinement.parallel_local_model_points = 0;
+  GpBanditDesigner global_model(options);
+  options.local_refinement.parallel_local_model_points = 12;
+  GpBanditDesigner local_model(options);
+  // One at a time, nothing pending: the same suggestion (the study's GP).
+  CHECK(global_model.Suggest({space, spec, trials, 1, 2}) ==
+        local_model.Suggest({space, spec, trials, 1, 2}));
+  const auto global_batch = global_model.Suggest({space, spec, trials, 4, 2});
+  const auto local_batch = local_model.Suggest({space, spec, trials, 4, 2});
+  REQUIRE(local_batch.size() == 4);
+  CHECK(global_batch[0] != local_batch[0]);
+  for (const ParameterValues& p : local_batch)
     CHECK((EncodeForModel(space, p) - incumbent).cwiseAbs().maxCoeff() <= 0.1 + 1e-9);
-    distinct.insert({p.at("a").AsDouble(), p.at("b").AsDouble()});
-  }
-  CHECK(distinct.size() == 4);
-}
-
-TEST_CASE("a posterior draw follows the GP: near the data, the observed values",
-          "[local-refinement]") {
-  const GaussianProcess gp = CornerGp();
-  std::mt19937_64 rng(3);
-  const Eigen::VectorXd draw = PosteriorDraw(gp, gp.points(), rng);
-  REQUIRE(draw.size() == gp.size());
-  for (Eigen::Index i = 0; i < draw.size(); ++i)
-    CHECK(draw[i] == Approx(gp.values()[i]).margin(1e-2));
-  // Away from the data: the posterior's mean and variance over many draws, and jointly, so that
-  // two close points draw nearly the same value (marginal draws would differ by about sqrt(2) sd).
-  Eigen::MatrixXd far(gp.dimensions(), 2);
-  far << 0.6, 0.601,  //
-      0.6, 0.6;
-  Eigen::VectorXd mean;
-  Eigen::VectorXd variance;
-  gp.Predict(far, &mean, &variance);
-  const int count = 4000;
-  double sum = 0.0;
-  double squares = 0.0;
-  double largest_gap = 0.0;
-  for (int i = 0; i < count; ++i) {
-    const Eigen::VectorXd d = PosteriorDraw(gp, far, rng);
-    sum += d[0];
-    squares += (d[0] - mean[0]) * (d[0] - mean[0]);
-    largest_gap = std::max(largest_gap, std::abs(d[1] - d[0]));
-  }
-  CHECK(sum / count == Approx(mean[0]).margin(0.05 * std::sqrt(variance[0])));
-  CHECK(squares / count == Approx(variance[0]).epsilon(0.1));
-  CHECK(largest_gap < 0.05 * std::sqrt(variance[0]));
-}
-
-TEST_CASE("the quadratic step finds a concave quadratic's maximiser from points around it",
-          "[local-refinement]") {
-  // f(x) = -(x0 - 0.43)^2 - 2 (x1 - 0.61)^2 + 0.5 (x0 - 0.43)(x1 - 0.61), the third coordinate
-  // not refined (a categorical's, held at the centre's value).
-  auto f = [](const Eigen::VectorXd& x) {
-    const double a = x[0] - 0.43;
-    const double b = x[1] - 0.61;
-    return -a * a - 2.0 * b * b + 0.5 * a * b;
-  };
-  std::mt19937_64 rng(7);
-  std::uniform_real_distribution<double> uniform(0.3, 0.7);
-  Eigen::MatrixXd points(3, 20);
-  Eigen::VectorXd values(20);
-  for (Eigen::Index i = 0; i < points.cols(); ++i) {
-    points.col(i) << uniform(rng), uniform(rng), 1.0;
-    values[i] = f(points.col(i));
-  }
-  const Eigen::Vector3d center(0.5, 0.5, 1.0);
-  const SearchBox box = BoxAround(center, 0.2, {0, 1});
-  const std::optional<Eigen::VectorXd> x = QuadraticMaximizer(points, values, center, {0, 1}, box);
-  REQUIRE(x);
-  CHECK((*x)[0] == Approx(0.43).margin(1e-9));
-  CHECK((*x)[1] == Approx(0.61).margin(1e-9));
-  CHECK((*x)[2] == 1.0);
-  // A maximiser outside the box is clipped to it.
-  const SearchBox small = BoxAround(center, 0.05, {0, 1});
-  const std::optional<Eigen::VectorXd> clipped =
-      QuadraticMaximizer(points, values, center, {0, 1}, small);
-  REQUIRE(clipped);
-  CHECK((*clipped)[0] == Approx(0.45));
-  CHECK((*clipped)[1] == Approx(0.55));
-  // A convex fit has no maximiser, and too few points no fit.
-  CHECK_FALSE(QuadraticMaximizer(points, -values, center, {0, 1}, box));
-  CHECK_FALSE(QuadraticMaximizer(points.leftCols(11), values.head(11), center, {0, 1}, box));
-}
-
-TEST_CASE("a parallel study's quadratic point changes batches, not sequential suggestions",
-          "[local-refinement]") {
-  const StudySpec spec =
-      SpecOf({ParameterSpec::Double("a", 0.0, 1.0), ParameterSpec::Double("b", 0.0, 1.0)}, 60);
-  const SearchSpace space(spec.parameters);
-  const std::vector<Trial> trials = RandomTrials(space, 50, Bowl, 17);
-  const Eigen::VectorXd incumbent = Incumbent(space, trials);
-  GpBanditOptions options;  // log EI from trial 45
-  options.local_refinement.share = 0.25;
-  options.local_refinement.radius = 0.1;
-  options.local_refinement.final_radius = 0.1;
-  options.local_refinement.free_every = 0;
-  GpBanditDesigner by_default(options);
-  options.local_refinement.parallel_quadratic_point = 1;
-  GpBanditDesigner quadratic(options);
-  CHECK(by_default.Suggest({space, spec, trials, 1, 2}) ==
-        quadratic.Suggest({space, spec, trials, 1, 2}));
-  const auto batch = quadratic.Suggest({space, spec, trials, 4, 2});
-  REQUIRE(batch.size() == 4);
-  CHECK(by_default.Suggest({space, spec, trials, 4, 2}) != batch);
-  // The bowl is a quadratic: its minimum (0.7, 0.2), clipped to the box around the incumbent.
-  const SearchBox box = BoxAround(incumbent, 0.1, {0, 1});
-  CHECK(batch[0].at("a").AsDouble() == Approx(std::clamp(0.7, box.lower[0], box.upper[0])));
-  CHECK(batch[0].at("b").AsDouble() == Approx(std::clamp(0.2, box.lower[1], box.upper[1])));
+  // Fewer finished trials than the local model wants: the study's GP, the same batch.
+  options.local_refinement.parallel_local_model_points = 51;
+  CHECK(GpBanditDesigner(options).Suggest({space, spec, trials, 4, 2}) == global_batch);
 }
 
 TEST_CASE("a batch's free points search outside the refinement box", "[local-refinement]") {

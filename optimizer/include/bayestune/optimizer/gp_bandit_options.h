@@ -153,16 +153,11 @@ struct GpBanditOptions {
   // point than sequential steps do, so it switches to log EI earlier (docs/optimizer.md,
   // "Refinement late in a study, and batches").
   double parallel_ucb_share = 0.5;
-  // UCB's beta for a study that runs trials in parallel; negative: `ucb_beta`. Measured and not
-  // the default (docs/optimizer.md, "Batches: what the last round tried").
-  double parallel_ucb_beta = -1.0;
   OutputTransform output_transform = OutputTransform::kRankAndLogWarp;
   // When several points are asked at once in the second half of a study (by maxTrials), make the
   // first GP point the maximiser of the posterior mean: batches then converge as sequential
   // suggestions do.
   bool batch_exploitation = true;
-  // The share of maxTrials from which batch_exploitation applies.
-  double batch_exploitation_share = 0.5;
   // The GP is conditioned on at most this many finished trials (see ModelPoints), so that memory
   // stays around 100 MB however long the study; memory is O(n^2) below that.
   int max_model_points = 1000;
