@@ -116,6 +116,8 @@ void SetOption(bayestune::GpBanditOptions& o, const std::string& assignment) {
       {"escape_keep_out", [&] { o.basin_escape.keep_out_radius = v; }},
       {"escape_restart_radius", [&] { o.basin_escape.restart_radius = v; }},
       {"escape_ucb_beta", [&] { o.basin_escape.ucb_beta = v; }},
+      {"parallel_local_model_points",
+       [&] { o.local_refinement.parallel_local_model_points = static_cast<int>(v); }},
       {"random_starts", [&] { o.fit.random_starts = static_cast<int>(v); }},
       {"max_evaluations", [&] { o.fit.max_evaluations = static_cast<int>(v); }},
       {"max_points", [&] { o.fit.max_points = static_cast<int>(v); }},

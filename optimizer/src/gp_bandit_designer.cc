@@ -384,8 +384,9 @@ std::vector<ParameterValues> GpBanditDesigner::Suggest(const DesignerInput& inpu
       add_fantasy(chosen.col(i));
 
     // In a batch in the second half of the study, the first GP point is the posterior mean's
-    // maximiser (pure exploitation, which converges as a sequential run does); the others
-    // maximise the acquisition.
+    // maximiser (pure exploitation, which converges as a sequential run does; in the refinement
+    // box, a local GP's: LocalRefinementOptions::parallel_local_model_points); the others maximise
+    // the acquisition.
     bool exploit = options_.batch_exploitation && input.count - chosen.cols() > 1 &&
                    2 * history.own_trials >= input.spec.max_trials;
     // A study that runs trials in parallel may have its own UCB and refinement shares.
@@ -397,6 +398,28 @@ std::vector<ParameterValues> GpBanditDesigner::Suggest(const DesignerInput& inpu
       if (options_.local_refinement.parallel_share >= 0.0)
         proposal_options.local_refinement.share = options_.local_refinement.parallel_share;
     }
+    // LocalRefinementOptions::parallel_local_model_points: the maximiser in `box` of the posterior
+    // mean of a GP fitted afresh to the observations nearest the incumbent.
+    auto local_model_point = [&](const SearchBox& box) -> std::optional<Eigen::VectorXd> {
+      const int count = options_.local_refinement.parallel_local_model_points;
+      if (count <= 0 || observed.cols() < count) return std::nullopt;
+      const std::vector<Eigen::Index> nearest =
+          NearestColumns(observed, incumbent, refined_coordinates, count);
+      Eigen::MatrixXd local_points(d, count);
+      std::vector<std::optional<double>> local_values;
+      for (std::size_t i = 0; i < nearest.size(); ++i) {
+        local_points.col(static_cast<Eigen::Index>(i)) = observed.col(nearest[i]);
+        local_values.push_back(values[static_cast<std::size_t>(nearest[i])]);
+      }
+      const Eigen::VectorXd local_targets =
+          ObjectiveTargets(options_.output_transform, local_values);
+      GpFitOptions fit = options_.fit;
+      fit.seed = rng();
+      const GaussianProcess local(local_points, local_targets,
+                                  FitGpHyperparameters(local_points, local_targets, fit));
+      const AcquisitionFunction mean(AcquisitionKind::kUpperConfidenceBound, 0.0, 0.0);
+      return optimizer.Maximize(local, mean, centers, excluded(), rng, &box);
+    };
     while (chosen.cols() < input.count) {
       const std::uint64_t trial_index =
           static_cast<std::uint64_t>(history.own_trials + chosen.cols());
@@ -467,7 +490,10 @@ std::vector<ParameterValues> GpBanditDesigner::Suggest(const DesignerInput& inpu
         const AcquisitionFunction mean(AcquisitionKind::kUpperConfidenceBound, best, 0.0);
         return optimizer.Maximize(*gp, mean, centers, avoid, rng, box ? &*box : nullptr);
       };
-      std::optional<Eigen::VectorXd> x = propose(excluded());
+      // The first point of a batch in the box: the local model's mean maximiser.
+      std::optional<Eigen::VectorXd> x;
+      if (exploit && box && parallel) x = local_model_point(*box);
+      if (!x) x = propose(excluded());
       if (!x) x = propose(Eigen::MatrixXd(d, 0));
       exploit = false;
       if (!x) break;

@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <cmath>
 #include <limits>
+#include <numeric>
 
 #include "bayestune/optimizer/conditional_parameters.h"
 #include "model_encoding.h"
@@ -81,6 +82,21 @@ SearchBox KeepOutBox(const Eigen::VectorXd& incumbent, double radius,
     box.upper[c] = incumbent[c] + radius;
   }
   return box;
+}
+
+std::vector<Eigen::Index> NearestColumns(const Eigen::MatrixXd& points,
+                                         const Eigen::VectorXd& center,
+                                         const std::vector<int>& coordinates, int count) {
+  Eigen::VectorXd distance = Eigen::VectorXd::Zero(points.cols());
+  for (int c : coordinates)
+    distance = distance.cwiseMax((points.row(c).array() - center[c]).abs().matrix().transpose());
+  std::vector<Eigen::Index> order(static_cast<std::size_t>(points.cols()));
+  std::iota(order.begin(), order.end(), 0);
+  std::stable_sort(order.begin(), order.end(),
+                   [&](Eigen::Index a, Eigen::Index b) { return distance[a] < distance[b]; });
+  if (count >= 0 && order.size() > static_cast<std::size_t>(count))
+    order.resize(static_cast<std::size_t>(count));
+  return order;
 }
 
 }  // namespace bayestune

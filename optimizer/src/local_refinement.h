@@ -54,4 +54,10 @@ std::vector<int> RefinedCoordinates(const SearchSpace& space, const Eigen::Vecto
 SearchBox BoxAround(const Eigen::VectorXd& incumbent, double radius,
                     const std::vector<int>& coordinates);
 
+// The indices of the `count` columns of `points` nearest `center` (max norm over `coordinates`),
+// nearest first (ties in column order); all of them when there are no more than `count`.
+std::vector<Eigen::Index> NearestColumns(const Eigen::MatrixXd& points,
+                                         const Eigen::VectorXd& center,
+                                         const std::vector<int>& coordinates, int count);
+
 }  // namespace bayestune

@@ -287,6 +287,51 @@ TEST_CASE("in the refinement phase a parallel study's points may maximise UCB in
     CHECK((EncodeForModel(space, p) - incumbent).cwiseAbs().maxCoeff() <= 0.1 + 1e-9);
 }
 
+TEST_CASE("the local model's trials are those nearest the incumbent on the refined coordinates",
+          "[local-refinement]") {
+  Eigen::MatrixXd points(2, 5);
+  points << 0.5, 0.9, 0.45, 0.1, 0.6,  //
+      0.0, 0.5, 1.0, 0.5, 0.5;
+  const Eigen::Vector2d center(0.5, 0.5);
+  // On the first coordinate only (the second a categorical's, say): 0.5, 0.45 and 0.6, then 0.9
+  // and 0.1 (0.4 away each) in column order.
+  CHECK(NearestColumns(points, center, {0}, 3) == std::vector<Eigen::Index>{0, 2, 4});
+  CHECK(NearestColumns(points, center, {0}, 10) == std::vector<Eigen::Index>{0, 2, 4, 1, 3});
+  // On both: column 4 (0.1 away) first, then 1 and 3 (0.4), then 0 and 2 (0.5).
+  CHECK(NearestColumns(points, center, {0, 1}, 5) == std::vector<Eigen::Index>{4, 1, 3, 0, 2});
+}
+
+TEST_CASE(
+    "a batch's first point in the box is a local model's, and sequential suggestions "
+    "stay the same",
+    "[local-refinement]") {
+  const StudySpec spec =
+      SpecOf({ParameterSpec::Double("a", 0.0, 1.0), ParameterSpec::Double("b", 0.0, 1.0)}, 60);
+  const SearchSpace space(spec.parameters);
+  const std::vector<Trial> trials = RandomTrials(space, 50, Bowl, 17);
+  const Eigen::VectorXd incumbent = Incumbent(space, trials);
+  GpBanditOptions options;  // log EI and the box from trial 30 in a parallel study
+  options.local_refinement.radius = 0.1;
+  options.local_refinement.final_radius = 0.1;
+  options.local_refinement.free_every = 0;
+  options.local_refinement.parallel_local_model_points = 0;
+  GpBanditDesigner global_model(options);
+  options.local_refinement.parallel_local_model_points = 12;
+  GpBanditDesigner local_model(options);
+  // One at a time, nothing pending: the same suggestion (the study's GP).
+  CHECK(global_model.Suggest({space, spec, trials, 1, 2}) ==
+        local_model.Suggest({space, spec, trials, 1, 2}));
+  const auto global_batch = global_model.Suggest({space, spec, trials, 4, 2});
+  const auto local_batch = local_model.Suggest({space, spec, trials, 4, 2});
+  REQUIRE(local_batch.size() == 4);
+  CHECK(global_batch[0] != local_batch[0]);
+  for (const ParameterValues& p : local_batch)
+    CHECK((EncodeForModel(space, p) - incumbent).cwiseAbs().maxCoeff() <= 0.1 + 1e-9);
+  // Fewer finished trials than the local model wants: the study's GP, the same batch.
+  options.local_refinement.parallel_local_model_points = 51;
+  CHECK(GpBanditDesigner(options).Suggest({space, spec, trials, 4, 2}) == global_batch);
+}
+
 TEST_CASE("a batch's free points search outside the refinement box", "[local-refinement]") {
   const StudySpec spec =
       SpecOf({ParameterSpec::Double("a", 0.0, 1.0), ParameterSpec::Double("b", 0.0, 1.0)}, 40);
