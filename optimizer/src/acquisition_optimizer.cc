@@ -112,10 +112,9 @@ Eigen::MatrixXd AcquisitionOptimizer::Candidates(const Eigen::MatrixXd& centers,
   Eigen::MatrixXd candidates(d, global + local);
   const ScrambledSobol sobol(d, rng());
   candidates.leftCols(global) = sobol.Points(0, global).transpose();
-  const SearchBox* bounds = box && !box->keep_out ? box : nullptr;
-  const Eigen::VectorXd lower = bounds ? bounds->lower : Eigen::VectorXd::Zero(d);
-  const Eigen::VectorXd upper = bounds ? bounds->upper : Eigen::VectorXd::Ones(d);
-  if (bounds) {
+  const Eigen::VectorXd lower = box ? box->lower : Eigen::VectorXd::Zero(d);
+  const Eigen::VectorXd upper = box ? box->upper : Eigen::VectorXd::Ones(d);
+  if (box) {
     for (int i = 0; i < global; ++i)
       candidates.col(i) = lower + (upper - lower).cwiseProduct(candidates.col(i));
   }
@@ -172,10 +171,9 @@ Eigen::VectorXd AcquisitionOptimizer::Refine(const GaussianProcess& gp,
   std::vector<double> free;
   std::vector<double> lower;
   std::vector<double> upper;
-  const SearchBox* bounds = box && !box->keep_out ? box : nullptr;
   for (int c : coordinates) {
-    lower.push_back(bounds ? bounds->lower[c] : 0.0);
-    upper.push_back(bounds ? bounds->upper[c] : 1.0);
+    lower.push_back(box ? box->lower[c] : 0.0);
+    upper.push_back(box ? box->upper[c] : 1.0);
     free.push_back(std::clamp(start[c], lower.back(), upper.back()));
   }
   nlopt::opt optimizer(nlopt::LD_LBFGS, static_cast<unsigned>(free.size()));

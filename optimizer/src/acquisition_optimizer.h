@@ -24,8 +24,7 @@ class AcquisitionOptimizer {
   // or nullopt when every candidate is (a finite space used up). `centers` (columns) are the
   // points to search around, best first. With a `box`, the search keeps to it: candidates are
   // drawn in it, the refinement is bounded by it, and a point outside (a finite space's, or
-  // after rounding) is taken only when no point inside is left; a keep-out box
-  // (SearchBox::keep_out) the other way round.
+  // after rounding) is taken only when no point inside is left.
   std::optional<Eigen::VectorXd> Maximize(const GaussianProcess& gp,
                                           const AcquisitionFunction& acquisition,
                                           const Eigen::MatrixXd& centers,

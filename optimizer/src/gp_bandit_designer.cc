@@ -9,7 +9,6 @@
 #include "acquisition_function.h"
 #include "acquisition_optimizer.h"
 #include "acquisition_portfolio.h"
-#include "basin_escape.h"
 #include "bayestune/optimizer/errors.h"
 #include "gaussian_process.h"
 #include "gp_hyperparameter_fit.h"
@@ -445,36 +444,6 @@ std::vector<ParameterValues> GpBanditDesigner::Suggest(const DesignerInput& inpu
               AcquisitionKind::kUpperConfidenceBound) {
         box = UcbMarginBox(space, options_.ucb_margin);
       }
-      // A sequential study's escape trial searches away from the incumbent's basin instead.
-      GpBanditOptions trial_options = proposal_options;
-      const Eigen::MatrixXd* search_centers = &centers;
-      Eigen::MatrixXd escape_centers(d, 0);
-      if (!parallel && !exploit &&
-          IsBasinEscapeTrial(options_.basin_escape, trial_index, input.spec.max_trials)) {
-        box.reset();
-        if (options_.basin_escape.keep_out_radius > 0.0 && !refined_coordinates.empty()) {
-          box = KeepOutBox(incumbent, options_.basin_escape.keep_out_radius, refined_coordinates);
-          // Search around the best trials outside the box: the next basins.
-          for (std::size_t i = 0;
-               i < order.size() &&
-               escape_centers.cols() < options_.acquisition_optimizer.local_centers;
-               ++i) {
-            if (box->Contains(observed.col(order[i])))
-              AppendColumn(escape_centers, observed.col(order[i]));
-          }
-          search_centers = &escape_centers;
-          if (options_.basin_escape.restart_radius > 0.0 && escape_centers.cols() > 0) {
-            const Eigen::VectorXd second = escape_centers.col(0);
-            box = BoxAround(second, options_.basin_escape.restart_radius,
-                            RefinedCoordinates(space, second));
-          }
-        }
-        if (options_.basin_escape.ucb_beta >= 0.0) {
-          trial_options.acquisition_mix = AcquisitionMix::kSingle;
-          trial_options.acquisition = AcquisitionKind::kUpperConfidenceBound;
-          trial_options.ucb_beta = options_.basin_escape.ucb_beta;
-        }
-      }
       const bool batch_ucb = box && parallel && options_.local_refinement.parallel_ucb_beta >= 0.0;
       auto propose = [&](const Eigen::MatrixXd& avoid) -> std::optional<Eigen::VectorXd> {
         if (!exploit && batch_ucb) {
@@ -483,9 +452,8 @@ std::vector<ParameterValues> GpBanditDesigner::Suggest(const DesignerInput& inpu
           return optimizer.Maximize(*gp, ucb, centers, avoid, rng, &*box);
         }
         if (!exploit) {
-          return ProposePoint(optimizer, *gp, trial_options, best, trial_index,
-                              input.spec.max_trials, *search_centers, avoid, rng,
-                              box ? &*box : nullptr);
+          return ProposePoint(optimizer, *gp, proposal_options, best, trial_index,
+                              input.spec.max_trials, centers, avoid, rng, box ? &*box : nullptr);
         }
         const AcquisitionFunction mean(AcquisitionKind::kUpperConfidenceBound, best, 0.0);
         return optimizer.Maximize(*gp, mean, centers, avoid, rng, box ? &*box : nullptr);

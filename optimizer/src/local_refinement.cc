@@ -17,11 +17,6 @@ constexpr double kOutsideValue = -1e15;
 }  // namespace
 
 double SearchBox::Excess(const Eigen::VectorXd& x) const {
-  if (keep_out) {
-    const double depth = std::min((x - lower).minCoeff(), (upper - x).minCoeff());
-    // A box that bounds no coordinate keeps nothing out.
-    return std::isfinite(depth) ? std::max(0.0, depth) : 0.0;
-  }
   const double below = (lower - x).maxCoeff();
   const double above = (x - upper).maxCoeff();
   return std::max({0.0, below, above});
@@ -68,18 +63,6 @@ SearchBox BoxAround(const Eigen::VectorXd& incumbent, double radius,
   for (int c : coordinates) {
     box.lower[c] = std::max(0.0, incumbent[c] - radius);
     box.upper[c] = std::min(1.0, incumbent[c] + radius);
-  }
-  return box;
-}
-
-SearchBox KeepOutBox(const Eigen::VectorXd& incumbent, double radius,
-                     const std::vector<int>& coordinates) {
-  constexpr double kUnbounded = std::numeric_limits<double>::infinity();
-  SearchBox box{Eigen::VectorXd::Constant(incumbent.size(), -kUnbounded),
-                Eigen::VectorXd::Constant(incumbent.size(), kUnbounded), true};
-  for (int c : coordinates) {
-    box.lower[c] = incumbent[c] - radius;
-    box.upper[c] = incumbent[c] + radius;
   }
   return box;
 }

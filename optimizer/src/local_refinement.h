@@ -16,24 +16,12 @@ namespace bayestune {
 struct SearchBox {
   Eigen::VectorXd lower;
   Eigen::VectorXd upper;
-  // The search keeps out of the box instead (KeepOutBox): candidates are drawn over the whole
-  // cube, the refinement is unbounded, and a point inside loses against every point outside.
-  bool keep_out = false;
-
-  // The largest amount by which a coordinate of `x` lies outside (0 inside); for a keep-out box,
-  // how deep `x` lies inside it (the distance to its nearest face; 0 outside).
+  // The largest amount by which a coordinate of `x` lies outside; 0 inside.
   double Excess(const Eigen::VectorXd& x) const;
-  // Whether the search may take `x`: inside, or for a keep-out box outside.
   bool Contains(const Eigen::VectorXd& x) const { return Excess(x) <= 1e-12; }
   // `value` for a point inside; below any acquisition value, decreasing with the excess, outside.
   double Penalize(double value, const Eigen::VectorXd& x) const;
 };
-
-// The keep-out box (BasinEscapeOptions) of half-width `radius` around `incumbent` on the
-// `coordinates` given: a point is in it when it is within `radius` (max norm) of the incumbent on
-// every one of them; the other coordinates do not matter.
-SearchBox KeepOutBox(const Eigen::VectorXd& incumbent, double radius,
-                     const std::vector<int>& coordinates);
 
 // The half-width of LocalRefinementOptions' box for the study's trial `trial_index` (from 0), or
 // nullopt before the phase (or when it is off: a share or radius of 0, or max_trials 0): from
