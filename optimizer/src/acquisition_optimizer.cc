@@ -160,7 +160,8 @@ Eigen::VectorXd AcquisitionOptimizer::Refine(const GaussianProcess& gp,
                                              const AcquisitionFunction& acquisition,
                                              const Eigen::VectorXd& start,
                                              const SearchBox* box) const {
-  const std::vector<int>& coordinates = rounding_.ordered_coordinates();
+  // The coordinates of inactive parameters stay at their placeholder, which rounding would reset.
+  const std::vector<int> coordinates = rounding_.ActiveOrderedCoordinates(start);
   if (coordinates.empty()) return start;
   RefineProblem problem{&gp,
                         &acquisition,

@@ -70,7 +70,8 @@ struct AcquisitionOptimizerOptions {
   // are 0.56 apart on each axis).
   double coordinate_jump_share = 0.0;
   // The best few distinct candidates are refined by L-BFGS (NLopt) on the DOUBLE, INTEGER and
-  // DISCRETE coordinates, each categorical held at the candidate's value; then rounded.
+  // DISCRETE coordinates of the parameters active at the candidate, each categorical and each
+  // inactive parameter held at the candidate's value; then rounded.
   int refine_starts = 5;
   int refine_evaluations = 40;
   // A finite space with at most this many points is searched exhaustively instead.
