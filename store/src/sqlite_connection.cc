@@ -3,6 +3,7 @@
 #include <unistd.h>
 
 #include <algorithm>
+#include <cerrno>
 #include <filesystem>
 #include <random>
 #include <thread>
@@ -305,6 +306,15 @@ void Connection::Fail(int rc, std::string_view doing) const {
                             "); give the path of a study database, or a new file name to "
                             "create one");
     case SQLITE_IOERR:
+      if (const int e = db_ ? sqlite3_system_errno(db_.get()) : 0; e == EFBIG || e == EDQUOT) {
+        // A write past the file size limit (ulimit -f) or the user's disk quota: a full disk by
+        // another name (SQLite reports ENOSPC alone as SQLITE_FULL).
+        throw ResourceExhausted(
+            what + ": " + (e == EFBIG ? "the file size limit (ulimit -f)" : "the disk quota") +
+            " is reached; this change was rolled back and everything stored "
+            "before it is intact; raise the limit or free some space and "
+            "retry");
+      }
       throw Unavailable(what + ": an input/output error; check the disk and its file system");
     default:
       throw Error(ErrorCode::kInternal, what);

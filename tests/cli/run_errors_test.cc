@@ -211,7 +211,9 @@ TEST_CASE(
   INFO(limited.out << limited.err);
   CHECK(limited.signal == 0);
   CHECK(limited.exit_code == 1);
+  // SQLite reports the failed write (EFBIG) as an I/O error; the store names the limit.
   CHECK_THAT(limited.err, Catch::Contains("bayestune database") &&
+                              Catch::Contains("the file size limit (ulimit -f) is reached") &&
                               Catch::Contains("everything stored before it is intact"));
   const auto again = RunBayestune(dir.path(), {"run", "s.yaml", "--progress", "plain"});
   INFO(again.out << again.err);
