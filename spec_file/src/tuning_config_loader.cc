@@ -1260,6 +1260,13 @@ TuningConfigLoadResult ParseTuningConfig(std::string_view yaml_text, const std::
   return result;
 }
 
+namespace {
+
+// The largest tuning.yaml read: far more than a spec holds, far less than a runaway file.
+constexpr std::size_t kMaxTuningFileBytes = std::size_t{16} << 20;
+
+}  // namespace
+
 TuningConfigLoadResult LoadTuningConfigFile(const std::string& path) {
   std::error_code error;
   const bool folder = std::filesystem::is_directory(path, error);
@@ -1274,9 +1281,20 @@ TuningConfigLoadResult LoadTuningConfigFile(const std::string& path) {
     result.diagnostics.push_back(d);
     return result;
   }
-  std::ostringstream text;
-  text << in.rdbuf();
-  return ParseTuningConfig(text.str(), path);
+  // Read up to the limit only: /dev/zero or a runaway file would otherwise be read forever.
+  std::string text(kMaxTuningFileBytes + 1, '\0');
+  in.read(text.data(), static_cast<std::streamsize>(text.size()));
+  text.resize(static_cast<std::size_t>(in.gcount()));
+  if (text.size() > kMaxTuningFileBytes) {
+    TuningConfigLoadResult result;
+    Diagnostic d;
+    d.file = path;
+    d.message = "is larger than " + std::to_string(kMaxTuningFileBytes >> 20) +
+                " MiB; a tuning.yaml is a few KB: give the path of one";
+    result.diagnostics.push_back(d);
+    return result;
+  }
+  return ParseTuningConfig(text, path);
 }
 
 TuningConfig ParseTuningConfigOrThrow(std::string_view yaml_text, const std::string& file_name) {

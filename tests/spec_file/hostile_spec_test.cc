@@ -2,6 +2,8 @@
 // by the YAML loader and by ValidateStudySpec alike (the rule a gRPC spec and an embedding program
 // meet): values that pass every type check but break the study later.
 #include <catch2/catch.hpp>
+#include <filesystem>
+#include <fstream>
 #include <string>
 
 #include "bayestune/optimizer/errors.h"
@@ -153,4 +155,24 @@ TEST_CASE("hostile spec: an invalid maxTrials is one error, without a warning ab
     REQUIRE(result.diagnostics.size() == 1);
     CHECK(result.diagnostics[0].field == "trainingInput.hyperparameters.maxTrials");
   }
+}
+
+TEST_CASE("hostile spec: a file larger than 16 MiB, or endless, is refused without reading it all",
+          "[config][hostile]") {
+  // /dev/zero was read until memory ran out.
+  const auto big = std::filesystem::temp_directory_path() / "bayestune-hostile-big.yaml";
+  {
+    std::ofstream out(big, std::ios::binary);
+    out << "# a comment line\n";
+    out << std::string((16 << 20) + 1, '#');
+  }
+  const auto result = LoadTuningConfigFile(big.string());
+  std::filesystem::remove(big);
+  REQUIRE(result.diagnostics.size() == 1);
+  CHECK(result.diagnostics[0].message ==
+        "is larger than 16 MiB; a tuning.yaml is a few KB: give "
+        "the path of one");
+  const auto endless = LoadTuningConfigFile("/dev/zero");
+  REQUIRE(endless.diagnostics.size() == 1);
+  CHECK_THAT(endless.diagnostics[0].message, Contains("is larger than 16 MiB"));
 }
