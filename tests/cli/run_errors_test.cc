@@ -200,10 +200,10 @@ TEST_CASE(
   // Past the limit, a write raised SIGXFSZ, whose default killed bayestune with no word.
   TempFolder dir;
   // A trainer that reports at once (no GPU, no model): one hypertune line.
-  WriteTextFile(dir.path() / "train.sh",
+  WriteTextFile(fs::path(dir.path()) / "train.sh",
                 "#!/bin/sh\necho '{\"accuracy\": \"0.5\"}' >> \"$CLOUD_ML_HP_METRIC_FILE\"\n");
-  fs::permissions(dir.path() / "train.sh", fs::perms::owner_all);
-  WriteTextFile(dir.path() / "s.yaml",
+  fs::permissions(fs::path(dir.path()) / "train.sh", fs::perms::owner_all);
+  WriteTextFile(fs::path(dir.path()) / "s.yaml",
                 RandomSearchStudyYaml(60, 1, "  command: [./train.sh]\n  cpuTrials: 1\n"));
   const auto limited = RunInFolder(
       dir.path(), {"/bin/sh", "-c",
