@@ -16,13 +16,15 @@
 #include <chrono>
 #include <cmath>
 #include <cstdio>
-#include <cstring>
 #include <functional>
 #include <random>
 #include <string>
 #include <thread>
 
+#include "bench_flags.h"
 #include "event_file_writer.h"
+
+using bayestune::bench::FlagValue;
 
 namespace {
 
@@ -41,17 +43,13 @@ int main(int argc, char** argv) {
   bool print = false;
   for (int i = 1; i < argc; ++i) {
     const std::string arg = argv[i];
-    const auto value = [&](const char* flag) -> const char* {
-      const std::size_t n = std::strlen(flag);
-      return arg.compare(0, n, flag) == 0 ? argv[i] + n : nullptr;
-    };
-    if (auto v = value("--job-dir=")) job_dir = v;
-    if (auto v = value("--a=")) a = std::stod(v);
-    if (auto v = value("--b=")) b = std::stod(v);
-    if (auto v = value("--c=")) c = std::stod(v);
-    if (auto v = value("--steps=")) steps = std::stoi(v);
-    if (auto v = value("--sleep-ms=")) sleep_ms = std::stoi(v);
-    if (auto v = value("--slow=")) slow = v;
+    if (auto v = FlagValue(arg, "--job-dir=")) job_dir = *v;
+    if (auto v = FlagValue(arg, "--a=")) a = std::stod(*v);
+    if (auto v = FlagValue(arg, "--b=")) b = std::stod(*v);
+    if (auto v = FlagValue(arg, "--c=")) c = std::stod(*v);
+    if (auto v = FlagValue(arg, "--steps=")) steps = std::stoi(*v);
+    if (auto v = FlagValue(arg, "--sleep-ms=")) sleep_ms = std::stoi(*v);
+    if (auto v = FlagValue(arg, "--slow=")) slow = *v;
     if (arg == "--print") print = true;
   }
   if (job_dir.empty()) return 2;

@@ -21,7 +21,6 @@
 #include <atomic>
 #include <cmath>
 #include <cstdio>
-#include <cstring>
 #include <filesystem>
 #include <map>
 #include <sstream>
@@ -32,9 +31,11 @@
 #include "bayestune/optimizer/gp_bandit_designer.h"
 #include "bayestune/optimizer/in_memory_study_repository.h"
 #include "bayestune/trial_runner/trial_runner.h"
+#include "bench_flags.h"
 #include "step_budget.h"
 
 using namespace bayestune;
+using bayestune::bench::FlagValue;
 
 namespace {
 
@@ -205,18 +206,13 @@ int main(int argc, char** argv) {
   Options o;
   for (int i = 1; i < argc; ++i) {
     const std::string arg = argv[i];
-    const auto value = [&](const char* flag) -> std::optional<std::string> {
-      const std::size_t n = std::strlen(flag);
-      if (arg.compare(0, n, flag) != 0) return std::nullopt;
-      return arg.substr(n);
-    };
-    if (auto v = value("--seeds=")) o.seeds = std::stoi(*v);
-    if (auto v = value("--budget=")) o.budget = std::stoll(*v);
-    if (auto v = value("--steps=")) o.steps = std::stoi(*v);
-    if (auto v = value("--sleep-ms=")) o.sleep_ms = std::stoi(*v);
-    if (auto v = value("--parallel=")) o.parallel = std::stoi(*v);
-    if (auto v = value("--slow=")) o.slow = *v;
-    if (auto v = value("--methods=")) {
+    if (auto v = FlagValue(arg, "--seeds=")) o.seeds = std::stoi(*v);
+    if (auto v = FlagValue(arg, "--budget=")) o.budget = std::stoll(*v);
+    if (auto v = FlagValue(arg, "--steps=")) o.steps = std::stoi(*v);
+    if (auto v = FlagValue(arg, "--sleep-ms=")) o.sleep_ms = std::stoi(*v);
+    if (auto v = FlagValue(arg, "--parallel=")) o.parallel = std::stoi(*v);
+    if (auto v = FlagValue(arg, "--slow=")) o.slow = *v;
+    if (auto v = FlagValue(arg, "--methods=")) {
       o.methods.clear();
       std::stringstream list(*v);
       for (std::string m; std::getline(list, m, ',');)

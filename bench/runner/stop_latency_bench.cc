@@ -15,7 +15,6 @@
 #include <chrono>
 #include <cmath>
 #include <cstdio>
-#include <cstring>
 #include <filesystem>
 #include <map>
 #include <mutex>
@@ -26,8 +25,10 @@
 #include "bayestune/optimizer/in_memory_study_repository.h"
 #include "bayestune/store/sqlite_study_repository.h"
 #include "bayestune/trial_runner/trial_runner.h"
+#include "bench_flags.h"
 
 using namespace bayestune;
+using bayestune::bench::FlagValue;
 
 namespace {
 
@@ -139,26 +140,21 @@ int main(int argc, char** argv) {
   Options o;
   for (int i = 1; i < argc; ++i) {
     const std::string arg = argv[i];
-    const auto value = [&](const char* flag) -> std::optional<std::string> {
-      const std::size_t n = std::strlen(flag);
-      if (arg.compare(0, n, flag) != 0) return std::nullopt;
-      return arg.substr(n);
-    };
-    if (auto v = value("--trials="))
+    if (auto v = FlagValue(arg, "--trials="))
       o.trials = std::stoi(*v);
-    else if (auto v = value("--parallel="))
+    else if (auto v = FlagValue(arg, "--parallel="))
       o.parallel = std::stoi(*v);
-    else if (auto v = value("--sleep-ms="))
+    else if (auto v = FlagValue(arg, "--sleep-ms="))
       o.sleep_ms = std::stoi(*v);
-    else if (auto v = value("--steps="))
+    else if (auto v = FlagValue(arg, "--steps="))
       o.steps = std::stoi(*v);
-    else if (auto v = value("--algorithm="))
+    else if (auto v = FlagValue(arg, "--algorithm="))
       o.algorithm = *v;
-    else if (auto v = value("--brackets="))
+    else if (auto v = FlagValue(arg, "--brackets="))
       o.brackets = std::stoi(*v);
-    else if (auto v = value("--seed="))
+    else if (auto v = FlagValue(arg, "--seed="))
       o.seed = std::stoull(*v);
-    else if (auto v = value("--store="))
+    else if (auto v = FlagValue(arg, "--store="))
       o.store = *v;
     else {
       std::fprintf(stderr, "stop_latency_bench: unknown argument '%s'\n", arg.c_str());

@@ -45,6 +45,10 @@ int main(int argc, char** argv) {
   // Output to a pipe whose reader is gone (`| tee` or `| head` after Ctrl-C) fails quietly
   // instead of killing bayestune with SIGPIPE while its trials run; the trainers get the default.
   std::signal(SIGPIPE, SIG_IGN);
+  // A write past the file size limit (ulimit -f) fails with EFBIG, which the store reports (the
+  // database is intact), instead of SIGXFSZ killing bayestune without a word; trainers get the
+  // default.
+  std::signal(SIGXFSZ, SIG_IGN);
   CLI::App app{
       "bayestune: Bayesian hyperparameter tuning. Runs the trials of a tuning.yaml study in "
       "parallel, one per GPU, reads their metric from TensorBoard event files or "

@@ -160,8 +160,9 @@ Eigen::VectorXd AcquisitionOptimizer::Refine(const GaussianProcess& gp,
                                              const AcquisitionFunction& acquisition,
                                              const Eigen::VectorXd& start,
                                              const SearchBox* box) const {
-  // The coordinates of inactive parameters stay at their placeholder, which rounding would reset.
-  const std::vector<int> coordinates = rounding_.ActiveOrderedCoordinates(start);
+  // The numeric coordinates of the parameters active at the start: an inactive parameter's is a
+  // placeholder that rounding resets, so moving it would judge a point by a value it loses.
+  const std::vector<int> coordinates = RefinedCoordinates(*space_, start);
   if (coordinates.empty()) return start;
   RefineProblem problem{&gp,
                         &acquisition,

@@ -105,18 +105,6 @@ std::vector<bool> FeasibleRounding::Active(const Eigen::Ref<const Eigen::VectorX
   return active;
 }
 
-std::vector<int> FeasibleRounding::ActiveOrderedCoordinates(
-    const Eigen::Ref<const Eigen::VectorXd>& x) const {
-  if (conditions_.empty()) return ordered_;
-  const std::vector<bool> active = Active(x);
-  std::vector<int> coordinates;
-  for (std::size_t i = 0; i < active.size(); ++i) {
-    if (active[i] && space_->parameters()[i].type != ParameterType::kCategorical)
-      coordinates.push_back(space_->ModelSlice(i).offset);
-  }
-  return coordinates;
-}
-
 void FeasibleRounding::ClearInactive(Eigen::Ref<Eigen::VectorXd> x) const {
   const std::vector<bool> active = Active(x);
   for (std::size_t i = 0; i < active.size(); ++i) {

@@ -31,9 +31,6 @@ class FeasibleRounding {
   int dimensions() const { return dimensions_; }
   // The coordinates of DOUBLE, INTEGER and DISCRETE parameters: those a gradient method may move.
   const std::vector<int>& ordered_coordinates() const { return ordered_; }
-  // The ordered coordinates of the parameters active at rounded point `x`: those a gradient step
-  // from `x` may move (an inactive parameter's coordinate is a placeholder that Round resets).
-  std::vector<int> ActiveOrderedCoordinates(const Eigen::Ref<const Eigen::VectorXd>& x) const;
   const std::vector<Block>& categorical_blocks() const { return blocks_; }
   // The number of feasible points when finite (no DOUBLE), saturating at SIZE_MAX; nullopt for a
   // space with a DOUBLE.

@@ -120,7 +120,14 @@ bool IsValidParameterName(std::string_view name) {
 }
 
 std::string ParameterNameProblem(std::string_view name) {
-  const std::string quoted = "'" + EscapeForMessage(name) + "'";
+  constexpr std::size_t kShown = 100;
+  const std::string quoted =
+      "'" + EscapeForMessage(name.substr(0, kShown)) + (name.size() > kShown ? "...'" : "'");
+  if (name.size() > kMaxParameterNameBytes) {
+    return quoted + " is " + std::to_string(name.size()) +
+           " bytes long; a parameter name is at most " + std::to_string(kMaxParameterNameBytes) +
+           " bytes (it is passed as --name=value and shown in every table)";
+  }
   bool well_formed = !name.empty() && std::isalpha(static_cast<unsigned char>(name[0]));
   for (char c : name) {
     if (!std::isalnum(static_cast<unsigned char>(c)) && c != '_' && c != '-' && c != '.') {
@@ -163,12 +170,39 @@ std::string IntegerBoundProblem(double bound) {
 
 std::string CategoricalValueProblem(std::string_view value) {
   if (value.empty()) return "an empty value; each value must be a non-empty string";
+  if (value.size() > kMaxCategoricalValueBytes) {
+    return "'" + EscapeForMessage(value.substr(0, 100)) + "...' is " +
+           std::to_string(value.size()) + " bytes long; a value is at most " +
+           std::to_string(kMaxCategoricalValueBytes) +
+           " bytes (it is passed to the trainer as --name=value)";
+  }
   // A tab is whitespace in a value like any other; a NUL would cut the argument short, a newline
   // or an escape sequence would break the logs' lines and the terminal.
   if (std::string problem = ControlOrEncodingProblem(value, /*allow_tab=*/true); !problem.empty()) {
     return "'" + EscapeForMessage(value) + "' " + problem +
            "; a value is passed to the trainer as --name=value, so it must be UTF-8 text "
            "without control characters other than a tab";
+  }
+  return "";
+}
+
+std::string RangeWidthProblem(double min_value, double max_value) {
+  if (std::isfinite(max_value - min_value)) return "";
+  return "the range from " + FormatDouble(min_value) + " to " + FormatDouble(max_value) +
+         " is wider than a double holds (maxValue - minValue overflows); narrow it, or use "
+         "UNIT_LOG_SCALE for a positive range over many orders of magnitude";
+}
+
+std::string MetricTagProblem(std::string_view tag) {
+  if (tag.empty()) return "must not be empty; name the TensorBoard tag of the objective";
+  if (tag.size() > kMaxMetricTagBytes) {
+    return "'" + EscapeForMessage(tag.substr(0, 100)) + "...' is " + std::to_string(tag.size()) +
+           " bytes long; a metric tag is at most " + std::to_string(kMaxMetricTagBytes) + " bytes";
+  }
+  if (std::string problem = ControlOrEncodingProblem(tag); !problem.empty()) {
+    return "'" + EscapeForMessage(tag) + "' " + problem +
+           "; a metric tag is UTF-8 text without control characters, such as accuracy or "
+           "validation/epoch_loss";
   }
   return "";
 }
@@ -189,6 +223,10 @@ std::string ValidateParameterSpec(const ParameterSpec& spec) {
         out << where << "minValue (" << FormatDouble(spec.min_value)
             << ") must be less than maxValue (" << FormatDouble(spec.max_value) << ")";
         return out.str();
+      }
+      if (std::string problem = RangeWidthProblem(spec.min_value, spec.max_value);
+          !problem.empty()) {
+        return where + problem;
       }
       if (spec.type == ParameterType::kInteger && (spec.min_value != std::floor(spec.min_value) ||
                                                    spec.max_value != std::floor(spec.max_value))) {

@@ -66,7 +66,8 @@ std::vector<MetricSpec> Objectives(const StudySpec& spec) {
 int DefaultMaxFailedTrials(const StudySpec& spec) {
   // Half of the study, but never fewer than 5: a study where most trials fail is hopeless, while
   // a few diverged configurations are normal.
-  return std::min(spec.max_trials, std::max(5, (spec.max_trials + 1) / 2));
+  // Half rounded up, written so that maxTrials up to INT_MAX cannot overflow.
+  return std::min(spec.max_trials, std::max(5, spec.max_trials / 2 + spec.max_trials % 2));
 }
 
 int FailureLimit(const StudySpec& spec) {
@@ -232,8 +233,8 @@ void ValidateStudySpec(const StudySpec& spec) {
     throw InvalidArgument("maxFailedTrials must be 0 (the service decides) or more, got " +
                           std::to_string(spec.max_failed_trials));
   }
-  if (spec.metric_tag.empty()) {
-    throw InvalidArgument("hyperparameterMetricTag must not be empty");
+  if (std::string problem = MetricTagProblem(spec.metric_tag); !problem.empty()) {
+    throw InvalidArgument("hyperparameterMetricTag " + problem);
   }
   if (auto problem = MetricsProblem(spec)) throw InvalidArgument(*problem);
   if (auto problem = EarlyStoppingProblem(spec)) {
@@ -253,8 +254,8 @@ std::optional<std::string> MetricsProblem(const StudySpec& spec) {
            spec.metrics[0].metric_id + "' " + std::string(GoalName(spec.metrics[0].goal));
   }
   for (std::size_t i = 0; i < spec.metrics.size(); ++i) {
-    if (spec.metrics[i].metric_id.empty()) {
-      return "metrics[" + std::to_string(i) + "].metricId must not be empty";
+    if (std::string problem = MetricTagProblem(spec.metrics[i].metric_id); !problem.empty()) {
+      return "metrics[" + std::to_string(i) + "].metricId " + problem;
     }
     for (std::size_t j = 0; j < i; ++j) {
       if (spec.metrics[i].metric_id == spec.metrics[j].metric_id) {

@@ -323,6 +323,25 @@ class Loader {
     return values;
   }
 
+  // A list of words given to a program (its command, its arguments): strings without a NUL,
+  // where a program's argument ends (the rest would be dropped without a word).
+  std::optional<std::vector<std::string>> ReadProgramWords(const YAML::Node& node,
+                                                           const std::string& field) {
+    auto words = ReadStringList(node, field);
+    if (!words) return std::nullopt;
+    bool ok = true;
+    for (std::size_t i = 0; i < words->size(); ++i) {
+      if (const std::size_t nul = (*words)[i].find('\0'); nul != std::string::npos) {
+        Error(node[i], field + "[" + std::to_string(i) + "]",
+              "holds a NUL byte (at byte " + std::to_string(nul) +
+                  "); a word given to a program ends at a NUL, so it cannot hold one");
+        ok = false;
+      }
+    }
+    if (!ok) return std::nullopt;
+    return words;
+  }
+
   void LoadTrainingInput(const YAML::Node& node, TuningConfig& config) {
     const std::string field = "trainingInput";
     if (!CheckMap(node, field, kTrainingInputKeys, kIgnoredTrainingInputKeys,
@@ -330,7 +349,7 @@ class Loader {
       return;
     }
     if (auto args = node["args"]) {
-      if (auto list = ReadStringList(args, field + ".args")) config.runner.args = *list;
+      if (auto list = ReadProgramWords(args, field + ".args")) config.runner.args = *list;
     }
     if (auto job_dir = node["jobDir"]) {
       if (auto dir = ReadString(job_dir, field + ".jobDir")) {
@@ -396,6 +415,9 @@ class Loader {
         if (text->empty()) {
           Error(id, item + ".metricId", "must not be empty; name the tag of this objective");
           ok = false;
+        } else if (std::string problem = MetricTagProblem(*text); !problem.empty()) {
+          Error(id, item + ".metricId", problem);
+          ok = false;
         }
         for (std::size_t j = 0; j < metrics.size(); ++j) {
           if (!text->empty() && metrics[j].metric_id == *text) {
@@ -449,6 +471,8 @@ class Loader {
           Error(
               n, field + ".hyperparameterMetricTag",
               "must not be empty; name the TensorBoard tag of the objective, for example accuracy");
+        } else if (std::string problem = MetricTagProblem(*tag); !problem.empty()) {
+          Error(n, field + ".hyperparameterMetricTag", problem);
         } else {
           spec.metric_tag = *tag;
         }
@@ -462,7 +486,9 @@ class Loader {
     if (auto n = node["maxParallelTrials"]) {
       if (auto value = ReadInteger(n, field + ".maxParallelTrials", 1)) {
         spec.max_parallel_trials = static_cast<int>(*value);
-        if (*value > spec.max_trials) {
+        // Compared only with a maxTrials that was read (an invalid one has its own error).
+        const bool max_trials_read = max_trials || !node["maxTrials"];
+        if (max_trials_read && *value > spec.max_trials) {
           Warning(n, field + ".maxParallelTrials",
                   std::to_string(*value) + " is more than maxTrials (" +
                       std::to_string(spec.max_trials) + "); at most " +
@@ -810,6 +836,9 @@ class Loader {
                 "minValue (" + FormatDouble(*lo) + ") must be less than maxValue (" +
                     FormatDouble(*hi) + ")");
           ok = false;
+        } else if (std::string problem = RangeWidthProblem(*lo, *hi); !problem.empty()) {
+          Error(node["maxValue"], field + ".maxValue", problem);
+          ok = false;
         } else if (log_scale && *lo <= 0) {
           Error(node["minValue"], field + ".minValue",
                 std::string(ScaleTypeName(spec.scale)) + " needs minValue > 0, got " +
@@ -913,12 +942,16 @@ class Loader {
           Error(n, field + ".command",
                 "a command with quotes must be given as a list, one argument an item, for "
                 "example [python3, train.py, \"--name=a b\"] (no shell runs it)");
+        } else if (const std::size_t nul = text.find('\0'); nul != std::string::npos) {
+          Error(n, field + ".command",
+                "holds a NUL byte (at byte " + std::to_string(nul) +
+                    "); a word given to a program ends at a NUL, so it cannot hold one");
         } else {
           std::istringstream words(text);
           for (std::string word; words >> word;)
             runner.command.push_back(word);
         }
-      } else if (auto list = ReadStringList(n, field + ".command")) {
+      } else if (auto list = ReadProgramWords(n, field + ".command")) {
         runner.command = *list;
       }
       if (runner.command.empty() && (n.IsSequence() || (n.IsScalar() && n.Scalar().empty()))) {
@@ -1008,7 +1041,15 @@ class Loader {
                   "'" + name + "' is not a valid environment variable name (letters, digits, _)");
             continue;
           }
-          if (auto value = ReadString(entry.second, item)) runner.env[name] = *value;
+          if (auto value = ReadString(entry.second, item)) {
+            if (value->find('\0') != std::string::npos) {
+              Error(entry.second, item,
+                    "holds a NUL byte; an environment variable's value ends at a NUL, so it "
+                    "cannot hold one");
+            } else {
+              runner.env[name] = *value;
+            }
+          }
         }
       }
     }
@@ -1064,7 +1105,7 @@ class Loader {
       }
     }
     if (auto n = node["extraArgs"]) {
-      if (auto list = ReadStringList(n, field + ".extraArgs")) {
+      if (auto list = ReadProgramWords(n, field + ".extraArgs")) {
         for (std::size_t i = 0; i < list->size(); ++i) {
           if (!(*list)[i].starts_with("-")) {
             Error(n[i], field + ".extraArgs[" + std::to_string(i) + "]",
@@ -1219,6 +1260,13 @@ TuningConfigLoadResult ParseTuningConfig(std::string_view yaml_text, const std::
   return result;
 }
 
+namespace {
+
+// The largest tuning.yaml read: far more than a spec holds, far less than a runaway file.
+constexpr std::size_t kMaxTuningFileBytes = std::size_t{16} << 20;
+
+}  // namespace
+
 TuningConfigLoadResult LoadTuningConfigFile(const std::string& path) {
   std::error_code error;
   const bool folder = std::filesystem::is_directory(path, error);
@@ -1233,9 +1281,20 @@ TuningConfigLoadResult LoadTuningConfigFile(const std::string& path) {
     result.diagnostics.push_back(d);
     return result;
   }
-  std::ostringstream text;
-  text << in.rdbuf();
-  return ParseTuningConfig(text.str(), path);
+  // Read up to the limit only: /dev/zero or a runaway file would otherwise be read forever.
+  std::string text(kMaxTuningFileBytes + 1, '\0');
+  in.read(text.data(), static_cast<std::streamsize>(text.size()));
+  text.resize(static_cast<std::size_t>(in.gcount()));
+  if (text.size() > kMaxTuningFileBytes) {
+    TuningConfigLoadResult result;
+    Diagnostic d;
+    d.file = path;
+    d.message = "is larger than " + std::to_string(kMaxTuningFileBytes >> 20) +
+                " MiB; a tuning.yaml is a few KB: give the path of one";
+    result.diagnostics.push_back(d);
+    return result;
+  }
+  return ParseTuningConfig(text, path);
 }
 
 TuningConfig ParseTuningConfigOrThrow(std::string_view yaml_text, const std::string& file_name) {

@@ -1,8 +1,11 @@
 #include "sqlite_connection.h"
 
+#include <sys/resource.h>
 #include <unistd.h>
 
 #include <algorithm>
+#include <cerrno>
+#include <cstdint>
 #include <filesystem>
 #include <random>
 #include <thread>
@@ -268,6 +271,24 @@ void Connection::Read(const std::function<void()>& body) {
   RunTransaction("BEGIN", "COMMIT", "ROLLBACK", body);
 }
 
+namespace {
+
+// Whether a file of the database at `path` has reached the file size limit (ulimit -f): a write
+// past it fails with EFBIG, which SQLite reports as an I/O error (its errno is gone by then).
+bool AtFileSizeLimit(const std::string& path) {
+  rlimit limit{};
+  if (getrlimit(RLIMIT_FSIZE, &limit) != 0 || limit.rlim_cur == RLIM_INFINITY) return false;
+  constexpr std::uintmax_t kLargestWrite = 128 * 1024;  // a WAL frame or page, with room to spare
+  for (const std::string& file : {path, path + "-wal", path + "-journal"}) {
+    std::error_code error;
+    const std::uintmax_t size = std::filesystem::file_size(file, error);
+    if (!error && size + kLargestWrite >= limit.rlim_cur) return true;
+  }
+  return false;
+}
+
+}  // namespace
+
 void Connection::Fail(int rc, std::string_view doing) const {
   const std::string detail =
       db_ && sqlite3_errcode(db_.get()) == rc ? sqlite3_errmsg(db_.get()) : sqlite3_errstr(rc);
@@ -305,6 +326,16 @@ void Connection::Fail(int rc, std::string_view doing) const {
                             "); give the path of a study database, or a new file name to "
                             "create one");
     case SQLITE_IOERR:
+      if (AtFileSizeLimit(path_) || (db_ && sqlite3_system_errno(db_.get()) == EDQUOT)) {
+        // A write past the file size limit (ulimit -f) or the user's disk quota: a full disk by
+        // another name (SQLite reports ENOSPC alone as SQLITE_FULL).
+        throw ResourceExhausted(
+            what + ": " +
+            (AtFileSizeLimit(path_) ? "the file size limit (ulimit -f)" : "the disk quota") +
+            " is reached; this change was rolled back and everything stored "
+            "before it is intact; raise the limit or free some space and "
+            "retry");
+      }
       throw Unavailable(what + ": an input/output error; check the disk and its file system");
     default:
       throw Error(ErrorCode::kInternal, what);

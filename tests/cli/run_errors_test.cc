@@ -4,6 +4,7 @@
 #include <regex>
 
 #include "cli_test_support.h"
+#include "test_study_yaml.h"
 
 namespace bayestune::testing {
 
@@ -191,6 +192,33 @@ TEST_CASE("run --retry-failed: a study stopped by failed trials goes on once the
   CHECK(CountOccurrences(trials.out, "FAILED") == 0);
   CHECK_THAT(RunBayestune(dir.path(), {"status", "s"}).out,
              Catch::Contains("2 failed trials queued to run again"));
+}
+
+TEST_CASE(
+    "run: a file size limit (ulimit -f) stops the run with an error, and the next run goes on",
+    "[cli][run][errors]") {
+  // Past the limit, a write raised SIGXFSZ, whose default killed bayestune with no word.
+  TempFolder dir;
+  // A trainer that reports at once (no GPU, no model): one hypertune line.
+  WriteTextFile(fs::path(dir.path()) / "train.sh",
+                "#!/bin/sh\necho '{\"accuracy\": \"0.5\"}' >> \"$CLOUD_ML_HP_METRIC_FILE\"\n");
+  fs::permissions(fs::path(dir.path()) / "train.sh", fs::perms::owner_all);
+  WriteTextFile(fs::path(dir.path()) / "s.yaml",
+                RandomSearchStudyYaml(60, 1, "  command: [./train.sh]\n  cpuTrials: 1\n"));
+  const auto limited = RunInFolder(
+      dir.path(), {"/bin/sh", "-c",
+                   "ulimit -f 64 && exec " + BayestunePath() + " run s.yaml --progress plain"});
+  INFO(limited.out << limited.err);
+  CHECK(limited.signal == 0);
+  CHECK(limited.exit_code == 1);
+  // SQLite reports the failed write (EFBIG) as an I/O error; the store names the limit.
+  CHECK_THAT(limited.err, Catch::Contains("bayestune database") &&
+                              Catch::Contains("the file size limit (ulimit -f) is reached") &&
+                              Catch::Contains("everything stored before it is intact"));
+  const auto again = RunBayestune(dir.path(), {"run", "s.yaml", "--progress", "plain"});
+  INFO(again.out << again.err);
+  CHECK(again.exit_code == 0);
+  CHECK_THAT(RunBayestune(dir.path(), {"status"}).out, Catch::Contains("60 of 60 finished"));
 }
 
 }  // namespace bayestune::testing

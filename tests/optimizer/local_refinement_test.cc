@@ -68,6 +68,43 @@ Eigen::VectorXd Incumbent(const SearchSpace& space, const std::vector<Trial>& tr
   return EncodeForModel(space, best->parameters);
 }
 
+// The designer-level tests' study: maxTrials `max_trials` over the unit square (a, b), `count`
+// trials of Bowl at random points (seeded) done, and their incumbent.
+struct BowlStudy {
+  BowlStudy(int max_trials, int count, std::uint64_t seed)
+      : spec(SpecOf({ParameterSpec::Double("a", 0.0, 1.0), ParameterSpec::Double("b", 0.0, 1.0)},
+                    max_trials)),
+        space(spec.parameters),
+        trials(RandomTrials(space, count, Bowl, seed)),
+        incumbent(Incumbent(space, trials)) {}
+
+  // How far `p` is from the incumbent (max norm, model coordinates).
+  double Distance(const ParameterValues& p) const {
+    return (EncodeForModel(space, p) - incumbent).cwiseAbs().maxCoeff();
+  }
+
+  StudySpec spec;
+  SearchSpace space;
+  std::vector<Trial> trials;
+  Eigen::VectorXd incumbent;
+};
+
+// A refinement box of half-width `radius` from the last `share` of the study on, not shrinking,
+// every point in it.
+void FixedBox(LocalRefinementOptions& refinement, double share, double radius) {
+  refinement.share = share;
+  refinement.radius = radius;
+  refinement.final_radius = radius;
+  refinement.free_every = 0;
+}
+
+// UCB (beta 4) throughout, which alone explores far from the incumbent.
+void UcbThroughout(GpBanditOptions& options) {
+  options.acquisition_mix = AcquisitionMix::kSingle;
+  options.acquisition = AcquisitionKind::kUpperConfidenceBound;
+  options.ucb_beta = 4.0;
+}
+
 }  // namespace
 
 TEST_CASE("the refinement box starts at the share of maxTrials and shrinks geometrically",
@@ -133,63 +170,47 @@ TEST_CASE("with a box, the acquisition's maximiser stays in it", "[local-refinem
 }
 
 TEST_CASE("late in a study the GP's suggestions stay near the incumbent", "[local-refinement]") {
-  const StudySpec spec =
-      SpecOf({ParameterSpec::Double("a", 0.0, 1.0), ParameterSpec::Double("b", 0.0, 1.0)}, 40);
-  const SearchSpace space(spec.parameters);
-  const std::vector<Trial> trials = RandomTrials(space, 30, Bowl, 3);
-  const Eigen::VectorXd incumbent = Incumbent(space, trials);
-
+  const BowlStudy s(40, 30, 3);
   GpBanditOptions options;
-  options.local_refinement.share = 0.25;  // trials 30 to 39
-  options.local_refinement.radius = 0.02;
-  options.local_refinement.final_radius = 0.02;
-  options.local_refinement.free_every = 0;
+  FixedBox(options.local_refinement, 0.25, 0.02);  // trials 30 to 39
   options.local_refinement.parallel_share = -1.0;  // batches too: `share`
-  // UCB throughout, which alone would explore far from the incumbent.
-  options.acquisition_mix = AcquisitionMix::kSingle;
-  options.acquisition = AcquisitionKind::kUpperConfidenceBound;
-  options.ucb_beta = 4.0;
+  UcbThroughout(options);
   GpBanditDesigner refining(options);
-  const auto near = refining.Suggest({space, spec, trials, 4, 11});
+  const auto near = refining.Suggest({s.space, s.spec, s.trials, 4, 11});
   REQUIRE(near.size() == 4);
-  for (const ParameterValues& p : near) {
-    const Eigen::VectorXd x = EncodeForModel(space, p);
-    CHECK((x - incumbent).cwiseAbs().maxCoeff() <= 0.02 + 1e-9);
-  }
+  for (const ParameterValues& p : near)
+    CHECK(s.Distance(p) <= 0.02 + 1e-9);
   options.local_refinement.share = 0.0;
   GpBanditDesigner exploring(options);
-  const auto far = exploring.Suggest({space, spec, trials, 4, 11});
+  const auto far = exploring.Suggest({s.space, s.spec, s.trials, 4, 11});
   REQUIRE(far.size() == 4);
   double farthest = 0.0;
   for (const ParameterValues& p : far)
-    farthest = std::max(farthest, (EncodeForModel(space, p) - incumbent).cwiseAbs().maxCoeff());
+    farthest = std::max(farthest, s.Distance(p));
   CHECK(farthest > 0.1);
 }
 
 TEST_CASE("a parallel study's UCB share changes batches, not sequential suggestions",
           "[local-refinement]") {
-  const StudySpec spec =
-      SpecOf({ParameterSpec::Double("a", 0.0, 1.0), ParameterSpec::Double("b", 0.0, 1.0)}, 60);
-  const SearchSpace space(spec.parameters);
-  const std::vector<Trial> trials = RandomTrials(space, 24, Bowl, 9);
+  const BowlStudy s(60, 24, 9);
   GpBanditOptions options;  // UCB for trials 0 to 44, in a parallel study 0 to 29
   GpBanditDesigner by_default(options);
   options.parallel_ucb_share = 0.3;  // log EI from trial 18 in a parallel study
   GpBanditDesigner parallel(options);
   // One at a time, nothing pending: the same suggestion.
-  CHECK(by_default.Suggest({space, spec, trials, 1, 4}) ==
-        parallel.Suggest({space, spec, trials, 1, 4}));
+  CHECK(by_default.Suggest({s.space, s.spec, s.trials, 1, 4}) ==
+        parallel.Suggest({s.space, s.spec, s.trials, 1, 4}));
   // A batch (and one suggestion beside a pending trial) is made with log EI instead of UCB.
-  CHECK(by_default.Suggest({space, spec, trials, 3, 4}) !=
-        parallel.Suggest({space, spec, trials, 3, 4}));
-  std::vector<Trial> with_pending = trials;
+  CHECK(by_default.Suggest({s.space, s.spec, s.trials, 3, 4}) !=
+        parallel.Suggest({s.space, s.spec, s.trials, 3, 4}));
+  std::vector<Trial> with_pending = s.trials;
   Trial pending;
   pending.id = 25;
   pending.state = TrialState::kActive;
   pending.parameters = {{"a", 0.5}, {"b", 0.5}};
   with_pending.push_back(pending);
-  CHECK(by_default.Suggest({space, spec, with_pending, 1, 4}) !=
-        parallel.Suggest({space, spec, with_pending, 1, 4}));
+  CHECK(by_default.Suggest({s.space, s.spec, with_pending, 1, 4}) !=
+        parallel.Suggest({s.space, s.spec, with_pending, 1, 4}));
 }
 
 TEST_CASE(
@@ -239,52 +260,38 @@ TEST_CASE(
 
 TEST_CASE("a parallel study's refinement share changes batches, not sequential suggestions",
           "[local-refinement]") {
-  const StudySpec spec =
-      SpecOf({ParameterSpec::Double("a", 0.0, 1.0), ParameterSpec::Double("b", 0.0, 1.0)}, 60);
-  const SearchSpace space(spec.parameters);
-  const std::vector<Trial> trials = RandomTrials(space, 36, Bowl, 13);
-  const Eigen::VectorXd incumbent = Incumbent(space, trials);
+  const BowlStudy s(60, 36, 13);
   GpBanditOptions options;
-  options.acquisition_mix = AcquisitionMix::kSingle;
-  options.acquisition = AcquisitionKind::kUpperConfidenceBound;
-  options.ucb_beta = 4.0;
+  UcbThroughout(options);
   GpBanditDesigner by_default(options);
+  FixedBox(options.local_refinement, options.local_refinement.share, 0.02);
   options.local_refinement.parallel_share = 0.5;  // from trial 30, in a parallel study only
-  options.local_refinement.radius = 0.02;
-  options.local_refinement.final_radius = 0.02;
-  options.local_refinement.free_every = 0;
   GpBanditDesigner parallel(options);
-  CHECK(by_default.Suggest({space, spec, trials, 1, 8}) ==
-        parallel.Suggest({space, spec, trials, 1, 8}));
-  const auto batch = parallel.Suggest({space, spec, trials, 3, 8});
+  CHECK(by_default.Suggest({s.space, s.spec, s.trials, 1, 8}) ==
+        parallel.Suggest({s.space, s.spec, s.trials, 1, 8}));
+  const auto batch = parallel.Suggest({s.space, s.spec, s.trials, 3, 8});
   REQUIRE(batch.size() == 3);
   for (const ParameterValues& p : batch)
-    CHECK((EncodeForModel(space, p) - incumbent).cwiseAbs().maxCoeff() <= 0.02 + 1e-9);
-  CHECK(by_default.Suggest({space, spec, trials, 3, 8}) != batch);
+    CHECK(s.Distance(p) <= 0.02 + 1e-9);
+  CHECK(by_default.Suggest({s.space, s.spec, s.trials, 3, 8}) != batch);
 }
 
 TEST_CASE("in the refinement phase a parallel study's points may maximise UCB instead",
           "[local-refinement]") {
-  const StudySpec spec =
-      SpecOf({ParameterSpec::Double("a", 0.0, 1.0), ParameterSpec::Double("b", 0.0, 1.0)}, 60);
-  const SearchSpace space(spec.parameters);
-  const std::vector<Trial> trials = RandomTrials(space, 50, Bowl, 17);
-  const Eigen::VectorXd incumbent = Incumbent(space, trials);
+  const BowlStudy s(60, 50, 17);
   GpBanditOptions options;  // log EI from trial 45
-  options.local_refinement.share = 0.25;
-  options.local_refinement.radius = 0.1;
-  options.local_refinement.final_radius = 0.1;
-  options.local_refinement.free_every = 0;
+  FixedBox(options.local_refinement, 0.25, 0.1);
   GpBanditDesigner log_ei(options);
   options.local_refinement.parallel_ucb_beta = 0.5;
   GpBanditDesigner ucb(options);
-  CHECK(log_ei.Suggest({space, spec, trials, 1, 2}) == ucb.Suggest({space, spec, trials, 1, 2}));
-  const auto log_ei_batch = log_ei.Suggest({space, spec, trials, 4, 2});
-  const auto ucb_batch = ucb.Suggest({space, spec, trials, 4, 2});
+  CHECK(log_ei.Suggest({s.space, s.spec, s.trials, 1, 2}) ==
+        ucb.Suggest({s.space, s.spec, s.trials, 1, 2}));
+  const auto log_ei_batch = log_ei.Suggest({s.space, s.spec, s.trials, 4, 2});
+  const auto ucb_batch = ucb.Suggest({s.space, s.spec, s.trials, 4, 2});
   REQUIRE(ucb_batch.size() == 4);
   CHECK(log_ei_batch != ucb_batch);
   for (const ParameterValues& p : ucb_batch)
-    CHECK((EncodeForModel(space, p) - incumbent).cwiseAbs().maxCoeff() <= 0.1 + 1e-9);
+    CHECK(s.Distance(p) <= 0.1 + 1e-9);
 }
 
 TEST_CASE("the local model's trials are those nearest the incumbent on the refined coordinates",
@@ -333,33 +340,21 @@ TEST_CASE(
 }
 
 TEST_CASE("a batch's free points search outside the refinement box", "[local-refinement]") {
-  const StudySpec spec =
-      SpecOf({ParameterSpec::Double("a", 0.0, 1.0), ParameterSpec::Double("b", 0.0, 1.0)}, 40);
-  const SearchSpace space(spec.parameters);
-  const std::vector<Trial> trials = RandomTrials(space, 30, Bowl, 3);
-  const Eigen::VectorXd incumbent = Incumbent(space, trials);
+  const BowlStudy s(40, 30, 3);
   GpBanditOptions options;
-  options.local_refinement.share = 0.25;
-  options.local_refinement.radius = 0.02;
-  options.local_refinement.final_radius = 0.02;
-  options.local_refinement.free_every = 0;
+  FixedBox(options.local_refinement, 0.25, 0.02);
   options.local_refinement.parallel_free_points = 1;
-  options.acquisition_mix = AcquisitionMix::kSingle;
-  options.acquisition = AcquisitionKind::kUpperConfidenceBound;
-  options.ucb_beta = 4.0;
+  UcbThroughout(options);
   GpBanditDesigner designer(options);
-  auto distance = [&](const ParameterValues& p) {
-    return (EncodeForModel(space, p) - incumbent).cwiseAbs().maxCoeff();
-  };
-  const auto batch = designer.Suggest({space, spec, trials, 4, 11});
+  const auto batch = designer.Suggest({s.space, s.spec, s.trials, 4, 11});
   REQUIRE(batch.size() == 4);
   for (std::size_t i = 0; i < 3; ++i)
-    CHECK(distance(batch[i]) <= 0.02 + 1e-9);
-  CHECK(distance(batch[3]) > 0.1);
+    CHECK(s.Distance(batch[i]) <= 0.02 + 1e-9);
+  CHECK(s.Distance(batch[3]) > 0.1);
   // One at a time, the point is boxed: free points are a batch's.
-  const auto one = designer.Suggest({space, spec, trials, 1, 11});
+  const auto one = designer.Suggest({s.space, s.spec, s.trials, 1, 11});
   REQUIRE(one.size() == 1);
-  CHECK(distance(one[0]) <= 0.02 + 1e-9);
+  CHECK(s.Distance(one[0]) <= 0.02 + 1e-9);
 }
 
 TEST_CASE("the box bounds the incumbent's active numeric parameters only", "[local-refinement]") {

@@ -5,56 +5,16 @@
 
 #include <catch2/catch.hpp>
 
+#include "asha_test_study.h"
 #include "bayestune/optimizer/asha_stopping_rule.h"
 #include "bayestune/optimizer/stopping_rule.h"
 
 using namespace bayestune;
+using bayestune::testing::AshaSpec;
+using bayestune::testing::At;
+using bayestune::testing::Parabola;
 
 namespace {
-
-// Rungs at steps 1 and 3, maxStep 9.
-StudySpec Spec(Goal goal = Goal::kMaximize) {
-  StudySpec spec;
-  spec.metric_tag = "m";
-  spec.goal = goal;
-  spec.parameters = {ParameterSpec::Double("x", 0, 1)};
-  spec.enable_early_stopping = true;
-  spec.early_stopping = {
-      .rule = EarlyStoppingRule::kAsha, .min_step = 1, .max_step = 9, .reduction_factor = 3};
-  return spec;
-}
-
-// A trial at x with reports (step, value, wall time); trained to the end when `final` is given.
-Trial At(std::int64_t id, double x, std::vector<std::tuple<std::int64_t, double, double>> points,
-         std::optional<double> final = std::nullopt, bool stopped = false) {
-  Trial t;
-  t.id = id;
-  t.parameters = {{"x", ParameterValue(x)}};
-  t.state = final ? TrialState::kSucceeded : TrialState::kActive;
-  t.final_value = final;
-  t.stopped_early = stopped;
-  for (auto [step, value, wall] : points) {
-    t.measurements.push_back(
-        {.metric = "m", .step = step, .value = value, .wall_time = wall, .attempt = 1});
-  }
-  return t;
-}
-
-// Seven trials trained to the end on the parabola 0.8 - 2 (x - 0.6)^2: 0.08, 0.48, 0.62, 0.72 at
-// x = 0, 0.2, 0.3, 0.4 and 0.72, 0.62, 0.48 at 0.8, 0.9, 1 (0.72 the best). Trial i (1 to 7)
-// reached rung 0 (step 1) at wall time i with 0.49 + 0.01 i and finished (step 9) at 29 + i;
-// `sign` -1 gives the same study minimised.
-std::vector<Trial> Parabola(double sign = 1) {
-  std::vector<Trial> trials;
-  const double xs[] = {0.0, 0.2, 0.3, 0.4, 0.8, 0.9, 1.0};
-  const double fs[] = {0.08, 0.48, 0.62, 0.72, 0.72, 0.62, 0.48};
-  for (int i = 0; i < 7; ++i) {
-    const double f = sign * fs[i];
-    trials.push_back(
-        At(i + 1, xs[i], {{1, sign * (0.5 + 0.01 * i), 1.0 + i}, {9, f, 30.0 + i}}, f));
-  }
-  return trials;
-}
 
 // The trial judged: it reached rung 0 (step 1) at `wall` with 0.1, last of 8 (keep 2).
 Trial Judged(double x, double wall = 100, double sign = 1) {
@@ -71,7 +31,7 @@ StopDecision Decide(const AshaStoppingRule& rule, const Trial& trial, std::vecto
 
 TEST_CASE("ASHA lets a slow starter go on when the model predicts it finishes best",
           "[asha][model]") {
-  const StudySpec spec = Spec();
+  const StudySpec spec = AshaSpec();
   const AshaStoppingRule model(spec.early_stopping, AshaPromotion::kRankOrModel);
   const AshaStoppingRule rank(spec.early_stopping, AshaPromotion::kRankOnly);
   // At x = 0.6, between the two best (0.72 each), a GP of the parabola predicts more than 0.72
@@ -104,7 +64,7 @@ TEST_CASE("ASHA lets a slow starter go on when the model predicts it finishes be
   CHECK(promotion->best == Approx(0.72));
   CHECK(promotion->trained == 7);
   // Minimised, the same study mirrored: the same decision.
-  const StudySpec minimise = Spec(Goal::kMinimize);
+  const StudySpec minimise = AshaSpec(Goal::kMinimize);
   const StopDecision mirrored =
       Decide(AshaStoppingRule(minimise.early_stopping, AshaPromotion::kRankOrModel),
              Judged(0.6, 100, -1), Parabola(-1), minimise);
@@ -118,7 +78,7 @@ TEST_CASE(
     "ASHA's model learns only from trials trained to the end before the rung, and enough "
     "of them",
     "[asha][model]") {
-  const StudySpec spec = Spec();
+  const StudySpec spec = AshaSpec();
   const AshaStoppingRule rule(spec.early_stopping, AshaPromotion::kRankOrModel);
   // Reached rung 0 at wall time 31.5: trials 3 to 7 finished later (32 to 36), so only 2 trials
   // trained to the end count, fewer than max(3, 1 + 1): the rank decides (8th of 8).
@@ -145,7 +105,7 @@ TEST_CASE("ASHA's model learns from at most 500 of thousands of trials trained t
   // 3,000 finished trials on the parabola 0.78 - 2 (x - 0.6)^2 outside [0.55, 0.65] (an exact GP
   // of all of them, O(n^3) per fit, stalled the stop checks); the best of them (0.775 at the
   // gap's edges) is among those learnt from, and the count names them all.
-  const StudySpec spec = Spec();
+  const StudySpec spec = AshaSpec();
   std::vector<Trial> trials;
   for (int i = 0; i < 3000; ++i) {
     const double x = i < 1500 ? 0.55 * i / 1499.0 : 0.65 + 0.35 * (i - 1500) / 1499.0;
@@ -167,7 +127,7 @@ TEST_CASE("ASHA's model learns from at most 500 of thousands of trials trained t
 
 TEST_CASE("ASHA's model promotion is stateless: any rule object, asked again, says the same",
           "[asha][model]") {
-  const StudySpec spec = Spec();
+  const StudySpec spec = AshaSpec();
   const AshaStoppingRule first(spec.early_stopping, AshaPromotion::kRankOrModel);
   const StopDecision before = Decide(first, Judged(0.6), Parabola(), spec);
   // Another process after a crash (a new rule), and the same rule asked again at a later read:
@@ -193,7 +153,7 @@ TEST_CASE("ASHA's model promotion is stateless: any rule object, asked again, sa
 
 TEST_CASE("MakeStoppingRule gives ASHA the model for the GP designer of one objective only",
           "[asha][model]") {
-  StudySpec spec = Spec();
+  StudySpec spec = AshaSpec();
   const auto gp = std::dynamic_pointer_cast<const AshaStoppingRule>(MakeStoppingRule(spec));
   REQUIRE(gp);
   CHECK(gp->promotion() == AshaPromotion::kRankOrModel);

@@ -4,6 +4,7 @@
 #include <catch2/catch.hpp>
 #include <cmath>
 #include <functional>
+#include <limits>
 #include <set>
 #include <thread>
 
@@ -293,6 +294,40 @@ TEST_CASE("a zero-width range is rejected with a clear error", "[study]") {
   CHECK_THROWS_AS(Study::Open(std::make_shared<InMemoryStudyRepository>(), "s",
                               {.create_if_missing = true, .spec = spec}),
                   InvalidArgument);
+}
+
+TEST_CASE("a parameter name longer than 255 bytes is rejected, the message cut short", "[study]") {
+  StudySpec spec = SmallSpec();
+  spec.parameters = {ParameterSpec::Double(std::string(5 << 20, 'a'), 0, 1)};
+  try {
+    Study::Open(std::make_shared<InMemoryStudyRepository>(), "s",
+                {.create_if_missing = true, .spec = spec});
+    FAIL("a 5 MB parameter name was accepted");
+  } catch (const InvalidArgument& e) {
+    const std::string message = e.what();
+    CHECK_THAT(message, Catch::Contains("is 5242880 bytes long") &&
+                            Catch::Contains("a parameter name is at most 255 bytes"));
+    CHECK(message.size() < 400);
+  }
+  spec.parameters = {ParameterSpec::Double(std::string(255, 'a'), 0, 1)};
+  CHECK(Study::Open(std::make_shared<InMemoryStudyRepository>(), "s",
+                    {.create_if_missing = true, .spec = spec}));
+}
+
+TEST_CASE("a study of maxTrials INT_MAX suggests trials: its failure limit does not overflow",
+          "[study]") {
+  // (maxTrials + 1) / 2 overflowed to a negative limit: the study was done, stopped by 0
+  // failures, before its first trial.
+  StudySpec spec = SmallSpec(std::numeric_limits<int>::max());
+  spec.max_parallel_trials = std::numeric_limits<int>::max();
+  CHECK(FailureLimit(spec) == 1073741824);
+  spec.max_trials = 9;
+  CHECK(FailureLimit(spec) == 5);
+  spec.max_trials = 11;
+  CHECK(FailureLimit(spec) == 6);
+  auto study = NewStudy(std::numeric_limits<int>::max());
+  CHECK_FALSE(study->IsDone());
+  CHECK(study->Suggest(1).size() == 1);
 }
 
 TEST_CASE("a NaN objective never reaches the GP, which keeps suggesting", "[study]") {

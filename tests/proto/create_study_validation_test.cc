@@ -93,6 +93,23 @@ TEST_CASE("CreateStudy: bad parameters are INVALID_ARGUMENT naming the field, fr
   CHECK(status.error_code() == grpc::StatusCode::INVALID_ARGUMENT);
   CHECK_THAT(status.error_message(), Contains("the --job-dir flag the runner gives every trial"));
 
+  StudySpec long_name = SmallSpec();
+  long_name.parameters = {ParameterSpec::Double(std::string(100000, 'a'), 0, 1)};
+  status = Create(client, FromSpec("long-name", long_name));
+  CHECK(status.error_code() == grpc::StatusCode::INVALID_ARGUMENT);
+  CHECK_THAT(status.error_message(), StartsWith("spec.params[0]: ") &&
+                                         Contains("is 100000 bytes long") &&
+                                         Contains("a parameter name is at most 255 bytes"));
+  CHECK(status.error_message().size() < 500);
+  std::string long_yaml = TestTuningYaml(2);
+  const std::size_t name_at = long_yaml.find("parameterName: ") + 15;
+  long_yaml.insert(name_at, std::string(100000, 'a'));
+  status = Create(client, FromYaml("long-name-yaml", long_yaml));
+  CHECK(status.error_code() == grpc::StatusCode::INVALID_ARGUMENT);
+  CHECK_THAT(status.error_message(), StartsWith("tuning_yaml:") && Contains("parameterName") &&
+                                         Contains("a parameter name is at most 255 bytes"));
+  CHECK(status.error_message().size() < 500);
+
   StudySpec collide = SmallSpec();
   collide.parameters = {ParameterSpec::Double("a-b", 0, 1), ParameterSpec::Double("a_b", 0, 1)};
   status = Create(client, FromSpec("collide", collide));

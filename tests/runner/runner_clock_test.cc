@@ -92,7 +92,13 @@ class FakeLauncher : public TrialLauncher {
   int FreeSlots(int running) override { return 1 - running; }
   // Its trials have no exit descriptor; the runner need not look at them between its deadlines.
   double PollSeconds() const override { return 1e6; }
-  std::optional<std::vector<int>> Acquire() override { return std::vector<int>{}; }
+  std::optional<std::vector<int>> Acquire() override {
+    if (refused_acquires > 0) {
+      --refused_acquires;
+      return std::nullopt;  // another process claimed the slot
+    }
+    return std::vector<int>{};
+  }
   void Release(const std::vector<int>&) override {}
   std::unique_ptr<LaunchedTrial> Launch(const TrialLaunchRequest& request) override {
     launched_at.push_back({request.trial.id, clock_.now});
@@ -102,6 +108,7 @@ class FakeLauncher : public TrialLauncher {
 
   std::vector<std::pair<std::int64_t, double>> launched_at;
   std::vector<std::shared_ptr<FakeTrialLog>> logs;
+  int refused_acquires = 0;
 
  private:
   JumpingClock& clock_;
@@ -263,4 +270,18 @@ TEST_CASE(
   const Trial stopped = h.study->GetTrial(2);
   CHECK(stopped.stopped_early);
   CHECK(stopped.final_step == 3);
+}
+
+TEST_CASE("a CPU trial whose slot another process took is requeued naming the CPU slot",
+          "[runner][clock]") {
+  // The launcher runs on the CPU (no GPU found) with the default gpusPerTrial of 1: the reason
+  // said "its GPU was taken".
+  ClockHarness h("clock_cpu_slot_taken", 1, /*obeys_sigterm=*/true);
+  REQUIRE(h.options.runner.gpus_per_trial == 1);
+  h.launcher->refused_acquires = 1;
+  h.Run();
+  REQUIRE(h.events->requeued.size() == 1);
+  CHECK(h.events->requeued[0].second ==
+        "not started: its CPU trial slot was taken by another bayestune process");
+  CHECK(h.launcher->launched_at.size() == 1);
 }

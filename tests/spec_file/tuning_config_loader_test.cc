@@ -533,6 +533,18 @@ TEST_CASE("a parameter named job-dir, or one flag with another, is an error", "[
                                      "        maxValue: 1\n")),
                 7, {"params[0].parameterName", "is not a valid name"});
   }
+  const auto long_name = Errors(Study("", "      - parameterName: " + std::string(5 << 20, 'a') +
+                                              "\n        type: DOUBLE\n        minValue: 0\n"
+                                              "        maxValue: 1\n"));
+  ExpectError(long_name, 7,
+              {"params[0].parameterName", "is 5242880 bytes long",
+               "a parameter name is at most 255 bytes"});
+  CHECK(long_name.front().message.size() < 500);
+  CHECK(ParseTuningConfig(Study("", "      - parameterName: " + std::string(255, 'a') +
+                                        "\n        type: DOUBLE\n        minValue: 0\n"
+                                        "        maxValue: 1\n"),
+                          kBadFile)
+            .ok());
   ExpectError(Errors(Study("",
                            "      - parameterName: learning-rate\n        type: DOUBLE\n"
                            "        minValue: 0\n        maxValue: 1\n"
@@ -632,6 +644,7 @@ TEST_CASE("the loader and ValidateStudySpec agree on every rule", "[config]") {
            {ParameterSpec::Categorical("c", {"a\nb"})},
            {ParameterSpec::Double("job-dir", 0, 1)},
            {ParameterSpec::Double("job_dir", 0, 1)},
+           {ParameterSpec::Double(std::string(256, 'a'), 0, 1)},
            {ParameterSpec::Double("a-b", 0, 1), ParameterSpec::Double("a_b", 0, 1)}}) {
     StudySpec spec;
     spec.parameters = parameters;

@@ -129,6 +129,7 @@ class TrialRunner::Loop {
   std::shared_ptr<TrialLauncher> launcher_;
   std::shared_ptr<RunnerClock> clock_;
   int max_running_ = 1;
+  bool cpu_only_ = false;  // the launcher runs trials on the CPU (no GPU, or gpusPerTrial 0)
   RunnerIdentity identity_;
   std::vector<std::unique_ptr<RunningTrial>> running_;
 
@@ -228,6 +229,7 @@ void TrialRunner::Loop::Prepare() {
                          Warn(trial_id, message);
                        });
   max_running_ = start.max_running;
+  cpu_only_ = start.event.cpu_only;
   base_environment_ = std::move(start.base_environment);
   for (const char* name : kReservedTrialEnvironment) {
     if (runner.env.count(name)) {
@@ -406,7 +408,7 @@ void TrialRunner::Loop::Launch(const Trial& suggested) {
   if (!gpus) {
     // Another bayestune process on this machine claimed the slot since FreeSlots counted it.
     const std::string reason = std::string("not started: its ") +
-                               (options_.runner.gpus_per_trial == 0 ? "CPU trial slot" : "GPU") +
+                               (cpu_only_ ? "CPU trial slot" : "GPU") +
                                " was taken by another bayestune process";
     const Trial requeued = study_.Requeue(suggested.id, suggested.Owner(), reason);
     ++result_.requeued;

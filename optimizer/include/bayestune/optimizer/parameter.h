@@ -1,5 +1,6 @@
 #pragma once
 
+#include <cstddef>
 #include <optional>
 #include <string>
 #include <string_view>
@@ -65,7 +66,9 @@ struct ParameterSpec {
 std::string ValidateParameterSpec(const ParameterSpec& spec);
 
 // A name is valid when it can be passed as `--name=value`: a letter, then letters, digits, '_', '-'
-// or '.'; and it is not job-dir or job_dir, the flag the runner gives every trial itself.
+// or '.', at most kMaxParameterNameBytes in all; and it is not job-dir or job_dir, the flag the
+// runner gives every trial itself.
+inline constexpr std::size_t kMaxParameterNameBytes = 255;  // as a study name's
 bool IsValidParameterName(std::string_view name);
 // Why `name` is not a valid parameter name, and what would be; empty when it is valid.
 std::string ParameterNameProblem(std::string_view name);
@@ -85,7 +88,20 @@ inline constexpr double kMaxIntegerParameterBound = 9007199254740992.0;
 std::string IntegerBoundProblem(double bound);
 
 // Why `value` cannot be a CATEGORICAL value (empty, a NUL or other control character but a tab,
-// not UTF-8: it is passed as --name=value in argv and stored as text); empty when it can.
+// not UTF-8, longer than kMaxCategoricalValueBytes: it is passed as --name=value in argv and
+// stored as text); empty when it can.
+inline constexpr std::size_t kMaxCategoricalValueBytes = 4096;  // PATH_MAX: a value may be a path
 std::string CategoricalValueProblem(std::string_view value);
+
+// Why `range` (maxValue - minValue of a DOUBLE or INTEGER parameter, both finite) cannot be used:
+// it overflows to infinity (as from -1e308 to 1e308), which the model's unit interval cannot map;
+// empty when it can.
+std::string RangeWidthProblem(double min_value, double max_value);
+
+// Why `tag` cannot be an objective's metric tag (hyperparameterMetricTag, a metricId): empty, a
+// control character, not UTF-8 (it is matched against the trainer's tags and shown in every log
+// line), or longer than kMaxMetricTagBytes; empty when it can.
+inline constexpr std::size_t kMaxMetricTagBytes = 1024;
+std::string MetricTagProblem(std::string_view tag);
 
 }  // namespace bayestune

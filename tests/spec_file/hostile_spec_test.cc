@@ -1,0 +1,178 @@
+// Specs a careless or hostile user writes, each refused with the place and what would be valid,
+// by the YAML loader and by ValidateStudySpec alike (the rule a gRPC spec and an embedding program
+// meet): values that pass every type check but break the study later.
+#include <catch2/catch.hpp>
+#include <filesystem>
+#include <fstream>
+#include <string>
+
+#include "bayestune/optimizer/errors.h"
+#include "bayestune/optimizer/study_spec.h"
+#include "spec_errors.h"
+
+using namespace bayestune;
+using namespace bayestune::testing;
+using Catch::Matchers::Contains;
+
+namespace {
+
+std::string Yaml(const std::string& tag, const std::string& bounds, const std::string& runner) {
+  return "trainingInput:\n"
+         "  hyperparameters:\n"
+         "    goal: MAXIMIZE\n"
+         "    hyperparameterMetricTag: " +
+         tag +
+         "\n"
+         "    maxTrials: 10\n"
+         "    params:\n"
+         "      - parameterName: x\n"
+         "        type: DOUBLE\n" +
+         bounds + "runner:\n" + runner;
+}
+
+const std::string kBounds = "        minValue: 0\n        maxValue: 1\n";
+const std::string kRunner = "  command: [python3, train.py]\n";
+
+StudySpec SpecOf(std::string tag, ParameterSpec parameter) {
+  StudySpec spec;
+  spec.max_trials = 10;
+  spec.metric_tag = std::move(tag);
+  spec.parameters = {std::move(parameter)};
+  return spec;
+}
+
+}  // namespace
+
+TEST_CASE("hostile spec: a range wider than a double holds is refused", "[config][hostile]") {
+  // maxValue - minValue overflows to infinity: every trial ran at maxValue.
+  ExpectError(
+      Errors(Yaml("accuracy", "        minValue: -1e308\n        maxValue: 1e308\n", kRunner)), 10,
+      {"params[0].maxValue", "wider than a double holds", "narrow it"});
+  CHECK_THROWS_WITH(
+      ValidateStudySpec(SpecOf("accuracy", ParameterSpec::Double("x", -1e308, 1e308))),
+      Contains("parameter 'x': the range from -1e+308 to 1e+308 is wider than a double holds"));
+  CHECK_NOTHROW(ValidateStudySpec(SpecOf("accuracy", ParameterSpec::Double("x", -1e307, 1e307))));
+}
+
+TEST_CASE("hostile spec: a metric tag with control characters, bad UTF-8 or 1 MB is refused",
+          "[config][hostile]") {
+  ExpectError(Errors(Yaml("\"lo\\nss\"", kBounds, kRunner)), 4,
+              {"hyperparameterMetricTag", "holds a control character",
+               "a metric tag is UTF-8 text without control characters"});
+  ExpectError(Errors(Yaml("\"lo\\0ss\"", kBounds, kRunner)), 4,
+              {"hyperparameterMetricTag", "holds a NUL byte"});
+  ExpectError(Errors(Yaml("lo\xe9ss", kBounds, kRunner)), 4,
+              {"hyperparameterMetricTag", "is not valid UTF-8"});
+  const auto long_tag = Errors(Yaml(std::string(1 << 20, 't'), kBounds, kRunner));
+  ExpectError(long_tag, 4,
+              {"hyperparameterMetricTag", "is 1048576 bytes long", "at most 1024 bytes"});
+  CHECK(long_tag.front().message.size() < 400);
+  ExpectError(Errors("trainingInput:\n"
+                     "  hyperparameters:\n"
+                     "    metrics:\n"
+                     "      - {metricId: acc, goal: MAXIMIZE}\n"
+                     "      - {metricId: \"l\\to\", goal: MINIMIZE}\n"
+                     "    maxTrials: 10\n"
+                     "    params:\n"
+                     "      - {parameterName: x, type: DOUBLE, minValue: 0, maxValue: 1}\n"
+                     "runner: {command: [python3, train.py]}\n"),
+              5, {"metrics[1].metricId", "holds a control character"});
+
+  for (const std::string& bad : {std::string("lo\nss"), std::string("lo\0ss", 5),
+                                 std::string("\xff"), std::string(1025, 't')}) {
+    CHECK_THROWS_AS(ValidateStudySpec(SpecOf(bad, ParameterSpec::Double("x", 0, 1))),
+                    InvalidArgument);
+  }
+  StudySpec two = SpecOf("acc", ParameterSpec::Double("x", 0, 1));
+  two.metrics = {{"acc", Goal::kMaximize}, {"lo\x1bss", Goal::kMinimize}};
+  CHECK_THROWS_WITH(ValidateStudySpec(two),
+                    Contains("metrics[1].metricId 'lo\\x1Bss' holds a control character"));
+  for (const std::string& good : {std::string("validation/epoch_accuracy"),
+                                  std::string("précision top-1"), std::string(1024, 't')}) {
+    CHECK_NOTHROW(ValidateStudySpec(SpecOf(good, ParameterSpec::Double("x", 0, 1))));
+  }
+}
+
+TEST_CASE("hostile spec: a categorical value longer than 4096 bytes is refused",
+          "[config][hostile]") {
+  // A value of 200 KB passed validation, then no trainer could start (argv's word limit).
+  const std::string yaml =
+      "trainingInput:\n"
+      "  hyperparameters:\n"
+      "    goal: MAXIMIZE\n"
+      "    hyperparameterMetricTag: accuracy\n"
+      "    maxTrials: 10\n"
+      "    params:\n"
+      "      - parameterName: c\n"
+      "        type: CATEGORICAL\n"
+      "        categoricalValues: [a, " +
+      std::string(200000, 'b') + "]\nrunner: {command: [python3, train.py]}\n";
+  const auto errors = Errors(yaml);
+  ExpectError(errors, 9,
+              {"categoricalValues[1]", "is 200000 bytes long", "a value is at most 4096 bytes"});
+  CHECK(errors.front().message.size() < 400);
+  CHECK_THROWS_WITH(ValidateStudySpec(SpecOf("accuracy", ParameterSpec::Categorical(
+                                                             "c", {"a", std::string(4097, 'b')}))),
+                    Contains("is 4097 bytes long"));
+  CHECK_NOTHROW(ValidateStudySpec(
+      SpecOf("accuracy", ParameterSpec::Categorical("c", {"a", std::string(4096, 'b')}))));
+}
+
+TEST_CASE("hostile spec: a NUL in the trainer's command, arguments or environment is refused",
+          "[config][hostile]") {
+  // The word was cut at the NUL and the rest dropped without a word: `run` started another program.
+  ExpectError(Errors(Yaml("accuracy", kBounds, "  command: [\"train.py\\0 --evil\"]\n")), 12,
+              {"runner.command[0]", "holds a NUL byte (at byte 8)"});
+  ExpectError(Errors(Yaml("accuracy", kBounds, "  command: \"python3 train.py\\0x\"\n")), 12,
+              {"runner.command", "holds a NUL byte"});
+  ExpectError(Errors(Yaml("accuracy", kBounds, kRunner + "  env: {MODE: \"a\\0b\"}\n")), 13,
+              {"runner.env.MODE", "holds a NUL byte"});
+  ExpectError(
+      Errors("trainingInput:\n  args: [\"--a\\0b\"]\n" +
+             Yaml("accuracy", kBounds, kRunner).substr(std::string("trainingInput:\n").size())),
+      2, {"trainingInput.args[0]", "holds a NUL byte"});
+}
+
+TEST_CASE("hostile spec: an invalid maxTrials is one error, without a warning about its stand-in",
+          "[config][hostile]") {
+  // The warning compared maxParallelTrials with the default of 1 that stood in for maxTrials.
+  for (const char* bad : {"99999999999999999999999", "-5", "[1, 2]"}) {
+    INFO(bad);
+    const std::string yaml =
+        "trainingInput:\n"
+        "  hyperparameters:\n"
+        "    goal: MAXIMIZE\n"
+        "    hyperparameterMetricTag: accuracy\n"
+        "    maxTrials: " +
+        std::string(bad) +
+        "\n"
+        "    maxParallelTrials: 2\n"
+        "    params:\n"
+        "      - {parameterName: x, type: DOUBLE, minValue: 0, maxValue: 1}\n"
+        "runner: {command: [python3, train.py]}\n";
+    const auto result = ParseTuningConfig(yaml, kBadFile);
+    INFO(FormatDiagnostics(result.diagnostics));
+    REQUIRE(result.diagnostics.size() == 1);
+    CHECK(result.diagnostics[0].field == "trainingInput.hyperparameters.maxTrials");
+  }
+}
+
+TEST_CASE("hostile spec: a file larger than 16 MiB, or endless, is refused without reading it all",
+          "[config][hostile]") {
+  // /dev/zero was read until memory ran out.
+  const auto big = std::filesystem::temp_directory_path() / "bayestune-hostile-big.yaml";
+  {
+    std::ofstream out(big, std::ios::binary);
+    out << "# a comment line\n";
+    out << std::string((16 << 20) + 1, '#');
+  }
+  const auto result = LoadTuningConfigFile(big.string());
+  std::filesystem::remove(big);
+  REQUIRE(result.diagnostics.size() == 1);
+  CHECK(result.diagnostics[0].message ==
+        "is larger than 16 MiB; a tuning.yaml is a few KB: give "
+        "the path of one");
+  const auto endless = LoadTuningConfigFile("/dev/zero");
+  REQUIRE(endless.diagnostics.size() == 1);
+  CHECK_THAT(endless.diagnostics[0].message, Contains("is larger than 16 MiB"));
+}
