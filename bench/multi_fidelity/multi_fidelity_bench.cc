@@ -123,21 +123,8 @@ Outcome RunOne(const std::string& method, const Options& o, int seed,
   const StudySpec spec = MethodSpec(method, o, 1000 + seed);
   // gp+asha-rank: the GP with ASHA's ranking alone (no model-based promotion), for comparison.
   std::shared_ptr<const StoppingRule> rule;
-  std::shared_ptr<const AshaStoppingRule> asha;
   if (method.ends_with("asha-rank")) {
     rule = std::make_shared<AshaStoppingRule>(spec.early_stopping, AshaPromotion::kRankOnly);
-  }
-  // SCREENING variants (round mfpromote): -curve, -cons, -grace, -ucb in the method's name.
-  const auto has = [&](const char* word) { return method.find(word) != std::string::npos; };
-  if (spec.early_stopping.rule == EarlyStoppingRule::kAsha && !rule) {
-    AshaRuleVariant variant{.conservative_bracket_first = has("-cons"),
-                            .first_trials_go_on = has("-grace"),
-                            .model_kappa = has("-ucb") ? 1.0 : 0.0};
-    const AshaPromotion promotion = method.starts_with("random") ? AshaPromotion::kRankOnly
-                                    : has("-curve")              ? AshaPromotion::kRankOrCurveModel
-                                                                 : AshaPromotion::kRankOrModel;
-    asha = std::make_shared<AshaStoppingRule>(spec.early_stopping, promotion, variant);
-    rule = asha;
   }
   // ...-fidelity: the GP with the training step as an input (GpBanditOptions::fidelity_input:
   // every trial's rung values are observations), against the default (trials stopped early are
@@ -184,8 +171,7 @@ Outcome RunOne(const std::string& method, const Options& o, int seed,
     if (t.stopped_early) {
       ++out.stopped;
       if (spec.early_stopping.rule == EarlyStoppingRule::kAsha) {
-        out.past_rung += last - (asha ? asha->RungOf(t, spec).step
-                                      : AshaStoppingRule(spec.early_stopping).RungOf(t, spec).step);
+        out.past_rung += last - AshaStoppingRule(spec.early_stopping).RungOf(t, spec).step;
       }
     }
     if (last >= o.steps && t.state == TrialState::kSucceeded) {

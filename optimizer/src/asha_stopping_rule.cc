@@ -79,15 +79,11 @@ AshaPromotion AshaPromotionFor(const StudySpec& spec) {
              : AshaPromotion::kRankOnly;
 }
 
-AshaStoppingRule::AshaStoppingRule(const EarlyStoppingSpec& options, AshaPromotion promotion,
-                                   AshaRuleVariant variant)
+AshaStoppingRule::AshaStoppingRule(const EarlyStoppingSpec& options, AshaPromotion promotion)
     : options_(options),
       promotion_(promotion),
-      variant_(variant),
-      model_(promotion == AshaPromotion::kRankOnly
-                 ? nullptr
-                 : std::make_shared<ModelPromoter>(promotion == AshaPromotion::kRankOrCurveModel,
-                                                   variant.model_kappa)) {
+      model_(promotion == AshaPromotion::kRankOrModel ? std::make_shared<ModelPromoter>()
+                                                      : nullptr) {
   StudySpec spec;
   spec.enable_early_stopping = true;
   spec.early_stopping = options_;
@@ -99,8 +95,7 @@ AshaStoppingRule::AshaStoppingRule(const EarlyStoppingSpec& options, AshaPromoti
 
 int AshaStoppingRule::BracketOf(std::int64_t trial_id) const {
   const std::int64_t id = trial_id < 0 ? -trial_id : trial_id;
-  const int b = static_cast<int>((std::max<std::int64_t>(id, 1) - 1) % options_.brackets);
-  return variant_.conservative_bracket_first ? options_.brackets - 1 - b : b;
+  return static_cast<int>((std::max<std::int64_t>(id, 1) - 1) % options_.brackets);
 }
 
 std::vector<std::int64_t> AshaStoppingRule::RungSteps(int bracket) const {
@@ -148,11 +143,8 @@ StopDecision AshaStoppingRule::Decide(const Trial& trial, const std::vector<Tria
       if (earlier) rivals.emplace_back(theirs->value, other.id);
     }
     const std::size_t n = rivals.size() + 1;
-    std::size_t keep =
+    const std::size_t keep =
         std::max<std::size_t>(1, n / static_cast<std::size_t>(options_.reduction_factor));
-    if (variant_.first_trials_go_on && n < static_cast<std::size_t>(options_.reduction_factor)) {
-      keep = n;
-    }
     const auto ranks_before = [&](const std::pair<double, std::int64_t>& a,
                                   const std::pair<double, std::int64_t>& b) {
       if (a.first != b.first) return spec.IsBetter(a.first, b.first);

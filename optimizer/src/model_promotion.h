@@ -35,11 +35,6 @@ struct ModelPromotion {
 // trials learned from), since a rule is asked again at every read of a running trial.
 class ModelPromoter {
  public:
-  // curve: the GP takes the training step as an input and learns every trial's curve
-  // (CurveObservations) before the time, the judged trial's own values at its rungs included,
-  // and predicts the trial's final value at fidelity 1 (freeze-thaw / BOHB-like).
-  explicit ModelPromoter(bool curve = false, double kappa = 0) : curve_(curve), kappa_(kappa) {}
-
   std::optional<ModelPromotion> Promote(const Trial& trial, const std::vector<Trial>& trials,
                                         const StudySpec& spec, double before_wall_time) const;
 
@@ -47,12 +42,6 @@ class ModelPromoter {
   // The trial, its attempt, the time it reached the rung, its model coordinates, the trials learned
   // from.
   using Key = std::tuple<std::int64_t, int, double, std::vector<double>, std::vector<std::int64_t>>;
-  std::optional<ModelPromotion> PromoteByCurves(const Trial& trial,
-                                                const std::vector<Trial>& trials,
-                                                const StudySpec& spec,
-                                                double before_wall_time) const;
-  bool curve_ = false;
-  double kappa_ = 0;
   mutable std::mutex mutex_;
   mutable std::map<Key, std::optional<ModelPromotion>> memo_;
 };

@@ -39,14 +39,7 @@ struct TrialRung {
 // finish best (ModelPromoter, optimizer/src/model_promotion.h). MakeStoppingRule gives
 // kRankOrModel to a study of one objective whose designer is the GP (ALGORITHM_UNSPECIFIED),
 // kRankOnly to random and grid search (which have no model) and to several objectives.
-enum class AshaPromotion { kRankOnly, kRankOrModel, kRankOrCurveModel };
-
-// SCREENING (issue 20 round mfpromote): variants of the rule measured by the bench.
-struct AshaRuleVariant {
-  bool conservative_bracket_first = false;  // trial n in bracket (B - 1) - (n - 1) mod B
-  bool first_trials_go_on = false;  // while fewer than reductionFactor trials reached a rung
-  double model_kappa = 0;           // promote when mean + kappa sd >= best
-};
+enum class AshaPromotion { kRankOnly, kRankOrModel };
 
 // The promotion MakeStoppingRule gives a study's ASHA rule; whoever decides again from the stored
 // trials (the rung a stopped trial is shown at) must use the same.
@@ -79,8 +72,7 @@ class AshaStoppingRule : public StoppingRule {
  public:
   // Throws InvalidArgument for an unusable spec (EarlyStoppingProblem), naming the field.
   explicit AshaStoppingRule(const EarlyStoppingSpec& options,
-                            AshaPromotion promotion = AshaPromotion::kRankOnly,
-                            AshaRuleVariant variant = {});
+                            AshaPromotion promotion = AshaPromotion::kRankOnly);
 
   StopDecision Decide(const Trial& trial, const std::vector<Trial>& trials,
                       const StudySpec& spec) const override;
@@ -96,7 +88,6 @@ class AshaStoppingRule : public StoppingRule {
  private:
   EarlyStoppingSpec options_;
   AshaPromotion promotion_;
-  AshaRuleVariant variant_;
   std::shared_ptr<const ModelPromoter> model_;  // with kRankOrModel
 };
 
