@@ -143,8 +143,11 @@ StopDecision AshaStoppingRule::Decide(const Trial& trial, const std::vector<Tria
       if (earlier) rivals.emplace_back(theirs->value, other.id);
     }
     const std::size_t n = rivals.size() + 1;
-    const std::size_t keep =
-        std::max<std::size_t>(1, n / static_cast<std::size_t>(options_.reduction_factor));
+    const auto eta = static_cast<std::size_t>(options_.reduction_factor);
+    // With Hyperband brackets, the first reductionFactor - 1 trials of a bracket at a rung all go
+    // on (one bracket: only the first): measured, docs/optimizer.md "Multi-fidelity figures".
+    const bool first_ones = options_.brackets > 1 && n < eta;
+    const std::size_t keep = first_ones ? n : std::max<std::size_t>(1, n / eta);
     const auto ranks_before = [&](const std::pair<double, std::int64_t>& a,
                                   const std::pair<double, std::int64_t>& b) {
       if (a.first != b.first) return spec.IsBetter(a.first, b.first);
@@ -164,6 +167,12 @@ StopDecision AshaStoppingRule::Decide(const Trial& trial, const std::vector<Tria
                                " of " + std::to_string(n) + " trials that reached the rung";
     const std::string top =
         std::to_string(keep) + " (1/" + std::to_string(options_.reduction_factor) + ")";
+    if (first_ones) {  // promoted past this rung: too few there to rank
+      decision.promotions.push_back({static_cast<int>(k), steps[k],
+                                     ranked + ", among the first " + std::to_string(eta - 1) +
+                                         " of its bracket there, who all go on"});
+      continue;
+    }
     if (rank <= keep) {  // promoted past this rung
       decision.promotions.push_back(
           {static_cast<int>(k), steps[k], ranked + ", in the top " + top + " that go on"});

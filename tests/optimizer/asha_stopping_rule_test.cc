@@ -227,14 +227,50 @@ TEST_CASE("Hyperband brackets: trials compete only within their bracket", "[asha
   const Trial t1 = Curve(1, {{1, 0.5, 1}, {3, 0.6, 2}});  // bracket 0
   const Trial t2 = Curve(2, {{1, 0.1, 3}});               // bracket 1: no rung at step 1
   CHECK_FALSE(Decide(spec, t2, {t1}).stop);
-  const Trial t3 = Curve(3, {{1, 0.2, 4}});  // bracket 0, below trial 1
-  CHECK(Decide(spec, t3, {t1, t2}).stop);
-  const Trial t2_at_3 = Curve(2, {{1, 0.1, 3}, {3, 0.3, 5}});
-  CHECK_FALSE(Decide(spec, t2_at_3, {t1, t3}).stop);  // first of bracket 1 at step 3
-  const Trial t4 = Curve(4, {{3, 0.25, 6}});          // bracket 1, below trial 2
-  const StopDecision d = Decide(spec, t4, {t1, t2_at_3, t3});
+  const Trial t3 = Curve(3, {{1, 0.2, 4}});  // bracket 0, second at rung 0: goes on
+  CHECK_FALSE(Decide(spec, t3, {t1, t2}).stop);
+  const Trial t5 = Curve(5, {{1, 0.3, 5}});  // bracket 0, third, below trial 1: keep 1 of 3
+  CHECK(Decide(spec, t5, {t1, t2, t3}).stop);
+  const Trial t2_at_3 = Curve(2, {{1, 0.1, 3}, {3, 0.3, 6}});
+  CHECK_FALSE(Decide(spec, t2_at_3, {t1, t3, t5}).stop);  // first of bracket 1 at step 3
+  const Trial t4 = Curve(4, {{3, 0.25, 7}});              // bracket 1, second at step 3
+  CHECK_FALSE(Decide(spec, t4, {t1, t2_at_3, t3, t5}).stop);
+  // Bracket 1, third at step 3, below trials 2 and 4; trial 1's 0.6 at step 3 (bracket 0) does
+  // not count.
+  const Trial t6 = Curve(6, {{3, 0.2, 8}});
+  const StopDecision d = Decide(spec, t6, {t1, t2_at_3, t3, t4, t5});
   CHECK(d.stop);
-  CHECK(d.reason.find("ASHA rung 0 (step 3, bracket 1)") == 0);
+  CHECK(d.reason ==
+        "ASHA rung 0 (step 3, bracket 1): m 0.2 at step 3 ranks 3rd of 3 trials that reached the "
+        "rung; only the top 1 (1/3) go on, the last of them at 0.3");
+}
+
+TEST_CASE("Hyperband brackets: a rung's first reductionFactor - 1 trials of a bracket go on",
+          "[asha]") {
+  // One bracket: the second trial at a rung must beat the first ("the first at a rung" above).
+  // With brackets, the first two (reductionFactor 3) go on whatever their values: on curves whose
+  // early ranking misleads, Hyperband trains more trials to the end early so (docs/optimizer.md,
+  // "Multi-fidelity figures").
+  const StudySpec spec =
+      Spec({.min_step = 1, .max_step = 27, .reduction_factor = 3, .brackets = 2});
+  const Trial t1 = Curve(1, {{1, 0.5, 1}, {3, 0.6, 2}});  // bracket 0
+  const Trial t3 = Curve(3, {{1, 0.1, 3}, {3, 0.2, 4}});  // bracket 0, below trial 1 at both
+  const StopDecision second = Decide(spec, t3, {t1});
+  CHECK_FALSE(second.stop);
+  REQUIRE(second.promotions.size() == 2);
+  CHECK(second.promotions[0].reason ==
+        "ASHA rung 0 (step 1, bracket 0): m 0.1 at step 1 ranks 2nd of 2 trials that reached the "
+        "rung, among the first 2 of its bracket there, who all go on");
+  CHECK(second.promotions[1].reason.find("ASHA rung 1 (step 3, bracket 0): m 0.2 at step 3 ranks "
+                                         "2nd of 2 trials") == 0);
+  // The third at rung 0 is ranked: below both, it stops.
+  const Trial t5 = Curve(5, {{1, 0.05, 5}});
+  CHECK(Decide(spec, t5, {t1, t3}).stop);
+  // The same trials with one bracket (trial 3 then second in the only bracket): stopped at rung 0.
+  const StudySpec one = Spec({.min_step = 1, .max_step = 27, .reduction_factor = 3});
+  const StopDecision alone = Decide(one, t3, {t1});
+  CHECK(alone.stop);
+  CHECK(alone.reason.find("ASHA rung 0 (step 1): m 0.1 at step 1 ranks 2nd of 2") == 0);
 }
 
 TEST_CASE("bad ASHA settings are rejected, naming the field", "[asha][config]") {
