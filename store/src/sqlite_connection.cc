@@ -1,6 +1,7 @@
 #include "sqlite_connection.h"
 
 #include <sys/resource.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include <algorithm>
@@ -151,6 +152,12 @@ Connection::Connection(std::string path, const ConnectionOptions& options)
                       "' cannot be opened for writing: " + PermissionAdvice(path_, false));
   }
   sqlite3_busy_handler(db, &Connection::OnBusy, this);
+  struct stat opened {};
+  if (!options_.read_only && stat(path_.c_str(), &opened) == 0) {
+    file_device_ = opened.st_dev;
+    file_inode_ = opened.st_ino;
+    file_identity_known_ = true;
+  }
   ExecScript("PRAGMA foreign_keys = ON", "configuring");
   if (options_.max_page_count > 0) {
     ExecScript("PRAGMA max_page_count = " + std::to_string(options_.max_page_count), "configuring");
@@ -242,6 +249,44 @@ void Connection::RunTransaction(std::string_view begin, std::string_view commit,
   --depth_;
 }
 
+void Connection::CheckFileStillAtPath() {
+  if (!lost_file_error_.empty()) throw Unavailable(lost_file_error_);
+  if (!file_identity_known_) return;
+  struct stat now {};
+  const bool present = stat(path_.c_str(), &now) == 0;
+  if (present && now.st_dev == file_device_ && now.st_ino == file_inode_) return;
+  if (!present && errno != ENOENT && errno != ENOTDIR) return;  // cannot tell: let SQLite say
+  // Writing on would go to a file that no path names any more (or not this one): everything
+  // written since, and everything before, would vanish when this process ends. Save it first.
+  const std::string folder = FolderOf(path_);
+  std::error_code error;
+  const bool folder_exists = fs::is_directory(folder, error);
+  std::string saved_at;
+  if (folder_exists) {
+    saved_at = present ? path_ + ".rescued-" + std::to_string(getpid()) : path_;
+  } else {
+    saved_at = (fs::temp_directory_path(error) /
+                (fs::path(path_).filename().string() + ".rescued-" + std::to_string(getpid())))
+                   .string();
+  }
+  std::string saved;
+  try {
+    Statement vacuum = Prepare("VACUUM INTO ?1");
+    vacuum.Bind(1, saved_at);
+    vacuum.Run();
+    saved = "everything it held was saved to '" + saved_at + "'" +
+            (saved_at == path_ ? " again" : "") + "; run again with that file to continue";
+  } catch (const std::exception& e) {
+    saved = std::string("saving what it held failed too (") + e.what() +
+            "); the data is lost with the deleted file";
+  }
+  lost_file_error_ = "bayestune database '" + path_ + "' was " +
+                     (present ? "replaced by another file" : "deleted (or moved)") +
+                     " while this process had it open, so that nothing written to it would last; " +
+                     "this process stops writing to it and " + saved;
+  throw Unavailable(lost_file_error_);
+}
+
 void Connection::Write(const std::function<void()>& body) {
   std::lock_guard lock(mutex_);
   if (options_.read_only) {
@@ -250,6 +295,7 @@ void Connection::Write(const std::function<void()>& body) {
                              "writing to change it");
   }
   if (depth_ == 0) {
+    CheckFileStillAtPath();
     writing_ = true;
     RunTransaction("BEGIN IMMEDIATE", "COMMIT", "ROLLBACK", body);
     return;
