@@ -125,6 +125,18 @@ Connection::Connection(std::string path, const ConnectionOptions& options)
                           "as '" +
                           (fs::path(path_) / "study.db").string() + "'");
   }
+  if (fs::exists(file_status) && !fs::is_regular_file(file_status)) {
+    // SQLite would write its journal beside a device (/dev/null-journal) and fail with an I/O
+    // error, or block on a FIFO.
+    const char* kind = fs::is_character_file(file_status) ? "a character device"
+                       : fs::is_block_file(file_status)   ? "a block device"
+                       : fs::is_fifo(file_status)         ? "a FIFO (named pipe)"
+                       : fs::is_socket(file_status)       ? "a socket"
+                                                          : "not a regular file";
+    throw InvalidArgument("bayestune database '" + path_ + "' is " + kind +
+                          ", not a database file; give the path of a file, such as "
+                          "'bayestune.db'");
+  }
   if (!fs::exists(file_status) && (options_.read_only || !options_.create)) {
     throw NotFound("there is no bayestune database '" + path_ +
                    "'; check the path (a study's database is created by the first run)");

@@ -271,3 +271,24 @@ TEST_CASE("a database deleted while open is saved again, not written on into not
     CHECK(saved->ListTrials(study.id).size() == 1);
   }
 }
+
+TEST_CASE("a device or a FIFO given as the database is refused, nothing written beside it",
+          "[bad-input]") {
+  // /dev/null made SQLite fail with "disk I/O error" and leave /dev/null-journal behind.
+  TempFolder folder;
+  const std::string fifo = folder.File("pipe.db");
+  REQUIRE(mkfifo(fifo.c_str(), 0600) == 0);
+  for (const auto& [path, kind] : std::vector<std::pair<std::string, std::string>>{
+           {"/dev/null", "a character device"}, {fifo, "a FIFO (named pipe)"}}) {
+    for (bool read_only : {false, true}) {
+      INFO(path << (read_only ? " read-only" : ""));
+      CHECK_THROWS_WITH(SqliteStudyRepository::Open(path, {.read_only = read_only}),
+                        "bayestune database '" + path + "' is " + kind +
+                            ", not a database file; give the path of a file, such as "
+                            "'bayestune.db'");
+    }
+  }
+  CHECK_FALSE(fs::exists("/dev/null-journal"));
+  CHECK_FALSE(fs::exists("/dev/null-wal"));
+  CHECK(std::distance(fs::directory_iterator(folder.path()), fs::directory_iterator()) == 1);
+}
