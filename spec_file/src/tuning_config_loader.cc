@@ -1051,6 +1051,7 @@ class Loader {
                     "cannot hold one");
             } else {
               runner.env[name] = *value;
+              Locate(entry.first, item);  // for validate's warning about a reserved variable
             }
           }
         }

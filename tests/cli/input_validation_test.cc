@@ -389,4 +389,33 @@ TEST_CASE("metrics: a trial folder's own hypertune file, and its study's tag, go
   CHECK(no_tag.err.find("give --tag TAG") != std::string::npos);
 }
 
+TEST_CASE(
+    "validate: a runner.env variable the runner sets itself is a warning at its line, as "
+    "run says",
+    "[cli][validation]") {
+  // run warned that runner.env.CUDA_VISIBLE_DEVICES is ignored; validate said nothing.
+  TempFolder dir;
+  WriteTextFile(dir.File("env.yaml"),
+                "trainingInput:\n"
+                "  hyperparameters:\n"
+                "    params:\n"
+                "      - {parameterName: lr, type: DOUBLE, minValue: 0.1, maxValue: 1}\n"
+                "runner:\n"
+                "  command: [/bin/true]\n"
+                "  env:\n"
+                "    DATA: /data\n"
+                "    CUDA_VISIBLE_DEVICES: \"7\"\n"
+                "    CLOUD_ML_HP_METRIC_FILE: /etc/passwd\n");
+  const auto result = RunBayestune(dir.path(), {"validate", "env.yaml"});
+  INFO(result.err);
+  CHECK(result.exit_code == 0);
+  CHECK_THAT(result.err,
+             Catch::Contains("env.yaml:9:5: warning: runner.env.CUDA_VISIBLE_DEVICES: is ignored: "
+                             "the runner sets it for each trial") &&
+                 Catch::Contains("env.yaml:10:5: warning: runner.env.CLOUD_ML_HP_METRIC_FILE: is "
+                                 "ignored") &&
+                 !Catch::Contains("DATA"));
+  CHECK_THAT(result.out, Catch::StartsWith("env.yaml: ok:"));
+}
+
 }  // namespace bayestune::testing
