@@ -65,8 +65,16 @@ void CheckGpus(const RunnerSpec& runner) {
 // (root may "write" to /proc), and a run that failed on it later would leave an empty study.
 void PrepareJobDir(const RunPlan& plan) {
   const auto fail = [&](const std::string& why) {
-    throw InvalidArgument(plan.job_dir_source + " '" + plan.job_dir.string() + "': " + why +
-                          "; give a folder you can write to. Nothing was run");
+    // Where the folder came from says what to change: the flag, the YAML field, or --db.
+    const std::string change =
+        plan.job_dir_source == "--job-dir"       ? "give --job-dir a folder you can write to"
+        : plan.job_dir_source == "runner.jobDir" ? "set runner.jobDir to a folder you can write "
+                                                   "to, or give --job-dir"
+                                                 : "give --db a file in a folder you can write "
+                                                   "to (the trial folders go beside it), or "
+                                                   "--job-dir";
+    throw InvalidArgument(plan.job_dir_source + " '" + plan.job_dir.string() + "': " + why + "; " +
+                          change + ". Nothing was run");
   };
   std::error_code error;
   fs::create_directories(plan.job_dir, error);

@@ -172,7 +172,7 @@ TEST_CASE("run: a run that cannot run leaves no database and no study", "[cli][v
   CHECK(job_dir.exit_code == 1);
   CHECK(job_dir.err.starts_with("bayestune: error: --job-dir '" + dir.File("a-file/jobs") +
                                 "': cannot create it: "));
-  CHECK(job_dir.err.ends_with("; give a folder you can write to. Nothing was run\n"));
+  CHECK(job_dir.err.ends_with("; give --job-dir a folder you can write to. Nothing was run\n"));
   CHECK_FALSE(fs::exists(dir.File("bayestune.db")));
 
   // runner.jobDir the same.
@@ -182,6 +182,8 @@ TEST_CASE("run: a run that cannot run leaves no database and no study", "[cli][v
   const auto runner_job_dir = RunBayestune(dir.path(), {"run", "j.yaml"});
   CHECK(runner_job_dir.exit_code == 1);
   CHECK(runner_job_dir.err.starts_with("bayestune: error: runner.jobDir '"));
+  CHECK(runner_job_dir.err.ends_with(
+      "; set runner.jobDir to a folder you can write to, or give --job-dir. Nothing was run\n"));
   CHECK_FALSE(fs::exists(dir.File("bayestune.db")));
 
   // GPUs that do not fit gpusPerTrial.

@@ -129,6 +129,24 @@ TEST_CASE("run: an unwritable or wrong --db, a bad --gpus, nothing lost", "[cli]
   CHECK_FALSE(fs::exists(dir.File("bayestune.db")));
 }
 
+TEST_CASE("run: a default trial folder that cannot be made names --db, beside which it goes",
+          "[cli][run][errors]") {
+  // From a read-only working folder the error said "give a folder you can write to" without
+  // naming --db, whose folder the default trial folders go in.
+  TempFolder dir;
+  WriteTextFile(dir.File("s.yaml"), SmallStudyYaml(1, 1, "--epochs=1"));
+  WriteTextFile(dir.File("bayestune-jobs"), "a file where the trial folders would go\n");
+  const auto by_default = RunBayestune(dir.path(), {"run", "s.yaml"});
+  CHECK(by_default.exit_code == 1);
+  CHECK_THAT(OneLineError(by_default),
+             Catch::StartsWith("bayestune: error: the default trial folder (beside the database " +
+                               dir.File("bayestune.db") + ") '" + dir.File("bayestune-jobs/s") +
+                               "': cannot create it") &&
+                 Catch::EndsWith("give --db a file in a folder you can write to (the trial "
+                                 "folders go beside it), or --job-dir. Nothing was run\n"));
+  CHECK_FALSE(fs::exists(dir.File("bayestune.db")));
+}
+
 TEST_CASE("run: a study of the same name with another spec is refused, the old one kept",
           "[cli][run][errors]") {
   TempFolder dir;
