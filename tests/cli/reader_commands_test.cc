@@ -95,10 +95,23 @@ TEST_CASE("best prints the value, step, parameters and trainer arguments", "[cli
   CHECK(top.exit_code == 0);
   CHECK(top.out.rfind("rank  trial  accuracy  step  n_layers  momentum\n1     2      0.97", 0) ==
         0);
-  CHECK(CountOccurrences(top.out, "\n") == 3);  // only 2 trials succeeded
+  // Only 2 trials succeeded: their rows, then the arguments that rerun each.
+  CHECK(CountOccurrences(top.out, "\n") == 6);
+  CHECK(
+      std::regex_search(top.out, std::regex("\ntrainer arguments:\n  trial 2: --momentum=[0-9.e-]+ "
+                                            "--n_layers=[0-9]+\n  trial 1: --momentum=")));
 }
 
 TEST_CASE("best without a succeeded trial exits 1 and says where to look", "[cli][readers]") {
+  SECTION("a name and database path with shell characters are quoted to paste") {
+    TempFolder dir;
+    Study::Open(SqliteStudyRepository::Open(dir.File("my runs.db")), "$(id) x",
+                {.create_if_missing = true, .spec = BookSpec()});
+    const auto result = RunBayestune(dir.path(), {"best", "--db", "my runs.db"});
+    CHECK(result.exit_code == 1);
+    CHECK_THAT(result.err, Catch::EndsWith("see why with: bayestune trials '$(id) x' --db 'my "
+                                           "runs.db'\n"));
+  }
   TempFolder dir;
   auto study = Study::Open(SqliteStudyRepository::Open(dir.File("bayestune.db")), "empty",
                            {.create_if_missing = true, .spec = BookSpec()});
