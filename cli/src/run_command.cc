@@ -231,6 +231,19 @@ int RunStudy(const RunArguments& arguments) {
   try {
     InterruptForwarding forwarding(runner);
     result = runner.Run();
+  } catch (const NotFound&) {
+    view->Close();
+    // Another process deleted the study (a DeleteStudy call to `bayestune serve` on the same
+    // file): say so, rather than the store's "no study with id 1".
+    const auto now =
+        SqliteStudyRepository::Open(arguments.database, {.read_only = true})->FindStudy(plan.study);
+    if (!now || now->id != study->id()) {
+      throw NotFound("study '" + plan.study + "' was deleted from " + arguments.database +
+                     " while this run was running it (by another process, such as a "
+                     "DeleteStudy call to bayestune serve); its trials went with it and the "
+                     "trials this run had started were stopped. Run again to start it anew");
+    }
+    throw;
   } catch (...) {
     view->Close();
     throw;

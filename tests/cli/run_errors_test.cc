@@ -3,6 +3,7 @@
 #include <catch2/catch.hpp>
 #include <regex>
 
+#include "bayestune/store/sqlite_study_repository.h"
 #include "cli_test_support.h"
 #include "test_study_yaml.h"
 
@@ -237,6 +238,37 @@ TEST_CASE(
   INFO(again.out << again.err);
   CHECK(again.exit_code == 0);
   CHECK_THAT(RunBayestune(dir.path(), {"status"}).out, Catch::Contains("60 of 60 finished"));
+}
+
+TEST_CASE("run: a study deleted by another process mid-run is named, not 'no study with id 1'",
+          "[cli][run][errors]") {
+  TempFolder dir;
+  WriteTextFile(dir.File("s.yaml"),
+                "trainingInput:\n"
+                "  hyperparameters:\n"
+                "    hyperparameterMetricTag: accuracy\n"
+                "    maxTrials: 3\n"
+                "    params:\n"
+                "      - {parameterName: x, type: DOUBLE, minValue: 0, maxValue: 1}\n"
+                "runner:\n"
+                "  command: [" BAYESTUNE_FAKE_TRAINER
+                ", --steps=40, --sleep-ms=100]\n"
+                "  gpus: []\n");
+  const std::string capture = dir.File("run");
+  auto run = StartBayestune(dir.path(), {"run", "s.yaml", "--progress", "plain"}, capture);
+  REQUIRE(WaitForText(capture + ".out", "trial 1 step", 60));
+  {
+    // As `bayestune serve` does for a DeleteStudy call on the same file.
+    auto repository = SqliteStudyRepository::Open(dir.File("bayestune.db"));
+    repository->DeleteStudy(repository->FindStudy("s")->id);
+  }
+  const ChildResult result = run->Wait();
+  INFO(result.out << result.err);
+  CHECK(result.exit_code == 3);
+  CHECK(result.err ==
+        "bayestune: error: study 's' was deleted from bayestune.db while this run was running it "
+        "(by another process, such as a DeleteStudy call to bayestune serve); its trials went "
+        "with it and the trials this run had started were stopped. Run again to start it anew\n");
 }
 
 }  // namespace bayestune::testing
