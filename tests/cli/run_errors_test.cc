@@ -271,4 +271,28 @@ TEST_CASE("run: a study deleted by another process mid-run is named, not 'no stu
         "with it and the trials this run had started were stopped. Run again to start it anew\n");
 }
 
+TEST_CASE("run: --gpus naming a GPU this machine does not have is a warning, said once",
+          "[cli][run][errors]") {
+  // Trials said "started on GPU 99" with CUDA_VISIBLE_DEVICES=99, where CUDA finds no GPU and a
+  // trainer quietly trains on the CPU.
+  TempFolder dir;
+  WriteTextFile(dir.File("s.yaml"),
+                "trainingInput:\n"
+                "  hyperparameters:\n"
+                "    hyperparameterMetricTag: accuracy\n"
+                "    maxTrials: 2\n"
+                "    params:\n"
+                "      - {parameterName: x, type: DOUBLE, minValue: 0, maxValue: 1}\n"
+                "runner:\n"
+                "  command: [" BAYESTUNE_FAKE_TRAINER "]\n");
+  const auto result =
+      RunBayestune(dir.path(), {"run", "s.yaml", "--gpus", "99", "--progress", "plain"});
+  INFO(result.out << result.err);
+  CHECK(result.exit_code == 0);
+  CHECK(CountOccurrences(result.out, "warning: GPU 99 of --gpus is not on this machine: ") == 1);
+  CHECK_THAT(result.out, Catch::Contains("its trials get CUDA_VISIBLE_DEVICES=99 all the same, "
+                                         "where CUDA may find no GPU and the trainer may run on "
+                                         "the CPU. Check the GPU ids (nvidia-smi -L)"));
+}
+
 }  // namespace bayestune::testing
