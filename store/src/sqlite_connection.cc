@@ -5,6 +5,7 @@
 #include <unistd.h>
 
 #include <algorithm>
+#include <array>
 #include <cerrno>
 #include <cstdint>
 #include <filesystem>
@@ -261,6 +262,11 @@ void Connection::RunTransaction(std::string_view begin, std::string_view commit,
   --depth_;
 }
 
+namespace {
+// The files SQLite keeps beside a database.
+constexpr std::array<const char*, 3> kSideFiles = {"-wal", "-shm", "-journal"};
+}  // namespace
+
 void Connection::CheckFileStillAtPath() {
   if (!lost_file_error_.empty()) throw Unavailable(lost_file_error_);
   if (!file_identity_known_) return;
@@ -273,9 +279,18 @@ void Connection::CheckFileStillAtPath() {
   const std::string folder = FolderOf(path_);
   std::error_code error;
   const bool folder_exists = fs::is_directory(folder, error);
+  // Back at its path only when nothing of a database is there: a -wal or -shm file left beside
+  // it (this connection's own, when only the main file was deleted) would be replayed onto the
+  // saved file by the next process that opens it. (Closing this connection later does not delete
+  // the -wal of a process that opened the saved file: SQLite's checkpoint of a moved file fails,
+  // SQLITE_READONLY_DBMOVED, and then it deletes nothing.)
+  const bool path_free =
+      !present && std::none_of(kSideFiles.begin(), kSideFiles.end(), [&](const char* suffix) {
+        return fs::exists(path_ + suffix, error);
+      });
   std::string saved_at;
   if (folder_exists) {
-    saved_at = present ? path_ + ".rescued-" + std::to_string(getpid()) : path_;
+    saved_at = path_free ? path_ : path_ + ".rescued-" + std::to_string(getpid());
   } else {
     saved_at = (fs::temp_directory_path(error) /
                 (fs::path(path_).filename().string() + ".rescued-" + std::to_string(getpid())))

@@ -229,11 +229,30 @@ TEST_CASE("a database deleted while open is saved again, not written on into not
       CHECK_THAT(e.what(), Catch::Contains("'" + path + "' was deleted") &&
                                Catch::Contains("saved to '" + path + "' again"));
     }
-    // Every later write is refused the same way, and the saved file is left alone.
+    // Every later write is refused the same way, and the saved file is left alone: another
+    // process that opened it keeps its -wal file when this connection closes.
     CHECK_THROWS_AS(repository->AddTrial(study.id, Trial{}), Unavailable);
+    auto other = SqliteStudyRepository::Open(path);
+    other->AddTrial(study.id, Trial{});
+    REQUIRE(fs::exists(path + "-wal"));
     repository.reset();
+    CHECK(fs::exists(path + "-wal"));
+    CHECK(SqliteStudyRepository::Open(path, {.read_only = true})->ListTrials(study.id).size() == 2);
+    other.reset();
     auto saved = SqliteStudyRepository::Open(path, {.read_only = true});
     REQUIRE(saved->FindStudy("alpha"));
+    CHECK(saved->ListTrials(study.id).size() == 2);
+  }
+  SECTION("the main file alone: saved beside it, since its -wal would be replayed onto it") {
+    fs::remove(path);
+    REQUIRE(fs::exists(path + "-wal"));
+    const std::string rescued = path + ".rescued-" + std::to_string(getpid());
+    CHECK_THROWS_WITH(
+        repository->AddTrial(study.id, Trial{}),
+        Catch::Contains("was deleted") && Catch::Contains("saved to '" + rescued + "'"));
+    CHECK_FALSE(fs::exists(path));
+    repository.reset();
+    auto saved = SqliteStudyRepository::Open(rescued, {.read_only = true});
     CHECK(saved->ListTrials(study.id).size() == 1);
   }
   SECTION("its folder too: it is saved in the temporary folder") {
