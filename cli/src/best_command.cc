@@ -10,6 +10,7 @@
 #include "command_help.h"
 #include "commands.h"
 #include "exit_codes.h"
+#include "shell_word.h"
 #include "study_selection.h"
 #include "text_table.h"
 #include "trial_formatting.h"
@@ -67,10 +68,18 @@ void PrintTrialTable(const std::vector<Trial>& trials, const StudySpec& spec, bo
   table.Print(std::cout);
 }
 
+// Each trial's trainer arguments, to rerun any of a table's trials.
+void PrintTrainerArguments(const std::vector<Trial>& trials) {
+  std::cout << "trainer arguments:\n";
+  for (const Trial& trial : trials)
+    std::cout << "  trial " << trial.id << ": " << FormatTrainerArguments(trial) << "\n";
+}
+
 void PrintRanking(const std::vector<Trial>& ranked, const StudySpec& spec, std::size_t top) {
-  PrintTrialTable(
-      {ranked.begin(), ranked.begin() + static_cast<std::ptrdiff_t>(std::min(top, ranked.size()))},
-      spec, /*ranked=*/true);
+  const std::vector<Trial> shown(
+      ranked.begin(), ranked.begin() + static_cast<std::ptrdiff_t>(std::min(top, ranked.size())));
+  PrintTrialTable(shown, spec, /*ranked=*/true);
+  PrintTrainerArguments(shown);
 }
 
 // A multi-objective study has no one best trial: its Pareto-optimal trials, best first by the first
@@ -85,9 +94,7 @@ void PrintParetoFront(const StudySnapshot& snapshot, std::size_t succeeded) {
             << CountOf(static_cast<long long>(succeeded), "succeeded trial") << ", " << front.size()
             << " on the Pareto front (" << goals << "):\n";
   PrintTrialTable(front, spec, /*ranked=*/false);
-  std::cout << "trainer arguments:\n";
-  for (const Trial& trial : front)
-    std::cout << "  trial " << trial.id << ": " << FormatTrainerArguments(trial) << "\n";
+  PrintTrainerArguments(front);
 }
 
 int PrintBest(const StudySnapshot& snapshot, const BestOptions& options) {
@@ -101,9 +108,10 @@ int PrintBest(const StudySnapshot& snapshot, const BestOptions& options) {
         std::to_string(counts.failed) + " failed, " +
         (counts.infeasible > 0 ? std::to_string(counts.infeasible) + " infeasible, " : "") +
         std::to_string(counts.active) + " running, " + std::to_string(counts.left()) +
-        " left); see why with: bayestune trials " + snapshot.study.name +
-        (options.selection.database == kDefaultDatabase ? ""
-                                                        : " --db " + options.selection.database));
+        " left); see why with: bayestune trials " + ShellWord(snapshot.study.name) +
+        (options.selection.database == kDefaultDatabase
+             ? ""
+             : " --db " + ShellWord(options.selection.database)));
   }
   if (IsMultiObjective(spec) && options.top <= 1) {
     PrintParetoFront(snapshot, ranked.size());
@@ -123,7 +131,8 @@ void AddBestCommand(CLI::App& app, int& exit_code) {
   auto* command = AddCommand(
       app, "best", "Show the best trial so far",
       "Prints the best succeeded trial: its objective value and step, its parameters, and the "
-      "trainer arguments that reproduce it; with --top N, the N best as a table. For a study of "
+      "trainer arguments that reproduce it; with --top N, the N best as a table, then the trainer "
+      "arguments of each. For a study of "
       "several metrics: the Pareto-optimal trials (none is better in every metric), and with "
       "--top N the N first by Pareto rank.\n\n"
       "Examples:\n  bayestune best\n  bayestune best book --db runs.db --top 5",

@@ -65,8 +65,16 @@ void CheckGpus(const RunnerSpec& runner) {
 // (root may "write" to /proc), and a run that failed on it later would leave an empty study.
 void PrepareJobDir(const RunPlan& plan) {
   const auto fail = [&](const std::string& why) {
-    throw InvalidArgument(plan.job_dir_source + " '" + plan.job_dir.string() + "': " + why +
-                          "; give a folder you can write to. Nothing was run");
+    // Where the folder came from says what to change: the flag, the YAML field, or --db.
+    const std::string change =
+        plan.job_dir_source == "--job-dir"       ? "give --job-dir a folder you can write to"
+        : plan.job_dir_source == "runner.jobDir" ? "set runner.jobDir to a folder you can write "
+                                                   "to, or give --job-dir"
+                                                 : "give --db a file in a folder you can write "
+                                                   "to (the trial folders go beside it), or "
+                                                   "--job-dir";
+    throw InvalidArgument(plan.job_dir_source + " '" + plan.job_dir.string() + "': " + why + "; " +
+                          change + ". Nothing was run");
   };
   std::error_code error;
   fs::create_directories(plan.job_dir, error);
@@ -223,6 +231,19 @@ int RunStudy(const RunArguments& arguments) {
   try {
     InterruptForwarding forwarding(runner);
     result = runner.Run();
+  } catch (const NotFound&) {
+    view->Close();
+    // Another process deleted the study (a DeleteStudy call to `bayestune serve` on the same
+    // file): say so, rather than the store's "no study with id 1".
+    const auto now =
+        SqliteStudyRepository::Open(arguments.database, {.read_only = true})->FindStudy(plan.study);
+    if (!now || now->id != study->id()) {
+      throw NotFound("study '" + plan.study + "' was deleted from " + arguments.database +
+                     " while this run was running it (by another process, such as a "
+                     "DeleteStudy call to bayestune serve); its trials went with it and the "
+                     "trials this run had started were stopped. Run again to start it anew");
+    }
+    throw;
   } catch (...) {
     view->Close();
     throw;

@@ -10,6 +10,7 @@
 #include "bayestune/spec_file/tuning_config_loader.h"
 #include "bayestune/trial_runner/trial_command.h"
 #include "cli_errors.h"
+#include "shell_word.h"
 
 namespace bayestune::cli {
 
@@ -140,7 +141,8 @@ RunPlan PlanRun(const RunArguments& arguments, TuningConfig config) {
     plan.job_dir_source = "runner.jobDir";
   } else {
     plan.job_dir = DefaultJobDir(plan.database, plan.study);
-    plan.job_dir_source = "the default trial folder";
+    plan.job_dir_source =
+        "the default trial folder (beside the database " + ShellWord(plan.database.string()) + ")";
   }
   runner.job_dir = plan.job_dir.string();
 

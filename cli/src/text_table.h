@@ -2,9 +2,14 @@
 
 #include <ostream>
 #include <string>
+#include <string_view>
 #include <vector>
 
 namespace bayestune::cli {
+
+// The columns `text` (UTF-8) takes on a terminal: one per character, two for an East Asian wide
+// character or an emoji, none for a combining mark.
+std::size_t DisplayWidth(std::string_view text);
 
 // Rows of text in aligned columns, two spaces apart, for `trials` and `best --top`.
 class TextTable {

@@ -5,6 +5,7 @@
 #include <iostream>
 
 #include "bayestune/spec_file/tuning_config_loader.h"
+#include "bayestune/trial_runner/trial_command.h"
 #include "command_help.h"
 #include "commands.h"
 #include "exit_codes.h"
@@ -24,6 +25,14 @@ struct ValidateArguments {
 void CheckRunner(TuningConfigLoadResult& result, const ValidateArguments& arguments) {
   using Severity = Diagnostic::Severity;
   RunnerSpec runner = result.config.runner;
+  // As run warns at its start: variables that every trial gets from the runner itself.
+  for (const char* name : kReservedTrialEnvironment) {
+    if (runner.env.count(name) != 0) {
+      result.Add(Severity::kWarning, std::string("runner.env.") + name,
+                 "is ignored: the runner sets it for each trial (docs/runner.md, Environment); "
+                 "remove it");
+    }
+  }
   ResolveRunnerPaths(
       runner, std::filesystem::absolute(arguments.config_path).lexically_normal().parent_path());
   if (!arguments.trainer.empty()) {

@@ -111,6 +111,48 @@ std::string ParameterNamesAddedAndRemoved(const std::vector<ParameterSpec>& befo
   return text;
 }
 
+// "maxValue 8 -> 9, scaleType NONE -> UNIT_LOG_SCALE": what differs between two versions of a
+// parameter, field by field as tuning.yaml names them (its condition aside).
+std::string ParameterFieldChanges(const ParameterSpec& a, const ParameterSpec& b) {
+  std::vector<std::string> changes;
+  if (a.name != b.name) changes.push_back("parameterName '" + a.name + "' -> '" + b.name + "'");
+  if (a.type != b.type) {
+    changes.push_back("type " + std::string(ParameterTypeName(a.type)) + " -> " +
+                      std::string(ParameterTypeName(b.type)));
+  }
+  if (a.min_value != b.min_value) {
+    changes.push_back("minValue " + FormatDouble(a.min_value) + " -> " + FormatDouble(b.min_value));
+  }
+  if (a.max_value != b.max_value) {
+    changes.push_back("maxValue " + FormatDouble(a.max_value) + " -> " + FormatDouble(b.max_value));
+  }
+  const auto list = [&](const std::string& field, const auto& x, const auto& y, auto show) {
+    if (x == y) return;
+    if (x.size() != y.size()) {
+      changes.push_back(field + " " + std::to_string(x.size()) + " -> " + std::to_string(y.size()) +
+                        " values");
+      return;
+    }
+    for (std::size_t i = 0; i < x.size(); ++i) {
+      if (x[i] == y[i]) continue;
+      changes.push_back(field + "[" + std::to_string(i) + "] " + show(x[i]) + " -> " + show(y[i]));
+      return;
+    }
+  };
+  list("categoricalValues", a.categorical_values, b.categorical_values,
+       [](const std::string& v) { return "'" + v + "'"; });
+  list("discreteValues", a.discrete_values, b.discrete_values,
+       [](double v) { return FormatDouble(v); });
+  if (a.scale != b.scale) {
+    changes.push_back("scaleType " + std::string(ScaleTypeName(a.scale)) + " -> " +
+                      std::string(ScaleTypeName(b.scale)));
+  }
+  std::string joined;
+  for (const auto& change : changes)
+    joined += (joined.empty() ? "" : ", ") + change;
+  return joined;
+}
+
 }  // namespace
 
 std::string DescribeSpecChanges(const StudySpec& before, const StudySpec& after) {
@@ -171,12 +213,15 @@ std::string DescribeSpecChanges(const StudySpec& before, const StudySpec& after)
       }
       ParameterSpec without_condition = a;
       without_condition.condition = b.condition;
-      if (!(without_condition == b)) changes.push_back("parameter '" + b.name + "' changed");
+      if (!(without_condition == b)) {
+        changes.push_back("parameter '" + b.name + "': " + ParameterFieldChanges(a, b));
+      }
     }
   } else {
     for (std::size_t i = 0; i < before.parameters.size(); ++i) {
       if (!(before.parameters[i] == after.parameters[i])) {
-        changes.push_back("params[" + text(i) + "] (" + after.parameters[i].name + ") changed");
+        changes.push_back("params[" + text(i) + "] (" + after.parameters[i].name +
+                          "): " + ParameterFieldChanges(before.parameters[i], after.parameters[i]));
       }
     }
   }

@@ -964,9 +964,12 @@ class Loader {
     if (auto n = node["gpus"]) {
       if (n.IsScalar() && n.Scalar() == "auto") {
         runner.gpus.reset();
+      } else if (n.IsScalar() && n.Scalar() == "none") {
+        runner.gpus = std::vector<int>{};  // as `--gpus none`: CPU-only trials
       } else if (!n.IsSequence()) {
         Error(n, field + ".gpus",
-              "expected a list of GPU ids such as [0, 1, 3], or auto, got " + Describe(n));
+              "expected a list of GPU ids such as [0, 1, 3], auto or none (CPU-only trials), got " +
+                  Describe(n));
       } else {
         std::vector<int> gpus;
         std::set<long long> seen;
@@ -1048,6 +1051,7 @@ class Loader {
                     "cannot hold one");
             } else {
               runner.env[name] = *value;
+              Locate(entry.first, item);  // for validate's warning about a reserved variable
             }
           }
         }

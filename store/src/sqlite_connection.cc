@@ -1,9 +1,11 @@
 #include "sqlite_connection.h"
 
 #include <sys/resource.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include <algorithm>
+#include <array>
 #include <cerrno>
 #include <cstdint>
 #include <filesystem>
@@ -124,6 +126,18 @@ Connection::Connection(std::string path, const ConnectionOptions& options)
                           "as '" +
                           (fs::path(path_) / "study.db").string() + "'");
   }
+  if (fs::exists(file_status) && !fs::is_regular_file(file_status)) {
+    // SQLite would write its journal beside a device (/dev/null-journal) and fail with an I/O
+    // error, or block on a FIFO.
+    const char* kind = fs::is_character_file(file_status) ? "a character device"
+                       : fs::is_block_file(file_status)   ? "a block device"
+                       : fs::is_fifo(file_status)         ? "a FIFO (named pipe)"
+                       : fs::is_socket(file_status)       ? "a socket"
+                                                          : "not a regular file";
+    throw InvalidArgument("bayestune database '" + path_ + "' is " + kind +
+                          ", not a database file; give the path of a file, such as "
+                          "'bayestune.db'");
+  }
   if (!fs::exists(file_status) && (options_.read_only || !options_.create)) {
     throw NotFound("there is no bayestune database '" + path_ +
                    "'; check the path (a study's database is created by the first run)");
@@ -151,6 +165,12 @@ Connection::Connection(std::string path, const ConnectionOptions& options)
                       "' cannot be opened for writing: " + PermissionAdvice(path_, false));
   }
   sqlite3_busy_handler(db, &Connection::OnBusy, this);
+  struct stat opened {};
+  if (!options_.read_only && stat(path_.c_str(), &opened) == 0) {
+    file_device_ = opened.st_dev;
+    file_inode_ = opened.st_ino;
+    file_identity_known_ = true;
+  }
   ExecScript("PRAGMA foreign_keys = ON", "configuring");
   if (options_.max_page_count > 0) {
     ExecScript("PRAGMA max_page_count = " + std::to_string(options_.max_page_count), "configuring");
@@ -242,6 +262,58 @@ void Connection::RunTransaction(std::string_view begin, std::string_view commit,
   --depth_;
 }
 
+namespace {
+// The files SQLite keeps beside a database.
+constexpr std::array<const char*, 3> kSideFiles = {"-wal", "-shm", "-journal"};
+}  // namespace
+
+void Connection::CheckFileStillAtPath() {
+  if (!lost_file_error_.empty()) throw Unavailable(lost_file_error_);
+  if (!file_identity_known_) return;
+  struct stat now {};
+  const bool present = stat(path_.c_str(), &now) == 0;
+  if (present && now.st_dev == file_device_ && now.st_ino == file_inode_) return;
+  if (!present && errno != ENOENT && errno != ENOTDIR) return;  // cannot tell: let SQLite say
+  // Writing on would go to a file that no path names any more (or not this one): everything
+  // written since, and everything before, would vanish when this process ends. Save it first.
+  const std::string folder = FolderOf(path_);
+  std::error_code error;
+  const bool folder_exists = fs::is_directory(folder, error);
+  // Back at its path only when nothing of a database is there: a -wal or -shm file left beside
+  // it (this connection's own, when only the main file was deleted) would be replayed onto the
+  // saved file by the next process that opens it. (Closing this connection later does not delete
+  // the -wal of a process that opened the saved file: SQLite's checkpoint of a moved file fails,
+  // SQLITE_READONLY_DBMOVED, and then it deletes nothing.)
+  const bool path_free =
+      !present && std::none_of(kSideFiles.begin(), kSideFiles.end(), [&](const char* suffix) {
+        return fs::exists(path_ + suffix, error);
+      });
+  std::string saved_at;
+  if (folder_exists) {
+    saved_at = path_free ? path_ : path_ + ".rescued-" + std::to_string(getpid());
+  } else {
+    saved_at = (fs::temp_directory_path(error) /
+                (fs::path(path_).filename().string() + ".rescued-" + std::to_string(getpid())))
+                   .string();
+  }
+  std::string saved;
+  try {
+    Statement vacuum = Prepare("VACUUM INTO ?1");
+    vacuum.Bind(1, saved_at);
+    vacuum.Run();
+    saved = "everything it held was saved to '" + saved_at + "'" +
+            (saved_at == path_ ? " again" : "") + "; run again with that file to continue";
+  } catch (const std::exception& e) {
+    saved = std::string("saving what it held failed too (") + e.what() +
+            "); the data is lost with the deleted file";
+  }
+  lost_file_error_ = "bayestune database '" + path_ + "' was " +
+                     (present ? "replaced by another file" : "deleted (or moved)") +
+                     " while this process had it open, so that nothing written to it would last; " +
+                     "this process stops writing to it and " + saved;
+  throw Unavailable(lost_file_error_);
+}
+
 void Connection::Write(const std::function<void()>& body) {
   std::lock_guard lock(mutex_);
   if (options_.read_only) {
@@ -250,6 +322,7 @@ void Connection::Write(const std::function<void()>& body) {
                              "writing to change it");
   }
   if (depth_ == 0) {
+    CheckFileStillAtPath();
     writing_ = true;
     RunTransaction("BEGIN IMMEDIATE", "COMMIT", "ROLLBACK", body);
     return;

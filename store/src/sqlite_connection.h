@@ -1,6 +1,7 @@
 #pragma once
 
 #include <sqlite3.h>
+#include <sys/types.h>
 
 #include <chrono>
 #include <cstdint>
@@ -83,6 +84,10 @@ class Connection {
   static int OnBusy(void* self, int attempts);
   // sqlite3_step, retrying SQLITE_BUSY with backoff when `first` (the statement has not run yet).
   int Step(sqlite3_stmt* statement, bool first);
+  // Throws when the file this connection writes is no longer the one at path() (deleted, moved
+  // or replaced while open: its writes would be lost with the unlinked file), after saving what
+  // it holds with VACUUM INTO: at path() when that is free again, else beside it.
+  void CheckFileStillAtPath();
   // Runs `body` as one transaction opened by `begin`; `commit` and `roll_back` end it.
   void RunTransaction(std::string_view begin, std::string_view commit, std::string_view roll_back,
                       const std::function<void()>& body);
@@ -95,6 +100,12 @@ class Connection {
   int depth_ = 0;         // transactions of this connection open now (outermost and savepoints)
   bool writing_ = false;  // the outermost one is a write transaction
   bool opened_ = false;   // MarkOpened was called
+  // The file's identity when it was opened for writing (st_dev, st_ino), to notice when path_
+  // stops naming it; and, once it did, the error every later write gets.
+  dev_t file_device_ = 0;
+  ino_t file_inode_ = 0;
+  bool file_identity_known_ = false;
+  std::string lost_file_error_;
   std::chrono::steady_clock::time_point busy_since_;
 };
 

@@ -1,8 +1,10 @@
 #include "bayestune/store/study_csv_export.h"
 
 #include <algorithm>
+#include <charconv>
 #include <cmath>
 #include <set>
+#include <string_view>
 
 #include "bayestune/optimizer/pareto_front.h"
 #include "bayestune/store/trial_rung.h"
@@ -20,6 +22,24 @@ std::string CsvField(const std::string& text) {
     quoted += c;
   }
   return quoted + '"';
+}
+
+// Whether `text` is a number as a whole ("-1", "+5", "-0.5e3"), which a spreadsheet reads as one.
+bool IsPlainNumber(std::string_view text) {
+  if (text.starts_with('+')) text.remove_prefix(1);
+  double value = 0;
+  const auto [end, error] = std::from_chars(text.data(), text.data() + text.size(), value);
+  return error == std::errc() && end == text.data() + text.size();
+}
+
+// A text cell that a spreadsheet would run as a formula (OWASP's CSV injection: it starts with =,
+// +, -, @, a tab or a carriage return, such as "=cmd|' /C calc'!A0") gets a leading ', which
+// makes it text there; a plain number keeps its sign.
+std::string SpreadsheetText(const std::string& text) {
+  if (text.empty() || std::string_view("=+-@\t\r").find(text.front()) == std::string_view::npos)
+    return text;
+  if (IsPlainNumber(text)) return text;
+  return "'" + text;
 }
 
 std::string OptionalTime(const std::optional<double>& seconds) {
@@ -94,7 +114,8 @@ void WriteStudyCsv(std::ostream& out, const StudyRecord& study, const std::vecto
                                     std::string(TrialStateName(trial.state))};
     for (const ParameterSpec& parameter : study.spec.parameters) {
       auto value = trial.parameters.find(parameter.name);
-      row.push_back(value == trial.parameters.end() ? std::string() : value->second.ToString());
+      row.push_back(value == trial.parameters.end() ? std::string()
+                                                    : SpreadsheetText(value->second.ToString()));
     }
     row.push_back(trial.final_value ? FormatDouble(*trial.final_value) : std::string());
     if (multi) {
@@ -110,7 +131,7 @@ void WriteStudyCsv(std::ostream& out, const StudyRecord& study, const std::vecto
     row.push_back(Duration(trial));
     row.push_back(trial.stopped_early ? "true" : "false");
     if (asha) row.push_back(TrialRungText(trial, trials, study.spec));
-    row.push_back(trial.failure_reason);
+    row.push_back(SpreadsheetText(trial.failure_reason));
     if (slurm) row.push_back(SlurmJobs(trial));
     WriteRow(out, row);
   }

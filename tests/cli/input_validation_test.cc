@@ -172,7 +172,7 @@ TEST_CASE("run: a run that cannot run leaves no database and no study", "[cli][v
   CHECK(job_dir.exit_code == 1);
   CHECK(job_dir.err.starts_with("bayestune: error: --job-dir '" + dir.File("a-file/jobs") +
                                 "': cannot create it: "));
-  CHECK(job_dir.err.ends_with("; give a folder you can write to. Nothing was run\n"));
+  CHECK(job_dir.err.ends_with("; give --job-dir a folder you can write to. Nothing was run\n"));
   CHECK_FALSE(fs::exists(dir.File("bayestune.db")));
 
   // runner.jobDir the same.
@@ -182,6 +182,8 @@ TEST_CASE("run: a run that cannot run leaves no database and no study", "[cli][v
   const auto runner_job_dir = RunBayestune(dir.path(), {"run", "j.yaml"});
   CHECK(runner_job_dir.exit_code == 1);
   CHECK(runner_job_dir.err.starts_with("bayestune: error: runner.jobDir '"));
+  CHECK(runner_job_dir.err.ends_with(
+      "; set runner.jobDir to a folder you can write to, or give --job-dir. Nothing was run\n"));
   CHECK_FALSE(fs::exists(dir.File("bayestune.db")));
 
   // GPUs that do not fit gpusPerTrial.
@@ -387,6 +389,35 @@ TEST_CASE("metrics: a trial folder's own hypertune file, and its study's tag, go
   const auto no_tag = RunBayestune(dir.path(), {"metrics", "plain", "--selection", "BEST"});
   CHECK(no_tag.exit_code == 2);
   CHECK(no_tag.err.find("give --tag TAG") != std::string::npos);
+}
+
+TEST_CASE(
+    "validate: a runner.env variable the runner sets itself is a warning at its line, as "
+    "run says",
+    "[cli][validation]") {
+  // run warned that runner.env.CUDA_VISIBLE_DEVICES is ignored; validate said nothing.
+  TempFolder dir;
+  WriteTextFile(dir.File("env.yaml"),
+                "trainingInput:\n"
+                "  hyperparameters:\n"
+                "    params:\n"
+                "      - {parameterName: lr, type: DOUBLE, minValue: 0.1, maxValue: 1}\n"
+                "runner:\n"
+                "  command: [/bin/true]\n"
+                "  env:\n"
+                "    DATA: /data\n"
+                "    CUDA_VISIBLE_DEVICES: \"7\"\n"
+                "    CLOUD_ML_HP_METRIC_FILE: /etc/passwd\n");
+  const auto result = RunBayestune(dir.path(), {"validate", "env.yaml"});
+  INFO(result.err);
+  CHECK(result.exit_code == 0);
+  CHECK_THAT(result.err,
+             Catch::Contains("env.yaml:9:5: warning: runner.env.CUDA_VISIBLE_DEVICES: is ignored: "
+                             "the runner sets it for each trial") &&
+                 Catch::Contains("env.yaml:10:5: warning: runner.env.CLOUD_ML_HP_METRIC_FILE: is "
+                                 "ignored") &&
+                 !Catch::Contains("DATA"));
+  CHECK_THAT(result.out, Catch::StartsWith("env.yaml: ok:"));
 }
 
 }  // namespace bayestune::testing

@@ -3,10 +3,12 @@
 #include <catch2/catch.hpp>
 #include <nlohmann/json.hpp>
 #include <regex>
+#include <sstream>
 
 #include "bayestune/optimizer/study.h"
 #include "bayestune/store/sqlite_study_repository.h"
 #include "cli_test_support.h"
+#include "text_table.h"
 
 namespace bayestune::testing {
 namespace {
@@ -93,10 +95,23 @@ TEST_CASE("best prints the value, step, parameters and trainer arguments", "[cli
   CHECK(top.exit_code == 0);
   CHECK(top.out.rfind("rank  trial  accuracy  step  n_layers  momentum\n1     2      0.97", 0) ==
         0);
-  CHECK(CountOccurrences(top.out, "\n") == 3);  // only 2 trials succeeded
+  // Only 2 trials succeeded: their rows, then the arguments that rerun each.
+  CHECK(CountOccurrences(top.out, "\n") == 6);
+  CHECK(
+      std::regex_search(top.out, std::regex("\ntrainer arguments:\n  trial 2: --momentum=[0-9.e-]+ "
+                                            "--n_layers=[0-9]+\n  trial 1: --momentum=")));
 }
 
 TEST_CASE("best without a succeeded trial exits 1 and says where to look", "[cli][readers]") {
+  SECTION("a name and database path with shell characters are quoted to paste") {
+    TempFolder dir;
+    Study::Open(SqliteStudyRepository::Open(dir.File("my runs.db")), "$(id) x",
+                {.create_if_missing = true, .spec = BookSpec()});
+    const auto result = RunBayestune(dir.path(), {"best", "--db", "my runs.db"});
+    CHECK(result.exit_code == 1);
+    CHECK_THAT(result.err, Catch::EndsWith("see why with: bayestune trials '$(id) x' --db 'my "
+                                           "runs.db'\n"));
+  }
   TempFolder dir;
   auto study = Study::Open(SqliteStudyRepository::Open(dir.File("bayestune.db")), "empty",
                            {.create_if_missing = true, .spec = BookSpec()});
@@ -209,6 +224,77 @@ TEST_CASE("a missing database, an unknown study and an ambiguous one get one-lin
   CHECK(unknown.err ==
         "bayestune: error: database 'bayestune.db' has no study named 'mnst'; did you mean "
         "'mnist'? Its studies: 'book', 'mnist'\n");
+}
+
+TEST_CASE("export and report never write over a database, its log or another study database",
+          "[cli][readers]") {
+  // `--out bayestune.db` (a slip for --db) replaced the database with a CSV, every study in it
+  // lost; its -wal file, likewise.
+  TempFolder dir;
+  WriteBookStudy(dir.File("bayestune.db"));
+  WriteBookStudy(dir.File("other.db"));
+  WriteTextFile(dir.File("bayestune.db-wal"), "");  // as while a run writes it
+  const std::string database = ReadTextFile(dir.File("bayestune.db"));
+  const std::string other = ReadTextFile(dir.File("other.db"));
+  for (const std::vector<std::string>& args :
+       {std::vector<std::string>{"export", "--out", "bayestune.db"},
+        {"export", "--format", "json", "--out", "other.db"},
+        {"report", "--out", "bayestune.db"},
+        {"export", "--out", "bayestune.db-wal"}}) {
+    const auto result = RunBayestune(dir.path(), args);
+    INFO(args.back() << ": " << result.err);
+    CHECK(result.exit_code == 1);
+    CHECK_THAT(result.err, Catch::Contains("--out '" + args.back() + "'") &&
+                               Catch::Contains("give another file name"));
+  }
+  CHECK(ReadTextFile(dir.File("bayestune.db")) == database);
+  CHECK(ReadTextFile(dir.File("other.db")) == other);
+  CHECK(ReadTextFile(dir.File("bayestune.db-wal")).empty());
+  const auto status = RunBayestune(dir.path(), {"status"});
+  CHECK(status.exit_code == 0);
+  // A file that is no database is replaced as before.
+  WriteTextFile(dir.File("book.csv"), "old");
+  CHECK(RunBayestune(dir.path(), {"export", "--out", "book.csv"}).exit_code == 0);
+  CHECK(ReadTextFile(dir.File("book.csv")).rfind("trial,state,", 0) == 0);
+}
+
+TEST_CASE("trials and best line up columns after accented, CJK and emoji values",
+          "[cli][readers]") {
+  // Widths were counted in bytes: "ünï" pushed the next column 2 places right of the others.
+  TempFolder dir;
+  StudySpec spec;
+  spec.metric_tag = "score";
+  spec.max_trials = 5;
+  spec.algorithm = Algorithm::kGridSearch;
+  const std::vector<std::string> values = {"plain", "ünï", "日本語", "😀x", "e\xCC\x81"};
+  spec.parameters = {ParameterSpec::Categorical("word", values)};
+  auto study = Study::Open(SqliteStudyRepository::Open(dir.File("bayestune.db")), "words",
+                           {.create_if_missing = true, .spec = spec});
+  const auto trials = study->Suggest(5, "test");
+  REQUIRE(trials.size() == 5);
+  for (std::size_t i = 0; i < trials.size(); ++i)
+    study->Complete(trials[i].id, 0.5 + 0.01 * static_cast<double>(i), 10);
+  // Display columns of each line, up to where the score column's "0." starts.
+  const auto score_columns = [](const std::string& out) {
+    std::vector<std::size_t> columns;
+    std::istringstream lines(out);
+    for (std::string line; std::getline(lines, line);) {
+      const std::size_t at = line.find("  0.");
+      if (at != std::string::npos) columns.push_back(cli::DisplayWidth(line.substr(0, at)));
+    }
+    return columns;
+  };
+  const auto listed = RunBayestune(dir.path(), {"trials"});
+  INFO(listed.out);
+  REQUIRE(listed.exit_code == 0);
+  const auto columns = score_columns(listed.out);
+  REQUIRE(columns.size() == 5);
+  CHECK(std::count(columns.begin(), columns.end(), columns[0]) == 5);
+  CHECK(cli::DisplayWidth("ünï") == 3);
+  CHECK(cli::DisplayWidth("日本語") == 6);
+  CHECK(cli::DisplayWidth("😀x") == 3);
+  CHECK(cli::DisplayWidth("e\xCC\x81") == 1);
+  CHECK(cli::DisplayWidth("\xFF") == 1);  // broken UTF-8: a column per byte
 }
 
 }  // namespace bayestune::testing

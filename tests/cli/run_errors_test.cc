@@ -3,6 +3,7 @@
 #include <catch2/catch.hpp>
 #include <regex>
 
+#include "bayestune/store/sqlite_study_repository.h"
 #include "cli_test_support.h"
 #include "test_study_yaml.h"
 
@@ -129,6 +130,24 @@ TEST_CASE("run: an unwritable or wrong --db, a bad --gpus, nothing lost", "[cli]
   CHECK_FALSE(fs::exists(dir.File("bayestune.db")));
 }
 
+TEST_CASE("run: a default trial folder that cannot be made names --db, beside which it goes",
+          "[cli][run][errors]") {
+  // From a read-only working folder the error said "give a folder you can write to" without
+  // naming --db, whose folder the default trial folders go in.
+  TempFolder dir;
+  WriteTextFile(dir.File("s.yaml"), SmallStudyYaml(1, 1, "--epochs=1"));
+  WriteTextFile(dir.File("bayestune-jobs"), "a file where the trial folders would go\n");
+  const auto by_default = RunBayestune(dir.path(), {"run", "s.yaml"});
+  CHECK(by_default.exit_code == 1);
+  CHECK_THAT(OneLineError(by_default),
+             Catch::StartsWith("bayestune: error: the default trial folder (beside the database " +
+                               dir.File("bayestune.db") + ") '" + dir.File("bayestune-jobs/s") +
+                               "': cannot create it") &&
+                 Catch::EndsWith("give --db a file in a folder you can write to (the trial "
+                                 "folders go beside it), or --job-dir. Nothing was run\n"));
+  CHECK_FALSE(fs::exists(dir.File("bayestune.db")));
+}
+
 TEST_CASE("run: a study of the same name with another spec is refused, the old one kept",
           "[cli][run][errors]") {
   TempFolder dir;
@@ -219,6 +238,61 @@ TEST_CASE(
   INFO(again.out << again.err);
   CHECK(again.exit_code == 0);
   CHECK_THAT(RunBayestune(dir.path(), {"status"}).out, Catch::Contains("60 of 60 finished"));
+}
+
+TEST_CASE("run: a study deleted by another process mid-run is named, not 'no study with id 1'",
+          "[cli][run][errors]") {
+  TempFolder dir;
+  WriteTextFile(dir.File("s.yaml"),
+                "trainingInput:\n"
+                "  hyperparameters:\n"
+                "    hyperparameterMetricTag: accuracy\n"
+                "    maxTrials: 3\n"
+                "    params:\n"
+                "      - {parameterName: x, type: DOUBLE, minValue: 0, maxValue: 1}\n"
+                "runner:\n"
+                "  command: [" BAYESTUNE_FAKE_TRAINER
+                ", --steps=40, --sleep-ms=100]\n"
+                "  gpus: []\n");
+  const std::string capture = dir.File("run");
+  auto run = StartBayestune(dir.path(), {"run", "s.yaml", "--progress", "plain"}, capture);
+  REQUIRE(WaitForText(capture + ".out", "trial 1 step", 60));
+  {
+    // As `bayestune serve` does for a DeleteStudy call on the same file.
+    auto repository = SqliteStudyRepository::Open(dir.File("bayestune.db"));
+    repository->DeleteStudy(repository->FindStudy("s")->id);
+  }
+  const ChildResult result = run->Wait();
+  INFO(result.out << result.err);
+  CHECK(result.exit_code == 3);
+  CHECK(result.err ==
+        "bayestune: error: study 's' was deleted from bayestune.db while this run was running it "
+        "(by another process, such as a DeleteStudy call to bayestune serve); its trials went "
+        "with it and the trials this run had started were stopped. Run again to start it anew\n");
+}
+
+TEST_CASE("run: --gpus naming a GPU this machine does not have is a warning, said once",
+          "[cli][run][errors]") {
+  // Trials said "started on GPU 99" with CUDA_VISIBLE_DEVICES=99, where CUDA finds no GPU and a
+  // trainer quietly trains on the CPU.
+  TempFolder dir;
+  WriteTextFile(dir.File("s.yaml"),
+                "trainingInput:\n"
+                "  hyperparameters:\n"
+                "    hyperparameterMetricTag: accuracy\n"
+                "    maxTrials: 2\n"
+                "    params:\n"
+                "      - {parameterName: x, type: DOUBLE, minValue: 0, maxValue: 1}\n"
+                "runner:\n"
+                "  command: [" BAYESTUNE_FAKE_TRAINER "]\n");
+  const auto result =
+      RunBayestune(dir.path(), {"run", "s.yaml", "--gpus", "99", "--progress", "plain"});
+  INFO(result.out << result.err);
+  CHECK(result.exit_code == 0);
+  CHECK(CountOccurrences(result.out, "warning: GPU 99 of --gpus is not on this machine: ") == 1);
+  CHECK_THAT(result.out, Catch::Contains("its trials get CUDA_VISIBLE_DEVICES=99 all the same, "
+                                         "where CUDA may find no GPU and the trainer may run on "
+                                         "the CPU. Check the GPU ids (nvidia-smi -L)"));
 }
 
 }  // namespace bayestune::testing

@@ -419,7 +419,7 @@ TEST_CASE("conditional: DescribeSpecChanges names conditional parameters", "[con
         "parameter 'momentum' when optimizer is 'sgd' -> when optimizer is 'sgd' or 'none'");
   after = before;
   after.parameters[3].max_value = 0.999;
-  CHECK(DescribeSpecChanges(before, after) == "parameter 'beta1' changed");
+  CHECK(DescribeSpecChanges(before, after) == "parameter 'beta1': maxValue 0.99 -> 0.999");
   after = before;
   after.parameters.erase(after.parameters.begin() + 5);
   CHECK(DescribeSpecChanges(before, after) == "params: 9 -> 8 parameters; removed 'eps_exponent'");

@@ -149,7 +149,12 @@ TEST_CASE("an existing study opens with the same spec and refuses another", "[st
   other.goal = Goal::kMinimize;
   other.parameters[1] = ParameterSpec::Integer("n", 1, 9);
   CHECK(DescribeSpecChanges(SmallSpec(), other) ==
-        "goal MAXIMIZE -> MINIMIZE, params[1] (n) changed");
+        "goal MAXIMIZE -> MINIMIZE, params[1] (n): maxValue 5 -> 9");
+  // Each changed field of a parameter is named, as tuning.yaml names it.
+  other = SmallSpec();
+  other.parameters[1] = ParameterSpec::Integer("n", 2, 5, ScaleType::kLog);
+  CHECK(DescribeSpecChanges(SmallSpec(), other) ==
+        "params[1] (n): minValue 1 -> 2, scaleType UNIT_LINEAR_SCALE -> UNIT_LOG_SCALE");
   CHECK(DescribeSpecChanges(SmallSpec(), SmallSpec()).empty());
 }
 

@@ -361,6 +361,13 @@ TEST_CASE("runner block values are checked", "[config]") {
   const std::string base = Study("", kGoodParam);
   ExpectError(Errors(base + "runner:\n  gpus: [0, 0]\n"), 13, {"GPU 0 is listed twice"});
   ExpectError(Errors(base + "runner:\n  gpus: [-1]\n"), 13, {"must be at least 0"});
+  ExpectError(Errors(base + "runner:\n  gpus: some\n"), 13,
+              {"runner.gpus", "[0, 1, 3], auto or none (CPU-only trials), got 'some'"});
+  // none, as `--gpus none` says it: no GPU, CPU-only trials.
+  const auto none = ParseTuningConfig(base + "runner:\n  gpus: none\n", "none.yaml");
+  INFO(FormatDiagnostics(none.diagnostics));
+  REQUIRE(none.ok());
+  CHECK(none.config.runner.gpus == std::vector<int>{});
   ExpectError(Errors(base + "runner:\n  trialsPerGpu: 0\n"), 13, {"must be at least 1"});
   ExpectError(Errors(base + "runner:\n  trialsPerGpu: 100000\n"), 13, {"must be at most 1024"});
   ExpectError(Errors(base + "runner:\n  cpuTrials: 0\n"), 13,

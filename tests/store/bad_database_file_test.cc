@@ -205,3 +205,109 @@ TEST_CASE("a full disk fails the write that does not fit, and loses nothing", "[
   CHECK(roomy->ListTrials(study.id).size() == stored);
   CHECK(roomy->AddTrial(study.id, trial).id == static_cast<std::int64_t>(stored) + 1);
 }
+
+TEST_CASE("a database deleted while open is saved again, not written on into nothing",
+          "[bad-input]") {
+  TempFolder temp;
+  const std::string folder = temp.File("db");
+  fs::create_directory(folder);
+  const std::string path = folder + "/study.db";
+  auto repository = SqliteStudyRepository::Open(path);
+  StudyRecord study;
+  study.name = "alpha";
+  study.spec = RandomSearchSpec(10);
+  study = repository->CreateStudy(study);
+  repository->AddTrial(study.id, Trial{});
+
+  SECTION("the file alone: it is written back at its path") {
+    for (const std::string& file : {path, path + "-wal", path + "-shm"})
+      fs::remove(file);
+    try {
+      repository->AddTrial(study.id, Trial{});
+      FAIL("a write to a deleted database succeeded");
+    } catch (const Unavailable& e) {
+      CHECK_THAT(e.what(), Catch::Contains("'" + path + "' was deleted") &&
+                               Catch::Contains("saved to '" + path + "' again"));
+    }
+    // Every later write is refused the same way, and the saved file is left alone: another
+    // process that opened it keeps its -wal file when this connection closes.
+    CHECK_THROWS_AS(repository->AddTrial(study.id, Trial{}), Unavailable);
+    auto other = SqliteStudyRepository::Open(path);
+    other->AddTrial(study.id, Trial{});
+    REQUIRE(fs::exists(path + "-wal"));
+    repository.reset();
+    CHECK(fs::exists(path + "-wal"));
+    CHECK(SqliteStudyRepository::Open(path, {.read_only = true})->ListTrials(study.id).size() == 2);
+    other.reset();
+    auto saved = SqliteStudyRepository::Open(path, {.read_only = true});
+    REQUIRE(saved->FindStudy("alpha"));
+    CHECK(saved->ListTrials(study.id).size() == 2);
+  }
+  SECTION("the main file alone: saved beside it, since its -wal would be replayed onto it") {
+    fs::remove(path);
+    REQUIRE(fs::exists(path + "-wal"));
+    const std::string rescued = path + ".rescued-" + std::to_string(getpid());
+    CHECK_THROWS_WITH(
+        repository->AddTrial(study.id, Trial{}),
+        Catch::Contains("was deleted") && Catch::Contains("saved to '" + rescued + "'"));
+    CHECK_FALSE(fs::exists(path));
+    repository.reset();
+    auto saved = SqliteStudyRepository::Open(rescued, {.read_only = true});
+    CHECK(saved->ListTrials(study.id).size() == 1);
+  }
+  SECTION("its folder too: it is saved in the temporary folder") {
+    const std::string rescue_folder = temp.File("tmp");
+    fs::create_directory(rescue_folder);
+    const char* old_tmpdir = std::getenv("TMPDIR");
+    const std::string kept = old_tmpdir ? old_tmpdir : "";
+    setenv("TMPDIR", rescue_folder.c_str(), 1);
+    fs::remove_all(folder);
+    const std::string rescued = rescue_folder + "/study.db.rescued-" + std::to_string(getpid());
+    CHECK_THROWS_WITH(
+        repository->AddTrial(study.id, Trial{}),
+        Catch::Contains("was deleted") && Catch::Contains("saved to '" + rescued + "'"));
+    if (old_tmpdir) {
+      setenv("TMPDIR", kept.c_str(), 1);
+    } else {
+      unsetenv("TMPDIR");
+    }
+    repository.reset();
+    auto saved = SqliteStudyRepository::Open(rescued, {.read_only = true});
+    CHECK(saved->ListTrials(study.id).size() == 1);
+  }
+  SECTION("replaced by another file: that one is left alone, the data saved beside it") {
+    const std::string other = temp.File("other.db");
+    AddStudy(other);
+    const std::string other_bytes = FileBytes(other);
+    fs::rename(other, path);
+    const std::string rescued = path + ".rescued-" + std::to_string(getpid());
+    CHECK_THROWS_WITH(repository->AddTrial(study.id, Trial{}),
+                      Catch::Contains("was replaced by another file") &&
+                          Catch::Contains("saved to '" + rescued + "'"));
+    CHECK(FileBytes(path) == other_bytes);
+    repository.reset();
+    auto saved = SqliteStudyRepository::Open(rescued, {.read_only = true});
+    CHECK(saved->ListTrials(study.id).size() == 1);
+  }
+}
+
+TEST_CASE("a device or a FIFO given as the database is refused, nothing written beside it",
+          "[bad-input]") {
+  // /dev/null made SQLite fail with "disk I/O error" and leave /dev/null-journal behind.
+  TempFolder folder;
+  const std::string fifo = folder.File("pipe.db");
+  REQUIRE(mkfifo(fifo.c_str(), 0600) == 0);
+  for (const auto& [path, kind] : std::vector<std::pair<std::string, std::string>>{
+           {"/dev/null", "a character device"}, {fifo, "a FIFO (named pipe)"}}) {
+    for (bool read_only : {false, true}) {
+      INFO(path << (read_only ? " read-only" : ""));
+      CHECK_THROWS_WITH(SqliteStudyRepository::Open(path, {.read_only = read_only}),
+                        "bayestune database '" + path + "' is " + kind +
+                            ", not a database file; give the path of a file, such as "
+                            "'bayestune.db'");
+    }
+  }
+  CHECK_FALSE(fs::exists("/dev/null-journal"));
+  CHECK_FALSE(fs::exists("/dev/null-wal"));
+  CHECK(std::distance(fs::directory_iterator(folder.path()), fs::directory_iterator()) == 1);
+}

@@ -637,3 +637,64 @@ TEST_CASE("CSV export: an ASHA study has each trial's rung after stopped_early, 
         "1,SUCCEEDED,0.001,3,adam,0.25,0.4,4,2024-05-01T10:00:00Z,2024-05-01T10:01:00Z,60,true,"
         "\r\n");
 }
+
+TEST_CASE("CSV export: text a spreadsheet would run as a formula is kept as text", "[export]") {
+  // OWASP's CSV injection: a cell that starts with =, +, -, @, a tab or a carriage return is a
+  // formula to Excel and LibreOffice ("=cmd|' /C calc'!A0" runs a program). Such text gets a
+  // leading ' (shown as text, the ' hidden); a plain number keeps its sign; JSON keeps every
+  // value exactly.
+  const std::vector<std::string> values = {"=cmd|' /C calc'!A0",
+                                           "+1+1",
+                                           "-2+3",
+                                           "@SUM(A1)",
+                                           "\tx",
+                                           "\rx",
+                                           "-1",
+                                           "+5",
+                                           "-0.5e3",
+                                           "plain",
+                                           "a=b"};
+  TempFolder folder;
+  auto repository = SqliteStudyRepository::Open(folder.File("study.db"));
+  StudyRecord study;
+  study.name = "hostile";
+  study.spec.metric_tag = "score";
+  study.spec.max_trials = 20;
+  study.spec.parameters = {ParameterSpec::Categorical("c", values)};
+  study = repository->CreateStudy(study);
+  for (const std::string& value : values) {
+    Trial trial;
+    trial.state = TrialState::kFailed;
+    trial.parameters = {{"c", value}};
+    trial.failure_reason = "=HYPERLINK(\"http://x\",\"" + value + "\")";
+    repository->AddTrial(study.id, trial);
+  }
+  const std::vector<Trial> trials = repository->ListTrials(study.id);
+  std::ostringstream csv;
+  WriteStudyCsv(csv, study, trials);
+  std::istringstream lines(csv.str());
+  std::string line;
+  std::getline(lines, line);
+  std::vector<std::string> cells;
+  for (std::size_t i = 0; i < values.size(); ++i) {
+    std::string row;
+    // A value with a carriage return is quoted and spans a line break.
+    while (std::getline(lines, line)) {
+      row += line;
+      if (std::count(row.begin(), row.end(), '"') % 2 == 0) break;
+      row += '\n';
+    }
+    const std::size_t start = row.find(",FAILED,") + 8;
+    cells.push_back(row.substr(start, row.find(",,", start) - start));
+    CHECK_THAT(row, Catch::Contains(",\"'=HYPERLINK(\"\"http://x\"\","));
+  }
+  CHECK(cells == std::vector<std::string>{"'=cmd|' /C calc'!A0", "'+1+1", "'-2+3", "'@SUM(A1)",
+                                          "'\tx", "\"'\rx\"", "-1", "+5", "-0.5e3", "plain",
+                                          "a=b"});
+  std::ostringstream json;
+  WriteStudyJson(json, study, trials);
+  const auto job = nlohmann::json::parse(json.str());
+  for (std::size_t i = 0; i < values.size(); ++i) {
+    CHECK(job["trainingOutput"]["trials"][i]["hyperparameters"]["c"] == values[i]);
+  }
+}

@@ -49,6 +49,37 @@ LocalLauncher::LocalLauncher(std::string gpus_source, std::string lock_dir,
       lock_dir_(std::move(lock_dir)),
       detection_(std::move(detection)) {}
 
+void LocalLauncher::WarnAboutAbsentGpus(const std::vector<int>& gpus) const {
+  // A GPU id of a list that this machine does not have reaches the trainer as its
+  // CUDA_VISIBLE_DEVICES all the same; CUDA then finds no GPU and most trainers quietly train on
+  // the CPU, while the run says "on GPU 5". Said once, at the start (detection may miss GPUs in
+  // a container, so the list is still used).
+  const DetectedGpus detected = DetectGpus(detection_);
+  std::vector<std::string> absent;
+  for (int id : gpus) {
+    if (std::find(detected.ids.begin(), detected.ids.end(), id) == detected.ids.end())
+      absent.push_back(std::to_string(id));
+  }
+  if (absent.empty()) return;
+  std::string found;
+  if (detected.ids.empty()) {
+    for (const auto& note : detected.notes)
+      found += (found.empty() ? "" : "; ") + note;
+    found = "no GPU found (" + (found.empty() ? detected.source : found) + ")";
+  } else {
+    for (int id : detected.ids)
+      found += (found.empty() ? "" : ", ") + std::to_string(id);
+    found = "the GPUs found are " + found + " (" + detected.source + ")";
+  }
+  std::string listed;
+  for (const auto& id : absent)
+    listed += (listed.empty() ? "" : ", ") + id;
+  warn_(std::nullopt, "GPU " + listed + " of " + gpus_source_ + " is not on this machine: " +
+                          found + "; its trials get CUDA_VISIBLE_DEVICES=" + absent.front() +
+                          " all the same, where CUDA may find no GPU and the trainer may run on "
+                          "the CPU. Check the GPU ids (nvidia-smi -L)");
+}
+
 LauncherStart LocalLauncher::Start(const std::string& /*study*/, const RunnerSpec& runner,
                                    const StudySpec& spec, const std::filesystem::path& /*job_dir*/,
                                    const WarnFunction& warn) {
@@ -59,6 +90,7 @@ LauncherStart LocalLauncher::Start(const std::string& /*study*/, const RunnerSpe
   if (runner.gpus) {
     started.gpus = *runner.gpus;
     started.gpu_source = gpus_source_;
+    if (!started.gpus.empty() && runner.gpus_per_trial > 0) WarnAboutAbsentGpus(started.gpus);
   } else if (runner.gpus_per_trial > 0) {
     DetectedGpus detected = DetectGpus(detection_);
     started.gpus = detected.ids;

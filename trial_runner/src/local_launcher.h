@@ -29,6 +29,8 @@ class LocalLauncher : public TrialLauncher {
   double PollSeconds() const override { return 0.01; }  // for kernels without a pidfd
 
  private:
+  // Warns (once, through warn_) about ids of an explicit GPU list that detection does not find.
+  void WarnAboutAbsentGpus(const std::vector<int>& gpus) const;
   void WarnOfSlotProblems();
 
   std::string gpus_source_;
