@@ -325,9 +325,29 @@ std::vector<ParameterValues> GpBanditDesigner::Suggest(const DesignerInput& inpu
     // One suggestion at a time per designer (and its copies): they share what is kept.
     std::lock_guard cache_lock(cache_->mutex);
     cache_->last_use = CacheUse{};
-    const GpHyperparameters hyperparameters =
+    // A study that runs trials in parallel (a suggestion asked for several points, or made with
+    // trials pending) may have its own UCB and refinement shares.
+    const bool parallel = history.pending.cols() + input.count > 1;
+    const bool ucb_phase =
+        !parallel && options_.acquisition_mix == AcquisitionMix::kUcbFirst &&
+        AcquisitionForTrial(options_,
+                            static_cast<std::uint64_t>(history.own_trials + chosen.cols()),
+                            input.spec.max_trials) == AcquisitionKind::kUpperConfidenceBound;
+    GpHyperparameters hyperparameters =
         Hyperparameters(model_options, *cache_, history.finished, history.values, observed, targets,
                         fit_seed, input.spec);
+    if (ucb_phase) {
+      hyperparameters.length_scales *= options_.ucb_length_scale_factor;
+      if (hyperparameters.additive_length_scales.size() > 0)
+        hyperparameters.additive_length_scales *= options_.ucb_length_scale_factor;
+      if (options_.ucb_max_length_scale > 0) {
+        hyperparameters.length_scales =
+            hyperparameters.length_scales.cwiseMin(options_.ucb_max_length_scale);
+        if (hyperparameters.additive_length_scales.size() > 0)
+          hyperparameters.additive_length_scales =
+              hyperparameters.additive_length_scales.cwiseMin(options_.ucb_max_length_scale);
+      }
+    }
     // The factor of the last call, extended when only trials were added since.
     const bool extend = cache_->gp &&
                         SameHyperparameters(cache_->gp->hyperparameters(), hyperparameters) &&
@@ -339,6 +359,20 @@ std::vector<ParameterValues> GpBanditDesigner::Suggest(const DesignerInput& inpu
     cache_->gp->FixTrailingInputs(history.fidelity ? Eigen::VectorXd::Ones(1) : Eigen::VectorXd());
     // The kept GP, or a copy of it with fantasies once there are any.
     const GaussianProcess* gp = &*cache_->gp;
+    // GpBanditOptions::ucb_hyperparameter_samples: in a sequential study's UCB phase, UCB is
+    // averaged over the fitted GP and GPs of hyperparameters drawn around the fit.
+    std::vector<GaussianProcess> drawn_gps;
+    std::vector<const GaussianProcess*> ensemble;
+    if (ucb_phase && options_.ucb_hyperparameter_samples > 0) {
+      ensemble.push_back(gp);
+      for (const GpHyperparameters& h :
+           LaplaceHyperparameterSamples(observed, targets, hyperparameters, options_.fit,
+                                        options_.ucb_hyperparameter_samples, rng)) {
+        drawn_gps.emplace_back(observed, targets, h);
+      }
+      for (const GaussianProcess& g : drawn_gps)
+        ensemble.push_back(&g);
+    }
     std::optional<GaussianProcess> with_fantasies;
 
     // The incumbent, and the best observations to search around.
@@ -388,9 +422,7 @@ std::vector<ParameterValues> GpBanditDesigner::Suggest(const DesignerInput& inpu
     // the acquisition.
     bool exploit = options_.batch_exploitation && input.count - chosen.cols() > 1 &&
                    2 * history.own_trials >= input.spec.max_trials;
-    // A study that runs trials in parallel may have its own UCB and refinement shares.
     GpBanditOptions proposal_options = options_;
-    const bool parallel = history.pending.cols() + input.count > 1;
     if (parallel) {
       if (options_.parallel_ucb_share >= 0.0)
         proposal_options.ucb_share = options_.parallel_ucb_share;
@@ -445,11 +477,27 @@ std::vector<ParameterValues> GpBanditDesigner::Suggest(const DesignerInput& inpu
         box = UcbMarginBox(space, options_.ucb_margin);
       }
       const bool batch_ucb = box && parallel && options_.local_refinement.parallel_ucb_beta >= 0.0;
+      const bool thompson =
+          !parallel && IsThompsonTrial(options_, trial_index, input.spec.max_trials);
       auto propose = [&](const Eigen::MatrixXd& avoid) -> std::optional<Eigen::VectorXd> {
         if (!exploit && batch_ucb) {
           const AcquisitionFunction ucb(AcquisitionKind::kUpperConfidenceBound, best,
                                         options_.local_refinement.parallel_ucb_beta);
           return optimizer.Maximize(*gp, ucb, centers, avoid, rng, &*box);
+        }
+        if (!exploit && thompson) {
+          const GaussianProcess* drawn = ensemble.empty()
+                                             ? gp
+                                             : ensemble[std::uniform_int_distribution<std::size_t>(
+                                                   0, ensemble.size() - 1)(rng)];
+          return optimizer.MaximizeSample(*drawn, centers, avoid, rng, box ? &*box : nullptr);
+        }
+        if (!exploit && !ensemble.empty() &&
+            AcquisitionForTrial(proposal_options, trial_index, input.spec.max_trials) ==
+                AcquisitionKind::kUpperConfidenceBound) {
+          const AcquisitionFunction ucb(AcquisitionKind::kUpperConfidenceBound, best,
+                                        options_.ucb_beta);
+          return optimizer.Maximize(ensemble, ucb, centers, avoid, rng, box ? &*box : nullptr);
         }
         if (!exploit) {
           return ProposePoint(optimizer, *gp, proposal_options, best, trial_index,
