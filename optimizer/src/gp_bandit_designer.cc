@@ -394,11 +394,17 @@ std::vector<ParameterValues> GpBanditDesigner::Suggest(const DesignerInput& inpu
     const Eigen::VectorXd incumbent = observed.col(order.front()).head(d);
     const std::vector<int> refined_coordinates = RefinedCoordinates(space, incumbent);
     Eigen::MatrixXd centers(d, 0);
+    // GpBanditOptions::ucb_center_spacing: in a sequential study's UCB phase, the centers are the
+    // best observations at least that far (max norm) from every better center, so that the local
+    // candidates cover several regions and not only the incumbent's.
+    const double spacing = ucb_phase ? options_.ucb_center_spacing : 0.0;
     for (std::size_t i = 0;
          i < order.size() &&
-         i < static_cast<std::size_t>(options_.acquisition_optimizer.local_centers);
+         centers.cols() < static_cast<Eigen::Index>(options_.acquisition_optimizer.local_centers);
          ++i) {
-      AppendColumn(centers, observed.col(order[i]).head(d));
+      const Eigen::VectorXd x = observed.col(order[i]).head(d);
+      if (spacing > 0 && IsNearAnyColumn(x, centers, spacing)) continue;
+      AppendColumn(centers, x);
     }
     // Kriging believer: a pending trial is taken to return the GP's mean, as if observed (so it
     // may become the incumbent, and its point loses its appeal).

@@ -173,6 +173,10 @@ struct GpBanditOptions {
   // hyperparameter draws from the Laplace approximation of their posterior around the fit. 0: the
   // fitted GP alone.
   int ucb_hyperparameter_samples = 0;
+  // In a sequential study's UCB phase, the acquisition's local candidates are drawn around the
+  // best observations that lie at least this far (max norm, unit cube) from every better one. 0:
+  // around the best observations, wherever they lie.
+  double ucb_center_spacing = 0.0;
   // kUcbFirst's share for a study that runs trials in parallel (a suggestion asked for several
   // points, or made with trials pending); negative: `ucb_share`. A batch of 4 refines less per
   // point than sequential steps do, so it switches to log EI earlier (docs/optimizer.md,
