@@ -105,6 +105,8 @@ void SetOption(bayestune::GpBanditOptions& o, const std::string& assignment) {
       {"ucb_length_scale_factor", [&] { o.ucb_length_scale_factor = v; }},
       {"ucb_max_length_scale", [&] { o.ucb_max_length_scale = v; }},
       {"ucb_center_spacing", [&] { o.ucb_center_spacing = v; }},
+      {"ucb_second_region_separation", [&] { o.ucb_second_region_separation = v; }},
+      {"ucb_second_region_radius", [&] { o.ucb_second_region_radius = v; }},
       {"ucb_hyperparameter_samples", [&] { o.ucb_hyperparameter_samples = static_cast<int>(v); }},
       {"kernel_share", [&] { o.kernel_share = v; }},
       {"parallel_ucb_share", [&] { o.parallel_ucb_share = v; }},

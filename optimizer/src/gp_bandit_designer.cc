@@ -482,6 +482,23 @@ std::vector<ParameterValues> GpBanditDesigner::Suggest(const DesignerInput& inpu
               AcquisitionKind::kUpperConfidenceBound) {
         box = UcbMarginBox(space, options_.ucb_margin);
       }
+      // GpBanditOptions::ucb_second_region_separation: every other UCB trial searches a box
+      // around the best trial that far from the incumbent (a second region).
+      if (ucb_phase && !parallel && options_.ucb_second_region_separation > 0 &&
+          trial_index % 2 == 1 && !IsThompsonTrial(options_, trial_index, input.spec.max_trials)) {
+        for (Eigen::Index i : order) {
+          const Eigen::VectorXd x = observed.col(i).head(d);
+          if ((x - incumbent).cwiseAbs().maxCoeff() < options_.ucb_second_region_separation)
+            continue;
+          SearchBox region = BoxAround(x, options_.ucb_second_region_radius, refined_coordinates);
+          if (box) {
+            region.lower = region.lower.cwiseMax(box->lower);
+            region.upper = region.upper.cwiseMin(box->upper).cwiseMax(region.lower);
+          }
+          box = region;
+          break;
+        }
+      }
       const bool batch_ucb = box && parallel && options_.local_refinement.parallel_ucb_beta >= 0.0;
       const bool thompson =
           !parallel && IsThompsonTrial(options_, trial_index, input.spec.max_trials);

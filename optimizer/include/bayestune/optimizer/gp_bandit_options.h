@@ -177,6 +177,12 @@ struct GpBanditOptions {
   // best observations that lie at least this far (max norm, unit cube) from every better one. 0:
   // around the best observations, wherever they lie.
   double ucb_center_spacing = 0.0;
+  // In a sequential study's UCB phase, every other trial (odd indices) searches only a box of
+  // half-width `ucb_second_region_radius` around the best trial at least
+  // `ucb_second_region_separation` (max norm) from the incumbent: two regions are kept alive, as
+  // TuRBO keeps several trust regions. 0: off.
+  double ucb_second_region_separation = 0.0;
+  double ucb_second_region_radius = 0.2;
   // kUcbFirst's share for a study that runs trials in parallel (a suggestion asked for several
   // points, or made with trials pending); negative: `ucb_share`. A batch of 4 refines less per
   // point than sequential steps do, so it switches to log EI earlier (docs/optimizer.md,
