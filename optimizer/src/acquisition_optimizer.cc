@@ -17,25 +17,22 @@ constexpr Eigen::Index kEvaluationBlock = 512;
 // Local steps: standard deviations on the unit cube, used in turn.
 constexpr double kLocalSteps[] = {0.01, 0.05, 0.15};
 
-// The acquisition at each column of `points`, averaged over the GPs.
-Eigen::VectorXd Evaluate(GaussianProcesses gps, const AcquisitionFunction& acquisition,
+Eigen::VectorXd Evaluate(const GaussianProcess& gp, const AcquisitionFunction& acquisition,
                          const Eigen::MatrixXd& points) {
-  Eigen::VectorXd values = Eigen::VectorXd::Zero(points.cols());
-  for (const GaussianProcess* gp : gps) {
-    for (Eigen::Index first = 0; first < points.cols(); first += kEvaluationBlock) {
-      const Eigen::Index count = std::min(kEvaluationBlock, points.cols() - first);
-      Eigen::VectorXd mean;
-      Eigen::VectorXd variance;
-      gp->Predict(points.middleCols(first, count), &mean, &variance);
-      for (Eigen::Index i = 0; i < count; ++i)
-        values[first + i] += acquisition.Value(mean[i], variance[i]);
-    }
+  Eigen::VectorXd values(points.cols());
+  for (Eigen::Index first = 0; first < points.cols(); first += kEvaluationBlock) {
+    const Eigen::Index count = std::min(kEvaluationBlock, points.cols() - first);
+    Eigen::VectorXd mean;
+    Eigen::VectorXd variance;
+    gp.Predict(points.middleCols(first, count), &mean, &variance);
+    for (Eigen::Index i = 0; i < count; ++i)
+      values[first + i] = acquisition.Value(mean[i], variance[i]);
   }
-  return values / static_cast<double>(gps.size());
+  return values;
 }
 
 struct RefineProblem {
-  GaussianProcesses gps;
+  const GaussianProcess* gp;
   const AcquisitionFunction* acquisition;
   const std::vector<int>* coordinates;
   Eigen::VectorXd x;  // the full point; the free coordinates are overwritten
@@ -47,28 +44,19 @@ double RefineObjective(unsigned n, const double* free, double* grad, void* data)
   auto* p = static_cast<RefineProblem*>(data);
   for (unsigned i = 0; i < n; ++i)
     p->x[(*p->coordinates)[i]] = free[i];
-  double value = 0.0;
-  if (grad) std::fill(grad, grad + n, 0.0);
-  const double weight = 1.0 / static_cast<double>(p->gps.size());
-  for (const GaussianProcess* gp : p->gps) {
-    double mean = 0.0;
-    double variance = 0.0;
-    Eigen::VectorXd mean_gradient;
-    Eigen::VectorXd variance_gradient;
-    gp->PredictWithGradient(p->x, &mean, &variance, &mean_gradient, &variance_gradient);
-    double d_mean = 0.0;
-    double d_variance = 0.0;
-    value += weight * p->acquisition->Value(mean, variance, &d_mean, &d_variance);
-    if (grad) {
-      for (unsigned i = 0; i < n; ++i) {
-        const int c = (*p->coordinates)[i];
-        grad[i] += weight * (d_mean * mean_gradient[c] + d_variance * variance_gradient[c]);
-      }
-    }
-  }
+  double mean = 0.0;
+  double variance = 0.0;
+  Eigen::VectorXd mean_gradient;
+  Eigen::VectorXd variance_gradient;
+  p->gp->PredictWithGradient(p->x, &mean, &variance, &mean_gradient, &variance_gradient);
+  double d_mean = 0.0;
+  double d_variance = 0.0;
+  double value = p->acquisition->Value(mean, variance, &d_mean, &d_variance);
   if (!std::isfinite(value)) value = -1e300;
   if (grad) {
     for (unsigned i = 0; i < n; ++i) {
+      const int c = (*p->coordinates)[i];
+      grad[i] = d_mean * mean_gradient[c] + d_variance * variance_gradient[c];
       if (!std::isfinite(grad[i])) grad[i] = 0.0;
     }
   }
@@ -168,7 +156,7 @@ Eigen::MatrixXd AcquisitionOptimizer::Candidates(const Eigen::MatrixXd& centers,
   return candidates;
 }
 
-Eigen::VectorXd AcquisitionOptimizer::Refine(GaussianProcesses gps,
+Eigen::VectorXd AcquisitionOptimizer::Refine(const GaussianProcess& gp,
                                              const AcquisitionFunction& acquisition,
                                              const Eigen::VectorXd& start,
                                              const SearchBox* box) const {
@@ -176,7 +164,7 @@ Eigen::VectorXd AcquisitionOptimizer::Refine(GaussianProcesses gps,
   // placeholder that rounding resets, so moving it would judge a point by a value it loses.
   const std::vector<int> coordinates = RefinedCoordinates(*space_, start);
   if (coordinates.empty()) return start;
-  RefineProblem problem{gps,
+  RefineProblem problem{&gp,
                         &acquisition,
                         &coordinates,
                         start,
@@ -212,20 +200,11 @@ std::optional<Eigen::VectorXd> AcquisitionOptimizer::Maximize(
     const GaussianProcess& gp, const AcquisitionFunction& acquisition,
     const Eigen::MatrixXd& centers, const Eigen::MatrixXd& exclude, std::mt19937_64& rng,
     const SearchBox* box) const {
-  const GaussianProcess* const one[] = {&gp};
-  return Maximize(one, acquisition, centers, exclude, rng, box);
-}
-
-std::optional<Eigen::VectorXd> AcquisitionOptimizer::Maximize(
-    GaussianProcesses gps, const AcquisitionFunction& acquisition, const Eigen::MatrixXd& centers,
-    const Eigen::MatrixXd& exclude, std::mt19937_64& rng, const SearchBox* box) const {
-  if (gps.empty()) return std::nullopt;
-  const GaussianProcess& gp = *gps.front();
   const Budget budget = BudgetFor(gp.size());
   Eigen::MatrixXd candidates = Candidates(centers, budget, rng, box);
   const bool enumerated = rounding_.FeasiblePointCount() &&
                           *rounding_.FeasiblePointCount() <= options_.max_enumerated_points;
-  Eigen::VectorXd values = Evaluate(gps, acquisition, candidates);
+  Eigen::VectorXd values = Evaluate(gp, acquisition, candidates);
   const std::optional<TrustRegion> region =
       TrustRegion::Around(gp.points().topRows(gp.dimensions()), options_);
   auto penalize = [&](double value, const Eigen::VectorXd& x) {
@@ -252,8 +231,11 @@ std::optional<Eigen::VectorXd> AcquisitionOptimizer::Maximize(
       starts.col(starts.cols() - 1) = x;
     }
     for (Eigen::Index s = 0; s < starts.cols(); ++s) {
-      Eigen::VectorXd refined = Refine(gps, acquisition, starts.col(s), box);
-      const double value = Evaluate(gps, acquisition, refined)[0];
+      Eigen::VectorXd refined = Refine(gp, acquisition, starts.col(s), box);
+      Eigen::VectorXd mean;
+      Eigen::VectorXd variance;
+      gp.Predict(refined, &mean, &variance);
+      const double value = acquisition.Value(mean[0], variance[0]);
       pool_values.push_back(penalize(value, refined));
       pool_points.push_back(std::move(refined));
     }
@@ -272,31 +254,6 @@ std::optional<Eigen::VectorXd> AcquisitionOptimizer::Maximize(
     const Eigen::VectorXd x =
         take_pool ? pool_points[pool_order[next_pool++]] : candidates.col(order[next_candidate++]);
     if (!IsNearAnyColumn(x, exclude)) return x;
-  }
-  return std::nullopt;
-}
-
-std::optional<Eigen::VectorXd> AcquisitionOptimizer::MaximizeSample(const GaussianProcess& gp,
-                                                                    const Eigen::MatrixXd& centers,
-                                                                    const Eigen::MatrixXd& exclude,
-                                                                    std::mt19937_64& rng,
-                                                                    const SearchBox* box) const {
-  Budget budget = BudgetFor(gp.size());
-  const int total = std::max(2, options_.thompson_candidates);
-  const int local = std::min(budget.local_candidates, total / 3);
-  budget.local_candidates = local;
-  budget.sobol_candidates = std::min(budget.sobol_candidates, total - local);
-  const Eigen::MatrixXd candidates = Candidates(centers, budget, rng, box);
-  const Eigen::VectorXd sample = gp.SamplePosterior(candidates, rng);
-  Eigen::VectorXd values(candidates.cols());
-  for (Eigen::Index i = 0; i < candidates.cols(); ++i)
-    values[i] = box ? box->Penalize(sample[i], candidates.col(i)) : sample[i];
-  std::vector<Eigen::Index> order(static_cast<std::size_t>(candidates.cols()));
-  std::iota(order.begin(), order.end(), 0);
-  std::stable_sort(order.begin(), order.end(),
-                   [&](Eigen::Index a, Eigen::Index b) { return values[a] > values[b]; });
-  for (Eigen::Index i : order) {
-    if (!IsNearAnyColumn(candidates.col(i), exclude)) return Eigen::VectorXd(candidates.col(i));
   }
   return std::nullopt;
 }

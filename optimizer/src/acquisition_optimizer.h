@@ -3,7 +3,6 @@
 #include <Eigen/Core>
 #include <optional>
 #include <random>
-#include <span>
 
 #include "acquisition_function.h"
 #include "bayestune/optimizer/gp_bandit_options.h"
@@ -13,8 +12,6 @@
 #include "local_refinement.h"
 
 namespace bayestune {
-
-using GaussianProcesses = std::span<const GaussianProcess* const>;
 
 // Finds the feasible point of highest acquisition value. The acquisition is evaluated only at
 // feasible points (candidates are rounded first), so INTEGER and DISCRETE values are judged as
@@ -28,27 +25,11 @@ class AcquisitionOptimizer {
   // points to search around, best first. With a `box`, the search keeps to it: candidates are
   // drawn in it, the refinement is bounded by it, and a point outside (a finite space's, or
   // after rounding) is taken only when no point inside is left.
-  // The same for the acquisition averaged over several GPs (an ensemble of hyperparameters, all
-  // of the same points; the first's size sets the budget, its points the trust region).
-  std::optional<Eigen::VectorXd> Maximize(GaussianProcesses gps,
-                                          const AcquisitionFunction& acquisition,
-                                          const Eigen::MatrixXd& centers,
-                                          const Eigen::MatrixXd& exclude, std::mt19937_64& rng,
-                                          const SearchBox* box = nullptr) const;
   std::optional<Eigen::VectorXd> Maximize(const GaussianProcess& gp,
                                           const AcquisitionFunction& acquisition,
                                           const Eigen::MatrixXd& centers,
                                           const Eigen::MatrixXd& exclude, std::mt19937_64& rng,
                                           const SearchBox* box = nullptr) const;
-
-  // Thompson sampling: the candidate (drawn as for Maximize, `thompson_candidates` of them at
-  // most) of highest value in one joint draw of the GP's posterior at every candidate, not within
-  // 1e-9 of a column of `exclude`; nullopt when every candidate is. A `box` confines the draw.
-  std::optional<Eigen::VectorXd> MaximizeSample(const GaussianProcess& gp,
-                                                const Eigen::MatrixXd& centers,
-                                                const Eigen::MatrixXd& exclude,
-                                                std::mt19937_64& rng,
-                                                const SearchBox* box = nullptr) const;
 
   const FeasibleRounding& rounding() const { return rounding_; }
 
@@ -62,7 +43,7 @@ class AcquisitionOptimizer {
   Budget BudgetFor(int observations) const;
   Eigen::MatrixXd Candidates(const Eigen::MatrixXd& centers, const Budget& budget,
                              std::mt19937_64& rng, const SearchBox* box) const;
-  Eigen::VectorXd Refine(GaussianProcesses gps, const AcquisitionFunction& acquisition,
+  Eigen::VectorXd Refine(const GaussianProcess& gp, const AcquisitionFunction& acquisition,
                          const Eigen::VectorXd& start, const SearchBox* box) const;
 
   const SearchSpace* space_;

@@ -1,7 +1,6 @@
 #include "acquisition_portfolio.h"
 
 #include <array>
-#include <cmath>
 #include <vector>
 
 namespace bayestune {
@@ -25,16 +24,6 @@ AcquisitionKind AcquisitionForTrial(const GpBanditOptions& options, std::uint64_
     return explore ? AcquisitionKind::kUpperConfidenceBound : options.acquisition;
   }
   return options.acquisition;
-}
-
-bool IsThompsonTrial(const GpBanditOptions& options, std::uint64_t trial_index, int max_trials) {
-  if (options.thompson_share <= 0.0 || options.acquisition_mix != AcquisitionMix::kUcbFirst ||
-      AcquisitionForTrial(options, trial_index, max_trials) !=
-          AcquisitionKind::kUpperConfidenceBound) {
-    return false;
-  }
-  const double i = static_cast<double>(trial_index);
-  return std::floor((i + 1.0) * options.thompson_share) > std::floor(i * options.thompson_share);
 }
 
 std::vector<Eigen::Index> AcquisitionParetoSet(const GaussianProcess& gp,

@@ -18,11 +18,6 @@ namespace bayestune {
 AcquisitionKind AcquisitionForTrial(const GpBanditOptions& options, std::uint64_t trial_index,
                                     int max_trials);
 
-// Whether the study's trial `trial_index` takes a Thompson draw (GpBanditOptions::thompson_share):
-// a UCB trial of kUcbFirst whose index i has floor((i + 1) share) > floor(i share), so that the
-// share is spread evenly over the UCB phase.
-bool IsThompsonTrial(const GpBanditOptions& options, std::uint64_t trial_index, int max_trials);
-
 // The Pareto set of `points` (columns) under log EI, log PI and UCB (beta options.ucb_beta) over
 // `best`: the indices of the points no other point beats on all three (ties keep both), in order.
 std::vector<Eigen::Index> AcquisitionParetoSet(const GaussianProcess& gp,

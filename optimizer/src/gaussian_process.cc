@@ -178,38 +178,6 @@ void GaussianProcess::PredictWithGradient(const Eigen::VectorXd& x, double* mean
   *variance_gradient = -2.0 * (dk * v);
 }
 
-Eigen::VectorXd GaussianProcess::SamplePosterior(const Eigen::MatrixXd& points,
-                                                 std::mt19937_64& rng) const {
-  Eigen::MatrixXd full = points;
-  if (fixed_inputs_.size() > 0) {
-    full.resize(points.rows() + fixed_inputs_.size(), points.cols());
-    full.topRows(points.rows()) = points;
-    full.bottomRows(fixed_inputs_.size()) = fixed_inputs_.replicate(1, points.cols());
-  }
-  Eigen::MatrixXd cross = kernel_.Cross(points_, full);  // n x m
-  Eigen::VectorXd mean = (cross.transpose() * alpha_).array() + hyperparameters_.mean;
-  cholesky_.triangularView<Eigen::Lower>().solveInPlace(cross);
-  Eigen::MatrixXd covariance = kernel_.Gram(full);
-  covariance.selfadjointView<Eigen::Lower>().rankUpdate(cross.transpose(), -1.0);
-  covariance.triangularView<Eigen::StrictlyUpper>() = covariance.transpose();
-  Eigen::MatrixXd factor;
-  const double s2 = hyperparameters_.signal_variance;
-  if (CholeskyWithJitter(covariance, 1e-8 * s2, s2, &factor) < 0) {
-    // Round-off beyond every jitter: independent draws at each point's variance.
-    Eigen::VectorXd sample(points.cols());
-    std::normal_distribution<double> normal(0.0, 1.0);
-    for (Eigen::Index i = 0; i < sample.size(); ++i)
-      sample[i] =
-          mean[i] + std::sqrt(std::max(covariance(i, i), kMinRelativeVariance * s2)) * normal(rng);
-    return sample;
-  }
-  Eigen::VectorXd z(points.cols());
-  std::normal_distribution<double> normal(0.0, 1.0);
-  for (Eigen::Index i = 0; i < z.size(); ++i)
-    z[i] = normal(rng);
-  return mean + factor.triangularView<Eigen::Lower>() * z;
-}
-
 void GaussianProcess::AddObservation(const Eigen::VectorXd& point, double value) {
   const Eigen::VectorXd x = fixed_inputs_.size() == 0 ? point : WithFixedInputs(point);
   const Eigen::Index n = points_.cols();

@@ -1,7 +1,6 @@
 #pragma once
 
 #include <Eigen/Core>
-#include <random>
 
 #include "matern52_kernel.h"
 
@@ -61,11 +60,6 @@ class GaussianProcess {
   void PredictWithGradient(const Eigen::VectorXd& x, double* mean, double* variance,
                            Eigen::VectorXd* mean_gradient,
                            Eigen::VectorXd* variance_gradient) const;
-
-  // One joint draw of the latent function's posterior at the columns of `points` (for Thompson
-  // sampling): mean + C z with C C^T the posterior covariance (jitter added as needed) and z
-  // standard normal from `rng`. O(m^3) for m points.
-  Eigen::VectorXd SamplePosterior(const Eigen::MatrixXd& points, std::mt19937_64& rng) const;
 
   // Conditions on one more observation with the same hyperparameters, in O(n^2): used for
   // fantasies of pending trials (kriging believer).

@@ -325,29 +325,9 @@ std::vector<ParameterValues> GpBanditDesigner::Suggest(const DesignerInput& inpu
     // One suggestion at a time per designer (and its copies): they share what is kept.
     std::lock_guard cache_lock(cache_->mutex);
     cache_->last_use = CacheUse{};
-    // A study that runs trials in parallel (a suggestion asked for several points, or made with
-    // trials pending) may have its own UCB and refinement shares.
-    const bool parallel = history.pending.cols() + input.count > 1;
-    const bool ucb_phase =
-        !parallel && options_.acquisition_mix == AcquisitionMix::kUcbFirst &&
-        AcquisitionForTrial(options_,
-                            static_cast<std::uint64_t>(history.own_trials + chosen.cols()),
-                            input.spec.max_trials) == AcquisitionKind::kUpperConfidenceBound;
-    GpHyperparameters hyperparameters =
+    const GpHyperparameters hyperparameters =
         Hyperparameters(model_options, *cache_, history.finished, history.values, observed, targets,
                         fit_seed, input.spec);
-    if (ucb_phase) {
-      hyperparameters.length_scales *= options_.ucb_length_scale_factor;
-      if (hyperparameters.additive_length_scales.size() > 0)
-        hyperparameters.additive_length_scales *= options_.ucb_length_scale_factor;
-      if (options_.ucb_max_length_scale > 0) {
-        hyperparameters.length_scales =
-            hyperparameters.length_scales.cwiseMin(options_.ucb_max_length_scale);
-        if (hyperparameters.additive_length_scales.size() > 0)
-          hyperparameters.additive_length_scales =
-              hyperparameters.additive_length_scales.cwiseMin(options_.ucb_max_length_scale);
-      }
-    }
     // The factor of the last call, extended when only trials were added since.
     const bool extend = cache_->gp &&
                         SameHyperparameters(cache_->gp->hyperparameters(), hyperparameters) &&
@@ -359,20 +339,6 @@ std::vector<ParameterValues> GpBanditDesigner::Suggest(const DesignerInput& inpu
     cache_->gp->FixTrailingInputs(history.fidelity ? Eigen::VectorXd::Ones(1) : Eigen::VectorXd());
     // The kept GP, or a copy of it with fantasies once there are any.
     const GaussianProcess* gp = &*cache_->gp;
-    // GpBanditOptions::ucb_hyperparameter_samples: in a sequential study's UCB phase, UCB is
-    // averaged over the fitted GP and GPs of hyperparameters drawn around the fit.
-    std::vector<GaussianProcess> drawn_gps;
-    std::vector<const GaussianProcess*> ensemble;
-    if (ucb_phase && options_.ucb_hyperparameter_samples > 0) {
-      ensemble.push_back(gp);
-      for (const GpHyperparameters& h :
-           LaplaceHyperparameterSamples(observed, targets, hyperparameters, options_.fit,
-                                        options_.ucb_hyperparameter_samples, rng)) {
-        drawn_gps.emplace_back(observed, targets, h);
-      }
-      for (const GaussianProcess& g : drawn_gps)
-        ensemble.push_back(&g);
-    }
     std::optional<GaussianProcess> with_fantasies;
 
     // The incumbent, and the best observations to search around.
@@ -394,17 +360,11 @@ std::vector<ParameterValues> GpBanditDesigner::Suggest(const DesignerInput& inpu
     const Eigen::VectorXd incumbent = observed.col(order.front()).head(d);
     const std::vector<int> refined_coordinates = RefinedCoordinates(space, incumbent);
     Eigen::MatrixXd centers(d, 0);
-    // GpBanditOptions::ucb_center_spacing: in a sequential study's UCB phase, the centers are the
-    // best observations at least that far (max norm) from every better center, so that the local
-    // candidates cover several regions and not only the incumbent's.
-    const double spacing = ucb_phase ? options_.ucb_center_spacing : 0.0;
     for (std::size_t i = 0;
          i < order.size() &&
-         centers.cols() < static_cast<Eigen::Index>(options_.acquisition_optimizer.local_centers);
+         i < static_cast<std::size_t>(options_.acquisition_optimizer.local_centers);
          ++i) {
-      const Eigen::VectorXd x = observed.col(order[i]).head(d);
-      if (spacing > 0 && IsNearAnyColumn(x, centers, spacing)) continue;
-      AppendColumn(centers, x);
+      AppendColumn(centers, observed.col(order[i]).head(d));
     }
     // Kriging believer: a pending trial is taken to return the GP's mean, as if observed (so it
     // may become the incumbent, and its point loses its appeal).
@@ -428,7 +388,9 @@ std::vector<ParameterValues> GpBanditDesigner::Suggest(const DesignerInput& inpu
     // the acquisition.
     bool exploit = options_.batch_exploitation && input.count - chosen.cols() > 1 &&
                    2 * history.own_trials >= input.spec.max_trials;
+    // A study that runs trials in parallel may have its own UCB and refinement shares.
     GpBanditOptions proposal_options = options_;
+    const bool parallel = history.pending.cols() + input.count > 1;
     if (parallel) {
       if (options_.parallel_ucb_share >= 0.0)
         proposal_options.ucb_share = options_.parallel_ucb_share;
@@ -482,45 +444,12 @@ std::vector<ParameterValues> GpBanditDesigner::Suggest(const DesignerInput& inpu
               AcquisitionKind::kUpperConfidenceBound) {
         box = UcbMarginBox(space, options_.ucb_margin);
       }
-      // GpBanditOptions::ucb_second_region_separation: every other UCB trial searches a box
-      // around the best trial that far from the incumbent (a second region).
-      if (ucb_phase && !parallel && options_.ucb_second_region_separation > 0 &&
-          trial_index % 2 == 1 && !IsThompsonTrial(options_, trial_index, input.spec.max_trials)) {
-        for (Eigen::Index i : order) {
-          const Eigen::VectorXd x = observed.col(i).head(d);
-          if ((x - incumbent).cwiseAbs().maxCoeff() < options_.ucb_second_region_separation)
-            continue;
-          SearchBox region = BoxAround(x, options_.ucb_second_region_radius, refined_coordinates);
-          if (box) {
-            region.lower = region.lower.cwiseMax(box->lower);
-            region.upper = region.upper.cwiseMin(box->upper).cwiseMax(region.lower);
-          }
-          box = region;
-          break;
-        }
-      }
       const bool batch_ucb = box && parallel && options_.local_refinement.parallel_ucb_beta >= 0.0;
-      const bool thompson =
-          !parallel && IsThompsonTrial(options_, trial_index, input.spec.max_trials);
       auto propose = [&](const Eigen::MatrixXd& avoid) -> std::optional<Eigen::VectorXd> {
         if (!exploit && batch_ucb) {
           const AcquisitionFunction ucb(AcquisitionKind::kUpperConfidenceBound, best,
                                         options_.local_refinement.parallel_ucb_beta);
           return optimizer.Maximize(*gp, ucb, centers, avoid, rng, &*box);
-        }
-        if (!exploit && thompson) {
-          const GaussianProcess* drawn = ensemble.empty()
-                                             ? gp
-                                             : ensemble[std::uniform_int_distribution<std::size_t>(
-                                                   0, ensemble.size() - 1)(rng)];
-          return optimizer.MaximizeSample(*drawn, centers, avoid, rng, box ? &*box : nullptr);
-        }
-        if (!exploit && !ensemble.empty() &&
-            AcquisitionForTrial(proposal_options, trial_index, input.spec.max_trials) ==
-                AcquisitionKind::kUpperConfidenceBound) {
-          const AcquisitionFunction ucb(AcquisitionKind::kUpperConfidenceBound, best,
-                                        options_.ucb_beta);
-          return optimizer.Maximize(ensemble, ucb, centers, avoid, rng, box ? &*box : nullptr);
         }
         if (!exploit) {
           return ProposePoint(optimizer, *gp, proposal_options, best, trial_index,

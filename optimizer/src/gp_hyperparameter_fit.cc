@@ -1,6 +1,5 @@
 #include "gp_hyperparameter_fit.h"
 
-#include <Eigen/Eigenvalues>
 #include <algorithm>
 #include <cmath>
 #include <limits>
@@ -326,58 +325,6 @@ GpHyperparameters FitGpHyperparameters(const Eigen::MatrixXd& all_points,
   }
   if (objective.best_theta.size() != parameters) return defaults;
   return posterior.Unpack(objective.best_theta);
-}
-
-std::vector<GpHyperparameters> LaplaceHyperparameterSamples(const Eigen::MatrixXd& points,
-                                                            const Eigen::VectorXd& values,
-                                                            const GpHyperparameters& fitted,
-                                                            const GpFitOptions& options, int count,
-                                                            std::mt19937_64& rng) {
-  std::vector<GpHyperparameters> samples;
-  if (count <= 0 || values.size() == 0) return samples;
-  const int d = static_cast<int>(points.rows());
-  const GpLogPosterior posterior(points, values, options.priors, options.kernel);
-  const bool separate_scales = options.kernel == KernelStructure::kArdPlusAdditiveSeparateScales;
-  const bool additive = separate_scales || options.kernel == KernelStructure::kArdPlusAdditive;
-  const Bounds bounds = SearchBounds(d, additive, separate_scales, options);
-  const int p = posterior.parameters();
-  const Eigen::VectorXd center = posterior.Pack(fitted);
-  // The negative Hessian by central differences of the analytic gradient.
-  constexpr double kStep = 1e-4;
-  Eigen::MatrixXd hessian(p, p);
-  bool finite = true;
-  for (int j = 0; j < p && finite; ++j) {
-    Eigen::VectorXd up = center;
-    Eigen::VectorXd down = center;
-    up[j] += kStep;
-    down[j] -= kStep;
-    Eigen::VectorXd g_up(p);
-    Eigen::VectorXd g_down(p);
-    finite = std::isfinite(posterior(up, &g_up)) && std::isfinite(posterior(down, &g_down)) &&
-             g_up.allFinite() && g_down.allFinite();
-    if (finite) hessian.col(j) = -(g_up - g_down) / (2.0 * kStep);
-  }
-  Eigen::MatrixXd root = Eigen::MatrixXd::Identity(p, p);  // the priors' scale when not finite
-  if (finite) {
-    const Eigen::SelfAdjointEigenSolver<Eigen::MatrixXd> eigen(0.5 *
-                                                               (hessian + hessian.transpose()));
-    if (eigen.info() == Eigen::Success) {
-      const Eigen::VectorXd scale = eigen.eigenvalues().cwiseMax(1.0).cwiseSqrt().cwiseInverse();
-      root = eigen.eigenvectors() * scale.asDiagonal();
-    }
-  }
-  std::normal_distribution<double> normal(0.0, 1.0);
-  for (int k = 0; k < count; ++k) {
-    Eigen::VectorXd z(p);
-    for (int i = 0; i < p; ++i)
-      z[i] = normal(rng);
-    Eigen::VectorXd theta = center + root * z;
-    for (int i = 0; i < p; ++i)
-      theta[i] = std::clamp(theta[i], bounds.lower[static_cast<std::size_t>(i)],
-                            bounds.upper[static_cast<std::size_t>(i)]);
-    samples.push_back(posterior.Unpack(theta));
-  }
-  return samples;
 }
 
 }  // namespace bayestune

@@ -41,18 +41,6 @@ class GpLogPosterior {
 GpHyperparameters FitGpHyperparameters(const Eigen::MatrixXd& points, const Eigen::VectorXd& values,
                                        const GpFitOptions& options);
 
-// `count` draws of the hyperparameters from the Laplace approximation of their posterior around
-// `fitted` (a maximum of the log posterior of `points` and `values` under options.priors and
-// options.kernel): theta ~ N(theta*, H^-1), H the negative Hessian of the log posterior (central
-// differences of its gradient, eigenvalues below 1 raised to 1 so that no direction is wider than
-// the priors), clamped to the fit's bounds. For a GP ensemble that does not trust one fit of few
-// points.
-std::vector<GpHyperparameters> LaplaceHyperparameterSamples(const Eigen::MatrixXd& points,
-                                                            const Eigen::VectorXd& values,
-                                                            const GpHyperparameters& fitted,
-                                                            const GpFitOptions& options, int count,
-                                                            std::mt19937_64& rng);
-
 // `keep` of the indices 0 .. values.size() - 1, in increasing order: those of the best quarter of
 // the values (highest first) and a random rest. All of them when there are no more than `keep`.
 std::vector<Eigen::Index> BestAndRandomSubset(const Eigen::VectorXd& values, int keep,

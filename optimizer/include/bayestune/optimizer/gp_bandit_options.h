@@ -85,9 +85,6 @@ struct AcquisitionOptimizerOptions {
   // radius is trust_region_radius + trust_region_growth * n / (d + 1) for n points in d model
   // dimensions; from 0.5 on there is no trust region.
   bool trust_region = false;
-  // The candidates of one Thompson draw (GpBanditOptions::thompson_share), a third of them local
-  // at most: the draw costs O(m^3) in their count m.
-  int thompson_candidates = 1024;
   double trust_region_radius = 0.2;
   double trust_region_growth = 0.1;
 };
@@ -161,28 +158,6 @@ struct GpBanditOptions {
   double ucb_margin = 0.05;
   // The margin applies to the UCB trials before this share of maxTrials only (1: all of them).
   double ucb_margin_share = 1.0;
-  // The share of a sequential study's UCB trials (kUcbFirst's UCB phase) that take the maximiser
-  // of one draw of the GP's posterior (Thompson sampling) instead of UCB's, spread evenly over the
-  // phase. 0: none.
-  double thompson_share = 0.0;
-  // In a sequential study's UCB phase, the GP's length scales are multiplied by this factor (below
-  // 1: less confidence away from the data) and capped at `ucb_max_length_scale` (0: no cap).
-  double ucb_length_scale_factor = 1.0;
-  double ucb_max_length_scale = 0.0;
-  // In a sequential study's UCB phase, UCB is averaged over the fitted GP and GPs of this many
-  // hyperparameter draws from the Laplace approximation of their posterior around the fit. 0: the
-  // fitted GP alone.
-  int ucb_hyperparameter_samples = 0;
-  // In a sequential study's UCB phase, the acquisition's local candidates are drawn around the
-  // best observations that lie at least this far (max norm, unit cube) from every better one. 0:
-  // around the best observations, wherever they lie.
-  double ucb_center_spacing = 0.0;
-  // In a sequential study's UCB phase, every other trial (odd indices) searches only a box of
-  // half-width `ucb_second_region_radius` around the best trial at least
-  // `ucb_second_region_separation` (max norm) from the incumbent: two regions are kept alive, as
-  // TuRBO keeps several trust regions. 0: off.
-  double ucb_second_region_separation = 0.0;
-  double ucb_second_region_radius = 0.2;
   // kUcbFirst's share for a study that runs trials in parallel (a suggestion asked for several
   // points, or made with trials pending); negative: `ucb_share`. A batch of 4 refines less per
   // point than sequential steps do, so it switches to log EI earlier (docs/optimizer.md,
