@@ -13,7 +13,6 @@
 #include "gaussian_process.h"
 #include "gp_hyperparameter_fit.h"
 #include "initial_design.h"
-#include "local_model.h"
 #include "local_refinement.h"
 #include "model_encoding.h"
 #include "multi_objective_designer.h"
@@ -387,9 +386,8 @@ std::vector<ParameterValues> GpBanditDesigner::Suggest(const DesignerInput& inpu
     // maximiser (pure exploitation, which converges as a sequential run does; in the refinement
     // box, a local GP's: LocalRefinementOptions::parallel_local_model_points); the others maximise
     // the acquisition.
-    const bool exploit_phase = options_.batch_exploitation && input.count - chosen.cols() > 1 &&
-                               2 * history.own_trials >= input.spec.max_trials;
-    bool exploit = exploit_phase;
+    bool exploit = options_.batch_exploitation && input.count - chosen.cols() > 1 &&
+                   2 * history.own_trials >= input.spec.max_trials;
     // A study that runs trials in parallel may have its own UCB and refinement shares.
     GpBanditOptions proposal_options = options_;
     const bool parallel = history.pending.cols() + input.count > 1;
@@ -399,91 +397,27 @@ std::vector<ParameterValues> GpBanditDesigner::Suggest(const DesignerInput& inpu
       if (options_.local_refinement.parallel_share >= 0.0)
         proposal_options.local_refinement.share = options_.local_refinement.parallel_share;
     }
-    if (parallel && options_.local_refinement.parallel_free_every >= 0)
-      proposal_options.local_refinement.free_every = options_.local_refinement.parallel_free_every;
-    // LocalRefinementOptions::parallel_local_model_points: in the box, in the second half of a
-    // parallel study, the local model's points (LocalBatchRule).
-    const LocalRefinementOptions& refinement = options_.local_refinement;
-    std::optional<LocalModel> local;
-    bool local_fitted = false;
-    int local_points = 0;  // boxed points of this suggestion picked by a local model
-    std::optional<Eigen::VectorXd> first_local;
-    auto fit_local = [&](int count) {
+    // LocalRefinementOptions::parallel_local_model_points: the maximiser in `box` of the posterior
+    // mean of a GP fitted afresh to the observations nearest the incumbent.
+    auto local_model_point = [&](const SearchBox& box) -> std::optional<Eigen::VectorXd> {
+      const int count = options_.local_refinement.parallel_local_model_points;
+      if (count <= 0 || observed.cols() < count) return std::nullopt;
+      const std::vector<Eigen::Index> nearest =
+          NearestColumns(observed, incumbent, refined_coordinates, count);
+      Eigen::MatrixXd local_points(d, count);
+      std::vector<std::optional<double>> local_values;
+      for (std::size_t i = 0; i < nearest.size(); ++i) {
+        local_points.col(static_cast<Eigen::Index>(i)) = observed.col(nearest[i]);
+        local_values.push_back(values[static_cast<std::size_t>(nearest[i])]);
+      }
+      const Eigen::VectorXd local_targets =
+          ObjectiveTargets(options_.output_transform, local_values);
       GpFitOptions fit = options_.fit;
       fit.seed = rng();
-      if (refinement.parallel_local_ard) fit.kernel = KernelStructure::kArd;
-      return LocalModel::Fit(observed, values, incumbent, refined_coordinates, count,
-                             refinement.parallel_local_transform >= 0
-                                 ? static_cast<OutputTransform>(refinement.parallel_local_transform)
-                                 : options_.output_transform,
-                             fit);
-    };
-    const AcquisitionFunction mean_of(AcquisitionKind::kUpperConfidenceBound, 0.0, 0.0);
-    auto local_model_point = [&](const SearchBox& box,
-                                 double radius) -> std::optional<Eigen::VectorXd> {
-      if (!local_fitted) {
-        local_fitted = true;
-        local = fit_local(refinement.parallel_local_model_points);
-        if (local && refinement.parallel_local_rule != LocalBatchRule::kFirstPoint) {
-          for (Eigen::Index i = 0; i < history.pending.cols(); ++i)
-            local->AddFantasy(history.pending.col(i));
-          for (Eigen::Index i = 0; i < chosen.cols(); ++i)
-            local->AddFantasy(chosen.col(i));
-        }
-      }
-      if (!local) return std::nullopt;
-      if (local_points == 0) {
-        first_local = optimizer.Maximize(local->gp(), mean_of, centers, excluded(), rng, &box);
-        return first_local;
-      }
-      auto inner_box = [&] {
-        SearchBox inner = BoxAround(*first_local, refinement.parallel_local_inner_scale * radius,
-                                    refined_coordinates);
-        inner.lower = inner.lower.cwiseMax(box.lower);
-        inner.upper = inner.upper.cwiseMin(box.upper);
-        return inner;
-      };
-      switch (refinement.parallel_local_rule) {
-        case LocalBatchRule::kFirstPoint:
-          return std::nullopt;
-        case LocalBatchRule::kLogExpectedImprovement:
-          return optimizer.Maximize(
-              local->gp(),
-              AcquisitionFunction(AcquisitionKind::kLogExpectedImprovement, local->best()), centers,
-              excluded(), rng, &box);
-        case LocalBatchRule::kUpperConfidenceBound:
-          return optimizer.Maximize(
-              local->gp(),
-              AcquisitionFunction(AcquisitionKind::kUpperConfidenceBound, local->best(),
-                                  refinement.parallel_local_ucb_beta),
-              centers, excluded(), rng, &box);
-        case LocalBatchRule::kInnerBoxLogExpectedImprovement: {
-          const SearchBox inner = inner_box();
-          return optimizer.Maximize(
-              local->gp(),
-              AcquisitionFunction(AcquisitionKind::kLogExpectedImprovement, local->best()), centers,
-              excluded(), rng, &inner);
-        }
-        case LocalBatchRule::kInnerBoxStudyModel: {
-          const SearchBox inner = inner_box();
-          return optimizer.Maximize(
-              *gp, AcquisitionFunction(AcquisitionKind::kLogExpectedImprovement, best), centers,
-              excluded(), rng, &inner);
-        }
-        case LocalBatchRule::kModelSizes: {
-          const int count = std::max(
-              2 * d + 2, static_cast<int>(std::lround(
-                             refinement.parallel_local_model_points *
-                             std::pow(refinement.parallel_local_size_step, local_points))));
-          const std::optional<LocalModel> sized = fit_local(count);
-          if (!sized) return std::nullopt;
-          std::optional<Eigen::VectorXd> x =
-              optimizer.Maximize(sized->gp(), mean_of, centers, excluded(), rng, &box);
-          if (x && IsNearAnyColumn(*x, chosen, 0.05 * radius)) return std::nullopt;
-          return x;
-        }
-      }
-      return std::nullopt;
+      const GaussianProcess local(local_points, local_targets,
+                                  FitGpHyperparameters(local_points, local_targets, fit));
+      const AcquisitionFunction mean(AcquisitionKind::kUpperConfidenceBound, 0.0, 0.0);
+      return optimizer.Maximize(local, mean, centers, excluded(), rng, &box);
     };
     while (chosen.cols() < input.count) {
       const std::uint64_t trial_index =
@@ -494,9 +428,11 @@ std::vector<ParameterValues> GpBanditDesigner::Suggest(const DesignerInput& inpu
           input.count > 1 &&
           input.count - chosen.cols() <=
               static_cast<Eigen::Index>(options_.local_refinement.parallel_free_points);
-      const std::optional<double> radius = LocalRefinementRadius(
-          proposal_options.local_refinement, trial_index, input.spec.max_trials);
-      if (radius && !free_point) box = BoxAround(incumbent, *radius, refined_coordinates);
+      if (const std::optional<double> radius = LocalRefinementRadius(
+              proposal_options.local_refinement, trial_index, input.spec.max_trials);
+          radius && !free_point) {
+        box = BoxAround(incumbent, *radius, refined_coordinates);
+      }
       // A sequential study's UCB trials may keep off the cube's faces.
       const bool margin_phase =
           input.spec.max_trials <= 0 ||
@@ -522,22 +458,15 @@ std::vector<ParameterValues> GpBanditDesigner::Suggest(const DesignerInput& inpu
         const AcquisitionFunction mean(AcquisitionKind::kUpperConfidenceBound, best, 0.0);
         return optimizer.Maximize(*gp, mean, centers, avoid, rng, box ? &*box : nullptr);
       };
-      // A batch's points in the box: the local model's (the first, its mean's maximiser).
+      // The first point of a batch in the box: the local model's mean maximiser.
       std::optional<Eigen::VectorXd> x;
-      if (box && parallel && exploit_phase &&
-          (exploit || refinement.parallel_local_rule != LocalBatchRule::kFirstPoint)) {
-        x = local_model_point(*box, *radius);
-        if (x) ++local_points;
-      }
+      if (exploit && box && parallel) x = local_model_point(*box);
       if (!x) x = propose(excluded());
       if (!x) x = propose(Eigen::MatrixXd(d, 0));
       exploit = false;
       if (!x) break;
       AppendColumn(chosen, *x);
-      if (chosen.cols() < input.count) {
-        add_fantasy(*x);
-        if (local) local->AddFantasy(*x);
-      }
+      if (chosen.cols() < input.count) add_fantasy(*x);
     }
   }
 

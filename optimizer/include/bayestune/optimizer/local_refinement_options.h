@@ -2,27 +2,6 @@
 
 namespace bayestune {
 
-// Which boxed points of a parallel study's suggestion the local model
-// (LocalRefinementOptions::parallel_local_model_points) picks, beyond the first.
-enum class LocalBatchRule {
-  // The first point of the suggestion only (the others: the study's acquisition).
-  kFirstPoint,
-  // Every boxed point: the first maximises the local GP's mean, each later one its log EI after
-  // kriging-believer fantasies of the points before it.
-  kLogExpectedImprovement,
-  // The same with UCB of beta parallel_local_ucb_beta instead of log EI (GP-BUCB, locally).
-  kUpperConfidenceBound,
-  // Every boxed point maximises the mean of a local GP of its own: the k-th (from 0) of
-  // parallel_local_model_points / (k + 1) trials (at least 2 d + 2); a point that repeats an
-  // earlier one (within 5% of the radius) is the study's acquisition's instead.
-  kModelSizes,
-  // Every boxed point: the first maximises the local GP's mean; each later one its log EI (after
-  // fantasies) in a box of parallel_local_inner_scale times the radius around that first point.
-  kInnerBoxLogExpectedImprovement,
-  // The same with the study's GP's log EI (after its fantasies) in that inner box.
-  kInnerBoxStudyModel,
-};
-
 // The late phase of a GP bandit study (docs/optimizer.md, "Refinement late in a study, and
 // batches"): in the last `share` of the study's maxTrials the acquisition is maximised only within
 // a box around the incumbent (the best finished trial), as TuRBO searches a trust region around
@@ -60,15 +39,6 @@ struct LocalRefinementOptions {
   // 0.0042 to 0.0017, hartmann6's 4.6e-04 to 3.2e-04; 20 points did worse). Fewer finished
   // trials than this: the study's GP. 0: off (sequential suggestions never use it).
   int parallel_local_model_points = 30;
-  // Screening (docs/optimizer.md, "Batches: every boxed point from the local model").
-  LocalBatchRule parallel_local_rule = LocalBatchRule::kFirstPoint;
-  double parallel_local_ucb_beta = 1.0;
-  double parallel_local_inner_scale = 0.25;
-  double parallel_local_size_step = 0.5;
-  bool parallel_local_ard = false;    // the local GP's kernel: ARD Matern 5/2 alone
-  int parallel_local_transform = -1;  // the local GP's output transform; negative: the study's
-  // free_every for a parallel study; negative: free_every.
-  int parallel_free_every = -1;
 };
 
 }  // namespace bayestune
