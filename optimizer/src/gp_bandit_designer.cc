@@ -398,17 +398,28 @@ std::vector<ParameterValues> GpBanditDesigner::Suggest(const DesignerInput& inpu
         proposal_options.local_refinement.share = options_.local_refinement.parallel_share;
     }
     // LocalRefinementOptions::parallel_local_model_points: the maximiser in `box` of the posterior
-    // mean of a GP fitted afresh to the observations nearest the incumbent.
+    // mean of a GP fitted afresh to the observations nearest the incumbent. (With a fidelity
+    // input, to final values only: the local GP has no step input, and a value at an earlier step
+    // taken as final would be a wrong answer.)
     auto local_model_point = [&](const SearchBox& box) -> std::optional<Eigen::VectorXd> {
       const int count = options_.local_refinement.parallel_local_model_points;
-      if (count <= 0 || observed.cols() < count) return std::nullopt;
+      if (count <= 0) return std::nullopt;
+      std::vector<Eigen::Index> final_columns;
+      for (Eigen::Index i = 0; i < observed.cols(); ++i) {
+        if (at_final_step(i)) final_columns.push_back(i);
+      }
+      if (static_cast<int>(final_columns.size()) < count) return std::nullopt;
+      Eigen::MatrixXd final_points(d, static_cast<Eigen::Index>(final_columns.size()));
+      for (std::size_t i = 0; i < final_columns.size(); ++i)
+        final_points.col(static_cast<Eigen::Index>(i)) = observed.col(final_columns[i]).head(d);
       const std::vector<Eigen::Index> nearest =
-          NearestColumns(observed, incumbent, refined_coordinates, count);
+          NearestColumns(final_points, incumbent, refined_coordinates, count);
       Eigen::MatrixXd local_points(d, count);
       std::vector<std::optional<double>> local_values;
       for (std::size_t i = 0; i < nearest.size(); ++i) {
-        local_points.col(static_cast<Eigen::Index>(i)) = observed.col(nearest[i]);
-        local_values.push_back(values[static_cast<std::size_t>(nearest[i])]);
+        local_points.col(static_cast<Eigen::Index>(i)) = final_points.col(nearest[i]);
+        local_values.push_back(
+            values[static_cast<std::size_t>(final_columns[static_cast<std::size_t>(nearest[i])])]);
       }
       const Eigen::VectorXd local_targets =
           ObjectiveTargets(options_.output_transform, local_values);

@@ -206,3 +206,39 @@ TEST_CASE("stopped trials' early values move the GP's suggestion through the fid
   CHECK(batch[1].at("x").AsDouble() != batch[2].at("x").AsDouble());
   CHECK(batch[0].at("x").AsDouble() != batch[2].at("x").AsDouble());
 }
+
+TEST_CASE("a batch's local model takes final values only, not a rung's value as if it were final",
+          "[fidelity]") {
+  // Late in a parallel study (42 of 60 trials): thirty trials trained to the end, their final
+  // values peaking at x = 0.5 (0.9), and six stopped at rung 1 or 3 near x = 0.64 whose early
+  // values (1.4 to 3.2) are above every final value.
+  StudySpec spec = AshaSpec();
+  spec.max_trials = 60;
+  const SearchSpace space(spec.parameters);
+  std::vector<Trial> trials;
+  std::int64_t id = 0;
+  for (int i = 0; i < 30; ++i) {
+    const double x = static_cast<double>(i) / 29.0;
+    trials.push_back(CurveTrial(++id, x, TrueFinal(x), 3, 27));
+  }
+  int k = 0;
+  for (double x : {0.61, 0.62, 0.63, 0.64, 0.65, 0.66})
+    trials.push_back(CurveTrial(++id, x, 5.0, 3, ++k % 2 == 0 ? 3 : 1));
+  const std::vector<Trial> model = TrialsForModel(trials, spec);
+
+  GpBanditOptions options;
+  options.fidelity_input = true;
+  options.local_refinement.radius = 0.2;
+  options.local_refinement.final_radius = 0.2;
+  options.local_refinement.free_every = 0;
+  options.local_refinement.parallel_local_model_points = 10;
+  GpBanditDesigner designer(options);
+  const std::vector<ParameterValues> batch =
+      designer.Suggest(DesignerInput{space, spec, model, 4, 3});
+  REQUIRE(batch.size() == 4);
+  // The round's first point is the local model's mean maximiser: at the final values' peak;
+  // every point is in the box around the incumbent (x = 14/29 or 15/29).
+  CHECK(batch[0].at("x").AsDouble() == Approx(0.5).margin(0.06));
+  for (const ParameterValues& p : batch)
+    CHECK(std::abs(p.at("x").AsDouble() - 0.5) <= 0.2 + 1.0 / 58 + 1e-9);
+}
