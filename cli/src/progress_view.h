@@ -40,7 +40,8 @@ class ProgressView : public RunnerEvents {
   // rather than as lines.
   enum class LineKind { kNotice, kTrialStarted, kMeasurement, kTrialFinished, kProgress };
 
-  // Called with the mutex held, for each sentence, in order.
+  // Called with the mutex held, for each sentence, in order; a view escapes it (ShownText) as it
+  // prints, as parts of it come from the trainer (metric names, failure reasons).
   virtual void Print(LineKind kind, const std::string& text) = 0;
   // Called with the mutex held after every event, once its lines are printed.
   virtual void Changed() {}

@@ -80,7 +80,7 @@ class WorkerLog : public RunnerEvents {
       std::lock_guard<std::mutex> lock(mutex_);
       running_.erase(trial.id);
     }
-    Line() << "trial " << trial.id << " queued to run again: " << reason << std::endl;
+    Line() << "trial " << trial.id << " queued to run again: " << Shown(reason) << std::endl;
   }
   // Kills the process group of every trial running now (each trainer leads one).
   void KillRunningTrials() {
