@@ -41,6 +41,13 @@ void ProgressView::Notice(const std::string& text) {
 
 std::string ProgressView::TimeLeftText(double now) const {
   const StudyProgress counts = progress_.Counts();
+  // Interrupted: no time left to give (no new trial starts); what the run is doing instead.
+  if (interrupt_level_ == 1) {
+    const std::string stopping = "stopping (" + InterruptName(interrupt_signal_) + ")";
+    if (counts.active == 0) return stopping;
+    return stopping + ": waiting for the " + CountOf(counts.active, "running trial");
+  }
+  if (interrupt_level_ == 2) return "stopping: killing the running trials";
   if (counts.left() == 0 && counts.active == 0) return "nothing left";
   const auto seconds = progress_.SecondsLeft(now);
   return seconds ? "about " + FormatDuration(*seconds) + " left" : "estimating the time left";
