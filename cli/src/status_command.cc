@@ -11,6 +11,7 @@
 #include "exit_codes.h"
 #include "leftover_processes.h"
 #include "runner_identity.h"
+#include "shown_text.h"
 #include "step_budget.h"
 #include "study_selection.h"
 #include "trial_budget_text.h"
@@ -125,7 +126,7 @@ void PrintStatus(const StudySnapshot& snapshot, const StudySelection& selection)
   // What the trials of a runner that died with their keepers left running on this machine.
   label = "leftover   ";
   for (const TrialProcessEntry& process : FindLeftoverTrialProcesses(study.name)) {
-    std::cout << label << process.Describe() << " of trial " << process.trial
+    std::cout << label << ShownText(process.Describe()) << " of trial " << process.trial
               << ": its runner is gone; the next bayestune run of this study kills it (or: kill "
               << process.pid << ")\n";
     label = "           ";

@@ -129,7 +129,7 @@ class WorkerLog : public RunnerEvents {
   void OnWarning(std::optional<std::int64_t> trial_id, const std::string& message) override {
     auto& out = Line() << "warning: ";
     if (trial_id) out << "trial " << *trial_id << ": ";
-    out << message << std::endl;
+    out << Shown(message) << std::endl;
   }
   void OnInterruptRequested(InterruptLevel level, int running_trials, int) override {
     Line() << (level == InterruptLevel::kStopLaunching

@@ -96,4 +96,19 @@ TEST_CASE("trials, best, status: a tab in a categorical value is shown escaped",
   CHECK_FALSE(HasRawControl(status.out));
 }
 
+TEST_CASE("errors quoting a path or an argument print its control characters escaped",
+          "[cli][errors][escaping]") {
+  TempFolder dir;
+  const auto missing = RunBayestune(dir.path(), {"status", "--db", "no\x1b]0;pwned\a.db"});
+  INFO(missing.err);
+  CHECK(missing.exit_code != 0);
+  CHECK_FALSE(HasRawControl(missing.err));
+  CHECK_THAT(missing.err, Catch::Contains("no\\x1b]0;pwned\\x07.db"));
+  const auto unknown = RunBayestune(dir.path(), {"stat\x1b[2Jus"});
+  INFO(unknown.err);
+  CHECK(unknown.exit_code != 0);
+  CHECK_FALSE(HasRawControl(unknown.err));
+  CHECK_THAT(unknown.err, Catch::Contains("\\x1b[2J"));
+}
+
 }  // namespace bayestune::testing
