@@ -2,6 +2,7 @@
 
 #include <algorithm>
 
+#include "shown_text.h"
 #include "trial_formatting.h"
 
 namespace bayestune::cli {
@@ -17,7 +18,7 @@ void PrintBestTrial(std::ostream& out, const Trial& trial, const StudySpec& spec
     const auto found = trial.parameters.find(parameter.name);
     if (found == trial.parameters.end()) continue;
     out << "  " << parameter.name << std::string(width - parameter.name.size() + 2, ' ')
-        << found->second.ToString() << "\n";
+        << ShownText(found->second.ToString()) << "\n";
   }
   out << "trainer arguments: " << FormatTrainerArguments(trial) << "\n";
 }

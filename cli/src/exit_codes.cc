@@ -4,6 +4,7 @@
 
 #include "bayestune/optimizer/errors.h"
 #include "cli_errors.h"
+#include "shown_text.h"
 
 namespace bayestune::cli {
 
@@ -12,7 +13,8 @@ int ReportError(const std::exception& error) {
   std::string message = error.what();
   while (!message.empty() && message.back() == '\n')
     message.pop_back();
-  std::cerr << "bayestune: error: " << message << "\n";
+  // Messages quote what a user, a file or a trainer gave (a path, a flag's value): escaped.
+  std::cerr << "bayestune: error: " << ShownText(message, ShownLines::kMultiLine) << "\n";
   if (dynamic_cast<const UsageError*>(&error) != nullptr) return kExitUsage;
   if (const auto* e = dynamic_cast<const Error*>(&error)) {
     if (e->code() == ErrorCode::kNotFound) return kExitNotFound;

@@ -4,6 +4,7 @@
 
 #include <sstream>
 
+#include "shown_text.h"
 #include "text_table.h"
 #include "trial_formatting.h"
 
@@ -55,7 +56,7 @@ std::vector<std::string> LiveProgressView::BlockLines(double now) const {
         FormatDuration(now - running.started)};
     if (running.latest) {
       row.push_back("step " + std::to_string(running.latest->step));
-      row.push_back(running.latest->metric + " " + FormatValue(running.latest->value));
+      row.push_back(ShownText(running.latest->metric) + " " + FormatValue(running.latest->value));
     } else {
       row.push_back("starting");
       row.push_back("");
@@ -99,7 +100,7 @@ void LiveProgressView::Print(LineKind kind, const std::string& text) {
     return;  // shown in the block
   }
   const std::string time = FormatLocalTime(NowSeconds()).substr(11);  // HH:MM:SS
-  out_ << EraseBlock() << time << " " << text << "\n";
+  out_ << EraseBlock() << time << " " << ShownText(text, ShownLines::kMultiLine) << "\n";
 }
 
 void LiveProgressView::Changed() {

@@ -8,6 +8,7 @@
 #include "closest_match.h"
 #include "commands.h"
 #include "exit_codes.h"
+#include "shown_text.h"
 
 namespace {
 
@@ -77,7 +78,10 @@ int main(int argc, char** argv) {
     app.parse(argc, argv);
   } catch (const CLI::ParseError& e) {
     if (e.get_exit_code() == 0) return app.exit(e);  // --help, --version
-    std::cerr << "bayestune: error: " << UsageErrorText(app, argc, argv, e) << "\n";
+    std::cerr << "bayestune: error: "
+              << bayestune::ShownText(UsageErrorText(app, argc, argv, e),
+                                      bayestune::ShownLines::kMultiLine)
+              << "\n";
     return kExitUsage;
   } catch (const std::exception& e) {
     return ReportError(e);

@@ -14,6 +14,7 @@
 #include "commands.h"
 #include "exit_codes.h"
 #include "metric_selection.h"
+#include "shown_text.h"
 #include "study_selection.h"
 #include "trial_metrics_reader.h"
 
@@ -96,7 +97,8 @@ std::optional<OwningStudy> FindOwningStudy(const MetricsOptions& options) {
       const auto studies = repository->ListStudies();
       if (studies.size() == 1) return OwningStudy{database, studies.front()};
     } catch (const Error& e) {
-      std::cerr << "bayestune: warning: " << e.what() << "; not using its study\n";
+      std::cerr << "bayestune: warning: " << ShownText(e.what(), ShownLines::kMultiLine)
+                << "; not using its study\n";
     }
   }
   return std::nullopt;
@@ -134,7 +136,8 @@ std::string JsonLine(const MetricRecord& record) {
 }
 
 void Warn(const std::string& message) {
-  std::cerr << "bayestune: warning: " << message << "\n";
+  // Warnings name the event files' tags and paths, which the trainer chose: escaped.
+  std::cerr << "bayestune: warning: " << ShownText(message, ShownLines::kMultiLine) << "\n";
 }
 
 int RunMetrics(const MetricsOptions& options) {
@@ -215,7 +218,8 @@ int RunMetrics(const MetricsOptions& options) {
   const auto goal = ParseGoal(goal_name);
   const TrialValue value = SelectTrialValue(poll.records, tag, *selection, *goal);
   if (!value.found()) {
-    std::cerr << "bayestune: error: " << options.dir << ": " << value.error << "\n";
+    std::cerr << "bayestune: error: "
+              << ShownText(options.dir + ": " + value.error, ShownLines::kMultiLine) << "\n";
     return kExitFailure;
   }
   const MetricRecord& chosen = *value.measurement;

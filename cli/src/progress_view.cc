@@ -3,6 +3,7 @@
 #include <csignal>
 #include <cstring>
 
+#include "trial_budget_text.h"
 #include "trial_formatting.h"
 
 namespace bayestune::cli {
@@ -20,8 +21,9 @@ std::string ProgressView::CountsText() const {
       std::to_string(counts.succeeded) + " done, " + std::to_string(counts.failed) + " failed, ";
   // Infeasible trials (no usable value: NaN, infinite) are counted apart, as the summary does.
   if (counts.infeasible > 0) text += std::to_string(counts.infeasible) + " infeasible, ";
-  return text + std::to_string(counts.active) + " running, " + std::to_string(counts.left()) +
-         " left of " + std::to_string(counts.max_trials);
+  text += std::to_string(counts.active) + " running, ";
+  if (MaxTrialsLowered(counts)) return text + "0 left (" + MaxTrialsLoweredText(counts) + ")";
+  return text + std::to_string(counts.left()) + " left of " + std::to_string(counts.max_trials);
 }
 
 std::string ProgressView::InterruptName(int signal) {
@@ -39,6 +41,13 @@ void ProgressView::Notice(const std::string& text) {
 
 std::string ProgressView::TimeLeftText(double now) const {
   const StudyProgress counts = progress_.Counts();
+  // Interrupted: no time left to give (no new trial starts); what the run is doing instead.
+  if (interrupt_level_ == 1) {
+    const std::string stopping = "stopping (" + InterruptName(interrupt_signal_) + ")";
+    if (counts.active == 0) return stopping;
+    return stopping + ": waiting for the " + CountOf(counts.active, "running trial");
+  }
+  if (interrupt_level_ == 2) return "stopping: killing the running trials";
   if (counts.left() == 0 && counts.active == 0) return "nothing left";
   const auto seconds = progress_.SecondsLeft(now);
   return seconds ? "about " + FormatDuration(*seconds) + " left" : "estimating the time left";
@@ -69,7 +78,10 @@ void ProgressView::OnRunnerStarted(const RunnerStartedEvent& event) {
                        : "on " + FormatDevices(event.gpus) + " (from " + event.gpu_source + ")";
   std::string text = (progress_.finished_at_start() > 0 ? "continuing study '" : "study '") +
                      event.study + "' in " + database_ + ": ";
-  if (progress_.finished_at_start() > 0) {
+  if (MaxTrialsLowered(counts)) {
+    text += std::to_string(progress_.finished_at_start()) + " trials finished before (" +
+            MaxTrialsLoweredText(counts) + "), ";
+  } else if (progress_.finished_at_start() > 0) {
     text += std::to_string(progress_.finished_at_start()) + " of " +
             std::to_string(counts.max_trials) + " trials finished before, ";
   } else {

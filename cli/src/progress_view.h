@@ -40,7 +40,8 @@ class ProgressView : public RunnerEvents {
   // rather than as lines.
   enum class LineKind { kNotice, kTrialStarted, kMeasurement, kTrialFinished, kProgress };
 
-  // Called with the mutex held, for each sentence, in order.
+  // Called with the mutex held, for each sentence, in order; a view escapes it (ShownText) as it
+  // prints, as parts of it come from the trainer (metric names, failure reasons).
   virtual void Print(LineKind kind, const std::string& text) = 0;
   // Called with the mutex held after every event, once its lines are printed.
   virtual void Changed() {}
@@ -53,7 +54,8 @@ class ProgressView : public RunnerEvents {
   // How the progress names what asked to stop: "Ctrl-C" (SIGINT), "SIGTERM", "SIGHUP",
   // "interrupt" (no signal).
   static std::string InterruptName(int signal);
-  // "about 35s left", "estimating the time left" (before a trial finished this run)
+  // "about 35s left", "estimating the time left" (before a trial finished this run); after an
+  // interrupt no time: "stopping (Ctrl-C): waiting for the 2 running trials"
   std::string TimeLeftText(double now) const;
   // "trial 3, accuracy 0.966667 at step 10 (n_layers=40 momentum=0.9)", "none yet"
   std::string BestText() const;

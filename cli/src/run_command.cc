@@ -30,6 +30,7 @@
 #include "run_plan.h"
 #include "run_summary.h"
 #include "study_selection.h"
+#include "trial_budget_text.h"
 #include "trial_formatting.h"
 
 namespace bayestune::cli {
@@ -168,6 +169,11 @@ std::shared_ptr<Study> OpenStudy(const RunPlan& plan, const RunArguments& argume
     if (before && !(*before == study->spec())) {
       std::cerr << "study '" << plan.study << "': " << DescribeSpecChanges(*before, study->spec())
                 << " (kept in its history: bayestune status)\n";
+      // Lowered below the trials made: accepted (a way to call a study done), and said so.
+      if (const StudyProgress counts = study->Progress(); MaxTrialsLowered(counts)) {
+        std::cerr << "study '" << plan.study << "': " << MaxTrialsLoweredText(counts)
+                  << ": it is done; raise maxTrials to go on\n";
+      }
     }
     return study;
   } catch (const AlreadyExists&) {

@@ -8,6 +8,7 @@
 #include "best_trial_text.h"
 #include "exit_codes.h"
 #include "shell_word.h"
+#include "shown_text.h"
 #include "study_selection.h"
 #include "trial_formatting.h"
 
@@ -38,7 +39,7 @@ void PrintRunSummary(std::ostream& out, const RunResult& result, const RunArgume
   const auto ranked = RankTrials(trials, spec);
   const std::optional<Trial> best =
       ranked.empty() ? std::nullopt : std::optional<Trial>(ranked.front());
-  out << "\n" << result.message;
+  out << "\n" << ShownText(result.message, ShownLines::kMultiLine);
   if (result.launched == 0 && result.outcome == RunOutcome::kStudyDone) {
     out << "; nothing left to run\n";
   } else {
@@ -66,7 +67,8 @@ void PrintRunSummary(std::ostream& out, const RunResult& result, const RunArgume
     });
     if (failed != trials.rend()) {
       out << "trial " << failed->id << " " << TrialStateName(failed->state) << ": ";
-      for (char c : failed->failure_reason)
+      // The trainer's log, escaped: its escape sequences must not drive the user's terminal.
+      for (char c : ShownText(failed->failure_reason, ShownLines::kMultiLine))
         out << c << (c == '\n' ? "  " : "");
       out << "\n";
     }

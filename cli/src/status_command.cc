@@ -11,8 +11,10 @@
 #include "exit_codes.h"
 #include "leftover_processes.h"
 #include "runner_identity.h"
+#include "shown_text.h"
 #include "step_budget.h"
 #include "study_selection.h"
+#include "trial_budget_text.h"
 #include "trial_formatting.h"
 
 namespace bayestune::cli {
@@ -30,11 +32,11 @@ std::string DescribeAlgorithm(Algorithm algorithm) {
   return std::string(AlgorithmName(algorithm));
 }
 
-// "7 of 10 finished: 6 succeeded, 1 failed; 2 running, 1 left"
+// "7 of 10 finished: 6 succeeded, 1 failed; 2 running, 1 left" (FinishedOfMaxTrials: "5 finished
+// (maxTrials 2 was lowered below the 5 trials made): ..." after maxTrials was lowered).
 std::string DescribeCounts(const StudyProgress& counts) {
-  std::string text = std::to_string(counts.finished()) + " of " +
-                     std::to_string(counts.max_trials) +
-                     " finished: " + std::to_string(counts.succeeded) + " succeeded";
+  std::string text =
+      FinishedOfMaxTrials(counts) + ": " + std::to_string(counts.succeeded) + " succeeded";
   if (counts.failed > 0) text += ", " + std::to_string(counts.failed) + " failed";
   if (counts.infeasible > 0) text += ", " + std::to_string(counts.infeasible) + " infeasible";
   text +=
@@ -124,7 +126,7 @@ void PrintStatus(const StudySnapshot& snapshot, const StudySelection& selection)
   // What the trials of a runner that died with their keepers left running on this machine.
   label = "leftover   ";
   for (const TrialProcessEntry& process : FindLeftoverTrialProcesses(study.name)) {
-    std::cout << label << process.Describe() << " of trial " << process.trial
+    std::cout << label << ShownText(process.Describe()) << " of trial " << process.trial
               << ": its runner is gone; the next bayestune run of this study kills it (or: kill "
               << process.pid << ")\n";
     label = "           ";

@@ -5,6 +5,7 @@
 
 #include "bayestune/trial_runner/trial_command.h"
 #include "shell_word.h"
+#include "shown_text.h"
 #include "text_format.h"
 
 namespace bayestune::cli {
@@ -31,7 +32,7 @@ std::string FormatDevices(const std::vector<int>& gpus) {
 }
 
 std::string FormatParameterValue(const ParameterValue& value) {
-  return value.IsDouble() ? FormatValue(value.AsDouble()) : value.ToString();
+  return value.IsDouble() ? FormatValue(value.AsDouble()) : ShownText(value.ToString());
 }
 
 namespace {
@@ -52,8 +53,25 @@ std::string FormatParameters(const Trial& trial, const StudySpec& spec) {
   return JoinParameters(trial, spec);
 }
 
+namespace {
+
+// A trainer argument as a shell word for the terminal: ShellWord where ShownText leaves the word
+// as it is; else bash's $'...' with each control byte and byte of broken UTF-8 as \xHH, so that
+// it is shown safely and still pastes as the exact value.
+std::string ShownShellWord(const std::string& word) {
+  if (ShownText(word) == word) return ShellWord(word);
+  std::string quoted;
+  for (char c : word) {
+    if (c == '\\' || c == '\'') quoted += '\\';
+    quoted += c;
+  }
+  return "$'" + ShownText(quoted) + "'";
+}
+
+}  // namespace
+
 std::string FormatTrainerArguments(const Trial& trial) {
-  return JoinText(TrialParameterFlags(trial), ShellWord, " ");
+  return JoinText(TrialParameterFlags(trial), ShownShellWord, " ");
 }
 
 std::optional<std::string> FormatFinalObjective(const Trial& trial, const StudySpec& spec) {
@@ -83,7 +101,7 @@ std::optional<double> TrialRunSeconds(const Trial& trial, double now) {
 }
 
 std::string FirstLine(const std::string& text) {
-  return text.substr(0, text.find('\n'));
+  return ShownText(text.substr(0, text.find('\n')));
 }
 
 std::string CountOf(long long count, const std::string& singular) {

@@ -24,14 +24,16 @@ std::string FormatDevices(const std::vector<int>& gpus);
 std::string FormatWhereRun(const Trial& trial);
 
 // A parameter value for reading: numbers with 6 significant digits ("0.125209"), strings as they
-// are. The trainer gets the exact value (ParameterValue::ToString).
+// are but for control characters and broken UTF-8, escaped (ShownText: a tab shows as "\x09").
+// The trainer gets the exact value (ParameterValue::ToString).
 std::string FormatParameterValue(const ParameterValue& value);
 
 // The trial's parameters in the spec's order, for reading: "n_layers=40 momentum=0.125209".
 std::string FormatParameters(const Trial& trial, const StudySpec& spec);
 
 // The exact flags the trainer got for them (TrialParameterFlags), each a shell word, so that the
-// line can be pasted: "--momentum=0.1252089060223592 --n_layers=40".
+// line can be pasted: "--momentum=0.1252089060223592 --n_layers=40". A value with control
+// characters is written as bash's $'...' with \xHH escapes.
 std::string FormatTrainerArguments(const Trial& trial);
 
 // The trial's final objective: "accuracy 0.966667 at step 10"; nullopt without a final value.
@@ -43,7 +45,8 @@ std::optional<std::string> FormatLatestObjective(const Trial& trial, const Study
 // Seconds the trial ran (to its end, or to `now` while it runs); nullopt when it never started.
 std::optional<double> TrialRunSeconds(const Trial& trial, double now);
 
-// The first line of a text (failure reasons carry the log's tail on the lines after).
+// The first line of a text (failure reasons carry the log's tail on the lines after), escaped
+// for the terminal (ShownText).
 std::string FirstLine(const std::string& text);
 
 // "1 trial", "3 trials".

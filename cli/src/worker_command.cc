@@ -80,7 +80,7 @@ class WorkerLog : public RunnerEvents {
       std::lock_guard<std::mutex> lock(mutex_);
       running_.erase(trial.id);
     }
-    Line() << "trial " << trial.id << " queued to run again: " << reason << std::endl;
+    Line() << "trial " << trial.id << " queued to run again: " << Shown(reason) << std::endl;
   }
   // Kills the process group of every trial running now (each trainer leads one).
   void KillRunningTrials() {
@@ -129,7 +129,7 @@ class WorkerLog : public RunnerEvents {
   void OnWarning(std::optional<std::int64_t> trial_id, const std::string& message) override {
     auto& out = Line() << "warning: ";
     if (trial_id) out << "trial " << *trial_id << ": ";
-    out << message << std::endl;
+    out << Shown(message) << std::endl;
   }
   void OnInterruptRequested(InterruptLevel level, int running_trials, int) override {
     Line() << (level == InterruptLevel::kStopLaunching

@@ -1,4 +1,4 @@
-// The one way bayestune writes counts, durations, times, lists and shell words.
+// The one way bayestune writes counts, durations, times, lists, shell words and shown text.
 #include "text_format.h"
 
 #include <catch2/catch.hpp>
@@ -6,6 +6,7 @@
 #include <limits>
 
 #include "shell_word.h"
+#include "shown_text.h"
 #include "time_format.h"
 
 namespace bayestune {
@@ -72,6 +73,25 @@ TEST_CASE("UTC and local times for people", "[base][time]") {
   CHECK(local[4] == '-');
   CHECK(local[10] == ' ');
   CHECK(local[13] == ':');
+}
+
+TEST_CASE("ShownText escapes what would drive a terminal, keeps UTF-8", "[base][format]") {
+  // Clear screen, window title (OSC ... BEL), cursor up, CR overwrite, DEL.
+  CHECK(ShownText("a\x1b[2Jb") == "a\\x1b[2Jb");
+  CHECK(ShownText("\x1b]0;pwned\x07") == "\\x1b]0;pwned\\x07");
+  CHECK(ShownText("ok\rFAKE") == "ok\\x0dFAKE");
+  CHECK(ShownText("x\x7fy") == "x\\x7fy");
+  // C1 CSI (U+009B) is a control too; invalid UTF-8 is shown byte by byte.
+  CHECK(ShownText("\xC2\x9b"
+                  "2J") == "\\xc2\\x9b2J");
+  CHECK(ShownText("\xFF\xC3") == "\\xff\\xc3");
+  CHECK(ShownText("\xE0\x80\x80") == "\\xe0\\x80\\x80");  // overlong
+  CHECK(ShownText(std::string("a\0b", 3)) == "a\\x00b");
+  // Valid UTF-8 (accents, CJK, emoji, a non-breaking space) and backslashes are kept.
+  CHECK(ShownText("ünï 日本語 😀 \xC2\xA0 C:\\dir") == "ünï 日本語 😀 \xC2\xA0 C:\\dir");
+  // One line (a table cell): tab and newline escaped; several lines (a log's tail): kept.
+  CHECK(ShownText("a\tb\nc") == "a\\x09b\\x0ac");
+  CHECK(ShownText("a\tb\nc\x1b", ShownLines::kMultiLine) == "a\tb\nc\\x1b");
 }
 
 }  // namespace bayestune

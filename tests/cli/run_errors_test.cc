@@ -186,6 +186,39 @@ TEST_CASE("run: a study grows when maxTrials is raised, and the change is in its
   CHECK_THAT(status.out, Catch::Contains(", seed "));
 }
 
+TEST_CASE("run: maxTrials lowered below the trials made is accepted, the study done, and said so",
+          "[cli][run]") {
+  // status said "5 of 2 finished", the run "5 of 2 trials finished before".
+  TempFolder dir;
+  WriteTextFile(fs::path(dir.path()) / "train.sh",
+                "#!/bin/sh\necho '{\"accuracy\": 0.5}' >> \"$CLOUD_ML_HP_METRIC_FILE\"\n");
+  fs::permissions(fs::path(dir.path()) / "train.sh", fs::perms::owner_all);
+  const std::string runner = "  command: [./train.sh]\n  cpuTrials: 1\n";
+  WriteTextFile(dir.File("s.yaml"), RandomSearchStudyYaml(5, 1, runner));
+  REQUIRE(RunBayestune(dir.path(), {"run", "s.yaml", "--progress", "plain"}).exit_code == 0);
+  WriteTextFile(dir.File("s.yaml"), RandomSearchStudyYaml(2, 1, runner));
+  const auto lowered = RunBayestune(dir.path(), {"run", "s.yaml", "--progress", "plain"});
+  INFO(lowered.out << lowered.err);
+  CHECK(lowered.exit_code == 0);
+  CHECK_THAT(lowered.err, Catch::Contains("study 's': maxTrials 5 -> 2"));
+  CHECK_THAT(lowered.err, Catch::Contains("study 's': maxTrials 2 was lowered below the 5 trials "
+                                          "made: it is done; raise maxTrials to go on"));
+  CHECK_THAT(lowered.out, Catch::Contains("5 trials finished before (maxTrials 2 was lowered"));
+  CHECK_THAT(lowered.out, Catch::Contains("nothing left to run"));
+  CHECK_THAT(lowered.out + lowered.err, !Catch::Contains("5 of 2"));
+  const auto status = RunBayestune(dir.path(), {"status", "s"});
+  INFO(status.out);
+  CHECK_THAT(status.out, Catch::Contains("(done)"));
+  CHECK_THAT(status.out,
+             Catch::Contains("5 finished (maxTrials 2 was lowered below the 5 trials made): 5 "
+                             "succeeded; 0 running, 0 left"));
+  CHECK_THAT(status.out, !Catch::Contains("5 of 2"));
+  // Raised again: the study goes on to the new maxTrials.
+  WriteTextFile(dir.File("s.yaml"), RandomSearchStudyYaml(6, 1, runner));
+  REQUIRE(RunBayestune(dir.path(), {"run", "s.yaml", "--progress", "plain"}).exit_code == 0);
+  CHECK_THAT(RunBayestune(dir.path(), {"status", "s"}).out, Catch::Contains("6 of 6 finished"));
+}
+
 TEST_CASE("run --retry-failed: a study stopped by failed trials goes on once the trainer is fixed",
           "[cli][run]") {
   TempFolder dir;

@@ -47,6 +47,14 @@ TEST_CASE(
                       "(press Ctrl-C again to kill them") != std::string::npos);
   CHECK(CountOccurrences(once.out, " started on CPU") == 2);
   CHECK(CountOccurrences(once.out, " succeeded in ") == 2);
+  // After the interrupt the progress lines say the run is stopping, with no time left to give
+  // (they said "about 32s left").
+  const std::string after_interrupt = once.out.substr(once.out.find("Ctrl-C: starting no new"));
+  CHECK_THAT(after_interrupt, !Catch::Contains(" left; ") && !Catch::Contains("s left\n") &&
+                                  !Catch::Contains("estimating the time left"));
+  CHECK_THAT(after_interrupt, Catch::Contains("; stopping (Ctrl-C): waiting for the 1 running "
+                                              "trial\n") &&
+                                  Catch::Contains("; stopping (Ctrl-C)\n"));
   CHECK(once.out.find("interrupted: no new trial was started and the running ones finished") !=
         std::string::npos);
   CHECK(once.out.find("continue:   bayestune run sigint.yaml\n") != std::string::npos);

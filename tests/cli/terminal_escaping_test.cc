@@ -1,0 +1,114 @@
+// What a trainer or a spec supplies (a log's tail, a failure reason, a categorical value) is
+// printed escaped: its control characters cannot clear the user's screen, set the window title,
+// move the cursor, overwrite a line or misalign a table. The database and the exports keep it.
+#include <catch2/catch.hpp>
+
+#include "bayestune/optimizer/study.h"
+#include "bayestune/store/sqlite_study_repository.h"
+#include "cli_test_support.h"
+#include "test_study_yaml.h"
+
+namespace bayestune::testing {
+
+namespace fs = std::filesystem;
+
+namespace {
+
+// Control characters a terminal obeys (all but newline), which no output may carry raw.
+bool HasRawControl(const std::string& text, bool allow_tab = false) {
+  for (const char c : text) {
+    const auto byte = static_cast<unsigned char>(c);
+    if (byte == '\n' || (allow_tab && byte == '\t')) continue;
+    if (byte < 0x20 || byte == 0x7f) return true;
+  }
+  return false;
+}
+
+}  // namespace
+
+TEST_CASE("run, trials: a failed trainer's log tail is printed escaped, stored as it was",
+          "[cli][run][escaping]") {
+  TempFolder dir;
+  // Clears the screen, sets the window title, moves the cursor up, overwrites with CR.
+  WriteTextFile(dir.File("train.sh"),
+                "#!/bin/sh\n"
+                "printf 'boom \\033[2J\\033]0;pwned\\007\\033[3A\\rSUCCEEDED\\n' >&2\n"
+                "exit 3\n");
+  fs::permissions(dir.File("train.sh"), fs::perms::owner_all);
+  WriteTextFile(dir.File("s.yaml"), RandomSearchStudyYaml(2, 1,
+                                                          "  command: [./train.sh]\n"
+                                                          "  cpuTrials: 1\n"));
+  const auto run = RunBayestune(dir.path(), {"run", "s.yaml", "--progress", "plain"});
+  INFO(run.out << run.err);
+  CHECK(run.exit_code == 1);
+  CHECK_FALSE(HasRawControl(run.out));
+  CHECK_FALSE(HasRawControl(run.err));
+  // The summary's log tail, and the progress lines' first line of the reason.
+  CHECK_THAT(run.out, Catch::Contains("boom \\x1b[2J\\x1b]0;pwned\\x07\\x1b[3A\\x0dSUCCEEDED"));
+  const auto trials = RunBayestune(dir.path(), {"trials", "s"});
+  INFO(trials.out);
+  CHECK(trials.exit_code == 0);
+  CHECK_FALSE(HasRawControl(trials.out));
+  // The database keeps the trainer's bytes; so does the CSV export.
+  auto study = Study::Open(SqliteStudyRepository::Open(dir.File("bayestune.db")), "s", {});
+  const auto stored = study->Trials();
+  REQUIRE(!stored.empty());
+  CHECK_THAT(stored.front().failure_reason, Catch::Contains("boom \x1b[2J\x1b]0;pwned\a"));
+  REQUIRE(
+      RunBayestune(dir.path(), {"export", "s", "--format", "csv", "--out", "s.csv"}).exit_code ==
+      0);
+  CHECK_THAT(ReadTextFile(dir.File("s.csv")), Catch::Contains("\x1b[2J"));
+}
+
+TEST_CASE("trials, best, status: a tab in a categorical value is shown escaped",
+          "[cli][readers][escaping]") {
+  // A tab in a value (the one control character a spec allows in one) pushed the next column out
+  // of line.
+  TempFolder dir;
+  StudySpec spec;
+  spec.metric_tag = "score";
+  spec.max_trials = 3;
+  spec.algorithm = Algorithm::kGridSearch;
+  spec.parameters = {ParameterSpec::Categorical("word", {"a\tb", "c d", "plain"})};
+  auto study = Study::Open(SqliteStudyRepository::Open(dir.File("bayestune.db")), "words",
+                           {.create_if_missing = true, .spec = spec});
+  const auto trials = study->Suggest(3, "test");
+  REQUIRE(trials.size() == 3);
+  for (const Trial& trial : trials) {
+    const std::string word = trial.parameters.at("word").ToString();
+    study->Complete(trial.id, word == "a\tb" ? 0.9 : 0.1, 1);
+  }
+  const auto listed = RunBayestune(dir.path(), {"trials"});
+  INFO(listed.out << listed.err);
+  CHECK(listed.exit_code == 0);
+  CHECK_FALSE(HasRawControl(listed.out));
+  CHECK_THAT(listed.out, Catch::Contains("a\\x09b"));
+  const auto best = RunBayestune(dir.path(), {"best"});
+  INFO(best.out << best.err);
+  CHECK(best.exit_code == 0);
+  CHECK_FALSE(HasRawControl(best.out));
+  // The trainer arguments still paste as the exact value (bash's $'...').
+  CHECK_THAT(best.out, Catch::Contains("$'--word=a\\x09b'"));
+  const auto pasted = RunInFolder(dir.path(), {"/bin/bash", "-c", "printf '%s' $'--word=a\\x09b'"});
+  CHECK(pasted.out == "--word=a\tb");
+  const auto status = RunBayestune(dir.path(), {"status"});
+  INFO(status.out);
+  CHECK_FALSE(HasRawControl(status.out));
+}
+
+TEST_CASE("errors quoting a path or an argument print its control characters escaped",
+          "[cli][errors][escaping]") {
+  TempFolder dir;
+  const auto missing = RunBayestune(dir.path(), {"status", "--db", "no\x1b]0;pwned\a.db"});
+  INFO(missing.err);
+  CHECK(missing.exit_code != 0);
+  CHECK_FALSE(HasRawControl(missing.err));
+  CHECK_THAT(missing.err, Catch::Contains("no\\x1b]0;pwned\\x07.db"));
+  const auto unknown = RunBayestune(dir.path(), {"stat\x1b[2Jus"});
+  INFO(unknown.err);
+  CHECK(unknown.exit_code != 0);
+  CHECK_FALSE(HasRawControl(unknown.err));
+  CHECK_THAT(unknown.err, Catch::Contains("\\x1b[2J"));
+}
+
+}  // namespace bayestune::testing
