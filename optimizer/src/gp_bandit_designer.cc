@@ -444,18 +444,19 @@ std::vector<ParameterValues> GpBanditDesigner::Suggest(const DesignerInput& inpu
           radius && !free_point) {
         box = BoxAround(incumbent, *radius, refined_coordinates);
       }
-      // A sequential study's UCB trials may keep off the cube's faces.
+      const bool in_refinement_box = box.has_value();
+      // UCB trials may keep off the cube's faces.
       const bool margin_phase =
           input.spec.max_trials <= 0 ||
           static_cast<double>(trial_index) <
               options_.ucb_margin_share * static_cast<double>(input.spec.max_trials);
-      if (!box && !parallel && margin_phase &&
-          proposal_options.acquisition_mix != AcquisitionMix::kEnsemble &&
+      if (!box && margin_phase && proposal_options.acquisition_mix != AcquisitionMix::kEnsemble &&
           AcquisitionForTrial(proposal_options, trial_index, input.spec.max_trials) ==
               AcquisitionKind::kUpperConfidenceBound) {
         box = UcbMarginBox(space, options_.ucb_margin);
       }
-      const bool batch_ucb = box && parallel && options_.local_refinement.parallel_ucb_beta >= 0.0;
+      const bool batch_ucb =
+          in_refinement_box && parallel && options_.local_refinement.parallel_ucb_beta >= 0.0;
       auto propose = [&](const Eigen::MatrixXd& avoid) -> std::optional<Eigen::VectorXd> {
         if (!exploit && batch_ucb) {
           const AcquisitionFunction ucb(AcquisitionKind::kUpperConfidenceBound, best,
@@ -471,7 +472,7 @@ std::vector<ParameterValues> GpBanditDesigner::Suggest(const DesignerInput& inpu
       };
       // The first point of a batch in the box: the local model's mean maximiser.
       std::optional<Eigen::VectorXd> x;
-      if (exploit && box && parallel) x = local_model_point(*box);
+      if (exploit && in_refinement_box && parallel) x = local_model_point(*box);
       if (!x) x = propose(excluded());
       if (!x) x = propose(Eigen::MatrixXd(d, 0));
       exploit = false;

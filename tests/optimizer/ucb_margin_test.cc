@@ -1,4 +1,4 @@
-// GpBanditOptions::ucb_margin (docs/optimizer.md, "Leaving a local basin"): a sequential study's
+// GpBanditOptions::ucb_margin (docs/optimizer.md, "Leaving a local basin"): a study's
 // UCB trials keep off the faces of the cube on the DOUBLE coordinates. Each test fails when the
 // option does nothing.
 #include "ucb_margin.h"
@@ -105,4 +105,29 @@ TEST_CASE("with a UCB margin, a sequential study's UCB trials keep off the cube'
   const auto still = early.Suggest({space, spec, trials, 1, 11});
   REQUIRE(still.size() == 1);
   CHECK_FALSE(on_a_face(still.front()));
+}
+
+TEST_CASE("with a UCB margin, a batch's UCB points keep off the cube's faces too", "[ucb-margin]") {
+  const StudySpec spec = SquareSpec(40);
+  const SearchSpace space(spec.parameters);
+  const std::vector<Trial> trials = CornerTrials(10);  // trial 10 of 40: a batch's UCB phase
+  GpBanditOptions options;
+  options.ucb_beta = 4.0;
+  options.ucb_margin = 0.0;
+  const auto free = GpBanditDesigner(options).Suggest({space, spec, trials, 4, 11});
+  REQUIRE(free.size() == 4);
+  int on_faces = 0;
+  for (const ParameterValues& p : free) {
+    const Eigen::VectorXd x = EncodeForModel(space, p);
+    if ((x.array() <= 1e-9).any() || (x.array() >= 1.0 - 1e-9).any()) ++on_faces;
+  }
+  CHECK(on_faces > 0);
+  options.ucb_margin = 0.1;
+  const auto kept = GpBanditDesigner(options).Suggest({space, spec, trials, 4, 11});
+  REQUIRE(kept.size() == 4);
+  for (const ParameterValues& p : kept) {
+    const Eigen::VectorXd x = EncodeForModel(space, p);
+    CHECK(x.minCoeff() >= 0.1 - 1e-9);
+    CHECK(x.maxCoeff() <= 0.9 + 1e-9);
+  }
 }
