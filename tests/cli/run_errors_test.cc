@@ -277,16 +277,12 @@ TEST_CASE("run: a study deleted by another process mid-run is named, not 'no stu
           "[cli][run][errors]") {
   TempFolder dir;
   WriteTextFile(dir.File("s.yaml"),
-                "trainingInput:\n"
-                "  hyperparameters:\n"
-                "    hyperparameterMetricTag: accuracy\n"
-                "    maxTrials: 3\n"
-                "    params:\n"
-                "      - {parameterName: x, type: DOUBLE, minValue: 0, maxValue: 1}\n"
-                "runner:\n"
-                "  command: [" BAYESTUNE_FAKE_TRAINER
-                ", --steps=40, --sleep-ms=100]\n"
-                "  gpus: []\n");
+                StudyYamlHead(3, 1) +
+                    "      - {parameterName: x, type: DOUBLE, minValue: 0, maxValue: 1}\n"
+                    "runner:\n"
+                    "  command: [" BAYESTUNE_FAKE_TRAINER
+                    ", --steps=40, --sleep-ms=100]\n"
+                    "  gpus: []\n");
   const std::string capture = dir.File("run");
   auto run = StartBayestune(dir.path(), {"run", "s.yaml", "--progress", "plain"}, capture);
   REQUIRE(WaitForText(capture + ".out", "trial 1 step", 60));
@@ -310,14 +306,10 @@ TEST_CASE("run: --gpus naming a GPU this machine does not have is a warning, sai
   // trainer quietly trains on the CPU.
   TempFolder dir;
   WriteTextFile(dir.File("s.yaml"),
-                "trainingInput:\n"
-                "  hyperparameters:\n"
-                "    hyperparameterMetricTag: accuracy\n"
-                "    maxTrials: 2\n"
-                "    params:\n"
-                "      - {parameterName: x, type: DOUBLE, minValue: 0, maxValue: 1}\n"
-                "runner:\n"
-                "  command: [" BAYESTUNE_FAKE_TRAINER "]\n");
+                StudyYamlHead(2, 1) +
+                    "      - {parameterName: x, type: DOUBLE, minValue: 0, maxValue: 1}\n"
+                    "runner:\n"
+                    "  command: [" BAYESTUNE_FAKE_TRAINER "]\n");
   const auto result =
       RunBayestune(dir.path(), {"run", "s.yaml", "--gpus", "99", "--progress", "plain"});
   INFO(result.out << result.err);
