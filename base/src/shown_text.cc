@@ -33,6 +33,34 @@ std::size_t Utf8SequenceLength(std::string_view text, std::size_t at) {
   return length;
 }
 
+// The code point of the valid UTF-8 sequence of `length` bytes at text[at].
+char32_t CodePoint(std::string_view text, std::size_t at, std::size_t length) {
+  const auto byte = [&](std::size_t i) { return static_cast<unsigned char>(text[at + i]); };
+  if (length == 1) return byte(0);
+  char32_t point = byte(0) & (0xFF >> (length + 1));
+  for (std::size_t i = 1; i < length; ++i)
+    point = (point << 6) | (byte(i) & 0x3F);
+  return point;
+}
+
+// Invisible format characters that reorder or hide what a reader sees: the bidirectional marks,
+// embeddings, overrides and isolates ("Trojan Source": U+202E shows "gpj.exe" as "exe.jpg"), the
+// zero-width space and word joiner, the invisible operators, the line and paragraph separators,
+// the byte order mark and the interlinear annotation marks. The zero-width joiner and non-joiner
+// (U+200C, U+200D) are kept: scripts and emoji sequences need them and they move nothing.
+bool IsHiddenFormatCharacter(char32_t point) {
+  return point == 0x061C || point == 0x180E || point == 0x200B || point == 0x200E ||
+         point == 0x200F || (point >= 0x2028 && point <= 0x202E) ||
+         (point >= 0x2060 && point <= 0x206F) || point == 0xFEFF ||
+         (point >= 0xFFF9 && point <= 0xFFFB);
+}
+
+void AppendCodePointEscape(std::string& out, char32_t point) {
+  char escaped[12];
+  std::snprintf(escaped, sizeof escaped, "\\u%04x", static_cast<unsigned>(point));
+  out += escaped;
+}
+
 void AppendByteEscape(std::string& out, unsigned char c) {
   char escaped[8];
   std::snprintf(escaped, sizeof escaped, "\\x%02x", static_cast<unsigned>(c));
@@ -55,6 +83,11 @@ std::string ShownText(std::string_view text, ShownLines lines) {
       for (std::size_t k = 0; k < escaped; ++k)
         AppendByteEscape(out, static_cast<unsigned char>(text[i + k]));
       i += escaped;
+      continue;
+    }
+    if (length >= 2 && IsHiddenFormatCharacter(CodePoint(text, i, length))) {
+      AppendCodePointEscape(out, CodePoint(text, i, length));
+      i += length;
       continue;
     }
     out.append(text.substr(i, length));

@@ -12,8 +12,10 @@ enum class ShownLines { kOneLine, kMultiLine };
 // Text a trainer, a spec or a study supplied, as bayestune prints it to a terminal or a log: valid
 // UTF-8 as it is; each control character (C0, DEL, and C1 as U+0080..U+009F) and each byte of
 // invalid UTF-8 written as a visible "\x1b", so that the text cannot clear the screen, move the
-// cursor, set the window title or overwrite a line with a carriage return. A backslash stays as
-// it is. The database and the exports keep the text unchanged.
+// cursor, set the window title or overwrite a line with a carriage return; each invisible format
+// character that reorders or hides text (bidi overrides such as U+202E, zero-width space, BOM)
+// written as "\u202e" (bash's $'...' reads both forms back). A backslash stays as it is. The
+// database and the exports keep the text unchanged.
 std::string ShownText(std::string_view text, ShownLines lines = ShownLines::kOneLine);
 
 }  // namespace bayestune
