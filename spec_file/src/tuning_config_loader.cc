@@ -1,5 +1,8 @@
 #include "bayestune/spec_file/tuning_config_loader.h"
 
+#include <fcntl.h>
+#include <sys/stat.h>
+#include <unistd.h>
 #include <yaml-cpp/yaml.h>
 
 #include <algorithm>
@@ -8,7 +11,6 @@
 #include <cmath>
 #include <cstring>
 #include <filesystem>
-#include <fstream>
 #include <limits>
 #include <map>
 #include <set>
@@ -1271,32 +1273,62 @@ constexpr std::size_t kMaxTuningFileBytes = std::size_t{16} << 20;
 
 }  // namespace
 
+namespace {
+
+TuningConfigLoadResult FileError(const std::string& path, std::string message) {
+  TuningConfigLoadResult result;
+  Diagnostic d;
+  d.file = path;
+  d.message = std::move(message);
+  result.diagnostics.push_back(d);
+  return result;
+}
+
+}  // namespace
+
 TuningConfigLoadResult LoadTuningConfigFile(const std::string& path) {
-  std::error_code error;
-  const bool folder = std::filesystem::is_directory(path, error);
-  std::ifstream in(path, std::ios::binary);
-  if (!in || folder) {
-    TuningConfigLoadResult result;
-    Diagnostic d;
-    d.file = path;
-    d.message = folder ? std::string("is a folder; give the path of a tuning.yaml file")
-                       : "cannot read the file: " + std::string(std::strerror(errno)) +
-                             " (give the path of a tuning.yaml)";
-    result.diagnostics.push_back(d);
-    return result;
+  // Opened without waiting: a named pipe (FIFO) that no program writes to would otherwise block
+  // the open, and the command, forever.
+  const int fd = ::open(path.c_str(), O_RDONLY | O_NONBLOCK | O_CLOEXEC);
+  if (fd < 0) {
+    return FileError(path, "cannot read the file: " + std::string(std::strerror(errno)) +
+                               " (give the path of a tuning.yaml)");
   }
+  struct FileCloser {
+    int fd;
+    ~FileCloser() { ::close(fd); }
+  } closer{fd};
+  struct stat status {};
+  if (::fstat(fd, &status) != 0) {
+    return FileError(path, "cannot read the file: " + std::string(std::strerror(errno)) +
+                               " (give the path of a tuning.yaml)");
+  }
+  if (S_ISDIR(status.st_mode))
+    return FileError(path, "is a folder; give the path of a tuning.yaml file");
+  // Reads wait again (a pipe with a writer, such as bash's <(...), is read to its end).
+  ::fcntl(fd, F_SETFL, ::fcntl(fd, F_GETFL) & ~O_NONBLOCK);
   // Read up to the limit only: /dev/zero or a runaway file would otherwise be read forever.
   std::string text(kMaxTuningFileBytes + 1, '\0');
-  in.read(text.data(), static_cast<std::streamsize>(text.size()));
-  text.resize(static_cast<std::size_t>(in.gcount()));
+  std::size_t size = 0;
+  while (size < text.size()) {
+    const ssize_t got = ::read(fd, text.data() + size, text.size() - size);
+    if (got < 0 && errno == EINTR) continue;
+    if (got < 0) {
+      return FileError(path, "cannot read the file: " + std::string(std::strerror(errno)) +
+                                 " (give the path of a tuning.yaml)");
+    }
+    if (got == 0) break;
+    size += static_cast<std::size_t>(got);
+  }
+  text.resize(size);
+  if (size == 0 && S_ISFIFO(status.st_mode)) {
+    return FileError(path,
+                     "is a named pipe (FIFO) that no program writes to; give the path of a "
+                     "tuning.yaml file");
+  }
   if (text.size() > kMaxTuningFileBytes) {
-    TuningConfigLoadResult result;
-    Diagnostic d;
-    d.file = path;
-    d.message = "is larger than " + std::to_string(kMaxTuningFileBytes >> 20) +
-                " MiB; a tuning.yaml is a few KB: give the path of one";
-    result.diagnostics.push_back(d);
-    return result;
+    return FileError(path, "is larger than " + std::to_string(kMaxTuningFileBytes >> 20) +
+                               " MiB; a tuning.yaml is a few KB: give the path of one");
   }
   return ParseTuningConfig(text, path);
 }

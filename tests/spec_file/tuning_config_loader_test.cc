@@ -1,8 +1,16 @@
 #include "bayestune/spec_file/tuning_config_loader.h"
 
+#include <fcntl.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <atomic>
 #include <catch2/catch.hpp>
+#include <chrono>
+#include <cstdlib>
 #include <filesystem>
 #include <fstream>
+#include <thread>
 
 #include "bayestune/optimizer/errors.h"
 #include "spec_errors.h"
@@ -179,6 +187,49 @@ TEST_CASE("a file that is empty, missing or not YAML is an error with its place"
   // A tab in the indentation is named as such (yaml-cpp's own message does not say).
   ExpectError(Errors("trainingInput:\n\thyperparameters:\n    goal: MAXIMIZE\n"), 2,
               {"not valid YAML", "line 2 is indented with a tab; YAML indents with spaces only"});
+}
+
+TEST_CASE("a named pipe that no program writes to is an error, not a wait forever", "[config]") {
+  char dir_template[] = "/tmp/bayestune_fifo_test_XXXXXX";
+  REQUIRE(::mkdtemp(dir_template) != nullptr);
+  const std::string fifo = std::string(dir_template) + "/tuning.yaml";
+  REQUIRE(::mkfifo(fifo.c_str(), 0600) == 0);
+  // Before the fix the open itself waited for a writer (forever at a user's prompt). This writer
+  // comes and goes without writing only once a reader has the pipe open, so that an old loader
+  // gets an empty file instead of hanging the test; a fixed one never waits for it.
+  std::atomic<bool> loaded = false;
+  std::thread writer([&] {
+    while (!loaded) {
+      const int fd = ::open(fifo.c_str(), O_WRONLY | O_NONBLOCK);
+      if (fd >= 0) ::close(fd);
+      std::this_thread::sleep_for(std::chrono::milliseconds(5));
+    }
+  });
+  auto result = LoadTuningConfigFile(fifo);
+  loaded = true;
+  writer.join();
+  REQUIRE_FALSE(result.ok());
+  INFO(FormatDiagnostics(result.diagnostics));
+  CHECK(result.diagnostics[0].ToString() ==
+        fifo +
+            ": error: is a named pipe (FIFO) that no program writes to; give the path of a "
+            "tuning.yaml file");
+  std::filesystem::remove_all(dir_template);
+}
+
+TEST_CASE("a pipe with a writer, such as bash's <(...), is read to its end", "[config]") {
+  int ends[2];
+  REQUIRE(::pipe(ends) == 0);
+  const std::string text =
+      "trainingInput:\n  hyperparameters:\n    maxTrials: 2\n    params:\n"
+      "      - {parameterName: x, type: DOUBLE, minValue: 0, maxValue: 1}\n";
+  REQUIRE(::write(ends[1], text.data(), text.size()) == static_cast<ssize_t>(text.size()));
+  ::close(ends[1]);
+  auto result = LoadTuningConfigFile("/proc/self/fd/" + std::to_string(ends[0]));
+  ::close(ends[0]);
+  INFO(FormatDiagnostics(result.diagnostics));
+  REQUIRE(result.ok());
+  CHECK(result.config.study.max_trials == 2);
 }
 
 TEST_CASE("aliases that expand a short file to billions of nodes are an error, not a hang",
