@@ -17,7 +17,6 @@
 #include "bayestune/proto/study_client.h"
 #include "bayestune/spec_file/tuning_config_loader.h"
 #include "bayestune/trial_runner/trial_runner.h"
-#include "call_status_interceptor.h"
 #include "cli_errors.h"
 #include "command_help.h"
 #include "commands.h"
@@ -25,6 +24,7 @@
 #include "interrupt_forwarding.h"
 #include "run_plan.h"
 #include "run_summary.h"
+#include "shown_text.h"
 #include "trial_formatting.h"
 
 namespace bayestune::cli {
@@ -43,12 +43,6 @@ struct WorkerFlags {
   std::vector<std::string> trainer;
 };
 
-// Text from the server, for this worker's own output: control characters and bytes outside ASCII
-// escaped, so that a study's values cannot move the cursor or hide text on the terminal.
-std::string Shown(const std::string& text) {
-  return proto::EscapeForLog(text, 4096);
-}
-
 // A command as one line, each argument quoted where it needs to be.
 std::string ShownCommand(const std::vector<std::string>& command) {
   std::string line;
@@ -58,7 +52,7 @@ std::string ShownCommand(const std::vector<std::string>& command) {
         !argument.empty() && argument.find_first_not_of(
                                  "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz"
                                  "0123456789_-+=.,/:@%") == std::string::npos;
-    line += plain ? argument : "'" + Shown(argument) + "'";
+    line += plain ? argument : "'" + ShownText(argument) + "'";
   }
   return line;
 }
@@ -80,7 +74,7 @@ class WorkerLog : public RunnerEvents {
       std::lock_guard<std::mutex> lock(mutex_);
       running_.erase(trial.id);
     }
-    Line() << "trial " << trial.id << " queued to run again: " << Shown(reason) << std::endl;
+    Line() << "trial " << trial.id << " queued to run again: " << ShownText(reason) << std::endl;
   }
   // Kills the process group of every trial running now (each trainer leads one).
   void KillRunningTrials() {
@@ -96,20 +90,21 @@ class WorkerLog : public RunnerEvents {
     }
     // The parameters come from the server: a categorical value is shown, never obeyed.
     Line() << "trial " << e.trial.id << " started on " << FormatDevices(e.gpus) << " (pid " << e.pid
-           << "): " << Shown(FormatParameters(e.trial, spec_)) << std::endl;
+           << "): " << ShownText(FormatParameters(e.trial, spec_)) << std::endl;
   }
   // ASHA's promotions (each rung once, as the runner says them) and stops, as `bayestune run`
   // prints them. The reasons come from the server: shown, never obeyed.
   void OnTrialPromoted(const TrialPromotedEvent& e) override {
     Line() << "trial " << e.trial_id << " promoted past "
-           << (e.reason.empty() ? "rung " + std::to_string(e.rung) : Shown(e.reason)) << std::endl;
+           << (e.reason.empty() ? "rung " + std::to_string(e.rung) : ShownText(e.reason))
+           << std::endl;
   }
   void OnTrialStopping(const TrialStoppingEvent& e) override {
     const char* signal_name = sigabbrev_np(e.signal);
     Line() << "trial " << e.trial_id << " stopping ("
            << (e.cause == TrialStopCause::kTimeout
                    ? std::string("runner.trialTimeoutSeconds passed")
-                   : (e.reason.empty() ? std::string("early stopping") : Shown(e.reason)))
+                   : (e.reason.empty() ? std::string("early stopping") : ShownText(e.reason)))
            << "): SIG" << (signal_name ? signal_name : std::to_string(e.signal)) << std::endl;
   }
   void OnTrialFinished(const TrialFinishedEvent& e) override {
@@ -119,7 +114,7 @@ class WorkerLog : public RunnerEvents {
     }
     auto& out = Line() << "trial " << e.trial.id << " " << TrialStateName(e.trial.state);
     if (e.trial.final_value) {
-      out << ": " << spec_.metric_tag << " " << FormatValue(*e.trial.final_value);
+      out << ": " << ShownText(spec_.metric_tag) << " " << FormatValue(*e.trial.final_value);
       if (e.trial.final_step) out << " at step " << *e.trial.final_step;
     }
     if (e.trial.stopped_early) out << " (stopped early)";
@@ -129,7 +124,7 @@ class WorkerLog : public RunnerEvents {
   void OnWarning(std::optional<std::int64_t> trial_id, const std::string& message) override {
     auto& out = Line() << "warning: ";
     if (trial_id) out << "trial " << *trial_id << ": ";
-    out << Shown(message) << std::endl;
+    out << ShownText(message) << std::endl;
   }
   void OnInterruptRequested(InterruptLevel level, int running_trials, int) override {
     Line() << (level == InterruptLevel::kStopLaunching
@@ -190,7 +185,7 @@ RunnerSpec RunnerFromServer(const std::string& study, const std::string& tuning_
       if (!runner.env.empty()) {
         std::cerr << (runner.command.empty() ? "" : ";") << " its environment:";
         for (const auto& [name, value] : runner.env)
-          std::cerr << " " << Shown(name) << "=" << ShownCommand({value});
+          std::cerr << " " << ShownText(name) << "=" << ShownCommand({value});
       }
       if (!runner.job_dir.empty()) {
         std::cerr << ((runner.command.empty() && runner.env.empty()) ? "" : ";")

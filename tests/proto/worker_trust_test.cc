@@ -157,3 +157,26 @@ TEST_CASE("text from the server reaches a worker's terminal with its control cha
   CHECK(worker.output.find('\x07') == std::string::npos);
   CHECK(server->Stop(SIGTERM) == 0);
 }
+
+TEST_CASE("a worker shows a study's UTF-8 as it is and escapes what reorders it, as run does",
+          "[grpc][worker][security]") {
+  // The worker had an escaper of its own that wrote each byte outside ASCII as \xHH
+  // ("na\xc3\xafve"); it prints with ShownText now, as run does.
+  TempFolder dir("grpc-worker-utf8");
+  auto server = StartServer(dir);
+  proto::StudyClient client(PlainClientOptions(*server));
+  StudySpec spec;
+  spec.metric_tag = "accuracy";
+  spec.max_trials = 1;
+  spec.algorithm = Algorithm::kGridSearch;
+  spec.parameters = {ParameterSpec::Categorical("c", {"na\u00efve\u202Egpj.sh"})};
+  client.CreateStudy("utf8", spec);
+  const ProcessResult worker =
+      RunWorker(dir.path(), {"--server", server->address(), "--study", "utf8", "--gpus", "none",
+                             "--job-dir", dir.File("jobs"), "--", BAYESTUNE_FAKE_TRAINER});
+  INFO(worker.output);
+  CHECK(worker.exit_code == 0);
+  CHECK_THAT(worker.output, Catch::Contains("c=na\u00efve\\u202egpj.sh"));
+  CHECK(worker.output.find("\u202E") == std::string::npos);
+  CHECK(server->Stop(SIGTERM) == 0);
+}
