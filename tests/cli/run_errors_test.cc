@@ -273,6 +273,51 @@ TEST_CASE(
   CHECK_THAT(RunBayestune(dir.path(), {"status"}).out, Catch::Contains("60 of 60 finished"));
 }
 
+TEST_CASE("run: a full file system under the trial folders stops the run, no trial is used up",
+          "[cli][run][errors]") {
+  // Each trainer failed to write its metrics (and its stderr.log: the reason said only "exited
+  // with status 0 without reporting the metric"), one trial after another, until the study was
+  // used up as FAILED trials.
+  TempFolder dir;
+  WriteTextFile(fs::path(dir.path()) / "train.sh",
+                "#!/bin/sh\necho '{\"accuracy\": \"0.5\"}' >> \"$CLOUD_ML_HP_METRIC_FILE\"\n");
+  fs::permissions(fs::path(dir.path()) / "train.sh", fs::perms::owner_all);
+  WriteTextFile(fs::path(dir.path()) / "s.yaml",
+                RandomSearchStudyYaml(3, 1, "  command: [./train.sh]\n  cpuTrials: 1\n"));
+  fs::create_directories(dir.File("jobs"));
+  fs::create_directories(dir.File("locks"));
+  // A full 128 KiB tmpfs over jobs/, in a mount namespace of its own (gone with the process).
+  const std::string lock_dir = "BAYESTUNE_GPU_LOCK_DIR=" + dir.File("locks");
+  const auto probe = RunInFolder(dir.path(), {"unshare", "-rm", "true"});
+  if (probe.exit_code != 0) {
+    WARN("no mount namespace here (unshare -rm: " << probe.err << "); not tested");
+    return;
+  }
+  const auto full = RunInFolder(
+      dir.path(),
+      {"unshare", "-rm", "/bin/sh", "-c",
+       "mount -t tmpfs -o size=128k tmpfs jobs && (dd if=/dev/zero of=jobs/filler bs=4k "
+       "2>/dev/null; true) && exec " +
+           BayestunePath() + " run s.yaml --job-dir jobs --progress plain"},
+      {lock_dir});
+  INFO(full.out << full.err);
+  CHECK(full.exit_code == 1);
+  CHECK_THAT(full.out, Catch::Contains("trials cannot write their files: the file system of '") &&
+                           Catch::Contains("' is full (0 KiB free). The trials that failed for it "
+                                           "are queued to run again; no trial was used up: free "
+                                           "some space and run the study again"));
+  CHECK_THAT(full.out, Catch::Contains("trial 1 queued to run again (attempt 2): attempt 1 "));
+  // Space again (the tmpfs went with its namespace): the same trials run and succeed.
+  const auto again = RunInFolder(
+      dir.path(), {BayestunePath(), "run", "s.yaml", "--job-dir", "jobs", "--progress", "plain"},
+      {lock_dir});
+  INFO(again.out << again.err);
+  CHECK(again.exit_code == 0);
+  const auto trials = RunBayestune(dir.path(), {"trials", "s"});
+  CHECK(CountOccurrences(trials.out, "SUCCEEDED") == 3);
+  CHECK(CountOccurrences(trials.out, "FAILED") == 0);
+}
+
 TEST_CASE("run: a study deleted by another process mid-run is named, not 'no study with id 1'",
           "[cli][run][errors]") {
   TempFolder dir;

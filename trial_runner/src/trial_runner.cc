@@ -21,6 +21,7 @@
 #include "bayestune/trial_runner/slurm_launcher.h"
 #include "bayestune/trial_runner/trial_command.h"
 #include "bayestune/trial_runner/trial_process.h"
+#include "file_system_space.h"
 #include "leftover_processes.h"
 #include "local_launcher.h"
 #include "log_tail.h"
@@ -106,6 +107,7 @@ class TrialRunner::Loop {
   void BeginStop(RunningTrial& rt, TrialStopCause cause, double now,
                  const std::string& reason = "");
   void Finish(RunningTrial& rt, const TrialEnd& end);
+  bool RequeueIfDiskFull(RunningTrial& rt, const TrialEnd& end);
   Trial Conclude(RunningTrial& rt, const TrialEnd& end);
   void Abandon(RunningTrial& rt, const Error& error);
   bool Finished(RunResult& result);
@@ -138,6 +140,7 @@ class TrialRunner::Loop {
   int interrupts_seen_ = 0;
   int killed_ = 0;
   std::optional<std::string> launch_failure_;
+  std::optional<std::string> disk_full_;  // why a trial that failed could not write its files
   std::int64_t launch_failed_trial_ = 0;
   RunResult result_;
 };
@@ -632,6 +635,7 @@ void TrialRunner::Loop::Finish(RunningTrial& rt, const TrialEnd& end) {
     }
     return;
   }
+  if (RequeueIfDiskFull(rt, end)) return;
   TrialFinishedEvent finished;
   try {
     finished.trial = Conclude(rt, end);
@@ -645,6 +649,33 @@ void TrialRunner::Loop::Finish(RunningTrial& rt, const TrialEnd& end) {
   finished.run_seconds = Now() - rt.started;
   finished.paths = rt.paths;
   if (events()) events()->OnTrialFinished(finished);
+}
+
+// A trial that ended without its value while its folder's file system is full failed for want
+// of space (its metrics, even its stderr.log, could not be written), which is no fault of its
+// parameters: it goes back to the queue, nothing more is launched, and the run ends saying what
+// to free. Otherwise every trial would fail in turn, using up the study.
+bool TrialRunner::Loop::RequeueIfDiskFull(RunningTrial& rt, const TrialEnd& end) {
+  if (rt.stop_cause) return false;  // stopped early or timed out: decided by the runner
+  PollMetrics(rt, false);
+  const bool has_value = end.exit.succeeded() && end.failure.empty() &&
+                         rt.metrics->SelectObjective().measurement.has_value();
+  if (has_value) return false;
+  const auto full = FileSystemFullReason(rt.paths.dir);
+  if (!full) return false;
+  disk_full_ = *full;
+  stop_launching_ = true;
+  const std::string reason = "attempt " + std::to_string(rt.trial.attempt) + " " +
+                             end.exit.Describe() + " without its value while " + *full +
+                             "; it reruns when the study runs again";
+  try {
+    const Trial requeued = study_.Requeue(rt.trial.id, rt.trial.Owner(), reason);
+    ++result_.requeued;
+    if (events()) events()->OnTrialRequeued(requeued, reason);
+  } catch (const FailedPrecondition& e) {
+    Warn(rt.trial.id, e.what());
+  }
+  return true;
 }
 
 // Records how the trial ended: its state, value or reason.
@@ -720,6 +751,13 @@ bool TrialRunner::Loop::Finished(RunResult& result) {
     result.outcome = RunOutcome::kLaunchFailed;
     result.message = "the trainer could not be started: " + *launch_failure_ +
                      ". No trial was used up: fix this and run the study again";
+    return true;
+  }
+  if (disk_full_) {
+    result.outcome = RunOutcome::kLaunchFailed;
+    result.message = "trials cannot write their files: " + *disk_full_ +
+                     ". The trials that failed for it are queued to run again; no trial was used "
+                     "up: free some space and run the study again";
     return true;
   }
   if (interrupts_seen_ >= 1) {
