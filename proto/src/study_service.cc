@@ -5,6 +5,7 @@
 #include <set>
 
 #include "bayestune/optimizer/errors.h"
+#include "bayestune/optimizer/parameter.h"
 #include "bayestune/optimizer/pareto_front.h"
 #include "bayestune/optimizer/study_name.h"
 #include "bayestune/spec_file/tuning_config_loader.h"
@@ -17,7 +18,7 @@ namespace {
 constexpr std::size_t kMaxNameBytes = 256;
 constexpr std::size_t kMaxReasonBytes = 64 * 1024;
 
-// A name a client chose (study, client id, metric): at most 256 bytes, no control characters.
+// A name a client chose (study, client id): at most 256 bytes, no control characters.
 // Protobuf has already checked that it is UTF-8.
 void CheckName(const char* field, const std::string& value, bool required) {
   if (value.empty()) {
@@ -34,6 +35,16 @@ void CheckName(const char* field, const std::string& value, bool required) {
       throw InvalidArgument(std::string(field) +
                             ": holds a control character; use printable characters only");
     }
+  }
+}
+
+// A measurement's metric: empty (the study's tag), or a tag by the rule of a study's own tags
+// (MetricTagProblem: UTF-8 without control characters, at most 1,024 bytes), so that every
+// study's objective can be reported.
+void CheckMetric(const std::string& field, const std::string& metric) {
+  if (metric.empty()) return;
+  if (std::string problem = MetricTagProblem(metric); !problem.empty()) {
+    throw InvalidArgument(field + ": " + problem);
   }
 }
 
@@ -236,7 +247,7 @@ grpc::Status StudyServiceImpl::AddMeasurement(grpc::ServerContext* context,
     CheckTrialId(request->trial_id());
     CheckFinite("value", request->value(),
                 "complete the trial with infeasible set when it has no usable value");
-    CheckName("metric", request->metric(), /*required=*/false);
+    CheckMetric("metric", request->metric());
     CheckStep("step", request->step());
     const auto owner = TrialOwnerFromProto(request->owner());
     auto study = OpenStudy("study", request->study());
@@ -265,7 +276,7 @@ grpc::Status StudyServiceImpl::AddMeasurements(grpc::ServerContext* context,
       const std::string field = "measurements[" + std::to_string(i) + "]";
       CheckFinite((field + ".value").c_str(), m.value(),
                   "complete the trial with infeasible set when it has no usable value");
-      CheckName((field + ".metric").c_str(), m.metric(), /*required=*/false);
+      CheckMetric(field + ".metric", m.metric());
       CheckStep((field + ".step").c_str(), m.step());
       if (!std::isfinite(m.wall_time()) || m.wall_time() < 0) {
         throw InvalidArgument(field + ".wall_time: seconds since the Unix epoch (0: now), got " +

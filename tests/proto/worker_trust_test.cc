@@ -180,3 +180,36 @@ TEST_CASE("a worker shows a study's UTF-8 as it is and escapes what reorders it,
   CHECK(worker.output.find("\u202E") == std::string::npos);
   CHECK(server->Stop(SIGTERM) == 0);
 }
+
+TEST_CASE("a worker reports a long objective tag, and leaves out a trainer's tag no study can have",
+          "[grpc][worker]") {
+  // The server took measurement metrics of at most 256 bytes while a study's tag may be 1,024:
+  // a worker stopped at its first report (INVALID_ARGUMENT), as it did for any scalar of the
+  // trainer's with a longer tag.
+  TempFolder dir("grpc-worker-tags");
+  auto server = StartServer(dir);
+  proto::StudyClient client(PlainClientOptions(*server));
+  const std::string objective(300, 'a');
+  const std::string unusable(2000, 'b');
+  StudySpec spec;
+  spec.metric_tag = objective;
+  spec.max_trials = 1;
+  spec.parameters = {ParameterSpec::Double("x", 0, 1)};
+  client.CreateStudy("tags", spec);
+  const ProcessResult worker =
+      RunWorker(dir.path(), {"--server", server->address(), "--study", "tags", "--gpus", "none",
+                             "--job-dir", dir.File("jobs"), "--", BAYESTUNE_FAKE_TRAINER,
+                             "--tag=" + objective, "--extra-tag=" + unusable});
+  INFO(worker.output);
+  CHECK(worker.exit_code == 0);
+  CHECK_THAT(worker.output,
+             Catch::Contains("warning: trial 1: reported a scalar whose tag 'bbbb") &&
+                 Catch::Contains("' is 2000 bytes long; a metric tag is at most "
+                                 "1024 bytes; it is not recorded"));
+  const Trial trial = client.GetTrial("tags", 1);
+  CHECK(trial.state == TrialState::kSucceeded);
+  REQUIRE_FALSE(trial.measurements.empty());
+  for (const Measurement& m : trial.measurements)
+    CHECK(m.metric == objective);
+  CHECK(server->Stop(SIGTERM) == 0);
+}

@@ -18,6 +18,7 @@
 #include <system_error>
 
 #include "bayestune/optimizer/errors.h"
+#include "bayestune/optimizer/parameter.h"
 #include "bayestune/trial_runner/slurm_launcher.h"
 #include "bayestune/trial_runner/trial_command.h"
 #include "bayestune/trial_runner/trial_process.h"
@@ -77,6 +78,7 @@ struct RunningTrial {
   bool abandoned = false;  // finished by another client: nothing more to record
   bool reattached = false;
   std::set<std::string> non_finite_warned;
+  std::set<std::string> bad_tag_warned;
 };
 
 }  // namespace
@@ -574,6 +576,14 @@ void TrialRunner::Loop::PollMetrics(RunningTrial& rt, bool may_stop) {
   bool new_objective = false;
   for (const Measurement& m : update.measurements) {
     if (rt.recorded.count({m.metric, m.step}) != 0) continue;  // re-attached: stored already
+    if (std::string problem = MetricTagProblem(m.metric); !problem.empty()) {
+      // No study can have such a tag as its objective, and a server refuses it: not recorded,
+      // by run and worker alike.
+      if (rt.bad_tag_warned.insert(m.metric).second) {
+        Warn(rt.trial.id, "reported a scalar whose tag " + problem + "; it is not recorded");
+      }
+      continue;
+    }
     if (!std::isfinite(m.value)) {
       if (rt.non_finite_warned.insert(m.metric).second) {
         Warn(rt.trial.id, "reported " + m.metric + " = " + FormatDouble(m.value) + " at step " +
