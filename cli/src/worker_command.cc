@@ -113,10 +113,9 @@ class WorkerLog : public RunnerEvents {
       running_.erase(e.trial.id);
     }
     auto& out = Line() << "trial " << e.trial.id << " " << TrialStateName(e.trial.state);
-    if (e.trial.final_value) {
-      out << ": " << ShownText(spec_.metric_tag) << " " << FormatValue(*e.trial.final_value);
-      if (e.trial.final_step) out << " at step " << *e.trial.final_step;
-    }
+    // Every objective's value for a study of several metrics, as run writes it.
+    if (const auto objective = FormatFinalObjective(e.trial, spec_))
+      out << ": " << ShownText(*objective);
     if (e.trial.stopped_early) out << " (stopped early)";
     if (!e.trial.failure_reason.empty()) out << ": " << FirstLine(e.trial.failure_reason);
     out << std::endl;

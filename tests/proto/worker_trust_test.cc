@@ -213,3 +213,26 @@ TEST_CASE("a worker reports a long objective tag, and leaves out a trainer's tag
     CHECK(m.metric == objective);
   CHECK(server->Stop(SIGTERM) == 0);
 }
+
+TEST_CASE("a worker's finished line gives every objective of a study of several metrics",
+          "[grpc][worker]") {
+  // It gave the first metric only ("trial 1 SUCCEEDED: m 0.5 at step 3"), where run gives all.
+  TempFolder dir("grpc-worker-metrics");
+  auto server = StartServer(dir);
+  proto::StudyClient client(PlainClientOptions(*server));
+  StudySpec spec;
+  spec.metrics = {{.metric_id = "m", .goal = Goal::kMaximize},
+                  {.metric_id = "n", .goal = Goal::kMinimize}};
+  spec.metric_tag = "m";
+  spec.max_trials = 1;
+  spec.parameters = {ParameterSpec::Double("p", 0, 1)};  // not x: --x sets the value
+  client.CreateStudy("two", spec);
+  const ProcessResult worker =
+      RunWorker(dir.path(), {"--server", server->address(), "--study", "two", "--gpus", "none",
+                             "--job-dir", dir.File("jobs"), "--", BAYESTUNE_FAKE_TRAINER, "--tag=m",
+                             "--extra-tag=n", "--value=0.25"});
+  INFO(worker.output);
+  CHECK(worker.exit_code == 0);
+  CHECK_THAT(worker.output, Catch::Contains("trial 1 SUCCEEDED: m 0.25, n 0.75 at step 3\n"));
+  CHECK(server->Stop(SIGTERM) == 0);
+}
