@@ -55,12 +55,6 @@ bool IsHiddenFormatCharacter(char32_t point) {
          (point >= 0xFFF9 && point <= 0xFFFB);
 }
 
-void AppendCodePointEscape(std::string& out, char32_t point) {
-  char escaped[12];
-  std::snprintf(escaped, sizeof escaped, "\\u%04x", static_cast<unsigned>(point));
-  out += escaped;
-}
-
 void AppendByteEscape(std::string& out, unsigned char c) {
   char escaped[8];
   std::snprintf(escaped, sizeof escaped, "\\x%02x", static_cast<unsigned>(c));
@@ -86,7 +80,10 @@ std::string ShownText(std::string_view text, ShownLines lines) {
       continue;
     }
     if (length >= 2 && IsHiddenFormatCharacter(CodePoint(text, i, length))) {
-      AppendCodePointEscape(out, CodePoint(text, i, length));
+      // Byte by byte, as the other escapes: bash's $'...' reads \xHH back in every locale (its
+      // \u needs a UTF-8 one).
+      for (std::size_t k = 0; k < length; ++k)
+        AppendByteEscape(out, static_cast<unsigned char>(text[i + k]));
       i += length;
       continue;
     }

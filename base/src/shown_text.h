@@ -14,8 +14,8 @@ enum class ShownLines { kOneLine, kMultiLine };
 // invalid UTF-8 written as a visible "\x1b", so that the text cannot clear the screen, move the
 // cursor, set the window title or overwrite a line with a carriage return; each invisible format
 // character that reorders or hides text (bidi overrides such as U+202E, zero-width space, BOM)
-// written as "\u202e" (bash's $'...' reads both forms back). A backslash stays as it is. The
-// database and the exports keep the text unchanged.
+// written byte by byte too ("\xe2\x80\xae"). A backslash stays as it is. The database and the
+// exports keep the text unchanged.
 std::string ShownText(std::string_view text, ShownLines lines = ShownLines::kOneLine);
 
 }  // namespace bayestune

@@ -97,10 +97,11 @@ TEST_CASE("ShownText escapes what would drive a terminal, keeps UTF-8", "[base][
 TEST_CASE("ShownText escapes invisible characters that reorder or hide text", "[base][format]") {
   // A right-to-left override would show "run_gpj.sh" as "run_hs.jpg"; the isolates, marks, the
   // Arabic letter mark (two bytes), zero-width space, word joiner, line separator and BOM likewise.
-  CHECK(ShownText("run_\u202Egpj.sh") == "run_\\u202egpj.sh");
-  CHECK(ShownText("a\u2066b\u2069c\u200Fd\u200Ee") == "a\\u2066b\\u2069c\\u200fd\\u200ee");
-  CHECK(ShownText("x\u061Cy") == "x\\u061cy");
-  CHECK(ShownText("x\u200By\u2060z\u2028w\uFEFF") == "x\\u200by\\u2060z\\u2028w\\ufeff");
+  CHECK(ShownText("run_\u202Egpj.sh") == "run_\\xe2\\x80\\xaegpj.sh");
+  CHECK(ShownText("a\u2066b\u2069c\u200Fd") == "a\\xe2\\x81\\xa6b\\xe2\\x81\\xa9c\\xe2\\x80\\x8fd");
+  CHECK(ShownText("x\u061Cy") == "x\\xd8\\x9cy");
+  CHECK(ShownText("x\u200By\u2060z\u2028w\uFEFF") ==
+        "x\\xe2\\x80\\x8by\\xe2\\x81\\xa0z\\xe2\\x80\\xa8w\\xef\\xbb\\xbf");
   // Joiners stay: scripts and emoji sequences (a family emoji) need them.
   CHECK(ShownText("\U0001F468\u200D\U0001F469 \u0645\u200C\u06CC") ==
         "\U0001F468\u200D\U0001F469 \u0645\u200C\u06CC");

@@ -96,6 +96,37 @@ TEST_CASE("trials, best, status: a tab in a categorical value is shown escaped",
   CHECK_FALSE(HasRawControl(status.out));
 }
 
+TEST_CASE("best: a value with a right-to-left override is shown escaped and pastes back exactly",
+          "[cli][readers][escaping]") {
+  // U+202E showed "--file=gpj.sh" reversed on the terminal ("--file=hs.jpg"); written as bash's
+  // \u202e it would paste back only in a UTF-8 locale.
+  TempFolder dir;
+  StudySpec spec;
+  spec.metric_tag = "score";
+  spec.max_trials = 1;
+  spec.algorithm = Algorithm::kGridSearch;
+  const std::string value = "\u202Egpj.sh";
+  spec.parameters = {ParameterSpec::Categorical("file", {value})};
+  auto study = Study::Open(SqliteStudyRepository::Open(dir.File("bayestune.db")), "files",
+                           {.create_if_missing = true, .spec = spec});
+  const auto trials = study->Suggest(1, "test");
+  REQUIRE(trials.size() == 1);
+  study->Complete(trials[0].id, 0.5, 1);
+  const auto best = RunBayestune(dir.path(), {"best"});
+  INFO(best.out << best.err);
+  CHECK(best.exit_code == 0);
+  CHECK(best.out.find("\u202E") == std::string::npos);
+  const std::string prefix = "trainer arguments: ";
+  const auto at = best.out.find(prefix);
+  REQUIRE(at != std::string::npos);
+  const std::string argument =
+      best.out.substr(at + prefix.size(), best.out.find('\n', at) - at - prefix.size());
+  CHECK(argument == "$'--file=\\xe2\\x80\\xaegpj.sh'");
+  const auto pasted =
+      RunInFolder(dir.path(), {"/bin/bash", "-c", "printf '%s' " + argument}, {"LC_ALL=C"});
+  CHECK(pasted.out == "--file=" + value);
+}
+
 TEST_CASE("errors quoting a path or an argument print its control characters escaped",
           "[cli][errors][escaping]") {
   TempFolder dir;

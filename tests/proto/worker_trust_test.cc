@@ -176,7 +176,7 @@ TEST_CASE("a worker shows a study's UTF-8 as it is and escapes what reorders it,
                              "--job-dir", dir.File("jobs"), "--", BAYESTUNE_FAKE_TRAINER});
   INFO(worker.output);
   CHECK(worker.exit_code == 0);
-  CHECK_THAT(worker.output, Catch::Contains("c=na\u00efve\\u202egpj.sh"));
+  CHECK_THAT(worker.output, Catch::Contains("c=na\u00efve\\xe2\\x80\\xaegpj.sh"));
   CHECK(worker.output.find("\u202E") == std::string::npos);
   CHECK(server->Stop(SIGTERM) == 0);
 }
