@@ -645,9 +645,9 @@ void TrialRunner::Loop::Finish(RunningTrial& rt, const TrialEnd& end) {
     }
     return;
   }
-  if (RequeueIfDiskFull(rt, end)) return;
   TrialFinishedEvent finished;
   try {
+    if (RequeueIfDiskFull(rt, end)) return;
     finished.trial = Conclude(rt, end);
   } catch (const FailedPrecondition& e) {
     Warn(rt.trial.id,
