@@ -1,6 +1,5 @@
 #include "acquisition_function.h"
 
-#include <algorithm>
 #include <cmath>
 #include <numbers>
 
@@ -63,13 +62,6 @@ double AcquisitionFunction::Value(double mean, double variance) const {
 double AcquisitionFunction::Value(double mean, double variance, double* d_mean,
                                   double* d_variance) const {
   const double sigma = std::sqrt(variance);
-  if (pure_exploration_) {
-    constexpr double kPenalty = 10.0;
-    const double shortfall = best_ - (mean + beta_ * sigma);
-    *d_mean = shortfall > 0 ? kPenalty : 0.0;
-    *d_variance = (1.0 + (shortfall > 0 ? kPenalty * beta_ : 0.0)) / (2.0 * sigma);
-    return sigma - kPenalty * std::max(0.0, shortfall);
-  }
   if (kind_ == AcquisitionKind::kUpperConfidenceBound) {
     *d_mean = 1.0;
     *d_variance = beta_ / (2.0 * sigma);

@@ -19,14 +19,6 @@ class AcquisitionFunction {
   AcquisitionFunction(AcquisitionKind kind, double best, double beta = 2.0)
       : kind_(kind), best_(best), beta_(beta) {}
 
-  // GP-UCB-PE's exploration step: the posterior standard deviation where mean + beta * sd reaches
-  // `floor` (the highest LCB), minus 10 times the shortfall elsewhere.
-  static AcquisitionFunction PureExploration(double beta, double floor) {
-    AcquisitionFunction f(AcquisitionKind::kUpperConfidenceBound, floor, beta);
-    f.pure_exploration_ = true;
-    return f;
-  }
-
   AcquisitionKind kind() const { return kind_; }
   double best() const { return best_; }
 
@@ -37,7 +29,6 @@ class AcquisitionFunction {
   AcquisitionKind kind_;
   double best_;
   double beta_;
-  bool pure_exploration_ = false;
 };
 
 }  // namespace bayestune

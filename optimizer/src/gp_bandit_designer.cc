@@ -368,17 +368,14 @@ std::vector<ParameterValues> GpBanditDesigner::Suggest(const DesignerInput& inpu
     }
     // Kriging believer: a pending trial is taken to return the GP's mean, as if observed (so it
     // may become the incumbent, and its point loses its appeal).
-    const bool parallel = history.pending.cols() + input.count > 1;
-    const double liar = parallel ? options_.parallel_fantasy_liar : 0.0;
     auto add_fantasy = [&](const Eigen::VectorXd& x) {
       Eigen::VectorXd mean;
       Eigen::VectorXd variance;
       gp->Predict(x, &mean, &variance);
-      const double value = mean[0] - liar * std::sqrt(std::max(variance[0], 0.0));
       if (!with_fantasies) with_fantasies = *gp;
-      with_fantasies->AddObservation(x, value);
+      with_fantasies->AddObservation(x, mean[0]);
       gp = &*with_fantasies;
-      best = std::max(best, value);
+      best = std::max(best, mean[0]);
     };
     for (Eigen::Index i = 0; i < history.pending.cols(); ++i)
       add_fantasy(history.pending.col(i));
@@ -393,10 +390,8 @@ std::vector<ParameterValues> GpBanditDesigner::Suggest(const DesignerInput& inpu
                    2 * history.own_trials >= input.spec.max_trials;
     // A study that runs trials in parallel may have its own UCB and refinement shares.
     GpBanditOptions proposal_options = options_;
+    const bool parallel = history.pending.cols() + input.count > 1;
     if (parallel) {
-      if (options_.local_refinement.parallel_free_every >= 0)
-        proposal_options.local_refinement.free_every =
-            options_.local_refinement.parallel_free_every;
       if (options_.parallel_ucb_share >= 0.0)
         proposal_options.ucb_share = options_.parallel_ucb_share;
       if (options_.local_refinement.parallel_share >= 0.0)
@@ -435,10 +430,6 @@ std::vector<ParameterValues> GpBanditDesigner::Suggest(const DesignerInput& inpu
       const AcquisitionFunction mean(AcquisitionKind::kUpperConfidenceBound, 0.0, 0.0);
       return optimizer.Maximize(local, mean, centers, excluded(), rng, &box);
     };
-    // GpBanditOptions::parallel_ucb_pe: the highest LCB of the GP before this suggestion's points.
-    const Eigen::Index first_gp_column = chosen.cols();
-    const GaussianProcess* round_gp = gp;
-    std::optional<double> highest_lcb;
     while (chosen.cols() < input.count) {
       const std::uint64_t trial_index =
           static_cast<std::uint64_t>(history.own_trials + chosen.cols());
@@ -454,68 +445,26 @@ std::vector<ParameterValues> GpBanditDesigner::Suggest(const DesignerInput& inpu
         box = BoxAround(incumbent, *radius, refined_coordinates);
       }
       const bool in_refinement_box = box.has_value();
-      // LocalRefinementOptions::parallel_free_ucb_beta: a parallel study's free trials of the
-      // box phase maximise UCB (in the margin's box) instead of the study's acquisition.
-      GpBanditOptions point_options = proposal_options;
-      if (parallel && !in_refinement_box && !free_point &&
-          options_.local_refinement.parallel_free_ucb_beta >= 0.0) {
-        LocalRefinementOptions phase = proposal_options.local_refinement;
-        phase.free_every = 0;
-        if (LocalRefinementRadius(phase, trial_index, input.spec.max_trials)) {
-          point_options.acquisition_mix = AcquisitionMix::kSingle;
-          point_options.acquisition = AcquisitionKind::kUpperConfidenceBound;
-          point_options.ucb_beta = options_.local_refinement.parallel_free_ucb_beta;
-        }
-      }
       // UCB trials may keep off the cube's faces.
       const bool margin_phase =
           input.spec.max_trials <= 0 ||
           static_cast<double>(trial_index) <
               options_.ucb_margin_share * static_cast<double>(input.spec.max_trials);
-      if (!box && margin_phase && point_options.acquisition_mix != AcquisitionMix::kEnsemble &&
-          AcquisitionForTrial(point_options, trial_index, input.spec.max_trials) ==
+      if (!box && margin_phase && proposal_options.acquisition_mix != AcquisitionMix::kEnsemble &&
+          AcquisitionForTrial(proposal_options, trial_index, input.spec.max_trials) ==
               AcquisitionKind::kUpperConfidenceBound) {
         box = UcbMarginBox(space, options_.ucb_margin);
       }
       const bool batch_ucb =
           in_refinement_box && parallel && options_.local_refinement.parallel_ucb_beta >= 0.0;
-      // A parallel study's UCB points: their own betas, and GP-UCB-PE after the first.
-      const bool ucb_point =
-          parallel && !in_refinement_box &&
-          proposal_options.acquisition_mix == AcquisitionMix::kUcbFirst &&
-          AcquisitionForTrial(proposal_options, trial_index, input.spec.max_trials) ==
-              AcquisitionKind::kUpperConfidenceBound;
-      const bool first_gp_point = chosen.cols() == first_gp_column;
-      if (ucb_point) {
-        const double beta =
-            first_gp_point ? options_.parallel_first_ucb_beta : options_.parallel_later_ucb_beta;
-        if (beta >= 0.0) point_options.ucb_beta = beta;
-      }
-      const bool pure_exploration = ucb_point && !first_gp_point && options_.parallel_ucb_pe;
-      if (pure_exploration && !highest_lcb) {
-        const AcquisitionFunction lcb(AcquisitionKind::kUpperConfidenceBound, best,
-                                      -point_options.ucb_beta);
-        if (auto x = optimizer.Maximize(*round_gp, lcb, centers, Eigen::MatrixXd(d, 0), rng,
-                                        box ? &*box : nullptr)) {
-          Eigen::VectorXd mean;
-          Eigen::VectorXd variance;
-          round_gp->Predict(*x, &mean, &variance);
-          highest_lcb = mean[0] - point_options.ucb_beta * std::sqrt(std::max(variance[0], 0.0));
-        }
-      }
       auto propose = [&](const Eigen::MatrixXd& avoid) -> std::optional<Eigen::VectorXd> {
-        if (!exploit && pure_exploration && highest_lcb) {
-          const AcquisitionFunction explore =
-              AcquisitionFunction::PureExploration(point_options.ucb_beta, *highest_lcb);
-          return optimizer.Maximize(*gp, explore, centers, avoid, rng, box ? &*box : nullptr);
-        }
         if (!exploit && batch_ucb) {
           const AcquisitionFunction ucb(AcquisitionKind::kUpperConfidenceBound, best,
                                         options_.local_refinement.parallel_ucb_beta);
           return optimizer.Maximize(*gp, ucb, centers, avoid, rng, &*box);
         }
         if (!exploit) {
-          return ProposePoint(optimizer, *gp, point_options, best, trial_index,
+          return ProposePoint(optimizer, *gp, proposal_options, best, trial_index,
                               input.spec.max_trials, centers, avoid, rng, box ? &*box : nullptr);
         }
         const AcquisitionFunction mean(AcquisitionKind::kUpperConfidenceBound, best, 0.0);

@@ -166,18 +166,6 @@ struct GpBanditOptions {
   // point than sequential steps do, so it switches to log EI earlier (docs/optimizer.md,
   // "Refinement late in a study, and batches").
   double parallel_ucb_share = 0.5;
-  // Screening options for batches in the UCB phase (docs/optimizer.md, "Batches: reaching the
-  // basin"); off by default. The UCB beta of the first GP point of a parallel study's suggestion
-  // and of the others (negative: ucb_beta).
-  double parallel_first_ucb_beta = -1.0;
-  double parallel_later_ucb_beta = -1.0;
-  // On: in the UCB phase, the points of a parallel study's suggestion after the first maximise
-  // the posterior standard deviation (the fantasies shrinking it around the points chosen) among
-  // the points whose UCB reaches the highest LCB (GP-UCB-PE, Contal et al. 2013).
-  bool parallel_ucb_pe = false;
-  // A parallel study's fantasies (pending trials and the suggestion's points chosen so far) take
-  // the GP's mean minus this many standard deviations instead of the mean (a pessimistic liar).
-  double parallel_fantasy_liar = 0.0;
   OutputTransform output_transform = OutputTransform::kRankAndLogWarp;
   // When several points are asked at once in the second half of a study (by maxTrials), make the
   // first GP point the maximiser of the posterior mean: batches then converge as sequential

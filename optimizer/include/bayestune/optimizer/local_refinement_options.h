@@ -22,12 +22,6 @@ struct LocalRefinementOptions {
   // batches of 4 found levy4's and styblinski4's basins more often with it (97% and 88% of the
   // tuning runs, against 85% and 78% with the last quarter) at equal medians elsewhere.
   double parallel_share = 0.5;
-  // Screening option (docs/optimizer.md, "Batches: reaching the basin"): `free_every` for a
-  // parallel study; negative: free_every.
-  int parallel_free_every = -1;
-  // Screening option: a parallel study's free trials of the phase maximise UCB with this beta (in
-  // the UCB margin's box) instead of the study's acquisition; negative: off.
-  double parallel_free_ucb_beta = -1.0;
   // Measured and not the default (docs/optimizer.md): in the phase, a parallel study's points
   // maximise UCB with this beta (as GP-BUCB: each chosen point, a fantasy at the GP's mean,
   // shrinks the variance around it, so a batch spreads over the incumbent's neighbourhood)
