@@ -6,12 +6,11 @@
 // gp+asha-fidelity, gp+hyperband-fidelity (the GP with the training step as an input), and the
 // designer variants of the early budget, as suffixes of gp+asha / gp+hyperband: -earlyK (the
 // step as an input while fewer than K trials are trained to the end; -earlyKp: with stopped
-// trials pending at the final step too, the default is -early8p; -early0: the default before),
-// -sobolK (the Sobol design goes on while fewer than K are trained to the end), -initN (a Sobol
-// design of N points). Each run goes on until `--budget` steps were consumed (then it is
-// interrupted: nothing new starts); a trial counts when it was trained to the last step within the
-// budget, with its true (noise-free) final value. Prints one JSON line per (method, seed) and a
-// table of medians over seeds. Prints figures; never passes or fails.
+// trials pending at the final step too; -early0: the default), -sobolK (the Sobol design goes on
+// while fewer than K are trained to the end). Each run goes on until `--budget` steps were
+// consumed (then it is interrupted: nothing new starts); a trial counts when it was trained to the
+// last step within the budget, with its true (noise-free) final value. Prints one JSON line per
+// (method, seed) and a table of medians over seeds. Prints figures; never passes or fails.
 //
 //   multi_fidelity_bench [--seeds=10] [--budget=270] [--steps=27] [--sleep-ms=2] [--parallel=2]
 //                        [--slow=a|c|mild] (a: the optimum starts slowly; c: slow starters
@@ -158,15 +157,10 @@ Outcome RunOne(const std::string& method, const Options& o, int seed,
   if (method.ends_with("-fidelity")) {
     designer = std::make_shared<GpBanditDesigner>(GpBanditOptions{.fidelity_input = true});
   }
-  // ...-initN: a Sobol design of N points (GpBanditOptions::initial_points; default 10 here).
-  if (const std::size_t at = method.rfind("-init"); at != std::string::npos) {
-    designer = std::make_shared<GpBanditDesigner>(
-        GpBanditOptions{.initial_points = std::stoi(method.substr(at + 5))});
-  }
   // ...-earlyK: the fidelity input while fewer than K trials are trained to the end
-  // (GpBanditOptions::fidelity_input_below_trained), the default after.
+  // (GpBanditOptions::fidelity_input_below_trained), pending points after.
   // ...-earlyKp: and stopped trials pending at the final step too
-  // (GpBanditOptions::fidelity_stopped_pending). The default is early8p; early0 the default before.
+  // (GpBanditOptions::fidelity_stopped_pending); -early0: the default.
   // ...-sobolK: the Sobol design goes on while fewer than K trials are trained to the end
   // (GpBanditOptions::initial_design_until_trained).
   if (const std::size_t at = method.rfind("-sobol"); at != std::string::npos) {
