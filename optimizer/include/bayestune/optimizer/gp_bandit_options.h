@@ -192,8 +192,8 @@ struct GpBanditOptions {
   // on the corners of the cube; the rung values of the trials stopped early are what there is to
   // learn from. Measured with 8 and fidelity_stopped_pending (docs/optimizer.md, "Multi-fidelity
   // figures", the round of the early budget): gp+asha on the mild curves ahead at every point of
-  // the budget, on the adversarial ones ahead up to half the budget and behind at three quarters
-  // and the end, so off by default. 0: never.
+  // the budget, on the adversarial ones ahead up to half the budget and behind at the end (two
+  // runs of three), so off by default. 0: never.
   int fidelity_input_below_trained = 0;
   // With the fidelity input, a trial stopped early is also a pending point at the final step (the
   // kriging believer gives it the model's mean there), besides its curve's observations: else its
