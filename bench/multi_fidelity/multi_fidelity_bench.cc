@@ -3,17 +3,23 @@
 // (learning_curve_trainer), run through the real runner with real trainer processes and event
 // files. Methods: GP without stopping, GP + median rule, random + ASHA, GP + ASHA, GP + ASHA with
 // Hyperband brackets, gp+asha-rank (GP + ASHA without model-based promotion: ranks only), and
-// gp+asha-fidelity, gp+hyperband-fidelity (the GP with the training step as an input). Each
-// run goes on until `--budget` steps were consumed (then it is interrupted: nothing new starts); a
-// trial counts when it was trained to the last step within the budget, with its true (noise-free)
-// final value. Prints one JSON line per (method, seed) and a table of medians over seeds. Prints
-// figures; never passes or fails.
+// gp+asha-fidelity, gp+hyperband-fidelity (the GP with the training step as an input), and the
+// designer variants of the early budget, as suffixes of gp+asha / gp+hyperband: -earlyK (the
+// step as an input while fewer than K trials are trained to the end; -earlyKp: with stopped
+// trials pending at the final step too; -early0: the default), -sobolK (the Sobol design goes on
+// while fewer than K are trained to the end). Each run goes on until `--budget` steps were
+// consumed (then it is interrupted: nothing new starts); a trial counts when it was trained to the
+// last step within the budget, with its true (noise-free) final value. Prints one JSON line per
+// (method, seed) and a table of medians over seeds. Prints figures; never passes or fails.
 //
 //   multi_fidelity_bench [--seeds=10] [--budget=270] [--steps=27] [--sleep-ms=2] [--parallel=2]
 //                        [--slow=a|c|mild] (a: the optimum starts slowly; c: slow starters
 //                        anywhere; mild: the early ranking mostly right, a fifth slow starters)
 //                        [--methods=gp,gp+median,random+asha,gp+asha,gp+hyperband,gp+asha-rank,
-//                                   gp+asha-fidelity,gp+hyperband-fidelity]
+//                                   gp+asha-fidelity,gp+hyperband-fidelity,gp+asha-early0,...]
+//                        [--trace] (also one "trace" JSON line per trial, in finishing order: how
+//                        it got past each rung, the trials trained to the end when it started,
+//                        steps spent after it; the default output is unchanged without it)
 // Each JSON line also gives mean_a and mean_a_full, the mean of parameter a over all trials and
 // over those trained to the end: where the method looked (the optimum is at a = 0.75, the
 // slowest starters with --slow=a).
@@ -52,6 +58,7 @@ struct Options {
   int parallel = 2;
   std::string slow = "a";
   std::vector<std::string> methods = {"gp", "gp+median", "random+asha", "gp+asha", "gp+hyperband"};
+  bool trace = false;
 };
 
 // Interrupts the run once the trials reported `budget` steps in all.
@@ -73,9 +80,25 @@ class BudgetEvents : public RunnerEvents {
   }
   void OnTrialFinished(const TrialFinishedEvent& e) override {
     finished_order.push_back(e.trial.id);
+    if (e.trial.state == TrialState::kSucceeded && !e.trial.stopped_early) ++trained_to_end;
+  }
+  void OnTrialStarted(const TrialStartedEvent& e) override {
+    full_when_started[e.trial.id] = trained_to_end;
+  }
+  // For --trace: how the trial got past each rung (F: among the first at the rung, R: by rank,
+  // M: by the model).
+  void OnTrialPromoted(const TrialPromotedEvent& e) override {
+    const char how = e.reason.find("by the model") != std::string::npos      ? 'M'
+                     : e.reason.find("among the first") != std::string::npos ? 'F'
+                     : e.reason.find("ranks 1st of 1 ") != std::string::npos ? 'F'
+                                                                             : 'R';
+    promotions[e.trial_id] += how;
   }
   TrialRunner* runner = nullptr;
   std::vector<std::int64_t> finished_order;
+  int trained_to_end = 0;
+  std::map<std::int64_t, int> full_when_started;
+  std::map<std::int64_t, std::string> promotions;
 
  private:
   std::int64_t budget_;
@@ -120,6 +143,7 @@ struct Outcome {
 
 Outcome RunOne(const std::string& method, const Options& o, int seed,
                const std::filesystem::path& dir) {
+  std::vector<std::string> trace;
   const StudySpec spec = MethodSpec(method, o, 1000 + seed);
   // gp+asha-rank: the GP with ASHA's ranking alone (no model-based promotion), for comparison.
   std::shared_ptr<const StoppingRule> rule;
@@ -132,6 +156,21 @@ Outcome RunOne(const std::string& method, const Options& o, int seed,
   std::shared_ptr<Designer> designer;
   if (method.ends_with("-fidelity")) {
     designer = std::make_shared<GpBanditDesigner>(GpBanditOptions{.fidelity_input = true});
+  }
+  // ...-earlyK: the fidelity input while fewer than K trials are trained to the end
+  // (GpBanditOptions::fidelity_input_below_trained), pending points after.
+  // ...-earlyKp: and stopped trials pending at the final step too
+  // (GpBanditOptions::fidelity_stopped_pending); -early0: the default.
+  // ...-sobolK: the Sobol design goes on while fewer than K trials are trained to the end
+  // (GpBanditOptions::initial_design_until_trained).
+  if (const std::size_t at = method.rfind("-sobol"); at != std::string::npos) {
+    designer = std::make_shared<GpBanditDesigner>(
+        GpBanditOptions{.initial_design_until_trained = std::stoi(method.substr(at + 6))});
+  }
+  if (const std::size_t at = method.rfind("-early"); at != std::string::npos) {
+    designer = std::make_shared<GpBanditDesigner>(
+        GpBanditOptions{.fidelity_input_below_trained = std::stoi(method.substr(at + 6)),
+                        .fidelity_stopped_pending = method.ends_with("p")});
   }
   auto study = Study::Open(
       std::make_shared<InMemoryStudyRepository>(), "mf",
@@ -187,7 +226,25 @@ Outcome RunOne(const std::string& method, const Options& o, int seed,
       }
     }
     if (3 * spent <= o.budget) out.best_at_third = best;
+    if (o.trace) {
+      char line[512];
+      std::snprintf(
+          line, sizeof line,
+          "{\"trace\": \"%s\", \"seed\": %d, \"id\": %lld, \"a\": %.2f, \"b\": "
+          "%.2f, \"c\": %.2f, \"final\": %.4f, \"last_step\": %lld, \"stopped\": "
+          "%d, \"promotions\": \"%s\", \"full_when_started\": %d, \"spent\": "
+          "%lld, \"best\": %.4f}",
+          method.c_str(), seed, static_cast<long long>(id), t.parameters.at("a").AsDouble(),
+          t.parameters.at("b").AsDouble(), t.parameters.at("c").AsDouble(),
+          FinalValue(t.parameters.at("a").AsDouble(), t.parameters.at("b").AsDouble(),
+                     t.parameters.at("c").AsDouble()),
+          static_cast<long long>(last), t.stopped_early ? 1 : 0, events->promotions[id].c_str(),
+          events->full_when_started[id], static_cast<long long>(spent), best);
+      trace.push_back(line);
+    }
   }
+  for (const std::string& line : trace)
+    std::printf("%s\n", line.c_str());
   out.mean_a /= std::max(1, out.trials);
   out.mean_a_full /= std::max(1, out.full);
   return out;
@@ -212,6 +269,7 @@ int main(int argc, char** argv) {
     if (auto v = FlagValue(arg, "--sleep-ms=")) o.sleep_ms = std::stoi(*v);
     if (auto v = FlagValue(arg, "--parallel=")) o.parallel = std::stoi(*v);
     if (auto v = FlagValue(arg, "--slow=")) o.slow = *v;
+    if (arg == "--trace") o.trace = true;
     if (auto v = FlagValue(arg, "--methods=")) {
       o.methods.clear();
       std::stringstream list(*v);

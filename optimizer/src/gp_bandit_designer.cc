@@ -66,7 +66,22 @@ double FinishTime(const Trial& t) {
   return last;
 }
 
-History ReadHistory(const DesignerInput& input, bool fidelity_input) {
+// Trials trained to the end: SUCCEEDED and not stopped early (TrialsForModel makes a stopped
+// trial pending; either way it does not count).
+int TrainedToEnd(const std::vector<Trial>& trials) {
+  return static_cast<int>(std::count_if(trials.begin(), trials.end(), [](const Trial& t) {
+    return t.state == TrialState::kSucceeded && !t.stopped_early;
+  }));
+}
+
+// GpBanditOptions::fidelity_input, or fidelity_input_below_trained while few trials are trained to
+// the end.
+bool UsesFidelityInput(const GpBanditOptions& options, const std::vector<Trial>& trials) {
+  return options.fidelity_input || (options.fidelity_input_below_trained > 0 &&
+                                    TrainedToEnd(trials) < options.fidelity_input_below_trained);
+}
+
+History ReadHistory(const DesignerInput& input, bool fidelity_input, bool stopped_pending) {
   const int d = input.space.ModelDimensions();
   History h;
   h.fidelity = fidelity_input && HasRungFidelity(input.spec);
@@ -99,8 +114,9 @@ History ReadHistory(const DesignerInput& input, bool fidelity_input) {
         if (std::isfinite(o.value))
           observations.push_back({o.wall_time, at_fidelity(o.fidelity), sign * o.value});
       }
-      // Stopped early (pending for TrialsForModel): its curve is all there is to learn.
-      if (t.stopped_early && IsPending(t.state)) continue;
+      // Stopped early (pending for TrialsForModel): its curve is all there is to learn (and,
+      // with fidelity_stopped_pending, its point is pending at the final step).
+      if (t.stopped_early && IsPending(t.state) && !stopped_pending) continue;
     }
     if (IsPending(t.state)) {
       pending.push_back(std::move(x));
@@ -281,7 +297,8 @@ std::vector<ParameterValues> GpBanditDesigner::Suggest(const DesignerInput& inpu
   if (IsMultiObjective(input.spec)) return SuggestMultiObjective(input, options_);
   const AcquisitionOptimizer optimizer(space, options_.acquisition_optimizer);
   const std::optional<std::size_t> feasible_points = optimizer.rounding().FeasiblePointCount();
-  History history = ReadHistory(input, options_.fidelity_input);
+  History history = ReadHistory(input, UsesFidelityInput(options_, input.trials),
+                                options_.fidelity_stopped_pending);
   Eigen::MatrixXd chosen(d, 0);
   // Points to avoid: every trial and every point chosen so far, unless a finite space has none
   // left.
@@ -294,13 +311,16 @@ std::vector<ParameterValues> GpBanditDesigner::Suggest(const DesignerInput& inpu
   // The initial design.
   const int initial =
       options_.initial_points > 0 ? options_.initial_points : DefaultInitialPoints(space);
-  AppendInitialDesign({.points = initial,
-                       .count = input.count,
-                       .study_seed = input.spec.seed.value_or(0),
-                       .own_trials = history.own_trials,
-                       .trials_seen = history.all.cols(),
-                       .finished = history.finished.cols()},
-                      optimizer.rounding(), excluded, chosen);
+  AppendInitialDesign(
+      {.points = initial,
+       .count = input.count,
+       .study_seed = input.spec.seed.value_or(0),
+       .own_trials = history.own_trials,
+       .trials_seen = history.all.cols(),
+       .finished = TrainedToEnd(input.trials) < options_.initial_design_until_trained
+                       ? 0
+                       : history.finished.cols()},
+      optimizer.rounding(), excluded, chosen);
 
   // The GP.
   if (chosen.cols() < input.count && history.finished.cols() > 0) {

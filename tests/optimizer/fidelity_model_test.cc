@@ -242,3 +242,54 @@ TEST_CASE("a batch's local model takes final values only, not a rung's value as 
   for (const ParameterValues& p : batch)
     CHECK(std::abs(p.at("x").AsDouble() - 0.5) <= 0.2 + 1.0 / 58 + 1e-9);
 }
+
+TEST_CASE(
+    "with fidelity_input_below_trained the GP learns from stopped trials' rungs early, "
+    "from pending points after",
+    "[fidelity]") {
+  // As above: four trials trained to the end near the edges (finals 0.58 to 0.64), eight stopped
+  // at rung 1 or 3 in the middle, where the final value peaks (0.9 at x = 0.5).
+  const StudySpec spec = AshaSpec();
+  const SearchSpace space(spec.parameters);
+  std::vector<Trial> trials;
+  std::int64_t id = 0;
+  for (double x : {0.05, 0.1, 0.9, 0.95})
+    trials.push_back(CurveTrial(++id, x, TrueFinal(x), 3, 27));
+  int k = 0;
+  for (double x : {0.3, 0.35, 0.4, 0.45, 0.55, 0.6, 0.65, 0.7})
+    trials.push_back(CurveTrial(++id, x, TrueFinal(x), 3, ++k % 2 == 0 ? 3 : 1));
+
+  // The posterior mean's maximiser; the fidelity input while fewer than 8 trials are trained to
+  // the end (fidelity_input itself off), stopped trials pending at the final step under it.
+  GpBanditOptions options;
+  options.acquisition_mix = AcquisitionMix::kSingle;
+  options.acquisition = AcquisitionKind::kUpperConfidenceBound;
+  options.ucb_beta = 0.0;
+  options.fidelity_input_below_trained = 8;
+  options.fidelity_stopped_pending = true;
+  auto suggest = [&](const std::vector<Trial>& study) {
+    GpBanditDesigner designer(options);
+    const std::vector<ParameterValues> points =
+        designer.Suggest(DesignerInput{space, spec, TrialsForModel(study, spec), 1, 7});
+    REQUIRE(points.size() == 1);
+    return points[0].at("x").AsDouble();
+  };
+  // Four trained to the end: the step is an input, and the stopped trials' early values say
+  // where the end is best.
+  const double early = suggest(trials);
+  CHECK(early > 0.4);
+  CHECK(early < 0.6);
+
+  // Eight trained to the end (four more near the edges): the stopped trials are pending points
+  // again and the GP of the finished trials knows only the edges.
+  for (double x : {0.02, 0.07, 0.93, 0.98})
+    trials.push_back(CurveTrial(++id, x, TrueFinal(x), 3, 27));
+  const double later = suggest(trials);
+  CHECK((later < 0.3 || later > 0.7));
+
+  // Off (the default): pending points from the start.
+  trials.resize(12);
+  options.fidelity_input_below_trained = 0;
+  const double off = suggest(trials);
+  CHECK((off < 0.3 || off > 0.7));
+}

@@ -141,6 +141,12 @@ struct GpFitOptions {
 struct GpBanditOptions {
   // Scrambled Sobol points before the GP takes over; 0: DefaultInitialPoints(space).
   int initial_points = 0;
+  // The Sobol design also goes on while fewer than this many trials are trained to the end
+  // (SUCCEEDED, not stopped early): in an ASHA study most of the design's trials stop at the
+  // first rungs, and a GP of one or two finished trials has nothing to say. 0: off. Screened
+  // (docs/optimizer.md, "Multi-fidelity figures", the round of the early budget): behind at a
+  // quarter and a third of the budget on the mild curves (fidelity_input_below_trained was ahead).
+  int initial_design_until_trained = 0;
   // The acquisition of kSingle, and of kUcbFirst after its UCB share.
   AcquisitionKind acquisition = AcquisitionKind::kLogExpectedImprovement;
   double ucb_beta = 2.0;
@@ -177,8 +183,24 @@ struct GpBanditOptions {
   // 1, and the acquisition is searched at fidelity 1 (the final step). Off (the default): trials
   // stopped early are pending points and the GP learns from the trials trained to the end only.
   // Measured both ways (docs/optimizer.md, "Stopped is not finished"): ahead on curves whose early
-  // ranking is mostly right, behind where slow starters finish best.
+  // ranking is mostly right, behind where slow starters finish best. (Only early in a study:
+  // fidelity_input_below_trained.)
   bool fidelity_input = false;
+  // With fidelity_input off, the fidelity input all the same while the study has fewer than this
+  // many trials trained to the end (SUCCEEDED, not stopped early); pending points after. Early in
+  // an ASHA study the GP of the finished trials has one or two of them and spends its UCB trials
+  // on the corners of the cube; the rung values of the trials stopped early are what there is to
+  // learn from. Measured with 8 and fidelity_stopped_pending (docs/optimizer.md, "Multi-fidelity
+  // figures", the round of the early budget): gp+asha on the mild curves ahead at every point of
+  // the budget, on the adversarial ones ahead up to half the budget and behind at the end (two
+  // runs of three), so off by default. 0: never.
+  int fidelity_input_below_trained = 0;
+  // With the fidelity input, a trial stopped early is also a pending point at the final step (the
+  // kriging believer gives it the model's mean there), besides its curve's observations: else its
+  // point keeps the variance of an unobserved final value and the acquisition suggests it (or a
+  // point within 0.01 of it) again, trial after trial. Measured with fidelity_input_below_trained
+  // (above); off by default, as fidelity_input was measured without it.
+  bool fidelity_stopped_pending = false;
   // The GP is conditioned on at most this many finished trials (see ModelPoints), so that memory
   // stays around 100 MB however long the study; memory is O(n^2) below that.
   int max_model_points = 1000;
