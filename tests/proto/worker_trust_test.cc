@@ -32,6 +32,18 @@ ProcessResult RunWorker(const std::string& folder, const std::vector<std::string
   return RunProcess(argv, std::chrono::seconds(90));
 }
 
+// `bayestune worker` on `study` of the server at `address`, no GPUs, its trials under
+// <dir>/jobs, running the fake trainer with `trainer_args`.
+ProcessResult RunFakeTrainerWorker(const TempFolder& dir, const std::string& address,
+                                   const std::string& study,
+                                   const std::vector<std::string>& trainer_args = {}) {
+  std::vector<std::string> args = {
+      "--server", address,     "--study",        study, "--gpus",
+      "none",     "--job-dir", dir.File("jobs"), "--",  BAYESTUNE_FAKE_TRAINER};
+  args.insert(args.end(), trainer_args.begin(), trainer_args.end());
+  return RunWorker(dir.path(), args);
+}
+
 nlohmann::json TrialRecord(const std::string& trial_dir) {
   return nlohmann::json::parse(ReadFile(trial_dir + "/record.json"));
 }
@@ -147,9 +159,7 @@ TEST_CASE("text from the server reaches a worker's terminal with its control cha
     SUCCEED("the server refuses the value itself");  // as safe: nothing reaches a worker
     return;
   }
-  const ProcessResult worker =
-      RunWorker(dir.path(), {"--server", server->address(), "--study", "escape", "--gpus", "none",
-                             "--job-dir", dir.File("jobs"), "--", BAYESTUNE_FAKE_TRAINER});
+  const ProcessResult worker = RunFakeTrainerWorker(dir, server->address(), "escape");
   INFO(worker.output);
   CHECK(worker.exit_code == 0);
   CHECK_THAT(worker.output, Catch::Contains("c=x\\x1b]0;owned\\x07\\x1b[2J"));
@@ -171,9 +181,7 @@ TEST_CASE("a worker shows a study's UTF-8 as it is and escapes what reorders it,
   spec.algorithm = Algorithm::kGridSearch;
   spec.parameters = {ParameterSpec::Categorical("c", {"na\u00efve\u202Egpj.sh"})};
   client.CreateStudy("utf8", spec);
-  const ProcessResult worker =
-      RunWorker(dir.path(), {"--server", server->address(), "--study", "utf8", "--gpus", "none",
-                             "--job-dir", dir.File("jobs"), "--", BAYESTUNE_FAKE_TRAINER});
+  const ProcessResult worker = RunFakeTrainerWorker(dir, server->address(), "utf8");
   INFO(worker.output);
   CHECK(worker.exit_code == 0);
   CHECK_THAT(worker.output, Catch::Contains("c=na\u00efve\\xe2\\x80\\xaegpj.sh"));
@@ -196,10 +204,8 @@ TEST_CASE("a worker reports a long objective tag, and leaves out a trainer's tag
   spec.max_trials = 1;
   spec.parameters = {ParameterSpec::Double("x", 0, 1)};
   client.CreateStudy("tags", spec);
-  const ProcessResult worker =
-      RunWorker(dir.path(), {"--server", server->address(), "--study", "tags", "--gpus", "none",
-                             "--job-dir", dir.File("jobs"), "--", BAYESTUNE_FAKE_TRAINER,
-                             "--tag=" + objective, "--extra-tag=" + unusable});
+  const ProcessResult worker = RunFakeTrainerWorker(
+      dir, server->address(), "tags", {"--tag=" + objective, "--extra-tag=" + unusable});
   INFO(worker.output);
   CHECK(worker.exit_code == 0);
   CHECK_THAT(worker.output,
@@ -227,10 +233,8 @@ TEST_CASE("a worker's finished line gives every objective of a study of several 
   spec.max_trials = 1;
   spec.parameters = {ParameterSpec::Double("p", 0, 1)};  // not x: --x sets the value
   client.CreateStudy("two", spec);
-  const ProcessResult worker =
-      RunWorker(dir.path(), {"--server", server->address(), "--study", "two", "--gpus", "none",
-                             "--job-dir", dir.File("jobs"), "--", BAYESTUNE_FAKE_TRAINER, "--tag=m",
-                             "--extra-tag=n", "--value=0.25"});
+  const ProcessResult worker = RunFakeTrainerWorker(dir, server->address(), "two",
+                                                    {"--tag=m", "--extra-tag=n", "--value=0.25"});
   INFO(worker.output);
   CHECK(worker.exit_code == 0);
   CHECK_THAT(worker.output, Catch::Contains("trial 1 SUCCEEDED: m 0.25, n 0.75 at step 3\n"));
