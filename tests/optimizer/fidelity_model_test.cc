@@ -50,6 +50,29 @@ double TrueFinal(double x) {
   return 0.9 - 1.6 * (x - 0.5) * (x - 0.5);
 }
 
+// Four trials trained to the end near the edges (finals 0.58 to 0.64) and eight stopped at rung 1
+// or 3 in the middle, where the final value peaks (0.9 at x = 0.5); every curve learns at the
+// same pace (tau 3). Ids 1 to 12.
+std::vector<Trial> EdgesTrainedMiddleStopped() {
+  std::vector<Trial> trials;
+  std::int64_t id = 0;
+  for (double x : {0.05, 0.1, 0.9, 0.95})
+    trials.push_back(CurveTrial(++id, x, TrueFinal(x), 3, 27));
+  int k = 0;
+  for (double x : {0.3, 0.35, 0.4, 0.45, 0.55, 0.6, 0.65, 0.7})
+    trials.push_back(CurveTrial(++id, x, TrueFinal(x), 3, ++k % 2 == 0 ? 3 : 1));
+  return trials;
+}
+
+// Options whose suggestion is the posterior mean's maximiser (UCB with beta 0).
+GpBanditOptions MeanMaximiser() {
+  GpBanditOptions options;
+  options.acquisition_mix = AcquisitionMix::kSingle;
+  options.acquisition = AcquisitionKind::kUpperConfidenceBound;
+  options.ucb_beta = 0.0;
+  return options;
+}
+
 }  // namespace
 
 TEST_CASE("a trial's curve observations are its values at the rungs it reached", "[fidelity]") {
@@ -157,20 +180,12 @@ TEST_CASE("stopped trials' early values move the GP's suggestion through the fid
   // stopped at rung 1 or 3: eight in the middle, where the final value peaks (0.9 at x = 0.5).
   const StudySpec spec = AshaSpec();
   const SearchSpace space(spec.parameters);
-  std::vector<Trial> trials;
-  std::int64_t id = 0;
-  for (double x : {0.05, 0.1, 0.9, 0.95})
-    trials.push_back(CurveTrial(++id, x, TrueFinal(x), 3, 27));
-  int k = 0;
-  for (double x : {0.3, 0.35, 0.4, 0.45, 0.55, 0.6, 0.65, 0.7})
-    trials.push_back(CurveTrial(++id, x, TrueFinal(x), 3, ++k % 2 == 0 ? 3 : 1));
+  std::vector<Trial> trials = EdgesTrainedMiddleStopped();
+  auto id = static_cast<std::int64_t>(trials.size());
   const std::vector<Trial> model = TrialsForModel(trials, spec);
 
   // The posterior mean's maximiser (UCB with beta 0), at the final step.
-  GpBanditOptions options;
-  options.acquisition_mix = AcquisitionMix::kSingle;
-  options.acquisition = AcquisitionKind::kUpperConfidenceBound;
-  options.ucb_beta = 0.0;
+  GpBanditOptions options = MeanMaximiser();
   auto suggest = [&](bool fidelity_input) {
     options.fidelity_input = fidelity_input;
     GpBanditDesigner designer(options);
@@ -251,20 +266,12 @@ TEST_CASE(
   // at rung 1 or 3 in the middle, where the final value peaks (0.9 at x = 0.5).
   const StudySpec spec = AshaSpec();
   const SearchSpace space(spec.parameters);
-  std::vector<Trial> trials;
-  std::int64_t id = 0;
-  for (double x : {0.05, 0.1, 0.9, 0.95})
-    trials.push_back(CurveTrial(++id, x, TrueFinal(x), 3, 27));
-  int k = 0;
-  for (double x : {0.3, 0.35, 0.4, 0.45, 0.55, 0.6, 0.65, 0.7})
-    trials.push_back(CurveTrial(++id, x, TrueFinal(x), 3, ++k % 2 == 0 ? 3 : 1));
+  std::vector<Trial> trials = EdgesTrainedMiddleStopped();
+  auto id = static_cast<std::int64_t>(trials.size());
 
   // The posterior mean's maximiser; the fidelity input while fewer than 8 trials are trained to
   // the end (fidelity_input itself off), stopped trials pending at the final step under it.
-  GpBanditOptions options;
-  options.acquisition_mix = AcquisitionMix::kSingle;
-  options.acquisition = AcquisitionKind::kUpperConfidenceBound;
-  options.ucb_beta = 0.0;
+  GpBanditOptions options = MeanMaximiser();
   options.fidelity_input_below_trained = 8;
   options.fidelity_stopped_pending = true;
   auto suggest = [&](const std::vector<Trial>& study) {
