@@ -355,3 +355,22 @@ TEST_CASE("a hypertune file larger than any hypertune window is not read, with o
   WriteFileBytes(path, "{\"accuracy\": \"0.5\", \"global_step\": \"1\"}\n");
   CHECK(reader.Poll().records.size() == 1);
 }
+
+TEST_CASE("a global_step that is a deeply nested or long value is named by its kind, not printed",
+          "[hypertune_reader]") {
+  // Printed whole in the warning, a global_step of a million nested arrays overflowed the stack
+  // (nlohmann's dump recurses): the runner crashed. A long string filled the warning.
+  constexpr std::size_t kDepth = 1000000;
+  const auto path = UniqueTempDir("hypertune_deep") / "metric.jsonl";
+  WriteFileBytes(path, "{\"global_step\": " + std::string(kDepth, '[') + std::string(kDepth, ']') +
+                           ", \"accuracy\": 0.5}\n{\"global_step\": \"" + std::string(100000, '9') +
+                           "\", \"accuracy\": 0.5}\n");
+  HypertuneReader reader(path.string());
+  const MetricPoll poll = reader.Poll();
+  CHECK(poll.records.empty());
+  REQUIRE(poll.warnings.size() == 2);
+  CHECK_THAT(poll.warnings[0].message, Contains("line 1: global_step (an array) is not a step"));
+  CHECK_THAT(poll.warnings[1].message, Contains("line 2: global_step \"9999") && Contains("...") &&
+                                           Contains("is not a step"));
+  CHECK(poll.warnings[1].message.size() < 300);
+}

@@ -88,6 +88,21 @@ std::optional<std::int64_t> StepOf(const nlohmann::json& value) {
   return static_cast<std::int64_t>(*number);
 }
 
+// A JSON value as a warning shows it: a number, string, true, false or null as written (cut after
+// kShownValueBytes bytes), an array or object by its kind only. Writing a nested value would
+// recurse once per level: a value nested a million deep would overflow the stack.
+std::string ShownValue(const nlohmann::json& value) {
+  constexpr std::size_t kShownValueBytes = 64;
+  if (value.is_array()) return "(an array)";
+  if (value.is_object()) return "(an object)";
+  std::string text = value.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace);
+  if (text.size() > kShownValueBytes) {
+    text.resize(kShownValueBytes);
+    text += "...";
+  }
+  return text;
+}
+
 bool IsReservedKey(const std::string& key) {
   return key == "global_step" || key == "timestamp" || key == "trial" || key == "checkpoint_path";
 }
@@ -153,7 +168,7 @@ void HypertuneReader::ReadLine(std::string_view line, std::size_t line_number, s
   if (const auto it = json.find("global_step"); it != json.end()) {
     const auto parsed = StepOf(*it);
     if (!parsed) {
-      warn("global_step " + it->dump(-1, ' ', false, nlohmann::json::error_handler_t::replace) +
+      warn("global_step " + ShownValue(*it) +
            " is not a step (a whole number from 0 to 9223372036854775807); skipped the line");
       return;
     }
