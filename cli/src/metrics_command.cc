@@ -149,9 +149,12 @@ int RunMetrics(const MetricsOptions& options) {
   }
   if (!options.hypertune_file.empty() &&
       !std::filesystem::is_regular_file(options.hypertune_file, error)) {
-    throw InvalidArgument(options.hypertune_file +
-                          ": no such file; --hypertune takes the file that "
-                          "CLOUD_ML_HP_METRIC_FILE named for the trainer");
+    const bool exists = std::filesystem::exists(options.hypertune_file, error);
+    throw InvalidArgument(
+        options.hypertune_file +
+        (exists ? ": not a regular file (a folder, a FIFO or a device)" : ": no such file") +
+        "; --hypertune takes the file that CLOUD_ML_HP_METRIC_FILE named for "
+        "the trainer");
   }
   // A trial folder's own hypertune file (CLOUD_ML_HP_METRIC_FILE) is read as the runner reads it.
   std::optional<std::string> hypertune_file;

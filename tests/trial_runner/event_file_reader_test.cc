@@ -1,6 +1,8 @@
 #include "event_file_reader.h"
 
+#include <fcntl.h>
 #include <sys/stat.h>
+#include <unistd.h>
 
 #include <catch2/catch.hpp>
 #include <filesystem>
@@ -321,4 +323,24 @@ TEST_CASE("a file that only grows is never read afresh", "[event_file_reader]") 
   }
   CHECK(records == 50);
   CHECK(reader.generation() == 0);
+}
+
+TEST_CASE("an event file replaced by a FIFO is not read, with one warning", "[event_file_reader]") {
+  // Without a writer on the FIFO, the reader's blocking open waited forever: the runner hung.
+  // This test keeps one end open so that the reader before the fix returned instead.
+  const auto path = UniqueTempDir("fifo") / "events.out.tfevents.1.host";
+  const std::string record = FrameTfRecord(EncodeScalarEvent("a", 1, 2.0f, 3.0));
+  WriteFileBytes(path, record);
+  EventFileReader reader(path.string(), ".");
+  CHECK(PollOf(reader).records.size() == 1);
+  std::filesystem::remove(path);
+  REQUIRE(::mkfifo(path.c_str(), 0600) == 0);
+  const int keep_open = ::open(path.c_str(), O_RDWR | O_NONBLOCK);
+  REQUIRE(keep_open >= 0);
+  const MetricPoll poll = PollOf(reader);
+  CHECK(poll.records.empty());
+  REQUIRE(poll.warnings.size() == 1);
+  CHECK_THAT(poll.warnings[0].message, Contains("not a regular file"));
+  CHECK(PollOf(reader).warnings.empty());  // said once
+  ::close(keep_open);
 }

@@ -1,9 +1,12 @@
 #include "hypertune_reader.h"
 
+#include <fcntl.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include <catch2/catch.hpp>
 #include <cmath>
+#include <filesystem>
 
 #include "hypertune_writer.h"
 #include "metrics_test_support.h"
@@ -298,4 +301,76 @@ TEST_CASE("racing a writer process that rewrites the file at every report", "[hy
   }
   CHECK(writer.Wait() == 0);
   CheckSteps(read, 0, kReports);
+}
+
+TEST_CASE("a FIFO in the hypertune file's place is not read, with one warning",
+          "[hypertune_reader]") {
+  // A FIFO without a writer would make a blocking open wait forever (the runner hung); this test
+  // keeps one end open so that the reader before the fix returned (silently) instead.
+  const auto path = UniqueTempDir("hypertune_fifo") / "hypertune.jsonl";
+  REQUIRE(::mkfifo(path.c_str(), 0600) == 0);
+  const int keep_open = ::open(path.c_str(), O_RDWR | O_NONBLOCK);
+  REQUIRE(keep_open >= 0);
+  HypertuneReader reader(path.string());
+  const MetricPoll poll = reader.Poll();
+  CHECK(poll.records.empty());
+  REQUIRE(poll.warnings.size() == 1);
+  CHECK(poll.warnings[0].file == path.string());
+  CHECK_THAT(poll.warnings[0].message, Contains("not a regular file"));
+  CHECK(reader.Poll().warnings.empty());  // said once
+  ::close(keep_open);
+
+  // A plain file in its place is read as any other.
+  std::filesystem::remove(path);
+  WriteFileBytes(path, "{\"accuracy\": \"0.5\", \"global_step\": \"1\"}\n");
+  const MetricPoll after = reader.Poll();
+  CHECK(after.warnings.empty());
+  CHECK(after.records.size() == 1);
+}
+
+TEST_CASE("a link to /dev/zero in the hypertune file's place is not read", "[hypertune_reader]") {
+  // Read to its end, /dev/zero filled memory until the runner was killed.
+  const auto path = UniqueTempDir("hypertune_zero") / "hypertune.jsonl";
+  std::filesystem::create_symlink("/dev/zero", path);
+  HypertuneReader reader(path.string());
+  const MetricPoll poll = reader.Poll();
+  CHECK(poll.records.empty());
+  REQUIRE(poll.warnings.size() == 1);
+  CHECK_THAT(poll.warnings[0].message, Contains("not a regular file"));
+}
+
+TEST_CASE("a hypertune file larger than any hypertune window is not read, with one warning",
+          "[hypertune_reader]") {
+  // Read twice whole at every poll, a 1 GiB file took 2 GiB of memory each time.
+  const auto path = UniqueTempDir("hypertune_huge") / "hypertune.jsonl";
+  WriteFileBytes(path, "{\"accuracy\": \"0.5\", \"global_step\": \"1\"}\n");
+  std::filesystem::resize_file(path, HypertuneReader::kMaxFileSize + 1);  // sparse: no disk
+  HypertuneReader reader(path.string());
+  const MetricPoll poll = reader.Poll();
+  CHECK(poll.records.empty());
+  REQUIRE(poll.warnings.size() == 1);
+  CHECK_THAT(poll.warnings[0].message, Contains("larger than 16 MiB"));
+  CHECK(reader.Poll().warnings.empty());  // said once
+  std::filesystem::resize_file(path, 0);
+  WriteFileBytes(path, "{\"accuracy\": \"0.5\", \"global_step\": \"1\"}\n");
+  CHECK(reader.Poll().records.size() == 1);
+}
+
+TEST_CASE("a global_step that is a deeply nested or long value is named by its kind, not printed",
+          "[hypertune_reader]") {
+  // Printed whole in the warning, a global_step of a million nested arrays overflowed the stack
+  // (nlohmann's dump recurses): the runner crashed. A long string filled the warning.
+  constexpr std::size_t kDepth = 1000000;
+  const auto path = UniqueTempDir("hypertune_deep") / "metric.jsonl";
+  WriteFileBytes(path, "{\"global_step\": " + std::string(kDepth, '[') + std::string(kDepth, ']') +
+                           ", \"accuracy\": 0.5}\n{\"global_step\": \"" + std::string(100000, '9') +
+                           "\", \"accuracy\": 0.5}\n");
+  HypertuneReader reader(path.string());
+  const MetricPoll poll = reader.Poll();
+  CHECK(poll.records.empty());
+  REQUIRE(poll.warnings.size() == 2);
+  CHECK_THAT(poll.warnings[0].message, Contains("line 1: global_step (an array) is not a step"));
+  CHECK_THAT(poll.warnings[1].message, Contains("line 2: global_step \"9999") && Contains("...") &&
+                                           Contains("is not a step"));
+  CHECK(poll.warnings[1].message.size() < 300);
 }

@@ -116,6 +116,22 @@ TEST_CASE("bayestune metrics --hypertune reads the hypertune file too", "[metric
   CHECK(lines[0]["step"] == 12);
 }
 
+TEST_CASE("bayestune metrics --hypertune names a device as what it is, not as missing",
+          "[metrics_command]") {
+  // `--hypertune /dev/zero` said "/dev/zero: no such file", which sends a user looking for a file
+  // that is there.
+  const auto dir = MakeJobDir();
+  const ProgramResult result =
+      RunProgram({kBayestune, "metrics", dir.string(), "--hypertune", "/dev/zero"});
+  CHECK(result.exit_code == 1);
+  CHECK_THAT(result.err, Contains("/dev/zero: not a regular file"));
+  CHECK_THAT(result.err, !Contains("no such file"));
+  const ProgramResult missing = RunProgram(
+      {kBayestune, "metrics", dir.string(), "--hypertune", (dir / "missing.jsonl").string()});
+  CHECK(missing.exit_code == 1);
+  CHECK_THAT(missing.err, Contains("missing.jsonl: no such file"));
+}
+
 TEST_CASE("bayestune metrics reads every fixture scalar", "[metrics_command]") {
   const ProgramResult result = RunProgram(
       {kBayestune, "metrics", std::string(BAYESTUNE_SOURCE_DIR) + "/tests/fixtures/tfevents"});

@@ -6,7 +6,8 @@
 namespace bayestune {
 namespace fs = std::filesystem;
 
-EventDirReader::EventDirReader(std::string job_dir) : job_dir_(std::move(job_dir)) {}
+EventDirReader::EventDirReader(std::string job_dir, RootLink root_link)
+    : job_dir_(std::move(job_dir)), root_link_(root_link) {}
 
 bool EventDirReader::IsEventFileName(std::string_view name) {
   constexpr std::string_view kProfileEmpty = ".profile-empty";
@@ -15,9 +16,21 @@ bool EventDirReader::IsEventFileName(std::string_view name) {
            name.substr(name.size() - kProfileEmpty.size()) == kProfileEmpty);
 }
 
-void EventDirReader::FindNewFiles() {
+void EventDirReader::FindNewFiles(MetricPoll& out) {
   std::error_code error;
   const fs::path root(job_dir_);
+  if (root_link_ == RootLink::kRefuse && fs::is_symlink(root, error)) {
+    if (!reported_root_link_) {
+      out.warnings.push_back(
+          {job_dir_, 0,
+           "the folder was replaced by a symbolic link (to '" +
+               fs::read_symlink(root, error).string() +
+               "'): not read; the runner made it a folder for this trial, and following a link "
+               "would take other folders' event files as the trial's"});
+      reported_root_link_ = true;
+    }
+    return;
+  }
   if (fs::is_regular_file(root, error)) {
     if (files_.empty()) {
       files_.emplace(root.filename().string(), std::make_unique<EventFileReader>(job_dir_, "."));
@@ -47,7 +60,7 @@ void EventDirReader::Poll(MetricPoll& out) {
 }
 
 void EventDirReader::Poll(MetricPoll& out, const FileCallback& after_file) {
-  FindNewFiles();
+  FindNewFiles(out);
   for (auto& [relative, reader] : files_) {
     const std::size_t first = out.records.size();
     reader->Poll(out);

@@ -18,7 +18,11 @@ namespace bayestune {
 // "validation". Given a single event file instead of a folder, reads that file as run ".".
 class EventDirReader {
  public:
-  explicit EventDirReader(std::string job_dir);
+  // What a job dir that is a symbolic link means. A user may name a link (`bayestune metrics`); a
+  // trial folder is one the runner made, so a link there is a trainer's doing, and following it
+  // (a link to /) would read the whole machine's event files as the trial's.
+  enum class RootLink { kFollow, kRefuse };
+  explicit EventDirReader(std::string job_dir, RootLink root_link = RootLink::kFollow);
 
   // The new scalars of all files, file after file in path order, and the warnings. A missing job
   // dir (a trial that has not started writing) is not an error: nothing is found yet.
@@ -38,9 +42,11 @@ class EventDirReader {
   const std::map<std::string, std::unique_ptr<EventFileReader>>& files() const { return files_; }
 
  private:
-  void FindNewFiles();
+  void FindNewFiles(MetricPoll& out);
 
   std::string job_dir_;
+  RootLink root_link_;
+  bool reported_root_link_ = false;  // kRefuse: the link's warning is said once
   std::map<std::string, std::unique_ptr<EventFileReader>> files_;
 };
 

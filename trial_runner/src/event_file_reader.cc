@@ -105,12 +105,24 @@ std::string EventFileReader::WrittenAnew(int fd, std::uint64_t size,
 
 void EventFileReader::Poll(MetricPoll& out) {
   PollSink sink(path_, run_, tags_, out);
-  FileDescriptor file{::open(path_.c_str(), O_RDONLY | O_CLOEXEC)};
+  // O_NONBLOCK: opening a FIFO put in the file's place would otherwise wait for a writer.
+  FileDescriptor file{::open(path_.c_str(), O_RDONLY | O_CLOEXEC | O_NONBLOCK)};
   struct stat status {};
   if (file.fd < 0 || ::fstat(file.fd, &status) != 0) {
     // A file removed since it was found has nothing more to read; others are said once.
     if (errno != ENOENT && !reported_unreadable_) {
       sink.OnWarning(stream_.fed_offset(), std::string("cannot read: ") + std::strerror(errno));
+      reported_unreadable_ = true;
+    }
+    return;
+  }
+  if (!S_ISREG(status.st_mode)) {
+    // Found as a regular file, since replaced by a FIFO or a device: one could wait forever for
+    // data, the other never end.
+    if (!reported_unreadable_) {
+      sink.OnWarning(stream_.fed_offset(),
+                     "is not a regular file any more (a FIFO, a device, a folder, or a link to "
+                     "one): not read");
       reported_unreadable_ = true;
     }
     return;

@@ -4,6 +4,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <cerrno>
 #include <charconv>
 #include <cmath>
@@ -18,18 +19,22 @@
 namespace bayestune {
 namespace {
 
-// Reads a whole file from its start; false on an error.
-bool ReadWholeFile(int fd, std::string& content) {
+// Reads a whole file from its start, at most `limit` + 1 bytes (one more than a file may have, so
+// that a file still growing past the limit is noticed); false on an error.
+bool ReadWholeFile(int fd, std::uint64_t limit, std::string& content) {
   content.clear();
   char buffer[16384];
-  for (off_t offset = 0;;) {
-    const ssize_t got = ::pread(fd, buffer, sizeof(buffer), offset);
+  for (off_t offset = 0; static_cast<std::uint64_t>(offset) <= limit;) {
+    const auto want = static_cast<std::size_t>(
+        std::min<std::uint64_t>(sizeof(buffer), limit + 1 - static_cast<std::uint64_t>(offset)));
+    const ssize_t got = ::pread(fd, buffer, want, offset);
     if (got < 0 && errno == EINTR) continue;
     if (got < 0) return false;
     if (got == 0) return true;
     content.append(buffer, static_cast<std::size_t>(got));
     offset += got;
   }
+  return true;
 }
 
 bool SameVersion(const struct stat& a, const struct stat& b) {
@@ -83,6 +88,21 @@ std::optional<std::int64_t> StepOf(const nlohmann::json& value) {
   return static_cast<std::int64_t>(*number);
 }
 
+// A JSON value as a warning shows it: a number, string, true, false or null as written (cut after
+// kShownValueBytes bytes), an array or object by its kind only. Writing a nested value would
+// recurse once per level: a value nested a million deep would overflow the stack.
+std::string ShownValue(const nlohmann::json& value) {
+  constexpr std::size_t kShownValueBytes = 64;
+  if (value.is_array()) return "(an array)";
+  if (value.is_object()) return "(an object)";
+  std::string text = value.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace);
+  if (text.size() > kShownValueBytes) {
+    text.resize(kShownValueBytes);
+    text += "...";
+  }
+  return text;
+}
+
 bool IsReservedKey(const std::string& key) {
   return key == "global_step" || key == "timestamp" || key == "trial" || key == "checkpoint_path";
 }
@@ -93,23 +113,44 @@ constexpr int kReadAttempts = 5;
 
 HypertuneReader::HypertuneReader(std::string path) : path_(std::move(path)) {}
 
-bool HypertuneReader::ReadStable(std::string& content) const {
+HypertuneReader::ReadResult HypertuneReader::ReadStable(std::string& content) const {
   std::string again;
   for (int attempt = 0; attempt < kReadAttempts; ++attempt) {
-    const int fd = ::open(path_.c_str(), O_RDONLY | O_CLOEXEC);
-    if (fd < 0) return false;  // not written yet
+    // O_NONBLOCK: opening a FIFO put in the file's place would otherwise wait for a writer.
+    const int fd = ::open(path_.c_str(), O_RDONLY | O_CLOEXEC | O_NONBLOCK);
+    if (fd < 0) return {ReadStatus::kAbsent, ""};  // not written yet
     struct stat before {
     }, after{};
-    const bool ok = ::fstat(fd, &before) == 0 && ReadWholeFile(fd, content) &&
-                    ReadWholeFile(fd, again) && ::fstat(fd, &after) == 0;
+    if (::fstat(fd, &before) != 0) {
+      ::close(fd);
+      return {ReadStatus::kAbsent, ""};
+    }
+    // A FIFO, a device (a link to /dev/zero) or a folder is no file a writer rewrites: reading
+    // one could wait forever or never end.
+    if (!S_ISREG(before.st_mode)) {
+      ::close(fd);
+      return {ReadStatus::kRefused,
+              "is not a regular file (a FIFO, a device, a folder, or a link to one); "
+              "cloudml-hypertune writes a plain file there: not read"};
+    }
+    const bool ok = ReadWholeFile(fd, kMaxFileSize, content) &&
+                    ReadWholeFile(fd, kMaxFileSize, again) && ::fstat(fd, &after) == 0;
     ::close(fd);
+    if (ok && (content.size() > kMaxFileSize || again.size() > kMaxFileSize)) {
+      content.clear();
+      return {ReadStatus::kRefused,
+              "is larger than " + std::to_string(kMaxFileSize >> 20) +
+                  " MiB: cloudml-hypertune keeps only its last " +
+                  std::to_string(HypertuneWriter::kMaxEntries) +
+                  " reports there, so this is no hypertune file: not read until it is smaller"};
+    }
     // Two equal reads between two equal stats: no rewrite ran through the read.
     if (ok && content == again && SameVersion(before, after) &&
         content.size() == static_cast<std::size_t>(after.st_size)) {
-      return true;
+      return {ReadStatus::kRead, ""};
     }
   }
-  return false;
+  return {ReadStatus::kRaced, ""};
 }
 
 void HypertuneReader::ReadLine(std::string_view line, std::size_t line_number, std::uint64_t offset,
@@ -127,7 +168,7 @@ void HypertuneReader::ReadLine(std::string_view line, std::size_t line_number, s
   if (const auto it = json.find("global_step"); it != json.end()) {
     const auto parsed = StepOf(*it);
     if (!parsed) {
-      warn("global_step " + it->dump(-1, ' ', false, nlohmann::json::error_handler_t::replace) +
+      warn("global_step " + ShownValue(*it) +
            " is not a step (a whole number from 0 to 9223372036854775807); skipped the line");
       return;
     }
@@ -157,7 +198,15 @@ void HypertuneReader::ReadLine(std::string_view line, std::size_t line_number, s
 
 void HypertuneReader::Poll(MetricPoll& out) {
   std::string content;
-  if (!ReadStable(content) || content == last_content_) return;
+  const ReadResult read = ReadStable(content);
+  if (read.status == ReadStatus::kRefused) {
+    if (read.why != refused_why_) out.warnings.push_back({path_, 0, "the file " + read.why});
+    refused_why_ = read.why;  // said once, until the file changes
+    return;
+  }
+  if (read.status != ReadStatus::kRead) return;
+  refused_why_.clear();
+  if (content == last_content_) return;
   last_content_ = content;
 
   struct Line {

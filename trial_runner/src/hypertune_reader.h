@@ -21,7 +21,8 @@ namespace bayestune {
 // A read that races a rewrite (the file changes while read) is retried, and failing that left for
 // the next poll. A file that holds fewer than 100 reports, none of which follows those read before,
 // was started over (a trainer restarted from scratch): it is read afresh, with a warning, and
-// generation() goes up.
+// generation() goes up. A file that is not a regular file, or is larger than kMaxFileSize, is
+// not read, with a warning said once.
 //
 // Every key other than global_step, timestamp, trial and checkpoint_path is a metric: its tag is
 // the key, its value a number or a string holding one ("0.91", "nan", "inf"). Records have run ".".
@@ -33,11 +34,20 @@ class HypertuneReader {
   void Poll(MetricPoll& out);
 
   const std::string& path() const { return path_; }
+
+  // The largest file read: cloudml-hypertune keeps its last 100 reports, a few KB. A larger one
+  // (or one that is not a regular file: a FIFO, a link to /dev/zero) is not read, with a warning.
+  static constexpr std::uint64_t kMaxFileSize = 16u << 20;
   // How many times the file was read afresh: the reports of an earlier generation are gone.
   std::uint64_t generation() const { return generation_; }
 
  private:
-  bool ReadStable(std::string& content) const;
+  enum class ReadStatus { kRead, kAbsent, kRaced, kRefused };
+  struct ReadResult {
+    ReadStatus status;
+    std::string why;  // kRefused: why the file is not read
+  };
+  ReadResult ReadStable(std::string& content) const;
   void ReadLine(std::string_view line, std::size_t line_number, std::uint64_t offset,
                 MetricPoll& out) const;
 
@@ -45,6 +55,7 @@ class HypertuneReader {
   std::string last_content_;      // the file as the last poll read it
   std::deque<std::string> seen_;  // the writer's last reports read, oldest first (at most 100)
   bool overflow_warned_ = false;  // the lost-reports warning comes once per file
+  std::string refused_why_;       // why the last poll did not read the file, said once
   std::uint64_t generation_ = 0;
 };
 

@@ -1,21 +1,39 @@
 #include "log_tail.h"
 
-#include <fstream>
+#include <fcntl.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <cerrno>
+#include <cstdint>
 
 namespace bayestune {
 
 std::string LogTail(const std::filesystem::path& path, std::size_t max_lines,
                     std::size_t max_bytes) {
-  std::ifstream in(path, std::ios::binary | std::ios::ate);
-  if (!in || max_lines == 0) return "";
-  const std::streamoff size = in.tellg();
-  const std::streamoff start = size > static_cast<std::streamoff>(max_bytes)
-                                   ? size - static_cast<std::streamoff>(max_bytes)
-                                   : 0;
+  if (max_lines == 0) return "";
+  // O_NONBLOCK and only a regular file: a trainer that put a FIFO in its log's place would make a
+  // blocking open wait for a writer for good (the runner reads the tail when a trial fails).
+  const int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC | O_NONBLOCK);
+  if (fd < 0) return "";
+  struct stat status {};
+  if (::fstat(fd, &status) != 0 || !S_ISREG(status.st_mode)) {
+    ::close(fd);
+    return "";
+  }
+  const std::uint64_t size = static_cast<std::uint64_t>(status.st_size);
+  const std::uint64_t start = size > max_bytes ? size - max_bytes : 0;
   std::string text(static_cast<std::size_t>(size - start), '\0');
-  in.seekg(start);
-  in.read(text.data(), static_cast<std::streamsize>(text.size()));
-  text.resize(static_cast<std::size_t>(in.gcount()));
+  std::size_t got = 0;
+  while (got < text.size()) {
+    const ssize_t n =
+        ::pread(fd, text.data() + got, text.size() - got, static_cast<off_t>(start + got));
+    if (n < 0 && errno == EINTR) continue;
+    if (n <= 0) break;
+    got += static_cast<std::size_t>(n);
+  }
+  ::close(fd);
+  text.resize(got);
   while (!text.empty() && (text.back() == '\n' || text.back() == '\r'))
     text.pop_back();
   if (start > 0) {  // drop the partial first line when a whole one follows

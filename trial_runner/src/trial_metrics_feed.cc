@@ -14,7 +14,7 @@ namespace bayestune {
 class TrialMetricsFeed::Impl {
  public:
   Impl(const TrialPaths& paths, const StudySpec& spec)
-      : events(paths.dir.string()),
+      : events(paths.dir.string(), EventDirReader::RootLink::kRefuse),
         hypertune(paths.metric_file.string()),
         metric_tag(spec.metric_tag),
         selection(spec.measurement_selection),
