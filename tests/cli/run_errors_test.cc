@@ -21,6 +21,16 @@ std::string OneLineError(const ChildResult& result) {
   return result.err;
 }
 
+// s.yaml in `dir`: a random-search study of `trials` trials, one at a time, whose trainer
+// ./train.sh reports at once (no GPU, no model): one hypertune line.
+void WriteReportAtOnceStudy(const TempFolder& dir, int trials) {
+  WriteTextFile(fs::path(dir.path()) / "train.sh",
+                "#!/bin/sh\necho '{\"accuracy\": \"0.5\"}' >> \"$CLOUD_ML_HP_METRIC_FILE\"\n");
+  fs::permissions(fs::path(dir.path()) / "train.sh", fs::perms::owner_all);
+  WriteTextFile(fs::path(dir.path()) / "s.yaml",
+                RandomSearchStudyYaml(trials, 1, "  command: [./train.sh]\n  cpuTrials: 1\n"));
+}
+
 }  // namespace
 
 TEST_CASE("run: a missing tuning.yaml", "[cli][run][errors]") {
@@ -251,12 +261,7 @@ TEST_CASE(
     "[cli][run][errors]") {
   // Past the limit, a write raised SIGXFSZ, whose default killed bayestune with no word.
   TempFolder dir;
-  // A trainer that reports at once (no GPU, no model): one hypertune line.
-  WriteTextFile(fs::path(dir.path()) / "train.sh",
-                "#!/bin/sh\necho '{\"accuracy\": \"0.5\"}' >> \"$CLOUD_ML_HP_METRIC_FILE\"\n");
-  fs::permissions(fs::path(dir.path()) / "train.sh", fs::perms::owner_all);
-  WriteTextFile(fs::path(dir.path()) / "s.yaml",
-                RandomSearchStudyYaml(60, 1, "  command: [./train.sh]\n  cpuTrials: 1\n"));
+  WriteReportAtOnceStudy(dir, 60);
   const auto limited = RunInFolder(
       dir.path(), {"/bin/sh", "-c",
                    "ulimit -f 64 && exec " + BayestunePath() + " run s.yaml --progress plain"});
@@ -279,11 +284,7 @@ TEST_CASE("run: a full file system under the trial folders stops the run, no tri
   // with status 0 without reporting the metric"), one trial after another, until the study was
   // used up as FAILED trials.
   TempFolder dir;
-  WriteTextFile(fs::path(dir.path()) / "train.sh",
-                "#!/bin/sh\necho '{\"accuracy\": \"0.5\"}' >> \"$CLOUD_ML_HP_METRIC_FILE\"\n");
-  fs::permissions(fs::path(dir.path()) / "train.sh", fs::perms::owner_all);
-  WriteTextFile(fs::path(dir.path()) / "s.yaml",
-                RandomSearchStudyYaml(3, 1, "  command: [./train.sh]\n  cpuTrials: 1\n"));
+  WriteReportAtOnceStudy(dir, 3);
   fs::create_directories(dir.File("jobs"));
   fs::create_directories(dir.File("locks"));
   // A full 128 KiB tmpfs over jobs/, in a mount namespace of its own (gone with the process).
