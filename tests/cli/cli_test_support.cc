@@ -8,6 +8,7 @@
 #include <stdexcept>
 #include <thread>
 
+#include "bayestune/store/sqlite_study_repository.h"
 #include "test_study_yaml.h"
 
 namespace bayestune::testing {
@@ -123,6 +124,18 @@ std::vector<std::string> LinesNotMatching(const std::string& text,
     }
   }
   return odd;
+}
+
+std::shared_ptr<Study> CategoricalGridStudy(const TempFolder& dir, const std::string& name,
+                                            const std::string& parameter,
+                                            const std::vector<std::string>& values) {
+  StudySpec spec;
+  spec.metric_tag = "score";
+  spec.max_trials = static_cast<int>(values.size());
+  spec.algorithm = Algorithm::kGridSearch;
+  spec.parameters = {ParameterSpec::Categorical(parameter, values)};
+  return Study::Open(SqliteStudyRepository::Open(dir.File("bayestune.db")), name,
+                     {.create_if_missing = true, .spec = spec});
 }
 
 }  // namespace bayestune::testing

@@ -1,9 +1,11 @@
 #pragma once
 
 #include <filesystem>
+#include <memory>
 #include <string>
 #include <vector>
 
+#include "bayestune/optimizer/study.h"
 #include "child_process.h"  // tests/store: real processes with captured output
 #include "temp_folder.h"    // tests/store: a fresh folder per test
 
@@ -47,5 +49,11 @@ std::string SmallStudyYaml(int max_trials, int max_parallel, const std::string& 
 // Lines of `text` that match none of the `allowed` patterns (ECMAScript regexes, whole line).
 std::vector<std::string> LinesNotMatching(const std::string& text,
                                           const std::vector<std::string>& allowed);
+
+// Study `name` in `dir`'s bayestune.db, created: a grid search over one CATEGORICAL `parameter`
+// with `values` (one trial each), MAXIMIZE "score".
+std::shared_ptr<Study> CategoricalGridStudy(const TempFolder& dir, const std::string& name,
+                                            const std::string& parameter,
+                                            const std::vector<std::string>& values);
 
 }  // namespace bayestune::testing

@@ -262,14 +262,8 @@ TEST_CASE("trials and best line up columns after accented, CJK and emoji values"
           "[cli][readers]") {
   // Widths were counted in bytes: "ünï" pushed the next column 2 places right of the others.
   TempFolder dir;
-  StudySpec spec;
-  spec.metric_tag = "score";
-  spec.max_trials = 5;
-  spec.algorithm = Algorithm::kGridSearch;
   const std::vector<std::string> values = {"plain", "ünï", "日本語", "😀x", "e\xCC\x81"};
-  spec.parameters = {ParameterSpec::Categorical("word", values)};
-  auto study = Study::Open(SqliteStudyRepository::Open(dir.File("bayestune.db")), "words",
-                           {.create_if_missing = true, .spec = spec});
+  auto study = CategoricalGridStudy(dir, "words", "word", values);
   const auto trials = study->Suggest(5, "test");
   REQUIRE(trials.size() == 5);
   for (std::size_t i = 0; i < trials.size(); ++i)

@@ -65,13 +65,7 @@ TEST_CASE("trials, best, status: a tab in a categorical value is shown escaped",
   // A tab in a value (the one control character a spec allows in one) pushed the next column out
   // of line.
   TempFolder dir;
-  StudySpec spec;
-  spec.metric_tag = "score";
-  spec.max_trials = 3;
-  spec.algorithm = Algorithm::kGridSearch;
-  spec.parameters = {ParameterSpec::Categorical("word", {"a\tb", "c d", "plain"})};
-  auto study = Study::Open(SqliteStudyRepository::Open(dir.File("bayestune.db")), "words",
-                           {.create_if_missing = true, .spec = spec});
+  auto study = CategoricalGridStudy(dir, "words", "word", {"a\tb", "c d", "plain"});
   const auto trials = study->Suggest(3, "test");
   REQUIRE(trials.size() == 3);
   for (const Trial& trial : trials) {
@@ -101,14 +95,8 @@ TEST_CASE("best: a value with a right-to-left override is shown escaped and past
   // U+202E showed "--file=gpj.sh" reversed on the terminal ("--file=hs.jpg"); written as bash's
   // \u202e it would paste back only in a UTF-8 locale.
   TempFolder dir;
-  StudySpec spec;
-  spec.metric_tag = "score";
-  spec.max_trials = 1;
-  spec.algorithm = Algorithm::kGridSearch;
   const std::string value = "\u202Egpj.sh";
-  spec.parameters = {ParameterSpec::Categorical("file", {value})};
-  auto study = Study::Open(SqliteStudyRepository::Open(dir.File("bayestune.db")), "files",
-                           {.create_if_missing = true, .spec = spec});
+  auto study = CategoricalGridStudy(dir, "files", "file", {value});
   const auto trials = study->Suggest(1, "test");
   REQUIRE(trials.size() == 1);
   study->Complete(trials[0].id, 0.5, 1);
