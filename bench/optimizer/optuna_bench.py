@@ -8,7 +8,11 @@ Needs Optuna 3.1 and, for CMA-ES, cmaes: `apt-get install python3-optuna python3
 (Debian 12). A bench-only dependency: nothing else in bayestune uses Python packages.
 
 Usage: optuna_bench.py [--samplers tpe,tpe-multivariate,cmaes,random] [--functions a,b]
-                       [--seeds 60] [--first-seed 0] [--trials 60]
+                       [--seeds 60] [--first-seed 0] [--trials 60] [--batch 4] [--constant-liar]
+
+--batch k asks k trials, then tells the k values (a batch of k in parallel; the method name gets
+"-batchk"); --constant-liar makes TPE treat the asked trials as pending with the worst value seen
+(TPESampler(constant_liar=True), Optuna's rule for parallel TPE; the name gets "-cl").
 """
 import argparse
 import json
@@ -81,29 +85,34 @@ def levy(x):
 
 
 SAMPLERS = {
-    "tpe": lambda seed: optuna.samplers.TPESampler(seed=seed),
-    "tpe-multivariate": lambda seed: optuna.samplers.TPESampler(seed=seed, multivariate=True),
-    "cmaes": lambda seed: optuna.samplers.CmaEsSampler(seed=seed),
-    "random": lambda seed: optuna.samplers.RandomSampler(seed=seed),
+    "tpe": lambda seed, liar: optuna.samplers.TPESampler(seed=seed, constant_liar=liar),
+    "tpe-multivariate": lambda seed, liar: optuna.samplers.TPESampler(
+        seed=seed, multivariate=True, constant_liar=liar),
+    "cmaes": lambda seed, liar: optuna.samplers.CmaEsSampler(seed=seed),
+    "random": lambda seed, liar: optuna.samplers.RandomSampler(seed=seed),
 }
 
 
-def run(fn, sampler_name, seed, trials):
+def run(fn, sampler_name, seed, trials, batch=1, constant_liar=False):
     f, lower, upper, optimum = FUNCTIONS[fn]
-    study = optuna.create_study(direction="minimize", sampler=SAMPLERS[sampler_name](seed))
+    study = optuna.create_study(direction="minimize",
+                                sampler=SAMPLERS[sampler_name](seed, constant_liar))
     distributions = {f"x{j + 1}": optuna.distributions.FloatDistribution(lower[j], upper[j])
                      for j in range(len(lower))}
     best = math.inf
     regret = []
     suggest_s = []
-    for _ in range(trials):
-        start = time.perf_counter()
-        trial = study.ask(distributions)
-        suggest_s.append(time.perf_counter() - start)
-        value = f([trial.params[f"x{j + 1}"] for j in range(len(lower))])
-        study.tell(trial, value)
-        best = min(best, value)
-        regret.append(best - optimum)
+    while len(regret) < trials:
+        asked = []
+        for _ in range(min(batch, trials - len(regret))):
+            start = time.perf_counter()
+            asked.append(study.ask(distributions))
+            suggest_s.append(time.perf_counter() - start)
+        for trial in asked:
+            value = f([trial.params[f"x{j + 1}"] for j in range(len(lower))])
+            study.tell(trial, value)
+            best = min(best, value)
+            regret.append(best - optimum)
     return regret, suggest_s
 
 
@@ -114,7 +123,12 @@ def main():
     parser.add_argument("--seeds", type=int, default=60)
     parser.add_argument("--first-seed", type=int, default=0)
     parser.add_argument("--trials", type=int, default=60)
+    parser.add_argument("--batch", type=int, default=1)
+    parser.add_argument("--constant-liar", action="store_true")
     args = parser.parse_args()
+    if args.batch < 1:
+        sys.exit(f"optuna_bench.py: --batch {args.batch}: must be 1 or more")
+    suffix = (f"-batch{args.batch}" if args.batch > 1 else "") + ("-cl" if args.constant_liar else "")
     optuna.logging.set_verbosity(optuna.logging.ERROR)
     warnings.filterwarnings("ignore", category=optuna.exceptions.ExperimentalWarning)
     for name in args.samplers.split(","):
@@ -126,8 +140,9 @@ def main():
     for name in args.samplers.split(","):
         for fn in args.functions.split(","):
             for seed in range(args.first_seed, args.first_seed + args.seeds):
-                regret, suggest_s = run(fn, name, seed, args.trials)
-                print(json.dumps({"fn": fn, "seed": seed, "method": "optuna-" + name,
+                regret, suggest_s = run(fn, name, seed, args.trials, args.batch,
+                                        args.constant_liar)
+                print(json.dumps({"fn": fn, "seed": seed, "method": "optuna-" + name + suffix,
                                   "regret": regret, "suggest_s": suggest_s}), flush=True)
 
 
