@@ -35,7 +35,6 @@ struct RefineProblem {
   const GaussianProcess* gp;
   const AcquisitionFunction* acquisition;
   const std::vector<int>* coordinates;
-  const AcquisitionPenalty* penalty;
   Eigen::VectorXd x;  // the full point; the free coordinates are overwritten
   double best_value = -std::numeric_limits<double>::infinity();
   Eigen::VectorXd best_x;
@@ -53,19 +52,11 @@ double RefineObjective(unsigned n, const double* free, double* grad, void* data)
   double d_mean = 0.0;
   double d_variance = 0.0;
   double value = p->acquisition->Value(mean, variance, &d_mean, &d_variance);
-  Eigen::VectorXd d_x;
-  if (p->penalty) {
-    double d_value = 0.0;
-    value = p->penalty->Apply(value, p->x, &d_value, &d_x);
-    d_mean *= d_value;
-    d_variance *= d_value;
-  }
   if (!std::isfinite(value)) value = -1e300;
   if (grad) {
     for (unsigned i = 0; i < n; ++i) {
       const int c = (*p->coordinates)[i];
       grad[i] = d_mean * mean_gradient[c] + d_variance * variance_gradient[c];
-      if (d_x.size() > 0) grad[i] += d_x[c];
       if (!std::isfinite(grad[i])) grad[i] = 0.0;
     }
   }
@@ -167,8 +158,8 @@ Eigen::MatrixXd AcquisitionOptimizer::Candidates(const Eigen::MatrixXd& centers,
 
 Eigen::VectorXd AcquisitionOptimizer::Refine(const GaussianProcess& gp,
                                              const AcquisitionFunction& acquisition,
-                                             const Eigen::VectorXd& start, const SearchBox* box,
-                                             const AcquisitionPenalty* penalty) const {
+                                             const Eigen::VectorXd& start,
+                                             const SearchBox* box) const {
   // The numeric coordinates of the parameters active at the start: an inactive parameter's is a
   // placeholder that rounding resets, so moving it would judge a point by a value it loses.
   const std::vector<int> coordinates = RefinedCoordinates(*space_, start);
@@ -176,7 +167,6 @@ Eigen::VectorXd AcquisitionOptimizer::Refine(const GaussianProcess& gp,
   RefineProblem problem{&gp,
                         &acquisition,
                         &coordinates,
-                        penalty,
                         start,
                         -std::numeric_limits<double>::infinity(),
                         Eigen::VectorXd()};
@@ -206,26 +196,15 @@ Eigen::VectorXd AcquisitionOptimizer::Refine(const GaussianProcess& gp,
   return best;
 }
 
-Eigen::MatrixXd AcquisitionOptimizer::SearchCandidates(int sobol, int local,
-                                                       const Eigen::MatrixXd& centers,
-                                                       std::mt19937_64& rng,
-                                                       const SearchBox* box) const {
-  return Candidates(centers, Budget{sobol, local, 0}, rng, box);
-}
-
 std::optional<Eigen::VectorXd> AcquisitionOptimizer::Maximize(
     const GaussianProcess& gp, const AcquisitionFunction& acquisition,
     const Eigen::MatrixXd& centers, const Eigen::MatrixXd& exclude, std::mt19937_64& rng,
-    const SearchBox* box, const AcquisitionPenalty* penalty) const {
+    const SearchBox* box) const {
   const Budget budget = BudgetFor(gp.size());
   Eigen::MatrixXd candidates = Candidates(centers, budget, rng, box);
   const bool enumerated = rounding_.FeasiblePointCount() &&
                           *rounding_.FeasiblePointCount() <= options_.max_enumerated_points;
   Eigen::VectorXd values = Evaluate(gp, acquisition, candidates);
-  if (penalty) {
-    for (Eigen::Index i = 0; i < candidates.cols(); ++i)
-      values[i] = penalty->Apply(values[i], candidates.col(i), nullptr, nullptr);
-  }
   const std::optional<TrustRegion> region =
       TrustRegion::Around(gp.points().topRows(gp.dimensions()), options_);
   auto penalize = [&](double value, const Eigen::VectorXd& x) {
@@ -252,12 +231,11 @@ std::optional<Eigen::VectorXd> AcquisitionOptimizer::Maximize(
       starts.col(starts.cols() - 1) = x;
     }
     for (Eigen::Index s = 0; s < starts.cols(); ++s) {
-      Eigen::VectorXd refined = Refine(gp, acquisition, starts.col(s), box, penalty);
+      Eigen::VectorXd refined = Refine(gp, acquisition, starts.col(s), box);
       Eigen::VectorXd mean;
       Eigen::VectorXd variance;
       gp.Predict(refined, &mean, &variance);
-      double value = acquisition.Value(mean[0], variance[0]);
-      if (penalty) value = penalty->Apply(value, refined, nullptr, nullptr);
+      const double value = acquisition.Value(mean[0], variance[0]);
       pool_values.push_back(penalize(value, refined));
       pool_points.push_back(std::move(refined));
     }

@@ -13,16 +13,6 @@
 
 namespace bayestune {
 
-// A factor on an acquisition's value that depends on the point (e.g. local penalization around a
-// batch's pending points): Apply returns the value to maximise in place of `value` at `x`, with
-// its derivative in `value` and its gradient in x (every model coordinate), when asked.
-class AcquisitionPenalty {
- public:
-  virtual ~AcquisitionPenalty() = default;
-  virtual double Apply(double value, const Eigen::VectorXd& x, double* d_value,
-                       Eigen::VectorXd* d_x) const = 0;
-};
-
 // Finds the feasible point of highest acquisition value. The acquisition is evaluated only at
 // feasible points (candidates are rounded first), so INTEGER and DISCRETE values are judged as
 // they will run and categoricals are one-hot, never in between.
@@ -39,13 +29,7 @@ class AcquisitionOptimizer {
                                           const AcquisitionFunction& acquisition,
                                           const Eigen::MatrixXd& centers,
                                           const Eigen::MatrixXd& exclude, std::mt19937_64& rng,
-                                          const SearchBox* box = nullptr,
-                                          const AcquisitionPenalty* penalty = nullptr) const;
-
-  // Rounded candidates as Maximize draws them: `sobol` Sobol points (in `box`, when given) and
-  // `local` steps around `centers` (or every feasible point of a small finite space).
-  Eigen::MatrixXd SearchCandidates(int sobol, int local, const Eigen::MatrixXd& centers,
-                                   std::mt19937_64& rng, const SearchBox* box = nullptr) const;
+                                          const SearchBox* box = nullptr) const;
 
   const FeasibleRounding& rounding() const { return rounding_; }
 
@@ -60,8 +44,7 @@ class AcquisitionOptimizer {
   Eigen::MatrixXd Candidates(const Eigen::MatrixXd& centers, const Budget& budget,
                              std::mt19937_64& rng, const SearchBox* box) const;
   Eigen::VectorXd Refine(const GaussianProcess& gp, const AcquisitionFunction& acquisition,
-                         const Eigen::VectorXd& start, const SearchBox* box,
-                         const AcquisitionPenalty* penalty) const;
+                         const Eigen::VectorXd& start, const SearchBox* box) const;
 
   const SearchSpace* space_;
   AcquisitionOptimizerOptions options_;

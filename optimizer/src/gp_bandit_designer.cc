@@ -9,7 +9,6 @@
 #include "acquisition_function.h"
 #include "acquisition_optimizer.h"
 #include "acquisition_portfolio.h"
-#include "batch_exploration.h"
 #include "bayestune/optimizer/errors.h"
 #include "gaussian_process.h"
 #include "gp_hyperparameter_fit.h"
@@ -398,11 +397,6 @@ std::vector<ParameterValues> GpBanditDesigner::Suggest(const DesignerInput& inpu
       gp = &*with_fantasies;
       best = std::max(best, mean[0]);
     };
-    // The incumbent before fantasies, and the GP without them (local penalization, the
-    // acquisition front).
-    const double observed_best = best;
-    const GaussianProcess* model_gp = gp;
-    std::optional<double> mean_gradient_bound;
     for (Eigen::Index i = 0; i < history.pending.cols(); ++i)
       add_fantasy(history.pending.col(i));
     for (Eigen::Index i = 0; i < chosen.cols(); ++i)
@@ -422,8 +416,6 @@ std::vector<ParameterValues> GpBanditDesigner::Suggest(const DesignerInput& inpu
         proposal_options.ucb_share = options_.parallel_ucb_share;
       if (options_.local_refinement.parallel_share >= 0.0)
         proposal_options.local_refinement.share = options_.local_refinement.parallel_share;
-      if (options_.parallel_free_every >= 0)
-        proposal_options.local_refinement.free_every = options_.parallel_free_every;
     }
     // LocalRefinementOptions::parallel_local_model_points: the maximiser in `box` of the posterior
     // mean of a GP fitted afresh to the observations nearest the incumbent. (With a fidelity
@@ -501,40 +493,6 @@ std::vector<ParameterValues> GpBanditDesigner::Suggest(const DesignerInput& inpu
       // The first point of a batch in the box: the local model's mean maximiser.
       std::optional<Eigen::VectorXd> x;
       if (exploit && in_refinement_box && parallel) x = local_model_point(*box);
-      // A later point of a parallel round in the UCB phase (GpBanditOptions::parallel_ucb_*).
-      const Eigen::MatrixXd taken = Join(history.pending, chosen);
-      const bool later_ucb_point =
-          !x && !exploit && parallel && !in_refinement_box && taken.cols() > 0 &&
-          gp->fixed_inputs().size() == 0 &&
-          proposal_options.acquisition_mix != AcquisitionMix::kEnsemble &&
-          AcquisitionForTrial(proposal_options, trial_index, input.spec.max_trials) ==
-              AcquisitionKind::kUpperConfidenceBound;
-      if (later_ucb_point && options_.parallel_ucb_front > 0) {
-        x = AcquisitionFrontPoint(optimizer, *model_gp, options_, observed_best, centers, taken,
-                                  excluded(), options_.parallel_ucb_front, rng,
-                                  box ? &*box : nullptr);
-      } else if (later_ucb_point && options_.parallel_ucb_thompson > 0) {
-        x = ThompsonPoint(optimizer, *gp, options_.parallel_ucb_thompson, centers, excluded(), rng,
-                          box ? &*box : nullptr);
-      } else if (later_ucb_point && options_.parallel_ucb_penalization > 0.0) {
-        if (!mean_gradient_bound) {
-          Eigen::MatrixXd probes = optimizer.SearchCandidates(256, 0, centers, rng);
-          probes = Join(probes, observed.topRows(d));
-          mean_gradient_bound = MeanGradientBound(*model_gp, probes);
-        }
-        const LocalPenalization penalty(*model_gp, taken, observed_best, *mean_gradient_bound,
-                                        options_.parallel_ucb_penalization);
-        const AcquisitionFunction ucb(AcquisitionKind::kUpperConfidenceBound, observed_best,
-                                      options_.ucb_beta);
-        x = optimizer.Maximize(*model_gp, ucb, centers, excluded(), rng, box ? &*box : nullptr,
-                               &penalty);
-      } else if (later_ucb_point && options_.parallel_ucb_exclusion_radius > 0.0) {
-        const ExclusionBalls penalty(taken, options_.parallel_ucb_exclusion_radius);
-        const AcquisitionFunction ucb(AcquisitionKind::kUpperConfidenceBound, observed_best,
-                                      options_.ucb_beta);
-        x = optimizer.Maximize(*model_gp, ucb, centers, excluded(), rng, box ? &*box : nullptr,
-                               &penalty);
-      }
       if (!x) x = propose(excluded());
       if (!x) x = propose(Eigen::MatrixXd(d, 0));
       exploit = false;

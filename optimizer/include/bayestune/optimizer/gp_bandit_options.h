@@ -220,24 +220,6 @@ struct GpBanditOptions {
   double kernel_share = 1.0;
   AcquisitionOptimizerOptions acquisition_optimizer;
   LocalRefinementOptions local_refinement;
-  // Experiments (issue 16, batch of 4): rules for the later points of a parallel study's round in
-  // the UCB phase (chosen while other points are pending), in place of UCB over the kriging
-  // believer's fantasies; each off by default (docs/optimizer.md, "Batches: ...").
-  // HEBO's batch rule: a point of the Pareto front of log EI, log PI and UCB; 1: at random, 2: the
-  // one farthest from the pending points. 0: off.
-  int parallel_ucb_front = 0;
-  // Batch Thompson sampling: the maximiser of a joint posterior draw over this many candidates.
-  // 0: off.
-  int parallel_ucb_thompson = 0;
-  // Local penalization (Gonzalez et al. 2016): UCB of the GP without fantasies, penalised around
-  // the pending points with the mean's Lipschitz estimate times this factor. 0: off.
-  double parallel_ucb_penalization = 0.0;
-  // Distinct local optima: UCB of the GP without fantasies, lowered steeply within this distance
-  // (Euclidean, model coordinates) of every pending point. 0: off.
-  double parallel_ucb_exclusion_radius = 0.0;
-  // LocalRefinementOptions::free_every for a parallel study (screened alone in the round
-  // "Batches: reaching the basin"; here with the rules above); negative: free_every.
-  int parallel_free_every = -1;
 };
 
 }  // namespace bayestune
