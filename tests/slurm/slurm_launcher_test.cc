@@ -325,6 +325,55 @@ TEST_CASE("Slurm refusing the job ends the run with Slurm's words, no trial is u
   }
 }
 
+TEST_CASE(
+    "a FIFO, a link to /dev/zero, a huge file or garbage in the place of exit_status.json neither "
+    "blocks the runner nor ends the trial: the real one is read when the job ends",
+    "[slurm][launcher]") {
+  const std::string plant = GENERATE("garbage", "fifo", "devzero", "huge");
+  const std::map<std::string, std::string> said = {
+      {"garbage", "is not an exit status file of bayestune-job"},
+      {"fifo", "is not a regular file"},
+      {"devzero", "is not a regular file"},
+      {"huge", "is larger than 65536 bytes"}};
+  INFO(plant);
+  SlurmTestCluster cluster;
+  Harness h(cluster, "slurm_plant_" + plant, Spec(1, 1));
+  h.options.runner.env["TEST_TRAINER_GO_DIR"] = h.go_dir.string();
+  h.options.runner.env["TEST_TRAINER_PLANT"] = plant;
+  RunResult result;
+  std::thread run([&] { result = h.Run(); });
+  const bool planted =
+      WaitFor([&] { return std::filesystem::exists(h.TrialDir(1) / "planted"); }, 60);
+  // The runner looks at the file every 0.1 s while the job runs and says once what it found.
+  const bool warned = WaitFor(
+      [&] {
+        std::lock_guard lock(h.events->mutex);
+        return h.events->warnings.find("exit_status.json") != std::string::npos;
+      },
+      30);
+  if (plant == "fifo" && !warned) {
+    // A runner blocked in open() on the FIFO: open its other end so that the test can end.
+    const int fd = open((h.TrialDir(1) / "planted-fifo").c_str(), O_WRONLY | O_NONBLOCK);
+    if (fd >= 0) close(fd);
+  }
+  WriteFile(h.go_dir / "go-all", "");
+  run.join();
+  INFO(result.message << "\n" << h.events->warnings);
+  REQUIRE(planted);
+  CHECK(warned);
+  CHECK_THAT(h.events->warnings,
+             Catch::Contains(said.at(plant)) && Catch::Contains("following Slurm job"));
+  CHECK(result.outcome == RunOutcome::kStudyDone);
+  const Trial trial = h.study->GetTrial(1);
+  INFO(trial.failure_reason);
+  CHECK(trial.state == TrialState::kSucceeded);
+  CHECK(trial.final_value == trial.parameters.at("x").AsDouble());
+  // bayestune-job replaced what was planted with the real file.
+  const auto status = ReadSlurmJobExitStatus(h.TrialDir(1) / "exit_status.json");
+  REQUIRE(status);
+  CHECK(status->exit->succeeded());
+}
+
 #ifdef BAYESTUNE_CLI_PATH
 namespace {
 

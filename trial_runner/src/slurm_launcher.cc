@@ -40,9 +40,10 @@ std::string BaseState(const std::string& state) {
 // One trial attempt's Slurm job.
 class SlurmTrial : public LaunchedTrial {
  public:
-  SlurmTrial(std::shared_ptr<SlurmLauncher::State> state, SlurmJobId id, SlurmJobFiles files,
-             int attempt, std::string time_limit)
+  SlurmTrial(std::shared_ptr<SlurmLauncher::State> state, std::int64_t trial_id, SlurmJobId id,
+             SlurmJobFiles files, int attempt, std::string time_limit)
       : state_(std::move(state)),
+        trial_id_(trial_id),
         id_(std::move(id)),
         files_(std::move(files)),
         attempt_(attempt),
@@ -78,14 +79,23 @@ class SlurmTrial : public LaunchedTrial {
     std::optional<SlurmJobExitStatus> file;
     try {
       file = ReadSlurmJobExitStatus(files_.status);
+      file_problem_.clear();
     } catch (const InvalidArgument& e) {
-      TrialEnd end;
-      end.exit.code = 1;
-      end.failure = e.what();
-      return end;
+      // Not bayestune-job's file (it writes it once, atomically, when the trainer ends): put
+      // there by the trainer, or a FIFO or link in its place. Not the end: bayestune-job replaces
+      // it when the trainer ends, and Slurm says when the job does.
+      file_problem_ = e.what();
     }
     const bool slurm_says_ended = status != nullptr && (status->phase == SlurmJobPhase::kFinished ||
                                                         status->phase == SlurmJobPhase::kUnknown);
+    if (!file_problem_.empty() && !slurm_says_ended) {
+      if (!file_problem_said_) {
+        file_problem_said_ = true;
+        state_->warn(trial_id_, file_problem_ + "; following Slurm job " + id_ +
+                                    " through squeue until it ends");
+      }
+      return std::nullopt;
+    }
     if (file) {
       const bool ours = stop_requested_ || kill_requested_;
       if (file->signals_received.empty() || ours) return FromFile(*file);
@@ -174,6 +184,9 @@ class SlurmTrial : public LaunchedTrial {
                     " ran out of memory and was ended by Slurm (raise runner.slurm.memory)";
     } else if (file != nullptr) {
       return FromFile(*file);
+    } else if (!file_problem_.empty()) {
+      end.failure = "Slurm job " + id_ + " ended " + status.state + " (" + end.exit.Describe() +
+                    "), but how its trainer ended is unknown: " + file_problem_;
     } else {
       const std::string log = LogTail(files_.log, 10);
       end.failure = "Slurm job " + id_ + " ended " + status.state + " (" + end.exit.Describe() +
@@ -184,6 +197,7 @@ class SlurmTrial : public LaunchedTrial {
   }
 
   std::shared_ptr<SlurmLauncher::State> state_;
+  std::int64_t trial_id_ = 0;
   SlurmJobId id_;
   SlurmJobFiles files_;
   int attempt_ = 1;
@@ -191,6 +205,8 @@ class SlurmTrial : public LaunchedTrial {
   bool stop_requested_ = false;
   bool kill_requested_ = false;
   std::string stop_note_;
+  std::string file_problem_;  // why the latest look could not read exit_status.json
+  bool file_problem_said_ = false;
 };
 
 // The sbatch options every job of the study shares: the runner's slurm: block and `gpus`.
@@ -316,7 +332,8 @@ std::unique_ptr<LaunchedTrial> SlurmLauncher::Launch(const TrialLaunchRequest& r
     throw LaunchError(e.what());
   }
   state_->next_query = 0;  // learn its state at the next turn
-  return std::make_unique<SlurmTrial>(state_, id, files, request.trial.attempt, runner_.slurm.time);
+  return std::make_unique<SlurmTrial>(state_, request.trial.id, id, files, request.trial.attempt,
+                                      runner_.slurm.time);
 }
 
 std::unique_ptr<LaunchedTrial> SlurmLauncher::Reattach(const Trial& trial,
@@ -324,8 +341,8 @@ std::unique_ptr<LaunchedTrial> SlurmLauncher::Reattach(const Trial& trial,
   const std::string id = trial.CurrentJobId();
   if (id.empty()) return nullptr;
   state_->next_query = 0;
-  return std::make_unique<SlurmTrial>(state_, id, SlurmJobFilesFor(paths.dir), trial.attempt,
-                                      runner_.slurm.time);
+  return std::make_unique<SlurmTrial>(state_, trial.id, id, SlurmJobFilesFor(paths.dir),
+                                      trial.attempt, runner_.slurm.time);
 }
 
 void SlurmLauncher::Refresh(double now) {
