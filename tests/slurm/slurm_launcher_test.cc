@@ -21,6 +21,7 @@
 #include "bayestune/optimizer/in_memory_study_repository.h"
 #include "bayestune/optimizer/study.h"
 #include "bayestune/store/sqlite_study_repository.h"
+#include "bayestune/trial_runner/trial_command.h"
 #include "bayestune/trial_runner/trial_paths.h"
 #include "bayestune/trial_runner/trial_runner.h"
 #include "slurm_job_exit_status.h"
@@ -316,9 +317,10 @@ TEST_CASE("Slurm refusing the job ends the run with Slurm's words, no trial is u
   h.options.runner.slurm.partition = "no-such-partition";
   const RunResult result = h.Run();
   CHECK(result.outcome == RunOutcome::kLaunchFailed);
-  CHECK_THAT(result.message, Catch::Contains("Slurm refused the job") &&
-                                 Catch::Contains("invalid partition") &&
-                                 Catch::Contains("--partition=no-such-partition"));
+  CHECK_THAT(result.message,
+             Catch::Contains("Slurm refused the job") && Catch::Contains("invalid partition") &&
+                 Catch::Contains("--partition=no-such-partition") &&
+                 Catch::Contains("check runner.slurm.partition ('no-such-partition')"));
   for (const Trial& trial : h.study->Trials()) {
     CHECK(trial.state == TrialState::kRequested);
     CHECK(trial.jobs.empty());
@@ -372,6 +374,107 @@ TEST_CASE(
   const auto status = ReadSlurmJobExitStatus(h.TrialDir(1) / "exit_status.json");
   REQUIRE(status);
   CHECK(status->exit->succeeded());
+}
+
+// An sbatch earlier in PATH that stands for Slurm failing to answer: "once" fails the first call
+// (slurmctld restarting), "lost" makes the job with the real sbatch and then fails the first call
+// as if the answer timed out, "always" fails every call.
+void WriteFlakySbatch(const std::filesystem::path& bin, const std::string& mode,
+                      const std::string& real_sbatch) {
+  std::filesystem::create_directories(bin);
+  const std::string failure =
+      "echo 'sbatch: error: Batch job submission failed: Socket timed out on send/recv "
+      "operation' >&2; exit 1\n";
+  std::string script = "#!/bin/sh\n";
+  if (mode == "always") {
+    script += failure;
+  } else {
+    script += "if [ ! -e '" + (bin / "failed-once").string() + "' ]; then\n  : > '" +
+              (bin / "failed-once").string() + "'\n";
+    if (mode == "lost") script += "  " + real_sbatch + " \"$@\" > /dev/null 2>&1\n";
+    script += "  " + failure + "fi\nexec " + real_sbatch + " \"$@\"\n";
+  }
+  WriteFile(bin / "sbatch", script);
+  std::filesystem::permissions(bin / "sbatch", std::filesystem::perms::owner_all);
+}
+
+TEST_CASE(
+    "sbatch failing to answer is tried again; a job it made although it failed is followed, not "
+    "submitted twice; failing every time ends the run with no trial used up",
+    "[slurm][launcher]") {
+  const std::string mode = GENERATE("once", "lost", "always");
+  INFO(mode);
+  SlurmTestCluster cluster;
+  Harness h(cluster, "slurm_flaky_" + mode, Spec(2, 1));
+  std::vector<std::string> environment = cluster.Environment();
+  for (std::string& variable : environment) {
+    if (variable.rfind("PATH=", 0) != 0) continue;
+    const std::string path = variable.substr(5);
+    WriteFlakySbatch(h.dir / "bin", mode, ResolveExecutable("sbatch", path));
+    variable = "PATH=" + (h.dir / "bin").string() + ":" + path;
+  }
+  h.launcher_options.commands.environment = environment;
+  h.launcher_options.submit_retry_seconds = {0.2, 0.2};
+  const RunResult result = h.Run();
+  INFO(result.message << "\n" << h.events->warnings);
+  const std::string all_jobs =
+      cluster.Run("squeue", {"--noheader", "--all", "--states=all", "-o", "%i %j"}).out;
+  INFO(all_jobs);
+  const auto job_count = std::count(all_jobs.begin(), all_jobs.end(), '\n');
+  if (mode == "always") {
+    CHECK(result.outcome == RunOutcome::kLaunchFailed);
+    CHECK_THAT(result.message,
+               Catch::Contains("Socket timed out") && Catch::Contains("tried 3 times"));
+    for (const Trial& trial : h.study->Trials())
+      CHECK(trial.state == TrialState::kRequested);
+    CHECK(job_count == 0);
+    return;
+  }
+  CHECK(result.outcome == RunOutcome::kStudyDone);
+  CHECK_THAT(h.events->warnings,
+             Catch::Contains("Socket timed out") &&
+                 Catch::Contains(mode == "once" ? "submitting again" : "but Slurm has job"));
+  const auto ledger = ReadLedger(h.ledger);
+  for (const Trial& trial : h.study->Trials()) {
+    INFO("trial " << trial.id << ": " << trial.failure_reason);
+    CHECK(trial.state == TrialState::kSucceeded);
+    CHECK(trial.attempt == 1);
+    CHECK(trial.jobs.size() == 1);
+    CHECK(Count(ledger, "start", trial.id) == 1);
+  }
+  CHECK(job_count == 2);  // one job per trial: none made twice, none left behind
+}
+
+// This cluster has no accounting, so it takes any account and QOS: an sbatch earlier in PATH
+// answers as a cluster with slurmdbd does (Slurm 22.05's words).
+TEST_CASE(
+    "Slurm refusing the account or QOS ends the run naming the spec field, no trial is used up",
+    "[slurm][launcher]") {
+  const auto [field, said] = GENERATE(table<std::string, std::string>(
+      {{"account",
+        "sbatch: error: Batch job submission failed: Invalid account or account/partition "
+        "combination specified"},
+       {"qos", "sbatch: error: Batch job submission failed: Invalid qos specification"}}));
+  INFO(field);
+  SlurmTestCluster cluster;
+  Harness h(cluster, "slurm_refused_" + field, Spec(3, 2));
+  (field == "account" ? h.options.runner.slurm.account : h.options.runner.slurm.qos) = "nope";
+  std::vector<std::string> environment = cluster.Environment();
+  std::filesystem::create_directories(h.dir / "bin");
+  WriteFile(h.dir / "bin" / "sbatch", "#!/bin/sh\necho '" + said + "' >&2\nexit 1\n");
+  std::filesystem::permissions(h.dir / "bin" / "sbatch", std::filesystem::perms::owner_all);
+  for (std::string& variable : environment) {
+    if (variable.rfind("PATH=", 0) == 0)
+      variable = "PATH=" + (h.dir / "bin").string() + ":" + variable.substr(5);
+  }
+  h.launcher_options.commands.environment = environment;
+  const RunResult result = h.Run();
+  CHECK(result.outcome == RunOutcome::kLaunchFailed);
+  CHECK_THAT(result.message, Catch::Contains(said) && Catch::Contains("--" + field + "=nope") &&
+                                 Catch::Contains("check runner.slurm." + field + " ('nope')"));
+  for (const Trial& trial : h.study->Trials())
+    CHECK(trial.state == TrialState::kRequested);
+  CHECK(h.launcher->calls().sbatch == 1);  // refused: not tried again
 }
 
 #ifdef BAYESTUNE_CLI_PATH

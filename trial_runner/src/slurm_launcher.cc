@@ -4,6 +4,9 @@
 #include <unistd.h>
 
 #include <algorithm>
+#include <cctype>
+#include <chrono>
+#include <thread>
 
 #include "bayestune/optimizer/errors.h"
 #include "bayestune/trial_runner/slurm_job_request.h"
@@ -11,6 +14,7 @@
 #include "log_tail.h"
 #include "slurm_job_exit_status.h"
 #include "slurm_job_launch.h"
+#include "text_format.h"
 
 namespace bayestune {
 
@@ -224,6 +228,37 @@ SlurmJobRequest JobRequestOf(const RunnerSpec& runner, int gpus) {
   return job;
 }
 
+bool ContainsNoCase(const std::string& text, std::string_view part) {
+  return std::search(text.begin(), text.end(), part.begin(), part.end(), [](char a, char b) {
+           return std::tolower(static_cast<unsigned char>(a)) ==
+                  std::tolower(static_cast<unsigned char>(b));
+         }) != text.end();
+}
+
+// The spec's field behind what sbatch refused (its words, as Slurm 22.05 to 24.11 say them), so
+// that the user knows which line of the YAML to fix: "; check runner.slurm.partition ('gpu')".
+std::string SpecFieldOfRefusal(const std::string& said, const RunnerSpec& runner) {
+  const auto field = [](const std::string& name, const std::string& value) {
+    return "; check " + name +
+           (value.empty() ? " (not set: Slurm's default)" : " ('" + value + "')");
+  };
+  const SlurmSpec& slurm = runner.slurm;
+  if (ContainsNoCase(said, "account")) return field("runner.slurm.account", slurm.account);
+  if (ContainsNoCase(said, "qos")) return field("runner.slurm.qos", slurm.qos);
+  if (ContainsNoCase(said, "partition")) return field("runner.slurm.partition", slurm.partition);
+  if (ContainsNoCase(said, "time")) return field("runner.slurm.time", slurm.time);
+  if (ContainsNoCase(said, "feature") || ContainsNoCase(said, "constraint")) {
+    return field("runner.slurm.constraint", slurm.constraint);
+  }
+  if (ContainsNoCase(said, "memory")) return field("runner.slurm.memory", slurm.memory);
+  if (ContainsNoCase(said, "node configuration") || ContainsNoCase(said, "gres")) {
+    return "; check runner.gpusPerTrial (" + std::to_string(runner.gpus_per_trial) +
+           "), runner.slurm.cpusPerTrial, memory and constraint: no node of the partition has "
+           "all of them";
+  }
+  return "; check runner.slurm" + std::string(slurm.extra_args.empty() ? "" : " and its extraArgs");
+}
+
 }  // namespace
 
 std::filesystem::path FindSlurmJobProgram(const std::filesystem::path& configured,
@@ -273,8 +308,20 @@ LauncherStart SlurmLauncher::Start(const std::string& study, const RunnerSpec& r
   runner_ = runner;
   const std::vector<std::string> environment =
       options_.commands.environment.empty() ? CurrentEnvironment() : options_.commands.environment;
-  job_program_ =
-      FindSlurmJobProgram(options_.job_program, EnvironmentValue(environment, "PATH").value_or(""));
+  const std::string path = EnvironmentValue(environment, "PATH").value_or("");
+  job_program_ = FindSlurmJobProgram(options_.job_program, path);
+  // All four at the start: without squeue or scancel the run would submit jobs it can neither
+  // follow (a cancelled job would never be seen to end) nor stop.
+  for (const char* program : {"sbatch", "squeue", "scontrol", "scancel"}) {
+    try {
+      ResolveExecutable(program, path);
+    } catch (const InvalidArgument&) {
+      throw InvalidArgument(std::string("'") + program + "' was not found in PATH (" + path +
+                            "): the Slurm launcher needs sbatch, squeue, scontrol and scancel "
+                            "where bayestune runs (Debian: slurm-client), or PATH naming their "
+                            "folder");
+    }
+  }
   std::error_code error;
   working_dir_ =
       options_.working_dir.empty() ? std::filesystem::current_path(error) : options_.working_dir;
@@ -326,10 +373,37 @@ std::unique_ptr<LaunchedTrial> SlurmLauncher::Launch(const TrialLaunchRequest& r
   job.output_file = files.log;
   job.working_dir = request.paths.dir;
   SlurmJobId id;
-  try {
-    id = state_->slurm.Submit(job);
-  } catch (const Error& e) {
-    throw LaunchError(e.what());
+  for (std::size_t retry = 0; id.empty(); ++retry) {
+    try {
+      id = state_->slurm.Submit(job);
+    } catch (const InvalidArgument& e) {
+      // Refused for what it asks: the same for every trial. The runner requeues the trial and
+      // ends the run with this.
+      throw LaunchError(std::string(e.what()) + SpecFieldOfRefusal(e.what(), runner_));
+    } catch (const Error& e) {
+      // Slurm could not answer (slurmctld restarting or busy, a timeout): sbatch may still have
+      // made the job and lost only its answer. A job of this attempt's name in its folder is it.
+      try {
+        if (const auto made = state_->slurm.FindJobs(job.job_name, job.working_dir);
+            !made.empty()) {
+          id = made.back();
+          state_->warn(request.trial.id, std::string(e.what()) + "; but Slurm has job " + id +
+                                             " of this attempt (" + job.job_name +
+                                             "): following it");
+          break;
+        }
+      } catch (const Error&) {
+        // Slurm still down: decided below.
+      }
+      if (retry >= options_.submit_retry_seconds.size()) {
+        throw LaunchError(std::string(e.what()) +
+                          (retry == 0 ? "" : " (tried " + std::to_string(retry + 1) + " times)"));
+      }
+      const double wait = options_.submit_retry_seconds[retry];
+      state_->warn(request.trial.id,
+                   std::string(e.what()) + "; submitting again in " + FormatDuration(wait));
+      std::this_thread::sleep_for(std::chrono::duration<double>(wait));
+    }
   }
   state_->next_query = 0;  // learn its state at the next turn
   return std::make_unique<SlurmTrial>(state_, request.trial.id, id, files, request.trial.attempt,

@@ -25,6 +25,10 @@ struct SlurmLauncherOptions {
   // files are looked for (how soon an ended trial is seen, at no cost to slurmctld).
   double squeue_seconds = 2.0;
   double file_poll_seconds = 0.1;
+  // How long to wait before each new sbatch when one could not reach Slurm (slurmctld restarting
+  // or busy, a timeout; not when Slurm refuses the job): one more try per entry; after the last
+  // the run ends saying why, the trial back in the queue.
+  std::vector<double> submit_retry_seconds = {2, 5, 10};
   // Where the trainers run; empty: this process's working folder (as local trainers do).
   std::filesystem::path working_dir;
 };
