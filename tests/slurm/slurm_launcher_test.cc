@@ -376,6 +376,55 @@ TEST_CASE(
   CHECK(status->exit->succeeded());
 }
 
+TEST_CASE(
+    "jobs pending on a drained node are said with squeue's reason, once, and run when it is "
+    "resumed",
+    "[slurm][launcher]") {
+  SlurmTestCluster cluster;
+  Harness h(cluster, "slurm_drained", Spec(2, 2));
+  h.launcher_options.pending_notice_seconds = 0.5;
+  const auto drain = cluster.Run(
+      "scontrol", {"update", "nodename=" + cluster.node(), "state=drain", "reason=maintenance"});
+  INFO(drain.err);
+  REQUIRE(drain.exit.succeeded());
+  RunResult result;
+  std::thread run([&] { result = h.Run(); });
+  const auto warnings = [&] {
+    std::lock_guard lock(h.events->mutex);
+    return h.events->warnings;
+  };
+  const bool said = WaitFor(
+      [&] {
+        const std::string text = warnings();
+        std::size_t jobs = 0;
+        for (std::size_t at = 0; (at = text.find("has been pending", at)) != std::string::npos;
+             ++at)
+          ++jobs;
+        return jobs >= 2;
+      },
+      60);
+  const std::string while_drained = warnings();
+  cluster.Run("scontrol", {"update", "nodename=" + cluster.node(), "state=resume"});
+  run.join();
+  INFO(result.message << "\n" << h.events->warnings);
+  CHECK(said);
+  CHECK_THAT(while_drained, Catch::Contains("Slurm job " + h.study->GetTrial(1).CurrentJobId() +
+                                            " has been pending") &&
+                                Catch::Contains("drained, down or reserved (sinfo -R says why)"));
+  CHECK(ReadLedger(h.ledger).size() == 4);  // both ran once the node was back
+  CHECK(result.outcome == RunOutcome::kStudyDone);
+  for (const Trial& trial : h.study->Trials()) {
+    CHECK(trial.state == TrialState::kSucceeded);
+    CHECK(trial.attempt == 1);
+  }
+  // Said once for each reason squeue gave, not at every squeue.
+  const std::string text = h.events->warnings;
+  std::size_t lines = 0;
+  for (std::size_t at = 0; (at = text.find("has been pending", at)) != std::string::npos; ++at)
+    ++lines;
+  CHECK(lines <= 6);
+}
+
 // An sbatch earlier in PATH that stands for Slurm failing to answer: "once" fails the first call
 // (slurmctld restarting), "lost" makes the job with the real sbatch and then fails the first call
 // as if the answer timed out, "always" fails every call.

@@ -24,9 +24,13 @@ struct SlurmLauncher::State {
   SlurmCommands slurm;
   TrialLauncher::WarnFunction warn;
   std::set<SlurmJobId> followed;                // the jobs of trials not yet ended
+  std::map<SlurmJobId, std::int64_t> trial_of;  // their trials
   std::map<SlurmJobId, SlurmJobStatus> status;  // what the latest squeue said of them
-  double next_query = 0;                        // steady seconds; 0: at the next Refresh
-  bool slurm_down_said = false;                 // squeue failing: said once until it works
+  // Jobs seen pending: since when (steady seconds), and the reasons said of each.
+  std::map<SlurmJobId, double> pending_since;
+  std::map<SlurmJobId, std::set<std::string>> pending_said;
+  double next_query = 0;         // steady seconds; 0: at the next Refresh
+  bool slurm_down_said = false;  // squeue failing: said once until it works
 };
 
 namespace {
@@ -53,10 +57,14 @@ class SlurmTrial : public LaunchedTrial {
         attempt_(attempt),
         time_limit_(std::move(time_limit)) {
     state_->followed.insert(id_);
+    state_->trial_of[id_] = trial_id_;
   }
   ~SlurmTrial() override {
     state_->followed.erase(id_);
+    state_->trial_of.erase(id_);
     state_->status.erase(id_);
+    state_->pending_since.erase(id_);
+    state_->pending_said.erase(id_);
   }
 
   std::string job_id() const override { return id_; }
@@ -426,6 +434,7 @@ void SlurmLauncher::Refresh(double now) {
     std::map<SlurmJobId, SlurmJobStatus> status =
         state_->slurm.Query({state_->followed.begin(), state_->followed.end()});
     state_->status = std::move(status);
+    SayLongPending(now);
     if (state_->slurm_down_said) {
       state_->slurm_down_said = false;
       state_->warn(std::nullopt, "Slurm answers again");
@@ -437,6 +446,38 @@ void SlurmLauncher::Refresh(double now) {
       state_->warn(std::nullopt, std::string(e.what()) + "; asking again every " +
                                      std::to_string(options_.squeue_seconds) + " s");
     }
+  }
+}
+
+// A job pending longer than options_.pending_notice_seconds is said once for each reason squeue
+// gives (a drained or down node, a partition too small, a limit), so that a run whose jobs cannot
+// start does not just wait in silence.
+void SlurmLauncher::SayLongPending(double now) {
+  for (const auto& [id, status] : state_->status) {
+    if (status.phase != SlurmJobPhase::kPending) {
+      state_->pending_since.erase(id);
+      continue;
+    }
+    const double since = state_->pending_since.try_emplace(id, now).first->second;
+    if (now - since < options_.pending_notice_seconds) continue;
+    const std::string reason = status.reason.empty() ? "None" : status.reason;
+    if (reason == "None") continue;  // the scheduler has not looked at it yet
+    if (!state_->pending_said[id].insert(reason).second) continue;
+    std::string hint;
+    if (reason.find("ReqNodeNotAvail") != std::string::npos ||
+        reason.find("DRAINED") != std::string::npos || reason.find("DOWN") != std::string::npos) {
+      hint = ": the nodes it needs are drained, down or reserved (sinfo -R says why)";
+    } else if (reason == "PartitionConfig" || reason == "BadConstraints") {
+      hint = ": it asks for more than the partition's nodes have (runner.slurm, gpusPerTrial)";
+    } else if (reason == "Resources" || reason == "Priority") {
+      hint = ": waiting for its turn";
+    }
+    const auto trial = state_->trial_of.find(id);
+    state_->warn(
+        trial == state_->trial_of.end() ? std::nullopt : std::optional<std::int64_t>(trial->second),
+        "Slurm job " + id + " has been pending for " + FormatDuration(now - since) +
+            " (squeue's reason: " + reason + ")" + hint +
+            "; it counts toward maxParallelTrials until it runs");
   }
 }
 
