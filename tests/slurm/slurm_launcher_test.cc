@@ -651,6 +651,93 @@ TEST_CASE(
              Catch::Contains("Slurm job " + study->GetTrial(1).CurrentJobId()));
 }
 
+TEST_CASE(
+    "bayestune run killed between sbatch and storing the job id: the next run finds the job by "
+    "its name and folder and follows it, the trial runs once",
+    "[slurm][launcher][cli]") {
+  SlurmTestCluster cluster;
+  const std::filesystem::path dir = MakeTempDir("slurm_orphan");
+  const std::filesystem::path ledger = dir / "ledger";
+  const std::filesystem::path bin = dir / "bin";
+  std::filesystem::create_directories(bin);
+  std::vector<std::string> environment = cluster.Environment();
+  for (std::string& variable : environment) {
+    if (variable.rfind("PATH=", 0) != 0) continue;
+    const std::string path = variable.substr(5);
+    // The first sbatch makes the job, then kills the runner (its pid in bin/runner-pid) before
+    // the runner can read the job id.
+    WriteFile(bin / "sbatch",
+              "#!/bin/sh\n"
+              "out=$(" +
+                  ResolveExecutable("sbatch", path) +
+                  " \"$@\") || exit $?\n"
+                  "if [ ! -e '" +
+                  (bin / "killed").string() +
+                  "' ]; then\n"
+                  "  : > '" +
+                  (bin / "killed").string() +
+                  "'\n"
+                  "  while [ ! -s '" +
+                  (bin / "runner-pid").string() +
+                  "' ]; do sleep 0.1; done\n"
+                  "  kill -9 $(cat '" +
+                  (bin / "runner-pid").string() +
+                  "')\n"
+                  "  sleep 5\n"
+                  "fi\n"
+                  "echo \"$out\"\n");
+    std::filesystem::permissions(bin / "sbatch", std::filesystem::perms::owner_all);
+    variable = "PATH=" + bin.string() + ":" + path;
+  }
+  const std::filesystem::path yaml = dir / "tuning.yaml";
+  WriteFile(yaml, RandomSearchStudyYaml(2, 1,
+                                        "  command: [" + TestTrainer() +
+                                            "]\n"
+                                            "  gpusPerTrial: 1\n"
+                                            "  launcher: slurm\n"
+                                            "  slurm:\n"
+                                            "    partition: " +
+                                            cluster.partition() +
+                                            "\n"
+                                            "  env:\n"
+                                            "    TEST_TRAINER_LEDGER: " +
+                                            ledger.string() + "\n"));
+  const std::vector<std::string> args = {
+      "run",     yaml.string(), "--db",       (dir / "study.db").string(),
+      "--study", "orphan",      "--progress", "plain"};
+  const pid_t first = StartProcess(BAYESTUNE_CLI_PATH, args, environment, dir / "first.log");
+  WriteFile(bin / "runner-pid", std::to_string(first));
+  const int first_code = WaitExitCode(first);
+  INFO(ReadFile(dir / "first.log"));
+  REQUIRE(first_code == 128 + SIGKILL);
+  const SlurmCommandOutput made =
+      cluster.Run("squeue", {"--noheader", "--all", "--states=all", "-o", "%i %j"});
+  INFO(made.out);
+  REQUIRE(std::count(made.out.begin(), made.out.end(), '\n') == 1);  // the job the runner lost
+
+  const pid_t second = StartProcess(BAYESTUNE_CLI_PATH, args, environment, dir / "second.log");
+  const int code = WaitExitCode(second);
+  const std::string output = ReadFile(dir / "second.log");
+  INFO(output);
+  CHECK(code == 0);
+  CHECK_THAT(output, Catch::Contains("found Slurm job " + made.out.substr(0, made.out.find(' '))) &&
+                         Catch::Contains("did not live to record"));
+  auto study = Study::Open(SqliteStudyRepository::Open((dir / "study.db").string()), "orphan");
+  const auto lines = ReadLedger(ledger);
+  for (const Trial& trial : study->Trials()) {
+    INFO("trial " << trial.id << ": " << trial.failure_reason);
+    CHECK(trial.state == TrialState::kSucceeded);
+    CHECK(trial.attempt == 1);
+    CHECK(trial.jobs.size() == 1);
+    CHECK(Count(lines, "start", trial.id) == 1);  // the lost job was not run again beside it
+  }
+  CHECK(study->Trials().size() == 2);
+  const SlurmCommandOutput all =
+      cluster.Run("squeue", {"--noheader", "--all", "--states=all", "-o", "%i %j"});
+  INFO(all.out);
+  CHECK(std::count(all.out.begin(), all.out.end(), '\n') == 2);  // one job per trial
+}
+
 // Issue 18 item 5: `bayestune worker`s as a Slurm job array against a `bayestune serve`, run as
 // docs/slurm.md says (examples/slurm/bayestune-workers.sbatch, submitted as written).
 TEST_CASE(

@@ -376,8 +376,7 @@ std::unique_ptr<LaunchedTrial> SlurmLauncher::Launch(const TrialLaunchRequest& r
   }
   job = JobRequestOf(runner_, request.gpus_wanted);
   job.script = files.script;
-  job.job_name = "bayestune-" + study_ + "-" + std::to_string(request.trial.id) +
-                 (request.trial.attempt > 1 ? "." + std::to_string(request.trial.attempt) : "");
+  job.job_name = JobName(request.trial.id, request.trial.attempt);
   job.output_file = files.log;
   job.working_dir = request.paths.dir;
   SlurmJobId id;
@@ -418,10 +417,22 @@ std::unique_ptr<LaunchedTrial> SlurmLauncher::Launch(const TrialLaunchRequest& r
                                       runner_.slurm.time);
 }
 
+std::string SlurmLauncher::JobName(std::int64_t trial, int attempt) const {
+  return "bayestune-" + study_ + "-" + std::to_string(trial) +
+         (attempt > 1 ? "." + std::to_string(attempt) : "");
+}
+
 std::unique_ptr<LaunchedTrial> SlurmLauncher::Reattach(const Trial& trial,
                                                        const TrialPaths& paths) {
-  const std::string id = trial.CurrentJobId();
-  if (id.empty()) return nullptr;
+  std::string id = trial.CurrentJobId();
+  if (id.empty()) {
+    // The runner died between sbatch and storing the job id: the job, if sbatch made it, has
+    // this attempt's name and folder (while slurmctld holds it: MinJobAge after its end).
+    const std::vector<SlurmJobId> made = state_->slurm.FindJobs(
+        JobName(trial.id, trial.attempt), std::filesystem::absolute(paths.dir));
+    if (made.empty()) return nullptr;
+    id = made.back();
+  }
   state_->next_query = 0;
   return std::make_unique<SlurmTrial>(state_, trial.id, id, SlurmJobFilesFor(paths.dir),
                                       trial.attempt, runner_.slurm.time);

@@ -70,6 +70,9 @@ class SlurmLauncher : public TrialLauncher {
  private:
   SlurmLauncherOptions options_;
   void SayLongPending(double now);
+  // "bayestune-<study>-<trial>[.<attempt>]": what squeue shows, and how a job of an attempt is
+  // found again.
+  std::string JobName(std::int64_t trial, int attempt) const;
 
   std::shared_ptr<State> state_;
   std::string study_;

@@ -100,7 +100,9 @@ class TrialLauncher {
   virtual std::unique_ptr<LaunchedTrial> Launch(const TrialLaunchRequest& request) = 0;
   // A trial that a runner now gone launched as job `trial.CurrentJobId()`: a handle on it while
   // the job is queued, running or has ended with a result to collect; nullptr when this launcher
-  // cannot re-attach to it (then the runner requeues the trial).
+  // cannot re-attach to it (then the runner requeues the trial). Under Slurm it is also asked
+  // for an attempt without a stored job id (a runner killed between sbatch and storing the id):
+  // the job is then looked for by its name and folder.
   virtual std::unique_ptr<LaunchedTrial> Reattach(const Trial& /*trial*/,
                                                   const TrialPaths& /*paths*/) {
     return nullptr;
