@@ -9,6 +9,7 @@
 #include <unistd.h>
 
 #include <algorithm>
+#include <atomic>
 #include <catch2/catch.hpp>
 #include <fstream>
 #include <map>
@@ -288,6 +289,45 @@ TEST_CASE("a job cancelled outside bayestune: its trial is requeued and runs aga
   const auto ledger = ReadLedger(h.ledger);
   CHECK(Count(ledger, "start", 1) == 2);
   CHECK(Count(ledger, "start", 2) == 1);
+}
+
+TEST_CASE(
+    "a trial whose job is cancelled outside bayestune a second time is taken as a wish to stop: "
+    "requeued, not failed, and the run submits nothing more",
+    "[slurm][launcher]") {
+  SlurmTestCluster cluster;
+  Harness h(cluster, "slurm_scancel_twice", Spec(3, 1));
+  h.options.runner.env["TEST_TRAINER_GO_DIR"] = h.go_dir.string();  // never ends on its own
+  RunResult result;
+  std::atomic<bool> run_ended = false;
+  std::thread run([&] {
+    result = h.Run();
+    run_ended = true;
+  });
+  std::vector<std::string> cancelled;
+  for (int start = 1; start <= 2; ++start) {
+    if (!WaitFor([&] { return Count(ReadLedger(h.ledger), "start", 1) == start; }, 60)) break;
+    cancelled.push_back(h.study->GetTrial(1).CurrentJobId());
+    cluster.Run("scancel", {cancelled.back()});
+  }
+  // It ends by itself: the trainers never do.
+  const bool ended = WaitFor([&] { return run_ended.load(); }, 60);
+  if (!ended) WriteFile(h.go_dir / "go-all", "");  // let a run that goes on end
+  run.join();
+  INFO(result.message << "\n" << h.events->warnings);
+  REQUIRE(cancelled.size() == 2);
+  CHECK(ended);
+  CHECK(result.outcome == RunOutcome::kLaunchFailed);
+  CHECK_THAT(result.message, Catch::Contains("Slurm jobs " + cancelled[0] + ", " + cancelled[1] +
+                                             " of trial 1 were each cancelled outside "
+                                             "bayestune") &&
+                                 Catch::Contains("No trial was used up"));
+  const Trial trial = h.study->GetTrial(1);
+  CHECK(trial.state == TrialState::kRequested);  // not FAILED: no fault of its parameters
+  CHECK(h.study->Progress().failed == 0);
+  CHECK(Count(ReadLedger(h.ledger), "start", 2) == 0);  // nothing more was submitted
+  CHECK(h.launcher->calls().sbatch == 2);
+  CHECK(cluster.Run("squeue", {"--noheader", "--states=PENDING,RUNNING"}).out.empty());
 }
 
 TEST_CASE("a job stuck pending past the trial timeout is cancelled, the trial fails saying why",

@@ -29,6 +29,8 @@ struct SlurmLauncher::State {
   // Jobs seen pending: since when (steady seconds), and the reasons said of each.
   std::map<SlurmJobId, double> pending_since;
   std::map<SlurmJobId, std::set<std::string>> pending_said;
+  // By trial: its jobs that were cancelled outside bayestune in this run.
+  std::map<std::int64_t, std::vector<SlurmJobId>> cancelled_outside;
   double next_query = 0;         // steady seconds; 0: at the next Refresh
   bool slurm_down_said = false;  // squeue failing: said once until it works
 };
@@ -44,6 +46,9 @@ bool Executable(const std::filesystem::path& path) {
 std::string BaseState(const std::string& state) {
   return state.substr(0, state.find_first_of("+ "));
 }
+
+// A trial's jobs cancelled outside bayestune this many times in a run stop the run.
+constexpr std::size_t kCancelsBeforeStop = 2;
 
 // One trial attempt's Slurm job.
 class SlurmTrial : public LaunchedTrial {
@@ -181,8 +186,24 @@ class SlurmTrial : public LaunchedTrial {
       end.requeue_reason = "Slurm job " + id_ + " is gone (" + status.reason +
                            ") and left no exit_status.json" + rerun;
     } else if (state == "CANCELLED") {
-      end.requeue_reason =
-          "Slurm job " + id_ + " was cancelled outside bayestune (scancel)" + rerun;
+      // Someone's scancel: an admin freeing a node (the trial deserves its run) or the user
+      // wanting the trial gone. Rerun once; a trial cancelled again is taken as a wish to stop:
+      // requeued all the same (no failure counted against its parameters), and the run submits
+      // nothing more.
+      std::vector<SlurmJobId>& cancelled = state_->cancelled_outside[trial_id_];
+      cancelled.push_back(id_);
+      if (cancelled.size() < kCancelsBeforeStop) {
+        end.requeue_reason = "Slurm job " + id_ + " was cancelled outside bayestune (scancel)" +
+                             rerun + " (cancelled again, the run stops submitting)";
+      } else {
+        end.requeue_reason = "Slurm job " + id_ + " was cancelled outside bayestune (scancel)" +
+                             " again; queued to run again when the study runs again";
+        end.stop_run = "Slurm jobs " + JoinText(cancelled) + " of trial " +
+                       std::to_string(trial_id_) +
+                       " were each cancelled outside bayestune (scancel): taken as a wish to "
+                       "stop, the run submits nothing more and ends once its other jobs end "
+                       "(scancel them too to end it now)";
+      }
     } else if (state == "PREEMPTED") {
       end.requeue_reason = "Slurm job " + id_ + " was preempted" + rerun;
     } else if (state == "NODE_FAIL" || state == "BOOT_FAIL") {

@@ -142,7 +142,8 @@ class TrialRunner::Loop {
   int interrupts_seen_ = 0;
   int killed_ = 0;
   std::optional<std::string> launch_failure_;
-  std::optional<std::string> disk_full_;  // why a trial that failed could not write its files
+  std::optional<std::string> run_stopped_;  // TrialEnd::stop_run: why nothing more is submitted
+  std::optional<std::string> disk_full_;    // why a trial that failed could not write its files
   std::int64_t launch_failed_trial_ = 0;
   RunResult result_;
 };
@@ -653,6 +654,11 @@ void TrialRunner::Loop::Finish(RunningTrial& rt, const TrialEnd& end) {
   const bool killed_by_interrupt = rt.killed_by_interrupt && end.killed;
   if (killed_by_interrupt || !end.requeue_reason.empty()) {
     if (killed_by_interrupt) ++killed_;
+    if (!end.stop_run.empty() && !run_stopped_) {
+      run_stopped_ = end.stop_run;
+      stop_launching_ = true;
+      Warn(rt.trial.id, end.stop_run);
+    }
     const std::string reason =
         killed_by_interrupt ? "attempt " + std::to_string(rt.trial.attempt) +
                                   " was killed by an interrupt; it reruns when the study runs again"
@@ -783,6 +789,13 @@ bool TrialRunner::Loop::Finished(RunResult& result) {
     result.outcome = RunOutcome::kLaunchFailed;
     result.message = "the trainer could not be started: " + *launch_failure_ +
                      ". No trial was used up: fix this and run the study again";
+    return true;
+  }
+  if (run_stopped_) {
+    result.outcome = RunOutcome::kLaunchFailed;
+    result.message = *run_stopped_ +
+                     ". No trial was used up: its trials are queued to run again when the study "
+                     "runs again";
     return true;
   }
   if (disk_full_) {

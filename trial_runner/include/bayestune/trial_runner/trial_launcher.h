@@ -34,6 +34,9 @@ struct TrialEnd {
   // Not empty: the attempt ended for a reason that is not the trial's (a preemption, a node
   // failure, a job cancelled outside bayestune): the runner requeues the trial with this reason.
   std::string requeue_reason;
+  // Not empty (with requeue_reason): the runner submits nothing more and ends saying this (a
+  // trial's jobs cancelled outside bayestune again and again: someone wants it to stop).
+  std::string stop_run;
   // Not empty: the trial failed for this reason whatever its exit says (a job over Slurm's time
   // limit, a trainer the node could not start).
   std::string failure;
