@@ -476,7 +476,7 @@ void SlurmLauncher::Refresh(double now) {
     if (!state_->slurm_down_said) {
       state_->slurm_down_said = true;
       state_->warn(std::nullopt, std::string(e.what()) + "; asking again every " +
-                                     std::to_string(options_.squeue_seconds) + " s");
+                                     FormatDuration(options_.squeue_seconds));
     }
   }
 }
