@@ -488,8 +488,8 @@ void WriteFlakySbatch(const std::filesystem::path& bin, const std::string& mode,
 }
 
 TEST_CASE(
-    "sbatch failing to answer is tried again; a job it made although it failed is followed, not "
-    "submitted twice; failing every time ends the run with no trial used up",
+    "sbatch failing to answer is tried again, a job it made although it failed is followed, not "
+    "submitted twice, and failing every time ends the run with no trial used up",
     "[slurm][launcher]") {
   const std::string mode = GENERATE("once", "lost", "always");
   INFO(mode);
