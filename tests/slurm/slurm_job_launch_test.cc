@@ -1,6 +1,9 @@
 #include "slurm_job_launch.h"
 
+#include <sys/stat.h>
+
 #include <catch2/catch.hpp>
+#include <fstream>
 
 #include "bayestune/optimizer/errors.h"
 #include "slurm_job_exit_status.h"
@@ -120,4 +123,23 @@ TEST_CASE("an exit status file reads back as written", "[slurm][launch]") {
   WriteFile(dir / "bad.json", "{}");
   CHECK_THROWS_WITH(ReadSlurmJobExitStatus(dir / "bad.json"),
                     Catch::Contains("is not an exit status file"));
+}
+
+// A trainer can write in its trial folder: what it puts in the place of exit_status.json (or a
+// launch file) is refused without blocking in open() or reading more than the limit.
+TEST_CASE("an exit status or launch file that is a FIFO, a device or huge is refused, unread",
+          "[slurm][launch]") {
+  const auto dir = MakeTempDir("slurm-status-hostile");
+  REQUIRE(mkfifo((dir / "fifo.json").c_str(), 0644) == 0);
+  CHECK_THROWS_AS_WITH(ReadSlurmJobExitStatus(dir / "fifo.json"), InvalidArgument,
+                       Catch::Contains("fifo.json' is not a regular file"));
+  CHECK_THROWS_AS_WITH(ReadSlurmJobLaunch(dir / "fifo.json"), InvalidArgument,
+                       Catch::Contains("fifo.json' is not a regular file"));
+  std::filesystem::create_symlink("/dev/zero", dir / "zero.json");
+  CHECK_THROWS_AS_WITH(ReadSlurmJobExitStatus(dir / "zero.json"), InvalidArgument,
+                       Catch::Contains("is not a regular file"));
+  { std::ofstream huge(dir / "huge.json"); }
+  std::filesystem::resize_file(dir / "huge.json", std::uintmax_t{1} << 30);  // sparse
+  CHECK_THROWS_AS_WITH(ReadSlurmJobExitStatus(dir / "huge.json"), InvalidArgument,
+                       Catch::Contains("is larger than 65536 bytes"));
 }

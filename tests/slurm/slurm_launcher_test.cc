@@ -9,6 +9,7 @@
 #include <unistd.h>
 
 #include <algorithm>
+#include <atomic>
 #include <catch2/catch.hpp>
 #include <fstream>
 #include <map>
@@ -21,6 +22,7 @@
 #include "bayestune/optimizer/in_memory_study_repository.h"
 #include "bayestune/optimizer/study.h"
 #include "bayestune/store/sqlite_study_repository.h"
+#include "bayestune/trial_runner/trial_command.h"
 #include "bayestune/trial_runner/trial_paths.h"
 #include "bayestune/trial_runner/trial_runner.h"
 #include "slurm_job_exit_status.h"
@@ -289,6 +291,45 @@ TEST_CASE("a job cancelled outside bayestune: its trial is requeued and runs aga
   CHECK(Count(ledger, "start", 2) == 1);
 }
 
+TEST_CASE(
+    "a trial whose job is cancelled outside bayestune a second time is taken as a wish to stop: "
+    "requeued, not failed, and the run submits nothing more",
+    "[slurm][launcher]") {
+  SlurmTestCluster cluster;
+  Harness h(cluster, "slurm_scancel_twice", Spec(3, 1));
+  h.options.runner.env["TEST_TRAINER_GO_DIR"] = h.go_dir.string();  // never ends on its own
+  RunResult result;
+  std::atomic<bool> run_ended = false;
+  std::thread run([&] {
+    result = h.Run();
+    run_ended = true;
+  });
+  std::vector<std::string> cancelled;
+  for (int start = 1; start <= 2; ++start) {
+    if (!WaitFor([&] { return Count(ReadLedger(h.ledger), "start", 1) == start; }, 60)) break;
+    cancelled.push_back(h.study->GetTrial(1).CurrentJobId());
+    cluster.Run("scancel", {cancelled.back()});
+  }
+  // It ends by itself: the trainers never do.
+  const bool ended = WaitFor([&] { return run_ended.load(); }, 60);
+  if (!ended) WriteFile(h.go_dir / "go-all", "");  // let a run that goes on end
+  run.join();
+  INFO(result.message << "\n" << h.events->warnings);
+  REQUIRE(cancelled.size() == 2);
+  CHECK(ended);
+  CHECK(result.outcome == RunOutcome::kLaunchFailed);
+  CHECK_THAT(result.message, Catch::Contains("Slurm jobs " + cancelled[0] + ", " + cancelled[1] +
+                                             " of trial 1 were each cancelled outside "
+                                             "bayestune") &&
+                                 Catch::Contains("No trial was used up"));
+  const Trial trial = h.study->GetTrial(1);
+  CHECK(trial.state == TrialState::kRequested);  // not FAILED: no fault of its parameters
+  CHECK(h.study->Progress().failed == 0);
+  CHECK(Count(ReadLedger(h.ledger), "start", 2) == 0);  // nothing more was submitted
+  CHECK(h.launcher->calls().sbatch == 2);
+  CHECK(cluster.Run("squeue", {"--noheader", "--states=PENDING,RUNNING"}).out.empty());
+}
+
 TEST_CASE("a job stuck pending past the trial timeout is cancelled, the trial fails saying why",
           "[slurm][launcher]") {
   SlurmTestCluster cluster;
@@ -316,13 +357,213 @@ TEST_CASE("Slurm refusing the job ends the run with Slurm's words, no trial is u
   h.options.runner.slurm.partition = "no-such-partition";
   const RunResult result = h.Run();
   CHECK(result.outcome == RunOutcome::kLaunchFailed);
-  CHECK_THAT(result.message, Catch::Contains("Slurm refused the job") &&
-                                 Catch::Contains("invalid partition") &&
-                                 Catch::Contains("--partition=no-such-partition"));
+  CHECK_THAT(result.message,
+             Catch::Contains("Slurm refused the job") && Catch::Contains("invalid partition") &&
+                 Catch::Contains("--partition=no-such-partition") &&
+                 Catch::Contains("check runner.slurm.partition ('no-such-partition')"));
   for (const Trial& trial : h.study->Trials()) {
     CHECK(trial.state == TrialState::kRequested);
     CHECK(trial.jobs.empty());
   }
+}
+
+TEST_CASE(
+    "a FIFO, a link to /dev/zero, a huge file or garbage in the place of exit_status.json neither "
+    "blocks the runner nor ends the trial: the real one is read when the job ends",
+    "[slurm][launcher]") {
+  const std::string plant = GENERATE("garbage", "fifo", "devzero", "huge");
+  const std::map<std::string, std::string> said = {
+      {"garbage", "is not an exit status file of bayestune-job"},
+      {"fifo", "is not a regular file"},
+      {"devzero", "is not a regular file"},
+      {"huge", "is larger than 65536 bytes"}};
+  INFO(plant);
+  SlurmTestCluster cluster;
+  Harness h(cluster, "slurm_plant_" + plant, Spec(1, 1));
+  h.options.runner.env["TEST_TRAINER_GO_DIR"] = h.go_dir.string();
+  h.options.runner.env["TEST_TRAINER_PLANT"] = plant;
+  RunResult result;
+  std::thread run([&] { result = h.Run(); });
+  const bool planted =
+      WaitFor([&] { return std::filesystem::exists(h.TrialDir(1) / "planted"); }, 60);
+  // The runner looks at the file every 0.1 s while the job runs and says once what it found.
+  const bool warned = WaitFor(
+      [&] {
+        std::lock_guard lock(h.events->mutex);
+        return h.events->warnings.find("exit_status.json") != std::string::npos;
+      },
+      30);
+  if (plant == "fifo" && !warned) {
+    // A runner blocked in open() on the FIFO: open its other end so that the test can end.
+    const int fd = open((h.TrialDir(1) / "planted-fifo").c_str(), O_WRONLY | O_NONBLOCK);
+    if (fd >= 0) close(fd);
+  }
+  WriteFile(h.go_dir / "go-all", "");
+  run.join();
+  INFO(result.message << "\n" << h.events->warnings);
+  REQUIRE(planted);
+  CHECK(warned);
+  CHECK_THAT(h.events->warnings,
+             Catch::Contains(said.at(plant)) && Catch::Contains("following Slurm job"));
+  CHECK(result.outcome == RunOutcome::kStudyDone);
+  const Trial trial = h.study->GetTrial(1);
+  INFO(trial.failure_reason);
+  CHECK(trial.state == TrialState::kSucceeded);
+  CHECK(trial.final_value == trial.parameters.at("x").AsDouble());
+  // bayestune-job replaced what was planted with the real file.
+  const auto status = ReadSlurmJobExitStatus(h.TrialDir(1) / "exit_status.json");
+  REQUIRE(status);
+  CHECK(status->exit->succeeded());
+}
+
+TEST_CASE(
+    "jobs pending on a drained node are said with squeue's reason, once, and run when it is "
+    "resumed",
+    "[slurm][launcher]") {
+  SlurmTestCluster cluster;
+  Harness h(cluster, "slurm_drained", Spec(2, 2));
+  h.launcher_options.pending_notice_seconds = 0.5;
+  const auto drain = cluster.Run(
+      "scontrol", {"update", "nodename=" + cluster.node(), "state=drain", "reason=maintenance"});
+  INFO(drain.err);
+  REQUIRE(drain.exit.succeeded());
+  RunResult result;
+  std::thread run([&] { result = h.Run(); });
+  const auto warnings = [&] {
+    std::lock_guard lock(h.events->mutex);
+    return h.events->warnings;
+  };
+  const bool said = WaitFor(
+      [&] {
+        const std::string text = warnings();
+        std::size_t jobs = 0;
+        for (std::size_t at = 0; (at = text.find("has been pending", at)) != std::string::npos;
+             ++at)
+          ++jobs;
+        return jobs >= 2;
+      },
+      60);
+  const std::string while_drained = warnings();
+  cluster.Run("scontrol", {"update", "nodename=" + cluster.node(), "state=resume"});
+  run.join();
+  INFO(result.message << "\n" << h.events->warnings);
+  CHECK(said);
+  CHECK_THAT(while_drained, Catch::Contains("Slurm job " + h.study->GetTrial(1).CurrentJobId() +
+                                            " has been pending") &&
+                                Catch::Contains("drained, down or reserved (sinfo -R says why)"));
+  CHECK(ReadLedger(h.ledger).size() == 4);  // both ran once the node was back
+  CHECK(result.outcome == RunOutcome::kStudyDone);
+  for (const Trial& trial : h.study->Trials()) {
+    CHECK(trial.state == TrialState::kSucceeded);
+    CHECK(trial.attempt == 1);
+  }
+  // Said once for each reason squeue gave, not at every squeue.
+  const std::string text = h.events->warnings;
+  std::size_t lines = 0;
+  for (std::size_t at = 0; (at = text.find("has been pending", at)) != std::string::npos; ++at)
+    ++lines;
+  CHECK(lines <= 6);
+}
+
+// An sbatch earlier in PATH that stands for Slurm failing to answer: "once" fails the first call
+// (slurmctld restarting), "lost" makes the job with the real sbatch and then fails the first call
+// as if the answer timed out, "always" fails every call.
+void WriteFlakySbatch(const std::filesystem::path& bin, const std::string& mode,
+                      const std::string& real_sbatch) {
+  std::filesystem::create_directories(bin);
+  const std::string failure =
+      "echo 'sbatch: error: Batch job submission failed: Socket timed out on send/recv "
+      "operation' >&2; exit 1\n";
+  std::string script = "#!/bin/sh\n";
+  if (mode == "always") {
+    script += failure;
+  } else {
+    script += "if [ ! -e '" + (bin / "failed-once").string() + "' ]; then\n  : > '" +
+              (bin / "failed-once").string() + "'\n";
+    if (mode == "lost") script += "  " + real_sbatch + " \"$@\" > /dev/null 2>&1\n";
+    script += "  " + failure + "fi\nexec " + real_sbatch + " \"$@\"\n";
+  }
+  WriteFile(bin / "sbatch", script);
+  std::filesystem::permissions(bin / "sbatch", std::filesystem::perms::owner_all);
+}
+
+TEST_CASE(
+    "sbatch failing to answer is tried again, a job it made although it failed is followed, not "
+    "submitted twice, and failing every time ends the run with no trial used up",
+    "[slurm][launcher]") {
+  const std::string mode = GENERATE("once", "lost", "always");
+  INFO(mode);
+  SlurmTestCluster cluster;
+  Harness h(cluster, "slurm_flaky_" + mode, Spec(2, 1));
+  std::vector<std::string> environment = cluster.Environment();
+  for (std::string& variable : environment) {
+    if (variable.rfind("PATH=", 0) != 0) continue;
+    const std::string path = variable.substr(5);
+    WriteFlakySbatch(h.dir / "bin", mode, ResolveExecutable("sbatch", path));
+    variable = "PATH=" + (h.dir / "bin").string() + ":" + path;
+  }
+  h.launcher_options.commands.environment = environment;
+  h.launcher_options.submit_retry_seconds = {0.2, 0.2};
+  const RunResult result = h.Run();
+  INFO(result.message << "\n" << h.events->warnings);
+  const std::string all_jobs =
+      cluster.Run("squeue", {"--noheader", "--all", "--states=all", "-o", "%i %j"}).out;
+  INFO(all_jobs);
+  const auto job_count = std::count(all_jobs.begin(), all_jobs.end(), '\n');
+  if (mode == "always") {
+    CHECK(result.outcome == RunOutcome::kLaunchFailed);
+    CHECK_THAT(result.message,
+               Catch::Contains("Socket timed out") && Catch::Contains("tried 3 times"));
+    for (const Trial& trial : h.study->Trials())
+      CHECK(trial.state == TrialState::kRequested);
+    CHECK(job_count == 0);
+    return;
+  }
+  CHECK(result.outcome == RunOutcome::kStudyDone);
+  CHECK_THAT(h.events->warnings,
+             Catch::Contains("Socket timed out") &&
+                 Catch::Contains(mode == "once" ? "submitting again" : "but Slurm has job"));
+  const auto ledger = ReadLedger(h.ledger);
+  for (const Trial& trial : h.study->Trials()) {
+    INFO("trial " << trial.id << ": " << trial.failure_reason);
+    CHECK(trial.state == TrialState::kSucceeded);
+    CHECK(trial.attempt == 1);
+    CHECK(trial.jobs.size() == 1);
+    CHECK(Count(ledger, "start", trial.id) == 1);
+  }
+  CHECK(job_count == 2);  // one job per trial: none made twice, none left behind
+}
+
+// This cluster has no accounting, so it takes any account and QOS: an sbatch earlier in PATH
+// answers as a cluster with slurmdbd does (Slurm 22.05's words).
+TEST_CASE(
+    "Slurm refusing the account or QOS ends the run naming the spec field, no trial is used up",
+    "[slurm][launcher]") {
+  const auto [field, said] = GENERATE(table<std::string, std::string>(
+      {{"account",
+        "sbatch: error: Batch job submission failed: Invalid account or account/partition "
+        "combination specified"},
+       {"qos", "sbatch: error: Batch job submission failed: Invalid qos specification"}}));
+  INFO(field);
+  SlurmTestCluster cluster;
+  Harness h(cluster, "slurm_refused_" + field, Spec(3, 2));
+  (field == "account" ? h.options.runner.slurm.account : h.options.runner.slurm.qos) = "nope";
+  std::vector<std::string> environment = cluster.Environment();
+  std::filesystem::create_directories(h.dir / "bin");
+  WriteFile(h.dir / "bin" / "sbatch", "#!/bin/sh\necho '" + said + "' >&2\nexit 1\n");
+  std::filesystem::permissions(h.dir / "bin" / "sbatch", std::filesystem::perms::owner_all);
+  for (std::string& variable : environment) {
+    if (variable.rfind("PATH=", 0) == 0)
+      variable = "PATH=" + (h.dir / "bin").string() + ":" + variable.substr(5);
+  }
+  h.launcher_options.commands.environment = environment;
+  const RunResult result = h.Run();
+  CHECK(result.outcome == RunOutcome::kLaunchFailed);
+  CHECK_THAT(result.message, Catch::Contains(said) && Catch::Contains("--" + field + "=nope") &&
+                                 Catch::Contains("check runner.slurm." + field + " ('nope')"));
+  for (const Trial& trial : h.study->Trials())
+    CHECK(trial.state == TrialState::kRequested);
+  CHECK(h.launcher->calls().sbatch == 1);  // refused: not tried again
 }
 
 #ifdef BAYESTUNE_CLI_PATH
@@ -448,6 +689,93 @@ TEST_CASE(
   CHECK(WaitExitCode(trials) == 0);
   CHECK_THAT(ReadFile(dir / "trials.log"),
              Catch::Contains("Slurm job " + study->GetTrial(1).CurrentJobId()));
+}
+
+TEST_CASE(
+    "bayestune run killed between sbatch and storing the job id: the next run finds the job by "
+    "its name and folder and follows it, the trial runs once",
+    "[slurm][launcher][cli]") {
+  SlurmTestCluster cluster;
+  const std::filesystem::path dir = MakeTempDir("slurm_orphan");
+  const std::filesystem::path ledger = dir / "ledger";
+  const std::filesystem::path bin = dir / "bin";
+  std::filesystem::create_directories(bin);
+  std::vector<std::string> environment = cluster.Environment();
+  for (std::string& variable : environment) {
+    if (variable.rfind("PATH=", 0) != 0) continue;
+    const std::string path = variable.substr(5);
+    // The first sbatch makes the job, then kills the runner (its pid in bin/runner-pid) before
+    // the runner can read the job id.
+    WriteFile(bin / "sbatch",
+              "#!/bin/sh\n"
+              "out=$(" +
+                  ResolveExecutable("sbatch", path) +
+                  " \"$@\") || exit $?\n"
+                  "if [ ! -e '" +
+                  (bin / "killed").string() +
+                  "' ]; then\n"
+                  "  : > '" +
+                  (bin / "killed").string() +
+                  "'\n"
+                  "  while [ ! -s '" +
+                  (bin / "runner-pid").string() +
+                  "' ]; do sleep 0.1; done\n"
+                  "  kill -9 $(cat '" +
+                  (bin / "runner-pid").string() +
+                  "')\n"
+                  "  sleep 5\n"
+                  "fi\n"
+                  "echo \"$out\"\n");
+    std::filesystem::permissions(bin / "sbatch", std::filesystem::perms::owner_all);
+    variable = "PATH=" + bin.string() + ":" + path;
+  }
+  const std::filesystem::path yaml = dir / "tuning.yaml";
+  WriteFile(yaml, RandomSearchStudyYaml(2, 1,
+                                        "  command: [" + TestTrainer() +
+                                            "]\n"
+                                            "  gpusPerTrial: 1\n"
+                                            "  launcher: slurm\n"
+                                            "  slurm:\n"
+                                            "    partition: " +
+                                            cluster.partition() +
+                                            "\n"
+                                            "  env:\n"
+                                            "    TEST_TRAINER_LEDGER: " +
+                                            ledger.string() + "\n"));
+  const std::vector<std::string> args = {
+      "run",     yaml.string(), "--db",       (dir / "study.db").string(),
+      "--study", "orphan",      "--progress", "plain"};
+  const pid_t first = StartProcess(BAYESTUNE_CLI_PATH, args, environment, dir / "first.log");
+  WriteFile(bin / "runner-pid", std::to_string(first));
+  const int first_code = WaitExitCode(first);
+  INFO(ReadFile(dir / "first.log"));
+  REQUIRE(first_code == 128 + SIGKILL);
+  const SlurmCommandOutput made =
+      cluster.Run("squeue", {"--noheader", "--all", "--states=all", "-o", "%i %j"});
+  INFO(made.out);
+  REQUIRE(std::count(made.out.begin(), made.out.end(), '\n') == 1);  // the job the runner lost
+
+  const pid_t second = StartProcess(BAYESTUNE_CLI_PATH, args, environment, dir / "second.log");
+  const int code = WaitExitCode(second);
+  const std::string output = ReadFile(dir / "second.log");
+  INFO(output);
+  CHECK(code == 0);
+  CHECK_THAT(output, Catch::Contains("found Slurm job " + made.out.substr(0, made.out.find(' '))) &&
+                         Catch::Contains("did not live to record"));
+  auto study = Study::Open(SqliteStudyRepository::Open((dir / "study.db").string()), "orphan");
+  const auto lines = ReadLedger(ledger);
+  for (const Trial& trial : study->Trials()) {
+    INFO("trial " << trial.id << ": " << trial.failure_reason);
+    CHECK(trial.state == TrialState::kSucceeded);
+    CHECK(trial.attempt == 1);
+    CHECK(trial.jobs.size() == 1);
+    CHECK(Count(lines, "start", trial.id) == 1);  // the lost job was not run again beside it
+  }
+  CHECK(study->Trials().size() == 2);
+  const SlurmCommandOutput all =
+      cluster.Run("squeue", {"--noheader", "--all", "--states=all", "-o", "%i %j"});
+  INFO(all.out);
+  CHECK(std::count(all.out.begin(), all.out.end(), '\n') == 2);  // one job per trial
 }
 
 // Issue 18 item 5: `bayestune worker`s as a Slurm job array against a `bayestune serve`, run as

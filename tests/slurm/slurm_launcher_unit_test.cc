@@ -35,6 +35,13 @@ TEST_CASE("the Slurm launcher warns of a node-local job dir and says what each j
           "[slurm][launcher-unit]") {
   SlurmLauncherOptions options;
   options.job_program = JobProgram();
+  // Stand-ins for Slurm's commands, which Start looks for in PATH (this test needs no Slurm).
+  const auto bin = MakeTempDir("slurm-launcher-unit-bin");
+  for (const char* program : {"sbatch", "squeue", "scontrol", "scancel"}) {
+    WriteFile(bin / program, "#!/bin/sh\nexit 1\n");
+    std::filesystem::permissions(bin / program, std::filesystem::perms::owner_all);
+  }
+  options.commands.environment = {"PATH=" + bin.string()};
   SlurmLauncher launcher(options);
   RunnerSpec runner;
   runner.gpus_per_trial = 2;
@@ -70,4 +77,22 @@ TEST_CASE("bayestune-job: the one configured, else beside this program, else in 
   CHECK(FindSlurmJobProgram("", "/nonexistent:" + folder.string()) == folder / "bayestune-job");
   CHECK_THROWS_WITH(FindSlurmJobProgram("", "/nonexistent"),
                     Catch::Contains("bayestune-job") && Catch::Contains("PATH"));
+}
+
+TEST_CASE("the Slurm launcher stops at its start when a Slurm command is not in PATH",
+          "[slurm][launcher-unit]") {
+  const auto bin = MakeTempDir("slurm-launcher-unit-partial");
+  for (const char* program : {"sbatch", "scontrol", "scancel"}) {  // no squeue
+    WriteFile(bin / program, "#!/bin/sh\nexit 1\n");
+    std::filesystem::permissions(bin / program, std::filesystem::perms::owner_all);
+  }
+  SlurmLauncherOptions options;
+  options.job_program = JobProgram();
+  options.commands.environment = {"PATH=" + bin.string()};
+  SlurmLauncher launcher(options);
+  CHECK_THROWS_AS_WITH(launcher.Start("book", RunnerSpec{}, StudySpec{}, "/shared/jobs/book",
+                                      [](std::optional<std::int64_t>, const std::string&) {}),
+                       InvalidArgument,
+                       Catch::Contains("'squeue' was not found in PATH (" + bin.string() + ")") &&
+                           Catch::Contains("slurm-client"));
 }

@@ -13,6 +13,12 @@
 //   TEST_TRAINER_UNTIL    run until this file exists (checked every 10 ms)
 //   TEST_TRAINER_EXIT     exit status (default 0)
 //   TEST_TRAINER_SIGNAL   end by raising this signal instead
+//   TEST_TRAINER_PLANT    puts something else in the place of <dir>/exit_status.json when it
+//                         starts (what bayestune-job writes when the trainer ends): "garbage"
+//                         (a file that is no JSON), "fifo" (a FIFO; also hard-linked as
+//                         <dir>/planted-fifo, so that a test can open its other end), "devzero" (a
+//                         link to /dev/zero) or "huge" (a sparse file of 1 GiB); then writes
+//                         <dir>/planted
 // On SIGTERM it waits 0.5 s for more SIGTERMs (to count them), writes the count, and ends by
 // SIGTERM.
 #include <fcntl.h>
@@ -104,6 +110,22 @@ int main(int argc, char** argv) {
   Write(dir + "/cwd", getcwd(cwd, sizeof cwd) != nullptr ? cwd : "");
   Write(dir + "/started", std::to_string(getpid()) + " " + std::to_string(getpgrp()) + " " +
                               std::to_string(started) + "\n");
+  if (const std::string plant = Env("TEST_TRAINER_PLANT"); !plant.empty()) {
+    const std::string status = dir + "/exit_status.json";
+    if (plant == "garbage") {
+      Write(status, "this is not JSON\n");
+    } else if (plant == "fifo") {
+      mkfifo(status.c_str(), 0644);
+      (void)!link(status.c_str(), (dir + "/planted-fifo").c_str());
+    } else if (plant == "devzero") {
+      (void)!symlink("/dev/zero", status.c_str());
+    } else if (plant == "huge") {
+      const int fd = open(status.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
+      (void)!ftruncate(fd, off_t{1} << 30);
+      close(fd);
+    }
+    Write(dir + "/planted", plant + "\n");
+  }
 
   const double seconds = std::atof(Env("TEST_TRAINER_SLEEP", "0").c_str());
   const std::string until = Env("TEST_TRAINER_UNTIL");

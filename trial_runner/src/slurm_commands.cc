@@ -2,6 +2,7 @@
 
 #include <signal.h>
 
+#include <algorithm>
 #include <cstring>
 
 #include "bayestune/optimizer/errors.h"
@@ -144,6 +145,40 @@ std::map<SlurmJobId, SlurmJobStatus> SlurmCommands::Query(const std::vector<Slur
     it = asked ? std::next(it) : jobs.erase(it);
   }
   return jobs;
+}
+
+std::vector<SlurmJobId> SlurmCommands::FindJobs(const std::string& job_name,
+                                                const std::filesystem::path& working_dir) {
+  ++calls_.squeue;
+  // The folder last: a '|' in it is harmless.
+  const SlurmCommandOutput output = runner_.Run(
+      "squeue",
+      {"--noheader", "--all", "--states=all", "--name=" + job_name, "-O", "JobID:|,WorkDir:|"});
+  if (!output.exit.succeeded()) throw Unavailable("squeue failed: " + Said(output));
+  std::vector<SlurmJobId> found;
+  std::size_t start = 0;
+  while (start < output.out.size()) {
+    std::size_t end = output.out.find('\n', start);
+    if (end == std::string::npos) end = output.out.size();
+    std::string line = output.out.substr(start, end - start);
+    start = end + 1;
+    while (!line.empty() && (line.back() == ' ' || line.back() == '\r'))
+      line.pop_back();
+    const auto bar = line.find('|');
+    if (bar == std::string::npos || line.size() < bar + 2 || line.back() != '|') continue;
+    SlurmJobId id = line.substr(0, bar);
+    const std::string folder = line.substr(bar + 1, line.size() - bar - 2);
+    try {
+      CheckJobId(id);
+    } catch (const InvalidArgument&) {
+      continue;
+    }
+    if (std::filesystem::path(folder) == working_dir) found.push_back(std::move(id));
+  }
+  std::sort(found.begin(), found.end(), [](const SlurmJobId& a, const SlurmJobId& b) {
+    return a.size() != b.size() ? a.size() < b.size() : a < b;
+  });
+  return found;
 }
 
 bool SlurmCommands::RunScancel(const SlurmJobId& id, const std::vector<std::string>& args) {

@@ -1,11 +1,10 @@
 #include "slurm_job_exit_status.h"
 
-#include <fstream>
 #include <nlohmann/json.hpp>
-#include <sstream>
 
 #include "bayestune/optimizer/errors.h"
 #include "bayestune/trial_runner/slurm_job_files.h"
+#include "regular_file.h"
 
 namespace bayestune {
 
@@ -62,11 +61,21 @@ void WriteSlurmJobExitStatus(const std::filesystem::path& path, const SlurmJobEx
 }
 
 std::optional<SlurmJobExitStatus> ReadSlurmJobExitStatus(const std::filesystem::path& path) {
-  std::ifstream in(path, std::ios::binary);
-  if (!in) return std::nullopt;
-  std::ostringstream text;
-  text << in.rdbuf();
-  return ParseSlurmJobExitStatus(text.str(), "'" + path.string() + "'");
+  // The trainer can write in its trial folder: a FIFO, a link to /dev/zero or a huge file in the
+  // place of exit_status.json must neither block the runner nor fill its memory.
+  const RegularFileContent file = ReadRegularFile(path, kMaxSlurmJobExitStatusBytes);
+  const std::string where = "'" + path.string() + "'";
+  switch (file.status) {
+    case RegularFileRead::kAbsent:
+      return std::nullopt;
+    case RegularFileRead::kNotRegular:
+    case RegularFileRead::kTooLarge:
+      throw InvalidArgument(where + " " + file.refusal +
+                            "; bayestune-job writes a small JSON file there");
+    case RegularFileRead::kRead:
+      break;
+  }
+  return ParseSlurmJobExitStatus(file.content, where);
 }
 
 }  // namespace bayestune

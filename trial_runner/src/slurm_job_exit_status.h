@@ -1,5 +1,6 @@
 #pragma once
 
+#include <cstddef>
 #include <filesystem>
 #include <optional>
 #include <string>
@@ -31,9 +32,14 @@ SlurmJobExitStatus ParseSlurmJobExitStatus(const std::string& json, const std::s
 
 // Written atomically (temporary file, fsync, rename): a reader sees all of it or nothing.
 void WriteSlurmJobExitStatus(const std::filesystem::path& path, const SlurmJobExitStatus& status);
+// The most an exit status file may hold (bayestune-job writes well under 1 KiB plus the trainer's
+// launch error).
+inline constexpr std::size_t kMaxSlurmJobExitStatusBytes = 64 * 1024;
 // nullopt when the file does not exist (the job has not ended, or ended without the job program
 // getting to write it: killed with SIGKILL, a node failure). Throws InvalidArgument when it is
-// not a status file.
+// not a status file: not JSON of bayestune-job, or not a regular file (a FIFO, a device, a link to
+// one: opened without blocking, never read), or larger than kMaxSlurmJobExitStatusBytes (not
+// read).
 std::optional<SlurmJobExitStatus> ReadSlurmJobExitStatus(const std::filesystem::path& path);
 
 }  // namespace bayestune

@@ -1,11 +1,10 @@
 #include "slurm_job_launch.h"
 
-#include <fstream>
 #include <nlohmann/json.hpp>
-#include <sstream>
 
 #include "bayestune/optimizer/errors.h"
 #include "bayestune/trial_runner/slurm_job_files.h"
+#include "regular_file.h"
 
 namespace bayestune {
 namespace {
@@ -118,11 +117,17 @@ void WriteSlurmJobLaunch(const std::filesystem::path& path, const SlurmJobLaunch
 }
 
 SlurmJobLaunch ReadSlurmJobLaunch(const std::filesystem::path& path) {
-  std::ifstream in(path, std::ios::binary);
-  if (!in) throw InvalidArgument("cannot read the launch file '" + path.string() + "'");
-  std::ostringstream text;
-  text << in.rdbuf();
-  return ParseSlurmJobLaunch(text.str(), "the launch file '" + path.string() + "'");
+  // argv and environment reach exec(2), which takes a few MiB at most; JSON escaping may double
+  // them. Anything else in the file's place is refused without blocking or reading it.
+  constexpr std::size_t kMaxLaunchFileBytes = 16 << 20;
+  const RegularFileContent file = ReadRegularFile(path, kMaxLaunchFileBytes);
+  if (file.status == RegularFileRead::kAbsent) {
+    throw InvalidArgument("cannot read the launch file '" + path.string() + "'");
+  }
+  if (file.status != RegularFileRead::kRead) {
+    throw InvalidArgument("the launch file '" + path.string() + "' " + file.refusal);
+  }
+  return ParseSlurmJobLaunch(file.content, "the launch file '" + path.string() + "'");
 }
 
 SlurmJobLaunch SlurmJobLaunchFor(const TrialCommand& command, const TrialPaths& paths,

@@ -4,6 +4,9 @@
 #include <unistd.h>
 
 #include <algorithm>
+#include <cctype>
+#include <chrono>
+#include <thread>
 
 #include "bayestune/optimizer/errors.h"
 #include "bayestune/trial_runner/slurm_job_request.h"
@@ -11,6 +14,7 @@
 #include "log_tail.h"
 #include "slurm_job_exit_status.h"
 #include "slurm_job_launch.h"
+#include "text_format.h"
 
 namespace bayestune {
 
@@ -20,9 +24,15 @@ struct SlurmLauncher::State {
   SlurmCommands slurm;
   TrialLauncher::WarnFunction warn;
   std::set<SlurmJobId> followed;                // the jobs of trials not yet ended
+  std::map<SlurmJobId, std::int64_t> trial_of;  // their trials
   std::map<SlurmJobId, SlurmJobStatus> status;  // what the latest squeue said of them
-  double next_query = 0;                        // steady seconds; 0: at the next Refresh
-  bool slurm_down_said = false;                 // squeue failing: said once until it works
+  // Jobs seen pending: since when (steady seconds), and the reasons said of each.
+  std::map<SlurmJobId, double> pending_since;
+  std::map<SlurmJobId, std::set<std::string>> pending_said;
+  // By trial: its jobs that were cancelled outside bayestune in this run.
+  std::map<std::int64_t, std::vector<SlurmJobId>> cancelled_outside;
+  double next_query = 0;         // steady seconds; 0: at the next Refresh
+  bool slurm_down_said = false;  // squeue failing: said once until it works
 };
 
 namespace {
@@ -37,21 +47,29 @@ std::string BaseState(const std::string& state) {
   return state.substr(0, state.find_first_of("+ "));
 }
 
+// A trial's jobs cancelled outside bayestune this many times in a run stop the run.
+constexpr std::size_t kCancelsBeforeStop = 2;
+
 // One trial attempt's Slurm job.
 class SlurmTrial : public LaunchedTrial {
  public:
-  SlurmTrial(std::shared_ptr<SlurmLauncher::State> state, SlurmJobId id, SlurmJobFiles files,
-             int attempt, std::string time_limit)
+  SlurmTrial(std::shared_ptr<SlurmLauncher::State> state, std::int64_t trial_id, SlurmJobId id,
+             SlurmJobFiles files, int attempt, std::string time_limit)
       : state_(std::move(state)),
+        trial_id_(trial_id),
         id_(std::move(id)),
         files_(std::move(files)),
         attempt_(attempt),
         time_limit_(std::move(time_limit)) {
     state_->followed.insert(id_);
+    state_->trial_of[id_] = trial_id_;
   }
   ~SlurmTrial() override {
     state_->followed.erase(id_);
+    state_->trial_of.erase(id_);
     state_->status.erase(id_);
+    state_->pending_since.erase(id_);
+    state_->pending_said.erase(id_);
   }
 
   std::string job_id() const override { return id_; }
@@ -78,14 +96,23 @@ class SlurmTrial : public LaunchedTrial {
     std::optional<SlurmJobExitStatus> file;
     try {
       file = ReadSlurmJobExitStatus(files_.status);
+      file_problem_.clear();
     } catch (const InvalidArgument& e) {
-      TrialEnd end;
-      end.exit.code = 1;
-      end.failure = e.what();
-      return end;
+      // Not bayestune-job's file (it writes it once, atomically, when the trainer ends): put
+      // there by the trainer, or a FIFO or link in its place. Not the end: bayestune-job replaces
+      // it when the trainer ends, and Slurm says when the job does.
+      file_problem_ = e.what();
     }
     const bool slurm_says_ended = status != nullptr && (status->phase == SlurmJobPhase::kFinished ||
                                                         status->phase == SlurmJobPhase::kUnknown);
+    if (!file_problem_.empty() && !slurm_says_ended) {
+      if (!file_problem_said_) {
+        file_problem_said_ = true;
+        state_->warn(trial_id_, file_problem_ + "; following Slurm job " + id_ +
+                                    " through squeue until it ends");
+      }
+      return std::nullopt;
+    }
     if (file) {
       const bool ours = stop_requested_ || kill_requested_;
       if (file->signals_received.empty() || ours) return FromFile(*file);
@@ -159,8 +186,24 @@ class SlurmTrial : public LaunchedTrial {
       end.requeue_reason = "Slurm job " + id_ + " is gone (" + status.reason +
                            ") and left no exit_status.json" + rerun;
     } else if (state == "CANCELLED") {
-      end.requeue_reason =
-          "Slurm job " + id_ + " was cancelled outside bayestune (scancel)" + rerun;
+      // Someone's scancel: an admin freeing a node (the trial deserves its run) or the user
+      // wanting the trial gone. Rerun once; a trial cancelled again is taken as a wish to stop:
+      // requeued all the same (no failure counted against its parameters), and the run submits
+      // nothing more.
+      std::vector<SlurmJobId>& cancelled = state_->cancelled_outside[trial_id_];
+      cancelled.push_back(id_);
+      if (cancelled.size() < kCancelsBeforeStop) {
+        end.requeue_reason = "Slurm job " + id_ + " was cancelled outside bayestune (scancel)" +
+                             rerun + " (cancelled again, the run stops submitting)";
+      } else {
+        end.requeue_reason = "Slurm job " + id_ + " was cancelled outside bayestune (scancel)" +
+                             " again; queued to run again when the study runs again";
+        end.stop_run = "Slurm jobs " + JoinText(cancelled) + " of trial " +
+                       std::to_string(trial_id_) +
+                       " were each cancelled outside bayestune (scancel): taken as a wish to "
+                       "stop, the run submits nothing more and ends once its other jobs end "
+                       "(scancel them too to end it now)";
+      }
     } else if (state == "PREEMPTED") {
       end.requeue_reason = "Slurm job " + id_ + " was preempted" + rerun;
     } else if (state == "NODE_FAIL" || state == "BOOT_FAIL") {
@@ -174,6 +217,9 @@ class SlurmTrial : public LaunchedTrial {
                     " ran out of memory and was ended by Slurm (raise runner.slurm.memory)";
     } else if (file != nullptr) {
       return FromFile(*file);
+    } else if (!file_problem_.empty()) {
+      end.failure = "Slurm job " + id_ + " ended " + status.state + " (" + end.exit.Describe() +
+                    "), but how its trainer ended is unknown: " + file_problem_;
     } else {
       const std::string log = LogTail(files_.log, 10);
       end.failure = "Slurm job " + id_ + " ended " + status.state + " (" + end.exit.Describe() +
@@ -184,6 +230,7 @@ class SlurmTrial : public LaunchedTrial {
   }
 
   std::shared_ptr<SlurmLauncher::State> state_;
+  std::int64_t trial_id_ = 0;
   SlurmJobId id_;
   SlurmJobFiles files_;
   int attempt_ = 1;
@@ -191,6 +238,8 @@ class SlurmTrial : public LaunchedTrial {
   bool stop_requested_ = false;
   bool kill_requested_ = false;
   std::string stop_note_;
+  std::string file_problem_;  // why the latest look could not read exit_status.json
+  bool file_problem_said_ = false;
 };
 
 // The sbatch options every job of the study shares: the runner's slurm: block and `gpus`.
@@ -206,6 +255,37 @@ SlurmJobRequest JobRequestOf(const RunnerSpec& runner, int gpus) {
   job.gpus = gpus;
   job.extra_args = runner.slurm.extra_args;
   return job;
+}
+
+bool ContainsNoCase(const std::string& text, std::string_view part) {
+  return std::search(text.begin(), text.end(), part.begin(), part.end(), [](char a, char b) {
+           return std::tolower(static_cast<unsigned char>(a)) ==
+                  std::tolower(static_cast<unsigned char>(b));
+         }) != text.end();
+}
+
+// The spec's field behind what sbatch refused (its words, as Slurm 22.05 to 24.11 say them), so
+// that the user knows which line of the YAML to fix: "; check runner.slurm.partition ('gpu')".
+std::string SpecFieldOfRefusal(const std::string& said, const RunnerSpec& runner) {
+  const auto field = [](const std::string& name, const std::string& value) {
+    return "; check " + name +
+           (value.empty() ? " (not set: Slurm's default)" : " ('" + value + "')");
+  };
+  const SlurmSpec& slurm = runner.slurm;
+  if (ContainsNoCase(said, "account")) return field("runner.slurm.account", slurm.account);
+  if (ContainsNoCase(said, "qos")) return field("runner.slurm.qos", slurm.qos);
+  if (ContainsNoCase(said, "partition")) return field("runner.slurm.partition", slurm.partition);
+  if (ContainsNoCase(said, "time")) return field("runner.slurm.time", slurm.time);
+  if (ContainsNoCase(said, "feature") || ContainsNoCase(said, "constraint")) {
+    return field("runner.slurm.constraint", slurm.constraint);
+  }
+  if (ContainsNoCase(said, "memory")) return field("runner.slurm.memory", slurm.memory);
+  if (ContainsNoCase(said, "node configuration") || ContainsNoCase(said, "gres")) {
+    return "; check runner.gpusPerTrial (" + std::to_string(runner.gpus_per_trial) +
+           "), runner.slurm.cpusPerTrial, memory and constraint: no node of the partition has "
+           "all of them";
+  }
+  return "; check runner.slurm" + std::string(slurm.extra_args.empty() ? "" : " and its extraArgs");
 }
 
 }  // namespace
@@ -257,8 +337,20 @@ LauncherStart SlurmLauncher::Start(const std::string& study, const RunnerSpec& r
   runner_ = runner;
   const std::vector<std::string> environment =
       options_.commands.environment.empty() ? CurrentEnvironment() : options_.commands.environment;
-  job_program_ =
-      FindSlurmJobProgram(options_.job_program, EnvironmentValue(environment, "PATH").value_or(""));
+  const std::string path = EnvironmentValue(environment, "PATH").value_or("");
+  job_program_ = FindSlurmJobProgram(options_.job_program, path);
+  // All four at the start: without squeue or scancel the run would submit jobs it can neither
+  // follow (a cancelled job would never be seen to end) nor stop.
+  for (const char* program : {"sbatch", "squeue", "scontrol", "scancel"}) {
+    try {
+      ResolveExecutable(program, path);
+    } catch (const InvalidArgument&) {
+      throw InvalidArgument(std::string("'") + program + "' was not found in PATH (" + path +
+                            "): the Slurm launcher needs sbatch, squeue, scontrol and scancel "
+                            "where bayestune runs (Debian: slurm-client), or PATH naming their "
+                            "folder");
+    }
+  }
   std::error_code error;
   working_dir_ =
       options_.working_dir.empty() ? std::filesystem::current_path(error) : options_.working_dir;
@@ -305,27 +397,66 @@ std::unique_ptr<LaunchedTrial> SlurmLauncher::Launch(const TrialLaunchRequest& r
   }
   job = JobRequestOf(runner_, request.gpus_wanted);
   job.script = files.script;
-  job.job_name = "bayestune-" + study_ + "-" + std::to_string(request.trial.id) +
-                 (request.trial.attempt > 1 ? "." + std::to_string(request.trial.attempt) : "");
+  job.job_name = JobName(request.trial.id, request.trial.attempt);
   job.output_file = files.log;
   job.working_dir = request.paths.dir;
   SlurmJobId id;
-  try {
-    id = state_->slurm.Submit(job);
-  } catch (const Error& e) {
-    throw LaunchError(e.what());
+  for (std::size_t retry = 0; id.empty(); ++retry) {
+    try {
+      id = state_->slurm.Submit(job);
+    } catch (const InvalidArgument& e) {
+      // Refused for what it asks: the same for every trial. The runner requeues the trial and
+      // ends the run with this.
+      throw LaunchError(std::string(e.what()) + SpecFieldOfRefusal(e.what(), runner_));
+    } catch (const Error& e) {
+      // Slurm could not answer (slurmctld restarting or busy, a timeout): sbatch may still have
+      // made the job and lost only its answer. A job of this attempt's name in its folder is it.
+      try {
+        if (const auto made = state_->slurm.FindJobs(job.job_name, job.working_dir);
+            !made.empty()) {
+          id = made.back();
+          state_->warn(request.trial.id, std::string(e.what()) + "; but Slurm has job " + id +
+                                             " of this attempt (" + job.job_name +
+                                             "): following it");
+          break;
+        }
+      } catch (const Error&) {
+        // Slurm still down: decided below.
+      }
+      if (retry >= options_.submit_retry_seconds.size()) {
+        throw LaunchError(std::string(e.what()) +
+                          (retry == 0 ? "" : " (tried " + std::to_string(retry + 1) + " times)"));
+      }
+      const double wait = options_.submit_retry_seconds[retry];
+      state_->warn(request.trial.id,
+                   std::string(e.what()) + "; submitting again in " + FormatDuration(wait));
+      std::this_thread::sleep_for(std::chrono::duration<double>(wait));
+    }
   }
   state_->next_query = 0;  // learn its state at the next turn
-  return std::make_unique<SlurmTrial>(state_, id, files, request.trial.attempt, runner_.slurm.time);
+  return std::make_unique<SlurmTrial>(state_, request.trial.id, id, files, request.trial.attempt,
+                                      runner_.slurm.time);
+}
+
+std::string SlurmLauncher::JobName(std::int64_t trial, int attempt) const {
+  return "bayestune-" + study_ + "-" + std::to_string(trial) +
+         (attempt > 1 ? "." + std::to_string(attempt) : "");
 }
 
 std::unique_ptr<LaunchedTrial> SlurmLauncher::Reattach(const Trial& trial,
                                                        const TrialPaths& paths) {
-  const std::string id = trial.CurrentJobId();
-  if (id.empty()) return nullptr;
+  std::string id = trial.CurrentJobId();
+  if (id.empty()) {
+    // The runner died between sbatch and storing the job id: the job, if sbatch made it, has
+    // this attempt's name and folder (while slurmctld holds it: MinJobAge after its end).
+    const std::vector<SlurmJobId> made = state_->slurm.FindJobs(
+        JobName(trial.id, trial.attempt), std::filesystem::absolute(paths.dir));
+    if (made.empty()) return nullptr;
+    id = made.back();
+  }
   state_->next_query = 0;
-  return std::make_unique<SlurmTrial>(state_, id, SlurmJobFilesFor(paths.dir), trial.attempt,
-                                      runner_.slurm.time);
+  return std::make_unique<SlurmTrial>(state_, trial.id, id, SlurmJobFilesFor(paths.dir),
+                                      trial.attempt, runner_.slurm.time);
 }
 
 void SlurmLauncher::Refresh(double now) {
@@ -335,6 +466,7 @@ void SlurmLauncher::Refresh(double now) {
     std::map<SlurmJobId, SlurmJobStatus> status =
         state_->slurm.Query({state_->followed.begin(), state_->followed.end()});
     state_->status = std::move(status);
+    SayLongPending(now);
     if (state_->slurm_down_said) {
       state_->slurm_down_said = false;
       state_->warn(std::nullopt, "Slurm answers again");
@@ -344,8 +476,40 @@ void SlurmLauncher::Refresh(double now) {
     if (!state_->slurm_down_said) {
       state_->slurm_down_said = true;
       state_->warn(std::nullopt, std::string(e.what()) + "; asking again every " +
-                                     std::to_string(options_.squeue_seconds) + " s");
+                                     FormatDuration(options_.squeue_seconds));
     }
+  }
+}
+
+// A job pending longer than options_.pending_notice_seconds is said once for each reason squeue
+// gives (a drained or down node, a partition too small, a limit), so that a run whose jobs cannot
+// start does not just wait in silence.
+void SlurmLauncher::SayLongPending(double now) {
+  for (const auto& [id, status] : state_->status) {
+    if (status.phase != SlurmJobPhase::kPending) {
+      state_->pending_since.erase(id);
+      continue;
+    }
+    const double since = state_->pending_since.try_emplace(id, now).first->second;
+    if (now - since < options_.pending_notice_seconds) continue;
+    const std::string reason = status.reason.empty() ? "None" : status.reason;
+    if (reason == "None") continue;  // the scheduler has not looked at it yet
+    if (!state_->pending_said[id].insert(reason).second) continue;
+    std::string hint;
+    if (reason.find("ReqNodeNotAvail") != std::string::npos ||
+        reason.find("DRAINED") != std::string::npos || reason.find("DOWN") != std::string::npos) {
+      hint = ": the nodes it needs are drained, down or reserved (sinfo -R says why)";
+    } else if (reason == "PartitionConfig" || reason == "BadConstraints") {
+      hint = ": it asks for more than the partition's nodes have (runner.slurm, gpusPerTrial)";
+    } else if (reason == "Resources" || reason == "Priority") {
+      hint = ": waiting for its turn";
+    }
+    const auto trial = state_->trial_of.find(id);
+    state_->warn(
+        trial == state_->trial_of.end() ? std::nullopt : std::optional<std::int64_t>(trial->second),
+        "Slurm job " + id + " has been pending for " + FormatDuration(now - since) +
+            " (squeue's reason: " + reason + ")" + hint +
+            "; it counts toward maxParallelTrials until it runs");
   }
 }
 

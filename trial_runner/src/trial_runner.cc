@@ -142,7 +142,8 @@ class TrialRunner::Loop {
   int interrupts_seen_ = 0;
   int killed_ = 0;
   std::optional<std::string> launch_failure_;
-  std::optional<std::string> disk_full_;  // why a trial that failed could not write its files
+  std::optional<std::string> run_stopped_;  // TrialEnd::stop_run: why nothing more is submitted
+  std::optional<std::string> disk_full_;    // why a trial that failed could not write its files
   std::int64_t launch_failed_trial_ = 0;
   RunResult result_;
 };
@@ -271,7 +272,12 @@ void TrialRunner::Loop::RequeueTrialsOfGoneRunners() {
       held_elsewhere[t.client_id.empty() ? "(no client id)" : t.client_id].push_back(t.id);
       continue;
     }
-    if (!t.CurrentJobId().empty() && Reattach(t)) continue;
+    // Under Slurm also without a stored job id: the runner may have died between sbatch and
+    // storing the id, and the launcher finds such a job by its name and folder.
+    if ((!t.CurrentJobId().empty() || options_.runner.launcher == LauncherKind::kSlurm) &&
+        Reattach(t)) {
+      continue;
+    }
     const TrialPaths old = TrialPathsFor(job_dir_, t.id, t.attempt);
     const auto killed = KillProcesses(
         FindProcessesWithEnvironmentEntry("CLOUD_ML_HP_METRIC_FILE=" + old.metric_file.string()));
@@ -311,10 +317,13 @@ bool TrialRunner::Loop::Reattach(const Trial& t) {
   try {
     launched = launcher_->Reattach(t, paths);
   } catch (const Error& e) {
-    Warn(t.id, "cannot look at Slurm job " + t.CurrentJobId() + " of trial " +
-                   std::to_string(t.id) + ": " + e.what() + "; rerunning the trial");
+    Warn(t.id, (t.CurrentJobId().empty()
+                    ? "cannot look for a Slurm job of attempt " + std::to_string(t.attempt)
+                    : "cannot look at Slurm job " + t.CurrentJobId()) +
+                   " of trial " + std::to_string(t.id) + ": " + e.what() + "; rerunning the trial");
     return false;
   }
+  if (!launched && t.CurrentJobId().empty()) return false;  // no job of it was found
   if (!launched) {
     Warn(t.id, "attempt " + std::to_string(t.attempt) + " of trial " + std::to_string(t.id) +
                    " ran as Slurm job " + t.CurrentJobId() + ", which this " +
@@ -323,7 +332,21 @@ bool TrialRunner::Loop::Reattach(const Trial& t) {
                    " if it still runs)");
     return false;
   }
-  auto rt = NewRunningTrial(t, paths, std::move(launched));
+  Trial trial = t;
+  if (t.CurrentJobId().empty()) {
+    // A job the gone runner submitted but did not live to store: stored now, and said.
+    const std::string job = launched->job_id();
+    try {
+      trial = study_.RecordJob(t.id, t.Owner(), job);
+    } catch (const FailedPrecondition&) {
+      launched->Kill();  // the trial moved on meanwhile: the job is no one's
+      return true;
+    }
+    Warn(t.id, "found Slurm job " + job + " of attempt " + std::to_string(t.attempt) +
+                   ", which the runner that is gone submitted but did not live to record; "
+                   "following it rather than running the trial again");
+  }
+  auto rt = NewRunningTrial(trial, paths, std::move(launched));
   rt->reattached = true;
   for (const Measurement& m : t.measurements) {
     if (m.attempt == t.attempt) rt->recorded.insert({m.metric, m.step});
@@ -631,6 +654,11 @@ void TrialRunner::Loop::Finish(RunningTrial& rt, const TrialEnd& end) {
   const bool killed_by_interrupt = rt.killed_by_interrupt && end.killed;
   if (killed_by_interrupt || !end.requeue_reason.empty()) {
     if (killed_by_interrupt) ++killed_;
+    if (!end.stop_run.empty() && !run_stopped_) {
+      run_stopped_ = end.stop_run;
+      stop_launching_ = true;
+      Warn(rt.trial.id, end.stop_run);
+    }
     const std::string reason =
         killed_by_interrupt ? "attempt " + std::to_string(rt.trial.attempt) +
                                   " was killed by an interrupt; it reruns when the study runs again"
@@ -761,6 +789,13 @@ bool TrialRunner::Loop::Finished(RunResult& result) {
     result.outcome = RunOutcome::kLaunchFailed;
     result.message = "the trainer could not be started: " + *launch_failure_ +
                      ". No trial was used up: fix this and run the study again";
+    return true;
+  }
+  if (run_stopped_) {
+    result.outcome = RunOutcome::kLaunchFailed;
+    result.message = *run_stopped_ +
+                     ". No trial was used up: its trials are queued to run again when the study "
+                     "runs again";
     return true;
   }
   if (disk_full_) {

@@ -55,6 +55,13 @@ class SlurmCommands {
   // kUnknown with a reason saying so. Throws Unavailable when squeue fails (slurmctld down).
   std::map<SlurmJobId, SlurmJobStatus> Query(const std::vector<SlurmJobId>& ids);
 
+  // The ids of the jobs named `job_name` whose working folder is `working_dir` that slurmctld
+  // still holds (queued, running, or ended less than MinJobAge ago), oldest first, with one
+  // squeue call: a job sbatch created although it failed to say so (its answer lost in a
+  // timeout), or one a runner killed before storing its id. Throws Unavailable when squeue fails.
+  std::vector<SlurmJobId> FindJobs(const std::string& job_name,
+                                   const std::filesystem::path& working_dir);
+
   // scancel <id>: Slurm ends the job, pending or running (SIGTERM to all its processes, SIGKILL
   // after KillWait), and it ends CANCELLED. Returns false when scancel says the job had already
   // ended or is unknown; true otherwise, also when scancel says nothing about a job already

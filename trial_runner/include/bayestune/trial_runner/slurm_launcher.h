@@ -25,6 +25,13 @@ struct SlurmLauncherOptions {
   // files are looked for (how soon an ended trial is seen, at no cost to slurmctld).
   double squeue_seconds = 2.0;
   double file_poll_seconds = 0.1;
+  // A job pending this long is said (once for each reason squeue gives: a drained node, a
+  // partition too small, a limit), so that jobs that cannot start are not waited on in silence.
+  double pending_notice_seconds = 60;
+  // How long to wait before each new sbatch when one could not reach Slurm (slurmctld restarting
+  // or busy, a timeout; not when Slurm refuses the job): one more try per entry; after the last
+  // the run ends saying why, the trial back in the queue.
+  std::vector<double> submit_retry_seconds = {2, 5, 10};
   // Where the trainers run; empty: this process's working folder (as local trainers do).
   std::filesystem::path working_dir;
 };
@@ -62,6 +69,11 @@ class SlurmLauncher : public TrialLauncher {
 
  private:
   SlurmLauncherOptions options_;
+  void SayLongPending(double now);
+  // "bayestune-<study>-<trial>[.<attempt>]": what squeue shows, and how a job of an attempt is
+  // found again.
+  std::string JobName(std::int64_t trial, int attempt) const;
+
   std::shared_ptr<State> state_;
   std::string study_;
   RunnerSpec runner_;

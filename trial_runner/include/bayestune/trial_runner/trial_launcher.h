@@ -34,6 +34,9 @@ struct TrialEnd {
   // Not empty: the attempt ended for a reason that is not the trial's (a preemption, a node
   // failure, a job cancelled outside bayestune): the runner requeues the trial with this reason.
   std::string requeue_reason;
+  // Not empty (with requeue_reason): the runner submits nothing more and ends saying this (a
+  // trial's jobs cancelled outside bayestune again and again: someone wants it to stop).
+  std::string stop_run;
   // Not empty: the trial failed for this reason whatever its exit says (a job over Slurm's time
   // limit, a trainer the node could not start).
   std::string failure;
@@ -100,7 +103,9 @@ class TrialLauncher {
   virtual std::unique_ptr<LaunchedTrial> Launch(const TrialLaunchRequest& request) = 0;
   // A trial that a runner now gone launched as job `trial.CurrentJobId()`: a handle on it while
   // the job is queued, running or has ended with a result to collect; nullptr when this launcher
-  // cannot re-attach to it (then the runner requeues the trial).
+  // cannot re-attach to it (then the runner requeues the trial). Under Slurm it is also asked
+  // for an attempt without a stored job id (a runner killed between sbatch and storing the id):
+  // the job is then looked for by its name and folder.
   virtual std::unique_ptr<LaunchedTrial> Reattach(const Trial& /*trial*/,
                                                   const TrialPaths& /*paths*/) {
     return nullptr;
