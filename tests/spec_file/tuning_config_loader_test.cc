@@ -268,6 +268,40 @@ TEST_CASE("aliases that expand a short file to billions of nodes are an error, n
   CHECK(fine.ok());
 }
 
+TEST_CASE("YAML merge keys (<<: *base) bring the fields of the mapping they name", "[config]") {
+  // yaml-cpp reads '<<' as a key like any other: a file that shared a parameter's fields through
+  // a merge key got "unknown key '<<'" and "type: missing required field" for every parameter.
+  const std::string text = Study("",
+                                 "      - &unit {parameterName: a, type: DOUBLE, minValue: 0, "
+                                 "maxValue: 1, scaleType: UNIT_LINEAR_SCALE}\n"
+                                 "      - <<: *unit\n"
+                                 "        parameterName: b\n"
+                                 "        maxValue: 2\n"
+                                 "      - {<<: [{parameterName: c, maxValue: 5}, *unit]}\n") +
+                           "runner: {command: ['true']}\n";
+  const auto result = ParseTuningConfig(text, kBadFile);
+  INFO(FormatDiagnostics(result.diagnostics));
+  REQUIRE(result.ok());
+  const auto& params = result.config.study.parameters;
+  REQUIRE(params.size() == 3);
+  CHECK(params[1].name == "b");  // its own keys win over the merged ones
+  CHECK(params[1].type == ParameterType::kDouble);
+  CHECK(params[1].min_value == 0);
+  CHECK(params[1].max_value == 2);
+  CHECK(params[1].scale == ScaleType::kLinear);
+  CHECK(params[2].name == "c");  // the first mapping of a list wins
+  CHECK(params[2].max_value == 5);
+  CHECK(params[2].min_value == 0);
+  CHECK(params[0].max_value == 1);  // the anchored mapping is unchanged
+
+  // A merge key naming something other than a mapping is one error, at its line.
+  ExpectError(Errors(Study("", "      - <<: [1, 2]\n        parameterName: x\n")), 7,
+              {"a YAML merge key takes a mapping or a list of mappings", "got '1'"});
+  // A quoted '<<' is a plain key, unknown here.
+  ExpectError(Errors(Study("", kGoodParam + "        '<<': {type: DOUBLE}\n")), 12,
+              {"unknown key '<<'; valid keys: parameterName"});
+}
+
 TEST_CASE("unknown keys are errors with the closest valid key suggested", "[config]") {
   ExpectError(Errors(Study("    maxTrial: 3\n", kGoodParam)), 6,
               {"trainingInput.hyperparameters.maxTrial", "unknown key 'maxTrial'",
