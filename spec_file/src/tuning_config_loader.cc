@@ -352,7 +352,7 @@ class Loader {
     if (auto value = parse(*text)) return value;
     std::string message = "unknown value '" + *text + "'";
     if (auto closest = ClosestMatch(*text, names)) message += "; did you mean '" + *closest + "'?";
-    message += " Valid values: " + JoinNames(names);
+    message += (message.ends_with('?') ? " Valid values: " : "; valid values: ") + JoinNames(names);
     Error(node, field, message);
     return std::nullopt;
   }
@@ -531,6 +531,13 @@ class Loader {
           spec.metric_tag = *tag;
         }
       }
+    } else if (!node["metrics"]) {
+      // Every trial of a trainer that writes its objective under another tag fails, one after
+      // the other, and the study cannot change its tag afterwards.
+      Warning(node, field + ".hyperparameterMetricTag",
+              "not given: the objective is the scalar tagged '" + spec.metric_tag +
+                  "' (AI Platform's default, what cloudml-hypertune writes without a tag); give "
+                  "the tag your trainer writes, for example hyperparameterMetricTag: accuracy");
     }
     std::optional<long long> max_trials;
     if (auto n = node["maxTrials"]) {

@@ -71,6 +71,21 @@ TEST_CASE("AI Platform's defaults apply to fields left out", "[config]") {
       "defaults.yaml");
   CHECK(config.study.goal == Goal::kMaximize);
   CHECK(config.study.metric_tag == "training/hptuning/metric");
+  // Left out, the tag is a warning at the hyperparameters block: a new user's trainer writes
+  // "accuracy" or "loss", and every trial failed in turn ("metric 'training/hptuning/metric' not
+  // found"), with a study that cannot change its tag afterwards.
+  const auto result = ParseTuningConfig(
+      "trainingInput:\n"
+      "  hyperparameters:\n"
+      "    maxTrials: 3\n"
+      "    params: [{parameterName: x, type: DOUBLE, minValue: 0, maxValue: 1}]\n",
+      "notag.yaml");
+  CHECK(result.ok());
+  CHECK(FormatDiagnostics(result.diagnostics) ==
+        "notag.yaml:3:5: warning: trainingInput.hyperparameters.hyperparameterMetricTag: not "
+        "given: the objective is the scalar tagged 'training/hptuning/metric' (AI Platform's "
+        "default, what cloudml-hypertune writes without a tag); give the tag your trainer writes, "
+        "for example hyperparameterMetricTag: accuracy\n");
   CHECK(config.study.max_trials == 1);
   CHECK(config.study.max_parallel_trials == 1);
   CHECK(config.study.max_failed_trials == 0);
@@ -534,13 +549,17 @@ TEST_CASE("every error of a file is reported, in file order", "[config]") {
       "        minValue: 2\n"
       "        maxValue: 1\n"
       "      - parameterName: y\n"
-      "        type: BOOL\n",
+      "        type: BOOL\n"
+      "    hyperparameterMetricTag: accuracy\n",
       "many.yaml");
   std::vector<int> lines;
   for (const auto& d : result.diagnostics)
     lines.push_back(d.line);
   INFO(FormatDiagnostics(result.diagnostics));
   CHECK(lines == std::vector<int>{3, 4, 8, 11});
+  // Without a close match, the list of valid values is its own clause.
+  CHECK_THAT(FormatDiagnostics(result.diagnostics),
+             Catch::Contains("unknown value 'UP'; valid values: MAXIMIZE, MINIMIZE"));
   CHECK_THROWS_AS(ParseTuningConfigOrThrow(result.config.source_text, "many.yaml"),
                   InvalidArgument);
 }
@@ -549,7 +568,8 @@ TEST_CASE("a file on disk reports its own path", "[config]") {
   const auto dir = std::filesystem::temp_directory_path() / "bayestune_config_test";
   std::filesystem::create_directories(dir);
   const auto path = (dir / "tuning.yaml").string();
-  std::ofstream(path) << "trainingInput:\n  hyperparameters:\n    maxTrials: -2\n";
+  std::ofstream(path)
+      << "trainingInput:\n  hyperparameters:\n    maxTrials: -2\n    hyperparameterMetricTag: a\n";
   auto result = LoadTuningConfigFile(path);
   REQUIRE_FALSE(result.ok());
   INFO(FormatDiagnostics(result.diagnostics));
