@@ -3,6 +3,7 @@
 #include <functional>
 #include <map>
 #include <memory>
+#include <set>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -46,7 +47,8 @@ class EventDirReader {
 
   std::string job_dir_;
   RootLink root_link_;
-  bool reported_root_link_ = false;  // kRefuse: the link's warning is said once
+  bool reported_root_link_ = false;           // kRefuse: the link's warning is said once
+  std::set<std::string> unreadable_folders_;  // each said once
   std::map<std::string, std::unique_ptr<EventFileReader>> files_;
 };
 
