@@ -160,7 +160,7 @@ TEST_CASE("a trial folder nested deeper than the fd limit, or past PATH_MAX, is 
   const auto dir = UniqueTempDir("deep");
   std::filesystem::path deep = dir / "deep";
   std::string run = "deep";
-  for (int level = 0; level < 300; ++level) {
+  for (int level = 0; level < 100; ++level) {
     deep /= "d";
     run += "/d";
   }
@@ -206,4 +206,20 @@ TEST_CASE("a trial folder nested deeper than the fd limit, or past PATH_MAX, is 
   CHECK(reader.Poll().warnings.empty());  // said once
   RemoveTreeAt(top, "long");
   close(top);
+
+  // Folders below kMaxFolderDepth are not looked into: a chain of thousands of them cost seconds
+  // of path lookups at every poll. Said once.
+  std::filesystem::path deeper = dir / "deeper";
+  for (int level = 0; level < EventDirReader::kMaxFolderDepth + 50; ++level)
+    deeper /= "e";
+  std::filesystem::create_directories(deeper);
+  WriteFileBytes(dir / "validation" / "events.out.tfevents.2.host", Scalars("loss", {2}));
+  poll = reader.Poll();
+  REQUIRE(poll.warnings.size() == 1);
+  CHECK_THAT(poll.warnings[0].ToString(),
+             Contains("this folder is more than 128 levels below the trial folder") &&
+                 Contains("the rest of the trial folder is read"));
+  REQUIRE(poll.records.size() == 1);
+  CHECK(poll.records[0].step == 2);
+  CHECK(reader.Poll().warnings.empty());
 }

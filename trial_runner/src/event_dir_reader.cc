@@ -42,11 +42,25 @@ void EventDirReader::FindNewFiles(MetricPoll& out) {
   // folder open for each level (recursive_directory_iterator) ran out of file descriptors in a
   // trial folder nested deeper than the fd limit, and any folder it could not open ended the
   // whole walk at every poll, so that the event files after it were never found. A folder that
-  // cannot be read is said once and left out; the rest of the walk goes on.
-  std::vector<fs::path> folders = {root};
+  // cannot be read is said once and left out; the rest of the walk goes on. Folders deeper than
+  // kMaxFolderDepth are not looked into (said once): each is opened by its whole path, so a chain
+  // of thousands of nested folders cost seconds of path lookups at every poll.
+  std::vector<std::pair<fs::path, int>> folders = {{root, 0}};
   while (!folders.empty()) {
-    const fs::path folder = std::move(folders.back());
+    const auto [folder, depth] = std::move(folders.back());
     folders.pop_back();
+    if (depth > kMaxFolderDepth) {
+      if (!reported_depth_) {
+        out.warnings.push_back(
+            {folder.string(), 0,
+             "this folder is more than " + std::to_string(kMaxFolderDepth) +
+                 " levels below the trial folder: it and the folders beside it at that depth are "
+                 "not read (event files sit a few levels down); the rest of the trial folder is "
+                 "read"});
+        reported_depth_ = true;
+      }
+      continue;
+    }
     std::vector<fs::path> subfolders;
     error.clear();
     fs::directory_iterator it(folder, error);
@@ -76,7 +90,8 @@ void EventDirReader::FindNewFiles(MetricPoll& out) {
                "); event files under it are not found, the rest of the trial folder is read"});
     }
     // Depth-first, in the order found.
-    folders.insert(folders.end(), subfolders.rbegin(), subfolders.rend());
+    for (auto it = subfolders.rbegin(); it != subfolders.rend(); ++it)
+      folders.emplace_back(std::move(*it), depth + 1);
   }
 }
 
