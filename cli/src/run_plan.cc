@@ -3,6 +3,8 @@
 #include <charconv>
 #include <cstdlib>
 #include <iostream>
+#include <optional>
+#include <regex>
 #include <set>
 
 #include "bayestune/optimizer/errors.h"
@@ -68,11 +70,42 @@ void ResolveRunnerPaths(RunnerSpec& runner, const fs::path& config_folder) {
   }
 }
 
+namespace {
+
+// The script an interpreter's command runs, when its first argument names one by its extension
+// (python3 train.py, bash run.sh); nullopt otherwise (python3 -m pkg, a compiled trainer).
+std::optional<std::string> InterpretedScript(const std::vector<std::string>& command) {
+  if (command.size() < 2) return std::nullopt;
+  static const std::regex kInterpreter(
+      R"((python[0-9.]*|bash|sh|dash|zsh|Rscript|node|perl|ruby))");
+  static const std::regex kScript(R"(.+\.(py|sh|bash|R|r|js|mjs|pl|rb))");
+  const std::string program = fs::path(command[0]).filename().string();
+  const std::string& script = command[1];
+  if (!std::regex_match(program, kInterpreter) || script.starts_with('-') ||
+      !std::regex_match(script, kScript)) {
+    return std::nullopt;
+  }
+  return script;
+}
+
+}  // namespace
+
 std::string TrainerProblem(const RunnerSpec& runner) {
   std::string path_variable = std::getenv("PATH") != nullptr ? std::getenv("PATH") : "";
   if (auto it = runner.env.find("PATH"); it != runner.env.end()) path_variable = it->second;
   try {
     ResolveExecutable(runner.command.front(), path_variable);
+    // The interpreter exists; a script it cannot find failed every trial in turn ("can't open
+    // file"), using the study up. Trainers run in this process's working folder.
+    if (const auto script = InterpretedScript(runner.command)) {
+      std::error_code error;
+      if (!fs::exists(*script, error) && !error) {
+        return fs::path(runner.command[0]).filename().string() + " would run '" + *script +
+               "', which is not in " + fs::current_path(error).string() +
+               " (trainers run in the folder bayestune is started in); give the script's path "
+               "from there, or an absolute one";
+      }
+    }
     return "";
   } catch (const InvalidArgument& error) {
     std::string message = error.what();

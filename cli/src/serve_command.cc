@@ -26,6 +26,8 @@ struct ServeFlags {
   std::string tls_key;
   std::string token_file;
   int max_message_mb = 4;
+  int max_calls = 1024;
+  double lock_wait_seconds = 20;
   double shutdown_grace_seconds = 10;
   bool log_requests = false;
 };
@@ -82,6 +84,7 @@ int Serve(const ServeFlags& flags) {
     }
   }
   options.max_receive_message_bytes = flags.max_message_mb * 1024 * 1024;
+  options.max_threads = flags.max_calls;
   options.log = Log;
   options.log_every_call = flags.log_requests;
 
@@ -108,7 +111,13 @@ int Serve(const ServeFlags& flags) {
   sigaddset(&stop_signals, SIGINT);
   pthread_sigmask(SIG_BLOCK, &stop_signals, nullptr);
 
-  auto repository = SqliteStudyRepository::Open(flags.db);
+  // A call waits for another process's lock on the database for less than a client waits for
+  // its answer (60 s for bayestune's clients), so that the client learns why (UNAVAILABLE: the
+  // database is locked) instead of DEADLINE_EXCEEDED.
+  SqliteOpenOptions open_options;
+  open_options.busy_timeout =
+      std::chrono::milliseconds(static_cast<std::int64_t>(flags.lock_wait_seconds * 1000));
+  auto repository = SqliteStudyRepository::Open(flags.db, open_options);
   CheckReadable(*repository);
   proto::StudyServer server(repository, std::move(options));
   const int port = server.Start();
@@ -162,6 +171,19 @@ void AddServeCommand(CLI::App& app, int& exit_code) {
       ->add_option("--max-message-mb", flags->max_message_mb,
                    "largest request in MiB; a larger one gets RESOURCE_EXHAUSTED")
       ->check(CLI::Range(1, 1024))
+      ->capture_default_str();
+  command
+      ->add_option("--max-calls", flags->max_calls,
+                   "calls served at once, each on a thread; a call beyond gets RESOURCE_EXHAUSTED "
+                   "at once (workers retry it)")
+      ->check(CLI::Range(8, 100000))
+      ->capture_default_str();
+  command
+      ->add_option("--lock-wait", flags->lock_wait_seconds,
+                   "seconds a call waits while another process holds the database's write lock "
+                   "(a bayestune run on the same file, an sqlite3 shell); then UNAVAILABLE, which "
+                   "names it (workers retry it)")
+      ->check(CLI::Range(0.1, 3600.0))
       ->capture_default_str();
   command
       ->add_option("--shutdown-grace", flags->shutdown_grace_seconds,

@@ -264,7 +264,13 @@ int Work(const WorkerFlags& flags) {
     client->CreateStudyFromYaml(flags.study, config.source_text);
     runner_options.runner = config.runner;
   }
-  auto connection = std::make_shared<RemoteStudyConnection>(client, flags.study);
+  // While the server cannot serve (restarting, its database locked or its disk full), the
+  // calls are retried; say why once, so that its operator can be told.
+  auto connection = std::make_shared<RemoteStudyConnection>(
+      client, flags.study, std::chrono::minutes(2), [](const std::string& message, bool over) {
+        std::cout << FormatLocalTime(NowSeconds()) << (over ? " " : " warning: ")
+                  << ShownText(message) << std::endl;
+      });
 
   if (flags.create.empty() && !connection->tuning_yaml().empty()) {
     // The study's own runner: block gives the defaults (GPUs per trial, timeouts, ...); what

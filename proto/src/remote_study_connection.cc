@@ -10,8 +10,12 @@
 namespace bayestune::cli {
 
 RemoteStudyConnection::RemoteStudyConnection(std::shared_ptr<proto::StudyClient> client,
-                                             std::string study, std::chrono::milliseconds retry_for)
-    : client_(std::move(client)), study_(std::move(study)), retry_for_(retry_for) {
+                                             std::string study, std::chrono::milliseconds retry_for,
+                                             RetryNotice notice)
+    : client_(std::move(client)),
+      study_(std::move(study)),
+      retry_for_(retry_for),
+      notice_(std::move(notice)) {
   const v1::Study stored = Retrying([&] { return client_->GetStudy(study_); });
   spec_ = proto::StudySpecFromProto(stored.spec());
   tuning_yaml_ = stored.tuning_yaml();
@@ -21,20 +25,39 @@ template <typename Call>
 auto RemoteStudyConnection::Retrying(Call&& call) -> decltype(call()) {
   const auto give_up = std::chrono::steady_clock::now() + retry_for_;
   auto pause = std::chrono::milliseconds(100);
+  const std::string seconds =
+      std::to_string(std::chrono::duration_cast<std::chrono::seconds>(retry_for_).count());
   while (true) {
+    std::string failure;
     try {
-      return call();
+      auto result = call();
+      if (retrying_ && notice_)
+        notice_("the server " + client_->server_address() + " serves again", true);
+      retrying_ = false;
+      return result;
     } catch (const Unavailable& e) {
-      if (std::chrono::steady_clock::now() + pause >= give_up) {
-        throw Unavailable(
-            "the server " + client_->server_address() + " did not answer for " +
-            std::to_string(std::chrono::duration_cast<std::chrono::seconds>(retry_for_).count()) +
-            " s (last: " + e.what() +
-            "); when it is back, start this worker again: the trials it was running run again");
-      }
-      std::this_thread::sleep_for(pause);
-      pause = std::min(pause * 2, std::chrono::milliseconds(5000));
+      failure = e.what();
+    } catch (const ResourceExhausted& e) {
+      // The server's disk (or memory) is full: its operator can free some, as a server that
+      // restarts comes back; the trainers go on meanwhile.
+      failure = e.what();
     }
+    if (std::chrono::steady_clock::now() + pause >= give_up) {
+      retrying_ = false;
+      throw Unavailable("the server " + client_->server_address() +
+                        " did not answer, or could not serve the call, for " + seconds +
+                        " s (last: " + failure +
+                        "); when it serves again, start this worker again: the trials it was "
+                        "running run again");
+    }
+    if (!retrying_ && notice_) {
+      notice_("the server " + client_->server_address() + " cannot serve the call now (" + failure +
+                  "); retrying for up to " + seconds + " s while the running trials go on",
+              false);
+    }
+    retrying_ = true;
+    std::this_thread::sleep_for(pause);
+    pause = std::min(pause * 2, std::chrono::milliseconds(5000));
   }
 }
 

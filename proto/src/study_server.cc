@@ -59,6 +59,10 @@ int StudyServer::Start() {
     throw InvalidArgument("the largest request must be at least 1024 bytes, got " +
                           std::to_string(options_.max_receive_message_bytes));
   }
+  if (options_.max_threads < 8) {
+    throw InvalidArgument("the most threads serving calls must be at least 8, got " +
+                          std::to_string(options_.max_threads));
+  }
   auto credentials = MakeCredentials(options_);
   service_ = std::make_unique<StudyServiceImpl>(repository_, options_.token);
 
@@ -70,6 +74,9 @@ int StudyServer::Start() {
   // Without this, a second server could bind the same port and silently take half the calls.
   builder.AddChannelArgument(GRPC_ARG_ALLOW_REUSEPORT, 0);
   builder.SetMaxReceiveMessageSize(options_.max_receive_message_bytes);
+  grpc::ResourceQuota quota("bayestune-serve");
+  quota.SetMaxThreads(options_.max_threads);
+  builder.SetResourceQuota(quota);
   builder.RegisterService(service_.get());
   std::vector<std::unique_ptr<grpc::experimental::ServerInterceptorFactoryInterface>> factories;
   factories.push_back(std::make_unique<CallStatusInterceptorFactory>(

@@ -433,10 +433,21 @@ grpc::Status StudyServiceImpl::MarkTrialStarted(grpc::ServerContext* context,
   return Serve(*context, [&] {
     CheckTrialId(request->trial_id());
     std::vector<int> gpus(request->gpus().begin(), request->gpus().end());
+    // The ids are kept with the trial and shown by every reader (`trials`, the report): 100,000
+    // of them made a 600 KB device cell.
+    if (gpus.size() > kMaxTrialGpus) {
+      throw InvalidArgument("gpus: " + std::to_string(gpus.size()) + " GPU ids; a trial runs on " +
+                            "at most " + std::to_string(kMaxTrialGpus));
+    }
+    std::set<int> seen;
     for (std::size_t i = 0; i < gpus.size(); ++i) {
       if (gpus[i] < 0) {
         throw InvalidArgument("gpus[" + std::to_string(i) + "]: a GPU id is 0 or more, got " +
                               std::to_string(gpus[i]));
+      }
+      if (!seen.insert(gpus[i]).second) {
+        throw InvalidArgument("gpus[" + std::to_string(i) + "]: GPU " + std::to_string(gpus[i]) +
+                              " is listed twice; give each GPU once");
       }
     }
     const auto owner = TrialOwnerFromProto(request->owner());

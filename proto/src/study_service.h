@@ -23,6 +23,8 @@ class StudyServiceImpl final : public v1::StudyService::Service {
   static constexpr int kMaxSuggestCount = 1000;
   // The most measurements one AddMeasurements call may carry.
   static constexpr int kMaxMeasurementsPerCall = 10000;
+  // The most GPU ids one MarkTrialStarted call may give a trial.
+  static constexpr std::size_t kMaxTrialGpus = 1024;
 
   StudyServiceImpl(std::shared_ptr<StudyRepository> repository, std::optional<BearerToken> token);
 

@@ -180,6 +180,58 @@ class Loader {
     Report(Diagnostic::Severity::kWarning, at.Mark(), field, message);
   }
 
+  // YAML 1.1 merge keys, which yaml-cpp reads as a key named "<<": `<<: *base` (or a list of
+  // aliases) copies the keys of the mappings it names into this one, except those it gives
+  // itself; earlier mappings of a list win over later ones. A file that reuses a parameter's
+  // fields this way (`- {<<: *double01, parameterName: lr}`) would otherwise get an error for
+  // the key "<<" and one for every field it brought.
+  void ResolveMergeKeys(YAML::Node node) {
+    if (node.IsSequence()) {
+      for (YAML::Node item : node)
+        ResolveMergeKeys(item);
+      return;
+    }
+    if (!node.IsMap()) return;
+    YAML::Node merged;
+    bool has_merge_key = false;
+    std::set<std::string> own;
+    for (auto entry : node) {
+      ResolveMergeKeys(entry.second);
+      if (!entry.first.IsScalar()) continue;
+      if (entry.first.Scalar() == "<<" && entry.first.Tag() != "!") {
+        merged = entry.second;
+        has_merge_key = true;
+      } else {
+        own.insert(entry.first.Scalar());
+      }
+    }
+    if (!has_merge_key) return;
+    std::vector<YAML::Node> sources;
+    if (merged.IsMap()) {
+      sources.push_back(merged);
+    } else if (merged.IsSequence()) {
+      for (const YAML::Node& item : merged)
+        sources.push_back(item);
+    }
+    const auto not_map = std::find_if(sources.begin(), sources.end(),
+                                      [](const YAML::Node& s) { return !s.IsMap(); });
+    if (sources.empty() || not_map != sources.end()) {
+      const YAML::Node& bad = sources.empty() ? merged : *not_map;
+      Error(bad, "<<",
+            "a YAML merge key takes a mapping or a list of mappings, such as <<: *base or "
+            "<<: [*base, *more], got " +
+                Describe(bad));
+      return;
+    }
+    node.remove("<<");
+    for (const YAML::Node& source : sources) {
+      for (auto entry : source) {
+        if (!entry.first.IsScalar() || !own.insert(entry.first.Scalar()).second) continue;
+        node.force_insert(entry.first, entry.second);
+      }
+    }
+  }
+
   // Checks that `node` is a mapping whose keys are all known. Unknown keys are errors with the
   // closest known key suggested; `ignored` keys get a warning; repeated keys are errors.
   bool CheckMap(const YAML::Node& node, const std::string& field,
@@ -209,7 +261,7 @@ class Loader {
       all.insert(all.end(), ignored.begin(), ignored.end());
       std::string message = "unknown key '" + name + "'";
       if (auto closest = ClosestMatch(name, all)) message += "; did you mean '" + *closest + "'?";
-      message += " Valid keys: " + JoinNames(known);
+      message += (message.ends_with('?') ? " Valid keys: " : "; valid keys: ") + JoinNames(known);
       Error(key, key_field, message);
     }
     return true;
@@ -300,7 +352,7 @@ class Loader {
     if (auto value = parse(*text)) return value;
     std::string message = "unknown value '" + *text + "'";
     if (auto closest = ClosestMatch(*text, names)) message += "; did you mean '" + *closest + "'?";
-    message += " Valid values: " + JoinNames(names);
+    message += (message.ends_with('?') ? " Valid values: " : "; valid values: ") + JoinNames(names);
     Error(node, field, message);
     return std::nullopt;
   }
@@ -479,6 +531,13 @@ class Loader {
           spec.metric_tag = *tag;
         }
       }
+    } else if (!node["metrics"]) {
+      // Every trial of a trainer that writes its objective under another tag fails, one after
+      // the other, and the study cannot change its tag afterwards.
+      Warning(node, field + ".hyperparameterMetricTag",
+              "not given: the objective is the scalar tagged '" + spec.metric_tag +
+                  "' (AI Platform's default, what cloudml-hypertune writes without a tag); give "
+                  "the tag your trainer writes, for example hyperparameterMetricTag: accuracy");
     }
     std::optional<long long> max_trials;
     if (auto n = node["maxTrials"]) {
@@ -1215,6 +1274,7 @@ class Loader {
                  "aliases in one another");
       return;
     }
+    ResolveMergeKeys(root);
     if (!CheckMap(root, "", kTopLevelKeys, kIgnoredTopLevelKeys,
                   "an AI Platform job field that a local run does not use")) {
       return;

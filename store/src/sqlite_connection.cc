@@ -8,6 +8,7 @@
 #include <array>
 #include <cerrno>
 #include <cstdint>
+#include <cstring>
 #include <filesystem>
 #include <random>
 #include <thread>
@@ -362,6 +363,23 @@ bool AtFileSizeLimit(const std::string& path) {
 
 }  // namespace
 
+std::string Connection::SystemErrorText() const {
+  // SQLite says "disk I/O error" for every failed read or write (and keeps no errno that can be
+  // trusted by then). Ask the file system which of the files cannot be written: EPERM for one
+  // made immutable (chattr +i), EROFS for a file system remounted read-only after an error.
+  if (options_.read_only) return "";
+  for (const char* suffix : {"", "-wal", "-shm"}) {
+    const std::string file = path_ + suffix;
+    if (access(file.c_str(), F_OK) != 0 || access(file.c_str(), W_OK) == 0) continue;
+    const int error = errno;
+    std::string text = " ('" + file + "' cannot be written: " + std::strerror(error);
+    if (error == EPERM) text += "; is it immutable (lsattr, chattr -i)?";
+    if (error == EROFS) text += "; its file system was made read-only, perhaps after a disk error";
+    return text + ")";
+  }
+  return "";
+}
+
 void Connection::Fail(int rc, std::string_view doing) const {
   const std::string detail =
       db_ && sqlite3_errcode(db_.get()) == rc ? sqlite3_errmsg(db_.get()) : sqlite3_errstr(rc);
@@ -409,7 +427,8 @@ void Connection::Fail(int rc, std::string_view doing) const {
             "before it is intact; raise the limit or free some space and "
             "retry");
       }
-      throw Unavailable(what + ": an input/output error; check the disk and its file system");
+      throw Unavailable(what + ": an input/output error" + SystemErrorText() +
+                        "; check the disk and its file system");
     default:
       throw Error(ErrorCode::kInternal, what);
   }

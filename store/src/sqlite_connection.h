@@ -68,6 +68,9 @@ class Connection {
   // A file that is not a database or is damaged: InvalidArgument while it is being opened (the
   // path given is not a study database), DataLoss once it has been opened (it was damaged since).
   [[noreturn]] void Fail(int rc, std::string_view doing) const;
+  // " ('<file>' cannot be written: <why>)" for the first of the database's files that this
+  // process may not write, or "".
+  std::string SystemErrorText() const;
   // Called once the file was read as a study database (its schema checked).
   void MarkOpened() { opened_ = true; }
 

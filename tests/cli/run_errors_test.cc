@@ -346,6 +346,59 @@ TEST_CASE("run: a study deleted by another process mid-run is named, not 'no stu
         "with it and the trials this run had started were stopped. Run again to start it anew\n");
 }
 
+TEST_CASE("run: a second run of a study another run is running says so, and that both start trials",
+          "[cli][run][errors]") {
+  // maxParallelTrials holds for each run: the second run said only "trial(s) 1, 2 are running for
+  // client runner@host/123.456.abcd/1 (a live runner, another host or a gRPC client); left to
+  // it", and then ran as many trials again at once.
+  TempFolder dir;
+  WriteTextFile(dir.File("s.yaml"), RandomSearchStudyYaml(6, 2,
+                                                          "  command: [" BAYESTUNE_FAKE_TRAINER
+                                                          ", --steps=600, --sleep-ms=100]\n"
+                                                          "  gpus: []\n"
+                                                          "  cpuTrials: 8\n"));
+  const std::string first_capture = dir.File("first");
+  auto first = StartBayestune(dir.path(), {"run", "s.yaml", "--progress", "plain"}, first_capture);
+  REQUIRE(WaitForText(first_capture + ".out", "trial 2 started", 60));
+  const std::string second_capture = dir.File("second");
+  auto second =
+      StartBayestune(dir.path(), {"run", "s.yaml", "--progress", "plain"}, second_capture);
+  const bool said = WaitForText(second_capture + ".out", "they are left to it", 60);
+  const std::string out = ReadTextFile(second_capture + ".out");
+  INFO(out << ReadTextFile(second_capture + ".err"));
+  REQUIRE(said);
+  CHECK_THAT(out, Catch::Contains("warning: another bayestune run or worker on this machine (pid " +
+                                  std::to_string(first->pid()) +
+                                  ") is running trial(s) 1, 2 of study 's'; they are left to it. "
+                                  "maxParallelTrials (2) holds for each run and worker, not for "
+                                  "the study: this one starts up to 2 trials besides theirs"));
+}
+
+TEST_CASE("run, validate: a script the interpreter would run that is not there is an error at once",
+          "[cli][run][errors]") {
+  // `-- python3 trian.py`: python3 exists, so the run started, and every trial failed in turn
+  // ("can't open file"), using the study up; validate said ok.
+  TempFolder dir;
+  WriteTextFile(dir.File("s.yaml"), RandomSearchStudyYaml(3, 1, "  gpus: []\n"));
+  for (const auto& command :
+       {std::vector<std::string>{"run", "s.yaml", "--", "sh", "trian.sh"},
+        std::vector<std::string>{"validate", "s.yaml", "--", "sh", "trian.sh"}}) {
+    const auto result = RunBayestune(dir.path(), command);
+    INFO(command[0] << ": " << result.out << result.err);
+    CHECK(result.exit_code == 1);
+    CHECK_THAT(result.err, Catch::Contains("the trainer command after --") &&
+                               Catch::Contains("sh would run 'trian.sh', which is not in ") &&
+                               Catch::Contains("(trainers run in the folder bayestune is started "
+                                               "in); give the script's path from there, or an "
+                                               "absolute one"));
+  }
+  CHECK_FALSE(fs::exists(dir.File("bayestune.db")));  // nothing was made
+  // There, or an option first (python3 -m pkg, sh -c '...'): nothing to check.
+  WriteTextFile(dir.File("trian.sh"), "exit 0\n");
+  CHECK(RunBayestune(dir.path(), {"validate", "s.yaml", "--", "sh", "trian.sh"}).exit_code == 0);
+  CHECK(RunBayestune(dir.path(), {"validate", "s.yaml", "--", "sh", "-c", "x.sh"}).exit_code == 0);
+}
+
 TEST_CASE("run: --gpus naming a GPU this machine does not have is a warning, said once",
           "[cli][run][errors]") {
   // Trials said "started on GPU 99" with CUDA_VISIBLE_DEVICES=99, where CUDA finds no GPU and a

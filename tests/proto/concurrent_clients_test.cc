@@ -1,7 +1,11 @@
 // Many clients on one study at once: no trial lost or handed out twice, and the stored study is
 // exactly what the clients did.
+#include <sqlite3.h>
+
+#include <atomic>
 #include <catch2/catch.hpp>
 #include <csignal>
+#include <fstream>
 #include <map>
 #include <mutex>
 #include <set>
@@ -121,5 +125,79 @@ TEST_CASE("32 concurrent clients each run 50 trials without losing or repeating 
   const auto best = client.ListOptimalTrials("shared");
   REQUIRE(best.size() == 1);
   CHECK(best[0].final_value == ValueOf(kClients - 1, kTrialsPerClient - 1, 3));
+  CHECK(server->Stop(SIGTERM) == 0);
+}
+
+namespace {
+
+// The threads of process `pid` now (/proc/<pid>/status), 0 when it cannot be read.
+int ThreadCount(pid_t pid) {
+  std::ifstream status("/proc/" + std::to_string(pid) + "/status");
+  std::string line;
+  while (std::getline(status, line)) {
+    if (line.rfind("Threads:", 0) == 0) return std::stoi(line.substr(8));
+  }
+  return 0;
+}
+
+}  // namespace
+
+TEST_CASE(
+    "a flood of concurrent calls is bounded: the calls beyond --max-calls get "
+    "RESOURCE_EXHAUSTED, and no trial is made for them",
+    "[grpc]") {
+  // gRPC's synchronous server ran every call on a thread of its own: 10,000 concurrent
+  // SuggestTrials calls made 8,000 threads and 400 MB, which went on serving calls whose clients
+  // had given up long before.
+  TempFolder dir("grpc-flood");
+  auto server = StartServer(dir, {"--max-calls", "8", "--lock-wait", "20"});
+  proto::StudyClient setup(PlainClientOptions(*server));
+  setup.CreateStudyFromYaml("flood", TestTuningYaml(1000));
+  // Another process holds the database's write lock, so that every call waits in the server.
+  sqlite3* holder = nullptr;
+  REQUIRE(sqlite3_open(dir.File("studies.db").c_str(), &holder) == SQLITE_OK);
+  REQUIRE(sqlite3_exec(holder, "BEGIN IMMEDIATE", nullptr, nullptr, nullptr) == SQLITE_OK);
+  constexpr int kCalls = 200;
+  std::mutex mutex;
+  std::map<std::string, int> outcomes;
+  std::set<std::int64_t> trial_ids;
+  std::atomic<int> returned{0};
+  std::vector<std::thread> callers;
+  for (int i = 0; i < kCalls; ++i) {
+    callers.emplace_back([&, i] {
+      proto::StudyClient client(PlainClientOptions(*server));
+      std::string outcome;
+      std::vector<Trial> trials;
+      outcome =
+          StatusCodeOf([&] { trials = client.SuggestTrials("flood", 1, "c" + std::to_string(i)); });
+      std::lock_guard lock(mutex);
+      ++outcomes[outcome];
+      for (const Trial& t : trials)
+        trial_ids.insert(t.id);
+      ++returned;
+    });
+  }
+  // While the calls wait: the server's threads stay bounded, and the calls it cannot take are
+  // answered at once.
+  int most_threads = 0;
+  int last_returned = -1;
+  for (int i = 0; i < 100 && returned.load() != last_returned; ++i) {
+    last_returned = returned.load();
+    for (int j = 0; j < 10; ++j) {
+      most_threads = std::max(most_threads, ThreadCount(server->pid()));
+      std::this_thread::sleep_for(std::chrono::milliseconds(50));
+    }
+  }
+  sqlite3_exec(holder, "COMMIT", nullptr, nullptr, nullptr);
+  sqlite3_close(holder);
+  for (auto& caller : callers)
+    caller.join();
+  INFO(server->Log());
+  CHECK(most_threads <= 8 + 40);  // the calls' threads, and gRPC's own few
+  CHECK(outcomes["RESOURCE_EXHAUSTED"] > 0);
+  CHECK(outcomes["OK"] + outcomes["RESOURCE_EXHAUSTED"] == kCalls);
+  // A trial for each call that was answered OK, none for the others.
+  CHECK(static_cast<int>(trial_ids.size()) == outcomes["OK"]);
+  CHECK(static_cast<int>(setup.ListTrials("flood").size()) == outcomes["OK"]);
   CHECK(server->Stop(SIGTERM) == 0);
 }

@@ -115,6 +115,24 @@ TEST_CASE("malformed requests get the right status code and the server keeps ser
     CHECK(status.error_code() == grpc::StatusCode::INVALID_ARGUMENT);
     CHECK_THAT(status.error_message(), Catch::Contains("spec.params[0]"));
   }
+  SECTION("a trial's GPUs: more than 1024 ids, or one twice, are INVALID_ARGUMENT") {
+    // 100,000 ids were stored with the trial, and `bayestune trials` printed them all.
+    v1::MarkTrialStartedRequest start;
+    start.set_study("s");
+    start.set_trial_id(trial);
+    for (int gpu = 0; gpu < 100000; ++gpu)
+      start.add_gpus(gpu);
+    status = Invoke(client, &Stub::MarkTrialStarted, start);
+    CHECK(status.error_code() == grpc::StatusCode::INVALID_ARGUMENT);
+    CHECK(status.error_message() == "gpus: 100000 GPU ids; a trial runs on at most 1024");
+    start.clear_gpus();
+    for (int gpu : {2, 3, 2})
+      start.add_gpus(gpu);
+    status = Invoke(client, &Stub::MarkTrialStarted, start);
+    CHECK(status.error_code() == grpc::StatusCode::INVALID_ARGUMENT);
+    CHECK(status.error_message() == "gpus[2]: GPU 2 is listed twice; give each GPU once");
+    CHECK(client.GetTrial("s", trial).gpus.empty());
+  }
   SECTION("a 10 MB message is RESOURCE_EXHAUSTED") {
     v1::CreateStudyRequest create;
     create.set_name("huge");

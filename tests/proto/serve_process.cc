@@ -13,9 +13,12 @@ std::string BayestuneProgram() {
 }
 
 ServeProcess::ServeProcess(const std::vector<std::string>& args, const std::string& log_path,
-                           const std::string& listen)
+                           const std::string& listen, const std::vector<std::string>& wrapper)
     : log_path_(log_path) {
-  std::vector<std::string> argv = {BayestuneProgram(), "serve", "--listen", listen};
+  std::vector<std::string> argv = wrapper;
+  for (const std::string& word :
+       {BayestuneProgram(), std::string("serve"), std::string("--listen"), listen})
+    argv.push_back(word);
   argv.insert(argv.end(), args.begin(), args.end());
   process_ = std::make_unique<ChildProcess>(argv, log_path_);
   const auto line = process_->ReadLine(std::chrono::seconds(30));

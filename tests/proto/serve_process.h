@@ -15,10 +15,14 @@ std::string BayestuneProgram();
 // prints the port it listens on. Its stderr (the server's log) goes to `log_path`.
 class ServeProcess {
  public:
+  // `wrapper`: a command that runs the rest of its arguments, such as a shell that sets a limit
+  // and execs them; the server is then `wrapper`'s process.
   ServeProcess(const std::vector<std::string>& args, const std::string& log_path,
-               const std::string& listen = "127.0.0.1:0");
+               const std::string& listen = "127.0.0.1:0",
+               const std::vector<std::string>& wrapper = {});
 
   const std::string& address() const { return address_; }  // 127.0.0.1:PORT
+  pid_t pid() const { return process_->pid(); }
   // Sends `signal_number` and returns the exit code (-1 when it did not exit within 30 s).
   int Stop(int signal_number);
   // SIGKILL: the server dies at once, whatever it was doing.

@@ -1,4 +1,7 @@
 // `bayestune worker`: two workers on one study against one server, each with GPUs of its own.
+#include <sqlite3.h>
+#include <sys/resource.h>
+
 #include <catch2/catch.hpp>
 #include <csignal>
 #include <filesystem>
@@ -158,6 +161,106 @@ TEST_CASE("a worker rides out a server killed and restarted on the same database
     CHECK(t.state == TrialState::kSucceeded);
     CHECK(t.attempt == 1);  // none was lost and run again
     CHECK(*t.final_value == Approx(t.parameters.at("x").AsDouble()).epsilon(1e-6));
+  }
+  CHECK(server->Stop(SIGTERM) == 0);
+}
+
+TEST_CASE("a worker rides out its server's full disk: the trainers go on, no trial is lost",
+          "[grpc][worker]") {
+  // The worker stopped at the server's first RESOURCE_EXHAUSTED ("the disk ... is full"), killing
+  // its running trainers, as if the study could not go on; the server's operator frees space
+  // within minutes, as one restarts a server. A file size limit (ulimit -f) on the server, lifted
+  // later, stands in for a disk that fills and is freed.
+  TempFolder dir("grpc-worker-full");
+  const std::vector<std::string> limited = {"/bin/sh", "-c",
+                                            "ulimit -S -f 1024 && exec \"$0\" \"$@\""};
+  ServeProcess server({"--db", dir.File("studies.db")}, dir.File("serve.log"), "127.0.0.1:0",
+                      limited);
+  proto::StudyClient client(PlainClientOptions(server));
+  constexpr int kFullTrials = 60;
+  client.CreateStudyFromYaml("full", WorkerYaml(kFullTrials));
+  ChildProcess worker(
+      {BayestuneProgram(), "worker", "--server", server.address(), "--study", "full", "--gpus",
+       "0,1", "--job-dir", dir.File("jobs"), "--", BAYESTUNE_FAKE_TRAINER, "--steps=3"},
+      "", {"BAYESTUNE_GPU_LOCK_DIR=" + dir.File("locks")});
+  std::string log;
+  bool told = false;
+  while (!told) {
+    const auto line = worker.ReadLine(std::chrono::seconds(120));
+    if (!line) break;
+    log += *line + "\n";
+    told = line->find("warning: the server " + server.address() + " cannot serve the call now") !=
+           std::string::npos;
+  }
+  INFO(log);
+  INFO(server.Log());
+  REQUIRE(told);
+  CHECK_THAT(log, Catch::Contains("RESOURCE_EXHAUSTED") &&
+                      Catch::Contains("the file size limit (ulimit -f) is reached") &&
+                      Catch::Contains("retrying for up to 120 s while the running trials go on"));
+  CHECK_THAT(server.Log(), Catch::Contains("RESOURCE_EXHAUSTED"));
+  // Space again.
+  const rlimit unlimited{RLIM_INFINITY, RLIM_INFINITY};
+  REQUIRE(prlimit(server.pid(), RLIMIT_FSIZE, &unlimited, nullptr) == 0);
+  log += worker.ReadAll(std::chrono::seconds(120));
+  INFO(log);
+  CHECK(worker.Wait(std::chrono::seconds(10)) == 0);
+  CHECK_THAT(log, Catch::Contains("the server " + server.address() + " serves again"));
+  const std::vector<Trial> trials = client.ListTrials("full");
+  REQUIRE(trials.size() == kFullTrials);
+  for (const Trial& t : trials) {
+    INFO("trial " << t.id);
+    CHECK(t.state == TrialState::kSucceeded);
+    CHECK(t.attempt == 1);  // none was killed and run again
+  }
+  CHECK(server.Stop(SIGTERM) == 0);
+}
+
+TEST_CASE("a worker whose server's database another process keeps locked says why and goes on",
+          "[grpc][worker]") {
+  // serve waited 60 s for another process's lock, as long as the worker waits for an answer: the
+  // worker saw DEADLINE_EXCEEDED, said nothing while it waited, and after two minutes that the
+  // server "did not answer". Now serve gives up after --lock-wait, naming the lock, and the
+  // worker says so once and goes on when the lock is gone.
+  TempFolder dir("grpc-worker-locked");
+  auto server = StartServer(dir, {"--lock-wait", "0.5"});
+  proto::StudyClient client(PlainClientOptions(*server));
+  client.CreateStudyFromYaml("locked", WorkerYaml(4));
+  ChildProcess worker({BayestuneProgram(), "worker", "--server", server->address(), "--study",
+                       "locked", "--gpus", "0,1", "--job-dir", dir.File("jobs"), "--",
+                       BAYESTUNE_FAKE_TRAINER, "--steps=20", "--sleep-ms=50"},
+                      "", {"BAYESTUNE_GPU_LOCK_DIR=" + dir.File("locks")});
+  std::string log;
+  const auto read_until = [&](const std::string& text) {
+    while (log.find(text) == std::string::npos) {
+      const auto line = worker.ReadLine(std::chrono::seconds(60));
+      if (!line) return false;
+      log += *line + "\n";
+    }
+    return true;
+  };
+  REQUIRE(read_until("trial 1 started"));
+  // Another process (an sqlite3 shell, say) takes the write lock and keeps it.
+  sqlite3* holder = nullptr;
+  REQUIRE(sqlite3_open(dir.File("studies.db").c_str(), &holder) == SQLITE_OK);
+  REQUIRE(sqlite3_exec(holder, "BEGIN IMMEDIATE", nullptr, nullptr, nullptr) == SQLITE_OK);
+  const bool told = read_until("cannot serve the call now");
+  sqlite3_exec(holder, "COMMIT", nullptr, nullptr, nullptr);
+  sqlite3_close(holder);
+  INFO(log);
+  INFO(server->Log());
+  REQUIRE(told);
+  CHECK_THAT(log, Catch::Contains("UNAVAILABLE") &&
+                      Catch::Contains("another process kept the database locked for more than "
+                                      "0.5 s") &&
+                      Catch::Contains("retrying for up to 120 s while the running trials go on"));
+  log += worker.ReadAll(std::chrono::seconds(120));
+  CHECK(worker.Wait(std::chrono::seconds(10)) == 0);
+  CHECK_THAT(log, Catch::Contains("serves again"));
+  for (const Trial& t : client.ListTrials("locked")) {
+    INFO("trial " << t.id);
+    CHECK(t.state == TrialState::kSucceeded);
+    CHECK(t.attempt == 1);
   }
   CHECK(server->Stop(SIGTERM) == 0);
 }

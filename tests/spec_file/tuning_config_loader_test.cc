@@ -71,6 +71,21 @@ TEST_CASE("AI Platform's defaults apply to fields left out", "[config]") {
       "defaults.yaml");
   CHECK(config.study.goal == Goal::kMaximize);
   CHECK(config.study.metric_tag == "training/hptuning/metric");
+  // Left out, the tag is a warning at the hyperparameters block: a new user's trainer writes
+  // "accuracy" or "loss", and every trial failed in turn ("metric 'training/hptuning/metric' not
+  // found"), with a study that cannot change its tag afterwards.
+  const auto result = ParseTuningConfig(
+      "trainingInput:\n"
+      "  hyperparameters:\n"
+      "    maxTrials: 3\n"
+      "    params: [{parameterName: x, type: DOUBLE, minValue: 0, maxValue: 1}]\n",
+      "notag.yaml");
+  CHECK(result.ok());
+  CHECK(FormatDiagnostics(result.diagnostics) ==
+        "notag.yaml:3:5: warning: trainingInput.hyperparameters.hyperparameterMetricTag: not "
+        "given: the objective is the scalar tagged 'training/hptuning/metric' (AI Platform's "
+        "default, what cloudml-hypertune writes without a tag); give the tag your trainer writes, "
+        "for example hyperparameterMetricTag: accuracy\n");
   CHECK(config.study.max_trials == 1);
   CHECK(config.study.max_parallel_trials == 1);
   CHECK(config.study.max_failed_trials == 0);
@@ -266,6 +281,40 @@ TEST_CASE("aliases that expand a short file to billions of nodes are an error, n
                                       kBadFile);
   INFO(FormatDiagnostics(fine.diagnostics));
   CHECK(fine.ok());
+}
+
+TEST_CASE("YAML merge keys (<<: *base) bring the fields of the mapping they name", "[config]") {
+  // yaml-cpp reads '<<' as a key like any other: a file that shared a parameter's fields through
+  // a merge key got "unknown key '<<'" and "type: missing required field" for every parameter.
+  const std::string text = Study("",
+                                 "      - &unit {parameterName: a, type: DOUBLE, minValue: 0, "
+                                 "maxValue: 1, scaleType: UNIT_LINEAR_SCALE}\n"
+                                 "      - <<: *unit\n"
+                                 "        parameterName: b\n"
+                                 "        maxValue: 2\n"
+                                 "      - {<<: [{parameterName: c, maxValue: 5}, *unit]}\n") +
+                           "runner: {command: ['true']}\n";
+  const auto result = ParseTuningConfig(text, kBadFile);
+  INFO(FormatDiagnostics(result.diagnostics));
+  REQUIRE(result.ok());
+  const auto& params = result.config.study.parameters;
+  REQUIRE(params.size() == 3);
+  CHECK(params[1].name == "b");  // its own keys win over the merged ones
+  CHECK(params[1].type == ParameterType::kDouble);
+  CHECK(params[1].min_value == 0);
+  CHECK(params[1].max_value == 2);
+  CHECK(params[1].scale == ScaleType::kLinear);
+  CHECK(params[2].name == "c");  // the first mapping of a list wins
+  CHECK(params[2].max_value == 5);
+  CHECK(params[2].min_value == 0);
+  CHECK(params[0].max_value == 1);  // the anchored mapping is unchanged
+
+  // A merge key naming something other than a mapping is one error, at its line.
+  ExpectError(Errors(Study("", "      - <<: [1, 2]\n        parameterName: x\n")), 7,
+              {"a YAML merge key takes a mapping or a list of mappings", "got '1'"});
+  // A quoted '<<' is a plain key, unknown here.
+  ExpectError(Errors(Study("", kGoodParam + "        '<<': {type: DOUBLE}\n")), 12,
+              {"unknown key '<<'; valid keys: parameterName"});
 }
 
 TEST_CASE("unknown keys are errors with the closest valid key suggested", "[config]") {
@@ -500,13 +549,17 @@ TEST_CASE("every error of a file is reported, in file order", "[config]") {
       "        minValue: 2\n"
       "        maxValue: 1\n"
       "      - parameterName: y\n"
-      "        type: BOOL\n",
+      "        type: BOOL\n"
+      "    hyperparameterMetricTag: accuracy\n",
       "many.yaml");
   std::vector<int> lines;
   for (const auto& d : result.diagnostics)
     lines.push_back(d.line);
   INFO(FormatDiagnostics(result.diagnostics));
   CHECK(lines == std::vector<int>{3, 4, 8, 11});
+  // Without a close match, the list of valid values is its own clause.
+  CHECK_THAT(FormatDiagnostics(result.diagnostics),
+             Catch::Contains("unknown value 'UP'; valid values: MAXIMIZE, MINIMIZE"));
   CHECK_THROWS_AS(ParseTuningConfigOrThrow(result.config.source_text, "many.yaml"),
                   InvalidArgument);
 }
@@ -515,7 +568,8 @@ TEST_CASE("a file on disk reports its own path", "[config]") {
   const auto dir = std::filesystem::temp_directory_path() / "bayestune_config_test";
   std::filesystem::create_directories(dir);
   const auto path = (dir / "tuning.yaml").string();
-  std::ofstream(path) << "trainingInput:\n  hyperparameters:\n    maxTrials: -2\n";
+  std::ofstream(path)
+      << "trainingInput:\n  hyperparameters:\n    maxTrials: -2\n    hyperparameterMetricTag: a\n";
   auto result = LoadTuningConfigFile(path);
   REQUIRE_FALSE(result.ok());
   INFO(FormatDiagnostics(result.diagnostics));

@@ -4,6 +4,7 @@
 #include <unistd.h>
 
 #include <catch2/catch.hpp>
+#include <cstdlib>
 #include <filesystem>
 #include <fstream>
 
@@ -204,6 +205,38 @@ TEST_CASE("a full disk fails the write that does not fit, and loses nothing", "[
   auto roomy = SqliteStudyRepository::Open(path);  // space was freed
   CHECK(roomy->ListTrials(study.id).size() == stored);
   CHECK(roomy->AddTrial(study.id, trial).id == static_cast<std::int64_t>(stored) + 1);
+}
+
+TEST_CASE("a database file that cannot be written says the system's reason, not only 'disk I/O'",
+          "[bad-input]") {
+  // A file made immutable (chattr +i) while a server had it open: every write failed with
+  // "disk I/O error: an input/output error; check the disk", while the disk was fine.
+  TempFolder folder;
+  const std::string path = folder.File("study.db");
+  auto repository = SqliteStudyRepository::Open(path);
+  StudyRecord study;
+  study.name = "alpha";
+  study.spec = RandomSearchSpec(10);
+  study = repository->CreateStudy(study);
+  const std::string files = "'" + path + "' '" + path + "-wal'";
+  if (std::system(("chattr +i " + files + " 2>/dev/null").c_str()) != 0) {
+    WARN("chattr +i is not possible here (not root, or a file system without it); not tested");
+    return;
+  }
+  std::string message;
+  try {
+    repository->AddTrial(study.id, Trial{});
+  } catch (const Unavailable& e) {
+    message = e.what();
+  }
+  std::system(("chattr -i " + files).c_str());
+  INFO(message);
+  CHECK_THAT(message, Catch::Contains("disk I/O error") &&
+                          Catch::Contains("study.db' cannot be written: Operation not "
+                                          "permitted; is it immutable (lsattr, chattr -i)?)"));
+  // Writable again: nothing was lost, and the next write goes through.
+  CHECK(repository->ListTrials(study.id).empty());
+  CHECK(repository->AddTrial(study.id, Trial{}).id == 1);
 }
 
 TEST_CASE("a database deleted while open is saved again, not written on into nothing",

@@ -3,6 +3,7 @@
 #include <functional>
 #include <map>
 #include <memory>
+#include <set>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -37,6 +38,9 @@ class EventDirReader {
   // ".profile-empty" (the profiler's marker files).
   static bool IsEventFileName(std::string_view name);
 
+  // How many levels of folders below the job dir are read.
+  static constexpr int kMaxFolderDepth = 128;
+
   const std::string& job_dir() const { return job_dir_; }
   // The readers of the files found so far, by path relative to the job dir.
   const std::map<std::string, std::unique_ptr<EventFileReader>>& files() const { return files_; }
@@ -46,7 +50,9 @@ class EventDirReader {
 
   std::string job_dir_;
   RootLink root_link_;
-  bool reported_root_link_ = false;  // kRefuse: the link's warning is said once
+  bool reported_root_link_ = false;           // kRefuse: the link's warning is said once
+  std::set<std::string> unreadable_folders_;  // each said once
+  bool reported_depth_ = false;               // kMaxFolderDepth: said once
   std::map<std::string, std::unique_ptr<EventFileReader>> files_;
 };
 

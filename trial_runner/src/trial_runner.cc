@@ -304,8 +304,25 @@ void TrialRunner::Loop::RequeueTrialsOfGoneRunners() {
     std::string list;
     for (auto id : ids)
       list += (list.empty() ? "" : ", ") + std::to_string(id);
-    Warn(std::nullopt, "trial(s) " + list + " are running for client " + client +
-                           " (a live runner, another host or a gRPC client); left to it");
+    // Who it is, as far as the client id tells: a user who started a second run of the study
+    // learns that the first still runs, and that the two together run more trials at once.
+    const auto holder = RunnerIdentity::FromClientId(client);
+    std::string who;
+    if (!holder) {
+      who = "the gRPC client '" + client + "'";
+    } else if (holder->Check() == RunnerIdentity::Liveness::kAlive) {
+      who = "another bayestune run or worker on this machine (pid " + std::to_string(holder->pid) +
+            ")";
+    } else {
+      who = "a bayestune run or worker on " + holder->host + " (pid " +
+            std::to_string(holder->pid) + ")";
+    }
+    Warn(std::nullopt,
+         who + " is running trial(s) " + list + " of study '" + study_name_ +
+             "'; they are left to it. maxParallelTrials (" +
+             std::to_string(spec_.max_parallel_trials) +
+             ") holds for each run and worker, not for the study: this one starts up to " +
+             std::to_string(spec_.max_parallel_trials) + " trials besides theirs");
   }
 }
 

@@ -1,5 +1,6 @@
 #pragma once
 
+#include <atomic>
 #include <functional>
 #include <memory>
 #include <string>
@@ -10,14 +11,21 @@
 namespace bayestune::cli {
 
 // The trial runner's StudyConnection over gRPC: the study lives in a `bayestune serve` process,
-// and this worker runs some of its trials. A call that fails because the server is unreachable
-// or restarting (UNAVAILABLE) is retried for up to `retry_for`; a completion that the server had
-// already committed before the answer was lost is recognised and not reported as an error.
+// and this worker runs some of its trials. A call that fails because the server is unreachable,
+// restarting or cannot serve it for now (UNAVAILABLE: its database locked by another process;
+// RESOURCE_EXHAUSTED: its disk full) is retried for up to `retry_for`, while the trainers go on;
+// a completion that the server had already committed before the answer was lost is recognised and
+// not reported as an error.
 class RemoteStudyConnection : public StudyConnection {
  public:
+  // Told the first error of each spell of retries (the server's reason; `over` false), and that
+  // the calls go through again when they do (`over` true).
+  using RetryNotice = std::function<void(const std::string& message, bool over)>;
+
   // Reads the study's spec once. Throws NotFound for an unknown study.
   RemoteStudyConnection(std::shared_ptr<proto::StudyClient> client, std::string study,
-                        std::chrono::milliseconds retry_for = std::chrono::minutes(2));
+                        std::chrono::milliseconds retry_for = std::chrono::minutes(2),
+                        RetryNotice notice = nullptr);
 
   // The study's tuning.yaml as stored by the server (empty for a structured spec).
   const std::string& tuning_yaml() const { return tuning_yaml_; }
@@ -42,7 +50,8 @@ class RemoteStudyConnection : public StudyConnection {
   StudyProgress Progress() override;
 
  private:
-  // Runs `call`, again while it throws Unavailable and `retry_for` has not passed.
+  // Runs `call`, again while it throws Unavailable or ResourceExhausted and `retry_for` has not
+  // passed.
   template <typename Call>
   auto Retrying(Call&& call) -> decltype(call());
   // A state change, retried like the others; before a retry, a trial for which `done` holds
@@ -53,6 +62,8 @@ class RemoteStudyConnection : public StudyConnection {
   std::shared_ptr<proto::StudyClient> client_;
   std::string study_;
   std::chrono::milliseconds retry_for_;
+  RetryNotice notice_;
+  std::atomic<bool> retrying_{false};  // in a spell of retries that `notice_` was told about
   StudySpec spec_;
   std::string tuning_yaml_;
 };
