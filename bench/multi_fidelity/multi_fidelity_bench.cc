@@ -152,20 +152,27 @@ Outcome RunOne(const std::string& method, const Options& o, int seed,
   }
   // ...-fidelity: the GP with the training step as an input (GpBanditOptions::fidelity_input:
   // every trial's rung values are observations), against the default (trials stopped early are
-  // pending points, the GP learns from the trials trained to the end).
+  // pending points, the GP learns from the trials trained to the end), as measured: without the
+  // early-budget defaults (fidelity_stopped_pending).
   std::shared_ptr<Designer> designer;
   if (method.ends_with("-fidelity")) {
-    designer = std::make_shared<GpBanditDesigner>(GpBanditOptions{.fidelity_input = true});
+    designer =
+        std::make_shared<GpBanditDesigner>(GpBanditOptions{.fidelity_input = true,
+                                                           .fidelity_input_below_trained = 0,
+                                                           .fidelity_stopped_pending = false});
   }
   // ...-earlyK: the fidelity input while fewer than K trials are trained to the end
   // (GpBanditOptions::fidelity_input_below_trained), pending points after.
   // ...-earlyKp: and stopped trials pending at the final step too
-  // (GpBanditOptions::fidelity_stopped_pending); -early0: the default.
+  // (GpBanditOptions::fidelity_stopped_pending); -early0: pending points throughout (the default
+  // before -early4p became it: gp+asha and gp+hyperband are -early4p).
   // ...-sobolK: the Sobol design goes on while fewer than K trials are trained to the end
-  // (GpBanditOptions::initial_design_until_trained).
+  // (GpBanditOptions::initial_design_until_trained), on -early0, as screened.
   if (const std::size_t at = method.rfind("-sobol"); at != std::string::npos) {
     designer = std::make_shared<GpBanditDesigner>(
-        GpBanditOptions{.initial_design_until_trained = std::stoi(method.substr(at + 6))});
+        GpBanditOptions{.initial_design_until_trained = std::stoi(method.substr(at + 6)),
+                        .fidelity_input_below_trained = 0,
+                        .fidelity_stopped_pending = false});
   }
   if (const std::size_t at = method.rfind("-early"); at != std::string::npos) {
     designer = std::make_shared<GpBanditDesigner>(

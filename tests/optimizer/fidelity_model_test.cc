@@ -300,3 +300,83 @@ TEST_CASE(
   const double off = suggest(trials);
   CHECK((off < 0.3 || off > 0.7));
 }
+
+TEST_CASE(
+    "by default an ASHA study's GP takes the step as an input while fewer than 4 trials are "
+    "trained to the end, with stopped trials pending at the final step, and pending points after",
+    "[fidelity]") {
+  const StudySpec spec = AshaSpec();
+  const SearchSpace space(spec.parameters);
+  REQUIRE(GpBanditOptions{}.fidelity_input_below_trained == 4);
+  REQUIRE(GpBanditOptions{}.fidelity_stopped_pending);
+
+  // The default options, but the suggestion the posterior mean's maximiser.
+  auto suggest = [&](const GpBanditOptions& options, const std::vector<Trial>& study) {
+    GpBanditDesigner designer(options);
+    const std::vector<ParameterValues> points =
+        designer.Suggest(DesignerInput{space, spec, TrialsForModel(study, spec), 1, 7});
+    REQUIRE(points.size() == 1);
+    return points[0].at("x").AsDouble();
+  };
+
+  // Three trials trained to the end near the edges (finals 0.58 to 0.64), eight stopped at rung
+  // 1 or 3 in the middle, where the final value peaks: the stopped trials' early values say
+  // where the end is best.
+  std::vector<Trial> trials = EdgesTrainedMiddleStopped();
+  trials.erase(trials.begin() + 1);  // the trial at 0.1
+  const double three = suggest(MeanMaximiser(), trials);
+  CHECK(three > 0.4);
+  CHECK(three < 0.6);
+
+  // Four trained to the end: the stopped trials are pending points, and the GP of the finished
+  // trials knows only the edges.
+  trials.push_back(CurveTrial(13, 0.02, TrueFinal(0.02), 3, 27));
+  const double four = suggest(MeanMaximiser(), trials);
+  CHECK((four < 0.3 || four > 0.7));
+
+  // Under the fidelity input, a stopped trial is pending at the final step: UCB (beta 2) does not
+  // go back to the point of a trial stopped at step 3, as it does when only its rung values are
+  // observed there (the variance of its unobserved final value).
+  const std::vector<Trial> one_stopped = {CurveTrial(1, 0.05, TrueFinal(0.05), 3, 27),
+                                          CurveTrial(2, 0.95, TrueFinal(0.95), 3, 27),
+                                          CurveTrial(3, 0.5, TrueFinal(0.5), 3, 3)};
+  GpBanditOptions ucb;
+  ucb.acquisition_mix = AcquisitionMix::kSingle;
+  ucb.acquisition = AcquisitionKind::kUpperConfidenceBound;
+  ucb.ucb_beta = 2.0;
+  ucb.initial_points = 3;  // the GP from the fourth trial
+  const double pending = suggest(ucb, one_stopped);
+  CHECK(std::abs(pending - 0.5) > 0.1);
+  ucb.fidelity_stopped_pending = false;
+  const double not_pending = suggest(ucb, one_stopped);
+  CHECK(std::abs(not_pending - 0.5) < 0.02);
+}
+
+TEST_CASE("the early fidelity defaults change nothing in a study without ASHA", "[fidelity]") {
+  StudySpec spec = AshaSpec();
+  spec.enable_early_stopping = false;
+  const SearchSpace space(spec.parameters);
+  // Two trials trained to the end, one running: below 4 trained to the end, where an ASHA study
+  // takes the step as an input.
+  std::vector<Trial> trials = {CurveTrial(1, 0.05, TrueFinal(0.05), 3, 27),
+                               CurveTrial(2, 0.95, TrueFinal(0.95), 3, 27),
+                               CurveTrial(3, 0.5, TrueFinal(0.5), 3, 3)};
+  trials[2].state = TrialState::kActive;
+  trials[2].stopped_early = false;
+  trials[2].final_value.reset();
+  GpBanditOptions defaults;
+  defaults.initial_points = 2;  // the GP from the third trial
+  GpBanditOptions off = defaults;
+  off.fidelity_input_below_trained = 0;
+  off.fidelity_stopped_pending = false;
+  for (int count : {1, 3}) {
+    const std::vector<ParameterValues> with_defaults =
+        GpBanditDesigner(defaults).Suggest(DesignerInput{space, spec, trials, count, 7});
+    const std::vector<ParameterValues> without =
+        GpBanditDesigner(off).Suggest(DesignerInput{space, spec, trials, count, 7});
+    REQUIRE(with_defaults.size() == static_cast<std::size_t>(count));
+    REQUIRE(without.size() == with_defaults.size());
+    for (std::size_t i = 0; i < without.size(); ++i)
+      CHECK(with_defaults[i].at("x").AsDouble() == without[i].at("x").AsDouble());
+  }
+}

@@ -190,17 +190,20 @@ struct GpBanditOptions {
   // many trials trained to the end (SUCCEEDED, not stopped early); pending points after. Early in
   // an ASHA study the GP of the finished trials has one or two of them and spends its UCB trials
   // on the corners of the cube; the rung values of the trials stopped early are what there is to
-  // learn from. Measured with 8 and fidelity_stopped_pending (docs/optimizer.md, "Multi-fidelity
-  // figures", the round of the early budget): gp+asha on the mild curves ahead at every point of
-  // the budget, on the adversarial ones ahead up to half the budget and behind at the end (two
-  // runs of three), so off by default. 0: never.
-  int fidelity_input_below_trained = 0;
+  // learn from. 4: where ASHA's model-based promotion starts. Measured with
+  // fidelity_stopped_pending (docs/optimizer.md, "Multi-fidelity figures", the round of the early
+  // budget, K = 4): gp+asha on the mild curves ahead at a quarter and a third of the budget and
+  // level or ahead after; on the adversarial ones, pooled over three runs of 20 seeds, not behind
+  // from half the budget on (8 was behind at the end there, so not that). Studies without ASHA
+  // (HasRungFidelity) never take the fidelity input: this changes nothing for them. 0: never.
+  int fidelity_input_below_trained = 4;
   // With the fidelity input, a trial stopped early is also a pending point at the final step (the
   // kriging believer gives it the model's mean there), besides its curve's observations: else its
   // point keeps the variance of an unobserved final value and the acquisition suggests it (or a
-  // point within 0.01 of it) again, trial after trial. Measured with fidelity_input_below_trained
-  // (above); off by default, as fidelity_input was measured without it.
-  bool fidelity_stopped_pending = false;
+  // point within 0.01 of it) again, trial after trial. On by default with
+  // fidelity_input_below_trained (measured together); fidelity_input alone was measured without it
+  // (false gives that).
+  bool fidelity_stopped_pending = true;
   // The GP is conditioned on at most this many finished trials (see ModelPoints), so that memory
   // stays around 100 MB however long the study; memory is O(n^2) below that.
   int max_model_points = 1000;
