@@ -928,4 +928,63 @@ TEST_CASE(
                Catch::Contains("(CUDA_VISIBLE_DEVICES)"));
   }
 }
+// A job pending in Slurm's queue (no GPU free for it) is not running: the progress says it apart,
+// with squeue's reason, rather than counting it among the running trials.
+TEST_CASE("bayestune run's progress says the jobs waiting in Slurm's queue apart from the running",
+          "[slurm][launcher][cli]") {
+  SlurmTestCluster cluster({.gpus = 1});
+  const std::filesystem::path dir = MakeTempDir("slurm_waiting_progress");
+  const std::filesystem::path ledger = dir / "ledger";
+  const std::filesystem::path go = dir / "go";
+  std::filesystem::create_directories(go);
+  const std::filesystem::path yaml = dir / "tuning.yaml";
+  WriteFile(yaml, RandomSearchStudyYaml(2, 2,
+                                        "  command: [" + TestTrainer() +
+                                            "]\n"
+                                            "  gpusPerTrial: 1\n"
+                                            "  launcher: slurm\n"
+                                            "  slurm:\n"
+                                            "    partition: " +
+                                            cluster.partition() +
+                                            "\n"
+                                            "  env:\n"
+                                            "    TEST_TRAINER_LEDGER: " +
+                                            ledger.string() +
+                                            "\n"
+                                            "    TEST_TRAINER_GO_DIR: " +
+                                            go.string() + "\n"));
+  const pid_t run = StartCli(cluster,
+                             {"run", yaml.string(), "--db", (dir / "study.db").string(), "--study",
+                              "waiting", "--progress", "plain"},
+                             dir / "run.log");
+  // One job runs on the node's one GPU, the other waits in the queue.
+  std::string reason;
+  const bool one_each = WaitFor(
+      [&] {
+        const std::string pending =
+            cluster.Run("squeue", {"--noheader", "--states=PENDING", "-o", "%r"}).out;
+        if (ReadLedger(ledger).size() != 1 || pending.empty()) return false;
+        reason = pending.substr(0, pending.find('\n'));
+        return reason != "None";
+      },
+      90);
+  // bayestune run asks squeue every 2 s: let it see the pending job before the first ends.
+  std::this_thread::sleep_for(std::chrono::seconds(5));
+  const auto first = ReadLedger(ledger);
+  if (!first.empty()) WriteFile(go / ("go-" + std::to_string(first.front().trial)), "");
+  const bool first_done = WaitFor([&] { return ReadLedger(ledger).size() >= 2; }, 60);
+  WriteFile(go / "go-all", "");
+  const int code = WaitExitCode(run);
+  const std::string output = ReadFile(dir / "run.log");
+  INFO(output << "\nsqueue's reason: " << reason);
+  REQUIRE(one_each);
+  CHECK(first_done);
+  CHECK(code == 0);
+  // When the first trial finished, the second's job was still pending.
+  CHECK_THAT(output, Catch::Contains("1 done, 0 failed, 0 running, 1 waiting in Slurm's queue "
+                                     "(squeue: " +
+                                     reason + "), 0 left of 2"));
+  CHECK_THAT(output, Catch::Contains("2 done, 0 failed, 0 running, 0 left of 2"));
+}
+
 #endif

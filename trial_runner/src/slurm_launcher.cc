@@ -86,6 +86,14 @@ class SlurmTrial : public LaunchedTrial {
     return text;
   }
 
+  std::optional<std::string> QueueReason() const override {
+    const auto it = state_->status.find(id_);
+    if (it == state_->status.end() || it->second.phase != SlurmJobPhase::kPending) {
+      return std::nullopt;
+    }
+    return it->second.reason.empty() ? "None" : it->second.reason;
+  }
+
   std::optional<TrialEnd> PollEnd() override {
     // Slurm's word first, then the file: squeue ran before this look, so a job it saw ended
     // had written its exit_status.json (if ever) before this look.

@@ -77,6 +77,7 @@ struct RunningTrial {
   bool killed_by_interrupt = false;
   bool abandoned = false;  // finished by another client: nothing more to record
   bool reattached = false;
+  std::optional<std::string> queue_reason;  // waiting in the batch queue: why (Slurm's reason)
   std::set<std::string> non_finite_warned;
   std::set<std::string> bad_tag_warned;
 };
@@ -571,6 +572,10 @@ void TrialRunner::Loop::Service(RunningTrial& rt, double now) {
     rt.ended = true;
     Finish(rt, *end);
     return;
+  }
+  if (auto queue_reason = rt.launched->QueueReason(); queue_reason != rt.queue_reason) {
+    rt.queue_reason = std::move(queue_reason);
+    if (events()) events()->OnTrialQueueChanged(rt.trial.id, rt.queue_reason);
   }
   if (rt.killed_by_interrupt || rt.abandoned) return;
   try {

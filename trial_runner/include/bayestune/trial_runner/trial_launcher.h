@@ -65,6 +65,10 @@ class LaunchedTrial {
   virtual void Kill() = 0;
   // "pid 4242", "Slurm job 4242 (RUNNING)": for messages.
   virtual std::string Describe() const = 0;
+  // While the trial waits in a batch system's queue, not started (a pending Slurm job): why, as
+  // the queue says ("Resources", "ReqNodeNotAvail, ...", "None" before the scheduler looked at
+  // it); nullopt once it runs, and always for a local trial.
+  virtual std::optional<std::string> QueueReason() const { return std::nullopt; }
 };
 
 // What a launcher tells the runner at the start, for the start event and the scheduling loop.
