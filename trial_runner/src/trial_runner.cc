@@ -434,12 +434,13 @@ void TrialRunner::Loop::LaunchWhatFits() {
   const std::vector<Trial> trials = study_.Suggest(wanted, identity_.ClientId(++suggest_calls));
   if (trials.empty()) suggestions_dry_ = true;
   for (std::size_t i = 0; i < trials.size(); ++i) {
-    if (launch_failure_ || static_cast<int>(running_.size()) >= max_running_) {
+    if (stop_launching_ || static_cast<int>(running_.size()) >= max_running_) {
       // Suggested to this runner but not started: put back for the next run.
-      const std::string reason = launch_failure_ ? "not started: trial " +
-                                                       std::to_string(launch_failed_trial_) +
-                                                       " could not start the trainer"
-                                                 : std::string("not started: no free slot");
+      const std::string reason =
+          launch_failure_ ? "not started: trial " + std::to_string(launch_failed_trial_) +
+                                " could not start the trainer"
+          : stop_launching_ ? std::string("not started: the run was asked to stop")
+                            : std::string("not started: no free slot");
       const Trial requeued = study_.Requeue(trials[i].id, trials[i].Owner(), reason);
       ++result_.requeued;
       if (events()) events()->OnTrialRequeued(requeued, reason);
@@ -493,7 +494,18 @@ void TrialRunner::Loop::Launch(const Trial& suggested) {
       throw LaunchError("cannot create the trial folder '" + request.paths.dir.string() +
                         "': " + error.message());
     }
+    request.stop_fd = owner_.wake_read_fd_;
     launched = launcher_->Launch(request);
+  } catch (const LaunchStopped& e) {
+    // Asked to stop while the launcher waited to try again: not the setup's fault; the trial
+    // goes back to the queue and the interrupt is handled at the next turn.
+    launcher_->Release(request.gpus);
+    stop_launching_ = true;
+    const std::string reason = std::string("not started: ") + e.what();
+    const Trial requeued = study_.Requeue(suggested.id, suggested.Owner(), reason);
+    ++result_.requeued;
+    if (events()) events()->OnTrialRequeued(requeued, reason);
+    return;
   } catch (const LaunchError& e) {
     // A setup error (a missing #! interpreter, a trainer deleted since the start, a job dir that
     // cannot be written, Slurm refusing the job), not the trial's fault: it goes back to the
