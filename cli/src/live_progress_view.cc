@@ -57,6 +57,10 @@ std::vector<std::string> LiveProgressView::BlockLines(double now) const {
     if (running.latest) {
       row.push_back("step " + std::to_string(running.latest->step));
       row.push_back(ShownText(running.latest->metric) + " " + FormatValue(running.latest->value));
+    } else if (running.queue_reason) {
+      row.push_back("waiting in Slurm's queue");
+      row.push_back(*running.queue_reason == "None" ? ""
+                                                    : "(" + ShownText(*running.queue_reason) + ")");
     } else {
       row.push_back("starting");
       row.push_back("");

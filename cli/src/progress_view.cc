@@ -3,6 +3,7 @@
 #include <csignal>
 #include <cstring>
 
+#include "text_format.h"
 #include "trial_budget_text.h"
 #include "trial_formatting.h"
 
@@ -21,7 +22,14 @@ std::string ProgressView::CountsText() const {
       std::to_string(counts.succeeded) + " done, " + std::to_string(counts.failed) + " failed, ";
   // Infeasible trials (no usable value: NaN, infinite) are counted apart, as the summary does.
   if (counts.infeasible > 0) text += std::to_string(counts.infeasible) + " infeasible, ";
-  text += std::to_string(counts.active) + " running, ";
+  // Pending Slurm jobs are not running yet: said apart, with squeue's reasons.
+  const int waiting = progress_.Waiting();
+  text += std::to_string(counts.active - waiting) + " running, ";
+  if (waiting > 0) {
+    const std::vector<std::string> reasons = progress_.WaitingReasons();
+    text += std::to_string(waiting) + " waiting in Slurm's queue" +
+            (reasons.empty() ? "" : " (squeue: " + JoinText(reasons) + ")") + ", ";
+  }
   if (MaxTrialsLowered(counts)) return text + "0 left (" + MaxTrialsLoweredText(counts) + ")";
   return text + std::to_string(counts.left()) + " left of " + std::to_string(counts.max_trials);
 }
@@ -113,6 +121,13 @@ void ProgressView::OnTrialStarted(const TrialStartedEvent& event) {
                      FormatParameters(event.trial, progress_.spec());
   if (event.trial.attempt > 1) text += " (attempt " + std::to_string(event.trial.attempt) + ")";
   Print(LineKind::kTrialStarted, text);
+  Changed();
+}
+
+void ProgressView::OnTrialQueueChanged(std::int64_t trial_id,
+                                       const std::optional<std::string>& queue_reason) {
+  std::lock_guard lock(mutex_);
+  progress_.TrialQueueChanged(trial_id, queue_reason);
   Changed();
 }
 

@@ -20,6 +20,8 @@ class ProgressView : public RunnerEvents {
   void OnRunnerStarted(const RunnerStartedEvent& event) override;
   void OnTrialRequeued(const Trial& trial, const std::string& reason) override;
   void OnTrialStarted(const TrialStartedEvent& event) override;
+  void OnTrialQueueChanged(std::int64_t trial_id,
+                           const std::optional<std::string>& queue_reason) override;
   void OnMeasurements(std::int64_t trial_id, const std::vector<Measurement>& measurements) override;
   void OnTrialPromoted(const TrialPromotedEvent& event) override;
   void OnTrialStopping(const TrialStoppingEvent& event) override;
@@ -49,7 +51,8 @@ class ProgressView : public RunnerEvents {
   virtual void Finish() {}
 
   // "3 done, 1 failed, 2 running, 4 left of 10"; "3 done, 0 failed, 1 infeasible, ..." when a
-  // trial was infeasible
+  // trial was infeasible; "2 running, 1 waiting in Slurm's queue (squeue: Resources), ..." when
+  // jobs are pending
   std::string CountsText() const;
   // How the progress names what asked to stop: "Ctrl-C" (SIGINT), "SIGTERM", "SIGHUP",
   // "interrupt" (no signal).

@@ -70,6 +70,31 @@ void RunProgress::TrialRequeued(const Trial& trial) {
   running_.erase(trial.id);
 }
 
+void RunProgress::TrialQueueChanged(std::int64_t trial_id,
+                                    const std::optional<std::string>& queue_reason) {
+  if (const auto found = running_.find(trial_id); found != running_.end()) {
+    found->second.queue_reason = queue_reason;
+  }
+}
+
+int RunProgress::Waiting() const {
+  return static_cast<int>(std::count_if(running_.begin(), running_.end(), [](const auto& entry) {
+    return entry.second.queue_reason.has_value();
+  }));
+}
+
+std::vector<std::string> RunProgress::WaitingReasons() const {
+  std::vector<std::string> reasons;
+  for (const auto& [id, running] : running_) {
+    const auto& reason = running.queue_reason;
+    if (!reason || *reason == "None" || reason->empty()) continue;
+    if (std::find(reasons.begin(), reasons.end(), *reason) == reasons.end()) {
+      reasons.push_back(*reason);
+    }
+  }
+  return reasons;
+}
+
 StudyProgress RunProgress::Counts() const {
   StudyProgress counts;
   counts.max_trials = spec_.max_trials;

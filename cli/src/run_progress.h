@@ -3,6 +3,7 @@
 #include <cstdint>
 #include <map>
 #include <optional>
+#include <string>
 #include <vector>
 
 #include "bayestune/optimizer/study.h"
@@ -23,6 +24,8 @@ class RunProgress {
     std::string job_id;                 // the Slurm job; "" for a local trial
     double started = 0;                 // seconds on the steady clock
     std::optional<Measurement> latest;  // the objective's latest measurement
+    // Waiting in Slurm's queue (a pending job): squeue's reason; nullopt once it runs.
+    std::optional<std::string> queue_reason;
   };
 
   // `trials` are the study's trials when the run starts (a resumed study has some finished).
@@ -36,6 +39,11 @@ class RunProgress {
   // True when the trial is the new best.
   bool TrialFinished(const TrialFinishedEvent& event);
   void TrialRequeued(const Trial& trial);
+  void TrialQueueChanged(std::int64_t trial_id, const std::optional<std::string>& queue_reason);
+  // The started trials that wait in Slurm's queue (counted as active by Counts).
+  int Waiting() const;
+  // The reasons squeue gives for them, each once, "None" left out: "Resources", "Priority".
+  std::vector<std::string> WaitingReasons() const;
 
   const StudySpec& spec() const { return spec_; }
   StudyProgress Counts() const;

@@ -114,10 +114,13 @@ void PrintStatus(const StudySnapshot& snapshot, const StudySelection& selection)
     if (trial.state == TrialState::kStopping) std::cout << ", stopping";
     const auto holder = RunnerIdentity::FromClientId(trial.client_id);
     if (holder && holder->Check() == RunnerIdentity::Liveness::kGone) {
+      // `bayestune run` and `bayestune worker` both run a TrialRunner, which takes back the
+      // trials of this machine's dead runners at its start: either may be what died.
       std::cout << (trial.CurrentJobId().empty()
-                        ? ", but its runner is gone (it runs again on the next bayestune run)"
-                        : ", but its runner is gone (the next bayestune run re-attaches to Slurm "
-                          "job " +
+                        ? ", but its runner is gone (it runs again when `bayestune run` or "
+                          "`bayestune worker` of this study next starts on this machine)"
+                        : ", but its runner is gone (the next `bayestune run` or `bayestune "
+                          "worker` of this study on this machine re-attaches to Slurm job " +
                               trial.CurrentJobId() + ")");
     }
     std::cout << " (" << FormatParameters(trial, spec) << ")\n";
@@ -127,7 +130,8 @@ void PrintStatus(const StudySnapshot& snapshot, const StudySelection& selection)
   label = "leftover   ";
   for (const TrialProcessEntry& process : FindLeftoverTrialProcesses(study.name)) {
     std::cout << label << ShownText(process.Describe()) << " of trial " << process.trial
-              << ": its runner is gone; the next bayestune run of this study kills it (or: kill "
+              << ": its runner is gone; the next `bayestune run` or `bayestune worker` of this "
+                 "study on this machine kills it (or: kill "
               << process.pid << ")\n";
     label = "           ";
   }

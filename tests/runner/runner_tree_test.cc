@@ -124,3 +124,36 @@ TEST_CASE("`bayestune status` names what a dead runner's trials left running", "
   CHECK_THAT(out, Catch::Contains("maxParallelTrials 1"));
   CHECK(out.find("at once") == std::string::npos);
 }
+
+// A runner's trial and a worker's look alike in the database (both TrialRunners, client ids
+// "runner@host/..."), and either command takes the trials of a dead one back at its start on
+// that machine: the status says so for both, not just `bayestune run`.
+TEST_CASE("`bayestune status` says a dead runner's trial runs again on the next run or worker",
+          "[runner][tree]") {
+  if (std::string(BAYESTUNE_CLI).empty()) {
+    WARN("skipped: the bayestune command is not part of this build");
+    return;
+  }
+  const auto dir = test::MakeTempDir("tree-status-gone");
+  const std::string db = (dir / "study.db").string();
+  StudySpec spec;
+  spec.metric_tag = "accuracy";
+  spec.max_trials = 3;
+  spec.algorithm = Algorithm::kRandomSearch;
+  spec.parameters = {ParameterSpec::Double("x", 0.0, 1.0)};
+  auto study = Study::Open(SqliteStudyRepository::Open(db), "gone",
+                           {.create_if_missing = true, .spec = spec});
+  RunnerIdentity dead = RunnerIdentity::Current();
+  dead.start_ticks += 1;
+  REQUIRE(study->Suggest(1, dead.ClientId(1)).size() == 1);
+
+  test::SpawnedProgram status({BAYESTUNE_CLI, "status", "gone", "--db", db}, dir / "status.log",
+                              dir / "status.err");
+  CHECK(status.WaitExit().code == 0);
+  const std::string out = test::ReadFile(dir / "status.log");
+  INFO(out << test::ReadFile(dir / "status.err"));
+  CHECK_THAT(out, Catch::Contains("trial 1") &&
+                      Catch::Contains("but its runner is gone (it runs again when `bayestune "
+                                      "run` or `bayestune worker` of this study next starts on "
+                                      "this machine)"));
+}

@@ -928,4 +928,110 @@ TEST_CASE(
                Catch::Contains("(CUDA_VISIBLE_DEVICES)"));
   }
 }
+// A job pending in Slurm's queue (no GPU free for it) is not running: the progress says it apart,
+// with squeue's reason, rather than counting it among the running trials.
+TEST_CASE("bayestune run's progress says the jobs waiting in Slurm's queue apart from the running",
+          "[slurm][launcher][cli]") {
+  SlurmTestCluster cluster({.gpus = 1});
+  const std::filesystem::path dir = MakeTempDir("slurm_waiting_progress");
+  const std::filesystem::path ledger = dir / "ledger";
+  const std::filesystem::path go = dir / "go";
+  std::filesystem::create_directories(go);
+  const std::filesystem::path yaml = dir / "tuning.yaml";
+  WriteFile(yaml, RandomSearchStudyYaml(2, 2,
+                                        "  command: [" + TestTrainer() +
+                                            "]\n"
+                                            "  gpusPerTrial: 1\n"
+                                            "  launcher: slurm\n"
+                                            "  slurm:\n"
+                                            "    partition: " +
+                                            cluster.partition() +
+                                            "\n"
+                                            "  env:\n"
+                                            "    TEST_TRAINER_LEDGER: " +
+                                            ledger.string() +
+                                            "\n"
+                                            "    TEST_TRAINER_GO_DIR: " +
+                                            go.string() + "\n"));
+  const pid_t run = StartCli(cluster,
+                             {"run", yaml.string(), "--db", (dir / "study.db").string(), "--study",
+                              "waiting", "--progress", "plain"},
+                             dir / "run.log");
+  // One job runs on the node's one GPU, the other waits in the queue.
+  std::string reason;
+  const bool one_each = WaitFor(
+      [&] {
+        const std::string pending =
+            cluster.Run("squeue", {"--noheader", "--states=PENDING", "-o", "%r"}).out;
+        if (ReadLedger(ledger).size() != 1 || pending.empty()) return false;
+        reason = pending.substr(0, pending.find('\n'));
+        return reason != "None";
+      },
+      90);
+  // bayestune run asks squeue every 2 s: let it see the pending job before the first ends.
+  std::this_thread::sleep_for(std::chrono::seconds(5));
+  const auto first = ReadLedger(ledger);
+  if (!first.empty()) WriteFile(go / ("go-" + std::to_string(first.front().trial)), "");
+  const bool first_done = WaitFor([&] { return ReadLedger(ledger).size() >= 2; }, 60);
+  WriteFile(go / "go-all", "");
+  const int code = WaitExitCode(run);
+  const std::string output = ReadFile(dir / "run.log");
+  INFO(output << "\nsqueue's reason: " << reason);
+  REQUIRE(one_each);
+  CHECK(first_done);
+  CHECK(code == 0);
+  // When the first trial finished, the second's job was still pending.
+  CHECK_THAT(output, Catch::Contains("1 done, 0 failed, 0 running, 1 waiting in Slurm's queue "
+                                     "(squeue: " +
+                                     reason + "), 0 left of 2"));
+  CHECK_THAT(output, Catch::Contains("2 done, 0 failed, 0 running, 0 left of 2"));
+}
+
+// Ctrl-C while the launcher waits to try sbatch again (2, 5, 10 s) ends the wait at once: the run
+// does not go on trying, the trial goes back to the queue, and the run ends as interrupted.
+TEST_CASE("Ctrl-C during sbatch's retries ends the run at once, its trial back in the queue",
+          "[slurm][launcher][cli]") {
+  SlurmTestCluster cluster;
+  const std::filesystem::path dir = MakeTempDir("slurm_retry_interrupt");
+  std::vector<std::string> environment = cluster.Environment();
+  for (std::string& variable : environment) {
+    if (variable.rfind("PATH=", 0) != 0) continue;
+    const std::string path = variable.substr(5);
+    WriteFlakySbatch(dir / "bin", "always", ResolveExecutable("sbatch", path));
+    variable = "PATH=" + (dir / "bin").string() + ":" + path;
+  }
+  const std::filesystem::path yaml = dir / "tuning.yaml";
+  WriteFile(yaml, RandomSearchStudyYaml(2, 1,
+                                        "  command: [" + TestTrainer() +
+                                            "]\n"
+                                            "  gpusPerTrial: 1\n"
+                                            "  launcher: slurm\n"
+                                            "  slurm:\n"
+                                            "    partition: " +
+                                            cluster.partition() + "\n"));
+  const std::filesystem::path db = dir / "study.db";
+  const pid_t run = StartProcess(
+      BAYESTUNE_CLI_PATH,
+      {"run", yaml.string(), "--db", db.string(), "--study", "retrying", "--progress", "plain"},
+      environment, dir / "run.log");
+  // The first retry's wait (2 s) has begun.
+  const bool retrying = WaitFor(
+      [&] { return ReadFile(dir / "run.log").find("submitting again in") != std::string::npos; },
+      60);
+  kill(run, SIGINT);
+  const int code = WaitExitCode(run);
+  const std::string output = ReadFile(dir / "run.log");
+  INFO(output);
+  REQUIRE(retrying);
+  CHECK(code == 130);  // kExitInterrupted
+  // Ended by the interrupt, not by the retries running out.
+  CHECK_THAT(output, Catch::Contains("not submitted again: the run was asked to stop") &&
+                         Catch::Contains("trial 1 queued to run again"));
+  CHECK(output.find("tried 4 times") == std::string::npos);
+  CHECK(output.find("submitting again in 10s") == std::string::npos);
+  auto study = Study::Open(SqliteStudyRepository::Open(db.string()), "retrying");
+  for (const Trial& trial : study->Trials())
+    CHECK(trial.state == TrialState::kRequested);
+}
+
 #endif

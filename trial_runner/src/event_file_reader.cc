@@ -9,6 +9,8 @@
 #include <cerrno>
 #include <cstring>
 
+#include "regular_file.h"
+
 namespace bayestune {
 namespace {
 
@@ -51,14 +53,6 @@ void AdviseHugePages(std::vector<MetricRecord>& records) {
   (void)records;
 #endif
 }
-
-// Closes a file descriptor when it goes out of scope.
-struct FileDescriptor {
-  int fd = -1;
-  ~FileDescriptor() {
-    if (fd >= 0) ::close(fd);
-  }
-};
 
 }  // namespace
 
@@ -105,18 +99,18 @@ std::string EventFileReader::WrittenAnew(int fd, std::uint64_t size,
 
 void EventFileReader::Poll(MetricPoll& out) {
   PollSink sink(path_, run_, tags_, out);
-  // O_NONBLOCK: opening a FIFO put in the file's place would otherwise wait for a writer.
-  FileDescriptor file{::open(path_.c_str(), O_RDONLY | O_CLOEXEC | O_NONBLOCK)};
-  struct stat status {};
-  if (file.fd < 0 || ::fstat(file.fd, &status) != 0) {
+  // Without blocking: opening a FIFO put in the file's place would otherwise wait for a writer.
+  const OpenedRegularFile file = OpenRegularFile(path_);
+  if (file.status == RegularFileOpen::kAbsent) {
     // A file removed since it was found has nothing more to read; others are said once.
-    if (errno != ENOENT && !reported_unreadable_) {
-      sink.OnWarning(stream_.fed_offset(), std::string("cannot read: ") + std::strerror(errno));
+    if (file.error != ENOENT && !reported_unreadable_) {
+      sink.OnWarning(stream_.fed_offset(),
+                     std::string("cannot read: ") + std::strerror(file.error));
       reported_unreadable_ = true;
     }
     return;
   }
-  if (!S_ISREG(status.st_mode)) {
+  if (file.status == RegularFileOpen::kNotRegular) {
     // Found as a regular file, since replaced by a FIFO or a device: one could wait forever for
     // data, the other never end.
     if (!reported_unreadable_) {
@@ -127,10 +121,11 @@ void EventFileReader::Poll(MetricPoll& out) {
     }
     return;
   }
+  const struct stat& status = file.info;
   const std::pair<std::uint64_t, std::uint64_t> identity{static_cast<std::uint64_t>(status.st_dev),
                                                          static_cast<std::uint64_t>(status.st_ino)};
   const auto size = static_cast<std::uint64_t>(status.st_size);
-  if (const std::string why = WrittenAnew(file.fd, size, identity); !why.empty()) {
+  if (const std::string why = WrittenAnew(file.fd.get(), size, identity); !why.empty()) {
     // A trainer that started over (a wrapper rerunning it, a restart from scratch) writes its
     // curve from the start: appending what follows to the old curve would splice two runs.
     sink.OnWarning(0, "the file " + why + " after " + std::to_string(stream_.fed_offset()) +
@@ -169,7 +164,7 @@ void EventFileReader::Poll(MetricPoll& out) {
         static_cast<std::size_t>(std::min<std::uint64_t>(size - stream_.fed_offset(), chunk));
     const auto span = stream_.PrepareWrite(want);
     const ssize_t got =
-        ::pread(file.fd, span.data(), want, static_cast<off_t>(stream_.fed_offset()));
+        ::pread(file.fd.get(), span.data(), want, static_cast<off_t>(stream_.fed_offset()));
     if (got < 0) {
       if (errno == EINTR) continue;
       if (!reported_unreadable_) {

@@ -15,6 +15,7 @@
 #include <vector>
 
 #include "hypertune_writer.h"
+#include "regular_file.h"
 
 namespace bayestune {
 namespace {
@@ -116,26 +117,21 @@ HypertuneReader::HypertuneReader(std::string path) : path_(std::move(path)) {}
 HypertuneReader::ReadResult HypertuneReader::ReadStable(std::string& content) const {
   std::string again;
   for (int attempt = 0; attempt < kReadAttempts; ++attempt) {
-    // O_NONBLOCK: opening a FIFO put in the file's place would otherwise wait for a writer.
-    const int fd = ::open(path_.c_str(), O_RDONLY | O_CLOEXEC | O_NONBLOCK);
-    if (fd < 0) return {ReadStatus::kAbsent, ""};  // not written yet
-    struct stat before {
-    }, after{};
-    if (::fstat(fd, &before) != 0) {
-      ::close(fd);
-      return {ReadStatus::kAbsent, ""};
-    }
-    // A FIFO, a device (a link to /dev/zero) or a folder is no file a writer rewrites: reading
-    // one could wait forever or never end.
-    if (!S_ISREG(before.st_mode)) {
-      ::close(fd);
+    // Without blocking: opening a FIFO put in the file's place would otherwise wait for a
+    // writer. A FIFO, a device (a link to /dev/zero) or a folder is no file a writer rewrites:
+    // reading one could wait forever or never end.
+    const OpenedRegularFile file = OpenRegularFile(path_);
+    if (file.status == RegularFileOpen::kAbsent) return {ReadStatus::kAbsent, ""};
+    if (file.status == RegularFileOpen::kNotRegular) {
       return {ReadStatus::kRefused,
               "is not a regular file (a FIFO, a device, a folder, or a link to one); "
               "cloudml-hypertune writes a plain file there: not read"};
     }
+    const int fd = file.fd.get();
+    const struct stat& before = file.info;
+    struct stat after {};
     const bool ok = ReadWholeFile(fd, kMaxFileSize, content) &&
                     ReadWholeFile(fd, kMaxFileSize, again) && ::fstat(fd, &after) == 0;
-    ::close(fd);
     if (ok && (content.size() > kMaxFileSize || again.size() > kMaxFileSize)) {
       content.clear();
       return {ReadStatus::kRefused,

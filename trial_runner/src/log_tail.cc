@@ -7,20 +7,19 @@
 #include <cerrno>
 #include <cstdint>
 
+#include "regular_file.h"
+
 namespace bayestune {
 
 std::string LogTail(const std::filesystem::path& path, std::size_t max_lines,
                     std::size_t max_bytes) {
   if (max_lines == 0) return "";
-  // O_NONBLOCK and only a regular file: a trainer that put a FIFO in its log's place would make a
-  // blocking open wait for a writer for good (the runner reads the tail when a trial fails).
-  const int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC | O_NONBLOCK);
-  if (fd < 0) return "";
-  struct stat status {};
-  if (::fstat(fd, &status) != 0 || !S_ISREG(status.st_mode)) {
-    ::close(fd);
-    return "";
-  }
+  // Without blocking and only a regular file: a trainer that put a FIFO in its log's place would
+  // make a blocking open wait for a writer for good (the runner reads the tail when a trial fails).
+  const OpenedRegularFile file = OpenRegularFile(path);
+  if (file.status != RegularFileOpen::kOpen) return "";
+  const int fd = file.fd.get();
+  const struct stat& status = file.info;
   const std::uint64_t size = static_cast<std::uint64_t>(status.st_size);
   const std::uint64_t start = size > max_bytes ? size - max_bytes : 0;
   std::string text(static_cast<std::size_t>(size - start), '\0');
@@ -32,7 +31,6 @@ std::string LogTail(const std::filesystem::path& path, std::size_t max_lines,
     if (n <= 0) break;
     got += static_cast<std::size_t>(n);
   }
-  ::close(fd);
   text.resize(got);
   while (!text.empty() && (text.back() == '\n' || text.back() == '\r'))
     text.pop_back();

@@ -8,32 +8,54 @@
 
 namespace bayestune {
 
+OwnedDescriptor::~OwnedDescriptor() {
+  if (fd_ >= 0) ::close(fd_);
+}
+
+OwnedDescriptor& OwnedDescriptor::operator=(OwnedDescriptor&& other) noexcept {
+  if (this != &other) {
+    if (fd_ >= 0) ::close(fd_);
+    fd_ = other.fd_;
+    other.fd_ = -1;
+  }
+  return *this;
+}
+
+OpenedRegularFile OpenRegularFile(const std::filesystem::path& path) {
+  OpenedRegularFile file;
+  OwnedDescriptor fd(::open(path.c_str(), O_RDONLY | O_CLOEXEC | O_NONBLOCK));
+  if (fd.get() < 0 || ::fstat(fd.get(), &file.info) != 0) {
+    file.error = errno;
+    return file;
+  }
+  if (!S_ISREG(file.info.st_mode)) {
+    file.status = RegularFileOpen::kNotRegular;
+    return file;
+  }
+  file.status = RegularFileOpen::kOpen;
+  file.fd = std::move(fd);
+  return file;
+}
+
 RegularFileContent ReadRegularFile(const std::filesystem::path& path, std::size_t max_bytes) {
   RegularFileContent result;
-  const int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC | O_NONBLOCK);
-  if (fd < 0) return result;
-  struct stat info {};
-  if (::fstat(fd, &info) != 0) {
-    ::close(fd);
-    return result;
-  }
-  if (!S_ISREG(info.st_mode)) {
-    ::close(fd);
+  OpenedRegularFile file = OpenRegularFile(path);
+  if (file.status == RegularFileOpen::kAbsent) return result;
+  if (file.status == RegularFileOpen::kNotRegular) {
     result.status = RegularFileRead::kNotRegular;
     result.refusal =
         "is not a regular file (a FIFO, a device, a folder, or a link to one): not read";
     return result;
   }
+  const int fd = file.fd.get();
+  const struct stat& info = file.info;
   const auto too_large = [&] {
     result.status = RegularFileRead::kTooLarge;
     result.content.clear();
     result.refusal = "is larger than " + std::to_string(max_bytes) + " bytes: not read";
     return result;
   };
-  if (static_cast<std::uint64_t>(info.st_size) > max_bytes) {
-    ::close(fd);
-    return too_large();
-  }
+  if (static_cast<std::uint64_t>(info.st_size) > max_bytes) return too_large();
   // One byte more than allowed: a file that grew since fstat is noticed, not cut.
   char buffer[16384];
   while (result.content.size() <= max_bytes) {
@@ -43,7 +65,6 @@ RegularFileContent ReadRegularFile(const std::filesystem::path& path, std::size_
     if (got <= 0) break;
     result.content.append(buffer, static_cast<std::size_t>(got));
   }
-  ::close(fd);
   if (result.content.size() > max_bytes) return too_large();
   result.status = RegularFileRead::kRead;
   return result;

@@ -1,10 +1,12 @@
 #include "bayestune/trial_runner/slurm_launcher.h"
 
+#include <poll.h>
 #include <signal.h>
 #include <unistd.h>
 
 #include <algorithm>
 #include <cctype>
+#include <cerrno>
 #include <chrono>
 #include <thread>
 
@@ -50,6 +52,27 @@ std::string BaseState(const std::string& state) {
 // A trial's jobs cancelled outside bayestune this many times in a run stop the run.
 constexpr std::size_t kCancelsBeforeStop = 2;
 
+// Waits `seconds`, or less when `stop_fd` (not -1) polls readable: true then.
+bool WaitForStop(int stop_fd, double seconds) {
+  const auto end = std::chrono::steady_clock::now() + std::chrono::duration<double>(seconds);
+  for (;;) {
+    const auto left = std::chrono::duration_cast<std::chrono::milliseconds>(
+        end - std::chrono::steady_clock::now());
+    if (left.count() <= 0) return false;
+    if (stop_fd < 0) {
+      std::this_thread::sleep_for(left);
+      return false;
+    }
+    pollfd fd{stop_fd, POLLIN, 0};
+    const int ready = poll(&fd, 1, static_cast<int>(std::min<long long>(left.count(), 1000)));
+    if (ready > 0) return true;
+    if (ready < 0 && errno != EINTR) {
+      std::this_thread::sleep_for(left);
+      return false;
+    }
+  }
+}
+
 // One trial attempt's Slurm job.
 class SlurmTrial : public LaunchedTrial {
  public:
@@ -84,6 +107,14 @@ class SlurmTrial : public LaunchedTrial {
               ")";
     }
     return text;
+  }
+
+  std::optional<std::string> QueueReason() const override {
+    const auto it = state_->status.find(id_);
+    if (it == state_->status.end() || it->second.phase != SlurmJobPhase::kPending) {
+      return std::nullopt;
+    }
+    return it->second.reason.empty() ? "None" : it->second.reason;
   }
 
   std::optional<TrialEnd> PollEnd() override {
@@ -430,7 +461,12 @@ std::unique_ptr<LaunchedTrial> SlurmLauncher::Launch(const TrialLaunchRequest& r
       const double wait = options_.submit_retry_seconds[retry];
       state_->warn(request.trial.id,
                    std::string(e.what()) + "; submitting again in " + FormatDuration(wait));
-      std::this_thread::sleep_for(std::chrono::duration<double>(wait));
+      // The wait ends at once when the run is asked to stop (Ctrl-C): the user is not kept
+      // waiting for the retries to run out.
+      if (WaitForStop(request.stop_fd, wait)) {
+        throw LaunchStopped(std::string(e.what()) +
+                            "; not submitted again: the run was asked to stop");
+      }
     }
   }
   state_->next_query = 0;  // learn its state at the next turn

@@ -77,6 +77,7 @@ struct RunningTrial {
   bool killed_by_interrupt = false;
   bool abandoned = false;  // finished by another client: nothing more to record
   bool reattached = false;
+  std::optional<std::string> queue_reason;  // waiting in the batch queue: why (Slurm's reason)
   std::set<std::string> non_finite_warned;
   std::set<std::string> bad_tag_warned;
 };
@@ -433,12 +434,13 @@ void TrialRunner::Loop::LaunchWhatFits() {
   const std::vector<Trial> trials = study_.Suggest(wanted, identity_.ClientId(++suggest_calls));
   if (trials.empty()) suggestions_dry_ = true;
   for (std::size_t i = 0; i < trials.size(); ++i) {
-    if (launch_failure_ || static_cast<int>(running_.size()) >= max_running_) {
+    if (stop_launching_ || static_cast<int>(running_.size()) >= max_running_) {
       // Suggested to this runner but not started: put back for the next run.
-      const std::string reason = launch_failure_ ? "not started: trial " +
-                                                       std::to_string(launch_failed_trial_) +
-                                                       " could not start the trainer"
-                                                 : std::string("not started: no free slot");
+      const std::string reason =
+          launch_failure_ ? "not started: trial " + std::to_string(launch_failed_trial_) +
+                                " could not start the trainer"
+          : stop_launching_ ? std::string("not started: the run was asked to stop")
+                            : std::string("not started: no free slot");
       const Trial requeued = study_.Requeue(trials[i].id, trials[i].Owner(), reason);
       ++result_.requeued;
       if (events()) events()->OnTrialRequeued(requeued, reason);
@@ -492,7 +494,18 @@ void TrialRunner::Loop::Launch(const Trial& suggested) {
       throw LaunchError("cannot create the trial folder '" + request.paths.dir.string() +
                         "': " + error.message());
     }
+    request.stop_fd = owner_.wake_read_fd_;
     launched = launcher_->Launch(request);
+  } catch (const LaunchStopped& e) {
+    // Asked to stop while the launcher waited to try again: not the setup's fault; the trial
+    // goes back to the queue and the interrupt is handled at the next turn.
+    launcher_->Release(request.gpus);
+    stop_launching_ = true;
+    const std::string reason = std::string("not started: ") + e.what();
+    const Trial requeued = study_.Requeue(suggested.id, suggested.Owner(), reason);
+    ++result_.requeued;
+    if (events()) events()->OnTrialRequeued(requeued, reason);
+    return;
   } catch (const LaunchError& e) {
     // A setup error (a missing #! interpreter, a trainer deleted since the start, a job dir that
     // cannot be written, Slurm refusing the job), not the trial's fault: it goes back to the
@@ -571,6 +584,10 @@ void TrialRunner::Loop::Service(RunningTrial& rt, double now) {
     rt.ended = true;
     Finish(rt, *end);
     return;
+  }
+  if (auto queue_reason = rt.launched->QueueReason(); queue_reason != rt.queue_reason) {
+    rt.queue_reason = std::move(queue_reason);
+    if (events()) events()->OnTrialQueueChanged(rt.trial.id, rt.queue_reason);
   }
   if (rt.killed_by_interrupt || rt.abandoned) return;
   try {

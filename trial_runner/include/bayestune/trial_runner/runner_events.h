@@ -90,6 +90,11 @@ class RunnerEvents {
   // outside bayestune.
   virtual void OnTrialRequeued(const Trial& /*trial*/, const std::string& /*reason*/) {}
   virtual void OnTrialStarted(const TrialStartedEvent&) {}
+  // A started trial waits in the batch system's queue (a pending Slurm job; `queue_reason` is
+  // squeue's reason, "None" before the scheduler looked), or, nullopt, no longer does (it runs).
+  // Said when it changes, after OnTrialStarted; never for a local trial.
+  virtual void OnTrialQueueChanged(std::int64_t /*trial_id*/,
+                                   const std::optional<std::string>& /*queue_reason*/) {}
   // New measurements read from the trial's event files or hypertune file, in order.
   virtual void OnMeasurements(std::int64_t /*trial_id*/, const std::vector<Measurement>&) {}
   // Said once for each rung a trial is let past (ASHA), lowest first, before any stop.

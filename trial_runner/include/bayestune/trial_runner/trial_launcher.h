@@ -24,6 +24,18 @@ struct TrialLaunchRequest {
   TrialPaths paths;       // the attempt's folder: logs, metric file, event files
   std::vector<int> gpus;  // the GPUs the launcher's slot gave (local); empty: CPU, or Slurm's pick
   int gpus_wanted = 0;    // runner.gpusPerTrial (0: a CPU trial)
+  // Polls readable when the run is asked to stop (an interrupt since the runner last looked), or
+  // -1: a launcher waiting inside Launch (before trying sbatch again) ends its wait at once and
+  // throws LaunchStopped. The launcher only polls it, never reads it.
+  int stop_fd = -1;
+};
+
+// Thrown by Launch when the run was asked to stop while the launcher waited (TrialLaunchRequest::
+// stop_fd): nothing was started; the runner puts the trial back in the queue and stops as for any
+// interrupt.
+class LaunchStopped : public LaunchError {
+ public:
+  using LaunchError::LaunchError;
 };
 
 // How a launched trial ended, as the runner records it.
@@ -65,6 +77,10 @@ class LaunchedTrial {
   virtual void Kill() = 0;
   // "pid 4242", "Slurm job 4242 (RUNNING)": for messages.
   virtual std::string Describe() const = 0;
+  // While the trial waits in a batch system's queue, not started (a pending Slurm job): why, as
+  // the queue says ("Resources", "ReqNodeNotAvail, ...", "None" before the scheduler looked at
+  // it); nullopt once it runs, and always for a local trial.
+  virtual std::optional<std::string> QueueReason() const { return std::nullopt; }
 };
 
 // What a launcher tells the runner at the start, for the start event and the scheduling loop.
