@@ -27,6 +27,7 @@
 #include <unistd.h>
 
 #include <chrono>
+#include <cstdio>
 #include <cstdlib>
 #include <fstream>
 #include <string>
@@ -112,17 +113,22 @@ int main(int argc, char** argv) {
                               std::to_string(started) + "\n");
   if (const std::string plant = Env("TEST_TRAINER_PLANT"); !plant.empty()) {
     const std::string status = dir + "/exit_status.json";
+    // Files are made under another name and renamed into place: the runner looks every 0.1 s, and
+    // must find the whole plant, not the empty file that open(O_CREAT) leaves for a moment.
+    const std::string staged = status + ".planting";
     if (plant == "garbage") {
-      Write(status, "this is not JSON\n");
+      Write(staged, "this is not JSON\n");
+      (void)!rename(staged.c_str(), status.c_str());
     } else if (plant == "fifo") {
       mkfifo(status.c_str(), 0644);
       (void)!link(status.c_str(), (dir + "/planted-fifo").c_str());
     } else if (plant == "devzero") {
       (void)!symlink("/dev/zero", status.c_str());
     } else if (plant == "huge") {
-      const int fd = open(status.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
+      const int fd = open(staged.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
       (void)!ftruncate(fd, off_t{1} << 30);
       close(fd);
+      (void)!rename(staged.c_str(), status.c_str());
     }
     Write(dir + "/planted", plant + "\n");
   }
