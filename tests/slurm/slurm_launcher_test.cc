@@ -608,6 +608,23 @@ int WaitExitCode(pid_t pid) {
   return WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
 }
 
+// The runner block of a tuning.yaml whose trials are the test trainer as Slurm jobs of one GPU in
+// the cluster's partition, with `env` (name, value) for the trainer.
+std::string SlurmRunnerYaml(const SlurmTestCluster& cluster,
+                            const std::vector<std::pair<std::string, std::string>>& env = {}) {
+  std::string yaml = "  command: [" + TestTrainer() +
+                     "]\n"
+                     "  gpusPerTrial: 1\n"
+                     "  launcher: slurm\n"
+                     "  slurm:\n"
+                     "    partition: " +
+                     cluster.partition() + "\n";
+  if (!env.empty()) yaml += "  env:\n";
+  for (const auto& [name, value] : env)
+    yaml += "    " + name + ": " + value + "\n";
+  return yaml;
+}
+
 }  // namespace
 
 TEST_CASE(
@@ -620,21 +637,10 @@ TEST_CASE(
   const std::filesystem::path go = dir / "go";
   std::filesystem::create_directories(go);
   const std::filesystem::path yaml = dir / "tuning.yaml";
-  WriteFile(yaml, RandomSearchStudyYaml(8, 4,
-                                        "  command: [" + TestTrainer() +
-                                            "]\n"
-                                            "  gpusPerTrial: 1\n"
-                                            "  launcher: slurm\n"
-                                            "  slurm:\n"
-                                            "    partition: " +
-                                            cluster.partition() +
-                                            "\n"
-                                            "  env:\n"
-                                            "    TEST_TRAINER_LEDGER: " +
-                                            ledger.string() +
-                                            "\n"
-                                            "    TEST_TRAINER_GO_DIR: " +
-                                            go.string() + "\n"));
+  WriteFile(yaml, RandomSearchStudyYaml(
+                      8, 4,
+                      SlurmRunnerYaml(cluster, {{"TEST_TRAINER_LEDGER", ledger.string()},
+                                                {"TEST_TRAINER_GO_DIR", go.string()}})));
   const std::vector<std::string> args = {
       "run",     yaml.string(), "--db",       (dir / "study.db").string(),
       "--study", "resume",      "--progress", "plain"};
@@ -730,18 +736,8 @@ TEST_CASE(
     variable = "PATH=" + bin.string() + ":" + path;
   }
   const std::filesystem::path yaml = dir / "tuning.yaml";
-  WriteFile(yaml, RandomSearchStudyYaml(2, 1,
-                                        "  command: [" + TestTrainer() +
-                                            "]\n"
-                                            "  gpusPerTrial: 1\n"
-                                            "  launcher: slurm\n"
-                                            "  slurm:\n"
-                                            "    partition: " +
-                                            cluster.partition() +
-                                            "\n"
-                                            "  env:\n"
-                                            "    TEST_TRAINER_LEDGER: " +
-                                            ledger.string() + "\n"));
+  WriteFile(yaml, RandomSearchStudyYaml(
+                      2, 1, SlurmRunnerYaml(cluster, {{"TEST_TRAINER_LEDGER", ledger.string()}})));
   const std::vector<std::string> args = {
       "run",     yaml.string(), "--db",       (dir / "study.db").string(),
       "--study", "orphan",      "--progress", "plain"};
@@ -938,21 +934,10 @@ TEST_CASE("bayestune run's progress says the jobs waiting in Slurm's queue apart
   const std::filesystem::path go = dir / "go";
   std::filesystem::create_directories(go);
   const std::filesystem::path yaml = dir / "tuning.yaml";
-  WriteFile(yaml, RandomSearchStudyYaml(2, 2,
-                                        "  command: [" + TestTrainer() +
-                                            "]\n"
-                                            "  gpusPerTrial: 1\n"
-                                            "  launcher: slurm\n"
-                                            "  slurm:\n"
-                                            "    partition: " +
-                                            cluster.partition() +
-                                            "\n"
-                                            "  env:\n"
-                                            "    TEST_TRAINER_LEDGER: " +
-                                            ledger.string() +
-                                            "\n"
-                                            "    TEST_TRAINER_GO_DIR: " +
-                                            go.string() + "\n"));
+  WriteFile(yaml, RandomSearchStudyYaml(
+                      2, 2,
+                      SlurmRunnerYaml(cluster, {{"TEST_TRAINER_LEDGER", ledger.string()},
+                                                {"TEST_TRAINER_GO_DIR", go.string()}})));
   const pid_t run = StartCli(cluster,
                              {"run", yaml.string(), "--db", (dir / "study.db").string(), "--study",
                               "waiting", "--progress", "plain"},
@@ -1001,14 +986,7 @@ TEST_CASE("Ctrl-C during sbatch's retries ends the run at once, its trial back i
     variable = "PATH=" + (dir / "bin").string() + ":" + path;
   }
   const std::filesystem::path yaml = dir / "tuning.yaml";
-  WriteFile(yaml, RandomSearchStudyYaml(2, 1,
-                                        "  command: [" + TestTrainer() +
-                                            "]\n"
-                                            "  gpusPerTrial: 1\n"
-                                            "  launcher: slurm\n"
-                                            "  slurm:\n"
-                                            "    partition: " +
-                                            cluster.partition() + "\n"));
+  WriteFile(yaml, RandomSearchStudyYaml(2, 1, SlurmRunnerYaml(cluster)));
   const std::filesystem::path db = dir / "study.db";
   const pid_t run = StartProcess(
       BAYESTUNE_CLI_PATH,
