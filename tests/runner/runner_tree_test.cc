@@ -44,6 +44,16 @@ pid_t PidIn(const std::filesystem::path& file) {
   return text.empty() ? 0 : static_cast<pid_t>(std::stol(text));
 }
 
+// A three-trial random-search study of one DOUBLE, as `bayestune status` tests need one.
+StudySpec ThreeTrialSpec() {
+  StudySpec spec;
+  spec.metric_tag = "accuracy";
+  spec.max_trials = 3;
+  spec.algorithm = Algorithm::kRandomSearch;
+  spec.parameters = {ParameterSpec::Double("x", 0.0, 1.0)};
+  return spec;
+}
+
 }  // namespace
 
 TEST_CASE("a kill -9 of `bayestune run` takes its trials' whole process trees with it",
@@ -95,13 +105,8 @@ TEST_CASE("`bayestune status` names what a dead runner's trials left running", "
   }
   const auto dir = test::MakeTempDir("tree-status");
   const std::string db = (dir / "study.db").string();
-  StudySpec spec;
-  spec.metric_tag = "accuracy";
-  spec.max_trials = 3;
-  spec.algorithm = Algorithm::kRandomSearch;
-  spec.parameters = {ParameterSpec::Double("x", 0.0, 1.0)};
   Study::Open(SqliteStudyRepository::Open(db), "leftovers",
-              {.create_if_missing = true, .spec = spec});
+              {.create_if_missing = true, .spec = ThreeTrialSpec()});
   // What a runner that died with its trials' keepers (a kill -9 of every bayestune process) left.
   RunnerIdentity dead = RunnerIdentity::Current();
   dead.start_ticks += 1;
@@ -136,13 +141,8 @@ TEST_CASE("`bayestune status` says a dead runner's trial runs again on the next 
   }
   const auto dir = test::MakeTempDir("tree-status-gone");
   const std::string db = (dir / "study.db").string();
-  StudySpec spec;
-  spec.metric_tag = "accuracy";
-  spec.max_trials = 3;
-  spec.algorithm = Algorithm::kRandomSearch;
-  spec.parameters = {ParameterSpec::Double("x", 0.0, 1.0)};
   auto study = Study::Open(SqliteStudyRepository::Open(db), "gone",
-                           {.create_if_missing = true, .spec = spec});
+                           {.create_if_missing = true, .spec = ThreeTrialSpec()});
   RunnerIdentity dead = RunnerIdentity::Current();
   dead.start_ticks += 1;
   REQUIRE(study->Suggest(1, dead.ClientId(1)).size() == 1);
