@@ -15,6 +15,9 @@
 //   multi_fidelity_bench [--seeds=10] [--budget=270] [--steps=27] [--sleep-ms=2] [--parallel=2]
 //                        [--slow=a|c|mild] (a: the optimum starts slowly; c: slow starters
 //                        anywhere; mild: the early ranking mostly right, a fifth slow starters)
+//                        [--max-trials=2000] (the study's maxTrials, which the designer's
+//                        schedule goes by; the run also ends there) [--min-step=1]
+//                        [--reduction-factor=3] (ASHA's first rung and reduction)
 //                        [--methods=gp,gp+median,random+asha,gp+asha,gp+hyperband,gp+asha-rank,
 //                                   gp+asha-fidelity,gp+hyperband-fidelity,gp+asha-early0,...]
 //                        [--trace] (also one "trace" JSON line per trial, in finishing order: how
@@ -57,6 +60,9 @@ struct Options {
   int sleep_ms = 2;
   int parallel = 2;
   std::string slow = "a";
+  std::int64_t min_step = 1;  // ASHA's first rung
+  int reduction_factor = 3;
+  int max_trials = 2000;  // the study's maxTrials: the designer's schedule goes by it
   std::vector<std::string> methods = {"gp", "gp+median", "random+asha", "gp+asha", "gp+hyperband"};
   bool trace = false;
 };
@@ -111,7 +117,7 @@ class BudgetEvents : public RunnerEvents {
 StudySpec MethodSpec(const std::string& method, const Options& o, std::uint64_t seed) {
   StudySpec spec;
   spec.metric_tag = "accuracy";
-  spec.max_trials = 2000;  // the step budget ends the run
+  spec.max_trials = o.max_trials;  // the step budget ends the run (or this many trials)
   spec.max_parallel_trials = o.parallel;
   spec.max_failed_trials = 2000;
   spec.seed = seed;
@@ -122,9 +128,9 @@ StudySpec MethodSpec(const std::string& method, const Options& o, std::uint64_t 
   if (method.find("asha") != std::string::npos || method.find("hyperband") != std::string::npos) {
     spec.enable_early_stopping = true;
     spec.early_stopping = {.rule = EarlyStoppingRule::kAsha,
-                           .min_step = 1,
+                           .min_step = o.min_step,
                            .max_step = o.steps,
-                           .reduction_factor = 3,
+                           .reduction_factor = o.reduction_factor,
                            .brackets = method.find("hyperband") != std::string::npos ? 3 : 1};
   }
   return spec;
@@ -276,6 +282,9 @@ int main(int argc, char** argv) {
     if (auto v = FlagValue(arg, "--sleep-ms=")) o.sleep_ms = std::stoi(*v);
     if (auto v = FlagValue(arg, "--parallel=")) o.parallel = std::stoi(*v);
     if (auto v = FlagValue(arg, "--slow=")) o.slow = *v;
+    if (auto v = FlagValue(arg, "--max-trials=")) o.max_trials = std::stoi(*v);
+    if (auto v = FlagValue(arg, "--min-step=")) o.min_step = std::stoll(*v);
+    if (auto v = FlagValue(arg, "--reduction-factor=")) o.reduction_factor = std::stoi(*v);
     if (arg == "--trace") o.trace = true;
     if (auto v = FlagValue(arg, "--methods=")) {
       o.methods.clear();
