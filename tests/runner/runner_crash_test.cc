@@ -3,6 +3,7 @@
 #include <signal.h>
 
 #include <catch2/catch.hpp>
+#include <fstream>
 #include <map>
 #include <set>
 
@@ -218,4 +219,74 @@ TEST_CASE("two runners resuming a killed study at once never run one trial twice
     for (const Measurement& m : t.measurements)
       CHECK(m.attempt <= t.attempt);
   }
+}
+
+namespace {
+
+// Every trial of `s` succeeded, the ones `interrupted` with a second attempt.
+void CheckAllSucceeded(const DriverStudy& s, int max_trials,
+                       const std::set<std::int64_t>& interrupted) {
+  const std::vector<Trial> after = s.Trials();
+  REQUIRE(after.size() == static_cast<std::size_t>(max_trials));
+  for (const Trial& t : after) {
+    INFO("trial " << t.id << " attempt " << t.attempt << ": " << t.failure_reason);
+    CHECK(t.state == TrialState::kSucceeded);
+    if (interrupted.count(t.id)) CHECK(t.attempt == 2);
+  }
+}
+
+std::set<std::int64_t> ActiveTrials(const DriverStudy& s) {
+  std::set<std::int64_t> active;
+  for (const Trial& t : s.Trials())
+    if (t.state == TrialState::kActive) active.insert(t.id);
+  return active;
+}
+
+}  // namespace
+
+TEST_CASE("a runner killed but not reaped yet (a zombie) is gone: a new run reruns its trials",
+          "[runner][resume]") {
+  // A container whose init never reaps keeps a killed runner as a zombie, with its pid and start
+  // time, for as long as the container lives; the next run used to leave its trials to it and
+  // end with them held by nobody.
+  DriverStudy s("zombie", "--steps=3, --sleep-ms=100", 6, 2);
+  auto first = s.StartDriver(1);
+  REQUIRE(test::WaitFor([&] { return Count(s.Trials(), TrialState::kActive) == 2; }));
+  kill(first->pid(), SIGKILL);
+  REQUIRE(test::WaitFor([&] {  // it has ended, and nobody has reaped it
+    std::ifstream stat("/proc/" + std::to_string(first->pid()) + "/stat");
+    std::string text;
+    std::getline(stat, text);
+    return text.find(") Z ") != std::string::npos;
+  }));
+  const std::set<std::int64_t> interrupted = ActiveTrials(s);
+  REQUIRE_FALSE(interrupted.empty());
+
+  auto second = s.StartDriver(2);
+  CHECK(s.Finish(*second).succeeded());
+  CheckAllSucceeded(s, 6, interrupted);
+  CHECK(first->WaitExit().code == SIGKILL);
+}
+
+TEST_CASE("a runner that dies while another runs the study: the other reruns its trials",
+          "[runner][resume]") {
+  // Both runs share GPUs 0 and 1, so the second waits for the first's GPUs; the first is killed
+  // with two trials running, which the second used to leave to it, ending 'held by other runners'.
+  DriverStudy s("peer-dies", "--steps=3, --sleep-ms=150", 8, 2);
+  auto first = s.StartDriver(1);
+  REQUIRE(test::WaitFor([&] { return Count(s.Trials(), TrialState::kActive) == 2; }));
+  auto second = s.StartDriver(2);
+  REQUIRE(test::WaitFor([&] {
+    return test::ReadFile(s.dir / "driver-2.log").find("is running trial(s)") != std::string::npos;
+  }));
+  const std::set<std::int64_t> interrupted = ActiveTrials(s);
+  kill(first->pid(), SIGKILL);
+  CHECK(first->WaitExit().code == SIGKILL);
+  REQUIRE_FALSE(interrupted.empty());
+
+  CHECK(s.Finish(*second).succeeded());
+  CheckAllSucceeded(s, 8, interrupted);
+  const std::string log = test::ReadFile(s.dir / "driver-2.log");
+  for (std::int64_t id : interrupted)
+    CHECK(log.find("trial " + std::to_string(id) + " requeued (attempt 2)") != std::string::npos);
 }

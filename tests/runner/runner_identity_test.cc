@@ -4,6 +4,9 @@
 #include <unistd.h>
 
 #include <catch2/catch.hpp>
+#include <fstream>
+#include <sstream>
+#include <string>
 
 using namespace bayestune;
 
@@ -39,6 +42,30 @@ TEST_CASE("a runner that is gone is told apart from a live one", "[identity]") {
   RunnerIdentity elsewhere = me;
   elsewhere.host = "another-host.example";
   CHECK(elsewhere.Check() == RunnerIdentity::Liveness::kUnknown);
+}
+
+TEST_CASE("a runner that has ended but is not reaped yet (a zombie) is gone", "[identity]") {
+  // Under a container's init that never reaps, a killed runner stays a zombie with its pid and
+  // start time for as long as the container lives; its trials must not wait for it.
+  const pid_t child = fork();
+  if (child == 0) _exit(0);
+  RunnerIdentity zombie = RunnerIdentity::Current();
+  zombie.pid = child;
+  // Its start time, read while it still runs or once it is a zombie (the same either way).
+  std::ifstream stat("/proc/" + std::to_string(child) + "/stat");
+  std::string text;
+  std::getline(stat, text);
+  std::istringstream fields(text.substr(text.rfind(')') + 2));
+  std::string field;
+  for (int i = 3; i <= 22; ++i)
+    fields >> field;
+  zombie.start_ticks = std::stoull(field);
+  // Wait for the child to exit without reaping it.
+  siginfo_t info{};
+  REQUIRE(waitid(P_PID, static_cast<id_t>(child), &info, WEXITED | WNOWAIT) == 0);
+  CHECK(zombie.Check() == RunnerIdentity::Liveness::kGone);
+  waitpid(child, nullptr, 0);
+  CHECK(zombie.Check() == RunnerIdentity::Liveness::kGone);
 }
 
 TEST_CASE("other client ids are not runners", "[identity]") {

@@ -17,7 +17,9 @@ std::string BootId() {
 }
 
 // Field 22 of /proc/<pid>/stat: the start time in clock ticks since boot; nullopt when there is
-// no such process.
+// no such process, or when it has ended and only waits to be reaped (state Z or X: a runner killed
+// under a container's init that never reaps keeps its /proc entry, and its pid and start time,
+// for as long as the container lives).
 std::optional<std::uint64_t> StartTicks(pid_t pid) {
   std::ifstream in("/proc/" + std::to_string(pid) + "/stat");
   std::string stat;
@@ -28,6 +30,7 @@ std::optional<std::uint64_t> StartTicks(pid_t pid) {
   std::string field;
   for (int i = 3; i <= 22; ++i) {
     if (!(fields >> field)) return std::nullopt;
+    if (i == 3 && (field == "Z" || field == "X")) return std::nullopt;
   }
   try {
     return std::stoull(field);

@@ -96,7 +96,9 @@ class TrialRunner::Loop {
 
  private:
   void Prepare();
-  void RequeueTrialsOfGoneRunners();
+  // Requeues the trials whose runner is gone; says who holds the others when `say_who_holds`.
+  // Returns how many it requeued.
+  int RequeueTrialsOfGoneRunners(bool say_who_holds);
   bool Reattach(const Trial& trial);
   std::unique_ptr<RunningTrial> NewRunningTrial(const Trial& trial, const TrialPaths& paths,
                                                 std::unique_ptr<LaunchedTrial> launched);
@@ -179,7 +181,7 @@ RunResult TrialRunner::Run() {
 RunResult TrialRunner::Loop::Run() {
   start_ = Now();
   Prepare();
-  RequeueTrialsOfGoneRunners();
+  RequeueTrialsOfGoneRunners(/*say_who_holds=*/true);
   for (;;) {
     HandleInterrupts();
     LaunchWhatFits();
@@ -255,7 +257,7 @@ void TrialRunner::Loop::Prepare() {
   if (events()) events()->OnRunnerStarted(started);
 }
 
-void TrialRunner::Loop::RequeueTrialsOfGoneRunners() {
+int TrialRunner::Loop::RequeueTrialsOfGoneRunners(bool say_who_holds) {
   // What the trials of this study's dead runners left running (their keepers were killed with
   // them), whatever became of the trials since: it only holds GPUs and CPUs.
   const auto leftovers = KillProcesses(FindLeftoverTrialProcesses(study_name_));
@@ -267,6 +269,7 @@ void TrialRunner::Loop::RequeueTrialsOfGoneRunners() {
                            study_name_ + "' left running by a runner that is gone: " + list);
   }
   std::map<std::string, std::vector<std::int64_t>> held_elsewhere;
+  int requeued_now = 0;
   for (const Trial& t : study_.PendingTrials()) {
     const auto holder = RunnerIdentity::FromClientId(t.client_id);
     if (!holder || holder->Check() != RunnerIdentity::Liveness::kGone) {
@@ -296,11 +299,13 @@ void TrialRunner::Loop::RequeueTrialsOfGoneRunners() {
       // the same time may have requeued and started it already.
       const Trial requeued = study_.Requeue(t.id, t.Owner(), reason);
       ++result_.requeued;
+      ++requeued_now;
       if (events()) events()->OnTrialRequeued(requeued, reason);
     } catch (const FailedPrecondition&) {
       // Finished, or requeued by someone else in the meantime: nothing to do.
     }
   }
+  if (!say_who_holds) return requeued_now;
   for (const auto& [client, ids] : held_elsewhere) {
     std::string list;
     for (auto id : ids)
@@ -325,6 +330,7 @@ void TrialRunner::Loop::RequeueTrialsOfGoneRunners() {
              ") holds for each run and worker, not for the study: this one starts up to " +
              std::to_string(spec_.max_parallel_trials) + " trials besides theirs");
   }
+  return requeued_now;
 }
 
 // A trial whose current attempt a runner now gone ran as a Slurm job: a handle on the job while
@@ -868,6 +874,12 @@ bool TrialRunner::Loop::Finished(RunResult& result) {
     return true;
   }
   if (suggestions_dry_) {
+    // The runners that hold the rest may have died since this run started (or were dying then):
+    // their trials run here rather than stay held by nobody.
+    if (RequeueTrialsOfGoneRunners(/*say_who_holds=*/false) > 0) {
+      suggestions_dry_ = false;
+      return false;
+    }
     result.outcome = RunOutcome::kNothingToRun;
     result.message = "no trial left to run here: " + std::to_string(progress.active) +
                      " trial(s) of study '" + study_name_ +
