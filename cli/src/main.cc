@@ -5,6 +5,7 @@
 #include <exception>
 #include <iostream>
 
+#include "bayestune/trial_runner/trial_process.h"
 #include "closest_match.h"
 #include "commands.h"
 #include "exit_codes.h"
@@ -50,6 +51,8 @@ int main(int argc, char** argv) {
   // database is intact), instead of SIGXFSZ killing bayestune without a word; trainers get the
   // default.
   std::signal(SIGXFSZ, SIG_IGN);
+  // Many trials at once hold many descriptors; the trainers get the user's limit back.
+  bayestune::RaiseOpenFileLimit();
   CLI::App app{
       "bayestune: Bayesian hyperparameter tuning. Runs the trials of a tuning.yaml study in "
       "parallel, one per GPU, reads their metric from TensorBoard event files or "

@@ -1,5 +1,7 @@
 // Bad input to `bayestune run`: one line on stderr that says what to do, a non-zero exit code,
 // and nothing written or lost.
+#include <sys/resource.h>
+
 #include <catch2/catch.hpp>
 #include <regex>
 
@@ -317,6 +319,55 @@ TEST_CASE("run: a full file system under the trial folders stops the run, no tri
   const auto trials = RunBayestune(dir.path(), {"trials", "s"});
   CHECK(CountOccurrences(trials.out, "SUCCEEDED") == 3);
   CHECK(CountOccurrences(trials.out, "FAILED") == 0);
+}
+
+TEST_CASE(
+    "run: many trials at once under a low limit on open files, the trainers keeping that limit",
+    "[cli][run][errors]") {
+  // Each running trial holds a few descriptors: under `ulimit -Sn 40`, 12 trials at once ended the
+  // run with "cannot make a pipe: Too many open files". The run raises its soft limit to the hard
+  // one; the trainers get the user's 40.
+  rlimit limit{};
+  REQUIRE(getrlimit(RLIMIT_NOFILE, &limit) == 0);
+  if (limit.rlim_max < 4096) {
+    WARN("the hard limit on open files here is " << limit.rlim_max << "; not tested");
+    return;
+  }
+  TempFolder dir;
+  WriteTextFile(fs::path(dir.path()) / "train.sh",
+                "#!/bin/sh\nulimit -n > \"$CLOUD_ML_HP_METRIC_FILE.limit\"\nsleep 0.5\n"
+                "echo '{\"accuracy\": \"0.5\"}' >> \"$CLOUD_ML_HP_METRIC_FILE\"\n");
+  fs::permissions(fs::path(dir.path()) / "train.sh", fs::perms::owner_all);
+  WriteTextFile(dir.File("s.yaml"),
+                RandomSearchStudyYaml(12, 12, "  command: [./train.sh]\n  cpuTrials: 12\n"));
+  const std::string lock_dir = "BAYESTUNE_GPU_LOCK_DIR=" + dir.File("locks");
+  const auto run = RunInFolder(
+      dir.path(),
+      {"/bin/sh", "-c",
+       "ulimit -Sn 40 && exec " + BayestunePath() + " run s.yaml --job-dir jobs --progress plain"},
+      {lock_dir});
+  INFO(run.out << run.err);
+  CHECK(run.exit_code == 0);
+  CHECK(CountOccurrences(RunBayestune(dir.path(), {"trials", "s"}).out, "SUCCEEDED") == 12);
+  int limits = 0;
+  for (const auto& entry : fs::recursive_directory_iterator(dir.File("jobs"))) {
+    if (entry.path().extension() != ".limit") continue;
+    ++limits;
+    CHECK(ReadTextFile(entry.path()) == "40\n");
+  }
+  CHECK(limits == 12);
+
+  // A hard limit as low: the error says what the limit is and what to do; no trial is used up.
+  const auto low = RunInFolder(dir.path(),
+                               {"/bin/sh", "-c",
+                                "ulimit -n 40 && exec " + BayestunePath() +
+                                    " run s.yaml --study t --job-dir jobs2 --progress plain"},
+                               {lock_dir});
+  INFO(low.out << low.err);
+  CHECK(low.exit_code == 1);
+  CHECK_THAT(low.out + low.err,
+             Catch::Contains("Too many open files (this process may have 40 open files, its hard "
+                             "limit (ulimit -Hn) is 40: raise it, or run fewer trials at once)"));
 }
 
 TEST_CASE("run: a study deleted by another process mid-run is named, not 'no study with id 1'",

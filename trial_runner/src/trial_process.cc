@@ -12,6 +12,7 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <cerrno>
 #include <cstdint>
 #include <cstring>
@@ -39,11 +40,29 @@ class FileDescriptor {
   int fd_;
 };
 
+// The soft limit on open files the trainers get: this process's before RaiseOpenFileLimit raised
+// it (rlim_cur 0: not raised, the trainers inherit this process's).
+rlimit trainer_open_files{};
+
+// strerror(error), and for too many open files what the limit is and what to do.
+std::string DescribeErrno(int error) {
+  std::string text = std::strerror(error);
+  rlimit limit{};
+  if (error == EMFILE && getrlimit(RLIMIT_NOFILE, &limit) == 0) {
+    text += " (this process may have " + std::to_string(limit.rlim_cur) +
+            " open files, its hard limit (ulimit -Hn) is " + std::to_string(limit.rlim_max) +
+            ": raise it, or run fewer trials at once)";
+  } else if (error == ENFILE) {
+    text += " (the system's limit on open files, fs.file-max, is reached)";
+  }
+  return text;
+}
+
 int OpenOrThrow(const std::filesystem::path& path, int flags, const char* what) {
   const int fd = open(path.c_str(), flags | O_CLOEXEC, 0644);
   if (fd < 0) {
     throw LaunchError(std::string("cannot open ") + what + " '" + path.string() +
-                      "': " + std::strerror(errno));
+                      "': " + DescribeErrno(errno));
   }
   return fd;
 }
@@ -307,6 +326,9 @@ struct KeeperSetup {
   // Nothing of the runner's stays open here: its database, sockets, and above all the runner's
   // ends of other keepers' control sockets, which must close when the runner dies.
   CloseAllBut(setup.control, setup.report);
+  // The trainer gets the limit on open files the user set, not the runner's raised one (after
+  // CloseAllBut, which closes up to the raised limit).
+  if (trainer_open_files.rlim_cur > 0) setrlimit(RLIMIT_NOFILE, &trainer_open_files);
   sigset_t watched;
   sigemptyset(&watched);
   for (int sig : {SIGCHLD, SIGTERM, SIGINT, SIGHUP, SIGQUIT, SIGUSR1, SIGUSR2})
@@ -347,6 +369,18 @@ struct KeeperSetup {
 
 }  // namespace
 
+void RaiseOpenFileLimit() {
+  // At most 2^20 (the kernel's default fs.nr_open; an unlimited hard limit cannot be the soft one).
+  constexpr rlim_t kMost = rlim_t{1} << 20;
+  rlimit limit{};
+  if (getrlimit(RLIMIT_NOFILE, &limit) != 0) return;
+  const rlim_t wanted = std::min(limit.rlim_max, kMost);
+  if (limit.rlim_cur >= wanted) return;
+  const rlimit before = limit;
+  limit.rlim_cur = wanted;
+  if (setrlimit(RLIMIT_NOFILE, &limit) == 0) trainer_open_files = before;
+}
+
 std::string ProcessExit::Describe() const {
   if (lost) return "ended with an unknown status (was SIGCHLD set to SIG_IGN?)";
   if (!signaled) return "exited with status " + std::to_string(code);
@@ -361,7 +395,7 @@ TrialProcess TrialProcess::Launch(const ProcessLaunch& launch) {
   FileDescriptor err(OpenOrThrow(launch.stderr_path, O_WRONLY | O_CREAT | O_APPEND, "the log"));
   int report_fds[2];
   if (pipe2(report_fds, O_CLOEXEC) != 0) {
-    throw LaunchError(std::string("cannot make a pipe: ") + std::strerror(errno));
+    throw LaunchError(std::string("cannot make a pipe: ") + DescribeErrno(errno));
   }
   FileDescriptor report_read(report_fds[0]);
   FileDescriptor report_write(report_fds[1]);
@@ -369,7 +403,7 @@ TrialProcess TrialProcess::Launch(const ProcessLaunch& launch) {
   // SIGPIPE that would kill the runner.
   int control_fds[2];
   if (socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, control_fds) != 0) {
-    throw LaunchError(std::string("cannot make a socket pair: ") + std::strerror(errno));
+    throw LaunchError(std::string("cannot make a socket pair: ") + DescribeErrno(errno));
   }
   FileDescriptor control_runner(control_fds[0]);
   FileDescriptor control_keeper(control_fds[1]);

@@ -14,6 +14,12 @@ namespace bayestune {
 
 // The program could not be started (exec failed, a log file could not be opened): a problem of
 // the trainer command or the job dir, not of one trial.
+// Raises this process's soft limit on open files to its hard limit: each running trial holds a few
+// descriptors (its logs, pipes, event files), and a soft limit of 1,024 would end a run of a few
+// hundred trials at once. The trainers started after it get the soft limit as it was. Call once,
+// early in main, before any thread starts.
+void RaiseOpenFileLimit();
+
 class LaunchError : public std::runtime_error {
  public:
   using std::runtime_error::runtime_error;
