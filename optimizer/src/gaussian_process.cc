@@ -66,7 +66,8 @@ GaussianProcess GaussianProcess::Extend(const GaussianProcess& prefix, Eigen::Ma
     return same;
   }
   // [L11 0; L21 L22] with L21 = K21 L11^-T and L22 L22^T = K22 + (noise + jitter) I - L21 L21^T.
-  const Eigen::MatrixXd added_points = prefix.Warp(points.rightCols(added));
+  Eigen::MatrixXd added_points = points.rightCols(added);  // as the kernel sees them
+  if (prefix.warped_) added_points = prefix.Warp(added_points);
   Eigen::MatrixXd cross = prefix.kernel_.Cross(prefix.KernelPoints(), added_points);
   prefix.cholesky_.triangularView<Eigen::Lower>().solveInPlace(cross);  // L21^T
   Eigen::MatrixXd schur = prefix.kernel_.Gram(added_points);
@@ -156,7 +157,9 @@ void GaussianProcess::Predict(const Eigen::MatrixXd& points, Eigen::VectorXd* me
 
 void GaussianProcess::PredictAt(const Eigen::MatrixXd& points, Eigen::VectorXd* mean,
                                 Eigen::VectorXd* variance) const {
-  Eigen::MatrixXd cross = kernel_.Cross(KernelPoints(), Warp(points));  // n x m
+  // n x m (no copy of the points without warping)
+  Eigen::MatrixXd cross =
+      warped_ ? kernel_.Cross(warped_points_, Warp(points)) : kernel_.Cross(points_, points);
   *mean = (cross.transpose() * alpha_).array() + hyperparameters_.mean;
   cholesky_.triangularView<Eigen::Lower>().solveInPlace(cross);
   const double s2 = hyperparameters_.signal_variance;
