@@ -53,6 +53,8 @@ class GaussianProcess {
   const Eigen::MatrixXd& points() const { return points_; }
   const Eigen::VectorXd& values() const { return values_; }
   const GpHyperparameters& hyperparameters() const { return hyperparameters_; }
+  // The kernel of the warped points when the hyperparameters warp (apply it to points warped by
+  // WarpPoints, input_warping.h).
   const Matern52Kernel& kernel() const { return kernel_; }
   // What was added to the diagonal beyond the noise to make the factorisation succeed.
   double jitter() const { return jitter_; }
