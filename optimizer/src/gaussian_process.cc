@@ -5,6 +5,7 @@
 #include <numbers>
 
 #include "bayestune/optimizer/errors.h"
+#include "input_warping.h"
 
 namespace bayestune {
 namespace {
@@ -22,10 +23,16 @@ GaussianProcess::GaussianProcess(Eigen::MatrixXd points, Eigen::VectorXd values,
       hyperparameters_(hyperparameters),
       kernel_(hyperparameters.length_scales, hyperparameters.signal_variance,
               hyperparameters.additive_weight, hyperparameters.additive_length_scales) {
-  if (points_.cols() != values_.size() || points_.rows() != hyperparameters.length_scales.size()) {
-    throw Error(ErrorCode::kInternal, "GaussianProcess: points, values and length scales disagree");
+  if (points_.cols() != values_.size() || points_.rows() != hyperparameters.length_scales.size() ||
+      (hyperparameters.warp_a.size() != 0 &&
+       hyperparameters.warp_a.size() != hyperparameters.length_scales.size()) ||
+      hyperparameters.warp_b.size() != hyperparameters.warp_a.size()) {
+    throw Error(ErrorCode::kInternal,
+                "GaussianProcess: points, values, length scales and warping disagree");
   }
-  jitter_ = CholeskyWithJitter(kernel_.Gram(points_), hyperparameters_.noise_variance,
+  warped_ = WarpsAny(hyperparameters_.warp_a, hyperparameters_.warp_b);
+  if (warped_) warped_points_ = Warp(points_);
+  jitter_ = CholeskyWithJitter(kernel_.Gram(KernelPoints()), hyperparameters_.noise_variance,
                                hyperparameters_.signal_variance, &cholesky_);
   if (jitter_ < 0) {
     throw Error(ErrorCode::kInternal,
@@ -59,9 +66,11 @@ GaussianProcess GaussianProcess::Extend(const GaussianProcess& prefix, Eigen::Ma
     return same;
   }
   // [L11 0; L21 L22] with L21 = K21 L11^-T and L22 L22^T = K22 + (noise + jitter) I - L21 L21^T.
-  Eigen::MatrixXd cross = prefix.kernel_.Cross(prefix.points_, points.rightCols(added));
+  Eigen::MatrixXd added_points = points.rightCols(added);  // as the kernel sees them
+  if (prefix.warped_) added_points = prefix.Warp(added_points);
+  Eigen::MatrixXd cross = prefix.kernel_.Cross(prefix.KernelPoints(), added_points);
   prefix.cholesky_.triangularView<Eigen::Lower>().solveInPlace(cross);  // L21^T
-  Eigen::MatrixXd schur = prefix.kernel_.Gram(points.rightCols(added));
+  Eigen::MatrixXd schur = prefix.kernel_.Gram(added_points);
   schur.diagonal().array() += prefix.hyperparameters_.noise_variance + prefix.jitter_;
   schur.noalias() -= cross.transpose() * cross;
   Eigen::LLT<Eigen::Ref<Eigen::MatrixXd>, Eigen::Lower> llt(schur);
@@ -92,7 +101,14 @@ GaussianProcess::GaussianProcess(Eigen::MatrixXd points, Eigen::VectorXd values,
               hyperparameters.additive_weight, hyperparameters.additive_length_scales),
       cholesky_(std::move(factor)),
       jitter_(jitter) {
+  warped_ = WarpsAny(hyperparameters_.warp_a, hyperparameters_.warp_b);
+  if (warped_) warped_points_ = Warp(points_);
   UpdateWeights();
+}
+
+Eigen::MatrixXd GaussianProcess::Warp(const Eigen::MatrixXd& points) const {
+  if (!warped_) return points;
+  return WarpPoints(points, hyperparameters_.warp_a, hyperparameters_.warp_b);
 }
 
 double CholeskyWithJitter(const Eigen::MatrixXd& matrix, double diagonal, double scale,
@@ -141,7 +157,9 @@ void GaussianProcess::Predict(const Eigen::MatrixXd& points, Eigen::VectorXd* me
 
 void GaussianProcess::PredictAt(const Eigen::MatrixXd& points, Eigen::VectorXd* mean,
                                 Eigen::VectorXd* variance) const {
-  Eigen::MatrixXd cross = kernel_.Cross(points_, points);  // n x m
+  // n x m (no copy of the points without warping)
+  Eigen::MatrixXd cross =
+      warped_ ? kernel_.Cross(warped_points_, Warp(points)) : kernel_.Cross(points_, points);
   *mean = (cross.transpose() * alpha_).array() + hyperparameters_.mean;
   cholesky_.triangularView<Eigen::Lower>().solveInPlace(cross);
   const double s2 = hyperparameters_.signal_variance;
@@ -155,12 +173,25 @@ void GaussianProcess::PredictWithGradient(const Eigen::VectorXd& x, double* mean
                                           Eigen::VectorXd* variance_gradient) const {
   Eigen::VectorXd k;
   Eigen::MatrixXd dk;  // d x n
-  if (fixed_inputs_.size() == 0) {
+  if (!warped_ && fixed_inputs_.size() == 0) {
     kernel_.Vector(x, points_, &k, &dk);
   } else {
+    Eigen::VectorXd full = fixed_inputs_.size() == 0 ? x : WithFixedInputs(x);
+    // The chain rule through w: dk/dx_j = dk/dw_j * dw_j/dx_j.
+    Eigen::VectorXd chain = Eigen::VectorXd::Ones(x.size());
+    if (warped_) {
+      const Eigen::VectorXd& a = hyperparameters_.warp_a;
+      const Eigen::VectorXd& b = hyperparameters_.warp_b;
+      for (Eigen::Index j = 0; j < full.size(); ++j) {
+        if (a[j] == 1.0 && b[j] == 1.0) continue;
+        const WarpedCoordinate w = Kumaraswamy(full[j], a[j], b[j]);
+        full[j] = w.value;
+        if (j < x.size()) chain[j] = w.dx;
+      }
+    }
     Eigen::MatrixXd full_dk;
-    kernel_.Vector(WithFixedInputs(x), points_, &k, &full_dk);
-    dk = full_dk.topRows(x.size());
+    kernel_.Vector(full, KernelPoints(), &k, &full_dk);
+    dk = chain.asDiagonal() * full_dk.topRows(x.size());
   }
   *mean = hyperparameters_.mean + k.dot(alpha_);
   *mean_gradient = dk * alpha_;
@@ -181,8 +212,9 @@ void GaussianProcess::PredictWithGradient(const Eigen::VectorXd& x, double* mean
 void GaussianProcess::AddObservation(const Eigen::VectorXd& point, double value) {
   const Eigen::VectorXd x = fixed_inputs_.size() == 0 ? point : WithFixedInputs(point);
   const Eigen::Index n = points_.cols();
+  const Eigen::VectorXd warped_x = warped_ ? Eigen::VectorXd(Warp(x)) : x;
   Eigen::VectorXd k;
-  kernel_.Vector(x, points_, &k, nullptr);
+  kernel_.Vector(warped_x, KernelPoints(), &k, nullptr);
   cholesky_.triangularView<Eigen::Lower>().solveInPlace(k);  // row n of L, left of the diagonal
   const double s2 = hyperparameters_.signal_variance;
   const double floor = kFirstRelativeJitter * s2;
@@ -197,6 +229,10 @@ void GaussianProcess::AddObservation(const Eigen::VectorXd& point, double value)
 
   points_.conservativeResize(Eigen::NoChange, n + 1);
   points_.col(n) = x;
+  if (warped_) {
+    warped_points_.conservativeResize(Eigen::NoChange, n + 1);
+    warped_points_.col(n) = warped_x;
+  }
   values_.conservativeResize(n + 1);
   values_[n] = value;
   UpdateWeights();

@@ -15,12 +15,18 @@ struct GpHyperparameters {
   Eigen::VectorXd additive_length_scales;  // the additive part's; empty: `length_scales`
   double noise_variance = 1e-6;
   double mean = 0.0;
+  // Kumaraswamy input warping (input_warping.h): each model dimension's a and b, or both empty
+  // (none). The kernel sees w(x) of every point; a dimension with a = b = 1 is not warped.
+  Eigen::VectorXd warp_a;
+  Eigen::VectorXd warp_b;
 };
 
 // The posterior of a Gaussian process given observations and fixed hyperparameters: a Cholesky
 // factor of K + noise I (with jitter added to the diagonal, growing tenfold per retry, when K is
 // numerically not positive definite) and the weights alpha = (K + noise I)^-1 (y - mean). Memory:
-// one n x n matrix. Points are the columns of a matrix (dimensions x count).
+// one n x n matrix. Points are the columns of a matrix (dimensions x count). With input warping
+// (GpHyperparameters::warp_a, warp_b) every point given is warped before the kernel sees it, and
+// gradients are in the unwarped coordinates: callers work in the model's unit cube throughout.
 class GaussianProcess {
  public:
   // Throws Error(kInternal) when K + noise I stays not positive definite after every jitter retry
@@ -43,9 +49,12 @@ class GaussianProcess {
   // The dimensions of the points Predict, PredictWithGradient and AddObservation take: the
   // observations' own, less the inputs fixed by FixTrailingInputs.
   int dimensions() const { return static_cast<int>(points_.rows() - fixed_inputs_.size()); }
+  // As given (unwarped).
   const Eigen::MatrixXd& points() const { return points_; }
   const Eigen::VectorXd& values() const { return values_; }
   const GpHyperparameters& hyperparameters() const { return hyperparameters_; }
+  // The kernel of the warped points when the hyperparameters warp (apply it to points warped by
+  // WarpPoints, input_warping.h).
   const Matern52Kernel& kernel() const { return kernel_; }
   // What was added to the diagonal beyond the noise to make the factorisation succeed.
   double jitter() const { return jitter_; }
@@ -85,6 +94,9 @@ class GaussianProcess {
                  Eigen::VectorXd* variance) const;
   // `x` with the fixed inputs appended.
   Eigen::VectorXd WithFixedInputs(const Eigen::VectorXd& x) const;
+  // Points as the kernel sees them: warped, when the hyperparameters warp.
+  Eigen::MatrixXd Warp(const Eigen::MatrixXd& points) const;
+  const Eigen::MatrixXd& KernelPoints() const { return warped_ ? warped_points_ : points_; }
 
   Eigen::MatrixXd points_;
   Eigen::VectorXd values_;
@@ -94,6 +106,8 @@ class GaussianProcess {
   Eigen::VectorXd alpha_;
   double jitter_ = 0.0;
   Eigen::VectorXd fixed_inputs_;
+  bool warped_ = false;
+  Eigen::MatrixXd warped_points_;  // with warped_: points_ warped
 };
 
 // Factorises `matrix` + diagonal I = L L^T into the lower triangle of `factor`, retrying with

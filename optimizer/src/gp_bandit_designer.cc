@@ -13,6 +13,7 @@
 #include "gaussian_process.h"
 #include "gp_hyperparameter_fit.h"
 #include "initial_design.h"
+#include "input_warping.h"
 #include "local_refinement.h"
 #include "model_encoding.h"
 #include "multi_objective_designer.h"
@@ -154,7 +155,9 @@ bool SameHyperparameters(const GpHyperparameters& a, const GpHyperparameters& b)
          a.signal_variance == b.signal_variance && a.noise_variance == b.noise_variance &&
          a.mean == b.mean && a.additive_weight == b.additive_weight &&
          a.additive_length_scales.size() == b.additive_length_scales.size() &&
-         a.additive_length_scales == b.additive_length_scales;
+         a.additive_length_scales == b.additive_length_scales &&
+         a.warp_a.size() == b.warp_a.size() && a.warp_a == b.warp_a &&
+         a.warp_b.size() == b.warp_b.size() && a.warp_b == b.warp_b;
 }
 
 // Keeps the observations of `subset`, in its order.
@@ -243,12 +246,14 @@ std::vector<Eigen::Index> ModelPoints(const GpBanditOptions& options,
 }
 
 // The hyperparameters for a GP of the finished trials: fitted afresh up to refit_all_up_to, then
-// the fit of the last refit point, kept in `cache` or computed again.
+// the fit of the last refit point, kept in `cache` or computed again. `warped`: the coordinates
+// GpFitOptions::input_warping warps.
 GpHyperparameters Hyperparameters(const GpBanditOptions& options, GpBanditCache& cache,
                                   const Eigen::MatrixXd& finished,
                                   const std::vector<std::optional<double>>& finished_values,
                                   const Eigen::MatrixXd& observed, const Eigen::VectorXd& targets,
-                                  std::uint64_t seed, const StudySpec& spec) {
+                                  std::uint64_t seed, const StudySpec& spec,
+                                  const std::vector<int>& warped) {
   const int n = static_cast<int>(finished.cols());
   const int point = GpBanditDesigner::RefitPoint(n, options);
   cache.last_use.refit_point = point;
@@ -258,7 +263,7 @@ GpHyperparameters Hyperparameters(const GpBanditOptions& options, GpBanditCache&
   }
   if (n <= options.refit_all_up_to || options.refit_growth <= 0) {
     fit.seed = seed;
-    return FitGpHyperparameters(observed, targets, fit);
+    return FitGpHyperparameters(observed, targets, fit, warped);
   }
   fit.seed = SplitMix64(spec.seed.value_or(0) ^ SplitMix64(static_cast<std::uint64_t>(point)) ^
                         0x4EF1'7000'0000'0000ULL);
@@ -270,7 +275,8 @@ GpHyperparameters Hyperparameters(const GpBanditOptions& options, GpBanditCache&
     cache.last_use.hyperparameters_reused = true;
     return *cache.fit;
   }
-  cache.fit = FitGpHyperparameters(points, ObjectiveTargets(options.output_transform, values), fit);
+  cache.fit =
+      FitGpHyperparameters(points, ObjectiveTargets(options.output_transform, values), fit, warped);
   cache.fit_points = std::move(points);
   cache.fit_values = std::move(values);
   cache.fit_seed = fit.seed;
@@ -347,7 +353,7 @@ std::vector<ParameterValues> GpBanditDesigner::Suggest(const DesignerInput& inpu
     cache_->last_use = CacheUse{};
     const GpHyperparameters hyperparameters =
         Hyperparameters(model_options, *cache_, history.finished, history.values, observed, targets,
-                        fit_seed, input.spec);
+                        fit_seed, input.spec, DoubleCoordinates(space));
     // The factor of the last call, extended when only trials were added since.
     const bool extend = cache_->gp &&
                         SameHyperparameters(cache_->gp->hyperparameters(), hyperparameters) &&
@@ -445,8 +451,9 @@ std::vector<ParameterValues> GpBanditDesigner::Suggest(const DesignerInput& inpu
           ObjectiveTargets(options_.output_transform, local_values);
       GpFitOptions fit = options_.fit;
       fit.seed = rng();
-      const GaussianProcess local(local_points, local_targets,
-                                  FitGpHyperparameters(local_points, local_targets, fit));
+      const GaussianProcess local(
+          local_points, local_targets,
+          FitGpHyperparameters(local_points, local_targets, fit, DoubleCoordinates(space)));
       const AcquisitionFunction mean(AcquisitionKind::kUpperConfidenceBound, 0.0, 0.0);
       return optimizer.Maximize(local, mean, centers, excluded(), rng, &box);
     };

@@ -7,8 +7,11 @@
 #include <numbers>
 #include <numeric>
 #include <random>
+#include <string>
 
 #include "additive_matern52.h"
+#include "bayestune/optimizer/errors.h"
+#include "input_warping.h"
 
 namespace bayestune {
 namespace {
@@ -26,7 +29,7 @@ struct Bounds {
   std::vector<double> upper;
 };
 
-Bounds SearchBounds(int dimensions, bool additive, bool separate_scales,
+Bounds SearchBounds(int dimensions, bool additive, bool separate_scales, int warped,
                     const GpFitOptions& options) {
   Bounds b;
   for (int j = 0; j < dimensions; ++j) {
@@ -46,6 +49,10 @@ Bounds SearchBounds(int dimensions, bool additive, bool separate_scales,
   for (int j = 0; separate_scales && j < dimensions; ++j) {
     b.lower.push_back(std::log(options.min_length_scale));
     b.upper.push_back(std::log(options.max_length_scale));
+  }
+  for (int k = 0; k < 2 * warped; ++k) {
+    b.lower.push_back(-options.max_abs_log_warp);
+    b.upper.push_back(options.max_abs_log_warp);
   }
   return b;
 }
@@ -91,14 +98,16 @@ double GpPriors::LogLengthScaleMean(int dimensions) const {
 }
 
 GpLogPosterior::GpLogPosterior(const Eigen::MatrixXd& points, const Eigen::VectorXd& values,
-                               const GpPriors& priors, KernelStructure kernel)
+                               const GpPriors& priors, KernelStructure kernel,
+                               std::vector<int> warped)
     : points_(points),
       values_(values),
       priors_(priors),
       additive_(kernel == KernelStructure::kArdPlusAdditive ||
                 kernel == KernelStructure::kArdPlusAdditiveSeparateScales),
       separate_scales_(kernel == KernelStructure::kArdPlusAdditiveSeparateScales),
-      log_length_scale_mean_(priors.LogLengthScaleMean(static_cast<int>(points.rows()))) {}
+      log_length_scale_mean_(priors.LogLengthScaleMean(static_cast<int>(points.rows()))),
+      warped_(std::move(warped)) {}
 
 Eigen::VectorXd GpLogPosterior::Pack(const GpHyperparameters& h) const {
   const Eigen::Index d = points_.rows();
@@ -112,10 +121,15 @@ Eigen::VectorXd GpLogPosterior::Pack(const GpHyperparameters& h) const {
     theta[d + 3] = std::log(w / (1.0 - w));
   }
   if (separate_scales_) {
-    theta.tail(d) =
+    theta.segment(d + 4, d) =
         (h.additive_length_scales.size() == d ? h.additive_length_scales : h.length_scales)
             .array()
             .log();
+  }
+  for (int k = 0; k < warped_count(); ++k) {
+    const bool has = h.warp_a.size() == d;
+    theta[warp_index(k)] = has ? std::log(h.warp_a[warped_[k]]) : 0.0;
+    theta[warp_index(k) + 1] = has ? std::log(h.warp_b[warped_[k]]) : 0.0;
   }
   return theta;
 }
@@ -128,7 +142,15 @@ GpHyperparameters GpLogPosterior::Unpack(const Eigen::VectorXd& theta) const {
   h.noise_variance = std::exp(theta[d + 1]);
   h.mean = theta[d + 2];
   if (additive_) h.additive_weight = 1.0 / (1.0 + std::exp(-theta[d + 3]));
-  if (separate_scales_) h.additive_length_scales = theta.tail(d).array().exp();
+  if (separate_scales_) h.additive_length_scales = theta.segment(d + 4, d).array().exp();
+  if (!warped_.empty()) {
+    h.warp_a = Eigen::VectorXd::Ones(d);
+    h.warp_b = Eigen::VectorXd::Ones(d);
+    for (int k = 0; k < warped_count(); ++k) {
+      h.warp_a[warped_[k]] = std::exp(theta[warp_index(k)]);
+      h.warp_b[warped_[k]] = std::exp(theta[warp_index(k) + 1]);
+    }
+  }
   return h;
 }
 
@@ -137,7 +159,26 @@ double GpLogPosterior::operator()(const Eigen::VectorXd& theta, Eigen::VectorXd*
   const Eigen::Index n = points_.cols();
   const GpHyperparameters h = Unpack(theta);
   const Eigen::VectorXd inverse_length = h.length_scales.cwiseInverse();
-  const Eigen::MatrixXd scaled = inverse_length.asDiagonal() * points_;
+  // With input warping, the kernel's points are w(x) of the warped rows, and dw/d log a, dw/d
+  // log b of each (for the gradient, by the chain rule through dK/dw).
+  const int m = warped_count();
+  Eigen::MatrixXd warped_points;
+  Eigen::MatrixXd dw_dlog_a(m, n);
+  Eigen::MatrixXd dw_dlog_b(m, n);
+  if (m > 0) {
+    warped_points = points_;
+    for (int k = 0; k < m; ++k) {
+      const int c = warped_[k];
+      for (Eigen::Index i = 0; i < n; ++i) {
+        const WarpedCoordinate w = Kumaraswamy(points_(c, i), h.warp_a[c], h.warp_b[c]);
+        warped_points(c, i) = w.value;
+        dw_dlog_a(k, i) = w.dlog_a;
+        dw_dlog_b(k, i) = w.dlog_b;
+      }
+    }
+  }
+  const Eigen::MatrixXd& x = m > 0 ? warped_points : points_;
+  const Eigen::MatrixXd scaled = inverse_length.asDiagonal() * x;
 
   // The kernel matrix and G(r) (see Matern52Kernel::GradientFactor) in one pass; with the
   // additive part, K = (1 - w) ARD + w s2 A, and ARD and A apart (for the gradient in w).
@@ -147,9 +188,8 @@ double GpLogPosterior::operator()(const Eigen::VectorXd& theta, Eigen::VectorXd*
   Eigen::MatrixXd ard_part;
   Eigen::MatrixXd additive_part;  // s2 A
   const Eigen::MatrixXd additive_scaled =
-      separate_scales_
-          ? Eigen::MatrixXd(h.additive_length_scales.cwiseInverse().asDiagonal() * points_)
-          : Eigen::MatrixXd();
+      separate_scales_ ? Eigen::MatrixXd(h.additive_length_scales.cwiseInverse().asDiagonal() * x)
+                       : Eigen::MatrixXd();
   const Eigen::MatrixXd& scaled_for_additive = separate_scales_ ? additive_scaled : scaled;
   if (additive_) {
     ard_part.resize(n, n);
@@ -204,6 +244,11 @@ double GpLogPosterior::operator()(const Eigen::VectorXd& theta, Eigen::VectorXd*
     value += NormalLogDensity(theta[d + 4 + j], log_length_scale_mean_,
                               priors_.log_length_scale_std, &prior_gradient[d + 4 + j]);
   }
+  if (m > 0) prior_gradient.conservativeResize(parameters());
+  for (int k = 0; k < 2 * m; ++k) {
+    const int index = warp_index(0) + k;
+    value += NormalLogDensity(theta[index], 0.0, priors_.log_warp_std, &prior_gradient[index]);
+  }
   if (!gradient) return value;
 
   // d log p(y) / d theta = 0.5 tr((alpha alpha^T - K^-1) dK/dtheta).
@@ -217,6 +262,12 @@ double GpLogPosterior::operator()(const Eigen::VectorXd& theta, Eigen::VectorXd*
   gradient->setZero(parameters());
   // The additive part's derivative in log l_c: w s2 / d * G1(r_c) r_c^2 (additive_matern52.h).
   const double additive_share = additive_ ? w * h.signal_variance / static_cast<double>(d) : 0.0;
+  // With input warping: d log p / d w(x_ci) for the warped rows c (the k-th in row k), summed
+  // over the pairs: dK_ij/dw_ci = -(1 - w) s2 G(r) (w_ci - w_cj) / l_c^2 for the ARD part and
+  // -w s2 / d G1(r_c) (w_ci - w_cj) / l_c^2 for the additive part; dK_ij/dw_cj the opposite.
+  Eigen::MatrixXd dlogp_dw = Eigen::MatrixXd::Zero(m, n);
+  const Eigen::VectorXd inverse_additive =
+      separate_scales_ ? Eigen::VectorXd(h.additive_length_scales.cwiseInverse()) : inverse_length;
   for (Eigen::Index j = 0; j < n; ++j) {
     (*gradient)[d] += 0.5 * weights(j, j) * h.signal_variance;
     for (Eigen::Index i = j + 1; i < n; ++i) {
@@ -226,6 +277,17 @@ double GpLogPosterior::operator()(const Eigen::VectorXd& theta, Eigen::VectorXd*
       for (Eigen::Index c = 0; c < d; ++c) {
         const double diff = scaled(c, i) - scaled(c, j);
         (*gradient)[c] += wg * diff * diff;
+      }
+      for (int k = 0; k < m; ++k) {
+        const int c = warped_[k];
+        double g = -wg * (scaled(c, i) - scaled(c, j)) * inverse_length[c];
+        if (additive_) {
+          const double diff = scaled_for_additive(c, i) - scaled_for_additive(c, j);
+          g -= wij * additive_share * UnitMatern52GradientFactor(std::abs(diff)) * diff *
+               inverse_additive[c];
+        }
+        dlogp_dw(k, i) += g;
+        dlogp_dw(k, j) -= g;
       }
       if (!additive_) continue;
       // dK/dlogit(w) = w (1 - w) (s2 A - ARD); the diagonal's is 0.
@@ -240,6 +302,10 @@ double GpLogPosterior::operator()(const Eigen::VectorXd& theta, Eigen::VectorXd*
   }
   (*gradient)[d + 1] = 0.5 * h.noise_variance * weights.trace();
   (*gradient)[d + 2] = alpha.sum();
+  for (int k = 0; k < m; ++k) {
+    (*gradient)[warp_index(k)] = dlogp_dw.row(k).dot(dw_dlog_a.row(k));
+    (*gradient)[warp_index(k) + 1] = dlogp_dw.row(k).dot(dw_dlog_b.row(k));
+  }
   *gradient += prior_gradient;
   return value;
 }
@@ -271,7 +337,8 @@ GpHyperparameters DefaultGpHyperparameters(int dimensions, const GpPriors& prior
 
 GpHyperparameters FitGpHyperparameters(const Eigen::MatrixXd& all_points,
                                        const Eigen::VectorXd& all_values,
-                                       const GpFitOptions& options) {
+                                       const GpFitOptions& options,
+                                       const std::vector<int>& warped_dimensions) {
   const int d = static_cast<int>(all_points.rows());
   GpHyperparameters defaults = DefaultGpHyperparameters(d, options.priors);
   if (all_values.size() == 0) return defaults;
@@ -284,10 +351,21 @@ GpHyperparameters FitGpHyperparameters(const Eigen::MatrixXd& all_points,
     values[static_cast<Eigen::Index>(i)] = all_values[subset[i]];
   }
 
-  const GpLogPosterior posterior(points, values, options.priors, options.kernel);
+  std::vector<int> warped;
+  if (options.input_warping) {
+    for (int c : warped_dimensions) {
+      if (c < 0 || c >= d) {
+        throw Error(ErrorCode::kInternal, "FitGpHyperparameters: warped dimension " +
+                                              std::to_string(c) + " of " + std::to_string(d));
+      }
+      warped.push_back(c);
+    }
+  }
+  const int warped_count = static_cast<int>(warped.size());
+  const GpLogPosterior posterior(points, values, options.priors, options.kernel, warped);
   const bool separate_scales = options.kernel == KernelStructure::kArdPlusAdditiveSeparateScales;
   const bool additive = separate_scales || options.kernel == KernelStructure::kArdPlusAdditive;
-  const Bounds bounds = SearchBounds(d, additive, separate_scales, options);
+  const Bounds bounds = SearchBounds(d, additive, separate_scales, warped_count, options);
   const int parameters = posterior.parameters();
   Objective objective{&posterior, d + 1, 0, -std::numeric_limits<double>::infinity(),
                       Eigen::VectorXd()};
@@ -306,6 +384,8 @@ GpHyperparameters FitGpHyperparameters(const Eigen::MatrixXd& all_points,
       if (additive) theta[d + 3] = p.additive_logit_mean + p.additive_logit_std * normal(rng);
       for (int j = 0; separate_scales && j < d; ++j)
         theta[d + 4 + j] = log_length + p.log_length_scale_std * normal(rng);
+      for (int k = 0; k < 2 * warped_count; ++k)
+        theta[posterior.warp_index(0) + k] = p.log_warp_std * normal(rng);
     }
     std::vector<double> x(theta.data(), theta.data() + parameters);
     for (int i = 0; i < parameters; ++i)

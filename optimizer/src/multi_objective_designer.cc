@@ -14,6 +14,7 @@
 #include "gaussian_process.h"
 #include "gp_hyperparameter_fit.h"
 #include "initial_design.h"
+#include "input_warping.h"
 #include "model_encoding.h"
 
 namespace bayestune {
@@ -311,7 +312,8 @@ std::vector<ParameterValues> SuggestMultiObjective(const DesignerInput& input,
       targets.row(static_cast<Eigen::Index>(k)) = y.transpose();
       GpFitOptions fit = options.fit;
       fit.seed = rng();
-      gps.emplace_back(observed, y, FitGpHyperparameters(observed, y, fit));
+      gps.emplace_back(observed, y,
+                       FitGpHyperparameters(observed, y, fit, DoubleCoordinates(input.space)));
       // Just below the worst target, so that every observation has a positive share of volume.
       reference[static_cast<Eigen::Index>(k)] =
           y.minCoeff() - 0.1 * std::max(1e-9, y.maxCoeff() - y.minCoeff());
