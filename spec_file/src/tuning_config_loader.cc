@@ -1289,8 +1289,12 @@ class Loader {
       return;
     }
     if (!root || root.IsNull()) {
+      // "empty" for a file of comments (a template with every line commented out) reads wrong.
+      const bool blank = text.find_first_not_of(" \t\r\n") == std::string_view::npos;
       Report(Diagnostic::Severity::kError, YAML::Mark::null_mark(), "",
-             "the file is empty; it needs trainingInput.hyperparameters (see examples/)");
+             std::string(blank ? "the file is empty"
+                               : "the file holds no settings (only comments or null)") +
+                 "; it needs trainingInput.hyperparameters (see examples/)");
       return;
     }
     if (CountExpandedNodes(root, kMaxExpandedNodes) > kMaxExpandedNodes) {
