@@ -125,13 +125,16 @@ class WorkerLog : public RunnerEvents {
     if (trial_id) out << "trial " << *trial_id << ": ";
     out << ShownText(message) << std::endl;
   }
+  // A worker's trials are processes of its own machine (never Slurm jobs: runner.launcher is
+  // ignored), so all of them run.
   void OnInterruptRequested(InterruptLevel level, int running_trials, int) override {
+    const std::string trials = "the " + CountOf(running_trials, "running trial");
+    const bool one = running_trials == 1;
     Line() << (level == InterruptLevel::kStopLaunching
-                   ? "interrupted: launching nothing new; waiting for " +
-                         std::to_string(running_trials) +
-                         " running trials (interrupt again to kill them)"
-                   : "interrupted again: killing " + std::to_string(running_trials) +
-                         " running trials; they run again later")
+                   ? "interrupted: launching nothing new; waiting for " + trials +
+                         " (interrupt again to kill " + (one ? "it" : "them") + ")"
+                   : "interrupted again: killing " + trials + "; " +
+                         (one ? "it runs" : "they run") + " again later")
            << std::endl;
   }
   void OnRunFinished(const RunResult& result) override { Line() << result.message << std::endl; }
