@@ -1129,7 +1129,9 @@ class Loader {
                                   });
           if (!valid_name) {
             Error(entry.first, item,
-                  "'" + name + "' is not a valid environment variable name (letters, digits, _)");
+                  "'" + name +
+                      "' is not a valid environment variable name: ASCII letters, digits and _, "
+                      "not starting with a digit");
             continue;
           }
           if (auto value = ReadString(entry.second, item)) {

@@ -222,4 +222,9 @@ TEST_CASE("hostile spec: a parameter name with a non-ASCII letter or a shell cha
   ExpectError(named("lr\\tx"), 7, {"'lr\\x09x' is not a valid name", "; '\\x09' is not one"});
   CHECK_THROWS_WITH(ValidateStudySpec(SpecOf("accuracy", ParameterSpec::Double("größe", 0, 1))),
                     Contains("'ö' is not one"));
+  // So with runner.env's names, which said "(letters, digits, _)".
+  ExpectError(Errors(Yaml("accuracy", kBounds, kRunner + "  env: {\"ü\": x, 1A: y}\n")), 13,
+              {"runner.env.ü",
+               "'ü' is not a valid environment variable name: ASCII letters, "
+               "digits and _, not starting with a digit"});
 }
