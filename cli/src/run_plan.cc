@@ -64,7 +64,10 @@ TuningConfig LoadConfig(const std::string& path) {
 void ResolveRunnerPaths(RunnerSpec& runner, const fs::path& config_folder) {
   if (!runner.command.empty()) {
     std::string& program = runner.command.front();
-    if (program.find('/') != std::string::npos && fs::path(program).is_relative()) {
+    // Its first word: [python3 /data/train.py] (a command line in one item, which the trainer
+    // check explains) is not a path to make absolute.
+    const std::string first_word = program.substr(0, program.find(' '));
+    if (first_word.find('/') != std::string::npos && fs::path(program).is_relative()) {
       program = (config_folder / program).lexically_normal().string();
     }
   }

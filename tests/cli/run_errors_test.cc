@@ -451,6 +451,37 @@ TEST_CASE("run, validate: bash runs a script it finds in PATH, #!/usr/bin/env ba
                          !Catch::Contains("PATH"));
 }
 
+TEST_CASE(
+    "run, validate: a command line in one list item, or ~ in the trainer's path, says what "
+    "to write",
+    "[cli][run][errors]") {
+  // [python3 /data/train.py] said "the trainer '<yaml folder>/python3 /data/train.py' does not
+  // exist"; [~/bin/train.sh] "'<yaml folder>/~/bin/train.sh' does not exist": no shell runs the
+  // trainer, so neither is split or expanded, and neither message said so.
+  TempFolder dir;
+  const auto validate = [&](const std::string& command) {
+    WriteTextFile(dir.File("s.yaml"),
+                  RandomSearchStudyYaml(1, 1, "  command: " + command + "\n  gpus: []\n"));
+    const auto result = RunBayestune(dir.path(), {"validate", "s.yaml"});
+    INFO(command << ": " << result.err);
+    CHECK(result.exit_code == 1);
+    return result.err;
+  };
+  CHECK_THAT(validate("[sh /data/train.sh]"),
+             Catch::Contains("s.yaml:14:13: error: runner.command[0]: the trainer 'sh "
+                             "/data/train.sh' is one argument holding spaces, and no program has "
+                             "that name; give the program and each of its arguments as items of "
+                             "their own (no shell splits them), such as [sh, /data/train.sh]"));
+  CHECK_THAT(validate("[\"sh train.sh --fast\"]"),
+             Catch::Contains("such as [sh, train.sh, --fast]"));
+  CHECK_THAT(validate("[~/bin/train.sh]"),
+             Catch::Contains("the trainer '" + dir.File("~/bin/train.sh") + "' does not exist") &&
+                 Catch::Contains("('~' and $VARIABLES are not expanded: no shell runs the "
+                                 "trainer; write the path out"));
+  CHECK_THAT(validate("[$HOME/train.sh]"), Catch::Contains("are not expanded"));
+  CHECK_FALSE(fs::exists(dir.File("bayestune.db")));
+}
+
 TEST_CASE("run: --gpus naming a GPU this machine does not have is a warning, said once",
           "[cli][run][errors]") {
   // Trials said "started on GPU 99" with CUDA_VISIBLE_DEVICES=99, where CUDA finds no GPU and a
