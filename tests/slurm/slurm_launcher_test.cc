@@ -1046,7 +1046,9 @@ TEST_CASE("Ctrl-C says the trials waiting in Slurm's queue apart from the runnin
                              "Ctrl-C again to kill and cancel them; they would rerun next time)") &&
                  Catch::Contains("Ctrl-C again: killing the 1 running trial and cancelling the 1 "
                                  "waiting in Slurm's queue; they run again when you run the study "
-                                 "again"));
+                                 "again") &&
+                 Catch::Contains("interrupted: 1 running trial(s) were killed and 1 waiting in "
+                                 "Slurm's queue cancelled; they rerun when the study runs again"));
   {
     auto study = Study::Open(SqliteStudyRepository::Open(db.string()), "twice");
     for (const Trial& trial : study->Trials())
