@@ -1,5 +1,7 @@
 #include "atomic_file_writer.h"
 
+#include <fcntl.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include <algorithm>
@@ -7,6 +9,7 @@
 #include <cstring>
 #include <filesystem>
 #include <fstream>
+#include <sstream>
 
 #include "bayestune/optimizer/errors.h"
 
@@ -40,6 +43,37 @@ std::string DatabaseOf(const fs::path& path) {
   return {};
 }
 
+// Writes `text` whole into `path`, which exists and is no regular file or folder (a named pipe,
+// /dev/stdout, bash's >(...)), as a shell's `>` would. A named pipe that no program reads is an
+// error rather than a wait for ever.
+std::uintmax_t WriteInto(const std::string& path, const std::string& where, bool fifo,
+                         const std::string& text) {
+  const int fd = ::open(path.c_str(), O_WRONLY | O_NONBLOCK | O_CLOEXEC);
+  if (fd < 0 && errno == ENXIO && fifo) {
+    throw InvalidArgument(where +
+                          " is a named pipe (FIFO) that no program reads; start its reader "
+                          "first, or give the path of a file");
+  }
+  if (fd < 0) {
+    throw InvalidArgument(where + ": cannot write to it (" + std::strerror(errno) +
+                          "); give the path of a file");
+  }
+  ::fcntl(fd, F_SETFL, ::fcntl(fd, F_GETFL) & ~O_NONBLOCK);
+  std::size_t done = 0;
+  while (done < text.size()) {
+    const ssize_t wrote = ::write(fd, text.data() + done, text.size() - done);
+    if (wrote < 0 && errno == EINTR) continue;
+    if (wrote < 0) {
+      const int error = errno;
+      ::close(fd);
+      throw Unavailable(where + ": writing failed (" + std::strerror(error) + ")");
+    }
+    done += static_cast<std::size_t>(wrote);
+  }
+  ::close(fd);
+  return done;
+}
+
 }  // namespace
 
 std::uintmax_t WriteFileAtomically(const std::string& path, const std::string& flag,
@@ -55,6 +89,14 @@ std::uintmax_t WriteFileAtomically(const std::string& path, const std::string& f
   }
   if (fs::is_directory(target, error)) {
     throw InvalidArgument(where + " is a folder; give the path of a file in it");
+  }
+  // Not a file to replace (a named pipe, /dev/stdout, /dev/null, bash's >(...) as /dev/fd/63):
+  // written into. A file renamed over it would take its place (as root, even in /dev), or could
+  // not be made beside it (in /dev/fd).
+  if (struct stat info{}; ::stat(path.c_str(), &info) == 0 && !S_ISREG(info.st_mode)) {
+    std::ostringstream text;
+    write(text);
+    return WriteInto(path, where, S_ISFIFO(info.st_mode), text.str());
   }
   // A study database (or its -wal file) given as the output, by a slip for --db or to keep the
   // export beside it, would be replaced whole, with every study in it: never.

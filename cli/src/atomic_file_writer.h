@@ -11,7 +11,9 @@ namespace bayestune::cli {
 // that a failure (a full disk, an error while writing, Ctrl-C) never leaves half a file where the
 // result should be and never damages an earlier one. Errors name `flag` and the path and say what
 // to do: InvalidArgument for a missing folder, a folder given as the file, or a folder this user
-// may not write; Unavailable when writing fails. Returns the size written in bytes.
+// may not write; Unavailable when writing fails. A path that exists and is no regular file (a
+// named pipe, /dev/stdout, bash's >(...)) is written into instead, as a shell's `>` would; one
+// that no program reads is an error. Returns the size written in bytes.
 std::uintmax_t WriteFileAtomically(const std::string& path, const std::string& flag,
                                    const std::function<void(std::ostream&)>& write);
 

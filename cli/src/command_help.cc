@@ -12,4 +12,14 @@ CLI::App* AddCommand(CLI::App& app, const std::string& name, const std::string& 
   return command;
 }
 
+CLI::Validator NotEmpty() {
+  return CLI::Validator(
+      [](std::string& value) -> std::string {
+        return value.empty() ? "is empty (an unset shell variable?); give a value, or leave the "
+                               "option out for its default"
+                             : "";
+      },
+      "", "NOT_EMPTY");
+}
+
 }  // namespace bayestune::cli

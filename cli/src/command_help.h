@@ -11,4 +11,10 @@ namespace bayestune::cli {
 CLI::App* AddCommand(CLI::App& app, const std::string& name, const std::string& summary,
                      const std::string& details, const std::string& exit_codes);
 
+// Refuses an empty value, as `--study "$STUDY"` gives when the variable is unset: it would
+// otherwise mean the option's default (another study, no token, no TLS) without a word. A usage
+// error (exit 2): "--study: is empty (an unset shell variable?); give a value, or leave the option
+// out for its default".
+CLI::Validator NotEmpty();
+
 }  // namespace bayestune::cli

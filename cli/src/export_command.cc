@@ -65,9 +65,11 @@ void AddExportCommand(CLI::App& app, int& exit_code) {
       ->add_option("--format", options->format,
                    "csv or json (default: from --out's extension, else csv)")
       ->transform(CLI::IsMember({"csv", "json"}, CLI::ignore_case));
-  command->add_option("-o,--out", options->out,
-                      "the file to write, replaced whole only once complete (default or '-': "
-                      "standard output)");
+  command
+      ->add_option("-o,--out", options->out,
+                   "the file to write, replaced whole only once complete (default or '-': "
+                   "standard output)")
+      ->check(NotEmpty());
   command->callback([options, &exit_code] { exit_code = Export(*options); });
 }
 

@@ -73,8 +73,11 @@ std::vector<std::string> LiveProgressView::BlockLines(double now) const {
   for (std::string line; std::getline(rows, line);)
     lines.push_back(line);
   if (interrupt_level_ == 1) {
-    lines.push_back("stopping (" + InterruptName(interrupt_signal_) +
-                    "): waiting for the running trials to finish; Ctrl-C kills them");
+    lines.push_back("stopping (" + InterruptName(interrupt_signal_) + "): waiting for the " +
+                    (progress_.Waiting() > 0
+                         ? "running trials and those in Slurm's queue to finish; Ctrl-C kills "
+                           "and cancels them"
+                         : "running trials to finish; Ctrl-C kills them"));
   }
   return lines;
 }
@@ -99,8 +102,8 @@ void LiveProgressView::Draw() {
 }
 
 void LiveProgressView::Print(LineKind kind, const std::string& text) {
-  if (kind == LineKind::kTrialStarted || kind == LineKind::kMeasurement ||
-      kind == LineKind::kProgress || finished_) {
+  if (kind == LineKind::kTrialStarted || kind == LineKind::kQueue ||
+      kind == LineKind::kMeasurement || kind == LineKind::kProgress || finished_) {
     return;  // shown in the block
   }
   const std::string time = FormatLocalTime(NowSeconds()).substr(11);  // HH:MM:SS

@@ -274,11 +274,15 @@ void AddMetricsCommand(CLI::App& app, int& exit_code) {
                    "for --selection BEST: MAXIMIZE or MINIMIZE (default: the study's goal, else "
                    "MAXIMIZE)")
       ->transform(CLI::IsMember({"MAXIMIZE", "MINIMIZE"}, CLI::ignore_case));
-  command->add_option("--db", options->study.database,
-                      "the database of DIR's study (default: found beside bayestune-jobs/, or "
-                      "./bayestune.db)");
-  command->add_option("--study", options->study.study,
-                      "DIR's study (default: the one its job dir is named after, or the only one)");
+  command
+      ->add_option("--db", options->study.database,
+                   "the database of DIR's study (default: found beside bayestune-jobs/, or "
+                   "./bayestune.db)")
+      ->check(NotEmpty());
+  command
+      ->add_option("--study", options->study.study,
+                   "DIR's study (default: the one its job dir is named after, or the only one)")
+      ->check(NotEmpty());
   command->callback([options, &exit_code] { exit_code = RunMetrics(*options); });
 }
 

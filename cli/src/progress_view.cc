@@ -1,5 +1,6 @@
 #include "progress_view.h"
 
+#include <algorithm>
 #include <csignal>
 #include <cstring>
 
@@ -53,7 +54,15 @@ std::string ProgressView::TimeLeftText(double now) const {
   if (interrupt_level_ == 1) {
     const std::string stopping = "stopping (" + InterruptName(interrupt_signal_) + ")";
     if (counts.active == 0) return stopping;
-    return stopping + ": waiting for the " + CountOf(counts.active, "running trial");
+    // Pending Slurm jobs are waited for too (they run, then finish), but are not running.
+    const int waiting = std::min(progress_.Waiting(), counts.active);
+    const int running = counts.active - waiting;
+    if (waiting == 0) return stopping + ": waiting for the " + CountOf(running, "running trial");
+    if (running == 0) {
+      return stopping + ": waiting for the " + CountOf(waiting, "trial") + " in Slurm's queue";
+    }
+    return stopping + ": waiting for the " + CountOf(running, "running trial") + " and the " +
+           std::to_string(waiting) + " in Slurm's queue";
   }
   if (interrupt_level_ == 2) return "stopping: killing the running trials";
   if (counts.left() == 0 && counts.active == 0) return "nothing left";
@@ -127,19 +136,49 @@ void ProgressView::OnTrialStarted(const TrialStartedEvent& event) {
 void ProgressView::OnTrialQueueChanged(std::int64_t trial_id,
                                        const std::optional<std::string>& queue_reason) {
   std::lock_guard lock(mutex_);
-  progress_.TrialQueueChanged(trial_id, queue_reason);
+  QueueChanged(trial_id, queue_reason);
   Changed();
+}
+
+void ProgressView::QueueChanged(std::int64_t trial_id,
+                                const std::optional<std::string>& queue_reason) {
+  const auto found = progress_.running().find(trial_id);
+  if (found == progress_.running().end()) return;
+  const bool was_waiting = found->second.queue_reason.has_value();
+  progress_.TrialQueueChanged(trial_id, queue_reason);
+  // A line when the job begins waiting and when it leaves the queue (not for each change of
+  // squeue's reason: the launcher says a long wait's reasons), so that a run whose jobs all wait
+  // does not look idle.
+  const RunProgress::RunningTrial& trial = found->second;
+  const std::string job = "Slurm job " + trial.job_id;
+  if (queue_reason && !was_waiting) {
+    Print(LineKind::kQueue, "trial " + std::to_string(trial_id) +
+                                " waiting in Slurm's queue: " + job + " is pending" +
+                                (queue_reason->empty() || *queue_reason == "None"
+                                     ? ""
+                                     : " (squeue: " + *queue_reason + ")"));
+  } else if (!queue_reason && was_waiting) {
+    Print(LineKind::kQueue, "trial " + std::to_string(trial_id) + " running: " + job +
+                                " started, " + FormatDuration(SteadyNow() - trial.started) +
+                                " after it was submitted");
+  }
 }
 
 void ProgressView::OnMeasurements(std::int64_t trial_id,
                                   const std::vector<Measurement>& measurements) {
   std::lock_guard lock(mutex_);
+  // Its trainer wrote: the job runs, though squeue (asked every 2 s) has not said so yet.
+  const auto found = progress_.running().find(trial_id);
+  const bool left_queue = !measurements.empty() && found != progress_.running().end() &&
+                          found->second.queue_reason.has_value();
+  if (left_queue) QueueChanged(trial_id, std::nullopt);
   const auto latest = progress_.AddMeasurements(trial_id, measurements);
-  if (!latest) return;
-  Print(LineKind::kMeasurement, "trial " + std::to_string(trial_id) + " step " +
-                                    std::to_string(latest->step) + ": " + latest->metric + " " +
-                                    FormatValue(latest->value));
-  Changed();
+  if (latest) {
+    Print(LineKind::kMeasurement, "trial " + std::to_string(trial_id) + " step " +
+                                      std::to_string(latest->step) + ": " + latest->metric + " " +
+                                      FormatValue(latest->value));
+  }
+  if (latest || left_queue) Changed();
 }
 
 void ProgressView::OnTrialPromoted(const TrialPromotedEvent& event) {
@@ -194,22 +233,43 @@ void ProgressView::OnWarning(std::optional<std::int64_t> trial_id, const std::st
 void ProgressView::OnInterruptRequested(InterruptLevel level, int running_trials, int signal) {
   std::lock_guard lock(mutex_);
   const std::string name = InterruptName(signal);
-  const std::string trials = CountOf(running_trials, "running trial");
+  // The runner counts a trial whose Slurm job is pending among its running ones: said apart, as
+  // the counts do. The first interrupt waits for such a job to run and finish; the second cancels
+  // it.
+  const int waiting = std::min(progress_.Waiting(), running_trials);
+  const int running = running_trials - waiting;
+  const std::string queue = std::to_string(waiting) + " waiting in Slurm's queue";
   if (level == InterruptLevel::kStopLaunching) {
     interrupt_level_ = 1;
     interrupt_signal_ = signal;
     const std::string again = signal == SIGINT || signal == 0
                                   ? "press Ctrl-C again"
                                   : "send " + name + " again or press Ctrl-C";
-    Print(LineKind::kNotice, running_trials == 0
-                                 ? name + ": starting no new trial; stopping"
-                                 : name + ": starting no new trial; waiting for the " + trials +
-                                       " to finish (" + again +
-                                       " to kill them; they would rerun next time)");
+    const std::string running_text = "the " + CountOf(running, "running trial") + " to finish";
+    const std::string waiting_text =
+        (running == 0 ? "the " + CountOf(waiting, "trial") + " waiting in Slurm's queue"
+                      : "the " + queue) +
+        " to run and finish";
+    const std::string what = waiting == 0   ? running_text
+                             : running == 0 ? waiting_text
+                                            : running_text + " and " + waiting_text;
+    Print(LineKind::kNotice, running_trials == 0 ? name + ": starting no new trial; stopping"
+                                                 : name + ": starting no new trial; waiting for " +
+                                                       what + " (" + again + " to " +
+                                                       (waiting == 0   ? "kill"
+                                                        : running == 0 ? "cancel"
+                                                                       : "kill and cancel") +
+                                                       " them; they would rerun next time)");
   } else {
     interrupt_level_ = 2;
-    Print(LineKind::kNotice, name + (signal == interrupt_signal_ ? " again" : "") +
-                                 ": killing the " + trials +
+    const std::string killing = "killing the " + CountOf(running, "running trial");
+    const std::string cancelling =
+        "cancelling the " +
+        (running == 0 ? CountOf(waiting, "trial") + " waiting in Slurm's queue" : queue);
+    Print(LineKind::kNotice, name + (signal == interrupt_signal_ ? " again" : "") + ": " +
+                                 (waiting == 0   ? killing
+                                  : running == 0 ? cancelling
+                                                 : killing + " and " + cancelling) +
                                  "; they run again when you run the study again");
   }
   Changed();

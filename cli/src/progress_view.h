@@ -39,12 +39,15 @@ class ProgressView : public RunnerEvents {
 
  protected:
   // What a line is about: the live view shows the running trials and the counts in its block
-  // rather than as lines.
-  enum class LineKind { kNotice, kTrialStarted, kMeasurement, kTrialFinished, kProgress };
+  // rather than as lines; kQueue: a trial's Slurm job began or ended waiting in Slurm's queue.
+  enum class LineKind { kNotice, kTrialStarted, kQueue, kMeasurement, kTrialFinished, kProgress };
 
   // Called with the mutex held, for each sentence, in order; a view escapes it (ShownText) as it
   // prints, as parts of it come from the trainer (metric names, failure reasons).
   virtual void Print(LineKind kind, const std::string& text) = 0;
+  // A trial's job began or ended waiting in Slurm's queue (nullopt: it runs): the progress, and a
+  // line when it begins and ends. Called with the mutex held.
+  void QueueChanged(std::int64_t trial_id, const std::optional<std::string>& queue_reason);
   // Called with the mutex held after every event, once its lines are printed.
   virtual void Changed() {}
   // Called with the mutex held by Close.
@@ -58,7 +61,8 @@ class ProgressView : public RunnerEvents {
   // "interrupt" (no signal).
   static std::string InterruptName(int signal);
   // "about 35s left", "estimating the time left" (before a trial finished this run); after an
-  // interrupt no time: "stopping (Ctrl-C): waiting for the 2 running trials"
+  // interrupt no time: "stopping (Ctrl-C): waiting for the 2 running trials" ("for the 1 running
+  // trial and the 1 in Slurm's queue" when jobs are pending)
   std::string TimeLeftText(double now) const;
   // "trial 3, accuracy 0.966667 at step 10 (n_layers=40 momentum=0.9)", "none yet"
   std::string BestText() const;

@@ -54,6 +54,7 @@ void AddReportCommand(CLI::App& app, int& exit_code) {
   auto args = std::make_shared<ReportArguments>();
   AddStudySelectionOptions(*command, args->selection);
   command->add_option("-o,--out", args->out, "the HTML file to write ('-': standard output)")
+      ->check(NotEmpty())
       ->required();
   command->callback([args, &exit_code] { exit_code = RunReport(*args); });
 }

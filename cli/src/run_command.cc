@@ -285,17 +285,24 @@ void AddRunCommand(CLI::App& app, int& exit_code) {
   auto arguments = std::make_shared<RunArguments>();
   command->add_option("tuning.yaml", arguments->config_path, "the study file")->required();
   command->add_option("--db", arguments->database, "the study database (created if missing)")
-      ->capture_default_str();
-  command->add_option("--study", arguments->study,
-                      "the study's name, a name and not a path: no '/' or control characters, not "
-                      "starting with '.' or '-', at most 255 bytes (default: from the file name: "
-                      "mnist.yaml -> mnist, examples/book/tuning.yaml -> book)");
-  command->add_option("--gpus", arguments->gpus,
-                      "GPU ids to use, such as 0,1,3; auto: detect them; none: CPU-only trials "
-                      "(default: runner.gpus, else auto)");
-  command->add_option("--job-dir", arguments->job_dir,
-                      "where the trial-<n>/ folders go (default: runner.jobDir, else "
-                      "bayestune-jobs/<study> beside the database)");
+      ->capture_default_str()
+      ->check(NotEmpty());
+  command
+      ->add_option("--study", arguments->study,
+                   "the study's name, a name and not a path: no '/' or control characters, not "
+                   "starting with '.' or '-', at most 255 bytes (default: from the file name: "
+                   "mnist.yaml -> mnist, examples/book/tuning.yaml -> book)")
+      ->check(NotEmpty());
+  command
+      ->add_option("--gpus", arguments->gpus,
+                   "GPU ids to use, such as 0,1,3; auto: detect them; none: CPU-only trials "
+                   "(default: runner.gpus, else auto)")
+      ->check(NotEmpty());
+  command
+      ->add_option("--job-dir", arguments->job_dir,
+                   "where the trial-<n>/ folders go (default: runner.jobDir, else "
+                   "bayestune-jobs/<study> beside the database)")
+      ->check(NotEmpty());
   command
       ->add_option("--progress", arguments->progress,
                    "auto: a live view on a terminal, timestamped lines otherwise; live; plain")

@@ -1,11 +1,14 @@
 #include "run_plan.h"
 
+#include <unistd.h>
+
 #include <charconv>
 #include <cstdlib>
 #include <iostream>
 #include <optional>
 #include <regex>
 #include <set>
+#include <sstream>
 
 #include "bayestune/optimizer/errors.h"
 #include "bayestune/optimizer/study_name.h"
@@ -61,7 +64,10 @@ TuningConfig LoadConfig(const std::string& path) {
 void ResolveRunnerPaths(RunnerSpec& runner, const fs::path& config_folder) {
   if (!runner.command.empty()) {
     std::string& program = runner.command.front();
-    if (program.find('/') != std::string::npos && fs::path(program).is_relative()) {
+    // Its first word: [python3 /data/train.py] (a command line in one item, which the trainer
+    // check explains) is not a path to make absolute.
+    const std::string first_word = program.substr(0, program.find(' '));
+    if (first_word.find('/') != std::string::npos && fs::path(program).is_relative()) {
       program = (config_folder / program).lexically_normal().string();
     }
   }
@@ -88,6 +94,23 @@ std::optional<std::string> InterpretedScript(const std::vector<std::string>& com
   return script;
 }
 
+// Whether bash finds `script` in `path_variable`: given a script name without '/' that is not in
+// the working folder, bash runs the first readable file of that name in PATH, as it finds
+// commands (`bash train.sh` with train.sh in ~/bin). The other interpreters do not look there.
+bool BashFindsInPath(const std::string& interpreter, const std::string& script,
+                     const std::string& path_variable) {
+  if (interpreter != "bash" || script.find('/') != std::string::npos) return false;
+  std::stringstream dirs(path_variable);
+  for (std::string dir; std::getline(dirs, dir, ':');) {
+    const std::string candidate = (dir.empty() ? std::string(".") : dir) + "/" + script;
+    std::error_code error;
+    if (fs::is_regular_file(candidate, error) && ::access(candidate.c_str(), R_OK) == 0) {
+      return true;
+    }
+  }
+  return false;
+}
+
 }  // namespace
 
 std::string TrainerProblem(const RunnerSpec& runner) {
@@ -98,12 +121,15 @@ std::string TrainerProblem(const RunnerSpec& runner) {
     // The interpreter exists; a script it cannot find failed every trial in turn ("can't open
     // file"), using the study up. Trainers run in this process's working folder.
     if (const auto script = InterpretedScript(runner.command)) {
+      const std::string interpreter = fs::path(runner.command[0]).filename().string();
       std::error_code error;
-      if (!fs::exists(*script, error) && !error) {
-        return fs::path(runner.command[0]).filename().string() + " would run '" + *script +
-               "', which is not in " + fs::current_path(error).string() +
-               " (trainers run in the folder bayestune is started in); give the script's path "
-               "from there, or an absolute one";
+      if (!fs::exists(*script, error) && !error &&
+          !BashFindsInPath(interpreter, *script, path_variable)) {
+        return interpreter + " would run '" + *script + "', which is not in " +
+               fs::current_path(error).string() +
+               " (trainers run in the folder bayestune is started in)" +
+               (interpreter == "bash" ? " nor in the trainer's PATH" : "") +
+               "; give the script's path from there, or an absolute one";
       }
     }
     return "";

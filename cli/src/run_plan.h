@@ -66,7 +66,8 @@ void ResolveRunnerPaths(RunnerSpec& runner, const std::filesystem::path& config_
 // Why the trainer, runner.command[0], cannot be started (it does not exist, is not an executable
 // file, or is not in PATH: runner.env's PATH when it sets one, else bayestune's), in
 // ResolveExecutable's words without its field name), or why the script an interpreter would run
-// is missing (python3 train.py with no train.py in the working folder); empty when it can.
+// is missing (python3 train.py with no train.py in the working folder, nor, for bash, which
+// looks there too, in PATH); empty when it can.
 // runner.command must not be empty.
 std::string TrainerProblem(const RunnerSpec& runner);
 

@@ -154,19 +154,26 @@ void AddServeCommand(CLI::App& app, int& exit_code) {
       "130 stopped by Ctrl-C");
   auto flags = std::make_shared<ServeFlags>();
   command->add_option("--db", flags->db, "the SQLite database of the studies (created if new)")
+      ->check(NotEmpty())
       ->required();
   command
       ->add_option("--listen", flags->listen,
                    "host:port to listen on; port 0 picks a free port (printed at start)")
+      ->check(NotEmpty())
       ->capture_default_str();
-  auto* cert = command->add_option("--tls-cert", flags->tls_cert,
-                                   "PEM certificate (chain) of the server: serve TLS only");
-  auto* key = command->add_option("--tls-key", flags->tls_key, "PEM private key of --tls-cert");
+  auto* cert = command
+                   ->add_option("--tls-cert", flags->tls_cert,
+                                "PEM certificate (chain) of the server: serve TLS only")
+                   ->check(NotEmpty());
+  auto* key = command->add_option("--tls-key", flags->tls_key, "PEM private key of --tls-cert")
+                  ->check(NotEmpty());
   cert->needs(key);
   key->needs(cert);
-  command->add_option("--token-file", flags->token_file,
-                      "file whose first line is the token every call must carry as "
-                      "'authorization: Bearer <token>'");
+  command
+      ->add_option("--token-file", flags->token_file,
+                   "file whose first line is the token every call must carry as "
+                   "'authorization: Bearer <token>'")
+      ->check(NotEmpty());
   command
       ->add_option("--max-message-mb", flags->max_message_mb,
                    "largest request in MiB; a larger one gets RESOURCE_EXHAUSTED")

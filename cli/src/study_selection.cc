@@ -6,6 +6,7 @@
 #include "bayestune/optimizer/errors.h"
 #include "cli_errors.h"
 #include "closest_match.h"
+#include "command_help.h"
 
 namespace bayestune::cli {
 namespace {
@@ -30,7 +31,9 @@ std::string DatabaseFlag(const StudySelection& selection) {
 void AddStudySelectionOptions(CLI::App& command, StudySelection& selection) {
   command.add_option("STUDY", selection.study,
                      "the study's name (default: the only study in the database)");
-  command.add_option("--db", selection.database, "the study database")->capture_default_str();
+  command.add_option("--db", selection.database, "the study database")
+      ->check(NotEmpty())
+      ->capture_default_str();
 }
 
 StudyRecord SelectStudy(StudyRepository& repository, const StudySelection& selection,

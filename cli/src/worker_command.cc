@@ -125,13 +125,16 @@ class WorkerLog : public RunnerEvents {
     if (trial_id) out << "trial " << *trial_id << ": ";
     out << ShownText(message) << std::endl;
   }
+  // A worker's trials are processes of its own machine (never Slurm jobs: runner.launcher is
+  // ignored), so all of them run.
   void OnInterruptRequested(InterruptLevel level, int running_trials, int) override {
+    const std::string trials = "the " + CountOf(running_trials, "running trial");
+    const bool one = running_trials == 1;
     Line() << (level == InterruptLevel::kStopLaunching
-                   ? "interrupted: launching nothing new; waiting for " +
-                         std::to_string(running_trials) +
-                         " running trials (interrupt again to kill them)"
-                   : "interrupted again: killing " + std::to_string(running_trials) +
-                         " running trials; they run again later")
+                   ? "interrupted: launching nothing new; waiting for " + trials +
+                         " (interrupt again to kill " + (one ? "it" : "them") + ")"
+                   : "interrupted again: killing " + trials + "; " +
+                         (one ? "it runs" : "they run") + " again later")
            << std::endl;
   }
   void OnRunFinished(const RunResult& result) override { Line() << result.message << std::endl; }
@@ -364,23 +367,37 @@ void AddWorkerCommand(CLI::App& app, int& exit_code) {
       "0 the study is done, 1 too many failures, the trainer could not start or the server did "
       "not answer, 2 bad usage, 3 no such study or --create file, 130 interrupted");
   auto flags = std::make_shared<WorkerFlags>();
-  command->add_option("--server", flags->server, "host:port of bayestune serve")->required();
-  command->add_option("--study", flags->study, "the study to run trials of")->required();
-  command->add_option("--gpus", flags->gpus,
-                      "the GPUs of this worker: ids such as 0,1,3, auto (detect; the default "
-                      "unless the study's runner.gpus says otherwise) or none (CPU trials)");
+  command->add_option("--server", flags->server, "host:port of bayestune serve")
+      ->check(NotEmpty())
+      ->required();
+  command->add_option("--study", flags->study, "the study to run trials of")
+      ->check(NotEmpty())
+      ->required();
+  command
+      ->add_option("--gpus", flags->gpus,
+                   "the GPUs of this worker: ids such as 0,1,3, auto (detect; the default "
+                   "unless the study's runner.gpus says otherwise) or none (CPU trials)")
+      ->check(NotEmpty());
   auto* create =
-      command->add_option("--create", flags->create,
-                          "create the study from this tuning.yaml first (the same spec again finds "
-                          "the existing study; another one is an error)");
-  command->add_option("--job-dir", flags->job_dir,
-                      "where each trial gets its trial-<n>/ folder (default: the --create file's "
-                      "runner.jobDir, else bayestune-jobs/<study>)");
-  command->add_option("--token-file", flags->token_file,
-                      "file whose first line is the server's bearer token");
-  command->add_option("--tls-ca", flags->tls_ca,
-                      "connect with TLS, trusting this PEM certificate (the server's own when "
-                      "self-signed)");
+      command
+          ->add_option("--create", flags->create,
+                       "create the study from this tuning.yaml first (the same spec again finds "
+                       "the existing study; another one is an error)")
+          ->check(NotEmpty());
+  command
+      ->add_option("--job-dir", flags->job_dir,
+                   "where each trial gets its trial-<n>/ folder (default: the --create file's "
+                   "runner.jobDir, else bayestune-jobs/<study>)")
+      ->check(NotEmpty());
+  command
+      ->add_option("--token-file", flags->token_file,
+                   "file whose first line is the server's bearer token")
+      ->check(NotEmpty());
+  command
+      ->add_option("--tls-ca", flags->tls_ca,
+                   "connect with TLS, trusting this PEM certificate (the server's own when "
+                   "self-signed)")
+      ->check(NotEmpty());
   command->add_flag("--tls", flags->tls, "connect with TLS, trusting the system's certificates");
   command
       ->add_flag("--trust-server-command", flags->trust_server_command,

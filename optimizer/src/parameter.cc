@@ -128,16 +128,33 @@ std::string ParameterNameProblem(std::string_view name) {
            " bytes long; a parameter name is at most " + std::to_string(kMaxParameterNameBytes) +
            " bytes (it is passed as --name=value and shown in every table)";
   }
-  bool well_formed = !name.empty() && std::isalpha(static_cast<unsigned char>(name[0]));
-  for (char c : name) {
-    if (!std::isalnum(static_cast<unsigned char>(c)) && c != '_' && c != '-' && c != '.') {
-      well_formed = false;
-    }
+  // The first character that does not fit, whole (all bytes of a UTF-8 character such as 'ö'),
+  // to name it: "letters" alone reads as if 'größe' were fine.
+  std::size_t bad = std::string_view::npos;
+  for (std::size_t i = 0; i < name.size() && bad == std::string_view::npos; ++i) {
+    const auto c = static_cast<unsigned char>(name[i]);
+    const bool ascii_letter = (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z');
+    const bool fits =
+        i == 0 ? ascii_letter
+               : ascii_letter || (c >= '0' && c <= '9') || c == '_' || c == '-' || c == '.';
+    if (!fits) bad = i;
   }
-  if (!well_formed) {
+  if (name.empty() || bad != std::string_view::npos) {
+    std::string which = "it is empty";
+    if (!name.empty()) {
+      std::size_t end = bad + 1;
+      if (static_cast<unsigned char>(name[bad]) >= 0xC0) {
+        while (end < name.size() && end < bad + 4 &&
+               (static_cast<unsigned char>(name[end]) & 0xC0) == 0x80)
+          ++end;
+      }
+      which = "'" + EscapeForMessage(name.substr(bad, end - bad)) + "'" +
+              (bad == 0 ? " is not an ASCII letter" : " is not one");
+    }
     return quoted +
-           " is not a valid name: it is passed as --name=value, so it must start with a letter "
-           "and hold only letters, digits, '_', '-' and '.'";
+           " is not a valid name: it is passed as --name=value, so it must start with an ASCII "
+           "letter (a-z, A-Z) and hold only ASCII letters, digits, '_', '-' and '.'; " +
+           which;
   }
   if (ParameterNamesCollide(name, "job_dir")) {
     return quoted +

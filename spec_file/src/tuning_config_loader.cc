@@ -9,6 +9,7 @@
 #include <cerrno>
 #include <charconv>
 #include <cmath>
+#include <cstdlib>
 #include <cstring>
 #include <filesystem>
 #include <limits>
@@ -287,6 +288,14 @@ class Loader {
     long long value = 0;
     const char* begin = text.data() + (text.starts_with('+') ? 1 : 0);
     auto [end, error] = std::from_chars(begin, text.data() + text.size(), value);
+    if (error == std::errc::result_out_of_range && end == text.data() + text.size()) {
+      // An integer all the same, too large for any bound: said as such.
+      Error(node, field,
+            (text.starts_with('-') ? "must be at least " + std::to_string(min_value)
+                                   : "must be at most " + std::to_string(max_value)) +
+                ", got " + text);
+      return std::nullopt;
+    }
     if (error != std::errc() || end != text.data() + text.size()) {
       Error(node, field, "expected an integer, got '" + text + "'");
       return std::nullopt;
@@ -313,6 +322,24 @@ class Loader {
     double value = 0;
     const char* begin = text.data() + (text.starts_with('+') ? 1 : 0);
     auto [end, error] = std::from_chars(begin, text.data() + text.size(), value);
+    if (error == std::errc::result_out_of_range && end == text.data() + text.size()) {
+      // A number all the same (1e400, 1e-400), beyond what a double holds.
+      Error(node, field,
+            "'" + text + "' is " +
+                (std::isinf(std::strtod(text.c_str(), nullptr))
+                     ? "larger than a double holds (about 1.8e308); give a finite number"
+                     : "closer to 0 than a double holds (about 4.9e-324); give 0 or a number "
+                       "further from 0"));
+      return std::nullopt;
+    }
+    // YAML's own words for infinity and not-a-number (.inf, -.Inf, .NaN) are numbers too.
+    std::string lower = text;
+    std::transform(lower.begin(), lower.end(), lower.begin(),
+                   [](unsigned char c) { return static_cast<char>(std::tolower(c)); });
+    if (lower == ".inf" || lower == "+.inf" || lower == "-.inf" || lower == ".nan") {
+      Error(node, field, "expected a finite number, got '" + text + "'");
+      return std::nullopt;
+    }
     if (error != std::errc() || end != text.data() + text.size()) {
       Error(node, field, "expected a number, got '" + text + "'");
       return std::nullopt;
@@ -1102,7 +1129,9 @@ class Loader {
                                   });
           if (!valid_name) {
             Error(entry.first, item,
-                  "'" + name + "' is not a valid environment variable name (letters, digits, _)");
+                  "'" + name +
+                      "' is not a valid environment variable name: ASCII letters, digits and _, "
+                      "not starting with a digit");
             continue;
           }
           if (auto value = ReadString(entry.second, item)) {
@@ -1262,8 +1291,12 @@ class Loader {
       return;
     }
     if (!root || root.IsNull()) {
+      // "empty" for a file of comments (a template with every line commented out) reads wrong.
+      const bool blank = text.find_first_not_of(" \t\r\n") == std::string_view::npos;
       Report(Diagnostic::Severity::kError, YAML::Mark::null_mark(), "",
-             "the file is empty; it needs trainingInput.hyperparameters (see examples/)");
+             std::string(blank ? "the file is empty"
+                               : "the file holds no settings (only comments or null)") +
+                 "; it needs trainingInput.hyperparameters (see examples/)");
       return;
     }
     if (CountExpandedNodes(root, kMaxExpandedNodes) > kMaxExpandedNodes) {

@@ -141,9 +141,12 @@ void CheckUsable(const Connection& connection, const SchemaInfo& info) {
                           "); upgrade bayestune to open it. The file was left as it was");
   }
   if (connection.read_only() && info.version == 0) {
-    throw InvalidArgument(where +
-                          " is empty, not a bayestune database yet; give the path of a study "
-                          "database (a run creates one)");
+    // Also what a reader finds while a run that is starting makes the tables (one transaction):
+    // no study yet, as for a database without one, rather than the wrong path.
+    throw NotFound(where +
+                   " holds no study yet: its tables are not made (a bayestune run that is "
+                   "starting makes them at once: try again in a moment); otherwise give the path "
+                   "of a study database (a run creates one)");
   }
   if (connection.read_only() && info.version < kLatestVersion) {
     throw FailedPrecondition(where + " has schema version " + std::to_string(info.version) +

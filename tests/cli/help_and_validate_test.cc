@@ -47,6 +47,39 @@ TEST_CASE("usage errors exit 2", "[cli][help]") {
   CHECK(RunBayestune(dir.path(), {"run", "x.yaml", "--progress", "fancy"}).exit_code == 2);
 }
 
+TEST_CASE("an empty option value, as an unset shell variable gives, is a usage error",
+          "[cli][help]") {
+  // `--study "$STUDY"` with STUDY unset ran (and went on with) the study named after the file;
+  // `serve --token-file "$TOKEN"` served with no auth; `run --db ""` said "filesystem error:
+  // cannot make absolute path"; `report --out ""` "cannot move the file into place".
+  TempFolder dir;
+  WriteTextFile(dir.File("s.yaml"), SmallStudyYaml(1, 1, "--epochs=1"));
+  for (const std::vector<std::string>& args : std::vector<std::vector<std::string>>{
+           {"run", "s.yaml", "--study", ""},
+           {"run", "s.yaml", "--db", ""},
+           {"run", "s.yaml", "--gpus", ""},
+           {"run", "s.yaml", "--job-dir", ""},
+           {"status", "--db", ""},
+           {"export", "--out", ""},
+           {"report", "--out", ""},
+           {"metrics", ".", "--study", ""},
+           {"serve", "--db", "x.db", "--token-file", ""},
+           {"serve", "--db", ""},
+           {"worker", "--server", "127.0.0.1:1", "--study", "s", "--token-file", "", "--", "true"},
+           {"worker", "--server", "127.0.0.1:1", "--study", "", "--", "true"}}) {
+    const auto result = RunBayestune(dir.path(), args);
+    const std::string& flag = args[args.size() - (args.back() == "true" ? 4 : 2)];
+    INFO(args[0] << " " << flag << ": " << result.out << result.err);
+    CHECK(result.exit_code == 2);
+    CHECK(result.err == "bayestune: error: " + flag +
+                            ": is empty (an unset shell variable?); give a value, or leave the "
+                            "option out for its default; run 'bayestune " +
+                            args[0] + " --help' for its options\n");
+  }
+  CHECK_FALSE(std::filesystem::exists(dir.File("bayestune.db")));  // nothing ran
+  CHECK_FALSE(std::filesystem::exists(dir.File("x.db")));
+}
+
 TEST_CASE("validate: the examples are valid, and a bad file gets every error with its line",
           "[cli][validate]") {
   TempFolder dir;

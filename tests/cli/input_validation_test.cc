@@ -305,6 +305,27 @@ TEST_CASE("readers: a missing database exits 3 wherever it is missing, saying wh
         "run tuning.yaml --db /missing/dir/x.db\n");
 }
 
+TEST_CASE("readers: a database whose tables a starting run has not made yet has no study, exit 3",
+          "[cli][validation]") {
+  // `bayestune status` while a run was starting (the file made, its tables not yet committed)
+  // said "is empty, not a bayestune database yet; give the path of a study database" and exited 1,
+  // as for a wrong file; it is the right one, without a study for a moment.
+  TempFolder dir;
+  WriteTextFile(dir.File("bayestune.db"), "");
+  for (const std::vector<std::string>& args :
+       {std::vector<std::string>{"status"}, std::vector<std::string>{"trials"},
+        std::vector<std::string>{"export"}}) {
+    const auto result = RunBayestune(dir.path(), args);
+    INFO(args[0] << ": " << result.err);
+    CHECK(result.exit_code == 3);
+    CHECK(result.err ==
+          "bayestune: error: bayestune database 'bayestune.db' holds no study yet: its tables are "
+          "not made (a bayestune run that is starting makes them at once: try again in a moment); "
+          "otherwise give the path of a study database (a run creates one)\n");
+  }
+  CHECK(ReadTextFile(dir.File("bayestune.db")).empty());  // a reader left it as it was
+}
+
 TEST_CASE("run: infeasible trials are infeasible in the progress lines as in the summary",
           "[cli][validation]") {
   TempFolder dir;

@@ -1,9 +1,15 @@
 // status, trials, best and export on a study database written through the Study API, and the
 // errors of choosing a study.
+#include <fcntl.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <atomic>
 #include <catch2/catch.hpp>
 #include <nlohmann/json.hpp>
 #include <regex>
 #include <sstream>
+#include <thread>
 
 #include "bayestune/optimizer/study.h"
 #include "bayestune/store/sqlite_study_repository.h"
@@ -256,6 +262,64 @@ TEST_CASE("export and report never write over a database, its log or another stu
   WriteTextFile(dir.File("book.csv"), "old");
   CHECK(RunBayestune(dir.path(), {"export", "--out", "book.csv"}).exit_code == 0);
   CHECK(ReadTextFile(dir.File("book.csv")).rfind("trial,state,", 0) == 0);
+}
+
+TEST_CASE("export and report write into a named pipe or bash's >(...), never in its place",
+          "[cli][readers]") {
+  // `--out` a FIFO: a temporary file was renamed over it (the pipe gone, its reader left waiting;
+  // as root, `--out /dev/stdout` put a file in /dev); bash's `--out >(gzip > x.gz)`, which is
+  // /dev/fd/63: "cannot write in the folder '/dev/fd'".
+  TempFolder dir;
+  WriteBookStudy(dir.File("bayestune.db"));
+  const std::string fifo = dir.File("out.fifo");
+  REQUIRE(::mkfifo(fifo.c_str(), 0600) == 0);
+  for (const std::string command : {"export", "report"}) {
+    const int reader = ::open(fifo.c_str(), O_RDONLY | O_NONBLOCK | O_CLOEXEC);
+    REQUIRE(reader >= 0);
+    // Read while the command writes (a report may be more than the pipe holds).
+    std::atomic<bool> ended{false};
+    std::string got;
+    std::thread drain([&] {
+      char buffer[4096];
+      for (;;) {
+        const ssize_t n = ::read(reader, buffer, sizeof buffer);
+        if (n > 0) {
+          got.append(buffer, static_cast<std::size_t>(n));
+        } else if (n == 0 && ended.load()) {
+          return;
+        } else {
+          std::this_thread::sleep_for(std::chrono::milliseconds(5));
+        }
+      }
+    });
+    const auto result = RunBayestune(dir.path(), {command, "--out", "out.fifo"});
+    ended.store(true);
+    drain.join();
+    ::close(reader);
+    INFO(command << ": " << result.err);
+    CHECK(result.exit_code == 0);
+    CHECK_THAT(result.err, Catch::StartsWith("bayestune: wrote out.fifo: study 'book', "));
+    CHECK_THAT(got, Catch::StartsWith(command == "export" ? "trial,state," : "<!DOCTYPE html>"));
+    struct stat info {};
+    CHECK((::stat(fifo.c_str(), &info) == 0 && S_ISFIFO(info.st_mode)));  // still the pipe
+  }
+  // A pipe no program reads: said, not waited on for ever.
+  const auto unread = RunBayestune(dir.path(), {"export", "--out", "out.fifo"});
+  CHECK(unread.exit_code == 1);
+  CHECK(unread.err ==
+        "bayestune: error: --out 'out.fifo' is a named pipe (FIFO) that no program "
+        "reads; start its reader first, or give the path of a file\n");
+  const auto substituted = RunInFolder(
+      dir.path(), {"/bin/bash", "-c", BayestunePath() + " export --out >(cat > piped.csv)"});
+  INFO(substituted.err);
+  CHECK(substituted.exit_code == 0);
+  // bash does not wait for the >(...) process: its file is complete once it has every row.
+  for (int i = 0; i < 1000 && CountOccurrences(ReadTextFile(dir.File("piped.csv")), "\r\n") < 5;
+       ++i)
+    std::this_thread::sleep_for(std::chrono::milliseconds(10));
+  const std::string piped = ReadTextFile(dir.File("piped.csv"));
+  CHECK_THAT(piped, Catch::StartsWith("trial,state,"));
+  CHECK(CountOccurrences(piped, "\r\n") == 5);
 }
 
 TEST_CASE("trials and best line up columns after accented, CJK and emoji values",

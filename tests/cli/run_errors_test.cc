@@ -3,6 +3,7 @@
 #include <sys/resource.h>
 
 #include <catch2/catch.hpp>
+#include <cstdlib>
 #include <regex>
 
 #include "bayestune/store/sqlite_study_repository.h"
@@ -448,6 +449,88 @@ TEST_CASE("run, validate: a script the interpreter would run that is not there i
   WriteTextFile(dir.File("trian.sh"), "exit 0\n");
   CHECK(RunBayestune(dir.path(), {"validate", "s.yaml", "--", "sh", "trian.sh"}).exit_code == 0);
   CHECK(RunBayestune(dir.path(), {"validate", "s.yaml", "--", "sh", "-c", "x.sh"}).exit_code == 0);
+}
+
+TEST_CASE("run, validate: bash runs a script it finds in PATH, #!/usr/bin/env bash or #!/bin/bash",
+          "[cli][run][errors]") {
+  // `-- bash train.sh` with train.sh in a folder of PATH (~/bin): bash runs it (it looks in PATH
+  // for a script not in the working folder), yet run and validate said "bash would run
+  // 'train.sh', which is not in ..." and ran nothing.
+  TempFolder dir;
+  const fs::path bin = fs::path(dir.path()) / "bin";
+  fs::create_directories(bin);
+  const std::vector<std::pair<std::string, std::string>> scripts = {
+      {"report-env.sh", "#!/usr/bin/env bash"}, {"report-bin.sh", "#!/bin/bash"}};
+  for (const auto& [name, shebang] : scripts) {
+    WriteTextFile(bin / name, shebang +
+                                  "\necho '{\"accuracy\": \"0.5\"}' >> "
+                                  "\"$CLOUD_ML_HP_METRIC_FILE\"\n");
+    fs::permissions(bin / name, fs::perms::owner_all);
+  }
+  const std::vector<std::string> path = {"PATH=" + bin.string() + ":" + std::getenv("PATH")};
+  WriteTextFile(dir.File("s.yaml"), RandomSearchStudyYaml(1, 1, "  gpus: []\n"));
+  for (const auto& [name, shebang] : scripts) {
+    for (const auto& trainer :
+         {std::vector<std::string>{"bash", name}, std::vector<std::string>{name}}) {
+      std::vector<std::string> args = {"validate", "s.yaml", "--"};
+      args.insert(args.end(), trainer.begin(), trainer.end());
+      const auto validated = RunBayestune(dir.path(), args, path);
+      INFO(shebang << ", " << trainer[0] << ": " << validated.out << validated.err);
+      CHECK(validated.exit_code == 0);
+    }
+    const std::string study = name.substr(0, name.find('.'));
+    const auto run = RunBayestune(
+        dir.path(), {"run", "s.yaml", "--study", study, "--progress", "plain", "--", "bash", name},
+        path);
+    INFO(shebang << ": " << run.out << run.err);
+    CHECK(run.exit_code == 0);
+    CHECK_THAT(run.out, Catch::Contains("trial 1 succeeded"));
+  }
+  // In neither place: still refused, naming both; sh (dash) does not look in PATH.
+  const auto nowhere =
+      RunBayestune(dir.path(), {"validate", "s.yaml", "--", "bash", "no.sh"}, path);
+  INFO(nowhere.out << nowhere.err);
+  CHECK(nowhere.exit_code == 1);
+  CHECK_THAT(nowhere.err, Catch::Contains("bash would run 'no.sh', which is not in ") &&
+                              Catch::Contains(" nor in the trainer's PATH; give the script's "
+                                              "path from there, or an absolute one"));
+  const auto sh =
+      RunBayestune(dir.path(), {"validate", "s.yaml", "--", "sh", "report-bin.sh"}, path);
+  INFO(sh.out << sh.err);
+  CHECK(sh.exit_code == 1);
+  CHECK_THAT(sh.err, Catch::Contains("sh would run 'report-bin.sh', which is not in ") &&
+                         !Catch::Contains("PATH"));
+}
+
+TEST_CASE(
+    "run, validate: a command line in one list item, or ~ in the trainer's path, says what "
+    "to write",
+    "[cli][run][errors]") {
+  // [python3 /data/train.py] said "the trainer '<yaml folder>/python3 /data/train.py' does not
+  // exist"; [~/bin/train.sh] "'<yaml folder>/~/bin/train.sh' does not exist": no shell runs the
+  // trainer, so neither is split or expanded, and neither message said so.
+  TempFolder dir;
+  const auto validate = [&](const std::string& command) {
+    WriteTextFile(dir.File("s.yaml"),
+                  RandomSearchStudyYaml(1, 1, "  command: " + command + "\n  gpus: []\n"));
+    const auto result = RunBayestune(dir.path(), {"validate", "s.yaml"});
+    INFO(command << ": " << result.err);
+    CHECK(result.exit_code == 1);
+    return result.err;
+  };
+  CHECK_THAT(validate("[sh /data/train.sh]"),
+             Catch::Contains("s.yaml:14:13: error: runner.command[0]: the trainer 'sh "
+                             "/data/train.sh' is one argument holding spaces, and no program has "
+                             "that name; give the program and each of its arguments as items of "
+                             "their own (no shell splits them), such as [sh, /data/train.sh]"));
+  CHECK_THAT(validate("[\"sh train.sh --fast\"]"),
+             Catch::Contains("such as [sh, train.sh, --fast]"));
+  CHECK_THAT(validate("[~/bin/train.sh]"),
+             Catch::Contains("the trainer '" + dir.File("~/bin/train.sh") + "' does not exist") &&
+                 Catch::Contains("('~' and $VARIABLES are not expanded: no shell runs the "
+                                 "trainer; write the path out"));
+  CHECK_THAT(validate("[$HOME/train.sh]"), Catch::Contains("are not expanded"));
+  CHECK_FALSE(fs::exists(dir.File("bayestune.db")));
 }
 
 TEST_CASE("run: --gpus naming a GPU this machine does not have is a warning, said once",

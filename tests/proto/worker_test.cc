@@ -345,6 +345,41 @@ TEST_CASE(
   CHECK(gone);
 }
 
+TEST_CASE("a worker's Ctrl-C lines count its running trials as run's do", "[grpc][worker]") {
+  // They said "waiting for 1 running trials" and "killing 1 running trials".
+  TempFolder dir("grpc-worker-interrupt");
+  auto server = StartServer(dir);
+  WriteFile(dir.File("one.yaml"), RandomSearchStudyYaml(3, 1, ""));
+  ChildProcess worker({BayestuneProgram(), "worker", "--server", server->address(), "--study",
+                       "one", "--create", dir.File("one.yaml"), "--gpus", "none", "--",
+                       BAYESTUNE_FAKE_TRAINER, "--steps=1", "--sleep-ms=600000"},
+                      dir.File("one.err"));
+  std::string out;
+  const auto read_until = [&](const std::string& text) {
+    while (out.find(text) == std::string::npos) {
+      const auto line = worker.ReadLine(std::chrono::seconds(60));
+      if (!line) return false;
+      out += *line + "\n";
+    }
+    return true;
+  };
+  const bool started = read_until("trial 1 started on CPU");
+  worker.Signal(SIGINT);
+  const bool once = read_until("interrupted: ");
+  worker.Signal(SIGINT);
+  const bool twice = read_until("interrupted again: ");
+  const auto code = worker.Wait(std::chrono::seconds(30));
+  INFO(out << ReadFile(dir.File("one.err")));
+  REQUIRE(started);
+  REQUIRE(once);
+  REQUIRE(twice);
+  CHECK(code == 130);
+  CHECK_THAT(out, Catch::Contains("interrupted: launching nothing new; waiting for the 1 running "
+                                  "trial (interrupt again to kill it)\n") &&
+                      Catch::Contains("interrupted again: killing the 1 running trial; it runs "
+                                      "again later\n"));
+}
+
 TEST_CASE("a study deleted while a worker runs it stops the worker and its trainers",
           "[grpc][worker]") {
   TempFolder dir("grpc-worker-deleted");

@@ -2,6 +2,7 @@
 
 #include <catch2/catch.hpp>
 #include <cerrno>
+#include <cstdlib>
 #include <nlohmann/json.hpp>
 
 #include "bayestune/optimizer/errors.h"
@@ -87,6 +88,29 @@ TEST_CASE("the trainer program is found as execvp would, or a clear error", "[co
   CHECK_THROWS_WITH(ResolveExecutable(dir.string(), path),
                     Catch::Contains("not an executable file"));
   CHECK_THROWS_AS(ResolveExecutable("", path), InvalidArgument);
+  // A whole command line in one item ([python3 train.py]): said so, with the list it means (it
+  // said "give its path, such as ./python3 train.py").
+  CHECK_THROWS_WITH(ResolveExecutable("train --data=/x", path),
+                    Catch::Contains("'train --data=/x' is one argument holding spaces, and no "
+                                    "program has that name; give the program and each of its "
+                                    "arguments as items of their own (no shell splits them), such "
+                                    "as [train, --data=/x]"));
+  CHECK_THROWS_WITH(ResolveExecutable((dir / "train").string() + " --fast", path),
+                    Catch::Contains("such as [" + (dir / "train").string() + ", --fast]"));
+  CHECK_THROWS_WITH(ResolveExecutable("nothing here", path),
+                    Catch::Contains("'nothing here' was not found in PATH"));
+  // A shell's ~ or $HOME, made absolute beside the YAML file: nothing expands them.
+  const char* home = std::getenv("HOME");
+  CHECK_THROWS_WITH(
+      ResolveExecutable("/work/cfg/~/bin/train.sh", path),
+      Catch::Contains("'/work/cfg/~/bin/train.sh' does not exist") &&
+          Catch::Contains("('~' and $VARIABLES are not expanded: no shell runs the "
+                          "trainer; write the path out") &&
+          Catch::Contains(home ? ", such as " + std::string(home) + "/bin/train.sh)" : ")"));
+  CHECK_THROWS_WITH(ResolveExecutable("/work/cfg/$HOME/train.sh", path),
+                    Catch::Contains("('~' and $VARIABLES are not expanded"));
+  CHECK_THROWS_WITH(ResolveExecutable((dir / "missing").string(), path),
+                    !Catch::Contains("not expanded"));
 }
 
 TEST_CASE("a script whose #! interpreter is missing is refused before anything runs", "[command]") {

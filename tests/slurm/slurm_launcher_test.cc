@@ -608,6 +608,14 @@ int WaitExitCode(pid_t pid) {
   return WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
 }
 
+// How many times `needle` occurs in `text`.
+int Occurrences(const std::string& text, const std::string& needle) {
+  int count = 0;
+  for (std::size_t at = text.find(needle); at != std::string::npos; at = text.find(needle, at + 1))
+    ++count;
+  return count;
+}
+
 // The runner block of a tuning.yaml whose trials are the test trainer as Slurm jobs of one GPU in
 // the cluster's partition, with `env` (name, value) for the trainer.
 std::string SlurmRunnerYaml(const SlurmTestCluster& cluster,
@@ -958,6 +966,11 @@ TEST_CASE("bayestune run's progress says the jobs waiting in Slurm's queue apart
   const auto first = ReadLedger(ledger);
   if (!first.empty()) WriteFile(go / ("go-" + std::to_string(first.front().trial)), "");
   const bool first_done = WaitFor([&] { return ReadLedger(ledger).size() >= 2; }, 60);
+  // The second runs until told to end, so that bayestune run sees it running.
+  const std::string waiter = first.empty() ? "?" : std::to_string(3 - first.front().trial);
+  const std::string runs = "trial " + waiter + " running: Slurm job ";
+  const bool second_running =
+      WaitFor([&] { return ReadFile(dir / "run.log").find(runs) != std::string::npos; }, 60);
   WriteFile(go / "go-all", "");
   const int code = WaitExitCode(run);
   const std::string output = ReadFile(dir / "run.log");
@@ -970,6 +983,109 @@ TEST_CASE("bayestune run's progress says the jobs waiting in Slurm's queue apart
                                      "(squeue: " +
                                      reason + "), 0 left of 2"));
   CHECK_THAT(output, Catch::Contains("2 done, 0 failed, 0 running, 0 left of 2"));
+  // The plain lines say when the second trial's job began waiting and when it left the queue
+  // (they said nothing: a run whose jobs all wait looked idle).
+  CHECK(second_running);
+  const std::string waits = "trial " + waiter + " waiting in Slurm's queue: Slurm job ";
+  CHECK(Occurrences(output, waits) == 1);
+  CHECK(Occurrences(output, runs) == 1);
+  CHECK(output.find(waits) < output.find(runs));
+}
+
+// Ctrl-C while one trial runs and another's job waits in Slurm's queue: the run says how many
+// run and how many wait (it said "waiting for the 2 running trials"); once, the pending job is
+// waited for (it runs, then finishes: recorded); twice, the running job is killed and the pending
+// one cancelled, both requeued.
+TEST_CASE("Ctrl-C says the trials waiting in Slurm's queue apart from the running ones",
+          "[slurm][launcher][cli]") {
+  SlurmTestCluster cluster({.gpus = 1});
+  const std::filesystem::path dir = MakeTempDir("slurm_interrupt_waiting");
+  const std::filesystem::path db = dir / "study.db";
+  // Starts `study`'s run (2 trials, 2 at once on the node's one GPU) and returns once one trial
+  // runs and the other's job pends, with bayestune run having seen it pending.
+  const auto start = [&](const std::string& study, pid_t& run) {
+    const std::filesystem::path ledger = dir / (study + ".ledger");
+    const std::filesystem::path go = dir / (study + ".go");
+    std::filesystem::create_directories(go);
+    const std::filesystem::path yaml = dir / (study + ".yaml");
+    WriteFile(yaml, RandomSearchStudyYaml(
+                        2, 2,
+                        SlurmRunnerYaml(cluster, {{"TEST_TRAINER_LEDGER", ledger.string()},
+                                                  {"TEST_TRAINER_GO_DIR", go.string()}})));
+    run = StartCli(cluster, {"run", yaml.string(), "--db", db.string(), "--progress", "plain"},
+                   dir / (study + ".log"));
+    // Its lines say one job waits: begun waiting and not yet running.
+    return WaitFor(
+        [&] {
+          const std::string log = ReadFile(dir / (study + ".log"));
+          return ReadLedger(ledger).size() == 1 &&
+                 Occurrences(log, " waiting in Slurm's queue: ") -
+                         Occurrences(log, " running: Slurm job ") ==
+                     1;
+        },
+        90);
+  };
+  const auto output = [&](const std::string& study) { return ReadFile(dir / (study + ".log")); };
+
+  // Twice: the running trial's job is killed, the pending one cancelled.
+  pid_t twice = 0;
+  const bool twice_started = start("twice", twice);
+  kill(twice, SIGINT);
+  const bool said = WaitFor(
+      [&] { return output("twice").find("Ctrl-C: starting no new trial") != std::string::npos; },
+      30);
+  kill(twice, SIGINT);
+  const int twice_code = WaitExitCode(twice);
+  INFO(output("twice"));
+  REQUIRE(twice_started);
+  REQUIRE(said);
+  CHECK(twice_code == 130);
+  CHECK_THAT(output("twice"),
+             Catch::Contains("Ctrl-C: starting no new trial; waiting for the 1 running trial to "
+                             "finish and the 1 waiting in Slurm's queue to run and finish (press "
+                             "Ctrl-C again to kill and cancel them; they would rerun next time)") &&
+                 Catch::Contains("Ctrl-C again: killing the 1 running trial and cancelling the 1 "
+                                 "waiting in Slurm's queue; they run again when you run the study "
+                                 "again") &&
+                 Catch::Contains("interrupted: 1 running trial(s) were killed and 1 waiting in "
+                                 "Slurm's queue cancelled; they rerun when the study runs again"));
+  {
+    auto study = Study::Open(SqliteStudyRepository::Open(db.string()), "twice");
+    for (const Trial& trial : study->Trials())
+      CHECK(trial.state == TrialState::kRequested);
+  }
+
+  // Once: the running trial finishes, then the pending one runs and finishes.
+  pid_t once = 0;
+  const bool once_started = start("once", once);
+  kill(once, SIGINT);
+  const bool said_once = WaitFor(
+      [&] { return output("once").find("Ctrl-C: starting no new trial") != std::string::npos; },
+      30);
+  const auto ledger = ReadLedger(dir / "once.ledger");
+  if (!ledger.empty()) {
+    WriteFile(dir / "once.go" / ("go-" + std::to_string(ledger.front().trial)), "");
+  }
+  const bool first_done =
+      WaitFor([&] { return output("once").find("1 done, 0 failed") != std::string::npos; }, 60);
+  WriteFile(dir / "once.go" / "go-all", "");
+  const int once_code = WaitExitCode(once);
+  INFO(output("once"));
+  REQUIRE(once_started);
+  REQUIRE(said_once);
+  CHECK(first_done);
+  CHECK(once_code == 130);
+  CHECK_THAT(output("once"),
+             Catch::Contains("Ctrl-C: starting no new trial; waiting for the 1 running trial to "
+                             "finish and the 1 waiting in Slurm's queue to run and finish (press "
+                             "Ctrl-C again to kill and cancel them; they would rerun next time)") &&
+                 Catch::Contains("1 done, 0 failed, 0 running, 1 waiting in Slurm's queue") &&
+                 Catch::Contains("; stopping (Ctrl-C): waiting for the 1 trial in Slurm's "
+                                 "queue\n") &&
+                 Catch::Contains("2 done, 0 failed, 0 running, 0 left of 2"));
+  auto study = Study::Open(SqliteStudyRepository::Open(db.string()), "once");
+  for (const Trial& trial : study->Trials())
+    CHECK(trial.state == TrialState::kSucceeded);
 }
 
 // Ctrl-C while the launcher waits to try sbatch again (2, 5, 10 s) ends the wait at once: the run

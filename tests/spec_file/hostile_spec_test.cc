@@ -176,3 +176,55 @@ TEST_CASE("hostile spec: a file larger than 16 MiB, or endless, is refused witho
   REQUIRE(endless.diagnostics.size() == 1);
   CHECK_THAT(endless.diagnostics[0].message, Contains("is larger than 16 MiB"));
 }
+
+TEST_CASE("hostile spec: a number too large or too small for its field says so",
+          "[config][hostile]") {
+  // All said "expected a number, got '1e400'" (or "an integer"), though each is one.
+  ExpectError(Errors(Yaml("accuracy", "        minValue: 0\n        maxValue: 1e400\n", kRunner)),
+              10,
+              {"params[0].maxValue",
+               "'1e400' is larger than a double holds (about 1.8e308); "
+               "give a finite number"});
+  ExpectError(Errors(Yaml("accuracy", "        minValue: -1e-400\n        maxValue: 1\n", kRunner)),
+              9,
+              {"params[0].minValue",
+               "'-1e-400' is closer to 0 than a double holds (about 4.9e-324); give "
+               "0 or a number further from 0"});
+  // YAML's infinity and not-a-number are numbers, but not finite ones.
+  ExpectError(Errors(Yaml("accuracy", "        minValue: -.Inf\n        maxValue: 1\n", kRunner)),
+              9, {"params[0].minValue", "expected a finite number, got '-.Inf'"});
+  ExpectError(Errors(Yaml("accuracy", "        minValue: 0\n        maxValue: .NaN\n", kRunner)),
+              10, {"params[0].maxValue", "expected a finite number, got '.NaN'"});
+  // An integer beyond a long long: its bound, as for any integer too large.
+  std::string huge = Yaml("accuracy", kBounds, kRunner);
+  huge.replace(huge.find("maxTrials: 10"), 13, "maxTrials: 99999999999999999999999");
+  ExpectError(Errors(huge), 5,
+              {"maxTrials", "must be at most 2147483647, got 99999999999999999999999"});
+  huge.replace(huge.find("99999999999999999999999"), 23, "-99999999999999999999999");
+  ExpectError(Errors(huge), 5, {"maxTrials", "must be at least 1, got -99999999999999999999999"});
+}
+
+TEST_CASE("hostile spec: a parameter name with a non-ASCII letter or a shell character names it",
+          "[config][hostile]") {
+  // 'größe' was refused for not holding "only letters", which it seems to.
+  const auto named = [](const std::string& name) {
+    std::string yaml = Yaml("accuracy", kBounds, kRunner);
+    yaml.replace(yaml.find("parameterName: x"), 16, "parameterName: \"" + name + "\"");
+    return Errors(yaml);
+  };
+  ExpectError(named("größe"), 7,
+              {"params[0].parameterName", "'größe' is not a valid name",
+               "must start with an ASCII letter (a-z, A-Z) and hold only ASCII letters, digits, "
+               "'_', '-' and '.'; 'ö' is not one"});
+  ExpectError(named("émoji🙂"), 7, {"'é' is not an ASCII letter"});
+  ExpectError(named("x; rm -rf ~"), 7, {"; ';' is not one"});
+  ExpectError(named("$(touch pwned)"), 7, {"; '$' is not an ASCII letter"});
+  ExpectError(named("lr\\tx"), 7, {"'lr\\x09x' is not a valid name", "; '\\x09' is not one"});
+  CHECK_THROWS_WITH(ValidateStudySpec(SpecOf("accuracy", ParameterSpec::Double("größe", 0, 1))),
+                    Contains("'ö' is not one"));
+  // So with runner.env's names, which said "(letters, digits, _)".
+  ExpectError(Errors(Yaml("accuracy", kBounds, kRunner + "  env: {\"ü\": x, 1A: y}\n")), 13,
+              {"runner.env.ü",
+               "'ü' is not a valid environment variable name: ASCII letters, "
+               "digits and _, not starting with a digit"});
+}

@@ -188,6 +188,11 @@ TEST_CASE("every field, every type and the runner block load", "[config]") {
 
 TEST_CASE("a file that is empty, missing or not YAML is an error with its place", "[config]") {
   ExpectError(Errors(""), 0, {"the file is empty"});
+  // Every line commented out (or a bare null): not empty to its author's eyes.
+  ExpectError(Errors("# trainingInput:\n#   hyperparameters:\n"), 0,
+              {"the file holds no settings (only comments or null); it needs "
+               "trainingInput.hyperparameters"});
+  ExpectError(Errors("~\n"), 0, {"the file holds no settings (only comments or null)"});
   ExpectError(Errors("trainingInput: [unclosed\n"), 2, {"not valid YAML"});
   ExpectError(Errors("trainingInput:\n  hyperparameters:\n    goal: MAXIMIZE\n   maxTrials: 3\n"),
               4, {"not valid YAML"});

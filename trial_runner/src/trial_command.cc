@@ -3,6 +3,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include <cstdlib>
 #include <map>
 #include <nlohmann/json.hpp>
 #include <sstream>
@@ -46,6 +47,49 @@ void CheckScriptInterpreter(const std::string& program, const std::string& path_
   if (auto problem = ScriptInterpreterProblem(program, path_variable)) {
     throw InvalidArgument("runner.command[0]: " + *problem);
   }
+}
+
+// Why a trainer path that does not exist may be meant otherwise: a shell's '~' or $VARIABLE,
+// which nothing expands here (the path is made absolute beside the YAML file: '/dir/~/bin/t.sh').
+std::string UnexpandedHint(const std::string& command) {
+  const auto tilde = command.find('~');
+  const bool has_tilde = tilde != std::string::npos && (tilde == 0 || command[tilde - 1] == '/');
+  if (!has_tilde && command.find('$') == std::string::npos) return "";
+  std::string hint =
+      " ('~' and $VARIABLES are not expanded: no shell runs the trainer; write the "
+      "path out";
+  const char* home = std::getenv("HOME");
+  if (has_tilde && home != nullptr && command.compare(tilde, 2, "~/") == 0) {
+    hint += ", such as " + std::string(home) + command.substr(tilde + 1);
+  }
+  return hint + ")";
+}
+
+// The words of a trainer named with spaces in one list item ([python3 train.py]), when its first
+// word is a program: "[python3, train.py]"; "" otherwise.
+std::string SplitCommandAdvice(const std::string& command, const std::string& path_variable) {
+  std::istringstream words(command);
+  std::vector<std::string> list;
+  for (std::string word; words >> word;)
+    list.push_back(word);
+  if (list.size() < 2) return "";
+  bool found = list[0].find('/') != std::string::npos && IsExecutableFile(list[0]);
+  std::stringstream dirs(path_variable);
+  for (std::string dir; !found && std::getline(dirs, dir, ':');)
+    found = IsExecutableFile((dir.empty() ? std::string(".") : dir) + "/" + list[0]);
+  if (!found) return "";
+  std::string text;
+  for (const std::string& word : list)
+    text += (text.empty() ? "[" : ", ") + word;
+  return text + "]";
+}
+
+// One list item holding a whole command line: nothing splits it at its spaces.
+std::string OneArgumentProblem(const std::string& command, const std::string& split) {
+  return "runner.command[0]: the trainer '" + command +
+         "' is one argument holding spaces, and no program has that name; give the program and "
+         "each of its arguments as items of their own (no shell splits them), such as " +
+         split;
 }
 
 }  // namespace
@@ -129,8 +173,12 @@ std::string ResolveExecutable(const std::string& command, const std::string& pat
   if (command.find('/') != std::string::npos) {
     struct stat info {};
     if (stat(command.c_str(), &info) != 0) {
+      if (const std::string split = SplitCommandAdvice(command, path_variable); !split.empty()) {
+        throw InvalidArgument(OneArgumentProblem(command, split));
+      }
       throw InvalidArgument("runner.command[0]: the trainer '" + command +
-                            "' does not exist; give the path of an executable program");
+                            "' does not exist; give the path of an executable program" +
+                            UnexpandedHint(command));
     }
     if (!IsExecutableFile(command)) {
       throw InvalidArgument("runner.command[0]: '" + command +
@@ -149,6 +197,9 @@ std::string ResolveExecutable(const std::string& command, const std::string& pat
       CheckScriptInterpreter(candidate, path_variable);
       return candidate;
     }
+  }
+  if (const std::string split = SplitCommandAdvice(command, path_variable); !split.empty()) {
+    throw InvalidArgument(OneArgumentProblem(command, split));
   }
   throw InvalidArgument("runner.command[0]: the trainer '" + command + "' was not found in PATH (" +
                         path_variable + "); give its path, such as ./" + command +

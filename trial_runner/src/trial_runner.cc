@@ -144,6 +144,7 @@ class TrialRunner::Loop {
   bool suggestions_dry_ = false;  // the last Suggest gave nothing; asked again after a finish
   int interrupts_seen_ = 0;
   int killed_ = 0;
+  int killed_queued_ = 0;  // of killed_: Slurm jobs cancelled while they waited in the queue
   std::optional<std::string> launch_failure_;
   std::optional<std::string> run_stopped_;  // TrialEnd::stop_run: why nothing more is submitted
   std::optional<std::string> disk_full_;    // why a trial that failed could not write its files
@@ -693,7 +694,10 @@ void TrialRunner::Loop::Finish(RunningTrial& rt, const TrialEnd& end) {
   if (rt.abandoned) return;
   const bool killed_by_interrupt = rt.killed_by_interrupt && end.killed;
   if (killed_by_interrupt || !end.requeue_reason.empty()) {
-    if (killed_by_interrupt) ++killed_;
+    if (killed_by_interrupt) {
+      ++killed_;
+      if (rt.queue_reason) ++killed_queued_;
+    }
     if (!end.stop_run.empty() && !run_stopped_) {
       run_stopped_ = end.stop_run;
       stop_launching_ = true;
@@ -847,11 +851,21 @@ bool TrialRunner::Loop::Finished(RunResult& result) {
   }
   if (interrupts_seen_ >= 1) {
     result.outcome = killed_ > 0 ? RunOutcome::kKilled : RunOutcome::kInterrupted;
-    result.message = killed_ > 0 ? "interrupted: " + std::to_string(killed_) +
-                                       " running trial(s) were killed and rerun when the study "
-                                       "runs again"
-                                 : "interrupted: no new trial was started and the running ones "
-                                   "finished; run the study again to continue it";
+    // A job still in Slurm's queue was cancelled, not killed: it never ran.
+    const int running = killed_ - killed_queued_;
+    const std::string queued = std::to_string(killed_queued_) + " waiting in Slurm's queue";
+    result.message =
+        killed_ == 0 ? "interrupted: no new trial was started and the running ones finished; run "
+                       "the study again to continue it"
+        : killed_queued_ == 0
+            ? "interrupted: " + std::to_string(killed_) +
+                  " running trial(s) were killed and rerun when the study runs again"
+        : running == 0
+            ? "interrupted: " + std::to_string(killed_queued_) +
+                  " trial(s) waiting in Slurm's queue were cancelled and rerun when "
+                  "the study runs again"
+            : "interrupted: " + std::to_string(running) + " running trial(s) were killed and " +
+                  queued + " cancelled; they rerun when the study runs again";
     return true;
   }
   const StudyProgress progress = study_.Progress();
