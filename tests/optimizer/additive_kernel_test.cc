@@ -9,22 +9,17 @@
 #include "gp_hyperparameter_fit.h"
 #include "matern52_kernel.h"
 #include "random_points.h"
+#include "standardised.h"
 
 using namespace bayestune;
 using bayestune::testing::RandomPoints;
+using bayestune::testing::Standardised;
 
 namespace {
 
 double UnitMatern(double r) {
   const double s = std::sqrt(5.0) * r;
   return (1 + s + s * s / 3) * std::exp(-s);
-}
-
-Eigen::VectorXd Standardised(Eigen::VectorXd y) {
-  y.array() -= y.mean();
-  const double std = std::sqrt(y.squaredNorm() / static_cast<double>(y.size()));
-  if (std > 0) y /= std;
-  return y;
 }
 
 // Styblinski-Tang on [-5, 5]^d, from the unit cube: exactly additive, two wells per axis.

@@ -5,20 +5,11 @@
 #include <random>
 
 #include "random_points.h"
+#include "standardised.h"
 
 using namespace bayestune;
 using bayestune::testing::RandomPoints;
-
-namespace {
-
-Eigen::VectorXd Standardised(Eigen::VectorXd y) {
-  y.array() -= y.mean();
-  const double std = std::sqrt(y.squaredNorm() / static_cast<double>(y.size()));
-  if (std > 0) y /= std;
-  return y;
-}
-
-}  // namespace
+using bayestune::testing::Standardised;
 
 TEST_CASE("the log posterior's gradient matches finite differences", "[gp-fit]") {
   const Eigen::MatrixXd x = RandomPoints(3, 20, 1);

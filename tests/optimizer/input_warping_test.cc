@@ -12,18 +12,13 @@
 #include "gaussian_process.h"
 #include "gp_hyperparameter_fit.h"
 #include "random_points.h"
+#include "standardised.h"
 
 using namespace bayestune;
 using bayestune::testing::RandomPoints;
+using bayestune::testing::Standardised;
 
 namespace {
-
-Eigen::VectorXd Standardised(Eigen::VectorXd y) {
-  y.array() -= y.mean();
-  const double std = std::sqrt(y.squaredNorm() / static_cast<double>(y.size()));
-  if (std > 0) y /= std;
-  return y;
-}
 
 GpHyperparameters SomeHyperparameters(int d) {
   GpHyperparameters h;
