@@ -633,6 +633,20 @@ std::string SlurmRunnerYaml(const SlurmTestCluster& cluster,
   return yaml;
 }
 
+// The tuning.yaml (written as `dir`/tuning.yaml, its path returned) of `trials` random-search
+// trials, `parallel` at once, as Slurm jobs whose test trainers note each start in `dir`/ledger and
+// wait for their go file in `dir`/go/ (made here): the test says when each may finish.
+std::filesystem::path GatedSlurmStudy(const SlurmTestCluster& cluster,
+                                      const std::filesystem::path& dir, int trials, int parallel) {
+  std::filesystem::create_directories(dir / "go");
+  const std::filesystem::path yaml = dir / "tuning.yaml";
+  WriteFile(yaml, RandomSearchStudyYaml(
+                      trials, parallel,
+                      SlurmRunnerYaml(cluster, {{"TEST_TRAINER_LEDGER", (dir / "ledger").string()},
+                                                {"TEST_TRAINER_GO_DIR", (dir / "go").string()}})));
+  return yaml;
+}
+
 }  // namespace
 
 TEST_CASE(
@@ -641,14 +655,9 @@ TEST_CASE(
     "[slurm][launcher][cli]") {
   SlurmTestCluster cluster;
   const std::filesystem::path dir = MakeTempDir("slurm_resume");
+  const std::filesystem::path yaml = GatedSlurmStudy(cluster, dir, 8, 4);
   const std::filesystem::path ledger = dir / "ledger";
   const std::filesystem::path go = dir / "go";
-  std::filesystem::create_directories(go);
-  const std::filesystem::path yaml = dir / "tuning.yaml";
-  WriteFile(yaml, RandomSearchStudyYaml(
-                      8, 4,
-                      SlurmRunnerYaml(cluster, {{"TEST_TRAINER_LEDGER", ledger.string()},
-                                                {"TEST_TRAINER_GO_DIR", go.string()}})));
   const std::vector<std::string> args = {
       "run",     yaml.string(), "--db",       (dir / "study.db").string(),
       "--study", "resume",      "--progress", "plain"};
@@ -938,14 +947,9 @@ TEST_CASE("bayestune run's progress says the jobs waiting in Slurm's queue apart
           "[slurm][launcher][cli]") {
   SlurmTestCluster cluster({.gpus = 1});
   const std::filesystem::path dir = MakeTempDir("slurm_waiting_progress");
+  const std::filesystem::path yaml = GatedSlurmStudy(cluster, dir, 2, 2);
   const std::filesystem::path ledger = dir / "ledger";
   const std::filesystem::path go = dir / "go";
-  std::filesystem::create_directories(go);
-  const std::filesystem::path yaml = dir / "tuning.yaml";
-  WriteFile(yaml, RandomSearchStudyYaml(
-                      2, 2,
-                      SlurmRunnerYaml(cluster, {{"TEST_TRAINER_LEDGER", ledger.string()},
-                                                {"TEST_TRAINER_GO_DIR", go.string()}})));
   const pid_t run = StartCli(cluster,
                              {"run", yaml.string(), "--db", (dir / "study.db").string(), "--study",
                               "waiting", "--progress", "plain"},
