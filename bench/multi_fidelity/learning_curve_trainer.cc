@@ -2,7 +2,7 @@
 // step by step to an event file as a real trainer would.
 //
 //   learning_curve_trainer --job-dir=D --a=A --b=B --c=C [--steps=27] [--sleep-ms=2]
-//                          [--slow=a|c|mild] [--print]
+//                          [--slow=a|c|mild|instant] [--print]
 //
 // Final value (maximised, the ground truth): f = 0.9 - 0.8 ((a - 0.75)^2 + (b - 0.35)^2)
 // - 0.2 (c - 0.5)^2. Curve: v(s) = f (1 - exp(-s / tau)) + noise, tau = 1 + 12 a^2: the best
@@ -10,7 +10,9 @@
 // comes from c instead (tau = 1 + 12 c^2), which matters little to the final value: slow starters
 // are spread over the space rather than sitting at the optimum. --slow=mild: the early ranking is
 // mostly right: most configurations learn fast (tau = 1 + 2 c^2), and a fifth of them, c > 0.8,
-// anywhere in a and b, start slowly (tau = 1 + 12 c^2). --print also writes "<step> <value>" to
+// anywhere in a and b, start slowly (tau = 1 + 12 c^2). --slow=instant: every step reports the
+// final value (plus noise), so the early ranking is right: what a multi-fidelity method could
+// reach with perfect early information. --print also writes "<step> <value>" to
 // stdout after each step (for bench/multi_fidelity/optuna_multi_fidelity.py). Noise: N(0, 0.01),
 // seeded by the parameters, so a configuration gives the same curve every time.
 #include <chrono>
@@ -55,8 +57,9 @@ int main(int argc, char** argv) {
   if (job_dir.empty()) return 2;
   const double f = FinalValue(a, b, c);
   const double speed = slow == "c" ? c : a;
-  const double tau =
-      slow == "mild" ? (c > 0.8 ? 1 + 12 * c * c : 1 + 2 * c * c) : 1 + 12 * speed * speed;
+  const double tau = slow == "instant" ? 1e-6
+                     : slow == "mild"  ? (c > 0.8 ? 1 + 12 * c * c : 1 + 2 * c * c)
+                                       : 1 + 12 * speed * speed;
   std::mt19937_64 random(
       std::hash<std::string>{}(std::to_string(a) + std::to_string(b) + std::to_string(c)));
   std::normal_distribution<double> noise(0.0, 0.01);

@@ -13,8 +13,9 @@
 // (method, seed) and a table of medians over seeds. Prints figures; never passes or fails.
 //
 //   multi_fidelity_bench [--seeds=10] [--budget=270] [--steps=27] [--sleep-ms=2] [--parallel=2]
-//                        [--slow=a|c|mild] (a: the optimum starts slowly; c: slow starters
-//                        anywhere; mild: the early ranking mostly right, a fifth slow starters)
+//                        [--slow=a|c|mild|instant] (a: the optimum starts slowly; c: slow starters
+//                        anywhere; mild: the early ranking mostly right, a fifth slow starters;
+//                        instant: every step reports the final value)
 //                        [--max-trials=2000] (the study's maxTrials, which the designer's
 //                        schedule goes by; the run also ends there) [--min-step=1]
 //                        [--reduction-factor=3] (ASHA's first rung and reduction)
@@ -155,6 +156,12 @@ Outcome RunOne(const std::string& method, const Options& o, int seed,
   std::shared_ptr<const StoppingRule> rule;
   if (method.ends_with("asha-rank")) {
     rule = std::make_shared<AshaStoppingRule>(spec.early_stopping, AshaPromotion::kRankOnly);
+  }
+  // ...-gain: the rungs rank by value + the gain to the end a GP of the trials trained to the end
+  // predicts (AshaRanking::kPredictedFinal), with the promotion the method would have.
+  if (method.ends_with("-gain")) {
+    rule = std::make_shared<AshaStoppingRule>(spec.early_stopping, AshaPromotionFor(spec),
+                                              AshaRanking::kPredictedFinal);
   }
   // ...-fidelity: the GP with the training step as an input (GpBanditOptions::fidelity_input:
   // every trial's rung values are observations), against the default (trials stopped early are

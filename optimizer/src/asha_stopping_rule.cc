@@ -7,6 +7,7 @@
 #include "bayestune/optimizer/errors.h"
 #include "bayestune/optimizer/parameter_value.h"
 #include "model_promotion.h"
+#include "rung_gain_model.h"
 
 namespace bayestune {
 namespace {
@@ -79,11 +80,14 @@ AshaPromotion AshaPromotionFor(const StudySpec& spec) {
              : AshaPromotion::kRankOnly;
 }
 
-AshaStoppingRule::AshaStoppingRule(const EarlyStoppingSpec& options, AshaPromotion promotion)
+AshaStoppingRule::AshaStoppingRule(const EarlyStoppingSpec& options, AshaPromotion promotion,
+                                   AshaRanking ranking)
     : options_(options),
       promotion_(promotion),
       model_(promotion == AshaPromotion::kRankOrModel ? std::make_shared<ModelPromoter>()
-                                                      : nullptr) {
+                                                      : nullptr),
+      gains_(ranking == AshaRanking::kPredictedFinal ? std::make_shared<RungGainModel>()
+                                                     : nullptr) {
   StudySpec spec;
   spec.enable_early_stopping = true;
   spec.early_stopping = options_;
@@ -133,14 +137,30 @@ StopDecision AshaStoppingRule::Decide(const Trial& trial, const std::vector<Tria
     const std::optional<StepValue> own = ValueAtStep(mine, steps[k], spec);
     if (!own) break;  // not there yet
     // The rivals that reached this rung before this trial did, with their values there.
-    std::vector<std::pair<double, std::int64_t>> rivals;  // value, trial id
+    std::vector<std::pair<double, std::int64_t>> rivals;  // value ranked by, trial id
+    std::vector<const Trial*> ranked_trials{&trial};
     for (const Trial& other : trials) {
       if (other.id == trial.id || BracketOf(other.id) != bracket) continue;
       const std::optional<StepValue> theirs = RivalValueAtStep(other, steps[k], spec);
       if (!theirs) continue;
       const bool earlier = theirs->wall_time < own->wall_time ||
                            (theirs->wall_time == own->wall_time && other.id < trial.id);
-      if (earlier) rivals.emplace_back(theirs->value, other.id);
+      if (earlier) {
+        rivals.emplace_back(theirs->value, other.id);
+        ranked_trials.push_back(&other);
+      }
+    }
+    // With kPredictedFinal: ranked by value + the gain predicted to the end.
+    std::pair<double, std::int64_t> self{own->value, trial.id};
+    std::string predicted;
+    if (gains_) {
+      if (auto gain = gains_->Gains(ranked_trials, trials, spec, steps[k], own->wall_time)) {
+        self.first += gain->gains[0];
+        for (std::size_t i = 0; i < rivals.size(); ++i)
+          rivals[i].first += gain->gains[i + 1];
+        predicted = " (" + FourDigits(self.first) + " predicted at the end by the gains of " +
+                    std::to_string(gain->trained) + " trials trained to the end)";
+      }
     }
     const std::size_t n = rivals.size() + 1;
     const auto eta = static_cast<std::size_t>(options_.reduction_factor);
@@ -153,7 +173,6 @@ StopDecision AshaStoppingRule::Decide(const Trial& trial, const std::vector<Tria
       if (a.first != b.first) return spec.IsBetter(a.first, b.first);
       return a.second < b.second;
     };
-    const std::pair<double, std::int64_t> self{own->value, trial.id};
     std::sort(rivals.begin(), rivals.end(), ranks_before);
     std::size_t rank = 1;
     for (const auto& rival : rivals) {
@@ -163,8 +182,9 @@ StopDecision AshaStoppingRule::Decide(const Trial& trial, const std::vector<Tria
     if (options_.brackets > 1) where += ", bracket " + std::to_string(bracket);
     where += ")";
     const std::string ranked = where + ": " + spec.metric_tag + " " + FormatDouble(own->value) +
-                               " at step " + std::to_string(own->step) + " ranks " + Ordinal(rank) +
-                               " of " + std::to_string(n) + " trials that reached the rung";
+                               " at step " + std::to_string(own->step) + predicted + " ranks " +
+                               Ordinal(rank) + " of " + std::to_string(n) +
+                               " trials that reached the rung";
     const std::string top =
         std::to_string(keep) + " (1/" + std::to_string(options_.reduction_factor) + ")";
     if (first_ones) {  // promoted past this rung: too few there to rank
@@ -193,7 +213,8 @@ StopDecision AshaStoppingRule::Decide(const Trial& trial, const std::vector<Tria
     }
     decision.stop = true;
     decision.reason =
-        ranked + "; only the top " + top + " go on, the last of them at " + FormatDouble(cutoff);
+        ranked + "; only the top " + top + " go on, the last of them at " +
+        (predicted.empty() ? FormatDouble(cutoff) : FourDigits(cutoff) + " predicted");
     return decision;
   }
   return decision;

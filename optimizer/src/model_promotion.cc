@@ -16,15 +16,6 @@
 namespace bayestune {
 namespace {
 
-// When the trial's current attempt last reported the objective (finite values only).
-std::optional<double> LastReportTime(const Trial& t, const std::string& metric) {
-  std::optional<double> last;
-  for (const Measurement& m : t.MeasurementsOf(metric)) {
-    if (std::isfinite(m.value)) last = std::max(last.value_or(m.wall_time), m.wall_time);
-  }
-  return last;
-}
-
 // The memo holds at most this many answers; it is cleared when full (answers are recomputed, the
 // same).
 constexpr std::size_t kMaxMemo = 4096;
@@ -35,6 +26,14 @@ constexpr std::size_t kMaxMemo = 4096;
 constexpr int kMaxModelPoints = 500;
 
 }  // namespace
+
+std::optional<double> LastReportTime(const Trial& t, const std::string& metric) {
+  std::optional<double> last;
+  for (const Measurement& m : t.MeasurementsOf(metric)) {
+    if (std::isfinite(m.value)) last = std::max(last.value_or(m.wall_time), m.wall_time);
+  }
+  return last;
+}
 
 std::optional<ModelPromotion> ModelPromoter::Promote(const Trial& trial,
                                                      const std::vector<Trial>& trials,

@@ -4,6 +4,7 @@
 #include <map>
 #include <mutex>
 #include <optional>
+#include <string>
 #include <tuple>
 #include <vector>
 
@@ -11,6 +12,9 @@
 #include "bayestune/optimizer/trial.h"
 
 namespace bayestune {
+
+// When the current attempt of `t` last reported `metric` (finite values only); nullopt when never.
+std::optional<double> LastReportTime(const Trial& t, const std::string& metric);
 
 // Why a trial its rung would stop goes on (ASHA's model-based promotion): the GP's prediction.
 struct ModelPromotion {

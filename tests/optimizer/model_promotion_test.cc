@@ -8,6 +8,7 @@
 #include "asha_test_study.h"
 #include "bayestune/optimizer/asha_stopping_rule.h"
 #include "bayestune/optimizer/stopping_rule.h"
+#include "rung_gain_model.h"
 
 using namespace bayestune;
 using bayestune::testing::AshaSpec;
@@ -170,4 +171,84 @@ TEST_CASE("MakeStoppingRule gives ASHA the model for the GP designer of one obje
   spec.algorithm = Algorithm::kGridSearch;
   CHECK(std::dynamic_pointer_cast<const AshaStoppingRule>(MakeStoppingRule(spec))->promotion() ==
         AshaPromotion::kRankOnly);
+}
+
+namespace {
+
+// Six trials trained to the end at x = 0, 0.2, ..., 1: each had 0.5 at step 1 (wall time 1 to 6)
+// and finished at 0.5 + 0.4 x (wall time 31 to 36): the higher x, the more a trial gains after
+// its first rung.
+std::vector<Trial> SlowGainers(double sign = 1) {
+  std::vector<Trial> trials;
+  for (int i = 0; i < 6; ++i) {
+    const double x = 0.2 * i;
+    const double f = sign * (0.5 + 0.4 * x);
+    trials.push_back(At(i + 1, x, {{1, sign * 0.5, 1.0 + i}, {9, f, 31.0 + i}}, f));
+  }
+  return trials;
+}
+
+}  // namespace
+
+TEST_CASE("ASHA ranked by predicted final values: a slow gainer goes on past fast starters",
+          "[asha][model]") {
+  const StudySpec spec = AshaSpec();
+  const AshaStoppingRule by_value(spec.early_stopping, AshaPromotion::kRankOnly);
+  const AshaStoppingRule by_final(spec.early_stopping, AshaPromotion::kRankOnly,
+                                  AshaRanking::kPredictedFinal);
+  // 0.49 at step 1 is last of 7 (keep 2) by value; with the gain of x = 0.9 (about 0.36) it is
+  // about 0.85 at the end, 2nd after x = 1 (0.9), ahead of x = 0.8 (0.82).
+  const Trial judged = At(9, 0.9, {{1, 0.49, 100}});
+  const StopDecision valued = Decide(by_value, judged, SlowGainers(), spec);
+  CHECK(valued.stop);
+  CHECK(valued.reason.find("ranks 7th of 7") != std::string::npos);
+  const StopDecision predicted = Decide(by_final, judged, SlowGainers(), spec);
+  CHECK_FALSE(predicted.stop);
+  REQUIRE(predicted.promotions.size() == 1);
+  const std::string& why = predicted.promotions[0].reason;
+  CHECK(why.find("ASHA rung 0 (step 1): m 0.49 at step 1 (0.8") == 0);
+  CHECK(why.find(" predicted at the end by the gains of 6 trials trained to the end) ranks 2nd of "
+                 "7 trials that reached the rung, in the top 2 (1/3) that go on") !=
+        std::string::npos);
+  // A fast starter at x = 0.1 with a better value than every rival gains little: stopped, and the
+  // reason says the predicted cut-off.
+  const StopDecision fast = Decide(by_final, At(9, 0.1, {{1, 0.52, 100}}), SlowGainers(), spec);
+  CHECK(fast.stop);
+  CHECK(fast.reason.find("ranks 6th of 7 trials that reached the rung; only the top 2 (1/3) go "
+                         "on, the last of them at 0.8") != std::string::npos);
+  CHECK(fast.reason.find(" predicted") != std::string::npos);
+  // Minimised, the same study mirrored: the same decision.
+  const StudySpec minimise = AshaSpec(Goal::kMinimize);
+  const StopDecision mirrored =
+      Decide(AshaStoppingRule(minimise.early_stopping, AshaPromotion::kRankOnly,
+                              AshaRanking::kPredictedFinal),
+             At(9, 0.9, {{1, -0.49, 100}}), SlowGainers(-1), minimise);
+  CHECK_FALSE(mirrored.stop);
+}
+
+TEST_CASE("ASHA's predicted finals need enough trials trained to the end before the rung",
+          "[asha][model]") {
+  const StudySpec spec = AshaSpec();
+  const AshaStoppingRule by_final(spec.early_stopping, AshaPromotion::kRankOnly,
+                                  AshaRanking::kPredictedFinal);
+  // Reached the rung at wall time 33.5: only trials 1 to 3 had finished (31 to 33), 3 = max(3,
+  // parameters + 1) are enough; at 32.5 only 2 had, and the value alone ranks it (7th of 7).
+  const StopDecision enough = Decide(by_final, At(9, 0.9, {{1, 0.49, 33.5}}), SlowGainers(), spec);
+  CHECK(enough.promotions.size() + (enough.stop ? 1 : 0) == 1);
+  const std::string& text = enough.stop ? enough.reason : enough.promotions[0].reason;
+  CHECK(text.find("by the gains of 3 trials trained to the end") != std::string::npos);
+  const StopDecision few = Decide(by_final, At(9, 0.9, {{1, 0.49, 32.5}}), SlowGainers(), spec);
+  CHECK(few.stop);
+  CHECK(few.reason ==
+        "ASHA rung 0 (step 1): m 0.49 at step 1 ranks 7th of 7 trials that reached the rung; only "
+        "the top 2 (1/3) go on, the last of them at 0.5");
+  // The model's gains themselves: about 0.4 x.
+  const std::vector<Trial> trials = SlowGainers();
+  const Trial probe = At(9, 0.5, {});
+  const auto gains = RungGainModel().Gains({&probe, &trials[0], &trials[5]}, trials, spec, 1, 100);
+  REQUIRE(gains);
+  CHECK(gains->trained == 6);
+  CHECK(gains->gains[0] == Approx(0.2).margin(0.03));
+  CHECK(gains->gains[1] == Approx(0.0).margin(0.03));
+  CHECK(gains->gains[2] == Approx(0.4).margin(0.03));
 }

@@ -45,7 +45,15 @@ enum class AshaPromotion { kRankOnly, kRankOrModel };
 // trials (the rung a stopped trial is shown at) must use the same.
 AshaPromotion AshaPromotionFor(const StudySpec& spec);
 
+// What ASHA ranks the trials at a rung by: their values at the rung's step (kValueAtRung, the
+// paper's rule), or those plus the gain a GP of the trials trained to the end predicts at their
+// parameters from the rung's step to the end (kPredictedFinal, RungGainModel in
+// optimizer/src/rung_gain_model.h; the value alone while fewer than max(3, parameters + 1) trials
+// were trained to the end before the judged one reached the rung).
+enum class AshaRanking { kValueAtRung, kPredictedFinal };
+
 class ModelPromoter;
+class RungGainModel;
 
 // Asynchronous successive halving (Li et al., "A System for Massively Parallel Hyperparameter
 // Tuning", MLSys 2020) in its stopping form, for trials that cannot be paused: bracket b has rungs
@@ -74,7 +82,8 @@ class AshaStoppingRule : public StoppingRule {
  public:
   // Throws InvalidArgument for an unusable spec (EarlyStoppingProblem), naming the field.
   explicit AshaStoppingRule(const EarlyStoppingSpec& options,
-                            AshaPromotion promotion = AshaPromotion::kRankOnly);
+                            AshaPromotion promotion = AshaPromotion::kRankOnly,
+                            AshaRanking ranking = AshaRanking::kValueAtRung);
 
   StopDecision Decide(const Trial& trial, const std::vector<Trial>& trials,
                       const StudySpec& spec) const override;
@@ -91,6 +100,7 @@ class AshaStoppingRule : public StoppingRule {
   EarlyStoppingSpec options_;
   AshaPromotion promotion_;
   std::shared_ptr<const ModelPromoter> model_;  // with kRankOrModel
+  std::shared_ptr<const RungGainModel> gains_;  // with kPredictedFinal
 };
 
 // The rung of a trial of an ASHA study, in words for `trials`, the export and the report: "rung 1
