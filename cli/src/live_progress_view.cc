@@ -53,7 +53,8 @@ std::vector<std::string> LiveProgressView::BlockLines(double now) const {
     std::vector<std::string> row = {
         "  trial " + std::to_string(id),
         running.job_id.empty() ? FormatDevices(running.gpus) : "Slurm job " + running.job_id,
-        FormatDuration(now - running.started)};
+        // How long it has waited in Slurm's queue, or run.
+        FormatDuration(now - (running.queue_reason ? running.started : running.running_since))};
     if (running.latest) {
       row.push_back("step " + std::to_string(running.latest->step));
       row.push_back(ShownText(running.latest->metric) + " " + FormatValue(running.latest->value));

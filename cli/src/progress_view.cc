@@ -67,7 +67,15 @@ std::string ProgressView::TimeLeftText(double now) const {
   if (interrupt_level_ == 2) return "stopping: killing the running trials";
   if (counts.left() == 0 && counts.active == 0) return "nothing left";
   const auto seconds = progress_.SecondsLeft(now);
-  return seconds ? "about " + FormatDuration(*seconds) + " left" : "estimating the time left";
+  if (!seconds) return "estimating the time left";
+  // Only trials running past the mean are left: how much more they need is unknown, not 0.
+  if (const int overdue = progress_.RunningPastMean(now); overdue > 0 && *seconds <= 0) {
+    return CountOf(overdue, "trial") + " running longer than the mean trial (" +
+           FormatDuration(*progress_.MeanTrialSeconds()) + ")";
+  }
+  // A job waiting in Slurm's queue is counted as starting now: the wait comes on top.
+  return "about " + FormatDuration(*seconds) + " left" +
+         (progress_.Waiting() > 0 ? " and the wait in Slurm's queue" : "");
 }
 
 std::string ProgressView::BestText() const {
@@ -145,7 +153,7 @@ void ProgressView::QueueChanged(std::int64_t trial_id,
   const auto found = progress_.running().find(trial_id);
   if (found == progress_.running().end()) return;
   const bool was_waiting = found->second.queue_reason.has_value();
-  progress_.TrialQueueChanged(trial_id, queue_reason);
+  progress_.TrialQueueChanged(trial_id, queue_reason, SteadyNow());
   // A line when the job begins waiting and when it leaves the queue (not for each change of
   // squeue's reason: the launcher says a long wait's reasons), so that a run whose jobs all wait
   // does not look idle.
