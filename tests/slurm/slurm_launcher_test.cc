@@ -968,6 +968,11 @@ TEST_CASE("bayestune run's progress says the jobs waiting in Slurm's queue apart
   // bayestune run asks squeue every 2 s: let it see the pending job before the first ends.
   std::this_thread::sleep_for(std::chrono::seconds(5));
   const auto first = ReadLedger(ledger);
+  // `bayestune status` says so too (it said both were running): it asks squeue.
+  const pid_t status = StartCli(cluster, {"status", "waiting", "--db", (dir / "study.db").string()},
+                                dir / "status.log");
+  const int status_code = WaitExitCode(status);
+  const std::string status_output = ReadFile(dir / "status.log");
   if (!first.empty()) WriteFile(go / ("go-" + std::to_string(first.front().trial)), "");
   const bool first_done = WaitFor([&] { return ReadLedger(ledger).size() >= 2; }, 60);
   // The second runs until told to end, so that bayestune run sees it running.
@@ -994,6 +999,15 @@ TEST_CASE("bayestune run's progress says the jobs waiting in Slurm's queue apart
   CHECK(Occurrences(output, waits) == 1);
   CHECK(Occurrences(output, runs) == 1);
   CHECK(output.find(waits) < output.find(runs));
+  INFO(status_output);
+  CHECK(status_code == 0);
+  CHECK_THAT(status_output,
+             Catch::Contains("; 1 running, 1 waiting in Slurm's queue, 0 left\n") &&
+                 Catch::Contains("running    trial " +
+                                 (first.empty() ? "?" : std::to_string(first.front().trial)) +
+                                 " as Slurm job ") &&
+                 Catch::Contains("waiting    trial " + waiter + " in Slurm's queue: Slurm job ") &&
+                 Catch::Contains(" is pending (squeue: " + reason + "), submitted "));
 }
 
 // Ctrl-C while one trial runs and another's job waits in Slurm's queue: the run says how many
