@@ -74,11 +74,9 @@ std::vector<std::string> LiveProgressView::BlockLines(double now) const {
   for (std::string line; std::getline(rows, line);)
     lines.push_back(line);
   if (interrupt_level_ == 1) {
-    lines.push_back("stopping (" + InterruptName(interrupt_signal_) + "): waiting for the " +
-                    (progress_.Waiting() > 0
-                         ? "running trials and those in Slurm's queue to finish; Ctrl-C kills "
-                           "and cancels them"
-                         : "running trials to finish; Ctrl-C kills them"));
+    lines.push_back("stopping (" + InterruptName(interrupt_signal_) + "): " +
+                    (progress_.Waiting() > 0 ? "cancelling the trials in Slurm's queue, " : "") +
+                    "waiting for the running trials to finish; Ctrl-C kills them");
   }
   return lines;
 }

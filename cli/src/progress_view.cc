@@ -54,15 +54,16 @@ std::string ProgressView::TimeLeftText(double now) const {
   if (interrupt_level_ == 1) {
     const std::string stopping = "stopping (" + InterruptName(interrupt_signal_) + ")";
     if (counts.active == 0) return stopping;
-    // Pending Slurm jobs are waited for too (they run, then finish), but are not running.
+    // Pending Slurm jobs are cancelled (they may never start), the running trials waited for.
     const int waiting = std::min(progress_.Waiting(), counts.active);
     const int running = counts.active - waiting;
-    if (waiting == 0) return stopping + ": waiting for the " + CountOf(running, "running trial");
+    const std::string waits = "waiting for the " + CountOf(running, "running trial");
+    if (waiting == 0) return stopping + ": " + waits;
     if (running == 0) {
-      return stopping + ": waiting for the " + CountOf(waiting, "trial") + " in Slurm's queue";
+      return stopping + ": cancelling the " + CountOf(waiting, "trial") + " in Slurm's queue";
     }
-    return stopping + ": waiting for the " + CountOf(running, "running trial") + " and the " +
-           std::to_string(waiting) + " in Slurm's queue";
+    return stopping + ": " + waits + ", cancelling the " + std::to_string(waiting) +
+           " in Slurm's queue";
   }
   if (interrupt_level_ == 2) return "stopping: killing the running trials";
   if (counts.left() == 0 && counts.active == 0) return "nothing left";
@@ -242,42 +243,36 @@ void ProgressView::OnInterruptRequested(InterruptLevel level, int running_trials
   std::lock_guard lock(mutex_);
   const std::string name = InterruptName(signal);
   // The runner counts a trial whose Slurm job is pending among its running ones: said apart, as
-  // the counts do. The first interrupt waits for such a job to run and finish; the second cancels
-  // it.
+  // the counts do. The first interrupt cancels such a job (it may never start; its trial reruns
+  // next time) and waits for the running trials; the second kills those.
   const int waiting = std::min(progress_.Waiting(), running_trials);
   const int running = running_trials - waiting;
-  const std::string queue = std::to_string(waiting) + " waiting in Slurm's queue";
   if (level == InterruptLevel::kStopLaunching) {
     interrupt_level_ = 1;
     interrupt_signal_ = signal;
     const std::string again = signal == SIGINT || signal == 0
                                   ? "press Ctrl-C again"
                                   : "send " + name + " again or press Ctrl-C";
-    const std::string running_text = "the " + CountOf(running, "running trial") + " to finish";
-    const std::string waiting_text =
-        (running == 0 ? "the " + CountOf(waiting, "trial") + " waiting in Slurm's queue"
-                      : "the " + queue) +
-        " to run and finish";
-    const std::string what = waiting == 0   ? running_text
-                             : running == 0 ? waiting_text
-                                            : running_text + " and " + waiting_text;
-    Print(LineKind::kNotice, running_trials == 0 ? name + ": starting no new trial; stopping"
-                                                 : name + ": starting no new trial; waiting for " +
-                                                       what + " (" + again + " to " +
-                                                       (waiting == 0   ? "kill"
-                                                        : running == 0 ? "cancel"
-                                                                       : "kill and cancel") +
-                                                       " them; they would rerun next time)");
+    std::string text = name + ": starting no new trial";
+    if (waiting > 0) {
+      text += "; cancelling the " +
+              (running == 0 ? CountOf(waiting, "trial") + " waiting in Slurm's queue"
+                            : std::to_string(waiting) + " waiting in Slurm's queue") +
+              " (they may never start; they run when you run the study again)";
+    }
+    if (running > 0) {
+      text += "; waiting for the " + CountOf(running, "running trial") + " to finish (" + again +
+              " to kill them; they would rerun next time)";
+    } else if (waiting == 0) {
+      text += "; stopping";
+    }
+    Print(LineKind::kNotice, text);
   } else {
+    // The jobs in Slurm's queue were cancelled at the first interrupt, which the runner always
+    // handles before this one (their ends may not have been seen yet: not counted as running).
     interrupt_level_ = 2;
-    const std::string killing = "killing the " + CountOf(running, "running trial");
-    const std::string cancelling =
-        "cancelling the " +
-        (running == 0 ? CountOf(waiting, "trial") + " waiting in Slurm's queue" : queue);
-    Print(LineKind::kNotice, name + (signal == interrupt_signal_ ? " again" : "") + ": " +
-                                 (waiting == 0   ? killing
-                                  : running == 0 ? cancelling
-                                                 : killing + " and " + cancelling) +
+    Print(LineKind::kNotice, name + (signal == interrupt_signal_ ? " again" : "") +
+                                 ": killing the " + CountOf(running, "running trial") +
                                  "; they run again when you run the study again");
   }
   Changed();

@@ -202,6 +202,11 @@ bool SlurmCommands::Cancel(const SlurmJobId& id) {
   return RunScancel(id, {});
 }
 
+bool SlurmCommands::CancelPending(const SlurmJobId& id) {
+  // --verbose: without it scancel says nothing when the filter leaves the job out (Signal's).
+  return RunScancel(id, {"--verbose", "--state=PENDING"});
+}
+
 bool SlurmCommands::Signal(const SlurmJobId& id, int signal, SlurmSignalScope scope) {
   // --state=RUNNING: for a pending job, scancel --signal would retry ("Job is in transitional
   // state") until it is killed; with it, scancel says at once that no running job matches, but

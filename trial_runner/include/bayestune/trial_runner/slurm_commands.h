@@ -67,6 +67,9 @@ class SlurmCommands {
   // ended or is unknown; true otherwise, also when scancel says nothing about a job already
   // CANCELLED (Slurm 22.05 does not).
   bool Cancel(const SlurmJobId& id);
+  // scancel --state=PENDING <id>: cancels the job only while it waits in the queue. Returns false
+  // when it is not pending (it runs, or ended, or is unknown): nothing was done.
+  bool CancelPending(const SlurmJobId& id);
 
   // scancel --state=RUNNING --signal=<signal> (--batch or --full) <id>: the job goes on; its
   // processes decide. Returns false when the job is not running (pending, ending, ended,
