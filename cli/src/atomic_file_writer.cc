@@ -88,6 +88,12 @@ std::uintmax_t WriteFileAtomically(const std::string& path, const std::string& f
                                    const std::function<void(std::ostream&)>& write) {
   const std::string where = flag + " '" + path + "'";
   std::error_code error;
+  // "out.csv/" names a folder, as a shell's `>` takes it ("Is a directory"): not a file "out.csv"
+  // to make in a folder "out.csv".
+  if (path.ends_with('/') && !fs::is_directory(path, error)) {
+    throw InvalidArgument(where + " ends with '/', which names a folder; give the path of a file " +
+                          "(without the '/' at the end)");
+  }
   // A symbolic link is written through, as a shell's `>` would: the file it points to (made if
   // missing) is replaced, the link stays.
   fs::path target(path);

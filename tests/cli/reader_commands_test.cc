@@ -264,8 +264,10 @@ TEST_CASE("export and report never write over a database, its log or another stu
   CHECK(ReadTextFile(dir.File("book.csv")).rfind("trial,state,", 0) == 0);
 }
 
-TEST_CASE("export and report refuse a read-only file, keep a file's mode and write through a link",
-          "[cli][readers]") {
+TEST_CASE(
+    "export and report refuse a read-only file and a path ending in '/', keep a file's mode and "
+    "write through a link",
+    "[cli][readers]") {
   // A file made read-only (chmod 444) was replaced by the rename, where a shell's `>` says
   // "Permission denied"; a 0600 file came back 0644, and a link was replaced by a file.
   TempFolder dir;
@@ -290,6 +292,13 @@ TEST_CASE("export and report refuse a read-only file, keep a file's mode and wri
   REQUIRE(::stat(dir.File("private.csv").c_str(), &info) == 0);
   CHECK((info.st_mode & 07777) == 0600);
   CHECK(ReadTextFile(dir.File("private.csv")).rfind("trial,state,", 0) == 0);
+
+  // "kept.csv/": not the folder 'kept.csv' to make first (it is a file).
+  const auto slash = RunBayestune(dir.path(), {"export", "--out", "kept.csv/"});
+  CHECK(slash.exit_code == 1);
+  CHECK(slash.err ==
+        "bayestune: error: --out 'kept.csv/' ends with '/', which names a folder; give the path "
+        "of a file (without the '/' at the end)\n");
 
   std::filesystem::create_directories(dir.File("exports"));
   std::filesystem::create_symlink("exports/book.csv", dir.File("latest.csv"));
