@@ -84,6 +84,16 @@ std::optional<std::pair<int, int>> DeepFlowNesting(std::string_view text, int li
         ++i;
       continue;
     }
+    if ((c == '&' || c == '!') && value_starts) {
+      // An anchor or a tag before a value ("&unit [", "!!seq ["): the value still starts after it.
+      while (i + 1 < text.size() &&
+             std::string_view(" \t\n,[]{}").find(text[i + 1]) == std::string_view::npos) {
+        ++i;
+        ++column;
+      }
+      ++column;
+      continue;
+    }
     if ((c == '"' || c == '\'') && value_starts) {
       // To the closing quote: '' in a single-quoted scalar, \x in a double-quoted one.
       for (++i, ++column; i < text.size(); ++i, ++column) {

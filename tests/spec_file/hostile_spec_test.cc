@@ -241,6 +241,11 @@ TEST_CASE("hostile spec: YAML nested thousands of levels deep is refused saying 
   for (int i = 0; i < 10000; ++i)
     maps += "{a: ";
   ExpectError(Errors(maps + "\n"), 3, {"'[' and '{' nest more than 64 levels deep here"});
+  // An anchor or a tag before each bracket hides none of them.
+  std::string tagged = head;
+  for (int i = 0; i < 10000; ++i)
+    tagged += i % 2 == 0 ? "&a [" : "!!seq [";
+  ExpectError(Errors(tagged + "\n"), 3, {"'[' and '{' nest more than 64 levels deep here"});
   // Closed again, a bracket in a quoted or plain scalar, or in a comment, is no nesting.
   const std::string closed = std::string(60, '[') + std::string(60, ']');
   const auto fine =
