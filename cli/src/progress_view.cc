@@ -214,17 +214,28 @@ void ProgressView::OnTrialStopping(const TrialStoppingEvent& event) {
 void ProgressView::OnTrialFinished(const TrialFinishedEvent& event) {
   std::lock_guard lock(mutex_);
   const Trial& trial = event.trial;
+  // The time it ran, and apart the time its job waited in Slurm's queue (run_seconds counts from
+  // the submission: a trial that ran 30 s after a wait of an hour did not take an hour).
+  // A job still pending at the last squeue ran between two: how long is not known.
+  const auto found = progress_.running().find(trial.id);
+  const bool still_queued =
+      found != progress_.running().end() && found->second.queue_reason.has_value();
+  const double queued = progress_.SecondsQueued(event);
+  const std::string took =
+      still_queued ? FormatDuration(event.run_seconds) + " from its submission to Slurm"
+                   : FormatDuration(event.run_seconds - queued) +
+                         (queued > 0 ? " (after " + FormatDuration(queued) + " in Slurm's queue)"
+                                     : "");
   const bool new_best = progress_.TrialFinished(event);
   std::string text = "trial " + std::to_string(trial.id) + " ";
   if (trial.state == TrialState::kSucceeded) {
-    text += "succeeded in " + FormatDuration(event.run_seconds) + ": " +
+    text += "succeeded in " + took + ": " +
             FormatFinalObjective(trial, progress_.spec()).value_or("no value");
     if (trial.stopped_early) text += ", stopped early";
     if (new_best) text += " (best so far)";
   } else {
-    text += std::string(TrialStateName(trial.state)) + " after " +
-            FormatDuration(event.run_seconds) + ": " + FirstLine(trial.failure_reason) +
-            " (log: " + event.paths.stderr_log.string() + ")";
+    text += std::string(TrialStateName(trial.state)) + " after " + took + ": " +
+            FirstLine(trial.failure_reason) + " (log: " + event.paths.stderr_log.string() + ")";
   }
   Print(LineKind::kTrialFinished, text);
   Print(LineKind::kProgress,

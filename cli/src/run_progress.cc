@@ -48,20 +48,22 @@ std::optional<Measurement> RunProgress::AddMeasurements(
   return latest;
 }
 
+double RunProgress::SecondsQueued(const TrialFinishedEvent& event) const {
+  const auto found = running_.find(event.trial.id);
+  if (found == running_.end()) return 0;
+  const RunningTrial& running = found->second;
+  const double queued =
+      running.queue_reason ? event.run_seconds : running.running_since - running.started;
+  return std::clamp(queued, 0.0, std::max(0.0, event.run_seconds));
+}
+
 bool RunProgress::TrialFinished(const TrialFinishedEvent& event) {
   const Trial& trial = event.trial;
   states_[trial.id] = trial.state;
   // The runner's run time counts from the submission: the time its job waited in Slurm's queue
-  // (a wait that says nothing of how long a trial runs) is left out. A job still waiting at the
-  // last squeue ran between two of them: for no time worth counting.
-  double run_seconds = event.run_seconds;
-  if (const auto found = running_.find(trial.id); found != running_.end()) {
-    const RunningTrial& running = found->second;
-    const double waited =
-        running.queue_reason ? event.run_seconds : running.running_since - running.started;
-    run_seconds = std::max(0.0, event.run_seconds - waited);
-    running_.erase(found);
-  }
+  // (a wait that says nothing of how long a trial runs) is left out.
+  const double run_seconds = std::max(0.0, event.run_seconds - SecondsQueued(event));
+  running_.erase(trial.id);
   (trial.state == TrialState::kSucceeded ? succeeded_seconds_ : other_seconds_)
       .push_back(run_seconds);
   if (trial.state == TrialState::kSucceeded && IsMultiObjective(spec_)) {

@@ -38,6 +38,10 @@ class RunProgress {
   // The objective's latest measurement among `measurements`, nullopt when they hold none.
   std::optional<Measurement> AddMeasurements(std::int64_t trial_id,
                                              const std::vector<Measurement>& measurements);
+  // How long of the event's run_seconds (counted from the submission) the trial's job waited in
+  // Slurm's queue: 0 for a trial never seen waiting; all of it for one still waiting at the last
+  // squeue (it ran between two, for no time worth counting). Asked before TrialFinished.
+  double SecondsQueued(const TrialFinishedEvent& event) const;
   // True when the trial is the new best.
   bool TrialFinished(const TrialFinishedEvent& event);
   void TrialRequeued(const Trial& trial);

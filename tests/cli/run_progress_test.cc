@@ -143,6 +143,10 @@ TEST_CASE("run progress: a trial waiting in Slurm's queue still needs a whole tr
   CHECK(*progress.SecondsLeft(104) == Approx(16));
   CHECK(progress.RunningPastMean(104) == 0);
   // Its 12 s of running count toward the mean, not the 100 s it waited.
+  TrialFinishedEvent second;
+  second.trial.id = 2;
+  second.run_seconds = 112;
+  CHECK(progress.SecondsQueued(second) == Approx(100));
   finish(2, 112);
   CHECK(*progress.MeanTrialSeconds() == Approx(11));
 

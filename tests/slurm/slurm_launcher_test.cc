@@ -999,6 +999,10 @@ TEST_CASE("bayestune run's progress says the jobs waiting in Slurm's queue apart
   CHECK(Occurrences(output, waits) == 1);
   CHECK(Occurrences(output, runs) == 1);
   CHECK(output.find(waits) < output.find(runs));
+  // Its run time is said apart from its wait (it said the two together, as if it ran that long).
+  CHECK(std::regex_search(output, std::regex("trial " + waiter +
+                                             R"( succeeded in [0-9.]+s \(after [0-9.]+s in )"
+                                             R"(Slurm's queue\): accuracy)")));
   INFO(status_output);
   CHECK(status_code == 0);
   CHECK_THAT(status_output,
