@@ -1118,6 +1118,49 @@ TEST_CASE("Ctrl-C says the trials waiting in Slurm's queue apart from the runnin
   CHECK(ReadLedger(dir / "once.ledger").size() == 2);
 }
 
+// Jobs that cannot start (their node drained): the first Ctrl-C waited for them, for ever. It
+// cancels them and the run ends at once, their trials requeued and nothing of them run.
+TEST_CASE("the first Ctrl-C of a run whose jobs all wait in Slurm's queue ends it at once",
+          "[slurm][launcher][cli]") {
+  SlurmTestCluster cluster;
+  const std::filesystem::path dir = MakeTempDir("slurm_interrupt_all_waiting");
+  const std::filesystem::path yaml = GatedSlurmStudy(cluster, dir, 2, 2);
+  REQUIRE(cluster
+              .Run("scontrol",
+                   {"update", "nodename=" + cluster.node(), "state=drain", "reason=maintenance"})
+              .exit.succeeded());
+  const std::filesystem::path db = dir / "study.db";
+  const pid_t run = StartCli(
+      cluster,
+      {"run", yaml.string(), "--db", db.string(), "--study", "stuck", "--progress", "plain"},
+      dir / "run.log");
+  const bool both_wait = WaitFor(
+      [&] { return Occurrences(ReadFile(dir / "run.log"), " waiting in Slurm's queue: ") == 2; },
+      60);
+  kill(run, SIGINT);
+  const bool ended = WaitFor(
+      [&] { return ReadFile(dir / "run.log").find("interrupted: ") != std::string::npos; }, 30);
+  if (!ended) kill(run, SIGKILL);
+  const int code = WaitExitCode(run);
+  const std::string output = ReadFile(dir / "run.log");
+  INFO(output);
+  REQUIRE(both_wait);
+  CHECK(ended);
+  CHECK(code == 130);
+  CHECK_THAT(output,
+             Catch::Contains("Ctrl-C: starting no new trial; cancelling the 2 trials waiting in "
+                             "Slurm's queue (they may never start; they run when you run the "
+                             "study again)\n") &&
+                 Catch::Contains("interrupted: no new trial was started; 2 trial(s) waiting in "
+                                 "Slurm's queue were cancelled and rerun when the study runs "
+                                 "again"));
+  CHECK(cluster.Run("squeue", {"--noheader"}).out.empty());
+  CHECK(ReadLedger(dir / "ledger").empty());
+  auto study = Study::Open(SqliteStudyRepository::Open(db.string()), "stuck");
+  for (const Trial& trial : study->Trials())
+    CHECK(trial.state == TrialState::kRequested);
+}
+
 // Ctrl-C while the launcher waits to try sbatch again (2, 5, 10 s) ends the wait at once: the run
 // does not go on trying, the trial goes back to the queue, and the run ends as interrupted.
 TEST_CASE("Ctrl-C during sbatch's retries ends the run at once, its trial back in the queue",

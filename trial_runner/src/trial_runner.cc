@@ -144,7 +144,8 @@ class TrialRunner::Loop {
   bool suggestions_dry_ = false;  // the last Suggest gave nothing; asked again after a finish
   int interrupts_seen_ = 0;
   int killed_ = 0;
-  int killed_queued_ = 0;  // of killed_: Slurm jobs cancelled while they waited in the queue
+  int killed_queued_ = 0;         // of killed_: Slurm jobs cancelled while they waited in the queue
+  int running_at_interrupt_ = 0;  // the trials left running (not cancelled) at the first interrupt
   std::optional<std::string> launch_failure_;
   std::optional<std::string> run_stopped_;  // TrialEnd::stop_run: why nothing more is submitted
   std::optional<std::string> disk_full_;    // why a trial that failed could not write its files
@@ -417,6 +418,7 @@ void TrialRunner::Loop::HandleInterrupts() {
       if (rt->queue_reason && !rt->killed_by_interrupt && rt->launched->CancelIfQueued()) {
         rt->killed_by_interrupt = true;
       }
+      if (!rt->killed_by_interrupt) ++running_at_interrupt_;
     }
     if (events()) {
       events()->OnInterruptRequested(InterruptLevel::kStopLaunching,
@@ -871,8 +873,9 @@ bool TrialRunner::Loop::Finished(RunResult& result) {
         killed_ == 0 ? "interrupted: no new trial was started and the running ones finished; run "
                        "the study again to continue it"
         : interrupts_seen_ < 2
-            ? "interrupted: no new trial was started and the running ones finished; " +
-                  std::to_string(killed_queued_) +
+            ? "interrupted: no new trial was started" +
+                  std::string(running_at_interrupt_ > 0 ? " and the running ones finished" : "") +
+                  "; " + std::to_string(killed_queued_) +
                   " trial(s) waiting in Slurm's queue were cancelled and rerun when the study runs "
                   "again"
         : killed_queued_ == 0
