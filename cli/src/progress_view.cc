@@ -74,8 +74,9 @@ std::string ProgressView::TimeLeftText(double now) const {
     return CountOf(overdue, "trial") + " running longer than the mean trial (" +
            FormatDuration(*progress_.MeanTrialSeconds()) + ")";
   }
-  // A job waiting in Slurm's queue is counted as starting now: the wait comes on top.
-  return "about " + FormatDuration(*seconds) + " left" +
+  // A job waiting in Slurm's queue is counted as starting now: the wait comes on top. Never
+  // "0.0s" while a trial is still at work (what it rounds to in the last 50 ms before the mean).
+  return "about " + FormatDuration(std::max(*seconds, 0.1)) + " left" +
          (progress_.Waiting() > 0 ? " and the wait in Slurm's queue" : "");
 }
 

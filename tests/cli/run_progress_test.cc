@@ -106,6 +106,34 @@ TEST_CASE("run: the progress lines say when ASHA lets a trial past a rung, and w
   CHECK(promotions == 2);
 }
 
+TEST_CASE("run: the live view says a last trial runs past the mean rather than 0s left",
+          "[cli][run][progress]") {
+  TempFolder dir;
+  // Trial 1 writes 1 step, trial 2 30 steps 0.1 s apart, one at a time: trial 2 runs for ten
+  // times the mean with nothing after it.
+  WriteTextFile(dir.File("slow.yaml"),
+                "trainingInput:\n"
+                "  hyperparameters:\n"
+                "    goal: MAXIMIZE\n"
+                "    hyperparameterMetricTag: accuracy\n"
+                "    maxTrials: 2\n"
+                "    maxParallelTrials: 1\n"
+                "    algorithm: GRID_SEARCH\n"
+                "    params:\n"
+                "      - {parameterName: steps, type: DISCRETE, discreteValues: [1, 30]}\n"
+                "runner:\n"
+                "  command: [" BAYESTUNE_FAKE_TRAINER
+                ", --sleep-ms=100]\n"
+                "  gpus: []\n");
+  const auto run = RunInFolder(
+      dir.path(), {"/usr/bin/script", "-qfec", BayestunePath() + " run slow.yaml", "/dev/null"},
+      {"TERM=xterm", "COLUMNS=200", "LINES=50"});
+  INFO(run.out << run.err);
+  CHECK(run.exit_code == 0);
+  CHECK(run.out.find("1 trial running longer than the mean trial (") != std::string::npos);
+  CHECK(run.out.find("about 0.0s left") == std::string::npos);
+}
+
 // The estimate of the time left (RunProgress, which the views show as "about 1m left"), driven
 // with the runner's events at chosen times: mean trial time 10 s.
 TEST_CASE("run progress: a trial waiting in Slurm's queue still needs a whole trial's time",
