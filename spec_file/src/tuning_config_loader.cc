@@ -68,12 +68,18 @@ std::optional<std::pair<int, int>> DeepFlowNesting(std::string_view text, int li
   int line = 0;
   int column = 0;
   char previous = '\n';  // the last character that is not a space: '\n' at a line's start
+  const auto indentation_at = [&](std::size_t at) {  // the spaces from `at` on
+    const std::size_t first = text.find_first_not_of(' ', at);
+    return static_cast<int>((first == std::string_view::npos ? text.size() : first) - at);
+  };
+  int indentation = indentation_at(0);  // the current line's
   for (std::size_t i = 0; i < text.size(); ++i) {
     const char c = text[i];
     if (c == '\n') {
       ++line;
       column = 0;
       previous = '\n';
+      indentation = indentation_at(i + 1);
       continue;
     }
     const bool value_starts = previous == '\n' || previous == ':' || previous == ',' ||
@@ -92,6 +98,23 @@ std::optional<std::pair<int, int>> DeepFlowNesting(std::string_view text, int li
         ++column;
       }
       ++column;
+      continue;
+    }
+    if ((c == '|' || c == '>') && value_starts && depth == 0) {
+      // A block scalar ("script: |"): its lines, those more indented than this one (and blank
+      // ones), are text.
+      std::size_t end = text.find('\n', i);
+      while (end != std::string_view::npos) {
+        const std::size_t next = end + 1;
+        const std::size_t first = text.find_first_not_of(' ', next);
+        if (first == std::string_view::npos) return std::nullopt;  // spaces to the end
+        const bool blank = text[first] == '\n' || text[first] == '\r';
+        if (!blank && static_cast<int>(first - next) <= indentation) break;
+        end = text.find('\n', first);
+        ++line;  // the newline before the line skipped
+      }
+      if (end == std::string_view::npos) return std::nullopt;
+      i = end - 1;  // the newline that ends the scalar comes next
       continue;
     }
     if ((c == '"' || c == '\'') && value_starts) {

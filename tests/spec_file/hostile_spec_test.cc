@@ -246,13 +246,14 @@ TEST_CASE("hostile spec: YAML nested thousands of levels deep is refused saying 
   for (int i = 0; i < 10000; ++i)
     tagged += i % 2 == 0 ? "&a [" : "!!seq [";
   ExpectError(Errors(tagged + "\n"), 3, {"'[' and '{' nest more than 64 levels deep here"});
-  // Closed again, a bracket in a quoted or plain scalar, or in a comment, is no nesting.
+  // Closed again, a bracket in a quoted, plain or block scalar, or in a comment, is no nesting.
   const std::string closed = std::string(60, '[') + std::string(60, ']');
-  const auto fine =
-      ParseTuningConfig(head + "[" + closed + ", " + closed + "]\n" + "    # " +
-                            std::string(100, '[') + "\n" + "runner:\n  command: [\"" +
-                            std::string(100, '[') + "\", a" + std::string(100, '{') + "]\n",
-                        kBadFile);
+  const auto fine = ParseTuningConfig(
+      head + "[" + closed + ", " + closed + "]\n" + "    # " + std::string(100, '[') + "\n" +
+          "runner:\n  env:\n    X: |\n      " + std::string(100, '[') + "\n\n      " +
+          std::string(100, '{') + "\n  command: [\"" + std::string(100, '[') + "\", a" +
+          std::string(100, '{') + "]\n",
+      kBadFile);
   INFO(FormatDiagnostics(fine.diagnostics));
   for (const auto& d : fine.diagnostics)
     CHECK(d.message.find("levels deep") == std::string::npos);
