@@ -6,6 +6,7 @@
 
 #include <algorithm>
 #include <cerrno>
+#include <cstdio>
 #include <cstring>
 #include <filesystem>
 #include <fstream>
@@ -74,14 +75,39 @@ std::uintmax_t WriteInto(const std::string& path, const std::string& where, bool
   return done;
 }
 
+// A file's permission bits as chmod takes them: "0444".
+std::string ModeText(mode_t mode) {
+  char text[8];
+  std::snprintf(text, sizeof text, "%04o", static_cast<unsigned>(mode & 07777));
+  return text;
+}
+
 }  // namespace
 
 std::uintmax_t WriteFileAtomically(const std::string& path, const std::string& flag,
                                    const std::function<void(std::ostream&)>& write) {
-  const fs::path target(path);
-  const fs::path folder = target.has_parent_path() ? target.parent_path() : fs::path(".");
   const std::string where = flag + " '" + path + "'";
   std::error_code error;
+  // "out.csv/" names a folder, as a shell's `>` takes it ("Is a directory"): not a file "out.csv"
+  // to make in a folder "out.csv".
+  if (path.ends_with('/') && !fs::is_directory(path, error)) {
+    throw InvalidArgument(where + " ends with '/', which names a folder; give the path of a file " +
+                          "(without the '/' at the end)");
+  }
+  // A symbolic link is written through, as a shell's `>` would: the file it points to (made if
+  // missing) is replaced, the link stays.
+  fs::path target(path);
+  for (int links = 0; fs::is_symlink(target, error); ++links) {
+    // Followed one link at a time: weakly_canonical leaves a link to a missing file unresolved.
+    const fs::path points_to = fs::read_symlink(target, error);
+    if (error || links == 40) {
+      throw InvalidArgument(where + " is a symbolic link that cannot be followed (" +
+                            (error ? error.message() : std::string("too many levels")) +
+                            "); give the path of a file");
+    }
+    target = points_to.is_absolute() ? points_to : target.parent_path() / points_to;
+  }
+  const fs::path folder = target.has_parent_path() ? target.parent_path() : fs::path(".");
   if (!fs::is_directory(folder, error)) {
     throw InvalidArgument(where + ": the folder '" + folder.string() +
                           "' does not exist; create it first (mkdir -p '" + folder.string() +
@@ -93,7 +119,9 @@ std::uintmax_t WriteFileAtomically(const std::string& path, const std::string& f
   // Not a file to replace (a named pipe, /dev/stdout, /dev/null, bash's >(...) as /dev/fd/63):
   // written into. A file renamed over it would take its place (as root, even in /dev), or could
   // not be made beside it (in /dev/fd).
-  if (struct stat info{}; ::stat(path.c_str(), &info) == 0 && !S_ISREG(info.st_mode)) {
+  struct stat info {};
+  const bool exists = ::stat(path.c_str(), &info) == 0;
+  if (exists && !S_ISREG(info.st_mode)) {
     std::ostringstream text;
     write(text);
     return WriteInto(path, where, S_ISFIFO(info.st_mode), text.str());
@@ -103,12 +131,23 @@ std::uintmax_t WriteFileAtomically(const std::string& path, const std::string& f
   if (const std::string database = DatabaseOf(target); !database.empty()) {
     throw InvalidArgument(
         where +
-        (database == path
+        (database == target.string()
              ? std::string(" is an SQLite database (a study database?); writing there would "
                            "replace it whole, with every study in it")
              : " is a file of the SQLite database '" + database +
                    "' (its log, shared memory or journal); writing there would damage it") +
         "; give another file name");
+  }
+  // A file its owner made read-only (chmod 444) was protected: a shell's `>` refuses it (root's
+  // too, for a file no one may write), and so does this, rather than rename a new file over it.
+  if (exists && ((info.st_mode & 0222) == 0 || ::access(path.c_str(), W_OK) != 0)) {
+    const bool read_only = (info.st_mode & 0222) == 0;
+    throw InvalidArgument(where +
+                          (read_only ? " is read-only (its mode is " + ModeText(info.st_mode) +
+                                           "): it was protected from being overwritten"
+                                     : ": permission denied (this user may not write it)") +
+                          "; make it writable (chmod u+w '" + path +
+                          "') to replace it, or give another file name");
   }
   const fs::path temporary =
       folder / ("." + target.filename().string() + ".tmp-" + std::to_string(::getpid()));
@@ -123,6 +162,13 @@ std::uintmax_t WriteFileAtomically(const std::string& path, const std::string& f
     if (!file) {
       throw Unavailable(where + ": writing failed (" + std::strerror(errno) +
                         "); free some space or write elsewhere");
+    }
+    // The file it replaces keeps its mode (a private 0600 file stays private) and, where this
+    // user may give it (root), its owner, as after a shell's `>`.
+    if (exists) {
+      // Refused unless root: the new file is then this user's, as any file this user writes.
+      (void)!::chown(temporary.c_str(), info.st_uid, info.st_gid);
+      ::chmod(temporary.c_str(), info.st_mode & 07777);
     }
   } catch (...) {
     fs::remove(temporary, error);

@@ -13,7 +13,9 @@ namespace bayestune::cli {
 // to do: InvalidArgument for a missing folder, a folder given as the file, or a folder this user
 // may not write; Unavailable when writing fails. A path that exists and is no regular file (a
 // named pipe, /dev/stdout, bash's >(...)) is written into instead, as a shell's `>` would; one
-// that no program reads is an error. Returns the size written in bytes.
+// that no program reads is an error. As with `>`, a symbolic link is written through, a file
+// replaced keeps its mode (and, for root, its owner), and a read-only file (no write permission
+// bit, or none for this user) is refused: InvalidArgument. Returns the size written in bytes.
 std::uintmax_t WriteFileAtomically(const std::string& path, const std::string& flag,
                                    const std::function<void(std::ostream&)>& write);
 

@@ -53,7 +53,8 @@ std::vector<std::string> LiveProgressView::BlockLines(double now) const {
     std::vector<std::string> row = {
         "  trial " + std::to_string(id),
         running.job_id.empty() ? FormatDevices(running.gpus) : "Slurm job " + running.job_id,
-        FormatDuration(now - running.started)};
+        // How long it has waited in Slurm's queue, or run.
+        FormatDuration(now - (running.queue_reason ? running.started : running.running_since))};
     if (running.latest) {
       row.push_back("step " + std::to_string(running.latest->step));
       row.push_back(ShownText(running.latest->metric) + " " + FormatValue(running.latest->value));
@@ -73,11 +74,9 @@ std::vector<std::string> LiveProgressView::BlockLines(double now) const {
   for (std::string line; std::getline(rows, line);)
     lines.push_back(line);
   if (interrupt_level_ == 1) {
-    lines.push_back("stopping (" + InterruptName(interrupt_signal_) + "): waiting for the " +
-                    (progress_.Waiting() > 0
-                         ? "running trials and those in Slurm's queue to finish; Ctrl-C kills "
-                           "and cancels them"
-                         : "running trials to finish; Ctrl-C kills them"));
+    lines.push_back("stopping (" + InterruptName(interrupt_signal_) + "): " +
+                    (progress_.Waiting() > 0 ? "cancelling the trials in Slurm's queue, " : "") +
+                    "waiting for the running trials to finish; Ctrl-C kills them");
   }
   return lines;
 }

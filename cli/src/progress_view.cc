@@ -54,20 +54,30 @@ std::string ProgressView::TimeLeftText(double now) const {
   if (interrupt_level_ == 1) {
     const std::string stopping = "stopping (" + InterruptName(interrupt_signal_) + ")";
     if (counts.active == 0) return stopping;
-    // Pending Slurm jobs are waited for too (they run, then finish), but are not running.
+    // Pending Slurm jobs are cancelled (they may never start), the running trials waited for.
     const int waiting = std::min(progress_.Waiting(), counts.active);
     const int running = counts.active - waiting;
-    if (waiting == 0) return stopping + ": waiting for the " + CountOf(running, "running trial");
+    const std::string waits = "waiting for the " + CountOf(running, "running trial");
+    if (waiting == 0) return stopping + ": " + waits;
     if (running == 0) {
-      return stopping + ": waiting for the " + CountOf(waiting, "trial") + " in Slurm's queue";
+      return stopping + ": cancelling the " + CountOf(waiting, "trial") + " in Slurm's queue";
     }
-    return stopping + ": waiting for the " + CountOf(running, "running trial") + " and the " +
-           std::to_string(waiting) + " in Slurm's queue";
+    return stopping + ": " + waits + ", cancelling the " + std::to_string(waiting) +
+           " in Slurm's queue";
   }
   if (interrupt_level_ == 2) return "stopping: killing the running trials";
   if (counts.left() == 0 && counts.active == 0) return "nothing left";
   const auto seconds = progress_.SecondsLeft(now);
-  return seconds ? "about " + FormatDuration(*seconds) + " left" : "estimating the time left";
+  if (!seconds) return "estimating the time left";
+  // Only trials running past the mean are left: how much more they need is unknown, not 0.
+  if (const int overdue = progress_.RunningPastMean(now); overdue > 0 && *seconds <= 0) {
+    return CountOf(overdue, "trial") + " running longer than the mean trial (" +
+           FormatDuration(*progress_.MeanTrialSeconds()) + ")";
+  }
+  // A job waiting in Slurm's queue is counted as starting now: the wait comes on top. Never
+  // "0.0s" while a trial is still at work (what it rounds to in the last 50 ms before the mean).
+  return "about " + FormatDuration(std::max(*seconds, 0.1)) + " left" +
+         (progress_.Waiting() > 0 ? " and the wait in Slurm's queue" : "");
 }
 
 std::string ProgressView::BestText() const {
@@ -145,7 +155,7 @@ void ProgressView::QueueChanged(std::int64_t trial_id,
   const auto found = progress_.running().find(trial_id);
   if (found == progress_.running().end()) return;
   const bool was_waiting = found->second.queue_reason.has_value();
-  progress_.TrialQueueChanged(trial_id, queue_reason);
+  progress_.TrialQueueChanged(trial_id, queue_reason, SteadyNow());
   // A line when the job begins waiting and when it leaves the queue (not for each change of
   // squeue's reason: the launcher says a long wait's reasons), so that a run whose jobs all wait
   // does not look idle.
@@ -205,17 +215,28 @@ void ProgressView::OnTrialStopping(const TrialStoppingEvent& event) {
 void ProgressView::OnTrialFinished(const TrialFinishedEvent& event) {
   std::lock_guard lock(mutex_);
   const Trial& trial = event.trial;
+  // The time it ran, and apart the time its job waited in Slurm's queue (run_seconds counts from
+  // the submission: a trial that ran 30 s after a wait of an hour did not take an hour).
+  // A job still pending at the last squeue ran between two: how long is not known.
+  const auto found = progress_.running().find(trial.id);
+  const bool still_queued =
+      found != progress_.running().end() && found->second.queue_reason.has_value();
+  const double queued = progress_.SecondsQueued(event);
+  const std::string took =
+      still_queued ? FormatDuration(event.run_seconds) + " from its submission to Slurm"
+                   : FormatDuration(event.run_seconds - queued) +
+                         (queued > 0 ? " (after " + FormatDuration(queued) + " in Slurm's queue)"
+                                     : "");
   const bool new_best = progress_.TrialFinished(event);
   std::string text = "trial " + std::to_string(trial.id) + " ";
   if (trial.state == TrialState::kSucceeded) {
-    text += "succeeded in " + FormatDuration(event.run_seconds) + ": " +
+    text += "succeeded in " + took + ": " +
             FormatFinalObjective(trial, progress_.spec()).value_or("no value");
     if (trial.stopped_early) text += ", stopped early";
     if (new_best) text += " (best so far)";
   } else {
-    text += std::string(TrialStateName(trial.state)) + " after " +
-            FormatDuration(event.run_seconds) + ": " + FirstLine(trial.failure_reason) +
-            " (log: " + event.paths.stderr_log.string() + ")";
+    text += std::string(TrialStateName(trial.state)) + " after " + took + ": " +
+            FirstLine(trial.failure_reason) + " (log: " + event.paths.stderr_log.string() + ")";
   }
   Print(LineKind::kTrialFinished, text);
   Print(LineKind::kProgress,
@@ -234,42 +255,36 @@ void ProgressView::OnInterruptRequested(InterruptLevel level, int running_trials
   std::lock_guard lock(mutex_);
   const std::string name = InterruptName(signal);
   // The runner counts a trial whose Slurm job is pending among its running ones: said apart, as
-  // the counts do. The first interrupt waits for such a job to run and finish; the second cancels
-  // it.
+  // the counts do. The first interrupt cancels such a job (it may never start; its trial reruns
+  // next time) and waits for the running trials; the second kills those.
   const int waiting = std::min(progress_.Waiting(), running_trials);
   const int running = running_trials - waiting;
-  const std::string queue = std::to_string(waiting) + " waiting in Slurm's queue";
   if (level == InterruptLevel::kStopLaunching) {
     interrupt_level_ = 1;
     interrupt_signal_ = signal;
     const std::string again = signal == SIGINT || signal == 0
                                   ? "press Ctrl-C again"
                                   : "send " + name + " again or press Ctrl-C";
-    const std::string running_text = "the " + CountOf(running, "running trial") + " to finish";
-    const std::string waiting_text =
-        (running == 0 ? "the " + CountOf(waiting, "trial") + " waiting in Slurm's queue"
-                      : "the " + queue) +
-        " to run and finish";
-    const std::string what = waiting == 0   ? running_text
-                             : running == 0 ? waiting_text
-                                            : running_text + " and " + waiting_text;
-    Print(LineKind::kNotice, running_trials == 0 ? name + ": starting no new trial; stopping"
-                                                 : name + ": starting no new trial; waiting for " +
-                                                       what + " (" + again + " to " +
-                                                       (waiting == 0   ? "kill"
-                                                        : running == 0 ? "cancel"
-                                                                       : "kill and cancel") +
-                                                       " them; they would rerun next time)");
+    std::string text = name + ": starting no new trial";
+    if (waiting > 0) {
+      text += "; cancelling the " +
+              (running == 0 ? CountOf(waiting, "trial") + " waiting in Slurm's queue"
+                            : std::to_string(waiting) + " waiting in Slurm's queue") +
+              " (they may never start; they run when you run the study again)";
+    }
+    if (running > 0) {
+      text += "; waiting for the " + CountOf(running, "running trial") + " to finish (" + again +
+              " to kill them; they would rerun next time)";
+    } else if (waiting == 0) {
+      text += "; stopping";
+    }
+    Print(LineKind::kNotice, text);
   } else {
+    // The jobs in Slurm's queue were cancelled at the first interrupt, which the runner always
+    // handles before this one (their ends may not have been seen yet: not counted as running).
     interrupt_level_ = 2;
-    const std::string killing = "killing the " + CountOf(running, "running trial");
-    const std::string cancelling =
-        "cancelling the " +
-        (running == 0 ? CountOf(waiting, "trial") + " waiting in Slurm's queue" : queue);
-    Print(LineKind::kNotice, name + (signal == interrupt_signal_ ? " again" : "") + ": " +
-                                 (waiting == 0   ? killing
-                                  : running == 0 ? cancelling
-                                                 : killing + " and " + cancelling) +
+    Print(LineKind::kNotice, name + (signal == interrupt_signal_ ? " again" : "") +
+                                 ": killing the " + CountOf(running, "running trial") +
                                  "; they run again when you run the study again");
   }
   Changed();

@@ -33,7 +33,8 @@ void RunProgress::RunnerStarted(const RunnerStartedEvent& event) {
 
 void RunProgress::TrialStarted(const TrialStartedEvent& event, double now) {
   states_[event.trial.id] = TrialState::kActive;
-  running_[event.trial.id] = RunningTrial{event.trial, event.gpus, event.job_id, now, std::nullopt};
+  running_[event.trial.id] =
+      RunningTrial{event.trial, event.gpus, event.job_id, now, std::nullopt, std::nullopt, now};
 }
 
 std::optional<Measurement> RunProgress::AddMeasurements(
@@ -47,12 +48,24 @@ std::optional<Measurement> RunProgress::AddMeasurements(
   return latest;
 }
 
+double RunProgress::SecondsQueued(const TrialFinishedEvent& event) const {
+  const auto found = running_.find(event.trial.id);
+  if (found == running_.end()) return 0;
+  const RunningTrial& running = found->second;
+  const double queued =
+      running.queue_reason ? event.run_seconds : running.running_since - running.started;
+  return std::clamp(queued, 0.0, std::max(0.0, event.run_seconds));
+}
+
 bool RunProgress::TrialFinished(const TrialFinishedEvent& event) {
   const Trial& trial = event.trial;
   states_[trial.id] = trial.state;
+  // The runner's run time counts from the submission: the time its job waited in Slurm's queue
+  // (a wait that says nothing of how long a trial runs) is left out.
+  const double run_seconds = std::max(0.0, event.run_seconds - SecondsQueued(event));
   running_.erase(trial.id);
   (trial.state == TrialState::kSucceeded ? succeeded_seconds_ : other_seconds_)
-      .push_back(event.run_seconds);
+      .push_back(run_seconds);
   if (trial.state == TrialState::kSucceeded && IsMultiObjective(spec_)) {
     succeeded_.push_back(trial);
     front_size_ = ParetoOptimalTrials(succeeded_, spec_).size();
@@ -71,10 +84,13 @@ void RunProgress::TrialRequeued(const Trial& trial) {
 }
 
 void RunProgress::TrialQueueChanged(std::int64_t trial_id,
-                                    const std::optional<std::string>& queue_reason) {
-  if (const auto found = running_.find(trial_id); found != running_.end()) {
-    found->second.queue_reason = queue_reason;
-  }
+                                    const std::optional<std::string>& queue_reason, double now) {
+  const auto found = running_.find(trial_id);
+  if (found == running_.end()) return;
+  RunningTrial& trial = found->second;
+  // It runs from when it left the queue (squeue said so, or its trainer wrote).
+  if (trial.queue_reason && !queue_reason) trial.running_since = now;
+  trial.queue_reason = queue_reason;
 }
 
 int RunProgress::Waiting() const {
@@ -103,23 +119,43 @@ StudyProgress RunProgress::Counts() const {
   return counts;
 }
 
-std::optional<double> RunProgress::SecondsLeft(double now) const {
+std::optional<double> RunProgress::MeanTrialSeconds() const {
   const auto& seconds = succeeded_seconds_.empty() ? other_seconds_ : succeeded_seconds_;
   if (seconds.empty()) return std::nullopt;
-  const double mean =
-      std::accumulate(seconds.begin(), seconds.end(), 0.0) / static_cast<double>(seconds.size());
-  const StudyProgress counts = Counts();
-  // The work left: what the running trials still need, then the trials not started, spread over
-  // the trials that run at once; never less than the longest remainder of a running trial.
-  double work = mean * counts.left();
-  double longest_remainder = 0;
+  return std::accumulate(seconds.begin(), seconds.end(), 0.0) / static_cast<double>(seconds.size());
+}
+
+std::optional<double> RunProgress::SecondsLeft(double now) const {
+  const auto mean = MeanTrialSeconds();
+  if (!mean) return std::nullopt;
+  // When each of the trials at once is free: the running trials' slots when what is left of the
+  // mean has passed (a job waiting in Slurm's queue has not begun: all of it), the others now.
+  std::vector<double> free_at(std::max(static_cast<std::size_t>(max_running_), running_.size()),
+                              0.0);
+  std::size_t slot = 0;
   for (const auto& [id, trial] : running_) {
-    const double remainder = std::max(0.0, mean - (now - trial.started));
-    work += remainder;
-    longest_remainder = std::max(longest_remainder, remainder);
+    free_at[slot++] =
+        trial.queue_reason ? *mean : std::max(0.0, *mean - (now - trial.running_since));
   }
-  const int at_once = std::max(1, std::min(max_running_, counts.left() + counts.active));
-  return std::max(longest_remainder, work / at_once);
+  // Each trial not started takes the mean on the slot free first. The slots are all free within
+  // one mean from now, so each takes one of every `free_at.size()` trials in turn: `rounds` each,
+  // and the `extra` free first one more.
+  std::sort(free_at.begin(), free_at.end());
+  const auto slots = static_cast<long long>(free_at.size());
+  const long long left = Counts().left();
+  const long long rounds = left / slots;
+  const long long extra = left % slots;
+  double end = free_at.back() + static_cast<double>(rounds) * *mean;
+  if (extra > 0) end = std::max(end, free_at[extra - 1] + static_cast<double>(rounds + 1) * *mean);
+  return end;
+}
+
+int RunProgress::RunningPastMean(double now) const {
+  const auto mean = MeanTrialSeconds();
+  if (!mean) return 0;
+  return static_cast<int>(std::count_if(running_.begin(), running_.end(), [&](const auto& entry) {
+    return !entry.second.queue_reason && now - entry.second.running_since > *mean;
+  }));
 }
 
 }  // namespace bayestune::cli

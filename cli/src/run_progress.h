@@ -22,10 +22,12 @@ class RunProgress {
     Trial trial;  // as started: parameters, attempt
     std::vector<int> gpus;
     std::string job_id;                 // the Slurm job; "" for a local trial
-    double started = 0;                 // seconds on the steady clock
+    double started = 0;                 // seconds on the steady clock: started, or submitted
     std::optional<Measurement> latest;  // the objective's latest measurement
     // Waiting in Slurm's queue (a pending job): squeue's reason; nullopt once it runs.
     std::optional<std::string> queue_reason;
+    // When it began to run (a job that waited in Slurm's queue: when it left it), else `started`.
+    double running_since = 0;
   };
 
   // `trials` are the study's trials when the run starts (a resumed study has some finished).
@@ -36,10 +38,15 @@ class RunProgress {
   // The objective's latest measurement among `measurements`, nullopt when they hold none.
   std::optional<Measurement> AddMeasurements(std::int64_t trial_id,
                                              const std::vector<Measurement>& measurements);
+  // How long of the event's run_seconds (counted from the submission) the trial's job waited in
+  // Slurm's queue: 0 for a trial never seen waiting; all of it for one still waiting at the last
+  // squeue (it ran between two, for no time worth counting). Asked before TrialFinished.
+  double SecondsQueued(const TrialFinishedEvent& event) const;
   // True when the trial is the new best.
   bool TrialFinished(const TrialFinishedEvent& event);
   void TrialRequeued(const Trial& trial);
-  void TrialQueueChanged(std::int64_t trial_id, const std::optional<std::string>& queue_reason);
+  void TrialQueueChanged(std::int64_t trial_id, const std::optional<std::string>& queue_reason,
+                         double now);
   // The started trials that wait in Slurm's queue (counted as active by Counts).
   int Waiting() const;
   // The reasons squeue gives for them, each once, "None" left out: "Resources", "Priority".
@@ -56,9 +63,16 @@ class RunProgress {
   int max_running() const { return max_running_; }
   double run_started() const { return run_started_; }
 
-  // Seconds until the study is done, from the mean run time of the trials this run finished
-  // (succeeded ones, when there are any) and the trials at once; nullopt before one finished.
+  // The mean run time of the trials this run finished (the succeeded ones, when there are any),
+  // without the time their jobs waited in Slurm's queue; nullopt before one finished.
+  std::optional<double> MeanTrialSeconds() const;
+  // Seconds until the study is done, nullopt before a trial finished: the trials not started, and
+  // those waiting in Slurm's queue, need the mean trial time each, the running ones what is left
+  // of it, laid out over the trials that run at once (a trial is never split between two). A
+  // trial running past the mean needs an unknown time more: counted as none (RunningPastMean).
   std::optional<double> SecondsLeft(double now) const;
+  // The trials running (not waiting in Slurm's queue) for longer than the mean trial time.
+  int RunningPastMean(double now) const;
 
  private:
   StudySpec spec_;

@@ -1,11 +1,13 @@
 // `bayestune status [STUDY] [--db FILE]`: where a study stands: counts, the best trial so far, the
 // trials running now.
 #include <iostream>
+#include <map>
 
 #include "bayestune/optimizer/asha_stopping_rule.h"
 #include "bayestune/optimizer/pareto_front.h"
 #include "bayestune/optimizer/study.h"
 #include "bayestune/optimizer/study_repository.h"
+#include "bayestune/trial_runner/slurm_commands.h"
 #include "command_help.h"
 #include "commands.h"
 #include "exit_codes.h"
@@ -32,17 +34,62 @@ std::string DescribeAlgorithm(Algorithm algorithm) {
   return std::string(AlgorithmName(algorithm));
 }
 
+// The store does not know whether a trial's Slurm job runs or still waits in Slurm's queue (the
+// runner follows that with squeue, and says it in its progress, but does not store it): squeue
+// is asked, once for all of them, as the runner would. Pending jobs by id; `problem` says why
+// squeue could not tell ("" when it did).
+struct SlurmQueue {
+  std::map<SlurmJobId, SlurmJobStatus> pending;
+  std::string problem;
+};
+
+SlurmQueue AskSlurmQueue(const std::vector<Trial>& trials) {
+  SlurmQueue queue;
+  std::vector<SlurmJobId> ids;
+  for (const Trial& trial : trials) {
+    const bool active = trial.state == TrialState::kActive || trial.state == TrialState::kStopping;
+    if (active && !trial.CurrentJobId().empty()) ids.push_back(trial.CurrentJobId());
+  }
+  if (ids.empty()) return queue;
+  try {
+    SlurmCommandsOptions options;
+    options.timeout_seconds = 10;  // a status, not a run: a slurmctld that does not answer is said
+    for (auto& [id, status] : SlurmCommands(options).Query(ids)) {
+      if (status.phase == SlurmJobPhase::kPending) queue.pending.emplace(id, std::move(status));
+    }
+  } catch (const std::exception& e) {
+    queue.problem = e.what();
+  }
+  return queue;
+}
+
 // "7 of 10 finished: 6 succeeded, 1 failed; 2 running, 1 left" (FinishedOfMaxTrials: "5 finished
-// (maxTrials 2 was lowered below the 5 trials made): ..." after maxTrials was lowered).
-std::string DescribeCounts(const StudyProgress& counts) {
+// (maxTrials 2 was lowered below the 5 trials made): ..." after maxTrials was lowered), with "1
+// running, 1 waiting in Slurm's queue" when `waiting` of the active trials' jobs are pending.
+std::string DescribeCounts(const StudyProgress& counts, int waiting) {
   std::string text =
       FinishedOfMaxTrials(counts) + ": " + std::to_string(counts.succeeded) + " succeeded";
   if (counts.failed > 0) text += ", " + std::to_string(counts.failed) + " failed";
   if (counts.infeasible > 0) text += ", " + std::to_string(counts.infeasible) + " infeasible";
-  text +=
-      "; " + std::to_string(counts.active) + " running, " + std::to_string(counts.left()) + " left";
+  text += "; " + std::to_string(counts.active - waiting) + " running, ";
+  if (waiting > 0) text += std::to_string(waiting) + " waiting in Slurm's queue, ";
+  text += std::to_string(counts.left()) + " left";
   if (counts.requested > 0) text += " (" + std::to_string(counts.requested) + " queued to rerun)";
   return text;
+}
+
+// ", but its runner is gone (...)" for an active trial whose runner died; "" otherwise.
+std::string RunnerGoneText(const Trial& trial) {
+  const auto holder = RunnerIdentity::FromClientId(trial.client_id);
+  if (!holder || holder->Check() != RunnerIdentity::Liveness::kGone) return "";
+  // `bayestune run` and `bayestune worker` both run a TrialRunner, which takes back the trials of
+  // this machine's dead runners at its start: either may be what died.
+  return trial.CurrentJobId().empty()
+             ? ", but its runner is gone (it runs again when `bayestune run` or `bayestune "
+               "worker` of this study next starts on this machine)"
+             : ", but its runner is gone (the next `bayestune run` or `bayestune worker` of this "
+               "study on this machine re-attaches to Slurm job " +
+                   trial.CurrentJobId() + ")";
 }
 
 void PrintStatus(const StudySnapshot& snapshot, const StudySelection& selection) {
@@ -78,7 +125,12 @@ void PrintStatus(const StudySnapshot& snapshot, const StudySelection& selection)
     std::cout << "changed    " << FormatLocalTime(change.time) << ": " << change.description
               << "\n";
   }
-  std::cout << "trials     " << DescribeCounts(counts) << "\n";
+  const SlurmQueue queue = AskSlurmQueue(snapshot.trials);
+  const auto waits = [&](const Trial& trial) {
+    return queue.pending.count(trial.CurrentJobId()) > 0;
+  };
+  std::cout << "trials     " << DescribeCounts(counts, static_cast<int>(queue.pending.size()))
+            << "\n";
   if (const std::string saved = DescribeStepsSaved(CountSteps(snapshot.trials, spec));
       !saved.empty()) {
     std::cout << "stopping   " << saved << "\n";
@@ -104,6 +156,7 @@ void PrintStatus(const StudySnapshot& snapshot, const StudySelection& selection)
   const char* label = "running    ";
   for (const auto& trial : snapshot.trials) {
     if (trial.state != TrialState::kActive && trial.state != TrialState::kStopping) continue;
+    if (waits(trial)) continue;
     std::cout << label << "trial " << trial.id << (trial.jobs.empty() ? " on " : " as ")
               << FormatWhereRun(trial);
     if (const auto seconds = TrialRunSeconds(trial, now)) {
@@ -112,19 +165,30 @@ void PrintStatus(const StudySnapshot& snapshot, const StudySelection& selection)
     std::cout << ", " << FormatLatestObjective(trial, spec).value_or("no measurement yet");
     if (const std::string rung = RungText(trial, spec); !rung.empty()) std::cout << ", " << rung;
     if (trial.state == TrialState::kStopping) std::cout << ", stopping";
-    const auto holder = RunnerIdentity::FromClientId(trial.client_id);
-    if (holder && holder->Check() == RunnerIdentity::Liveness::kGone) {
-      // `bayestune run` and `bayestune worker` both run a TrialRunner, which takes back the
-      // trials of this machine's dead runners at its start: either may be what died.
-      std::cout << (trial.CurrentJobId().empty()
-                        ? ", but its runner is gone (it runs again when `bayestune run` or "
-                          "`bayestune worker` of this study next starts on this machine)"
-                        : ", but its runner is gone (the next `bayestune run` or `bayestune "
-                          "worker` of this study on this machine re-attaches to Slurm job " +
-                              trial.CurrentJobId() + ")");
-    }
-    std::cout << " (" << FormatParameters(trial, spec) << ")\n";
+    std::cout << RunnerGoneText(trial) << " (" << FormatParameters(trial, spec) << ")\n";
     label = "           ";
+  }
+  // Submitted, not started: "waiting    trial 2: Slurm job 43 is pending (squeue: Resources),
+  // submitted 5m ago".
+  label = "waiting    ";
+  for (const auto& trial : snapshot.trials) {
+    if (trial.state != TrialState::kActive && trial.state != TrialState::kStopping) continue;
+    if (!waits(trial)) continue;
+    const SlurmJobStatus& job = queue.pending.at(trial.CurrentJobId());
+    std::cout << label << "trial " << trial.id << " in Slurm's queue: Slurm job "
+              << trial.CurrentJobId() << " is pending"
+              << (job.reason.empty() || job.reason == "None"
+                      ? std::string()
+                      : " (squeue: " + ShownText(job.reason) + ")");
+    if (const auto seconds = TrialRunSeconds(trial, now)) {
+      std::cout << ", submitted " << FormatDuration(*seconds) << " ago";
+    }
+    std::cout << RunnerGoneText(trial) << " (" << FormatParameters(trial, spec) << ")\n";
+    label = "           ";
+  }
+  if (!queue.problem.empty()) {
+    std::cout << "slurm      cannot tell which jobs run and which wait in Slurm's queue: "
+              << FirstLine(queue.problem) << "\n";
   }
   // What the trials of a runner that died with their keepers left running on this machine.
   label = "leftover   ";
@@ -144,7 +208,8 @@ void AddStatusCommand(CLI::App& app, int& exit_code) {
       app, "status", "Show where a study stands",
       "Prints the trials finished, failed, running and left, the best trial so far, and what "
       "each running trial is doing. Reads the database without changing it, so it can run while "
-      "`bayestune run` works.\n\nExamples:\n  bayestune status\n  bayestune status book --db "
+      "`bayestune run` works. Trials run as Slurm jobs: squeue says which jobs still wait in "
+      "Slurm's queue.\n\nExamples:\n  bayestune status\n  bayestune status book --db "
       "runs.db",
       "0 shown, 2 bad usage, 3 no such database or study");
   auto selection = std::make_shared<StudySelection>();

@@ -3,6 +3,7 @@
 #include <fcntl.h>
 #include <sys/stat.h>
 #include <unistd.h>
+#include <yaml-cpp/depthguard.h>
 #include <yaml-cpp/yaml.h>
 
 #include <algorithm>
@@ -14,9 +15,11 @@
 #include <filesystem>
 #include <limits>
 #include <map>
+#include <optional>
 #include <set>
 #include <sstream>
 #include <tuple>
+#include <utility>
 
 #include "bayestune/optimizer/conditional_parameters.h"
 #include "bayestune/optimizer/errors.h"
@@ -49,6 +52,100 @@ std::size_t CountExpandedNodes(const YAML::Node& node, std::size_t limit) {
     }
   }
   return count;
+}
+
+// A tuning spec nests '[' and '{' a few levels deep. yaml-cpp gives up at 500 levels of nesting
+// with "bad file" and no useful place; past this bound the loader says where, before parsing.
+constexpr int kMaxFlowNesting = 64;
+
+// Where (0-based line and column) the text's '[' and '{' first nest deeper than `limit`, nullopt
+// when they never do. Only a bracket where a value starts opens a collection (after ':', ',', '-',
+// '?', '[', '{' or at a line's start), not one inside a plain scalar; comments and quoted scalars
+// are skipped. An approximation of YAML's grammar that errs on the side of counting less: what it
+// misses, yaml-cpp's own bound still catches.
+std::optional<std::pair<int, int>> DeepFlowNesting(std::string_view text, int limit) {
+  int depth = 0;
+  int line = 0;
+  int column = 0;
+  char previous = '\n';  // the last character that is not a space: '\n' at a line's start
+  const auto indentation_at = [&](std::size_t at) {  // the spaces from `at` on
+    const std::size_t first = text.find_first_not_of(' ', at);
+    return static_cast<int>((first == std::string_view::npos ? text.size() : first) - at);
+  };
+  int indentation = indentation_at(0);  // the current line's
+  for (std::size_t i = 0; i < text.size(); ++i) {
+    const char c = text[i];
+    if (c == '\n') {
+      ++line;
+      column = 0;
+      previous = '\n';
+      indentation = indentation_at(i + 1);
+      continue;
+    }
+    const bool value_starts = previous == '\n' || previous == ':' || previous == ',' ||
+                              previous == '-' || previous == '?' || previous == '[' ||
+                              previous == '{';
+    if (c == '#' && (i == 0 || text[i - 1] == ' ' || text[i - 1] == '\t' || text[i - 1] == '\n')) {
+      while (i + 1 < text.size() && text[i + 1] != '\n')
+        ++i;
+      continue;
+    }
+    if ((c == '&' || c == '!') && value_starts) {
+      // An anchor or a tag before a value ("&unit [", "!!seq ["): the value still starts after it.
+      while (i + 1 < text.size() &&
+             std::string_view(" \t\n,[]{}").find(text[i + 1]) == std::string_view::npos) {
+        ++i;
+        ++column;
+      }
+      ++column;
+      continue;
+    }
+    if ((c == '|' || c == '>') && value_starts && depth == 0) {
+      // A block scalar ("script: |"): its lines, those more indented than this one (and blank
+      // ones), are text.
+      std::size_t end = text.find('\n', i);
+      while (end != std::string_view::npos) {
+        const std::size_t next = end + 1;
+        const std::size_t first = text.find_first_not_of(' ', next);
+        if (first == std::string_view::npos) return std::nullopt;  // spaces to the end
+        const bool blank = text[first] == '\n' || text[first] == '\r';
+        if (!blank && static_cast<int>(first - next) <= indentation) break;
+        end = text.find('\n', first);
+        ++line;  // the newline before the line skipped
+      }
+      if (end == std::string_view::npos) return std::nullopt;
+      i = end - 1;  // the newline that ends the scalar comes next
+      continue;
+    }
+    if ((c == '"' || c == '\'') && value_starts) {
+      // To the closing quote: '' in a single-quoted scalar, \x in a double-quoted one.
+      for (++i, ++column; i < text.size(); ++i, ++column) {
+        if (text[i] == '\n') {
+          ++line;
+          column = -1;
+        } else if (c == '"' && text[i] == '\\') {
+          ++i;
+          ++column;
+        } else if (text[i] == c) {
+          if (c == '\'' && i + 1 < text.size() && text[i + 1] == '\'') {
+            ++i;
+            ++column;
+          } else {
+            break;
+          }
+        }
+      }
+    } else if ((c == '[' || c == '{') && value_starts) {
+      if (++depth > limit) return std::make_pair(line, column);
+    } else if ((c == ']' || c == '}') && depth > 0) {
+      --depth;
+    }
+    // A bracket inside a plain scalar ("a[[") opens nothing, nor does one after it.
+    const bool plain_bracket = (c == '[' || c == '{') && !value_starts;
+    if (c != ' ' && c != '\t') previous = plain_bracket ? 'a' : c;
+    ++column;
+  }
+  return std::nullopt;
 }
 
 const std::vector<std::string> kTopLevelKeys = {"trainingInput", "runner"};
@@ -1282,9 +1379,26 @@ class Loader {
   }
 
   void Load(std::string_view text, TuningConfig& config) {
+    if (const auto deep = DeepFlowNesting(text, kMaxFlowNesting)) {
+      YAML::Mark mark;
+      mark.line = deep->first;
+      mark.column = deep->second;
+      Report(Diagnostic::Severity::kError, mark, "",
+             "'[' and '{' nest more than " + std::to_string(kMaxFlowNesting) +
+                 " levels deep here; a tuning spec needs a few: look for brackets that are "
+                 "opened and never closed");
+      return;
+    }
     YAML::Node root;
     try {
       root = YAML::Load(std::string(text));
+    } catch (const YAML::DeepRecursion& e) {
+      // yaml-cpp's bound on nesting (500 levels), which it words "bad file".
+      Report(Diagnostic::Severity::kError, e.mark, "",
+             "not valid YAML: it nests " + std::to_string(e.depth()) +
+                 " levels deep here, yaml-cpp's limit; a tuning spec needs a few: look for "
+                 "indentation that grows line after line, or brackets never closed");
+      return;
     } catch (const YAML::Exception& e) {
       Report(Diagnostic::Severity::kError, e.mark, "",
              "not valid YAML: " + e.msg + " (" + IndentationHint(text) + ")");

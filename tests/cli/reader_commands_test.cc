@@ -264,6 +264,49 @@ TEST_CASE("export and report never write over a database, its log or another stu
   CHECK(ReadTextFile(dir.File("book.csv")).rfind("trial,state,", 0) == 0);
 }
 
+TEST_CASE(
+    "export and report refuse a read-only file and a path ending in '/', keep a file's mode and "
+    "write through a link",
+    "[cli][readers]") {
+  // A file made read-only (chmod 444) was replaced by the rename, where a shell's `>` says
+  // "Permission denied"; a 0600 file came back 0644, and a link was replaced by a file.
+  TempFolder dir;
+  WriteBookStudy(dir.File("bayestune.db"));
+  WriteTextFile(dir.File("kept.csv"), "old");
+  REQUIRE(::chmod(dir.File("kept.csv").c_str(), 0444) == 0);
+  for (const std::string command : {"export", "report"}) {
+    const auto refused = RunBayestune(dir.path(), {command, "--out", "kept.csv"});
+    INFO(command << ": " << refused.err);
+    CHECK(refused.exit_code == 1);
+    CHECK(refused.err ==
+          "bayestune: error: --out 'kept.csv' is read-only (its mode is 0444): it was protected "
+          "from being overwritten; make it writable (chmod u+w 'kept.csv') to replace it, or give "
+          "another file name\n");
+  }
+  CHECK(ReadTextFile(dir.File("kept.csv")) == "old");
+
+  WriteTextFile(dir.File("private.csv"), "old");
+  REQUIRE(::chmod(dir.File("private.csv").c_str(), 0600) == 0);
+  CHECK(RunBayestune(dir.path(), {"export", "--out", "private.csv"}).exit_code == 0);
+  struct stat info {};
+  REQUIRE(::stat(dir.File("private.csv").c_str(), &info) == 0);
+  CHECK((info.st_mode & 07777) == 0600);
+  CHECK(ReadTextFile(dir.File("private.csv")).rfind("trial,state,", 0) == 0);
+
+  // "kept.csv/": not the folder 'kept.csv' to make first (it is a file).
+  const auto slash = RunBayestune(dir.path(), {"export", "--out", "kept.csv/"});
+  CHECK(slash.exit_code == 1);
+  CHECK(slash.err ==
+        "bayestune: error: --out 'kept.csv/' ends with '/', which names a folder; give the path "
+        "of a file (without the '/' at the end)\n");
+
+  std::filesystem::create_directories(dir.File("exports"));
+  std::filesystem::create_symlink("exports/book.csv", dir.File("latest.csv"));
+  CHECK(RunBayestune(dir.path(), {"export", "--out", "latest.csv"}).exit_code == 0);
+  CHECK(std::filesystem::is_symlink(dir.File("latest.csv")));
+  CHECK(ReadTextFile(dir.File("exports/book.csv")).rfind("trial,state,", 0) == 0);
+}
+
 TEST_CASE("export and report write into a named pipe or bash's >(...), never in its place",
           "[cli][readers]") {
   // `--out` a FIFO: a temporary file was renamed over it (the pipe gone, its reader left waiting;

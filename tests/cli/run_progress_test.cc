@@ -1,5 +1,7 @@
 // The live progress view of `bayestune run` on a pseudo-terminal (`script` from bsdutils gives it
 // one), captured and checked for what it must show.
+#include "run_progress.h"
+
 #include <algorithm>
 #include <catch2/catch.hpp>
 #include <regex>
@@ -102,6 +104,91 @@ TEST_CASE("run: the progress lines say when ASHA lets a trial past a rung, and w
   for (std::size_t at = 0; (at = out.find(" promoted past ", at)) != std::string::npos; ++at)
     ++promotions;
   CHECK(promotions == 2);
+}
+
+TEST_CASE("run: the live view says a last trial runs past the mean rather than 0s left",
+          "[cli][run][progress]") {
+  TempFolder dir;
+  // Trial 1 writes 1 step, trial 2 30 steps 0.1 s apart, one at a time: trial 2 runs for ten
+  // times the mean with nothing after it.
+  WriteTextFile(dir.File("slow.yaml"),
+                "trainingInput:\n"
+                "  hyperparameters:\n"
+                "    goal: MAXIMIZE\n"
+                "    hyperparameterMetricTag: accuracy\n"
+                "    maxTrials: 2\n"
+                "    maxParallelTrials: 1\n"
+                "    algorithm: GRID_SEARCH\n"
+                "    params:\n"
+                "      - {parameterName: steps, type: DISCRETE, discreteValues: [1, 30]}\n"
+                "runner:\n"
+                "  command: [" BAYESTUNE_FAKE_TRAINER
+                ", --sleep-ms=100]\n"
+                "  gpus: []\n");
+  const auto run = RunInFolder(
+      dir.path(), {"/usr/bin/script", "-qfec", BayestunePath() + " run slow.yaml", "/dev/null"},
+      {"TERM=xterm", "COLUMNS=200", "LINES=50"});
+  INFO(run.out << run.err);
+  CHECK(run.exit_code == 0);
+  CHECK(run.out.find("1 trial running longer than the mean trial (") != std::string::npos);
+  CHECK(run.out.find("about 0.0s left") == std::string::npos);
+}
+
+// The estimate of the time left (RunProgress, which the views show as "about 1m left"), driven
+// with the runner's events at chosen times: mean trial time 10 s.
+TEST_CASE("run progress: a trial waiting in Slurm's queue still needs a whole trial's time",
+          "[cli][run][progress]") {
+  StudySpec spec;
+  spec.max_trials = 4;
+  cli::RunProgress progress(spec, {}, 0);
+  RunnerStartedEvent started;
+  started.max_running = 2;
+  progress.RunnerStarted(started);
+  const auto start = [&](std::int64_t id, const std::string& job_id, double now) {
+    TrialStartedEvent event;
+    event.trial.id = id;
+    event.trial.state = TrialState::kActive;
+    event.job_id = job_id;
+    progress.TrialStarted(event, now);
+  };
+  const auto finish = [&](std::int64_t id, double run_seconds) {
+    TrialFinishedEvent event;
+    event.trial.id = id;
+    event.trial.state = TrialState::kSucceeded;
+    event.run_seconds = run_seconds;
+    progress.TrialFinished(event);
+  };
+  start(1, "41", 0);
+  start(2, "42", 0);
+  progress.TrialQueueChanged(2, "Resources", 1);
+  finish(1, 10);
+  REQUIRE(progress.MeanTrialSeconds());
+  // Trial 2's job has waited 100 s, ten times the mean: it has not begun, so it needs all 10 s
+  // (it said 0 s), as do the 2 trials not started, on the free slot one after the other.
+  CHECK(*progress.SecondsLeft(100) == Approx(20));
+  // Once it runs, what is left of the mean from when it left the queue (not from its submission).
+  progress.TrialQueueChanged(2, std::nullopt, 100);
+  CHECK(*progress.SecondsLeft(104) == Approx(16));
+  CHECK(progress.RunningPastMean(104) == 0);
+  // Its 12 s of running count toward the mean, not the 100 s it waited.
+  TrialFinishedEvent second;
+  second.trial.id = 2;
+  second.run_seconds = 112;
+  CHECK(progress.SecondsQueued(second) == Approx(100));
+  finish(2, 112);
+  CHECK(*progress.MeanTrialSeconds() == Approx(11));
+
+  // Trial 3 runs past the mean: it needs an unknown time more, counted as none, but the trial not
+  // started still needs a whole mean on a slot of its own (it said half of it).
+  start(3, "", 112);
+  CHECK(progress.RunningPastMean(140) == 1);
+  CHECK(*progress.SecondsLeft(140) == Approx(11));
+  // Alone past the mean: the views say so rather than "about 0s left".
+  start(4, "", 140);
+  finish(4, 1);
+  CHECK(*progress.MeanTrialSeconds() == Approx(23.0 / 3));
+  CHECK(*progress.SecondsLeft(200) == 0);
+  CHECK(progress.RunningPastMean(200) == 1);
 }
 
 }  // namespace bayestune::testing

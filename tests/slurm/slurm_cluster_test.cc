@@ -177,8 +177,10 @@ TEST_CASE("one squeue call reports pending, running and finished jobs", "[slurm]
   CHECK(WaitForPhase(commands, waiting, SlurmJobPhase::kFinished).state == "COMPLETED");
 }
 
-TEST_CASE("a job that cannot start stays PENDING with Slurm's reason until it is cancelled",
-          "[slurm][cluster]") {
+TEST_CASE(
+    "a job that cannot start stays PENDING with Slurm's reason until it is cancelled, "
+    "CancelPending cancelling it and not a running one",
+    "[slurm][cluster]") {
   SlurmTestCluster cluster;
   SlurmCommands commands = CommandsFor(cluster);
   const auto dir = MakeTempDir("slurm-pending");
@@ -203,11 +205,15 @@ TEST_CASE("a job that cannot start stays PENDING with Slurm's reason until it is
   CHECK(status.reason == "Resources");
   CHECK_FALSE(std::filesystem::exists(stuck.dir / "started"));
 
-  CHECK(commands.Cancel(id));
+  // CancelPending (the first Ctrl-C of a run) leaves a running job alone, cancels a pending one.
+  CHECK_FALSE(commands.CancelPending(holder));
+  CHECK(commands.CancelPending(id));
   const SlurmJobStatus cancelled = WaitForPhase(commands, id, SlurmJobPhase::kFinished);
   CHECK(cancelled.state == "CANCELLED");
   CHECK_FALSE(ReadSlurmJobExitStatus(stuck.files.status));  // it never ran
   CHECK_FALSE(commands.Signal(id, SIGTERM));                // ended: nothing to signal
+  CHECK_FALSE(commands.CancelPending(id));                  // nor to cancel
+  CHECK(QueryOne(commands, holder).phase == SlurmJobPhase::kRunning);
   WriteFile(release, "");
 }
 

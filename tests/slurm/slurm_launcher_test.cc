@@ -968,6 +968,11 @@ TEST_CASE("bayestune run's progress says the jobs waiting in Slurm's queue apart
   // bayestune run asks squeue every 2 s: let it see the pending job before the first ends.
   std::this_thread::sleep_for(std::chrono::seconds(5));
   const auto first = ReadLedger(ledger);
+  // `bayestune status` says so too (it said both were running): it asks squeue.
+  const pid_t status = StartCli(cluster, {"status", "waiting", "--db", (dir / "study.db").string()},
+                                dir / "status.log");
+  const int status_code = WaitExitCode(status);
+  const std::string status_output = ReadFile(dir / "status.log");
   if (!first.empty()) WriteFile(go / ("go-" + std::to_string(first.front().trial)), "");
   const bool first_done = WaitFor([&] { return ReadLedger(ledger).size() >= 2; }, 60);
   // The second runs until told to end, so that bayestune run sees it running.
@@ -994,12 +999,26 @@ TEST_CASE("bayestune run's progress says the jobs waiting in Slurm's queue apart
   CHECK(Occurrences(output, waits) == 1);
   CHECK(Occurrences(output, runs) == 1);
   CHECK(output.find(waits) < output.find(runs));
+  // Its run time is said apart from its wait (it said the two together, as if it ran that long).
+  CHECK(std::regex_search(output, std::regex("trial " + waiter +
+                                             R"( succeeded in [0-9.]+s \(after [0-9.]+s in )"
+                                             R"(Slurm's queue\): accuracy)")));
+  INFO(status_output);
+  CHECK(status_code == 0);
+  CHECK_THAT(status_output,
+             Catch::Contains("; 1 running, 1 waiting in Slurm's queue, 0 left\n") &&
+                 Catch::Contains("running    trial " +
+                                 (first.empty() ? "?" : std::to_string(first.front().trial)) +
+                                 " as Slurm job ") &&
+                 Catch::Contains("waiting    trial " + waiter + " in Slurm's queue: Slurm job ") &&
+                 Catch::Contains(" is pending (squeue: " + reason + "), submitted "));
 }
 
 // Ctrl-C while one trial runs and another's job waits in Slurm's queue: the run says how many
-// run and how many wait (it said "waiting for the 2 running trials"); once, the pending job is
-// waited for (it runs, then finishes: recorded); twice, the running job is killed and the pending
-// one cancelled, both requeued.
+// run and how many wait (it said "waiting for the 2 running trials"). Once, the pending job is
+// cancelled at once (it may never start: the first Ctrl-C waited for it, maybe for ever) and its
+// trial requeued, while the running one is waited for and recorded; twice, the running job is
+// killed too, both requeued.
 TEST_CASE("Ctrl-C says the trials waiting in Slurm's queue apart from the running ones",
           "[slurm][launcher][cli]") {
   SlurmTestCluster cluster({.gpus = 1});
@@ -1030,8 +1049,13 @@ TEST_CASE("Ctrl-C says the trials waiting in Slurm's queue apart from the runnin
         90);
   };
   const auto output = [&](const std::string& study) { return ReadFile(dir / (study + ".log")); };
+  const std::string first_line =
+      "Ctrl-C: starting no new trial; cancelling the 1 waiting in Slurm's queue (they may never "
+      "start; they run when you run the study again); waiting for the 1 running trial to finish "
+      "(press Ctrl-C again to kill them; they would rerun next time)";
 
-  // Twice: the running trial's job is killed, the pending one cancelled.
+  // Twice: the pending job is cancelled at the first, the running trial's job killed at the
+  // second.
   pid_t twice = 0;
   const bool twice_started = start("twice", twice);
   kill(twice, SIGINT);
@@ -1045,12 +1069,9 @@ TEST_CASE("Ctrl-C says the trials waiting in Slurm's queue apart from the runnin
   REQUIRE(said);
   CHECK(twice_code == 130);
   CHECK_THAT(output("twice"),
-             Catch::Contains("Ctrl-C: starting no new trial; waiting for the 1 running trial to "
-                             "finish and the 1 waiting in Slurm's queue to run and finish (press "
-                             "Ctrl-C again to kill and cancel them; they would rerun next time)") &&
-                 Catch::Contains("Ctrl-C again: killing the 1 running trial and cancelling the 1 "
-                                 "waiting in Slurm's queue; they run again when you run the study "
-                                 "again") &&
+             Catch::Contains(first_line) &&
+                 Catch::Contains("Ctrl-C again: killing the 1 running trial; they run again when "
+                                 "you run the study again") &&
                  Catch::Contains("interrupted: 1 running trial(s) were killed and 1 waiting in "
                                  "Slurm's queue cancelled; they rerun when the study runs again"));
   {
@@ -1059,37 +1080,85 @@ TEST_CASE("Ctrl-C says the trials waiting in Slurm's queue apart from the runnin
       CHECK(trial.state == TrialState::kRequested);
   }
 
-  // Once: the running trial finishes, then the pending one runs and finishes.
+  // Once: the pending job is cancelled while the running trial goes on; that one then finishes.
   pid_t once = 0;
   const bool once_started = start("once", once);
   kill(once, SIGINT);
-  const bool said_once = WaitFor(
-      [&] { return output("once").find("Ctrl-C: starting no new trial") != std::string::npos; },
+  // The pending job's trial is requeued while the running trial still waits for its go file.
+  const bool cancelled = WaitFor(
+      [&] {
+        return output("once").find(
+                   " was cancelled by an interrupt while it waited in Slurm's "
+                   "queue; the trial runs when the study runs again") != std::string::npos;
+      },
       30);
+  const std::string pending =
+      cluster.Run("squeue", {"--noheader", "--states=PENDING", "-o", "%i"}).out;
   const auto ledger = ReadLedger(dir / "once.ledger");
-  if (!ledger.empty()) {
-    WriteFile(dir / "once.go" / ("go-" + std::to_string(ledger.front().trial)), "");
-  }
-  const bool first_done =
-      WaitFor([&] { return output("once").find("1 done, 0 failed") != std::string::npos; }, 60);
-  WriteFile(dir / "once.go" / "go-all", "");
+  const std::int64_t ran = ledger.empty() ? 0 : ledger.front().trial;
+  WriteFile(dir / "once.go" / ("go-" + std::to_string(ran)), "");
   const int once_code = WaitExitCode(once);
   INFO(output("once"));
   REQUIRE(once_started);
-  REQUIRE(said_once);
-  CHECK(first_done);
+  CHECK(cancelled);
+  CHECK(pending.empty());
   CHECK(once_code == 130);
   CHECK_THAT(output("once"),
-             Catch::Contains("Ctrl-C: starting no new trial; waiting for the 1 running trial to "
-                             "finish and the 1 waiting in Slurm's queue to run and finish (press "
-                             "Ctrl-C again to kill and cancel them; they would rerun next time)") &&
-                 Catch::Contains("1 done, 0 failed, 0 running, 1 waiting in Slurm's queue") &&
-                 Catch::Contains("; stopping (Ctrl-C): waiting for the 1 trial in Slurm's "
-                                 "queue\n") &&
-                 Catch::Contains("2 done, 0 failed, 0 running, 0 left of 2"));
+             Catch::Contains(first_line) &&
+                 Catch::Contains("1 done, 0 failed, 0 running, 1 left of 2") &&
+                 Catch::Contains("interrupted: no new trial was started and the running ones "
+                                 "finished; 1 trial(s) waiting in Slurm's queue were cancelled "
+                                 "and rerun when the study runs again"));
   auto study = Study::Open(SqliteStudyRepository::Open(db.string()), "once");
+  for (const Trial& trial : study->Trials()) {
+    INFO("trial " << trial.id);
+    CHECK(trial.state == (trial.id == ran ? TrialState::kSucceeded : TrialState::kRequested));
+  }
+  // Only the running trial's trainer ever started (its start and its end).
+  CHECK(ReadLedger(dir / "once.ledger").size() == 2);
+}
+
+// Jobs that cannot start (their node drained): the first Ctrl-C waited for them, for ever. It
+// cancels them and the run ends at once, their trials requeued and nothing of them run.
+TEST_CASE("the first Ctrl-C of a run whose jobs all wait in Slurm's queue ends it at once",
+          "[slurm][launcher][cli]") {
+  SlurmTestCluster cluster;
+  const std::filesystem::path dir = MakeTempDir("slurm_interrupt_all_waiting");
+  const std::filesystem::path yaml = GatedSlurmStudy(cluster, dir, 2, 2);
+  REQUIRE(cluster
+              .Run("scontrol",
+                   {"update", "nodename=" + cluster.node(), "state=drain", "reason=maintenance"})
+              .exit.succeeded());
+  const std::filesystem::path db = dir / "study.db";
+  const pid_t run = StartCli(
+      cluster,
+      {"run", yaml.string(), "--db", db.string(), "--study", "stuck", "--progress", "plain"},
+      dir / "run.log");
+  const bool both_wait = WaitFor(
+      [&] { return Occurrences(ReadFile(dir / "run.log"), " waiting in Slurm's queue: ") == 2; },
+      60);
+  kill(run, SIGINT);
+  const bool ended = WaitFor(
+      [&] { return ReadFile(dir / "run.log").find("interrupted: ") != std::string::npos; }, 30);
+  if (!ended) kill(run, SIGKILL);
+  const int code = WaitExitCode(run);
+  const std::string output = ReadFile(dir / "run.log");
+  INFO(output);
+  REQUIRE(both_wait);
+  CHECK(ended);
+  CHECK(code == 130);
+  CHECK_THAT(output,
+             Catch::Contains("Ctrl-C: starting no new trial; cancelling the 2 trials waiting in "
+                             "Slurm's queue (they may never start; they run when you run the "
+                             "study again)\n") &&
+                 Catch::Contains("interrupted: no new trial was started; 2 trial(s) waiting in "
+                                 "Slurm's queue were cancelled and rerun when the study runs "
+                                 "again"));
+  CHECK(cluster.Run("squeue", {"--noheader"}).out.empty());
+  CHECK(ReadLedger(dir / "ledger").empty());
+  auto study = Study::Open(SqliteStudyRepository::Open(db.string()), "stuck");
   for (const Trial& trial : study->Trials())
-    CHECK(trial.state == TrialState::kSucceeded);
+    CHECK(trial.state == TrialState::kRequested);
 }
 
 // Ctrl-C while the launcher waits to try sbatch again (2, 5, 10 s) ends the wait at once: the run

@@ -228,3 +228,42 @@ TEST_CASE("hostile spec: a parameter name with a non-ASCII letter or a shell cha
                "'ü' is not a valid environment variable name: ASCII letters, "
                "digits and _, not starting with a digit"});
 }
+
+TEST_CASE("hostile spec: YAML nested thousands of levels deep is refused saying where",
+          "[config][hostile]") {
+  // 10,000 '[' or '{' or indented list items: yaml-cpp stopped at 500 levels with "bad file",
+  // said at the end of the file.
+  const std::string head = "trainingInput:\n  hyperparameters:\n    params: ";
+  ExpectError(Errors(head + std::string(10000, '[') + "\n"), 3,
+              {"'[' and '{' nest more than 64 levels deep here", "opened and never closed"});
+  CHECK(Errors(head + std::string(10000, '[') + "\n")[0].column == 13 + 64);
+  std::string maps = head;
+  for (int i = 0; i < 10000; ++i)
+    maps += "{a: ";
+  ExpectError(Errors(maps + "\n"), 3, {"'[' and '{' nest more than 64 levels deep here"});
+  // An anchor or a tag before each bracket hides none of them.
+  std::string tagged = head;
+  for (int i = 0; i < 10000; ++i)
+    tagged += i % 2 == 0 ? "&a [" : "!!seq [";
+  ExpectError(Errors(tagged + "\n"), 3, {"'[' and '{' nest more than 64 levels deep here"});
+  // Closed again, a bracket in a quoted, plain or block scalar, or in a comment, is no nesting.
+  const std::string closed = std::string(60, '[') + std::string(60, ']');
+  const auto fine = ParseTuningConfig(
+      head + "[" + closed + ", " + closed + "]\n" + "    # " + std::string(100, '[') + "\n" +
+          "runner:\n  env:\n    X: |\n      " + std::string(100, '[') + "\n\n      " +
+          std::string(100, '{') + "\n  command: [\"" + std::string(100, '[') + "\", a" +
+          std::string(100, '{') + "]\n",
+      kBadFile);
+  INFO(FormatDiagnostics(fine.diagnostics));
+  for (const auto& d : fine.diagnostics)
+    CHECK(d.message.find("levels deep") == std::string::npos);
+  // Block nesting: yaml-cpp's bound, said with its place and without "bad file".
+  std::string block;
+  for (int i = 0; i < 1000; ++i)
+    block += std::string(static_cast<std::size_t>(2 * i), ' ') + "-\n";
+  const auto deep = Errors(block);
+  REQUIRE(deep.size() == 1);
+  CHECK(deep[0].line > 400);
+  CHECK_THAT(deep[0].message,
+             Contains("nests 500 levels deep here, yaml-cpp's limit") && !Contains("bad file"));
+}

@@ -181,12 +181,14 @@ std::vector<SlurmJobId> SlurmCommands::FindJobs(const std::string& job_name,
   return found;
 }
 
-bool SlurmCommands::RunScancel(const SlurmJobId& id, const std::vector<std::string>& args) {
+bool SlurmCommands::RunScancel(const SlurmJobId& id, const std::vector<std::string>& args,
+                               std::string* err) {
   CheckJobId(id);
   ++calls_.scancel;
   std::vector<std::string> all = args;
   all.push_back(id);
   const SlurmCommandOutput output = runner_.Run("scancel", all);
+  if (err != nullptr) *err = output.err;
   // "No active jobs match": Signal's --state=RUNNING filtered the job out (pending or ending).
   for (const char* gone :
        {"already completing or completed", "Invalid job id", "No active jobs match"}) {
@@ -200,6 +202,14 @@ bool SlurmCommands::RunScancel(const SlurmJobId& id, const std::vector<std::stri
 
 bool SlurmCommands::Cancel(const SlurmJobId& id) {
   return RunScancel(id, {});
+}
+
+bool SlurmCommands::CancelPending(const SlurmJobId& id) {
+  // A running job left out by the filter: scancel exits 0 and says nothing (Slurm 22.05), so
+  // only its --verbose "Terminating job <id>" tells that it cancelled the job.
+  std::string said;
+  return RunScancel(id, {"--verbose", "--state=PENDING"}, &said) &&
+         said.find("Terminating job " + id) != std::string::npos;
 }
 
 bool SlurmCommands::Signal(const SlurmJobId& id, int signal, SlurmSignalScope scope) {

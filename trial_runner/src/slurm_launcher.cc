@@ -182,6 +182,17 @@ class SlurmTrial : public LaunchedTrial {
     }
   }
 
+  bool CancelIfQueued() override {
+    try {
+      if (!state_->slurm.CancelPending(id_)) return false;
+    } catch (const Error& e) {
+      state_->warn(std::nullopt, "could not cancel Slurm job " + id_ + ": " + e.what());
+      return false;
+    }
+    kill_requested_ = true;
+    return true;
+  }
+
   void Kill() override {
     kill_requested_ = true;
     try {

@@ -144,7 +144,8 @@ class TrialRunner::Loop {
   bool suggestions_dry_ = false;  // the last Suggest gave nothing; asked again after a finish
   int interrupts_seen_ = 0;
   int killed_ = 0;
-  int killed_queued_ = 0;  // of killed_: Slurm jobs cancelled while they waited in the queue
+  int killed_queued_ = 0;         // of killed_: Slurm jobs cancelled while they waited in the queue
+  int running_at_interrupt_ = 0;  // the trials left running (not cancelled) at the first interrupt
   std::optional<std::string> launch_failure_;
   std::optional<std::string> run_stopped_;  // TrialEnd::stop_run: why nothing more is submitted
   std::optional<std::string> disk_full_;    // why a trial that failed could not write its files
@@ -411,6 +412,14 @@ void TrialRunner::Loop::HandleInterrupts() {
   if (requested >= 1 && interrupts_seen_ < 1) {
     interrupts_seen_ = 1;
     stop_launching_ = true;
+    // A job still in Slurm's queue may wait for ever (no node has what it asks for): cancelled,
+    // its trial requeued (it never ran: nothing is lost). The running ones are waited for.
+    for (auto& rt : running_) {
+      if (rt->queue_reason && !rt->killed_by_interrupt && rt->launched->CancelIfQueued()) {
+        rt->killed_by_interrupt = true;
+      }
+      if (!rt->killed_by_interrupt) ++running_at_interrupt_;
+    }
     if (events()) {
       events()->OnInterruptRequested(InterruptLevel::kStopLaunching,
                                      static_cast<int>(running_.size()),
@@ -704,9 +713,13 @@ void TrialRunner::Loop::Finish(RunningTrial& rt, const TrialEnd& end) {
       Warn(rt.trial.id, end.stop_run);
     }
     const std::string reason =
-        killed_by_interrupt ? "attempt " + std::to_string(rt.trial.attempt) +
-                                  " was killed by an interrupt; it reruns when the study runs again"
-                            : end.requeue_reason;
+        !killed_by_interrupt ? end.requeue_reason
+        : rt.queue_reason
+            ? "Slurm job " + rt.launched->job_id() +
+                  " was cancelled by an interrupt while it waited in Slurm's queue; the trial "
+                  "runs when the study runs again"
+            : "attempt " + std::to_string(rt.trial.attempt) +
+                  " was killed by an interrupt; it reruns when the study runs again";
     try {
       PollMetrics(rt, false);
       const Trial requeued = study_.Requeue(rt.trial.id, rt.trial.Owner(), reason);
@@ -850,13 +863,21 @@ bool TrialRunner::Loop::Finished(RunResult& result) {
     return true;
   }
   if (interrupts_seen_ >= 1) {
-    result.outcome = killed_ > 0 ? RunOutcome::kKilled : RunOutcome::kInterrupted;
-    // A job still in Slurm's queue was cancelled, not killed: it never ran.
+    // A job still in Slurm's queue was cancelled, not killed: it never ran. The first interrupt
+    // cancels those, the second kills the running trials too.
+    result.outcome =
+        killed_ > 0 && interrupts_seen_ >= 2 ? RunOutcome::kKilled : RunOutcome::kInterrupted;
     const int running = killed_ - killed_queued_;
     const std::string queued = std::to_string(killed_queued_) + " waiting in Slurm's queue";
     result.message =
         killed_ == 0 ? "interrupted: no new trial was started and the running ones finished; run "
                        "the study again to continue it"
+        : interrupts_seen_ < 2
+            ? "interrupted: no new trial was started" +
+                  std::string(running_at_interrupt_ > 0 ? " and the running ones finished" : "") +
+                  "; " + std::to_string(killed_queued_) +
+                  " trial(s) waiting in Slurm's queue were cancelled and rerun when the study runs "
+                  "again"
         : killed_queued_ == 0
             ? "interrupted: " + std::to_string(killed_) +
                   " running trial(s) were killed and rerun when the study runs again"

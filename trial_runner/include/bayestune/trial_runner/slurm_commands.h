@@ -67,6 +67,11 @@ class SlurmCommands {
   // ended or is unknown; true otherwise, also when scancel says nothing about a job already
   // CANCELLED (Slurm 22.05 does not).
   bool Cancel(const SlurmJobId& id);
+  // scancel --verbose --state=PENDING <id>: cancels the job only while it waits in the queue.
+  // Returns false when it is not pending (it runs, or ended, or is unknown): nothing was done.
+  // (scancel exits 0 saying nothing when its state filter leaves a running job out; only its
+  // "Terminating job <id>" says it cancelled one.)
+  bool CancelPending(const SlurmJobId& id);
 
   // scancel --state=RUNNING --signal=<signal> (--batch or --full) <id>: the job goes on; its
   // processes decide. Returns false when the job is not running (pending, ending, ended,
@@ -77,7 +82,10 @@ class SlurmCommands {
   const SlurmCallCounts& calls() const { return calls_; }
 
  private:
-  bool RunScancel(const SlurmJobId& id, const std::vector<std::string>& args);
+  // False when scancel says the job is gone (ended, unknown, filtered out); `err`, when given,
+  // gets what scancel said.
+  bool RunScancel(const SlurmJobId& id, const std::vector<std::string>& args,
+                  std::string* err = nullptr);
 
   SlurmCommandRunner runner_;
   SlurmCallCounts calls_;

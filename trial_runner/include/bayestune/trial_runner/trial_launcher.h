@@ -75,6 +75,11 @@ class LaunchedTrial {
   virtual void Terminate() = 0;
   // Ends it now (SIGKILL to its tree; scancel).
   virtual void Kill() = 0;
+  // Ends it only if it has not started (a Slurm job that Slurm still holds pending, cancelled with
+  // scancel --state=PENDING, so that a job that began since the last look goes on): true when it
+  // was cancelled, and it then ends as after Kill; false for a trial that runs, and always for a
+  // local one.
+  virtual bool CancelIfQueued() { return false; }
   // "pid 4242", "Slurm job 4242 (RUNNING)": for messages.
   virtual std::string Describe() const = 0;
   // While the trial waits in a batch system's queue, not started (a pending Slurm job): why, as
