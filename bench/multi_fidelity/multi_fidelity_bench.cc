@@ -12,7 +12,8 @@
 // last step within the budget, with its true (noise-free) final value. Prints one JSON line per
 // (method, seed) and a table of medians over seeds. Prints figures; never passes or fails.
 //
-//   multi_fidelity_bench [--seeds=10] [--budget=270] [--steps=27] [--sleep-ms=2] [--parallel=2]
+//   multi_fidelity_bench [--seeds=10] [--first-seed=0] [--budget=270] [--steps=27]
+//                        [--sleep-ms=2] [--parallel=2]
 //                        [--slow=a|c|mild|instant] (a: the optimum starts slowly; c: slow starters
 //                        anywhere; mild: the early ranking mostly right, a fifth slow starters;
 //                        instant: every step reports the final value)
@@ -56,6 +57,7 @@ double FinalValue(double a, double b, double c) {
 
 struct Options {
   int seeds = 10;
+  int first_seed = 0;
   std::int64_t budget = 270;
   int steps = 27;
   int sleep_ms = 2;
@@ -158,10 +160,12 @@ Outcome RunOne(const std::string& method, const Options& o, int seed,
     rule = std::make_shared<AshaStoppingRule>(spec.early_stopping, AshaPromotion::kRankOnly);
   }
   // ...-gain: the rungs rank by value + the gain to the end a GP of the trials trained to the end
-  // predicts (AshaRanking::kPredictedFinal), with the promotion the method would have.
-  if (method.ends_with("-gain")) {
-    rule = std::make_shared<AshaStoppingRule>(spec.early_stopping, AshaPromotionFor(spec),
-                                              AshaRanking::kPredictedFinal);
+  // predicts (AshaRanking::kPredictedFinal; gp+hyperband's default), ...-value by the value at the
+  // rung alone (gp+asha's default), with the promotion the method would have.
+  if (method.ends_with("-gain") || method.ends_with("-value")) {
+    rule = std::make_shared<AshaStoppingRule>(
+        spec.early_stopping, AshaPromotionFor(spec),
+        method.ends_with("-gain") ? AshaRanking::kPredictedFinal : AshaRanking::kValueAtRung);
   }
   // ...-fidelity: the GP with the training step as an input (GpBanditOptions::fidelity_input:
   // every trial's rung values are observations), against the default (trials stopped early are
@@ -284,6 +288,7 @@ int main(int argc, char** argv) {
   for (int i = 1; i < argc; ++i) {
     const std::string arg = argv[i];
     if (auto v = FlagValue(arg, "--seeds=")) o.seeds = std::stoi(*v);
+    if (auto v = FlagValue(arg, "--first-seed=")) o.first_seed = std::stoi(*v);
     if (auto v = FlagValue(arg, "--budget=")) o.budget = std::stoll(*v);
     if (auto v = FlagValue(arg, "--steps=")) o.steps = std::stoi(*v);
     if (auto v = FlagValue(arg, "--sleep-ms=")) o.sleep_ms = std::stoi(*v);
@@ -306,7 +311,7 @@ int main(int argc, char** argv) {
               static_cast<long long>(o.budget), static_cast<long long>(o.budget / o.steps),
               o.steps);
   std::map<std::string, std::vector<Outcome>> all;
-  for (int seed = 0; seed < o.seeds; ++seed) {
+  for (int seed = o.first_seed; seed < o.first_seed + o.seeds; ++seed) {
     for (const std::string& method : o.methods) {
       const Outcome out = RunOne(method, o, seed, dir);
       std::printf("{\"method\": \"%s\", \"seed\": %d, \"best_at_quarter_budgets\": [",

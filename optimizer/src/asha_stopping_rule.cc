@@ -80,14 +80,19 @@ AshaPromotion AshaPromotionFor(const StudySpec& spec) {
              : AshaPromotion::kRankOnly;
 }
 
+AshaRanking AshaRankingFor(const StudySpec& spec) {
+  return AshaPromotionFor(spec) == AshaPromotion::kRankOrModel && spec.early_stopping.brackets > 1
+             ? AshaRanking::kPredictedFinal
+             : AshaRanking::kValueAtRung;
+}
+
 AshaStoppingRule::AshaStoppingRule(const EarlyStoppingSpec& options, AshaPromotion promotion,
                                    AshaRanking ranking)
     : options_(options),
       promotion_(promotion),
       model_(promotion == AshaPromotion::kRankOrModel ? std::make_shared<ModelPromoter>()
                                                       : nullptr),
-      gains_(ranking == AshaRanking::kPredictedFinal ? std::make_shared<RungGainModel>()
-                                                     : nullptr) {
+      gains_(ranking == AshaRanking::kPredictedFinal ? RungGainModel::Shared() : nullptr) {
   StudySpec spec;
   spec.enable_early_stopping = true;
   spec.early_stopping = options_;

@@ -8,7 +8,8 @@ namespace bayestune {
 std::shared_ptr<const StoppingRule> MakeStoppingRule(const StudySpec& spec) {
   if (!spec.enable_early_stopping) return nullptr;
   if (spec.early_stopping.rule == EarlyStoppingRule::kAsha) {
-    return std::make_shared<AshaStoppingRule>(spec.early_stopping, AshaPromotionFor(spec));
+    return std::make_shared<AshaStoppingRule>(spec.early_stopping, AshaPromotionFor(spec),
+                                              AshaRankingFor(spec));
   }
   return std::make_shared<MedianStoppingRule>();
 }

@@ -10,7 +10,10 @@ std::string TrialRungText(const Trial& trial, const std::vector<Trial>& trials,
   if (reached.empty() || !trial.stopped_early) return reached;
   // By rank first: the model (AshaPromotionFor) only ever lets a trial go on, so it matters only
   // for a trial that reached the next rung's step, and its GP fit is skipped for the others.
-  const AshaStoppingRule by_rank(spec.early_stopping, AshaPromotion::kRankOnly);
+  // Ranked by predicted finals (AshaRankingFor), the study's own rule decides throughout (its
+  // gain model's fits are shared by every rule of the process: RungGainModel::Shared).
+  const AshaStoppingRule by_rank(spec.early_stopping, AshaPromotion::kRankOnly,
+                                 AshaRankingFor(spec));
   StopDecision decision = by_rank.Decide(trial, trials, spec);
   // A trial stopped by a client (StopTrial), not at a rung: where it got to.
   if (!decision.stop) return reached;
@@ -19,8 +22,9 @@ std::string TrialRungText(const Trial& trial, const std::vector<Trial>& trials,
   const std::size_t lost = decision.promotions.size();
   if (AshaPromotionFor(spec) == AshaPromotion::kRankOrModel && lost + 1 < steps.size() &&
       by_rank.RungOf(trial, spec).last_step >= steps[lost + 1]) {
-    decision = AshaStoppingRule(spec.early_stopping, AshaPromotion::kRankOrModel)
-                   .Decide(trial, trials, spec);
+    decision =
+        AshaStoppingRule(spec.early_stopping, AshaPromotion::kRankOrModel, AshaRankingFor(spec))
+            .Decide(trial, trials, spec);
     if (!decision.stop) return reached;
   }
   // It lost the first rung it was not let past.

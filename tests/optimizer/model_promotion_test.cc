@@ -4,6 +4,7 @@
 #include "model_promotion.h"
 
 #include <catch2/catch.hpp>
+#include <cmath>
 
 #include "asha_test_study.h"
 #include "bayestune/optimizer/asha_stopping_rule.h"
@@ -251,4 +252,57 @@ TEST_CASE("ASHA's predicted finals need enough trials trained to the end before 
   CHECK(gains->gains[0] == Approx(0.2).margin(0.03));
   CHECK(gains->gains[1] == Approx(0.0).margin(0.03));
   CHECK(gains->gains[2] == Approx(0.4).margin(0.03));
+}
+
+TEST_CASE("MakeStoppingRule ranks by predicted finals with the GP's Hyperband brackets only",
+          "[asha][model]") {
+  StudySpec spec = AshaSpec();
+  const Trial judged = At(9, 0.9, {{1, 0.49, 100}});
+  const auto text = [&](const StudySpec& s) {
+    const StopDecision d = MakeStoppingRule(s)->Decide(
+        judged,
+        [&] {
+          std::vector<Trial> all = SlowGainers();
+          all.push_back(judged);
+          return all;
+        }(),
+        s);
+    return d.stop ? d.reason : d.promotions.at(0).reason;
+  };
+  // One bracket: by the value at the rung (the measured default), with model-based promotion.
+  CHECK(AshaRankingFor(spec) == AshaRanking::kValueAtRung);
+  CHECK(text(spec).find("predicted at the end by the gains") == std::string::npos);
+  // Hyperband brackets: trial 9 is in bracket 0 with trials 1, 3 and 5 (x = 0, 0.4, 0.8); ranked
+  // by predicted finals it is first of 4 and goes on.
+  spec.early_stopping.brackets = 2;
+  CHECK(AshaRankingFor(spec) == AshaRanking::kPredictedFinal);
+  CHECK(text(spec).find("ASHA rung 0 (step 1, bracket 0): m 0.49 at step 1 (0.8") == 0);
+  CHECK(text(spec).find("by the gains of 6 trials trained to the end) ranks 1st of 4") !=
+        std::string::npos);
+  // Random search has no model, nor several objectives: by the value.
+  spec.algorithm = Algorithm::kRandomSearch;
+  CHECK(AshaRankingFor(spec) == AshaRanking::kValueAtRung);
+  CHECK(text(spec).find("predicted") == std::string::npos);
+}
+
+TEST_CASE("ASHA's gain model: the same stored trials give the same gains, in any order",
+          "[asha][model]") {
+  const StudySpec spec = AshaSpec();
+  // 30 trials trained to the end (beyond the 20 fitted afresh: the hyperparameters are those of
+  // the first 25 to finish), gain 0.4 x plus a wiggle.
+  std::vector<Trial> trials;
+  for (int i = 0; i < 30; ++i) {
+    const double x = std::fmod(0.37 * i, 1.0);
+    const double f = 0.5 + 0.4 * x + 0.01 * std::sin(7.0 * i);
+    trials.push_back(At(i + 1, x, {{1, 0.5, 1.0 + i}, {9, f, 40.0 + i}}, f));
+  }
+  const Trial probe = At(99, 0.55, {});
+  const auto first = RungGainModel().Gains({&probe}, trials, spec, 1, 1000);
+  REQUIRE(first);
+  CHECK(first->trained == 30);
+  CHECK(first->gains[0] == Approx(0.22).margin(0.03));
+  std::vector<Trial> shuffled(trials.rbegin(), trials.rend());
+  const auto again = RungGainModel::Shared()->Gains({&probe}, shuffled, spec, 1, 1000);
+  REQUIRE(again);
+  CHECK(again->gains[0] == first->gains[0]);
 }

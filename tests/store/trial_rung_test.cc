@@ -38,3 +38,25 @@ TEST_CASE("a trial ASHA's model let past rung 0 and stopped at rung 1 is shown a
         0);
   CHECK(TrialRungText(nine, trials, spec) == "rung 0 (step 1)");
 }
+
+TEST_CASE("a trial Hyperband's predicted finals let past rung 0 is shown at the rung it lost",
+          "[rung][model]") {
+  StudySpec spec = AshaSpec();
+  spec.early_stopping.brackets = 2;  // bracket 0: rungs at steps 1 and 3
+  // Six trials trained to the end at x = 0, 0.2, ..., 1 (brackets 0, 1, 0, 1, 0, 1): 0.5 at step
+  // 1, 0.5 + 0.4 x at the end (step 9, also their value at step 3).
+  std::vector<Trial> trials;
+  for (int i = 0; i < 6; ++i) {
+    const double x = 0.2 * i, f = 0.5 + 0.4 * x;
+    trials.push_back(At(i + 1, x, {{1, 0.5, 1.0 + i}, {9, f, 31.0 + i}}, f));
+  }
+  // Trial 9 (bracket 0) at x = 0.9: 0.49 at step 1 is last of 4 by value, first by predicted
+  // final (0.49 + about 0.36): let past rung 0. 0.5 at step 3 is last of 4 there (no gain is left
+  // after step 3): stopped at rung 1. It ran on to step 4.
+  const Trial nine = At(9, 0.9, {{1, 0.49, 100}, {3, 0.5, 101}, {4, 0.5, 102}}, 0.5, true);
+  trials.push_back(nine);
+  const StopDecision live = MakeStoppingRule(spec)->Decide(nine, trials, spec);
+  REQUIRE(live.stop);
+  CHECK(live.reason.find("ASHA rung 1 (step 3, bracket 0)") == 0);
+  CHECK(TrialRungText(nine, trials, spec) == "rung 1 (step 3, bracket 0)");
+}

@@ -50,7 +50,13 @@ AshaPromotion AshaPromotionFor(const StudySpec& spec);
 // parameters from the rung's step to the end (kPredictedFinal, RungGainModel in
 // optimizer/src/rung_gain_model.h; the value alone while fewer than max(3, parameters + 1) trials
 // were trained to the end before the judged one reached the rung).
+// MakeStoppingRule gives kPredictedFinal to a study of Hyperband brackets (brackets > 1) that
+// AshaPromotionFor gives kRankOrModel (the GP, one objective), kValueAtRung to every other:
+// measured, docs/optimizer.md "Multi-fidelity figures", the round of predicted finals.
 enum class AshaRanking { kValueAtRung, kPredictedFinal };
+
+// The ranking MakeStoppingRule gives a study's ASHA rule (as AshaPromotionFor).
+AshaRanking AshaRankingFor(const StudySpec& spec);
 
 class ModelPromoter;
 class RungGainModel;
