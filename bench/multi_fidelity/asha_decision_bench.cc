@@ -84,6 +84,8 @@ int main(int argc, char** argv) {
   const double now = 10.0 * finished + 10.0 * count + 100;
   std::vector<std::size_t> judged_at;
   for (int i = 0; i < judged; ++i) {
+    while ((id - 1) % brackets != 0)
+      ++id;  // in bracket 0, whose first rung is step 1
     Trial t = Synthetic(id++, rng, 1, false, now + i);
     t.state = TrialState::kActive;
     t.stopped_early = false;

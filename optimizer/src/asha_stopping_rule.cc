@@ -92,7 +92,8 @@ AshaStoppingRule::AshaStoppingRule(const EarlyStoppingSpec& options, AshaPromoti
       promotion_(promotion),
       model_(promotion == AshaPromotion::kRankOrModel ? std::make_shared<ModelPromoter>()
                                                       : nullptr),
-      gains_(ranking == AshaRanking::kPredictedFinal ? RungGainModel::Shared() : nullptr) {
+      gains_(ranking == AshaRanking::kPredictedFinal ? std::make_shared<RungGainModel>()
+                                                     : nullptr) {
   StudySpec spec;
   spec.enable_early_stopping = true;
   spec.early_stopping = options_;

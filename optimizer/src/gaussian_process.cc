@@ -161,6 +161,7 @@ void GaussianProcess::PredictAt(const Eigen::MatrixXd& points, Eigen::VectorXd* 
   Eigen::MatrixXd cross =
       warped_ ? kernel_.Cross(warped_points_, Warp(points)) : kernel_.Cross(points_, points);
   *mean = (cross.transpose() * alpha_).array() + hyperparameters_.mean;
+  if (!variance) return;
   cholesky_.triangularView<Eigen::Lower>().solveInPlace(cross);
   const double s2 = hyperparameters_.signal_variance;
   *variance = (s2 - cross.colwise().squaredNorm().transpose().array())

@@ -62,7 +62,8 @@ class GaussianProcess {
   const Eigen::MatrixXd& cholesky() const { return cholesky_; }
   const Eigen::VectorXd& alpha() const { return alpha_; }
 
-  // The posterior mean and variance of the latent function at each column of `points`.
+  // The posterior mean and variance of the latent function at each column of `points`; with
+  // `variance` null the mean alone (no triangular solve: O(n m) instead of O(n^2 m)).
   void Predict(const Eigen::MatrixXd& points, Eigen::VectorXd* mean,
                Eigen::VectorXd* variance) const;
   // The same at one point, with the gradients of both in x.

@@ -2,6 +2,7 @@
 
 #include <cstdint>
 #include <map>
+#include <memory>
 #include <mutex>
 #include <optional>
 #include <string>
@@ -12,6 +13,8 @@
 #include "bayestune/optimizer/trial.h"
 
 namespace bayestune {
+
+class FinishedTrialsGp;
 
 // When the current attempt of `t` last reported `metric` (finite values only); nullopt when never.
 std::optional<double> LastReportTime(const Trial& t, const std::string& metric);
@@ -33,12 +36,16 @@ struct ModelPromotion {
 // minimum for a model) are needed, else nullopt.
 //
 // Stateless in its answers: they depend only on the stored trials (the "before" time is the
-// wall time of the judged trial's report that reached the rung, as ASHA's own rule), and the GP's
-// hyperparameter fit is seeded by the trial's id, so the same trials give the same answer after a
-// crash and in every process. Answers are memoised by (trial, attempt, time, parameters, the
-// trials learned from), since a rule is asked again at every read of a running trial.
+// wall time of the judged trial's report that reached the rung, as ASHA's own rule), and the GP is
+// a FinishedTrialsGp's (finished_trials_gp.h: seeded by the trials' ids, refitted at 25% growth,
+// memoised by its data and shared by the process's rules), so the same trials give the same
+// answer after a crash and in every process. Answers are memoised by (trial, attempt, time,
+// parameters, the trials learned from), since a rule is asked again at every read of a running
+// trial.
 class ModelPromoter {
  public:
+  ModelPromoter();
+
   std::optional<ModelPromotion> Promote(const Trial& trial, const std::vector<Trial>& trials,
                                         const StudySpec& spec, double before_wall_time) const;
 
@@ -48,6 +55,7 @@ class ModelPromoter {
   using Key = std::tuple<std::int64_t, int, double, std::vector<double>, std::vector<std::int64_t>>;
   mutable std::mutex mutex_;
   mutable std::map<Key, std::optional<ModelPromotion>> memo_;
+  std::shared_ptr<const FinishedTrialsGp> gps_;
 };
 
 }  // namespace bayestune

@@ -9,6 +9,7 @@
 #include "asha_test_study.h"
 #include "bayestune/optimizer/asha_stopping_rule.h"
 #include "bayestune/optimizer/stopping_rule.h"
+#include "finished_trials_gp.h"
 #include "rung_gain_model.h"
 
 using namespace bayestune;
@@ -302,7 +303,38 @@ TEST_CASE("ASHA's gain model: the same stored trials give the same gains, in any
   CHECK(first->trained == 30);
   CHECK(first->gains[0] == Approx(0.22).margin(0.03));
   std::vector<Trial> shuffled(trials.rbegin(), trials.rend());
-  const auto again = RungGainModel::Shared()->Gains({&probe}, shuffled, spec, 1, 1000);
+  const auto again = RungGainModel().Gains({&probe}, shuffled, spec, 1, 1000);
   REQUIRE(again);
   CHECK(again->gains[0] == first->gains[0]);
+}
+
+TEST_CASE("ASHA's GPs of the finished trials refit at 25% growth beyond 20 trials",
+          "[asha][model]") {
+  std::vector<LearntTrial> learnt;
+  for (int i = 0; i < 30; ++i) {
+    Eigen::VectorXd x(2);
+    x << std::fmod(0.37 * i, 1.0), std::fmod(0.61 * i, 1.0);
+    learnt.push_back({10.0 + i, i + 1, x, std::sin(3 * x(0)) + x(1) * x(1)});
+  }
+  const FinishedTrialsGp gps;
+  const auto first = [&](std::size_t n) {
+    return std::vector<LearntTrial>(learnt.begin(), learnt.begin() + static_cast<long>(n));
+  };
+  // Refit points 20, 25, 32, ...: 30 trials are modelled with the fit of the first 25 to finish,
+  // 25 with their own, 24 with the first 20's.
+  const StandardisedGp of30 = gps.Fit(learnt, 0);
+  const StandardisedGp of25 = gps.Fit(first(25), 0);
+  const StandardisedGp of24 = gps.Fit(first(24), 0);
+  const StandardisedGp of20 = gps.Fit(first(20), 0);
+  REQUIRE((of30.gp && of25.gp && of24.gp && of20.gp));
+  CHECK(of30.gp->size() == 30);
+  CHECK(of30.gp->hyperparameters().length_scales == of25.gp->hyperparameters().length_scales);
+  CHECK(of24.gp->hyperparameters().length_scales == of20.gp->hyperparameters().length_scales);
+  CHECK(of25.gp->hyperparameters().length_scales != of20.gp->hyperparameters().length_scales);
+  // In any order, and in a fresh memo: the same GP.
+  std::vector<LearntTrial> reversed(learnt.rbegin(), learnt.rend());
+  const StandardisedGp again = FinishedTrialsGp().Fit(reversed, 0);
+  CHECK(again.gp->hyperparameters().length_scales == of30.gp->hyperparameters().length_scales);
+  CHECK(again.mean == of30.mean);
+  CHECK(again.best == of30.best);
 }
