@@ -223,10 +223,10 @@ void ProgressView::OnTrialFinished(const TrialFinishedEvent& event) {
       found != progress_.running().end() && found->second.queue_reason.has_value();
   const double queued = progress_.SecondsQueued(event);
   const std::string took =
-      still_queued ? FormatDuration(event.run_seconds) + " from its submission to Slurm"
-                   : FormatDuration(event.run_seconds - queued) +
-                         (queued > 0 ? " (after " + FormatDuration(queued) + " in Slurm's queue)"
-                                     : "");
+      still_queued
+          ? FormatDuration(event.run_seconds) + " from its submission to Slurm"
+          : FormatDuration(event.run_seconds - queued) +
+                (queued > 0 ? " (after " + FormatDuration(queued) + " in Slurm's queue)" : "");
   const bool new_best = progress_.TrialFinished(event);
   std::string text = "trial " + std::to_string(trial.id) + " ";
   if (trial.state == TrialState::kSucceeded) {
