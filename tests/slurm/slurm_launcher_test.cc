@@ -686,6 +686,7 @@ TEST_CASE(
   REQUIRE(WaitFor([&] { return ReadLedger(ledger).size() == 6; }, 60));
 
   // The second run re-attaches, collects, and finishes the study; the rest go when told.
+  std::this_thread::sleep_for(std::chrono::seconds(3));
   WriteFile(go / "go-all", "");
   const pid_t second = StartCli(cluster, args, dir / "second.log");
   const int code = WaitExitCode(second);
@@ -694,6 +695,19 @@ TEST_CASE(
   CHECK(code == 0);
   CHECK(std::count(output.begin(), output.end(), '\n') > 0);
   CHECK_THAT(output, Catch::Contains("re-attached to Slurm job"));
+  // The two re-attached while they ran (3 s before the re-attach at least) say their run from
+  // their job's start as squeue gave it (StartTime), apart from the wait (they said the time
+  // since the re-attach, under a second, as their run time).
+  for (std::size_t i = 2; i < 4; ++i) {
+    std::smatch took;
+    const bool said = std::regex_search(
+        output, took,
+        std::regex("trial " + std::to_string(started_first[i]) +
+                   R"( succeeded in ([0-9.]+)s( \(after [0-9.]+s in Slurm's queue\))?: accuracy)"));
+    CHECK(said);
+    if (said) CHECK(std::stod(took[1].str()) >= 3);
+  }
+
   auto study = Study::Open(SqliteStudyRepository::Open((dir / "study.db").string()), "resume");
   const auto lines = ReadLedger(ledger);
   for (const Trial& trial : study->Trials()) {
