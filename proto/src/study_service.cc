@@ -190,7 +190,15 @@ grpc::Status StudyServiceImpl::CreateStudy(grpc::ServerContext* context,
       }
     }
     CreateOrOpen(request->name(), spec, spec_text);
-    *response = DescribeStudy(request->name());
+    try {
+      *response = DescribeStudy(request->name());
+    } catch (const NotFound&) {
+      // A DeleteStudy of another client came between: it said "no study named 'x'", as if this
+      // call had created nothing.
+      throw NotFound("name: study '" + request->name() +
+                     "' was created, then deleted by another call (DeleteStudy) before this one "
+                     "could answer; call CreateStudy again to create it anew");
+    }
   });
 }
 

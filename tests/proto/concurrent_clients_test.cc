@@ -241,3 +241,39 @@ TEST_CASE("trials made for a SuggestTrials call whose client left go back to the
   CHECK(next == std::set<std::int64_t>{1, 2});
   CHECK(server->Running());
 }
+
+// CreateStudy racing DeleteStudy of the same name from other clients: a study deleted between its
+// creation and the answer was said as "no study named 'race'", as if the call had created nothing.
+TEST_CASE(
+    "CreateStudy and DeleteStudy of one name from many clients: each answer says what happened",
+    "[grpc]") {
+  TempFolder dir("grpc-create-delete");
+  auto server = StartServer(dir);
+  std::mutex mutex;
+  std::vector<std::string> create_failures;
+  std::vector<std::thread> threads;
+  for (int i = 0; i < 8; ++i) {
+    threads.emplace_back([&, i] {
+      proto::StudyClient client(PlainClientOptions(*server));
+      for (int round = 0; round < 40; ++round) {
+        if ((i + round) % 2 == 1) {
+          StatusCodeOf([&] { client.DeleteStudy("race"); });
+          continue;
+        }
+        try {
+          client.CreateStudyFromYaml("race", TestTuningYaml(5));
+        } catch (const std::exception& e) {
+          std::lock_guard lock(mutex);
+          create_failures.push_back(e.what());
+        }
+      }
+    });
+  }
+  for (auto& thread : threads)
+    thread.join();
+  for (const std::string& failure : create_failures) {
+    INFO(failure);
+    CHECK_THAT(failure, Catch::Contains("was created, then deleted by another call (DeleteStudy)"));
+  }
+  CHECK(server->Running());
+}
