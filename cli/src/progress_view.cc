@@ -168,9 +168,13 @@ void ProgressView::QueueChanged(std::int64_t trial_id,
                                      ? ""
                                      : " (squeue: " + *queue_reason + ")"));
   } else if (!queue_reason && was_waiting) {
-    Print(LineKind::kQueue, "trial " + std::to_string(trial_id) + " running: " + job +
-                                " started, " + FormatDuration(SteadyNow() - trial.started) +
-                                " after it was submitted");
+    // A job re-attached to counts from its stored submission (RunProgress::TrialStarted), not
+    // the re-attach; without one stored, no figure is claimed.
+    Print(LineKind::kQueue,
+          "trial " + std::to_string(trial_id) + " running: " + job + " started" +
+              (trial.submission_known
+                   ? ", " + FormatDuration(SteadyNow() - trial.started) + " after it was submitted"
+                   : ""));
   }
 }
 
@@ -218,12 +222,18 @@ void ProgressView::OnTrialFinished(const TrialFinishedEvent& event) {
   // The time it ran, and apart the time its job waited in Slurm's queue (run_seconds counts from
   // the submission: a trial that ran 30 s after a wait of an hour did not take an hour).
   // A job still pending at the last squeue ran between two: how long is not known.
+  // A job re-attached to while it ran, without Slurm's StartTime: when it began is not known.
   const auto found = progress_.running().find(trial.id);
-  const bool still_queued =
-      found != progress_.running().end() && found->second.queue_reason.has_value();
+  const bool known = found != progress_.running().end();
+  const bool still_queued = known && found->second.queue_reason.has_value();
+  const bool start_unknown =
+      known && !found->second.start_known &&
+      !(found->second.submission_known && event.job_start_time && event.trial.start_time);
   const double queued = progress_.SecondsQueued(event);
   const std::string took =
-      still_queued
+      known && !found->second.submission_known && (still_queued || start_unknown)
+          ? FormatDuration(event.run_seconds) + " since it was re-attached"
+      : still_queued || start_unknown
           ? FormatDuration(event.run_seconds) + " from its submission to Slurm"
           : FormatDuration(event.run_seconds - queued) +
                 (queued > 0 ? " (after " + FormatDuration(queued) + " in Slurm's queue)" : "");

@@ -31,10 +31,20 @@ void RunProgress::RunnerStarted(const RunnerStartedEvent& event) {
   max_running_ = std::max(1, event.max_running);
 }
 
-void RunProgress::TrialStarted(const TrialStartedEvent& event, double now) {
+void RunProgress::TrialStarted(const TrialStartedEvent& event, double now, double wall_now) {
   states_[event.trial.id] = TrialState::kActive;
-  running_[event.trial.id] =
-      RunningTrial{event.trial, event.gpus, event.job_id, now, std::nullopt, std::nullopt, now};
+  RunningTrial running{event.trial, event.gpus, event.job_id, now, std::nullopt, std::nullopt, now};
+  if (event.reattached) {
+    // The runner that is gone submitted it: its wait and run count from then, not from now.
+    running.reattached = true;
+    running.submission_known = event.trial.start_time.has_value();
+    if (running.submission_known) {
+      running.started = now - std::max(0.0, wall_now - *event.trial.start_time);
+    }
+    running.running_since = running.started;
+    running.start_known = false;
+  }
+  running_[event.trial.id] = std::move(running);
 }
 
 std::optional<Measurement> RunProgress::AddMeasurements(
@@ -52,8 +62,13 @@ double RunProgress::SecondsQueued(const TrialFinishedEvent& event) const {
   const auto found = running_.find(event.trial.id);
   if (found == running_.end()) return 0;
   const RunningTrial& running = found->second;
-  const double queued =
+  double queued =
       running.queue_reason ? event.run_seconds : running.running_since - running.started;
+  // Re-attached while it ran: Slurm's StartTime, where it said it, tells how long it waited.
+  if (!running.start_known && running.submission_known && event.job_start_time &&
+      event.trial.start_time) {
+    queued = *event.job_start_time - *event.trial.start_time;
+  }
   return std::clamp(queued, 0.0, std::max(0.0, event.run_seconds));
 }
 
@@ -89,7 +104,10 @@ void RunProgress::TrialQueueChanged(std::int64_t trial_id,
   if (found == running_.end()) return;
   RunningTrial& trial = found->second;
   // It runs from when it left the queue (squeue said so, or its trainer wrote).
-  if (trial.queue_reason && !queue_reason) trial.running_since = now;
+  if (trial.queue_reason && !queue_reason) {
+    trial.running_since = now;
+    trial.start_known = true;
+  }
   trial.queue_reason = queue_reason;
 }
 

@@ -28,19 +28,29 @@ class RunProgress {
     std::optional<std::string> queue_reason;
     // When it began to run (a job that waited in Slurm's queue: when it left it), else `started`.
     double running_since = 0;
+    // A job re-attached to (left by a runner that is gone): `started` is its stored submission,
+    // moved onto the steady clock (the re-attach when none is stored: `submission_known` false).
+    // Until it is seen to leave Slurm's queue, when it began to run is not known.
+    bool reattached = false;
+    bool submission_known = true;
+    bool start_known = true;
   };
 
   // `trials` are the study's trials when the run starts (a resumed study has some finished).
   RunProgress(StudySpec spec, const std::vector<Trial>& trials, double now);
 
   void RunnerStarted(const RunnerStartedEvent& event);
-  void TrialStarted(const TrialStartedEvent& event, double now);
+  // `now` on the steady clock; `wall_now` (seconds since the epoch) places a re-attached job's
+  // stored submission on it.
+  void TrialStarted(const TrialStartedEvent& event, double now, double wall_now = NowSeconds());
   // The objective's latest measurement among `measurements`, nullopt when they hold none.
   std::optional<Measurement> AddMeasurements(std::int64_t trial_id,
                                              const std::vector<Measurement>& measurements);
   // How long of the event's run_seconds (counted from the submission) the trial's job waited in
   // Slurm's queue: 0 for a trial never seen waiting; all of it for one still waiting at the last
-  // squeue (it ran between two, for no time worth counting). Asked before TrialFinished.
+  // squeue (it ran between two, for no time worth counting); for one re-attached to while it
+  // ran, from Slurm's StartTime (event.job_start_time) and its stored submission. Asked before
+  // TrialFinished.
   double SecondsQueued(const TrialFinishedEvent& event) const;
   // True when the trial is the new best.
   bool TrialFinished(const TrialFinishedEvent& event);

@@ -1,19 +1,18 @@
 // `bayestune status [STUDY] [--db FILE]`: where a study stands: counts, the best trial so far, the
 // trials running now.
 #include <iostream>
-#include <map>
 
 #include "bayestune/optimizer/asha_stopping_rule.h"
 #include "bayestune/optimizer/pareto_front.h"
 #include "bayestune/optimizer/study.h"
 #include "bayestune/optimizer/study_repository.h"
-#include "bayestune/trial_runner/slurm_commands.h"
 #include "command_help.h"
 #include "commands.h"
 #include "exit_codes.h"
 #include "leftover_processes.h"
 #include "runner_identity.h"
 #include "shown_text.h"
+#include "slurm_queue.h"
 #include "step_budget.h"
 #include "study_selection.h"
 #include "trial_budget_text.h"
@@ -32,35 +31,6 @@ std::string DescribeAlgorithm(Algorithm algorithm) {
       return "random search";
   }
   return std::string(AlgorithmName(algorithm));
-}
-
-// The store does not know whether a trial's Slurm job runs or still waits in Slurm's queue (the
-// runner follows that with squeue, and says it in its progress, but does not store it): squeue
-// is asked, once for all of them, as the runner would. Pending jobs by id; `problem` says why
-// squeue could not tell ("" when it did).
-struct SlurmQueue {
-  std::map<SlurmJobId, SlurmJobStatus> pending;
-  std::string problem;
-};
-
-SlurmQueue AskSlurmQueue(const std::vector<Trial>& trials) {
-  SlurmQueue queue;
-  std::vector<SlurmJobId> ids;
-  for (const Trial& trial : trials) {
-    const bool active = trial.state == TrialState::kActive || trial.state == TrialState::kStopping;
-    if (active && !trial.CurrentJobId().empty()) ids.push_back(trial.CurrentJobId());
-  }
-  if (ids.empty()) return queue;
-  try {
-    SlurmCommandsOptions options;
-    options.timeout_seconds = 10;  // a status, not a run: a slurmctld that does not answer is said
-    for (auto& [id, status] : SlurmCommands(options).Query(ids)) {
-      if (status.phase == SlurmJobPhase::kPending) queue.pending.emplace(id, std::move(status));
-    }
-  } catch (const std::exception& e) {
-    queue.problem = e.what();
-  }
-  return queue;
 }
 
 // "7 of 10 finished: 6 succeeded, 1 failed; 2 running, 1 left" (FinishedOfMaxTrials: "5 finished
@@ -126,11 +96,8 @@ void PrintStatus(const StudySnapshot& snapshot, const StudySelection& selection)
               << "\n";
   }
   const SlurmQueue queue = AskSlurmQueue(snapshot.trials);
-  const auto waits = [&](const Trial& trial) {
-    return queue.pending.count(trial.CurrentJobId()) > 0;
-  };
-  std::cout << "trials     " << DescribeCounts(counts, static_cast<int>(queue.pending.size()))
-            << "\n";
+  const auto waits = [&](const Trial& trial) { return queue.Pending(trial) != nullptr; };
+  std::cout << "trials     " << DescribeCounts(counts, queue.PendingCount()) << "\n";
   if (const std::string saved = DescribeStepsSaved(CountSteps(snapshot.trials, spec));
       !saved.empty()) {
     std::cout << "stopping   " << saved << "\n";
@@ -159,9 +126,8 @@ void PrintStatus(const StudySnapshot& snapshot, const StudySelection& selection)
     if (waits(trial)) continue;
     std::cout << label << "trial " << trial.id << (trial.jobs.empty() ? " on " : " as ")
               << FormatWhereRun(trial);
-    if (const auto seconds = TrialRunSeconds(trial, now)) {
-      std::cout << " for " << FormatDuration(*seconds);
-    }
+    // Its run, apart from its job's wait in Slurm's queue (as the run's end line says it).
+    if (const auto took = FormatActiveRunTime(trial, queue, now)) std::cout << " for " << *took;
     std::cout << ", " << FormatLatestObjective(trial, spec).value_or("no measurement yet");
     if (const std::string rung = RungText(trial, spec); !rung.empty()) std::cout << ", " << rung;
     if (trial.state == TrialState::kStopping) std::cout << ", stopping";
@@ -174,7 +140,7 @@ void PrintStatus(const StudySnapshot& snapshot, const StudySelection& selection)
   for (const auto& trial : snapshot.trials) {
     if (trial.state != TrialState::kActive && trial.state != TrialState::kStopping) continue;
     if (!waits(trial)) continue;
-    const SlurmJobStatus& job = queue.pending.at(trial.CurrentJobId());
+    const SlurmJobStatus& job = *queue.Pending(trial);
     std::cout << label << "trial " << trial.id << " in Slurm's queue: Slurm job "
               << trial.CurrentJobId() << " is pending"
               << (job.reason.empty() || job.reason == "None"

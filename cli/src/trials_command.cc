@@ -10,6 +10,8 @@
 #include "command_help.h"
 #include "commands.h"
 #include "exit_codes.h"
+#include "shown_text.h"
+#include "slurm_queue.h"
 #include "study_selection.h"
 #include "text_table.h"
 #include "trial_formatting.h"
@@ -30,9 +32,21 @@ std::string ToUpper(std::string text) {
 
 // `mark`: "best", "Pareto front" or "".
 std::string TrialNote(const Trial& trial, const std::vector<Trial>& trials, const StudySpec& spec,
-                      const std::string& mark) {
+                      const std::string& mark, const SlurmQueue& queue, double now) {
   std::string note = mark;
   const auto add = [&](const std::string& text) { note += (note.empty() ? "" : "; ") + text; };
+  // Submitted, not started (as `status` says it): "waiting in Slurm's queue (squeue: Resources)
+  // for 5m".
+  if (const SlurmJobStatus* job = queue.Pending(trial)) {
+    std::string text = "waiting in Slurm's queue";
+    if (!job->reason.empty() && job->reason != "None") text += " (squeue: " + job->reason + ")";
+    if (const auto seconds = TrialRunSeconds(trial, now))
+      text += " for " + FormatDuration(*seconds);
+    add(ShownText(text));
+  } else if (const auto times = queue.Times(trial, now);
+             times && times->queued >= kQueueWaitShownSeconds) {
+    add("ran after " + FormatDuration(times->queued) + " in Slurm's queue");
+  }
   // Where a trial of an ASHA study stands: the highest rung it reached (where it was stopped).
   const std::string rung = TrialRungText(trial, trials, spec);
   if (trial.stopped_early) {
@@ -60,6 +74,7 @@ void PrintTrials(const StudySnapshot& snapshot, const TrialsOptions& options) {
     return trial.id == best_id ? "best" : "";
   };
   const double now = NowSeconds();
+  const SlurmQueue queue = AskSlurmQueue(snapshot.trials);
 
   std::vector<std::string> header = {"trial", "state"};
   for (const auto& parameter : spec.parameters)
@@ -103,10 +118,17 @@ void PrintTrials(const StudySnapshot& snapshot, const TrialsOptions& options) {
       row.push_back(value ? FormatValue(*value) : "");
     }
     row.push_back(step ? std::to_string(*step) : "");
-    const auto seconds = TrialRunSeconds(trial, now);
+    // An active trial's time is its run, without its job's wait in Slurm's queue (none yet for a
+    // job still pending); a finished one's from its start to its end, as stored.
+    std::optional<double> seconds = TrialRunSeconds(trial, now);
+    if (queue.Pending(trial)) {
+      seconds.reset();
+    } else if (const auto times = queue.Times(trial, now)) {
+      seconds = times->running;
+    }
     row.push_back(seconds ? FormatDuration(*seconds) : "");
     row.push_back(trial.start_time || !trial.jobs.empty() ? FormatWhereRun(trial) : "");
-    row.push_back(TrialNote(trial, snapshot.trials, spec, mark(trial)));
+    row.push_back(TrialNote(trial, snapshot.trials, spec, mark(trial), queue, now));
     table.AddRow(std::move(row));
   }
   if (shown == 0) {
@@ -115,6 +137,10 @@ void PrintTrials(const StudySnapshot& snapshot, const TrialsOptions& options) {
     return;
   }
   table.Print(std::cout);
+  if (!queue.problem.empty()) {
+    std::cout << "cannot tell which Slurm jobs run and which wait in Slurm's queue: "
+              << FirstLine(queue.problem) << "\n";
+  }
 }
 
 }  // namespace
@@ -124,7 +150,8 @@ void AddTrialsCommand(CLI::App& app, int& exit_code) {
       app, "trials", "List a study's trials",
       "A table of every trial: number, state, parameters, objective value and step (the latest "
       "for a running trial), run time, device, and notes (best, stopped early, attempt, the "
-      "first line of why it failed; `bayestune export` has all of it).\n\n"
+      "first line of why it failed, a Slurm job still waiting in Slurm's queue (squeue says "
+      "which); `bayestune export` has all of it).\n\n"
       "Examples:\n  bayestune trials\n  bayestune trials book --state failed,infeasible",
       "0 shown, 2 bad usage, 3 no such database or study");
   auto options = std::make_shared<TrialsOptions>();

@@ -258,22 +258,27 @@ int Work(const WorkerFlags& flags) {
   options.wait_for_ready = true;  // a server that restarts is waited for, within each deadline
   auto client = std::make_shared<proto::StudyClient>(options);
   TrialRunnerOptions runner_options;
+  std::string create_yaml;
   if (!flags.create.empty()) {
     // Checked here first, so that errors name the file; the server checks that an existing study
     // of this name has the same spec. Its paths are relative to its folder, as for `run`.
     TuningConfig config = LoadConfig(flags.create);
     ResolveRunnerPaths(config.runner,
                        std::filesystem::absolute(flags.create).lexically_normal().parent_path());
-    client->CreateStudyFromYaml(flags.study, config.source_text);
+    create_yaml = config.source_text;
     runner_options.runner = config.runner;
   }
   // While the server cannot serve (restarting, its database locked or its disk full), the
-  // calls are retried; say why once, so that its operator can be told.
+  // calls are retried, the study's creation with --create too (it was not: a worker started
+  // before its server gave up after one call's 60 s with a bare DEADLINE_EXCEEDED, though it said
+  // it would wait 2 minutes); say why once, so that its operator can be told.
   auto connection = std::make_shared<RemoteStudyConnection>(
-      client, flags.study, std::chrono::minutes(2), [](const std::string& message, bool over) {
+      client, flags.study, std::chrono::minutes(2),
+      [](const std::string& message, bool over) {
         std::cout << FormatLocalTime(NowSeconds()) << (over ? " " : " warning: ")
                   << ShownText(message) << std::endl;
-      });
+      },
+      create_yaml);
 
   if (flags.create.empty() && !connection->tuning_yaml().empty()) {
     // The study's own runner: block gives the defaults (GPUs per trial, timeouts, ...); what

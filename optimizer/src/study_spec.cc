@@ -258,6 +258,12 @@ void ValidateStudySpec(const StudySpec& spec) {
   if (spec.parameters.empty()) {
     throw InvalidArgument("the study has no parameters; give at least one in params");
   }
+  if (spec.parameters.size() > kMaxStudyParameters) {
+    throw InvalidArgument("the study has " + std::to_string(spec.parameters.size()) +
+                          " parameters; a study has at most " +
+                          std::to_string(kMaxStudyParameters) +
+                          " (conditional ones included): tune fewer at once");
+  }
   SearchSpace space(spec.parameters);  // throws for an invalid or repeated parameter
   for (std::size_t i = 0; i < spec.parameters.size(); ++i) {
     for (std::size_t j = 0; j < i; ++j) {

@@ -11,11 +11,14 @@ namespace bayestune::cli {
 
 RemoteStudyConnection::RemoteStudyConnection(std::shared_ptr<proto::StudyClient> client,
                                              std::string study, std::chrono::milliseconds retry_for,
-                                             RetryNotice notice)
+                                             RetryNotice notice, const std::string& create_yaml)
     : client_(std::move(client)),
       study_(std::move(study)),
       retry_for_(retry_for),
       notice_(std::move(notice)) {
+  // Creating a study that exists with the same spec returns it: safe to retry.
+  if (!create_yaml.empty())
+    Retrying([&] { return client_->CreateStudyFromYaml(study_, create_yaml); });
   const v1::Study stored = Retrying([&] { return client_->GetStudy(study_); });
   spec_ = proto::StudySpecFromProto(stored.spec());
   tuning_yaml_ = stored.tuning_yaml();

@@ -190,7 +190,15 @@ grpc::Status StudyServiceImpl::CreateStudy(grpc::ServerContext* context,
       }
     }
     CreateOrOpen(request->name(), spec, spec_text);
-    *response = DescribeStudy(request->name());
+    try {
+      *response = DescribeStudy(request->name());
+    } catch (const NotFound&) {
+      // A DeleteStudy of another client came between: it said "no study named 'x'", as if this
+      // call had created nothing.
+      throw NotFound("name: study '" + request->name() +
+                     "' was created, then deleted by another call (DeleteStudy) before this one "
+                     "could answer; call CreateStudy again to create it anew");
+    }
   });
 }
 
@@ -233,7 +241,22 @@ grpc::Status StudyServiceImpl::SuggestTrials(grpc::ServerContext* context,
     }
     CheckName("client_id", request->client_id(), /*required=*/false);
     auto study = OpenStudy("study", request->study());
-    const auto trials = study->Suggest(request->count(), request->client_id());
+    auto trials = study->Suggest(request->count(), request->client_id());
+    // Its client gave up (its deadline passed, it disconnected) while the call waited, for the
+    // database's lock say: it never gets these trials. One with a client id gets them back when
+    // it asks again; without one, no one could, and they stayed ACTIVE for ever (the study never
+    // done): they go back to the queue for the next client.
+    if (context->IsCancelled() && request->client_id().empty()) {
+      for (Trial& t : trials) {
+        t = study->Requeue(t.id,
+                           "handed out to a SuggestTrials call without client_id whose client "
+                           "was gone before the answer (its deadline passed, or it disconnected)",
+                           t.Owner());
+      }
+      throw Unavailable(
+          "SuggestTrials: the client was gone before the answer; its trials were "
+          "put back in the queue");
+    }
     for (const Trial& t : trials)
       *response->add_trials() = Describe(*study, t);
     response->set_study_done(static_cast<int>(trials.size()) < request->count() && study->IsDone());

@@ -717,6 +717,13 @@ class Loader {
                                 : "expected a list of parameters, got " + Describe(params));
       return;
     }
+    if (params.size() > kMaxStudyParameters) {
+      Error(params, field + ".params",
+            "has " + std::to_string(params.size()) + " parameters; a study has at most " +
+                std::to_string(kMaxStudyParameters) +
+                " (conditional ones included): tune fewer at once");
+      return;
+    }
     std::vector<std::pair<std::string, YAML::Node>> names;  // each name given, with its node
     bool all_loaded = true;
     for (std::size_t i = 0; i < params.size(); ++i) {
@@ -724,6 +731,13 @@ class Loader {
       all_loaded =
           LoadParameterTree(params[i], param_field, std::nullopt, true, names, spec.parameters) &&
           all_loaded;
+    }
+    if (spec.parameters.size() > kMaxStudyParameters) {
+      Error(params, field + ".params",
+            "has " + std::to_string(spec.parameters.size()) +
+                " parameters with the conditional ones; a study has at most " +
+                std::to_string(kMaxStudyParameters) + ": tune fewer at once");
+      return;
     }
     if (all_loaded && spec.algorithm == Algorithm::kGridSearch) {
       WarnOfSmallGrid(node, spec);

@@ -191,4 +191,45 @@ TEST_CASE("run progress: a trial waiting in Slurm's queue still needs a whole tr
   CHECK(progress.RunningPastMean(200) == 1);
 }
 
+// A job re-attached to (its runner was killed): its wait counts from its stored submission, not
+// from the re-attach (it said "started 30s after it was submitted" for a job submitted an hour
+// before); re-attached while it ran, its wait is Slurm's StartTime less the submission.
+TEST_CASE("run progress: a re-attached Slurm job's wait counts from its stored submission",
+          "[cli][run][progress]") {
+  StudySpec spec;
+  spec.max_trials = 3;
+  cli::RunProgress progress(spec, {}, 0);
+  const auto reattach = [&](std::int64_t id, std::optional<double> submitted) {
+    TrialStartedEvent event;
+    event.trial.id = id;
+    event.trial.state = TrialState::kActive;
+    event.trial.start_time = submitted;
+    event.job_id = std::to_string(40 + id);
+    event.reattached = true;
+    progress.TrialStarted(event, 100, 50'000);
+  };
+  reattach(1, 50'000 - 3600);
+  const cli::RunProgress::RunningTrial& one = progress.running().at(1);
+  CHECK(one.started == Approx(100 - 3600));
+  CHECK_FALSE(one.start_known);
+  progress.TrialQueueChanged(1, "Resources", 101);
+  progress.TrialQueueChanged(1, std::nullopt, 130);
+  CHECK(one.start_known);
+  // The runner's run_seconds counts from the stored submission too: 3630 s of wait, 60 s of run.
+  TrialFinishedEvent event;
+  event.trial.id = 1;
+  event.trial.start_time = 50'000 - 3600;
+  event.run_seconds = 3690;
+  CHECK(progress.SecondsQueued(event) == Approx(3630));
+  // Re-attached while it ran: squeue's StartTime says when it began.
+  reattach(2, 50'000 - 3600);
+  event.trial.id = 2;
+  event.job_start_time = 50'000 - 600;
+  CHECK(progress.SecondsQueued(event) == Approx(3000));
+  // Without a stored start, the re-attach is all that is known.
+  reattach(3, std::nullopt);
+  CHECK(progress.running().at(3).started == Approx(100));
+  CHECK_FALSE(progress.running().at(3).submission_known);
+}
+
 }  // namespace bayestune::testing

@@ -201,3 +201,79 @@ TEST_CASE(
   CHECK(static_cast<int>(setup.ListTrials("flood").size()) == outcomes["OK"]);
   CHECK(server->Stop(SIGTERM) == 0);
 }
+
+// A client without a client id that gives up on SuggestTrials while the call waits (here for the
+// database's lock): the trials made for it went to no one and stayed ACTIVE for ever, so that the
+// study never finished. They go back to the queue for the next client.
+TEST_CASE("trials made for a SuggestTrials call whose client left go back to the queue", "[grpc]") {
+  TempFolder dir("grpc-suggest-gone");
+  auto server = StartServer(dir, {"--lock-wait", "20"});
+  proto::StudyClient setup(PlainClientOptions(*server));
+  setup.CreateStudyFromYaml("gone", TestTuningYaml(5));
+  sqlite3* holder = nullptr;
+  REQUIRE(sqlite3_open(dir.File("studies.db").c_str(), &holder) == SQLITE_OK);
+  REQUIRE(sqlite3_exec(holder, "BEGIN IMMEDIATE", nullptr, nullptr, nullptr) == SQLITE_OK);
+  auto options = PlainClientOptions(*server);
+  options.call_timeout = std::chrono::seconds(1);
+  proto::StudyClient impatient(options);
+  CHECK(StatusCodeOf([&] { impatient.SuggestTrials("gone", 2, ""); }) == "DEADLINE_EXCEEDED");
+  sqlite3_exec(holder, "COMMIT", nullptr, nullptr, nullptr);
+  sqlite3_close(holder);
+  // The server goes on with the call once the lock is free.
+  std::vector<Trial> trials;
+  const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(20);
+  do {
+    std::this_thread::sleep_for(std::chrono::milliseconds(100));
+    trials = setup.ListTrials("gone");
+  } while ((trials.size() < 2 || trials[0].state == TrialState::kActive ||
+            trials[1].state == TrialState::kActive) &&
+           std::chrono::steady_clock::now() < deadline);
+  REQUIRE(trials.size() == 2);
+  for (const Trial& t : trials) {
+    INFO("trial " << t.id << ": " << TrialStateName(t.state));
+    CHECK(t.state == TrialState::kRequested);
+    CHECK_THAT(t.failure_reason, Catch::Contains("whose client was gone before the answer"));
+  }
+  // The next client gets them.
+  std::set<std::int64_t> next;
+  for (const Trial& t : setup.SuggestTrials("gone", 2, "next"))
+    next.insert(t.id);
+  CHECK(next == std::set<std::int64_t>{1, 2});
+  CHECK(server->Running());
+}
+
+// CreateStudy racing DeleteStudy of the same name from other clients: a study deleted between its
+// creation and the answer was said as "no study named 'race'", as if the call had created nothing.
+TEST_CASE(
+    "CreateStudy and DeleteStudy of one name from many clients: each answer says what happened",
+    "[grpc]") {
+  TempFolder dir("grpc-create-delete");
+  auto server = StartServer(dir);
+  std::mutex mutex;
+  std::vector<std::string> create_failures;
+  std::vector<std::thread> threads;
+  for (int i = 0; i < 8; ++i) {
+    threads.emplace_back([&, i] {
+      proto::StudyClient client(PlainClientOptions(*server));
+      for (int round = 0; round < 40; ++round) {
+        if ((i + round) % 2 == 1) {
+          StatusCodeOf([&] { client.DeleteStudy("race"); });
+          continue;
+        }
+        try {
+          client.CreateStudyFromYaml("race", TestTuningYaml(5));
+        } catch (const std::exception& e) {
+          std::lock_guard lock(mutex);
+          create_failures.push_back(e.what());
+        }
+      }
+    });
+  }
+  for (auto& thread : threads)
+    thread.join();
+  for (const std::string& failure : create_failures) {
+    INFO(failure);
+    CHECK_THAT(failure, Catch::Contains("was created, then deleted by another call (DeleteStudy)"));
+  }
+  CHECK(server->Running());
+}

@@ -116,6 +116,30 @@ TEST_CASE("CreateStudy: bad parameters are INVALID_ARGUMENT naming the field, fr
   CHECK(status.error_code() == grpc::StatusCode::INVALID_ARGUMENT);
   CHECK_THAT(status.error_message(), StartsWith("spec: ") && Contains("would be one flag"));
 
+  // 100,000 parameters (a 4 MB message) took the server 66 s to create, then minutes for each
+  // SuggestTrials.
+  StudySpec many = SmallSpec();
+  many.parameters.clear();
+  for (int i = 0; i < 100000; ++i)
+    many.parameters.push_back(ParameterSpec::Double("p" + std::to_string(i), 0, 1));
+  const auto started = std::chrono::steady_clock::now();
+  status = Create(client, FromSpec("many", many));
+  CHECK(status.error_code() == grpc::StatusCode::INVALID_ARGUMENT);
+  CHECK(status.error_message() ==
+        "spec: the study has 100000 parameters; a study has at most 1000 (conditional ones "
+        "included): tune fewer at once");
+  CHECK(std::chrono::steady_clock::now() - started < std::chrono::seconds(10));
+  std::string many_yaml = TestTuningYaml(2);
+  std::string params;
+  for (int i = 0; i < 1001; ++i)
+    params += "      - {parameterName: p" + std::to_string(i) +
+              ", type: DOUBLE, minValue: 0, maxValue: 1}\n";
+  many_yaml.insert(many_yaml.find("params:\n") + 8, params);
+  status = Create(client, FromYaml("many-yaml", many_yaml));
+  CHECK(status.error_code() == grpc::StatusCode::INVALID_ARGUMENT);
+  CHECK_THAT(status.error_message(), StartsWith("tuning_yaml:") &&
+                                         Contains("has 1004 parameters; a study has at most 1000"));
+
   std::string yaml = TestTuningYaml(2);
   yaml.replace(yaml.find("[adam, sgd]"), 11, "[adam, \"sg\\0d\"]");
   status = Create(client, FromYaml("nul-yaml", yaml));

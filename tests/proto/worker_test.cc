@@ -285,6 +285,31 @@ TEST_CASE("worker --create: the YAML's relative trainer and jobDir are relative 
   CHECK(server->Stop(SIGTERM) == 0);
 }
 
+// A worker --create started before its server: it says it waits up to 2 minutes for the server,
+// and does (it gave up after one call's 60 s with a bare "CreateStudy ...: DEADLINE_EXCEEDED").
+TEST_CASE("worker --create started before its server waits for it, past one call's 60 s",
+          "[grpc][worker]") {
+  TempFolder dir("grpc-worker-create-early");
+  std::string address;
+  {
+    auto probe = StartServer(dir);  // a port free for the server that comes later
+    address = probe->address();
+    CHECK(probe->Stop(SIGTERM) == 0);
+  }
+  WriteFile(dir.File("w.yaml"), WorkerYaml(2) + "runner:\n  command: [" BAYESTUNE_FAKE_TRAINER
+                                                ", --steps=2]\n  jobDir: jobs\n");
+  ChildProcess worker({BayestuneProgram(), "worker", "--server", address, "--study", "early",
+                       "--create", dir.File("w.yaml"), "--gpus", "none"});
+  std::this_thread::sleep_for(std::chrono::seconds(65));
+  auto server = StartServer(dir, {}, address);
+  const std::string log = worker.ReadAll(std::chrono::seconds(60));
+  INFO(log);
+  CHECK(worker.Wait(std::chrono::seconds(10)) == 0);
+  CHECK_THAT(log, Catch::Contains("waiting for it for up to 2 minutes"));
+  CHECK(std::filesystem::is_regular_file(dir.File("jobs/trial-2/record.json")));
+  CHECK(server->Stop(SIGTERM) == 0);
+}
+
 TEST_CASE(
     "a worker says at once that its server does not answer, and leaves on a second "
     "Ctrl-C while it is gone, killing its trials",

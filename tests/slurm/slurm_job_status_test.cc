@@ -3,20 +3,21 @@
 #include <signal.h>
 
 #include <catch2/catch.hpp>
+#include <ctime>
 
 using namespace bayestune;
 
 TEST_CASE("squeue's lines: state, phase, reason and the wait status of finished jobs",
           "[slurm][status]") {
   const auto jobs = ParseSqueueOutput(
-      "1|COMPLETED|0|None|\n"
-      "4|FAILED|768|NonZeroExitCode|\n"
-      "5|FAILED|9|JobLaunchFailure|\n"
-      "8|PENDING|0|Nodes required for job are DOWN, DRAINED or reserved|\n"
-      "9|PENDING|0|ReqNodeNotAvail, UnavailableNodes:vm|\n"
-      "10|RUNNING|0|None|\n"
-      "11|CANCELLED|15|a reason | with a bar|\n"
-      "12|NODE_FAIL|0|NodeDown|   \n"
+      "1|COMPLETED|0|2026-12-07T05:00:00|None|\n"
+      "4|FAILED|768|2026-12-07T05:00:00|NonZeroExitCode|\n"
+      "5|FAILED|9|2026-12-07T05:00:00|JobLaunchFailure|\n"
+      "8|PENDING|0|N/A|Nodes required for job are DOWN, DRAINED or reserved|\n"
+      "9|PENDING|0|2026-12-07T06:00:00|ReqNodeNotAvail, UnavailableNodes:vm|\n"
+      "10|RUNNING|0|2026-12-07T05:10:00|None|\n"
+      "11|CANCELLED|15|None|a reason | with a bar|\n"
+      "12|NODE_FAIL|0|2026-12-07T05:00:00|NodeDown|   \n"
       "not a line\n"
       "\n");
   REQUIRE(jobs.size() == 8);
@@ -39,6 +40,30 @@ TEST_CASE("squeue's lines: state, phase, reason and the wait status of finished 
   CHECK(jobs.at("12").state == "NODE_FAIL");
   CHECK(jobs.at("12").phase == SlurmJobPhase::kFinished);
   CHECK(jobs.at("12").source == "squeue");
+  // When a job began to run is Slurm's StartTime; a pending job's is only the scheduler's guess.
+  CHECK(jobs.at("10").start_time == ParseSlurmTime("2026-12-07T05:10:00"));
+  CHECK(*jobs.at("10").start_time - *jobs.at("1").start_time == Approx(600));
+  CHECK_FALSE(jobs.at("9").start_time);
+  CHECK_FALSE(jobs.at("8").start_time);
+  CHECK_FALSE(jobs.at("11").start_time);  // cancelled before it ran
+}
+
+TEST_CASE("Slurm's times: local YYYY-MM-DDTHH:MM:SS, nothing else", "[slurm][status]") {
+  const auto time = ParseSlurmTime("2026-12-07T05:10:00");
+  REQUIRE(time);
+  std::tm tm{};
+  tm.tm_year = 126;
+  tm.tm_mon = 11;
+  tm.tm_mday = 7;
+  tm.tm_hour = 5;
+  tm.tm_min = 10;
+  tm.tm_isdst = -1;
+  CHECK(*time == static_cast<double>(std::mktime(&tm)));
+  for (const char* bad :
+       {"N/A", "Unknown", "None", "", "2026-12-07 05:10:00", "2026-13-07T05:10:00",
+        "2026-12-07T05:10", "12/07-05:10:00", "2026-12-07T05:1x:00"}) {
+    CHECK_FALSE(ParseSlurmTime(bad));
+  }
 }
 
 TEST_CASE("every Slurm job state has its phase", "[slurm][status]") {
@@ -60,7 +85,8 @@ TEST_CASE("scontrol show job --oneliner: state, a reason with a space, ExitCode 
           "[slurm][status]") {
   const auto killed = ParseScontrolJob(
       "JobId=5 JobName=wrap UserId=root(0) JobState=FAILED Reason=JobLaunchFailure "
-      "Dependency=(null) Requeue=1 ExitCode=0:9 RunTime=00:00:00 Command=(null)\n");
+      "Dependency=(null) Requeue=1 ExitCode=0:9 RunTime=00:00:00 StartTime=2026-12-07T05:00:00 "
+      "Command=(null)\n");
   REQUIRE(killed);
   CHECK(killed->first == "5");
   CHECK(killed->second.state == "FAILED");
@@ -69,6 +95,7 @@ TEST_CASE("scontrol show job --oneliner: state, a reason with a space, ExitCode 
   CHECK(killed->second.exit->signaled);
   CHECK(killed->second.exit->code == 9);
   CHECK(killed->second.source == "scontrol");
+  CHECK(killed->second.start_time == ParseSlurmTime("2026-12-07T05:00:00"));
 
   const auto failed =
       ParseScontrolJob("JobId=4 JobState=FAILED Reason=NonZeroExitCode ExitCode=3:0");

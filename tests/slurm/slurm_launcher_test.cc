@@ -686,6 +686,7 @@ TEST_CASE(
   REQUIRE(WaitFor([&] { return ReadLedger(ledger).size() == 6; }, 60));
 
   // The second run re-attaches, collects, and finishes the study; the rest go when told.
+  std::this_thread::sleep_for(std::chrono::seconds(3));
   WriteFile(go / "go-all", "");
   const pid_t second = StartCli(cluster, args, dir / "second.log");
   const int code = WaitExitCode(second);
@@ -694,6 +695,18 @@ TEST_CASE(
   CHECK(code == 0);
   CHECK(std::count(output.begin(), output.end(), '\n') > 0);
   CHECK_THAT(output, Catch::Contains("re-attached to Slurm job"));
+  // The two re-attached while they ran (3 s before the re-attach at least) say their run from
+  // their job's start as squeue gave it (StartTime), apart from the wait (they said the time
+  // since the re-attach, under a second, as their run time).
+  for (std::size_t i = 2; i < 4; ++i) {
+    std::smatch took;
+    const bool said = std::regex_search(
+        output, took,
+        std::regex("trial " + std::to_string(started_first[i]) +
+                   R"( succeeded in ([0-9.]+)s( \(after [0-9.]+s in Slurm's queue\))?: accuracy)"));
+    CHECK(said);
+    if (said) CHECK(std::stod(took[1].str()) >= 3);
+  }
 
   auto study = Study::Open(SqliteStudyRepository::Open((dir / "study.db").string()), "resume");
   const auto lines = ReadLedger(ledger);
@@ -973,6 +986,11 @@ TEST_CASE("bayestune run's progress says the jobs waiting in Slurm's queue apart
                                 dir / "status.log");
   const int status_code = WaitExitCode(status);
   const std::string status_output = ReadFile(dir / "status.log");
+  // And `bayestune trials` (it showed the waiting trial as plain ACTIVE, its wait as run time).
+  const pid_t trials = StartCli(cluster, {"trials", "waiting", "--db", (dir / "study.db").string()},
+                                dir / "trials.log");
+  const int trials_code = WaitExitCode(trials);
+  const std::string trials_output = ReadFile(dir / "trials.log");
   if (!first.empty()) WriteFile(go / ("go-" + std::to_string(first.front().trial)), "");
   const bool first_done = WaitFor([&] { return ReadLedger(ledger).size() >= 2; }, 60);
   // The second runs until told to end, so that bayestune run sees it running.
@@ -980,6 +998,12 @@ TEST_CASE("bayestune run's progress says the jobs waiting in Slurm's queue apart
   const std::string runs = "trial " + waiter + " running: Slurm job ";
   const bool second_running =
       WaitFor([&] { return ReadFile(dir / "run.log").find(runs) != std::string::npos; }, 60);
+  // Now it runs, `status` counts its run from its job's start (squeue's StartTime), its wait
+  // apart (it counted both from the submission, as if it had run all that time).
+  const pid_t status_running = StartCli(
+      cluster, {"status", "waiting", "--db", (dir / "study.db").string()}, dir / "status2.log");
+  const int status_running_code = WaitExitCode(status_running);
+  const std::string status_running_output = ReadFile(dir / "status2.log");
   WriteFile(go / "go-all", "");
   const int code = WaitExitCode(run);
   const std::string output = ReadFile(dir / "run.log");
@@ -1012,6 +1036,18 @@ TEST_CASE("bayestune run's progress says the jobs waiting in Slurm's queue apart
                                  " as Slurm job ") &&
                  Catch::Contains("waiting    trial " + waiter + " in Slurm's queue: Slurm job ") &&
                  Catch::Contains(" is pending (squeue: " + reason + "), submitted "));
+  INFO(trials_output);
+  CHECK(trials_code == 0);
+  CHECK(std::regex_search(
+      trials_output,
+      std::regex("\n" + waiter + R"( +ACTIVE .*waiting in Slurm's queue \(squeue: )" + reason +
+                 R"(\) for [0-9.]+s)")));
+  INFO(status_running_output);
+  CHECK(status_running_code == 0);
+  CHECK(std::regex_search(
+      status_running_output,
+      std::regex("running    trial " + waiter +
+                 R"( as Slurm job [0-9]+ for [0-9.ms]+ \(after [0-9.ms]+ in Slurm's queue\), )")));
 }
 
 // Ctrl-C while one trial runs and another's job waits in Slurm's queue: the run says how many

@@ -3,6 +3,7 @@
 #include <sys/wait.h>
 
 #include <charconv>
+#include <ctime>
 #include <sstream>
 
 namespace bayestune {
@@ -36,7 +37,44 @@ ProcessExit FromWaitStatus(int status) {
   return exit;
 }
 
+// A StartTime for a job that runs or ran; a pending job's is the scheduler's guess.
+std::optional<double> StartTimeOf(SlurmJobPhase phase, std::string_view text) {
+  if (phase != SlurmJobPhase::kRunning && phase != SlurmJobPhase::kFinished) return std::nullopt;
+  return ParseSlurmTime(text);
+}
+
 }  // namespace
+
+std::optional<double> ParseSlurmTime(std::string_view text) {
+  // YYYY-MM-DDTHH:MM:SS exactly.
+  if (text.size() != 19 || text[4] != '-' || text[7] != '-' || text[10] != 'T' || text[13] != ':' ||
+      text[16] != ':') {
+    return std::nullopt;
+  }
+  const auto number = [&](std::size_t at, std::size_t length) -> std::optional<int> {
+    for (std::size_t i = at; i < at + length; ++i) {
+      if (text[i] < '0' || text[i] > '9') return std::nullopt;
+    }
+    return static_cast<int>(*ParseInteger(text.substr(at, length)));
+  };
+  const auto year = number(0, 4), month = number(5, 2), day = number(8, 2);
+  const auto hour = number(11, 2), minute = number(14, 2), second = number(17, 2);
+  if (!year || !month || !day || !hour || !minute || !second || *month < 1 || *month > 12 ||
+      *day < 1 || *day > 31 || *hour > 23 || *minute > 59 || *second > 60) {
+    return std::nullopt;
+  }
+  std::tm tm{};
+  tm.tm_year = *year - 1900;
+  tm.tm_mon = *month - 1;
+  tm.tm_mday = *day;
+  tm.tm_hour = *hour;
+  tm.tm_min = *minute;
+  tm.tm_sec = *second;
+  tm.tm_isdst = -1;  // Slurm prints local time: mktime knows whether summer time held then
+  const std::time_t time = std::mktime(&tm);
+  if (time == static_cast<std::time_t>(-1)) return std::nullopt;
+  return static_cast<double>(time);
+}
 
 const char* SlurmJobPhaseName(SlurmJobPhase phase) {
   switch (phase) {
@@ -75,7 +113,7 @@ std::map<SlurmJobId, SlurmJobStatus> ParseSqueueOutput(std::string_view output) 
   std::string line;
   while (std::getline(lines, line)) {
     std::string_view rest = Trim(line);
-    std::string_view fields[3];
+    std::string_view fields[4];
     bool complete = true;
     for (std::string_view& field : fields) {
       const auto bar = rest.find('|');
@@ -94,6 +132,7 @@ std::map<SlurmJobId, SlurmJobStatus> ParseSqueueOutput(std::string_view output) 
     status.phase = SlurmJobPhaseOf(status.state);
     status.reason = std::string(Trim(rest));
     status.source = "squeue";
+    status.start_time = StartTimeOf(status.phase, fields[3]);
     if (status.phase == SlurmJobPhase::kFinished) {
       if (auto code = ParseInteger(fields[2]))
         status.exit = FromWaitStatus(static_cast<int>(*code));
@@ -128,6 +167,9 @@ std::optional<std::pair<SlurmJobId, SlurmJobStatus>> ParseScontrolJob(std::strin
     status.reason = reason->second;
   }
   status.source = "scontrol";
+  if (const auto start = values.find("StartTime"); start != values.end()) {
+    status.start_time = StartTimeOf(status.phase, start->second);
+  }
   if (status.phase == SlurmJobPhase::kFinished) {
     if (const auto exit = values.find("ExitCode"); exit != values.end()) {
       const auto colon = exit->second.find(':');

@@ -117,6 +117,11 @@ class SlurmTrial : public LaunchedTrial {
     return it->second.reason.empty() ? "None" : it->second.reason;
   }
 
+  std::optional<double> JobStartTime() const override {
+    const auto it = state_->status.find(id_);
+    return it == state_->status.end() ? std::nullopt : it->second.start_time;
+  }
+
   std::optional<TrialEnd> PollEnd() override {
     // Slurm's word first, then the file: squeue ran before this look, so a job it saw ended
     // had written its exit_status.json (if ever) before this look.

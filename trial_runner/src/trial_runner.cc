@@ -62,6 +62,9 @@ struct RunningTrial {
   // reading the trial's files from the start finds again.
   std::set<std::pair<std::string, std::int64_t>> recorded;
   double started = 0;
+  // When it was started or submitted, for its run time (TrialFinishedEvent::run_seconds): for a
+  // job re-attached to, its stored start (the gone runner's submission), not the re-attach.
+  double submitted = 0;
   double next_metric_poll = 0;
   // A change in the trial's folder is read at once from this time on: a read (storing what it
   // found and asking the stopping rule) that took d seconds is followed by at least d seconds for
@@ -374,6 +377,7 @@ bool TrialRunner::Loop::Reattach(const Trial& t) {
   }
   auto rt = NewRunningTrial(trial, paths, std::move(launched));
   rt->reattached = true;
+  if (t.start_time) rt->submitted = rt->started - std::max(0.0, NowSeconds() - *t.start_time);
   for (const Measurement& m : t.measurements) {
     if (m.attempt == t.attempt) rt->recorded.insert({m.metric, m.step});
   }
@@ -397,6 +401,7 @@ std::unique_ptr<RunningTrial> TrialRunner::Loop::NewRunningTrial(
   rt->launched = std::move(launched);
   const double now = Now();
   rt->started = now;
+  rt->submitted = now;
   rt->next_metric_poll = now + MetricPollSeconds();
   rt->next_stop_check = now + std::max(0.01, options_.stop_check_seconds);
   rt->metrics = std::make_unique<TrialMetricsFeed>(rt->paths, spec_);
@@ -741,7 +746,8 @@ void TrialRunner::Loop::Finish(RunningTrial& rt, const TrialEnd& end) {
   }
   ++result_.finished;
   finished.exit = end.exit;
-  finished.run_seconds = Now() - rt.started;
+  finished.run_seconds = Now() - rt.submitted;
+  finished.job_start_time = rt.launched->JobStartTime();
   finished.paths = rt.paths;
   if (events()) events()->OnTrialFinished(finished);
 }

@@ -169,8 +169,14 @@ struct TuningConfig {
 // typo would silently start from scratch: whatever creates a study checks this first.
 std::string ResumeStudyProblem(const StudySpec& spec, const std::vector<std::string>& study_names);
 
+// The most parameters a study may have, conditional ones included. A Bayesian optimization of
+// more learns nothing in maxTrials a study can afford, and 100,000 (a 4 MB CreateStudy) took the
+// server 66 s to create and then minutes for each SuggestTrials, the study's lock held.
+inline constexpr std::size_t kMaxStudyParameters = 1000;
+
 // Throws InvalidArgument unless the spec is usable by a `Study` (parameters valid and unique, at
-// least one parameter, maxTrials >= 1, ...). The YAML loader checks the same with file positions.
+// least one and at most kMaxStudyParameters parameters, maxTrials >= 1, ...). The YAML loader
+// checks the same with file positions.
 void ValidateStudySpec(const StudySpec& spec);
 // A problem with one field of a block: the key ("maxStep") and what is wrong ("must be more than
 // minStep (9), got 5").

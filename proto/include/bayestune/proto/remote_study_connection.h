@@ -22,10 +22,13 @@ class RemoteStudyConnection : public StudyConnection {
   // the calls go through again when they do (`over` true).
   using RetryNotice = std::function<void(const std::string& message, bool over)>;
 
-  // Reads the study's spec once. Throws NotFound for an unknown study.
+  // Reads the study's spec once. Throws NotFound for an unknown study. With `create_yaml` (a
+  // tuning.yaml's text), the study is first created from it, or checked to be the same (the
+  // server's CreateStudy), retried as the other calls: a worker started before its server waits
+  // for it.
   RemoteStudyConnection(std::shared_ptr<proto::StudyClient> client, std::string study,
                         std::chrono::milliseconds retry_for = std::chrono::minutes(2),
-                        RetryNotice notice = nullptr);
+                        RetryNotice notice = nullptr, const std::string& create_yaml = {});
 
   // The study's tuning.yaml as stored by the server (empty for a structured spec).
   const std::string& tuning_yaml() const { return tuning_yaml_; }

@@ -68,7 +68,12 @@ struct TrialPromotedEvent {
 struct TrialFinishedEvent {
   Trial trial;                      // SUCCEEDED, FAILED or INFEASIBLE; failure_reason says why
   std::optional<ProcessExit> exit;  // how the trainer's process ended
+  // From its start (a Slurm job: its submission, the wait in Slurm's queue included; one
+  // re-attached to: the submission by the runner that is gone, its stored start) to its end.
   double run_seconds = 0;
+  // When its Slurm job began to run, as Slurm said (seconds since the epoch); nullopt when it did
+  // not (a local trial, a job never seen running).
+  std::optional<double> job_start_time;
   TrialPaths paths;
 };
 

@@ -39,14 +39,24 @@ struct SlurmJobStatus {
   // job program ran ends as its trainer did; but a job cancelled, timed out or preempted is
   // reported as Slurm killed it.
   std::optional<ProcessExit> exit;
+  // When the job began to run (seconds since the Unix epoch), as Slurm says it (squeue's and
+  // scontrol's StartTime), for a job that runs or ended; nullopt for a pending job (its StartTime
+  // is only the scheduler's guess), one that never ran, or a time not in Slurm's standard
+  // YYYY-MM-DDTHH:MM:SS (SLURM_TIME_FORMAT set to another format): no figure is claimed then.
+  std::optional<double> start_time;
   std::string source;  // "squeue" or "scontrol"; "" when unknown
 };
 
 SlurmJobPhase SlurmJobPhaseOf(std::string_view state);
 
-// squeue's format for ParseSqueueOutput: -O JobID:|,State:|,exit_code:|,Reason:|  (no padding,
-// '|' after each field; the reason last, so that a '|' in it is harmless).
-inline constexpr const char* kSqueueFormat = "JobID:|,State:|,exit_code:|,Reason:|";
+// squeue's format for ParseSqueueOutput: -O JobID:|,State:|,exit_code:|,StartTime:|,Reason:|
+// (no padding, '|' after each field; the reason last, so that a '|' in it is harmless).
+inline constexpr const char* kSqueueFormat = "JobID:|,State:|,exit_code:|,StartTime:|,Reason:|";
+
+// Slurm's standard time ("2026-12-07T05:10:00", local time, as squeue and scontrol print it) as
+// seconds since the Unix epoch; nullopt for anything else ("N/A", "Unknown", "None", another
+// SLURM_TIME_FORMAT).
+std::optional<double> ParseSlurmTime(std::string_view text);
 
 // The lines of `squeue --noheader -O <kSqueueFormat>`, by job id. squeue's exit_code is the wait
 // status (768 is exit 3, 9 is SIGKILL). Lines that do not parse are skipped.

@@ -86,6 +86,9 @@ class LaunchedTrial {
   // the queue says ("Resources", "ReqNodeNotAvail, ...", "None" before the scheduler looked at
   // it); nullopt once it runs, and always for a local trial.
   virtual std::optional<std::string> QueueReason() const { return std::nullopt; }
+  // When the batch system says the job began to run (seconds since the epoch: Slurm's StartTime
+  // at the last squeue), nullopt when it did not say (pending, never seen running, a local trial).
+  virtual std::optional<double> JobStartTime() const { return std::nullopt; }
 };
 
 // What a launcher tells the runner at the start, for the start event and the scheduling loop.
