@@ -3,6 +3,7 @@
 #include <cmath>
 #include <cstdio>
 
+#include "bayestune/optimizer/parameter_value.h"
 #include "bayestune/trial_runner/trial_command.h"
 #include "shell_word.h"
 #include "shown_text.h"
@@ -11,11 +12,7 @@
 namespace bayestune::cli {
 
 std::string FormatValue(double value) {
-  if (std::isnan(value)) return "nan";
-  if (std::isinf(value)) return value > 0 ? "inf" : "-inf";
-  char text[32];
-  std::snprintf(text, sizeof text, "%.6g", value);
-  return text;
+  return FormatMetricValue(value);
 }
 
 std::string FormatWhereRun(const Trial& trial) {

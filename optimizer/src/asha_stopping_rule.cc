@@ -187,10 +187,10 @@ StopDecision AshaStoppingRule::Decide(const Trial& trial, const std::vector<Tria
     std::string where = "ASHA rung " + std::to_string(k) + " (step " + std::to_string(steps[k]);
     if (options_.brackets > 1) where += ", bracket " + std::to_string(bracket);
     where += ")";
-    const std::string ranked = where + ": " + spec.metric_tag + " " + FormatDouble(own->value) +
-                               " at step " + std::to_string(own->step) + predicted + " ranks " +
-                               Ordinal(rank) + " of " + std::to_string(n) +
-                               " trials that reached the rung";
+    const std::string ranked = where + ": " + spec.metric_tag + " " +
+                               FormatMetricValue(own->value) + " at step " +
+                               std::to_string(own->step) + predicted + " ranks " + Ordinal(rank) +
+                               " of " + std::to_string(n) + " trials that reached the rung";
     const std::string top =
         std::to_string(keep) + " (1/" + std::to_string(options_.reduction_factor) + ")";
     if (first_ones) {  // promoted past this rung: too few there to rank
@@ -212,7 +212,7 @@ StopDecision AshaStoppingRule::Decide(const Trial& trial, const std::vector<Tria
         decision.promotions.push_back(
             {static_cast<int>(k), steps[k],
              ranked + "; goes on by the model: it predicts " + FourDigits(model->predicted) +
-                 " at the end, no worse than the best " + FormatDouble(model->best) + " of " +
+                 " at the end, no worse than the best " + FormatMetricValue(model->best) + " of " +
                  std::to_string(model->trained) + " trials trained to the end"});
         continue;
       }
@@ -220,7 +220,7 @@ StopDecision AshaStoppingRule::Decide(const Trial& trial, const std::vector<Tria
     decision.stop = true;
     decision.reason =
         ranked + "; only the top " + top + " go on, the last of them at " +
-        (predicted.empty() ? FormatDouble(cutoff) : FourDigits(cutoff) + " predicted");
+        (predicted.empty() ? FormatMetricValue(cutoff) : FourDigits(cutoff) + " predicted");
     return decision;
   }
   return decision;

@@ -49,9 +49,9 @@ StopDecision MedianStoppingRule::Decide(const Trial& trial, const std::vector<Tr
   const double median = n % 2 == 1 ? running_averages[n / 2]
                                    : 0.5 * (running_averages[n / 2 - 1] + running_averages[n / 2]);
   if (maximize ? best >= median : best <= median) return {};
-  return {true, "median rule: " + metric + " " + FormatDouble(best) + " (best up to step " +
+  return {true, "median rule: " + metric + " " + FormatMetricValue(best) + " (best up to step " +
                     std::to_string(step) + ") is " + (maximize ? "below" : "above") +
-                    " the median " + FormatDouble(median) + " of " + std::to_string(n) +
+                    " the median " + FormatMetricValue(median) + " of " + std::to_string(n) +
                     " succeeded trials' running averages at step " + std::to_string(step)};
 }
 

@@ -369,3 +369,15 @@ TEST_CASE("runner.earlyStopping in tuning.yaml: ASHA, its defaults and its error
   CHECK_THAT(OnlyError(Yaml(true, "    rule: ASHAA\n    maxStep: 9\n")),
              Catch::Contains("runner.earlyStopping.rule") && Catch::Contains("ASHA"));
 }
+
+TEST_CASE("ASHA's reasons show a value read from an event file with 6 significant digits",
+          "[asha]") {
+  const StudySpec spec = Spec(kSmall);
+  // float32 values as an event file gives them, widened to double.
+  const Trial t1 = Curve(1, {{1, static_cast<double>(0.31234567f), 10}});
+  const StopDecision d = Decide(spec, Curve(2, {{1, static_cast<double>(0.26487329f), 11}}), {t1});
+  REQUIRE(d.stop);
+  CHECK(d.reason ==
+        "ASHA rung 0 (step 1): m 0.264873 at step 1 ranks 2nd of 2 trials that reached the rung; "
+        "only the top 1 (1/3) go on, the last of them at 0.312346");
+}

@@ -101,7 +101,7 @@ TEST_CASE("ASHA stops a worse trial at its first rung through the runner, read o
   CHECK(good_rungs == std::vector<std::int64_t>{1, 3, 9, 27});
   REQUIRE_FALSE(events->promoted.empty());
   CHECK_THAT(events->promoted[0].reason,
-             Catch::StartsWith("ASHA rung 0 (step 1): accuracy 0.899999") &&
+             Catch::StartsWith("ASHA rung 0 (step 1): accuracy 0.9 at step 1 ") &&
                  Catch::EndsWith("ranks 1st of 1 trials that reached the rung, in the top 1 (1/3) "
                                  "that go on"));
   // The trial trained to the end is the best.

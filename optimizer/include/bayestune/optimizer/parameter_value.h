@@ -43,4 +43,9 @@ using ParameterValues = std::map<std::string, ParameterValue>;
 // The shortest decimal text that reads back to exactly `value`.
 std::string FormatDouble(double value);
 
+// A metric value as people read it, with 6 significant digits: "0.966667", "1.2e-05", "nan",
+// "inf" (a float32 from an event file is 0.26487329602241516 as a double, 0.264873 here). For
+// messages; FormatDouble where the value must read back exactly.
+std::string FormatMetricValue(double value);
+
 }  // namespace bayestune
