@@ -11,7 +11,7 @@ std::string TrialRungText(const Trial& trial, const std::vector<Trial>& trials,
   // By rank first: the model (AshaPromotionFor) only ever lets a trial go on, so it matters only
   // for a trial that reached the next rung's step, and its GP fit is skipped for the others.
   // Ranked by predicted finals (AshaRankingFor), the study's own rule decides throughout (its
-  // gain model's fits are shared by every rule of the process: RungGainModel::Shared).
+  // models' fits are shared by every rule of the process: FinishedTrialsGp::Shared).
   const AshaStoppingRule by_rank(spec.early_stopping, AshaPromotion::kRankOnly,
                                  AshaRankingFor(spec));
   StopDecision decision = by_rank.Decide(trial, trials, spec);
