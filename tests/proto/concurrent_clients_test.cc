@@ -1,7 +1,5 @@
 // Many clients on one study at once: no trial lost or handed out twice, and the stored study is
 // exactly what the clients did.
-#include <sqlite3.h>
-
 #include <atomic>
 #include <catch2/catch.hpp>
 #include <csignal>
@@ -11,6 +9,7 @@
 #include <set>
 #include <thread>
 
+#include "database_write_lock.h"
 #include "grpc_test_support.h"
 
 using namespace bayestune;
@@ -154,9 +153,7 @@ TEST_CASE(
   proto::StudyClient setup(PlainClientOptions(*server));
   setup.CreateStudyFromYaml("flood", TestTuningYaml(1000));
   // Another process holds the database's write lock, so that every call waits in the server.
-  sqlite3* holder = nullptr;
-  REQUIRE(sqlite3_open(dir.File("studies.db").c_str(), &holder) == SQLITE_OK);
-  REQUIRE(sqlite3_exec(holder, "BEGIN IMMEDIATE", nullptr, nullptr, nullptr) == SQLITE_OK);
+  DatabaseWriteLock holder(dir.File("studies.db"));
   constexpr int kCalls = 200;
   std::mutex mutex;
   std::map<std::string, int> outcomes;
@@ -188,8 +185,7 @@ TEST_CASE(
       std::this_thread::sleep_for(std::chrono::milliseconds(50));
     }
   }
-  sqlite3_exec(holder, "COMMIT", nullptr, nullptr, nullptr);
-  sqlite3_close(holder);
+  holder.Release();
   for (auto& caller : callers)
     caller.join();
   INFO(server->Log());
@@ -210,15 +206,12 @@ TEST_CASE("trials made for a SuggestTrials call whose client left go back to the
   auto server = StartServer(dir, {"--lock-wait", "20"});
   proto::StudyClient setup(PlainClientOptions(*server));
   setup.CreateStudyFromYaml("gone", TestTuningYaml(5));
-  sqlite3* holder = nullptr;
-  REQUIRE(sqlite3_open(dir.File("studies.db").c_str(), &holder) == SQLITE_OK);
-  REQUIRE(sqlite3_exec(holder, "BEGIN IMMEDIATE", nullptr, nullptr, nullptr) == SQLITE_OK);
+  DatabaseWriteLock holder(dir.File("studies.db"));
   auto options = PlainClientOptions(*server);
   options.call_timeout = std::chrono::seconds(1);
   proto::StudyClient impatient(options);
   CHECK(StatusCodeOf([&] { impatient.SuggestTrials("gone", 2, ""); }) == "DEADLINE_EXCEEDED");
-  sqlite3_exec(holder, "COMMIT", nullptr, nullptr, nullptr);
-  sqlite3_close(holder);
+  holder.Release();
   // The server goes on with the call once the lock is free.
   std::vector<Trial> trials;
   const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(20);

@@ -1,5 +1,4 @@
 // `bayestune worker`: two workers on one study against one server, each with GPUs of its own.
-#include <sqlite3.h>
 #include <sys/resource.h>
 
 #include <catch2/catch.hpp>
@@ -12,6 +11,7 @@
 #include <thread>
 
 #include "bayestune/optimizer/errors.h"
+#include "database_write_lock.h"
 #include "grpc_test_support.h"
 #include "test_study_yaml.h"
 
@@ -241,12 +241,9 @@ TEST_CASE("a worker whose server's database another process keeps locked says wh
   };
   REQUIRE(read_until("trial 1 started"));
   // Another process (an sqlite3 shell, say) takes the write lock and keeps it.
-  sqlite3* holder = nullptr;
-  REQUIRE(sqlite3_open(dir.File("studies.db").c_str(), &holder) == SQLITE_OK);
-  REQUIRE(sqlite3_exec(holder, "BEGIN IMMEDIATE", nullptr, nullptr, nullptr) == SQLITE_OK);
+  DatabaseWriteLock holder(dir.File("studies.db"));
   const bool told = read_until("cannot serve the call now");
-  sqlite3_exec(holder, "COMMIT", nullptr, nullptr, nullptr);
-  sqlite3_close(holder);
+  holder.Release();
   INFO(log);
   INFO(server->Log());
   REQUIRE(told);
