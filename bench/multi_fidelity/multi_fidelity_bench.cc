@@ -14,6 +14,7 @@
 //
 //   multi_fidelity_bench [--seeds=10] [--first-seed=0] [--budget=270] [--steps=27]
 //                        [--sleep-ms=2] [--parallel=2]
+//                        [--landscape=quadratic3|hartmann6] (the final values: learning_curve.h)
 //                        [--slow=a|c|mild|instant] (a: the optimum starts slowly; c: slow starters
 //                        anywhere; mild: the early ranking mostly right, a fifth slow starters;
 //                        instant: every step reports the final value)
@@ -25,9 +26,9 @@
 //                        [--trace] (also one "trace" JSON line per trial, in finishing order: how
 //                        it got past each rung, the trials trained to the end when it started,
 //                        steps spent after it; the default output is unchanged without it)
-// Each JSON line also gives mean_a and mean_a_full, the mean of parameter a over all trials and
-// over those trained to the end: where the method looked (the optimum is at a = 0.75, the
-// slowest starters with --slow=a).
+// Each JSON line also gives mean_a and mean_a_full, the mean of the first parameter (a, x1) over
+// all trials and over those trained to the end: where the method looked (quadratic3's optimum is at
+// a = 0.75, the slowest starters with --slow=a).
 #include <algorithm>
 #include <atomic>
 #include <cmath>
@@ -43,17 +44,13 @@
 #include "bayestune/optimizer/in_memory_study_repository.h"
 #include "bayestune/trial_runner/trial_runner.h"
 #include "bench_flags.h"
+#include "learning_curve.h"
 #include "step_budget.h"
 
 using namespace bayestune;
 using bayestune::bench::FlagValue;
 
 namespace {
-
-double FinalValue(double a, double b, double c) {
-  return 0.9 - 0.8 * ((a - 0.75) * (a - 0.75) + (b - 0.35) * (b - 0.35)) -
-         0.2 * (c - 0.5) * (c - 0.5);
-}
 
 struct Options {
   int seeds = 10;
@@ -63,6 +60,8 @@ struct Options {
   int sleep_ms = 2;
   int parallel = 2;
   std::string slow = "a";
+  bench::Landscape landscape = bench::Landscape::kQuadratic3;
+  std::string landscape_name = "quadratic3";
   std::int64_t min_step = 1;  // ASHA's first rung
   int reduction_factor = 3;
   int max_trials = 2000;  // the study's maxTrials: the designer's schedule goes by it
@@ -124,8 +123,8 @@ StudySpec MethodSpec(const std::string& method, const Options& o, std::uint64_t 
   spec.max_parallel_trials = o.parallel;
   spec.max_failed_trials = 2000;
   spec.seed = seed;
-  spec.parameters = {ParameterSpec::Double("a", 0, 1), ParameterSpec::Double("b", 0, 1),
-                     ParameterSpec::Double("c", 0, 1)};
+  for (const std::string& name : bench::LandscapeParameters(o.landscape))
+    spec.parameters.push_back(ParameterSpec::Double(name, 0, 1));
   if (method.starts_with("random")) spec.algorithm = Algorithm::kRandomSearch;
   if (method.ends_with("median")) spec.enable_early_stopping = true;
   if (method.find("asha") != std::string::npos || method.find("hyperband") != std::string::npos) {
@@ -137,6 +136,13 @@ StudySpec MethodSpec(const std::string& method, const Options& o, std::uint64_t 
                            .brackets = method.find("hyperband") != std::string::npos ? 3 : 1};
   }
   return spec;
+}
+
+std::map<std::string, double> ParameterValues(const Trial& trial) {
+  std::map<std::string, double> values;
+  for (const auto& [name, value] : trial.parameters)
+    values[name] = value.AsDouble();
+  return values;
 }
 
 struct Outcome {
@@ -203,7 +209,8 @@ Outcome RunOne(const std::string& method, const Options& o, int seed,
   TrialRunnerOptions options;
   options.runner.command = {BAYESTUNE_LEARNING_CURVE_TRAINER};
   options.runner.args = {"--steps=" + std::to_string(o.steps),
-                         "--sleep-ms=" + std::to_string(o.sleep_ms), "--slow=" + o.slow};
+                         "--sleep-ms=" + std::to_string(o.sleep_ms), "--slow=" + o.slow,
+                         "--landscape=" + o.landscape_name};
   options.runner.job_dir = (dir / (method + "-" + std::to_string(seed))).string();
   options.runner.gpus = std::vector<int>{};
   options.runner.cpu_trials = o.parallel;
@@ -230,7 +237,10 @@ Outcome RunOne(const std::string& method, const Options& o, int seed,
       last = std::max(last, m.step);
     spent += last;
     ++out.trials;
-    out.mean_a += t.parameters.at("a").AsDouble();
+    const std::map<std::string, double> values = ParameterValues(t);
+    const double first = values.at(spec.parameters.front().name);
+    const double final_value = bench::FinalValue(o.landscape, values);
+    out.mean_a += first;
     if (t.stopped_early) {
       ++out.stopped;
       if (spec.early_stopping.rule == EarlyStoppingRule::kAsha) {
@@ -239,10 +249,8 @@ Outcome RunOne(const std::string& method, const Options& o, int seed,
     }
     if (last >= o.steps && t.state == TrialState::kSucceeded) {
       ++out.full;
-      out.mean_a_full += t.parameters.at("a").AsDouble();
-      const double f = FinalValue(t.parameters.at("a").AsDouble(), t.parameters.at("b").AsDouble(),
-                                  t.parameters.at("c").AsDouble());
-      if (std::isnan(best) || f > best) best = f;
+      out.mean_a_full += first;
+      if (std::isnan(best) || final_value > best) best = final_value;
     }
     for (std::size_t k = 0; k < fractions.size(); ++k) {
       if (spent <= static_cast<std::int64_t>(fractions[k] * static_cast<double>(o.budget))) {
@@ -252,18 +260,15 @@ Outcome RunOne(const std::string& method, const Options& o, int seed,
     if (3 * spent <= o.budget) out.best_at_third = best;
     if (o.trace) {
       char line[512];
-      std::snprintf(
-          line, sizeof line,
-          "{\"trace\": \"%s\", \"seed\": %d, \"id\": %lld, \"a\": %.2f, \"b\": "
-          "%.2f, \"c\": %.2f, \"final\": %.4f, \"last_step\": %lld, \"stopped\": "
-          "%d, \"promotions\": \"%s\", \"full_when_started\": %d, \"spent\": "
-          "%lld, \"best\": %.4f}",
-          method.c_str(), seed, static_cast<long long>(id), t.parameters.at("a").AsDouble(),
-          t.parameters.at("b").AsDouble(), t.parameters.at("c").AsDouble(),
-          FinalValue(t.parameters.at("a").AsDouble(), t.parameters.at("b").AsDouble(),
-                     t.parameters.at("c").AsDouble()),
-          static_cast<long long>(last), t.stopped_early ? 1 : 0, events->promotions[id].c_str(),
-          events->full_when_started[id], static_cast<long long>(spent), best);
+      std::snprintf(line, sizeof line,
+                    "{\"trace\": \"%s\", \"seed\": %d, \"id\": %lld, \"first\": %.2f, "
+                    "\"final\": %.4f, \"last_step\": %lld, \"stopped\": "
+                    "%d, \"promotions\": \"%s\", \"full_when_started\": %d, \"spent\": "
+                    "%lld, \"best\": %.4f}",
+                    method.c_str(), seed, static_cast<long long>(id), first, final_value,
+                    static_cast<long long>(last), t.stopped_early ? 1 : 0,
+                    events->promotions[id].c_str(), events->full_when_started[id],
+                    static_cast<long long>(spent), best);
       trace.push_back(line);
     }
   }
@@ -294,6 +299,10 @@ int main(int argc, char** argv) {
     if (auto v = FlagValue(arg, "--sleep-ms=")) o.sleep_ms = std::stoi(*v);
     if (auto v = FlagValue(arg, "--parallel=")) o.parallel = std::stoi(*v);
     if (auto v = FlagValue(arg, "--slow=")) o.slow = *v;
+    if (auto v = FlagValue(arg, "--landscape=")) {
+      o.landscape_name = *v;
+      o.landscape = bench::ParseLandscape(*v);
+    }
     if (auto v = FlagValue(arg, "--max-trials=")) o.max_trials = std::stoi(*v);
     if (auto v = FlagValue(arg, "--min-step=")) o.min_step = std::stoll(*v);
     if (auto v = FlagValue(arg, "--reduction-factor=")) o.reduction_factor = std::stoi(*v);

@@ -3,8 +3,9 @@
 multi_fidelity_bench (issue 20), counted the same way, for the table in docs/optimizer.md.
 
 The curves are the same program: each trial runs learning_curve_trainer (built in
-build/bench/multi_fidelity/) with --print, so values, noise and curve families (--slow) are
-exactly multi_fidelity_bench's. Each value is reported to Optuna (trial.report) as it comes;
+build/bench/multi_fidelity/) with --print, so values, noise, curve families (--slow) and final
+values (--landscape; the trainer prints each trial's true final value first) are exactly
+multi_fidelity_bench's. Each value is reported to Optuna (trial.report) as it comes;
 should_prune() is asked below the last step only (the last step is no rung, as in bayestune's
 ASHA), and a pruned trial's process is killed. Steps consumed: each trial's last step reported,
 summed in finishing order; the run stops launching once the budget is consumed (running trials
@@ -16,7 +17,8 @@ multi_fidelity_bench does. One trainer process per trial,
 Prints multi_fidelity_bench's JSON lines and its table of medians.
 
 Usage: optuna_multi_fidelity.py [--seeds 20] [--budget 540] [--steps 27] [--sleep-ms 10]
-                                [--parallel 2] [--slow a|c|mild] [--methods optuna-tpe+sha,...]
+                                [--parallel 2] [--slow a|c|mild|instant]
+                                [--landscape quadratic3|hartmann6] [--methods optuna-tpe+sha,...]
                                 [--trainer build/bench/multi_fidelity/learning_curve_trainer]
 Needs Debian's python3-optuna (3.1); run it with /usr/bin/python3.
 """
@@ -37,8 +39,7 @@ import optuna
 METHODS = ("optuna-tpe+sha", "optuna-tpe+hyperband")
 
 
-def final_value(a, b, c):
-    return 0.9 - 0.8 * ((a - 0.75) ** 2 + (b - 0.35) ** 2) - 0.2 * (c - 0.5) ** 2
+PARAMETERS = {"quadratic3": ("a", "b", "c"), "hartmann6": ("x1", "x2", "x3", "x4", "x5", "x6")}
 
 
 def pruner_of(method, steps):
@@ -61,20 +62,22 @@ def run_one(method, seed, args, folder):
     finished = []  # (last step, trained to the end, true final value), in finishing order
 
     def objective(trial):
-        a = trial.suggest_float("a", 0, 1)
-        b = trial.suggest_float("b", 0, 1)
-        c = trial.suggest_float("c", 0, 1)
+        values = {name: trial.suggest_float(name, 0, 1) for name in PARAMETERS[args.landscape]}
         job_dir = os.path.join(folder, f"trial-{trial.number}")
         os.makedirs(job_dir)
         process = subprocess.Popen(
-            [args.trainer, f"--job-dir={job_dir}", f"--a={a!r}", f"--b={b!r}", f"--c={c!r}",
-             f"--steps={args.steps}", f"--sleep-ms={args.sleep_ms}", f"--slow={args.slow}",
+            [args.trainer, f"--job-dir={job_dir}", f"--landscape={args.landscape}"] +
+            [f"--{name}={value!r}" for name, value in values.items()] +
+            [f"--steps={args.steps}", f"--sleep-ms={args.sleep_ms}", f"--slow={args.slow}",
              "--print"],
             stdout=subprocess.PIPE, text=True)
-        last, value, pruned = 0, None, False
+        last, value, pruned, truth = 0, None, False, math.nan
         try:
             for line in process.stdout:
                 step_text, value_text = line.split()
+                if step_text == "final":
+                    truth = float(value_text)
+                    continue
                 step, value = int(step_text), float(value_text)
                 with lock:
                     state["spent"] += max(0, step - last)
@@ -89,7 +92,7 @@ def run_one(method, seed, args, folder):
             process.stdout.close()
             process.wait()
         with lock:
-            finished.append((last, last >= args.steps and not pruned, final_value(a, b, c)))
+            finished.append((last, last >= args.steps and not pruned, truth))
         if pruned:
             raise optuna.TrialPruned()
         return value
@@ -140,7 +143,8 @@ def main():
     parser.add_argument("--steps", type=int, default=27)
     parser.add_argument("--sleep-ms", type=int, default=10)
     parser.add_argument("--parallel", type=int, default=2)
-    parser.add_argument("--slow", default="a", choices=("a", "c", "mild"))
+    parser.add_argument("--slow", default="a", choices=("a", "c", "mild", "instant"))
+    parser.add_argument("--landscape", default="quadratic3", choices=tuple(PARAMETERS))
     parser.add_argument("--methods", default=",".join(METHODS))
     parser.add_argument("--trainer", default="build/bench/multi_fidelity/learning_curve_trainer")
     args = parser.parse_args()
