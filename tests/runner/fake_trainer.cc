@@ -3,6 +3,8 @@
 //   --job-dir=D        where it writes event files and record.json (required)
 //   --mode=M           ok | crash | segv | hang | hang-hard (ignores SIGTERM) | nan | no-tag
 //                      | no-file | hypertune | both (events and hypertune) | spam | leave-child
+//                      | negative-step (first writes the tag at step -1 with value 0.99, as a
+//                        uint64 step 2^64 - 1 reads, then steps 1..N as usual)
 //   --force-mode=M     as --mode, and wins over it (a fixed flag over a hyperparameter)
 //   --tag=T            the objective's tag (default accuracy); --extra-tag=T writes a second one
 //   --steps=N          steps written (default 3); --sleep-ms=M before each step (default 0)
@@ -200,6 +202,10 @@ int main(int argc, char** argv) {
   if (mode == "hypertune" || mode == "both")
     hypertune = bayestune::HypertuneWriter::FromEnvironment();
   if (mode != "hypertune") events.emplace(job_dir);
+  if (mode == "negative-step") {
+    events->AddScalar(tag, -1, 0.99f);
+    events->Flush();
+  }
   for (int step = 1; step <= steps; ++step) {
     if (sleep_ms > 0) std::this_thread::sleep_for(std::chrono::milliseconds(sleep_ms));
     double v = value + ramp * step;

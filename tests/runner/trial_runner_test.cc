@@ -367,6 +367,32 @@ TEST_CASE("every way a trainer can go wrong ends in the right state with a reaso
   CHECK(trial.h.events->stopping.empty());
 }
 
+TEST_CASE("a scalar at a negative step is left out with a warning; the study goes on",
+          "[runner][failures]") {
+  // TensorBoard's step is an int64, so an event file can hold step -1 (a uint64 step 2^64 - 1
+  // reads so too). The store keeps steps of 0 or more: such a scalar made AddMeasurements throw,
+  // and the whole run ended with "measurement step of trial 2 is -1; steps are 0 or more",
+  // leaving its trials ACTIVE. Under BEST its 0.99 would also have been the trial's value.
+  StudySpec spec = FakeSpec(2, 2);
+  spec.parameters[1] = ParameterSpec::Categorical("mode", {"ok", "negative-step"});
+  spec.measurement_selection = MeasurementSelection::kBest;
+  Harness h("negative_step", spec);
+  std::map<std::string, std::int64_t> id_of;
+  for (const char* mode : {"ok", "negative-step"})
+    id_of[mode] = h.study->RequestTrial({{"x", 0.25}, {"mode", mode}}).id;
+  const auto trial = [&](const std::string& mode) { return h.study->GetTrial(id_of.at(mode)); };
+  const RunResult result = h.Run();
+  CHECK(result.outcome == RunOutcome::kStudyDone);
+  for (const char* mode : {"ok", "negative-step"}) {
+    INFO(mode << ": " << trial(mode).failure_reason);
+    CHECK(trial(mode).state == TrialState::kSucceeded);
+    CHECK(*trial(mode).final_value == Approx(0.25));
+    CHECK(trial(mode).MeasurementsOf("accuracy").size() == 3);
+  }
+  CHECK_THAT(h.events->AllWarnings(),
+             Catch::Contains("'accuracy' at step -1") && Catch::Contains("not recorded"));
+}
+
 TEST_CASE("a trainer that hangs past the timeout gets SIGTERM, then SIGKILL",
           "[runner][failures]") {
   ModeStudy trial("timeouts", {"hang", "hang-hard"});
