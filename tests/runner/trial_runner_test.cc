@@ -367,7 +367,7 @@ TEST_CASE("every way a trainer can go wrong ends in the right state with a reaso
   CHECK(trial.h.events->stopping.empty());
 }
 
-TEST_CASE("a scalar at a negative step is left out with a warning; the study goes on",
+TEST_CASE("a scalar at a negative step is left out with a warning, and the study goes on",
           "[runner][failures]") {
   // TensorBoard's step is an int64, so an event file can hold step -1 (a uint64 step 2^64 - 1
   // reads so too). The store keeps steps of 0 or more: such a scalar made AddMeasurements throw,
