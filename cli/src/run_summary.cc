@@ -10,6 +10,7 @@
 #include "shell_word.h"
 #include "shown_text.h"
 #include "study_selection.h"
+#include "text_format.h"
 #include "trial_formatting.h"
 
 namespace bayestune::cli {
@@ -97,8 +98,9 @@ void PrintRunSummary(std::ostream& out, const RunResult& result, const RunArgume
     }
     out << "\n";
   }
+  // A file name is at most 255 bytes, as a study name: the longest names are cut for '.csv'.
   out << "export:     bayestune export " << ShellWord(plan.study) << db_flag
-      << " --format csv --out " << ShellWord(plan.study + ".csv") << "\n";
+      << " --format csv --out " << ShellWord(Utf8Prefix(plan.study, 251) + ".csv") << "\n";
 }
 
 }  // namespace bayestune::cli
