@@ -15,6 +15,8 @@
 //                      and SIGINT and lives until killed; its pid goes to escapee.pid
 //   --barrier-dir=D --barrier-count=N: waits (up to 60 s) until N trainers have started
 //   --spam-bytes=N     (spam) writes N bytes to stdout and to stderr
+//   --hold-mb=N        first fills N MiB of memory, then writes 'held' in its job dir (a process
+//                      that takes a while to die: the kernel frees its memory before it is gone)
 //   --exclusive-dir=D  holds an exclusive lock on D/trial-<CLOUD_ML_TRIAL_ID>.lock while it runs;
 //                      when another process of the same trial holds it, appends a line to
 //                      D/doubles.log and exits 5 (two processes of one trial at once)
@@ -41,6 +43,7 @@
 #include <optional>
 #include <string>
 #include <thread>
+#include <vector>
 
 #include "event_file_writer.h"
 #include "hypertune_writer.h"
@@ -151,6 +154,11 @@ int main(int argc, char** argv) {
     WaitAtBarrier(flags["barrier-dir"], std::stoi(Flag(flags, "barrier-count", "1")));
   }
   if (flags.count("exclusive-dir")) HoldTrialLock(flags["exclusive-dir"]);
+  if (flags.count("hold-mb")) {
+    static std::vector<char> held;  // lives until the process ends
+    held.assign(std::stoul(flags["hold-mb"]) << 20, 1);
+    std::ofstream(std::filesystem::path(job_dir) / "held") << held.size() << "\n";
+  }
   if (flags.count("ignore-sigterm") || mode == "hang-hard") signal(SIGTERM, SIG_IGN);
 
   const std::string tag = Flag(flags, "tag", "accuracy");

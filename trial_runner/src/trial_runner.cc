@@ -123,6 +123,18 @@ class TrialRunner::Loop {
   void Warn(std::optional<std::int64_t> trial_id, const std::string& message) {
     if (owner_.events_) owner_.events_->OnWarning(trial_id, message);
   }
+  // How long a leftover process killed at start may take to be gone before the run goes on.
+  static constexpr double kLeftoverExitSeconds = 10;
+  // Leftover processes that SIGKILL did not end within kLeftoverExitSeconds.
+  void WarnStuck(std::optional<std::int64_t> trial_id,
+                 const std::vector<TrialProcessEntry>& stuck) {
+    if (stuck.empty()) return;
+    Warn(trial_id, DescribeProcesses(stuck) + " did not end within " +
+                       FormatDouble(kLeftoverExitSeconds) +
+                       " s of SIGKILL: stuck in the kernel (state D: a GPU driver, a network "
+                       "file system), it may still hold its GPU and memory; see `ps -o pid,stat,"
+                       "wchan -p <pid>`, or reboot if it never ends");
+  }
   RunnerEvents* events() { return owner_.events_.get(); }
   double Now() { return clock_->Now(); }
   double MetricPollSeconds() const { return std::max(0.01, options_.metric_poll_seconds); }
@@ -265,7 +277,11 @@ void TrialRunner::Loop::Prepare() {
 int TrialRunner::Loop::RequeueTrialsOfGoneRunners(bool say_who_holds) {
   // What the trials of this study's dead runners left running (their keepers were killed with
   // them), whatever became of the trials since: it only holds GPUs and CPUs.
-  const auto leftovers = KillProcesses(FindLeftoverTrialProcesses(study_name_));
+  // Each is gone once this returns (a trial rerun here starts on a GPU they no longer hold), but
+  // for any stuck in the kernel, said apart.
+  std::vector<TrialProcessEntry> stuck;
+  const auto leftovers =
+      KillProcesses(FindLeftoverTrialProcesses(study_name_), kLeftoverExitSeconds, &stuck);
   if (!leftovers.empty()) {
     std::string list;
     for (const auto& process : leftovers)
@@ -273,6 +289,7 @@ int TrialRunner::Loop::RequeueTrialsOfGoneRunners(bool say_who_holds) {
     Warn(std::nullopt, "killed " + std::to_string(leftovers.size()) + " process(es) of study '" +
                            study_name_ + "' left running by a runner that is gone: " + list);
   }
+  WarnStuck(std::nullopt, stuck);
   std::map<std::string, std::vector<std::int64_t>> held_elsewhere;
   int requeued_now = 0;
   for (const Trial& t : study_.PendingTrials()) {
@@ -288,13 +305,16 @@ int TrialRunner::Loop::RequeueTrialsOfGoneRunners(bool say_who_holds) {
       continue;
     }
     const TrialPaths old = TrialPathsFor(job_dir_, t.id, t.attempt);
+    stuck.clear();
     const auto killed = KillProcesses(
-        FindProcessesWithEnvironmentEntry("CLOUD_ML_HP_METRIC_FILE=" + old.metric_file.string()));
+        FindProcessesWithEnvironmentEntry("CLOUD_ML_HP_METRIC_FILE=" + old.metric_file.string()),
+        kLeftoverExitSeconds, &stuck);
     if (!killed.empty()) {
       Warn(t.id, "killed " + std::to_string(killed.size()) +
                      " process(es) left running by attempt " + std::to_string(t.attempt) +
                      " of trial " + std::to_string(t.id) + ": " + DescribeProcesses(killed));
     }
+    WarnStuck(t.id, stuck);
     const std::string reason = "attempt " + std::to_string(t.attempt) +
                                " was interrupted: the runner running it (pid " +
                                std::to_string(holder->pid) + " on " + holder->host +
