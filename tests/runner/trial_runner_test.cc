@@ -5,10 +5,12 @@
 #include <unistd.h>
 
 #include <algorithm>
+#include <atomic>
 #include <catch2/catch.hpp>
 #include <cstdlib>
 #include <map>
 #include <set>
+#include <sstream>
 #include <thread>
 
 #include "bayestune/optimizer/errors.h"
@@ -391,6 +393,60 @@ TEST_CASE("a scalar at a negative step is left out with a warning, and the study
   }
   CHECK_THAT(h.events->AllWarnings(),
              Catch::Contains("'accuracy' at step -1") && Catch::Contains("not recorded"));
+}
+
+TEST_CASE("a trial whose keeper is stopped is still ended, by force, after SIGKILL",
+          "[runner][failures]") {
+  // The runner's SIGKILL goes through the trial's keeper; a keeper stopped (SIGSTOP, a debugger
+  // attached) never passed it on, and the timed-out trial ran, and held its GPU, for as long as
+  // the keeper stayed stopped.
+  StudySpec spec = FakeSpec(1, 1);
+  spec.parameters[1] = ParameterSpec::Categorical("mode", {"hang"});
+  Harness h("stopped_keeper", spec);
+  h.options.runner.trial_timeout_seconds = 1;
+  h.options.runner.stop_grace_period_seconds = 0.3;
+  h.options.force_kill_seconds = 1;
+  h.study->RequestTrial({{"x", 0.25}, {"mode", "hang"}});
+  const auto started = std::chrono::steady_clock::now();
+  RunResult result;
+  std::thread run([&] { result = h.Run(); });
+  // The trainer writes record.json as it starts; its parent is the keeper.
+  pid_t keeper = 0;
+  for (int i = 0; i < 1000 && keeper == 0; ++i) {
+    const auto record = test::ReadRecord(h.TrialDir(1));
+    if (record.is_object()) {
+      const std::string stat =
+          test::ReadFile("/proc/" + std::to_string(record["pid"].get<int>()) + "/stat");
+      if (!stat.empty()) {
+        std::istringstream fields(stat.substr(stat.rfind(')') + 2));
+        char state = 0;
+        fields >> state >> keeper;
+      }
+    }
+    if (keeper == 0) std::this_thread::sleep_for(std::chrono::milliseconds(10));
+  }
+  REQUIRE(keeper > 0);
+  REQUIRE(kill(keeper, SIGSTOP) == 0);
+  // A safety net, so that the test ends either way: the keeper goes on after 20 s.
+  std::atomic<bool> ended{false};
+  std::thread net([keeper, started, &ended] {
+    while (!ended && std::chrono::steady_clock::now() < started + std::chrono::seconds(20))
+      std::this_thread::sleep_for(std::chrono::milliseconds(20));
+    kill(keeper, SIGCONT);
+  });
+  run.join();
+  const double seconds =
+      std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count();
+  ended = true;
+  net.join();
+  CHECK(seconds < 15);
+  CHECK(result.outcome == RunOutcome::kStudyDone);
+  const Trial trial = h.study->GetTrial(1);
+  CHECK(trial.state == TrialState::kFailed);
+  CHECK_THAT(trial.failure_reason, Catch::Contains("timed out after 1 s"));
+  CHECK_THAT(h.events->AllWarnings(),
+             Catch::Contains("did not end within 1 s of SIGKILL: its keeper (pid " +
+                             std::to_string(keeper)));
 }
 
 TEST_CASE("a trainer that hangs past the timeout gets SIGTERM, then SIGKILL",

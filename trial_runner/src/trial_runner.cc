@@ -77,6 +77,8 @@ struct RunningTrial {
   std::optional<TrialStopCause> stop_cause;
   double kill_at = 0;  // SIGKILL when the grace period after SIGTERM is over (0: not yet)
   bool sigkill_sent = false;
+  double killed_at = 0;  // when Kill was first called (0: not yet), for ForceKill
+  bool forced = false;   // ForceKill was tried
   bool killed_by_interrupt = false;
   bool abandoned = false;  // finished by another client: nothing more to record
   bool reattached = false;
@@ -117,6 +119,8 @@ class TrialRunner::Loop {
   void Finish(RunningTrial& rt, const TrialEnd& end);
   bool RequeueIfDiskFull(RunningTrial& rt, const TrialEnd& end);
   Trial Conclude(RunningTrial& rt, const TrialEnd& end);
+  // Kill, remembering when (a trial still there force_kill_seconds later gets ForceKill).
+  void KillTrial(RunningTrial& rt);
   void Abandon(RunningTrial& rt, const Error& error);
   bool Finished(RunResult& result);
 
@@ -460,7 +464,7 @@ void TrialRunner::Loop::HandleInterrupts() {
     }
     for (auto& rt : running_) {
       rt->killed_by_interrupt = true;
-      rt->launched->Kill();
+      KillTrial(*rt);
     }
   }
 }
@@ -608,6 +612,9 @@ void TrialRunner::Loop::Wait() {
     if (serviced) until = std::min(until, rt->next_metric_poll);
     if (serviced && !rt->stop_cause) until = std::min(until, rt->next_stop_check);
     if (rt->kill_at > 0 && !rt->sigkill_sent) until = std::min(until, rt->kill_at);
+    if (rt->killed_at > 0 && !rt->forced) {
+      until = std::min(until, rt->killed_at + options_.force_kill_seconds);
+    }
     if (timeout > 0 && !rt->stop_cause) until = std::min(until, rt->started + timeout);
     if (rt->watcher && rt->watcher->watching()) fds.push_back({rt->watcher->fd(), POLLIN, 0});
     if (rt->launched->exit_fd() >= 0) {
@@ -629,6 +636,13 @@ void TrialRunner::Loop::Service(RunningTrial& rt, double now) {
   if (auto queue_reason = rt.launched->QueueReason(); queue_reason != rt.queue_reason) {
     rt.queue_reason = std::move(queue_reason);
     if (events()) events()->OnTrialQueueChanged(rt.trial.id, rt.queue_reason);
+  }
+  if (rt.killed_at > 0 && !rt.forced && now >= rt.killed_at + options_.force_kill_seconds) {
+    rt.forced = true;
+    if (std::string what; rt.launched->ForceKill(what)) {
+      Warn(rt.trial.id, "trial " + std::to_string(rt.trial.id) + " did not end within " +
+                            Seconds(options_.force_kill_seconds) + " of SIGKILL: " + what);
+    }
   }
   if (rt.killed_by_interrupt || rt.abandoned) return;
   try {
@@ -654,14 +668,19 @@ void TrialRunner::Loop::Service(RunningTrial& rt, double now) {
   }
   if (rt.kill_at > 0 && !rt.sigkill_sent && now >= rt.kill_at) {
     rt.sigkill_sent = true;
-    rt.launched->Kill();
+    KillTrial(rt);
     if (events()) events()->OnTrialStopping({rt.trial.id, *rt.stop_cause, SIGKILL, ""});
   }
 }
 
+void TrialRunner::Loop::KillTrial(RunningTrial& rt) {
+  rt.launched->Kill();
+  if (rt.killed_at == 0) rt.killed_at = Now();
+}
+
 void TrialRunner::Loop::Abandon(RunningTrial& rt, const Error& error) {
   rt.abandoned = true;
-  rt.launched->Kill();
+  KillTrial(rt);
   Warn(rt.trial.id, "trial " + std::to_string(rt.trial.id) + " is no longer this runner's; " +
                         rt.launched->Describe() + " was killed (" + error.what() + ")");
 }
