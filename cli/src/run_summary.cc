@@ -89,8 +89,13 @@ void PrintRunSummary(std::ostream& out, const RunResult& result, const RunArgume
   out << "database:   " << plan.database.string() << " (study '" << plan.study << "')\n";
   if (result.outcome == RunOutcome::kInterrupted || result.outcome == RunOutcome::kKilled ||
       result.outcome == RunOutcome::kLaunchFailed) {
+    // Every choice the command line made, so that the study goes on as it ran (its trial folders
+    // where they were); --retry-failed has been done, --progress is the terminal's.
     out << "continue:   bayestune run " << ShellWord(arguments.config_path) << db_flag
-        << (arguments.study.empty() ? "" : " --study " + ShellWord(arguments.study));
+        << (arguments.study.empty() ? "" : " --study " + ShellWord(arguments.study))
+        << (arguments.job_dir.empty() ? "" : " --job-dir " + ShellWord(arguments.job_dir))
+        << (arguments.gpus.empty() ? "" : " --gpus " + ShellWord(arguments.gpus))
+        << (arguments.launcher.empty() ? "" : " --launcher " + ShellWord(arguments.launcher));
     if (!arguments.trainer.empty()) {
       out << " --";
       for (const auto& word : arguments.trainer)
