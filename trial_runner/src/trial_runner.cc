@@ -640,8 +640,9 @@ void TrialRunner::Loop::Service(RunningTrial& rt, double now) {
   if (rt.killed_at > 0 && !rt.forced && now >= rt.killed_at + options_.force_kill_seconds) {
     rt.forced = true;
     if (std::string what; rt.launched->ForceKill(what)) {
-      Warn(rt.trial.id, "trial " + std::to_string(rt.trial.id) + " did not end within " +
-                            Seconds(options_.force_kill_seconds) + " of SIGKILL: " + what);
+      // The trial's number comes with the warning (RunnerEvents::OnWarning).
+      Warn(rt.trial.id, "it did not end within " + Seconds(options_.force_kill_seconds) +
+                            " of SIGKILL: " + what);
     }
   }
   if (rt.killed_by_interrupt || rt.abandoned) return;
