@@ -2,6 +2,7 @@
 
 #include <sched.h>
 #include <signal.h>
+#include <sys/resource.h>
 #include <unistd.h>
 
 #include <algorithm>
@@ -447,6 +448,38 @@ TEST_CASE("a trial whose keeper is stopped is still ended, by force, after SIGKI
   CHECK_THAT(h.events->AllWarnings(),
              Catch::Contains("did not end within 1 s of SIGKILL: its keeper (pid " +
                              std::to_string(keeper)));
+}
+
+TEST_CASE("a trainer killed for writing past the file size limit uses up no trial",
+          "[runner][failures]") {
+  // Under `ulimit -f` (which the trainer gets from the runner) a trainer whose log passed the
+  // limit was killed by SIGXFSZ and its trial FAILED, then the next, until the failure limit:
+  // the limit's fault, as a full disk's, not the parameters'.
+  StudySpec spec = FakeSpec(2, 1);
+  spec.parameters[1] = ParameterSpec::Categorical("mode", {"spam"});
+  Harness h("file_size_limit", spec);
+  h.options.runner.args = {"--mode=spam", "--spam-bytes=3000000"};
+  rlimit before{};
+  REQUIRE(getrlimit(RLIMIT_FSIZE, &before) == 0);
+  rlimit limited = before;
+  limited.rlim_cur = 1 << 20;
+  REQUIRE(setrlimit(RLIMIT_FSIZE, &limited) == 0);
+  RunResult result;
+  try {
+    result = h.Run();
+  } catch (...) {
+    setrlimit(RLIMIT_FSIZE, &before);
+    throw;
+  }
+  REQUIRE(setrlimit(RLIMIT_FSIZE, &before) == 0);
+  CHECK(result.outcome == RunOutcome::kLaunchFailed);
+  CHECK_THAT(result.message,
+             Catch::Contains("the file size limit (ulimit -f: 1048576 bytes)") &&
+                 Catch::Contains("no trial was used up: raise the file size limit"));
+  const Trial trial = h.study->GetTrial(1);
+  CHECK(trial.state == TrialState::kRequested);
+  CHECK(trial.attempt == 2);
+  CHECK(h.study->Trials().size() == 1);  // nothing more was launched
 }
 
 TEST_CASE("a trainer that hangs past the timeout gets SIGTERM, then SIGKILL",

@@ -4,6 +4,7 @@
 #include <poll.h>
 #include <sched.h>
 #include <signal.h>
+#include <sys/resource.h>
 #include <unistd.h>
 
 #include <algorithm>
@@ -168,6 +169,7 @@ class TrialRunner::Loop {
   std::optional<std::string> launch_failure_;
   std::optional<std::string> run_stopped_;  // TrialEnd::stop_run: why nothing more is submitted
   std::optional<std::string> disk_full_;    // why a trial that failed could not write its files
+  std::string disk_full_advice_;            // what to do about it: "free some space"
   std::int64_t launch_failed_trial_ = 0;
   RunResult result_;
 };
@@ -802,7 +804,19 @@ bool TrialRunner::Loop::RequeueIfDiskFull(RunningTrial& rt, const TrialEnd& end)
   const bool has_value = end.exit.succeeded() && end.failure.empty() &&
                          rt.metrics->SelectObjective().measurement.has_value();
   if (has_value) return false;
-  const auto full = FileSystemFullReason(rt.paths.dir);
+  // SIGXFSZ: the trainer wrote past the file size limit it got from this process (ulimit -f),
+  // which no trial's parameters can help either.
+  std::optional<std::string> full;
+  if (end.exit.signaled && end.exit.code == SIGXFSZ) {
+    rlimit limit{};
+    const bool known = getrlimit(RLIMIT_FSIZE, &limit) == 0 && limit.rlim_cur != RLIM_INFINITY;
+    full = "its trainer wrote past the file size limit (ulimit -f" +
+           (known ? ": " + std::to_string(limit.rlim_cur) + " bytes" : std::string()) + ")";
+    disk_full_advice_ = "raise the file size limit (ulimit -f unlimited)";
+  } else {
+    full = FileSystemFullReason(rt.paths.dir);
+    if (full) disk_full_advice_ = "free some space";
+  }
   if (!full) return false;
   disk_full_ = *full;
   stop_launching_ = true;
@@ -905,7 +919,8 @@ bool TrialRunner::Loop::Finished(RunResult& result) {
     result.outcome = RunOutcome::kLaunchFailed;
     result.message = "trials cannot write their files: " + *disk_full_ +
                      ". The trials that failed for it are queued to run again; no trial was used "
-                     "up: free some space and run the study again";
+                     "up: " +
+                     disk_full_advice_ + " and run the study again";
     return true;
   }
   if (interrupts_seen_ >= 1) {
