@@ -473,9 +473,11 @@ TEST_CASE("a trainer killed for writing past the file size limit uses up no tria
   }
   REQUIRE(setrlimit(RLIMIT_FSIZE, &before) == 0);
   CHECK(result.outcome == RunOutcome::kLaunchFailed);
-  CHECK_THAT(result.message,
-             Catch::Contains("the file size limit (ulimit -f: 1048576 bytes)") &&
-                 Catch::Contains("no trial was used up: raise the file size limit"));
+  CHECK_THAT(
+      result.message,
+      Catch::Contains(
+          "the file size limit (ulimit -f) is 1048576 bytes, which the trainer wrote past") &&
+          Catch::Contains("no trial was used up: raise the file size limit"));
   const Trial trial = h.study->GetTrial(1);
   CHECK(trial.state == TrialState::kRequested);
   CHECK(trial.attempt == 2);

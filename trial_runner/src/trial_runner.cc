@@ -810,8 +810,9 @@ bool TrialRunner::Loop::RequeueIfDiskFull(RunningTrial& rt, const TrialEnd& end)
   if (end.exit.signaled && end.exit.code == SIGXFSZ) {
     rlimit limit{};
     const bool known = getrlimit(RLIMIT_FSIZE, &limit) == 0 && limit.rlim_cur != RLIM_INFINITY;
-    full = "its trainer wrote past the file size limit (ulimit -f" +
-           (known ? ": " + std::to_string(limit.rlim_cur) + " bytes" : std::string()) + ")";
+    full = "the file size limit (ulimit -f) is " +
+           (known ? std::to_string(limit.rlim_cur) + " bytes" : std::string("set")) +
+           ", which the trainer wrote past";
     disk_full_advice_ = "raise the file size limit (ulimit -f unlimited)";
   } else {
     full = FileSystemFullReason(rt.paths.dir);
