@@ -103,6 +103,26 @@ void WriteLargeStudy(const std::string& database, int trials, int measurements) 
   });
 }
 
+// One trial's `total` measurements added in batches of `batch` (one tag, rising steps), as the
+// runner stores a trainer that writes scalars fast: one AddMeasurements per read of its files.
+// Returns the seconds it took.
+double AddManyMeasurements(const std::string& database, int total, int batch) {
+  auto study = Study::Open(SqliteStudyRepository::Open(database), "many",
+                           {.create_if_missing = true, .spec = BenchSpec(1)});
+  const Trial trial = study->Suggest(1, "bench").at(0);
+  const auto start = Clock::now();
+  std::vector<Measurement> measurements;
+  for (int first = 1; first <= total; first += batch) {
+    measurements.clear();
+    for (int step = first; step < first + batch && step <= total; ++step) {
+      measurements.push_back(
+          {.metric = "accuracy", .step = step, .value = 0.5, .wall_time = 1.7e9 + step});
+    }
+    study->AddMeasurements(trial.id, measurements);
+  }
+  return SecondsSince(start);
+}
+
 }  // namespace
 
 int main(int argc, char** argv) {
@@ -152,6 +172,16 @@ int main(int argc, char** argv) {
       Study::Open(SqliteStudyRepository::Open(large, read_only), "large")->Progress();
   std::printf("  read-only open + Progress (what `status` does): %.0f ms, %d succeeded\n",
               SecondsSince(start) * 1e3, progress.succeeded);
+
+  std::printf(
+      "\none trial's measurements added in batches of 1,000 (one AddMeasurements each, as the "
+      "runner stores a trainer writing scalars fast)\n");
+  for (const int total : {10'000, 50'000, 100'000}) {
+    const std::string database = folder + "/many-" + std::to_string(total) + ".db";
+    const double seconds = AddManyMeasurements(database, total, 1'000);
+    std::printf("  %d measurements: %.2f s (%.1f us each)\n", total, seconds,
+                seconds / total * 1e6);
+  }
 
   if (argc <= 1) fs::remove_all(folder);
   return 0;

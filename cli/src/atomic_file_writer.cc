@@ -13,6 +13,7 @@
 #include <sstream>
 
 #include "bayestune/optimizer/errors.h"
+#include "text_format.h"
 
 namespace bayestune::cli {
 
@@ -116,6 +117,17 @@ std::uintmax_t WriteFileAtomically(const std::string& path, const std::string& f
   if (fs::is_directory(target, error)) {
     throw InvalidArgument(where + " is a folder; give the path of a file in it");
   }
+  // A name past the folder's limit (NAME_MAX, 255 bytes on Linux's file systems) is said as such,
+  // not as a folder this user may not write.
+  const long limit = ::pathconf(folder.c_str(), _PC_NAME_MAX);
+  const std::size_t name_max = limit > 0 ? static_cast<std::size_t>(limit) : 255;
+  const std::string name = target.filename().string();
+  if (name.size() > name_max) {
+    throw InvalidArgument(where + ": its file name is " + std::to_string(name.size()) +
+                          " bytes long, and a file name in the folder '" + folder.string() +
+                          "' is at most " + std::to_string(name_max) +
+                          " bytes; give a shorter name");
+  }
   // Not a file to replace (a named pipe, /dev/stdout, /dev/null, bash's >(...) as /dev/fd/63):
   // written into. A file renamed over it would take its place (as root, even in /dev), or could
   // not be made beside it (in /dev/fd).
@@ -149,8 +161,10 @@ std::uintmax_t WriteFileAtomically(const std::string& path, const std::string& f
                           "; make it writable (chmod u+w '" + path +
                           "') to replace it, or give another file name");
   }
+  // Within the limit however long the name: a 250-byte name gave a temporary name past it.
+  const std::string suffix = ".tmp-" + std::to_string(::getpid());
   const fs::path temporary =
-      folder / ("." + target.filename().string() + ".tmp-" + std::to_string(::getpid()));
+      folder / ("." + Utf8Prefix(name, name_max - std::min(name_max, suffix.size() + 1)) + suffix);
   try {
     std::ofstream file(temporary, std::ios::binary | std::ios::trunc);
     if (!file) {

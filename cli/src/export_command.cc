@@ -8,6 +8,7 @@
 #include "command_help.h"
 #include "commands.h"
 #include "exit_codes.h"
+#include "shown_text.h"
 #include "study_selection.h"
 #include "trial_formatting.h"
 
@@ -42,7 +43,9 @@ int Export(const ExportOptions& options) {
     return kExitOk;
   }
   const auto bytes = WriteFileAtomically(options.out, "--out", write);
-  std::cerr << "bayestune: wrote " << options.out << ": study '" << snapshot.study.name << "', "
+  // Both escaped: a name may hold control characters (a file name may, an old study's too).
+  std::cerr << "bayestune: wrote " << ShownText(options.out) << ": study '"
+            << ShownText(snapshot.study.name) << "', "
             << CountOf(static_cast<long long>(snapshot.trials.size()), "trial") << ", " << format
             << ", " << bytes << " bytes\n";
   return kExitOk;

@@ -7,6 +7,7 @@
 #include "commands.h"
 #include "exit_codes.h"
 #include "number_format.h"
+#include "shown_text.h"
 #include "study_selection.h"
 #include "trial_formatting.h"
 
@@ -33,7 +34,9 @@ int RunReport(const ReportArguments& args) {
     return kExitOk;
   }
   const auto bytes = WriteFileAtomically(args.out, "--out", write);
-  std::cerr << "bayestune: wrote " << args.out << ": study '" << snapshot.study.name << "', "
+  // Both escaped: a name may hold control characters (a file name may, an old study's too).
+  std::cerr << "bayestune: wrote " << ShownText(args.out) << ": study '"
+            << ShownText(snapshot.study.name) << "', "
             << CountOf(static_cast<long long>(snapshot.trials.size()), "trial") << ", "
             << FormatCount(static_cast<std::int64_t>((bytes + 1023) / 1024)) << " KiB\n";
   return kExitOk;

@@ -10,6 +10,7 @@
 #include "shell_word.h"
 #include "shown_text.h"
 #include "study_selection.h"
+#include "text_format.h"
 #include "trial_formatting.h"
 
 namespace bayestune::cli {
@@ -88,8 +89,13 @@ void PrintRunSummary(std::ostream& out, const RunResult& result, const RunArgume
   out << "database:   " << plan.database.string() << " (study '" << plan.study << "')\n";
   if (result.outcome == RunOutcome::kInterrupted || result.outcome == RunOutcome::kKilled ||
       result.outcome == RunOutcome::kLaunchFailed) {
+    // Every choice the command line made, so that the study goes on as it ran (its trial folders
+    // where they were); --retry-failed has been done, --progress is the terminal's.
     out << "continue:   bayestune run " << ShellWord(arguments.config_path) << db_flag
-        << (arguments.study.empty() ? "" : " --study " + ShellWord(arguments.study));
+        << (arguments.study.empty() ? "" : " --study " + ShellWord(arguments.study))
+        << (arguments.job_dir.empty() ? "" : " --job-dir " + ShellWord(arguments.job_dir))
+        << (arguments.gpus.empty() ? "" : " --gpus " + ShellWord(arguments.gpus))
+        << (arguments.launcher.empty() ? "" : " --launcher " + ShellWord(arguments.launcher));
     if (!arguments.trainer.empty()) {
       out << " --";
       for (const auto& word : arguments.trainer)
@@ -97,8 +103,9 @@ void PrintRunSummary(std::ostream& out, const RunResult& result, const RunArgume
     }
     out << "\n";
   }
+  // A file name is at most 255 bytes, as a study name: the longest names are cut for '.csv'.
   out << "export:     bayestune export " << ShellWord(plan.study) << db_flag
-      << " --format csv --out " << ShellWord(plan.study + ".csv") << "\n";
+      << " --format csv --out " << ShellWord(Utf8Prefix(plan.study, 251) + ".csv") << "\n";
 }
 
 }  // namespace bayestune::cli

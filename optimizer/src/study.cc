@@ -4,6 +4,7 @@
 #include <cmath>
 #include <limits>
 #include <random>
+#include <unordered_set>
 
 #include "bayestune/optimizer/errors.h"
 #include "bayestune/optimizer/pareto_front.h"
@@ -13,6 +14,18 @@
 
 namespace bayestune {
 namespace {
+
+// Hashes what Measurement's == compares (std::hash<double> gives 0.0 and -0.0 the same hash).
+struct MeasurementHash {
+  std::size_t operator()(const Measurement& m) const {
+    std::size_t h = std::hash<std::string>()(m.metric);
+    for (const std::size_t part : {std::hash<std::int64_t>()(m.step), std::hash<double>()(m.value),
+                                   std::hash<double>()(m.wall_time), std::hash<int>()(m.attempt)}) {
+      h ^= part + 0x9e3779b97f4a7c15ULL + (h << 6) + (h >> 2);
+    }
+    return h;
+  }
+};
 
 bool IsPending(TrialState state) {
   return state == TrialState::kActive || state == TrialState::kStopping;
@@ -423,17 +436,20 @@ void Study::AddMeasurements(std::int64_t trial_id, std::span<const Measurement> 
   repository_->RunInTransaction([&] {
     const Trial trial = PendingTrialOrThrow(trial_id, owner);
     const double now = NowSeconds();
-    std::vector<Measurement> stored;  // this attempt's, to leave out exact repeats
+    // This attempt's, to leave out exact repeats. A hash set: a list searched for each new
+    // measurement made a trainer that wrote 100,000 scalars take 45 s of the runner's time
+    // (store_bench), during which no other trial was read.
+    std::unordered_set<Measurement, MeasurementHash> stored;
     for (const Measurement& m : trial.measurements) {
-      if (m.attempt == trial.attempt) stored.push_back(m);
+      if (m.attempt == trial.attempt) stored.insert(m);
     }
     for (Measurement m : measurements) {
       if (m.metric.empty()) m.metric = record_.spec.metric_tag;
       if (m.wall_time == 0) m.wall_time = now;
       m.attempt = trial.attempt;
-      if (std::find(stored.begin(), stored.end(), m) != stored.end()) continue;
+      if (stored.contains(m)) continue;
       repository_->AddMeasurement(record_.id, trial_id, m);
-      stored.push_back(std::move(m));
+      stored.insert(std::move(m));
     }
   });
 }

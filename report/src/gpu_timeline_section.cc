@@ -105,7 +105,11 @@ void DrawTrialBars(SvgWriter& svg, ReportContext& context, const std::vector<Bar
 }  // namespace
 
 std::string GpuTimelineSection(ReportContext& context) {
-  // The latest time the study knows of: where bars of running trials end.
+  // The latest time the study knows of: where bars of running trials end. The runner's times
+  // (starts, ends), then the wall times of running trials' measurements, which are the trainer's
+  // clock: only those that are finite, not before their trial started and at most a year past the
+  // runner's latest time count (one of +inf made the span infinite, and the time axis grew ticks
+  // until std::bad_alloc).
   double as_of = -std::numeric_limits<double>::infinity();
   double t0 = std::numeric_limits<double>::infinity();
   for (const Trial& trial : context.trials()) {
@@ -114,8 +118,17 @@ std::string GpuTimelineSection(ReportContext& context) {
       t0 = std::min(t0, *trial.start_time);
     }
     if (trial.end_time) as_of = std::max(as_of, *trial.end_time);
-    for (const Measurement& m : trial.measurements)
-      as_of = std::max(as_of, m.wall_time);
+  }
+  constexpr double kYear = 365.25 * 86400;
+  const double latest_believed = as_of + kYear;
+  for (const Trial& trial : context.trials()) {
+    if (!trial.start_time || trial.end_time) continue;
+    for (const Measurement& m : trial.measurements) {
+      if (std::isfinite(m.wall_time) && m.wall_time >= *trial.start_time &&
+          m.wall_time <= latest_believed) {
+        as_of = std::max(as_of, m.wall_time);
+      }
+    }
   }
   std::map<int, std::vector<Bar>> lanes;  // GPU ids in order, the CPU lane (-1) first
   std::size_t total_bars = 0;

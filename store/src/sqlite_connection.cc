@@ -266,6 +266,29 @@ void Connection::RunTransaction(std::string_view begin, std::string_view commit,
 namespace {
 // The files SQLite keeps beside a database.
 constexpr std::array<const char*, 3> kSideFiles = {"-wal", "-shm", "-journal"};
+// The two of them a database in WAL mode keeps open as long as it is open.
+constexpr std::array<const char*, 2> kWalFiles = {"-wal", "-shm"};
+
+std::pair<dev_t, ino_t> IdentityOf(const std::string& path) {
+  struct stat info {};
+  if (::stat(path.c_str(), &info) != 0) return {0, 0};
+  return {info.st_dev, info.st_ino};
+}
+
+// Whether this process has the file open (one of its file descriptors).
+bool OpenInThisProcess(std::pair<dev_t, ino_t> identity) {
+  std::error_code error;
+  for (const auto& entry : fs::directory_iterator("/proc/self/fd", error)) {
+    const std::string name = entry.path().filename().string();
+    if (name.empty() || name.find_first_not_of("0123456789") != std::string::npos) continue;
+    struct stat info {};
+    if (::fstat(std::stoi(name), &info) == 0 && info.st_dev == identity.first &&
+        info.st_ino == identity.second) {
+      return true;
+    }
+  }
+  return false;
+}
 }  // namespace
 
 void Connection::CheckFileStillAtPath() {
@@ -273,13 +296,30 @@ void Connection::CheckFileStillAtPath() {
   if (!file_identity_known_) return;
   struct stat now {};
   const bool present = stat(path_.c_str(), &now) == 0;
-  if (present && now.st_dev == file_device_ && now.st_ino == file_inode_) return;
+  if (present && now.st_dev == file_device_ && now.st_ino == file_inode_) {
+    for (std::size_t i = 0; i < kWalFiles.size(); ++i)
+      side_files_[i] = IdentityOf(path_ + kWalFiles[i]);
+    return;
+  }
   if (!present && errno != ENOENT && errno != ENOTDIR) return;  // cannot tell: let SQLite say
   // Writing on would go to a file that no path names any more (or not this one): everything
   // written since, and everything before, would vanish when this process ends. Save it first.
   const std::string folder = FolderOf(path_);
   std::error_code error;
   const bool folder_exists = fs::is_directory(folder, error);
+  // The lost file's -wal and -shm, still at the path: SQLite would replay that -wal onto the
+  // next file opened there (the saved file moved back, a file put in the lost one's place), whose
+  // pages are not the lost file's: "database disk image is malformed". Everything they hold is in
+  // the saved file, so they go. Each is known as the lost file's by its identity when the path
+  // last named that file or, with nothing at the path, as a file this process has open.
+  for (std::size_t i = 0; i < kWalFiles.size(); ++i) {
+    const std::string side = path_ + kWalFiles[i];
+    const auto identity = IdentityOf(side);
+    if (identity.second == 0) continue;
+    if (identity == side_files_[i] || (!present && OpenInThisProcess(identity))) {
+      ::unlink(side.c_str());
+    }
+  }
   // Back at its path only when nothing of a database is there: a -wal or -shm file left beside
   // it (this connection's own, when only the main file was deleted) would be replayed onto the
   // saved file by the next process that opens it. (Closing this connection later does not delete

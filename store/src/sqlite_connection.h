@@ -3,6 +3,7 @@
 #include <sqlite3.h>
 #include <sys/types.h>
 
+#include <array>
 #include <chrono>
 #include <cstdint>
 #include <functional>
@@ -108,6 +109,9 @@ class Connection {
   dev_t file_device_ = 0;
   ino_t file_inode_ = 0;
   bool file_identity_known_ = false;
+  // The identities of its -wal and -shm files (st_dev, st_ino; 0, 0: none) when path_ last named
+  // the file: once it does not, those left at the path are the lost file's, to be removed.
+  std::array<std::pair<dev_t, ino_t>, 2> side_files_{};
   std::string lost_file_error_;
   std::chrono::steady_clock::time_point busy_since_;
 };

@@ -107,4 +107,14 @@ TEST_CASE("ShownText escapes invisible characters that reorder or hide text", "[
         "\U0001F468\u200D\U0001F469 \u0645\u200C\u06CC");
 }
 
+TEST_CASE("Utf8Prefix cuts at most so many bytes, never inside a character", "[base][format]") {
+  CHECK(Utf8Prefix("abc", 5) == "abc");
+  CHECK(Utf8Prefix("abc", 2) == "ab");
+  CHECK(Utf8Prefix("a\xc3\xa9", 2) == "a");  // é is 2 bytes
+  CHECK(Utf8Prefix("a\xc3\xa9", 3) == "a\xc3\xa9");
+  CHECK(Utf8Prefix("\xe6\x97\xa5\xe6\x9c\xac", 5) == "\xe6\x97\xa5");  // 日本, 3 bytes each
+  CHECK(Utf8Prefix("\xf0\x9f\x98\x80", 3).empty());                    // an emoji, 4 bytes
+  CHECK(Utf8Prefix("", 0).empty());
+}
+
 }  // namespace bayestune

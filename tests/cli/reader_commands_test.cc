@@ -307,6 +307,33 @@ TEST_CASE(
   CHECK(ReadTextFile(dir.File("exports/book.csv")).rfind("trial,state,", 0) == 0);
 }
 
+TEST_CASE(
+    "export and report write a file with the longest name the folder takes, and say when "
+    "a name is longer",
+    "[cli][readers]") {
+  // The file is written as '.<name>.tmp-<pid>' and renamed: a valid name of 250 bytes gave a
+  // temporary name past 255 bytes, and failed with "cannot write in the folder '.' (File name too
+  // long); choose a folder you may write to", which blamed the folder.
+  TempFolder dir;
+  WriteBookStudy(dir.File("bayestune.db"));
+  for (const std::string command : {"export", "report"}) {
+    const std::string extension = command == "export" ? ".csv" : ".html";
+    const std::string longest = std::string(255 - extension.size(), 'r') + extension;
+    const auto wrote = RunBayestune(dir.path(), {command, "--out", longest});
+    INFO(command << ": " << wrote.err);
+    CHECK(wrote.exit_code == 0);
+    CHECK(std::filesystem::is_regular_file(dir.File(longest)));
+    const std::string too_long = "r" + longest;
+    const auto refused = RunBayestune(dir.path(), {command, "--out", too_long});
+    CHECK(refused.exit_code == 1);
+    CHECK(refused.err == "bayestune: error: --out '" + too_long +
+                             "': its file name is 256 bytes long, and a file name in the folder "
+                             "'.' is at most 255 bytes; give a shorter name\n");
+  }
+  for (const auto& entry : std::filesystem::directory_iterator(dir.path()))
+    CHECK(entry.path().filename().string().find(".tmp-") == std::string::npos);
+}
+
 TEST_CASE("export and report write into a named pipe or bash's >(...), never in its place",
           "[cli][readers]") {
   // `--out` a FIFO: a temporary file was renamed over it (the pipe gone, its reader left waiting;

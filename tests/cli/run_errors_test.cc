@@ -36,6 +36,27 @@ void WriteReportAtOnceStudy(const TempFolder& dir, int trials) {
 
 }  // namespace
 
+TEST_CASE("run: the export command the summary suggests works for the longest study name",
+          "[cli][run]") {
+  // A study name is up to 255 bytes; '<study>.csv' is then past the 255 bytes of a file name, and
+  // the suggested command failed with "File name too long".
+  TempFolder dir;
+  WriteReportAtOnceStudy(dir, 1);
+  std::string study;
+  while (study.size() < 254)
+    study += "\xc3\xa9";  // é: the name cut at a character, not inside one
+  const auto run = RunBayestune(dir.path(), {"run", "s.yaml", "--study", study});
+  INFO(run.out << run.err);
+  REQUIRE(run.exit_code == 0);
+  const std::string out_name = study.substr(0, 250) + ".csv";
+  CHECK_THAT(run.out, Catch::Contains("export:     bayestune export '" + study +
+                                      "' --format csv --out '" + out_name + "'\n"));
+  const auto exported =
+      RunBayestune(dir.path(), {"export", study, "--format", "csv", "--out", out_name});
+  CHECK(exported.exit_code == 0);
+  CHECK(fs::is_regular_file(dir.File(out_name)));
+}
+
 TEST_CASE("run: a missing tuning.yaml", "[cli][run][errors]") {
   TempFolder dir;
   const auto result = RunBayestune(dir.path(), {"run", "nope.yaml"});

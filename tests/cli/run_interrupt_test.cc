@@ -6,6 +6,7 @@
 #include <cstdlib>
 
 #include "cli_test_support.h"
+#include "test_study_yaml.h"
 
 namespace bayestune::testing {
 
@@ -116,6 +117,30 @@ TEST_CASE("run: a pipe whose reader is gone does not stop the run", "[cli][run][
   CHECK(ReadTextFile(dir.File("rc")) == "0\n");
   const auto status = RunBayestune(dir.path(), {"status"});
   CHECK(status.out.find("4 of 4 finished: 4 succeeded") != std::string::npos);
+}
+
+TEST_CASE("run: the continue line repeats --job-dir, --gpus and --launcher as given",
+          "[cli][run][interrupt]") {
+  // It said "bayestune run s.yaml": run so, the study went on with its trial folders in
+  // bayestune-jobs/<study>, not where the run before had put them.
+  TempFolder dir;
+  WriteTextFile(
+      dir.File("train.sh"),
+      "#!/bin/sh\nsleep 2\necho '{\"accuracy\": \"0.5\"}' >> \"$CLOUD_ML_HP_METRIC_FILE\"\n");
+  std::filesystem::permissions(dir.File("train.sh"), std::filesystem::perms::owner_all);
+  WriteTextFile(dir.File("s.yaml"), RandomSearchStudyYaml(4, 1, "  command: [./train.sh]\n"));
+  const std::string capture = dir.File("run");
+  auto run = StartBayestune(
+      dir.path(),
+      {"run", "s.yaml", "--job-dir", "my jobs", "--gpus", "none", "--launcher", "local"}, capture);
+  REQUIRE(WaitForText(capture + ".out", "trial 1 started", 60));
+  run->Kill(SIGINT);
+  const auto stopped = run->Wait();
+  INFO(stopped.out << stopped.err);
+  CHECK(stopped.exit_code == 130);
+  CHECK_THAT(stopped.out,
+             Catch::Contains("continue:   bayestune run s.yaml --job-dir 'my jobs' --gpus none "
+                             "--launcher local\n"));
 }
 
 }  // namespace bayestune::testing

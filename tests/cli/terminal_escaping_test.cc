@@ -130,4 +130,21 @@ TEST_CASE("errors quoting a path or an argument print its control characters esc
   CHECK_THAT(unknown.err, Catch::Contains("\\x1b[2J"));
 }
 
+TEST_CASE("export, report: the line saying what was written shows --out's name escaped",
+          "[cli][readers][escaping]") {
+  // An error about --out showed it escaped, but "bayestune: wrote <out>" printed it raw: a name
+  // with ESC [2J cleared the screen, one with a newline broke the line.
+  TempFolder dir;
+  CategoricalGridStudy(dir, "s", "p", {"a"});
+  for (const std::string command : {"export", "report"}) {
+    const std::string out = "a\nb\x1b[2J." + std::string(command == "export" ? "csv" : "html");
+    const auto wrote = RunBayestune(dir.path(), {command, "--out", out});
+    INFO(command << ": " << wrote.err);
+    CHECK(wrote.exit_code == 0);
+    CHECK(fs::is_regular_file(dir.File(out)));  // the file has the name given
+    CHECK_FALSE(HasRawControl(wrote.err.substr(0, wrote.err.size() - 1)));
+    CHECK_THAT(wrote.err, Catch::StartsWith("bayestune: wrote a\\x0ab\\x1b[2J."));
+  }
+}
+
 }  // namespace bayestune::testing

@@ -428,3 +428,53 @@ TEST_CASE("with Hyperband brackets the learning curves mark every bracket's rung
   CHECK(CountOf(curves, "Each of the 3 brackets has its own rungs") == 1);
   CheckCoordinatesAreNumbers(r.page);
 }
+
+TEST_CASE("A trainer's infinite or absurd wall times do not break the GPU timeline") {
+  // An event file's wall time is the trainer's: one of +inf made the timeline's span infinite,
+  // and `bayestune report` added time ticks until it died of std::bad_alloc.
+  StudyRecord record;
+  record.id = 1;
+  record.name = "wall";
+  record.spec.metric_tag = "accuracy";
+  record.spec.max_trials = 3;
+  record.spec.algorithm = Algorithm::kRandomSearch;
+  record.spec.parameters = {ParameterSpec::Double("x", 0.0, 1.0)};
+  std::vector<Trial> trials;
+  const double start = 1.7e9;
+  for (int id = 1; id <= 3; ++id) {
+    Trial t;
+    t.id = id;
+    t.parameters = {{"x", ParameterValue(0.1 * id)}};
+    t.start_time = start + id;
+    t.gpus = {0};
+    t.measurements = {{.metric = "accuracy", .step = 1, .value = 0.5, .wall_time = start + id},
+                      {.metric = "accuracy",
+                       .step = 2,
+                       .value = 0.6,
+                       .wall_time = id == 3 ? -std::numeric_limits<double>::infinity()
+                                            : std::numeric_limits<double>::infinity()},
+                      {.metric = "accuracy", .step = 3, .value = 0.7, .wall_time = 1e300},
+                      {.metric = "accuracy",
+                       .step = 4,
+                       .value = 0.8,
+                       .wall_time = std::numeric_limits<double>::quiet_NaN()}};
+    if (id == 1) {  // finished; 2 and 3 run
+      t.state = TrialState::kSucceeded;
+      t.end_time = start + 60;
+      t.final_value = 0.8;
+      t.final_step = 4;
+    } else {
+      t.state = TrialState::kActive;
+    }
+    trials.push_back(t);
+  }
+  std::ostringstream out;
+  WriteStudyReport(out, record, trials, {});
+  const std::string page = out.str();
+  CHECK(page.size() < 200'000);
+  const std::string timeline = SectionOf(page, "gpu-timeline");
+  CHECK(CountOf(timeline, "data-lane=\"GPU 0\"") > 0);
+  // The time axis spans the trials' own times (a minute), not the trainer's clock.
+  CHECK(timeline.find("inf") == std::string::npos);
+  CHECK(timeline.find(" d<") == std::string::npos);
+}

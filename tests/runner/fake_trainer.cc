@@ -3,6 +3,8 @@
 //   --job-dir=D        where it writes event files and record.json (required)
 //   --mode=M           ok | crash | segv | hang | hang-hard (ignores SIGTERM) | nan | no-tag
 //                      | no-file | hypertune | both (events and hypertune) | spam | leave-child
+//                      | negative-step (first writes the tag at step -1 with value 0.99, as a
+//                        uint64 step 2^64 - 1 reads, then steps 1..N as usual)
 //   --force-mode=M     as --mode, and wins over it (a fixed flag over a hyperparameter)
 //   --tag=T            the objective's tag (default accuracy); --extra-tag=T writes a second one
 //   --steps=N          steps written (default 3); --sleep-ms=M before each step (default 0)
@@ -13,6 +15,8 @@
 //                      and SIGINT and lives until killed; its pid goes to escapee.pid
 //   --barrier-dir=D --barrier-count=N: waits (up to 60 s) until N trainers have started
 //   --spam-bytes=N     (spam) writes N bytes to stdout and to stderr
+//   --hold-mb=N        first fills N MiB of memory, then writes 'held' in its job dir (a process
+//                      that takes a while to die: the kernel frees its memory before it is gone)
 //   --exclusive-dir=D  holds an exclusive lock on D/trial-<CLOUD_ML_TRIAL_ID>.lock while it runs;
 //                      when another process of the same trial holds it, appends a line to
 //                      D/doubles.log and exits 5 (two processes of one trial at once)
@@ -39,6 +43,7 @@
 #include <optional>
 #include <string>
 #include <thread>
+#include <vector>
 
 #include "event_file_writer.h"
 #include "hypertune_writer.h"
@@ -149,6 +154,11 @@ int main(int argc, char** argv) {
     WaitAtBarrier(flags["barrier-dir"], std::stoi(Flag(flags, "barrier-count", "1")));
   }
   if (flags.count("exclusive-dir")) HoldTrialLock(flags["exclusive-dir"]);
+  if (flags.count("hold-mb")) {
+    static std::vector<char> held;  // lives until the process ends
+    held.assign(std::stoul(flags["hold-mb"]) << 20, 1);
+    std::ofstream(std::filesystem::path(job_dir) / "held") << held.size() << "\n";
+  }
   if (flags.count("ignore-sigterm") || mode == "hang-hard") signal(SIGTERM, SIG_IGN);
 
   const std::string tag = Flag(flags, "tag", "accuracy");
@@ -200,6 +210,10 @@ int main(int argc, char** argv) {
   if (mode == "hypertune" || mode == "both")
     hypertune = bayestune::HypertuneWriter::FromEnvironment();
   if (mode != "hypertune") events.emplace(job_dir);
+  if (mode == "negative-step") {
+    events->AddScalar(tag, -1, 0.99f);
+    events->Flush();
+  }
   for (int step = 1; step <= steps; ++step) {
     if (sleep_ms > 0) std::this_thread::sleep_for(std::chrono::milliseconds(sleep_ms));
     double v = value + ramp * step;

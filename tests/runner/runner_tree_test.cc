@@ -1,6 +1,8 @@
 // A runner's trials as whole process trees: a kill -9 of `bayestune run` leaves nothing of them
 // running, and `bayestune status` names what a runner that died some other way left behind.
 #include <signal.h>
+#include <sys/wait.h>
+#include <unistd.h>
 
 #include <catch2/catch.hpp>
 #include <string>
@@ -156,4 +158,39 @@ TEST_CASE("`bayestune status` says a dead runner's trial runs again on the next 
                       Catch::Contains("but its runner is gone (it runs again when `bayestune "
                                       "run` or `bayestune worker` of this study next starts on "
                                       "this machine)"));
+}
+
+TEST_CASE("a leftover process killed at start is gone before the run goes on", "[runner][tree]") {
+  // KillProcesses only sent SIGKILL: a process with much memory (a trainer's data loader, with
+  // its GPU's memory) was still exiting when the runner reran its trial on the same GPU, and the
+  // per-trial sweep that follows found it again and named it a second time.
+  const auto dir = test::MakeTempDir("leftover-exit");
+  const std::string marker = "FAKE_EXTRA=leftover-exit-" + std::to_string(getpid());
+  const pid_t pid = fork();
+  if (pid == 0) {
+    const std::string trainer = test::FakeTrainer();
+    const std::string job_dir = "--job-dir=" + dir.string();
+    char* argv[] = {const_cast<char*>(trainer.c_str()), const_cast<char*>(job_dir.c_str()),
+                    const_cast<char*>("--hold-mb=512"), const_cast<char*>("--mode=hang"), nullptr};
+    char* envp[] = {const_cast<char*>(marker.c_str()), nullptr};
+    execve(argv[0], argv, envp);
+    _exit(127);
+  }
+  REQUIRE(pid > 0);
+  for (int i = 0; i < 3000 && !std::filesystem::exists(dir / "held"); ++i)
+    usleep(10'000);
+  REQUIRE(std::filesystem::exists(dir / "held"));
+  std::vector<TrialProcessEntry> stuck;
+  const auto killed = KillProcesses(FindProcessesWithEnvironmentEntry(marker), 10, &stuck);
+  // Read at once: a zombie (it is this test's child, not reaped yet), nothing else.
+  const std::string stat = test::ReadFile("/proc/" + std::to_string(pid) + "/stat");
+  REQUIRE(killed.size() == 1);
+  CHECK(killed[0].pid == pid);
+  CHECK(stuck.empty());
+  INFO(stat);
+  CHECK(stat.substr(stat.rfind(')') + 2, 1) == "Z");
+  int status = 0;
+  REQUIRE(waitpid(pid, &status, 0) == pid);
+  CHECK(WIFSIGNALED(status));
+  CHECK(WTERMSIG(status) == SIGKILL);
 }

@@ -2,13 +2,16 @@
 
 #include <sched.h>
 #include <signal.h>
+#include <sys/resource.h>
 #include <unistd.h>
 
 #include <algorithm>
+#include <atomic>
 #include <catch2/catch.hpp>
 #include <cstdlib>
 #include <map>
 #include <set>
+#include <sstream>
 #include <thread>
 
 #include "bayestune/optimizer/errors.h"
@@ -365,6 +368,120 @@ TEST_CASE("every way a trainer can go wrong ends in the right state with a reaso
   CHECK_THAT(trial("nan").failure_reason, Contains("'accuracy' is nan at step 3"));
   CHECK_THAT(trial.h.events->AllWarnings(), Contains("non-finite values are not recorded"));
   CHECK(trial.h.events->stopping.empty());
+}
+
+TEST_CASE("a scalar at a negative step is left out with a warning, and the study goes on",
+          "[runner][failures]") {
+  // TensorBoard's step is an int64, so an event file can hold step -1 (a uint64 step 2^64 - 1
+  // reads so too). The store keeps steps of 0 or more: such a scalar made AddMeasurements throw,
+  // and the whole run ended with "measurement step of trial 2 is -1; steps are 0 or more",
+  // leaving its trials ACTIVE. Under BEST its 0.99 would also have been the trial's value.
+  StudySpec spec = FakeSpec(2, 2);
+  spec.parameters[1] = ParameterSpec::Categorical("mode", {"ok", "negative-step"});
+  spec.measurement_selection = MeasurementSelection::kBest;
+  Harness h("negative_step", spec);
+  std::map<std::string, std::int64_t> id_of;
+  for (const char* mode : {"ok", "negative-step"})
+    id_of[mode] = h.study->RequestTrial({{"x", 0.25}, {"mode", mode}}).id;
+  const auto trial = [&](const std::string& mode) { return h.study->GetTrial(id_of.at(mode)); };
+  const RunResult result = h.Run();
+  CHECK(result.outcome == RunOutcome::kStudyDone);
+  for (const char* mode : {"ok", "negative-step"}) {
+    INFO(mode << ": " << trial(mode).failure_reason);
+    CHECK(trial(mode).state == TrialState::kSucceeded);
+    CHECK(*trial(mode).final_value == Approx(0.25));
+    CHECK(trial(mode).MeasurementsOf("accuracy").size() == 3);
+  }
+  CHECK_THAT(h.events->AllWarnings(),
+             Catch::Contains("'accuracy' at step -1") && Catch::Contains("not recorded"));
+}
+
+TEST_CASE("a trial whose keeper is stopped is still ended, by force, after SIGKILL",
+          "[runner][failures]") {
+  // The runner's SIGKILL goes through the trial's keeper; a keeper stopped (SIGSTOP, a debugger
+  // attached) never passed it on, and the timed-out trial ran, and held its GPU, for as long as
+  // the keeper stayed stopped.
+  StudySpec spec = FakeSpec(1, 1);
+  spec.parameters[1] = ParameterSpec::Categorical("mode", {"hang"});
+  Harness h("stopped_keeper", spec);
+  h.options.runner.trial_timeout_seconds = 1;
+  h.options.runner.stop_grace_period_seconds = 0.3;
+  h.options.force_kill_seconds = 1;
+  h.study->RequestTrial({{"x", 0.25}, {"mode", "hang"}});
+  const auto started = std::chrono::steady_clock::now();
+  RunResult result;
+  std::thread run([&] { result = h.Run(); });
+  // The trainer writes record.json as it starts; its parent is the keeper.
+  pid_t keeper = 0;
+  for (int i = 0; i < 1000 && keeper == 0; ++i) {
+    const auto record = test::ReadRecord(h.TrialDir(1));
+    if (record.is_object()) {
+      const std::string stat =
+          test::ReadFile("/proc/" + std::to_string(record["pid"].get<int>()) + "/stat");
+      if (!stat.empty()) {
+        std::istringstream fields(stat.substr(stat.rfind(')') + 2));
+        char state = 0;
+        fields >> state >> keeper;
+      }
+    }
+    if (keeper == 0) std::this_thread::sleep_for(std::chrono::milliseconds(10));
+  }
+  REQUIRE(keeper > 0);
+  REQUIRE(kill(keeper, SIGSTOP) == 0);
+  // A safety net, so that the test ends either way: the keeper goes on after 20 s.
+  std::atomic<bool> ended{false};
+  std::thread net([keeper, started, &ended] {
+    while (!ended && std::chrono::steady_clock::now() < started + std::chrono::seconds(20))
+      std::this_thread::sleep_for(std::chrono::milliseconds(20));
+    kill(keeper, SIGCONT);
+  });
+  run.join();
+  const double seconds =
+      std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count();
+  ended = true;
+  net.join();
+  CHECK(seconds < 15);
+  CHECK(result.outcome == RunOutcome::kStudyDone);
+  const Trial trial = h.study->GetTrial(1);
+  CHECK(trial.state == TrialState::kFailed);
+  CHECK_THAT(trial.failure_reason, Catch::Contains("timed out after 1 s"));
+  CHECK_THAT(h.events->AllWarnings(),
+             Catch::Contains("did not end within 1 s of SIGKILL: its keeper (pid " +
+                             std::to_string(keeper)));
+}
+
+TEST_CASE("a trainer killed for writing past the file size limit uses up no trial",
+          "[runner][failures]") {
+  // Under `ulimit -f` (which the trainer gets from the runner) a trainer whose log passed the
+  // limit was killed by SIGXFSZ and its trial FAILED, then the next, until the failure limit:
+  // the limit's fault, as a full disk's, not the parameters'.
+  StudySpec spec = FakeSpec(2, 1);
+  spec.parameters[1] = ParameterSpec::Categorical("mode", {"spam"});
+  Harness h("file_size_limit", spec);
+  h.options.runner.args = {"--mode=spam", "--spam-bytes=3000000"};
+  rlimit before{};
+  REQUIRE(getrlimit(RLIMIT_FSIZE, &before) == 0);
+  rlimit limited = before;
+  limited.rlim_cur = 1 << 20;
+  REQUIRE(setrlimit(RLIMIT_FSIZE, &limited) == 0);
+  RunResult result;
+  try {
+    result = h.Run();
+  } catch (...) {
+    setrlimit(RLIMIT_FSIZE, &before);
+    throw;
+  }
+  REQUIRE(setrlimit(RLIMIT_FSIZE, &before) == 0);
+  CHECK(result.outcome == RunOutcome::kLaunchFailed);
+  CHECK_THAT(
+      result.message,
+      Catch::Contains(
+          "the file size limit (ulimit -f) is 1048576 bytes, which the trainer wrote past") &&
+          Catch::Contains("no trial was used up: raise the file size limit"));
+  const Trial trial = h.study->GetTrial(1);
+  CHECK(trial.state == TrialState::kRequested);
+  CHECK(trial.attempt == 2);
+  CHECK(h.study->Trials().size() == 1);  // nothing more was launched
 }
 
 TEST_CASE("a trainer that hangs past the timeout gets SIGTERM, then SIGKILL",

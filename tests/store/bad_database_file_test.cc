@@ -276,14 +276,29 @@ TEST_CASE("a database deleted while open is saved again, not written on into not
     REQUIRE(saved->FindStudy("alpha"));
     CHECK(saved->ListTrials(study.id).size() == 2);
   }
-  SECTION("the main file alone: saved beside it, since its -wal would be replayed onto it") {
+  SECTION("the main file alone: its -wal and -shm go, and it is saved at its path again") {
+    // The -wal left there would be replayed onto any file opened at the path; it was saved
+    // beside as '<path>.rescued-<pid>', which moved back was damaged by that -wal.
     fs::remove(path);
     REQUIRE(fs::exists(path + "-wal"));
+    CHECK_THROWS_WITH(
+        repository->AddTrial(study.id, Trial{}),
+        Catch::Contains("was deleted") && Catch::Contains("saved to '" + path + "' again"));
+    repository.reset();
+    auto saved = SqliteStudyRepository::Open(path, {.read_only = true});
+    CHECK(saved->ListTrials(study.id).size() == 1);
+  }
+  SECTION(
+      "a -wal at the path that is not the deleted file's is left alone, the data saved beside") {
+    fs::remove(path);
+    fs::remove(path + "-wal");
+    const std::string foreign = "not this database's log";
+    std::ofstream(path + "-wal") << foreign;
     const std::string rescued = path + ".rescued-" + std::to_string(getpid());
     CHECK_THROWS_WITH(
         repository->AddTrial(study.id, Trial{}),
         Catch::Contains("was deleted") && Catch::Contains("saved to '" + rescued + "'"));
-    CHECK_FALSE(fs::exists(path));
+    CHECK(FileBytes(path + "-wal") == foreign);
     repository.reset();
     auto saved = SqliteStudyRepository::Open(rescued, {.read_only = true});
     CHECK(saved->ListTrials(study.id).size() == 1);
@@ -321,6 +336,76 @@ TEST_CASE("a database deleted while open is saved again, not written on into not
     repository.reset();
     auto saved = SqliteStudyRepository::Open(rescued, {.read_only = true});
     CHECK(saved->ListTrials(study.id).size() == 1);
+  }
+}
+
+TEST_CASE(
+    "a database deleted while open: no log of the deleted file is left to be replayed onto "
+    "the saved one or onto a file put in its place",
+    "[bad-input]") {
+  // The deleted file's -wal was left at its path and the data saved beside it as
+  // '<path>.rescued-<pid>'. Moving that file back to its path, the obvious next step, had SQLite
+  // replay the old -wal onto it: "database disk image is malformed". A file put in the deleted
+  // one's place got the same. A study with freed pages (VACUUM INTO lays the saved file out anew)
+  // and a -wal restarted after a checkpoint (it holds only some pages) shows it.
+  TempFolder temp;
+  const std::string path = temp.File("study.db");
+  auto repository = SqliteStudyRepository::Open(path);
+  StudyRecord gone;
+  gone.name = "gone";
+  gone.spec = RandomSearchSpec(1000);
+  gone = repository->CreateStudy(gone);
+  StudyRecord kept;
+  kept.name = "kept";
+  kept.spec = RandomSearchSpec(1000);
+  kept = repository->CreateStudy(kept);
+  for (int i = 0; i < 40; ++i) {
+    for (const StudyRecord* study : {&gone, &kept}) {
+      const Trial trial = repository->AddTrial(study->id, Trial{});
+      for (int step = 1; step <= 20; ++step) {
+        repository->AddMeasurement(study->id, trial.id,
+                                   {.metric = std::string(100, 'm'), .step = step, .value = 0.5});
+      }
+    }
+  }
+  repository->DeleteStudy(gone.id);
+  ExecSql(path, "PRAGMA wal_checkpoint(TRUNCATE)");
+  for (int i = 0; i < 10; ++i) {  // 50 trials, on pages the deleted study freed
+    const Trial trial = repository->AddTrial(kept.id, Trial{});
+    for (int step = 1; step <= 20; ++step) {
+      repository->AddMeasurement(kept.id, trial.id,
+                                 {.metric = std::string(100, 'm'), .step = step, .value = 0.5});
+    }
+  }
+  REQUIRE(fs::file_size(path + "-wal") > 0);
+
+  SECTION("deleted: the saved file, moved back to its path, opens whole") {
+    fs::remove(path);
+    std::string message;
+    try {
+      repository->AddTrial(kept.id, Trial{});
+    } catch (const Unavailable& e) {
+      message = e.what();
+    }
+    INFO(message);
+    const auto quote = message.find("saved to '");
+    REQUIRE(quote != std::string::npos);
+    const std::string saved =
+        message.substr(quote + 10, message.find('\'', quote + 10) - (quote + 10));
+    repository.reset();
+    if (saved != path) fs::rename(saved, path);
+    CHECK(QueryValue(path, "PRAGMA integrity_check") == "ok");
+    CHECK(SqliteStudyRepository::Open(path)->ListTrials(kept.id).size() == 50);
+  }
+  SECTION("replaced: the file put in its place opens as it was") {
+    const std::string other = temp.File("other.db");
+    AddStudy(other);
+    fs::rename(other, path);
+    CHECK_THROWS_WITH(repository->AddTrial(kept.id, Trial{}),
+                      Catch::Contains("was replaced by another file"));
+    repository.reset();
+    CHECK(QueryValue(path, "PRAGMA integrity_check") == "ok");
+    CHECK(QueryValue(path, "SELECT count(*) FROM studies") == "1");
   }
 }
 

@@ -3,11 +3,17 @@
 #include <signal.h>
 #include <unistd.h>
 
+#include <algorithm>
+#include <chrono>
+#include <cstdint>
 #include <filesystem>
 #include <fstream>
 #include <functional>
 #include <iterator>
+#include <optional>
+#include <sstream>
 #include <string_view>
+#include <thread>
 
 #include "runner_identity.h"
 
@@ -72,6 +78,26 @@ TrialProcessEntry Entry(pid_t pid, const std::string& environ) {
   return entry;
 }
 
+struct ProcessState {
+  char state = '?';               // R, S, D, Z, ... (/proc/<pid>/stat's third field)
+  std::uint64_t start_ticks = 0;  // its start time since boot (the 22nd field)
+};
+
+std::optional<ProcessState> StateOf(pid_t pid) {
+  const std::string stat = ReadAll("/proc/" + std::to_string(pid) + "/stat");
+  const auto name_end = stat.rfind(')');  // the name may hold spaces and parentheses
+  if (name_end == std::string::npos) return std::nullopt;
+  std::istringstream fields(stat.substr(name_end + 1));
+  ProcessState state;
+  std::string skipped;
+  fields >> state.state;
+  for (int field = 4; field < 22; ++field)
+    fields >> skipped;
+  fields >> state.start_ticks;
+  if (!fields) return std::nullopt;
+  return state;
+}
+
 }  // namespace
 
 std::string TrialProcessEntry::Describe() const {
@@ -110,10 +136,37 @@ std::vector<TrialProcessEntry> FindLeftoverTrialProcesses(const std::string& stu
   return found;
 }
 
-std::vector<TrialProcessEntry> KillProcesses(const std::vector<TrialProcessEntry>& processes) {
+std::vector<TrialProcessEntry> KillProcesses(const std::vector<TrialProcessEntry>& processes,
+                                             double wait_seconds,
+                                             std::vector<TrialProcessEntry>* still_running) {
   std::vector<TrialProcessEntry> killed;
+  std::vector<std::pair<pid_t, std::uint64_t>> dying;  // pid, start time
   for (const auto& process : processes) {
-    if (kill(process.pid, SIGKILL) == 0) killed.push_back(process);
+    const auto before = StateOf(process.pid);
+    if (kill(process.pid, SIGKILL) != 0) continue;
+    killed.push_back(process);
+    if (before) dying.emplace_back(process.pid, before->start_ticks);
+  }
+  // Gone: no such process, a zombie (its memory and files are freed), or another process that
+  // took the pid since.
+  const auto gone = [](const std::pair<pid_t, std::uint64_t>& process) {
+    const auto now = StateOf(process.first);
+    return !now || now->state == 'Z' || now->state == 'X' || now->start_ticks != process.second;
+  };
+  const auto deadline =
+      std::chrono::steady_clock::now() + std::chrono::duration<double>(wait_seconds);
+  while (true) {
+    std::erase_if(dying, gone);
+    if (dying.empty() || std::chrono::steady_clock::now() >= deadline) break;
+    std::this_thread::sleep_for(std::chrono::milliseconds(5));
+  }
+  if (still_running) {
+    for (const auto& process : killed) {
+      if (std::any_of(dying.begin(), dying.end(),
+                      [&](const auto& left) { return left.first == process.pid; })) {
+        still_running->push_back(process);
+      }
+    }
   }
   return killed;
 }

@@ -31,8 +31,13 @@ std::vector<TrialProcessEntry> FindProcessesWithEnvironmentEntry(const std::stri
 // (BAYESTUNE_LAUNCHER=slurm) are never among them: they outlive their runner on purpose.
 std::vector<TrialProcessEntry> FindLeftoverTrialProcesses(const std::string& study);
 
-// Sends SIGKILL to each; the ones it reached.
-std::vector<TrialProcessEntry> KillProcesses(const std::vector<TrialProcessEntry>& processes);
+// Sends SIGKILL to each, then waits (up to `wait_seconds`) until each is gone or a zombie: a
+// process killed is not gone at once (the kernel first frees its memory and closes its files, a
+// GPU's among them), and the trial rerun next would otherwise start beside it. Returns the ones it
+// reached; those still there after the wait (stuck in the kernel: state D) go to `still_running`.
+std::vector<TrialProcessEntry> KillProcesses(
+    const std::vector<TrialProcessEntry>& processes, double wait_seconds = 10,
+    std::vector<TrialProcessEntry>* still_running = nullptr);
 
 // "pid 12 (python3), pid 13 (sleep)".
 std::string DescribeProcesses(const std::vector<TrialProcessEntry>& processes);

@@ -35,6 +35,15 @@ class LocalTrial : public LaunchedTrial {
   }
   void Terminate() override { process_.SignalGroup(SIGTERM); }
   void Kill() override { process_.SignalGroup(SIGKILL); }
+  bool ForceKill(std::string& what) override {
+    const pid_t keeper = process_.keeper_pid();
+    if (!process_.KillWithoutKeeper()) return false;
+    what =
+        "its keeper (pid " + std::to_string(keeper) +
+        ", bayestune-trial) did not act on SIGKILL (it is stopped, or traced by a debugger); "
+        "killed it and the trainer's process group directly, so what left the group may still run";
+    return true;
+  }
   std::string Describe() const override { return "pid " + std::to_string(process_.pid()); }
 
  private:

@@ -1,6 +1,7 @@
 #include "trial_metrics_feed.h"
 
 #include <map>
+#include <set>
 #include <span>
 #include <utility>
 #include <vector>
@@ -28,9 +29,12 @@ class TrialMetricsFeed::Impl {
   // (gpu_models does) reports each value twice, and the curve should have it once. Repeats within
   // one source (a restarted trainer) are kept, as TensorBoard keeps them. A file read afresh
   // (a trainer that started it over) takes its earlier records out of the trial's value: they
-  // stay recorded, but the value comes from what the file holds now. Returns how many it kept.
+  // stay recorded, but the value comes from what the file holds now. A record at a negative step
+  // (an event file's int64 step; -1 is how a uint64 step 2^64 - 1 reads) is no step the study
+  // keeps: it is left out of the measurements and of the trial's value, with one warning per
+  // tag in `warnings`. Returns how many it kept.
   std::size_t Accept(const std::string& file, std::uint64_t generation, Source source,
-                     std::span<MetricRecord> new_records) {
+                     std::span<MetricRecord> new_records, std::vector<std::string>& warnings) {
     const auto [it, first_seen] = files.try_emplace(file, FileState{files.size(), generation});
     FileState& state = it->second;
     if (!first_seen && state.generation != generation) {
@@ -46,6 +50,16 @@ class TrialMetricsFeed::Impl {
     }
     std::size_t taken = 0;
     for (MetricRecord& record : new_records) {
+      if (record.step < 0) {
+        if (negative_step_warned.insert(record.FullTag()).second) {
+          warnings.push_back(file + ": reported '" + record.FullTag() + "' at step " +
+                             std::to_string(record.step) +
+                             "; a step is a whole number from 0 to 9223372036854775807, so "
+                             "scalars at a negative step are not recorded and do not count for "
+                             "the trial's value");
+        }
+        continue;
+      }
       const auto [seen, first] =
           reported_by.emplace(std::pair{record.FullTag(), record.step}, source);
       if (!first && seen->second != source) continue;
@@ -71,6 +85,7 @@ class TrialMetricsFeed::Impl {
   std::vector<std::size_t> origin;     // per record: its file's FileState::index
   std::map<std::string, FileState> files;
   std::map<std::pair<std::string, std::int64_t>, int> reported_by;  // (tag, step): which source
+  std::set<std::string> negative_step_warned;                       // full tags said once
 };
 
 TrialMetricsFeed::TrialMetricsFeed(const TrialPaths& paths, const StudySpec& spec)
@@ -101,10 +116,11 @@ TrialMetricsFeed::Update TrialMetricsFeed::Poll() {
   std::size_t taken = 0;
   for (const FileSpan& span : spans) {
     taken += impl.Accept(span.file, span.generation, Impl::kEvents,
-                         std::span(from_events.records).subspan(span.first, span.end - span.first));
+                         std::span(from_events.records).subspan(span.first, span.end - span.first),
+                         update.warnings);
   }
   taken += impl.Accept(impl.hypertune.path(), impl.hypertune.generation(), Impl::kHypertune,
-                       from_hypertune.records);
+                       from_hypertune.records, update.warnings);
   if (taken == 0) return update;
   // The objective is recorded under hyperparameterMetricTag even when the trainer wrote it in a
   // subfolder (Keras: validation/epoch_accuracy), so that early stopping and the report find it.

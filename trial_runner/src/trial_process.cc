@@ -505,6 +505,15 @@ void TrialProcess::SignalGroup(int signal) noexcept {
   } while (n < 0 && errno == EINTR);
 }
 
+bool TrialProcess::KillWithoutKeeper() noexcept {
+  if (!running()) return false;
+  // The keeper reaps the trainer only after killing its group, and a keeper that does not act
+  // reaps nothing: the trainer's pid, and so its group id, is not reused before this.
+  if (trainer_pid_ > 0) kill(-trainer_pid_, SIGKILL);
+  kill(keeper_pid_, SIGKILL);
+  return true;
+}
+
 std::optional<ProcessExit> TrialProcess::Reap(bool block) {
   if (exit_ || keeper_pid_ <= 0) return exit_;
   int status = 0;

@@ -4,6 +4,7 @@
 #include <poll.h>
 #include <sched.h>
 #include <signal.h>
+#include <sys/resource.h>
 #include <unistd.h>
 
 #include <algorithm>
@@ -77,6 +78,8 @@ struct RunningTrial {
   std::optional<TrialStopCause> stop_cause;
   double kill_at = 0;  // SIGKILL when the grace period after SIGTERM is over (0: not yet)
   bool sigkill_sent = false;
+  double killed_at = 0;  // when Kill was first called (0: not yet), for ForceKill
+  bool forced = false;   // ForceKill was tried
   bool killed_by_interrupt = false;
   bool abandoned = false;  // finished by another client: nothing more to record
   bool reattached = false;
@@ -117,11 +120,25 @@ class TrialRunner::Loop {
   void Finish(RunningTrial& rt, const TrialEnd& end);
   bool RequeueIfDiskFull(RunningTrial& rt, const TrialEnd& end);
   Trial Conclude(RunningTrial& rt, const TrialEnd& end);
+  // Kill, remembering when (a trial still there force_kill_seconds later gets ForceKill).
+  void KillTrial(RunningTrial& rt);
   void Abandon(RunningTrial& rt, const Error& error);
   bool Finished(RunResult& result);
 
   void Warn(std::optional<std::int64_t> trial_id, const std::string& message) {
     if (owner_.events_) owner_.events_->OnWarning(trial_id, message);
+  }
+  // How long a leftover process killed at start may take to be gone before the run goes on.
+  static constexpr double kLeftoverExitSeconds = 10;
+  // Leftover processes that SIGKILL did not end within kLeftoverExitSeconds.
+  void WarnStuck(std::optional<std::int64_t> trial_id,
+                 const std::vector<TrialProcessEntry>& stuck) {
+    if (stuck.empty()) return;
+    Warn(trial_id, DescribeProcesses(stuck) + " did not end within " +
+                       FormatDouble(kLeftoverExitSeconds) +
+                       " s of SIGKILL: stuck in the kernel (state D: a GPU driver, a network "
+                       "file system), it may still hold its GPU and memory; see `ps -o pid,stat,"
+                       "wchan -p <pid>`, or reboot if it never ends");
   }
   RunnerEvents* events() { return owner_.events_.get(); }
   double Now() { return clock_->Now(); }
@@ -152,6 +169,7 @@ class TrialRunner::Loop {
   std::optional<std::string> launch_failure_;
   std::optional<std::string> run_stopped_;  // TrialEnd::stop_run: why nothing more is submitted
   std::optional<std::string> disk_full_;    // why a trial that failed could not write its files
+  std::string disk_full_advice_;            // what to do about it: "free some space"
   std::int64_t launch_failed_trial_ = 0;
   RunResult result_;
 };
@@ -265,7 +283,11 @@ void TrialRunner::Loop::Prepare() {
 int TrialRunner::Loop::RequeueTrialsOfGoneRunners(bool say_who_holds) {
   // What the trials of this study's dead runners left running (their keepers were killed with
   // them), whatever became of the trials since: it only holds GPUs and CPUs.
-  const auto leftovers = KillProcesses(FindLeftoverTrialProcesses(study_name_));
+  // Each is gone once this returns (a trial rerun here starts on a GPU they no longer hold), but
+  // for any stuck in the kernel, said apart.
+  std::vector<TrialProcessEntry> stuck;
+  const auto leftovers =
+      KillProcesses(FindLeftoverTrialProcesses(study_name_), kLeftoverExitSeconds, &stuck);
   if (!leftovers.empty()) {
     std::string list;
     for (const auto& process : leftovers)
@@ -273,6 +295,7 @@ int TrialRunner::Loop::RequeueTrialsOfGoneRunners(bool say_who_holds) {
     Warn(std::nullopt, "killed " + std::to_string(leftovers.size()) + " process(es) of study '" +
                            study_name_ + "' left running by a runner that is gone: " + list);
   }
+  WarnStuck(std::nullopt, stuck);
   std::map<std::string, std::vector<std::int64_t>> held_elsewhere;
   int requeued_now = 0;
   for (const Trial& t : study_.PendingTrials()) {
@@ -288,13 +311,16 @@ int TrialRunner::Loop::RequeueTrialsOfGoneRunners(bool say_who_holds) {
       continue;
     }
     const TrialPaths old = TrialPathsFor(job_dir_, t.id, t.attempt);
+    stuck.clear();
     const auto killed = KillProcesses(
-        FindProcessesWithEnvironmentEntry("CLOUD_ML_HP_METRIC_FILE=" + old.metric_file.string()));
+        FindProcessesWithEnvironmentEntry("CLOUD_ML_HP_METRIC_FILE=" + old.metric_file.string()),
+        kLeftoverExitSeconds, &stuck);
     if (!killed.empty()) {
       Warn(t.id, "killed " + std::to_string(killed.size()) +
                      " process(es) left running by attempt " + std::to_string(t.attempt) +
                      " of trial " + std::to_string(t.id) + ": " + DescribeProcesses(killed));
     }
+    WarnStuck(t.id, stuck);
     const std::string reason = "attempt " + std::to_string(t.attempt) +
                                " was interrupted: the runner running it (pid " +
                                std::to_string(holder->pid) + " on " + holder->host +
@@ -440,7 +466,7 @@ void TrialRunner::Loop::HandleInterrupts() {
     }
     for (auto& rt : running_) {
       rt->killed_by_interrupt = true;
-      rt->launched->Kill();
+      KillTrial(*rt);
     }
   }
 }
@@ -588,6 +614,9 @@ void TrialRunner::Loop::Wait() {
     if (serviced) until = std::min(until, rt->next_metric_poll);
     if (serviced && !rt->stop_cause) until = std::min(until, rt->next_stop_check);
     if (rt->kill_at > 0 && !rt->sigkill_sent) until = std::min(until, rt->kill_at);
+    if (rt->killed_at > 0 && !rt->forced) {
+      until = std::min(until, rt->killed_at + options_.force_kill_seconds);
+    }
     if (timeout > 0 && !rt->stop_cause) until = std::min(until, rt->started + timeout);
     if (rt->watcher && rt->watcher->watching()) fds.push_back({rt->watcher->fd(), POLLIN, 0});
     if (rt->launched->exit_fd() >= 0) {
@@ -609,6 +638,14 @@ void TrialRunner::Loop::Service(RunningTrial& rt, double now) {
   if (auto queue_reason = rt.launched->QueueReason(); queue_reason != rt.queue_reason) {
     rt.queue_reason = std::move(queue_reason);
     if (events()) events()->OnTrialQueueChanged(rt.trial.id, rt.queue_reason);
+  }
+  if (rt.killed_at > 0 && !rt.forced && now >= rt.killed_at + options_.force_kill_seconds) {
+    rt.forced = true;
+    if (std::string what; rt.launched->ForceKill(what)) {
+      // The trial's number comes with the warning (RunnerEvents::OnWarning).
+      Warn(rt.trial.id, "it did not end within " + Seconds(options_.force_kill_seconds) +
+                            " of SIGKILL: " + what);
+    }
   }
   if (rt.killed_by_interrupt || rt.abandoned) return;
   try {
@@ -634,14 +671,19 @@ void TrialRunner::Loop::Service(RunningTrial& rt, double now) {
   }
   if (rt.kill_at > 0 && !rt.sigkill_sent && now >= rt.kill_at) {
     rt.sigkill_sent = true;
-    rt.launched->Kill();
+    KillTrial(rt);
     if (events()) events()->OnTrialStopping({rt.trial.id, *rt.stop_cause, SIGKILL, ""});
   }
 }
 
+void TrialRunner::Loop::KillTrial(RunningTrial& rt) {
+  rt.launched->Kill();
+  if (rt.killed_at == 0) rt.killed_at = Now();
+}
+
 void TrialRunner::Loop::Abandon(RunningTrial& rt, const Error& error) {
   rt.abandoned = true;
-  rt.launched->Kill();
+  KillTrial(rt);
   Warn(rt.trial.id, "trial " + std::to_string(rt.trial.id) + " is no longer this runner's; " +
                         rt.launched->Describe() + " was killed (" + error.what() + ")");
 }
@@ -762,7 +804,20 @@ bool TrialRunner::Loop::RequeueIfDiskFull(RunningTrial& rt, const TrialEnd& end)
   const bool has_value = end.exit.succeeded() && end.failure.empty() &&
                          rt.metrics->SelectObjective().measurement.has_value();
   if (has_value) return false;
-  const auto full = FileSystemFullReason(rt.paths.dir);
+  // SIGXFSZ: the trainer wrote past the file size limit it got from this process (ulimit -f),
+  // which no trial's parameters can help either.
+  std::optional<std::string> full;
+  if (end.exit.signaled && end.exit.code == SIGXFSZ) {
+    rlimit limit{};
+    const bool known = getrlimit(RLIMIT_FSIZE, &limit) == 0 && limit.rlim_cur != RLIM_INFINITY;
+    full = "the file size limit (ulimit -f) is " +
+           (known ? std::to_string(limit.rlim_cur) + " bytes" : std::string("set")) +
+           ", which the trainer wrote past";
+    disk_full_advice_ = "raise the file size limit (ulimit -f unlimited)";
+  } else {
+    full = FileSystemFullReason(rt.paths.dir);
+    if (full) disk_full_advice_ = "free some space";
+  }
   if (!full) return false;
   disk_full_ = *full;
   stop_launching_ = true;
@@ -865,7 +920,8 @@ bool TrialRunner::Loop::Finished(RunResult& result) {
     result.outcome = RunOutcome::kLaunchFailed;
     result.message = "trials cannot write their files: " + *disk_full_ +
                      ". The trials that failed for it are queued to run again; no trial was used "
-                     "up: free some space and run the study again";
+                     "up: " +
+                     disk_full_advice_ + " and run the study again";
     return true;
   }
   if (interrupts_seen_ >= 1) {

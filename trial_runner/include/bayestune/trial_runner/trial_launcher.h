@@ -75,6 +75,10 @@ class LaunchedTrial {
   virtual void Terminate() = 0;
   // Ends it now (SIGKILL to its tree; scancel).
   virtual void Kill() = 0;
+  // Ends it when Kill did not within TrialRunnerOptions::force_kill_seconds: a local trial's
+  // keeper that does not act (stopped, traced) is killed with the trainer's group. True when it
+  // did something (then it says what in `what`); false where there is nothing more to do.
+  virtual bool ForceKill(std::string& /*what*/) { return false; }
   // Ends it only if it has not started (a Slurm job that Slurm still holds pending, cancelled with
   // scancel --state=PENDING, so that a job that began since the last look goes on): true when it
   // was cancelled, and it then ends as after Kill; false for a trial that runs, and always for a

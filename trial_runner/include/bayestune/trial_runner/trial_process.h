@@ -73,6 +73,10 @@ class TrialProcess {
   // Has the keeper send `signal` to the trainer's process group (while the trainer runs); SIGKILL
   // also kills whatever the trainer started outside its group.
   void SignalGroup(int signal) noexcept;
+  // SIGKILL from this process to the trainer's process group and to the keeper, for a keeper that
+  // does not act on SignalGroup (stopped: SIGSTOP, a debugger): what left the group may live on.
+  // False when the keeper had exited already.
+  bool KillWithoutKeeper() noexcept;
   // Non-blocking: once the trainer has exited and its keeper has killed and reaped whatever it
   // left, returns how the trainer ended; nullopt while it runs.
   std::optional<ProcessExit> PollExit();

@@ -28,6 +28,9 @@ struct TrialRunnerOptions {
   // trial should stop (besides after every new objective value when early stopping is on).
   double metric_poll_seconds = 1.0;
   double stop_check_seconds = 5.0;
+  // A trial that has not ended this long after its SIGKILL is ended by force
+  // (LaunchedTrial::ForceKill: its keeper is stopped or traced), with a warning.
+  double force_kill_seconds = 10.0;
   GpuDetectionOptions gpu_detection;  // used when runner.gpus is not given
   std::size_t log_tail_lines = 20;    // of stderr (else stdout) in a failed trial's reason
   // How trials run; null: as runner.launcher says (a LocalLauncher over this machine's GPUs, or a
