@@ -197,6 +197,13 @@ Outcome RunOne(const std::string& method, const Options& o, int seed,
                         .fidelity_input_below_trained = 0,
                         .fidelity_stopped_pending = false});
   }
+  // ...-agreeR: the step as an input also beyond 4 trials trained to the end while their values at
+  // the first rung rank as their finals do, rank correlation at least R
+  // (GpBanditOptions::fidelity_input_rank_correlation).
+  if (const std::size_t at = method.rfind("-agree"); at != std::string::npos) {
+    designer = std::make_shared<GpBanditDesigner>(
+        GpBanditOptions{.fidelity_input_rank_correlation = std::stod(method.substr(at + 6))});
+  }
   if (const std::size_t at = method.rfind("-early"); at != std::string::npos) {
     designer = std::make_shared<GpBanditDesigner>(
         GpBanditOptions{.fidelity_input_below_trained = std::stoi(method.substr(at + 6)),

@@ -9,6 +9,7 @@
 #include "acquisition_function.h"
 #include "acquisition_optimizer.h"
 #include "acquisition_portfolio.h"
+#include "bayestune/optimizer/asha_stopping_rule.h"
 #include "bayestune/optimizer/errors.h"
 #include "gaussian_process.h"
 #include "gp_hyperparameter_fit.h"
@@ -75,11 +76,65 @@ int TrainedToEnd(const std::vector<Trial>& trials) {
   }));
 }
 
+// Spearman's rank correlation of a and b (average ranks for ties); 0 when either is constant.
+double RankCorrelation(const std::vector<double>& a, const std::vector<double>& b) {
+  const auto ranks = [](const std::vector<double>& v) {
+    std::vector<std::size_t> order(v.size());
+    std::iota(order.begin(), order.end(), 0);
+    std::stable_sort(order.begin(), order.end(),
+                     [&](std::size_t i, std::size_t j) { return v[i] < v[j]; });
+    std::vector<double> r(v.size());
+    for (std::size_t k = 0; k < order.size();) {
+      std::size_t end = k;
+      while (end + 1 < order.size() && v[order[end + 1]] == v[order[k]])
+        ++end;
+      for (std::size_t m = k; m <= end; ++m)
+        r[order[m]] = 0.5 * static_cast<double>(k + end);
+      k = end + 1;
+    }
+    return r;
+  };
+  const std::vector<double> ra = ranks(a), rb = ranks(b);
+  const double n = static_cast<double>(a.size());
+  const double ma = std::accumulate(ra.begin(), ra.end(), 0.0) / n;
+  const double mb = std::accumulate(rb.begin(), rb.end(), 0.0) / n;
+  double num = 0, da = 0, db = 0;
+  for (std::size_t i = 0; i < ra.size(); ++i) {
+    num += (ra[i] - ma) * (rb[i] - mb);
+    da += (ra[i] - ma) * (ra[i] - ma);
+    db += (rb[i] - mb) * (rb[i] - mb);
+  }
+  return da > 0 && db > 0 ? num / std::sqrt(da * db) : 0.0;
+}
+
 // GpBanditOptions::fidelity_input, or fidelity_input_below_trained while few trials are trained to
-// the end.
-bool UsesFidelityInput(const GpBanditOptions& options, const std::vector<Trial>& trials) {
-  return options.fidelity_input || (options.fidelity_input_below_trained > 0 &&
-                                    TrainedToEnd(trials) < options.fidelity_input_below_trained);
+// the end, or fidelity_input_rank_correlation while the trials trained to the end rank at the
+// first rung's step as they do at the end.
+bool UsesFidelityInput(const GpBanditOptions& options, const DesignerInput& input) {
+  const int trained = TrainedToEnd(input.trials);
+  if (options.fidelity_input || (options.fidelity_input_below_trained > 0 &&
+                                 trained < options.fidelity_input_below_trained)) {
+    return true;
+  }
+  if (!options.fidelity_input_rank_correlation || !HasRungFidelity(input.spec)) return false;
+  std::vector<double> early, final;
+  for (const Trial& t : input.trials) {
+    if (t.state != TrialState::kSucceeded || t.stopped_early || !t.final_value ||
+        !std::isfinite(*t.final_value)) {
+      continue;
+    }
+    std::vector<Measurement> curve;
+    for (const Measurement& m : t.MeasurementsOf(input.spec.metric_tag)) {
+      if (t.IsCurrentAttempt(m)) curve.push_back(m);
+    }
+    const std::optional<StepValue> at =
+        ValueAtStep(curve, input.spec.early_stopping.min_step, input.spec);
+    if (!at) continue;
+    early.push_back(at->value);
+    final.push_back(*t.final_value);
+  }
+  return early.size() >= 4 &&
+         RankCorrelation(early, final) >= *options.fidelity_input_rank_correlation;
 }
 
 History ReadHistory(const DesignerInput& input, bool fidelity_input, bool stopped_pending) {
@@ -303,8 +358,8 @@ std::vector<ParameterValues> GpBanditDesigner::Suggest(const DesignerInput& inpu
   if (IsMultiObjective(input.spec)) return SuggestMultiObjective(input, options_);
   const AcquisitionOptimizer optimizer(space, options_.acquisition_optimizer);
   const std::optional<std::size_t> feasible_points = optimizer.rounding().FeasiblePointCount();
-  History history = ReadHistory(input, UsesFidelityInput(options_, input.trials),
-                                options_.fidelity_stopped_pending);
+  History history =
+      ReadHistory(input, UsesFidelityInput(options_, input), options_.fidelity_stopped_pending);
   Eigen::MatrixXd chosen(d, 0);
   // Points to avoid: every trial and every point chosen so far, unless a finite space has none
   // left.

@@ -2,6 +2,7 @@
 
 #include <cstddef>
 #include <cstdint>
+#include <optional>
 
 #include "bayestune/optimizer/local_refinement_options.h"
 
@@ -213,6 +214,13 @@ struct GpBanditOptions {
   // fidelity_input_below_trained (measured together); fidelity_input alone was measured without it
   // (false gives that).
   bool fidelity_stopped_pending = true;
+  // Beyond fidelity_input_below_trained, the fidelity input all the same while the trials trained
+  // to the end rank at the first rung's step (minStep) as they do at the end: Spearman's rank
+  // correlation of their values there with their final values at least this (and at least 4 such
+  // trials). Where early values rank configurations as their finals do, the stopped trials' rung
+  // values are learnt from; where they mislead (slow starters that finish best), stopped trials
+  // stay pending points. nullopt: off. Measured: docs/optimizer.md, "Multi-fidelity figures".
+  std::optional<double> fidelity_input_rank_correlation;
   // The GP is conditioned on at most this many finished trials (see ModelPoints), so that memory
   // stays around 100 MB however long the study; memory is O(n^2) below that.
   int max_model_points = 1000;
