@@ -3,12 +3,29 @@
 #include <algorithm>
 #include <csignal>
 #include <cstring>
+#include <filesystem>
 
 #include "text_format.h"
 #include "trial_budget_text.h"
 #include "trial_formatting.h"
 
 namespace bayestune::cli {
+namespace {
+
+// The log to look at for a failed trial: its stderr.log, or its stdout.log when only that one
+// holds anything (the log whose last lines the runner put in the reason).
+std::string FailedTrialLog(const TrialPaths& paths) {
+  std::error_code error;
+  const auto size = [&](const std::filesystem::path& log) {
+    const auto bytes = std::filesystem::file_size(log, error);
+    return error ? std::uintmax_t{0} : bytes;
+  };
+  return (size(paths.stderr_log) == 0 && size(paths.stdout_log) > 0 ? paths.stdout_log
+                                                                    : paths.stderr_log)
+      .string();
+}
+
+}  // namespace
 
 ProgressView::ProgressView(std::ostream& out, std::string database, std::string study,
                            RunProgress progress)
@@ -246,7 +263,7 @@ void ProgressView::OnTrialFinished(const TrialFinishedEvent& event) {
     if (new_best) text += " (best so far)";
   } else {
     text += std::string(TrialStateName(trial.state)) + " after " + took + ": " +
-            FirstLine(trial.failure_reason) + " (log: " + event.paths.stderr_log.string() + ")";
+            FirstLine(trial.failure_reason) + " (log: " + FailedTrialLog(event.paths) + ")";
   }
   Print(LineKind::kTrialFinished, text);
   Print(LineKind::kProgress,

@@ -553,4 +553,33 @@ TEST_CASE("run: --gpus naming a GPU this machine does not have is a warning, sai
                                          "the CPU. Check the GPU ids (nvidia-smi -L)"));
 }
 
+TEST_CASE("run: a trainer that exits 0 without its metric: the reason shows what it printed",
+          "[cli][run][errors]") {
+  // The reason said only "metric 'accuracy' not found: no scalar was reported at all" and the
+  // progress line pointed at an empty stderr.log, while the trainer's stdout.log held the
+  // answer (it printed its value instead of reporting it); the README promises the log's last
+  // lines for a trial that reports no value.
+  TempFolder dir;
+  WriteTextFile(fs::path(dir.path()) / "train.sh",
+                "#!/bin/sh\necho 'epoch 1: accuracy 0.5 (printed, not reported)'\n");
+  fs::permissions(fs::path(dir.path()) / "train.sh", fs::perms::owner_all);
+  WriteTextFile(dir.File("s.yaml"),
+                RandomSearchStudyYaml(1, 1, "  command: [./train.sh]\n  cpuTrials: 1\n"));
+  const auto result = RunBayestune(dir.path(), {"run", "s.yaml", "--progress", "plain"},
+                                   {"BAYESTUNE_GPU_LOCK_DIR=" + dir.File("locks")});
+  INFO(result.out << result.err);
+  CHECK(result.exit_code == 1);
+  const std::string log = fs::path(dir.path()) / "bayestune-jobs" / "s" / "trial-1" / "stdout.log";
+  CHECK_THAT(result.out,
+             Catch::Contains("trial 1 FAILED after ") &&
+                 Catch::Contains("the trainer exited with status 0 without reporting the metric: "
+                                 "metric 'accuracy' not found") &&
+                 Catch::Contains("(log: " + log + ")"));
+  // The summary's reason ends with the tail of the log that holds something.
+  CHECK_THAT(result.out, Catch::Contains("last lines of " + log + ":") &&
+                             Catch::Contains("epoch 1: accuracy 0.5 (printed, not reported)"));
+  const auto exported = RunBayestune(dir.path(), {"export", "--format", "json"});
+  CHECK_THAT(exported.out, Catch::Contains("epoch 1: accuracy 0.5 (printed, not reported)"));
+}
+
 }  // namespace bayestune::testing

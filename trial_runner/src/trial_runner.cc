@@ -814,7 +814,7 @@ Trial TrialRunner::Loop::Conclude(RunningTrial& rt, const TrialEnd& end) {
   if (!objective.measurement) {
     return study_.Fail(id, owner,
                        "the trainer exited with status 0 without reporting the metric: " +
-                           objective.missing_reason);
+                           objective.missing_reason + LogExcerpt(rt.paths, lines));
   }
   const Measurement& m = *objective.measurement;
   if (!std::isfinite(m.value)) {
@@ -832,7 +832,7 @@ Trial TrialRunner::Loop::Conclude(RunningTrial& rt, const TrialEnd& end) {
       return study_.Fail(id, owner,
                          "the trainer exited with status 0 without reporting every metric of the "
                          "study: " +
-                             other.missing_reason);
+                             other.missing_reason + LogExcerpt(rt.paths, lines));
     }
     if (!std::isfinite(other.measurement->value)) {
       return study_.MarkInfeasible(
