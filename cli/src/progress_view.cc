@@ -49,7 +49,7 @@ std::string ProgressView::CountsText() const {
             (reasons.empty() ? "" : " (squeue: " + JoinText(reasons) + ")") + ", ";
   }
   if (MaxTrialsLowered(counts)) return text + "0 left (" + MaxTrialsLoweredText(counts) + ")";
-  return text + std::to_string(counts.left()) + " left of " + std::to_string(counts.max_trials);
+  return text + std::to_string(counts.left()) + " left of " + std::to_string(counts.target());
 }
 
 std::string ProgressView::InterruptName(int signal) {
@@ -127,9 +127,14 @@ void ProgressView::OnRunnerStarted(const RunnerStartedEvent& event) {
             MaxTrialsLoweredText(counts) + "), ";
   } else if (progress_.finished_at_start() > 0) {
     text += std::to_string(progress_.finished_at_start()) + " of " +
-            std::to_string(counts.max_trials) + " trials finished before, ";
+            std::to_string(counts.target()) + " trials finished before, ";
   } else {
-    text += CountOf(counts.max_trials, "trial") + ", ";
+    text += CountOf(counts.target(), "trial") + ", ";
+  }
+  // A grid of fewer combinations than maxTrials: its trials, and why not maxTrials.
+  if (const std::string capacity = CapacityText(counts);
+      !capacity.empty() && !MaxTrialsLowered(counts)) {
+    text.insert(text.size() - 2, " (" + capacity + ")");
   }
   text += std::to_string(event.max_running) + " at once " + devices + "; trial folders in " +
           event.job_dir.string();

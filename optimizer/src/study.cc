@@ -643,7 +643,7 @@ std::optional<Trial> Study::BestTrial() {
 }
 
 int StudyProgress::left() const {
-  return std::max(0, max_trials - finished() - active);
+  return std::max(0, target() - finished() - active);
 }
 
 void StudyProgress::Add(TrialState state, bool stopped_early) {
@@ -675,15 +675,14 @@ StudyProgress CountProgress(const std::vector<Trial>& trials, const StudySpec& s
   progress.failure_limit = FailureLimit(spec);
   for (const Trial& trial : trials)
     progress.Add(trial.state, trial.stopped_early);
-  int target = spec.max_trials;
-  if (capacity) {
-    target = static_cast<int>(std::min<std::size_t>(static_cast<std::size_t>(target), *capacity));
+  if (capacity && *capacity < static_cast<std::size_t>(std::max(0, spec.max_trials))) {
+    progress.capacity = static_cast<int>(*capacity);
   }
   if (progress.finished() >= spec.max_trials) {
     progress.end = StudyEnd::kMaxTrials;
   } else if (progress.failed >= progress.failure_limit) {
     progress.end = StudyEnd::kFailureLimit;
-  } else if (progress.finished() >= target) {
+  } else if (progress.finished() >= progress.target()) {
     progress.end = StudyEnd::kSpaceExhausted;
   }
   return progress;
