@@ -108,6 +108,40 @@ TEST_CASE("best prints the value, step, parameters and trainer arguments", "[cli
                                             "--n_layers=[0-9]+\n  trial 1: --momentum=")));
 }
 
+TEST_CASE("best --top N of a two-objective study shows each trial's Pareto front",
+          "[cli][readers]") {
+  // The column was "rank" 1, 2, 3, ... as for one objective: trials of one front (none better than
+  // the other) read as ranked 1st and 2nd, and the README promises a ranking by Pareto rank.
+  TempFolder dir;
+  StudySpec spec;
+  spec.metric_tag = "accuracy";
+  spec.metrics = {{"accuracy", Goal::kMaximize}, {"latency", Goal::kMinimize}};
+  spec.max_trials = 4;
+  spec.algorithm = Algorithm::kRandomSearch;
+  spec.parameters = {ParameterSpec::Double("x", 0, 1)};
+  auto study = Study::Open(SqliteStudyRepository::Open(dir.File("bayestune.db")), "two",
+                           {.create_if_missing = true, .spec = spec});
+  // 1 (0.9, 10) and 2 (0.8, 5) trade off: the front; 3 (0.85, 12) is dominated by 1, 4 (0.7, 20)
+  // by every other.
+  for (const auto& [accuracy, latency] :
+       std::vector<std::pair<double, double>>{{0.9, 10}, {0.8, 5}, {0.85, 12}, {0.7, 20}}) {
+    const Trial t = study->Suggest(1)[0];
+    study->AddMeasurement(t.id, {.metric = "accuracy", .step = 1, .value = accuracy});
+    study->AddMeasurement(t.id, {.metric = "latency", .step = 1, .value = latency});
+    study->Complete(t.id);
+  }
+  const auto top = RunBayestune(dir.path(), {"best", "--top", "4"});
+  INFO(top.out << top.err);
+  CHECK(top.exit_code == 0);
+  CHECK(top.out.rfind("front  trial  accuracy  latency  step  x\n"
+                      "1      1      0.9       10       1     ",
+                      0) == 0);
+  CHECK(top.out.find("\n1      2      0.8       5        1     ") != std::string::npos);
+  CHECK(top.out.find("\n2      3      0.85      12       1     ") != std::string::npos);
+  CHECK(top.out.find("\n3      4      0.7       20       1     ") != std::string::npos);
+  CHECK(top.out.find("rank") == std::string::npos);
+}
+
 TEST_CASE("best without a succeeded trial exits 1 and says where to look", "[cli][readers]") {
   SECTION("a name and database path with shell characters are quoted to paste") {
     TempFolder dir;
