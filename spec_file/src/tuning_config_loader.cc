@@ -34,6 +34,14 @@ namespace {
 constexpr std::size_t kMaxDiscreteValues = 1000;
 constexpr std::size_t kMaxCategoricalValues = 1000;
 
+// A CATEGORICAL or DISCRETE parameter of one value: a constant, not something to tune (as an
+// INTEGER or DOUBLE range of one value is refused).
+std::string OneValueWarning(const std::string& name, const std::string& value) {
+  return "has one value: every trial gets --" + name + "=" + value +
+         " and there is nothing to tune; list two or more values, or give the fixed flag with the "
+         "trainer (runner.command or trainingInput.args)";
+}
+
 // A tuning spec has some hundreds of nodes; aliases (*name) can make a short file expand to
 // billions (each alias is walked where it is used), which would hang every command reading it.
 constexpr std::size_t kMaxExpandedNodes = 1000000;
@@ -1079,6 +1087,9 @@ class Loader {
           }
         }
         spec.categorical_values = *list;
+        if (ok && list->size() == 1) {
+          Warning(values, field + ".categoricalValues", OneValueWarning(spec.name, list->front()));
+        }
       } else {
         ok = false;
       }
@@ -1103,17 +1114,13 @@ class Loader {
                   " are allowed (use a DOUBLE or INTEGER range instead)");
         ok = false;
       } else {
+        // Every number is read (each bad one said), then the order is checked once for the list:
+        // the first value out of order or listed again, and the list as it would be valid.
+        std::vector<std::pair<std::size_t, double>> numbers;  // (index, value)
         for (std::size_t i = 0; i < values.size(); ++i) {
           const std::string item_field = field + ".discreteValues[" + std::to_string(i) + "]";
           auto value = ReadNumber(values[i], item_field);
           if (!value) {
-            ok = false;
-            continue;
-          }
-          if (!spec.discrete_values.empty() && *value <= spec.discrete_values.back()) {
-            Error(values[i], item_field,
-                  "discreteValues must be strictly increasing, but " + FormatDouble(*value) +
-                      " follows " + FormatDouble(spec.discrete_values.back()));
             ok = false;
             continue;
           }
@@ -1123,7 +1130,41 @@ class Loader {
                       FormatDouble(*value));
             ok = false;
           }
-          spec.discrete_values.push_back(*value);
+          numbers.emplace_back(i, *value);
+        }
+        for (std::size_t k = 1; k < numbers.size(); ++k) {
+          const auto [i, value] = numbers[k];
+          if (value > numbers[k - 1].second) continue;
+          std::string problem;
+          for (std::size_t j = 0; j < k && problem.empty(); ++j) {
+            if (numbers[j].second == value) {
+              problem = FormatDouble(value) + " is listed twice (also discreteValues[" +
+                        std::to_string(numbers[j].first) + "]); each value must be unique";
+            }
+          }
+          if (problem.empty()) {
+            problem = "discreteValues must be strictly increasing, but " + FormatDouble(value) +
+                      " follows " + FormatDouble(numbers[k - 1].second);
+          }
+          std::vector<double> sorted;
+          for (const auto& number : numbers)
+            sorted.push_back(number.second);
+          std::sort(sorted.begin(), sorted.end());
+          sorted.erase(std::unique(sorted.begin(), sorted.end()), sorted.end());
+          std::string list;
+          for (std::size_t n = 0; n < sorted.size() && n < 20; ++n)
+            list += (list.empty() ? "" : ", ") + FormatDouble(sorted[n]);
+          if (sorted.size() > 20) list += ", ...";
+          Error(values[i], field + ".discreteValues[" + std::to_string(i) + "]",
+                problem + "; list them in increasing order, each once: [" + list + "]");
+          ok = false;
+          break;
+        }
+        for (const auto& number : numbers)
+          spec.discrete_values.push_back(number.second);
+        if (ok && spec.discrete_values.size() == 1) {
+          Warning(values, field + ".discreteValues",
+                  OneValueWarning(spec.name, FormatDouble(spec.discrete_values[0])));
         }
       }
     }

@@ -375,12 +375,56 @@ TEST_CASE("range and scale errors name the parameter's field", "[config]") {
               9, {"INTEGER parameter needs integer bounds, got 1.5"});
 }
 
+TEST_CASE("a DISCRETE list out of order is one error with the list as it would be valid",
+          "[config]") {
+  // [64, 16, 32, 32] gave three errors ('16 follows 64', '32 follows 64', '32 follows 64') and a
+  // duplicate read '16 follows 16'.
+  auto result = ParseTuningConfig(
+      Study("",
+            "      - {parameterName: b, type: DISCRETE, discreteValues: [64, 16, 32, 32]}\n"
+            "      - {parameterName: c, type: DISCRETE, discreteValues: [16, 16, 32]}\n"
+            "      - {parameterName: d, type: DISCRETE, discreteValues: [1, 2, 3, 2]}\n"),
+      "d.yaml");
+  CHECK_FALSE(result.ok());
+  CHECK(FormatDiagnostics(result.diagnostics) ==
+        "d.yaml:7:65: error: trainingInput.hyperparameters.params[0].discreteValues[1]: "
+        "discreteValues must be strictly increasing, but 16 follows 64; list them in increasing "
+        "order, each once: [16, 32, 64]\n"
+        "d.yaml:8:65: error: trainingInput.hyperparameters.params[1].discreteValues[1]: 16 is "
+        "listed twice (also discreteValues[0]); each value must be unique; list them in "
+        "increasing order, each once: [16, 32]\n"
+        "d.yaml:9:70: error: trainingInput.hyperparameters.params[2].discreteValues[3]: 2 is "
+        "listed twice (also discreteValues[1]); each value must be unique; list them in "
+        "increasing order, each once: [1, 2, 3]\n");
+}
+
+TEST_CASE("a CATEGORICAL or DISCRETE parameter of one value is a warning", "[config]") {
+  // An INTEGER or DOUBLE range of one value is an error; a list of one value was taken without a
+  // word, a constant flag the optimizer spends a dimension on.
+  auto result = ParseTuningConfig(
+      Study("", kGoodParam + "      - {parameterName: opt, type: CATEGORICAL, categoricalValues: "
+                             "[sgd]}\n"
+                             "      - {parameterName: bs, type: DISCRETE, discreteValues: [32]}\n"),
+      "one.yaml");
+  CHECK(result.ok());
+  CHECK(FormatDiagnostics(result.diagnostics) ==
+        "one.yaml:12:68: warning: trainingInput.hyperparameters.params[1].categoricalValues: has "
+        "one value: every trial gets --opt=sgd and there is nothing to tune; list two or more "
+        "values, or give the fixed flag with the trainer (runner.command or trainingInput.args)\n"
+        "one.yaml:13:61: warning: trainingInput.hyperparameters.params[2].discreteValues: has one "
+        "value: every trial gets --bs=32 and there is nothing to tune; list two or more values, "
+        "or give the fixed flag with the trainer (runner.command or trainingInput.args)\n");
+}
+
 TEST_CASE("discrete and categorical lists are checked", "[config]") {
   ExpectError(Errors(Study("",
                            "      - parameterName: d\n        type: DISCRETE\n"
                            "        discreteValues:\n          - 1\n          - 4\n"
                            "          - 2\n")),
-              12, {"discreteValues[2]", "strictly increasing, but 2 follows 4"});
+              12,
+              {"discreteValues[2]",
+               "strictly increasing, but 2 follows 4; list them in "
+               "increasing order, each once: [1, 2, 4]"});
   std::string many = "      - parameterName: d\n        type: DISCRETE\n        discreteValues: [";
   for (int i = 0; i < 1001; ++i)
     many += (i ? ", " : "") + std::to_string(i);
