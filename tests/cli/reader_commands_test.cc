@@ -187,6 +187,29 @@ TEST_CASE("export writes CSV or JSON to standard output or a file", "[cli][reade
   CHECK(document["jobId"] == "book");
   CHECK(document["trainingOutput"]["trials"].size() == 4);
 
+  // The format from --out's extension in any case; another extension needs --format. results.JSON
+  // got CSV, and results.tsv and results.csv.gz got CSV, uncompressed, without a word.
+  const auto upper_name = RunBayestune(dir.path(), {"export", "--out", "book.JSON"});
+  CHECK(upper_name.exit_code == 0);
+  CHECK(nlohmann::json::parse(ReadTextFile(dir.File("book.JSON")))["jobId"] == "book");
+  for (const std::string name : {"book.tsv", "book.csv.gz"}) {
+    const auto other = RunBayestune(dir.path(), {"export", "--out", name});
+    INFO(other.out << other.err);
+    CHECK(other.exit_code == 2);
+    CHECK(other.err.rfind("bayestune: error: --out '" + name +
+                              "': export writes CSV or JSON, and takes which from the name's "
+                              "extension, .csv or .json; give --format csv or --format json to "
+                              "write to this name",
+                          0) == 0);
+    CHECK_FALSE(std::filesystem::exists(dir.File(name)));
+  }
+  CHECK_THAT(
+      RunBayestune(dir.path(), {"export", "--out", "book.csv.gz"}).err,
+      Catch::EndsWith("(export does not compress: bayestune export | gzip > book.csv.gz)\n"));
+  const auto tsv = RunBayestune(dir.path(), {"export", "--out", "book.tsv", "--format", "csv"});
+  CHECK(tsv.exit_code == 0);
+  CHECK(ReadTextFile(dir.File("book.tsv")).rfind("trial,state,", 0) == 0);
+
   // Flag values in any case mean the same: --format JSON is JSON, --state failed is FAILED.
   const auto upper = RunBayestune(dir.path(), {"export", "--format", "JSON"});
   CHECK(upper.exit_code == 0);
