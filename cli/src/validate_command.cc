@@ -82,7 +82,7 @@ int Validate(const ValidateArguments& arguments) {
   std::cout << arguments.config_path
             << ": ok: " << CountOf(static_cast<long long>(spec.parameters.size()), "parameter")
             << ", " << objectives << ", " << CountOf(spec.max_trials, "trial") << ", "
-            << spec.max_parallel_trials << " in parallel, " << AlgorithmName(spec.algorithm)
+            << spec.max_parallel_trials << " in parallel, " << DescribeAlgorithm(spec.algorithm)
             << "\n";
   return kExitOk;
 }

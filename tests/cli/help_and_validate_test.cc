@@ -95,8 +95,10 @@ TEST_CASE("validate: the examples are valid, and a bad file gets every error wit
   const auto all_types = RunBayestune(
       dir.path(),
       {"validate", std::string(BAYESTUNE_SOURCE_DIR) + "/examples/all_types/tuning.yaml"});
-  CHECK(all_types.out.find(": ok: 5 parameters, MAXIMIZE 'accuracy', 12 trials, 2 in parallel") !=
-        std::string::npos);
+  // The algorithm as status says it, not the enum's name (ALGORITHM_UNSPECIFIED for a file that
+  // left it out).
+  CHECK(all_types.out.find(": ok: 5 parameters, MAXIMIZE 'accuracy', 12 trials, 2 in parallel, "
+                           "Bayesian optimization (GP bandit)\n") != std::string::npos);
 
   WriteTextFile(dir.File("bad.yaml"),
                 "trainingInput:\n"
