@@ -40,7 +40,8 @@ namespace fs = std::filesystem;
 
 // Checks that the trainer can be started, with an error that names where the command came from.
 void CheckTrainer(const RunPlan& plan, const std::string& config_path) {
-  if (std::string problem = TrainerProblem(plan.config.runner); !problem.empty()) {
+  if (std::string problem = TrainerProblem(plan.config.runner, plan.trainer_from_command_line);
+      !problem.empty()) {
     throw InvalidArgument((plan.trainer_from_command_line ? "the trainer command after --: "
                                                           : config_path + ": runner.command[0]: ") +
                           problem + ". Nothing was run");

@@ -37,7 +37,7 @@ void CheckRunner(TuningConfigLoadResult& result, const ValidateArguments& argume
       runner, std::filesystem::absolute(arguments.config_path).lexically_normal().parent_path());
   if (!arguments.trainer.empty()) {
     runner.command = arguments.trainer;
-    if (std::string problem = TrainerProblem(runner); !problem.empty()) {
+    if (std::string problem = TrainerProblem(runner, /*after_dashes=*/true); !problem.empty()) {
       result.Add(Severity::kError, "the trainer command after --", problem);
     }
     return;

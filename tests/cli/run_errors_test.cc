@@ -533,6 +533,35 @@ TEST_CASE(
   CHECK_FALSE(fs::exists(dir.File("bayestune.db")));
 }
 
+TEST_CASE("run, validate: a trainer after -- gets its advice as a command line, not a YAML list",
+          "[cli][run][errors]") {
+  // '-- ./train.py' (not executable) was told 'such as [python3, ./train.py]', a bad #! line
+  // 'such as runner.command: [python3, ./bad.py]', and '-- "sh train.sh"' to give 'items of their
+  // own (no shell splits them), such as [sh, train.sh]': the YAML's words for a command line.
+  TempFolder dir;
+  WriteTextFile(dir.File("s.yaml"), RandomSearchStudyYaml(1, 1, "  gpus: []\n"));
+  WriteTextFile(dir.File("train.py"), "print('hi')\n");
+  WriteTextFile(dir.File("train.sh"), "true\n");
+  WriteTextFile(dir.File("bad.py"), "#!/no/such/python\n");
+  fs::permissions(dir.File("bad.py"), fs::perms::owner_all);
+  const auto run = RunBayestune(dir.path(), {"run", "s.yaml", "--", "./train.py"});
+  CHECK(run.exit_code == 1);
+  CHECK(run.err ==
+        "bayestune: error: the trainer command after --: './train.py' is not an executable file; "
+        "make it executable (chmod +x) or run it through its interpreter, such as -- python3 "
+        "./train.py. Nothing was run\n");
+  const auto validate = RunBayestune(dir.path(), {"validate", "s.yaml", "--", "./bad.py"});
+  CHECK(validate.exit_code == 1);
+  CHECK_THAT(validate.err, Catch::Contains("run it through its interpreter, such as -- python3 "
+                                           "./bad.py\n"));
+  const auto quoted = RunBayestune(dir.path(), {"run", "s.yaml", "--", "sh train.sh --fast"});
+  CHECK(quoted.exit_code == 1);
+  CHECK_THAT(quoted.err, Catch::Contains("give the program and each of its arguments as words of "
+                                         "their own after -- (not quoted together), such as -- "
+                                         "sh train.sh --fast. Nothing was run"));
+  CHECK_FALSE(fs::exists(dir.File("bayestune.db")));
+}
+
 TEST_CASE("run: --gpus naming a GPU this machine does not have is a warning, said once",
           "[cli][run][errors]") {
   // Trials said "started on GPU 99" with CUDA_VISIBLE_DEVICES=99, where CUDA finds no GPU and a
