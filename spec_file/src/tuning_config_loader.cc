@@ -1371,10 +1371,13 @@ class Loader {
     const std::string field = "runner.earlyStopping";
     if (!CheckMap(node, field, kEarlyStoppingKeys, {}, "")) return;
     EarlyStoppingSpec& e = study.early_stopping;
+    bool rule_unknown = false;  // a misspelt rule (asha), said at its line
     if (auto n = node["rule"]) {
       if (auto v = ReadEnum<EarlyStoppingRule>(n, field + ".rule", &ParseEarlyStoppingRule,
                                                {"MEDIAN", "ASHA"})) {
         e.rule = *v;
+      } else {
+        rule_unknown = true;
       }
     }
     const long long most = std::numeric_limits<long long>::max();
@@ -1392,6 +1395,9 @@ class Loader {
     if (auto n = node["brackets"]) {
       if (auto v = ReadInteger(n, field + ".brackets", 1)) e.brackets = static_cast<int>(*v);
     }
+    // A misspelt rule meant one: its options are not said to be ignored by the MEDIAN rule that
+    // the default would be, nor is ASHA's maxStep asked for.
+    if (rule_unknown) return;
     const bool asha = e.rule == EarlyStoppingRule::kAsha;
     if (!asha) {
       for (const char* key : {"minStep", "maxStep", "reductionFactor", "brackets"}) {

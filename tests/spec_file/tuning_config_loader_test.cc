@@ -398,6 +398,21 @@ TEST_CASE("a DISCRETE list out of order is one error with the list as it would b
         "increasing order, each once: [1, 2, 3]\n");
 }
 
+TEST_CASE("a misspelt early-stopping rule is one error, its options not said to be ignored",
+          "[config]") {
+  // rule: asha gave the error and then, for each of ASHA's options, 'is used only by rule: ASHA;
+  // the MEDIAN rule ignores it': the rule the user did not ask for.
+  auto result = ParseTuningConfig(
+      Study("    enableTrialEarlyStopping: true\n", kGoodParam) +
+          "runner:\n  earlyStopping: {rule: asha, minStep: 1, maxStep: 9, reductionFactor: 1}\n",
+      "es.yaml");
+  CHECK_FALSE(result.ok());
+  CHECK(FormatDiagnostics(result.diagnostics) ==
+        "es.yaml:14:25: error: runner.earlyStopping.rule: unknown value 'asha'; did you mean "
+        "'ASHA'? Valid values: MEDIAN, ASHA\n"
+        "es.yaml:14:72: error: runner.earlyStopping.reductionFactor: must be at least 2, got 1\n");
+}
+
 TEST_CASE("a CATEGORICAL or DISCRETE parameter of one value is a warning", "[config]") {
   // An INTEGER or DOUBLE range of one value is an error; a list of one value was taken without a
   // word, a constant flag the optimizer spends a dimension on.
