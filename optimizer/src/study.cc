@@ -298,10 +298,10 @@ std::vector<ParameterValues> Study::ComputePoints(const SuggestPlan& plan) {
         } catch (const InvalidArgument&) {
           continue;  // a trial of a different space tells this one nothing
         }
-        // With several objectives on either side, a value is taken by its metric, never by its
-        // position: a trial that lacks one of this study's metrics tells its model nothing.
+        // A value is taken by its metric, never by its position: a trial that lacks one of this
+        // study's metrics tells its model nothing (a study of 'loss' resumed from one of
+        // 'accuracy' took each accuracy as a loss, under the new goal).
         if (t.state == TrialState::kSucceeded &&
-            (IsMultiObjective(plan.spec) || IsMultiObjective(previous->spec)) &&
             !MapObjectiveValues(previous->spec, plan.spec, t)) {
           continue;
         }

@@ -182,6 +182,43 @@ TEST_CASE("run: a study of the same name with another spec is refused, the old o
   CHECK(CountOccurrences(trials.out, "SUCCEEDED") == 1);
 }
 
+TEST_CASE("run: a study whose metric tag changed is not told to learn from the old one",
+          "[cli][run][errors]") {
+  // A misspelt hyperparameterMetricTag fails every trial; the fixed file was refused with the
+  // advice to start a new study that learns from this one with resumePreviousJobId, which took
+  // each old trial's value of the old metric as one of the new (an accuracy as a loss). Values go
+  // by metric now, so a study of another objective learns none, and the run says so.
+  TempFolder dir;
+  WriteTextFile(fs::path(dir.path()) / "train.sh",
+                "#!/bin/sh\necho '{\"accuracy\": \"0.5\", \"loss\": \"0.25\"}' >> "
+                "\"$CLOUD_ML_HP_METRIC_FILE\"\n");
+  fs::permissions(fs::path(dir.path()) / "train.sh", fs::perms::owner_all);
+  const std::string yaml = RandomSearchStudyYaml(2, 1, "  command: [./train.sh]\n  gpus: []\n");
+  WriteTextFile(dir.File("s.yaml"), yaml);
+  REQUIRE(RunBayestune(dir.path(), {"run", "s.yaml"}).exit_code == 0);
+  std::string loss = yaml;
+  loss.replace(loss.find("hyperparameterMetricTag: accuracy"), 33, "hyperparameterMetricTag: loss");
+  WriteTextFile(dir.File("s.yaml"), loss);
+  const auto changed = RunBayestune(dir.path(), {"run", "s.yaml"});
+  CHECK(changed.exit_code == 1);
+  CHECK(OneLineError(changed) ==
+        "bayestune: error: study 's' in bayestune.db was made from other "
+        "trainingInput.hyperparameters than s.yaml has now (hyperparameterMetricTag 'accuracy' -> "
+        "'loss'); only maxTrials, maxParallelTrials and maxFailedTrials of a study can change. "
+        "For the new objective, start a new study (--study NAME) or use another database (--db "
+        "FILE)\n");
+  std::string resumed = loss;
+  resumed.insert(resumed.find("    params:"), "    resumePreviousJobId: s\n");
+  WriteTextFile(dir.File("loss.yaml"), resumed);
+  const auto learning = RunBayestune(dir.path(), {"run", "loss.yaml", "--progress", "plain"});
+  INFO(learning.out << learning.err);
+  CHECK(learning.exit_code == 0);
+  CHECK_THAT(learning.out,
+             Catch::Contains("learning from 0 finished trials of study 's' (resumePreviousJobId); "
+                             "2 succeeded have no value of 'loss', this study's objective, and "
+                             "are left out"));
+}
+
 TEST_CASE("run: a study grows when maxTrials is raised, and the change is in its history",
           "[cli][run]") {
   TempFolder dir;
