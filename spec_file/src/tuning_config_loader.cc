@@ -671,6 +671,14 @@ class Loader {
                   "' (AI Platform's default, what cloudml-hypertune writes without a tag); give "
                   "the tag your trainer writes, for example hyperparameterMetricTag: accuracy");
     }
+    if (!node["goal"] && !node["metrics"]) {
+      // A study of 'loss' without a goal maximised its loss, every trial reported as it should,
+      // and the study cannot change its goal afterwards.
+      Warning(node, field + ".goal",
+              "not given: the study maximises '" + spec.metric_tag +
+                  "' (MAXIMIZE, AI Platform's default); give goal: MINIMIZE if lower is better "
+                  "(a loss, an error), else goal: MAXIMIZE");
+    }
     std::optional<long long> max_trials;
     if (auto n = node["maxTrials"]) {
       max_trials = ReadInteger(n, field + ".maxTrials", 1);

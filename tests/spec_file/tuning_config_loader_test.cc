@@ -81,11 +81,27 @@ TEST_CASE("AI Platform's defaults apply to fields left out", "[config]") {
       "    params: [{parameterName: x, type: DOUBLE, minValue: 0, maxValue: 1}]\n",
       "notag.yaml");
   CHECK(result.ok());
+  // So is the goal: a study of 'loss' left without one maximised its loss, and cannot change its
+  // goal afterwards.
   CHECK(FormatDiagnostics(result.diagnostics) ==
         "notag.yaml:3:5: warning: trainingInput.hyperparameters.hyperparameterMetricTag: not "
         "given: the objective is the scalar tagged 'training/hptuning/metric' (AI Platform's "
         "default, what cloudml-hypertune writes without a tag); give the tag your trainer writes, "
-        "for example hyperparameterMetricTag: accuracy\n");
+        "for example hyperparameterMetricTag: accuracy\n"
+        "notag.yaml:3:5: warning: trainingInput.hyperparameters.goal: not given: the study "
+        "maximises 'training/hptuning/metric' (MAXIMIZE, AI Platform's default); give goal: "
+        "MINIMIZE if lower is better (a loss, an error), else goal: MAXIMIZE\n");
+  const auto loss = ParseTuningConfig(
+      "trainingInput:\n"
+      "  hyperparameters:\n"
+      "    hyperparameterMetricTag: loss\n"
+      "    params: [{parameterName: x, type: DOUBLE, minValue: 0, maxValue: 1}]\n",
+      "loss.yaml");
+  CHECK(loss.ok());
+  CHECK(FormatDiagnostics(loss.diagnostics) ==
+        "loss.yaml:3:5: warning: trainingInput.hyperparameters.goal: not given: the study "
+        "maximises 'loss' (MAXIMIZE, AI Platform's default); give goal: MINIMIZE if lower is "
+        "better (a loss, an error), else goal: MAXIMIZE\n");
   CHECK(config.study.max_trials == 1);
   CHECK(config.study.max_parallel_trials == 1);
   CHECK(config.study.max_failed_trials == 0);
@@ -633,7 +649,8 @@ TEST_CASE("a file on disk reports its own path", "[config]") {
   std::filesystem::create_directories(dir);
   const auto path = (dir / "tuning.yaml").string();
   std::ofstream(path)
-      << "trainingInput:\n  hyperparameters:\n    maxTrials: -2\n    hyperparameterMetricTag: a\n";
+      << "trainingInput:\n  hyperparameters:\n    maxTrials: -2\n    hyperparameterMetricTag: a\n"
+         "    goal: MAXIMIZE\n";
   auto result = LoadTuningConfigFile(path);
   REQUIRE_FALSE(result.ok());
   INFO(FormatDiagnostics(result.diagnostics));
