@@ -876,8 +876,10 @@ bool TrialRunner::Loop::Finished(RunResult& result) {
     const int running = killed_ - killed_queued_;
     const std::string queued = std::to_string(killed_queued_) + " waiting in Slurm's queue";
     result.message =
-        killed_ == 0 ? "interrupted: no new trial was started and the running ones finished; run "
-                       "the study again to continue it"
+        killed_ == 0
+            ? "interrupted: no new trial was started" +
+                  std::string(running_at_interrupt_ > 0 ? " and the running ones finished" : "") +
+                  "; run the study again to continue it"
         : interrupts_seen_ < 2
             ? "interrupted: no new trial was started" +
                   std::string(running_at_interrupt_ > 0 ? " and the running ones finished" : "") +
