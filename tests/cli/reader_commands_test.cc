@@ -83,6 +83,10 @@ TEST_CASE("trials lists every trial, the best marked, failures with their first 
   CHECK(failed.exit_code == 0);
   CHECK(CountOccurrences(failed.out, "\n") == 2);
   CHECK(failed.out.find("FAILED") != std::string::npos);
+  // None in the states asked for: they are named ('no trial in that state', of two states).
+  const auto none = RunBayestune(dir.path(), {"trials", "--state", "infeasible,stopping"});
+  CHECK(none.exit_code == 0);
+  CHECK(none.out == "study 'book' has no INFEASIBLE or STOPPING trial yet\n");
 }
 
 TEST_CASE("best prints the value, step, parameters and trainer arguments", "[cli][readers]") {
