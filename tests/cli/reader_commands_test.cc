@@ -83,6 +83,12 @@ TEST_CASE("trials lists every trial, the best marked, failures with their first 
   CHECK(failed.exit_code == 0);
   CHECK(CountOccurrences(failed.out, "\n") == 2);
   CHECK(failed.out.find("FAILED") != std::string::npos);
+  // The study as --study, as run takes it (it was 'The following argument was not expected:
+  // --study'); not both ways at once.
+  const auto flag = RunBayestune(dir.path(), {"trials", "--study", "book", "--state", "failed"});
+  CHECK(flag.exit_code == 0);
+  CHECK(flag.out == failed.out);
+  CHECK(RunBayestune(dir.path(), {"status", "book", "--study", "book"}).exit_code == 2);
   // None in the states asked for: they are named ('no trial in that state', of two states).
   const auto none = RunBayestune(dir.path(), {"trials", "--state", "infeasible,stopping"});
   CHECK(none.exit_code == 0);
