@@ -10,6 +10,7 @@
 #include "bayestune/optimizer/study.h"
 #include "bayestune/store/sqlite_study_repository.h"
 #include "cli_test_support.h"
+#include "test_study_yaml.h"
 
 namespace bayestune::testing {
 
@@ -105,6 +106,32 @@ TEST_CASE("run: the study name made from a file name is always a valid name", "[
     CHECK(result.out.find("study '" + study + "' in bayestune.db") != std::string::npos);
     CHECK(fs::is_directory(dir.File("bayestune-jobs/" + study + "/trial-1")));
   }
+}
+
+TEST_CASE("worker: a trainer that cannot be started is an error before any call, as for run",
+          "[cli][validation]") {
+  // 'worker ... -- ./train.py' (not executable) waited up to 2 minutes for its server, then said
+  // 'runner.command[0]: ... such as [python3, ./train.py]' of a command given after --.
+  TempFolder dir;
+  WriteTextFile(dir.File("train.py"), "print('hi')\n");
+  const auto after_dashes = RunBayestune(
+      dir.path(), {"worker", "--server", "127.0.0.1:1", "--study", "s", "--", "./train.py"});
+  INFO(after_dashes.out << after_dashes.err);
+  CHECK(after_dashes.exit_code == 1);
+  CHECK(after_dashes.err ==
+        "bayestune: error: the trainer command after --: './train.py' is not an executable file; "
+        "make it executable (chmod +x) or run it through its interpreter, such as -- python3 "
+        "./train.py. Nothing was run\n");
+  // A --create file's runner.command: named by its file, before the server is asked.
+  WriteTextFile(dir.File("s.yaml"),
+                RandomSearchStudyYaml(1, 1, "  command: [python3, trian.py]\n  gpus: []\n"));
+  const auto created = RunBayestune(
+      dir.path(), {"worker", "--server", "127.0.0.1:1", "--study", "s", "--create", "s.yaml"});
+  INFO(created.out << created.err);
+  CHECK(created.exit_code == 1);
+  CHECK_THAT(created.err, Catch::StartsWith("bayestune: error: s.yaml: runner.command[0]: python3 "
+                                            "would run 'trian.py', which is not in ") &&
+                              Catch::EndsWith(". Nothing was run\n"));
 }
 
 TEST_CASE("worker: --study that is a path is a usage error before any call", "[cli][validation]") {
