@@ -1430,7 +1430,10 @@ class Loader {
 
   // What to check when yaml-cpp cannot parse the text: a tab in the indentation (YAML forbids
   // them), else the indentation and the ':' after each key.
-  static std::string IndentationHint(std::string_view text) {
+  // A key written without its ':' ("goal MAXIMIZE") is a plain text line, which yaml-cpp reports
+  // at the line after it: the line at `error_line` (0-based) or the one before it, when it is such
+  // a line (not a comment, a list item or a bracket), is named.
+  static std::string IndentationHint(std::string_view text, int error_line) {
     int line = 1;
     bool in_indentation = true;
     for (char c : text) {
@@ -1443,6 +1446,29 @@ class Loader {
       } else if (c != ' ') {
         in_indentation = false;
       }
+    }
+    std::vector<std::string_view> lines;
+    for (std::size_t start = 0; start <= text.size();) {
+      const std::size_t end = std::min(text.find('\n', start), text.size());
+      lines.push_back(text.substr(start, end - start));
+      start = end + 1;
+    }
+    for (int at : {error_line - 1, error_line}) {
+      if (at < 0 || at >= static_cast<int>(lines.size())) continue;
+      std::string_view content = lines[static_cast<std::size_t>(at)];
+      const std::size_t first = content.find_first_not_of(' ');
+      if (first == std::string_view::npos) continue;
+      content = content.substr(first);
+      while (!content.empty() && (content.back() == ' ' || content.back() == '\r'))
+        content.remove_suffix(1);
+      if (content.empty() ||
+          std::string_view("#-[{\"'|>").find(content[0]) != std::string_view::npos ||
+          content.find(':') != std::string_view::npos ||
+          content.find(' ') == std::string_view::npos) {
+        continue;
+      }
+      return "line " + std::to_string(at + 1) + " ('" + std::string(content.substr(0, 60)) +
+             "') has no ':' after its key";
     }
     return "check the indentation and the ':' after each key";
   }
@@ -1470,7 +1496,7 @@ class Loader {
       return;
     } catch (const YAML::Exception& e) {
       Report(Diagnostic::Severity::kError, e.mark, "",
-             "not valid YAML: " + e.msg + " (" + IndentationHint(text) + ")");
+             "not valid YAML: " + e.msg + " (" + IndentationHint(text, e.mark.line) + ")");
       return;
     }
     if (!root || root.IsNull()) {

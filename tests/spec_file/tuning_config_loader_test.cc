@@ -223,6 +223,13 @@ TEST_CASE("a file that is empty, missing or not YAML is an error with its place"
   // A tab in the indentation is named as such (yaml-cpp's own message does not say).
   ExpectError(Errors("trainingInput:\n\thyperparameters:\n    goal: MAXIMIZE\n"), 2,
               {"not valid YAML", "line 2 is indented with a tab; YAML indents with spaces only"});
+  // A key without its ':' is named: yaml-cpp reports 'illegal map value' at the line after it,
+  // and the hint said only 'check the indentation and the ':' after each key'.
+  ExpectError(Errors("trainingInput:\n  hyperparameters:\n    goal MAXIMIZE\n    maxTrials: 3\n"),
+              4, {"not valid YAML", "line 3 ('goal MAXIMIZE') has no ':' after its key"});
+  ExpectError(Errors("trainingInput:\n  hyperparameters:\n    params:\n    - parameterName: x\n"
+                     "      minValue: 0\n     maxValue: 1\n"),
+              6, {"not valid YAML", "check the indentation and the ':' after each key"});
 }
 
 TEST_CASE("a named pipe that no program writes to is an error, not a wait forever", "[config]") {
