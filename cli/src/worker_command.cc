@@ -240,11 +240,6 @@ void CheckWorkerTrainer(const RunnerSpec& runner, const std::string& from) {
 int Work(const WorkerFlags& flags) {
   CheckServerAddress(flags.server);
   CheckStudyFlag(flags.study);  // a name, not a path: the trial folders are under it
-  if (!flags.trainer.empty()) {
-    RunnerSpec trainer;
-    trainer.command = flags.trainer;
-    CheckWorkerTrainer(trainer, "after --");
-  }
   proto::StudyClientOptions options;
   options.server_address = flags.server;
   options.tls = flags.tls || !flags.tls_ca.empty();
@@ -267,6 +262,12 @@ int Work(const WorkerFlags& flags) {
     create_yaml = config.source_text;
     runner_options.runner = config.runner;
     if (flags.trainer.empty()) CheckWorkerTrainer(config.runner, flags.create);
+  }
+  if (!flags.trainer.empty()) {
+    // Found in the PATH the trials get: the --create file's runner.env may set it.
+    RunnerSpec trainer = runner_options.runner;
+    trainer.command = flags.trainer;
+    CheckWorkerTrainer(trainer, "after --");
   }
   {
     // A quick first call that does not wait, to say at once why the server does not answer
