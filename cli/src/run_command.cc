@@ -52,7 +52,7 @@ void CheckTrainer(const RunPlan& plan, const std::string& config_path) {
 // Checks that the GPU settings fit the GPUs: an explicit list (runner.gpus, --gpus) against
 // gpusPerTrial and trialsPerGpu; detected GPUs only when a trial needs several of them (with one
 // GPU a trial, any GPU count fits, and none means CPU trials).
-void CheckGpus(const RunnerSpec& runner) {
+void CheckGpus(const RunnerSpec& runner, const RunArguments& arguments) {
   std::vector<int> gpus;
   if (runner.gpus) {
     gpus = *runner.gpus;
@@ -60,6 +60,18 @@ void CheckGpus(const RunnerSpec& runner) {
     gpus = DetectGpus().ids;
   }
   if (gpus.empty()) return;
+  if (runner.gpus_per_trial > static_cast<int>(gpus.size())) {
+    // Where the GPUs came from says what to change ('give more GPUs in runner.gpus' was said of
+    // --gpus 0, and of the GPUs the machine has).
+    const std::string where = !arguments.gpus.empty() ? "--gpus " + arguments.gpus
+                              : runner.gpus           ? std::string("runner.gpus")
+                                                      : std::string("this machine");
+    throw InvalidArgument("runner.gpusPerTrial is " + std::to_string(runner.gpus_per_trial) +
+                          " but " + where + (runner.gpus ? " gives " : " has ") +
+                          CountOf(static_cast<long long>(gpus.size()), "GPU") +
+                          "; lower gpusPerTrial to at most " + std::to_string(gpus.size()) +
+                          (runner.gpus ? ", or give more GPUs" : "") + ". Nothing was run");
+  }
   GpuPool(gpus, runner.gpus_per_trial, runner.trials_per_gpu, 1);  // throws when they do not fit
 }
 
@@ -231,7 +243,7 @@ int RunStudy(const RunArguments& arguments) {
   // made, fixes its spec.
   CheckTrainer(plan, arguments.config_path);
   // Under Slurm the GPUs are the cluster's: gpusPerTrial becomes --gres=gpu:N.
-  if (plan.config.runner.launcher == LauncherKind::kLocal) CheckGpus(plan.config.runner);
+  if (plan.config.runner.launcher == LauncherKind::kLocal) CheckGpus(plan.config.runner, arguments);
   CheckDatabaseFolder(arguments.database);  // as given, for the store's message
   const std::string learning = CheckResumeStudy(plan, arguments);
   PrepareJobDir(plan);

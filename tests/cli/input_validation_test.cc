@@ -220,7 +220,10 @@ TEST_CASE("run: a run that cannot run leaves no database and no study", "[cli][v
   const auto gpus = RunBayestune(dir.path(), {"run", "g.yaml", "--gpus", "0"});
   INFO(gpus.err);
   CHECK(gpus.exit_code == 1);
-  CHECK(gpus.err.find("runner.gpusPerTrial is 2") != std::string::npos);
+  // Named by where the GPUs came from (it said 'give more GPUs in runner.gpus' of --gpus 0).
+  CHECK(gpus.err ==
+        "bayestune: error: runner.gpusPerTrial is 2 but --gpus 0 gives 1 GPU; lower gpusPerTrial "
+        "to at most 1, or give more GPUs. Nothing was run\n");
   CHECK_FALSE(fs::exists(dir.File("bayestune.db")));
 
   // In a database that exists, no study is added.
