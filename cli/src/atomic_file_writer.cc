@@ -86,7 +86,8 @@ std::string ModeText(mode_t mode) {
 }  // namespace
 
 std::uintmax_t WriteFileAtomically(const std::string& path, const std::string& flag,
-                                   const std::function<void(std::ostream&)>& write) {
+                                   const std::function<void(std::ostream&)>& write,
+                                   const std::function<void()>& before_file) {
   const std::string where = flag + " '" + path + "'";
   std::error_code error;
   // "out.csv/" names a folder, as a shell's `>` takes it ("Is a directory"): not a file "out.csv"
@@ -161,6 +162,7 @@ std::uintmax_t WriteFileAtomically(const std::string& path, const std::string& f
                           "; make it writable (chmod u+w '" + path +
                           "') to replace it, or give another file name");
   }
+  if (before_file) before_file();
   // Within the limit however long the name: a 250-byte name gave a temporary name past it.
   const std::string suffix = ".tmp-" + std::to_string(::getpid());
   const fs::path temporary =

@@ -15,8 +15,12 @@ namespace bayestune::cli {
 // named pipe, /dev/stdout, bash's >(...)) is written into instead, as a shell's `>` would; one
 // that no program reads is an error. As with `>`, a symbolic link is written through, a file
 // replaced keeps its mode (and, for root, its owner), and a read-only file (no write permission
-// bit, or none for this user) is refused: InvalidArgument. Returns the size written in bytes.
+// bit, or none for this user) is refused: InvalidArgument. `before_file`, when given, is called
+// once these checks passed and a regular file is about to be written (not for a pipe or device),
+// for the caller's own checks of the name; what it throws goes through. Returns the size written
+// in bytes.
 std::uintmax_t WriteFileAtomically(const std::string& path, const std::string& flag,
-                                   const std::function<void(std::ostream&)>& write);
+                                   const std::function<void(std::ostream&)>& write,
+                                   const std::function<void()>& before_file = {});
 
 }  // namespace bayestune::cli

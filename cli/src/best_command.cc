@@ -39,11 +39,14 @@ std::vector<std::string> ObjectiveCells(const Trial& trial, const StudySpec& spe
   return cells;
 }
 
-// A table of `trials`: a "rank" column (1, 2, ...) when `ranked`, the trial, its objective(s),
-// step, and every parameter (empty where the trial does not hold it: inactive).
-void PrintTrialTable(const std::vector<Trial>& trials, const StudySpec& spec, bool ranked) {
+// A table of `trials`: a first column of `ranks` when there are any (headed `rank_header`), the
+// trial, its objective(s), step, and every parameter (empty where the trial does not hold it:
+// inactive).
+void PrintTrialTable(const std::vector<Trial>& trials, const StudySpec& spec,
+                     const std::vector<int>& ranks = {}, const std::string& rank_header = "") {
+  const bool ranked = !ranks.empty();
   std::vector<std::string> header;
-  if (ranked) header.emplace_back("rank");
+  if (ranked) header.push_back(rank_header);
   header.emplace_back("trial");
   for (std::string& cell : ObjectiveHeader(spec))
     header.push_back(std::move(cell));
@@ -54,7 +57,7 @@ void PrintTrialTable(const std::vector<Trial>& trials, const StudySpec& spec, bo
   for (std::size_t i = 0; i < trials.size(); ++i) {
     const Trial& trial = trials[i];
     std::vector<std::string> row;
-    if (ranked) row.push_back(std::to_string(i + 1));
+    if (ranked) row.push_back(std::to_string(ranks[i]));
     row.push_back(std::to_string(trial.id));
     for (std::string& cell : ObjectiveCells(trial, spec))
       row.push_back(std::move(cell));
@@ -75,10 +78,26 @@ void PrintTrainerArguments(const std::vector<Trial>& trials) {
     std::cout << "  trial " << trial.id << ": " << FormatTrainerArguments(trial) << "\n";
 }
 
+// The first `top` of the ranked trials. One objective: ranked 1, 2, ...; several: by Pareto rank,
+// so the column is the front each trial is on (1: the Pareto front, 2: the front of the rest, ...),
+// shared by the trials of one front, none of which is better than another.
 void PrintRanking(const std::vector<Trial>& ranked, const StudySpec& spec, std::size_t top) {
-  const std::vector<Trial> shown(
-      ranked.begin(), ranked.begin() + static_cast<std::ptrdiff_t>(std::min(top, ranked.size())));
-  PrintTrialTable(shown, spec, /*ranked=*/true);
+  const std::size_t count = std::min(top, ranked.size());
+  const std::vector<Trial> shown(ranked.begin(),
+                                 ranked.begin() + static_cast<std::ptrdiff_t>(count));
+  std::vector<int> ranks(count);
+  if (IsMultiObjective(spec)) {
+    std::vector<std::vector<double>> points;
+    for (const Trial& trial : ranked)
+      points.push_back(ObjectiveValues(trial, spec));
+    const std::vector<int> fronts = ParetoRanks(points, ObjectiveGoals(spec));
+    for (std::size_t i = 0; i < count; ++i)
+      ranks[i] = fronts[i] + 1;
+  } else {
+    for (std::size_t i = 0; i < count; ++i)
+      ranks[i] = static_cast<int>(i) + 1;
+  }
+  PrintTrialTable(shown, spec, ranks, IsMultiObjective(spec) ? "front" : "rank");
   PrintTrainerArguments(shown);
 }
 
@@ -93,7 +112,7 @@ void PrintParetoFront(const StudySnapshot& snapshot, std::size_t succeeded) {
   std::cout << "study '" << snapshot.study.name << "', "
             << CountOf(static_cast<long long>(succeeded), "succeeded trial") << ", " << front.size()
             << " on the Pareto front (" << goals << "):\n";
-  PrintTrialTable(front, spec, /*ranked=*/false);
+  PrintTrialTable(front, spec);
   PrintTrainerArguments(front);
 }
 

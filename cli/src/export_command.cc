@@ -1,10 +1,14 @@
 // `bayestune export [STUDY] [--db FILE] --format csv|json [--out FILE]`: a study's trials as CSV
 // or as the JSON of an AI Platform Training v1 job (docs/store.md describes both).
+#include <algorithm>
+#include <cctype>
+#include <filesystem>
 #include <iostream>
 
 #include "atomic_file_writer.h"
 #include "bayestune/store/study_csv_export.h"
 #include "bayestune/store/study_json_export.h"
+#include "cli_errors.h"
 #include "command_help.h"
 #include "commands.h"
 #include "exit_codes.h"
@@ -21,14 +25,32 @@ struct ExportOptions {
   std::string out;     // empty or "-": standard output
 };
 
-bool EndsWith(const std::string& text, const std::string& suffix) {
-  return text.size() >= suffix.size() &&
-         text.compare(text.size() - suffix.size(), suffix.size(), suffix) == 0;
+// The format --out's name asks for: "json" for .json, "csv" for .csv or a name without an
+// extension (/dev/stdout, bash's >(...)), in any case; "" for another extension.
+std::string FormatOfOut(const std::string& out) {
+  std::string extension = std::filesystem::path(out).extension().string();
+  std::transform(extension.begin(), extension.end(), extension.begin(),
+                 [](unsigned char c) { return static_cast<char>(std::tolower(c)); });
+  if (extension == ".json") return "json";
+  if (extension.empty() || extension == ".csv") return "csv";
+  return "";
+}
+
+// A file named with another extension, without --format: a usage error. CSV written to
+// results.tsv or results.csv.gz (which export does not compress) is not what was meant.
+[[noreturn]] void RefuseOtherExtension(const std::string& out) {
+  const bool gz = std::filesystem::path(out).extension() == ".gz";
+  throw UsageError(
+      "--out '" + out +
+      "': export writes CSV or JSON, and takes which from the name's extension, .csv "
+      "or .json; give --format csv or --format json to write to this name" +
+      (gz ? " (export does not compress: bayestune export | gzip > " + out + ")" : ""));
 }
 
 int Export(const ExportOptions& options) {
-  std::string format = options.format;
-  if (format.empty()) format = EndsWith(options.out, ".json") ? "json" : "csv";
+  // Without --format: the name's extension says which; CSV to standard output, and to a pipe or
+  // a device of another extension.
+  std::string format = options.format.empty() ? FormatOfOut(options.out) : options.format;
   const StudySnapshot snapshot = ReadStudy(options.selection, "export");
   const auto write = [&](std::ostream& out) {
     if (format == "json") {
@@ -42,7 +64,10 @@ int Export(const ExportOptions& options) {
     std::cout.flush();
     return kExitOk;
   }
-  const auto bytes = WriteFileAtomically(options.out, "--out", write);
+  const auto bytes = WriteFileAtomically(options.out, "--out", write, [&] {
+    if (format.empty()) RefuseOtherExtension(options.out);
+  });
+  if (format.empty()) format = "csv";
   // Both escaped: a name may hold control characters (a file name may, an old study's too).
   std::cerr << "bayestune: wrote " << ShownText(options.out) << ": study '"
             << ShownText(snapshot.study.name) << "', "
@@ -66,7 +91,8 @@ void AddExportCommand(CLI::App& app, int& exit_code) {
   AddStudySelectionOptions(*command, options->selection);
   command
       ->add_option("--format", options->format,
-                   "csv or json (default: from --out's extension, else csv)")
+                   "csv or json (default: from --out's extension, .csv or .json; csv for "
+                   "standard output)")
       ->transform(CLI::IsMember({"csv", "json"}, CLI::ignore_case));
   command
       ->add_option("-o,--out", options->out,

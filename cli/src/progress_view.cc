@@ -3,12 +3,29 @@
 #include <algorithm>
 #include <csignal>
 #include <cstring>
+#include <filesystem>
 
 #include "text_format.h"
 #include "trial_budget_text.h"
 #include "trial_formatting.h"
 
 namespace bayestune::cli {
+namespace {
+
+// The log to look at for a failed trial: its stderr.log, or its stdout.log when only that one
+// holds anything (the log whose last lines the runner put in the reason).
+std::string FailedTrialLog(const TrialPaths& paths) {
+  std::error_code error;
+  const auto size = [&](const std::filesystem::path& log) {
+    const auto bytes = std::filesystem::file_size(log, error);
+    return error ? std::uintmax_t{0} : bytes;
+  };
+  return (size(paths.stderr_log) == 0 && size(paths.stdout_log) > 0 ? paths.stdout_log
+                                                                    : paths.stderr_log)
+      .string();
+}
+
+}  // namespace
 
 ProgressView::ProgressView(std::ostream& out, std::string database, std::string study,
                            RunProgress progress)
@@ -32,7 +49,7 @@ std::string ProgressView::CountsText() const {
             (reasons.empty() ? "" : " (squeue: " + JoinText(reasons) + ")") + ", ";
   }
   if (MaxTrialsLowered(counts)) return text + "0 left (" + MaxTrialsLoweredText(counts) + ")";
-  return text + std::to_string(counts.left()) + " left of " + std::to_string(counts.max_trials);
+  return text + std::to_string(counts.left()) + " left of " + std::to_string(counts.target());
 }
 
 std::string ProgressView::InterruptName(int signal) {
@@ -110,9 +127,14 @@ void ProgressView::OnRunnerStarted(const RunnerStartedEvent& event) {
             MaxTrialsLoweredText(counts) + "), ";
   } else if (progress_.finished_at_start() > 0) {
     text += std::to_string(progress_.finished_at_start()) + " of " +
-            std::to_string(counts.max_trials) + " trials finished before, ";
+            std::to_string(counts.target()) + " trials finished before, ";
   } else {
-    text += CountOf(counts.max_trials, "trial") + ", ";
+    text += CountOf(counts.target(), "trial") + ", ";
+  }
+  // A grid of fewer combinations than maxTrials: its trials, and why not maxTrials.
+  if (const std::string capacity = CapacityText(counts);
+      !capacity.empty() && !MaxTrialsLowered(counts)) {
+    text.insert(text.size() - 2, " (" + capacity + ")");
   }
   text += std::to_string(event.max_running) + " at once " + devices + "; trial folders in " +
           event.job_dir.string();
@@ -246,7 +268,7 @@ void ProgressView::OnTrialFinished(const TrialFinishedEvent& event) {
     if (new_best) text += " (best so far)";
   } else {
     text += std::string(TrialStateName(trial.state)) + " after " + took + ": " +
-            FirstLine(trial.failure_reason) + " (log: " + event.paths.stderr_log.string() + ")";
+            FirstLine(trial.failure_reason) + " (log: " + FailedTrialLog(event.paths) + ")";
   }
   Print(LineKind::kTrialFinished, text);
   Print(LineKind::kProgress,

@@ -1,8 +1,12 @@
 // `bayestune report [STUDY] [--db FILE] --out report.html`: a self-contained HTML report.
+#include <algorithm>
+#include <cctype>
+#include <filesystem>
 #include <iostream>
 
 #include "atomic_file_writer.h"
 #include "bayestune/report/study_report.h"
+#include "cli_errors.h"
 #include "command_help.h"
 #include "commands.h"
 #include "exit_codes.h"
@@ -33,7 +37,19 @@ int RunReport(const ReportArguments& args) {
     std::cout.flush();
     return kExitOk;
   }
-  const auto bytes = WriteFileAtomically(args.out, "--out", write);
+  // A file named for another format (report.pdf, report.png) would hold HTML under a name that
+  // says otherwise: refused, as export refuses an extension that is not its format's. A pipe or
+  // device (/dev/stdout, bash's >(...)) is written into whatever its name.
+  const auto bytes = WriteFileAtomically(args.out, "--out", write, [&] {
+    std::string extension = std::filesystem::path(args.out).extension().string();
+    std::transform(extension.begin(), extension.end(), extension.begin(),
+                   [](unsigned char c) { return static_cast<char>(std::tolower(c)); });
+    if (!extension.empty() && extension != ".html" && extension != ".htm") {
+      throw UsageError("--out '" + args.out +
+                       "': report writes one HTML file; give a name ending in .html (open it in "
+                       "a browser, which can print it to PDF)");
+    }
+  });
   // Both escaped: a name may hold control characters (a file name may, an old study's too).
   std::cerr << "bayestune: wrote " << ShownText(args.out) << ": study '"
             << ShownText(snapshot.study.name) << "', "

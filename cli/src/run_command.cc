@@ -4,6 +4,7 @@
 #include <fcntl.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <cerrno>
 #include <cstdlib>
 #include <cstring>
@@ -40,7 +41,8 @@ namespace fs = std::filesystem;
 
 // Checks that the trainer can be started, with an error that names where the command came from.
 void CheckTrainer(const RunPlan& plan, const std::string& config_path) {
-  if (std::string problem = TrainerProblem(plan.config.runner); !problem.empty()) {
+  if (std::string problem = TrainerProblem(plan.config.runner, plan.trainer_from_command_line);
+      !problem.empty()) {
     throw InvalidArgument((plan.trainer_from_command_line ? "the trainer command after --: "
                                                           : config_path + ": runner.command[0]: ") +
                           problem + ". Nothing was run");
@@ -50,7 +52,7 @@ void CheckTrainer(const RunPlan& plan, const std::string& config_path) {
 // Checks that the GPU settings fit the GPUs: an explicit list (runner.gpus, --gpus) against
 // gpusPerTrial and trialsPerGpu; detected GPUs only when a trial needs several of them (with one
 // GPU a trial, any GPU count fits, and none means CPU trials).
-void CheckGpus(const RunnerSpec& runner) {
+void CheckGpus(const RunnerSpec& runner, const RunArguments& arguments) {
   std::vector<int> gpus;
   if (runner.gpus) {
     gpus = *runner.gpus;
@@ -58,6 +60,18 @@ void CheckGpus(const RunnerSpec& runner) {
     gpus = DetectGpus().ids;
   }
   if (gpus.empty()) return;
+  if (runner.gpus_per_trial > static_cast<int>(gpus.size())) {
+    // Where the GPUs came from says what to change ('give more GPUs in runner.gpus' was said of
+    // --gpus 0, and of the GPUs the machine has).
+    const std::string where = !arguments.gpus.empty() ? "--gpus " + arguments.gpus
+                              : runner.gpus           ? std::string("runner.gpus")
+                                                      : std::string("this machine");
+    throw InvalidArgument("runner.gpusPerTrial is " + std::to_string(runner.gpus_per_trial) +
+                          " but " + where + (runner.gpus ? " gives " : " has ") +
+                          CountOf(static_cast<long long>(gpus.size()), "GPU") +
+                          "; lower gpusPerTrial to at most " + std::to_string(gpus.size()) +
+                          (runner.gpus ? ", or give more GPUs" : "") + ". Nothing was run");
+  }
   GpuPool(gpus, runner.gpus_per_trial, runner.trials_per_gpu, 1);  // throws when they do not fit
 }
 
@@ -131,19 +145,34 @@ std::string CheckResumeStudy(const RunPlan& plan, const RunArguments& arguments)
   }
   const auto previous = repository->FindStudy(spec.resume_previous_job_id);
   const SearchSpace space(spec.parameters);
-  int finished = 0, fitting = 0;
+  // The metrics of this study that the previous one did not have: its succeeded trials have no
+  // value of them, and the optimizer leaves them out (Study takes values by metric).
+  std::string unmeasured;
+  for (const MetricSpec& wanted : Objectives(spec)) {
+    const auto had = Objectives(previous->spec);
+    if (std::none_of(had.begin(), had.end(),
+                     [&](const MetricSpec& m) { return m.metric_id == wanted.metric_id; })) {
+      unmeasured += (unmeasured.empty() ? "'" : ", '") + wanted.metric_id + "'";
+    }
+  }
+  int finished = 0, fitting = 0, without_value = 0;
   for (const Trial& trial : repository->ListTrials(previous->id)) {
     if (!trial.IsFinished()) continue;
     ++finished;
     try {
       space.Validate(trial.parameters);
       ++fitting;
+      if (trial.state == TrialState::kSucceeded && !unmeasured.empty()) ++without_value;
     } catch (const InvalidArgument&) {
       // outside this study's search space: the optimizer leaves it out too
     }
   }
-  std::string text = "learning from " + CountOf(fitting, "finished trial") + " of study '" +
-                     spec.resume_previous_job_id + "' (resumePreviousJobId)";
+  std::string text = "learning from " + CountOf(fitting - without_value, "finished trial") +
+                     " of study '" + spec.resume_previous_job_id + "' (resumePreviousJobId)";
+  if (without_value > 0) {
+    text += "; " + std::to_string(without_value) + " succeeded have no value of " + unmeasured +
+            ", this study's objective, and are left out";
+  }
   if (fitting < finished) {
     text +=
         "; " + std::to_string(finished - fitting) + " more do not fit this study's search space";
@@ -177,14 +206,27 @@ std::shared_ptr<Study> OpenStudy(const RunPlan& plan, const RunArguments& argume
     }
     return study;
   } catch (const AlreadyExists&) {
+    // A new objective (another metric, not another goal): the old trials' values are of another
+    // metric, which a study resumed from them does not take, so resumePreviousJobId is no advice.
+    const auto metric_ids = [](const StudySpec& spec) {
+      std::vector<std::string> ids;
+      for (const MetricSpec& m : Objectives(spec))
+        ids.push_back(m.metric_id);
+      return ids;
+    };
+    const bool new_objective = before && metric_ids(*before) != metric_ids(plan.config.study);
     throw AlreadyExists(
         "study '" + plan.study + "' in " + arguments.database +
         " was made from other trainingInput.hyperparameters than " + arguments.config_path +
         " has now (" + (before ? DescribeSpecChanges(*before, plan.config.study) : "") +
-        "); only maxTrials, maxParallelTrials and maxFailedTrials of a study can change. To tune "
-        "the new search space, start a new study (--study NAME) and let it learn from this one "
-        "with resumePreviousJobId: " +
-        plan.study + " in trainingInput.hyperparameters, or use another database (--db FILE)");
+        "); only maxTrials, maxParallelTrials and maxFailedTrials of a study can change. " +
+        (new_objective
+             ? "For the new objective, start a new study (--study NAME) or use another database "
+               "(--db FILE)"
+             : "To tune the new search space, start a new study (--study NAME) and let it learn "
+               "from this one with resumePreviousJobId: " +
+                   plan.study +
+                   " in trainingInput.hyperparameters, or use another database (--db FILE)"));
   }
 }
 
@@ -201,7 +243,7 @@ int RunStudy(const RunArguments& arguments) {
   // made, fixes its spec.
   CheckTrainer(plan, arguments.config_path);
   // Under Slurm the GPUs are the cluster's: gpusPerTrial becomes --gres=gpu:N.
-  if (plan.config.runner.launcher == LauncherKind::kLocal) CheckGpus(plan.config.runner);
+  if (plan.config.runner.launcher == LauncherKind::kLocal) CheckGpus(plan.config.runner, arguments);
   CheckDatabaseFolder(arguments.database);  // as given, for the store's message
   const std::string learning = CheckResumeStudy(plan, arguments);
   PrepareJobDir(plan);

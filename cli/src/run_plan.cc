@@ -113,7 +113,39 @@ bool BashFindsInPath(const std::string& interpreter, const std::string& script,
 
 }  // namespace
 
-std::string TrainerProblem(const RunnerSpec& runner) {
+namespace {
+
+// ResolveExecutable's advice, written for runner.command ("such as [python3, train.py]", "such as
+// runner.command: [python3, train.py]", "as items of their own"), as a command line after --.
+std::string AsCommandLineAdvice(std::string problem) {
+  const auto replace_all = [&](const std::string& from, const std::string& to) {
+    for (std::size_t at = 0; (at = problem.find(from, at)) != std::string::npos; at += to.size())
+      problem.replace(at, from.size(), to);
+  };
+  replace_all("such as runner.command: [", "such as [");
+  replace_all("as items of their own (no shell splits them)",
+              "as words of their own after -- (not quoted together)");
+  for (std::size_t at = 0; (at = problem.find("such as [", at)) != std::string::npos;) {
+    const std::size_t open = at + std::string("such as ").size();
+    const std::size_t close = problem.find(']', open);
+    if (close == std::string::npos) break;
+    std::string words;
+    std::stringstream items(problem.substr(open + 1, close - open - 1));
+    for (std::string item; std::getline(items, item, ',');) {
+      const std::size_t first = item.find_first_not_of(' ');
+      words += " " + ShellWord(first == std::string::npos ? "" : item.substr(first));
+    }
+    const std::string line = "-- " + words.substr(1);
+    problem.replace(open, close + 1 - open, line);
+    at = open + line.size();
+  }
+  return problem;
+}
+
+}  // namespace
+
+std::string TrainerProblem(const RunnerSpec& runner, bool after_dashes) {
+  if (after_dashes) return AsCommandLineAdvice(TrainerProblem(runner, false));
   std::string path_variable = std::getenv("PATH") != nullptr ? std::getenv("PATH") : "";
   if (auto it = runner.env.find("PATH"); it != runner.env.end()) path_variable = it->second;
   try {

@@ -68,8 +68,9 @@ void ResolveRunnerPaths(RunnerSpec& runner, const std::filesystem::path& config_
 // ResolveExecutable's words without its field name), or why the script an interpreter would run
 // is missing (python3 train.py with no train.py in the working folder, nor, for bash, which
 // looks there too, in PATH); empty when it can.
-// runner.command must not be empty.
-std::string TrainerProblem(const RunnerSpec& runner);
+// runner.command must not be empty. With `after_dashes` (the trainer was given after --), the
+// advice is written as a command line (such as -- python3 train.py), not as a YAML list.
+std::string TrainerProblem(const RunnerSpec& runner, bool after_dashes = false);
 
 // Applies the command line to a loaded tuning.yaml:
 // - the trainer after `--` replaces runner.command (a relative path stays relative to the current

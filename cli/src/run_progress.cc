@@ -13,7 +13,7 @@ double SteadyNow() {
 }
 
 RunProgress::RunProgress(StudySpec spec, const std::vector<Trial>& trials, double now)
-    : spec_(std::move(spec)), run_started_(now) {
+    : spec_(std::move(spec)), capacity_(CountProgress({}, spec_).capacity), run_started_(now) {
   for (const auto& trial : trials) {
     states_[trial.id] = trial.state;
     if (trial.IsFinished()) ++finished_at_start_;
@@ -132,6 +132,7 @@ std::vector<std::string> RunProgress::WaitingReasons() const {
 StudyProgress RunProgress::Counts() const {
   StudyProgress counts;
   counts.max_trials = spec_.max_trials;
+  counts.capacity = capacity_;
   for (const auto& [id, state] : states_)
     counts.Add(state);
   return counts;

@@ -86,6 +86,8 @@ class RunProgress {
 
  private:
   StudySpec spec_;
+  // StudyProgress::capacity of the spec (a grid of fewer combinations than maxTrials).
+  std::optional<int> capacity_;
   std::map<std::int64_t, TrialState> states_;
   std::map<std::int64_t, RunningTrial> running_;
   std::optional<Trial> best_;

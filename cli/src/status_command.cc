@@ -21,18 +21,6 @@
 namespace bayestune::cli {
 namespace {
 
-std::string DescribeAlgorithm(Algorithm algorithm) {
-  switch (algorithm) {
-    case Algorithm::kUnspecified:
-      return "Bayesian optimization (GP bandit)";
-    case Algorithm::kGridSearch:
-      return "grid search";
-    case Algorithm::kRandomSearch:
-      return "random search";
-  }
-  return std::string(AlgorithmName(algorithm));
-}
-
 // "7 of 10 finished: 6 succeeded, 1 failed; 2 running, 1 left" (FinishedOfMaxTrials: "5 finished
 // (maxTrials 2 was lowered below the 5 trials made): ..." after maxTrials was lowered), with "1
 // running, 1 waiting in Slurm's queue" when `waiting` of the active trials' jobs are pending.

@@ -29,8 +29,17 @@ std::string DatabaseFlag(const StudySelection& selection) {
 }  // namespace
 
 void AddStudySelectionOptions(CLI::App& command, StudySelection& selection) {
-  command.add_option("STUDY", selection.study,
-                     "the study's name (default: the only study in the database)");
+  // An empty name ("$STUDY" unset) is a usage error, not the default: the only study could be
+  // another one. --study is the same name as run and worker take it.
+  auto* positional = command
+                         .add_option("STUDY", selection.study,
+                                     "the study's name (default: the only study in the database)")
+                         ->check(NotEmpty());
+  command
+      .add_option("--study", selection.study,
+                  "the study's name, as the STUDY argument (the flag run and worker take)")
+      ->check(NotEmpty())
+      ->excludes(positional);
   command.add_option("--db", selection.database, "the study database")
       ->check(NotEmpty())
       ->capture_default_str();

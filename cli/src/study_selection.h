@@ -19,7 +19,8 @@ struct StudySelection {
   std::string study;  // empty: the only study in the database
 };
 
-// Adds the optional STUDY positional and --db to a reader command (status, trials, best, export).
+// Adds the optional STUDY positional (or --study NAME, as run takes it) and --db to a reader
+// command (status, trials, best, export, report).
 void AddStudySelectionOptions(CLI::App& command, StudySelection& selection);
 
 // A study as read, in one snapshot, from its database opened read-only.

@@ -1,5 +1,7 @@
 #include "trial_budget_text.h"
 
+#include "trial_formatting.h"
+
 namespace bayestune::cli {
 
 bool MaxTrialsLowered(const StudyProgress& counts) {
@@ -11,12 +13,20 @@ std::string MaxTrialsLoweredText(const StudyProgress& counts) {
          std::to_string(counts.finished() + counts.active) + " trials made";
 }
 
+std::string CapacityText(const StudyProgress& counts) {
+  if (!counts.capacity) return "";
+  // Only GRID_SEARCH's designer has a capacity.
+  return "the grid has " + CountOf(*counts.capacity, "combination") + ", fewer than maxTrials " +
+         std::to_string(counts.max_trials);
+}
+
 std::string FinishedOfMaxTrials(const StudyProgress& counts) {
   if (MaxTrialsLowered(counts)) {
     return std::to_string(counts.finished()) + " finished (" + MaxTrialsLoweredText(counts) + ")";
   }
-  return std::to_string(counts.finished()) + " of " + std::to_string(counts.max_trials) +
-         " finished";
+  const std::string capacity = CapacityText(counts);
+  return std::to_string(counts.finished()) + " of " + std::to_string(counts.target()) +
+         " finished" + (capacity.empty() ? "" : " (" + capacity + ")");
 }
 
 }  // namespace bayestune::cli

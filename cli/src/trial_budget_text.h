@@ -16,7 +16,12 @@ bool MaxTrialsLowered(const StudyProgress& counts);
 // "maxTrials 2 was lowered below the 5 trials made".
 std::string MaxTrialsLoweredText(const StudyProgress& counts);
 
-// "7 of 10 finished"; "5 finished (maxTrials 2 was lowered below the 5 trials made)".
+// "the grid has 12 combinations, fewer than maxTrials 20" when the study's designer can make
+// fewer trials than maxTrials (StudyProgress::capacity); "" otherwise.
+std::string CapacityText(const StudyProgress& counts);
+
+// "7 of 10 finished"; "5 finished (maxTrials 2 was lowered below the 5 trials made)"; "7 of 12
+// finished (the grid has 12 combinations, fewer than maxTrials 20)".
 std::string FinishedOfMaxTrials(const StudyProgress& counts);
 
 }  // namespace bayestune::cli

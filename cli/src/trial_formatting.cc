@@ -101,6 +101,18 @@ std::string FirstLine(const std::string& text) {
   return ShownText(text.substr(0, text.find('\n')));
 }
 
+std::string DescribeAlgorithm(Algorithm algorithm) {
+  switch (algorithm) {
+    case Algorithm::kUnspecified:
+      return "Bayesian optimization (GP bandit)";
+    case Algorithm::kGridSearch:
+      return "grid search";
+    case Algorithm::kRandomSearch:
+      return "random search";
+  }
+  return std::string(AlgorithmName(algorithm));
+}
+
 std::string CountOf(long long count, const std::string& singular) {
   return std::to_string(count) + " " + singular + (count == 1 ? "" : "s");
 }

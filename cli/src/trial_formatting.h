@@ -49,6 +49,10 @@ std::optional<double> TrialRunSeconds(const Trial& trial, double now);
 // for the terminal (ShownText).
 std::string FirstLine(const std::string& text);
 
+// The study's algorithm for people, as status and validate say it: "Bayesian optimization (GP
+// bandit)" (ALGORITHM_UNSPECIFIED), "grid search", "random search".
+std::string DescribeAlgorithm(Algorithm algorithm);
+
 // "1 trial", "3 trials".
 std::string CountOf(long long count, const std::string& singular);
 

@@ -132,8 +132,17 @@ void PrintTrials(const StudySnapshot& snapshot, const TrialsOptions& options) {
     table.AddRow(std::move(row));
   }
   if (shown == 0) {
+    // The states asked for, by name: "no FAILED or INFEASIBLE trial".
+    std::vector<std::string> asked;
+    for (const std::string& s : options.states) {
+      if (std::find(asked.begin(), asked.end(), ToUpper(s)) == asked.end())
+        asked.push_back(ToUpper(s));
+    }
+    std::string states;
+    for (std::size_t i = 0; i < asked.size(); ++i)
+      states += (i == 0 ? "" : i + 1 == asked.size() ? " or " : ", ") + asked[i];
     std::cout << "study '" << snapshot.study.name << "' has no "
-              << (options.states.empty() ? "trial" : "trial in that state") << " yet\n";
+              << (states.empty() ? "" : states + " ") << "trial yet\n";
     return;
   }
   table.Print(std::cout);

@@ -37,7 +37,7 @@ void CheckRunner(TuningConfigLoadResult& result, const ValidateArguments& argume
       runner, std::filesystem::absolute(arguments.config_path).lexically_normal().parent_path());
   if (!arguments.trainer.empty()) {
     runner.command = arguments.trainer;
-    if (std::string problem = TrainerProblem(runner); !problem.empty()) {
+    if (std::string problem = TrainerProblem(runner, /*after_dashes=*/true); !problem.empty()) {
       result.Add(Severity::kError, "the trainer command after --", problem);
     }
     return;
@@ -82,7 +82,7 @@ int Validate(const ValidateArguments& arguments) {
   std::cout << arguments.config_path
             << ": ok: " << CountOf(static_cast<long long>(spec.parameters.size()), "parameter")
             << ", " << objectives << ", " << CountOf(spec.max_trials, "trial") << ", "
-            << spec.max_parallel_trials << " in parallel, " << AlgorithmName(spec.algorithm)
+            << spec.max_parallel_trials << " in parallel, " << DescribeAlgorithm(spec.algorithm)
             << "\n";
   return kExitOk;
 }

@@ -226,6 +226,17 @@ RunnerSpec RunnerFromServer(const std::string& study, const std::string& tuning_
       "that server chooses what this machine runs)");
 }
 
+// Checks that the trainer can be started, as run does (before connecting, for a trainer this
+// worker's operator gave), with an error that names where the command came from.
+void CheckWorkerTrainer(const RunnerSpec& runner, const std::string& from) {
+  if (runner.command.empty()) return;
+  if (std::string problem = TrainerProblem(runner, from == "after --"); !problem.empty()) {
+    throw InvalidArgument(
+        (from == "after --" ? "the trainer command after --: " : from + ": runner.command[0]: ") +
+        problem + ". Nothing was run");
+  }
+}
+
 int Work(const WorkerFlags& flags) {
   CheckServerAddress(flags.server);
   CheckStudyFlag(flags.study);  // a name, not a path: the trial folders are under it
@@ -239,6 +250,24 @@ int Work(const WorkerFlags& flags) {
         !warning.empty()) {
       std::cerr << "bayestune: warning: " << warning << "\n";
     }
+  }
+  TrialRunnerOptions runner_options;
+  std::string create_yaml;
+  if (!flags.create.empty()) {
+    // Checked here first, so that errors name the file; the server checks that an existing study
+    // of this name has the same spec. Its paths are relative to its folder, as for `run`.
+    TuningConfig config = LoadConfig(flags.create);
+    ResolveRunnerPaths(config.runner,
+                       std::filesystem::absolute(flags.create).lexically_normal().parent_path());
+    create_yaml = config.source_text;
+    runner_options.runner = config.runner;
+    if (flags.trainer.empty()) CheckWorkerTrainer(config.runner, flags.create);
+  }
+  if (!flags.trainer.empty()) {
+    // Found in the PATH the trials get: the --create file's runner.env may set it.
+    RunnerSpec trainer = runner_options.runner;
+    trainer.command = flags.trainer;
+    CheckWorkerTrainer(trainer, "after --");
   }
   {
     // A quick first call that does not wait, to say at once why the server does not answer
@@ -257,17 +286,7 @@ int Work(const WorkerFlags& flags) {
   }
   options.wait_for_ready = true;  // a server that restarts is waited for, within each deadline
   auto client = std::make_shared<proto::StudyClient>(options);
-  TrialRunnerOptions runner_options;
-  std::string create_yaml;
-  if (!flags.create.empty()) {
-    // Checked here first, so that errors name the file; the server checks that an existing study
-    // of this name has the same spec. Its paths are relative to its folder, as for `run`.
-    TuningConfig config = LoadConfig(flags.create);
-    ResolveRunnerPaths(config.runner,
-                       std::filesystem::absolute(flags.create).lexically_normal().parent_path());
-    create_yaml = config.source_text;
-    runner_options.runner = config.runner;
-  }
+
   // While the server cannot serve (restarting, its database locked or its disk full), the
   // calls are retried, the study's creation with --create too (it was not: a worker started
   // before its server gave up after one call's 60 s with a bare DEADLINE_EXCEEDED, though it said
@@ -292,7 +311,10 @@ int Work(const WorkerFlags& flags) {
   }
   if (!flags.trainer.empty()) {
     runner_options.runner.command = flags.trainer;
-  } else if (runner_options.runner.command.empty()) {
+  } else if (flags.create.empty() && flags.trust_server_command) {
+    CheckWorkerTrainer(runner_options.runner, "the study's tuning.yaml on the server");
+  }
+  if (runner_options.runner.command.empty()) {
     throw UsageError(
         "no trainer: give its command after --, as in bayestune worker --server HOST:PORT "
         "--study NAME -- python3 train.py (" +

@@ -6,6 +6,7 @@
 #include <map>
 
 #include "bayestune/optimizer/search_space.h"
+#include "closest_match.h"
 
 namespace bayestune {
 namespace {
@@ -90,8 +91,15 @@ std::string ParentValueProblem(const ParameterSpec& parent, const ParameterValue
       break;
   }
   if (feasible) return "";
-  return ValueText(value) + " is not a value parent '" + parent.name + "' can take: expected " +
-         DescribeFeasibleValues(parent);
+  // A misspelt categorical value ('sdg' for 'sgd'): the one meant, as for a misspelt key.
+  std::string guess;
+  if (parent.type == ParameterType::kCategorical) {
+    if (auto closest = ClosestMatch(value.AsString(), parent.categorical_values)) {
+      guess = "did you mean '" + *closest + "'? ";
+    }
+  }
+  return ValueText(value) + " is not a value parent '" + parent.name + "' can take: " + guess +
+         "expected " + DescribeFeasibleValues(parent);
 }
 
 bool ParentValueMatches(const ParameterSpec& parent, const ParameterValue& value,

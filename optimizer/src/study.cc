@@ -311,10 +311,10 @@ std::vector<ParameterValues> Study::ComputePoints(const SuggestPlan& plan) {
         } catch (const InvalidArgument&) {
           continue;  // a trial of a different space tells this one nothing
         }
-        // With several objectives on either side, a value is taken by its metric, never by its
-        // position: a trial that lacks one of this study's metrics tells its model nothing.
+        // A value is taken by its metric, never by its position: a trial that lacks one of this
+        // study's metrics tells its model nothing (a study of 'loss' resumed from one of
+        // 'accuracy' took each accuracy as a loss, under the new goal).
         if (t.state == TrialState::kSucceeded &&
-            (IsMultiObjective(plan.spec) || IsMultiObjective(previous->spec)) &&
             !MapObjectiveValues(previous->spec, plan.spec, t)) {
           continue;
         }
@@ -659,7 +659,7 @@ std::optional<Trial> Study::BestTrial() {
 }
 
 int StudyProgress::left() const {
-  return std::max(0, max_trials - finished() - active);
+  return std::max(0, target() - finished() - active);
 }
 
 void StudyProgress::Add(TrialState state, bool stopped_early) {
@@ -691,15 +691,14 @@ StudyProgress CountProgress(const std::vector<Trial>& trials, const StudySpec& s
   progress.failure_limit = FailureLimit(spec);
   for (const Trial& trial : trials)
     progress.Add(trial.state, trial.stopped_early);
-  int target = spec.max_trials;
-  if (capacity) {
-    target = static_cast<int>(std::min<std::size_t>(static_cast<std::size_t>(target), *capacity));
+  if (capacity && *capacity < static_cast<std::size_t>(std::max(0, spec.max_trials))) {
+    progress.capacity = static_cast<int>(*capacity);
   }
   if (progress.finished() >= spec.max_trials) {
     progress.end = StudyEnd::kMaxTrials;
   } else if (progress.failed >= progress.failure_limit) {
     progress.end = StudyEnd::kFailureLimit;
-  } else if (progress.finished() >= target) {
+  } else if (progress.finished() >= progress.target()) {
     progress.end = StudyEnd::kSpaceExhausted;
   }
   return progress;

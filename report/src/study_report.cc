@@ -41,7 +41,10 @@ std::string Header(const ReportContext& context) {
                                 " \xC2\xB7 " + std::string(StudyStateName(study.state))) +
                      "</p><div class=\"cards\">";
   html += Card("", "trials", count(context.trials().size()),
-               "of " + FormatCount(spec.max_trials) + " planned");
+               "of " + FormatCount(progress.target()) + " planned" +
+                   (progress.capacity ? " (the grid's combinations; maxTrials " +
+                                            FormatCount(spec.max_trials) + ")"
+                                      : ""));
   html += Card("ok", "succeeded", count(progress.succeeded));
   html += Card("stop", "stopped early", count(progress.stopped_early));
   html += Card("fail", "failed", count(progress.failed));

@@ -34,6 +34,14 @@ namespace {
 constexpr std::size_t kMaxDiscreteValues = 1000;
 constexpr std::size_t kMaxCategoricalValues = 1000;
 
+// A CATEGORICAL or DISCRETE parameter of one value: a constant, not something to tune (as an
+// INTEGER or DOUBLE range of one value is refused).
+std::string OneValueWarning(const std::string& name, const std::string& value) {
+  return "has one value: every trial gets --" + name + "=" + value +
+         " and there is nothing to tune; list two or more values, or give the fixed flag with the "
+         "trainer (runner.command or trainingInput.args)";
+}
+
 // A tuning spec has some hundreds of nodes; aliases (*name) can make a short file expand to
 // billions (each alias is walked where it is used), which would hang every command reading it.
 constexpr std::size_t kMaxExpandedNodes = 1000000;
@@ -663,6 +671,14 @@ class Loader {
                   "' (AI Platform's default, what cloudml-hypertune writes without a tag); give "
                   "the tag your trainer writes, for example hyperparameterMetricTag: accuracy");
     }
+    if (!node["goal"] && !node["metrics"]) {
+      // A study of 'loss' without a goal maximised its loss, every trial reported as it should,
+      // and the study cannot change its goal afterwards.
+      Warning(node, field + ".goal",
+              "not given: the study maximises '" + spec.metric_tag +
+                  "' (MAXIMIZE, AI Platform's default); give goal: MINIMIZE if lower is better "
+                  "(a loss, an error), else goal: MAXIMIZE");
+    }
     std::optional<long long> max_trials;
     if (auto n = node["maxTrials"]) {
       max_trials = ReadInteger(n, field + ".maxTrials", 1);
@@ -1079,6 +1095,9 @@ class Loader {
           }
         }
         spec.categorical_values = *list;
+        if (ok && list->size() == 1) {
+          Warning(values, field + ".categoricalValues", OneValueWarning(spec.name, list->front()));
+        }
       } else {
         ok = false;
       }
@@ -1103,17 +1122,13 @@ class Loader {
                   " are allowed (use a DOUBLE or INTEGER range instead)");
         ok = false;
       } else {
+        // Every number is read (each bad one said), then the order is checked once for the list:
+        // the first value out of order or listed again, and the list as it would be valid.
+        std::vector<std::pair<std::size_t, double>> numbers;  // (index, value)
         for (std::size_t i = 0; i < values.size(); ++i) {
           const std::string item_field = field + ".discreteValues[" + std::to_string(i) + "]";
           auto value = ReadNumber(values[i], item_field);
           if (!value) {
-            ok = false;
-            continue;
-          }
-          if (!spec.discrete_values.empty() && *value <= spec.discrete_values.back()) {
-            Error(values[i], item_field,
-                  "discreteValues must be strictly increasing, but " + FormatDouble(*value) +
-                      " follows " + FormatDouble(spec.discrete_values.back()));
             ok = false;
             continue;
           }
@@ -1123,7 +1138,41 @@ class Loader {
                       FormatDouble(*value));
             ok = false;
           }
-          spec.discrete_values.push_back(*value);
+          numbers.emplace_back(i, *value);
+        }
+        for (std::size_t k = 1; k < numbers.size(); ++k) {
+          const auto [i, value] = numbers[k];
+          if (value > numbers[k - 1].second) continue;
+          std::string problem;
+          for (std::size_t j = 0; j < k && problem.empty(); ++j) {
+            if (numbers[j].second == value) {
+              problem = FormatDouble(value) + " is listed twice (also discreteValues[" +
+                        std::to_string(numbers[j].first) + "]); each value must be unique";
+            }
+          }
+          if (problem.empty()) {
+            problem = "discreteValues must be strictly increasing, but " + FormatDouble(value) +
+                      " follows " + FormatDouble(numbers[k - 1].second);
+          }
+          std::vector<double> sorted;
+          for (const auto& number : numbers)
+            sorted.push_back(number.second);
+          std::sort(sorted.begin(), sorted.end());
+          sorted.erase(std::unique(sorted.begin(), sorted.end()), sorted.end());
+          std::string list;
+          for (std::size_t n = 0; n < sorted.size() && n < 20; ++n)
+            list += (list.empty() ? "" : ", ") + FormatDouble(sorted[n]);
+          if (sorted.size() > 20) list += ", ...";
+          Error(values[i], field + ".discreteValues[" + std::to_string(i) + "]",
+                problem + "; list them in increasing order, each once: [" + list + "]");
+          ok = false;
+          break;
+        }
+        for (const auto& number : numbers)
+          spec.discrete_values.push_back(number.second);
+        if (ok && spec.discrete_values.size() == 1) {
+          Warning(values, field + ".discreteValues",
+                  OneValueWarning(spec.name, FormatDouble(spec.discrete_values[0])));
         }
       }
     }
@@ -1330,10 +1379,13 @@ class Loader {
     const std::string field = "runner.earlyStopping";
     if (!CheckMap(node, field, kEarlyStoppingKeys, {}, "")) return;
     EarlyStoppingSpec& e = study.early_stopping;
+    bool rule_unknown = false;  // a misspelt rule (asha), said at its line
     if (auto n = node["rule"]) {
       if (auto v = ReadEnum<EarlyStoppingRule>(n, field + ".rule", &ParseEarlyStoppingRule,
                                                {"MEDIAN", "ASHA"})) {
         e.rule = *v;
+      } else {
+        rule_unknown = true;
       }
     }
     const long long most = std::numeric_limits<long long>::max();
@@ -1351,6 +1403,9 @@ class Loader {
     if (auto n = node["brackets"]) {
       if (auto v = ReadInteger(n, field + ".brackets", 1)) e.brackets = static_cast<int>(*v);
     }
+    // A misspelt rule meant one: its options are not said to be ignored by the MEDIAN rule that
+    // the default would be, nor is ASHA's maxStep asked for.
+    if (rule_unknown) return;
     const bool asha = e.rule == EarlyStoppingRule::kAsha;
     if (!asha) {
       for (const char* key : {"minStep", "maxStep", "reductionFactor", "brackets"}) {
@@ -1375,7 +1430,10 @@ class Loader {
 
   // What to check when yaml-cpp cannot parse the text: a tab in the indentation (YAML forbids
   // them), else the indentation and the ':' after each key.
-  static std::string IndentationHint(std::string_view text) {
+  // A key written without its ':' ("goal MAXIMIZE") is a plain text line, which yaml-cpp reports
+  // at the line after it: the line at `error_line` (0-based) or the one before it, when it is such
+  // a line (not a comment, a list item or a bracket), is named.
+  static std::string IndentationHint(std::string_view text, int error_line) {
     int line = 1;
     bool in_indentation = true;
     for (char c : text) {
@@ -1388,6 +1446,29 @@ class Loader {
       } else if (c != ' ') {
         in_indentation = false;
       }
+    }
+    std::vector<std::string_view> lines;
+    for (std::size_t start = 0; start <= text.size();) {
+      const std::size_t end = std::min(text.find('\n', start), text.size());
+      lines.push_back(text.substr(start, end - start));
+      start = end + 1;
+    }
+    for (int at : {error_line - 1, error_line}) {
+      if (at < 0 || at >= static_cast<int>(lines.size())) continue;
+      std::string_view content = lines[static_cast<std::size_t>(at)];
+      const std::size_t first = content.find_first_not_of(' ');
+      if (first == std::string_view::npos) continue;
+      content = content.substr(first);
+      while (!content.empty() && (content.back() == ' ' || content.back() == '\r'))
+        content.remove_suffix(1);
+      if (content.empty() ||
+          std::string_view("#-[{\"'|>").find(content[0]) != std::string_view::npos ||
+          content.find(':') != std::string_view::npos ||
+          content.find(' ') == std::string_view::npos) {
+        continue;
+      }
+      return "line " + std::to_string(at + 1) + " ('" + std::string(content.substr(0, 60)) +
+             "') has no ':' after its key";
     }
     return "check the indentation and the ':' after each key";
   }
@@ -1415,7 +1496,7 @@ class Loader {
       return;
     } catch (const YAML::Exception& e) {
       Report(Diagnostic::Severity::kError, e.mark, "",
-             "not valid YAML: " + e.msg + " (" + IndentationHint(text) + ")");
+             "not valid YAML: " + e.msg + " (" + IndentationHint(text, e.mark.line) + ")");
       return;
     }
     if (!root || root.IsNull()) {

@@ -54,8 +54,10 @@ ChildResult RunBayestune(const std::string& dir, const std::vector<std::string>&
 
 std::unique_ptr<ChildProcess> StartBayestune(const std::string& dir,
                                              const std::vector<std::string>& args,
-                                             const std::string& capture_prefix) {
-  return std::make_unique<ChildProcess>(InFolder(dir, Bayestune(args), {}), capture_prefix);
+                                             const std::string& capture_prefix,
+                                             const std::vector<std::string>& environment) {
+  return std::make_unique<ChildProcess>(InFolder(dir, Bayestune(args), environment),
+                                        capture_prefix);
 }
 
 std::string ReadTextFile(const std::filesystem::path& path) {

@@ -29,7 +29,8 @@ ChildResult RunBayestune(const std::string& dir, const std::vector<std::string>&
 // and .err.
 std::unique_ptr<ChildProcess> StartBayestune(const std::string& dir,
                                              const std::vector<std::string>& args,
-                                             const std::string& capture_prefix);
+                                             const std::string& capture_prefix,
+                                             const std::vector<std::string>& environment = {});
 
 std::string ReadTextFile(const std::filesystem::path& path);
 void WriteTextFile(const std::filesystem::path& path, const std::string& text);

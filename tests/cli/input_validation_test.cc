@@ -10,6 +10,7 @@
 #include "bayestune/optimizer/study.h"
 #include "bayestune/store/sqlite_study_repository.h"
 #include "cli_test_support.h"
+#include "test_study_yaml.h"
 
 namespace bayestune::testing {
 
@@ -107,6 +108,32 @@ TEST_CASE("run: the study name made from a file name is always a valid name", "[
   }
 }
 
+TEST_CASE("worker: a trainer that cannot be started is an error before any call, as for run",
+          "[cli][validation]") {
+  // 'worker ... -- ./train.py' (not executable) waited up to 2 minutes for its server, then said
+  // 'runner.command[0]: ... such as [python3, ./train.py]' of a command given after --.
+  TempFolder dir;
+  WriteTextFile(dir.File("train.py"), "print('hi')\n");
+  const auto after_dashes = RunBayestune(
+      dir.path(), {"worker", "--server", "127.0.0.1:1", "--study", "s", "--", "./train.py"});
+  INFO(after_dashes.out << after_dashes.err);
+  CHECK(after_dashes.exit_code == 1);
+  CHECK(after_dashes.err ==
+        "bayestune: error: the trainer command after --: './train.py' is not an executable file; "
+        "make it executable (chmod +x) or run it through its interpreter, such as -- python3 "
+        "./train.py. Nothing was run\n");
+  // A --create file's runner.command: named by its file, before the server is asked.
+  WriteTextFile(dir.File("s.yaml"),
+                RandomSearchStudyYaml(1, 1, "  command: [python3, trian.py]\n  gpus: []\n"));
+  const auto created = RunBayestune(
+      dir.path(), {"worker", "--server", "127.0.0.1:1", "--study", "s", "--create", "s.yaml"});
+  INFO(created.out << created.err);
+  CHECK(created.exit_code == 1);
+  CHECK_THAT(created.err, Catch::StartsWith("bayestune: error: s.yaml: runner.command[0]: python3 "
+                                            "would run 'trian.py', which is not in ") &&
+                              Catch::EndsWith(". Nothing was run\n"));
+}
+
 TEST_CASE("worker: --study that is a path is a usage error before any call", "[cli][validation]") {
   TempFolder dir;
   WriteTextFile(dir.File("s.yaml"), SmallStudyYaml(1, 1, "--epochs=1"));
@@ -193,7 +220,10 @@ TEST_CASE("run: a run that cannot run leaves no database and no study", "[cli][v
   const auto gpus = RunBayestune(dir.path(), {"run", "g.yaml", "--gpus", "0"});
   INFO(gpus.err);
   CHECK(gpus.exit_code == 1);
-  CHECK(gpus.err.find("runner.gpusPerTrial is 2") != std::string::npos);
+  // Named by where the GPUs came from (it said 'give more GPUs in runner.gpus' of --gpus 0).
+  CHECK(gpus.err ==
+        "bayestune: error: runner.gpusPerTrial is 2 but --gpus 0 gives 1 GPU; lower gpusPerTrial "
+        "to at most 1, or give more GPUs. Nothing was run\n");
   CHECK_FALSE(fs::exists(dir.File("bayestune.db")));
 
   // In a database that exists, no study is added.

@@ -83,6 +83,16 @@ TEST_CASE("trials lists every trial, the best marked, failures with their first 
   CHECK(failed.exit_code == 0);
   CHECK(CountOccurrences(failed.out, "\n") == 2);
   CHECK(failed.out.find("FAILED") != std::string::npos);
+  // The study as --study, as run takes it (it was 'The following argument was not expected:
+  // --study'); not both ways at once.
+  const auto flag = RunBayestune(dir.path(), {"trials", "--study", "book", "--state", "failed"});
+  CHECK(flag.exit_code == 0);
+  CHECK(flag.out == failed.out);
+  CHECK(RunBayestune(dir.path(), {"status", "book", "--study", "book"}).exit_code == 2);
+  // None in the states asked for: they are named ('no trial in that state', of two states).
+  const auto none = RunBayestune(dir.path(), {"trials", "--state", "infeasible,stopping"});
+  CHECK(none.exit_code == 0);
+  CHECK(none.out == "study 'book' has no INFEASIBLE or STOPPING trial yet\n");
 }
 
 TEST_CASE("best prints the value, step, parameters and trainer arguments", "[cli][readers]") {
@@ -106,6 +116,40 @@ TEST_CASE("best prints the value, step, parameters and trainer arguments", "[cli
   CHECK(
       std::regex_search(top.out, std::regex("\ntrainer arguments:\n  trial 2: --momentum=[0-9.e-]+ "
                                             "--n_layers=[0-9]+\n  trial 1: --momentum=")));
+}
+
+TEST_CASE("best --top N of a two-objective study shows each trial's Pareto front",
+          "[cli][readers]") {
+  // The column was "rank" 1, 2, 3, ... as for one objective: trials of one front (none better than
+  // the other) read as ranked 1st and 2nd, and the README promises a ranking by Pareto rank.
+  TempFolder dir;
+  StudySpec spec;
+  spec.metric_tag = "accuracy";
+  spec.metrics = {{"accuracy", Goal::kMaximize}, {"latency", Goal::kMinimize}};
+  spec.max_trials = 4;
+  spec.algorithm = Algorithm::kRandomSearch;
+  spec.parameters = {ParameterSpec::Double("x", 0, 1)};
+  auto study = Study::Open(SqliteStudyRepository::Open(dir.File("bayestune.db")), "two",
+                           {.create_if_missing = true, .spec = spec});
+  // 1 (0.9, 10) and 2 (0.8, 5) trade off: the front; 3 (0.85, 12) is dominated by 1, 4 (0.7, 20)
+  // by every other.
+  for (const auto& [accuracy, latency] :
+       std::vector<std::pair<double, double>>{{0.9, 10}, {0.8, 5}, {0.85, 12}, {0.7, 20}}) {
+    const Trial t = study->Suggest(1)[0];
+    study->AddMeasurement(t.id, {.metric = "accuracy", .step = 1, .value = accuracy});
+    study->AddMeasurement(t.id, {.metric = "latency", .step = 1, .value = latency});
+    study->Complete(t.id);
+  }
+  const auto top = RunBayestune(dir.path(), {"best", "--top", "4"});
+  INFO(top.out << top.err);
+  CHECK(top.exit_code == 0);
+  CHECK(top.out.rfind("front  trial  accuracy  latency  step  x\n"
+                      "1      1      0.9       10       1     ",
+                      0) == 0);
+  CHECK(top.out.find("\n1      2      0.8       5        1     ") != std::string::npos);
+  CHECK(top.out.find("\n2      3      0.85      12       1     ") != std::string::npos);
+  CHECK(top.out.find("\n3      4      0.7       20       1     ") != std::string::npos);
+  CHECK(top.out.find("rank") == std::string::npos);
 }
 
 TEST_CASE("best without a succeeded trial exits 1 and says where to look", "[cli][readers]") {
@@ -152,6 +196,29 @@ TEST_CASE("export writes CSV or JSON to standard output or a file", "[cli][reade
   const auto document = nlohmann::json::parse(ReadTextFile(dir.File("book.json")));
   CHECK(document["jobId"] == "book");
   CHECK(document["trainingOutput"]["trials"].size() == 4);
+
+  // The format from --out's extension in any case; another extension needs --format. results.JSON
+  // got CSV, and results.tsv and results.csv.gz got CSV, uncompressed, without a word.
+  const auto upper_name = RunBayestune(dir.path(), {"export", "--out", "book.JSON"});
+  CHECK(upper_name.exit_code == 0);
+  CHECK(nlohmann::json::parse(ReadTextFile(dir.File("book.JSON")))["jobId"] == "book");
+  for (const std::string name : {"book.tsv", "book.csv.gz"}) {
+    const auto other = RunBayestune(dir.path(), {"export", "--out", name});
+    INFO(other.out << other.err);
+    CHECK(other.exit_code == 2);
+    CHECK(other.err.rfind("bayestune: error: --out '" + name +
+                              "': export writes CSV or JSON, and takes which from the name's "
+                              "extension, .csv or .json; give --format csv or --format json to "
+                              "write to this name",
+                          0) == 0);
+    CHECK_FALSE(std::filesystem::exists(dir.File(name)));
+  }
+  CHECK_THAT(
+      RunBayestune(dir.path(), {"export", "--out", "book.csv.gz"}).err,
+      Catch::EndsWith("(export does not compress: bayestune export | gzip > book.csv.gz)\n"));
+  const auto tsv = RunBayestune(dir.path(), {"export", "--out", "book.tsv", "--format", "csv"});
+  CHECK(tsv.exit_code == 0);
+  CHECK(ReadTextFile(dir.File("book.tsv")).rfind("trial,state,", 0) == 0);
 
   // Flag values in any case mean the same: --format JSON is JSON, --state failed is FAILED.
   const auto upper = RunBayestune(dir.path(), {"export", "--format", "JSON"});

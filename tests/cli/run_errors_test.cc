@@ -203,6 +203,43 @@ TEST_CASE("run: a study of the same name with another spec is refused, the old o
   CHECK(CountOccurrences(trials.out, "SUCCEEDED") == 1);
 }
 
+TEST_CASE("run: a study whose metric tag changed is not told to learn from the old one",
+          "[cli][run][errors]") {
+  // A misspelt hyperparameterMetricTag fails every trial; the fixed file was refused with the
+  // advice to start a new study that learns from this one with resumePreviousJobId, which took
+  // each old trial's value of the old metric as one of the new (an accuracy as a loss). Values go
+  // by metric now, so a study of another objective learns none, and the run says so.
+  TempFolder dir;
+  WriteTextFile(fs::path(dir.path()) / "train.sh",
+                "#!/bin/sh\necho '{\"accuracy\": \"0.5\", \"loss\": \"0.25\"}' >> "
+                "\"$CLOUD_ML_HP_METRIC_FILE\"\n");
+  fs::permissions(fs::path(dir.path()) / "train.sh", fs::perms::owner_all);
+  const std::string yaml = RandomSearchStudyYaml(2, 1, "  command: [./train.sh]\n  gpus: []\n");
+  WriteTextFile(dir.File("s.yaml"), yaml);
+  REQUIRE(RunBayestune(dir.path(), {"run", "s.yaml"}).exit_code == 0);
+  std::string loss = yaml;
+  loss.replace(loss.find("hyperparameterMetricTag: accuracy"), 33, "hyperparameterMetricTag: loss");
+  WriteTextFile(dir.File("s.yaml"), loss);
+  const auto changed = RunBayestune(dir.path(), {"run", "s.yaml"});
+  CHECK(changed.exit_code == 1);
+  CHECK(OneLineError(changed) ==
+        "bayestune: error: study 's' in bayestune.db was made from other "
+        "trainingInput.hyperparameters than s.yaml has now (hyperparameterMetricTag 'accuracy' -> "
+        "'loss'); only maxTrials, maxParallelTrials and maxFailedTrials of a study can change. "
+        "For the new objective, start a new study (--study NAME) or use another database (--db "
+        "FILE)\n");
+  std::string resumed = loss;
+  resumed.insert(resumed.find("    params:"), "    resumePreviousJobId: s\n");
+  WriteTextFile(dir.File("loss.yaml"), resumed);
+  const auto learning = RunBayestune(dir.path(), {"run", "loss.yaml", "--progress", "plain"});
+  INFO(learning.out << learning.err);
+  CHECK(learning.exit_code == 0);
+  CHECK_THAT(learning.out,
+             Catch::Contains("learning from 0 finished trials of study 's' (resumePreviousJobId); "
+                             "2 succeeded have no value of 'loss', this study's objective, and "
+                             "are left out"));
+}
+
 TEST_CASE("run: a study grows when maxTrials is raised, and the change is in its history",
           "[cli][run]") {
   TempFolder dir;
@@ -554,6 +591,35 @@ TEST_CASE(
   CHECK_FALSE(fs::exists(dir.File("bayestune.db")));
 }
 
+TEST_CASE("run, validate: a trainer after -- gets its advice as a command line, not a YAML list",
+          "[cli][run][errors]") {
+  // '-- ./train.py' (not executable) was told 'such as [python3, ./train.py]', a bad #! line
+  // 'such as runner.command: [python3, ./bad.py]', and '-- "sh train.sh"' to give 'items of their
+  // own (no shell splits them), such as [sh, train.sh]': the YAML's words for a command line.
+  TempFolder dir;
+  WriteTextFile(dir.File("s.yaml"), RandomSearchStudyYaml(1, 1, "  gpus: []\n"));
+  WriteTextFile(dir.File("train.py"), "print('hi')\n");
+  WriteTextFile(dir.File("train.sh"), "true\n");
+  WriteTextFile(dir.File("bad.py"), "#!/no/such/python\n");
+  fs::permissions(dir.File("bad.py"), fs::perms::owner_all);
+  const auto run = RunBayestune(dir.path(), {"run", "s.yaml", "--", "./train.py"});
+  CHECK(run.exit_code == 1);
+  CHECK(run.err ==
+        "bayestune: error: the trainer command after --: './train.py' is not an executable file; "
+        "make it executable (chmod +x) or run it through its interpreter, such as -- python3 "
+        "./train.py. Nothing was run\n");
+  const auto validate = RunBayestune(dir.path(), {"validate", "s.yaml", "--", "./bad.py"});
+  CHECK(validate.exit_code == 1);
+  CHECK_THAT(validate.err, Catch::Contains("run it through its interpreter, such as -- python3 "
+                                           "./bad.py\n"));
+  const auto quoted = RunBayestune(dir.path(), {"run", "s.yaml", "--", "sh train.sh --fast"});
+  CHECK(quoted.exit_code == 1);
+  CHECK_THAT(quoted.err, Catch::Contains("give the program and each of its arguments as words of "
+                                         "their own after -- (not quoted together), such as -- "
+                                         "sh train.sh --fast. Nothing was run"));
+  CHECK_FALSE(fs::exists(dir.File("bayestune.db")));
+}
+
 TEST_CASE("run: --gpus naming a GPU this machine does not have is a warning, said once",
           "[cli][run][errors]") {
   // Trials said "started on GPU 99" with CUDA_VISIBLE_DEVICES=99, where CUDA finds no GPU and a
@@ -572,6 +638,35 @@ TEST_CASE("run: --gpus naming a GPU this machine does not have is a warning, sai
   CHECK_THAT(result.out, Catch::Contains("its trials get CUDA_VISIBLE_DEVICES=99 all the same, "
                                          "where CUDA may find no GPU and the trainer may run on "
                                          "the CPU. Check the GPU ids (nvidia-smi -L)"));
+}
+
+TEST_CASE("run: a trainer that exits 0 without its metric: the reason shows what it printed",
+          "[cli][run][errors]") {
+  // The reason said only "metric 'accuracy' not found: no scalar was reported at all" and the
+  // progress line pointed at an empty stderr.log, while the trainer's stdout.log held the
+  // answer (it printed its value instead of reporting it); the README promises the log's last
+  // lines for a trial that reports no value.
+  TempFolder dir;
+  WriteTextFile(fs::path(dir.path()) / "train.sh",
+                "#!/bin/sh\necho 'epoch 1: accuracy 0.5 (printed, not reported)'\n");
+  fs::permissions(fs::path(dir.path()) / "train.sh", fs::perms::owner_all);
+  WriteTextFile(dir.File("s.yaml"),
+                RandomSearchStudyYaml(1, 1, "  command: [./train.sh]\n  cpuTrials: 1\n"));
+  const auto result = RunBayestune(dir.path(), {"run", "s.yaml", "--progress", "plain"},
+                                   {"BAYESTUNE_GPU_LOCK_DIR=" + dir.File("locks")});
+  INFO(result.out << result.err);
+  CHECK(result.exit_code == 1);
+  const std::string log = fs::path(dir.path()) / "bayestune-jobs" / "s" / "trial-1" / "stdout.log";
+  CHECK_THAT(result.out,
+             Catch::Contains("trial 1 FAILED after ") &&
+                 Catch::Contains("the trainer exited with status 0 without reporting the metric: "
+                                 "metric 'accuracy' not found") &&
+                 Catch::Contains("(log: " + log + ")"));
+  // The summary's reason ends with the tail of the log that holds something.
+  CHECK_THAT(result.out, Catch::Contains("last lines of " + log + ":") &&
+                             Catch::Contains("epoch 1: accuracy 0.5 (printed, not reported)"));
+  const auto exported = RunBayestune(dir.path(), {"export", "--format", "json"});
+  CHECK_THAT(exported.out, Catch::Contains("epoch 1: accuracy 0.5 (printed, not reported)"));
 }
 
 }  // namespace bayestune::testing

@@ -92,6 +92,37 @@ TEST_CASE(
   CHECK(CountOccurrences(trials.out, "attempt 2") == 2);
 }
 
+TEST_CASE("run: Ctrl-C while no trial runs (every CPU slot taken) does not say trials finished",
+          "[cli][run][interrupt]") {
+  // A run waiting for a CPU trial slot that another run held ended with 'interrupted: no new
+  // trial was started and the running ones finished', of running trials it never had.
+  TempFolder dir;
+  const std::vector<std::string> locks = {"BAYESTUNE_GPU_LOCK_DIR=" + dir.File("locks")};
+  for (const char* name : {"first", "second"}) {
+    WriteTextFile(dir.File(std::string(name) + ".yaml"),
+                  RandomSearchStudyYaml(1, 1,
+                                        "  command: [" BAYESTUNE_FAKE_TRAINER
+                                        ", --steps=300, --sleep-ms=100]\n"
+                                        "  gpus: []\n  cpuTrials: 1\n"));
+  }
+  auto first = StartBayestune(dir.path(), {"run", "first.yaml", "--progress", "plain"},
+                              dir.File("first"), locks);
+  REQUIRE(WaitForText(dir.File("first.out"), "trial 1 started", 60));
+  auto second = StartBayestune(dir.path(), {"run", "second.yaml", "--progress", "plain"},
+                               dir.File("second"), locks);
+  REQUIRE(WaitForText(dir.File("second.out"), "every CPU trial slot", 60));
+  second->Kill(SIGINT);
+  const ChildResult stopped = second->Wait();
+  first->Kill(SIGINT);
+  first->Kill(SIGINT);
+  first->Wait();
+  INFO(stopped.out << stopped.err);
+  CHECK(stopped.exit_code == 130);
+  CHECK_THAT(stopped.out, Catch::Contains("\ninterrupted: no new trial was started; run the study "
+                                          "again to continue it; this run: 0 trials in "));
+  CHECK_THAT(stopped.out, !Catch::Contains("running ones finished"));
+}
+
 TEST_CASE("run: SIGTERM stops a run as Ctrl-C does, and is named", "[cli][run][interrupt]") {
   TempFolder dir;
   WriteStudy(dir, 40);

@@ -134,6 +134,48 @@ TEST_CASE("run: the live view says a last trial runs past the mean rather than 0
   CHECK(run.out.find("about 0.0s left") == std::string::npos);
 }
 
+TEST_CASE("run and the readers: a grid of fewer combinations than maxTrials counts its own trials",
+          "[cli][run][progress]") {
+  // The grid's 3 trials were counted against maxTrials 10: each line said '7 left of 10' and an
+  // estimate for trials that would never run ('3 done, 0 failed, 0 running, 7 left of 10; ...;
+  // about 1.2s left' as the last line), and status said '3 of 10 finished: ...; 7 left' of a
+  // study it called done.
+  TempFolder dir;
+  WriteTextFile(dir.File("grid.yaml"),
+                "trainingInput:\n"
+                "  hyperparameters:\n"
+                "    goal: MAXIMIZE\n"
+                "    hyperparameterMetricTag: accuracy\n"
+                "    maxTrials: 10\n"
+                "    maxParallelTrials: 1\n"
+                "    algorithm: GRID_SEARCH\n"
+                "    params:\n"
+                "      - {parameterName: x, type: DISCRETE, discreteValues: [0.2, 0.5, 0.9]}\n"
+                "runner:\n"
+                "  command: [" BAYESTUNE_FAKE_TRAINER
+                ", --steps=2]\n"
+                "  gpus: []\n");
+  const auto run = RunBayestune(dir.path(), {"run", "grid.yaml", "--progress", "plain"});
+  INFO(run.out << run.err);
+  CHECK(run.exit_code == 0);
+  CHECK_THAT(run.out, Catch::Contains("study 'grid' in bayestune.db: 3 trials (the grid has 3 "
+                                      "combinations, fewer than maxTrials 10), 1 at once"));
+  CHECK_THAT(run.out, Catch::Contains("1 done, 0 failed, 0 running, 2 left of 3; best: "));
+  CHECK_THAT(run.out, Catch::Contains("3 done, 0 failed, 0 running, 0 left of 3; best: ") &&
+                          !Catch::Contains(" left of 10"));
+  CHECK(std::regex_search(run.out, std::regex(R"(0 left of 3; best: [^\n]*; nothing left\n)")));
+
+  const auto status = RunBayestune(dir.path(), {"status"});
+  INFO(status.out << status.err);
+  CHECK_THAT(status.out, Catch::Contains("study      grid (done)") &&
+                             Catch::Contains("3 of 3 finished (the grid has 3 combinations, "
+                                             "fewer than maxTrials 10): 3 succeeded; 0 running, "
+                                             "0 left\n"));
+  const auto report = RunBayestune(dir.path(), {"report", "--out", "-"});
+  CHECK_THAT(report.out,
+             Catch::Contains("of 3 planned (the grid&#39;s combinations; maxTrials 10)"));
+}
+
 // The estimate of the time left (RunProgress, which the views show as "about 1m left"), driven
 // with the runner's events at chosen times: mean trial time 10 s.
 TEST_CASE("run progress: a trial waiting in Slurm's queue still needs a whole trial's time",

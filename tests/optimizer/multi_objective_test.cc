@@ -204,6 +204,42 @@ class RecordingDesigner : public Designer {
 
 }  // namespace
 
+TEST_CASE("a study of one metric resumed from a study of another learns none of its values",
+          "[multi-objective]") {
+  // Both of one objective: the previous trial's accuracy 0.9 was taken as this study's loss, and
+  // minimised (the advice for a changed hyperparameterMetricTag is a new study that resumes the
+  // old one).
+  auto repository = std::make_shared<InMemoryStudyRepository>();
+  StudySpec accuracy = TwoObjectiveSpec();
+  accuracy.metrics.clear();
+  auto previous =
+      Study::Open(repository, "previous", {.create_if_missing = true, .spec = accuracy});
+  const Trial done = previous->Suggest(1).front();
+  previous->AddMeasurement(done.id, {.metric = "accuracy", .step = 1, .value = 0.9});
+  previous->AddMeasurement(done.id, {.metric = "loss", .step = 1, .value = 0.3});
+  REQUIRE(previous->Complete(done.id).state == TrialState::kSucceeded);
+  const auto history_of = [&](StudySpec spec, const std::string& name) {
+    spec.resume_previous_job_id = "previous";
+    std::vector<Trial> seen;
+    auto resumed = Study::Open(repository, name,
+                               {.create_if_missing = true,
+                                .spec = spec,
+                                .designer = std::make_unique<RecordingDesigner>(&seen)});
+    resumed->Suggest(1);
+    return seen;
+  };
+  StudySpec loss = accuracy;
+  loss.metric_tag = "loss";
+  loss.goal = Goal::kMinimize;
+  CHECK(history_of(loss, "loss").empty());
+  // The same metric under the other goal: the value is still that metric's.
+  StudySpec lowest = accuracy;
+  lowest.goal = Goal::kMinimize;
+  const std::vector<Trial> seen = history_of(lowest, "lowest");
+  REQUIRE(seen.size() == 1);
+  CHECK(seen[0].final_value == 0.9);
+}
+
 TEST_CASE("a resumed study takes the previous study's values by metric, not by position",
           "[multi-objective]") {
   auto repository = std::make_shared<InMemoryStudyRepository>();

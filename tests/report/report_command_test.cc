@@ -108,4 +108,18 @@ TEST_CASE("bayestune report explains a missing database, an empty one and a bad 
   const auto no_out = Bayestune(folder, {"report", "--db", database});
   CHECK(no_out.exit_code == 2);
   CHECK(no_out.err.find("--out") != std::string::npos);
+
+  // A name of another format: report.pdf got the HTML page without a word. .HTML and a name
+  // without an extension are HTML.
+  const auto pdf = Bayestune(folder, {"report", "--db", database, "--out", folder.File("r.pdf")});
+  CHECK(pdf.exit_code == 2);
+  CHECK(pdf.err == "bayestune: error: --out '" + folder.File("r.pdf") +
+                       "': report writes one HTML file; give a name ending in .html (open it in "
+                       "a browser, which can print it to PDF)\n");
+  CHECK(!std::filesystem::exists(folder.File("r.pdf")));
+  for (const char* name : {"r.HTML", "report"}) {
+    const auto html = Bayestune(folder, {"report", "--db", database, "--out", folder.File(name)});
+    INFO(name << ": " << html.err);
+    CHECK(html.exit_code == 0);
+  }
 }

@@ -109,7 +109,9 @@ TEST_CASE("conditional: every mistake is reported at its line with what is valid
       Errors(OptimizerWithChild("            parentCategoricalValues:\n"
                                 "              values: [sgd, adamw]\n")),
       17,
-      {"values[1]", "'adamw' is not a value parent 'optimizer' can take", "one of 'sgd', 'adam'"});
+      {"values[1]",
+       "'adamw' is not a value parent 'optimizer' can take: did you mean 'adam'? expected one of "
+       "'sgd', 'adam'"});
   // The wrong kind for the parent's type.
   ExpectError(Errors(OptimizerWithChild("            parentIntValues:\n"
                                         "              values: [1]\n")),

@@ -81,11 +81,27 @@ TEST_CASE("AI Platform's defaults apply to fields left out", "[config]") {
       "    params: [{parameterName: x, type: DOUBLE, minValue: 0, maxValue: 1}]\n",
       "notag.yaml");
   CHECK(result.ok());
+  // So is the goal: a study of 'loss' left without one maximised its loss, and cannot change its
+  // goal afterwards.
   CHECK(FormatDiagnostics(result.diagnostics) ==
         "notag.yaml:3:5: warning: trainingInput.hyperparameters.hyperparameterMetricTag: not "
         "given: the objective is the scalar tagged 'training/hptuning/metric' (AI Platform's "
         "default, what cloudml-hypertune writes without a tag); give the tag your trainer writes, "
-        "for example hyperparameterMetricTag: accuracy\n");
+        "for example hyperparameterMetricTag: accuracy\n"
+        "notag.yaml:3:5: warning: trainingInput.hyperparameters.goal: not given: the study "
+        "maximises 'training/hptuning/metric' (MAXIMIZE, AI Platform's default); give goal: "
+        "MINIMIZE if lower is better (a loss, an error), else goal: MAXIMIZE\n");
+  const auto loss = ParseTuningConfig(
+      "trainingInput:\n"
+      "  hyperparameters:\n"
+      "    hyperparameterMetricTag: loss\n"
+      "    params: [{parameterName: x, type: DOUBLE, minValue: 0, maxValue: 1}]\n",
+      "loss.yaml");
+  CHECK(loss.ok());
+  CHECK(FormatDiagnostics(loss.diagnostics) ==
+        "loss.yaml:3:5: warning: trainingInput.hyperparameters.goal: not given: the study "
+        "maximises 'loss' (MAXIMIZE, AI Platform's default); give goal: MINIMIZE if lower is "
+        "better (a loss, an error), else goal: MAXIMIZE\n");
   CHECK(config.study.max_trials == 1);
   CHECK(config.study.max_parallel_trials == 1);
   CHECK(config.study.max_failed_trials == 0);
@@ -207,6 +223,13 @@ TEST_CASE("a file that is empty, missing or not YAML is an error with its place"
   // A tab in the indentation is named as such (yaml-cpp's own message does not say).
   ExpectError(Errors("trainingInput:\n\thyperparameters:\n    goal: MAXIMIZE\n"), 2,
               {"not valid YAML", "line 2 is indented with a tab; YAML indents with spaces only"});
+  // A key without its ':' is named: yaml-cpp reports 'illegal map value' at the line after it,
+  // and the hint said only 'check the indentation and the ':' after each key'.
+  ExpectError(Errors("trainingInput:\n  hyperparameters:\n    goal MAXIMIZE\n    maxTrials: 3\n"),
+              4, {"not valid YAML", "line 3 ('goal MAXIMIZE') has no ':' after its key"});
+  ExpectError(Errors("trainingInput:\n  hyperparameters:\n    params:\n    - parameterName: x\n"
+                     "      minValue: 0\n     maxValue: 1\n"),
+              6, {"not valid YAML", "check the indentation and the ':' after each key"});
 }
 
 TEST_CASE("a named pipe that no program writes to is an error, not a wait forever", "[config]") {
@@ -375,12 +398,71 @@ TEST_CASE("range and scale errors name the parameter's field", "[config]") {
               9, {"INTEGER parameter needs integer bounds, got 1.5"});
 }
 
+TEST_CASE("a DISCRETE list out of order is one error with the list as it would be valid",
+          "[config]") {
+  // [64, 16, 32, 32] gave three errors ('16 follows 64', '32 follows 64', '32 follows 64') and a
+  // duplicate read '16 follows 16'.
+  auto result = ParseTuningConfig(
+      Study("",
+            "      - {parameterName: b, type: DISCRETE, discreteValues: [64, 16, 32, 32]}\n"
+            "      - {parameterName: c, type: DISCRETE, discreteValues: [16, 16, 32]}\n"
+            "      - {parameterName: d, type: DISCRETE, discreteValues: [1, 2, 3, 2]}\n"),
+      "d.yaml");
+  CHECK_FALSE(result.ok());
+  CHECK(FormatDiagnostics(result.diagnostics) ==
+        "d.yaml:7:65: error: trainingInput.hyperparameters.params[0].discreteValues[1]: "
+        "discreteValues must be strictly increasing, but 16 follows 64; list them in increasing "
+        "order, each once: [16, 32, 64]\n"
+        "d.yaml:8:65: error: trainingInput.hyperparameters.params[1].discreteValues[1]: 16 is "
+        "listed twice (also discreteValues[0]); each value must be unique; list them in "
+        "increasing order, each once: [16, 32]\n"
+        "d.yaml:9:70: error: trainingInput.hyperparameters.params[2].discreteValues[3]: 2 is "
+        "listed twice (also discreteValues[1]); each value must be unique; list them in "
+        "increasing order, each once: [1, 2, 3]\n");
+}
+
+TEST_CASE("a misspelt early-stopping rule is one error, its options not said to be ignored",
+          "[config]") {
+  // rule: asha gave the error and then, for each of ASHA's options, 'is used only by rule: ASHA;
+  // the MEDIAN rule ignores it': the rule the user did not ask for.
+  auto result = ParseTuningConfig(
+      Study("    enableTrialEarlyStopping: true\n", kGoodParam) +
+          "runner:\n  earlyStopping: {rule: asha, minStep: 1, maxStep: 9, reductionFactor: 1}\n",
+      "es.yaml");
+  CHECK_FALSE(result.ok());
+  CHECK(FormatDiagnostics(result.diagnostics) ==
+        "es.yaml:14:25: error: runner.earlyStopping.rule: unknown value 'asha'; did you mean "
+        "'ASHA'? Valid values: MEDIAN, ASHA\n"
+        "es.yaml:14:72: error: runner.earlyStopping.reductionFactor: must be at least 2, got 1\n");
+}
+
+TEST_CASE("a CATEGORICAL or DISCRETE parameter of one value is a warning", "[config]") {
+  // An INTEGER or DOUBLE range of one value is an error; a list of one value was taken without a
+  // word, a constant flag the optimizer spends a dimension on.
+  auto result = ParseTuningConfig(
+      Study("", kGoodParam + "      - {parameterName: opt, type: CATEGORICAL, categoricalValues: "
+                             "[sgd]}\n"
+                             "      - {parameterName: bs, type: DISCRETE, discreteValues: [32]}\n"),
+      "one.yaml");
+  CHECK(result.ok());
+  CHECK(FormatDiagnostics(result.diagnostics) ==
+        "one.yaml:12:68: warning: trainingInput.hyperparameters.params[1].categoricalValues: has "
+        "one value: every trial gets --opt=sgd and there is nothing to tune; list two or more "
+        "values, or give the fixed flag with the trainer (runner.command or trainingInput.args)\n"
+        "one.yaml:13:61: warning: trainingInput.hyperparameters.params[2].discreteValues: has one "
+        "value: every trial gets --bs=32 and there is nothing to tune; list two or more values, "
+        "or give the fixed flag with the trainer (runner.command or trainingInput.args)\n");
+}
+
 TEST_CASE("discrete and categorical lists are checked", "[config]") {
   ExpectError(Errors(Study("",
                            "      - parameterName: d\n        type: DISCRETE\n"
                            "        discreteValues:\n          - 1\n          - 4\n"
                            "          - 2\n")),
-              12, {"discreteValues[2]", "strictly increasing, but 2 follows 4"});
+              12,
+              {"discreteValues[2]",
+               "strictly increasing, but 2 follows 4; list them in "
+               "increasing order, each once: [1, 2, 4]"});
   std::string many = "      - parameterName: d\n        type: DISCRETE\n        discreteValues: [";
   for (int i = 0; i < 1001; ++i)
     many += (i ? ", " : "") + std::to_string(i);
@@ -574,7 +656,8 @@ TEST_CASE("a file on disk reports its own path", "[config]") {
   std::filesystem::create_directories(dir);
   const auto path = (dir / "tuning.yaml").string();
   std::ofstream(path)
-      << "trainingInput:\n  hyperparameters:\n    maxTrials: -2\n    hyperparameterMetricTag: a\n";
+      << "trainingInput:\n  hyperparameters:\n    maxTrials: -2\n    hyperparameterMetricTag: a\n"
+         "    goal: MAXIMIZE\n";
   auto result = LoadTuningConfigFile(path);
   REQUIRE_FALSE(result.ok());
   INFO(FormatDiagnostics(result.diagnostics));

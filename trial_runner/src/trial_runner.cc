@@ -869,7 +869,7 @@ Trial TrialRunner::Loop::Conclude(RunningTrial& rt, const TrialEnd& end) {
   if (!objective.measurement) {
     return study_.Fail(id, owner,
                        "the trainer exited with status 0 without reporting the metric: " +
-                           objective.missing_reason);
+                           objective.missing_reason + LogExcerpt(rt.paths, lines));
   }
   const Measurement& m = *objective.measurement;
   if (!std::isfinite(m.value)) {
@@ -887,7 +887,7 @@ Trial TrialRunner::Loop::Conclude(RunningTrial& rt, const TrialEnd& end) {
       return study_.Fail(id, owner,
                          "the trainer exited with status 0 without reporting every metric of the "
                          "study: " +
-                             other.missing_reason);
+                             other.missing_reason + LogExcerpt(rt.paths, lines));
     }
     if (!std::isfinite(other.measurement->value)) {
       return study_.MarkInfeasible(
@@ -932,8 +932,10 @@ bool TrialRunner::Loop::Finished(RunResult& result) {
     const int running = killed_ - killed_queued_;
     const std::string queued = std::to_string(killed_queued_) + " waiting in Slurm's queue";
     result.message =
-        killed_ == 0 ? "interrupted: no new trial was started and the running ones finished; run "
-                       "the study again to continue it"
+        killed_ == 0
+            ? "interrupted: no new trial was started" +
+                  std::string(running_at_interrupt_ > 0 ? " and the running ones finished" : "") +
+                  "; run the study again to continue it"
         : interrupts_seen_ < 2
             ? "interrupted: no new trial was started" +
                   std::string(running_at_interrupt_ > 0 ? " and the running ones finished" : "") +

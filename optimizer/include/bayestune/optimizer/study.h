@@ -36,12 +36,17 @@ struct StudyProgress {
   int infeasible = 0;
   int stopped_early = 0;  // among succeeded
   int max_trials = 0;
+  // The trials the study's designer can make when that is fewer than max_trials (a grid of fewer
+  // combinations: Designer::Capacity); nullopt otherwise.
+  std::optional<int> capacity;
   int failure_limit = 0;  // FailureLimit(spec)
   StudyEnd end = StudyEnd::kNone;
 
   int finished() const { return succeeded + failed + infeasible; }
   bool done() const { return end != StudyEnd::kNone; }
-  // Trials still to run, the requested ones included: max_trials minus the finished and active.
+  // The trials the study runs in all: max_trials, or the capacity when that is fewer.
+  int target() const { return capacity ? *capacity : max_trials; }
+  // Trials still to run, the requested ones included: target() minus the finished and active.
   int left() const;
   void Add(TrialState state, bool stopped_early = false);
 };
