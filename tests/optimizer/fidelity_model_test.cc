@@ -380,3 +380,39 @@ TEST_CASE("the early fidelity defaults change nothing in a study without ASHA", 
       CHECK(with_defaults[i].at("x").AsDouble() == without[i].at("x").AsDouble());
   }
 }
+
+TEST_CASE(
+    "fidelity_input_rank_correlation: the step stays a GP input while the trials trained to the "
+    "end rank at the first rung as they do at the end",
+    "[fidelity]") {
+  const StudySpec spec = AshaSpec();
+  const SearchSpace space(spec.parameters);
+  GpBanditOptions options = MeanMaximiser();
+  options.fidelity_input_rank_correlation = 0.3;
+  auto suggest = [&](const std::vector<Trial>& study) {
+    GpBanditDesigner designer(options);
+    const std::vector<ParameterValues> points =
+        designer.Suggest(DesignerInput{space, spec, TrialsForModel(study, spec), 1, 7});
+    REQUIRE(points.size() == 1);
+    return points[0].at("x").AsDouble();
+  };
+  // Four trained to the end near the edges, eight stopped in the middle, where the final value
+  // peaks; every curve at the same pace, so the four rank at step 1 as at the end (correlation 1):
+  // the stopped trials' early values are learnt from, and say where the end is best.
+  const std::vector<Trial> agree = EdgesTrainedMiddleStopped();
+  const double learnt = suggest(agree);
+  CHECK(learnt > 0.4);
+  CHECK(learnt < 0.6);
+  // The two that end best (x = 0.1 and 0.9) start slowest (tau 12): at step 1 they rank below the
+  // other two (correlation -1), so early values are not trusted: the stopped trials are pending
+  // points, and the GP of the finished trials knows only the edges.
+  std::vector<Trial> disagree = agree;
+  disagree[1] = CurveTrial(2, 0.1, TrueFinal(0.1), 12, 27);
+  disagree[2] = CurveTrial(3, 0.9, TrueFinal(0.9), 12, 27);
+  const double pending = suggest(disagree);
+  CHECK((pending < 0.3 || pending > 0.7));
+  // Off (the default): pending points once 4 trials are trained to the end, whatever the curves.
+  options.fidelity_input_rank_correlation.reset();
+  const double off = suggest(agree);
+  CHECK((off < 0.3 || off > 0.7));
+}
