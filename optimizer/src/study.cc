@@ -358,8 +358,10 @@ std::vector<Trial> Study::Suggest(int count, const std::string& client_id) {
   // The designer (a GP fit: milliseconds to a second) runs outside the repository's transaction,
   // on a snapshot of the trials, so that a database's write lock is held only briefly. The points
   // are committed when the study has not changed meanwhile; otherwise the work is redone, and
-  // after a few tries done inside the transaction.
-  for (int attempt = 0; attempt < kOptimisticSuggestAttempts; ++attempt) {
+  // after a few tries done inside the transaction. A designer that suggests quickly (random and
+  // grid search) is run inside it at once: one read of the trials rather than two.
+  const int optimistic_attempts = designer_->SuggestsQuickly() ? 0 : kOptimisticSuggestAttempts;
+  for (int attempt = 0; attempt < optimistic_attempts; ++attempt) {
     const std::vector<Trial> snapshot = repository_->ListTrials(record_.id);
     const SuggestPlan plan = PlanSuggestion(snapshot, count, client_id);
     if (plan.designer_points == 0) break;  // nothing to compute: one short transaction below

@@ -43,6 +43,13 @@ class Designer {
     (void)space;
     return std::nullopt;
   }
+
+  // True for a designer whose Suggest costs microseconds a trial (no model to fit: random and
+  // grid search): Study::Suggest then runs it inside its transaction, on the one read of the
+  // trials it needs anyway, rather than on a snapshot read outside it and checked against a
+  // second read inside (which spares a model's fit the write lock, and costs a cheap designer a
+  // second read of every trial).
+  virtual bool SuggestsQuickly() const { return false; }
 };
 
 // The designer for spec.algorithm: ALGORITHM_UNSPECIFIED -> GP bandit, RANDOM_SEARCH, GRID_SEARCH.
