@@ -37,6 +37,13 @@ struct PointKeyHash {
 
 }  // namespace
 
+bool RandomDesigner::UsesTrials(const SearchSpace& space) const {
+  for (const ParameterSpec& parameter : space.parameters()) {
+    if (parameter.type == ParameterType::kDouble) return false;
+  }
+  return true;
+}
+
 std::vector<ParameterValues> RandomDesigner::Suggest(const DesignerInput& input) {
   const int d = input.space.ModelDimensions();
   const FeasibleRounding rounding(input.space);

@@ -13,6 +13,8 @@ class RandomDesigner : public Designer {
  public:
   std::vector<ParameterValues> Suggest(const DesignerInput& input) override;
   bool SuggestsQuickly() const override { return true; }
+  // Only a finite space (no DOUBLE) looks at the trials: to avoid repeats.
+  bool UsesTrials(const SearchSpace& space) const override;
 };
 
 }  // namespace bayestune
