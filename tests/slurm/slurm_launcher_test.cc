@@ -372,7 +372,12 @@ TEST_CASE(
   // about that long before its SIGTERM (and waits 0.5 s on it), not what was left after the wait.
   CHECK(ledger[1].time - ledger[0].time >= 2.5);
   CHECK(ledger[1].time - ledger[0].time < 8);
-  CHECK(cluster.Run("squeue", {"--noheader", "--states=PENDING,RUNNING"}).out.empty());
+  // Its job ends once bayestune-job has (Slurm may say RUNNING, COMPLETING, a moment longer).
+  CHECK(WaitFor(
+      [&] {
+        return cluster.Run("squeue", {"--noheader", "--states=PENDING,RUNNING"}).out.empty();
+      },
+      30));
 }
 
 TEST_CASE("Slurm refusing the job ends the run with Slurm's words, no trial is used up",
