@@ -1,9 +1,14 @@
 // grpc_bench: the study service under load, on 127.0.0.1, server and clients in this process.
 //   grpc_bench [--clients 32] [--trials-per-client 50] [--measurements-per-client 200]
-//              [--history 100,1000] [--db-dir DIR|memory]
-// Prints figures; never passes or fails on time.
+//              [--history 100,1000] [--suggest-samples 5] [--algorithm gp|random]
+//              [--space mixed|finite] [--db-dir DIR|memory]
+// --algorithm picks the designer whose SuggestTrials latency is measured after each --history
+// (gp: the default designer, the GP bandit; random: RANDOM_SEARCH); --space finite makes its
+// study's two DOUBLEs DISCRETE (100 and 51 values: 122,400 points), so that random search avoids
+// repeats. Prints figures; never passes or fails on time.
 #include <algorithm>
 #include <chrono>
+#include <cmath>
 #include <cstdio>
 #include <cstdlib>
 #include <ctime>
@@ -31,6 +36,8 @@ struct Flags {
   int measurements_per_client = 200;
   std::vector<int> history = {100, 1000};
   int suggest_samples = 5;
+  Algorithm algorithm = Algorithm::kUnspecified;
+  bool finite_space = false;
   std::string db_dir;
 };
 
@@ -59,6 +66,21 @@ Flags ParseFlags(int argc, char** argv) {
         flags.history.push_back(std::stoi(item));
     } else if (flag == "--suggest-samples") {
       flags.suggest_samples = std::stoi(value);
+    } else if (flag == "--algorithm") {
+      if (value == "gp") {
+        flags.algorithm = Algorithm::kUnspecified;
+      } else if (value == "random") {
+        flags.algorithm = Algorithm::kRandomSearch;
+      } else {
+        std::fprintf(stderr, "grpc_bench: --algorithm: gp or random, got %s\n", value.c_str());
+        std::exit(2);
+      }
+    } else if (flag == "--space") {
+      if (value != "mixed" && value != "finite") {
+        std::fprintf(stderr, "grpc_bench: --space: mixed or finite, got %s\n", value.c_str());
+        std::exit(2);
+      }
+      flags.finite_space = value == "finite";
     } else if (flag == "--db-dir") {
       flags.db_dir = value;
     } else {
@@ -187,25 +209,43 @@ void ThroughputBench(const Flags& flags, const std::string& address) {
   Report("CompleteTrial", complete_ms, wall);
 }
 
-// SuggestTrials latency of the default designer (the GP bandit) once `completed` trials are done.
+// SuggestTrials latency of --algorithm's designer once `completed` trials are done.
 void SuggestLatencyBench(const Flags& flags, const std::shared_ptr<StudyRepository>& repository,
                          const std::string& address, int completed) {
   const std::string name = "history-" + std::to_string(completed);
-  const StudySpec spec = BenchSpec(Algorithm::kUnspecified, completed + 100);
+  StudySpec spec = BenchSpec(flags.algorithm, completed + flags.suggest_samples + 100);
+  if (flags.finite_space) {
+    std::vector<double> rates;
+    std::vector<double> dropouts;
+    for (int k = 0; k < 100; ++k)
+      rates.push_back(1e-4 * std::pow(1e3, k / 99.0));
+    for (int k = 0; k <= 50; ++k)
+      dropouts.push_back(0.01 * k);
+    spec.parameters[0] = ParameterSpec::Discrete("lr", rates);
+    spec.parameters[2] = ParameterSpec::Discrete("dropout", dropouts);
+  }
   auto study = Study::Open(repository, name, {.create_if_missing = true, .spec = spec});
-  // The history goes in directly: queued points are handed out without asking the designer.
+  // The history goes in directly, in one transaction: finished trials at random points.
   std::mt19937_64 random(completed);
   std::uniform_real_distribution<double> unit(0, 1);
-  for (int i = 0; i < completed; ++i) {
-    Eigen::VectorXd x(study->space().ModelDimensions());
-    for (int d = 0; d < x.size(); ++d)
-      x[d] = unit(random);
-    study->RequestTrial(DecodeFromModel(study->space(), x));
-  }
-  for (const Trial& t : study->Suggest(completed, "history")) {
-    study->Complete(t.id, std::sin(3 * t.parameters.at("dropout").AsDouble()) +
-                              0.1 * static_cast<double>(t.parameters.at("layers").AsInteger()));
-  }
+  repository->RunInTransaction([&] {
+    for (int i = 0; i < completed; ++i) {
+      Eigen::VectorXd x(study->space().ModelDimensions());
+      for (int d = 0; d < x.size(); ++d)
+        x[d] = unit(random);
+      Trial t;
+      t.state = TrialState::kSucceeded;
+      t.parameters = DecodeFromModel(study->space(), x);
+      t.client_id = "history";
+      t.start_time = 1.7e9 + i;
+      t.end_time = 1.7e9 + i + 60;
+      t.final_value = std::sin(3 * t.parameters.at("dropout").AsDouble()) +
+                      0.1 * static_cast<double>(t.parameters.at("layers").AsInteger());
+      t.final_step = 1;
+      t.measurements.push_back({.metric = "accuracy", .step = 1, .value = *t.final_value});
+      repository->AddTrial(study->id(), std::move(t));
+    }
+  });
 
   proto::StudyClient client(ClientOptions(address));
   std::vector<double> ms;
@@ -219,9 +259,13 @@ void SuggestLatencyBench(const Flags& flags, const std::shared_ptr<StudyReposito
     client.CompleteTrial(name, trials.at(0).id, 0.5);
   }
   std::printf(
-      "SuggestTrials after %5d completed trials (%s, the GP bandit): p50 %8.1f ms  max %8.1f ms  "
+      "SuggestTrials after %5d completed trials (%s%s): p50 %8.1f ms  max %8.1f ms  "
       "(%d calls; CPU p50 %.1f ms)\n",
-      completed, std::string(AlgorithmName(spec.algorithm)).c_str(), Percentile(ms, 0.5),
+      completed,
+      spec.algorithm == Algorithm::kUnspecified
+          ? "the GP bandit"
+          : std::string(AlgorithmName(spec.algorithm)).c_str(),
+      flags.finite_space ? ", finite space" : "", Percentile(ms, 0.5),
       *std::max_element(ms.begin(), ms.end()), flags.suggest_samples, Percentile(cpu_ms, 0.5));
 }
 

@@ -84,7 +84,7 @@ int Serve(const ServeFlags& flags) {
     }
   }
   options.max_receive_message_bytes = flags.max_message_mb * 1024 * 1024;
-  options.max_threads = flags.max_calls;
+  options.max_calls = flags.max_calls;
   options.log = Log;
   options.log_every_call = flags.log_requests;
 
@@ -181,8 +181,8 @@ void AddServeCommand(CLI::App& app, int& exit_code) {
       ->capture_default_str();
   command
       ->add_option("--max-calls", flags->max_calls,
-                   "calls served at once, each on a thread; a call beyond gets RESOURCE_EXHAUSTED "
-                   "at once (workers retry it)")
+                   "calls served at once (with --token-file, counted once the token is checked); "
+                   "a call beyond gets RESOURCE_EXHAUSTED at once (workers retry it)")
       ->check(CLI::Range(8, 100000))
       ->capture_default_str();
   command

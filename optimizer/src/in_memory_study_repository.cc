@@ -126,6 +126,24 @@ std::vector<Trial> InMemoryStudyRepository::ListTrials(std::int64_t study_id) {
   return out;
 }
 
+TrialTally InMemoryStudyRepository::TallyTrials(std::int64_t study_id, const std::string& client_id,
+                                                int requested_limit) {
+  std::lock_guard lock(mutex_);
+  TrialTally tally;
+  for (const auto& [id, trial] : StudyOrThrow(study_id).trials) {
+    ++tally.total;
+    ++tally.counts[{trial.state, trial.stopped_early}];
+    if (trial.state == TrialState::kRequested &&
+        static_cast<int>(tally.requested.size()) < requested_limit) {
+      tally.requested.push_back(trial);
+    } else if (!client_id.empty() && trial.client_id == client_id &&
+               (trial.state == TrialState::kActive || trial.state == TrialState::kStopping)) {
+      tally.pending_of_client.push_back(trial);
+    }
+  }
+  return tally;
+}
+
 void InMemoryStudyRepository::RunInTransaction(const std::function<void()>& body) {
   // Memory needs no rollback: `Study` checks every argument before it writes anything.
   std::lock_guard lock(mutex_);

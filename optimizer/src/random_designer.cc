@@ -1,8 +1,11 @@
 #include "bayestune/optimizer/random_designer.h"
 
+#include <cmath>
+#include <cstdint>
 #include <random>
+#include <unordered_set>
+#include <vector>
 
-#include "acquisition_optimizer.h"
 #include "bayestune/optimizer/errors.h"
 #include "feasible_rounding.h"
 #include "model_encoding.h"
@@ -13,36 +16,65 @@ namespace {
 // Draws per point before a repeat is accepted (a finite space nearly used up).
 constexpr int kMaxDraws = 1000;
 
+// A point of a finite space as a hash key: its coordinates on the model's unit cube, each rounded
+// to a multiple of 1e-9 (IsNearAnyColumn's tolerance). Rounded points of a finite space are the
+// same doubles, or far apart: 1e-9 is far below any grid's spacing.
+std::vector<std::int64_t> PointKey(const Eigen::VectorXd& x) {
+  std::vector<std::int64_t> key(static_cast<std::size_t>(x.size()));
+  for (Eigen::Index j = 0; j < x.size(); ++j)
+    key[static_cast<std::size_t>(j)] = std::llround(x[j] * 1e9);
+  return key;
+}
+
+struct PointKeyHash {
+  std::size_t operator()(const std::vector<std::int64_t>& key) const {
+    std::uint64_t h = 0x9e3779b97f4a7c15ULL;
+    for (std::int64_t v : key)
+      h = (h ^ static_cast<std::uint64_t>(v)) * 0x100000001b3ULL;
+    return static_cast<std::size_t>(h ^ (h >> 29));
+  }
+};
+
 }  // namespace
+
+bool RandomDesigner::UsesTrials(const SearchSpace& space) const {
+  for (const ParameterSpec& parameter : space.parameters()) {
+    if (parameter.type == ParameterType::kDouble) return false;
+  }
+  return true;
+}
 
 std::vector<ParameterValues> RandomDesigner::Suggest(const DesignerInput& input) {
   const int d = input.space.ModelDimensions();
   const FeasibleRounding rounding(input.space);
-  Eigen::MatrixXd taken(d, 0);
-  for (const Trial& t : input.trials) {
-    try {
-      const Eigen::VectorXd x = EncodeForModel(input.space, t.parameters);
-      taken.conservativeResize(Eigen::NoChange, taken.cols() + 1);
-      taken.col(taken.cols() - 1) = x;
-    } catch (const InvalidArgument&) {
-      // a trial of another space
+  // Only a finite space can repeat a point: there the trials' points are kept in a hash set, so
+  // that a draw is checked in O(d), whatever the number of trials (it was compared with every
+  // trial, and the trials' matrix grown one column at a time, on every call).
+  const auto feasible = rounding.FeasiblePointCount();
+  std::unordered_set<std::vector<std::int64_t>, PointKeyHash> taken;
+  if (feasible) {
+    taken.reserve(input.trials.size() + static_cast<std::size_t>(input.count));
+    for (const Trial& t : input.trials) {
+      try {
+        taken.insert(PointKey(EncodeForModel(input.space, t.parameters)));
+      } catch (const InvalidArgument&) {
+        // a trial of another space
+      }
     }
   }
   std::mt19937_64 rng(input.seed);
   std::uniform_real_distribution<double> uniform(0.0, 1.0);
   std::vector<ParameterValues> points;
   for (int i = 0; i < input.count; ++i) {
-    const auto feasible = rounding.FeasiblePointCount();
-    const bool any_left = !feasible || *feasible > static_cast<std::size_t>(taken.cols());
+    const bool any_left = feasible && *feasible > taken.size();
     Eigen::VectorXd x(d);
     for (int draw = 0; draw < kMaxDraws; ++draw) {
       for (Eigen::Index j = 0; j < d; ++j)
         x[j] = uniform(rng);
       rounding.Round(x);
-      if (!any_left || !IsNearAnyColumn(x, taken)) break;
+      if (!any_left || taken.count(PointKey(x)) == 0) break;
     }
-    taken.conservativeResize(d, taken.cols() + 1);
-    taken.col(taken.cols() - 1) = x;
+    if (feasible) taken.insert(PointKey(x));
     points.push_back(DecodeFromModel(input.space, x));
   }
   return points;

@@ -361,6 +361,43 @@ std::vector<Trial> Study::CommitSuggestion(const SuggestPlan& plan,
   return result;
 }
 
+std::vector<Trial> Study::SuggestOnTally(int count, const std::string& client_id) {
+  // As PlanSuggestion and ComputePoints do from every trial, from the counts and the few trials
+  // that matter: the same points for the same study (the designer's seed counts the trials).
+  SuggestPlan plan;
+  plan.spec = CurrentRecord().spec;
+  TrialTally tally = repository_->TallyTrials(record_.id, client_id, count);
+  if (!client_id.empty() && !tally.pending_of_client.empty()) return tally.pending_of_client;
+  StudyProgress counted;
+  for (const auto& [state, trials] : tally.counts)
+    counted.Add(state.first, state.second, static_cast<int>(trials));
+  if (!WithEnd(counted, plan.spec, designer_->Capacity(space_)).done()) {
+    for (Trial& t : tally.requested) {
+      t.state = TrialState::kActive;
+      t.client_id = client_id;
+      plan.handed_out.push_back(std::move(t));
+    }
+    long long budget = static_cast<long long>(plan.spec.max_trials) - tally.total;
+    if (auto capacity = designer_->Capacity(space_)) {
+      budget = std::min(budget, static_cast<long long>(std::min<std::size_t>(
+                                    *capacity, std::numeric_limits<int>::max())) -
+                                    tally.total);
+    }
+    plan.designer_points = static_cast<int>(std::max(
+        0LL, std::min<long long>(count - static_cast<int>(plan.handed_out.size()), budget)));
+  }
+  std::vector<ParameterValues> points;
+  if (plan.designer_points > 0) {
+    const std::vector<Trial> none;
+    const std::uint64_t seed = plan.spec.seed.value_or(0);
+    DesignerInput input{space_, plan.spec, none, plan.designer_points,
+                        SplitMix64(seed ^ SplitMix64(static_cast<std::uint64_t>(tally.total)))};
+    points = designer_->Suggest(input);
+    if (static_cast<int>(points.size()) > plan.designer_points) points.resize(plan.designer_points);
+  }
+  return CommitSuggestion(plan, std::move(points), client_id);
+}
+
 std::vector<Trial> Study::Suggest(int count, const std::string& client_id) {
   if (count < 1) {
     throw InvalidArgument("count must be at least 1, got " + std::to_string(count));
@@ -371,8 +408,17 @@ std::vector<Trial> Study::Suggest(int count, const std::string& client_id) {
   // The designer (a GP fit: milliseconds to a second) runs outside the repository's transaction,
   // on a snapshot of the trials, so that a database's write lock is held only briefly. The points
   // are committed when the study has not changed meanwhile; otherwise the work is redone, and
-  // after a few tries done inside the transaction.
-  for (int attempt = 0; attempt < kOptimisticSuggestAttempts; ++attempt) {
+  // after a few tries done inside the transaction. A designer that suggests quickly (random and
+  // grid search) is run inside it at once: one read of the trials rather than two, or none when
+  // it looks at no trial (random search in a space with a DOUBLE): planned on the store's counts.
+  const bool quick = designer_->SuggestsQuickly();
+  if (quick && !designer_->UsesTrials(space_)) {
+    std::vector<Trial> result;
+    repository_->RunInTransaction([&] { result = SuggestOnTally(count, client_id); });
+    return result;
+  }
+  const int optimistic_attempts = quick ? 0 : kOptimisticSuggestAttempts;
+  for (int attempt = 0; attempt < optimistic_attempts; ++attempt) {
     const std::vector<Trial> snapshot = repository_->ListTrials(record_.id);
     const SuggestPlan plan = PlanSuggestion(snapshot, count, client_id);
     if (plan.designer_points == 0) break;  // nothing to compute: one short transaction below
@@ -662,24 +708,24 @@ int StudyProgress::left() const {
   return std::max(0, target() - finished() - active);
 }
 
-void StudyProgress::Add(TrialState state, bool stopped_early) {
+void StudyProgress::Add(TrialState state, bool stopped_early, int trials) {
   switch (state) {
     case TrialState::kRequested:
-      ++requested;
+      requested += trials;
       break;
     case TrialState::kActive:
     case TrialState::kStopping:
-      ++active;
+      active += trials;
       break;
     case TrialState::kSucceeded:
-      ++succeeded;
-      if (stopped_early) ++this->stopped_early;
+      succeeded += trials;
+      if (stopped_early) this->stopped_early += trials;
       break;
     case TrialState::kFailed:
-      ++failed;
+      failed += trials;
       break;
     case TrialState::kInfeasible:
-      ++infeasible;
+      infeasible += trials;
       break;
   }
 }
@@ -687,10 +733,17 @@ void StudyProgress::Add(TrialState state, bool stopped_early) {
 StudyProgress CountProgress(const std::vector<Trial>& trials, const StudySpec& spec,
                             std::optional<std::size_t> capacity) {
   StudyProgress progress;
-  progress.max_trials = spec.max_trials;
-  progress.failure_limit = FailureLimit(spec);
   for (const Trial& trial : trials)
     progress.Add(trial.state, trial.stopped_early);
+  return WithEnd(progress, spec, capacity);
+}
+
+StudyProgress WithEnd(StudyProgress progress, const StudySpec& spec,
+                      std::optional<std::size_t> capacity) {
+  progress.max_trials = spec.max_trials;
+  progress.failure_limit = FailureLimit(spec);
+  progress.end = StudyEnd::kNone;
+  progress.capacity.reset();
   if (capacity && *capacity < static_cast<std::size_t>(std::max(0, spec.max_trials))) {
     progress.capacity = static_cast<int>(*capacity);
   }

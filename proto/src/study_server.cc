@@ -59,12 +59,12 @@ int StudyServer::Start() {
     throw InvalidArgument("the largest request must be at least 1024 bytes, got " +
                           std::to_string(options_.max_receive_message_bytes));
   }
-  if (options_.max_threads < 8) {
-    throw InvalidArgument("the most threads serving calls must be at least 8, got " +
-                          std::to_string(options_.max_threads));
+  if (options_.max_calls < 8) {
+    throw InvalidArgument("the most calls served at once (--max-calls) must be at least 8, got " +
+                          std::to_string(options_.max_calls));
   }
   auto credentials = MakeCredentials(options_);
-  service_ = std::make_unique<StudyServiceImpl>(repository_, options_.token);
+  service_ = std::make_unique<StudyServiceImpl>(repository_, options_.token, options_.max_calls);
 
   grpc::EnableDefaultHealthCheckService(true);
   grpc::reflection::InitProtoReflectionServerBuilderPlugin();
@@ -75,7 +75,9 @@ int StudyServer::Start() {
   builder.AddChannelArgument(GRPC_ARG_ALLOW_REUSEPORT, 0);
   builder.SetMaxReceiveMessageSize(options_.max_receive_message_bytes);
   grpc::ResourceQuota quota("bayestune-serve");
-  quota.SetMaxThreads(options_.max_threads);
+  // The calls in slots, as many answered without one (StudyServerOptions::max_calls), and a few
+  // for gRPC's polling threads, which it starts and ends as calls come and go.
+  quota.SetMaxThreads(2 * options_.max_calls + 8);
   builder.SetResourceQuota(quota);
   builder.RegisterService(service_.get());
   std::vector<std::unique_ptr<grpc::experimental::ServerInterceptorFactoryInterface>> factories;

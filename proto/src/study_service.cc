@@ -80,14 +80,26 @@ void CheckFinite(const char* field, double value, const char* instead) {
 }  // namespace
 
 StudyServiceImpl::StudyServiceImpl(std::shared_ptr<StudyRepository> repository,
-                                   std::optional<BearerToken> token)
-    : repository_(std::move(repository)), token_(std::move(token)) {}
+                                   std::optional<BearerToken> token, int max_calls)
+    : repository_(std::move(repository)), token_(std::move(token)), max_calls_(max_calls) {}
 
 template <typename Body>
 grpc::Status StudyServiceImpl::Serve(const grpc::ServerContext& context, Body&& body) {
+  // The token first: a call without a valid one is answered at once and never takes a slot, so
+  // that unauthenticated clients, however many, cannot keep authenticated ones out.
   if (token_) {
     if (grpc::Status denied = token_->Check(context); !denied.ok()) return denied;
   }
+  if (calls_in_slots_.fetch_add(1) >= max_calls_) {
+    calls_in_slots_.fetch_sub(1);
+    return grpc::Status(grpc::StatusCode::RESOURCE_EXHAUSTED,
+                        "the server is serving " + std::to_string(max_calls_) +
+                            " calls already (--max-calls); try again shortly");
+  }
+  struct SlotRelease {
+    std::atomic<int>& calls;
+    ~SlotRelease() { calls.fetch_sub(1); }
+  } release{calls_in_slots_};
   try {
     body();
     return grpc::Status::OK;

@@ -1,5 +1,6 @@
 #pragma once
 
+#include <atomic>
 #include <map>
 #include <memory>
 #include <mutex>
@@ -13,8 +14,10 @@
 
 namespace bayestune::proto {
 
-// The handlers of `bayestune.v1.StudyService`: each checks the bearer token (when there is one)
-// and the request's fields, then makes one call on a `Study` over the repository. Errors keep
+// The handlers of `bayestune.v1.StudyService`: each checks the bearer token (when there is one),
+// then takes one of the `max_calls` call slots (RESOURCE_EXHAUSTED when all are taken), so that
+// calls without a valid token never hold one, then checks the request's fields and makes one
+// call on a `Study` over the repository. Errors keep
 // their kind as the gRPC code (InvalidArgument -> INVALID_ARGUMENT naming the field, NotFound ->
 // NOT_FOUND, ...). Thread-safe: the server calls it from many threads at once.
 class StudyServiceImpl final : public v1::StudyService::Service {
@@ -26,7 +29,8 @@ class StudyServiceImpl final : public v1::StudyService::Service {
   // The most GPU ids one MarkTrialStarted call may give a trial.
   static constexpr std::size_t kMaxTrialGpus = 1024;
 
-  StudyServiceImpl(std::shared_ptr<StudyRepository> repository, std::optional<BearerToken> token);
+  StudyServiceImpl(std::shared_ptr<StudyRepository> repository, std::optional<BearerToken> token,
+                   int max_calls = 1024);
 
   grpc::Status CreateStudy(grpc::ServerContext* context, const v1::CreateStudyRequest* request,
                            v1::Study* response) override;
@@ -67,7 +71,7 @@ class StudyServiceImpl final : public v1::StudyService::Service {
                                 v1::Trial* response) override;
 
  private:
-  // Checks the token, runs `body`, and turns what it throws into a status.
+  // Checks the token, takes a call slot, runs `body`, and turns what it throws into a status.
   template <typename Body>
   grpc::Status Serve(const grpc::ServerContext& context, Body&& body);
   // The study of that name (NotFound naming `field` otherwise), with its record as stored now. One
@@ -82,6 +86,8 @@ class StudyServiceImpl final : public v1::StudyService::Service {
 
   std::shared_ptr<StudyRepository> repository_;
   std::optional<BearerToken> token_;
+  int max_calls_;
+  std::atomic<int> calls_in_slots_{0};  // authenticated calls being served
   std::mutex studies_mutex_;
   std::map<std::string, std::shared_ptr<Study>> studies_;  // by name
 };

@@ -17,7 +17,7 @@ struct Migration {
   std::string_view sql;
 };
 
-constexpr std::array<Migration, 5> kMigrations = {{
+constexpr std::array<Migration, 6> kMigrations = {{
     {1, "studies, trials, their parameters and measurements", R"sql(
 PRAGMA application_id = 1112830836;
 CREATE TABLE studies (
@@ -96,6 +96,40 @@ ALTER TABLE trials ADD COLUMN jobs TEXT NOT NULL DEFAULT '';
 -- spec's metrics, comma separated ("0.91,125000"); the first is final_value. '' for every other
 -- trial (all trials before version 5: studies of one objective).
 ALTER TABLE trials ADD COLUMN final_values TEXT NOT NULL DEFAULT '';
+)sql"},
+    {6, "the count of each study's trials by state; an index of the trials by state and client",
+     R"sql(
+-- For planning a suggestion on counts (SqliteStudyRepository::TallyTrials) at a cost that does
+-- not grow with the study: the trials of each state counted as they are written, by triggers,
+-- and the queued ones and a client's pending ones found through an index.
+CREATE TABLE trial_counts (
+  study_id INTEGER NOT NULL REFERENCES studies (id) ON DELETE CASCADE,
+  state TEXT NOT NULL,
+  stopped_early INTEGER NOT NULL,
+  trials INTEGER NOT NULL,
+  PRIMARY KEY (study_id, state, stopped_early)
+) WITHOUT ROWID;
+INSERT INTO trial_counts (study_id, state, stopped_early, trials)
+  SELECT study_id, state, stopped_early, COUNT(*) FROM trials
+  GROUP BY study_id, state, stopped_early;
+CREATE TRIGGER trial_counts_after_insert AFTER INSERT ON trials BEGIN
+  INSERT INTO trial_counts (study_id, state, stopped_early, trials)
+    VALUES (NEW.study_id, NEW.state, NEW.stopped_early, 1)
+    ON CONFLICT (study_id, state, stopped_early) DO UPDATE SET trials = trials + 1;
+END;
+CREATE TRIGGER trial_counts_after_delete AFTER DELETE ON trials BEGIN
+  UPDATE trial_counts SET trials = trials - 1
+    WHERE study_id = OLD.study_id AND state = OLD.state AND stopped_early = OLD.stopped_early;
+END;
+CREATE TRIGGER trial_counts_after_update AFTER UPDATE OF study_id, state, stopped_early ON trials
+BEGIN
+  UPDATE trial_counts SET trials = trials - 1
+    WHERE study_id = OLD.study_id AND state = OLD.state AND stopped_early = OLD.stopped_early;
+  INSERT INTO trial_counts (study_id, state, stopped_early, trials)
+    VALUES (NEW.study_id, NEW.state, NEW.stopped_early, 1)
+    ON CONFLICT (study_id, state, stopped_early) DO UPDATE SET trials = trials + 1;
+END;
+CREATE INDEX trials_by_state ON trials (study_id, state, stopped_early, client_id);
 )sql"},
 }};
 

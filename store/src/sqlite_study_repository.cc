@@ -1,5 +1,6 @@
 #include "bayestune/store/sqlite_study_repository.h"
 
+#include <algorithm>
 #include <charconv>
 #include <cmath>
 #include <unordered_map>
@@ -506,6 +507,57 @@ std::vector<Trial> SqliteStudyRepository::ListTrials(std::int64_t study_id) {
       trials[index.at(row.Int64(0))].measurements.push_back(ReadMeasurement(row));
   });
   return trials;
+}
+
+TrialTally SqliteStudyRepository::TallyTrials(std::int64_t study_id, const std::string& client_id,
+                                              int requested_limit) {
+  Connection& c = *connection_;
+  TrialTally tally;
+  std::vector<std::int64_t> requested;
+  std::vector<std::int64_t> pending;
+  c.Read([&] {
+    StudyName(c, study_id);  // NotFound for an unknown study
+    {
+      // Kept by triggers as trials are written (schema version 6): no trial is read.
+      Statement row = c.Prepare(
+          "SELECT state, stopped_early, trials FROM trial_counts WHERE study_id = ?1 "
+          "AND trials > 0");
+      row.BindAll(study_id);
+      while (row.Step()) {
+        const auto state = ParseTrialState(row.Text(0));
+        if (!state) ThrowDamaged(c, "a trial has the unknown state '" + row.Text(0) + "'");
+        tally.counts[{*state, row.Int64(1) != 0}] += row.Int64(2);
+        tally.total += row.Int64(2);
+      }
+    }
+    // Through trials_by_state: SQLite's planner, without statistics, would walk the study's
+    // every trial in number order (the primary key) to spare itself the sort of a few.
+    {
+      Statement row = c.Prepare(
+          "SELECT number FROM trials INDEXED BY trials_by_state "
+          "WHERE study_id = ?1 AND state = 'REQUESTED'");
+      row.BindAll(study_id);
+      while (row.Step())
+        requested.push_back(row.Int64(0));
+      std::sort(requested.begin(), requested.end());
+      requested.resize(
+          std::min(requested.size(), static_cast<std::size_t>(std::max(0, requested_limit))));
+    }
+    if (!client_id.empty()) {
+      Statement row = c.Prepare(
+          "SELECT number FROM trials INDEXED BY trials_by_state "
+          "WHERE study_id = ?1 AND state IN ('ACTIVE', 'STOPPING') AND client_id = ?2");
+      row.BindAll(study_id, client_id);
+      while (row.Step())
+        pending.push_back(row.Int64(0));
+      std::sort(pending.begin(), pending.end());
+    }
+    for (const std::int64_t id : requested)
+      tally.requested.push_back(*GetTrial(study_id, id));
+    for (const std::int64_t id : pending)
+      tally.pending_of_client.push_back(*GetTrial(study_id, id));
+  });
+  return tally;
 }
 
 void SqliteStudyRepository::RunInTransaction(const std::function<void()>& body) {

@@ -1,5 +1,6 @@
 #include "bayestune/optimizer/study.h"
 
+#include <algorithm>
 #include <atomic>
 #include <catch2/catch.hpp>
 #include <cmath>
@@ -9,6 +10,7 @@
 #include <thread>
 
 #include "bayestune/optimizer/errors.h"
+#include "bayestune/optimizer/grid_designer.h"
 #include "bayestune/optimizer/in_memory_study_repository.h"
 #include "bayestune/optimizer/random_designer.h"
 
@@ -216,25 +218,38 @@ class ObservedRepository : public InMemoryStudyRepository {
     });
   }
   bool InTransaction() const { return depth > 0; }
+  std::vector<Trial> ListTrials(std::int64_t id) override {
+    ++list_calls;
+    return InMemoryStudyRepository::ListTrials(id);
+  }
 
   std::atomic<int> depth{0};
+  std::atomic<int> list_calls{0};  // reads of every trial of a study
   int interference = 0;
   std::int64_t study_id = 0;
 };
 
-// Random search that records whether each call ran inside the repository's transaction.
+// Random search that records whether each call ran inside the repository's transaction, and how
+// many trials it was shown; unless `quick`, it plays a designer with a model to fit (the GP
+// bandit), which runs outside it; with `uses_trials`, one that looks at the trials.
 class RecordingDesigner : public RandomDesigner {
  public:
-  explicit RecordingDesigner(std::shared_ptr<ObservedRepository> repository)
-      : repository_(std::move(repository)) {}
+  RecordingDesigner(std::shared_ptr<ObservedRepository> repository, bool quick, bool uses_trials)
+      : repository_(std::move(repository)), quick_(quick), uses_trials_(uses_trials) {}
   std::vector<ParameterValues> Suggest(const DesignerInput& input) override {
     calls_inside.push_back(repository_->InTransaction());
+    trials_shown.push_back(input.trials.size());
     return RandomDesigner::Suggest(input);
   }
+  bool SuggestsQuickly() const override { return quick_; }
+  bool UsesTrials(const SearchSpace& /*space*/) const override { return uses_trials_; }
   std::vector<bool> calls_inside;
+  std::vector<std::size_t> trials_shown;
 
  private:
   std::shared_ptr<ObservedRepository> repository_;
+  bool quick_;
+  bool uses_trials_;
 };
 
 struct Observed {
@@ -242,12 +257,14 @@ struct Observed {
   RecordingDesigner* designer = nullptr;
   std::shared_ptr<Study> study;
 
-  explicit Observed(int max_trials = 20) {
-    auto owned = std::make_unique<RecordingDesigner>(repository);
+  explicit Observed(int max_trials = 20, bool quick = false, bool uses_trials = true,
+                    std::optional<std::uint64_t> seed = std::nullopt) {
+    auto owned = std::make_unique<RecordingDesigner>(repository, quick, uses_trials);
     designer = owned.get();
-    study = Study::Open(
-        repository, "s",
-        {.create_if_missing = true, .spec = SmallSpec(max_trials), .designer = std::move(owned)});
+    StudySpec spec = SmallSpec(max_trials);
+    spec.seed = seed;
+    study = Study::Open(repository, "s",
+                        {.create_if_missing = true, .spec = spec, .designer = std::move(owned)});
     repository->study_id = study->id();
   }
 };
@@ -287,6 +304,118 @@ TEST_CASE("a study that keeps changing is computed inside the transaction", "[st
   REQUIRE(o.designer->calls_inside.size() == 4);
   CHECK(o.designer->calls_inside.back());
   CHECK(o.study->Trials().size() == 5);
+}
+
+TEST_CASE("a designer that suggests quickly runs inside the transaction, on one read of the trials",
+          "[study]") {
+  // Random search ran on a snapshot of every trial read outside the transaction, and read them
+  // all again inside it to see that nothing had changed: two reads of a study's every trial for
+  // each SuggestTrials, for a designer that takes microseconds.
+  CHECK(RandomDesigner().SuggestsQuickly());
+  CHECK(GridDesigner().SuggestsQuickly());
+  StudySpec gp = SmallSpec();
+  gp.algorithm = Algorithm::kUnspecified;  // the GP bandit: a model to fit
+  CHECK_FALSE(MakeDesigner(gp)->SuggestsQuickly());
+  Observed o(20, /*quick=*/true);
+  o.repository->interference = 1;  // another process queues a trial: it goes out first
+  const int reads_before = o.repository->list_calls.load();
+  auto trials = o.study->Suggest(3);
+  REQUIRE(trials.size() == 3);
+  CHECK(trials[0].parameters == ParameterValues{{"lr", 0.01}, {"n", 2}});
+  CHECK(o.repository->list_calls.load() - reads_before == 1);
+  REQUIRE(o.designer->calls_inside.size() == 1);
+  CHECK(o.designer->calls_inside[0]);
+  CHECK(o.study->Trials().size() == 3);
+}
+
+TEST_CASE("random search never repeats a point of a finite space while one is left", "[study]") {
+  // 3 x 2 x 4 = 24 points; a log-scaled DISCRETE, so that a trial's point and a drawn one agree
+  // only up to rounding.
+  const SearchSpace space({ParameterSpec::Discrete("lr", {0.001, 0.01, 0.1}, ScaleType::kLog),
+                           ParameterSpec::Categorical("opt", {"adam", "sgd"}),
+                           ParameterSpec::Integer("n", 1, 4)});
+  StudySpec spec = SmallSpec(100);
+  spec.parameters = space.parameters();
+  std::vector<Trial> trials;
+  for (double lr : {0.001, 0.01, 0.1}) {
+    for (const char* opt : {"adam", "sgd"}) {
+      for (std::int64_t n = 1; n <= 4; ++n) {
+        Trial t;
+        t.id = static_cast<std::int64_t>(trials.size()) + 1;
+        t.state = TrialState::kSucceeded;
+        t.parameters = {{"lr", lr}, {"opt", std::string(opt)}, {"n", n}};
+        trials.push_back(std::move(t));
+      }
+    }
+  }
+  RandomDesigner designer;
+  for (std::uint64_t seed = 1; seed <= 20; ++seed) {
+    // Every point but one is taken, the one left different each time: it is the one suggested.
+    std::vector<Trial> taken = trials;
+    const ParameterValues left = taken[seed % taken.size()].parameters;
+    taken.erase(taken.begin() + static_cast<std::ptrdiff_t>(seed % taken.size()));
+    const std::vector<ParameterValues> points =
+        designer.Suggest({space, spec, taken, /*count=*/1, seed});
+    REQUIRE(points.size() == 1);
+    CHECK(points[0] == left);
+  }
+  // Twelve taken, twelve asked for: the twelve left, each once.
+  std::vector<Trial> half(trials.begin(), trials.begin() + 12);
+  const std::vector<ParameterValues> rest = designer.Suggest({space, spec, half, 12, 7});
+  REQUIRE(rest.size() == 12);
+  for (std::size_t i = 12; i < trials.size(); ++i)
+    CHECK(std::count(rest.begin(), rest.end(), trials[i].parameters) == 1);
+  // None left: a repeat rather than nothing.
+  CHECK(designer.Suggest({space, spec, trials, 1, 3}).size() == 1);
+}
+
+TEST_CASE(
+    "a quick designer that looks at no trial is planned on the store's counts: no trial is read "
+    "but those handed out, and the points are those of a plan on every trial",
+    "[study]") {
+  // Random search in a space with a DOUBLE (which cannot repeat a point) needs of the trials only
+  // how many there are; its SuggestTrials read all of them, a cost that grew with the study.
+  CHECK_FALSE(RandomDesigner().UsesTrials(SearchSpace(SmallSpec().parameters)));
+  CHECK(RandomDesigner().UsesTrials(SearchSpace({ParameterSpec::Integer("n", 1, 5)})));
+  // The same seed: the same points for the same history.
+  Observed tally(20, /*quick=*/true, /*uses_trials=*/false, /*seed=*/42);
+  Observed full(20, /*quick=*/true, /*uses_trials=*/true, /*seed=*/42);
+  // Returns what the Suggest calls gave; `reads` gets how many times they read every trial.
+  const auto run = [](Observed& o, int& reads) {
+    std::vector<Trial> out;
+    reads = 0;
+    const auto suggest = [&](int count, const std::string& client) {
+      const int before = o.repository->list_calls.load();
+      const std::vector<Trial> trials = o.study->Suggest(count, client);
+      reads += o.repository->list_calls.load() - before;
+      out.insert(out.end(), trials.begin(), trials.end());
+    };
+    suggest(2, "a");
+    suggest(3, "a");  // a returning client gets its trials back
+    o.study->Complete(out[0].id, 0.5);
+    o.study->RequestTrial({{"lr", 0.02}, {"n", 3}});  // queued: handed out first
+    suggest(3, "b");
+    o.study->Complete(out[1].id, 0.25);
+    suggest(1, "");
+    return out;
+  };
+  int reads_on_counts = 0;
+  int reads_on_all = 0;
+  const std::vector<Trial> planned_on_counts = run(tally, reads_on_counts);
+  const std::vector<Trial> planned_on_all = run(full, reads_on_all);
+  CHECK(reads_on_counts == 0);
+  CHECK(reads_on_all == 4);  // one a call
+  REQUIRE(planned_on_counts.size() == planned_on_all.size());
+  for (std::size_t i = 0; i < planned_on_all.size(); ++i) {
+    INFO("trial " << i);
+    CHECK(planned_on_counts[i].id == planned_on_all[i].id);
+    CHECK(planned_on_counts[i].parameters == planned_on_all[i].parameters);
+    CHECK(planned_on_counts[i].client_id == planned_on_all[i].client_id);
+    CHECK(planned_on_counts[i].state == planned_on_all[i].state);
+  }
+  CHECK(planned_on_counts[4].parameters == ParameterValues{{"lr", 0.02}, {"n", 3}});
+  for (std::size_t shown : tally.designer->trials_shown)
+    CHECK(shown == 0);
 }
 
 TEST_CASE("a zero-width range is rejected with a clear error", "[study]") {

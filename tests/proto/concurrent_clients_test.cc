@@ -198,6 +198,105 @@ TEST_CASE(
   CHECK(server->Stop(SIGTERM) == 0);
 }
 
+TEST_CASE(
+    "with a token, calls without a valid one take no call slot: a flood of them leaves the "
+    "--max-calls slots to the authenticated clients",
+    "[grpc][auth]") {
+  // The token was checked after the call had taken one of gRPC's --max-calls threads: while
+  // authenticated calls waited in the server (here for the database's lock), a client without
+  // the token kept the few threads left busy with calls answered UNAUTHENTICATED, and the
+  // authenticated calls got RESOURCE_EXHAUSTED.
+  TempFolder dir("grpc-unauthenticated-flood");
+  const std::string token = "flood-token-3e9a71";
+  WriteFile(dir.File("token"), token + "\n");
+  auto server = StartServer(
+      dir, {"--max-calls", "8", "--lock-wait", "20", "--token-file", dir.File("token")});
+  proto::StudyClientOptions authenticated = PlainClientOptions(*server);
+  authenticated.token = proto::BearerToken(token);
+  proto::StudyClient setup(authenticated);
+  setup.CreateStudyFromYaml("flood", TestTuningYaml(1000));
+  DatabaseWriteLock holder(dir.File("studies.db"));
+  // Six authenticated calls wait in the server for the lock, each in a slot of its own.
+  constexpr int kWaiting = 6;
+  std::mutex mutex;
+  std::map<std::string, int> waited;
+  std::vector<std::thread> waiting;
+  for (int i = 0; i < kWaiting; ++i) {
+    waiting.emplace_back([&, i] {
+      proto::StudyClient client(authenticated);
+      const std::string outcome =
+          StatusCodeOf([&] { client.SuggestTrials("flood", 1, "w" + std::to_string(i)); });
+      std::lock_guard lock(mutex);
+      ++waited[outcome];
+    });
+  }
+  std::this_thread::sleep_for(std::chrono::milliseconds(1500));
+  // Four clients without the token call as fast as they can. (Each such call still has one of
+  // gRPC's threads while it is answered: those beyond the slots, 8 here, are for them. So many
+  // at once that they fill those too could still crowd out a call; four cannot.)
+  std::atomic<bool> flooding{true};
+  std::map<std::string, int> unauthenticated;
+  std::vector<std::thread> flood;
+  for (int i = 0; i < 4; ++i) {
+    flood.emplace_back([&] {
+      proto::StudyClient client(PlainClientOptions(*server));
+      std::map<std::string, int> mine;
+      while (flooding.load())
+        ++mine[StatusCodeOf([&] { client.ListStudies(); })];
+      std::lock_guard lock(mutex);
+      for (const auto& [code, count] : mine)
+        unauthenticated[code] += count;
+    });
+  }
+  std::this_thread::sleep_for(std::chrono::milliseconds(200));
+  // Meanwhile an authenticated client's calls are all served, for 3 s: 6 slots of 8 are taken.
+  // (A call that needs no database, whose one connection the waiting calls keep: no study name,
+  // INVALID_ARGUMENT once the call has its slot.)
+  std::map<std::string, int> probes;
+  std::string refused;  // why the last one not served was refused
+  {
+    proto::StudyClient client(authenticated);
+    const auto end = std::chrono::steady_clock::now() + std::chrono::seconds(3);
+    while (std::chrono::steady_clock::now() < end) {
+      const std::string code = StatusCodeOf([&] {
+        try {
+          client.GetStudy("");
+        } catch (const std::exception& e) {
+          if (std::string(e.what()).find("INVALID_ARGUMENT") == std::string::npos) {
+            refused = e.what();
+          }
+          throw;
+        }
+      });
+      ++probes[code];
+    }
+  }
+  flooding = false;
+  for (auto& thread : flood)
+    thread.join();
+  holder.Release();
+  for (auto& thread : waiting)
+    thread.join();
+  const auto text = [](const std::map<std::string, int>& outcomes) {
+    std::string said;
+    for (const auto& [code, count] : outcomes)
+      said += std::to_string(count) + " " + code + "; ";
+    return said;
+  };
+  INFO("probes: " << text(probes) << "unauthenticated: " << text(unauthenticated)
+                  << "waiting: " << text(waited) << "\n"
+                  << refused);
+  int probed = 0;
+  for (const auto& [code, count] : probes)
+    probed += count;
+  CHECK(probed >= 10);
+  CHECK(probes["INVALID_ARGUMENT"] == probed);  // every one served, none RESOURCE_EXHAUSTED
+  CHECK(unauthenticated["UNAUTHENTICATED"] > 100);
+  CHECK(unauthenticated["OK"] == 0);
+  CHECK(waited["OK"] == kWaiting);
+  CHECK(server->Stop(SIGTERM) == 0);
+}
+
 // A client without a client id that gives up on SuggestTrials while the call waits (here for the
 // database's lock): the trials made for it went to no one and stayed ACTIVE for ever, so that the
 // study never finished. They go back to the queue for the next client.

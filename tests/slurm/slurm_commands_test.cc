@@ -126,10 +126,10 @@ TEST_CASE("Query asks squeue once for every job, and scontrol for those it did n
           "[slurm][commands]") {
   FakeSlurm slurm;
   slurm.Program("squeue",
-                "echo '11|RUNNING|0|2026-12-07T05:10:00|None|'\n"
-                "echo '12|PENDING|0|2026-12-07T06:00:00|Resources|'\n"
-                "echo '13|COMPLETED|0|2026-12-07T05:00:00|None|'\n"
-                "echo '99|RUNNING|0|N/A|None|'");
+                "echo '11|RUNNING|0|2026-12-07T05:10:00|2026-12-07T06:10:00|None|'\n"
+                "echo '12|PENDING|0|2026-12-07T06:00:00|2026-12-07T07:00:00|Resources|'\n"
+                "echo '13|COMPLETED|0|2026-12-07T05:00:00|2026-12-07T05:00:30|None|'\n"
+                "echo '99|RUNNING|0|N/A|N/A|None|'");
   slurm.Program("scontrol",
                 "case \"$4\" in 14) echo 'JobId=14 JobState=TIMEOUT Reason=TimeLimit "
                 "ExitCode=0:15';; *) echo 'slurm_load_jobs error: Invalid job id specified' >&2; "
@@ -145,6 +145,9 @@ TEST_CASE("Query asks squeue once for every job, and scontrol for those it did n
   CHECK(jobs.at("11").phase == SlurmJobPhase::kRunning);
   CHECK(jobs.at("12").reason == "Resources");
   CHECK(jobs.at("13").exit->succeeded());
+  REQUIRE(jobs.at("13").end_time);
+  CHECK(*jobs.at("13").end_time - *jobs.at("13").start_time == Approx(30));
+  CHECK_FALSE(jobs.at("11").end_time);  // runs: its EndTime is only its time limit's end
   CHECK(jobs.at("14").state == "TIMEOUT");
   CHECK(jobs.at("14").source == "scontrol");
   CHECK(jobs.at("14").exit->Describe() == "was killed by signal 15 (SIGTERM)");

@@ -10,14 +10,14 @@ using namespace bayestune;
 TEST_CASE("squeue's lines: state, phase, reason and the wait status of finished jobs",
           "[slurm][status]") {
   const auto jobs = ParseSqueueOutput(
-      "1|COMPLETED|0|2026-12-07T05:00:00|None|\n"
-      "4|FAILED|768|2026-12-07T05:00:00|NonZeroExitCode|\n"
-      "5|FAILED|9|2026-12-07T05:00:00|JobLaunchFailure|\n"
-      "8|PENDING|0|N/A|Nodes required for job are DOWN, DRAINED or reserved|\n"
-      "9|PENDING|0|2026-12-07T06:00:00|ReqNodeNotAvail, UnavailableNodes:vm|\n"
-      "10|RUNNING|0|2026-12-07T05:10:00|None|\n"
-      "11|CANCELLED|15|None|a reason | with a bar|\n"
-      "12|NODE_FAIL|0|2026-12-07T05:00:00|NodeDown|   \n"
+      "1|COMPLETED|0|2026-12-07T05:00:00|2026-12-07T05:30:00|None|\n"
+      "4|FAILED|768|2026-12-07T05:00:00|2026-12-07T05:00:07|NonZeroExitCode|\n"
+      "5|FAILED|9|2026-12-07T05:00:00|2026-12-07T05:00:00|JobLaunchFailure|\n"
+      "8|PENDING|0|N/A|N/A|Nodes required for job are DOWN, DRAINED or reserved|\n"
+      "9|PENDING|0|2026-12-07T06:00:00|2026-12-07T07:00:00|ReqNodeNotAvail, UnavailableNodes:vm|\n"
+      "10|RUNNING|0|2026-12-07T05:10:00|2026-12-07T06:10:00|None|\n"
+      "11|CANCELLED|15|None|2026-12-07T05:01:00|a reason | with a bar|\n"
+      "12|NODE_FAIL|0|2026-12-07T05:00:00|Unknown|NodeDown|   \n"
       "not a line\n"
       "\n");
   REQUIRE(jobs.size() == 8);
@@ -46,6 +46,16 @@ TEST_CASE("squeue's lines: state, phase, reason and the wait status of finished 
   CHECK_FALSE(jobs.at("9").start_time);
   CHECK_FALSE(jobs.at("8").start_time);
   CHECK_FALSE(jobs.at("11").start_time);  // cancelled before it ran
+  // When it ended is Slurm's EndTime, for a job that ended: a pending or running job's is the
+  // scheduler's guess from its time limit.
+  REQUIRE(jobs.at("1").end_time);
+  CHECK(*jobs.at("1").end_time - *jobs.at("1").start_time == Approx(1800));
+  CHECK(*jobs.at("4").end_time - *jobs.at("4").start_time == Approx(7));
+  CHECK(jobs.at("11").end_time == ParseSlurmTime("2026-12-07T05:01:00"));
+  CHECK_FALSE(jobs.at("10").end_time);
+  CHECK_FALSE(jobs.at("9").end_time);
+  CHECK_FALSE(jobs.at("8").end_time);
+  CHECK_FALSE(jobs.at("12").end_time);  // "Unknown"
 }
 
 TEST_CASE("Slurm's times: local YYYY-MM-DDTHH:MM:SS, nothing else", "[slurm][status]") {
@@ -86,7 +96,7 @@ TEST_CASE("scontrol show job --oneliner: state, a reason with a space, ExitCode 
   const auto killed = ParseScontrolJob(
       "JobId=5 JobName=wrap UserId=root(0) JobState=FAILED Reason=JobLaunchFailure "
       "Dependency=(null) Requeue=1 ExitCode=0:9 RunTime=00:00:00 StartTime=2026-12-07T05:00:00 "
-      "Command=(null)\n");
+      "EndTime=2026-12-07T05:00:02 Command=(null)\n");
   REQUIRE(killed);
   CHECK(killed->first == "5");
   CHECK(killed->second.state == "FAILED");
@@ -96,6 +106,7 @@ TEST_CASE("scontrol show job --oneliner: state, a reason with a space, ExitCode 
   CHECK(killed->second.exit->code == 9);
   CHECK(killed->second.source == "scontrol");
   CHECK(killed->second.start_time == ParseSlurmTime("2026-12-07T05:00:00"));
+  CHECK(killed->second.end_time == ParseSlurmTime("2026-12-07T05:00:02"));
 
   const auto failed =
       ParseScontrolJob("JobId=4 JobState=FAILED Reason=NonZeroExitCode ExitCode=3:0");

@@ -330,24 +330,54 @@ TEST_CASE(
   CHECK(cluster.Run("squeue", {"--noheader", "--states=PENDING,RUNNING"}).out.empty());
 }
 
-TEST_CASE("a job stuck pending past the trial timeout is cancelled, the trial fails saying why",
-          "[slurm][launcher]") {
+TEST_CASE(
+    "the trial timeout counts from the job's start: a job held in Slurm's queue past the timeout "
+    "is not cancelled, it runs and is stopped the timeout after it began",
+    "[slurm][launcher]") {
   SlurmTestCluster cluster;
-  Harness h(cluster, "slurm_pending", Spec(1, 1));
-  h.options.runner.slurm.cpus_per_trial = 64;  // more than the node has: pends for ever
-  h.options.runner.trial_timeout_seconds = 4;
-  const RunResult result = h.Run();
+  Harness h(cluster, "slurm_held", Spec(1, 1));
+  h.options.runner.slurm.extra_args = {"--hold"};  // pending (JobHeldUser) until released
+  h.options.runner.trial_timeout_seconds = 3;
+  // The trainer runs until it is stopped: its go file never comes.
+  h.options.runner.env["TEST_TRAINER_GO_DIR"] = h.go_dir.string();
+  RunResult result;
+  std::thread run([&] { result = h.Run(); });
+  std::string job;
+  const bool pending = WaitFor(
+      [&] {
+        job = cluster.Run("squeue", {"--noheader", "--states=PENDING", "-o", "%i"}).out;
+        job.erase(std::remove(job.begin(), job.end(), '\n'), job.end());
+        return !job.empty();
+      },
+      60);
+  const double submitted = NowSeconds();
+  // Held twice the timeout: until this change the runner cancelled it at 3 s, while it waited.
+  std::this_thread::sleep_for(std::chrono::seconds(6));
+  const double released = NowSeconds();
+  cluster.Run("scontrol", {"release", job});
+  run.join();
   INFO(result.message << "\n" << h.events->warnings);
+  REQUIRE(pending);
   const Trial trial = h.study->GetTrial(1);
   CHECK(trial.state == TrialState::kFailed);
   CHECK_THAT(trial.failure_reason,
-             Catch::Contains("timed out after 4 s") &&
-                 Catch::Contains("Slurm job " + trial.CurrentJobId() + " never started") &&
-                 Catch::Contains("PENDING") && Catch::Contains("cancelled"));
-  CHECK(ReadLedger(h.ledger).empty());
-  const SlurmCommandOutput queue =
-      cluster.Run("squeue", {"--noheader", "--states=PENDING,RUNNING"});
-  CHECK(queue.out.empty());
+             Catch::Contains("timed out after 3 s") && !Catch::Contains("never started"));
+  const std::vector<LedgerLine> ledger = ReadLedger(h.ledger);
+  REQUIRE(ledger.size() == 2);  // it started once, and ended on SIGTERM
+  CHECK(ledger[0].what == "start");
+  CHECK(ledger[1].what == "end");
+  CHECK(ledger[0].time >= released - 1);
+  CHECK(released - submitted >= 6);
+  // Its 3 s counted from the job's start (Slurm's StartTime, to the second): the trainer ran
+  // about that long before its SIGTERM (and waits 0.5 s on it), not what was left after the wait.
+  CHECK(ledger[1].time - ledger[0].time >= 2.5);
+  CHECK(ledger[1].time - ledger[0].time < 8);
+  // Its job ends once bayestune-job has (Slurm may say RUNNING, COMPLETING, a moment longer).
+  CHECK(WaitFor(
+      [&] {
+        return cluster.Run("squeue", {"--noheader", "--states=PENDING,RUNNING"}).out.empty();
+      },
+      30));
 }
 
 TEST_CASE("Slurm refusing the job ends the run with Slurm's words, no trial is used up",
@@ -685,8 +715,10 @@ TEST_CASE(
   WriteFile(go / ("go-" + std::to_string(started_first[1])), "");
   REQUIRE(WaitFor([&] { return ReadLedger(ledger).size() == 6; }, 60));
 
-  // The second run re-attaches, collects, and finishes the study; the rest go when told.
-  std::this_thread::sleep_for(std::chrono::seconds(3));
+  // The second run re-attaches, collects, and finishes the study; the rest go when told. The
+  // two ended 5 s at least before it: their run time ends at their job's end, not at the
+  // collection.
+  std::this_thread::sleep_for(std::chrono::seconds(5));
   WriteFile(go / "go-all", "");
   const pid_t second = StartCli(cluster, args, dir / "second.log");
   const int code = WaitExitCode(second);
@@ -706,6 +738,24 @@ TEST_CASE(
                    R"( succeeded in ([0-9.]+)s( \(after [0-9.]+s in Slurm's queue\))?: accuracy)"));
     CHECK(said);
     if (said) CHECK(std::stod(took[1].str()) >= 3);
+  }
+  // The two that ended before the re-attach ran from their job's start to its end (Slurm's
+  // StartTime and EndTime, to the second); until this change their run was counted to their
+  // collection, 5 s and more later.
+  for (std::size_t i = 0; i < 2; ++i) {
+    const std::int64_t id = started_first[i];
+    std::smatch took;
+    const bool said = std::regex_search(
+        output, took,
+        std::regex("trial " + std::to_string(id) +
+                   R"( succeeded in ([0-9.]+)s( \(after [0-9.]+s in Slurm's queue\))?: accuracy)"));
+    CHECK(said);
+    double ran = 0;
+    for (const LedgerLine& line : ReadLedger(ledger)) {
+      if (line.trial == id) ran += line.what == "end" ? line.time : -line.time;
+    }
+    INFO("trial " << id << ": its trainer ran " << ran << " s");
+    if (said) CHECK(std::stod(took[1].str()) <= ran + 2.5);
   }
 
   auto study = Study::Open(SqliteStudyRepository::Open((dir / "study.db").string()), "resume");

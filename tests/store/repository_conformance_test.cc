@@ -2,6 +2,7 @@
 #include <catch2/catch.hpp>
 #include <cmath>
 #include <limits>
+#include <map>
 
 #include "bayestune/optimizer/errors.h"
 #include "bayestune/optimizer/in_memory_study_repository.h"
@@ -108,6 +109,84 @@ TEMPLATE_TEST_CASE("study state changes and deletion take the trials along", "[c
   CHECK_THROWS_AS(repository->SetStudyState(a.id, StudyState::kActive), NotFound);
   // A new study never takes the id of a deleted one.
   CHECK(NewStudy(*repository, "alpha").id > b.id);
+}
+
+TEMPLATE_TEST_CASE("TallyTrials counts the trials by state and returns the queued and a client's",
+                   "[conformance]", InMemory, Sqlite) {
+  TestType maker;
+  auto repository = maker.Make();
+  const StudyRecord study = NewStudy(*repository, "tally");
+  NewStudy(*repository, "other");  // its trials are not counted
+  repository->AddTrial(2, Trial{});
+  const auto add = [&](TrialState state, const std::string& client, bool stopped_early = false) {
+    Trial trial = FullTrial();
+    trial.state = state;
+    trial.client_id = client;
+    trial.stopped_early = stopped_early;
+    return repository->AddTrial(study.id, trial);
+  };
+  add(TrialState::kSucceeded, "a");
+  add(TrialState::kSucceeded, "a", true);
+  add(TrialState::kRequested, "");
+  add(TrialState::kActive, "b");
+  add(TrialState::kFailed, "b");
+  add(TrialState::kRequested, "");
+  add(TrialState::kStopping, "b");
+  add(TrialState::kActive, "c");
+  add(TrialState::kRequested, "");
+  add(TrialState::kInfeasible, "a");
+  const TrialTally tally = repository->TallyTrials(study.id, "b", 2);
+  CHECK(tally.total == 10);
+  const std::map<std::pair<TrialState, bool>, std::int64_t> counts = {
+      {{TrialState::kSucceeded, false}, 1}, {{TrialState::kSucceeded, true}, 1},
+      {{TrialState::kRequested, false}, 3}, {{TrialState::kActive, false}, 2},
+      {{TrialState::kFailed, false}, 1},    {{TrialState::kStopping, false}, 1},
+      {{TrialState::kInfeasible, false}, 1}};
+  CHECK(tally.counts == counts);
+  // The first two queued, by id, and client b's pending ones, each as GetTrial reads it.
+  REQUIRE(tally.requested.size() == 2);
+  CHECK(tally.requested[0] == *repository->GetTrial(study.id, 3));
+  CHECK(tally.requested[1] == *repository->GetTrial(study.id, 6));
+  REQUIRE(tally.pending_of_client.size() == 2);
+  CHECK(tally.pending_of_client[0] == *repository->GetTrial(study.id, 4));
+  CHECK(tally.pending_of_client[1] == *repository->GetTrial(study.id, 7));
+  // The same as the default, which reads every trial.
+  const TrialTally read = repository->StudyRepository::TallyTrials(study.id, "b", 2);
+  CHECK(read.total == tally.total);
+  CHECK(read.counts == tally.counts);
+  CHECK(read.requested == tally.requested);
+  CHECK(read.pending_of_client == tally.pending_of_client);
+  CHECK(repository->TallyTrials(study.id, "", 10).pending_of_client.empty());
+  CHECK(repository->TallyTrials(study.id, "", 10).requested.size() == 3);
+  // Counts follow every change of state (SQLite keeps them by triggers).
+  Trial handed = *repository->GetTrial(study.id, 3);
+  handed.state = TrialState::kActive;
+  handed.client_id = "b";
+  repository->UpdateTrial(study.id, handed);
+  Trial stopped = *repository->GetTrial(study.id, 4);
+  stopped.state = TrialState::kSucceeded;
+  stopped.stopped_early = true;
+  repository->UpdateTrial(study.id, stopped);
+  const TrialTally after = repository->TallyTrials(study.id, "b", 5);
+  const std::map<std::pair<TrialState, bool>, std::int64_t> counts_after = {
+      {{TrialState::kSucceeded, false}, 1}, {{TrialState::kSucceeded, true}, 2},
+      {{TrialState::kRequested, false}, 2}, {{TrialState::kActive, false}, 2},
+      {{TrialState::kFailed, false}, 1},    {{TrialState::kStopping, false}, 1},
+      {{TrialState::kInfeasible, false}, 1}};
+  CHECK(after.counts == counts_after);
+  CHECK(after.total == 10);
+  const TrialTally after_read = repository->StudyRepository::TallyTrials(study.id, "b", 5);
+  CHECK(after_read.counts == after.counts);
+  CHECK(after_read.requested == after.requested);
+  CHECK(after_read.pending_of_client == after.pending_of_client);
+  REQUIRE(after.pending_of_client.size() == 2);  // trials 3 and 7
+  CHECK(after.pending_of_client[0].id == 3);
+  // A study deleted and another made: nothing of the first is counted.
+  repository->DeleteStudy(study.id);
+  const StudyRecord again = NewStudy(*repository, "tally");
+  repository->AddTrial(again.id, Trial{});
+  CHECK(repository->TallyTrials(again.id, "", 1).total == 1);
+  CHECK_THROWS_AS(repository->TallyTrials(99, "", 1), NotFound);
 }
 
 TEMPLATE_TEST_CASE("trials are numbered per study and every field reads back as stored",

@@ -82,8 +82,11 @@ TEST_CASE("version 5 upgrades a version 4 file without losing a trial, value or 
           "INSERT INTO study_changes VALUES (NULL, 1, 1700000005.0, 'maxTrials 8 -> 10');");
 
   auto study = Study::Open(SqliteStudyRepository::Open(database), "legacy");
-  CHECK(QueryValue(database, "PRAGMA user_version") == "5");
+  CHECK(QueryValue(database, "PRAGMA user_version") ==
+        std::to_string(SqliteStudyRepository::kSchemaVersion));  // 5, and the versions since
   CHECK(QueryValue(database, "PRAGMA integrity_check") == "ok");
+  // Version 6 counted the trials already there.
+  CHECK(SqliteStudyRepository::Open(database)->TallyTrials(1, "", 10).total == 2);
   CHECK(QueryColumn(database, "SELECT final_values FROM trials ORDER BY number") ==
         std::vector<std::string>{"", ""});
   CHECK(study->spec() == spec);

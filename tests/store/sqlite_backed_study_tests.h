@@ -50,6 +50,10 @@ class SqliteRepositoryOnTempFile : public StudyRepository {
   std::vector<Trial> ListTrials(std::int64_t study_id) override {
     return sqlite_->ListTrials(study_id);
   }
+  TrialTally TallyTrials(std::int64_t study_id, const std::string& client_id,
+                         int requested_limit) override {
+    return sqlite_->TallyTrials(study_id, client_id, requested_limit);
+  }
   void RunInTransaction(const std::function<void()>& body) override {
     sqlite_->RunInTransaction(body);
   }

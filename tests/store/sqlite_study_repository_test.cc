@@ -95,7 +95,8 @@ TEST_CASE("a new database is in WAL mode, at the latest schema, marked as bayest
   CHECK(QueryColumn(database,
                     "SELECT name FROM sqlite_schema WHERE type = 'index' AND "
                     "name NOT LIKE 'sqlite_%' ORDER BY name") ==
-        std::vector<std::string>{"measurements_of_trial", "study_changes_of_study"});
+        std::vector<std::string>{"measurements_of_trial", "study_changes_of_study",
+                                 "trials_by_state"});
 }
 
 TEST_CASE("parameters keep their SQLite type, so that an INTEGER stays an integer", "[sqlite]") {

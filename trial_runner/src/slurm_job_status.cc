@@ -43,6 +43,12 @@ std::optional<double> StartTimeOf(SlurmJobPhase phase, std::string_view text) {
   return ParseSlurmTime(text);
 }
 
+// An EndTime for a job that ended; a pending or running job's is the scheduler's guess.
+std::optional<double> EndTimeOf(SlurmJobPhase phase, std::string_view text) {
+  if (phase != SlurmJobPhase::kFinished) return std::nullopt;
+  return ParseSlurmTime(text);
+}
+
 }  // namespace
 
 std::optional<double> ParseSlurmTime(std::string_view text) {
@@ -113,7 +119,7 @@ std::map<SlurmJobId, SlurmJobStatus> ParseSqueueOutput(std::string_view output) 
   std::string line;
   while (std::getline(lines, line)) {
     std::string_view rest = Trim(line);
-    std::string_view fields[4];
+    std::string_view fields[5];
     bool complete = true;
     for (std::string_view& field : fields) {
       const auto bar = rest.find('|');
@@ -133,6 +139,7 @@ std::map<SlurmJobId, SlurmJobStatus> ParseSqueueOutput(std::string_view output) 
     status.reason = std::string(Trim(rest));
     status.source = "squeue";
     status.start_time = StartTimeOf(status.phase, fields[3]);
+    status.end_time = EndTimeOf(status.phase, fields[4]);
     if (status.phase == SlurmJobPhase::kFinished) {
       if (auto code = ParseInteger(fields[2]))
         status.exit = FromWaitStatus(static_cast<int>(*code));
@@ -169,6 +176,9 @@ std::optional<std::pair<SlurmJobId, SlurmJobStatus>> ParseScontrolJob(std::strin
   status.source = "scontrol";
   if (const auto start = values.find("StartTime"); start != values.end()) {
     status.start_time = StartTimeOf(status.phase, start->second);
+  }
+  if (const auto end = values.find("EndTime"); end != values.end()) {
+    status.end_time = EndTimeOf(status.phase, end->second);
   }
   if (status.phase == SlurmJobPhase::kFinished) {
     if (const auto exit = values.find("ExitCode"); exit != values.end()) {

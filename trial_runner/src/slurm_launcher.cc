@@ -139,6 +139,28 @@ class SlurmTrial : public LaunchedTrial {
       // it when the trainer ends, and Slurm says when the job does.
       file_problem_ = e.what();
     }
+    std::optional<TrialEnd> end = EndOf(status, file);
+    if (end && !end->ended_at) {
+      // Slurm's EndTime of the finished job, else the trainer's end as bayestune-job wrote it.
+      if (status != nullptr && status->end_time) {
+        end->ended_at = status->end_time;
+      } else if (file && file->ended_at > 0) {
+        end->ended_at = file->ended_at;
+      }
+    }
+    return end;
+  }
+
+  bool Started() const override {
+    const auto it = state_->status.find(id_);
+    return it != state_->status.end() && it->second.phase != SlurmJobPhase::kPending;
+  }
+
+ private:
+  // How the job ended, once it has: from Slurm's status (`status`, when squeue or scontrol said
+  // it) and exit_status.json (`file`, when it could be read).
+  std::optional<TrialEnd> EndOf(const SlurmJobStatus* status,
+                                const std::optional<SlurmJobExitStatus>& file) {
     const bool slurm_says_ended = status != nullptr && (status->phase == SlurmJobPhase::kFinished ||
                                                         status->phase == SlurmJobPhase::kUnknown);
     if (!file_problem_.empty() && !slurm_says_ended) {
@@ -168,6 +190,7 @@ class SlurmTrial : public LaunchedTrial {
     return FromOutside(*status, nullptr);
   }
 
+ public:
   void Terminate() override {
     stop_requested_ = true;
     const auto it = state_->status.find(id_);

@@ -63,6 +63,10 @@ struct RunningTrial {
   // reading the trial's files from the start finds again.
   std::set<std::pair<std::string, std::int64_t>> recorded;
   double started = 0;
+  // Since when it runs (LaunchedTrial::Started): runner.trialTimeoutSeconds counts from here, so
+  // that a Slurm job's wait in the queue is not taken from its time. nullopt while it may still
+  // wait in the queue.
+  std::optional<double> running_since;
   // When it was started or submitted, for its run time (TrialFinishedEvent::run_seconds): for a
   // job re-attached to, its stored start (the gone runner's submission), not the re-attach.
   double submitted = 0;
@@ -113,6 +117,7 @@ class TrialRunner::Loop {
   void Launch(const Trial& suggested);
   void Wait();
   void Service(RunningTrial& rt, double now);
+  double RunningSince(RunningTrial& rt, double now);
   void PollMetrics(RunningTrial& rt, bool may_stop);
   void CheckShouldStop(RunningTrial& rt, double now);
   void BeginStop(RunningTrial& rt, TrialStopCause cause, double now,
@@ -428,6 +433,7 @@ std::unique_ptr<RunningTrial> TrialRunner::Loop::NewRunningTrial(
   const double now = Now();
   rt->started = now;
   rt->submitted = now;
+  if (rt->launched->Started()) rt->running_since = now;  // a local trial: from its start
   rt->next_metric_poll = now + MetricPollSeconds();
   rt->next_stop_check = now + std::max(0.01, options_.stop_check_seconds);
   rt->metrics = std::make_unique<TrialMetricsFeed>(rt->paths, spec_);
@@ -617,7 +623,9 @@ void TrialRunner::Loop::Wait() {
     if (rt->killed_at > 0 && !rt->forced) {
       until = std::min(until, rt->killed_at + options_.force_kill_seconds);
     }
-    if (timeout > 0 && !rt->stop_cause) until = std::min(until, rt->started + timeout);
+    if (timeout > 0 && !rt->stop_cause && rt->running_since) {
+      until = std::min(until, *rt->running_since + timeout);
+    }
     if (rt->watcher && rt->watcher->watching()) fds.push_back({rt->watcher->fd(), POLLIN, 0});
     if (rt->launched->exit_fd() >= 0) {
       fds.push_back({rt->launched->exit_fd(), POLLIN, 0});
@@ -647,6 +655,7 @@ void TrialRunner::Loop::Service(RunningTrial& rt, double now) {
                             " of SIGKILL: " + what);
     }
   }
+  if (!rt.running_since && rt.launched->Started()) rt.running_since = RunningSince(rt, now);
   if (rt.killed_by_interrupt || rt.abandoned) return;
   try {
     // A file of the trial changed: read its metrics now, not at the next tick (unless the last
@@ -662,7 +671,7 @@ void TrialRunner::Loop::Service(RunningTrial& rt, double now) {
       rt.change_read_after = ended + (ended - began);
     }
     const double timeout = options_.runner.trial_timeout_seconds;
-    if (timeout > 0 && !rt.stop_cause && now - rt.started >= timeout) {
+    if (timeout > 0 && !rt.stop_cause && rt.running_since && now - *rt.running_since >= timeout) {
       BeginStop(rt, TrialStopCause::kTimeout, now);
     }
     if (!rt.stop_cause && now >= rt.next_stop_check) CheckShouldStop(rt, now);
@@ -679,6 +688,17 @@ void TrialRunner::Loop::Service(RunningTrial& rt, double now) {
 void TrialRunner::Loop::KillTrial(RunningTrial& rt) {
   rt.launched->Kill();
   if (rt.killed_at == 0) rt.killed_at = Now();
+}
+
+// When a trial the launcher now says runs began to run, on the runner's clock: the batch
+// system's start (Slurm's StartTime) where it says it, else now (it was seen running at most one
+// squeue interval after it began). Never before it was submitted (or, re-attached to, before the
+// re-attach, when its submission is not known), never after now: the clocks of slurmctld and of
+// this machine may differ.
+double TrialRunner::Loop::RunningSince(RunningTrial& rt, double now) {
+  const std::optional<double> start = rt.launched->JobStartTime();
+  if (!start) return now;
+  return std::clamp(now - (NowSeconds() - *start), std::min(rt.submitted, now), now);
 }
 
 void TrialRunner::Loop::Abandon(RunningTrial& rt, const Error& error) {
@@ -789,6 +809,11 @@ void TrialRunner::Loop::Finish(RunningTrial& rt, const TrialEnd& end) {
   ++result_.finished;
   finished.exit = end.exit;
   finished.run_seconds = Now() - rt.submitted;
+  if (rt.reattached && end.ended_at) {
+    // A job that ended before this runner re-attached to it (or while it was not looking) ran
+    // until Slurm's end, not until its collection.
+    finished.run_seconds -= std::clamp(NowSeconds() - *end.ended_at, 0.0, finished.run_seconds);
+  }
   finished.job_start_time = rt.launched->JobStartTime();
   finished.paths = rt.paths;
   if (events()) events()->OnTrialFinished(finished);

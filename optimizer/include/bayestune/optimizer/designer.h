@@ -43,6 +43,23 @@ class Designer {
     (void)space;
     return std::nullopt;
   }
+
+  // True for a designer whose Suggest costs microseconds a trial (no model to fit: random and
+  // grid search): Study::Suggest then runs it inside its transaction, on the one read of the
+  // trials it needs anyway, rather than on a snapshot read outside it and checked against a
+  // second read inside (which spares a model's fit the write lock, and costs a cheap designer a
+  // second read of every trial).
+  virtual bool SuggestsQuickly() const { return false; }
+
+  // False for a designer whose points in `space` do not depend on the study's trials beyond how
+  // many there are (DesignerInput::seed): random search in a space with a DOUBLE, which cannot
+  // repeat a point. Study::Suggest of such a quick designer reads no trial but those it hands
+  // out: it plans on the store's counts (StudyRepository::TallyTrials), and DesignerInput::trials
+  // is then empty.
+  virtual bool UsesTrials(const SearchSpace& space) const {
+    (void)space;
+    return true;
+  }
 };
 
 // The designer for spec.algorithm: ALGORITHM_UNSPECIFIED -> GP bandit, RANDOM_SEARCH, GRID_SEARCH.

@@ -19,6 +19,7 @@ namespace bayestune {
 // inactive ones.
 class GridDesigner : public Designer {
  public:
+  bool SuggestsQuickly() const override { return true; }
   static constexpr int kDoubleGridPoints = 10;
 
   std::vector<ParameterValues> Suggest(const DesignerInput& input) override;

@@ -28,6 +28,9 @@ class InMemoryStudyRepository : public StudyRepository {
                       const Measurement& measurement) override;
   std::optional<Trial> GetTrial(std::int64_t study_id, std::int64_t trial_id) override;
   std::vector<Trial> ListTrials(std::int64_t study_id) override;
+  // Counts in place: copies only the trials it returns.
+  TrialTally TallyTrials(std::int64_t study_id, const std::string& client_id,
+                         int requested_limit) override;
 
   void RunInTransaction(const std::function<void()>& body) override;
 

@@ -48,7 +48,8 @@ struct StudyProgress {
   int target() const { return capacity ? *capacity : max_trials; }
   // Trials still to run, the requested ones included: target() minus the finished and active.
   int left() const;
-  void Add(TrialState state, bool stopped_early = false);
+  // Counts `trials` trials in `state` (stopped early or not).
+  void Add(TrialState state, bool stopped_early = false, int trials = 1);
 };
 
 // The counts of `trials` under `spec` (maxTrials, the failure limit, and the capacity of the
@@ -57,6 +58,10 @@ StudyProgress CountProgress(const std::vector<Trial>& trials, const StudySpec& s
 // The same with the capacity of another designer (Designer::Capacity; nullopt: no limit).
 StudyProgress CountProgress(const std::vector<Trial>& trials, const StudySpec& spec,
                             std::optional<std::size_t> capacity);
+// `counted` (its counts of trials by state) with spec's maxTrials and failure limit, and how the
+// study ends under them and `capacity`, if it does.
+StudyProgress WithEnd(StudyProgress counted, const StudySpec& spec,
+                      std::optional<std::size_t> capacity);
 
 // Whether SUCCEEDED trial `a` ranks before SUCCEEDED trial `b`: a trial trained to the end before
 // one stopped early (whose value is only where it was cut off), then a better value under the
@@ -224,6 +229,9 @@ class Study {
   // Inside a transaction: ACTIVE or COMPLETED as the trials say.
   void StoreState(const std::vector<Trial>& trials);
   SuggestPlan PlanSuggestion(std::vector<Trial> trials, int count, const std::string& client_id);
+  // Suggest for a quick designer that looks at no trial (Designer::UsesTrials), inside the
+  // transaction: planned on the store's counts (TrialTally), reading no trial but those handed out.
+  std::vector<Trial> SuggestOnTally(int count, const std::string& client_id);
   std::vector<ParameterValues> ComputePoints(const SuggestPlan& plan);
   std::vector<Trial> CommitSuggestion(const SuggestPlan& plan, std::vector<ParameterValues> points,
                                       const std::string& client_id);

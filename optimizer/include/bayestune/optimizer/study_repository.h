@@ -2,8 +2,10 @@
 
 #include <cstdint>
 #include <functional>
+#include <map>
 #include <optional>
 #include <string>
+#include <utility>
 #include <vector>
 
 #include "bayestune/optimizer/study_spec.h"
@@ -31,6 +33,17 @@ struct StudyChange {
   std::string description;  // "maxTrials 20 -> 23"
 
   bool operator==(const StudyChange&) const = default;
+};
+
+// How many of a study's trials are in each state, with the few trials Study::Suggest plans with
+// when its designer looks at none of them (Designer::UsesTrials): the first REQUESTED ones by id
+// (handed out before new points) and the pending ones (ACTIVE, STOPPING) of one client (a client
+// asking again gets them back), each with its parameters and measurements.
+struct TrialTally {
+  std::int64_t total = 0;
+  std::map<std::pair<TrialState, bool>, std::int64_t> counts;  // (state, stopped_early) -> trials
+  std::vector<Trial> requested;
+  std::vector<Trial> pending_of_client;
 };
 
 // Where studies, trials and measurements live. `Study` is written against this interface;
@@ -70,6 +83,12 @@ class StudyRepository {
   virtual std::optional<Trial> GetTrial(std::int64_t study_id, std::int64_t trial_id) = 0;
   // In id order, with their measurements.
   virtual std::vector<Trial> ListTrials(std::int64_t study_id) = 0;
+  // The study's TrialTally: the first `requested_limit` REQUESTED trials, and the pending trials of
+  // `client_id` (none for ""). This default reads every trial (ListTrials); a store that can count
+  // without reading them all does so (SqliteStudyRepository: SQL counts, and only the trials
+  // returned read in full).
+  virtual TrialTally TallyTrials(std::int64_t study_id, const std::string& client_id,
+                                 int requested_limit);
 
   virtual void RunInTransaction(const std::function<void()>& body) = 0;
 };

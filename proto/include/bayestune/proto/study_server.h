@@ -32,11 +32,16 @@ struct StudyServerOptions {
   std::optional<BearerToken> token;
   // A larger request gets RESOURCE_EXHAUSTED.
   int max_receive_message_bytes = 4 * 1024 * 1024;
-  // The most threads serving calls at once (gRPC's synchronous server runs each call on a thread
-  // of its own, a few more poll); a call that finds them all busy gets RESOURCE_EXHAUSTED at once.
-  // Without a bound, thousands of concurrent calls made thousands of threads (8,000 threads and
-  // 400 MB for 10,000 SuggestTrials calls). At least 8.
-  int max_threads = 1024;
+  // The most calls of StudyService served at once; one more gets RESOURCE_EXHAUSTED at once.
+  // With a token a call takes its slot only once its token is checked: calls without a valid one
+  // are answered UNAUTHENTICATED and hold none, so that they cannot keep authenticated ones out.
+  // gRPC's synchronous server runs each call on a thread of its own (a few more poll), taken
+  // before any of this code sees the call: its threads are bounded at twice max_calls (plus 8 for
+  // its polling threads), the other half for the calls answered without a slot (no valid token,
+  // health, reflection) while the slots are full. Without a bound, thousands of concurrent calls
+  // made thousands of threads (8,000 threads and 400 MB for 10,000 SuggestTrials calls). At
+  // least 8.
+  int max_calls = 1024;
   LogSink log;  // failed calls, one line each; none when empty
   bool log_every_call = false;
 };

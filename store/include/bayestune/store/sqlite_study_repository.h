@@ -43,7 +43,7 @@ class SqliteStudyRepository : public StudyRepository {
  public:
   // The schema this version writes (PRAGMA user_version). Older files are upgraded when opened
   // for writing; a newer one is refused.
-  static constexpr int kSchemaVersion = 5;
+  static constexpr int kSchemaVersion = 6;
 
   // Opens the study database at `path`, creating it, or upgrading an older schema, as needed.
   // Errors name the file and say what to do: InvalidArgument for a missing folder, a file that is
@@ -77,6 +77,9 @@ class SqliteStudyRepository : public StudyRepository {
                       const Measurement& measurement) override;
   std::optional<Trial> GetTrial(std::int64_t study_id, std::int64_t trial_id) override;
   std::vector<Trial> ListTrials(std::int64_t study_id) override;
+  // Counts with SQL, and reads in full only the trials it returns.
+  TrialTally TallyTrials(std::int64_t study_id, const std::string& client_id,
+                         int requested_limit) override;
 
   void RunInTransaction(const std::function<void()>& body) override;
 

@@ -69,7 +69,8 @@ struct TrialFinishedEvent {
   Trial trial;                      // SUCCEEDED, FAILED or INFEASIBLE; failure_reason says why
   std::optional<ProcessExit> exit;  // how the trainer's process ended
   // From its start (a Slurm job: its submission, the wait in Slurm's queue included; one
-  // re-attached to: the submission by the runner that is gone, its stored start) to its end.
+  // re-attached to: the submission by the runner that is gone, its stored start) to its end (one
+  // re-attached to: TrialEnd::ended_at, Slurm's end, where known; else when it was collected).
   double run_seconds = 0;
   // When its Slurm job began to run, as Slurm said (seconds since the epoch); nullopt when it did
   // not (a local trial, a job never seen running).

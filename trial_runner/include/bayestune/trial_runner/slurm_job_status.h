@@ -44,14 +44,20 @@ struct SlurmJobStatus {
   // is only the scheduler's guess), one that never ran, or a time not in Slurm's standard
   // YYYY-MM-DDTHH:MM:SS (SLURM_TIME_FORMAT set to another format): no figure is claimed then.
   std::optional<double> start_time;
+  // When the job ended (seconds since the Unix epoch), as Slurm says it (squeue's and scontrol's
+  // EndTime), for a finished job only (a pending or running job's EndTime is the scheduler's
+  // guess, from its time limit); nullopt otherwise, or for a time not in Slurm's standard format.
+  std::optional<double> end_time;
   std::string source;  // "squeue" or "scontrol"; "" when unknown
 };
 
 SlurmJobPhase SlurmJobPhaseOf(std::string_view state);
 
-// squeue's format for ParseSqueueOutput: -O JobID:|,State:|,exit_code:|,StartTime:|,Reason:|
-// (no padding, '|' after each field; the reason last, so that a '|' in it is harmless).
-inline constexpr const char* kSqueueFormat = "JobID:|,State:|,exit_code:|,StartTime:|,Reason:|";
+// squeue's format for ParseSqueueOutput:
+// -O JobID:|,State:|,exit_code:|,StartTime:|,EndTime:|,Reason:| (no padding, '|' after each
+// field; the reason last, so that a '|' in it is harmless).
+inline constexpr const char* kSqueueFormat =
+    "JobID:|,State:|,exit_code:|,StartTime:|,EndTime:|,Reason:|";
 
 // Slurm's standard time ("2026-12-07T05:10:00", local time, as squeue and scontrol print it) as
 // seconds since the Unix epoch; nullopt for anything else ("N/A", "Unknown", "None", another

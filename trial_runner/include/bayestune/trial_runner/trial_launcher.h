@@ -55,6 +55,11 @@ struct TrialEnd {
   // Not empty: how a stopped trial ended, for the timeout message ("Slurm job 42 was cancelled
   // while PENDING (Resources)").
   std::string stop_note;
+  // When it ended (seconds since the epoch) as the batch system says: a Slurm job's EndTime while
+  // slurmctld holds it, else the end bayestune-job wrote in exit_status.json; nullopt when
+  // neither says (a local trial: the runner sees its end at once). For a job that ended before
+  // the runner re-attached to it, its run time ends here rather than at its collection.
+  std::optional<double> ended_at;
 };
 
 // One trial attempt that a launcher started: a local process tree or a Slurm job.
@@ -90,6 +95,11 @@ class LaunchedTrial {
   // the queue says ("Resources", "ReqNodeNotAvail, ...", "None" before the scheduler looked at
   // it); nullopt once it runs, and always for a local trial.
   virtual std::optional<std::string> QueueReason() const { return std::nullopt; }
+  // False while the trial may still wait in a batch system's queue: a Slurm job not yet seen
+  // running (pending, or not yet asked about). runner.trialTimeoutSeconds counts from when it
+  // becomes true (from JobStartTime where the batch system says it), not from the submission.
+  // Always true for a local trial.
+  virtual bool Started() const { return true; }
   // When the batch system says the job began to run (seconds since the epoch: Slurm's StartTime
   // at the last squeue), nullopt when it did not say (pending, never seen running, a local trial).
   virtual std::optional<double> JobStartTime() const { return std::nullopt; }
