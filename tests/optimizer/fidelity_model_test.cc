@@ -73,6 +73,18 @@ GpBanditOptions MeanMaximiser() {
   return options;
 }
 
+// The one point a fresh designer with `options` suggests for `study`, its stopped trials made
+// pending as a study does (TrialsForModel).
+double SuggestedX(const GpBanditOptions& options, const StudySpec& spec,
+                  const std::vector<Trial>& study) {
+  const SearchSpace space(spec.parameters);
+  GpBanditDesigner designer(options);
+  const std::vector<ParameterValues> points =
+      designer.Suggest(DesignerInput{space, spec, TrialsForModel(study, spec), 1, 7});
+  REQUIRE(points.size() == 1);
+  return points[0].at("x").AsDouble();
+}
+
 }  // namespace
 
 TEST_CASE("a trial's curve observations are its values at the rungs it reached", "[fidelity]") {
@@ -265,7 +277,6 @@ TEST_CASE(
   // As above: four trials trained to the end near the edges (finals 0.58 to 0.64), eight stopped
   // at rung 1 or 3 in the middle, where the final value peaks (0.9 at x = 0.5).
   const StudySpec spec = AshaSpec();
-  const SearchSpace space(spec.parameters);
   std::vector<Trial> trials = EdgesTrainedMiddleStopped();
   auto id = static_cast<std::int64_t>(trials.size());
 
@@ -274,13 +285,7 @@ TEST_CASE(
   GpBanditOptions options = MeanMaximiser();
   options.fidelity_input_below_trained = 8;
   options.fidelity_stopped_pending = true;
-  auto suggest = [&](const std::vector<Trial>& study) {
-    GpBanditDesigner designer(options);
-    const std::vector<ParameterValues> points =
-        designer.Suggest(DesignerInput{space, spec, TrialsForModel(study, spec), 1, 7});
-    REQUIRE(points.size() == 1);
-    return points[0].at("x").AsDouble();
-  };
+  auto suggest = [&](const std::vector<Trial>& study) { return SuggestedX(options, spec, study); };
   // Four trained to the end: the step is an input, and the stopped trials' early values say
   // where the end is best.
   const double early = suggest(trials);
@@ -306,17 +311,12 @@ TEST_CASE(
     "trained to the end, with stopped trials pending at the final step, and pending points after",
     "[fidelity]") {
   const StudySpec spec = AshaSpec();
-  const SearchSpace space(spec.parameters);
   REQUIRE(GpBanditOptions{}.fidelity_input_below_trained == 4);
   REQUIRE(GpBanditOptions{}.fidelity_stopped_pending);
 
   // The default options, but the suggestion the posterior mean's maximiser.
   auto suggest = [&](const GpBanditOptions& options, const std::vector<Trial>& study) {
-    GpBanditDesigner designer(options);
-    const std::vector<ParameterValues> points =
-        designer.Suggest(DesignerInput{space, spec, TrialsForModel(study, spec), 1, 7});
-    REQUIRE(points.size() == 1);
-    return points[0].at("x").AsDouble();
+    return SuggestedX(options, spec, study);
   };
 
   // Three trials trained to the end near the edges (finals 0.58 to 0.64), eight stopped at rung
@@ -386,16 +386,9 @@ TEST_CASE(
     "end rank at the first rung as they do at the end",
     "[fidelity]") {
   const StudySpec spec = AshaSpec();
-  const SearchSpace space(spec.parameters);
   GpBanditOptions options = MeanMaximiser();
   options.fidelity_input_rank_correlation = 0.3;
-  auto suggest = [&](const std::vector<Trial>& study) {
-    GpBanditDesigner designer(options);
-    const std::vector<ParameterValues> points =
-        designer.Suggest(DesignerInput{space, spec, TrialsForModel(study, spec), 1, 7});
-    REQUIRE(points.size() == 1);
-    return points[0].at("x").AsDouble();
-  };
+  auto suggest = [&](const std::vector<Trial>& study) { return SuggestedX(options, spec, study); };
   // Four trained to the end near the edges, eight stopped in the middle, where the final value
   // peaks; every curve at the same pace, so the four rank at step 1 as at the end (correlation 1):
   // the stopped trials' early values are learnt from, and say where the end is best.
