@@ -35,24 +35,33 @@ struct PointKeyHash {
   }
 };
 
+// Whether every point of the space has a DOUBLE coordinate (a DOUBLE without a condition), so that
+// two draws never give the same point. A DOUBLE under a condition leaves the other branches finite:
+// a conditional space with a DOUBLE can repeat points there.
+bool NeverRepeats(const SearchSpace& space) {
+  for (const ParameterSpec& parameter : space.parameters()) {
+    if (parameter.type == ParameterType::kDouble && !parameter.condition) return true;
+  }
+  return false;
+}
+
 }  // namespace
 
 bool RandomDesigner::UsesTrials(const SearchSpace& space) const {
-  for (const ParameterSpec& parameter : space.parameters()) {
-    if (parameter.type == ParameterType::kDouble) return false;
-  }
-  return true;
+  return !NeverRepeats(space);
 }
 
 std::vector<ParameterValues> RandomDesigner::Suggest(const DesignerInput& input) {
   const int d = input.space.ModelDimensions();
   const FeasibleRounding rounding(input.space);
-  // Only a finite space can repeat a point: there the trials' points are kept in a hash set, so
-  // that a draw is checked in O(d), whatever the number of trials (it was compared with every
-  // trial, and the trials' matrix grown one column at a time, on every call).
+  // Only a space that is finite, or finite in a branch of its conditions, can repeat a point:
+  // there the trials' points are kept in a hash set, so that a draw is checked in O(d), whatever
+  // the number of trials (it was compared with every trial, and the trials' matrix grown one column
+  // at a time, on every call).
   const auto feasible = rounding.FeasiblePointCount();
+  const bool check = !NeverRepeats(input.space);
   std::unordered_set<std::vector<std::int64_t>, PointKeyHash> taken;
-  if (feasible) {
+  if (check) {
     taken.reserve(input.trials.size() + static_cast<std::size_t>(input.count));
     for (const Trial& t : input.trials) {
       try {
@@ -66,7 +75,7 @@ std::vector<ParameterValues> RandomDesigner::Suggest(const DesignerInput& input)
   std::uniform_real_distribution<double> uniform(0.0, 1.0);
   std::vector<ParameterValues> points;
   for (int i = 0; i < input.count; ++i) {
-    const bool any_left = feasible && *feasible > taken.size();
+    const bool any_left = check && (!feasible || *feasible > taken.size());
     Eigen::VectorXd x(d);
     for (int draw = 0; draw < kMaxDraws; ++draw) {
       for (Eigen::Index j = 0; j < d; ++j)
@@ -74,7 +83,7 @@ std::vector<ParameterValues> RandomDesigner::Suggest(const DesignerInput& input)
       rounding.Round(x);
       if (!any_left || taken.count(PointKey(x)) == 0) break;
     }
-    if (feasible) taken.insert(PointKey(x));
+    if (check) taken.insert(PointKey(x));
     points.push_back(DecodeFromModel(input.space, x));
   }
   return points;

@@ -6,6 +6,7 @@
 #include <cmath>
 #include <functional>
 #include <limits>
+#include <map>
 #include <set>
 #include <thread>
 
@@ -326,6 +327,39 @@ TEST_CASE("a designer that suggests quickly runs inside the transaction, on one 
   REQUIRE(o.designer->calls_inside.size() == 1);
   CHECK(o.designer->calls_inside[0]);
   CHECK(o.study->Trials().size() == 3);
+}
+
+// A DOUBLE under a condition leaves the other branches finite: random search planned on the
+// counts alone (Designer::UsesTrials false for any space with a DOUBLE) gave `model: rf` with the
+// same depth again and again.
+TEST_CASE("random search in a conditional space does not repeat the points of a finite branch",
+          "[study][conditional]") {
+  StudySpec spec = SmallSpec(40);
+  ParameterSpec c = ParameterSpec::Double("C", 0.01, 10, ScaleType::kLog);
+  c.condition = ParentCondition{"model", {ParameterValue(std::string("linear"))}};
+  ParameterSpec depth = ParameterSpec::Integer("depth", 1, 2);
+  depth.condition = ParentCondition{"model", {ParameterValue(std::string("rf"))}};
+  spec.parameters = {ParameterSpec::Categorical("model", {"linear", "rf"}), c, depth};
+  CHECK(RandomDesigner().UsesTrials(SearchSpace(spec.parameters)));
+  auto study = Study::Open(std::make_shared<InMemoryStudyRepository>(), "s",
+                           {.create_if_missing = true, .spec = spec});
+  // Twelve at once, then twelve more one by one: the rf branch has two points, each given once.
+  std::vector<Trial> trials = study->Suggest(12);
+  for (int i = 0; i < 12; ++i) {
+    std::vector<Trial> one = study->Suggest(1);
+    REQUIRE(one.size() == 1);
+    trials.push_back(one[0]);
+  }
+  REQUIRE(trials.size() == 24);
+  std::map<std::int64_t, int> rf_depths;
+  for (const Trial& t : trials) {
+    if (t.parameters.at("model").AsString() == "rf")
+      ++rf_depths[t.parameters.at("depth").AsInteger()];
+  }
+  CHECK(rf_depths[1] <= 1);
+  CHECK(rf_depths[2] <= 1);
+  // A DOUBLE without a condition: no point can repeat, and the trials are not looked at.
+  CHECK_FALSE(RandomDesigner().UsesTrials(SearchSpace(SmallSpec().parameters)));
 }
 
 TEST_CASE("random search never repeats a point of a finite space while one is left", "[study]") {

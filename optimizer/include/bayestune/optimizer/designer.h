@@ -52,10 +52,10 @@ class Designer {
   virtual bool SuggestsQuickly() const { return false; }
 
   // False for a designer whose points in `space` do not depend on the study's trials beyond how
-  // many there are (DesignerInput::seed): random search in a space with a DOUBLE, which cannot
-  // repeat a point. Study::Suggest of such a quick designer reads no trial but those it hands
-  // out: it plans on the store's counts (StudyRepository::TallyTrials), and DesignerInput::trials
-  // is then empty.
+  // many there are (DesignerInput::seed): random search in a space with a DOUBLE that has no
+  // condition, which cannot repeat a point. Study::Suggest of such a quick designer reads no trial
+  // but those it hands out: it plans on the store's counts (StudyRepository::TallyTrials), and
+  // DesignerInput::trials is then empty.
   virtual bool UsesTrials(const SearchSpace& space) const {
     (void)space;
     return true;
