@@ -86,7 +86,12 @@ TEST_CASE("version 5 upgrades a version 4 file without losing a trial, value or 
         std::to_string(SqliteStudyRepository::kSchemaVersion));  // 5, and the versions since
   CHECK(QueryValue(database, "PRAGMA integrity_check") == "ok");
   // Version 6 counted the trials already there.
-  CHECK(SqliteStudyRepository::Open(database)->TallyTrials(1, "", 10).total == 2);
+  const TrialTally tally = SqliteStudyRepository::Open(database)->TallyTrials(1, "", 10);
+  CHECK(tally.total == 2);
+  // By state: one SUCCEEDED and one FAILED, neither stopped early.
+  CHECK(tally.counts ==
+        std::map<std::pair<TrialState, bool>, std::int64_t>{{{TrialState::kSucceeded, false}, 1},
+                                                            {{TrialState::kFailed, false}, 1}});
   CHECK(QueryColumn(database, "SELECT final_values FROM trials ORDER BY number") ==
         std::vector<std::string>{"", ""});
   CHECK(study->spec() == spec);
