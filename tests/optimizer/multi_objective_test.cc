@@ -202,6 +202,19 @@ class RecordingDesigner : public Designer {
   std::vector<Trial>* seen_;
 };
 
+// The trials the designer of a new study `name` that resumes the study "previous" is given.
+std::vector<Trial> HistoryOfResumed(const std::shared_ptr<InMemoryStudyRepository>& repository,
+                                    StudySpec spec, const std::string& name) {
+  spec.resume_previous_job_id = "previous";
+  std::vector<Trial> seen;
+  auto resumed = Study::Open(repository, name,
+                             {.create_if_missing = true,
+                              .spec = spec,
+                              .designer = std::make_unique<RecordingDesigner>(&seen)});
+  resumed->Suggest(1);
+  return seen;
+}
+
 }  // namespace
 
 TEST_CASE("a study of one metric resumed from a study of another learns none of its values",
@@ -218,15 +231,8 @@ TEST_CASE("a study of one metric resumed from a study of another learns none of 
   previous->AddMeasurement(done.id, {.metric = "accuracy", .step = 1, .value = 0.9});
   previous->AddMeasurement(done.id, {.metric = "loss", .step = 1, .value = 0.3});
   REQUIRE(previous->Complete(done.id).state == TrialState::kSucceeded);
-  const auto history_of = [&](StudySpec spec, const std::string& name) {
-    spec.resume_previous_job_id = "previous";
-    std::vector<Trial> seen;
-    auto resumed = Study::Open(repository, name,
-                               {.create_if_missing = true,
-                                .spec = spec,
-                                .designer = std::make_unique<RecordingDesigner>(&seen)});
-    resumed->Suggest(1);
-    return seen;
+  const auto history_of = [&](const StudySpec& spec, const std::string& name) {
+    return HistoryOfResumed(repository, spec, name);
   };
   StudySpec loss = accuracy;
   loss.metric_tag = "loss";
@@ -251,15 +257,8 @@ TEST_CASE("a resumed study takes the previous study's values by metric, not by p
   previous->AddMeasurement(done.id, {.metric = "accuracy", .step = 1, .value = 0.9});
   REQUIRE(previous->Complete(done.id).state == TrialState::kSucceeded);
 
-  const auto history_of = [&](StudySpec spec, const std::string& name) {
-    spec.resume_previous_job_id = "previous";
-    std::vector<Trial> seen;
-    auto resumed = Study::Open(repository, name,
-                               {.create_if_missing = true,
-                                .spec = spec,
-                                .designer = std::make_unique<RecordingDesigner>(&seen)});
-    resumed->Suggest(1);
-    return seen;
+  const auto history_of = [&](const StudySpec& spec, const std::string& name) {
+    return HistoryOfResumed(repository, spec, name);
   };
   // The same metrics in the other order: the values follow their metrics.
   StudySpec swapped = TwoObjectiveSpec();
