@@ -7,10 +7,12 @@
 // designer variants of the early budget, as suffixes of gp+asha / gp+hyperband: -earlyK (the
 // step as an input while fewer than K trials are trained to the end; -earlyKp: with stopped
 // trials pending at the final step too; -early0: the default), -sobolK (the Sobol design goes on
-// while fewer than K are trained to the end). Each run goes on until `--budget` steps were
-// consumed (then it is interrupted: nothing new starts); a trial counts when it was trained to the
-// last step within the budget, with its true (noise-free) final value. Prints one JSON line per
-// (method, seed) and a table of medians over seeds. Prints figures; never passes or fails.
+// while fewer than K are trained to the end), -trustR (a rung stops no trial while its ranks have
+// not foretold the final ones: AshaStoppingRule's min_rank_agreement R). Each run goes on until
+// `--budget` steps were consumed (then it is interrupted: nothing new starts); a trial counts when
+// it was trained to the last step within the budget, with its true (noise-free) final value. Prints
+// one JSON line per (method, seed) and a table of medians over seeds. Prints figures; never passes
+// or fails.
 //
 //   multi_fidelity_bench [--seeds=10] [--first-seed=0] [--budget=270] [--steps=27]
 //                        [--sleep-ms=2] [--parallel=2]
@@ -172,6 +174,14 @@ Outcome RunOne(const std::string& method, const Options& o, int seed,
     rule = std::make_shared<AshaStoppingRule>(
         spec.early_stopping, AshaPromotionFor(spec),
         method.ends_with("-gain") ? AshaRanking::kPredictedFinal : AshaRanking::kValueAtRung);
+  }
+  // ...-trustR: a rung spares the trials it would stop while the trials trained to the end ranked
+  // at its step against their finals with rank correlation below R (AshaStoppingRule's
+  // min_rank_agreement), with the method's promotion and ranking.
+  if (const std::size_t at = method.find("-trust"); at != std::string::npos) {
+    rule =
+        std::make_shared<AshaStoppingRule>(spec.early_stopping, AshaPromotionFor(spec),
+                                           AshaRankingFor(spec), std::stod(method.substr(at + 6)));
   }
   // ...-fidelity: the GP with the training step as an input (GpBanditOptions::fidelity_input:
   // every trial's rung values are observations), against the default (trials stopped early are

@@ -8,6 +8,7 @@
 #include "bayestune/optimizer/parameter_value.h"
 #include "model_promotion.h"
 #include "rung_gain_model.h"
+#include "rung_rank_agreement.h"
 
 namespace bayestune {
 namespace {
@@ -87,13 +88,13 @@ AshaRanking AshaRankingFor(const StudySpec& spec) {
 }
 
 AshaStoppingRule::AshaStoppingRule(const EarlyStoppingSpec& options, AshaPromotion promotion,
-                                   AshaRanking ranking)
+                                   AshaRanking ranking, std::optional<double> min_rank_agreement)
     : options_(options),
       promotion_(promotion),
       model_(promotion == AshaPromotion::kRankOrModel ? std::make_shared<ModelPromoter>()
                                                       : nullptr),
-      gains_(ranking == AshaRanking::kPredictedFinal ? std::make_shared<RungGainModel>()
-                                                     : nullptr) {
+      gains_(ranking == AshaRanking::kPredictedFinal ? std::make_shared<RungGainModel>() : nullptr),
+      min_rank_agreement_(min_rank_agreement) {
   StudySpec spec;
   spec.enable_early_stopping = true;
   spec.early_stopping = options_;
@@ -214,6 +215,21 @@ StopDecision AshaStoppingRule::Decide(const Trial& trial, const std::vector<Tria
              ranked + "; goes on by the model: it predicts " + FourDigits(model->predicted) +
                  " at the end, no worse than the best " + FormatMetricValue(model->best) + " of " +
                  std::to_string(model->trained) + " trials trained to the end"});
+        continue;
+      }
+    }
+    if (min_rank_agreement_) {
+      const std::optional<RungRankAgreement> agreement = RankAgreementAtStep(
+          trials, spec, steps[k], kMinTrainedForAgreement, own->wall_time, trial.id);
+      if (agreement && agreement->correlation < *min_rank_agreement_) {
+        decision.promotions.push_back(
+            {static_cast<int>(k), steps[k],
+             ranked +
+                 "; goes on: this rung's ranks have not foretold the final ones (rank "
+                 "correlation " +
+                 FourDigits(agreement->correlation) + " over " +
+                 std::to_string(agreement->trained) + " trials trained to the end, below " +
+                 FourDigits(*min_rank_agreement_) + ")"});
         continue;
       }
     }

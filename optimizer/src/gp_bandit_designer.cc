@@ -20,6 +20,7 @@
 #include "multi_objective_designer.h"
 #include "output_power_transform.h"
 #include "output_warper.h"
+#include "rung_rank_agreement.h"
 #include "split_mix.h"
 #include "stopped_trial_values.h"
 #include "ucb_margin.h"
@@ -76,37 +77,6 @@ int TrainedToEnd(const std::vector<Trial>& trials) {
   }));
 }
 
-// Spearman's rank correlation of a and b (average ranks for ties); 0 when either is constant.
-double RankCorrelation(const std::vector<double>& a, const std::vector<double>& b) {
-  const auto ranks = [](const std::vector<double>& v) {
-    std::vector<std::size_t> order(v.size());
-    std::iota(order.begin(), order.end(), 0);
-    std::stable_sort(order.begin(), order.end(),
-                     [&](std::size_t i, std::size_t j) { return v[i] < v[j]; });
-    std::vector<double> r(v.size());
-    for (std::size_t k = 0; k < order.size();) {
-      std::size_t end = k;
-      while (end + 1 < order.size() && v[order[end + 1]] == v[order[k]])
-        ++end;
-      for (std::size_t m = k; m <= end; ++m)
-        r[order[m]] = 0.5 * static_cast<double>(k + end);
-      k = end + 1;
-    }
-    return r;
-  };
-  const std::vector<double> ra = ranks(a), rb = ranks(b);
-  const double n = static_cast<double>(a.size());
-  const double ma = std::accumulate(ra.begin(), ra.end(), 0.0) / n;
-  const double mb = std::accumulate(rb.begin(), rb.end(), 0.0) / n;
-  double num = 0, da = 0, db = 0;
-  for (std::size_t i = 0; i < ra.size(); ++i) {
-    num += (ra[i] - ma) * (rb[i] - mb);
-    da += (ra[i] - ma) * (ra[i] - ma);
-    db += (rb[i] - mb) * (rb[i] - mb);
-  }
-  return da > 0 && db > 0 ? num / std::sqrt(da * db) : 0.0;
-}
-
 // GpBanditOptions::fidelity_input, or fidelity_input_below_trained while few trials are trained to
 // the end, or fidelity_input_rank_correlation while the trials trained to the end rank at the
 // first rung's step as they do at the end.
@@ -117,24 +87,9 @@ bool UsesFidelityInput(const GpBanditOptions& options, const DesignerInput& inpu
     return true;
   }
   if (!options.fidelity_input_rank_correlation || !HasRungFidelity(input.spec)) return false;
-  std::vector<double> early, final;
-  for (const Trial& t : input.trials) {
-    if (t.state != TrialState::kSucceeded || t.stopped_early || !t.final_value ||
-        !std::isfinite(*t.final_value)) {
-      continue;
-    }
-    std::vector<Measurement> curve;
-    for (const Measurement& m : t.MeasurementsOf(input.spec.metric_tag)) {
-      if (t.IsCurrentAttempt(m)) curve.push_back(m);
-    }
-    const std::optional<StepValue> at =
-        ValueAtStep(curve, input.spec.early_stopping.min_step, input.spec);
-    if (!at) continue;
-    early.push_back(at->value);
-    final.push_back(*t.final_value);
-  }
-  return early.size() >= 4 &&
-         RankCorrelation(early, final) >= *options.fidelity_input_rank_correlation;
+  const std::optional<RungRankAgreement> agreement =
+      RankAgreementAtStep(input.trials, input.spec, input.spec.early_stopping.min_step, 4);
+  return agreement && agreement->correlation >= *options.fidelity_input_rank_correlation;
 }
 
 History ReadHistory(const DesignerInput& input, bool fidelity_input, bool stopped_pending) {

@@ -11,6 +11,7 @@
 #include "bayestune/optimizer/stopping_rule.h"
 #include "finished_trials_gp.h"
 #include "rung_gain_model.h"
+#include "rung_rank_agreement.h"
 
 using namespace bayestune;
 using bayestune::testing::AshaSpec;
@@ -337,4 +338,69 @@ TEST_CASE("ASHA's GPs of the finished trials refit at 25% growth beyond 20 trial
   CHECK(again.gp->hyperparameters().length_scales == of30.gp->hyperparameters().length_scales);
   CHECK(again.mean == of30.mean);
   CHECK(again.best == of30.best);
+}
+
+namespace {
+
+// Five trials trained to the end that reached rung 0 (step 1) at wall time i with 0.5 + 0.01 i and
+// finished at 30 + i with `finals[i - 1]`.
+std::vector<Trial> TrainedWithFinals(const std::vector<double>& finals) {
+  std::vector<Trial> trials;
+  for (std::size_t i = 1; i <= finals.size(); ++i) {
+    const double at = static_cast<double>(i);
+    trials.push_back(At(static_cast<std::int64_t>(i), 0.1 * at,
+                        {{1, 0.5 + 0.01 * at, at}, {9, finals[i - 1], 30 + at}}, finals[i - 1]));
+  }
+  return trials;
+}
+
+}  // namespace
+
+TEST_CASE("Spearman's rank correlation, with ties and constants", "[asha][agreement]") {
+  CHECK(RankCorrelation({1, 2, 3, 4}, {10, 20, 30, 40}) == Approx(1));
+  CHECK(RankCorrelation({1, 2, 3, 4}, {4, 3, 2, 1}) == Approx(-1));
+  CHECK(RankCorrelation({1, 2, 3, 4}, {1, 3, 2, 4}) == Approx(0.8));
+  CHECK(RankCorrelation({1, 1, 2, 3}, {1, 2, 3, 4}) == Approx(std::sqrt(0.9)));
+  CHECK(RankCorrelation({1, 1, 1}, {1, 2, 3}) == 0);
+}
+
+TEST_CASE("ASHA spares a trial at a rung whose ranks have not foretold the final ones",
+          "[asha][agreement]") {
+  const StudySpec spec = AshaSpec();
+  const AshaStoppingRule plain(spec.early_stopping);
+  const AshaStoppingRule guarded(spec.early_stopping, AshaPromotion::kRankOnly,
+                                 AshaRanking::kValueAtRung, 0.3);
+  // The later a trial reached step 1 with more, the worse it finished: ranks reversed.
+  const std::vector<Trial> reversed = TrainedWithFinals({0.8, 0.7, 0.6, 0.5, 0.4});
+  // The judged trial reached step 1 at wall time 100 with 0.1: 6th of 6, only the top 2 go on.
+  CHECK(Decide(plain, Judged(0.5), reversed, spec).stop);
+  const StopDecision spared = Decide(guarded, Judged(0.5), reversed, spec);
+  CHECK_FALSE(spared.stop);
+  REQUIRE(spared.promotions.size() == 1);
+  CHECK(spared.promotions[0].reason ==
+        "ASHA rung 0 (step 1): m 0.1 at step 1 ranks 6th of 6 trials that reached the rung; goes "
+        "on: this rung's ranks have not foretold the final ones (rank correlation -1 over 5 "
+        "trials trained to the end, below 0.3)");
+  const std::optional<RungRankAgreement> agreement =
+      RankAgreementAtStep(reversed, spec, 1, AshaStoppingRule::kMinTrainedForAgreement);
+  REQUIRE(agreement);
+  CHECK(agreement->correlation == Approx(-1));
+  CHECK(agreement->trained == 5);
+  // Ranks that held: the rung stops it as without the guard.
+  const std::vector<Trial> held = TrainedWithFinals({0.4, 0.5, 0.6, 0.7, 0.8});
+  const StopDecision stopped = Decide(guarded, Judged(0.5), held, spec);
+  CHECK(stopped.stop);
+  CHECK(stopped.reason == Decide(plain, Judged(0.5), held, spec).reason);
+  // Too few trained to the end to judge the rung (3 of the 4 needed): the rank decides.
+  CHECK(Decide(guarded, Judged(0.5), TrainedWithFinals({0.8, 0.7, 0.6}), spec).stop);
+  // Only the trials that finished before the judged trial reached the rung count (stateless: the
+  // same stored trials give the same decision whenever it is asked): reached at wall time 34, it
+  // sees three of the five (four at 35).
+  CHECK(Decide(guarded, Judged(0.5, 34), reversed, spec).stop);
+  CHECK_FALSE(Decide(guarded, Judged(0.5, 35), reversed, spec).stop);
+  // Stopped trials and trials still running do not count, however their ranks went.
+  std::vector<Trial> with_stopped = TrainedWithFinals({0.8, 0.7, 0.6});
+  with_stopped.push_back(At(4, 0.4, {{1, 0.54, 4}, {3, 0.2, 34}}, 0.2, /*stopped=*/true));
+  with_stopped.push_back(At(5, 0.45, {{1, 0.55, 5}, {3, 0.1, 35}}));
+  CHECK(Decide(guarded, Judged(0.5), with_stopped, spec).stop);
 }

@@ -84,12 +84,23 @@ class RungGainModel;
 // parameters, at least the best of them (model-based promotion; at least max(3, parameters + 1)
 // such trials needed). Slow starters that the model expects to finish best are then trained to
 // the end instead of being judged by their early values; docs/optimizer.md has the figures.
+//
+// With `min_rank_agreement` R, a rung stops no trial while its ranks have not foretold the final
+// ones: when the trials trained to the end before the judged trial reached the rung (at least
+// kMinTrainedForAgreement of them) rank at the rung's step against their final values with
+// Spearman's correlation below R, a trial the rung would stop goes on (the reason says so). Where
+// early values mislead (slow starters that finish best), ASHA then trains trials to the end as a
+// study without stopping would, instead of stopping the best ones.
 class AshaStoppingRule : public StoppingRule {
  public:
   // Throws InvalidArgument for an unusable spec (EarlyStoppingProblem), naming the field.
   explicit AshaStoppingRule(const EarlyStoppingSpec& options,
                             AshaPromotion promotion = AshaPromotion::kRankOnly,
-                            AshaRanking ranking = AshaRanking::kValueAtRung);
+                            AshaRanking ranking = AshaRanking::kValueAtRung,
+                            std::optional<double> min_rank_agreement = std::nullopt);
+
+  // The trials trained to the end a rung's agreement needs before it can spare a trial.
+  static constexpr int kMinTrainedForAgreement = 4;
 
   StopDecision Decide(const Trial& trial, const std::vector<Trial>& trials,
                       const StudySpec& spec) const override;
@@ -107,6 +118,7 @@ class AshaStoppingRule : public StoppingRule {
   AshaPromotion promotion_;
   std::shared_ptr<const ModelPromoter> model_;  // with kRankOrModel
   std::shared_ptr<const RungGainModel> gains_;  // with kPredictedFinal
+  std::optional<double> min_rank_agreement_;
 };
 
 // The rung of a trial of an ASHA study, in words for `trials`, the export and the report: "rung 1
