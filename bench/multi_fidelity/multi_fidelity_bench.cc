@@ -158,6 +158,15 @@ struct Outcome {
   double mean_a = 0, mean_a_full = 0;
 };
 
+// The number after a method's suffix ("0.6" of -agree0.6), up to the next '-' that does not
+// start it; "off" gives nullopt (the option off).
+std::optional<double> SuffixNumber(const std::string& method, std::size_t from) {
+  const std::size_t end = method.find('-', from + 1);
+  const std::string text = method.substr(from, end == std::string::npos ? end : end - from);
+  if (text == "off") return std::nullopt;
+  return std::stod(text);
+}
+
 Outcome RunOne(const std::string& method, const Options& o, int seed,
                const std::filesystem::path& dir) {
   std::vector<std::string> trace;
@@ -169,19 +178,20 @@ Outcome RunOne(const std::string& method, const Options& o, int seed,
   }
   // ...-gain: the rungs rank by value + the gain to the end a GP of the trials trained to the end
   // predicts (AshaRanking::kPredictedFinal; gp+hyperband's default), ...-value by the value at the
-  // rung alone (gp+asha's default), with the promotion the method would have.
+  // rung alone (gp+asha's default), with the promotion and rank agreement the method would have.
   if (method.ends_with("-gain") || method.ends_with("-value")) {
     rule = std::make_shared<AshaStoppingRule>(
         spec.early_stopping, AshaPromotionFor(spec),
-        method.ends_with("-gain") ? AshaRanking::kPredictedFinal : AshaRanking::kValueAtRung);
+        method.ends_with("-gain") ? AshaRanking::kPredictedFinal : AshaRanking::kValueAtRung,
+        AshaRankAgreementFor(spec));
   }
   // ...-trustR: a rung spares the trials it would stop while the trials trained to the end ranked
   // at its step against their finals with rank correlation below R (AshaStoppingRule's
-  // min_rank_agreement), with the method's promotion and ranking.
+  // min_rank_agreement; gp+asha's default is 0.5, AshaRankAgreementFor), with the method's
+  // promotion and ranking; -trustoff: no such guard.
   if (const std::size_t at = method.find("-trust"); at != std::string::npos) {
-    rule =
-        std::make_shared<AshaStoppingRule>(spec.early_stopping, AshaPromotionFor(spec),
-                                           AshaRankingFor(spec), std::stod(method.substr(at + 6)));
+    rule = std::make_shared<AshaStoppingRule>(spec.early_stopping, AshaPromotionFor(spec),
+                                              AshaRankingFor(spec), SuffixNumber(method, at + 6));
   }
   // ...-fidelity: the GP with the training step as an input (GpBanditOptions::fidelity_input:
   // every trial's rung values are observations), against the default (trials stopped early are
@@ -189,10 +199,11 @@ Outcome RunOne(const std::string& method, const Options& o, int seed,
   // early-budget defaults (fidelity_stopped_pending).
   std::shared_ptr<Designer> designer;
   if (method.ends_with("-fidelity")) {
-    designer =
-        std::make_shared<GpBanditDesigner>(GpBanditOptions{.fidelity_input = true,
-                                                           .fidelity_input_below_trained = 0,
-                                                           .fidelity_stopped_pending = false});
+    designer = std::make_shared<GpBanditDesigner>(
+        GpBanditOptions{.fidelity_input = true,
+                        .fidelity_input_below_trained = 0,
+                        .fidelity_stopped_pending = false,
+                        .fidelity_input_rank_correlation = std::nullopt});
   }
   // ...-earlyK: the fidelity input while fewer than K trials are trained to the end
   // (GpBanditOptions::fidelity_input_below_trained), pending points after.
@@ -201,23 +212,26 @@ Outcome RunOne(const std::string& method, const Options& o, int seed,
   // before -early4p became it: gp+asha and gp+hyperband are -early4p).
   // ...-sobolK: the Sobol design goes on while fewer than K trials are trained to the end
   // (GpBanditOptions::initial_design_until_trained), on -early0, as screened.
+  // These variants were measured before fidelity_input_rank_correlation, and keep it off.
   if (const std::size_t at = method.rfind("-sobol"); at != std::string::npos) {
     designer = std::make_shared<GpBanditDesigner>(
         GpBanditOptions{.initial_design_until_trained = std::stoi(method.substr(at + 6)),
                         .fidelity_input_below_trained = 0,
-                        .fidelity_stopped_pending = false});
+                        .fidelity_stopped_pending = false,
+                        .fidelity_input_rank_correlation = std::nullopt});
   }
   // ...-agreeR: the step as an input also beyond 4 trials trained to the end while their values at
   // the first rung rank as their finals do, rank correlation at least R
-  // (GpBanditOptions::fidelity_input_rank_correlation).
+  // (GpBanditOptions::fidelity_input_rank_correlation; the default is 0.6); -agreeoff: off.
   if (const std::size_t at = method.rfind("-agree"); at != std::string::npos) {
     designer = std::make_shared<GpBanditDesigner>(
-        GpBanditOptions{.fidelity_input_rank_correlation = std::stod(method.substr(at + 6))});
+        GpBanditOptions{.fidelity_input_rank_correlation = SuffixNumber(method, at + 6)});
   }
   if (const std::size_t at = method.rfind("-early"); at != std::string::npos) {
     designer = std::make_shared<GpBanditDesigner>(
         GpBanditOptions{.fidelity_input_below_trained = std::stoi(method.substr(at + 6)),
-                        .fidelity_stopped_pending = method.ends_with("p")});
+                        .fidelity_stopped_pending = method.ends_with("p"),
+                        .fidelity_input_rank_correlation = std::nullopt});
   }
   auto study = Study::Open(
       std::make_shared<InMemoryStudyRepository>(), "mf",

@@ -87,6 +87,13 @@ AshaRanking AshaRankingFor(const StudySpec& spec) {
              : AshaRanking::kValueAtRung;
 }
 
+std::optional<double> AshaRankAgreementFor(const StudySpec& spec) {
+  if (AshaPromotionFor(spec) != AshaPromotion::kRankOrModel || spec.early_stopping.brackets > 1) {
+    return std::nullopt;
+  }
+  return 0.5;
+}
+
 AshaStoppingRule::AshaStoppingRule(const EarlyStoppingSpec& options, AshaPromotion promotion,
                                    AshaRanking ranking, std::optional<double> min_rank_agreement)
     : options_(options),

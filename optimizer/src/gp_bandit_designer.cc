@@ -78,15 +78,19 @@ int TrainedToEnd(const std::vector<Trial>& trials) {
 }
 
 // GpBanditOptions::fidelity_input, or fidelity_input_below_trained while few trials are trained to
-// the end, or fidelity_input_rank_correlation while the trials trained to the end rank at the
-// first rung's step as they do at the end.
+// the end, or (with one bracket) fidelity_input_rank_correlation while the trials trained to the
+// end rank at the first rung's step as they do at the end.
 bool UsesFidelityInput(const GpBanditOptions& options, const DesignerInput& input) {
   const int trained = TrainedToEnd(input.trials);
   if (options.fidelity_input || (options.fidelity_input_below_trained > 0 &&
                                  trained < options.fidelity_input_below_trained)) {
     return true;
   }
-  if (!options.fidelity_input_rank_correlation || !HasRungFidelity(input.spec)) return false;
+  // One bracket only: measured there; Hyperband's brackets rank by predicted finals instead.
+  if (!options.fidelity_input_rank_correlation || !HasRungFidelity(input.spec) ||
+      input.spec.early_stopping.brackets > 1) {
+    return false;
+  }
   const std::optional<RungRankAgreement> agreement =
       RankAgreementAtStep(input.trials, input.spec, input.spec.early_stopping.min_step, 4);
   return agreement && agreement->correlation >= *options.fidelity_input_rank_correlation;

@@ -8,8 +8,9 @@ std::string TrialRungText(const Trial& trial, const std::vector<Trial>& trials,
                           const StudySpec& spec) {
   const std::string reached = RungText(trial, spec);  // "": not ASHA (or no rung reached)
   if (reached.empty() || !trial.stopped_early) return reached;
-  // By rank first: the model (AshaPromotionFor) only ever lets a trial go on, so it matters only
-  // for a trial that reached the next rung's step, and its GP fit is skipped for the others.
+  // By rank first: the model (AshaPromotionFor) and the rank agreement (AshaRankAgreementFor) only
+  // ever let a trial go on, so they matter only for a trial that reached the next rung's step, and
+  // their work is skipped for the others.
   // Ranked by predicted finals (AshaRankingFor), the study's own rule decides throughout (its
   // models' fits are shared by every rule of the process: FinishedTrialsGp::Shared).
   const AshaStoppingRule by_rank(spec.early_stopping, AshaPromotion::kRankOnly,
@@ -20,11 +21,11 @@ std::string TrialRungText(const Trial& trial, const std::vector<Trial>& trials,
   const int bracket = by_rank.BracketOf(trial.id);
   const std::vector<std::int64_t> steps = by_rank.RungSteps(bracket);
   const std::size_t lost = decision.promotions.size();
-  if (AshaPromotionFor(spec) == AshaPromotion::kRankOrModel && lost + 1 < steps.size() &&
-      by_rank.RungOf(trial, spec).last_step >= steps[lost + 1]) {
-    decision =
-        AshaStoppingRule(spec.early_stopping, AshaPromotion::kRankOrModel, AshaRankingFor(spec))
-            .Decide(trial, trials, spec);
+  if ((AshaPromotionFor(spec) == AshaPromotion::kRankOrModel || AshaRankAgreementFor(spec)) &&
+      lost + 1 < steps.size() && by_rank.RungOf(trial, spec).last_step >= steps[lost + 1]) {
+    decision = AshaStoppingRule(spec.early_stopping, AshaPromotionFor(spec), AshaRankingFor(spec),
+                                AshaRankAgreementFor(spec))
+                   .Decide(trial, trials, spec);
     if (!decision.stop) return reached;
   }
   // It lost the first rung it was not let past.

@@ -196,8 +196,11 @@ TEST_CASE("stopped trials' early values move the GP's suggestion through the fid
   auto id = static_cast<std::int64_t>(trials.size());
   const std::vector<Trial> model = TrialsForModel(trials, spec);
 
-  // The posterior mean's maximiser (UCB with beta 0), at the final step.
+  // The posterior mean's maximiser (UCB with beta 0), at the final step; the fidelity input by
+  // fidelity_input alone (the four trained trials rank at step 1 as at the end, which would keep
+  // it on by the rank correlation).
   GpBanditOptions options = MeanMaximiser();
+  options.fidelity_input_rank_correlation.reset();
   auto suggest = [&](bool fidelity_input) {
     options.fidelity_input = fidelity_input;
     GpBanditDesigner designer(options);
@@ -285,6 +288,7 @@ TEST_CASE(
   GpBanditOptions options = MeanMaximiser();
   options.fidelity_input_below_trained = 8;
   options.fidelity_stopped_pending = true;
+  options.fidelity_input_rank_correlation.reset();  // by the count of trained trials alone
   auto suggest = [&](const std::vector<Trial>& study) { return SuggestedX(options, spec, study); };
   // Four trained to the end: the step is an input, and the stopped trials' early values say
   // where the end is best.
@@ -308,11 +312,13 @@ TEST_CASE(
 
 TEST_CASE(
     "by default an ASHA study's GP takes the step as an input while fewer than 4 trials are "
-    "trained to the end, with stopped trials pending at the final step, and pending points after",
+    "trained to the end, with stopped trials pending at the final step, then while their early "
+    "ranks agree with their finals, and pending points when they do not",
     "[fidelity]") {
   const StudySpec spec = AshaSpec();
   REQUIRE(GpBanditOptions{}.fidelity_input_below_trained == 4);
   REQUIRE(GpBanditOptions{}.fidelity_stopped_pending);
+  REQUIRE(GpBanditOptions{}.fidelity_input_rank_correlation == 0.6);
 
   // The default options, but the suggestion the posterior mean's maximiser.
   auto suggest = [&](const GpBanditOptions& options, const std::vector<Trial>& study) {
@@ -328,11 +334,21 @@ TEST_CASE(
   CHECK(three > 0.4);
   CHECK(three < 0.6);
 
-  // Four trained to the end: the stopped trials are pending points, and the GP of the finished
-  // trials knows only the edges.
+  // Four trained to the end, every curve at the same pace: they rank at step 1 as at the end
+  // (correlation 1), so the stopped trials' early values are still learnt from.
   trials.push_back(CurveTrial(13, 0.02, TrueFinal(0.02), 3, 27));
   const double four = suggest(MeanMaximiser(), trials);
-  CHECK((four < 0.3 || four > 0.7));
+  CHECK(four > 0.4);
+  CHECK(four < 0.6);
+  // The best (x = 0.9) and one of the two next (x = 0.05) start slowest (tau 12): at step 1 the
+  // four rank against their finals (correlation -0.32, below 0.6), so the stopped trials are
+  // pending points, and the GP of the finished trials knows only the edges.
+  std::vector<Trial> misleading = trials;
+  for (const int i : {0, 1})
+    misleading[i] = CurveTrial(misleading[i].id, misleading[i].parameters.at("x").AsDouble(),
+                               TrueFinal(misleading[i].parameters.at("x").AsDouble()), 12, 27);
+  const double misled = suggest(MeanMaximiser(), misleading);
+  CHECK((misled < 0.3 || misled > 0.7));
 
   // Under the fidelity input, a stopped trial is pending at the final step: UCB (beta 2) does not
   // go back to the point of a trial stopped at step 3, as it does when only its rung values are
@@ -404,7 +420,12 @@ TEST_CASE(
   disagree[2] = CurveTrial(3, 0.9, TrueFinal(0.9), 12, 27);
   const double pending = suggest(disagree);
   CHECK((pending < 0.3 || pending > 0.7));
-  // Off (the default): pending points once 4 trials are trained to the end, whatever the curves.
+  // With Hyperband brackets it does nothing (measured with one bracket): pending points.
+  StudySpec brackets = spec;
+  brackets.early_stopping.brackets = 2;
+  const double bracketed = SuggestedX(options, brackets, agree);
+  CHECK((bracketed < 0.3 || bracketed > 0.7));
+  // Off: pending points once 4 trials are trained to the end, whatever the curves.
   options.fidelity_input_rank_correlation.reset();
   const double off = suggest(agree);
   CHECK((off < 0.3 || off > 0.7));

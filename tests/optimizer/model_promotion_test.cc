@@ -404,3 +404,35 @@ TEST_CASE("ASHA spares a trial at a rung whose ranks have not foretold the final
   with_stopped.push_back(At(5, 0.45, {{1, 0.55, 5}, {3, 0.1, 35}}));
   CHECK(Decide(guarded, Judged(0.5), with_stopped, spec).stop);
 }
+
+TEST_CASE("MakeStoppingRule guards the GP's one-bracket ASHA by the rungs' rank agreement only",
+          "[asha][agreement]") {
+  StudySpec spec = AshaSpec();
+  CHECK(AshaRankAgreementFor(spec) == 0.5);
+  const auto gp = std::dynamic_pointer_cast<const AshaStoppingRule>(MakeStoppingRule(spec));
+  REQUIRE(gp);
+  CHECK(gp->min_rank_agreement() == 0.5);
+  // The study's rule spares the trial whose rung ranked the trained trials in reverse (the model
+  // predicts little at x = 0.5, so the guard decides), as does the rung shown for it later.
+  const std::vector<Trial> reversed = TrainedWithFinals({0.8, 0.7, 0.6, 0.5, 0.4});
+  const StopDecision spared = Decide(*gp, Judged(0.5), reversed, spec);
+  CHECK_FALSE(spared.stop);
+  REQUIRE(spared.promotions.size() == 1);
+  CHECK(spared.promotions[0].reason.find("this rung's ranks have not foretold the final ones") !=
+        std::string::npos);
+  // Random and grid search, several objectives and Hyperband brackets: no guard (not measured).
+  spec.algorithm = Algorithm::kRandomSearch;
+  CHECK_FALSE(AshaRankAgreementFor(spec));
+  CHECK(Decide(*std::dynamic_pointer_cast<const AshaStoppingRule>(MakeStoppingRule(spec)),
+               Judged(0.5), reversed, spec)
+            .stop);
+  spec.algorithm = Algorithm::kGridSearch;
+  CHECK_FALSE(AshaRankAgreementFor(spec));
+  spec.algorithm = Algorithm::kUnspecified;
+  spec.early_stopping.brackets = 2;
+  CHECK_FALSE(AshaRankAgreementFor(spec));
+  spec.early_stopping.brackets = 1;
+  spec.metrics = {{.metric_id = "m", .goal = Goal::kMaximize},
+                  {.metric_id = "cost", .goal = Goal::kMinimize}};
+  CHECK_FALSE(AshaRankAgreementFor(spec));
+}

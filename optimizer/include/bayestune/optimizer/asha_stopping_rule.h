@@ -58,6 +58,12 @@ enum class AshaRanking { kValueAtRung, kPredictedFinal };
 // The ranking MakeStoppingRule gives a study's ASHA rule (as AshaPromotionFor).
 AshaRanking AshaRankingFor(const StudySpec& spec);
 
+// The rank agreement below which MakeStoppingRule's ASHA rule spares the trials a rung would stop
+// (AshaStoppingRule's min_rank_agreement): 0.5 for one bracket with the GP's model-based promotion
+// (AshaPromotionFor gives kRankOrModel), nullopt (no guard) for every other, as measured:
+// docs/optimizer.md, "Multi-fidelity figures", the round of early ranks that mislead.
+std::optional<double> AshaRankAgreementFor(const StudySpec& spec);
+
 class ModelPromoter;
 class RungGainModel;
 
@@ -107,6 +113,7 @@ class AshaStoppingRule : public StoppingRule {
 
   const EarlyStoppingSpec& options() const { return options_; }
   AshaPromotion promotion() const { return promotion_; }
+  std::optional<double> min_rank_agreement() const { return min_rank_agreement_; }
   int BracketOf(std::int64_t trial_id) const;
   // The rung steps of a bracket, lowest first.
   std::vector<std::int64_t> RungSteps(int bracket) const;

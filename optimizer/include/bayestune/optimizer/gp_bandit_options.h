@@ -219,8 +219,10 @@ struct GpBanditOptions {
   // correlation of their values there with their final values at least this (and at least 4 such
   // trials). Where early values rank configurations as their finals do, the stopped trials' rung
   // values are learnt from; where they mislead (slow starters that finish best), stopped trials
-  // stay pending points. nullopt: off. Measured: docs/optimizer.md, "Multi-fidelity figures".
-  std::optional<double> fidelity_input_rank_correlation;
+  // stay pending points. With one ASHA bracket only (Hyperband's brackets rank by predicted
+  // finals instead). nullopt: off. 0.6 by default: measured, docs/optimizer.md, "Multi-fidelity
+  // figures" (the round of early ranks that mislead).
+  std::optional<double> fidelity_input_rank_correlation = 0.6;
   // The GP is conditioned on at most this many finished trials (see ModelPoints), so that memory
   // stays around 100 MB however long the study; memory is O(n^2) below that.
   int max_model_points = 1000;
