@@ -504,3 +504,33 @@ TEST_CASE("a worker sends a trainer's many long-tagged scalars in requests the s
   CHECK(trial.MeasurementsOf(tag).size() == 3000);
   CHECK(server->Stop(SIGTERM) == 0);
 }
+
+// Found by the fault campaign fieldtest11: a valid tuning.yaml may be larger than the server takes
+// (1,000 categorical values of 4 KB is 4 MB, over the default --max-message-mb 4); worker
+// --create took the server's RESOURCE_EXHAUSTED for a full disk, said "cannot serve the call now"
+// and sent the same request for two minutes, then "did not answer". The same request can never
+// pass: the worker stops at once and says which flag lets it through.
+TEST_CASE("worker --create of a tuning.yaml larger than the server takes says so at once",
+          "[grpc][worker]") {
+  TempFolder dir("grpc-worker-large-yaml");
+  auto server = StartServer(dir, {"--max-message-mb", "1"});
+  std::string yaml = RandomSearchStudyYaml(1, 1, "");
+  yaml += "      - parameterName: c\n        type: CATEGORICAL\n        categoricalValues: [";
+  for (int i = 0; i < 300; ++i)
+    yaml += (i == 0 ? "v" : ", v") + std::to_string(i) + std::string(4000, 'x');
+  yaml += "]\n";
+  REQUIRE(yaml.size() > (1u << 20));
+  WriteFile(dir.File("large.yaml"), yaml);
+  const auto start = std::chrono::steady_clock::now();
+  const ProcessResult worker =
+      RunProcess({BayestuneProgram(), "worker", "--server", server->address(), "--study", "large",
+                  "--create", dir.File("large.yaml"), "--gpus", "none", "--job-dir",
+                  dir.File("jobs"), "--", BAYESTUNE_FAKE_TRAINER},
+                 std::chrono::seconds(60));
+  INFO(worker.output);
+  CHECK(worker.exit_code == 1);
+  CHECK(std::chrono::steady_clock::now() - start < std::chrono::seconds(30));
+  CHECK(worker.output.find("retrying") == std::string::npos);
+  CHECK_THAT(worker.output, Catch::Contains("CreateStudy") && Catch::Contains("--max-message-mb"));
+  CHECK(server->Stop(SIGTERM) == 0);
+}
