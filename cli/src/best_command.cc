@@ -11,6 +11,7 @@
 #include "commands.h"
 #include "exit_codes.h"
 #include "shell_word.h"
+#include "shown_text.h"
 #include "study_selection.h"
 #include "text_table.h"
 #include "trial_formatting.h"
@@ -27,7 +28,7 @@ struct BestOptions {
 std::vector<std::string> ObjectiveHeader(const StudySpec& spec) {
   std::vector<std::string> header;
   for (const MetricSpec& m : Objectives(spec))
-    header.push_back(m.metric_id);
+    header.push_back(ShownText(m.metric_id));
   return header;
 }
 
@@ -108,8 +109,9 @@ void PrintParetoFront(const StudySnapshot& snapshot, std::size_t succeeded) {
   const std::vector<Trial> front = ParetoOptimalTrials(snapshot.trials, spec);
   std::string goals;
   for (const MetricSpec& m : spec.metrics)
-    goals += (goals.empty() ? "" : ", ") + m.metric_id + " " + std::string(GoalName(m.goal));
-  std::cout << "study '" << snapshot.study.name << "', "
+    goals +=
+        (goals.empty() ? "" : ", ") + ShownText(m.metric_id) + " " + std::string(GoalName(m.goal));
+  std::cout << "study '" << ShownText(snapshot.study.name) << "', "
             << CountOf(static_cast<long long>(succeeded), "succeeded trial") << ", " << front.size()
             << " on the Pareto front (" << goals << "):\n";
   PrintTrialTable(front, spec);
@@ -137,7 +139,7 @@ int PrintBest(const StudySnapshot& snapshot, const BestOptions& options) {
   } else if (options.top > 1) {
     PrintRanking(ranked, spec, static_cast<std::size_t>(options.top));
   } else {
-    std::cout << "study '" << snapshot.study.name << "', "
+    std::cout << "study '" << ShownText(snapshot.study.name) << "', "
               << CountOf(ranked.size(), "succeeded trial") << ":\n";
     PrintBestTrial(std::cout, ranked.front(), spec);
   }

@@ -9,8 +9,8 @@ namespace bayestune::cli {
 
 void PrintBestTrial(std::ostream& out, const Trial& trial, const StudySpec& spec) {
   out << "best trial: " << trial.id << ", "
-      << FormatFinalObjective(trial, spec).value_or(spec.metric_tag + " (no value)") << " ("
-      << GoalName(spec.goal) << ")\n";
+      << FormatFinalObjective(trial, spec).value_or(ShownText(spec.metric_tag) + " (no value)")
+      << " (" << GoalName(spec.goal) << ")\n";
   std::size_t width = 0;
   for (const auto& parameter : spec.parameters)
     width = std::max(width, parameter.name.size());

@@ -55,8 +55,8 @@ void PrintRunSummary(std::ostream& out, const RunResult& result, const RunArgume
   if (best && IsMultiObjective(spec)) {
     // Several objectives: no one best trial; `best` lists the front.
     out << CountOf(static_cast<long long>(ParetoOptimalTrials(trials, spec).size()), "trial")
-        << " on the Pareto front (bayestune best lists them); the first by " << spec.metric_tag
-        << ":\n";
+        << " on the Pareto front (bayestune best lists them); the first by "
+        << ShownText(spec.metric_tag) << ":\n";
   }
   if (best) {
     PrintBestTrial(out, *best, spec);
@@ -75,8 +75,8 @@ void PrintRunSummary(std::ostream& out, const RunResult& result, const RunArgume
     }
   }
   const std::string db_flag =
-      arguments.database == kDefaultDatabase ? "" : " --db " + ShellWord(arguments.database);
-  out << "trial logs: " << (plan.job_dir / "trial-<n>").string()
+      arguments.database == kDefaultDatabase ? "" : " --db " + ShownShellWord(arguments.database);
+  out << "trial logs: " << ShownText((plan.job_dir / "trial-<n>").string())
       << "/ (stdout.log, stderr.log, event files)";
   if (best) {
     out << "; the best: "
@@ -86,26 +86,27 @@ void PrintRunSummary(std::ostream& out, const RunResult& result, const RunArgume
         << "/";
   }
   out << "\n";
-  out << "database:   " << plan.database.string() << " (study '" << plan.study << "')\n";
+  out << "database:   " << ShownText(plan.database.string()) << " (study '" << ShownText(plan.study)
+      << "')\n";
   if (result.outcome == RunOutcome::kInterrupted || result.outcome == RunOutcome::kKilled ||
       result.outcome == RunOutcome::kLaunchFailed) {
     // Every choice the command line made, so that the study goes on as it ran (its trial folders
     // where they were); --retry-failed has been done, --progress is the terminal's.
-    out << "continue:   bayestune run " << ShellWord(arguments.config_path) << db_flag
-        << (arguments.study.empty() ? "" : " --study " + ShellWord(arguments.study))
-        << (arguments.job_dir.empty() ? "" : " --job-dir " + ShellWord(arguments.job_dir))
-        << (arguments.gpus.empty() ? "" : " --gpus " + ShellWord(arguments.gpus))
-        << (arguments.launcher.empty() ? "" : " --launcher " + ShellWord(arguments.launcher));
+    out << "continue:   bayestune run " << ShownShellWord(arguments.config_path) << db_flag
+        << (arguments.study.empty() ? "" : " --study " + ShownShellWord(arguments.study))
+        << (arguments.job_dir.empty() ? "" : " --job-dir " + ShownShellWord(arguments.job_dir))
+        << (arguments.gpus.empty() ? "" : " --gpus " + ShownShellWord(arguments.gpus))
+        << (arguments.launcher.empty() ? "" : " --launcher " + ShownShellWord(arguments.launcher));
     if (!arguments.trainer.empty()) {
       out << " --";
       for (const auto& word : arguments.trainer)
-        out << " " << ShellWord(word);
+        out << " " << ShownShellWord(word);
     }
     out << "\n";
   }
   // A file name is at most 255 bytes, as a study name: the longest names are cut for '.csv'.
-  out << "export:     bayestune export " << ShellWord(plan.study) << db_flag
-      << " --format csv --out " << ShellWord(Utf8Prefix(plan.study, 251) + ".csv") << "\n";
+  out << "export:     bayestune export " << ShownShellWord(plan.study) << db_flag
+      << " --format csv --out " << ShownShellWord(Utf8Prefix(plan.study, 251) + ".csv") << "\n";
 }
 
 }  // namespace bayestune::cli

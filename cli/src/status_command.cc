@@ -65,12 +65,12 @@ void PrintStatus(const StudySnapshot& snapshot, const StudySelection& selection)
   } else if (counts.done()) {
     state = "done";
   }
-  std::cout << "study      " << study.name << " (" << state << "), in " << selection.database
-            << "\n";
+  std::cout << "study      " << ShownText(study.name) << " (" << state << "), in "
+            << selection.database << "\n";
   std::string objectives;
   for (const MetricSpec& m : Objectives(spec))
-    objectives +=
-        (objectives.empty() ? "" : ", ") + std::string(GoalName(m.goal)) + " " + m.metric_id;
+    objectives += (objectives.empty() ? "" : ", ") + std::string(GoalName(m.goal)) + " " +
+                  ShownText(m.metric_id);
   std::cout << (IsMultiObjective(spec) ? "objectives " : "objective  ") << objectives << " ("
             << MeasurementSelectionName(spec.measurement_selection) << " value of each trial), "
             << DescribeAlgorithm(spec.algorithm) << ", maxParallelTrials "
@@ -97,7 +97,9 @@ void PrintStatus(const StudySnapshot& snapshot, const StudySelection& selection)
     const std::vector<Trial> front = ParetoOptimalTrials(snapshot.trials, spec);
     std::cout << "front      " << CountOf(static_cast<long long>(front.size()), "trial")
               << " on the Pareto front"
-              << (front.size() > 5 ? ", the first 5 by " + spec.metric_tag : std::string()) << "\n";
+              << (front.size() > 5 ? ", the first 5 by " + ShownText(spec.metric_tag)
+                                   : std::string())
+              << "\n";
     for (std::size_t i = 0; i < front.size() && i < 5; ++i) {
       std::cout << "           trial " << front[i].id << ": "
                 << *FormatFinalObjective(front[i], spec) << " (" << FormatParameters(front[i], spec)

@@ -50,11 +50,6 @@ std::string FormatParameters(const Trial& trial, const StudySpec& spec) {
   return JoinParameters(trial, spec);
 }
 
-namespace {
-
-// A trainer argument as a shell word for the terminal: ShellWord where ShownText leaves the word
-// as it is; else bash's $'...' with each control byte and byte of broken UTF-8 as \xHH, so that
-// it is shown safely and still pastes as the exact value.
 std::string ShownShellWord(const std::string& word) {
   if (ShownText(word) == word) return ShellWord(word);
   std::string quoted;
@@ -65,19 +60,17 @@ std::string ShownShellWord(const std::string& word) {
   return "$'" + ShownText(quoted) + "'";
 }
 
-}  // namespace
-
 std::string FormatTrainerArguments(const Trial& trial) {
   return JoinText(TrialParameterFlags(trial), ShownShellWord, " ");
 }
 
 std::optional<std::string> FormatFinalObjective(const Trial& trial, const StudySpec& spec) {
   if (!trial.final_value) return std::nullopt;
-  std::string text = spec.metric_tag + " " + FormatValue(*trial.final_value);
+  std::string text = ShownText(spec.metric_tag) + " " + FormatValue(*trial.final_value);
   if (IsMultiObjective(spec) && trial.final_values.size() == spec.metrics.size()) {
     text.clear();
     for (std::size_t k = 0; k < spec.metrics.size(); ++k) {
-      text += (k == 0 ? "" : ", ") + spec.metrics[k].metric_id + " " +
+      text += (k == 0 ? "" : ", ") + ShownText(spec.metrics[k].metric_id) + " " +
               FormatValue(trial.final_values[k]);
     }
   }
@@ -88,7 +81,7 @@ std::optional<std::string> FormatFinalObjective(const Trial& trial, const StudyS
 std::optional<std::string> FormatLatestObjective(const Trial& trial, const StudySpec& spec) {
   const auto series = trial.MeasurementsOf(spec.metric_tag);
   if (series.empty()) return std::nullopt;
-  return "step " + std::to_string(series.back().step) + " " + spec.metric_tag + " " +
+  return "step " + std::to_string(series.back().step) + " " + ShownText(spec.metric_tag) + " " +
          FormatValue(series.back().value);
 }
 

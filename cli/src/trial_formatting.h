@@ -36,7 +36,14 @@ std::string FormatParameters(const Trial& trial, const StudySpec& spec);
 // characters is written as bash's $'...' with \xHH escapes.
 std::string FormatTrainerArguments(const Trial& trial);
 
+// A word (a trainer argument, a study name, a path) as a shell word for the terminal: ShellWord
+// where ShownText leaves it as it is; else bash's $'...' with each control byte, byte of broken
+// UTF-8 and invisible format character (U+202E) as \xHH, so that it is shown safely and still
+// pastes as the exact value.
+std::string ShownShellWord(const std::string& word);
+
 // The trial's final objective: "accuracy 0.966667 at step 10"; nullopt without a final value.
+// Metric names are escaped (ShownText), as in FormatLatestObjective.
 std::optional<std::string> FormatFinalObjective(const Trial& trial, const StudySpec& spec);
 
 // The latest measurement of the objective ("step 6 accuracy 0.941667"), nullopt when none yet.

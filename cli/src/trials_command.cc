@@ -84,7 +84,7 @@ void PrintTrials(const StudySnapshot& snapshot, const TrialsOptions& options) {
   // One column per objective (a multi-objective study has several), before the step.
   const std::vector<MetricSpec> objectives = Objectives(spec);
   for (const MetricSpec& objective : objectives)
-    header.insert(header.end() - 4, objective.metric_id);
+    header.insert(header.end() - 4, ShownText(objective.metric_id));
   TextTable table(header);
 
   int shown = 0;

@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <cmath>
+#include <cstdio>
 #include <map>
 
 namespace bayestune {
@@ -21,7 +22,7 @@ StepBudget CountSteps(const std::vector<Trial>& trials, const StudySpec& spec) {
       if (!added) it->second = std::max(it->second, m.step);
     }
     for (const auto& [attempt, last] : last_by_attempt)
-      budget.spent += last;
+      budget.spent += static_cast<long double>(last);
     const auto current = last_by_attempt.find(t.attempt);
     const std::int64_t last = current == last_by_attempt.end() ? 0 : current->second;
     if (t.stopped_early && t.IsFinished()) {
@@ -34,19 +35,28 @@ StepBudget CountSteps(const std::vector<Trial>& trials, const StudySpec& spec) {
   }
   budget.stopped = static_cast<int>(stopped.size());
   for (const auto& [trial, last] : stopped)
-    budget.saved += std::max<std::int64_t>(0, budget.full_length - last);
+    budget.saved += static_cast<long double>(std::max<std::int64_t>(0, budget.full_length - last));
   return budget;
 }
 
+namespace {
+
+// A whole number of steps, all its digits (a sum of int64 steps may pass int64).
+std::string StepCount(long double steps) {
+  char text[64];
+  std::snprintf(text, sizeof text, "%.0Lf", steps);
+  return text;
+}
+
+}  // namespace
+
 std::string DescribeStepsSaved(const StepBudget& budget) {
   if (budget.stopped == 0 || budget.full_length == 0) return "";
-  const std::int64_t all = budget.spent + budget.saved;
-  const long long percent =
-      all == 0 ? 0
-               : std::llround(100.0 * static_cast<double>(budget.saved) / static_cast<double>(all));
-  return "GPU time saved: " + std::to_string(budget.saved) + " of " + std::to_string(all) +
-         " steps (" + std::to_string(percent) + "%) not run by stopping " +
-         std::to_string(budget.stopped) + " trial" + (budget.stopped == 1 ? "" : "s") +
+  const long double all = budget.spent + budget.saved;
+  const long long percent = all == 0 ? 0 : std::llround(100.0L * budget.saved / all);
+  return "GPU time saved: " + StepCount(budget.saved) + " of " + StepCount(all) + " steps (" +
+         std::to_string(percent) + "%) not run by stopping " + std::to_string(budget.stopped) +
+         " trial" + (budget.stopped == 1 ? "" : "s") +
          " early, compared with running every trial to step " + std::to_string(budget.full_length);
 }
 

@@ -14,9 +14,11 @@ namespace bayestune {
 struct StepBudget {
   // Steps run: each finished or running attempt's highest reported step of the objective, every
   // attempt counted (a rerun runs its steps again). Epochs run past a rung before the stop count.
-  std::int64_t spent = 0;
+  // The sums are long double: a step is any int64 (a trainer may number steps by its clock in
+  // nanoseconds), and a few such steps pass int64; long double holds every sum up to 2^64 exactly.
+  long double spent = 0;
   // Steps not run: for each trial stopped early, full_length minus its highest step.
-  std::int64_t saved = 0;
+  long double saved = 0;
   // A trial trained to the end: ASHA's maxStep, else the highest step a trial not stopped early
   // reached (0 when none did: nothing to compare with).
   std::int64_t full_length = 0;

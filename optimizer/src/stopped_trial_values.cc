@@ -39,7 +39,12 @@ std::vector<CurveObservation> CurveObservations(const Trial& trial, const StudyS
   }
   if (curve.empty()) return out;
   std::int64_t last_rung_step = 0;
-  for (std::int64_t step = es.min_step; step < es.max_step; step *= es.reduction_factor) {
+  // The rungs below maxStep; the next one is never multiplied past int64 (a minStep near 2^62
+  // wrapped to a negative step that every measurement reaches, and the loop never ended).
+  for (std::int64_t step = es.min_step;
+       step<es.max_step; step = step> es.max_step / es.reduction_factor
+           ? es.max_step
+           : step * es.reduction_factor) {
     const std::optional<StepValue> v = ValueAtStep(curve, step, spec);
     if (!v || v->step >= es.max_step) break;
     out.push_back({StepFidelity(v->step, spec), v->value, v->wall_time});

@@ -299,6 +299,11 @@ std::optional<std::string> MetricsProblem(const StudySpec& spec) {
     return std::string(
         "metrics has one entry; a study of one objective uses hyperparameterMetricTag and goal");
   }
+  if (spec.metrics.size() > kMaxStudyMetrics) {
+    return "metrics has " + std::to_string(spec.metrics.size()) + " entries; a study has at most " +
+           std::to_string(kMaxStudyMetrics) +
+           " objectives: keep the ones to trade off, and log the others as plain scalars";
+  }
   if (!(spec.metrics[0] == MetricSpec{spec.metric_tag, spec.goal})) {
     return std::string("metrics[0] must be the study's hyperparameterMetricTag and goal ('") +
            spec.metric_tag + "' " + std::string(GoalName(spec.goal)) + "), got '" +

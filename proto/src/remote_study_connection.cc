@@ -41,9 +41,18 @@ auto RemoteStudyConnection::Retrying(Call&& call) -> decltype(call()) {
     } catch (const Unavailable& e) {
       failure = e.what();
     } catch (const ResourceExhausted& e) {
-      // The server's disk (or memory) is full: its operator can free some, as a server that
-      // restarts comes back; the trainers go on meanwhile.
       failure = e.what();
+      // A request over the server's --max-message-mb (gRPC's own refusal) is refused however
+      // often it is sent: a --create file of 4 MB was sent again for two minutes.
+      if (failure.find("Received message larger than max") != std::string::npos) {
+        retrying_ = false;
+        throw InvalidArgument(failure + ": the request is larger than the server " +
+                              client_->server_address() +
+                              " takes, and the same request never will be; start bayestune "
+                              "serve with a larger --max-message-mb (1 to 1024 MiB)");
+      }
+      // Else the server's disk (or memory) is full: its operator can free some, as a server
+      // that restarts comes back; the trainers go on meanwhile.
     }
     if (std::chrono::steady_clock::now() + pause >= give_up) {
       retrying_ = false;
@@ -97,16 +106,30 @@ Trial RemoteStudyConnection::MarkStarted(std::int64_t trial_id, const TrialOwner
 
 void RemoteStudyConnection::AddMeasurements(std::int64_t trial_id, const TrialOwner& owner,
                                             const std::vector<Measurement>& measurements) {
+  // A batch is at most the service's count and at most kBatchBytes, well under the smallest
+  // request a server takes (--max-message-mb 1): 10,000 scalars of a 1,000-byte tag made a 10 MB
+  // request, which the server refused (RESOURCE_EXHAUSTED) however often it was sent.
   constexpr std::size_t kBatch = proto::StudyServiceImpl::kMaxMeasurementsPerCall;
-  for (std::size_t begin = 0; begin < measurements.size(); begin += kBatch) {
-    const std::vector<Measurement> batch(
-        measurements.begin() + static_cast<std::ptrdiff_t>(begin),
-        measurements.begin() +
-            static_cast<std::ptrdiff_t>(std::min(measurements.size(), begin + kBatch)));
+  constexpr std::size_t kBatchBytes = 768 * 1024;  // 10,000 of a tag under 30 bytes
+  // A measurement's encoding: its metric, and at most 48 bytes of tags, lengths, step, value, wall
+  // time and attempt.
+  const auto bytes_of = [](const Measurement& m) { return m.metric.size() + 48; };
+  std::size_t begin = 0;
+  while (begin < measurements.size()) {
+    std::size_t end = begin;
+    std::size_t bytes = 0;
+    while (end < measurements.size() && end - begin < kBatch &&
+           (end == begin || bytes + bytes_of(measurements[end]) <= kBatchBytes)) {
+      bytes += bytes_of(measurements[end]);
+      ++end;
+    }
+    const std::vector<Measurement> batch(measurements.begin() + static_cast<std::ptrdiff_t>(begin),
+                                         measurements.begin() + static_cast<std::ptrdiff_t>(end));
     Retrying([&] {
       client_->AddMeasurements(study_, trial_id, batch, owner);
       return 0;
     });
+    begin = end;
   }
 }
 

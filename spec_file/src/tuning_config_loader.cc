@@ -581,6 +581,13 @@ class Loader {
                               : "expected a list of {metricId, goal}, got " + Describe(list));
       return;
     }
+    if (list.size() > kMaxStudyMetrics) {
+      Error(list, field,
+            "has " + std::to_string(list.size()) + " entries; a study has at most " +
+                std::to_string(kMaxStudyMetrics) +
+                " objectives: keep the ones to trade off, and log the others as plain scalars");
+      return;
+    }
     std::vector<MetricSpec> metrics;
     std::vector<YAML::Node> id_nodes;
     for (std::size_t i = 0; i < list.size(); ++i) {

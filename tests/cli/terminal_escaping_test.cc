@@ -147,4 +147,58 @@ TEST_CASE("export, report: the line saying what was written shows --out's name e
   }
 }
 
+// Found by the fault campaign fieldtest11: a study name and metric ids may hold U+202E (a name is
+// UTF-8 without control characters; gRPC's CreateStudy and tuning.yaml take it), and run's
+// progress lines showed them escaped, but its summary, status, best and trials printed them raw:
+// "acc\u202ecba" showed as "accabc", and a column header of trials read backwards.
+TEST_CASE(
+    "run, status, best, trials: a study name and metric ids with a right-to-left override "
+    "are shown escaped",
+    "[cli][readers][escaping]") {
+  TempFolder dir;
+  const std::string rlo = "\u202E";
+  const std::string shown = "\\xe2\\x80\\xae";
+  WriteTextFile(dir.File("s.yaml"),
+                "trainingInput:\n"
+                "  hyperparameters:\n"
+                "    metrics:\n"
+                "      - {metricId: \"acc" +
+                    rlo +
+                    "cba\", goal: MAXIMIZE}\n"
+                    "      - {metricId: \"loss" +
+                    rlo +
+                    "\", goal: MINIMIZE}\n"
+                    "    maxTrials: 2\n"
+                    "    algorithm: RANDOM_SEARCH\n"
+                    "    params:\n"
+                    "      - {parameterName: x, type: DOUBLE, minValue: 0, maxValue: 1}\n"
+                    "runner:\n"
+                    "  cpuTrials: 1\n");
+  const std::string study = "st" + rlo + "udy";
+  const auto run = RunBayestune(
+      dir.path(), {"run", "s.yaml", "--study", study, "--progress", "plain", "--",
+                   BAYESTUNE_FAKE_TRAINER, "--tag=acc" + rlo + "cba", "--extra-tag=loss" + rlo});
+  INFO(run.out << run.err);
+  REQUIRE(run.exit_code == 0);
+  CHECK(run.out.find(rlo) == std::string::npos);
+  CHECK(run.err.find(rlo) == std::string::npos);
+  CHECK_THAT(run.out, Catch::Contains("acc" + shown + "cba"));
+  // The export line still pastes as the exact name.
+  CHECK_THAT(run.out, Catch::Contains("bayestune export $'st" + shown + "udy'"));
+  for (const std::vector<std::string>& reader : {std::vector<std::string>{"status", study},
+                                                 {"best", study},
+                                                 {"best", study, "--top", "2"},
+                                                 {"trials", study}}) {
+    const auto out = RunBayestune(dir.path(), reader);
+    INFO(reader[0] << ": " << out.out << out.err);
+    CHECK(out.exit_code == 0);
+    CHECK(out.out.find(rlo) == std::string::npos);
+    CHECK_THAT(out.out, Catch::Contains("acc" + shown + "cba"));
+    CHECK_THAT(out.out, Catch::Contains("loss" + shown));
+  }
+  // The database keeps the names as they were.
+  auto stored = Study::Open(SqliteStudyRepository::Open(dir.File("bayestune.db")), study, {});
+  CHECK(stored->spec().metrics[0].metric_id == "acc" + rlo + "cba");
+}
+
 }  // namespace bayestune::testing

@@ -3,6 +3,7 @@
 // trials' early values say.
 #include <catch2/catch.hpp>
 #include <cmath>
+#include <limits>
 
 #include "bayestune/optimizer/gp_bandit_designer.h"
 #include "gaussian_process.h"
@@ -138,6 +139,29 @@ TEST_CASE("a trial's curve observations are its values at the rungs it reached",
   two.metrics = {{.metric_id = "m", .goal = Goal::kMaximize},
                  {.metric_id = "n", .goal = Goal::kMinimize}};
   CHECK_FALSE(HasRungFidelity(two));
+}
+
+// Found by the fault campaign fieldtest11: a spec whose next rung lies past the largest int64
+// (minStep 5e18, reductionFactor 3) made CurveObservations multiply past it; the step wrapped to a
+// negative one, which every measurement "reaches", and the loop went on taking observations: a
+// served study of minStep 2^62 grew its server by gigabytes in a minute at its second
+// SuggestTrials, never answering.
+TEST_CASE("a trial's curve observations stop at the last rung below maxStep near int64's limit",
+          "[fidelity]") {
+  StudySpec spec = AshaSpec();
+  spec.early_stopping.min_step = 5'000'000'000'000'000'000;
+  spec.early_stopping.max_step = std::numeric_limits<std::int64_t>::max();
+  REQUIRE(HasRungFidelity(spec));
+  Trial t;
+  t.id = 1;
+  t.state = TrialState::kActive;
+  t.parameters = {{"x", ParameterValue(0.5)}};
+  t.measurements.push_back(
+      {.metric = "m", .step = spec.early_stopping.min_step, .value = 0.5, .wall_time = 1});
+  const std::vector<CurveObservation> seen = CurveObservations(t, spec);
+  REQUIRE(seen.size() == 1);  // rung 0 only: 3 * 5e18 is past maxStep
+  CHECK(seen[0].value == 0.5);
+  CHECK(seen[0].fidelity == Approx(StepFidelity(spec.early_stopping.min_step, spec)));
 }
 
 TEST_CASE("a GP with fixed trailing inputs predicts on that slice of its inputs",

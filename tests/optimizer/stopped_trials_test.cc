@@ -196,3 +196,21 @@ TEST_CASE("steps saved by stopping early, epochs past the rung counted as spent"
   CHECK(budget.saved == 8 + 6);
   CHECK(DescribeStepsSaved(CountSteps({trials[0]}, spec)).empty());
 }
+
+// Found by the fault campaign fieldtest11: steps are int64 and a trainer may number them by its
+// clock (time.time_ns(), about 1.8e18); the sums of such steps passed int64, and status said
+// "GPU time saved: -24 of -9223372036854775808 steps (0%)".
+TEST_CASE("steps saved count past int64 when trainers number steps near its limit", "[stopped]") {
+  const StudySpec spec = OneParameterSpec();
+  constexpr std::int64_t kFull = 4'000'000'000'000'000'000;  // three of them pass int64
+  const std::vector<Trial> trials{
+      Curve(1, {{1, 0.3}, {kFull, 0.8}}, false), Curve(2, {{1, 0.2}, {kFull, 0.25}}, false),
+      Curve(3, {{1, 0.4}, {kFull, 0.45}}, false), Curve(4, {{1, 0.5}, {kFull / 4, 0.55}}, true)};
+  const StepBudget budget = CountSteps(trials, spec);
+  CHECK(budget.full_length == kFull);
+  CHECK(budget.spent == 13e18L);
+  CHECK(budget.saved == 3e18L);
+  CHECK(DescribeStepsSaved(budget) ==
+        "GPU time saved: 3000000000000000000 of 16000000000000000000 steps (19%) not run by "
+        "stopping 1 trial early, compared with running every trial to step 4000000000000000000");
+}

@@ -474,3 +474,63 @@ TEST_CASE("a worker on an ASHA study prints each promotion once and each stop, a
   }
   CHECK(server->Stop(SIGTERM) == 0);
 }
+
+// Found by the fault campaign fieldtest11: the worker sent a read's measurements in batches of
+// 10,000 whatever their size, so a trainer that wrote a few thousand scalars of a long tag (the
+// study's own 1,000-byte tag here) made one AddMeasurements request larger than the server takes
+// (--max-message-mb); the server refused it with RESOURCE_EXHAUSTED, the worker sent the same
+// request again for two minutes, then stopped, and the trial did the same on every restart.
+TEST_CASE("a worker sends a trainer's many long-tagged scalars in requests the server takes",
+          "[grpc][worker]") {
+  TempFolder dir("grpc-worker-batch-bytes");
+  auto server = StartServer(dir, {"--max-message-mb", "1"});
+  const std::string tag(1000, 't');
+  std::string yaml = RandomSearchStudyYaml(1, 1, "");
+  yaml.replace(yaml.find("accuracy"), 8, tag);
+  WriteFile(dir.File("long.yaml"), yaml);
+  // 3,000 scalars of about 1 KB, written at once: 3 MB, three times the server's limit.
+  const ProcessResult worker =
+      RunProcess({BayestuneProgram(), "worker", "--server", server->address(), "--study", "long",
+                  "--create", dir.File("long.yaml"), "--gpus", "none", "--job-dir",
+                  dir.File("jobs"), "--", BAYESTUNE_FAKE_TRAINER, "--steps=3000", "--tag=" + tag},
+                 std::chrono::seconds(150));
+  INFO(worker.output);
+  CHECK(worker.exit_code == 0);
+  CHECK(worker.output.find("cannot serve the call now") == std::string::npos);
+  proto::StudyClient client(PlainClientOptions(*server));
+  const Trial trial = client.GetTrial("long", 1);
+  CHECK(trial.state == TrialState::kSucceeded);
+  CHECK(trial.final_step == 3000);
+  CHECK(trial.MeasurementsOf(tag).size() == 3000);
+  CHECK(server->Stop(SIGTERM) == 0);
+}
+
+// Found by the fault campaign fieldtest11: a valid tuning.yaml may be larger than the server takes
+// (1,000 categorical values of 4 KB is 4 MB, over the default --max-message-mb 4); worker
+// --create took the server's RESOURCE_EXHAUSTED for a full disk, said "cannot serve the call now"
+// and sent the same request for two minutes, then "did not answer". The same request can never
+// pass: the worker stops at once and says which flag lets it through.
+TEST_CASE("worker --create of a tuning.yaml larger than the server takes says so at once",
+          "[grpc][worker]") {
+  TempFolder dir("grpc-worker-large-yaml");
+  auto server = StartServer(dir, {"--max-message-mb", "1"});
+  std::string yaml = RandomSearchStudyYaml(1, 1, "");
+  yaml += "      - parameterName: c\n        type: CATEGORICAL\n        categoricalValues: [";
+  for (int i = 0; i < 300; ++i)
+    yaml += (i == 0 ? "v" : ", v") + std::to_string(i) + std::string(4000, 'x');
+  yaml += "]\n";
+  REQUIRE(yaml.size() > (1u << 20));
+  WriteFile(dir.File("large.yaml"), yaml);
+  const auto start = std::chrono::steady_clock::now();
+  const ProcessResult worker =
+      RunProcess({BayestuneProgram(), "worker", "--server", server->address(), "--study", "large",
+                  "--create", dir.File("large.yaml"), "--gpus", "none", "--job-dir",
+                  dir.File("jobs"), "--", BAYESTUNE_FAKE_TRAINER},
+                 std::chrono::seconds(60));
+  INFO(worker.output);
+  CHECK(worker.exit_code == 1);
+  CHECK(std::chrono::steady_clock::now() - start < std::chrono::seconds(30));
+  CHECK(worker.output.find("retrying") == std::string::npos);
+  CHECK_THAT(worker.output, Catch::Contains("CreateStudy") && Catch::Contains("--max-message-mb"));
+  CHECK(server->Stop(SIGTERM) == 0);
+}

@@ -106,6 +106,18 @@ TEST_CASE("metrics mistakes are named with their line", "[spec][metrics]") {
     CHECK(errors[1].field == "trainingInput.hyperparameters.metrics[1].metricId");
     CHECK(errors[2].field == "trainingInput.hyperparameters.metrics[2].threshold");
   }
+  SECTION("more metrics than a study may have") {
+    std::string list = "    metrics:\n";
+    for (std::size_t i = 0; i <= kMaxStudyMetrics; ++i)
+      list += "      - {metricId: m" + std::to_string(i) + ", goal: MAXIMIZE}\n";
+    const auto errors = Errors(StudyWith(list));
+    REQUIRE(errors.size() == 1);
+    CHECK(errors[0].field == "trainingInput.hyperparameters.metrics");
+    CHECK(errors[0].line == 5);
+    CHECK_THAT(errors[0].message, Catch::Contains("has " + std::to_string(kMaxStudyMetrics + 1) +
+                                                  " entries; a study has at most " +
+                                                  std::to_string(kMaxStudyMetrics)));
+  }
   SECTION("early stopping with several metrics") {
     const auto errors = Errors(StudyWith(kTwoMetrics, "    enableTrialEarlyStopping: true\n"));
     REQUIRE(errors.size() == 1);

@@ -174,6 +174,11 @@ std::string ResumeStudyProblem(const StudySpec& spec, const std::vector<std::str
 // server 66 s to create and then minutes for each SuggestTrials, the study's lock held.
 inline constexpr std::size_t kMaxStudyParameters = 1000;
 
+// The most objectives (`metrics`) a study may have. The GP fits one model per metric at each
+// suggestion (100 take about 0.3 s at 15 trials), a Pareto front in more dimensions holds
+// nearly every trial, and 300,000 (a 4 MB CreateStudy) held the server for over 5 minutes.
+inline constexpr std::size_t kMaxStudyMetrics = 100;
+
 // Throws InvalidArgument unless the spec is usable by a `Study` (parameters valid and unique, at
 // least one and at most kMaxStudyParameters parameters, maxTrials >= 1, ...). The YAML loader
 // checks the same with file positions.

@@ -39,8 +39,9 @@ class RemoteStudyConnection : public StudyConnection {
   std::vector<Trial> PendingTrials() override;
   Trial MarkStarted(std::int64_t trial_id, const TrialOwner& owner,
                     const std::vector<int>& gpus) override;
-  // One AddMeasurements call (one transaction on the server) per batch, retried as a whole: the
-  // server leaves out measurements it already has.
+  // One AddMeasurements call (one transaction on the server) per batch (at most 10,000
+  // measurements and 768 KiB), retried as a whole: the server leaves out measurements it already
+  // has.
   void AddMeasurements(std::int64_t trial_id, const TrialOwner& owner,
                        const std::vector<Measurement>& measurements) override;
   StopDecision ShouldStop(std::int64_t trial_id, const TrialOwner& owner) override;
