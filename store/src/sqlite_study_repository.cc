@@ -291,6 +291,7 @@ std::shared_ptr<SqliteStudyRepository> SqliteStudyRepository::Open(
   connection_options.create = options.create;
   connection_options.busy_timeout = options.busy_timeout;
   connection_options.max_page_count = options.max_page_count;
+  connection_options.lock_wait = options.lock_wait;
   auto connection = std::make_unique<Connection>(path, connection_options);
   sqlite::PrepareSchema(*connection);
   connection->MarkOpened();
