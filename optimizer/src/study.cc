@@ -27,6 +27,14 @@ struct MeasurementHash {
   }
 };
 
+// When a trial that is being finished ended: `ended_at` where known and finite, kept within
+// [start, now] (the clocks of a batch system and of this machine may differ), else now.
+double EndTimeOf(const Trial& trial, std::optional<double> ended_at) {
+  const double now = NowSeconds();
+  if (!ended_at || !std::isfinite(*ended_at)) return now;
+  return std::clamp(*ended_at, std::min(trial.start_time.value_or(*ended_at), now), now);
+}
+
 bool IsPending(TrialState state) {
   return state == TrialState::kActive || state == TrialState::kStopping;
 }
@@ -506,7 +514,8 @@ void Study::AddMeasurement(std::int64_t trial_id, const Measurement& measurement
 }
 
 Trial Study::Complete(std::int64_t trial_id, std::optional<double> value,
-                      std::optional<std::int64_t> step, const std::optional<TrialOwner>& owner) {
+                      std::optional<std::int64_t> step, const std::optional<TrialOwner>& owner,
+                      std::optional<double> end_time) {
   if (step && *step < 0) {
     throw InvalidArgument("the final step of " + TrialName(trial_id) + " is " +
                           std::to_string(*step) + "; steps are 0 or more");
@@ -560,7 +569,7 @@ Trial Study::Complete(std::int64_t trial_id, std::optional<double> value,
       if (IsMultiObjective(spec)) trial.final_values = values;
     }
     trial.stopped_early = was_stopping;
-    trial.end_time = NowSeconds();
+    trial.end_time = EndTimeOf(trial, end_time);
   });
 }
 
@@ -579,24 +588,25 @@ Trial Study::UpdatePendingTrial(std::int64_t trial_id, const std::optional<Trial
 }
 
 Trial Study::Fail(std::int64_t trial_id, const std::string& reason,
-                  const std::optional<TrialOwner>& owner) {
+                  const std::optional<TrialOwner>& owner, std::optional<double> end_time) {
   return UpdatePendingTrial(trial_id, owner, [&](Trial& trial) {
     trial.state = TrialState::kFailed;
     trial.final_value.reset();
     trial.final_values.clear();
     trial.failure_reason = reason.empty() ? "failed (no reason given)" : reason;
-    trial.end_time = NowSeconds();
+    trial.end_time = EndTimeOf(trial, end_time);
   });
 }
 
 Trial Study::MarkInfeasible(std::int64_t trial_id, const std::string& reason,
-                            const std::optional<TrialOwner>& owner) {
+                            const std::optional<TrialOwner>& owner,
+                            std::optional<double> end_time) {
   return UpdatePendingTrial(trial_id, owner, [&](Trial& trial) {
     trial.state = TrialState::kInfeasible;
     trial.final_value.reset();
     trial.final_values.clear();
     trial.failure_reason = reason.empty() ? "marked infeasible" : reason;
-    trial.end_time = NowSeconds();
+    trial.end_time = EndTimeOf(trial, end_time);
   });
 }
 

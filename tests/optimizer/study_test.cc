@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <atomic>
 #include <catch2/catch.hpp>
+#include <chrono>
 #include <cmath>
 #include <functional>
 #include <limits>
@@ -105,6 +106,27 @@ TEST_CASE("completing without measurements fails the trial with the reason", "[s
   const Trial done = study->Complete(t.id);
   CHECK(done.state == TrialState::kFailed);
   CHECK(done.failure_reason.find("'accuracy'") != std::string::npos);
+}
+
+TEST_CASE("a trial finished with the time it ended keeps it, within its start and now", "[study]") {
+  // A Slurm job collected after it ended (re-attached to by a later run) was stored as ended at
+  // its collection; the runner now passes Slurm's EndTime.
+  auto study = NewStudy();
+  auto trials = study->Suggest(4);
+  const double start = *trials[0].start_time;
+  std::this_thread::sleep_for(std::chrono::milliseconds(100));  // the ends below are past
+  const Trial completed = study->Complete(trials[0].id, 0.5, 3, std::nullopt, start + 0.025);
+  CHECK(*completed.end_time == start + 0.025);
+  CHECK(*study->GetTrial(trials[0].id).end_time == start + 0.025);
+  CHECK(*study->Fail(trials[1].id, "crashed", std::nullopt, start + 0.05).end_time == start + 0.05);
+  CHECK(*study->MarkInfeasible(trials[2].id, "NaN", std::nullopt, start + 0.075).end_time ==
+        start + 0.075);
+  // Another clock's time before the trial started, or one still to come, is kept within.
+  CHECK(*study->Complete(trials[3].id, 0.5, 3, std::nullopt, start - 100).end_time == start);
+  auto later = study->Suggest(1)[0];
+  const Trial future = study->Complete(later.id, 0.5, 3, std::nullopt, NowSeconds() + 3600);
+  CHECK(*future.end_time <= NowSeconds());
+  CHECK(*future.end_time >= *later.start_time);
 }
 
 TEST_CASE("BEST selection takes the best measurement under the goal", "[study]") {
