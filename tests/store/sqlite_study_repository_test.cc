@@ -99,7 +99,7 @@ TEST_CASE("a new database is in WAL mode, at the latest schema, marked as bayest
                     "SELECT name FROM sqlite_schema WHERE type = 'index' AND "
                     "name NOT LIKE 'sqlite_%' ORDER BY name") ==
         std::vector<std::string>{"measurements_of_trial", "study_changes_of_study",
-                                 "trials_by_state"});
+                                 "trials_by_state", "trials_queued"});
 }
 
 TEST_CASE("parameters keep their SQLite type, so that an INTEGER stays an integer", "[sqlite]") {
@@ -457,6 +457,54 @@ TEST_CASE("with a lock-wait observer, a lock held past busy_timeout is waited fo
   CHECK(observer->over.size() == 1);  // that wait did not end with the lock
   holder.Release();
   CHECK(repository->ListTrials(study.id).size() == 1);
+}
+
+TEST_CASE(
+    "TallyTrials finds the first queued trials through an index of them by number, made "
+    "by the version 7 upgrade",
+    "[sqlite]") {
+  // TallyTrials read every queued trial's number (through trials_by_state, ordered by client and
+  // row) and sorted them to return the first few: its cost grew with the queue. Version 7 indexes
+  // the queued trials by number (partial: only REQUESTED ones), read up to the limit.
+  TempFolder folder;
+  const std::string database = folder.File("study.db");
+  StudyRecord study;
+  {
+    auto repository = SqliteStudyRepository::Open(database);
+    study = NewStudy(*repository);
+    // Queued in an order that neither their clients nor their rows give: trial 5 queued by
+    // client z, 3 by a, 1 requeued after it finished, 2 and 4 done.
+    for (int i = 0; i < 5; ++i)
+      repository->AddTrial(study.id, Trial{});
+    const auto set = [&](std::int64_t id, TrialState state, const std::string& client) {
+      Trial trial = *repository->GetTrial(study.id, id);
+      trial.state = state;
+      trial.client_id = client;
+      repository->UpdateTrial(study.id, trial);
+    };
+    set(5, TrialState::kRequested, "z");
+    set(3, TrialState::kRequested, "a");
+    set(1, TrialState::kSucceeded, "a");
+    set(1, TrialState::kRequested, "");
+    set(2, TrialState::kFailed, "b");
+    set(4, TrialState::kActive, "b");
+  }
+  // A file of version 6, before the index.
+  ExecSql(database, "DROP INDEX trials_queued; PRAGMA user_version = 6;");
+  auto repository = SqliteStudyRepository::Open(database);
+  CHECK(QueryValue(database, "PRAGMA user_version") == "7");
+  CHECK(QueryValue(database, "SELECT sql FROM sqlite_master WHERE name = 'trials_queued'") ==
+        "CREATE INDEX trials_queued ON trials (study_id, number) WHERE state = 'REQUESTED'");
+  CHECK(QueryValue(database, "PRAGMA integrity_check") == "ok");
+  const auto queued = [&](int limit) {
+    std::vector<std::int64_t> ids;
+    for (const Trial& t : repository->TallyTrials(study.id, "", limit).requested)
+      ids.push_back(t.id);
+    return ids;
+  };
+  CHECK(queued(2) == std::vector<std::int64_t>{1, 3});
+  CHECK(queued(10) == std::vector<std::int64_t>{1, 3, 5});
+  CHECK(queued(0).empty());
 }
 
 TEST_CASE("deleting a study deletes its rows from every table", "[sqlite]") {
