@@ -396,9 +396,18 @@ std::vector<Trial> Study::SuggestOnTally(int count, const std::string& client_id
   }
   std::vector<ParameterValues> points;
   if (plan.designer_points > 0) {
-    const std::vector<Trial> none;
+    // Trials that hold their parameters alone, for a designer that looks at nothing else: the
+    // same points as from every trial read in full.
+    std::vector<Trial> points_taken;
+    if (designer_->UsesTrials(space_)) {
+      for (ParameterValues& parameters : repository_->ListTrialParameters(record_.id)) {
+        Trial t;
+        t.parameters = std::move(parameters);
+        points_taken.push_back(std::move(t));
+      }
+    }
     const std::uint64_t seed = plan.spec.seed.value_or(0);
-    DesignerInput input{space_, plan.spec, none, plan.designer_points,
+    DesignerInput input{space_, plan.spec, points_taken, plan.designer_points,
                         SplitMix64(seed ^ SplitMix64(static_cast<std::uint64_t>(tally.total)))};
     points = designer_->Suggest(input);
     if (static_cast<int>(points.size()) > plan.designer_points) points.resize(plan.designer_points);
@@ -419,8 +428,13 @@ std::vector<Trial> Study::Suggest(int count, const std::string& client_id) {
   // after a few tries done inside the transaction. A designer that suggests quickly (random and
   // grid search) is run inside it at once: one read of the trials rather than two, or none when
   // it looks at no trial (random search in a space with a DOUBLE): planned on the store's counts.
+  // A designer that looks only at the trials' parameters (random search in a finite space) plans
+  // on the counts too, given the parameters alone; but for a study resumed from another, whose
+  // finished trials' points it avoids as well (ComputePoints).
   const bool quick = designer_->SuggestsQuickly();
-  if (quick && !designer_->UsesTrials(space_)) {
+  const bool parameters_only =
+      designer_->UsesOnlyTrialParameters() && record_.spec.resume_previous_job_id.empty();
+  if (quick && (!designer_->UsesTrials(space_) || parameters_only)) {
     std::vector<Trial> result;
     repository_->RunInTransaction([&] { result = SuggestOnTally(count, client_id); });
     return result;

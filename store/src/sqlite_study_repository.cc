@@ -510,6 +510,29 @@ std::vector<Trial> SqliteStudyRepository::ListTrials(std::int64_t study_id) {
   return trials;
 }
 
+std::vector<ParameterValues> SqliteStudyRepository::ListTrialParameters(std::int64_t study_id) {
+  Connection& c = *connection_;
+  std::vector<ParameterValues> parameters;
+  c.Read([&] {
+    StudyName(c, study_id);  // NotFound for an unknown study
+    // The primary key (study_id, trial_number, name) gives them trial by trial, in id order.
+    Statement row = c.Prepare(
+        "SELECT trial_number, name, value FROM trial_parameters WHERE study_id = ?1 "
+        "ORDER BY trial_number, name");
+    row.BindAll(study_id);
+    std::int64_t current = 0;
+    while (row.Step()) {
+      const std::int64_t trial_id = row.Int64(0);
+      if (parameters.empty() || trial_id != current) {
+        parameters.emplace_back();
+        current = trial_id;
+      }
+      parameters.back()[row.Text(1)] = ReadParameterValue(c, row, 2, trial_id);
+    }
+  });
+  return parameters;
+}
+
 TrialTally SqliteStudyRepository::TallyTrials(std::int64_t study_id, const std::string& client_id,
                                               int requested_limit) {
   Connection& c = *connection_;

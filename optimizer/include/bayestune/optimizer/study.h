@@ -234,8 +234,10 @@ class Study {
   // Inside a transaction: ACTIVE or COMPLETED as the trials say.
   void StoreState(const std::vector<Trial>& trials);
   SuggestPlan PlanSuggestion(std::vector<Trial> trials, int count, const std::string& client_id);
-  // Suggest for a quick designer that looks at no trial (Designer::UsesTrials), inside the
-  // transaction: planned on the store's counts (TrialTally), reading no trial but those handed out.
+  // Suggest for a quick designer that looks at no trial (Designer::UsesTrials), or only at their
+  // parameters (Designer::UsesOnlyTrialParameters), inside the transaction: planned on the
+  // store's counts (TrialTally), reading no trial but those handed out (and, for the latter, the
+  // trials' parameters alone: StudyRepository::ListTrialParameters).
   std::vector<Trial> SuggestOnTally(int count, const std::string& client_id);
   std::vector<ParameterValues> ComputePoints(const SuggestPlan& plan);
   std::vector<Trial> CommitSuggestion(const SuggestPlan& plan, std::vector<ParameterValues> points,

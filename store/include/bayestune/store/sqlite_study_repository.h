@@ -98,6 +98,8 @@ class SqliteStudyRepository : public StudyRepository {
   // Counts with SQL, and reads in full only the trials it returns.
   TrialTally TallyTrials(std::int64_t study_id, const std::string& client_id,
                          int requested_limit) override;
+  // Reads trial_parameters alone, in its key's order.
+  std::vector<ParameterValues> ListTrialParameters(std::int64_t study_id) override;
 
   void RunInTransaction(const std::function<void()>& body) override;
 
