@@ -7,6 +7,11 @@
 namespace bayestune::cli {
 namespace {
 
+// A wait this long, or one said already, is another process's lock, not a write of the moment:
+// an interrupt is answered (and the second ends it). A shorter one ends by itself, and the
+// runner's loop answers the interrupt as usual.
+constexpr std::chrono::milliseconds kLongWait{1000};
+
 std::string SecondsText(std::chrono::milliseconds waited) {
   return FormatDouble(static_cast<double>(waited.count() / 100) / 10.0) + " s";
 }
@@ -45,7 +50,8 @@ void RunLockWait::Say(const std::string& message) {
 bool RunLockWait::KeepWaiting(std::chrono::milliseconds waited) {
   std::lock_guard lock(mutex_);
   const int interrupts = interrupts_ ? interrupts_() : 0;
-  if (interrupts >= 2) {
+  const bool long_wait = notices_ > 0 || waited >= kLongWait;
+  if (interrupts >= 2 && long_wait) {
     if (!stopped_) {
       stopped_ = true;
       Say("stopped waiting for the lock on the database " + database_ + " after " +
@@ -55,7 +61,7 @@ bool RunLockWait::KeepWaiting(std::chrono::milliseconds waited) {
     }
     return false;
   }
-  if (interrupts == 1 && !interrupt_said_) {
+  if (interrupts >= 1 && long_wait && !interrupt_said_) {
     interrupt_said_ = true;
     Say("interrupted while waiting for the lock on the database " + database_ +
         ": no new trial will start; still waiting, to record the running trials (interrupt again "

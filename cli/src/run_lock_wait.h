@@ -16,7 +16,9 @@ namespace bayestune::cli {
 // retry), naming the database and how long it has waited; and that it goes on when the lock is
 // gone. The first interrupt (Ctrl-C) while it waits is acknowledged (nothing new starts, the wait
 // goes on, to record the running trials); the second ends the wait: the call throws Unavailable,
-// the runner kills its trials, which stay ACTIVE and rerun when the study runs again.
+// the runner kills its trials, which stay ACTIVE and rerun when the study runs again. (Only in a
+// wait of a second or more, or one said already: a write of the moment ends by itself, and the
+// runner answers the interrupts as usual.)
 class RunLockWait : public LockWaitObserver {
  public:
   using Notify = std::function<void(const std::string& message)>;
