@@ -1,11 +1,13 @@
 // grpc_bench: the study service under load, on 127.0.0.1, server and clients in this process.
 //   grpc_bench [--clients 32] [--trials-per-client 50] [--measurements-per-client 200]
 //              [--history 100,1000] [--suggest-samples 5] [--algorithm gp|random]
-//              [--space mixed|finite] [--db-dir DIR|memory]
+//              [--space mixed|finite] [--queued 0] [--db-dir DIR|memory]
 // --algorithm picks the designer whose SuggestTrials latency is measured after each --history
 // (gp: the default designer, the GP bandit; random: RANDOM_SEARCH); --space finite makes its
 // study's two DOUBLEs DISCRETE (100 and 51 values: 122,400 points), so that random search avoids
-// repeats. Prints figures; never passes or fails on time.
+// repeats. --queued adds that many REQUESTED trials (queued, as RequestTrial makes them) after each
+// history, which the SuggestTrials calls hand out first (StudyRepository::TallyTrials finds the
+// first of them). Prints figures; never passes or fails on time.
 #include <algorithm>
 #include <chrono>
 #include <cmath>
@@ -38,6 +40,7 @@ struct Flags {
   int suggest_samples = 5;
   Algorithm algorithm = Algorithm::kUnspecified;
   bool finite_space = false;
+  int queued = 0;
   std::string db_dir;
 };
 
@@ -81,6 +84,8 @@ Flags ParseFlags(int argc, char** argv) {
         std::exit(2);
       }
       flags.finite_space = value == "finite";
+    } else if (flag == "--queued") {
+      flags.queued = std::stoi(value);
     } else if (flag == "--db-dir") {
       flags.db_dir = value;
     } else {
@@ -213,7 +218,8 @@ void ThroughputBench(const Flags& flags, const std::string& address) {
 void SuggestLatencyBench(const Flags& flags, const std::shared_ptr<StudyRepository>& repository,
                          const std::string& address, int completed) {
   const std::string name = "history-" + std::to_string(completed);
-  StudySpec spec = BenchSpec(flags.algorithm, completed + flags.suggest_samples + 100);
+  StudySpec spec =
+      BenchSpec(flags.algorithm, completed + flags.queued + flags.suggest_samples + 100);
   if (flags.finite_space) {
     std::vector<double> rates;
     std::vector<double> dropouts;
@@ -245,6 +251,15 @@ void SuggestLatencyBench(const Flags& flags, const std::shared_ptr<StudyReposito
       t.measurements.push_back({.metric = "accuracy", .step = 1, .value = *t.final_value});
       repository->AddTrial(study->id(), std::move(t));
     }
+    for (int i = 0; i < flags.queued; ++i) {
+      Eigen::VectorXd x(study->space().ModelDimensions());
+      for (int d = 0; d < x.size(); ++d)
+        x[d] = unit(random);
+      Trial t;
+      t.state = TrialState::kRequested;
+      t.parameters = DecodeFromModel(study->space(), x);
+      repository->AddTrial(study->id(), std::move(t));
+    }
   });
 
   proto::StudyClient client(ClientOptions(address));
@@ -259,9 +274,9 @@ void SuggestLatencyBench(const Flags& flags, const std::shared_ptr<StudyReposito
     client.CompleteTrial(name, trials.at(0).id, 0.5);
   }
   std::printf(
-      "SuggestTrials after %5d completed trials (%s%s): p50 %8.1f ms  max %8.1f ms  "
+      "SuggestTrials after %5d completed trials%s (%s%s): p50 %8.1f ms  max %8.1f ms  "
       "(%d calls; CPU p50 %.1f ms)\n",
-      completed,
+      completed, flags.queued > 0 ? (" + " + std::to_string(flags.queued) + " queued").c_str() : "",
       spec.algorithm == Algorithm::kUnspecified
           ? "the GP bandit"
           : std::string(AlgorithmName(spec.algorithm)).c_str(),

@@ -80,9 +80,10 @@ class TimedConnection : public LocalStudyConnection {
     return Timed(should_stop, [&] { return LocalStudyConnection::ShouldStop(trial_id, owner); });
   }
   Trial Complete(std::int64_t trial_id, const TrialOwner& owner, std::optional<double> value,
-                 std::optional<std::int64_t> step) override {
-    return Timed(complete,
-                 [&] { return LocalStudyConnection::Complete(trial_id, owner, value, step); });
+                 std::optional<std::int64_t> step, std::optional<double> ended_at) override {
+    return Timed(complete, [&] {
+      return LocalStudyConnection::Complete(trial_id, owner, value, step, ended_at);
+    });
   }
 
   CallTimes suggest, add_measurements, should_stop, complete;

@@ -28,8 +28,10 @@
 #include "interrupt_forwarding.h"
 #include "live_progress_view.h"
 #include "plain_progress_view.h"
+#include "run_lock_wait.h"
 #include "run_plan.h"
 #include "run_summary.h"
+#include "shown_text.h"
 #include "study_selection.h"
 #include "trial_budget_text.h"
 #include "trial_formatting.h"
@@ -183,8 +185,10 @@ std::string CheckResumeStudy(const RunPlan& plan, const RunArguments& arguments)
 // The study of the run: created, or opened with the YAML's budgets (maxTrials, maxParallelTrials,
 // maxFailedTrials), which may grow; any other change of the spec is refused. Says on stderr what
 // changed.
-std::shared_ptr<Study> OpenStudy(const RunPlan& plan, const RunArguments& arguments) {
-  auto repository = SqliteStudyRepository::Open(arguments.database);
+// Its database waits for another process's lock as `lock_wait` says.
+std::shared_ptr<Study> OpenStudy(const RunPlan& plan, const RunArguments& arguments,
+                                 const std::shared_ptr<RunLockWait>& lock_wait) {
+  auto repository = SqliteStudyRepository::Open(arguments.database, {.lock_wait = lock_wait});
   std::optional<StudySpec> before;
   try {
     before = Study::Open(repository, plan.study)->spec();
@@ -254,7 +258,12 @@ int RunStudy(const RunArguments& arguments) {
                  "corrupt it. Keep the database on a disk of the machine that runs bayestune "
                  "(--db); only the job dir needs to be shared\n";
   }
-  const auto study = OpenStudy(plan, arguments);
+  // Another process's lock on the database (an sqlite3 shell inside BEGIN IMMEDIATE, a backup) is
+  // waited for as long as it is held, with a warning every --lock-notice seconds.
+  const auto lock_wait = std::make_shared<RunLockWait>(
+      arguments.database,
+      std::chrono::milliseconds(static_cast<std::int64_t>(arguments.lock_notice_seconds * 1000)));
+  const auto study = OpenStudy(plan, arguments, lock_wait);
   if (arguments.retry_failed) {
     const std::vector<Trial> retried = study->RetryFailedTrials();
     std::cerr << "study '" << plan.study << "': " << retried.size() << " failed trial"
@@ -275,10 +284,31 @@ int RunStudy(const RunArguments& arguments) {
   options.runner = plan.config.runner;
   if (!arguments.gpus.empty()) options.gpus_source = "--gpus";
   TrialRunner runner(std::make_shared<LocalStudyConnection>(study), options, view);
+  // While the runner runs, its warnings come with the progress, and its interrupts end the wait.
+  lock_wait->SetNotify(
+      [view](const std::string& message) { view->OnWarning(std::nullopt, message); });
+  lock_wait->SetInterrupts([&runner] { return runner.interrupt_requests(); });
+  struct Detach {
+    RunLockWait& wait;
+    ~Detach() {
+      wait.SetNotify(nullptr);
+      wait.SetInterrupts(nullptr);
+    }
+  } detach{*lock_wait};
   RunResult result;
   try {
     InterruptForwarding forwarding(runner);
     result = runner.Run();
+  } catch (const Unavailable& e) {
+    view->Close();
+    if (!lock_wait->stopped()) throw;
+    // Interrupted twice while another process held the database's lock: the running trials were
+    // killed; they stay ACTIVE, and the next run reruns them (their runner is gone).
+    std::cerr << "bayestune: interrupted while waiting for another process's lock on "
+              << ShownText(arguments.database) << " (" << ShownText(e.what())
+              << "); the trials this run was running were killed, and rerun when the study runs "
+                 "again\n";
+    return kExitInterrupted;
   } catch (const NotFound&) {
     view->Close();
     // Another process deleted the study (a DeleteStudy call to `bayestune serve` on the same
@@ -356,6 +386,14 @@ void AddRunCommand(CLI::App& app, int& exit_code) {
                    "per trial attempt, with runner.slurm's options; docs/slurm.md) (default: "
                    "runner.launcher, else local)")
       ->check(CLI::IsMember({"local", "slurm"}));
+  command
+      ->add_option("--lock-notice", arguments->lock_notice_seconds,
+                   "while another process keeps the database locked (an sqlite3 shell inside "
+                   "BEGIN, a backup), the run waits for it, its trials going on, and warns after "
+                   "this many seconds and every this many seconds after that; Ctrl-C twice stops "
+                   "it")
+      ->capture_default_str()
+      ->check(CLI::Range(0.001, 86400.0));
   command->add_flag("--retry-failed", arguments->retry_failed,
                     "run the study's FAILED trials again (same parameters, next attempt), for "
                     "when the trainer is fixed; also lets a study stopped by its failure limit go "

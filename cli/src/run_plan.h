@@ -19,6 +19,7 @@ struct RunArguments {
   std::string progress = "auto";     // auto, live or plain
   bool retry_failed = false;         // --retry-failed: FAILED trials run again
   std::string launcher;              // --launcher: empty: runner.launcher; else local or slurm
+  double lock_notice_seconds = 60;   // --lock-notice: between warnings while the db is locked
   std::vector<std::string> trainer;  // after `--`: replaces runner.command
 };
 

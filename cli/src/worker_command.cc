@@ -25,6 +25,7 @@
 #include "run_plan.h"
 #include "run_summary.h"
 #include "shown_text.h"
+#include "trial_budget_text.h"
 #include "trial_formatting.h"
 
 namespace bayestune::cli {
@@ -60,7 +61,7 @@ std::string ShownCommand(const std::vector<std::string>& command) {
 // One timestamped line for each thing the runner reports.
 class WorkerLog : public RunnerEvents {
  public:
-  explicit WorkerLog(StudySpec spec) : spec_(std::move(spec)) {}
+  WorkerLog(std::string study, StudySpec spec) : study_(std::move(study)), spec_(std::move(spec)) {}
 
   void OnRunnerStarted(const RunnerStartedEvent& e) override {
     Line() << "worker for study '" << e.study << "': "
@@ -137,11 +138,21 @@ class WorkerLog : public RunnerEvents {
                          (one ? "it runs" : "they run") + " again later")
            << std::endl;
   }
-  void OnRunFinished(const RunResult& result) override { Line() << result.message << std::endl; }
+  // Then the study's counts from the server, as `status` words them (a grid of fewer combinations
+  // than maxTrials named with its size: StudyProgress.capacity).
+  void OnRunFinished(const RunResult& result) override {
+    Line() << result.message << std::endl;
+    Line() << "study '" << ShownText(study_) << "': " << StudyCountsText(result.progress) << std::endl;
+  }
+  // "3 of 6 finished (the grid has 6 combinations, fewer than maxTrials 10), 2 running".
+  static std::string StudyCountsText(const StudyProgress& progress) {
+    return FinishedOfMaxTrials(progress) + ", " + std::to_string(progress.active) + " running";
+  }
 
  private:
   std::ostream& Line() { return std::cout << FormatLocalTime(NowSeconds()) << " "; }
 
+  std::string study_;
   StudySpec spec_;
   std::mutex mutex_;
   std::map<std::int64_t, pid_t> running_;  // trial -> its trainer's process group
@@ -336,7 +347,10 @@ int Work(const WorkerFlags& flags) {
     runner_options.runner.launcher = LauncherKind::kLocal;
   }
 
-  auto log = std::make_shared<WorkerLog>(connection->Spec());
+  auto log = std::make_shared<WorkerLog>(flags.study, connection->Spec());
+  std::cout << FormatLocalTime(NowSeconds()) << " study '" << ShownText(flags.study) << "' on "
+            << flags.server << ": " << WorkerLog::StudyCountsText(connection->Progress())
+            << std::endl;
   TrialRunner runner(connection, runner_options, log);
   RunResult result;
   {

@@ -126,6 +126,15 @@ std::vector<Trial> InMemoryStudyRepository::ListTrials(std::int64_t study_id) {
   return out;
 }
 
+std::vector<ParameterValues> InMemoryStudyRepository::ListTrialParameters(std::int64_t study_id) {
+  std::lock_guard lock(mutex_);
+  std::vector<ParameterValues> out;
+  for (const auto& [id, trial] : StudyOrThrow(study_id).trials) {
+    if (!trial.parameters.empty()) out.push_back(trial.parameters);
+  }
+  return out;
+}
+
 TrialTally InMemoryStudyRepository::TallyTrials(std::int64_t study_id, const std::string& client_id,
                                                 int requested_limit) {
   std::lock_guard lock(mutex_);

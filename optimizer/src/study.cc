@@ -27,6 +27,14 @@ struct MeasurementHash {
   }
 };
 
+// When a trial that is being finished ended: `ended_at` where known and finite, kept within
+// [start, now] (the clocks of a batch system and of this machine may differ), else now.
+double EndTimeOf(const Trial& trial, std::optional<double> ended_at) {
+  const double now = NowSeconds();
+  if (!ended_at || !std::isfinite(*ended_at)) return now;
+  return std::clamp(*ended_at, std::min(trial.start_time.value_or(*ended_at), now), now);
+}
+
 bool IsPending(TrialState state) {
   return state == TrialState::kActive || state == TrialState::kStopping;
 }
@@ -388,9 +396,18 @@ std::vector<Trial> Study::SuggestOnTally(int count, const std::string& client_id
   }
   std::vector<ParameterValues> points;
   if (plan.designer_points > 0) {
-    const std::vector<Trial> none;
+    // Trials that hold their parameters alone, for a designer that looks at nothing else: the
+    // same points as from every trial read in full.
+    std::vector<Trial> points_taken;
+    if (designer_->UsesTrials(space_)) {
+      for (ParameterValues& parameters : repository_->ListTrialParameters(record_.id)) {
+        Trial t;
+        t.parameters = std::move(parameters);
+        points_taken.push_back(std::move(t));
+      }
+    }
     const std::uint64_t seed = plan.spec.seed.value_or(0);
-    DesignerInput input{space_, plan.spec, none, plan.designer_points,
+    DesignerInput input{space_, plan.spec, points_taken, plan.designer_points,
                         SplitMix64(seed ^ SplitMix64(static_cast<std::uint64_t>(tally.total)))};
     points = designer_->Suggest(input);
     if (static_cast<int>(points.size()) > plan.designer_points) points.resize(plan.designer_points);
@@ -411,8 +428,13 @@ std::vector<Trial> Study::Suggest(int count, const std::string& client_id) {
   // after a few tries done inside the transaction. A designer that suggests quickly (random and
   // grid search) is run inside it at once: one read of the trials rather than two, or none when
   // it looks at no trial (random search in a space with a DOUBLE): planned on the store's counts.
+  // A designer that looks only at the trials' parameters (random search in a finite space) plans
+  // on the counts too, given the parameters alone; but for a study resumed from another, whose
+  // finished trials' points it avoids as well (ComputePoints).
   const bool quick = designer_->SuggestsQuickly();
-  if (quick && !designer_->UsesTrials(space_)) {
+  const bool parameters_only =
+      designer_->UsesOnlyTrialParameters() && record_.spec.resume_previous_job_id.empty();
+  if (quick && (!designer_->UsesTrials(space_) || parameters_only)) {
     std::vector<Trial> result;
     repository_->RunInTransaction([&] { result = SuggestOnTally(count, client_id); });
     return result;
@@ -506,7 +528,8 @@ void Study::AddMeasurement(std::int64_t trial_id, const Measurement& measurement
 }
 
 Trial Study::Complete(std::int64_t trial_id, std::optional<double> value,
-                      std::optional<std::int64_t> step, const std::optional<TrialOwner>& owner) {
+                      std::optional<std::int64_t> step, const std::optional<TrialOwner>& owner,
+                      std::optional<double> end_time) {
   if (step && *step < 0) {
     throw InvalidArgument("the final step of " + TrialName(trial_id) + " is " +
                           std::to_string(*step) + "; steps are 0 or more");
@@ -560,7 +583,7 @@ Trial Study::Complete(std::int64_t trial_id, std::optional<double> value,
       if (IsMultiObjective(spec)) trial.final_values = values;
     }
     trial.stopped_early = was_stopping;
-    trial.end_time = NowSeconds();
+    trial.end_time = EndTimeOf(trial, end_time);
   });
 }
 
@@ -579,24 +602,25 @@ Trial Study::UpdatePendingTrial(std::int64_t trial_id, const std::optional<Trial
 }
 
 Trial Study::Fail(std::int64_t trial_id, const std::string& reason,
-                  const std::optional<TrialOwner>& owner) {
+                  const std::optional<TrialOwner>& owner, std::optional<double> end_time) {
   return UpdatePendingTrial(trial_id, owner, [&](Trial& trial) {
     trial.state = TrialState::kFailed;
     trial.final_value.reset();
     trial.final_values.clear();
     trial.failure_reason = reason.empty() ? "failed (no reason given)" : reason;
-    trial.end_time = NowSeconds();
+    trial.end_time = EndTimeOf(trial, end_time);
   });
 }
 
 Trial Study::MarkInfeasible(std::int64_t trial_id, const std::string& reason,
-                            const std::optional<TrialOwner>& owner) {
+                            const std::optional<TrialOwner>& owner,
+                            std::optional<double> end_time) {
   return UpdatePendingTrial(trial_id, owner, [&](Trial& trial) {
     trial.state = TrialState::kInfeasible;
     trial.final_value.reset();
     trial.final_values.clear();
     trial.failure_reason = reason.empty() ? "marked infeasible" : reason;
-    trial.end_time = NowSeconds();
+    trial.end_time = EndTimeOf(trial, end_time);
   });
 }
 

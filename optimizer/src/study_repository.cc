@@ -12,6 +12,14 @@ std::optional<StudyState> ParseStudyState(std::string_view name) {
   return std::nullopt;
 }
 
+std::vector<ParameterValues> StudyRepository::ListTrialParameters(std::int64_t study_id) {
+  std::vector<ParameterValues> parameters;
+  for (Trial& trial : ListTrials(study_id)) {
+    if (!trial.parameters.empty()) parameters.push_back(std::move(trial.parameters));
+  }
+  return parameters;
+}
+
 TrialTally StudyRepository::TallyTrials(std::int64_t study_id, const std::string& client_id,
                                         int requested_limit) {
   TrialTally tally;

@@ -138,12 +138,13 @@ StopDecision RemoteStudyConnection::ShouldStop(std::int64_t trial_id, const Tria
 }
 
 Trial RemoteStudyConnection::Complete(std::int64_t trial_id, const TrialOwner& owner,
-                                      std::optional<double> value,
-                                      std::optional<std::int64_t> step) {
+                                      std::optional<double> value, std::optional<std::int64_t> step,
+                                      std::optional<double> ended_at) {
   // The service refuses a non-finite value; the local Study makes such a trial INFEASIBLE, and so
   // does this.
   if (value && !std::isfinite(*value)) {
-    return MarkInfeasible(trial_id, owner, "the objective value is " + FormatDouble(*value));
+    return MarkInfeasible(trial_id, owner, "the objective value is " + FormatDouble(*value),
+                          ended_at);
   }
   return ChangeTrial(
       trial_id, [&] { return client_->CompleteTrial(study_, trial_id, value, step, owner); },
@@ -151,14 +152,15 @@ Trial RemoteStudyConnection::Complete(std::int64_t trial_id, const TrialOwner& o
 }
 
 Trial RemoteStudyConnection::Fail(std::int64_t trial_id, const TrialOwner& owner,
-                                  const std::string& reason) {
+                                  const std::string& reason, std::optional<double> /*ended_at*/) {
   return ChangeTrial(
       trial_id, [&] { return client_->FailTrial(study_, trial_id, reason, owner); },
       [&](const Trial& t) { return t.state == TrialState::kFailed && t.attempt == owner.attempt; });
 }
 
 Trial RemoteStudyConnection::MarkInfeasible(std::int64_t trial_id, const TrialOwner& owner,
-                                            const std::string& reason) {
+                                            const std::string& reason,
+                                            std::optional<double> /*ended_at*/) {
   return ChangeTrial(
       trial_id, [&] { return client_->CompleteTrialInfeasible(study_, trial_id, reason, owner); },
       [&](const Trial& t) {

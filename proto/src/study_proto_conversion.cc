@@ -150,6 +150,7 @@ StudyProgress StudyProgressFromProto(const v1::StudyProgress& p) {
   out.stopped_early = p.stopped_early();
   out.max_trials = p.max_trials();
   out.failure_limit = p.failure_limit();
+  if (p.capacity() > 0) out.capacity = p.capacity();  // 0: no limit below max_trials
   out.end = StudyEndFromProto(p.end());
   return out;
 }
@@ -422,6 +423,7 @@ v1::Study StudyToProto(const StudyRecord& record, const StudyProgress& progress)
   p->set_max_trials(progress.max_trials);
   p->set_failure_limit(progress.failure_limit);
   p->set_end(StudyEndToProto(progress.end));
+  if (progress.capacity) p->set_capacity(*progress.capacity);
   return out;
 }
 

@@ -187,21 +187,41 @@ int Connection::OnBusy(void* self, int attempts) {
   auto* connection = static_cast<Connection*>(self);
   const auto now = std::chrono::steady_clock::now();
   if (attempts == 0) connection->busy_since_ = now;
-  if (now - connection->busy_since_ >= connection->options_.busy_timeout) return 0;
+  if (!connection->KeepWaiting(now, connection->busy_since_)) return 0;
   SleepBackoff(attempts);
   return 1;
+}
+
+bool Connection::KeepWaiting(std::chrono::steady_clock::time_point now,
+                             std::chrono::steady_clock::time_point since) {
+  if (!wait_start_) wait_start_ = since;
+  if (!options_.lock_wait) return now - since < options_.busy_timeout;
+  if (options_.lock_wait->KeepWaiting(
+          std::chrono::duration_cast<std::chrono::milliseconds>(now - *wait_start_))) {
+    return true;
+  }
+  wait_stopped_ = true;
+  return false;
 }
 
 int Connection::Step(sqlite3_stmt* statement, bool first) {
   // Measured from before the first try: the busy handler may have waited inside it already.
   const auto start = std::chrono::steady_clock::now();
+  wait_start_.reset();
+  wait_stopped_ = false;
   int rc = sqlite3_step(statement);
-  if (!first) return rc;
-  for (int attempt = 0;
-       IsBusy(rc) && std::chrono::steady_clock::now() - start < options_.busy_timeout; ++attempt) {
+  for (int attempt = 0; first && IsBusy(rc) && !wait_stopped_ &&
+                        KeepWaiting(std::chrono::steady_clock::now(), start);
+       ++attempt) {
     sqlite3_reset(statement);  // keeps the bindings
     SleepBackoff(attempt);
     rc = sqlite3_step(statement);
+  }
+  if (wait_start_) {
+    last_wait_ = std::chrono::duration_cast<std::chrono::milliseconds>(
+        std::chrono::steady_clock::now() - *wait_start_);
+    if (!IsBusy(rc) && options_.lock_wait) options_.lock_wait->WaitOver(last_wait_);
+    wait_start_.reset();
   }
   return rc;
 }
@@ -435,6 +455,13 @@ void Connection::Fail(int rc, std::string_view doing) const {
       throw ResourceExhausted(what + ": out of memory");
     case SQLITE_BUSY:
     case SQLITE_LOCKED:
+      if (wait_stopped_) {
+        throw Unavailable(
+            what + ": another process had kept the database locked for " +
+            FormatDouble(static_cast<double>(last_wait_.count() / 100) / 10.0) +
+            " s when this process stopped waiting for it; look for a process that keeps a long "
+            "transaction open on it");
+      }
       throw Unavailable(
           what + ": another process kept the database locked for more than " +
           FormatDouble(static_cast<double>(options_.busy_timeout.count()) / 1000.0) +

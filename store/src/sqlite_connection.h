@@ -9,10 +9,12 @@
 #include <functional>
 #include <memory>
 #include <mutex>
+#include <optional>
 #include <string>
 #include <string_view>
 #include <unordered_map>
 
+#include "bayestune/store/sqlite_study_repository.h"
 #include "sqlite_statement.h"
 
 namespace bayestune::sqlite {
@@ -23,6 +25,8 @@ struct ConnectionOptions {
   bool create = true;
   std::chrono::milliseconds busy_timeout{60'000};
   std::int64_t max_page_count = 0;  // 0: no limit
+  // Null: a wait ends after busy_timeout; set: when it says (SqliteOpenOptions::lock_wait).
+  std::shared_ptr<LockWaitObserver> lock_wait;
 };
 
 // What a statement does, in words for an error message ("writing", "committing", ...).
@@ -32,10 +36,11 @@ std::string_view DoingOf(std::string_view sql);
 // transactions that nest, and every SQLite error turned into a bayestune error that names the
 // file and says what to do.
 //
-// Locking: "database is locked" never reaches the caller before `busy_timeout` has passed. A busy
-// handler sleeps with growing, jittered steps while another process holds the lock, and the first
-// step of every statement (BEGIN IMMEDIATE and COMMIT included) is retried with backoff when
-// SQLITE_BUSY escapes the handler.
+// Locking: "database is locked" never reaches the caller before `busy_timeout` has passed (with a
+// `lock_wait` observer: before it says to stop waiting). A busy handler sleeps with growing,
+// jittered steps while another process holds the lock, and the first step of every statement
+// (BEGIN IMMEDIATE and COMMIT included) is retried with backoff when SQLITE_BUSY escapes the
+// handler.
 class Connection {
  public:
   // Opens the file, without reading it yet. Throws InvalidArgument for a missing folder or a
@@ -86,6 +91,10 @@ class Connection {
   };
 
   static int OnBusy(void* self, int attempts);
+  // Whether a statement that has been refused the lock since `since` waits on: busy_timeout, or
+  // the lock_wait observer (told the time since the statement's first refusal).
+  bool KeepWaiting(std::chrono::steady_clock::time_point now,
+                   std::chrono::steady_clock::time_point since);
   // sqlite3_step, retrying SQLITE_BUSY with backoff when `first` (the statement has not run yet).
   int Step(sqlite3_stmt* statement, bool first);
   // Throws when the file this connection writes is no longer the one at path() (deleted, moved
@@ -114,6 +123,11 @@ class Connection {
   std::array<std::pair<dev_t, ino_t>, 2> side_files_{};
   std::string lost_file_error_;
   std::chrono::steady_clock::time_point busy_since_;
+  // The wait of the statement being stepped: since its first refusal (nullopt: none yet); how
+  // long the last one lasted, and whether the observer ended it, for Fail's message.
+  std::optional<std::chrono::steady_clock::time_point> wait_start_;
+  std::chrono::milliseconds last_wait_{0};
+  bool wait_stopped_ = false;
 };
 
 }  // namespace bayestune::sqlite

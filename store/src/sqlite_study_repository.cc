@@ -291,6 +291,7 @@ std::shared_ptr<SqliteStudyRepository> SqliteStudyRepository::Open(
   connection_options.create = options.create;
   connection_options.busy_timeout = options.busy_timeout;
   connection_options.max_page_count = options.max_page_count;
+  connection_options.lock_wait = options.lock_wait;
   auto connection = std::make_unique<Connection>(path, connection_options);
   sqlite::PrepareSchema(*connection);
   connection->MarkOpened();
@@ -509,6 +510,29 @@ std::vector<Trial> SqliteStudyRepository::ListTrials(std::int64_t study_id) {
   return trials;
 }
 
+std::vector<ParameterValues> SqliteStudyRepository::ListTrialParameters(std::int64_t study_id) {
+  Connection& c = *connection_;
+  std::vector<ParameterValues> parameters;
+  c.Read([&] {
+    StudyName(c, study_id);  // NotFound for an unknown study
+    // The primary key (study_id, trial_number, name) gives them trial by trial, in id order.
+    Statement row = c.Prepare(
+        "SELECT trial_number, name, value FROM trial_parameters WHERE study_id = ?1 "
+        "ORDER BY trial_number, name");
+    row.BindAll(study_id);
+    std::int64_t current = 0;
+    while (row.Step()) {
+      const std::int64_t trial_id = row.Int64(0);
+      if (parameters.empty() || trial_id != current) {
+        parameters.emplace_back();
+        current = trial_id;
+      }
+      parameters.back()[row.Text(1)] = ReadParameterValue(c, row, 2, trial_id);
+    }
+  });
+  return parameters;
+}
+
 TrialTally SqliteStudyRepository::TallyTrials(std::int64_t study_id, const std::string& client_id,
                                               int requested_limit) {
   Connection& c = *connection_;
@@ -530,18 +554,17 @@ TrialTally SqliteStudyRepository::TallyTrials(std::int64_t study_id, const std::
         tally.total += row.Int64(2);
       }
     }
-    // Through trials_by_state: SQLite's planner, without statistics, would walk the study's
-    // every trial in number order (the primary key) to spare itself the sort of a few.
-    {
+    // The first `requested_limit` entries of trials_queued (schema version 7), in number order:
+    // no other queued trial is read. (Through trials_by_state every queued number was read and
+    // sorted; without an index SQLite's planner would walk the study's every trial in number
+    // order, the primary key.)
+    if (requested_limit > 0) {
       Statement row = c.Prepare(
-          "SELECT number FROM trials INDEXED BY trials_by_state "
-          "WHERE study_id = ?1 AND state = 'REQUESTED'");
-      row.BindAll(study_id);
+          "SELECT number FROM trials INDEXED BY trials_queued "
+          "WHERE study_id = ?1 AND state = 'REQUESTED' ORDER BY number LIMIT ?2");
+      row.BindAll(study_id, static_cast<std::int64_t>(requested_limit));
       while (row.Step())
         requested.push_back(row.Int64(0));
-      std::sort(requested.begin(), requested.end());
-      requested.resize(
-          std::min(requested.size(), static_cast<std::size_t>(std::max(0, requested_limit))));
     }
     if (!client_id.empty()) {
       Statement row = c.Prepare(

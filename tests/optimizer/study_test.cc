@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <atomic>
 #include <catch2/catch.hpp>
+#include <chrono>
 #include <cmath>
 #include <functional>
 #include <limits>
@@ -105,6 +106,27 @@ TEST_CASE("completing without measurements fails the trial with the reason", "[s
   const Trial done = study->Complete(t.id);
   CHECK(done.state == TrialState::kFailed);
   CHECK(done.failure_reason.find("'accuracy'") != std::string::npos);
+}
+
+TEST_CASE("a trial finished with the time it ended keeps it, within its start and now", "[study]") {
+  // A Slurm job collected after it ended (re-attached to by a later run) was stored as ended at
+  // its collection; the runner now passes Slurm's EndTime.
+  auto study = NewStudy();
+  auto trials = study->Suggest(4);
+  const double start = *trials[0].start_time;
+  std::this_thread::sleep_for(std::chrono::milliseconds(100));  // the ends below are past
+  const Trial completed = study->Complete(trials[0].id, 0.5, 3, std::nullopt, start + 0.025);
+  CHECK(*completed.end_time == start + 0.025);
+  CHECK(*study->GetTrial(trials[0].id).end_time == start + 0.025);
+  CHECK(*study->Fail(trials[1].id, "crashed", std::nullopt, start + 0.05).end_time == start + 0.05);
+  CHECK(*study->MarkInfeasible(trials[2].id, "NaN", std::nullopt, start + 0.075).end_time ==
+        start + 0.075);
+  // Another clock's time before the trial started, or one still to come, is kept within.
+  CHECK(*study->Complete(trials[3].id, 0.5, 3, std::nullopt, start - 100).end_time == start);
+  auto later = study->Suggest(1)[0];
+  const Trial future = study->Complete(later.id, 0.5, 3, std::nullopt, NowSeconds() + 3600);
+  CHECK(*future.end_time <= NowSeconds());
+  CHECK(*future.end_time >= *later.start_time);
 }
 
 TEST_CASE("BEST selection takes the best measurement under the goal", "[study]") {
@@ -223,20 +245,33 @@ class ObservedRepository : public InMemoryStudyRepository {
     ++list_calls;
     return InMemoryStudyRepository::ListTrials(id);
   }
+  std::vector<ParameterValues> ListTrialParameters(std::int64_t id) override {
+    ++parameter_calls;
+    std::vector<ParameterValues> out;
+    for (Trial& t : InMemoryStudyRepository::ListTrials(id))
+      out.push_back(std::move(t.parameters));
+    return out;
+  }
 
   std::atomic<int> depth{0};
-  std::atomic<int> list_calls{0};  // reads of every trial of a study
+  std::atomic<int> list_calls{0};       // reads of every trial of a study
+  std::atomic<int> parameter_calls{0};  // reads of the trials' parameters alone
   int interference = 0;
   std::int64_t study_id = 0;
 };
 
 // Random search that records whether each call ran inside the repository's transaction, and how
 // many trials it was shown; unless `quick`, it plays a designer with a model to fit (the GP
-// bandit), which runs outside it; with `uses_trials`, one that looks at the trials.
+// bandit), which runs outside it; with `uses_trials`, one that looks at the trials, and with
+// `parameters_only` only at their parameters (as random search in a finite space does).
 class RecordingDesigner : public RandomDesigner {
  public:
-  RecordingDesigner(std::shared_ptr<ObservedRepository> repository, bool quick, bool uses_trials)
-      : repository_(std::move(repository)), quick_(quick), uses_trials_(uses_trials) {}
+  RecordingDesigner(std::shared_ptr<ObservedRepository> repository, bool quick, bool uses_trials,
+                    bool parameters_only = false)
+      : repository_(std::move(repository)),
+        quick_(quick),
+        uses_trials_(uses_trials),
+        parameters_only_(parameters_only) {}
   std::vector<ParameterValues> Suggest(const DesignerInput& input) override {
     calls_inside.push_back(repository_->InTransaction());
     trials_shown.push_back(input.trials.size());
@@ -244,6 +279,7 @@ class RecordingDesigner : public RandomDesigner {
   }
   bool SuggestsQuickly() const override { return quick_; }
   bool UsesTrials(const SearchSpace& /*space*/) const override { return uses_trials_; }
+  bool UsesOnlyTrialParameters() const override { return parameters_only_; }
   std::vector<bool> calls_inside;
   std::vector<std::size_t> trials_shown;
 
@@ -251,6 +287,7 @@ class RecordingDesigner : public RandomDesigner {
   std::shared_ptr<ObservedRepository> repository_;
   bool quick_;
   bool uses_trials_;
+  bool parameters_only_;
 };
 
 struct Observed {
@@ -450,6 +487,80 @@ TEST_CASE(
   CHECK(planned_on_counts[4].parameters == ParameterValues{{"lr", 0.02}, {"n", 3}});
   for (std::size_t shown : tally.designer->trials_shown)
     CHECK(shown == 0);
+}
+
+TEST_CASE(
+    "random search in a finite space is planned on the counts and the trials' parameters alone, "
+    "and suggests the points of a plan on every trial",
+    "[study]") {
+  // To avoid repeats it needs the points taken, and it read every trial with its measurements.
+  CHECK(RandomDesigner().UsesOnlyTrialParameters());
+  StudySpec spec = SmallSpec(30);
+  spec.seed = 7;
+  // 3 x 5 = 15 points; the calls below make 13 trials, each at a point of its own.
+  spec.parameters = {ParameterSpec::Discrete("lr", {0.001, 0.01, 0.1}),
+                     ParameterSpec::Integer("n", 1, 5)};
+  struct Run {
+    std::shared_ptr<ObservedRepository> repository = std::make_shared<ObservedRepository>();
+    RecordingDesigner* designer = nullptr;  // owned by the study
+    std::shared_ptr<Study> study;
+    std::vector<Trial> out;
+    int reads = 0;  // of every trial, by the Suggest calls
+  };
+  const auto run = [&](bool parameters_only) {
+    Run r;
+    auto designer = std::make_unique<RecordingDesigner>(r.repository, /*quick=*/true,
+                                                        /*uses_trials=*/true, parameters_only);
+    r.designer = designer.get();
+    r.study =
+        Study::Open(r.repository, "s",
+                    {.create_if_missing = true, .spec = spec, .designer = std::move(designer)});
+    Study* study = r.study.get();
+    r.repository->study_id = study->id();
+    const auto suggest = [&](int count, const std::string& client) {
+      const int before = r.repository->list_calls.load();
+      const std::vector<Trial> trials = study->Suggest(count, client);
+      r.reads += r.repository->list_calls.load() - before;
+      r.out.insert(r.out.end(), trials.begin(), trials.end());
+    };
+    suggest(4, "a");
+    suggest(2, "a");  // a returning client gets its trials back
+    study->AddMeasurement(r.out[0].id, {.metric = "accuracy", .step = 1, .value = 0.5});
+    study->Complete(r.out[0].id);
+    study->Fail(r.out[1].id, "crashed");
+    study->RequestTrial({{"lr", 0.01}, {"n", 2}});  // queued: handed out first
+    suggest(5, "b");
+    study->Complete(r.out[2].id, 0.25);
+    suggest(4, "");
+    return r;
+  };
+  const Run on_parameters = run(true);
+  const Run on_all = run(false);
+  CHECK(on_parameters.reads == 0);
+  CHECK(on_all.reads == 4);                               // one a call
+  CHECK(on_parameters.repository->parameter_calls == 3);  // a call that drew points
+  REQUIRE(on_parameters.out.size() == on_all.out.size());
+  // The queued trial is the first that client b got; the others were drawn by the designer.
+  std::size_t queued = 0;
+  while (queued < on_all.out.size() && on_all.out[queued].client_id != "b")
+    ++queued;
+  std::map<std::int64_t, ParameterValues> drawn;
+  for (std::size_t i = 0; i < on_all.out.size(); ++i) {
+    INFO("trial " << i);
+    CHECK(on_parameters.out[i].id == on_all.out[i].id);
+    CHECK(on_parameters.out[i].parameters == on_all.out[i].parameters);
+    CHECK(on_parameters.out[i].client_id == on_all.out[i].client_id);
+    CHECK(on_parameters.out[i].state == on_all.out[i].state);
+    if (i != queued) drawn[on_parameters.out[i].id] = on_parameters.out[i].parameters;
+  }
+  REQUIRE(queued < on_all.out.size());
+  CHECK(on_parameters.out[queued].parameters == ParameterValues{{"lr", 0.01}, {"n", 2}});
+  REQUIRE(drawn.size() == 12);
+  for (auto a = drawn.begin(); a != drawn.end(); ++a) {
+    for (auto b = std::next(a); b != drawn.end(); ++b)
+      CHECK(a->second != b->second);  // no point twice
+  }
+  CHECK(on_parameters.designer->trials_shown == on_all.designer->trials_shown);
 }
 
 TEST_CASE("a zero-width range is rejected with a clear error", "[study]") {

@@ -262,6 +262,45 @@ TEST_CASE("a worker whose server's database another process keeps locked says wh
   CHECK(server->Stop(SIGTERM) == 0);
 }
 
+TEST_CASE(
+    "a grid study's size reaches a remote client: StudyProgress.capacity and the worker's "
+    "counts",
+    "[grpc][worker]") {
+  // StudyProgress over gRPC had no grid size: a worker of a grid study of 3 combinations and
+  // maxTrials 10 could only say "of 10".
+  TempFolder dir("grpc-worker-grid");
+  auto server = StartServer(dir);
+  proto::StudyClient client(PlainClientOptions(*server));
+  client.CreateStudyFromYaml("grid", StudyYamlHead(10, 2, "    algorithm: GRID_SEARCH\n") +
+                                         "      - parameterName: n\n"
+                                         "        type: INTEGER\n"
+                                         "        minValue: 1\n"
+                                         "        maxValue: 3\n");
+  client.CreateStudyFromYaml("random", WorkerYaml(4));
+  const v1::StudyProgress grid = client.GetStudy("grid").progress();
+  CHECK(grid.max_trials() == 10);
+  CHECK(grid.capacity() == 3);
+  // 0 where the designer can make maxTrials trials.
+  CHECK(client.GetStudy("random").progress().capacity() == 0);
+
+  ChildProcess worker({BayestuneProgram(), "worker", "--server", server->address(), "--study",
+                       "grid", "--gpus", "none", "--job-dir", dir.File("jobs"), "--",
+                       BAYESTUNE_FAKE_TRAINER, "--steps=2"});
+  const std::string log = worker.ReadAll(std::chrono::seconds(60));
+  INFO(log);
+  CHECK(worker.Wait(std::chrono::seconds(10)) == 0);
+  CHECK_THAT(log, Catch::Contains("study 'grid' on " + server->address() +
+                                  ": 0 of 3 finished (the grid has 3 combinations, fewer than "
+                                  "maxTrials 10), 0 running\n"));
+  CHECK_THAT(log, Catch::Contains("study 'grid': 3 of 3 finished (the grid has 3 combinations, "
+                                  "fewer than maxTrials 10), 0 running\n"));
+  const v1::StudyProgress done = client.GetStudy("grid").progress();
+  CHECK(done.succeeded() == 3);
+  CHECK(done.end() == v1::StudyProgress::SPACE_EXHAUSTED);
+  CHECK(done.capacity() == 3);
+  CHECK(server->Stop(SIGTERM) == 0);
+}
+
 TEST_CASE("worker --create: the YAML's relative trainer and jobDir are relative to its folder",
           "[grpc][worker]") {
   TempFolder dir("grpc-worker-create");

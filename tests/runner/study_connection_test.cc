@@ -41,7 +41,7 @@ TEST_CASE("the local connection records a batch of measurements in one go", "[co
                                               {.metric = "b", .step = 1, .value = NAN}}),
                   InvalidArgument);
   CHECK(connection.study().GetTrial(t.id).measurements.size() == 3);  // nothing of a bad batch
-  const Trial done = connection.Complete(t.id, t.Owner(), std::nullopt, std::nullopt);
+  const Trial done = connection.Complete(t.id, t.Owner(), std::nullopt, std::nullopt, std::nullopt);
   CHECK(*done.final_value == 0.75);
   const std::vector<Measurement> two{{.metric = "a", .step = 3, .value = 1},
                                      {.metric = "b", .step = 3, .value = 1}};

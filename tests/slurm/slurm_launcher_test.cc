@@ -769,6 +769,21 @@ TEST_CASE(
     CHECK(Count(lines, "end", trial.id) == 1);    // nothing was lost
   }
   CHECK(study->Trials().size() == 8);
+  // The two that ended before the re-attach are stored as ended at their job's end (Slurm's
+  // EndTime, to the second; their trainer's end in the ledger), not at their collection by the
+  // second run, 5 s and more later, which was stored until this change.
+  for (std::size_t i = 0; i < 2; ++i) {
+    const Trial trial = study->GetTrial(started_first[i]);
+    double trainer_end = 0;
+    for (const LedgerLine& line : lines) {
+      if (line.trial == trial.id && line.what == "end") trainer_end = line.time;
+    }
+    INFO("trial " << trial.id << ": its trainer ended at " << std::fixed << trainer_end);
+    REQUIRE(trial.end_time.has_value());
+    INFO("stored end_time " << std::fixed << *trial.end_time);
+    CHECK(*trial.end_time >= trainer_end - 1.5);
+    CHECK(*trial.end_time <= trainer_end + 2.5);
+  }
   // `bayestune trials` shows the job of each.
   const pid_t trials = StartCli(cluster, {"trials", "resume", "--db", (dir / "study.db").string()},
                                 dir / "trials.log");

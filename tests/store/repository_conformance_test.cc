@@ -189,6 +189,31 @@ TEMPLATE_TEST_CASE("TallyTrials counts the trials by state and returns the queue
   CHECK_THROWS_AS(repository->TallyTrials(99, "", 1), NotFound);
 }
 
+TEMPLATE_TEST_CASE("ListTrialParameters gives each trial's parameters in id order, as ListTrials",
+                   "[conformance]", InMemory, Sqlite) {
+  TestType maker;
+  auto repository = maker.Make();
+  const StudyRecord study = NewStudy(*repository, "points");
+  NewStudy(*repository, "other");
+  Trial other = FullTrial();
+  other.parameters = {{"layers", 9}};
+  repository->AddTrial(2, other);  // not of this study
+  for (int layers = 1; layers <= 12; ++layers) {
+    Trial trial = FullTrial();
+    trial.parameters["layers"] = layers;  // 12 trials: ids 10, 11 and 12 sort after 1
+    repository->AddTrial(study.id, trial);
+  }
+  std::vector<ParameterValues> expected;
+  for (const Trial& trial : repository->ListTrials(study.id))
+    expected.push_back(trial.parameters);
+  CHECK(repository->ListTrialParameters(study.id) == expected);
+  CHECK(repository->StudyRepository::ListTrialParameters(study.id) == expected);
+  CHECK(expected.size() == 12);
+  CHECK(expected[11].at("layers") == ParameterValue(std::int64_t{12}));
+  CHECK(repository->ListTrialParameters(2).size() == 1);
+  CHECK_THROWS_AS(repository->ListTrialParameters(99), NotFound);
+}
+
 TEMPLATE_TEST_CASE("trials are numbered per study and every field reads back as stored",
                    "[conformance]", InMemory, Sqlite) {
   TestType maker;

@@ -4,6 +4,8 @@
 
 #include <sqlite3.h>
 
+#include <algorithm>
+#include <atomic>
 #include <catch2/catch.hpp>
 #include <chrono>
 #include <limits>
@@ -11,6 +13,7 @@
 
 #include "bayestune/optimizer/errors.h"
 #include "bayestune/optimizer/study.h"
+#include "database_write_lock.h"
 #include "raw_sqlite.h"
 #include "study_spec_json.h"
 #include "temp_folder.h"
@@ -96,7 +99,7 @@ TEST_CASE("a new database is in WAL mode, at the latest schema, marked as bayest
                     "SELECT name FROM sqlite_schema WHERE type = 'index' AND "
                     "name NOT LIKE 'sqlite_%' ORDER BY name") ==
         std::vector<std::string>{"measurements_of_trial", "study_changes_of_study",
-                                 "trials_by_state"});
+                                 "trials_by_state", "trials_queued"});
 }
 
 TEST_CASE("parameters keep their SQLite type, so that an INTEGER stays an integer", "[sqlite]") {
@@ -387,6 +390,121 @@ TEST_CASE("a lock that another process holds is waited for, and reported only af
   CHECK(SqliteStudyRepository::Open(database)->AddTrial(study.id, Trial{}).id == 1);
   release.join();
   sqlite3_close(other);
+}
+
+namespace {
+// A LockWaitObserver that records what it is told, and stops the waits once `stop` is set.
+class RecordingLockWait : public LockWaitObserver {
+ public:
+  bool KeepWaiting(std::chrono::milliseconds waited) override {
+    ++asked;
+    longest = std::max(longest, waited);
+    return !stop;
+  }
+  void WaitOver(std::chrono::milliseconds waited) override { over.push_back(waited); }
+
+  std::atomic<bool> stop{false};
+  int asked = 0;
+  std::chrono::milliseconds longest{0};
+  std::vector<std::chrono::milliseconds> over;
+};
+}  // namespace
+
+TEST_CASE("with a lock-wait observer, a lock held past busy_timeout is waited for until it goes",
+          "[sqlite]") {
+  // `bayestune run` ended when another process held the lock for 60 s (busy_timeout); with an
+  // observer the wait lasts as long as it says, and it is told how long the wait was.
+  TempFolder folder;
+  const std::string database = folder.File("study.db");
+  const StudyRecord study = NewStudy(*SqliteStudyRepository::Open(database));
+  auto observer = std::make_shared<RecordingLockWait>();
+  SqliteOpenOptions options;
+  options.busy_timeout = std::chrono::milliseconds(100);
+  options.lock_wait = observer;
+  auto repository = SqliteStudyRepository::Open(database, options);
+
+  {
+    DatabaseWriteLock holder(database);
+    std::thread release([&] {
+      std::this_thread::sleep_for(std::chrono::milliseconds(800));  // 8 times busy_timeout
+      holder.Release();
+    });
+    CHECK(repository->AddTrial(study.id, Trial{}).id == 1);
+    release.join();
+  }
+  CHECK(observer->longest >= std::chrono::milliseconds(700));
+  CHECK(observer->asked > 1);
+  REQUIRE(observer->over.size() == 1);
+  CHECK(observer->over[0] >= std::chrono::milliseconds(700));
+  CHECK(repository->ListTrials(study.id).size() == 1);
+
+  // false ends the wait: the call throws Unavailable, saying how long it waited, and writes
+  // nothing.
+  DatabaseWriteLock holder(database);
+  std::thread stopper([&] {
+    std::this_thread::sleep_for(std::chrono::milliseconds(300));
+    observer->stop = true;
+  });
+  try {
+    repository->AddTrial(study.id, Trial{});
+    FAIL("the write went through while the lock was held");
+  } catch (const Unavailable& e) {
+    CHECK_THAT(e.what(), Catch::Contains(database) &&
+                             Catch::Contains("another process had kept the database locked for") &&
+                             Catch::Contains("when this process stopped waiting for it"));
+  }
+  stopper.join();
+  CHECK(observer->over.size() == 1);  // that wait did not end with the lock
+  holder.Release();
+  CHECK(repository->ListTrials(study.id).size() == 1);
+}
+
+TEST_CASE(
+    "TallyTrials finds the first queued trials through an index of them by number, made "
+    "by the version 7 upgrade",
+    "[sqlite]") {
+  // TallyTrials read every queued trial's number (through trials_by_state, ordered by client and
+  // row) and sorted them to return the first few: its cost grew with the queue. Version 7 indexes
+  // the queued trials by number (partial: only REQUESTED ones), read up to the limit.
+  TempFolder folder;
+  const std::string database = folder.File("study.db");
+  StudyRecord study;
+  {
+    auto repository = SqliteStudyRepository::Open(database);
+    study = NewStudy(*repository);
+    // Queued in an order that neither their clients nor their rows give: trial 5 queued by
+    // client z, 3 by a, 1 requeued after it finished, 2 and 4 done.
+    for (int i = 0; i < 5; ++i)
+      repository->AddTrial(study.id, Trial{});
+    const auto set = [&](std::int64_t id, TrialState state, const std::string& client) {
+      Trial trial = *repository->GetTrial(study.id, id);
+      trial.state = state;
+      trial.client_id = client;
+      repository->UpdateTrial(study.id, trial);
+    };
+    set(5, TrialState::kRequested, "z");
+    set(3, TrialState::kRequested, "a");
+    set(1, TrialState::kSucceeded, "a");
+    set(1, TrialState::kRequested, "");
+    set(2, TrialState::kFailed, "b");
+    set(4, TrialState::kActive, "b");
+  }
+  // A file of version 6, before the index.
+  ExecSql(database, "DROP INDEX trials_queued; PRAGMA user_version = 6;");
+  auto repository = SqliteStudyRepository::Open(database);
+  CHECK(QueryValue(database, "PRAGMA user_version") == "7");
+  CHECK(QueryValue(database, "SELECT sql FROM sqlite_master WHERE name = 'trials_queued'") ==
+        "CREATE INDEX trials_queued ON trials (study_id, number) WHERE state = 'REQUESTED'");
+  CHECK(QueryValue(database, "PRAGMA integrity_check") == "ok");
+  const auto queued = [&](int limit) {
+    std::vector<std::int64_t> ids;
+    for (const Trial& t : repository->TallyTrials(study.id, "", limit).requested)
+      ids.push_back(t.id);
+    return ids;
+  };
+  CHECK(queued(2) == std::vector<std::int64_t>{1, 3});
+  CHECK(queued(10) == std::vector<std::int64_t>{1, 3, 5});
+  CHECK(queued(0).empty());
 }
 
 TEST_CASE("deleting a study deletes its rows from every table", "[sqlite]") {

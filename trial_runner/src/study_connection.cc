@@ -56,19 +56,20 @@ StopDecision LocalStudyConnection::ShouldStop(std::int64_t trial_id, const Trial
 }
 
 Trial LocalStudyConnection::Complete(std::int64_t trial_id, const TrialOwner& owner,
-                                     std::optional<double> value,
-                                     std::optional<std::int64_t> step) {
-  return study_->Complete(trial_id, value, step, owner);
+                                     std::optional<double> value, std::optional<std::int64_t> step,
+                                     std::optional<double> ended_at) {
+  return study_->Complete(trial_id, value, step, owner, ended_at);
 }
 
 Trial LocalStudyConnection::Fail(std::int64_t trial_id, const TrialOwner& owner,
-                                 const std::string& reason) {
-  return study_->Fail(trial_id, reason, owner);
+                                 const std::string& reason, std::optional<double> ended_at) {
+  return study_->Fail(trial_id, reason, owner, ended_at);
 }
 
 Trial LocalStudyConnection::MarkInfeasible(std::int64_t trial_id, const TrialOwner& owner,
-                                           const std::string& reason) {
-  return study_->MarkInfeasible(trial_id, reason, owner);
+                                           const std::string& reason,
+                                           std::optional<double> ended_at) {
+  return study_->MarkInfeasible(trial_id, reason, owner, ended_at);
 }
 
 Trial LocalStudyConnection::Requeue(std::int64_t trial_id, const TrialOwner& owner,

@@ -866,6 +866,9 @@ Trial TrialRunner::Loop::Conclude(RunningTrial& rt, const TrialEnd& end) {
   const std::int64_t id = rt.trial.id;
   const TrialOwner owner = rt.trial.Owner();
   const std::size_t lines = options_.log_tail_lines;
+  // A job that ended before this runner saw it end (re-attached to after it ended, or while the
+  // runner waited for the database) ended at Slurm's EndTime, not at its collection.
+  const std::optional<double> ended_at = end.ended_at;
   if (rt.stop_cause == TrialStopCause::kTimeout) {
     const double timeout = options_.runner.trial_timeout_seconds;
     std::string how = !end.stop_note.empty() ? end.stop_note
@@ -875,26 +878,30 @@ Trial TrialRunner::Loop::Conclude(RunningTrial& rt, const TrialEnd& end) {
                                         : "it was stopped with SIGTERM and " + exit.Describe();
     return study_.Fail(id, owner,
                        "timed out after " + Seconds(timeout) + " (runner.trialTimeoutSeconds); " +
-                           how + LogExcerpt(rt.paths, lines));
+                           how + LogExcerpt(rt.paths, lines),
+                       ended_at);
   }
   const TrialMetricsFeed::Objective objective = rt.metrics->SelectObjective();
   if (rt.stop_cause == TrialStopCause::kEarlyStopping) {
     // Stopped early: the trial keeps its last (or best) value, whatever the exit status.
     if (objective.measurement && std::isfinite(objective.measurement->value)) {
-      return study_.Complete(id, owner, objective.measurement->value, objective.measurement->step);
+      return study_.Complete(id, owner, objective.measurement->value, objective.measurement->step,
+                             ended_at);
     }
-    return study_.Complete(id, owner, std::nullopt, std::nullopt);
+    return study_.Complete(id, owner, std::nullopt, std::nullopt, ended_at);
   }
   if (!end.failure.empty()) {
-    return study_.Fail(id, owner, end.failure + LogExcerpt(rt.paths, lines));
+    return study_.Fail(id, owner, end.failure + LogExcerpt(rt.paths, lines), ended_at);
   }
   if (!exit.succeeded()) {
-    return study_.Fail(id, owner, "the trainer " + exit.Describe() + LogExcerpt(rt.paths, lines));
+    return study_.Fail(id, owner, "the trainer " + exit.Describe() + LogExcerpt(rt.paths, lines),
+                       ended_at);
   }
   if (!objective.measurement) {
     return study_.Fail(id, owner,
                        "the trainer exited with status 0 without reporting the metric: " +
-                           objective.missing_reason + LogExcerpt(rt.paths, lines));
+                           objective.missing_reason + LogExcerpt(rt.paths, lines),
+                       ended_at);
   }
   const Measurement& m = *objective.measurement;
   if (!std::isfinite(m.value)) {
@@ -903,7 +910,8 @@ Trial TrialRunner::Loop::Conclude(RunningTrial& rt, const TrialEnd& end) {
         "the objective '" + spec_.metric_tag + "' is " + FormatDouble(m.value) + " at step " +
             std::to_string(m.step) + " (" +
             std::string(MeasurementSelectionName(spec_.measurement_selection)) +
-            "); a NaN or infinite objective makes the trial INFEASIBLE");
+            "); a NaN or infinite objective makes the trial INFEASIBLE",
+        ended_at);
   }
   // A multi-objective study: every objective must be reported (else FAILED) and finite (else
   // INFEASIBLE), each named in the reason.
@@ -912,7 +920,8 @@ Trial TrialRunner::Loop::Conclude(RunningTrial& rt, const TrialEnd& end) {
       return study_.Fail(id, owner,
                          "the trainer exited with status 0 without reporting every metric of the "
                          "study: " +
-                             other.missing_reason + LogExcerpt(rt.paths, lines));
+                             other.missing_reason + LogExcerpt(rt.paths, lines),
+                         ended_at);
     }
     if (!std::isfinite(other.measurement->value)) {
       return study_.MarkInfeasible(
@@ -921,10 +930,11 @@ Trial TrialRunner::Loop::Conclude(RunningTrial& rt, const TrialEnd& end) {
               FormatDouble(other.measurement->value) + " at step " +
               std::to_string(other.measurement->step) + " (" +
               std::string(MeasurementSelectionName(spec_.measurement_selection)) +
-              "); a NaN or infinite objective makes the trial INFEASIBLE");
+              "); a NaN or infinite objective makes the trial INFEASIBLE",
+          ended_at);
     }
   }
-  return study_.Complete(id, owner, m.value, m.step);
+  return study_.Complete(id, owner, m.value, m.step, ended_at);
 }
 
 bool TrialRunner::Loop::Finished(RunResult& result) {

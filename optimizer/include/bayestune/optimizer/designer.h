@@ -60,6 +60,13 @@ class Designer {
     (void)space;
     return true;
   }
+
+  // True for a designer that looks at the trials only for their parameters, to avoid repeating a
+  // point (random search in a finite space). Study::Suggest of such a quick designer plans on the
+  // store's counts as above and gives it trials that hold only their parameters
+  // (StudyRepository::ListTrialParameters), not every trial with its measurements; the points are
+  // the same.
+  virtual bool UsesOnlyTrialParameters() const { return false; }
 };
 
 // The designer for spec.algorithm: ALGORITHM_UNSPECIFIED -> GP bandit, RANDOM_SEARCH, GRID_SEARCH.

@@ -31,6 +31,8 @@ class InMemoryStudyRepository : public StudyRepository {
   // Counts in place: copies only the trials it returns.
   TrialTally TallyTrials(std::int64_t study_id, const std::string& client_id,
                          int requested_limit) override;
+  // Copies the parameters alone.
+  std::vector<ParameterValues> ListTrialParameters(std::int64_t study_id) override;
 
   void RunInTransaction(const std::function<void()>& body) override;
 

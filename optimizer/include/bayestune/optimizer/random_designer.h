@@ -16,6 +16,8 @@ class RandomDesigner : public Designer {
   bool SuggestsQuickly() const override { return true; }
   // Only a space that can repeat a point (no DOUBLE without a condition) looks at the trials.
   bool UsesTrials(const SearchSpace& space) const override;
+  // Where it looks at them, only for their points.
+  bool UsesOnlyTrialParameters() const override { return true; }
 };
 
 }  // namespace bayestune

@@ -161,13 +161,18 @@ class Study {
   // the objective comes from the current attempt's measurements of spec.metric_tag (LAST or BEST);
   // with none the trial fails. A NaN or infinite value makes the trial INFEASIBLE. Throws
   // FailedPrecondition when the trial is already finished or not `owner`'s.
+  // `end_time` (seconds since the epoch): when the trial ended, where that was before now (a Slurm
+  // job collected after it ended: Slurm's EndTime); kept within [start_time, now]. nullopt: now.
   Trial Complete(std::int64_t trial_id, std::optional<double> value = std::nullopt,
                  std::optional<std::int64_t> step = std::nullopt,
-                 const std::optional<TrialOwner>& owner = std::nullopt);
+                 const std::optional<TrialOwner>& owner = std::nullopt,
+                 std::optional<double> end_time = std::nullopt);
   Trial Fail(std::int64_t trial_id, const std::string& reason,
-             const std::optional<TrialOwner>& owner = std::nullopt);
+             const std::optional<TrialOwner>& owner = std::nullopt,
+             std::optional<double> end_time = std::nullopt);
   Trial MarkInfeasible(std::int64_t trial_id, const std::string& reason,
-                       const std::optional<TrialOwner>& owner = std::nullopt);
+                       const std::optional<TrialOwner>& owner = std::nullopt,
+                       std::optional<double> end_time = std::nullopt);
 
   // Applies the stopping rule to a pending trial: when it says stop (or someone asked to stop the
   // trial), the trial becomes STOPPING and the decision says why.
@@ -229,8 +234,10 @@ class Study {
   // Inside a transaction: ACTIVE or COMPLETED as the trials say.
   void StoreState(const std::vector<Trial>& trials);
   SuggestPlan PlanSuggestion(std::vector<Trial> trials, int count, const std::string& client_id);
-  // Suggest for a quick designer that looks at no trial (Designer::UsesTrials), inside the
-  // transaction: planned on the store's counts (TrialTally), reading no trial but those handed out.
+  // Suggest for a quick designer that looks at no trial (Designer::UsesTrials), or only at their
+  // parameters (Designer::UsesOnlyTrialParameters), inside the transaction: planned on the
+  // store's counts (TrialTally), reading no trial but those handed out (and, for the latter, the
+  // trials' parameters alone: StudyRepository::ListTrialParameters).
   std::vector<Trial> SuggestOnTally(int count, const std::string& client_id);
   std::vector<ParameterValues> ComputePoints(const SuggestPlan& plan);
   std::vector<Trial> CommitSuggestion(const SuggestPlan& plan, std::vector<ParameterValues> points,

@@ -89,6 +89,11 @@ class StudyRepository {
   // returned read in full).
   virtual TrialTally TallyTrials(std::int64_t study_id, const std::string& client_id,
                                  int requested_limit);
+  // The parameters of each of the study's trials that has some, in id order: all that a designer
+  // avoiding repeats needs of them (Designer::UsesOnlyTrialParameters). This default reads every
+  // trial (ListTrials); SqliteStudyRepository reads the parameters alone (no trial row, no
+  // measurement).
+  virtual std::vector<ParameterValues> ListTrialParameters(std::int64_t study_id);
 
   virtual void RunInTransaction(const std::function<void()>& body) = 0;
 };

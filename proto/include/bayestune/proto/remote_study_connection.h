@@ -45,11 +45,13 @@ class RemoteStudyConnection : public StudyConnection {
   void AddMeasurements(std::int64_t trial_id, const TrialOwner& owner,
                        const std::vector<Measurement>& measurements) override;
   StopDecision ShouldStop(std::int64_t trial_id, const TrialOwner& owner) override;
+  // `ended_at` is left to the server, which stamps its own time.
   Trial Complete(std::int64_t trial_id, const TrialOwner& owner, std::optional<double> value,
-                 std::optional<std::int64_t> step) override;
-  Trial Fail(std::int64_t trial_id, const TrialOwner& owner, const std::string& reason) override;
-  Trial MarkInfeasible(std::int64_t trial_id, const TrialOwner& owner,
-                       const std::string& reason) override;
+                 std::optional<std::int64_t> step, std::optional<double> ended_at) override;
+  Trial Fail(std::int64_t trial_id, const TrialOwner& owner, const std::string& reason,
+             std::optional<double> ended_at) override;
+  Trial MarkInfeasible(std::int64_t trial_id, const TrialOwner& owner, const std::string& reason,
+                       std::optional<double> ended_at) override;
   Trial Requeue(std::int64_t trial_id, const TrialOwner& owner, const std::string& reason) override;
   StudyProgress Progress() override;
 

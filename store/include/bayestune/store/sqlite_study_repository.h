@@ -13,6 +13,21 @@ namespace sqlite {
 class Connection;
 }
 
+// Told about a connection's waits for a lock that another process holds (an sqlite3 shell left
+// inside BEGIN IMMEDIATE, a backup writing the file), and decides how long they last: with one,
+// busy_timeout does not end a wait. Called on the thread of the call that waits, with the
+// connection's mutex held: it must not use the database.
+class LockWaitObserver {
+ public:
+  virtual ~LockWaitObserver() = default;
+  // At every step of a wait (every 10 ms or so once it lasts), with how long this statement has
+  // waited so far: whether to go on waiting. false ends the wait: the call throws Unavailable,
+  // saying how long it waited, and changes nothing.
+  virtual bool KeepWaiting(std::chrono::milliseconds waited) = 0;
+  // The lock was had after `waited`: the call goes on.
+  virtual void WaitOver(std::chrono::milliseconds waited) = 0;
+};
+
 // How SqliteStudyRepository::Open treats its file.
 struct SqliteOpenOptions {
   // For readers (status, export): never creates, upgrades or writes the file; every write throws
@@ -23,6 +38,9 @@ struct SqliteOpenOptions {
   // How long a call waits for a lock that another process holds before it throws Unavailable.
   // Waiting is silent: "database is locked" never reaches the caller before then.
   std::chrono::milliseconds busy_timeout{60'000};
+  // Null: waits end after busy_timeout. Set: the observer decides how long a wait lasts, and is
+  // told of it (`bayestune run` waits as long as the lock is held, with warnings, until Ctrl-C).
+  std::shared_ptr<LockWaitObserver> lock_wait;
   // The most pages (4 KiB each) the file may grow to, for a quota; 0: no limit. A write past it
   // throws ResourceExhausted, as a full disk does.
   std::int64_t max_page_count = 0;
@@ -38,12 +56,12 @@ struct SqliteOpenOptions {
 // Concurrency: RunInTransaction is BEGIN IMMEDIATE ... COMMIT (ROLLBACK when the body throws);
 // calls inside the body join it. One connection per repository, guarded by a mutex, so that the
 // repository is thread-safe; processes wait for each other's locks with backoff up to
-// busy_timeout. Statements are prepared once and cached.
+// busy_timeout, or for as long as a LockWaitObserver says. Statements are prepared once and cached.
 class SqliteStudyRepository : public StudyRepository {
  public:
   // The schema this version writes (PRAGMA user_version). Older files are upgraded when opened
   // for writing; a newer one is refused.
-  static constexpr int kSchemaVersion = 6;
+  static constexpr int kSchemaVersion = 7;
 
   // Opens the study database at `path`, creating it, or upgrading an older schema, as needed.
   // Errors name the file and say what to do: InvalidArgument for a missing folder, a file that is
@@ -80,6 +98,8 @@ class SqliteStudyRepository : public StudyRepository {
   // Counts with SQL, and reads in full only the trials it returns.
   TrialTally TallyTrials(std::int64_t study_id, const std::string& client_id,
                          int requested_limit) override;
+  // Reads trial_parameters alone, in its key's order.
+  std::vector<ParameterValues> ListTrialParameters(std::int64_t study_id) override;
 
   void RunInTransaction(const std::function<void()>& body) override;
 

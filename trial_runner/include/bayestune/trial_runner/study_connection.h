@@ -50,12 +50,17 @@ class StudyConnection {
   // it) and why. The trial is then STOPPING.
   virtual StopDecision ShouldStop(std::int64_t trial_id, const TrialOwner& owner) = 0;
   // Completes with the value (and step) the runner selected, or, without one, from the stored
-  // measurements. A NaN value makes the trial INFEASIBLE.
+  // measurements. A NaN value makes the trial INFEASIBLE. `ended_at` (seconds since the epoch):
+  // when the trial ended, where the launcher knows it was before now (a Slurm job collected after
+  // it ended: Slurm's EndTime), stored as its end_time; nullopt: now. A gRPC connection leaves it
+  // to the server, which stamps its own time (no Slurm job runs over it).
   virtual Trial Complete(std::int64_t trial_id, const TrialOwner& owner,
-                         std::optional<double> value, std::optional<std::int64_t> step) = 0;
-  virtual Trial Fail(std::int64_t trial_id, const TrialOwner& owner, const std::string& reason) = 0;
+                         std::optional<double> value, std::optional<std::int64_t> step,
+                         std::optional<double> ended_at) = 0;
+  virtual Trial Fail(std::int64_t trial_id, const TrialOwner& owner, const std::string& reason,
+                     std::optional<double> ended_at) = 0;
   virtual Trial MarkInfeasible(std::int64_t trial_id, const TrialOwner& owner,
-                               const std::string& reason) = 0;
+                               const std::string& reason, std::optional<double> ended_at) = 0;
   // Puts a pending trial back to REQUESTED, attempt + 1, to be rerun with the same parameters.
   virtual Trial Requeue(std::int64_t trial_id, const TrialOwner& owner,
                         const std::string& reason) = 0;
@@ -81,10 +86,11 @@ class LocalStudyConnection : public StudyConnection {
                        const std::vector<Measurement>& measurements) override;
   StopDecision ShouldStop(std::int64_t trial_id, const TrialOwner& owner) override;
   Trial Complete(std::int64_t trial_id, const TrialOwner& owner, std::optional<double> value,
-                 std::optional<std::int64_t> step) override;
-  Trial Fail(std::int64_t trial_id, const TrialOwner& owner, const std::string& reason) override;
-  Trial MarkInfeasible(std::int64_t trial_id, const TrialOwner& owner,
-                       const std::string& reason) override;
+                 std::optional<std::int64_t> step, std::optional<double> ended_at) override;
+  Trial Fail(std::int64_t trial_id, const TrialOwner& owner, const std::string& reason,
+             std::optional<double> ended_at) override;
+  Trial MarkInfeasible(std::int64_t trial_id, const TrialOwner& owner, const std::string& reason,
+                       std::optional<double> ended_at) override;
   Trial Requeue(std::int64_t trial_id, const TrialOwner& owner, const std::string& reason) override;
   StudyProgress Progress() override;
 

@@ -1,0 +1,99 @@
+#include "run_lock_wait.h"
+
+#include <iostream>
+
+#include "bayestune/optimizer/errors.h"
+
+namespace bayestune::cli {
+namespace {
+
+// A wait this long, or one said already, is another process's lock, not a write of the moment:
+// an interrupt is answered (and the second ends it). A shorter one ends by itself, and the
+// runner's loop answers the interrupt as usual.
+constexpr std::chrono::milliseconds kLongWait{1000};
+
+std::string SecondsText(std::chrono::milliseconds waited) {
+  return FormatDouble(static_cast<double>(waited.count() / 100) / 10.0) + " s";
+}
+
+}  // namespace
+
+RunLockWait::RunLockWait(std::string database, std::chrono::milliseconds notice_every,
+                         Notify notify)
+    : database_(std::move(database)),
+      notice_every_(std::max(notice_every, std::chrono::milliseconds(1))),
+      notify_(std::move(notify)) {}
+
+void RunLockWait::SetNotify(Notify notify) {
+  std::lock_guard lock(mutex_);
+  notify_ = std::move(notify);
+}
+
+void RunLockWait::SetInterrupts(std::function<int()> interrupts) {
+  std::lock_guard lock(mutex_);
+  interrupts_ = std::move(interrupts);
+}
+
+bool RunLockWait::stopped() const {
+  std::lock_guard lock(mutex_);
+  return stopped_;
+}
+
+void RunLockWait::Say(const std::string& message) {
+  if (notify_) {
+    notify_(message);
+  } else {
+    std::cerr << "bayestune: warning: " << message << std::endl;
+  }
+}
+
+bool RunLockWait::KeepWaiting(std::chrono::milliseconds waited) {
+  std::lock_guard lock(mutex_);
+  const int interrupts = interrupts_ ? interrupts_() : 0;
+  const bool long_wait = notices_ > 0 || waited >= kLongWait;
+  if (interrupts >= 2 && long_wait) {
+    if (!stopped_) {
+      stopped_ = true;
+      Say("stopped waiting for the lock on the database " + database_ + " after " +
+          SecondsText(waited) +
+          " (interrupted again): the running trials are killed; they stay "
+          "running in the database until the study runs again, which reruns them");
+    }
+    return false;
+  }
+  if (interrupts >= 1 && long_wait && !interrupt_said_) {
+    interrupt_said_ = true;
+    Say("interrupted while waiting for the lock on the database " + database_ +
+        ": no new trial will start; still waiting, to record the running trials (interrupt again "
+        "to stop waiting now: the running trials are killed and rerun when the study runs again)");
+  }
+  // Once at notice_every, once at twice that, ...: never at every retry.
+  if (waited >= notice_every_ * (notices_ + 1)) {
+    const bool first = notices_ == 0;
+    notices_ = static_cast<int>(waited / notice_every_);
+    if (first) {
+      Say("the database " + database_ +
+          " is locked by another process (a transaction left open, such as an sqlite3 shell "
+          "inside BEGIN, or a backup writing it); waited " +
+          SecondsText(waited) + " so far and waiting on, saying so every " +
+          SecondsText(notice_every_) +
+          ": the running trials go on and are recorded when the lock is let go (Ctrl-C twice to "
+          "stop)");
+    } else {
+      Say("the database " + database_ + " is still locked by another process: waited " +
+          SecondsText(waited) + " so far; waiting on");
+    }
+  }
+  return true;
+}
+
+void RunLockWait::WaitOver(std::chrono::milliseconds waited) {
+  std::lock_guard lock(mutex_);
+  if (notices_ > 0) {
+    Say("the database " + database_ + " is free again after " + SecondsText(waited) +
+        " locked; going on");
+  }
+  notices_ = 0;
+}
+
+}  // namespace bayestune::cli
