@@ -196,6 +196,13 @@ TEST_CASE(
     CHECK_THAT(out.out, Catch::Contains("acc" + shown + "cba"));
     CHECK_THAT(out.out, Catch::Contains("loss" + shown));
   }
+  // trials with no trial in the states asked for names the study (here the only one, read from
+  // the database) escaped as well: it printed the name raw.
+  const auto none = RunBayestune(dir.path(), {"trials", "--state", "failed"});
+  INFO(none.out << none.err);
+  CHECK(none.exit_code == 0);
+  CHECK(none.out.find(rlo) == std::string::npos);
+  CHECK_THAT(none.out, Catch::Contains("study 'st" + shown + "udy' has no FAILED trial yet"));
   // The database keeps the names as they were.
   auto stored = Study::Open(SqliteStudyRepository::Open(dir.File("bayestune.db")), study, {});
   CHECK(stored->spec().metrics[0].metric_id == "acc" + rlo + "cba");
