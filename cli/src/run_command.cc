@@ -141,7 +141,7 @@ std::string CheckResumeStudy(const RunPlan& plan, const RunArguments& arguments)
                               ": trainingInput.hyperparameters.resumePreviousJobId: " + problem +
                               " (in " + arguments.database + ")";
     if (!study_exists) throw NotFound(where + ". Nothing was run");
-    std::cerr << "bayestune: warning: " << where << "; study '" << plan.study
+    std::cerr << "bayestune: warning: " << ShownText(where) << "; study '" << ShownText(plan.study)
               << "' goes on without its trials\n";
     return "";
   }
@@ -200,11 +200,12 @@ std::shared_ptr<Study> OpenStudy(const RunPlan& plan, const RunArguments& argume
                               .spec = plan.config.study,
                               .spec_text = plan.config.source_text});
     if (before && !(*before == study->spec())) {
-      std::cerr << "study '" << plan.study << "': " << DescribeSpecChanges(*before, study->spec())
+      std::cerr << "study '" << ShownText(plan.study)
+                << "': " << ShownText(DescribeSpecChanges(*before, study->spec()))
                 << " (kept in its history: bayestune status)\n";
       // Lowered below the trials made: accepted (a way to call a study done), and said so.
       if (const StudyProgress counts = study->Progress(); MaxTrialsLowered(counts)) {
-        std::cerr << "study '" << plan.study << "': " << MaxTrialsLoweredText(counts)
+        std::cerr << "study '" << ShownText(plan.study) << "': " << MaxTrialsLoweredText(counts)
                   << ": it is done; raise maxTrials to go on\n";
       }
     }
@@ -266,7 +267,7 @@ int RunStudy(const RunArguments& arguments) {
   const auto study = OpenStudy(plan, arguments, lock_wait);
   if (arguments.retry_failed) {
     const std::vector<Trial> retried = study->RetryFailedTrials();
-    std::cerr << "study '" << plan.study << "': " << retried.size() << " failed trial"
+    std::cerr << "study '" << ShownText(plan.study) << "': " << retried.size() << " failed trial"
               << (retried.size() == 1 ? "" : "s") << " queued to run again (--retry-failed)\n";
   }
 

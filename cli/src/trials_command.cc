@@ -141,7 +141,7 @@ void PrintTrials(const StudySnapshot& snapshot, const TrialsOptions& options) {
     std::string states;
     for (std::size_t i = 0; i < asked.size(); ++i)
       states += (i == 0 ? "" : i + 1 == asked.size() ? " or " : ", ") + asked[i];
-    std::cout << "study '" << snapshot.study.name << "' has no "
+    std::cout << "study '" << ShownText(snapshot.study.name) << "' has no "
               << (states.empty() ? "" : states + " ") << "trial yet\n";
     return;
   }

@@ -196,6 +196,27 @@ TEST_CASE(
     CHECK_THAT(out.out, Catch::Contains("acc" + shown + "cba"));
     CHECK_THAT(out.out, Catch::Contains("loss" + shown));
   }
+  // trials with no trial in the states asked for names the study (here the only one, read from
+  // the database) escaped as well: it printed the name raw.
+  const auto none = RunBayestune(dir.path(), {"trials", "--state", "failed"});
+  INFO(none.out << none.err);
+  CHECK(none.exit_code == 0);
+  CHECK(none.out.find(rlo) == std::string::npos);
+  CHECK_THAT(none.out, Catch::Contains("study 'st" + shown + "udy' has no FAILED trial yet"));
+  // run's lines on stderr about the study it opens (maxTrials raised, --retry-failed) name it
+  // escaped too: they printed it raw.
+  std::string yaml = ReadTextFile(dir.File("s.yaml"));
+  yaml.replace(yaml.find("maxTrials: 2"), 12, "maxTrials: 3");
+  WriteTextFile(dir.File("s.yaml"), yaml);
+  const auto more = RunBayestune(
+      dir.path(), {"run", "s.yaml", "--study", study, "--progress", "plain", "--retry-failed", "--",
+                   BAYESTUNE_FAKE_TRAINER, "--tag=acc" + rlo + "cba", "--extra-tag=loss" + rlo});
+  INFO(more.out << more.err);
+  REQUIRE(more.exit_code == 0);
+  CHECK(more.err.find(rlo) == std::string::npos);
+  CHECK_THAT(more.err, Catch::Contains("study 'st" + shown + "udy': 0 failed trials queued"));
+  CHECK_THAT(more.err, Catch::Contains("study 'st" + shown + "udy': maxTrials"));
+  CHECK(more.out.find(rlo) == std::string::npos);
   // The database keeps the names as they were.
   auto stored = Study::Open(SqliteStudyRepository::Open(dir.File("bayestune.db")), study, {});
   CHECK(stored->spec().metrics[0].metric_id == "acc" + rlo + "cba");

@@ -60,3 +60,30 @@ TEST_CASE("a trial Hyperband's predicted finals let past rung 0 is shown at the 
   CHECK(live.reason.find("ASHA rung 1 (step 3, bracket 0)") == 0);
   CHECK(TrialRungText(nine, trials, spec) == "rung 1 (step 3, bracket 0)");
 }
+
+TEST_CASE("a trial ASHA's rank agreement let past rung 0 and stopped at rung 1 is shown at rung 1",
+          "[rung][agreement]") {
+  const StudySpec spec = AshaSpec();
+  REQUIRE(AshaRankAgreementFor(spec) == 0.5);
+  // Five trials trained to the end whose ranks at step 1 were the reverse of their finals: the
+  // later one reached step 1 with more (wall time i), the worse it finished (at 30 + i).
+  std::vector<Trial> trials;
+  const std::vector<double> finals = {0.8, 0.7, 0.6, 0.5, 0.4};
+  for (std::size_t i = 1; i <= finals.size(); ++i) {
+    const double at = static_cast<double>(i);
+    trials.push_back(At(static_cast<std::int64_t>(i), 0.1 * at,
+                        {{1, 0.5 + 0.01 * at, at}, {9, finals[i - 1], 30 + at}}, finals[i - 1]));
+  }
+  // Trial 9: last at rung 0 (step 1, wall 100), spared there by the guard (rank correlation -1);
+  // last at rung 1 (step 3), whose ranks agree with the finals: stopped there. It ran to step 4.
+  const Trial nine = At(9, 0.5, {{1, 0.1, 100}, {3, 0.1, 101}, {4, 0.1, 102}}, 0.1, true);
+  trials.push_back(nine);
+  const StopDecision live = MakeStoppingRule(spec)->Decide(nine, trials, spec);
+  REQUIRE(live.stop);
+  CHECK(live.reason.find("ASHA rung 1 (step 3)") == 0);
+  REQUIRE(live.promotions.size() == 1);
+  CHECK(live.promotions[0].reason.find("ranks have not foretold the final ones") !=
+        std::string::npos);
+  // The readers say what the runner said (ranks alone would say rung 0).
+  CHECK(TrialRungText(nine, trials, spec) == "rung 1 (step 3)");
+}
