@@ -142,7 +142,8 @@ class WorkerLog : public RunnerEvents {
   // than maxTrials named with its size: StudyProgress.capacity).
   void OnRunFinished(const RunResult& result) override {
     Line() << result.message << std::endl;
-    Line() << "study '" << ShownText(study_) << "': " << StudyCountsText(result.progress) << std::endl;
+    Line() << "study '" << ShownText(study_) << "': " << StudyCountsText(result.progress)
+           << std::endl;
   }
   // "3 of 6 finished (the grid has 6 combinations, fewer than maxTrials 10), 2 running".
   static std::string StudyCountsText(const StudyProgress& progress) {
