@@ -31,6 +31,11 @@ std::optional<double> LastReportTime(const Trial& t, const std::string& metric) 
   return last;
 }
 
+bool FinishedBefore(const Trial& t, const std::string& metric, double before_wall_time) {
+  const std::optional<double> last = LastReportTime(t, metric);
+  return last && *last < before_wall_time && (!t.end_time || *t.end_time < before_wall_time);
+}
+
 ModelPromoter::ModelPromoter() : gps_(FinishedTrialsGp::Shared()) {}
 
 std::optional<ModelPromotion> ModelPromoter::Promote(const Trial& trial,
@@ -52,10 +57,10 @@ std::optional<ModelPromotion> ModelPromoter::Promote(const Trial& trial,
         !t.final_value || !std::isfinite(*t.final_value)) {
       continue;
     }
-    const std::optional<double> last = LastReportTime(t, spec.metric_tag);
-    if (!last || *last >= before_wall_time) continue;
+    if (!FinishedBefore(t, spec.metric_tag, before_wall_time)) continue;
+    const double last = *LastReportTime(t, spec.metric_tag);
     try {
-      learnt.push_back({*last, t.id, EncodeForModel(space, t.parameters), sign * *t.final_value});
+      learnt.push_back({last, t.id, EncodeForModel(space, t.parameters), sign * *t.final_value});
     } catch (const InvalidArgument&) {
       continue;
     }

@@ -19,6 +19,14 @@ class FinishedTrialsGp;
 // When the current attempt of `t` last reported `metric` (finite values only); nullopt when never.
 std::optional<double> LastReportTime(const Trial& t, const std::string& metric);
 
+// Whether `t`, trained to the end, counts for a decision about a trial that reached its rung at
+// `before_wall_time`: its last report of `metric` came before, and so did its recorded end
+// (Trial::end_time, when stored). A runner records a trial as finished (its end time, now) only
+// after it reads its last report, so a trial it records after a decision has an end after the
+// judged report and is left out then and by any reader that decides again from the stored trials
+// (`trials`, the exports); a cut by the last report alone would count it for the readers only.
+bool FinishedBefore(const Trial& t, const std::string& metric, double before_wall_time);
+
 // Why a trial its rung would stop goes on (ASHA's model-based promotion): the GP's prediction.
 struct ModelPromotion {
   double predicted = 0;  // the GP's mean at the trial's parameters, in the metric's units
@@ -28,12 +36,12 @@ struct ModelPromotion {
 };
 
 // Model-based promotion, ASHA's exception for a trial its rung would stop: the trial goes on when
-// a GP of the final values of the trials trained to the end (SUCCEEDED, not stopped early) whose
-// last report of the objective came before `before_wall_time` predicts, at the trial's
-// parameters, a final value at least the best of them. A rung ranks trials by their early values;
-// a slow starter that the model expects to beat the best finished trial is the trial whose early
-// value says least and whose end matters most. At least max(3, parameters + 1) such trials (BOHB's
-// minimum for a model) are needed, else nullopt.
+// a GP of the final values of the trials trained to the end (SUCCEEDED, not stopped early) that
+// finished before `before_wall_time` (FinishedBefore: their last report and recorded end) predicts,
+// at the trial's parameters, a final value at least the best of them. A rung ranks trials by their
+// early values; a slow starter that the model expects to beat the best finished trial is the trial
+// whose early value says least and whose end matters most. At least max(3, parameters + 1) such
+// trials (BOHB's minimum for a model) are needed, else nullopt.
 //
 // Stateless in its answers: they depend only on the stored trials (the "before" time is the
 // wall time of the judged trial's report that reached the rung, as ASHA's own rule), and the GP is

@@ -27,13 +27,13 @@ std::optional<RungGainModel::Prediction> RungGainModel::Gains(const std::vector<
         !std::isfinite(*t.final_value)) {
       continue;
     }
-    const std::optional<double> last = LastReportTime(t, spec.metric_tag);
-    if (!last || *last >= before_wall_time) continue;
+    if (!FinishedBefore(t, spec.metric_tag, before_wall_time)) continue;
+    const double last = *LastReportTime(t, spec.metric_tag);
     const std::optional<StepValue> at = ValueAtStep(t.MeasurementsOf(spec.metric_tag), step, spec);
     if (!at) continue;
     try {
       learnt.push_back(
-          {*last, t.id, EncodeForModel(space, t.parameters), *t.final_value - at->value});
+          {last, t.id, EncodeForModel(space, t.parameters), *t.final_value - at->value});
     } catch (const InvalidArgument&) {
     }
   }

@@ -49,8 +49,7 @@ std::optional<RungRankAgreement> RankAgreementAtStep(const std::vector<Trial>& t
         !t.final_value || !std::isfinite(*t.final_value)) {
       continue;
     }
-    const std::optional<double> last = LastReportTime(t, spec.metric_tag);
-    if (!last || *last >= before_wall_time) continue;
+    if (!FinishedBefore(t, spec.metric_tag, before_wall_time)) continue;
     const std::optional<StepValue> value =
         ValueAtStep(t.MeasurementsOf(spec.metric_tag), step, spec);
     if (!value) continue;

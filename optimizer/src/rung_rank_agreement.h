@@ -20,9 +20,10 @@ struct RungRankAgreement {
 };
 
 // The agreement at `step` of the trials trained to the end (SUCCEEDED, not stopped early, a finite
-// final value, a report at or past `step`) whose last report of the objective came before
-// `before_wall_time`, `excluded` left out; nullopt when fewer than `min_trained` such trials.
-// Stateless, like the rules that ask: the stored trials and the time decide it.
+// final value, a report at or past `step`) finished before `before_wall_time` (FinishedBefore,
+// model_promotion.h: their last report and recorded end), `excluded` left out; nullopt when fewer
+// than `min_trained` such trials. Stateless, like the rules that ask: the stored trials and the
+// time decide it.
 std::optional<RungRankAgreement> RankAgreementAtStep(
     const std::vector<Trial>& trials, const StudySpec& spec, std::int64_t step, int min_trained,
     double before_wall_time = std::numeric_limits<double>::infinity(),

@@ -436,3 +436,31 @@ TEST_CASE("MakeStoppingRule guards the GP's one-bracket ASHA by the rungs' rank 
                   {.metric_id = "cost", .goal = Goal::kMinimize}};
   CHECK_FALSE(AshaRankAgreementFor(spec));
 }
+
+TEST_CASE(
+    "ASHA's decisions count a trial trained to the end only once it was recorded as ended "
+    "before the judged trial reached the rung",
+    "[asha][agreement][model]") {
+  // A runner records a trial as ended (its end_time) after reading its last report: a trial it
+  // records after a decision must count neither then nor for a reader deciding again later.
+  const StudySpec spec = AshaSpec();
+  const AshaStoppingRule guarded(spec.early_stopping, AshaPromotion::kRankOnly,
+                                 AshaRanking::kValueAtRung, 0.3);
+  std::vector<Trial> reversed = TrainedWithFinals({0.8, 0.7, 0.6, 0.5, 0.4});
+  for (Trial& t : reversed)
+    t.end_time = 50;  // ended before the judged trial reached step 1 (wall time 100)
+  CHECK_FALSE(Decide(guarded, Judged(0.5), reversed, spec).stop);
+  for (Trial& t : reversed)
+    t.end_time = 150;  // recorded as ended after it: the rank alone decides
+  CHECK(Decide(guarded, Judged(0.5), reversed, spec).stop);
+  CHECK_FALSE(
+      RankAgreementAtStep(reversed, spec, 1, AshaStoppingRule::kMinTrainedForAgreement, 100));
+  // Model-based promotion and the predicted finals count the same trials.
+  std::vector<Trial> parabola = Parabola();
+  CHECK(ModelPromoter().Promote(Judged(0.6), parabola, spec, 100));
+  for (Trial& t : parabola)
+    t.end_time = 150;
+  CHECK_FALSE(ModelPromoter().Promote(Judged(0.6), parabola, spec, 100));
+  CHECK(FinishedBefore(parabola[0], "m", 151));
+  CHECK_FALSE(FinishedBefore(parabola[0], "m", 150));
+}

@@ -51,8 +51,12 @@ struct FakeTrialLog {
 // A trainer that never ends on its own; SIGTERM ends it only when `obeys_sigterm`.
 class FakeTrial : public LaunchedTrial {
  public:
-  FakeTrial(std::shared_ptr<FakeTrialLog> log, JumpingClock& clock, bool obeys_sigterm)
-      : log_(std::move(log)), clock_(clock), obeys_sigterm_(obeys_sigterm) {}
+  FakeTrial(std::shared_ptr<FakeTrialLog> log, JumpingClock& clock, bool obeys_sigterm,
+            std::optional<std::string> queue_reason = std::nullopt)
+      : log_(std::move(log)),
+        clock_(clock),
+        obeys_sigterm_(obeys_sigterm),
+        queue_reason_(std::move(queue_reason)) {}
 
   std::optional<TrialEnd> PollEnd() override {
     if (killed_) return TrialEnd{.exit = {.signaled = true, .code = SIGKILL}, .killed = true};
@@ -68,11 +72,15 @@ class FakeTrial : public LaunchedTrial {
     log_->calls.push_back({"kill", clock_.now});
   }
   std::string Describe() const override { return "fake trial"; }
+  // A batch queue's word, as squeue last said it (never updated: a stale "pending").
+  std::optional<std::string> QueueReason() const override { return queue_reason_; }
+  std::string job_id() const override { return queue_reason_ ? "7" : ""; }
 
  private:
   std::shared_ptr<FakeTrialLog> log_;
   JumpingClock& clock_;
   bool obeys_sigterm_;
+  std::optional<std::string> queue_reason_;
   bool terminated_ = false;
   bool killed_ = false;
 };
@@ -103,9 +111,10 @@ class FakeLauncher : public TrialLauncher {
   std::unique_ptr<LaunchedTrial> Launch(const TrialLaunchRequest& request) override {
     launched_at.push_back({request.trial.id, clock_.now});
     logs.push_back(std::make_shared<FakeTrialLog>());
-    return std::make_unique<FakeTrial>(logs.back(), clock_, obeys_sigterm_);
+    return std::make_unique<FakeTrial>(logs.back(), clock_, obeys_sigterm_, queue_reason);
   }
 
+  std::optional<std::string> queue_reason;  // what its trials' QueueReason says throughout
   std::vector<std::pair<std::int64_t, double>> launched_at;
   std::vector<std::shared_ptr<FakeTrialLog>> logs;
   int refused_acquires = 0;
@@ -219,6 +228,35 @@ TEST_CASE("a second interrupt kills the trial through its launcher and queues it
   const Trial trial = h.study->GetTrial(1);
   CHECK(trial.state == TrialState::kRequested);
   CHECK(trial.attempt == 2);
+}
+
+TEST_CASE(
+    "a trial whose trainer reported runs, though the batch queue last said pending: two "
+    "interrupts kill it as a running trial, not as one cancelled in the queue",
+    "[runner][clock][slurm]") {
+  // squeue is asked every few seconds, and a trainer may report before it says RUNNING (seen on
+  // the Slurm test cluster under load: the run's summary said the killed trial was cancelled
+  // while it waited in Slurm's queue).
+  ClockHarness h("clock_stale_queue", 1, /*obeys_sigterm=*/false);
+  h.launcher->queue_reason = "Priority";
+  std::optional<HypertuneWriter> writer;
+  h.clock->writes = {[&] {
+    writer.emplace(h.events->trials_started.at(0).paths.metric_file.string(), "1");
+    writer->Report("accuracy", 0.5, 1, 2001.0);
+  }};
+  h.events->on_measurements = [&](std::int64_t, const std::vector<Measurement>&) {
+    h.runner->RequestInterrupt(SIGINT);
+    h.runner->RequestInterrupt(SIGINT);
+  };
+  const RunResult result = h.Run();
+  CHECK(result.outcome == RunOutcome::kKilled);
+  REQUIRE(h.events->requeued.size() == 1);
+  CHECK(h.events->requeued[0].second ==
+        "attempt 1 was killed by an interrupt; it reruns when the study runs again");
+  CHECK_THAT(result.message, !Catch::Contains("waiting in Slurm's queue"));
+  CHECK_THAT(result.message, Catch::Contains("1 running trial(s) were killed"));
+  REQUIRE(h.events->interrupts.size() == 2);
+  CHECK(h.events->interrupts[0].second == 1);
 }
 
 TEST_CASE(

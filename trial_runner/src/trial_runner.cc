@@ -88,6 +88,9 @@ struct RunningTrial {
   bool abandoned = false;  // finished by another client: nothing more to record
   bool reattached = false;
   std::optional<std::string> queue_reason;  // waiting in the batch queue: why (Slurm's reason)
+  // Its trainer wrote a measurement: the job runs, whatever the batch queue last said (squeue is
+  // asked every few seconds; a trainer may report before it says RUNNING).
+  bool reported = false;
   std::set<std::string> non_finite_warned;
   std::set<std::string> bad_tag_warned;
 };
@@ -643,7 +646,8 @@ void TrialRunner::Loop::Service(RunningTrial& rt, double now) {
     Finish(rt, *end);
     return;
   }
-  if (auto queue_reason = rt.launched->QueueReason(); queue_reason != rt.queue_reason) {
+  if (auto queue_reason = rt.reported ? std::nullopt : rt.launched->QueueReason();
+      queue_reason != rt.queue_reason) {
     rt.queue_reason = std::move(queue_reason);
     if (events()) events()->OnTrialQueueChanged(rt.trial.id, rt.queue_reason);
   }
@@ -737,6 +741,10 @@ void TrialRunner::Loop::PollMetrics(RunningTrial& rt, bool may_stop) {
   }
   if (finite.empty()) return;
   study_.AddMeasurements(rt.trial.id, rt.trial.Owner(), finite);
+  // No longer waiting in the queue, for the interrupt's count and the requeue's reason too (the
+  // progress view says it runs on these measurements).
+  rt.reported = true;
+  rt.queue_reason.reset();
   if (events()) events()->OnMeasurements(rt.trial.id, finite);
   if (may_stop && new_objective && spec_.enable_early_stopping && !rt.stop_cause) {
     CheckShouldStop(rt, Now());
