@@ -189,9 +189,21 @@ Outcome RunOne(const std::string& method, const Options& o, int seed,
   // at its step against their finals with rank correlation below R (AshaStoppingRule's
   // min_rank_agreement; gp+asha's default is 0.5, AshaRankAgreementFor), with the method's
   // promotion and ranking; -trustoff: no such guard.
+  // ...-repeat: and a trial the designer proposed again near one stopped early goes on.
+  if (method.ends_with("-repeat")) {
+    rule = std::make_shared<AshaStoppingRule>(
+        spec.early_stopping, AshaPromotionFor(spec), AshaRankingFor(spec),
+        AshaRankAgreementFor(spec), AshaStoppingRule::kMinTrainedForAgreement, false, true);
+  }
   if (const std::size_t at = method.find("-trust"); at != std::string::npos) {
-    rule = std::make_shared<AshaStoppingRule>(spec.early_stopping, AshaPromotionFor(spec),
-                                              AshaRankingFor(spec), SuffixNumber(method, at + 6));
+    // -trustRkK: K trials trained to the end needed (4); -trustRkKu: fewer spare every trial.
+    int min_trained = AshaStoppingRule::kMinTrainedForAgreement;
+    const std::size_t k_at = method.find('k', at + 6);
+    if (k_at != std::string::npos) min_trained = std::stoi(method.substr(k_at + 1));
+    rule = std::make_shared<AshaStoppingRule>(
+        spec.early_stopping, AshaPromotionFor(spec), AshaRankingFor(spec),
+        SuffixNumber(method, at + 6), min_trained,
+        k_at != std::string::npos && method.ends_with("u"), method.ends_with("-repeat"));
   }
   // ...-fidelity: the GP with the training step as an input (GpBanditOptions::fidelity_input:
   // every trial's rung values are observations), against the default (trials stopped early are
@@ -300,7 +312,16 @@ Outcome RunOne(const std::string& method, const Options& o, int seed,
                     static_cast<long long>(last), t.stopped_early ? 1 : 0,
                     events->promotions[id].c_str(), events->full_when_started[id],
                     static_cast<long long>(spent), best);
-      trace.push_back(line);
+      std::string x = "[";
+      for (const ParameterSpec& parameter : spec.parameters) {
+        char number[32];
+        std::snprintf(number, sizeof number, "%s%.3f", x.size() > 1 ? ", " : "",
+                      values.at(parameter.name));
+        x += number;
+      }
+      std::string text = line;
+      text.insert(text.size() - 1, ", \"x\": " + x + "]");
+      trace.push_back(text);
     }
   }
   for (const std::string& line : trace)

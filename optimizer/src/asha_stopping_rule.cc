@@ -6,6 +6,7 @@
 
 #include "bayestune/optimizer/errors.h"
 #include "bayestune/optimizer/parameter_value.h"
+#include "model_encoding.h"
 #include "model_promotion.h"
 #include "rung_gain_model.h"
 #include "rung_rank_agreement.h"
@@ -53,6 +54,39 @@ std::string FourDigits(double value) {
   return text;
 }
 
+// A trial stopped early at rung `rung` or below, recorded as ended before `trial` started, at
+// nearly the same parameters (within kRepeatDistance of every parameter's range in the model's
+// coordinates): the designer proposed `trial` again knowing that stop.
+constexpr double kRepeatDistance = 0.05;
+
+std::optional<std::int64_t> StoppedRepeat(const Trial& trial, const std::vector<Trial>& trials,
+                                          const StudySpec& spec, int rung,
+                                          const AshaStoppingRule& rule) {
+  if (!trial.start_time) return std::nullopt;
+  const SearchSpace space(spec.parameters);
+  Eigen::VectorXd x;
+  try {
+    x = EncodeForModel(space, trial.parameters);
+  } catch (const InvalidArgument&) {
+    return std::nullopt;
+  }
+  for (const Trial& other : trials) {
+    if (other.id == trial.id || !other.stopped_early || !other.end_time ||
+        *other.end_time >= *trial.start_time) {
+      continue;
+    }
+    try {
+      if ((EncodeForModel(space, other.parameters) - x).cwiseAbs().maxCoeff() > kRepeatDistance)
+        continue;
+    } catch (const InvalidArgument&) {
+      continue;
+    }
+    const TrialRung stopped = rule.RungOf(other, spec);
+    if (stopped.rung >= 0 && stopped.rung <= rung) return other.id;
+  }
+  return std::nullopt;
+}
+
 }  // namespace
 
 std::optional<StepValue> ValueAtStep(const std::vector<Measurement>& measurements,
@@ -95,13 +129,18 @@ std::optional<double> AshaRankAgreementFor(const StudySpec& spec) {
 }
 
 AshaStoppingRule::AshaStoppingRule(const EarlyStoppingSpec& options, AshaPromotion promotion,
-                                   AshaRanking ranking, std::optional<double> min_rank_agreement)
+                                   AshaRanking ranking, std::optional<double> min_rank_agreement,
+                                   int min_trained_for_agreement, bool spare_until_known,
+                                   bool spare_repeats)
     : options_(options),
       promotion_(promotion),
       model_(promotion == AshaPromotion::kRankOrModel ? std::make_shared<ModelPromoter>()
                                                       : nullptr),
       gains_(ranking == AshaRanking::kPredictedFinal ? std::make_shared<RungGainModel>() : nullptr),
-      min_rank_agreement_(min_rank_agreement) {
+      min_rank_agreement_(min_rank_agreement),
+      min_trained_for_agreement_(min_trained_for_agreement),
+      spare_until_known_(spare_until_known),
+      spare_repeats_(spare_repeats) {
   StudySpec spec;
   spec.enable_early_stopping = true;
   spec.early_stopping = options_;
@@ -227,7 +266,14 @@ StopDecision AshaStoppingRule::Decide(const Trial& trial, const std::vector<Tria
     }
     if (min_rank_agreement_) {
       const std::optional<RungRankAgreement> agreement = RankAgreementAtStep(
-          trials, spec, steps[k], kMinTrainedForAgreement, own->wall_time, trial.id);
+          trials, spec, steps[k], min_trained_for_agreement_, own->wall_time, trial.id);
+      if (!agreement && spare_until_known_) {
+        decision.promotions.push_back(
+            {static_cast<int>(k), steps[k],
+             ranked + "; goes on: too few trials trained to the end yet to tell whether this "
+                      "rung's ranks foretell the final ones"});
+        continue;
+      }
       if (agreement && agreement->correlation < *min_rank_agreement_) {
         decision.promotions.push_back(
             {static_cast<int>(k), steps[k],
@@ -237,6 +283,16 @@ StopDecision AshaStoppingRule::Decide(const Trial& trial, const std::vector<Tria
                  FourDigits(agreement->correlation) + " over " +
                  std::to_string(agreement->trained) + " trials trained to the end, below " +
                  FourDigits(*min_rank_agreement_) + ")"});
+        continue;
+      }
+    }
+    if (spare_repeats_) {
+      if (auto repeated = StoppedRepeat(trial, trials, spec, static_cast<int>(k), *this)) {
+        decision.promotions.push_back(
+            {static_cast<int>(k), steps[k],
+             ranked + "; goes on: trial " + std::to_string(*repeated) +
+                 ", at nearly the same parameters, was stopped at this rung or before when this "
+                 "one was suggested: stopping it again would teach the model nothing"});
         continue;
       }
     }

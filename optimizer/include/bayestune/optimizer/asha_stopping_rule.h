@@ -103,7 +103,9 @@ class AshaStoppingRule : public StoppingRule {
   explicit AshaStoppingRule(const EarlyStoppingSpec& options,
                             AshaPromotion promotion = AshaPromotion::kRankOnly,
                             AshaRanking ranking = AshaRanking::kValueAtRung,
-                            std::optional<double> min_rank_agreement = std::nullopt);
+                            std::optional<double> min_rank_agreement = std::nullopt,
+                            int min_trained_for_agreement = kMinTrainedForAgreement,
+                            bool spare_until_known = false, bool spare_repeats = false);
 
   // The trials trained to the end a rung's agreement needs before it can spare a trial.
   static constexpr int kMinTrainedForAgreement = 4;
@@ -126,6 +128,9 @@ class AshaStoppingRule : public StoppingRule {
   std::shared_ptr<const ModelPromoter> model_;  // with kRankOrModel
   std::shared_ptr<const RungGainModel> gains_;  // with kPredictedFinal
   std::optional<double> min_rank_agreement_;
+  int min_trained_for_agreement_;
+  bool spare_until_known_;
+  bool spare_repeats_;
 };
 
 // The rung of a trial of an ASHA study, in words for `trials`, the export and the report: "rung 1
