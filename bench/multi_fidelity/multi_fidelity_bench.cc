@@ -8,11 +8,12 @@
 // step as an input while fewer than K trials are trained to the end; -earlyKp: with stopped
 // trials pending at the final step too; -early0: the default), -sobolK (the Sobol design goes on
 // while fewer than K are trained to the end), -trustR (a rung stops no trial while its ranks have
-// not foretold the final ones: AshaStoppingRule's min_rank_agreement R). Each run goes on until
-// `--budget` steps were consumed (then it is interrupted: nothing new starts); a trial counts when
-// it was trained to the last step within the budget, with its true (noise-free) final value. Prints
-// one JSON line per (method, seed) and a table of medians over seeds. Prints figures; never passes
-// or fails.
+// not foretold the final ones: AshaStoppingRule's min_rank_agreement R), -repeat / -repeatoff (a
+// trial the designer proposed again near one a rung stopped goes on, or not: spare_repeats). Each
+// run goes on until `--budget` steps were consumed (then it is interrupted: nothing new starts); a
+// trial counts when it was trained to the last step within the budget, with its true (noise-free)
+// final value. Prints one JSON line per (method, seed) and a table of medians over seeds. Prints
+// figures; never passes or fails.
 //
 //   multi_fidelity_bench [--seeds=10] [--first-seed=0] [--budget=270] [--steps=27]
 //                        [--sleep-ms=2] [--parallel=2]
@@ -27,7 +28,8 @@
 //                                   gp+asha-fidelity,gp+hyperband-fidelity,gp+asha-early0,...]
 //                        [--trace] (also one "trace" JSON line per trial, in finishing order: how
 //                        it got past each rung, the trials trained to the end when it started,
-//                        steps spent after it; the default output is unchanged without it)
+//                        steps spent after it, its parameters; the default output is unchanged
+//                        without it)
 // Each JSON line also gives mean_a and mean_a_full, the mean of the first parameter (a, x1) over
 // all trials and over those trained to the end: where the method looked (quadratic3's optimum is at
 // a = 0.75, the slowest starters with --slow=a).
@@ -176,34 +178,31 @@ Outcome RunOne(const std::string& method, const Options& o, int seed,
   if (method.ends_with("asha-rank")) {
     rule = std::make_shared<AshaStoppingRule>(spec.early_stopping, AshaPromotion::kRankOnly);
   }
+  // The rule's parts, the method's defaults (MakeStoppingRule's) unless a suffix says otherwise:
   // ...-gain: the rungs rank by value + the gain to the end a GP of the trials trained to the end
   // predicts (AshaRanking::kPredictedFinal; gp+hyperband's default), ...-value by the value at the
-  // rung alone (gp+asha's default), with the promotion and rank agreement the method would have.
-  if (method.ends_with("-gain") || method.ends_with("-value")) {
-    rule = std::make_shared<AshaStoppingRule>(
-        spec.early_stopping, AshaPromotionFor(spec),
-        method.ends_with("-gain") ? AshaRanking::kPredictedFinal : AshaRanking::kValueAtRung,
-        AshaRankAgreementFor(spec));
-  }
+  // rung alone (gp+asha's default).
   // ...-trustR: a rung spares the trials it would stop while the trials trained to the end ranked
   // at its step against their finals with rank correlation below R (AshaStoppingRule's
-  // min_rank_agreement; gp+asha's default is 0.5, AshaRankAgreementFor), with the method's
-  // promotion and ranking; -trustoff: no such guard.
-  // ...-repeat: and a trial the designer proposed again near one stopped early goes on.
-  if (method.ends_with("-repeat")) {
-    rule = std::make_shared<AshaStoppingRule>(
-        spec.early_stopping, AshaPromotionFor(spec), AshaRankingFor(spec),
-        AshaRankAgreementFor(spec), AshaStoppingRule::kMinTrainedForAgreement, false, true);
-  }
-  if (const std::size_t at = method.find("-trust"); at != std::string::npos) {
-    // -trustRkK: K trials trained to the end needed (4); -trustRkKu: fewer spare every trial.
-    int min_trained = AshaStoppingRule::kMinTrainedForAgreement;
-    const std::size_t k_at = method.find('k', at + 6);
-    if (k_at != std::string::npos) min_trained = std::stoi(method.substr(k_at + 1));
-    rule = std::make_shared<AshaStoppingRule>(
-        spec.early_stopping, AshaPromotionFor(spec), AshaRankingFor(spec),
-        SuffixNumber(method, at + 6), min_trained,
-        k_at != std::string::npos && method.ends_with("u"), method.ends_with("-repeat"));
+  // min_rank_agreement; gp+asha's default is 0.5, AshaRankAgreementFor); -trustoff: no such guard.
+  // ...-repeat: a trial the designer proposed again near one a rung stopped goes on
+  // (AshaStoppingRule's spare_repeats; gp+asha's default, AshaSparesRepeatsFor); -repeatoff: not.
+  if (spec.early_stopping.rule == EarlyStoppingRule::kAsha && !method.ends_with("asha-rank")) {
+    AshaRanking ranking = AshaRankingFor(spec);
+    std::optional<double> agreement = AshaRankAgreementFor(spec);
+    bool repeats = AshaSparesRepeatsFor(spec);
+    if (method.ends_with("-gain")) ranking = AshaRanking::kPredictedFinal;
+    if (method.ends_with("-value")) ranking = AshaRanking::kValueAtRung;
+    if (const std::size_t at = method.find("-trust"); at != std::string::npos) {
+      agreement = SuffixNumber(method, at + 6);
+    }
+    if (method.find("-repeatoff") != std::string::npos) {
+      repeats = false;
+    } else if (method.find("-repeat") != std::string::npos) {
+      repeats = true;
+    }
+    rule = std::make_shared<AshaStoppingRule>(spec.early_stopping, AshaPromotionFor(spec), ranking,
+                                              agreement, repeats);
   }
   // ...-fidelity: the GP with the training step as an input (GpBanditOptions::fidelity_input:
   // every trial's rung values are observations), against the default (trials stopped early are

@@ -55,9 +55,9 @@ std::string FourDigits(double value) {
 }
 
 // A trial stopped early at rung `rung` or below, recorded as ended before `trial` started, at
-// nearly the same parameters (within kRepeatDistance of every parameter's range in the model's
-// coordinates): the designer proposed `trial` again knowing that stop.
-constexpr double kRepeatDistance = 0.05;
+// nearly the same parameters (AshaStoppingRule::kRepeatDistance): the designer proposed `trial`
+// again knowing that stop. The lowest such id; nullopt too when a trial trained to the end, also
+// recorded before `trial` started, is that near (the question is settled there).
 
 std::optional<std::int64_t> StoppedRepeat(const Trial& trial, const std::vector<Trial>& trials,
                                           const StudySpec& spec, int rung,
@@ -70,21 +70,23 @@ std::optional<std::int64_t> StoppedRepeat(const Trial& trial, const std::vector<
   } catch (const InvalidArgument&) {
     return std::nullopt;
   }
+  std::optional<std::int64_t> repeated;
   for (const Trial& other : trials) {
-    if (other.id == trial.id || !other.stopped_early || !other.end_time ||
-        *other.end_time >= *trial.start_time) {
-      continue;
-    }
+    if (other.id == trial.id || !other.end_time || *other.end_time >= *trial.start_time) continue;
+    const bool trained = other.state == TrialState::kSucceeded && !other.stopped_early;
+    if (!trained && (!other.stopped_early || (repeated && other.id > *repeated))) continue;
     try {
-      if ((EncodeForModel(space, other.parameters) - x).cwiseAbs().maxCoeff() > kRepeatDistance)
-        continue;
+      const Eigen::VectorXd y = EncodeForModel(space, other.parameters);
+      if ((y - x).cwiseAbs().maxCoeff() > AshaStoppingRule::kRepeatDistance) continue;
     } catch (const InvalidArgument&) {
-      continue;
+      continue;  // parameters of another space
     }
+    // A trial trained to the end there: the model knows how the region finishes.
+    if (trained) return std::nullopt;
     const TrialRung stopped = rule.RungOf(other, spec);
-    if (stopped.rung >= 0 && stopped.rung <= rung) return other.id;
+    if (stopped.rung >= 0 && stopped.rung <= rung) repeated = other.id;
   }
-  return std::nullopt;
+  return repeated;
 }
 
 }  // namespace
@@ -121,6 +123,10 @@ AshaRanking AshaRankingFor(const StudySpec& spec) {
              : AshaRanking::kValueAtRung;
 }
 
+bool AshaSparesRepeatsFor(const StudySpec& spec) {
+  return AshaRankAgreementFor(spec).has_value();
+}
+
 std::optional<double> AshaRankAgreementFor(const StudySpec& spec) {
   if (AshaPromotionFor(spec) != AshaPromotion::kRankOrModel || spec.early_stopping.brackets > 1) {
     return std::nullopt;
@@ -130,7 +136,6 @@ std::optional<double> AshaRankAgreementFor(const StudySpec& spec) {
 
 AshaStoppingRule::AshaStoppingRule(const EarlyStoppingSpec& options, AshaPromotion promotion,
                                    AshaRanking ranking, std::optional<double> min_rank_agreement,
-                                   int min_trained_for_agreement, bool spare_until_known,
                                    bool spare_repeats)
     : options_(options),
       promotion_(promotion),
@@ -138,8 +143,6 @@ AshaStoppingRule::AshaStoppingRule(const EarlyStoppingSpec& options, AshaPromoti
                                                       : nullptr),
       gains_(ranking == AshaRanking::kPredictedFinal ? std::make_shared<RungGainModel>() : nullptr),
       min_rank_agreement_(min_rank_agreement),
-      min_trained_for_agreement_(min_trained_for_agreement),
-      spare_until_known_(spare_until_known),
       spare_repeats_(spare_repeats) {
   StudySpec spec;
   spec.enable_early_stopping = true;
@@ -266,14 +269,7 @@ StopDecision AshaStoppingRule::Decide(const Trial& trial, const std::vector<Tria
     }
     if (min_rank_agreement_) {
       const std::optional<RungRankAgreement> agreement = RankAgreementAtStep(
-          trials, spec, steps[k], min_trained_for_agreement_, own->wall_time, trial.id);
-      if (!agreement && spare_until_known_) {
-        decision.promotions.push_back(
-            {static_cast<int>(k), steps[k],
-             ranked + "; goes on: too few trials trained to the end yet to tell whether this "
-                      "rung's ranks foretell the final ones"});
-        continue;
-      }
+          trials, spec, steps[k], kMinTrainedForAgreement, own->wall_time, trial.id);
       if (agreement && agreement->correlation < *min_rank_agreement_) {
         decision.promotions.push_back(
             {static_cast<int>(k), steps[k],

@@ -464,3 +464,79 @@ TEST_CASE(
   CHECK(FinishedBefore(parabola[0], "m", 151));
   CHECK_FALSE(FinishedBefore(parabola[0], "m", 150));
 }
+
+TEST_CASE("ASHA spares a trial the designer proposed again near one a rung stopped",
+          "[asha][repeat]") {
+  const StudySpec spec = AshaSpec();
+  const AshaStoppingRule plain(spec.early_stopping);
+  const AshaStoppingRule repeats(spec.early_stopping, AshaPromotion::kRankOnly,
+                                 AshaRanking::kValueAtRung, std::nullopt, /*spare_repeats=*/true);
+  // Three fast starters reached steps 1 and 3 early; trial 4, at x = 0.52, reached step 1 with
+  // 0.12 (wall time 10) and was stopped there, recorded as ended at 11.
+  std::vector<Trial> trials = {At(1, 0.1, {{1, 0.9, 1}, {3, 0.95, 4}}),
+                               At(2, 0.2, {{1, 0.8, 2}, {3, 0.85, 5}}),
+                               At(3, 0.3, {{1, 0.7, 3}, {3, 0.75, 6}})};
+  Trial stopped = At(4, 0.52, {{1, 0.12, 10}}, 0.12, /*stopped=*/true);
+  stopped.end_time = 11;
+  trials.push_back(stopped);
+  // Trial 9 at x = 0.5, suggested at 50 (after the stop): 0.1 at step 1 (wall 100) ranks 5th of 5
+  // where only the top 1 goes on, and 0.2 at step 3 ranks 4th of 4.
+  Trial nine = At(9, 0.5, {{1, 0.1, 100}, {3, 0.2, 110}});
+  nine.start_time = 50;
+  CHECK(Decide(plain, nine, trials, spec).reason ==
+        "ASHA rung 0 (step 1): m 0.1 at step 1 ranks 5th of 5 trials that reached the rung; only "
+        "the top 1 (1/3) go on, the last of them at 0.9");
+  const StopDecision spared = Decide(repeats, nine, trials, spec);
+  CHECK_FALSE(spared.stop);
+  REQUIRE(spared.promotions.size() == 2);  // past rung 1 too: the repeat is trained on
+  CHECK(spared.promotions[0].reason ==
+        "ASHA rung 0 (step 1): m 0.1 at step 1 ranks 5th of 5 trials that reached the rung; goes "
+        "on: trial 4, at nearly the same parameters, was stopped at this rung or before when "
+        "this one was suggested: stopping it again would teach the model nothing");
+  CHECK(spared.promotions[1].rung == 1);
+  // Not a repeat: 0.06 of the range away (more than kRepeatDistance, 0.05) ...
+  Trial far = nine;
+  far.parameters = {{"x", ParameterValue(0.58)}};
+  CHECK(Decide(repeats, far, trials, spec).stop);
+  // ... suggested before the stop was recorded (the designer did not know of it) ...
+  Trial before = nine;
+  before.start_time = 11;
+  CHECK(Decide(repeats, before, trials, spec).stop);
+  Trial unknown = nine;  // no start recorded
+  unknown.start_time.reset();
+  CHECK(Decide(repeats, unknown, trials, spec).stop);
+  // ... near a trial that is still running or was trained to the end, not stopped ...
+  std::vector<Trial> not_stopped = trials;
+  not_stopped[3].stopped_early = false;
+  CHECK(Decide(repeats, nine, not_stopped, spec).stop);
+  // ... or when a trial trained to the end, recorded before it started, is that near too: the
+  // model knows how the region finishes (ended after it started: the repeat is still spared) ...
+  std::vector<Trial> settled = trials;
+  settled.push_back(At(5, 0.53, {{1, 0.11, 12}, {9, 0.6, 40}}, 0.6));
+  settled.back().end_time = 41;
+  CHECK(Decide(repeats, nine, settled, spec).stop);
+  settled.back().end_time = 51;
+  CHECK_FALSE(Decide(repeats, nine, settled, spec).stop);
+  settled.back() = At(5, 0.6, {{1, 0.11, 12}, {9, 0.6, 40}}, 0.6);  // 0.08 away: not there
+  settled.back().end_time = 41;
+  CHECK_FALSE(Decide(repeats, nine, settled, spec).stop);
+  // ... or near one stopped at a later rung than the one judged: rung 0 stops it.
+  std::vector<Trial> later = trials;
+  later[3] = At(4, 0.52, {{1, 0.95, 7}, {3, 0.12, 10}}, 0.12, /*stopped=*/true);
+  later[3].end_time = 11;
+  const StopDecision at_rung_0 = Decide(repeats, nine, later, spec);
+  CHECK(at_rung_0.stop);
+  CHECK(at_rung_0.reason.find("ASHA rung 0 (step 1)") == 0);
+  // MakeStoppingRule spares repeats where it guards by the rank agreement: the GP, one bracket,
+  // one objective.
+  StudySpec study = AshaSpec();
+  CHECK(AshaSparesRepeatsFor(study));
+  const auto gp = std::dynamic_pointer_cast<const AshaStoppingRule>(MakeStoppingRule(study));
+  REQUIRE(gp);
+  CHECK(gp->spare_repeats());
+  study.algorithm = Algorithm::kRandomSearch;
+  CHECK_FALSE(AshaSparesRepeatsFor(study));
+  study.algorithm = Algorithm::kUnspecified;
+  study.early_stopping.brackets = 2;
+  CHECK_FALSE(AshaSparesRepeatsFor(study));
+}

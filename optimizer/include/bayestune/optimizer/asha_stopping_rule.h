@@ -64,6 +64,12 @@ AshaRanking AshaRankingFor(const StudySpec& spec);
 // docs/optimizer.md, "Multi-fidelity figures", the round of early ranks that mislead.
 std::optional<double> AshaRankAgreementFor(const StudySpec& spec);
 
+// Whether MakeStoppingRule's ASHA rule spares a trial the designer proposed again near one a rung
+// stopped (AshaStoppingRule's spare_repeats): where the rank agreement guards
+// (AshaRankAgreementFor), as measured: docs/optimizer.md, "Multi-fidelity figures", the round of
+// repeated proposals.
+bool AshaSparesRepeatsFor(const StudySpec& spec);
+
 class ModelPromoter;
 class RungGainModel;
 
@@ -97,6 +103,16 @@ class RungGainModel;
 // Spearman's correlation below R, a trial the rung would stop goes on (the reason says so). Where
 // early values mislead (slow starters that finish best), ASHA then trains trials to the end as a
 // study without stopping would, instead of stopping the best ones.
+//
+// With `spare_repeats`, a trial a rung would stop goes on when the designer proposed it again near
+// a trial stopped early at this rung or an earlier one: within kRepeatDistance of every
+// parameter's range in the model's coordinates, that trial recorded as ended before this one
+// started (so the designer knew of the stop), and no trial trained to the end, recorded before this
+// one started, that near. A model that proposes a stopped configuration again expects it to
+// finish well; stopping it again would teach the model nothing and spend the rung's steps again,
+// so the repeat is trained on and its end settles the question (the model then learns the final
+// value there, and later proposals near it are judged as any). Stateless too: the stored
+// parameters, the stop and the times decide it.
 class AshaStoppingRule : public StoppingRule {
  public:
   // Throws InvalidArgument for an unusable spec (EarlyStoppingProblem), naming the field.
@@ -104,11 +120,13 @@ class AshaStoppingRule : public StoppingRule {
                             AshaPromotion promotion = AshaPromotion::kRankOnly,
                             AshaRanking ranking = AshaRanking::kValueAtRung,
                             std::optional<double> min_rank_agreement = std::nullopt,
-                            int min_trained_for_agreement = kMinTrainedForAgreement,
-                            bool spare_until_known = false, bool spare_repeats = false);
+                            bool spare_repeats = false);
 
   // The trials trained to the end a rung's agreement needs before it can spare a trial.
   static constexpr int kMinTrainedForAgreement = 4;
+  // How near (the largest difference over the parameters, in the model's coordinates: each
+  // parameter's range is 1) a trial must be to one stopped early to count as its repeat.
+  static constexpr double kRepeatDistance = 0.05;
 
   StopDecision Decide(const Trial& trial, const std::vector<Trial>& trials,
                       const StudySpec& spec) const override;
@@ -116,6 +134,7 @@ class AshaStoppingRule : public StoppingRule {
   const EarlyStoppingSpec& options() const { return options_; }
   AshaPromotion promotion() const { return promotion_; }
   std::optional<double> min_rank_agreement() const { return min_rank_agreement_; }
+  bool spare_repeats() const { return spare_repeats_; }
   int BracketOf(std::int64_t trial_id) const;
   // The rung steps of a bracket, lowest first.
   std::vector<std::int64_t> RungSteps(int bracket) const;
@@ -128,8 +147,6 @@ class AshaStoppingRule : public StoppingRule {
   std::shared_ptr<const ModelPromoter> model_;  // with kRankOrModel
   std::shared_ptr<const RungGainModel> gains_;  // with kPredictedFinal
   std::optional<double> min_rank_agreement_;
-  int min_trained_for_agreement_;
-  bool spare_until_known_;
   bool spare_repeats_;
 };
 
