@@ -161,7 +161,7 @@ void AddBestCommand(CLI::App& app, int& exit_code) {
   auto options = std::make_shared<BestOptions>();
   AddStudySelectionOptions(*command, options->selection);
   command->add_option("--top", options->top, "show the N best trials")
-      ->check(CLI::Range(1, 1000000))
+      ->check(NumberIn(1, 1000000, /*whole=*/true))
       ->capture_default_str();
   command->callback([options, &exit_code] {
     exit_code = PrintBest(ReadStudy(options->selection, "best"), *options);

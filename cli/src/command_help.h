@@ -17,4 +17,10 @@ CLI::App* AddCommand(CLI::App& app, const std::string& name, const std::string& 
 // out for its default".
 CLI::Validator NotEmpty();
 
+// A number from `min` to `max`, both included; a usage error names what was given and the range:
+// "--lock-notice: 'nan' is not a number from 0.001 to 86400". CLI::Range let NaN through (every
+// comparison with it is false), so `--lock-notice nan` or `serve --lock-wait nan` ran with it.
+// `whole`: a whole number ("--top: '1.5' is not a whole number from 1 to 1000000").
+CLI::Validator NumberIn(double min, double max, bool whole = false);
+
 }  // namespace bayestune::cli

@@ -257,13 +257,19 @@ void AddMetricsCommand(CLI::App& app, int& exit_code) {
       "0 printed, 1 no such folder, or no value of the tag, 2 bad usage, 3 no such database "
       "or study (--db, --study)");
   auto options = std::make_shared<MetricsOptions>();
-  command->add_option("DIR", options->dir, "the job dir (or one event file)")->required();
-  command->add_option("--tag", options->tag,
-                      "a hyperparameterMetricTag: print the trial's value of it (a tag, or "
-                      "<subfolder>/<tag>)");
-  command->add_option("--hypertune", options->hypertune_file,
-                      "also read this cloudml-hypertune file (CLOUD_ML_HP_METRIC_FILE; default: "
-                      "DIR/hypertune.jsonl, a trial folder's own, when there is one)");
+  command->add_option("DIR", options->dir, "the job dir (or one event file)")
+      ->check(NotEmpty())
+      ->required();
+  command
+      ->add_option("--tag", options->tag,
+                   "a hyperparameterMetricTag: print the trial's value of it (a tag, or "
+                   "<subfolder>/<tag>)")
+      ->check(NotEmpty());
+  command
+      ->add_option("--hypertune", options->hypertune_file,
+                   "also read this cloudml-hypertune file (CLOUD_ML_HP_METRIC_FILE; default: "
+                   "DIR/hypertune.jsonl, a trial folder's own, when there is one)")
+      ->check(NotEmpty());
   command
       ->add_option("--selection", options->selection,
                    "the trial's value: LAST (highest step) or BEST measurement (default: the "
