@@ -124,8 +124,10 @@ int PrintBest(const StudySnapshot& snapshot, const BestOptions& options) {
   if (ranked.empty()) {
     // The study exists: that it has no best trial is a failure (1), not a missing study (3).
     const StudyProgress counts = CountProgress(snapshot.trials, spec);
+    // "yet" only while trials may still succeed: a study that is over will have none.
+    const bool over = counts.done() || counts.end == StudyEnd::kFailureLimit;
     throw FailedPrecondition(
-        "study '" + snapshot.study.name + "' has no succeeded trial yet (" +
+        "study '" + snapshot.study.name + "' has no succeeded trial" + (over ? "" : " yet") + " (" +
         std::to_string(counts.failed) + " failed, " +
         (counts.infeasible > 0 ? std::to_string(counts.infeasible) + " infeasible, " : "") +
         std::to_string(counts.active) + " running, " + std::to_string(counts.left()) +
