@@ -1,9 +1,12 @@
 #include "command_help.h"
 
+#include <algorithm>
 #include <cerrno>
 #include <cmath>
 #include <cstdlib>
 #include <sstream>
+
+#include "cli_errors.h"
 
 namespace bayestune::cli {
 
@@ -60,6 +63,33 @@ CLI::Validator NumberIn(double min, double max, bool whole) {
       std::string(whole ? "INT" : "FLOAT") + " in [" + BoundText(min) + " - " + BoundText(max) +
           "]",
       "NUMBER_IN");
+}
+
+namespace {
+std::vector<std::string>& CommandLine() {
+  static std::vector<std::string> words;
+  return words;
+}
+}  // namespace
+
+void SetCommandLine(int argc, char** argv) {
+  CommandLine().assign(argv, argv + argc);
+}
+
+void CheckTrainerAfterDoubleDash(const std::vector<std::string>& trainer,
+                                 const std::string& command, const std::string& usage) {
+  if (trainer.empty()) return;
+  const std::vector<std::string>& words = CommandLine();
+  const auto dash = std::find(words.begin(), words.end(), "--");
+  const auto after = static_cast<std::size_t>(words.end() - std::min(dash + 1, words.end()));
+  if (dash != words.end() && after == trainer.size()) return;
+  // The words before `--` (or all, without one) that CLI11 took for the trainer come first.
+  const std::size_t stray = dash == words.end() ? trainer.size() : trainer.size() - after;
+  std::string given;
+  for (std::size_t i = 0; i < stray; ++i)
+    given += (given.empty() ? "" : " ") + trainer[i];
+  throw UsageError("'" + given + "': the trainer is given after --, as in: bayestune " + command +
+                   " " + usage + " -- python3 train.py; or is it the value of a mistyped option?");
 }
 
 }  // namespace bayestune::cli

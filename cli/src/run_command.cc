@@ -403,7 +403,10 @@ void AddRunCommand(CLI::App& app, int& exit_code) {
                     "on");
   command->add_option("trainer", arguments->trainer,
                       "after --: the trainer and its fixed arguments, instead of runner.command");
-  command->callback([arguments, &exit_code] { exit_code = RunStudy(*arguments); });
+  command->callback([arguments, &exit_code] {
+    CheckTrainerAfterDoubleDash(arguments->trainer, "run", "tuning.yaml");
+    exit_code = RunStudy(*arguments);
+  });
 }
 
 }  // namespace bayestune::cli

@@ -103,7 +103,10 @@ void AddValidateCommand(CLI::App& app, int& exit_code) {
       ->required();
   command->add_option("trainer", arguments->trainer,
                       "after --: the trainer run would be given, instead of runner.command");
-  command->callback([arguments, &exit_code] { exit_code = Validate(*arguments); });
+  command->callback([arguments, &exit_code] {
+    CheckTrainerAfterDoubleDash(arguments->trainer, "validate", "tuning.yaml");
+    exit_code = Validate(*arguments);
+  });
 }
 
 }  // namespace bayestune::cli

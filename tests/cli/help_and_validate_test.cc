@@ -97,6 +97,30 @@ TEST_CASE("a number flag out of its range, NaN, or not a number is a usage error
   CHECK_FALSE(std::filesystem::exists(dir.File("x.db")));
 }
 
+TEST_CASE("a trainer is taken only after --", "[cli][help]") {
+  // Any word after the tuning.yaml was taken as the trainer: `bayestune run s.yaml other.yaml`
+  // said "the trainer command after --: the trainer 'other.yaml' was not found in PATH" of a --
+  // never typed, and `run s.yaml true` ran /bin/true as the trainer of every trial.
+  TempFolder dir;
+  WriteTextFile(dir.File("s.yaml"), SmallStudyYaml(1, 1, "--epochs=1"));
+  for (const std::vector<std::string>& args : std::vector<std::vector<std::string>>{
+           {"run", "s.yaml", "true"},
+           {"validate", "s.yaml", "true"},
+           {"worker", "--server", "127.0.0.1:1", "--study", "s", "true"}}) {
+    const auto result = RunBayestune(dir.path(), args);
+    INFO(args[0] << ": " << result.out << result.err);
+    CHECK(result.exit_code == 2);
+    CHECK_THAT(result.err,
+               Catch::StartsWith("bayestune: error: 'true': the trainer is given after --, as "
+                                 "in: bayestune " +
+                                 args[0]));
+  }
+  CHECK_FALSE(std::filesystem::exists(dir.File("bayestune.db")));  // nothing ran
+  const auto with_dash = RunBayestune(dir.path(), {"validate", "s.yaml", "--", "true"});
+  INFO(with_dash.out << with_dash.err);
+  CHECK(with_dash.exit_code == 0);
+}
+
 TEST_CASE("an empty option value, as an unset shell variable gives, is a usage error",
           "[cli][help]") {
   // `--study "$STUDY"` with STUDY unset ran (and went on with) the study named after the file;

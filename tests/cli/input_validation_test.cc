@@ -372,7 +372,7 @@ TEST_CASE("run: infeasible trials are infeasible in the progress lines as in the
   const auto best = RunBayestune(dir.path(), {"best"});
   CHECK(best.exit_code == 1);  // the study is there, with no succeeded trial: a failure, not 3
   CHECK(best.err ==
-        "bayestune: error: study 'nan' has no succeeded trial yet (0 failed, 3 infeasible, 0 "
+        "bayestune: error: study 'nan' has no succeeded trial (0 failed, 3 infeasible, 0 "
         "running, 0 left); see why with: bayestune trials nan\n");
 }
 
