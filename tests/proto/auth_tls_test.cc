@@ -166,6 +166,29 @@ TEST_CASE("a token file that cannot be used stops serve with a message naming it
                       std::chrono::seconds(30));
   CHECK(result.exit_code == 3);
   CHECK_THAT(result.output, Catch::Contains(dir.File("missing")));
+  // /dev/zero was read for ever (one endless line, growing), a named pipe that no program
+  // writes to was waited for for ever, and a folder was "empty".
+  ::mkfifo(dir.File("fifo").c_str(), 0600);
+  for (const auto& [file, said] : std::vector<std::pair<std::string, std::string>>{
+           {"/dev/zero", "its first line is longer than 4096 characters"},
+           {dir.File("fifo"), "is a named pipe (FIFO) that no program writes to"},
+           {dir.path(), "is a folder; give the file whose first line is the token"}}) {
+    for (const std::string command : {"serve", "worker"}) {
+      const std::vector<std::string> args =
+          command == "serve"
+              ? std::vector<std::string>{BayestuneProgram(), "serve",    "--db",
+                                         dir.File("s.db"),   "--listen", "127.0.0.1:0",
+                                         "--token-file",     file}
+              : std::vector<std::string>{
+                    BayestuneProgram(), "worker", "--server", "127.0.0.1:1", "--study", "s",
+                    "--token-file",     file,     "--",       "true"};
+      result = RunProcess(args, std::chrono::seconds(20));
+      INFO(command << " --token-file " << file << ": " << result.output);
+      CHECK(result.exit_code == 1);
+      CHECK_THAT(result.output,
+                 Catch::Contains("the token file '" + file + "'") && Catch::Contains(said));
+    }
+  }
 }
 
 TEST_CASE("TLS with a self-signed certificate, together with the token", "[grpc][tls]") {
