@@ -167,8 +167,18 @@ std::uintmax_t WriteFileAtomically(const std::string& path, const std::string& f
   const std::string suffix = ".tmp-" + std::to_string(::getpid());
   const fs::path temporary =
       folder / ("." + Utf8Prefix(name, name_max - std::min(name_max, suffix.size() + 1)) + suffix);
+  // Written into an unnamed file of the folder (O_TMPFILE), which is given the temporary name
+  // only once complete, just before the rename: a `kill -9` (or a crash, a power cut) while
+  // writing left `.book.csv.tmp-<pid>` behind, one more at each, which nothing removed. A file
+  // system without O_TMPFILE gets the named temporary file from the start.
+  const int unnamed = ::open(folder.c_str(), O_TMPFILE | O_WRONLY | O_CLOEXEC, 0666);
   try {
-    std::ofstream file(temporary, std::ios::binary | std::ios::trunc);
+    std::ofstream file;
+    if (unnamed >= 0) {
+      file.open("/proc/self/fd/" + std::to_string(unnamed), std::ios::binary | std::ios::trunc);
+    } else {
+      file.open(temporary, std::ios::binary | std::ios::trunc);
+    }
     if (!file) {
       throw InvalidArgument(where + ": cannot write in the folder '" + folder.string() + "' (" +
                             std::strerror(errno) + "); choose a folder you may write to");
@@ -179,14 +189,36 @@ std::uintmax_t WriteFileAtomically(const std::string& path, const std::string& f
       throw Unavailable(where + ": writing failed (" + std::strerror(errno) +
                         "); free some space or write elsewhere");
     }
+    file.close();
+    const int fd = unnamed >= 0 ? unnamed : ::open(temporary.c_str(), O_WRONLY | O_CLOEXEC);
+    // On disk before it takes the old file's place: after a power cut, the name holds the old
+    // file or the new one whole, never an empty one.
+    if (fd >= 0 && ::fsync(fd) != 0) {
+      const int failed = errno;
+      if (fd != unnamed) ::close(fd);
+      throw Unavailable(where + ": writing failed (" + std::strerror(failed) +
+                        "); free some space or write elsewhere");
+    }
     // The file it replaces keeps its mode (a private 0600 file stays private) and, where this
-    // user may give it (root), its owner, as after a shell's `>`.
-    if (exists) {
+    // user may give it (root), its owner, as after a shell's `>`; a new one has mode 0666 less
+    // the umask, as a file `>` makes.
+    if (fd >= 0 && exists) {
       // Refused unless root: the new file is then this user's, as any file this user writes.
-      (void)!::chown(temporary.c_str(), info.st_uid, info.st_gid);
-      ::chmod(temporary.c_str(), info.st_mode & 07777);
+      (void)!::fchown(fd, info.st_uid, info.st_gid);
+      ::fchmod(fd, info.st_mode & 07777);
+    }
+    if (fd >= 0 && fd != unnamed) ::close(fd);
+    if (unnamed >= 0) {
+      const std::string proc = "/proc/self/fd/" + std::to_string(unnamed);
+      fs::remove(temporary, error);  // one a killed process of this pid left
+      if (::linkat(AT_FDCWD, proc.c_str(), AT_FDCWD, temporary.c_str(), AT_SYMLINK_FOLLOW) != 0) {
+        throw Unavailable(where + ": cannot give the written file a name in the folder '" +
+                          folder.string() + "' (" + std::strerror(errno) + ")");
+      }
+      ::close(unnamed);
     }
   } catch (...) {
+    if (unnamed >= 0) ::close(unnamed);
     fs::remove(temporary, error);
     throw;
   }

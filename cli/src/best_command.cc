@@ -124,8 +124,10 @@ int PrintBest(const StudySnapshot& snapshot, const BestOptions& options) {
   if (ranked.empty()) {
     // The study exists: that it has no best trial is a failure (1), not a missing study (3).
     const StudyProgress counts = CountProgress(snapshot.trials, spec);
+    // "yet" only while trials may still succeed: a study that is over will have none.
+    const bool over = counts.done() || counts.end == StudyEnd::kFailureLimit;
     throw FailedPrecondition(
-        "study '" + snapshot.study.name + "' has no succeeded trial yet (" +
+        "study '" + snapshot.study.name + "' has no succeeded trial" + (over ? "" : " yet") + " (" +
         std::to_string(counts.failed) + " failed, " +
         (counts.infeasible > 0 ? std::to_string(counts.infeasible) + " infeasible, " : "") +
         std::to_string(counts.active) + " running, " + std::to_string(counts.left()) +
@@ -161,7 +163,7 @@ void AddBestCommand(CLI::App& app, int& exit_code) {
   auto options = std::make_shared<BestOptions>();
   AddStudySelectionOptions(*command, options->selection);
   command->add_option("--top", options->top, "show the N best trials")
-      ->check(CLI::Range(1, 1000000))
+      ->check(NumberIn(1, 1000000, /*whole=*/true))
       ->capture_default_str();
   command->callback([options, &exit_code] {
     exit_code = PrintBest(ReadStudy(options->selection, "best"), *options);

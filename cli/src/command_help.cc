@@ -1,5 +1,13 @@
 #include "command_help.h"
 
+#include <algorithm>
+#include <cerrno>
+#include <cmath>
+#include <cstdlib>
+#include <sstream>
+
+#include "cli_errors.h"
+
 namespace bayestune::cli {
 
 CLI::App* AddCommand(CLI::App& app, const std::string& name, const std::string& summary,
@@ -20,6 +28,68 @@ CLI::Validator NotEmpty() {
                              : "";
       },
       "", "NOT_EMPTY");
+}
+
+namespace {
+
+// 86400, 0.001, 1000000: as people write the bounds of a flag.
+std::string BoundText(double bound) {
+  std::ostringstream text;
+  text.precision(15);
+  text << bound;
+  return text.str();
+}
+
+}  // namespace
+
+CLI::Validator NumberIn(double min, double max, bool whole) {
+  return CLI::Validator(
+      [min, max, whole](std::string& value) -> std::string {
+        const char* text = value.c_str();
+        char* end = nullptr;
+        errno = 0;
+        const double number = std::strtod(text, &end);
+        const bool read = !value.empty() && end == text + value.size() && errno != ERANGE;
+        // strtod reads "nan", "inf" and hexadecimal: none is a value here.
+        const bool plain = value.find_first_not_of("0123456789.eE+-") == std::string::npos;
+        if (read && plain && std::isfinite(number) && number >= min && number <= max &&
+            (!whole ||
+             (std::floor(number) == number && value.find_first_of(".eE") == std::string::npos))) {
+          return "";
+        }
+        return "'" + value + "' is not " + (whole ? "a whole number" : "a number") + " from " +
+               BoundText(min) + " to " + BoundText(max);
+      },
+      std::string(whole ? "INT" : "FLOAT") + " in [" + BoundText(min) + " - " + BoundText(max) +
+          "]",
+      "NUMBER_IN");
+}
+
+namespace {
+std::vector<std::string>& CommandLine() {
+  static std::vector<std::string> words;
+  return words;
+}
+}  // namespace
+
+void SetCommandLine(int argc, char** argv) {
+  CommandLine().assign(argv, argv + argc);
+}
+
+void CheckTrainerAfterDoubleDash(const std::vector<std::string>& trainer,
+                                 const std::string& command, const std::string& usage) {
+  if (trainer.empty()) return;
+  const std::vector<std::string>& words = CommandLine();
+  const auto dash = std::find(words.begin(), words.end(), "--");
+  const auto after = static_cast<std::size_t>(words.end() - std::min(dash + 1, words.end()));
+  if (dash != words.end() && after == trainer.size()) return;
+  // The words before `--` (or all, without one) that CLI11 took for the trainer come first.
+  const std::size_t stray = dash == words.end() ? trainer.size() : trainer.size() - after;
+  std::string given;
+  for (std::size_t i = 0; i < stray; ++i)
+    given += (given.empty() ? "" : " ") + trainer[i];
+  throw UsageError("'" + given + "': the trainer is given after --, as in: bayestune " + command +
+                   " " + usage + " -- python3 train.py; or is it the value of a mistyped option?");
 }
 
 }  // namespace bayestune::cli

@@ -2,6 +2,7 @@
 
 #include <CLI/CLI.hpp>
 #include <string>
+#include <vector>
 
 namespace bayestune::cli {
 
@@ -16,5 +17,23 @@ CLI::App* AddCommand(CLI::App& app, const std::string& name, const std::string& 
 // error (exit 2): "--study: is empty (an unset shell variable?); give a value, or leave the option
 // out for its default".
 CLI::Validator NotEmpty();
+
+// A number from `min` to `max`, both included; a usage error names what was given and the range:
+// "--lock-notice: 'nan' is not a number from 0.001 to 86400". CLI::Range let NaN through (every
+// comparison with it is false), so `--lock-notice nan` or `serve --lock-wait nan` ran with it.
+// `whole`: a whole number ("--top: '1.5' is not a whole number from 1 to 1000000").
+CLI::Validator NumberIn(double min, double max, bool whole = false);
+
+// The command line as main received it, for CheckTrainerAfterDoubleDash.
+void SetCommandLine(int argc, char** argv);
+
+// Refuses a trainer (`run`, `validate`, `worker`'s positional "trainer") that was not given after
+// `--`: CLI11 took any word after the tuning.yaml as the trainer, so `bayestune run tuning.yaml
+// other.yaml` (or a value whose flag was mistyped) said "the trainer command after --: the trainer
+// 'other.yaml' was not found in PATH" of a `--` never typed. A usage error naming the word:
+// "'other.yaml': the trainer is given after --, as in: bayestune run tuning.yaml -- python3
+// train.py".
+void CheckTrainerAfterDoubleDash(const std::vector<std::string>& trainer,
+                                 const std::string& command, const std::string& usage);
 
 }  // namespace bayestune::cli

@@ -7,6 +7,7 @@
 
 #include "bayestune/trial_runner/trial_process.h"
 #include "closest_match.h"
+#include "command_help.h"
 #include "commands.h"
 #include "exit_codes.h"
 #include "shown_text.h"
@@ -77,6 +78,7 @@ int main(int argc, char** argv) {
   AddReportCommand(app, exit_code);
   AddServeCommand(app, exit_code);
   AddWorkerCommand(app, exit_code);
+  SetCommandLine(argc, argv);
   try {
     app.parse(argc, argv);
   } catch (const CLI::ParseError& e) {

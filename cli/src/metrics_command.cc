@@ -5,6 +5,7 @@
 #include <filesystem>
 #include <iostream>
 #include <nlohmann/json.hpp>
+#include <set>
 
 #include "bayestune/optimizer/errors.h"
 #include "bayestune/optimizer/study_spec.h"
@@ -13,6 +14,7 @@
 #include "command_help.h"
 #include "commands.h"
 #include "exit_codes.h"
+#include "hypertune_reader.h"
 #include "metric_selection.h"
 #include "shown_text.h"
 #include "study_selection.h"
@@ -190,8 +192,10 @@ int RunMetrics(const MetricsOptions& options) {
     goal_name = study_objective ? std::string(GoalName(owner->study.spec.goal)) : "MAXIMIZE";
   }
 
-  TrialMetricsReader reader(options.dir, hypertune_file);
-  const MetricPoll poll = reader.Poll();
+  TrialMetricsReader reader(options.dir);  // the event files; the hypertune file below
+  MetricPoll poll = reader.Poll();
+  const std::size_t from_events = poll.records.size();
+  if (hypertune_file) HypertuneReader(*hypertune_file).Poll(poll);
   for (const auto& warning : poll.warnings)
     Warn(warning.ToString());
   for (const auto& [relative, file] : reader.events().files()) {
@@ -219,7 +223,21 @@ int RunMetrics(const MetricsOptions& options) {
   }
   const auto selection = ParseMeasurementSelection(selection_name);
   const auto goal = ParseGoal(goal_name);
-  const TrialValue value = SelectTrialValue(poll.records, tag, *selection, *goal);
+  // As the runner takes them (TrialMetricsFeed): a hypertune report of a tag and step that an
+  // event file reported too is the same value twice (gpu_models writes both), and the event
+  // file's is the one recorded. Taking the later record instead printed the hypertune file's
+  // double (0.9555555555555556) for a trial whose value is the event file's float32
+  // (0.9555555582046509).
+  std::set<std::pair<std::string, std::int64_t>> reported;
+  for (std::size_t i = 0; i < from_events; ++i)
+    reported.emplace(poll.records[i].FullTag(), poll.records[i].step);
+  std::vector<MetricRecord> records(
+      poll.records.begin(), poll.records.begin() + static_cast<std::ptrdiff_t>(from_events));
+  for (std::size_t i = from_events; i < poll.records.size(); ++i) {
+    if (!reported.count({poll.records[i].FullTag(), poll.records[i].step}))
+      records.push_back(poll.records[i]);
+  }
+  const TrialValue value = SelectTrialValue(records, tag, *selection, *goal);
   if (!value.found()) {
     std::cerr << "bayestune: error: "
               << ShownText(options.dir + ": " + value.error, ShownLines::kMultiLine) << "\n";
@@ -257,13 +275,19 @@ void AddMetricsCommand(CLI::App& app, int& exit_code) {
       "0 printed, 1 no such folder, or no value of the tag, 2 bad usage, 3 no such database "
       "or study (--db, --study)");
   auto options = std::make_shared<MetricsOptions>();
-  command->add_option("DIR", options->dir, "the job dir (or one event file)")->required();
-  command->add_option("--tag", options->tag,
-                      "a hyperparameterMetricTag: print the trial's value of it (a tag, or "
-                      "<subfolder>/<tag>)");
-  command->add_option("--hypertune", options->hypertune_file,
-                      "also read this cloudml-hypertune file (CLOUD_ML_HP_METRIC_FILE; default: "
-                      "DIR/hypertune.jsonl, a trial folder's own, when there is one)");
+  command->add_option("DIR", options->dir, "the job dir (or one event file)")
+      ->check(NotEmpty())
+      ->required();
+  command
+      ->add_option("--tag", options->tag,
+                   "a hyperparameterMetricTag: print the trial's value of it (a tag, or "
+                   "<subfolder>/<tag>)")
+      ->check(NotEmpty());
+  command
+      ->add_option("--hypertune", options->hypertune_file,
+                   "also read this cloudml-hypertune file (CLOUD_ML_HP_METRIC_FILE; default: "
+                   "DIR/hypertune.jsonl, a trial folder's own, when there is one)")
+      ->check(NotEmpty());
   command
       ->add_option("--selection", options->selection,
                    "the trial's value: LAST (highest step) or BEST measurement (default: the "

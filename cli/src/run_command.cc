@@ -356,7 +356,9 @@ void AddRunCommand(CLI::App& app, int& exit_code) {
       "study named by resumePreviousJobId, 130 interrupted by Ctrl-C, SIGTERM or SIGHUP (run "
       "again to continue)");
   auto arguments = std::make_shared<RunArguments>();
-  command->add_option("tuning.yaml", arguments->config_path, "the study file")->required();
+  command->add_option("tuning.yaml", arguments->config_path, "the study file")
+      ->check(NotEmpty())
+      ->required();
   command->add_option("--db", arguments->database, "the study database (created if missing)")
       ->capture_default_str()
       ->check(NotEmpty());
@@ -394,14 +396,17 @@ void AddRunCommand(CLI::App& app, int& exit_code) {
                    "this many seconds and every this many seconds after that; Ctrl-C twice stops "
                    "it")
       ->capture_default_str()
-      ->check(CLI::Range(0.001, 86400.0));
+      ->check(NumberIn(0.001, 86400));
   command->add_flag("--retry-failed", arguments->retry_failed,
                     "run the study's FAILED trials again (same parameters, next attempt), for "
                     "when the trainer is fixed; also lets a study stopped by its failure limit go "
                     "on");
   command->add_option("trainer", arguments->trainer,
                       "after --: the trainer and its fixed arguments, instead of runner.command");
-  command->callback([arguments, &exit_code] { exit_code = RunStudy(*arguments); });
+  command->callback([arguments, &exit_code] {
+    CheckTrainerAfterDoubleDash(arguments->trainer, "run", "tuning.yaml");
+    exit_code = RunStudy(*arguments);
+  });
 }
 
 }  // namespace bayestune::cli

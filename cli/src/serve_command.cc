@@ -3,6 +3,7 @@
 #include <netinet/in.h>
 #include <pthread.h>
 
+#include <charconv>
 #include <csignal>
 #include <ctime>
 #include <iostream>
@@ -11,6 +12,7 @@
 #include "bayestune/optimizer/errors.h"
 #include "bayestune/proto/study_server.h"
 #include "bayestune/store/sqlite_study_repository.h"
+#include "cli_errors.h"
 #include "command_help.h"
 #include "commands.h"
 #include "exit_codes.h"
@@ -52,6 +54,26 @@ bool IsLoopback(const std::string& host) {
   return inet_pton(AF_INET6, host.c_str(), &v6) == 1 && IN6_IS_ADDR_LOOPBACK(&v6);
 }
 
+// --listen must be HOST:PORT with a port from 0 to 65535: gRPC took the port modulo 65536, so
+// `--listen 127.0.0.1:99999` listened on 34463 and 65536 on a free port, saying so only in the
+// line it printed.
+void CheckListenAddress(const std::string& address) {
+  const std::size_t colon = address.rfind(':');
+  int port = -1;
+  bool valid = colon != std::string::npos && colon > 0 && colon + 1 < address.size();
+  if (valid) {
+    const char* begin = address.data() + colon + 1;
+    const char* end = address.data() + address.size();
+    const auto parsed = std::from_chars(begin, end, port);
+    valid = parsed.ec == std::errc() && parsed.ptr == end && port >= 0 && port <= 65535;
+  }
+  if (!valid) {
+    throw UsageError("--listen '" + address +
+                     "': give HOST:PORT with a port from 0 to 65535 (0: a free port, printed at "
+                     "start), such as 127.0.0.1:50051, 0.0.0.0:50051 or [::1]:50051");
+  }
+}
+
 void Log(const std::string& line) {
   static std::mutex mutex;
   const std::string stamp = FormatLocalTime(static_cast<double>(std::time(nullptr)));
@@ -72,6 +94,7 @@ void CheckReadable(SqliteStudyRepository& repository) {
 }
 
 int Serve(const ServeFlags& flags) {
+  CheckListenAddress(flags.listen);
   proto::StudyServerOptions options;
   options.listen_address = flags.listen;
   options.tls_cert_file = flags.tls_cert;
@@ -177,25 +200,25 @@ void AddServeCommand(CLI::App& app, int& exit_code) {
   command
       ->add_option("--max-message-mb", flags->max_message_mb,
                    "largest request in MiB; a larger one gets RESOURCE_EXHAUSTED")
-      ->check(CLI::Range(1, 1024))
+      ->check(NumberIn(1, 1024, /*whole=*/true))
       ->capture_default_str();
   command
       ->add_option("--max-calls", flags->max_calls,
                    "calls served at once (with --token-file, counted once the token is checked); "
                    "a call beyond gets RESOURCE_EXHAUSTED at once (workers retry it)")
-      ->check(CLI::Range(8, 100000))
+      ->check(NumberIn(8, 100000, /*whole=*/true))
       ->capture_default_str();
   command
       ->add_option("--lock-wait", flags->lock_wait_seconds,
                    "seconds a call waits while another process holds the database's write lock "
                    "(a bayestune run on the same file, an sqlite3 shell); then UNAVAILABLE, which "
                    "names it (workers retry it)")
-      ->check(CLI::Range(0.1, 3600.0))
+      ->check(NumberIn(0.1, 3600))
       ->capture_default_str();
   command
       ->add_option("--shutdown-grace", flags->shutdown_grace_seconds,
                    "seconds that calls in flight get to finish after SIGTERM")
-      ->check(CLI::Range(0.0, 3600.0))
+      ->check(NumberIn(0, 3600))
       ->capture_default_str();
   command->add_flag("--log-requests", flags->log_requests,
                     "log every call (failed calls are always logged), never the token");

@@ -91,7 +91,10 @@ void PrintStatus(const StudySnapshot& snapshot, const StudySelection& selection)
     std::cout << "stopping   " << saved << "\n";
   }
   if (ranked.empty()) {
-    std::cout << "best       none yet\n";
+    // A study that is over will have none: "yet" promised one (fieldtest12, a study whose every
+    // trial failed).
+    std::cout << "best       " << (state == "active" ? "none yet" : "none: no trial succeeded")
+              << "\n";
   } else if (IsMultiObjective(spec)) {
     // The Pareto front: its size, and its first trials by the first objective.
     const std::vector<Trial> front = ParetoOptimalTrials(snapshot.trials, spec);

@@ -98,10 +98,15 @@ void AddValidateCommand(CLI::App& app, int& exit_code) {
       "examples/book/tuning.yaml\n  bayestune validate tuning.yaml -- python3 train.py",
       "0 valid (warnings allowed), 1 an error, or the file cannot be read, 2 bad usage");
   auto arguments = std::make_shared<ValidateArguments>();
-  command->add_option("tuning.yaml", arguments->config_path, "the study file")->required();
+  command->add_option("tuning.yaml", arguments->config_path, "the study file")
+      ->check(NotEmpty())
+      ->required();
   command->add_option("trainer", arguments->trainer,
                       "after --: the trainer run would be given, instead of runner.command");
-  command->callback([arguments, &exit_code] { exit_code = Validate(*arguments); });
+  command->callback([arguments, &exit_code] {
+    CheckTrainerAfterDoubleDash(arguments->trainer, "validate", "tuning.yaml");
+    exit_code = Validate(*arguments);
+  });
 }
 
 }  // namespace bayestune::cli

@@ -450,7 +450,10 @@ void AddWorkerCommand(CLI::App& app, int& exit_code) {
   command->add_option("trainer", flags->trainer,
                       "the trainer and its fixed arguments, after -- (default: the --create "
                       "file's runner.command; the server's only with --trust-server-command)");
-  command->callback([flags, &exit_code] { exit_code = Work(*flags); });
+  command->callback([flags, &exit_code] {
+    CheckTrainerAfterDoubleDash(flags->trainer, "worker", "--server HOST:PORT --study NAME");
+    exit_code = Work(*flags);
+  });
 }
 
 }  // namespace bayestune::cli

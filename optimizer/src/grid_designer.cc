@@ -16,9 +16,15 @@ std::size_t GridDesigner::GridValueCount(const ParameterSpec& spec) {
     case ParameterType::kDiscrete:
       return spec.discrete_values.size();
     case ParameterType::kInteger: {
-      const double span = spec.max_value - spec.min_value + 1.0;
-      return span >= 1e18 ? std::numeric_limits<std::size_t>::max()
-                          : static_cast<std::size_t>(span);
+      // In integers: the bounds are whole numbers within +-2^53 (the spec's rule), and in a double
+      // -2^53 .. 2^53 made 2^54 values, one short.
+      constexpr double kExact = 9007199254740992.0;  // 2^53
+      if (!(std::fabs(spec.min_value) <= kExact && std::fabs(spec.max_value) <= kExact)) {
+        return std::numeric_limits<std::size_t>::max();  // a spec built in code past the rule
+      }
+      const auto low = static_cast<std::int64_t>(spec.min_value);
+      const auto high = static_cast<std::int64_t>(spec.max_value);
+      return high < low ? 0 : static_cast<std::size_t>(high - low) + 1;
     }
     case ParameterType::kDouble:
       return kDoubleGridPoints;

@@ -6,6 +6,7 @@
 #include <sstream>
 
 #include "bayestune/optimizer/errors.h"
+#include "small_file.h"
 #include "status_conversion.h"
 #include "study_proto_conversion.h"
 
@@ -19,11 +20,9 @@ std::shared_ptr<grpc::ChannelCredentials> MakeCredentials(const StudyClientOptio
   if (!options.tls && options.tls_ca_file.empty()) return grpc::InsecureChannelCredentials();
   grpc::SslCredentialsOptions ssl;
   if (!options.tls_ca_file.empty()) {
-    std::ifstream in(options.tls_ca_file, std::ios::binary);
-    if (!in) throw NotFound("cannot read the TLS CA file '" + options.tls_ca_file + "'");
-    std::ostringstream text;
-    text << in.rdbuf();
-    ssl.pem_root_certs = text.str();
+    // Read with a limit: /dev/zero was read until the OOM killer came.
+    ssl.pem_root_certs = ReadSmallFile("the TLS CA file '" + options.tls_ca_file + "'",
+                                       options.tls_ca_file, std::size_t{16} << 20);
   }
   return grpc::SslCredentials(ssl);
 }

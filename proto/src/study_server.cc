@@ -14,6 +14,7 @@
 
 #include "bayestune/optimizer/errors.h"
 #include "call_status_interceptor.h"
+#include "small_file.h"
 #include "study_service.h"
 
 namespace bayestune::proto {
@@ -21,15 +22,15 @@ namespace {
 
 constexpr const char* kServiceName = "bayestune.v1.StudyService";
 
+// A PEM chain is a few KB; a CA bundle a few hundred.
+constexpr std::size_t kMaxPemBytes = 16u << 20;
+
 std::string ReadPemFile(const std::string& flag, const std::string& path) {
-  std::ifstream in(path, std::ios::binary);
-  if (!in) throw NotFound(flag + ": cannot read '" + path + "'");
-  std::ostringstream text;
-  text << in.rdbuf();
-  if (text.str().find("-----BEGIN ") == std::string::npos) {
+  std::string text = ReadSmallFile(flag + ": '" + path + "'", path, kMaxPemBytes);
+  if (text.find("-----BEGIN ") == std::string::npos) {
     throw InvalidArgument(flag + ": '" + path + "' is not a PEM file (no '-----BEGIN' line)");
   }
-  return text.str();
+  return text;
 }
 
 std::shared_ptr<grpc::ServerCredentials> MakeCredentials(const StudyServerOptions& options) {

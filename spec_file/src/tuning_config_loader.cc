@@ -764,6 +764,7 @@ class Loader {
     }
     if (all_loaded && spec.algorithm == Algorithm::kGridSearch) {
       WarnOfSmallGrid(node, spec);
+      WarnOfLargeGrid(node, spec);
     }
   }
 
@@ -964,6 +965,44 @@ class Loader {
                 std::to_string(*combinations) + (*combinations == 1 ? " trial" : " trials") +
                 " (DOUBLE parameters have " + std::to_string(GridDesigner::kDoubleGridPoints) +
                 " grid values each)");
+  }
+
+  // GRID_SEARCH runs the combinations in order, the first parameter varying slowest: with more
+  // combinations than maxTrials, the first parameter never leaves the start of its values. An
+  // INTEGER from -2^53 to 2^53 first made 8 trials try -9007199254740992 to -9007199254740990 and
+  // nothing else of it, without a word. Said for a space without conditions (a tree's order is
+  // its branches').
+  void WarnOfLargeGrid(const YAML::Node& hyperparameters, const StudySpec& spec) {
+    if (spec.parameters.empty() || HasConditions(spec.parameters)) return;
+    const ParameterSpec& first = spec.parameters.front();
+    const std::size_t first_count = GridDesigner::GridValueCount(first);
+    // The combinations of the other parameters: how many trials each value of the first takes.
+    std::size_t each = 1;
+    for (std::size_t i = 1; i < spec.parameters.size(); ++i) {
+      const std::size_t n = GridDesigner::GridValueCount(spec.parameters[i]);
+      if (n == 0) return;
+      each = each > std::numeric_limits<std::size_t>::max() / n
+                 ? std::numeric_limits<std::size_t>::max()
+                 : each * n;
+    }
+    const auto trials = static_cast<std::size_t>(std::max(spec.max_trials, 1));
+    const std::size_t reached = trials / each + (trials % each != 0 ? 1 : 0);
+    if (first_count == 0 || reached >= first_count) return;
+    const YAML::Node at =
+        hyperparameters["maxTrials"] ? hyperparameters["maxTrials"] : hyperparameters["algorithm"];
+    const std::string from = GridDesigner::GridValue(first, 0).ToString();
+    const std::string to = GridDesigner::GridValue(first, reached - 1).ToString();
+    Warning(at, "trainingInput.hyperparameters.maxTrials",
+            "GRID_SEARCH runs the grid's combinations in order, the first parameter ('" +
+                first.name + "') varying slowest, and its " + std::to_string(first_count) +
+                " grid values with the others' make more combinations than maxTrials (" +
+                std::to_string(spec.max_trials) + "): the study's trials give '" + first.name +
+                "' only " +
+                (reached == 1
+                     ? "its first value, " + from
+                     : "its first " + std::to_string(reached) + " values, " + from + " to " + to) +
+                "; raise maxTrials, give fewer values, or use RANDOM_SEARCH to spread the trials "
+                "over the whole space");
   }
 
   // The parameter at `node`, or nullopt after reporting what is wrong with it (every problem,

@@ -482,6 +482,18 @@ std::vector<Trial> SqliteStudyRepository::ListTrials(std::int64_t study_id) {
   c.Read([&] {
     StudyName(c, study_id);                               // NotFound for an unknown study
     std::unordered_map<std::int64_t, std::size_t> index;  // trial id -> position in `trials`
+    // A row of a trial that is not there: the trial was deleted by a program that did not enforce
+    // the foreign keys (sqlite3's shell, where they are off by default). It said
+    // "unordered_map::at".
+    const auto Position = [&](std::int64_t trial_id, const char* what) {
+      const auto found = index.find(trial_id);
+      if (found == index.end()) {
+        ThrowDamaged(c, std::string(what) + " of trial " + std::to_string(trial_id) +
+                            " of study '" + StudyName(c, study_id) +
+                            "' is stored, but the trial is not");
+      }
+      return found->second;
+    };
     {
       Statement row = c.Prepare("SELECT " + std::string(kTrialColumns) +
                                 " FROM trials WHERE study_id = ?1 ORDER BY number");
@@ -497,7 +509,7 @@ std::vector<Trial> SqliteStudyRepository::ListTrials(std::int64_t study_id) {
       row.BindAll(study_id);
       while (row.Step()) {
         const std::int64_t trial_id = row.Int64(0);
-        trials[index.at(trial_id)].parameters[row.Text(1)] =
+        trials[Position(trial_id, "a parameter")].parameters[row.Text(1)] =
             ReadParameterValue(c, row, 2, trial_id);
       }
     }
@@ -505,7 +517,7 @@ std::vector<Trial> SqliteStudyRepository::ListTrials(std::int64_t study_id) {
                               "WHERE study_id = ?1 ORDER BY trial_number, id");
     row.BindAll(study_id);
     while (row.Step())
-      trials[index.at(row.Int64(0))].measurements.push_back(ReadMeasurement(row));
+      trials[Position(row.Int64(0), "a measurement")].measurements.push_back(ReadMeasurement(row));
   });
   return trials;
 }

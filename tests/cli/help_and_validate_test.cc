@@ -47,6 +47,80 @@ TEST_CASE("usage errors exit 2", "[cli][help]") {
   CHECK(RunBayestune(dir.path(), {"run", "x.yaml", "--progress", "fancy"}).exit_code == 2);
 }
 
+TEST_CASE("a number flag out of its range, NaN, or not a number is a usage error naming it",
+          "[cli][help]") {
+  // CLI::Range let NaN through (every comparison with NaN is false): `run --lock-notice nan` and
+  // `serve --lock-wait nan` ran with it. `serve --listen 127.0.0.1:99999` listened on port 34463
+  // (gRPC took the port modulo 65536), and 65536 on a free port.
+  TempFolder dir;
+  WriteTextFile(dir.File("s.yaml"), SmallStudyYaml(1, 1, "--epochs=1"));
+  struct Case {
+    std::vector<std::string> args;
+    std::string error;
+  };
+  for (const Case& c : std::vector<Case>{
+           {{"run", "s.yaml", "--lock-notice", "nan"},
+            "--lock-notice: 'nan' is not a number from 0.001 to 86400"},
+           {{"run", "s.yaml", "--lock-notice", "inf"},
+            "--lock-notice: 'inf' is not a number from 0.001 to 86400"},
+           {{"run", "s.yaml", "--lock-notice", "0x10"},
+            "--lock-notice: '0x10' is not a number from 0.001 to 86400"},
+           {{"serve", "--db", "x.db", "--lock-wait", "nan"},
+            "--lock-wait: 'nan' is not a number from 0.1 to 3600"},
+           {{"serve", "--db", "x.db", "--shutdown-grace", "NaN"},
+            "--shutdown-grace: 'NaN' is not a number from 0 to 3600"},
+           {{"serve", "--db", "x.db", "--max-calls", "1e3"},
+            "--max-calls: '1e3' is not a whole number from 8 to 100000"},
+           {{"serve", "--db", "x.db", "--max-message-mb", "0"},
+            "--max-message-mb: '0' is not a whole number from 1 to 1024"},
+           {{"best", "--top", "abc"}, "--top: 'abc' is not a whole number from 1 to 1000000"},
+           {{"best", "--top", "1.5"}, "--top: '1.5' is not a whole number from 1 to 1000000"},
+           {{"best", "--top", "-1"}, "--top: '-1' is not a whole number from 1 to 1000000"}}) {
+    const auto result = RunBayestune(dir.path(), c.args);
+    INFO(c.error << ": " << result.out << result.err);
+    CHECK(result.exit_code == 2);
+    CHECK(result.err == "bayestune: error: " + c.error + "; run 'bayestune " + c.args[0] +
+                            " --help' for its options\n");
+  }
+  for (const std::string listen : {"127.0.0.1:99999", "127.0.0.1:65536", "127.0.0.1:-1",
+                                   "127.0.0.1", "127.0.0.1:", ":50051", "127.0.0.1:5x"}) {
+    const auto result = RunBayestune(dir.path(), {"serve", "--db", "x.db", "--listen", listen});
+    INFO(listen << ": " << result.out << result.err);
+    CHECK(result.exit_code == 2);
+    CHECK(result.out.empty());
+    CHECK(result.err == "bayestune: error: --listen '" + listen +
+                            "': give HOST:PORT with a port from 0 to 65535 (0: a free port, "
+                            "printed at start), such as 127.0.0.1:50051, 0.0.0.0:50051 or "
+                            "[::1]:50051\n");
+  }
+  CHECK_FALSE(std::filesystem::exists(dir.File("bayestune.db")));  // nothing ran
+  CHECK_FALSE(std::filesystem::exists(dir.File("x.db")));
+}
+
+TEST_CASE("a trainer is taken only after --", "[cli][help]") {
+  // Any word after the tuning.yaml was taken as the trainer: `bayestune run s.yaml other.yaml`
+  // said "the trainer command after --: the trainer 'other.yaml' was not found in PATH" of a --
+  // never typed, and `run s.yaml true` ran /bin/true as the trainer of every trial.
+  TempFolder dir;
+  WriteTextFile(dir.File("s.yaml"), SmallStudyYaml(1, 1, "--epochs=1"));
+  for (const std::vector<std::string>& args : std::vector<std::vector<std::string>>{
+           {"run", "s.yaml", "true"},
+           {"validate", "s.yaml", "true"},
+           {"worker", "--server", "127.0.0.1:1", "--study", "s", "true"}}) {
+    const auto result = RunBayestune(dir.path(), args);
+    INFO(args[0] << ": " << result.out << result.err);
+    CHECK(result.exit_code == 2);
+    CHECK_THAT(result.err,
+               Catch::StartsWith("bayestune: error: 'true': the trainer is given after --, as "
+                                 "in: bayestune " +
+                                 args[0]));
+  }
+  CHECK_FALSE(std::filesystem::exists(dir.File("bayestune.db")));  // nothing ran
+  const auto with_dash = RunBayestune(dir.path(), {"validate", "s.yaml", "--", "true"});
+  INFO(with_dash.out << with_dash.err);
+  CHECK(with_dash.exit_code == 0);
+}
+
 TEST_CASE("an empty option value, as an unset shell variable gives, is a usage error",
           "[cli][help]") {
   // `--study "$STUDY"` with STUDY unset ran (and went on with) the study named after the file;
@@ -67,12 +141,21 @@ TEST_CASE("an empty option value, as an unset shell variable gives, is a usage e
            {"export", "--out", ""},
            {"report", "--out", ""},
            {"metrics", ".", "--study", ""},
+           // `metrics DIR --tag "$TAG"` printed every scalar, as without --tag.
+           {"metrics", ".", "--tag", ""},
+           {"metrics", ".", "--hypertune", ""},
+           {"metrics", "DIR", ""},
+           // `run ""` said "<input>: error: cannot read the file" and exited 1.
+           {"run", "tuning.yaml", ""},
+           {"validate", "tuning.yaml", ""},
            {"serve", "--db", "x.db", "--token-file", ""},
            {"serve", "--db", ""},
            {"worker", "--server", "127.0.0.1:1", "--study", "s", "--token-file", "", "--", "true"},
            {"worker", "--server", "127.0.0.1:1", "--study", "", "--", "true"}}) {
     std::vector<std::string> given = args;
-    if (given[1] == "STUDY") given.erase(given.begin() + 1);  // the positional, given empty
+    // A positional (STUDY, DIR, tuning.yaml), given empty.
+    if (given[1] == "STUDY" || given[1] == "DIR" || given[1] == "tuning.yaml")
+      given.erase(given.begin() + 1);
     const auto result = RunBayestune(dir.path(), given);
     const std::string& flag = args[args.size() - (args.back() == "true" ? 4 : 2)];
     INFO(args[0] << " " << flag << ": " << result.out << result.err);

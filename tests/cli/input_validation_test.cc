@@ -10,6 +10,7 @@
 #include "bayestune/optimizer/study.h"
 #include "bayestune/store/sqlite_study_repository.h"
 #include "cli_test_support.h"
+#include "event_file_writer.h"
 #include "test_study_yaml.h"
 
 namespace bayestune::testing {
@@ -371,7 +372,7 @@ TEST_CASE("run: infeasible trials are infeasible in the progress lines as in the
   const auto best = RunBayestune(dir.path(), {"best"});
   CHECK(best.exit_code == 1);  // the study is there, with no succeeded trial: a failure, not 3
   CHECK(best.err ==
-        "bayestune: error: study 'nan' has no succeeded trial yet (0 failed, 3 infeasible, 0 "
+        "bayestune: error: study 'nan' has no succeeded trial (0 failed, 3 infeasible, 0 "
         "running, 0 left); see why with: bayestune trials nan\n");
 }
 
@@ -440,6 +441,39 @@ TEST_CASE("metrics: a trial folder's own hypertune file, and its study's tag, go
   const auto no_tag = RunBayestune(dir.path(), {"metrics", "plain", "--selection", "BEST"});
   CHECK(no_tag.exit_code == 2);
   CHECK(no_tag.err.find("give --tag TAG") != std::string::npos);
+}
+
+TEST_CASE("metrics --tag: the value the runner records when event files and hypertune agree",
+          "[cli][validation]") {
+  // gpu_models writes each scalar to its event file (a float32) and to the hypertune file (a
+  // double). The runner records the event file's and leaves the hypertune report of the same
+  // tag and step out; `metrics --tag` took the later record, the hypertune file's, and printed
+  // 0.9555555555555556 for a trial whose stored value is 0.9555555582046509.
+  TempFolder dir;
+  const std::string trial = dir.File("job");
+  fs::create_directories(trial);
+  {
+    EventFileWriter events(trial);
+    events.AddScalar("accuracy", 1, 0.5f, 1700000000.0);
+    events.AddScalar("accuracy", 2, 0.9555555555555556f, 1700000001.0);
+  }
+  WriteTextFile(trial + "/hypertune.jsonl",
+                "{\"accuracy\": \"0.5\", \"global_step\": \"1\", \"timestamp\": 1700000000.5}\n"
+                "{\"accuracy\": \"0.9555555555555556\", \"global_step\": \"2\", \"loss\": "
+                "\"0.25\", \"timestamp\": 1700000001.5}\n");
+  const auto value = RunBayestune(dir.path(), {"metrics", "job", "--tag", "accuracy"});
+  INFO(value.out << value.err);
+  CHECK(value.exit_code == 0);
+  // The event file's float32, printed as that float32's shortest digits.
+  CHECK(value.out.find(R"("step": 2, "wall_time": 1700000001, "value": 0.95555556})") !=
+        std::string::npos);
+  // A tag only the hypertune file has is its.
+  const auto loss = RunBayestune(dir.path(), {"metrics", "job", "--tag", "loss"});
+  INFO(loss.out << loss.err);
+  CHECK(loss.out.find(R"("step": 2, "wall_time": 1700000001.5, "value": 0.25})") !=
+        std::string::npos);
+  // Every scalar is still listed, from both.
+  CHECK(CountOccurrences(RunBayestune(dir.path(), {"metrics", "job"}).out, "\n") == 5);
 }
 
 TEST_CASE(

@@ -173,6 +173,28 @@ TEST_CASE("best without a succeeded trial exits 1 and says where to look", "[cli
         "left); see why with: bayestune trials empty\n");
 }
 
+TEST_CASE("a study that is over without a succeeded trial has none, not none yet",
+          "[cli][readers]") {
+  // Every trial failed and the study was done: status said "best       none yet" and best "has
+  // no succeeded trial yet", as if one might come.
+  TempFolder dir;
+  StudySpec spec = BookSpec();
+  spec.max_trials = 2;
+  auto study = Study::Open(SqliteStudyRepository::Open(dir.File("bayestune.db")), "failing",
+                           {.create_if_missing = true, .spec = spec});
+  for (const Trial& trial : study->Suggest(2, "runner"))
+    study->Fail(trial.id, "the trainer exited with status 3");
+  const auto status = RunBayestune(dir.path(), {"status"});
+  INFO(status.out << status.err);
+  CHECK(status.out.find("study      failing (done), in bayestune.db\n") != std::string::npos);
+  CHECK(status.out.find("\nbest       none: no trial succeeded\n") != std::string::npos);
+  const auto best = RunBayestune(dir.path(), {"best"});
+  CHECK(best.exit_code == 1);
+  CHECK(best.err ==
+        "bayestune: error: study 'failing' has no succeeded trial (2 failed, 0 running, 0 "
+        "left); see why with: bayestune trials failing\n");
+}
+
 TEST_CASE("export writes CSV or JSON to standard output or a file", "[cli][readers]") {
   TempFolder dir;
   WriteBookStudy(dir.File("bayestune.db"));

@@ -3,6 +3,8 @@
 
 #include <catch2/catch.hpp>
 #include <csignal>
+#include <filesystem>
+#include <fstream>
 
 #include "grpc_test_support.h"
 
@@ -166,6 +168,34 @@ TEST_CASE("a token file that cannot be used stops serve with a message naming it
                       std::chrono::seconds(30));
   CHECK(result.exit_code == 3);
   CHECK_THAT(result.output, Catch::Contains(dir.File("missing")));
+  // /dev/zero was read for ever (one endless line, growing), a named pipe that no program
+  // writes to was waited for for ever, and a folder was "empty".
+  ::mkfifo(dir.File("fifo").c_str(), 0600);
+  for (const auto& [file, said] : std::vector<std::pair<std::string, std::string>>{
+           {"/dev/zero", "its first line is longer than 4096 characters"},
+           {dir.File("fifo"), "is a named pipe (FIFO) that no program writes to"},
+           {dir.path(), "is a folder; give the file whose first line is the token"}}) {
+    for (const std::string command : {"serve", "worker"}) {
+      const std::vector<std::string> args =
+          command == "serve"
+              ? std::vector<std::string>{BayestuneProgram(), "serve",    "--db",
+                                         dir.File("s.db"),   "--listen", "127.0.0.1:0",
+                                         "--token-file",     file}
+              : std::vector<std::string>{
+                    BayestuneProgram(), "worker", "--server", "127.0.0.1:1", "--study", "s",
+                    "--token-file",     file,     "--",       "true"};
+      // Under a 2 GB address-space limit: a reader without its limit fails here rather than
+      // taking the machine's memory.
+      std::string limited = "ulimit -v 2000000; exec";
+      for (const auto& arg : args)
+        limited += " '" + arg + "'";
+      result = RunProcess({"/bin/sh", "-c", limited}, std::chrono::seconds(20));
+      INFO(command << " --token-file " << file << ": " << result.output);
+      CHECK(result.exit_code == 1);
+      CHECK_THAT(result.output,
+                 Catch::Contains("the token file '" + file + "'") && Catch::Contains(said));
+    }
+  }
 }
 
 TEST_CASE("TLS with a self-signed certificate, together with the token", "[grpc][tls]") {
@@ -208,4 +238,42 @@ TEST_CASE("serve refuses a TLS file that is not PEM, naming the flag", "[grpc][t
       std::chrono::seconds(30));
   CHECK(half.exit_code == 2);
   CHECK_THAT(half.output, Catch::Contains("--tls-key"));
+}
+
+TEST_CASE("serve and worker read TLS files with a limit, never waiting on a silent pipe",
+          "[grpc][tls]") {
+  // `serve --tls-cert /dev/zero --tls-key /dev/zero` read until the OOM killer ended it (24 GB), a
+  // named pipe that no program writes to was waited for for ever, and so was `worker --tls-ca`'s.
+  // The commands run under a 2 GB address-space limit, so that a reader without its limit fails
+  // here rather than taking the machine's memory.
+  TempFolder dir("grpc-tls-files");
+  ::mkfifo(dir.File("fifo").c_str(), 0600);
+  {
+    std::ofstream big(dir.File("big.pem"));
+    big << "-----BEGIN CERTIFICATE-----\n";
+  }
+  std::filesystem::resize_file(dir.File("big.pem"), (std::uintmax_t{16} << 20) + 1);
+  const auto limited = [](std::vector<std::string> args) {
+    std::string command = "ulimit -v 2000000; exec";
+    for (const auto& arg : args)
+      command += " '" + arg + "'";
+    return RunProcess({"/bin/sh", "-c", command}, std::chrono::seconds(20));
+  };
+  for (const auto& [file, said] : std::vector<std::pair<std::string, std::string>>{
+           {"/dev/zero", "is larger than 16 MiB"},
+           {dir.File("big.pem"), "is larger than 16 MiB"},
+           {dir.File("fifo"), "is a named pipe (FIFO) that no program writes to"},
+           {dir.path(), "is a folder; give the path of a file"}}) {
+    const auto serve = limited({BayestuneProgram(), "serve", "--db", dir.File("s.db"), "--listen",
+                                "127.0.0.1:0", "--tls-cert", file, "--tls-key", file});
+    INFO("serve " << file << ": " << serve.output);
+    CHECK(serve.exit_code == 1);
+    CHECK_THAT(serve.output, Catch::Contains("--tls-key: '" + file + "'") && Catch::Contains(said));
+    const auto worker = limited({BayestuneProgram(), "worker", "--server", "127.0.0.1:1", "--study",
+                                 "s", "--tls-ca", file, "--", "true"});
+    INFO("worker " << file << ": " << worker.output);
+    CHECK(worker.exit_code == 1);
+    CHECK_THAT(worker.output,
+               Catch::Contains("the TLS CA file '" + file + "'") && Catch::Contains(said));
+  }
 }

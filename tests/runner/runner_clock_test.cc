@@ -310,16 +310,21 @@ TEST_CASE(
   CHECK(stopped.final_step == 3);
 }
 
-TEST_CASE("a CPU trial whose slot another process took is requeued naming the CPU slot",
+TEST_CASE("a slot another process took is waited for, not paid for with a trial's attempt",
           "[runner][clock]") {
-  // The launcher runs on the CPU (no GPU found) with the default gpusPerTrial of 1: the reason
-  // said "its GPU was taken".
+  // Another bayestune process claimed the CPU slot between FreeSlots and Acquire: the trial
+  // suggested for it was requeued as attempt 2 without ever running ("not started: its CPU trial
+  // slot was taken by another bayestune process"), its folder trial-1/attempt-2/, and once it
+  // succeeded nothing said why it was attempt 2. The runner now claims the slot before it asks
+  // for a trial, and looks again a second later.
   ClockHarness h("clock_cpu_slot_taken", 1, /*obeys_sigterm=*/true);
-  REQUIRE(h.options.runner.gpus_per_trial == 1);
-  h.launcher->refused_acquires = 1;
-  h.Run();
-  REQUIRE(h.events->requeued.size() == 1);
-  CHECK(h.events->requeued[0].second ==
-        "not started: its CPU trial slot was taken by another bayestune process");
-  CHECK(h.launcher->launched_at.size() == 1);
+  h.launcher->refused_acquires = 2;
+  const RunResult result = h.Run();
+  CHECK(result.outcome == RunOutcome::kStudyDone);
+  CHECK(h.events->requeued.empty());
+  REQUIRE(h.launcher->launched_at.size() == 1);
+  CHECK(h.launcher->launched_at[0].first == 1);
+  // Looked again a second later each time (the clock starts at 1000), not spinning.
+  CHECK(h.launcher->launched_at[0].second == 1002.0);
+  CHECK(h.study->GetTrial(1).attempt == 1);
 }

@@ -816,6 +816,49 @@ TEST_CASE("GRID_SEARCH with fewer combinations than maxTrials is a warning", "[c
             .diagnostics.empty());
 }
 
+TEST_CASE("GRID_SEARCH whose first parameter maxTrials cannot cover is a warning", "[config]") {
+  // Grid search varies the first parameter slowest: an INTEGER from -2^53 to 2^53 first, with
+  // maxTrials 8, made the study try -9007199254740992 to -9007199254740990 of it, and nothing was
+  // said.
+  auto huge = ParseTuningConfig(Study("    algorithm: GRID_SEARCH\n",
+                                      "      - parameterName: n\n        type: INTEGER\n"
+                                      "        minValue: -9007199254740992\n"
+                                      "        maxValue: 9007199254740992\n"
+                                      "      - parameterName: c\n        type: CATEGORICAL\n"
+                                      "        categoricalValues: [a, b, c, d]\n"),
+                                "grid.yaml");
+  INFO(FormatDiagnostics(huge.diagnostics));
+  REQUIRE(huge.ok());
+  REQUIRE(huge.diagnostics.size() == 1);
+  CHECK(huge.diagnostics[0].ToString() ==
+        "grid.yaml:5:16: warning: trainingInput.hyperparameters.maxTrials: GRID_SEARCH runs the "
+        "grid's combinations in order, the first parameter ('n') varying slowest, and its "
+        "18014398509481985 grid values with the others' make more combinations than maxTrials "
+        "(10): the study's trials give 'n' only its first 3 values, -9007199254740992 to "
+        "-9007199254740990; raise maxTrials, give fewer values, or use RANDOM_SEARCH to spread "
+        "the trials over the whole space");
+  // A DOUBLE first: 10 grid values; with 4 categories after it, 10 trials reach 3 of them.
+  auto doubles = ParseTuningConfig(Study("    algorithm: GRID_SEARCH\n",
+                                         "      - parameterName: lr\n        type: DOUBLE\n"
+                                         "        minValue: 0.001\n        maxValue: 1\n"
+                                         "        scaleType: UNIT_LOG_SCALE\n"
+                                         "      - parameterName: c\n        type: CATEGORICAL\n"
+                                         "        categoricalValues: [a, b, c, d]\n"),
+                                   "grid.yaml");
+  REQUIRE(doubles.diagnostics.size() == 1);
+  CHECK_THAT(doubles.diagnostics[0].ToString(),
+             Catch::Contains("give 'lr' only its first 3 values, 0.001 to 0.00464"));
+  // Every value of the first parameter reached (12 combinations, 10 trials): nothing said.
+  auto covered = ParseTuningConfig(Study("    algorithm: GRID_SEARCH\n",
+                                         "      - parameterName: c\n        type: CATEGORICAL\n"
+                                         "        categoricalValues: [a, b, c]\n"
+                                         "      - parameterName: n\n        type: INTEGER\n"
+                                         "        minValue: 1\n        maxValue: 4\n"),
+                                   "grid.yaml");
+  INFO(FormatDiagnostics(covered.diagnostics));
+  CHECK(covered.diagnostics.empty());
+}
+
 TEST_CASE("positions of fields, for findings made after loading", "[config]") {
   auto result =
       ParseTuningConfig(Study("", kGoodParam) + "runner:\n  command: [./train, --x]\n", "pos.yaml");

@@ -351,6 +351,36 @@ TEST_CASE("version 4 keeps the trials of an older file and stores the Slurm job 
   CHECK_THROWS_AS(reopened->GetTrial(again.id), DataLoss);
 }
 
+TEST_CASE("a parameter or measurement of a trial that is gone is damage, said as such",
+          "[sqlite]") {
+  // sqlite3's shell leaves foreign keys off: `DELETE FROM trials WHERE number = 1` there leaves
+  // the trial's parameters and measurements behind, and every reader (status, trials, export,
+  // report) then died of "unordered_map::at".
+  TempFolder folder;
+  const std::string database = folder.File("study.db");
+  {
+    auto study = Study::Open(SqliteStudyRepository::Open(database), "orphans",
+                             {.create_if_missing = true, .spec = RandomSearchSpec(5)});
+    const Trial first = study->Suggest(1, "runner")[0];
+    study->AddMeasurement(first.id, {.metric = "accuracy", .step = 1, .value = 0.5});
+    study->Complete(first.id);
+    study->Suggest(1, "runner");
+  }
+  ExecSql(database, "DELETE FROM trials WHERE number = 1");
+  auto repository = SqliteStudyRepository::Open(database, ReadOnly());
+  const std::int64_t id = repository->ListStudies().at(0).id;
+  CHECK_THROWS_MATCHES(
+      repository->ListTrials(id), DataLoss,
+      Catch::Message("bayestune database '" + database +
+                     "': a parameter of trial 1 of study 'orphans' is stored, but the trial is "
+                     "not; the file was changed by another program or is damaged"));
+  ExecSql(database, "DELETE FROM trial_parameters WHERE trial_number = 1");
+  CHECK_THROWS_WITH(repository->ListTrials(id),
+                    Catch::Contains("a measurement of trial 1 of study 'orphans' is stored"));
+  ExecSql(database, "DELETE FROM measurements WHERE trial_number = 1");
+  CHECK(repository->ListTrials(id).size() == 1);
+}
+
 TEST_CASE("an upgrade that fails leaves the file as it was", "[sqlite][migration]") {
   TempFolder folder;
   const std::string database = folder.File("v1.db");

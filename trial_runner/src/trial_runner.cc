@@ -117,7 +117,8 @@ class TrialRunner::Loop {
                                                 std::unique_ptr<LaunchedTrial> launched);
   void HandleInterrupts();
   void LaunchWhatFits();
-  void Launch(const Trial& suggested);
+  // Launches `suggested` on `gpus`, a slot Acquire gave (empty: a CPU slot or a Slurm job).
+  void Launch(const Trial& suggested, std::vector<int> gpus);
   void Wait();
   void Service(RunningTrial& rt, double now);
   double RunningSince(RunningTrial& rt, double now);
@@ -170,6 +171,7 @@ class TrialRunner::Loop {
 
   bool stop_launching_ = false;
   bool suggestions_dry_ = false;  // the last Suggest gave nothing; asked again after a finish
+  bool slot_taken_ = false;       // at this turn another process took a slot FreeSlots counted
   int interrupts_seen_ = 0;
   int killed_ = 0;
   int killed_queued_ = 0;         // of killed_: Slurm jobs cancelled while they waited in the queue
@@ -481,14 +483,38 @@ void TrialRunner::Loop::HandleInterrupts() {
 }
 
 void TrialRunner::Loop::LaunchWhatFits() {
+  slot_taken_ = false;
   if (stop_launching_ || suggestions_dry_) return;
   const int room = max_running_ - static_cast<int>(running_.size());
   if (room <= 0) return;  // before FreeSlots, which looks at other processes' GPU claims
   const int free = launcher_->FreeSlots(static_cast<int>(running_.size()));
   const int wanted = std::min(room, free);
   if (wanted <= 0) return;
-  const std::vector<Trial> trials = study_.Suggest(wanted, identity_.ClientId(++suggest_calls));
-  if (trials.empty()) suggestions_dry_ = true;
+  // The slots are claimed before the trials are asked for: another bayestune process on this
+  // machine may claim one since FreeSlots counted it, and a trial suggested for it was requeued
+  // as its next attempt without ever running (`trial-1/attempt-2/`, "attempt 2" in `trials`, with
+  // no reason left once it succeeded).
+  std::vector<std::vector<int>> slots;
+  while (static_cast<int>(slots.size()) < wanted) {
+    std::optional<std::vector<int>> gpus = launcher_->Acquire();
+    if (!gpus) {
+      slot_taken_ = true;
+      break;
+    }
+    slots.push_back(std::move(*gpus));
+  }
+  std::vector<bool> given(slots.size(), false);  // to a launch, which owns it from then on
+  std::vector<Trial> trials;
+  if (!slots.empty()) {
+    try {
+      trials = study_.Suggest(static_cast<int>(slots.size()), identity_.ClientId(++suggest_calls));
+    } catch (...) {
+      for (const auto& slot : slots)
+        launcher_->Release(slot);
+      throw;
+    }
+    if (trials.empty()) suggestions_dry_ = true;
+  }
   for (std::size_t i = 0; i < trials.size(); ++i) {
     if (stop_launching_ || static_cast<int>(running_.size()) >= max_running_) {
       // Suggested to this runner but not started: put back for the next run.
@@ -502,24 +528,17 @@ void TrialRunner::Loop::LaunchWhatFits() {
       if (events()) events()->OnTrialRequeued(requeued, reason);
       continue;
     }
-    Launch(trials[i]);
+    Launch(trials[i], std::move(slots[i]));  // releases it itself when the launch fails
+    given[i] = true;
+  }
+  for (std::size_t i = 0; i < slots.size(); ++i) {
+    if (!given[i]) launcher_->Release(slots[i]);
   }
 }
 
-void TrialRunner::Loop::Launch(const Trial& suggested) {
-  std::optional<std::vector<int>> gpus = launcher_->Acquire();
-  if (!gpus) {
-    // Another bayestune process on this machine claimed the slot since FreeSlots counted it.
-    const std::string reason = std::string("not started: its ") +
-                               (cpu_only_ ? "CPU trial slot" : "GPU") +
-                               " was taken by another bayestune process";
-    const Trial requeued = study_.Requeue(suggested.id, suggested.Owner(), reason);
-    ++result_.requeued;
-    if (events()) events()->OnTrialRequeued(requeued, reason);
-    return;
-  }
+void TrialRunner::Loop::Launch(const Trial& suggested, std::vector<int> gpus) {
   TrialLaunchRequest request;
-  request.gpus = std::move(*gpus);
+  request.gpus = std::move(gpus);
   request.gpus_wanted = options_.runner.gpus_per_trial;
   request.paths = TrialPathsFor(job_dir_, suggested.id, suggested.attempt);
   request.command = BuildTrialCommand(options_.runner, executable_, suggested, request.gpus,
@@ -607,7 +626,9 @@ void TrialRunner::Loop::Wait() {
   std::vector<pollfd> fds{{owner_.wake_read_fd_, POLLIN, 0}};
   const double now = Now();
   if (running_.empty()) {
-    if (launcher_->FreeSlots(0) > 0) return;
+    // Unless a slot that FreeSlots counted was taken by another process at this turn: looking
+    // again at once could spin while it holds it.
+    if (!slot_taken_ && launcher_->FreeSlots(0) > 0) return;
     // Nothing of ours runs, the study is not finished, and other bayestune processes hold every
     // slot: look again in a second (an interrupt wakes it at once).
     clock_->Wait(fds, 1.0);

@@ -1,0 +1,75 @@
+// WriteFileAtomically (cli/src/atomic_file_writer.h), which `export --out` and `report --out`
+// write through: what a process killed while writing leaves in the folder.
+#include "atomic_file_writer.h"
+
+#include <sys/stat.h>
+
+#include <catch2/catch.hpp>
+#include <filesystem>
+
+#include "cli_test_support.h"
+
+namespace bayestune::testing {
+
+namespace fs = std::filesystem;
+
+namespace {
+
+std::vector<std::string> FolderEntries(const std::string& folder) {
+  std::vector<std::string> names;
+  for (const auto& entry : fs::directory_iterator(folder))
+    names.push_back(entry.path().filename().string());
+  std::sort(names.begin(), names.end());
+  return names;
+}
+
+}  // namespace
+
+TEST_CASE("a file being written has no name in its folder until it is complete", "[cli][atomic]") {
+  // `kill -9` of `bayestune export --out book.csv` while it wrote left `.book.csv.tmp-<pid>` in
+  // the folder, one more at each kill, which nothing removed (25 kills of a campaign left 5).
+  // What the folder holds while the content is written is what such a kill leaves.
+  TempFolder dir;
+  const std::string out = dir.File("book.csv");
+  WriteTextFile(dir.File("other.txt"), "kept\n");
+  std::vector<std::string> while_writing;
+  const auto size = cli::WriteFileAtomically(out, "--out", [&](std::ostream& stream) {
+    stream << "trial,state\n";
+    stream.flush();
+    while_writing = FolderEntries(dir.path());
+    stream << "1,SUCCEEDED\n";
+  });
+  CHECK(while_writing == std::vector<std::string>{"other.txt"});
+  CHECK(size == 24);
+  CHECK(ReadTextFile(out) == "trial,state\n1,SUCCEEDED\n");
+  CHECK(FolderEntries(dir.path()) == std::vector<std::string>{"book.csv", "other.txt"});
+  struct stat info {};
+  REQUIRE(::stat(out.c_str(), &info) == 0);
+  const mode_t mask = ::umask(0);
+  ::umask(mask);
+  CHECK((info.st_mode & 0777) == (0666 & ~mask));  // as a shell's `>` makes it
+
+  // Replacing a file: the old one stays whole while the new one is written, and its mode is
+  // kept.
+  ::chmod(out.c_str(), 0600);
+  cli::WriteFileAtomically(out, "--out", [&](std::ostream& stream) {
+    stream << "new";
+    stream.flush();
+    while_writing = FolderEntries(dir.path());
+    CHECK(ReadTextFile(out) == "trial,state\n1,SUCCEEDED\n");
+  });
+  CHECK(while_writing == std::vector<std::string>{"book.csv", "other.txt"});
+  CHECK(ReadTextFile(out) == "new");
+  REQUIRE(::stat(out.c_str(), &info) == 0);
+  CHECK((info.st_mode & 0777) == 0600);
+
+  // A write that fails leaves nothing either, and the old file as it was.
+  CHECK_THROWS(cli::WriteFileAtomically(out, "--out", [&](std::ostream& stream) {
+    stream << "half";
+    throw std::runtime_error("the study could not be read");
+  }));
+  CHECK(ReadTextFile(out) == "new");
+  CHECK(FolderEntries(dir.path()) == std::vector<std::string>{"book.csv", "other.txt"});
+}
+
+}  // namespace bayestune::testing
