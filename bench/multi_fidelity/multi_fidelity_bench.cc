@@ -8,8 +8,8 @@
 // step as an input while fewer than K trials are trained to the end; -earlyKp: with stopped
 // trials pending at the final step too; -early0: the default), -sobolK (the Sobol design goes on
 // while fewer than K are trained to the end), -trustR (a rung stops no trial while its ranks have
-// not foretold the final ones: AshaStoppingRule's min_rank_agreement R), -repeat / -repeatoff (a
-// trial the designer proposed again near one a rung stopped goes on, or not: spare_repeats). Each
+// not foretold the final ones: AshaStoppingRule's min_rank_agreement R), -repeat (a trial the
+// designer proposed again near one a rung stopped goes on: spare_repeats). Each
 // run goes on until `--budget` steps were consumed (then it is interrupted: nothing new starts); a
 // trial counts when it was trained to the last step within the budget, with its true (noise-free)
 // final value. Prints one JSON line per (method, seed) and a table of medians over seeds. Prints
@@ -186,20 +186,15 @@ Outcome RunOne(const std::string& method, const Options& o, int seed,
   // at its step against their finals with rank correlation below R (AshaStoppingRule's
   // min_rank_agreement; gp+asha's default is 0.5, AshaRankAgreementFor); -trustoff: no such guard.
   // ...-repeat: a trial the designer proposed again near one a rung stopped goes on
-  // (AshaStoppingRule's spare_repeats; gp+asha's default, AshaSparesRepeatsFor); -repeatoff: not.
+  // (AshaStoppingRule's spare_repeats, an option: off by default).
   if (spec.early_stopping.rule == EarlyStoppingRule::kAsha && !method.ends_with("asha-rank")) {
     AshaRanking ranking = AshaRankingFor(spec);
     std::optional<double> agreement = AshaRankAgreementFor(spec);
-    bool repeats = AshaSparesRepeatsFor(spec);
+    const bool repeats = method.find("-repeat") != std::string::npos;
     if (method.ends_with("-gain")) ranking = AshaRanking::kPredictedFinal;
     if (method.ends_with("-value")) ranking = AshaRanking::kValueAtRung;
     if (const std::size_t at = method.find("-trust"); at != std::string::npos) {
       agreement = SuffixNumber(method, at + 6);
-    }
-    if (method.find("-repeatoff") != std::string::npos) {
-      repeats = false;
-    } else if (method.find("-repeat") != std::string::npos) {
-      repeats = true;
     }
     rule = std::make_shared<AshaStoppingRule>(spec.early_stopping, AshaPromotionFor(spec), ranking,
                                               agreement, repeats);

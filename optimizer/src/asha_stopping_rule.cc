@@ -56,8 +56,7 @@ std::string FourDigits(double value) {
 
 // A trial stopped early at rung `rung` or below, recorded as ended before `trial` started, at
 // nearly the same parameters (AshaStoppingRule::kRepeatDistance): the designer proposed `trial`
-// again knowing that stop. The lowest such id; nullopt too when a trial trained to the end, also
-// recorded before `trial` started, is that near (the question is settled there).
+// again knowing that stop. The lowest such id.
 
 std::optional<std::int64_t> StoppedRepeat(const Trial& trial, const std::vector<Trial>& trials,
                                           const StudySpec& spec, int rung,
@@ -72,17 +71,16 @@ std::optional<std::int64_t> StoppedRepeat(const Trial& trial, const std::vector<
   }
   std::optional<std::int64_t> repeated;
   for (const Trial& other : trials) {
-    if (other.id == trial.id || !other.end_time || *other.end_time >= *trial.start_time) continue;
-    const bool trained = other.state == TrialState::kSucceeded && !other.stopped_early;
-    if (!trained && (!other.stopped_early || (repeated && other.id > *repeated))) continue;
+    if (other.id == trial.id || !other.stopped_early || !other.end_time ||
+        *other.end_time >= *trial.start_time || (repeated && other.id > *repeated)) {
+      continue;
+    }
     try {
       const Eigen::VectorXd y = EncodeForModel(space, other.parameters);
       if ((y - x).cwiseAbs().maxCoeff() > AshaStoppingRule::kRepeatDistance) continue;
     } catch (const InvalidArgument&) {
       continue;  // parameters of another space
     }
-    // A trial trained to the end there: the model knows how the region finishes.
-    if (trained) return std::nullopt;
     const TrialRung stopped = rule.RungOf(other, spec);
     if (stopped.rung >= 0 && stopped.rung <= rung) repeated = other.id;
   }
@@ -121,10 +119,6 @@ AshaRanking AshaRankingFor(const StudySpec& spec) {
   return AshaPromotionFor(spec) == AshaPromotion::kRankOrModel && spec.early_stopping.brackets > 1
              ? AshaRanking::kPredictedFinal
              : AshaRanking::kValueAtRung;
-}
-
-bool AshaSparesRepeatsFor(const StudySpec& spec) {
-  return AshaRankAgreementFor(spec).has_value();
 }
 
 std::optional<double> AshaRankAgreementFor(const StudySpec& spec) {

@@ -9,8 +9,7 @@ std::shared_ptr<const StoppingRule> MakeStoppingRule(const StudySpec& spec) {
   if (!spec.enable_early_stopping) return nullptr;
   if (spec.early_stopping.rule == EarlyStoppingRule::kAsha) {
     return std::make_shared<AshaStoppingRule>(spec.early_stopping, AshaPromotionFor(spec),
-                                              AshaRankingFor(spec), AshaRankAgreementFor(spec),
-                                              AshaSparesRepeatsFor(spec));
+                                              AshaRankingFor(spec), AshaRankAgreementFor(spec));
   }
   return std::make_shared<MedianStoppingRule>();
 }

@@ -8,9 +8,9 @@ std::string TrialRungText(const Trial& trial, const std::vector<Trial>& trials,
                           const StudySpec& spec) {
   const std::string reached = RungText(trial, spec);  // "": not ASHA (or no rung reached)
   if (reached.empty() || !trial.stopped_early) return reached;
-  // By rank first: the model (AshaPromotionFor), the rank agreement (AshaRankAgreementFor) and the
-  // repeats spared (AshaSparesRepeatsFor) only ever let a trial go on, so they matter only for a
-  // trial that reached the next rung's step, and their work is skipped for the others.
+  // By rank first: the model (AshaPromotionFor) and the rank agreement (AshaRankAgreementFor) only
+  // ever let a trial go on, so they matter only for a trial that reached the next rung's step, and
+  // their work is skipped for the others.
   // Ranked by predicted finals (AshaRankingFor), the study's own rule decides throughout (its
   // models' fits are shared by every rule of the process: FinishedTrialsGp::Shared).
   const AshaStoppingRule by_rank(spec.early_stopping, AshaPromotion::kRankOnly,
@@ -24,7 +24,7 @@ std::string TrialRungText(const Trial& trial, const std::vector<Trial>& trials,
   if ((AshaPromotionFor(spec) == AshaPromotion::kRankOrModel || AshaRankAgreementFor(spec)) &&
       lost + 1 < steps.size() && by_rank.RungOf(trial, spec).last_step >= steps[lost + 1]) {
     decision = AshaStoppingRule(spec.early_stopping, AshaPromotionFor(spec), AshaRankingFor(spec),
-                                AshaRankAgreementFor(spec), AshaSparesRepeatsFor(spec))
+                                AshaRankAgreementFor(spec))
                    .Decide(trial, trials, spec);
     if (!decision.stop) return reached;
   }

@@ -87,24 +87,3 @@ TEST_CASE("a trial ASHA's rank agreement let past rung 0 and stopped at rung 1 i
   // The readers say what the runner said (ranks alone would say rung 0).
   CHECK(TrialRungText(nine, trials, spec) == "rung 1 (step 3)");
 }
-
-TEST_CASE("a repeat ASHA let past the rung that stopped its twin is not shown at that rung",
-          "[rung][repeat]") {
-  const StudySpec spec = AshaSpec();
-  REQUIRE(AshaSparesRepeatsFor(spec));
-  // Three fast starters; trial 4 at x = 0.52 stopped at rung 0 (step 1), recorded at 11.
-  std::vector<Trial> trials = {At(1, 0.1, {{1, 0.9, 1}, {3, 0.95, 4}}),
-                               At(2, 0.2, {{1, 0.8, 2}, {3, 0.85, 5}}),
-                               At(3, 0.3, {{1, 0.7, 3}, {3, 0.75, 6}})};
-  trials.push_back(At(4, 0.52, {{1, 0.12, 10}}, 0.12, /*stopped=*/true));
-  trials.back().end_time = 11;
-  // Trial 9 at x = 0.5, suggested at 50: last at rungs 0 and 1 by rank, spared at both as a
-  // repeat of trial 4; a client stopped it at step 4.
-  Trial nine = At(9, 0.5, {{1, 0.1, 100}, {3, 0.2, 110}, {4, 0.21, 120}}, 0.21, true);
-  nine.start_time = 50;
-  trials.push_back(nine);
-  REQUIRE_FALSE(MakeStoppingRule(spec)->Decide(nine, trials, spec).stop);
-  // The readers say where it got, as the runner's rule would (ranks alone would say rung 0).
-  CHECK(TrialRungText(nine, trials, spec) == RungText(nine, spec));
-  CHECK(TrialRungText(nine, trials, spec).find("rung 1 (step 3)") == 0);
-}

@@ -64,12 +64,6 @@ AshaRanking AshaRankingFor(const StudySpec& spec);
 // docs/optimizer.md, "Multi-fidelity figures", the round of early ranks that mislead.
 std::optional<double> AshaRankAgreementFor(const StudySpec& spec);
 
-// Whether MakeStoppingRule's ASHA rule spares a trial the designer proposed again near one a rung
-// stopped (AshaStoppingRule's spare_repeats): where the rank agreement guards
-// (AshaRankAgreementFor), as measured: docs/optimizer.md, "Multi-fidelity figures", the round of
-// repeated proposals.
-bool AshaSparesRepeatsFor(const StudySpec& spec);
-
 class ModelPromoter;
 class RungGainModel;
 
@@ -104,14 +98,14 @@ class RungGainModel;
 // early values mislead (slow starters that finish best), ASHA then trains trials to the end as a
 // study without stopping would, instead of stopping the best ones.
 //
-// With `spare_repeats`, a trial a rung would stop goes on when the designer proposed it again near
-// a trial stopped early at this rung or an earlier one: within kRepeatDistance of every
-// parameter's range in the model's coordinates, that trial recorded as ended before this one
-// started (so the designer knew of the stop), and no trial trained to the end, recorded before this
-// one started, that near. A model that proposes a stopped configuration again expects it to
-// finish well; stopping it again would teach the model nothing and spend the rung's steps again,
-// so the repeat is trained on and its end settles the question (the model then learns the final
-// value there, and later proposals near it are judged as any). Stateless too: the stored
+// With `spare_repeats` (an option, off in MakeStoppingRule's rules: measured, docs/optimizer.md
+// "Multi-fidelity figures", the round of repeated proposals), a trial a rung would stop goes on
+// when the designer proposed it again near a trial stopped early at this rung or an earlier one:
+// within kRepeatDistance of every parameter's range in the model's coordinates, that trial
+// recorded as ended before this one started (so the designer knew of the stop). A model that
+// proposes a stopped configuration again expects it to finish well; stopping it again would teach
+// the model nothing and spend the rung's steps again, so the repeat is trained on and its end
+// settles the question (the model then learns the final value there). Stateless too: the stored
 // parameters, the stop and the times decide it.
 class AshaStoppingRule : public StoppingRule {
  public:
