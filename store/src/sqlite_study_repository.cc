@@ -454,26 +454,65 @@ void SqliteStudyRepository::AddMeasurement(std::int64_t study_id, std::int64_t t
   });
 }
 
+namespace {
+
+// The trial's row and parameters, and its measurements when `with_measurements`; inside a read.
+std::optional<Trial> ReadOneTrial(Connection& c, std::int64_t study_id, std::int64_t trial_id,
+                                  bool with_measurements) {
+  StudyName(c, study_id);  // NotFound for an unknown study
+  std::optional<Trial> trial;
+  {
+    Statement row = c.Prepare("SELECT " + std::string(kTrialColumns) +
+                              " FROM trials WHERE study_id = ?1 AND number = ?2");
+    row.BindAll(study_id, trial_id);
+    if (!row.Step()) return trial;
+    trial = ReadTrial(c, row);
+  }
+  trial->parameters = ReadParameters(c, study_id, trial_id);
+  if (!with_measurements) return trial;
+  Statement row = c.Prepare("SELECT " + std::string(kMeasurementColumns) +
+                            "WHERE study_id = ?1 AND trial_number = ?2 ORDER BY id");
+  row.BindAll(study_id, trial_id);
+  while (row.Step())
+    trial->measurements.push_back(ReadMeasurement(row));
+  return trial;
+}
+
+}  // namespace
+
 std::optional<Trial> SqliteStudyRepository::GetTrial(std::int64_t study_id, std::int64_t trial_id) {
   Connection& c = *connection_;
   std::optional<Trial> trial;
-  c.Read([&] {
-    StudyName(c, study_id);  // NotFound for an unknown study
-    {
-      Statement row = c.Prepare("SELECT " + std::string(kTrialColumns) +
-                                " FROM trials WHERE study_id = ?1 AND number = ?2");
-      row.BindAll(study_id, trial_id);
-      if (!row.Step()) return;
-      trial = ReadTrial(c, row);
-    }
-    trial->parameters = ReadParameters(c, study_id, trial_id);
-    Statement row = c.Prepare("SELECT " + std::string(kMeasurementColumns) +
-                              "WHERE study_id = ?1 AND trial_number = ?2 ORDER BY id");
-    row.BindAll(study_id, trial_id);
-    while (row.Step())
-      trial->measurements.push_back(ReadMeasurement(row));
-  });
+  c.Read([&] { trial = ReadOneTrial(c, study_id, trial_id, true); });
   return trial;
+}
+
+std::optional<Trial> SqliteStudyRepository::GetTrialWithoutMeasurements(std::int64_t study_id,
+                                                                        std::int64_t trial_id) {
+  Connection& c = *connection_;
+  std::optional<Trial> trial;
+  c.Read([&] { trial = ReadOneTrial(c, study_id, trial_id, false); });
+  return trial;
+}
+
+std::vector<bool> SqliteStudyRepository::StoredMeasurements(
+    std::int64_t study_id, std::int64_t trial_id, std::span<const Measurement> measurements) {
+  Connection& c = *connection_;
+  std::vector<bool> found;
+  found.reserve(measurements.size());
+  c.Read([&] {
+    if (!TrialExists(c, study_id, trial_id)) ThrowNoTrial(c, study_id, trial_id);
+    // Each through measurements_by_step (version 8): the rows of one metric at one step, of
+    // which there is one or a few whatever the trial holds.
+    for (const Measurement& m : measurements) {
+      Statement row = c.Prepare(
+          "SELECT 1 FROM measurements WHERE study_id = ?1 AND trial_number = ?2 AND metric = ?3 "
+          "AND step = ?4 AND attempt = ?5 AND value = ?6 AND wall_time = ?7 LIMIT 1");
+      row.BindAll(study_id, trial_id, m.metric, m.step, m.attempt, m.value, m.wall_time);
+      found.push_back(row.Step());
+    }
+  });
+  return found;
 }
 
 std::vector<Trial> SqliteStudyRepository::ListTrials(std::int64_t study_id) {

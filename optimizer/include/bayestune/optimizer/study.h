@@ -225,7 +225,8 @@ class Study {
   static StudyRecord OpenRecord(StudyRepository& repository, const std::string& name,
                                 StudyOptions& options, bool& budgets_changed);
   StudyRecord CurrentRecord();
-  Trial PendingTrialOrThrow(std::int64_t trial_id, const std::optional<TrialOwner>& owner);
+  Trial PendingTrialOrThrow(std::int64_t trial_id, const std::optional<TrialOwner>& owner,
+                            bool with_measurements = true);
   // In one transaction: reads the pending trial, applies `change`, writes it back, and brings the
   // study's stored state up to date.
   Trial UpdatePendingTrial(std::int64_t trial_id, const std::optional<TrialOwner>& owner,
