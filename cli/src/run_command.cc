@@ -289,11 +289,15 @@ int RunStudy(const RunArguments& arguments) {
   lock_wait->SetNotify(
       [view](const std::string& message) { view->OnWarning(std::nullopt, message); });
   lock_wait->SetInterrupts([&runner] { return runner.interrupt_requests(); });
+  // While a call waits for another process's lock, the runner's loop turns: trials that end are
+  // collected, timeouts enforced, and said; they are recorded when the lock goes.
+  lock_wait->SetWhileWaiting([&runner] { runner.TurnWhileStudyWaits(); });
   struct Detach {
     RunLockWait& wait;
     ~Detach() {
       wait.SetNotify(nullptr);
       wait.SetInterrupts(nullptr);
+      wait.SetWhileWaiting(nullptr);
     }
   } detach{*lock_wait};
   RunResult result;
