@@ -76,8 +76,8 @@ std::optional<Measurement> SelectFinal(const std::vector<Measurement>& measureme
   return chosen;
 }
 
-// Rewrites a succeeded trial of study `from` so that its final value(s) are those of study `to`'s
-// objectives, found by metric id; false when `from` lacks one of them.
+}  // namespace
+
 bool MapObjectiveValues(const StudySpec& from, const StudySpec& to, Trial& trial) {
   const std::vector<MetricSpec> from_objectives = Objectives(from);
   const std::vector<double> from_values = ObjectiveValues(trial, from);
@@ -86,13 +86,24 @@ bool MapObjectiveValues(const StudySpec& from, const StudySpec& to, Trial& trial
     std::size_t k = 0;
     while (k < from_objectives.size() && from_objectives[k].metric_id != wanted.metric_id)
       ++k;
-    if (k >= from_objectives.size() || k >= from_values.size()) return false;
-    values.push_back(from_values[k]);
+    if (k < from_objectives.size() && k < from_values.size()) {
+      values.push_back(from_values[k]);
+      continue;
+    }
+    // Not an objective of `from`, but its trainer may have reported the metric all the same
+    // (a runner and a worker keep every scalar): its value as `to` selects it, as Complete takes
+    // a study's other objectives. A study of two objectives resumed from one of the first alone
+    // learned nothing from trials that had measured both.
+    const auto measured = SelectFinal(trial.MeasurementsOf(wanted.metric_id), to, wanted.goal);
+    if (!measured || !std::isfinite(measured->value)) return false;
+    values.push_back(measured->value);
   }
   trial.final_value = values.front();
   trial.final_values = IsMultiObjective(to) ? values : std::vector<double>{};
   return true;
 }
+
+namespace {
 
 void CheckMeasurement(std::int64_t trial_id, const Measurement& m) {
   if (!std::isfinite(m.value)) {

@@ -27,6 +27,14 @@ enum class StudyEnd {
 };
 std::string_view StudyEndName(StudyEnd end);  // "max trials", ...
 
+// For a study `to` that resumes study `from` (resumePreviousJobId): rewrites a SUCCEEDED trial of
+// `from` so that its final value(s) are those of `to`'s objectives, each found by metric id: the
+// value `from` recorded for it when it is an objective of `from`, else the trial's measurements of
+// that metric (its current attempt's) as `to` selects them (measurementSelection and the metric's
+// goal), as Study::Complete takes a multi-objective study's other objectives. false (the trial
+// tells `to` nothing) when one has neither, or a value that is not finite.
+bool MapObjectiveValues(const StudySpec& from, const StudySpec& to, Trial& trial);
+
 // Counts of a study's trials by what they are doing, and whether the study is done.
 struct StudyProgress {
   int requested = 0;
