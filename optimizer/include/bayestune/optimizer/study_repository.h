@@ -95,8 +95,9 @@ class StudyRepository {
                                                            std::int64_t trial_id);
   // For each of `measurements` (their attempts given), whether the trial holds it already,
   // exactly: metric, step, value, wall time and attempt. NotFound for an unknown study or trial.
-  // This default reads the trial whole (GetTrial); SqliteStudyRepository looks each one up by an
-  // index, so that its cost is that of the measurements asked about, not of the trial's history.
+  // This default reads the trial whole (GetTrial); SqliteStudyRepository reads, by an index, only
+  // the stored rows of the metrics asked about within the steps asked about, so that its cost is
+  // that of the measurements asked about, not of the trial's history.
   virtual std::vector<bool> StoredMeasurements(std::int64_t study_id, std::int64_t trial_id,
                                                std::span<const Measurement> measurements);
   // In id order, with their measurements.

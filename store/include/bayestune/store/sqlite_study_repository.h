@@ -97,7 +97,8 @@ class SqliteStudyRepository : public StudyRepository {
   // Reads no measurement.
   std::optional<Trial> GetTrialWithoutMeasurements(std::int64_t study_id,
                                                    std::int64_t trial_id) override;
-  // One lookup by the index measurements_by_step (metric and step of a trial) for each.
+  // Reads, through the index measurements_by_step, the stored rows of each metric (and attempt)
+  // asked about within the steps asked about: none for a batch of steps beyond those stored.
   std::vector<bool> StoredMeasurements(std::int64_t study_id, std::int64_t trial_id,
                                        std::span<const Measurement> measurements) override;
   std::vector<Trial> ListTrials(std::int64_t study_id) override;
