@@ -351,9 +351,11 @@ int main(int argc, char** argv) {
   proto::StudyServer server(repository, options);
   const std::string address = "127.0.0.1:" + std::to_string(server.Start());
   std::printf(
-      "grpc_bench: %d clients, one channel each, plaintext, server in this process on %s, "
+      "grpc_bench: %d client%s, one channel each, plaintext, server in this process on %s, "
       "database %s, %u CPUs\n",
-      flags.clients, address.c_str(), where.c_str(), std::thread::hardware_concurrency());
+      flags.long_trial_steps > 0 ? 1 : flags.clients,
+      flags.long_trial_steps > 0 || flags.clients == 1 ? "" : "s", address.c_str(), where.c_str(),
+      std::thread::hardware_concurrency());
 
   if (flags.long_trial_steps > 0) {
     LongTrialBench(flags, address);
