@@ -2,12 +2,17 @@
 //   grpc_bench [--clients 32] [--trials-per-client 50] [--measurements-per-client 200]
 //              [--history 100,1000] [--suggest-samples 5] [--algorithm gp|random]
 //              [--space mixed|finite] [--queued 0] [--db-dir DIR|memory]
+//   grpc_bench --long-trial-steps 1000000 [--db-dir DIR|memory]
 // --algorithm picks the designer whose SuggestTrials latency is measured after each --history
 // (gp: the default designer, the GP bandit; random: RANDOM_SEARCH); --space finite makes its
 // study's two DOUBLEs DISCRETE (100 and 51 values: 122,400 points), so that random search avoids
 // repeats. --queued adds that many REQUESTED trials (queued, as RequestTrial makes them) after each
 // history, which the SuggestTrials calls hand out first (StudyRepository::TallyTrials finds the
-// first of them). Prints figures; never passes or fails on time.
+// first of them). --long-trial-steps N times instead one trial that reports N steps as
+// `bayestune worker` sends them: AddMeasurements calls of the service's most (10,000), each with
+// its own wall time, and the last call sent once more (a retry after a lost reply); the first and
+// last tenth of the calls are timed apart, so that a call whose cost grows with the trial's history
+// shows. Prints figures; never passes or fails on time.
 #include <algorithm>
 #include <chrono>
 #include <cmath>
@@ -16,10 +21,12 @@
 #include <ctime>
 #include <filesystem>
 #include <mutex>
+#include <numeric>
 #include <random>
 #include <sstream>
 #include <thread>
 
+#include "../../proto/src/study_service.h"
 #include "bayestune/optimizer/in_memory_study_repository.h"
 #include "bayestune/optimizer/study.h"
 #include "bayestune/proto/study_client.h"
@@ -42,6 +49,7 @@ struct Flags {
   bool finite_space = false;
   int queued = 0;
   std::string db_dir;
+  std::int64_t long_trial_steps = 0;
 };
 
 proto::StudyClientOptions ClientOptions(const std::string& address) {
@@ -86,6 +94,8 @@ Flags ParseFlags(int argc, char** argv) {
       flags.finite_space = value == "finite";
     } else if (flag == "--queued") {
       flags.queued = std::stoi(value);
+    } else if (flag == "--long-trial-steps") {
+      flags.long_trial_steps = std::stoll(value);
     } else if (flag == "--db-dir") {
       flags.db_dir = value;
     } else {
@@ -214,6 +224,51 @@ void ThroughputBench(const Flags& flags, const std::string& address) {
   Report("CompleteTrial", complete_ms, wall);
 }
 
+// One trial's --long-trial-steps measurements, sent as the worker sends them.
+void LongTrialBench(const Flags& flags, const std::string& address) {
+  const std::string study = "long-trial";
+  proto::StudyClient client(ClientOptions(address));
+  client.CreateStudy(study, BenchSpec(Algorithm::kRandomSearch, 1));
+  const std::int64_t trial = client.SuggestTrials(study, 1, "bench").at(0).id;
+  const std::int64_t batch = proto::StudyServiceImpl::kMaxMeasurementsPerCall;
+  std::vector<double> ms;
+  std::vector<Measurement> measurements;
+  const auto start = Clock::now();
+  for (std::int64_t first = 0; first < flags.long_trial_steps; first += batch) {
+    measurements.clear();
+    for (std::int64_t step = first; step < std::min(first + batch, flags.long_trial_steps); ++step)
+      measurements.push_back({.metric = "accuracy",
+                              .step = step,
+                              .value = 1e-7 * static_cast<double>(step),
+                              .wall_time = 1.7e9 + 1e-3 * static_cast<double>(step)});
+    const auto call = Clock::now();
+    client.AddMeasurements(study, trial, measurements);
+    ms.push_back(Since(call));
+  }
+  const double wall = Since(start);
+  const auto retry = Clock::now();
+  client.AddMeasurements(study, trial, measurements);  // stored already: nothing is added
+  const double retry_ms = Since(retry);
+  const std::size_t tenth = std::max<std::size_t>(1, ms.size() / 10);
+  const auto mean = [](auto begin, auto end) {
+    return std::accumulate(begin, end, 0.0) / static_cast<double>(end - begin);
+  };
+  std::printf(
+      "one trial, %lld steps in %zu AddMeasurements calls of %lld: %.1f s, %.0f "
+      "measurements/s; mean call: first tenth %.1f ms, last tenth %.1f ms; the last call "
+      "again (a retry): %.1f ms\n",
+      static_cast<long long>(flags.long_trial_steps), ms.size(), static_cast<long long>(batch),
+      wall / 1000.0, static_cast<double>(flags.long_trial_steps) / (wall / 1000.0),
+      mean(ms.begin(), ms.begin() + static_cast<std::ptrdiff_t>(tenth)),
+      mean(ms.end() - static_cast<std::ptrdiff_t>(tenth), ms.end()), retry_ms);
+  const Trial stored = client.GetTrial(study, trial);
+  if (static_cast<std::int64_t>(stored.measurements.size()) != flags.long_trial_steps) {
+    std::fprintf(stderr, "grpc_bench: the trial holds %zu measurements, not %lld\n",
+                 stored.measurements.size(), static_cast<long long>(flags.long_trial_steps));
+    std::exit(1);
+  }
+}
+
 // SuggestTrials latency of --algorithm's designer once `completed` trials are done.
 void SuggestLatencyBench(const Flags& flags, const std::shared_ptr<StudyRepository>& repository,
                          const std::string& address, int completed) {
@@ -296,13 +351,19 @@ int main(int argc, char** argv) {
   proto::StudyServer server(repository, options);
   const std::string address = "127.0.0.1:" + std::to_string(server.Start());
   std::printf(
-      "grpc_bench: %d clients, one channel each, plaintext, server in this process on %s, "
+      "grpc_bench: %d client%s, one channel each, plaintext, server in this process on %s, "
       "database %s, %u CPUs\n",
-      flags.clients, address.c_str(), where.c_str(), std::thread::hardware_concurrency());
+      flags.long_trial_steps > 0 ? 1 : flags.clients,
+      flags.long_trial_steps > 0 || flags.clients == 1 ? "" : "s", address.c_str(), where.c_str(),
+      std::thread::hardware_concurrency());
 
-  ThroughputBench(flags, address);
-  for (int completed : flags.history)
-    SuggestLatencyBench(flags, repository, address, completed);
+  if (flags.long_trial_steps > 0) {
+    LongTrialBench(flags, address);
+  } else {
+    ThroughputBench(flags, address);
+    for (int completed : flags.history)
+      SuggestLatencyBench(flags, repository, address, completed);
+  }
   server.Shutdown(std::chrono::seconds(1));
   server.Wait();
   repository.reset();

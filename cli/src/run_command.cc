@@ -147,8 +147,9 @@ std::string CheckResumeStudy(const RunPlan& plan, const RunArguments& arguments)
   }
   const auto previous = repository->FindStudy(spec.resume_previous_job_id);
   const SearchSpace space(spec.parameters);
-  // The metrics of this study that the previous one did not have: its succeeded trials have no
-  // value of them, and the optimizer leaves them out (Study takes values by metric).
+  // The metrics of this study that were not objectives of the previous one: a succeeded trial's
+  // value of them comes from its measurements (its trainer may have reported them anyway), and
+  // one that has none is left out, as the optimizer does (MapObjectiveValues).
   std::string unmeasured;
   for (const MetricSpec& wanted : Objectives(spec)) {
     const auto had = Objectives(previous->spec);
@@ -157,20 +158,29 @@ std::string CheckResumeStudy(const RunPlan& plan, const RunArguments& arguments)
       unmeasured += (unmeasured.empty() ? "'" : ", '") + wanted.metric_id + "'";
     }
   }
-  int finished = 0, fitting = 0, without_value = 0;
-  for (const Trial& trial : repository->ListTrials(previous->id)) {
+  int finished = 0, fitting = 0, without_value = 0, from_measurements = 0;
+  for (Trial trial : repository->ListTrials(previous->id)) {
     if (!trial.IsFinished()) continue;
     ++finished;
     try {
       space.Validate(trial.parameters);
-      ++fitting;
-      if (trial.state == TrialState::kSucceeded && !unmeasured.empty()) ++without_value;
     } catch (const InvalidArgument&) {
-      // outside this study's search space: the optimizer leaves it out too
+      continue;  // outside this study's search space: the optimizer leaves it out too
+    }
+    ++fitting;
+    if (trial.state != TrialState::kSucceeded || unmeasured.empty()) continue;
+    if (MapObjectiveValues(previous->spec, spec, trial)) {
+      ++from_measurements;
+    } else {
+      ++without_value;
     }
   }
   std::string text = "learning from " + CountOf(fitting - without_value, "finished trial") +
                      " of study '" + spec.resume_previous_job_id + "' (resumePreviousJobId)";
+  if (from_measurements > 0) {
+    text += "; " + std::to_string(from_measurements) + " succeeded take their value of " +
+            unmeasured + " (not an objective there) from what their trainer reported";
+  }
   if (without_value > 0) {
     text += "; " + std::to_string(without_value) + " succeeded have no value of " + unmeasured +
             ", this study's objective, and are left out";
@@ -211,8 +221,10 @@ std::shared_ptr<Study> OpenStudy(const RunPlan& plan, const RunArguments& argume
     }
     return study;
   } catch (const AlreadyExists&) {
-    // A new objective (another metric, not another goal): the old trials' values are of another
-    // metric, which a study resumed from them does not take, so resumePreviousJobId is no advice.
+    // A new objective (another metric, not another goal): a study resumed from this one takes a
+    // trial's value of a metric that was no objective here from what its trainer reported of it
+    // (MapObjectiveValues), so resumePreviousJobId is advice when its trials reported the new
+    // metrics, and says how many did; when none did, it would learn nothing, and is not given.
     const auto metric_ids = [](const StudySpec& spec) {
       std::vector<std::string> ids;
       for (const MetricSpec& m : Objectives(spec))
@@ -220,18 +232,46 @@ std::shared_ptr<Study> OpenStudy(const RunPlan& plan, const RunArguments& argume
       return ids;
     };
     const bool new_objective = before && metric_ids(*before) != metric_ids(plan.config.study);
+    const std::string resume =
+        "start a new study (--study NAME) and let it learn from this one "
+        "with resumePreviousJobId: " +
+        plan.study + " in trainingInput.hyperparameters";
+    std::string advice =
+        "To tune the new search space, " + resume + ", or use another database (--db FILE)";
+    if (new_objective) {
+      std::string added;
+      for (const std::string& id : metric_ids(plan.config.study)) {
+        const auto had = metric_ids(*before);
+        if (std::find(had.begin(), had.end(), id) == had.end())
+          added += (added.empty() ? "'" : ", '") + id + "'";
+      }
+      int succeeded = 0, measured = 0;
+      const auto existing = repository->FindStudy(plan.study);
+      for (Trial trial : existing ? repository->ListTrials(existing->id) : std::vector<Trial>{}) {
+        if (trial.state != TrialState::kSucceeded) continue;
+        ++succeeded;
+        if (MapObjectiveValues(*before, plan.config.study, trial)) ++measured;
+      }
+      advice =
+          measured == 0
+              ? "For the new objective, start a new study (--study NAME) or use another "
+                "database (--db FILE)" +
+                    (succeeded == 0 ? std::string()
+                                    : ": none of the " + CountOf(succeeded, "succeeded trial") +
+                                          " of this one reported " + added +
+                                          ", so a study resuming it would learn nothing "
+                                          "from them")
+              : "For the new objective, " + resume + " (" + std::to_string(measured) + " of its " +
+                    CountOf(succeeded, "succeeded trial") + " reported " + added +
+                    ", which it learns from; the others are left out), or use another "
+                    "database (--db FILE)";
+    }
     throw AlreadyExists(
         "study '" + plan.study + "' in " + arguments.database +
         " was made from other trainingInput.hyperparameters than " + arguments.config_path +
         " has now (" + (before ? DescribeSpecChanges(*before, plan.config.study) : "") +
         "); only maxTrials, maxParallelTrials and maxFailedTrials of a study can change. " +
-        (new_objective
-             ? "For the new objective, start a new study (--study NAME) or use another database "
-               "(--db FILE)"
-             : "To tune the new search space, start a new study (--study NAME) and let it learn "
-               "from this one with resumePreviousJobId: " +
-                   plan.study +
-                   " in trainingInput.hyperparameters, or use another database (--db FILE)"));
+        advice);
   }
 }
 
@@ -289,11 +329,15 @@ int RunStudy(const RunArguments& arguments) {
   lock_wait->SetNotify(
       [view](const std::string& message) { view->OnWarning(std::nullopt, message); });
   lock_wait->SetInterrupts([&runner] { return runner.interrupt_requests(); });
+  // While a call waits for another process's lock, the runner's loop turns: trials that end are
+  // collected, timeouts enforced, and said; they are recorded when the lock goes.
+  lock_wait->SetWhileWaiting([&runner] { runner.TurnWhileStudyWaits(); });
   struct Detach {
     RunLockWait& wait;
     ~Detach() {
       wait.SetNotify(nullptr);
       wait.SetInterrupts(nullptr);
+      wait.SetWhileWaiting(nullptr);
     }
   } detach{*lock_wait};
   RunResult result;

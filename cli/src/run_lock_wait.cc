@@ -34,6 +34,11 @@ void RunLockWait::SetInterrupts(std::function<int()> interrupts) {
   interrupts_ = std::move(interrupts);
 }
 
+void RunLockWait::SetWhileWaiting(std::function<void()> while_waiting) {
+  std::lock_guard lock(mutex_);
+  while_waiting_ = std::move(while_waiting);
+}
+
 bool RunLockWait::stopped() const {
   std::lock_guard lock(mutex_);
   return stopped_;
@@ -48,7 +53,18 @@ void RunLockWait::Say(const std::string& message) {
 }
 
 bool RunLockWait::KeepWaiting(std::chrono::milliseconds waited) {
-  std::lock_guard lock(mutex_);
+  std::function<void()> while_waiting;
+  {
+    std::lock_guard lock(mutex_);
+    if (!Notice(waited)) return false;
+    while_waiting = while_waiting_;
+  }
+  // Outside the mutex: what it does may say something (SetNotify's view).
+  if (while_waiting) while_waiting();
+  return true;
+}
+
+bool RunLockWait::Notice(std::chrono::milliseconds waited) {
   const int interrupts = interrupts_ ? interrupts_() : 0;
   const bool long_wait = notices_ > 0 || waited >= kLongWait;
   if (interrupts >= 2 && long_wait) {

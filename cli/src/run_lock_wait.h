@@ -31,6 +31,10 @@ class RunLockWait : public LockWaitObserver {
   // counted, such as before the runner forwards Ctrl-C).
   void SetNotify(Notify notify);
   void SetInterrupts(std::function<int()> interrupts);
+  // What to do at each step of a wait (about every 10 ms), on the waiting thread, after the
+  // interrupts are looked at (null: nothing): the runner's loop turns meanwhile
+  // (TrialRunner::TurnWhileStudyWaits), collecting trials that end and enforcing timeouts.
+  void SetWhileWaiting(std::function<void()> while_waiting);
 
   // Whether an interrupt ended a wait (the run was stopped while it waited).
   bool stopped() const;
@@ -40,12 +44,15 @@ class RunLockWait : public LockWaitObserver {
 
  private:
   void Say(const std::string& message);
+  // KeepWaiting's interrupts and notices, under the mutex: false ends the wait.
+  bool Notice(std::chrono::milliseconds waited);
 
   mutable std::mutex mutex_;
   std::string database_;
   std::chrono::milliseconds notice_every_;
   Notify notify_;
   std::function<int()> interrupts_;
+  std::function<void()> while_waiting_;
   // The wait now: the notices it gave; the interrupts it acknowledged.
   int notices_ = 0;
   bool interrupt_said_ = false;

@@ -118,6 +118,33 @@ std::optional<Trial> InMemoryStudyRepository::GetTrial(std::int64_t study_id,
   return it->second;
 }
 
+std::optional<Trial> InMemoryStudyRepository::GetTrialWithoutMeasurements(std::int64_t study_id,
+                                                                          std::int64_t trial_id) {
+  std::lock_guard lock(mutex_);
+  StoredStudy& study = StudyOrThrow(study_id);
+  auto it = study.trials.find(trial_id);
+  if (it == study.trials.end()) return std::nullopt;
+  // Copied without its measurements: they are set aside while the rest is copied.
+  Trial& stored = it->second;
+  std::vector<Measurement> measurements = std::move(stored.measurements);
+  stored.measurements.clear();
+  std::optional<Trial> trial;
+  try {
+    trial = stored;
+  } catch (...) {
+    stored.measurements = std::move(measurements);
+    throw;
+  }
+  stored.measurements = std::move(measurements);
+  return trial;
+}
+
+std::vector<bool> InMemoryStudyRepository::StoredMeasurements(
+    std::int64_t study_id, std::int64_t trial_id, std::span<const Measurement> measurements) {
+  std::lock_guard lock(mutex_);
+  return MatchStoredMeasurements(TrialOrThrow(study_id, trial_id).measurements, measurements);
+}
+
 std::vector<Trial> InMemoryStudyRepository::ListTrials(std::int64_t study_id) {
   std::lock_guard lock(mutex_);
   std::vector<Trial> out;

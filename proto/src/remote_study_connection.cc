@@ -41,18 +41,15 @@ auto RemoteStudyConnection::Retrying(Call&& call) -> decltype(call()) {
     } catch (const Unavailable& e) {
       failure = e.what();
     } catch (const ResourceExhausted& e) {
+      // The server's disk (or memory) is full, or it serves --max-calls calls already: its
+      // operator can free some, as a server that restarts comes back; the trainers go on
+      // meanwhile. (A request over the server's --max-message-mb, refused however often it is
+      // sent, is InvalidArgument from StudyClient, told by its status and source: a --create
+      // file of 4 MB was sent again for two minutes.)
       failure = e.what();
-      // A request over the server's --max-message-mb (gRPC's own refusal) is refused however
-      // often it is sent: a --create file of 4 MB was sent again for two minutes.
-      if (failure.find("Received message larger than max") != std::string::npos) {
-        retrying_ = false;
-        throw InvalidArgument(failure + ": the request is larger than the server " +
-                              client_->server_address() +
-                              " takes, and the same request never will be; start bayestune "
-                              "serve with a larger --max-message-mb (1 to 1024 MiB)");
-      }
-      // Else the server's disk (or memory) is full: its operator can free some, as a server
-      // that restarts comes back; the trainers go on meanwhile.
+    } catch (const InvalidArgument&) {
+      retrying_ = false;
+      throw;
     }
     if (std::chrono::steady_clock::now() + pause >= give_up) {
       retrying_ = false;

@@ -1,5 +1,7 @@
 #include "status_conversion.h"
 
+#include <cinttypes>
+#include <cstdio>
 #include <new>
 #include <string>
 
@@ -127,6 +129,25 @@ void ThrowIfError(const grpc::Status& status, const std::string& what) {
       break;
   }
   throw Error(ErrorCode::kInternal, message);
+}
+
+std::optional<std::size_t> RequestSizeRefusal(
+    const grpc::Status& status, const std::multimap<grpc::string_ref, grpc::string_ref>& trailers,
+    std::size_t request_bytes) {
+  if (status.error_code() != grpc::StatusCode::RESOURCE_EXHAUSTED) return std::nullopt;
+  if (trailers.count(kServiceErrorKey) != 0) return std::nullopt;
+  // gRPC's "Received message larger than max (%u vs. %d)", and nothing else.
+  std::uintmax_t size = 0;
+  std::uintmax_t limit = 0;
+  int end = -1;
+  if (std::sscanf(status.error_message().c_str(),
+                  "Received message larger than max (%" SCNuMAX " vs. %" SCNuMAX ")%n", &size,
+                  &limit, &end) != 2 ||
+      end < 0 || static_cast<std::size_t>(end) != status.error_message().size()) {
+    return std::nullopt;
+  }
+  if (size != request_bytes) return std::nullopt;
+  return static_cast<std::size_t>(limit);
 }
 
 }  // namespace bayestune::proto

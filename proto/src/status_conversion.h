@@ -1,8 +1,12 @@
 #pragma once
 
 #include <grpcpp/support/status.h>
+#include <grpcpp/support/string_ref.h>
 
+#include <cstddef>
 #include <exception>
+#include <map>
+#include <optional>
 
 #include "bayestune/optimizer/errors.h"
 
@@ -24,5 +28,20 @@ grpc::Status ToStatus(const std::exception& error);
 // Codes with no error kind of their own (UNAUTHENTICATED, DEADLINE_EXCEEDED, ...) become
 // Unavailable or InvalidArgument with the gRPC code named in the message.
 void ThrowIfError(const grpc::Status& status, const std::string& what);
+
+// The trailing metadata the service (StudyServiceImpl) sets on every error it answers itself, so
+// that a client tells its errors (a full disk, --max-calls: RESOURCE_EXHAUSTED too) from those
+// gRPC makes without it (a request over the server's --max-message-mb).
+inline constexpr char kServiceErrorKey[] = "bayestune-service-error";
+
+// The server's limit (M bytes) when `status`, of a call whose request was `request_bytes` long,
+// is gRPC's refusal of that very request for its size at the server: RESOURCE_EXHAUSTED; not the
+// service's answer (no kServiceErrorKey in `trailers`); gRPC's own message, exactly "Received
+// message larger than max (N vs. M)", naming this request's size as N (an answer this client
+// refused for its size, which gRPC names the same way, names the answer's). nullopt otherwise:
+// whatever the words of the message, the error is the server's and may pass.
+std::optional<std::size_t> RequestSizeRefusal(
+    const grpc::Status& status, const std::multimap<grpc::string_ref, grpc::string_ref>& trailers,
+    std::size_t request_bytes);
 
 }  // namespace bayestune::proto

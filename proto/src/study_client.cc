@@ -73,8 +73,20 @@ Response StudyClient::Call(const char* what,
   grpc::ClientContext context;
   PrepareContext(context);
   Response response;
-  ThrowIfError(((*stub_).*method)(&context, request, &response),
-               std::string(what) + " on " + options_.server_address);
+  const grpc::Status status = ((*stub_).*method)(&context, request, &response);
+  if (status.ok()) return response;
+  const std::string where = std::string(what) + " on " + options_.server_address;
+  const std::size_t bytes = request.ByteSizeLong();
+  if (const auto limit = RequestSizeRefusal(status, context.GetServerTrailingMetadata(), bytes)) {
+    // Refused however often it is sent: not retried as the server's full disk is.
+    throw InvalidArgument(where + ": RESOURCE_EXHAUSTED: " + status.error_message() +
+                          ": the request (" + std::to_string(bytes) +
+                          " bytes) is larger than the server " + options_.server_address +
+                          " takes (" + std::to_string(*limit) +
+                          " bytes), and the same request never will be; start bayestune serve "
+                          "with a larger --max-message-mb (1 to 1024 MiB)");
+  }
+  ThrowIfError(status, where);
   return response;
 }
 

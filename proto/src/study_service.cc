@@ -84,17 +84,23 @@ StudyServiceImpl::StudyServiceImpl(std::shared_ptr<StudyRepository> repository,
     : repository_(std::move(repository)), token_(std::move(token)), max_calls_(max_calls) {}
 
 template <typename Body>
-grpc::Status StudyServiceImpl::Serve(const grpc::ServerContext& context, Body&& body) {
+grpc::Status StudyServiceImpl::Serve(grpc::ServerContext& context, Body&& body) {
+  // Every error answered here is marked as the service's (kServiceErrorKey), so that a client
+  // tells it from gRPC's own (a request over --max-message-mb), whatever its message says.
+  const auto answer = [&context](grpc::Status status) {
+    if (!status.ok()) context.AddTrailingMetadata(kServiceErrorKey, "1");
+    return status;
+  };
   // The token first: a call without a valid one is answered at once and never takes a slot, so
   // that unauthenticated clients, however many, cannot keep authenticated ones out.
   if (token_) {
-    if (grpc::Status denied = token_->Check(context); !denied.ok()) return denied;
+    if (grpc::Status denied = token_->Check(context); !denied.ok()) return answer(denied);
   }
   if (calls_in_slots_.fetch_add(1) >= max_calls_) {
     calls_in_slots_.fetch_sub(1);
-    return grpc::Status(grpc::StatusCode::RESOURCE_EXHAUSTED,
-                        "the server is serving " + std::to_string(max_calls_) +
-                            " calls already (--max-calls); try again shortly");
+    return answer(grpc::Status(grpc::StatusCode::RESOURCE_EXHAUSTED,
+                               "the server is serving " + std::to_string(max_calls_) +
+                                   " calls already (--max-calls); try again shortly"));
   }
   struct SlotRelease {
     std::atomic<int>& calls;
@@ -104,7 +110,7 @@ grpc::Status StudyServiceImpl::Serve(const grpc::ServerContext& context, Body&& 
     body();
     return grpc::Status::OK;
   } catch (const std::exception& e) {
-    return ToStatus(e);
+    return answer(ToStatus(e));
   }
 }
 

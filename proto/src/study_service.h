@@ -73,7 +73,7 @@ class StudyServiceImpl final : public v1::StudyService::Service {
  private:
   // Checks the token, takes a call slot, runs `body`, and turns what it throws into a status.
   template <typename Body>
-  grpc::Status Serve(const grpc::ServerContext& context, Body&& body);
+  grpc::Status Serve(grpc::ServerContext& context, Body&& body);
   // The study of that name (NotFound naming `field` otherwise), with its record as stored now. One
   // `Study` a study is kept, so that calls on the same study share it.
   std::shared_ptr<Study> OpenStudy(const std::string& field, const std::string& name,

@@ -8,6 +8,8 @@
 #include <chrono>
 #include <thread>
 
+#include "bayestune/optimizer/study.h"
+#include "bayestune/store/sqlite_study_repository.h"
 #include "cli_test_support.h"
 #include "database_write_lock.h"
 #include "test_study_yaml.h"
@@ -76,6 +78,75 @@ TEST_CASE(
   INFO(trials.out);
   CHECK(CountOccurrences(trials.out, "SUCCEEDED") == 4);
   CHECK(trials.out.find("attempt 2") == std::string::npos);
+}
+
+TEST_CASE(
+    "run: while another process holds the database's lock the loop turns: trials past "
+    "trialTimeoutSeconds are stopped, those that end are collected, and all is recorded when the "
+    "lock goes",
+    "[cli][run][lock]") {
+  // While the runner waited inside a call on the study, its loop did not turn: a trial that ended
+  // was collected, and trialTimeoutSeconds enforced, only when the lock went (a trainer ran on
+  // for as long as the lock was held, however long past its timeout).
+  TempFolder dir;
+  const std::vector<std::string> locks = {"BAYESTUNE_GPU_LOCK_DIR=" + dir.File("locks")};
+  // 2 trials at once, each writing a step every 100 ms for 100 s: far past their 2 s timeout.
+  WriteTextFile(dir.File("l.yaml"),
+                RandomSearchStudyYaml(2, 2,
+                                      "  command: [" BAYESTUNE_FAKE_TRAINER
+                                      ", --steps=1000, --sleep-ms=100]\n  gpus: []\n  "
+                                      "cpuTrials: 2\n  trialTimeoutSeconds: 2\n  "
+                                      "stopGracePeriodSeconds: 1\n"));
+  auto run =
+      StartBayestune(dir.path(), {"run", "l.yaml", "--progress", "plain", "--lock-notice", "0.5"},
+                     dir.File("run"), locks);
+  REQUIRE(WaitForText(dir.File("run.out"), "trial 2 started", 60));
+  double released_at = 0;
+  {
+    DatabaseWriteLock holder(dir.File("bayestune.db"));
+    REQUIRE(WaitForText(dir.File("run.out"), "is locked by another process", 30));
+    // Held past both trials' timeout and grace period.
+    std::this_thread::sleep_for(std::chrono::seconds(6));
+    released_at = NowSeconds();
+  }
+  const ChildResult result = run->Wait();
+  INFO(result.out << result.err);
+  CHECK(result.exit_code == 1);  // no trial succeeded
+  CHECK(result.out.find("study 'l' is done: 2 trials finished (0 succeeded, 2 failed") !=
+        std::string::npos);
+  const auto freed = result.out.find("warning: the database bayestune.db is free again after ");
+  REQUIRE(freed != std::string::npos);
+  for (const std::string id : {"1", "2"}) {
+    INFO("trial " << id);
+    // Stopped for its timeout, and its end collected, while the lock was held: said before the
+    // lock went, not after.
+    const auto stopping =
+        result.out.find("trial " + id + " stopping (runner.trialTimeoutSeconds passed): SIGTERM");
+    CHECK(stopping < freed);
+    const auto ended = result.out.find(
+        "warning: trial " + id +
+        ": its trainer was killed by signal 15 (SIGTERM) while the "
+        "study's database was locked by another process; it is recorded when the lock goes");
+    CHECK(ended < freed);
+  }
+  // Recorded once the lock went, as it happened: FAILED for the timeout, ended before the lock
+  // went (the end it had, not its recording), and what the trainer reported kept.
+  const auto study =
+      Study::Open(SqliteStudyRepository::Open(dir.File("bayestune.db"), {.read_only = true}), "l");
+  const std::vector<Trial> trials = study->Trials();
+  REQUIRE(trials.size() == 2);
+  for (const Trial& t : trials) {
+    INFO("trial " << t.id << ": " << t.failure_reason);
+    CHECK(t.state == TrialState::kFailed);
+    CHECK(t.attempt == 1);
+    CHECK_THAT(t.failure_reason,
+               Catch::StartsWith("timed out after 2 s (runner.trialTimeoutSeconds)"));
+    REQUIRE(t.start_time);
+    REQUIRE(t.end_time);
+    CHECK(*t.end_time - *t.start_time < 5);  // 2 s and a SIGTERM, not the 6 s lock on top
+    CHECK(*t.end_time < released_at - 1);
+    CHECK(t.MeasurementsOf("accuracy").size() >= 10);
+  }
 }
 
 TEST_CASE("run: Ctrl-C twice while the database is locked stops the run, and run again finishes",

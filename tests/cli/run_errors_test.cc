@@ -203,12 +203,17 @@ TEST_CASE("run: a study of the same name with another spec is refused, the old o
   CHECK(CountOccurrences(trials.out, "SUCCEEDED") == 1);
 }
 
-TEST_CASE("run: a study whose metric tag changed is not told to learn from the old one",
-          "[cli][run][errors]") {
+TEST_CASE(
+    "run: a study whose objectives changed is refused naming the change, and a study resuming it "
+    "learns from what its trainer reported of the new metrics",
+    "[cli][run][errors]") {
   // A misspelt hyperparameterMetricTag fails every trial; the fixed file was refused with the
   // advice to start a new study that learns from this one with resumePreviousJobId, which took
-  // each old trial's value of the old metric as one of the new (an accuracy as a loss). Values go
-  // by metric now, so a study of another objective learns none, and the run says so.
+  // each old trial's value of the old metric as one of the new (an accuracy as a loss). Values
+  // went by metric since, and a study of another objective learned nothing, nor one of two
+  // objectives from a study of the first alone, though the trainer had reported the other metric
+  // all along. Now a metric that was no objective of the old study is taken from what the trainer
+  // reported of it, and the refusal says how many old trials did.
   TempFolder dir;
   WriteTextFile(fs::path(dir.path()) / "train.sh",
                 "#!/bin/sh\necho '{\"accuracy\": \"0.5\", \"loss\": \"0.25\"}' >> "
@@ -226,8 +231,10 @@ TEST_CASE("run: a study whose metric tag changed is not told to learn from the o
         "bayestune: error: study 's' in bayestune.db was made from other "
         "trainingInput.hyperparameters than s.yaml has now (hyperparameterMetricTag 'accuracy' -> "
         "'loss'); only maxTrials, maxParallelTrials and maxFailedTrials of a study can change. "
-        "For the new objective, start a new study (--study NAME) or use another database (--db "
-        "FILE)\n");
+        "For the new objective, start a new study (--study NAME) and let it learn from this one "
+        "with resumePreviousJobId: s in trainingInput.hyperparameters (2 of its 2 succeeded "
+        "trials reported 'loss', which it learns from; the others are left out), or use another "
+        "database (--db FILE)\n");
   std::string resumed = loss;
   resumed.insert(resumed.find("    params:"), "    resumePreviousJobId: s\n");
   WriteTextFile(dir.File("loss.yaml"), resumed);
@@ -235,9 +242,36 @@ TEST_CASE("run: a study whose metric tag changed is not told to learn from the o
   INFO(learning.out << learning.err);
   CHECK(learning.exit_code == 0);
   CHECK_THAT(learning.out,
-             Catch::Contains("learning from 0 finished trials of study 's' (resumePreviousJobId); "
-                             "2 succeeded have no value of 'loss', this study's objective, and "
-                             "are left out"));
+             Catch::Contains("learning from 2 finished trials of study 's' (resumePreviousJobId); "
+                             "2 succeeded take their value of 'loss' (not an objective there) "
+                             "from what their trainer reported"));
+
+  // The same study made of two objectives, accuracy and loss: refused naming the change, and a
+  // study that resumes it learns from both trials.
+  std::string two = yaml;
+  for (const std::string line : {"    goal: MAXIMIZE\n", "    hyperparameterMetricTag: accuracy\n"})
+    two.erase(two.find(line), line.size());
+  two.insert(two.find("    params:"),
+             "    metrics:\n      - metricId: accuracy\n        goal: MAXIMIZE\n"
+             "      - metricId: loss\n        goal: MINIMIZE\n");
+  WriteTextFile(dir.File("s.yaml"), two);
+  const auto refused = RunBayestune(dir.path(), {"run", "s.yaml"});
+  CHECK(refused.exit_code == 1);
+  CHECK_THAT(OneLineError(refused),
+             Catch::Contains("(metrics [accuracy MAXIMIZE] -> [accuracy MAXIMIZE, loss "
+                             "MINIMIZE]); only maxTrials") &&
+                 Catch::Contains("resumePreviousJobId: s in trainingInput.hyperparameters (2 of "
+                                 "its 2 succeeded trials reported 'loss'"));
+  std::string two_resumed = two;
+  two_resumed.insert(two_resumed.find("    params:"), "    resumePreviousJobId: s\n");
+  WriteTextFile(dir.File("two.yaml"), two_resumed);
+  const auto both = RunBayestune(dir.path(), {"run", "two.yaml", "--progress", "plain"});
+  INFO(both.out << both.err);
+  CHECK(both.exit_code == 0);
+  CHECK_THAT(both.out,
+             Catch::Contains("learning from 2 finished trials of study 's' (resumePreviousJobId); "
+                             "2 succeeded take their value of 'loss' (not an objective there) "
+                             "from what their trainer reported"));
 }
 
 TEST_CASE("run: a study grows when maxTrials is raised, and the change is in its history",

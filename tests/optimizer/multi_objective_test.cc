@@ -3,6 +3,7 @@
 #include <catch2/catch.hpp>
 #include <cmath>
 #include <limits>
+#include <map>
 #include <set>
 
 #include "bayestune/optimizer/errors.h"
@@ -217,11 +218,14 @@ std::vector<Trial> HistoryOfResumed(const std::shared_ptr<InMemoryStudyRepositor
 
 }  // namespace
 
-TEST_CASE("a study of one metric resumed from a study of another learns none of its values",
-          "[multi-objective]") {
+TEST_CASE(
+    "a study of one metric resumed from a study of another takes what the trainer reported of "
+    "it, never the other metric's value",
+    "[multi-objective]") {
   // Both of one objective: the previous trial's accuracy 0.9 was taken as this study's loss, and
   // minimised (the advice for a changed hyperparameterMetricTag is a new study that resumes the
-  // old one).
+  // old one). Then the trial told the new study nothing, though its trainer had reported its
+  // loss (0.3); now that is its value, and a trial that reported no loss is left out.
   auto repository = std::make_shared<InMemoryStudyRepository>();
   StudySpec accuracy = TwoObjectiveSpec();
   accuracy.metrics.clear();
@@ -231,19 +235,87 @@ TEST_CASE("a study of one metric resumed from a study of another learns none of 
   previous->AddMeasurement(done.id, {.metric = "accuracy", .step = 1, .value = 0.9});
   previous->AddMeasurement(done.id, {.metric = "loss", .step = 1, .value = 0.3});
   REQUIRE(previous->Complete(done.id).state == TrialState::kSucceeded);
+  const Trial no_loss = previous->Suggest(1).front();
+  previous->AddMeasurement(no_loss.id, {.metric = "accuracy", .step = 1, .value = 0.8});
+  REQUIRE(previous->Complete(no_loss.id).state == TrialState::kSucceeded);
   const auto history_of = [&](const StudySpec& spec, const std::string& name) {
     return HistoryOfResumed(repository, spec, name);
   };
   StudySpec loss = accuracy;
   loss.metric_tag = "loss";
   loss.goal = Goal::kMinimize;
-  CHECK(history_of(loss, "loss").empty());
+  const std::vector<Trial> losses = history_of(loss, "loss");
+  REQUIRE(losses.size() == 1);
+  CHECK(losses[0].final_value == 0.3);
+  CHECK(losses[0].final_values.empty());
   // The same metric under the other goal: the value is still that metric's.
   StudySpec lowest = accuracy;
   lowest.goal = Goal::kMinimize;
   const std::vector<Trial> seen = history_of(lowest, "lowest");
-  REQUIRE(seen.size() == 1);
+  REQUIRE(seen.size() == 2);
   CHECK(seen[0].final_value == 0.9);
+  CHECK(seen[1].final_value == 0.8);
+}
+
+TEST_CASE(
+    "a study of two objectives resumed from one of the first alone learns from the trials that "
+    "measured both",
+    "[multi-objective]") {
+  // The study of accuracy alone was changed to accuracy and latency; run again it is refused
+  // (another spec), with the advice to start a new study that resumes it. That study learned
+  // nothing from it, though its trainer had reported latency all along: a trial's value of a
+  // metric that was no objective of the previous study was not looked for.
+  auto repository = std::make_shared<InMemoryStudyRepository>();
+  StudySpec accuracy = TwoObjectiveSpec();
+  accuracy.metrics.clear();
+  auto previous =
+      Study::Open(repository, "previous", {.create_if_missing = true, .spec = accuracy});
+  // Trial 1: both reported, latency over several steps (LAST takes step 3's, 35).
+  const Trial both = previous->Suggest(1).front();
+  previous->AddMeasurements(both.id, std::vector<Measurement>{
+                                         {.metric = "accuracy", .step = 3, .value = 0.9},
+                                         {.metric = "latency", .step = 1, .value = 50},
+                                         {.metric = "latency", .step = 3, .value = 35},
+                                         {.metric = "latency", .step = 2, .value = 20},
+                                     });
+  REQUIRE(previous->Complete(both.id).state == TrialState::kSucceeded);
+  // Trial 2: accuracy alone: it has no latency, and tells the new study nothing.
+  const Trial accuracy_only = previous->Suggest(1).front();
+  previous->AddMeasurement(accuracy_only.id, {.metric = "accuracy", .step = 3, .value = 0.7});
+  REQUIRE(previous->Complete(accuracy_only.id).state == TrialState::kSucceeded);
+  // Trial 3: completed with a value given (0.95, not its measured accuracy) and latency 12: the
+  // value the previous study recorded is kept for its objective.
+  const Trial given = previous->Suggest(1).front();
+  previous->AddMeasurement(given.id, {.metric = "accuracy", .step = 3, .value = 0.6});
+  previous->AddMeasurement(given.id, {.metric = "latency", .step = 3, .value = 12});
+  REQUIRE(previous->Complete(given.id, 0.95, 3).state == TrialState::kSucceeded);
+  // Trial 4: failed: its measurements are no result.
+  const Trial failed = previous->Suggest(1).front();
+  previous->AddMeasurement(failed.id, {.metric = "latency", .step = 3, .value = 1});
+  previous->Fail(failed.id, "crashed");
+
+  const std::vector<Trial> seen = HistoryOfResumed(repository, TwoObjectiveSpec(), "two");
+  std::map<std::int64_t, Trial> by_id;
+  for (const Trial& t : seen)
+    by_id[-t.id] = t;  // history ids are negated
+  REQUIRE(by_id.size() == 3);
+  CHECK(by_id.at(both.id).final_values == std::vector<double>{0.9, 35});
+  CHECK(by_id.at(both.id).final_value == 0.9);
+  CHECK(by_id.at(given.id).final_values == std::vector<double>{0.95, 12});
+  CHECK(by_id.at(failed.id).state == TrialState::kFailed);
+  CHECK(by_id.count(accuracy_only.id) == 0);
+
+  // BEST of latency (MINIMIZE) takes its lowest, 20.
+  StudySpec best = TwoObjectiveSpec();
+  best.measurement_selection = MeasurementSelection::kBest;
+  const std::vector<Trial> best_seen = HistoryOfResumed(repository, best, "two-best");
+  bool found = false;
+  for (const Trial& t : best_seen) {
+    if (-t.id != both.id) continue;
+    found = true;
+    CHECK(t.final_values == std::vector<double>{0.9, 20});
+  }
+  CHECK(found);
 }
 
 TEST_CASE("a resumed study takes the previous study's values by metric, not by position",

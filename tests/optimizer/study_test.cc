@@ -245,6 +245,15 @@ class ObservedRepository : public InMemoryStudyRepository {
     ++list_calls;
     return InMemoryStudyRepository::ListTrials(id);
   }
+  std::optional<Trial> GetTrial(std::int64_t study, std::int64_t trial) override {
+    ++trial_reads;
+    return InMemoryStudyRepository::GetTrial(study, trial);
+  }
+  std::vector<bool> StoredMeasurements(std::int64_t study, std::int64_t trial,
+                                       std::span<const Measurement> measurements) override {
+    lookups += static_cast<int>(measurements.size());
+    return InMemoryStudyRepository::StoredMeasurements(study, trial, measurements);
+  }
   std::vector<ParameterValues> ListTrialParameters(std::int64_t id) override {
     ++parameter_calls;
     std::vector<ParameterValues> out;
@@ -256,6 +265,8 @@ class ObservedRepository : public InMemoryStudyRepository {
   std::atomic<int> depth{0};
   std::atomic<int> list_calls{0};       // reads of every trial of a study
   std::atomic<int> parameter_calls{0};  // reads of the trials' parameters alone
+  std::atomic<int> trial_reads{0};      // reads of one trial with all its measurements
+  std::atomic<int> lookups{0};          // measurements looked up among those stored
   int interference = 0;
   std::int64_t study_id = 0;
 };
@@ -315,6 +326,52 @@ TEST_CASE("the designer runs outside the repository transaction", "[study]") {
   CHECK(trials.size() == 3);
   REQUIRE(o.designer->calls_inside.size() == 1);
   CHECK_FALSE(o.designer->calls_inside[0]);
+}
+
+TEST_CASE(
+    "adding measurements reads none of the trial's stored ones, and still stores a resent batch "
+    "once",
+    "[study][measurements]") {
+  // Each AddMeasurements read the trial with every measurement it held to leave out repeats: a
+  // trainer reporting 10^6 steps in batches of 10,000 (bayestune worker) had each batch cost more
+  // than the last. Now only the batch is looked up among the stored measurements.
+  Observed o;
+  const Trial t = o.study->Suggest(1, "a").at(0);
+  std::vector<Measurement> first;
+  for (int step = 0; step < 300; ++step)
+    first.push_back({.metric = "accuracy", .step = step, .value = 0.001 * step, .wall_time = 5});
+  o.study->AddMeasurements(t.id, first, t.Owner());
+  const std::vector<Measurement> second{
+      {.metric = "accuracy", .step = 300, .value = 0.5, .wall_time = 6},
+      {.metric = "loss", .step = 300, .value = 2, .wall_time = 6},
+      {.metric = "loss", .step = 300, .value = 2, .wall_time = 6},          // twice in the batch
+      {.metric = "accuracy", .step = 299, .value = 0.299, .wall_time = 5},  // stored already
+      {.metric = "accuracy", .step = 299, .value = 0.3, .wall_time = 5},    // another value
+      {.metric = "accuracy", .step = 298, .value = 0.298, .wall_time = 7},  // another time
+  };
+  o.repository->trial_reads = 0;
+  o.repository->lookups = 0;
+  o.study->AddMeasurements(t.id, second, t.Owner());
+  o.study->AddMeasurements(t.id, second, t.Owner());  // its answer was lost: sent again
+  CHECK(o.repository->trial_reads == 0);
+  CHECK(o.repository->lookups == 2 * static_cast<int>(second.size()));
+  const Trial stored = o.study->GetTrial(t.id);
+  REQUIRE(stored.measurements.size() == 304);
+  CHECK(stored.measurements[300].step == 300);
+  CHECK(stored.measurements[301].metric == "loss");
+  CHECK(stored.measurements[302].value == 0.3);
+  CHECK(stored.measurements[303].wall_time == 7);
+  // A measurement of the objective with no tag and no time takes the objective's tag and now:
+  // sent again later it is another measurement (another time), as before.
+  o.study->AddMeasurement(t.id, {.step = 400, .value = 0.9}, t.Owner());
+  CHECK(o.study->GetTrial(t.id).measurements.back().metric == "accuracy");
+  // The next attempt's equal measurement is its own.
+  o.study->Requeue(t.id, "preempted", t.Owner());
+  const Trial again = o.study->Suggest(1, "b").at(0);
+  REQUIRE(again.attempt == 2);
+  o.study->AddMeasurements(t.id, first, again.Owner());
+  CHECK(o.study->GetTrial(t.id).measurements.size() == 605);
+  CHECK_THROWS_AS(o.study->AddMeasurements(99, first), NotFound);
 }
 
 TEST_CASE("a study that changed during the computation is planned again", "[study]") {

@@ -165,17 +165,18 @@ TEST_CASE("a worker rides out a server killed and restarted on the same database
   CHECK(server->Stop(SIGTERM) == 0);
 }
 
-TEST_CASE("a worker rides out its server's full disk: the trainers go on, no trial is lost",
-          "[grpc][worker]") {
-  // The worker stopped at the server's first RESOURCE_EXHAUSTED ("the disk ... is full"), killing
-  // its running trainers, as if the study could not go on; the server's operator frees space
-  // within minutes, as one restarts a server. A file size limit (ulimit -f) on the server, lifted
-  // later, stands in for a disk that fills and is freed.
+namespace {
+
+// A worker whose server's disk fills (a file size limit, ulimit -f, on the server) and is freed
+// (the limit lifted): it says so, retries while its trainers go on, and loses no trial. The
+// database lives in `db_folder` of a new folder.
+void RideOutFullDisk(const std::string& db_folder) {
   TempFolder dir("grpc-worker-full");
+  std::filesystem::create_directories(dir.File(db_folder));
   const std::vector<std::string> limited = {"/bin/sh", "-c",
                                             "ulimit -S -f 1024 && exec \"$0\" \"$@\""};
-  ServeProcess server({"--db", dir.File("studies.db")}, dir.File("serve.log"), "127.0.0.1:0",
-                      limited);
+  ServeProcess server({"--db", dir.File(db_folder + "/studies.db")}, dir.File("serve.log"),
+                      "127.0.0.1:0", limited);
   proto::StudyClient client(PlainClientOptions(server));
   constexpr int kFullTrials = 60;
   client.CreateStudyFromYaml("full", WorkerYaml(kFullTrials));
@@ -214,6 +215,28 @@ TEST_CASE("a worker rides out its server's full disk: the trainers go on, no tri
     CHECK(t.attempt == 1);  // none was killed and run again
   }
   CHECK(server.Stop(SIGTERM) == 0);
+}
+
+}  // namespace
+
+TEST_CASE("a worker rides out its server's full disk: the trainers go on, no trial is lost",
+          "[grpc][worker]") {
+  // The worker stopped at the server's first RESOURCE_EXHAUSTED ("the disk ... is full"), killing
+  // its running trainers, as if the study could not go on; the server's operator frees space
+  // within minutes, as one restarts a server.
+  RideOutFullDisk("db");
+}
+
+TEST_CASE(
+    "a worker tells the server's refusal of a request's size by its status and its source, not "
+    "by words in the message",
+    "[grpc][worker]") {
+  // The worker took any RESOURCE_EXHAUSTED whose text held "Received message larger than max"
+  // for the server refusing the request's size, and stopped at once ("start bayestune serve with
+  // a larger --max-message-mb"): here the server's full disk, whose message names the database's
+  // path. Now only gRPC's own refusal of this very request (its size, not the service's error)
+  // is taken for it; the full disk is ridden out as any other.
+  RideOutFullDisk("Received message larger than max (1 vs. 0)");
 }
 
 TEST_CASE("a worker whose server's database another process keeps locked says why and goes on",

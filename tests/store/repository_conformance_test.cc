@@ -301,6 +301,41 @@ TEMPLATE_TEST_CASE("measurements keep the order they were reported in, per trial
   CHECK(repository->GetTrial(study.id, one)->measurements == trials[0].measurements);
 }
 
+TEMPLATE_TEST_CASE(
+    "StoredMeasurements tells which are stored exactly, GetTrialWithoutMeasurements reads none",
+    "[conformance]", InMemory, Sqlite) {
+  TestType maker;
+  auto repository = maker.Make();
+  const StudyRecord study = NewStudy(*repository, "alpha");
+  const std::int64_t one = repository->AddTrial(study.id, FullTrial()).id;
+  const std::int64_t two = repository->AddTrial(study.id, Trial{}).id;
+  const Measurement m1{
+      .metric = "accuracy", .step = 5, .value = 0.5, .wall_time = 100, .attempt = 1};
+  const Measurement m2{.metric = "loss", .step = 5, .value = 3, .wall_time = 100, .attempt = 2};
+  repository->AddMeasurement(study.id, one, m1);
+  repository->AddMeasurement(study.id, one, m2);
+  repository->AddMeasurement(study.id, two, m1);
+  Measurement other_attempt = m1;
+  other_attempt.attempt = 2;
+  Measurement other_step = m2;
+  other_step.step = 6;
+  const std::vector<Measurement> asked{m2, other_attempt, m1, other_step, m1};
+  CHECK(repository->StoredMeasurements(study.id, one, asked) ==
+        std::vector<bool>{true, false, true, false, true});
+  CHECK(repository->StoredMeasurements(study.id, two, asked) ==
+        std::vector<bool>{false, false, true, false, true});
+  CHECK_THROWS_AS(repository->StoredMeasurements(study.id, 99, asked), NotFound);
+
+  Trial whole = *repository->GetTrial(study.id, one);
+  const std::size_t held = FullTrial().measurements.size() + 2;
+  REQUIRE(whole.measurements.size() == held);
+  whole.measurements.clear();
+  CHECK(repository->GetTrialWithoutMeasurements(study.id, one) == whole);
+  CHECK_FALSE(repository->GetTrialWithoutMeasurements(study.id, 99));
+  // Its measurements are still there, for the next reader.
+  CHECK(repository->GetTrial(study.id, one)->measurements.size() == held);
+}
+
 TEMPLATE_TEST_CASE("NaN and infinite values are kept", "[conformance]", InMemory, Sqlite) {
   TestType maker;
   auto repository = maker.Make();

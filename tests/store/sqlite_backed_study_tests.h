@@ -47,6 +47,14 @@ class SqliteRepositoryOnTempFile : public StudyRepository {
   std::optional<Trial> GetTrial(std::int64_t study_id, std::int64_t trial_id) override {
     return sqlite_->GetTrial(study_id, trial_id);
   }
+  std::optional<Trial> GetTrialWithoutMeasurements(std::int64_t study_id,
+                                                   std::int64_t trial_id) override {
+    return sqlite_->GetTrialWithoutMeasurements(study_id, trial_id);
+  }
+  std::vector<bool> StoredMeasurements(std::int64_t study_id, std::int64_t trial_id,
+                                       std::span<const Measurement> measurements) override {
+    return sqlite_->StoredMeasurements(study_id, trial_id, measurements);
+  }
   std::vector<Trial> ListTrials(std::int64_t study_id) override {
     return sqlite_->ListTrials(study_id);
   }

@@ -98,8 +98,8 @@ TEST_CASE("a new database is in WAL mode, at the latest schema, marked as bayest
   CHECK(QueryColumn(database,
                     "SELECT name FROM sqlite_schema WHERE type = 'index' AND "
                     "name NOT LIKE 'sqlite_%' ORDER BY name") ==
-        std::vector<std::string>{"measurements_of_trial", "study_changes_of_study",
-                                 "trials_by_state", "trials_queued"});
+        std::vector<std::string>{"measurements_by_step", "measurements_of_trial",
+                                 "study_changes_of_study", "trials_by_state", "trials_queued"});
 }
 
 TEST_CASE("parameters keep their SQLite type, so that an INTEGER stays an integer", "[sqlite]") {
@@ -520,9 +520,11 @@ TEST_CASE(
     set(4, TrialState::kActive, "b");
   }
   // A file of version 6, before the index.
-  ExecSql(database, "DROP INDEX trials_queued; PRAGMA user_version = 6;");
+  ExecSql(database,
+          "DROP INDEX trials_queued; DROP INDEX measurements_by_step; PRAGMA user_version = 6;");
   auto repository = SqliteStudyRepository::Open(database);
-  CHECK(QueryValue(database, "PRAGMA user_version") == "7");
+  CHECK(QueryValue(database, "PRAGMA user_version") ==
+        std::to_string(SqliteStudyRepository::kSchemaVersion));
   CHECK(QueryValue(database, "SELECT sql FROM sqlite_master WHERE name = 'trials_queued'") ==
         "CREATE INDEX trials_queued ON trials (study_id, number) WHERE state = 'REQUESTED'");
   CHECK(QueryValue(database, "PRAGMA integrity_check") == "ok");
@@ -535,6 +537,63 @@ TEST_CASE(
   CHECK(queued(2) == std::vector<std::int64_t>{1, 3});
   CHECK(queued(10) == std::vector<std::int64_t>{1, 3, 5});
   CHECK(queued(0).empty());
+}
+
+TEST_CASE(
+    "StoredMeasurements finds exact repeats through an index of the measurements by step, made "
+    "by the version 8 upgrade, and a trial is read without its measurements",
+    "[sqlite]") {
+  // Study::AddMeasurements read every measurement of the trial to leave out repeats, so that a
+  // trainer reporting 10^6 steps had each batch cost more than the last (grpc_bench
+  // --long-trial-steps). Version 8 indexes them by trial, metric and step: each one sent is
+  // looked up alone.
+  TempFolder folder;
+  const std::string database = folder.File("study.db");
+  StudyRecord study;
+  std::int64_t trial_id = 0;
+  const std::vector<Measurement> stored{
+      {.metric = "accuracy", .step = 1, .value = 0.5, .wall_time = 10, .attempt = 1},
+      {.metric = "loss", .step = 1, .value = 2.5, .wall_time = 10, .attempt = 1},
+      {.metric = "accuracy", .step = 2, .value = 0.6, .wall_time = 11, .attempt = 2}};
+  {
+    auto repository = SqliteStudyRepository::Open(database);
+    study = NewStudy(*repository);
+    Trial trial;
+    trial.state = TrialState::kActive;
+    trial.attempt = 2;
+    trial.parameters = {{"lr", 0.01}};
+    trial_id = repository->AddTrial(study.id, trial).id;
+    for (const Measurement& m : stored)
+      repository->AddMeasurement(study.id, trial_id, m);
+  }
+  // A file of version 7, before the index.
+  ExecSql(database, "DROP INDEX measurements_by_step; PRAGMA user_version = 7;");
+  auto repository = SqliteStudyRepository::Open(database);
+  CHECK(QueryValue(database, "PRAGMA user_version") == "8");
+  CHECK(QueryValue(database, "SELECT sql FROM sqlite_master WHERE name = 'measurements_by_step'") ==
+        "CREATE INDEX measurements_by_step ON measurements (study_id, trial_number, metric, step)");
+  CHECK(QueryValue(database, "PRAGMA integrity_check") == "ok");
+
+  std::vector<Measurement> asked = stored;
+  asked.push_back({.metric = "accuracy", .step = 1, .value = 0.5, .wall_time = 10, .attempt = 2});
+  asked.push_back({.metric = "accuracy", .step = 1, .value = 0.51, .wall_time = 10, .attempt = 1});
+  asked.push_back({.metric = "accuracy", .step = 1, .value = 0.5, .wall_time = 12, .attempt = 1});
+  asked.push_back({.metric = "loss", .step = 2, .value = 2.5, .wall_time = 10, .attempt = 1});
+  asked.push_back({.metric = "accurac", .step = 1, .value = 0.5, .wall_time = 10, .attempt = 1});
+  CHECK(repository->StoredMeasurements(study.id, trial_id, asked) ==
+        std::vector<bool>{true, true, true, false, false, false, false, false});
+  CHECK(repository->StoredMeasurements(study.id, trial_id, {}).empty());
+  CHECK_THROWS_AS(repository->StoredMeasurements(study.id, 99, stored), NotFound);
+  CHECK_THROWS_AS(repository->StoredMeasurements(study.id + 1, trial_id, stored), NotFound);
+
+  const std::optional<Trial> bare = repository->GetTrialWithoutMeasurements(study.id, trial_id);
+  REQUIRE(bare);
+  CHECK(bare->measurements.empty());
+  Trial whole = *repository->GetTrial(study.id, trial_id);
+  CHECK(whole.measurements == stored);
+  whole.measurements.clear();
+  CHECK(*bare == whole);
+  CHECK_FALSE(repository->GetTrialWithoutMeasurements(study.id, 99));
 }
 
 TEST_CASE("deleting a study deletes its rows from every table", "[sqlite]") {

@@ -17,6 +17,7 @@
 #include <map>
 #include <set>
 #include <system_error>
+#include <utility>
 
 #include "bayestune/optimizer/errors.h"
 #include "bayestune/optimizer/parameter.h"
@@ -91,6 +92,11 @@ struct RunningTrial {
   // Its trainer wrote a measurement: the job runs, whatever the batch queue last said (squeue is
   // asked every few seconds; a trainer may report before it says RUNNING).
   bool reported = false;
+  // Its end, collected while a call on the study waited for another process's lock
+  // (TrialRunner::TurnWhileStudyWaits), and when on the runner's clock: Service records it once
+  // the call has returned.
+  std::optional<TrialEnd> held_end;
+  double held_end_seen = 0;
   std::set<std::string> non_finite_warned;
   std::set<std::string> bad_tag_warned;
 };
@@ -106,6 +112,8 @@ class TrialRunner::Loop {
   }
 
   RunResult Run();
+  // TrialRunner::TurnWhileStudyWaits, on Run's thread from inside a call on the study.
+  void TurnWithoutStudy();
 
  private:
   void Prepare();
@@ -169,6 +177,7 @@ class TrialRunner::Loop {
   RunnerIdentity identity_;
   std::vector<std::unique_ptr<RunningTrial>> running_;
 
+  bool turning_without_study_ = false;  // inside TurnWithoutStudy (it is not reentered)
   bool stop_launching_ = false;
   bool suggestions_dry_ = false;  // the last Suggest gave nothing; asked again after a finish
   bool slot_taken_ = false;       // at this turn another process took a slot FreeSlots counted
@@ -208,7 +217,63 @@ void TrialRunner::RequestInterrupt(int signal) noexcept {
 }
 
 RunResult TrialRunner::Run() {
-  return Loop(*this).Run();
+  Loop loop(*this);
+  struct Current {
+    TrialRunner& runner;
+    ~Current() { runner.loop_ = nullptr; }
+  } current{*this};
+  run_thread_ = std::this_thread::get_id();
+  loop_ = &loop;
+  return loop.Run();
+}
+
+void TrialRunner::TurnWhileStudyWaits() {
+  if (loop_ == nullptr || std::this_thread::get_id() != run_thread_) return;
+  loop_->TurnWithoutStudy();
+}
+
+void TrialRunner::Loop::TurnWithoutStudy() {
+  if (turning_without_study_) return;
+  turning_without_study_ = true;
+  struct Done {
+    bool& flag;
+    ~Done() { flag = false; }
+  } done{turning_without_study_};
+  const double now = Now();
+  const double timeout = options_.runner.trial_timeout_seconds;
+  // The vector is not changed here (the call that waits may be iterating it), only its trials;
+  // one that is being finished (ended) is the call's.
+  for (auto& rt : running_) {
+    if (rt->ended || rt->held_end) continue;
+    // An end that shows on its descriptor (a local trial's pidfd): collected now, so that its
+    // end time is now; a Slurm job's is collected when the call returns (its end time is
+    // Slurm's).
+    if (const int fd = rt->launched->exit_fd(); fd >= 0) {
+      pollfd ready{fd, POLLIN, 0};
+      if (poll(&ready, 1, 0) > 0) {
+        if (auto end = rt->launched->PollEnd()) {
+          if (!end->ended_at) end->ended_at = NowSeconds();
+          rt->held_end = std::move(end);
+          rt->held_end_seen = now;
+          Warn(rt->trial.id, "its trainer " + rt->held_end->exit.Describe() +
+                                 " while the study's database was locked by another process; "
+                                 "it is recorded when the lock goes");
+          continue;
+        }
+      }
+    }
+    if (!rt->running_since && rt->launched->Started()) rt->running_since = RunningSince(*rt, now);
+    if (rt->killed_by_interrupt || rt->abandoned) continue;
+    if (timeout > 0 && !rt->stop_cause && rt->running_since &&
+        now - *rt->running_since >= timeout) {
+      BeginStop(*rt, TrialStopCause::kTimeout, now);
+    }
+    if (rt->kill_at > 0 && !rt->sigkill_sent && now >= rt->kill_at) {
+      rt->sigkill_sent = true;
+      KillTrial(*rt);
+      if (events()) events()->OnTrialStopping({rt->trial.id, *rt->stop_cause, SIGKILL, ""});
+    }
+  }
 }
 
 RunResult TrialRunner::Loop::Run() {
@@ -640,6 +705,7 @@ void TrialRunner::Loop::Wait() {
   for (const auto& rt : running_) {
     // Only the deadlines Service still acts on: a stale one would make this a busy loop (as it
     // did during the grace period, when the stop checks are over).
+    if (rt->held_end) until = now;  // collected during a wait for the database: record it
     const bool serviced = !rt->killed_by_interrupt && !rt->abandoned;
     if (serviced) until = std::min(until, rt->next_metric_poll);
     if (serviced && !rt->stop_cause) until = std::min(until, rt->next_stop_check);
@@ -662,7 +728,9 @@ void TrialRunner::Loop::Wait() {
 }
 
 void TrialRunner::Loop::Service(RunningTrial& rt, double now) {
-  if (auto end = rt.launched->PollEnd()) {
+  std::optional<TrialEnd> end =
+      rt.held_end ? std::exchange(rt.held_end, std::nullopt) : rt.launched->PollEnd();
+  if (end) {
     rt.ended = true;
     Finish(rt, *end);
     return;
@@ -782,7 +850,10 @@ void TrialRunner::Loop::CheckShouldStop(RunningTrial& rt, double now) {
       events()->OnTrialPromoted({rt.trial.id, promotion.rung, promotion.step, promotion.reason});
     }
   }
-  if (decision.stop) BeginStop(rt, TrialStopCause::kEarlyStopping, now, decision.reason);
+  // Not when it timed out meanwhile (while the call waited for the database's lock).
+  if (decision.stop && !rt.stop_cause) {
+    BeginStop(rt, TrialStopCause::kEarlyStopping, now, decision.reason);
+  }
 }
 
 void TrialRunner::Loop::BeginStop(RunningTrial& rt, TrialStopCause cause, double now,
@@ -837,8 +908,10 @@ void TrialRunner::Loop::Finish(RunningTrial& rt, const TrialEnd& end) {
   }
   ++result_.finished;
   finished.exit = end.exit;
-  finished.run_seconds = Now() - rt.submitted;
-  if (rt.reattached && end.ended_at) {
+  // Until it ended, not until it was recorded (later, when it ended while the database was
+  // locked).
+  finished.run_seconds = (rt.held_end_seen > 0 ? rt.held_end_seen : Now()) - rt.submitted;
+  if (rt.reattached && end.ended_at && rt.held_end_seen == 0) {
     // A job that ended before this runner re-attached to it (or while it was not looking) ran
     // until Slurm's end, not until its collection.
     finished.run_seconds -= std::clamp(NowSeconds() - *end.ended_at, 0.0, finished.run_seconds);

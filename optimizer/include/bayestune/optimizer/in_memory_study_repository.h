@@ -27,6 +27,12 @@ class InMemoryStudyRepository : public StudyRepository {
   void AddMeasurement(std::int64_t study_id, std::int64_t trial_id,
                       const Measurement& measurement) override;
   std::optional<Trial> GetTrial(std::int64_t study_id, std::int64_t trial_id) override;
+  // Copies the trial without its measurements.
+  std::optional<Trial> GetTrialWithoutMeasurements(std::int64_t study_id,
+                                                   std::int64_t trial_id) override;
+  // Looks through the trial's measurements in place (no copy).
+  std::vector<bool> StoredMeasurements(std::int64_t study_id, std::int64_t trial_id,
+                                       std::span<const Measurement> measurements) override;
   std::vector<Trial> ListTrials(std::int64_t study_id) override;
   // Counts in place: copies only the trials it returns.
   TrialTally TallyTrials(std::int64_t study_id, const std::string& client_id,

@@ -27,6 +27,14 @@ enum class StudyEnd {
 };
 std::string_view StudyEndName(StudyEnd end);  // "max trials", ...
 
+// For a study `to` that resumes study `from` (resumePreviousJobId): rewrites a SUCCEEDED trial of
+// `from` so that its final value(s) are those of `to`'s objectives, each found by metric id: the
+// value `from` recorded for it when it is an objective of `from`, else the trial's measurements of
+// that metric (its current attempt's) as `to` selects them (measurementSelection and the metric's
+// goal), as Study::Complete takes a multi-objective study's other objectives. false (the trial
+// tells `to` nothing) when one has neither, or a value that is not finite.
+bool MapObjectiveValues(const StudySpec& from, const StudySpec& to, Trial& trial);
+
 // Counts of a study's trials by what they are doing, and whether the study is done.
 struct StudyProgress {
   int requested = 0;
@@ -225,7 +233,8 @@ class Study {
   static StudyRecord OpenRecord(StudyRepository& repository, const std::string& name,
                                 StudyOptions& options, bool& budgets_changed);
   StudyRecord CurrentRecord();
-  Trial PendingTrialOrThrow(std::int64_t trial_id, const std::optional<TrialOwner>& owner);
+  Trial PendingTrialOrThrow(std::int64_t trial_id, const std::optional<TrialOwner>& owner,
+                            bool with_measurements = true);
   // In one transaction: reads the pending trial, applies `change`, writes it back, and brings the
   // study's stored state up to date.
   Trial UpdatePendingTrial(std::int64_t trial_id, const std::optional<TrialOwner>& owner,

@@ -4,6 +4,7 @@
 #include <functional>
 #include <map>
 #include <optional>
+#include <span>
 #include <string>
 #include <utility>
 #include <vector>
@@ -46,6 +47,12 @@ struct TrialTally {
   std::vector<Trial> pending_of_client;
 };
 
+// For each of `measurements`, whether `stored` holds it exactly (metric, step, value, wall time,
+// attempt): what StudyRepository::StoredMeasurements answers, for a store that holds a trial's
+// measurements in memory. Costs one pass over `stored`, keeping only `measurements` aside.
+std::vector<bool> MatchStoredMeasurements(std::span<const Measurement> stored,
+                                          std::span<const Measurement> measurements);
+
 // Where studies, trials and measurements live. `Study` is written against this interface;
 // InMemoryStudyRepository (here) and SqliteStudyRepository (store/) implement it.
 //
@@ -81,6 +88,18 @@ class StudyRepository {
   virtual void AddMeasurement(std::int64_t study_id, std::int64_t trial_id,
                               const Measurement& measurement) = 0;
   virtual std::optional<Trial> GetTrial(std::int64_t study_id, std::int64_t trial_id) = 0;
+  // The trial with its parameters but without its measurements: all that a caller adding
+  // measurements needs of it (Study::AddMeasurements), at a cost that does not grow with the
+  // measurements it holds. This default reads the trial whole (GetTrial) and drops them.
+  virtual std::optional<Trial> GetTrialWithoutMeasurements(std::int64_t study_id,
+                                                           std::int64_t trial_id);
+  // For each of `measurements` (their attempts given), whether the trial holds it already,
+  // exactly: metric, step, value, wall time and attempt. NotFound for an unknown study or trial.
+  // This default reads the trial whole (GetTrial); SqliteStudyRepository reads, by an index, only
+  // the stored rows of the metrics asked about within the steps asked about, so that its cost is
+  // that of the measurements asked about, not of the trial's history.
+  virtual std::vector<bool> StoredMeasurements(std::int64_t study_id, std::int64_t trial_id,
+                                               std::span<const Measurement> measurements);
   // In id order, with their measurements.
   virtual std::vector<Trial> ListTrials(std::int64_t study_id) = 0;
   // The study's TrialTally: the first `requested_limit` REQUESTED trials, and the pending trials of

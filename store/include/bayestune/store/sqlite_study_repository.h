@@ -61,7 +61,7 @@ class SqliteStudyRepository : public StudyRepository {
  public:
   // The schema this version writes (PRAGMA user_version). Older files are upgraded when opened
   // for writing; a newer one is refused.
-  static constexpr int kSchemaVersion = 7;
+  static constexpr int kSchemaVersion = 8;
 
   // Opens the study database at `path`, creating it, or upgrading an older schema, as needed.
   // Errors name the file and say what to do: InvalidArgument for a missing folder, a file that is
@@ -94,6 +94,13 @@ class SqliteStudyRepository : public StudyRepository {
   void AddMeasurement(std::int64_t study_id, std::int64_t trial_id,
                       const Measurement& measurement) override;
   std::optional<Trial> GetTrial(std::int64_t study_id, std::int64_t trial_id) override;
+  // Reads no measurement.
+  std::optional<Trial> GetTrialWithoutMeasurements(std::int64_t study_id,
+                                                   std::int64_t trial_id) override;
+  // Reads, through the index measurements_by_step, the stored rows of each metric (and attempt)
+  // asked about within the steps asked about: none for a batch of steps beyond those stored.
+  std::vector<bool> StoredMeasurements(std::int64_t study_id, std::int64_t trial_id,
+                                       std::span<const Measurement> measurements) override;
   std::vector<Trial> ListTrials(std::int64_t study_id) override;
   // Counts with SQL, and reads in full only the trials it returns.
   TrialTally TallyTrials(std::int64_t study_id, const std::string& client_id,

@@ -3,6 +3,7 @@
 #include <atomic>
 #include <cstddef>
 #include <memory>
+#include <thread>
 
 #include "bayestune/optimizer/study_spec.h"
 #include "bayestune/trial_runner/gpu_detection.h"
@@ -74,6 +75,14 @@ class TrialRunner {
   // call it; it may come before Run starts.
   void RequestInterrupt(int signal = 0) noexcept;
   int interrupt_requests() const noexcept { return interrupts_.load(); }
+  // For a call of Run's on the study that waits (another process holds the database's lock: the
+  // store's LockWaitObserver calls this at each step of the wait): turns the part of Run's loop
+  // that needs no study, so that the wait does not stop it. Trials that end are collected (their
+  // end time kept; they are recorded, metrics, value and all, when the call returns), trials past
+  // runner.trialTimeoutSeconds get SIGTERM, and SIGKILL once their grace period is over; the
+  // events say so as it happens. Nothing is launched, and nothing is written to the study, until
+  // the call returns. Does nothing unless called on Run's thread while Run runs.
+  void TurnWhileStudyWaits();
 
  private:
   class Loop;
@@ -86,6 +95,9 @@ class TrialRunner {
   static_assert(std::atomic<int>::is_always_lock_free);
   int wake_read_fd_ = -1;
   int wake_write_fd_ = -1;
+  // The loop of the Run in progress, and its thread, for TurnWhileStudyWaits.
+  Loop* loop_ = nullptr;
+  std::thread::id run_thread_;
 };
 
 }  // namespace bayestune
