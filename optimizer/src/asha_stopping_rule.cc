@@ -63,17 +63,20 @@ bool SameParametersActive(const ParameterValues& a, const ParameterValues& b) {
                     [](const auto& x, const auto& y) { return x.first == y.first; });
 }
 
-// A trial stopped early, at rung `rung` or below, recorded as ended before `trial` started, at
-// nearly the same parameters (AshaStoppingRule::kRepeatDistance, the same parameters active): the
-// designer proposed `trial` again after that stop. The lowest such id and the rung it was stopped
-// at.
+// A trial stopped early at a rung of step `step` or below (of its own bracket's rungs: with
+// brackets, rung 0 of bracket 1 is a later step than rung 0 of bracket 0), recorded as ended
+// before `trial` started, at nearly the same parameters (AshaStoppingRule::kRepeatDistance, the
+// same parameters active): the designer proposed `trial` again after that stop. The lowest such id
+// and where it was stopped.
 struct StoppedTwin {
   std::int64_t id = 0;
   int rung = 0;
+  std::int64_t step = 0;
+  int bracket = 0;
 };
 
 std::optional<StoppedTwin> StoppedRepeat(const Trial& trial, const std::vector<Trial>& trials,
-                                         const StudySpec& spec, int rung,
+                                         const StudySpec& spec, std::int64_t step,
                                          const AshaStoppingRule& rule) {
   if (!trial.start_time) return std::nullopt;
   const SearchSpace space(spec.parameters);
@@ -101,12 +104,17 @@ std::optional<StoppedTwin> StoppedRepeat(const Trial& trial, const std::vector<T
     // the readers do (TrialRungText). Its own twins ended before it started (none without a
     // start), and it started no later than it ended (Study keeps the end so; a row edited
     // otherwise is not decided again), so this goes back in time and ends.
-    int stopped_at = rule.RungOf(other, spec).rung;
-    if (stopped_at > rung && (!other.start_time || *other.start_time <= *other.end_time)) {
+    const TrialRung reached = rule.RungOf(other, spec);
+    if (reached.rung < 0) continue;  // stopped by a client below the first rung
+    const std::vector<std::int64_t> rungs = rule.RungSteps(reached.bracket);
+    int stopped_at = reached.rung;
+    if (rungs[stopped_at] > step && (!other.start_time || *other.start_time <= *other.end_time)) {
       const StopDecision lost = rule.Decide(other, trials, spec);
       if (lost.stop) stopped_at = static_cast<int>(lost.promotions.size());
     }
-    if (stopped_at >= 0 && stopped_at <= rung) repeated = StoppedTwin{other.id, stopped_at};
+    if (rungs[stopped_at] <= step) {
+      repeated = StoppedTwin{other.id, stopped_at, rungs[stopped_at], reached.bracket};
+    }
   }
   return repeated;
 }
@@ -301,12 +309,16 @@ StopDecision AshaStoppingRule::Decide(const Trial& trial, const std::vector<Tria
       }
     }
     if (spare_repeats_) {
-      if (auto repeated = StoppedRepeat(trial, trials, spec, static_cast<int>(k), *this)) {
+      if (auto repeated = StoppedRepeat(trial, trials, spec, steps[k], *this)) {
+        const std::string at = options_.brackets > 1
+                                   ? " (step " + std::to_string(repeated->step) + ", bracket " +
+                                         std::to_string(repeated->bracket) + ")"
+                                   : "";
         decision.promotions.push_back(
             {static_cast<int>(k), steps[k],
              ranked + "; goes on: trial " + std::to_string(repeated->id) +
                  ", at nearly the same parameters, was stopped at rung " +
-                 std::to_string(repeated->rung) +
+                 std::to_string(repeated->rung) + at +
                  " before this one started: stopping it again would teach the model nothing"});
         continue;
       }

@@ -586,3 +586,39 @@ TEST_CASE("ASHA's repeat has the same parameters active as its twin", "[asha][re
   trials[3].parameters["n"] = ParameterValue(std::int64_t{5});
   CHECK_FALSE(Decide(repeats, same, trials, spec).stop);
 }
+
+TEST_CASE("ASHA's repeat in another bracket is judged by the step its twin was stopped at",
+          "[asha][repeat]") {
+  // Two brackets: odd ids in bracket 0 (rungs at steps 1 and 3), even ids in bracket 1 (a rung at
+  // step 3). Trial 4 (bracket 1) was stopped at its rung 0, step 3: past bracket 0's rung 0.
+  StudySpec spec = AshaSpec();
+  spec.early_stopping.brackets = 2;
+  const AshaStoppingRule repeats(spec.early_stopping, AshaPromotion::kRankOnly,
+                                 AshaRanking::kValueAtRung, std::nullopt, /*spare_repeats=*/true);
+  std::vector<Trial> trials = {At(1, 0.1, {{1, 0.9, 1}, {3, 0.95, 4}}),
+                               At(3, 0.2, {{1, 0.8, 2}, {3, 0.85, 5}}),
+                               At(5, 0.3, {{1, 0.7, 3}, {3, 0.75, 6}}), At(2, 0.1, {{3, 0.9, 1}}),
+                               At(6, 0.2, {{3, 0.8, 2}})};
+  Trial stopped = At(4, 0.52, {{3, 0.12, 10}}, 0.12, /*stopped=*/true);
+  stopped.end_time = 11;
+  trials.push_back(stopped);
+  REQUIRE(Decide(repeats, stopped, trials, spec).stop);
+  // Trial 9 (bracket 0) at x = 0.5, last at step 1: its twin got further (step 3), so rung 0
+  // stops it as any.
+  Trial nine = At(9, 0.5, {{1, 0.1, 100}});
+  nine.start_time = 50;
+  const StopDecision at_step_1 = Decide(repeats, nine, trials, spec);
+  CHECK(at_step_1.stop);
+  CHECK(at_step_1.reason.find("ASHA rung 0 (step 1, bracket 0)") == 0);
+  // Best at step 1 but last at step 3 (bracket 0's rung 1): spared there, its twin stopped at
+  // that step.
+  Trial eleven = At(11, 0.5, {{1, 0.99, 100}, {3, 0.2, 110}});
+  eleven.start_time = 50;
+  const StopDecision at_step_3 = Decide(repeats, eleven, trials, spec);
+  CHECK_FALSE(at_step_3.stop);
+  REQUIRE(at_step_3.promotions.size() == 2);
+  CHECK(at_step_3.promotions[1].reason ==
+        "ASHA rung 1 (step 3, bracket 0): m 0.2 at step 3 ranks 4th of 4 trials that reached the "
+        "rung; goes on: trial 4, at nearly the same parameters, was stopped at rung 0 (step 3, "
+        "bracket 1) before this one started: stopping it again would teach the model nothing");
+}
