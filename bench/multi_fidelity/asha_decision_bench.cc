@@ -13,6 +13,7 @@
 #include <chrono>
 #include <cmath>
 #include <cstdio>
+#include <optional>
 #include <random>
 #include <string>
 #include <vector>
@@ -48,6 +49,10 @@ Trial Synthetic(std::int64_t id, std::mt19937_64& rng, std::int64_t last_step, b
   t.state = finished || last_step < 27 ? TrialState::kSucceeded : TrialState::kActive;
   if (!finished && last_step < 27) t.stopped_early = true;
   t.final_value = t.measurements.back().value;
+  // Started at `start`, ended (for the stopped and the finished) just after its last report: what
+  // the repeats spared (AshaStoppingRule's spare_repeats) read.
+  t.start_time = start;
+  if (t.state == TrialState::kSucceeded) t.end_time = start + static_cast<double>(last_step) + 0.5;
   return t;
 }
 
@@ -90,6 +95,7 @@ int main(int argc, char** argv) {
     t.state = TrialState::kActive;
     t.stopped_early = false;
     t.final_value.reset();
+    t.end_time.reset();
     judged_at.push_back(trials.size());
     trials.push_back(std::move(t));
   }
@@ -105,14 +111,21 @@ int main(int argc, char** argv) {
     const char* name;
     AshaPromotion promotion;
     AshaRanking ranking;
+    std::optional<double> min_rank_agreement = std::nullopt;
+    bool spare_repeats = false;
   };
   for (const Variant& v :
        {Variant{"by value (random search's)", AshaPromotion::kRankOnly, AshaRanking::kValueAtRung},
         Variant{"by value, model promotion (GP, one bracket)", AshaPromotion::kRankOrModel,
                 AshaRanking::kValueAtRung},
         Variant{"predicted finals, model promotion (GP, brackets)", AshaPromotion::kRankOrModel,
-                AshaRanking::kPredictedFinal}}) {
-    const AshaStoppingRule rule(spec.early_stopping, v.promotion, v.ranking);
+                AshaRanking::kPredictedFinal},
+        Variant{"by value, model promotion, repeats spared", AshaPromotion::kRankOrModel,
+                AshaRanking::kValueAtRung, std::nullopt, true},
+        Variant{"by value, model promotion, rank agreement, repeats spared (GP, one bracket)",
+                AshaPromotion::kRankOrModel, AshaRanking::kValueAtRung, 0.5, true}}) {
+    const AshaStoppingRule rule(spec.early_stopping, v.promotion, v.ranking, v.min_rank_agreement,
+                                v.spare_repeats);
     std::vector<double> first, again;
     int stopped = 0;
     for (const std::size_t at : judged_at) {

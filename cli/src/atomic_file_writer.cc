@@ -170,15 +170,21 @@ std::uintmax_t WriteFileAtomically(const std::string& path, const std::string& f
   // Written into an unnamed file of the folder (O_TMPFILE), which is given the temporary name
   // only once complete, just before the rename: a `kill -9` (or a crash, a power cut) while
   // writing left `.book.csv.tmp-<pid>` behind, one more at each, which nothing removed. A file
-  // system without O_TMPFILE gets the named temporary file from the start.
-  const int unnamed = ::open(folder.c_str(), O_TMPFILE | O_WRONLY | O_CLOEXEC, 0666);
+  // system without O_TMPFILE gets the named temporary file from the start, and so does a system
+  // without /proc (a chroot, a container that does not mount it): the unnamed file is written and
+  // named through /proc/self/fd, and without it `export --out` said "cannot write in the folder"
+  // of a folder it could write.
+  int unnamed = ::open(folder.c_str(), O_TMPFILE | O_WRONLY | O_CLOEXEC, 0666);
   try {
     std::ofstream file;
     if (unnamed >= 0) {
       file.open("/proc/self/fd/" + std::to_string(unnamed), std::ios::binary | std::ios::trunc);
-    } else {
-      file.open(temporary, std::ios::binary | std::ios::trunc);
+      if (!file) {
+        ::close(unnamed);
+        unnamed = -1;
+      }
     }
+    if (unnamed < 0) file.open(temporary, std::ios::binary | std::ios::trunc);
     if (!file) {
       throw InvalidArgument(where + ": cannot write in the folder '" + folder.string() + "' (" +
                             std::strerror(errno) + "); choose a folder you may write to");

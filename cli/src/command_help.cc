@@ -82,7 +82,11 @@ void CheckTrainerAfterDoubleDash(const std::vector<std::string>& trainer,
   const std::vector<std::string>& words = CommandLine();
   const auto dash = std::find(words.begin(), words.end(), "--");
   const auto after = static_cast<std::size_t>(words.end() - std::min(dash + 1, words.end()));
-  if (dash != words.end() && after == trainer.size()) return;
+  // The trainer is the last positional, so its words are the command line's last ones: all after
+  // `--` when at least as many words follow it (`run -- tuning.yaml python3 train.py` gives the
+  // tuning.yaml after `--` too; counting it as stray took trainer.size() - after past zero and
+  // read past the trainer, a segmentation fault).
+  if (dash != words.end() && after >= trainer.size()) return;
   // The words before `--` (or all, without one) that CLI11 took for the trainer come first.
   const std::size_t stray = dash == words.end() ? trainer.size() : trainer.size() - after;
   std::string given;

@@ -54,13 +54,30 @@ std::string FourDigits(double value) {
   return text;
 }
 
-// A trial stopped early at rung `rung` or below, recorded as ended before `trial` started, at
-// nearly the same parameters (AshaStoppingRule::kRepeatDistance): the designer proposed `trial`
-// again knowing that stop. The lowest such id.
+// Whether `a` and `b` have the same parameters active (conditional parameters): an inactive
+// parameter has no value, and in the model's coordinates it sits mid-range, so that a trial with
+// another structure may lie as near as a repeat.
+bool SameParametersActive(const ParameterValues& a, const ParameterValues& b) {
+  return a.size() == b.size() &&
+         std::equal(a.begin(), a.end(), b.begin(),
+                    [](const auto& x, const auto& y) { return x.first == y.first; });
+}
 
-std::optional<std::int64_t> StoppedRepeat(const Trial& trial, const std::vector<Trial>& trials,
-                                          const StudySpec& spec, int rung,
-                                          const AshaStoppingRule& rule) {
+// A trial stopped early at a rung of step `step` or below (of its own bracket's rungs: with
+// brackets, rung 0 of bracket 1 is a later step than rung 0 of bracket 0), recorded as ended
+// before `trial` started, at nearly the same parameters (AshaStoppingRule::kRepeatDistance, the
+// same parameters active): the designer proposed `trial` again after that stop. The lowest such id
+// and where it was stopped.
+struct StoppedTwin {
+  std::int64_t id = 0;
+  int rung = 0;
+  std::int64_t step = 0;
+  int bracket = 0;
+};
+
+std::optional<StoppedTwin> StoppedRepeat(const Trial& trial, const std::vector<Trial>& trials,
+                                         const StudySpec& spec, std::int64_t step,
+                                         const AshaStoppingRule& rule) {
   if (!trial.start_time) return std::nullopt;
   const SearchSpace space(spec.parameters);
   Eigen::VectorXd x;
@@ -69,10 +86,11 @@ std::optional<std::int64_t> StoppedRepeat(const Trial& trial, const std::vector<
   } catch (const InvalidArgument&) {
     return std::nullopt;
   }
-  std::optional<std::int64_t> repeated;
+  std::optional<StoppedTwin> repeated;
   for (const Trial& other : trials) {
     if (other.id == trial.id || !other.stopped_early || !other.end_time ||
-        *other.end_time >= *trial.start_time || (repeated && other.id > *repeated)) {
+        *other.end_time >= *trial.start_time || (repeated && other.id > repeated->id) ||
+        !SameParametersActive(trial.parameters, other.parameters)) {
       continue;
     }
     try {
@@ -81,8 +99,22 @@ std::optional<std::int64_t> StoppedRepeat(const Trial& trial, const std::vector<
     } catch (const InvalidArgument&) {
       continue;  // parameters of another space
     }
-    const TrialRung stopped = rule.RungOf(other, spec);
-    if (stopped.rung >= 0 && stopped.rung <= rung) repeated = other.id;
+    // The rung it was stopped at: the highest it reached, unless it reported past a rung before
+    // the stop took effect (reports read late): then the rule decides again where it lost, as
+    // the readers do (TrialRungText). Its own twins ended before it started (none without a
+    // start), and it started no later than it ended (Study keeps the end so; a row edited
+    // otherwise is not decided again), so this goes back in time and ends.
+    const TrialRung reached = rule.RungOf(other, spec);
+    if (reached.rung < 0) continue;  // stopped by a client below the first rung
+    const std::vector<std::int64_t> rungs = rule.RungSteps(reached.bracket);
+    int stopped_at = reached.rung;
+    if (rungs[stopped_at] > step && (!other.start_time || *other.start_time <= *other.end_time)) {
+      const StopDecision lost = rule.Decide(other, trials, spec);
+      if (lost.stop) stopped_at = static_cast<int>(lost.promotions.size());
+    }
+    if (rungs[stopped_at] <= step) {
+      repeated = StoppedTwin{other.id, stopped_at, rungs[stopped_at], reached.bracket};
+    }
   }
   return repeated;
 }
@@ -277,12 +309,17 @@ StopDecision AshaStoppingRule::Decide(const Trial& trial, const std::vector<Tria
       }
     }
     if (spare_repeats_) {
-      if (auto repeated = StoppedRepeat(trial, trials, spec, static_cast<int>(k), *this)) {
+      if (auto repeated = StoppedRepeat(trial, trials, spec, steps[k], *this)) {
+        const std::string at = options_.brackets > 1
+                                   ? " (step " + std::to_string(repeated->step) + ", bracket " +
+                                         std::to_string(repeated->bracket) + ")"
+                                   : "";
         decision.promotions.push_back(
             {static_cast<int>(k), steps[k],
-             ranked + "; goes on: trial " + std::to_string(*repeated) +
-                 ", at nearly the same parameters, was stopped at this rung or before when this "
-                 "one was suggested: stopping it again would teach the model nothing"});
+             ranked + "; goes on: trial " + std::to_string(repeated->id) +
+                 ", at nearly the same parameters, was stopped at rung " +
+                 std::to_string(repeated->rung) + at +
+                 " before this one started: stopping it again would teach the model nothing"});
         continue;
       }
     }

@@ -2,10 +2,15 @@
 // write through: what a process killed while writing leaves in the folder.
 #include "atomic_file_writer.h"
 
+#include <sched.h>
+#include <sys/mount.h>
 #include <sys/stat.h>
+#include <sys/wait.h>
+#include <unistd.h>
 
 #include <catch2/catch.hpp>
 #include <filesystem>
+#include <fstream>
 
 #include "cli_test_support.h"
 
@@ -70,6 +75,43 @@ TEST_CASE("a file being written has no name in its folder until it is complete",
   }));
   CHECK(ReadTextFile(out) == "new");
   CHECK(FolderEntries(dir.path()) == std::vector<std::string>{"book.csv", "other.txt"});
+}
+
+TEST_CASE("a file is written where /proc is not mounted", "[cli][atomic]") {
+  // The unnamed file (O_TMPFILE) is written and named through /proc/self/fd: in a chroot or a
+  // container without /proc, `export --out` said "cannot write in the folder" of a folder it
+  // could write. Run in a child of its own user and mount namespaces, with an empty /proc.
+  TempFolder dir;
+  const std::string out = dir.File("book.csv");
+  const pid_t child = ::fork();
+  REQUIRE(child >= 0);
+  if (child == 0) {
+    const uid_t uid = ::getuid();
+    const gid_t gid = ::getgid();
+    if (::unshare(CLONE_NEWUSER | CLONE_NEWNS) != 0) ::_exit(77);
+    std::ofstream("/proc/self/setgroups") << "deny";
+    std::ofstream("/proc/self/uid_map") << "0 " << uid << " 1";
+    std::ofstream("/proc/self/gid_map") << "0 " << gid << " 1";
+    if (::mount("none", "/proc", "tmpfs", 0, nullptr) != 0) ::_exit(77);
+    if (::access("/proc/self/fd", F_OK) == 0) ::_exit(78);
+    try {
+      cli::WriteFileAtomically(out, "--out", [](std::ostream& stream) { stream << "1,2\n"; });
+    } catch (const std::exception& e) {
+      std::fprintf(stderr, "%s\n", e.what());
+      ::_exit(1);
+    }
+    ::_exit(0);
+  }
+  int status = 0;
+  REQUIRE(::waitpid(child, &status, 0) == child);
+  REQUIRE(WIFEXITED(status));
+  if (WEXITSTATUS(status) == 77) {
+    WARN("no user and mount namespaces here (unshare or mount refused): not tested");
+    return;
+  }
+  CHECK(WEXITSTATUS(status) == 0);
+  CHECK(ReadTextFile(out) == "1,2\n");
+  CHECK(FolderEntries(dir.path()) == std::vector<std::string>{"book.csv"});
 }
 
 }  // namespace bayestune::testing

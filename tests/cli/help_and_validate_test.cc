@@ -119,6 +119,11 @@ TEST_CASE("a trainer is taken only after --", "[cli][help]") {
   const auto with_dash = RunBayestune(dir.path(), {"validate", "s.yaml", "--", "true"});
   INFO(with_dash.out << with_dash.err);
   CHECK(with_dash.exit_code == 0);
+  // Every positional after --, the tuning.yaml included: the trainer is after -- (this crashed
+  // with a segmentation fault, exit 139).
+  const auto all_after = RunBayestune(dir.path(), {"validate", "--", "s.yaml", "true"});
+  INFO(all_after.out << all_after.err);
+  CHECK(all_after.exit_code == 0);
 }
 
 TEST_CASE("an empty option value, as an unset shell variable gives, is a usage error",

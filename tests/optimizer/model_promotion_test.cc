@@ -491,8 +491,8 @@ TEST_CASE("ASHA spares a trial the designer proposed again near one a rung stopp
   REQUIRE(spared.promotions.size() == 2);  // past rung 1 too: the repeat is trained on
   CHECK(spared.promotions[0].reason ==
         "ASHA rung 0 (step 1): m 0.1 at step 1 ranks 5th of 5 trials that reached the rung; goes "
-        "on: trial 4, at nearly the same parameters, was stopped at this rung or before when "
-        "this one was suggested: stopping it again would teach the model nothing");
+        "on: trial 4, at nearly the same parameters, was stopped at rung 0 before this one "
+        "started: stopping it again would teach the model nothing");
   CHECK(spared.promotions[1].rung == 1);
   // Not a repeat: 0.06 of the range away (more than kRepeatDistance, 0.05) ...
   Trial far = nine;
@@ -521,4 +521,104 @@ TEST_CASE("ASHA spares a trial the designer proposed again near one a rung stopp
   REQUIRE(gp);
   CHECK_FALSE(gp->spare_repeats());
   CHECK(Decide(*gp, nine, trials, spec).stop);
+}
+
+TEST_CASE(
+    "ASHA's repeat is judged against the rung its twin was stopped at, not the one it reached",
+    "[asha][repeat]") {
+  const StudySpec spec = AshaSpec();
+  const AshaStoppingRule repeats(spec.early_stopping, AshaPromotion::kRankOnly,
+                                 AshaRanking::kValueAtRung, std::nullopt, /*spare_repeats=*/true);
+  // Trial 4 at x = 0.52 reported steps 1 and 3 at once (read late): rung 0 stopped it at step 1
+  // (0.12 ranks 4th of 4), though its reports reached rung 1's step.
+  std::vector<Trial> trials = {At(1, 0.1, {{1, 0.9, 1}, {3, 0.95, 4}}),
+                               At(2, 0.2, {{1, 0.8, 2}, {3, 0.85, 5}}),
+                               At(3, 0.3, {{1, 0.7, 3}, {3, 0.75, 6}})};
+  Trial stopped = At(4, 0.52, {{1, 0.12, 10}, {3, 0.13, 10}}, 0.13, /*stopped=*/true);
+  stopped.end_time = 11;
+  trials.push_back(stopped);
+  REQUIRE(Decide(repeats, stopped, trials, spec).stop);
+  REQUIRE(Decide(repeats, stopped, trials, spec).promotions.empty());  // stopped at rung 0
+  // Its repeat, judged at rung 0, is spared: its twin was stopped at rung 0 (it was stopped as
+  // one stopped at rung 1, a later rung).
+  Trial nine = At(9, 0.5, {{1, 0.1, 100}});
+  nine.start_time = 50;
+  const StopDecision spared = Decide(repeats, nine, trials, spec);
+  CHECK_FALSE(spared.stop);
+  REQUIRE(spared.promotions.size() == 1);
+  CHECK(spared.promotions[0].reason ==
+        "ASHA rung 0 (step 1): m 0.1 at step 1 ranks 5th of 5 trials that reached the rung; goes "
+        "on: trial 4, at nearly the same parameters, was stopped at rung 0 before this one "
+        "started: stopping it again would teach the model nothing");
+  // Stored as starting after it ended (a row edited by hand; Study keeps the end at or after the
+  // start): not decided again, so that twins of twins cannot go round; judged by the rung reached.
+  trials[3].start_time = 20;
+  CHECK(Decide(repeats, nine, trials, spec).stop);
+}
+
+TEST_CASE("ASHA's repeat has the same parameters active as its twin", "[asha][repeat]") {
+  // y is active only where n is 1: n = 1 and n = 2 lie 0.01 apart in the model's coordinates, and
+  // an inactive y sits at 0.5, where the repeat's y is. Another structure is not a repeat.
+  StudySpec spec = AshaSpec();
+  ParameterSpec y = ParameterSpec::Double("y", 0, 1);
+  y.condition = ParentCondition{"n", {ParameterValue(std::int64_t{1})}};
+  spec.parameters = {ParameterSpec::Double("x", 0, 1), ParameterSpec::Integer("n", 1, 100), y};
+  const AshaStoppingRule repeats(spec.early_stopping, AshaPromotion::kRankOnly,
+                                 AshaRanking::kValueAtRung, std::nullopt, /*spare_repeats=*/true);
+  const auto with = [](Trial t, std::int64_t n, std::optional<double> y_value) {
+    t.parameters["n"] = ParameterValue(n);
+    if (y_value) t.parameters["y"] = ParameterValue(*y_value);
+    return t;
+  };
+  std::vector<Trial> trials = {with(At(1, 0.1, {{1, 0.9, 1}}), 3, std::nullopt),
+                               with(At(2, 0.2, {{1, 0.8, 2}}), 3, std::nullopt),
+                               with(At(3, 0.3, {{1, 0.7, 3}}), 3, std::nullopt)};
+  Trial stopped = with(At(4, 0.52, {{1, 0.12, 10}}, 0.12, /*stopped=*/true), 2, std::nullopt);
+  stopped.end_time = 11;
+  trials.push_back(stopped);
+  Trial nine = with(At(9, 0.5, {{1, 0.1, 100}}), 1, 0.5);
+  nine.start_time = 50;
+  CHECK(Decide(repeats, nine, trials, spec).stop);
+  // The same structure (n = 3, y inactive, 0.02 of n's range away) is a repeat.
+  Trial same = with(At(9, 0.5, {{1, 0.1, 100}}), 3, std::nullopt);
+  same.parameters.erase("y");
+  same.start_time = 50;
+  trials[3].parameters["n"] = ParameterValue(std::int64_t{5});
+  CHECK_FALSE(Decide(repeats, same, trials, spec).stop);
+}
+
+TEST_CASE("ASHA's repeat in another bracket is judged by the step its twin was stopped at",
+          "[asha][repeat]") {
+  // Two brackets: odd ids in bracket 0 (rungs at steps 1 and 3), even ids in bracket 1 (a rung at
+  // step 3). Trial 4 (bracket 1) was stopped at its rung 0, step 3: past bracket 0's rung 0.
+  StudySpec spec = AshaSpec();
+  spec.early_stopping.brackets = 2;
+  const AshaStoppingRule repeats(spec.early_stopping, AshaPromotion::kRankOnly,
+                                 AshaRanking::kValueAtRung, std::nullopt, /*spare_repeats=*/true);
+  std::vector<Trial> trials = {At(1, 0.1, {{1, 0.9, 1}, {3, 0.95, 4}}),
+                               At(3, 0.2, {{1, 0.8, 2}, {3, 0.85, 5}}),
+                               At(5, 0.3, {{1, 0.7, 3}, {3, 0.75, 6}}), At(2, 0.1, {{3, 0.9, 1}}),
+                               At(6, 0.2, {{3, 0.8, 2}})};
+  Trial stopped = At(4, 0.52, {{3, 0.12, 10}}, 0.12, /*stopped=*/true);
+  stopped.end_time = 11;
+  trials.push_back(stopped);
+  REQUIRE(Decide(repeats, stopped, trials, spec).stop);
+  // Trial 9 (bracket 0) at x = 0.5, last at step 1: its twin got further (step 3), so rung 0
+  // stops it as any.
+  Trial nine = At(9, 0.5, {{1, 0.1, 100}});
+  nine.start_time = 50;
+  const StopDecision at_step_1 = Decide(repeats, nine, trials, spec);
+  CHECK(at_step_1.stop);
+  CHECK(at_step_1.reason.find("ASHA rung 0 (step 1, bracket 0)") == 0);
+  // Best at step 1 but last at step 3 (bracket 0's rung 1): spared there, its twin stopped at
+  // that step.
+  Trial eleven = At(11, 0.5, {{1, 0.99, 100}, {3, 0.2, 110}});
+  eleven.start_time = 50;
+  const StopDecision at_step_3 = Decide(repeats, eleven, trials, spec);
+  CHECK_FALSE(at_step_3.stop);
+  REQUIRE(at_step_3.promotions.size() == 2);
+  CHECK(at_step_3.promotions[1].reason ==
+        "ASHA rung 1 (step 3, bracket 0): m 0.2 at step 3 ranks 4th of 4 trials that reached the "
+        "rung; goes on: trial 4, at nearly the same parameters, was stopped at rung 0 (step 3, "
+        "bracket 1) before this one started: stopping it again would teach the model nothing");
 }

@@ -100,9 +100,14 @@ class RungGainModel;
 //
 // With `spare_repeats` (an option, off in MakeStoppingRule's rules: measured, docs/optimizer.md
 // "Multi-fidelity figures", the round of repeated proposals), a trial a rung would stop goes on
-// when the designer proposed it again near a trial stopped early at this rung or an earlier one:
-// within kRepeatDistance of every parameter's range in the model's coordinates, that trial
-// recorded as ended before this one started (so the designer knew of the stop). A model that
+// when the designer proposed it again near a trial stopped early at this rung's step or an
+// earlier one (with brackets, at a rung of its own bracket, compared by step): the same
+// parameters active (conditional parameters) and within kRepeatDistance of every
+// parameter's range in the model's coordinates, that trial recorded as ended before this one
+// started (its current attempt's start: the designer knew of the stop, except for a requeued
+// attempt, whose start is its latest). The rung it was stopped at is where the rule stopped it,
+// also when it reported past the next rung's step before the stop took effect (decided again, as
+// TrialRungText does). A model that
 // proposes a stopped configuration again expects it to finish well; stopping it again would teach
 // the model nothing and spend the rung's steps again, so the repeat is trained on and its end
 // settles the question (the model then learns the final value there). Stateless too: the stored
