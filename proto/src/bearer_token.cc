@@ -1,15 +1,12 @@
 #include "bayestune/proto/bearer_token.h"
 
-#include <fcntl.h>
 #include <sys/stat.h>
-#include <unistd.h>
 
-#include <cerrno>
 #include <cstdio>
-#include <cstring>
 #include <string_view>
 
 #include "bayestune/optimizer/errors.h"
+#include "small_file.h"
 
 namespace bayestune::proto {
 namespace {
@@ -60,56 +57,28 @@ BearerToken BearerToken::FromFile(const std::string& path) {
   // token: `--token-file /dev/zero` read for ever, growing; a named pipe (FIFO) that no program
   // writes to blocked the open for ever; a folder was "empty". A pipe with a writer (bash's
   // <(pass show token)) is read.
-  const int fd = ::open(path.c_str(), O_RDONLY | O_NONBLOCK | O_CLOEXEC);
-  if (fd < 0) {
-    if (errno == ENOENT) throw NotFound("cannot read the token file '" + path + "'");
-    throw InvalidArgument("cannot read the token file '" + path + "': " + std::strerror(errno));
-  }
-  struct Closer {
-    int fd;
-    ~Closer() { ::close(fd); }
-  } closer{fd};
-  struct stat status {};
-  if (::fstat(fd, &status) == 0 && S_ISDIR(status.st_mode)) {
-    throw InvalidArgument("the token file '" + path +
-                          "' is a folder; give the file whose first line is the token");
-  }
-  ::fcntl(fd, F_SETFL, ::fcntl(fd, F_GETFL) & ~O_NONBLOCK);
-  std::string line;
-  char buffer[512];
-  bool ended = false;
-  while (!ended && line.size() <= kMaxTokenLength + 2) {
-    const ssize_t got = ::read(fd, buffer, sizeof buffer);
-    if (got < 0 && errno == EINTR) continue;
-    if (got < 0) {
-      throw InvalidArgument("cannot read the token file '" + path + "': " + std::strerror(errno));
-    }
-    if (got == 0) break;
-    const std::string_view chunk(buffer, static_cast<std::size_t>(got));
-    const auto newline = chunk.find('\n');
-    ended = newline != std::string_view::npos;
-    line.append(chunk.substr(0, newline));
-  }
+  const std::string what = "the token file '" + path + "'";
+  FlagFile file(what, path, "give the file whose first line is the token");
+  const std::string line = file.Read(kMaxTokenLength + 2, /*first_line=*/true);
   if (line.size() > kMaxTokenLength + 2) {
-    throw InvalidArgument("the token file '" + path + "': its first line is longer than " +
+    throw InvalidArgument(what + ": its first line is longer than " +
                           std::to_string(kMaxTokenLength) +
                           " characters, the longest token; put the token alone on its first line");
   }
   const auto first = line.find_first_not_of(" \t\r\n");
   const auto last = line.find_last_not_of(" \t\r\n");
   if (first == std::string::npos) {
-    if (line.empty() && S_ISFIFO(status.st_mode)) {
-      throw InvalidArgument("the token file '" + path +
-                            "' is a named pipe (FIFO) that no program writes to; give the file "
+    if (line.empty() && file.fifo()) {
+      throw InvalidArgument(what +
+                            " is a named pipe (FIFO) that no program writes to; give the file "
                             "whose first line is the token");
     }
-    throw InvalidArgument("the token file '" + path +
-                          "' is empty; put the token on its first line");
+    throw InvalidArgument(what + " is empty; put the token on its first line");
   }
   try {
     return BearerToken(line.substr(first, last - first + 1));
   } catch (const InvalidArgument& e) {
-    throw InvalidArgument("the token file '" + path + "': " + e.what());
+    throw InvalidArgument(what + ": " + e.what());
   }
 }
 
