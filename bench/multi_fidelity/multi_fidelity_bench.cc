@@ -239,12 +239,6 @@ Outcome RunOne(const std::string& method, const Options& o, int seed,
                         .fidelity_stopped_pending = method.ends_with("p"),
                         .fidelity_input_rank_correlation = std::nullopt});
   }
-  // ...-exploitK: every K-th suggestion the posterior mean's maximiser
-  // (GpBanditOptions::rung_exploit_every), on the default designer.
-  if (const std::size_t at = method.rfind("-exploit"); at != std::string::npos) {
-    designer = std::make_shared<GpBanditDesigner>(
-        GpBanditOptions{.rung_exploit_every = std::stoi(method.substr(at + 8))});
-  }
   auto study = Study::Open(
       std::make_shared<InMemoryStudyRepository>(), "mf",
       {.create_if_missing = true, .spec = spec, .designer = designer, .stopping_rule = rule});

@@ -428,10 +428,6 @@ std::vector<ParameterValues> GpBanditDesigner::Suggest(const DesignerInput& inpu
     // the acquisition.
     bool exploit = options_.batch_exploitation && input.count - chosen.cols() > 1 &&
                    2 * history.own_trials >= input.spec.max_trials;
-    if (options_.rung_exploit_every > 0 && HasRungFidelity(input.spec) &&
-        (history.own_trials + chosen.cols() + 1) % options_.rung_exploit_every == 0) {
-      exploit = true;
-    }
     // A study that runs trials in parallel may have its own UCB and refinement shares.
     GpBanditOptions proposal_options = options_;
     const bool parallel = history.pending.cols() + input.count > 1;

@@ -187,10 +187,6 @@ struct GpBanditOptions {
   // first GP point the maximiser of the posterior mean: batches then converge as sequential
   // suggestions do.
   bool batch_exploitation = true;
-  // In a study with ASHA early stopping: every this many trials (0: never), the suggestion is the
-  // maximiser of the posterior mean at the final step (pure exploitation) instead of the
-  // acquisition's, so that the model's best guess is trained and judged by the rungs.
-  int rung_exploit_every = 0;
   // On, in a study with ASHA early stopping (and one objective): the training step is an input of
   // the GP: every trial's values at the rungs it reached are observations at their step's
   // fidelity (log step / log maxStep), a trial trained to the end is its final value at fidelity
