@@ -141,8 +141,10 @@ int PrintBest(const StudySnapshot& snapshot, const BestOptions& options) {
   } else if (options.top > 1) {
     PrintRanking(ranked, spec, static_cast<std::size_t>(options.top));
   } else {
+    const StudyProgress counts = CountProgress(snapshot.trials, spec);
     std::cout << "study '" << ShownText(snapshot.study.name) << "', "
-              << CountOf(ranked.size(), "succeeded trial") << ":\n";
+              << CountOf(ranked.size(), "succeeded trial") << StoppedEarlyNote(counts.stopped_early)
+              << ":\n";
     PrintBestTrial(std::cout, ranked.front(), spec);
   }
   return kExitOk;

@@ -36,8 +36,9 @@ ProgressView::ProgressView(std::ostream& out, std::string database, std::string 
 
 std::string ProgressView::CountsText() const {
   const StudyProgress counts = progress_.Counts();
-  std::string text =
-      std::to_string(counts.succeeded) + " done, " + std::to_string(counts.failed) + " failed, ";
+  std::string text = std::to_string(counts.succeeded) + " done" +
+                     StoppedEarlyNote(counts.stopped_early) + ", " + std::to_string(counts.failed) +
+                     " failed, ";
   // Infeasible trials (no usable value: NaN, infinite) are counted apart, as the summary does.
   if (counts.infeasible > 0) text += std::to_string(counts.infeasible) + " infeasible, ";
   // Pending Slurm jobs are not running yet: said apart, with squeue's reasons.

@@ -16,6 +16,7 @@ RunProgress::RunProgress(StudySpec spec, const std::vector<Trial>& trials, doubl
     : spec_(std::move(spec)), capacity_(CountProgress({}, spec_).capacity), run_started_(now) {
   for (const auto& trial : trials) {
     states_[trial.id] = trial.state;
+    if (trial.stopped_early) stopped_early_.insert(trial.id);
     if (trial.IsFinished()) ++finished_at_start_;
     if (trial.state == TrialState::kSucceeded && IsMultiObjective(spec_))
       succeeded_.push_back(trial);
@@ -75,6 +76,7 @@ double RunProgress::SecondsQueued(const TrialFinishedEvent& event) const {
 bool RunProgress::TrialFinished(const TrialFinishedEvent& event) {
   const Trial& trial = event.trial;
   states_[trial.id] = trial.state;
+  if (trial.stopped_early) stopped_early_.insert(trial.id);
   // The runner's run time counts from the submission: the time its job waited in Slurm's queue
   // (a wait that says nothing of how long a trial runs) is left out.
   const double run_seconds = std::max(0.0, event.run_seconds - SecondsQueued(event));
@@ -95,6 +97,7 @@ bool RunProgress::TrialFinished(const TrialFinishedEvent& event) {
 
 void RunProgress::TrialRequeued(const Trial& trial) {
   states_[trial.id] = TrialState::kRequested;
+  stopped_early_.erase(trial.id);
   running_.erase(trial.id);
 }
 
@@ -134,7 +137,7 @@ StudyProgress RunProgress::Counts() const {
   counts.max_trials = spec_.max_trials;
   counts.capacity = capacity_;
   for (const auto& [id, state] : states_)
-    counts.Add(state);
+    counts.Add(state, stopped_early_.contains(id));
   return counts;
 }
 

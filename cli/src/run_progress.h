@@ -3,6 +3,7 @@
 #include <cstdint>
 #include <map>
 #include <optional>
+#include <set>
 #include <string>
 #include <vector>
 
@@ -89,6 +90,7 @@ class RunProgress {
   // StudyProgress::capacity of the spec (a grid of fewer combinations than maxTrials).
   std::optional<int> capacity_;
   std::map<std::int64_t, TrialState> states_;
+  std::set<std::int64_t> stopped_early_;  // among the SUCCEEDED of states_
   std::map<std::int64_t, RunningTrial> running_;
   std::optional<Trial> best_;
   std::vector<Trial> succeeded_;  // a multi-objective study's, for the front

@@ -21,12 +21,13 @@
 namespace bayestune::cli {
 namespace {
 
-// "7 of 10 finished: 6 succeeded, 1 failed; 2 running, 1 left" (FinishedOfMaxTrials: "5 finished
-// (maxTrials 2 was lowered below the 5 trials made): ..." after maxTrials was lowered), with "1
-// running, 1 waiting in Slurm's queue" when `waiting` of the active trials' jobs are pending.
+// "7 of 10 finished: 6 succeeded (2 stopped early), 1 failed; 2 running, 1 left"
+// (FinishedOfMaxTrials: "5 finished (maxTrials 2 was lowered below the 5 trials made): ..." after
+// maxTrials was lowered), with "1 running, 1 waiting in Slurm's queue" when `waiting` of the active
+// trials' jobs are pending.
 std::string DescribeCounts(const StudyProgress& counts, int waiting) {
-  std::string text =
-      FinishedOfMaxTrials(counts) + ": " + std::to_string(counts.succeeded) + " succeeded";
+  std::string text = FinishedOfMaxTrials(counts) + ": " + std::to_string(counts.succeeded) +
+                     " succeeded" + StoppedEarlyNote(counts.stopped_early);
   if (counts.failed > 0) text += ", " + std::to_string(counts.failed) + " failed";
   if (counts.infeasible > 0) text += ", " + std::to_string(counts.infeasible) + " infeasible";
   text += "; " + std::to_string(counts.active - waiting) + " running, ";

@@ -770,6 +770,10 @@ void StudyProgress::Add(TrialState state, bool stopped_early, int trials) {
   }
 }
 
+std::string StoppedEarlyNote(int stopped_early) {
+  return stopped_early > 0 ? " (" + std::to_string(stopped_early) + " stopped early)" : "";
+}
+
 StudyProgress CountProgress(const std::vector<Trial>& trials, const StudySpec& spec,
                             std::optional<std::size_t> capacity) {
   StudyProgress progress;

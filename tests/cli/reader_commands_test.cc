@@ -285,6 +285,11 @@ TEST_CASE(
   CHECK(listed.exit_code == 0);
   CHECK(listed.out.find("stopped early at rung 0 (step 1)") != std::string::npos);
   CHECK(listed.out.find("best; rung 1 (step 3)") != std::string::npos);  // trial 1
+  // The counts say how many of the succeeded trials were stopped at a rung.
+  const auto status = RunBayestune(dir.path(), {"status", "asha"});
+  CHECK(status.out.find("2 succeeded (1 stopped early); 0 running") != std::string::npos);
+  const auto best = RunBayestune(dir.path(), {"best", "asha"});
+  CHECK(best.out.find("study 'asha', 2 succeeded trials (1 stopped early):") != std::string::npos);
   const auto csv = RunBayestune(dir.path(), {"export", "asha", "--format", "csv"});
   CHECK(csv.out.find(",4,") != std::string::npos);  // its value is at step 4, where it ended
   CHECK(csv.out.find(",true,rung 0 (step 1),") != std::string::npos);

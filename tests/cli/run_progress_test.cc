@@ -104,6 +104,11 @@ TEST_CASE("run: the progress lines say when ASHA lets a trial past a rung, and w
   for (std::size_t at = 0; (at = out.find(" promoted past ", at)) != std::string::npos; ++at)
     ++promotions;
   CHECK(promotions == 2);
+  // The counts say that two of the three succeeded trials were stopped at a rung.
+  CHECK(out.find("3 done (2 stopped early), 0 failed, 0 running, 0 left of 3") !=
+        std::string::npos);
+  CHECK(out.find("is done: 3 trials finished (3 succeeded (2 stopped early), 0 failed") !=
+        std::string::npos);
 }
 
 TEST_CASE("run: the live view says a last trial runs past the mean rather than 0s left",

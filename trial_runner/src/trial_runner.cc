@@ -1104,7 +1104,8 @@ bool TrialRunner::Loop::Finished(RunResult& result) {
     result.outcome = RunOutcome::kStudyDone;
     result.message = "study '" + study_name_ + "' is done: " + std::to_string(progress.finished()) +
                      (progress.finished() == 1 ? " trial" : " trials") + " finished (" +
-                     std::to_string(progress.succeeded) + " succeeded, " +
+                     std::to_string(progress.succeeded) + " succeeded" +
+                     StoppedEarlyNote(progress.stopped_early) + ", " +
                      std::to_string(progress.failed) + " failed, " +
                      std::to_string(progress.infeasible) + " infeasible)";
     return true;

@@ -60,6 +60,11 @@ struct StudyProgress {
   void Add(TrialState state, bool stopped_early = false, int trials = 1);
 };
 
+// " (19 stopped early)" after a count of succeeded trials, "" when none was: a trial ASHA or the
+// median rule stopped is SUCCEEDED (as AI Platform records it) but was trained to a rung only, so
+// a count of succeeded trials alone reads as if every one had trained to the end.
+std::string StoppedEarlyNote(int stopped_early);
+
 // The counts of `trials` under `spec` (maxTrials, the failure limit, and the capacity of the
 // spec's designer, MakeDesigner(spec)).
 StudyProgress CountProgress(const std::vector<Trial>& trials, const StudySpec& spec);
