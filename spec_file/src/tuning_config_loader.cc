@@ -31,6 +31,21 @@
 namespace bayestune {
 namespace {
 
+// snake_case to camelCase: "parameter_name" -> "parameterName"; a name without '_' as it is.
+std::string CamelCase(const std::string& name) {
+  std::string out;
+  bool upper = false;
+  for (char c : name) {
+    if (c == '_' && !out.empty()) {
+      upper = true;
+      continue;
+    }
+    out += upper && c >= 'a' && c <= 'z' ? static_cast<char>(c - 'a' + 'A') : c;
+    upper = false;
+  }
+  return out;
+}
+
 constexpr std::size_t kMaxDiscreteValues = 1000;
 constexpr std::size_t kMaxCategoricalValues = 1000;
 
@@ -270,6 +285,11 @@ class Loader {
 
   void Report(Diagnostic::Severity severity, const YAML::Mark& mark, const std::string& field,
               const std::string& message) {
+    // A key given in snake_case was said once, as such: its camelCase field is not "missing".
+    if (snake_cased_.count(field) &&
+        (message.starts_with("missing required field") || message.starts_with("not given"))) {
+      return;
+    }
     Diagnostic d;
     d.severity = severity;
     d.file = file_;
@@ -361,6 +381,16 @@ class Loader {
       if (std::find(known.begin(), known.end(), name) != known.end()) continue;
       if (std::find(ignored.begin(), ignored.end(), name) != ignored.end()) {
         Warning(key, key_field, "ignored: " + ignored_why);
+        continue;
+      }
+      if (const std::string camel = CamelCase(name);
+          camel != name && std::find(known.begin(), known.end(), camel) != known.end()) {
+        // parameter_name for parameterName: the protobuf field's name, which some of Google's
+        // clients take; AI Platform's YAML and JSON spell every key in camelCase.
+        snake_cased_.insert(field.empty() ? camel : field + "." + camel);
+        Error(key, key_field,
+              "unknown key '" + name + "': AI Platform's keys are camelCase; write '" + camel +
+                  "' (as every key of a tuning.yaml: maxTrials, parameterName, minValue, ...)");
         continue;
       }
       std::vector<std::string> all = known;
@@ -1580,6 +1610,7 @@ class Loader {
  private:
   std::string file_;
   std::vector<Diagnostic> diagnostics_;
+  std::set<std::string> snake_cased_;  // fields given in snake_case (CheckMap said so)
   std::map<std::string, FilePosition> positions_;
 };
 

@@ -350,11 +350,49 @@ TEST_CASE("unknown keys are errors with the closest valid key suggested", "[conf
               {"trainingInput.hyperparameters.maxTrial", "unknown key 'maxTrial'",
                "did you mean 'maxTrials'?"});
   ExpectError(Errors(Study("", kGoodParam + "        scale_type: UNIT_LOG_SCALE\n")), 12,
-              {"params[0].scale_type", "did you mean 'scaleType'?"});
+              {"params[0].scale_type", "AI Platform's keys are camelCase; write 'scaleType'"});
   ExpectError(Errors("trainingInputs:\n  hyperparameters: {}\n"), 1,
               {"did you mean 'trainingInput'?"});
   ExpectError(Errors(Study("", kGoodParam) + "runner:\n  gpu: [0]\n"), 13,
               {"runner.gpu", "did you mean 'gpus'?"});
+}
+
+TEST_CASE("snake_case keys: one error each, naming the camelCase key, and nothing said missing",
+          "[config]") {
+  // A file written with the protobuf fields' names (hyperparameter_metric_tag, parameter_name,
+  // min_value) got, besides an error per key, "parameterName: missing required field", the same
+  // for minValue and maxValue, and a warning that hyperparameterMetricTag was not given: 11
+  // errors for 7 keys, 4 of them about keys the file does give (newuser10).
+  const std::string text =
+      "trainingInput:\n"
+      "  hyperparameters:\n"
+      "    goal: MAXIMIZE\n"
+      "    hyperparameter_metric_tag: accuracy\n"
+      "    max_trials: 4\n"
+      "    params:\n"
+      "      - parameter_name: lr\n"
+      "        type: DOUBLE\n"
+      "        min_value: 0.0001\n"
+      "        max_value: 0.1\n"
+      "runner:\n"
+      "  job_dir: out\n";
+  const auto result = ParseTuningConfig(text, kBadFile);
+  INFO(FormatDiagnostics(result.diagnostics));
+  const auto errors = Errors(text);
+  CHECK(errors.size() == 6);
+  ExpectError(errors, 4,
+              {"trainingInput.hyperparameters.hyperparameter_metric_tag",
+               "unknown key 'hyperparameter_metric_tag': AI Platform's keys are camelCase; write "
+               "'hyperparameterMetricTag'"});
+  ExpectError(errors, 5, {"max_trials", "write 'maxTrials'"});
+  ExpectError(errors, 7, {"params[0].parameter_name", "write 'parameterName'"});
+  ExpectError(errors, 9, {"params[0].min_value", "write 'minValue'"});
+  ExpectError(errors, 10, {"params[0].max_value", "write 'maxValue'"});
+  ExpectError(errors, 12, {"runner.job_dir", "write 'jobDir'"});
+  for (const auto& d : result.diagnostics) {
+    CHECK_THAT(d.message,
+               !Catch::Contains("missing required field") && !Catch::Contains("not given"));
+  }
 }
 
 TEST_CASE("wrong types and missing required fields are errors", "[config]") {
