@@ -20,6 +20,7 @@
 #include "bayestune/trial_runner/trial_process.h"
 #include "event_file_writer.h"
 #include "runner_identity.h"
+#include "slot_claims.h"
 #include "test_support.h"
 
 using namespace bayestune;
@@ -214,6 +215,26 @@ TEST_CASE("two runners on one machine run no more CPU trials together than runne
   }
   CHECK(intervals.size() == 12);
   CHECK(MaxOverlap(intervals) <= 2);
+}
+
+TEST_CASE("a study that ends while other processes hold every slot ends without waiting for one",
+          "[runner][gpus]") {
+  // On a machine shared with other runs, the slot the last trial freed was claimed by another
+  // process before the loop looked again: the run said "every GPU slot is held by other bayestune
+  // processes ...; waiting for one to free up" after its study was done (newuser10).
+  Harness h("done-held", FakeSpec(1, 1));
+  h.options.runner.gpus = std::vector<int>{0};
+  h.options.runner.args = {"--steps=2"};
+  h.options.gpu_lock_dir = (h.dir / "locks").string();
+  std::unique_ptr<SlotClaims> other;
+  h.events->on_trial_finished = [&](const TrialFinishedEvent&) {
+    other = std::make_unique<SlotClaims>(h.dir / "locks", 1);
+    CHECK(other->Claim(SlotClaims::GpuResource(0)));  // the slot the trial just freed
+  };
+  const RunResult result = h.Run();
+  CHECK(result.outcome == RunOutcome::kStudyDone);
+  CHECK(result.progress.succeeded == 1);
+  CHECK_THAT(h.events->AllWarnings(), !Catch::Contains("held by other bayestune processes"));
 }
 
 TEST_CASE("CPU trials get their share of the CPUs as OMP_NUM_THREADS", "[runner][cpu]") {

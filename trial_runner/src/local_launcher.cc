@@ -83,8 +83,11 @@ void LocalLauncher::WarnAboutAbsentGpus(const std::vector<int>& gpus) const {
   std::string listed;
   for (const auto& id : absent)
     listed += (listed.empty() ? "" : ", ") + id;
-  warn_(std::nullopt, "GPU " + listed + " of " + gpus_source_ + " is not on this machine: " +
-                          found + "; its trials get CUDA_VISIBLE_DEVICES=" + absent.front() +
+  const bool one = absent.size() == 1;
+  warn_(std::nullopt, (one ? "GPU " : "GPUs ") + listed + " of " + gpus_source_ +
+                          (one ? " is" : " are") + " not on this machine: " + found +
+                          (one ? "; its trials get CUDA_VISIBLE_DEVICES=" + absent.front()
+                               : std::string("; their trials get them as CUDA_VISIBLE_DEVICES")) +
                           " all the same, where CUDA may find no GPU and the trainer may run on "
                           "the CPU. Check the GPU ids (nvidia-smi -L)");
 }
