@@ -213,6 +213,34 @@ const std::vector<std::string> kHyperparameterKeys = {"goal",
                                                       "algorithm",
                                                       "metrics"};
 
+// For a top-level key that is no top-level key but belongs deeper (a file that left out
+// trainingInput:, or trainingInput: and hyperparameters:) or to Vertex AI's job: where it goes.
+std::string MisplacedTopLevelKey(const std::string& name) {
+  const auto in = [&](const std::vector<std::string>& keys) {
+    return std::find(keys.begin(), keys.end(), name) != keys.end();
+  };
+  if (in(kHyperparameterKeys)) {
+    return "the study's keys go under trainingInput.hyperparameters, as in AI Platform's job "
+           "spec (trainingInput:, then hyperparameters: indented below it, then the study's keys "
+           "indented below that)";
+  }
+  if (in(kTrainingInputKeys) || in(kIgnoredTrainingInputKeys)) {
+    return "it goes under trainingInput:, as in AI Platform's job spec (trainingInput:, then '" +
+           name + ":' indented below it)";
+  }
+  for (const char* vertex : {"studySpec", "trialJobSpec", "maxTrialCount", "parallelTrialCount",
+                             "maxFailedTrialCount", "displayName"}) {
+    if (name == vertex) {
+      return "this is Vertex AI's HyperparameterTuningJob, which bayestune does not read; write "
+             "the study as AI Platform's trainingInput.hyperparameters: studySpec.metrics as "
+             "metrics (metricId, goal), studySpec.parameters as params (parameterId as "
+             "parameterName, doubleValueSpec's minValue and maxValue with type: DOUBLE, ...), "
+             "maxTrialCount as maxTrials, parallelTrialCount as maxParallelTrials";
+    }
+  }
+  return "";
+}
+
 const std::vector<std::string> kParamKeys = {
     "parameterName",     "type",           "minValue",  "maxValue",
     "categoricalValues", "discreteValues", "scaleType", "conditionalParameterSpecs"};
@@ -392,6 +420,13 @@ class Loader {
               "unknown key '" + name + "': AI Platform's keys are camelCase; write '" + camel +
                   "' (as every key of a tuning.yaml: maxTrials, parameterName, minValue, ...)");
         continue;
+      }
+      if (field.empty()) {
+        if (const std::string where = MisplacedTopLevelKey(name); !where.empty()) {
+          misplaced_top_level_ = true;
+          Error(key, key_field, "unknown key '" + name + "' at the top level: " + where);
+          continue;
+        }
       }
       std::vector<std::string> all = known;
       all.insert(all.end(), ignored.begin(), ignored.end());
@@ -1599,8 +1634,11 @@ class Loader {
     }
     const YAML::Node training_input = root["trainingInput"];
     if (!training_input) {
-      Error(root, "trainingInput",
-            "missing required field: the study goes under trainingInput.hyperparameters");
+      // A key of the study at the top level said where it goes already.
+      if (!misplaced_top_level_) {
+        Error(root, "trainingInput",
+              "missing required field: the study goes under trainingInput.hyperparameters");
+      }
     } else {
       LoadTrainingInput(training_input, config);
     }
@@ -1611,6 +1649,7 @@ class Loader {
   std::string file_;
   std::vector<Diagnostic> diagnostics_;
   std::set<std::string> snake_cased_;  // fields given in snake_case (CheckMap said so)
+  bool misplaced_top_level_ = false;   // a key of trainingInput or of the study at the top level
   std::map<std::string, FilePosition> positions_;
 };
 

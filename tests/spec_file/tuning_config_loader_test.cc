@@ -395,6 +395,35 @@ TEST_CASE("snake_case keys: one error each, naming the camelCase key, and nothin
   }
 }
 
+TEST_CASE("the study's keys at the top level: one error each saying where they go", "[config]") {
+  // A file that left out trainingInput: (or trainingInput: and hyperparameters:) got "unknown
+  // key 'hyperparameters'; valid keys: trainingInput, runner" and "trainingInput: missing
+  // required field", and Vertex AI's job spec the same, saying nothing of what it is (newuser10).
+  SECTION("hyperparameters without trainingInput") {
+    const auto errors = Errors("hyperparameters:\n  goal: MAXIMIZE\n  maxTrials: 2\n");
+    CHECK(errors.size() == 1);
+    ExpectError(errors, 1,
+                {"hyperparameters: unknown key 'hyperparameters' at the top level: it goes under "
+                 "trainingInput:, as in AI Platform's job spec"});
+  }
+  SECTION("the study's keys without trainingInput.hyperparameters") {
+    const auto errors = Errors("goal: MAXIMIZE\nmaxTrials: 2\n" + std::string("params: []\n"));
+    CHECK(errors.size() == 3);
+    ExpectError(errors, 1,
+                {"goal: unknown key 'goal' at the top level: the study's keys go under "
+                 "trainingInput.hyperparameters"});
+    ExpectError(errors, 2, {"maxTrials: unknown key 'maxTrials' at the top level"});
+  }
+  SECTION("Vertex AI's HyperparameterTuningJob") {
+    const auto errors = Errors(
+        "studySpec:\n  metrics: [{metricId: accuracy, goal: MAXIMIZE}]\nmaxTrialCount: 10\n");
+    CHECK(errors.size() == 2);
+    ExpectError(errors, 1,
+                {"this is Vertex AI's HyperparameterTuningJob, which bayestune does not read",
+                 "maxTrialCount as maxTrials"});
+  }
+}
+
 TEST_CASE("wrong types and missing required fields are errors", "[config]") {
   ExpectError(Errors(Study("    maxParallelTrials: two\n", kGoodParam)), 6,
               {"maxParallelTrials", "expected an integer, got 'two'"});
