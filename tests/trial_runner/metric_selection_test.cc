@@ -121,6 +121,19 @@ TEST_CASE("a tag that is not there: the tags seen and the closest one", "[metric
     CHECK_THAT(value.error, Contains("5 tags seen"));
     CHECK_THAT(value.error, !Contains("did you mean"));
   }
+  SECTION("AI Platform's default tag, of a study without hyperparameterMetricTag") {
+    // The failure listed the tags seen ('accuracy', ...) with no suggestion and nothing that tied
+    // it to the tag left out of the spec (newuser10).
+    const std::vector<MetricRecord> mine = {Record(".", "accuracy", 1, 0.5),
+                                            Record(".", "loss", 1, 0.9)};
+    const TrialValue value = SelectTrialValue(mine, "training/hptuning/metric",
+                                              MeasurementSelection::kLast, Goal::kMaximize);
+    CHECK_THAT(value.error,
+               Contains("2 tags seen: 'accuracy', 'loss'; 'training/hptuning/metric' is AI "
+                        "Platform's default, the objective of a study without "
+                        "hyperparameterMetricTag: set hyperparameterMetricTag to the tag of your "
+                        "objective"));
+  }
   SECTION("no scalar at all") {
     const TrialValue value =
         SelectTrialValue({}, "accuracy", MeasurementSelection::kLast, Goal::kMaximize);

@@ -4,6 +4,7 @@
 #include <cmath>
 #include <set>
 
+#include "bayestune/optimizer/study_spec.h"
 #include "closest_match.h"
 
 namespace bayestune {
@@ -145,6 +146,14 @@ MetricMatch MatchMetric(std::span<const MetricRecord> records, std::string_view 
                 (full_tags.size() == 1 ? " tag" : " tags") +
                 " seen: " + JoinQuoted(full_tags, kMostTagsListed) +
                 Suggestion(metric_tag, records, full_tags);
+  if (metric_tag == kDefaultMetricTag) {
+    // The study left hyperparameterMetricTag out (or named AI Platform's default): the trainer's
+    // tags are not that, and no spelling is close to it.
+    match.error += std::string(match.error.ends_with('?') ? " " : "; ") +
+                   "'training/hptuning/metric' is AI Platform's default, the objective of a "
+                   "study without hyperparameterMetricTag: set hyperparameterMetricTag to the "
+                   "tag of your objective";
+  }
   return match;
 }
 
