@@ -600,7 +600,22 @@ class Loader {
       return;
     }
     if (auto args = node["args"]) {
-      if (auto list = ReadProgramWords(args, field + ".args")) config.runner.args = *list;
+      if (auto list = ReadProgramWords(args, field + ".args")) {
+        config.runner.args = *list;
+        for (std::size_t i = 0; i < list->size(); ++i) {
+          const std::string& word = (*list)[i];
+          if (word == "--job-dir" || word == "--job_dir" || word.starts_with("--job-dir=") ||
+              word.starts_with("--job_dir=")) {
+            // An AI Platform job's own --job-dir (often gs://...): each trial gets its folder as
+            // --job-dir after the hyperparameters, so the trainer would get two.
+            Warning(args[i], field + ".args[" + std::to_string(i) + "]",
+                    "'" + word +
+                        "': bayestune gives each trial its own folder as --job-dir=<jobDir>/"
+                        "trial-<n>, last, and writes nothing here; remove it (argparse takes the "
+                        "last --job-dir, a trainer that takes the first would write elsewhere)");
+          }
+        }
+      }
     }
     if (auto job_dir = node["jobDir"]) {
       if (auto dir = ReadString(job_dir, field + ".jobDir")) {

@@ -424,6 +424,33 @@ TEST_CASE("the study's keys at the top level: one error each saying where they g
   }
 }
 
+TEST_CASE("trainingInput.args with AI Platform's --job-dir is a warning at its place", "[config]") {
+  // An AI Platform job's args often carry --job-dir gs://...; the trainer then got two --job-dir
+  // flags, silently (newuser10).
+  const std::string text =
+      "trainingInput:\n"
+      "  args: ['--job-dir', 'gs://bucket/out', '--epochs=2']\n"
+      "  hyperparameters:\n"
+      "    goal: MAXIMIZE\n"
+      "    hyperparameterMetricTag: accuracy\n"
+      "    params:\n" +
+      kGoodParam;
+  const auto result = ParseTuningConfig(text, kBadFile);
+  INFO(FormatDiagnostics(result.diagnostics));
+  REQUIRE(result.ok());
+  bool found = false;
+  for (const auto& d : result.diagnostics) {
+    if (d.field == "trainingInput.args[0]") {
+      found = true;
+      CHECK(d.line == 2);
+      CHECK_THAT(d.message, Catch::Contains("'--job-dir': bayestune gives each trial its own "
+                                            "folder as --job-dir=<jobDir>/trial-<n>, last"));
+    }
+  }
+  CHECK(found);
+  CHECK(result.config.runner.args.size() == 3);  // passed on all the same
+}
+
 TEST_CASE("wrong types and missing required fields are errors", "[config]") {
   ExpectError(Errors(Study("    maxParallelTrials: two\n", kGoodParam)), 6,
               {"maxParallelTrials", "expected an integer, got 'two'"});
