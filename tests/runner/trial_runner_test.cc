@@ -204,7 +204,9 @@ TEST_CASE("two runners on one machine run no more CPU trials together than runne
     CHECK(h->events->started->cpu_trials == 2);
     CHECK_THAT(h->events->AllWarnings(),
                Catch::Contains("maxParallelTrials is 3 but only 2 trial(s) fit at once "
-                               "(runner.cpuTrials 2, for all the runs of this machine together)"));
+                               "(runner.cpuTrials 2, for all the runs of this machine together); "
+                               "the other trials wait their turn: raise runner.cpuTrials, or "
+                               "lower maxParallelTrials to say so"));
     for (const Trial& t : h->study->Trials()) {
       INFO("trial " << t.id << ": " << t.failure_reason);
       CHECK(t.state == TrialState::kSucceeded);
@@ -279,7 +281,9 @@ TEST_CASE("gpusPerTrial 2: each trial holds two GPUs of its own", "[runner][gpus
   CHECK(h.events->started->max_running == 2);  // 4 GPUs / 2 per trial, below maxParallelTrials
   CHECK_THAT(h.events->AllWarnings(),
              Catch::Contains("maxParallelTrials is 4 but only 2 trial(s) fit at once (4 GPU(s) "
-                             "x trialsPerGpu 1 / gpusPerTrial 2)"));
+                             "x trialsPerGpu 1 / gpusPerTrial 2); the other trials wait their "
+                             "turn: give more GPUs (--gpus), let small trials share one "
+                             "(runner.trialsPerGpu), or lower maxParallelTrials to say so"));
   const auto by_gpu = GpuIntervals(h, 2);
   CHECK(by_gpu.size() == 4);
   for (const auto& [gpu, intervals] : by_gpu)

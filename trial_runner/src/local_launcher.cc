@@ -139,7 +139,13 @@ LauncherStart LocalLauncher::Start(const std::string& /*study*/, const RunnerSpe
                                        ", for all the runs of this machine together)"
                                  : std::to_string(started.gpus.size()) + " GPU(s) x trialsPerGpu " +
                                        std::to_string(runner.trials_per_gpu) + " / gpusPerTrial " +
-                                       std::to_string(runner.gpus_per_trial) + ")"));
+                                       std::to_string(runner.gpus_per_trial) + ")") +
+              "; the other trials wait their turn" +
+              (pool_->cpu_only() ? std::string(": raise runner.cpuTrials, or lower "
+                                               "maxParallelTrials to say so")
+                                 : std::string(": give more GPUs (--gpus), let small trials share "
+                                               "one (runner.trialsPerGpu), or lower "
+                                               "maxParallelTrials to say so")));
   }
   if (pool_->cpu_only() && !runner.env.count("OMP_NUM_THREADS") &&
       !EnvironmentValue(start.base_environment, "OMP_NUM_THREADS")) {
