@@ -72,6 +72,13 @@ void PrintRunSummary(std::ostream& out, const RunResult& result, const RunArgume
       for (char c : ShownText(failed->failure_reason, ShownLines::kMultiLine))
         out << c << (c == '\n' ? "  " : "");
       out << "\n";
+      // What it was given: a trainer that parses `--lr 0.1` (flag and value apart) by hand
+      // fails on `--lr=0.1` with a log that names only the flag.
+      out << "trial " << failed->id << "'s trainer arguments: " << FormatTrainerArguments(*failed)
+          << (failed->parameters.empty() ? "" : " ")
+          << ShownShellWord("--job-dir=" +
+                            TrialPathsFor(plan.job_dir, failed->id, failed->attempt).dir.string())
+          << " (each flag one argument, --name=value, as AI Platform passes them)\n";
     }
   }
   const std::string db_flag =

@@ -31,6 +31,21 @@
 namespace bayestune {
 namespace {
 
+// snake_case to camelCase: "parameter_name" -> "parameterName"; a name without '_' as it is.
+std::string CamelCase(const std::string& name) {
+  std::string out;
+  bool upper = false;
+  for (char c : name) {
+    if (c == '_' && !out.empty()) {
+      upper = true;
+      continue;
+    }
+    out += upper && c >= 'a' && c <= 'z' ? static_cast<char>(c - 'a' + 'A') : c;
+    upper = false;
+  }
+  return out;
+}
+
 constexpr std::size_t kMaxDiscreteValues = 1000;
 constexpr std::size_t kMaxCategoricalValues = 1000;
 
@@ -198,6 +213,34 @@ const std::vector<std::string> kHyperparameterKeys = {"goal",
                                                       "algorithm",
                                                       "metrics"};
 
+// For a top-level key that is no top-level key but belongs deeper (a file that left out
+// trainingInput:, or trainingInput: and hyperparameters:) or to Vertex AI's job: where it goes.
+std::string MisplacedTopLevelKey(const std::string& name) {
+  const auto in = [&](const std::vector<std::string>& keys) {
+    return std::find(keys.begin(), keys.end(), name) != keys.end();
+  };
+  if (in(kHyperparameterKeys)) {
+    return "the study's keys go under trainingInput.hyperparameters, as in AI Platform's job "
+           "spec (trainingInput:, then hyperparameters: indented below it, then the study's keys "
+           "indented below that)";
+  }
+  if (in(kTrainingInputKeys) || in(kIgnoredTrainingInputKeys)) {
+    return "it goes under trainingInput:, as in AI Platform's job spec (trainingInput:, then '" +
+           name + ":' indented below it)";
+  }
+  for (const char* vertex : {"studySpec", "trialJobSpec", "maxTrialCount", "parallelTrialCount",
+                             "maxFailedTrialCount", "displayName"}) {
+    if (name == vertex) {
+      return "this is Vertex AI's HyperparameterTuningJob, which bayestune does not read; write "
+             "the study as AI Platform's trainingInput.hyperparameters: studySpec.metrics as "
+             "metrics (metricId, goal), studySpec.parameters as params (parameterId as "
+             "parameterName, doubleValueSpec's minValue and maxValue with type: DOUBLE, ...), "
+             "maxTrialCount as maxTrials, parallelTrialCount as maxParallelTrials";
+    }
+  }
+  return "";
+}
+
 const std::vector<std::string> kParamKeys = {
     "parameterName",     "type",           "minValue",  "maxValue",
     "categoricalValues", "discreteValues", "scaleType", "conditionalParameterSpecs"};
@@ -270,6 +313,11 @@ class Loader {
 
   void Report(Diagnostic::Severity severity, const YAML::Mark& mark, const std::string& field,
               const std::string& message) {
+    // A key given in snake_case was said once, as such: its camelCase field is not "missing".
+    if (snake_cased_.count(field) &&
+        (message.starts_with("missing required field") || message.starts_with("not given"))) {
+      return;
+    }
     Diagnostic d;
     d.severity = severity;
     d.file = file_;
@@ -362,6 +410,23 @@ class Loader {
       if (std::find(ignored.begin(), ignored.end(), name) != ignored.end()) {
         Warning(key, key_field, "ignored: " + ignored_why);
         continue;
+      }
+      if (const std::string camel = CamelCase(name);
+          camel != name && std::find(known.begin(), known.end(), camel) != known.end()) {
+        // parameter_name for parameterName: the protobuf field's name, which some of Google's
+        // clients take; AI Platform's YAML and JSON spell every key in camelCase.
+        snake_cased_.insert(field.empty() ? camel : field + "." + camel);
+        Error(key, key_field,
+              "unknown key '" + name + "': AI Platform's keys are camelCase; write '" + camel +
+                  "' (as every key of a tuning.yaml: maxTrials, parameterName, minValue, ...)");
+        continue;
+      }
+      if (field.empty()) {
+        if (const std::string where = MisplacedTopLevelKey(name); !where.empty()) {
+          misplaced_top_level_ = true;
+          Error(key, key_field, "unknown key '" + name + "' at the top level: " + where);
+          continue;
+        }
       }
       std::vector<std::string> all = known;
       all.insert(all.end(), ignored.begin(), ignored.end());
@@ -535,7 +600,22 @@ class Loader {
       return;
     }
     if (auto args = node["args"]) {
-      if (auto list = ReadProgramWords(args, field + ".args")) config.runner.args = *list;
+      if (auto list = ReadProgramWords(args, field + ".args")) {
+        config.runner.args = *list;
+        for (std::size_t i = 0; i < list->size(); ++i) {
+          const std::string& word = (*list)[i];
+          if (word == "--job-dir" || word == "--job_dir" || word.starts_with("--job-dir=") ||
+              word.starts_with("--job_dir=")) {
+            // An AI Platform job's own --job-dir (often gs://...): each trial gets its folder as
+            // --job-dir after the hyperparameters, so the trainer would get two.
+            Warning(args[i], field + ".args[" + std::to_string(i) + "]",
+                    "'" + word +
+                        "': bayestune gives each trial its own folder as --job-dir=<jobDir>/"
+                        "trial-<n>, last, and writes nothing here; remove it (argparse takes the "
+                        "last --job-dir, a trainer that takes the first would write elsewhere)");
+          }
+        }
+      }
     }
     if (auto job_dir = node["jobDir"]) {
       if (auto dir = ReadString(job_dir, field + ".jobDir")) {
@@ -1569,8 +1649,11 @@ class Loader {
     }
     const YAML::Node training_input = root["trainingInput"];
     if (!training_input) {
-      Error(root, "trainingInput",
-            "missing required field: the study goes under trainingInput.hyperparameters");
+      // A key of the study at the top level said where it goes already.
+      if (!misplaced_top_level_) {
+        Error(root, "trainingInput",
+              "missing required field: the study goes under trainingInput.hyperparameters");
+      }
     } else {
       LoadTrainingInput(training_input, config);
     }
@@ -1580,6 +1663,8 @@ class Loader {
  private:
   std::string file_;
   std::vector<Diagnostic> diagnostics_;
+  std::set<std::string> snake_cased_;  // fields given in snake_case (CheckMap said so)
+  bool misplaced_top_level_ = false;   // a key of trainingInput or of the study at the top level
   std::map<std::string, FilePosition> positions_;
 };
 

@@ -3,6 +3,7 @@
 #include <sys/resource.h>
 
 #include <catch2/catch.hpp>
+#include <chrono>
 #include <cstdlib>
 #include <regex>
 
@@ -134,6 +135,34 @@ TEST_CASE("run: when every trial fails, the summary says why the last one did, a
   CHECK(fs::exists(dir.File("bayestune.db")));
   const auto status = RunBayestune(dir.path(), {"status"});
   CHECK(status.out.find("2 failed") != std::string::npos);
+}
+
+TEST_CASE("run: when every trial fails, the summary gives the arguments the trainer got",
+          "[cli][run][errors]") {
+  // A trainer that reads `--x 0.5` (flag and value apart, as a hand-written sys.argv loop does)
+  // fails on `--x=0.5`: its log says only that '--x' is missing. The summary shows what it was
+  // given, one argument per flag, so that the user sees the form to parse (newuser10).
+  TempFolder dir;
+  WriteTextFile(fs::path(dir.path()) / "train.sh",
+                "#!/bin/sh\n"
+                "[ \"$1\" = --x ] || { echo \"train.sh: expected --x VALUE, got '$1'\" >&2; "
+                "exit 2; }\n"
+                "echo \"{\\\"accuracy\\\": \\\"$2\\\"}\" >> \"$CLOUD_ML_HP_METRIC_FILE\"\n");
+  fs::permissions(fs::path(dir.path()) / "train.sh", fs::perms::owner_all);
+  WriteTextFile(dir.File("s.yaml"),
+                RandomSearchStudyYaml(2, 1, "  command: [./train.sh]\n  cpuTrials: 1\n"));
+  const auto run = RunBayestune(dir.path(), {"run", "s.yaml"});
+  INFO(run.out << run.err);
+  CHECK(run.exit_code == 1);
+  CHECK_THAT(run.out, Catch::Contains("expected --x VALUE, got '--x="));
+  const std::string trial_dir = dir.path() + "/bayestune-jobs/s/trial-2";
+  const auto at = run.out.find("\ntrial 2's trainer arguments: --x=");
+  REQUIRE(at != std::string::npos);
+  const std::string line = run.out.substr(at + 1, run.out.find('\n', at + 1) - at - 1);
+  CHECK(std::regex_match(line, std::regex("trial 2's trainer arguments: --x=[0-9.e-]+ .*")));
+  CHECK_THAT(line, Catch::EndsWith(" --job-dir=" + trial_dir +
+                                   " (each flag one argument, --name=value, as AI Platform "
+                                   "passes them)"));
 }
 
 TEST_CASE("run: an unwritable or wrong --db, a bad --gpus, nothing lost", "[cli][run][errors]") {
@@ -672,6 +701,68 @@ TEST_CASE("run: --gpus naming a GPU this machine does not have is a warning, sai
   CHECK_THAT(result.out, Catch::Contains("its trials get CUDA_VISIBLE_DEVICES=99 all the same, "
                                          "where CUDA may find no GPU and the trainer may run on "
                                          "the CPU. Check the GPU ids (nvidia-smi -L)"));
+}
+
+TEST_CASE("run: --gpus naming several GPUs this machine does not have: the warning names each",
+          "[cli][run][errors]") {
+  // It said "GPU 97, 98, 99 of --gpus is not on this machine: ...; its trials get
+  // CUDA_VISIBLE_DEVICES=97 all the same": the first id for every trial (newuser10).
+  TempFolder dir;
+  WriteTextFile(dir.File("s.yaml"),
+                StudyYamlHead(3, 3) +
+                    "      - {parameterName: x, type: DOUBLE, minValue: 0, maxValue: 1}\n"
+                    "runner:\n"
+                    "  command: [" BAYESTUNE_FAKE_TRAINER "]\n");
+  const auto result =
+      RunBayestune(dir.path(), {"run", "s.yaml", "--gpus", "97,98,99", "--progress", "plain"},
+                   {"BAYESTUNE_GPU_LOCK_DIR=" + dir.File("locks")});
+  INFO(result.out << result.err);
+  CHECK(result.exit_code == 0);
+  CHECK(CountOccurrences(result.out,
+                         "warning: GPUs 97, 98, 99 of --gpus are not on this machine: ") == 1);
+  CHECK_THAT(result.out, Catch::Contains("their trials get them as CUDA_VISIBLE_DEVICES all the "
+                                         "same, where CUDA may find no GPU and the trainer may "
+                                         "run on the CPU. Check the GPU ids (nvidia-smi -L)"));
+}
+
+TEST_CASE("run: a trainer that wrote its summaries to a logdir of its own: the reason says where",
+          "[cli][run][errors]") {
+  // A TF2 or PyTorch trainer that writes to its own logdir (Keras' TensorBoard() writes to
+  // ./logs, PyTorch's SummaryWriter() to ./runs) rather than to the --job-dir it is given: the
+  // reason said only "no scalar was reported at all", not where bayestune looks, how the trainer
+  // is told, nor that the event files went elsewhere (newuser10).
+  TempFolder dir;
+  fs::create_directories(fs::path(dir.path()) / "logs" / "old");
+  WriteTextFile(fs::path(dir.path()) / "logs" / "old" / "events.out.tfevents.1.host", "");
+  fs::last_write_time(fs::path(dir.path()) / "logs" / "old" / "events.out.tfevents.1.host",
+                      fs::file_time_type::clock::now() - std::chrono::hours(24));
+  WriteTextFile(fs::path(dir.path()) / "train.sh",
+                "#!/bin/sh\nmkdir -p logs/train runs/Dec07_host\n"
+                ": > logs/train/events.out.tfevents.2.host\n"
+                ": > runs/Dec07_host/events.out.tfevents.3.host\n");
+  fs::permissions(fs::path(dir.path()) / "train.sh", fs::perms::owner_all);
+  WriteTextFile(dir.File("s.yaml"),
+                RandomSearchStudyYaml(1, 1, "  command: [./train.sh]\n  cpuTrials: 1\n"));
+  const auto result = RunBayestune(dir.path(), {"run", "s.yaml", "--progress", "plain"},
+                                   {"BAYESTUNE_GPU_LOCK_DIR=" + dir.File("locks")});
+  INFO(result.out << result.err);
+  CHECK(result.exit_code == 1);
+  const std::string trial = dir.path() + "/bayestune-jobs/s/trial-1";
+  CHECK_THAT(
+      result.out,
+      Catch::Contains("no scalar was reported at all (no event file with a scalar, no "
+                      "hypertune report); bayestune reads the event files under the "
+                      "trial's --job-dir (" +
+                      trial + ") and the cloudml-hypertune file CLOUD_ML_HP_METRIC_FILE (" + trial +
+                      "/hypertune.jsonl): write the summaries there, such as "
+                      "tf.summary.create_file_writer(job_dir)"));
+  CHECK_THAT(result.out,
+             Catch::Contains("; event files were written outside it while the trial ran: "
+                             "runs/Dec07_host/events.out.tfevents.3.host, "
+                             "logs/train/events.out.tfevents.2.host (runs/ is where "
+                             "SummaryWriter() writes by default, logs/ Keras' TensorBoard "
+                             "callback)"));
+  CHECK_THAT(result.out, !Catch::Contains("events.out.tfevents.1.host"));  // not of this trial
 }
 
 TEST_CASE("run: a trainer that exits 0 without its metric: the reason shows what it printed",

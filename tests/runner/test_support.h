@@ -74,7 +74,10 @@ class RecordingEvents : public RunnerEvents {
   }
   void OnTrialPromoted(const TrialPromotedEvent& e) override { promoted.push_back(e); }
   void OnTrialStopping(const TrialStoppingEvent& e) override { stopping.push_back(e); }
-  void OnTrialFinished(const TrialFinishedEvent& e) override { trials_finished.push_back(e); }
+  void OnTrialFinished(const TrialFinishedEvent& e) override {
+    trials_finished.push_back(e);
+    if (on_trial_finished) on_trial_finished(e);
+  }
   void OnWarning(std::optional<std::int64_t> id, const std::string& message) override {
     warnings.push_back({id, message});
   }
@@ -98,6 +101,7 @@ class RecordingEvents : public RunnerEvents {
   std::vector<std::pair<InterruptLevel, int>> interrupts;
   std::optional<RunResult> run_finished;
   std::function<void(const TrialStartedEvent&)> on_trial_started;
+  std::function<void(const TrialFinishedEvent&)> on_trial_finished;
   // Called with every measurement of the trial so far, after each new batch.
   std::function<void(std::int64_t, const std::vector<Measurement>&)> on_measurements;
 };

@@ -20,6 +20,7 @@
 #include "bayestune/trial_runner/trial_process.h"
 #include "event_file_writer.h"
 #include "runner_identity.h"
+#include "slot_claims.h"
 #include "test_support.h"
 
 using namespace bayestune;
@@ -203,7 +204,9 @@ TEST_CASE("two runners on one machine run no more CPU trials together than runne
     CHECK(h->events->started->cpu_trials == 2);
     CHECK_THAT(h->events->AllWarnings(),
                Catch::Contains("maxParallelTrials is 3 but only 2 trial(s) fit at once "
-                               "(runner.cpuTrials 2, for all the runs of this machine together)"));
+                               "(runner.cpuTrials 2, for all the runs of this machine together); "
+                               "the other trials wait their turn: raise runner.cpuTrials, or "
+                               "lower maxParallelTrials to say so"));
     for (const Trial& t : h->study->Trials()) {
       INFO("trial " << t.id << ": " << t.failure_reason);
       CHECK(t.state == TrialState::kSucceeded);
@@ -214,6 +217,26 @@ TEST_CASE("two runners on one machine run no more CPU trials together than runne
   }
   CHECK(intervals.size() == 12);
   CHECK(MaxOverlap(intervals) <= 2);
+}
+
+TEST_CASE("a study that ends while other processes hold every slot ends without waiting for one",
+          "[runner][gpus]") {
+  // On a machine shared with other runs, the slot the last trial freed was claimed by another
+  // process before the loop looked again: the run said "every GPU slot is held by other bayestune
+  // processes ...; waiting for one to free up" after its study was done (newuser10).
+  Harness h("done-held", FakeSpec(1, 1));
+  h.options.runner.gpus = std::vector<int>{0};
+  h.options.runner.args = {"--steps=2"};
+  h.options.gpu_lock_dir = (h.dir / "locks").string();
+  std::unique_ptr<SlotClaims> other;
+  h.events->on_trial_finished = [&](const TrialFinishedEvent&) {
+    other = std::make_unique<SlotClaims>(h.dir / "locks", 1);
+    CHECK(other->Claim(SlotClaims::GpuResource(0)));  // the slot the trial just freed
+  };
+  const RunResult result = h.Run();
+  CHECK(result.outcome == RunOutcome::kStudyDone);
+  CHECK(result.progress.succeeded == 1);
+  CHECK_THAT(h.events->AllWarnings(), !Catch::Contains("held by other bayestune processes"));
 }
 
 TEST_CASE("CPU trials get their share of the CPUs as OMP_NUM_THREADS", "[runner][cpu]") {
@@ -258,7 +281,9 @@ TEST_CASE("gpusPerTrial 2: each trial holds two GPUs of its own", "[runner][gpus
   CHECK(h.events->started->max_running == 2);  // 4 GPUs / 2 per trial, below maxParallelTrials
   CHECK_THAT(h.events->AllWarnings(),
              Catch::Contains("maxParallelTrials is 4 but only 2 trial(s) fit at once (4 GPU(s) "
-                             "x trialsPerGpu 1 / gpusPerTrial 2)"));
+                             "x trialsPerGpu 1 / gpusPerTrial 2); the other trials wait their "
+                             "turn: give more GPUs (--gpus), let small trials share one "
+                             "(runner.trialsPerGpu), or lower maxParallelTrials to say so"));
   const auto by_gpu = GpuIntervals(h, 2);
   CHECK(by_gpu.size() == 4);
   for (const auto& [gpu, intervals] : by_gpu)

@@ -350,11 +350,105 @@ TEST_CASE("unknown keys are errors with the closest valid key suggested", "[conf
               {"trainingInput.hyperparameters.maxTrial", "unknown key 'maxTrial'",
                "did you mean 'maxTrials'?"});
   ExpectError(Errors(Study("", kGoodParam + "        scale_type: UNIT_LOG_SCALE\n")), 12,
-              {"params[0].scale_type", "did you mean 'scaleType'?"});
+              {"params[0].scale_type", "AI Platform's keys are camelCase; write 'scaleType'"});
   ExpectError(Errors("trainingInputs:\n  hyperparameters: {}\n"), 1,
               {"did you mean 'trainingInput'?"});
   ExpectError(Errors(Study("", kGoodParam) + "runner:\n  gpu: [0]\n"), 13,
               {"runner.gpu", "did you mean 'gpus'?"});
+}
+
+TEST_CASE("snake_case keys: one error each, naming the camelCase key, and nothing said missing",
+          "[config]") {
+  // A file written with the protobuf fields' names (hyperparameter_metric_tag, parameter_name,
+  // min_value) got, besides an error per key, "parameterName: missing required field", the same
+  // for minValue and maxValue, and a warning that hyperparameterMetricTag was not given: 11
+  // errors for 7 keys, 4 of them about keys the file does give (newuser10).
+  const std::string text =
+      "trainingInput:\n"
+      "  hyperparameters:\n"
+      "    goal: MAXIMIZE\n"
+      "    hyperparameter_metric_tag: accuracy\n"
+      "    max_trials: 4\n"
+      "    params:\n"
+      "      - parameter_name: lr\n"
+      "        type: DOUBLE\n"
+      "        min_value: 0.0001\n"
+      "        max_value: 0.1\n"
+      "runner:\n"
+      "  job_dir: out\n";
+  const auto result = ParseTuningConfig(text, kBadFile);
+  INFO(FormatDiagnostics(result.diagnostics));
+  const auto errors = Errors(text);
+  CHECK(errors.size() == 6);
+  ExpectError(errors, 4,
+              {"trainingInput.hyperparameters.hyperparameter_metric_tag",
+               "unknown key 'hyperparameter_metric_tag': AI Platform's keys are camelCase; write "
+               "'hyperparameterMetricTag'"});
+  ExpectError(errors, 5, {"max_trials", "write 'maxTrials'"});
+  ExpectError(errors, 7, {"params[0].parameter_name", "write 'parameterName'"});
+  ExpectError(errors, 9, {"params[0].min_value", "write 'minValue'"});
+  ExpectError(errors, 10, {"params[0].max_value", "write 'maxValue'"});
+  ExpectError(errors, 12, {"runner.job_dir", "write 'jobDir'"});
+  for (const auto& d : result.diagnostics) {
+    CHECK_THAT(d.message,
+               !Catch::Contains("missing required field") && !Catch::Contains("not given"));
+  }
+}
+
+TEST_CASE("the study's keys at the top level: one error each saying where they go", "[config]") {
+  // A file that left out trainingInput: (or trainingInput: and hyperparameters:) got "unknown
+  // key 'hyperparameters'; valid keys: trainingInput, runner" and "trainingInput: missing
+  // required field", and Vertex AI's job spec the same, saying nothing of what it is (newuser10).
+  SECTION("hyperparameters without trainingInput") {
+    const auto errors = Errors("hyperparameters:\n  goal: MAXIMIZE\n  maxTrials: 2\n");
+    CHECK(errors.size() == 1);
+    ExpectError(errors, 1,
+                {"hyperparameters: unknown key 'hyperparameters' at the top level: it goes under "
+                 "trainingInput:, as in AI Platform's job spec"});
+  }
+  SECTION("the study's keys without trainingInput.hyperparameters") {
+    const auto errors = Errors("goal: MAXIMIZE\nmaxTrials: 2\n" + std::string("params: []\n"));
+    CHECK(errors.size() == 3);
+    ExpectError(errors, 1,
+                {"goal: unknown key 'goal' at the top level: the study's keys go under "
+                 "trainingInput.hyperparameters"});
+    ExpectError(errors, 2, {"maxTrials: unknown key 'maxTrials' at the top level"});
+  }
+  SECTION("Vertex AI's HyperparameterTuningJob") {
+    const auto errors = Errors(
+        "studySpec:\n  metrics: [{metricId: accuracy, goal: MAXIMIZE}]\nmaxTrialCount: 10\n");
+    CHECK(errors.size() == 2);
+    ExpectError(errors, 1,
+                {"this is Vertex AI's HyperparameterTuningJob, which bayestune does not read",
+                 "maxTrialCount as maxTrials"});
+  }
+}
+
+TEST_CASE("trainingInput.args with AI Platform's --job-dir is a warning at its place", "[config]") {
+  // An AI Platform job's args often carry --job-dir gs://...; the trainer then got two --job-dir
+  // flags, silently (newuser10).
+  const std::string text =
+      "trainingInput:\n"
+      "  args: ['--job-dir', 'gs://bucket/out', '--epochs=2']\n"
+      "  hyperparameters:\n"
+      "    goal: MAXIMIZE\n"
+      "    hyperparameterMetricTag: accuracy\n"
+      "    params:\n" +
+      kGoodParam;
+  const auto result = ParseTuningConfig(text, kBadFile);
+  INFO(FormatDiagnostics(result.diagnostics));
+  REQUIRE(result.ok());
+  bool found = false;
+  for (const auto& d : result.diagnostics) {
+    if (d.field == "trainingInput.args[0]") {
+      found = true;
+      CHECK(d.line == 2);
+      CHECK_THAT(d.message, Catch::Contains("'--job-dir': bayestune gives each trial its own "
+                                            "folder as --job-dir=<jobDir>/trial-<n>, last"));
+    }
+  }
+  CHECK(found);
+  CHECK(result.config.runner.args.size() == 3);  // passed on all the same
 }
 
 TEST_CASE("wrong types and missing required fields are errors", "[config]") {

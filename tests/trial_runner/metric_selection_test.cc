@@ -85,8 +85,30 @@ TEST_CASE("a tag that is not there: the tags seen and the closest one", "[metric
   SECTION("AI Platform's name for what Keras calls epoch_accuracy") {
     const TrialValue value =
         SelectTrialValue(records, "accuracy", MeasurementSelection::kLast, Goal::kMaximize);
-    CHECK_THAT(value.error, Contains("did you mean one of 'train/epoch_accuracy', "
-                                     "'validation/epoch_accuracy'?"));
+    CHECK_THAT(value.error,
+               Contains("did you mean 'validation/epoch_accuracy' (val_accuracy in Keras' "
+                        "History) or 'train/epoch_accuracy' (accuracy)? Keras' TensorBoard "
+                        "callback writes its History's metrics so; a tuning objective is usually "
+                        "the validation one"));
+  }
+  SECTION("Keras' History name of the validation metric") {
+    // val_accuracy (Keras' History, what a hypertune callback reports) got no suggestion at all:
+    // nothing is close to it by spelling (newuser10).
+    const TrialValue value =
+        SelectTrialValue(records, "val_accuracy", MeasurementSelection::kLast, Goal::kMaximize);
+    CHECK_THAT(value.error, Contains("did you mean 'validation/epoch_accuracy'? Keras' "
+                                     "TensorBoard callback writes val_accuracy (its name in "
+                                     "Keras' History) as 'validation/epoch_accuracy'"));
+    const TrialValue loss =
+        SelectTrialValue(records, "val_loss", MeasurementSelection::kLast, Goal::kMinimize);
+    CHECK_THAT(loss.error, Contains("did you mean 'validation/epoch_loss'?"));
+    // In a folder of its own (TensorBoard(log_dir=job_dir + '/logs')).
+    const std::vector<MetricRecord> nested = {Record("logs/validation", "epoch_accuracy", 1, 0.5),
+                                              Record("logs/train", "epoch_accuracy", 1, 0.6)};
+    CHECK_THAT(
+        SelectTrialValue(nested, "val_accuracy", MeasurementSelection::kLast, Goal::kMaximize)
+            .error,
+        Contains("did you mean 'logs/validation/epoch_accuracy'?"));
   }
   SECTION("a typo of the bare tag") {
     const TrialValue value =
@@ -98,6 +120,19 @@ TEST_CASE("a tag that is not there: the tags seen and the closest one", "[metric
         SelectTrialValue(records, "zzz", MeasurementSelection::kLast, Goal::kMaximize);
     CHECK_THAT(value.error, Contains("5 tags seen"));
     CHECK_THAT(value.error, !Contains("did you mean"));
+  }
+  SECTION("AI Platform's default tag, of a study without hyperparameterMetricTag") {
+    // The failure listed the tags seen ('accuracy', ...) with no suggestion and nothing that tied
+    // it to the tag left out of the spec (newuser10).
+    const std::vector<MetricRecord> mine = {Record(".", "accuracy", 1, 0.5),
+                                            Record(".", "loss", 1, 0.9)};
+    const TrialValue value = SelectTrialValue(mine, "training/hptuning/metric",
+                                              MeasurementSelection::kLast, Goal::kMaximize);
+    CHECK_THAT(value.error,
+               Contains("2 tags seen: 'accuracy', 'loss'; 'training/hptuning/metric' is AI "
+                        "Platform's default, the objective of a study without "
+                        "hyperparameterMetricTag: set hyperparameterMetricTag to the tag of your "
+                        "objective"));
   }
   SECTION("no scalar at all") {
     const TrialValue value =

@@ -96,7 +96,8 @@ TEST_CASE("bayestune metrics --tag with a wrong tag lists the tags and the close
              Contains("bayestune: error: " + dir.string() + ": metric 'accuracy' not found") &&
                  Contains("3 tags seen: 'loss', 'train/epoch_accuracy', "
                           "'validation/epoch_accuracy'") &&
-                 Contains("did you mean one of"));
+                 Contains("did you mean 'validation/epoch_accuracy' (val_accuracy in Keras' "
+                          "History) or 'train/epoch_accuracy' (accuracy)?"));
   result = RunProgram({kBayestune, "metrics", dir.string(), "--tag", "epoch_accuracy"});
   CHECK(result.exit_code == 1);
   CHECK_THAT(result.err, Contains("ambiguous"));

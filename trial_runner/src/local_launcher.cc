@@ -83,8 +83,11 @@ void LocalLauncher::WarnAboutAbsentGpus(const std::vector<int>& gpus) const {
   std::string listed;
   for (const auto& id : absent)
     listed += (listed.empty() ? "" : ", ") + id;
-  warn_(std::nullopt, "GPU " + listed + " of " + gpus_source_ + " is not on this machine: " +
-                          found + "; its trials get CUDA_VISIBLE_DEVICES=" + absent.front() +
+  const bool one = absent.size() == 1;
+  warn_(std::nullopt, (one ? "GPU " : "GPUs ") + listed + " of " + gpus_source_ +
+                          (one ? " is" : " are") + " not on this machine: " + found +
+                          (one ? "; its trials get CUDA_VISIBLE_DEVICES=" + absent.front()
+                               : std::string("; their trials get them as CUDA_VISIBLE_DEVICES")) +
                           " all the same, where CUDA may find no GPU and the trainer may run on "
                           "the CPU. Check the GPU ids (nvidia-smi -L)");
 }
@@ -136,7 +139,13 @@ LauncherStart LocalLauncher::Start(const std::string& /*study*/, const RunnerSpe
                                        ", for all the runs of this machine together)"
                                  : std::to_string(started.gpus.size()) + " GPU(s) x trialsPerGpu " +
                                        std::to_string(runner.trials_per_gpu) + " / gpusPerTrial " +
-                                       std::to_string(runner.gpus_per_trial) + ")"));
+                                       std::to_string(runner.gpus_per_trial) + ")") +
+              "; the other trials wait their turn" +
+              (pool_->cpu_only() ? std::string(": raise runner.cpuTrials, or lower "
+                                               "maxParallelTrials to say so")
+                                 : std::string(": give more GPUs (--gpus), let small trials share "
+                                               "one (runner.trialsPerGpu), or lower "
+                                               "maxParallelTrials to say so")));
   }
   if (pool_->cpu_only() && !runner.env.count("OMP_NUM_THREADS") &&
       !EnvironmentValue(start.base_environment, "OMP_NUM_THREADS")) {

@@ -4,6 +4,7 @@
 #include <cmath>
 #include <set>
 
+#include "bayestune/optimizer/study_spec.h"
 #include "closest_match.h"
 
 namespace bayestune {
@@ -31,10 +32,46 @@ std::string JoinQuoted(const std::vector<std::string>& items, std::size_t most) 
 
 constexpr std::size_t kMostTagsListed = 40;
 
+bool IsRunNamed(std::string_view run, std::string_view name) {
+  return run == name || (run.ends_with(name) && run.size() > name.size() &&
+                         run[run.size() - name.size() - 1] == '/');
+}
+
+// Keras names a metric two ways: its History (and a hypertune callback) says `val_accuracy` and
+// `accuracy`, its TensorBoard callback writes `epoch_accuracy` in the subfolders `validation/` and
+// `train/`. For a tag given the History's way when the event files have the TensorBoard
+// callback's: the full tags meant, and why.
+std::string KerasSuggestion(std::string_view metric_tag, std::span<const MetricRecord> records) {
+  const bool validation = metric_tag.starts_with("val_");
+  const std::string metric(validation ? metric_tag.substr(4) : metric_tag);
+  if (metric.empty() || metric.find('/') != std::string::npos) return "";
+  const std::string keras_tag = "epoch_" + metric;
+  std::optional<std::string> train;
+  std::optional<std::string> val;
+  for (const auto& record : records) {
+    if (record.tag != keras_tag) continue;
+    if (!val && IsRunNamed(record.run.view(), "validation")) val = record.FullTag();
+    if (!train && IsRunNamed(record.run.view(), "train")) train = record.FullTag();
+  }
+  if (validation) {
+    if (!val) return "";
+    return "; did you mean " + Quote(*val) + "? Keras' TensorBoard callback writes " +
+           std::string(metric_tag) + " (its name in Keras' History) as " + Quote(*val);
+  }
+  if (!train && !val) return "";
+  std::string text = "; did you mean ";
+  if (val) text += Quote(*val) + " (val_" + metric + " in Keras' History)";
+  if (train) text += std::string(val ? " or " : "") + Quote(*train) + " (" + metric + ")";
+  text += "? Keras' TensorBoard callback writes its History's metrics so";
+  if (val && train) text += "; a tuning objective is usually the validation one";
+  return text;
+}
+
 // The "did you mean" part of a not-found error: the closest full tag, else the full tag of the
 // closest bare tag. A user who named no subfolder gets every subfolder that has that tag.
 std::string Suggestion(std::string_view metric_tag, std::span<const MetricRecord> records,
                        const std::vector<std::string>& full_tags) {
+  if (std::string keras = KerasSuggestion(metric_tag, records); !keras.empty()) return keras;
   std::optional<std::string> closest = ClosestMatch(metric_tag, full_tags);
   std::optional<std::string> tag;  // its bare tag
   if (closest) {
@@ -109,6 +146,14 @@ MetricMatch MatchMetric(std::span<const MetricRecord> records, std::string_view 
                 (full_tags.size() == 1 ? " tag" : " tags") +
                 " seen: " + JoinQuoted(full_tags, kMostTagsListed) +
                 Suggestion(metric_tag, records, full_tags);
+  if (metric_tag == kDefaultMetricTag) {
+    // The study left hyperparameterMetricTag out (or named AI Platform's default): the trainer's
+    // tags are not that, and no spelling is close to it.
+    match.error += std::string(match.error.ends_with('?') ? " " : "; ") +
+                   "'training/hptuning/metric' is AI Platform's default, the objective of a "
+                   "study without hyperparameterMetricTag: set hyperparameterMetricTag to the "
+                   "tag of your objective";
+  }
   return match;
 }
 

@@ -170,6 +170,7 @@ TrialMetricsFeed::Objective TrialMetricsFeed::SelectObjective() const {
     objective.measurement->metric = impl_->metric_tag;
   } else {
     objective.missing_reason = value.error;
+    objective.nothing_reported = impl_->records.empty();
   }
   return objective;
 }

@@ -29,7 +29,8 @@ class TrialMetricsFeed {
   // The trial's objective from everything read so far, by the spec's tag and LAST/BEST.
   struct Objective {
     std::optional<Measurement> measurement;  // may hold NaN or infinity
-    std::string missing_reason;  // when there is none: the tag, the tags seen, a suggestion
+    std::string missing_reason;     // when there is none: the tag, the tags seen, a suggestion
+    bool nothing_reported = false;  // no scalar at all was read, of any tag
   };
   Objective SelectObjective() const;
   // A multi-objective study's other objectives (StudySpec::metrics[1], ...), the same way; empty

@@ -5,6 +5,7 @@
 #include <sched.h>
 #include <signal.h>
 #include <sys/resource.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include <algorithm>
@@ -100,6 +101,70 @@ struct RunningTrial {
   std::set<std::string> non_finite_warned;
   std::set<std::string> bad_tag_warned;
 };
+
+// The event files written since `since` (seconds since the epoch) in the folders where trainers
+// write by default when not given one: ./runs (PyTorch's SummaryWriter()) and ./logs (Keras'
+// TensorBoard callback), in the folder the trainer ran in, outside the study's job dir. A few
+// levels deep and a bounded number of entries: a hint, not a search.
+std::vector<std::filesystem::path> EventFilesOutside(const std::filesystem::path& job_dir,
+                                                     double since) {
+  namespace fs = std::filesystem;
+  std::vector<fs::path> found;
+  std::error_code error;
+  const fs::path cwd = fs::current_path(error);
+  if (error) return found;
+  const fs::path jobs = fs::weakly_canonical(job_dir, error);
+  int entries = 0;
+  for (const char* folder : {"runs", "logs"}) {
+    fs::recursive_directory_iterator it(cwd / folder, fs::directory_options::skip_permission_denied,
+                                        error);
+    for (; !error && it != fs::recursive_directory_iterator() && ++entries <= 2000 &&
+           found.size() < 3;
+         it.increment(error)) {
+      const fs::path path = it->path();
+      if (it.depth() >= 3) it.disable_recursion_pending();
+      std::error_code ignored;  // an entry gone meanwhile: the next one
+      if (it->is_directory(ignored)) {
+        // The study's own trial folders are read already.
+        if (!jobs.empty() && fs::weakly_canonical(path, ignored) == jobs) {
+          it.disable_recursion_pending();
+        }
+        continue;
+      }
+      struct stat info {};
+      if (path.filename().string().find("tfevents") == std::string::npos ||
+          ::stat(path.c_str(), &info) != 0 || !S_ISREG(info.st_mode) ||
+          static_cast<double>(info.st_mtim.tv_sec) + info.st_mtim.tv_nsec * 1e-9 < since) {
+        continue;
+      }
+      found.push_back(path.lexically_relative(cwd));
+    }
+    error.clear();
+  }
+  return found;
+}
+
+// For a trial that reported no scalar at all: where bayestune looks, how the trainer is told, and
+// event files that went elsewhere meanwhile (a TF2 or PyTorch trainer writing to its own logdir).
+std::string WhereToReport(const TrialPaths& paths, const std::filesystem::path& job_dir,
+                          double since) {
+  std::string text =
+      "; bayestune reads the event files under the trial's --job-dir (" + paths.dir.string() +
+      ") and the cloudml-hypertune file CLOUD_ML_HP_METRIC_FILE (" + paths.metric_file.string() +
+      "): write the summaries there, such as tf.summary.create_file_writer(job_dir), "
+      "tf.keras.callbacks.TensorBoard(log_dir=job_dir) or "
+      "torch.utils.tensorboard.SummaryWriter(log_dir=job_dir)";
+  const auto elsewhere = EventFilesOutside(job_dir, since);
+  if (!elsewhere.empty()) {
+    text += "; event files were written outside it while the trial ran: ";
+    for (std::size_t i = 0; i < elsewhere.size(); ++i)
+      text += (i == 0 ? "" : ", ") + elsewhere[i].string();
+    text +=
+        " (runs/ is where SummaryWriter() writes by default, logs/ Keras' TensorBoard "
+        "callback)";
+  }
+  return text;
+}
 
 }  // namespace
 
@@ -280,19 +345,25 @@ RunResult TrialRunner::Loop::Run() {
   start_ = Now();
   Prepare();
   RequeueTrialsOfGoneRunners(/*say_who_holds=*/true);
+  const auto finished = [&](RunResult& result) {
+    if (!running_.empty() || !Finished(result)) return false;
+    result.launched = result_.launched;
+    result.finished = result_.finished;
+    result.requeued = result_.requeued;
+    result.progress = study_.Progress();
+    result.seconds = Now() - start_;
+    if (events()) events()->OnRunFinished(result);
+    return true;
+  };
   for (;;) {
     HandleInterrupts();
-    LaunchWhatFits();
     RunResult result;
-    if (running_.empty() && Finished(result)) {
-      result.launched = result_.launched;
-      result.finished = result_.finished;
-      result.requeued = result_.requeued;
-      result.progress = study_.Progress();
-      result.seconds = Now() - start_;
-      if (events()) events()->OnRunFinished(result);
-      return result;
-    }
+    // Before LaunchWhatFits too: a study whose last trial just ended has nothing to launch, and
+    // looking for a free slot said "every slot is held by other bayestune processes; waiting for
+    // one to free up" when another process had claimed the slot that trial freed.
+    if (finished(result)) return result;
+    LaunchWhatFits();
+    if (finished(result)) return result;
     Wait();
     const double now = Now();
     launcher_->Refresh(now);
@@ -1000,10 +1071,15 @@ Trial TrialRunner::Loop::Conclude(RunningTrial& rt, const TrialEnd& end) {
                        ended_at);
   }
   if (!objective.measurement) {
-    return study_.Fail(id, owner,
-                       "the trainer exited with status 0 without reporting the metric: " +
-                           objective.missing_reason + LogExcerpt(rt.paths, lines),
-                       ended_at);
+    return study_.Fail(
+        id, owner,
+        "the trainer exited with status 0 without reporting the metric: " +
+            objective.missing_reason +
+            (objective.nothing_reported
+                 ? WhereToReport(rt.paths, job_dir_, NowSeconds() - (Now() - rt.submitted) - 1.0)
+                 : std::string()) +
+            LogExcerpt(rt.paths, lines),
+        ended_at);
   }
   const Measurement& m = *objective.measurement;
   if (!std::isfinite(m.value)) {
