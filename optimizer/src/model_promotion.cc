@@ -24,9 +24,12 @@ constexpr std::int64_t kFinalValues = 0;
 }  // namespace
 
 std::optional<double> LastReportTime(const Trial& t, const std::string& metric) {
+  // Over the trial's measurements as they are (MeasurementsOf copies them): asked of every trial
+  // trained to the end at every decision.
   std::optional<double> last;
-  for (const Measurement& m : t.MeasurementsOf(metric)) {
-    if (std::isfinite(m.value)) last = std::max(last.value_or(m.wall_time), m.wall_time);
+  for (const Measurement& m : t.measurements) {
+    if (m.metric != metric || !t.IsCurrentAttempt(m) || !std::isfinite(m.value)) continue;
+    last = std::max(last.value_or(m.wall_time), m.wall_time);
   }
   return last;
 }

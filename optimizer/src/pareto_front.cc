@@ -26,41 +26,53 @@ bool Dominates(const std::vector<double>& a, const std::vector<double>& b,
 
 std::vector<int> ParetoRanks(const std::vector<std::vector<double>>& points,
                              const std::vector<Goal>& goals) {
-  // Deb's non-dominated sorting: for each point, how many points dominate it and which it
-  // dominates; peel off the fronts one by one.
+  // Efficient non-dominated sort (Zhang et al. 2015, ENS-BS): with the points in lexicographic
+  // order of their objectives, each turned to be minimised, no point dominates one before it, so
+  // each point's front is the first whose members all leave it undominated. Being dominated by a
+  // member of front k implies it for every front before k (that member's dominator there
+  // dominates the point too), so the front is found by binary search. Memory O(n), where Deb's
+  // sorting kept which points each point dominates: O(n^2), 340 MB and 9 s for 10,000 trials of
+  // two competing objectives (every `status`, `best` and `trials` of such a study).
   const std::size_t n = points.size();
+  std::vector<std::size_t> order;
+  order.reserve(n);
+  for (std::size_t i = 0; i < n; ++i) {
+    if (Usable(points[i], goals)) order.push_back(i);
+  }
+  const auto minimised = [&](std::size_t i, std::size_t k) {
+    return goals[k] == Goal::kMaximize ? -points[i][k] : points[i][k];
+  };
+  std::stable_sort(order.begin(), order.end(), [&](std::size_t a, std::size_t b) {
+    for (std::size_t k = 0; k < goals.size(); ++k) {
+      const double x = minimised(a, k), y = minimised(b, k);
+      if (x != y) return x < y;
+    }
+    return false;
+  });
+  std::vector<std::vector<std::size_t>> fronts;
+  const auto dominated_in = [&](std::size_t i, const std::vector<std::size_t>& front) {
+    // The latest members first: the likeliest to dominate a point that comes after them.
+    for (auto it = front.rbegin(); it != front.rend(); ++it) {
+      if (Dominates(points[*it], points[i], goals)) return true;
+    }
+    return false;
+  };
   std::vector<int> rank(n, -1);
-  std::vector<int> dominated_by(n, 0);
-  std::vector<std::vector<std::size_t>> dominates(n);
-  std::vector<std::size_t> front;
-  for (std::size_t i = 0; i < n; ++i) {
-    if (!Usable(points[i], goals)) continue;
-    for (std::size_t j = i + 1; j < n; ++j) {
-      if (!Usable(points[j], goals)) continue;
-      if (Dominates(points[i], points[j], goals)) {
-        dominates[i].push_back(j);
-        ++dominated_by[j];
-      } else if (Dominates(points[j], points[i], goals)) {
-        dominates[j].push_back(i);
-        ++dominated_by[i];
+  for (std::size_t i : order) {
+    std::size_t low = 0, high = fronts.size();  // the answer lies in [low, high]
+    while (low < high) {
+      const std::size_t mid = low + (high - low) / 2;
+      if (dominated_in(i, fronts[mid])) {
+        low = mid + 1;
+      } else {
+        high = mid;
       }
     }
+    if (low == fronts.size()) fronts.emplace_back();
+    fronts[low].push_back(i);
+    rank[i] = static_cast<int>(low);
   }
-  for (std::size_t i = 0; i < n; ++i) {
-    if (Usable(points[i], goals) && dominated_by[i] == 0) front.push_back(i);
-  }
-  int level = 0;
-  while (!front.empty()) {
-    std::vector<std::size_t> next;
-    for (std::size_t i : front) {
-      rank[i] = level;
-      for (std::size_t j : dominates[i]) {
-        if (--dominated_by[j] == 0) next.push_back(j);
-      }
-    }
-    front = std::move(next);
-    ++level;
-  }
+  const int level = static_cast<int>(fronts.size());
   for (int& r : rank) {
     if (r < 0) r = level;
   }

@@ -479,6 +479,22 @@ Trial Study::RequestTrial(const ParameterValues& parameters) {
   t.parameters = parameters;
   std::optional<Trial> added;
   repository_->RunInTransaction([&] {
+    const std::vector<Trial> trials = repository_->ListTrials(record_.id);
+    // Suggest hands out nothing once the study is over: the trial would stay REQUESTED for ever.
+    const StudyProgress progress = ProgressOf(trials, CurrentRecord().spec);
+    if (progress.done()) {
+      std::string why;
+      if (progress.end == StudyEnd::kFailureLimit) {
+        why = std::to_string(progress.failed) + " trials failed, its failure limit";
+      } else {
+        why = std::to_string(progress.finished()) + " of " + std::to_string(progress.target()) +
+              " trials finished";
+      }
+      throw FailedPrecondition("study '" + record_.name + "' is over (" +
+                               std::string(StudyEndName(progress.end)) + ": " + why +
+                               "); a requested trial would never run: raise maxTrials (or, after "
+                               "its failure limit, retry the failed trials) first");
+    }
     added = repository_->AddTrial(record_.id, t);
     StoreState(repository_->ListTrials(record_.id));
   });

@@ -1611,8 +1611,24 @@ class Loader {
       return;
     }
     YAML::Node root;
+    bool found = false;
     try {
-      root = YAML::Load(std::string(text));
+      // Every document, not YAML::Load's first only: settings after a '---' (a runner block
+      // split off, two specs pasted into one file) were dropped without a word. Empty documents
+      // (a '---' at the top, a '...' or lone '---' at the end) are what YAML writers emit.
+      const std::vector<YAML::Node> documents = YAML::LoadAll(std::string(text));
+      for (const YAML::Node& document : documents) {
+        if (!document || document.IsNull()) continue;
+        if (found) {
+          Report(Diagnostic::Severity::kError, document.Mark(), "",
+                 "a second YAML document (after a '---') holds settings here; bayestune reads "
+                 "one document: put trainingInput and runner in one, or delete the '---' and "
+                 "what follows it");
+          return;
+        }
+        root = document;
+        found = true;
+      }
     } catch (const YAML::DeepRecursion& e) {
       // yaml-cpp's bound on nesting (500 levels), which it words "bad file".
       Report(Diagnostic::Severity::kError, e.mark, "",

@@ -8,6 +8,9 @@ std::string TrialRungText(const Trial& trial, const std::vector<Trial>& trials,
                           const StudySpec& spec) {
   const std::string reached = RungText(trial, spec);  // "": not ASHA (or no rung reached)
   if (reached.empty() || !trial.stopped_early) return reached;
+  // Stopped at or after the first rung and short of the second: stopped at the first, with no
+  // need to decide again (most of a study's stops; each decision may fit a GP).
+  if (AshaStoppingRule(spec.early_stopping).RungOf(trial, spec).rung == 0) return reached;
   // By rank first: the model (AshaPromotionFor) and the rank agreement (AshaRankAgreementFor) only
   // ever let a trial go on, so they matter only for a trial that reached the next rung's step, and
   // their work is skipped for the others.

@@ -1,9 +1,11 @@
 // Multi-objective studies in the optimizer library: the Pareto computation (hand-worked cases),
 // a study's objective values and ranking, and the GP bandit's suggestions for several objectives.
+#include <algorithm>
 #include <catch2/catch.hpp>
 #include <cmath>
 #include <limits>
 #include <map>
+#include <random>
 #include <set>
 
 #include "bayestune/optimizer/errors.h"
@@ -87,6 +89,76 @@ TEST_CASE("Pareto: three objectives", "[pareto]") {
                                                    {1, 1, 1}, {0.5, 0.5, 0.5}, {1, 1, 0}};
   CHECK(OptimalIndices(points, goals) == std::vector<std::size_t>{0, 1, 2, 4});
   CHECK(ParetoRanks(points, goals) == std::vector<int>{0, 0, 0, 2, 0, 1});
+}
+
+TEST_CASE("Pareto: ranks equal the fronts peeled one by one, on random points", "[pareto]") {
+  // The definition, slowly: rank 0 for the points no other usable point of the rest dominates,
+  // then the same on what is left; unusable points (NaN, missing) after the last front.
+  const auto peeled = [](const std::vector<std::vector<double>>& points,
+                         const std::vector<Goal>& goals) {
+    std::vector<int> rank(points.size(), -1);
+    std::vector<bool> usable(points.size());
+    for (std::size_t i = 0; i < points.size(); ++i) {
+      usable[i] =
+          points[i].size() == goals.size() &&
+          std::none_of(points[i].begin(), points[i].end(), [](double v) { return std::isnan(v); });
+    }
+    int level = 0;
+    for (bool left = true; left; ++level) {
+      left = false;
+      std::vector<std::size_t> front;
+      for (std::size_t i = 0; i < points.size(); ++i) {
+        if (!usable[i] || rank[i] >= 0) continue;
+        left = true;
+        bool dominated = false;
+        for (std::size_t j = 0; j < points.size() && !dominated; ++j) {
+          dominated = usable[j] && rank[j] < 0 && Dominates(points[j], points[i], goals);
+        }
+        if (!dominated) front.push_back(i);
+      }
+      for (std::size_t i : front)
+        rank[i] = level;
+      if (!left) break;
+    }
+    for (int& r : rank) {
+      if (r < 0) r = level;
+    }
+    return rank;
+  };
+  std::mt19937_64 rng(11);
+  for (int round = 0; round < 200; ++round) {
+    const std::size_t objectives = 1 + round % 4;
+    std::vector<Goal> goals;
+    for (std::size_t k = 0; k < objectives; ++k)
+      goals.push_back(rng() % 2 ? Goal::kMaximize : Goal::kMinimize);
+    const std::size_t n = rng() % 60;
+    std::vector<std::vector<double>> points;
+    for (std::size_t i = 0; i < n; ++i) {
+      // Few distinct values, so that ties, duplicates and chains are common.
+      std::vector<double> p;
+      for (std::size_t k = 0; k < objectives; ++k) {
+        const auto pick = rng() % 12;
+        p.push_back(pick == 0   ? kNaN
+                    : pick == 1 ? std::numeric_limits<double>::infinity()
+                    : pick == 2 ? -std::numeric_limits<double>::infinity()
+                                : static_cast<double>(pick % 5) - 2);
+      }
+      if (rng() % 40 == 0) p.pop_back();  // a missing value
+      points.push_back(std::move(p));
+    }
+    INFO("round " << round);
+    CHECK(ParetoRanks(points, goals) == peeled(points, goals));
+  }
+  // Two competing objectives over 10,000 points, as a large two-objective study has: every point
+  // of the trade-off on front 0, each shifted copy one front further.
+  std::vector<std::vector<double>> trade_off;
+  for (int i = 0; i < 10'000; ++i)
+    trade_off.push_back({i % 2'500 + 0.0, (i % 2'500) + i / 2'500 * 0.5});
+  const std::vector<int> ranks = ParetoRanks(trade_off, {Goal::kMaximize, Goal::kMinimize});
+  for (int i = 0; i < 10'000; ++i) {
+    INFO("point " << i);
+    REQUIRE(ranks[static_cast<std::size_t>(i)] == i / 2'500);
+  }
 }
 
 TEST_CASE("a multi-objective spec: validation, Objectives, JSON round trip", "[pareto][spec]") {

@@ -160,6 +160,27 @@ TEST_CASE("requested and requeued trials go out first with their parameters", "[
   CHECK_THROWS_AS(study->RequestTrial({{"lr", 5.0}, {"n", 3}}), InvalidArgument);
 }
 
+TEST_CASE("a trial requested of a study that is over is refused, not queued for ever", "[study]") {
+  // Suggest hands out nothing once the study is over, so a REQUESTED trial added then stayed
+  // REQUESTED in a COMPLETED study: never run, counted as left by `status`.
+  auto repository = std::make_shared<InMemoryStudyRepository>();
+  auto study = Study::Open(repository, "s", {.create_if_missing = true, .spec = SmallSpec(2)});
+  for (const Trial& t : study->Suggest(2))
+    study->Complete(t.id, 0.5);
+  REQUIRE(study->IsDone());
+  CHECK_THROWS_WITH(study->RequestTrial({{"lr", 0.01}, {"n", 3}}),
+                    Catch::Contains("study 's' is over (max trials: 2 of 2 trials finished)") &&
+                        Catch::Contains("would never run") && Catch::Contains("raise maxTrials"));
+  CHECK(study->Trials().size() == 2);
+  CHECK(study->Progress().requested == 0);
+  // Raising maxTrials (a budget) lets it be requested, and the next Suggest hands it out.
+  auto wider = Study::Open(repository, "s", {.spec = SmallSpec(3)});
+  const Trial requested = wider->RequestTrial({{"lr", 0.01}, {"n", 3}});
+  const auto handed = wider->Suggest(1);
+  REQUIRE(handed.size() == 1);
+  CHECK(handed[0].id == requested.id);
+}
+
 TEST_CASE("an existing study opens with the same spec and refuses another", "[study]") {
   auto repository = std::make_shared<InMemoryStudyRepository>();
   auto a = Study::Open(repository, "s", {.create_if_missing = true, .spec = SmallSpec()});

@@ -267,3 +267,24 @@ TEST_CASE("hostile spec: YAML nested thousands of levels deep is refused saying 
   CHECK_THAT(deep[0].message,
              Contains("nests 500 levels deep here, yaml-cpp's limit") && !Contains("bad file"));
 }
+
+TEST_CASE("hostile spec: a second YAML document ('---') with settings is refused saying where",
+          "[config][hostile]") {
+  // yaml-cpp's Load reads the first document only: a runner block after a '---' was dropped
+  // without a word (the run took the trainer after -- and ignored runner.gpus and jobDir).
+  const std::string first = Yaml("accuracy", kBounds, kRunner);
+  ExpectError(Errors(first + "---\nrunner:\n  jobDir: /tmp/elsewhere\n"), 14,
+              {"a second YAML document", "'---'", "one document"});
+  // Settings only in a later document than an empty first one are not "no settings".
+  const auto late = ParseTuningConfig("---\n---\n" + first, testing::kBadFile);
+  INFO(FormatDiagnostics(late.diagnostics));
+  CHECK(late.ok());
+  // Empty documents around the one that holds the study ("---" at the top, "..." or a lone "---"
+  // at the end) are what YAML writers emit: taken.
+  for (const std::string& text : {"---\n" + first, first + "...\n", first + "---\n",
+                                  first + "---\n# only a comment\n---\n"}) {
+    const auto result = ParseTuningConfig(text, testing::kBadFile);
+    INFO(text << FormatDiagnostics(result.diagnostics));
+    CHECK(result.ok());
+  }
+}
