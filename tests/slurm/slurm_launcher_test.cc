@@ -534,6 +534,7 @@ TEST_CASE(
   }
   h.launcher_options.commands.environment = environment;
   h.launcher_options.submit_retry_seconds = {0.2, 0.2};
+  h.launcher_options.submit_give_up_seconds = 0;  // "always": no more tries than listed
   const RunResult result = h.Run();
   INFO(result.message << "\n" << h.events->warnings);
   const std::string all_jobs =
@@ -1303,3 +1304,51 @@ TEST_CASE("Ctrl-C during sbatch's retries ends the run at once, its trial back i
 }
 
 #endif
+
+TEST_CASE(
+    "slurmctld stopped mid-study: the run waits for it past its listed sbatch retries, saying so, "
+    "and submits once it answers; no trial fails or is lost",
+    "[slurm][launcher]") {
+  // Slurm's commands give up on a controller that is down after about MessageTimeout.
+  SlurmTestCluster cluster({.message_timeout_seconds = 2});
+  Harness h(cluster, "slurm_ctld_down", Spec(3, 1));
+  h.options.runner.env["TEST_TRAINER_GO_DIR"] = h.go_dir.string();
+  // Until this change the run ended once these ran out (2, 5 and 10 s by default: a slurmctld
+  // restart of a minute ended the study).
+  h.launcher_options.submit_retry_seconds = {0.2, 0.2};
+  std::atomic<bool> run_ended = false;
+  RunResult result;
+  std::thread run([&] {
+    result = h.Run();
+    run_ended = true;
+  });
+  const auto warnings = [&] {
+    std::lock_guard lock(h.events->mutex);
+    return h.events->warnings;
+  };
+  const bool started = WaitFor([&] { return Count(ReadLedger(h.ledger), "start", 1) == 1; }, 60);
+  cluster.StopController();
+  // Trial 1 ends (seen from its exit_status.json: no Slurm needed), so trial 2 is to be submitted
+  // while slurmctld is down.
+  WriteFile(h.go_dir / "go-all", "");
+  const bool waited = WaitFor(
+      [&] { return Occurrences(warnings(), "submitting again") >= 3 || run_ended.load(); }, 60);
+  const bool ended_while_down = run_ended.load();
+  cluster.StartController();
+  run.join();
+  INFO(result.message << "\n" << h.events->warnings);
+  CHECK(started);
+  CHECK(waited);
+  CHECK_FALSE(ended_while_down);
+  CHECK(result.outcome == RunOutcome::kStudyDone);
+  CHECK_THAT(h.events->warnings, Catch::Contains("Unable to contact slurm controller") &&
+                                     Catch::Contains("the run waits for it up to 10m"));
+  const auto ledger = ReadLedger(h.ledger);
+  for (const Trial& trial : h.study->Trials()) {
+    INFO("trial " << trial.id << ": " << trial.failure_reason);
+    CHECK(trial.state == TrialState::kSucceeded);
+    CHECK(trial.attempt == 1);
+    CHECK(trial.jobs.size() == 1);
+    CHECK(Count(ledger, "start", trial.id) == 1);
+  }
+}

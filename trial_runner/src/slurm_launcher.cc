@@ -471,6 +471,7 @@ std::unique_ptr<LaunchedTrial> SlurmLauncher::Launch(const TrialLaunchRequest& r
   job.output_file = files.log;
   job.working_dir = request.paths.dir;
   SlurmJobId id;
+  const auto first_try = std::chrono::steady_clock::now();
   for (std::size_t retry = 0; id.empty(); ++retry) {
     try {
       id = state_->slurm.Submit(job);
@@ -493,13 +494,27 @@ std::unique_ptr<LaunchedTrial> SlurmLauncher::Launch(const TrialLaunchRequest& r
       } catch (const Error&) {
         // Slurm still down: decided below.
       }
-      if (retry >= options_.submit_retry_seconds.size()) {
+      // The listed waits, then the last one again, until Slurm has not answered for
+      // submit_give_up_seconds: a slurmctld restarting or failing over takes a minute or more.
+      const double failing_for =
+          std::chrono::duration<double>(std::chrono::steady_clock::now() - first_try).count();
+      const std::vector<double>& waits = options_.submit_retry_seconds;
+      if (waits.empty() ||
+          (retry >= waits.size() && failing_for + waits.back() > options_.submit_give_up_seconds)) {
         throw LaunchError(std::string(e.what()) +
-                          (retry == 0 ? "" : " (tried " + std::to_string(retry + 1) + " times)"));
+                          (retry == 0 ? ""
+                                      : " (tried " + std::to_string(retry + 1) + " times in " +
+                                            FormatDuration(failing_for) + ")"));
       }
-      const double wait = options_.submit_retry_seconds[retry];
+      const double wait = waits[std::min(retry, waits.size() - 1)];
       state_->warn(request.trial.id,
-                   std::string(e.what()) + "; submitting again in " + FormatDuration(wait));
+                   std::string(e.what()) + "; submitting again in " + FormatDuration(wait) +
+                       (retry + 1 < waits.size()
+                            ? ""
+                            : " (Slurm has not answered for " + FormatDuration(failing_for) +
+                                  "; the run waits for it up to " +
+                                  FormatDuration(options_.submit_give_up_seconds) +
+                                  ", Ctrl-C ends it now)"));
       // The wait ends at once when the run is asked to stop (Ctrl-C): the user is not kept
       // waiting for the retries to run out.
       if (WaitForStop(request.stop_fd, wait)) {
