@@ -1352,3 +1352,51 @@ TEST_CASE(
     CHECK(Count(ledger, "start", trial.id) == 1);
   }
 }
+
+TEST_CASE(
+    "a trial timed out while slurmctld is down is cancelled as soon as Slurm answers again, not "
+    "left to run to its own end",
+    "[slurm][launcher]") {
+  SlurmTestCluster cluster({.message_timeout_seconds = 2});
+  Harness h(cluster, "slurm_ctld_down_stop", Spec(1, 1));
+  h.options.runner.env["TEST_TRAINER_GO_DIR"] = h.go_dir.string();  // never ends on its own
+  h.options.runner.trial_timeout_seconds = 3;
+  h.options.runner.stop_grace_period_seconds = 0.5;
+  std::atomic<bool> run_ended = false;
+  RunResult result;
+  std::thread run([&] {
+    result = h.Run();
+    run_ended = true;
+  });
+  const auto warnings = [&] {
+    std::lock_guard lock(h.events->mutex);
+    return h.events->warnings;
+  };
+  const bool started = WaitFor([&] { return Count(ReadLedger(h.ledger), "start", 1) == 1; }, 60);
+  // squeue has seen it run (every 0.5 s), and so its timeout counts.
+  std::this_thread::sleep_for(std::chrono::seconds(1));
+  cluster.StopController();
+  // Its timeout's SIGTERM and then its cancel fail to reach Slurm.
+  const bool failed = WaitFor(
+      [&] { return warnings().find("could not cancel Slurm job") != std::string::npos; }, 60);
+  cluster.StartController();
+  const double back = NowSeconds();
+  // Until this change nothing asked Slurm again: the job ran on until its trainer ended.
+  const bool ended = WaitFor([&] { return run_ended.load(); }, 30);
+  if (!ended) WriteFile(h.go_dir / "go-all", "");
+  run.join();
+  INFO(result.message << "\n" << h.events->warnings);
+  CHECK(started);
+  CHECK(failed);
+  CHECK(ended);
+  CHECK_THAT(h.events->warnings, Catch::Contains("cancelling it as soon as Slurm answers again") &&
+                                     Catch::Contains("which could not be cancelled while Slurm "
+                                                     "did not answer"));
+  const Trial trial = h.study->GetTrial(1);
+  CHECK(trial.state == TrialState::kFailed);
+  CHECK_THAT(trial.failure_reason, Catch::Contains("timed out after 3 s"));
+  const auto ledger = ReadLedger(h.ledger);
+  REQUIRE(ledger.size() == 2);  // started once, ended by the cancel
+  CHECK(ledger[1].time < back + 15);
+  CHECK(cluster.Run("squeue", {"--noheader", "--states=PENDING,RUNNING"}).out.empty());
+}

@@ -33,6 +33,10 @@ struct SlurmLauncher::State {
   std::map<SlurmJobId, std::set<std::string>> pending_said;
   // By trial: its jobs that were cancelled outside bayestune in this run.
   std::map<std::int64_t, std::vector<SlurmJobId>> cancelled_outside;
+  // Jobs whose scancel could not reach Slurm (slurmctld down or restarting): cancelled at the
+  // first squeue that Slurm answers, so that a timeout, an early stop or a Ctrl-C asked during
+  // the outage is not lost (the job would otherwise run to its own end).
+  std::set<SlurmJobId> cancel_owed;
   double next_query = 0;         // steady seconds; 0: at the next Refresh
   bool slurm_down_said = false;  // squeue failing: said once until it works
 };
@@ -225,8 +229,12 @@ class SlurmTrial : public LaunchedTrial {
     kill_requested_ = true;
     try {
       state_->slurm.Cancel(id_);
+      state_->cancel_owed.erase(id_);
     } catch (const Error& e) {
-      state_->warn(std::nullopt, "could not cancel Slurm job " + id_ + ": " + e.what());
+      if (state_->cancel_owed.insert(id_).second) {
+        state_->warn(trial_id_, "could not cancel Slurm job " + id_ + ": " + e.what() +
+                                    "; cancelling it as soon as Slurm answers again");
+      }
     }
   }
 
@@ -550,7 +558,7 @@ std::unique_ptr<LaunchedTrial> SlurmLauncher::Reattach(const Trial& trial,
 }
 
 void SlurmLauncher::Refresh(double now) {
-  if (state_->followed.empty() || now < state_->next_query) return;
+  if ((state_->followed.empty() && state_->cancel_owed.empty()) || now < state_->next_query) return;
   state_->next_query = now + std::max(0.05, options_.squeue_seconds);
   try {
     std::map<SlurmJobId, SlurmJobStatus> status =
@@ -560,6 +568,17 @@ void SlurmLauncher::Refresh(double now) {
     if (state_->slurm_down_said) {
       state_->slurm_down_said = false;
       state_->warn(std::nullopt, "Slurm answers again");
+    }
+    // The cancels that could not reach Slurm: Slurm answers now.
+    for (auto it = state_->cancel_owed.begin(); it != state_->cancel_owed.end();) {
+      const auto trial = state_->trial_of.find(*it);
+      const std::optional<std::int64_t> trial_id = trial == state_->trial_of.end()
+                                                       ? std::nullopt
+                                                       : std::optional<std::int64_t>(trial->second);
+      state_->slurm.Cancel(*it);  // throws when Slurm is gone again: tried at the next turn
+      state_->warn(trial_id, "cancelled Slurm job " + *it +
+                                 ", which could not be cancelled while Slurm did not answer");
+      it = state_->cancel_owed.erase(it);
     }
   } catch (const Error& e) {
     // slurmctld restarting or busy: the jobs go on; ask again later.
