@@ -565,6 +565,40 @@ TEST_CASE(
   CHECK(job_count == 2);  // one job per trial: none made twice, none left behind
 }
 
+TEST_CASE(
+    "a study whose name holds a comma, spaces, quotes and $: a job sbatch made although it failed "
+    "is still found by its name and followed, not submitted twice",
+    "[slurm][launcher]") {
+  SlurmTestCluster cluster;
+  // squeue --name takes a comma-separated list: until this change the name was cut at the comma
+  // and the job never found.
+  Harness h(cluster, "slurm lost, \"it's\" $HOME", Spec(1, 1));
+  const std::filesystem::path bin = MakeTempDir("slurm_lost_bin");  // a path the wrapper can quote
+  std::vector<std::string> environment = cluster.Environment();
+  for (std::string& variable : environment) {
+    if (variable.rfind("PATH=", 0) != 0) continue;
+    const std::string path = variable.substr(5);
+    WriteFlakySbatch(bin, "lost", ResolveExecutable("sbatch", path));
+    variable = "PATH=" + bin.string() + ":" + path;
+  }
+  h.launcher_options.commands.environment = environment;
+  h.launcher_options.submit_retry_seconds = {0.2};
+  const RunResult result = h.Run();
+  INFO(result.message << "\n" << h.events->warnings);
+  const std::string all_jobs =
+      cluster.Run("squeue", {"--noheader", "--all", "--states=all", "-o", "%i|%j"}).out;
+  INFO(all_jobs);
+  CHECK(result.outcome == RunOutcome::kStudyDone);
+  CHECK_THAT(h.events->warnings, Catch::Contains("but Slurm has job"));
+  const Trial trial = h.study->GetTrial(1);
+  CHECK(trial.state == TrialState::kSucceeded);
+  CHECK(trial.jobs.size() == 1);
+  CHECK(Count(ReadLedger(h.ledger), "start", 1) == 1);
+  CHECK(std::count(all_jobs.begin(), all_jobs.end(), '\n') == 1);  // one job, made once
+  // The study's name stays readable in squeue, less the comma.
+  CHECK_THAT(all_jobs, Catch::Contains("|bayestune-slurm lost; \"it's\" $HOME-1"));
+}
+
 // This cluster has no accounting, so it takes any account and QOS: an sbatch earlier in PATH
 // answers as a cluster with slurmdbd does (Slurm 22.05's words).
 TEST_CASE(

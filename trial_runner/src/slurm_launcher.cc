@@ -537,7 +537,12 @@ std::unique_ptr<LaunchedTrial> SlurmLauncher::Launch(const TrialLaunchRequest& r
 }
 
 std::string SlurmLauncher::JobName(std::int64_t trial, int attempt) const {
-  return "bayestune-" + study_ + "-" + std::to_string(trial) +
+  // squeue --name takes a comma-separated list: a study name's comma would split the name and
+  // the job would never be found again (FindJobs). ';' reads the same and splits nothing; two
+  // studies whose names differ only there are told apart by the job's folder.
+  std::string study = study_;
+  std::replace(study.begin(), study.end(), ',', ';');
+  return "bayestune-" + study + "-" + std::to_string(trial) +
          (attempt > 1 ? "." + std::to_string(attempt) : "");
 }
 

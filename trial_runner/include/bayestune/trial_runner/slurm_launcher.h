@@ -74,8 +74,8 @@ class SlurmLauncher : public TrialLauncher {
  private:
   SlurmLauncherOptions options_;
   void SayLongPending(double now);
-  // "bayestune-<study>-<trial>[.<attempt>]": what squeue shows, and how a job of an attempt is
-  // found again.
+  // "bayestune-<study>-<trial>[.<attempt>]" (a ',' of the study's name as ';'): what squeue
+  // shows, and how a job of an attempt is found again.
   std::string JobName(std::int64_t trial, int attempt) const;
 
   std::shared_ptr<State> state_;
