@@ -447,6 +447,27 @@ TEST_CASE(
 }
 
 TEST_CASE(
+    "Slurm refusing GPUs no node has names runner.gpusPerTrial, not the options of the sbatch "
+    "command line it quotes",
+    "[slurm][launcher]") {
+  SlurmTestCluster cluster;
+  // The study's name and the account (taken by this cluster, which has no accounting) hold the
+  // words the hint looks for: until this change it read them in the quoted command line and said
+  // "check runner.slurm.account ('time-partition')" for any refusal.
+  Harness h(cluster, "slurm_refused_time_qos", Spec(2, 1));
+  h.options.runner.slurm.account = "time-partition";
+  h.options.runner.gpus_per_trial = 9;  // the node has 4
+  const RunResult result = h.Run();
+  INFO(result.message);
+  CHECK(result.outcome == RunOutcome::kLaunchFailed);
+  CHECK_THAT(result.message, Catch::Contains("Requested node configuration is not available") &&
+                                 Catch::Contains("check runner.gpusPerTrial (9)") &&
+                                 !Catch::Contains("check runner.slurm.account"));
+  for (const Trial& trial : h.study->Trials())
+    CHECK(trial.state == TrialState::kRequested);
+}
+
+TEST_CASE(
     "jobs pending on a drained node are said with squeue's reason, once, and run when it is "
     "resumed",
     "[slurm][launcher]") {

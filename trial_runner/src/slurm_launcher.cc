@@ -344,7 +344,13 @@ bool ContainsNoCase(const std::string& text, std::string_view part) {
 
 // The spec's field behind what sbatch refused (its words, as Slurm 22.05 to 24.11 say them), so
 // that the user knows which line of the YAML to fix: "; check runner.slurm.partition ('gpu')".
-std::string SpecFieldOfRefusal(const std::string& said, const RunnerSpec& runner) {
+// `message` is SlurmCommands' error: sbatch's words, then " (<exit>; command: <sbatch line>)";
+// only the words are read, as the line holds the options, paths and the study's name.
+std::string SpecFieldOfRefusal(const std::string& message, const RunnerSpec& runner) {
+  std::string said = message;
+  if (const auto command = said.find("; command: "); command != std::string::npos) {
+    said.resize(std::min(command, said.rfind(" (", command)));
+  }
   const auto field = [](const std::string& name, const std::string& value) {
     return "; check " + name +
            (value.empty() ? " (not set: Slurm's default)" : " ('" + value + "')");
