@@ -1455,3 +1455,53 @@ TEST_CASE(
   CHECK(ledger[1].time < back + 15);
   CHECK(cluster.Run("squeue", {"--noheader", "--states=PENDING,RUNNING"}).out.empty());
 }
+
+TEST_CASE(
+    "a job that Slurm forgot, whose status file says its trainer was signalled from outside, is "
+    "requeued saying what the file says, not that it left none",
+    "[slurm][launcher]") {
+  SlurmTestCluster cluster;
+  const std::filesystem::path dir = MakeTempDir("slurm_forgotten");
+  SlurmLauncherOptions options;
+  options.commands.environment = cluster.Environment();
+  options.job_program = JobProgram();
+  SlurmLauncher launcher(options);
+  RunnerSpec runner;
+  runner.command = {TestTrainer()};
+  runner.launcher = LauncherKind::kSlurm;
+  runner.slurm.partition = cluster.partition();
+  std::string warnings;
+  launcher.Start(
+      "forgotten", runner, Spec(1, 1), dir / "jobs",
+      [&](std::optional<std::int64_t>, const std::string& text) { warnings += text + "\n"; });
+  // The runner died; meanwhile its job was cancelled (SIGTERM, passed on by bayestune-job, which
+  // wrote the file) and ended longer than MinJobAge ago: this cluster never knew job 424242.
+  Trial trial;
+  trial.id = 1;
+  trial.attempt = 1;
+  trial.jobs = {{1, "424242"}};
+  const TrialPaths paths = TrialPathsFor(dir / "jobs", 1, 1);
+  std::filesystem::create_directories(paths.dir);
+  SlurmJobExitStatus file;
+  file.job_id = "424242";
+  file.host = cluster.node();
+  file.exit = ProcessExit{.signaled = true, .code = SIGTERM};
+  file.signals_received = {SIGTERM};
+  file.started_at = NowSeconds() - 700;
+  file.ended_at = NowSeconds() - 600;
+  WriteSlurmJobExitStatus(SlurmJobFilesFor(paths.dir).status, file);
+  const std::unique_ptr<LaunchedTrial> job = launcher.Reattach(trial, paths);
+  REQUIRE(job != nullptr);
+  launcher.Refresh(1.0);
+  const std::optional<TrialEnd> end = job->PollEnd();
+  INFO(warnings);
+  REQUIRE(end.has_value());
+  INFO(end->requeue_reason);
+  CHECK(end->failure.empty());
+  CHECK_THAT(end->requeue_reason,
+             Catch::Contains("Slurm job 424242 is gone") &&
+                 Catch::Contains("its exit_status.json says the trainer was killed by signal 15") &&
+                 Catch::Contains("after a signal from outside bayestune (SIGTERM: ") &&
+                 !Catch::Contains("left no exit_status.json"));
+  CHECK(end->ended_at == file.ended_at);
+}

@@ -8,6 +8,7 @@
 #include <cctype>
 #include <cerrno>
 #include <chrono>
+#include <cstring>
 #include <thread>
 
 #include "bayestune/optimizer/errors.h"
@@ -260,7 +261,22 @@ class SlurmTrial : public LaunchedTrial {
                    : status.exit.value_or(ProcessExit{.signaled = true, .code = SIGKILL});
     const std::string state = BaseState(status.state);
     const std::string rerun = "; rerunning the trial as attempt " + std::to_string(attempt_ + 1);
-    if (status.phase == SlurmJobPhase::kUnknown) {
+    if (status.phase == SlurmJobPhase::kUnknown && file != nullptr) {
+      // Signalled from outside, and forgotten by Slurm before this runner looked (MinJobAge):
+      // a scancel, a preemption or the time limit; Slurm no longer says which, and without
+      // accounting nothing else does. Not the trial's fault as far as anyone can tell.
+      std::string signals;
+      for (const int signal : file->signals_received) {
+        const char* name = sigabbrev_np(signal);
+        signals += std::string(signals.empty() ? "" : ", ") +
+                   (name != nullptr ? "SIG" + std::string(name) : std::to_string(signal));
+      }
+      end.requeue_reason =
+          "Slurm job " + id_ + " is gone (" + status.reason + "); its exit_status.json says the " +
+          "trainer " + (file->exit ? file->exit->Describe() : "never started") +
+          " after a signal from outside bayestune (" + signals +
+          ": a scancel, a preemption or Slurm's time limit; Slurm no longer says which)" + rerun;
+    } else if (status.phase == SlurmJobPhase::kUnknown) {
       end.requeue_reason = "Slurm job " + id_ + " is gone (" + status.reason +
                            ") and left no exit_status.json" + rerun;
     } else if (state == "CANCELLED") {
