@@ -337,6 +337,7 @@ TEST_CASE(
   SlurmTestCluster cluster;
   Harness h(cluster, "slurm_held", Spec(1, 1));
   h.options.runner.slurm.extra_args = {"--hold"};  // pending (JobHeldUser) until released
+  h.launcher_options.pending_notice_seconds = 1;
   h.options.runner.trial_timeout_seconds = 3;
   // The trainer runs until it is stopped: its go file never comes.
   h.options.runner.env["TEST_TRAINER_GO_DIR"] = h.go_dir.string();
@@ -362,6 +363,11 @@ TEST_CASE(
   CHECK(trial.state == TrialState::kFailed);
   CHECK_THAT(trial.failure_reason,
              Catch::Contains("timed out after 3 s") && !Catch::Contains("never started"));
+  // The wait is said with what ends it (until this change, squeue's reason alone).
+  CHECK_THAT(h.events->warnings,
+             Catch::Contains("(squeue's reason: JobHeldUser): it is held (sbatch --hold or "
+                             "scontrol hold): scontrol release " +
+                             job + " lets it run"));
   const std::vector<LedgerLine> ledger = ReadLedger(h.ledger);
   REQUIRE(ledger.size() == 2);  // it started once, and ended on SIGTERM
   CHECK(ledger[0].what == "start");

@@ -639,6 +639,19 @@ void SlurmLauncher::SayLongPending(double now) {
       hint = ": it asks for more than the partition's nodes have (runner.slurm, gpusPerTrial)";
     } else if (reason == "Resources" || reason == "Priority") {
       hint = ": waiting for its turn";
+    } else if (reason == "JobHeldUser") {
+      hint =
+          ": it is held (sbatch --hold or scontrol hold): scontrol release " + id + " lets it run";
+    } else if (reason == "JobHeldAdmin") {
+      hint = ": an administrator holds it (scontrol hold); only one can release it";
+    } else if (reason.rfind("QOS", 0) == 0 || reason.rfind("Assoc", 0) == 0 ||
+               reason.find("Limit") != std::string::npos) {
+      hint =
+          ": a limit of its account or QOS (sacctmgr show qos, runner.slurm.account and qos) "
+          "holds it until jobs of yours under the same limit end; lower maxParallelTrials to "
+          "stay within it";
+    } else if (reason == "PartitionDown" || reason == "PartitionInactive") {
+      hint = ": its partition (runner.slurm.partition) takes no jobs now (sinfo says its state)";
     }
     const auto trial = state_->trial_of.find(id);
     state_->warn(
