@@ -1368,7 +1368,7 @@ TEST_CASE("Ctrl-C during sbatch's retries ends the run at once, its trial back i
 
 TEST_CASE(
     "slurmctld stopped mid-study: the run waits for it past its listed sbatch retries, saying so, "
-    "and submits once it answers; no trial fails or is lost",
+    "and submits once it answers: no trial fails or is lost",
     "[slurm][launcher]") {
   // Slurm's commands give up on a controller that is down after about MessageTimeout.
   SlurmTestCluster cluster({.message_timeout_seconds = 2});
@@ -1510,4 +1510,36 @@ TEST_CASE(
                  Catch::Contains("after a signal from outside bayestune (SIGTERM: ") &&
                  !Catch::Contains("left no exit_status.json"));
   CHECK(end->ended_at == file.ended_at);
+}
+
+TEST_CASE(
+    "a node set down under a running job: the job ends NODE_FAIL and the trial runs again as a "
+    "new job, once, not failed",
+    "[slurm][launcher]") {
+  SlurmTestCluster cluster;
+  Harness h(cluster, "slurm_node_down", Spec(1, 1));
+  h.options.runner.env["TEST_TRAINER_GO_DIR"] = h.go_dir.string();
+  RunResult result;
+  std::thread run([&] { result = h.Run(); });
+  const bool started = WaitFor([&] { return Count(ReadLedger(h.ledger), "start", 1) == 1; }, 60);
+  // Slurm kills the job (--no-requeue: NODE_FAIL, not requeued by Slurm under the same id); the
+  // node's slurmd registers again at once (ReturnToService=2), so the new job runs.
+  const auto down = cluster.Run(
+      "scontrol", {"update", "nodename=" + cluster.node(), "state=down", "reason=bayestune test"});
+  const bool requeued = WaitFor([&] { return h.events->Requeued().size() == 1; }, 60);
+  WriteFile(h.go_dir / "go-all", "");  // attempt 2 ends as soon as it runs
+  cluster.Run("scontrol", {"update", "nodename=" + cluster.node(), "state=resume"});
+  run.join();
+  INFO(down.err << result.message << "\n" << h.events->warnings);
+  CHECK(started);
+  REQUIRE(requeued);
+  CHECK_THAT(h.events->Requeued()[0].second,
+             Catch::Contains("ended NODE_FAIL (its node failed)") &&
+                 Catch::Contains("rerunning the trial as attempt 2"));
+  CHECK(result.outcome == RunOutcome::kStudyDone);
+  const Trial trial = h.study->GetTrial(1);
+  CHECK(trial.state == TrialState::kSucceeded);
+  CHECK(trial.attempt == 2);
+  CHECK(trial.jobs.size() == 2);
+  CHECK(Count(ReadLedger(h.ledger), "start", 1) == 2);
 }
