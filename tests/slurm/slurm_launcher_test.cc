@@ -337,6 +337,7 @@ TEST_CASE(
   SlurmTestCluster cluster;
   Harness h(cluster, "slurm_held", Spec(1, 1));
   h.options.runner.slurm.extra_args = {"--hold"};  // pending (JobHeldUser) until released
+  h.launcher_options.pending_notice_seconds = 1;
   h.options.runner.trial_timeout_seconds = 3;
   // The trainer runs until it is stopped: its go file never comes.
   h.options.runner.env["TEST_TRAINER_GO_DIR"] = h.go_dir.string();
@@ -362,6 +363,11 @@ TEST_CASE(
   CHECK(trial.state == TrialState::kFailed);
   CHECK_THAT(trial.failure_reason,
              Catch::Contains("timed out after 3 s") && !Catch::Contains("never started"));
+  // The wait is said with what ends it (until this change, squeue's reason alone).
+  CHECK_THAT(h.events->warnings,
+             Catch::Contains("(squeue's reason: JobHeldUser): it is held (sbatch --hold or "
+                             "scontrol hold): scontrol release " +
+                             job + " lets it run"));
   const std::vector<LedgerLine> ledger = ReadLedger(h.ledger);
   REQUIRE(ledger.size() == 2);  // it started once, and ended on SIGTERM
   CHECK(ledger[0].what == "start");
@@ -444,6 +450,27 @@ TEST_CASE(
   const auto status = ReadSlurmJobExitStatus(h.TrialDir(1) / "exit_status.json");
   REQUIRE(status);
   CHECK(status->exit->succeeded());
+}
+
+TEST_CASE(
+    "Slurm refusing GPUs no node has names runner.gpusPerTrial, not the options of the sbatch "
+    "command line it quotes",
+    "[slurm][launcher]") {
+  SlurmTestCluster cluster;
+  // The study's name and the account (taken by this cluster, which has no accounting) hold the
+  // words the hint looks for: until this change it read them in the quoted command line and said
+  // "check runner.slurm.account ('time-partition')" for any refusal.
+  Harness h(cluster, "slurm_refused_time_qos", Spec(2, 1));
+  h.options.runner.slurm.account = "time-partition";
+  h.options.runner.gpus_per_trial = 9;  // the node has 4
+  const RunResult result = h.Run();
+  INFO(result.message);
+  CHECK(result.outcome == RunOutcome::kLaunchFailed);
+  CHECK_THAT(result.message, Catch::Contains("Requested node configuration is not available") &&
+                                 Catch::Contains("check runner.gpusPerTrial (9)") &&
+                                 !Catch::Contains("check runner.slurm.account"));
+  for (const Trial& trial : h.study->Trials())
+    CHECK(trial.state == TrialState::kRequested);
 }
 
 TEST_CASE(
@@ -534,6 +561,7 @@ TEST_CASE(
   }
   h.launcher_options.commands.environment = environment;
   h.launcher_options.submit_retry_seconds = {0.2, 0.2};
+  h.launcher_options.submit_give_up_seconds = 0;  // "always": no more tries than listed
   const RunResult result = h.Run();
   INFO(result.message << "\n" << h.events->warnings);
   const std::string all_jobs =
@@ -562,6 +590,40 @@ TEST_CASE(
     CHECK(Count(ledger, "start", trial.id) == 1);
   }
   CHECK(job_count == 2);  // one job per trial: none made twice, none left behind
+}
+
+TEST_CASE(
+    "a study whose name holds a comma, spaces, quotes and $: a job sbatch made although it failed "
+    "is still found by its name and followed, not submitted twice",
+    "[slurm][launcher]") {
+  SlurmTestCluster cluster;
+  // squeue --name takes a comma-separated list: until this change the name was cut at the comma
+  // and the job never found.
+  Harness h(cluster, "slurm lost, \"it's\" $HOME", Spec(1, 1));
+  const std::filesystem::path bin = MakeTempDir("slurm_lost_bin");  // a path the wrapper can quote
+  std::vector<std::string> environment = cluster.Environment();
+  for (std::string& variable : environment) {
+    if (variable.rfind("PATH=", 0) != 0) continue;
+    const std::string path = variable.substr(5);
+    WriteFlakySbatch(bin, "lost", ResolveExecutable("sbatch", path));
+    variable = "PATH=" + bin.string() + ":" + path;
+  }
+  h.launcher_options.commands.environment = environment;
+  h.launcher_options.submit_retry_seconds = {0.2};
+  const RunResult result = h.Run();
+  INFO(result.message << "\n" << h.events->warnings);
+  const std::string all_jobs =
+      cluster.Run("squeue", {"--noheader", "--all", "--states=all", "-o", "%i|%j"}).out;
+  INFO(all_jobs);
+  CHECK(result.outcome == RunOutcome::kStudyDone);
+  CHECK_THAT(h.events->warnings, Catch::Contains("but Slurm has job"));
+  const Trial trial = h.study->GetTrial(1);
+  CHECK(trial.state == TrialState::kSucceeded);
+  CHECK(trial.jobs.size() == 1);
+  CHECK(Count(ReadLedger(h.ledger), "start", 1) == 1);
+  CHECK(std::count(all_jobs.begin(), all_jobs.end(), '\n') == 1);  // one job, made once
+  // The study's name stays readable in squeue, less the comma.
+  CHECK_THAT(all_jobs, Catch::Contains("|bayestune-slurm lost; \"it's\" $HOME-1"));
 }
 
 // This cluster has no accounting, so it takes any account and QOS: an sbatch earlier in PATH
@@ -1303,3 +1365,181 @@ TEST_CASE("Ctrl-C during sbatch's retries ends the run at once, its trial back i
 }
 
 #endif
+
+TEST_CASE(
+    "slurmctld stopped mid-study: the run waits for it past its listed sbatch retries, saying so, "
+    "and submits once it answers: no trial fails or is lost",
+    "[slurm][launcher]") {
+  // Slurm's commands give up on a controller that is down after about MessageTimeout.
+  SlurmTestCluster cluster({.message_timeout_seconds = 2});
+  Harness h(cluster, "slurm_ctld_down", Spec(3, 1));
+  h.options.runner.env["TEST_TRAINER_GO_DIR"] = h.go_dir.string();
+  // Until this change the run ended once these ran out (2, 5 and 10 s by default: a slurmctld
+  // restart of a minute ended the study).
+  h.launcher_options.submit_retry_seconds = {0.2, 0.2};
+  std::atomic<bool> run_ended = false;
+  RunResult result;
+  std::thread run([&] {
+    result = h.Run();
+    run_ended = true;
+  });
+  const auto warnings = [&] {
+    std::lock_guard lock(h.events->mutex);
+    return h.events->warnings;
+  };
+  const bool started = WaitFor([&] { return Count(ReadLedger(h.ledger), "start", 1) == 1; }, 60);
+  cluster.StopController();
+  // Trial 1 ends (seen from its exit_status.json: no Slurm needed), so trial 2 is to be submitted
+  // while slurmctld is down.
+  WriteFile(h.go_dir / "go-all", "");
+  const bool waited = WaitFor(
+      [&] { return Occurrences(warnings(), "submitting again") >= 3 || run_ended.load(); }, 60);
+  const bool ended_while_down = run_ended.load();
+  cluster.StartController();
+  run.join();
+  INFO(result.message << "\n" << h.events->warnings);
+  CHECK(started);
+  CHECK(waited);
+  CHECK_FALSE(ended_while_down);
+  CHECK(result.outcome == RunOutcome::kStudyDone);
+  CHECK_THAT(h.events->warnings, Catch::Contains("Unable to contact slurm controller") &&
+                                     Catch::Contains("the run waits for it up to 10m"));
+  const auto ledger = ReadLedger(h.ledger);
+  for (const Trial& trial : h.study->Trials()) {
+    INFO("trial " << trial.id << ": " << trial.failure_reason);
+    CHECK(trial.state == TrialState::kSucceeded);
+    CHECK(trial.attempt == 1);
+    CHECK(trial.jobs.size() == 1);
+    CHECK(Count(ledger, "start", trial.id) == 1);
+  }
+}
+
+TEST_CASE(
+    "a trial timed out while slurmctld is down is cancelled as soon as Slurm answers again, not "
+    "left to run to its own end",
+    "[slurm][launcher]") {
+  SlurmTestCluster cluster({.message_timeout_seconds = 2});
+  Harness h(cluster, "slurm_ctld_down_stop", Spec(1, 1));
+  h.options.runner.env["TEST_TRAINER_GO_DIR"] = h.go_dir.string();  // never ends on its own
+  h.options.runner.trial_timeout_seconds = 3;
+  h.options.runner.stop_grace_period_seconds = 0.5;
+  std::atomic<bool> run_ended = false;
+  RunResult result;
+  std::thread run([&] {
+    result = h.Run();
+    run_ended = true;
+  });
+  const auto warnings = [&] {
+    std::lock_guard lock(h.events->mutex);
+    return h.events->warnings;
+  };
+  const bool started = WaitFor([&] { return Count(ReadLedger(h.ledger), "start", 1) == 1; }, 60);
+  // squeue has seen it run (every 0.5 s), and so its timeout counts.
+  std::this_thread::sleep_for(std::chrono::seconds(1));
+  cluster.StopController();
+  // Its timeout's SIGTERM and then its cancel fail to reach Slurm.
+  const bool failed = WaitFor(
+      [&] { return warnings().find("could not cancel Slurm job") != std::string::npos; }, 60);
+  cluster.StartController();
+  const double back = NowSeconds();
+  // Until this change nothing asked Slurm again: the job ran on until its trainer ended.
+  const bool ended = WaitFor([&] { return run_ended.load(); }, 30);
+  if (!ended) WriteFile(h.go_dir / "go-all", "");
+  run.join();
+  INFO(result.message << "\n" << h.events->warnings);
+  CHECK(started);
+  CHECK(failed);
+  CHECK(ended);
+  CHECK_THAT(h.events->warnings, Catch::Contains("cancelling it as soon as Slurm answers again") &&
+                                     Catch::Contains("which could not be cancelled while Slurm "
+                                                     "did not answer"));
+  const Trial trial = h.study->GetTrial(1);
+  CHECK(trial.state == TrialState::kFailed);
+  CHECK_THAT(trial.failure_reason, Catch::Contains("timed out after 3 s"));
+  const auto ledger = ReadLedger(h.ledger);
+  REQUIRE(ledger.size() == 2);  // started once, ended by the cancel
+  CHECK(ledger[1].time < back + 15);
+  CHECK(cluster.Run("squeue", {"--noheader", "--states=PENDING,RUNNING"}).out.empty());
+}
+
+TEST_CASE(
+    "a job that Slurm forgot, whose status file says its trainer was signalled from outside, is "
+    "requeued saying what the file says, not that it left none",
+    "[slurm][launcher]") {
+  SlurmTestCluster cluster;
+  const std::filesystem::path dir = MakeTempDir("slurm_forgotten");
+  SlurmLauncherOptions options;
+  options.commands.environment = cluster.Environment();
+  options.job_program = JobProgram();
+  SlurmLauncher launcher(options);
+  RunnerSpec runner;
+  runner.command = {TestTrainer()};
+  runner.launcher = LauncherKind::kSlurm;
+  runner.slurm.partition = cluster.partition();
+  std::string warnings;
+  launcher.Start(
+      "forgotten", runner, Spec(1, 1), dir / "jobs",
+      [&](std::optional<std::int64_t>, const std::string& text) { warnings += text + "\n"; });
+  // The runner died; meanwhile its job was cancelled (SIGTERM, passed on by bayestune-job, which
+  // wrote the file) and ended longer than MinJobAge ago: this cluster never knew job 424242.
+  Trial trial;
+  trial.id = 1;
+  trial.attempt = 1;
+  trial.jobs = {{1, "424242"}};
+  const TrialPaths paths = TrialPathsFor(dir / "jobs", 1, 1);
+  std::filesystem::create_directories(paths.dir);
+  SlurmJobExitStatus file;
+  file.job_id = "424242";
+  file.host = cluster.node();
+  file.exit = ProcessExit{.signaled = true, .code = SIGTERM};
+  file.signals_received = {SIGTERM};
+  file.started_at = NowSeconds() - 700;
+  file.ended_at = NowSeconds() - 600;
+  WriteSlurmJobExitStatus(SlurmJobFilesFor(paths.dir).status, file);
+  const std::unique_ptr<LaunchedTrial> job = launcher.Reattach(trial, paths);
+  REQUIRE(job != nullptr);
+  launcher.Refresh(1.0);
+  const std::optional<TrialEnd> end = job->PollEnd();
+  INFO(warnings);
+  REQUIRE(end.has_value());
+  INFO(end->requeue_reason);
+  CHECK(end->failure.empty());
+  CHECK_THAT(end->requeue_reason,
+             Catch::Contains("Slurm job 424242 is gone") &&
+                 Catch::Contains("its exit_status.json says the trainer was killed by signal 15") &&
+                 Catch::Contains("after a signal from outside bayestune (SIGTERM: ") &&
+                 !Catch::Contains("left no exit_status.json"));
+  CHECK(end->ended_at == file.ended_at);
+}
+
+TEST_CASE(
+    "a node set down under a running job: the job ends NODE_FAIL and the trial runs again as a "
+    "new job, once, not failed",
+    "[slurm][launcher]") {
+  SlurmTestCluster cluster;
+  Harness h(cluster, "slurm_node_down", Spec(1, 1));
+  h.options.runner.env["TEST_TRAINER_GO_DIR"] = h.go_dir.string();
+  RunResult result;
+  std::thread run([&] { result = h.Run(); });
+  const bool started = WaitFor([&] { return Count(ReadLedger(h.ledger), "start", 1) == 1; }, 60);
+  // Slurm kills the job (--no-requeue: NODE_FAIL, not requeued by Slurm under the same id); the
+  // node's slurmd registers again at once (ReturnToService=2), so the new job runs.
+  const auto down = cluster.Run(
+      "scontrol", {"update", "nodename=" + cluster.node(), "state=down", "reason=bayestune test"});
+  const bool requeued = WaitFor([&] { return h.events->Requeued().size() == 1; }, 60);
+  WriteFile(h.go_dir / "go-all", "");  // attempt 2 ends as soon as it runs
+  cluster.Run("scontrol", {"update", "nodename=" + cluster.node(), "state=resume"});
+  run.join();
+  INFO(down.err << result.message << "\n" << h.events->warnings);
+  CHECK(started);
+  REQUIRE(requeued);
+  CHECK_THAT(h.events->Requeued()[0].second,
+             Catch::Contains("ended NODE_FAIL (its node failed)") &&
+                 Catch::Contains("rerunning the trial as attempt 2"));
+  CHECK(result.outcome == RunOutcome::kStudyDone);
+  const Trial trial = h.study->GetTrial(1);
+  CHECK(trial.state == TrialState::kSucceeded);
+  CHECK(trial.attempt == 2);
+  CHECK(trial.jobs.size() == 2);
+  CHECK(Count(ReadLedger(h.ledger), "start", 1) == 2);
+}

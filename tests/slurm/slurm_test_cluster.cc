@@ -7,6 +7,7 @@
 #include <sys/sysmacros.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <cerrno>
 #include <chrono>
 #include <cstring>
@@ -201,6 +202,9 @@ void SlurmTestCluster::WriteConfig(int ctld_port, int slurmd_port) const {
        << "AccountingStorageType=accounting_storage/none\nJobCompType=jobcomp/none\n"
        << "MinJobAge=" << options_.min_job_age_seconds << "\n"
        << "KillWait=" << options_.kill_wait_seconds << "\n"
+       << (options_.message_timeout_seconds > 0
+               ? "MessageTimeout=" + std::to_string(options_.message_timeout_seconds) + "\n"
+               : std::string())
        << (options_.scheduler_parameters.empty()
                ? std::string()
                : "SchedulerParameters=" + options_.scheduler_parameters + "\n")
@@ -251,13 +255,7 @@ void SlurmTestCluster::Start() {
   commands_ = std::make_unique<SlurmCommandRunner>(Environment(), 30.0, dir_);
 
   auto launch = [this](const std::string& name, std::vector<std::string> argv) {
-    ProcessLaunch daemon;
-    daemon.executable = Program(argv[0]);
-    daemon.argv = std::move(argv);
-    daemon.environment = Environment();
-    daemon.stdout_path = dir_ / "log" / (name + ".out");
-    daemon.stderr_path = daemon.stdout_path;
-    daemons_.push_back(TrialProcess::Launch(daemon));
+    daemons_.push_back(LaunchDaemon(name, std::move(argv)));
     daemon_names_.push_back(name);
   };
   launch("munged", {"munged", "--foreground", "--socket=" + (dir_ / "run/munge.socket").string(),
@@ -289,6 +287,41 @@ void SlurmTestCluster::Start() {
     }
   }
   start_seconds_ = std::chrono::duration<double>(std::chrono::steady_clock::now() - begin).count();
+}
+
+TrialProcess SlurmTestCluster::LaunchDaemon(const std::string& name,
+                                            std::vector<std::string> argv) const {
+  ProcessLaunch daemon;
+  daemon.executable = Program(argv[0]);
+  daemon.argv = std::move(argv);
+  daemon.environment = Environment();
+  daemon.stdout_path = dir_ / "log" / (name + ".out");
+  daemon.stderr_path = daemon.stdout_path;
+  return TrialProcess::Launch(daemon);
+}
+
+void SlurmTestCluster::StopController() {
+  const auto it = std::find(daemon_names_.begin(), daemon_names_.end(), "slurmctld");
+  if (it == daemon_names_.end()) throw std::runtime_error("the cluster has no slurmctld");
+  TrialProcess& ctld = daemons_[static_cast<std::size_t>(it - daemon_names_.begin())];
+  ctld.SignalGroup(SIGTERM);
+  ctld.WaitExit();
+}
+
+void SlurmTestCluster::StartController() {
+  const auto it = std::find(daemon_names_.begin(), daemon_names_.end(), "slurmctld");
+  if (it == daemon_names_.end()) throw std::runtime_error("the cluster has no slurmctld");
+  daemons_[static_cast<std::size_t>(it - daemon_names_.begin())] =
+      LaunchDaemon("slurmctld", {"slurmctld", "-D", "-f", conf().string()});
+  const auto deadline =
+      std::chrono::steady_clock::now() +
+      std::chrono::milliseconds(static_cast<long>(options_.start_timeout_seconds * 1000));
+  while (!Run("sinfo", {"--noheader"}).exit.succeeded()) {
+    if (std::chrono::steady_clock::now() > deadline) {
+      throw std::runtime_error("slurmctld did not answer again:\n" + LogTails());
+    }
+    std::this_thread::sleep_for(std::chrono::milliseconds(100));
+  }
 }
 
 bool SlurmTestCluster::WaitUntilIdle() {

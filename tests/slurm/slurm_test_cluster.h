@@ -18,6 +18,9 @@ struct SlurmTestClusterOptions {
   int cpus = 8;                   // the node's CPUs (slurmd reports these, not the machine's)
   int min_job_age_seconds = 300;  // MinJobAge: how long slurmctld keeps a finished job
   int kill_wait_seconds = 5;      // KillWait: from SIGTERM to SIGKILL when a job is cancelled
+  // MessageTimeout (0: Slurm's 10 s): also about how long sbatch, squeue and scancel try to
+  // reach a slurmctld that is down before they fail (9 s with Slurm's default).
+  int message_timeout_seconds = 0;
   // SchedulerParameters: batch_sched_delay=0 starts a job about 1 s after sbatch rather than 1 to
   // 3 s (Slurm's default delay is 3 s); "" leaves Slurm's defaults.
   std::string scheduler_parameters = "batch_sched_delay=0";
@@ -68,9 +71,16 @@ class SlurmTestCluster {
   std::string LogTails() const;
   // Runs a Slurm command (sinfo, scontrol, ...) against this cluster.
   SlurmCommandOutput Run(const std::string& program, const std::vector<std::string>& args);
+  // Stops slurmctld (SIGTERM: it saves its state, as for a restart or an upgrade) and waits for
+  // it to end; slurmd and the jobs go on, and sbatch, squeue and scancel fail until
+  // StartController, which starts it again on the same ports and state (it recovers the jobs) and
+  // returns once sinfo answers.
+  void StopController();
+  void StartController();
 
  private:
   void Start();
+  TrialProcess LaunchDaemon(const std::string& name, std::vector<std::string> argv) const;
   void WriteConfig(int ctld_port, int slurmd_port) const;
   // true once the node is idle; false when a daemon died of a port taken meanwhile.
   bool WaitUntilIdle();

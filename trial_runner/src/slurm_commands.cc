@@ -81,9 +81,10 @@ SlurmJobId SlurmCommands::Submit(const SlurmJobRequest& request) {
   ++calls_.sbatch;
   const SlurmCommandOutput output = runner_.Run("sbatch", args);
   if (!output.exit.succeeded()) {
-    const std::string message = "Slurm refused the job: " + Said(output);
-    if (IsPassing(output.err)) throw Unavailable(message);
-    throw InvalidArgument(message);
+    // A controller down or busy, a submit limit: nothing wrong with the job.
+    if (IsPassing(output.err))
+      throw Unavailable("Slurm could not take the job now: " + Said(output));
+    throw InvalidArgument("Slurm refused the job: " + Said(output));
   }
   // "4242\n", or "4242;cluster\n" on a federation.
   std::string id = output.out.substr(0, output.out.find_first_of(";\n"));

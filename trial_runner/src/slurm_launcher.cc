@@ -8,6 +8,7 @@
 #include <cctype>
 #include <cerrno>
 #include <chrono>
+#include <cstring>
 #include <thread>
 
 #include "bayestune/optimizer/errors.h"
@@ -33,6 +34,10 @@ struct SlurmLauncher::State {
   std::map<SlurmJobId, std::set<std::string>> pending_said;
   // By trial: its jobs that were cancelled outside bayestune in this run.
   std::map<std::int64_t, std::vector<SlurmJobId>> cancelled_outside;
+  // Jobs whose scancel could not reach Slurm (slurmctld down or restarting): cancelled at the
+  // first squeue that Slurm answers, so that a timeout, an early stop or a Ctrl-C asked during
+  // the outage is not lost (the job would otherwise run to its own end).
+  std::set<SlurmJobId> cancel_owed;
   double next_query = 0;         // steady seconds; 0: at the next Refresh
   bool slurm_down_said = false;  // squeue failing: said once until it works
 };
@@ -225,8 +230,12 @@ class SlurmTrial : public LaunchedTrial {
     kill_requested_ = true;
     try {
       state_->slurm.Cancel(id_);
+      state_->cancel_owed.erase(id_);
     } catch (const Error& e) {
-      state_->warn(std::nullopt, "could not cancel Slurm job " + id_ + ": " + e.what());
+      if (state_->cancel_owed.insert(id_).second) {
+        state_->warn(trial_id_, "could not cancel Slurm job " + id_ + ": " + e.what() +
+                                    "; cancelling it as soon as Slurm answers again");
+      }
     }
   }
 
@@ -252,7 +261,22 @@ class SlurmTrial : public LaunchedTrial {
                    : status.exit.value_or(ProcessExit{.signaled = true, .code = SIGKILL});
     const std::string state = BaseState(status.state);
     const std::string rerun = "; rerunning the trial as attempt " + std::to_string(attempt_ + 1);
-    if (status.phase == SlurmJobPhase::kUnknown) {
+    if (status.phase == SlurmJobPhase::kUnknown && file != nullptr) {
+      // Signalled from outside, and forgotten by Slurm before this runner looked (MinJobAge):
+      // a scancel, a preemption or the time limit; Slurm no longer says which, and without
+      // accounting nothing else does. Not the trial's fault as far as anyone can tell.
+      std::string signals;
+      for (const int signal : file->signals_received) {
+        const char* name = sigabbrev_np(signal);
+        signals += std::string(signals.empty() ? "" : ", ") +
+                   (name != nullptr ? "SIG" + std::string(name) : std::to_string(signal));
+      }
+      end.requeue_reason =
+          "Slurm job " + id_ + " is gone (" + status.reason + "); its exit_status.json says the " +
+          "trainer " + (file->exit ? file->exit->Describe() : "never started") +
+          " after a signal from outside bayestune (" + signals +
+          ": a scancel, a preemption or Slurm's time limit; Slurm no longer says which)" + rerun;
+    } else if (status.phase == SlurmJobPhase::kUnknown) {
       end.requeue_reason = "Slurm job " + id_ + " is gone (" + status.reason +
                            ") and left no exit_status.json" + rerun;
     } else if (state == "CANCELLED") {
@@ -336,7 +360,13 @@ bool ContainsNoCase(const std::string& text, std::string_view part) {
 
 // The spec's field behind what sbatch refused (its words, as Slurm 22.05 to 24.11 say them), so
 // that the user knows which line of the YAML to fix: "; check runner.slurm.partition ('gpu')".
-std::string SpecFieldOfRefusal(const std::string& said, const RunnerSpec& runner) {
+// `message` is SlurmCommands' error: sbatch's words, then " (<exit>; command: <sbatch line>)";
+// only the words are read, as the line holds the options, paths and the study's name.
+std::string SpecFieldOfRefusal(const std::string& message, const RunnerSpec& runner) {
+  std::string said = message;
+  if (const auto command = said.find("; command: "); command != std::string::npos) {
+    said.resize(std::min(command, said.rfind(" (", command)));
+  }
   const auto field = [](const std::string& name, const std::string& value) {
     return "; check " + name +
            (value.empty() ? " (not set: Slurm's default)" : " ('" + value + "')");
@@ -471,6 +501,7 @@ std::unique_ptr<LaunchedTrial> SlurmLauncher::Launch(const TrialLaunchRequest& r
   job.output_file = files.log;
   job.working_dir = request.paths.dir;
   SlurmJobId id;
+  const auto first_try = std::chrono::steady_clock::now();
   for (std::size_t retry = 0; id.empty(); ++retry) {
     try {
       id = state_->slurm.Submit(job);
@@ -493,13 +524,27 @@ std::unique_ptr<LaunchedTrial> SlurmLauncher::Launch(const TrialLaunchRequest& r
       } catch (const Error&) {
         // Slurm still down: decided below.
       }
-      if (retry >= options_.submit_retry_seconds.size()) {
+      // The listed waits, then the last one again, until Slurm has not answered for
+      // submit_give_up_seconds: a slurmctld restarting or failing over takes a minute or more.
+      const double failing_for =
+          std::chrono::duration<double>(std::chrono::steady_clock::now() - first_try).count();
+      const std::vector<double>& waits = options_.submit_retry_seconds;
+      if (waits.empty() ||
+          (retry >= waits.size() && failing_for + waits.back() > options_.submit_give_up_seconds)) {
         throw LaunchError(std::string(e.what()) +
-                          (retry == 0 ? "" : " (tried " + std::to_string(retry + 1) + " times)"));
+                          (retry == 0 ? ""
+                                      : " (tried " + std::to_string(retry + 1) + " times in " +
+                                            FormatDuration(failing_for) + ")"));
       }
-      const double wait = options_.submit_retry_seconds[retry];
+      const double wait = waits[std::min(retry, waits.size() - 1)];
       state_->warn(request.trial.id,
-                   std::string(e.what()) + "; submitting again in " + FormatDuration(wait));
+                   std::string(e.what()) + "; submitting again in " + FormatDuration(wait) +
+                       (retry + 1 < waits.size()
+                            ? ""
+                            : " (Slurm has not answered for " + FormatDuration(failing_for) +
+                                  "; the run waits for it up to " +
+                                  FormatDuration(options_.submit_give_up_seconds) +
+                                  ", Ctrl-C ends it now)"));
       // The wait ends at once when the run is asked to stop (Ctrl-C): the user is not kept
       // waiting for the retries to run out.
       if (WaitForStop(request.stop_fd, wait)) {
@@ -514,7 +559,12 @@ std::unique_ptr<LaunchedTrial> SlurmLauncher::Launch(const TrialLaunchRequest& r
 }
 
 std::string SlurmLauncher::JobName(std::int64_t trial, int attempt) const {
-  return "bayestune-" + study_ + "-" + std::to_string(trial) +
+  // squeue --name takes a comma-separated list: a study name's comma would split the name and
+  // the job would never be found again (FindJobs). ';' reads the same and splits nothing; two
+  // studies whose names differ only there are told apart by the job's folder.
+  std::string study = study_;
+  std::replace(study.begin(), study.end(), ',', ';');
+  return "bayestune-" + study + "-" + std::to_string(trial) +
          (attempt > 1 ? "." + std::to_string(attempt) : "");
 }
 
@@ -535,7 +585,7 @@ std::unique_ptr<LaunchedTrial> SlurmLauncher::Reattach(const Trial& trial,
 }
 
 void SlurmLauncher::Refresh(double now) {
-  if (state_->followed.empty() || now < state_->next_query) return;
+  if ((state_->followed.empty() && state_->cancel_owed.empty()) || now < state_->next_query) return;
   state_->next_query = now + std::max(0.05, options_.squeue_seconds);
   try {
     std::map<SlurmJobId, SlurmJobStatus> status =
@@ -545,6 +595,17 @@ void SlurmLauncher::Refresh(double now) {
     if (state_->slurm_down_said) {
       state_->slurm_down_said = false;
       state_->warn(std::nullopt, "Slurm answers again");
+    }
+    // The cancels that could not reach Slurm: Slurm answers now.
+    for (auto it = state_->cancel_owed.begin(); it != state_->cancel_owed.end();) {
+      const auto trial = state_->trial_of.find(*it);
+      const std::optional<std::int64_t> trial_id = trial == state_->trial_of.end()
+                                                       ? std::nullopt
+                                                       : std::optional<std::int64_t>(trial->second);
+      state_->slurm.Cancel(*it);  // throws when Slurm is gone again: tried at the next turn
+      state_->warn(trial_id, "cancelled Slurm job " + *it +
+                                 ", which could not be cancelled while Slurm did not answer");
+      it = state_->cancel_owed.erase(it);
     }
   } catch (const Error& e) {
     // slurmctld restarting or busy: the jobs go on; ask again later.
@@ -578,6 +639,19 @@ void SlurmLauncher::SayLongPending(double now) {
       hint = ": it asks for more than the partition's nodes have (runner.slurm, gpusPerTrial)";
     } else if (reason == "Resources" || reason == "Priority") {
       hint = ": waiting for its turn";
+    } else if (reason == "JobHeldUser") {
+      hint =
+          ": it is held (sbatch --hold or scontrol hold): scontrol release " + id + " lets it run";
+    } else if (reason == "JobHeldAdmin") {
+      hint = ": an administrator holds it (scontrol hold); only one can release it";
+    } else if (reason.rfind("QOS", 0) == 0 || reason.rfind("Assoc", 0) == 0 ||
+               reason.find("Limit") != std::string::npos) {
+      hint =
+          ": a limit of its account or QOS (sacctmgr show qos, runner.slurm.account and qos) "
+          "holds it until jobs of yours under the same limit end; lower maxParallelTrials to "
+          "stay within it";
+    } else if (reason == "PartitionDown" || reason == "PartitionInactive") {
+      hint = ": its partition (runner.slurm.partition) takes no jobs now (sinfo says its state)";
     }
     const auto trial = state_->trial_of.find(id);
     state_->warn(

@@ -29,9 +29,13 @@ struct SlurmLauncherOptions {
   // partition too small, a limit), so that jobs that cannot start are not waited on in silence.
   double pending_notice_seconds = 60;
   // How long to wait before each new sbatch when one could not reach Slurm (slurmctld restarting
-  // or busy, a timeout; not when Slurm refuses the job): one more try per entry; after the last
-  // the run ends saying why, the trial back in the queue.
+  // or busy, a timeout; not when Slurm refuses the job): one more try per entry, then one every
+  // last entry until Slurm has not answered for submit_give_up_seconds (from the first failure);
+  // then the run ends saying why, the trial back in the queue. A restart or a failover of
+  // slurmctld takes a minute or more, and each sbatch against a controller that is down itself
+  // takes about MessageTimeout (10 s by default) to fail.
   std::vector<double> submit_retry_seconds = {2, 5, 10};
+  double submit_give_up_seconds = 600;
   // Where the trainers run; empty: this process's working folder (as local trainers do).
   std::filesystem::path working_dir;
 };
@@ -70,8 +74,8 @@ class SlurmLauncher : public TrialLauncher {
  private:
   SlurmLauncherOptions options_;
   void SayLongPending(double now);
-  // "bayestune-<study>-<trial>[.<attempt>]": what squeue shows, and how a job of an attempt is
-  // found again.
+  // "bayestune-<study>-<trial>[.<attempt>]" (a ',' of the study's name as ';'): what squeue
+  // shows, and how a job of an attempt is found again.
   std::string JobName(std::int64_t trial, int attempt) const;
 
   std::shared_ptr<State> state_;
