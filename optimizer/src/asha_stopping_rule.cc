@@ -267,10 +267,10 @@ StopDecision AshaStoppingRule::Decide(const Trial& trial, const std::vector<Tria
     for (const auto& rival : rivals) {
       if (ranks_before(rival, self)) ++rank;
     }
-    std::string where = "ASHA rung " + std::to_string(k) + " (step " + std::to_string(steps[k]);
-    if (options_.brackets > 1) where += ", bracket " + std::to_string(bracket);
-    where += ")";
-    const std::string ranked = where + ": " + spec.metric_tag + " " +
+    std::string rung_text = "rung " + std::to_string(k) + " (step " + std::to_string(steps[k]);
+    if (options_.brackets > 1) rung_text += ", bracket " + std::to_string(bracket);
+    rung_text += ")";
+    const std::string ranked = "ASHA " + rung_text + ": " + spec.metric_tag + " " +
                                FormatMetricValue(own->value) + " at step " +
                                std::to_string(own->step) + predicted + " ranks " + Ordinal(rank) +
                                " of " + std::to_string(n) + " trials that reached the rung";
@@ -331,6 +331,7 @@ StopDecision AshaStoppingRule::Decide(const Trial& trial, const std::vector<Tria
       }
     }
     decision.stop = true;
+    decision.rung = rung_text;
     decision.reason =
         ranked + "; only the top " + top + " go on, the last of them at " +
         (predicted.empty() ? FormatMetricValue(cutoff) : FourDigits(cutoff) + " predicted");

@@ -668,6 +668,7 @@ StopDecision Study::ShouldStop(std::int64_t trial_id, const std::optional<TrialO
     decision = stopping_rule_->Decide(trial, repository_->ListTrials(record_.id), record_.spec);
     if (decision.stop) {
       trial.state = TrialState::kStopping;
+      trial.stop_rung = decision.rung;
       repository_->UpdateTrial(record_.id, trial);
     }
   });
@@ -687,6 +688,7 @@ Trial Study::Requeue(std::int64_t trial_id, const std::string& reason,
     trial.client_id.clear();
     trial.gpus.clear();
     trial.start_time.reset();
+    trial.stop_rung.clear();
     trial.failure_reason = reason;
   });
 }

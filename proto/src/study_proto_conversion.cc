@@ -502,6 +502,7 @@ v1::Trial TrialToProto(const Trial& trial, const std::string& study, const Study
   }
   out.set_failure_reason(trial.failure_reason);
   out.set_stopped_early(trial.stopped_early);
+  out.set_stop_rung(trial.stop_rung);
   for (const Measurement& m : trial.measurements) {
     *out.add_measurements() = MeasurementToProto(m);
   }
@@ -540,6 +541,7 @@ Trial TrialFromProto(const v1::Trial& message) {
     trial.final_values.push_back(m.value());
   trial.failure_reason = message.failure_reason();
   trial.stopped_early = message.stopped_early();
+  trial.stop_rung = message.stop_rung();
   for (const v1::Measurement& m : message.measurements()) {
     trial.measurements.push_back(MeasurementFromProto(m));
   }

@@ -21,10 +21,10 @@ using sqlite::Statement;
 
 constexpr std::string_view kStudyColumns =
     "SELECT id, name, spec_text, spec_json, state, created_time FROM studies";
-// The columns of trials in the order of the parameters ?1 ... ?14 of BindTrial.
+// The columns of trials in the order of the parameters ?1 ... ?15 of BindTrial.
 constexpr std::string_view kTrialColumns =
     "study_id, number, state, client_id, gpus, attempt, start_time, end_time, final_step, "
-    "final_value, failure_reason, stopped_early, jobs, final_values";
+    "final_value, failure_reason, stopped_early, jobs, final_values, stop_rung";
 
 // A file whose content this version cannot read (edited by hand, or damaged).
 [[noreturn]] void ThrowDamaged(const Connection& connection, const std::string& what) {
@@ -171,12 +171,12 @@ std::vector<double> ParseValues(const Connection& connection, std::int64_t trial
   return values;
 }
 
-// Binds the trial's columns to ?1 ... ?14 (the order of kTrialColumns).
+// Binds the trial's columns to ?1 ... ?15 (the order of kTrialColumns).
 void BindTrial(Statement& statement, std::int64_t study_id, const Trial& trial) {
   statement.BindAll(study_id, trial.id, TrialStateName(trial.state), trial.client_id,
                     GpusText(trial.gpus), trial.attempt, trial.start_time, trial.end_time,
                     trial.final_step, trial.final_value, trial.failure_reason, trial.stopped_early,
-                    JobsText(trial.jobs), ValuesText(trial.final_values));
+                    JobsText(trial.jobs), ValuesText(trial.final_values), trial.stop_rung);
 }
 
 // A row of "SELECT <kTrialColumns> ...", without parameters and measurements.
@@ -200,6 +200,7 @@ Trial ReadTrial(const Connection& connection, const Statement& row) {
   trial.stopped_early = row.Int64(11) != 0;
   trial.jobs = ParseJobs(connection, trial.id, row.Text(12));
   trial.final_values = ParseValues(connection, trial.id, row.Text(13));
+  trial.stop_rung = row.Text(14);
   return trial;
 }
 
@@ -418,7 +419,7 @@ Trial SqliteStudyRepository::AddTrial(std::int64_t study_id, Trial trial) {
     }
     Statement insert =
         c.Prepare("INSERT INTO trials (" + std::string(kTrialColumns) +
-                  ") VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14)");
+                  ") VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15)");
     BindTrial(insert, study_id, trial);
     insert.Run();
     InsertParameters(c, study_id, trial);
@@ -434,8 +435,8 @@ void SqliteStudyRepository::UpdateTrial(std::int64_t study_id, const Trial& tria
     Statement update = c.Prepare(
         "UPDATE trials SET state = ?3, client_id = ?4, gpus = ?5, attempt = ?6, start_time = ?7, "
         "end_time = ?8, final_step = ?9, final_value = ?10, failure_reason = ?11, "
-        "stopped_early = ?12, jobs = ?13, final_values = ?14 WHERE study_id = ?1 AND number = "
-        "?2");
+        "stopped_early = ?12, jobs = ?13, final_values = ?14, stop_rung = ?15 WHERE study_id = ?1 "
+        "AND number = ?2");
     BindTrial(update, study_id, trial);
     update.Run();
     if (update.Changes() == 0) ThrowNoTrial(c, study_id, trial.id);

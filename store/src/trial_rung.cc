@@ -8,6 +8,9 @@ std::string TrialRungText(const Trial& trial, const std::vector<Trial>& trials,
                           const StudySpec& spec) {
   const std::string reached = RungText(trial, spec);  // "": not ASHA (or no rung reached)
   if (reached.empty() || !trial.stopped_early) return reached;
+  // Recorded with the stop (Study::ShouldStop): what the runner's line named. Stops stored before
+  // schema version 9, or made without the rule's decision, are decided again below.
+  if (!trial.stop_rung.empty()) return trial.stop_rung;
   // Stopped at or after the first rung and short of the second: stopped at the first, with no
   // need to decide again (most of a study's stops; each decision may fit a GP).
   if (AshaStoppingRule(spec.early_stopping).RungOf(trial, spec).rung == 0) return reached;

@@ -297,6 +297,19 @@ TEST_CASE(
   const auto job = nlohmann::json::parse(json.out);
   CHECK(job["trainingOutput"]["trials"][1]["bayestune"]["rung"] == "rung 0 (step 1)");
   CHECK(job["trainingOutput"]["trials"][0]["bayestune"]["rung"] == "rung 1 (step 3)");
+
+  // The readers show the rung recorded with the stop (Trial::stop_rung), without deciding again;
+  // a stop stored without one (before schema version 9) is decided again.
+  const auto relisted = [&](const std::string& stop_rung) {
+    auto repository = SqliteStudyRepository::Open(dir.File("bayestune.db"));
+    Trial t = *repository->GetTrial(study->id(), trials[1].id);
+    CHECK(t.stop_rung == (stop_rung == "rung 2 (step 9)" ? "rung 0 (step 1)" : "rung 2 (step 9)"));
+    t.stop_rung = stop_rung;
+    repository->UpdateTrial(study->id(), t);
+    return RunBayestune(dir.path(), {"trials", "asha"}).out;
+  };
+  CHECK(relisted("rung 2 (step 9)").find("stopped early at rung 2 (step 9)") != std::string::npos);
+  CHECK(relisted("").find("stopped early at rung 0 (step 1)") != std::string::npos);
 }
 
 TEST_CASE("a missing database, an unknown study and an ambiguous one get one-line errors",

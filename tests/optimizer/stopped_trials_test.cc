@@ -149,13 +149,17 @@ TEST_CASE("ASHA through a Study: stop with the rung's reason, recorded as stoppe
   const StopDecision stop = study->ShouldStop(trials[1].id, trials[1].Owner());
   CHECK(stop.stop);
   CHECK(stop.reason.find("ASHA rung 0 (step 1)") == 0);
+  CHECK(stop.rung == "rung 0 (step 1)");
   CHECK(study->GetTrial(trials[1].id).state == TrialState::kStopping);
+  // The rung is recorded with the stop, for the readers (Trial::stop_rung).
+  CHECK(study->GetTrial(trials[1].id).stop_rung == "rung 0 (step 1)");
   // It ran on to step 2 before its process ended; the value it stopped with is 0.9.
   report(trials[1], 2, 0.9, 12);
   const Trial stopped =
       study->Complete(trials[1].id, std::nullopt, std::nullopt, trials[1].Owner());
   CHECK(stopped.stopped_early);
   CHECK(stopped.state == TrialState::kSucceeded);
+  CHECK(stopped.stop_rung == "rung 0 (step 1)");
   report(trials[0], 9, 0.7, 20);
   study->Complete(trials[0].id, std::nullopt, std::nullopt, trials[0].Owner());
   // 0.9 was cut off at step 2: the trial trained to the end is the best.
@@ -169,6 +173,11 @@ TEST_CASE("ASHA through a Study: stop with the rung's reason, recorded as stoppe
     CHECK(t.state == TrialState::kActive);  // pending: avoided, not learned
     CHECK_FALSE(t.final_value);
   }
+  // Trial 3, stopped and then queued to run again (its runner lost), has no rung: it runs anew.
+  report(trials[2], 1, 0.1, 13);
+  REQUIRE(study->ShouldStop(trials[2].id, trials[2].Owner()).stop);
+  CHECK(study->GetTrial(trials[2].id).stop_rung == "rung 0 (step 1)");
+  CHECK(study->Requeue(trials[2].id, "runner restarted", trials[2].Owner()).stop_rung.empty());
 }
 
 TEST_CASE("steps saved by stopping early, epochs past the rung counted as spent", "[stopped]") {

@@ -52,6 +52,7 @@ Trial FullTrial() {
   trial.final_step = 20;
   trial.failure_reason = "was requeued: runner restarted (ünïcödé)";
   trial.stopped_early = true;
+  trial.stop_rung = "rung 1 (step 3, bracket 2)";
   trial.measurements = {{.metric = "accuracy", .step = 10, .value = 0.5, .wall_time = 1714557630.0},
                         {.metric = "loss", .step = 10, .value = 1.25, .wall_time = 1714557630.0}};
   return trial;

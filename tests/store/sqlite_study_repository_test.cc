@@ -569,7 +569,8 @@ TEST_CASE(
   // A file of version 7, before the index.
   ExecSql(database, "DROP INDEX measurements_by_step; PRAGMA user_version = 7;");
   auto repository = SqliteStudyRepository::Open(database);
-  CHECK(QueryValue(database, "PRAGMA user_version") == "8");
+  CHECK(QueryValue(database, "PRAGMA user_version") ==
+        std::to_string(SqliteStudyRepository::kSchemaVersion));
   CHECK(QueryValue(database, "SELECT sql FROM sqlite_master WHERE name = 'measurements_by_step'") ==
         "CREATE INDEX measurements_by_step ON measurements (study_id, trial_number, metric, step)");
   CHECK(QueryValue(database, "PRAGMA integrity_check") == "ok");
@@ -594,6 +595,40 @@ TEST_CASE(
   whole.measurements.clear();
   CHECK(*bare == whole);
   CHECK_FALSE(repository->GetTrialWithoutMeasurements(study.id, 99));
+}
+
+TEST_CASE("the version 9 upgrade adds the rung ASHA stopped a trial at, empty for older stops",
+          "[sqlite]") {
+  TempFolder folder;
+  const std::string database = folder.File("study.db");
+  StudyRecord study;
+  std::int64_t old_stop = 0;
+  {
+    auto repository = SqliteStudyRepository::Open(database);
+    study = NewStudy(*repository);
+    Trial trial;
+    trial.state = TrialState::kSucceeded;
+    trial.stopped_early = true;
+    trial.final_value = 0.5;
+    trial.parameters = {{"lr", 0.01}};
+    old_stop = repository->AddTrial(study.id, trial).id;
+  }
+  // A file of version 8, before the column.
+  ExecSql(database, "ALTER TABLE trials DROP COLUMN stop_rung; PRAGMA user_version = 8;");
+  auto repository = SqliteStudyRepository::Open(database);
+  CHECK(QueryValue(database, "PRAGMA user_version") == "9");
+  CHECK(QueryValue(database, "PRAGMA integrity_check") == "ok");
+  const Trial before = *repository->GetTrial(study.id, old_stop);
+  CHECK(before.stopped_early);
+  CHECK(before.stop_rung.empty());  // stopped before the rung was recorded: decided again
+  Trial stopped = before;
+  stopped.stop_rung = "rung 1 (step 3, bracket 2)";
+  repository->UpdateTrial(study.id, stopped);
+  CHECK(repository->GetTrial(study.id, old_stop)->stop_rung == "rung 1 (step 3, bracket 2)");
+  Trial added = stopped;
+  added.id = 0;
+  CHECK(repository->GetTrial(study.id, repository->AddTrial(study.id, added).id)->stop_rung ==
+        "rung 1 (step 3, bracket 2)");
 }
 
 TEST_CASE("deleting a study deletes its rows from every table", "[sqlite]") {

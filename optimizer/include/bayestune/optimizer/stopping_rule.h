@@ -27,6 +27,9 @@ struct StopDecision {
   // The rungs the trial was let past so far, lowest first (ASHA; empty for other rules). A rule
   // keeps no state: every decision lists them all, and the runner says each once.
   std::vector<RungPromotion> promotions;
+  // ASHA, when it stops: the rung that stopped it, "rung 1 (step 3)" (", bracket 0" with several
+  // brackets), as its reason begins; Study::ShouldStop records it (Trial::stop_rung).
+  std::string rung;
 };
 
 // Decides when a running trial should stop early (Optuna's pruners, Vizier's early-stopping

@@ -76,6 +76,10 @@ struct Trial {
   std::optional<std::int64_t> final_step;
   std::string failure_reason;  // FAILED or INFEASIBLE: why
   bool stopped_early = false;
+  // Where ASHA stopped it, recorded with the stop (StopDecision::rung: "rung 1 (step 3)", with ",
+  // bracket 0" for several brackets); "" for another rule, a client's stop, or a stop stored
+  // before schema version 9 (the readers then decide again: TrialRungText).
+  std::string stop_rung;
   std::vector<Measurement> measurements;  // every metric of every attempt, in the order reported
   std::vector<TrialJob> jobs;  // the Slurm job of each attempt run through Slurm, in order
   // A multi-objective study's SUCCEEDED trial: one value per objective (StudySpec::metrics), the

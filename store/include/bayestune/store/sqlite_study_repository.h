@@ -61,7 +61,7 @@ class SqliteStudyRepository : public StudyRepository {
  public:
   // The schema this version writes (PRAGMA user_version). Older files are upgraded when opened
   // for writing; a newer one is refused.
-  static constexpr int kSchemaVersion = 8;
+  static constexpr int kSchemaVersion = 9;
 
   // Opens the study database at `path`, creating it, or upgrading an older schema, as needed.
   // Errors name the file and say what to do: InvalidArgument for a missing folder, a file that is
