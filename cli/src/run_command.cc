@@ -237,7 +237,9 @@ std::shared_ptr<Study> OpenStudy(const RunPlan& plan, const RunArguments& argume
         "with resumePreviousJobId: " +
         plan.study + " in trainingInput.hyperparameters";
     std::string advice =
-        "To tune the new search space, " + resume + ", or use another database (--db FILE)";
+        "To tune with " +
+        (before ? DescribeChangedSettings(*before, plan.config.study) : "the changed settings") +
+        ", " + resume + ", or use another database (--db FILE)";
     if (new_objective) {
       std::string added;
       for (const std::string& id : metric_ids(plan.config.study)) {
