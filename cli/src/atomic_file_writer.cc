@@ -234,6 +234,19 @@ std::uintmax_t WriteFileAtomically(const std::string& path, const std::string& f
     fs::remove(temporary, error);
     throw Unavailable(where + ": cannot move the file into place (" + reason + ")");
   }
+  // The new name is on disk before "wrote X" is said: the file's data was synced before the
+  // rename, but its name (the rename, and the link from the unnamed file) is the folder's, and a
+  // crash before the folder was written lost it (the old file back, or no file at all).
+  const int folder_fd = ::open(folder.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+  // A file system that cannot sync a folder says EINVAL: nothing more can be done there.
+  if (folder_fd < 0 || (::fsync(folder_fd) != 0 && errno != EINVAL)) {
+    const int failed = errno;
+    if (folder_fd >= 0) ::close(folder_fd);
+    throw Unavailable(where + ": written, but its folder '" + folder.string() +
+                      "' could not be synced to disk (" + std::strerror(failed) +
+                      "), so that a crash may lose its name; check the disk and write it again");
+  }
+  ::close(folder_fd);
   return fs::file_size(target, error);
 }
 

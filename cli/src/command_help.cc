@@ -4,6 +4,7 @@
 #include <cerrno>
 #include <cmath>
 #include <cstdlib>
+#include <map>
 #include <sstream>
 
 #include "cli_errors.h"
@@ -74,6 +75,38 @@ std::vector<std::string>& CommandLine() {
 
 void SetCommandLine(int argc, char** argv) {
   CommandLine().assign(argv, argv + argc);
+}
+
+std::optional<std::string> TrainerAroundDoubleDashText(CLI::App& app, const std::string& command) {
+  // The commands that take a trainer after --, and what comes before it in their usage.
+  static const std::map<std::string, std::string> kUsage = {
+      {"run", "tuning.yaml"},
+      {"validate", "tuning.yaml"},
+      {"worker", "--server HOST:PORT --study NAME"}};
+  const auto usage = kUsage.find(command);
+  if (usage == kUsage.end()) return std::nullopt;
+  CLI::App* subcommand = nullptr;
+  try {
+    subcommand = app.get_subcommand(command);
+  } catch (const CLI::Error&) {
+    return std::nullopt;
+  }
+  const CLI::Option* trainer = subcommand->get_option_no_throw("trainer");
+  if (trainer == nullptr || trainer->empty()) return std::nullopt;
+  const std::vector<std::string>& words = CommandLine();
+  const auto dash = std::find(words.begin(), words.end(), "--");
+  if (dash == words.end()) return std::nullopt;
+  // What CLI11 took for the trainer came before `--` (it refused what came after).
+  std::string before;
+  for (const std::string& word : trainer->results())
+    before += (before.empty() ? "" : " ") + word;
+  std::string whole = before;
+  for (auto word = dash + 1; word != words.end(); ++word)
+    whole += " " + *word;
+  return "'" + before +
+         "' before --: the trainer and its arguments all go after --, as in: " + "bayestune " +
+         command + " " + usage->second + " -- " + whole +
+         "; or is it the value of a mistyped option?";
 }
 
 void CheckTrainerAfterDoubleDash(const std::vector<std::string>& trainer,

@@ -1,6 +1,7 @@
 #pragma once
 
 #include <CLI/CLI.hpp>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -35,5 +36,14 @@ void SetCommandLine(int argc, char** argv);
 // train.py".
 void CheckTrainerAfterDoubleDash(const std::vector<std::string>& trainer,
                                  const std::string& command, const std::string& usage);
+
+// For CLI11's "The following argument was not expected" of `run`, `validate` or `worker` given a
+// trainer on both sides of `--` (`bayestune validate s.yaml true -- false`: CLI11 took `true` for
+// the trainer and refused `false`): a usage error naming the words before `--` and the command
+// line that would be valid, "'true' before --: the trainer and its arguments all go after --, as
+// in: bayestune validate tuning.yaml -- true false; ...". nullopt for another command, or another
+// cause (no `--`, no trainer taken before it). `app` is the whole command line's, after its parse
+// failed.
+std::optional<std::string> TrainerAroundDoubleDashText(CLI::App& app, const std::string& command);
 
 }  // namespace bayestune::cli

@@ -33,6 +33,10 @@ std::string UsageErrorText(CLI::App& app, int argc, char** argv, const CLI::Pars
     }
     return "unknown command '" + first + "'; the commands: " + list;
   }
+  // A trainer given on both sides of `--`: CLI11 refused the words after it, not those before.
+  if (dynamic_cast<const CLI::ExtrasError*>(&error) != nullptr) {
+    if (auto text = bayestune::cli::TrainerAroundDoubleDashText(app, first)) return *text;
+  }
   for (const auto& command : commands) {
     if (command == first) {
       return std::string(error.what()) + "; run 'bayestune " + command + " --help' for its options";

@@ -1,9 +1,11 @@
 // `bayestune metrics DIR [--tag TAG] [--hypertune FILE]`: what the metric readers find in a job
 // dir, so that users can see why a metric is not found.
+#include <algorithm>
 #include <charconv>
 #include <cmath>
 #include <filesystem>
 #include <iostream>
+#include <map>
 #include <nlohmann/json.hpp>
 #include <set>
 
@@ -104,6 +106,35 @@ std::optional<OwningStudy> FindOwningStudy(const MetricsOptions& options) {
     }
   }
   return std::nullopt;
+}
+
+// The measurements the runner recorded of DIR's attempt (DIR: trial-<n>/, or its attempt-<k>/ of a
+// rerun, or a file in it), when DIR is a trial folder of `owner`'s study; empty otherwise.
+std::vector<Measurement> RecordedMeasurements(const OwningStudy& owner, const std::string& dir) {
+  const auto trial_folder = TrialFolderOf(dir);
+  if (!trial_folder) return {};
+  std::error_code error;
+  fs::path path = fs::absolute(dir, error).lexically_normal();
+  if (!path.has_filename()) path = path.parent_path();
+  if (fs::is_regular_file(path, error)) path = path.parent_path();
+  const std::string trial_name = trial_folder->filename().string();
+  const std::string attempt_name = path.filename().string();
+  const int attempt = NamedWithNumber(path, "attempt-")
+                          ? std::atoi(attempt_name.c_str() + std::string("attempt-").size())
+                          : 1;
+  const std::int64_t trial_id = std::atoll(trial_name.c_str() + std::string("trial-").size());
+  try {
+    auto repository = SqliteStudyRepository::Open(owner.database, {.read_only = true});
+    const auto trial = repository->GetTrial(owner.study.id, trial_id);
+    if (!trial) return {};
+    std::vector<Measurement> recorded;
+    for (const Measurement& m : trial->measurements) {
+      if (m.attempt == attempt) recorded.push_back(m);
+    }
+    return recorded;
+  } catch (const Error&) {
+    return {};  // what the files hold is printed all the same
+  }
 }
 
 std::string JsonString(const std::string& text) {
@@ -225,17 +256,50 @@ int RunMetrics(const MetricsOptions& options) {
   const auto goal = ParseGoal(goal_name);
   // As the runner takes them (TrialMetricsFeed): a hypertune report of a tag and step that an
   // event file reported too is the same value twice (gpu_models writes both), and the event
-  // file's is the one recorded. Taking the later record instead printed the hypertune file's
-  // double (0.9555555555555556) for a trial whose value is the event file's float32
-  // (0.9555555582046509).
-  std::set<std::pair<std::string, std::int64_t>> reported;
-  for (std::size_t i = 0; i < from_events; ++i)
-    reported.emplace(poll.records[i].FullTag(), poll.records[i].step);
+  // file's is the one recorded when both are read at once. Taking the later record instead
+  // printed the hypertune file's double (0.9555555555555556) for a trial whose value is the event
+  // file's float32 (0.9555555582046509). But the runner keeps the source read first: a hypertune
+  // report read before the event file was flushed is the one recorded, and this printed the
+  // event file's value for it. Where the trial's recorded measurement of that tag and step is
+  // the hypertune file's value (and not the event file's), the hypertune record is taken.
+  std::map<std::pair<std::string, std::int64_t>, std::size_t> reported;  // -> index in records
   std::vector<MetricRecord> records(
       poll.records.begin(), poll.records.begin() + static_cast<std::ptrdiff_t>(from_events));
+  for (std::size_t i = 0; i < records.size(); ++i)
+    reported.emplace(std::pair{records[i].FullTag(), records[i].step}, i);
+  const std::vector<Measurement> recorded =
+      owner ? RecordedMeasurements(*owner, options.dir) : std::vector<Measurement>{};
+  // The names a record of `full_tag` is recorded under: itself, and each objective of the study
+  // found as that series (a subfolder's tag is recorded under the objective's metricId).
+  std::map<std::string, std::set<std::string>> recorded_as;
+  const auto names_of = [&](const std::string& full_tag) -> const std::set<std::string>& {
+    auto [it, fresh] = recorded_as.try_emplace(full_tag, std::set<std::string>{full_tag});
+    if (fresh && owner) {
+      for (const MetricSpec& objective : Objectives(owner->study.spec)) {
+        if (MatchMetric(poll.records, objective.metric_id).full_tag == full_tag)
+          it->second.insert(objective.metric_id);
+      }
+    }
+    return it->second;
+  };
+  const auto recorded_value = [&](const MetricRecord& record, double value) {
+    const auto& names = names_of(record.FullTag());
+    return std::any_of(recorded.begin(), recorded.end(), [&](const Measurement& m) {
+      return m.step == record.step && names.count(m.metric) && m.value == value;
+    });
+  };
   for (std::size_t i = from_events; i < poll.records.size(); ++i) {
-    if (!reported.count({poll.records[i].FullTag(), poll.records[i].step}))
-      records.push_back(poll.records[i]);
+    const MetricRecord& report = poll.records[i];
+    const auto both = reported.find({report.FullTag(), report.step});
+    if (both == reported.end()) {
+      records.push_back(report);
+      continue;
+    }
+    MetricRecord& event = records[both->second];
+    if (event.value != report.value && recorded_value(report, report.value) &&
+        !recorded_value(event, event.value)) {
+      event = report;
+    }
   }
   const TrialValue value = SelectTrialValue(records, tag, *selection, *goal);
   if (!value.found()) {

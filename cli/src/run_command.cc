@@ -237,7 +237,9 @@ std::shared_ptr<Study> OpenStudy(const RunPlan& plan, const RunArguments& argume
         "with resumePreviousJobId: " +
         plan.study + " in trainingInput.hyperparameters";
     std::string advice =
-        "To tune the new search space, " + resume + ", or use another database (--db FILE)";
+        "To tune with " +
+        (before ? DescribeChangedSettings(*before, plan.config.study) : "the changed settings") +
+        ", " + resume + ", or use another database (--db FILE)";
     if (new_objective) {
       std::string added;
       for (const std::string& id : metric_ids(plan.config.study)) {
@@ -324,14 +326,18 @@ int RunStudy(const RunArguments& arguments) {
   TrialRunnerOptions options;
   options.runner = plan.config.runner;
   if (!arguments.gpus.empty()) options.gpus_source = "--gpus";
-  TrialRunner runner(std::make_shared<LocalStudyConnection>(study), options, view);
+  // A full disk under the database is waited for as a lock is: the runner's calls are retried
+  // until there is space, the running trials going on.
+  TrialRunner runner(std::make_shared<LocalStudyConnection>(study, lock_wait), options, view);
   // While the runner runs, its warnings come with the progress, and its interrupts end the wait.
   lock_wait->SetNotify(
       [view](const std::string& message) { view->OnWarning(std::nullopt, message); });
   lock_wait->SetInterrupts([&runner] { return runner.interrupt_requests(); });
-  // While a call waits for another process's lock, the runner's loop turns: trials that end are
-  // collected, timeouts enforced, and said; they are recorded when the lock goes.
-  lock_wait->SetWhileWaiting([&runner] { runner.TurnWhileStudyWaits(); });
+  // While a call waits for another process's lock, or for space on the database's disk, the
+  // runner's loop turns: trials that end are collected, timeouts enforced, and said; they are
+  // recorded when the lock goes (there is space).
+  lock_wait->SetWhileWaiting(
+      [&runner](TrialRunner::StudyWait why) { runner.TurnWhileStudyWaits(why); });
   struct Detach {
     RunLockWait& wait;
     ~Detach() {
@@ -350,6 +356,15 @@ int RunStudy(const RunArguments& arguments) {
     // Interrupted twice while another process held the database's lock: the running trials were
     // killed; they stay ACTIVE, and the next run reruns them (their runner is gone).
     std::cerr << "bayestune: interrupted while waiting for another process's lock on "
+              << ShownText(arguments.database) << " (" << ShownText(e.what())
+              << "); the trials this run was running were killed, and rerun when the study runs "
+                 "again\n";
+    return kExitInterrupted;
+  } catch (const StorageFull& e) {
+    view->Close();
+    if (!lock_wait->stopped_for_space()) throw;
+    // Interrupted twice while the database's disk was full: as for the lock.
+    std::cerr << "bayestune: interrupted while waiting for space on the disk of "
               << ShownText(arguments.database) << " (" << ShownText(e.what())
               << "); the trials this run was running were killed, and rerun when the study runs "
                  "again\n";

@@ -34,7 +34,7 @@ void RunLockWait::SetInterrupts(std::function<int()> interrupts) {
   interrupts_ = std::move(interrupts);
 }
 
-void RunLockWait::SetWhileWaiting(std::function<void()> while_waiting) {
+void RunLockWait::SetWhileWaiting(std::function<void(TrialRunner::StudyWait)> while_waiting) {
   std::lock_guard lock(mutex_);
   while_waiting_ = std::move(while_waiting);
 }
@@ -42,6 +42,11 @@ void RunLockWait::SetWhileWaiting(std::function<void()> while_waiting) {
 bool RunLockWait::stopped() const {
   std::lock_guard lock(mutex_);
   return stopped_;
+}
+
+bool RunLockWait::stopped_for_space() const {
+  std::lock_guard lock(mutex_);
+  return stopped_for_space_;
 }
 
 void RunLockWait::Say(const std::string& message) {
@@ -53,15 +58,71 @@ void RunLockWait::Say(const std::string& message) {
 }
 
 bool RunLockWait::KeepWaiting(std::chrono::milliseconds waited) {
-  std::function<void()> while_waiting;
+  std::function<void(TrialRunner::StudyWait)> while_waiting;
   {
     std::lock_guard lock(mutex_);
     if (!Notice(waited)) return false;
     while_waiting = while_waiting_;
   }
   // Outside the mutex: what it does may say something (SetNotify's view).
-  if (while_waiting) while_waiting();
+  if (while_waiting) while_waiting(TrialRunner::StudyWait::kLocked);
   return true;
+}
+
+bool RunLockWait::KeepWaitingForSpace(std::chrono::milliseconds waited, const std::string& error) {
+  std::function<void(TrialRunner::StudyWait)> while_waiting;
+  {
+    std::lock_guard lock(mutex_);
+    if (!NoticeFull(waited, error)) return false;
+    while_waiting = while_waiting_;
+  }
+  if (while_waiting) while_waiting(TrialRunner::StudyWait::kDiskFull);
+  return true;
+}
+
+bool RunLockWait::NoticeFull(std::chrono::milliseconds waited, const std::string& error) {
+  const int interrupts = interrupts_ ? interrupts_() : 0;
+  if (interrupts >= 2) {
+    if (!stopped_) {
+      stopped_ = true;
+      stopped_for_space_ = true;
+      Say("stopped waiting for space on the disk of the database " + database_ + " after " +
+          SecondsText(waited) +
+          " (interrupted again): the running trials are killed; they stay running in the "
+          "database until the study runs again, which reruns them");
+    }
+    return false;
+  }
+  if (interrupts >= 1 && !space_interrupt_said_) {
+    space_interrupt_said_ = true;
+    Say("interrupted while waiting for space on the disk of the database " + database_ +
+        ": no new trial will start; still waiting, to record the running trials (interrupt again "
+        "to stop waiting now: the running trials are killed and rerun when the study runs again)");
+  }
+  // At once (a full disk is no write of the moment), then once at notice_every, twice that, ...
+  if (space_notices_ == 0) {
+    space_notices_ = 1;
+    Say("the database " + database_ + " cannot be written: its disk is full (" + error +
+        "). Free some space on its file system (df '" + database_ +
+        "'); until then the run retries every second, the running trials go on, and what they "
+        "report and how they end is written once there is space (saying so every " +
+        SecondsText(notice_every_) + "; Ctrl-C twice to stop)");
+  } else if (waited >= notice_every_ * space_notices_) {
+    space_notices_ = static_cast<int>(waited / notice_every_) + 1;
+    Say("the disk of the database " + database_ + " is still full: waited " + SecondsText(waited) +
+        " so far for space; retrying (free some space on its file system)");
+  }
+  return true;
+}
+
+void RunLockWait::SpaceAgain(std::chrono::milliseconds waited) {
+  std::lock_guard lock(mutex_);
+  if (space_notices_ > 0) {
+    Say("the database " + database_ + " could be written again after " + SecondsText(waited) +
+        " with its disk full; going on");
+  }
+  space_notices_ = 0;
+  space_interrupt_said_ = false;
 }
 
 bool RunLockWait::Notice(std::chrono::milliseconds waited) {

@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <cmath>
+#include <cstdint>
 #include <limits>
 
 #include "bayestune/optimizer/conditional_parameters.h"
@@ -16,6 +17,16 @@ std::size_t SaturatingMultiply(std::size_t a, std::size_t b) {
     return std::numeric_limits<std::size_t>::max();
   }
   return a * b;
+}
+
+// `count` as a size_t, the largest one where it does not fit.
+std::size_t SaturatedSize(std::uint64_t count) {
+  if constexpr (sizeof(std::size_t) >= sizeof(std::uint64_t)) {
+    return static_cast<std::size_t>(count);
+  } else {
+    constexpr std::uint64_t kMost = std::numeric_limits<std::size_t>::max();
+    return static_cast<std::size_t>(std::min(count, kMost));
+  }
 }
 
 // The trees of a finite conditional space kept for FeasiblePoint; beyond, they are walked to.
@@ -164,16 +175,40 @@ std::vector<Eigen::VectorXd> FeasibleRounding::EnumerateTrees() const {
   }
 }
 
+std::size_t IntegerValueCount(double min_value, double max_value) {
+  // Counted in integers: in a double, max - min + 1 lost the + 1 past 2^53 (0 .. 2^53 made 2^53
+  // values), and every span from 10^18 up was taken as unbounded. The whole numbers of
+  // [min, max], exactly, saturated at the largest uint64: the bounds are doubles, whose
+  // magnitudes below 2^64 are each a uint64 exactly; the span is the difference or the sum of the
+  // two magnitudes.
+  constexpr std::uint64_t kMost = std::numeric_limits<std::uint64_t>::max();
+  const double low = std::ceil(min_value);
+  const double high = std::floor(max_value);
+  if (std::isnan(low) || std::isnan(high)) return 0;
+  if (high < low) return 0;
+  constexpr double kLimit = 18446744073709551616.0;  // 2^64
+  if (std::fabs(low) >= kLimit || std::fabs(high) >= kLimit) return SaturatedSize(kMost);
+  const auto magnitude = [](double v) { return static_cast<std::uint64_t>(std::fabs(v)); };
+  std::uint64_t span = 0;  // high - low
+  if (low >= 0) {
+    span = magnitude(high) - magnitude(low);
+  } else if (high < 0) {
+    span = magnitude(low) - magnitude(high);
+  } else if (magnitude(high) > kMost - magnitude(low)) {
+    return SaturatedSize(kMost);
+  } else {
+    span = magnitude(high) + magnitude(low);
+  }
+  return SaturatedSize(span == kMost ? kMost : span + 1);
+}
+
 std::size_t FeasibleRounding::ValueCount(std::size_t i) const {
   const ParameterSpec& spec = space_->parameters()[i];
   switch (spec.type) {
     case ParameterType::kDouble:
       return 1;  // not finite; the caller knows
-    case ParameterType::kInteger: {
-      const double span = spec.max_value - spec.min_value + 1.0;
-      return span >= 1e18 ? std::numeric_limits<std::size_t>::max()
-                          : static_cast<std::size_t>(span);
-    }
+    case ParameterType::kInteger:
+      return IntegerValueCount(spec.min_value, spec.max_value);
     case ParameterType::kDiscrete:
       return spec.discrete_values.size();
     case ParameterType::kCategorical:

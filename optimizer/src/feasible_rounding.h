@@ -9,6 +9,11 @@
 
 namespace bayestune {
 
+// How many whole numbers [min_value, max_value] holds (an INTEGER parameter's values), exactly up
+// to INT64's extremes and beyond, saturated at the largest size_t (also for an infinite bound); 0
+// for an empty range or a NaN bound.
+std::size_t IntegerValueCount(double min_value, double max_value);
+
 // Rounds a point of the model's unit cube (SearchSpace's encoding) to the encoding of the feasible
 // point that it decodes to: DOUBLE coordinates are clamped to [0, 1], INTEGER and DISCRETE ones
 // snap to the unit coordinate of their nearest feasible value (as SearchSpace::Decode rounds), and

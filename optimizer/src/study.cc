@@ -200,9 +200,10 @@ StudyRecord Study::OpenRecord(StudyRepository& repository, const std::string& na
       throw AlreadyExists("a study named '" + name + "' already exists with a different spec (" +
                           DescribeSpecChanges(existing.spec, *options.spec) +
                           "); only maxTrials, maxParallelTrials and maxFailedTrials of an existing "
-                          "study can change. To tune a changed search space, start a new study "
-                          "(another name) with resumePreviousJobId: " +
-                          name + " so that it learns from this one");
+                          "study can change. To tune with " +
+                          DescribeChangedSettings(existing.spec, *options.spec) +
+                          ", start a new study (another name) with resumePreviousJobId: " + name +
+                          " so that it learns from this one");
     }
     return false;
   };

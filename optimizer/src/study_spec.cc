@@ -231,6 +231,33 @@ std::string DescribeSpecChanges(const StudySpec& before, const StudySpec& after)
   return joined;
 }
 
+std::string DescribeChangedSettings(const StudySpec& before, const StudySpec& after) {
+  std::vector<std::string> changed;
+  if (before.goal != after.goal) changed.push_back("the new goal");
+  if (before.metric_tag != after.metric_tag || before.metrics != after.metrics) {
+    changed.push_back("the new objective");
+  }
+  if (before.parameters != after.parameters) changed.push_back("the new search space");
+  if (before.enable_early_stopping != after.enable_early_stopping ||
+      !(before.early_stopping == after.early_stopping)) {
+    changed.push_back("the new early stopping (enableTrialEarlyStopping, runner.earlyStopping)");
+  }
+  if (before.algorithm != after.algorithm) changed.push_back("the new algorithm");
+  if (before.measurement_selection != after.measurement_selection) {
+    changed.push_back("the new runner.measurementSelection");
+  }
+  if (after.seed && before.seed != after.seed) changed.push_back("the new runner.seed");
+  if (before.resume_previous_job_id != after.resume_previous_job_id) {
+    changed.push_back("the new resumePreviousJobId");
+  }
+  if (changed.empty()) return "the changed settings";
+  std::string joined;
+  for (std::size_t i = 0; i < changed.size(); ++i) {
+    joined += (i == 0 ? "" : i + 1 == changed.size() ? " and " : ", ") + changed[i];
+  }
+  return joined;
+}
+
 std::string ResumeStudyProblem(const StudySpec& spec, const std::vector<std::string>& study_names) {
   const std::string& wanted = spec.resume_previous_job_id;
   if (wanted.empty() ||

@@ -446,11 +446,16 @@ void Connection::Fail(int rc, std::string_view doing) const {
   const std::string where = "bayestune database '" + path_ + "'";
   const std::string what = where + ": " + std::string(doing) + " failed (" + detail + ")";
   switch (rc & 0xff) {
-    case SQLITE_FULL:
-      throw ResourceExhausted(what +
-                              ": the disk, or the database's size limit, is full; this change "
-                              "was rolled back and everything stored before it is intact; free "
-                              "some space and retry");
+    case SQLITE_FULL: {
+      const std::string text = what +
+                               ": the disk, or the database's size limit, is full; this change "
+                               "was rolled back and everything stored before it is intact; free "
+                               "some space and retry";
+      // The size limit of this connection (max_page_count) is not raised by waiting; a full
+      // disk is, once space is freed.
+      if (options_.max_page_count > 0) throw ResourceExhausted(text);
+      throw StorageFull(text);
+    }
     case SQLITE_NOMEM:
       throw ResourceExhausted(what + ": out of memory");
     case SQLITE_BUSY:
@@ -487,12 +492,14 @@ void Connection::Fail(int rc, std::string_view doing) const {
       if (AtFileSizeLimit(path_) || (db_ && sqlite3_system_errno(db_.get()) == EDQUOT)) {
         // A write past the file size limit (ulimit -f) or the user's disk quota: a full disk by
         // another name (SQLite reports ENOSPC alone as SQLITE_FULL).
-        throw ResourceExhausted(
-            what + ": " +
-            (AtFileSizeLimit(path_) ? "the file size limit (ulimit -f)" : "the disk quota") +
+        const bool size_limit = AtFileSizeLimit(path_);
+        const std::string text =
+            what + ": " + (size_limit ? "the file size limit (ulimit -f)" : "the disk quota") +
             " is reached; this change was rolled back and everything stored "
             "before it is intact; raise the limit or free some space and "
-            "retry");
+            "retry";
+        if (size_limit) throw ResourceExhausted(text);  // this process's limit: waiting won't help
+        throw StorageFull(text);
       }
       throw Unavailable(what + ": an input/output error" + SystemErrorText() +
                         "; check the disk and its file system");

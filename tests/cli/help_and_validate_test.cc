@@ -126,6 +126,34 @@ TEST_CASE("a trainer is taken only after --", "[cli][help]") {
   CHECK(all_after.exit_code == 0);
 }
 
+TEST_CASE("a trainer on both sides of -- is a usage error naming the words before it",
+          "[cli][help]") {
+  // `validate s.yaml true -- false` got CLI11's "The following argument was not expected: false",
+  // which named the word after -- (the right place) and not `true`, the one out of place.
+  TempFolder dir;
+  WriteTextFile(dir.File("s.yaml"), SmallStudyYaml(1, 1, "--epochs=1"));
+  for (const std::vector<std::string>& args : std::vector<std::vector<std::string>>{
+           {"run", "s.yaml", "true", "--", "false", "-x"},
+           {"validate", "s.yaml", "true", "--", "false", "-x"},
+           {"worker", "--server", "127.0.0.1:1", "--study", "s", "true", "--", "false", "-x"}}) {
+    const auto result = RunBayestune(dir.path(), args);
+    INFO(args[0] << ": " << result.out << result.err);
+    CHECK(result.exit_code == 2);
+    const std::string usage =
+        args[0] == "worker" ? "--server HOST:PORT --study NAME" : std::string("tuning.yaml");
+    CHECK(result.err ==
+          "bayestune: error: 'true' before --: the trainer and its arguments all go "
+          "after --, as in: bayestune " +
+              args[0] + " " + usage +
+              " -- true false -x; or is it the value of a mistyped option?\n");
+  }
+  CHECK_FALSE(std::filesystem::exists(dir.File("bayestune.db")));  // nothing ran
+  // Another word CLI11 does not expect, without a trainer before --, keeps CLI11's words.
+  const auto other = RunBayestune(dir.path(), {"status", "extra", "words"});
+  CHECK(other.exit_code == 2);
+  CHECK_THAT(other.err, !Catch::Contains("before --"));
+}
+
 TEST_CASE("an empty option value, as an unset shell variable gives, is a usage error",
           "[cli][help]") {
   // `--study "$STUDY"` with STUDY unset ran (and went on with) the study named after the file;

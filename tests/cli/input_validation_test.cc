@@ -476,6 +476,47 @@ TEST_CASE("metrics --tag: the value the runner records when event files and hype
   CHECK(CountOccurrences(RunBayestune(dir.path(), {"metrics", "job"}).out, "\n") == 5);
 }
 
+TEST_CASE("metrics --tag: the value the runner recorded when the hypertune report came first",
+          "[cli][validation]") {
+  // The runner keeps the source that reported a tag and step first: a hypertune report read
+  // before the event file was flushed is the one recorded. `metrics` always took the event
+  // file's, and printed another value than the trial's recorded one.
+  TempFolder dir;
+  StudySpec spec;
+  spec.metric_tag = "accuracy";
+  spec.max_trials = 2;
+  spec.parameters = {ParameterSpec::Double("x", 0, 1)};
+  auto study = Study::Open(SqliteStudyRepository::Open(dir.File("bayestune.db")), "s",
+                           {.create_if_missing = true, .spec = spec});
+  for (const Trial& t : study->Suggest(2, "runner")) {
+    // Trial 1 recorded the hypertune file's 0.5 at step 2; trial 2 the event file's 0.75.
+    study->AddMeasurement(
+        t.id, {.metric = "accuracy", .step = 2, .value = t.id == 1 ? 0.5 : 0.75, .wall_time = 1});
+    const std::string folder = dir.File("bayestune-jobs/s/trial-" + std::to_string(t.id));
+    fs::create_directories(folder);
+    {
+      EventFileWriter events(folder);
+      events.AddScalar("accuracy", 2, 0.75f, 1700000001.0);
+    }
+    WriteTextFile(folder + "/hypertune.jsonl",
+                  "{\"accuracy\": \"0.5\", \"global_step\": \"2\", \"timestamp\": "
+                  "1700000000.5}\n");
+  }
+  const auto first = RunBayestune(dir.path(), {"metrics", "bayestune-jobs/s/trial-1"});
+  CHECK(CountOccurrences(first.out, "\n") == 2);  // every scalar is still listed, from both
+  const auto hypertune =
+      RunBayestune(dir.path(), {"metrics", "bayestune-jobs/s/trial-1", "--tag", "accuracy"});
+  INFO(hypertune.out << hypertune.err);
+  CHECK(hypertune.exit_code == 0);
+  CHECK(hypertune.out.find(R"("step": 2, "wall_time": 1700000000.5, "value": 0.5})") !=
+        std::string::npos);
+  const auto events =
+      RunBayestune(dir.path(), {"metrics", "bayestune-jobs/s/trial-2", "--tag", "accuracy"});
+  INFO(events.out << events.err);
+  CHECK(events.out.find(R"("step": 2, "wall_time": 1700000001, "value": 0.75})") !=
+        std::string::npos);
+}
+
 TEST_CASE(
     "validate: a runner.env variable the runner sets itself is a warning at its line, as "
     "run says",

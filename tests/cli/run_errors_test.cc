@@ -224,12 +224,39 @@ TEST_CASE("run: a study of the same name with another spec is refused, the old o
   CHECK(OneLineError(changed) ==
         "bayestune: error: study 's' in bayestune.db was made from other "
         "trainingInput.hyperparameters than s.yaml has now (goal MAXIMIZE -> MINIMIZE); only "
-        "maxTrials, maxParallelTrials and maxFailedTrials of a study can change. To tune the new "
-        "search space, start a new study (--study NAME) and let it learn from this one with "
+        "maxTrials, maxParallelTrials and maxFailedTrials of a study can change. To tune with the "
+        "new goal, start a new study (--study NAME) and let it learn from this one with "
         "resumePreviousJobId: s in trainingInput.hyperparameters, or use another database (--db "
         "FILE)\n");
   const auto trials = RunBayestune(dir.path(), {"trials", "s"});
   CHECK(CountOccurrences(trials.out, "SUCCEEDED") == 1);
+}
+
+TEST_CASE("run: a study whose early stopping changed is refused saying so, not 'search space'",
+          "[cli][run][errors]") {
+  // The refusal of a changed runner.earlyStopping said "To tune the new search space", which did
+  // not change.
+  TempFolder dir;
+  const std::string asha =
+      "  earlyStopping: {rule: ASHA, minStep: 1, maxStep: 9, reductionFactor: ";
+  std::string yaml = SmallStudyYaml(1, 1, "--epochs=1");
+  yaml.insert(yaml.find("    params:"), "    enableTrialEarlyStopping: true\n");
+  WriteTextFile(dir.File("s.yaml"), yaml + asha + "3}\n");
+  const auto first = RunBayestune(dir.path(), {"run", "s.yaml"});
+  INFO(first.out << first.err);
+  REQUIRE(first.exit_code == 0);
+  WriteTextFile(dir.File("s.yaml"), yaml + asha + "2}\n");
+  const auto changed = RunBayestune(dir.path(), {"run", "s.yaml"});
+  CHECK(changed.exit_code == 1);
+  const std::string error = OneLineError(changed);
+  CHECK_THAT(error, Catch::Contains("(runner.earlyStopping ASHA minStep 1 maxStep 9 "
+                                    "reductionFactor 3 brackets 1 -> ASHA minStep 1 maxStep 9 "
+                                    "reductionFactor 2 brackets 1)") &&
+                        Catch::Contains("To tune with the new early stopping "
+                                        "(enableTrialEarlyStopping, runner.earlyStopping), start a "
+                                        "new study (--study NAME) and let it learn from this one "
+                                        "with resumePreviousJobId: s") &&
+                        !Catch::Contains("search space"));
 }
 
 TEST_CASE(

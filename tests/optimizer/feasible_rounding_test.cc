@@ -1,6 +1,7 @@
 #include "feasible_rounding.h"
 
 #include <catch2/catch.hpp>
+#include <limits>
 #include <random>
 #include <set>
 
@@ -46,6 +47,32 @@ TEST_CASE("rounding gives the encoding of the decoded point", "[rounding]") {
     rounding.Round(twice);
     REQUIRE(twice == rounded);
   }
+}
+
+TEST_CASE("an INTEGER parameter's values are counted exactly, up to INT64's extremes",
+          "[rounding]") {
+  // Counted in a double, max - min + 1 lost the + 1 past 2^53, and any span from 10^18 up was
+  // counted as unbounded (the largest size_t).
+  const auto count = [](long long lo, long long hi) {
+    const SearchSpace space({ParameterSpec::Integer("n", lo, hi)});
+    return FeasibleRounding(space).FeasiblePointCount();
+  };
+  constexpr long long k53 = 1LL << 53;  // a spec's INTEGER bounds are within +-2^53
+  CHECK(count(0, k53) == std::optional<std::size_t>(k53 + 1));
+  CHECK(count(-k53, k53) == std::optional<std::size_t>(2 * static_cast<std::size_t>(k53) + 1));
+  // Past what a spec allows (a ParameterSpec built in code), up to INT64's extremes.
+  constexpr double k62 = 4611686018427387904.0;  // 2^62
+  constexpr double k63 = 9223372036854775808.0;  // 2^63: INT64_MIN's magnitude, and INT64_MAX
+  constexpr std::size_t kMost = std::numeric_limits<std::size_t>::max();
+  CHECK(IntegerValueCount(0, 1e18) == 1'000'000'000'000'000'001ULL);
+  CHECK(IntegerValueCount(-k62, k62) == (std::size_t{1} << 63) + 1);
+  CHECK(IntegerValueCount(-k63, 0) == (std::size_t{1} << 63) + 1);
+  CHECK(IntegerValueCount(-k63, -k63) == 1);
+  CHECK(IntegerValueCount(-k63, k63 - 2048) == kMost - 2046);       // 2^64 - 2047 exactly
+  CHECK(IntegerValueCount(0, 2 * k63 - 4096) == kMost - 4095 + 1);  // 2^64 - 4095 exactly
+  CHECK(IntegerValueCount(-k63, k63) == kMost);  // 2^64 + 1 values, as INT64_MIN .. INT64_MAX
+  CHECK(IntegerValueCount(5, 5) == 1);
+  CHECK(IntegerValueCount(6, 5) == 0);
 }
 
 TEST_CASE("a finite space is counted and enumerated point by point", "[rounding]") {

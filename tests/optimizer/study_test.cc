@@ -204,6 +204,27 @@ TEST_CASE("an existing study opens with the same spec and refuses another", "[st
   CHECK(DescribeSpecChanges(SmallSpec(), SmallSpec()).empty());
 }
 
+TEST_CASE("a study refused for another spec says what changed, not always the search space",
+          "[study]") {
+  // Every refusal said "To tune a changed search space", an early-stopping change too.
+  auto repository = std::make_shared<InMemoryStudyRepository>();
+  Study::Open(repository, "s", {.create_if_missing = true, .spec = SmallSpec()});
+  StudySpec stopping = SmallSpec();
+  stopping.enable_early_stopping = true;
+  CHECK_THROWS_WITH(
+      Study::Open(repository, "s", {.create_if_missing = true, .spec = stopping}),
+      Catch::Contains("To tune with the new early stopping (enableTrialEarlyStopping, "
+                      "runner.earlyStopping), start a new study") &&
+          !Catch::Contains("search space"));
+  StudySpec both = stopping;
+  both.goal = Goal::kMinimize;
+  both.parameters[1] = ParameterSpec::Integer("n", 1, 9);
+  CHECK(DescribeChangedSettings(SmallSpec(), both) ==
+        "the new goal, the new search space and the new early stopping "
+        "(enableTrialEarlyStopping, runner.earlyStopping)");
+  CHECK(DescribeChangedSettings(SmallSpec(), SmallSpec(7)) == "the changed settings");
+}
+
 TEST_CASE("the same seed and history give the same suggestions", "[study]") {
   StudySpec spec = SmallSpec();
   spec.seed = 3;

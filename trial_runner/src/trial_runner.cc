@@ -98,6 +98,7 @@ struct RunningTrial {
   // the call has returned.
   std::optional<TrialEnd> held_end;
   double held_end_seen = 0;
+  double end_seen = 0;  // when Service collected its end otherwise, on the runner's clock
   std::set<std::string> non_finite_warned;
   std::set<std::string> bad_tag_warned;
 };
@@ -178,7 +179,7 @@ class TrialRunner::Loop {
 
   RunResult Run();
   // TrialRunner::TurnWhileStudyWaits, on Run's thread from inside a call on the study.
-  void TurnWithoutStudy();
+  void TurnWithoutStudy(StudyWait why);
 
  private:
   void Prepare();
@@ -292,12 +293,12 @@ RunResult TrialRunner::Run() {
   return loop.Run();
 }
 
-void TrialRunner::TurnWhileStudyWaits() {
+void TrialRunner::TurnWhileStudyWaits(StudyWait why) {
   if (loop_ == nullptr || std::this_thread::get_id() != run_thread_) return;
-  loop_->TurnWithoutStudy();
+  loop_->TurnWithoutStudy(why);
 }
 
-void TrialRunner::Loop::TurnWithoutStudy() {
+void TrialRunner::Loop::TurnWithoutStudy(StudyWait why) {
   if (turning_without_study_) return;
   turning_without_study_ = true;
   struct Done {
@@ -320,9 +321,13 @@ void TrialRunner::Loop::TurnWithoutStudy() {
           if (!end->ended_at) end->ended_at = NowSeconds();
           rt->held_end = std::move(end);
           rt->held_end_seen = now;
-          Warn(rt->trial.id, "its trainer " + rt->held_end->exit.Describe() +
-                                 " while the study's database was locked by another process; "
-                                 "it is recorded when the lock goes");
+          Warn(rt->trial.id,
+               "its trainer " + rt->held_end->exit.Describe() +
+                   (why == StudyWait::kDiskFull
+                        ? " while the study's database could not be written (its disk is full); "
+                          "it is recorded once there is space"
+                        : " while the study's database was locked by another process; it is "
+                          "recorded when the lock goes"));
           continue;
         }
       }
@@ -802,6 +807,10 @@ void TrialRunner::Loop::Service(RunningTrial& rt, double now) {
   std::optional<TrialEnd> end =
       rt.held_end ? std::exchange(rt.held_end, std::nullopt) : rt.launched->PollEnd();
   if (end) {
+    // Its end is now, not when it is recorded: recording it may wait (the database's disk full)
+    // with the call that records it.
+    if (!end->ended_at) end->ended_at = NowSeconds();
+    if (rt.held_end_seen == 0) rt.end_seen = Now();
     rt.ended = true;
     Finish(rt, *end);
     return;
@@ -981,7 +990,10 @@ void TrialRunner::Loop::Finish(RunningTrial& rt, const TrialEnd& end) {
   finished.exit = end.exit;
   // Until it ended, not until it was recorded (later, when it ended while the database was
   // locked).
-  finished.run_seconds = (rt.held_end_seen > 0 ? rt.held_end_seen : Now()) - rt.submitted;
+  finished.run_seconds = (rt.held_end_seen > 0 ? rt.held_end_seen
+                          : rt.end_seen > 0    ? rt.end_seen
+                                               : Now()) -
+                         rt.submitted;
   if (rt.reattached && end.ended_at && rt.held_end_seen == 0) {
     // A job that ended before this runner re-attached to it (or while it was not looking) ran
     // until Slurm's end, not until its collection.

@@ -50,6 +50,13 @@ class ResourceExhausted : public Error {
  public:
   explicit ResourceExhausted(const std::string& m) : Error(ErrorCode::kResourceExhausted, m) {}
 };
+// A write refused because the disk under the storage (or the user's disk quota) is full: the write
+// was rolled back whole, and the same call succeeds once space is freed (a size limit that waiting
+// cannot raise, such as ulimit -f, is a plain ResourceExhausted).
+class StorageFull : public ResourceExhausted {
+ public:
+  explicit StorageFull(const std::string& m) : ResourceExhausted(m) {}
+};
 class Unavailable : public Error {
  public:
   explicit Unavailable(const std::string& m) : Error(ErrorCode::kUnavailable, m) {}

@@ -112,6 +112,11 @@ bool OnlyBudgetsDiffer(const StudySpec& before, const StudySpec& after);
 // changed"; empty when they are equal.
 std::string DescribeSpecChanges(const StudySpec& before, const StudySpec& after);
 
+// What changed between two specs beyond the budgets, for the advice of a refusal: "the new search
+// space", "the new early stopping (enableTrialEarlyStopping, runner.earlyStopping)", "the new
+// goal", ..., joined with " and "; "the changed settings" when only budgets differ.
+std::string DescribeChangedSettings(const StudySpec& before, const StudySpec& after);
+
 // How a runner starts its trials (runner.launcher).
 enum class LauncherKind {
   kLocal,  // as processes of this machine, on its GPUs

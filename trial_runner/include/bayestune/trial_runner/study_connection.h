@@ -1,5 +1,6 @@
 #pragma once
 
+#include <chrono>
 #include <cstdint>
 #include <memory>
 #include <optional>
@@ -69,10 +70,28 @@ class StudyConnection {
   virtual StudyProgress Progress() = 0;
 };
 
+// Told while a call of the runner's on a LocalStudyConnection cannot write the study because the
+// disk under its storage is full (the store throws StorageFull, having rolled the call back
+// whole), and decides how long the call retries (`bayestune run`: until there is space again, with
+// warnings, or Ctrl-C twice). Called on the thread of the call.
+class StorageFullWait {
+ public:
+  virtual ~StorageFullWait() = default;
+  // About every 20 ms while the call waits for space, with how long it has waited so far and the
+  // store's error: whether to go on waiting (the call is retried every second or so meanwhile).
+  // false ends the wait: the call throws that error.
+  virtual bool KeepWaitingForSpace(std::chrono::milliseconds waited, const std::string& error) = 0;
+  // The call was written after waiting `waited` for space: it returns.
+  virtual void SpaceAgain(std::chrono::milliseconds waited) = 0;
+};
+
 // A StudyConnection over a `Study` in this process (over SQLite or in memory).
 class LocalStudyConnection : public StudyConnection {
  public:
-  explicit LocalStudyConnection(std::shared_ptr<Study> study);
+  // With `space_wait`, a call that writes and finds the disk full (StorageFull) is retried, for as
+  // long as it says; without, StorageFull reaches the caller.
+  explicit LocalStudyConnection(std::shared_ptr<Study> study,
+                                std::shared_ptr<StorageFullWait> space_wait = nullptr);
 
   std::string StudyName() override;
   StudySpec Spec() override;
@@ -97,7 +116,12 @@ class LocalStudyConnection : public StudyConnection {
   Study& study() { return *study_; }
 
  private:
+  // Runs `call`, again while it throws StorageFull and space_wait_ says to wait.
+  template <typename Call>
+  auto Writing(Call&& call) -> decltype(call());
+
   std::shared_ptr<Study> study_;
+  std::shared_ptr<StorageFullWait> space_wait_;
 };
 
 }  // namespace bayestune

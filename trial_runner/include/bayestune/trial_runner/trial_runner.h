@@ -75,14 +75,20 @@ class TrialRunner {
   // call it; it may come before Run starts.
   void RequestInterrupt(int signal = 0) noexcept;
   int interrupt_requests() const noexcept { return interrupts_.load(); }
+  // Why a call of Run's on the study waits, for the warnings of TurnWhileStudyWaits.
+  enum class StudyWait {
+    kLocked,    // another process holds the database's lock
+    kDiskFull,  // the disk under the database is full (StorageFullWait)
+  };
   // For a call of Run's on the study that waits (another process holds the database's lock: the
-  // store's LockWaitObserver calls this at each step of the wait): turns the part of Run's loop
+  // store's LockWaitObserver calls this at each step of the wait; or the database's disk is full:
+  // a StorageFullWait calls it while the call waits to retry): turns the part of Run's loop
   // that needs no study, so that the wait does not stop it. Trials that end are collected (their
   // end time kept; they are recorded, metrics, value and all, when the call returns), trials past
   // runner.trialTimeoutSeconds get SIGTERM, and SIGKILL once their grace period is over; the
   // events say so as it happens. Nothing is launched, and nothing is written to the study, until
   // the call returns. Does nothing unless called on Run's thread while Run runs.
-  void TurnWhileStudyWaits();
+  void TurnWhileStudyWaits(StudyWait why = StudyWait::kLocked);
 
  private:
   class Loop;
