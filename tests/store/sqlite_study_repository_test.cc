@@ -521,7 +521,8 @@ TEST_CASE(
   }
   // A file of version 6, before the index.
   ExecSql(database,
-          "DROP INDEX trials_queued; DROP INDEX measurements_by_step; PRAGMA user_version = 6;");
+          "DROP INDEX trials_queued; DROP INDEX measurements_by_step; ALTER TABLE trials DROP "
+          "COLUMN stop_rung; PRAGMA user_version = 6;");
   auto repository = SqliteStudyRepository::Open(database);
   CHECK(QueryValue(database, "PRAGMA user_version") ==
         std::to_string(SqliteStudyRepository::kSchemaVersion));
@@ -567,7 +568,9 @@ TEST_CASE(
       repository->AddMeasurement(study.id, trial_id, m);
   }
   // A file of version 7, before the index.
-  ExecSql(database, "DROP INDEX measurements_by_step; PRAGMA user_version = 7;");
+  ExecSql(database,
+          "DROP INDEX measurements_by_step; ALTER TABLE trials DROP COLUMN stop_rung; PRAGMA "
+          "user_version = 7;");
   auto repository = SqliteStudyRepository::Open(database);
   CHECK(QueryValue(database, "PRAGMA user_version") ==
         std::to_string(SqliteStudyRepository::kSchemaVersion));
