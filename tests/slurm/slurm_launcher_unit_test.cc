@@ -4,6 +4,7 @@
 
 #include "bayestune/optimizer/errors.h"
 #include "bayestune/trial_runner/slurm_launcher.h"
+#include "bayestune/trial_runner/trial_paths.h"
 #include "filesystem_kind.h"
 #include "slurm_test_support.h"
 
@@ -95,4 +96,67 @@ TEST_CASE("the Slurm launcher stops at its start when a Slurm command is not in 
                        InvalidArgument,
                        Catch::Contains("'squeue' was not found in PATH (" + bin.string() + ")") &&
                            Catch::Contains("slurm-client"));
+}
+
+TEST_CASE(
+    "a cancel owed while Slurm was down, for a job that ended meanwhile, is not said to have "
+    "cancelled it",
+    "[slurm][launcher-unit]") {
+  // Stand-ins that answer as the test sets them: squeue lists squeue.txt, scancel says
+  // scancel.err with exit status scancel.rc.
+  const auto dir = MakeTempDir("slurm-launcher-unit-owed");
+  const auto bin = dir / "bin";
+  std::filesystem::create_directories(bin);
+  for (const char* program : {"sbatch", "scontrol"}) {
+    WriteFile(bin / program, "#!/bin/sh\nexit 1\n");
+    std::filesystem::permissions(bin / program, std::filesystem::perms::owner_all);
+  }
+  WriteFile(bin / "squeue", "#!/bin/sh\ncat '" + (dir / "squeue.txt").string() + "'\n");
+  WriteFile(bin / "scancel", "#!/bin/sh\ncat '" + (dir / "scancel.err").string() +
+                                 "' >&2\nexit $(cat '" + (dir / "scancel.rc").string() + "')\n");
+  for (const char* program : {"squeue", "scancel"})
+    std::filesystem::permissions(bin / program, std::filesystem::perms::owner_all);
+  SlurmLauncherOptions options;
+  options.job_program = JobProgram();
+  options.commands.environment = {"PATH=" + bin.string() + ":/usr/bin:/bin"};  // and cat
+  SlurmLauncher launcher(options);
+  std::vector<std::string> warnings;
+  launcher.Start("owed", RunnerSpec{}, StudySpec{}, dir / "jobs",
+                 [&](std::optional<std::int64_t>, const std::string& message) {
+                   warnings.push_back(message);
+                 });
+  Trial trial;
+  trial.id = 1;
+  trial.attempt = 1;
+  trial.jobs = {{1, "4242"}};
+  const TrialPaths paths = TrialPathsFor(dir / "jobs", 1, 1);
+  std::filesystem::create_directories(paths.dir);
+  const std::unique_ptr<LaunchedTrial> job = launcher.Reattach(trial, paths);
+  REQUIRE(job != nullptr);
+  WriteFile(dir / "squeue.txt", "4242|RUNNING|0|N/A|N/A|None|\n");
+  launcher.Refresh(1.0);
+  // Its timeout's cancel cannot reach slurmctld.
+  WriteFile(dir / "scancel.err",
+            "scancel: error: Kill job error on job id 4242: Unable to contact slurm controller "
+            "(connect failure)\n");
+  WriteFile(dir / "scancel.rc", "1\n");
+  job->Kill();
+  INFO(warnings.size() << " warnings, the last: " << warnings.back());
+  CHECK_THAT(warnings.back(), Catch::Contains("cancelling it as soon as Slurm answers again"));
+  // Slurm answers again; the job ended meanwhile, so scancel has nothing to cancel.
+  WriteFile(dir / "squeue.txt", "4242|COMPLETED|0|N/A|N/A|None|\n");
+  WriteFile(dir / "scancel.err",
+            "scancel: error: Kill job error on job id 4242: Job/step already completing or "
+            "completed\n");
+  launcher.Refresh(100.0);
+  std::string all;
+  for (const std::string& warning : warnings)
+    all += warning + "\n";
+  INFO(all);
+  CHECK_THAT(all, !Catch::Contains("cancelled Slurm job 4242") &&
+                      Catch::Contains("Slurm job 4242 had ended before its cancel reached Slurm"));
+  // Owed no longer: Slurm is not asked again.
+  const std::size_t said = warnings.size();
+  launcher.Refresh(200.0);
+  CHECK(warnings.size() == said);
 }

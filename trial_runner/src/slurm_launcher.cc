@@ -602,9 +602,14 @@ void SlurmLauncher::Refresh(double now) {
       const std::optional<std::int64_t> trial_id = trial == state_->trial_of.end()
                                                        ? std::nullopt
                                                        : std::optional<std::int64_t>(trial->second);
-      state_->slurm.Cancel(*it);  // throws when Slurm is gone again: tried at the next turn
-      state_->warn(trial_id, "cancelled Slurm job " + *it +
-                                 ", which could not be cancelled while Slurm did not answer");
+      // Throws when Slurm is gone again: tried at the next turn. false: the job ended (or was
+      // forgotten) meanwhile, and nothing was cancelled.
+      if (state_->slurm.Cancel(*it)) {
+        state_->warn(trial_id, "cancelled Slurm job " + *it +
+                                   ", which could not be cancelled while Slurm did not answer");
+      } else {
+        state_->warn(trial_id, "Slurm job " + *it + " had ended before its cancel reached Slurm");
+      }
       it = state_->cancel_owed.erase(it);
     }
   } catch (const Error& e) {
