@@ -4,6 +4,7 @@
 
 #include "bayestune/optimizer/errors.h"
 #include "bayestune/trial_runner/slurm_launcher.h"
+#include "bayestune/trial_runner/trial_launcher.h"
 #include "bayestune/trial_runner/trial_paths.h"
 #include "filesystem_kind.h"
 #include "slurm_test_support.h"
@@ -159,4 +160,52 @@ TEST_CASE(
   const std::size_t said = warnings.size();
   launcher.Refresh(200.0);
   CHECK(warnings.size() == said);
+}
+
+TEST_CASE(
+    "sbatch refused for a submit limit is retried saying Slurm has not taken the job, not that it "
+    "did not answer",
+    "[slurm][launcher-unit]") {
+  // A limit on jobs in the queue may pass (SlurmCommands: Unavailable), as a controller that is
+  // down does; but Slurm answered, and the wait said "Slurm has not answered for ...".
+  const auto dir = MakeTempDir("slurm-launcher-unit-limit");
+  const auto bin = dir / "bin";
+  std::filesystem::create_directories(bin);
+  WriteFile(bin / "sbatch",
+            "#!/bin/sh\necho 'sbatch: error: Batch job submission failed: Job violates "
+            "accounting/QOS policy (job submit limit, user'\"'\"'s size and/or time limits)' "
+            ">&2\nexit 1\n");
+  WriteFile(bin / "squeue", "#!/bin/sh\nexit 0\n");  // no job of the attempt's name
+  for (const char* program : {"scontrol", "scancel"})
+    WriteFile(bin / program, "#!/bin/sh\nexit 1\n");
+  for (const char* program : {"sbatch", "squeue", "scontrol", "scancel"})
+    std::filesystem::permissions(bin / program, std::filesystem::perms::owner_all);
+  SlurmLauncherOptions options;
+  options.job_program = JobProgram();
+  options.commands.environment = {"PATH=" + bin.string()};
+  options.submit_retry_seconds = {0.01, 0.02};
+  options.submit_give_up_seconds = 0.1;
+  SlurmLauncher launcher(options);
+  std::vector<std::string> warnings;
+  launcher.Start("limit", RunnerSpec{}, StudySpec{}, dir / "jobs",
+                 [&](std::optional<std::int64_t>, const std::string& message) {
+                   warnings.push_back(message);
+                 });
+  TrialLaunchRequest request;
+  request.trial.id = 1;
+  request.trial.attempt = 1;
+  request.command.executable = "/bin/true";
+  request.command.argv = {"/bin/true"};
+  request.paths = TrialPathsFor(dir / "jobs", 1, 1);
+  std::filesystem::create_directories(request.paths.dir);
+  CHECK_THROWS_AS_WITH(launcher.Launch(request), LaunchError,
+                       Catch::Contains("job submit limit") && Catch::Contains("times in"));
+  std::string all;
+  for (const std::string& warning : warnings)
+    all += warning + "\n";
+  INFO(all);
+  CHECK_THAT(all, Catch::Contains("submitting again in") &&
+                      Catch::Contains("(Slurm has not taken the job for ") &&
+                      Catch::Contains("the run waits for it up to") &&
+                      !Catch::Contains("has not answered"));
 }

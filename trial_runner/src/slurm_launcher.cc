@@ -541,7 +541,7 @@ std::unique_ptr<LaunchedTrial> SlurmLauncher::Launch(const TrialLaunchRequest& r
                    std::string(e.what()) + "; submitting again in " + FormatDuration(wait) +
                        (retry + 1 < waits.size()
                             ? ""
-                            : " (Slurm has not answered for " + FormatDuration(failing_for) +
+                            : " (Slurm has not taken the job for " + FormatDuration(failing_for) +
                                   "; the run waits for it up to " +
                                   FormatDuration(options_.submit_give_up_seconds) +
                                   ", Ctrl-C ends it now)"));
