@@ -209,3 +209,62 @@ TEST_CASE(
                       Catch::Contains("the run waits for it up to") &&
                       !Catch::Contains("has not answered"));
 }
+
+TEST_CASE(
+    "a job pending on its partition's time or node limit is not said to wait for jobs under an "
+    "account or QOS limit",
+    "[slurm][launcher-unit]") {
+  // "PartitionTimeLimit" ends in "Limit": the hint said the job waits until jobs of the user
+  // under the same account or QOS limit end, which never frees a job asking for more time than
+  // its partition's MaxTime.
+  const auto dir = MakeTempDir("slurm-launcher-unit-partition-limit");
+  const auto bin = dir / "bin";
+  std::filesystem::create_directories(bin);
+  for (const char* program : {"sbatch", "scontrol", "scancel"})
+    WriteFile(bin / program, "#!/bin/sh\nexit 1\n");
+  WriteFile(bin / "squeue", "#!/bin/sh\ncat '" + (dir / "squeue.txt").string() + "'\n");
+  for (const char* program : {"sbatch", "squeue", "scontrol", "scancel"})
+    std::filesystem::permissions(bin / program, std::filesystem::perms::owner_all);
+  SlurmLauncherOptions options;
+  options.job_program = JobProgram();
+  options.commands.environment = {"PATH=" + bin.string() + ":/usr/bin:/bin"};  // and cat
+  options.pending_notice_seconds = 0;
+  SlurmLauncher launcher(options);
+  std::vector<std::string> warnings;
+  RunnerSpec runner;
+  runner.slurm.time = "48:00:00";
+  launcher.Start("limits", runner, StudySpec{}, dir / "jobs",
+                 [&](std::optional<std::int64_t>, const std::string& message) {
+                   warnings.push_back(message);
+                 });
+  std::vector<std::unique_ptr<LaunchedTrial>> jobs;
+  for (const std::int64_t id : {1, 2, 3}) {
+    Trial trial;
+    trial.id = id;
+    trial.attempt = 1;
+    trial.jobs = {{1, std::to_string(4240 + id)}};
+    const TrialPaths paths = TrialPathsFor(dir / "jobs", id, 1);
+    std::filesystem::create_directories(paths.dir);
+    jobs.push_back(launcher.Reattach(trial, paths));
+  }
+  WriteFile(dir / "squeue.txt",
+            "4241|PENDING|0|N/A|N/A|PartitionTimeLimit|\n"
+            "4242|PENDING|0|N/A|N/A|PartitionNodeLimit|\n"
+            "4243|PENDING|0|N/A|N/A|QOSMaxJobsPerUserLimit|\n");
+  launcher.Refresh(1.0);
+  const auto said = [&](const std::string& job) {
+    for (const std::string& warning : warnings) {
+      if (warning.starts_with("Slurm job " + job + " has been pending")) return warning;
+    }
+    return std::string();
+  };
+  INFO(said("4241") << "\n" << said("4242") << "\n" << said("4243"));
+  CHECK_THAT(said("4241"), Catch::Contains("(squeue's reason: PartitionTimeLimit): it asks for "
+                                           "more time than its partition allows") &&
+                               Catch::Contains("runner.slurm.time") &&
+                               !Catch::Contains("account or QOS"));
+  CHECK_THAT(said("4242"), Catch::Contains("(squeue's reason: PartitionNodeLimit)") &&
+                               Catch::Contains("its partition's limits on a job") &&
+                               !Catch::Contains("account or QOS"));
+  CHECK_THAT(said("4243"), Catch::Contains("a limit of its account or QOS"));
+}

@@ -649,6 +649,15 @@ void SlurmLauncher::SayLongPending(double now) {
           ": it is held (sbatch --hold or scontrol hold): scontrol release " + id + " lets it run";
     } else if (reason == "JobHeldAdmin") {
       hint = ": an administrator holds it (scontrol hold); only one can release it";
+    } else if (reason == "PartitionTimeLimit") {
+      // The partition's MaxTime, not a limit that frees as other jobs end: it never starts.
+      hint =
+          ": it asks for more time than its partition allows (scontrol show partition, "
+          "MaxTime): lower runner.slurm.time, or give runner.slurm.partition another";
+    } else if (reason == "PartitionNodeLimit") {
+      hint =
+          ": its partition's limits on a job's nodes (scontrol show partition: MinNodes, "
+          "MaxNodes) rule it out; check runner.slurm.partition and extraArgs";
     } else if (reason.rfind("QOS", 0) == 0 || reason.rfind("Assoc", 0) == 0 ||
                reason.find("Limit") != std::string::npos) {
       hint =
