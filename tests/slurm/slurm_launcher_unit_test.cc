@@ -238,7 +238,7 @@ TEST_CASE(
                    warnings.push_back(message);
                  });
   std::vector<std::unique_ptr<LaunchedTrial>> jobs;
-  for (const std::int64_t id : {1, 2, 3}) {
+  for (const std::int64_t id : {1, 2, 3, 4}) {
     Trial trial;
     trial.id = id;
     trial.attempt = 1;
@@ -250,7 +250,8 @@ TEST_CASE(
   WriteFile(dir / "squeue.txt",
             "4241|PENDING|0|N/A|N/A|PartitionTimeLimit|\n"
             "4242|PENDING|0|N/A|N/A|PartitionNodeLimit|\n"
-            "4243|PENDING|0|N/A|N/A|QOSMaxJobsPerUserLimit|\n");
+            "4243|PENDING|0|N/A|N/A|QOSMaxJobsPerUserLimit|\n"
+            "4244|PENDING|0|N/A|N/A|QOSMaxWallDurationPerJobLimit|\n");
   launcher.Refresh(1.0);
   const auto said = [&](const std::string& job) {
     for (const std::string& warning : warnings) {
@@ -266,5 +267,10 @@ TEST_CASE(
   CHECK_THAT(said("4242"), Catch::Contains("(squeue's reason: PartitionNodeLimit)") &&
                                Catch::Contains("its partition's limits on a job") &&
                                !Catch::Contains("account or QOS"));
-  CHECK_THAT(said("4243"), Catch::Contains("a limit of its account or QOS"));
+  CHECK_THAT(said("4243"), Catch::Contains("a limit of its account or QOS") &&
+                               Catch::Contains("until jobs of yours under the same limit end"));
+  // A limit on each job (its time, its GPUs) frees nothing as other jobs end either.
+  CHECK_THAT(said("4244"), Catch::Contains("more than a limit of its account or QOS allows one "
+                                           "job") &&
+                               !Catch::Contains("until jobs of yours"));
 }

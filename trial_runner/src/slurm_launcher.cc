@@ -658,6 +658,13 @@ void SlurmLauncher::SayLongPending(double now) {
       hint =
           ": its partition's limits on a job's nodes (scontrol show partition: MinNodes, "
           "MaxNodes) rule it out; check runner.slurm.partition and extraArgs";
+    } else if ((reason.rfind("QOS", 0) == 0 || reason.rfind("Assoc", 0) == 0) &&
+               reason.find("PerJob") != std::string::npos) {
+      // QOSMaxWallDurationPerJobLimit, QOSMaxGRESPerJob, ...: a bound on one job, not on the
+      // user's jobs together, which no end of other jobs frees.
+      hint =
+          ": it asks for more than a limit of its account or QOS allows one job (sacctmgr show "
+          "qos, runner.slurm.account and qos): lower runner.slurm.time, gpusPerTrial or memory";
     } else if (reason.rfind("QOS", 0) == 0 || reason.rfind("Assoc", 0) == 0 ||
                reason.find("Limit") != std::string::npos) {
       hint =
