@@ -1,5 +1,6 @@
 // The Slurm launcher's checks that need no cluster: where bayestune-job is, the job dir and
 // database filesystem warnings, what the start event says.
+#include <algorithm>
 #include <catch2/catch.hpp>
 
 #include "bayestune/optimizer/errors.h"
@@ -273,4 +274,67 @@ TEST_CASE(
   CHECK_THAT(said("4244"), Catch::Contains("more than a limit of its account or QOS allows one "
                                            "job") &&
                                !Catch::Contains("until jobs of yours"));
+}
+
+TEST_CASE(
+    "a cancel owed for a job no trial follows any more: 'Slurm answers again' only once it does",
+    "[slurm][launcher-unit]") {
+  // With no job followed, the squeue of a turn asks Slurm nothing; the turn still said "Slurm
+  // answers again", then its owed scancel failed, and so on at every turn while Slurm was down.
+  const auto dir = MakeTempDir("slurm-launcher-unit-owed-alone");
+  const auto bin = dir / "bin";
+  std::filesystem::create_directories(bin);
+  for (const char* program : {"sbatch", "scontrol"})
+    WriteFile(bin / program, "#!/bin/sh\nexit 1\n");
+  const std::string down =
+      "slurm_load_jobs error: Unable to contact slurm controller (connect failure)";
+  // squeue and scancel fail while the file `down` exists.
+  for (const char* program : {"squeue", "scancel"}) {
+    WriteFile(bin / program, "#!/bin/sh\nif [ -e '" + (dir / "down").string() + "' ]; then echo '" +
+                                 down + "' >&2; exit 1; fi\nexit 0\n");
+  }
+  for (const char* program : {"sbatch", "squeue", "scontrol", "scancel"})
+    std::filesystem::permissions(bin / program, std::filesystem::perms::owner_all);
+  SlurmLauncherOptions options;
+  options.job_program = JobProgram();
+  options.commands.environment = {"PATH=" + bin.string() + ":/usr/bin:/bin"};
+  SlurmLauncher launcher(options);
+  std::vector<std::string> warnings;
+  launcher.Start("alone", RunnerSpec{}, StudySpec{}, dir / "jobs",
+                 [&](std::optional<std::int64_t>, const std::string& message) {
+                   warnings.push_back(message);
+                 });
+  Trial trial;
+  trial.id = 1;
+  trial.attempt = 1;
+  trial.jobs = {{1, "4242"}};
+  const TrialPaths paths = TrialPathsFor(dir / "jobs", 1, 1);
+  std::filesystem::create_directories(paths.dir);
+  std::unique_ptr<LaunchedTrial> job = launcher.Reattach(trial, paths);
+  REQUIRE(job != nullptr);
+  WriteFile(dir / "down", "");
+  launcher.Refresh(1.0);  // squeue fails: said once
+  job->Kill();            // scancel fails: owed
+  job.reset();            // the runner moved on: no trial follows job 4242
+  for (double now = 10; now < 50; now += 10)
+    launcher.Refresh(now);
+  const auto count = [&](const std::string& part) {
+    return std::count_if(warnings.begin(), warnings.end(), [&](const std::string& warning) {
+      return warning.find(part) != std::string::npos;
+    });
+  };
+  std::string all;
+  for (const std::string& warning : warnings)
+    all += warning + "\n";
+  INFO(all);
+  const auto said_back = [&] {
+    return std::count(warnings.begin(), warnings.end(), "Slurm answers again");
+  };
+  CHECK(said_back() == 0);
+  CHECK(count("asking again every") == 1);
+  std::filesystem::remove(dir / "down");
+  launcher.Refresh(60);
+  INFO(all);
+  CHECK(count("cancelled Slurm job 4242, which could not be cancelled") == 1);
+  CHECK(said_back() == 1);
 }

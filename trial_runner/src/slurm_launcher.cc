@@ -592,11 +592,8 @@ void SlurmLauncher::Refresh(double now) {
         state_->slurm.Query({state_->followed.begin(), state_->followed.end()});
     state_->status = std::move(status);
     SayLongPending(now);
-    if (state_->slurm_down_said) {
-      state_->slurm_down_said = false;
-      state_->warn(std::nullopt, "Slurm answers again");
-    }
-    // The cancels that could not reach Slurm: Slurm answers now.
+    // The cancels that could not reach Slurm: sent now (with no job followed, the squeue above
+    // asked Slurm nothing, and a cancel's answer is the first sign that Slurm is back).
     for (auto it = state_->cancel_owed.begin(); it != state_->cancel_owed.end();) {
       const auto trial = state_->trial_of.find(*it);
       const std::optional<std::int64_t> trial_id = trial == state_->trial_of.end()
@@ -611,6 +608,10 @@ void SlurmLauncher::Refresh(double now) {
         state_->warn(trial_id, "Slurm job " + *it + " had ended before its cancel reached Slurm");
       }
       it = state_->cancel_owed.erase(it);
+    }
+    if (state_->slurm_down_said) {
+      state_->slurm_down_said = false;
+      state_->warn(std::nullopt, "Slurm answers again");
     }
   } catch (const Error& e) {
     // slurmctld restarting or busy: the jobs go on; ask again later.
