@@ -76,7 +76,13 @@ double RunProgress::SecondsQueued(const TrialFinishedEvent& event) const {
 bool RunProgress::TrialFinished(const TrialFinishedEvent& event) {
   const Trial& trial = event.trial;
   states_[trial.id] = trial.state;
-  if (trial.stopped_early) stopped_early_.insert(trial.id);
+  // As it ends this time: a trial retried (by another process's --retry-failed) may have been
+  // stopped early before.
+  if (trial.stopped_early) {
+    stopped_early_.insert(trial.id);
+  } else {
+    stopped_early_.erase(trial.id);
+  }
   // The runner's run time counts from the submission: the time its job waited in Slurm's queue
   // (a wait that says nothing of how long a trial runs) is left out.
   const double run_seconds = std::max(0.0, event.run_seconds - SecondsQueued(event));

@@ -4,6 +4,7 @@
 
 #include "bayestune/optimizer/pareto_front.h"
 #include "bayestune/optimizer/study.h"
+#include "bayestune/trial_runner/trial_command.h"
 #include "bayestune/trial_runner/trial_paths.h"
 #include "best_trial_text.h"
 #include "exit_codes.h"
@@ -73,11 +74,13 @@ void PrintRunSummary(std::ostream& out, const RunResult& result, const RunArgume
         out << c << (c == '\n' ? "  " : "");
       out << "\n";
       // What it was given: a trainer that parses `--lr 0.1` (flag and value apart) by hand
-      // fails on `--lr=0.1` with a log that names only the flag.
-      out << "trial " << failed->id << "'s trainer arguments: " << FormatTrainerArguments(*failed)
-          << (failed->parameters.empty() ? "" : " ")
-          << ShownShellWord("--job-dir=" +
-                            TrialPathsFor(plan.job_dir, failed->id, failed->attempt).dir.string())
+      // fails on `--lr=0.1` with a log that names only the flag. The whole command, as the
+      // runner builds it: the fixed arguments (runner.command's, trainingInput.args) come first.
+      const TrialCommand command =
+          BuildTrialCommand(plan.config.runner, "", *failed, {},
+                            TrialPathsFor(plan.job_dir, failed->id, failed->attempt), {});
+      out << "trial " << failed->id
+          << "'s trainer command: " << JoinText(command.argv, ShownShellWord, " ")
           << " (each flag one argument, --name=value, as AI Platform passes them)\n";
     }
   }

@@ -484,17 +484,26 @@ Trial Study::RequestTrial(const ParameterValues& parameters) {
     // Suggest hands out nothing once the study is over: the trial would stay REQUESTED for ever.
     const StudyProgress progress = ProgressOf(trials, CurrentRecord().spec);
     if (progress.done()) {
+      // What would let it run: raising maxTrials helps only a study ended by it.
       std::string why;
+      std::string help;
       if (progress.end == StudyEnd::kFailureLimit) {
         why = std::to_string(progress.failed) + " trials failed, its failure limit";
+        help =
+            "retry the failed trials (RetryFailedTrials, bayestune run --retry-failed) or "
+            "raise maxFailedTrials first";
       } else {
         why = std::to_string(progress.finished()) + " of " + std::to_string(progress.target()) +
               " trials finished";
+        help = progress.end == StudyEnd::kSpaceExhausted
+                   ? "its designer has no point left (a grid of " +
+                         std::to_string(progress.target()) +
+                         " points), and a larger maxTrials does not change that"
+                   : "raise maxTrials first";
       }
       throw FailedPrecondition("study '" + record_.name + "' is over (" +
                                std::string(StudyEndName(progress.end)) + ": " + why +
-                               "); a requested trial would never run: raise maxTrials (or, after "
-                               "its failure limit, retry the failed trials) first");
+                               "); a requested trial would never run: " + help);
     }
     added = repository_->AddTrial(record_.id, t);
     StoreState(repository_->ListTrials(record_.id));

@@ -156,10 +156,40 @@ TEST_CASE("run: when every trial fails, the summary gives the arguments the trai
   CHECK(run.exit_code == 1);
   CHECK_THAT(run.out, Catch::Contains("expected --x VALUE, got '--x="));
   const std::string trial_dir = dir.path() + "/bayestune-jobs/s/trial-2";
-  const auto at = run.out.find("\ntrial 2's trainer arguments: --x=");
+  const std::string head = "trial 2's trainer command: " + dir.path() + "/train.sh ";
+  const auto at = run.out.find("\n" + head + "--x=");
   REQUIRE(at != std::string::npos);
   const std::string line = run.out.substr(at + 1, run.out.find('\n', at + 1) - at - 1);
-  CHECK(std::regex_match(line, std::regex("trial 2's trainer arguments: --x=[0-9.e-]+ .*")));
+  CHECK(std::regex_match(line.substr(head.size()), std::regex("--x=[0-9.e-]+ .*")));
+  CHECK_THAT(line, Catch::EndsWith(" --job-dir=" + trial_dir +
+                                   " (each flag one argument, --name=value, as AI Platform "
+                                   "passes them)"));
+}
+
+TEST_CASE("run: the trainer command in the summary is the whole one, fixed arguments included",
+          "[cli][run][errors]") {
+  // It gave the hyperparameters and --job-dir alone as "the trainer arguments": a trainer whose
+  // log said "got '--epochs=1'" (from trainingInput.args) was shown arguments without it.
+  TempFolder dir;
+  WriteTextFile(fs::path(dir.path()) / "train.sh",
+                "#!/bin/sh\n"
+                "[ \"$2\" = --x ] || { echo \"train.sh: expected --x VALUE, got '$2'\" >&2; "
+                "exit 2; }\n");
+  fs::permissions(fs::path(dir.path()) / "train.sh", fs::perms::owner_all);
+  std::string yaml =
+      RandomSearchStudyYaml(1, 1, "  command: [./train.sh, --fast]\n  cpuTrials: 1\n");
+  yaml.replace(0, std::string("trainingInput:\n").size(),
+               "trainingInput:\n  args: ['--epochs=1']\n");
+  WriteTextFile(dir.File("s.yaml"), yaml);
+  const auto run = RunBayestune(dir.path(), {"run", "s.yaml"});
+  INFO(run.out << run.err);
+  CHECK(run.exit_code == 1);
+  CHECK_THAT(run.out, Catch::Contains("expected --x VALUE, got '--epochs=1'"));
+  const std::string trial_dir = dir.path() + "/bayestune-jobs/s/trial-1";
+  const auto at = run.out.find("\ntrial 1's trainer command: " + dir.path() +
+                               "/train.sh --fast --epochs=1 --x=");
+  REQUIRE(at != std::string::npos);
+  const std::string line = run.out.substr(at + 1, run.out.find('\n', at + 1) - at - 1);
   CHECK_THAT(line, Catch::EndsWith(" --job-dir=" + trial_dir +
                                    " (each flag one argument, --name=value, as AI Platform "
                                    "passes them)"));

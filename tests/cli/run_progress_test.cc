@@ -279,4 +279,33 @@ TEST_CASE("run progress: a re-attached Slurm job's wait counts from its stored s
   CHECK_FALSE(progress.running().at(3).submission_known);
 }
 
+TEST_CASE(
+    "run progress: a failed trial stopped early, retried by another process, counts as it "
+    "ends this time",
+    "[cli][run][progress]") {
+  // A stopped trial that reported nothing is FAILED with stopped_early set; `run --retry-failed`
+  // in another terminal queues it again (and clears the flag), and this run's Suggest may hand it
+  // out. Ended SUCCEEDED and trained to the end, it was still counted as stopped early.
+  StudySpec spec;
+  spec.max_trials = 2;
+  Trial failed;
+  failed.id = 1;
+  failed.state = TrialState::kFailed;
+  failed.stopped_early = true;
+  cli::RunProgress progress(spec, {failed}, 0);
+  TrialStartedEvent started;
+  started.trial.id = 1;
+  started.trial.state = TrialState::kActive;
+  progress.TrialStarted(started, 1);
+  TrialFinishedEvent finished;
+  finished.trial.id = 1;
+  finished.trial.state = TrialState::kSucceeded;
+  finished.trial.final_value = 0.5;
+  finished.run_seconds = 5;
+  progress.TrialFinished(finished);
+  const StudyProgress counts = progress.Counts();
+  CHECK(counts.succeeded == 1);
+  CHECK(counts.stopped_early == 0);
+}
+
 }  // namespace bayestune::testing

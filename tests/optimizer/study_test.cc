@@ -181,6 +181,39 @@ TEST_CASE("a trial requested of a study that is over is refused, not queued for 
   CHECK(handed[0].id == requested.id);
 }
 
+TEST_CASE("a trial requested of a study over by its failure limit or its grid says what helps",
+          "[study]") {
+  // Both said "raise maxTrials (or, after its failure limit, retry the failed trials) first":
+  // raising maxTrials helps neither (the failure limit counts failures; a grid has no point left).
+  SECTION("the failure limit") {
+    StudySpec spec = SmallSpec(10);
+    spec.max_failed_trials = 2;
+    auto study = Study::Open(std::make_shared<InMemoryStudyRepository>(), "s",
+                             {.create_if_missing = true, .spec = spec});
+    for (const Trial& t : study->Suggest(2))
+      study->Fail(t.id, "boom");
+    REQUIRE(study->Progress().end == StudyEnd::kFailureLimit);
+    CHECK_THROWS_WITH(study->RequestTrial({{"lr", 0.01}, {"n", 3}}),
+                      Catch::Contains("study 's' is over (failure limit: 2 trials failed") &&
+                          Catch::Contains("retry the failed trials") &&
+                          Catch::Contains("raise maxFailedTrials") &&
+                          !Catch::Contains("raise maxTrials"));
+  }
+  SECTION("a grid with no point left") {
+    StudySpec spec = SmallSpec(10);
+    spec.algorithm = Algorithm::kGridSearch;
+    spec.parameters = {ParameterSpec::Discrete("b", {1, 2})};
+    auto study = Study::Open(std::make_shared<InMemoryStudyRepository>(), "g",
+                             {.create_if_missing = true, .spec = spec});
+    for (const Trial& t : study->Suggest(2))
+      study->Complete(t.id, 0.5);
+    REQUIRE(study->Progress().end == StudyEnd::kSpaceExhausted);
+    CHECK_THROWS_WITH(study->RequestTrial({{"b", 1}}),
+                      Catch::Contains("study 'g' is over (space exhausted: 2 of 2 trials") &&
+                          Catch::Contains("no point left") && !Catch::Contains("raise maxTrials"));
+  }
+}
+
 TEST_CASE("an existing study opens with the same spec and refuses another", "[study]") {
   auto repository = std::make_shared<InMemoryStudyRepository>();
   auto a = Study::Open(repository, "s", {.create_if_missing = true, .spec = SmallSpec()});

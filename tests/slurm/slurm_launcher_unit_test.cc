@@ -1,9 +1,12 @@
 // The Slurm launcher's checks that need no cluster: where bayestune-job is, the job dir and
 // database filesystem warnings, what the start event says.
+#include <algorithm>
 #include <catch2/catch.hpp>
 
 #include "bayestune/optimizer/errors.h"
 #include "bayestune/trial_runner/slurm_launcher.h"
+#include "bayestune/trial_runner/trial_launcher.h"
+#include "bayestune/trial_runner/trial_paths.h"
 #include "filesystem_kind.h"
 #include "slurm_test_support.h"
 
@@ -95,4 +98,243 @@ TEST_CASE("the Slurm launcher stops at its start when a Slurm command is not in 
                        InvalidArgument,
                        Catch::Contains("'squeue' was not found in PATH (" + bin.string() + ")") &&
                            Catch::Contains("slurm-client"));
+}
+
+TEST_CASE(
+    "a cancel owed while Slurm was down, for a job that ended meanwhile, is not said to have "
+    "cancelled it",
+    "[slurm][launcher-unit]") {
+  // Stand-ins that answer as the test sets them: squeue lists squeue.txt, scancel says
+  // scancel.err with exit status scancel.rc.
+  const auto dir = MakeTempDir("slurm-launcher-unit-owed");
+  const auto bin = dir / "bin";
+  std::filesystem::create_directories(bin);
+  for (const char* program : {"sbatch", "scontrol"}) {
+    WriteFile(bin / program, "#!/bin/sh\nexit 1\n");
+    std::filesystem::permissions(bin / program, std::filesystem::perms::owner_all);
+  }
+  WriteFile(bin / "squeue", "#!/bin/sh\ncat '" + (dir / "squeue.txt").string() + "'\n");
+  WriteFile(bin / "scancel", "#!/bin/sh\ncat '" + (dir / "scancel.err").string() +
+                                 "' >&2\nexit $(cat '" + (dir / "scancel.rc").string() + "')\n");
+  for (const char* program : {"squeue", "scancel"})
+    std::filesystem::permissions(bin / program, std::filesystem::perms::owner_all);
+  SlurmLauncherOptions options;
+  options.job_program = JobProgram();
+  options.commands.environment = {"PATH=" + bin.string() + ":/usr/bin:/bin"};  // and cat
+  SlurmLauncher launcher(options);
+  std::vector<std::string> warnings;
+  launcher.Start("owed", RunnerSpec{}, StudySpec{}, dir / "jobs",
+                 [&](std::optional<std::int64_t>, const std::string& message) {
+                   warnings.push_back(message);
+                 });
+  Trial trial;
+  trial.id = 1;
+  trial.attempt = 1;
+  trial.jobs = {{1, "4242"}};
+  const TrialPaths paths = TrialPathsFor(dir / "jobs", 1, 1);
+  std::filesystem::create_directories(paths.dir);
+  const std::unique_ptr<LaunchedTrial> job = launcher.Reattach(trial, paths);
+  REQUIRE(job != nullptr);
+  WriteFile(dir / "squeue.txt", "4242|RUNNING|0|N/A|N/A|None|\n");
+  launcher.Refresh(1.0);
+  // Its timeout's cancel cannot reach slurmctld.
+  WriteFile(dir / "scancel.err",
+            "scancel: error: Kill job error on job id 4242: Unable to contact slurm controller "
+            "(connect failure)\n");
+  WriteFile(dir / "scancel.rc", "1\n");
+  job->Kill();
+  INFO(warnings.size() << " warnings, the last: " << warnings.back());
+  CHECK_THAT(warnings.back(), Catch::Contains("cancelling it as soon as Slurm answers again"));
+  // Slurm answers again; the job ended meanwhile, so scancel has nothing to cancel.
+  WriteFile(dir / "squeue.txt", "4242|COMPLETED|0|N/A|N/A|None|\n");
+  WriteFile(dir / "scancel.err",
+            "scancel: error: Kill job error on job id 4242: Job/step already completing or "
+            "completed\n");
+  launcher.Refresh(100.0);
+  std::string all;
+  for (const std::string& warning : warnings)
+    all += warning + "\n";
+  INFO(all);
+  CHECK_THAT(all, !Catch::Contains("cancelled Slurm job 4242") &&
+                      Catch::Contains("Slurm job 4242 had ended before its cancel reached Slurm"));
+  // Owed no longer: Slurm is not asked again.
+  const std::size_t said = warnings.size();
+  launcher.Refresh(200.0);
+  CHECK(warnings.size() == said);
+}
+
+TEST_CASE(
+    "sbatch refused for a submit limit is retried saying Slurm has not taken the job, not that it "
+    "did not answer",
+    "[slurm][launcher-unit]") {
+  // A limit on jobs in the queue may pass (SlurmCommands: Unavailable), as a controller that is
+  // down does; but Slurm answered, and the wait said "Slurm has not answered for ...".
+  const auto dir = MakeTempDir("slurm-launcher-unit-limit");
+  const auto bin = dir / "bin";
+  std::filesystem::create_directories(bin);
+  WriteFile(bin / "sbatch",
+            "#!/bin/sh\necho 'sbatch: error: Batch job submission failed: Job violates "
+            "accounting/QOS policy (job submit limit, user'\"'\"'s size and/or time limits)' "
+            ">&2\nexit 1\n");
+  WriteFile(bin / "squeue", "#!/bin/sh\nexit 0\n");  // no job of the attempt's name
+  for (const char* program : {"scontrol", "scancel"})
+    WriteFile(bin / program, "#!/bin/sh\nexit 1\n");
+  for (const char* program : {"sbatch", "squeue", "scontrol", "scancel"})
+    std::filesystem::permissions(bin / program, std::filesystem::perms::owner_all);
+  SlurmLauncherOptions options;
+  options.job_program = JobProgram();
+  options.commands.environment = {"PATH=" + bin.string()};
+  options.submit_retry_seconds = {0.01, 0.02};
+  options.submit_give_up_seconds = 0.1;
+  SlurmLauncher launcher(options);
+  std::vector<std::string> warnings;
+  launcher.Start("limit", RunnerSpec{}, StudySpec{}, dir / "jobs",
+                 [&](std::optional<std::int64_t>, const std::string& message) {
+                   warnings.push_back(message);
+                 });
+  TrialLaunchRequest request;
+  request.trial.id = 1;
+  request.trial.attempt = 1;
+  request.command.executable = "/bin/true";
+  request.command.argv = {"/bin/true"};
+  request.paths = TrialPathsFor(dir / "jobs", 1, 1);
+  std::filesystem::create_directories(request.paths.dir);
+  CHECK_THROWS_AS_WITH(launcher.Launch(request), LaunchError,
+                       Catch::Contains("job submit limit") && Catch::Contains("times in"));
+  std::string all;
+  for (const std::string& warning : warnings)
+    all += warning + "\n";
+  INFO(all);
+  CHECK_THAT(all, Catch::Contains("submitting again in") &&
+                      Catch::Contains("(Slurm has not taken the job for ") &&
+                      Catch::Contains("the run waits for it up to") &&
+                      !Catch::Contains("has not answered"));
+}
+
+TEST_CASE(
+    "a job pending on its partition's time or node limit is not said to wait for jobs under an "
+    "account or QOS limit",
+    "[slurm][launcher-unit]") {
+  // "PartitionTimeLimit" ends in "Limit": the hint said the job waits until jobs of the user
+  // under the same account or QOS limit end, which never frees a job asking for more time than
+  // its partition's MaxTime.
+  const auto dir = MakeTempDir("slurm-launcher-unit-partition-limit");
+  const auto bin = dir / "bin";
+  std::filesystem::create_directories(bin);
+  for (const char* program : {"sbatch", "scontrol", "scancel"})
+    WriteFile(bin / program, "#!/bin/sh\nexit 1\n");
+  WriteFile(bin / "squeue", "#!/bin/sh\ncat '" + (dir / "squeue.txt").string() + "'\n");
+  for (const char* program : {"sbatch", "squeue", "scontrol", "scancel"})
+    std::filesystem::permissions(bin / program, std::filesystem::perms::owner_all);
+  SlurmLauncherOptions options;
+  options.job_program = JobProgram();
+  options.commands.environment = {"PATH=" + bin.string() + ":/usr/bin:/bin"};  // and cat
+  options.pending_notice_seconds = 0;
+  SlurmLauncher launcher(options);
+  std::vector<std::string> warnings;
+  RunnerSpec runner;
+  runner.slurm.time = "48:00:00";
+  launcher.Start("limits", runner, StudySpec{}, dir / "jobs",
+                 [&](std::optional<std::int64_t>, const std::string& message) {
+                   warnings.push_back(message);
+                 });
+  std::vector<std::unique_ptr<LaunchedTrial>> jobs;
+  for (const std::int64_t id : {1, 2, 3, 4}) {
+    Trial trial;
+    trial.id = id;
+    trial.attempt = 1;
+    trial.jobs = {{1, std::to_string(4240 + id)}};
+    const TrialPaths paths = TrialPathsFor(dir / "jobs", id, 1);
+    std::filesystem::create_directories(paths.dir);
+    jobs.push_back(launcher.Reattach(trial, paths));
+  }
+  WriteFile(dir / "squeue.txt",
+            "4241|PENDING|0|N/A|N/A|PartitionTimeLimit|\n"
+            "4242|PENDING|0|N/A|N/A|PartitionNodeLimit|\n"
+            "4243|PENDING|0|N/A|N/A|QOSMaxJobsPerUserLimit|\n"
+            "4244|PENDING|0|N/A|N/A|QOSMaxWallDurationPerJobLimit|\n");
+  launcher.Refresh(1.0);
+  const auto said = [&](const std::string& job) {
+    for (const std::string& warning : warnings) {
+      if (warning.starts_with("Slurm job " + job + " has been pending")) return warning;
+    }
+    return std::string();
+  };
+  INFO(said("4241") << "\n" << said("4242") << "\n" << said("4243"));
+  CHECK_THAT(said("4241"), Catch::Contains("(squeue's reason: PartitionTimeLimit): it asks for "
+                                           "more time than its partition allows") &&
+                               Catch::Contains("runner.slurm.time") &&
+                               !Catch::Contains("account or QOS"));
+  CHECK_THAT(said("4242"), Catch::Contains("(squeue's reason: PartitionNodeLimit)") &&
+                               Catch::Contains("its partition's limits on a job") &&
+                               !Catch::Contains("account or QOS"));
+  CHECK_THAT(said("4243"), Catch::Contains("a limit of its account or QOS") &&
+                               Catch::Contains("until jobs of yours under the same limit end"));
+  // A limit on each job (its time, its GPUs) frees nothing as other jobs end either.
+  CHECK_THAT(said("4244"), Catch::Contains("more than a limit of its account or QOS allows one "
+                                           "job") &&
+                               !Catch::Contains("until jobs of yours"));
+}
+
+TEST_CASE(
+    "a cancel owed for a job no trial follows any more: 'Slurm answers again' only once it does",
+    "[slurm][launcher-unit]") {
+  // With no job followed, the squeue of a turn asks Slurm nothing; the turn still said "Slurm
+  // answers again", then its owed scancel failed, and so on at every turn while Slurm was down.
+  const auto dir = MakeTempDir("slurm-launcher-unit-owed-alone");
+  const auto bin = dir / "bin";
+  std::filesystem::create_directories(bin);
+  for (const char* program : {"sbatch", "scontrol"})
+    WriteFile(bin / program, "#!/bin/sh\nexit 1\n");
+  const std::string down =
+      "slurm_load_jobs error: Unable to contact slurm controller (connect failure)";
+  // squeue and scancel fail while the file `down` exists.
+  for (const char* program : {"squeue", "scancel"}) {
+    WriteFile(bin / program, "#!/bin/sh\nif [ -e '" + (dir / "down").string() + "' ]; then echo '" +
+                                 down + "' >&2; exit 1; fi\nexit 0\n");
+  }
+  for (const char* program : {"sbatch", "squeue", "scontrol", "scancel"})
+    std::filesystem::permissions(bin / program, std::filesystem::perms::owner_all);
+  SlurmLauncherOptions options;
+  options.job_program = JobProgram();
+  options.commands.environment = {"PATH=" + bin.string() + ":/usr/bin:/bin"};
+  SlurmLauncher launcher(options);
+  std::vector<std::string> warnings;
+  launcher.Start("alone", RunnerSpec{}, StudySpec{}, dir / "jobs",
+                 [&](std::optional<std::int64_t>, const std::string& message) {
+                   warnings.push_back(message);
+                 });
+  Trial trial;
+  trial.id = 1;
+  trial.attempt = 1;
+  trial.jobs = {{1, "4242"}};
+  const TrialPaths paths = TrialPathsFor(dir / "jobs", 1, 1);
+  std::filesystem::create_directories(paths.dir);
+  std::unique_ptr<LaunchedTrial> job = launcher.Reattach(trial, paths);
+  REQUIRE(job != nullptr);
+  WriteFile(dir / "down", "");
+  launcher.Refresh(1.0);  // squeue fails: said once
+  job->Kill();            // scancel fails: owed
+  job.reset();            // the runner moved on: no trial follows job 4242
+  for (double now = 10; now < 50; now += 10)
+    launcher.Refresh(now);
+  const auto count = [&](const std::string& part) {
+    return std::count_if(warnings.begin(), warnings.end(), [&](const std::string& warning) {
+      return warning.find(part) != std::string::npos;
+    });
+  };
+  std::string all;
+  for (const std::string& warning : warnings)
+    all += warning + "\n";
+  INFO(all);
+  const auto said_back = [&] {
+    return std::count(warnings.begin(), warnings.end(), "Slurm answers again");
+  };
+  CHECK(said_back() == 0);
+  CHECK(count("asking again every") == 1);
+  std::filesystem::remove(dir / "down");
+  launcher.Refresh(60);
+  INFO(all);
+  CHECK(count("cancelled Slurm job 4242, which could not be cancelled") == 1);
+  CHECK(said_back() == 1);
 }

@@ -541,7 +541,7 @@ std::unique_ptr<LaunchedTrial> SlurmLauncher::Launch(const TrialLaunchRequest& r
                    std::string(e.what()) + "; submitting again in " + FormatDuration(wait) +
                        (retry + 1 < waits.size()
                             ? ""
-                            : " (Slurm has not answered for " + FormatDuration(failing_for) +
+                            : " (Slurm has not taken the job for " + FormatDuration(failing_for) +
                                   "; the run waits for it up to " +
                                   FormatDuration(options_.submit_give_up_seconds) +
                                   ", Ctrl-C ends it now)"));
@@ -592,20 +592,26 @@ void SlurmLauncher::Refresh(double now) {
         state_->slurm.Query({state_->followed.begin(), state_->followed.end()});
     state_->status = std::move(status);
     SayLongPending(now);
-    if (state_->slurm_down_said) {
-      state_->slurm_down_said = false;
-      state_->warn(std::nullopt, "Slurm answers again");
-    }
-    // The cancels that could not reach Slurm: Slurm answers now.
+    // The cancels that could not reach Slurm: sent now (with no job followed, the squeue above
+    // asked Slurm nothing, and a cancel's answer is the first sign that Slurm is back).
     for (auto it = state_->cancel_owed.begin(); it != state_->cancel_owed.end();) {
       const auto trial = state_->trial_of.find(*it);
       const std::optional<std::int64_t> trial_id = trial == state_->trial_of.end()
                                                        ? std::nullopt
                                                        : std::optional<std::int64_t>(trial->second);
-      state_->slurm.Cancel(*it);  // throws when Slurm is gone again: tried at the next turn
-      state_->warn(trial_id, "cancelled Slurm job " + *it +
-                                 ", which could not be cancelled while Slurm did not answer");
+      // Throws when Slurm is gone again: tried at the next turn. false: the job ended (or was
+      // forgotten) meanwhile, and nothing was cancelled.
+      if (state_->slurm.Cancel(*it)) {
+        state_->warn(trial_id, "cancelled Slurm job " + *it +
+                                   ", which could not be cancelled while Slurm did not answer");
+      } else {
+        state_->warn(trial_id, "Slurm job " + *it + " had ended before its cancel reached Slurm");
+      }
       it = state_->cancel_owed.erase(it);
+    }
+    if (state_->slurm_down_said) {
+      state_->slurm_down_said = false;
+      state_->warn(std::nullopt, "Slurm answers again");
     }
   } catch (const Error& e) {
     // slurmctld restarting or busy: the jobs go on; ask again later.
@@ -644,6 +650,22 @@ void SlurmLauncher::SayLongPending(double now) {
           ": it is held (sbatch --hold or scontrol hold): scontrol release " + id + " lets it run";
     } else if (reason == "JobHeldAdmin") {
       hint = ": an administrator holds it (scontrol hold); only one can release it";
+    } else if (reason == "PartitionTimeLimit") {
+      // The partition's MaxTime, not a limit that frees as other jobs end: it never starts.
+      hint =
+          ": it asks for more time than its partition allows (scontrol show partition, "
+          "MaxTime): lower runner.slurm.time, or give runner.slurm.partition another";
+    } else if (reason == "PartitionNodeLimit") {
+      hint =
+          ": its partition's limits on a job's nodes (scontrol show partition: MinNodes, "
+          "MaxNodes) rule it out; check runner.slurm.partition and extraArgs";
+    } else if ((reason.rfind("QOS", 0) == 0 || reason.rfind("Assoc", 0) == 0) &&
+               reason.find("PerJob") != std::string::npos) {
+      // QOSMaxWallDurationPerJobLimit, QOSMaxGRESPerJob, ...: a bound on one job, not on the
+      // user's jobs together, which no end of other jobs frees.
+      hint =
+          ": it asks for more than a limit of its account or QOS allows one job (sacctmgr show "
+          "qos, runner.slurm.account and qos): lower runner.slurm.time, gpusPerTrial or memory";
     } else if (reason.rfind("QOS", 0) == 0 || reason.rfind("Assoc", 0) == 0 ||
                reason.find("Limit") != std::string::npos) {
       hint =

@@ -157,7 +157,9 @@ class Study {
   // transaction). So a GP fit never holds a database's write lock.
   std::vector<Trial> Suggest(int count, const std::string& client_id = "");
 
-  // Queues a trial with the given parameters; the next Suggest hands it out first.
+  // Queues a trial with the given parameters; the next Suggest hands it out first. Throws
+  // FailedPrecondition when the study is over (Suggest would never hand it out), saying what
+  // would let it run.
   Trial RequestTrial(const ParameterValues& parameters);
 
   // Records measurements of a pending trial, in order, in one transaction, tagged with the trial's

@@ -30,8 +30,8 @@ struct SlurmLauncherOptions {
   double pending_notice_seconds = 60;
   // How long to wait before each new sbatch when one could not reach Slurm (slurmctld restarting
   // or busy, a timeout; not when Slurm refuses the job): one more try per entry, then one every
-  // last entry until Slurm has not answered for submit_give_up_seconds (from the first failure);
-  // then the run ends saying why, the trial back in the queue. A restart or a failover of
+  // last entry until Slurm has not taken the job for submit_give_up_seconds (from the first
+  // failure); then the run ends saying why, the trial back in the queue. A restart or a failover of
   // slurmctld takes a minute or more, and each sbatch against a controller that is down itself
   // takes about MessageTimeout (10 s by default) to fail.
   std::vector<double> submit_retry_seconds = {2, 5, 10};
