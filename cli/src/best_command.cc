@@ -141,10 +141,12 @@ int PrintBest(const StudySnapshot& snapshot, const BestOptions& options) {
   } else if (options.top > 1) {
     PrintRanking(ranked, spec, static_cast<std::size_t>(options.top));
   } else {
-    const StudyProgress counts = CountProgress(snapshot.trials, spec);
+    // Of the trials ranked (those with a value), as the count before it.
+    const auto stopped =
+        std::count_if(ranked.begin(), ranked.end(), [](const Trial& t) { return t.stopped_early; });
     std::cout << "study '" << ShownText(snapshot.study.name) << "', "
-              << CountOf(ranked.size(), "succeeded trial") << StoppedEarlyNote(counts.stopped_early)
-              << ":\n";
+              << CountOf(ranked.size(), "succeeded trial")
+              << StoppedEarlyNote(static_cast<int>(stopped)) << ":\n";
     PrintBestTrial(std::cout, ranked.front(), spec);
   }
   return kExitOk;
