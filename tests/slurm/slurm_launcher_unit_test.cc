@@ -13,6 +13,46 @@
 using namespace bayestune;
 using namespace bayestune::testing;
 
+namespace {
+
+// A stand-in for a Slurm command in `bin`: a shell script, executable.
+void StandIn(const std::filesystem::path& bin, const std::string& program,
+             const std::string& script) {
+  WriteFile(bin / program, "#!/bin/sh\n" + script);
+  std::filesystem::permissions(bin / program, std::filesystem::perms::owner_all);
+}
+
+// Starts `launcher` for study `name` with its jobs under dir/jobs, its warnings into `warnings`.
+void StartCollecting(SlurmLauncher& launcher, const std::string& name, const RunnerSpec& runner,
+                     const std::filesystem::path& dir, std::vector<std::string>& warnings) {
+  launcher.Start(name, runner, StudySpec{}, dir / "jobs",
+                 [&warnings](std::optional<std::int64_t>, const std::string& message) {
+                   warnings.push_back(message);
+                 });
+}
+
+// Trial `id`'s first attempt as run by Slurm job `job_id`, re-attached to (its folder made).
+std::unique_ptr<LaunchedTrial> ReattachJob(SlurmLauncher& launcher,
+                                           const std::filesystem::path& dir, std::int64_t id,
+                                           const std::string& job_id) {
+  Trial trial;
+  trial.id = id;
+  trial.attempt = 1;
+  trial.jobs = {{1, job_id}};
+  const TrialPaths paths = TrialPathsFor(dir / "jobs", id, 1);
+  std::filesystem::create_directories(paths.dir);
+  return launcher.Reattach(trial, paths);
+}
+
+std::string AllLines(const std::vector<std::string>& warnings) {
+  std::string all;
+  for (const std::string& warning : warnings)
+    all += warning + "\n";
+  return all;
+}
+
+}  // namespace
+
 TEST_CASE("network filesystems are told from local ones by their statfs type", "[slurm][fs]") {
   CHECK(NetworkFilesystemOfType(0x6969) == "NFS");
   CHECK(NetworkFilesystemOfType(0xFF534D42L) == "CIFS");
@@ -109,31 +149,19 @@ TEST_CASE(
   const auto dir = MakeTempDir("slurm-launcher-unit-owed");
   const auto bin = dir / "bin";
   std::filesystem::create_directories(bin);
-  for (const char* program : {"sbatch", "scontrol"}) {
-    WriteFile(bin / program, "#!/bin/sh\nexit 1\n");
-    std::filesystem::permissions(bin / program, std::filesystem::perms::owner_all);
-  }
-  WriteFile(bin / "squeue", "#!/bin/sh\ncat '" + (dir / "squeue.txt").string() + "'\n");
-  WriteFile(bin / "scancel", "#!/bin/sh\ncat '" + (dir / "scancel.err").string() +
-                                 "' >&2\nexit $(cat '" + (dir / "scancel.rc").string() + "')\n");
-  for (const char* program : {"squeue", "scancel"})
-    std::filesystem::permissions(bin / program, std::filesystem::perms::owner_all);
+  for (const char* program : {"sbatch", "scontrol"})
+    StandIn(bin, program, "exit 1\n");
+  StandIn(bin, "squeue", "cat '" + (dir / "squeue.txt").string() + "'\n");
+  StandIn(bin, "scancel",
+          "cat '" + (dir / "scancel.err").string() + "' >&2\nexit $(cat '" +
+              (dir / "scancel.rc").string() + "')\n");
   SlurmLauncherOptions options;
   options.job_program = JobProgram();
   options.commands.environment = {"PATH=" + bin.string() + ":/usr/bin:/bin"};  // and cat
   SlurmLauncher launcher(options);
   std::vector<std::string> warnings;
-  launcher.Start("owed", RunnerSpec{}, StudySpec{}, dir / "jobs",
-                 [&](std::optional<std::int64_t>, const std::string& message) {
-                   warnings.push_back(message);
-                 });
-  Trial trial;
-  trial.id = 1;
-  trial.attempt = 1;
-  trial.jobs = {{1, "4242"}};
-  const TrialPaths paths = TrialPathsFor(dir / "jobs", 1, 1);
-  std::filesystem::create_directories(paths.dir);
-  const std::unique_ptr<LaunchedTrial> job = launcher.Reattach(trial, paths);
+  StartCollecting(launcher, "owed", RunnerSpec{}, dir, warnings);
+  const std::unique_ptr<LaunchedTrial> job = ReattachJob(launcher, dir, 1, "4242");
   REQUIRE(job != nullptr);
   WriteFile(dir / "squeue.txt", "4242|RUNNING|0|N/A|N/A|None|\n");
   launcher.Refresh(1.0);
@@ -151,9 +179,7 @@ TEST_CASE(
             "scancel: error: Kill job error on job id 4242: Job/step already completing or "
             "completed\n");
   launcher.Refresh(100.0);
-  std::string all;
-  for (const std::string& warning : warnings)
-    all += warning + "\n";
+  const std::string all = AllLines(warnings);
   INFO(all);
   CHECK_THAT(all, !Catch::Contains("cancelled Slurm job 4242") &&
                       Catch::Contains("Slurm job 4242 had ended before its cancel reached Slurm"));
@@ -172,15 +198,12 @@ TEST_CASE(
   const auto dir = MakeTempDir("slurm-launcher-unit-limit");
   const auto bin = dir / "bin";
   std::filesystem::create_directories(bin);
-  WriteFile(bin / "sbatch",
-            "#!/bin/sh\necho 'sbatch: error: Batch job submission failed: Job violates "
-            "accounting/QOS policy (job submit limit, user'\"'\"'s size and/or time limits)' "
-            ">&2\nexit 1\n");
-  WriteFile(bin / "squeue", "#!/bin/sh\nexit 0\n");  // no job of the attempt's name
+  StandIn(bin, "sbatch",
+          "echo 'sbatch: error: Batch job submission failed: Job violates accounting/QOS policy "
+          "(job submit limit, user'\"'\"'s size and/or time limits)' >&2\nexit 1\n");
+  StandIn(bin, "squeue", "exit 0\n");  // no job of the attempt's name
   for (const char* program : {"scontrol", "scancel"})
-    WriteFile(bin / program, "#!/bin/sh\nexit 1\n");
-  for (const char* program : {"sbatch", "squeue", "scontrol", "scancel"})
-    std::filesystem::permissions(bin / program, std::filesystem::perms::owner_all);
+    StandIn(bin, program, "exit 1\n");
   SlurmLauncherOptions options;
   options.job_program = JobProgram();
   options.commands.environment = {"PATH=" + bin.string()};
@@ -188,10 +211,7 @@ TEST_CASE(
   options.submit_give_up_seconds = 0.1;
   SlurmLauncher launcher(options);
   std::vector<std::string> warnings;
-  launcher.Start("limit", RunnerSpec{}, StudySpec{}, dir / "jobs",
-                 [&](std::optional<std::int64_t>, const std::string& message) {
-                   warnings.push_back(message);
-                 });
+  StartCollecting(launcher, "limit", RunnerSpec{}, dir, warnings);
   TrialLaunchRequest request;
   request.trial.id = 1;
   request.trial.attempt = 1;
@@ -201,9 +221,7 @@ TEST_CASE(
   std::filesystem::create_directories(request.paths.dir);
   CHECK_THROWS_AS_WITH(launcher.Launch(request), LaunchError,
                        Catch::Contains("job submit limit") && Catch::Contains("times in"));
-  std::string all;
-  for (const std::string& warning : warnings)
-    all += warning + "\n";
+  const std::string all = AllLines(warnings);
   INFO(all);
   CHECK_THAT(all, Catch::Contains("submitting again in") &&
                       Catch::Contains("(Slurm has not taken the job for ") &&
@@ -222,10 +240,8 @@ TEST_CASE(
   const auto bin = dir / "bin";
   std::filesystem::create_directories(bin);
   for (const char* program : {"sbatch", "scontrol", "scancel"})
-    WriteFile(bin / program, "#!/bin/sh\nexit 1\n");
-  WriteFile(bin / "squeue", "#!/bin/sh\ncat '" + (dir / "squeue.txt").string() + "'\n");
-  for (const char* program : {"sbatch", "squeue", "scontrol", "scancel"})
-    std::filesystem::permissions(bin / program, std::filesystem::perms::owner_all);
+    StandIn(bin, program, "exit 1\n");
+  StandIn(bin, "squeue", "cat '" + (dir / "squeue.txt").string() + "'\n");
   SlurmLauncherOptions options;
   options.job_program = JobProgram();
   options.commands.environment = {"PATH=" + bin.string() + ":/usr/bin:/bin"};  // and cat
@@ -234,20 +250,10 @@ TEST_CASE(
   std::vector<std::string> warnings;
   RunnerSpec runner;
   runner.slurm.time = "48:00:00";
-  launcher.Start("limits", runner, StudySpec{}, dir / "jobs",
-                 [&](std::optional<std::int64_t>, const std::string& message) {
-                   warnings.push_back(message);
-                 });
+  StartCollecting(launcher, "limits", runner, dir, warnings);
   std::vector<std::unique_ptr<LaunchedTrial>> jobs;
-  for (const std::int64_t id : {1, 2, 3, 4}) {
-    Trial trial;
-    trial.id = id;
-    trial.attempt = 1;
-    trial.jobs = {{1, std::to_string(4240 + id)}};
-    const TrialPaths paths = TrialPathsFor(dir / "jobs", id, 1);
-    std::filesystem::create_directories(paths.dir);
-    jobs.push_back(launcher.Reattach(trial, paths));
-  }
+  for (const std::int64_t id : {1, 2, 3, 4})
+    jobs.push_back(ReattachJob(launcher, dir, id, std::to_string(4240 + id)));
   WriteFile(dir / "squeue.txt",
             "4241|PENDING|0|N/A|N/A|PartitionTimeLimit|\n"
             "4242|PENDING|0|N/A|N/A|PartitionNodeLimit|\n"
@@ -285,32 +291,22 @@ TEST_CASE(
   const auto bin = dir / "bin";
   std::filesystem::create_directories(bin);
   for (const char* program : {"sbatch", "scontrol"})
-    WriteFile(bin / program, "#!/bin/sh\nexit 1\n");
+    StandIn(bin, program, "exit 1\n");
   const std::string down =
       "slurm_load_jobs error: Unable to contact slurm controller (connect failure)";
   // squeue and scancel fail while the file `down` exists.
   for (const char* program : {"squeue", "scancel"}) {
-    WriteFile(bin / program, "#!/bin/sh\nif [ -e '" + (dir / "down").string() + "' ]; then echo '" +
-                                 down + "' >&2; exit 1; fi\nexit 0\n");
+    StandIn(bin, program,
+            "if [ -e '" + (dir / "down").string() + "' ]; then echo '" + down +
+                "' >&2; exit 1; fi\nexit 0\n");
   }
-  for (const char* program : {"sbatch", "squeue", "scontrol", "scancel"})
-    std::filesystem::permissions(bin / program, std::filesystem::perms::owner_all);
   SlurmLauncherOptions options;
   options.job_program = JobProgram();
   options.commands.environment = {"PATH=" + bin.string() + ":/usr/bin:/bin"};
   SlurmLauncher launcher(options);
   std::vector<std::string> warnings;
-  launcher.Start("alone", RunnerSpec{}, StudySpec{}, dir / "jobs",
-                 [&](std::optional<std::int64_t>, const std::string& message) {
-                   warnings.push_back(message);
-                 });
-  Trial trial;
-  trial.id = 1;
-  trial.attempt = 1;
-  trial.jobs = {{1, "4242"}};
-  const TrialPaths paths = TrialPathsFor(dir / "jobs", 1, 1);
-  std::filesystem::create_directories(paths.dir);
-  std::unique_ptr<LaunchedTrial> job = launcher.Reattach(trial, paths);
+  StartCollecting(launcher, "alone", RunnerSpec{}, dir, warnings);
+  std::unique_ptr<LaunchedTrial> job = ReattachJob(launcher, dir, 1, "4242");
   REQUIRE(job != nullptr);
   WriteFile(dir / "down", "");
   launcher.Refresh(1.0);  // squeue fails: said once
@@ -323,9 +319,7 @@ TEST_CASE(
       return warning.find(part) != std::string::npos;
     });
   };
-  std::string all;
-  for (const std::string& warning : warnings)
-    all += warning + "\n";
+  std::string all = AllLines(warnings);
   INFO(all);
   const auto said_back = [&] {
     return std::count(warnings.begin(), warnings.end(), "Slurm answers again");
