@@ -47,8 +47,9 @@ std::string TrialNote(const Trial& trial, const std::vector<Trial>& trials, cons
              times && times->queued >= kQueueWaitShownSeconds) {
     add("ran after " + FormatDuration(times->queued) + " in Slurm's queue");
   }
-  // Where a trial of an ASHA study stands: the highest rung it reached (where it was stopped).
-  const std::string rung = TrialRungText(trial, trials, spec);
+  // Where a trial of an ASHA study stands: the highest rung it reached (where it was stopped;
+  // read from the database, so shown escaped as the failure reason is).
+  const std::string rung = ShownText(TrialRungText(trial, trials, spec));
   if (trial.stopped_early) {
     add(rung.empty() ? "stopped early" : "stopped early at " + rung);
   } else if (!rung.empty()) {

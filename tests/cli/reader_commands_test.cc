@@ -300,16 +300,21 @@ TEST_CASE(
 
   // The readers show the rung recorded with the stop (Trial::stop_rung), without deciding again;
   // a stop stored without one (before schema version 9) is decided again.
+  std::string stored = "rung 0 (step 1)";  // recorded by ShouldStop above
   const auto relisted = [&](const std::string& stop_rung) {
     auto repository = SqliteStudyRepository::Open(dir.File("bayestune.db"));
     Trial t = *repository->GetTrial(study->id(), trials[1].id);
-    CHECK(t.stop_rung == (stop_rung == "rung 2 (step 9)" ? "rung 0 (step 1)" : "rung 2 (step 9)"));
-    t.stop_rung = stop_rung;
+    CHECK(t.stop_rung == stored);
+    t.stop_rung = stored = stop_rung;
     repository->UpdateTrial(study->id(), t);
     return RunBayestune(dir.path(), {"trials", "asha"}).out;
   };
   CHECK(relisted("rung 2 (step 9)").find("stopped early at rung 2 (step 9)") != std::string::npos);
   CHECK(relisted("").find("stopped early at rung 0 (step 1)") != std::string::npos);
+  // What the database holds reaches the terminal escaped (a file edited by hand).
+  const std::string hostile = relisted("rung 2 (step 9)\x1b[2J");
+  CHECK(hostile.find("stopped early at rung 2 (step 9)\\x1b[2J") != std::string::npos);
+  CHECK(hostile.find('\x1b') == std::string::npos);
 }
 
 TEST_CASE("a missing database, an unknown study and an ambiguous one get one-line errors",
