@@ -178,11 +178,12 @@ std::string ParameterCollisionProblem(std::string_view first, std::string_view s
          "'_'); rename one of them";
 }
 
-std::string IntegerBoundProblem(double bound) {
+std::string IntegerBoundProblem(double bound, std::string_view as_written) {
   if (std::abs(bound) <= kMaxIntegerParameterBound) return "";
   return "an INTEGER parameter's bounds must be from -9007199254740992 to 9007199254740992 "
          "(2^53, up to which every integer is exact), got " +
-         FormatDouble(bound) + "; use a DOUBLE parameter for a wider range";
+         (as_written.empty() ? FormatDouble(bound) : EscapeForMessage(as_written)) +
+         "; use a DOUBLE parameter for a wider range";
 }
 
 std::string CategoricalValueProblem(std::string_view value) {

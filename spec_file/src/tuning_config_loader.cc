@@ -1161,7 +1161,7 @@ class Loader {
                 "an INTEGER parameter needs integer bounds, got " + FormatDouble(*value));
           value.reset();
         } else if (value && spec.type == ParameterType::kInteger) {
-          if (std::string problem = IntegerBoundProblem(*value); !problem.empty()) {
+          if (std::string problem = IntegerBoundProblem(*value, n.Scalar()); !problem.empty()) {
             Error(n, field + "." + key, problem);
             value.reset();
           }

@@ -771,12 +771,15 @@ TEST_CASE("INTEGER bounds beyond 2^53 are errors at the bound", "[config]") {
               {"params[0].minValue",
                "an INTEGER parameter's bounds must be from "
                "-9007199254740992 to 9007199254740992",
-               "got -1e+300"});
-  ExpectError(errors, 10, {"params[0].maxValue", "got 1e+300"});
+               "got -1e300"});
+  ExpectError(errors, 10, {"params[0].maxValue", "got 1e300"});
+  // As written: as a double, 9223372036854775807 reads 9223372036854775808.
   ExpectError(Errors(Study("",
                            "      - parameterName: n\n        type: INTEGER\n"
                            "        minValue: 0\n        maxValue: 9223372036854775807\n")),
-              10, {"params[0].maxValue", "use a DOUBLE parameter for a wider range"});
+              10,
+              {"params[0].maxValue", "got 9223372036854775807;",
+               "use a DOUBLE parameter for a wider range"});
   auto widest = ParseTuningConfig(Study("",
                                         "      - parameterName: n\n        type: INTEGER\n"
                                         "        minValue: -9007199254740992\n"

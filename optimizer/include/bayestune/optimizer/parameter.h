@@ -84,8 +84,9 @@ std::string ParameterCollisionProblem(std::string_view first, std::string_view s
 // integers asked for, and near 2^63 the rounding would overflow an int64).
 inline constexpr double kMaxIntegerParameterBound = 9007199254740992.0;
 // Why `bound` cannot be an INTEGER parameter's minValue or maxValue (beyond 2^53); empty when it
-// can.
-std::string IntegerBoundProblem(double bound);
+// can. `as_written`: the bound as the user wrote it, for the message (a double rounds
+// 9223372036854775807 to ...808); empty: the double's shortest form.
+std::string IntegerBoundProblem(double bound, std::string_view as_written = {});
 
 // Why `value` cannot be a CATEGORICAL value (empty, a NUL or other control character but a tab,
 // not UTF-8, longer than kMaxCategoricalValueBytes: it is passed as --name=value in argv and
