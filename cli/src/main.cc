@@ -1,7 +1,13 @@
 // bayestune: Bayesian hyperparameter tuning from a tuning.yaml.
+#include <fcntl.h>
+#include <poll.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
 #include <CLI/CLI.hpp>
 #include <algorithm>
 #include <csignal>
+#include <cstdio>
 #include <exception>
 #include <iostream>
 
@@ -43,6 +49,37 @@ std::string UsageErrorText(CLI::App& app, int argc, char** argv, const CLI::Pars
     }
   }
   return std::string(error.what()) + "; run 'bayestune --help'";
+}
+
+// A reader's output (status, trials, best, export, metrics, report --out -, validate) is what it
+// is run for: standard output that did not take all of it, a full disk under `export >
+// results.csv` or a closed descriptor (`>&-`), is a failure said as such, not exit 0 with a
+// file cut short or empty. A pipe whose reader went away (`| head -1`) ends the command as it
+// ends `cat`: quietly, by SIGPIPE (ignored meanwhile, for `run`). `run`, `serve` and `worker`
+// write progress there, and keep their results in the database: not checked.
+int CheckStandardOutput(int exit_code) {
+  std::cout.flush();
+  if (std::cout && std::fflush(stdout) == 0 && !std::ferror(stdout)) return exit_code;
+  const int flags = ::fcntl(STDOUT_FILENO, F_GETFL);
+  struct stat info {};
+  if (flags >= 0 && ::fstat(STDOUT_FILENO, &info) == 0 &&
+      (S_ISFIFO(info.st_mode) || S_ISSOCK(info.st_mode))) {
+    pollfd output{.fd = STDOUT_FILENO, .events = POLLOUT, .revents = 0};
+    if (::poll(&output, 1, 0) == 1 && (output.revents & (POLLERR | POLLHUP)) != 0) {
+      std::signal(SIGPIPE, SIG_DFL);
+      std::raise(SIGPIPE);
+    }
+  }
+  // Closed, SQLite puts /dev/null, read-only, in its place rather than open the database there.
+  if (flags < 0 || (flags & O_ACCMODE) == O_RDONLY) {
+    std::cerr << "bayestune: error: standard output is closed (>&-), so the output was lost; "
+                 "send it to a file (> out.txt), or to /dev/null to drop it\n";
+  } else {
+    std::cerr << "bayestune: error: the output could not all be written to standard output (a "
+                 "full disk, or a file past its size limit?); what was written is incomplete: "
+                 "free some space, or write elsewhere\n";
+  }
+  return exit_code == bayestune::cli::kExitOk ? bayestune::cli::kExitFailure : exit_code;
 }
 
 }  // namespace
@@ -95,5 +132,7 @@ int main(int argc, char** argv) {
   } catch (const std::exception& e) {
     return ReportError(e);
   }
-  return exit_code;
+  if (app.got_subcommand("run") || app.got_subcommand("serve") || app.got_subcommand("worker"))
+    return exit_code;
+  return CheckStandardOutput(exit_code);
 }

@@ -1,6 +1,7 @@
 // status, trials, best and export on a study database written through the Study API, and the
 // errors of choosing a study.
 #include <fcntl.h>
+#include <signal.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -444,6 +445,52 @@ TEST_CASE(
   }
   for (const auto& entry : std::filesystem::directory_iterator(dir.path()))
     CHECK(entry.path().filename().string().find(".tmp-") == std::string::npos);
+}
+
+TEST_CASE("a reader whose standard output cannot take its output fails, and says so",
+          "[cli][readers]") {
+  // `export > results.csv` on a full disk, or with standard output closed, exited 0 with the
+  // file empty or cut short, and nothing said.
+  TempFolder dir;
+  WriteBookStudy(dir.File("bayestune.db"));
+  const std::string bayestune = BayestunePath();
+  for (const std::string command : {"export", "status", "trials", "best", "report --out -"}) {
+    const auto full =
+        RunInFolder(dir.path(), {"/bin/bash", "-c", bayestune + " " + command + " > /dev/full"});
+    INFO(command << ": " << full.err);
+    CHECK(full.exit_code == 1);
+    CHECK(full.err ==
+          "bayestune: error: the output could not all be written to standard output (a full "
+          "disk, or a file past its size limit?); what was written is incomplete: free some "
+          "space, or write elsewhere\n");
+    const auto closed =
+        RunInFolder(dir.path(), {"/bin/bash", "-c", bayestune + " " + command + " >&-"});
+    INFO(closed.err);
+    CHECK(closed.exit_code == 1);
+    CHECK(closed.err ==
+          "bayestune: error: standard output is closed (>&-), so the output was lost; send it "
+          "to a file (> out.txt), or to /dev/null to drop it\n");
+  }
+  // An error of its own keeps its exit code.
+  const auto unknown =
+      RunInFolder(dir.path(), {"/bin/bash", "-c", bayestune + " status nope > /dev/full"});
+  CHECK(unknown.exit_code == 3);
+  // A pipe whose reader is gone (`| head -1` having read its line) ends it as it ends `cat`:
+  // by SIGPIPE, with nothing said.
+  int ends[2];
+  REQUIRE(::pipe2(ends, O_CLOEXEC) == 0);
+  ::close(ends[0]);
+  ChildProcess piped(
+      {"/bin/bash", "-c", "cd '" + dir.path() + "' && exec " + bayestune + " export >&3"},
+      dir.File("piped"), ends[1]);
+  ::close(ends[1]);
+  const auto result = piped.Wait();
+  INFO(result.err);
+  CHECK(result.signal == SIGPIPE);
+  CHECK(result.err.empty());
+  // Output that all went where it was sent is not checked further: /dev/null takes everything.
+  CHECK(RunInFolder(dir.path(), {"/bin/bash", "-c", bayestune + " export > /dev/null"}).exit_code ==
+        0);
 }
 
 TEST_CASE("export and report write into a named pipe or bash's >(...), never in its place",
