@@ -301,7 +301,7 @@ int RunMetrics(const MetricsOptions& options) {
       event = report;
     }
   }
-  const TrialValue value = SelectTrialValue(records, tag, *selection, *goal);
+  const TrialValue value = SelectTrialValue(records, tag, *selection, *goal, poll.unread);
   if (!value.found()) {
     std::cerr << "bayestune: error: "
               << ShownText(options.dir + ": " + value.error, ShownLines::kMultiLine) << "\n";

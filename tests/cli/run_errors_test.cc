@@ -851,4 +851,34 @@ TEST_CASE("run: a trainer that exits 0 without its metric: the reason shows what
   CHECK_THAT(exported.out, Catch::Contains("epoch 1: accuracy 0.5 (printed, not reported)"));
 }
 
+TEST_CASE("run: a trainer that reports its metric with a decimal comma: the reason says so",
+          "[cli][run][errors]") {
+  // A trainer in a de_DE locale wrote {"accuracy": "0,5"}: the trial failed with "no scalar was
+  // reported at all (no event file with a scalar, no hypertune report)" and advice to write
+  // summaries into the folder the hypertune file was in.
+  TempFolder dir;
+  WriteTextFile(fs::path(dir.path()) / "train.sh",
+                "#!/bin/sh\necho '{\"accuracy\": \"0,5\"}' >> \"$CLOUD_ML_HP_METRIC_FILE\"\n");
+  fs::permissions(fs::path(dir.path()) / "train.sh", fs::perms::owner_all);
+  WriteTextFile(dir.File("s.yaml"),
+                RandomSearchStudyYaml(1, 1, "  command: [./train.sh]\n  cpuTrials: 1\n"));
+  const auto result = RunBayestune(dir.path(), {"run", "s.yaml", "--progress", "plain"},
+                                   {"BAYESTUNE_GPU_LOCK_DIR=" + dir.File("locks")});
+  INFO(result.out << result.err);
+  CHECK(result.exit_code == 1);
+  const std::string file =
+      (fs::path(dir.path()) / "bayestune-jobs" / "s" / "trial-1" / "hypertune.jsonl").string();
+  const std::string reason =
+      "the trainer exited with status 0 without reporting the metric: metric 'accuracy' not "
+      "found as a number: " +
+      file +
+      " reports it, but with values that are not numbers (\"0,5\"); it is written with a decimal "
+      "comma (the trainer's locale?): write numbers with a point, as str(value) and "
+      "cloudml-hypertune do in any locale";
+  CHECK_THAT(result.out, Catch::Contains("trial 1 FAILED after ") && Catch::Contains(reason));
+  CHECK_THAT(result.out, !Catch::Contains("no scalar was reported"));
+  const auto trials = RunBayestune(dir.path(), {"export", "--format", "json"});
+  CHECK_THAT(trials.out, Catch::Contains("reports it, but with values that are not numbers"));
+}
+
 }  // namespace bayestune::testing

@@ -235,7 +235,8 @@ TEST_CASE("numbers as cloudml-hypertune writes them, and lines that are wrong",
   CHECK(poll.records[4].value == 0.75);
   REQUIRE(poll.warnings.size() == 4);
   CHECK_THAT(poll.warnings[0].message, Contains("line 4") && Contains("not a JSON object"));
-  CHECK_THAT(poll.warnings[1].message, Contains("line 5") && Contains("'loss' is not a number"));
+  CHECK_THAT(poll.warnings[1].message,
+             Contains("line 5") && Contains("'loss', \"high\", is not a number"));
   CHECK_THAT(poll.warnings[2].message, Contains("line 6") && Contains("global_step"));
   CHECK_THAT(poll.warnings[3].message, Contains("line 7") && Contains("without a metric"));
   CHECK(poll.warnings[0].file == path.string());
@@ -245,6 +246,39 @@ TEST_CASE("numbers as cloudml-hypertune writes them, and lines that are wrong",
   CHECK(later.warnings.empty());
   REQUIRE(later.records.size() == 1);
   CHECK(later.records[0].value == 2);
+}
+
+TEST_CASE("a value that is not a number is named, a decimal comma with what to do",
+          "[hypertune_reader]") {
+  // A trainer formatting its numbers in a locale such as de_DE wrote "0,91": the warning said
+  // only "the value of 'accuracy' is not a number", and the trial failed with "no scalar was
+  // reported at all (... no hypertune report)".
+  const auto path = UniqueTempDir("hypertune_not_numbers") / "metric.jsonl";
+  WriteFileBytes(path,
+                 "{\"global_step\": \"1\", \"accuracy\": \"0,91\"}\n"
+                 "{\"global_step\": \"2\", \"accuracy\": \"n/a\", \"loss\": \"1,5e-3\"}\n"
+                 "{\"global_step\": \"3\", \"accuracy\": \"1,000,000\"}\n");
+  HypertuneReader reader(path.string());
+  const MetricPoll poll = reader.Poll();
+  CHECK(poll.records.empty());
+  const std::string comma =
+      "; it is written with a decimal comma (the trainer's locale?): write numbers with a point, "
+      "as str(value) and cloudml-hypertune do in any locale";
+  REQUIRE(poll.warnings.size() == 4);
+  CHECK(poll.warnings[0].message ==
+        "line 1: the value of 'accuracy', \"0,91\", is not a number" + comma + "; skipped it");
+  CHECK(poll.warnings[1].message ==
+        "line 2: the value of 'accuracy', \"n/a\", is not a number; "
+        "skipped it");
+  CHECK(poll.warnings[2].message ==
+        "line 2: the value of 'loss', \"1,5e-3\", is not a number" + comma + "; skipped it");
+  // Two commas are no decimal comma.
+  CHECK(poll.warnings[3].message ==
+        "line 3: the value of 'accuracy', \"1,000,000\", is not a number; skipped it");
+  REQUIRE(poll.unread.size() == 4);
+  CHECK(poll.unread[0] == UnreadValue{path.string(), "accuracy", "\"0,91\"", comma});
+  CHECK(poll.unread[1] == UnreadValue{path.string(), "accuracy", "\"n/a\"", ""});
+  CHECK(poll.unread[2].tag == "loss");
 }
 
 TEST_CASE("a global_step that is no step (NaN, beyond int64, fractional) skips its line",

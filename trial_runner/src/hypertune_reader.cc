@@ -184,7 +184,23 @@ void HypertuneReader::ReadLine(std::string_view line, std::size_t line_number, s
     has_metric = true;
     const auto number = NumberOf(value);
     if (!number) {
-      warn("the value of '" + key + "' is not a number; skipped it");
+      // Said with the value, and for a decimal comma what to do: a trainer that formats its
+      // numbers in a locale such as de_DE ("0,91") was told only "not a number".
+      std::string note;
+      if (value.is_string()) {
+        std::string text = value.get<std::string>();
+        if (std::count(text.begin(), text.end(), ',') == 1) {
+          std::replace(text.begin(), text.end(), ',', '.');
+          if (NumberOf(nlohmann::json(text))) {
+            note =
+                "; it is written with a decimal comma (the trainer's locale?): write numbers "
+                "with a point, as str(value) and cloudml-hypertune do in any locale";
+          }
+        }
+      }
+      warn("the value of '" + key + "', " + ShownValue(value) + ", is not a number" + note +
+           "; skipped it");
+      out.unread.push_back({path_, key, ShownValue(value), note});
       continue;
     }
     out.records.push_back({".", key, step, wall_time, *number});

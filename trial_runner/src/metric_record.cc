@@ -18,6 +18,8 @@ void MetricPoll::Append(MetricPoll&& other) {
                  std::make_move_iterator(other.records.end()));
   warnings.insert(warnings.end(), std::make_move_iterator(other.warnings.begin()),
                   std::make_move_iterator(other.warnings.end()));
+  unread.insert(unread.end(), std::make_move_iterator(other.unread.begin()),
+                std::make_move_iterator(other.unread.end()));
 }
 
 }  // namespace bayestune

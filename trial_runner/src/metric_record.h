@@ -40,10 +40,23 @@ struct MetricWarning {
   bool operator==(const MetricWarning&) const = default;
 };
 
+// A metric a report gave a value that is not a number (a decimal comma written in the trainer's
+// locale, "0,91"; "n/a"): not a record, but the trial did report the tag, which a trial that
+// misses its metric says rather than "no scalar was reported at all".
+struct UnreadValue {
+  std::string file;
+  std::string tag;
+  std::string shown;  // the value as written, cut short
+  std::string note;   // what to do, such as "; it has a decimal comma: ..."; may be empty
+
+  bool operator==(const UnreadValue&) const = default;
+};
+
 // What one poll of a reader found since the previous poll.
 struct MetricPoll {
   std::vector<MetricRecord> records;  // in the order they were written, file by file
   std::vector<MetricWarning> warnings;
+  std::vector<UnreadValue> unread;  // values skipped as not numbers, in the order met
 
   void Append(MetricPoll&& other);
 };

@@ -102,7 +102,8 @@ std::string Suggestion(std::string_view metric_tag, std::span<const MetricRecord
 
 }  // namespace
 
-MetricMatch MatchMetric(std::span<const MetricRecord> records, std::string_view metric_tag) {
+MetricMatch MatchMetric(std::span<const MetricRecord> records, std::string_view metric_tag,
+                        std::span<const UnreadValue> unread) {
   MetricMatch match;
   for (const auto& record : records) {
     if (HasFullTag(record, metric_tag)) match.records.push_back(record);
@@ -129,6 +130,15 @@ MetricMatch MatchMetric(std::span<const MetricRecord> records, std::string_view 
     match.error = "metric " + Quote(metric_tag) + " is ambiguous: " + std::to_string(runs.size()) +
                   " subfolders have that tag; set hyperparameterMetricTag to one of " +
                   JoinQuoted(choices, kMostTagsListed);
+    return match;
+  }
+  // Reported, but never as a number: "no scalar was reported at all" sent the user to look for
+  // a file that was there.
+  for (const UnreadValue& value : unread) {
+    if (value.tag != metric_tag) continue;
+    match.error = "metric " + Quote(metric_tag) + " not found as a number: " + value.file +
+                  " reports it, but with values that are not numbers (" + value.shown + ")" +
+                  value.note;
     return match;
   }
   if (records.empty()) {
@@ -177,9 +187,10 @@ std::optional<std::size_t> SelectMeasurement(std::span<const MetricRecord> serie
 }
 
 TrialValue SelectTrialValue(std::span<const MetricRecord> records, std::string_view metric_tag,
-                            MeasurementSelection selection, Goal goal) {
+                            MeasurementSelection selection, Goal goal,
+                            std::span<const UnreadValue> unread) {
   TrialValue result;
-  MetricMatch match = MatchMetric(records, metric_tag);
+  MetricMatch match = MatchMetric(records, metric_tag, unread);
   if (!match.found()) {
     result.error = std::move(match.error);
     return result;

@@ -26,8 +26,10 @@ struct MetricMatch {
 // (MetricRecord::FullTag: the tag, or <run>/<tag> in a subfolder) is `metric_tag`; else the tag
 // `metric_tag` in a subfolder, when exactly one subfolder has it. Otherwise `error` says what was
 // looked for, lists the tags seen (full tags, sorted) and suggests the closest one, or says that
-// several subfolders have the tag and how to name one.
-MetricMatch MatchMetric(std::span<const MetricRecord> records, std::string_view metric_tag);
+// several subfolders have the tag and how to name one; when `unread` holds the tag (reported only
+// with values that are not numbers), `error` says that instead, with the value.
+MetricMatch MatchMetric(std::span<const MetricRecord> records, std::string_view metric_tag,
+                        std::span<const UnreadValue> unread = {});
 
 // The index in `series` (one metric's records, in the order reported) of the trial's measurement:
 // kLast: the highest step, and of equal steps the later record; kBest: the best value under
@@ -47,7 +49,8 @@ struct TrialValue {
 
 // MatchMetric, then SelectMeasurement.
 TrialValue SelectTrialValue(std::span<const MetricRecord> records, std::string_view metric_tag,
-                            MeasurementSelection selection, Goal goal);
+                            MeasurementSelection selection, Goal goal,
+                            std::span<const UnreadValue> unread = {});
 
 // A record as the optimizer stores it: the metric is its full tag.
 Measurement ToMeasurement(const MetricRecord& record);

@@ -1,5 +1,6 @@
 #include "trial_metrics_feed.h"
 
+#include <algorithm>
 #include <map>
 #include <set>
 #include <span>
@@ -86,6 +87,7 @@ class TrialMetricsFeed::Impl {
   std::map<std::string, FileState> files;
   std::map<std::pair<std::string, std::int64_t>, int> reported_by;  // (tag, step): which source
   std::set<std::string> negative_step_warned;                       // full tags said once
+  std::vector<UnreadValue> unread;  // per tag, its first value that was not a number
 };
 
 TrialMetricsFeed::TrialMetricsFeed(const TrialPaths& paths, const StudySpec& spec)
@@ -121,6 +123,14 @@ TrialMetricsFeed::Update TrialMetricsFeed::Poll() {
   }
   taken += impl.Accept(impl.hypertune.path(), impl.hypertune.generation(), Impl::kHypertune,
                        from_hypertune.records, update.warnings);
+  // The first value of each tag that was not a number, for the reason of a trial without its
+  // metric (one a tag: a trainer may write millions).
+  for (UnreadValue& value : from_hypertune.unread) {
+    if (std::none_of(impl.unread.begin(), impl.unread.end(),
+                     [&](const UnreadValue& kept) { return kept.tag == value.tag; })) {
+      impl.unread.push_back(std::move(value));
+    }
+  }
   if (taken == 0) return update;
   // The objective is recorded under hyperparameterMetricTag even when the trainer wrote it in a
   // subfolder (Keras: validation/epoch_accuracy), so that early stopping and the report find it.
@@ -147,8 +157,8 @@ std::vector<TrialMetricsFeed::Objective> TrialMetricsFeed::SelectOtherObjectives
   std::vector<Objective> others;
   for (std::size_t k = 1; k < impl_->objectives.size(); ++k) {
     const MetricSpec& metric = impl_->objectives[k];
-    const TrialValue value =
-        SelectTrialValue(impl_->records, metric.metric_id, impl_->selection, metric.goal);
+    const TrialValue value = SelectTrialValue(impl_->records, metric.metric_id, impl_->selection,
+                                              metric.goal, impl_->unread);
     Objective objective;
     if (value.found()) {
       objective.measurement = ToMeasurement(*value.measurement);
@@ -162,15 +172,15 @@ std::vector<TrialMetricsFeed::Objective> TrialMetricsFeed::SelectOtherObjectives
 }
 
 TrialMetricsFeed::Objective TrialMetricsFeed::SelectObjective() const {
-  const TrialValue value =
-      SelectTrialValue(impl_->records, impl_->metric_tag, impl_->selection, impl_->goal);
+  const TrialValue value = SelectTrialValue(impl_->records, impl_->metric_tag, impl_->selection,
+                                            impl_->goal, impl_->unread);
   Objective objective;
   if (value.found()) {
     objective.measurement = ToMeasurement(*value.measurement);
     objective.measurement->metric = impl_->metric_tag;
   } else {
     objective.missing_reason = value.error;
-    objective.nothing_reported = impl_->records.empty();
+    objective.nothing_reported = impl_->records.empty() && impl_->unread.empty();
   }
   return objective;
 }
