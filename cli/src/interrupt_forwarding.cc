@@ -15,6 +15,10 @@ void ForwardInterrupt(int signal) {
   if (TrialRunner* runner = interrupted_runner.load()) runner->RequestInterrupt(signal);
 }
 
+void ForwardSuspend(int) {
+  if (TrialRunner* runner = interrupted_runner.load()) runner->RequestSuspend();
+}
+
 }  // namespace
 
 InterruptForwarding::InterruptForwarding(TrialRunner& runner) {
@@ -27,12 +31,15 @@ InterruptForwarding::InterruptForwarding(TrialRunner& runner) {
   sigaction(SIGINT, &action, &previous_interrupt_);
   sigaction(SIGTERM, &action, &previous_terminate_);
   sigaction(SIGHUP, &action, &previous_hangup_);
+  action.sa_handler = ForwardSuspend;
+  sigaction(SIGTSTP, &action, &previous_suspend_);
 }
 
 InterruptForwarding::~InterruptForwarding() {
   sigaction(SIGINT, &previous_interrupt_, nullptr);
   sigaction(SIGTERM, &previous_terminate_, nullptr);
   sigaction(SIGHUP, &previous_hangup_, nullptr);
+  sigaction(SIGTSTP, &previous_suspend_, nullptr);
   interrupted_runner.store(nullptr);
 }
 

@@ -90,6 +90,10 @@ std::string LiveProgressView::EraseBlock() {
 
 void LiveProgressView::Draw() {
   if (finished_ || !started_) return;
+  if (suspended_) {
+    out_ << EraseBlock() << std::flush;
+    return;
+  }
   const auto width = static_cast<std::size_t>(std::max(20, TerminalWidth(terminal_fd_) - 1));
   std::string text = EraseBlock();
   for (std::string line : BlockLines(SteadyNow())) {

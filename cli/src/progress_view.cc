@@ -284,6 +284,27 @@ void ProgressView::OnWarning(std::optional<std::int64_t> trial_id, const std::st
   Changed();
 }
 
+void ProgressView::OnSuspended(int running_trials) {
+  std::lock_guard lock(mutex_);
+  suspended_ = true;
+  Print(LineKind::kNotice,
+        "Ctrl-Z: suspended" +
+            (running_trials > 0
+                 ? " with the " + CountOf(running_trials, "running trial") + " (SIGSTOP)"
+                 : std::string()) +
+            "; fg (or SIGCONT) goes on");
+  Changed();
+  out_.flush();
+}
+
+void ProgressView::OnResumed(double seconds) {
+  std::lock_guard lock(mutex_);
+  suspended_ = false;
+  Print(LineKind::kNotice, "going on after " + FormatDuration(seconds) +
+                               " suspended; the pause does not count for the trials' time limits");
+  Changed();
+}
+
 void ProgressView::OnInterruptRequested(InterruptLevel level, int running_trials, int signal) {
   std::lock_guard lock(mutex_);
   const std::string name = InterruptName(signal);

@@ -28,6 +28,8 @@ class ProgressView : public RunnerEvents {
   void OnTrialFinished(const TrialFinishedEvent& event) override;
   void OnWarning(std::optional<std::int64_t> trial_id, const std::string& message) override;
   void OnInterruptRequested(InterruptLevel level, int running_trials, int signal) override;
+  void OnSuspended(int running_trials) override;
+  void OnResumed(double seconds) override;
   void OnRunFinished(const RunResult& result) override;
 
   // A line of its own among the events ("learning from 12 finished trials of study 'old'").
@@ -75,6 +77,9 @@ class ProgressView : public RunnerEvents {
   bool started_ = false;  // OnRunnerStarted came
   int interrupt_level_ = 0;
   int interrupt_signal_ = 0;  // of the first interrupt
+  // Stopped by Ctrl-Z: the live view draws no block, so that none is left to erase over what the
+  // shell prints meanwhile ("[1]+ Stopped").
+  bool suspended_ = false;
 };
 
 }  // namespace bayestune::cli

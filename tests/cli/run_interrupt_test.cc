@@ -2,8 +2,13 @@
 // ones are killed and queued to rerun), then running it again finishes the study.
 #include <signal.h>
 
+#include <algorithm>
 #include <catch2/catch.hpp>
+#include <chrono>
 #include <cstdlib>
+#include <filesystem>
+#include <fstream>
+#include <thread>
 
 #include "cli_test_support.h"
 #include "test_study_yaml.h"
@@ -30,6 +35,24 @@ ChildResult RunAndInterrupt(const TempFolder& dir, const std::string& name, int 
     run->Kill(SIGINT);
   }
   return run->Wait();
+}
+
+// The states (/proc/<pid>/stat's third field: 'S', 'R', 'T' for stopped...) of the processes
+// whose command line holds `text`.
+std::vector<char> StatesOfProcessesWith(const std::string& text) {
+  std::vector<char> states;
+  for (const auto& entry : std::filesystem::directory_iterator("/proc")) {
+    const std::string name = entry.path().filename().string();
+    if (name.find_first_not_of("0123456789") != std::string::npos) continue;
+    std::ifstream cmdline(entry.path() / "cmdline");
+    std::string command((std::istreambuf_iterator<char>(cmdline)), {});
+    if (command.find(text) == std::string::npos) continue;
+    std::ifstream stat(entry.path() / "stat");
+    std::string line((std::istreambuf_iterator<char>(stat)), {});
+    const auto close = line.rfind(')');
+    if (close != std::string::npos && close + 2 < line.size()) states.push_back(line[close + 2]);
+  }
+  return states;
 }
 
 }  // namespace
@@ -135,6 +158,46 @@ TEST_CASE("run: SIGTERM stops a run as Ctrl-C does, and is named", "[cli][run][i
   CHECK(stopped.out.find("Ctrl-C:") == std::string::npos);
   CHECK(CountOccurrences(stopped.out, " succeeded in ") == 2);
   CHECK(stopped.out.find("continue:   bayestune run sigint.yaml\n") != std::string::npos);
+}
+
+TEST_CASE("run: Ctrl-Z suspends the trainers with the run, and the pause is no trial's time",
+          "[cli][run][interrupt]") {
+  // The trainers have process groups of their own, which a terminal's Ctrl-Z does not reach:
+  // they trained on while the run was stopped, and once it went on every trial past its
+  // trialTimeoutSeconds by the pause was stopped at once.
+  TempFolder dir;
+  WriteTextFile(
+      dir.File("s.yaml"),
+      RandomSearchStudyYaml(2, 2,
+                            "  command: [" BAYESTUNE_FAKE_TRAINER ", --steps=20, --sleep-ms=100]\n"
+                            "  gpus: []\n  cpuTrials: 2\n  trialTimeoutSeconds: 4\n"));
+  const std::string capture = dir.File("run");
+  auto run = StartBayestune(dir.path(), {"run", "s.yaml", "--progress", "plain"}, capture,
+                            {"BAYESTUNE_GPU_LOCK_DIR=" + dir.File("locks")});
+  REQUIRE(WaitForText(capture + ".out", "trial 2 started", 60));
+  run->Kill(SIGTSTP);
+  REQUIRE(WaitForText(capture + ".out",
+                      "Ctrl-Z: suspended with the 2 running trials (SIGSTOP); fg (or SIGCONT) "
+                      "goes on",
+                      30));
+  const std::string job_dir = "--job-dir=" + dir.path();
+  std::vector<char> states;
+  for (int i = 0; i < 200; ++i) {
+    states = StatesOfProcessesWith(job_dir);
+    if (states.size() == 2 && std::count(states.begin(), states.end(), 'T') == 2) break;
+    std::this_thread::sleep_for(std::chrono::milliseconds(10));
+  }
+  CHECK(states == std::vector<char>{'T', 'T'});
+  // Longer than the trials' time limit.
+  std::this_thread::sleep_for(std::chrono::seconds(5));
+  run->Kill(SIGCONT);
+  const ChildResult result = run->Wait();
+  INFO(result.out << result.err);
+  CHECK(result.exit_code == 0);
+  CHECK_THAT(result.out, Catch::Contains(" suspended; the pause does not count for the trials' "
+                                         "time limits"));
+  CHECK_THAT(result.out, !Catch::Contains("timed out"));
+  CHECK(CountOccurrences(result.out, " succeeded in ") == 2);
 }
 
 TEST_CASE("run: a pipe whose reader is gone does not stop the run", "[cli][run][interrupt]") {

@@ -35,6 +35,7 @@ class LocalTrial : public LaunchedTrial {
   }
   void Terminate() override { process_.SignalGroup(SIGTERM); }
   void Kill() override { process_.SignalGroup(SIGKILL); }
+  void Suspend(bool suspended) override { process_.SignalGroup(suspended ? SIGSTOP : SIGCONT); }
   bool ForceKill(std::string& what) override {
     const pid_t keeper = process_.keeper_pid();
     if (!process_.KillWithoutKeeper()) return false;

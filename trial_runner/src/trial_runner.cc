@@ -190,6 +190,9 @@ class TrialRunner::Loop {
   std::unique_ptr<RunningTrial> NewRunningTrial(const Trial& trial, const TrialPaths& paths,
                                                 std::unique_ptr<LaunchedTrial> launched);
   void HandleInterrupts();
+  // A Ctrl-Z asked for since the last look (TrialRunner::RequestSuspend): suspends the trainers
+  // and this process until continued.
+  void SuspendIfAsked();
   void LaunchWhatFits();
   // Launches `suggested` on `gpus`, a slot Acquire gave (empty: a CPU slot or a Slurm job).
   void Launch(const Trial& suggested, std::vector<int> gpus);
@@ -248,6 +251,7 @@ class TrialRunner::Loop {
   bool suggestions_dry_ = false;  // the last Suggest gave nothing; asked again after a finish
   bool slot_taken_ = false;       // at this turn another process took a slot FreeSlots counted
   int interrupts_seen_ = 0;
+  int suspends_seen_ = 0;
   int killed_ = 0;
   int killed_queued_ = 0;         // of killed_: Slurm jobs cancelled while they waited in the queue
   int running_at_interrupt_ = 0;  // the trials left running (not cancelled) at the first interrupt
@@ -282,6 +286,12 @@ void TrialRunner::RequestInterrupt(int signal) noexcept {
   (void)!write(wake_write_fd_, &byte, 1);  // a full pipe already wakes the loop
 }
 
+void TrialRunner::RequestSuspend() noexcept {
+  suspends_.fetch_add(1);
+  const char byte = 's';
+  (void)!write(wake_write_fd_, &byte, 1);
+}
+
 RunResult TrialRunner::Run() {
   Loop loop(*this);
   struct Current {
@@ -305,6 +315,7 @@ void TrialRunner::Loop::TurnWithoutStudy(StudyWait why) {
     bool& flag;
     ~Done() { flag = false; }
   } done{turning_without_study_};
+  SuspendIfAsked();
   const double now = Now();
   const double timeout = options_.runner.trial_timeout_seconds;
   // The vector is not changed here (the call that waits may be iterating it), only its trials;
@@ -591,6 +602,7 @@ void TrialRunner::Loop::HandleInterrupts() {
   char buffer[64];
   while (read(owner_.wake_read_fd_, buffer, sizeof buffer) > 0) {
   }
+  SuspendIfAsked();
   const int requested = owner_.interrupts_.load();
   if (requested >= 1 && interrupts_seen_ < 1) {
     interrupts_seen_ = 1;
@@ -621,6 +633,36 @@ void TrialRunner::Loop::HandleInterrupts() {
       KillTrial(*rt);
     }
   }
+}
+
+// A terminal's Ctrl-Z reaches bayestune only (the trainers have process groups of their own, so
+// that Ctrl-C does not reach them): without this the trainers trained on, holding their GPUs,
+// while the run was stopped, and once it went on every trial past its trialTimeoutSeconds by
+// the pause was stopped at once.
+void TrialRunner::Loop::SuspendIfAsked() {
+  const int requested = owner_.suspends_.load();
+  if (requested <= suspends_seen_) return;
+  suspends_seen_ = requested;
+  for (auto& rt : running_) {
+    if (!rt->ended) rt->launched->Suspend(true);
+  }
+  if (events()) events()->OnSuspended(static_cast<int>(running_.size()));
+  const double before = Now();
+  kill(getpid(), SIGSTOP);
+  const double paused = Now() - before;
+  // A Ctrl-Z while stopped (a second SIGTSTP, then fg) is the same pause.
+  suspends_seen_ = owner_.suspends_.load();
+  for (auto& rt : running_) {
+    if (rt->ended) continue;
+    rt->launched->Suspend(false);
+    // The pause is no time of the trial's: not for its timeout, its grace period after SIGTERM,
+    // nor its run time.
+    if (rt->running_since) *rt->running_since += paused;
+    if (rt->kill_at > 0) rt->kill_at += paused;
+    if (rt->killed_at > 0) rt->killed_at += paused;
+    rt->submitted += paused;
+  }
+  if (events()) events()->OnResumed(paused);
 }
 
 void TrialRunner::Loop::LaunchWhatFits() {

@@ -114,6 +114,10 @@ class RunnerEvents {
   // `signal`: the signal that asked (SIGINT for Ctrl-C, SIGTERM, SIGHUP), 0 when none did.
   virtual void OnInterruptRequested(InterruptLevel /*level*/, int /*running_trials*/,
                                     int /*signal*/) {}
+  // Ctrl-Z: the run and its `running_trials` local trainers are about to be stopped; then
+  // continued (fg, SIGCONT) after `seconds`.
+  virtual void OnSuspended(int /*running_trials*/) {}
+  virtual void OnResumed(double /*seconds*/) {}
   virtual void OnRunFinished(const RunResult&) {}
 };
 

@@ -80,6 +80,10 @@ class LaunchedTrial {
   virtual void Terminate() = 0;
   // Ends it now (SIGKILL to its tree; scancel).
   virtual void Kill() = 0;
+  // Suspends the trainer (true: SIGSTOP to its group) while the run is suspended by Ctrl-Z, and
+  // lets it go on (false: SIGCONT). Nothing for a job a batch system runs: it is not bayestune's
+  // to pause.
+  virtual void Suspend(bool /*suspended*/) {}
   // Ends it when Kill did not within TrialRunnerOptions::force_kill_seconds: a local trial's
   // keeper that does not act (stopped, traced) is killed with the trainer's group. True when it
   // did something (then it says what in `what`); false where there is nothing more to do.

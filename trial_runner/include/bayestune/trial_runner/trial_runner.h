@@ -75,6 +75,12 @@ class TrialRunner {
   // call it; it may come before Run starts.
   void RequestInterrupt(int signal = 0) noexcept;
   int interrupt_requests() const noexcept { return interrupts_.load(); }
+  // Asks Run to suspend (Ctrl-Z, SIGTSTP): at its next turn it stops its local trials' trainers
+  // (SIGSTOP to their groups, which a terminal's Ctrl-Z does not reach), says so
+  // (RunnerEvents::OnSuspended), stops this process (SIGSTOP) and, once continued (fg, SIGCONT),
+  // lets the trainers go on, their runner.trialTimeoutSeconds and stop grace periods not
+  // counting the pause. Async-signal-safe, as RequestInterrupt.
+  void RequestSuspend() noexcept;
   // Why a call of Run's on the study waits, for the warnings of TurnWhileStudyWaits.
   enum class StudyWait {
     kLocked,    // another process holds the database's lock
@@ -98,6 +104,7 @@ class TrialRunner {
   std::shared_ptr<RunnerEvents> events_;
   std::atomic<int> interrupts_{0};
   std::atomic<int> interrupt_signal_{0};  // of the latest request that named one
+  std::atomic<int> suspends_{0};          // RequestSuspend calls
   static_assert(std::atomic<int>::is_always_lock_free);
   int wake_read_fd_ = -1;
   int wake_write_fd_ = -1;
