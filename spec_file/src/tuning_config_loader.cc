@@ -511,7 +511,21 @@ class Loader {
       return std::nullopt;
     }
     if (error != std::errc() || end != text.data() + text.size()) {
-      Error(node, field, "expected a number, got '" + text + "'");
+      // A decimal comma (a locale's way, 0,001): said with the number meant.
+      std::string point = text;
+      double meant = 0;
+      if (std::count(point.begin(), point.end(), ',') == 1) {
+        std::replace(point.begin(), point.end(), ',', '.');
+        const char* from = point.data() + (point.starts_with('+') ? 1 : 0);
+        const auto [stop, failed] = std::from_chars(from, point.data() + point.size(), meant);
+        if (failed != std::errc() || stop != point.data() + point.size()) point.clear();
+      } else {
+        point.clear();
+      }
+      Error(node, field,
+            "expected a number, got '" + text + "'" +
+                (point.empty() ? std::string()
+                               : "; write decimals with a point, as YAML does: " + point));
       return std::nullopt;
     }
     if (!std::isfinite(value)) {
@@ -1289,8 +1303,27 @@ class Loader {
           for (std::size_t n = 0; n < sorted.size() && n < 20; ++n)
             list += (list.empty() ? "" : ", ") + FormatDouble(sorted[n]);
           if (sorted.size() > 20) list += ", ...";
+          // [0,5, 1,5] is [0, 5, 1, 5] to YAML, which splits a flow list at every comma: for a
+          // list written with decimal commas, the sorted list is not what was meant.
+          std::string decimal_comma;
+          for (std::size_t n = 0; n + 1 < values.size() && decimal_comma.empty(); ++n) {
+            const YAML::Node& left = values[n];
+            const YAML::Node& right = values[n + 1];
+            if (!left.IsScalar() || !right.IsScalar() || right.Scalar().empty() ||
+                right.Scalar().find_first_not_of("0123456789") != std::string::npos ||
+                left.Mark().pos < 0 ||
+                static_cast<std::size_t>(left.Mark().pos) + left.Scalar().size() + 1 !=
+                    static_cast<std::size_t>(right.Mark().pos)) {
+              continue;
+            }
+            decimal_comma = "; if " + left.Scalar() + "," + right.Scalar() + " meant " +
+                            left.Scalar() + "." + right.Scalar() +
+                            ", write decimals with a point: YAML splits a [...] list at every "
+                            "comma";
+          }
           Error(values[i], field + ".discreteValues[" + std::to_string(i) + "]",
-                problem + "; list them in increasing order, each once: [" + list + "]");
+                problem + "; list them in increasing order, each once: [" + list + "]" +
+                    decimal_comma);
           ok = false;
           break;
         }

@@ -886,6 +886,45 @@ TEST_CASE("errors say 'an INTEGER' and 'a DOUBLE'", "[config]") {
               7, {"missing required field for a DOUBLE parameter"});
 }
 
+TEST_CASE("numbers written with a decimal comma are said so, with the number meant", "[config]") {
+  // A user of a decimal-comma locale wrote minValue: 0,001 ("expected a number, got '0,001'")
+  // and discreteValues: [0,5, 1,5, 2,5], which YAML reads as [0, 5, 1, 5, 2, 5]: the error
+  // advised "[0, 1, 2, 5]", a list of other values.
+  auto result = ParseTuningConfig(Study("",
+                                        "      - parameterName: x\n        type: DOUBLE\n"
+                                        "        minValue: 0,001\n        maxValue: 1\n"
+                                        "      - parameterName: d\n        type: DISCRETE\n"
+                                        "        discreteValues: [0,5, 1,5, 2,5]\n"
+                                        "      - parameterName: e\n        type: DISCRETE\n"
+                                        "        discreteValues: [1,2,3, 3]\n"),
+                                  "comma.yaml");
+  INFO(FormatDiagnostics(result.diagnostics));
+  REQUIRE(result.diagnostics.size() == 3);
+  CHECK_THAT(result.diagnostics[0].ToString(),
+             Catch::EndsWith("params[0].minValue: expected a number, got '0,001'; write "
+                             "decimals with a point, as YAML does: 0.001"));
+  CHECK_THAT(result.diagnostics[1].ToString(),
+             Catch::EndsWith("params[1].discreteValues[2]: discreteValues must be strictly "
+                             "increasing, but 1 follows 5; list them in increasing order, each "
+                             "once: [0, 1, 2, 5]; if 0,5 meant 0.5, write decimals with a point: "
+                             "YAML splits a [...] list at every comma"));
+  // Integers listed without spaces may or may not be decimal commas: the error's own advice
+  // stands, the hint after it is an if.
+  CHECK_THAT(result.diagnostics[2].ToString(),
+             Catch::Contains("params[2].discreteValues[3]: 3 is listed twice (also "
+                             "discreteValues[2]); each value must be unique; list them in "
+                             "increasing order, each once: [1, 2, 3]; if 1,2 meant 1.2, write "
+                             "decimals with a point"));
+  // A valid list without spaces says nothing.
+  auto valid = ParseTuningConfig(Study("",
+                                       "      - parameterName: d\n        type: DISCRETE\n"
+                                       "        discreteValues: [1,2,3]\n"),
+                                 "valid.yaml");
+  INFO(FormatDiagnostics(valid.diagnostics));
+  CHECK(valid.ok());
+  CHECK(valid.diagnostics.empty());
+}
+
 TEST_CASE("GRID_SEARCH with fewer combinations than maxTrials is a warning", "[config]") {
   auto result = ParseTuningConfig(Study("    algorithm: GRID_SEARCH\n",
                                         "      - parameterName: n\n        type: INTEGER\n"
