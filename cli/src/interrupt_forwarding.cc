@@ -33,6 +33,8 @@ InterruptForwarding::InterruptForwarding(TrialRunner& runner) {
   sigaction(SIGHUP, &action, &previous_hangup_);
   action.sa_handler = ForwardSuspend;
   sigaction(SIGTSTP, &action, &previous_suspend_);
+  // Ignored by whoever started bayestune (a job control of its own): left so.
+  if (previous_suspend_.sa_handler == SIG_IGN) sigaction(SIGTSTP, &previous_suspend_, nullptr);
 }
 
 InterruptForwarding::~InterruptForwarding() {
