@@ -300,6 +300,7 @@ void ProgressView::OnSuspended(int running_trials) {
 void ProgressView::OnResumed(double seconds) {
   std::lock_guard lock(mutex_);
   suspended_ = false;
+  progress_.Suspended(seconds);
   Print(LineKind::kNotice, "going on after " + FormatDuration(seconds) +
                                " suspended; the pause does not count for the trials' time limits");
   Changed();

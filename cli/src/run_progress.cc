@@ -48,6 +48,14 @@ void RunProgress::TrialStarted(const TrialStartedEvent& event, double now, doubl
   running_[event.trial.id] = std::move(running);
 }
 
+void RunProgress::Suspended(double seconds) {
+  for (auto& [id, running] : running_) {
+    if (!running.job_id.empty()) continue;
+    running.started += seconds;
+    running.running_since += seconds;
+  }
+}
+
 std::optional<Measurement> RunProgress::AddMeasurements(
     std::int64_t trial_id, const std::vector<Measurement>& measurements) {
   std::optional<Measurement> latest;

@@ -56,6 +56,9 @@ class RunProgress {
   // True when the trial is the new best.
   bool TrialFinished(const TrialFinishedEvent& event);
   void TrialRequeued(const Trial& trial);
+  // The run and its local trials were suspended (Ctrl-Z) for `seconds`: no time of theirs, for
+  // their elapsed time and what is left of the mean. A Slurm job was not suspended.
+  void Suspended(double seconds);
   void TrialQueueChanged(std::int64_t trial_id, const std::optional<std::string>& queue_reason,
                          double now);
   // The started trials that wait in Slurm's queue (counted as active by Counts).

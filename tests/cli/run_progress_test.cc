@@ -238,6 +238,28 @@ TEST_CASE("run progress: a trial waiting in Slurm's queue still needs a whole tr
   CHECK(progress.RunningPastMean(200) == 1);
 }
 
+// Ctrl-Z: the local trials were suspended with the run, and the live view counted the pause in
+// their elapsed time and in what is left of the mean.
+TEST_CASE("run progress: a pause of Ctrl-Z is no time of a local trial's", "[cli][run][progress]") {
+  StudySpec spec;
+  spec.max_trials = 2;
+  cli::RunProgress progress(spec, {}, 0);
+  RunnerStartedEvent started;
+  started.max_running = 2;
+  progress.RunnerStarted(started);
+  for (std::int64_t id : {1, 2}) {
+    TrialStartedEvent event;
+    event.trial.id = id;
+    event.trial.state = TrialState::kActive;
+    event.job_id = id == 2 ? "42" : "";
+    progress.TrialStarted(event, 10);
+  }
+  progress.Suspended(100);
+  CHECK(progress.running().at(1).running_since == Approx(110));
+  CHECK(progress.running().at(1).started == Approx(110));
+  CHECK(progress.running().at(2).running_since == Approx(10));  // Slurm's: it ran on
+}
+
 // A job re-attached to (its runner was killed): its wait counts from its stored submission, not
 // from the re-attach (it said "started 30s after it was submitted" for a job submitted an hour
 // before); re-attached while it ran, its wait is Slurm's StartTime less the submission.
