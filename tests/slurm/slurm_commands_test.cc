@@ -103,6 +103,33 @@ TEST_CASE("what sbatch refuses is an error with its words and the command line",
     CHECK_THROWS_WITH(commands.Submit(Request()), Catch::Contains("QOSMaxSubmitJobPerUserLimit"));
     CHECK_THROWS_AS(commands.Submit(Request()), Unavailable);
   }
+  SECTION("a QOS limit on each job's size or time: InvalidArgument, naming the limit") {
+    // Worded by Slurm as a submit limit, but Slurm names the limit on the line before: a job
+    // over it can never start (until this change it was waited on for 10 minutes).
+    for (const char* limit : {"QOSMaxWallDurationPerJobLimit", "QOSMaxCpuPerJobLimit",
+                              "AssocMaxGRESPerJob", "QOSGrpMemLimit"}) {
+      slurm.Program("sbatch",
+                    std::string("echo 'sbatch: error: ") + limit +
+                        "' >&2\n"
+                        "echo 'sbatch: error: Batch job submission failed: Job violates "
+                        "accounting/QOS policy (job submit limit, user'\"'\"'s size and/or time "
+                        "limits)' >&2\nexit 1");
+      SlurmCommands commands = slurm.Commands();
+      INFO(limit);
+      CHECK_THROWS_AS_WITH(
+          commands.Submit(Request()), InvalidArgument,
+          Catch::StartsWith("Slurm refused the job: sbatch: error: " + std::string(limit)));
+    }
+    CHECK(SlurmLimitOfRefusal("sbatch: error: QOSMaxSubmitJobPerUserLimit; sbatch: error: Batch "
+                              "job submission failed: Job violates accounting/QOS policy") ==
+          "QOSMaxSubmitJobPerUserLimit");
+    // Slurm before 22.05 named no limit; the policy's own words name none either.
+    CHECK(SlurmLimitOfRefusal("sbatch: error: Batch job submission failed: Job violates "
+                              "accounting/QOS policy (job submit limit, user's size and/or time "
+                              "limits)") == "");
+    CHECK(SlurmLimitOfRefusal("sbatch: error: Invalid account or account/partition combination "
+                              "specified; /home/QOSMaxCpuPerJobLimit/x") == "");
+  }
   SECTION("no job id printed") {
     slurm.Program("sbatch", "echo 'Submitted batch job'");
     SlurmCommands commands = slurm.Commands();

@@ -230,6 +230,84 @@ TEST_CASE(
 }
 
 TEST_CASE(
+    "sbatch refused for a QOS limit on each job's size or time fails at once naming the limit and "
+    "the setting to change while a limit on the number of jobs is waited on",
+    "[slurm][launcher-unit]") {
+  // Slurm words both "Job violates accounting/QOS policy (job submit limit, user's size and/or
+  // time limits)"; until this change the per-job limit was retried for 10 minutes too, although
+  // such a job can never start. Slurm names the limit on a line of its own.
+  const auto dir = MakeTempDir("slurm-launcher-unit-qos-limit");
+  const auto bin = dir / "bin";
+  std::filesystem::create_directories(bin);
+  const auto calls = dir / "sbatch-calls";
+  const auto refuse = [&](const std::string& limit) {
+    StandIn(bin, "sbatch",
+            "echo x >> '" + calls.string() + "'\necho 'sbatch: error: " + limit +
+                "' >&2\necho 'sbatch: error: Batch job submission failed: Job violates "
+                "accounting/QOS policy (job submit limit, user'\"'\"'s size and/or time limits)' "
+                ">&2\nexit 1\n");
+  };
+  StandIn(bin, "squeue", "exit 0\n");  // no job of the attempt's name
+  for (const char* program : {"sbatch", "scontrol", "scancel"})
+    StandIn(bin, program, "exit 1\n");  // sbatch: each section's
+  SlurmLauncherOptions options;
+  options.job_program = JobProgram();
+  options.commands.environment = {"PATH=" + bin.string()};
+  options.submit_retry_seconds = {0.01, 0.02};
+  options.submit_give_up_seconds = 0.2;
+  SlurmLauncher launcher(options);
+  std::vector<std::string> warnings;
+  RunnerSpec runner;
+  runner.slurm.time = "48:00:00";
+  runner.slurm.qos = "short";
+  StartCollecting(launcher, "qos", runner, dir, warnings);
+  TrialLaunchRequest request;
+  request.trial.id = 1;
+  request.trial.attempt = 1;
+  request.command.executable = "/bin/true";
+  request.command.argv = {"/bin/true"};
+  request.paths = TrialPathsFor(dir / "jobs", 1, 1);
+  std::filesystem::create_directories(request.paths.dir);
+  const auto sbatch_calls = [&] {
+    const std::string text = ReadFile(calls);
+    return std::count(text.begin(), text.end(), '\n');
+  };
+  // What Launch throws (LaunchError's message), once.
+  const auto launch_error = [&] {
+    try {
+      launcher.Launch(request);
+    } catch (const LaunchError& e) {
+      return std::string(e.what());
+    }
+    return std::string("(no LaunchError)");
+  };
+  SECTION("the job's time over the QOS's MaxWall") {
+    refuse("QOSMaxWallDurationPerJobLimit");
+    CHECK_THAT(launch_error(),
+               Catch::Contains("QOSMaxWallDurationPerJobLimit") &&
+                   Catch::Contains("can never start") &&
+                   Catch::Contains("lower runner.slurm.time ('48:00:00')") &&
+                   Catch::Contains("runner.slurm.qos ('short') one whose limit is higher") &&
+                   !Catch::Contains("times in"));
+    CHECK(sbatch_calls() == 1);
+    CHECK_THAT(AllLines(warnings), !Catch::Contains("submitting again"));
+  }
+  SECTION("the job's CPUs over the QOS's MaxTRESPerJob") {
+    refuse("QOSMaxCpuPerJobLimit");
+    CHECK_THAT(launch_error(), Catch::Contains("QOSMaxCpuPerJobLimit") &&
+                                   Catch::Contains("lower runner.slurm.cpusPerTrial"));
+    CHECK(sbatch_calls() == 1);
+  }
+  SECTION("too many jobs of the user queued: waited on") {
+    refuse("QOSMaxSubmitJobPerUserLimit");
+    CHECK_THAT(launch_error(),
+               Catch::Contains("QOSMaxSubmitJobPerUserLimit") && Catch::Contains("times in"));
+    CHECK(sbatch_calls() > 2);
+    CHECK_THAT(AllLines(warnings), Catch::Contains("submitting again"));
+  }
+}
+
+TEST_CASE(
     "a job pending on its partition's time or node limit is not said to wait for jobs under an "
     "account or QOS limit",
     "[slurm][launcher-unit]") {

@@ -372,6 +372,40 @@ std::string SpecFieldOfRefusal(const std::string& message, const RunnerSpec& run
            (value.empty() ? " (not set: Slurm's default)" : " ('" + value + "')");
   };
   const SlurmSpec& slurm = runner.slurm;
+  if (const std::string limit = SlurmLimitOfRefusal(said); !limit.empty()) {
+    // A QOS or account limit on the job's own size or time (DenyOnLimit): no job of this study
+    // can ever start under it. What it limits is in its name (Slurm's reason codes).
+    const bool qos = limit.rfind("QOS", 0) == 0;
+    std::string lower;
+    const auto add = [&](const std::string& what) {
+      if (lower.find(what) == std::string::npos) lower += (lower.empty() ? "" : ", ") + what;
+    };
+    const auto value = [](const std::string& text) {
+      return text.empty() ? std::string(" (not set)") : " ('" + text + "')";
+    };
+    if (ContainsNoCase(limit, "Wall") || ContainsNoCase(limit, "Minutes") ||
+        ContainsNoCase(limit, "Time")) {
+      add("runner.slurm.time" + value(slurm.time));
+    }
+    if (ContainsNoCase(limit, "Cpu") || ContainsNoCase(limit, "Billing")) {
+      add("runner.slurm.cpusPerTrial" +
+          value(slurm.cpus_per_trial > 0 ? std::to_string(slurm.cpus_per_trial) : ""));
+    }
+    if (ContainsNoCase(limit, "GRES") || ContainsNoCase(limit, "Billing")) {
+      add("runner.gpusPerTrial (" + std::to_string(runner.gpus_per_trial) + ")");
+    }
+    if (ContainsNoCase(limit, "Mem") || ContainsNoCase(limit, "Billing")) {
+      add("runner.slurm.memory" + value(slurm.memory));
+    }
+    if (ContainsNoCase(limit, "Node")) add("runner.slurm.extraArgs (--nodes)");
+    const std::string where =
+        qos ? "runner.slurm.qos" + value(slurm.qos) : "runner.slurm.account" + value(slurm.account);
+    return "; Slurm's limit " + limit + " on each job of its " + (qos ? "QOS" : "account") +
+           " rules this job out, and it can never start (sacctmgr show " + (qos ? "qos" : "assoc") +
+           " lists the limits): " +
+           (lower.empty() ? "ask for less in runner.slurm" : "lower " + lower) + ", or give " +
+           where + " one whose limit is higher";
+  }
   if (ContainsNoCase(said, "account")) return field("runner.slurm.account", slurm.account);
   if (ContainsNoCase(said, "qos")) return field("runner.slurm.qos", slurm.qos);
   if (ContainsNoCase(said, "partition")) return field("runner.slurm.partition", slurm.partition);
