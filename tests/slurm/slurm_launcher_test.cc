@@ -1414,6 +1414,83 @@ TEST_CASE(
   }
 }
 
+// An sbatch earlier in PATH that lets the first job through to the real sbatch and then answers
+// as Slurm does at a submit limit (too many jobs of the user queued).
+void WriteLimitedSbatch(const std::filesystem::path& bin, const std::string& real_sbatch) {
+  std::filesystem::create_directories(bin);
+  const std::string passed = (bin / "passed-once").string();
+  WriteFile(bin / "sbatch",
+            "#!/bin/sh\nif [ ! -e '" + passed + "' ]; then\n  : > '" + passed + "'\n  exec " +
+                real_sbatch +
+                " \"$@\"\nfi\necho 'sbatch: error: QOSMaxSubmitJobPerUserLimit' >&2\necho "
+                "'sbatch: error: Batch job submission failed: Job violates accounting/QOS policy "
+                "(job submit limit, user'\"'\"'s size and/or time limits)' >&2\nexit 1\n");
+  std::filesystem::permissions(bin / "sbatch", std::filesystem::perms::owner_all);
+}
+
+TEST_CASE(
+    "while sbatch waits to be tried again the runner serves the running trials: one times out "
+    "on time, and Ctrl-C ends the tries",
+    "[slurm][launcher]") {
+  // Until this change Launch slept between its sbatch tries (up to 10 minutes in all), and the
+  // runner did nothing else: trial 1 ran on past its timeout until trial 2 was submitted.
+  SlurmTestCluster cluster;
+  Harness h(cluster, "slurm_retry_serves", Spec(2, 2));
+  std::vector<std::string> environment = cluster.Environment();
+  for (std::string& variable : environment) {
+    if (variable.rfind("PATH=", 0) != 0) continue;
+    const std::string path = variable.substr(5);
+    WriteLimitedSbatch(h.dir / "bin", ResolveExecutable("sbatch", path));
+    variable = "PATH=" + (h.dir / "bin").string() + ":" + path;
+  }
+  h.launcher_options.commands.environment = environment;
+  h.launcher_options.submit_retry_seconds = {300};                  // far past what this test waits
+  h.options.runner.env["TEST_TRAINER_GO_DIR"] = h.go_dir.string();  // never ends on its own
+  h.options.runner.trial_timeout_seconds = 2;
+  h.options.runner.stop_grace_period_seconds = 0.5;
+  std::atomic<bool> run_ended = false;
+  RunResult result;
+  std::thread run([&] {
+    result = h.Run();
+    run_ended = true;
+  });
+  const auto warnings = [&] {
+    std::lock_guard lock(h.events->mutex);
+    return h.events->warnings;
+  };
+  const bool retrying =
+      WaitFor([&] { return warnings().find("submitting again in 5m") != std::string::npos; }, 60);
+  // Trial 1's job runs, and is stopped 2 s after its start, whatever trial 2's sbatch waits for.
+  const bool timed_out = WaitFor(
+      [&] { return h.study->GetTrial(1).state == TrialState::kFailed || run_ended.load(); }, 60);
+  const bool ended_early = run_ended.load();
+  h.runner->RequestInterrupt(SIGINT);
+  const bool ended = WaitFor([&] { return run_ended.load(); }, 30);
+  if (!ended) WriteFile(h.go_dir / "go-all", "");
+  run.join();
+  INFO(result.message << "\n" << h.events->warnings);
+  CHECK(retrying);
+  CHECK(timed_out);
+  CHECK_FALSE(ended_early);
+  CHECK(ended);  // at once: the tries end with the interrupt
+  CHECK(result.outcome == RunOutcome::kInterrupted);
+  const Trial first = h.study->GetTrial(1);
+  CHECK(first.state == TrialState::kFailed);
+  CHECK_THAT(first.failure_reason, Catch::Contains("timed out after 2 s"));
+  const Trial second = h.study->GetTrial(2);
+  CHECK(second.state == TrialState::kRequested);
+  CHECK(second.jobs.empty());
+  const auto requeued = h.events->Requeued();
+  REQUIRE(requeued.size() == 1);
+  CHECK(requeued[0].first == 2);
+  CHECK_THAT(requeued[0].second, Catch::Contains("QOSMaxSubmitJobPerUserLimit") &&
+                                     Catch::Contains("not submitted again: the run was asked to "
+                                                     "stop"));
+  // Trial 2 was never said to start (it never reached Slurm), and nothing is left in the queue.
+  CHECK(h.events->started.size() == 1);
+  CHECK(cluster.Run("squeue", {"--noheader", "--states=PENDING,RUNNING"}).out.empty());
+}
+
 TEST_CASE(
     "a trial timed out while slurmctld is down is cancelled as soon as Slurm answers again, not "
     "left to run to its own end",
