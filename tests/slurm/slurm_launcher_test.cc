@@ -1492,6 +1492,79 @@ TEST_CASE(
 }
 
 TEST_CASE(
+    "Ctrl-C while sbatch waits to be tried again cancels the job that an sbatch made although "
+    "its answer was lost, or says how to",
+    "[slurm][launcher]") {
+  // sbatch made the job but its answer was lost, and squeue could not be asked then: until this
+  // change Ctrl-C ended the tries and left that job running, followed by nobody.
+  const bool squeue_back = GENERATE(true, false);
+  INFO("squeue answers at Ctrl-C: " << squeue_back);
+  SlurmTestCluster cluster;
+  Harness h(cluster, "slurm_lost_interrupt", Spec(1, 1));
+  const std::filesystem::path bin = h.dir / "bin";
+  const std::filesystem::path down = h.dir / "squeue-down";
+  WriteFile(down, "");
+  std::vector<std::string> environment = cluster.Environment();
+  for (std::string& variable : environment) {
+    if (variable.rfind("PATH=", 0) != 0) continue;
+    const std::string path = variable.substr(5);
+    WriteFlakySbatch(bin, "lost", ResolveExecutable("sbatch", path));
+    WriteFile(bin / "squeue", "#!/bin/sh\nif [ -e '" + down.string() +
+                                  "' ]; then echo 'squeue: error: Unable to contact slurm "
+                                  "controller (connect failure)' >&2; exit 1; fi\nexec " +
+                                  ResolveExecutable("squeue", path) + " \"$@\"\n");
+    std::filesystem::permissions(bin / "squeue", std::filesystem::perms::owner_all);
+    variable = "PATH=" + bin.string() + ":" + path;
+  }
+  h.launcher_options.commands.environment = environment;
+  h.launcher_options.submit_retry_seconds = {300};
+  h.options.runner.env["TEST_TRAINER_GO_DIR"] = h.go_dir.string();  // never ends on its own
+  std::atomic<bool> run_ended = false;
+  RunResult result;
+  std::thread run([&] {
+    result = h.Run();
+    run_ended = true;
+  });
+  const auto warnings = [&] {
+    std::lock_guard lock(h.events->mutex);
+    return h.events->warnings;
+  };
+  const bool retrying =
+      WaitFor([&] { return warnings().find("submitting again in 5m") != std::string::npos; }, 60);
+  const auto active = [&] {
+    return cluster.Run("squeue", {"--noheader", "--states=PENDING,RUNNING", "-o", "%i %j"}).out;
+  };
+  const std::string made = active();  // the job the lost sbatch made
+  if (squeue_back) std::filesystem::remove(down);
+  h.runner->RequestInterrupt(SIGINT);
+  const bool ended = WaitFor([&] { return run_ended.load(); }, 30);
+  if (!ended) WriteFile(h.go_dir / "go-all", "");
+  run.join();
+  INFO(result.message << "\n" << h.events->warnings << "\nmade: " << made);
+  CHECK(retrying);
+  CHECK(ended);
+  CHECK_THAT(made, Catch::Contains("bayestune-slurm_lost_interrupt-1"));
+  CHECK(result.outcome == RunOutcome::kInterrupted);
+  const Trial trial = h.study->GetTrial(1);
+  CHECK(trial.state == TrialState::kRequested);
+  CHECK(trial.jobs.empty());
+  if (squeue_back) {
+    CHECK_THAT(h.events->warnings,
+               Catch::Contains("cancelled Slurm job " + made.substr(0, made.find(' '))) &&
+                   Catch::Contains("made although its answer was lost"));
+    CHECK(WaitFor([&] { return active().empty(); }, 10));
+  } else {
+    CHECK_THAT(h.events->warnings,
+               Catch::Contains("may have made a job although its answer was lost") &&
+                   Catch::Contains("`scancel --name=bayestune-slurm_lost_interrupt-1` cancels "
+                                   "it"));
+    // As the line says.
+    cluster.Run("scancel", {"--name=bayestune-slurm_lost_interrupt-1"});
+    CHECK(WaitFor([&] { return active().empty(); }, 10));
+  }
+}
+
+TEST_CASE(
     "a trial timed out while slurmctld is down is cancelled as soon as Slurm answers again, not "
     "left to run to its own end",
     "[slurm][launcher]") {

@@ -15,6 +15,7 @@
 #include "bayestune/trial_runner/slurm_job_request.h"
 #include "filesystem_kind.h"
 #include "log_tail.h"
+#include "shell_word.h"
 #include "slurm_job_exit_status.h"
 #include "slurm_job_launch.h"
 #include "text_format.h"
@@ -357,12 +358,30 @@ class SlurmTrial : public LaunchedTrial {
     state_->next_query = 0;  // learn its state at the next turn
   }
 
-  // A stop of an attempt whose sbatch is still to be tried again: no more tries. False when it
-  // was submitted.
+  // A stop of an attempt whose sbatch is still to be tried again: no more tries, and a job that
+  // an earlier sbatch made although its answer was lost (and squeue did not show it then) is
+  // looked for by its name and cancelled, so that no job is left running that nobody follows.
+  // False when it was submitted.
   bool StopSubmitting(const std::string& why) {
     if (!id_.empty()) return false;
     if (launch_error_) return true;  // stopped already
     EndSubmitting(last_error_ + "; not submitted again: " + why, /*stopped=*/true);
+    const std::string name = ShellWord(job_.job_name);
+    try {
+      for (const SlurmJobId& made : state_->slurm.FindJobs(job_.job_name, job_.working_dir)) {
+        if (state_->slurm.Cancel(made)) {
+          state_->warn(trial_id_, "cancelled Slurm job " + made + " (" + job_.job_name +
+                                      "), which an sbatch of attempt " + std::to_string(attempt_) +
+                                      " made although its answer was lost");
+        }
+      }
+    } catch (const Error& e) {
+      state_->warn(trial_id_, "an sbatch of attempt " + std::to_string(attempt_) +
+                                  " may have made a job although its answer was lost, and Slurm "
+                                  "cannot be asked now (" +
+                                  e.what() + "): if `squeue --name=" + name +
+                                  "` lists one, `scancel --name=" + name + "` cancels it");
+    }
     return true;
   }
 
