@@ -158,10 +158,10 @@ TEST_CASE("Query asks squeue once for every job, and scontrol for those it did n
           "[slurm][commands]") {
   FakeSlurm slurm;
   slurm.Program("squeue",
-                "echo '11|RUNNING|0|2026-12-07T05:10:00|2026-12-07T06:10:00|None|'\n"
-                "echo '12|PENDING|0|2026-12-07T06:00:00|2026-12-07T07:00:00|Resources|'\n"
-                "echo '13|COMPLETED|0|2026-12-07T05:00:00|2026-12-07T05:00:30|None|'\n"
-                "echo '99|RUNNING|0|N/A|N/A|None|'");
+                "echo '11|RUNNING|0|2026-12-07T05:10:00|2026-12-07T06:10:00|node1|None|'\n"
+                "echo '12|PENDING|0|2026-12-07T06:00:00|2026-12-07T07:00:00|n/a|Resources|'\n"
+                "echo '13|COMPLETED|0|2026-12-07T05:00:00|2026-12-07T05:00:30|node1|None|'\n"
+                "echo '99|RUNNING|0|N/A|N/A|node1|None|'");
   slurm.Program("scontrol",
                 "case \"$4\" in 14) echo 'JobId=14 JobState=TIMEOUT Reason=TimeLimit "
                 "ExitCode=0:15';; *) echo 'slurm_load_jobs error: Invalid job id specified' >&2; "

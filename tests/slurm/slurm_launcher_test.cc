@@ -1702,3 +1702,28 @@ TEST_CASE(
   CHECK(trial.jobs.size() == 2);
   CHECK(Count(ReadLedger(h.ledger), "start", 1) == 2);
 }
+TEST_CASE(
+    "a job dir that the node does not see: the trial fails naming the node and the folder it "
+    "could not write, not that bayestune-job did not run to its end",
+    "[slurm][launcher]") {
+  // The node sees an empty tmpfs where this machine has the job dir (as a node that does not
+  // share it): Slurm runs the job all the same, and its output, metrics and exit_status.json go
+  // nowhere this machine sees. Until this change the trial failed with "Slurm job 1 ended FAILED
+  // (was killed by signal 53) without writing exit_status.json: bayestune-job did not run to its
+  // end", naming neither the node nor the folder.
+  const std::filesystem::path jobs = MakeTempDir("slurm_private_jobs");
+  SlurmTestCluster cluster({.node_private_dir = jobs});
+  Harness h(cluster, "slurm_private", Spec(1, 1));
+  h.options.runner.job_dir = (jobs / "study").string();
+  const RunResult result = h.Run();
+  INFO(result.message << "\n" << h.events->warnings);
+  const Trial trial = h.study->GetTrial(1);
+  CHECK(trial.state == TrialState::kFailed);
+  CHECK_THAT(trial.failure_reason,
+             Catch::Contains("Slurm job " + trial.CurrentJobId() + " ran on " + cluster.node()) &&
+                 Catch::Contains("left nothing in '" +
+                                 TrialPathsFor(jobs / "study", 1, 1).dir.string() + "'") &&
+                 Catch::Contains(cluster.node() + " does not see that folder") &&
+                 Catch::Contains("runner.jobDir") && !Catch::Contains("did not run to its end"));
+  CHECK(ReadLedger(h.ledger).empty());  // the trainer never ran
+}

@@ -183,7 +183,7 @@ TEST_CASE(
   StartCollecting(launcher, "owed", RunnerSpec{}, dir, warnings);
   const std::unique_ptr<LaunchedTrial> job = ReattachJob(launcher, dir, 1, "4242");
   REQUIRE(job != nullptr);
-  WriteFile(dir / "squeue.txt", "4242|RUNNING|0|N/A|N/A|None|\n");
+  WriteFile(dir / "squeue.txt", "4242|RUNNING|0|N/A|N/A|node1|None|\n");
   launcher.Refresh(1.0);
   // Its timeout's cancel cannot reach slurmctld.
   WriteFile(dir / "scancel.err",
@@ -194,7 +194,7 @@ TEST_CASE(
   INFO(warnings.size() << " warnings, the last: " << warnings.back());
   CHECK_THAT(warnings.back(), Catch::Contains("cancelling it as soon as Slurm answers again"));
   // Slurm answers again; the job ended meanwhile, so scancel has nothing to cancel.
-  WriteFile(dir / "squeue.txt", "4242|COMPLETED|0|N/A|N/A|None|\n");
+  WriteFile(dir / "squeue.txt", "4242|COMPLETED|0|N/A|N/A|node1|None|\n");
   WriteFile(dir / "scancel.err",
             "scancel: error: Kill job error on job id 4242: Job/step already completing or "
             "completed\n");
@@ -345,10 +345,10 @@ TEST_CASE(
   for (const std::int64_t id : {1, 2, 3, 4})
     jobs.push_back(ReattachJob(launcher, dir, id, std::to_string(4240 + id)));
   WriteFile(dir / "squeue.txt",
-            "4241|PENDING|0|N/A|N/A|PartitionTimeLimit|\n"
-            "4242|PENDING|0|N/A|N/A|PartitionNodeLimit|\n"
-            "4243|PENDING|0|N/A|N/A|QOSMaxJobsPerUserLimit|\n"
-            "4244|PENDING|0|N/A|N/A|QOSMaxWallDurationPerJobLimit|\n");
+            "4241|PENDING|0|N/A|N/A|n/a|PartitionTimeLimit|\n"
+            "4242|PENDING|0|N/A|N/A|n/a|PartitionNodeLimit|\n"
+            "4243|PENDING|0|N/A|N/A|n/a|QOSMaxJobsPerUserLimit|\n"
+            "4244|PENDING|0|N/A|N/A|n/a|QOSMaxWallDurationPerJobLimit|\n");
   launcher.Refresh(1.0);
   const auto said = [&](const std::string& job) {
     for (const std::string& warning : warnings) {

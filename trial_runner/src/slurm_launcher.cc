@@ -341,6 +341,21 @@ class SlurmTrial : public LaunchedTrial {
     } else if (!file_problem_.empty()) {
       end.failure = "Slurm job " + id_ + " ended " + status.state + " (" + end.exit.Describe() +
                     "), but how its trainer ended is unknown: " + file_problem_;
+    } else if (std::error_code error; (!status.node.empty() || status.start_time) &&
+                                      !std::filesystem::exists(files_.log, error) && !error) {
+      // Slurm opens the job's output (--output) in the trial folder before its script runs: a
+      // job that ran and left none here ran where that folder is not this machine's (a job dir
+      // private to this machine, or a path that is another filesystem on the node). Its
+      // metrics, exit_status.json and logs went there, or nowhere.
+      end.failure =
+          "Slurm job " + id_ + " ran on " + (status.node.empty() ? "its node" : status.node) +
+          " and ended " + status.state + " (" + end.exit.Describe() + "), but left nothing in '" +
+          files_.log.parent_path().string() + "' as this machine sees it (no " +
+          files_.log.filename().string() + ", no " + files_.status.filename().string() +
+          "): " + (status.node.empty() ? "the node" : status.node) +
+          " does not see that folder as this machine does, so neither the trainer's metrics nor "
+          "how it ended can be read here. Give runner.jobDir (or --job-dir) a folder on a "
+          "filesystem that the nodes share with this machine, at the same path";
     } else {
       const std::string log = LogTail(files_.log, 10);
       end.failure = "Slurm job " + id_ + " ended " + status.state + " (" + end.exit.Describe() +
