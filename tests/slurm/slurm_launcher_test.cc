@@ -1574,6 +1574,59 @@ TEST_CASE(
 }
 
 TEST_CASE(
+    "an sbatch whose answer was lost while squeue failed too: the next try finds the job by its "
+    "name rather than submitting it twice",
+    "[slurm][launcher]") {
+  // Until this change the launcher looked for such a job only right after a failed sbatch: with
+  // squeue failing then too, the next try submitted a second job, and the trial ran twice.
+  SlurmTestCluster cluster;
+  Harness h(cluster, "slurm_lost_twice", Spec(1, 1));
+  const std::filesystem::path bin = h.dir / "bin";
+  const std::filesystem::path down = h.dir / "squeue-down";
+  WriteFile(down, "");
+  std::vector<std::string> environment = cluster.Environment();
+  for (std::string& variable : environment) {
+    if (variable.rfind("PATH=", 0) != 0) continue;
+    const std::string path = variable.substr(5);
+    WriteFlakySbatch(bin, "lost", ResolveExecutable("sbatch", path));
+    WriteFile(bin / "squeue", "#!/bin/sh\nif [ -e '" + down.string() +
+                                  "' ]; then echo 'squeue: error: Unable to contact slurm "
+                                  "controller (connect failure)' >&2; exit 1; fi\nexec " +
+                                  ResolveExecutable("squeue", path) + " \"$@\"\n");
+    std::filesystem::permissions(bin / "squeue", std::filesystem::perms::owner_all);
+    variable = "PATH=" + bin.string() + ":" + path;
+  }
+  h.launcher_options.commands.environment = environment;
+  h.launcher_options.submit_retry_seconds = {3};
+  std::atomic<bool> run_ended = false;
+  RunResult result;
+  std::thread run([&] {
+    result = h.Run();
+    run_ended = true;
+  });
+  const bool retrying = WaitFor(
+      [&] {
+        std::lock_guard lock(h.events->mutex);
+        return h.events->warnings.find("submitting again in 3") != std::string::npos;
+      },
+      60);
+  std::filesystem::remove(down);  // squeue answers before the next try
+  run.join();
+  INFO(result.message << "\n" << h.events->warnings);
+  const std::string all_jobs =
+      cluster.Run("squeue", {"--noheader", "--all", "--states=all", "-o", "%i %j"}).out;
+  INFO(all_jobs);
+  CHECK(retrying);
+  CHECK(result.outcome == RunOutcome::kStudyDone);
+  CHECK_THAT(h.events->warnings, Catch::Contains("but Slurm has job"));
+  const Trial trial = h.study->GetTrial(1);
+  CHECK(trial.state == TrialState::kSucceeded);
+  CHECK(trial.jobs.size() == 1);
+  CHECK(Count(ReadLedger(h.ledger), "start", 1) == 1);
+  CHECK(std::count(all_jobs.begin(), all_jobs.end(), '\n') == 1);  // made once
+}
+
+TEST_CASE(
     "a trial timed out while slurmctld is down is cancelled as soon as Slurm answers again, not "
     "left to run to its own end",
     "[slurm][launcher]") {

@@ -511,53 +511,68 @@ std::optional<std::string> SlurmTrial::TrySubmit(bool first) {
   const double now = SteadySeconds();
   if (first) first_try_ = now;
   const std::size_t retry = tries_++;
+  // A job of this attempt's name in its folder, made by an earlier sbatch that lost its answer:
+  // followed (true). Throws when squeue fails.
+  const auto follow_made = [&](const std::string& failure) {
+    const auto made = state_->slurm.FindJobs(job_.job_name, job_.working_dir);
+    if (made.empty()) return false;
+    state_->warn(trial_id_, failure + "; but Slurm has job " + made.back() + " of this attempt (" +
+                                job_.job_name + "): following it");
+    Follow(made.back());
+    return true;
+  };
+  std::string failure;
   try {
-    Follow(state_->slurm.Submit(job_));
-    return std::nullopt;
-  } catch (const InvalidArgument& e) {
-    // Refused for what it asks: the same for every trial. The runner requeues the trial and ends
-    // the run with this.
-    return std::string(e.what()) + SpecFieldOfRefusal(e.what(), state_->runner);
-  } catch (const Error& e) {
-    last_error_ = e.what();
-    // Slurm could not answer (slurmctld restarting or busy, a timeout): sbatch may still have
-    // made the job and lost only its answer. A job of this attempt's name in its folder is it.
+    // Before each new try: an earlier sbatch may have made the job although its answer was lost,
+    // and squeue could not say so then (Slurm down for both). Until it can, nothing is submitted
+    // again, lest the trial run twice.
+    if (!first && follow_made(last_error_)) return std::nullopt;
     try {
-      if (const auto made = state_->slurm.FindJobs(job_.job_name, job_.working_dir);
-          !made.empty()) {
-        state_->warn(trial_id_, std::string(e.what()) + "; but Slurm has job " + made.back() +
-                                    " of this attempt (" + job_.job_name + "): following it");
-        Follow(made.back());
-        return std::nullopt;
-      }
-    } catch (const Error&) {
-      // Slurm still down: decided below.
+      Follow(state_->slurm.Submit(job_));
+      return std::nullopt;
+    } catch (const InvalidArgument& e) {
+      // Refused for what it asks: the same for every trial. The runner requeues the trial and
+      // ends the run with this.
+      return std::string(e.what()) + SpecFieldOfRefusal(e.what(), state_->runner);
+    } catch (const Error& e) {
+      // Slurm could not answer (slurmctld restarting or busy, a timeout): sbatch may still have
+      // made the job and lost only its answer. A job of this attempt's name in its folder is it.
+      failure = e.what();
+      last_error_ = failure;
+      if (follow_made(failure)) return std::nullopt;
     }
-    // The listed waits, then the last one again, until Slurm has not answered for
-    // submit_give_up_seconds: a slurmctld restarting or failing over takes a minute or more.
-    const double failing_for = now - first_try_;
-    const std::vector<double>& waits = state_->submit_retry_seconds;
-    if (waits.empty() ||
-        (retry >= waits.size() && failing_for + waits.back() > state_->submit_give_up_seconds)) {
-      return std::string(e.what()) + (retry == 0
-                                          ? ""
-                                          : " (tried " + std::to_string(retry + 1) + " times in " +
-                                                FormatDuration(failing_for) + ")");
+  } catch (const Error& e) {
+    // squeue failed: Slurm still down; decided below.
+    if (failure.empty()) {
+      failure = std::string(e.what()) +
+                " (looking for a job that an earlier sbatch of this "
+                "attempt may have made; not submitted again until Slurm "
+                "says whether it did)";
     }
-    const double wait = waits[std::min(retry, waits.size() - 1)];
-    state_->warn(
-        trial_id_,
-        std::string(e.what()) + "; submitting again in " + FormatDuration(wait) +
-            (retry + 1 < waits.size()
-                 ? ""
-                 : " (Slurm has not taken the job for " + FormatDuration(failing_for) +
-                       "; the run waits for it up to " +
-                       FormatDuration(state_->submit_give_up_seconds) + ", Ctrl-C ends it now)"));
-    // Tried again at the Refresh after the wait; the runner serves the other trials meanwhile.
-    next_try_ = now + wait;
-    state_->submitting.insert(this);
-    return std::nullopt;
   }
+  // The listed waits, then the last one again, until Slurm has not answered for
+  // submit_give_up_seconds: a slurmctld restarting or failing over takes a minute or more.
+  const double failing_for = now - first_try_;
+  const std::vector<double>& waits = state_->submit_retry_seconds;
+  if (waits.empty() ||
+      (retry >= waits.size() && failing_for + waits.back() > state_->submit_give_up_seconds)) {
+    return failure + (retry == 0 ? ""
+                                 : " (tried " + std::to_string(retry + 1) + " times in " +
+                                       FormatDuration(failing_for) + ")");
+  }
+  const double wait = waits[std::min(retry, waits.size() - 1)];
+  state_->warn(
+      trial_id_,
+      failure + "; submitting again in " + FormatDuration(wait) +
+          (retry + 1 < waits.size()
+               ? ""
+               : " (Slurm has not taken the job for " + FormatDuration(failing_for) +
+                     "; the run waits for it up to " +
+                     FormatDuration(state_->submit_give_up_seconds) + ", Ctrl-C ends it now)"));
+  // Tried again at the Refresh after the wait; the runner serves the other trials meanwhile.
+  next_try_ = now + wait;
+  state_->submitting.insert(this);
+  return std::nullopt;
 }
 
 }  // namespace
