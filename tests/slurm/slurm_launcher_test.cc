@@ -940,6 +940,67 @@ TEST_CASE(
   CHECK(std::count(all.out.begin(), all.out.end(), '\n') == 2);  // one job per trial
 }
 
+TEST_CASE(
+    "bayestune run killed while sbatch waits to be tried again after a lost answer: the next run "
+    "finds the job by its name and follows it, the trial runs once",
+    "[slurm][launcher][cli]") {
+  // The attempt's job exists (sbatch made it, its answer was lost, squeue could not say so), the
+  // runner waits to try again, and is killed: its trial has no job id stored.
+  SlurmTestCluster cluster;
+  const std::filesystem::path dir = MakeTempDir("slurm_killed_waiting");
+  const std::filesystem::path ledger = dir / "ledger";
+  const std::filesystem::path bin = dir / "bin";
+  const std::filesystem::path down = dir / "squeue-down";
+  WriteFile(down, "");
+  std::vector<std::string> environment = cluster.Environment();
+  for (std::string& variable : environment) {
+    if (variable.rfind("PATH=", 0) != 0) continue;
+    const std::string path = variable.substr(5);
+    WriteFlakySbatch(bin, "lost", ResolveExecutable("sbatch", path));
+    WriteFile(bin / "squeue", "#!/bin/sh\nif [ -e '" + down.string() +
+                                  "' ]; then echo 'squeue: error: Unable to contact slurm "
+                                  "controller (connect failure)' >&2; exit 1; fi\nexec " +
+                                  ResolveExecutable("squeue", path) + " \"$@\"\n");
+    std::filesystem::permissions(bin / "squeue", std::filesystem::perms::owner_all);
+    variable = "PATH=" + bin.string() + ":" + path;
+  }
+  const std::filesystem::path yaml = dir / "tuning.yaml";
+  WriteFile(yaml, RandomSearchStudyYaml(
+                      1, 1, SlurmRunnerYaml(cluster, {{"TEST_TRAINER_LEDGER", ledger.string()}})));
+  const std::vector<std::string> args = {
+      "run",     yaml.string(), "--db",       (dir / "study.db").string(),
+      "--study", "waiting",     "--progress", "plain"};
+  const pid_t first = StartProcess(BAYESTUNE_CLI_PATH, args, environment, dir / "first.log");
+  const bool waiting = WaitFor(
+      [&] { return ReadFile(dir / "first.log").find("submitting again in") != std::string::npos; },
+      60);
+  kill(first, SIGKILL);
+  WaitExitCode(first);
+  std::filesystem::remove(down);
+  const SlurmCommandOutput made =
+      cluster.Run("squeue", {"--noheader", "--all", "--states=all", "-o", "%i %j"});
+  INFO(ReadFile(dir / "first.log") << "\n" << made.out);
+  REQUIRE(waiting);
+  REQUIRE(std::count(made.out.begin(), made.out.end(), '\n') == 1);  // the job the runner lost
+
+  const pid_t second = StartProcess(BAYESTUNE_CLI_PATH, args, environment, dir / "second.log");
+  const int code = WaitExitCode(second);
+  const std::string output = ReadFile(dir / "second.log");
+  INFO(output);
+  CHECK(code == 0);
+  CHECK_THAT(output, Catch::Contains("found Slurm job " + made.out.substr(0, made.out.find(' '))));
+  auto study = Study::Open(SqliteStudyRepository::Open((dir / "study.db").string()), "waiting");
+  const Trial trial = study->GetTrial(1);
+  CHECK(trial.state == TrialState::kSucceeded);
+  CHECK(trial.attempt == 1);
+  CHECK(trial.jobs.size() == 1);
+  CHECK(Count(ReadLedger(ledger), "start", 1) == 1);
+  const SlurmCommandOutput all =
+      cluster.Run("squeue", {"--noheader", "--all", "--states=all", "-o", "%i %j"});
+  INFO(all.out);
+  CHECK(std::count(all.out.begin(), all.out.end(), '\n') == 1);  // no second job
+}
+
 // Issue 18 item 5: `bayestune worker`s as a Slurm job array against a `bayestune serve`, run as
 // docs/slurm.md says (examples/slurm/bayestune-workers.sbatch, submitted as written).
 TEST_CASE(
