@@ -1,15 +1,12 @@
 #include "bayestune/trial_runner/slurm_launcher.h"
 
-#include <poll.h>
 #include <signal.h>
 #include <unistd.h>
 
 #include <algorithm>
 #include <cctype>
-#include <cerrno>
 #include <chrono>
 #include <cstring>
-#include <thread>
 
 #include "bayestune/optimizer/errors.h"
 #include "bayestune/trial_runner/slurm_job_request.h"
