@@ -320,6 +320,46 @@ TEST_CASE(
 }
 
 TEST_CASE(
+    "sbatch that never answers while squeue fails too: giving up says how to cancel the job it "
+    "may have made",
+    "[slurm][launcher-unit]") {
+  // Each sbatch may have made the job and lost its answer; squeue could never say. Until this
+  // change the run ended saying only sbatch's error, and such a job ran on, followed by nobody.
+  const auto dir = MakeTempDir("slurm-launcher-unit-give-up");
+  const auto bin = dir / "bin";
+  std::filesystem::create_directories(bin);
+  StandIn(bin, "sbatch",
+          "echo 'sbatch: error: Batch job submission failed: Socket timed out on send/recv "
+          "operation' >&2\nexit 1\n");
+  StandIn(bin, "squeue",
+          "echo 'squeue: error: Unable to contact slurm controller (connect failure)' >&2\n"
+          "exit 1\n");
+  for (const char* program : {"scontrol", "scancel"})
+    StandIn(bin, program, "exit 1\n");
+  SlurmLauncherOptions options;
+  options.job_program = JobProgram();
+  options.commands.environment = {"PATH=" + bin.string()};
+  options.submit_retry_seconds = {0.01, 0.02};
+  options.submit_give_up_seconds = 0.1;
+  SlurmLauncher launcher(options);
+  std::vector<std::string> warnings;
+  StartCollecting(launcher, "lost", RunnerSpec{}, dir, warnings);
+  TrialLaunchRequest request;
+  request.trial.id = 1;
+  request.trial.attempt = 1;
+  request.command.executable = "/bin/true";
+  request.command.argv = {"/bin/true"};
+  request.paths = TrialPathsFor(dir / "jobs", 1, 1);
+  std::filesystem::create_directories(request.paths.dir);
+  CHECK_THAT(LaunchFailure(launcher, request), Catch::Contains("times in"));
+  const std::string all = AllLines(warnings);
+  INFO(all);
+  CHECK_THAT(all, Catch::Contains("may have made a job although its answer was lost") &&
+                      Catch::Contains("if `squeue --name=bayestune-lost-1` lists one, `scancel "
+                                      "--name=bayestune-lost-1` cancels it"));
+}
+
+TEST_CASE(
     "a job pending on its partition's time or node limit is not said to wait for jobs under an "
     "account or QOS limit",
     "[slurm][launcher-unit]") {

@@ -104,11 +104,31 @@ class SlurmTrial : public LaunchedTrial {
   // made although it failed found), or to be tried again at next_try().
   std::optional<std::string> TrySubmit(bool first);
   double next_try() const { return next_try_; }
-  // Ends the tries of an attempt not yet submitted (`why`), as a launch error.
+  // Ends the tries of an attempt not yet submitted (`why`), as a launch error. A job that an
+  // sbatch of it made although its answer was lost (and squeue did not show it then) is looked
+  // for by its name and cancelled, so that no job is left running that nobody follows; where
+  // Slurm cannot be asked, the warning says how.
   void EndSubmitting(const std::string& why, bool stopped) {
     state_->submitting.erase(this);
     launch_error_ = why;
     launch_stopped_ = stopped;
+    if (!maybe_made_) return;  // every sbatch was refused outright: none made a job
+    const std::string name = ShellWord(job_.job_name);
+    try {
+      for (const SlurmJobId& made : state_->slurm.FindJobs(job_.job_name, job_.working_dir)) {
+        if (state_->slurm.Cancel(made)) {
+          state_->warn(trial_id_, "cancelled Slurm job " + made + " (" + job_.job_name +
+                                      "), which an sbatch of attempt " + std::to_string(attempt_) +
+                                      " made although its answer was lost");
+        }
+      }
+    } catch (const Error& e) {
+      state_->warn(trial_id_, "an sbatch of attempt " + std::to_string(attempt_) +
+                                  " may have made a job although its answer was lost, and Slurm "
+                                  "cannot be asked now (" +
+                                  e.what() + "): if `squeue --name=" + name +
+                                  "` lists one, `scancel --name=" + name + "` cancels it");
+    }
   }
 
   std::string Describe() const override {
@@ -370,30 +390,12 @@ class SlurmTrial : public LaunchedTrial {
     state_->next_query = 0;  // learn its state at the next turn
   }
 
-  // A stop of an attempt whose sbatch is still to be tried again: no more tries, and a job that
-  // an earlier sbatch made although its answer was lost (and squeue did not show it then) is
-  // looked for by its name and cancelled, so that no job is left running that nobody follows.
+  // A stop of an attempt whose sbatch is still to be tried again: no more tries (EndSubmitting).
   // False when it was submitted.
   bool StopSubmitting(const std::string& why) {
     if (!id_.empty()) return false;
     if (launch_error_) return true;  // stopped already
     EndSubmitting(last_error_ + "; not submitted again: " + why, /*stopped=*/true);
-    const std::string name = ShellWord(job_.job_name);
-    try {
-      for (const SlurmJobId& made : state_->slurm.FindJobs(job_.job_name, job_.working_dir)) {
-        if (state_->slurm.Cancel(made)) {
-          state_->warn(trial_id_, "cancelled Slurm job " + made + " (" + job_.job_name +
-                                      "), which an sbatch of attempt " + std::to_string(attempt_) +
-                                      " made although its answer was lost");
-        }
-      }
-    } catch (const Error& e) {
-      state_->warn(trial_id_, "an sbatch of attempt " + std::to_string(attempt_) +
-                                  " may have made a job although its answer was lost, and Slurm "
-                                  "cannot be asked now (" +
-                                  e.what() + "): if `squeue --name=" + name +
-                                  "` lists one, `scancel --name=" + name + "` cancels it");
-    }
     return true;
   }
 
@@ -409,6 +411,7 @@ class SlurmTrial : public LaunchedTrial {
   double first_try_ = 0;  // SteadySeconds
   double next_try_ = 0;
   std::string last_error_;
+  bool maybe_made_ = false;  // an sbatch failed without a refusal: it may have made the job
   std::optional<std::string> launch_error_;
   bool launch_stopped_ = false;
   bool stop_requested_ = false;
@@ -536,6 +539,7 @@ std::optional<std::string> SlurmTrial::TrySubmit(bool first) {
       // made the job and lost only its answer. A job of this attempt's name in its folder is it.
       failure = e.what();
       last_error_ = failure;
+      maybe_made_ = true;
       if (follow_made(failure)) return std::nullopt;
     }
   } catch (const Error& e) {
@@ -689,7 +693,10 @@ std::unique_ptr<LaunchedTrial> SlurmLauncher::Launch(const TrialLaunchRequest& r
   job.working_dir = request.paths.dir;
   auto trial = std::make_unique<SlurmTrial>(state_, request.trial.id, SlurmJobId(), files,
                                             request.trial.attempt, runner_.slurm.time, job);
-  if (auto error = trial->TrySubmit(/*first=*/true)) throw LaunchError(*error);
+  if (auto error = trial->TrySubmit(/*first=*/true)) {
+    trial->EndSubmitting(*error, /*stopped=*/false);
+    throw LaunchError(*error);
+  }
   return trial;
 }
 
