@@ -303,6 +303,14 @@ class SlurmTrial : public LaunchedTrial {
     end.exit = file && file->exit
                    ? *file->exit
                    : status.exit.value_or(ProcessExit{.signaled = true, .code = SIGKILL});
+    // A job whose batch script Slurm could not launch on its node has one of Slurm's error
+    // numbers where a wait status would be (squeue's exit_code 4021 read as "killed by signal
+    // 53"): said as Slurm says it, and counted as a trainer that could not be started.
+    const bool launch_failed = status.reason == "JobLaunchFailure" && file == nullptr;
+    if (launch_failed) end.exit = ProcessExit{.signaled = false, .code = 127};
+    const std::string how = launch_failed
+                                ? "Slurm could not launch its batch script there: JobLaunchFailure"
+                                : end.exit.Describe();
     const std::string state = BaseState(status.state);
     const std::string rerun = "; rerunning the trial as attempt " + std::to_string(attempt_ + 1);
     if (status.phase == SlurmJobPhase::kUnknown && file != nullptr) {
@@ -356,7 +364,7 @@ class SlurmTrial : public LaunchedTrial {
     } else if (file != nullptr) {
       return FromFile(*file);
     } else if (!file_problem_.empty()) {
-      end.failure = "Slurm job " + id_ + " ended " + status.state + " (" + end.exit.Describe() +
+      end.failure = "Slurm job " + id_ + " ended " + status.state + " (" + how +
                     "), but how its trainer ended is unknown: " + file_problem_;
     } else if (std::error_code error; (!status.node.empty() || status.start_time) &&
                                       !std::filesystem::exists(files_.log, error) && !error) {
@@ -366,7 +374,7 @@ class SlurmTrial : public LaunchedTrial {
       // metrics, exit_status.json and logs went there, or nowhere.
       end.failure =
           "Slurm job " + id_ + " ran on " + (status.node.empty() ? "its node" : status.node) +
-          " and ended " + status.state + " (" + end.exit.Describe() + "), but left nothing in '" +
+          " and ended " + status.state + " (" + how + "), but left nothing in '" +
           files_.log.parent_path().string() + "' as this machine sees it (no " +
           files_.log.filename().string() + ", no " + files_.status.filename().string() +
           "): " + (status.node.empty() ? "the node" : status.node) +
@@ -375,7 +383,7 @@ class SlurmTrial : public LaunchedTrial {
           "filesystem that the nodes share with this machine, at the same path";
     } else {
       const std::string log = LogTail(files_.log, 10);
-      end.failure = "Slurm job " + id_ + " ended " + status.state + " (" + end.exit.Describe() +
+      end.failure = "Slurm job " + id_ + " ended " + status.state + " (" + how +
                     ") without writing exit_status.json: bayestune-job did not run to its end" +
                     (log.empty() ? "" : "; last lines of " + files_.log.string() + ":\n" + log);
     }
