@@ -103,6 +103,33 @@ TEST_CASE("what sbatch refuses is an error with its words and the command line",
     CHECK_THROWS_WITH(commands.Submit(Request()), Catch::Contains("QOSMaxSubmitJobPerUserLimit"));
     CHECK_THROWS_AS(commands.Submit(Request()), Unavailable);
   }
+  SECTION("a QOS limit on each job's size or time: InvalidArgument, naming the limit") {
+    // Worded by Slurm as a submit limit, but Slurm names the limit on the line before: a job
+    // over it can never start (until this change it was waited on for 10 minutes).
+    for (const char* limit : {"QOSMaxWallDurationPerJobLimit", "QOSMaxCpuPerJobLimit",
+                              "AssocMaxGRESPerJob", "QOSGrpMemLimit"}) {
+      slurm.Program("sbatch",
+                    std::string("echo 'sbatch: error: ") + limit +
+                        "' >&2\n"
+                        "echo 'sbatch: error: Batch job submission failed: Job violates "
+                        "accounting/QOS policy (job submit limit, user'\"'\"'s size and/or time "
+                        "limits)' >&2\nexit 1");
+      SlurmCommands commands = slurm.Commands();
+      INFO(limit);
+      CHECK_THROWS_AS_WITH(
+          commands.Submit(Request()), InvalidArgument,
+          Catch::StartsWith("Slurm refused the job: sbatch: error: " + std::string(limit)));
+    }
+    CHECK(SlurmLimitOfRefusal("sbatch: error: QOSMaxSubmitJobPerUserLimit; sbatch: error: Batch "
+                              "job submission failed: Job violates accounting/QOS policy") ==
+          "QOSMaxSubmitJobPerUserLimit");
+    // Slurm before 22.05 named no limit; the policy's own words name none either.
+    CHECK(SlurmLimitOfRefusal("sbatch: error: Batch job submission failed: Job violates "
+                              "accounting/QOS policy (job submit limit, user's size and/or time "
+                              "limits)") == "");
+    CHECK(SlurmLimitOfRefusal("sbatch: error: Invalid account or account/partition combination "
+                              "specified; /home/QOSMaxCpuPerJobLimit/x") == "");
+  }
   SECTION("no job id printed") {
     slurm.Program("sbatch", "echo 'Submitted batch job'");
     SlurmCommands commands = slurm.Commands();
@@ -131,10 +158,10 @@ TEST_CASE("Query asks squeue once for every job, and scontrol for those it did n
           "[slurm][commands]") {
   FakeSlurm slurm;
   slurm.Program("squeue",
-                "echo '11|RUNNING|0|2026-12-07T05:10:00|2026-12-07T06:10:00|None|'\n"
-                "echo '12|PENDING|0|2026-12-07T06:00:00|2026-12-07T07:00:00|Resources|'\n"
-                "echo '13|COMPLETED|0|2026-12-07T05:00:00|2026-12-07T05:00:30|None|'\n"
-                "echo '99|RUNNING|0|N/A|N/A|None|'");
+                "echo '11|RUNNING|0|2026-12-07T05:10:00|2026-12-07T06:10:00|node1|None|'\n"
+                "echo '12|PENDING|0|2026-12-07T06:00:00|2026-12-07T07:00:00|n/a|Resources|'\n"
+                "echo '13|COMPLETED|0|2026-12-07T05:00:00|2026-12-07T05:00:30|node1|None|'\n"
+                "echo '99|RUNNING|0|N/A|N/A|node1|None|'");
   slurm.Program("scontrol",
                 "case \"$4\" in 14) echo 'JobId=14 JobState=TIMEOUT Reason=TimeLimit "
                 "ExitCode=0:15';; *) echo 'slurm_load_jobs error: Invalid job id specified' >&2; "

@@ -10,14 +10,15 @@ using namespace bayestune;
 TEST_CASE("squeue's lines: state, phase, reason and the wait status of finished jobs",
           "[slurm][status]") {
   const auto jobs = ParseSqueueOutput(
-      "1|COMPLETED|0|2026-12-07T05:00:00|2026-12-07T05:30:00|None|\n"
-      "4|FAILED|768|2026-12-07T05:00:00|2026-12-07T05:00:07|NonZeroExitCode|\n"
-      "5|FAILED|9|2026-12-07T05:00:00|2026-12-07T05:00:00|JobLaunchFailure|\n"
-      "8|PENDING|0|N/A|N/A|Nodes required for job are DOWN, DRAINED or reserved|\n"
-      "9|PENDING|0|2026-12-07T06:00:00|2026-12-07T07:00:00|ReqNodeNotAvail, UnavailableNodes:vm|\n"
-      "10|RUNNING|0|2026-12-07T05:10:00|2026-12-07T06:10:00|None|\n"
-      "11|CANCELLED|15|None|2026-12-07T05:01:00|a reason | with a bar|\n"
-      "12|NODE_FAIL|0|2026-12-07T05:00:00|Unknown|NodeDown|   \n"
+      "1|COMPLETED|0|2026-12-07T05:00:00|2026-12-07T05:30:00|node7|None|\n"
+      "4|FAILED|768|2026-12-07T05:00:00|2026-12-07T05:00:07|node7|NonZeroExitCode|\n"
+      "5|FAILED|9|2026-12-07T05:00:00|2026-12-07T05:00:00|node7|JobLaunchFailure|\n"
+      "8|PENDING|0|N/A|N/A|n/a|Nodes required for job are DOWN, DRAINED or reserved|\n"
+      "9|PENDING|0|2026-12-07T06:00:00|2026-12-07T07:00:00|n/a|ReqNodeNotAvail, "
+      "UnavailableNodes:vm|\n"
+      "10|RUNNING|0|2026-12-07T05:10:00|2026-12-07T06:10:00|node7|None|\n"
+      "11|CANCELLED|15|None|2026-12-07T05:01:00|(null)|a reason | with a bar|\n"
+      "12|NODE_FAIL|0|2026-12-07T05:00:00|Unknown|node7|NodeDown|   \n"
       "not a line\n"
       "\n");
   REQUIRE(jobs.size() == 8);
@@ -40,6 +41,10 @@ TEST_CASE("squeue's lines: state, phase, reason and the wait status of finished 
   CHECK(jobs.at("12").state == "NODE_FAIL");
   CHECK(jobs.at("12").phase == SlurmJobPhase::kFinished);
   CHECK(jobs.at("12").source == "squeue");
+  // The node it ran on (BatchHost), for messages; none before it runs.
+  CHECK(jobs.at("10").node == "node7");
+  CHECK(jobs.at("8").node.empty());
+  CHECK(jobs.at("11").node.empty());
   // When a job began to run is Slurm's StartTime; a pending job's is only the scheduler's guess.
   CHECK(jobs.at("10").start_time == ParseSlurmTime("2026-12-07T05:10:00"));
   CHECK(*jobs.at("10").start_time - *jobs.at("1").start_time == Approx(600));
@@ -96,7 +101,7 @@ TEST_CASE("scontrol show job --oneliner: state, a reason with a space, ExitCode 
   const auto killed = ParseScontrolJob(
       "JobId=5 JobName=wrap UserId=root(0) JobState=FAILED Reason=JobLaunchFailure "
       "Dependency=(null) Requeue=1 ExitCode=0:9 RunTime=00:00:00 StartTime=2026-12-07T05:00:00 "
-      "EndTime=2026-12-07T05:00:02 Command=(null)\n");
+      "EndTime=2026-12-07T05:00:02 BatchHost=node7 Command=(null)\n");
   REQUIRE(killed);
   CHECK(killed->first == "5");
   CHECK(killed->second.state == "FAILED");
@@ -107,6 +112,7 @@ TEST_CASE("scontrol show job --oneliner: state, a reason with a space, ExitCode 
   CHECK(killed->second.source == "scontrol");
   CHECK(killed->second.start_time == ParseSlurmTime("2026-12-07T05:00:00"));
   CHECK(killed->second.end_time == ParseSlurmTime("2026-12-07T05:00:02"));
+  CHECK(killed->second.node == "node7");
 
   const auto failed =
       ParseScontrolJob("JobId=4 JobState=FAILED Reason=NonZeroExitCode ExitCode=3:0");

@@ -2,6 +2,8 @@
 // database filesystem warnings, what the start event says.
 #include <algorithm>
 #include <catch2/catch.hpp>
+#include <chrono>
+#include <thread>
 
 #include "bayestune/optimizer/errors.h"
 #include "bayestune/trial_runner/slurm_launcher.h"
@@ -42,6 +44,24 @@ std::unique_ptr<LaunchedTrial> ReattachJob(SlurmLauncher& launcher,
   const TrialPaths paths = TrialPathsFor(dir / "jobs", id, 1);
   std::filesystem::create_directories(paths.dir);
   return launcher.Reattach(trial, paths);
+}
+
+// Why the launch of `request` failed: Launch's LaunchError, or, for a trial whose sbatch is tried
+// again at Refresh (Launch returns it not Submitted), its end's launch_error once the tries are
+// over; "(submitted)" when it was submitted.
+std::string LaunchFailure(SlurmLauncher& launcher, const TrialLaunchRequest& request) {
+  std::unique_ptr<LaunchedTrial> trial;
+  try {
+    trial = launcher.Launch(request);
+  } catch (const LaunchError& e) {
+    return e.what();
+  }
+  for (int turn = 0; turn < 2000 && !trial->Submitted(); ++turn) {
+    launcher.Refresh(turn);
+    if (auto end = trial->PollEnd()) return end->launch_error;
+    std::this_thread::sleep_for(std::chrono::milliseconds(5));
+  }
+  return "(submitted)";
 }
 
 std::string AllLines(const std::vector<std::string>& warnings) {
@@ -163,7 +183,7 @@ TEST_CASE(
   StartCollecting(launcher, "owed", RunnerSpec{}, dir, warnings);
   const std::unique_ptr<LaunchedTrial> job = ReattachJob(launcher, dir, 1, "4242");
   REQUIRE(job != nullptr);
-  WriteFile(dir / "squeue.txt", "4242|RUNNING|0|N/A|N/A|None|\n");
+  WriteFile(dir / "squeue.txt", "4242|RUNNING|0|N/A|N/A|node1|None|\n");
   launcher.Refresh(1.0);
   // Its timeout's cancel cannot reach slurmctld.
   WriteFile(dir / "scancel.err",
@@ -174,7 +194,7 @@ TEST_CASE(
   INFO(warnings.size() << " warnings, the last: " << warnings.back());
   CHECK_THAT(warnings.back(), Catch::Contains("cancelling it as soon as Slurm answers again"));
   // Slurm answers again; the job ended meanwhile, so scancel has nothing to cancel.
-  WriteFile(dir / "squeue.txt", "4242|COMPLETED|0|N/A|N/A|None|\n");
+  WriteFile(dir / "squeue.txt", "4242|COMPLETED|0|N/A|N/A|node1|None|\n");
   WriteFile(dir / "scancel.err",
             "scancel: error: Kill job error on job id 4242: Job/step already completing or "
             "completed\n");
@@ -219,14 +239,124 @@ TEST_CASE(
   request.command.argv = {"/bin/true"};
   request.paths = TrialPathsFor(dir / "jobs", 1, 1);
   std::filesystem::create_directories(request.paths.dir);
-  CHECK_THROWS_AS_WITH(launcher.Launch(request), LaunchError,
-                       Catch::Contains("job submit limit") && Catch::Contains("times in"));
+  CHECK_THAT(LaunchFailure(launcher, request),
+             Catch::Contains("job submit limit") && Catch::Contains("times in"));
   const std::string all = AllLines(warnings);
   INFO(all);
   CHECK_THAT(all, Catch::Contains("submitting again in") &&
                       Catch::Contains("(Slurm has not taken the job for ") &&
                       Catch::Contains("the run waits for it up to") &&
                       !Catch::Contains("has not answered"));
+}
+
+TEST_CASE(
+    "sbatch refused for a QOS limit on each job's size or time fails at once naming the limit and "
+    "the setting to change while a limit on the number of jobs is waited on",
+    "[slurm][launcher-unit]") {
+  // Slurm words both "Job violates accounting/QOS policy (job submit limit, user's size and/or
+  // time limits)"; until this change the per-job limit was retried for 10 minutes too, although
+  // such a job can never start. Slurm names the limit on a line of its own.
+  const auto dir = MakeTempDir("slurm-launcher-unit-qos-limit");
+  const auto bin = dir / "bin";
+  std::filesystem::create_directories(bin);
+  const auto calls = dir / "sbatch-calls";
+  const auto refuse = [&](const std::string& limit) {
+    StandIn(bin, "sbatch",
+            "echo x >> '" + calls.string() + "'\necho 'sbatch: error: " + limit +
+                "' >&2\necho 'sbatch: error: Batch job submission failed: Job violates "
+                "accounting/QOS policy (job submit limit, user'\"'\"'s size and/or time limits)' "
+                ">&2\nexit 1\n");
+  };
+  StandIn(bin, "squeue", "exit 0\n");  // no job of the attempt's name
+  for (const char* program : {"sbatch", "scontrol", "scancel"})
+    StandIn(bin, program, "exit 1\n");  // sbatch: each section's
+  SlurmLauncherOptions options;
+  options.job_program = JobProgram();
+  options.commands.environment = {"PATH=" + bin.string()};
+  options.submit_retry_seconds = {0.01, 0.02};
+  options.submit_give_up_seconds = 0.2;
+  SlurmLauncher launcher(options);
+  std::vector<std::string> warnings;
+  RunnerSpec runner;
+  runner.slurm.time = "48:00:00";
+  runner.slurm.qos = "short";
+  StartCollecting(launcher, "qos", runner, dir, warnings);
+  TrialLaunchRequest request;
+  request.trial.id = 1;
+  request.trial.attempt = 1;
+  request.command.executable = "/bin/true";
+  request.command.argv = {"/bin/true"};
+  request.paths = TrialPathsFor(dir / "jobs", 1, 1);
+  std::filesystem::create_directories(request.paths.dir);
+  const auto sbatch_calls = [&] {
+    const std::string text = ReadFile(calls);
+    return std::count(text.begin(), text.end(), '\n');
+  };
+  const auto launch_error = [&] { return LaunchFailure(launcher, request); };
+  SECTION("the job's time over the QOS's MaxWall") {
+    refuse("QOSMaxWallDurationPerJobLimit");
+    CHECK_THAT(launch_error(),
+               Catch::Contains("QOSMaxWallDurationPerJobLimit") &&
+                   Catch::Contains("can never start") &&
+                   Catch::Contains("lower runner.slurm.time ('48:00:00')") &&
+                   Catch::Contains("runner.slurm.qos ('short') one whose limit is higher") &&
+                   !Catch::Contains("times in"));
+    CHECK(sbatch_calls() == 1);
+    CHECK_THAT(AllLines(warnings), !Catch::Contains("submitting again"));
+  }
+  SECTION("the job's CPUs over the QOS's MaxTRESPerJob") {
+    refuse("QOSMaxCpuPerJobLimit");
+    CHECK_THAT(launch_error(), Catch::Contains("QOSMaxCpuPerJobLimit") &&
+                                   Catch::Contains("lower runner.slurm.cpusPerTrial"));
+    CHECK(sbatch_calls() == 1);
+  }
+  SECTION("too many jobs of the user queued: waited on") {
+    refuse("QOSMaxSubmitJobPerUserLimit");
+    CHECK_THAT(launch_error(),
+               Catch::Contains("QOSMaxSubmitJobPerUserLimit") && Catch::Contains("times in"));
+    CHECK(sbatch_calls() > 2);
+    CHECK_THAT(AllLines(warnings), Catch::Contains("submitting again"));
+  }
+}
+
+TEST_CASE(
+    "sbatch that never answers while squeue fails too: giving up says how to cancel the job it "
+    "may have made",
+    "[slurm][launcher-unit]") {
+  // Each sbatch may have made the job and lost its answer; squeue could never say. Until this
+  // change the run ended saying only sbatch's error, and such a job ran on, followed by nobody.
+  const auto dir = MakeTempDir("slurm-launcher-unit-give-up");
+  const auto bin = dir / "bin";
+  std::filesystem::create_directories(bin);
+  StandIn(bin, "sbatch",
+          "echo 'sbatch: error: Batch job submission failed: Socket timed out on send/recv "
+          "operation' >&2\nexit 1\n");
+  StandIn(bin, "squeue",
+          "echo 'squeue: error: Unable to contact slurm controller (connect failure)' >&2\n"
+          "exit 1\n");
+  for (const char* program : {"scontrol", "scancel"})
+    StandIn(bin, program, "exit 1\n");
+  SlurmLauncherOptions options;
+  options.job_program = JobProgram();
+  options.commands.environment = {"PATH=" + bin.string()};
+  options.submit_retry_seconds = {0.01, 0.02};
+  options.submit_give_up_seconds = 0.1;
+  SlurmLauncher launcher(options);
+  std::vector<std::string> warnings;
+  StartCollecting(launcher, "lost", RunnerSpec{}, dir, warnings);
+  TrialLaunchRequest request;
+  request.trial.id = 1;
+  request.trial.attempt = 1;
+  request.command.executable = "/bin/true";
+  request.command.argv = {"/bin/true"};
+  request.paths = TrialPathsFor(dir / "jobs", 1, 1);
+  std::filesystem::create_directories(request.paths.dir);
+  CHECK_THAT(LaunchFailure(launcher, request), Catch::Contains("times in"));
+  const std::string all = AllLines(warnings);
+  INFO(all);
+  CHECK_THAT(all, Catch::Contains("may have made a job although its answer was lost") &&
+                      Catch::Contains("if `squeue --name=bayestune-lost-1` lists one, `scancel "
+                                      "--name=bayestune-lost-1` cancels it"));
 }
 
 TEST_CASE(
@@ -255,10 +385,10 @@ TEST_CASE(
   for (const std::int64_t id : {1, 2, 3, 4})
     jobs.push_back(ReattachJob(launcher, dir, id, std::to_string(4240 + id)));
   WriteFile(dir / "squeue.txt",
-            "4241|PENDING|0|N/A|N/A|PartitionTimeLimit|\n"
-            "4242|PENDING|0|N/A|N/A|PartitionNodeLimit|\n"
-            "4243|PENDING|0|N/A|N/A|QOSMaxJobsPerUserLimit|\n"
-            "4244|PENDING|0|N/A|N/A|QOSMaxWallDurationPerJobLimit|\n");
+            "4241|PENDING|0|N/A|N/A|n/a|PartitionTimeLimit|\n"
+            "4242|PENDING|0|N/A|N/A|n/a|PartitionNodeLimit|\n"
+            "4243|PENDING|0|N/A|N/A|n/a|QOSMaxJobsPerUserLimit|\n"
+            "4244|PENDING|0|N/A|N/A|n/a|QOSMaxWallDurationPerJobLimit|\n");
   launcher.Refresh(1.0);
   const auto said = [&](const std::string& job) {
     for (const std::string& warning : warnings) {

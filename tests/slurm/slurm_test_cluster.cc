@@ -275,7 +275,23 @@ void SlurmTestCluster::Start() {
   for (int attempt = 1;; ++attempt) {
     WriteConfig(FreePort(), FreePort());
     launch("slurmctld", {"slurmctld", "-D", "-f", conf().string()});
-    launch("slurmd", {"slurmd", "-D", "-f", conf().string()});
+    std::vector<std::string> slurmd = {"slurmd", "-D", "-f", conf().string()};
+    if (!options_.node_private_dir.empty()) {
+      slurmd = {"unshare",
+                "--mount",
+                "--propagation",
+                "private",
+                "--",
+                "/bin/sh",
+                "-c",
+                "mount -t tmpfs bayestune-node \"$0\" && exec \"$@\"",
+                options_.node_private_dir.string(),
+                Program("slurmd"),
+                "-D",
+                "-f",
+                conf().string()};
+    }
+    launch("slurmd", slurmd);
     if (WaitUntilIdle()) break;
     if (attempt == 3)
       throw std::runtime_error("slurmctld or slurmd could not bind a port:\n" + LogTails());

@@ -25,6 +25,9 @@ struct SlurmTestClusterOptions {
   // 3 s (Slurm's default delay is 3 s); "" leaves Slurm's defaults.
   std::string scheduler_parameters = "batch_sched_delay=0";
   double start_timeout_seconds = 60;
+  // Not empty: slurmd, and so every job, sees an empty tmpfs at this folder (a mount namespace
+  // of its own), as a compute node that does not share the folder with the machine that submits.
+  std::filesystem::path node_private_dir;
 };
 
 // A single-node Slurm cluster of its own, for tests: a munged with its own key, socket and files

@@ -3,6 +3,7 @@
 #include <signal.h>
 
 #include <algorithm>
+#include <cctype>
 #include <cstring>
 
 #include "bayestune/optimizer/errors.h"
@@ -42,8 +43,15 @@ std::string Said(const SlurmCommandOutput& output) {
 }
 
 // Slurm's words for a refusal that may pass: the controller is busy or unreachable, or a limit
-// on jobs in the queue was reached.
+// on jobs in the queue was reached. A limit of the QOS or account on the job itself (its size or
+// time, DenyOnLimit) is worded the same way ("Job violates accounting/QOS policy (job submit
+// limit, user's size and/or time limits)"), but Slurm names it on a line before
+// (QOSMaxWallDurationPerJobLimit): such a job can never start, and is refused.
 bool IsPassing(const std::string& err) {
+  if (const std::string limit = SlurmLimitOfRefusal(err);
+      !limit.empty() && limit.find("Submit") == std::string::npos) {
+    return false;
+  }
   for (const char* part :
        {"Unable to contact slurm controller", "Socket timed out", "temporarily unable",
         "Zero Bytes were transmitted", "Connection refused", "Communication connection failure",
@@ -71,6 +79,30 @@ std::string SignalName(int signal) {
 }
 
 }  // namespace
+
+std::string SlurmLimitOfRefusal(const std::string& said) {
+  // Slurm 22.05 and later print the reason of an accounting refusal on a line of its own
+  // ("sbatch: error: QOSMaxCpuPerJobLimit"), as squeue shows a pending job's reason: a word that
+  // begins with QOS or Assoc.
+  std::size_t start = 0;
+  while (start < said.size()) {
+    while (start < said.size() && !std::isalpha(static_cast<unsigned char>(said[start])))
+      ++start;
+    std::size_t end = start;
+    while (end < said.size() && std::isalnum(static_cast<unsigned char>(said[end])))
+      ++end;
+    const std::string word = said.substr(start, end - start);
+    const bool after_letter =
+        start > 0 && (std::isalnum(static_cast<unsigned char>(said[start - 1])) ||
+                      said[start - 1] == '/' || said[start - 1] == '_');
+    if (!after_letter && word.size() > 5 &&
+        (word.rfind("QOS", 0) == 0 || word.rfind("Assoc", 0) == 0) && word != "Association") {
+      return word;
+    }
+    start = end;
+  }
+  return "";
+}
 
 SlurmCommands::SlurmCommands(SlurmCommandsOptions options)
     : runner_(options.environment.empty() ? CurrentEnvironment() : std::move(options.environment),

@@ -113,13 +113,21 @@ SlurmJobPhase SlurmJobPhaseOf(std::string_view state) {
   return SlurmJobPhase::kUnknown;
 }
 
+// A BatchHost as squeue or scontrol print it; "" for none ("n/a", "(null)").
+std::string NodeOf(std::string_view host) {
+  if (host.empty() || host == "n/a" || host == "N/A" || host == "(null)" || host == "None") {
+    return "";
+  }
+  return std::string(host);
+}
+
 std::map<SlurmJobId, SlurmJobStatus> ParseSqueueOutput(std::string_view output) {
   std::map<SlurmJobId, SlurmJobStatus> jobs;
   std::istringstream lines{std::string(output)};
   std::string line;
   while (std::getline(lines, line)) {
     std::string_view rest = Trim(line);
-    std::string_view fields[5];
+    std::string_view fields[6];
     bool complete = true;
     for (std::string_view& field : fields) {
       const auto bar = rest.find('|');
@@ -140,6 +148,7 @@ std::map<SlurmJobId, SlurmJobStatus> ParseSqueueOutput(std::string_view output) 
     status.source = "squeue";
     status.start_time = StartTimeOf(status.phase, fields[3]);
     status.end_time = EndTimeOf(status.phase, fields[4]);
+    status.node = NodeOf(fields[5]);
     if (status.phase == SlurmJobPhase::kFinished) {
       if (auto code = ParseInteger(fields[2]))
         status.exit = FromWaitStatus(static_cast<int>(*code));
@@ -179,6 +188,9 @@ std::optional<std::pair<SlurmJobId, SlurmJobStatus>> ParseScontrolJob(std::strin
   }
   if (const auto end = values.find("EndTime"); end != values.end()) {
     status.end_time = EndTimeOf(status.phase, end->second);
+  }
+  if (const auto host = values.find("BatchHost"); host != values.end()) {
+    status.node = NodeOf(host->second);
   }
   if (status.phase == SlurmJobPhase::kFinished) {
     if (const auto exit = values.find("ExitCode"); exit != values.end()) {

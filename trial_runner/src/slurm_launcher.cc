@@ -1,31 +1,40 @@
 #include "bayestune/trial_runner/slurm_launcher.h"
 
-#include <poll.h>
 #include <signal.h>
 #include <unistd.h>
 
 #include <algorithm>
 #include <cctype>
-#include <cerrno>
 #include <chrono>
 #include <cstring>
-#include <thread>
 
 #include "bayestune/optimizer/errors.h"
 #include "bayestune/trial_runner/slurm_job_request.h"
 #include "filesystem_kind.h"
 #include "log_tail.h"
+#include "shell_word.h"
 #include "slurm_job_exit_status.h"
 #include "slurm_job_launch.h"
 #include "text_format.h"
 
 namespace bayestune {
 
+namespace {
+class SlurmTrial;
+}  // namespace
+
 struct SlurmLauncher::State {
   explicit State(SlurmCommandsOptions options) : slurm(std::move(options)) {}
 
   SlurmCommands slurm;
   TrialLauncher::WarnFunction warn;
+  // The trials whose sbatch could not reach Slurm, tried again at Refresh when their wait is over
+  // (SlurmLauncherOptions::submit_retry_seconds), so that the runner serves the other trials
+  // meanwhile; and what a try needs.
+  std::set<SlurmTrial*> submitting;
+  std::vector<double> submit_retry_seconds;
+  double submit_give_up_seconds = 600;
+  RunnerSpec runner;
   std::set<SlurmJobId> followed;                // the jobs of trials not yet ended
   std::map<SlurmJobId, std::int64_t> trial_of;  // their trials
   std::map<SlurmJobId, SlurmJobStatus> status;  // what the latest squeue said of them
@@ -57,42 +66,28 @@ std::string BaseState(const std::string& state) {
 // A trial's jobs cancelled outside bayestune this many times in a run stop the run.
 constexpr std::size_t kCancelsBeforeStop = 2;
 
-// Waits `seconds`, or less when `stop_fd` (not -1) polls readable: true then.
-bool WaitForStop(int stop_fd, double seconds) {
-  const auto end = std::chrono::steady_clock::now() + std::chrono::duration<double>(seconds);
-  for (;;) {
-    const auto left = std::chrono::duration_cast<std::chrono::milliseconds>(
-        end - std::chrono::steady_clock::now());
-    if (left.count() <= 0) return false;
-    if (stop_fd < 0) {
-      std::this_thread::sleep_for(left);
-      return false;
-    }
-    pollfd fd{stop_fd, POLLIN, 0};
-    const int ready = poll(&fd, 1, static_cast<int>(std::min<long long>(left.count(), 1000)));
-    if (ready > 0) return true;
-    if (ready < 0 && errno != EINTR) {
-      std::this_thread::sleep_for(left);
-      return false;
-    }
-  }
+double SteadySeconds() {
+  return std::chrono::duration<double>(std::chrono::steady_clock::now().time_since_epoch()).count();
 }
 
 // One trial attempt's Slurm job.
 class SlurmTrial : public LaunchedTrial {
  public:
+  // The job `id` of an attempt (submitted, or re-attached to), or, with `id` empty, an attempt
+  // still to be submitted with `job` (TrySubmit).
   SlurmTrial(std::shared_ptr<SlurmLauncher::State> state, std::int64_t trial_id, SlurmJobId id,
-             SlurmJobFiles files, int attempt, std::string time_limit)
+             SlurmJobFiles files, int attempt, std::string time_limit, SlurmJobRequest job = {})
       : state_(std::move(state)),
         trial_id_(trial_id),
-        id_(std::move(id)),
         files_(std::move(files)),
         attempt_(attempt),
-        time_limit_(std::move(time_limit)) {
-    state_->followed.insert(id_);
-    state_->trial_of[id_] = trial_id_;
+        time_limit_(std::move(time_limit)),
+        job_(std::move(job)) {
+    if (!id.empty()) Follow(std::move(id));
   }
   ~SlurmTrial() override {
+    state_->submitting.erase(this);
+    if (id_.empty()) return;
     state_->followed.erase(id_);
     state_->trial_of.erase(id_);
     state_->status.erase(id_);
@@ -101,8 +96,45 @@ class SlurmTrial : public LaunchedTrial {
   }
 
   std::string job_id() const override { return id_; }
+  bool Submitted() const override { return !id_.empty(); }
+
+  // One sbatch for this attempt (`first`: from Launch; later ones from Refresh, when
+  // next_try() has come). Returns why the attempt cannot be submitted (Slurm refused the job, or
+  // has not taken it for submit_give_up_seconds), or nullopt: submitted (or a job that sbatch
+  // made although it failed found), or to be tried again at next_try().
+  std::optional<std::string> TrySubmit(bool first);
+  double next_try() const { return next_try_; }
+  // Ends the tries of an attempt not yet submitted (`why`), as a launch error. A job that an
+  // sbatch of it made although its answer was lost (and squeue did not show it then) is looked
+  // for by its name and cancelled, so that no job is left running that nobody follows; where
+  // Slurm cannot be asked, the warning says how.
+  void EndSubmitting(const std::string& why, bool stopped) {
+    state_->submitting.erase(this);
+    launch_error_ = why;
+    launch_stopped_ = stopped;
+    if (!maybe_made_) return;  // every sbatch was refused outright: none made a job
+    const std::string name = ShellWord(job_.job_name);
+    try {
+      for (const SlurmJobId& made : state_->slurm.FindJobs(job_.job_name, job_.working_dir)) {
+        if (state_->slurm.Cancel(made)) {
+          state_->warn(trial_id_, "cancelled Slurm job " + made + " (" + job_.job_name +
+                                      "), which an sbatch of attempt " + std::to_string(attempt_) +
+                                      " made although its answer was lost");
+        }
+      }
+    } catch (const Error& e) {
+      state_->warn(trial_id_, "an sbatch of attempt " + std::to_string(attempt_) +
+                                  " may have made a job although its answer was lost, and Slurm "
+                                  "cannot be asked now (" +
+                                  e.what() + "): if `squeue --name=" + name +
+                                  "` lists one, `scancel --name=" + name + "` cancels it");
+    }
+  }
 
   std::string Describe() const override {
+    if (id_.empty())
+      return "the Slurm job of attempt " + std::to_string(attempt_) + " (" + job_.job_name +
+             "), not yet submitted";
     std::string text = "Slurm job " + id_;
     if (const auto it = state_->status.find(id_); it != state_->status.end()) {
       text += " (" + it->second.state +
@@ -128,6 +160,14 @@ class SlurmTrial : public LaunchedTrial {
   }
 
   std::optional<TrialEnd> PollEnd() override {
+    if (id_.empty()) {
+      if (!launch_error_) return std::nullopt;
+      TrialEnd end;
+      end.exit.code = 127;
+      end.launch_error = *launch_error_;
+      end.launch_stopped = launch_stopped_;
+      return end;
+    }
     // Slurm's word first, then the file: squeue ran before this look, so a job it saw ended
     // had written its exit_status.json (if ever) before this look.
     const SlurmJobStatus* status = nullptr;
@@ -157,6 +197,7 @@ class SlurmTrial : public LaunchedTrial {
   }
 
   bool Started() const override {
+    if (id_.empty()) return false;
     const auto it = state_->status.find(id_);
     return it != state_->status.end() && it->second.phase != SlurmJobPhase::kPending;
   }
@@ -197,6 +238,7 @@ class SlurmTrial : public LaunchedTrial {
 
  public:
   void Terminate() override {
+    if (StopSubmitting("the trial was stopped")) return;
     stop_requested_ = true;
     const auto it = state_->status.find(id_);
     const bool pending = it != state_->status.end() && it->second.phase == SlurmJobPhase::kPending;
@@ -216,6 +258,7 @@ class SlurmTrial : public LaunchedTrial {
   }
 
   bool CancelIfQueued() override {
+    if (StopSubmitting("the run was asked to stop")) return true;
     try {
       if (!state_->slurm.CancelPending(id_)) return false;
     } catch (const Error& e) {
@@ -227,6 +270,7 @@ class SlurmTrial : public LaunchedTrial {
   }
 
   void Kill() override {
+    if (StopSubmitting("the run was asked to stop")) return;
     kill_requested_ = true;
     try {
       state_->slurm.Cancel(id_);
@@ -259,6 +303,14 @@ class SlurmTrial : public LaunchedTrial {
     end.exit = file && file->exit
                    ? *file->exit
                    : status.exit.value_or(ProcessExit{.signaled = true, .code = SIGKILL});
+    // A job whose batch script Slurm could not launch on its node has one of Slurm's error
+    // numbers where a wait status would be (squeue's exit_code 4021 read as "killed by signal
+    // 53"): said as Slurm says it, and counted as a trainer that could not be started.
+    const bool launch_failed = status.reason == "JobLaunchFailure" && file == nullptr;
+    if (launch_failed) end.exit = ProcessExit{.signaled = false, .code = 127};
+    const std::string how = launch_failed
+                                ? "Slurm could not launch its batch script there: JobLaunchFailure"
+                                : end.exit.Describe();
     const std::string state = BaseState(status.state);
     const std::string rerun = "; rerunning the trial as attempt " + std::to_string(attempt_ + 1);
     if (status.phase == SlurmJobPhase::kUnknown && file != nullptr) {
@@ -312,23 +364,64 @@ class SlurmTrial : public LaunchedTrial {
     } else if (file != nullptr) {
       return FromFile(*file);
     } else if (!file_problem_.empty()) {
-      end.failure = "Slurm job " + id_ + " ended " + status.state + " (" + end.exit.Describe() +
+      end.failure = "Slurm job " + id_ + " ended " + status.state + " (" + how +
                     "), but how its trainer ended is unknown: " + file_problem_;
+    } else if (std::error_code error; (!status.node.empty() || status.start_time) &&
+                                      !std::filesystem::exists(files_.log, error) && !error) {
+      // Slurm opens the job's output (--output) in the trial folder before its script runs: a
+      // job that ran and left none here ran where that folder is not this machine's (a job dir
+      // private to this machine, or a path that is another filesystem on the node). Its
+      // metrics, exit_status.json and logs went there, or nowhere.
+      end.failure =
+          "Slurm job " + id_ + " ran on " + (status.node.empty() ? "its node" : status.node) +
+          " and ended " + status.state + " (" + how + "), but left nothing in '" +
+          files_.log.parent_path().string() + "' as this machine sees it (no " +
+          files_.log.filename().string() + ", no " + files_.status.filename().string() +
+          "): " + (status.node.empty() ? "the node" : status.node) +
+          " does not see that folder as this machine does, so neither the trainer's metrics nor "
+          "how it ended can be read here. Give runner.jobDir (or --job-dir) a folder on a "
+          "filesystem that the nodes share with this machine, at the same path";
     } else {
       const std::string log = LogTail(files_.log, 10);
-      end.failure = "Slurm job " + id_ + " ended " + status.state + " (" + end.exit.Describe() +
+      end.failure = "Slurm job " + id_ + " ended " + status.state + " (" + how +
                     ") without writing exit_status.json: bayestune-job did not run to its end" +
                     (log.empty() ? "" : "; last lines of " + files_.log.string() + ":\n" + log);
     }
     return end;
   }
 
+  void Follow(SlurmJobId id) {
+    id_ = std::move(id);
+    state_->submitting.erase(this);
+    state_->followed.insert(id_);
+    state_->trial_of[id_] = trial_id_;
+    state_->next_query = 0;  // learn its state at the next turn
+  }
+
+  // A stop of an attempt whose sbatch is still to be tried again: no more tries (EndSubmitting).
+  // False when it was submitted.
+  bool StopSubmitting(const std::string& why) {
+    if (!id_.empty()) return false;
+    if (launch_error_) return true;  // stopped already
+    EndSubmitting(last_error_ + "; not submitted again: " + why, /*stopped=*/true);
+    return true;
+  }
+
   std::shared_ptr<SlurmLauncher::State> state_;
   std::int64_t trial_id_ = 0;
-  SlurmJobId id_;
+  SlurmJobId id_;  // "" until submitted
   SlurmJobFiles files_;
   int attempt_ = 1;
   std::string time_limit_;
+  // While not submitted: what sbatch is asked, the tries so far, and how they ended.
+  SlurmJobRequest job_;
+  std::size_t tries_ = 0;
+  double first_try_ = 0;  // SteadySeconds
+  double next_try_ = 0;
+  std::string last_error_;
+  bool maybe_made_ = false;  // an sbatch failed without a refusal: it may have made the job
+  std::optional<std::string> launch_error_;
+  bool launch_stopped_ = false;
   bool stop_requested_ = false;
   bool kill_requested_ = false;
   std::string stop_note_;
@@ -372,6 +465,40 @@ std::string SpecFieldOfRefusal(const std::string& message, const RunnerSpec& run
            (value.empty() ? " (not set: Slurm's default)" : " ('" + value + "')");
   };
   const SlurmSpec& slurm = runner.slurm;
+  if (const std::string limit = SlurmLimitOfRefusal(said); !limit.empty()) {
+    // A QOS or account limit on the job's own size or time (DenyOnLimit): no job of this study
+    // can ever start under it. What it limits is in its name (Slurm's reason codes).
+    const bool qos = limit.rfind("QOS", 0) == 0;
+    std::string lower;
+    const auto add = [&](const std::string& what) {
+      if (lower.find(what) == std::string::npos) lower += (lower.empty() ? "" : ", ") + what;
+    };
+    const auto value = [](const std::string& text) {
+      return text.empty() ? std::string(" (not set)") : " ('" + text + "')";
+    };
+    if (ContainsNoCase(limit, "Wall") || ContainsNoCase(limit, "Minutes") ||
+        ContainsNoCase(limit, "Time")) {
+      add("runner.slurm.time" + value(slurm.time));
+    }
+    if (ContainsNoCase(limit, "Cpu") || ContainsNoCase(limit, "Billing")) {
+      add("runner.slurm.cpusPerTrial" +
+          value(slurm.cpus_per_trial > 0 ? std::to_string(slurm.cpus_per_trial) : ""));
+    }
+    if (ContainsNoCase(limit, "GRES") || ContainsNoCase(limit, "Billing")) {
+      add("runner.gpusPerTrial (" + std::to_string(runner.gpus_per_trial) + ")");
+    }
+    if (ContainsNoCase(limit, "Mem") || ContainsNoCase(limit, "Billing")) {
+      add("runner.slurm.memory" + value(slurm.memory));
+    }
+    if (ContainsNoCase(limit, "Node")) add("runner.slurm.extraArgs (--nodes)");
+    const std::string where =
+        qos ? "runner.slurm.qos" + value(slurm.qos) : "runner.slurm.account" + value(slurm.account);
+    return "; Slurm's limit " + limit + " on each job of its " + (qos ? "QOS" : "account") +
+           " rules this job out, and it can never start (sacctmgr show " + (qos ? "qos" : "assoc") +
+           " lists the limits): " +
+           (lower.empty() ? "ask for less in runner.slurm" : "lower " + lower) + ", or give " +
+           where + " one whose limit is higher";
+  }
   if (ContainsNoCase(said, "account")) return field("runner.slurm.account", slurm.account);
   if (ContainsNoCase(said, "qos")) return field("runner.slurm.qos", slurm.qos);
   if (ContainsNoCase(said, "partition")) return field("runner.slurm.partition", slurm.partition);
@@ -386,6 +513,75 @@ std::string SpecFieldOfRefusal(const std::string& message, const RunnerSpec& run
            "all of them";
   }
   return "; check runner.slurm" + std::string(slurm.extra_args.empty() ? "" : " and its extraArgs");
+}
+
+std::optional<std::string> SlurmTrial::TrySubmit(bool first) {
+  const double now = SteadySeconds();
+  if (first) first_try_ = now;
+  const std::size_t retry = tries_++;
+  // A job of this attempt's name in its folder, made by an earlier sbatch that lost its answer:
+  // followed (true). Throws when squeue fails.
+  const auto follow_made = [&](const std::string& failure) {
+    const auto made = state_->slurm.FindJobs(job_.job_name, job_.working_dir);
+    if (made.empty()) return false;
+    state_->warn(trial_id_, failure + "; but Slurm has job " + made.back() + " of this attempt (" +
+                                job_.job_name + "): following it");
+    Follow(made.back());
+    return true;
+  };
+  std::string failure;
+  try {
+    // Before each new try: an earlier sbatch may have made the job although its answer was lost,
+    // and squeue could not say so then (Slurm down for both). Until it can, nothing is submitted
+    // again, lest the trial run twice.
+    if (!first && follow_made(last_error_)) return std::nullopt;
+    try {
+      Follow(state_->slurm.Submit(job_));
+      return std::nullopt;
+    } catch (const InvalidArgument& e) {
+      // Refused for what it asks: the same for every trial. The runner requeues the trial and
+      // ends the run with this.
+      return std::string(e.what()) + SpecFieldOfRefusal(e.what(), state_->runner);
+    } catch (const Error& e) {
+      // Slurm could not answer (slurmctld restarting or busy, a timeout): sbatch may still have
+      // made the job and lost only its answer. A job of this attempt's name in its folder is it.
+      failure = e.what();
+      last_error_ = failure;
+      maybe_made_ = true;
+      if (follow_made(failure)) return std::nullopt;
+    }
+  } catch (const Error& e) {
+    // squeue failed: Slurm still down; decided below.
+    if (failure.empty()) {
+      failure = std::string(e.what()) +
+                " (looking for a job that an earlier sbatch of this "
+                "attempt may have made; not submitted again until Slurm "
+                "says whether it did)";
+    }
+  }
+  // The listed waits, then the last one again, until Slurm has not answered for
+  // submit_give_up_seconds: a slurmctld restarting or failing over takes a minute or more.
+  const double failing_for = now - first_try_;
+  const std::vector<double>& waits = state_->submit_retry_seconds;
+  if (waits.empty() ||
+      (retry >= waits.size() && failing_for + waits.back() > state_->submit_give_up_seconds)) {
+    return failure + (retry == 0 ? ""
+                                 : " (tried " + std::to_string(retry + 1) + " times in " +
+                                       FormatDuration(failing_for) + ")");
+  }
+  const double wait = waits[std::min(retry, waits.size() - 1)];
+  state_->warn(
+      trial_id_,
+      failure + "; submitting again in " + FormatDuration(wait) +
+          (retry + 1 < waits.size()
+               ? ""
+               : " (Slurm has not taken the job for " + FormatDuration(failing_for) +
+                     "; the run waits for it up to " +
+                     FormatDuration(state_->submit_give_up_seconds) + ", Ctrl-C ends it now)"));
+  // Tried again at the Refresh after the wait; the runner serves the other trials meanwhile.
+  next_try_ = now + wait;
+  state_->submitting.insert(this);
+  return std::nullopt;
 }
 
 }  // namespace
@@ -433,6 +629,9 @@ LauncherStart SlurmLauncher::Start(const std::string& study, const RunnerSpec& r
                                    const StudySpec& spec, const std::filesystem::path& job_dir,
                                    const WarnFunction& warn) {
   state_->warn = warn;
+  state_->runner = runner;
+  state_->submit_retry_seconds = options_.submit_retry_seconds;
+  state_->submit_give_up_seconds = options_.submit_give_up_seconds;
   study_ = study;
   runner_ = runner;
   const std::vector<std::string> environment =
@@ -500,62 +699,13 @@ std::unique_ptr<LaunchedTrial> SlurmLauncher::Launch(const TrialLaunchRequest& r
   job.job_name = JobName(request.trial.id, request.trial.attempt);
   job.output_file = files.log;
   job.working_dir = request.paths.dir;
-  SlurmJobId id;
-  const auto first_try = std::chrono::steady_clock::now();
-  for (std::size_t retry = 0; id.empty(); ++retry) {
-    try {
-      id = state_->slurm.Submit(job);
-    } catch (const InvalidArgument& e) {
-      // Refused for what it asks: the same for every trial. The runner requeues the trial and
-      // ends the run with this.
-      throw LaunchError(std::string(e.what()) + SpecFieldOfRefusal(e.what(), runner_));
-    } catch (const Error& e) {
-      // Slurm could not answer (slurmctld restarting or busy, a timeout): sbatch may still have
-      // made the job and lost only its answer. A job of this attempt's name in its folder is it.
-      try {
-        if (const auto made = state_->slurm.FindJobs(job.job_name, job.working_dir);
-            !made.empty()) {
-          id = made.back();
-          state_->warn(request.trial.id, std::string(e.what()) + "; but Slurm has job " + id +
-                                             " of this attempt (" + job.job_name +
-                                             "): following it");
-          break;
-        }
-      } catch (const Error&) {
-        // Slurm still down: decided below.
-      }
-      // The listed waits, then the last one again, until Slurm has not answered for
-      // submit_give_up_seconds: a slurmctld restarting or failing over takes a minute or more.
-      const double failing_for =
-          std::chrono::duration<double>(std::chrono::steady_clock::now() - first_try).count();
-      const std::vector<double>& waits = options_.submit_retry_seconds;
-      if (waits.empty() ||
-          (retry >= waits.size() && failing_for + waits.back() > options_.submit_give_up_seconds)) {
-        throw LaunchError(std::string(e.what()) +
-                          (retry == 0 ? ""
-                                      : " (tried " + std::to_string(retry + 1) + " times in " +
-                                            FormatDuration(failing_for) + ")"));
-      }
-      const double wait = waits[std::min(retry, waits.size() - 1)];
-      state_->warn(request.trial.id,
-                   std::string(e.what()) + "; submitting again in " + FormatDuration(wait) +
-                       (retry + 1 < waits.size()
-                            ? ""
-                            : " (Slurm has not taken the job for " + FormatDuration(failing_for) +
-                                  "; the run waits for it up to " +
-                                  FormatDuration(options_.submit_give_up_seconds) +
-                                  ", Ctrl-C ends it now)"));
-      // The wait ends at once when the run is asked to stop (Ctrl-C): the user is not kept
-      // waiting for the retries to run out.
-      if (WaitForStop(request.stop_fd, wait)) {
-        throw LaunchStopped(std::string(e.what()) +
-                            "; not submitted again: the run was asked to stop");
-      }
-    }
+  auto trial = std::make_unique<SlurmTrial>(state_, request.trial.id, SlurmJobId(), files,
+                                            request.trial.attempt, runner_.slurm.time, job);
+  if (auto error = trial->TrySubmit(/*first=*/true)) {
+    trial->EndSubmitting(*error, /*stopped=*/false);
+    throw LaunchError(*error);
   }
-  state_->next_query = 0;  // learn its state at the next turn
-  return std::make_unique<SlurmTrial>(state_, request.trial.id, id, files, request.trial.attempt,
-                                      runner_.slurm.time);
+  return trial;
 }
 
 std::string SlurmLauncher::JobName(std::int64_t trial, int attempt) const {
@@ -585,6 +735,14 @@ std::unique_ptr<LaunchedTrial> SlurmLauncher::Reattach(const Trial& trial,
 }
 
 void SlurmLauncher::Refresh(double now) {
+  // The sbatch tries whose wait is over (each may end its trial's tries, or follow its job).
+  const double steady = SteadySeconds();
+  for (SlurmTrial* trial :
+       std::vector<SlurmTrial*>(state_->submitting.begin(), state_->submitting.end())) {
+    if (trial->next_try() > steady) continue;
+    state_->submitting.erase(trial);
+    if (auto error = trial->TrySubmit(/*first=*/false)) trial->EndSubmitting(*error, false);
+  }
   if ((state_->followed.empty() && state_->cancel_owed.empty()) || now < state_->next_query) return;
   state_->next_query = now + std::max(0.05, options_.squeue_seconds);
   try {

@@ -89,6 +89,10 @@ struct RunningTrial {
   bool killed_by_interrupt = false;
   bool abandoned = false;  // finished by another client: nothing more to record
   bool reattached = false;
+  // Recorded (its job id) and announced (OnTrialStarted): at once, or for a Slurm trial whose
+  // sbatch is tried again, once the launcher has submitted it (LaunchedTrial::Submitted).
+  bool announced = false;
+  std::vector<std::string> argv;            // for the announcement
   std::optional<std::string> queue_reason;  // waiting in the batch queue: why (Slurm's reason)
   // Its trainer wrote a measurement: the job runs, whatever the batch queue last said (squeue is
   // asked every few seconds; a trainer may report before it says RUNNING).
@@ -196,6 +200,12 @@ class TrialRunner::Loop {
   void LaunchWhatFits();
   // Launches `suggested` on `gpus`, a slot Acquire gave (empty: a CPU slot or a Slurm job).
   void Launch(const Trial& suggested, std::vector<int> gpus);
+  // Records the job id of a trial the launcher has now submitted and says it started; false when
+  // the trial is no longer this runner's (then it is abandoned).
+  bool Announce(RunningTrial& rt);
+  // A trial whose attempt never reached the batch system (TrialEnd::launch_error): back in the
+  // queue, and, unless it was stopped, the run ends as for a LaunchError.
+  void FinishUnlaunched(RunningTrial& rt, const TrialEnd& end);
   void Wait();
   void Service(RunningTrial& rt, double now);
   double RunningSince(RunningTrial& rt, double now);
@@ -565,6 +575,7 @@ bool TrialRunner::Loop::Reattach(const Trial& t) {
   }
   auto rt = NewRunningTrial(trial, paths, std::move(launched));
   rt->reattached = true;
+  rt->announced = true;
   if (t.start_time) rt->submitted = rt->started - std::max(0.0, NowSeconds() - *t.start_time);
   for (const Measurement& m : t.measurements) {
     if (m.attempt == t.attempt) rt->recorded.insert({m.metric, m.step});
@@ -604,28 +615,34 @@ void TrialRunner::Loop::HandleInterrupts() {
   }
   SuspendIfAsked();
   const int requested = owner_.interrupts_.load();
+  // The trials said to run or wait in Slurm's queue: not one whose sbatch was still to be tried
+  // again (never submitted, it goes back to the queue saying so).
+  const auto announced = [&] {
+    return static_cast<int>(std::count_if(running_.begin(), running_.end(),
+                                          [](const auto& rt) { return rt->announced; }));
+  };
   if (requested >= 1 && interrupts_seen_ < 1) {
     interrupts_seen_ = 1;
     stop_launching_ = true;
     // A job still in Slurm's queue may wait for ever (no node has what it asks for): cancelled,
     // its trial requeued (it never ran: nothing is lost). The running ones are waited for.
     for (auto& rt : running_) {
-      if (rt->queue_reason && !rt->killed_by_interrupt && rt->launched->CancelIfQueued()) {
+      // A trial whose sbatch is still to be tried again is not submitted any more.
+      if ((rt->queue_reason || !rt->announced) && !rt->killed_by_interrupt &&
+          rt->launched->CancelIfQueued()) {
         rt->killed_by_interrupt = true;
       }
       if (!rt->killed_by_interrupt) ++running_at_interrupt_;
     }
     if (events()) {
-      events()->OnInterruptRequested(InterruptLevel::kStopLaunching,
-                                     static_cast<int>(running_.size()),
+      events()->OnInterruptRequested(InterruptLevel::kStopLaunching, announced(),
                                      owner_.interrupt_signal_.load());
     }
   }
   if (requested >= 2 && interrupts_seen_ < 2) {
     interrupts_seen_ = 2;
     if (events()) {
-      events()->OnInterruptRequested(InterruptLevel::kKillRunning,
-                                     static_cast<int>(running_.size()),
+      events()->OnInterruptRequested(InterruptLevel::kKillRunning, announced(),
                                      owner_.interrupt_signal_.load());
     }
     for (auto& rt : running_) {
@@ -668,6 +685,11 @@ void TrialRunner::Loop::SuspendIfAsked() {
 void TrialRunner::Loop::LaunchWhatFits() {
   slot_taken_ = false;
   if (stop_launching_ || suggestions_dry_) return;
+  // While a trial's sbatch waits to be tried again (Slurm down, or a submit limit reached),
+  // nothing new is submitted: another sbatch would fail the same way.
+  for (const auto& rt : running_) {
+    if (!rt->announced && !rt->ended) return;
+  }
   const int room = max_running_ - static_cast<int>(running_.size());
   if (room <= 0) return;  // before FreeSlots, which looks at other processes' GPU claims
   const int free = launcher_->FreeSlots(static_cast<int>(running_.size()));
@@ -752,18 +774,7 @@ void TrialRunner::Loop::Launch(const Trial& suggested, std::vector<int> gpus) {
       throw LaunchError("cannot create the trial folder '" + request.paths.dir.string() +
                         "': " + error.message());
     }
-    request.stop_fd = owner_.wake_read_fd_;
     launched = launcher_->Launch(request);
-  } catch (const LaunchStopped& e) {
-    // Asked to stop while the launcher waited to try again: not the setup's fault; the trial
-    // goes back to the queue and the interrupt is handled at the next turn.
-    launcher_->Release(request.gpus);
-    stop_launching_ = true;
-    const std::string reason = std::string("not started: ") + e.what();
-    const Trial requeued = study_.Requeue(suggested.id, suggested.Owner(), reason);
-    ++result_.requeued;
-    if (events()) events()->OnTrialRequeued(requeued, reason);
-    return;
   } catch (const LaunchError& e) {
     // A setup error (a missing #! interpreter, a trainer deleted since the start, a job dir that
     // cannot be written, Slurm refusing the job), not the trial's fault: it goes back to the
@@ -781,28 +792,62 @@ void TrialRunner::Loop::Launch(const Trial& suggested, std::vector<int> gpus) {
   }
   auto rt = NewRunningTrial(request.trial, request.paths, std::move(launched));
   rt->gpus = request.gpus;
+  rt->argv = request.command.argv;
+  running_.push_back(std::move(rt));
+  // A Slurm trial whose sbatch could not reach Slurm yet is announced once it is submitted
+  // (Service): until then the runner goes on serving the other trials.
+  Announce(*running_.back());
+}
+
+bool TrialRunner::Loop::Announce(RunningTrial& rt) {
+  if (rt.announced || !rt.launched->Submitted()) return true;
+  rt.announced = true;
   ++result_.launched;
-  if (const std::string job = rt->launched->job_id(); !job.empty()) {
+  if (const double now = Now(); now > rt.started) {
+    // Submitted after sbatch was tried again: its time counts from the submission.
+    rt.started = now;
+    rt.submitted = now;
+  }
+  if (const std::string job = rt.launched->job_id(); !job.empty()) {
     // Stored before anything else, so that a runner started after this one dies finds the job.
     try {
-      rt->trial = study_.RecordJob(rt->trial.id, rt->trial.Owner(), job);
+      rt.trial = study_.RecordJob(rt.trial.id, rt.trial.Owner(), job);
     } catch (const FailedPrecondition& e) {
-      running_.push_back(std::move(rt));
-      Abandon(*running_.back(), e);
-      return;
+      Abandon(rt, e);
+      return false;
     }
   }
   if (events()) {
     TrialStartedEvent started;
-    started.trial = rt->trial;
-    started.gpus = rt->gpus;
-    started.pid = rt->launched->pid();
-    started.job_id = rt->launched->job_id();
-    started.paths = rt->paths;
-    started.argv = request.command.argv;
+    started.trial = rt.trial;
+    started.gpus = rt.gpus;
+    started.pid = rt.launched->pid();
+    started.job_id = rt.launched->job_id();
+    started.paths = rt.paths;
+    started.argv = rt.argv;
     events()->OnTrialStarted(started);
   }
-  running_.push_back(std::move(rt));
+  return true;
+}
+
+void TrialRunner::Loop::FinishUnlaunched(RunningTrial& rt, const TrialEnd& end) {
+  launcher_->Release(rt.gpus);
+  std::string reason = "not started: " + end.launch_error;
+  if (!end.launch_stopped) {
+    // Slurm refused the job, or did not take it for the time the launcher waits: a setup error,
+    // as from Launch.
+    launch_failure_ = end.launch_error;
+    launch_failed_trial_ = rt.trial.id;
+    stop_launching_ = true;
+    reason = "not started: the trainer could not be started: " + end.launch_error;
+  }
+  try {
+    const Trial requeued = study_.Requeue(rt.trial.id, rt.trial.Owner(), reason);
+    ++result_.requeued;
+    if (events()) events()->OnTrialRequeued(requeued, reason);
+  } catch (const FailedPrecondition& e) {
+    Warn(rt.trial.id, e.what());
+  }
 }
 
 void TrialRunner::Loop::Wait() {
@@ -846,8 +891,14 @@ void TrialRunner::Loop::Wait() {
 }
 
 void TrialRunner::Loop::Service(RunningTrial& rt, double now) {
+  if (!rt.abandoned && !Announce(rt)) return;
   std::optional<TrialEnd> end =
       rt.held_end ? std::exchange(rt.held_end, std::nullopt) : rt.launched->PollEnd();
+  if (end && !end->launch_error.empty()) {
+    rt.ended = true;
+    if (!rt.abandoned) FinishUnlaunched(rt, *end);
+    return;
+  }
   if (end) {
     // Its end is now, not when it is recorded: recording it may wait (the database's disk full)
     // with the call that records it.

@@ -37,6 +37,13 @@ enum class SlurmSignalScope {
   kAllProcesses,
 };
 
+// The limit of an account or QOS that Slurm names in sbatch's error (`said`) when it refuses a
+// job under its accounting policy ("QOSMaxWallDurationPerJobLimit", "QOSMaxSubmitJobPerUserLimit",
+// "AssocMaxCpuPerJobLimit"), or "" when it names none (Slurm before 22.05 did not). A limit on
+// the number of jobs has "Submit" in its name and passes as jobs end; any other is the job's own
+// size or time, which no wait changes.
+std::string SlurmLimitOfRefusal(const std::string& said);
+
 // A typed wrapper over Slurm's commands, each run without a shell. Errors name what Slurm said
 // and the command line.
 class SlurmCommands {
@@ -45,7 +52,8 @@ class SlurmCommands {
 
   // sbatch --parsable <options> <script>. Throws InvalidArgument when Slurm refuses the job for
   // what it asks (an unknown partition, account or QOS, a node configuration no node has, a bad
-  // --time), Unavailable when Slurm cannot take it now (slurmctld unreachable, a submit limit),
+  // --time, a QOS or account limit on one job's size or time), Unavailable when Slurm cannot take
+  // it now (slurmctld unreachable, a limit on the number of jobs),
   // or sbatch is missing; the message has sbatch's own words and the command line.
   SlurmJobId Submit(const SlurmJobRequest& request);
 

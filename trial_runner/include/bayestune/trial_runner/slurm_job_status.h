@@ -48,16 +48,19 @@ struct SlurmJobStatus {
   // EndTime), for a finished job only (a pending or running job's EndTime is the scheduler's
   // guess, from its time limit); nullopt otherwise, or for a time not in Slurm's standard format.
   std::optional<double> end_time;
+  // The node its batch script runs or ran on (squeue's and scontrol's BatchHost), for messages;
+  // "" before it runs, or when Slurm does not say.
+  std::string node;
   std::string source;  // "squeue" or "scontrol"; "" when unknown
 };
 
 SlurmJobPhase SlurmJobPhaseOf(std::string_view state);
 
 // squeue's format for ParseSqueueOutput:
-// -O JobID:|,State:|,exit_code:|,StartTime:|,EndTime:|,Reason:| (no padding, '|' after each
-// field; the reason last, so that a '|' in it is harmless).
+// -O JobID:|,State:|,exit_code:|,StartTime:|,EndTime:|,BatchHost:|,Reason:| (no padding, '|'
+// after each field; the reason last, so that a '|' in it is harmless).
 inline constexpr const char* kSqueueFormat =
-    "JobID:|,State:|,exit_code:|,StartTime:|,EndTime:|,Reason:|";
+    "JobID:|,State:|,exit_code:|,StartTime:|,EndTime:|,BatchHost:|,Reason:|";
 
 // Slurm's standard time ("2026-12-07T05:10:00", local time, as squeue and scontrol print it) as
 // seconds since the Unix epoch; nullopt for anything else ("N/A", "Unknown", "None", another

@@ -24,18 +24,6 @@ struct TrialLaunchRequest {
   TrialPaths paths;       // the attempt's folder: logs, metric file, event files
   std::vector<int> gpus;  // the GPUs the launcher's slot gave (local); empty: CPU, or Slurm's pick
   int gpus_wanted = 0;    // runner.gpusPerTrial (0: a CPU trial)
-  // Polls readable when the run is asked to stop (an interrupt since the runner last looked), or
-  // -1: a launcher waiting inside Launch (before trying sbatch again) ends its wait at once and
-  // throws LaunchStopped. The launcher only polls it, never reads it.
-  int stop_fd = -1;
-};
-
-// Thrown by Launch when the run was asked to stop while the launcher waited (TrialLaunchRequest::
-// stop_fd): nothing was started; the runner puts the trial back in the queue and stops as for any
-// interrupt.
-class LaunchStopped : public LaunchError {
- public:
-  using LaunchError::LaunchError;
 };
 
 // How a launched trial ended, as the runner records it.
@@ -55,6 +43,13 @@ struct TrialEnd {
   // Not empty: how a stopped trial ended, for the timeout message ("Slurm job 42 was cancelled
   // while PENDING (Resources)").
   std::string stop_note;
+  // Not empty: the attempt never reached the batch system, and this says why: Slurm refused its
+  // job after a first sbatch that could not reach it, or did not take it for
+  // SlurmLauncherOptions::submit_give_up_seconds (the runner then requeues the trial and ends the
+  // run as for a LaunchError from Launch), or, with launch_stopped, the trial was stopped
+  // (Ctrl-C) while the launcher waited to try sbatch again (requeued, nothing more to say).
+  std::string launch_error;
+  bool launch_stopped = false;
   // When it ended (seconds since the epoch) as the batch system says: a Slurm job's EndTime while
   // slurmctld holds it, else the end bayestune-job wrote in exit_status.json; nullopt when
   // neither says (a local trial: the runner sees its end at once). For a job that ended before
@@ -69,8 +64,14 @@ class LaunchedTrial {
 
   // The trainer's pid (also its process group) for a local trial; 0 when not local.
   virtual pid_t pid() const { return 0; }
-  // The Slurm job id; "" for a local trial.
+  // The Slurm job id; "" for a local trial, and for a Slurm trial not yet submitted.
   virtual std::string job_id() const { return ""; }
+  // False while the launcher still tries to hand the trial to its batch system (sbatch failed to
+  // reach Slurm and is tried again at Refresh; job_id() is "" until then): the runner records
+  // and announces the trial once this is true, and serves the other trials meanwhile. Stopping
+  // it (Terminate, Kill, CancelIfQueued) then stops the tries, and it ends with
+  // TrialEnd::launch_error. Always true for a local trial.
+  virtual bool Submitted() const { return true; }
   // A descriptor that polls readable when the trial ends, or -1: the runner then asks PollEnd at
   // TrialLauncher::PollSeconds.
   virtual int exit_fd() const { return -1; }
@@ -141,7 +142,9 @@ class TrialLauncher {
   virtual std::optional<std::vector<int>> Acquire() = 0;
   virtual void Release(const std::vector<int>& gpus) = 0;
   // Starts the trial. Throws LaunchError for a problem of the setup rather than of this trial
-  // (the trainer cannot be started, Slurm refuses the job): the runner then stops launching.
+  // (the trainer cannot be started, Slurm refuses the job): the runner then stops launching. It
+  // never waits to try again: a trial that Slurm could not take yet is returned not Submitted,
+  // and tried again at Refresh.
   virtual std::unique_ptr<LaunchedTrial> Launch(const TrialLaunchRequest& request) = 0;
   // A trial that a runner now gone launched as job `trial.CurrentJobId()`: a handle on it while
   // the job is queued, running or has ended with a result to collect; nullptr when this launcher
@@ -153,7 +156,8 @@ class TrialLauncher {
     return nullptr;
   }
   // Called at every turn of the loop before the trials are looked at: Slurm asks squeue about
-  // all its jobs at once here (at most every poll interval).
+  // all its jobs at once here (at most every poll interval), and tries sbatch again for the
+  // trials not yet Submitted whose wait is over.
   virtual void Refresh(double /*now*/) {}
   // How often to look at trials without an exit_fd.
   virtual double PollSeconds() const { return 0.01; }
