@@ -711,6 +711,51 @@ TEST_CASE(
   CHECK_FALSE(fs::exists(dir.File("bayestune.db")));
 }
 
+TEST_CASE(
+    "run, validate: a relative trainer not beside the YAML file says it was looked for there, "
+    "and how to write the one in the current folder",
+    "[cli][run][errors]") {
+  // `bayestune run configs/s.yaml` with [./trainers/train.sh], a path from the current folder as
+  // a shell takes it, said only "the trainer '<dir>/configs/trainers/train.sh' does not exist",
+  // of a file the user could see there (newuser11): a relative runner.command[0] is relative to
+  // the YAML file's folder, which nothing said.
+  TempFolder dir;
+  fs::create_directories(dir.File("configs"));
+  fs::create_directories(dir.File("trainers"));
+  WriteTextFile(dir.File("trainers/train.sh"), "#!/bin/sh\nexit 0\n");
+  fs::permissions(dir.File("trainers/train.sh"), fs::perms::owner_all);
+  WriteTextFile(dir.File("configs/s.yaml"),
+                RandomSearchStudyYaml(1, 1, "  command: [./trainers/train.sh]\n  gpus: []\n"));
+  const std::string note =
+      "' does not exist; give the path of an executable program (a relative runner.command[0] "
+      "is relative to the YAML file's folder, " +
+      dir.File("configs") +
+      ", not to the folder bayestune is started in; './trainers/train.sh' is there from " +
+      dir.path() + ": write it as ../trainers/train.sh or " +
+      dir.File("trainers/train.sh") + ")";
+  const auto validate = RunBayestune(dir.path(), {"validate", "configs/s.yaml"});
+  CHECK(validate.exit_code == 1);
+  CHECK_THAT(validate.err,
+             Catch::Contains("configs/s.yaml:14:13: error: runner.command[0]: the trainer '" +
+                             dir.File("configs/trainers/train.sh") + note));
+  const auto run = RunBayestune(dir.path(), {"run", "configs/s.yaml"});
+  CHECK(run.exit_code == 1);
+  CHECK_THAT(run.err, Catch::Contains(note + ". Nothing was run"));
+  CHECK_FALSE(fs::exists(dir.File("bayestune.db")));
+  // Not there from the current folder either: where it was looked for, and nothing more.
+  WriteTextFile(dir.File("configs/s.yaml"),
+                RandomSearchStudyYaml(1, 1, "  command: [nowhere/train.sh]\n  gpus: []\n"));
+  CHECK_THAT(
+      RunBayestune(dir.path(), {"validate", "configs/s.yaml"}).err,
+      Catch::Contains("(a relative runner.command[0] is relative to the YAML file's "
+                      "folder, " +
+                      dir.File("configs") + ", not to the folder bayestune is started in)\n"));
+  // As the YAML file means it, it runs.
+  WriteTextFile(dir.File("configs/s.yaml"),
+                RandomSearchStudyYaml(1, 1, "  command: [../trainers/train.sh]\n  gpus: []\n"));
+  CHECK(RunBayestune(dir.path(), {"validate", "configs/s.yaml"}).exit_code == 0);
+}
+
 TEST_CASE("run, validate: a trainer after -- gets its advice as a command line, not a YAML list",
           "[cli][run][errors]") {
   // '-- ./train.py' (not executable) was told 'such as [python3, ./train.py]', a bad #! line
