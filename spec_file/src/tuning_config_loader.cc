@@ -7,6 +7,7 @@
 #include <yaml-cpp/yaml.h>
 
 #include <algorithm>
+#include <cctype>
 #include <cerrno>
 #include <charconv>
 #include <cmath>
@@ -289,6 +290,74 @@ std::string Describe(const YAML::Node& node) {
     default:
       return "an undefined value";
   }
+}
+
+// The first shell expansion in `value` that nothing here performs, as the shell would take it:
+// a leading '~' ("~", "~/data") or a $NAME or ${NAME}; "" when there is none. No shell runs the
+// trainer, so such a value reaches it as written ('$HOME/data', a folder named '~').
+std::string UnexpandedShellWord(const std::string& value) {
+  if (value == "~" || value.starts_with("~/")) return "~";
+  for (std::size_t at = value.find('$'); at != std::string::npos; at = value.find('$', at + 1)) {
+    const std::size_t next = at + 1;
+    if (next < value.size() && value[next] == '{') {
+      const std::size_t close = value.find('}', next);
+      if (close != std::string::npos) return value.substr(at, close + 1 - at);
+    }
+    std::size_t end = next;
+    while (end < value.size() &&
+           (std::isalnum(static_cast<unsigned char>(value[end])) || value[end] == '_')) {
+      ++end;
+    }
+    if (end > next && !std::isdigit(static_cast<unsigned char>(value[next]))) {
+      return value.substr(at, end - at);
+    }
+  }
+  return "";
+}
+
+// What a jobDir holding an unexpanded '~' or $NAME is taken as: a relative one ('~/runs') is a
+// folder beside the YAML file.
+std::string JobDirAsItStands(const std::string& dir) {
+  return dir.starts_with('/') ? "" : "; as it stands, it is a folder beside this file";
+}
+
+// Whether a command is a shell given its code with -c (or -lc, -ec, ...), which expands its own
+// $NAME and '~': [bash, -c, 'python3 train.py --data=$DATA "$@"', --].
+bool RunsShellCode(const std::vector<std::string>& command) {
+  static const std::set<std::string> kShells = {"sh", "bash", "dash", "zsh", "ksh"};
+  if (command.empty() ||
+      kShells.count(std::filesystem::path(command[0]).filename().string()) == 0) {
+    return false;
+  }
+  return std::any_of(command.begin() + 1, command.end(), [](const std::string& word) {
+    return word.size() >= 2 && word[0] == '-' && word[1] != '-' &&
+           word.find('c') != std::string::npos &&
+           std::all_of(word.begin() + 1, word.end(), [](char c) { return std::islower(c); });
+  });
+}
+
+// `value` as a shell would expand its leading '~' and its $NAME and ${NAME} from this process's
+// environment; nullopt when one of them is not set here.
+std::optional<std::string> ShellExpanded(std::string value) {
+  if (value == "~" || value.starts_with("~/")) {
+    const char* home = std::getenv("HOME");
+    if (home == nullptr) return std::nullopt;
+    value = home + value.substr(1);
+  }
+  std::string expanded;
+  for (std::size_t at = 0; at < value.size();) {
+    std::string word = value[at] == '$' ? UnexpandedShellWord(value.substr(at)) : "";
+    if (word.empty() || value.compare(at, word.size(), word) != 0) {
+      expanded += value[at++];
+      continue;
+    }
+    const std::string name = word[1] == '{' ? word.substr(2, word.size() - 3) : word.substr(1);
+    const char* set = std::getenv(name.c_str());
+    if (set == nullptr) return std::nullopt;
+    expanded += set;
+    at += word.size();
+  }
+  return expanded;
 }
 
 // Collects every problem of one file. Reading functions return nullopt after reporting.
@@ -574,6 +643,21 @@ class Loader {
     return values;
   }
 
+  // A warning for a value that a shell would have expanded ('$HOME/data', '~/runs', '${DATA}'):
+  // no shell runs the trainer, so it gets the value as written, and a relative jobDir such as
+  // '~/runs' became a folder named '~' beside the YAML file, silently. `what` says where the value
+  // goes; `advice` what to do besides writing it out.
+  void WarnUnexpanded(const YAML::Node& at, const std::string& field, const std::string& value,
+                      const std::string& what, const std::string& advice) {
+    const std::string word = UnexpandedShellWord(value);
+    if (word.empty()) return;
+    std::string message = "'" + value + "' " + what +
+                          " as written: no shell reads this file, so '" + word +
+                          "' is not expanded; write the value out";
+    if (const auto expanded = ShellExpanded(value)) message += " ('" + *expanded + "' here)";
+    Warning(at, field, message + advice);
+  }
+
   // A list of words given to a program (its command, its arguments): strings without a NUL,
   // where a program's argument ends (the rest would be dropped without a word).
   std::optional<std::vector<std::string>> ReadProgramWords(const YAML::Node& node,
@@ -604,6 +688,8 @@ class Loader {
         config.runner.args = *list;
         for (std::size_t i = 0; i < list->size(); ++i) {
           const std::string& word = (*list)[i];
+          WarnUnexpanded(args[i], field + ".args[" + std::to_string(i) + "]", word,
+                         "reaches the trainer", "");
           if (word == "--job-dir" || word == "--job_dir" || word.starts_with("--job-dir=") ||
               word.starts_with("--job_dir=")) {
             // An AI Platform job's own --job-dir (often gs://...): each trial gets its folder as
@@ -624,6 +710,8 @@ class Loader {
                   "a Cloud Storage path is not used locally; trial folders go under runner.jobDir");
         } else {
           config.runner.job_dir = *dir;
+          WarnUnexpanded(job_dir, field + ".jobDir", *dir, "is the trial folders' folder",
+                         JobDirAsItStands(*dir));
         }
       }
     }
@@ -1327,13 +1415,24 @@ class Loader {
         }
       } else if (auto list = ReadProgramWords(n, field + ".command")) {
         runner.command = *list;
+        // [0], the program, is looked for before the study starts, and a missing one says so; a
+        // shell given its code with -c ([bash, -c, 'python3 train.py --data=$DATA "$@"', --])
+        // expands that code itself.
+        for (std::size_t i = 1; i < list->size() && !RunsShellCode(*list); ++i) {
+          WarnUnexpanded(n[i], field + ".command[" + std::to_string(i) + "]", (*list)[i],
+                         "reaches the trainer", "");
+        }
       }
       if (runner.command.empty() && (n.IsSequence() || (n.IsScalar() && n.Scalar().empty()))) {
         Error(n, field + ".command", "is empty; give the trainer program and its arguments");
       }
     }
     if (auto n = node["jobDir"]) {
-      if (auto dir = ReadString(n, field + ".jobDir")) runner.job_dir = *dir;
+      if (auto dir = ReadString(n, field + ".jobDir")) {
+        runner.job_dir = *dir;
+        WarnUnexpanded(n, field + ".jobDir", *dir, "is the trial folders' folder",
+                       JobDirAsItStands(*dir));
+      }
     }
     if (auto n = node["gpus"]) {
       if (n.IsScalar() && n.Scalar() == "auto") {
@@ -1428,6 +1527,9 @@ class Loader {
             } else {
               runner.env[name] = *value;
               Locate(entry.first, item);  // for validate's warning about a reserved variable
+              WarnUnexpanded(entry.second, item, *value, "is the variable's value",
+                             ", or leave it out of runner.env and set it where bayestune runs: "
+                             "every trial gets bayestune's own environment, then runner.env");
             }
           }
         }

@@ -10,6 +10,7 @@
 #include <cstdlib>
 #include <filesystem>
 #include <fstream>
+#include <map>
 #include <thread>
 
 #include "bayestune/optimizer/errors.h"
@@ -449,6 +450,70 @@ TEST_CASE("trainingInput.args with AI Platform's --job-dir is a warning at its p
   }
   CHECK(found);
   CHECK(result.config.runner.args.size() == 3);  // passed on all the same
+}
+
+TEST_CASE(
+    "a '~' or $VARIABLE in the trainer's words, runner.env or jobDir is a warning at its place",
+    "[config]") {
+  // runner.env {DATA_DIR: $HOME/data} gave every trial DATA_DIR='$HOME/data', and jobDir: ~/runs
+  // made a folder named '~' beside the YAML file, without a word: no shell reads the file
+  // (newuser11). The values are kept as written.
+  ::setenv("BAYESTUNE_TEST_DATA", "/data/set", 1);
+  ::unsetenv("BAYESTUNE_TEST_UNSET");
+  const std::string text =
+      "trainingInput:\n"
+      "  args: ['--data=$BAYESTUNE_TEST_DATA', '--price=$5', --plain]\n"
+      "  hyperparameters:\n"
+      "    goal: MAXIMIZE\n"
+      "    hyperparameterMetricTag: accuracy\n"
+      "    params:\n" +
+      kGoodParam +
+      "runner:\n"
+      "  command: [python3, train.py, --out, '${BAYESTUNE_TEST_UNSET}/x']\n"
+      "  jobDir: ~/runs\n"
+      "  env:\n"
+      "    DATA_DIR: $BAYESTUNE_TEST_DATA/digits\n"
+      "    PLAIN: /data\n";
+  const auto result = ParseTuningConfig(text, kBadFile);
+  INFO(FormatDiagnostics(result.diagnostics));
+  REQUIRE(result.ok());
+  std::map<std::string, const Diagnostic*> warnings;
+  for (const auto& d : result.diagnostics) {
+    if (d.message.find("is not expanded") != std::string::npos) warnings[d.field] = &d;
+  }
+  CHECK(warnings.size() == 4);
+  REQUIRE(warnings.count("trainingInput.args[0]") == 1);
+  CHECK(warnings["trainingInput.args[0]"]->line == 2);
+  CHECK(warnings["trainingInput.args[0]"]->message ==
+        "'--data=$BAYESTUNE_TEST_DATA' reaches the trainer as written: no shell reads this file, "
+        "so '$BAYESTUNE_TEST_DATA' is not expanded; write the value out ('--data=/data/set' "
+        "here)");
+  REQUIRE(warnings.count("runner.command[3]") == 1);
+  CHECK(warnings["runner.command[3]"]->message ==
+        "'${BAYESTUNE_TEST_UNSET}/x' reaches the trainer as written: no shell reads this file, so "
+        "'${BAYESTUNE_TEST_UNSET}' is not expanded; write the value out");
+  REQUIRE(warnings.count("runner.jobDir") == 1);
+  CHECK_THAT(warnings["runner.jobDir"]->message,
+             Catch::StartsWith("'~/runs' is the trial folders' folder as written: no shell reads "
+                               "this file, so '~' is not expanded; write the value out") &&
+                 Catch::EndsWith("; as it stands, it is a folder beside this file"));
+  REQUIRE(warnings.count("runner.env.DATA_DIR") == 1);
+  CHECK(warnings["runner.env.DATA_DIR"]->line == 16);
+  CHECK_THAT(warnings["runner.env.DATA_DIR"]->message,
+             Catch::Contains("write the value out ('/data/set/digits' here), or leave it out of "
+                             "runner.env and set it where bayestune runs"));
+  CHECK(result.config.runner.env.at("DATA_DIR") == "$BAYESTUNE_TEST_DATA/digits");
+  CHECK(result.config.runner.job_dir == "~/runs");
+  CHECK(result.config.runner.args[0] == "--data=$BAYESTUNE_TEST_DATA");
+  // A shell given its code with -c expands it itself.
+  const auto shell = ParseTuningConfig(
+      Study("", kGoodParam) +
+          "runner:\n  command: [bash, -c, 'python3 train.py --data=$HOME/d \"$@\"', --]\n",
+      kBadFile);
+  INFO(FormatDiagnostics(shell.diagnostics));
+  REQUIRE(shell.ok());
+  for (const auto& d : shell.diagnostics)
+    CHECK(d.message.find("is not expanded") == std::string::npos);
 }
 
 TEST_CASE("wrong types and missing required fields are errors", "[config]") {
