@@ -477,7 +477,17 @@ class Loader {
       Locate(entry.second, key_field);
       if (std::find(known.begin(), known.end(), name) != known.end()) continue;
       if (std::find(ignored.begin(), ignored.end(), name) != ignored.end()) {
-        Warning(key, key_field, "ignored: " + ignored_why);
+        std::string why = ignored_why;
+        if (name == "pythonModule" && entry.second.IsScalar() && !entry.second.Scalar().empty()) {
+          // AI Platform's way to name the trainer: said here as bayestune's, which run needs.
+          const std::string& module = entry.second.Scalar();
+          why = "AI Platform ran the trainer as python -m " + module +
+                ", bayestune runs runner.command: give it as runner.command: [python3, -m, " +
+                module +
+                "] (run from the folder that holds the package), or after --: " + "bayestune run " +
+                file_ + " -- python3 -m " + module;
+        }
+        Warning(key, key_field, "ignored: " + why);
         continue;
       }
       if (const std::string camel = CamelCase(name);

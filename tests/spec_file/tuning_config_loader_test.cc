@@ -516,6 +516,34 @@ TEST_CASE(
     CHECK(d.message.find("is not expanded") == std::string::npos);
 }
 
+TEST_CASE("AI Platform's pythonModule is ignored with a warning that says how to run it",
+          "[config]") {
+  // Its warning said only "only AI Platform uses it", of the one key that told how the trainer
+  // ran, while run stopped for want of runner.command (newuser11).
+  const std::string text =
+      "trainingInput:\n"
+      "  pythonModule: trainer.task\n"
+      "  hyperparameters:\n"
+      "    goal: MAXIMIZE\n"
+      "    hyperparameterMetricTag: accuracy\n"
+      "    params:\n" +
+      kGoodParam;
+  const auto result = ParseTuningConfig(text, kBadFile);
+  INFO(FormatDiagnostics(result.diagnostics));
+  REQUIRE(result.ok());
+  REQUIRE(result.diagnostics.size() == 1);
+  const Diagnostic& warning = result.diagnostics[0];
+  CHECK_FALSE(warning.IsError());
+  CHECK(warning.field == "trainingInput.pythonModule");
+  CHECK(warning.line == 2);
+  CHECK(warning.message ==
+        "ignored: AI Platform ran the trainer as python -m trainer.task, bayestune runs "
+        "runner.command: give it as runner.command: [python3, -m, trainer.task] (run from the "
+        "folder that holds the package), or after --: bayestune run bad.yaml -- python3 -m "
+        "trainer.task");
+  CHECK(result.config.runner.command.empty());
+}
+
 TEST_CASE("wrong types and missing required fields are errors", "[config]") {
   ExpectError(Errors(Study("    maxParallelTrials: two\n", kGoodParam)), 6,
               {"maxParallelTrials", "expected an integer, got 'two'"});
