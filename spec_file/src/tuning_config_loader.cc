@@ -229,15 +229,32 @@ std::string MisplacedTopLevelKey(const std::string& name) {
     return "it goes under trainingInput:, as in AI Platform's job spec (trainingInput:, then '" +
            name + ":' indented below it)";
   }
-  for (const char* vertex : {"studySpec", "trialJobSpec", "maxTrialCount", "parallelTrialCount",
-                             "maxFailedTrialCount", "displayName"}) {
-    if (name == vertex) {
-      return "this is Vertex AI's HyperparameterTuningJob, which bayestune does not read; write "
-             "the study as AI Platform's trainingInput.hyperparameters: studySpec.metrics as "
-             "metrics (metricId, goal), studySpec.parameters as params (parameterId as "
-             "parameterName, doubleValueSpec's minValue and maxValue with type: DOUBLE, ...), "
-             "maxTrialCount as maxTrials, parallelTrialCount as maxParallelTrials";
-    }
+  // Each of Vertex AI's keys with where it goes in AI Platform's form: one message for all of
+  // them said the same long text at every key and mapped neither maxFailedTrialCount nor
+  // measurementSelectionType, integerValueSpec, ... (newuser11).
+  static const std::map<std::string, std::string> kVertexKeys = {
+      {"displayName",
+       "the job's name: bayestune names the study after the file (mnist.yaml: mnist) or "
+       "--study NAME; leave it out"},
+      {"maxTrialCount", "write it as trainingInput.hyperparameters.maxTrials"},
+      {"parallelTrialCount", "write it as trainingInput.hyperparameters.maxParallelTrials"},
+      {"maxFailedTrialCount", "write it as trainingInput.hyperparameters.maxFailedTrials"},
+      {"studySpec",
+       "write its metrics as trainingInput.hyperparameters.metrics (metricId, goal, as they "
+       "are), its parameters as params: parameterId as parameterName, doubleValueSpec's "
+       "minValue and maxValue with type: DOUBLE, integerValueSpec's with type: INTEGER, "
+       "categoricalValueSpec's values as categoricalValues with type: CATEGORICAL, "
+       "discreteValueSpec's values as discreteValues with type: DISCRETE, scaleType as it is, "
+       "conditionalParameterSpecs with each parameterSpec written so; its algorithm as "
+       "algorithm, medianAutomatedStoppingSpec as enableTrialEarlyStopping: true, and "
+       "measurementSelectionType as runner.measurementSelection (LAST or BEST)"},
+      {"trialJobSpec",
+       "how Vertex AI ran the trainer: give the command as runner.command (a "
+       "pythonPackageSpec's pythonModule as [python3, -m, MODULE], a containerSpec's command "
+       "and args as they are) or after --: bayestune run tuning.yaml -- python3 -m MODULE"}};
+  if (const auto vertex = kVertexKeys.find(name); vertex != kVertexKeys.end()) {
+    return "this is Vertex AI's HyperparameterTuningJob, which bayestune does not read; " +
+           vertex->second;
   }
   return "";
 }

@@ -416,12 +416,27 @@ TEST_CASE("the study's keys at the top level: one error each saying where they g
     ExpectError(errors, 2, {"maxTrials: unknown key 'maxTrials' at the top level"});
   }
   SECTION("Vertex AI's HyperparameterTuningJob") {
+    // Each key says where it goes: one text for all said the same paragraph at every key and
+    // mapped neither maxFailedTrialCount nor measurementSelectionType (newuser11).
     const auto errors = Errors(
-        "studySpec:\n  metrics: [{metricId: accuracy, goal: MAXIMIZE}]\nmaxTrialCount: 10\n");
-    CHECK(errors.size() == 2);
+        "studySpec:\n  metrics: [{metricId: accuracy, goal: MAXIMIZE}]\nmaxTrialCount: 10\n"
+        "maxFailedTrialCount: 2\ntrialJobSpec: {}\n");
+    CHECK(errors.size() == 4);
     ExpectError(errors, 1,
-                {"this is Vertex AI's HyperparameterTuningJob, which bayestune does not read",
-                 "maxTrialCount as maxTrials"});
+                {"studySpec: unknown key 'studySpec' at the top level: this is Vertex AI's "
+                 "HyperparameterTuningJob, which bayestune does not read; write its metrics as "
+                 "trainingInput.hyperparameters.metrics",
+                 "integerValueSpec's with type: INTEGER",
+                 "measurementSelectionType as runner.measurementSelection (LAST or BEST)"});
+    ExpectError(errors, 3,
+                {"maxTrialCount: unknown key 'maxTrialCount' at the top level: this is Vertex "
+                 "AI's HyperparameterTuningJob, which bayestune does not read; write it as "
+                 "trainingInput.hyperparameters.maxTrials"});
+    ExpectError(errors, 4, {"write it as trainingInput.hyperparameters.maxFailedTrials"});
+    ExpectError(errors, 5, {"a pythonPackageSpec's pythonModule as [python3, -m, MODULE]"});
+    for (const auto& error : errors) {
+      if (error.line != 1) CHECK(error.message.find("studySpec.") == std::string::npos);
+    }
   }
 }
 
