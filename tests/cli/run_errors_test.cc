@@ -731,8 +731,7 @@ TEST_CASE(
       "is relative to the YAML file's folder, " +
       dir.File("configs") +
       ", not to the folder bayestune is started in; './trainers/train.sh' is there from " +
-      dir.path() + ": write it as ../trainers/train.sh or " +
-      dir.File("trainers/train.sh") + ")";
+      dir.path() + ": write it as ../trainers/train.sh or " + dir.File("trainers/train.sh") + ")";
   const auto validate = RunBayestune(dir.path(), {"validate", "configs/s.yaml"});
   CHECK(validate.exit_code == 1);
   CHECK_THAT(validate.err,
@@ -889,6 +888,13 @@ TEST_CASE("run: a trainer that exits 0 without its metric: the reason shows what
                  Catch::Contains("the trainer exited with status 0 without reporting the metric: "
                                  "metric 'accuracy' not found") &&
                  Catch::Contains("(log: " + log + ")"));
+  // How a trainer without TensorFlow, PyTorch or cloudml-hypertune reports, and that what it
+  // printed is not read: the reason named only the libraries' writers (newuser11).
+  CHECK_THAT(result.out,
+             Catch::Contains("torch.utils.tensorboard.SummaryWriter(log_dir=job_dir), or append a "
+                             "JSON line a report to CLOUD_ML_HP_METRIC_FILE, such as "
+                             "{\"accuracy\": 0.5, \"global_step\": 1}; the trainer's standard "
+                             "output is not read"));
   // The summary's reason ends with the tail of the log that holds something.
   CHECK_THAT(result.out, Catch::Contains("last lines of " + log + ":") &&
                              Catch::Contains("epoch 1: accuracy 0.5 (printed, not reported)"));
