@@ -527,7 +527,11 @@ class Loader {
       std::vector<std::string> all = known;
       all.insert(all.end(), ignored.begin(), ignored.end());
       std::string message = "unknown key '" + name + "'";
-      if (auto closest = ClosestMatch(name, all)) message += "; did you mean '" + *closest + "'?";
+      if (const auto hint = key_hints_.find(name); hint != key_hints_.end()) {
+        message += "; did you mean '" + hint->second + "'?";
+      } else if (auto closest = ClosestMatch(name, all)) {
+        message += "; did you mean '" + *closest + "'?";
+      }
       message += (message.ends_with('?') ? " Valid keys: " : "; valid keys: ") + JoinNames(known);
       Error(key, key_field, message);
     }
@@ -639,12 +643,22 @@ class Loader {
   template <typename Enum>
   std::optional<Enum> ReadEnum(const YAML::Node& node, const std::string& field,
                                std::optional<Enum> (*parse)(std::string_view),
-                               const std::vector<std::string>& names) {
+                               const std::vector<std::string>& names,
+                               const std::map<std::string, std::string>& aliases = {}) {
     auto text = ReadString(node, field);
     if (!text) return std::nullopt;
     if (auto value = parse(*text)) return value;
     std::string message = "unknown value '" + *text + "'";
-    if (auto closest = ClosestMatch(*text, names)) message += "; did you mean '" + *closest + "'?";
+    std::string upper = *text;
+    for (char& c : upper)
+      c = static_cast<char>(std::toupper(static_cast<unsigned char>(c)));
+    // Another tool's name for a value (Optuna's float), which no spelling distance finds.
+    const auto alias = aliases.find(upper);
+    if (alias != aliases.end()) {
+      message += "; did you mean '" + alias->second + "'?";
+    } else if (auto closest = ClosestMatch(*text, names)) {
+      message += "; did you mean '" + *closest + "'?";
+    }
     message += (message.ends_with('?') ? " Valid values: " : "; valid values: ") + JoinNames(names);
     Error(node, field, message);
     return std::nullopt;
@@ -1205,7 +1219,22 @@ class Loader {
   // a repeated name is found even in a parameter with other errors.
   std::optional<ParameterSpec> LoadParameter(const YAML::Node& node, const std::string& field,
                                              std::optional<std::string>& name_out) {
-    if (!CheckMap(node, field, kParamKeys, {}, "")) return std::nullopt;
+    // Vertex AI's `values` (categoricalValueSpec.values, discreteValueSpec.values) is the list
+    // key of the parameter's type: 'did you mean discreteValues?' was said of a CATEGORICAL one,
+    // beside 'categoricalValues: missing'.
+    if (node.IsMap() && node["values"] && node["type"] && node["type"].IsScalar()) {
+      const std::string& type = node["type"].Scalar();
+      const std::string key = type == "CATEGORICAL" ? "categoricalValues"
+                              : type == "DISCRETE"  ? "discreteValues"
+                                                    : "";
+      if (!key.empty() && !node[key]) {
+        key_hints_["values"] = key;
+        snake_cased_.insert(field + "." + key);  // said once, as the unknown key
+      }
+    }
+    const bool map_ok = CheckMap(node, field, kParamKeys, {}, "");
+    key_hints_.clear();
+    if (!map_ok) return std::nullopt;
     ParameterSpec spec;
     bool ok = true;
     const YAML::Node name = node["parameterName"];
@@ -1228,9 +1257,19 @@ class Loader {
             "missing required field: one of DOUBLE, INTEGER, CATEGORICAL, DISCRETE");
       return std::nullopt;
     }
-    auto parsed_type = ReadEnum<ParameterType>(type, field + ".type", &ParseParameterType,
-                                               {"DOUBLE", "INTEGER", "CATEGORICAL", "DISCRETE"});
-    if (!parsed_type) return std::nullopt;
+    auto parsed_type = ReadEnum<ParameterType>(
+        type, field + ".type", &ParseParameterType,
+        {"DOUBLE", "INTEGER", "CATEGORICAL", "DISCRETE"},
+        {{"FLOAT", "DOUBLE"}, {"REAL", "DOUBLE"}, {"INT", "INTEGER"}, {"CHOICE", "CATEGORICAL"}});
+    if (!parsed_type) {
+      // The type's mistake does not hide the scale's ('type: FLOAT' and 'scaleType: LOG': both).
+      if (auto n = node["scaleType"]) {
+        ReadEnum<ScaleType>(
+            n, field + ".scaleType", &ParseScaleType,
+            {"NONE", "UNIT_LINEAR_SCALE", "UNIT_LOG_SCALE", "UNIT_REVERSE_LOG_SCALE"});
+      }
+      return std::nullopt;
+    }
     spec.type = *parsed_type;
     // "an INTEGER", "a DOUBLE": the type with its article.
     const std::string type_name = std::string(spec.type == ParameterType::kInteger ? "an " : "a ") +
@@ -1809,7 +1848,9 @@ class Loader {
   std::string file_;
   std::vector<Diagnostic> diagnostics_;
   std::set<std::string> snake_cased_;  // fields given in snake_case (CheckMap said so)
-  bool misplaced_top_level_ = false;   // a key of trainingInput or of the study at the top level
+  // For CheckMap: the key a misnamed key means where its context says so (LoadParameter).
+  std::map<std::string, std::string> key_hints_;
+  bool misplaced_top_level_ = false;  // a key of trainingInput or of the study at the top level
   std::map<std::string, FilePosition> positions_;
 };
 

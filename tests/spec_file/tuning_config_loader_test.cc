@@ -579,6 +579,37 @@ TEST_CASE("wrong types and missing required fields are errors", "[config]") {
   ExpectError(Errors("runner: {}\n"), 1, {"trainingInput", "missing required field"});
 }
 
+TEST_CASE("a parameter written as Optuna or Vertex AI write it: each mistake with what is meant",
+          "[config]") {
+  // type: FLOAT got no suggestion, and hid scaleType: LOG's error; Vertex AI's `values` of a
+  // CATEGORICAL parameter got "did you mean 'discreteValues'?" beside "categoricalValues: missing
+  // required field" (newuser11).
+  const auto errors = Errors(Study("",
+                                   "      - parameterName: lr\n"
+                                   "        type: FLOAT\n"
+                                   "        minValue: 0.001\n"
+                                   "        maxValue: 0.1\n"
+                                   "        scaleType: LOG\n"
+                                   "      - parameterName: opt\n"
+                                   "        type: CATEGORICAL\n"
+                                   "        values: [sgd, adam]\n"
+                                   "      - parameterName: bs\n"
+                                   "        type: DISCRETE\n"
+                                   "        values: [32, 64]\n"));
+  CHECK(errors.size() == 4);
+  ExpectError(errors, 8,
+              {"params[0].type: unknown value 'FLOAT'; did you mean 'DOUBLE'? Valid values: "});
+  ExpectError(errors, 11,
+              {"params[0].scaleType: unknown value 'LOG'; did you mean 'UNIT_LOG_SCALE'?"});
+  ExpectError(errors, 14,
+              {"params[1].values: unknown key 'values'; did you mean "
+               "'categoricalValues'? Valid keys: "});
+  ExpectError(errors, 17,
+              {"params[2].values: unknown key 'values'; did you mean 'discreteValues'?"});
+  for (const auto& error : errors)
+    CHECK(error.message.find("missing required field") == std::string::npos);
+}
+
 TEST_CASE("range and scale errors name the parameter's field", "[config]") {
   ExpectError(Errors(Study("",
                            "      - parameterName: x\n        type: DOUBLE\n"
