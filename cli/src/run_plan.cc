@@ -65,6 +65,7 @@ std::optional<RelativeTrainer> ResolveRunnerPaths(RunnerSpec& runner,
                                                   const fs::path& config_folder) {
   std::optional<RelativeTrainer> relative;
   if (!runner.command.empty()) {
+    relative = RelativeTrainer{"", config_folder};
     std::string& program = runner.command.front();
     // Its first word: [python3 /data/train.py] (a command line in one item, which the trainer
     // check explains) is not a path to make absolute.
@@ -186,11 +187,22 @@ std::string TrainerProblem(const RunnerSpec& runner, bool after_dashes,
       std::error_code error;
       if (!fs::exists(*script, error) && !error &&
           !BashFindsInPath(interpreter, *script, path_variable)) {
-        return interpreter + " would run '" + *script + "', which is not in " +
-               fs::current_path(error).string() +
-               " (trainers run in the folder bayestune is started in)" +
-               (interpreter == "bash" ? " nor in the trainer's PATH" : "") +
-               "; give the script's path from there, or an absolute one";
+        std::string problem = interpreter + " would run '" + *script + "', which is not in " +
+                              fs::current_path(error).string() +
+                              " (trainers run in the folder bayestune is started in)" +
+                              (interpreter == "bash" ? " nor in the trainer's PATH" : "") +
+                              "; give the script's path from there, or an absolute one";
+        // A script beside the YAML file, run from elsewhere: the path that finds it.
+        const fs::path beside =
+            (relative ? relative->config_folder / *script : fs::path()).lexically_normal();
+        if (relative && fs::path(*script).is_relative() && fs::exists(beside, error)) {
+          const fs::path from_here = beside.lexically_proximate(fs::current_path(error));
+          const bool below = !from_here.empty() && *from_here.begin() != "..";
+          problem +=
+              " (it is beside the YAML file: " + ShellWord((below ? from_here : beside).string()) +
+              ", or run bayestune from " + ShellWord(relative->config_folder.string()) + ")";
+        }
+        return problem;
       }
     }
     return "";
@@ -198,7 +210,9 @@ std::string TrainerProblem(const RunnerSpec& runner, bool after_dashes,
     std::string message = error.what();
     const std::string field = "runner.command[0]: ";
     if (message.rfind(field, 0) == 0) message.erase(0, field.size());
-    if (relative) message += RelativeTrainerNote(runner.command.front(), *relative);
+    if (relative && !relative->written.empty()) {
+      message += RelativeTrainerNote(runner.command.front(), *relative);
+    }
     return message;
   }
 }

@@ -27,7 +27,7 @@ struct RunArguments {
 // absolute from the file's folder: for the error when it is not there, which says where it was
 // looked for and, when the path is there from the current folder, how to write it.
 struct RelativeTrainer {
-  std::string written;                  // trainers/train.sh
+  std::string written;                  // trainers/train.sh; empty: runner.command[0] as it is
   std::filesystem::path config_folder;  // absolute
 };
 
@@ -70,8 +70,8 @@ TuningConfig LoadConfig(const std::string& path);
 
 // Makes the runner block's paths absolute as the YAML file means them: runner.command[0], when it
 // holds a '/' and is relative, and a relative runner.jobDir are relative to `config_folder`, the
-// YAML file's folder (so that the file works from any current folder). Returns runner.command[0]
-// as written when it made it absolute.
+// YAML file's folder (so that the file works from any current folder). Returns, for a
+// runner.command, the folder and runner.command[0] as written when it made it absolute.
 std::optional<RelativeTrainer> ResolveRunnerPaths(RunnerSpec& runner,
                                                   const std::filesystem::path& config_folder);
 

@@ -753,6 +753,21 @@ TEST_CASE(
   WriteTextFile(dir.File("configs/s.yaml"),
                 RandomSearchStudyYaml(1, 1, "  command: [../trainers/train.sh]\n  gpus: []\n"));
   CHECK(RunBayestune(dir.path(), {"validate", "configs/s.yaml"}).exit_code == 0);
+  // The other way round: an interpreter's script is found from the current folder, so
+  // [python3, train.py] beside the YAML file, run from its parent, is not found there; the error
+  // said so, but not that the script is beside the YAML file, nor the path that finds it.
+  WriteTextFile(dir.File("configs/train.py"), "print('hi')\n");
+  WriteTextFile(dir.File("configs/s.yaml"),
+                RandomSearchStudyYaml(1, 1, "  command: [python3, train.py]\n  gpus: []\n"));
+  const auto script = RunBayestune(dir.path(), {"validate", "configs/s.yaml"});
+  CHECK(script.exit_code == 1);
+  CHECK_THAT(script.err,
+             Catch::Contains("python3 would run 'train.py', which is not in " + dir.path() +
+                             " (trainers run in the folder bayestune is started in); give the "
+                             "script's path from there, or an absolute one (it is beside the "
+                             "YAML file: configs/train.py, or run bayestune from " +
+                             dir.File("configs") + ")\n"));
+  CHECK(RunBayestune(dir.File("configs"), {"validate", "s.yaml"}).exit_code == 0);
 }
 
 TEST_CASE("run, validate: a trainer after -- gets its advice as a command line, not a YAML list",
