@@ -8,6 +8,7 @@
 #include <sstream>
 
 #include "cli_errors.h"
+#include "closest_match.h"
 
 namespace bayestune::cli {
 
@@ -107,6 +108,35 @@ std::optional<std::string> TrainerAroundDoubleDashText(CLI::App& app, const std:
          "' before --: the trainer and its arguments all go after --, as in: " + "bayestune " +
          command + " " + usage->second + " -- " + whole +
          "; or is it the value of a mistyped option?";
+}
+
+std::optional<std::string> UnknownOptionText(CLI::App& app, const std::string& command) {
+  CLI::App* subcommand = nullptr;
+  try {
+    subcommand = app.get_subcommand(command);
+  } catch (const CLI::Error&) {
+    return std::nullopt;
+  }
+  std::vector<std::string> names;  // --db, --study, ... as --help lists them
+  for (const CLI::Option* option : subcommand->get_options()) {
+    for (const std::string& name : option->get_lnames())
+      names.push_back("--" + name);
+  }
+  const std::vector<std::string>& words = CommandLine();
+  const auto start = std::find(words.begin(), words.end(), command);
+  if (start == words.end()) return std::nullopt;
+  for (auto word = start + 1; word != words.end() && *word != "--"; ++word) {
+    if (!word->starts_with("--") || *word == "--") continue;
+    const std::string name = word->substr(0, word->find('='));
+    if (std::find(names.begin(), names.end(), name) != names.end()) continue;
+    std::string list;
+    for (const std::string& candidate : names)
+      list += (list.empty() ? "" : ", ") + candidate;
+    std::string text = "unknown option '" + name + "' of " + command;
+    if (auto guess = ClosestMatch(name, names)) text += "; did you mean '" + *guess + "'?";
+    return text + (text.ends_with("?") ? " Its" : "; its") + " options: " + list;
+  }
+  return std::nullopt;
 }
 
 void CheckTrainerAfterDoubleDash(const std::vector<std::string>& trainer,

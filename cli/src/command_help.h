@@ -46,4 +46,11 @@ void CheckTrainerAfterDoubleDash(const std::vector<std::string>& trainer,
 // failed.
 std::optional<std::string> TrainerAroundDoubleDashText(CLI::App& app, const std::string& command);
 
+// For CLI11's "The following argument was not expected: --gpu" of a command given an option it does
+// not have (before any `--`): a usage error naming the option, the closest one the command has and
+// all of them, "unknown option '--gpu' of run; did you mean '--gpus'? Its options: --db, --study,
+// ...". CLI11's own words named neither what was meant nor what is valid. nullopt when every option
+// before `--` is the command's (another cause).
+std::optional<std::string> UnknownOptionText(CLI::App& app, const std::string& command);
+
 }  // namespace bayestune::cli

@@ -42,6 +42,9 @@ std::string UsageErrorText(CLI::App& app, int argc, char** argv, const CLI::Pars
   // A trainer given on both sides of `--`: CLI11 refused the words after it, not those before.
   if (dynamic_cast<const CLI::ExtrasError*>(&error) != nullptr) {
     if (auto text = bayestune::cli::TrainerAroundDoubleDashText(app, first)) return *text;
+    if (auto text = bayestune::cli::UnknownOptionText(app, first)) {
+      return *text + "; run 'bayestune " + first + " --help' for what they do";
+    }
   }
   for (const auto& command : commands) {
     if (command == first) {

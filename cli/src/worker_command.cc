@@ -240,9 +240,11 @@ RunnerSpec RunnerFromServer(const std::string& study, const std::string& tuning_
 
 // Checks that the trainer can be started, as run does (before connecting, for a trainer this
 // worker's operator gave), with an error that names where the command came from.
-void CheckWorkerTrainer(const RunnerSpec& runner, const std::string& from) {
+void CheckWorkerTrainer(const RunnerSpec& runner, const std::string& from,
+                        const std::optional<RelativeTrainer>& relative = std::nullopt) {
   if (runner.command.empty()) return;
-  if (std::string problem = TrainerProblem(runner, from == "after --"); !problem.empty()) {
+  if (std::string problem = TrainerProblem(runner, from == "after --", relative);
+      !problem.empty()) {
     throw InvalidArgument(
         (from == "after --" ? "the trainer command after --: " : from + ": runner.command[0]: ") +
         problem + ". Nothing was run");
@@ -269,11 +271,11 @@ int Work(const WorkerFlags& flags) {
     // Checked here first, so that errors name the file; the server checks that an existing study
     // of this name has the same spec. Its paths are relative to its folder, as for `run`.
     TuningConfig config = LoadConfig(flags.create);
-    ResolveRunnerPaths(config.runner,
-                       std::filesystem::absolute(flags.create).lexically_normal().parent_path());
+    const auto relative = ResolveRunnerPaths(
+        config.runner, std::filesystem::absolute(flags.create).lexically_normal().parent_path());
     create_yaml = config.source_text;
     runner_options.runner = config.runner;
-    if (flags.trainer.empty()) CheckWorkerTrainer(config.runner, flags.create);
+    if (flags.trainer.empty()) CheckWorkerTrainer(config.runner, flags.create, relative);
   }
   if (!flags.trainer.empty()) {
     // Found in the PATH the trials get: the --create file's runner.env may set it.

@@ -7,6 +7,7 @@
 #include <catch2/catch.hpp>
 #include <cmath>
 #include <filesystem>
+#include <fstream>
 
 #include "hypertune_writer.h"
 #include "metrics_test_support.h"
@@ -96,6 +97,37 @@ TEST_CASE("a reader more than 100 reports behind says that reports were lost, on
   const MetricPoll again = reader.Poll();
   CheckSteps(again.records, 201, 100);
   CHECK(again.warnings.empty());
+}
+
+TEST_CASE("a trainer that appends its reports past 100 lines: each read once, no warning",
+          "[hypertune_reader]") {
+  // A trainer's own writer, open(CLOUD_ML_HP_METRIC_FILE, 'a') a report, rather than
+  // cloudml-hypertune's window of 100: past 100 lines the file's first line was no longer among
+  // the last 100 reports read, so the whole file was read again at every poll, 300 reports
+  // recorded as 442, with a warning that reports were lost (newuser11).
+  for (int every : {1, 7, 150}) {
+    INFO("a poll every " << every << " reports");
+    const auto path = UniqueTempDir("hypertune_append") / "metric.jsonl";
+    HypertuneReader reader(path.string());
+    std::vector<MetricRecord> read;
+    for (int step = 0; step < 300; ++step) {
+      {
+        std::ofstream file(path, std::ios::app);
+        file.precision(17);
+        file << "{\"accuracy\": " << ValueAt(step) << ", \"global_step\": " << step
+             << ", \"timestamp\": " << 1700000000 + step << "}\n";
+      }
+      if ((step + 1) % every == 0) {
+        const MetricPoll poll = reader.Poll();
+        CHECK(poll.warnings.empty());
+        read.insert(read.end(), poll.records.begin(), poll.records.end());
+      }
+    }
+    const MetricPoll last = reader.Poll();
+    CHECK(last.warnings.empty());
+    read.insert(read.end(), last.records.begin(), last.records.end());
+    CheckSteps(read, 0, 300);
+  }
 }
 
 TEST_CASE("a half-written file, cut anywhere, counts each report once", "[hypertune_reader]") {

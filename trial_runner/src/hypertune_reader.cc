@@ -12,6 +12,7 @@
 #include <limits>
 #include <nlohmann/json.hpp>
 #include <optional>
+#include <utility>
 #include <vector>
 
 #include "hypertune_writer.h"
@@ -219,7 +220,7 @@ void HypertuneReader::Poll(MetricPoll& out) {
   if (read.status != ReadStatus::kRead) return;
   refused_why_.clear();
   if (content == last_content_) return;
-  last_content_ = content;
+  const std::string previous = std::exchange(last_content_, content);
 
   struct Line {
     std::string_view text;
@@ -237,6 +238,24 @@ void HypertuneReader::Poll(MetricPoll& out) {
   }
   // What follows the last newline is a line still being written: a later poll reads it whole.
   if (lines.empty()) return;
+
+  // More lines than cloudml-hypertune's window holds: no window, but a writer that appends every
+  // report (a trainer's own open(path, 'a')). While the file only grows, its new reports are the
+  // lines after the last whole line read before. Aligned as a window, the first lines were out of
+  // the last 100 reads once the file passed 100 lines: all of it was read again, every report
+  // recorded twice, with a warning that reports were lost.
+  if (lines.size() > HypertuneWriter::kMaxEntries && !previous.empty() &&
+      content.starts_with(previous)) {
+    // npos + 1 is 0: without a newline, nothing of it was read.
+    const std::size_t read_end = previous.rfind('\n') + 1;
+    for (const Line& line : lines) {
+      if (line.offset < read_end) continue;
+      ReadLine(line.text, line.number, line.offset, out);
+      seen_.emplace_back(line.text);
+      if (seen_.size() > HypertuneWriter::kMaxEntries) seen_.pop_front();
+    }
+    return;
+  }
 
   // The file is the writer's last reports. Find where its lines start among those already read:
   // the first place from which the reports read so far agree with the file's first lines.
