@@ -176,7 +176,7 @@ std::string RelativeTrainerNote(const std::string& resolved, const RelativeTrain
 std::string TrainerProblem(const RunnerSpec& runner, bool after_dashes,
                            const std::optional<RelativeTrainer>& relative) {
   if (after_dashes) return AsCommandLineAdvice(TrainerProblem(runner, false));
-  std::string path_variable = std::getenv("PATH") != nullptr ? std::getenv("PATH") : "";
+  std::string path_variable = SearchPath(CurrentEnvironment());
   if (auto it = runner.env.find("PATH"); it != runner.env.end()) path_variable = it->second;
   try {
     ResolveExecutable(runner.command.front(), path_variable);

@@ -195,6 +195,24 @@ TEST_CASE("run: the trainer command in the summary is the whole one, fixed argum
                                    "passes them)"));
 }
 
+TEST_CASE(
+    "run: without PATH (env -i, cron) a trainer named without a folder is found as execvp "
+    "finds it",
+    "[cli][run][errors]") {
+  // It said "the trainer 'sh' was not found in PATH ()", where execvp searches /bin:/usr/bin.
+  TempFolder dir;
+  std::string yaml = SmallStudyYaml(1, 1, "--epochs=1");
+  const std::string trainer = "command: [" + TrainerPath() + ", ";
+  yaml.replace(yaml.find(trainer), trainer.size(),
+               "command: [sh, -c, 'exec " + TrainerPath() + " \"$@\"', sh, ");
+  WriteTextFile(dir.File("s.yaml"), yaml);
+  const auto proc = RunInFolder(dir.path(), {"/usr/bin/env", "-u", "PATH", BayestunePath(), "run",
+                                             "s.yaml", "--gpus", "none"});
+  INFO(proc.out << proc.err);
+  CHECK(proc.exit_code == 0);
+  CHECK(proc.err.find("not found in PATH") == std::string::npos);
+}
+
 TEST_CASE("run: an unwritable or wrong --db, a bad --gpus, nothing lost", "[cli][run][errors]") {
   TempFolder dir;
   WriteTextFile(dir.File("s.yaml"), SmallStudyYaml(1, 1, "--epochs=1"));

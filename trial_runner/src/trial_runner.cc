@@ -409,7 +409,7 @@ void TrialRunner::Loop::Prepare() {
   study_name_ = study_.StudyName();
   spec_ = study_.Spec();
   const RunnerSpec& runner = options_.runner;
-  std::string path_variable = EnvironmentValue(CurrentEnvironment(), "PATH").value_or("");
+  std::string path_variable = SearchPath(CurrentEnvironment());
   if (auto it = runner.env.find("PATH"); it != runner.env.end()) path_variable = it->second;
   executable_ =
       ResolveExecutable(runner.command.empty() ? "" : runner.command.front(), path_variable);
