@@ -505,6 +505,24 @@ Trial Study::RequestTrial(const ParameterValues& parameters) {
                                std::string(StudyEndName(progress.end)) + ": " + why +
                                "); a requested trial would never run: " + help);
     }
+    // Nor while the trials finished, running and queued already take all that maxTrials (or the
+    // grid) allows: the study ends once those finish, and this one would stay REQUESTED.
+    if (progress.left() - progress.requested <= 0) {
+      const int taken = progress.finished() + progress.active + progress.requested;
+      const std::string counts = std::to_string(progress.finished()) + " finished, " +
+                                 std::to_string(progress.active) + " running, " +
+                                 std::to_string(progress.requested) + " requested";
+      const std::string why = progress.capacity
+                                  ? "its designer's " + std::to_string(progress.target()) +
+                                        " points are all taken (" + counts + ")"
+                                  : "maxTrials (" + std::to_string(progress.max_trials) +
+                                        ") has none left (" + counts + ")";
+      const std::string help =
+          progress.capacity ? "a larger maxTrials does not change that"
+                            : "raise maxTrials to at least " + std::to_string(taken + 1) + " first";
+      throw FailedPrecondition("study '" + record_.name + "' has no trial left to request: " + why +
+                               "; a requested trial would never run: " + help);
+    }
     added = repository_->AddTrial(record_.id, t);
     StoreState(repository_->ListTrials(record_.id));
   });

@@ -214,6 +214,49 @@ TEST_CASE("a trial requested of a study over by its failure limit or its grid sa
   }
 }
 
+TEST_CASE("a trial requested beyond what maxTrials has left is refused, saying how many are left",
+          "[study]") {
+  // The study ends once maxTrials trials finish: a request beyond those running and queued was
+  // queued all the same, and stayed REQUESTED in a COMPLETED study (or ran a trial past maxTrials
+  // when a runner took all the queue at once).
+  SECTION("maxTrials") {
+    auto repository = std::make_shared<InMemoryStudyRepository>();
+    auto study = Study::Open(repository, "s", {.create_if_missing = true, .spec = SmallSpec(3)});
+    const auto running = study->Suggest(2);
+    REQUIRE(running.size() == 2);
+    const Trial queued = study->RequestTrial({{"lr", 0.01}, {"n", 3}});
+    CHECK_THROWS_WITH(
+        study->RequestTrial({{"lr", 0.02}, {"n", 3}}),
+        Catch::Contains("study 's' has no trial left to request: maxTrials (3) has none left "
+                        "(0 finished, 2 running, 1 requested)") &&
+            Catch::Contains("would never run") &&
+            Catch::Contains("raise maxTrials to at least 4 first"));
+    CHECK(study->Progress().requested == 1);
+    for (const Trial& t : running)
+      study->Complete(t.id, 0.5);
+    // The one queued in time runs; raising maxTrials makes room for another.
+    const auto next = study->Suggest(1);
+    REQUIRE(next.size() == 1);
+    CHECK(next[0].id == queued.id);
+    auto wider = Study::Open(repository, "s", {.spec = SmallSpec(4)});
+    CHECK_NOTHROW(wider->RequestTrial({{"lr", 0.02}, {"n", 3}}));
+  }
+  SECTION("a grid's points") {
+    StudySpec spec = SmallSpec(10);
+    spec.algorithm = Algorithm::kGridSearch;
+    spec.parameters = {ParameterSpec::Discrete("b", {1, 2})};
+    auto study = Study::Open(std::make_shared<InMemoryStudyRepository>(), "g",
+                             {.create_if_missing = true, .spec = spec});
+    REQUIRE(study->Suggest(1).size() == 1);
+    study->RequestTrial({{"b", 2}});
+    CHECK_THROWS_WITH(
+        study->RequestTrial({{"b", 2}}),
+        Catch::Contains("study 'g' has no trial left to request: its designer's 2 "
+                        "points are all taken (0 finished, 1 running, 1 requested)") &&
+            Catch::Contains("a larger maxTrials does not change that"));
+  }
+}
+
 TEST_CASE("an existing study opens with the same spec and refuses another", "[study]") {
   auto repository = std::make_shared<InMemoryStudyRepository>();
   auto a = Study::Open(repository, "s", {.create_if_missing = true, .spec = SmallSpec()});
