@@ -11,6 +11,7 @@
 #include "bayestune/optimizer/study_name.h"
 #include "split_mix.h"
 #include "stopped_trial_values.h"
+#include "time_format.h"
 
 namespace bayestune {
 namespace {
@@ -115,6 +116,16 @@ void CheckMeasurement(std::int64_t trial_id, const Measurement& m) {
   if (m.step < 0) {
     throw InvalidArgument("measurement step of " + TrialName(trial_id) + " is " +
                           std::to_string(m.step) + "; steps are 0 or more");
+  }
+  // 0 is "now" (AddMeasurements); any other time must be one a clock could have given.
+  if (m.wall_time != 0) {
+    if (const std::string problem = WallTimeProblem(m.wall_time, NowSeconds()); !problem.empty()) {
+      throw InvalidArgument("measurement wall_time of " + TrialName(trial_id) + " (" +
+                            (m.metric.empty() ? std::string("the objective") : m.metric) +
+                            " at step " + std::to_string(m.step) + ") is " +
+                            FormatDouble(m.wall_time) + ", which " + problem +
+                            "; give seconds since the Unix epoch, or 0 for now");
+    }
   }
 }
 

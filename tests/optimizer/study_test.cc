@@ -91,6 +91,39 @@ TEST_CASE("bad calls get clear errors", "[study]") {
   CHECK_THROWS_AS(Study::Open(std::make_shared<InMemoryStudyRepository>(), "missing"), NotFound);
 }
 
+TEST_CASE("a measurement's wall time that no clock gave is refused, naming it", "[study]") {
+  // NaN, infinite, negative or far-future wall times were stored as given: SQLite stores NaN as
+  // NULL (a NOT NULL column), and the others made durations, the report and the exports absurd.
+  auto study = NewStudy();
+  const Trial t = study->Suggest(1)[0];
+  for (const double wall_time :
+       std::vector<double>{std::nan(""), HUGE_VAL, -1.0, NowSeconds() + 2 * 86400.0, 1e300}) {
+    CAPTURE(wall_time);
+    CHECK_THROWS_WITH(
+        study->AddMeasurement(
+            t.id, {.metric = "accuracy", .step = 3, .value = 0.5, .wall_time = wall_time}),
+        Catch::Contains("measurement wall_time of trial " + std::to_string(t.id) +
+                        " (accuracy at step 3) is ") &&
+            Catch::Contains("give seconds since the Unix epoch, or 0 for now"));
+  }
+  CHECK_THROWS_WITH(
+      study->AddMeasurement(t.id, {.metric = "accuracy", .step = 3, .value = 0.5, .wall_time = -1}),
+      Catch::Contains("is before 1970"));
+  CHECK_THROWS_WITH(
+      study->AddMeasurement(
+          t.id,
+          {.metric = "accuracy", .step = 3, .value = 0.5, .wall_time = NowSeconds() + 2 * 86400.0}),
+      Catch::Contains("more than a day after this machine's clock"));
+  CHECK(study->GetTrial(t.id).measurements.empty());
+  // 0 is now; a time an hour ago, or a little ahead (another machine's clock), is kept.
+  study->AddMeasurements(
+      t.id, std::vector<Measurement>{
+                {.metric = "accuracy", .step = 1, .value = 0.5, .wall_time = 0},
+                {.metric = "accuracy", .step = 2, .value = 0.5, .wall_time = NowSeconds() - 3600},
+                {.metric = "accuracy", .step = 3, .value = 0.5, .wall_time = NowSeconds() + 60}});
+  CHECK(study->GetTrial(t.id).measurements.size() == 3);
+}
+
 TEST_CASE("NaN or infinite objectives make the trial infeasible", "[study]") {
   auto study = NewStudy();
   auto a = study->Suggest(2);
