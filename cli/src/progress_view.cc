@@ -137,7 +137,7 @@ void ProgressView::OnRunnerStarted(const RunnerStartedEvent& event) {
     text += CountOf(counts.target(), "trial") + ", ";
   }
   // A grid of fewer combinations than maxTrials: its trials, and why not maxTrials.
-  if (const std::string capacity = CapacityText(counts);
+  if (const std::string capacity = CapacityText(counts, progress_.spec().algorithm);
       !capacity.empty() && !MaxTrialsLowered(counts)) {
     text.insert(text.size() - 2, " (" + capacity + ")");
   }

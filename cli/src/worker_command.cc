@@ -153,12 +153,13 @@ class WorkerLog : public RunnerEvents {
   // than maxTrials named with its size: StudyProgress.capacity).
   void OnRunFinished(const RunResult& result) override {
     Line() << result.message << std::endl;
-    Line() << "study '" << ShownText(study_) << "': " << StudyCountsText(result.progress)
-           << std::endl;
+    Line() << "study '" << ShownText(study_)
+           << "': " << StudyCountsText(result.progress, spec_.algorithm) << std::endl;
   }
   // "3 of 6 finished (the grid has 6 combinations, fewer than maxTrials 10), 2 running".
-  static std::string StudyCountsText(const StudyProgress& progress) {
-    return FinishedOfMaxTrials(progress) + ", " + std::to_string(progress.active) + " running";
+  static std::string StudyCountsText(const StudyProgress& progress, Algorithm algorithm) {
+    return FinishedOfMaxTrials(progress, algorithm) + ", " + std::to_string(progress.active) +
+           " running";
   }
 
  private:
@@ -376,7 +377,8 @@ int Work(const WorkerFlags& flags) {
   auto log = std::make_shared<WorkerLog>(flags.study, connection->Spec(),
                                          std::make_shared<proto::StudyClient>(best_options));
   std::cout << FormatLocalTime(NowSeconds()) << " study '" << ShownText(flags.study) << "' on "
-            << flags.server << ": " << WorkerLog::StudyCountsText(connection->Progress())
+            << flags.server << ": "
+            << WorkerLog::StudyCountsText(connection->Progress(), connection->Spec().algorithm)
             << std::endl;
   TrialRunner runner(connection, runner_options, log);
   RunResult result;

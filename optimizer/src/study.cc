@@ -507,7 +507,10 @@ Trial Study::RequestTrial(const ParameterValues& parameters) {
         why = std::to_string(progress.finished()) + " of " + std::to_string(progress.target()) +
               " trials finished";
         help = progress.end == StudyEnd::kSpaceExhausted
-                   ? "its designer has no point left (a grid of " +
+                   ? "its designer has no point left (" +
+                         std::string(CurrentRecord().spec.algorithm == Algorithm::kGridSearch
+                                         ? "a grid of "
+                                         : "a search space of ") +
                          std::to_string(progress.target()) +
                          " points), and a larger maxTrials does not change that"
                    : "raise maxTrials first";

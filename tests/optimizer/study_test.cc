@@ -644,8 +644,76 @@ TEST_CASE("random search never repeats a point of a finite space while one is le
   REQUIRE(rest.size() == 12);
   for (std::size_t i = 12; i < trials.size(); ++i)
     CHECK(std::count(rest.begin(), rest.end(), trials[i].parameters) == 1);
-  // None left: a repeat rather than nothing.
-  CHECK(designer.Suggest({space, spec, trials, 1, 3}).size() == 1);
+  // None left: nothing (the study ends there: Capacity).
+  CHECK(designer.Suggest({space, spec, trials, 1, 3}).empty());
+  CHECK(designer.Capacity(space) == 24);
+  CHECK_FALSE(designer.Capacity(SearchSpace(SmallSpec().parameters)));
+}
+
+TEST_CASE("random search in a large finite space nearly used up suggests the points left",
+          "[study]") {
+  // It drew until a free point came up, and after 1,000 draws took a repeat: with 3 points left
+  // of 100,000, 97 suggestions in 100 repeated a trial.
+  const SearchSpace space({ParameterSpec::Integer("n", 1, 100000)});
+  StudySpec spec = SmallSpec(200000);
+  spec.parameters = space.parameters();
+  const std::set<std::int64_t> free = {7, 50000, 99999};
+  std::vector<Trial> taken;
+  for (std::int64_t n = 1; n <= 100000; ++n) {
+    if (free.count(n)) continue;
+    Trial t;
+    t.id = static_cast<std::int64_t>(taken.size()) + 1;
+    t.state = TrialState::kSucceeded;
+    t.parameters = {{"n", n}};
+    taken.push_back(std::move(t));
+  }
+  RandomDesigner designer;
+  for (std::uint64_t seed = 1; seed <= 5; ++seed) {
+    const auto points = designer.Suggest({space, spec, taken, /*count=*/5, seed});
+    REQUIRE(points.size() == 3);  // the three left, each once, then nothing
+    std::set<std::int64_t> got;
+    for (const ParameterValues& p : points)
+      got.insert(p.at("n").AsInteger());
+    CHECK(got == free);
+  }
+}
+
+TEST_CASE("random search in a finite space ends the study when its points are used up", "[study]") {
+  // Random search had no capacity: a study of 12 points and maxTrials 20 ran 8 repeats and never
+  // ended as space exhausted.
+  StudySpec spec = SmallSpec(20);
+  spec.parameters = {ParameterSpec::Categorical("opt", {"adam", "sgd", "rmsprop"}),
+                     ParameterSpec::Integer("n", 1, 4)};
+  auto study = Study::Open(std::make_shared<InMemoryStudyRepository>(), "s",
+                           {.create_if_missing = true, .spec = spec});
+  std::set<std::string> seen;
+  for (int round = 0; round < 5; ++round) {
+    for (const Trial& t : study->Suggest(5)) {
+      CHECK(seen.insert(t.parameters.at("opt").AsString() + "/" +
+                        std::to_string(t.parameters.at("n").AsInteger()))
+                .second);
+      study->Complete(t.id, 0.5);
+    }
+  }
+  CHECK(seen.size() == 12);
+  CHECK(study->Trials().size() == 12);
+  const StudyProgress progress = study->Progress();
+  CHECK(progress.end == StudyEnd::kSpaceExhausted);
+  CHECK(progress.capacity == 12);
+  CHECK(study->IsDone());
+  CHECK(study->Suggest(1).empty());
+  // A space of 10^12 points: as quick as any, each point new.
+  StudySpec huge = SmallSpec(1000);
+  huge.parameters = {ParameterSpec::Integer("a", 1, 1000000),
+                     ParameterSpec::Integer("b", 1, 1000000)};
+  auto big = Study::Open(std::make_shared<InMemoryStudyRepository>(), "big",
+                         {.create_if_missing = true, .spec = huge});
+  std::set<std::pair<std::int64_t, std::int64_t>> big_seen;
+  for (const Trial& t : big->Suggest(200))
+    CHECK(big_seen.insert({t.parameters.at("a").AsInteger(), t.parameters.at("b").AsInteger()})
+              .second);
+  CHECK(big_seen.size() == 200);
+  CHECK(big->Progress().capacity == std::nullopt);  // more points than maxTrials
 }
 
 TEST_CASE(
