@@ -145,7 +145,7 @@ TEST_CASE("errors quoting a flag's value show a line break in it escaped, not as
   };
   for (const auto& command : commands) {
     const auto result = RunBayestune(dir.path(), command);
-    INFO(command[1] << " " << command[2] << ": " << result.err);
+    INFO(command.at(1) << ": " << result.err);
     CHECK(result.exit_code != 0);
     CHECK(std::count(result.err.begin(), result.err.end(), '\n') == 1);
     CHECK_THAT(result.err, Catch::Contains("1\\x0abayestune: all trials succeeded"));
