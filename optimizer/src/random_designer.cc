@@ -8,6 +8,7 @@
 #include <vector>
 
 #include "bayestune/optimizer/errors.h"
+#include "bayestune/optimizer/grid_designer.h"
 #include "feasible_rounding.h"
 #include "model_encoding.h"
 
@@ -54,8 +55,13 @@ bool RandomDesigner::UsesTrials(const SearchSpace& space) const {
 }
 
 std::optional<std::size_t> RandomDesigner::Capacity(const SearchSpace& space) const {
-  if (NeverRepeats(space)) return std::nullopt;
-  return FeasibleRounding(space).FeasiblePointCount();
+  // A DOUBLE anywhere (under a condition too) makes the space infinite. Counted as a grid counts
+  // its combinations (the same values, and trees of a conditional space): asked on every Suggest
+  // and Progress, where FeasibleRounding would list a conditional space's trees each time.
+  for (const ParameterSpec& parameter : space.parameters()) {
+    if (parameter.type == ParameterType::kDouble) return std::nullopt;
+  }
+  return GridDesigner().Capacity(space);
 }
 
 std::vector<ParameterValues> RandomDesigner::Suggest(const DesignerInput& input) {

@@ -20,7 +20,7 @@ class RandomDesigner : public Designer {
   bool UsesTrials(const SearchSpace& space) const override;
   // Where it looks at them, only for their points.
   bool UsesOnlyTrialParameters() const override { return true; }
-  // A finite space's points (FeasibleRounding::FeasiblePointCount); nullopt with a DOUBLE.
+  // A finite space's points, counted as a grid counts them; nullopt with a DOUBLE.
   std::optional<std::size_t> Capacity(const SearchSpace& space) const override;
 };
 
