@@ -9,6 +9,7 @@
 
 #include "cli_errors.h"
 #include "closest_match.h"
+#include "shown_text.h"
 
 namespace bayestune::cli {
 
@@ -76,6 +77,38 @@ std::vector<std::string>& CommandLine() {
 
 void SetCommandLine(int argc, char** argv) {
   CommandLine().assign(argv, argv + argc);
+}
+
+std::string ShownErrorText(std::string message) {
+  // The pieces of the command line that a message may quote, longest first (a word before the
+  // items it holds), each with a line break or tab that the multi-line ShownText would keep.
+  std::vector<std::string> quoted;
+  auto add = [&](std::string_view piece) {
+    if (piece.find_first_of("\n\t") != std::string_view::npos) quoted.emplace_back(piece);
+  };
+  for (const std::string& word : CommandLine()) {
+    std::string_view value = word;
+    add(value);
+    if (word.starts_with("--") && word.find('=') != std::string::npos) {
+      value = value.substr(word.find('=') + 1);
+      add(value);
+    }
+    for (std::size_t begin = 0; begin <= value.size();) {
+      const std::size_t end = std::min(value.find(',', begin), value.size());
+      if (end - begin < value.size()) add(value.substr(begin, end - begin));
+      begin = end + 1;
+    }
+  }
+  std::sort(quoted.begin(), quoted.end(),
+            [](const std::string& a, const std::string& b) { return a.size() > b.size(); });
+  for (const std::string& piece : quoted) {
+    const std::string shown = ShownText(piece);
+    for (std::size_t at = message.find(piece); at != std::string::npos;
+         at = message.find(piece, at + shown.size())) {
+      message.replace(at, piece.size(), shown);
+    }
+  }
+  return ShownText(message, ShownLines::kMultiLine);
 }
 
 std::optional<std::string> TrainerAroundDoubleDashText(CLI::App& app, const std::string& command) {

@@ -16,7 +16,6 @@
 #include "command_help.h"
 #include "commands.h"
 #include "exit_codes.h"
-#include "shown_text.h"
 
 namespace {
 
@@ -127,10 +126,7 @@ int main(int argc, char** argv) {
     app.parse(argc, argv);
   } catch (const CLI::ParseError& e) {
     if (e.get_exit_code() == 0) return app.exit(e);  // --help, --version
-    std::cerr << "bayestune: error: "
-              << bayestune::ShownText(UsageErrorText(app, argc, argv, e),
-                                      bayestune::ShownLines::kMultiLine)
-              << "\n";
+    std::cerr << "bayestune: error: " << ShownErrorText(UsageErrorText(app, argc, argv, e)) << "\n";
     return kExitUsage;
   } catch (const std::exception& e) {
     return ReportError(e);

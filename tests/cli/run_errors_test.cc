@@ -622,6 +622,40 @@ TEST_CASE("run: a second run of a study another run is running says so, and that
                                   "the study: this one starts up to 2 trials besides theirs"));
 }
 
+TEST_CASE("run: an event file's wall times that no clock gave are stored as read, with a warning",
+          "[cli][run][errors]") {
+  // A trainer whose events had a NaN or far-future wall time: NaN reached SQLite's NOT NULL
+  // column as NULL; a time in the year 33658 was stored, and the trial's durations and the
+  // exports showed it.
+  for (const std::string wall_time : {"nan", "1e12"}) {
+    CAPTURE(wall_time);
+    TempFolder dir;
+    WriteTextFile(
+        dir.File("s.yaml"),
+        RandomSearchStudyYaml(1, 1,
+                              "  command: [" BAYESTUNE_FAKE_TRAINER ", --wall-time=" + wall_time +
+                                  "]\n"
+                                  "  gpus: []\n"
+                                  "  cpuTrials: 1\n"));
+    const double before = NowSeconds();
+    const auto run = RunBayestune(dir.path(), {"run", "s.yaml", "--progress", "plain"});
+    INFO(run.out << run.err);
+    CHECK(run.exit_code == 0);
+    CHECK_THAT(run.out, Catch::Contains("SUCCEEDED") || Catch::Contains("succeeded"));
+    CHECK_THAT(run.out + run.err, Catch::Contains("of the event at step 1 ") &&
+                                      Catch::Contains("said once for this file"));
+    auto study = Study::Open(SqliteStudyRepository::Open(dir.File("bayestune.db")), "s", {});
+    const auto trials = study->Trials();
+    REQUIRE(trials.size() == 1);
+    CHECK(trials[0].state == TrialState::kSucceeded);
+    REQUIRE(trials[0].measurements.size() == 3);
+    for (const Measurement& m : trials[0].measurements) {
+      CHECK(m.wall_time >= before);
+      CHECK(m.wall_time <= NowSeconds());
+    }
+  }
+}
+
 TEST_CASE("run, validate: a script the interpreter would run that is not there is an error at once",
           "[cli][run][errors]") {
   // `-- python3 trian.py`: python3 exists, so the run started, and every trial failed in turn

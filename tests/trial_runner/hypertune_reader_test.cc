@@ -56,6 +56,34 @@ TEST_CASE("reports are read once, with tag, step, time and value", "[hypertune_r
   CheckSteps(reader.Poll().records, 3, 1);
 }
 
+TEST_CASE(
+    "a timestamp no clock gave (milliseconds, negative, NaN) is read as 0 (now), with a "
+    "warning",
+    "[hypertune_reader]") {
+  // It was passed on as written: "nan" reached SQLite's NOT NULL column as NULL, and the others
+  // made the trial's durations, the report and the exports absurd.
+  const auto path = UniqueTempDir("hypertune_timestamp") / "metric.jsonl";
+  WriteFileBytes(path,
+                 "{\"global_step\": 1, \"accuracy\": 0.5, \"timestamp\": 1700000000000.5}\n"
+                 "{\"global_step\": 2, \"accuracy\": 0.6, \"timestamp\": -3}\n"
+                 "{\"global_step\": 3, \"accuracy\": 0.7, \"timestamp\": \"nan\"}\n"
+                 "{\"global_step\": 4, \"accuracy\": 0.8, \"timestamp\": 1700000000.5}\n");
+  HypertuneReader reader(path.string());
+  const MetricPoll poll = reader.Poll();
+  REQUIRE(poll.records.size() == 4);
+  CHECK(poll.records[0].wall_time == 0);
+  CHECK(poll.records[1].wall_time == 0);
+  CHECK(poll.records[2].wall_time == 0);
+  CHECK(poll.records[3].wall_time == 1700000000.5);
+  CHECK(poll.records[3].value == 0.8);
+  REQUIRE(poll.warnings.size() == 3);
+  CHECK_THAT(poll.warnings[0].message, Contains("line 1: timestamp 1700000000000.5") &&
+                                           Contains("more than a day after this machine's clock") &&
+                                           Contains("taken as measured when read"));
+  CHECK_THAT(poll.warnings[1].message, Contains("timestamp -3 is before 1970"));
+  CHECK_THAT(poll.warnings[2].message, Contains("is not a finite number"));
+}
+
 TEST_CASE("rewrites of the sliding window count no report twice and lose none",
           "[hypertune_reader]") {
   for (int every : {1, 7, 99}) {

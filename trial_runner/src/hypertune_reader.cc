@@ -15,8 +15,10 @@
 #include <utility>
 #include <vector>
 
+#include "bayestune/optimizer/trial.h"
 #include "hypertune_writer.h"
 #include "regular_file.h"
+#include "time_format.h"
 
 namespace bayestune {
 namespace {
@@ -178,6 +180,14 @@ void HypertuneReader::ReadLine(std::string_view line, std::size_t line_number, s
       return;
     }
     wall_time = *number;
+    // A time no clock gave (negative, far ahead: milliseconds for seconds) is not kept: 0, which
+    // the study stores as the time it takes the measurement.
+    if (const std::string problem = WallTimeProblem(wall_time, NowSeconds()); !problem.empty()) {
+      warn("timestamp " + ShownValue(*it) + " " + problem +
+           " (seconds since the Unix epoch, as time.time() gives them); its values are taken as "
+           "measured when read");
+      wall_time = 0;
+    }
   }
   bool has_metric = false;
   for (const auto& [key, value] : json.items()) {
