@@ -1936,6 +1936,26 @@ TuningConfigLoadResult FileError(const std::string& path, std::string message) {
   return result;
 }
 
+// For a file that does not exist: the YAML file of its folder the user most probably meant
+// ("study.yml" when there is a study.yaml), as " (did you mean 'study.yaml'?)", or "".
+std::string NearbyYamlFile(const std::string& path) {
+  namespace fs = std::filesystem;
+  const fs::path wanted(path);
+  const fs::path folder = wanted.parent_path().empty() ? fs::path(".") : wanted.parent_path();
+  std::vector<std::string> names;
+  std::error_code error;
+  for (fs::directory_iterator it(folder, error), end; !error && it != end; it.increment(error)) {
+    const std::string extension = it->path().extension().string();
+    if ((extension == ".yaml" || extension == ".yml") && it->is_regular_file(error)) {
+      names.push_back(it->path().filename().string());
+    }
+    if (names.size() > 1000) break;  // a huge folder: not worth reading further
+  }
+  const auto match = ClosestMatch(wanted.filename().string(), names);
+  if (!match) return "";
+  return " (did you mean '" + (wanted.parent_path() / *match).string() + "'?)";
+}
+
 }  // namespace
 
 TuningConfigLoadResult LoadTuningConfigFile(const std::string& path) {
@@ -1943,8 +1963,10 @@ TuningConfigLoadResult LoadTuningConfigFile(const std::string& path) {
   // the open, and the command, forever.
   const int fd = ::open(path.c_str(), O_RDONLY | O_NONBLOCK | O_CLOEXEC);
   if (fd < 0) {
-    return FileError(path, "cannot read the file: " + std::string(std::strerror(errno)) +
-                               " (give the path of a tuning.yaml)");
+    const int open_error = errno;
+    const std::string nearby = open_error == ENOENT ? NearbyYamlFile(path) : "";
+    return FileError(path, "cannot read the file: " + std::string(std::strerror(open_error)) +
+                               (nearby.empty() ? " (give the path of a tuning.yaml)" : nearby));
   }
   struct FileCloser {
     int fd;

@@ -66,6 +66,16 @@ TEST_CASE("run: a missing tuning.yaml", "[cli][run][errors]") {
         "nope.yaml: error: cannot read the file: No such file or directory (give the path of a "
         "tuning.yaml)\n");
   CHECK_FALSE(fs::exists(dir.File("bayestune.db")));
+
+  // A name one letter off the file that is there: said so (it was only "cannot read the file").
+  fs::create_directories(dir.File("cfg"));
+  WriteTextFile(dir.File("cfg/study.yaml"), SmallStudyYaml(1, 1, "--epochs=1"));
+  WriteTextFile(dir.File("cfg/other.yaml"), SmallStudyYaml(1, 1, "--epochs=1"));
+  const auto near = RunBayestune(dir.path(), {"run", "cfg/study.yml"});
+  CHECK(near.exit_code == 1);
+  CHECK(OneLineError(near) ==
+        "cfg/study.yml: error: cannot read the file: No such file or directory (did you mean "
+        "'cfg/study.yaml'?)\n");
 }
 
 TEST_CASE("run: a YAML error names its line", "[cli][run][errors]") {
