@@ -172,6 +172,36 @@ std::optional<std::string> UnknownOptionText(CLI::App& app, const std::string& c
   return std::nullopt;
 }
 
+std::optional<std::string> OneValueOptionText(CLI::App& app, const std::string& command,
+                                              const std::string& error) {
+  CLI::App* subcommand = nullptr;
+  try {
+    subcommand = app.get_subcommand(command);
+  } catch (const CLI::Error&) {
+    return std::nullopt;
+  }
+  const std::vector<std::string>& words = CommandLine();
+  const auto start = std::find(words.begin(), words.end(), command);
+  if (start == words.end()) return std::nullopt;
+  for (auto word = start + 1; word != words.end() && *word != "--"; ++word) {
+    if (!word->starts_with("--") || word->find('=') != std::string::npos) continue;
+    const CLI::Option* option = nullptr;
+    try {
+      option = subcommand->get_option(*word);
+    } catch (const CLI::Error&) {
+      continue;
+    }
+    if (option->get_delimiter() != ',' || std::distance(word, words.end()) < 3) continue;
+    const std::string& value = *(word + 1);
+    const std::string& extra = *(word + 2);
+    if (extra.starts_with("-") || !error.ends_with(": " + extra)) continue;
+    return "'" + extra + "' after " + *word + " " + value + ": " + *word +
+           " takes one value a flag; give several with commas (" + *word + " " + value + "," +
+           extra + ") or repeat the flag (" + *word + " " + value + " " + *word + " " + extra + ")";
+  }
+  return std::nullopt;
+}
+
 void CheckTrainerAfterDoubleDash(const std::vector<std::string>& trainer,
                                  const std::string& command, const std::string& usage) {
   if (trainer.empty()) return;

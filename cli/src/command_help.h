@@ -60,4 +60,12 @@ std::optional<std::string> TrainerAroundDoubleDashText(CLI::App& app, const std:
 // before `--` is the command's (another cause).
 std::optional<std::string> UnknownOptionText(CLI::App& app, const std::string& command);
 
+// For CLI11's "The following argument was not expected: succeeded" of a word given as a second
+// value of an option that takes one value a flag and a comma list (`trials book --state failed
+// succeeded`): says how to give several, "--state takes one value a flag: give several with
+// commas (--state failed,succeeded) or repeat the flag". `error` is CLI11's message. nullopt when
+// no such option is right before the word.
+std::optional<std::string> OneValueOptionText(CLI::App& app, const std::string& command,
+                                              const std::string& error);
+
 }  // namespace bayestune::cli

@@ -44,6 +44,7 @@ std::string UsageErrorText(CLI::App& app, int argc, char** argv, const CLI::Pars
     if (auto text = bayestune::cli::UnknownOptionText(app, first)) {
       return *text + "; run 'bayestune " + first + " --help' for what they do";
     }
+    if (auto text = bayestune::cli::OneValueOptionText(app, first, error.what())) return *text;
   }
   for (const auto& command : commands) {
     if (command == first) {

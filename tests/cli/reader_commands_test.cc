@@ -107,6 +107,15 @@ TEST_CASE("trials lists every trial, the best marked, failures with their first 
   CHECK(repeated.out ==
         RunBayestune(dir.path(), {"trials", "book", "--state", "failed,succeeded"}).out);
   CHECK(CountOccurrences(repeated.out, "\n") > CountOccurrences(failed.out, "\n"));
+  // A second state after the study's name was CLI11's bare "The following argument was not
+  // expected: succeeded".
+  const auto second =
+      RunBayestune(dir.path(), {"trials", "book", "--state", "failed", "succeeded"});
+  CHECK(second.exit_code == 2);
+  CHECK(second.err ==
+        "bayestune: error: 'succeeded' after --state failed: --state takes one value "
+        "a flag; give several with commas (--state failed,succeeded) or repeat the "
+        "flag (--state failed --state succeeded)\n");
 }
 
 TEST_CASE("best prints the value, step, parameters and trainer arguments", "[cli][readers]") {
