@@ -63,4 +63,15 @@ std::string FormatUtcTimestamp(double seconds_since_epoch) {
   return text + "Z";
 }
 
+std::string WallTimeProblem(double wall_time, double now) {
+  if (!std::isfinite(wall_time)) return "is not a finite number";
+  if (wall_time < 0) return "is before 1970 (negative)";
+  if (wall_time > now + kWallTimeAheadSeconds) {
+    constexpr double kYear10000 = 253402300800;  // a time_t takes it, a date writes it
+    return "is more than a day after this machine's clock (" + FormatUtcTime(now) +
+           "): " + (wall_time < kYear10000 ? FormatUtcTime(wall_time) : "after the year 9999");
+  }
+  return "";
+}
+
 }  // namespace bayestune

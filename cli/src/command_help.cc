@@ -8,6 +8,8 @@
 #include <sstream>
 
 #include "cli_errors.h"
+#include "closest_match.h"
+#include "shown_text.h"
 
 namespace bayestune::cli {
 
@@ -77,6 +79,38 @@ void SetCommandLine(int argc, char** argv) {
   CommandLine().assign(argv, argv + argc);
 }
 
+std::string ShownErrorText(std::string message) {
+  // The pieces of the command line that a message may quote, longest first (a word before the
+  // items it holds), each with a line break or tab that the multi-line ShownText would keep.
+  std::vector<std::string> quoted;
+  auto add = [&](std::string_view piece) {
+    if (piece.find_first_of("\n\t") != std::string_view::npos) quoted.emplace_back(piece);
+  };
+  for (const std::string& word : CommandLine()) {
+    std::string_view value = word;
+    add(value);
+    if (word.starts_with("--") && word.find('=') != std::string::npos) {
+      value = value.substr(word.find('=') + 1);
+      add(value);
+    }
+    for (std::size_t begin = 0; begin <= value.size();) {
+      const std::size_t end = std::min(value.find(',', begin), value.size());
+      if (end - begin < value.size()) add(value.substr(begin, end - begin));
+      begin = end + 1;
+    }
+  }
+  std::sort(quoted.begin(), quoted.end(),
+            [](const std::string& a, const std::string& b) { return a.size() > b.size(); });
+  for (const std::string& piece : quoted) {
+    const std::string shown = ShownText(piece);
+    for (std::size_t at = message.find(piece); at != std::string::npos;
+         at = message.find(piece, at + shown.size())) {
+      message.replace(at, piece.size(), shown);
+    }
+  }
+  return ShownText(message, ShownLines::kMultiLine);
+}
+
 std::optional<std::string> TrainerAroundDoubleDashText(CLI::App& app, const std::string& command) {
   // The commands that take a trainer after --, and what comes before it in their usage.
   static const std::map<std::string, std::string> kUsage = {
@@ -107,6 +141,35 @@ std::optional<std::string> TrainerAroundDoubleDashText(CLI::App& app, const std:
          "' before --: the trainer and its arguments all go after --, as in: " + "bayestune " +
          command + " " + usage->second + " -- " + whole +
          "; or is it the value of a mistyped option?";
+}
+
+std::optional<std::string> UnknownOptionText(CLI::App& app, const std::string& command) {
+  CLI::App* subcommand = nullptr;
+  try {
+    subcommand = app.get_subcommand(command);
+  } catch (const CLI::Error&) {
+    return std::nullopt;
+  }
+  std::vector<std::string> names;  // --db, --study, ... as --help lists them
+  for (const CLI::Option* option : subcommand->get_options()) {
+    for (const std::string& name : option->get_lnames())
+      names.push_back("--" + name);
+  }
+  const std::vector<std::string>& words = CommandLine();
+  const auto start = std::find(words.begin(), words.end(), command);
+  if (start == words.end()) return std::nullopt;
+  for (auto word = start + 1; word != words.end() && *word != "--"; ++word) {
+    if (!word->starts_with("--") || *word == "--") continue;
+    const std::string name = word->substr(0, word->find('='));
+    if (std::find(names.begin(), names.end(), name) != names.end()) continue;
+    std::string list;
+    for (const std::string& candidate : names)
+      list += (list.empty() ? "" : ", ") + candidate;
+    std::string text = "unknown option '" + name + "' of " + command;
+    if (auto guess = ClosestMatch(name, names)) text += "; did you mean '" + *guess + "'?";
+    return text + (text.ends_with("?") ? " Its" : "; its") + " options: " + list;
+  }
+  return std::nullopt;
 }
 
 void CheckTrainerAfterDoubleDash(const std::vector<std::string>& trainer,

@@ -25,8 +25,15 @@ CLI::Validator NotEmpty();
 // `whole`: a whole number ("--top: '1.5' is not a whole number from 1 to 1000000").
 CLI::Validator NumberIn(double min, double max, bool whole = false);
 
-// The command line as main received it, for CheckTrainerAfterDoubleDash.
+// The command line as main received it, for CheckTrainerAfterDoubleDash and ShownErrorText.
 void SetCommandLine(int argc, char** argv);
+
+// An error message as bayestune prints it: ShownText with its own line breaks kept (a list of
+// problems, a log's tail), but a line break or tab that a word of the command line brought in (a
+// flag's value, a path; whole, after `--flag=`, or one of its comma-separated items) shown
+// escaped, as "\x0a": `--db $'x\nbayestune: ok'` printed a second line that passed for another
+// message.
+std::string ShownErrorText(std::string message);
 
 // Refuses a trainer (`run`, `validate`, `worker`'s positional "trainer") that was not given after
 // `--`: CLI11 took any word after the tuning.yaml as the trainer, so `bayestune run tuning.yaml
@@ -45,5 +52,12 @@ void CheckTrainerAfterDoubleDash(const std::vector<std::string>& trainer,
 // cause (no `--`, no trainer taken before it). `app` is the whole command line's, after its parse
 // failed.
 std::optional<std::string> TrainerAroundDoubleDashText(CLI::App& app, const std::string& command);
+
+// For CLI11's "The following argument was not expected: --gpu" of a command given an option it does
+// not have (before any `--`): a usage error naming the option, the closest one the command has and
+// all of them, "unknown option '--gpu' of run; did you mean '--gpus'? Its options: --db, --study,
+// ...". CLI11's own words named neither what was meant nor what is valid. nullopt when every option
+// before `--` is the command's (another cause).
+std::optional<std::string> UnknownOptionText(CLI::App& app, const std::string& command);
 
 }  // namespace bayestune::cli

@@ -16,7 +16,6 @@
 #include "command_help.h"
 #include "commands.h"
 #include "exit_codes.h"
-#include "shown_text.h"
 
 namespace {
 
@@ -42,6 +41,9 @@ std::string UsageErrorText(CLI::App& app, int argc, char** argv, const CLI::Pars
   // A trainer given on both sides of `--`: CLI11 refused the words after it, not those before.
   if (dynamic_cast<const CLI::ExtrasError*>(&error) != nullptr) {
     if (auto text = bayestune::cli::TrainerAroundDoubleDashText(app, first)) return *text;
+    if (auto text = bayestune::cli::UnknownOptionText(app, first)) {
+      return *text + "; run 'bayestune " + first + " --help' for what they do";
+    }
   }
   for (const auto& command : commands) {
     if (command == first) {
@@ -124,10 +126,7 @@ int main(int argc, char** argv) {
     app.parse(argc, argv);
   } catch (const CLI::ParseError& e) {
     if (e.get_exit_code() == 0) return app.exit(e);  // --help, --version
-    std::cerr << "bayestune: error: "
-              << bayestune::ShownText(UsageErrorText(app, argc, argv, e),
-                                      bayestune::ShownLines::kMultiLine)
-              << "\n";
+    std::cerr << "bayestune: error: " << ShownErrorText(UsageErrorText(app, argc, argv, e)) << "\n";
     return kExitUsage;
   } catch (const std::exception& e) {
     return ReportError(e);

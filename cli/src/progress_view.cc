@@ -98,18 +98,22 @@ std::string ProgressView::TimeLeftText(double now) const {
          (progress_.Waiting() > 0 ? " and the wait in Slurm's queue" : "");
 }
 
-std::string ProgressView::BestText() const {
-  const auto& best = progress_.best();
+std::string BestTrialText(const RunProgress& progress) {
+  const auto& best = progress.best();
   if (!best) return "none yet";
-  if (IsMultiObjective(progress_.spec())) {
+  if (IsMultiObjective(progress.spec())) {
     // Several objectives: the front's size, and its best trial by the first objective.
-    return CountOf(static_cast<long long>(progress_.FrontSize()), "trial") +
-           " on the Pareto front; by " + progress_.spec().metric_tag + ": trial " +
-           std::to_string(best->id) + ", " + *FormatFinalObjective(*best, progress_.spec());
+    return CountOf(static_cast<long long>(progress.FrontSize()), "trial") +
+           " on the Pareto front; by " + progress.spec().metric_tag + ": trial " +
+           std::to_string(best->id) + ", " + *FormatFinalObjective(*best, progress.spec());
   }
   return "trial " + std::to_string(best->id) + ", " +
-         *FormatFinalObjective(*best, progress_.spec()) + " (" +
-         FormatParameters(*best, progress_.spec()) + ")";
+         *FormatFinalObjective(*best, progress.spec()) + " (" +
+         FormatParameters(*best, progress.spec()) + ")";
+}
+
+std::string ProgressView::BestText() const {
+  return BestTrialText(progress_);
 }
 
 void ProgressView::OnRunnerStarted(const RunnerStartedEvent& event) {
@@ -133,7 +137,7 @@ void ProgressView::OnRunnerStarted(const RunnerStartedEvent& event) {
     text += CountOf(counts.target(), "trial") + ", ";
   }
   // A grid of fewer combinations than maxTrials: its trials, and why not maxTrials.
-  if (const std::string capacity = CapacityText(counts);
+  if (const std::string capacity = CapacityText(counts, progress_.spec().algorithm);
       !capacity.empty() && !MaxTrialsLowered(counts)) {
     text.insert(text.size() - 2, " (" + capacity + ")");
   }

@@ -13,6 +13,11 @@ namespace bayestune::cli {
 // a RunProgress kept up to date. LiveProgressView draws them on a terminal, PlainProgressView
 // writes them as timestamped lines. Events come on the runner's thread; the state is guarded by a
 // mutex, so a view may also draw from a thread of its own.
+// What the progress says of the best trial: "trial 3, accuracy 0.966667 at step 10 (n_layers=40
+// momentum=0.9)"; for several objectives "4 trials on the Pareto front; by accuracy: trial 3,
+// ..."; "none yet". Shared by `run`'s views and `worker`'s log.
+std::string BestTrialText(const RunProgress& progress);
+
 class ProgressView : public RunnerEvents {
  public:
   ProgressView(std::ostream& out, std::string database, std::string study, RunProgress progress);

@@ -43,7 +43,8 @@ namespace fs = std::filesystem;
 
 // Checks that the trainer can be started, with an error that names where the command came from.
 void CheckTrainer(const RunPlan& plan, const std::string& config_path) {
-  if (std::string problem = TrainerProblem(plan.config.runner, plan.trainer_from_command_line);
+  if (std::string problem =
+          TrainerProblem(plan.config.runner, plan.trainer_from_command_line, plan.relative_trainer);
       !problem.empty()) {
     throw InvalidArgument((plan.trainer_from_command_line ? "the trainer command after --: "
                                                           : config_path + ": runner.command[0]: ") +

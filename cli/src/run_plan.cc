@@ -61,19 +61,24 @@ TuningConfig LoadConfig(const std::string& path) {
   return result.config;
 }
 
-void ResolveRunnerPaths(RunnerSpec& runner, const fs::path& config_folder) {
+std::optional<RelativeTrainer> ResolveRunnerPaths(RunnerSpec& runner,
+                                                  const fs::path& config_folder) {
+  std::optional<RelativeTrainer> relative;
   if (!runner.command.empty()) {
+    relative = RelativeTrainer{"", config_folder};
     std::string& program = runner.command.front();
     // Its first word: [python3 /data/train.py] (a command line in one item, which the trainer
     // check explains) is not a path to make absolute.
     const std::string first_word = program.substr(0, program.find(' '));
     if (first_word.find('/') != std::string::npos && fs::path(program).is_relative()) {
+      relative = RelativeTrainer{program, config_folder};
       program = (config_folder / program).lexically_normal().string();
     }
   }
   if (!runner.job_dir.empty() && fs::path(runner.job_dir).is_relative()) {
     runner.job_dir = (config_folder / runner.job_dir).lexically_normal().string();
   }
+  return relative;
 }
 
 namespace {
@@ -144,9 +149,34 @@ std::string AsCommandLineAdvice(std::string problem) {
 
 }  // namespace
 
-std::string TrainerProblem(const RunnerSpec& runner, bool after_dashes) {
+namespace {
+
+// Where a relative runner.command[0] that is not there was looked for: beside the YAML file, which
+// a user who wrote the path from the current folder (./trainers/train.sh, run as
+// `bayestune run configs/tuning.yaml`) did not expect; with the path that would find it.
+std::string RelativeTrainerNote(const std::string& resolved, const RelativeTrainer& relative) {
+  std::error_code error;
+  const fs::path folder = relative.config_folder;
+  // A YAML file in the current folder: the two folders are one.
+  if (fs::exists(resolved, error) || fs::equivalent(folder, fs::current_path(error), error)) {
+    return "";
+  }
+  std::string note = " (a relative runner.command[0] is relative to the YAML file's folder, " +
+                     folder.string() + ", not to the folder bayestune is started in";
+  const fs::path here = fs::absolute(relative.written, error).lexically_normal();
+  if (!error && fs::exists(here, error) && !error) {
+    note += "; '" + relative.written + "' is there from " + fs::current_path(error).string() +
+            ": write it as " + here.lexically_relative(folder).string() + " or " + here.string();
+  }
+  return note + ")";
+}
+
+}  // namespace
+
+std::string TrainerProblem(const RunnerSpec& runner, bool after_dashes,
+                           const std::optional<RelativeTrainer>& relative) {
   if (after_dashes) return AsCommandLineAdvice(TrainerProblem(runner, false));
-  std::string path_variable = std::getenv("PATH") != nullptr ? std::getenv("PATH") : "";
+  std::string path_variable = SearchPath(CurrentEnvironment());
   if (auto it = runner.env.find("PATH"); it != runner.env.end()) path_variable = it->second;
   try {
     ResolveExecutable(runner.command.front(), path_variable);
@@ -157,11 +187,22 @@ std::string TrainerProblem(const RunnerSpec& runner, bool after_dashes) {
       std::error_code error;
       if (!fs::exists(*script, error) && !error &&
           !BashFindsInPath(interpreter, *script, path_variable)) {
-        return interpreter + " would run '" + *script + "', which is not in " +
-               fs::current_path(error).string() +
-               " (trainers run in the folder bayestune is started in)" +
-               (interpreter == "bash" ? " nor in the trainer's PATH" : "") +
-               "; give the script's path from there, or an absolute one";
+        std::string problem = interpreter + " would run '" + *script + "', which is not in " +
+                              fs::current_path(error).string() +
+                              " (trainers run in the folder bayestune is started in)" +
+                              (interpreter == "bash" ? " nor in the trainer's PATH" : "") +
+                              "; give the script's path from there, or an absolute one";
+        // A script beside the YAML file, run from elsewhere: the path that finds it.
+        const fs::path beside =
+            (relative ? relative->config_folder / *script : fs::path()).lexically_normal();
+        if (relative && fs::path(*script).is_relative() && fs::exists(beside, error)) {
+          const fs::path from_here = beside.lexically_proximate(fs::current_path(error));
+          const bool below = !from_here.empty() && *from_here.begin() != "..";
+          problem +=
+              " (it is beside the YAML file: " + ShellWord((below ? from_here : beside).string()) +
+              ", or run bayestune from " + ShellWord(relative->config_folder.string()) + ")";
+        }
+        return problem;
       }
     }
     return "";
@@ -169,6 +210,9 @@ std::string TrainerProblem(const RunnerSpec& runner, bool after_dashes) {
     std::string message = error.what();
     const std::string field = "runner.command[0]: ";
     if (message.rfind(field, 0) == 0) message.erase(0, field.size());
+    if (relative && !relative->written.empty()) {
+      message += RelativeTrainerNote(runner.command.front(), *relative);
+    }
     return message;
   }
 }
@@ -213,8 +257,9 @@ RunPlan PlanRun(const RunArguments& arguments, TuningConfig config) {
   plan.database = fs::absolute(arguments.database).lexically_normal();
 
   RunnerSpec& runner = config.runner;
-  ResolveRunnerPaths(runner, config_folder);
+  plan.relative_trainer = ResolveRunnerPaths(runner, config_folder);
   if (!arguments.trainer.empty()) {
+    plan.relative_trainer.reset();
     runner.command = arguments.trainer;
     plan.trainer_from_command_line = true;
   } else if (runner.command.empty()) {

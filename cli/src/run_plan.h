@@ -23,6 +23,14 @@ struct RunArguments {
   std::vector<std::string> trainer;  // after `--`: replaces runner.command
 };
 
+// A relative runner.command[0] as the YAML file wrote it, before ResolveRunnerPaths made it
+// absolute from the file's folder: for the error when it is not there, which says where it was
+// looked for and, when the path is there from the current folder, how to write it.
+struct RelativeTrainer {
+  std::string written;                  // trainers/train.sh; empty: runner.command[0] as it is
+  std::filesystem::path config_folder;  // absolute
+};
+
 // A run with every default decided and every path resolved.
 struct RunPlan {
   TuningConfig config;  // runner.command, job_dir and gpus final
@@ -33,6 +41,7 @@ struct RunPlan {
   // "the default trial folder" (bayestune-jobs/<study> beside the database).
   std::string job_dir_source;
   bool trainer_from_command_line = false;
+  std::optional<RelativeTrainer> relative_trainer;  // runner.command[0] as the YAML wrote it
 };
 
 // The study name `run` uses when --study is not given: the YAML file's name without its extension
@@ -61,8 +70,10 @@ TuningConfig LoadConfig(const std::string& path);
 
 // Makes the runner block's paths absolute as the YAML file means them: runner.command[0], when it
 // holds a '/' and is relative, and a relative runner.jobDir are relative to `config_folder`, the
-// YAML file's folder (so that the file works from any current folder).
-void ResolveRunnerPaths(RunnerSpec& runner, const std::filesystem::path& config_folder);
+// YAML file's folder (so that the file works from any current folder). Returns, for a
+// runner.command, the folder and runner.command[0] as written when it made it absolute.
+std::optional<RelativeTrainer> ResolveRunnerPaths(RunnerSpec& runner,
+                                                  const std::filesystem::path& config_folder);
 
 // Why the trainer, runner.command[0], cannot be started (it does not exist, is not an executable
 // file, or is not in PATH: runner.env's PATH when it sets one, else bayestune's), in
@@ -71,7 +82,10 @@ void ResolveRunnerPaths(RunnerSpec& runner, const std::filesystem::path& config_
 // looks there too, in PATH); empty when it can.
 // runner.command must not be empty. With `after_dashes` (the trainer was given after --), the
 // advice is written as a command line (such as -- python3 train.py), not as a YAML list.
-std::string TrainerProblem(const RunnerSpec& runner, bool after_dashes = false);
+// `relative`: what ResolveRunnerPaths made of a relative runner.command[0], so that a trainer not
+// found there is said to have been looked for beside the YAML file, not in the current folder.
+std::string TrainerProblem(const RunnerSpec& runner, bool after_dashes = false,
+                           const std::optional<RelativeTrainer>& relative = std::nullopt);
 
 // Applies the command line to a loaded tuning.yaml:
 // - the trainer after `--` replaces runner.command (a relative path stays relative to the current

@@ -43,7 +43,14 @@ void PrintRunSummary(std::ostream& out, const RunResult& result, const RunArgume
       ranked.empty() ? std::nullopt : std::optional<Trial>(ranked.front());
   out << "\n" << ShownText(result.message, ShownLines::kMultiLine);
   if (result.launched == 0 && result.outcome == RunOutcome::kStudyDone) {
-    out << "; nothing left to run\n";
+    out << "; nothing left to run";
+    // What to do for more trials, as Optuna's study.optimize(n_trials=...) again would run them
+    // (a grid search ends with its grid, not with maxTrials).
+    if (spec.algorithm != Algorithm::kGridSearch) {
+      out << " (for more trials, raise maxTrials, " << spec.max_trials << " now, in "
+          << ShownText(ShellWord(arguments.config_path)) << " and run it again)";
+    }
+    out << "\n";
   } else {
     // What this run finished: trials it started that were killed (to rerun) or still run on
     // count apart.

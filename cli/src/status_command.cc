@@ -25,9 +25,10 @@ namespace {
 // (FinishedOfMaxTrials: "5 finished (maxTrials 2 was lowered below the 5 trials made): ..." after
 // maxTrials was lowered), with "1 running, 1 waiting in Slurm's queue" when `waiting` of the active
 // trials' jobs are pending.
-std::string DescribeCounts(const StudyProgress& counts, int waiting) {
-  std::string text = FinishedOfMaxTrials(counts) + ": " + std::to_string(counts.succeeded) +
-                     " succeeded" + StoppedEarlyNote(counts.stopped_early);
+std::string DescribeCounts(const StudyProgress& counts, Algorithm algorithm, int waiting) {
+  std::string text = FinishedOfMaxTrials(counts, algorithm) + ": " +
+                     std::to_string(counts.succeeded) + " succeeded" +
+                     StoppedEarlyNote(counts.stopped_early);
   if (counts.failed > 0) text += ", " + std::to_string(counts.failed) + " failed";
   if (counts.infeasible > 0) text += ", " + std::to_string(counts.infeasible) + " infeasible";
   text += "; " + std::to_string(counts.active - waiting) + " running, ";
@@ -86,7 +87,8 @@ void PrintStatus(const StudySnapshot& snapshot, const StudySelection& selection)
   }
   const SlurmQueue queue = AskSlurmQueue(snapshot.trials);
   const auto waits = [&](const Trial& trial) { return queue.Pending(trial) != nullptr; };
-  std::cout << "trials     " << DescribeCounts(counts, queue.PendingCount()) << "\n";
+  std::cout << "trials     " << DescribeCounts(counts, spec.algorithm, queue.PendingCount())
+            << "\n";
   if (const std::string saved = DescribeStepsSaved(CountSteps(snapshot.trials, spec));
       !saved.empty()) {
     std::cout << "stopping   " << saved << "\n";

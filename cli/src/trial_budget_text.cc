@@ -13,18 +13,20 @@ std::string MaxTrialsLoweredText(const StudyProgress& counts) {
          std::to_string(counts.finished() + counts.active) + " trials made";
 }
 
-std::string CapacityText(const StudyProgress& counts) {
+std::string CapacityText(const StudyProgress& counts, Algorithm algorithm) {
   if (!counts.capacity) return "";
-  // Only GRID_SEARCH's designer has a capacity.
-  return "the grid has " + CountOf(*counts.capacity, "combination") + ", fewer than maxTrials " +
-         std::to_string(counts.max_trials);
+  // GRID_SEARCH's designer, and RANDOM_SEARCH's in a finite space (it never repeats a point).
+  return (algorithm == Algorithm::kGridSearch
+              ? "the grid has " + CountOf(*counts.capacity, "combination")
+              : "the search space has " + CountOf(*counts.capacity, "point")) +
+         ", fewer than maxTrials " + std::to_string(counts.max_trials);
 }
 
-std::string FinishedOfMaxTrials(const StudyProgress& counts) {
+std::string FinishedOfMaxTrials(const StudyProgress& counts, Algorithm algorithm) {
   if (MaxTrialsLowered(counts)) {
     return std::to_string(counts.finished()) + " finished (" + MaxTrialsLoweredText(counts) + ")";
   }
-  const std::string capacity = CapacityText(counts);
+  const std::string capacity = CapacityText(counts, algorithm);
   return std::to_string(counts.finished()) + " of " + std::to_string(counts.target()) +
          " finished" + (capacity.empty() ? "" : " (" + capacity + ")");
 }

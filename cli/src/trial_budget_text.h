@@ -17,11 +17,12 @@ bool MaxTrialsLowered(const StudyProgress& counts);
 std::string MaxTrialsLoweredText(const StudyProgress& counts);
 
 // "the grid has 12 combinations, fewer than maxTrials 20" when the study's designer can make
-// fewer trials than maxTrials (StudyProgress::capacity); "" otherwise.
-std::string CapacityText(const StudyProgress& counts);
+// fewer trials than maxTrials (StudyProgress::capacity); for random search in a finite space "the
+// search space has 12 points, fewer than maxTrials 20"; "" otherwise.
+std::string CapacityText(const StudyProgress& counts, Algorithm algorithm);
 
 // "7 of 10 finished"; "5 finished (maxTrials 2 was lowered below the 5 trials made)"; "7 of 12
 // finished (the grid has 12 combinations, fewer than maxTrials 20)".
-std::string FinishedOfMaxTrials(const StudyProgress& counts);
+std::string FinishedOfMaxTrials(const StudyProgress& counts, Algorithm algorithm);
 
 }  // namespace bayestune::cli

@@ -170,6 +170,8 @@ void AddTrialsCommand(CLI::App& app, int& exit_code) {
       ->add_option("--state", options->states,
                    "show only trials in these states (repeat the flag or separate with commas)")
       ->delimiter(',')
+      // One value a flag (commas for more): `--state FAILED book` took the study for a state.
+      ->allow_extra_args(false)
       ->transform(
           CLI::IsMember({"REQUESTED", "ACTIVE", "STOPPING", "SUCCEEDED", "FAILED", "INFEASIBLE"},
                         CLI::ignore_case));

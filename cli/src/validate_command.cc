@@ -33,7 +33,7 @@ void CheckRunner(TuningConfigLoadResult& result, const ValidateArguments& argume
                  "remove it");
     }
   }
-  ResolveRunnerPaths(
+  const auto relative = ResolveRunnerPaths(
       runner, std::filesystem::absolute(arguments.config_path).lexically_normal().parent_path());
   if (!arguments.trainer.empty()) {
     runner.command = arguments.trainer;
@@ -50,7 +50,8 @@ void CheckRunner(TuningConfigLoadResult& result, const ValidateArguments& argume
                    arguments.config_path + " -- python3 train.py)");
     return;
   }
-  if (std::string problem = TrainerProblem(runner); !problem.empty()) {
+  if (std::string problem = TrainerProblem(runner, /*after_dashes=*/false, relative);
+      !problem.empty()) {
     result.Add(
         Severity::kError,
         result.positions.count("runner.command[0]") != 0 ? "runner.command[0]" : "runner.command",

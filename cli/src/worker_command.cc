@@ -22,6 +22,7 @@
 #include "commands.h"
 #include "exit_codes.h"
 #include "interrupt_forwarding.h"
+#include "progress_view.h"
 #include "run_plan.h"
 #include "run_summary.h"
 #include "shown_text.h"
@@ -61,7 +62,10 @@ std::string ShownCommand(const std::vector<std::string>& command) {
 // One timestamped line for each thing the runner reports.
 class WorkerLog : public RunnerEvents {
  public:
-  WorkerLog(std::string study, StudySpec spec) : study_(std::move(study)), spec_(std::move(spec)) {}
+  // `best_client` asks the server for the study's best trials after each trial this worker
+  // finishes (a client that does not wait: a server away costs the line, not the runner's time).
+  WorkerLog(std::string study, StudySpec spec, std::shared_ptr<proto::StudyClient> best_client)
+      : study_(std::move(study)), spec_(std::move(spec)), best_client_(std::move(best_client)) {}
 
   void OnRunnerStarted(const RunnerStartedEvent& e) override {
     Line() << "worker for study '" << e.study << "': "
@@ -113,13 +117,20 @@ class WorkerLog : public RunnerEvents {
       std::lock_guard<std::mutex> lock(mutex_);
       running_.erase(e.trial.id);
     }
+    // The study's best as the server has it now, other workers' trials included, said as `run`
+    // says it: "(best so far)" on the trial that is, then "best: trial 3, accuracy ...".
+    const std::optional<RunProgress> known = StudyBest();
+    const bool new_best = known && e.trial.state == TrialState::kSucceeded && known->best() &&
+                          known->best()->id == e.trial.id;
     auto& out = Line() << "trial " << e.trial.id << " " << TrialStateName(e.trial.state);
     // Every objective's value for a study of several metrics, as run writes it.
     if (const auto objective = FormatFinalObjective(e.trial, spec_))
       out << ": " << ShownText(*objective);
     if (e.trial.stopped_early) out << " (stopped early)";
+    if (new_best) out << " (best so far)";
     if (!e.trial.failure_reason.empty()) out << ": " << FirstLine(e.trial.failure_reason);
     out << std::endl;
+    if (known) Line() << "best: " << ShownText(BestTrialText(*known)) << std::endl;
   }
   void OnWarning(std::optional<std::int64_t> trial_id, const std::string& message) override {
     auto& out = Line() << "warning: ";
@@ -142,19 +153,31 @@ class WorkerLog : public RunnerEvents {
   // than maxTrials named with its size: StudyProgress.capacity).
   void OnRunFinished(const RunResult& result) override {
     Line() << result.message << std::endl;
-    Line() << "study '" << ShownText(study_) << "': " << StudyCountsText(result.progress)
-           << std::endl;
+    Line() << "study '" << ShownText(study_)
+           << "': " << StudyCountsText(result.progress, spec_.algorithm) << std::endl;
   }
   // "3 of 6 finished (the grid has 6 combinations, fewer than maxTrials 10), 2 running".
-  static std::string StudyCountsText(const StudyProgress& progress) {
-    return FinishedOfMaxTrials(progress) + ", " + std::to_string(progress.active) + " running";
+  static std::string StudyCountsText(const StudyProgress& progress, Algorithm algorithm) {
+    return FinishedOfMaxTrials(progress, algorithm) + ", " + std::to_string(progress.active) +
+           " running";
   }
 
  private:
   std::ostream& Line() { return std::cout << FormatLocalTime(NowSeconds()) << " "; }
 
+  // The study's best trials from the server, in a RunProgress as `run` keeps them; nullopt when
+  // the server did not answer at once.
+  std::optional<RunProgress> StudyBest() {
+    try {
+      return RunProgress(spec_, best_client_->ListOptimalTrials(study_), SteadyNow());
+    } catch (const std::exception&) {
+      return std::nullopt;
+    }
+  }
+
   std::string study_;
   StudySpec spec_;
+  std::shared_ptr<proto::StudyClient> best_client_;
   std::mutex mutex_;
   std::map<std::int64_t, pid_t> running_;  // trial -> its trainer's process group
 };
@@ -240,9 +263,11 @@ RunnerSpec RunnerFromServer(const std::string& study, const std::string& tuning_
 
 // Checks that the trainer can be started, as run does (before connecting, for a trainer this
 // worker's operator gave), with an error that names where the command came from.
-void CheckWorkerTrainer(const RunnerSpec& runner, const std::string& from) {
+void CheckWorkerTrainer(const RunnerSpec& runner, const std::string& from,
+                        const std::optional<RelativeTrainer>& relative = std::nullopt) {
   if (runner.command.empty()) return;
-  if (std::string problem = TrainerProblem(runner, from == "after --"); !problem.empty()) {
+  if (std::string problem = TrainerProblem(runner, from == "after --", relative);
+      !problem.empty()) {
     throw InvalidArgument(
         (from == "after --" ? "the trainer command after --: " : from + ": runner.command[0]: ") +
         problem + ". Nothing was run");
@@ -269,11 +294,11 @@ int Work(const WorkerFlags& flags) {
     // Checked here first, so that errors name the file; the server checks that an existing study
     // of this name has the same spec. Its paths are relative to its folder, as for `run`.
     TuningConfig config = LoadConfig(flags.create);
-    ResolveRunnerPaths(config.runner,
-                       std::filesystem::absolute(flags.create).lexically_normal().parent_path());
+    const auto relative = ResolveRunnerPaths(
+        config.runner, std::filesystem::absolute(flags.create).lexically_normal().parent_path());
     create_yaml = config.source_text;
     runner_options.runner = config.runner;
-    if (flags.trainer.empty()) CheckWorkerTrainer(config.runner, flags.create);
+    if (flags.trainer.empty()) CheckWorkerTrainer(config.runner, flags.create, relative);
   }
   if (!flags.trainer.empty()) {
     // Found in the PATH the trials get: the --create file's runner.env may set it.
@@ -348,9 +373,14 @@ int Work(const WorkerFlags& flags) {
     runner_options.runner.launcher = LauncherKind::kLocal;
   }
 
-  auto log = std::make_shared<WorkerLog>(flags.study, connection->Spec());
+  proto::StudyClientOptions best_options = options;
+  best_options.wait_for_ready = false;
+  best_options.call_timeout = std::chrono::seconds(5);
+  auto log = std::make_shared<WorkerLog>(flags.study, connection->Spec(),
+                                         std::make_shared<proto::StudyClient>(best_options));
   std::cout << FormatLocalTime(NowSeconds()) << " study '" << ShownText(flags.study) << "' on "
-            << flags.server << ": " << WorkerLog::StudyCountsText(connection->Progress())
+            << flags.server << ": "
+            << WorkerLog::StudyCountsText(connection->Progress(), connection->Spec().algorithm)
             << std::endl;
   TrialRunner runner(connection, runner_options, log);
   RunResult result;

@@ -19,6 +19,25 @@ Trial& InMemoryStudyRepository::TrialOrThrow(std::int64_t study_id, std::int64_t
   return it->second;
 }
 
+void InMemoryStudyRepository::Counted(StoredStudy& study, const Trial& trial) {
+  ++study.counts[{trial.state, trial.stopped_early}];
+  if (trial.state == TrialState::kRequested) study.requested.insert(trial.id);
+  if (trial.state == TrialState::kActive || trial.state == TrialState::kStopping) {
+    study.pending_by_client[trial.client_id].insert(trial.id);
+  }
+}
+
+void InMemoryStudyRepository::Uncounted(StoredStudy& study, const Trial& trial) {
+  const auto count = study.counts.find({trial.state, trial.stopped_early});
+  if (count != study.counts.end() && --count->second == 0) study.counts.erase(count);
+  study.requested.erase(trial.id);
+  if (const auto pending = study.pending_by_client.find(trial.client_id);
+      pending != study.pending_by_client.end()) {
+    pending->second.erase(trial.id);
+    if (pending->second.empty()) study.pending_by_client.erase(pending);
+  }
+}
+
 StudyRecord InMemoryStudyRepository::CreateStudy(StudyRecord study) {
   std::lock_guard lock(mutex_);
   for (const auto& [id, stored] : studies_) {
@@ -29,7 +48,7 @@ StudyRecord InMemoryStudyRepository::CreateStudy(StudyRecord study) {
   if (study.id == 0) study.id = next_study_id_;
   next_study_id_ = std::max(next_study_id_, study.id + 1);
   if (study.created_time == 0) study.created_time = NowSeconds();
-  studies_[study.id] = StoredStudy{study, {}, {}};
+  studies_[study.id] = StoredStudy{study, {}, {}, {}, {}, {}};
   return study;
 }
 
@@ -92,15 +111,19 @@ Trial InMemoryStudyRepository::AddTrial(std::int64_t study_id, Trial trial) {
   StoredStudy& study = StudyOrThrow(study_id);
   trial.id = study.trials.empty() ? 1 : study.trials.rbegin()->first + 1;
   study.trials[trial.id] = trial;
+  Counted(study, trial);
   return trial;
 }
 
 void InMemoryStudyRepository::UpdateTrial(std::int64_t study_id, const Trial& trial) {
   std::lock_guard lock(mutex_);
+  StoredStudy& study = StudyOrThrow(study_id);
   Trial& stored = TrialOrThrow(study_id, trial.id);
+  Uncounted(study, stored);
   std::vector<Measurement> measurements = std::move(stored.measurements);
   stored = trial;
   stored.measurements = std::move(measurements);
+  Counted(study, stored);
 }
 
 void InMemoryStudyRepository::AddMeasurement(std::int64_t study_id, std::int64_t trial_id,
@@ -165,16 +188,19 @@ std::vector<ParameterValues> InMemoryStudyRepository::ListTrialParameters(std::i
 TrialTally InMemoryStudyRepository::TallyTrials(std::int64_t study_id, const std::string& client_id,
                                                 int requested_limit) {
   std::lock_guard lock(mutex_);
+  StoredStudy& study = StudyOrThrow(study_id);
   TrialTally tally;
-  for (const auto& [id, trial] : StudyOrThrow(study_id).trials) {
-    ++tally.total;
-    ++tally.counts[{trial.state, trial.stopped_early}];
-    if (trial.state == TrialState::kRequested &&
-        static_cast<int>(tally.requested.size()) < requested_limit) {
-      tally.requested.push_back(trial);
-    } else if (!client_id.empty() && trial.client_id == client_id &&
-               (trial.state == TrialState::kActive || trial.state == TrialState::kStopping)) {
-      tally.pending_of_client.push_back(trial);
+  tally.total = static_cast<std::int64_t>(study.trials.size());
+  tally.counts = study.counts;
+  for (const std::int64_t id : study.requested) {
+    if (static_cast<int>(tally.requested.size()) >= requested_limit) break;
+    tally.requested.push_back(study.trials.at(id));
+  }
+  if (!client_id.empty()) {
+    if (const auto pending = study.pending_by_client.find(client_id);
+        pending != study.pending_by_client.end()) {
+      for (const std::int64_t id : pending->second)
+        tally.pending_of_client.push_back(study.trials.at(id));
     }
   }
   return tally;

@@ -2,19 +2,22 @@
 
 #include <cmath>
 #include <cstdint>
+#include <optional>
 #include <random>
 #include <unordered_set>
 #include <vector>
 
 #include "bayestune/optimizer/errors.h"
+#include "bayestune/optimizer/grid_designer.h"
 #include "feasible_rounding.h"
 #include "model_encoding.h"
 
 namespace bayestune {
 namespace {
 
-// Draws per point before a repeat is accepted (a finite space nearly used up).
-constexpr int kMaxDraws = 1000;
+// Draws per point while at least half the space is left (each draw then finds a free point with
+// probability 1/2 or more: 64 misses in a row happen once in 2^64).
+constexpr int kMaxDraws = 64;
 
 // A point of a finite space as a hash key: its coordinates on the model's unit cube, each rounded
 // to a multiple of 1e-9 (IsNearAnyColumn's tolerance). Rounded points of a finite space are the
@@ -51,6 +54,16 @@ bool RandomDesigner::UsesTrials(const SearchSpace& space) const {
   return !NeverRepeats(space);
 }
 
+std::optional<std::size_t> RandomDesigner::Capacity(const SearchSpace& space) const {
+  // A DOUBLE anywhere (under a condition too) makes the space infinite. Counted as a grid counts
+  // its combinations (the same values, and trees of a conditional space): asked on every Suggest
+  // and Progress, where FeasibleRounding would list a conditional space's trees each time.
+  for (const ParameterSpec& parameter : space.parameters()) {
+    if (parameter.type == ParameterType::kDouble) return std::nullopt;
+  }
+  return GridDesigner().Capacity(space);
+}
+
 std::vector<ParameterValues> RandomDesigner::Suggest(const DesignerInput& input) {
   const int d = input.space.ModelDimensions();
   const FeasibleRounding rounding(input.space);
@@ -74,14 +87,32 @@ std::vector<ParameterValues> RandomDesigner::Suggest(const DesignerInput& input)
   std::mt19937_64 rng(input.seed);
   std::uniform_real_distribution<double> uniform(0.0, 1.0);
   std::vector<ParameterValues> points;
+  // The points left of a space more than half used up, drawn from without a miss: drawing
+  // until a free point came up took ever more draws as the space ran out, and after 1,000 took a
+  // repeat (a space of 10^6 points with 10 left repeated a trial 99 times in 100).
+  std::optional<std::vector<std::size_t>> left;
   for (int i = 0; i < input.count; ++i) {
-    const bool any_left = check && (!feasible || *feasible > taken.size());
     Eigen::VectorXd x(d);
-    for (int draw = 0; draw < kMaxDraws; ++draw) {
-      for (Eigen::Index j = 0; j < d; ++j)
-        x[j] = uniform(rng);
-      rounding.Round(x);
-      if (!any_left || taken.count(PointKey(x)) == 0) break;
+    if (check && feasible && taken.size() * 2 >= *feasible) {
+      if (!left) {
+        // At most twice the points taken (the trials and this call's): enumerated once.
+        left.emplace();
+        for (std::size_t index = 0; index < *feasible; ++index) {
+          if (taken.count(PointKey(rounding.FeasiblePoint(index))) == 0) left->push_back(index);
+        }
+      }
+      if (left->empty()) break;  // the space is used up: fewer points than asked
+      const std::size_t pick = std::uniform_int_distribution<std::size_t>(0, left->size() - 1)(rng);
+      x = rounding.FeasiblePoint((*left)[pick]);
+      (*left)[pick] = left->back();
+      left->pop_back();
+    } else {
+      for (int draw = 0; draw < kMaxDraws; ++draw) {
+        for (Eigen::Index j = 0; j < d; ++j)
+          x[j] = uniform(rng);
+        rounding.Round(x);
+        if (!check || taken.count(PointKey(x)) == 0) break;
+      }
     }
     if (check) taken.insert(PointKey(x));
     points.push_back(DecodeFromModel(input.space, x));

@@ -11,6 +11,7 @@
 #include "bayestune/optimizer/study_name.h"
 #include "split_mix.h"
 #include "stopped_trial_values.h"
+#include "time_format.h"
 
 namespace bayestune {
 namespace {
@@ -115,6 +116,16 @@ void CheckMeasurement(std::int64_t trial_id, const Measurement& m) {
   if (m.step < 0) {
     throw InvalidArgument("measurement step of " + TrialName(trial_id) + " is " +
                           std::to_string(m.step) + "; steps are 0 or more");
+  }
+  // 0 is "now" (AddMeasurements); any other time must be one a clock could have given.
+  if (m.wall_time != 0) {
+    if (const std::string problem = WallTimeProblem(m.wall_time, NowSeconds()); !problem.empty()) {
+      throw InvalidArgument("measurement wall_time of " + TrialName(trial_id) + " (" +
+                            (m.metric.empty() ? std::string("the objective") : m.metric) +
+                            " at step " + std::to_string(m.step) + ") is " +
+                            FormatDouble(m.wall_time) + ", which " + problem +
+                            "; give seconds since the Unix epoch, or 0 for now");
+    }
   }
 }
 
@@ -496,7 +507,10 @@ Trial Study::RequestTrial(const ParameterValues& parameters) {
         why = std::to_string(progress.finished()) + " of " + std::to_string(progress.target()) +
               " trials finished";
         help = progress.end == StudyEnd::kSpaceExhausted
-                   ? "its designer has no point left (a grid of " +
+                   ? "its designer has no point left (" +
+                         std::string(CurrentRecord().spec.algorithm == Algorithm::kGridSearch
+                                         ? "a grid of "
+                                         : "a search space of ") +
                          std::to_string(progress.target()) +
                          " points), and a larger maxTrials does not change that"
                    : "raise maxTrials first";
@@ -504,6 +518,24 @@ Trial Study::RequestTrial(const ParameterValues& parameters) {
       throw FailedPrecondition("study '" + record_.name + "' is over (" +
                                std::string(StudyEndName(progress.end)) + ": " + why +
                                "); a requested trial would never run: " + help);
+    }
+    // Nor while the trials finished, running and queued already take all that maxTrials (or the
+    // grid) allows: the study ends once those finish, and this one would stay REQUESTED.
+    if (progress.left() - progress.requested <= 0) {
+      const int taken = progress.finished() + progress.active + progress.requested;
+      const std::string counts = std::to_string(progress.finished()) + " finished, " +
+                                 std::to_string(progress.active) + " running, " +
+                                 std::to_string(progress.requested) + " requested";
+      const std::string why = progress.capacity
+                                  ? "its designer's " + std::to_string(progress.target()) +
+                                        " points are all taken (" + counts + ")"
+                                  : "maxTrials (" + std::to_string(progress.max_trials) +
+                                        ") has none left (" + counts + ")";
+      const std::string help =
+          progress.capacity ? "a larger maxTrials does not change that"
+                            : "raise maxTrials to at least " + std::to_string(taken + 1) + " first";
+      throw FailedPrecondition("study '" + record_.name + "' has no trial left to request: " + why +
+                               "; a requested trial would never run: " + help);
     }
     added = repository_->AddTrial(record_.id, t);
     StoreState(repository_->ListTrials(record_.id));

@@ -42,8 +42,10 @@ std::string Header(const ReportContext& context) {
                      "</p><div class=\"cards\">";
   html += Card("", "trials", count(context.trials().size()),
                "of " + FormatCount(progress.target()) + " planned" +
-                   (progress.capacity ? " (the grid's combinations; maxTrials " +
-                                            FormatCount(spec.max_trials) + ")"
+                   (progress.capacity ? std::string(spec.algorithm == Algorithm::kGridSearch
+                                                        ? " (the grid's combinations"
+                                                        : " (the search space's points") +
+                                            "; maxTrials " + FormatCount(spec.max_trials) + ")"
                                       : ""));
   html += Card("ok", "succeeded", count(progress.succeeded));
   html += Card("stop", "stopped early", count(progress.stopped_early));

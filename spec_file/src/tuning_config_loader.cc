@@ -7,6 +7,7 @@
 #include <yaml-cpp/yaml.h>
 
 #include <algorithm>
+#include <cctype>
 #include <cerrno>
 #include <charconv>
 #include <cmath>
@@ -228,15 +229,32 @@ std::string MisplacedTopLevelKey(const std::string& name) {
     return "it goes under trainingInput:, as in AI Platform's job spec (trainingInput:, then '" +
            name + ":' indented below it)";
   }
-  for (const char* vertex : {"studySpec", "trialJobSpec", "maxTrialCount", "parallelTrialCount",
-                             "maxFailedTrialCount", "displayName"}) {
-    if (name == vertex) {
-      return "this is Vertex AI's HyperparameterTuningJob, which bayestune does not read; write "
-             "the study as AI Platform's trainingInput.hyperparameters: studySpec.metrics as "
-             "metrics (metricId, goal), studySpec.parameters as params (parameterId as "
-             "parameterName, doubleValueSpec's minValue and maxValue with type: DOUBLE, ...), "
-             "maxTrialCount as maxTrials, parallelTrialCount as maxParallelTrials";
-    }
+  // Each of Vertex AI's keys with where it goes in AI Platform's form: one message for all of
+  // them said the same long text at every key and mapped neither maxFailedTrialCount nor
+  // measurementSelectionType, integerValueSpec, ... (newuser11).
+  static const std::map<std::string, std::string> kVertexKeys = {
+      {"displayName",
+       "the job's name: bayestune names the study after the file (mnist.yaml: mnist) or "
+       "--study NAME; leave it out"},
+      {"maxTrialCount", "write it as trainingInput.hyperparameters.maxTrials"},
+      {"parallelTrialCount", "write it as trainingInput.hyperparameters.maxParallelTrials"},
+      {"maxFailedTrialCount", "write it as trainingInput.hyperparameters.maxFailedTrials"},
+      {"studySpec",
+       "write its metrics as trainingInput.hyperparameters.metrics (metricId, goal, as they "
+       "are), its parameters as params: parameterId as parameterName, doubleValueSpec's "
+       "minValue and maxValue with type: DOUBLE, integerValueSpec's with type: INTEGER, "
+       "categoricalValueSpec's values as categoricalValues with type: CATEGORICAL, "
+       "discreteValueSpec's values as discreteValues with type: DISCRETE, scaleType as it is, "
+       "conditionalParameterSpecs with each parameterSpec written so; its algorithm as "
+       "algorithm, medianAutomatedStoppingSpec as enableTrialEarlyStopping: true, and "
+       "measurementSelectionType as runner.measurementSelection (LAST or BEST)"},
+      {"trialJobSpec",
+       "how Vertex AI ran the trainer: give the command as runner.command (a "
+       "pythonPackageSpec's pythonModule as [python3, -m, MODULE], a containerSpec's command "
+       "and args as they are) or after --: bayestune run tuning.yaml -- python3 -m MODULE"}};
+  if (const auto vertex = kVertexKeys.find(name); vertex != kVertexKeys.end()) {
+    return "this is Vertex AI's HyperparameterTuningJob, which bayestune does not read; " +
+           vertex->second;
   }
   return "";
 }
@@ -289,6 +307,74 @@ std::string Describe(const YAML::Node& node) {
     default:
       return "an undefined value";
   }
+}
+
+// The first shell expansion in `value` that nothing here performs, as the shell would take it:
+// a leading '~' ("~", "~/data") or a $NAME or ${NAME}; "" when there is none. No shell runs the
+// trainer, so such a value reaches it as written ('$HOME/data', a folder named '~').
+std::string UnexpandedShellWord(const std::string& value) {
+  if (value == "~" || value.starts_with("~/")) return "~";
+  for (std::size_t at = value.find('$'); at != std::string::npos; at = value.find('$', at + 1)) {
+    const std::size_t next = at + 1;
+    if (next < value.size() && value[next] == '{') {
+      const std::size_t close = value.find('}', next);
+      if (close != std::string::npos) return value.substr(at, close + 1 - at);
+    }
+    std::size_t end = next;
+    while (end < value.size() &&
+           (std::isalnum(static_cast<unsigned char>(value[end])) || value[end] == '_')) {
+      ++end;
+    }
+    if (end > next && !std::isdigit(static_cast<unsigned char>(value[next]))) {
+      return value.substr(at, end - at);
+    }
+  }
+  return "";
+}
+
+// What a jobDir holding an unexpanded '~' or $NAME is taken as: a relative one ('~/runs') is a
+// folder beside the YAML file.
+std::string JobDirAsItStands(const std::string& dir) {
+  return dir.starts_with('/') ? "" : "; as it stands, it is a folder beside this file";
+}
+
+// Whether a command is a shell given its code with -c (or -lc, -ec, ...), which expands its own
+// $NAME and '~': [bash, -c, 'python3 train.py --data=$DATA "$@"', --].
+bool RunsShellCode(const std::vector<std::string>& command) {
+  static const std::set<std::string> kShells = {"sh", "bash", "dash", "zsh", "ksh"};
+  if (command.empty() ||
+      kShells.count(std::filesystem::path(command[0]).filename().string()) == 0) {
+    return false;
+  }
+  return std::any_of(command.begin() + 1, command.end(), [](const std::string& word) {
+    return word.size() >= 2 && word[0] == '-' && word[1] != '-' &&
+           word.find('c') != std::string::npos &&
+           std::all_of(word.begin() + 1, word.end(), [](char c) { return std::islower(c); });
+  });
+}
+
+// `value` as a shell would expand its leading '~' and its $NAME and ${NAME} from this process's
+// environment; nullopt when one of them is not set here.
+std::optional<std::string> ShellExpanded(std::string value) {
+  if (value == "~" || value.starts_with("~/")) {
+    const char* home = std::getenv("HOME");
+    if (home == nullptr) return std::nullopt;
+    value = home + value.substr(1);
+  }
+  std::string expanded;
+  for (std::size_t at = 0; at < value.size();) {
+    std::string word = value[at] == '$' ? UnexpandedShellWord(value.substr(at)) : "";
+    if (word.empty() || value.compare(at, word.size(), word) != 0) {
+      expanded += value[at++];
+      continue;
+    }
+    const std::string name = word[1] == '{' ? word.substr(2, word.size() - 3) : word.substr(1);
+    const char* set = std::getenv(name.c_str());
+    if (set == nullptr) return std::nullopt;
+    expanded += set;
+    at += word.size();
+  }
+  return expanded;
 }
 
 // Collects every problem of one file. Reading functions return nullopt after reporting.
@@ -408,7 +494,17 @@ class Loader {
       Locate(entry.second, key_field);
       if (std::find(known.begin(), known.end(), name) != known.end()) continue;
       if (std::find(ignored.begin(), ignored.end(), name) != ignored.end()) {
-        Warning(key, key_field, "ignored: " + ignored_why);
+        std::string why = ignored_why;
+        if (name == "pythonModule" && entry.second.IsScalar() && !entry.second.Scalar().empty()) {
+          // AI Platform's way to name the trainer: said here as bayestune's, which run needs.
+          const std::string& module = entry.second.Scalar();
+          why = "AI Platform ran the trainer as python -m " + module +
+                ", bayestune runs runner.command: give it as runner.command: [python3, -m, " +
+                module +
+                "] (run from the folder that holds the package), or after --: " + "bayestune run " +
+                file_ + " -- python3 -m " + module;
+        }
+        Warning(key, key_field, "ignored: " + why);
         continue;
       }
       if (const std::string camel = CamelCase(name);
@@ -431,7 +527,11 @@ class Loader {
       std::vector<std::string> all = known;
       all.insert(all.end(), ignored.begin(), ignored.end());
       std::string message = "unknown key '" + name + "'";
-      if (auto closest = ClosestMatch(name, all)) message += "; did you mean '" + *closest + "'?";
+      if (const auto hint = key_hints_.find(name); hint != key_hints_.end()) {
+        message += "; did you mean '" + hint->second + "'?";
+      } else if (auto closest = ClosestMatch(name, all)) {
+        message += "; did you mean '" + *closest + "'?";
+      }
       message += (message.ends_with('?') ? " Valid keys: " : "; valid keys: ") + JoinNames(known);
       Error(key, key_field, message);
     }
@@ -557,12 +657,22 @@ class Loader {
   template <typename Enum>
   std::optional<Enum> ReadEnum(const YAML::Node& node, const std::string& field,
                                std::optional<Enum> (*parse)(std::string_view),
-                               const std::vector<std::string>& names) {
+                               const std::vector<std::string>& names,
+                               const std::map<std::string, std::string>& aliases = {}) {
     auto text = ReadString(node, field);
     if (!text) return std::nullopt;
     if (auto value = parse(*text)) return value;
     std::string message = "unknown value '" + *text + "'";
-    if (auto closest = ClosestMatch(*text, names)) message += "; did you mean '" + *closest + "'?";
+    std::string upper = *text;
+    for (char& c : upper)
+      c = static_cast<char>(std::toupper(static_cast<unsigned char>(c)));
+    // Another tool's name for a value (Optuna's float), which no spelling distance finds.
+    const auto alias = aliases.find(upper);
+    if (alias != aliases.end()) {
+      message += "; did you mean '" + alias->second + "'?";
+    } else if (auto closest = ClosestMatch(*text, names)) {
+      message += "; did you mean '" + *closest + "'?";
+    }
     message += (message.ends_with('?') ? " Valid values: " : "; valid values: ") + JoinNames(names);
     Error(node, field, message);
     return std::nullopt;
@@ -586,6 +696,21 @@ class Loader {
     }
     if (!ok) return std::nullopt;
     return values;
+  }
+
+  // A warning for a value that a shell would have expanded ('$HOME/data', '~/runs', '${DATA}'):
+  // no shell runs the trainer, so it gets the value as written, and a relative jobDir such as
+  // '~/runs' became a folder named '~' beside the YAML file, silently. `what` says where the value
+  // goes; `advice` what to do besides writing it out.
+  void WarnUnexpanded(const YAML::Node& at, const std::string& field, const std::string& value,
+                      const std::string& what, const std::string& advice) {
+    const std::string word = UnexpandedShellWord(value);
+    if (word.empty()) return;
+    std::string message = "'" + value + "' " + what +
+                          " as written: no shell reads this file, so '" + word +
+                          "' is not expanded; write the value out";
+    if (const auto expanded = ShellExpanded(value)) message += " ('" + *expanded + "' here)";
+    Warning(at, field, message + advice);
   }
 
   // A list of words given to a program (its command, its arguments): strings without a NUL,
@@ -618,6 +743,8 @@ class Loader {
         config.runner.args = *list;
         for (std::size_t i = 0; i < list->size(); ++i) {
           const std::string& word = (*list)[i];
+          WarnUnexpanded(args[i], field + ".args[" + std::to_string(i) + "]", word,
+                         "reaches the trainer", "");
           if (word == "--job-dir" || word == "--job_dir" || word.starts_with("--job-dir=") ||
               word.starts_with("--job_dir=")) {
             // An AI Platform job's own --job-dir (often gs://...): each trial gets its folder as
@@ -638,6 +765,8 @@ class Loader {
                   "a Cloud Storage path is not used locally; trial folders go under runner.jobDir");
         } else {
           config.runner.job_dir = *dir;
+          WarnUnexpanded(job_dir, field + ".jobDir", *dir, "is the trial folders' folder",
+                         JobDirAsItStands(*dir));
         }
       }
     }
@@ -1104,7 +1233,22 @@ class Loader {
   // a repeated name is found even in a parameter with other errors.
   std::optional<ParameterSpec> LoadParameter(const YAML::Node& node, const std::string& field,
                                              std::optional<std::string>& name_out) {
-    if (!CheckMap(node, field, kParamKeys, {}, "")) return std::nullopt;
+    // Vertex AI's `values` (categoricalValueSpec.values, discreteValueSpec.values) is the list
+    // key of the parameter's type: 'did you mean discreteValues?' was said of a CATEGORICAL one,
+    // beside 'categoricalValues: missing'.
+    if (node.IsMap() && node["values"] && node["type"] && node["type"].IsScalar()) {
+      const std::string& type = node["type"].Scalar();
+      const std::string key = type == "CATEGORICAL" ? "categoricalValues"
+                              : type == "DISCRETE"  ? "discreteValues"
+                                                    : "";
+      if (!key.empty() && !node[key]) {
+        key_hints_["values"] = key;
+        snake_cased_.insert(field + "." + key);  // said once, as the unknown key
+      }
+    }
+    const bool map_ok = CheckMap(node, field, kParamKeys, {}, "");
+    key_hints_.clear();
+    if (!map_ok) return std::nullopt;
     ParameterSpec spec;
     bool ok = true;
     const YAML::Node name = node["parameterName"];
@@ -1127,9 +1271,19 @@ class Loader {
             "missing required field: one of DOUBLE, INTEGER, CATEGORICAL, DISCRETE");
       return std::nullopt;
     }
-    auto parsed_type = ReadEnum<ParameterType>(type, field + ".type", &ParseParameterType,
-                                               {"DOUBLE", "INTEGER", "CATEGORICAL", "DISCRETE"});
-    if (!parsed_type) return std::nullopt;
+    auto parsed_type = ReadEnum<ParameterType>(
+        type, field + ".type", &ParseParameterType,
+        {"DOUBLE", "INTEGER", "CATEGORICAL", "DISCRETE"},
+        {{"FLOAT", "DOUBLE"}, {"REAL", "DOUBLE"}, {"INT", "INTEGER"}, {"CHOICE", "CATEGORICAL"}});
+    if (!parsed_type) {
+      // The type's mistake does not hide the scale's ('type: FLOAT' and 'scaleType: LOG': both).
+      if (auto n = node["scaleType"]) {
+        ReadEnum<ScaleType>(
+            n, field + ".scaleType", &ParseScaleType,
+            {"NONE", "UNIT_LINEAR_SCALE", "UNIT_LOG_SCALE", "UNIT_REVERSE_LOG_SCALE"});
+      }
+      return std::nullopt;
+    }
     spec.type = *parsed_type;
     // "an INTEGER", "a DOUBLE": the type with its article.
     const std::string type_name = std::string(spec.type == ParameterType::kInteger ? "an " : "a ") +
@@ -1360,13 +1514,24 @@ class Loader {
         }
       } else if (auto list = ReadProgramWords(n, field + ".command")) {
         runner.command = *list;
+        // [0], the program, is looked for before the study starts, and a missing one says so; a
+        // shell given its code with -c ([bash, -c, 'python3 train.py --data=$DATA "$@"', --])
+        // expands that code itself.
+        for (std::size_t i = 1; i < list->size() && !RunsShellCode(*list); ++i) {
+          WarnUnexpanded(n[i], field + ".command[" + std::to_string(i) + "]", (*list)[i],
+                         "reaches the trainer", "");
+        }
       }
       if (runner.command.empty() && (n.IsSequence() || (n.IsScalar() && n.Scalar().empty()))) {
         Error(n, field + ".command", "is empty; give the trainer program and its arguments");
       }
     }
     if (auto n = node["jobDir"]) {
-      if (auto dir = ReadString(n, field + ".jobDir")) runner.job_dir = *dir;
+      if (auto dir = ReadString(n, field + ".jobDir")) {
+        runner.job_dir = *dir;
+        WarnUnexpanded(n, field + ".jobDir", *dir, "is the trial folders' folder",
+                       JobDirAsItStands(*dir));
+      }
     }
     if (auto n = node["gpus"]) {
       if (n.IsScalar() && n.Scalar() == "auto") {
@@ -1461,6 +1626,9 @@ class Loader {
             } else {
               runner.env[name] = *value;
               Locate(entry.first, item);  // for validate's warning about a reserved variable
+              WarnUnexpanded(entry.second, item, *value, "is the variable's value",
+                             ", or leave it out of runner.env and set it where bayestune runs: "
+                             "every trial gets bayestune's own environment, then runner.env");
             }
           }
         }
@@ -1713,7 +1881,9 @@ class Loader {
   std::string file_;
   std::vector<Diagnostic> diagnostics_;
   std::set<std::string> snake_cased_;  // fields given in snake_case (CheckMap said so)
-  bool misplaced_top_level_ = false;   // a key of trainingInput or of the study at the top level
+  // For CheckMap: the key a misnamed key means where its context says so (LoadParameter).
+  std::map<std::string, std::string> key_hints_;
+  bool misplaced_top_level_ = false;  // a key of trainingInput or of the study at the top level
   std::map<std::string, FilePosition> positions_;
 };
 

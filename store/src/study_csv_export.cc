@@ -77,31 +77,44 @@ std::string SlurmJobs(const Trial& trial) {
 }  // namespace
 
 void WriteStudyCsv(std::ostream& out, const StudyRecord& study, const std::vector<Trial>& trials) {
-  std::vector<std::string> header = {"trial", "state"};
-  for (const ParameterSpec& parameter : study.spec.parameters)
-    header.push_back(parameter.name);
+  // The columns after the parameters.
+  std::vector<std::string> after = {"objective"};
   const bool multi = IsMultiObjective(study.spec);
-  header.emplace_back("objective");
   // A multi-objective study: a column per objective ("objective.accuracy"), and whether the trial
   // is on the Pareto front.
   if (multi) {
     for (const MetricSpec& m : study.spec.metrics)
-      header.push_back("objective." + m.metric_id);
-    header.emplace_back("pareto_optimal");
+      after.push_back("objective." + m.metric_id);
+    after.emplace_back("pareto_optimal");
   }
   for (const char* name : {"step", "start_time", "end_time", "duration_seconds", "stopped_early"})
-    header.emplace_back(name);
+    after.emplace_back(name);
   // An ASHA study: the rung each trial reached (where it was stopped, when it was), as `trials`
   // and the JSON export say it (TrialRungText). A study of another rule, or none, has no such
   // column.
   const bool asha = study.spec.enable_early_stopping &&
                     study.spec.early_stopping.rule == EarlyStoppingRule::kAsha;
-  if (asha) header.emplace_back("rung");
-  header.emplace_back("failure_reason");
+  if (asha) after.emplace_back("rung");
+  after.emplace_back("failure_reason");
   // A study that ran trials as Slurm jobs has their job ids last; a local study has no such column.
   const bool slurm = std::any_of(trials.begin(), trials.end(),
                                  [](const Trial& trial) { return !trial.jobs.empty(); });
-  if (slurm) header.emplace_back("slurm_jobs");
+  if (slurm) after.emplace_back("slurm_jobs");
+
+  std::vector<std::string> header = {"trial", "state"};
+  // A parameter named as one of these columns (step, objective) is "param.<name>": two columns of
+  // one name made pandas call the second "step.1" and csv.DictReader keep only the last, so
+  // row["step"] was the measurement's step, not the parameter, without a word.
+  std::set<std::string> used(header.begin(), header.end());
+  used.insert(after.begin(), after.end());
+  for (const ParameterSpec& parameter : study.spec.parameters) {
+    std::string column = parameter.name;
+    while (used.count(column) != 0)
+      column = "param." + column;
+    used.insert(column);
+    header.push_back(column);
+  }
+  header.insert(header.end(), after.begin(), after.end());
   WriteRow(out, header);
   std::set<std::int64_t> optimal;
   if (multi) {

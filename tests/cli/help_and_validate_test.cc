@@ -47,6 +47,34 @@ TEST_CASE("usage errors exit 2", "[cli][help]") {
   CHECK(RunBayestune(dir.path(), {"run", "x.yaml", "--progress", "fancy"}).exit_code == 2);
 }
 
+TEST_CASE("a mistyped option is named with the closest option of its command and all of them",
+          "[cli][help]") {
+  // `run s.yaml --gpu 0` said only CLI11's "The following argument was not expected: --gpu",
+  // naming neither --gpus nor what the command takes (newuser11), while a mistyped command got
+  // its closest match.
+  TempFolder dir;
+  WriteTextFile(dir.File("s.yaml"), SmallStudyYaml(1, 1, "--epochs=1"));
+  const auto gpu = RunBayestune(dir.path(), {"run", "s.yaml", "--gpu", "0"});
+  CHECK(gpu.exit_code == 2);
+  CHECK(gpu.err ==
+        "bayestune: error: unknown option '--gpu' of run; did you mean '--gpus'? Its options: "
+        "--help, --db, --study, --gpus, --job-dir, --progress, --launcher, --lock-notice, "
+        "--retry-failed; run 'bayestune run --help' for what they do\n");
+  const auto format = RunBayestune(dir.path(), {"export", "--fromat=csv"});
+  CHECK(format.exit_code == 2);
+  CHECK_THAT(format.err, Catch::StartsWith("bayestune: error: unknown option '--fromat' of "
+                                           "export; did you mean '--format'? Its options: "));
+  const auto bogus = RunBayestune(dir.path(), {"status", "--bogus"});
+  CHECK(bogus.exit_code == 2);
+  CHECK(bogus.err ==
+        "bayestune: error: unknown option '--bogus' of status; its options: --help, --study, "
+        "--db; run 'bayestune status --help' for what they do\n");
+  // A trainer's own flags after -- are the trainer's, never the command's.
+  const auto trainer = RunBayestune(dir.path(), {"validate", "s.yaml", "--", "true", "--gpu=1"});
+  CHECK(trainer.exit_code == 0);
+  CHECK(trainer.err.find("unknown option") == std::string::npos);
+}
+
 TEST_CASE("a number flag out of its range, NaN, or not a number is a usage error naming it",
           "[cli][help]") {
   // CLI::Range let NaN through (every comparison with NaN is false): `run --lock-notice nan` and

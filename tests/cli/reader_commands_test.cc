@@ -94,6 +94,19 @@ TEST_CASE("trials lists every trial, the best marked, failures with their first 
   const auto none = RunBayestune(dir.path(), {"trials", "--state", "infeasible,stopping"});
   CHECK(none.exit_code == 0);
   CHECK(none.out == "study 'book' has no INFEASIBLE or STOPPING trial yet\n");
+  // The study after --state is the study: --state took every word after it, so `trials --state
+  // failed book` said "--state: book not in {REQUESTED,ACTIVE,...}" (newuser11). The flag
+  // repeated, or commas, give several states.
+  const auto after = RunBayestune(dir.path(), {"trials", "--state", "failed", "book"});
+  INFO(after.err);
+  CHECK(after.exit_code == 0);
+  CHECK(after.out == failed.out);
+  const auto repeated =
+      RunBayestune(dir.path(), {"trials", "--state", "failed", "--state", "succeeded", "book"});
+  CHECK(repeated.exit_code == 0);
+  CHECK(repeated.out ==
+        RunBayestune(dir.path(), {"trials", "book", "--state", "failed,succeeded"}).out);
+  CHECK(CountOccurrences(repeated.out, "\n") > CountOccurrences(failed.out, "\n"));
 }
 
 TEST_CASE("best prints the value, step, parameters and trainer arguments", "[cli][readers]") {

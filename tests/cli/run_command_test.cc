@@ -75,6 +75,10 @@ TEST_CASE("run: a study end to end with the real trainer, then status, best and 
   CHECK(again.out.find("started on") == std::string::npos);
   CHECK(again.out.find("4 of 4 trials finished before") != std::string::npos);
   CHECK(again.out.find("; nothing left to run") != std::string::npos);
+  // And how to run more: it said only "nothing left to run" to a user who wanted more trials
+  // (newuser11).
+  CHECK_THAT(again.out, Catch::Contains("; nothing left to run (for more trials, raise maxTrials, "
+                                        "4 now, in small.yaml and run it again)\n"));
 }
 
 TEST_CASE(

@@ -195,6 +195,24 @@ TEST_CASE("run: the trainer command in the summary is the whole one, fixed argum
                                    "passes them)"));
 }
 
+TEST_CASE(
+    "run: without PATH (env -i, cron) a trainer named without a folder is found as execvp "
+    "finds it",
+    "[cli][run][errors]") {
+  // It said "the trainer 'sh' was not found in PATH ()", where execvp searches /bin:/usr/bin.
+  TempFolder dir;
+  std::string yaml = SmallStudyYaml(1, 1, "--epochs=1");
+  const std::string trainer = "command: [" + TrainerPath() + ", ";
+  yaml.replace(yaml.find(trainer), trainer.size(),
+               "command: [sh, -c, 'exec " + TrainerPath() + " \"$@\"', sh, ");
+  WriteTextFile(dir.File("s.yaml"), yaml);
+  const auto proc = RunInFolder(dir.path(), {"/usr/bin/env", "-u", "PATH", BayestunePath(), "run",
+                                             "s.yaml", "--gpus", "none"});
+  INFO(proc.out << proc.err);
+  CHECK(proc.exit_code == 0);
+  CHECK(proc.err.find("not found in PATH") == std::string::npos);
+}
+
 TEST_CASE("run: an unwritable or wrong --db, a bad --gpus, nothing lost", "[cli][run][errors]") {
   TempFolder dir;
   WriteTextFile(dir.File("s.yaml"), SmallStudyYaml(1, 1, "--epochs=1"));
@@ -604,6 +622,40 @@ TEST_CASE("run: a second run of a study another run is running says so, and that
                                   "the study: this one starts up to 2 trials besides theirs"));
 }
 
+TEST_CASE("run: an event file's wall times that no clock gave are stored as read, with a warning",
+          "[cli][run][errors]") {
+  // A trainer whose events had a NaN or far-future wall time: NaN reached SQLite's NOT NULL
+  // column as NULL; a time in the year 33658 was stored, and the trial's durations and the
+  // exports showed it.
+  for (const std::string wall_time : {"nan", "1e12"}) {
+    CAPTURE(wall_time);
+    TempFolder dir;
+    WriteTextFile(
+        dir.File("s.yaml"),
+        RandomSearchStudyYaml(1, 1,
+                              "  command: [" BAYESTUNE_FAKE_TRAINER ", --wall-time=" + wall_time +
+                                  "]\n"
+                                  "  gpus: []\n"
+                                  "  cpuTrials: 1\n"));
+    const double before = NowSeconds();
+    const auto run = RunBayestune(dir.path(), {"run", "s.yaml", "--progress", "plain"});
+    INFO(run.out << run.err);
+    CHECK(run.exit_code == 0);
+    CHECK_THAT(run.out, Catch::Contains("SUCCEEDED") || Catch::Contains("succeeded"));
+    CHECK_THAT(run.out + run.err, Catch::Contains("of the event at step 1 ") &&
+                                      Catch::Contains("said once for this file"));
+    auto study = Study::Open(SqliteStudyRepository::Open(dir.File("bayestune.db")), "s", {});
+    const auto trials = study->Trials();
+    REQUIRE(trials.size() == 1);
+    CHECK(trials[0].state == TrialState::kSucceeded);
+    REQUIRE(trials[0].measurements.size() == 3);
+    for (const Measurement& m : trials[0].measurements) {
+      CHECK(m.wall_time >= before);
+      CHECK(m.wall_time <= NowSeconds());
+    }
+  }
+}
+
 TEST_CASE("run, validate: a script the interpreter would run that is not there is an error at once",
           "[cli][run][errors]") {
   // `-- python3 trian.py`: python3 exists, so the run started, and every trial failed in turn
@@ -709,6 +761,65 @@ TEST_CASE(
                                  "trainer; write the path out"));
   CHECK_THAT(validate("[$HOME/train.sh]"), Catch::Contains("are not expanded"));
   CHECK_FALSE(fs::exists(dir.File("bayestune.db")));
+}
+
+TEST_CASE(
+    "run, validate: a relative trainer not beside the YAML file says it was looked for there, "
+    "and how to write the one in the current folder",
+    "[cli][run][errors]") {
+  // `bayestune run configs/s.yaml` with [./trainers/train.sh], a path from the current folder as
+  // a shell takes it, said only "the trainer '<dir>/configs/trainers/train.sh' does not exist",
+  // of a file the user could see there (newuser11): a relative runner.command[0] is relative to
+  // the YAML file's folder, which nothing said.
+  TempFolder dir;
+  fs::create_directories(dir.File("configs"));
+  fs::create_directories(dir.File("trainers"));
+  WriteTextFile(dir.File("trainers/train.sh"), "#!/bin/sh\nexit 0\n");
+  fs::permissions(dir.File("trainers/train.sh"), fs::perms::owner_all);
+  WriteTextFile(dir.File("configs/s.yaml"),
+                RandomSearchStudyYaml(1, 1, "  command: [./trainers/train.sh]\n  gpus: []\n"));
+  const std::string note =
+      "' does not exist; give the path of an executable program (a relative runner.command[0] "
+      "is relative to the YAML file's folder, " +
+      dir.File("configs") +
+      ", not to the folder bayestune is started in; './trainers/train.sh' is there from " +
+      dir.path() + ": write it as ../trainers/train.sh or " + dir.File("trainers/train.sh") + ")";
+  const auto validate = RunBayestune(dir.path(), {"validate", "configs/s.yaml"});
+  CHECK(validate.exit_code == 1);
+  CHECK_THAT(validate.err,
+             Catch::Contains("configs/s.yaml:14:13: error: runner.command[0]: the trainer '" +
+                             dir.File("configs/trainers/train.sh") + note));
+  const auto run = RunBayestune(dir.path(), {"run", "configs/s.yaml"});
+  CHECK(run.exit_code == 1);
+  CHECK_THAT(run.err, Catch::Contains(note + ". Nothing was run"));
+  CHECK_FALSE(fs::exists(dir.File("bayestune.db")));
+  // Not there from the current folder either: where it was looked for, and nothing more.
+  WriteTextFile(dir.File("configs/s.yaml"),
+                RandomSearchStudyYaml(1, 1, "  command: [nowhere/train.sh]\n  gpus: []\n"));
+  CHECK_THAT(
+      RunBayestune(dir.path(), {"validate", "configs/s.yaml"}).err,
+      Catch::Contains("(a relative runner.command[0] is relative to the YAML file's "
+                      "folder, " +
+                      dir.File("configs") + ", not to the folder bayestune is started in)\n"));
+  // As the YAML file means it, it runs.
+  WriteTextFile(dir.File("configs/s.yaml"),
+                RandomSearchStudyYaml(1, 1, "  command: [../trainers/train.sh]\n  gpus: []\n"));
+  CHECK(RunBayestune(dir.path(), {"validate", "configs/s.yaml"}).exit_code == 0);
+  // The other way round: an interpreter's script is found from the current folder, so
+  // [python3, train.py] beside the YAML file, run from its parent, is not found there; the error
+  // said so, but not that the script is beside the YAML file, nor the path that finds it.
+  WriteTextFile(dir.File("configs/train.py"), "print('hi')\n");
+  WriteTextFile(dir.File("configs/s.yaml"),
+                RandomSearchStudyYaml(1, 1, "  command: [python3, train.py]\n  gpus: []\n"));
+  const auto script = RunBayestune(dir.path(), {"validate", "configs/s.yaml"});
+  CHECK(script.exit_code == 1);
+  CHECK_THAT(script.err,
+             Catch::Contains("python3 would run 'train.py', which is not in " + dir.path() +
+                             " (trainers run in the folder bayestune is started in); give the "
+                             "script's path from there, or an absolute one (it is beside the "
+                             "YAML file: configs/train.py, or run bayestune from " +
+                             dir.File("configs") + ")\n"));
+  CHECK(RunBayestune(dir.File("configs"), {"validate", "s.yaml"}).exit_code == 0);
 }
 
 TEST_CASE("run, validate: a trainer after -- gets its advice as a command line, not a YAML list",
@@ -844,6 +955,13 @@ TEST_CASE("run: a trainer that exits 0 without its metric: the reason shows what
                  Catch::Contains("the trainer exited with status 0 without reporting the metric: "
                                  "metric 'accuracy' not found") &&
                  Catch::Contains("(log: " + log + ")"));
+  // How a trainer without TensorFlow, PyTorch or cloudml-hypertune reports, and that what it
+  // printed is not read: the reason named only the libraries' writers (newuser11).
+  CHECK_THAT(result.out,
+             Catch::Contains("torch.utils.tensorboard.SummaryWriter(log_dir=job_dir), or append a "
+                             "JSON line a report to CLOUD_ML_HP_METRIC_FILE, such as "
+                             "{\"accuracy\": 0.5, \"global_step\": 1}; the trainer's standard "
+                             "output is not read"));
   // The summary's reason ends with the tail of the log that holds something.
   CHECK_THAT(result.out, Catch::Contains("last lines of " + log + ":") &&
                              Catch::Contains("epoch 1: accuracy 0.5 (printed, not reported)"));

@@ -181,6 +181,39 @@ TEST_CASE("run and the readers: a grid of fewer combinations than maxTrials coun
              Catch::Contains("of 3 planned (the grid&#39;s combinations; maxTrials 10)"));
 }
 
+TEST_CASE("run and the readers: random search in a finite space ends when its points are used up",
+          "[cli][run][progress]") {
+  // Random search had no capacity: 3 points and maxTrials 6 ran 3 repeats, counted as 6 trials.
+  TempFolder dir;
+  WriteTextFile(dir.File("r.yaml"),
+                "trainingInput:\n"
+                "  hyperparameters:\n"
+                "    goal: MAXIMIZE\n"
+                "    hyperparameterMetricTag: accuracy\n"
+                "    maxTrials: 6\n"
+                "    maxParallelTrials: 2\n"
+                "    algorithm: RANDOM_SEARCH\n"
+                "    params:\n"
+                "      - {parameterName: x, type: DISCRETE, discreteValues: [0.2, 0.5, 0.9]}\n"
+                "runner:\n"
+                "  command: [" BAYESTUNE_FAKE_TRAINER
+                ", --steps=2]\n"
+                "  gpus: []\n"
+                "  cpuTrials: 2\n");
+  const auto run = RunBayestune(dir.path(), {"run", "r.yaml", "--progress", "plain"});
+  INFO(run.out << run.err);
+  CHECK(run.exit_code == 0);
+  CHECK_THAT(run.out, Catch::Contains("study 'r' in bayestune.db: 3 trials (the search space has "
+                                      "3 points, fewer than maxTrials 6), 2 at once"));
+  CHECK_THAT(run.out, Catch::Contains("3 done, 0 failed, 0 running, 0 left of 3; best: "));
+  const auto status = RunBayestune(dir.path(), {"status"});
+  INFO(status.out << status.err);
+  CHECK_THAT(status.out, Catch::Contains("study      r (done)") &&
+                             Catch::Contains("3 of 3 finished (the search space has 3 points, "
+                                             "fewer than maxTrials 6): 3 succeeded; 0 running, "
+                                             "0 left\n"));
+}
+
 // The estimate of the time left (RunProgress, which the views show as "about 1m left"), driven
 // with the runner's events at chosen times: mean trial time 10 s.
 TEST_CASE("run progress: a trial waiting in Slurm's queue still needs a whole trial's time",

@@ -1,6 +1,7 @@
 // What a trainer or a spec supplies (a log's tail, a failure reason, a categorical value) is
 // printed escaped: its control characters cannot clear the user's screen, set the window title,
 // move the cursor, overwrite a line or misalign a table. The database and the exports keep it.
+#include <algorithm>
 #include <catch2/catch.hpp>
 
 #include "bayestune/optimizer/study.h"
@@ -128,6 +129,27 @@ TEST_CASE("errors quoting a path or an argument print its control characters esc
   CHECK(unknown.exit_code != 0);
   CHECK_FALSE(HasRawControl(unknown.err));
   CHECK_THAT(unknown.err, Catch::Contains("\\x1b[2J"));
+}
+
+TEST_CASE("errors quoting a flag's value show a line break in it escaped, not as a new line",
+          "[cli][errors][escaping]") {
+  // The multi-line ShownText of the errors kept a newline of --db, --launcher, --lock-notice or
+  // --gpus: the value's second line stood alone, and could pass for another message.
+  TempFolder dir;
+  WriteTextFile(dir.File("s.yaml"), RandomSearchStudyYaml(2, 1, "  command: [/bin/true]\n"));
+  const std::string forged = "1\nbayestune: all trials succeeded";
+  const std::vector<std::vector<std::string>> commands = {
+      {"status", "--db", "no" + forged + ".db"}, {"status", "--db=no" + forged + ".db"},
+      {"run", "s.yaml", "--launcher", forged},   {"run", "s.yaml", "--lock-notice", forged},
+      {"run", "s.yaml", "--gpus", forged},       {"run", "s.yaml", "--gpus", "0," + forged},
+  };
+  for (const auto& command : commands) {
+    const auto result = RunBayestune(dir.path(), command);
+    INFO(command.at(1) << ": " << result.err);
+    CHECK(result.exit_code != 0);
+    CHECK(std::count(result.err.begin(), result.err.end(), '\n') == 1);
+    CHECK_THAT(result.err, Catch::Contains("1\\x0abayestune: all trials succeeded"));
+  }
 }
 
 TEST_CASE("export, report: the line saying what was written shows --out's name escaped",

@@ -91,6 +91,39 @@ TEST_CASE("bad calls get clear errors", "[study]") {
   CHECK_THROWS_AS(Study::Open(std::make_shared<InMemoryStudyRepository>(), "missing"), NotFound);
 }
 
+TEST_CASE("a measurement's wall time that no clock gave is refused, naming it", "[study]") {
+  // NaN, infinite, negative or far-future wall times were stored as given: SQLite stores NaN as
+  // NULL (a NOT NULL column), and the others made durations, the report and the exports absurd.
+  auto study = NewStudy();
+  const Trial t = study->Suggest(1)[0];
+  for (const double wall_time :
+       std::vector<double>{std::nan(""), HUGE_VAL, -1.0, NowSeconds() + 2 * 86400.0, 1e300}) {
+    CAPTURE(wall_time);
+    CHECK_THROWS_WITH(
+        study->AddMeasurement(
+            t.id, {.metric = "accuracy", .step = 3, .value = 0.5, .wall_time = wall_time}),
+        Catch::Contains("measurement wall_time of trial " + std::to_string(t.id) +
+                        " (accuracy at step 3) is ") &&
+            Catch::Contains("give seconds since the Unix epoch, or 0 for now"));
+  }
+  CHECK_THROWS_WITH(
+      study->AddMeasurement(t.id, {.metric = "accuracy", .step = 3, .value = 0.5, .wall_time = -1}),
+      Catch::Contains("is before 1970"));
+  CHECK_THROWS_WITH(
+      study->AddMeasurement(
+          t.id,
+          {.metric = "accuracy", .step = 3, .value = 0.5, .wall_time = NowSeconds() + 2 * 86400.0}),
+      Catch::Contains("more than a day after this machine's clock"));
+  CHECK(study->GetTrial(t.id).measurements.empty());
+  // 0 is now; a time an hour ago, or a little ahead (another machine's clock), is kept.
+  study->AddMeasurements(
+      t.id, std::vector<Measurement>{
+                {.metric = "accuracy", .step = 1, .value = 0.5, .wall_time = 0},
+                {.metric = "accuracy", .step = 2, .value = 0.5, .wall_time = NowSeconds() - 3600},
+                {.metric = "accuracy", .step = 3, .value = 0.5, .wall_time = NowSeconds() + 60}});
+  CHECK(study->GetTrial(t.id).measurements.size() == 3);
+}
+
 TEST_CASE("NaN or infinite objectives make the trial infeasible", "[study]") {
   auto study = NewStudy();
   auto a = study->Suggest(2);
@@ -211,6 +244,49 @@ TEST_CASE("a trial requested of a study over by its failure limit or its grid sa
     CHECK_THROWS_WITH(study->RequestTrial({{"b", 1}}),
                       Catch::Contains("study 'g' is over (space exhausted: 2 of 2 trials") &&
                           Catch::Contains("no point left") && !Catch::Contains("raise maxTrials"));
+  }
+}
+
+TEST_CASE("a trial requested beyond what maxTrials has left is refused, saying how many are left",
+          "[study]") {
+  // The study ends once maxTrials trials finish: a request beyond those running and queued was
+  // queued all the same, and stayed REQUESTED in a COMPLETED study (or ran a trial past maxTrials
+  // when a runner took all the queue at once).
+  SECTION("maxTrials") {
+    auto repository = std::make_shared<InMemoryStudyRepository>();
+    auto study = Study::Open(repository, "s", {.create_if_missing = true, .spec = SmallSpec(3)});
+    const auto running = study->Suggest(2);
+    REQUIRE(running.size() == 2);
+    const Trial queued = study->RequestTrial({{"lr", 0.01}, {"n", 3}});
+    CHECK_THROWS_WITH(
+        study->RequestTrial({{"lr", 0.02}, {"n", 3}}),
+        Catch::Contains("study 's' has no trial left to request: maxTrials (3) has none left "
+                        "(0 finished, 2 running, 1 requested)") &&
+            Catch::Contains("would never run") &&
+            Catch::Contains("raise maxTrials to at least 4 first"));
+    CHECK(study->Progress().requested == 1);
+    for (const Trial& t : running)
+      study->Complete(t.id, 0.5);
+    // The one queued in time runs; raising maxTrials makes room for another.
+    const auto next = study->Suggest(1);
+    REQUIRE(next.size() == 1);
+    CHECK(next[0].id == queued.id);
+    auto wider = Study::Open(repository, "s", {.spec = SmallSpec(4)});
+    CHECK_NOTHROW(wider->RequestTrial({{"lr", 0.02}, {"n", 3}}));
+  }
+  SECTION("a grid's points") {
+    StudySpec spec = SmallSpec(10);
+    spec.algorithm = Algorithm::kGridSearch;
+    spec.parameters = {ParameterSpec::Discrete("b", {1, 2})};
+    auto study = Study::Open(std::make_shared<InMemoryStudyRepository>(), "g",
+                             {.create_if_missing = true, .spec = spec});
+    REQUIRE(study->Suggest(1).size() == 1);
+    study->RequestTrial({{"b", 2}});
+    CHECK_THROWS_WITH(
+        study->RequestTrial({{"b", 2}}),
+        Catch::Contains("study 'g' has no trial left to request: its designer's 2 "
+                        "points are all taken (0 finished, 1 running, 1 requested)") &&
+            Catch::Contains("a larger maxTrials does not change that"));
   }
 }
 
@@ -568,8 +644,76 @@ TEST_CASE("random search never repeats a point of a finite space while one is le
   REQUIRE(rest.size() == 12);
   for (std::size_t i = 12; i < trials.size(); ++i)
     CHECK(std::count(rest.begin(), rest.end(), trials[i].parameters) == 1);
-  // None left: a repeat rather than nothing.
-  CHECK(designer.Suggest({space, spec, trials, 1, 3}).size() == 1);
+  // None left: nothing (the study ends there: Capacity).
+  CHECK(designer.Suggest({space, spec, trials, 1, 3}).empty());
+  CHECK(designer.Capacity(space) == 24);
+  CHECK_FALSE(designer.Capacity(SearchSpace(SmallSpec().parameters)));
+}
+
+TEST_CASE("random search in a large finite space nearly used up suggests the points left",
+          "[study]") {
+  // It drew until a free point came up, and after 1,000 draws took a repeat: with 3 points left
+  // of 100,000, 97 suggestions in 100 repeated a trial.
+  const SearchSpace space({ParameterSpec::Integer("n", 1, 100000)});
+  StudySpec spec = SmallSpec(200000);
+  spec.parameters = space.parameters();
+  const std::set<std::int64_t> free = {7, 50000, 99999};
+  std::vector<Trial> taken;
+  for (std::int64_t n = 1; n <= 100000; ++n) {
+    if (free.count(n)) continue;
+    Trial t;
+    t.id = static_cast<std::int64_t>(taken.size()) + 1;
+    t.state = TrialState::kSucceeded;
+    t.parameters = {{"n", n}};
+    taken.push_back(std::move(t));
+  }
+  RandomDesigner designer;
+  for (std::uint64_t seed = 1; seed <= 5; ++seed) {
+    const auto points = designer.Suggest({space, spec, taken, /*count=*/5, seed});
+    REQUIRE(points.size() == 3);  // the three left, each once, then nothing
+    std::set<std::int64_t> got;
+    for (const ParameterValues& p : points)
+      got.insert(p.at("n").AsInteger());
+    CHECK(got == free);
+  }
+}
+
+TEST_CASE("random search in a finite space ends the study when its points are used up", "[study]") {
+  // Random search had no capacity: a study of 12 points and maxTrials 20 ran 8 repeats and never
+  // ended as space exhausted.
+  StudySpec spec = SmallSpec(20);
+  spec.parameters = {ParameterSpec::Categorical("opt", {"adam", "sgd", "rmsprop"}),
+                     ParameterSpec::Integer("n", 1, 4)};
+  auto study = Study::Open(std::make_shared<InMemoryStudyRepository>(), "s",
+                           {.create_if_missing = true, .spec = spec});
+  std::set<std::string> seen;
+  for (int round = 0; round < 5; ++round) {
+    for (const Trial& t : study->Suggest(5)) {
+      CHECK(seen.insert(t.parameters.at("opt").AsString() + "/" +
+                        std::to_string(t.parameters.at("n").AsInteger()))
+                .second);
+      study->Complete(t.id, 0.5);
+    }
+  }
+  CHECK(seen.size() == 12);
+  CHECK(study->Trials().size() == 12);
+  const StudyProgress progress = study->Progress();
+  CHECK(progress.end == StudyEnd::kSpaceExhausted);
+  CHECK(progress.capacity == 12);
+  CHECK(study->IsDone());
+  CHECK(study->Suggest(1).empty());
+  // A space of 10^12 points: as quick as any, each point new.
+  StudySpec huge = SmallSpec(1000);
+  huge.parameters = {ParameterSpec::Integer("a", 1, 1000000),
+                     ParameterSpec::Integer("b", 1, 1000000)};
+  auto big = Study::Open(std::make_shared<InMemoryStudyRepository>(), "big",
+                         {.create_if_missing = true, .spec = huge});
+  std::set<std::pair<std::int64_t, std::int64_t>> big_seen;
+  for (const Trial& t : big->Suggest(200))
+    CHECK(big_seen.insert({t.parameters.at("a").AsInteger(), t.parameters.at("b").AsInteger()})
+              .second);
+  CHECK(big_seen.size() == 200);
+  CHECK(big->Progress().capacity == std::nullopt);  // more points than maxTrials
 }
 
 TEST_CASE(

@@ -119,6 +119,21 @@ TEST_CASE("two workers split one study's trials, each on its own GPUs", "[grpc][
   }
   CHECK(seen.size() == kTrials);
   CHECK(client.GetStudy("shared").state() == v1::Study::COMPLETED);
+  // The best-so-far lines of `run`, from the server's best (both workers' trials): the study's
+  // best trial was "(best so far)" when its worker finished it, and each finished trial is
+  // followed by the best then. A worker said neither.
+  const auto optimal = client.ListOptimalTrials("shared");
+  REQUIRE(!optimal.empty());
+  const std::int64_t best = optimal.front().id;
+  const std::string best_worker = TrialFolders(dir.File("jobs-a")).count(best) ? "a" : "b";
+  INFO("worker " << best_worker << ":\n" << logs[best_worker]);
+  CHECK(std::regex_search(logs[best_worker],
+                          std::regex("trial " + std::to_string(best) +
+                                     R"( SUCCEEDED: \S+ \S+ at step 3 \(best so far\)\n)")));
+  for (const auto& [name, log] : logs) {
+    CHECK(std::regex_search(log, std::regex(R"(\d\d:\d\d:\d\d best: trial \d+, \S+ \S+ at )"
+                                            R"(step 3 \(x=\S+\)\n)")));
+  }
   CHECK(server->Stop(SIGTERM) == 0);
 }
 

@@ -237,6 +237,10 @@ TEST_CASE("a worker's finished line gives every objective of a study of several 
                                                     {"--tag=m", "--extra-tag=n", "--value=0.25"});
   INFO(worker.output);
   CHECK(worker.exit_code == 0);
-  CHECK_THAT(worker.output, Catch::Contains("trial 1 SUCCEEDED: m 0.25, n 0.75 at step 3\n"));
+  CHECK_THAT(worker.output,
+             Catch::Contains("trial 1 SUCCEEDED: m 0.25, n 0.75 at step 3 (best so far)\n"));
+  // The study's best as run says it: the front's size, and its best by the first objective.
+  CHECK_THAT(worker.output, Catch::Contains(" best: 1 trial on the Pareto front; by m: trial 1, m "
+                                            "0.25, n 0.75 at step 3\n"));
   CHECK(server->Stop(SIGTERM) == 0);
 }

@@ -10,6 +10,8 @@
 //   --steps=N          steps written (default 3); --sleep-ms=M before each step (default 0)
 //   --value=V          the value written at every step (default 0.5); --x=V also sets it
 //   --ramp=R           adds R * step to the value
+//   --wall-time=W      the wall time of every event written (nan, inf, -5, 1e12: a broken clock);
+//                      default: now
 //   --ignore-sigterm   (hang) keeps running after SIGTERM
 //   --leave-escapee    starts a grandchild in a session of its own that ignores SIGTERM, SIGHUP
 //                      and SIGINT and lives until killed; its pid goes to escapee.pid
@@ -167,6 +169,8 @@ int main(int argc, char** argv) {
   const int sleep_ms = std::stoi(Flag(flags, "sleep-ms", "0"));
   const double value = std::stod(Flag(flags, "x", Flag(flags, "value", "0.5")));
   const double ramp = std::stod(Flag(flags, "ramp", "0"));
+  const bool fixed_wall_time = flags.count("wall-time") > 0;
+  const double wall_time = fixed_wall_time ? std::stod(flags["wall-time"]) : -1.0;
 
   // A grandchild that leaves the trainer's process group and session and ignores the polite
   // signals: only a kill of the trial's whole tree ends it.
@@ -220,7 +224,8 @@ int main(int argc, char** argv) {
     if (mode == "nan" && step == steps) v = std::nan("");
     if (hypertune) hypertune->Report(tag, v, step);
     if (!events) continue;
-    if (mode != "no-tag") events->AddScalar(tag, step, static_cast<float>(v));
+    // -1: now.
+    if (mode != "no-tag") events->AddScalar(tag, step, static_cast<float>(v), wall_time);
     if (!extra_tag.empty() || mode == "no-tag") {
       events->AddScalar(extra_tag.empty() ? "loss" : extra_tag, step, static_cast<float>(1 - v));
     }

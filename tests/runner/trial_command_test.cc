@@ -71,6 +71,16 @@ TEST_CASE("trial folders: one per trial, a subfolder per rerun", "[command]") {
   CHECK(TrialPathsFor("/j", 3, 2).dir == "/j/trial-3/attempt-2");
 }
 
+TEST_CASE("without PATH a program is looked for where execvp looks, not nowhere", "[command]") {
+  // `env -i bayestune run ...` said "the trainer 'python3' was not found in PATH ()".
+  const std::string fallback = SearchPath({"HOME=/root"});
+  CHECK(fallback.find("/usr/bin") != std::string::npos);
+  CHECK(ResolveExecutable("sh", fallback).ends_with("/sh"));
+  CHECK(SearchPath({"PATH=/opt/x:/usr/bin"}) == "/opt/x:/usr/bin");
+  CHECK(SearchPath({"PATH=/a", "PATH=/b"}) == "/b");
+  CHECK(SearchPath({"PATH="}).empty());  // set, but empty: as given
+}
+
 TEST_CASE("the trainer program is found as execvp would, or a clear error", "[command]") {
   const auto dir = test::MakeTempDir("resolve");
   test::WriteFile(dir / "train", "#!/bin/sh\n", true);

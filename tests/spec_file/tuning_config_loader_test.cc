@@ -10,6 +10,7 @@
 #include <cstdlib>
 #include <filesystem>
 #include <fstream>
+#include <map>
 #include <thread>
 
 #include "bayestune/optimizer/errors.h"
@@ -415,12 +416,27 @@ TEST_CASE("the study's keys at the top level: one error each saying where they g
     ExpectError(errors, 2, {"maxTrials: unknown key 'maxTrials' at the top level"});
   }
   SECTION("Vertex AI's HyperparameterTuningJob") {
+    // Each key says where it goes: one text for all said the same paragraph at every key and
+    // mapped neither maxFailedTrialCount nor measurementSelectionType (newuser11).
     const auto errors = Errors(
-        "studySpec:\n  metrics: [{metricId: accuracy, goal: MAXIMIZE}]\nmaxTrialCount: 10\n");
-    CHECK(errors.size() == 2);
+        "studySpec:\n  metrics: [{metricId: accuracy, goal: MAXIMIZE}]\nmaxTrialCount: 10\n"
+        "maxFailedTrialCount: 2\ntrialJobSpec: {}\n");
+    CHECK(errors.size() == 4);
     ExpectError(errors, 1,
-                {"this is Vertex AI's HyperparameterTuningJob, which bayestune does not read",
-                 "maxTrialCount as maxTrials"});
+                {"studySpec: unknown key 'studySpec' at the top level: this is Vertex AI's "
+                 "HyperparameterTuningJob, which bayestune does not read; write its metrics as "
+                 "trainingInput.hyperparameters.metrics",
+                 "integerValueSpec's with type: INTEGER",
+                 "measurementSelectionType as runner.measurementSelection (LAST or BEST)"});
+    ExpectError(errors, 3,
+                {"maxTrialCount: unknown key 'maxTrialCount' at the top level: this is Vertex "
+                 "AI's HyperparameterTuningJob, which bayestune does not read; write it as "
+                 "trainingInput.hyperparameters.maxTrials"});
+    ExpectError(errors, 4, {"write it as trainingInput.hyperparameters.maxFailedTrials"});
+    ExpectError(errors, 5, {"a pythonPackageSpec's pythonModule as [python3, -m, MODULE]"});
+    for (const auto& error : errors) {
+      if (error.line != 1) CHECK(error.message.find("studySpec.") == std::string::npos);
+    }
   }
 }
 
@@ -451,6 +467,98 @@ TEST_CASE("trainingInput.args with AI Platform's --job-dir is a warning at its p
   CHECK(result.config.runner.args.size() == 3);  // passed on all the same
 }
 
+TEST_CASE(
+    "a '~' or $VARIABLE in the trainer's words, runner.env or jobDir is a warning at its place",
+    "[config]") {
+  // runner.env {DATA_DIR: $HOME/data} gave every trial DATA_DIR='$HOME/data', and jobDir: ~/runs
+  // made a folder named '~' beside the YAML file, without a word: no shell reads the file
+  // (newuser11). The values are kept as written.
+  ::setenv("BAYESTUNE_TEST_DATA", "/data/set", 1);
+  ::unsetenv("BAYESTUNE_TEST_UNSET");
+  const std::string text =
+      "trainingInput:\n"
+      "  args: ['--data=$BAYESTUNE_TEST_DATA', '--price=$5', --plain]\n"
+      "  hyperparameters:\n"
+      "    goal: MAXIMIZE\n"
+      "    hyperparameterMetricTag: accuracy\n"
+      "    params:\n" +
+      kGoodParam +
+      "runner:\n"
+      "  command: [python3, train.py, --out, '${BAYESTUNE_TEST_UNSET}/x']\n"
+      "  jobDir: ~/runs\n"
+      "  env:\n"
+      "    DATA_DIR: $BAYESTUNE_TEST_DATA/digits\n"
+      "    PLAIN: /data\n";
+  const auto result = ParseTuningConfig(text, kBadFile);
+  INFO(FormatDiagnostics(result.diagnostics));
+  REQUIRE(result.ok());
+  std::map<std::string, const Diagnostic*> warnings;
+  for (const auto& d : result.diagnostics) {
+    if (d.message.find("is not expanded") != std::string::npos) warnings[d.field] = &d;
+  }
+  CHECK(warnings.size() == 4);
+  REQUIRE(warnings.count("trainingInput.args[0]") == 1);
+  CHECK(warnings["trainingInput.args[0]"]->line == 2);
+  CHECK(warnings["trainingInput.args[0]"]->message ==
+        "'--data=$BAYESTUNE_TEST_DATA' reaches the trainer as written: no shell reads this file, "
+        "so '$BAYESTUNE_TEST_DATA' is not expanded; write the value out ('--data=/data/set' "
+        "here)");
+  REQUIRE(warnings.count("runner.command[3]") == 1);
+  CHECK(warnings["runner.command[3]"]->message ==
+        "'${BAYESTUNE_TEST_UNSET}/x' reaches the trainer as written: no shell reads this file, so "
+        "'${BAYESTUNE_TEST_UNSET}' is not expanded; write the value out");
+  REQUIRE(warnings.count("runner.jobDir") == 1);
+  CHECK_THAT(warnings["runner.jobDir"]->message,
+             Catch::StartsWith("'~/runs' is the trial folders' folder as written: no shell reads "
+                               "this file, so '~' is not expanded; write the value out") &&
+                 Catch::EndsWith("; as it stands, it is a folder beside this file"));
+  REQUIRE(warnings.count("runner.env.DATA_DIR") == 1);
+  CHECK(warnings["runner.env.DATA_DIR"]->line == 16);
+  CHECK_THAT(warnings["runner.env.DATA_DIR"]->message,
+             Catch::Contains("write the value out ('/data/set/digits' here), or leave it out of "
+                             "runner.env and set it where bayestune runs"));
+  CHECK(result.config.runner.env.at("DATA_DIR") == "$BAYESTUNE_TEST_DATA/digits");
+  CHECK(result.config.runner.job_dir == "~/runs");
+  CHECK(result.config.runner.args[0] == "--data=$BAYESTUNE_TEST_DATA");
+  // A shell given its code with -c expands it itself.
+  const auto shell = ParseTuningConfig(
+      Study("", kGoodParam) +
+          "runner:\n  command: [bash, -c, 'python3 train.py --data=$HOME/d \"$@\"', --]\n",
+      kBadFile);
+  INFO(FormatDiagnostics(shell.diagnostics));
+  REQUIRE(shell.ok());
+  for (const auto& d : shell.diagnostics)
+    CHECK(d.message.find("is not expanded") == std::string::npos);
+}
+
+TEST_CASE("AI Platform's pythonModule is ignored with a warning that says how to run it",
+          "[config]") {
+  // Its warning said only "only AI Platform uses it", of the one key that told how the trainer
+  // ran, while run stopped for want of runner.command (newuser11).
+  const std::string text =
+      "trainingInput:\n"
+      "  pythonModule: trainer.task\n"
+      "  hyperparameters:\n"
+      "    goal: MAXIMIZE\n"
+      "    hyperparameterMetricTag: accuracy\n"
+      "    params:\n" +
+      kGoodParam;
+  const auto result = ParseTuningConfig(text, kBadFile);
+  INFO(FormatDiagnostics(result.diagnostics));
+  REQUIRE(result.ok());
+  REQUIRE(result.diagnostics.size() == 1);
+  const Diagnostic& warning = result.diagnostics[0];
+  CHECK_FALSE(warning.IsError());
+  CHECK(warning.field == "trainingInput.pythonModule");
+  CHECK(warning.line == 2);
+  CHECK(warning.message ==
+        "ignored: AI Platform ran the trainer as python -m trainer.task, bayestune runs "
+        "runner.command: give it as runner.command: [python3, -m, trainer.task] (run from the "
+        "folder that holds the package), or after --: bayestune run bad.yaml -- python3 -m "
+        "trainer.task");
+  CHECK(result.config.runner.command.empty());
+}
+
 TEST_CASE("wrong types and missing required fields are errors", "[config]") {
   ExpectError(Errors(Study("    maxParallelTrials: two\n", kGoodParam)), 6,
               {"maxParallelTrials", "expected an integer, got 'two'"});
@@ -469,6 +577,37 @@ TEST_CASE("wrong types and missing required fields are errors", "[config]") {
                            "        minValue: low\n        maxValue: 1\n")),
               9, {"params[0].minValue", "expected a number, got 'low'"});
   ExpectError(Errors("runner: {}\n"), 1, {"trainingInput", "missing required field"});
+}
+
+TEST_CASE("a parameter written as Optuna or Vertex AI write it: each mistake with what is meant",
+          "[config]") {
+  // type: FLOAT got no suggestion, and hid scaleType: LOG's error; Vertex AI's `values` of a
+  // CATEGORICAL parameter got "did you mean 'discreteValues'?" beside "categoricalValues: missing
+  // required field" (newuser11).
+  const auto errors = Errors(Study("",
+                                   "      - parameterName: lr\n"
+                                   "        type: FLOAT\n"
+                                   "        minValue: 0.001\n"
+                                   "        maxValue: 0.1\n"
+                                   "        scaleType: LOG\n"
+                                   "      - parameterName: opt\n"
+                                   "        type: CATEGORICAL\n"
+                                   "        values: [sgd, adam]\n"
+                                   "      - parameterName: bs\n"
+                                   "        type: DISCRETE\n"
+                                   "        values: [32, 64]\n"));
+  CHECK(errors.size() == 4);
+  ExpectError(errors, 8,
+              {"params[0].type: unknown value 'FLOAT'; did you mean 'DOUBLE'? Valid values: "});
+  ExpectError(errors, 11,
+              {"params[0].scaleType: unknown value 'LOG'; did you mean 'UNIT_LOG_SCALE'?"});
+  ExpectError(errors, 14,
+              {"params[1].values: unknown key 'values'; did you mean "
+               "'categoricalValues'? Valid keys: "});
+  ExpectError(errors, 17,
+              {"params[2].values: unknown key 'values'; did you mean 'discreteValues'?"});
+  for (const auto& error : errors)
+    CHECK(error.message.find("missing required field") == std::string::npos);
 }
 
 TEST_CASE("range and scale errors name the parameter's field", "[config]") {

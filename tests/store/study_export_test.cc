@@ -638,6 +638,39 @@ TEST_CASE("CSV export: an ASHA study has each trial's rung after stopped_early, 
         "\r\n");
 }
 
+TEST_CASE("CSV export: a parameter named as a column of its own (step, objective) is param.<name>",
+          "[export]") {
+  // Parameters named step and objective gave the header trial,state,step,objective,objective,
+  // step,...: pandas called the second ones step.1 and objective.1, and csv.DictReader kept the
+  // last, so row["step"] was the measurement's step and not the parameter (newuser11).
+  TempFolder folder;
+  auto repository = SqliteStudyRepository::Open(folder.File("study.db"));
+  StudyRecord study;
+  study.name = "clash";
+  study.spec.metric_tag = "loss";
+  study.spec.max_trials = 5;
+  study.spec.parameters = {ParameterSpec::Integer("step", 1, 5),
+                           ParameterSpec::Double("objective", 0.1, 1),
+                           ParameterSpec::Double("lr", 0.1, 1)};
+  study = repository->CreateStudy(study);
+  Trial trial;
+  trial.state = TrialState::kSucceeded;
+  trial.parameters = {{"step", std::int64_t{3}}, {"objective", 0.5}, {"lr", 0.25}};
+  trial.final_value = 1.5;
+  trial.final_step = 7;
+  repository->AddTrial(study.id, trial);
+  std::ostringstream csv;
+  WriteStudyCsv(csv, study, repository->ListTrials(study.id));
+  const std::string text = csv.str();
+  CHECK(text.starts_with("trial,state,param.step,param.objective,lr,objective,step,start_time,"));
+  CHECK_THAT(text, Catch::Contains("\r\n1,SUCCEEDED,3,0.5,0.25,1.5,7,"));
+  // A study without such a name keeps its columns as they were.
+  std::ostringstream plain;
+  study.spec.parameters = {ParameterSpec::Double("lr", 0.1, 1)};
+  WriteStudyCsv(plain, study, {});
+  CHECK(plain.str().starts_with("trial,state,lr,objective,step,"));
+}
+
 TEST_CASE("CSV export: text a spreadsheet would run as a formula is kept as text", "[export]") {
   // OWASP's CSV injection: a cell that starts with =, +, -, @, a tab or a carriage return is a
   // formula to Excel and LibreOffice ("=cmd|' /C calc'!A0" runs a program). Such text gets a

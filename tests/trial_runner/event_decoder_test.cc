@@ -217,12 +217,48 @@ TEST_CASE("a tag's metadata comes with its first value only and holds for later 
             .scalars.empty());
   CHECK(DecodeWith(decoder, EventWithValues(2, 2, {TensorValue("hp", bare_tensor, "")}))
             .scalars.empty());
-  // Later metadata does not change the first (TensorBoard keeps the first).
-  CHECK(DecodeWith(decoder, EventWithValues(3, 3, {TensorValue("hp", bare_tensor, "scalars")}))
+  // Later metadata of another plugin does not change the first (TensorBoard keeps the first)...
+  CHECK(DecodeWith(decoder, EventWithValues(3, 3, {TensorValue("hp", bare_tensor, "images")}))
             .scalars.empty());
+  // ...but a later value that says itself it is a scalar is read (below).
   // A tensor that never had metadata is read as a scalar when it is a numeric scalar.
   CHECK(DecodeWith(decoder, EventWithValues(1, 1, {TensorValue("plain", bare_tensor, "")}))
             .scalars.size() == 1);
+}
+
+TEST_CASE(
+    "a tag first written as text or a histogram keeps the later values that say they are "
+    "scalars",
+    "[event_decoder]") {
+  // TensorBoard keeps a tag's first metadata, so a note written with tf.summary.text under the
+  // metric's tag at step 0 hid every later tf.summary.scalar of it, and the trial failed with
+  // "no scalar was reported". TF2 and PyTorch write the metadata with every value: those that
+  // say "scalars" are read; a bare value is still what the tag's first was.
+  const ProtoBuilder text_tensor =
+      ProtoBuilder().Varint(1, kTestDtString).Message(2, Shape({})).Bytes(8, "starting");
+  const ProtoBuilder histogram_tensor = ProtoBuilder()
+                                            .Varint(1, kTestDtDouble)
+                                            .Message(2, Shape({2, 3}))
+                                            .Bytes(4, std::string(48, '\0'));
+  for (const auto& [plugin, first] :
+       {std::pair{"text", text_tensor}, std::pair{"histograms", histogram_tensor}}) {
+    CAPTURE(plugin);
+    EventDecoder decoder;
+    CHECK(DecodeWith(decoder, EventWithValues(0, 1, {TensorValue("accuracy", first, plugin)}))
+              .scalars.empty());
+    const Decoded later = DecodeWith(decoder, Tf2ScalarEvent("accuracy", 1, 0.5f, 2.0));
+    REQUIRE(later.scalars.size() == 1);
+    CHECK(later.scalars[0].step == 1);
+    CHECK(later.scalars[0].value == 0.5);
+    CHECK(
+        DecodeWith(decoder, EventWithValues(2, 3,
+                                            {ProtoBuilder()
+                                                 .Bytes(1, "accuracy")
+                                                 .Message(9, PluginMetadata("", 1))
+                                                 .Message(8, Tensor(kTestDtFloat).Float(5, 1.0f))}))
+            .scalars.size() == 1);
+    CHECK(DecodeWith(decoder, Tf2ScalarEvent("accuracy", 3, 0.75f, 4.0, false)).scalars.empty());
+  }
 }
 
 TEST_CASE("a tensor without a tag is named by node_name, as TensorBoard does", "[event_decoder]") {

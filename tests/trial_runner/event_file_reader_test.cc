@@ -5,9 +5,11 @@
 #include <unistd.h>
 
 #include <catch2/catch.hpp>
+#include <cmath>
 #include <filesystem>
 #include <tuple>
 
+#include "bayestune/optimizer/trial.h"
 #include "event_file_writer.h"
 #include "metrics_test_support.h"
 
@@ -181,6 +183,34 @@ TEST_CASE("a record with good CRCs that is not an Event is skipped with a warnin
   CHECK_THAT(poll.warnings[0].message, Contains("not a valid Event") && Contains("groups"));
   REQUIRE(poll.records.size() == 1);
   CHECK(poll.records[0].tag == "a");
+}
+
+TEST_CASE("a wall time no clock gave is read as 0 (now), with one warning for the file",
+          "[event_file_reader]") {
+  // It was passed on as written: NaN reached SQLite's NOT NULL column as NULL, and a far-future or
+  // negative time made the trial's durations, the report and the exports absurd.
+  const auto path = UniqueTempDir("wall_time") / "events.out.tfevents.1.host";
+  const double ahead = NowSeconds() + 30 * 86400.0;
+  const std::string version = FrameTfRecord(EncodeFileVersionEvent(100.0));
+  WriteFileBytes(path, version + FrameTfRecord(EncodeScalarEvent("a", 1, 1.0f, NAN)) +
+                           FrameTfRecord(EncodeScalarEvent("a", 2, 2.0f, 1700000000.0)) +
+                           FrameTfRecord(EncodeScalarEvent("a", 3, 3.0f, -5.0)) +
+                           FrameTfRecord(EncodeScalarEvent("a", 4, 4.0f, ahead)) +
+                           FrameTfRecord(EncodeScalarEvent("a", 5, 5.0f, INFINITY)));
+  EventFileReader reader(path.string(), ".");
+  const MetricPoll poll = PollOf(reader);
+  REQUIRE(poll.records.size() == 5);
+  const std::vector<double> expected = {0, 1700000000.0, 0, 0, 0};
+  for (std::size_t i = 0; i < expected.size(); ++i) {
+    CAPTURE(i);
+    CHECK(poll.records[i].wall_time == expected[i]);
+    CHECK(poll.records[i].value == static_cast<double>(i + 1));
+  }
+  REQUIRE(poll.warnings.size() == 1);
+  CHECK(poll.warnings[0].offset == version.size());
+  CHECK_THAT(poll.warnings[0].message,
+             Contains("the wall_time nan of the event at step 1 is not a finite number") &&
+                 Contains("taken as measured when read (said once for this file)"));
 }
 
 TEST_CASE("a record too long to be a scalar is passed over unread", "[event_file_reader]") {

@@ -7,6 +7,7 @@
 #include <catch2/catch.hpp>
 #include <cmath>
 #include <filesystem>
+#include <fstream>
 
 #include "hypertune_writer.h"
 #include "metrics_test_support.h"
@@ -55,6 +56,34 @@ TEST_CASE("reports are read once, with tag, step, time and value", "[hypertune_r
   CheckSteps(reader.Poll().records, 3, 1);
 }
 
+TEST_CASE(
+    "a timestamp no clock gave (milliseconds, negative, NaN) is read as 0 (now), with a "
+    "warning",
+    "[hypertune_reader]") {
+  // It was passed on as written: "nan" reached SQLite's NOT NULL column as NULL, and the others
+  // made the trial's durations, the report and the exports absurd.
+  const auto path = UniqueTempDir("hypertune_timestamp") / "metric.jsonl";
+  WriteFileBytes(path,
+                 "{\"global_step\": 1, \"accuracy\": 0.5, \"timestamp\": 1700000000000.5}\n"
+                 "{\"global_step\": 2, \"accuracy\": 0.6, \"timestamp\": -3}\n"
+                 "{\"global_step\": 3, \"accuracy\": 0.7, \"timestamp\": \"nan\"}\n"
+                 "{\"global_step\": 4, \"accuracy\": 0.8, \"timestamp\": 1700000000.5}\n");
+  HypertuneReader reader(path.string());
+  const MetricPoll poll = reader.Poll();
+  REQUIRE(poll.records.size() == 4);
+  CHECK(poll.records[0].wall_time == 0);
+  CHECK(poll.records[1].wall_time == 0);
+  CHECK(poll.records[2].wall_time == 0);
+  CHECK(poll.records[3].wall_time == 1700000000.5);
+  CHECK(poll.records[3].value == 0.8);
+  REQUIRE(poll.warnings.size() == 3);
+  CHECK_THAT(poll.warnings[0].message, Contains("line 1: timestamp 1700000000000.5") &&
+                                           Contains("more than a day after this machine's clock") &&
+                                           Contains("taken as measured when read"));
+  CHECK_THAT(poll.warnings[1].message, Contains("timestamp -3 is before 1970"));
+  CHECK_THAT(poll.warnings[2].message, Contains("is not a finite number"));
+}
+
 TEST_CASE("rewrites of the sliding window count no report twice and lose none",
           "[hypertune_reader]") {
   for (int every : {1, 7, 99}) {
@@ -96,6 +125,37 @@ TEST_CASE("a reader more than 100 reports behind says that reports were lost, on
   const MetricPoll again = reader.Poll();
   CheckSteps(again.records, 201, 100);
   CHECK(again.warnings.empty());
+}
+
+TEST_CASE("a trainer that appends its reports past 100 lines: each read once, no warning",
+          "[hypertune_reader]") {
+  // A trainer's own writer, open(CLOUD_ML_HP_METRIC_FILE, 'a') a report, rather than
+  // cloudml-hypertune's window of 100: past 100 lines the file's first line was no longer among
+  // the last 100 reports read, so the whole file was read again at every poll, 300 reports
+  // recorded as 442, with a warning that reports were lost (newuser11).
+  for (int every : {1, 7, 150}) {
+    INFO("a poll every " << every << " reports");
+    const auto path = UniqueTempDir("hypertune_append") / "metric.jsonl";
+    HypertuneReader reader(path.string());
+    std::vector<MetricRecord> read;
+    for (int step = 0; step < 300; ++step) {
+      {
+        std::ofstream file(path, std::ios::app);
+        file.precision(17);
+        file << "{\"accuracy\": " << ValueAt(step) << ", \"global_step\": " << step
+             << ", \"timestamp\": " << 1700000000 + step << "}\n";
+      }
+      if ((step + 1) % every == 0) {
+        const MetricPoll poll = reader.Poll();
+        CHECK(poll.warnings.empty());
+        read.insert(read.end(), poll.records.begin(), poll.records.end());
+      }
+    }
+    const MetricPoll last = reader.Poll();
+    CHECK(last.warnings.empty());
+    read.insert(read.end(), last.records.begin(), last.records.end());
+    CheckSteps(read, 0, 300);
+  }
 }
 
 TEST_CASE("a half-written file, cut anywhere, counts each report once", "[hypertune_reader]") {

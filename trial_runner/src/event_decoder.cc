@@ -454,6 +454,14 @@ std::optional<EventDecodeError> EventDecoder::Decode(std::string_view event,
         }
         if (value.kind != DecodedValue::Kind::kTensor) continue;
         const std::string_view tag = value.tag.empty() ? value.node_name : value.tag;
+        // A value that says itself it is a scalar is one, whatever its tag's first metadata said:
+        // TF2 and PyTorch write the metadata with every value, and a tag first written as text
+        // or a histogram (a note at step 0) hid all its scalars behind "no scalar was reported"
+        // (TensorBoard shows such a tag as text only). A value without metadata is what its tag's
+        // first was.
+        const bool says_scalar =
+            value.has_metadata && (value.metadata.plugin_name == "scalars" ||
+                                   value.metadata.data_class == kDataClassScalar);
         // TensorBoard keeps the first metadata of a tag; later values usually carry none.
         const TagMetadata* metadata = nullptr;
         if (auto known = metadata_by_tag_.find(tag); known != metadata_by_tag_.end()) {
@@ -468,9 +476,10 @@ std::optional<EventDecodeError> EventDecoder::Decode(std::string_view event,
           }
         }
         const bool scalar_plugin =
-            !metadata || ((metadata->plugin_name.empty() || metadata->plugin_name == "scalars") &&
-                          (metadata->data_class == kDataClassUnknown ||
-                           metadata->data_class == kDataClassScalar));
+            says_scalar || !metadata ||
+            ((metadata->plugin_name.empty() || metadata->plugin_name == "scalars") &&
+             (metadata->data_class == kDataClassUnknown ||
+              metadata->data_class == kDataClassScalar));
         if (scalar_plugin && value.tensor_value) out.push_back({tag, 0, 0, *value.tensor_value});
       }
       if (summary_wire.error()) {

@@ -33,7 +33,8 @@ struct EventDecodeError {
 // pr_curves, ...) are passed over quietly.
 //
 // TensorFlow writes a tag's SummaryMetadata with its first value only, so a decoder remembers the
-// plugin of every tag it has seen: use one decoder per event file.
+// plugin of every tag it has seen: use one decoder per event file. A value whose own metadata says
+// it is a scalar is read whatever its tag's first metadata was (a text note under the tag first).
 class EventDecoder {
  public:
   // Appends the scalars of `event` to `out`. On a malformed event, appends nothing and returns why.

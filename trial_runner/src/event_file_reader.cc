@@ -9,7 +9,10 @@
 #include <cerrno>
 #include <cstring>
 
+#include "bayestune/optimizer/parameter_value.h"
+#include "bayestune/optimizer/trial.h"
 #include "regular_file.h"
+#include "time_format.h"
 
 namespace bayestune {
 namespace {
@@ -18,11 +21,32 @@ namespace {
 class PollSink : public EventStreamSink {
  public:
   PollSink(const std::string& path, const SharedString& run, SharedStringTable& tags,
-           MetricPoll& out)
-      : path_(path), run_(run), tags_(tags), out_(out) {}
+           MetricPoll& out, const EventRecordStream& stream, bool& warned_wall_time)
+      : path_(path),
+        run_(run),
+        tags_(tags),
+        out_(out),
+        stream_(stream),
+        warned_wall_time_(warned_wall_time),
+        now_(NowSeconds()) {}
   void OnScalar(const EventScalar& scalar) override {
-    out_.records.push_back(
-        {run_, tags_.Get(scalar.tag), scalar.step, scalar.wall_time, scalar.value});
+    double wall_time = scalar.wall_time;
+    // A time no clock gave (NaN, infinite, negative, far ahead: a broken writer or clock) is not
+    // kept: 0, which the study stores as the time it takes the measurement, with one warning per
+    // file (stored as given, it made durations, the report and the exports absurd).
+    if (!(wall_time >= 0 && wall_time <= now_ + kWallTimeAheadSeconds)) {
+      if (!warned_wall_time_) {
+        out_.warnings.push_back(
+            {path_, stream_.record_offset(),
+             "the wall_time " + FormatDouble(wall_time) + " of the event at step " +
+                 std::to_string(scalar.step) + " " + WallTimeProblem(wall_time, now_) +
+                 "; its values, and those of later events of this file with such a time, are "
+                 "taken as measured when read (said once for this file)"});
+        warned_wall_time_ = true;
+      }
+      wall_time = 0;
+    }
+    out_.records.push_back({run_, tags_.Get(scalar.tag), scalar.step, wall_time, scalar.value});
   }
   void OnWarning(std::uint64_t offset, std::string message) override {
     out_.warnings.push_back({path_, offset, std::move(message)});
@@ -33,6 +57,9 @@ class PollSink : public EventStreamSink {
   const SharedString& run_;
   SharedStringTable& tags_;
   MetricPoll& out_;
+  const EventRecordStream& stream_;
+  bool& warned_wall_time_;
+  double now_;
 };
 
 constexpr std::uint64_t kReserveFromBytes = 16u << 20;
@@ -98,7 +125,7 @@ std::string EventFileReader::WrittenAnew(int fd, std::uint64_t size,
 }
 
 void EventFileReader::Poll(MetricPoll& out) {
-  PollSink sink(path_, run_, tags_, out);
+  PollSink sink(path_, run_, tags_, out, stream_, warned_wall_time_);
   // Without blocking: opening a FIFO put in the file's place would otherwise wait for a writer.
   const OpenedRegularFile file = OpenRegularFile(path_);
   if (file.status == RegularFileOpen::kAbsent) {

@@ -66,6 +66,7 @@ class EventFileReader {
   std::size_t max_record_size_;
   EventRecordStream stream_;
   bool reported_unreadable_ = false;
+  bool warned_wall_time_ = false;  // a wall time no clock gave was said (once a file)
   std::uint64_t generation_ = 0;
   std::optional<std::pair<std::uint64_t, std::uint64_t>> identity_;  // device and inode
   std::string head_;  // the file's first bytes read (up to kHeadSize)

@@ -99,7 +99,7 @@ std::optional<std::string> RunNvidiaSmi(const std::string& program, double timeo
                                         std::string& note) {
   std::string executable;
   try {
-    executable = ResolveExecutable(program, std::getenv("PATH") ? std::getenv("PATH") : "");
+    executable = ResolveExecutable(program, SearchPath(CurrentEnvironment()));
   } catch (const std::exception&) {
     note = program + ": not found";
     return std::nullopt;

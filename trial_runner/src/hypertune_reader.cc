@@ -12,10 +12,13 @@
 #include <limits>
 #include <nlohmann/json.hpp>
 #include <optional>
+#include <utility>
 #include <vector>
 
+#include "bayestune/optimizer/trial.h"
 #include "hypertune_writer.h"
 #include "regular_file.h"
+#include "time_format.h"
 
 namespace bayestune {
 namespace {
@@ -177,6 +180,14 @@ void HypertuneReader::ReadLine(std::string_view line, std::size_t line_number, s
       return;
     }
     wall_time = *number;
+    // A time no clock gave (negative, far ahead: milliseconds for seconds) is not kept: 0, which
+    // the study stores as the time it takes the measurement.
+    if (const std::string problem = WallTimeProblem(wall_time, NowSeconds()); !problem.empty()) {
+      warn("timestamp " + ShownValue(*it) + " " + problem +
+           " (seconds since the Unix epoch, as time.time() gives them); its values are taken as "
+           "measured when read");
+      wall_time = 0;
+    }
   }
   bool has_metric = false;
   for (const auto& [key, value] : json.items()) {
@@ -219,7 +230,7 @@ void HypertuneReader::Poll(MetricPoll& out) {
   if (read.status != ReadStatus::kRead) return;
   refused_why_.clear();
   if (content == last_content_) return;
-  last_content_ = content;
+  const std::string previous = std::exchange(last_content_, content);
 
   struct Line {
     std::string_view text;
@@ -237,6 +248,24 @@ void HypertuneReader::Poll(MetricPoll& out) {
   }
   // What follows the last newline is a line still being written: a later poll reads it whole.
   if (lines.empty()) return;
+
+  // More lines than cloudml-hypertune's window holds: no window, but a writer that appends every
+  // report (a trainer's own open(path, 'a')). While the file only grows, its new reports are the
+  // lines after the last whole line read before. Aligned as a window, the first lines were out of
+  // the last 100 reads once the file passed 100 lines: all of it was read again, every report
+  // recorded twice, with a warning that reports were lost.
+  if (lines.size() > HypertuneWriter::kMaxEntries && !previous.empty() &&
+      content.starts_with(previous)) {
+    // npos + 1 is 0: without a newline, nothing of it was read.
+    const std::size_t read_end = previous.rfind('\n') + 1;
+    for (const Line& line : lines) {
+      if (line.offset < read_end) continue;
+      ReadLine(line.text, line.number, line.offset, out);
+      seen_.emplace_back(line.text);
+      if (seen_.size() > HypertuneWriter::kMaxEntries) seen_.pop_front();
+    }
+    return;
+  }
 
   // The file is the writer's last reports. Find where its lines start among those already read:
   // the first place from which the reports read so far agree with the file's first lines.

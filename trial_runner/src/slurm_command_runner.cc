@@ -115,7 +115,7 @@ SlurmCommandOutput SlurmCommandRunner::Run(const std::string& program,
   argv.insert(argv.end(), args.begin(), args.end());
   output.command_line = QuoteCommandLine(argv);
 
-  const std::string path = EnvironmentValue(environment_, "PATH").value_or("");
+  const std::string path = SearchPath(environment_);
   ProcessLaunch launch;
   try {
     launch.executable = ResolveExecutable(program, path);

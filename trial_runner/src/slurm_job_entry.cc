@@ -92,11 +92,9 @@ int RunSlurmJob(const std::filesystem::path& launch_file) {
       throw LaunchError("cannot enter the working folder '" + launch.working_dir.string() +
                         "' on " + status.host + ": " + std::strerror(errno));
     }
-    process.executable =
-        !launch.executable.empty()
-            ? launch.executable
-            : ResolveExecutable(launch.argv[0],
-                                EnvironmentValue(process.environment, "PATH").value_or(""));
+    process.executable = !launch.executable.empty()
+                             ? launch.executable
+                             : ResolveExecutable(launch.argv[0], SearchPath(process.environment));
     trainer = TrialProcess::Launch(process);
   } catch (const std::exception& e) {  // LaunchError, or InvalidArgument from the PATH lookup
     status.launch_error = e.what();

@@ -636,7 +636,7 @@ LauncherStart SlurmLauncher::Start(const std::string& study, const RunnerSpec& r
   runner_ = runner;
   const std::vector<std::string> environment =
       options_.commands.environment.empty() ? CurrentEnvironment() : options_.commands.environment;
-  const std::string path = EnvironmentValue(environment, "PATH").value_or("");
+  const std::string path = SearchPath(environment);
   job_program_ = FindSlurmJobProgram(options_.job_program, path);
   // All four at the start: without squeue or scancel the run would submit jobs it can neither
   // follow (a cancelled job would never be seen to end) nor stop.

@@ -120,6 +120,16 @@ std::optional<std::string> EnvironmentValue(const std::vector<std::string>& envi
   return value;
 }
 
+std::string SearchPath(const std::vector<std::string>& environment) {
+  if (auto path = EnvironmentValue(environment, "PATH")) return *path;
+  const std::size_t size = confstr(_CS_PATH, nullptr, 0);
+  if (size == 0) return "/bin:/usr/bin";
+  std::string path(size, '\0');
+  confstr(_CS_PATH, path.data(), size);
+  path.resize(size - 1);  // confstr's size counts the terminating NUL
+  return path;
+}
+
 void SetEnvironmentValue(std::vector<std::string>& environment, std::string_view name,
                          const std::string& value) {
   std::erase_if(environment, [&](const std::string& entry) {

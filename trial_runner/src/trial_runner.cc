@@ -16,12 +16,14 @@
 #include <cstring>
 #include <filesystem>
 #include <map>
+#include <nlohmann/json.hpp>
 #include <set>
 #include <system_error>
 #include <utility>
 
 #include "bayestune/optimizer/errors.h"
 #include "bayestune/optimizer/parameter.h"
+#include "bayestune/optimizer/study_spec.h"
 #include "bayestune/trial_runner/slurm_launcher.h"
 #include "bayestune/trial_runner/trial_command.h"
 #include "bayestune/trial_runner/trial_process.h"
@@ -150,16 +152,20 @@ std::vector<std::filesystem::path> EventFilesOutside(const std::filesystem::path
   return found;
 }
 
-// For a trial that reported no scalar at all: where bayestune looks, how the trainer is told, and
+// For a trial that reported no scalar at all: where bayestune looks, how the trainer is told (a
+// plain Python trainer, without TensorFlow, PyTorch or cloudml-hypertune, appends JSON lines), and
 // event files that went elsewhere meanwhile (a TF2 or PyTorch trainer writing to its own logdir).
 std::string WhereToReport(const TrialPaths& paths, const std::filesystem::path& job_dir,
-                          double since) {
+                          double since, const std::string& tag) {
   std::string text =
       "; bayestune reads the event files under the trial's --job-dir (" + paths.dir.string() +
       ") and the cloudml-hypertune file CLOUD_ML_HP_METRIC_FILE (" + paths.metric_file.string() +
       "): write the summaries there, such as tf.summary.create_file_writer(job_dir), "
       "tf.keras.callbacks.TensorBoard(log_dir=job_dir) or "
-      "torch.utils.tensorboard.SummaryWriter(log_dir=job_dir)";
+      "torch.utils.tensorboard.SummaryWriter(log_dir=job_dir), or append a JSON line a report "
+      "to CLOUD_ML_HP_METRIC_FILE, such as " +
+      "{" + nlohmann::json(tag).dump() + ": 0.5, \"global_step\": 1}" +
+      "; the trainer's standard output is not read";
   const auto elsewhere = EventFilesOutside(job_dir, since);
   if (!elsewhere.empty()) {
     text += "; event files were written outside it while the trial ran: ";
@@ -404,7 +410,7 @@ void TrialRunner::Loop::Prepare() {
   study_name_ = study_.StudyName();
   spec_ = study_.Spec();
   const RunnerSpec& runner = options_.runner;
-  std::string path_variable = EnvironmentValue(CurrentEnvironment(), "PATH").value_or("");
+  std::string path_variable = SearchPath(CurrentEnvironment());
   if (auto it = runner.env.find("PATH"); it != runner.env.end()) path_variable = it->second;
   executable_ =
       ResolveExecutable(runner.command.empty() ? "" : runner.command.front(), path_variable);
@@ -1191,7 +1197,8 @@ Trial TrialRunner::Loop::Conclude(RunningTrial& rt, const TrialEnd& end) {
         "the trainer exited with status 0 without reporting the metric: " +
             objective.missing_reason +
             (objective.nothing_reported
-                 ? WhereToReport(rt.paths, job_dir_, NowSeconds() - (Now() - rt.submitted) - 1.0)
+                 ? WhereToReport(rt.paths, job_dir_, NowSeconds() - (Now() - rt.submitted) - 1.0,
+                                 Objectives(spec_).front().metric_id)
                  : std::string()) +
             LogExcerpt(rt.paths, lines),
         ended_at);

@@ -2,6 +2,8 @@
 
 #include <map>
 #include <mutex>
+#include <set>
+#include <string>
 
 #include "bayestune/optimizer/study_repository.h"
 
@@ -34,7 +36,8 @@ class InMemoryStudyRepository : public StudyRepository {
   std::vector<bool> StoredMeasurements(std::int64_t study_id, std::int64_t trial_id,
                                        std::span<const Measurement> measurements) override;
   std::vector<Trial> ListTrials(std::int64_t study_id) override;
-  // Counts in place: copies only the trials it returns.
+  // From counts and indexes kept as trials are written (as SQLite's trial_counts): copies only the
+  // trials it returns, and never walks the study's trials.
   TrialTally TallyTrials(std::int64_t study_id, const std::string& client_id,
                          int requested_limit) override;
   // Copies the parameters alone.
@@ -47,9 +50,18 @@ class InMemoryStudyRepository : public StudyRepository {
     StudyRecord record;
     std::map<std::int64_t, Trial> trials;
     std::vector<StudyChange> changes;
+    // What TallyTrials answers from, kept by AddTrial and UpdateTrial (Counted, Uncounted): the
+    // trials by (state, stopped early), the queued (REQUESTED) ones, and the pending (ACTIVE,
+    // STOPPING) ones by client.
+    std::map<std::pair<TrialState, bool>, std::int64_t> counts;
+    std::set<std::int64_t> requested;
+    std::map<std::string, std::set<std::int64_t>> pending_by_client;
   };
   StoredStudy& StudyOrThrow(std::int64_t study_id);
   Trial& TrialOrThrow(std::int64_t study_id, std::int64_t trial_id);
+  // Adds `trial` to its study's counts and indexes, or takes it out of them.
+  static void Counted(StoredStudy& study, const Trial& trial);
+  static void Uncounted(StoredStudy& study, const Trial& trial);
 
   std::recursive_mutex mutex_;
   std::map<std::int64_t, StoredStudy> studies_;

@@ -5,11 +5,13 @@
 namespace bayestune {
 
 // Uniform random points on the model's unit cube (so log-scaled parameters are sampled
-// log-uniformly), decoded to feasible values. A point already taken by a trial is drawn again
-// (up to 1,000 draws: a space nearly used up), looked up in a hash set of the trials' points; a
-// space with a DOUBLE that has no condition cannot repeat a point (but with probability zero) and
-// its trials are not looked at. (A DOUBLE under a condition leaves the other branches finite: such
-// a space looks at its trials.)
+// log-uniformly), decoded to feasible values. In a finite space a point already taken by a trial
+// is drawn again, looked up in a hash set of the trials' points; once half the space is taken, the
+// points left are listed and drawn from, so that no point repeats while one is left, and none is
+// suggested once the space is used up (Capacity: the study then ends, space exhausted). A space
+// with a DOUBLE that has no condition cannot repeat a point (but with probability zero) and its
+// trials are not looked at. (A DOUBLE under a condition leaves the other branches finite: such a
+// space looks at its trials, and has no capacity.)
 class RandomDesigner : public Designer {
  public:
   std::vector<ParameterValues> Suggest(const DesignerInput& input) override;
@@ -18,6 +20,8 @@ class RandomDesigner : public Designer {
   bool UsesTrials(const SearchSpace& space) const override;
   // Where it looks at them, only for their points.
   bool UsesOnlyTrialParameters() const override { return true; }
+  // A finite space's points, counted as a grid counts them; nullopt with a DOUBLE.
+  std::optional<std::size_t> Capacity(const SearchSpace& space) const override;
 };
 
 }  // namespace bayestune

@@ -158,8 +158,9 @@ class Study {
   std::vector<Trial> Suggest(int count, const std::string& client_id = "");
 
   // Queues a trial with the given parameters; the next Suggest hands it out first. Throws
-  // FailedPrecondition when the study is over (Suggest would never hand it out), saying what
-  // would let it run.
+  // FailedPrecondition when the study is over, or when the trials finished, running and queued
+  // already take all that maxTrials (or a grid) allows (Suggest would never hand it out), saying
+  // how many those are and what would let it run.
   Trial RequestTrial(const ParameterValues& parameters);
 
   // Records measurements of a pending trial, in order, in one transaction, tagged with the trial's

@@ -56,6 +56,11 @@ void SetEnvironmentValue(std::vector<std::string>& environment, std::string_view
 std::optional<std::string> EnvironmentValue(const std::vector<std::string>& environment,
                                             std::string_view name);
 
+// The PATH that a program's lookup in `environment` searches, as execvp takes it: its PATH entry,
+// or, with none (a trainer started by `env -i`, a cron job), the system's default search path
+// (confstr's _CS_PATH: /bin:/usr/bin), not nothing.
+std::string SearchPath(const std::vector<std::string>& environment);
+
 // The program that runs `command` (runner.command[0]) as execvp would find it: a path containing
 // '/' as is, else the first executable file of that name in `path_variable`. Throws
 // InvalidArgument naming runner.command when there is none, it is not an executable file, or it
