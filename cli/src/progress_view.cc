@@ -288,14 +288,20 @@ void ProgressView::OnWarning(std::optional<std::int64_t> trial_id, const std::st
   Changed();
 }
 
-void ProgressView::OnSuspended(int running_trials) {
+void ProgressView::OnSuspended(int running_trials, int running_on) {
   std::lock_guard lock(mutex_);
   suspended_ = true;
+  running_on_ = running_on;
+  // A Slurm job is not bayestune's to pause: it runs on, its trialTimeoutSeconds counting.
   Print(LineKind::kNotice,
         "Ctrl-Z: suspended" +
             (running_trials > 0
                  ? " with the " + CountOf(running_trials, "running trial") + " (SIGSTOP)"
                  : std::string()) +
+            (running_on > 0 ? "; the " + CountOf(running_on, "Slurm job") +
+                                  (running_on == 1 ? " runs on, its time limit counting"
+                                                   : " run on, their time limits counting")
+                            : std::string()) +
             "; fg (or SIGCONT) goes on");
   Changed();
   out_.flush();
@@ -305,8 +311,10 @@ void ProgressView::OnResumed(double seconds) {
   std::lock_guard lock(mutex_);
   suspended_ = false;
   progress_.Suspended(seconds);
-  Print(LineKind::kNotice, "going on after " + FormatDuration(seconds) +
-                               " suspended; the pause does not count for the trials' time limits");
+  Print(LineKind::kNotice,
+        "going on after " + FormatDuration(seconds) + " suspended; " +
+            (running_on_ > 0 ? "the Slurm jobs ran on meanwhile, and their time limits counted it"
+                             : "the pause does not count for the trials' time limits"));
   Changed();
 }
 

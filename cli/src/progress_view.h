@@ -33,7 +33,7 @@ class ProgressView : public RunnerEvents {
   void OnTrialFinished(const TrialFinishedEvent& event) override;
   void OnWarning(std::optional<std::int64_t> trial_id, const std::string& message) override;
   void OnInterruptRequested(InterruptLevel level, int running_trials, int signal) override;
-  void OnSuspended(int running_trials) override;
+  void OnSuspended(int running_trials, int running_on) override;
   void OnResumed(double seconds) override;
   void OnRunFinished(const RunResult& result) override;
 
@@ -85,6 +85,7 @@ class ProgressView : public RunnerEvents {
   // Stopped by Ctrl-Z: the live view draws no block, so that none is left to erase over what the
   // shell prints meanwhile ("[1]+ Stopped").
   bool suspended_ = false;
+  int running_on_ = 0;  // Slurm jobs that ran on while the run was suspended
 };
 
 }  // namespace bayestune::cli

@@ -1434,6 +1434,58 @@ TEST_CASE("Ctrl-C during sbatch's retries ends the run at once, its trial back i
     CHECK(trial.state == TrialState::kRequested);
 }
 
+TEST_CASE(
+    "Ctrl-Z of a Slurm run: its jobs run on, said so, and their trialTimeoutSeconds counts the "
+    "pause",
+    "[slurm][launcher][cli]") {
+  // Ctrl-Z stops bayestune and SIGSTOPs the local trainers, whose time then stands still; a
+  // Slurm job is not bayestune's to pause. Until this change the runner added the pause to every
+  // trial's time all the same: a Slurm job ran past its trialTimeoutSeconds by the whole pause
+  // (holding its node), and the run said it had been suspended with it ("(SIGSTOP)").
+  SlurmTestCluster cluster;
+  const std::filesystem::path dir = MakeTempDir("slurm_ctrl_z");
+  std::filesystem::create_directories(dir / "go");  // never ends on its own
+  const std::filesystem::path yaml = dir / "tuning.yaml";
+  WriteFile(yaml, RandomSearchStudyYaml(
+                      1, 1,
+                      SlurmRunnerYaml(cluster, {{"TEST_TRAINER_LEDGER", (dir / "ledger").string()},
+                                                {"TEST_TRAINER_GO_DIR", (dir / "go").string()}}) +
+                          "  trialTimeoutSeconds: 12\n  stopGracePeriodSeconds: 2\n"));
+  const std::filesystem::path db = dir / "study.db";
+  const pid_t run = StartCli(
+      cluster,
+      {"run", yaml.string(), "--db", db.string(), "--study", "ctrlz", "--progress", "plain"},
+      dir / "run.log");
+  const bool started =
+      WaitFor([&] { return Count(ReadLedger(dir / "ledger"), "start", 1) == 1; }, 60);
+  kill(run, SIGTSTP);
+  const bool suspended = WaitFor(
+      [&] { return ReadFile(dir / "run.log").find("Ctrl-Z: suspended") != std::string::npos; }, 30);
+  // Past the job's 12 s: it ran on meanwhile.
+  std::this_thread::sleep_for(std::chrono::seconds(14));
+  const double resumed = NowSeconds();
+  kill(run, SIGCONT);
+  const bool ended = WaitFor([&] { return Count(ReadLedger(dir / "ledger"), "end", 1) == 1; }, 60);
+  if (!ended) WriteFile(dir / "go" / "go-all", "");
+  const int code = WaitExitCode(run);
+  const std::string output = ReadFile(dir / "run.log");
+  INFO(output);
+  REQUIRE(started);
+  CHECK(suspended);
+  CHECK(ended);
+  CHECK(code == 1);  // its only trial failed
+  CHECK_THAT(output, Catch::Contains("Ctrl-Z: suspended; the 1 Slurm job runs on") &&
+                         !Catch::Contains("(SIGSTOP)"));
+  auto study = Study::Open(SqliteStudyRepository::Open(db.string()), "ctrlz");
+  const Trial trial = study->GetTrial(1);
+  CHECK(trial.state == TrialState::kFailed);
+  CHECK_THAT(trial.failure_reason, Catch::Contains("timed out after 12 s"));
+  // Stopped as soon as the run went on (its 12 s were over), not 12 s after the pause began.
+  const auto ledger = ReadLedger(dir / "ledger");
+  REQUIRE(Count(ledger, "end", 1) == 1);
+  CHECK(ledger.back().time < resumed + 6);
+}
+
 #endif
 
 TEST_CASE(

@@ -320,6 +320,98 @@ TEST_CASE(
 }
 
 TEST_CASE(
+    "trials launched together while Slurm takes no job wait behind the first: one sbatch a "
+    "try for them all",
+    "[slurm][launcher-unit]") {
+  // The runner launches the trials of a turn together (maxParallelTrials at a study's start).
+  // Until this change each tried sbatch on its own, each with its own waits: with Slurm down, one
+  // sbatch (and a MessageTimeout) per trial at every try, and one warning each.
+  const bool slurm_back = GENERATE(true, false);
+  INFO("Slurm takes jobs again: " << slurm_back);
+  const auto dir = MakeTempDir("slurm-launcher-unit-together");
+  const auto bin = dir / "bin";
+  std::filesystem::create_directories(bin);
+  const auto calls = dir / "sbatch-calls";
+  const auto back = dir / "slurm-back";
+  StandIn(
+      bin, "sbatch",
+      "echo x >> '" + calls.string() + "'\nif [ -e '" + back.string() +
+          "' ]; then echo $$; exit 0; fi\necho 'sbatch: error: QOSMaxSubmitJobPerUserLimit' >&2\n"
+          "echo 'sbatch: error: Batch job submission failed: Job violates accounting/QOS "
+          "policy (job submit limit, user'\"'\"'s size and/or time limits)' >&2\nexit 1\n");
+  StandIn(bin, "squeue", "exit 0\n");  // no job of the attempt's name
+  for (const char* program : {"scontrol", "scancel"})
+    StandIn(bin, program, "exit 1\n");
+  SlurmLauncherOptions options;
+  options.job_program = JobProgram();
+  options.commands.environment = {"PATH=" + bin.string()};
+  options.submit_retry_seconds = {0.05};
+  options.submit_give_up_seconds = 0.5;
+  options.squeue_seconds = 1000;  // Refresh asks squeue of no job meanwhile
+  SlurmLauncher launcher(options);
+  std::vector<std::string> warnings;
+  StartCollecting(launcher, "together", RunnerSpec{}, dir, warnings);
+  std::vector<std::unique_ptr<LaunchedTrial>> trials;
+  for (std::int64_t id : {1, 2, 3}) {
+    TrialLaunchRequest request;
+    request.trial.id = id;
+    request.trial.attempt = 1;
+    request.command.executable = "/bin/true";
+    request.command.argv = {"/bin/true"};
+    request.paths = TrialPathsFor(dir / "jobs", id, 1);
+    std::filesystem::create_directories(request.paths.dir);
+    trials.push_back(launcher.Launch(request));
+    CHECK_FALSE(trials.back()->Submitted());
+  }
+  const auto sbatch_calls = [&] {
+    const std::string text = ReadFile(calls);
+    return static_cast<int>(std::count(text.begin(), text.end(), '\n'));
+  };
+  CHECK(sbatch_calls() == 1);  // trials 2 and 3 wait behind trial 1
+  const auto all_done = [&] {
+    return std::all_of(trials.begin(), trials.end(),
+                       [](const auto& t) { return t->Submitted() || t->PollEnd().has_value(); });
+  };
+  // Three tries of trial 1's, each one sbatch.
+  for (int turn = 0; turn < 2000 && !all_done() && (slurm_back ? sbatch_calls() < 3 : true);
+       ++turn) {
+    launcher.Refresh(turn);
+    std::this_thread::sleep_for(std::chrono::milliseconds(5));
+  }
+  const int tries = sbatch_calls();
+  if (slurm_back) WriteFile(back, "");
+  for (int turn = 0; turn < 2000 && !all_done(); ++turn) {
+    launcher.Refresh(turn);
+    std::this_thread::sleep_for(std::chrono::milliseconds(5));
+  }
+  const std::string all = AllLines(warnings);
+  INFO(all);
+  const auto Occurrences = [](const std::string& text, const std::string& part) {
+    int count = 0;
+    for (auto at = text.find(part); at != std::string::npos; at = text.find(part, at + 1))
+      ++count;
+    return count;
+  };
+  CHECK(Occurrences(all, "not submitted yet: Slurm has not taken the job of trial 1 either") == 2);
+  if (slurm_back) {
+    CHECK(tries == 3);
+    for (const auto& trial : trials)
+      CHECK(trial->Submitted());
+    CHECK(sbatch_calls() == tries + 3);  // one each once Slurm took jobs again
+  } else {
+    // Trial 1's tries only, until it gave up; the others end with it, never tried.
+    CHECK(tries == Occurrences(all, "submitting again in") + 1);
+    for (const auto& trial : trials) {
+      const auto end = trial->PollEnd();
+      REQUIRE(end.has_value());
+      CHECK_THAT(end->launch_error,
+                 Catch::Contains("QOSMaxSubmitJobPerUserLimit") && Catch::Contains("times in"));
+      CHECK_FALSE(end->launch_stopped);
+    }
+  }
+}
+
+TEST_CASE(
     "sbatch that never answers while squeue fails too: giving up says how to cancel the job it "
     "may have made",
     "[slurm][launcher-unit]") {

@@ -76,12 +76,34 @@ TEST_CASE(
   CHECK(poll.records[2].wall_time == 0);
   CHECK(poll.records[3].wall_time == 1700000000.5);
   CHECK(poll.records[3].value == 0.8);
-  REQUIRE(poll.warnings.size() == 3);
+  // Said once for the file, as the event-file reader says it.
+  REQUIRE(poll.warnings.size() == 1);
   CHECK_THAT(poll.warnings[0].message, Contains("line 1: timestamp 1700000000000.5") &&
                                            Contains("more than a day after this machine's clock") &&
-                                           Contains("taken as measured when read"));
-  CHECK_THAT(poll.warnings[1].message, Contains("timestamp -3 is before 1970"));
-  CHECK_THAT(poll.warnings[2].message, Contains("is not a finite number"));
+                                           Contains("taken as measured when read") &&
+                                           Contains("said once for this file"));
+}
+
+TEST_CASE("a trainer whose every timestamp is in milliseconds is warned once, not at each report",
+          "[hypertune_reader]") {
+  // time.time() * 1000 at each of 150 reports: until this change each line had a warning of its
+  // own, 150 lines of the same warning in the run's progress for one trial.
+  const auto path = UniqueTempDir("hypertune_timestamp_ms") / "metric.jsonl";
+  std::string lines;
+  for (int step = 1; step <= 150; ++step) {
+    lines += "{\"global_step\": " + std::to_string(step) +
+             ", \"accuracy\": 0.5, \"timestamp\": " + std::to_string(1700000000000 + step) + "}\n";
+    if (step == 50) WriteFileBytes(path, lines);
+  }
+  HypertuneReader reader(path.string());
+  MetricPoll poll = reader.Poll();
+  REQUIRE(poll.records.size() == 50);
+  CHECK(poll.warnings.size() == 1);
+  WriteFileBytes(path, lines);  // appended to, past cloudml-hypertune's 100
+  poll = reader.Poll();
+  REQUIRE(poll.records.size() == 100);
+  CHECK(poll.records.back().wall_time == 0);
+  CHECK(poll.warnings.empty());
 }
 
 TEST_CASE("rewrites of the sliding window count no report twice and lose none",

@@ -153,7 +153,7 @@ HypertuneReader::ReadResult HypertuneReader::ReadStable(std::string& content) co
 }
 
 void HypertuneReader::ReadLine(std::string_view line, std::size_t line_number, std::uint64_t offset,
-                               MetricPoll& out) const {
+                               MetricPoll& out) {
   auto warn = [&](const std::string& message) {
     out.warnings.push_back({path_, offset, "line " + std::to_string(line_number) + ": " + message});
   };
@@ -181,11 +181,15 @@ void HypertuneReader::ReadLine(std::string_view line, std::size_t line_number, s
     }
     wall_time = *number;
     // A time no clock gave (negative, far ahead: milliseconds for seconds) is not kept: 0, which
-    // the study stores as the time it takes the measurement.
+    // the study stores as the time it takes the measurement. Said once for the file, as the
+    // event-file reader says it: a trainer writing milliseconds does so at every report.
     if (const std::string problem = WallTimeProblem(wall_time, NowSeconds()); !problem.empty()) {
-      warn("timestamp " + ShownValue(*it) + " " + problem +
-           " (seconds since the Unix epoch, as time.time() gives them); its values are taken as "
-           "measured when read");
+      if (!std::exchange(wall_time_warned_, true)) {
+        warn("timestamp " + ShownValue(*it) + " " + problem +
+             " (seconds since the Unix epoch, as time.time() gives them); its values, and those "
+             "of later reports of this file with such a time, are taken as measured when read "
+             "(said once for this file)");
+      }
       wall_time = 0;
     }
   }

@@ -49,13 +49,14 @@ class HypertuneReader {
   };
   ReadResult ReadStable(std::string& content) const;
   void ReadLine(std::string_view line, std::size_t line_number, std::uint64_t offset,
-                MetricPoll& out) const;
+                MetricPoll& out);
 
   std::string path_;
-  std::string last_content_;      // the file as the last poll read it
-  std::deque<std::string> seen_;  // the writer's last reports read, oldest first (at most 100)
-  bool overflow_warned_ = false;  // the lost-reports warning comes once per file
-  std::string refused_why_;       // why the last poll did not read the file, said once
+  std::string last_content_;       // the file as the last poll read it
+  std::deque<std::string> seen_;   // the writer's last reports read, oldest first (at most 100)
+  bool overflow_warned_ = false;   // the lost-reports warning comes once per file
+  bool wall_time_warned_ = false;  // so does that of a timestamp no clock gave
+  std::string refused_why_;        // why the last poll did not read the file, said once
   std::uint64_t generation_ = 0;
 };
 

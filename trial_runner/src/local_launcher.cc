@@ -35,7 +35,10 @@ class LocalTrial : public LaunchedTrial {
   }
   void Terminate() override { process_.SignalGroup(SIGTERM); }
   void Kill() override { process_.SignalGroup(SIGKILL); }
-  void Suspend(bool suspended) override { process_.SignalGroup(suspended ? SIGSTOP : SIGCONT); }
+  bool Suspend(bool suspended) override {
+    process_.SignalGroup(suspended ? SIGSTOP : SIGCONT);
+    return true;
+  }
   bool ForceKill(std::string& what) override {
     const pid_t keeper = process_.keeper_pid();
     if (!process_.KillWithoutKeeper()) return false;

@@ -104,6 +104,23 @@ class SlurmTrial : public LaunchedTrial {
   // made although it failed found), or to be tried again at next_try().
   std::optional<std::string> TrySubmit(bool first);
   double next_try() const { return next_try_; }
+  std::int64_t trial_id() const { return trial_id_; }
+  // Another attempt's sbatch waits to be tried again (`waiting`: Slurm did not take its job): this
+  // one is not submitted now, since Slurm would not take it either, but with the next try after
+  // that one's that gets through (Refresh), so that one sbatch, not one per trial, tries Slurm.
+  void WaitBehind(const SlurmTrial& waiting) {
+    first_try_ = SteadySeconds();
+    next_try_ = waiting.next_try_;
+    last_error_ = "not submitted yet: Slurm has not taken the job of trial " +
+                  std::to_string(waiting.trial_id_) + " either";
+    state_->submitting.insert(this);
+    state_->warn(trial_id_, last_error_ + "; submitted once Slurm takes that one");
+  }
+  // Waits behind `waiting`, whose try at this Refresh did not get through either.
+  void WaitAgainBehind(const SlurmTrial& waiting) {
+    next_try_ = waiting.next_try_;
+    state_->submitting.insert(this);
+  }
   // Ends the tries of an attempt not yet submitted (`why`), as a launch error. A job that an
   // sbatch of it made although its answer was lost (and squeue did not show it then) is looked
   // for by its name and cancelled, so that no job is left running that nobody follows; where
@@ -534,7 +551,7 @@ std::optional<std::string> SlurmTrial::TrySubmit(bool first) {
     // Before each new try: an earlier sbatch may have made the job although its answer was lost,
     // and squeue could not say so then (Slurm down for both). Until it can, nothing is submitted
     // again, lest the trial run twice.
-    if (!first && follow_made(last_error_)) return std::nullopt;
+    if (!first && maybe_made_ && follow_made(last_error_)) return std::nullopt;
     try {
       Follow(state_->slurm.Submit(job_));
       return std::nullopt;
@@ -701,6 +718,14 @@ std::unique_ptr<LaunchedTrial> SlurmLauncher::Launch(const TrialLaunchRequest& r
   job.working_dir = request.paths.dir;
   auto trial = std::make_unique<SlurmTrial>(state_, request.trial.id, SlurmJobId(), files,
                                             request.trial.attempt, runner_.slurm.time, job);
+  if (!state_->submitting.empty()) {
+    // The runner launches the trials of one turn together: while one of them waits for Slurm to
+    // take its job, the others wait behind it rather than each try sbatch (and wait) on its own.
+    trial->WaitBehind(**std::min_element(
+        state_->submitting.begin(), state_->submitting.end(),
+        [](const SlurmTrial* a, const SlurmTrial* b) { return a->trial_id() < b->trial_id(); }));
+    return trial;
+  }
   if (auto error = trial->TrySubmit(/*first=*/true)) {
     trial->EndSubmitting(*error, /*stopped=*/false);
     throw LaunchError(*error);
@@ -736,12 +761,29 @@ std::unique_ptr<LaunchedTrial> SlurmLauncher::Reattach(const Trial& trial,
 
 void SlurmLauncher::Refresh(double now) {
   // The sbatch tries whose wait is over (each may end its trial's tries, or follow its job).
+  // Oldest trial first; once a try does not get through, the others wait behind it (one sbatch
+  // a turn tries Slurm), and when the tries end, theirs end with them.
   const double steady = SteadySeconds();
-  for (SlurmTrial* trial :
-       std::vector<SlurmTrial*>(state_->submitting.begin(), state_->submitting.end())) {
-    if (trial->next_try() > steady) continue;
+  std::vector<SlurmTrial*> due;
+  for (SlurmTrial* trial : state_->submitting) {
+    if (trial->next_try() <= steady) due.push_back(trial);
+  }
+  std::sort(due.begin(), due.end(),
+            [](const SlurmTrial* a, const SlurmTrial* b) { return a->trial_id() < b->trial_id(); });
+  const SlurmTrial* waiting = nullptr;
+  std::optional<std::string> given_up;
+  for (SlurmTrial* trial : due) {
     state_->submitting.erase(trial);
-    if (auto error = trial->TrySubmit(/*first=*/false)) trial->EndSubmitting(*error, false);
+    if (given_up) {
+      trial->EndSubmitting(*given_up, false);
+    } else if (waiting != nullptr) {
+      trial->WaitAgainBehind(*waiting);
+    } else if (auto error = trial->TrySubmit(/*first=*/false)) {
+      trial->EndSubmitting(*error, false);
+      given_up = *error;
+    } else if (!trial->Submitted()) {
+      waiting = trial;
+    }
   }
   if ((state_->followed.empty() && state_->cancel_owed.empty()) || now < state_->next_query) return;
   state_->next_query = now + std::max(0.05, options_.squeue_seconds);

@@ -91,6 +91,7 @@ struct RunningTrial {
   bool killed_by_interrupt = false;
   bool abandoned = false;  // finished by another client: nothing more to record
   bool reattached = false;
+  bool suspended = false;  // its trainer is stopped with the run (Ctrl-Z)
   // Recorded (its job id) and announced (OnTrialStarted): at once, or for a Slurm trial whose
   // sbatch is tried again, once the launcher has submitted it (LaunchedTrial::Submitted).
   bool announced = false;
@@ -666,17 +667,26 @@ void TrialRunner::Loop::SuspendIfAsked() {
   const int requested = owner_.suspends_.load();
   if (requested <= suspends_seen_) return;
   suspends_seen_ = requested;
+  int suspended = 0;
+  int running_on = 0;  // Slurm jobs: not bayestune's to pause
   for (auto& rt : running_) {
-    if (!rt->ended) rt->launched->Suspend(true);
+    if (rt->ended) continue;
+    rt->suspended = rt->launched->Suspend(true);
+    if (rt->suspended) {
+      ++suspended;
+    } else if (rt->announced) {
+      ++running_on;
+    }
   }
-  if (events()) events()->OnSuspended(static_cast<int>(running_.size()));
+  if (events()) events()->OnSuspended(suspended, running_on);
   const double before = Now();
   kill(getpid(), SIGSTOP);
   const double paused = Now() - before;
   // A Ctrl-Z while stopped (a second SIGTSTP, then fg) is the same pause.
   suspends_seen_ = owner_.suspends_.load();
   for (auto& rt : running_) {
-    if (rt->ended) continue;
+    // A job that ran on meanwhile (Slurm's): the pause was its time, for its timeout too.
+    if (!std::exchange(rt->suspended, false)) continue;
     rt->launched->Suspend(false);
     // The pause is no time of the trial's: not for its timeout, its grace period after SIGTERM,
     // nor its run time.

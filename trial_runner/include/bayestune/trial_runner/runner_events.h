@@ -114,9 +114,10 @@ class RunnerEvents {
   // `signal`: the signal that asked (SIGINT for Ctrl-C, SIGTERM, SIGHUP), 0 when none did.
   virtual void OnInterruptRequested(InterruptLevel /*level*/, int /*running_trials*/,
                                     int /*signal*/) {}
-  // Ctrl-Z: the run and its `running_trials` local trainers are about to be stopped; then
-  // continued (fg, SIGCONT) after `seconds`.
-  virtual void OnSuspended(int /*running_trials*/) {}
+  // Ctrl-Z: the run and its `running_trials` local trainers are about to be stopped, while its
+  // `running_on` batch jobs (Slurm's) run on, their time counting; then continued (fg, SIGCONT)
+  // after `seconds`.
+  virtual void OnSuspended(int /*running_trials*/, int /*running_on*/) {}
   virtual void OnResumed(double /*seconds*/) {}
   virtual void OnRunFinished(const RunResult&) {}
 };

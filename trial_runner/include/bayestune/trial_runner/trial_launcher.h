@@ -82,9 +82,10 @@ class LaunchedTrial {
   // Ends it now (SIGKILL to its tree; scancel).
   virtual void Kill() = 0;
   // Suspends the trainer (true: SIGSTOP to its group) while the run is suspended by Ctrl-Z, and
-  // lets it go on (false: SIGCONT). Nothing for a job a batch system runs: it is not bayestune's
-  // to pause.
-  virtual void Suspend(bool /*suspended*/) {}
+  // lets it go on (false: SIGCONT). Returns whether it did: then the pause is no time of the
+  // trial's. False for a job a batch system runs: it is not bayestune's to pause, and it runs on,
+  // its time counting.
+  virtual bool Suspend(bool /*suspended*/) { return false; }
   // Ends it when Kill did not within TrialRunnerOptions::force_kill_seconds: a local trial's
   // keeper that does not act (stopped, traced) is killed with the trainer's group. True when it
   // did something (then it says what in `what`); false where there is nothing more to do.

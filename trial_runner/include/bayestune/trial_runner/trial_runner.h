@@ -79,7 +79,8 @@ class TrialRunner {
   // (SIGSTOP to their groups, which a terminal's Ctrl-Z does not reach), says so
   // (RunnerEvents::OnSuspended), stops this process (SIGSTOP) and, once continued (fg, SIGCONT),
   // lets the trainers go on, their runner.trialTimeoutSeconds and stop grace periods not
-  // counting the pause. Async-signal-safe, as RequestInterrupt.
+  // counting the pause. Slurm jobs run on meanwhile, and their time counts it. Async-signal-safe,
+  // as RequestInterrupt.
   void RequestSuspend() noexcept;
   // Why a call of Run's on the study waits, for the warnings of TurnWhileStudyWaits.
   enum class StudyWait {
