@@ -1,6 +1,7 @@
 #include "study_service.h"
 
 #include <algorithm>
+#include <chrono>
 #include <cmath>
 #include <set>
 
@@ -264,7 +265,11 @@ grpc::Status StudyServiceImpl::SuggestTrials(grpc::ServerContext* context,
     // database's lock say: it never gets these trials. One with a client id gets them back when
     // it asks again; without one, no one could, and they stayed ACTIVE for ever (the study never
     // done): they go back to the queue for the next client.
-    if (context->IsCancelled() && request->client_id().empty()) {
+    // The deadline is checked too: on a loaded machine gRPC's timer may not yet have cancelled
+    // a call whose deadline has passed (the client has its DEADLINE_EXCEEDED already).
+    const bool gone =
+        context->IsCancelled() || std::chrono::system_clock::now() > context->deadline();
+    if (gone && request->client_id().empty()) {
       for (Trial& t : trials) {
         t = study->Requeue(t.id,
                            "handed out to a SuggestTrials call without client_id whose client "
