@@ -553,6 +553,28 @@ void WriteFlakySbatch(const std::filesystem::path& bin, const std::string& mode,
   std::filesystem::permissions(bin / "sbatch", std::filesystem::perms::owner_all);
 }
 
+// The cluster's environment with PATH led by `bin`: an sbatch whose first answer is lost (the
+// job made all the same, WriteFlakySbatch's "lost"), and a squeue that fails as if slurmctld were
+// down while the file `down` exists (made here; removed, squeue answers again).
+std::vector<std::string> LostSbatchEnvironment(const SlurmTestCluster& cluster,
+                                               const std::filesystem::path& bin,
+                                               const std::filesystem::path& down) {
+  WriteFile(down, "");
+  std::vector<std::string> environment = cluster.Environment();
+  for (std::string& variable : environment) {
+    if (variable.rfind("PATH=", 0) != 0) continue;
+    const std::string path = variable.substr(5);
+    WriteFlakySbatch(bin, "lost", ResolveExecutable("sbatch", path));
+    WriteFile(bin / "squeue", "#!/bin/sh\nif [ -e '" + down.string() +
+                                  "' ]; then echo 'squeue: error: Unable to contact slurm "
+                                  "controller (connect failure)' >&2; exit 1; fi\nexec " +
+                                  ResolveExecutable("squeue", path) + " \"$@\"\n");
+    std::filesystem::permissions(bin / "squeue", std::filesystem::perms::owner_all);
+    variable = "PATH=" + bin.string() + ":" + path;
+  }
+  return environment;
+}
+
 TEST_CASE(
     "sbatch failing to answer is tried again, a job it made although it failed is followed, not "
     "submitted twice, and failing every time ends the run with no trial used up",
@@ -951,19 +973,7 @@ TEST_CASE(
   const std::filesystem::path ledger = dir / "ledger";
   const std::filesystem::path bin = dir / "bin";
   const std::filesystem::path down = dir / "squeue-down";
-  WriteFile(down, "");
-  std::vector<std::string> environment = cluster.Environment();
-  for (std::string& variable : environment) {
-    if (variable.rfind("PATH=", 0) != 0) continue;
-    const std::string path = variable.substr(5);
-    WriteFlakySbatch(bin, "lost", ResolveExecutable("sbatch", path));
-    WriteFile(bin / "squeue", "#!/bin/sh\nif [ -e '" + down.string() +
-                                  "' ]; then echo 'squeue: error: Unable to contact slurm "
-                                  "controller (connect failure)' >&2; exit 1; fi\nexec " +
-                                  ResolveExecutable("squeue", path) + " \"$@\"\n");
-    std::filesystem::permissions(bin / "squeue", std::filesystem::perms::owner_all);
-    variable = "PATH=" + bin.string() + ":" + path;
-  }
+  std::vector<std::string> environment = LostSbatchEnvironment(cluster, bin, down);
   const std::filesystem::path yaml = dir / "tuning.yaml";
   WriteFile(yaml, RandomSearchStudyYaml(
                       1, 1, SlurmRunnerYaml(cluster, {{"TEST_TRAINER_LEDGER", ledger.string()}})));
@@ -1625,19 +1635,7 @@ TEST_CASE(
   Harness h(cluster, "slurm_lost_interrupt", Spec(1, 1));
   const std::filesystem::path bin = h.dir / "bin";
   const std::filesystem::path down = h.dir / "squeue-down";
-  WriteFile(down, "");
-  std::vector<std::string> environment = cluster.Environment();
-  for (std::string& variable : environment) {
-    if (variable.rfind("PATH=", 0) != 0) continue;
-    const std::string path = variable.substr(5);
-    WriteFlakySbatch(bin, "lost", ResolveExecutable("sbatch", path));
-    WriteFile(bin / "squeue", "#!/bin/sh\nif [ -e '" + down.string() +
-                                  "' ]; then echo 'squeue: error: Unable to contact slurm "
-                                  "controller (connect failure)' >&2; exit 1; fi\nexec " +
-                                  ResolveExecutable("squeue", path) + " \"$@\"\n");
-    std::filesystem::permissions(bin / "squeue", std::filesystem::perms::owner_all);
-    variable = "PATH=" + bin.string() + ":" + path;
-  }
+  std::vector<std::string> environment = LostSbatchEnvironment(cluster, bin, down);
   h.launcher_options.commands.environment = environment;
   h.launcher_options.submit_retry_seconds = {300};
   h.options.runner.env["TEST_TRAINER_GO_DIR"] = h.go_dir.string();  // never ends on its own
@@ -1696,19 +1694,7 @@ TEST_CASE(
   Harness h(cluster, "slurm_lost_twice", Spec(1, 1));
   const std::filesystem::path bin = h.dir / "bin";
   const std::filesystem::path down = h.dir / "squeue-down";
-  WriteFile(down, "");
-  std::vector<std::string> environment = cluster.Environment();
-  for (std::string& variable : environment) {
-    if (variable.rfind("PATH=", 0) != 0) continue;
-    const std::string path = variable.substr(5);
-    WriteFlakySbatch(bin, "lost", ResolveExecutable("sbatch", path));
-    WriteFile(bin / "squeue", "#!/bin/sh\nif [ -e '" + down.string() +
-                                  "' ]; then echo 'squeue: error: Unable to contact slurm "
-                                  "controller (connect failure)' >&2; exit 1; fi\nexec " +
-                                  ResolveExecutable("squeue", path) + " \"$@\"\n");
-    std::filesystem::permissions(bin / "squeue", std::filesystem::perms::owner_all);
-    variable = "PATH=" + bin.string() + ":" + path;
-  }
+  std::vector<std::string> environment = LostSbatchEnvironment(cluster, bin, down);
   h.launcher_options.commands.environment = environment;
   h.launcher_options.submit_retry_seconds = {3};
   std::atomic<bool> run_ended = false;
