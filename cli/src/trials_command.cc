@@ -78,14 +78,26 @@ void PrintTrials(const StudySnapshot& snapshot, const TrialsOptions& options) {
   const SlurmQueue queue = AskSlurmQueue(snapshot.trials);
 
   std::vector<std::string> header = {"trial", "state"};
-  for (const auto& parameter : spec.parameters)
-    header.push_back(parameter.name);
-  for (const char* column : {"step", "time", "device", "note"})
-    header.emplace_back(column);
+  const std::vector<std::string> after = {"step", "time", "device", "note"};
   // One column per objective (a multi-objective study has several), before the step.
   const std::vector<MetricSpec> objectives = Objectives(spec);
+  std::vector<std::string> objective_columns;
   for (const MetricSpec& objective : objectives)
-    header.insert(header.end() - 4, ShownText(objective.metric_id));
+    objective_columns.push_back(ShownText(objective.metric_id));
+  // A parameter named as one of the other columns (step, time, ...) is "param.<name>", as in the
+  // CSV export: two columns "step" left the reader to guess which was the parameter.
+  std::set<std::string> used(header.begin(), header.end());
+  used.insert(after.begin(), after.end());
+  used.insert(objective_columns.begin(), objective_columns.end());
+  for (const auto& parameter : spec.parameters) {
+    std::string column = parameter.name;
+    while (used.count(column) != 0)
+      column = "param." + column;
+    used.insert(column);
+    header.push_back(column);
+  }
+  header.insert(header.end(), objective_columns.begin(), objective_columns.end());
+  header.insert(header.end(), after.begin(), after.end());
   TextTable table(header);
 
   int shown = 0;

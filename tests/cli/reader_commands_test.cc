@@ -607,3 +607,37 @@ TEST_CASE("trials and best line up columns after accented, CJK and emoji values"
 }
 
 }  // namespace bayestune::testing
+
+namespace bayestune::testing {
+
+TEST_CASE("trials: a parameter named as a column of its own (step, time) is param.<name>",
+          "[cli][readers]") {
+  // Its header was "trial state step time lr loss step time device note": which "step" was the
+  // parameter was left to guess (the CSV export had the same fault: newuser11).
+  TempFolder dir;
+  auto repository = SqliteStudyRepository::Open(dir.File("study.db"));
+  StudyRecord study;
+  study.name = "clash";
+  study.spec.metric_tag = "loss";
+  study.spec.max_trials = 5;
+  study.spec.parameters = {ParameterSpec::Integer("step", 1, 5),
+                           ParameterSpec::Double("time", 0, 1),
+                           ParameterSpec::Double("lr", 0.1, 1)};
+  study = repository->CreateStudy(study);
+  Trial trial;
+  trial.state = TrialState::kSucceeded;
+  trial.parameters = {{"step", std::int64_t{3}}, {"time", 0.5}, {"lr", 0.25}};
+  trial.final_value = 1.5;
+  trial.final_step = 7;
+  repository->AddTrial(study.id, trial);
+  repository.reset();
+  const auto result = RunBayestune(dir.path(), {"trials", "clash", "--db", "study.db"});
+  INFO(result.out << result.err);
+  CHECK(result.exit_code == 0);
+  const std::string header = result.out.substr(0, result.out.find('\n'));
+  CHECK(std::regex_search(
+      header, std::regex("^trial +state +param\\.step +param\\.time +lr +loss +step +time +device "
+                         "+note *$")));
+}
+
+}  // namespace bayestune::testing
