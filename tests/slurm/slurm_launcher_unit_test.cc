@@ -46,6 +46,18 @@ std::unique_ptr<LaunchedTrial> ReattachJob(SlurmLauncher& launcher,
   return launcher.Reattach(trial, paths);
 }
 
+// The launch of trial `id`'s first attempt running /bin/true, its folder made under dir/jobs.
+TrialLaunchRequest TrueRequest(const std::filesystem::path& dir, std::int64_t id) {
+  TrialLaunchRequest request;
+  request.trial.id = id;
+  request.trial.attempt = 1;
+  request.command.executable = "/bin/true";
+  request.command.argv = {"/bin/true"};
+  request.paths = TrialPathsFor(dir / "jobs", id, 1);
+  std::filesystem::create_directories(request.paths.dir);
+  return request;
+}
+
 // Why the launch of `request` failed: Launch's LaunchError, or, for a trial whose sbatch is tried
 // again at Refresh (Launch returns it not Submitted), its end's launch_error once the tries are
 // over; "(submitted)" when it was submitted.
@@ -232,13 +244,7 @@ TEST_CASE(
   SlurmLauncher launcher(options);
   std::vector<std::string> warnings;
   StartCollecting(launcher, "limit", RunnerSpec{}, dir, warnings);
-  TrialLaunchRequest request;
-  request.trial.id = 1;
-  request.trial.attempt = 1;
-  request.command.executable = "/bin/true";
-  request.command.argv = {"/bin/true"};
-  request.paths = TrialPathsFor(dir / "jobs", 1, 1);
-  std::filesystem::create_directories(request.paths.dir);
+  const TrialLaunchRequest request = TrueRequest(dir, 1);
   CHECK_THAT(LaunchFailure(launcher, request),
              Catch::Contains("job submit limit") && Catch::Contains("times in"));
   const std::string all = AllLines(warnings);
@@ -281,13 +287,7 @@ TEST_CASE(
   runner.slurm.time = "48:00:00";
   runner.slurm.qos = "short";
   StartCollecting(launcher, "qos", runner, dir, warnings);
-  TrialLaunchRequest request;
-  request.trial.id = 1;
-  request.trial.attempt = 1;
-  request.command.executable = "/bin/true";
-  request.command.argv = {"/bin/true"};
-  request.paths = TrialPathsFor(dir / "jobs", 1, 1);
-  std::filesystem::create_directories(request.paths.dir);
+  const TrialLaunchRequest request = TrueRequest(dir, 1);
   const auto sbatch_calls = [&] {
     const std::string text = ReadFile(calls);
     return std::count(text.begin(), text.end(), '\n');
@@ -353,14 +353,7 @@ TEST_CASE(
   StartCollecting(launcher, "together", RunnerSpec{}, dir, warnings);
   std::vector<std::unique_ptr<LaunchedTrial>> trials;
   for (std::int64_t id : {1, 2, 3}) {
-    TrialLaunchRequest request;
-    request.trial.id = id;
-    request.trial.attempt = 1;
-    request.command.executable = "/bin/true";
-    request.command.argv = {"/bin/true"};
-    request.paths = TrialPathsFor(dir / "jobs", id, 1);
-    std::filesystem::create_directories(request.paths.dir);
-    trials.push_back(launcher.Launch(request));
+    trials.push_back(launcher.Launch(TrueRequest(dir, id)));
     CHECK_FALSE(trials.back()->Submitted());
   }
   const auto sbatch_calls = [&] {
@@ -436,13 +429,7 @@ TEST_CASE(
   SlurmLauncher launcher(options);
   std::vector<std::string> warnings;
   StartCollecting(launcher, "lost", RunnerSpec{}, dir, warnings);
-  TrialLaunchRequest request;
-  request.trial.id = 1;
-  request.trial.attempt = 1;
-  request.command.executable = "/bin/true";
-  request.command.argv = {"/bin/true"};
-  request.paths = TrialPathsFor(dir / "jobs", 1, 1);
-  std::filesystem::create_directories(request.paths.dir);
+  const TrialLaunchRequest request = TrueRequest(dir, 1);
   CHECK_THAT(LaunchFailure(launcher, request), Catch::Contains("times in"));
   const std::string all = AllLines(warnings);
   INFO(all);
