@@ -181,6 +181,28 @@ TEST_CASE("Best so far ranks a trial trained to the end before any stopped early
   CHECK(last_v == point[1].str());
 }
 
+TEST_CASE("The best trials' table names a parameter named as another column param.<name>") {
+  // Its header was "rank trial loss step trial loss ran for on": which "loss" was the objective
+  // was left to guess.
+  StudyRecord record;
+  record.name = "clash";
+  record.spec = OneParameterSpec(Goal::kMinimize);
+  record.spec.parameters = {ParameterSpec::Integer("trial", 1, 5),
+                            ParameterSpec::Double("loss", 0, 1), ParameterSpec::Double("lr", 0, 1)};
+  Trial t;
+  t.id = 1;
+  t.state = TrialState::kSucceeded;
+  t.parameters = {{"trial", std::int64_t{4}}, {"loss", 0.5}, {"lr", 0.25}};
+  t.final_value = 1.5;
+  t.final_step = 7;
+  std::ostringstream out;
+  WriteStudyReport(out, record, {t});
+  const std::string best = SectionOf(out.str(), "best-trials");
+  CHECK(best.find("<th class=\"n\">rank</th><th class=\"n\">trial</th><th class=\"n\">loss</th>"
+                  "<th class=\"n\">step</th><th>param.trial</th><th>param.loss</th><th>lr</th>"
+                  "<th class=\"n\">ran for</th>") != std::string::npos);
+}
+
 TEST_CASE("The report of an empty study says so in every section") {
   TempFolder folder;
   const std::string database = folder.File("study.db");
