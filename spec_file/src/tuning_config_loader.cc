@@ -1198,37 +1198,39 @@ class Loader {
                                         std::size_t trials) {
     const ParameterSpec& first = parameters.front();
     const std::size_t first_count = GridDesigner::GridValueCount(first);
-    // The combinations with the first parameter at `value` (nullopt: a value that brings no
-    // child): its children's conditions kept to that value, the first counted once.
-    const auto combinations_with = [&](const std::optional<ParameterValue>& value) {
-      std::vector<ParameterSpec> fixed = parameters;
-      for (ParameterSpec& p : fixed) {
-        if (!p.condition || p.condition->parent != first.name) continue;
-        std::vector<ParameterValue> kept;
-        for (const ParameterValue& v : p.condition->values) {
-          if (value && ParentValueMatches(first, *value, {v})) kept.push_back(v);
-        }
-        p.condition->values = std::move(kept);
-      }
-      return CountTrees(fixed, [&](std::size_t i) {
-        return i == 0 ? std::size_t{1} : GridDesigner::GridValueCount(fixed[i]);
-      });
+    const auto times = [](std::size_t a, std::size_t b) {
+      return b != 0 && a > std::numeric_limits<std::size_t>::max() / b
+                 ? std::numeric_limits<std::size_t>::max()
+                 : a * b;
     };
-    // The values that bring children, by their place in the grid, and what each takes.
+    const std::vector<std::size_t> subtrees = CountSubtrees(
+        parameters, [&](std::size_t i) { return GridDesigner::GridValueCount(parameters[i]); });
+    // What a value of the first parameter takes besides its children: the other roots' trees.
+    std::size_t plain = 1;
+    for (std::size_t p = 1; p < parameters.size(); ++p) {
+      if (!parameters[p].condition) plain = times(plain, subtrees[p]);
+    }
+    plain = std::max<std::size_t>(plain, 1);
+    // The values that bring children, by their place in the grid, and what each takes: the
+    // product of the subtrees of the children it brings, times the other roots' trees.
     std::map<std::size_t, std::size_t> bringing;
-    for (const ParameterSpec& p : parameters) {
-      if (!p.condition || p.condition->parent != first.name) continue;
-      for (const ParameterValue& v : p.condition->values) {
+    for (std::size_t c = 1; c < parameters.size(); ++c) {
+      const auto& condition = parameters[c].condition;
+      if (!condition || condition->parent != first.name) continue;
+      std::set<std::size_t> brought;  // each value once, however often the condition lists it
+      for (const ParameterValue& v : condition->values) {
         std::optional<std::size_t> k = GridDesigner::GridIndex(first, v);
         for (std::size_t i = 0; !k && first.type == ParameterType::kDiscrete && i < first_count;
              ++i) {
           if (ParentValueMatches(first, GridDesigner::GridValue(first, i), {v})) k = i;
         }
-        if (k && !bringing.contains(*k))
-          bringing[*k] = combinations_with(GridDesigner::GridValue(first, *k));
+        if (k) brought.insert(*k);
+      }
+      for (std::size_t k : brought) {
+        std::size_t& size = bringing.try_emplace(k, plain).first->second;
+        size = times(size, subtrees[c]);
       }
     }
-    const std::size_t plain = std::max<std::size_t>(combinations_with(std::nullopt), 1);
     std::size_t left = trials;  // the trials not yet placed
     std::size_t next = 0;       // the first value not yet walked
     // `count` values that bring no child, from `next` on: where the trials end among them, or
