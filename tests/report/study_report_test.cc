@@ -203,6 +203,33 @@ TEST_CASE("The best trials' table names a parameter named as another column para
                   "<th class=\"n\">ran for</th>") != std::string::npos);
 }
 
+TEST_CASE("The trials card says maxTrials was lowered below the trials made, as status does") {
+  // After maxTrials 10 -> 4 on a study of 10 finished trials it read "10 of 4 planned".
+  StudyRecord record;
+  record.name = "lowered";
+  record.spec = OneParameterSpec(Goal::kMinimize);
+  record.spec.max_trials = 4;
+  std::vector<Trial> trials;
+  for (int i = 0; i < 10; ++i) {
+    Trial t;
+    t.id = i + 1;
+    t.state = TrialState::kSucceeded;
+    t.parameters = {{"x", 0.05 * (i + 1)}};
+    t.final_value = 1.0 + i;
+    trials.push_back(t);
+  }
+  std::ostringstream out;
+  WriteStudyReport(out, record, trials);
+  const std::string page = out.str();
+  CHECK(page.find("maxTrials 4 was lowered below the 10 trials made") != std::string::npos);
+  CHECK(page.find("of 4 planned") == std::string::npos);
+  // Not lowered: "of 10 planned".
+  record.spec.max_trials = 10;
+  std::ostringstream again;
+  WriteStudyReport(again, record, trials);
+  CHECK(again.str().find("of 10 planned") != std::string::npos);
+}
+
 TEST_CASE("The report of an empty study says so in every section") {
   TempFolder folder;
   const std::string database = folder.File("study.db");
