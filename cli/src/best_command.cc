@@ -2,6 +2,7 @@
 // step, and the trainer arguments that reproduce it.
 #include <algorithm>
 #include <iostream>
+#include <set>
 
 #include "bayestune/optimizer/errors.h"
 #include "bayestune/optimizer/pareto_front.h"
@@ -52,8 +53,17 @@ void PrintTrialTable(const std::vector<Trial>& trials, const StudySpec& spec,
   for (std::string& cell : ObjectiveHeader(spec))
     header.push_back(std::move(cell));
   header.emplace_back("step");
-  for (const auto& parameter : spec.parameters)
-    header.push_back(parameter.name);
+  // A parameter named as one of the other columns (trial, step, rank, the objective) is
+  // "param.<name>", as in `trials` and the CSV export: "rank trial obj step trial obj" left the
+  // reader to guess which "obj" was the objective.
+  std::set<std::string> used(header.begin(), header.end());
+  for (const auto& parameter : spec.parameters) {
+    std::string column = parameter.name;
+    while (used.count(column) != 0)
+      column = "param." + column;
+    used.insert(column);
+    header.push_back(column);
+  }
   TextTable table(header);
   for (std::size_t i = 0; i < trials.size(); ++i) {
     const Trial& trial = trials[i];

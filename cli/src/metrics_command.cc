@@ -210,7 +210,16 @@ int RunMetrics(const MetricsOptions& options) {
     }
     tag = owner->study.spec.metric_tag;
   }
-  const bool study_objective = owner && tag == owner->study.spec.metric_tag;
+  // The study's objective that `tag` is: any of a study's several `metrics`, with its own goal
+  // (only the first was looked at: a MINIMIZE second metric was taken LAST and MAXIMIZE, and
+  // printed another value than the trial's).
+  std::optional<MetricSpec> objective;
+  if (owner) {
+    for (const MetricSpec& m : Objectives(owner->study.spec)) {
+      if (m.metric_id == tag) objective = m;
+    }
+  }
+  const bool study_objective = objective.has_value();
   std::string selection_name = options.selection;
   if (selection_name.empty()) {
     selection_name =
@@ -220,7 +229,7 @@ int RunMetrics(const MetricsOptions& options) {
   }
   std::string goal_name = options.goal;
   if (goal_name.empty()) {
-    goal_name = study_objective ? std::string(GoalName(owner->study.spec.goal)) : "MAXIMIZE";
+    goal_name = study_objective ? std::string(GoalName(objective->goal)) : "MAXIMIZE";
   }
 
   TrialMetricsReader reader(options.dir);  // the event files; the hypertune file below
@@ -331,7 +340,8 @@ void AddMetricsCommand(CLI::App& app, int& exit_code) {
       "value a trial would get, or why there is none. When DIR is a trial folder of a study "
       "(bayestune-jobs/<study>/trial-<n>, its database beside bayestune-jobs/ or given with "
       "--db), the study's hyperparameterMetricTag, goal and measurementSelection are the "
-      "defaults; the flags win. Corrupt records are warned about on stderr. docs/metrics.md has "
+      "defaults (a --tag that is one of a study's several metrics takes that metric's goal); the "
+      "flags win. Corrupt records are warned about on stderr. docs/metrics.md has "
       "the details.\n\n"
       "Examples:\n  bayestune metrics bayestune-jobs/book/trial-3\n"
       "  bayestune metrics bayestune-jobs/book/trial-3 --selection BEST\n"

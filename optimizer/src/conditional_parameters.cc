@@ -217,8 +217,8 @@ std::string DescribeCondition(const ParameterSpec& child) {
   return text;
 }
 
-std::size_t CountTrees(const std::vector<ParameterSpec>& parameters,
-                       const std::function<std::size_t(std::size_t)>& value_count) {
+std::vector<std::size_t> CountSubtrees(const std::vector<ParameterSpec>& parameters,
+                                       const std::function<std::size_t(std::size_t)>& value_count) {
   // trees(p) = the values of p that bring no child, plus, for each distinct value that brings
   // some, the product of trees(c) over the children it brings. Children follow their parents, so
   // computing from the last parameter back finds every child's count ready.
@@ -249,6 +249,12 @@ std::size_t CountTrees(const std::vector<ParameterSpec>& parameters,
       total = SaturatingAdd(total, product);
     trees[p] = total;
   }
+  return trees;
+}
+
+std::size_t CountTrees(const std::vector<ParameterSpec>& parameters,
+                       const std::function<std::size_t(std::size_t)>& value_count) {
+  const std::vector<std::size_t> trees = CountSubtrees(parameters, value_count);
   std::size_t total = 1;
   for (std::size_t p = 0; p < parameters.size(); ++p) {
     if (!parameters[p].condition) total = SaturatingMultiply(total, trees[p]);

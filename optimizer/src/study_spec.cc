@@ -267,10 +267,13 @@ std::string ResumeStudyProblem(const StudySpec& spec, const std::vector<std::str
   std::string message = "no study named '" + wanted + "' to learn from";
   if (study_names.empty())
     return message + " (there is no study yet); remove it, or check the name";
+  // "...? The studies there" after a suggestion, "...; the studies there" without one (it read
+  // "no study named 'three' to learn from The studies there: 'two'").
   if (auto closest = ClosestMatch(wanted, study_names)) {
-    message += "; did you mean '" + *closest + "'?";
+    message += "; did you mean '" + *closest + "'? The studies there: ";
+  } else {
+    message += "; the studies there: ";
   }
-  message += " The studies there: ";
   for (std::size_t i = 0; i < study_names.size(); ++i) {
     if (i == 20) {
       message += ", ... (" + std::to_string(study_names.size()) + " in all)";

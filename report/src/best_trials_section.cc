@@ -1,4 +1,7 @@
 // 6. The best trials, as a table.
+#include <set>
+#include <string>
+
 #include "html_escape.h"
 #include "number_format.h"
 #include "report_sections.h"
@@ -23,8 +26,17 @@ std::string BestTrialsSection(ReportContext& context) {
       "<div class=\"scroll\"><table><thead><tr><th class=\"n\">rank</th><th class=\"n\">trial</th>"
       "<th class=\"n\">" +
       EscapeHtml(spec.metric_tag) + "</th><th class=\"n\">step</th>";
-  for (const ParameterSpec& parameter : spec.parameters)
-    html += "<th>" + EscapeHtml(parameter.name) + "</th>";
+  // A parameter named as one of the other columns (trial, step, the objective) is
+  // "param.<name>", as in `bayestune trials`, `best` and the CSV export: "rank trial loss step
+  // trial loss" left the reader to guess which "loss" was the objective.
+  std::set<std::string> used = {"rank", "trial", spec.metric_tag, "step", "ran for", "on"};
+  for (const ParameterSpec& parameter : spec.parameters) {
+    std::string column = parameter.name;
+    while (used.count(column) != 0)
+      column = "param." + column;
+    used.insert(column);
+    html += "<th>" + EscapeHtml(column) + "</th>";
+  }
   html += "<th class=\"n\">ran for</th><th>on</th></tr></thead><tbody>";
   for (std::size_t i = 0; i < rows; ++i) {
     const Trial& trial = *ranked[i];

@@ -39,9 +39,13 @@ ReportContext::ReportContext(const StudyRecord& study, std::vector<Trial> trials
   std::sort(ranked_.begin(), ranked_.end(), [&](const Trial* a, const Trial* b) {
     return RanksBefore(*a, *b, study_.spec);  // the one ranking of bayestune
   });
+  // The best so far under the one ranking (RanksBefore), as `best`, `status` and the label at the
+  // line's end say it: a trial stopped early is the best only while no trial before it was trained
+  // to the end. By raw value, a cut-off value better than every final one (a loss that rises with
+  // the steps, a median-stopped trial's early value) lifted the line above the labelled best.
   const Trial* best = nullptr;
   for (const Trial* trial : valued_) {
-    if (best == nullptr || study_.spec.IsBetter(*trial->final_value, *best->final_value)) {
+    if (best == nullptr || RanksBefore(*trial, *best, study_.spec)) {
       best = trial;
       improvements_.push_back(trial->id);
     }

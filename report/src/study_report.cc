@@ -40,13 +40,20 @@ std::string Header(const ReportContext& context) {
                                 " \xC2\xB7 created " + FormatUtcTime(study.created_time) +
                                 " \xC2\xB7 " + std::string(StudyStateName(study.state))) +
                      "</p><div class=\"cards\">";
-  html += Card("", "trials", count(context.trials().size()),
-               "of " + FormatCount(progress.target()) + " planned" +
-                   (progress.capacity ? std::string(spec.algorithm == Algorithm::kGridSearch
-                                                        ? " (the grid's combinations"
-                                                        : " (the search space's points") +
-                                            "; maxTrials " + FormatCount(spec.max_trials) + ")"
-                                      : ""));
+  // maxTrials lowered below the trials made (which ends the study): said as `status` says it,
+  // where "10 of 4 planned" read as more trials than the study plans.
+  const int made = progress.finished() + progress.active;
+  html +=
+      Card("", "trials", count(context.trials().size()),
+           made > progress.max_trials
+               ? "maxTrials " + FormatCount(progress.max_trials) + " was lowered below the " +
+                     FormatCount(made) + " trials made"
+               : "of " + FormatCount(progress.target()) + " planned" +
+                     (progress.capacity ? std::string(spec.algorithm == Algorithm::kGridSearch
+                                                          ? " (the grid's combinations"
+                                                          : " (the search space's points") +
+                                              "; maxTrials " + FormatCount(spec.max_trials) + ")"
+                                        : ""));
   html += Card("ok", "succeeded", count(progress.succeeded));
   html += Card("stop", "stopped early", count(progress.stopped_early));
   html += Card("fail", "failed", count(progress.failed));

@@ -443,6 +443,41 @@ TEST_CASE("metrics: a trial folder's own hypertune file, and its study's tag, go
   CHECK(no_tag.err.find("give --tag TAG") != std::string::npos);
 }
 
+TEST_CASE("metrics: each metric of a study of several takes the study's selection and its goal",
+          "[cli][validation]") {
+  // size, the second metric, is MINIMIZE with BEST selection: its trial's value is 15 at step 1.
+  // Only the first metric was the study's, so size was taken LAST and MAXIMIZE: 29 at step 4.
+  TempFolder dir;
+  StudySpec spec;
+  spec.metrics = {{.metric_id = "acc", .goal = Goal::kMaximize},
+                  {.metric_id = "size", .goal = Goal::kMinimize}};
+  spec.metric_tag = "acc";
+  spec.goal = Goal::kMaximize;
+  spec.max_trials = 2;
+  spec.measurement_selection = MeasurementSelection::kBest;
+  spec.parameters = {ParameterSpec::Double("x", 0, 1)};
+  Study::Open(SqliteStudyRepository::Open(dir.File("bayestune.db")), "two",
+              {.create_if_missing = true, .spec = spec});
+  const std::string trial = "bayestune-jobs/two/trial-1";
+  fs::create_directories(dir.File(trial));
+  WriteTextFile(dir.File(trial + "/hypertune.jsonl"),
+                "{\"global_step\": \"1\", \"acc\": \"0.5\", \"size\": \"15\"}\n"
+                "{\"global_step\": \"2\", \"acc\": \"0.9\", \"size\": \"23\"}\n"
+                "{\"global_step\": \"4\", \"acc\": \"0.8\", \"size\": \"29\"}\n");
+  const auto size = RunBayestune(dir.path(), {"metrics", trial, "--tag", "size"});
+  INFO(size.out << size.err);
+  CHECK(size.exit_code == 0);
+  CHECK(size.out.find(R"("metric": "size", "full_tag": "size", "selection": "BEST", )"
+                      R"("goal": "MINIMIZE", "study": "two", "run": ".", "tag": "size", )"
+                      R"("step": 1, )") != std::string::npos);
+  CHECK(size.out.find(R"("value": 15})") != std::string::npos);
+  // The first metric, MAXIMIZE: 0.9 at step 2.
+  const auto acc = RunBayestune(dir.path(), {"metrics", trial, "--tag", "acc"});
+  CHECK(acc.out.find(R"("selection": "BEST", "goal": "MAXIMIZE", "study": "two")") !=
+        std::string::npos);
+  CHECK(acc.out.find(R"("step": 2, )") != std::string::npos);
+}
+
 TEST_CASE("metrics --tag: the value the runner records when event files and hypertune agree",
           "[cli][validation]") {
   // gpu_models writes each scalar to its event file (a float32) and to the hypertune file (a

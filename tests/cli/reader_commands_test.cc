@@ -640,4 +640,43 @@ TEST_CASE("trials: a parameter named as a column of its own (step, time) is para
                          "+note *$")));
 }
 
+TEST_CASE(
+    "best: a parameter named as a column of its own (trial, step, rank, the objective) is "
+    "param.<name>",
+    "[cli][readers]") {
+  // `best --top 2`'s header was "rank trial loss step trial step loss rank": which "loss" was the
+  // objective was left to guess.
+  TempFolder dir;
+  auto repository = SqliteStudyRepository::Open(dir.File("study.db"));
+  StudyRecord study;
+  study.name = "clash";
+  study.spec.metric_tag = "loss";
+  study.spec.goal = Goal::kMinimize;
+  study.spec.max_trials = 5;
+  study.spec.parameters = {
+      ParameterSpec::Integer("trial", 1, 5), ParameterSpec::Integer("step", 1, 5),
+      ParameterSpec::Double("loss", 0, 1), ParameterSpec::Integer("rank", 1, 5)};
+  study = repository->CreateStudy(study);
+  for (int i = 0; i < 2; ++i) {
+    Trial trial;
+    trial.state = TrialState::kSucceeded;
+    trial.parameters = {{"trial", std::int64_t{4}},
+                        {"step", std::int64_t{3}},
+                        {"loss", 0.5},
+                        {"rank", std::int64_t{2}}};
+    trial.final_value = 1.5 + i;
+    trial.final_step = 7;
+    repository->AddTrial(study.id, trial);
+  }
+  repository.reset();
+  const auto result = RunBayestune(dir.path(), {"best", "clash", "--db", "study.db", "--top", "2"});
+  INFO(result.out << result.err);
+  CHECK(result.exit_code == 0);
+  const std::string header = result.out.substr(0, result.out.find('\n'));
+  CHECK(std::regex_search(
+      header, std::regex("^rank +trial +loss +step +param\\.trial +param\\.step +param\\.loss "
+                         "+param\\.rank *$")));
+  CHECK(std::regex_search(result.out, std::regex("\n1 +1 +1\\.5 +7 +4 +3 +0\\.5 +2 *\n")));
+}
+
 }  // namespace bayestune::testing

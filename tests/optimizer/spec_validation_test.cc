@@ -117,6 +117,11 @@ TEST_CASE("resumePreviousJobId must name a study there is, with the closest name
   CHECK(ResumeStudyProblem(spec, {}) ==
         "no study named 'mnist-1' to learn from (there is no study yet); remove it, or check the "
         "name");
+  // No name close to it: the list follows after a semicolon (it read "...to learn from The
+  // studies there").
+  spec.resume_previous_job_id = "three";
+  CHECK(ResumeStudyProblem(spec, {"book"}) ==
+        "no study named 'three' to learn from; the studies there: 'book'");
 }
 
 // Found by the fault campaign fieldtest11: metrics had no bound, and their uniqueness check is

@@ -38,15 +38,20 @@ std::size_t KindCount(std::string_view page, std::string_view section, std::stri
 
 ExpectedMarks ExpectedMarksOf(const StudySpec& spec, const std::vector<Trial>& trials) {
   ExpectedMarks marks;
-  std::optional<double> best;
+  const Trial* best = nullptr;
   std::set<std::string> failure_lines;
   for (const Trial& t : trials) {
     const bool has_curve = !t.MeasurementsOf(spec.metric_tag).empty();
     if (t.state == TrialState::kSucceeded && t.final_value) {
       (t.stopped_early ? marks.stopped : marks.succeeded) += 1;
       if (t.stopped_early && has_curve) ++marks.stopped_ends;
-      if (!best || spec.IsBetter(*t.final_value, *best)) {
-        best = t.final_value;
+      // A trial trained to the end beats any stopped early one; a stopped one beats only stopped
+      // ones; else the better value (the first of equal ones).
+      const bool better = best == nullptr || (best->stopped_early && !t.stopped_early) ||
+                          (best->stopped_early == t.stopped_early &&
+                           spec.IsBetter(*t.final_value, *best->final_value));
+      if (better) {
+        best = &t;
         ++marks.improvements;
       }
     }

@@ -9,6 +9,7 @@
 #include <regex>
 #include <sstream>
 
+#include "bayestune/optimizer/study.h"
 #include "html_escape.h"
 #include "report_page_checks.h"
 #include "report_test_studies.h"
@@ -138,6 +139,97 @@ TEST_CASE("Best so far follows the goal's direction") {
   }
 }
 
+TEST_CASE("Best so far ranks a trial trained to the end before any stopped early") {
+  // As `best` ranks them: a stopped trial's cut-off value (9, 10) is the best only while no trial
+  // before it was trained to the end, however good it looks. The line went up to 10 (trial 3)
+  // while its label said "best 7 (trial 5)".
+  StudyRecord record;
+  record.name = "stopped";
+  record.spec = OneParameterSpec(Goal::kMaximize);
+  const double values[] = {9, 5, 10, 6, 7};
+  const bool stopped[] = {true, false, true, false, false};
+  std::vector<Trial> trials;
+  for (int i = 0; i < 5; ++i) {
+    Trial t;
+    t.id = i + 1;
+    t.state = TrialState::kSucceeded;
+    t.parameters = {{"x", 0.1 * (i + 1)}};
+    t.final_value = values[i];
+    t.stopped_early = stopped[i];
+    trials.push_back(t);
+  }
+  std::ostringstream out;
+  WriteStudyReport(out, record, trials);
+  const std::string history = SectionOf(out.str(), "history");
+  CHECK(AttributeOf(history, "data-improvements") == "4");  // 9 (stopped), then 5, 6, 7
+  CHECK(AttributeOf(history, "data-improvements") ==
+        std::to_string(ExpectedMarksOf(record.spec, trials).improvements));
+  CHECK(history.find("best 7 (trial 5)") != std::string::npos);
+  // The line ends at trial 5's height, not at trial 3's.
+  const std::smatch line = [&] {
+    std::smatch m;
+    std::regex_search(history, m, std::regex("<path d=\"([^\"]*)\" class=\"best-line\""));
+    return m;
+  }();
+  REQUIRE(!line.empty());
+  const std::string d = line[1];
+  const std::string last_v = d.substr(d.rfind('V') + 1, d.rfind('H') - d.rfind('V') - 1);
+  std::smatch point;
+  REQUIRE(std::regex_search(history, point,
+                            std::regex("<circle cx=\"[^\"]*\" cy=\"([^\"]*)\" r=\"[^\"]*\" "
+                                       "class=\"ok\" data-trial=\"5\"")));
+  CHECK(last_v == point[1].str());
+}
+
+TEST_CASE("The best trials' table names a parameter named as another column param.<name>") {
+  // Its header was "rank trial loss step trial loss ran for on": which "loss" was the objective
+  // was left to guess.
+  StudyRecord record;
+  record.name = "clash";
+  record.spec = OneParameterSpec(Goal::kMinimize);
+  record.spec.parameters = {ParameterSpec::Integer("trial", 1, 5),
+                            ParameterSpec::Double("loss", 0, 1), ParameterSpec::Double("lr", 0, 1)};
+  Trial t;
+  t.id = 1;
+  t.state = TrialState::kSucceeded;
+  t.parameters = {{"trial", std::int64_t{4}}, {"loss", 0.5}, {"lr", 0.25}};
+  t.final_value = 1.5;
+  t.final_step = 7;
+  std::ostringstream out;
+  WriteStudyReport(out, record, {t});
+  const std::string best = SectionOf(out.str(), "best-trials");
+  CHECK(best.find("<th class=\"n\">rank</th><th class=\"n\">trial</th><th class=\"n\">loss</th>"
+                  "<th class=\"n\">step</th><th>param.trial</th><th>param.loss</th><th>lr</th>"
+                  "<th class=\"n\">ran for</th>") != std::string::npos);
+}
+
+TEST_CASE("The trials card says maxTrials was lowered below the trials made, as status does") {
+  // After maxTrials 10 -> 4 on a study of 10 finished trials it read "10 of 4 planned".
+  StudyRecord record;
+  record.name = "lowered";
+  record.spec = OneParameterSpec(Goal::kMinimize);
+  record.spec.max_trials = 4;
+  std::vector<Trial> trials;
+  for (int i = 0; i < 10; ++i) {
+    Trial t;
+    t.id = i + 1;
+    t.state = TrialState::kSucceeded;
+    t.parameters = {{"x", 0.05 * (i + 1)}};
+    t.final_value = 1.0 + i;
+    trials.push_back(t);
+  }
+  std::ostringstream out;
+  WriteStudyReport(out, record, trials);
+  const std::string page = out.str();
+  CHECK(page.find("maxTrials 4 was lowered below the 10 trials made") != std::string::npos);
+  CHECK(page.find("of 4 planned") == std::string::npos);
+  // Not lowered: "of 10 planned".
+  record.spec.max_trials = 10;
+  std::ostringstream again;
+  WriteStudyReport(again, record, trials);
+  CHECK(again.str().find("of 10 planned") != std::string::npos);
+}
+
 TEST_CASE("The report of an empty study says so in every section") {
   TempFolder folder;
   const std::string database = folder.File("study.db");
@@ -199,17 +291,12 @@ TEST_CASE("The report of a 10,000-trial study is subsampled, says so, and stays 
   for (const char* chart : {"history", "parallel-coordinates", "slices"}) {
     INFO(chart);
     const std::string section = SectionOf(r.page, chart);
-    // The ten best trials are drawn in every chart.
-    std::vector<const Trial*> best;
-    for (const Trial& t : r.trials) {
-      if (t.state == TrialState::kSucceeded) best.push_back(&t);
-    }
-    std::partial_sort(
-        best.begin(), best.begin() + 10, best.end(),
-        [](const Trial* a, const Trial* b) { return *a->final_value > *b->final_value; });
+    // The ten best trials are drawn in every chart: best as `best` ranks them, the trials trained
+    // to the end before those stopped early.
+    const std::vector<Trial> best = RankTrials(r.trials, r.record.spec);
+    REQUIRE(best.size() >= 10);
     for (int i = 0; i < 10; ++i) {
-      CHECK(section.find("data-trial=\"" + std::to_string(best[i]->id) + "\"") !=
-            std::string::npos);
+      CHECK(section.find("data-trial=\"" + std::to_string(best[i].id) + "\"") != std::string::npos);
     }
   }
   // GPU use: too many bars to tell apart, merged into busy periods per GPU.

@@ -1134,6 +1134,63 @@ TEST_CASE("GRID_SEARCH whose first parameter maxTrials cannot cover is a warning
   CHECK(covered.diagnostics.empty());
 }
 
+TEST_CASE(
+    "GRID_SEARCH of a conditional space whose first parameter maxTrials cannot cover is a "
+    "warning",
+    "[config]") {
+  // Each value of the first parameter brings its own branch: sgd with 10 momentum values, adam
+  // with 10 beta1 values times 2 beta2 values. 8 trials ran sgd alone, without a word (the warning
+  // looked at spaces without conditions only).
+  const std::string optimizer =
+      "      - parameterName: optimizer\n        type: CATEGORICAL\n"
+      "        categoricalValues: [sgd, adam]\n"
+      "        conditionalParameterSpecs:\n"
+      "          - parentCategoricalValues: {values: [sgd]}\n"
+      "            parameterSpec: {parameterName: momentum, type: DOUBLE, minValue: 0.5, "
+      "maxValue: 0.99}\n"
+      "          - parentCategoricalValues: {values: [adam]}\n"
+      "            parameterSpec: {parameterName: beta1, type: DOUBLE, minValue: 0.8, "
+      "maxValue: 0.95}\n"
+      "          - parentCategoricalValues: {values: [adam]}\n"
+      "            parameterSpec: {parameterName: beta2, type: DISCRETE, discreteValues: [0.99, "
+      "0.999]}\n";
+  auto tree = ParseTuningConfig(Study("    algorithm: GRID_SEARCH\n", optimizer), "grid.yaml");
+  INFO(FormatDiagnostics(tree.diagnostics));
+  REQUIRE(tree.ok());
+  REQUIRE(tree.diagnostics.size() == 1);
+  CHECK(tree.diagnostics[0].ToString() ==
+        "grid.yaml:5:16: warning: trainingInput.hyperparameters.maxTrials: GRID_SEARCH runs the "
+        "grid's combinations in order, the first parameter ('optimizer') varying slowest, and its "
+        "2 grid values with the others' make more combinations than maxTrials (10): the study's "
+        "trials give 'optimizer' only its first value, sgd; raise maxTrials, give fewer values, "
+        "or use RANDOM_SEARCH to spread the trials over the whole space");
+  // adam first: its 20 combinations take every trial.
+  std::string adam_first = optimizer;
+  adam_first.replace(adam_first.find("[sgd, adam]"), 11, "[adam, sgd]");
+  auto adam = ParseTuningConfig(Study("    algorithm: GRID_SEARCH\n", adam_first), "grid.yaml");
+  REQUIRE(adam.diagnostics.size() == 1);
+  CHECK_THAT(adam.diagnostics[0].ToString(),
+             Catch::Contains("give 'optimizer' only its first value, adam;"));
+  // An INTEGER first whose values 1 and 2 bring nothing and 3 a child of 10 values: 10 trials
+  // reach 1, 2 and 3 of its 4 values (1 + 1 + 10 > 10), 13 trials all of them.
+  const std::string layers =
+      "      - parameterName: layers\n        type: INTEGER\n"
+      "        minValue: 1\n        maxValue: 4\n"
+      "        conditionalParameterSpecs:\n"
+      "          - parentIntValues: {values: [3]}\n"
+      "            parameterSpec: {parameterName: width, type: DOUBLE, minValue: 1, "
+      "maxValue: 2}\n";
+  auto three = ParseTuningConfig(Study("    algorithm: GRID_SEARCH\n", layers), "grid.yaml");
+  REQUIRE(three.diagnostics.size() == 1);
+  CHECK_THAT(three.diagnostics[0].ToString(),
+             Catch::Contains("give 'layers' only its first 3 values, 1 to 3;"));
+  std::string thirteen = Study("    algorithm: GRID_SEARCH\n", layers);
+  thirteen.replace(thirteen.find("maxTrials: 10"), 13, "maxTrials: 13");
+  auto all = ParseTuningConfig(thirteen, "grid.yaml");
+  INFO(FormatDiagnostics(all.diagnostics));
+  CHECK(all.diagnostics.empty());
+}
+
 TEST_CASE("positions of fields, for findings made after loading", "[config]") {
   auto result =
       ParseTuningConfig(Study("", kGoodParam) + "runner:\n  command: [./train, --x]\n", "pos.yaml");

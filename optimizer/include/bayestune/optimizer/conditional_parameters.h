@@ -50,8 +50,16 @@ std::vector<bool> ActiveParameters(const std::vector<ParameterSpec>& parameters,
 // "optimizer is 'sgd'" or "layers is 2 or 3": when `child` is active; "" without a condition.
 std::string DescribeCondition(const ParameterSpec& child);
 
+// The number of distinct trees of each parameter's subtree (its value and the parameters its value
+// brings, to any depth) when parameter i takes value_count(i) values, saturating at SIZE_MAX:
+// the values that bring no child, plus, for each value that brings some, the product of their
+// subtrees' counts. Without conditions, value_count(i).
+std::vector<std::size_t> CountSubtrees(const std::vector<ParameterSpec>& parameters,
+                                       const std::function<std::size_t(std::size_t)>& value_count);
+
 // The number of distinct trees (assignments of the active parameters) when parameter i takes
-// value_count(i) values, saturating at SIZE_MAX. Without conditions, the product of the counts.
+// value_count(i) values, saturating at SIZE_MAX: the product of the roots' CountSubtrees. Without
+// conditions, the product of the counts.
 std::size_t CountTrees(const std::vector<ParameterSpec>& parameters,
                        const std::function<std::size_t(std::size_t)>& value_count);
 
