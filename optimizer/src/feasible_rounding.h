@@ -3,6 +3,7 @@
 #include <Eigen/Core>
 #include <cstdint>
 #include <optional>
+#include <random>
 #include <vector>
 
 #include "bayestune/optimizer/search_space.h"
@@ -42,6 +43,12 @@ class FeasibleRounding {
   std::optional<std::size_t> FeasiblePointCount() const { return feasible_points_; }
 
   void Round(Eigen::Ref<Eigen::VectorXd> x) const;
+  // A random feasible point (rounded): each DOUBLE coordinate uniform on [0, 1] (so log-uniform on
+  // a log scale), each DISCRETE value and each CATEGORICAL value equally likely, and each INTEGER
+  // value as likely as an interval of its width on the parameter's scale (a linear INTEGER's values
+  // equally likely; Optuna's rule). A uniform coordinate rounded to the nearest value gave the two
+  // end values half the share of the others (INTEGER 1..4 drawn 50 / 109 / 92 / 49 times in 300).
+  Eigen::VectorXd RandomPoint(std::mt19937_64& rng) const;
   // Feasible point number `index` (0 <= index < FeasiblePointCount()) in mixed-radix order, the
   // last parameter fastest (an inactive parameter takes one value: it is left out).
   Eigen::VectorXd FeasiblePoint(std::size_t index) const;

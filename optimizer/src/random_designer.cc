@@ -85,7 +85,6 @@ std::vector<ParameterValues> RandomDesigner::Suggest(const DesignerInput& input)
     }
   }
   std::mt19937_64 rng(input.seed);
-  std::uniform_real_distribution<double> uniform(0.0, 1.0);
   std::vector<ParameterValues> points;
   // The points left of a space more than half used up, drawn from without a miss: drawing
   // until a free point came up took ever more draws as the space ran out, and after 1,000 took a
@@ -108,9 +107,7 @@ std::vector<ParameterValues> RandomDesigner::Suggest(const DesignerInput& input)
       left->pop_back();
     } else {
       for (int draw = 0; draw < kMaxDraws; ++draw) {
-        for (Eigen::Index j = 0; j < d; ++j)
-          x[j] = uniform(rng);
-        rounding.Round(x);
+        x = rounding.RandomPoint(rng);
         if (!check || taken.count(PointKey(x)) == 0) break;
       }
     }
