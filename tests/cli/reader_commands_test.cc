@@ -515,6 +515,31 @@ TEST_CASE("a reader whose standard output cannot take its output fails, and says
         0);
 }
 
+TEST_CASE("export --out past the file size limit (ulimit -f) names the limit, not the space",
+          "[cli][readers]") {
+  // It said "writing failed (File too large); free some space or write elsewhere" on a disk with
+  // space to spare: no space freed helps against ulimit -f.
+  TempFolder dir;
+  {
+    auto study = Study::Open(SqliteStudyRepository::Open(dir.File("bayestune.db")), "big",
+                             {.create_if_missing = true, .spec = BookSpec()});
+    const auto trials = study->Suggest(1, "test");
+    REQUIRE(trials.size() == 1);
+    study->Fail(trials[0].id, "the trainer exited with status 1\n" + std::string(80000, 'x'));
+  }
+  // 40 KiB (bash counts in KiB, dash in 512-byte blocks): above the database's 32 KiB -shm that
+  // the reader maps, below the 80 KB export.
+  const auto run = RunInFolder(
+      dir.path(),
+      {"/bin/bash", "-c", "ulimit -f 40 && exec " + BayestunePath() + " export --out big.json"});
+  INFO(run.out << run.err);
+  CHECK(run.exit_code == 1);
+  CHECK(run.err ==
+        "bayestune: error: --out 'big.json': writing failed (File too large, past the file size "
+        "limit (ulimit -f) of 40960 bytes); raise it (ulimit -f unlimited) or write elsewhere\n");
+  CHECK_FALSE(std::filesystem::exists(dir.File("big.json")));
+}
+
 TEST_CASE("export and report write into a named pipe or bash's >(...), never in its place",
           "[cli][readers]") {
   // `--out` a FIFO: a temporary file was renamed over it (the pipe gone, its reader left waiting;
