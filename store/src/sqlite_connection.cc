@@ -44,8 +44,11 @@ bool IsBusy(int rc) {
 
 // A path as an SQLite URI ("file:..."), so that URI parameters can follow it.
 std::string FileUri(const std::string& path) {
-  // An absolute path gets an empty authority ("file:///tmp/x.db"), so that "//x" stays a path.
-  std::string uri = path.starts_with('/') ? "file://" : "file:";
+  // An absolute path gets an empty authority ("file:///tmp/x.db"), so that "//x" stays a path. A
+  // relative one that starts with ':' gets "./": SQLite takes "file::memory:" for a database in
+  // memory, which `--db :memory:` opened, and the run then refused saying "its file system does
+  // not support SQLite's write-ahead log"; it is the file of that name, as any other path.
+  std::string uri = path.starts_with('/') ? "file://" : path.starts_with(':') ? "file:./" : "file:";
   for (unsigned char c : path) {
     if (c == '?' || c == '#' || c == '%' || c < 0x20 || c >= 0x7f) {
       static constexpr char kHex[] = "0123456789ABCDEF";

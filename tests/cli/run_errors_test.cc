@@ -251,6 +251,24 @@ TEST_CASE("run: an unwritable or wrong --db, a bad --gpus, nothing lost", "[cli]
   CHECK_FALSE(fs::exists(dir.File("bayestune.db")));
 }
 
+TEST_CASE("run: --db ':memory:' is the file of that name, not SQLite's database in memory",
+          "[cli][run][errors]") {
+  // SQLite read the name as its database in memory, and the run ended with "its file system does
+  // not support SQLite's write-ahead log ...; put the database on a local disk".
+  TempFolder dir;
+  WriteReportAtOnceStudy(dir, 1);
+  const std::string lock_dir = "BAYESTUNE_GPU_LOCK_DIR=" + dir.File("locks");
+  const auto run = RunBayestune(
+      dir.path(), {"run", "s.yaml", "--db", ":memory:", "--progress", "plain"}, {lock_dir});
+  INFO(run.out << run.err);
+  CHECK(run.exit_code == 0);
+  CHECK(fs::is_regular_file(dir.File(":memory:")));
+  const auto status = RunBayestune(dir.path(), {"status", "--db", ":memory:"});
+  INFO(status.out << status.err);
+  CHECK(status.exit_code == 0);
+  CHECK_THAT(status.out, Catch::Contains("1 of 1 finished: 1 succeeded"));
+}
+
 TEST_CASE("run: a default trial folder that cannot be made names --db, beside which it goes",
           "[cli][run][errors]") {
   // From a read-only working folder the error said "give a folder you can write to" without
