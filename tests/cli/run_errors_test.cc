@@ -1,6 +1,7 @@
 // Bad input to `bayestune run`: one line on stderr that says what to do, a non-zero exit code,
 // and nothing written or lost.
 #include <sys/resource.h>
+#include <unistd.h>
 
 #include <catch2/catch.hpp>
 #include <chrono>
@@ -593,6 +594,45 @@ TEST_CASE(
   CHECK_THAT(low.out + low.err,
              Catch::Contains("Too many open files (this process may have 40 open files, its hard "
                              "limit (ulimit -Hn) is 40: raise it, or run fewer trials at once)"));
+}
+
+TEST_CASE("run: a limit on processes (ulimit -u) that stops a trial's start names the limit",
+          "[cli][run][errors]") {
+  // The run ended with "cannot start a process: fork failed: Resource temporarily unavailable",
+  // naming neither the limit nor what to do. The limit counts every process of the user, so the
+  // test runs bayestune as the user nobody, who runs nothing else here; as another user, fork
+  // is not limited (root) or the count is not ours to know.
+  if (geteuid() != 0 || RunInFolder("/", {"setpriv", "--help"}).exit_code != 0) {
+    WARN("not root, or no setpriv: ulimit -u cannot be tested with a known process count");
+    return;
+  }
+  TempFolder dir(TempFolder::Reach::kAnyUser);
+  WriteReportAtOnceStudy(dir, 2);
+  WriteTextFile(dir.File("s.yaml"),
+                RandomSearchStudyYaml(2, 2, "  command: [./train.sh]\n  cpuTrials: 2\n"));
+  fs::permissions(dir.path(), fs::perms::all);
+  fs::permissions(dir.File("train.sh"), fs::perms::all);
+  // 1: bayestune alone, the keeper's fork fails; 2: bayestune and a keeper, whose clone of the
+  // trainer fails.
+  for (const int limit : {1, 2}) {
+    const std::string study = "s" + std::to_string(limit);
+    const auto run = RunInFolder(
+        dir.path(),
+        {"setpriv", "--reuid=65534", "--regid=65534", "--clear-groups", "/bin/bash", "-c",
+         "ulimit -u " + std::to_string(limit) + " && exec " + BayestunePath() +
+             " run s.yaml --study " + study + " --db " + study + ".db --job-dir jobs-" + study +
+             " --progress plain"},
+        {"BAYESTUNE_GPU_LOCK_DIR=" + dir.File("locks-" + study)});
+    INFO(limit << ": " << run.out << run.err);
+    CHECK(run.exit_code == 1);
+    CHECK_THAT(run.out,
+               Catch::Contains("Resource temporarily unavailable (this user may run at most " +
+                               std::to_string(limit) +
+                               " processes and threads at once (ulimit -u), all of them counted, "
+                               "and each running trial takes at least two: its keeper and the "
+                               "trainer; raise the limit (ulimit -u), or run fewer trials at "
+                               "once). No trial was used up"));
+  }
 }
 
 TEST_CASE("run: a study deleted by another process mid-run is named, not 'no study with id 1'",
