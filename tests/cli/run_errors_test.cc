@@ -547,6 +547,69 @@ TEST_CASE("run: a full file system under the trial folders stops the run, no tri
   CHECK(CountOccurrences(trials.out, "FAILED") == 0);
 }
 
+TEST_CASE("run: trial folders on a file system out of inodes: said so, no trial is used up",
+          "[cli][run][errors]") {
+  // With space left but no inode, the run ended with "--job-dir '...': cannot write in it: No
+  // space left on device" at its start, or, when the inodes ran out during the run, with "the
+  // trainer could not be started: cannot create the trial folder '...': No space left on device.
+  // ... fix this", on a disk that df -h showed with space to spare.
+  TempFolder dir;
+  // The first trainer reports, then takes every inode left of jobs/.
+  WriteTextFile(fs::path(dir.path()) / "train.sh",
+                "#!/bin/bash\necho '{\"accuracy\": \"0.5\"}' >> \"$CLOUD_ML_HP_METRIC_FILE\"\n"
+                "if [ -e fill ]; then rm fill; i=0; while true 2>/dev/null > jobs/f$i; do "
+                "i=$((i+1)); done; fi\n");
+  fs::permissions(fs::path(dir.path()) / "train.sh", fs::perms::owner_all);
+  WriteTextFile(fs::path(dir.path()) / "s.yaml",
+                RandomSearchStudyYaml(3, 1, "  command: [./train.sh]\n  cpuTrials: 1\n"));
+  fs::create_directories(dir.File("jobs"));
+  const std::string lock_dir = "BAYESTUNE_GPU_LOCK_DIR=" + dir.File("locks");
+  const auto probe = RunInFolder(dir.path(), {"unshare", "-rm", "true"});
+  if (probe.exit_code != 0) {
+    WARN("no mount namespace here (unshare -rm: " << probe.err << "); not tested");
+    return;
+  }
+  const std::string jobs = fs::canonical(dir.File("jobs")).string();
+  // A tmpfs of 4 MiB over jobs/ (in a mount namespace of its own, gone with the process).
+  const std::string mount = "mount -t tmpfs -o size=4m,nr_inodes=16 tmpfs jobs && ";
+  const std::string run = "exec " + BayestunePath() + " run s.yaml --job-dir jobs --progress plain";
+  // Every inode taken before the start.
+  const auto at_start = RunInFolder(
+      dir.path(),
+      {"unshare", "-rm", "/bin/bash", "-c",
+       mount + "i=0 && while true 2>/dev/null > jobs/f$i; do i=$((i+1)); done && " + run},
+      {lock_dir});
+  INFO(at_start.out << at_start.err);
+  CHECK(at_start.exit_code == 1);
+  CHECK(at_start.err ==
+        "bayestune: error: --job-dir '" + jobs + "': cannot write in it: the file system of '" +
+            jobs + "' has no free inode (no file can be made); delete some files (df -i '" + jobs +
+            "' shows its inodes), or give --job-dir a folder you can write to. "
+            "Nothing was run\n");
+  // Taken by the first trial: the second's folder cannot be made.
+  WriteTextFile(dir.File("fill"), "");
+  const auto during =
+      RunInFolder(dir.path(), {"unshare", "-rm", "/bin/bash", "-c", mount + run}, {lock_dir});
+  INFO(during.out << during.err);
+  CHECK(during.exit_code == 1);
+  CHECK_THAT(during.out,
+             Catch::Contains("trials cannot write their files: the file system of '" + jobs +
+                             "/trial-2' has no free inode (no file can be made). The trials that "
+                             "failed for it are queued to run again; no trial was used up: delete "
+                             "some files (df -i '" +
+                             jobs + "' shows its inodes) and run the study again"));
+  CHECK_THAT(during.out, !Catch::Contains("fix this"));
+  // Inodes again (the tmpfs went with its namespace): the other trials run and succeed.
+  const auto again = RunInFolder(
+      dir.path(), {BayestunePath(), "run", "s.yaml", "--job-dir", "jobs", "--progress", "plain"},
+      {lock_dir});
+  INFO(again.out << again.err);
+  CHECK(again.exit_code == 0);
+  const auto trials = RunBayestune(dir.path(), {"trials", "s"});
+  CHECK(CountOccurrences(trials.out, "SUCCEEDED") == 3);
+  CHECK(CountOccurrences(trials.out, "FAILED") == 0);
+}
+
 TEST_CASE(
     "run: many trials at once under a low limit on open files, the trainers keeping that limit",
     "[cli][run][errors]") {

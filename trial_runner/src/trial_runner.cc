@@ -796,9 +796,17 @@ void TrialRunner::Loop::Launch(const Trial& suggested, std::vector<int> gpus) {
     // cannot be written, Slurm refusing the job), not the trial's fault: it goes back to the
     // queue, nothing more is launched, and the run ends saying what to fix.
     launcher_->Release(request.gpus);
-    launch_failure_ = e.what();
-    launch_failed_trial_ = suggested.id;
     stop_launching_ = true;
+    // Its folder or logs could not be made for want of space or of inodes: said as the full
+    // disk it is (a bare "No space left on device" on a disk that df shows with gigabytes free,
+    // its inodes used up, sent users looking for space), with what to free.
+    if (const auto file_system = FileSystemFullReason(request.paths.dir)) {
+      disk_full_ = file_system->reason;
+      disk_full_advice_ = file_system->advice;
+    } else {
+      launch_failure_ = e.what();
+      launch_failed_trial_ = suggested.id;
+    }
     const std::string reason =
         std::string("not started: the trainer could not be started: ") + e.what();
     const Trial requeued = study_.Requeue(suggested.id, suggested.Owner(), reason);
@@ -1134,8 +1142,10 @@ bool TrialRunner::Loop::RequeueIfDiskFull(RunningTrial& rt, const TrialEnd& end)
            ", which the trainer wrote past";
     disk_full_advice_ = "raise the file size limit (ulimit -f unlimited)";
   } else {
-    full = FileSystemFullReason(rt.paths.dir);
-    if (full) disk_full_advice_ = "free some space";
+    if (const auto file_system = FileSystemFullReason(rt.paths.dir)) {
+      full = file_system->reason;
+      disk_full_advice_ = file_system->advice;
+    }
   }
   if (!full) return false;
   disk_full_ = *full;
