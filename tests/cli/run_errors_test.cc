@@ -610,6 +610,47 @@ TEST_CASE("run: trial folders on a file system out of inodes: said so, no trial 
   CHECK(CountOccurrences(trials.out, "FAILED") == 0);
 }
 
+TEST_CASE("run: a trial folder removed while its trial runs: said so, no trial is used up",
+          "[cli][run][errors]") {
+  // A clean-up that removed the job dir mid-run made each running trial FAILED ("the trainer
+  // exited with status 2"), using up the study, with "(.../stdout.log and stderr.log are empty)"
+  // of logs that were not empty but gone. Here the first trainer removes the job dir itself,
+  // as another process would, then fails writing its report.
+  TempFolder dir;
+  WriteTextFile(fs::path(dir.path()) / "train.sh",
+                "#!/bin/sh\nif [ ! -e removed ]; then : > removed; rm -rf jobs; fi\n"
+                "echo '{\"accuracy\": \"0.5\"}' >> \"$CLOUD_ML_HP_METRIC_FILE\"\n");
+  fs::permissions(fs::path(dir.path()) / "train.sh", fs::perms::owner_all);
+  WriteTextFile(fs::path(dir.path()) / "s.yaml",
+                RandomSearchStudyYaml(3, 1, "  command: [./train.sh]\n  cpuTrials: 1\n"));
+  const std::string lock_dir = "BAYESTUNE_GPU_LOCK_DIR=" + dir.File("locks");
+  const auto run = RunInFolder(
+      dir.path(), {BayestunePath(), "run", "s.yaml", "--job-dir", "jobs", "--progress", "plain"},
+      {lock_dir});
+  INFO(run.out << run.err);
+  CHECK(run.exit_code == 1);
+  const std::string folder = fs::canonical(dir.path()).string() + "/jobs/trial-1";
+  CHECK_THAT(run.out,
+             Catch::Contains("trials cannot write their files: the folder of trial 1, '" + folder +
+                             "', was removed, moved or replaced while it ran (by another process, "
+                             "or the trainer itself). The trials that failed for it are queued to "
+                             "run again; no trial was used up: leave the trial folders "
+                             "(runner.jobDir, --job-dir) in place while the study runs and run "
+                             "the study again"));
+  CHECK_THAT(run.out, Catch::Contains("trial 1 queued to run again (attempt 2): attempt 1 exited "
+                                      "with status "));
+  CHECK_THAT(run.out, !Catch::Contains("FAILED"));
+  // The folder left in place: the same trials run and succeed.
+  const auto again = RunInFolder(
+      dir.path(), {BayestunePath(), "run", "s.yaml", "--job-dir", "jobs", "--progress", "plain"},
+      {lock_dir});
+  INFO(again.out << again.err);
+  CHECK(again.exit_code == 0);
+  const auto trials = RunBayestune(dir.path(), {"trials", "s"});
+  CHECK(CountOccurrences(trials.out, "SUCCEEDED") == 3);
+  CHECK(CountOccurrences(trials.out, "FAILED") == 0);
+}
+
 TEST_CASE(
     "run: many trials at once under a low limit on open files, the trainers keeping that limit",
     "[cli][run][errors]") {

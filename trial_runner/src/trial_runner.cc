@@ -52,6 +52,10 @@ std::string LogExcerpt(const TrialPaths& paths, std::size_t lines) {
     std::string tail = LogTail(log, lines);
     if (!tail.empty()) return "\nlast lines of " + log.string() + ":\n" + tail;
   }
+  std::error_code error;
+  if (!std::filesystem::exists(paths.stdout_log, error)) {
+    return "\n(" + paths.stdout_log.string() + " and stderr.log are not there)";
+  }
   return "\n(" + paths.stdout_log.string() + " and stderr.log are empty)";
 }
 
@@ -221,7 +225,7 @@ class TrialRunner::Loop {
   void BeginStop(RunningTrial& rt, TrialStopCause cause, double now,
                  const std::string& reason = "");
   void Finish(RunningTrial& rt, const TrialEnd& end);
-  bool RequeueIfDiskFull(RunningTrial& rt, const TrialEnd& end);
+  bool RequeueIfUnwritable(RunningTrial& rt, const TrialEnd& end);
   Trial Conclude(RunningTrial& rt, const TrialEnd& end);
   // Kill, remembering when (a trial still there force_kill_seconds later gets ForceKill).
   void KillTrial(RunningTrial& rt);
@@ -1096,7 +1100,7 @@ void TrialRunner::Loop::Finish(RunningTrial& rt, const TrialEnd& end) {
   }
   TrialFinishedEvent finished;
   try {
-    if (RequeueIfDiskFull(rt, end)) return;
+    if (RequeueIfUnwritable(rt, end)) return;
     finished.trial = Conclude(rt, end);
   } catch (const FailedPrecondition& e) {
     Warn(rt.trial.id,
@@ -1124,8 +1128,11 @@ void TrialRunner::Loop::Finish(RunningTrial& rt, const TrialEnd& end) {
 // A trial that ended without its value while its folder's file system is full failed for want
 // of space (its metrics, even its stderr.log, could not be written), which is no fault of its
 // parameters: it goes back to the queue, nothing more is launched, and the run ends saying what
-// to free. Otherwise every trial would fail in turn, using up the study.
-bool TrialRunner::Loop::RequeueIfDiskFull(RunningTrial& rt, const TrialEnd& end) {
+// to free. Otherwise every trial would fail in turn, using up the study. The same for a trial
+// whose folder was removed, moved or replaced while it ran (a clean-up of the job dir): its
+// trainer failed writing there, and nothing more is launched, so that a trainer that removes its
+// own folder does not go round requeued for ever.
+bool TrialRunner::Loop::RequeueIfUnwritable(RunningTrial& rt, const TrialEnd& end) {
   if (rt.stop_cause) return false;  // stopped early or timed out: decided by the runner
   PollMetrics(rt, false);
   const bool has_value = end.exit.succeeded() && end.failure.empty() &&
@@ -1145,6 +1152,12 @@ bool TrialRunner::Loop::RequeueIfDiskFull(RunningTrial& rt, const TrialEnd& end)
     if (const auto file_system = FileSystemFullReason(rt.paths.dir)) {
       full = file_system->reason;
       disk_full_advice_ = file_system->advice;
+    } else if (std::error_code error; !std::filesystem::is_directory(rt.paths.dir, error)) {
+      full = "the folder of trial " + std::to_string(rt.trial.id) + ", '" + rt.paths.dir.string() +
+             "', was removed, moved or replaced while it ran (by another process, or the "
+             "trainer itself)";
+      disk_full_advice_ =
+          "leave the trial folders (runner.jobDir, --job-dir) in place while the study runs";
     }
   }
   if (!full) return false;
