@@ -6,6 +6,7 @@
 #include <catch2/catch.hpp>
 #include <chrono>
 #include <cstdlib>
+#include <nlohmann/json.hpp>
 #include <regex>
 
 #include "bayestune/store/sqlite_study_repository.h"
@@ -737,6 +738,56 @@ TEST_CASE("run: a limit on processes (ulimit -u) that stops a trial's start name
                                "trainer; raise the limit (ulimit -u), or run fewer trials at "
                                "once). No trial was used up"));
   }
+}
+
+TEST_CASE("run: two studies given one job dir: the second leaves the first's running trial alone",
+          "[cli][run][errors]") {
+  // Study b's trial 1 found jobs/trial-1 holding files, took them for leftovers of a deleted
+  // database and moved them aside, while study a's trainer still ran there: both trainers then
+  // wrote into jobs/trial-1, and each study recorded the other's values as its trial's.
+  TempFolder dir;
+  WriteTextFile(fs::path(dir.path()) / "train.sh",
+                "#!/bin/sh\nif [ \"$BAYESTUNE_STUDY\" = a ]; then\n"
+                "  echo started > \"$CLOUD_ML_HP_METRIC_FILE.started\"; i=0\n"
+                "  while [ ! -e go ] && [ $i -lt 600 ]; do sleep 0.1; i=$((i+1)); done\n"
+                "  echo '{\"accuracy\": \"0.5\", \"global_step\": \"2\"}' >> "
+                "\"$CLOUD_ML_HP_METRIC_FILE\"\n"
+                "else\n  echo '{\"accuracy\": \"0.9\", \"global_step\": \"1\"}' >> "
+                "\"$CLOUD_ML_HP_METRIC_FILE\"\nfi\n");
+  fs::permissions(fs::path(dir.path()) / "train.sh", fs::perms::owner_all);
+  WriteTextFile(fs::path(dir.path()) / "s.yaml",
+                RandomSearchStudyYaml(1, 1, "  command: [./train.sh]\n  cpuTrials: 2\n"));
+  const std::vector<std::string> locks = {"BAYESTUNE_GPU_LOCK_DIR=" + dir.File("locks")};
+  auto a = StartBayestune(
+      dir.path(), {"run", "s.yaml", "--study", "a", "--job-dir", "jobs", "--progress", "plain"},
+      dir.File("a"), locks);
+  REQUIRE(WaitForText(dir.File("jobs/trial-1/hypertune.jsonl.started"), "started", 60));
+  const auto b = RunInFolder(dir.path(),
+                             {BayestunePath(), "run", "s.yaml", "--study", "b", "--job-dir", "jobs",
+                              "--progress", "plain"},
+                             locks);
+  WriteTextFile(dir.File("go"), "");
+  const ChildResult a_result = a->Wait();
+  INFO(a_result.out << a_result.err << b.out << b.err);
+  CHECK(b.exit_code == 1);
+  const std::string jobs = fs::canonical(dir.File("jobs")).string();
+  CHECK_THAT(b.out, Catch::Contains("the trial folder '" + jobs +
+                                    "/trial-1' is in use by a trial that another bayestune run is "
+                                    "running now: a study of another name, or of the same name in "
+                                    "another database, was given the same job dir (runner.jobDir "
+                                    "or --job-dir), and the two would write into each other's "
+                                    "trial folders; give each study a job dir of its own (the "
+                                    "default, bayestune-jobs/<study>, is one). No trial was used "
+                                    "up"));
+  CHECK_FALSE(fs::exists(dir.File("jobs/trial-1.old-1")));
+  // Study a's trial has its own value, and no value of b's among its measurements.
+  CHECK(a_result.exit_code == 0);
+  const auto exported = RunBayestune(dir.path(), {"export", "a", "--format", "json"});
+  const auto job = nlohmann::json::parse(exported.out);
+  const auto& trial = job["trainingOutput"]["trials"][0];
+  CHECK(trial["finalMetric"]["objectiveValue"] == 0.5);
+  CHECK(trial["allMetrics"].size() == 1);
+  CHECK_THAT(RunBayestune(dir.path(), {"trials", "b"}).out, Catch::Contains("REQUESTED"));
 }
 
 TEST_CASE("run: a study deleted by another process mid-run is named, not 'no study with id 1'",

@@ -4,6 +4,7 @@
 #include <poll.h>
 #include <sched.h>
 #include <signal.h>
+#include <sys/file.h>
 #include <sys/resource.h>
 #include <sys/stat.h>
 #include <unistd.h>
@@ -31,6 +32,7 @@
 #include "leftover_processes.h"
 #include "local_launcher.h"
 #include "log_tail.h"
+#include "regular_file.h"
 #include "runner_identity.h"
 #include "trial_folder_watcher.h"
 #include "trial_metrics_feed.h"
@@ -59,6 +61,40 @@ std::string LogExcerpt(const TrialPaths& paths, std::size_t lines) {
   return "\n(" + paths.stdout_log.string() + " and stderr.log are empty)";
 }
 
+// Claims a trial's folder (<jobDir>/trial-<n>, made if missing) while one of its attempts runs:
+// an flock on the folder, which the kernel drops when this process ends, however it ends. A
+// folder that another process claims is a running trial's of another run given the same job dir
+// (a study of another name, or of the same name in another database): moving it aside as
+// leftovers, as was done, left its trainer writing into this trial's new folder, and each study
+// recorded the other's values as its own. Where the file system has no flock on folders (NFS
+// emulating it with fcntl locks, which need a file open for writing), the folder is not claimed.
+OwnedDescriptor ClaimTrialFolder(const std::filesystem::path& folder) {
+  std::error_code error;
+  std::filesystem::create_directories(folder, error);
+  if (error) {
+    throw LaunchError("cannot create the trial folder '" + folder.string() +
+                      "': " + error.message());
+  }
+  OwnedDescriptor fd(open(folder.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC));
+  if (fd.get() < 0) {
+    throw LaunchError("cannot open the trial folder '" + folder.string() +
+                      "': " + std::strerror(errno));
+  }
+  int locked;
+  do {
+    locked = flock(fd.get(), LOCK_EX | LOCK_NB);
+  } while (locked != 0 && errno == EINTR);
+  if (locked != 0 && errno == EWOULDBLOCK) {
+    throw LaunchError("the trial folder '" + folder.string() +
+                      "' is in use by a trial that another bayestune run is running now: a "
+                      "study of another name, or of the same name in another database, was "
+                      "given the same job dir (runner.jobDir or --job-dir), and the two would "
+                      "write into each other's trial folders; give each study a job dir of its "
+                      "own (the default, bayestune-jobs/<study>, is one)");
+  }
+  return fd;
+}
+
 struct RunningTrial {
   Trial trial;
   std::vector<int> gpus;
@@ -67,6 +103,7 @@ struct RunningTrial {
   bool ended = false;
   std::unique_ptr<TrialMetricsFeed> metrics;
   std::unique_ptr<TrialFolderWatcher> watcher;  // reads metrics on change (timer: the fallback)
+  OwnedDescriptor folder_claim;                 // ClaimTrialFolder, while it runs
   // Re-attached to a job of a runner now gone: the (metric, step) it had recorded already, which
   // reading the trial's files from the start finds again.
   std::set<std::pair<std::string, std::int64_t>> recorded;
@@ -781,13 +818,19 @@ void TrialRunner::Loop::Launch(const Trial& suggested, std::vector<int> gpus) {
     return;
   }
   std::unique_ptr<LaunchedTrial> launched;
+  OwnedDescriptor folder_claim;
   try {
     std::error_code error;
+    // The trial's folder, which holds every attempt's: claimed before anything in it is moved.
+    const std::filesystem::path trial_folder =
+        suggested.attempt > 1 ? request.paths.dir.parent_path() : request.paths.dir;
+    folder_claim = ClaimTrialFolder(trial_folder);
     if (auto moved = MoveAsideLeftovers(request.paths.dir)) {
       Warn(suggested.id, "its folder '" + request.paths.dir.string() +
                              "' already held files, not of this study (a study of the same name "
                              "in another or a deleted database?); moved them to '" +
                              moved->string() + "' so that they are not read as this trial's");
+      if (request.paths.dir == trial_folder) folder_claim = ClaimTrialFolder(trial_folder);
     }
     std::filesystem::create_directories(request.paths.dir, error);
     if (error) {
@@ -819,6 +862,7 @@ void TrialRunner::Loop::Launch(const Trial& suggested, std::vector<int> gpus) {
     return;
   }
   auto rt = NewRunningTrial(request.trial, request.paths, std::move(launched));
+  rt->folder_claim = std::move(folder_claim);
   rt->gpus = request.gpus;
   rt->argv = request.command.argv;
   running_.push_back(std::move(rt));
