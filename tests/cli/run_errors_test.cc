@@ -771,14 +771,14 @@ TEST_CASE("run: two studies given one job dir: the second leaves the first's run
   INFO(a_result.out << a_result.err << b.out << b.err);
   CHECK(b.exit_code == 1);
   const std::string jobs = fs::canonical(dir.File("jobs")).string();
-  CHECK_THAT(b.out, Catch::Contains("the trial folder '" + jobs +
-                                    "/trial-1' is in use by a trial that another bayestune run is "
-                                    "running now: a study of another name, or of the same name in "
-                                    "another database, was given the same job dir (runner.jobDir "
-                                    "or --job-dir), and the two would write into each other's "
-                                    "trial folders; give each study a job dir of its own (the "
-                                    "default, bayestune-jobs/<study>, is one). No trial was used "
-                                    "up"));
+  CHECK_THAT(b.out, Catch::Contains(
+                        "the trial folder '" + jobs +
+                        "/trial-1' is in use by a trial that another bayestune run is running "
+                        "now: a study of another name given the same job dir (runner.jobDir or "
+                        "--job-dir), or one of the same name in another database of the same "
+                        "folder (the default job dir is bayestune-jobs/<study> beside the "
+                        "database), and the two would write into each other's trial folders; "
+                        "give this run a job dir of its own (--job-dir). No trial was used up"));
   CHECK_FALSE(fs::exists(dir.File("jobs/trial-1.old-1")));
   // Study a's trial has its own value, and no value of b's among its measurements.
   CHECK(a_result.exit_code == 0);

@@ -87,10 +87,11 @@ OwnedDescriptor ClaimTrialFolder(const std::filesystem::path& folder) {
   if (locked != 0 && errno == EWOULDBLOCK) {
     throw LaunchError("the trial folder '" + folder.string() +
                       "' is in use by a trial that another bayestune run is running now: a "
-                      "study of another name, or of the same name in another database, was "
-                      "given the same job dir (runner.jobDir or --job-dir), and the two would "
-                      "write into each other's trial folders; give each study a job dir of its "
-                      "own (the default, bayestune-jobs/<study>, is one)");
+                      "study of another name given the same job dir (runner.jobDir or "
+                      "--job-dir), or one of the same name in another database of the same "
+                      "folder (the default job dir is bayestune-jobs/<study> beside the "
+                      "database), and the two would write into each other's trial folders; "
+                      "give this run a job dir of its own (--job-dir)");
   }
   return fd;
 }
