@@ -496,11 +496,18 @@ void Connection::Fail(int rc, std::string_view doing) const {
         // A write past the file size limit (ulimit -f) or the user's disk quota: a full disk by
         // another name (SQLite reports ENOSPC alone as SQLITE_FULL).
         const bool size_limit = AtFileSizeLimit(path_);
+        const std::string limit = size_limit ? "the file size limit (ulimit -f)" : "the disk quota";
+        // A reader changes nothing, but writes the write-ahead log's index, the -shm file (32 KiB
+        // and more): it said "this change was rolled back" of a read.
         const std::string text =
-            what + ": " + (size_limit ? "the file size limit (ulimit -f)" : "the disk quota") +
-            " is reached; this change was rolled back and everything stored "
-            "before it is intact; raise the limit or free some space and "
-            "retry";
+            options_.read_only
+                ? what + ": " + limit +
+                      " is reached: reading the database writes its -shm file (32 KiB and more), "
+                      "which could not be written; nothing was changed; raise the limit or free "
+                      "some space and retry"
+                : what + ": " + limit +
+                      " is reached; this change was rolled back and everything stored before it "
+                      "is intact; raise the limit or free some space and retry";
         if (size_limit) throw ResourceExhausted(text);  // this process's limit: waiting won't help
         throw StorageFull(text);
       }

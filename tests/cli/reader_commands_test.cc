@@ -540,6 +540,26 @@ TEST_CASE("export --out past the file size limit (ulimit -f) names the limit, no
   CHECK_FALSE(std::filesystem::exists(dir.File("big.json")));
 }
 
+TEST_CASE("a reader under a file size limit below its -shm file says so, not 'rolled back'",
+          "[cli][readers]") {
+  // status under ulimit -f 16 (KiB): SQLite could not write the database's 32 KiB -shm file,
+  // and the error said "this change was rolled back and everything stored before it is intact"
+  // of a read, which changes nothing.
+  TempFolder dir;
+  WriteBookStudy(dir.File("bayestune.db"));
+  const auto run = RunInFolder(
+      dir.path(), {"/bin/bash", "-c", "ulimit -f 16 && exec " + BayestunePath() + " status"});
+  INFO(run.out << run.err);
+  CHECK(run.exit_code == 1);
+  CHECK(run.err ==
+        "bayestune: error: bayestune database 'bayestune.db': reading failed (disk I/O error): "
+        "the file size limit (ulimit -f) is reached: reading the database writes its -shm file "
+        "(32 KiB and more), which could not be written; nothing was changed; raise the limit or "
+        "free some space and retry\n");
+  // Without the limit it reads.
+  CHECK(RunBayestune(dir.path(), {"status"}).exit_code == 0);
+}
+
 TEST_CASE("export and report write into a named pipe or bash's >(...), never in its place",
           "[cli][readers]") {
   // `--out` a FIFO: a temporary file was renamed over it (the pipe gone, its reader left waiting;
