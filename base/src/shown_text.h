@@ -18,4 +18,9 @@ enum class ShownLines { kOneLine, kMultiLine };
 // exports keep the text unchanged.
 std::string ShownText(std::string_view text, ShownLines lines = ShownLines::kOneLine);
 
+// `text` as valid UTF-8 for a file that other tools read as UTF-8 (the CSV export): each byte that
+// is not part of a valid UTF-8 sequence becomes U+FFFD, as the JSON export and the report have it;
+// the rest, control characters included, unchanged.
+std::string ValidUtf8(std::string_view text);
+
 }  // namespace bayestune

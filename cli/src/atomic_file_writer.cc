@@ -1,6 +1,7 @@
 #include "atomic_file_writer.h"
 
 #include <fcntl.h>
+#include <sys/resource.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -74,6 +75,18 @@ std::uintmax_t WriteInto(const std::string& path, const std::string& where, bool
   }
   ::close(fd);
   return done;
+}
+
+// Why writing failed and what to do, to follow "writing failed (": past the file size limit (ulimit
+// -f, EFBIG) no space freed helps, so that limit is named rather than "free some space".
+std::string WriteFailure(int error) {
+  rlimit limit{};
+  if (error == EFBIG && ::getrlimit(RLIMIT_FSIZE, &limit) == 0 && limit.rlim_cur != RLIM_INFINITY) {
+    return std::string(std::strerror(error)) + ", past the file size limit (ulimit -f) of " +
+           std::to_string(limit.rlim_cur) +
+           " bytes); raise it (ulimit -f unlimited) or write elsewhere";
+  }
+  return std::string(std::strerror(error)) + "); free some space or write elsewhere";
 }
 
 // A file's permission bits as chmod takes them: "0444".
@@ -191,10 +204,7 @@ std::uintmax_t WriteFileAtomically(const std::string& path, const std::string& f
     }
     write(file);
     file.flush();
-    if (!file) {
-      throw Unavailable(where + ": writing failed (" + std::strerror(errno) +
-                        "); free some space or write elsewhere");
-    }
+    if (!file) throw Unavailable(where + ": writing failed (" + WriteFailure(errno));
     file.close();
     const int fd = unnamed >= 0 ? unnamed : ::open(temporary.c_str(), O_WRONLY | O_CLOEXEC);
     // On disk before it takes the old file's place: after a power cut, the name holds the old
@@ -202,8 +212,7 @@ std::uintmax_t WriteFileAtomically(const std::string& path, const std::string& f
     if (fd >= 0 && ::fsync(fd) != 0) {
       const int failed = errno;
       if (fd != unnamed) ::close(fd);
-      throw Unavailable(where + ": writing failed (" + std::strerror(failed) +
-                        "); free some space or write elsewhere");
+      throw Unavailable(where + ": writing failed (" + WriteFailure(failed));
     }
     // The file it replaces keeps its mode (a private 0600 file stays private) and, where this
     // user may give it (root), its owner, as after a shell's `>`; a new one has mode 0666 less

@@ -17,6 +17,13 @@ int TerminalWidth(int fd) {
   return 120;
 }
 
+// The terminal's rows, or 0 when it does not say.
+std::size_t TerminalRows(int fd) {
+  winsize size{};
+  if (ioctl(fd, TIOCGWINSZ, &size) == 0) return size.ws_row;
+  return 0;
+}
+
 }  // namespace
 
 LiveProgressView::LiveProgressView(std::ostream& out, int terminal_fd, std::string database,
@@ -43,7 +50,7 @@ void LiveProgressView::Tick() {
   }
 }
 
-std::vector<std::string> LiveProgressView::BlockLines(double now) const {
+std::vector<std::string> LiveProgressView::BlockLines(double now, std::size_t max_lines) const {
   std::vector<std::string> lines;
   lines.push_back(study_ + ": " + CountsText() + " | " +
                   FormatDuration(now - progress_.run_started()) + " elapsed, " + TimeLeftText(now));
@@ -71,13 +78,29 @@ std::vector<std::string> LiveProgressView::BlockLines(double now) const {
   }
   std::stringstream rows;
   table.Print(rows);
+  std::vector<std::string> trial_lines;
   for (std::string line; std::getline(rows, line);)
-    lines.push_back(line);
+    trial_lines.push_back(line);
+  std::vector<std::string> after;
   if (interrupt_level_ == 1) {
-    lines.push_back("stopping (" + InterruptName(interrupt_signal_) + "): " +
+    after.push_back("stopping (" + InterruptName(interrupt_signal_) + "): " +
                     (progress_.Waiting() > 0 ? "cancelling the trials in Slurm's queue, " : "") +
                     "waiting for the running trials to finish; Ctrl-C kills them");
   }
+  // A block taller than the terminal cannot be redrawn in place: the cursor stops at the top row,
+  // so the lines scrolled above it stayed, a copy more at every redraw, and the counts and the
+  // best trial, at the top of the block, were never on the screen (30 trials at once on a
+  // terminal of 24 rows).
+  if (max_lines > 0 && lines.size() + trial_lines.size() + after.size() > max_lines) {
+    const std::size_t fixed = lines.size() + after.size() + 1;
+    const std::size_t shown = max_lines > fixed ? max_lines - fixed : 0;
+    const std::size_t more = trial_lines.size() - shown;
+    trial_lines.resize(shown);
+    trial_lines.push_back("  ... and " + CountOf(static_cast<long long>(more), "more trial") +
+                          " running (the terminal has " + std::to_string(max_lines + 1) + " rows)");
+  }
+  lines.insert(lines.end(), trial_lines.begin(), trial_lines.end());
+  lines.insert(lines.end(), after.begin(), after.end());
   return lines;
 }
 
@@ -96,7 +119,9 @@ void LiveProgressView::Draw() {
   }
   const auto width = static_cast<std::size_t>(std::max(20, TerminalWidth(terminal_fd_) - 1));
   std::string text = EraseBlock();
-  for (std::string line : BlockLines(SteadyNow())) {
+  // One row stays free for the cursor below the block.
+  const std::size_t rows = TerminalRows(terminal_fd_);
+  for (std::string line : BlockLines(SteadyNow(), rows > 1 ? rows - 1 : 0)) {
     if (line.size() > width) line = line.substr(0, width - 3) + "...";
     text += line + "\n";
     ++drawn_lines_;

@@ -26,7 +26,9 @@ class LiveProgressView : public ProgressView {
   void Finish() override;
 
  private:
-  std::vector<std::string> BlockLines(double now) const;
+  // The block, at most `max_lines` lines (0: no limit): when the running trials do not fit, the
+  // first ones and a line saying how many more run.
+  std::vector<std::string> BlockLines(double now, std::size_t max_lines) const;
   // Erases the block drawn last (the cursor is on the line below it).
   std::string EraseBlock();
   void Draw();

@@ -5,6 +5,7 @@
 #include <cstring>
 #include <filesystem>
 
+#include "shown_text.h"
 #include "text_format.h"
 #include "trial_budget_text.h"
 #include "trial_formatting.h"
@@ -20,9 +21,9 @@ std::string FailedTrialLog(const TrialPaths& paths) {
     const auto bytes = std::filesystem::file_size(log, error);
     return error ? std::uintmax_t{0} : bytes;
   };
-  return (size(paths.stderr_log) == 0 && size(paths.stdout_log) > 0 ? paths.stdout_log
-                                                                    : paths.stderr_log)
-      .string();
+  return ShownText((size(paths.stderr_log) == 0 && size(paths.stdout_log) > 0 ? paths.stdout_log
+                                                                              : paths.stderr_log)
+                       .string());
 }
 
 }  // namespace
@@ -126,7 +127,7 @@ void ProgressView::OnRunnerStarted(const RunnerStartedEvent& event) {
       : event.cpu_only                       ? "on the CPU"
                        : "on " + FormatDevices(event.gpus) + " (from " + event.gpu_source + ")";
   std::string text = (progress_.finished_at_start() > 0 ? "continuing study '" : "study '") +
-                     event.study + "' in " + database_ + ": ";
+                     event.study + "' in " + ShownText(database_) + ": ";
   if (MaxTrialsLowered(counts)) {
     text += std::to_string(progress_.finished_at_start()) + " trials finished before (" +
             MaxTrialsLoweredText(counts) + "), ";
@@ -141,8 +142,11 @@ void ProgressView::OnRunnerStarted(const RunnerStartedEvent& event) {
       !capacity.empty() && !MaxTrialsLowered(counts)) {
     text.insert(text.size() - 2, " (" + capacity + ")");
   }
+  // Paths one line each, as the summary shows them: a line break in --job-dir or --db printed as
+  // it was (Print keeps line breaks, for logs' tails) made a second line that could pass for
+  // another message.
   text += std::to_string(event.max_running) + " at once " + devices + "; trial folders in " +
-          event.job_dir.string();
+          ShownText(event.job_dir.string());
   Print(LineKind::kNotice, text);
   Changed();
 }

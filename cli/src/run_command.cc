@@ -23,6 +23,7 @@
 #include "command_help.h"
 #include "commands.h"
 #include "exit_codes.h"
+#include "file_system_space.h"
 #include "filesystem_kind.h"
 #include "gpu_pool.h"
 #include "interrupt_forwarding.h"
@@ -82,7 +83,7 @@ void CheckGpus(const RunnerSpec& runner, const RunArguments& arguments) {
 // this user can write there, by making a file and removing it: permissions alone do not tell
 // (root may "write" to /proc), and a run that failed on it later would leave an empty study.
 void PrepareJobDir(const RunPlan& plan) {
-  const auto fail = [&](const std::string& why) {
+  const auto fail = [&](const std::string& why, const std::string& then = "; ") {
     // Where the folder came from says what to change: the flag, the YAML field, or --db.
     const std::string change =
         plan.job_dir_source == "--job-dir"       ? "give --job-dir a folder you can write to"
@@ -91,15 +92,25 @@ void PrepareJobDir(const RunPlan& plan) {
                                                  : "give --db a file in a folder you can write "
                                                    "to (the trial folders go beside it), or "
                                                    "--job-dir";
-    throw InvalidArgument(plan.job_dir_source + " '" + plan.job_dir.string() + "': " + why + "; " +
+    throw InvalidArgument(plan.job_dir_source + " '" + plan.job_dir.string() + "': " + why + then +
                           change + ". Nothing was run");
+  };
+  // Out of space or of inodes: said as such, with what to free ("No space left on device" alone,
+  // on a disk that df -h showed with space, its inodes used up, sent users looking for space).
+  const auto fail_for = [&](const std::string& what, int error_number) {
+    if (error_number == ENOSPC || error_number == EDQUOT) {
+      if (const auto file_system = FileSystemFullReason(plan.job_dir)) {
+        fail(what + file_system->reason + "; " + file_system->advice, ", or ");
+      }
+    }
+    fail(what + std::strerror(error_number));
   };
   std::error_code error;
   fs::create_directories(plan.job_dir, error);
-  if (error) fail("cannot create it: " + error.message());
+  if (error) fail_for("cannot create it: ", error.value());
   const fs::path probe = plan.job_dir / (".bayestune-write-test-" + std::to_string(getpid()));
   const int fd = ::open(probe.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0600);
-  if (fd < 0) fail(std::string("cannot write in it: ") + std::strerror(errno));
+  if (fd < 0) fail_for("cannot write in it: ", errno);
   ::close(fd);
   ::unlink(probe.c_str());
 }

@@ -44,8 +44,11 @@ bool IsBusy(int rc) {
 
 // A path as an SQLite URI ("file:..."), so that URI parameters can follow it.
 std::string FileUri(const std::string& path) {
-  // An absolute path gets an empty authority ("file:///tmp/x.db"), so that "//x" stays a path.
-  std::string uri = path.starts_with('/') ? "file://" : "file:";
+  // An absolute path gets an empty authority ("file:///tmp/x.db"), so that "//x" stays a path. A
+  // relative one that starts with ':' gets "./": SQLite takes "file::memory:" for a database in
+  // memory, which `--db :memory:` opened, and the run then refused saying "its file system does
+  // not support SQLite's write-ahead log"; it is the file of that name, as any other path.
+  std::string uri = path.starts_with('/') ? "file://" : path.starts_with(':') ? "file:./" : "file:";
   for (unsigned char c : path) {
     if (c == '?' || c == '#' || c == '%' || c < 0x20 || c >= 0x7f) {
       static constexpr char kHex[] = "0123456789ABCDEF";
@@ -493,11 +496,18 @@ void Connection::Fail(int rc, std::string_view doing) const {
         // A write past the file size limit (ulimit -f) or the user's disk quota: a full disk by
         // another name (SQLite reports ENOSPC alone as SQLITE_FULL).
         const bool size_limit = AtFileSizeLimit(path_);
+        const std::string limit = size_limit ? "the file size limit (ulimit -f)" : "the disk quota";
+        // A reader changes nothing, but writes the write-ahead log's index, the -shm file (32 KiB
+        // and more): it said "this change was rolled back" of a read.
         const std::string text =
-            what + ": " + (size_limit ? "the file size limit (ulimit -f)" : "the disk quota") +
-            " is reached; this change was rolled back and everything stored "
-            "before it is intact; raise the limit or free some space and "
-            "retry";
+            options_.read_only
+                ? what + ": " + limit +
+                      " is reached: reading the database writes its -shm file (32 KiB and more), "
+                      "which could not be written; nothing was changed; raise the limit or free "
+                      "some space and retry"
+                : what + ": " + limit +
+                      " is reached; this change was rolled back and everything stored before it "
+                      "is intact; raise the limit or free some space and retry";
         if (size_limit) throw ResourceExhausted(text);  // this process's limit: waiting won't help
         throw StorageFull(text);
       }

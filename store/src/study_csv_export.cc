@@ -8,13 +8,17 @@
 
 #include "bayestune/optimizer/pareto_front.h"
 #include "bayestune/store/trial_rung.h"
+#include "shown_text.h"
 #include "time_format.h"
 
 namespace bayestune {
 namespace {
 
-// One field as RFC 4180 wants it.
-std::string CsvField(const std::string& text) {
+// One field as RFC 4180 wants it, in UTF-8: a failure reason may hold the raw tail of a
+// trainer's log, whose bytes that are not UTF-8 made the whole file unreadable to UTF-8 readers
+// (Python's csv, pandas.read_csv: UnicodeDecodeError); they become U+FFFD, as in the JSON export.
+std::string CsvField(const std::string& raw) {
+  const std::string text = ValidUtf8(raw);
   if (text.find_first_of(",\"\r\n") == std::string::npos) return text;
   std::string quoted = "\"";
   for (char c : text) {

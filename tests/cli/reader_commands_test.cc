@@ -515,6 +515,51 @@ TEST_CASE("a reader whose standard output cannot take its output fails, and says
         0);
 }
 
+TEST_CASE("export --out past the file size limit (ulimit -f) names the limit, not the space",
+          "[cli][readers]") {
+  // It said "writing failed (File too large); free some space or write elsewhere" on a disk with
+  // space to spare: no space freed helps against ulimit -f.
+  TempFolder dir;
+  {
+    auto study = Study::Open(SqliteStudyRepository::Open(dir.File("bayestune.db")), "big",
+                             {.create_if_missing = true, .spec = BookSpec()});
+    const auto trials = study->Suggest(1, "test");
+    REQUIRE(trials.size() == 1);
+    study->Fail(trials[0].id, "the trainer exited with status 1\n" + std::string(80000, 'x'));
+  }
+  // 40 KiB (bash counts in KiB, dash in 512-byte blocks): above the database's 32 KiB -shm that
+  // the reader maps, below the 80 KB export.
+  const auto run = RunInFolder(
+      dir.path(),
+      {"/bin/bash", "-c", "ulimit -f 40 && exec " + BayestunePath() + " export --out big.json"});
+  INFO(run.out << run.err);
+  CHECK(run.exit_code == 1);
+  CHECK(run.err ==
+        "bayestune: error: --out 'big.json': writing failed (File too large, past the file size "
+        "limit (ulimit -f) of 40960 bytes); raise it (ulimit -f unlimited) or write elsewhere\n");
+  CHECK_FALSE(std::filesystem::exists(dir.File("big.json")));
+}
+
+TEST_CASE("a reader under a file size limit below its -shm file says so, not 'rolled back'",
+          "[cli][readers]") {
+  // status under ulimit -f 16 (KiB): SQLite could not write the database's 32 KiB -shm file,
+  // and the error said "this change was rolled back and everything stored before it is intact"
+  // of a read, which changes nothing.
+  TempFolder dir;
+  WriteBookStudy(dir.File("bayestune.db"));
+  const auto run = RunInFolder(
+      dir.path(), {"/bin/bash", "-c", "ulimit -f 16 && exec " + BayestunePath() + " status"});
+  INFO(run.out << run.err);
+  CHECK(run.exit_code == 1);
+  CHECK(run.err ==
+        "bayestune: error: bayestune database 'bayestune.db': reading failed (disk I/O error): "
+        "the file size limit (ulimit -f) is reached: reading the database writes its -shm file "
+        "(32 KiB and more), which could not be written; nothing was changed; raise the limit or "
+        "free some space and retry\n");
+  // Without the limit it reads.
+  CHECK(RunBayestune(dir.path(), {"status"}).exit_code == 0);
+}
+
 TEST_CASE("export and report write into a named pipe or bash's >(...), never in its place",
           "[cli][readers]") {
   // `--out` a FIFO: a temporary file was renamed over it (the pipe gone, its reader left waiting;

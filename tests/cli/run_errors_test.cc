@@ -1,10 +1,12 @@
 // Bad input to `bayestune run`: one line on stderr that says what to do, a non-zero exit code,
 // and nothing written or lost.
 #include <sys/resource.h>
+#include <unistd.h>
 
 #include <catch2/catch.hpp>
 #include <chrono>
 #include <cstdlib>
+#include <nlohmann/json.hpp>
 #include <regex>
 
 #include "bayestune/store/sqlite_study_repository.h"
@@ -249,6 +251,24 @@ TEST_CASE("run: an unwritable or wrong --db, a bad --gpus, nothing lost", "[cli]
   CHECK(gpus.exit_code == 2);
   CHECK(OneLineError(gpus) == "bayestune: error: --gpus '0,0': GPU 0 is listed twice\n");
   CHECK_FALSE(fs::exists(dir.File("bayestune.db")));
+}
+
+TEST_CASE("run: --db ':memory:' is the file of that name, not SQLite's database in memory",
+          "[cli][run][errors]") {
+  // SQLite read the name as its database in memory, and the run ended with "its file system does
+  // not support SQLite's write-ahead log ...; put the database on a local disk".
+  TempFolder dir;
+  WriteReportAtOnceStudy(dir, 1);
+  const std::string lock_dir = "BAYESTUNE_GPU_LOCK_DIR=" + dir.File("locks");
+  const auto run = RunBayestune(
+      dir.path(), {"run", "s.yaml", "--db", ":memory:", "--progress", "plain"}, {lock_dir});
+  INFO(run.out << run.err);
+  CHECK(run.exit_code == 0);
+  CHECK(fs::is_regular_file(dir.File(":memory:")));
+  const auto status = RunBayestune(dir.path(), {"status", "--db", ":memory:"});
+  INFO(status.out << status.err);
+  CHECK(status.exit_code == 0);
+  CHECK_THAT(status.out, Catch::Contains("1 of 1 finished: 1 succeeded"));
 }
 
 TEST_CASE("run: a default trial folder that cannot be made names --db, beside which it goes",
@@ -528,6 +548,110 @@ TEST_CASE("run: a full file system under the trial folders stops the run, no tri
   CHECK(CountOccurrences(trials.out, "FAILED") == 0);
 }
 
+TEST_CASE("run: trial folders on a file system out of inodes: said so, no trial is used up",
+          "[cli][run][errors]") {
+  // With space left but no inode, the run ended with "--job-dir '...': cannot write in it: No
+  // space left on device" at its start, or, when the inodes ran out during the run, with "the
+  // trainer could not be started: cannot create the trial folder '...': No space left on device.
+  // ... fix this", on a disk that df -h showed with space to spare.
+  TempFolder dir;
+  // The first trainer reports, then takes every inode left of jobs/.
+  WriteTextFile(fs::path(dir.path()) / "train.sh",
+                "#!/bin/bash\necho '{\"accuracy\": \"0.5\"}' >> \"$CLOUD_ML_HP_METRIC_FILE\"\n"
+                "if [ -e fill ]; then rm fill; i=0; while true 2>/dev/null > jobs/f$i; do "
+                "i=$((i+1)); done; fi\n");
+  fs::permissions(fs::path(dir.path()) / "train.sh", fs::perms::owner_all);
+  WriteTextFile(fs::path(dir.path()) / "s.yaml",
+                RandomSearchStudyYaml(3, 1, "  command: [./train.sh]\n  cpuTrials: 1\n"));
+  fs::create_directories(dir.File("jobs"));
+  const std::string lock_dir = "BAYESTUNE_GPU_LOCK_DIR=" + dir.File("locks");
+  const auto probe = RunInFolder(dir.path(), {"unshare", "-rm", "true"});
+  if (probe.exit_code != 0) {
+    WARN("no mount namespace here (unshare -rm: " << probe.err << "); not tested");
+    return;
+  }
+  const std::string jobs = fs::canonical(dir.File("jobs")).string();
+  // A tmpfs of 4 MiB over jobs/ (in a mount namespace of its own, gone with the process).
+  const std::string mount = "mount -t tmpfs -o size=4m,nr_inodes=16 tmpfs jobs && ";
+  const std::string run = "exec " + BayestunePath() + " run s.yaml --job-dir jobs --progress plain";
+  // Every inode taken before the start.
+  const auto at_start = RunInFolder(
+      dir.path(),
+      {"unshare", "-rm", "/bin/bash", "-c",
+       mount + "i=0 && while true 2>/dev/null > jobs/f$i; do i=$((i+1)); done && " + run},
+      {lock_dir});
+  INFO(at_start.out << at_start.err);
+  CHECK(at_start.exit_code == 1);
+  CHECK(at_start.err ==
+        "bayestune: error: --job-dir '" + jobs + "': cannot write in it: the file system of '" +
+            jobs + "' has no free inode (no file can be made); delete some files (df -i '" + jobs +
+            "' shows its inodes), or give --job-dir a folder you can write to. "
+            "Nothing was run\n");
+  // Taken by the first trial: the second's folder cannot be made.
+  WriteTextFile(dir.File("fill"), "");
+  const auto during =
+      RunInFolder(dir.path(), {"unshare", "-rm", "/bin/bash", "-c", mount + run}, {lock_dir});
+  INFO(during.out << during.err);
+  CHECK(during.exit_code == 1);
+  CHECK_THAT(during.out,
+             Catch::Contains("trials cannot write their files: the file system of '" + jobs +
+                             "/trial-2' has no free inode (no file can be made). The trials that "
+                             "failed for it are queued to run again; no trial was used up: delete "
+                             "some files (df -i '" +
+                             jobs + "' shows its inodes) and run the study again"));
+  CHECK_THAT(during.out, !Catch::Contains("fix this"));
+  // Inodes again (the tmpfs went with its namespace): the other trials run and succeed.
+  const auto again = RunInFolder(
+      dir.path(), {BayestunePath(), "run", "s.yaml", "--job-dir", "jobs", "--progress", "plain"},
+      {lock_dir});
+  INFO(again.out << again.err);
+  CHECK(again.exit_code == 0);
+  const auto trials = RunBayestune(dir.path(), {"trials", "s"});
+  CHECK(CountOccurrences(trials.out, "SUCCEEDED") == 3);
+  CHECK(CountOccurrences(trials.out, "FAILED") == 0);
+}
+
+TEST_CASE("run: a trial folder removed while its trial runs: said so, no trial is used up",
+          "[cli][run][errors]") {
+  // A clean-up that removed the job dir mid-run made each running trial FAILED ("the trainer
+  // exited with status 2"), using up the study, with "(.../stdout.log and stderr.log are empty)"
+  // of logs that were not empty but gone. Here the first trainer removes the job dir itself,
+  // as another process would, then fails writing its report.
+  TempFolder dir;
+  WriteTextFile(fs::path(dir.path()) / "train.sh",
+                "#!/bin/sh\nif [ ! -e removed ]; then : > removed; rm -rf jobs; fi\n"
+                "echo '{\"accuracy\": \"0.5\"}' >> \"$CLOUD_ML_HP_METRIC_FILE\"\n");
+  fs::permissions(fs::path(dir.path()) / "train.sh", fs::perms::owner_all);
+  WriteTextFile(fs::path(dir.path()) / "s.yaml",
+                RandomSearchStudyYaml(3, 1, "  command: [./train.sh]\n  cpuTrials: 1\n"));
+  const std::string lock_dir = "BAYESTUNE_GPU_LOCK_DIR=" + dir.File("locks");
+  const auto run = RunInFolder(
+      dir.path(), {BayestunePath(), "run", "s.yaml", "--job-dir", "jobs", "--progress", "plain"},
+      {lock_dir});
+  INFO(run.out << run.err);
+  CHECK(run.exit_code == 1);
+  const std::string folder = fs::canonical(dir.path()).string() + "/jobs/trial-1";
+  CHECK_THAT(run.out,
+             Catch::Contains("trials cannot write their files: the folder of trial 1, '" + folder +
+                             "', was removed, moved or replaced while it ran (by another process, "
+                             "or the trainer itself). The trials that failed for it are queued to "
+                             "run again; no trial was used up: leave the trial folders "
+                             "(runner.jobDir, --job-dir) in place while the study runs and run "
+                             "the study again"));
+  CHECK_THAT(run.out, Catch::Contains("trial 1 queued to run again (attempt 2): attempt 1 exited "
+                                      "with status "));
+  CHECK_THAT(run.out, !Catch::Contains("FAILED"));
+  // The folder left in place: the same trials run and succeed.
+  const auto again = RunInFolder(
+      dir.path(), {BayestunePath(), "run", "s.yaml", "--job-dir", "jobs", "--progress", "plain"},
+      {lock_dir});
+  INFO(again.out << again.err);
+  CHECK(again.exit_code == 0);
+  const auto trials = RunBayestune(dir.path(), {"trials", "s"});
+  CHECK(CountOccurrences(trials.out, "SUCCEEDED") == 3);
+  CHECK(CountOccurrences(trials.out, "FAILED") == 0);
+}
+
 TEST_CASE(
     "run: many trials at once under a low limit on open files, the trainers keeping that limit",
     "[cli][run][errors]") {
@@ -575,6 +699,95 @@ TEST_CASE(
   CHECK_THAT(low.out + low.err,
              Catch::Contains("Too many open files (this process may have 40 open files, its hard "
                              "limit (ulimit -Hn) is 40: raise it, or run fewer trials at once)"));
+}
+
+TEST_CASE("run: a limit on processes (ulimit -u) that stops a trial's start names the limit",
+          "[cli][run][errors]") {
+  // The run ended with "cannot start a process: fork failed: Resource temporarily unavailable",
+  // naming neither the limit nor what to do. The limit counts every process of the user, so the
+  // test runs bayestune as the user nobody, who runs nothing else here; as another user, fork
+  // is not limited (root) or the count is not ours to know.
+  if (geteuid() != 0 || RunInFolder("/", {"setpriv", "--help"}).exit_code != 0) {
+    WARN("not root, or no setpriv: ulimit -u cannot be tested with a known process count");
+    return;
+  }
+  TempFolder dir(TempFolder::Reach::kAnyUser);
+  WriteReportAtOnceStudy(dir, 2);
+  WriteTextFile(dir.File("s.yaml"),
+                RandomSearchStudyYaml(2, 2, "  command: [./train.sh]\n  cpuTrials: 2\n"));
+  fs::permissions(dir.path(), fs::perms::all);
+  fs::permissions(dir.File("train.sh"), fs::perms::all);
+  // 1: bayestune alone, the keeper's fork fails; 2: bayestune and a keeper, whose clone of the
+  // trainer fails.
+  for (const int limit : {1, 2}) {
+    const std::string study = "s" + std::to_string(limit);
+    const auto run = RunInFolder(
+        dir.path(),
+        {"setpriv", "--reuid=65534", "--regid=65534", "--clear-groups", "/bin/bash", "-c",
+         "ulimit -u " + std::to_string(limit) + " && exec " + BayestunePath() +
+             " run s.yaml --study " + study + " --db " + study + ".db --job-dir jobs-" + study +
+             " --progress plain"},
+        {"BAYESTUNE_GPU_LOCK_DIR=" + dir.File("locks-" + study)});
+    INFO(limit << ": " << run.out << run.err);
+    CHECK(run.exit_code == 1);
+    CHECK_THAT(run.out,
+               Catch::Contains("Resource temporarily unavailable (this user may run at most " +
+                               std::to_string(limit) +
+                               " processes and threads at once (ulimit -u), all of them counted, "
+                               "and each running trial takes at least two: its keeper and the "
+                               "trainer; raise the limit (ulimit -u), or run fewer trials at "
+                               "once). No trial was used up"));
+  }
+}
+
+TEST_CASE("run: two studies given one job dir: the second leaves the first's running trial alone",
+          "[cli][run][errors]") {
+  // Study b's trial 1 found jobs/trial-1 holding files, took them for leftovers of a deleted
+  // database and moved them aside, while study a's trainer still ran there: both trainers then
+  // wrote into jobs/trial-1, and each study recorded the other's values as its trial's.
+  TempFolder dir;
+  WriteTextFile(fs::path(dir.path()) / "train.sh",
+                "#!/bin/sh\nif [ \"$BAYESTUNE_STUDY\" = a ]; then\n"
+                "  echo started > \"$CLOUD_ML_HP_METRIC_FILE.started\"; i=0\n"
+                "  while [ ! -e go ] && [ $i -lt 600 ]; do sleep 0.1; i=$((i+1)); done\n"
+                "  echo '{\"accuracy\": \"0.5\", \"global_step\": \"2\"}' >> "
+                "\"$CLOUD_ML_HP_METRIC_FILE\"\n"
+                "else\n  echo '{\"accuracy\": \"0.9\", \"global_step\": \"1\"}' >> "
+                "\"$CLOUD_ML_HP_METRIC_FILE\"\nfi\n");
+  fs::permissions(fs::path(dir.path()) / "train.sh", fs::perms::owner_all);
+  WriteTextFile(fs::path(dir.path()) / "s.yaml",
+                RandomSearchStudyYaml(1, 1, "  command: [./train.sh]\n  cpuTrials: 2\n"));
+  const std::vector<std::string> locks = {"BAYESTUNE_GPU_LOCK_DIR=" + dir.File("locks")};
+  auto a = StartBayestune(
+      dir.path(), {"run", "s.yaml", "--study", "a", "--job-dir", "jobs", "--progress", "plain"},
+      dir.File("a"), locks);
+  REQUIRE(WaitForText(dir.File("jobs/trial-1/hypertune.jsonl.started"), "started", 60));
+  const auto b = RunInFolder(dir.path(),
+                             {BayestunePath(), "run", "s.yaml", "--study", "b", "--job-dir", "jobs",
+                              "--progress", "plain"},
+                             locks);
+  WriteTextFile(dir.File("go"), "");
+  const ChildResult a_result = a->Wait();
+  INFO(a_result.out << a_result.err << b.out << b.err);
+  CHECK(b.exit_code == 1);
+  const std::string jobs = fs::canonical(dir.File("jobs")).string();
+  CHECK_THAT(b.out, Catch::Contains(
+                        "the trial folder '" + jobs +
+                        "/trial-1' is in use by a trial that another bayestune run is running "
+                        "now: a study of another name given the same job dir (runner.jobDir or "
+                        "--job-dir), or one of the same name in another database of the same "
+                        "folder (the default job dir is bayestune-jobs/<study> beside the "
+                        "database), and the two would write into each other's trial folders; "
+                        "give this run a job dir of its own (--job-dir). No trial was used up"));
+  CHECK_FALSE(fs::exists(dir.File("jobs/trial-1.old-1")));
+  // Study a's trial has its own value, and no value of b's among its measurements.
+  CHECK(a_result.exit_code == 0);
+  const auto exported = RunBayestune(dir.path(), {"export", "a", "--format", "json"});
+  const auto job = nlohmann::json::parse(exported.out);
+  const auto& trial = job["trainingOutput"]["trials"][0];
+  CHECK(trial["finalMetric"]["objectiveValue"] == 0.5);
+  CHECK(trial["allMetrics"].size() == 1);
+  CHECK_THAT(RunBayestune(dir.path(), {"trials", "b"}).out, Catch::Contains("REQUESTED"));
 }
 
 TEST_CASE("run: a study deleted by another process mid-run is named, not 'no study with id 1'",

@@ -7,6 +7,7 @@
 #include <regex>
 
 #include "cli_test_support.h"
+#include "test_study_yaml.h"
 
 namespace bayestune::testing {
 
@@ -39,6 +40,40 @@ TEST_CASE("run: on a terminal, a live view redraws in place", "[cli][run][progre
   // The block is erased at the end and the summary follows.
   CHECK(screen.find("study 'live' is done: 4 trials finished") != std::string::npos);
   CHECK(screen.find("best trial: ") != std::string::npos);
+}
+
+TEST_CASE("run: the live view fits a terminal of fewer rows than trials running",
+          "[cli][run][progress]") {
+  // 12 trials at once on a terminal of 8 rows: the block of 14 lines was redrawn with the cursor
+  // sent up 14 lines, which stops at the top row, so the lines above stayed (a copy more at each
+  // redraw) and the counts and the best trial, at the top of the block, were never on screen.
+  TempFolder dir;
+  WriteTextFile(
+      dir.File("train.sh"),
+      "#!/bin/sh\nsleep 2\necho '{\"accuracy\": \"0.5\"}' >> \"$CLOUD_ML_HP_METRIC_FILE\"\n");
+  std::filesystem::permissions(dir.File("train.sh"), std::filesystem::perms::owner_all);
+  WriteTextFile(dir.File("s.yaml"),
+                RandomSearchStudyYaml(12, 12, "  command: [./train.sh]\n  cpuTrials: 12\n"));
+  const auto run =
+      RunInFolder(dir.path(),
+                  {"/usr/bin/script", "-qfec",
+                   "stty rows 8 cols 120 && exec " + BayestunePath() + " run s.yaml", "/dev/null"},
+                  {"TERM=xterm", "BAYESTUNE_GPU_LOCK_DIR=" + dir.File("locks")});
+  const std::string& screen = run.out;
+  INFO(screen << run.err);
+  CHECK(run.exit_code == 0);
+  // The block is at most 7 lines (a row stays for the cursor): never more to go back up over.
+  const std::regex up(R"(\x1b\[(\d+)A)");
+  int most = 0;
+  for (auto it = std::sregex_iterator(screen.begin(), screen.end(), up);
+       it != std::sregex_iterator(); ++it) {
+    most = std::max(most, std::stoi((*it)[1].str()));
+  }
+  CHECK(most > 0);
+  CHECK(most <= 7);
+  CHECK_THAT(screen, Catch::Contains("s: 0 done, 0 failed, 12 running, 0 left of 12 | ") &&
+                         Catch::Contains("  ... and 8 more trials running (the terminal has 8 "
+                                         "rows)"));
 }
 
 TEST_CASE("run: --progress plain on a terminal writes lines, TERM=dumb too",

@@ -61,6 +61,31 @@ TEST_CASE("run, trials: a failed trainer's log tail is printed escaped, stored a
   CHECK_THAT(ReadTextFile(dir.File("s.csv")), Catch::Contains("\x1b[2J"));
 }
 
+TEST_CASE("run: a line break in --job-dir or --db is shown escaped in the progress lines",
+          "[cli][run][escaping]") {
+  // The summary showed them escaped (\x0a), but the start line ("study 's' in <db>: ...; trial
+  // folders in <job dir>") and a failed trial's "(log: <path>)" printed them raw: the rest of
+  // the path came on a line of its own, which could pass for another message.
+  TempFolder dir;
+  WriteTextFile(dir.File("train.sh"), "#!/bin/sh\necho boom >&2\nexit 3\n");
+  fs::permissions(dir.File("train.sh"), fs::perms::owner_all);
+  WriteTextFile(dir.File("s.yaml"), RandomSearchStudyYaml(1, 1,
+                                                          "  command: [./train.sh]\n"
+                                                          "  cpuTrials: 1\n"));
+  const auto run = RunBayestune(
+      dir.path(),
+      {"run", "s.yaml", "--db", "a\nb.db", "--job-dir", "jobs\nx", "--progress", "plain"},
+      {"BAYESTUNE_GPU_LOCK_DIR=" + dir.File("locks")});
+  INFO(run.out << run.err);
+  CHECK(run.exit_code == 1);
+  const std::string jobs = fs::canonical(dir.path()).string() + "/jobs\\x0ax";
+  CHECK_THAT(run.out, Catch::Contains("study 's' in a\\x0ab.db: 1 trial, 1 at once on the CPU; "
+                                      "trial folders in " +
+                                      jobs + "\n"));
+  CHECK_THAT(run.out, Catch::Contains("(log: " + jobs + "/trial-1/stderr.log)\n"));
+  CHECK_THAT(run.out, !Catch::Contains("\nx/") && !Catch::Contains("\nb.db"));
+}
+
 TEST_CASE("trials, best, status: a tab in a categorical value is shown escaped",
           "[cli][readers][escaping]") {
   // A tab in a value (the one control character a spec allows in one) pushed the next column out

@@ -671,6 +671,39 @@ TEST_CASE("CSV export: a parameter named as a column of its own (step, objective
   CHECK(plain.str().starts_with("trial,state,lr,objective,step,"));
 }
 
+TEST_CASE("CSV export: bytes that are not UTF-8 (a log's tail) become U+FFFD, the rest kept",
+          "[export]") {
+  // A failure reason holds the raw tail of a trainer's log; its Latin-1 bytes went into the CSV
+  // as they were, and Python's csv and pandas.read_csv failed on the whole file with
+  // UnicodeDecodeError. The JSON export already replaced them.
+  TempFolder folder;
+  auto repository = SqliteStudyRepository::Open(folder.File("study.db"));
+  StudyRecord study;
+  study.name = "latin1";
+  study.spec.metric_tag = "score";
+  study.spec.max_trials = 2;
+  study.spec.parameters = {ParameterSpec::Categorical("c", {"caf\xc3\xa9", "x"})};
+  study = repository->CreateStudy(study);
+  Trial trial;
+  trial.state = TrialState::kFailed;
+  trial.parameters = {{"c", std::string("caf\xc3\xa9")}};
+  trial.failure_reason = std::string(
+      "the trainer exited with status 3\ncaf\xe9 \xff\xfe \xc3 ok \xe2\x82\xac\x1b[31m\0end", 58);
+  repository->AddTrial(study.id, trial);
+  const std::vector<Trial> trials = repository->ListTrials(study.id);
+  std::ostringstream csv;
+  WriteStudyCsv(csv, study, trials);
+  const std::string replacement = "\xEF\xBF\xBD";
+  CHECK_THAT(csv.str(),
+             Catch::Contains("1,FAILED,caf\xc3\xa9,,,,,,false,\"the trainer exited with "
+                             "status 3\ncaf" +
+                             replacement + " " + replacement + replacement + " " + replacement +
+                             " ok \xe2\x82\xac\x1b[31m" + std::string(1, '\0') + "end\"\r\n"));
+  for (const unsigned char c : {0xe9, 0xff, 0xfe}) {
+    CHECK(csv.str().find(static_cast<char>(c)) == std::string::npos);
+  }
+}
+
 TEST_CASE("CSV export: text a spreadsheet would run as a formula is kept as text", "[export]") {
   // OWASP's CSV injection: a cell that starts with =, +, -, @, a tab or a carriage return is a
   // formula to Excel and LibreOffice ("=cmd|' /C calc'!A0" runs a program). Such text gets a

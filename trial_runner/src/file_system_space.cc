@@ -20,16 +20,28 @@ std::optional<FileSystemSpace> FileSystemSpaceOf(const std::filesystem::path& pa
   return space;
 }
 
-std::optional<std::string> FileSystemFullReason(const std::filesystem::path& path) {
+std::optional<FileSystemFull> FileSystemFullReason(const std::filesystem::path& path) {
   constexpr std::uint64_t kFullBelowBytes = std::uint64_t{64} << 10;
-  const auto space = FileSystemSpaceOf(path);
+  // A folder that could not be made (no inode for it) is not there: its parent's file system is
+  // the one that is full.
+  std::filesystem::path there = path;
+  std::error_code error;
+  while (!std::filesystem::exists(there, error) && there.has_relative_path() &&
+         there.has_parent_path() && there.parent_path() != there) {
+    there = there.parent_path();
+  }
+  const auto space = FileSystemSpaceOf(there);
   if (!space) return std::nullopt;
   if (space->free_bytes < kFullBelowBytes) {
-    return "the file system of '" + path.string() + "' is full (" +
-           FormatCount(static_cast<std::int64_t>(space->free_bytes >> 10)) + " KiB free)";
+    return FileSystemFull{"the file system of '" + path.string() + "' is full (" +
+                              FormatCount(static_cast<std::int64_t>(space->free_bytes >> 10)) +
+                              " KiB free)",
+                          "free some space"};
   }
   if (space->free_inodes == 0) {
-    return "the file system of '" + path.string() + "' has no free inode (no file can be made)";
+    return FileSystemFull{
+        "the file system of '" + path.string() + "' has no free inode (no file can be made)",
+        "delete some files (df -i '" + there.string() + "' shows its inodes)"};
   }
   return std::nullopt;
 }

@@ -58,6 +58,26 @@ std::string DescribeErrno(int error) {
   return text;
 }
 
+// Why fork (or clone) failed, and for EAGAIN, which limit on processes is reached and what to do:
+// each running trial is at least two processes (its keeper and the trainer), and the limit of
+// ulimit -u counts every process and thread of the user, whatever started them.
+std::string DescribeForkErrno(int error) {
+  if (error != EAGAIN) return DescribeErrno(error);
+  std::string text = std::strerror(error);
+  rlimit limit{};
+  if (getrlimit(RLIMIT_NPROC, &limit) == 0 && limit.rlim_cur != RLIM_INFINITY) {
+    text += " (this user may run at most " + std::to_string(limit.rlim_cur) +
+            " processes and threads at once (ulimit -u), all of them counted, and each running "
+            "trial takes at least two: its keeper and the trainer; raise the limit (ulimit -u), "
+            "or run fewer trials at once)";
+  } else {
+    text +=
+        " (the system's limit on processes is reached: kernel.pid_max, kernel.threads-max, "
+        "or the pids.max of this process's cgroup; run fewer trials at once)";
+  }
+  return text;
+}
+
 int OpenOrThrow(const std::filesystem::path& path, int flags, const char* what) {
   const int fd = open(path.c_str(), flags | O_CLOEXEC, 0644);
   if (fd < 0) {
@@ -426,7 +446,7 @@ TrialProcess TrialProcess::Launch(const ProcessLaunch& launch) {
   pthread_sigmask(SIG_SETMASK, &previous, nullptr);
   if (pid < 0) {
     throw LaunchError(std::string("cannot start a process: fork failed: ") +
-                      std::strerror(fork_errno));
+                      DescribeForkErrno(fork_errno));
   }
   report_write.Reset();
   control_keeper.Reset();
@@ -448,7 +468,7 @@ TrialProcess TrialProcess::Launch(const ProcessLaunch& launch) {
           DescribeExecFailure(launch.executable, first.value, PathOf(launch.environment)));
     }
     if (n == static_cast<ssize_t>(sizeof first) && first.kind == kKeeperFailed) {
-      throw LaunchError(std::string("cannot start a process: ") + std::strerror(first.value));
+      throw LaunchError(std::string("cannot start a process: ") + DescribeForkErrno(first.value));
     }
     throw LaunchError("cannot start the trainer: the process that watches it " + keeper.Describe() +
                       " before starting it");

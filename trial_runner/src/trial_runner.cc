@@ -4,6 +4,7 @@
 #include <poll.h>
 #include <sched.h>
 #include <signal.h>
+#include <sys/file.h>
 #include <sys/resource.h>
 #include <sys/stat.h>
 #include <unistd.h>
@@ -31,6 +32,7 @@
 #include "leftover_processes.h"
 #include "local_launcher.h"
 #include "log_tail.h"
+#include "regular_file.h"
 #include "runner_identity.h"
 #include "trial_folder_watcher.h"
 #include "trial_metrics_feed.h"
@@ -52,7 +54,46 @@ std::string LogExcerpt(const TrialPaths& paths, std::size_t lines) {
     std::string tail = LogTail(log, lines);
     if (!tail.empty()) return "\nlast lines of " + log.string() + ":\n" + tail;
   }
+  std::error_code error;
+  if (!std::filesystem::exists(paths.stdout_log, error)) {
+    return "\n(" + paths.stdout_log.string() + " and stderr.log are not there)";
+  }
   return "\n(" + paths.stdout_log.string() + " and stderr.log are empty)";
+}
+
+// Claims a trial's folder (<jobDir>/trial-<n>, made if missing) while one of its attempts runs:
+// an flock on the folder, which the kernel drops when this process ends, however it ends. A
+// folder that another process claims is a running trial's of another run given the same job dir
+// (a study of another name, or of the same name in another database): moving it aside as
+// leftovers, as was done, left its trainer writing into this trial's new folder, and each study
+// recorded the other's values as its own. Where the file system has no flock on folders (NFS
+// emulating it with fcntl locks, which need a file open for writing), the folder is not claimed.
+OwnedDescriptor ClaimTrialFolder(const std::filesystem::path& folder) {
+  std::error_code error;
+  std::filesystem::create_directories(folder, error);
+  if (error) {
+    throw LaunchError("cannot create the trial folder '" + folder.string() +
+                      "': " + error.message());
+  }
+  OwnedDescriptor fd(open(folder.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC));
+  if (fd.get() < 0) {
+    throw LaunchError("cannot open the trial folder '" + folder.string() +
+                      "': " + std::strerror(errno));
+  }
+  int locked;
+  do {
+    locked = flock(fd.get(), LOCK_EX | LOCK_NB);
+  } while (locked != 0 && errno == EINTR);
+  if (locked != 0 && errno == EWOULDBLOCK) {
+    throw LaunchError("the trial folder '" + folder.string() +
+                      "' is in use by a trial that another bayestune run is running now: a "
+                      "study of another name given the same job dir (runner.jobDir or "
+                      "--job-dir), or one of the same name in another database of the same "
+                      "folder (the default job dir is bayestune-jobs/<study> beside the "
+                      "database), and the two would write into each other's trial folders; "
+                      "give this run a job dir of its own (--job-dir)");
+  }
+  return fd;
 }
 
 struct RunningTrial {
@@ -63,6 +104,7 @@ struct RunningTrial {
   bool ended = false;
   std::unique_ptr<TrialMetricsFeed> metrics;
   std::unique_ptr<TrialFolderWatcher> watcher;  // reads metrics on change (timer: the fallback)
+  OwnedDescriptor folder_claim;                 // ClaimTrialFolder, while it runs
   // Re-attached to a job of a runner now gone: the (metric, step) it had recorded already, which
   // reading the trial's files from the start finds again.
   std::set<std::pair<std::string, std::int64_t>> recorded;
@@ -221,7 +263,7 @@ class TrialRunner::Loop {
   void BeginStop(RunningTrial& rt, TrialStopCause cause, double now,
                  const std::string& reason = "");
   void Finish(RunningTrial& rt, const TrialEnd& end);
-  bool RequeueIfDiskFull(RunningTrial& rt, const TrialEnd& end);
+  bool RequeueIfUnwritable(RunningTrial& rt, const TrialEnd& end);
   Trial Conclude(RunningTrial& rt, const TrialEnd& end);
   // Kill, remembering when (a trial still there force_kill_seconds later gets ForceKill).
   void KillTrial(RunningTrial& rt);
@@ -777,13 +819,19 @@ void TrialRunner::Loop::Launch(const Trial& suggested, std::vector<int> gpus) {
     return;
   }
   std::unique_ptr<LaunchedTrial> launched;
+  OwnedDescriptor folder_claim;
   try {
     std::error_code error;
+    // The trial's folder, which holds every attempt's: claimed before anything in it is moved.
+    const std::filesystem::path trial_folder =
+        suggested.attempt > 1 ? request.paths.dir.parent_path() : request.paths.dir;
+    folder_claim = ClaimTrialFolder(trial_folder);
     if (auto moved = MoveAsideLeftovers(request.paths.dir)) {
       Warn(suggested.id, "its folder '" + request.paths.dir.string() +
                              "' already held files, not of this study (a study of the same name "
                              "in another or a deleted database?); moved them to '" +
                              moved->string() + "' so that they are not read as this trial's");
+      if (request.paths.dir == trial_folder) folder_claim = ClaimTrialFolder(trial_folder);
     }
     std::filesystem::create_directories(request.paths.dir, error);
     if (error) {
@@ -796,9 +844,17 @@ void TrialRunner::Loop::Launch(const Trial& suggested, std::vector<int> gpus) {
     // cannot be written, Slurm refusing the job), not the trial's fault: it goes back to the
     // queue, nothing more is launched, and the run ends saying what to fix.
     launcher_->Release(request.gpus);
-    launch_failure_ = e.what();
-    launch_failed_trial_ = suggested.id;
     stop_launching_ = true;
+    // Its folder or logs could not be made for want of space or of inodes: said as the full
+    // disk it is (a bare "No space left on device" on a disk that df shows with gigabytes free,
+    // its inodes used up, sent users looking for space), with what to free.
+    if (const auto file_system = FileSystemFullReason(request.paths.dir)) {
+      disk_full_ = file_system->reason;
+      disk_full_advice_ = file_system->advice;
+    } else {
+      launch_failure_ = e.what();
+      launch_failed_trial_ = suggested.id;
+    }
     const std::string reason =
         std::string("not started: the trainer could not be started: ") + e.what();
     const Trial requeued = study_.Requeue(suggested.id, suggested.Owner(), reason);
@@ -807,6 +863,7 @@ void TrialRunner::Loop::Launch(const Trial& suggested, std::vector<int> gpus) {
     return;
   }
   auto rt = NewRunningTrial(request.trial, request.paths, std::move(launched));
+  rt->folder_claim = std::move(folder_claim);
   rt->gpus = request.gpus;
   rt->argv = request.command.argv;
   running_.push_back(std::move(rt));
@@ -1088,7 +1145,7 @@ void TrialRunner::Loop::Finish(RunningTrial& rt, const TrialEnd& end) {
   }
   TrialFinishedEvent finished;
   try {
-    if (RequeueIfDiskFull(rt, end)) return;
+    if (RequeueIfUnwritable(rt, end)) return;
     finished.trial = Conclude(rt, end);
   } catch (const FailedPrecondition& e) {
     Warn(rt.trial.id,
@@ -1116,8 +1173,11 @@ void TrialRunner::Loop::Finish(RunningTrial& rt, const TrialEnd& end) {
 // A trial that ended without its value while its folder's file system is full failed for want
 // of space (its metrics, even its stderr.log, could not be written), which is no fault of its
 // parameters: it goes back to the queue, nothing more is launched, and the run ends saying what
-// to free. Otherwise every trial would fail in turn, using up the study.
-bool TrialRunner::Loop::RequeueIfDiskFull(RunningTrial& rt, const TrialEnd& end) {
+// to free. Otherwise every trial would fail in turn, using up the study. The same for a trial
+// whose folder was removed, moved or replaced while it ran (a clean-up of the job dir): its
+// trainer failed writing there, and nothing more is launched, so that a trainer that removes its
+// own folder does not go round requeued for ever.
+bool TrialRunner::Loop::RequeueIfUnwritable(RunningTrial& rt, const TrialEnd& end) {
   if (rt.stop_cause) return false;  // stopped early or timed out: decided by the runner
   PollMetrics(rt, false);
   const bool has_value = end.exit.succeeded() && end.failure.empty() &&
@@ -1134,8 +1194,16 @@ bool TrialRunner::Loop::RequeueIfDiskFull(RunningTrial& rt, const TrialEnd& end)
            ", which the trainer wrote past";
     disk_full_advice_ = "raise the file size limit (ulimit -f unlimited)";
   } else {
-    full = FileSystemFullReason(rt.paths.dir);
-    if (full) disk_full_advice_ = "free some space";
+    if (const auto file_system = FileSystemFullReason(rt.paths.dir)) {
+      full = file_system->reason;
+      disk_full_advice_ = file_system->advice;
+    } else if (std::error_code error; !std::filesystem::is_directory(rt.paths.dir, error)) {
+      full = "the folder of trial " + std::to_string(rt.trial.id) + ", '" + rt.paths.dir.string() +
+             "', was removed, moved or replaced while it ran (by another process, or the "
+             "trainer itself)";
+      disk_full_advice_ =
+          "leave the trial folders (runner.jobDir, --job-dir) in place while the study runs";
+    }
   }
   if (!full) return false;
   disk_full_ = *full;
