@@ -611,6 +611,46 @@ TEST_CASE("run: trial folders on a file system out of inodes: said so, no trial 
   CHECK(CountOccurrences(trials.out, "FAILED") == 0);
 }
 
+TEST_CASE("run: the last inode taken by a trial's folder: the trial started with it says why",
+          "[cli][run][errors]") {
+  // Two trials suggested at once, the first one's folder taking the last inode: the second was
+  // put back saying "not started: the run was asked to stop", which no one had asked.
+  TempFolder dir;
+  WriteReportAtOnceStudy(dir, 2);
+  WriteTextFile(dir.File("s.yaml"),
+                RandomSearchStudyYaml(2, 2, "  command: [./train.sh]\n  cpuTrials: 2\n"));
+  fs::create_directories(dir.File("jobs"));
+  const auto probe = RunInFolder(dir.path(), {"unshare", "-rm", "true"});
+  if (probe.exit_code != 0) {
+    WARN("no mount namespace here (unshare -rm: " << probe.err << "); not tested");
+    return;
+  }
+  const std::string jobs = fs::canonical(dir.File("jobs")).string();
+  // A tmpfs over jobs/ with one inode free: the run's check of jobs/ makes and removes a file
+  // there, trial-1/ takes the inode, and its stdout.log finds none.
+  const auto run = RunInFolder(
+      dir.path(),
+      {"unshare", "-rm", "/bin/bash", "-c",
+       "mount -t tmpfs -o size=4m,nr_inodes=16 tmpfs jobs && i=0 && while true 2>/dev/null > "
+       "jobs/f$i; do i=$((i+1)); done && rm jobs/f0 && exec " +
+           BayestunePath() + " run s.yaml --job-dir jobs --progress plain"},
+      {"BAYESTUNE_GPU_LOCK_DIR=" + dir.File("locks")});
+  INFO(run.out << run.err);
+  CHECK(run.exit_code == 1);
+  const std::string full =
+      "the file system of '" + jobs + "/trial-1' has no free inode (no file can be made)";
+  CHECK_THAT(run.out, Catch::Contains("trial 1 queued to run again (attempt 2): not started: the "
+                                      "trainer could not be started: cannot open the log '" +
+                                      jobs + "/trial-1/stdout.log': No space left on device"));
+  CHECK_THAT(run.out,
+             Catch::Contains("trial 2 queued to run again (attempt 2): not started: trials cannot "
+                             "write their files: " +
+                             full));
+  CHECK_THAT(run.out, !Catch::Contains("asked to stop"));
+  CHECK_THAT(run.out, Catch::Contains("trials cannot write their files: " + full +
+                                      ". The trials that failed for it are queued"));
+}
+
 TEST_CASE("run: a trial folder removed while its trial runs: said so, no trial is used up",
           "[cli][run][errors]") {
   // A clean-up that removed the job dir mid-run made each running trial FAILED ("the trainer

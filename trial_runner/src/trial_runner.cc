@@ -781,9 +781,12 @@ void TrialRunner::Loop::LaunchWhatFits() {
   for (std::size_t i = 0; i < trials.size(); ++i) {
     if (stop_launching_ || static_cast<int>(running_.size()) >= max_running_) {
       // Suggested to this runner but not started: put back for the next run.
+      // A trial before it whose folder or logs could not be made for want of space or inodes
+      // (Launch) stops the launches too: said as such, not "the run was asked to stop".
       const std::string reason =
           launch_failure_ ? "not started: trial " + std::to_string(launch_failed_trial_) +
                                 " could not start the trainer"
+          : disk_full_      ? "not started: trials cannot write their files: " + *disk_full_
           : stop_launching_ ? std::string("not started: the run was asked to stop")
                             : std::string("not started: no free slot");
       const Trial requeued = study_.Requeue(trials[i].id, trials[i].Owner(), reason);
