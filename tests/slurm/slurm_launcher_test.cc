@@ -5,6 +5,7 @@
 
 #include <fcntl.h>
 #include <signal.h>
+#include <sys/file.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -1882,4 +1883,58 @@ TEST_CASE(
                  !Catch::Contains("signal 53") && Catch::Contains("runner.jobDir") &&
                  !Catch::Contains("did not run to its end"));
   CHECK(ReadLedger(h.ledger).empty());  // the trainer never ran
+}
+
+namespace {
+
+// Whether `folder` can be claimed now as a runner claims a running trial's (an flock of it): false
+// while a run holds it.
+bool Claimable(const std::filesystem::path& folder) {
+  const int fd = open(folder.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+  if (fd < 0) return false;
+  const bool claimed = flock(fd, LOCK_EX | LOCK_NB) == 0;
+  close(fd);
+  return claimed;
+}
+
+}  // namespace
+
+TEST_CASE(
+    "kill -9 of bayestune run: the next run that re-attaches to the trial's job claims its folder "
+    "again, as its launch did",
+    "[slurm][launcher][cli]") {
+  // The claim went with the runner killed, and the run that re-attached did not take it again: a
+  // run of another study given the same job dir found the folder of the running job unclaimed,
+  // took it for leftovers and moved it aside, and the job wrote into that run's trial.
+  SlurmTestCluster cluster;
+  const std::filesystem::path dir = MakeTempDir("slurm_reattach_claim");
+  const std::filesystem::path yaml = GatedSlurmStudy(cluster, dir, 1, 1);
+  const std::vector<std::string> args = {
+      "run",     yaml.string(), "--db",       (dir / "study.db").string(),
+      "--study", "claim",       "--progress", "plain"};
+  const std::filesystem::path folder = dir / "bayestune-jobs" / "claim" / "trial-1";
+  const pid_t first = StartCli(cluster, args, dir / "first.log");
+  const bool running = WaitFor([&] { return ReadLedger(dir / "ledger").size() == 1; }, 90);
+  const bool claimed_by_first = !Claimable(folder);
+  kill(first, SIGKILL);
+  WaitExitCode(first);
+  INFO(ReadFile(dir / "first.log"));
+  REQUIRE(running);
+  CHECK(claimed_by_first);
+  CHECK(Claimable(folder));  // the kernel dropped it with the runner
+
+  const pid_t second = StartCli(cluster, args, dir / "second.log");
+  const bool reattached = WaitFor(
+      [&] {
+        return ReadFile(dir / "second.log").find("re-attached to Slurm job") != std::string::npos;
+      },
+      60);
+  const bool claimed_by_second = !Claimable(folder);
+  WriteFile(dir / "go" / "go-all", "");
+  const int code = WaitExitCode(second);
+  INFO(ReadFile(dir / "second.log"));
+  CHECK(reattached);
+  CHECK(claimed_by_second);
+  CHECK(code == 0);
+  CHECK(Claimable(folder));  // let go at the run's end
 }

@@ -96,6 +96,12 @@ OwnedDescriptor ClaimTrialFolder(const std::filesystem::path& folder) {
   return fd;
 }
 
+// The folder that ClaimTrialFolder claims for an attempt: the trial's, which holds every attempt's
+// (<jobDir>/trial-<n>, for <jobDir>/trial-<n>/attempt-<k> too).
+std::filesystem::path ClaimedFolder(const TrialPaths& paths, int attempt) {
+  return attempt > 1 ? paths.dir.parent_path() : paths.dir;
+}
+
 struct RunningTrial {
   Trial trial;
   std::vector<int> gpus;
@@ -623,6 +629,19 @@ bool TrialRunner::Loop::Reattach(const Trial& t) {
                    "following it rather than running the trial again");
   }
   auto rt = NewRunningTrial(trial, paths, std::move(launched));
+  // Its folder claimed again, as at its launch: the claim went with the runner that is gone, and a
+  // run of another study given the same job dir took the folder of this running job for
+  // leftovers and moved it aside, the job then writing into that run's trial. Not made when it is
+  // not there (removed while no runner watched: said when the job ends).
+  const std::filesystem::path folder = ClaimedFolder(paths, t.attempt);
+  if (std::error_code error; std::filesystem::is_directory(folder, error)) {
+    try {
+      rt->folder_claim = ClaimTrialFolder(folder);
+    } catch (const LaunchError& e) {
+      Warn(t.id, std::string(e.what()) + "; what Slurm job " + rt->launched->job_id() +
+                     " of trial " + std::to_string(t.id) + " writes there may mix with that run's");
+    }
+  }
   rt->reattached = true;
   rt->announced = true;
   if (t.start_time) rt->submitted = rt->started - std::max(0.0, NowSeconds() - *t.start_time);
@@ -826,8 +845,7 @@ void TrialRunner::Loop::Launch(const Trial& suggested, std::vector<int> gpus) {
   try {
     std::error_code error;
     // The trial's folder, which holds every attempt's: claimed before anything in it is moved.
-    const std::filesystem::path trial_folder =
-        suggested.attempt > 1 ? request.paths.dir.parent_path() : request.paths.dir;
+    const std::filesystem::path trial_folder = ClaimedFolder(request.paths, suggested.attempt);
     folder_claim = ClaimTrialFolder(trial_folder);
     if (auto moved = MoveAsideLeftovers(request.paths.dir)) {
       Warn(suggested.id, "its folder '" + request.paths.dir.string() +
