@@ -780,6 +780,51 @@ TEST_CASE("run: a limit on processes (ulimit -u) that stops a trial's start name
   }
 }
 
+TEST_CASE("run: a cgroup's limit on processes (pids.max) that stops a trial's start names it",
+          "[cli][run][errors]") {
+  // As root in a cgroup of pids.max 2 (a container's --pids-limit), the run said "this user may run
+  // at most 96367 processes and threads at once (ulimit -u), ...; raise the limit (ulimit -u)": a
+  // limit that does not hold for root, far from reached.
+  std::string cgroup;
+  for (const char* base : {"/sys/fs/cgroup/pids", "/sys/fs/cgroup"}) {
+    const fs::path at = fs::path(base) / ("bayestune-test-" + std::to_string(getpid()));
+    std::error_code error;
+    if (fs::create_directory(at, error) && fs::exists(at / "pids.max", error)) {
+      cgroup = at.string();
+      break;
+    }
+    if (!error) fs::remove(at, error);
+  }
+  if (cgroup.empty()) {
+    WARN(
+        "no cgroup with a pids.max can be made here (not root, or no pids controller); not "
+        "tested");
+    return;
+  }
+  WriteTextFile(cgroup + "/pids.max", "2");
+  TempFolder dir;
+  WriteReportAtOnceStudy(dir, 1);
+  // bayestune and the trial's keeper: the keeper's clone of the trainer fails.
+  const auto run = RunInFolder(dir.path(),
+                               {"/bin/bash", "-c",
+                                "echo $$ > " + cgroup + "/cgroup.procs && exec " + BayestunePath() +
+                                    " run s.yaml --progress plain"},
+                               {"BAYESTUNE_GPU_LOCK_DIR=" + dir.File("locks")});
+  std::error_code error;
+  fs::remove(cgroup, error);  // empty again: the run ended
+  INFO(run.out << run.err);
+  CHECK(run.exit_code == 1);
+  CHECK_THAT(run.out,
+             Catch::Contains("Resource temporarily unavailable (this process may run at most 2 "
+                             "processes and threads at once (pids.max of the cgroup " +
+                             cgroup +
+                             "), all of them counted, and each running trial takes at least two: "
+                             "its keeper and the trainer; raise that limit (docker run "
+                             "--pids-limit, systemd's TasksMax), or run fewer trials at once). No "
+                             "trial was used up"));
+  CHECK_THAT(run.out, !Catch::Contains("ulimit -u"));
+}
+
 TEST_CASE("run: two studies given one job dir: the second leaves the first's running trial alone",
           "[cli][run][errors]") {
   // Study b's trial 1 found jobs/trial-1 holding files, took them for leftovers of a deleted

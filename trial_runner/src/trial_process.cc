@@ -16,6 +16,9 @@
 #include <cerrno>
 #include <cstdint>
 #include <cstring>
+#include <filesystem>
+#include <fstream>
+#include <string>
 #include <utility>
 
 #include "script_interpreter.h"
@@ -58,14 +61,66 @@ std::string DescribeErrno(int error) {
   return text;
 }
 
+// The limit of this process's cgroup on its processes (pids.max, in this cgroup or one above it,
+// of the cgroup v1 pids controller or of cgroup v2) when it has refused a fork: "at
+// most 2 processes and threads at once (pids.max of the cgroup /sys/fs/cgroup/pids/x)"; empty
+// when none is reached or none can be read.
+std::string CgroupPidsLimitReached() {
+  std::ifstream cgroups("/proc/self/cgroup");
+  for (std::string line; std::getline(cgroups, line);) {
+    // "8:pids:/docker/abc" (v1) or "0::/user.slice/x.scope" (v2).
+    const std::size_t first = line.find(':');
+    const std::size_t second = first == std::string::npos ? first : line.find(':', first + 1);
+    if (second == std::string::npos) continue;
+    const std::string controllers = line.substr(first + 1, second - first - 1);
+    std::filesystem::path mount;
+    if (controllers == "pids" || controllers.starts_with("pids,") ||
+        controllers.ends_with(",pids") || controllers.find(",pids,") != std::string::npos) {
+      mount = "/sys/fs/cgroup/pids";
+    } else if (controllers.empty() && line.starts_with("0:")) {
+      mount = std::filesystem::exists("/sys/fs/cgroup/cgroup.controllers")
+                  ? "/sys/fs/cgroup"
+                  : "/sys/fs/cgroup/unified";
+    } else {
+      continue;
+    }
+    for (std::filesystem::path at =
+             mount / std::filesystem::path(line.substr(second + 1)).relative_path();
+         ; at = at.parent_path()) {
+      // Its pids.events counts the forks the limit refused ("max 3"): the count of processes
+      // drops as soon as the keeper whose clone failed ends.
+      std::ifstream max_file(at / "pids.max");
+      std::ifstream events_file(at / "pids.events");
+      long long max = 0;
+      long long refused = 0;
+      for (std::string key; events_file >> key >> refused && key != "max";)
+        refused = 0;
+      if ((max_file >> max) && refused > 0) {
+        return "at most " + std::to_string(max) + " processes and threads at once (pids.max of " +
+               "the cgroup " + at.string() + ")";
+      }
+      if (at == mount || !at.has_relative_path() || at.parent_path() == at) break;
+    }
+  }
+  return "";
+}
+
 // Why fork (or clone) failed, and for EAGAIN, which limit on processes is reached and what to do:
 // each running trial is at least two processes (its keeper and the trainer), and the limit of
-// ulimit -u counts every process and thread of the user, whatever started them.
+// ulimit -u counts every process and thread of the user, whatever started them. A cgroup's
+// pids.max is looked at first: ulimit -u does not hold for root, and a container's limit is its
+// cgroup's (docker run --pids-limit), whatever ulimit -u says.
 std::string DescribeForkErrno(int error) {
   if (error != EAGAIN) return DescribeErrno(error);
   std::string text = std::strerror(error);
   rlimit limit{};
-  if (getrlimit(RLIMIT_NPROC, &limit) == 0 && limit.rlim_cur != RLIM_INFINITY) {
+  if (const std::string cgroup = CgroupPidsLimitReached(); !cgroup.empty()) {
+    text += " (this process may run " + cgroup +
+            ", all of them counted, and each running trial takes at least two: its keeper and "
+            "the trainer; raise that limit (docker run --pids-limit, systemd's TasksMax), or run "
+            "fewer trials at once)";
+  } else if (getuid() != 0 && getrlimit(RLIMIT_NPROC, &limit) == 0 &&
+             limit.rlim_cur != RLIM_INFINITY) {
     text += " (this user may run at most " + std::to_string(limit.rlim_cur) +
             " processes and threads at once (ulimit -u), all of them counted, and each running "
             "trial takes at least two: its keeper and the trainer; raise the limit (ulimit -u), "
