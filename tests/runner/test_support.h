@@ -62,6 +62,7 @@ class RecordingEvents : public RunnerEvents {
   void OnRunnerStarted(const RunnerStartedEvent& e) override { started = e; }
   void OnTrialRequeued(const Trial& trial, const std::string& reason) override {
     requeued.push_back({trial, reason});
+    if (on_trial_requeued) on_trial_requeued(trial);
   }
   void OnTrialStarted(const TrialStartedEvent& e) override {
     trials_started.push_back(e);
@@ -102,6 +103,7 @@ class RecordingEvents : public RunnerEvents {
   std::optional<RunResult> run_finished;
   std::function<void(const TrialStartedEvent&)> on_trial_started;
   std::function<void(const TrialFinishedEvent&)> on_trial_finished;
+  std::function<void(const Trial&)> on_trial_requeued;
   // Called with every measurement of the trial so far, after each new batch.
   std::function<void(std::int64_t, const std::vector<Measurement>&)> on_measurements;
 };

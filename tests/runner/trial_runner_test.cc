@@ -1,7 +1,9 @@
 #include "bayestune/trial_runner/trial_runner.h"
 
+#include <fcntl.h>
 #include <sched.h>
 #include <signal.h>
+#include <sys/file.h>
 #include <sys/resource.h>
 #include <unistd.h>
 
@@ -620,6 +622,34 @@ TEST_CASE("a first interrupt lets the running trials finish and launches nothing
   CHECK(result.outcome == RunOutcome::kStudyDone);
   CHECK(result.launched == 4);
   CHECK(h.study->Progress().succeeded == 6);
+}
+
+TEST_CASE("a trial put back in the queue is no longer claimed: another runner may start it at once",
+          "[runner][interrupt]") {
+  // Its folder stayed claimed until the runner's next turn, after the trial was back in the
+  // queue: a worker or run of the same study beside it that took the trial then (after one of
+  // its own trials ended) could not claim the folder, and ended saying that another run's trial
+  // was in it, "a study of another name given the same job dir".
+  Harness h("requeue_claim", FakeSpec(2, 2));
+  h.options.runner.args = {"--force-mode=hang", "--steps=1"};
+  h.events->on_trial_started = [&](const TrialStartedEvent& e) {
+    if (e.trial.id == 2) {
+      h.runner->RequestInterrupt();
+      h.runner->RequestInterrupt();
+    }
+  };
+  std::map<std::int64_t, bool> claimable;
+  h.events->on_trial_requeued = [&](const Trial& trial) {
+    const int fd = open(h.TrialDir(trial.id).c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+    claimable[trial.id] = fd >= 0 && flock(fd, LOCK_EX | LOCK_NB) == 0;
+    if (fd >= 0) close(fd);
+  };
+  const RunResult result = h.Run();
+  CHECK(result.outcome == RunOutcome::kKilled);
+  CHECK(result.requeued == 2);
+  REQUIRE(claimable.size() == 2);
+  CHECK(claimable[1]);
+  CHECK(claimable[2]);
 }
 
 TEST_CASE("a second interrupt kills the running trials, which rerun next time",

@@ -270,6 +270,8 @@ class TrialRunner::Loop {
                  const std::string& reason = "");
   void Finish(RunningTrial& rt, const TrialEnd& end);
   bool RequeueIfUnwritable(RunningTrial& rt, const TrialEnd& end);
+  // Puts a trial whose attempt is over (its files read) back in the queue, its folder let go.
+  void PutBack(RunningTrial& rt, const std::string& reason);
   Trial Conclude(RunningTrial& rt, const TrialEnd& end);
   // Kill, remembering when (a trial still there force_kill_seconds later gets ForceKill).
   void KillTrial(RunningTrial& rt);
@@ -878,6 +880,7 @@ void TrialRunner::Loop::Launch(const Trial& suggested, std::vector<int> gpus) {
     }
     const std::string reason =
         std::string("not started: the trainer could not be started: ") + e.what();
+    folder_claim = OwnedDescriptor();  // let go before it is back in the queue, as PutBack does
     const Trial requeued = study_.Requeue(suggested.id, suggested.Owner(), reason);
     ++result_.requeued;
     if (events()) events()->OnTrialRequeued(requeued, reason);
@@ -935,6 +938,14 @@ void TrialRunner::Loop::FinishUnlaunched(RunningTrial& rt, const TrialEnd& end) 
     stop_launching_ = true;
     reason = "not started: the trainer could not be started: " + end.launch_error;
   }
+  PutBack(rt, reason);
+}
+
+// Its folder is let go before the trial is back in the queue: a runner or worker of the study
+// beside this one may take it at once, and found the folder still claimed (until this runner's
+// next turn), ending as if another study's trial ran there.
+void TrialRunner::Loop::PutBack(RunningTrial& rt, const std::string& reason) {
+  rt.folder_claim = OwnedDescriptor();
   try {
     const Trial requeued = study_.Requeue(rt.trial.id, rt.trial.Owner(), reason);
     ++result_.requeued;
@@ -1156,12 +1167,11 @@ void TrialRunner::Loop::Finish(RunningTrial& rt, const TrialEnd& end) {
                   " was killed by an interrupt; it reruns when the study runs again";
     try {
       PollMetrics(rt, false);
-      const Trial requeued = study_.Requeue(rt.trial.id, rt.trial.Owner(), reason);
-      ++result_.requeued;
-      if (events()) events()->OnTrialRequeued(requeued, reason);
     } catch (const FailedPrecondition& e) {
       Warn(rt.trial.id, e.what());
+      return;
     }
+    PutBack(rt, reason);
     return;
   }
   TrialFinishedEvent finished;
@@ -1229,16 +1239,8 @@ bool TrialRunner::Loop::RequeueIfUnwritable(RunningTrial& rt, const TrialEnd& en
   if (!full) return false;
   disk_full_ = *full;
   stop_launching_ = true;
-  const std::string reason = "attempt " + std::to_string(rt.trial.attempt) + " " +
-                             end.exit.Describe() + " without its value while " + *full +
-                             "; it reruns when the study runs again";
-  try {
-    const Trial requeued = study_.Requeue(rt.trial.id, rt.trial.Owner(), reason);
-    ++result_.requeued;
-    if (events()) events()->OnTrialRequeued(requeued, reason);
-  } catch (const FailedPrecondition& e) {
-    Warn(rt.trial.id, e.what());
-  }
+  PutBack(rt, "attempt " + std::to_string(rt.trial.attempt) + " " + end.exit.Describe() +
+                  " without its value while " + *full + "; it reruns when the study runs again");
   return true;
 }
 
