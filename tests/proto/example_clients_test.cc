@@ -121,3 +121,28 @@ TEST_CASE("the Python client says each ASHA promotion once, and each stop",
   }
   CHECK(server->Stop(SIGTERM) == 0);
 }
+
+TEST_CASE("the C++ example client: --help is no error and a bad number names its flag",
+          "[grpc][examples]") {
+  // --help exited 2 (usage on stderr), and '--trials abc' ended the client with an uncaught
+  // std::invalid_argument from std::stoi (SIGABRT, exit 134). No server is needed for either.
+  const std::string client =
+      std::string(BAYESTUNE_BINARY_DIR) + "/examples/cpp_client/bayestune_cpp_client";
+  const auto help = RunProcess({client, "--help"}, std::chrono::seconds(30));
+  INFO(help.output);
+  CHECK(help.exit_code == 0);
+  CHECK_THAT(help.output, Catch::StartsWith("usage: bayestune_cpp_client --server HOST:PORT"));
+  for (const std::string bad : {"abc", "-1", "3x"}) {
+    const auto result =
+        RunProcess({client, "--server", "127.0.0.1:1", "--study", "s", "--trials", bad},
+                   std::chrono::seconds(30));
+    INFO(result.output);
+    CHECK(result.exit_code == 2);
+    CHECK_THAT(result.output, Catch::StartsWith("bayestune_cpp_client: --trials: '" + bad +
+                                                "' is not a whole number of 0 or more\nusage: "));
+  }
+  const auto no_value =
+      RunProcess({client, "--server", "127.0.0.1:1", "--study"}, std::chrono::seconds(30));
+  CHECK(no_value.exit_code == 2);
+  CHECK_THAT(no_value.output, Catch::StartsWith("bayestune_cpp_client: --study needs a value\n"));
+}
