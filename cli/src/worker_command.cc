@@ -444,7 +444,8 @@ void AddWorkerCommand(CLI::App& app, int& exit_code) {
       "Example:\n  bayestune worker --server gpu-box:50051 --study book --token-file token "
       "--gpus 0,1 -- python3 train.py",
       "0 the study is done, 1 too many failures, the trainer could not start or the server did "
-      "not answer, 2 bad usage, 3 no such study or --create file, 130 interrupted");
+      "not answer, 2 bad usage, 3 no such study, or no such --create, --token-file or --tls-ca "
+      "file, 130 interrupted");
   auto flags = std::make_shared<WorkerFlags>();
   command->add_option("--server", flags->server, "host:port of bayestune serve")
       ->check(NotEmpty())

@@ -154,7 +154,8 @@ TEST_CASE("worker: a --create file that does not exist exits 3 as its --help say
   // It exited 1, as for a file with errors: `3 no such study or --create file` did not hold.
   TempFolder dir;
   const auto help = RunBayestune(dir.path(), {"worker", "--help"});
-  REQUIRE_THAT(help.out, Catch::Contains("3 no such study or --create file"));
+  REQUIRE_THAT(help.out, Catch::Contains("3 no such study, or no such --create, --token-file or "
+                                         "--tls-ca file"));
   // Nothing listens on port 1: the file is looked for before the server is asked.
   const auto missing = RunBayestune(dir.path(), {"worker", "--server", "127.0.0.1:1", "--study",
                                                  "s", "--create", "nosuch.yaml", "--", "true"});
