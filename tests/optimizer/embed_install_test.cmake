@@ -22,6 +22,16 @@ run("install" "${CMAKE_COMMAND}" --install "${BUILD_DIR}" --prefix "${WORK_DIR}/
 if(NOT EXISTS "${WORK_DIR}/prefix/include/bayestune/optimizer/study.h")
   message(FATAL_ERROR "embed_install_test: the headers were not installed")
 endif()
+# The service's .proto, beside the code generated from it: a client in another language (the
+# Python client's --proto-dir) is made from the installed package alone.
+file(READ "${SOURCE_DIR}/proto/bayestune/v1/study_service.proto" shipped_proto)
+if(NOT EXISTS "${WORK_DIR}/prefix/include/bayestune/v1/study_service.proto")
+  message(FATAL_ERROR "embed_install_test: bayestune/v1/study_service.proto was not installed")
+endif()
+file(READ "${WORK_DIR}/prefix/include/bayestune/v1/study_service.proto" installed_proto)
+if(NOT installed_proto STREQUAL shipped_proto)
+  message(FATAL_ERROR "embed_install_test: the installed study_service.proto is not the source's")
+endif()
 # Only the API is installed, and none of it needs Eigen (an embedder's include path has no Eigen).
 foreach(internal optimizer/gaussian_process.h optimizer/acquisition_optimizer.h
                  trial_runner/crc32c.h report/regression_forest.h store/utc_timestamp.h)
