@@ -72,6 +72,18 @@ endif()
 run("configure examples/embed" "${CMAKE_COMMAND}" -S "${SOURCE_DIR}/examples/embed"
     -B "${WORK_DIR}/build" "-DCMAKE_PREFIX_PATH=${WORK_DIR}/prefix" -DCMAKE_BUILD_TYPE=Release)
 run("build examples/embed" "${CMAKE_COMMAND}" --build "${WORK_DIR}/build")
+# examples/embed names its COMPONENTS; one that is not a library of the package is refused naming
+# it and the components there are (any component made the package NOT FOUND, with no reason).
+file(WRITE "${WORK_DIR}/components/CMakeLists.txt"
+     "cmake_minimum_required(VERSION 3.25)\nproject(components LANGUAGES CXX)\n"
+     "find_package(bayestune 0.1 REQUIRED COMPONENTS optimizer stroe)\n")
+execute_process(COMMAND "${CMAKE_COMMAND}" -S "${WORK_DIR}/components"
+                        -B "${WORK_DIR}/components/build" "-DCMAKE_PREFIX_PATH=${WORK_DIR}/prefix"
+                RESULT_VARIABLE rc OUTPUT_VARIABLE out ERROR_VARIABLE err)
+string(REGEX REPLACE "[ \n]+" " " err "${err}")
+if(rc EQUAL 0 OR NOT err MATCHES "bayestune has no component stroe \\(its components, each a target bayestune::<component>: optimizer, spec_file, store, trial_runner, proto, proto_api, report\\)")
+  message(FATAL_ERROR "embed_install_test: an unknown component was not refused by name (${rc}):\n${err}")
+endif()
 run("run embed_example" "${WORK_DIR}/build/embed_example")
 run("run embed_remote" "${WORK_DIR}/build/embed_remote" "${WORK_DIR}/remote.db")
 file(REMOVE_RECURSE "${WORK_DIR}")
