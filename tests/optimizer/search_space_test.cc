@@ -158,6 +158,27 @@ TEST_CASE("a value of the wrong kind is said to be of that kind", "[space]") {
                     "'tanh', 'gelu'");
 }
 
+TEST_CASE("reading a value as another kind says its kind and how to read it", "[space]") {
+  // An embedder reading a DISCRETE parameter's 32 with AsInteger() was told only "expected an
+  // integer, got 32".
+  CHECK_THROWS_WITH(ParameterValue(32.0).AsInteger(),
+                    "expected an integer, got the double 32 (a DOUBLE or DISCRETE parameter's "
+                    "value: read it with AsDouble())");
+  CHECK_THROWS_WITH(ParameterValue("adam").AsInteger(),
+                    "expected an integer, got the string 'adam' (a CATEGORICAL parameter's "
+                    "value: read it with AsString())");
+  CHECK_THROWS_WITH(ParameterValue(4).AsString(),
+                    "expected a string, got the integer 4 (a DOUBLE, INTEGER or DISCRETE "
+                    "parameter's value: read it with AsDouble() or AsInteger())");
+  CHECK_THROWS_WITH(ParameterValue(0.5).AsString(),
+                    "expected a string, got the double 0.5 (a DOUBLE, INTEGER or DISCRETE "
+                    "parameter's value: read it with AsDouble())");
+  CHECK_THROWS_WITH(ParameterValue("adam").AsDouble(),
+                    "expected a number, got the string 'adam' (a CATEGORICAL parameter's value: "
+                    "read it with AsString())");
+  CHECK(ParameterValue(4).AsDouble() == 4.0);
+}
+
 TEST_CASE("values given as text are parsed for their parameter", "[space]") {
   const SearchSpace space = MixedSpace();
   CHECK(SearchSpace::ParseValue(*space.Find("learning_rate"), "0.001") == ParameterValue(0.001));
