@@ -292,7 +292,14 @@ int Work(const WorkerFlags& flags) {
   std::string create_yaml;
   if (!flags.create.empty()) {
     // Checked here first, so that errors name the file; the server checks that an existing study
-    // of this name has the same spec. Its paths are relative to its folder, as for `run`.
+    // of this name has the same spec. Its paths are relative to its folder, as for `run`. A file
+    // that is not there is exit code 3, as --help and docs/grpc.md say (it was 1, as for a file
+    // with errors, so that a script could not tell a wrong path from a wrong study).
+    std::error_code error;
+    if (!std::filesystem::exists(flags.create, error)) {
+      throw NotFound("--create '" + flags.create +
+                     "': no such file; give the path of the study's tuning.yaml");
+    }
     TuningConfig config = LoadConfig(flags.create);
     const auto relative = ResolveRunnerPaths(
         config.runner, std::filesystem::absolute(flags.create).lexically_normal().parent_path());
@@ -437,7 +444,8 @@ void AddWorkerCommand(CLI::App& app, int& exit_code) {
       "Example:\n  bayestune worker --server gpu-box:50051 --study book --token-file token "
       "--gpus 0,1 -- python3 train.py",
       "0 the study is done, 1 too many failures, the trainer could not start or the server did "
-      "not answer, 2 bad usage, 3 no such study or --create file, 130 interrupted");
+      "not answer, 2 bad usage, 3 no such study, or no such --create, --token-file or --tls-ca "
+      "file, 130 interrupted");
   auto flags = std::make_shared<WorkerFlags>();
   command->add_option("--server", flags->server, "host:port of bayestune serve")
       ->check(NotEmpty())

@@ -168,6 +168,27 @@ TEST_CASE("a token file that cannot be used stops serve with a message naming it
                       std::chrono::seconds(30));
   CHECK(result.exit_code == 3);
   CHECK_THAT(result.output, Catch::Contains(dir.File("missing")));
+  // As their --help says: serve's said only "1 could not serve (a bad flag file, ...)", and
+  // worker's "3 no such study or --create file", though a missing token, TLS or CA file is 3.
+  result = RunProcess({BayestuneProgram(), "serve", "--help"}, std::chrono::seconds(30));
+  CHECK_THAT(result.output,
+             Catch::Contains("3 no such --token-file, --tls-cert or --tls-key file"));
+  result =
+      RunProcess({BayestuneProgram(), "serve", "--db", dir.File("s.db"), "--listen", "127.0.0.1:0",
+                  "--tls-cert", dir.File("missing.crt"), "--tls-key", dir.File("missing.key")},
+                 std::chrono::seconds(30));
+  CHECK(result.exit_code == 3);
+  result = RunProcess({BayestuneProgram(), "worker", "--help"}, std::chrono::seconds(30));
+  CHECK_THAT(
+      result.output,
+      Catch::Contains("3 no such study, or no such --create, --token-file or --tls-ca file"));
+  for (const std::string flag : {"--token-file", "--tls-ca"}) {
+    result = RunProcess({BayestuneProgram(), "worker", "--server", "127.0.0.1:1", "--study", "s",
+                         flag, dir.File("missing"), "--", "true"},
+                        std::chrono::seconds(30));
+    INFO(flag << ": " << result.output);
+    CHECK(result.exit_code == 3);
+  }
   // /dev/zero was read for ever (one endless line, growing), a named pipe that no program
   // writes to was waited for for ever, and a folder was "empty".
   ::mkfifo(dir.File("fifo").c_str(), 0600);
