@@ -743,6 +743,17 @@ Trial Study::MarkStarted(std::int64_t trial_id, const std::vector<int>& gpus,
   });
 }
 
+Trial Study::ExcludePause(std::int64_t trial_id, double seconds,
+                          const std::optional<TrialOwner>& owner) {
+  if (!std::isfinite(seconds) || seconds < 0) {
+    throw InvalidArgument("paused seconds: " + FormatDouble(seconds) +
+                          " is not a pause; give 0 or more seconds");
+  }
+  return UpdatePendingTrial(trial_id, owner, [&](Trial& trial) {
+    if (trial.start_time) trial.start_time = std::min(*trial.start_time + seconds, NowSeconds());
+  });
+}
+
 Trial Study::RecordJob(std::int64_t trial_id, const std::string& job_id,
                        const std::optional<TrialOwner>& owner) {
   if (job_id.empty() || job_id.find_first_of(",: \n") != std::string::npos) {

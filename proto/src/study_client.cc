@@ -232,4 +232,12 @@ Trial StudyClient::MarkTrialStarted(const std::string& study, std::int64_t trial
       Call("MarkTrialStarted", &v1::StudyService::Stub::MarkTrialStarted, request));
 }
 
+Trial StudyClient::ExcludeTrialPause(const std::string& study, std::int64_t trial_id,
+                                     double seconds, const std::optional<TrialOwner>& owner) {
+  auto request = TrialRequest<v1::ExcludeTrialPauseRequest>(study, trial_id, owner);
+  request.set_seconds(seconds);
+  return TrialFromProto(
+      Call("ExcludeTrialPause", &v1::StudyService::Stub::ExcludeTrialPause, request));
+}
+
 }  // namespace bayestune::proto

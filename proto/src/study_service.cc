@@ -502,4 +502,16 @@ grpc::Status StudyServiceImpl::MarkTrialStarted(grpc::ServerContext* context,
   });
 }
 
+grpc::Status StudyServiceImpl::ExcludeTrialPause(grpc::ServerContext* context,
+                                                 const v1::ExcludeTrialPauseRequest* request,
+                                                 v1::Trial* response) {
+  return Serve(*context, [&] {
+    CheckTrialId(request->trial_id());
+    const auto owner = TrialOwnerFromProto(request->owner());
+    auto study = OpenStudy("study", request->study());
+    *response =
+        Describe(*study, study->ExcludePause(request->trial_id(), request->seconds(), owner));
+  });
+}
+
 }  // namespace bayestune::proto

@@ -92,6 +92,10 @@ struct RunningTrial {
   bool abandoned = false;  // finished by another client: nothing more to record
   bool reattached = false;
   bool suspended = false;  // its trainer is stopped with the run (Ctrl-Z)
+  // Seconds it was suspended that its stored start does not leave out yet (Study::ExcludePause):
+  // recorded at its next service, on Run's thread with the study free (a Ctrl-Z may come while a
+  // call on the study waits for its lock).
+  double unrecorded_pause = 0;
   // Recorded (its job id) and announced (OnTrialStarted): at once, or for a Slurm trial whose
   // sbatch is tried again, once the launcher has submitted it (LaunchedTrial::Submitted).
   bool announced = false;
@@ -694,6 +698,7 @@ void TrialRunner::Loop::SuspendIfAsked() {
     if (rt->kill_at > 0) rt->kill_at += paused;
     if (rt->killed_at > 0) rt->killed_at += paused;
     rt->submitted += paused;
+    rt->unrecorded_pause += paused;
   }
   if (events()) events()->OnResumed(paused);
 }
@@ -908,6 +913,16 @@ void TrialRunner::Loop::Wait() {
 
 void TrialRunner::Loop::Service(RunningTrial& rt, double now) {
   if (!rt.abandoned && !Announce(rt)) return;
+  if (rt.unrecorded_pause > 0 && !rt.abandoned) {
+    // Its stored start and end would span the pause, which the run left out of its time: the
+    // start moves later by it, so that `trials` and the export say the time the run said.
+    try {
+      const double pause = std::exchange(rt.unrecorded_pause, 0.0);
+      rt.trial.start_time = study_.ExcludePause(rt.trial.id, rt.trial.Owner(), pause).start_time;
+    } catch (const FailedPrecondition& e) {
+      Abandon(rt, e);
+    }
+  }
   std::optional<TrialEnd> end =
       rt.held_end ? std::exchange(rt.held_end, std::nullopt) : rt.launched->PollEnd();
   if (end && !end->launch_error.empty()) {

@@ -204,6 +204,12 @@ class Study {
   // Records where a pending trial runs and since when (the runner, when it launches it).
   Trial MarkStarted(std::int64_t trial_id, const std::vector<int>& gpus,
                     const std::optional<TrialOwner>& owner = std::nullopt);
+  // A pause of the pending trial's trainer (the runner suspended it with a Ctrl-Z): its start
+  // time moves `seconds` later (never past now), so that its end minus its start, shown by
+  // `trials` and exported as duration_seconds, is the time it ran, as the runner said it. Throws
+  // InvalidArgument for a negative or non-finite `seconds`.
+  Trial ExcludePause(std::int64_t trial_id, double seconds,
+                     const std::optional<TrialOwner>& owner = std::nullopt);
   // Records the Slurm job that runs the pending trial's current attempt (Trial::jobs), so that a
   // runner started later re-attaches to it rather than running the attempt again.
   Trial RecordJob(std::int64_t trial_id, const std::string& job_id,

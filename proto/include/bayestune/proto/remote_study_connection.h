@@ -39,6 +39,9 @@ class RemoteStudyConnection : public StudyConnection {
   std::vector<Trial> PendingTrials() override;
   Trial MarkStarted(std::int64_t trial_id, const TrialOwner& owner,
                     const std::vector<int>& gpus) override;
+  // Retried as a change: a retry whose attempt before was committed (the start moved) is not
+  // applied twice.
+  Trial ExcludePause(std::int64_t trial_id, const TrialOwner& owner, double seconds) override;
   // One AddMeasurements call (one transaction on the server) per batch (at most 10,000
   // measurements and 768 KiB), retried as a whole: the server leaves out measurements it already
   // has.

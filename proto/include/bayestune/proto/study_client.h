@@ -78,6 +78,8 @@ class StudyClient {
   Trial MarkTrialStarted(const std::string& study, std::int64_t trial_id,
                          const std::vector<int>& gpus,
                          const std::optional<TrialOwner>& owner = std::nullopt);
+  Trial ExcludeTrialPause(const std::string& study, std::int64_t trial_id, double seconds,
+                          const std::optional<TrialOwner>& owner = std::nullopt);
 
   // The generated stub, for calls made by hand; PrepareContext sets the deadline and the token.
   v1::StudyService::Stub& stub() { return *stub_; }

@@ -39,6 +39,9 @@ class StudyConnection {
   // Records the GPUs and the start time of a trial being launched.
   virtual Trial MarkStarted(std::int64_t trial_id, const TrialOwner& owner,
                             const std::vector<int>& gpus) = 0;
+  // A pause of the trial's trainer (Ctrl-Z suspended it with the runner): its stored start moves
+  // `seconds` later, so that its stored run time leaves the pause out (Study::ExcludePause).
+  virtual Trial ExcludePause(std::int64_t trial_id, const TrialOwner& owner, double seconds) = 0;
   // Records the Slurm job that runs the trial's current attempt (Trial::jobs). Connections that
   // cannot store it (a gRPC client of `serve`) throw FailedPrecondition: the Slurm launcher needs
   // the study's database.
@@ -99,6 +102,7 @@ class LocalStudyConnection : public StudyConnection {
   std::vector<Trial> PendingTrials() override;
   Trial MarkStarted(std::int64_t trial_id, const TrialOwner& owner,
                     const std::vector<int>& gpus) override;
+  Trial ExcludePause(std::int64_t trial_id, const TrialOwner& owner, double seconds) override;
   Trial RecordJob(std::int64_t trial_id, const TrialOwner& owner,
                   const std::string& job_id) override;
   void AddMeasurements(std::int64_t trial_id, const TrialOwner& owner,
