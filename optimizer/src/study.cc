@@ -723,10 +723,10 @@ Trial Study::Stop(std::int64_t trial_id) {
 }
 
 Trial Study::Requeue(std::int64_t trial_id, const std::string& reason,
-                     const std::optional<TrialOwner>& owner) {
+                     const std::optional<TrialOwner>& owner, bool ran) {
   return UpdatePendingTrial(trial_id, owner, [&](Trial& trial) {
     trial.state = TrialState::kRequested;
-    trial.attempt += 1;
+    if (ran) trial.attempt += 1;
     trial.client_id.clear();
     trial.gpus.clear();
     trial.start_time.reset();

@@ -174,11 +174,11 @@ Trial RemoteStudyConnection::MarkInfeasible(std::int64_t trial_id, const TrialOw
 }
 
 Trial RemoteStudyConnection::Requeue(std::int64_t trial_id, const TrialOwner& owner,
-                                     const std::string& reason) {
+                                     const std::string& reason, bool ran) {
   return ChangeTrial(
-      trial_id, [&] { return client_->RequeueTrial(study_, trial_id, reason, owner); },
+      trial_id, [&] { return client_->RequeueTrial(study_, trial_id, reason, owner, ran); },
       [&](const Trial& t) {
-        return t.state == TrialState::kRequested && t.attempt == owner.attempt + 1;
+        return t.state == TrialState::kRequested && t.attempt == owner.attempt + (ran ? 1 : 0);
       });
 }
 

@@ -575,6 +575,22 @@ TEST_CASE(
   CHECK_THAT(low.out + low.err,
              Catch::Contains("Too many open files (this process may have 40 open files, its hard "
                              "limit (ulimit -Hn) is 40: raise it, or run fewer trials at once)"));
+  // The trials that never ran keep their attempt number: they were attempt 2 (`trials` said so,
+  // and the rerun ran them in trial-<n>/attempt-2/, with no attempt 1 anywhere).
+  CHECK_THAT(RunBayestune(dir.path(), {"trials", "t"}).out, !Catch::Contains("attempt 2"));
+  const auto again = RunInFolder(
+      dir.path(), {BayestunePath(), "run", "s.yaml", "--study", "t", "--job-dir", "jobs2"},
+      {lock_dir});
+  INFO(again.out << again.err);
+  CHECK(again.exit_code == 0);
+  const std::string trials = RunBayestune(dir.path(), {"trials", "t"}).out;
+  INFO(trials);
+  CHECK(CountOccurrences(trials, "SUCCEEDED") == 12);
+  CHECK_THAT(trials, !Catch::Contains("attempt 2"));
+  for (const auto& entry : fs::recursive_directory_iterator(dir.File("jobs2"))) {
+    INFO(entry.path());
+    CHECK(entry.path().filename().string().find("attempt-") == std::string::npos);
+  }
 }
 
 TEST_CASE("run: a study deleted by another process mid-run is named, not 'no study with id 1'",

@@ -119,8 +119,8 @@ Trial LocalStudyConnection::MarkInfeasible(std::int64_t trial_id, const TrialOwn
 }
 
 Trial LocalStudyConnection::Requeue(std::int64_t trial_id, const TrialOwner& owner,
-                                    const std::string& reason) {
-  return Writing([&] { return study_->Requeue(trial_id, reason, owner); });
+                                    const std::string& reason, bool ran) {
+  return Writing([&] { return study_->Requeue(trial_id, reason, owner, ran); });
 }
 
 StudyProgress LocalStudyConnection::Progress() {

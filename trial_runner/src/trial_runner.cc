@@ -55,6 +55,27 @@ std::string LogExcerpt(const TrialPaths& paths, std::size_t lines) {
   return "\n(" + paths.stdout_log.string() + " and stderr.log are empty)";
 }
 
+// What a launch that failed left of the attempt's folder: its logs while empty, then the folder
+// when nothing else is in it. True when the folder is gone or empty, so that the attempt, which
+// never ran, can run again under its own number (in its own folder) rather than as the next one.
+bool ClearUnlaunchedFolder(const TrialPaths& paths) {
+  namespace fs = std::filesystem;
+  std::error_code error;
+  for (const fs::path& log : {paths.stdout_log, paths.stderr_log}) {
+    if (fs::is_regular_file(log, error) && fs::file_size(log, error) == 0 && !error) {
+      fs::remove(log, error);
+    }
+  }
+  error.clear();
+  if (fs::is_directory(paths.dir, error) && fs::is_empty(paths.dir, error) && !error) {
+    fs::remove(paths.dir, error);
+  }
+  error.clear();
+  const bool exists = fs::exists(paths.dir, error);
+  return !error && (!exists || (fs::is_directory(paths.dir, error) &&
+                                fs::is_empty(paths.dir, error) && !error));
+}
+
 struct RunningTrial {
   Trial trial;
   std::vector<int> gpus;
@@ -511,7 +532,7 @@ int TrialRunner::Loop::RequeueTrialsOfGoneRunners(bool say_who_holds) {
     try {
       // Only while it is still that dead runner's attempt: another runner resuming the study at
       // the same time may have requeued and started it already.
-      const Trial requeued = study_.Requeue(t.id, t.Owner(), reason);
+      const Trial requeued = study_.Requeue(t.id, t.Owner(), reason, /*ran=*/true);
       ++result_.requeued;
       ++requeued_now;
       if (events()) events()->OnTrialRequeued(requeued, reason);
@@ -749,7 +770,8 @@ void TrialRunner::Loop::LaunchWhatFits() {
                                 " could not start the trainer"
           : stop_launching_ ? std::string("not started: the run was asked to stop")
                             : std::string("not started: no free slot");
-      const Trial requeued = study_.Requeue(trials[i].id, trials[i].Owner(), reason);
+      // Never launched: it keeps its attempt number (no folder was made for it).
+      const Trial requeued = study_.Requeue(trials[i].id, trials[i].Owner(), reason, /*ran=*/false);
       ++result_.requeued;
       if (events()) events()->OnTrialRequeued(requeued, reason);
       continue;
@@ -806,7 +828,10 @@ void TrialRunner::Loop::Launch(const Trial& suggested, std::vector<int> gpus) {
     stop_launching_ = true;
     const std::string reason =
         std::string("not started: the trainer could not be started: ") + e.what();
-    const Trial requeued = study_.Requeue(suggested.id, suggested.Owner(), reason);
+    // The attempt never ran: it keeps its number (it was attempt 2 the next time, in
+    // trial-<n>/attempt-2/), unless its folder holds something besides the empty logs.
+    const bool ran = !ClearUnlaunchedFolder(request.paths);
+    const Trial requeued = study_.Requeue(suggested.id, suggested.Owner(), reason, ran);
     ++result_.requeued;
     if (events()) events()->OnTrialRequeued(requeued, reason);
     return;
@@ -863,7 +888,8 @@ void TrialRunner::Loop::FinishUnlaunched(RunningTrial& rt, const TrialEnd& end) 
     reason = "not started: the trainer could not be started: " + end.launch_error;
   }
   try {
-    const Trial requeued = study_.Requeue(rt.trial.id, rt.trial.Owner(), reason);
+    // Its folder holds what the launcher wrote for it (a Slurm job's script): the next attempt.
+    const Trial requeued = study_.Requeue(rt.trial.id, rt.trial.Owner(), reason, /*ran=*/true);
     ++result_.requeued;
     if (events()) events()->OnTrialRequeued(requeued, reason);
   } catch (const FailedPrecondition& e) {
@@ -1093,7 +1119,7 @@ void TrialRunner::Loop::Finish(RunningTrial& rt, const TrialEnd& end) {
                   " was killed by an interrupt; it reruns when the study runs again";
     try {
       PollMetrics(rt, false);
-      const Trial requeued = study_.Requeue(rt.trial.id, rt.trial.Owner(), reason);
+      const Trial requeued = study_.Requeue(rt.trial.id, rt.trial.Owner(), reason, /*ran=*/true);
       ++result_.requeued;
       if (events()) events()->OnTrialRequeued(requeued, reason);
     } catch (const FailedPrecondition& e) {
@@ -1159,7 +1185,7 @@ bool TrialRunner::Loop::RequeueIfDiskFull(RunningTrial& rt, const TrialEnd& end)
                              end.exit.Describe() + " without its value while " + *full +
                              "; it reruns when the study runs again";
   try {
-    const Trial requeued = study_.Requeue(rt.trial.id, rt.trial.Owner(), reason);
+    const Trial requeued = study_.Requeue(rt.trial.id, rt.trial.Owner(), reason, /*ran=*/true);
     ++result_.requeued;
     if (events()) events()->OnTrialRequeued(requeued, reason);
   } catch (const FailedPrecondition& e) {

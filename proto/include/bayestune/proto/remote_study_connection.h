@@ -55,7 +55,8 @@ class RemoteStudyConnection : public StudyConnection {
              std::optional<double> ended_at) override;
   Trial MarkInfeasible(std::int64_t trial_id, const TrialOwner& owner, const std::string& reason,
                        std::optional<double> ended_at) override;
-  Trial Requeue(std::int64_t trial_id, const TrialOwner& owner, const std::string& reason) override;
+  Trial Requeue(std::int64_t trial_id, const TrialOwner& owner, const std::string& reason,
+                bool ran) override;
   StudyProgress Progress() override;
 
  private:

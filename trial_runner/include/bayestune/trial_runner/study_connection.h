@@ -65,9 +65,10 @@ class StudyConnection {
                      std::optional<double> ended_at) = 0;
   virtual Trial MarkInfeasible(std::int64_t trial_id, const TrialOwner& owner,
                                const std::string& reason, std::optional<double> ended_at) = 0;
-  // Puts a pending trial back to REQUESTED, attempt + 1, to be rerun with the same parameters.
-  virtual Trial Requeue(std::int64_t trial_id, const TrialOwner& owner,
-                        const std::string& reason) = 0;
+  // Puts a pending trial back to REQUESTED, attempt + 1, to be rerun with the same parameters;
+  // `ran` false: an attempt that never started keeps its number (Study::Requeue).
+  virtual Trial Requeue(std::int64_t trial_id, const TrialOwner& owner, const std::string& reason,
+                        bool ran) = 0;
   // The counts of the study's trials; done() when nothing more will be suggested (maxTrials
   // finished, the failure limit, or the designer exhausted: `end` says which).
   virtual StudyProgress Progress() = 0;
@@ -114,7 +115,8 @@ class LocalStudyConnection : public StudyConnection {
              std::optional<double> ended_at) override;
   Trial MarkInfeasible(std::int64_t trial_id, const TrialOwner& owner, const std::string& reason,
                        std::optional<double> ended_at) override;
-  Trial Requeue(std::int64_t trial_id, const TrialOwner& owner, const std::string& reason) override;
+  Trial Requeue(std::int64_t trial_id, const TrialOwner& owner, const std::string& reason,
+                bool ran) override;
   StudyProgress Progress() override;
 
   Study& study() { return *study_; }
