@@ -129,6 +129,26 @@ TEST_CASE("run: a trainer that does not exist, or none at all", "[cli][run][erro
         "bayestune: error: none.yaml has no trainer command: add one to its runner block "
         "(runner: {command: [python3, train.py]}) or give it after --: bayestune run none.yaml "
         "-- python3 train.py\n");
+
+  // A file made for AI Platform names its trainer as trainingInput.pythonModule: the advice runs
+  // that module (it said python3 train.py, a script the user may not have), as validate says.
+  yaml.insert(yaml.find("trainingInput:\n") + std::string("trainingInput:\n").size(),
+              "  pythonModule: trainer.task\n");
+  WriteTextFile(dir.File("module.yaml"), yaml);
+  const auto module = RunBayestune(dir.path(), {"run", "module.yaml"});
+  CHECK(module.exit_code == 2);
+  CHECK_THAT(module.err,
+             Catch::EndsWith("bayestune: error: module.yaml has no trainer command: add one to its "
+                             "runner block (runner: {command: [python3, -m, trainer.task]}) or "
+                             "give it after --: bayestune run module.yaml -- python3 -m "
+                             "trainer.task\n"));
+  const auto validated = RunBayestune(dir.path(), {"validate", "module.yaml"});
+  CHECK(validated.exit_code == 1);
+  CHECK_THAT(validated.err,
+             Catch::Contains("module.yaml: error: runner.command: missing: run needs the trainer; "
+                             "add it to the runner block (runner: {command: [python3, -m, "
+                             "trainer.task]}), or give it after -- (bayestune run module.yaml -- "
+                             "python3 -m trainer.task)"));
 }
 
 TEST_CASE("run: when every trial fails, the summary says why the last one did, and exit 1",
