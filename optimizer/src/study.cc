@@ -752,10 +752,10 @@ Trial Study::Stop(std::int64_t trial_id) {
 }
 
 Trial Study::Requeue(std::int64_t trial_id, const std::string& reason,
-                     const std::optional<TrialOwner>& owner) {
+                     const std::optional<TrialOwner>& owner, bool ran) {
   return UpdatePendingTrial(trial_id, owner, [&](Trial& trial) {
     trial.state = TrialState::kRequested;
-    trial.attempt += 1;
+    if (ran) trial.attempt += 1;
     trial.client_id.clear();
     trial.gpus.clear();
     trial.start_time.reset();
@@ -769,6 +769,17 @@ Trial Study::MarkStarted(std::int64_t trial_id, const std::vector<int>& gpus,
   return UpdatePendingTrial(trial_id, owner, [&](Trial& trial) {
     trial.gpus = gpus;
     trial.start_time = NowSeconds();
+  });
+}
+
+Trial Study::ExcludePause(std::int64_t trial_id, double seconds,
+                          const std::optional<TrialOwner>& owner) {
+  if (!std::isfinite(seconds) || seconds < 0) {
+    throw InvalidArgument("paused seconds: " + FormatDouble(seconds) +
+                          " is not a pause; give 0 or more seconds");
+  }
+  return UpdatePendingTrial(trial_id, owner, [&](Trial& trial) {
+    if (trial.start_time) trial.start_time = std::min(*trial.start_time + seconds, NowSeconds());
   });
 }
 

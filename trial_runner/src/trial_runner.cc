@@ -96,6 +96,27 @@ OwnedDescriptor ClaimTrialFolder(const std::filesystem::path& folder) {
   return fd;
 }
 
+// What a launch that failed left of the attempt's folder: its logs while empty, then the folder
+// when nothing else is in it. True when the folder is gone or empty, so that the attempt, which
+// never ran, can run again under its own number (in its own folder) rather than as the next one.
+bool ClearUnlaunchedFolder(const TrialPaths& paths) {
+  namespace fs = std::filesystem;
+  std::error_code error;
+  for (const fs::path& log : {paths.stdout_log, paths.stderr_log}) {
+    if (fs::is_regular_file(log, error) && fs::file_size(log, error) == 0 && !error) {
+      fs::remove(log, error);
+    }
+  }
+  error.clear();
+  if (fs::is_directory(paths.dir, error) && fs::is_empty(paths.dir, error) && !error) {
+    fs::remove(paths.dir, error);
+  }
+  error.clear();
+  const bool exists = fs::exists(paths.dir, error);
+  return !error && (!exists || (fs::is_directory(paths.dir, error) &&
+                                fs::is_empty(paths.dir, error) && !error));
+}
+
 struct RunningTrial {
   Trial trial;
   std::vector<int> gpus;
@@ -134,6 +155,10 @@ struct RunningTrial {
   bool abandoned = false;  // finished by another client: nothing more to record
   bool reattached = false;
   bool suspended = false;  // its trainer is stopped with the run (Ctrl-Z)
+  // Seconds it was suspended that its stored start does not leave out yet (Study::ExcludePause):
+  // recorded at its next service, on Run's thread with the study free (a Ctrl-Z may come while a
+  // call on the study waits for its lock).
+  double unrecorded_pause = 0;
   // Recorded (its job id) and announced (OnTrialStarted): at once, or for a Slurm trial whose
   // sbatch is tried again, once the launcher has submitted it (LaunchedTrial::Submitted).
   bool announced = false;
@@ -549,7 +574,7 @@ int TrialRunner::Loop::RequeueTrialsOfGoneRunners(bool say_who_holds) {
     try {
       // Only while it is still that dead runner's attempt: another runner resuming the study at
       // the same time may have requeued and started it already.
-      const Trial requeued = study_.Requeue(t.id, t.Owner(), reason);
+      const Trial requeued = study_.Requeue(t.id, t.Owner(), reason, /*ran=*/true);
       ++result_.requeued;
       ++requeued_now;
       if (events()) events()->OnTrialRequeued(requeued, reason);
@@ -736,6 +761,7 @@ void TrialRunner::Loop::SuspendIfAsked() {
     if (rt->kill_at > 0) rt->kill_at += paused;
     if (rt->killed_at > 0) rt->killed_at += paused;
     rt->submitted += paused;
+    rt->unrecorded_pause += paused;
   }
   if (events()) events()->OnResumed(paused);
 }
@@ -786,7 +812,8 @@ void TrialRunner::Loop::LaunchWhatFits() {
                                 " could not start the trainer"
           : stop_launching_ ? std::string("not started: the run was asked to stop")
                             : std::string("not started: no free slot");
-      const Trial requeued = study_.Requeue(trials[i].id, trials[i].Owner(), reason);
+      // Never launched: it keeps its attempt number (no folder was made for it).
+      const Trial requeued = study_.Requeue(trials[i].id, trials[i].Owner(), reason, /*ran=*/false);
       ++result_.requeued;
       if (events()) events()->OnTrialRequeued(requeued, reason);
       continue;
@@ -857,7 +884,10 @@ void TrialRunner::Loop::Launch(const Trial& suggested, std::vector<int> gpus) {
     }
     const std::string reason =
         std::string("not started: the trainer could not be started: ") + e.what();
-    const Trial requeued = study_.Requeue(suggested.id, suggested.Owner(), reason);
+    // The attempt never ran: it keeps its number (it was attempt 2 the next time, in
+    // trial-<n>/attempt-2/), unless its folder holds something besides the empty logs.
+    const bool ran = !ClearUnlaunchedFolder(request.paths);
+    const Trial requeued = study_.Requeue(suggested.id, suggested.Owner(), reason, ran);
     ++result_.requeued;
     if (events()) events()->OnTrialRequeued(requeued, reason);
     return;
@@ -915,7 +945,8 @@ void TrialRunner::Loop::FinishUnlaunched(RunningTrial& rt, const TrialEnd& end) 
     reason = "not started: the trainer could not be started: " + end.launch_error;
   }
   try {
-    const Trial requeued = study_.Requeue(rt.trial.id, rt.trial.Owner(), reason);
+    // Its folder holds what the launcher wrote for it (a Slurm job's script): the next attempt.
+    const Trial requeued = study_.Requeue(rt.trial.id, rt.trial.Owner(), reason, /*ran=*/true);
     ++result_.requeued;
     if (events()) events()->OnTrialRequeued(requeued, reason);
   } catch (const FailedPrecondition& e) {
@@ -965,6 +996,16 @@ void TrialRunner::Loop::Wait() {
 
 void TrialRunner::Loop::Service(RunningTrial& rt, double now) {
   if (!rt.abandoned && !Announce(rt)) return;
+  if (rt.unrecorded_pause > 0 && !rt.abandoned) {
+    // Its stored start and end would span the pause, which the run left out of its time: the
+    // start moves later by it, so that `trials` and the export say the time the run said.
+    try {
+      const double pause = std::exchange(rt.unrecorded_pause, 0.0);
+      rt.trial.start_time = study_.ExcludePause(rt.trial.id, rt.trial.Owner(), pause).start_time;
+    } catch (const FailedPrecondition& e) {
+      Abandon(rt, e);
+    }
+  }
   std::optional<TrialEnd> end =
       rt.held_end ? std::exchange(rt.held_end, std::nullopt) : rt.launched->PollEnd();
   if (end && !end->launch_error.empty()) {
@@ -1135,7 +1176,7 @@ void TrialRunner::Loop::Finish(RunningTrial& rt, const TrialEnd& end) {
                   " was killed by an interrupt; it reruns when the study runs again";
     try {
       PollMetrics(rt, false);
-      const Trial requeued = study_.Requeue(rt.trial.id, rt.trial.Owner(), reason);
+      const Trial requeued = study_.Requeue(rt.trial.id, rt.trial.Owner(), reason, /*ran=*/true);
       ++result_.requeued;
       if (events()) events()->OnTrialRequeued(requeued, reason);
     } catch (const FailedPrecondition& e) {
@@ -1212,7 +1253,7 @@ bool TrialRunner::Loop::RequeueIfUnwritable(RunningTrial& rt, const TrialEnd& en
                              end.exit.Describe() + " without its value while " + *full +
                              "; it reruns when the study runs again";
   try {
-    const Trial requeued = study_.Requeue(rt.trial.id, rt.trial.Owner(), reason);
+    const Trial requeued = study_.Requeue(rt.trial.id, rt.trial.Owner(), reason, /*ran=*/true);
     ++result_.requeued;
     if (events()) events()->OnTrialRequeued(requeued, reason);
   } catch (const FailedPrecondition& e) {
