@@ -802,6 +802,10 @@ TEST_CASE("run: two studies given one job dir: the second leaves the first's run
                              {BayestunePath(), "run", "s.yaml", "--study", "b", "--job-dir", "jobs",
                               "--progress", "plain"},
                              locks);
+  // Nor are a's logs, empty while its trainer waits, taken for the empty logs of b's launch that
+  // failed and removed (the trainer would then write into files no one can read).
+  CHECK(fs::exists(dir.File("jobs/trial-1/stdout.log")));
+  CHECK(fs::exists(dir.File("jobs/trial-1/stderr.log")));
   WriteTextFile(dir.File("go"), "");
   const ChildResult a_result = a->Wait();
   INFO(a_result.out << a_result.err << b.out << b.err);

@@ -885,8 +885,10 @@ void TrialRunner::Loop::Launch(const Trial& suggested, std::vector<int> gpus) {
     const std::string reason =
         std::string("not started: the trainer could not be started: ") + e.what();
     // The attempt never ran: it keeps its number (it was attempt 2 the next time, in
-    // trial-<n>/attempt-2/), unless its folder holds something besides the empty logs.
-    const bool ran = !ClearUnlaunchedFolder(request.paths);
+    // trial-<n>/attempt-2/), unless its folder holds something besides the empty logs. A folder
+    // it could not claim is another run's running trial's: nothing in it is touched (its trainer's
+    // logs, still empty, were removed).
+    const bool ran = folder_claim.get() >= 0 && !ClearUnlaunchedFolder(request.paths);
     const Trial requeued = study_.Requeue(suggested.id, suggested.Owner(), reason, ran);
     ++result_.requeued;
     if (events()) events()->OnTrialRequeued(requeued, reason);
