@@ -256,13 +256,6 @@ int RunMetrics(const MetricsOptions& options) {
     Warn(options.dir + ": no event file (a name containing 'tfevents') in it or its subfolders");
   }
 
-  if (!value_wanted) {
-    for (const auto& record : poll.records)
-      std::cout << JsonLine(record) << "\n";
-    return kExitOk;
-  }
-  const auto selection = ParseMeasurementSelection(selection_name);
-  const auto goal = ParseGoal(goal_name);
   // As the runner takes them (TrialMetricsFeed): a hypertune report of a tag and step that an
   // event file reported too is the same value twice (gpu_models writes both), and the event
   // file's is the one recorded when both are read at once. Taking the later record instead
@@ -297,6 +290,9 @@ int RunMetrics(const MetricsOptions& options) {
       return m.step == record.step && names.count(m.metric) && m.value == value;
     });
   };
+  // For a tag and step that both sources report, which one the runner records (listed on both
+  // lines without --tag): by index in poll.records.
+  std::map<std::size_t, const char*> runner_uses;
   for (std::size_t i = from_events; i < poll.records.size(); ++i) {
     const MetricRecord& report = poll.records[i];
     const auto both = reported.find({report.FullTag(), report.step});
@@ -305,11 +301,28 @@ int RunMetrics(const MetricsOptions& options) {
       continue;
     }
     MetricRecord& event = records[both->second];
-    if (event.value != report.value && recorded_value(report, report.value) &&
-        !recorded_value(event, event.value)) {
-      event = report;
-    }
+    const bool hypertune_taken = event.value != report.value &&
+                                 recorded_value(report, report.value) &&
+                                 !recorded_value(event, event.value);
+    if (hypertune_taken) event = report;
+    runner_uses[i] = runner_uses[both->second] = hypertune_taken ? "hypertune" : "event file";
   }
+  if (!value_wanted) {
+    // Which source each value came from, so that a value both report is not taken for two
+    // measurements; and for those, which one the runner records.
+    for (std::size_t i = 0; i < poll.records.size(); ++i) {
+      std::string line = JsonLine(poll.records[i]);
+      line.pop_back();  // its closing brace
+      line +=
+          std::string(", \"source\": \"") + (i < from_events ? "event file" : "hypertune") + "\"";
+      if (const auto uses = runner_uses.find(i); uses != runner_uses.end())
+        line += std::string(", \"runner_uses\": \"") + uses->second + "\"";
+      std::cout << line << "}\n";
+    }
+    return kExitOk;
+  }
+  const auto selection = ParseMeasurementSelection(selection_name);
+  const auto goal = ParseGoal(goal_name);
   const TrialValue value = SelectTrialValue(records, tag, *selection, *goal, poll.unread);
   if (!value.found()) {
     std::cerr << "bayestune: error: "
@@ -336,7 +349,9 @@ void AddMetricsCommand(CLI::App& app, int& exit_code) {
       app, "metrics", "Show the metrics a trainer wrote, as bayestune reads them",
       "Prints every scalar the trainer wrote under DIR (TensorBoard event files, in DIR and its "
       "subfolders, and DIR/hypertune.jsonl, the cloudml-hypertune file a trial's "
-      "CLOUD_ML_HP_METRIC_FILE names) as JSON lines; with --tag (or --selection, --goal), the "
+      "CLOUD_ML_HP_METRIC_FILE names) as JSON lines, each with its source (\"event file\" or "
+      "\"hypertune\"), and, for a tag and step both report, the one the runner records "
+      "(\"runner_uses\"); with --tag (or --selection, --goal), the "
       "value a trial would get, or why there is none. When DIR is a trial folder of a study "
       "(bayestune-jobs/<study>/trial-<n>, its database beside bayestune-jobs/ or given with "
       "--db), the study's hyperparameterMetricTag, goal and measurementSelection are the "

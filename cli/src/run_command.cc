@@ -297,7 +297,9 @@ bool UseLiveView(const std::string& progress) {
 }
 
 int RunStudy(const RunArguments& arguments) {
-  const RunPlan plan = PlanRun(arguments, LoadConfig(arguments.config_path));
+  std::string python_module;
+  TuningConfig config = LoadConfig(arguments.config_path, &python_module);
+  const RunPlan plan = PlanRun(arguments, std::move(config), python_module);
   // Everything that can fail is checked before the database or the study is made: a study, once
   // made, fixes its spec.
   CheckTrainer(plan, arguments.config_path);

@@ -47,8 +47,14 @@ void CheckStudyFlag(const std::string& name) {
   }
 }
 
-TuningConfig LoadConfig(const std::string& path) {
+ExampleTrainer ExampleTrainerFor(const std::string& python_module) {
+  if (python_module.empty()) return {"[python3, train.py]", "python3 train.py"};
+  return {"[python3, -m, " + python_module + "]", "python3 -m " + ShellWord(python_module)};
+}
+
+TuningConfig LoadConfig(const std::string& path, std::string* python_module) {
   const auto result = LoadTuningConfigFile(path);
+  if (python_module) *python_module = result.python_module;
   std::cerr << FormatDiagnostics(result.diagnostics);
   if (!result.ok()) {
     int errors = 0;
@@ -248,7 +254,8 @@ std::optional<std::vector<int>> ParseGpuList(const std::string& text) {
   return ids;
 }
 
-RunPlan PlanRun(const RunArguments& arguments, TuningConfig config) {
+RunPlan PlanRun(const RunArguments& arguments, TuningConfig config,
+                const std::string& python_module) {
   const fs::path config_folder =
       fs::absolute(arguments.config_path).lexically_normal().parent_path();
   RunPlan plan;
@@ -263,10 +270,13 @@ RunPlan PlanRun(const RunArguments& arguments, TuningConfig config) {
     runner.command = arguments.trainer;
     plan.trainer_from_command_line = true;
   } else if (runner.command.empty()) {
+    // A file made for AI Platform names its trainer as trainingInput.pythonModule: the advice
+    // runs that module, not a train.py the user may not have.
+    const ExampleTrainer example = ExampleTrainerFor(python_module);
     throw UsageError(arguments.config_path +
-                     " has no trainer command: add one to its runner block (runner: {command: "
-                     "[python3, train.py]}) or give it after --: bayestune run " +
-                     arguments.config_path + " -- python3 train.py");
+                     " has no trainer command: add one to its runner block (runner: {command: " +
+                     example.yaml_list + "}) or give it after --: bayestune run " +
+                     arguments.config_path + " -- " + example.command_line);
   }
 
   if (!arguments.job_dir.empty()) {

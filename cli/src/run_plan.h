@@ -64,9 +64,19 @@ std::filesystem::path DefaultJobDir(const std::filesystem::path& database,
 // Throws UsageError naming --gpus for anything else or an id listed twice.
 std::optional<std::vector<int>> ParseGpuList(const std::string& text);
 
+// A trainer command for advice on a file that gives none: `python3 -m MODULE` for the file's
+// trainingInput.pythonModule (AI Platform's way to name the trainer, which bayestune ignores),
+// else `python3 train.py`; as a YAML list ([python3, -m, MODULE]) and as a command line.
+struct ExampleTrainer {
+  std::string yaml_list;
+  std::string command_line;
+};
+ExampleTrainer ExampleTrainerFor(const std::string& python_module);
+
 // The tuning.yaml at `path`, its warnings and errors printed on stderr (one a line, with its line
-// and column). Throws InvalidArgument when it has errors.
-TuningConfig LoadConfig(const std::string& path);
+// and column). Throws InvalidArgument when it has errors. `python_module`, when given, gets the
+// file's trainingInput.pythonModule (TuningConfigLoadResult::python_module).
+TuningConfig LoadConfig(const std::string& path, std::string* python_module = nullptr);
 
 // Makes the runner block's paths absolute as the YAML file means them: runner.command[0], when it
 // holds a '/' and is relative, and a relative runner.jobDir are relative to `config_folder`, the
@@ -94,7 +104,9 @@ std::string TrainerProblem(const RunnerSpec& runner, bool after_dashes = false,
 // - a relative runner.jobDir (or trainingInput.jobDir) is relative to the YAML file's folder,
 //   --job-dir to the current folder;
 // - --gpus replaces runner.gpus.
-// Throws UsageError when there is no trainer command at all.
-RunPlan PlanRun(const RunArguments& arguments, TuningConfig config);
+// Throws UsageError when there is no trainer command at all, its example `python3 -m MODULE` for
+// a file that names its trainingInput.pythonModule (`python_module`).
+RunPlan PlanRun(const RunArguments& arguments, TuningConfig config,
+                const std::string& python_module = "");
 
 }  // namespace bayestune::cli

@@ -173,8 +173,8 @@ void AddServeCommand(CLI::App& app, int& exit_code) {
       "Examples:\n  bayestune serve --db studies.db\n"
       "  bayestune serve --db studies.db --listen 0.0.0.0:50051 --token-file token "
       "--tls-cert server.pem --tls-key server.key",
-      "0 stopped by SIGTERM, 1 could not serve (a bad flag file, the port taken), 2 bad usage, "
-      "130 stopped by Ctrl-C");
+      "0 stopped by SIGTERM, 1 could not serve (an unusable flag file, the port taken), 2 bad "
+      "usage, 3 no such --token-file, --tls-cert or --tls-key file, 130 stopped by Ctrl-C");
   auto flags = std::make_shared<ServeFlags>();
   command->add_option("--db", flags->db, "the SQLite database of the studies (created if new)")
       ->check(NotEmpty())

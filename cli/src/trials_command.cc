@@ -4,6 +4,7 @@
 #include <iostream>
 #include <set>
 
+#include "bayestune/optimizer/errors.h"
 #include "bayestune/optimizer/pareto_front.h"
 #include "bayestune/optimizer/study.h"
 #include "bayestune/store/trial_rung.h"
@@ -188,7 +189,26 @@ void AddTrialsCommand(CLI::App& app, int& exit_code) {
           CLI::IsMember({"REQUESTED", "ACTIVE", "STOPPING", "SUCCEEDED", "FAILED", "INFEASIBLE"},
                         CLI::ignore_case));
   command->callback([options, &exit_code] {
-    PrintTrials(ReadStudy(options->selection, "trials"), *options);
+    StudySnapshot snapshot;
+    try {
+      snapshot = ReadStudy(options->selection, "trials");
+    } catch (const NotFound& e) {
+      // `--state FAILED SUCCEEDED` (or `trials FAILED`) took the state for the study's name and
+      // said only that the database has no study named 'SUCCEEDED'.
+      const std::string& study = options->selection.study;
+      if (study.empty() || !ParseTrialState(ToUpper(study))) throw;
+      std::string states;
+      for (const std::string& s : options->states)
+        states += (states.empty() ? "" : ",") + s;
+      throw NotFound(std::string(e.what()) + "; '" + study + "' is a trial state: " +
+                     (states.empty()
+                          ? "to show only those trials, --state " + study
+                          : "--state takes one value a flag, so '" + study +
+                                "' was taken for the study's name; give several with commas "
+                                "(--state " +
+                                states + "," + study + ") or repeat the flag"));
+    }
+    PrintTrials(snapshot, *options);
     exit_code = kExitOk;
   });
 }

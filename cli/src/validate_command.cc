@@ -44,10 +44,12 @@ void CheckRunner(TuningConfigLoadResult& result, const ValidateArguments& argume
   }
   if (runner.command.empty()) {
     if (result.positions.count("runner.command") != 0) return;  // reported as empty already
+    // trainingInput.pythonModule (AI Platform's way to name it): that module, as run says.
+    const ExampleTrainer example = ExampleTrainerFor(result.python_module);
     result.Add(Severity::kError, "runner.command",
-               "missing: run needs the trainer; add it to the runner block (runner: {command: "
-               "[python3, train.py]}), or give it after -- (bayestune run " +
-                   arguments.config_path + " -- python3 train.py)");
+               "missing: run needs the trainer; add it to the runner block (runner: {command: " +
+                   example.yaml_list + "}), or give it after -- (bayestune run " +
+                   arguments.config_path + " -- " + example.command_line + ")");
     return;
   }
   if (std::string problem = TrainerProblem(runner, /*after_dashes=*/false, relative);

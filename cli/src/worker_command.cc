@@ -5,6 +5,7 @@
 
 #include <atomic>
 #include <charconv>
+#include <condition_variable>
 #include <cstring>
 #include <iostream>
 #include <map>
@@ -62,10 +63,24 @@ std::string ShownCommand(const std::vector<std::string>& command) {
 // One timestamped line for each thing the runner reports.
 class WorkerLog : public RunnerEvents {
  public:
-  // `best_client` asks the server for the study's best trials after each trial this worker
-  // finishes (a client that does not wait: a server away costs the line, not the runner's time).
+  // `best_client` asks the server for the study's best trials (ListOptimalTrials) at the start and
+  // after each trial this worker finishes, on a thread of its own (a client that does not wait: a
+  // server away costs the line, never the runner's time).
   WorkerLog(std::string study, StudySpec spec, std::shared_ptr<proto::StudyClient> best_client)
-      : study_(std::move(study)), spec_(std::move(spec)), best_client_(std::move(best_client)) {}
+      : study_(std::move(study)), spec_(std::move(spec)), best_client_(std::move(best_client)) {
+    refresh_wanted_ = true;
+    best_thread_ = std::thread([this] { RefreshBest(); });
+  }
+  ~WorkerLog() override {
+    {
+      std::lock_guard<std::mutex> lock(mutex_);
+      stopping_ = true;
+    }
+    refresh_.notify_all();
+    best_thread_.join();  // after at most the call in flight (a 5 s deadline)
+  }
+  WorkerLog(const WorkerLog&) = delete;
+  WorkerLog& operator=(const WorkerLog&) = delete;
 
   void OnRunnerStarted(const RunnerStartedEvent& e) override {
     Line() << "worker for study '" << e.study << "': "
@@ -117,11 +132,23 @@ class WorkerLog : public RunnerEvents {
       std::lock_guard<std::mutex> lock(mutex_);
       running_.erase(e.trial.id);
     }
-    // The study's best as the server has it now, other workers' trials included, said as `run`
-    // says it: "(best so far)" on the trial that is, then "best: trial 3, accuracy ...".
-    const std::optional<RunProgress> known = StudyBest();
-    const bool new_best = known && e.trial.state == TrialState::kSucceeded && known->best() &&
-                          known->best()->id == e.trial.id;
+    // The study's best, other workers' trials included, said as `run` says it: "(best so far)"
+    // on the trial that is, then "best: trial 3, accuracy ...". As `run` keeps it (RunProgress:
+    // this trial against the best known), from the server's best trials as last answered: asking
+    // the server here, on the runner's thread, took about 5 s a trial at a large study, while
+    // the other trials' ends and metrics waited.
+    std::optional<std::string> best;
+    bool new_best = false;
+    {
+      std::lock_guard<std::mutex> lock(mutex_);
+      if (e.trial.state == TrialState::kSucceeded) finished_since_asked_.push_back(e.trial);
+      if (known_) {
+        new_best = known_->TrialFinished(e) && known_->best()->id == e.trial.id;
+        best = BestTrialText(*known_);
+      }
+      refresh_wanted_ = true;
+    }
+    refresh_.notify_one();
     auto& out = Line() << "trial " << e.trial.id << " " << TrialStateName(e.trial.state);
     // Every objective's value for a study of several metrics, as run writes it.
     if (const auto objective = FormatFinalObjective(e.trial, spec_))
@@ -130,7 +157,7 @@ class WorkerLog : public RunnerEvents {
     if (new_best) out << " (best so far)";
     if (!e.trial.failure_reason.empty()) out << ": " << FirstLine(e.trial.failure_reason);
     out << std::endl;
-    if (known) Line() << "best: " << ShownText(BestTrialText(*known)) << std::endl;
+    if (best) Line() << "best: " << ShownText(*best) << std::endl;
   }
   void OnWarning(std::optional<std::int64_t> trial_id, const std::string& message) override {
     auto& out = Line() << "warning: ";
@@ -165,13 +192,30 @@ class WorkerLog : public RunnerEvents {
  private:
   std::ostream& Line() { return std::cout << FormatLocalTime(NowSeconds()) << " "; }
 
-  // The study's best trials from the server, in a RunProgress as `run` keeps them; nullopt when
-  // the server did not answer at once.
-  std::optional<RunProgress> StudyBest() {
-    try {
-      return RunProgress(spec_, best_client_->ListOptimalTrials(study_), SteadyNow());
-    } catch (const std::exception&) {
-      return std::nullopt;
+  // The best_thread_: asks the server for the study's best trials whenever refresh_wanted_, and
+  // keeps them, with this worker's trials that succeeded since the question (which the answer
+  // may lack), in known_. A server that does not answer at once leaves known_ as it was.
+  void RefreshBest() {
+    std::unique_lock<std::mutex> lock(mutex_);
+    for (;;) {
+      refresh_.wait(lock, [&] { return stopping_ || refresh_wanted_; });
+      if (stopping_) return;
+      refresh_wanted_ = false;
+      const std::size_t asked_after = finished_since_asked_.size();
+      lock.unlock();
+      std::optional<std::vector<Trial>> answer;
+      try {
+        answer = best_client_->ListOptimalTrials(study_);
+      } catch (const std::exception&) {
+      }
+      lock.lock();
+      if (!answer) continue;
+      // The trials finished before the question are in the answer; those since, maybe not.
+      finished_since_asked_.erase(
+          finished_since_asked_.begin(),
+          finished_since_asked_.begin() + static_cast<std::ptrdiff_t>(asked_after));
+      answer->insert(answer->end(), finished_since_asked_.begin(), finished_since_asked_.end());
+      known_.emplace(spec_, *answer, SteadyNow());
     }
   }
 
@@ -180,6 +224,14 @@ class WorkerLog : public RunnerEvents {
   std::shared_ptr<proto::StudyClient> best_client_;
   std::mutex mutex_;
   std::map<std::int64_t, pid_t> running_;  // trial -> its trainer's process group
+  // Guarded by mutex_: the study's best as known (nullopt until the server first answers), this
+  // worker's trials that succeeded since the server was last asked, and the best_thread_'s work.
+  std::optional<RunProgress> known_;
+  std::vector<Trial> finished_since_asked_;
+  bool refresh_wanted_ = false;
+  bool stopping_ = false;
+  std::condition_variable refresh_;
+  std::thread best_thread_;  // last: started once the rest is made
 };
 
 // --server must be HOST:PORT with a port gRPC can dial; anything else would be waited for.
@@ -292,7 +344,14 @@ int Work(const WorkerFlags& flags) {
   std::string create_yaml;
   if (!flags.create.empty()) {
     // Checked here first, so that errors name the file; the server checks that an existing study
-    // of this name has the same spec. Its paths are relative to its folder, as for `run`.
+    // of this name has the same spec. Its paths are relative to its folder, as for `run`. A file
+    // that is not there is exit code 3, as --help and docs/grpc.md say (it was 1, as for a file
+    // with errors, so that a script could not tell a wrong path from a wrong study).
+    std::error_code error;
+    if (!std::filesystem::exists(flags.create, error)) {
+      throw NotFound("--create '" + flags.create +
+                     "': no such file; give the path of the study's tuning.yaml");
+    }
     TuningConfig config = LoadConfig(flags.create);
     const auto relative = ResolveRunnerPaths(
         config.runner, std::filesystem::absolute(flags.create).lexically_normal().parent_path());
@@ -437,7 +496,8 @@ void AddWorkerCommand(CLI::App& app, int& exit_code) {
       "Example:\n  bayestune worker --server gpu-box:50051 --study book --token-file token "
       "--gpus 0,1 -- python3 train.py",
       "0 the study is done, 1 too many failures, the trainer could not start or the server did "
-      "not answer, 2 bad usage, 3 no such study or --create file, 130 interrupted");
+      "not answer, 2 bad usage, 3 no such study, or no such --create, --token-file or --tls-ca "
+      "file, 130 interrupted");
   auto flags = std::make_shared<WorkerFlags>();
   command->add_option("--server", flags->server, "host:port of bayestune serve")
       ->check(NotEmpty())

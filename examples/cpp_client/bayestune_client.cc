@@ -8,6 +8,7 @@
 #include <grpcpp/grpcpp.h>
 #include <unistd.h>
 
+#include <charconv>
 #include <cmath>
 #include <cstdlib>
 #include <fstream>
@@ -47,12 +48,31 @@ std::string ReadFile(const std::string& path) {
   return text.str();
 }
 
+// A whole number of `least` or more; anything else is a usage error naming the flag (std::stoi
+// ended the client on "--trials abc" with an uncaught std::invalid_argument, exit 134).
+int CountFlag(const std::string& flag, const std::string& value, int least = 0) {
+  int number = 0;
+  const char* end = value.data() + value.size();
+  const auto [stop, error] = std::from_chars(value.data(), end, number);
+  if (error != std::errc() || stop != end || number < least) {
+    std::cerr << "bayestune_cpp_client: " << flag << ": '" << value << "' is not a whole number of "
+              << least << " or more\n"
+              << kUsage;
+    std::exit(2);
+  }
+  return number;
+}
+
 Flags ParseFlags(int argc, char** argv) {
   Flags flags;
   for (int i = 1; i < argc; ++i) {
     const std::string flag = argv[i];
+    if (flag == "--help" || flag == "-h") {
+      std::cout << kUsage;
+      std::exit(0);
+    }
     if (i + 1 >= argc) {
-      std::cerr << kUsage;
+      std::cerr << "bayestune_cpp_client: " << flag << " needs a value\n" << kUsage;
       std::exit(2);
     }
     const std::string value = argv[++i];
@@ -63,9 +83,9 @@ Flags ParseFlags(int argc, char** argv) {
     } else if (flag == "--create") {
       flags.create = value;
     } else if (flag == "--trials") {
-      flags.trials = std::stoi(value);
+      flags.trials = CountFlag(flag, value);
     } else if (flag == "--steps") {
-      flags.steps = std::stoi(value);
+      flags.steps = CountFlag(flag, value, 1);  // none: the trial has no value
     } else if (flag == "--client-id") {
       flags.client_id = value;
     } else if (flag == "--token-file") {
@@ -112,7 +132,13 @@ std::string Describe(const bayestune::v1::Trial& trial) {
       out << p.double_value();
     }
   }
-  out << " -> " << trial.final_measurement().value();
+  // A trial that did not succeed has no value: its state and why (it printed "-> 0").
+  if (trial.state() == bayestune::v1::Trial::SUCCEEDED) {
+    out << " -> " << trial.final_measurement().value();
+  } else {
+    out << " -> " << bayestune::v1::Trial::State_Name(trial.state()) << ": "
+        << trial.failure_reason();
+  }
   return out.str();
 }
 

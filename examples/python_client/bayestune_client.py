@@ -70,7 +70,10 @@ def train(params, step):
 
 
 def describe(trial):
-    """The trial's value, or each metric's value ("accuracy 0.9, cost 2.1") for several."""
+    """The trial's value, or each metric's value ("accuracy 0.9, cost 2.1") for several; for a
+    trial that did not succeed, its state and why (it printed "-> 0")."""
+    if trial.state != type(trial).SUCCEEDED:
+        return f"{type(trial).State.Name(trial.state)}: {trial.failure_reason}"
     if trial.final_measurements:
         return ", ".join(f"{m.metric} {m.value:.6g}" for m in trial.final_measurements)
     return f"{trial.final_measurement.value:.6g}"
@@ -82,6 +85,30 @@ def cost(params, k):
                    if not isinstance(v, str))
 
 
+def whole_number(least):
+    """An argparse type: a whole number of `least` or more (--steps 0 completed trials that had
+    no measurement, which failed, and --trials -1 ran none)."""
+    def parse(text):
+        try:
+            number = int(text)
+        except ValueError:
+            number = None
+        if number is None or number < least:
+            raise argparse.ArgumentTypeError(f"'{text}' is not a whole number of {least} or more")
+        return number
+    return parse
+
+
+def read_file(parser, flag, path, mode="r"):
+    """The file's text (bytes for mode "rb"), or a usage error naming the flag (a missing
+    --create file ended the client with a Python traceback)."""
+    try:
+        with open(path, mode) as f:
+            return f.read()
+    except OSError as e:
+        parser.error(f"{flag} {path}: {e.strerror}")
+
+
 def main():
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--server", required=True, help="host:port of bayestune serve")
@@ -89,9 +116,10 @@ def main():
     parser.add_argument("--create", metavar="TUNING_YAML",
                         help="create the study from this tuning.yaml first (the same spec again "
                              "just opens it)")
-    parser.add_argument("--trials", type=int, default=0,
+    parser.add_argument("--trials", type=whole_number(0), default=0,
                         help="stop after this many trials (0: until the study is done)")
-    parser.add_argument("--steps", type=int, default=3, help="measurements per trial")
+    parser.add_argument("--steps", type=whole_number(1), default=3,
+                        help="measurements per trial")
     parser.add_argument("--client-id", default=f"python-{os.getpid()}",
                         help="this client's id: asking again while a trial is active gives "
                              "that trial back")
@@ -108,11 +136,11 @@ def main():
 
     metadata = []
     if args.token_file:
-        with open(args.token_file) as f:
-            metadata.append(("authorization", "Bearer " + f.readline().strip()))
+        token = read_file(parser, "--token-file", args.token_file).split("\n")[0].strip()
+        metadata.append(("authorization", "Bearer " + token))
     if args.tls_ca:
-        with open(args.tls_ca, "rb") as f:
-            credentials = grpc.ssl_channel_credentials(root_certificates=f.read())
+        credentials = grpc.ssl_channel_credentials(
+            root_certificates=read_file(parser, "--tls-ca", args.tls_ca, "rb"))
         channel = grpc.secure_channel(args.server, credentials)
     else:
         channel = grpc.insecure_channel(args.server)
@@ -126,8 +154,8 @@ def main():
                      f"{e.code().name}: {e.details()}")
 
     if args.create:
-        with open(args.create) as f:
-            call(stub.CreateStudy, pb.CreateStudyRequest(name=args.study, tuning_yaml=f.read()))
+        call(stub.CreateStudy, pb.CreateStudyRequest(
+            name=args.study, tuning_yaml=read_file(parser, "--create", args.create)))
 
     # A study of several metrics (spec.metrics) gets a value of each at every step; the first
     # is train()'s. Its optimal trials are the Pareto front.

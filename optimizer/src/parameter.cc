@@ -231,6 +231,25 @@ std::string ValidateParameterSpec(const ParameterSpec& spec) {
   if (std::string problem = ParameterNameProblem(spec.name); !problem.empty()) {
     return "parameter name " + problem;
   }
+  // A field of another type is refused, as the tuning.yaml loader refuses it: a structured spec
+  // (CreateStudy's, an embedder's) with a DOUBLE holding categorical_values made a DOUBLE study
+  // and dropped the values without a word.
+  const std::string type_name = std::string(spec.type == ParameterType::kInteger ? "an " : "a ") +
+                                std::string(ParameterTypeName(spec.type)) + " parameter";
+  const bool ranged = spec.type == ParameterType::kDouble || spec.type == ParameterType::kInteger;
+  const char* values_field =
+      spec.type == ParameterType::kCategorical ? "categoricalValues" : "discreteValues";
+  if (!ranged && (spec.min_value != 0 || spec.max_value != 0)) {
+    return where + "minValue and maxValue are not allowed for " + type_name +
+           "; list the values in " + values_field;
+  }
+  if (spec.type != ParameterType::kCategorical && !spec.categorical_values.empty()) {
+    return where + "categoricalValues is not allowed for " + type_name +
+           "; it is only for CATEGORICAL";
+  }
+  if (spec.type != ParameterType::kDiscrete && !spec.discrete_values.empty()) {
+    return where + "discreteValues is not allowed for " + type_name + "; it is only for DISCRETE";
+  }
   switch (spec.type) {
     case ParameterType::kDouble:
     case ParameterType::kInteger:

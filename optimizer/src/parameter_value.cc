@@ -28,17 +28,28 @@ double ParameterValue::AsDouble() const {
   if (const auto* d = std::get_if<double>(&value_)) return *d;
   if (const auto* i = std::get_if<std::int64_t>(&value_)) return static_cast<double>(*i);
   throw InvalidArgument("expected a number, got the string '" + std::get<std::string>(value_) +
-                        "'");
+                        "' (a CATEGORICAL parameter's value: read it with AsString())");
 }
 
+// The kind is said with the value: a DISCRETE parameter's 32 read with AsInteger() said only
+// "expected an integer, got 32".
 std::int64_t ParameterValue::AsInteger() const {
   if (const auto* i = std::get_if<std::int64_t>(&value_)) return *i;
-  throw InvalidArgument("expected an integer, got " + ToString());
+  if (IsDouble()) {
+    throw InvalidArgument("expected an integer, got the double " + ToString() +
+                          " (a DOUBLE or DISCRETE parameter's value: read it with AsDouble())");
+  }
+  throw InvalidArgument("expected an integer, got the string '" + ToString() +
+                        "' (a CATEGORICAL parameter's value: read it with AsString())");
 }
 
 const std::string& ParameterValue::AsString() const {
   if (const auto* s = std::get_if<std::string>(&value_)) return *s;
-  throw InvalidArgument("expected a string, got " + ToString());
+  throw InvalidArgument("expected a string, got the " +
+                        std::string(IsInteger() ? "integer " : "double ") + ToString() +
+                        " (a DOUBLE, INTEGER or DISCRETE parameter's value: read it with "
+                        "AsDouble()" +
+                        (IsInteger() ? " or AsInteger())" : ")"));
 }
 
 std::string ParameterValue::ToString() const {

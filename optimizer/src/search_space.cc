@@ -174,8 +174,20 @@ void SearchSpace::Validate(const ParameterValues& values) const {
         break;
     }
     if (!feasible) {
-      throw InvalidArgument(Quote(spec.name) + " = " + value.ToString() +
-                            " is not feasible: " + "expected " + DescribeFeasibleValues(spec));
+      // The kind is said where it is what is wrong: the double 2.0 for an INTEGER was "= 2 is not
+      // feasible: expected an integer in [1, 8]", and the string "0.01" for a DOUBLE "= 0.01 is
+      // not feasible: expected a number in [1e-05, 0.1]".
+      const bool kind_fits = spec.type == ParameterType::kCategorical ? value.IsString()
+                             : spec.type == ParameterType::kInteger   ? value.IsInteger()
+                                                                      : value.IsNumeric();
+      std::string shown = value.IsString() ? "'" + value.ToString() + "'" : value.ToString();
+      if (!kind_fits) {
+        shown += value.IsString()    ? " (a string)"
+                 : value.IsInteger() ? " (an integer)"
+                                     : " (a double)";
+      }
+      throw InvalidArgument(Quote(spec.name) + " = " + shown + " is not feasible: expected " +
+                            DescribeFeasibleValues(spec));
     }
   }
 }

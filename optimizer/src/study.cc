@@ -4,11 +4,13 @@
 #include <cmath>
 #include <limits>
 #include <random>
+#include <set>
 #include <unordered_set>
 
 #include "bayestune/optimizer/errors.h"
 #include "bayestune/optimizer/pareto_front.h"
 #include "bayestune/optimizer/study_name.h"
+#include "closest_match.h"
 #include "split_mix.h"
 #include "stopped_trial_values.h"
 #include "time_format.h"
@@ -75,6 +77,33 @@ std::optional<Measurement> SelectFinal(const std::vector<Measurement>& measureme
     }
   }
   return chosen;
+}
+
+// Why a trial has no value of `metric`: what its current attempt reported instead, and the
+// closest of those. A client that measured under a misspelt metric ('val_los' for the study's
+// 'val_loss') had every trial fail with only "no measurement of the metric 'val_loss' was
+// reported", though the measurements were there under the other name.
+std::string NoMeasurementReason(const Trial& trial, const std::string& metric,
+                                const std::string& note) {
+  std::string reason = "no measurement of the metric '" + metric + "' was reported" + note;
+  std::set<std::string> reported;
+  for (const Measurement& m : trial.measurements) {
+    if (trial.IsCurrentAttempt(m)) reported.insert(m.metric);
+  }
+  if (reported.empty()) return reason;
+  const std::vector<std::string> names(reported.begin(), reported.end());
+  constexpr std::size_t kMostListed = 10;
+  reason += "; this attempt reported ";
+  for (std::size_t i = 0; i < names.size() && i < kMostListed; ++i) {
+    reason += (i ? ", '" : "'") + names[i] + "'";
+  }
+  if (names.size() > kMostListed) {
+    reason += ", ... (" + std::to_string(names.size()) + " metrics)";
+  }
+  if (auto closest = ClosestMatch(metric, names)) {
+    reason += "; '" + *closest + "' is close to it: check the metric the measurements name";
+  }
+  return reason;
 }
 
 }  // namespace
@@ -639,12 +668,12 @@ Trial Study::Complete(std::int64_t trial_id, std::optional<double> value,
     trial.final_values.clear();
     if (!final) {
       trial.state = TrialState::kFailed;
-      trial.failure_reason = "no measurement of the metric '" + tag + "' was reported";
+      trial.failure_reason = NoMeasurementReason(trial, tag, "");
     } else if (!missing.empty()) {
       trial.state = TrialState::kFailed;
       trial.final_value.reset();
-      trial.failure_reason = "no measurement of the metric '" + missing +
-                             "' was reported (an objective of the study's metrics)";
+      trial.failure_reason =
+          NoMeasurementReason(trial, missing, " (an objective of the study's metrics)");
     } else if (!std::isfinite(final->value)) {
       trial.state = TrialState::kInfeasible;
       trial.final_step = final->step;
@@ -723,10 +752,10 @@ Trial Study::Stop(std::int64_t trial_id) {
 }
 
 Trial Study::Requeue(std::int64_t trial_id, const std::string& reason,
-                     const std::optional<TrialOwner>& owner) {
+                     const std::optional<TrialOwner>& owner, bool ran) {
   return UpdatePendingTrial(trial_id, owner, [&](Trial& trial) {
     trial.state = TrialState::kRequested;
-    trial.attempt += 1;
+    if (ran) trial.attempt += 1;
     trial.client_id.clear();
     trial.gpus.clear();
     trial.start_time.reset();
@@ -740,6 +769,17 @@ Trial Study::MarkStarted(std::int64_t trial_id, const std::vector<int>& gpus,
   return UpdatePendingTrial(trial_id, owner, [&](Trial& trial) {
     trial.gpus = gpus;
     trial.start_time = NowSeconds();
+  });
+}
+
+Trial Study::ExcludePause(std::int64_t trial_id, double seconds,
+                          const std::optional<TrialOwner>& owner) {
+  if (!std::isfinite(seconds) || seconds < 0) {
+    throw InvalidArgument("paused seconds: " + FormatDouble(seconds) +
+                          " is not a pause; give 0 or more seconds");
+  }
+  return UpdatePendingTrial(trial_id, owner, [&](Trial& trial) {
+    if (trial.start_time) trial.start_time = std::min(*trial.start_time + seconds, NowSeconds());
   });
 }
 

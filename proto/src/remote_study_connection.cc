@@ -101,6 +101,14 @@ Trial RemoteStudyConnection::MarkStarted(std::int64_t trial_id, const TrialOwner
   return Retrying([&] { return client_->MarkTrialStarted(study_, trial_id, gpus, owner); });
 }
 
+Trial RemoteStudyConnection::ExcludePause(std::int64_t trial_id, const TrialOwner& owner,
+                                          double seconds) {
+  const Trial before = Retrying([&] { return client_->GetTrial(study_, trial_id); });
+  return ChangeTrial(
+      trial_id, [&] { return client_->ExcludeTrialPause(study_, trial_id, seconds, owner); },
+      [&](const Trial& now) { return now.start_time != before.start_time; });
+}
+
 void RemoteStudyConnection::AddMeasurements(std::int64_t trial_id, const TrialOwner& owner,
                                             const std::vector<Measurement>& measurements) {
   // A batch is at most the service's count and at most kBatchBytes, well under the smallest
@@ -166,11 +174,11 @@ Trial RemoteStudyConnection::MarkInfeasible(std::int64_t trial_id, const TrialOw
 }
 
 Trial RemoteStudyConnection::Requeue(std::int64_t trial_id, const TrialOwner& owner,
-                                     const std::string& reason) {
+                                     const std::string& reason, bool ran) {
   return ChangeTrial(
-      trial_id, [&] { return client_->RequeueTrial(study_, trial_id, reason, owner); },
+      trial_id, [&] { return client_->RequeueTrial(study_, trial_id, reason, owner, ran); },
       [&](const Trial& t) {
-        return t.state == TrialState::kRequested && t.attempt == owner.attempt + 1;
+        return t.state == TrialState::kRequested && t.attempt == owner.attempt + (ran ? 1 : 0);
       });
 }
 

@@ -216,9 +216,11 @@ Trial StudyClient::FailTrial(const std::string& study, std::int64_t trial_id,
 }
 
 Trial StudyClient::RequeueTrial(const std::string& study, std::int64_t trial_id,
-                                const std::string& reason, const std::optional<TrialOwner>& owner) {
+                                const std::string& reason, const std::optional<TrialOwner>& owner,
+                                bool ran) {
   auto request = TrialRequest<v1::RequeueTrialRequest>(study, trial_id, owner);
   request.set_reason(reason);
+  request.set_not_started(!ran);
   return TrialFromProto(Call("RequeueTrial", &v1::StudyService::Stub::RequeueTrial, request));
 }
 
@@ -230,6 +232,14 @@ Trial StudyClient::MarkTrialStarted(const std::string& study, std::int64_t trial
     request.add_gpus(gpu);
   return TrialFromProto(
       Call("MarkTrialStarted", &v1::StudyService::Stub::MarkTrialStarted, request));
+}
+
+Trial StudyClient::ExcludeTrialPause(const std::string& study, std::int64_t trial_id,
+                                     double seconds, const std::optional<TrialOwner>& owner) {
+  auto request = TrialRequest<v1::ExcludeTrialPauseRequest>(study, trial_id, owner);
+  request.set_seconds(seconds);
+  return TrialFromProto(
+      Call("ExcludeTrialPause", &v1::StudyService::Stub::ExcludeTrialPause, request));
 }
 
 }  // namespace bayestune::proto

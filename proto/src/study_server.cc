@@ -5,8 +5,13 @@
 #include <grpcpp/ext/proto_server_reflection_plugin.h>
 #include <grpcpp/grpcpp.h>
 #include <grpcpp/health_check_service_interface.h>
+#include <netdb.h>
+#include <sys/socket.h>
+#include <unistd.h>
 
 #include <algorithm>
+#include <cerrno>
+#include <cstring>
 #include <fstream>
 #include <optional>
 #include <sstream>
@@ -43,6 +48,58 @@ std::shared_ptr<grpc::ServerCredentials> MakeCredentials(const StudyServerOption
   ssl.pem_key_cert_pairs.push_back({ReadPemFile("--tls-key", options.tls_key_file),
                                     ReadPemFile("--tls-cert", options.tls_cert_file)});
   return grpc::SslServerCredentials(ssl);
+}
+
+// Why `address` (host:port, [v6]:port) cannot be listened on, asked of the system after gRPC
+// failed to: a bind of each of its addresses, the socket closed at once. gRPC says only that no
+// port was bound (and logs its own lines); a user needs to know whether the port is taken, or the
+// host is not this machine's, or cannot be resolved. Empty when the bind works or the address is
+// not host:port (e.g. gRPC's unix:PATH), leaving the general message.
+std::string ListenFailureReason(const std::string& address) {
+  const std::size_t colon = address.rfind(':');
+  if (colon == std::string::npos || address.compare(0, 5, "unix:") == 0) return "";
+  std::string host = address.substr(0, colon);
+  const std::string port = address.substr(colon + 1);
+  if (host.size() >= 2 && host.front() == '[' && host.back() == ']') {
+    host = host.substr(1, host.size() - 2);
+  }
+  addrinfo hints{};
+  hints.ai_family = AF_UNSPEC;
+  hints.ai_socktype = SOCK_STREAM;
+  hints.ai_flags = AI_PASSIVE;
+  addrinfo* found = nullptr;
+  const int resolved =
+      ::getaddrinfo(host.empty() ? nullptr : host.c_str(), port.c_str(), &hints, &found);
+  if (resolved != 0) {
+    return "'" + host + "' is not an address or a host name this machine can resolve (" +
+           ::gai_strerror(resolved) + ")";
+  }
+  std::string reason;
+  for (addrinfo* a = found; a != nullptr && reason.empty(); a = a->ai_next) {
+    const int fd = ::socket(a->ai_family, a->ai_socktype | SOCK_CLOEXEC, a->ai_protocol);
+    if (fd < 0) continue;
+    const int yes = 1;
+    ::setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &yes, sizeof yes);  // as gRPC binds
+    if (::bind(fd, a->ai_addr, a->ai_addrlen) != 0) {
+      const int error = errno;
+      if (error == EADDRINUSE) {
+        reason = "port " + port + " is in use by another program (`ss -ltnp 'sport = :" + port +
+                 "'` shows which); give --listen another port, or :0 for a free one";
+      } else if (error == EADDRNOTAVAIL) {
+        reason = "'" + host +
+                 "' is not an address of this machine (`ip -brief address` lists them); " +
+                 "listen on 127.0.0.1, or 0.0.0.0 for every address";
+      } else if (error == EACCES) {
+        reason =
+            "port " + port + " is below 1024 and needs root; give --listen a port of 1024 or above";
+      } else {
+        reason = std::string("bind: ") + std::strerror(error);
+      }
+    }
+    ::close(fd);
+  }
+  ::freeaddrinfo(found);
+  return reason;
 }
 
 }  // namespace
@@ -89,8 +146,11 @@ int StudyServer::Start() {
   server_ = builder.BuildAndStart();
   if (!server_ || port == 0) {
     server_.reset();
-    std::string message = "cannot listen on '" + options_.listen_address +
-                          "': the port is in use, or the address is not host:port of this machine";
+    const std::string reason = ListenFailureReason(options_.listen_address);
+    std::string message =
+        "cannot listen on '" + options_.listen_address + "': " +
+        (reason.empty() ? "the port is in use, or the address is not host:port of this machine"
+                        : reason);
     if (!options_.tls_cert_file.empty()) {
       message += ", or --tls-cert and --tls-key are not one certificate and its private key";
     }

@@ -274,7 +274,7 @@ grpc::Status StudyServiceImpl::SuggestTrials(grpc::ServerContext* context,
         t = study->Requeue(t.id,
                            "handed out to a SuggestTrials call without client_id whose client "
                            "was gone before the answer (its deadline passed, or it disconnected)",
-                           t.Owner());
+                           t.Owner(), /*ran=*/false);
       }
       throw Unavailable(
           "SuggestTrials: the client was gone before the answer; its trials were "
@@ -469,7 +469,8 @@ grpc::Status StudyServiceImpl::RequeueTrial(grpc::ServerContext* context,
     CheckReason("reason", request->reason());
     const auto owner = TrialOwnerFromProto(request->owner());
     auto study = OpenStudy("study", request->study());
-    *response = Describe(*study, study->Requeue(request->trial_id(), request->reason(), owner));
+    *response = Describe(*study, study->Requeue(request->trial_id(), request->reason(), owner,
+                                                !request->not_started()));
   });
 }
 
@@ -499,6 +500,18 @@ grpc::Status StudyServiceImpl::MarkTrialStarted(grpc::ServerContext* context,
     const auto owner = TrialOwnerFromProto(request->owner());
     auto study = OpenStudy("study", request->study());
     *response = Describe(*study, study->MarkStarted(request->trial_id(), gpus, owner));
+  });
+}
+
+grpc::Status StudyServiceImpl::ExcludeTrialPause(grpc::ServerContext* context,
+                                                 const v1::ExcludeTrialPauseRequest* request,
+                                                 v1::Trial* response) {
+  return Serve(*context, [&] {
+    CheckTrialId(request->trial_id());
+    const auto owner = TrialOwnerFromProto(request->owner());
+    auto study = OpenStudy("study", request->study());
+    *response =
+        Describe(*study, study->ExcludePause(request->trial_id(), request->seconds(), owner));
   });
 }
 

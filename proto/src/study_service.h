@@ -69,6 +69,9 @@ class StudyServiceImpl final : public v1::StudyService::Service {
   grpc::Status MarkTrialStarted(grpc::ServerContext* context,
                                 const v1::MarkTrialStartedRequest* request,
                                 v1::Trial* response) override;
+  grpc::Status ExcludeTrialPause(grpc::ServerContext* context,
+                                 const v1::ExcludeTrialPauseRequest* request,
+                                 v1::Trial* response) override;
 
  private:
   // Checks the token, takes a call slot, runs `body`, and turns what it throws into a status.

@@ -388,6 +388,7 @@ class Loader {
     if (!mark.is_null()) positions_[field] = FilePosition{mark.line + 1, mark.column + 1};
   }
   std::map<std::string, FilePosition> TakePositions() { return std::move(positions_); }
+  std::string TakePythonModule() { return std::move(python_module_); }
 
   std::vector<Diagnostic> TakeDiagnostics() {
     std::stable_sort(diagnostics_.begin(), diagnostics_.end(),
@@ -498,6 +499,7 @@ class Loader {
         if (name == "pythonModule" && entry.second.IsScalar() && !entry.second.Scalar().empty()) {
           // AI Platform's way to name the trainer: said here as bayestune's, which run needs.
           const std::string& module = entry.second.Scalar();
+          python_module_ = module;
           why = "AI Platform ran the trainer as python -m " + module +
                 ", bayestune runs runner.command: give it as runner.command: [python3, -m, " +
                 module +
@@ -1942,6 +1944,7 @@ class Loader {
   std::map<std::string, std::string> key_hints_;
   bool misplaced_top_level_ = false;  // a key of trainingInput or of the study at the top level
   std::map<std::string, FilePosition> positions_;
+  std::string python_module_;  // trainingInput.pythonModule
 };
 
 }  // namespace
@@ -1972,6 +1975,7 @@ TuningConfigLoadResult ParseTuningConfig(std::string_view yaml_text, const std::
   loader.Load(yaml_text, result.config);
   result.diagnostics = loader.TakeDiagnostics();
   result.positions = loader.TakePositions();
+  result.python_module = loader.TakePythonModule();
   return result;
 }
 

@@ -149,6 +149,29 @@ TEST_CASE("worker: --study that is a path is a usage error before any call", "[c
         "starting with '.' or '-', such as mnist or book-2\n");
 }
 
+TEST_CASE("worker: a --create file that does not exist exits 3 as its --help says",
+          "[cli][validation]") {
+  // It exited 1, as for a file with errors: `3 no such study or --create file` did not hold.
+  TempFolder dir;
+  const auto help = RunBayestune(dir.path(), {"worker", "--help"});
+  REQUIRE_THAT(help.out, Catch::Contains("3 no such study, or no such --create, --token-file or "
+                                         "--tls-ca file"));
+  // Nothing listens on port 1: the file is looked for before the server is asked.
+  const auto missing = RunBayestune(dir.path(), {"worker", "--server", "127.0.0.1:1", "--study",
+                                                 "s", "--create", "nosuch.yaml", "--", "true"});
+  INFO(missing.out << missing.err);
+  CHECK(missing.exit_code == 3);
+  CHECK(missing.err ==
+        "bayestune: error: --create 'nosuch.yaml': no such file; give the path of the study's "
+        "tuning.yaml\n");
+  // A file that is there but wrong is still exit code 1.
+  WriteTextFile(dir.File("bad.yaml"), "trainingInput: [\n");
+  const auto bad = RunBayestune(dir.path(), {"worker", "--server", "127.0.0.1:1", "--study", "s",
+                                             "--create", "bad.yaml", "--", "true"});
+  INFO(bad.out << bad.err);
+  CHECK(bad.exit_code == 1);
+}
+
 TEST_CASE("run: resumePreviousJobId naming no study is an error with the closest, nothing made",
           "[cli][validation]") {
   TempFolder dir;

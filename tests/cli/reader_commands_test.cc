@@ -116,6 +116,21 @@ TEST_CASE("trials lists every trial, the best marked, failures with their first 
         "bayestune: error: 'succeeded' after --state failed: --state takes one value "
         "a flag; give several with commas (--state failed,succeeded) or repeat the "
         "flag (--state failed --state succeeded)\n");
+  // Without the study's name, the second state is taken for it (README's `--state STATE...`
+  // read as space-separated): that was only "database 'bayestune.db' has no study named
+  // 'succeeded'. Its studies: 'book'". A state alone as the study's name, likewise.
+  const auto two = RunBayestune(dir.path(), {"trials", "--state", "failed", "succeeded"});
+  CHECK(two.exit_code == 3);
+  CHECK(two.err ==
+        "bayestune: error: database 'bayestune.db' has no study named 'succeeded'. Its studies: "
+        "'book'; 'succeeded' is a trial state: --state takes one value a flag, so 'succeeded' "
+        "was taken for the study's name; give several with commas (--state "
+        "FAILED,succeeded) or repeat the flag\n");
+  const auto alone = RunBayestune(dir.path(), {"trials", "FAILED"});
+  CHECK(alone.exit_code == 3);
+  CHECK(alone.err ==
+        "bayestune: error: database 'bayestune.db' has no study named 'FAILED'. Its studies: "
+        "'book'; 'FAILED' is a trial state: to show only those trials, --state FAILED\n");
 }
 
 TEST_CASE("best prints the value, step, parameters and trainer arguments", "[cli][readers]") {

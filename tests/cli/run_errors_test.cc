@@ -131,6 +131,26 @@ TEST_CASE("run: a trainer that does not exist, or none at all", "[cli][run][erro
         "bayestune: error: none.yaml has no trainer command: add one to its runner block "
         "(runner: {command: [python3, train.py]}) or give it after --: bayestune run none.yaml "
         "-- python3 train.py\n");
+
+  // A file made for AI Platform names its trainer as trainingInput.pythonModule: the advice runs
+  // that module (it said python3 train.py, a script the user may not have), as validate says.
+  yaml.insert(yaml.find("trainingInput:\n") + std::string("trainingInput:\n").size(),
+              "  pythonModule: trainer.task\n");
+  WriteTextFile(dir.File("module.yaml"), yaml);
+  const auto module = RunBayestune(dir.path(), {"run", "module.yaml"});
+  CHECK(module.exit_code == 2);
+  CHECK_THAT(module.err,
+             Catch::EndsWith("bayestune: error: module.yaml has no trainer command: add one to its "
+                             "runner block (runner: {command: [python3, -m, trainer.task]}) or "
+                             "give it after --: bayestune run module.yaml -- python3 -m "
+                             "trainer.task\n"));
+  const auto validated = RunBayestune(dir.path(), {"validate", "module.yaml"});
+  CHECK(validated.exit_code == 1);
+  CHECK_THAT(validated.err,
+             Catch::Contains("module.yaml: error: runner.command: missing: run needs the trainer; "
+                             "add it to the runner block (runner: {command: [python3, -m, "
+                             "trainer.task]}), or give it after -- (bayestune run module.yaml -- "
+                             "python3 -m trainer.task)"));
 }
 
 TEST_CASE("run: when every trial fails, the summary says why the last one did, and exit 1",
@@ -639,11 +659,11 @@ TEST_CASE("run: the last inode taken by a trial's folder: the trial started with
   CHECK(run.exit_code == 1);
   const std::string full =
       "the file system of '" + jobs + "/trial-1' has no free inode (no file can be made)";
-  CHECK_THAT(run.out, Catch::Contains("trial 1 queued to run again (attempt 2): not started: the "
+  CHECK_THAT(run.out, Catch::Contains("trial 1 queued to run again (attempt 1): not started: the "
                                       "trainer could not be started: cannot open the log '" +
                                       jobs + "/trial-1/stdout.log': No space left on device"));
   CHECK_THAT(run.out,
-             Catch::Contains("trial 2 queued to run again (attempt 2): not started: trials cannot "
+             Catch::Contains("trial 2 queued to run again (attempt 1): not started: trials cannot "
                              "write their files: " +
                              full));
   CHECK_THAT(run.out, !Catch::Contains("asked to stop"));
@@ -739,6 +759,22 @@ TEST_CASE(
   CHECK_THAT(low.out + low.err,
              Catch::Contains("Too many open files (this process may have 40 open files, its hard "
                              "limit (ulimit -Hn) is 40: raise it, or run fewer trials at once)"));
+  // The trials that never ran keep their attempt number: they were attempt 2 (`trials` said so,
+  // and the rerun ran them in trial-<n>/attempt-2/, with no attempt 1 anywhere).
+  CHECK_THAT(RunBayestune(dir.path(), {"trials", "t"}).out, !Catch::Contains("attempt 2"));
+  const auto again = RunInFolder(
+      dir.path(), {BayestunePath(), "run", "s.yaml", "--study", "t", "--job-dir", "jobs2"},
+      {lock_dir});
+  INFO(again.out << again.err);
+  CHECK(again.exit_code == 0);
+  const std::string trials = RunBayestune(dir.path(), {"trials", "t"}).out;
+  INFO(trials);
+  CHECK(CountOccurrences(trials, "SUCCEEDED") == 12);
+  CHECK_THAT(trials, !Catch::Contains("attempt 2"));
+  for (const auto& entry : fs::recursive_directory_iterator(dir.File("jobs2"))) {
+    INFO(entry.path());
+    CHECK(entry.path().filename().string().find("attempt-") == std::string::npos);
+  }
 }
 
 TEST_CASE("run: a limit on processes (ulimit -u) that stops a trial's start names the limit",
@@ -851,6 +887,10 @@ TEST_CASE("run: two studies given one job dir: the second leaves the first's run
                              {BayestunePath(), "run", "s.yaml", "--study", "b", "--job-dir", "jobs",
                               "--progress", "plain"},
                              locks);
+  // Nor are a's logs, empty while its trainer waits, taken for the empty logs of b's launch that
+  // failed and removed (the trainer would then write into files no one can read).
+  CHECK(fs::exists(dir.File("jobs/trial-1/stdout.log")));
+  CHECK(fs::exists(dir.File("jobs/trial-1/stderr.log")));
   WriteTextFile(dir.File("go"), "");
   const ChildResult a_result = a->Wait();
   INFO(a_result.out << a_result.err << b.out << b.err);

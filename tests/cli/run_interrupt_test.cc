@@ -8,6 +8,7 @@
 #include <cstdlib>
 #include <filesystem>
 #include <fstream>
+#include <sstream>
 #include <thread>
 
 #include "cli_test_support.h"
@@ -198,6 +199,34 @@ TEST_CASE("run: Ctrl-Z suspends the trainers with the run, and the pause is no t
                                          "time limits"));
   CHECK_THAT(result.out, !Catch::Contains("timed out"));
   CHECK(CountOccurrences(result.out, " succeeded in ") == 2);
+  // The stored start and end left the pause out too: the export's duration_seconds (end minus
+  // start) is about the 2 s each trial ran, as `succeeded in` said, not 7 s with the pause.
+  const ChildResult exported = RunBayestune(dir.path(), {"export", "--format", "csv"});
+  REQUIRE(exported.exit_code == 0);
+  const auto split = [](const std::string& line) {
+    std::vector<std::string> cells;
+    std::istringstream in(line);
+    for (std::string cell; std::getline(in, cell, ',');)
+      cells.push_back(cell);
+    return cells;
+  };
+  std::istringstream lines(exported.out);
+  std::string header;
+  std::getline(lines, header);
+  std::vector<std::string> columns = split(header);
+  const auto duration_column = std::find(columns.begin(), columns.end(), "duration_seconds");
+  REQUIRE(duration_column != columns.end());
+  int rows = 0;
+  for (std::string line; std::getline(lines, line);) {
+    const std::vector<std::string> cells = split(line);
+    REQUIRE(cells.size() > static_cast<std::size_t>(duration_column - columns.begin()));
+    const double seconds = std::stod(cells[duration_column - columns.begin()]);
+    INFO(line);
+    CHECK(seconds > 1.5);
+    CHECK(seconds < 4.5);
+    ++rows;
+  }
+  CHECK(rows == 2);
 }
 
 TEST_CASE("run: a pipe whose reader is gone does not stop the run", "[cli][run][interrupt]") {

@@ -126,6 +126,59 @@ TEST_CASE("infeasible and incomplete values are rejected with the parameter name
   CHECK_THROWS_WITH(space.Validate(values), Catch::Contains("'dropout' has no value"));
 }
 
+TEST_CASE("a value of the wrong kind is said to be of that kind", "[space]") {
+  // An embedder's RequestTrial with the double 2.0 for an INTEGER was told "parameter 'n_layers'
+  // = 2 is not feasible: expected an integer in [1, 10]", and with the string "0.01" for a DOUBLE
+  // "= 0.01 is not feasible: expected a number in [1e-04, 0.1]": values that look feasible.
+  const SearchSpace space = MixedSpace();
+  ParameterValues values = {{"learning_rate", 1e-2},
+                            {"n_layers", 4},
+                            {"activation", "tanh"},
+                            {"batch_size", 64.0},
+                            {"dropout", 0.5}};
+  auto with = [&](const std::string& name, ParameterValue v) {
+    ParameterValues copy = values;
+    copy[name] = std::move(v);
+    return copy;
+  };
+  CHECK_THROWS_WITH(space.Validate(with("n_layers", 2.0)),
+                    "parameter 'n_layers' = 2 (a double) is not feasible: expected an integer in "
+                    "[1, 10]");
+  CHECK_THROWS_WITH(space.Validate(with("learning_rate", "0.01")),
+                    "parameter 'learning_rate' = '0.01' (a string) is not feasible: expected a "
+                    "number in [1e-04, 0.1]");
+  CHECK_THROWS_WITH(space.Validate(with("activation", 1)),
+                    "parameter 'activation' = 1 (an integer) is not feasible: expected one of "
+                    "'relu', 'tanh', 'gelu'");
+  // The right kind out of range: no kind said.
+  CHECK_THROWS_WITH(space.Validate(with("n_layers", 11)),
+                    "parameter 'n_layers' = 11 is not feasible: expected an integer in [1, 10]");
+  CHECK_THROWS_WITH(space.Validate(with("activation", "selu")),
+                    "parameter 'activation' = 'selu' is not feasible: expected one of 'relu', "
+                    "'tanh', 'gelu'");
+}
+
+TEST_CASE("reading a value as another kind says its kind and how to read it", "[space]") {
+  // An embedder reading a DISCRETE parameter's 32 with AsInteger() was told only "expected an
+  // integer, got 32".
+  CHECK_THROWS_WITH(ParameterValue(32.0).AsInteger(),
+                    "expected an integer, got the double 32 (a DOUBLE or DISCRETE parameter's "
+                    "value: read it with AsDouble())");
+  CHECK_THROWS_WITH(ParameterValue("adam").AsInteger(),
+                    "expected an integer, got the string 'adam' (a CATEGORICAL parameter's "
+                    "value: read it with AsString())");
+  CHECK_THROWS_WITH(ParameterValue(4).AsString(),
+                    "expected a string, got the integer 4 (a DOUBLE, INTEGER or DISCRETE "
+                    "parameter's value: read it with AsDouble() or AsInteger())");
+  CHECK_THROWS_WITH(ParameterValue(0.5).AsString(),
+                    "expected a string, got the double 0.5 (a DOUBLE, INTEGER or DISCRETE "
+                    "parameter's value: read it with AsDouble())");
+  CHECK_THROWS_WITH(ParameterValue("adam").AsDouble(),
+                    "expected a number, got the string 'adam' (a CATEGORICAL parameter's value: "
+                    "read it with AsString())");
+  CHECK(ParameterValue(4).AsDouble() == 4.0);
+}
+
 TEST_CASE("values given as text are parsed for their parameter", "[space]") {
   const SearchSpace space = MixedSpace();
   CHECK(SearchSpace::ParseValue(*space.Find("learning_rate"), "0.001") == ParameterValue(0.001));

@@ -141,6 +141,27 @@ TEST_CASE("completing without measurements fails the trial with the reason", "[s
   CHECK(done.failure_reason.find("'accuracy'") != std::string::npos);
 }
 
+TEST_CASE("a trial measured under a misspelt metric fails naming what it reported", "[study]") {
+  // The reason said only "no measurement of the metric 'accuracy' was reported", though the
+  // values were there under 'acuracy': every trial of an embedder's loop failed without a hint.
+  auto study = NewStudy();
+  auto trials = study->Suggest(2);
+  study->AddMeasurement(trials[0].id, {.metric = "acuracy", .step = 1, .value = 0.5});
+  study->AddMeasurement(trials[0].id, {.metric = "loss", .step = 1, .value = 0.7});
+  const Trial misspelt = study->Complete(trials[0].id);
+  CHECK(misspelt.state == TrialState::kFailed);
+  CHECK(misspelt.failure_reason ==
+        "no measurement of the metric 'accuracy' was reported; this attempt reported 'acuracy', "
+        "'loss'; 'acuracy' is close to it: check the metric the measurements name");
+  // Nothing close: the metrics only; nothing at all: as before.
+  study->AddMeasurement(trials[1].id, {.metric = "loss", .step = 1, .value = 0.7});
+  CHECK(study->Complete(trials[1].id).failure_reason ==
+        "no measurement of the metric 'accuracy' was reported; this attempt reported 'loss'");
+  const Trial bare = study->Suggest(1)[0];
+  CHECK(study->Complete(bare.id).failure_reason ==
+        "no measurement of the metric 'accuracy' was reported");
+}
+
 TEST_CASE("a trial finished with the time it ended keeps it, within its start and now", "[study]") {
   // A Slurm job collected after it ended (re-attached to by a later run) was stored as ended at
   // its collection; the runner now passes Slurm's EndTime.

@@ -130,6 +130,30 @@ TEST_CASE("serve warns when it listens beyond loopback without a token or withou
   CHECK_THAT(server->Log(), !Catch::Contains("warning"));
 }
 
+TEST_CASE("serve that cannot listen says whether the port is taken or the address is not ours",
+          "[grpc]") {
+  // Both said "the port is in use, or the address is not host:port of this machine".
+  TempFolder dir("grpc-listen");
+  WriteFile(dir.File("token"), kToken + "\n");
+  auto server = StartServer(dir, {}, "127.0.0.1:0");
+  const auto serve = [&](const std::string& listen) {
+    return RunProcess({BayestuneProgram(), "serve", "--db", dir.File("other.db"), "--listen",
+                       listen, "--token-file", dir.File("token")},
+                      std::chrono::seconds(30));
+  };
+  ProcessResult result = serve(server->address());
+  INFO(result.output);
+  CHECK(result.exit_code == 1);
+  const std::string port = server->address().substr(server->address().rfind(':') + 1);
+  CHECK_THAT(result.output, Catch::Contains("port " + port + " is in use by another program") &&
+                                Catch::Contains("or :0 for a free one"));
+  result = serve("192.0.2.1:0");  // TEST-NET-1: no address of this machine
+  INFO(result.output);
+  CHECK(result.exit_code == 1);
+  CHECK_THAT(result.output, Catch::Contains("'192.0.2.1' is not an address of this machine"));
+  CHECK(server->Stop(SIGTERM) == 0);
+}
+
 TEST_CASE("serve and worker warn about a token file that other users may read", "[grpc][auth]") {
   TempFolder dir("grpc-token-mode");
   const std::string token = dir.File("token");
@@ -168,6 +192,27 @@ TEST_CASE("a token file that cannot be used stops serve with a message naming it
                       std::chrono::seconds(30));
   CHECK(result.exit_code == 3);
   CHECK_THAT(result.output, Catch::Contains(dir.File("missing")));
+  // As their --help says: serve's said only "1 could not serve (a bad flag file, ...)", and
+  // worker's "3 no such study or --create file", though a missing token, TLS or CA file is 3.
+  result = RunProcess({BayestuneProgram(), "serve", "--help"}, std::chrono::seconds(30));
+  CHECK_THAT(result.output,
+             Catch::Contains("3 no such --token-file, --tls-cert or --tls-key file"));
+  result =
+      RunProcess({BayestuneProgram(), "serve", "--db", dir.File("s.db"), "--listen", "127.0.0.1:0",
+                  "--tls-cert", dir.File("missing.crt"), "--tls-key", dir.File("missing.key")},
+                 std::chrono::seconds(30));
+  CHECK(result.exit_code == 3);
+  result = RunProcess({BayestuneProgram(), "worker", "--help"}, std::chrono::seconds(30));
+  CHECK_THAT(
+      result.output,
+      Catch::Contains("3 no such study, or no such --create, --token-file or --tls-ca file"));
+  for (const std::string flag : {"--token-file", "--tls-ca"}) {
+    result = RunProcess({BayestuneProgram(), "worker", "--server", "127.0.0.1:1", "--study", "s",
+                         flag, dir.File("missing"), "--", "true"},
+                        std::chrono::seconds(30));
+    INFO(flag << ": " << result.output);
+    CHECK(result.exit_code == 3);
+  }
   // /dev/zero was read for ever (one endless line, growing), a named pipe that no program
   // writes to was waited for for ever, and a folder was "empty".
   ::mkfifo(dir.File("fifo").c_str(), 0600);

@@ -147,6 +147,42 @@ TEST_CASE("CreateStudy: bad parameters are INVALID_ARGUMENT naming the field, fr
   CHECK_THAT(status.error_message(), StartsWith("tuning_yaml:") &&
                                          Contains("categoricalValues[1]") &&
                                          Contains("holds a NUL byte"));
+
+  // A field of another type, which the tuning.yaml refuses: a DOUBLE given categorical_values
+  // made a DOUBLE study from 0 to 1 and dropped the values without a word.
+  v1::CreateStudyRequest stray = FromSpec("stray", SmallSpec());
+  stray.mutable_spec()->mutable_params(0)->add_categorical_values("a");
+  status = Create(client, stray);
+  CHECK(status.error_code() == grpc::StatusCode::INVALID_ARGUMENT);
+  CHECK(status.error_message() ==
+        "spec.params[0]: parameter 'x': categoricalValues is not allowed for a DOUBLE parameter; "
+        "it is only for CATEGORICAL");
+  StudySpec categorical = SmallSpec();
+  categorical.parameters = {ParameterSpec::Categorical("c", {"a", "b"})};
+  stray = FromSpec("stray", categorical);
+  stray.mutable_spec()->mutable_params(0)->set_max_value(3);
+  status = Create(client, stray);
+  CHECK(status.error_code() == grpc::StatusCode::INVALID_ARGUMENT);
+  CHECK(status.error_message() ==
+        "spec.params[0]: parameter 'c': minValue and maxValue are not allowed for a CATEGORICAL "
+        "parameter; list the values in categoricalValues");
+  StudySpec discrete = SmallSpec();
+  discrete.parameters = {ParameterSpec::Discrete("d", {1, 2})};
+  stray = FromSpec("stray", discrete);
+  stray.mutable_spec()->mutable_params(0)->add_categorical_values("a");
+  status = Create(client, stray);
+  CHECK(status.error_code() == grpc::StatusCode::INVALID_ARGUMENT);
+  CHECK(status.error_message() ==
+        "spec.params[0]: parameter 'd': categoricalValues is not allowed for a DISCRETE "
+        "parameter; it is only for CATEGORICAL");
+  stray = FromSpec("stray", SmallSpec());
+  stray.mutable_spec()->mutable_params(0)->set_type(v1::ParameterSpec::INTEGER);
+  stray.mutable_spec()->mutable_params(0)->add_discrete_values(0.5);
+  status = Create(client, stray);
+  CHECK(status.error_code() == grpc::StatusCode::INVALID_ARGUMENT);
+  CHECK(status.error_message() ==
+        "spec.params[0]: parameter 'x': discreteValues is not allowed for an INTEGER parameter; "
+        "it is only for DISCRETE");
   CHECK(client.ListStudies().empty());
 }
 

@@ -121,3 +121,84 @@ TEST_CASE("the Python client says each ASHA promotion once, and each stop",
   }
   CHECK(server->Stop(SIGTERM) == 0);
 }
+
+TEST_CASE("the C++ example client: --help is no error and a bad number names its flag",
+          "[grpc][examples]") {
+  // --help exited 2 (usage on stderr), and '--trials abc' ended the client with an uncaught
+  // std::invalid_argument from std::stoi (SIGABRT, exit 134). No server is needed for either.
+  const std::string client =
+      std::string(BAYESTUNE_BINARY_DIR) + "/examples/cpp_client/bayestune_cpp_client";
+  const auto help = RunProcess({client, "--help"}, std::chrono::seconds(30));
+  INFO(help.output);
+  CHECK(help.exit_code == 0);
+  CHECK_THAT(help.output, Catch::StartsWith("usage: bayestune_cpp_client --server HOST:PORT"));
+  for (const std::string bad : {"abc", "-1", "3x"}) {
+    const auto result =
+        RunProcess({client, "--server", "127.0.0.1:1", "--study", "s", "--trials", bad},
+                   std::chrono::seconds(30));
+    INFO(result.output);
+    CHECK(result.exit_code == 2);
+    CHECK_THAT(result.output, Catch::StartsWith("bayestune_cpp_client: --trials: '" + bad +
+                                                "' is not a whole number of 0 or more\nusage: "));
+  }
+  const auto no_value =
+      RunProcess({client, "--server", "127.0.0.1:1", "--study"}, std::chrono::seconds(30));
+  CHECK(no_value.exit_code == 2);
+  CHECK_THAT(no_value.output, Catch::StartsWith("bayestune_cpp_client: --study needs a value\n"));
+}
+
+TEST_CASE("the example clients refuse a file that is not there and no steps", "[grpc][examples]") {
+  // The Python client ended with a FileNotFoundError traceback for a missing --create file, and
+  // both completed each trial without a measurement for --steps 0 (it failed) and printed
+  // "-> 0" as its value.
+  TempFolder dir("grpc-example-flags");
+  for (const std::string which : {"python", "cpp"}) {
+    INFO("the " << which << " client");
+    std::vector<std::string> command;
+    if (which == "python") {
+      command = {BAYESTUNE_PYTHON3,
+                 std::string(BAYESTUNE_SOURCE_DIR) + "/examples/python_client/bayestune_client.py"};
+    } else {
+      command = {std::string(BAYESTUNE_BINARY_DIR) + "/examples/cpp_client/bayestune_cpp_client"};
+    }
+    command.insert(command.end(), {"--server", "127.0.0.1:1", "--study", "s"});
+    auto steps = command;
+    steps.insert(steps.end(), {"--steps", "0"});
+    auto result = RunProcess(steps, std::chrono::seconds(60));
+    INFO(result.output);
+    CHECK(result.exit_code == 2);
+    CHECK_THAT(result.output, Catch::Contains("'0' is not a whole number of 1 or more"));
+    if (which == "python") {
+      for (const std::string flag : {"--create", "--token-file", "--tls-ca"}) {
+        auto missing = command;
+        missing.insert(missing.end(), {flag, dir.File("nosuch")});
+        result = RunProcess(missing, std::chrono::seconds(60));
+        INFO(result.output);
+        CHECK(result.exit_code == 2);
+        CHECK_THAT(result.output,
+                   Catch::EndsWith("bayestune_client.py: error: " + flag + " " +
+                                   dir.File("nosuch") + ": No such file or directory\n") &&
+                       !Catch::Contains("Traceback"));
+      }
+    }
+  }
+}
+
+TEST_CASE("the C++ example client says a trial that failed rather than a value of 0",
+          "[grpc][examples]") {
+  // It measures the study's first metric only: each trial of a study of two metrics fails for
+  // want of the second, and was printed as "-> 0".
+  TempFolder dir("grpc-example-cpp-failed");
+  auto server = StartServer(dir);
+  const auto result = RunProcess(
+      {std::string(BAYESTUNE_BINARY_DIR) + "/examples/cpp_client/bayestune_cpp_client", "--server",
+       server->address(), "--study", "two", "--create",
+       std::string(BAYESTUNE_SOURCE_DIR) + "/examples/two_objective/tuning.yaml", "--trials", "1"},
+      std::chrono::seconds(120));
+  INFO(result.output);
+  CHECK(result.exit_code == 0);
+  CHECK_THAT(result.output, Catch::Contains("-> FAILED: no measurement of the metric "
+                                            "'param_count' was reported") &&
+                                !Catch::Contains("-> 0\n"));
+  CHECK(server->Stop(SIGTERM) == 0);
+}

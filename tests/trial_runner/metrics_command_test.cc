@@ -54,14 +54,15 @@ TEST_CASE("bayestune metrics prints every scalar as a JSON line, warnings on std
   const auto lines = JsonLines(result.out);
   REQUIRE(lines.size() == 6);
   // A float32 prints with its own shortest digits, a timestamp without an exponent.
-  CHECK_THAT(result.out, Contains(R"({"run": ".", "tag": "loss", "step": 1, )"
-                                  R"("wall_time": 1700000001.5, "value": 0.1})"));
-  CHECK_THAT(result.out, Contains(R"("wall_time": 1700000010, "value": 0.5})"));
+  CHECK_THAT(result.out,
+             Contains(R"({"run": ".", "tag": "loss", "step": 1, )"
+                      R"("wall_time": 1700000001.5, "value": 0.1, "source": "event file"})"));
+  CHECK_THAT(result.out, Contains(R"("wall_time": 1700000010, "value": 0.5, )"));
   CHECK(lines[1]["value"] == "nan");
   CHECK(lines[2]["run"] == "train");
   CHECK(lines[4] == nlohmann::json::parse(R"({"run": "validation", "tag": "epoch_accuracy",
                                               "step": 0, "wall_time": 1700000010.0,
-                                              "value": 0.5})"));
+                                              "value": 0.5, "source": "event file"})"));
   CHECK_THAT(result.err, Contains("bayestune: warning: " +
                                   (dir / "events.out.tfevents.1700000000.host.2.0").string() +
                                   ": offset 0: bad data CRC"));
@@ -115,6 +116,32 @@ TEST_CASE("bayestune metrics --hypertune reads the hypertune file too", "[metric
   REQUIRE(lines.size() == 1);
   CHECK(lines[0]["value"] == 0.875);
   CHECK(lines[0]["step"] == 12);
+}
+
+TEST_CASE("bayestune metrics lists a value both sources report with each source, and the runner's",
+          "[metrics_command]") {
+  // gpu_models writes each value to an event file and to the hypertune file: the listing showed
+  // the two as two lines alike, which read as two measurements, and did not say which one the
+  // runner records (the event file's, when both are read at once: docs/metrics.md).
+  const auto dir = MakeJobDir();
+  HypertuneWriter writer((dir / "hypertune.jsonl").string(), "1");
+  writer.Report("loss", 0.1, 1, 1700000001.5);  // the event file's loss at step 1, as a double
+  writer.Report("accuracy", 0.875, 12, 1700000100.0);  // only here
+  const ProgramResult result = RunProgram({kBayestune, "metrics", dir.string()});
+  CHECK(result.exit_code == 0);
+  const auto lines = JsonLines(result.out);
+  REQUIRE(lines.size() == 8);
+  for (std::size_t i = 0; i < 6; ++i)
+    CHECK(lines[i]["source"] == "event file");
+  CHECK(lines[0]["tag"] == "loss");
+  CHECK(lines[0]["runner_uses"] == "event file");
+  CHECK(lines[6]["tag"] == "loss");
+  CHECK(lines[6]["source"] == "hypertune");
+  CHECK(lines[6]["runner_uses"] == "event file");
+  CHECK(lines[7]["tag"] == "accuracy");
+  CHECK(lines[7]["source"] == "hypertune");
+  CHECK_FALSE(lines[7].contains("runner_uses"));
+  CHECK_FALSE(lines[1].contains("runner_uses"));
 }
 
 TEST_CASE("bayestune metrics --hypertune names a device as what it is, not as missing",

@@ -75,6 +75,11 @@ Trial LocalStudyConnection::MarkStarted(std::int64_t trial_id, const TrialOwner&
   return Writing([&] { return study_->MarkStarted(trial_id, gpus, owner); });
 }
 
+Trial LocalStudyConnection::ExcludePause(std::int64_t trial_id, const TrialOwner& owner,
+                                         double seconds) {
+  return Writing([&] { return study_->ExcludePause(trial_id, seconds, owner); });
+}
+
 Trial StudyConnection::RecordJob(std::int64_t /*trial_id*/, const TrialOwner& /*owner*/,
                                  const std::string& /*job_id*/) {
   throw FailedPrecondition(
@@ -114,8 +119,8 @@ Trial LocalStudyConnection::MarkInfeasible(std::int64_t trial_id, const TrialOwn
 }
 
 Trial LocalStudyConnection::Requeue(std::int64_t trial_id, const TrialOwner& owner,
-                                    const std::string& reason) {
-  return Writing([&] { return study_->Requeue(trial_id, reason, owner); });
+                                    const std::string& reason, bool ran) {
+  return Writing([&] { return study_->Requeue(trial_id, reason, owner, ran); });
 }
 
 StudyProgress LocalStudyConnection::Progress() {

@@ -102,6 +102,27 @@ std::filesystem::path ClaimedFolder(const TrialPaths& paths, int attempt) {
   return attempt > 1 ? paths.dir.parent_path() : paths.dir;
 }
 
+// What a launch that failed left of the attempt's folder: its logs while empty, then the folder
+// when nothing else is in it. True when the folder is gone or empty, so that the attempt, which
+// never ran, can run again under its own number (in its own folder) rather than as the next one.
+bool ClearUnlaunchedFolder(const TrialPaths& paths) {
+  namespace fs = std::filesystem;
+  std::error_code error;
+  for (const fs::path& log : {paths.stdout_log, paths.stderr_log}) {
+    if (fs::is_regular_file(log, error) && fs::file_size(log, error) == 0 && !error) {
+      fs::remove(log, error);
+    }
+  }
+  error.clear();
+  if (fs::is_directory(paths.dir, error) && fs::is_empty(paths.dir, error) && !error) {
+    fs::remove(paths.dir, error);
+  }
+  error.clear();
+  const bool exists = fs::exists(paths.dir, error);
+  return !error && (!exists || (fs::is_directory(paths.dir, error) &&
+                                fs::is_empty(paths.dir, error) && !error));
+}
+
 struct RunningTrial {
   Trial trial;
   std::vector<int> gpus;
@@ -140,6 +161,10 @@ struct RunningTrial {
   bool abandoned = false;  // finished by another client: nothing more to record
   bool reattached = false;
   bool suspended = false;  // its trainer is stopped with the run (Ctrl-Z)
+  // Seconds it was suspended that its stored start does not leave out yet (Study::ExcludePause):
+  // recorded at its next service, on Run's thread with the study free (a Ctrl-Z may come while a
+  // call on the study waits for its lock).
+  double unrecorded_pause = 0;
   // Recorded (its job id) and announced (OnTrialStarted): at once, or for a Slurm trial whose
   // sbatch is tried again, once the launcher has submitted it (LaunchedTrial::Submitted).
   bool announced = false;
@@ -270,7 +295,8 @@ class TrialRunner::Loop {
                  const std::string& reason = "");
   void Finish(RunningTrial& rt, const TrialEnd& end);
   bool RequeueIfUnwritable(RunningTrial& rt, const TrialEnd& end);
-  // Puts a trial whose attempt is over (its files read) back in the queue, its folder let go.
+  // Puts a trial whose attempt ran (or was submitted) back in the queue, its files read and its
+  // folder let go: its next attempt runs in a folder of its own.
   void PutBack(RunningTrial& rt, const std::string& reason);
   Trial Conclude(RunningTrial& rt, const TrialEnd& end);
   // Kill, remembering when (a trial still there force_kill_seconds later gets ForceKill).
@@ -557,7 +583,7 @@ int TrialRunner::Loop::RequeueTrialsOfGoneRunners(bool say_who_holds) {
     try {
       // Only while it is still that dead runner's attempt: another runner resuming the study at
       // the same time may have requeued and started it already.
-      const Trial requeued = study_.Requeue(t.id, t.Owner(), reason);
+      const Trial requeued = study_.Requeue(t.id, t.Owner(), reason, /*ran=*/true);
       ++result_.requeued;
       ++requeued_now;
       if (events()) events()->OnTrialRequeued(requeued, reason);
@@ -757,6 +783,7 @@ void TrialRunner::Loop::SuspendIfAsked() {
     if (rt->kill_at > 0) rt->kill_at += paused;
     if (rt->killed_at > 0) rt->killed_at += paused;
     rt->submitted += paused;
+    rt->unrecorded_pause += paused;
   }
   if (events()) events()->OnResumed(paused);
 }
@@ -810,7 +837,8 @@ void TrialRunner::Loop::LaunchWhatFits() {
           : disk_full_      ? "not started: trials cannot write their files: " + *disk_full_
           : stop_launching_ ? std::string("not started: the run was asked to stop")
                             : std::string("not started: no free slot");
-      const Trial requeued = study_.Requeue(trials[i].id, trials[i].Owner(), reason);
+      // Never launched: it keeps its attempt number (no folder was made for it).
+      const Trial requeued = study_.Requeue(trials[i].id, trials[i].Owner(), reason, /*ran=*/false);
       ++result_.requeued;
       if (events()) events()->OnTrialRequeued(requeued, reason);
       continue;
@@ -880,8 +908,13 @@ void TrialRunner::Loop::Launch(const Trial& suggested, std::vector<int> gpus) {
     }
     const std::string reason =
         std::string("not started: the trainer could not be started: ") + e.what();
+    // The attempt never ran: it keeps its number (it was attempt 2 the next time, in
+    // trial-<n>/attempt-2/), unless its folder holds something besides the empty logs. A folder
+    // it could not claim is another run's running trial's: nothing in it is touched (its trainer's
+    // logs, still empty, were removed).
+    const bool ran = folder_claim.get() >= 0 && !ClearUnlaunchedFolder(request.paths);
     folder_claim = OwnedDescriptor();  // let go before it is back in the queue, as PutBack does
-    const Trial requeued = study_.Requeue(suggested.id, suggested.Owner(), reason);
+    const Trial requeued = study_.Requeue(suggested.id, suggested.Owner(), reason, ran);
     ++result_.requeued;
     if (events()) events()->OnTrialRequeued(requeued, reason);
     return;
@@ -938,6 +971,7 @@ void TrialRunner::Loop::FinishUnlaunched(RunningTrial& rt, const TrialEnd& end) 
     stop_launching_ = true;
     reason = "not started: the trainer could not be started: " + end.launch_error;
   }
+  // Its folder holds what the launcher wrote for it (a Slurm job's script): the next attempt.
   PutBack(rt, reason);
 }
 
@@ -947,7 +981,7 @@ void TrialRunner::Loop::FinishUnlaunched(RunningTrial& rt, const TrialEnd& end) 
 void TrialRunner::Loop::PutBack(RunningTrial& rt, const std::string& reason) {
   rt.folder_claim = OwnedDescriptor();
   try {
-    const Trial requeued = study_.Requeue(rt.trial.id, rt.trial.Owner(), reason);
+    const Trial requeued = study_.Requeue(rt.trial.id, rt.trial.Owner(), reason, /*ran=*/true);
     ++result_.requeued;
     if (events()) events()->OnTrialRequeued(requeued, reason);
   } catch (const FailedPrecondition& e) {
@@ -997,6 +1031,16 @@ void TrialRunner::Loop::Wait() {
 
 void TrialRunner::Loop::Service(RunningTrial& rt, double now) {
   if (!rt.abandoned && !Announce(rt)) return;
+  if (rt.unrecorded_pause > 0 && !rt.abandoned) {
+    // Its stored start and end would span the pause, which the run left out of its time: the
+    // start moves later by it, so that `trials` and the export say the time the run said.
+    try {
+      const double pause = std::exchange(rt.unrecorded_pause, 0.0);
+      rt.trial.start_time = study_.ExcludePause(rt.trial.id, rt.trial.Owner(), pause).start_time;
+    } catch (const FailedPrecondition& e) {
+      Abandon(rt, e);
+    }
+  }
   std::optional<TrialEnd> end =
       rt.held_end ? std::exchange(rt.held_end, std::nullopt) : rt.launched->PollEnd();
   if (end && !end->launch_error.empty()) {

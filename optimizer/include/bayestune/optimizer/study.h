@@ -198,12 +198,20 @@ class Study {
   Trial Stop(std::int64_t trial_id);
   // Puts an ACTIVE or STOPPING trial back to REQUESTED with the same parameters and the next
   // attempt number (its process died with the runner); its measurements are kept, under their
-  // attempt.
+  // attempt. `ran` false: the attempt never started (handed out but not launched, or its trainer
+  // could not be started): the trial keeps its attempt number, as no process ran it (it was
+  // attempt 2 in `trials`, its folder trial-<n>/attempt-2/, with no attempt 1 anywhere).
   Trial Requeue(std::int64_t trial_id, const std::string& reason,
-                const std::optional<TrialOwner>& owner = std::nullopt);
+                const std::optional<TrialOwner>& owner = std::nullopt, bool ran = true);
   // Records where a pending trial runs and since when (the runner, when it launches it).
   Trial MarkStarted(std::int64_t trial_id, const std::vector<int>& gpus,
                     const std::optional<TrialOwner>& owner = std::nullopt);
+  // A pause of the pending trial's trainer (the runner suspended it with a Ctrl-Z): its start
+  // time moves `seconds` later (never past now), so that its end minus its start, shown by
+  // `trials` and exported as duration_seconds, is the time it ran, as the runner said it. Throws
+  // InvalidArgument for a negative or non-finite `seconds`.
+  Trial ExcludePause(std::int64_t trial_id, double seconds,
+                     const std::optional<TrialOwner>& owner = std::nullopt);
   // Records the Slurm job that runs the pending trial's current attempt (Trial::jobs), so that a
   // runner started later re-attaches to it rather than running the attempt again.
   Trial RecordJob(std::int64_t trial_id, const std::string& job_id,

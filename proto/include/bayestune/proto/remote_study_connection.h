@@ -39,6 +39,9 @@ class RemoteStudyConnection : public StudyConnection {
   std::vector<Trial> PendingTrials() override;
   Trial MarkStarted(std::int64_t trial_id, const TrialOwner& owner,
                     const std::vector<int>& gpus) override;
+  // Retried as a change: a retry whose attempt before was committed (the start moved) is not
+  // applied twice.
+  Trial ExcludePause(std::int64_t trial_id, const TrialOwner& owner, double seconds) override;
   // One AddMeasurements call (one transaction on the server) per batch (at most 10,000
   // measurements and 768 KiB), retried as a whole: the server leaves out measurements it already
   // has.
@@ -52,7 +55,8 @@ class RemoteStudyConnection : public StudyConnection {
              std::optional<double> ended_at) override;
   Trial MarkInfeasible(std::int64_t trial_id, const TrialOwner& owner, const std::string& reason,
                        std::optional<double> ended_at) override;
-  Trial Requeue(std::int64_t trial_id, const TrialOwner& owner, const std::string& reason) override;
+  Trial Requeue(std::int64_t trial_id, const TrialOwner& owner, const std::string& reason,
+                bool ran) override;
   StudyProgress Progress() override;
 
  private:

@@ -73,11 +73,14 @@ class StudyClient {
   std::vector<Trial> ListOptimalTrials(const std::string& study);
   Trial FailTrial(const std::string& study, std::int64_t trial_id, const std::string& reason,
                   const std::optional<TrialOwner>& owner = std::nullopt);
+  // `ran` false: RequeueTrialRequest.not_started.
   Trial RequeueTrial(const std::string& study, std::int64_t trial_id, const std::string& reason,
-                     const std::optional<TrialOwner>& owner = std::nullopt);
+                     const std::optional<TrialOwner>& owner = std::nullopt, bool ran = true);
   Trial MarkTrialStarted(const std::string& study, std::int64_t trial_id,
                          const std::vector<int>& gpus,
                          const std::optional<TrialOwner>& owner = std::nullopt);
+  Trial ExcludeTrialPause(const std::string& study, std::int64_t trial_id, double seconds,
+                          const std::optional<TrialOwner>& owner = std::nullopt);
 
   // The generated stub, for calls made by hand; PrepareContext sets the deadline and the token.
   v1::StudyService::Stub& stub() { return *stub_; }

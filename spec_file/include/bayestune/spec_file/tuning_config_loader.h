@@ -22,6 +22,9 @@ struct TuningConfigLoadResult {
   // Where the value of each field given in the file starts, by its name in diagnostics
   // ("runner.command", "runner.command[0]", "trainingInput.hyperparameters.maxTrials").
   std::map<std::string, FilePosition> positions;
+  // trainingInput.pythonModule (AI Platform's way to name the trainer, which bayestune ignores):
+  // the module, for the advice on a missing runner.command; empty when the file gives none.
+  std::string python_module;
   bool ok() const { return !HasErrors(diagnostics); }
 
   // Adds a finding about `field` that only a later check can make (the trainer of runner.command

@@ -39,6 +39,9 @@ class StudyConnection {
   // Records the GPUs and the start time of a trial being launched.
   virtual Trial MarkStarted(std::int64_t trial_id, const TrialOwner& owner,
                             const std::vector<int>& gpus) = 0;
+  // A pause of the trial's trainer (Ctrl-Z suspended it with the runner): its stored start moves
+  // `seconds` later, so that its stored run time leaves the pause out (Study::ExcludePause).
+  virtual Trial ExcludePause(std::int64_t trial_id, const TrialOwner& owner, double seconds) = 0;
   // Records the Slurm job that runs the trial's current attempt (Trial::jobs). Connections that
   // cannot store it (a gRPC client of `serve`) throw FailedPrecondition: the Slurm launcher needs
   // the study's database.
@@ -62,9 +65,10 @@ class StudyConnection {
                      std::optional<double> ended_at) = 0;
   virtual Trial MarkInfeasible(std::int64_t trial_id, const TrialOwner& owner,
                                const std::string& reason, std::optional<double> ended_at) = 0;
-  // Puts a pending trial back to REQUESTED, attempt + 1, to be rerun with the same parameters.
-  virtual Trial Requeue(std::int64_t trial_id, const TrialOwner& owner,
-                        const std::string& reason) = 0;
+  // Puts a pending trial back to REQUESTED, attempt + 1, to be rerun with the same parameters;
+  // `ran` false: an attempt that never started keeps its number (Study::Requeue).
+  virtual Trial Requeue(std::int64_t trial_id, const TrialOwner& owner, const std::string& reason,
+                        bool ran) = 0;
   // The counts of the study's trials; done() when nothing more will be suggested (maxTrials
   // finished, the failure limit, or the designer exhausted: `end` says which).
   virtual StudyProgress Progress() = 0;
@@ -99,6 +103,7 @@ class LocalStudyConnection : public StudyConnection {
   std::vector<Trial> PendingTrials() override;
   Trial MarkStarted(std::int64_t trial_id, const TrialOwner& owner,
                     const std::vector<int>& gpus) override;
+  Trial ExcludePause(std::int64_t trial_id, const TrialOwner& owner, double seconds) override;
   Trial RecordJob(std::int64_t trial_id, const TrialOwner& owner,
                   const std::string& job_id) override;
   void AddMeasurements(std::int64_t trial_id, const TrialOwner& owner,
@@ -110,7 +115,8 @@ class LocalStudyConnection : public StudyConnection {
              std::optional<double> ended_at) override;
   Trial MarkInfeasible(std::int64_t trial_id, const TrialOwner& owner, const std::string& reason,
                        std::optional<double> ended_at) override;
-  Trial Requeue(std::int64_t trial_id, const TrialOwner& owner, const std::string& reason) override;
+  Trial Requeue(std::int64_t trial_id, const TrialOwner& owner, const std::string& reason,
+                bool ran) override;
   StudyProgress Progress() override;
 
   Study& study() { return *study_; }
