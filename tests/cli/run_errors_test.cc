@@ -615,7 +615,7 @@ TEST_CASE("run: trial folders on a file system out of inodes: said so, no trial 
   CHECK(during.exit_code == 1);
   CHECK_THAT(during.out,
              Catch::Contains("trials cannot write their files: the file system of '" + jobs +
-                             "/trial-2' has no free inode (no file can be made). The trials that "
+                             "' has no free inode (no file can be made). The trials that "
                              "failed for it are queued to run again; no trial was used up: delete "
                              "some files (df -i '" +
                              jobs + "' shows its inodes) and run the study again"));
@@ -658,7 +658,7 @@ TEST_CASE("run: the last inode taken by a trial's folder: the trial started with
   INFO(run.out << run.err);
   CHECK(run.exit_code == 1);
   const std::string full =
-      "the file system of '" + jobs + "/trial-1' has no free inode (no file can be made)";
+      "the file system of '" + jobs + "' has no free inode (no file can be made)";
   CHECK_THAT(run.out, Catch::Contains("trial 1 queued to run again (attempt 1): not started: the "
                                       "trainer could not be started: cannot open the log '" +
                                       jobs + "/trial-1/stdout.log': No space left on device"));
@@ -669,6 +669,10 @@ TEST_CASE("run: the last inode taken by a trial's folder: the trial started with
   CHECK_THAT(run.out, !Catch::Contains("asked to stop"));
   CHECK_THAT(run.out, Catch::Contains("trials cannot write their files: " + full +
                                       ". The trials that failed for it are queued"));
+  // The folder df -i is told to look at is there: trial-1/, which took the last inode, is removed
+  // with the rest of that launch (the attempt never ran), and the advice named it ("df: ...:
+  // No such file or directory").
+  CHECK_THAT(run.out, Catch::Contains("delete some files (df -i '" + jobs + "' shows its inodes)"));
 }
 
 TEST_CASE("run: a trial folder removed while its trial runs: said so, no trial is used up",

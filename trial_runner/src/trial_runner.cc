@@ -898,8 +898,10 @@ void TrialRunner::Loop::Launch(const Trial& suggested, std::vector<int> gpus) {
     stop_launching_ = true;
     // Its folder or logs could not be made for want of space or of inodes: said as the full
     // disk it is (a bare "No space left on device" on a disk that df shows with gigabytes free,
-    // its inodes used up, sent users looking for space), with what to free.
-    if (const auto file_system = FileSystemFullReason(request.paths.dir)) {
+    // its inodes used up, sent users looking for space), with what to free. Said of the folder
+    // that holds the attempt's, which the clean-up below leaves: `df -i` was told to look at the
+    // attempt's folder, which it then removed (its inode, the last, freed with it).
+    if (const auto file_system = FileSystemFullReason(request.paths.dir.parent_path())) {
       disk_full_ = file_system->reason;
       disk_full_advice_ = file_system->advice;
     } else {
