@@ -1011,6 +1011,85 @@ TEST_CASE(
   CHECK(std::count(all.out.begin(), all.out.end(), '\n') == 1);  // no second job
 }
 
+TEST_CASE(
+    "bayestune run killed while sbatch waits after a lost answer, and Slurm still down when the "
+    "study runs again: the next run waits for Slurm and follows the job, never runs it twice",
+    "[slurm][launcher][cli]") {
+  // Until this change the next run could not look for the job (squeue failing), requeued the
+  // trial as attempt 2 and submitted it: attempt 1's job ran on, followed and cancelled by no one,
+  // and the trial ran twice. "running": the job still runs when Slurm answers again; "ended": it
+  // ends while Slurm stays down for the whole run, its end read from its exit_status.json.
+  const std::string mode = GENERATE("running", "ended");
+  INFO(mode);
+  SlurmTestCluster cluster;
+  const std::filesystem::path dir = MakeTempDir("slurm_killed_down_" + mode);
+  const std::filesystem::path ledger = dir / "ledger";
+  const std::filesystem::path bin = dir / "bin";
+  const std::filesystem::path down = dir / "squeue-down";
+  std::vector<std::string> environment = LostSbatchEnvironment(cluster, bin, down);
+  const std::filesystem::path yaml = GatedSlurmStudy(cluster, dir, 1, 1);
+  const std::vector<std::string> args = {
+      "run",     yaml.string(), "--db",       (dir / "study.db").string(),
+      "--study", "still_down",  "--progress", "plain"};
+  const pid_t first = StartProcess(BAYESTUNE_CLI_PATH, args, environment, dir / "first.log");
+  const bool waiting = WaitFor(
+      [&] { return ReadFile(dir / "first.log").find("submitting again in") != std::string::npos; },
+      60);
+  kill(first, SIGKILL);
+  WaitExitCode(first);
+  INFO(ReadFile(dir / "first.log"));
+  REQUIRE(waiting);
+  // The job the runner lost runs (its trainer waits for its go file); squeue still fails.
+  REQUIRE(WaitFor([&] { return ReadLedger(ledger).size() == 1; }, 60));
+  if (mode == "ended") {
+    WriteFile(dir / "go" / "go-all", "");
+    REQUIRE(WaitFor([&] { return ReadLedger(ledger).size() == 2; }, 60));
+    REQUIRE(WaitFor(
+        [&] {
+          return std::filesystem::exists(dir / "bayestune-jobs" / "still_down" / "trial-1" /
+                                         "exit_status.json");
+        },
+        30));
+  }
+
+  const pid_t second = StartProcess(BAYESTUNE_CLI_PATH, args, environment, dir / "second.log");
+  if (mode == "running") {
+    const bool said = WaitFor(
+        [&] { return ReadFile(dir / "second.log").find("cannot be asked") != std::string::npos; },
+        60);
+    std::this_thread::sleep_for(std::chrono::seconds(1));
+    std::filesystem::remove(down);  // Slurm answers again: the job is found by its name
+    const bool found = WaitFor(
+        [&] { return ReadFile(dir / "second.log").find("found Slurm job") != std::string::npos; },
+        60);
+    WriteFile(dir / "go" / "go-all", "");
+    CHECK(said);
+    CHECK(found);
+  }
+  const bool ended = WaitFor([&] { return waitpid(second, nullptr, WNOHANG) == second; }, 120);
+  if (!ended) {
+    kill(second, SIGKILL);
+    WaitExitCode(second);
+  }
+  std::filesystem::remove(down);
+  const std::string output = ReadFile(dir / "second.log");
+  INFO(output);
+  REQUIRE(ended);
+  const SlurmCommandOutput all =
+      cluster.Run("squeue", {"--noheader", "--all", "--states=all", "-o", "%i %j"});
+  INFO(all.out);
+  REQUIRE(std::count(all.out.begin(), all.out.end(), '\n') == 1);  // no second job
+  const std::string job = all.out.substr(0, all.out.find(' '));
+  CHECK_THAT(output, Catch::Contains("Slurm job " + job));
+  auto study = Study::Open(SqliteStudyRepository::Open((dir / "study.db").string()), "still_down");
+  const Trial trial = study->GetTrial(1);
+  INFO(trial.failure_reason);
+  CHECK(trial.state == TrialState::kSucceeded);
+  CHECK(trial.attempt == 1);
+  CHECK(trial.CurrentJobId() == job);
+  CHECK(Count(ReadLedger(ledger), "start", 1) == 1);
+}
+
 // Issue 18 item 5: `bayestune worker`s as a Slurm job array against a `bayestune serve`, run as
 // docs/slurm.md says (examples/slurm/bayestune-workers.sbatch, submitted as written).
 TEST_CASE(

@@ -97,6 +97,31 @@ class SlurmTrial : public LaunchedTrial {
 
   std::string job_id() const override { return id_; }
   bool Submitted() const override { return !id_.empty(); }
+  // Not submitted, and its tries (or looks) go on.
+  bool Waiting() const { return id_.empty() && !launch_error_; }
+
+  // An attempt that a runner now gone sent to sbatch without storing a job id, while Slurm cannot
+  // say whether that sbatch made a job (`why`: squeue's error): never submitted again from here;
+  // looked for by its name and folder at each try (TrySubmit) until Slurm answers, and followed
+  // once found (or once its exit_status.json names it). Until this change the trial was rerun as
+  // its next attempt at once, and the job of this one ran on, followed by no one.
+  void LookForLostJob(const std::string& why) {
+    look_only_ = true;
+    maybe_made_ = true;
+    first_try_ = SteadySeconds();
+    tries_ = 1;
+    last_error_ = "attempt " + std::to_string(attempt_) +
+                  " has no Slurm job id stored: the runner that is gone may have submitted it "
+                  "although sbatch's answer was lost";
+    const double wait =
+        state_->submit_retry_seconds.empty() ? 2.0 : state_->submit_retry_seconds.front();
+    next_try_ = first_try_ + wait;
+    state_->submitting.insert(this);
+    state_->warn(trial_id_, last_error_ + ", and Slurm cannot be asked now (" + why +
+                                "): not run again; looking for job " + job_.job_name +
+                                " in its folder again in " + FormatDuration(wait) +
+                                ", and following it once Slurm answers");
+  }
 
   // One sbatch for this attempt (`first`: from Launch; later ones from Refresh, when
   // next_try() has come). Returns why the attempt cannot be submitted (Slurm refused the job, or
@@ -178,7 +203,21 @@ class SlurmTrial : public LaunchedTrial {
 
   std::optional<TrialEnd> PollEnd() override {
     if (id_.empty()) {
-      if (!launch_error_) return std::nullopt;
+      if (!launch_error_) {
+        // A job that an sbatch of this attempt made although its answer was lost, and that ended
+        // while Slurm could not be asked: its exit_status.json names it. Followed; its end is
+        // read at the next look, once the runner has recorded the job.
+        if (maybe_made_) {
+          try {
+            if (auto file = ReadSlurmJobExitStatus(files_.status); file && !file->job_id.empty()) {
+              FollowFound(file->job_id, "; its exit_status.json names it");
+            }
+          } catch (const InvalidArgument&) {
+            // Not bayestune-job's file: Slurm says which job it is once it answers.
+          }
+        }
+        return std::nullopt;
+      }
       TrialEnd end;
       end.exit.code = 127;
       end.launch_error = *launch_error_;
@@ -415,6 +454,24 @@ class SlurmTrial : public LaunchedTrial {
     state_->next_query = 0;  // learn its state at the next turn
   }
 
+  // Follows `id`, a job of this attempt found without sbatch's answer (`how`).
+  void FollowFound(const SlurmJobId& id, const std::string& how) {
+    // A job of a gone runner's attempt is said by the runner once it has stored it.
+    if (!look_only_) {
+      state_->warn(trial_id_, last_error_ + "; but Slurm has job " + id + " of this attempt (" +
+                                  job_.job_name + how + "): following it");
+    }
+    Follow(id);
+  }
+
+  // Whether a job of this attempt ran although its id is unknown (sbatch's answer lost, Slurm not
+  // answering since): Slurm opened its output in the attempt's folder, which it does when the job
+  // starts on its node. Its trial then has a trainer that may report; it is never submitted again.
+  bool JobRan() const {
+    std::error_code error;
+    return maybe_made_ && std::filesystem::exists(files_.log, error);
+  }
+
   // A stop of an attempt whose sbatch is still to be tried again: no more tries (EndSubmitting).
   // False when it was submitted.
   bool StopSubmitting(const std::string& why) {
@@ -437,6 +494,7 @@ class SlurmTrial : public LaunchedTrial {
   double next_try_ = 0;
   std::string last_error_;
   bool maybe_made_ = false;  // an sbatch failed without a refusal: it may have made the job
+  bool look_only_ = false;   // LookForLostJob: never submitted from here
   std::optional<std::string> launch_error_;
   bool launch_stopped_ = false;
   bool stop_requested_ = false;
@@ -541,9 +599,8 @@ std::optional<std::string> SlurmTrial::TrySubmit(bool first) {
   const auto follow_made = [&](const std::string& failure) {
     const auto made = state_->slurm.FindJobs(job_.job_name, job_.working_dir);
     if (made.empty()) return false;
-    state_->warn(trial_id_, failure + "; but Slurm has job " + made.back() + " of this attempt (" +
-                                job_.job_name + "): following it");
-    Follow(made.back());
+    last_error_ = failure;
+    FollowFound(made.back(), "");
     return true;
   };
   std::string failure;
@@ -552,6 +609,18 @@ std::optional<std::string> SlurmTrial::TrySubmit(bool first) {
     // and squeue could not say so then (Slurm down for both). Until it can, nothing is submitted
     // again, lest the trial run twice.
     if (!first && maybe_made_ && follow_made(last_error_)) return std::nullopt;
+    if (look_only_ || JobRan()) {
+      // Slurm answers and has no job of this attempt, yet one was made (a runner now gone may
+      // have submitted it; its output is in the folder): it ended and Slurm forgot it (MinJobAge)
+      // without an exit_status.json. Not submitted again here: the trial goes back to the queue.
+      state_->submitting.erase(this);
+      launch_stopped_ = true;
+      launch_error_ = last_error_ + "; Slurm has no job " + job_.job_name + " in its folder" +
+                      (JobRan() ? " any more (one ran: its " + files_.log.filename().string() +
+                                      " is there; it left no exit_status.json)"
+                                : "");
+      return std::nullopt;
+    }
     try {
       Follow(state_->slurm.Submit(job_));
       return std::nullopt;
@@ -749,8 +818,27 @@ std::unique_ptr<LaunchedTrial> SlurmLauncher::Reattach(const Trial& trial,
   if (id.empty()) {
     // The runner died between sbatch and storing the job id: the job, if sbatch made it, has
     // this attempt's name and folder (while slurmctld holds it: MinJobAge after its end).
-    const std::vector<SlurmJobId> made = state_->slurm.FindJobs(
-        JobName(trial.id, trial.attempt), std::filesystem::absolute(paths.dir));
+    const SlurmJobFiles files = SlurmJobFilesFor(paths.dir);
+    std::error_code error;
+    if (!std::filesystem::exists(files.script, error) && !error) {
+      return nullptr;  // written before any sbatch: none ran
+    }
+    SlurmJobRequest job = JobRequestOf(runner_, runner_.gpus_per_trial);
+    job.script = files.script;
+    job.job_name = JobName(trial.id, trial.attempt);
+    job.output_file = files.log;
+    job.working_dir = std::filesystem::absolute(paths.dir);
+    std::vector<SlurmJobId> made;
+    try {
+      made = state_->slurm.FindJobs(job.job_name, job.working_dir);
+    } catch (const Error& e) {
+      // Slurm cannot say whether that sbatch made a job: rerunning the trial now could run it
+      // twice. Looked for again until Slurm answers.
+      auto lost = std::make_unique<SlurmTrial>(state_, trial.id, SlurmJobId(), files, trial.attempt,
+                                               runner_.slurm.time, job);
+      lost->LookForLostJob(e.what());
+      return lost;
+    }
     if (made.empty()) return nullptr;
     id = made.back();
   }
@@ -781,7 +869,7 @@ void SlurmLauncher::Refresh(double now) {
     } else if (auto error = trial->TrySubmit(/*first=*/false)) {
       trial->EndSubmitting(*error, false);
       given_up = *error;
-    } else if (!trial->Submitted()) {
+    } else if (trial->Waiting()) {
       waiting = trial;
     }
   }
