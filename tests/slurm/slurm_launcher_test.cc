@@ -1012,8 +1012,8 @@ TEST_CASE(
 }
 
 TEST_CASE(
-    "bayestune run killed while sbatch waits after a lost answer, and Slurm still down when the "
-    "study runs again: the next run waits for Slurm and follows the job, never runs it twice",
+    "run killed while sbatch waits, Slurm still down at resume: the next run waits for Slurm "
+    "and follows the job of the lost sbatch answer, never runs the trial twice",
     "[slurm][launcher][cli]") {
   // Until this change the next run could not look for the job (squeue failing), requeued the
   // trial as attempt 2 and submitted it: attempt 1's job ran on, followed and cancelled by no one,
@@ -1802,6 +1802,55 @@ TEST_CASE(
   CHECK(trial.jobs.size() == 1);
   CHECK(Count(ReadLedger(h.ledger), "start", 1) == 1);
   CHECK(std::count(all_jobs.begin(), all_jobs.end(), '\n') == 1);  // made once
+}
+
+TEST_CASE(
+    "a trial stopped early while its job's id is lost: it ends as stopped once Slurm names the "
+    "job (sbatch's answer lost, squeue failing), not requeued to run again",
+    "[slurm][launcher]") {
+  // The job runs and its trainer reports, but its id is unknown (sbatch's answer lost, squeue
+  // failing). Until this change stopping it ended the attempt as never submitted: the trial, which
+  // had run and reported, was requeued to run again, and its job ran on.
+  SlurmTestCluster cluster;
+  Harness h(cluster, "slurm_lost_stopped", Spec(1, 1));
+  h.options.runner.env["TEST_TRAINER_GO_DIR"] = h.go_dir.string();  // never goes on its own
+  const std::filesystem::path down = h.dir / "squeue-down";
+  h.launcher_options.commands.environment = LostSbatchEnvironment(cluster, h.dir / "bin", down);
+  h.launcher_options.submit_retry_seconds = {1};
+  std::atomic<bool> stopped = false;
+  h.events->on_measurements = [&](std::int64_t id, const std::vector<Measurement>&) {
+    if (!stopped.exchange(true)) h.study->Stop(id);  // as the stopping rule
+  };
+  std::atomic<bool> run_ended = false;
+  RunResult result;
+  std::thread run([&] {
+    result = h.Run();
+    run_ended = true;
+  });
+  const bool stop_asked = WaitFor([&] { return stopped.load(); }, 60);
+  std::this_thread::sleep_for(std::chrono::seconds(2));  // a try or two while squeue fails
+  std::filesystem::remove(down);
+  const bool ended = WaitFor([&] { return run_ended.load(); }, 60);
+  WriteFile(h.go_dir / "go-all", "");  // whatever still runs ends
+  run.join();
+  INFO(result.message << "\n" << h.events->warnings);
+  const std::string all_jobs =
+      cluster.Run("squeue", {"--noheader", "--all", "--states=all", "-o", "%i %j"}).out;
+  INFO(all_jobs);
+  REQUIRE(stop_asked);
+  CHECK(ended);
+  CHECK(h.events->Requeued().empty());
+  const Trial trial = h.study->GetTrial(1);
+  INFO(trial.failure_reason);
+  CHECK(trial.state == TrialState::kSucceeded);
+  CHECK(trial.stopped_early);
+  CHECK(trial.attempt == 1);
+  CHECK(trial.jobs.size() == 1);
+  CHECK(Count(ReadLedger(h.ledger), "start", 1) == 1);
+  CHECK(std::count(all_jobs.begin(), all_jobs.end(), '\n') == 1);  // made once
+  const auto status = ReadSlurmJobExitStatus(h.TrialDir(1) / "exit_status.json");
+  REQUIRE(status);
+  CHECK(status->signals_received == std::vector<int>{SIGTERM});  // the stop reached it
 }
 
 TEST_CASE(

@@ -210,7 +210,7 @@ class SlurmTrial : public LaunchedTrial {
         if (maybe_made_) {
           try {
             if (auto file = ReadSlurmJobExitStatus(files_.status); file && !file->job_id.empty()) {
-              FollowFound(file->job_id, "; its exit_status.json names it");
+              FollowFound(file->job_id, "; its exit_status.json names it", /*ended=*/true);
             }
           } catch (const InvalidArgument&) {
             // Not bayestune-job's file: Slurm says which job it is once it answers.
@@ -294,6 +294,7 @@ class SlurmTrial : public LaunchedTrial {
 
  public:
   void Terminate() override {
+    if (OweStop("stopped")) return;
     if (StopSubmitting("the trial was stopped")) return;
     stop_requested_ = true;
     const auto it = state_->status.find(id_);
@@ -314,6 +315,7 @@ class SlurmTrial : public LaunchedTrial {
   }
 
   bool CancelIfQueued() override {
+    if (id_.empty() && !launch_error_ && JobRan()) return false;  // it runs, its id unknown yet
     if (StopSubmitting("the run was asked to stop")) return true;
     try {
       if (!state_->slurm.CancelPending(id_)) return false;
@@ -326,6 +328,7 @@ class SlurmTrial : public LaunchedTrial {
   }
 
   void Kill() override {
+    if (OweStop("killed")) return;
     if (StopSubmitting("the run was asked to stop")) return;
     kill_requested_ = true;
     try {
@@ -454,14 +457,26 @@ class SlurmTrial : public LaunchedTrial {
     state_->next_query = 0;  // learn its state at the next turn
   }
 
-  // Follows `id`, a job of this attempt found without sbatch's answer (`how`).
-  void FollowFound(const SlurmJobId& id, const std::string& how) {
+  // Follows `id`, a job of this attempt found without sbatch's answer (`how`), and sends it the
+  // stop asked while its id was unknown (OweStop), unless it `ended` (the stop still says how the
+  // trial ends).
+  void FollowFound(const SlurmJobId& id, const std::string& how, bool ended = false) {
     // A job of a gone runner's attempt is said by the runner once it has stored it.
     if (!look_only_) {
       state_->warn(trial_id_, last_error_ + "; but Slurm has job " + id + " of this attempt (" +
                                   job_.job_name + how + "): following it");
     }
     Follow(id);
+    if (ended || (!kill_requested_ && !stop_requested_)) return;
+    try {
+      // Running: its trainer gets SIGTERM (a kill: the job is cancelled); else cancelled.
+      if (kill_requested_ || !state_->slurm.Signal(id_, SIGTERM)) state_->slurm.Cancel(id_);
+    } catch (const Error& e) {
+      if (state_->cancel_owed.insert(id_).second) {
+        state_->warn(trial_id_, "could not stop Slurm job " + id_ + ": " + e.what() +
+                                    "; cancelling it as soon as Slurm answers again");
+      }
+    }
   }
 
   // Whether a job of this attempt ran although its id is unknown (sbatch's answer lost, Slurm not
@@ -470,6 +485,22 @@ class SlurmTrial : public LaunchedTrial {
   bool JobRan() const {
     std::error_code error;
     return maybe_made_ && std::filesystem::exists(files_.log, error);
+  }
+
+  // A stop (`how`: "stopped" early or for its timeout, or "killed") of an attempt whose job ran
+  // but whose id Slurm cannot say yet: owed, and sent once the job is found (FollowFound), rather
+  // than ending the attempt as never submitted (until this change its trial, which had run and
+  // reported, was requeued to run again, and its job ran on). False when there is no such job.
+  bool OweStop(const std::string& how) {
+    if (!id_.empty() || launch_error_ || !JobRan()) return false;
+    bool& asked = how == "killed" ? kill_requested_ : stop_requested_;
+    if (!asked) {
+      state_->warn(trial_id_, "the trial was " + how +
+                                  ", but Slurm cannot say yet which job runs it (" + job_.job_name +
+                                  "): stopping that job as soon as Slurm names it");
+    }
+    asked = true;
+    return true;
   }
 
   // A stop of an attempt whose sbatch is still to be tried again: no more tries (EndSubmitting).
@@ -656,13 +687,18 @@ std::optional<std::string> SlurmTrial::TrySubmit(bool first) {
                                        FormatDuration(failing_for) + ")");
   }
   const double wait = waits[std::min(retry, waits.size() - 1)];
+  // A job of the attempt exists (its output is in the folder) or a gone runner's sbatch may have
+  // made one: looked for, never submitted again.
+  const bool looking = look_only_ || JobRan();
   state_->warn(
       trial_id_,
-      failure + "; submitting again in " + FormatDuration(wait) +
+      failure + (looking ? "; looking for its job again in " : "; submitting again in ") +
+          FormatDuration(wait) +
           (retry + 1 < waits.size()
                ? ""
-               : " (Slurm has not taken the job for " + FormatDuration(failing_for) +
-                     "; the run waits for it up to " +
+               : (looking ? " (Slurm has not answered for "
+                          : " (Slurm has not taken the job for ") +
+                     FormatDuration(failing_for) + "; the run waits for it up to " +
                      FormatDuration(state_->submit_give_up_seconds) + ", Ctrl-C ends it now)"));
   // Tried again at the Refresh after the wait; the runner serves the other trials meanwhile.
   next_try_ = now + wait;
