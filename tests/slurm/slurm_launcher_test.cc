@@ -1952,6 +1952,45 @@ TEST_CASE(
 }
 
 TEST_CASE(
+    "a job Slurm cancels when its node's prolog fails: the trial runs again as a new job, the "
+    "message naming the prolog and the node, not a scancel of someone's",
+    "[slurm][launcher]") {
+  // Until this change it read "cancelled outside bayestune (scancel)", and a second such cancel
+  // was taken as a user's wish to stop the trial.
+  const std::filesystem::path dir = MakeTempDir("slurm_prolog");
+  const std::filesystem::path fails = dir / "prolog-fails";
+  WriteFile(fails, "");
+  WriteFile(dir / "prolog.sh", "#!/bin/sh\nif [ -e '" + fails.string() + "' ]; then rm -f '" +
+                                   fails.string() + "'; exit 1; fi\nexit 0\n");
+  std::filesystem::permissions(dir / "prolog.sh", std::filesystem::perms::owner_all);
+  SlurmTestClusterOptions options;
+  options.prolog = dir / "prolog.sh";
+  SlurmTestCluster cluster(options);
+  Harness h(cluster, "slurm_prolog", Spec(1, 1));
+  RunResult result;
+  std::thread run([&] { result = h.Run(); });
+  const bool requeued = WaitFor([&] { return h.events->Requeued().size() == 1; }, 60);
+  const std::string drained = cluster.Run("sinfo", {"-R", "--noheader"}).out;
+  // Slurm drained the node: the next job waits until it is resumed.
+  cluster.Run("scontrol", {"update", "nodename=" + cluster.node(), "state=resume"});
+  run.join();
+  INFO(drained << result.message << "\n" << h.events->warnings);
+  REQUIRE(requeued);
+  CHECK_THAT(
+      h.events->Requeued()[0].second,
+      Catch::Contains("was cancelled by Slurm on " + cluster.node()) &&
+          Catch::Contains("the node's prolog failed") &&
+          Catch::Contains("Error running slurm prolog: 1") && Catch::Contains("Prolog error") &&
+          Catch::Contains("rerunning the trial as attempt 2") && !Catch::Contains("scancel"));
+  CHECK(result.outcome == RunOutcome::kStudyDone);
+  const Trial trial = h.study->GetTrial(1);
+  CHECK(trial.state == TrialState::kSucceeded);
+  CHECK(trial.attempt == 2);
+  CHECK(trial.jobs.size() == 2);
+  CHECK(Count(ReadLedger(h.ledger), "start", 1) == 1);  // the first job never ran its trainer
+}
+
+TEST_CASE(
     "a node set down under a running job: the job ends NODE_FAIL and the trial runs again as a "
     "new job, once, not failed",
     "[slurm][launcher]") {
@@ -1982,6 +2021,31 @@ TEST_CASE(
   CHECK(trial.jobs.size() == 2);
   CHECK(Count(ReadLedger(h.ledger), "start", 1) == 2);
 }
+TEST_CASE(
+    "bayestune-job missing on the node: the trial fails saying so and what to install where, not "
+    "that bayestune-job did not run to its end",
+    "[slurm][launcher]") {
+  // The node sees an empty folder where this machine has bayestune-job: the job script's exec
+  // fails (sh: not found, 127). Until this change: "... without writing exit_status.json:
+  // bayestune-job did not run to its end".
+  const std::filesystem::path program_dir = MakeTempDir("slurm_private_program");
+  std::filesystem::copy_file(JobProgram(), program_dir / "bayestune-job");
+  SlurmTestCluster cluster({.node_private_dir = program_dir});
+  Harness h(cluster, "slurm_no_job_program", Spec(1, 1));
+  h.launcher_options.job_program = program_dir / "bayestune-job";
+  const RunResult result = h.Run();
+  INFO(result.message << "\n" << h.events->warnings);
+  const Trial trial = h.study->GetTrial(1);
+  CHECK(trial.state == TrialState::kFailed);
+  CHECK_THAT(trial.failure_reason,
+             Catch::Contains("its script could not run bayestune-job on " + cluster.node() +
+                             " (not found there)") &&
+                 Catch::Contains("same path on every node") &&
+                 Catch::Contains((program_dir / "bayestune-job").string()) &&  // sh's words
+                 !Catch::Contains("did not run to its end"));
+  CHECK(ReadLedger(h.ledger).empty());  // the trainer never ran
+}
+
 TEST_CASE(
     "a job dir that the node does not see: the trial fails naming the node and the folder it "
     "could not write, not that bayestune-job did not run to its end",

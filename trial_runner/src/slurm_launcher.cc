@@ -390,6 +390,31 @@ class SlurmTrial : public LaunchedTrial {
     } else if (status.phase == SlurmJobPhase::kUnknown) {
       end.requeue_reason = "Slurm job " + id_ + " is gone (" + status.reason +
                            ") and left no exit_status.json" + rerun;
+    } else if (const std::string log =
+                   state == "CANCELLED" && file == nullptr ? LogTail(files_.log, 5) : std::string();
+               log.find("Error running slurm prolog") != std::string::npos) {
+      // Slurm's own cancel, not a scancel of someone's: the node's prolog failed before the batch
+      // script ran (Slurm writes "Error running slurm prolog: <status>" in the job's output,
+      // cancels a job that may not be requeued, --no-requeue, and drains the node). Not the
+      // trial's fault, nor a wish to stop it: run again, on another node or once it is resumed.
+      const auto at = log.find("Error running slurm prolog");
+      const std::string said = log.substr(at, log.find('\n', at) - at);
+      const std::string node = status.node.empty() ? "its node" : status.node;
+      std::string node_state;
+      if (!status.node.empty()) {
+        try {
+          node_state = state_->slurm.NodeState(status.node);
+        } catch (const Error& e) {
+          node_state = std::string("unknown: ") + e.what();
+        }
+      }
+      end.requeue_reason = "Slurm job " + id_ + " was cancelled by Slurm on " + node +
+                           ": the node's prolog failed before the job's script ran ('" + said +
+                           "' in " + files_.log.string() + ")" +
+                           (node_state.empty() ? ""
+                                               : "; scontrol show node " + status.node + ": " +
+                                                     node_state + " (sinfo -R says why)") +
+                           rerun;
     } else if (state == "CANCELLED") {
       // Someone's scancel: an admin freeing a node (the trial deserves its run) or the user
       // wanting the trial gone. Rerun once; a trial cancelled again is taken as a wish to stop:
@@ -441,9 +466,23 @@ class SlurmTrial : public LaunchedTrial {
           "how it ended can be read here. Give runner.jobDir (or --job-dir) a folder on a "
           "filesystem that the nodes share with this machine, at the same path";
     } else {
+      // Said by its cause, as far as Slurm and the job's output tell it.
       const std::string log = LogTail(files_.log, 10);
+      const std::string node = status.node.empty() ? "its node" : status.node;
+      std::string why = "bayestune-job did not run to its end";
+      if (launch_failed) {
+        why = "Slurm could not launch its batch script on " + node +
+              " although the node wrote its output (a plugin or the job's environment failed "
+              "there; slurmd's log on the node says why)";
+      } else if (!end.exit.signaled && (end.exit.code == 127 || end.exit.code == 126)) {
+        // The script's `exec` of bayestune-job: sh's "not found" (127) or "cannot execute" (126).
+        why = "its script could not run bayestune-job on " + node +
+              (end.exit.code == 127 ? " (not found there)" : " (not executable there)") +
+              ": it must be at the same path on every node (install bayestune on the shared "
+              "filesystem, or on each node)";
+      }
       end.failure = "Slurm job " + id_ + " ended " + status.state + " (" + how +
-                    ") without writing exit_status.json: bayestune-job did not run to its end" +
+                    ") without writing exit_status.json: " + why +
                     (log.empty() ? "" : "; last lines of " + files_.log.string() + ":\n" + log);
     }
     return end;
