@@ -886,6 +886,52 @@ TEST_CASE(
 }
 
 TEST_CASE(
+    "kill -9 of bayestune run, then one job cancelled and one finished while no runner watches: "
+    "the next run reruns the cancelled trial once and collects the other, nothing run twice",
+    "[slurm][launcher][cli]") {
+  SlurmTestCluster cluster;
+  const std::filesystem::path dir = MakeTempDir("slurm_resume_cancelled");
+  const std::filesystem::path yaml = GatedSlurmStudy(cluster, dir, 2, 2);
+  const std::filesystem::path ledger = dir / "ledger";
+  const std::vector<std::string> args = {
+      "run",     yaml.string(), "--db",       (dir / "study.db").string(),
+      "--study", "cancelled",   "--progress", "plain"};
+  const pid_t first = StartCli(cluster, args, dir / "first.log");
+  const bool both = WaitFor([&] { return ReadLedger(ledger).size() == 2; }, 90);
+  kill(first, SIGKILL);
+  WaitExitCode(first);
+  INFO(ReadFile(dir / "first.log"));
+  REQUIRE(both);
+  auto study = Study::Open(SqliteStudyRepository::Open((dir / "study.db").string()), "cancelled");
+  const std::string cancelled_job = study->GetTrial(1).CurrentJobId();
+  REQUIRE(!cancelled_job.empty());
+  cluster.Run("scancel", {cancelled_job});  // someone else's scancel
+  WriteFile(dir / "go" / "go-2", "");       // trial 2 ends on its own
+  REQUIRE(WaitFor([&] { return ReadLedger(ledger).size() == 4; }, 60));
+  WriteFile(dir / "go" / "go-all", "");  // attempt 2 of trial 1 ends as soon as it runs
+
+  const pid_t second = StartCli(cluster, args, dir / "second.log");
+  const int code = WaitExitCode(second);
+  const std::string output = ReadFile(dir / "second.log");
+  INFO(output);
+  CHECK(code == 0);
+  CHECK_THAT(output, Catch::Contains("Slurm job " + cancelled_job +
+                                     " was cancelled outside bayestune (scancel)"));
+  study = Study::Open(SqliteStudyRepository::Open((dir / "study.db").string()), "cancelled");
+  const auto lines = ReadLedger(ledger);
+  const Trial one = study->GetTrial(1);
+  CHECK(one.state == TrialState::kSucceeded);
+  CHECK(one.attempt == 2);
+  CHECK(one.jobs.size() == 2);
+  CHECK(Count(lines, "start", 1) == 2);
+  const Trial two = study->GetTrial(2);
+  CHECK(two.state == TrialState::kSucceeded);
+  CHECK(two.attempt == 1);
+  CHECK(Count(lines, "start", 2) == 1);
+  CHECK(Count(lines, "end", 2) == 1);
+}
+
+TEST_CASE(
     "bayestune run killed between sbatch and storing the job id: the next run finds the job by "
     "its name and folder and follows it, the trial runs once",
     "[slurm][launcher][cli]") {
