@@ -2037,6 +2037,28 @@ TEST_CASE(
 }
 
 TEST_CASE(
+    "a job that reaches Slurm's time limit before trialTimeoutSeconds: the trial fails naming "
+    "runner.slurm.time, once, not requeued",
+    "[slurm][launcher]") {
+  SlurmTestCluster cluster;
+  Harness h(cluster, "slurm_time_limit", Spec(1, 1));
+  h.options.runner.env["TEST_TRAINER_GO_DIR"] = h.go_dir.string();  // never goes on its own
+  h.options.runner.slurm.time = "1";                                // one minute
+  h.options.runner.trial_timeout_seconds = 600;
+  const RunResult result = h.Run();
+  INFO(result.message << "\n" << h.events->warnings);
+  const Trial trial = h.study->GetTrial(1);
+  INFO(trial.failure_reason);
+  CHECK(trial.state == TrialState::kFailed);
+  CHECK_THAT(trial.failure_reason,
+             Catch::Contains("reached its time limit (runner.slurm.time 1)") &&
+                 !Catch::Contains("timed out after"));
+  CHECK(h.events->Requeued().empty());
+  CHECK(trial.jobs.size() == 1);
+  CHECK(Count(ReadLedger(h.ledger), "start", 1) == 1);
+}
+
+TEST_CASE(
     "a node set down under a running job: the job ends NODE_FAIL and the trial runs again as a "
     "new job, once, not failed",
     "[slurm][launcher]") {
