@@ -932,6 +932,47 @@ TEST_CASE(
 }
 
 TEST_CASE(
+    "kill -9 of bayestune run while a trial stops early: the next run records it stopped with its "
+    "value, not FAILED by the SIGTERM its stop sent",
+    "[slurm][launcher][cli]") {
+  SlurmTestCluster cluster;
+  const std::filesystem::path dir = MakeTempDir("slurm_resume_stopping");
+  const std::filesystem::path yaml = GatedSlurmStudy(cluster, dir, 1, 1);
+  const std::filesystem::path ledger = dir / "ledger";
+  const std::vector<std::string> args = {
+      "run",     yaml.string(), "--db",       (dir / "study.db").string(),
+      "--study", "stopping",    "--progress", "plain"};
+  const pid_t first = StartCli(cluster, args, dir / "first.log");
+  const bool running = WaitFor([&] { return ReadLedger(ledger).size() == 1; }, 90);
+  // The runner decided to stop the trial (stored STOPPING) and signalled its job, then died
+  // before it saw the job end.
+  auto study = Study::Open(SqliteStudyRepository::Open((dir / "study.db").string()), "stopping");
+  REQUIRE(WaitFor([&] { return study->GetTrial(1).measurements.size() > 0; }, 30));
+  kill(first, SIGKILL);
+  WaitExitCode(first);
+  INFO(ReadFile(dir / "first.log"));
+  REQUIRE(running);
+  study->Stop(1);
+  const std::string job = study->GetTrial(1).CurrentJobId();
+  cluster.Run("scancel", {"--signal=TERM", "--batch", job});
+  REQUIRE(WaitFor([&] { return ReadLedger(ledger).size() == 2; }, 60));  // its trainer ended
+
+  const pid_t second = StartCli(cluster, args, dir / "second.log");
+  const int code = WaitExitCode(second);
+  const std::string output = ReadFile(dir / "second.log");
+  INFO(output);
+  CHECK(code == 0);
+  study = Study::Open(SqliteStudyRepository::Open((dir / "study.db").string()), "stopping");
+  const Trial trial = study->GetTrial(1);
+  INFO(trial.failure_reason);
+  CHECK(trial.state == TrialState::kSucceeded);
+  CHECK(trial.stopped_early);
+  CHECK(trial.final_value.has_value());
+  CHECK(trial.attempt == 1);
+  CHECK(Count(ReadLedger(ledger), "start", 1) == 1);
+}
+
+TEST_CASE(
     "bayestune run killed between sbatch and storing the job id: the next run finds the job by "
     "its name and folder and follows it, the trial runs once",
     "[slurm][launcher][cli]") {

@@ -616,6 +616,14 @@ bool TrialRunner::Loop::Reattach(const Trial& t) {
     events()->OnTrialStarted(started);
   }
   running_.push_back(std::move(rt));
+  if (t.state == TrialState::kStopping) {
+    // Stopped early (by the rule, or a client) before the gone runner saw its job end: stopped
+    // again here (a SIGTERM to a trainer still running; the launcher takes its signals for
+    // bayestune's), and it ends as stopped, with its value. Until this change a job that had
+    // ended of the gone runner's SIGTERM was recorded FAILED ("killed by signal 15"), and one
+    // cancelled after the grace period was requeued as cancelled outside bayestune.
+    BeginStop(*running_.back(), TrialStopCause::kEarlyStopping, Now(), "asked to stop");
+  }
   return true;
 }
 
