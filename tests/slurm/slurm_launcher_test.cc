@@ -887,6 +887,93 @@ TEST_CASE(
 }
 
 TEST_CASE(
+    "kill -9 of bayestune run, then one job cancelled and one finished while no runner watches: "
+    "the next run reruns the cancelled trial once and collects the other, nothing run twice",
+    "[slurm][launcher][cli]") {
+  SlurmTestCluster cluster;
+  const std::filesystem::path dir = MakeTempDir("slurm_resume_cancelled");
+  const std::filesystem::path yaml = GatedSlurmStudy(cluster, dir, 2, 2);
+  const std::filesystem::path ledger = dir / "ledger";
+  const std::vector<std::string> args = {
+      "run",     yaml.string(), "--db",       (dir / "study.db").string(),
+      "--study", "cancelled",   "--progress", "plain"};
+  const pid_t first = StartCli(cluster, args, dir / "first.log");
+  const bool both = WaitFor([&] { return ReadLedger(ledger).size() == 2; }, 90);
+  kill(first, SIGKILL);
+  WaitExitCode(first);
+  INFO(ReadFile(dir / "first.log"));
+  REQUIRE(both);
+  auto study = Study::Open(SqliteStudyRepository::Open((dir / "study.db").string()), "cancelled");
+  const std::string cancelled_job = study->GetTrial(1).CurrentJobId();
+  REQUIRE(!cancelled_job.empty());
+  cluster.Run("scancel", {cancelled_job});  // someone else's scancel
+  WriteFile(dir / "go" / "go-2", "");       // trial 2 ends on its own
+  REQUIRE(WaitFor([&] { return ReadLedger(ledger).size() == 4; }, 60));
+  WriteFile(dir / "go" / "go-all", "");  // attempt 2 of trial 1 ends as soon as it runs
+
+  const pid_t second = StartCli(cluster, args, dir / "second.log");
+  const int code = WaitExitCode(second);
+  const std::string output = ReadFile(dir / "second.log");
+  INFO(output);
+  CHECK(code == 0);
+  CHECK_THAT(output, Catch::Contains("Slurm job " + cancelled_job +
+                                     " was cancelled outside bayestune (scancel)"));
+  study = Study::Open(SqliteStudyRepository::Open((dir / "study.db").string()), "cancelled");
+  const auto lines = ReadLedger(ledger);
+  const Trial one = study->GetTrial(1);
+  CHECK(one.state == TrialState::kSucceeded);
+  CHECK(one.attempt == 2);
+  CHECK(one.jobs.size() == 2);
+  CHECK(Count(lines, "start", 1) == 2);
+  const Trial two = study->GetTrial(2);
+  CHECK(two.state == TrialState::kSucceeded);
+  CHECK(two.attempt == 1);
+  CHECK(Count(lines, "start", 2) == 1);
+  CHECK(Count(lines, "end", 2) == 1);
+}
+
+TEST_CASE(
+    "kill -9 of bayestune run while a trial stops early: the next run records it stopped with its "
+    "value, not FAILED by the SIGTERM its stop sent",
+    "[slurm][launcher][cli]") {
+  SlurmTestCluster cluster;
+  const std::filesystem::path dir = MakeTempDir("slurm_resume_stopping");
+  const std::filesystem::path yaml = GatedSlurmStudy(cluster, dir, 1, 1);
+  const std::filesystem::path ledger = dir / "ledger";
+  const std::vector<std::string> args = {
+      "run",     yaml.string(), "--db",       (dir / "study.db").string(),
+      "--study", "stopping",    "--progress", "plain"};
+  const pid_t first = StartCli(cluster, args, dir / "first.log");
+  const bool running = WaitFor([&] { return ReadLedger(ledger).size() == 1; }, 90);
+  // The runner decided to stop the trial (stored STOPPING) and signalled its job, then died
+  // before it saw the job end.
+  auto study = Study::Open(SqliteStudyRepository::Open((dir / "study.db").string()), "stopping");
+  REQUIRE(WaitFor([&] { return study->GetTrial(1).measurements.size() > 0; }, 30));
+  kill(first, SIGKILL);
+  WaitExitCode(first);
+  INFO(ReadFile(dir / "first.log"));
+  REQUIRE(running);
+  study->Stop(1);
+  const std::string job = study->GetTrial(1).CurrentJobId();
+  cluster.Run("scancel", {"--signal=TERM", "--batch", job});
+  REQUIRE(WaitFor([&] { return ReadLedger(ledger).size() == 2; }, 60));  // its trainer ended
+
+  const pid_t second = StartCli(cluster, args, dir / "second.log");
+  const int code = WaitExitCode(second);
+  const std::string output = ReadFile(dir / "second.log");
+  INFO(output);
+  CHECK(code == 0);
+  study = Study::Open(SqliteStudyRepository::Open((dir / "study.db").string()), "stopping");
+  const Trial trial = study->GetTrial(1);
+  INFO(trial.failure_reason);
+  CHECK(trial.state == TrialState::kSucceeded);
+  CHECK(trial.stopped_early);
+  CHECK(trial.final_value.has_value());
+  CHECK(trial.attempt == 1);
+  CHECK(Count(ReadLedger(ledger), "start", 1) == 1);
+}
+
+TEST_CASE(
     "bayestune run killed between sbatch and storing the job id: the next run finds the job by "
     "its name and folder and follows it, the trial runs once",
     "[slurm][launcher][cli]") {
@@ -1010,6 +1097,85 @@ TEST_CASE(
       cluster.Run("squeue", {"--noheader", "--all", "--states=all", "-o", "%i %j"});
   INFO(all.out);
   CHECK(std::count(all.out.begin(), all.out.end(), '\n') == 1);  // no second job
+}
+
+TEST_CASE(
+    "run killed while sbatch waits, Slurm still down at resume: the next run waits for Slurm "
+    "and follows the job of the lost sbatch answer, never runs the trial twice",
+    "[slurm][launcher][cli]") {
+  // Until this change the next run could not look for the job (squeue failing), requeued the
+  // trial as attempt 2 and submitted it: attempt 1's job ran on, followed and cancelled by no one,
+  // and the trial ran twice. "running": the job still runs when Slurm answers again; "ended": it
+  // ends while Slurm stays down for the whole run, its end read from its exit_status.json.
+  const std::string mode = GENERATE("running", "ended");
+  INFO(mode);
+  SlurmTestCluster cluster;
+  const std::filesystem::path dir = MakeTempDir("slurm_killed_down_" + mode);
+  const std::filesystem::path ledger = dir / "ledger";
+  const std::filesystem::path bin = dir / "bin";
+  const std::filesystem::path down = dir / "squeue-down";
+  std::vector<std::string> environment = LostSbatchEnvironment(cluster, bin, down);
+  const std::filesystem::path yaml = GatedSlurmStudy(cluster, dir, 1, 1);
+  const std::vector<std::string> args = {
+      "run",     yaml.string(), "--db",       (dir / "study.db").string(),
+      "--study", "still_down",  "--progress", "plain"};
+  const pid_t first = StartProcess(BAYESTUNE_CLI_PATH, args, environment, dir / "first.log");
+  const bool waiting = WaitFor(
+      [&] { return ReadFile(dir / "first.log").find("submitting again in") != std::string::npos; },
+      60);
+  kill(first, SIGKILL);
+  WaitExitCode(first);
+  INFO(ReadFile(dir / "first.log"));
+  REQUIRE(waiting);
+  // The job the runner lost runs (its trainer waits for its go file); squeue still fails.
+  REQUIRE(WaitFor([&] { return ReadLedger(ledger).size() == 1; }, 60));
+  if (mode == "ended") {
+    WriteFile(dir / "go" / "go-all", "");
+    REQUIRE(WaitFor([&] { return ReadLedger(ledger).size() == 2; }, 60));
+    REQUIRE(WaitFor(
+        [&] {
+          return std::filesystem::exists(dir / "bayestune-jobs" / "still_down" / "trial-1" /
+                                         "exit_status.json");
+        },
+        30));
+  }
+
+  const pid_t second = StartProcess(BAYESTUNE_CLI_PATH, args, environment, dir / "second.log");
+  if (mode == "running") {
+    const bool said = WaitFor(
+        [&] { return ReadFile(dir / "second.log").find("cannot be asked") != std::string::npos; },
+        60);
+    std::this_thread::sleep_for(std::chrono::seconds(1));
+    std::filesystem::remove(down);  // Slurm answers again: the job is found by its name
+    const bool found = WaitFor(
+        [&] { return ReadFile(dir / "second.log").find("found Slurm job") != std::string::npos; },
+        60);
+    WriteFile(dir / "go" / "go-all", "");
+    CHECK(said);
+    CHECK(found);
+  }
+  const bool ended = WaitFor([&] { return waitpid(second, nullptr, WNOHANG) == second; }, 120);
+  if (!ended) {
+    kill(second, SIGKILL);
+    WaitExitCode(second);
+  }
+  std::filesystem::remove(down);
+  const std::string output = ReadFile(dir / "second.log");
+  INFO(output);
+  REQUIRE(ended);
+  const SlurmCommandOutput all =
+      cluster.Run("squeue", {"--noheader", "--all", "--states=all", "-o", "%i %j"});
+  INFO(all.out);
+  REQUIRE(std::count(all.out.begin(), all.out.end(), '\n') == 1);  // no second job
+  const std::string job = all.out.substr(0, all.out.find(' '));
+  CHECK_THAT(output, Catch::Contains("Slurm job " + job));
+  auto study = Study::Open(SqliteStudyRepository::Open((dir / "study.db").string()), "still_down");
+  const Trial trial = study->GetTrial(1);
+  INFO(trial.failure_reason);
+  CHECK(trial.state == TrialState::kSucceeded);
+  CHECK(trial.attempt == 1);
+  CHECK(trial.CurrentJobId() == job);
+  CHECK(Count(ReadLedger(ledger), "start", 1) == 1);
 }
 
 // Issue 18 item 5: `bayestune worker`s as a Slurm job array against a `bayestune serve`, run as
@@ -1727,6 +1893,55 @@ TEST_CASE(
 }
 
 TEST_CASE(
+    "a trial stopped early while its job's id is lost: it ends as stopped once Slurm names the "
+    "job (sbatch's answer lost, squeue failing), not requeued to run again",
+    "[slurm][launcher]") {
+  // The job runs and its trainer reports, but its id is unknown (sbatch's answer lost, squeue
+  // failing). Until this change stopping it ended the attempt as never submitted: the trial, which
+  // had run and reported, was requeued to run again, and its job ran on.
+  SlurmTestCluster cluster;
+  Harness h(cluster, "slurm_lost_stopped", Spec(1, 1));
+  h.options.runner.env["TEST_TRAINER_GO_DIR"] = h.go_dir.string();  // never goes on its own
+  const std::filesystem::path down = h.dir / "squeue-down";
+  h.launcher_options.commands.environment = LostSbatchEnvironment(cluster, h.dir / "bin", down);
+  h.launcher_options.submit_retry_seconds = {1};
+  std::atomic<bool> stopped = false;
+  h.events->on_measurements = [&](std::int64_t id, const std::vector<Measurement>&) {
+    if (!stopped.exchange(true)) h.study->Stop(id);  // as the stopping rule
+  };
+  std::atomic<bool> run_ended = false;
+  RunResult result;
+  std::thread run([&] {
+    result = h.Run();
+    run_ended = true;
+  });
+  const bool stop_asked = WaitFor([&] { return stopped.load(); }, 60);
+  std::this_thread::sleep_for(std::chrono::seconds(2));  // a try or two while squeue fails
+  std::filesystem::remove(down);
+  const bool ended = WaitFor([&] { return run_ended.load(); }, 60);
+  WriteFile(h.go_dir / "go-all", "");  // whatever still runs ends
+  run.join();
+  INFO(result.message << "\n" << h.events->warnings);
+  const std::string all_jobs =
+      cluster.Run("squeue", {"--noheader", "--all", "--states=all", "-o", "%i %j"}).out;
+  INFO(all_jobs);
+  REQUIRE(stop_asked);
+  CHECK(ended);
+  CHECK(h.events->Requeued().empty());
+  const Trial trial = h.study->GetTrial(1);
+  INFO(trial.failure_reason);
+  CHECK(trial.state == TrialState::kSucceeded);
+  CHECK(trial.stopped_early);
+  CHECK(trial.attempt == 1);
+  CHECK(trial.jobs.size() == 1);
+  CHECK(Count(ReadLedger(h.ledger), "start", 1) == 1);
+  CHECK(std::count(all_jobs.begin(), all_jobs.end(), '\n') == 1);  // made once
+  const auto status = ReadSlurmJobExitStatus(h.TrialDir(1) / "exit_status.json");
+  REQUIRE(status);
+  CHECK(status->signals_received == std::vector<int>{SIGTERM});  // the stop reached it
+}
+
+TEST_CASE(
     "a trial timed out while slurmctld is down is cancelled as soon as Slurm answers again, not "
     "left to run to its own end",
     "[slurm][launcher]") {
@@ -1825,6 +2040,67 @@ TEST_CASE(
 }
 
 TEST_CASE(
+    "a job Slurm cancels when its node's prolog fails: the trial runs again as a new job, the "
+    "message naming the prolog and the node, not a scancel of someone's",
+    "[slurm][launcher]") {
+  // Until this change it read "cancelled outside bayestune (scancel)", and a second such cancel
+  // was taken as a user's wish to stop the trial.
+  const std::filesystem::path dir = MakeTempDir("slurm_prolog");
+  const std::filesystem::path fails = dir / "prolog-fails";
+  WriteFile(fails, "");
+  WriteFile(dir / "prolog.sh", "#!/bin/sh\nif [ -e '" + fails.string() + "' ]; then rm -f '" +
+                                   fails.string() + "'; exit 1; fi\nexit 0\n");
+  std::filesystem::permissions(dir / "prolog.sh", std::filesystem::perms::owner_all);
+  SlurmTestClusterOptions options;
+  options.prolog = dir / "prolog.sh";
+  SlurmTestCluster cluster(options);
+  Harness h(cluster, "slurm_prolog", Spec(1, 1));
+  RunResult result;
+  std::thread run([&] { result = h.Run(); });
+  const bool requeued = WaitFor([&] { return h.events->Requeued().size() == 1; }, 60);
+  const std::string drained = cluster.Run("sinfo", {"-R", "--noheader"}).out;
+  // Slurm drained the node: the next job waits until it is resumed.
+  cluster.Run("scontrol", {"update", "nodename=" + cluster.node(), "state=resume"});
+  run.join();
+  INFO(drained << result.message << "\n" << h.events->warnings);
+  REQUIRE(requeued);
+  CHECK_THAT(
+      h.events->Requeued()[0].second,
+      Catch::Contains("was cancelled by Slurm on " + cluster.node()) &&
+          Catch::Contains("the node's prolog failed") &&
+          Catch::Contains("Error running slurm prolog: 1") && Catch::Contains("Prolog error") &&
+          Catch::Contains("rerunning the trial as attempt 2") && !Catch::Contains("scancel"));
+  CHECK(result.outcome == RunOutcome::kStudyDone);
+  const Trial trial = h.study->GetTrial(1);
+  CHECK(trial.state == TrialState::kSucceeded);
+  CHECK(trial.attempt == 2);
+  CHECK(trial.jobs.size() == 2);
+  CHECK(Count(ReadLedger(h.ledger), "start", 1) == 1);  // the first job never ran its trainer
+}
+
+TEST_CASE(
+    "a job that reaches Slurm's time limit before trialTimeoutSeconds: the trial fails naming "
+    "runner.slurm.time, once, not requeued",
+    "[slurm][launcher]") {
+  SlurmTestCluster cluster;
+  Harness h(cluster, "slurm_time_limit", Spec(1, 1));
+  h.options.runner.env["TEST_TRAINER_GO_DIR"] = h.go_dir.string();  // never goes on its own
+  h.options.runner.slurm.time = "1";                                // one minute
+  h.options.runner.trial_timeout_seconds = 600;
+  const RunResult result = h.Run();
+  INFO(result.message << "\n" << h.events->warnings);
+  const Trial trial = h.study->GetTrial(1);
+  INFO(trial.failure_reason);
+  CHECK(trial.state == TrialState::kFailed);
+  CHECK_THAT(trial.failure_reason,
+             Catch::Contains("reached its time limit (runner.slurm.time 1)") &&
+                 !Catch::Contains("timed out after"));
+  CHECK(h.events->Requeued().empty());
+  CHECK(trial.jobs.size() == 1);
+  CHECK(Count(ReadLedger(h.ledger), "start", 1) == 1);
+}
+
+TEST_CASE(
     "a node set down under a running job: the job ends NODE_FAIL and the trial runs again as a "
     "new job, once, not failed",
     "[slurm][launcher]") {
@@ -1855,6 +2131,31 @@ TEST_CASE(
   CHECK(trial.jobs.size() == 2);
   CHECK(Count(ReadLedger(h.ledger), "start", 1) == 2);
 }
+TEST_CASE(
+    "bayestune-job missing on the node: the trial fails saying so and what to install where, not "
+    "that bayestune-job did not run to its end",
+    "[slurm][launcher]") {
+  // The node sees an empty folder where this machine has bayestune-job: the job script's exec
+  // fails (sh: not found, 127). Until this change: "... without writing exit_status.json:
+  // bayestune-job did not run to its end".
+  const std::filesystem::path program_dir = MakeTempDir("slurm_private_program");
+  std::filesystem::copy_file(JobProgram(), program_dir / "bayestune-job");
+  SlurmTestCluster cluster({.node_private_dir = program_dir});
+  Harness h(cluster, "slurm_no_job_program", Spec(1, 1));
+  h.launcher_options.job_program = program_dir / "bayestune-job";
+  const RunResult result = h.Run();
+  INFO(result.message << "\n" << h.events->warnings);
+  const Trial trial = h.study->GetTrial(1);
+  CHECK(trial.state == TrialState::kFailed);
+  CHECK_THAT(trial.failure_reason,
+             Catch::Contains("its script could not run bayestune-job on " + cluster.node() +
+                             " (not found there)") &&
+                 Catch::Contains("same path on every node") &&
+                 Catch::Contains((program_dir / "bayestune-job").string()) &&  // sh's words
+                 !Catch::Contains("did not run to its end"));
+  CHECK(ReadLedger(h.ledger).empty());  // the trainer never ran
+}
+
 TEST_CASE(
     "a job dir that the node does not see: the trial fails naming the node and the folder it "
     "could not write, not that bayestune-job did not run to its end",

@@ -205,6 +205,7 @@ void SlurmTestCluster::WriteConfig(int ctld_port, int slurmd_port) const {
        << (options_.message_timeout_seconds > 0
                ? "MessageTimeout=" + std::to_string(options_.message_timeout_seconds) + "\n"
                : std::string())
+       << (options_.prolog.empty() ? std::string() : "Prolog=" + options_.prolog.string() + "\n")
        << (options_.scheduler_parameters.empty()
                ? std::string()
                : "SchedulerParameters=" + options_.scheduler_parameters + "\n")

@@ -28,6 +28,9 @@ struct SlurmTestClusterOptions {
   // Not empty: slurmd, and so every job, sees an empty tmpfs at this folder (a mount namespace
   // of its own), as a compute node that does not share the folder with the machine that submits.
   std::filesystem::path node_private_dir;
+  // Not empty: slurm.conf's Prolog, run by slurmd before each job (a failing one makes Slurm
+  // cancel a job that may not be requeued, and drain the node: "Prolog error").
+  std::filesystem::path prolog;
 };
 
 // A single-node Slurm cluster of its own, for tests: a munged with its own key, socket and files

@@ -233,6 +233,30 @@ bool SlurmCommands::RunScancel(const SlurmJobId& id, const std::vector<std::stri
   return true;
 }
 
+std::string SlurmCommands::NodeState(const std::string& node) {
+  ++calls_.scontrol;
+  const SlurmCommandOutput output = runner_.Run("scontrol", {"show", "node", node, "--oneliner"});
+  if (!output.exit.succeeded()) {
+    if (output.err.find("not found") != std::string::npos) return "";
+    throw Unavailable("scontrol failed: " + Said(output));
+  }
+  // "... State=IDLE+DRAIN ThreadsPerCore=1 ... Reason=Prolog error [root@2026-12-07T22:47:25]".
+  const auto field = [&](const std::string& name, const std::string& until) {
+    const auto at = output.out.find(" " + name + "=");
+    if (at == std::string::npos) return std::string();
+    const auto from = at + name.size() + 2;
+    auto end = output.out.find(until, from);
+    if (end == std::string::npos) end = output.out.find('\n', from);
+    std::string value = output.out.substr(from, end == std::string::npos ? end : end - from);
+    while (!value.empty() && (value.back() == ' ' || value.back() == '\n'))
+      value.pop_back();
+    return value;
+  };
+  const std::string state = field("State", " ");
+  const std::string reason = field("Reason", " [");
+  return reason.empty() ? state : state + ": " + reason;
+}
+
 bool SlurmCommands::Cancel(const SlurmJobId& id) {
   return RunScancel(id, {});
 }

@@ -97,6 +97,31 @@ class SlurmTrial : public LaunchedTrial {
 
   std::string job_id() const override { return id_; }
   bool Submitted() const override { return !id_.empty(); }
+  // Not submitted, and its tries (or looks) go on.
+  bool Waiting() const { return id_.empty() && !launch_error_; }
+
+  // An attempt that a runner now gone sent to sbatch without storing a job id, while Slurm cannot
+  // say whether that sbatch made a job (`why`: squeue's error): never submitted again from here;
+  // looked for by its name and folder at each try (TrySubmit) until Slurm answers, and followed
+  // once found (or once its exit_status.json names it). Until this change the trial was rerun as
+  // its next attempt at once, and the job of this one ran on, followed by no one.
+  void LookForLostJob(const std::string& why) {
+    look_only_ = true;
+    maybe_made_ = true;
+    first_try_ = SteadySeconds();
+    tries_ = 1;
+    last_error_ = "attempt " + std::to_string(attempt_) +
+                  " has no Slurm job id stored: the runner that is gone may have submitted it "
+                  "although sbatch's answer was lost";
+    const double wait =
+        state_->submit_retry_seconds.empty() ? 2.0 : state_->submit_retry_seconds.front();
+    next_try_ = first_try_ + wait;
+    state_->submitting.insert(this);
+    state_->warn(trial_id_, last_error_ + ", and Slurm cannot be asked now (" + why +
+                                "): not run again; looking for job " + job_.job_name +
+                                " in its folder again in " + FormatDuration(wait) +
+                                ", and following it once Slurm answers");
+  }
 
   // One sbatch for this attempt (`first`: from Launch; later ones from Refresh, when
   // next_try() has come). Returns why the attempt cannot be submitted (Slurm refused the job, or
@@ -178,7 +203,21 @@ class SlurmTrial : public LaunchedTrial {
 
   std::optional<TrialEnd> PollEnd() override {
     if (id_.empty()) {
-      if (!launch_error_) return std::nullopt;
+      if (!launch_error_) {
+        // A job that an sbatch of this attempt made although its answer was lost, and that ended
+        // while Slurm could not be asked: its exit_status.json names it. Followed; its end is
+        // read at the next look, once the runner has recorded the job.
+        if (maybe_made_) {
+          try {
+            if (auto file = ReadSlurmJobExitStatus(files_.status); file && !file->job_id.empty()) {
+              FollowFound(file->job_id, "; its exit_status.json names it", /*ended=*/true);
+            }
+          } catch (const InvalidArgument&) {
+            // Not bayestune-job's file: Slurm says which job it is once it answers.
+          }
+        }
+        return std::nullopt;
+      }
       TrialEnd end;
       end.exit.code = 127;
       end.launch_error = *launch_error_;
@@ -255,6 +294,7 @@ class SlurmTrial : public LaunchedTrial {
 
  public:
   void Terminate() override {
+    if (OweStop("stopped")) return;
     if (StopSubmitting("the trial was stopped")) return;
     stop_requested_ = true;
     const auto it = state_->status.find(id_);
@@ -275,6 +315,7 @@ class SlurmTrial : public LaunchedTrial {
   }
 
   bool CancelIfQueued() override {
+    if (id_.empty() && !launch_error_ && JobRan()) return false;  // it runs, its id unknown yet
     if (StopSubmitting("the run was asked to stop")) return true;
     try {
       if (!state_->slurm.CancelPending(id_)) return false;
@@ -287,6 +328,7 @@ class SlurmTrial : public LaunchedTrial {
   }
 
   void Kill() override {
+    if (OweStop("killed")) return;
     if (StopSubmitting("the run was asked to stop")) return;
     kill_requested_ = true;
     try {
@@ -348,6 +390,31 @@ class SlurmTrial : public LaunchedTrial {
     } else if (status.phase == SlurmJobPhase::kUnknown) {
       end.requeue_reason = "Slurm job " + id_ + " is gone (" + status.reason +
                            ") and left no exit_status.json" + rerun;
+    } else if (const std::string log =
+                   state == "CANCELLED" && file == nullptr ? LogTail(files_.log, 5) : std::string();
+               log.find("Error running slurm prolog") != std::string::npos) {
+      // Slurm's own cancel, not a scancel of someone's: the node's prolog failed before the batch
+      // script ran (Slurm writes "Error running slurm prolog: <status>" in the job's output,
+      // cancels a job that may not be requeued, --no-requeue, and drains the node). Not the
+      // trial's fault, nor a wish to stop it: run again, on another node or once it is resumed.
+      const auto at = log.find("Error running slurm prolog");
+      const std::string said = log.substr(at, log.find('\n', at) - at);
+      const std::string node = status.node.empty() ? "its node" : status.node;
+      std::string node_state;
+      if (!status.node.empty()) {
+        try {
+          node_state = state_->slurm.NodeState(status.node);
+        } catch (const Error& e) {
+          node_state = std::string("unknown: ") + e.what();
+        }
+      }
+      end.requeue_reason = "Slurm job " + id_ + " was cancelled by Slurm on " + node +
+                           ": the node's prolog failed before the job's script ran ('" + said +
+                           "' in " + files_.log.string() + ")" +
+                           (node_state.empty() ? ""
+                                               : "; scontrol show node " + status.node + ": " +
+                                                     node_state + " (sinfo -R says why)") +
+                           rerun;
     } else if (state == "CANCELLED") {
       // Someone's scancel: an admin freeing a node (the trial deserves its run) or the user
       // wanting the trial gone. Rerun once; a trial cancelled again is taken as a wish to stop:
@@ -399,9 +466,23 @@ class SlurmTrial : public LaunchedTrial {
           "how it ended can be read here. Give runner.jobDir (or --job-dir) a folder on a "
           "filesystem that the nodes share with this machine, at the same path";
     } else {
+      // Said by its cause, as far as Slurm and the job's output tell it.
       const std::string log = LogTail(files_.log, 10);
+      const std::string node = status.node.empty() ? "its node" : status.node;
+      std::string why = "bayestune-job did not run to its end";
+      if (launch_failed) {
+        why = "Slurm could not launch its batch script on " + node +
+              " although the node wrote its output (a plugin or the job's environment failed "
+              "there; slurmd's log on the node says why)";
+      } else if (!end.exit.signaled && (end.exit.code == 127 || end.exit.code == 126)) {
+        // The script's `exec` of bayestune-job: sh's "not found" (127) or "cannot execute" (126).
+        why = "its script could not run bayestune-job on " + node +
+              (end.exit.code == 127 ? " (not found there)" : " (not executable there)") +
+              ": it must be at the same path on every node (install bayestune on the shared "
+              "filesystem, or on each node)";
+      }
       end.failure = "Slurm job " + id_ + " ended " + status.state + " (" + how +
-                    ") without writing exit_status.json: bayestune-job did not run to its end" +
+                    ") without writing exit_status.json: " + why +
                     (log.empty() ? "" : "; last lines of " + files_.log.string() + ":\n" + log);
     }
     return end;
@@ -413,6 +494,52 @@ class SlurmTrial : public LaunchedTrial {
     state_->followed.insert(id_);
     state_->trial_of[id_] = trial_id_;
     state_->next_query = 0;  // learn its state at the next turn
+  }
+
+  // Follows `id`, a job of this attempt found without sbatch's answer (`how`), and sends it the
+  // stop asked while its id was unknown (OweStop), unless it `ended` (the stop still says how the
+  // trial ends).
+  void FollowFound(const SlurmJobId& id, const std::string& how, bool ended = false) {
+    // A job of a gone runner's attempt is said by the runner once it has stored it.
+    if (!look_only_) {
+      state_->warn(trial_id_, last_error_ + "; but Slurm has job " + id + " of this attempt (" +
+                                  job_.job_name + how + "): following it");
+    }
+    Follow(id);
+    if (ended || (!kill_requested_ && !stop_requested_)) return;
+    try {
+      // Running: its trainer gets SIGTERM (a kill: the job is cancelled); else cancelled.
+      if (kill_requested_ || !state_->slurm.Signal(id_, SIGTERM)) state_->slurm.Cancel(id_);
+    } catch (const Error& e) {
+      if (state_->cancel_owed.insert(id_).second) {
+        state_->warn(trial_id_, "could not stop Slurm job " + id_ + ": " + e.what() +
+                                    "; cancelling it as soon as Slurm answers again");
+      }
+    }
+  }
+
+  // Whether a job of this attempt ran although its id is unknown (sbatch's answer lost, Slurm not
+  // answering since): Slurm opened its output in the attempt's folder, which it does when the job
+  // starts on its node. Its trial then has a trainer that may report; it is never submitted again.
+  bool JobRan() const {
+    std::error_code error;
+    return maybe_made_ && std::filesystem::exists(files_.log, error);
+  }
+
+  // A stop (`how`: "stopped" early or for its timeout, or "killed") of an attempt whose job ran
+  // but whose id Slurm cannot say yet: owed, and sent once the job is found (FollowFound), rather
+  // than ending the attempt as never submitted (until this change its trial, which had run and
+  // reported, was requeued to run again, and its job ran on). False when there is no such job.
+  bool OweStop(const std::string& how) {
+    if (!id_.empty() || launch_error_ || !JobRan()) return false;
+    bool& asked = how == "killed" ? kill_requested_ : stop_requested_;
+    if (!asked) {
+      state_->warn(trial_id_, "the trial was " + how +
+                                  ", but Slurm cannot say yet which job runs it (" + job_.job_name +
+                                  "): stopping that job as soon as Slurm names it");
+    }
+    asked = true;
+    return true;
   }
 
   // A stop of an attempt whose sbatch is still to be tried again: no more tries (EndSubmitting).
@@ -437,6 +564,7 @@ class SlurmTrial : public LaunchedTrial {
   double next_try_ = 0;
   std::string last_error_;
   bool maybe_made_ = false;  // an sbatch failed without a refusal: it may have made the job
+  bool look_only_ = false;   // LookForLostJob: never submitted from here
   std::optional<std::string> launch_error_;
   bool launch_stopped_ = false;
   bool stop_requested_ = false;
@@ -541,9 +669,8 @@ std::optional<std::string> SlurmTrial::TrySubmit(bool first) {
   const auto follow_made = [&](const std::string& failure) {
     const auto made = state_->slurm.FindJobs(job_.job_name, job_.working_dir);
     if (made.empty()) return false;
-    state_->warn(trial_id_, failure + "; but Slurm has job " + made.back() + " of this attempt (" +
-                                job_.job_name + "): following it");
-    Follow(made.back());
+    last_error_ = failure;
+    FollowFound(made.back(), "");
     return true;
   };
   std::string failure;
@@ -552,6 +679,18 @@ std::optional<std::string> SlurmTrial::TrySubmit(bool first) {
     // and squeue could not say so then (Slurm down for both). Until it can, nothing is submitted
     // again, lest the trial run twice.
     if (!first && maybe_made_ && follow_made(last_error_)) return std::nullopt;
+    if (look_only_ || JobRan()) {
+      // Slurm answers and has no job of this attempt, yet one was made (a runner now gone may
+      // have submitted it; its output is in the folder): it ended and Slurm forgot it (MinJobAge)
+      // without an exit_status.json. Not submitted again here: the trial goes back to the queue.
+      state_->submitting.erase(this);
+      launch_stopped_ = true;
+      launch_error_ = last_error_ + "; Slurm has no job " + job_.job_name + " in its folder" +
+                      (JobRan() ? " any more (one ran: its " + files_.log.filename().string() +
+                                      " is there; it left no exit_status.json)"
+                                : "");
+      return std::nullopt;
+    }
     try {
       Follow(state_->slurm.Submit(job_));
       return std::nullopt;
@@ -587,13 +726,18 @@ std::optional<std::string> SlurmTrial::TrySubmit(bool first) {
                                        FormatDuration(failing_for) + ")");
   }
   const double wait = waits[std::min(retry, waits.size() - 1)];
+  // A job of the attempt exists (its output is in the folder) or a gone runner's sbatch may have
+  // made one: looked for, never submitted again.
+  const bool looking = look_only_ || JobRan();
   state_->warn(
       trial_id_,
-      failure + "; submitting again in " + FormatDuration(wait) +
+      failure + (looking ? "; looking for its job again in " : "; submitting again in ") +
+          FormatDuration(wait) +
           (retry + 1 < waits.size()
                ? ""
-               : " (Slurm has not taken the job for " + FormatDuration(failing_for) +
-                     "; the run waits for it up to " +
+               : (looking ? " (Slurm has not answered for "
+                          : " (Slurm has not taken the job for ") +
+                     FormatDuration(failing_for) + "; the run waits for it up to " +
                      FormatDuration(state_->submit_give_up_seconds) + ", Ctrl-C ends it now)"));
   // Tried again at the Refresh after the wait; the runner serves the other trials meanwhile.
   next_try_ = now + wait;
@@ -749,8 +893,27 @@ std::unique_ptr<LaunchedTrial> SlurmLauncher::Reattach(const Trial& trial,
   if (id.empty()) {
     // The runner died between sbatch and storing the job id: the job, if sbatch made it, has
     // this attempt's name and folder (while slurmctld holds it: MinJobAge after its end).
-    const std::vector<SlurmJobId> made = state_->slurm.FindJobs(
-        JobName(trial.id, trial.attempt), std::filesystem::absolute(paths.dir));
+    const SlurmJobFiles files = SlurmJobFilesFor(paths.dir);
+    std::error_code error;
+    if (!std::filesystem::exists(files.script, error) && !error) {
+      return nullptr;  // written before any sbatch: none ran
+    }
+    SlurmJobRequest job = JobRequestOf(runner_, runner_.gpus_per_trial);
+    job.script = files.script;
+    job.job_name = JobName(trial.id, trial.attempt);
+    job.output_file = files.log;
+    job.working_dir = std::filesystem::absolute(paths.dir);
+    std::vector<SlurmJobId> made;
+    try {
+      made = state_->slurm.FindJobs(job.job_name, job.working_dir);
+    } catch (const Error& e) {
+      // Slurm cannot say whether that sbatch made a job: rerunning the trial now could run it
+      // twice. Looked for again until Slurm answers.
+      auto lost = std::make_unique<SlurmTrial>(state_, trial.id, SlurmJobId(), files, trial.attempt,
+                                               runner_.slurm.time, job);
+      lost->LookForLostJob(e.what());
+      return lost;
+    }
     if (made.empty()) return nullptr;
     id = made.back();
   }
@@ -781,7 +944,7 @@ void SlurmLauncher::Refresh(double now) {
     } else if (auto error = trial->TrySubmit(/*first=*/false)) {
       trial->EndSubmitting(*error, false);
       given_up = *error;
-    } else if (!trial->Submitted()) {
+    } else if (trial->Waiting()) {
       waiting = trial;
     }
   }

@@ -619,6 +619,16 @@ int TrialRunner::Loop::RequeueTrialsOfGoneRunners(bool say_who_holds) {
   return requeued_now;
 }
 
+// What a run says of a job that a runner now gone submitted without storing its id, found by its
+// name and folder (or its exit_status.json).
+namespace {
+std::string FoundLostJob(const std::string& job, int attempt) {
+  return "found Slurm job " + job + " of attempt " + std::to_string(attempt) +
+         ", which the runner that is gone submitted but did not live to record; following it "
+         "rather than running the trial again";
+}
+}  // namespace
+
 // A trial whose current attempt a runner now gone ran as a Slurm job: a handle on the job while
 // it is queued or running, or ended with a result to collect. false: requeue it.
 bool TrialRunner::Loop::Reattach(const Trial& t) {
@@ -634,6 +644,18 @@ bool TrialRunner::Loop::Reattach(const Trial& t) {
     return false;
   }
   if (!launched && t.CurrentJobId().empty()) return false;  // no job of it was found
+  if (!launched->Submitted()) {
+    // Slurm cannot say yet whether the gone runner's sbatch made a job (the launcher said so, and
+    // looks again): recorded and announced once found (Announce), back in the queue if none was.
+    auto rt = NewRunningTrial(t, paths, std::move(launched));
+    rt->reattached = true;
+    if (t.start_time) rt->submitted = rt->started - std::max(0.0, NowSeconds() - *t.start_time);
+    for (const Measurement& m : t.measurements) {
+      if (m.attempt == t.attempt) rt->recorded.insert({m.metric, m.step});
+    }
+    running_.push_back(std::move(rt));
+    return true;
+  }
   if (!launched) {
     Warn(t.id, "attempt " + std::to_string(t.attempt) + " of trial " + std::to_string(t.id) +
                    " ran as Slurm job " + t.CurrentJobId() + ", which this " +
@@ -652,9 +674,7 @@ bool TrialRunner::Loop::Reattach(const Trial& t) {
       launched->Kill();  // the trial moved on meanwhile: the job is no one's
       return true;
     }
-    Warn(t.id, "found Slurm job " + job + " of attempt " + std::to_string(t.attempt) +
-                   ", which the runner that is gone submitted but did not live to record; "
-                   "following it rather than running the trial again");
+    Warn(t.id, FoundLostJob(job, t.attempt));
   }
   auto rt = NewRunningTrial(trial, paths, std::move(launched));
   // Its folder claimed again, as at its launch: the claim went with the runner that is gone, and a
@@ -685,6 +705,14 @@ bool TrialRunner::Loop::Reattach(const Trial& t) {
     events()->OnTrialStarted(started);
   }
   running_.push_back(std::move(rt));
+  if (t.state == TrialState::kStopping) {
+    // Stopped early (by the rule, or a client) before the gone runner saw its job end: stopped
+    // again here (a SIGTERM to a trainer still running; the launcher takes its signals for
+    // bayestune's), and it ends as stopped, with its value. Until this change a job that had
+    // ended of the gone runner's SIGTERM was recorded FAILED ("killed by signal 15"), and one
+    // cancelled after the grace period was requeued as cancelled outside bayestune.
+    BeginStop(*running_.back(), TrialStopCause::kEarlyStopping, Now(), "asked to stop");
+  }
   return true;
 }
 
@@ -934,8 +962,8 @@ void TrialRunner::Loop::Launch(const Trial& suggested, std::vector<int> gpus) {
 bool TrialRunner::Loop::Announce(RunningTrial& rt) {
   if (rt.announced || !rt.launched->Submitted()) return true;
   rt.announced = true;
-  ++result_.launched;
-  if (const double now = Now(); now > rt.started) {
+  if (!rt.reattached) ++result_.launched;
+  if (const double now = Now(); !rt.reattached && now > rt.started) {
     // Submitted after sbatch was tried again: its time counts from the submission.
     rt.started = now;
     rt.submitted = now;
@@ -948,10 +976,12 @@ bool TrialRunner::Loop::Announce(RunningTrial& rt) {
       Abandon(rt, e);
       return false;
     }
+    if (rt.reattached) Warn(rt.trial.id, FoundLostJob(job, rt.trial.attempt));
   }
   if (events()) {
     TrialStartedEvent started;
     started.trial = rt.trial;
+    started.reattached = rt.reattached;
     started.gpus = rt.gpus;
     started.pid = rt.launched->pid();
     started.job_id = rt.launched->job_id();

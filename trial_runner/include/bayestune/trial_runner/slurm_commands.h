@@ -70,6 +70,11 @@ class SlurmCommands {
   std::vector<SlurmJobId> FindJobs(const std::string& job_name,
                                    const std::filesystem::path& working_dir);
 
+  // scontrol show node <node> --oneliner: the node's state and, when it has one, why it is
+  // drained or down ("IDLE+DRAIN: Prolog error"), as sinfo -R says it. "" when scontrol does not
+  // know the node. Throws Unavailable when scontrol fails.
+  std::string NodeState(const std::string& node);
+
   // scancel <id>: Slurm ends the job, pending or running (SIGTERM to all its processes, SIGKILL
   // after KillWait), and it ends CANCELLED. Returns false when scancel says the job had already
   // ended or is unknown; true otherwise, also when scancel says nothing about a job already
