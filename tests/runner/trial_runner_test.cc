@@ -836,6 +836,28 @@ TEST_CASE("trials of a runner that is gone are rerun, a live client's are left a
   CHECK(h.study->GetTrial(live.id).client_id == "worker-a");
 }
 
+TEST_CASE(
+    "a gone runner's trial that ran as a Slurm job, resumed by a local run: rerun, not a crash",
+    "[runner][resume]") {
+  // The run looked whether the job was submitted yet (slurmfield5's lost sbatch) before it
+  // looked whether the launcher had a job at all: a local launcher has none to follow, and the
+  // run died of a null pointer (SIGSEGV) where it said "which this local launcher cannot follow".
+  Harness h("slurm-orphan", FakeSpec(1, 1));
+  h.options.runner.args = {"--steps=1"};
+  const RunnerIdentity dead = GoneRunner();
+  const Trial orphan = h.study->Suggest(1, dead.ClientId(1)).at(0);
+  h.study->RecordJob(orphan.id, "4242", orphan.Owner());
+  const RunResult result = h.Run();
+  CHECK(result.outcome == RunOutcome::kStudyDone);
+  CHECK_THAT(h.events->AllWarnings(),
+             Catch::Contains("attempt 1 of trial " + std::to_string(orphan.id) +
+                             " ran as Slurm job 4242, which this local launcher cannot follow; "
+                             "rerunning the trial (scancel 4242 if it still runs)"));
+  const Trial rerun = h.study->GetTrial(orphan.id);
+  CHECK(rerun.state == TrialState::kSucceeded);
+  CHECK(rerun.attempt == 2);
+}
+
 TEST_CASE("what a dead runner's trials left running is killed and named at the next run",
           "[runner][resume]") {
   Harness h("leftover-tree", FakeSpec(1, 1));

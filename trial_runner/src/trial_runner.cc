@@ -644,6 +644,15 @@ bool TrialRunner::Loop::Reattach(const Trial& t) {
     return false;
   }
   if (!launched && t.CurrentJobId().empty()) return false;  // no job of it was found
+  if (!launched) {
+    Warn(t.id, "attempt " + std::to_string(t.attempt) + " of trial " + std::to_string(t.id) +
+                   " ran as Slurm job " + t.CurrentJobId() + ", which this " +
+                   std::string(LauncherKindName(options_.runner.launcher)) +
+                   " launcher cannot follow; rerunning the trial (scancel " + t.CurrentJobId() +
+                   " if it still runs)");
+    return false;
+  }
+  // After the check above: a launcher without Slurm jobs (local) has no job to look at.
   if (!launched->Submitted()) {
     // Slurm cannot say yet whether the gone runner's sbatch made a job (the launcher said so, and
     // looks again): recorded and announced once found (Announce), back in the queue if none was.
@@ -655,14 +664,6 @@ bool TrialRunner::Loop::Reattach(const Trial& t) {
     }
     running_.push_back(std::move(rt));
     return true;
-  }
-  if (!launched) {
-    Warn(t.id, "attempt " + std::to_string(t.attempt) + " of trial " + std::to_string(t.id) +
-                   " ran as Slurm job " + t.CurrentJobId() + ", which this " +
-                   std::string(LauncherKindName(options_.runner.launcher)) +
-                   " launcher cannot follow; rerunning the trial (scancel " + t.CurrentJobId() +
-                   " if it still runs)");
-    return false;
   }
   Trial trial = t;
   if (t.CurrentJobId().empty()) {
