@@ -87,6 +87,16 @@ std::vector<LedgerLine> ReadLedger(const std::filesystem::path& path) {
   return lines;
 }
 
+// Whether `folder` can be claimed now as a runner claims a running trial's (an flock of it): false
+// while a run holds it.
+bool Claimable(const std::filesystem::path& folder) {
+  const int fd = open(folder.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+  if (fd < 0) return false;
+  const bool claimed = flock(fd, LOCK_EX | LOCK_NB) == 0;
+  close(fd);
+  return claimed;
+}
+
 int Count(const std::vector<LedgerLine>& ledger, const std::string& what, std::int64_t trial) {
   return static_cast<int>(std::count_if(ledger.begin(), ledger.end(), [&](const LedgerLine& l) {
     return l.what == what && l.trial == trial;
@@ -1150,9 +1160,12 @@ TEST_CASE(
     const bool found = WaitFor(
         [&] { return ReadFile(dir / "second.log").find("found Slurm job") != std::string::npos; },
         60);
+    // Its folder claimed by the run that follows it, as at a launch (it was left unclaimed).
+    const bool claimed = !Claimable(dir / "bayestune-jobs" / "still_down" / "trial-1");
     WriteFile(dir / "go" / "go-all", "");
     CHECK(said);
     CHECK(found);
+    CHECK(claimed);
   }
   const bool ended = WaitFor([&] { return waitpid(second, nullptr, WNOHANG) == second; }, 120);
   if (!ended) {
@@ -2185,20 +2198,6 @@ TEST_CASE(
                  !Catch::Contains("did not run to its end"));
   CHECK(ReadLedger(h.ledger).empty());  // the trainer never ran
 }
-
-namespace {
-
-// Whether `folder` can be claimed now as a runner claims a running trial's (an flock of it): false
-// while a run holds it.
-bool Claimable(const std::filesystem::path& folder) {
-  const int fd = open(folder.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-  if (fd < 0) return false;
-  const bool claimed = flock(fd, LOCK_EX | LOCK_NB) == 0;
-  close(fd);
-  return claimed;
-}
-
-}  // namespace
 
 TEST_CASE(
     "kill -9 of bayestune run: the next run that re-attaches to the trial's job claims its folder "

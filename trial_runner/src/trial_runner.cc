@@ -271,6 +271,7 @@ class TrialRunner::Loop {
   // Returns how many it requeued.
   int RequeueTrialsOfGoneRunners(bool say_who_holds);
   bool Reattach(const Trial& trial);
+  void ClaimAgain(RunningTrial& rt);
   std::unique_ptr<RunningTrial> NewRunningTrial(const Trial& trial, const TrialPaths& paths,
                                                 std::unique_ptr<LaunchedTrial> launched);
   void HandleInterrupts();
@@ -657,6 +658,7 @@ bool TrialRunner::Loop::Reattach(const Trial& t) {
     // Slurm cannot say yet whether the gone runner's sbatch made a job (the launcher said so, and
     // looks again): recorded and announced once found (Announce), back in the queue if none was.
     auto rt = NewRunningTrial(t, paths, std::move(launched));
+    ClaimAgain(*rt);
     rt->reattached = true;
     if (t.start_time) rt->submitted = rt->started - std::max(0.0, NowSeconds() - *t.start_time);
     for (const Measurement& m : t.measurements) {
@@ -678,19 +680,7 @@ bool TrialRunner::Loop::Reattach(const Trial& t) {
     Warn(t.id, FoundLostJob(job, t.attempt));
   }
   auto rt = NewRunningTrial(trial, paths, std::move(launched));
-  // Its folder claimed again, as at its launch: the claim went with the runner that is gone, and a
-  // run of another study given the same job dir took the folder of this running job for
-  // leftovers and moved it aside, the job then writing into that run's trial. Not made when it is
-  // not there (removed while no runner watched: said when the job ends).
-  const std::filesystem::path folder = ClaimedFolder(paths, t.attempt);
-  if (std::error_code error; std::filesystem::is_directory(folder, error)) {
-    try {
-      rt->folder_claim = ClaimTrialFolder(folder);
-    } catch (const LaunchError& e) {
-      Warn(t.id, std::string(e.what()) + "; what Slurm job " + rt->launched->job_id() +
-                     " of trial " + std::to_string(t.id) + " writes there may mix with that run's");
-    }
-  }
+  ClaimAgain(*rt);
   rt->reattached = true;
   rt->announced = true;
   if (t.start_time) rt->submitted = rt->started - std::max(0.0, NowSeconds() - *t.start_time);
@@ -715,6 +705,22 @@ bool TrialRunner::Loop::Reattach(const Trial& t) {
     BeginStop(*running_.back(), TrialStopCause::kEarlyStopping, Now(), "asked to stop");
   }
   return true;
+}
+
+// A re-attached trial's folder claimed again, as at its launch: the claim went with the runner
+// that is gone, and a run of another study given the same job dir took the folder of this running
+// job for leftovers and moved it aside, the job then writing into that run's trial. Not made when
+// it is not there (removed while no runner watched: said when the job ends).
+void TrialRunner::Loop::ClaimAgain(RunningTrial& rt) {
+  const std::filesystem::path folder = ClaimedFolder(rt.paths, rt.trial.attempt);
+  std::error_code error;
+  if (!std::filesystem::is_directory(folder, error)) return;
+  try {
+    rt.folder_claim = ClaimTrialFolder(folder);
+  } catch (const LaunchError& e) {
+    Warn(rt.trial.id, std::string(e.what()) + "; what the Slurm job of trial " +
+                          std::to_string(rt.trial.id) + " writes there may mix with that run's");
+  }
 }
 
 std::unique_ptr<RunningTrial> TrialRunner::Loop::NewRunningTrial(
