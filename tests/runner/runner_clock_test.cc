@@ -231,7 +231,7 @@ TEST_CASE("a second interrupt kills the trial through its launcher and queues it
 }
 
 TEST_CASE(
-    "a trial whose trainer reported runs, though the batch queue last said pending: two "
+    "reported though the queue last said pending: a trial whose trainer reported runs, and two "
     "interrupts kill it as a running trial, not as one cancelled in the queue",
     "[runner][clock][slurm]") {
   // squeue is asked every few seconds, and a trainer may report before it says RUNNING (seen on

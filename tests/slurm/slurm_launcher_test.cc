@@ -303,8 +303,8 @@ TEST_CASE("a job cancelled outside bayestune: its trial is requeued and runs aga
 }
 
 TEST_CASE(
-    "a trial whose job is cancelled outside bayestune a second time is taken as a wish to stop: "
-    "requeued, not failed, and the run submits nothing more",
+    "job cancelled outside bayestune twice: taken as a wish to stop, the trial requeued, not "
+    "failed, and the run submits nothing more",
     "[slurm][launcher]") {
   SlurmTestCluster cluster;
   Harness h(cluster, "slurm_scancel_twice", Spec(3, 1));
@@ -424,8 +424,8 @@ TEST_CASE("Slurm refusing the job ends the run with Slurm's words, no trial is u
 }
 
 TEST_CASE(
-    "a FIFO, a link to /dev/zero, a huge file or garbage in the place of exit_status.json neither "
-    "blocks the runner nor ends the trial: the real one is read when the job ends",
+    "exit_status.json replaced: a FIFO, a link to /dev/zero, a huge file or garbage neither "
+    "blocks the runner nor ends the trial, and the real one is read when the job ends",
     "[slurm][launcher]") {
   const std::string plant = GENERATE("garbage", "fifo", "devzero", "huge");
   const std::map<std::string, std::string> said = {
@@ -897,8 +897,8 @@ TEST_CASE(
 }
 
 TEST_CASE(
-    "kill -9 of bayestune run, then one job cancelled and one finished while no runner watches: "
-    "the next run reruns the cancelled trial once and collects the other, nothing run twice",
+    "kill -9, then jobs cancelled and finished unwatched: the next run reruns the cancelled "
+    "trial once and collects the other, nothing run twice",
     "[slurm][launcher][cli]") {
   SlurmTestCluster cluster;
   const std::filesystem::path dir = MakeTempDir("slurm_resume_cancelled");
@@ -1061,8 +1061,8 @@ TEST_CASE(
 }
 
 TEST_CASE(
-    "bayestune run killed while sbatch waits to be tried again after a lost answer: the next run "
-    "finds the job by its name and follows it, the trial runs once",
+    "killed while sbatch waits to be tried again after a lost answer: the next run finds the "
+    "job by its name and follows it, the trial runs once",
     "[slurm][launcher][cli]") {
   // The attempt's job exists (sbatch made it, its answer was lost, squeue could not say so), the
   // runner waits to try again, and is killed: its trial has no job id stored.
