@@ -1,5 +1,7 @@
 #include "bayestune/optimizer/grid_designer.h"
 
+#include <algorithm>
+#include <charconv>
 #include <cmath>
 #include <limits>
 #include <set>
@@ -8,6 +10,26 @@
 #include "scale_transform.h"
 
 namespace bayestune {
+namespace {
+
+// A DOUBLE grid value as the decimal of 15 significant digits nearest to it, when that lies in
+// [lo, hi]: computed on its scale, the point meant as 0.001 came out 0.0010000000000000002, and
+// the trainer got --lr=0.0010000000000000002 (the stored value, exports and reports the same).
+// A range so narrow that its grid values differ in their last digits keeps them as computed
+// (tidied, two could become one).
+double TidyGridValue(double value, double lo, double hi) {
+  if (!(hi - lo > 1e-9 * std::max(std::fabs(lo), std::fabs(hi)))) return value;
+  char text[32];
+  const auto written =
+      std::to_chars(text, text + sizeof text, value, std::chars_format::general, 15);
+  double tidy = value;
+  if (written.ec != std::errc() || std::from_chars(text, written.ptr, tidy).ec != std::errc()) {
+    return value;
+  }
+  return tidy >= lo && tidy <= hi ? tidy : value;
+}
+
+}  // namespace
 
 std::size_t GridDesigner::GridValueCount(const ParameterSpec& spec) {
   switch (spec.type) {
@@ -41,8 +63,9 @@ ParameterValue GridDesigner::GridValue(const ParameterSpec& spec, std::size_t k)
     case ParameterType::kInteger:
       return static_cast<std::int64_t>(spec.min_value) + static_cast<std::int64_t>(k);
     case ParameterType::kDouble:
-      return FromUnit(static_cast<double>(k) / (kDoubleGridPoints - 1), spec.min_value,
-                      spec.max_value, spec.scale);
+      return TidyGridValue(FromUnit(static_cast<double>(k) / (kDoubleGridPoints - 1),
+                                    spec.min_value, spec.max_value, spec.scale),
+                           spec.min_value, spec.max_value);
   }
   return {};
 }
@@ -62,9 +85,17 @@ std::optional<std::size_t> GridDesigner::GridIndex(const ParameterSpec& spec,
     if (x != std::floor(x) || x < spec.min_value || x > spec.max_value) return std::nullopt;
     return static_cast<std::size_t>(x - spec.min_value);
   }
+  // Within a few units of the last digit: a trial made before grid values were tidied holds the
+  // value as computed (0.0010000000000000002 for 0.001), and is the same grid point.
+  // The exact value first: in a range narrower than that, grid values lie closer.
   const std::size_t count = GridValueCount(spec);
   for (std::size_t k = 0; k < count; ++k) {
     if (GridValue(spec, k).AsDouble() == x) return k;
+  }
+  if (spec.type != ParameterType::kDouble) return std::nullopt;
+  for (std::size_t k = 0; k < count; ++k) {
+    const double grid = GridValue(spec, k).AsDouble();
+    if (std::fabs(grid - x) <= 1e-13 * std::max(std::fabs(grid), std::fabs(x))) return k;
   }
   return std::nullopt;
 }

@@ -44,6 +44,32 @@ TEST_CASE("grid values: every listed or integer value, 10 per DOUBLE on its scal
   CHECK(GridDesigner().Capacity(space) == std::optional<std::size_t>(100));
 }
 
+TEST_CASE(
+    "DOUBLE grid values are the decimals meant, and a trial of the value as computed is the same "
+    "point",
+    "[grid]") {
+  // The trainer got --lr=0.0010000000000000002 for the point meant as 0.001.
+  const auto d = ParameterSpec::Double("lr", 1e-4, 1e-1, ScaleType::kLog);
+  CHECK(GridDesigner::GridValue(d, 3).AsDouble() == 1e-3);
+  CHECK(GridDesigner::GridValue(d, 6).AsDouble() == 1e-2);
+  CHECK(GridDesigner::GridValue(d, 1).ToString() == "0.000215443469003188");
+  const auto linear = ParameterSpec::Double("p", 0.0, 0.9);
+  CHECK(GridDesigner::GridValue(linear, 3).AsDouble() == 0.3);  // 0.30000000000000004
+  // A study begun before holds 0.0010000000000000002: the same grid point, not run again.
+  CHECK(GridDesigner::GridIndex(d, ParameterValue(0.0010000000000000002)) ==
+        std::optional<std::size_t>(3));
+  CHECK_FALSE(GridDesigner::GridIndex(d, ParameterValue(0.00100001)).has_value());
+  // A range narrower than the digits kept: ten distinct values, as computed.
+  const auto narrow = ParameterSpec::Double("x", 1.0, 1.0 + 1e-13);
+  std::set<double> values;
+  for (std::size_t k = 0; k < 10; ++k)
+    values.insert(GridDesigner::GridValue(narrow, k).AsDouble());
+  CHECK(values.size() == 10);
+  for (std::size_t k = 0; k < 10; ++k)
+    CHECK(GridDesigner::GridIndex(narrow, GridDesigner::GridValue(narrow, k)) ==
+          std::optional<std::size_t>(k));
+}
+
 TEST_CASE("the grid is walked in order, without repeats, until exhausted", "[grid]") {
   const StudySpec spec = GridSpec(
       {ParameterSpec::Categorical("c", {"x", "y", "z"}), ParameterSpec::Discrete("d", {1, 2})},
