@@ -917,7 +917,12 @@ void TrialRunner::Loop::Launch(const Trial& suggested, std::vector<int> gpus) {
                              "' already held files, not of this study (a study of the same name "
                              "in another or a deleted database?); moved them to '" +
                              moved->string() + "' so that they are not read as this trial's");
-      if (request.paths.dir == trial_folder) folder_claim = ClaimTrialFolder(trial_folder);
+      if (request.paths.dir == trial_folder) {
+        // The claim held is the moved folder's: let go first, so that a claim refused here (another
+        // run made and claimed the folder meanwhile) leaves that run's folder alone below.
+        folder_claim = OwnedDescriptor();
+        folder_claim = ClaimTrialFolder(trial_folder);
+      }
     }
     std::filesystem::create_directories(request.paths.dir, error);
     if (error) {
