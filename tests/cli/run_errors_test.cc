@@ -37,6 +37,27 @@ void WriteReportAtOnceStudy(const TempFolder& dir, int trials) {
                 RandomSearchStudyYaml(trials, 1, "  command: [./train.sh]\n  cpuTrials: 1\n"));
 }
 
+// Whether this machine lets a test mount a small file system in a mount namespace of its own
+// (`unshare -rm`); WARNs and says no where it does not.
+bool HasMountNamespace(const TempFolder& dir) {
+  const auto probe = RunInFolder(dir.path(), {"unshare", "-rm", "true"});
+  if (probe.exit_code != 0) WARN("no mount namespace here (unshare -rm: " << probe.err << ")");
+  return probe.exit_code == 0;
+}
+
+// After a run that ended for want of room or of its folders: s.yaml run again in `dir` with the
+// job dir jobs/ ends well, its `trials` trials all SUCCEEDED and none FAILED (none was used up).
+void CheckRunsAgainToTheEnd(const TempFolder& dir, const std::string& lock_dir, int trials) {
+  const auto again = RunInFolder(
+      dir.path(), {BayestunePath(), "run", "s.yaml", "--job-dir", "jobs", "--progress", "plain"},
+      {lock_dir});
+  INFO(again.out << again.err);
+  CHECK(again.exit_code == 0);
+  const auto listed = RunBayestune(dir.path(), {"trials", "s"});
+  CHECK(CountOccurrences(listed.out, "SUCCEEDED") == trials);
+  CHECK(CountOccurrences(listed.out, "FAILED") == 0);
+}
+
 }  // namespace
 
 TEST_CASE("run: the export command the summary suggests works for the longest study name",
@@ -538,11 +559,7 @@ TEST_CASE("run: a full file system under the trial folders stops the run, no tri
   fs::create_directories(dir.File("locks"));
   // A full 128 KiB tmpfs over jobs/, in a mount namespace of its own (gone with the process).
   const std::string lock_dir = "BAYESTUNE_GPU_LOCK_DIR=" + dir.File("locks");
-  const auto probe = RunInFolder(dir.path(), {"unshare", "-rm", "true"});
-  if (probe.exit_code != 0) {
-    WARN("no mount namespace here (unshare -rm: " << probe.err << "); not tested");
-    return;
-  }
+  if (!HasMountNamespace(dir)) return;
   const auto full = RunInFolder(
       dir.path(),
       {"unshare", "-rm", "/bin/sh", "-c",
@@ -558,14 +575,7 @@ TEST_CASE("run: a full file system under the trial folders stops the run, no tri
                                            "some space and run the study again"));
   CHECK_THAT(full.out, Catch::Contains("trial 1 queued to run again (attempt 2): attempt 1 "));
   // Space again (the tmpfs went with its namespace): the same trials run and succeed.
-  const auto again = RunInFolder(
-      dir.path(), {BayestunePath(), "run", "s.yaml", "--job-dir", "jobs", "--progress", "plain"},
-      {lock_dir});
-  INFO(again.out << again.err);
-  CHECK(again.exit_code == 0);
-  const auto trials = RunBayestune(dir.path(), {"trials", "s"});
-  CHECK(CountOccurrences(trials.out, "SUCCEEDED") == 3);
-  CHECK(CountOccurrences(trials.out, "FAILED") == 0);
+  CheckRunsAgainToTheEnd(dir, lock_dir, 3);
 }
 
 TEST_CASE("run: trial folders on a file system out of inodes: said so, no trial is used up",
@@ -585,11 +595,7 @@ TEST_CASE("run: trial folders on a file system out of inodes: said so, no trial 
                 RandomSearchStudyYaml(3, 1, "  command: [./train.sh]\n  cpuTrials: 1\n"));
   fs::create_directories(dir.File("jobs"));
   const std::string lock_dir = "BAYESTUNE_GPU_LOCK_DIR=" + dir.File("locks");
-  const auto probe = RunInFolder(dir.path(), {"unshare", "-rm", "true"});
-  if (probe.exit_code != 0) {
-    WARN("no mount namespace here (unshare -rm: " << probe.err << "); not tested");
-    return;
-  }
+  if (!HasMountNamespace(dir)) return;
   const std::string jobs = fs::canonical(dir.File("jobs")).string();
   // A tmpfs of 4 MiB over jobs/ (in a mount namespace of its own, gone with the process).
   const std::string mount = "mount -t tmpfs -o size=4m,nr_inodes=16 tmpfs jobs && ";
@@ -621,14 +627,7 @@ TEST_CASE("run: trial folders on a file system out of inodes: said so, no trial 
                              jobs + "' shows its inodes) and run the study again"));
   CHECK_THAT(during.out, !Catch::Contains("fix this"));
   // Inodes again (the tmpfs went with its namespace): the other trials run and succeed.
-  const auto again = RunInFolder(
-      dir.path(), {BayestunePath(), "run", "s.yaml", "--job-dir", "jobs", "--progress", "plain"},
-      {lock_dir});
-  INFO(again.out << again.err);
-  CHECK(again.exit_code == 0);
-  const auto trials = RunBayestune(dir.path(), {"trials", "s"});
-  CHECK(CountOccurrences(trials.out, "SUCCEEDED") == 3);
-  CHECK(CountOccurrences(trials.out, "FAILED") == 0);
+  CheckRunsAgainToTheEnd(dir, lock_dir, 3);
 }
 
 TEST_CASE("run: the last inode taken by a trial's folder: the trial started with it says why",
@@ -640,11 +639,7 @@ TEST_CASE("run: the last inode taken by a trial's folder: the trial started with
   WriteTextFile(dir.File("s.yaml"),
                 RandomSearchStudyYaml(2, 2, "  command: [./train.sh]\n  cpuTrials: 2\n"));
   fs::create_directories(dir.File("jobs"));
-  const auto probe = RunInFolder(dir.path(), {"unshare", "-rm", "true"});
-  if (probe.exit_code != 0) {
-    WARN("no mount namespace here (unshare -rm: " << probe.err << "); not tested");
-    return;
-  }
+  if (!HasMountNamespace(dir)) return;
   const std::string jobs = fs::canonical(dir.File("jobs")).string();
   // A tmpfs over jobs/ with one inode free: the run's check of jobs/ makes and removes a file
   // there, trial-1/ takes the inode, and its stdout.log finds none.
@@ -706,14 +701,7 @@ TEST_CASE("run: a trial folder removed while its trial runs: said so, no trial i
                                       "with status "));
   CHECK_THAT(run.out, !Catch::Contains("FAILED"));
   // The folder left in place: the same trials run and succeed.
-  const auto again = RunInFolder(
-      dir.path(), {BayestunePath(), "run", "s.yaml", "--job-dir", "jobs", "--progress", "plain"},
-      {lock_dir});
-  INFO(again.out << again.err);
-  CHECK(again.exit_code == 0);
-  const auto trials = RunBayestune(dir.path(), {"trials", "s"});
-  CHECK(CountOccurrences(trials.out, "SUCCEEDED") == 3);
-  CHECK(CountOccurrences(trials.out, "FAILED") == 0);
+  CheckRunsAgainToTheEnd(dir, lock_dir, 3);
 }
 
 TEST_CASE(
