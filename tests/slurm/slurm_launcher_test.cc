@@ -781,6 +781,13 @@ std::filesystem::path GatedSlurmStudy(const SlurmTestCluster& cluster,
   return yaml;
 }
 
+// `bayestune run` of `yaml` as study `study` in `dir`'s study.db, with plain progress lines.
+std::vector<std::string> RunArgs(const std::filesystem::path& yaml,
+                                 const std::filesystem::path& dir, const std::string& study) {
+  return {"run",     yaml.string(), "--db",       (dir / "study.db").string(),
+          "--study", study,         "--progress", "plain"};
+}
+
 }  // namespace
 
 TEST_CASE(
@@ -792,9 +799,7 @@ TEST_CASE(
   const std::filesystem::path yaml = GatedSlurmStudy(cluster, dir, 8, 4);
   const std::filesystem::path ledger = dir / "ledger";
   const std::filesystem::path go = dir / "go";
-  const std::vector<std::string> args = {
-      "run",     yaml.string(), "--db",       (dir / "study.db").string(),
-      "--study", "resume",      "--progress", "plain"};
+  const std::vector<std::string> args = RunArgs(yaml, dir, "resume");
   // The first run: four jobs start and wait; then the runner dies without a word.
   const pid_t first = StartCli(cluster, args, dir / "first.log");
   const bool four_running = WaitFor(
@@ -904,9 +909,7 @@ TEST_CASE(
   const std::filesystem::path dir = MakeTempDir("slurm_resume_cancelled");
   const std::filesystem::path yaml = GatedSlurmStudy(cluster, dir, 2, 2);
   const std::filesystem::path ledger = dir / "ledger";
-  const std::vector<std::string> args = {
-      "run",     yaml.string(), "--db",       (dir / "study.db").string(),
-      "--study", "cancelled",   "--progress", "plain"};
+  const std::vector<std::string> args = RunArgs(yaml, dir, "cancelled");
   const pid_t first = StartCli(cluster, args, dir / "first.log");
   const bool both = WaitFor([&] { return ReadLedger(ledger).size() == 2; }, 90);
   kill(first, SIGKILL);
@@ -950,9 +953,7 @@ TEST_CASE(
   const std::filesystem::path dir = MakeTempDir("slurm_resume_stopping");
   const std::filesystem::path yaml = GatedSlurmStudy(cluster, dir, 1, 1);
   const std::filesystem::path ledger = dir / "ledger";
-  const std::vector<std::string> args = {
-      "run",     yaml.string(), "--db",       (dir / "study.db").string(),
-      "--study", "stopping",    "--progress", "plain"};
+  const std::vector<std::string> args = RunArgs(yaml, dir, "stopping");
   const pid_t first = StartCli(cluster, args, dir / "first.log");
   const bool running = WaitFor([&] { return ReadLedger(ledger).size() == 1; }, 90);
   // The runner decided to stop the trial (stored STOPPING) and signalled its job, then died
@@ -1024,9 +1025,7 @@ TEST_CASE(
   const std::filesystem::path yaml = dir / "tuning.yaml";
   WriteFile(yaml, RandomSearchStudyYaml(
                       2, 1, SlurmRunnerYaml(cluster, {{"TEST_TRAINER_LEDGER", ledger.string()}})));
-  const std::vector<std::string> args = {
-      "run",     yaml.string(), "--db",       (dir / "study.db").string(),
-      "--study", "orphan",      "--progress", "plain"};
+  const std::vector<std::string> args = RunArgs(yaml, dir, "orphan");
   const pid_t first = StartProcess(BAYESTUNE_CLI_PATH, args, environment, dir / "first.log");
   WriteFile(bin / "runner-pid", std::to_string(first));
   const int first_code = WaitExitCode(first);
@@ -1075,9 +1074,7 @@ TEST_CASE(
   const std::filesystem::path yaml = dir / "tuning.yaml";
   WriteFile(yaml, RandomSearchStudyYaml(
                       1, 1, SlurmRunnerYaml(cluster, {{"TEST_TRAINER_LEDGER", ledger.string()}})));
-  const std::vector<std::string> args = {
-      "run",     yaml.string(), "--db",       (dir / "study.db").string(),
-      "--study", "waiting",     "--progress", "plain"};
+  const std::vector<std::string> args = RunArgs(yaml, dir, "waiting");
   const pid_t first = StartProcess(BAYESTUNE_CLI_PATH, args, environment, dir / "first.log");
   const bool waiting = WaitFor(
       [&] { return ReadFile(dir / "first.log").find("submitting again in") != std::string::npos; },
@@ -1126,9 +1123,7 @@ TEST_CASE(
   const std::filesystem::path down = dir / "squeue-down";
   std::vector<std::string> environment = LostSbatchEnvironment(cluster, bin, down);
   const std::filesystem::path yaml = GatedSlurmStudy(cluster, dir, 1, 1);
-  const std::vector<std::string> args = {
-      "run",     yaml.string(), "--db",       (dir / "study.db").string(),
-      "--study", "still_down",  "--progress", "plain"};
+  const std::vector<std::string> args = RunArgs(yaml, dir, "still_down");
   const pid_t first = StartProcess(BAYESTUNE_CLI_PATH, args, environment, dir / "first.log");
   const bool waiting = WaitFor(
       [&] { return ReadFile(dir / "first.log").find("submitting again in") != std::string::npos; },
@@ -2209,9 +2204,7 @@ TEST_CASE(
   SlurmTestCluster cluster;
   const std::filesystem::path dir = MakeTempDir("slurm_reattach_claim");
   const std::filesystem::path yaml = GatedSlurmStudy(cluster, dir, 1, 1);
-  const std::vector<std::string> args = {
-      "run",     yaml.string(), "--db",       (dir / "study.db").string(),
-      "--study", "claim",       "--progress", "plain"};
+  const std::vector<std::string> args = RunArgs(yaml, dir, "claim");
   const std::filesystem::path folder = dir / "bayestune-jobs" / "claim" / "trial-1";
   const pid_t first = StartCli(cluster, args, dir / "first.log");
   const bool running = WaitFor([&] { return ReadLedger(dir / "ledger").size() == 1; }, 90);
