@@ -1,5 +1,6 @@
 // 8. Failures: the trials that ended without a value, grouped by their reason's headline (its
-// first line and the last line of a log tail).
+// first line and the last line of a log tail), whatever numbers that line and the trial's folder
+// hold.
 #include <algorithm>
 #include <map>
 
@@ -24,19 +25,22 @@ struct FailureGroup {
 }  // namespace
 
 std::string FailuresSection(ReportContext& context) {
-  std::map<std::string, FailureGroup> by_headline;
+  // By state and FailureGroupKey: grouped by the headline itself, a wrong metric tag (whose
+  // reason names the trial's folder) or a flag the trainer lacks (argparse's 'unrecognized
+  // arguments: --beta1=0.93', a value of its own each time) made one group per trial.
+  std::map<std::string, FailureGroup> by_cause;
   std::size_t total = 0;
   for (const Trial& trial : context.trials()) {
     if (trial.state != TrialState::kFailed && trial.state != TrialState::kInfeasible) continue;
     ++total;
-    const std::string headline = std::string(TrialStateName(trial.state)) + ": " +
-                                 FailureHeadline(trial.failure_reason, 160);
-    auto& group = by_headline[headline];
-    group.headline = headline;
+    const std::string state(TrialStateName(trial.state));
+    auto& group = by_cause[state + "\n" + FailureGroupKey(trial.failure_reason)];
+    if (group.trials.empty())
+      group.headline = state + ": " + FailureHeadline(trial.failure_reason, 160);
     group.trials.push_back(&trial);
   }
   std::vector<FailureGroup> groups;
-  for (auto& [headline, group] : by_headline)
+  for (auto& [cause, group] : by_cause)
     groups.push_back(std::move(group));
   std::stable_sort(groups.begin(), groups.end(), [](const auto& a, const auto& b) {
     return a.trials.size() != b.trials.size() ? a.trials.size() > b.trials.size()
@@ -50,7 +54,8 @@ std::string FailuresSection(ReportContext& context) {
   html +=
       Note(FormatCount(static_cast<std::int64_t>(total)) + (total == 1 ? " trial" : " trials") +
            " ended without a usable value, grouped by the reason's first line and, for a crash, "
-           "the last line of its log. Open a group for the whole reason of its first trial.");
+           "the last line of its log, whatever numbers that line and the trial's folder hold. "
+           "Open a group for the whole reason of its first trial.");
   html +=
       "<div class=\"scroll\"><table><thead><tr><th>reason</th><th class=\"n\">trials</th>"
       "<th>which</th></tr></thead><tbody>";

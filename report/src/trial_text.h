@@ -21,5 +21,10 @@ std::string AlgorithmText(Algorithm algorithm);
 // non-empty line, which is where a crash says what went wrong: "exit code 1; log tail: …
 // RuntimeError: CUDA out of memory". Each part at most `max_characters` long.
 std::string FailureHeadline(const std::string& reason, std::size_t max_characters);
+// What failures of one cause have alike, to group them: the reason's first line and the last line
+// of its log, with what differs from trial to trial for one cause made alike: the trial's folder
+// (trial-12) in the first line, and every number of the log's line (the value of the flag in
+// argparse's 'unrecognized arguments: --beta1=0.93', the GiB CUDA tried to allocate).
+std::string FailureGroupKey(const std::string& reason);
 
 }  // namespace bayestune::report_internal

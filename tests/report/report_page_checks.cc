@@ -3,6 +3,7 @@
 #include <catch2/catch.hpp>
 #include <cmath>
 #include <map>
+#include <regex>
 #include <set>
 
 namespace bayestune::testing {
@@ -61,14 +62,18 @@ ExpectedMarks ExpectedMarksOf(const StudySpec& spec, const std::vector<Trial>& t
     }
     if (t.state == TrialState::kInfeasible) ++marks.infeasible;
     if (t.state == TrialState::kFailed || t.state == TrialState::kInfeasible) {
-      // Grouped by state, first line and last line.
+      // Grouped by state, first line (the trial's folder, trial-<n>, made alike) and last line
+      // (its numbers made alike).
       std::string reason = t.failure_reason;
       while (!reason.empty() && reason.back() == '\n')
         reason.pop_back();
-      failure_lines.insert(
-          std::string(TrialStateName(t.state)) + "|" + reason.substr(0, reason.find('\n')) + "|" +
+      const std::string first = std::regex_replace(reason.substr(0, reason.find('\n')),
+                                                   std::regex("trial-[0-9]+"), "trial-#");
+      const std::string last = std::regex_replace(
           reason.substr(reason.rfind('\n') == std::string::npos ? reason.size()
-                                                                : reason.rfind('\n') + 1));
+                                                                : reason.rfind('\n') + 1),
+          std::regex("[0-9]+"), "#");
+      failure_lines.insert(std::string(TrialStateName(t.state)) + "|" + first + "|" + last);
     }
     if (has_curve) ++marks.curves;
     if (t.start_time) marks.bars += t.gpus.empty() ? 1 : t.gpus.size();

@@ -259,6 +259,47 @@ TEST_CASE("The report of a study whose trials all failed shows the failures") {
   CHECK(r.page.find("card best") == std::string::npos);
 }
 
+TEST_CASE("Failures of one cause are one group, whatever numbers their reason holds") {
+  // As a first run gives them: a wrong metric tag, whose reason names each trial's folder, and a
+  // flag the trainer lacks, which argparse names with each trial's value. Each trial was a group
+  // of its own, so the section listed causes as many times as they failed.
+  StudyRecord record;
+  record.name = "mistakes";
+  record.spec = OneParameterSpec(Goal::kMaximize);
+  std::vector<Trial> trials;
+  for (int i = 1; i <= 7; ++i) {
+    Trial t;
+    t.id = i;
+    t.state = TrialState::kFailed;
+    t.parameters = {{"x", 0.1 * i}};
+    const std::string folder = "/home/me/bayestune-jobs/mistakes/trial-" + std::to_string(i);
+    t.failure_reason =
+        i <= 4 ? "the trainer exited with status 0 without reporting the metric: metric 'accuracy' "
+                 "not found; did you mean 'Accuracy/val'? (log: " +
+                     folder + "/stderr.log)\n(" + folder + "/stdout.log and stderr.log are empty)"
+               : "the trainer exited with status 2\nlast lines of " + folder +
+                     "/stderr.log:\nusage: train.py [-h] [--x X] [--job-dir JOB_DIR]\n"
+                     "train.py: error: unrecognized arguments: --beta1=0.9" +
+                     std::to_string(17 * i) + "\n";
+    trials.push_back(t);
+  }
+  std::ostringstream out;
+  WriteStudyReport(out, record, trials);
+  const std::string failures = SectionOf(out.str(), "failures");
+  CHECK(KindCount(out.str(), "failures", "failure-group") == 2);
+  // Each group is said by its first trial's reason, with the trials it holds.
+  CHECK(failures.find("(/home/me/bayestune-jobs/mistakes/trial-1/stdout.log and stderr.log are "
+                      "empty)</summary>") != std::string::npos);
+  CHECK(failures.find("<td class=\"n\">4</td><td>1, 2, 3, 4</td>") != std::string::npos);
+  CHECK(failures.find("unrecognized arguments: --beta1=0.985</summary>") != std::string::npos);
+  CHECK(failures.find("<td class=\"n\">3</td><td>5, 6, 7</td>") != std::string::npos);
+  // Another exit status is another cause.
+  trials[6].failure_reason = "the trainer exited with status 1\nlast lines of x:\nerror 3";
+  std::ostringstream other;
+  WriteStudyReport(other, record, trials);
+  CHECK(KindCount(other.str(), "failures", "failure-group") == 3);
+}
+
 TEST_CASE("The report of a 10,000-trial study is subsampled, says so, and stays small") {
   TempFolder folder;
   const std::string database = folder.File("study.db");
