@@ -106,6 +106,33 @@ TEST_CASE("a trainer whose every timestamp is in milliseconds is warned once, no
   CHECK(poll.warnings.empty());
 }
 
+TEST_CASE("a step given as 'step' rather than global_step is warned of, once for the file",
+          "[hypertune_reader]") {
+  // {"accuracy": 0.6, "step": 1}, as a Vizier or Optuna user writes it: every report was at step
+  // 0, 'step' a metric of its own, and nothing said so ('accuracy 0.8 at step 0').
+  const auto path = UniqueTempDir("hypertune_step_key") / "metric.jsonl";
+  WriteFileBytes(path,
+                 "{\"accuracy\": 0.6, \"step\": 1}\n"
+                 "{\"accuracy\": 0.7, \"step\": 2}\n");
+  HypertuneReader reader(path.string());
+  MetricPoll poll = reader.Poll();
+  REQUIRE(poll.records.size() == 4);  // read as written: two metrics at step 0
+  CHECK(poll.records[0].step == 0);
+  REQUIRE(poll.warnings.size() == 1);
+  CHECK_THAT(poll.warnings[0].message,
+             Contains("line 1: no global_step, so the report is at step 0, and 'step' is a "
+                      "metric of its own: cloudml-hypertune's key for the step is global_step") &&
+                 Contains("said once for this file"));
+  AppendFileBytes(path, "{\"accuracy\": 0.8, \"step\": 3}\n");
+  poll = reader.Poll();
+  CHECK(poll.records.size() == 2);
+  CHECK(poll.warnings.empty());
+  // A report with global_step, or without any step, says nothing.
+  const auto plain = UniqueTempDir("hypertune_no_step") / "metric.jsonl";
+  WriteFileBytes(plain, "{\"accuracy\": 0.6}\n{\"accuracy\": 0.7, \"global_step\": 2}\n");
+  CHECK(HypertuneReader(plain.string()).Poll().warnings.empty());
+}
+
 TEST_CASE("rewrites of the sliding window count no report twice and lose none",
           "[hypertune_reader]") {
   for (int every : {1, 7, 99}) {

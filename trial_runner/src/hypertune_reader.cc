@@ -172,6 +172,19 @@ void HypertuneReader::ReadLine(std::string_view line, std::size_t line_number, s
       return;
     }
     step = *parsed;
+  } else if (!step_key_warned_) {
+    // A step under another name (a Vizier, Optuna or PyTorch habit) is a metric to hypertune,
+    // and the report is at step 0: every report of the trial was at step 0 without a word, the
+    // live view said 'at step 0' and early stopping compared the trials at step 0.
+    for (const char* other : {"step", "epoch", "iteration", "globalStep", "global-step"}) {
+      if (json.contains(other)) {
+        step_key_warned_ = true;
+        warn("no global_step, so the report is at step 0, and '" + std::string(other) +
+             "' is a metric of its own: cloudml-hypertune's key for the step is global_step, "
+             "as in {\"accuracy\": 0.91, \"global_step\": 3} (said once for this file)");
+        break;
+      }
+    }
   }
   if (const auto it = json.find("timestamp"); it != json.end()) {
     const auto number = NumberOf(*it);

@@ -56,6 +56,7 @@ class HypertuneReader {
   std::deque<std::string> seen_;   // the writer's last reports read, oldest first (at most 100)
   bool overflow_warned_ = false;   // the lost-reports warning comes once per file
   bool wall_time_warned_ = false;  // so does that of a timestamp no clock gave
+  bool step_key_warned_ = false;   // and that of a step given as 'step', not global_step
   std::string refused_why_;        // why the last poll did not read the file, said once
   std::uint64_t generation_ = 0;
 };
