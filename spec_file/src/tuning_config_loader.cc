@@ -528,6 +528,10 @@ class Loader {
       }
       std::vector<std::string> all = known;
       all.insert(all.end(), ignored.begin(), ignored.end());
+      if (const auto note = key_notes_.find(name); note != key_notes_.end()) {
+        Error(key, key_field, "unknown key '" + name + "': " + note->second);
+        continue;
+      }
       std::string message = "unknown key '" + name + "'";
       if (const auto hint = key_hints_.find(name); hint != key_hints_.end()) {
         message += "; did you mean '" + hint->second + "'?";
@@ -877,7 +881,29 @@ class Loader {
 
   void LoadHyperparameters(const YAML::Node& node, StudySpec& spec) {
     const std::string field = "trainingInput.hyperparameters";
-    if (!CheckMap(node, field, kHyperparameterKeys, {}, "")) return;
+    // Vertex AI's StudySpec names the list 'parameters': said once, as the unknown key, and its
+    // parameters read as params so that their own mistakes are said too (it was 'valid keys:
+    // ...' beside 'params: missing required field', and nothing of the parameters).
+    const bool vertex_parameters = node.IsMap() && node["parameters"] && !node["params"];
+    if (vertex_parameters) {
+      key_notes_["parameters"] =
+          "Vertex AI's name for the list of parameters; write params (AI Platform's form, which "
+          "bayestune reads)";
+    }
+    // The rest of Vertex AI's StudySpec and job keys, given here: said as at the top level
+    // (maxTrialCount had no suggestion here, measurementSelectionType none of the runner block).
+    for (const auto& [vertex, ours] : std::vector<std::pair<std::string, std::string>>{
+             {"maxTrialCount", "maxTrials"},
+             {"parallelTrialCount", "maxParallelTrials"},
+             {"maxFailedTrialCount", "maxFailedTrials"},
+             {"measurementSelectionType",
+              "runner.measurementSelection (LAST or BEST), in bayestune's runner: block"}}) {
+      key_notes_[vertex] =
+          "Vertex AI's name; write " + ours + " (AI Platform's form, which bayestune reads)";
+    }
+    const bool map_ok = CheckMap(node, field, kHyperparameterKeys, {}, "");
+    key_notes_.clear();
+    if (!map_ok) return;
     if (auto n = node["goal"]) {
       if (auto goal = ReadEnum<Goal>(n, field + ".goal", &ParseGoal, {"MAXIMIZE", "MINIMIZE"})) {
         spec.goal = *goal;
@@ -952,7 +978,7 @@ class Loader {
         spec.algorithm = *value;
       }
     }
-    const YAML::Node params = node["params"];
+    const YAML::Node params = vertex_parameters ? node["parameters"] : node["params"];
     if (!params) {
       Error(
           node, field + ".params",
@@ -975,7 +1001,8 @@ class Loader {
     std::vector<std::pair<std::string, YAML::Node>> names;  // each name given, with its node
     bool all_loaded = true;
     for (std::size_t i = 0; i < params.size(); ++i) {
-      const std::string param_field = field + ".params[" + std::to_string(i) + "]";
+      const std::string param_field =
+          field + (vertex_parameters ? ".parameters[" : ".params[") + std::to_string(i) + "]";
       all_loaded =
           LoadParameterTree(params[i], param_field, std::nullopt, true, names, spec.parameters) &&
           all_loaded;
@@ -1287,6 +1314,121 @@ class Loader {
                 "over the whole space");
   }
 
+  // A parameter written as Vertex AI's StudySpec writes it (parameterId, doubleValueSpec:
+  // {minValue, maxValue}, categoricalValueSpec: {values}, ...): CheckMap says each such key once,
+  // with what to write in its place, and the fields it stands for are not also said missing. It
+  // was told "did you mean 'parameterName'?" beside "parameterName: missing required field" and
+  // "type: missing required field", and doubleValueSpec only that it is unknown: four errors a
+  // parameter, none saying how to write it.
+  void NoteVertexParameterKeys(const YAML::Node& node, const std::string& field) {
+    if (node["parameterId"] && !node["parameterName"]) {
+      key_notes_["parameterId"] =
+          "Vertex AI's name for it; write parameterName" +
+          (node["parameterId"].IsScalar() ? ": " + node["parameterId"].Scalar() : std::string()) +
+          " (AI Platform's form, which bayestune reads)";
+      snake_cased_.insert(field + ".parameterName");
+    }
+    struct ValueSpec {
+      const char* key;
+      const char* type;
+      bool is_range;  // minValue and maxValue, else values
+      const char* list_key;
+    };
+    static constexpr ValueSpec kValueSpecs[] = {
+        {"doubleValueSpec", "DOUBLE", true, ""},
+        {"integerValueSpec", "INTEGER", true, ""},
+        {"categoricalValueSpec", "CATEGORICAL", false, "categoricalValues"},
+        {"discreteValueSpec", "DISCRETE", false, "discreteValues"}};
+    for (const ValueSpec& value_spec : kValueSpecs) {
+      const YAML::Node inner = node[value_spec.key];
+      if (!inner) continue;
+      // What to write, with the file's own values where they are plain: "type: DOUBLE,
+      // minValue: 0.0001, maxValue: 0.1".
+      const auto scalar_text = [&](const char* key) -> std::string {
+        const YAML::Node value = inner.IsMap() ? inner[key] : YAML::Node();
+        return value && value.IsScalar() ? value.Scalar() : "...";
+      };
+      std::string written = std::string("type: ") + value_spec.type;
+      if (value_spec.is_range) {
+        written +=
+            ", minValue: " + scalar_text("minValue") + ", maxValue: " + scalar_text("maxValue");
+        snake_cased_.insert(field + ".minValue");
+        snake_cased_.insert(field + ".maxValue");
+      } else {
+        std::string list;
+        const YAML::Node values = inner.IsMap() ? inner["values"] : YAML::Node();
+        if (values && values.IsSequence() && values.size() <= 20) {
+          for (const YAML::Node& value : values)
+            list += (list.empty() ? "" : ", ") + (value.IsScalar() ? value.Scalar() : "...");
+        } else {
+          list = "...";
+        }
+        written += std::string(", ") + value_spec.list_key + ": [" + list + "]";
+        snake_cased_.insert(field + "." + value_spec.list_key);
+      }
+      key_notes_[value_spec.key] = "Vertex AI's form; write " + written +
+                                   " in the parameter itself, in place of " + value_spec.key +
+                                   " (AI Platform's form, which bayestune reads)";
+      if (!node["type"]) snake_cased_.insert(field + ".type");
+    }
+  }
+
+  // A parameter written with Optuna's suggest_float/suggest_int arguments (low, high, log, step)
+  // or suggest_categorical's choices: each such key said once with what it is here, and the
+  // bounds it stands for not also said missing. They were "unknown key 'low'; valid keys: ..."
+  // beside "minValue: missing required field" and "maxValue: missing required field".
+  void NoteOptunaParameterKeys(const YAML::Node& node, const std::string& field) {
+    const auto value_of = [&](const char* key) {
+      const YAML::Node value = node[key];
+      return value && value.IsScalar() ? value.Scalar() : std::string("...");
+    };
+    const auto note = [&](const char* key, const std::string& ours, const char* replaced) {
+      if (!node[key] || node[replaced]) return;
+      key_notes_[key] = "Optuna's name; write " + ours + " (AI Platform's form, which bayestune reads)";
+      snake_cased_.insert(field + "." + replaced);
+    };
+    note("low", "minValue: " + value_of("low"), "minValue");
+    note("high", "maxValue: " + value_of("high"), "maxValue");
+    note("choices", "categoricalValues, with type: CATEGORICAL", "categoricalValues");
+    if (node["log"] && !node["scaleType"]) {
+      key_notes_["log"] =
+          "Optuna's suggest_float(..., log=True) is scaleType: UNIT_LOG_SCALE here; leave log out "
+          "(AI Platform's form, which bayestune reads)";
+    }
+    if (node["step"]) {
+      // The values, where the bounds and the step are whole numbers (suggest_int's).
+      std::string values = "...";
+      const auto whole = [&](const char* key, const char* other) -> std::optional<long long> {
+        const YAML::Node n = node[key] ? node[key] : node[other];
+        long long value = 0;
+        if (!n || !n.IsScalar()) return std::nullopt;
+        const std::string& text = n.Scalar();
+        const auto [end, error] = std::from_chars(text.data(), text.data() + text.size(), value);
+        if (error != std::errc() || end != text.data() + text.size()) return std::nullopt;
+        return value;
+      };
+      const auto lo = whole("minValue", "low");
+      const auto hi = whole("maxValue", "high");
+      const auto step = whole("step", "step");
+      if (lo && hi && step && *step > 0 && *lo <= *hi && (*hi - *lo) / *step < 1000) {
+        const long long count = (*hi - *lo) / *step + 1;
+        values.clear();
+        for (long long i = 0; i < count; ++i) {
+          if (count > 8 && i == 3) {
+            values += ", ...";
+            i = count - 2;
+            continue;
+          }
+          values += (values.empty() ? "" : ", ") + std::to_string(*lo + i * *step);
+        }
+      }
+      key_notes_["step"] =
+          "Optuna's step is a DISCRETE parameter here, listing the values: type: DISCRETE, "
+          "discreteValues: [" +
+          values + "] in place of minValue, maxValue and step";
+    }
+  }
+
   // The parameter at `node`, or nullopt after reporting what is wrong with it (every problem,
   // not just the first). `name_out` is its parameterName when it has one, valid or not, so that
   // a repeated name is found even in a parameter with other errors.
@@ -1305,8 +1447,13 @@ class Loader {
         snake_cased_.insert(field + "." + key);  // said once, as the unknown key
       }
     }
+    if (node.IsMap()) {
+      NoteVertexParameterKeys(node, field);
+      NoteOptunaParameterKeys(node, field);
+    }
     const bool map_ok = CheckMap(node, field, kParamKeys, {}, "");
     key_hints_.clear();
+    key_notes_.clear();
     if (!map_ok) return std::nullopt;
     ParameterSpec spec;
     bool ok = true;
@@ -1942,6 +2089,9 @@ class Loader {
   std::set<std::string> snake_cased_;  // fields given in snake_case (CheckMap said so)
   // For CheckMap: the key a misnamed key means where its context says so (LoadParameter).
   std::map<std::string, std::string> key_hints_;
+  // For CheckMap: what a key of another format is here, said in place of a closest key (Vertex
+  // AI's parameterId, doubleValueSpec, ...).
+  std::map<std::string, std::string> key_notes_;
   bool misplaced_top_level_ = false;  // a key of trainingInput or of the study at the top level
   std::map<std::string, FilePosition> positions_;
   std::string python_module_;  // trainingInput.pythonModule

@@ -610,6 +610,119 @@ TEST_CASE("a parameter written as Optuna or Vertex AI write it: each mistake wit
     CHECK(error.message.find("missing required field") == std::string::npos);
 }
 
+TEST_CASE("Vertex AI's parameters in a study: one error each, saying what to write", "[config]") {
+  // Vertex AI's StudySpec.parameters, pasted under trainingInput.hyperparameters: 'parameters'
+  // was an unknown key beside 'params: missing required field', and, under params, each parameter
+  // had four errors ('parameterId; did you mean parameterName?', 'parameterName: missing', 'type:
+  // missing', 'doubleValueSpec: unknown key'), none saying how to write the value spec.
+  const std::string text =
+      "trainingInput:\n"
+      "  hyperparameters:\n"
+      "    goal: MAXIMIZE\n"
+      "    hyperparameterMetricTag: accuracy\n"
+      "    maxTrials: 10\n"
+      "    parameters:\n"
+      "    - parameterId: learning_rate\n"
+      "      scaleType: UNIT_LOG_SCALE\n"
+      "      doubleValueSpec: {minValue: 0.0001, maxValue: 0.1}\n"
+      "    - parameterId: layers\n"
+      "      integerValueSpec: {minValue: 1, maxValue: 8}\n"
+      "    - parameterId: optimizer\n"
+      "      categoricalValueSpec:\n"
+      "        values: [sgd, adam]\n"
+      "    - parameterId: batch_size\n"
+      "      discreteValueSpec: {values: [32, 64, 128]}\n"
+      "      scaleType: UNIT_LINEAR_SCALE\n";
+  const auto errors = Errors(text);
+  CHECK(errors.size() == 9);
+  ExpectError(errors, 6,
+              {"bad.yaml:6:5: error: trainingInput.hyperparameters.parameters: unknown key "
+               "'parameters': Vertex AI's name for the list of parameters; write params"});
+  ExpectError(errors, 7,
+              {"parameters[0].parameterId: unknown key 'parameterId': Vertex AI's name for it; "
+               "write parameterName: learning_rate"});
+  ExpectError(errors, 9,
+              {"parameters[0].doubleValueSpec: unknown key 'doubleValueSpec': Vertex AI's form; "
+               "write type: DOUBLE, minValue: 0.0001, maxValue: 0.1 in the parameter itself, in "
+               "place of doubleValueSpec"});
+  ExpectError(errors, 11,
+              {"parameters[1].integerValueSpec: unknown key 'integerValueSpec': Vertex AI's form; "
+               "write type: INTEGER, minValue: 1, maxValue: 8 in the parameter itself"});
+  ExpectError(errors, 13,
+              {"parameters[2].categoricalValueSpec: unknown key 'categoricalValueSpec': Vertex "
+               "AI's form; write type: CATEGORICAL, categoricalValues: [sgd, adam] in the "
+               "parameter itself"});
+  ExpectError(errors, 16,
+              {"parameters[3].discreteValueSpec: unknown key 'discreteValueSpec': Vertex AI's "
+               "form; write type: DISCRETE, discreteValues: [32, 64, 128] in the parameter"});
+  for (const auto& error : errors)
+    CHECK(error.message.find("missing required field") == std::string::npos);
+  // Written as said, the file is valid.
+  std::string fixed = text;
+  for (const auto& [from, to] : std::vector<std::pair<std::string, std::string>>{
+           {"\n    parameters:", "\n    params:"},
+           {"parameterId:", "parameterName:"},
+           {"doubleValueSpec: {minValue: 0.0001, maxValue: 0.1}",
+            "type: DOUBLE\n      minValue: 0.0001\n      maxValue: 0.1"},
+           {"integerValueSpec: {minValue: 1, maxValue: 8}",
+            "type: INTEGER\n      minValue: 1\n      maxValue: 8"},
+           {"categoricalValueSpec:\n        values: [sgd, adam]",
+            "type: CATEGORICAL\n      categoricalValues: [sgd, adam]"},
+           {"discreteValueSpec: {values: [32, 64, 128]}",
+            "type: DISCRETE\n      discreteValues: [32, 64, 128]"}}) {
+    for (std::size_t at = fixed.find(from); at != std::string::npos; at = fixed.find(from))
+      fixed.replace(at, from.size(), to);
+  }
+  const auto result = ParseTuningConfig(fixed, kBadFile);
+  INFO(fixed << FormatDiagnostics(result.diagnostics));
+  CHECK(result.ok());
+
+  // Vertex AI's counts and measurement selection under hyperparameters: only maxFailedTrialCount
+  // got a suggestion, by its spelling.
+  const auto counts =
+      Errors(Study("    maxTrialCount: 10\n"
+                   "    parallelTrialCount: 2\n"
+                   "    maxFailedTrialCount: 3\n"
+                   "    measurementSelectionType: BEST_MEASUREMENT\n",
+                   kGoodParam));
+  CHECK(counts.size() == 4);
+  ExpectError(counts, 6,
+              {"hyperparameters.maxTrialCount: unknown key 'maxTrialCount': Vertex AI's name; "
+               "write maxTrials"});
+  ExpectError(counts, 7, {"'parallelTrialCount': Vertex AI's name; write maxParallelTrials"});
+  ExpectError(counts, 8, {"'maxFailedTrialCount': Vertex AI's name; write maxFailedTrials"});
+  ExpectError(counts, 9,
+              {"'measurementSelectionType': Vertex AI's name; write runner.measurementSelection "
+               "(LAST or BEST), in bayestune's runner: block"});
+}
+
+TEST_CASE("Optuna's low, high, log, step and choices: one error each, saying what to write",
+          "[config]") {
+  // Each was "unknown key 'low'; valid keys: ..." beside 'minValue: missing required field' and
+  // 'maxValue: missing required field'.
+  const auto errors = Errors(Study(
+      "",
+      "      - {parameterName: lr, type: DOUBLE, low: 0.001, high: 0.1, log: true}\n"
+      "      - {parameterName: units, type: INTEGER, minValue: 16, maxValue: 256, step: 16}\n"
+      "      - {parameterName: opt, type: CATEGORICAL, choices: [sgd, adam]}\n"));
+  CHECK(errors.size() == 5);
+  ExpectError(errors, 7,
+              {"params[0].low: unknown key 'low': Optuna's name; write minValue: 0.001 (AI "
+               "Platform's form, which bayestune reads)"});
+  ExpectError(errors, 7, {"params[0].high: unknown key 'high': Optuna's name; write maxValue: 0.1"});
+  ExpectError(errors, 7,
+              {"params[0].log: unknown key 'log': Optuna's suggest_float(..., log=True) is "
+               "scaleType: UNIT_LOG_SCALE here"});
+  ExpectError(errors, 8,
+              {"params[1].step: unknown key 'step': Optuna's step is a DISCRETE parameter here, "
+               "listing the values: type: DISCRETE, discreteValues: [16, 32, 48, ..., 256] in "
+               "place of minValue, maxValue and step"});
+  ExpectError(errors, 9,
+              {"params[2].choices: unknown key 'choices': Optuna's name; write categoricalValues"});
+  for (const auto& error : errors)
+    CHECK(error.message.find("missing required field") == std::string::npos);
+}
+
 TEST_CASE("range and scale errors name the parameter's field", "[config]") {
   ExpectError(Errors(Study("",
                            "      - parameterName: x\n        type: DOUBLE\n"
