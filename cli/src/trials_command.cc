@@ -8,6 +8,7 @@
 #include "bayestune/optimizer/pareto_front.h"
 #include "bayestune/optimizer/study.h"
 #include "bayestune/store/trial_rung.h"
+#include "closest_match.h"
 #include "command_help.h"
 #include "commands.h"
 #include "exit_codes.h"
@@ -29,6 +30,51 @@ std::string ToUpper(std::string text) {
   for (char& c : text)
     c = static_cast<char>(std::toupper(static_cast<unsigned char>(c)));
   return text;
+}
+
+const std::vector<std::string> kTrialStates = {"REQUESTED", "ACTIVE", "STOPPING",
+                                               "SUCCEEDED", "FAILED", "INFEASIBLE"};
+
+// --state's values, in any case, as their upper-case names. Another tool's name of a state
+// (Optuna's COMPLETE, PRUNED, RUNNING, the JSON export's AI Platform QUEUED) says bayestune's: it
+// was 'COMPLETE not in {REQUESTED,...}', a list that does not say which of them it is.
+CLI::Validator TrialStateNamed() {
+  return CLI::Validator(
+      [](std::string& value) -> std::string {
+        const std::string upper = ToUpper(value);
+        if (ParseTrialState(upper)) {
+          value = upper;  // as the table writes it: "no FAILED trial yet"
+          return "";
+        }
+        static const std::vector<std::pair<std::string, std::string>> kOtherNames = {
+            {"COMPLETE", "Optuna's COMPLETE is SUCCEEDED"},
+            {"COMPLETED", "a trial that completed with a value is SUCCEEDED"},
+            {"PRUNED",
+             "Optuna's PRUNED is SUCCEEDED, noted 'stopped early' (its value is cut off)"},
+            {"STOPPED",
+             "a trial stopped early is SUCCEEDED, noted 'stopped early'; STOPPING is one being "
+             "stopped now"},
+            {"FAIL", "Optuna's FAIL is FAILED"},
+            {"RUNNING", "a running trial is ACTIVE (RUNNING is Optuna's and AI Platform's name)"},
+            {"WAITING", "Optuna's WAITING is REQUESTED, a trial not started yet"},
+            {"QUEUED",
+             "AI Platform's QUEUED (the JSON export's) is REQUESTED, a trial not started "
+             "yet"}};
+        std::string why;
+        for (const auto& [other, said] : kOtherNames) {
+          if (upper == other) why = said;
+        }
+        if (why.empty()) {
+          if (auto closest = ClosestMatch(upper, kTrialStates))
+            why = "did you mean " + *closest + "?";
+        }
+        std::string states;
+        for (const std::string& state : kTrialStates)
+          states += (states.empty() ? "" : ", ") + state;
+        return "'" + value + "' is no trial state" + (why.empty() ? "" : "; " + why) +
+               ". The states: " + states;
+      },
+      "{REQUESTED,ACTIVE,STOPPING,SUCCEEDED,FAILED,INFEASIBLE}", "TRIAL_STATE");
 }
 
 // `mark`: "best", "Pareto front" or "".
@@ -185,9 +231,7 @@ void AddTrialsCommand(CLI::App& app, int& exit_code) {
       ->delimiter(',')
       // One value a flag (commas for more): `--state FAILED book` took the study for a state.
       ->allow_extra_args(false)
-      ->transform(
-          CLI::IsMember({"REQUESTED", "ACTIVE", "STOPPING", "SUCCEEDED", "FAILED", "INFEASIBLE"},
-                        CLI::ignore_case));
+      ->transform(TrialStateNamed());
   command->callback([options, &exit_code] {
     StudySnapshot snapshot;
     try {

@@ -131,6 +131,25 @@ TEST_CASE("trials lists every trial, the best marked, failures with their first 
   CHECK(alone.err ==
         "bayestune: error: database 'bayestune.db' has no study named 'FAILED'. Its studies: "
         "'book'; 'FAILED' is a trial state: to show only those trials, --state FAILED\n");
+  // Another tool's name of a state says which of bayestune's it is: Optuna's COMPLETE was
+  // "--state: COMPLETE not in {REQUESTED,ACTIVE,STOPPING,SUCCEEDED,FAILED,INFEASIBLE}", and the
+  // JSON export's RUNNING and QUEUED likewise.
+  const auto optuna = RunBayestune(dir.path(), {"trials", "--state", "COMPLETE"});
+  CHECK(optuna.exit_code == 2);
+  CHECK(optuna.err.rfind("bayestune: error: --state: 'COMPLETE' is no trial state; Optuna's "
+                         "COMPLETE is SUCCEEDED. The states: REQUESTED, ACTIVE, STOPPING, "
+                         "SUCCEEDED, FAILED, INFEASIBLE",
+                         0) == 0);
+  const auto running = RunBayestune(dir.path(), {"trials", "--state", "failed,running"});
+  CHECK(running.exit_code == 2);
+  CHECK(running.err.find("'running' is no trial state; a running trial is ACTIVE") !=
+        std::string::npos);
+  const auto pruned = RunBayestune(dir.path(), {"trials", "--state", "pruned"});
+  CHECK(pruned.err.find("Optuna's PRUNED is SUCCEEDED, noted 'stopped early'") !=
+        std::string::npos);
+  const auto typo = RunBayestune(dir.path(), {"trials", "--state", "SUCCEDED"});
+  CHECK(typo.err.find("'SUCCEDED' is no trial state; did you mean SUCCEEDED?") !=
+        std::string::npos);
 }
 
 TEST_CASE("best prints the value, step, parameters and trainer arguments", "[cli][readers]") {
