@@ -896,10 +896,11 @@ class Loader {
              {"maxTrialCount", "maxTrials"},
              {"parallelTrialCount", "maxParallelTrials"},
              {"maxFailedTrialCount", "maxFailedTrials"},
-             {"measurementSelectionType",
-              "runner.measurementSelection (LAST or BEST), in bayestune's runner: block"}}) {
-      key_notes_[vertex] =
-          "Vertex AI's name; write " + ours + " (AI Platform's form, which bayestune reads)";
+             {"measurementSelectionType", ""}}) {
+      key_notes_[vertex] = "Vertex AI's name; write " +
+                           (ours.empty() ? "runner.measurementSelection (LAST or BEST), in "
+                                           "bayestune's runner: block"
+                                         : ours + " (AI Platform's form, which bayestune reads)");
     }
     const bool map_ok = CheckMap(node, field, kHyperparameterKeys, {}, "");
     key_notes_.clear();
@@ -1384,7 +1385,8 @@ class Loader {
     };
     const auto note = [&](const char* key, const std::string& ours, const char* replaced) {
       if (!node[key] || node[replaced]) return;
-      key_notes_[key] = "Optuna's name; write " + ours + " (AI Platform's form, which bayestune reads)";
+      key_notes_[key] =
+          "Optuna's name; write " + ours + " (AI Platform's form, which bayestune reads)";
       snake_cased_.insert(field + "." + replaced);
     };
     note("low", "minValue: " + value_of("low"), "minValue");

@@ -694,22 +694,26 @@ TEST_CASE("Vertex AI's parameters in a study: one error each, saying what to wri
   ExpectError(counts, 9,
               {"'measurementSelectionType': Vertex AI's name; write runner.measurementSelection "
                "(LAST or BEST), in bayestune's runner: block"});
+  for (const auto& error : counts)
+    CHECK(error.message.find("measurementSelection (LAST or BEST), in bayestune's runner: block "
+                             "(AI Platform's") == std::string::npos);
 }
 
 TEST_CASE("Optuna's low, high, log, step and choices: one error each, saying what to write",
           "[config]") {
   // Each was "unknown key 'low'; valid keys: ..." beside 'minValue: missing required field' and
   // 'maxValue: missing required field'.
-  const auto errors = Errors(Study(
-      "",
-      "      - {parameterName: lr, type: DOUBLE, low: 0.001, high: 0.1, log: true}\n"
-      "      - {parameterName: units, type: INTEGER, minValue: 16, maxValue: 256, step: 16}\n"
-      "      - {parameterName: opt, type: CATEGORICAL, choices: [sgd, adam]}\n"));
+  const auto errors = Errors(
+      Study("",
+            "      - {parameterName: lr, type: DOUBLE, low: 0.001, high: 0.1, log: true}\n"
+            "      - {parameterName: units, type: INTEGER, minValue: 16, maxValue: 256, step: 16}\n"
+            "      - {parameterName: opt, type: CATEGORICAL, choices: [sgd, adam]}\n"));
   CHECK(errors.size() == 5);
   ExpectError(errors, 7,
               {"params[0].low: unknown key 'low': Optuna's name; write minValue: 0.001 (AI "
                "Platform's form, which bayestune reads)"});
-  ExpectError(errors, 7, {"params[0].high: unknown key 'high': Optuna's name; write maxValue: 0.1"});
+  ExpectError(errors, 7,
+              {"params[0].high: unknown key 'high': Optuna's name; write maxValue: 0.1"});
   ExpectError(errors, 7,
               {"params[0].log: unknown key 'log': Optuna's suggest_float(..., log=True) is "
                "scaleType: UNIT_LOG_SCALE here"});
