@@ -276,8 +276,13 @@ void ProgressView::OnTrialFinished(const TrialFinishedEvent& event) {
     if (trial.stopped_early) text += ", stopped early";
     if (new_best) text += " (best so far)";
   } else {
+    // With the log's last line, where a crash says why: "exited with status 2" alone sent the
+    // user to each trial's stderr.log for argparse's 'unrecognized arguments: --beta1=0.93'.
+    const std::string log_end = LogTailLastLine(trial.failure_reason);
     text += std::string(TrialStateName(trial.state)) + " after " + took + ": " +
-            FirstLine(trial.failure_reason) + " (log: " + FailedTrialLog(event.paths) + ")";
+            FirstLine(trial.failure_reason) +
+            (log_end.empty() ? "" : "; its log ends: " + log_end) +
+            " (log: " + FailedTrialLog(event.paths) + ")";
   }
   Print(LineKind::kTrialFinished, text);
   Print(LineKind::kProgress,

@@ -94,6 +94,26 @@ std::string FirstLine(const std::string& text) {
   return ShownText(text.substr(0, text.find('\n')));
 }
 
+std::string LogTailLastLine(const std::string& reason) {
+  const auto marker = reason.find("last lines of ");
+  if (marker == std::string::npos) return "";
+  const auto tail_start = reason.find(":\n", marker);
+  if (tail_start == std::string::npos) return "";
+  std::string_view tail = std::string_view(reason).substr(tail_start + 2);
+  while (!tail.empty() && (tail.back() == '\n' || tail.back() == '\r' || tail.back() == ' '))
+    tail.remove_suffix(1);
+  const auto last_start = tail.rfind('\n');
+  std::string last(last_start == std::string_view::npos ? tail : tail.substr(last_start + 1));
+  constexpr std::size_t kMaxBytes = 200;
+  if (last.size() > kMaxBytes) {
+    std::size_t cut = kMaxBytes;
+    while (cut > 0 && (static_cast<unsigned char>(last[cut]) & 0xC0) == 0x80)
+      --cut;  // not inside a UTF-8 character
+    last = last.substr(0, cut) + "...";
+  }
+  return ShownText(last);
+}
+
 std::string DescribeAlgorithm(Algorithm algorithm) {
   switch (algorithm) {
     case Algorithm::kUnspecified:

@@ -56,6 +56,12 @@ std::optional<double> TrialRunSeconds(const Trial& trial, double now);
 // for the terminal (ShownText).
 std::string FirstLine(const std::string& text);
 
+// The last line of the log's last lines that a failure reason carries ("last lines of
+// .../stderr.log:" and the lines after it), where a crash says what went wrong (argparse's
+// "error: unrecognized arguments: --beta1=0.93", a traceback's "ModuleNotFoundError: ..."), escaped
+// for the terminal and at most 200 characters; "" when the reason carries no log lines.
+std::string LogTailLastLine(const std::string& reason);
+
 // The study's algorithm for people, as status and validate say it: "Bayesian optimization (GP
 // bandit)" (ALGORITHM_UNSPECIFIED), "grid search", "random search".
 std::string DescribeAlgorithm(Algorithm algorithm);

@@ -208,6 +208,16 @@ TEST_CASE("run: when every trial fails, the summary gives the arguments the trai
   INFO(run.out << run.err);
   CHECK(run.exit_code == 1);
   CHECK_THAT(run.out, Catch::Contains("expected --x VALUE, got '--x="));
+  // Each trial's progress line says what its log ends with, where the trainer says why: it was
+  // "the trainer exited with status 2 (log: .../stderr.log)", the reason in each trial's log.
+  for (const char* trial : {"1", "2"}) {
+    INFO("trial " << trial);
+    CHECK(std::regex_search(
+        run.out, std::regex(std::string("trial ") + trial +
+                            " FAILED after [^\n]*: the trainer exited with status 2; its log "
+                            "ends: train.sh: expected --x VALUE, got '--x=[0-9.e-]+' \\(log: " +
+                            dir.path() + "/bayestune-jobs/s/trial-" + trial + "/stderr.log\\)\n")));
+  }
   const std::string trial_dir = dir.path() + "/bayestune-jobs/s/trial-2";
   const std::string head = "trial 2's trainer command: " + dir.path() + "/train.sh ";
   const auto at = run.out.find("\n" + head + "--x=");
