@@ -103,7 +103,12 @@ std::string TrialNote(const Trial& trial, const std::vector<Trial>& trials, cons
     add(rung);
   }
   if (trial.attempt > 1) add("attempt " + std::to_string(trial.attempt));
-  if (!trial.failure_reason.empty()) add(FirstLine(trial.failure_reason));
+  if (!trial.failure_reason.empty()) {
+    // With the log's last line, as run's progress line says it: "the trainer exited with
+    // status 2" alone did not say which flag argparse refused.
+    const std::string log_end = LogTailLastLine(trial.failure_reason);
+    add(FirstLine(trial.failure_reason) + (log_end.empty() ? "" : "; its log ends: " + log_end));
+  }
   return note;
 }
 
@@ -219,7 +224,8 @@ void AddTrialsCommand(CLI::App& app, int& exit_code) {
       app, "trials", "List a study's trials",
       "A table of every trial: number, state, parameters, objective value and step (the latest "
       "for a running trial), run time, device, and notes (best, stopped early, attempt, the "
-      "first line of why it failed, a Slurm job still waiting in Slurm's queue (squeue says "
+      "first line of why it failed and the last line of its log, a Slurm job still waiting in "
+      "Slurm's queue (squeue says "
       "which); `bayestune export` has all of it).\n\n"
       "Examples:\n  bayestune trials\n  bayestune trials book --state failed,infeasible",
       "0 shown, 2 bad usage, 3 no such database or study");

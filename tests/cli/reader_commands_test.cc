@@ -41,7 +41,10 @@ void WriteBookStudy(const std::string& database, const std::string& name = "book
   REQUIRE(trials.size() == 4);
   study->Complete(trials[0].id, 0.93, 10);
   study->Complete(trials[1].id, 0.97, 10);
-  study->Fail(trials[2].id, "the trainer exited with status 2\nTraceback: boom");
+  study->Fail(trials[2].id,
+              "the trainer exited with status 2\nlast lines of /jobs/book/trial-3/stderr.log:\n"
+              "Traceback (most recent call last):\n  File \"train.py\", line 3\n"
+              "ValueError: boom\n");
   study->MarkStarted(trials[3].id, {1});
   study->AddMeasurement(
       trials[3].id,
@@ -78,6 +81,9 @@ TEST_CASE("trials lists every trial, the best marked, failures with their first 
   CHECK(result.out.find("best") != std::string::npos);
   CHECK(result.out.find("the trainer exited with status 2") != std::string::npos);
   CHECK(result.out.find("Traceback") == std::string::npos);
+  // The last line of the log, where the trainer says why (it was the first line alone).
+  CHECK(result.out.find("the trainer exited with status 2; its log ends: ValueError: boom\n") !=
+        std::string::npos);
   CHECK(result.out.find("GPU 1") != std::string::npos);
 
   const auto failed = RunBayestune(dir.path(), {"trials", "--state", "failed"});
