@@ -61,8 +61,10 @@ void PrintStatus(const StudySnapshot& snapshot, const StudySelection& selection)
 
   std::string state = "active";
   if (counts.end == StudyEnd::kFailureLimit) {
-    state = "stopped: " + std::to_string(counts.failed) + " trials failed, the limit (" +
-            DescribeFailureLimit(spec) +
+    // The limit's figure, as run says it: "11 trials failed, the limit (the default: ...)" read
+    // as if the limit were 11 when it was 10.
+    state = "stopped: " + std::to_string(counts.failed) + " trials failed, the limit is " +
+            std::to_string(FailureLimit(spec)) + " (" + DescribeFailureLimit(spec) +
             "); after fixing the trainer, bayestune run --retry-failed goes on";
   } else if (counts.done()) {
     state = "done";

@@ -519,7 +519,8 @@ TEST_CASE("run --retry-failed: a study stopped by failed trials goes on once the
   CHECK(failed.exit_code == 1);
   CHECK_THAT(failed.out, Catch::Contains("--retry-failed"));
   CHECK_THAT(RunBayestune(dir.path(), {"status", "s"}).out,
-             Catch::Contains("stopped: 2 trials failed"));
+             Catch::Contains("stopped: 2 trials failed, the limit is 2 (maxFailedTrials); after "
+                             "fixing the trainer, bayestune run --retry-failed goes on"));
   // Running again without the flag cannot go on: the failures still count.
   std::string fixed = broken;
   fixed.replace(fixed.find(", --data=/nonexistent/digits.csv.gz"), 35, "");
