@@ -95,6 +95,30 @@ std::string PermissionAdvice(const std::string& path, bool read_only) {
          "files beside it";
 }
 
+// Refuses a database file that has other names (hard links): SQLite names a database's -wal and
+// -shm after the name it was opened by, so two processes that open one file by two names each
+// keep a write-ahead log of their own, and their checkpoints write over each other's pages
+// ("database disk image is malformed"); a reader by one name does not see what was written by
+// the other. (A symbolic link is fine: SQLite follows it, and names them after its target.)
+void RefuseSecondName(const std::string& path) {
+  struct stat info {};
+  if (::stat(path.c_str(), &info) != 0 || info.st_nlink <= 1) return;
+  throw InvalidArgument(
+      "bayestune database '" + path + "' has " + std::to_string(info.st_nlink) +
+      " names (hard links): SQLite keeps a database's write-ahead log beside the name it is "
+      "opened by ('" +
+      path +
+      "-wal'), so that two processes that open it by two names each "
+      "write a log of their own and damage the file, and one does not see what the other "
+      "wrote; give the file one name: remove its other names (find '" +
+      FolderOf(path) + "' -xdev -samefile '" + path +
+      "' lists them; they may be in other folders of its file "
+      "system), or copy it (cp '" +
+      path +
+      "' copy.db) to keep a second one. The file was left "
+      "as it was");
+}
+
 }  // namespace
 
 std::string_view DoingOf(std::string_view sql) {
@@ -142,6 +166,7 @@ Connection::Connection(std::string path, const ConnectionOptions& options)
                           ", not a database file; give the path of a file, such as "
                           "'bayestune.db'");
   }
+  if (fs::exists(file_status)) RefuseSecondName(path_);
   if (!fs::exists(file_status) && (options_.read_only || !options_.create)) {
     throw NotFound("there is no bayestune database '" + path_ +
                    "'; check the path (a study's database is created by the first run)");

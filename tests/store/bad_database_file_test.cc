@@ -87,6 +87,39 @@ TEST_CASE("another program's SQLite database is refused and left alone", "[bad-i
   CHECK(FileBytes(path) == before);
 }
 
+TEST_CASE("a database file of two names (a hard link) is refused by either name", "[bad-input]") {
+  // Each name had a -wal of its own: a second run by the other name saw no study (the first's
+  // was in a.db-wal), created it again, and the two checkpoints left "database disk image is
+  // malformed" (fieldtest16).
+  TempFolder folder;
+  const std::string path = folder.File("a.db");
+  const std::string other = folder.File("b.db");
+  auto writer = SqliteStudyRepository::Open(path);
+  StudyRecord study;
+  study.name = "alpha";
+  study.spec = RandomSearchSpec(10);
+  writer->CreateStudy(study);
+  REQUIRE(::link(path.c_str(), other.c_str()) == 0);
+  for (bool read_only : {false, true}) {
+    INFO((read_only ? "read-only" : "for writing"));
+    CHECK_THROWS_AS(SqliteStudyRepository::Open(other, {.read_only = read_only}), InvalidArgument);
+    CHECK_THROWS_WITH(
+        SqliteStudyRepository::Open(other, {.read_only = read_only}),
+        Catch::StartsWith("bayestune database '" + other + "' has 2 names (hard links): ") &&
+            Catch::Contains("remove its other names (find '" + folder.path() +
+                            "' -xdev -samefile '" + other + "' lists them") &&
+            Catch::EndsWith("The file was left as it was"));
+  }
+  CHECK_FALSE(fs::exists(other + "-wal"));
+  CHECK_FALSE(fs::exists(other + "-shm"));
+  CHECK(writer->ListStudies().size() == 1);
+  writer.reset();
+  // Its other name removed, it opens again with the study.
+  fs::remove(other);
+  CHECK(SqliteStudyRepository::Open(path)->ListStudies().size() == 1);
+  CHECK(QueryValue(path, "PRAGMA integrity_check") == "ok");
+}
+
 TEST_CASE("a database of a newer schema is refused and left alone", "[bad-input]") {
   TempFolder folder;
   const std::string path = folder.File("study.db");
