@@ -345,6 +345,8 @@ void Connection::CheckFileStillAtPath() {
   struct stat now {};
   const bool present = stat(path_.c_str(), &now) == 0;
   if (present && now.st_dev == file_device_ && now.st_ino == file_inode_) {
+    const auto wal = IdentityOf(path_ + "-wal");
+    if (side_files_[0].second != 0 && wal != side_files_[0]) SaveLostWal(wal.second != 0);
     for (std::size_t i = 0; i < kWalFiles.size(); ++i)
       side_files_[i] = IdentityOf(path_ + kWalFiles[i]);
     return;
@@ -400,6 +402,44 @@ void Connection::CheckFileStillAtPath() {
                      (present ? "replaced by another file" : "deleted (or moved)") +
                      " while this process had it open, so that nothing written to it would last; " +
                      "this process stops writing to it and " + saved;
+  throw Unavailable(lost_file_error_);
+}
+
+void Connection::SaveLostWal(bool replaced) {
+  // Everything committed since the last checkpoint is in the -wal this connection has open, which
+  // no path names any more: a kill -9 or a power cut now would lose it, and readers (which open
+  // the file at the path) saw "disk I/O error" or "holds no study yet" (fieldtest16). Copied into
+  // the database file itself (still at its path) by a checkpoint, else saved beside it.
+  std::string saved;
+  try {
+    Statement checkpoint = Prepare("PRAGMA wal_checkpoint(TRUNCATE)");
+    const bool row = checkpoint.Step();
+    if (!row || checkpoint.Int64(0) != 0 || checkpoint.Int64(1) != checkpoint.Int64(2)) {
+      throw Unavailable("the checkpoint could not copy every page (readers at work?)");
+    }
+    saved = "everything it held was copied into '" + path_ +
+            "', which goes on when it is opened again (run the study again)";
+  } catch (const std::exception& checkpoint_error) {
+    const std::string saved_at = path_ + ".rescued-" + std::to_string(getpid());
+    try {
+      Statement vacuum = Prepare("VACUUM INTO ?1");
+      vacuum.Bind(1, saved_at);
+      vacuum.Run();
+      saved = "everything it held was saved to '" + saved_at +
+              "' (copying it into the file failed: " + checkpoint_error.what() +
+              "); run again with that file to continue";
+    } catch (const std::exception& e) {
+      saved = std::string("saving what it held failed (") + e.what() +
+              "); what was written since the last checkpoint is lost when this process ends";
+    }
+  }
+  lost_file_error_ = "bayestune database '" + path_ + "': its write-ahead log '" + path_ +
+                     "-wal' was " + (replaced ? "replaced by another file" : "deleted") +
+                     " while this process had the database open (a clean-up of the folder?), " +
+                     "so that nothing written to it would last; this process stops writing to " +
+                     "it and " + saved +
+                     "; leave the -wal and -shm files beside a database while a bayestune " +
+                     "process has it open";
   throw Unavailable(lost_file_error_);
 }
 

@@ -442,6 +442,38 @@ TEST_CASE(
   }
 }
 
+TEST_CASE("a -wal deleted while open: what it held is copied into the file, no more writes",
+          "[bad-input]") {
+  // `rm *.db-wal` while a run went on: the run wrote on into the unlinked log, readers got "disk
+  // I/O error" or "holds no study yet", and a kill -9 of the run lost every trial it had stored
+  // since the last checkpoint, the whole study among them (fieldtest16).
+  TempFolder folder;
+  const std::string path = folder.File("study.db");
+  auto writer = SqliteStudyRepository::Open(path);
+  StudyRecord study;
+  study.name = "alpha";
+  study.spec = RandomSearchSpec(10);
+  const StudyRecord kept = writer->CreateStudy(study);
+  writer->AddTrial(kept.id, Trial{});
+  REQUIRE(fs::remove(path + "-wal"));
+  CHECK_THROWS_AS(writer->AddTrial(kept.id, Trial{}), Unavailable);
+  CHECK_THROWS_WITH(
+      writer->AddTrial(kept.id, Trial{}),
+      Catch::StartsWith("bayestune database '" + path + "': its write-ahead log '" + path +
+                        "-wal' was deleted while this process had the "
+                        "database open") &&
+          Catch::Contains("everything it held was copied into '" + path + "'"));
+  // Another process finds the study while this one still has the lost log open, as it would
+  // after a kill -9 of this one.
+  ChildProcess reader({WorkerPath(), "open", path, "--read-only"}, folder.File("open"));
+  const ChildResult read = reader.Wait();
+  INFO(read.err);
+  CHECK(read.out == "OK 1\n");
+  writer.reset();
+  CHECK(QueryValue(path, "PRAGMA integrity_check") == "ok");
+  CHECK(QueryValue(path, "SELECT count(*) FROM trials") == "1");
+}
+
 TEST_CASE("a device or a FIFO given as the database is refused, nothing written beside it",
           "[bad-input]") {
   // /dev/null made SQLite fail with "disk I/O error" and leave /dev/null-journal behind.
