@@ -11,8 +11,9 @@ namespace bayestune::cli {
 // (TrialRunner::RequestInterrupt, which is async-signal-safe, with the signal, so that the
 // progress names it). The trainers run in process groups
 // of their own, so a terminal's Ctrl-C reaches only bayestune. The handler it replaced comes back
-// when it goes away. SIGTSTP (Ctrl-Z) suspends the run with its trainers
-// (TrialRunner::RequestSuspend) until it is continued. One at a time.
+// when it goes away. A SIGHUP that was ignored when it came (nohup) stays ignored. SIGTSTP (Ctrl-Z)
+// suspends the run with its trainers (TrialRunner::RequestSuspend) until it is continued. One at a
+// time.
 class InterruptForwarding {
  public:
   explicit InterruptForwarding(TrialRunner& runner);

@@ -24,6 +24,16 @@ std::size_t TerminalRows(int fd) {
   return 0;
 }
 
+// `line` cut to `width` bytes, "..." ending it where there is room, never in the middle of a
+// UTF-8 character (a study name, a categorical value).
+std::string CutToWidth(const std::string& line, std::size_t width) {
+  const std::string ellipsis = width > 3 ? "..." : "";
+  std::size_t end = width - ellipsis.size();
+  while (end > 0 && (static_cast<unsigned char>(line[end]) & 0xC0) == 0x80)
+    --end;
+  return line.substr(0, end) + ellipsis;
+}
+
 }  // namespace
 
 LiveProgressView::LiveProgressView(std::ostream& out, int terminal_fd, std::string database,
@@ -117,12 +127,14 @@ void LiveProgressView::Draw() {
     out_ << EraseBlock() << std::flush;
     return;
   }
-  const auto width = static_cast<std::size_t>(std::max(20, TerminalWidth(terminal_fd_) - 1));
+  // Each line fits one row, however narrow the terminal, so that going up drawn_lines_ rows goes
+  // back over the whole block: at under 21 columns the lines were cut at 20, and wrapped.
+  const auto width = static_cast<std::size_t>(std::max(1, TerminalWidth(terminal_fd_) - 1));
   std::string text = EraseBlock();
   // One row stays free for the cursor below the block.
   const std::size_t rows = TerminalRows(terminal_fd_);
   for (std::string line : BlockLines(SteadyNow(), rows > 1 ? rows - 1 : 0)) {
-    if (line.size() > width) line = line.substr(0, width - 3) + "...";
+    if (line.size() > width) line = CutToWidth(line, width);
     text += line + "\n";
     ++drawn_lines_;
   }

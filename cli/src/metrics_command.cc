@@ -18,6 +18,7 @@
 #include "exit_codes.h"
 #include "hypertune_reader.h"
 #include "metric_selection.h"
+#include "reader_lock_wait.h"
 #include "shown_text.h"
 #include "study_selection.h"
 #include "trial_metrics_reader.h"
@@ -70,13 +71,12 @@ std::optional<OwningStudy> FindOwningStudy(const MetricsOptions& options) {
   const auto trial_folder = TrialFolderOf(options.dir);
   const std::string job_dir_name =
       trial_folder ? trial_folder->parent_path().filename().string() : "";
-  SqliteOpenOptions read_only;
-  read_only.read_only = true;
   if (!options.study.database.empty() || !options.study.study.empty()) {
     StudySelection selection = options.study;
     if (selection.database.empty()) selection.database = kDefaultDatabase;
     CheckDatabaseExists(selection);
-    auto repository = SqliteStudyRepository::Open(selection.database, read_only);
+    auto repository = SqliteStudyRepository::Open(
+        selection.database, ReaderLockWait::ReadOnlyOptions(selection.database));
     if (selection.study.empty() && !job_dir_name.empty() && repository->FindStudy(job_dir_name)) {
       selection.study = job_dir_name;
     }
@@ -96,7 +96,8 @@ std::optional<OwningStudy> FindOwningStudy(const MetricsOptions& options) {
   for (const std::string& database : candidates) {
     if (!fs::exists(database, error)) continue;
     try {
-      auto repository = SqliteStudyRepository::Open(database, read_only);
+      auto repository =
+          SqliteStudyRepository::Open(database, ReaderLockWait::ReadOnlyOptions(database));
       if (auto study = repository->FindStudy(job_dir_name)) return OwningStudy{database, *study};
       const auto studies = repository->ListStudies();
       if (studies.size() == 1) return OwningStudy{database, studies.front()};
@@ -124,7 +125,8 @@ std::vector<Measurement> RecordedMeasurements(const OwningStudy& owner, const st
                           : 1;
   const std::int64_t trial_id = std::atoll(trial_name.c_str() + std::string("trial-").size());
   try {
-    auto repository = SqliteStudyRepository::Open(owner.database, {.read_only = true});
+    auto repository = SqliteStudyRepository::Open(owner.database,
+                                                  ReaderLockWait::ReadOnlyOptions(owner.database));
     const auto trial = repository->GetTrial(owner.study.id, trial_id);
     if (!trial) return {};
     std::vector<Measurement> recorded;

@@ -7,6 +7,7 @@
 #include "cli_errors.h"
 #include "closest_match.h"
 #include "command_help.h"
+#include "reader_lock_wait.h"
 
 namespace bayestune::cli {
 namespace {
@@ -93,10 +94,9 @@ void CheckDatabaseExists(const StudySelection& selection) {
 
 StudySnapshot ReadStudy(const StudySelection& selection, const std::string& command) {
   CheckDatabaseExists(selection);
-  SqliteOpenOptions read_only;
-  read_only.read_only = true;
   StudySnapshot snapshot;
-  snapshot.repository = SqliteStudyRepository::Open(selection.database, read_only);
+  snapshot.repository = SqliteStudyRepository::Open(
+      selection.database, ReaderLockWait::ReadOnlyOptions(selection.database));
   snapshot.study = SelectStudy(*snapshot.repository, selection, command);
   snapshot.trials = snapshot.repository->ListTrials(snapshot.study.id);  // one read transaction
   return snapshot;

@@ -95,6 +95,30 @@ std::string PermissionAdvice(const std::string& path, bool read_only) {
          "files beside it";
 }
 
+// Refuses a database file that has other names (hard links): SQLite names a database's -wal and
+// -shm after the name it was opened by, so two processes that open one file by two names each
+// keep a write-ahead log of their own, and their checkpoints write over each other's pages
+// ("database disk image is malformed"); a reader by one name does not see what was written by
+// the other. (A symbolic link is fine: SQLite follows it, and names them after its target.)
+void RefuseSecondName(const std::string& path) {
+  struct stat info {};
+  if (::stat(path.c_str(), &info) != 0 || info.st_nlink <= 1) return;
+  throw InvalidArgument(
+      "bayestune database '" + path + "' has " + std::to_string(info.st_nlink) +
+      " names (hard links): SQLite keeps a database's write-ahead log beside the name it is "
+      "opened by ('" +
+      path +
+      "-wal'), so that two processes that open it by two names each "
+      "write a log of their own and damage the file, and one does not see what the other "
+      "wrote; give the file one name: remove its other names (find '" +
+      FolderOf(path) + "' -xdev -samefile '" + path +
+      "' lists them; they may be in other folders of its file "
+      "system), or copy it (cp '" +
+      path +
+      "' copy.db) to keep a second one. The file was left "
+      "as it was");
+}
+
 }  // namespace
 
 std::string_view DoingOf(std::string_view sql) {
@@ -142,6 +166,7 @@ Connection::Connection(std::string path, const ConnectionOptions& options)
                           ", not a database file; give the path of a file, such as "
                           "'bayestune.db'");
   }
+  if (fs::exists(file_status)) RefuseSecondName(path_);
   if (!fs::exists(file_status) && (options_.read_only || !options_.create)) {
     throw NotFound("there is no bayestune database '" + path_ +
                    "'; check the path (a study's database is created by the first run)");
@@ -320,6 +345,8 @@ void Connection::CheckFileStillAtPath() {
   struct stat now {};
   const bool present = stat(path_.c_str(), &now) == 0;
   if (present && now.st_dev == file_device_ && now.st_ino == file_inode_) {
+    const auto wal = IdentityOf(path_ + "-wal");
+    if (side_files_[0].second != 0 && wal != side_files_[0]) SaveLostWal(wal.second != 0);
     for (std::size_t i = 0; i < kWalFiles.size(); ++i)
       side_files_[i] = IdentityOf(path_ + kWalFiles[i]);
     return;
@@ -375,6 +402,44 @@ void Connection::CheckFileStillAtPath() {
                      (present ? "replaced by another file" : "deleted (or moved)") +
                      " while this process had it open, so that nothing written to it would last; " +
                      "this process stops writing to it and " + saved;
+  throw Unavailable(lost_file_error_);
+}
+
+void Connection::SaveLostWal(bool replaced) {
+  // Everything committed since the last checkpoint is in the -wal this connection has open, which
+  // no path names any more: a kill -9 or a power cut now would lose it, and readers (which open
+  // the file at the path) saw "disk I/O error" or "holds no study yet" (fieldtest16). Copied into
+  // the database file itself (still at its path) by a checkpoint, else saved beside it.
+  std::string saved;
+  try {
+    Statement checkpoint = Prepare("PRAGMA wal_checkpoint(TRUNCATE)");
+    const bool row = checkpoint.Step();
+    if (!row || checkpoint.Int64(0) != 0 || checkpoint.Int64(1) != checkpoint.Int64(2)) {
+      throw Unavailable("the checkpoint could not copy every page (readers at work?)");
+    }
+    saved = "everything it held was copied into '" + path_ +
+            "', which goes on when it is opened again (run the study again)";
+  } catch (const std::exception& checkpoint_error) {
+    const std::string saved_at = path_ + ".rescued-" + std::to_string(getpid());
+    try {
+      Statement vacuum = Prepare("VACUUM INTO ?1");
+      vacuum.Bind(1, saved_at);
+      vacuum.Run();
+      saved = "everything it held was saved to '" + saved_at +
+              "' (copying it into the file failed: " + checkpoint_error.what() +
+              "); run again with that file to continue";
+    } catch (const std::exception& e) {
+      saved = std::string("saving what it held failed (") + e.what() +
+              "); what was written since the last checkpoint is lost when this process ends";
+    }
+  }
+  lost_file_error_ = "bayestune database '" + path_ + "': its write-ahead log '" + path_ +
+                     "-wal' was " + (replaced ? "replaced by another file" : "deleted") +
+                     " while this process had the database open (a clean-up of the folder?), " +
+                     "so that nothing written to it would last; this process stops writing to " +
+                     "it and " + saved +
+                     "; leave the -wal and -shm files beside a database while a bayestune " +
+                     "process has it open";
   throw Unavailable(lost_file_error_);
 }
 

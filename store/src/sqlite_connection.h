@@ -101,6 +101,10 @@ class Connection {
   // or replaced while open: its writes would be lost with the unlinked file), after saving what
   // it holds with VACUUM INTO: at path() when that is free again, else beside it.
   void CheckFileStillAtPath();
+  // Throws for good when the -wal this connection writes was deleted or `replaced` at the path
+  // while it was open (its commits would be lost with the unlinked file), after copying what it
+  // holds into the database file by a checkpoint, else saving it beside it with VACUUM INTO.
+  [[noreturn]] void SaveLostWal(bool replaced);
   // Runs `body` as one transaction opened by `begin`; `commit` and `roll_back` end it.
   void RunTransaction(std::string_view begin, std::string_view commit, std::string_view roll_back,
                       const std::function<void()>& body);

@@ -2,11 +2,13 @@
 // errors of choosing a study.
 #include <fcntl.h>
 #include <signal.h>
+#include <sqlite3.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
 #include <atomic>
 #include <catch2/catch.hpp>
+#include <chrono>
 #include <nlohmann/json.hpp>
 #include <regex>
 #include <sstream>
@@ -52,6 +54,37 @@ void WriteBookStudy(const std::string& database, const std::string& name = "book
 }
 
 }  // namespace
+
+TEST_CASE("a reader says so while another process keeps the database locked against it",
+          "[cli][readers]") {
+  // An sqlite3 shell in PRAGMA locking_mode=EXCLUSIVE holds a lock that readers wait for too:
+  // status sat silent for 60 s, then failed (fieldtest16). Now it says what it waits for, and
+  // reads on when the lock goes.
+  TempFolder dir;
+  WriteBookStudy(dir.File("bayestune.db"));
+  sqlite3* holder = nullptr;
+  REQUIRE(sqlite3_open(dir.File("bayestune.db").c_str(), &holder) == SQLITE_OK);
+  REQUIRE(sqlite3_exec(holder,
+                       "PRAGMA locking_mode=EXCLUSIVE; BEGIN EXCLUSIVE; "
+                       "SELECT count(*) FROM trials;",
+                       nullptr, nullptr, nullptr) == SQLITE_OK);
+  std::thread release([holder] {
+    std::this_thread::sleep_for(std::chrono::seconds(4));
+    sqlite3_exec(holder, "COMMIT", nullptr, nullptr, nullptr);
+    sqlite3_close(holder);
+  });
+  const auto status = RunBayestune(dir.path(), {"status"});
+  release.join();
+  INFO(status.out << status.err);
+  CHECK(status.exit_code == 0);
+  CHECK_THAT(status.err,
+             Catch::Contains("bayestune: waiting for the database 'bayestune.db': another process "
+                             "keeps it locked against readers too (such as an sqlite3 shell in "
+                             "PRAGMA locking_mode=EXCLUSIVE, or a program rewriting the file); "
+                             "waiting up to 60 s for it to let go (Ctrl-C stops)\n") &&
+                 Catch::Contains("bayestune: the database 'bayestune.db' was let go after "));
+  CHECK_THAT(status.out, Catch::Contains("study      book"));
+}
 
 TEST_CASE("status shows counts, the best trial and the running trials", "[cli][readers]") {
   TempFolder dir;

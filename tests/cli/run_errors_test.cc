@@ -1350,4 +1350,33 @@ TEST_CASE("run: a trainer that reports its metric with a decimal comma: the reas
   CHECK_THAT(trials.out, Catch::Contains("reports it, but with values that are not numbers"));
 }
 
+TEST_CASE("run: a trainer that reports at a step that is no step: the reason says so",
+          "[cli][run][errors]") {
+  // {"accuracy": 0.5, "global_step": 3.7}: the line was skipped with a warning, and the trial
+  // failed with "no scalar was reported at all (no event file with a scalar, no hypertune
+  // report)", which `trials` and the export kept (fieldtest16).
+  TempFolder dir;
+  WriteTextFile(fs::path(dir.path()) / "train.sh",
+                "#!/bin/sh\necho '{\"accuracy\": 0.5, \"global_step\": 3.7}' >> "
+                "\"$CLOUD_ML_HP_METRIC_FILE\"\n");
+  fs::permissions(fs::path(dir.path()) / "train.sh", fs::perms::owner_all);
+  WriteTextFile(dir.File("s.yaml"),
+                RandomSearchStudyYaml(1, 1, "  command: [./train.sh]\n  cpuTrials: 1\n"));
+  const auto result = RunBayestune(dir.path(), {"run", "s.yaml", "--progress", "plain"},
+                                   {"BAYESTUNE_GPU_LOCK_DIR=" + dir.File("locks")});
+  INFO(result.out << result.err);
+  CHECK(result.exit_code == 1);
+  const std::string file =
+      (fs::path(dir.path()) / "bayestune-jobs" / "s" / "trial-1" / "hypertune.jsonl").string();
+  const std::string reason =
+      "the trainer exited with status 0 without reporting the metric: metric 'accuracy' not "
+      "found: " +
+      file +
+      " reports it, but at global_step 3.7, which is not a step (a whole number from 0 to "
+      "9223372036854775807), so that those reports were skipped; write global_step as a whole "
+      "number, such as the epoch or the batch count";
+  CHECK_THAT(result.out, Catch::Contains("trial 1 FAILED after ") && Catch::Contains(reason));
+  CHECK_THAT(result.out, !Catch::Contains("no scalar was reported"));
+}
+
 }  // namespace bayestune::testing

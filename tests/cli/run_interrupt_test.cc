@@ -242,6 +242,28 @@ TEST_CASE("run: a pipe whose reader is gone does not stop the run", "[cli][run][
   CHECK(status.out.find("4 of 4 finished: 4 succeeded") != std::string::npos);
 }
 
+TEST_CASE("run: under nohup, SIGHUP (the terminal closed) does not stop the run",
+          "[cli][run][interrupt]") {
+  // `nohup bayestune run ... &` and then an ssh disconnect, whose shell sends SIGHUP to its jobs:
+  // bayestune put its own handler over the ignored SIGHUP, and the run stopped as at a Ctrl-C
+  // (exit 130, 2 of 4 trials finished).
+  TempFolder dir;
+  WriteStudy(dir, 40);
+  WriteTextFile(dir.File("nohup.sh"),
+                "cd '" + dir.path() + "' || exit 9\nnohup '" + BayestunePath() +
+                    "' run sigint.yaml --progress plain > out 2>&1 &\npid=$!\n"
+                    "for i in $(seq 600); do grep -q 'trial 2 started' out && break; sleep 0.1; "
+                    "done\nkill -HUP $pid\nwait $pid\necho $? > rc\n");
+  REQUIRE(std::system(("bash '" + dir.File("nohup.sh") + "'").c_str()) == 0);
+  const std::string out = ReadTextFile(dir.File("out"));
+  INFO(out);
+  REQUIRE(out.find("trial 2 started") != std::string::npos);
+  CHECK(ReadTextFile(dir.File("rc")) == "0\n");
+  CHECK_THAT(out, !Catch::Contains("SIGHUP"));
+  const auto status = RunBayestune(dir.path(), {"status"});
+  CHECK(status.out.find("4 of 4 finished: 4 succeeded") != std::string::npos);
+}
+
 TEST_CASE("run: the continue line repeats --job-dir, --gpus and --launcher as given",
           "[cli][run][interrupt]") {
   // It said "bayestune run s.yaml": run so, the study went on with its trial folders in

@@ -76,6 +76,38 @@ TEST_CASE("run: the live view fits a terminal of fewer rows than trials running"
                                          "rows)"));
 }
 
+TEST_CASE("run: the live view's lines fit a terminal of 12 columns", "[cli][run][progress]") {
+  // Lines were cut at 20 bytes at least, so on a narrower terminal each wrapped onto two rows, and
+  // going up one row a line left the top of the block on screen at each redraw (fieldtest16).
+  TempFolder dir;
+  WriteTextFile(
+      dir.File("train.sh"),
+      "#!/bin/sh\nsleep 2\necho '{\"accuracy\": \"0.5\"}' >> \"$CLOUD_ML_HP_METRIC_FILE\"\n");
+  std::filesystem::permissions(dir.File("train.sh"), std::filesystem::perms::owner_all);
+  WriteTextFile(dir.File("s.yaml"),
+                RandomSearchStudyYaml(2, 2, "  command: [./train.sh]\n  cpuTrials: 2\n"));
+  const auto run =
+      RunInFolder(dir.path(),
+                  {"/usr/bin/script", "-qfec",
+                   "stty rows 20 cols 12 && exec " + BayestunePath() + " run s.yaml", "/dev/null"},
+                  {"TERM=xterm", "BAYESTUNE_GPU_LOCK_DIR=" + dir.File("locks")});
+  const std::string& screen = run.out;
+  INFO(screen << run.err);
+  CHECK(run.exit_code == 0);
+  // The block's lines (the counts, the best trial, one per running trial): 11 columns at most.
+  const std::string live = screen.substr(0, screen.find("study 's' is done"));
+  int block_lines = 0;
+  const std::regex block_line(R"((?:\n|\x1b\[J)((?:s: |best|  tr)[^\r\n]*))");
+  for (auto it = std::sregex_iterator(live.begin(), live.end(), block_line);
+       it != std::sregex_iterator(); ++it) {
+    INFO((*it)[1].str());
+    CHECK((*it)[1].length() <= 11);
+    ++block_lines;
+  }
+  CHECK(block_lines > 0);
+  CHECK_THAT(screen, Catch::Contains("s: 0 don...") && Catch::Contains("\n  trial ..."));
+}
+
 TEST_CASE("run: --progress plain on a terminal writes lines, TERM=dumb too",
           "[cli][run][progress]") {
   TempFolder dir;

@@ -87,6 +87,39 @@ TEST_CASE("another program's SQLite database is refused and left alone", "[bad-i
   CHECK(FileBytes(path) == before);
 }
 
+TEST_CASE("a database file of two names (a hard link) is refused by either name", "[bad-input]") {
+  // Each name had a -wal of its own: a second run by the other name saw no study (the first's
+  // was in a.db-wal), created it again, and the two checkpoints left "database disk image is
+  // malformed" (fieldtest16).
+  TempFolder folder;
+  const std::string path = folder.File("a.db");
+  const std::string other = folder.File("b.db");
+  auto writer = SqliteStudyRepository::Open(path);
+  StudyRecord study;
+  study.name = "alpha";
+  study.spec = RandomSearchSpec(10);
+  writer->CreateStudy(study);
+  REQUIRE(::link(path.c_str(), other.c_str()) == 0);
+  for (bool read_only : {false, true}) {
+    INFO((read_only ? "read-only" : "for writing"));
+    CHECK_THROWS_AS(SqliteStudyRepository::Open(other, {.read_only = read_only}), InvalidArgument);
+    CHECK_THROWS_WITH(
+        SqliteStudyRepository::Open(other, {.read_only = read_only}),
+        Catch::StartsWith("bayestune database '" + other + "' has 2 names (hard links): ") &&
+            Catch::Contains("remove its other names (find '" + folder.path() +
+                            "' -xdev -samefile '" + other + "' lists them") &&
+            Catch::EndsWith("The file was left as it was"));
+  }
+  CHECK_FALSE(fs::exists(other + "-wal"));
+  CHECK_FALSE(fs::exists(other + "-shm"));
+  CHECK(writer->ListStudies().size() == 1);
+  writer.reset();
+  // Its other name removed, it opens again with the study.
+  fs::remove(other);
+  CHECK(SqliteStudyRepository::Open(path)->ListStudies().size() == 1);
+  CHECK(QueryValue(path, "PRAGMA integrity_check") == "ok");
+}
+
 TEST_CASE("a database of a newer schema is refused and left alone", "[bad-input]") {
   TempFolder folder;
   const std::string path = folder.File("study.db");
@@ -407,6 +440,38 @@ TEST_CASE(
     CHECK(QueryValue(path, "PRAGMA integrity_check") == "ok");
     CHECK(QueryValue(path, "SELECT count(*) FROM studies") == "1");
   }
+}
+
+TEST_CASE("a -wal deleted while open: what it held is copied into the file, no more writes",
+          "[bad-input]") {
+  // `rm *.db-wal` while a run went on: the run wrote on into the unlinked log, readers got "disk
+  // I/O error" or "holds no study yet", and a kill -9 of the run lost every trial it had stored
+  // since the last checkpoint, the whole study among them (fieldtest16).
+  TempFolder folder;
+  const std::string path = folder.File("study.db");
+  auto writer = SqliteStudyRepository::Open(path);
+  StudyRecord study;
+  study.name = "alpha";
+  study.spec = RandomSearchSpec(10);
+  const StudyRecord kept = writer->CreateStudy(study);
+  writer->AddTrial(kept.id, Trial{});
+  REQUIRE(fs::remove(path + "-wal"));
+  CHECK_THROWS_AS(writer->AddTrial(kept.id, Trial{}), Unavailable);
+  CHECK_THROWS_WITH(
+      writer->AddTrial(kept.id, Trial{}),
+      Catch::StartsWith("bayestune database '" + path + "': its write-ahead log '" + path +
+                        "-wal' was deleted while this process had the "
+                        "database open") &&
+          Catch::Contains("everything it held was copied into '" + path + "'"));
+  // Another process finds the study while this one still has the lost log open, as it would
+  // after a kill -9 of this one.
+  ChildProcess reader({WorkerPath(), "open", path, "--read-only"}, folder.File("open"));
+  const ChildResult read = reader.Wait();
+  INFO(read.err);
+  CHECK(read.out == "OK 1\n");
+  writer.reset();
+  CHECK(QueryValue(path, "PRAGMA integrity_check") == "ok");
+  CHECK(QueryValue(path, "SELECT count(*) FROM trials") == "1");
 }
 
 TEST_CASE("a device or a FIFO given as the database is refused, nothing written beside it",

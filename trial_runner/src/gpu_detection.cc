@@ -66,6 +66,51 @@ std::optional<int> CountWithNvml(std::string& note) {
   return result;
 }
 
+// The UUID of each GPU NVML finds ("GPU-5f2b1c7e-..."), by its index; nullopt (with a note) when
+// NVML cannot say.
+std::optional<std::vector<std::string>> UuidsWithNvml(std::string& note) {
+  void* lib = dlopen("libnvidia-ml.so.1", RTLD_NOW | RTLD_LOCAL);
+  if (!lib) {
+    note = "NVML: libnvidia-ml.so.1 not found";
+    return std::nullopt;
+  }
+  using InitFn = int (*)();
+  using CountFn = int (*)(unsigned int*);
+  using HandleFn = int (*)(unsigned int, void**);
+  using UuidFn = int (*)(void*, char*, unsigned int);
+  auto init = reinterpret_cast<InitFn>(dlsym(lib, "nvmlInit_v2"));
+  auto count = reinterpret_cast<CountFn>(dlsym(lib, "nvmlDeviceGetCount_v2"));
+  auto handle_of = reinterpret_cast<HandleFn>(dlsym(lib, "nvmlDeviceGetHandleByIndex_v2"));
+  auto uuid_of = reinterpret_cast<UuidFn>(dlsym(lib, "nvmlDeviceGetUUID"));
+  auto shutdown = reinterpret_cast<InitFn>(dlsym(lib, "nvmlShutdown"));
+  std::optional<std::vector<std::string>> result;
+  if (!init || !count || !handle_of || !uuid_of || !shutdown) {
+    note = "NVML: libnvidia-ml.so.1 lacks nvmlDeviceGetHandleByIndex_v2 or nvmlDeviceGetUUID";
+  } else if (int rc = init(); rc != 0) {
+    note = "NVML: nvmlInit_v2 failed with code " + std::to_string(rc);
+  } else {
+    unsigned int n = 0;
+    if (int rc2 = count(&n); rc2 != 0) {
+      note = "NVML: nvmlDeviceGetCount_v2 failed with code " + std::to_string(rc2);
+    } else {
+      result.emplace();
+      for (unsigned int i = 0; i < n && result; ++i) {
+        void* device = nullptr;
+        char uuid[96] = {};
+        if (handle_of(i, &device) != 0 || uuid_of(device, uuid, sizeof uuid) != 0) {
+          note = "NVML: the UUID of GPU " + std::to_string(i) + " cannot be read";
+          result.reset();
+        } else {
+          result->push_back(uuid);
+        }
+      }
+    }
+    shutdown();
+  }
+  dlclose(lib);
+  return result;
+}
+
 std::optional<int> CountWithCudaDriver(std::string& note) {
   // Left loaded: unloading a GPU driver library is not safe.
   void* lib = dlopen("libcuda.so.1", RTLD_NOW | RTLD_LOCAL);
@@ -178,6 +223,93 @@ std::vector<int> ParseNvidiaSmiList(const std::string& output) {
   return ids;
 }
 
+// The UUID of each "GPU <n>: <name> (UUID: GPU-...)" line, at index n ("" where a line lacks one).
+std::vector<std::string> ParseNvidiaSmiUuids(const std::string& output) {
+  std::vector<std::string> uuids;
+  std::stringstream in(output);
+  std::string line;
+  while (std::getline(in, line)) {
+    if (line.rfind("GPU ", 0) != 0) continue;
+    const auto colon = line.find(':');
+    const auto at = line.rfind("(UUID: ");
+    if (colon == std::string::npos) continue;
+    const auto id = ParseIdList(line.substr(4, colon - 4));
+    if (!id || id->size() != 1 || id->front() > 4096) continue;
+    if (uuids.size() <= static_cast<std::size_t>(id->front())) uuids.resize(id->front() + 1);
+    if (at != std::string::npos && line.back() == ')') {
+      uuids[id->front()] = line.substr(at + 7, line.size() - at - 8);
+    }
+  }
+  return uuids;
+}
+
+// The GPUs that a CUDA_VISIBLE_DEVICES other than a list of numbers leaves, as CUDA reads it:
+// entries in order, each a GPU number or a GPU's UUID ("GPU-5f2b1c7e-...", or a prefix that only
+// one GPU's UUID starts with, as a cluster's scheduler or a container may give them), up to the
+// first that is neither (`-1`, a MIG instance "MIG-...", which is no whole GPU and cannot be
+// handed out by number): CUDA sees no GPU from there on. UUIDs are read from NVML, else
+// `nvidia-smi -L`. Never every GPU of the machine: until fieldtest16 such a value was ignored
+// and every GPU that NVML found was handed out, without a word, to trials of a run that had
+// been given one GPU, or none (CUDA_VISIBLE_DEVICES=-1).
+DetectedGpus VisibleByUuid(const std::string& visible, const GpuDetectionOptions& options) {
+  DetectedGpus found;
+  found.source = "CUDA_VISIBLE_DEVICES";
+  std::optional<std::vector<std::string>> uuids;
+  std::string uuid_source;
+  std::stringstream in(visible);
+  std::string entry;
+  while (std::getline(in, entry, ',')) {
+    if (auto id = ParseIdList(entry); id && id->size() == 1) {
+      found.ids.push_back(id->front());
+      continue;
+    }
+    std::string stop;
+    if (entry.size() > 4 && entry.rfind("GPU-", 0) == 0) {
+      if (!uuids) {
+        std::string why;
+        if (options.use_nvml) uuids = UuidsWithNvml(why);
+        uuid_source = "NVML";
+        if (!uuids && !options.nvidia_smi.empty()) {
+          std::string smi_note;
+          if (auto output =
+                  RunNvidiaSmi(options.nvidia_smi, options.nvidia_smi_timeout_seconds, smi_note)) {
+            uuids = ParseNvidiaSmiUuids(*output);
+            uuid_source = "nvidia-smi -L";
+          } else {
+            why += (why.empty() ? "" : "; ") + smi_note;
+          }
+        }
+        if (!uuids) {
+          uuids.emplace();
+          uuid_source = "the GPUs' UUIDs cannot be read: " + why;
+        }
+      }
+      int matches = 0;
+      for (std::size_t i = 0; i < uuids->size(); ++i) {
+        if ((*uuids)[i].rfind(entry, 0) == 0) {
+          if (matches++ == 0) found.ids.push_back(static_cast<int>(i));
+        }
+      }
+      if (matches == 1) {
+        found.source = "CUDA_VISIBLE_DEVICES, by UUID (" + uuid_source + ")";
+        continue;
+      }
+      if (matches > 1) found.ids.pop_back();
+      stop = matches > 1 ? "the start of the UUID of several GPUs (" + uuid_source + ")"
+                         : "not the UUID of a GPU of this machine (" + uuid_source + ")";
+    } else {
+      stop = entry.rfind("MIG-", 0) == 0
+                 ? "a MIG instance, which bayestune cannot hand out by number"
+                 : "neither a GPU number nor a GPU's UUID";
+    }
+    found.notes.push_back("CUDA_VISIBLE_DEVICES='" + visible + "': '" + entry + "' is " + stop +
+                          ", and CUDA sees no GPU from there on; give the GPUs to use by number "
+                          "(--gpus, runner.gpus; nvidia-smi -L lists them)");
+    break;
+  }
+  return found;
+}
+
 std::vector<int> FirstIds(int count) {
   std::vector<int> ids;
   for (int i = 0; i < count; ++i)
@@ -196,8 +328,7 @@ DetectedGpus DetectGpus(const GpuDetectionOptions& options) {
         found.source = "CUDA_VISIBLE_DEVICES";
         return found;
       }
-      found.notes.push_back(std::string("CUDA_VISIBLE_DEVICES='") + visible +
-                            "' is not a list of GPU numbers; ignored");
+      return VisibleByUuid(visible, options);
     }
   }
   std::string note;

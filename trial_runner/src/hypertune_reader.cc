@@ -167,8 +167,18 @@ void HypertuneReader::ReadLine(std::string_view line, std::size_t line_number, s
   if (const auto it = json.find("global_step"); it != json.end()) {
     const auto parsed = StepOf(*it);
     if (!parsed) {
-      warn("global_step " + ShownValue(*it) +
-           " is not a step (a whole number from 0 to 9223372036854775807); skipped the line");
+      constexpr const char* kStep = "a step (a whole number from 0 to 9223372036854775807)";
+      warn("global_step " + ShownValue(*it) + " is not " + kStep + "; skipped the line");
+      // Its metrics, for the reason of a trial without its value: it said "no hypertune report"
+      // of a file of reports at a step such as 3.7 (fieldtest16).
+      for (const auto& [key, value] : json.items()) {
+        if (IsReservedKey(key)) continue;
+        out.unread.push_back({path_, key, ShownValue(value),
+                              "; write global_step as a whole number, such as the epoch or the "
+                              "batch count",
+                              "at global_step " + ShownValue(*it) + ", which is not " + kStep +
+                                  ", so that those reports were skipped"});
+      }
       return;
     }
     step = *parsed;

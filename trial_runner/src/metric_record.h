@@ -48,6 +48,9 @@ struct UnreadValue {
   std::string tag;
   std::string shown;  // the value as written, cut short
   std::string note;   // what to do, such as "; it has a decimal comma: ..."; may be empty
+  // Why the value was not read when it is a number: "at global_step 3.7, which is not a step
+  // ..."; empty: the value is not a number.
+  std::string problem;
 
   bool operator==(const UnreadValue&) const = default;
 };

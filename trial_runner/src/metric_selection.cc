@@ -136,8 +136,11 @@ MetricMatch MatchMetric(std::span<const MetricRecord> records, std::string_view 
   // a file that was there.
   for (const UnreadValue& value : unread) {
     if (value.tag != metric_tag) continue;
-    match.error = "metric " + Quote(metric_tag) + " not found as a number: " + value.file +
-                  " reports it, but with values that are not numbers (" + value.shown + ")" +
+    match.error = "metric " + Quote(metric_tag) + " not found" +
+                  (value.problem.empty() ? " as a number" : "") + ": " + value.file +
+                  " reports it, but " +
+                  (value.problem.empty() ? "with values that are not numbers (" + value.shown + ")"
+                                         : value.problem) +
                   value.note;
     return match;
   }
