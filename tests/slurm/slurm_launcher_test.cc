@@ -1736,6 +1736,43 @@ void WriteLimitedSbatch(const std::filesystem::path& bin, const std::string& rea
 }
 
 TEST_CASE(
+    "a user's SQUEUE_USERS or SQUEUE_PARTITION does not hide the study's jobs: a job whose "
+    "sbatch answer was lost is found, not made twice",
+    "[slurm][launcher]") {
+  // squeue reads filters from the environment (SQUEUE_USERS, SQUEUE_PARTITION, ...) that its
+  // calls here do not override; a user who keeps one in their shell for their own squeue hid the
+  // study's jobs from `squeue --name`, and a job whose sbatch lost its answer was submitted again:
+  // the trial ran twice. Its times are read whatever SLURM_TIME_FORMAT says.
+  const std::string filter = GENERATE("SQUEUE_USERS=nobody", "SQUEUE_PARTITION=nosuch");
+  INFO(filter);
+  SlurmTestCluster cluster;
+  Harness h(cluster, "slurm_squeue_env", Spec(1, 1));
+  std::vector<std::string> environment = cluster.Environment();
+  for (std::string& variable : environment) {
+    if (variable.rfind("PATH=", 0) != 0) continue;
+    const std::string path = variable.substr(5);
+    WriteFlakySbatch(h.dir / "bin", "lost", ResolveExecutable("sbatch", path));
+    variable = "PATH=" + (h.dir / "bin").string() + ":" + path;
+  }
+  environment.push_back(filter);
+  environment.push_back("SLURM_TIME_FORMAT=relative");
+  h.launcher_options.commands.environment = environment;
+  h.launcher_options.submit_retry_seconds = {0.2};
+  const RunResult result = h.Run();
+  INFO(result.message << "\n" << h.events->warnings);
+  const std::string all_jobs =
+      cluster.Run("squeue", {"--noheader", "--all", "--states=all", "-o", "%i %j"}).out;
+  INFO(all_jobs);
+  CHECK(result.outcome == RunOutcome::kStudyDone);
+  CHECK_THAT(h.events->warnings, Catch::Contains("but Slurm has job"));
+  const Trial trial = h.study->GetTrial(1);
+  CHECK(trial.state == TrialState::kSucceeded);
+  CHECK(trial.jobs.size() == 1);
+  CHECK(Count(ReadLedger(h.ledger), "start", 1) == 1);
+  CHECK(std::count(all_jobs.begin(), all_jobs.end(), '\n') == 1);  // made once
+}
+
+TEST_CASE(
     "while sbatch waits to be tried again the runner serves the running trials: one times out "
     "on time, and Ctrl-C ends the tries",
     "[slurm][launcher]") {
