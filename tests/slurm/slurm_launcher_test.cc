@@ -1987,6 +1987,51 @@ TEST_CASE(
 }
 
 TEST_CASE(
+    "a second Ctrl-C while slurmctld is down ends the run at once, the trial left to its job "
+    "for the next run",
+    "[slurm][launcher]") {
+  // Until this change the run waited for Slurm to answer, for ever: the cancel of the running
+  // job could not reach slurmctld, and nothing else would end the trial.
+  SlurmTestCluster cluster({.message_timeout_seconds = 2});
+  Harness h(cluster, "slurm_ctld_down_kill", Spec(1, 1));
+  h.options.runner.env["TEST_TRAINER_GO_DIR"] = h.go_dir.string();  // never ends on its own
+  std::atomic<bool> run_ended = false;
+  RunResult result;
+  std::thread run([&] {
+    result = h.Run();
+    run_ended = true;
+  });
+  const bool started = WaitFor([&] { return Count(ReadLedger(h.ledger), "start", 1) == 1; }, 60);
+  std::this_thread::sleep_for(std::chrono::seconds(1));  // squeue has seen it run
+  cluster.StopController();
+  h.runner->RequestInterrupt(SIGINT);
+  h.runner->RequestInterrupt(SIGINT);
+  const bool ended = WaitFor([&] { return run_ended.load(); }, 30);
+  cluster.StartController();
+  if (!ended) WriteFile(h.go_dir / "go-all", "");
+  run.join();
+  INFO(result.message << "\n" << h.events->warnings);
+  REQUIRE(started);
+  CHECK(ended);
+  const Trial trial = h.study->GetTrial(1);
+  REQUIRE(trial.jobs.size() == 1);
+  const std::string job = trial.jobs.front().job_id;
+  CHECK_THAT(h.events->warnings, Catch::Contains("Slurm job " + job + " could not be cancelled") &&
+                                     Catch::Contains("`scancel " + job + "` cancels it"));
+  CHECK_THAT(result.message, Catch::Contains("left to them"));
+  // As a runner that died leaves it: the next run follows the job (still running) to its end.
+  CHECK(trial.state == TrialState::kActive);
+  CHECK(trial.attempt == 1);
+  CHECK(WaitFor(
+      [&] {
+        return cluster.Run("squeue", {"--noheader", "--states=RUNNING", "-o", "%i"})
+                   .out.find(job) != std::string::npos;
+      },
+      30));
+  cluster.Run("scancel", {job});
+}
+
+TEST_CASE(
     "a trial timed out while slurmctld is down is cancelled as soon as Slurm answers again, not "
     "left to run to its own end",
     "[slurm][launcher]") {
