@@ -65,6 +65,17 @@ TEST_CASE("Submit runs sbatch with the request's arguments and returns the job i
   CHECK(commands.calls().total() == 1);
 }
 
+TEST_CASE("Submit reads the job id from sbatch's last line, after notices a site's sbatch prints",
+          "[slurm][commands]") {
+  // A wrapper in PATH (a site's, or a user's) that says something on stdout before the id: until
+  // this change the first line was taken for the id, and the job, made, was taken for a lost
+  // answer (Unavailable: looked for by its name and followed after a wait).
+  FakeSlurm slurm;
+  slurm.Program("sbatch", "echo 'Note: jobs over 24h go to the long partition'\necho 4242\necho");
+  SlurmCommands commands = slurm.Commands();
+  CHECK(commands.Submit(Request()) == "4242");
+}
+
 TEST_CASE("what sbatch refuses is an error with its words and the command line",
           "[slurm][commands]") {
   FakeSlurm slurm;

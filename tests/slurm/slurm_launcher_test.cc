@@ -1736,6 +1736,43 @@ void WriteLimitedSbatch(const std::filesystem::path& bin, const std::string& rea
 }
 
 TEST_CASE(
+    "a user's SQUEUE_USERS or SQUEUE_PARTITION does not hide the study's jobs: a job whose "
+    "sbatch answer was lost is found, not made twice",
+    "[slurm][launcher]") {
+  // squeue reads filters from the environment (SQUEUE_USERS, SQUEUE_PARTITION, ...) that its
+  // calls here do not override; a user who keeps one in their shell for their own squeue hid the
+  // study's jobs from `squeue --name`, and a job whose sbatch lost its answer was submitted again:
+  // the trial ran twice. Its times are read whatever SLURM_TIME_FORMAT says.
+  const std::string filter = GENERATE("SQUEUE_USERS=nobody", "SQUEUE_PARTITION=nosuch");
+  INFO(filter);
+  SlurmTestCluster cluster;
+  Harness h(cluster, "slurm_squeue_env", Spec(1, 1));
+  std::vector<std::string> environment = cluster.Environment();
+  for (std::string& variable : environment) {
+    if (variable.rfind("PATH=", 0) != 0) continue;
+    const std::string path = variable.substr(5);
+    WriteFlakySbatch(h.dir / "bin", "lost", ResolveExecutable("sbatch", path));
+    variable = "PATH=" + (h.dir / "bin").string() + ":" + path;
+  }
+  environment.push_back(filter);
+  environment.push_back("SLURM_TIME_FORMAT=relative");
+  h.launcher_options.commands.environment = environment;
+  h.launcher_options.submit_retry_seconds = {0.2};
+  const RunResult result = h.Run();
+  INFO(result.message << "\n" << h.events->warnings);
+  const std::string all_jobs =
+      cluster.Run("squeue", {"--noheader", "--all", "--states=all", "-o", "%i %j"}).out;
+  INFO(all_jobs);
+  CHECK(result.outcome == RunOutcome::kStudyDone);
+  CHECK_THAT(h.events->warnings, Catch::Contains("but Slurm has job"));
+  const Trial trial = h.study->GetTrial(1);
+  CHECK(trial.state == TrialState::kSucceeded);
+  CHECK(trial.jobs.size() == 1);
+  CHECK(Count(ReadLedger(h.ledger), "start", 1) == 1);
+  CHECK(std::count(all_jobs.begin(), all_jobs.end(), '\n') == 1);  // made once
+}
+
+TEST_CASE(
     "while sbatch waits to be tried again the runner serves the running trials: one times out "
     "on time, and Ctrl-C ends the tries",
     "[slurm][launcher]") {
@@ -1947,6 +1984,51 @@ TEST_CASE(
   const auto status = ReadSlurmJobExitStatus(h.TrialDir(1) / "exit_status.json");
   REQUIRE(status);
   CHECK(status->signals_received == std::vector<int>{SIGTERM});  // the stop reached it
+}
+
+TEST_CASE(
+    "a second Ctrl-C while slurmctld is down ends the run at once, the trial left to its job "
+    "for the next run",
+    "[slurm][launcher]") {
+  // Until this change the run waited for Slurm to answer, for ever: the cancel of the running
+  // job could not reach slurmctld, and nothing else would end the trial.
+  SlurmTestCluster cluster({.message_timeout_seconds = 2});
+  Harness h(cluster, "slurm_ctld_down_kill", Spec(1, 1));
+  h.options.runner.env["TEST_TRAINER_GO_DIR"] = h.go_dir.string();  // never ends on its own
+  std::atomic<bool> run_ended = false;
+  RunResult result;
+  std::thread run([&] {
+    result = h.Run();
+    run_ended = true;
+  });
+  const bool started = WaitFor([&] { return Count(ReadLedger(h.ledger), "start", 1) == 1; }, 60);
+  std::this_thread::sleep_for(std::chrono::seconds(1));  // squeue has seen it run
+  cluster.StopController();
+  h.runner->RequestInterrupt(SIGINT);
+  h.runner->RequestInterrupt(SIGINT);
+  const bool ended = WaitFor([&] { return run_ended.load(); }, 30);
+  cluster.StartController();
+  if (!ended) WriteFile(h.go_dir / "go-all", "");
+  run.join();
+  INFO(result.message << "\n" << h.events->warnings);
+  REQUIRE(started);
+  CHECK(ended);
+  const Trial trial = h.study->GetTrial(1);
+  REQUIRE(trial.jobs.size() == 1);
+  const std::string job = trial.jobs.front().job_id;
+  CHECK_THAT(h.events->warnings, Catch::Contains("Slurm job " + job + " could not be cancelled") &&
+                                     Catch::Contains("`scancel " + job + "` cancels it"));
+  CHECK_THAT(result.message, Catch::Contains("left to them"));
+  // As a runner that died leaves it: the next run follows the job (still running) to its end.
+  CHECK(trial.state == TrialState::kActive);
+  CHECK(trial.attempt == 1);
+  CHECK(WaitFor(
+      [&] {
+        return cluster.Run("squeue", {"--noheader", "--states=RUNNING", "-o", "%i"})
+                   .out.find(job) != std::string::npos;
+      },
+      30));
+  cluster.Run("scancel", {job});
 }
 
 TEST_CASE(

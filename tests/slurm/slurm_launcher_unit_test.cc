@@ -1,16 +1,25 @@
 // The Slurm launcher's checks that need no cluster: where bayestune-job is, the job dir and
 // database filesystem warnings, what the start event says.
+#include <signal.h>
+
 #include <algorithm>
+#include <atomic>
 #include <catch2/catch.hpp>
 #include <chrono>
+#include <mutex>
 #include <thread>
 
 #include "bayestune/optimizer/errors.h"
+#include "bayestune/optimizer/in_memory_study_repository.h"
+#include "bayestune/optimizer/study.h"
 #include "bayestune/trial_runner/slurm_launcher.h"
 #include "bayestune/trial_runner/trial_launcher.h"
 #include "bayestune/trial_runner/trial_paths.h"
+#include "bayestune/trial_runner/trial_runner.h"
 #include "filesystem_kind.h"
+#include "slurm_job_exit_status.h"
 #include "slurm_test_support.h"
+#include "test_files.h"
 
 using namespace bayestune;
 using namespace bayestune::testing;
@@ -540,4 +549,220 @@ TEST_CASE(
   INFO(all);
   CHECK(count("cancelled Slurm job 4242, which could not be cancelled") == 1);
   CHECK(said_back() == 1);
+}
+
+TEST_CASE(
+    "a second Ctrl-C while Slurm does not answer ends the run at once, leaving the trial to its "
+    "job and saying how to cancel it",
+    "[slurm][launcher-unit]") {
+  // Until this change the run waited for Slurm to answer: for ever for a job whose scancel failed
+  // (known id), up to submit_give_up_seconds (10 minutes) for one that ran although sbatch's
+  // answer was lost (its id unknown). Requeueing the trial instead would run it twice once
+  // slurmctld is back (its job runs on): it is left as a runner that died leaves it.
+  const bool id_known = GENERATE(true, false);
+  INFO("the job's id is known: " << id_known);
+  const auto dir = MakeTempDir("slurm-launcher-unit-left");
+  const auto bin = dir / "bin";
+  std::filesystem::create_directories(bin);
+  const std::string down = "echo 'error: Unable to contact slurm controller (connect failure)' >&2";
+  if (id_known) {
+    StandIn(bin, "sbatch", "echo 4242\n");
+  } else {
+    // Slurm takes the job and starts it (it opens its output), but sbatch's answer is lost.
+    StandIn(bin, "sbatch",
+            "for a; do case \"$a\" in --output=*) : > \"${a#--output=}\";; esac; done\n"
+            "echo 'sbatch: error: Batch job submission failed: Socket timed out on send/recv "
+            "operation' >&2\nexit 1\n");
+  }
+  // squeue says the job runs until the test says Slurm is down (file `down`).
+  StandIn(bin, "squeue",
+          "if [ -e '" + (dir / "down").string() + "' ]; then " + down +
+              "; exit 1; fi\necho '4242|RUNNING|0|N/A|N/A|node1|None|'\n");
+  for (const char* program : {"scontrol", "scancel"})
+    StandIn(bin, program, down + "\nexit 1\n");
+  if (!id_known) WriteFile(dir / "down", "");
+  auto study = Study::Open(std::make_shared<InMemoryStudyRepository>(), "left",
+                           {.create_if_missing = true, .spec = [] {
+                              StudySpec spec;
+                              spec.goal = Goal::kMaximize;
+                              spec.metric_tag = "accuracy";
+                              spec.max_trials = 1;
+                              spec.max_parallel_trials = 1;
+                              spec.algorithm = Algorithm::kRandomSearch;
+                              spec.parameters = {ParameterSpec::Double("x", 0.0, 1.0)};
+                              return spec;
+                            }()});
+  TrialRunnerOptions options;
+  options.runner.command = {"/bin/true"};
+  options.runner.job_dir = (dir / "jobs").string();
+  options.runner.launcher = LauncherKind::kSlurm;
+  options.runner.gpus_per_trial = 0;
+  SlurmLauncherOptions slurm;
+  slurm.job_program = JobProgram();
+  slurm.commands.environment = {"PATH=" + bin.string() + ":/usr/bin:/bin"};
+  slurm.squeue_seconds = 0.05;
+  slurm.submit_retry_seconds = {300};
+  slurm.working_dir = dir;
+  options.launcher = std::make_shared<SlurmLauncher>(slurm);
+  struct Warnings : RunnerEvents {
+    void OnWarning(std::optional<std::int64_t>, const std::string& message) override {
+      std::lock_guard lock(mutex);
+      text += message + "\n";
+    }
+    std::string Text() {
+      std::lock_guard lock(mutex);
+      return text;
+    }
+    std::mutex mutex;
+    std::string text;
+  };
+  auto events = std::make_shared<Warnings>();
+  TrialRunner runner(std::make_shared<LocalStudyConnection>(study), options, events);
+  std::atomic<bool> run_ended = false;
+  RunResult result;
+  std::thread run([&] {
+    result = runner.Run();
+    run_ended = true;
+  });
+  // The trial runs (known id: squeue said so) or its sbatch waits to be tried again (lost id).
+  const bool running = WaitFor(
+      [&] {
+        const std::vector<Trial> trials = study->Trials();
+        return id_known ? !trials.empty() && trials.front().jobs.size() == 1
+                        : events->Text().find("again in 5m") != std::string::npos;
+      },
+      20);
+  if (id_known) {
+    std::this_thread::sleep_for(std::chrono::milliseconds(200));  // squeue says RUNNING
+    WriteFile(dir / "down", "");
+  }
+  runner.RequestInterrupt(SIGINT);
+  runner.RequestInterrupt(SIGINT);
+  const bool ended = WaitFor([&] { return run_ended.load(); }, 20);
+  if (!ended) {
+    // Slurm answers again, the job cancelled: the run it waited for ends.
+    std::filesystem::remove(dir / "down");
+    StandIn(bin, "scancel", "exit 0\n");
+    StandIn(bin, "squeue", "echo '4242|CANCELLED|0|N/A|N/A|node1|None|'\n");
+  }
+  run.join();
+  const std::string warnings = events->Text();
+  INFO(result.message << "\n" << warnings);
+  REQUIRE(running);
+  CHECK(ended);
+  CHECK_THAT(result.message,
+             Catch::Contains("1 trial(s) whose Slurm jobs could not be cancelled (Slurm does not "
+                             "answer) are left to them: the next run of the study re-attaches"));
+  if (id_known) {
+    CHECK_THAT(warnings, Catch::Contains("Slurm job 4242 could not be cancelled") &&
+                             Catch::Contains("`scancel 4242` cancels it once Slurm answers"));
+  } else {
+    CHECK_THAT(warnings, Catch::Contains("If `squeue --name=bayestune-left-1` lists it, "
+                                         "`scancel --name=bayestune-left-1` cancels it"));
+  }
+  // As a runner that died leaves it: the next run re-attaches to its job (by its id, or by its
+  // name and folder), rather than running the trial again beside it.
+  const Trial trial = study->GetTrial(1);
+  CHECK(trial.state == TrialState::kActive);
+  CHECK(trial.attempt == 1);
+  CHECK(trial.jobs.size() == (id_known ? 1u : 0u));
+}
+
+TEST_CASE(
+    "a job of a gone runner's attempt that Slurm forgot is collected from its exit_status.json, "
+    "not rerun",
+    "[slurm][launcher-unit]") {
+  // The runner died between sbatch and storing the job id, and the job ended more than MinJobAge
+  // before the next run: squeue has no job of the attempt's name. Until this change the trial was
+  // rerun (the result of the run it had was lost) although the job's exit_status.json names it.
+  const auto dir = MakeTempDir("slurm-launcher-unit-forgotten");
+  const auto bin = dir / "bin";
+  std::filesystem::create_directories(bin);
+  StandIn(bin, "squeue", "exit 0\n");  // no such job any more
+  StandIn(bin, "scontrol", "echo 'slurm_load_jobs error: Invalid job id specified' >&2\nexit 1\n");
+  for (const char* program : {"sbatch", "scancel"})
+    StandIn(bin, program, "exit 1\n");
+  SlurmLauncherOptions options;
+  options.job_program = JobProgram();
+  options.commands.environment = {"PATH=" + bin.string()};
+  SlurmLauncher launcher(options);
+  std::vector<std::string> warnings;
+  StartCollecting(launcher, "forgotten", RunnerSpec{}, dir, warnings);
+  Trial trial;
+  trial.id = 1;
+  trial.attempt = 1;  // no job id stored
+  const TrialPaths paths = TrialPathsFor(dir / "jobs", 1, 1);
+  std::filesystem::create_directories(paths.dir);
+  const SlurmJobFiles files = SlurmJobFilesFor(paths.dir);
+  WriteFile(files.script, "#!/bin/sh\n");  // the gone runner got as far as sbatch
+  WriteFile(files.log, "");
+  SlurmJobExitStatus status;
+  status.job_id = "4242";
+  status.host = "node1";
+  status.exit = ProcessExit{.signaled = false, .code = 0};
+  status.started_at = 1000;
+  status.ended_at = 1010;
+  WriteSlurmJobExitStatus(files.status, status);
+  const std::unique_ptr<LaunchedTrial> job = launcher.Reattach(trial, paths);
+  INFO(AllLines(warnings));
+  REQUIRE(job != nullptr);
+  CHECK(job->job_id() == "4242");
+  launcher.Refresh(1.0);
+  const auto end = job->PollEnd();
+  REQUIRE(end.has_value());
+  CHECK(end->exit.succeeded());
+  CHECK(end->requeue_reason.empty());
+  CHECK(end->launch_error.empty());
+}
+
+TEST_CASE(
+    "a job whose id was lost and that ran, gone from Slurm without a trace, is requeued as an "
+    "attempt that ran, not one never started",
+    "[slurm][launcher-unit]") {
+  // A gone runner's sbatch may have made a job (no id stored); Slurm could not be asked at the
+  // next run, and once it answers it has no such job. Its output is in the attempt's folder: it
+  // ran. Until this change the trial was requeued "not started: ..." with the launch errors of a
+  // job never submitted.
+  const auto dir = MakeTempDir("slurm-launcher-unit-vanished");
+  const auto bin = dir / "bin";
+  std::filesystem::create_directories(bin);
+  StandIn(bin, "squeue",
+          "if [ -e '" + (dir / "down").string() +
+              "' ]; then echo 'squeue: error: Unable to contact slurm controller' >&2; exit 1; "
+              "fi\nexit 0\n");
+  for (const char* program : {"sbatch", "scontrol", "scancel"})
+    StandIn(bin, program, "exit 1\n");
+  WriteFile(dir / "down", "");
+  SlurmLauncherOptions options;
+  options.job_program = JobProgram();
+  options.commands.environment = {"PATH=" + bin.string()};
+  options.submit_retry_seconds = {0.01};
+  SlurmLauncher launcher(options);
+  std::vector<std::string> warnings;
+  StartCollecting(launcher, "vanished", RunnerSpec{}, dir, warnings);
+  Trial trial;
+  trial.id = 1;
+  trial.attempt = 1;
+  const TrialPaths paths = TrialPathsFor(dir / "jobs", 1, 1);
+  std::filesystem::create_directories(paths.dir);
+  const SlurmJobFiles files = SlurmJobFilesFor(paths.dir);
+  WriteFile(files.script, "#!/bin/sh\n");
+  WriteFile(files.log, "");  // Slurm opened it: the job started
+  const std::unique_ptr<LaunchedTrial> job = launcher.Reattach(trial, paths);
+  REQUIRE(job != nullptr);
+  CHECK_FALSE(job->Submitted());
+  std::filesystem::remove(dir / "down");
+  std::optional<TrialEnd> end;
+  for (int turn = 0; turn < 400 && !end; ++turn) {
+    launcher.Refresh(turn);
+    end = job->PollEnd();
+    std::this_thread::sleep_for(std::chrono::milliseconds(5));
+  }
+  INFO(AllLines(warnings));
+  REQUIRE(end.has_value());
+  CHECK(end->launch_error.empty());
+  CHECK_THAT(end->requeue_reason,
+             Catch::Contains("Slurm has no job bayestune-vanished-1 in its folder any more, but "
+                             "one ran there") &&
+                 Catch::Contains("rerunning the trial as attempt 2"));
 }

@@ -64,6 +64,28 @@ const char* PackageOf(const std::string& program) {
   return "slurm-client";
 }
 
+// The environment of a Slurm command that asks about or acts on bayestune's own jobs (squeue,
+// scontrol, scancel, sinfo): without the user's SQUEUE_* and SCANCEL_* variables, which add
+// filters that the calls do not override (SQUEUE_USERS, SQUEUE_PARTITION, SQUEUE_NAMES,
+// SCANCEL_PARTITION, ...: a job of the study hidden from squeue --name was submitted again, and
+// the trial ran twice) or change what scancel does (SCANCEL_BATCH, SCANCEL_INTERACTIVE); and with
+// Slurm's standard times (SLURM_TIME_FORMAT=standard), the only ones StartTime and EndTime are
+// read in. sbatch keeps the whole environment: it passes it on to the job, and SBATCH_* are a
+// site's defaults.
+std::vector<std::string> QueryEnvironment(const std::vector<std::string>& environment) {
+  std::vector<std::string> kept;
+  kept.reserve(environment.size() + 1);
+  for (const std::string& variable : environment) {
+    if (variable.starts_with("SQUEUE_") || variable.starts_with("SCANCEL_") ||
+        variable.starts_with("SLURM_TIME_FORMAT=")) {
+      continue;
+    }
+    kept.push_back(variable);
+  }
+  kept.push_back("SLURM_TIME_FORMAT=standard");
+  return kept;
+}
+
 }  // namespace
 
 std::string QuoteCommandLine(const std::vector<std::string>& args) {
@@ -125,7 +147,7 @@ SlurmCommandOutput SlurmCommandRunner::Run(const std::string& program,
                       PackageOf(program) + "), or PATH must name their folder");
   }
   launch.argv = argv;
-  launch.environment = environment_;
+  launch.environment = program == "sbatch" ? environment_ : QueryEnvironment(environment_);
   const std::string stem = std::to_string(++calls_);
   launch.stdout_path = scratch_ / (stem + ".out");
   launch.stderr_path = scratch_ / (stem + ".err");

@@ -118,16 +118,27 @@ SlurmJobId SlurmCommands::Submit(const SlurmJobRequest& request) {
       throw Unavailable("Slurm could not take the job now: " + Said(output));
     throw InvalidArgument("Slurm refused the job: " + Said(output));
   }
-  // "4242\n", or "4242;cluster\n" on a federation.
-  std::string id = output.out.substr(0, output.out.find_first_of(";\n"));
-  while (!id.empty() && (id.back() == ' ' || id.back() == '\r'))
-    id.pop_back();
-  try {
-    CheckJobId(id);
-  } catch (const InvalidArgument&) {
-    throw Unavailable("sbatch printed no job id: " + Said(output));
+  // "4242\n", or "4242;cluster\n" on a federation: the last such line, as a site's sbatch (a
+  // wrapper in PATH) may print notices before it. Until this change only the first line was read:
+  // each job so submitted was taken for a lost answer, looked for and followed after a wait.
+  SlurmJobId found;
+  std::size_t start = 0;
+  while (start < output.out.size()) {
+    std::size_t end = output.out.find('\n', start);
+    if (end == std::string::npos) end = output.out.size();
+    const std::string line = output.out.substr(start, end - start);
+    start = end + 1;
+    std::string id = line.substr(0, line.find(';'));
+    while (!id.empty() && (id.back() == ' ' || id.back() == '\r'))
+      id.pop_back();
+    try {
+      CheckJobId(id);
+      found = id;
+    } catch (const InvalidArgument&) {
+    }
   }
-  return id;
+  if (found.empty()) throw Unavailable("sbatch printed no job id: " + Said(output));
+  return found;
 }
 
 std::map<SlurmJobId, SlurmJobStatus> SlurmCommands::Query(const std::vector<SlurmJobId>& ids) {

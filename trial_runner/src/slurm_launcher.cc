@@ -70,6 +70,16 @@ double SteadySeconds() {
   return std::chrono::duration<double>(std::chrono::steady_clock::now().time_since_epoch()).count();
 }
 
+// The job that the exit_status.json at `path` names; "" when there is none, or it is not
+// bayestune-job's (the trainer can write there).
+SlurmJobId ExitStatusJobId(const std::filesystem::path& path) {
+  try {
+    if (auto file = ReadSlurmJobExitStatus(path)) return file->job_id;
+  } catch (const InvalidArgument&) {
+  }
+  return {};
+}
+
 // One trial attempt's Slurm job.
 class SlurmTrial : public LaunchedTrial {
  public:
@@ -98,7 +108,7 @@ class SlurmTrial : public LaunchedTrial {
   std::string job_id() const override { return id_; }
   bool Submitted() const override { return !id_.empty(); }
   // Not submitted, and its tries (or looks) go on.
-  bool Waiting() const { return id_.empty() && !launch_error_; }
+  bool Waiting() const { return id_.empty() && !launch_error_ && vanished_.empty(); }
 
   // An attempt that a runner now gone sent to sbatch without storing a job id, while Slurm cannot
   // say whether that sbatch made a job (`why`: squeue's error): never submitted again from here;
@@ -202,18 +212,21 @@ class SlurmTrial : public LaunchedTrial {
   }
 
   std::optional<TrialEnd> PollEnd() override {
+    if (id_.empty() && !vanished_.empty()) {
+      TrialEnd end;
+      end.exit = ProcessExit{.signaled = true, .code = SIGKILL};
+      end.requeue_reason = vanished_;
+      return end;
+    }
     if (id_.empty()) {
       if (!launch_error_) {
         // A job that an sbatch of this attempt made although its answer was lost, and that ended
         // while Slurm could not be asked: its exit_status.json names it. Followed; its end is
         // read at the next look, once the runner has recorded the job.
+        // (A file not bayestune-job's: Slurm says which job it is once it answers.)
         if (maybe_made_) {
-          try {
-            if (auto file = ReadSlurmJobExitStatus(files_.status); file && !file->job_id.empty()) {
-              FollowFound(file->job_id, "; its exit_status.json names it", /*ended=*/true);
-            }
-          } catch (const InvalidArgument&) {
-            // Not bayestune-job's file: Slurm says which job it is once it answers.
+          if (const SlurmJobId made = ExitStatusJobId(files_.status); !made.empty()) {
+            FollowFound(made, "; its exit_status.json names it", /*ended=*/true);
           }
         }
         return std::nullopt;
@@ -335,11 +348,33 @@ class SlurmTrial : public LaunchedTrial {
       state_->slurm.Cancel(id_);
       state_->cancel_owed.erase(id_);
     } catch (const Error& e) {
+      cancel_error_ = e.what();
       if (state_->cancel_owed.insert(id_).second) {
         state_->warn(trial_id_, "could not cancel Slurm job " + id_ + ": " + e.what() +
                                     "; cancelling it as soon as Slurm answers again");
       }
     }
+  }
+
+  std::optional<std::string> LeftRunning() override {
+    const std::string name = ShellWord(job_.job_name);
+    if (!id_.empty()) {
+      if (state_->cancel_owed.erase(id_) == 0) return std::nullopt;  // cancelled, or ended
+      return "Slurm job " + id_ + " could not be cancelled (" + cancel_error_ +
+             "): it may run on. `scancel " + id_ +
+             "` cancels it once Slurm answers; else the next `bayestune run` of the study "
+             "re-attaches to it and collects it";
+    }
+    if (!kill_requested_ || launch_error_ || !vanished_.empty() || !JobRan()) return std::nullopt;
+    // Its job ran (Slurm opened its output here), but sbatch's answer was lost and Slurm has not
+    // named it since: no more looks for it from this run.
+    state_->submitting.erase(this);
+    return "the Slurm job of attempt " + std::to_string(attempt_) + " (" + job_.job_name +
+           ") ran, but sbatch's answer was lost and Slurm cannot be asked which job it is (" +
+           last_error_ + "): it may run on. If `squeue --name=" + name +
+           "` lists it, `scancel --name=" + name +
+           "` cancels it; else the next `bayestune run` of the study finds it by its name and "
+           "folder and collects it";
   }
 
  private:
@@ -570,6 +605,10 @@ class SlurmTrial : public LaunchedTrial {
   bool stop_requested_ = false;
   bool kill_requested_ = false;
   std::string stop_note_;
+  // A job of this attempt ran, its id never known, and is gone without a trace of how it ended:
+  // the trial's requeue reason.
+  std::string vanished_;
+  std::string cancel_error_;  // why the latest scancel of Kill could not reach Slurm
   std::string file_problem_;  // why the latest look could not read exit_status.json
   bool file_problem_said_ = false;
 };
@@ -680,15 +719,29 @@ std::optional<std::string> SlurmTrial::TrySubmit(bool first) {
     // again, lest the trial run twice.
     if (!first && maybe_made_ && follow_made(last_error_)) return std::nullopt;
     if (look_only_ || JobRan()) {
-      // Slurm answers and has no job of this attempt, yet one was made (a runner now gone may
-      // have submitted it; its output is in the folder): it ended and Slurm forgot it (MinJobAge)
-      // without an exit_status.json. Not submitted again here: the trial goes back to the queue.
+      // Slurm answers and has no job of this attempt, yet one may have been made (a runner now
+      // gone may have submitted it), or was (its output is in the folder): it ended and Slurm
+      // forgot it (MinJobAge). Its exit_status.json, when it left one, names it: followed, its
+      // end read from the file. Else not submitted again here: the trial goes back to the queue.
+      if (const SlurmJobId made = ExitStatusJobId(files_.status); !made.empty()) {
+        FollowFound(made, "; its exit_status.json names it", /*ended=*/true);
+        return std::nullopt;
+      }
       state_->submitting.erase(this);
+      if (JobRan()) {
+        // It ran (Slurm opened its output here, and the trainer may have reported): not "not
+        // started", as it was said until this change. Requeued as an attempt that ran, its
+        // measurements read.
+        vanished_ = last_error_ + "; Slurm has no job " + job_.job_name +
+                    " in its folder any more, but one ran there (its " +
+                    files_.log.filename().string() +
+                    " is there) and ended without an exit_status.json (killed, or its node lost); "
+                    "rerunning the trial as attempt " +
+                    std::to_string(attempt_ + 1);
+        return std::nullopt;
+      }
       launch_stopped_ = true;
-      launch_error_ = last_error_ + "; Slurm has no job " + job_.job_name + " in its folder" +
-                      (JobRan() ? " any more (one ran: its " + files_.log.filename().string() +
-                                      " is there; it left no exit_status.json)"
-                                : "");
+      launch_error_ = last_error_ + "; Slurm has no job " + job_.job_name + " in its folder";
       return std::nullopt;
     }
     try {
@@ -914,8 +967,15 @@ std::unique_ptr<LaunchedTrial> SlurmLauncher::Reattach(const Trial& trial,
       lost->LookForLostJob(e.what());
       return lost;
     }
-    if (made.empty()) return nullptr;
-    id = made.back();
+    if (made.empty()) {
+      // Ended and forgotten by Slurm (MinJobAge) before this run: its exit_status.json, when it
+      // left one, names it and says how its trainer ended (until this change the trial was rerun
+      // and the result of the job that ran it was lost).
+      id = ExitStatusJobId(files.status);
+      if (id.empty()) return nullptr;
+    } else {
+      id = made.back();
+    }
   }
   state_->next_query = 0;
   return std::make_unique<SlurmTrial>(state_, trial.id, id, SlurmJobFilesFor(paths.dir),

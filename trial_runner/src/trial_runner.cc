@@ -347,7 +347,10 @@ class TrialRunner::Loop {
   int interrupts_seen_ = 0;
   int suspends_seen_ = 0;
   int killed_ = 0;
-  int killed_queued_ = 0;         // of killed_: Slurm jobs cancelled while they waited in the queue
+  int killed_queued_ = 0;  // of killed_: Slurm jobs cancelled while they waited in the queue
+  // Trials left to their Slurm jobs at a second interrupt, which could not reach Slurm to cancel
+  // them (LaunchedTrial::LeftRunning): not recorded, for the next run to re-attach to.
+  int left_running_ = 0;
   int running_at_interrupt_ = 0;  // the trials left running (not cancelled) at the first interrupt
   std::optional<std::string> launch_failure_;
   std::optional<std::string> run_stopped_;  // TrialEnd::stop_run: why nothing more is submitted
@@ -779,7 +782,20 @@ void TrialRunner::Loop::HandleInterrupts() {
     for (auto& rt : running_) {
       rt->killed_by_interrupt = true;
       KillTrial(*rt);
+      // Its job could not be cancelled (slurmctld down): waiting for Slurm to answer could be
+      // for ever (until this change the run waited, up to 10 minutes for a job whose id was
+      // lost, for ever for one whose scancel failed). Left as a runner that died leaves it.
+      if (std::optional<std::string> left = rt->launched->LeftRunning()) {
+        rt->ended = true;
+        ++left_running_;
+        launcher_->Release(rt->gpus);
+        Warn(rt->trial.id, *left + "; trial " + std::to_string(rt->trial.id) +
+                               " is left to it as it is (attempt " +
+                               std::to_string(rt->trial.attempt) + ", not rerun)");
+      }
     }
+    // Not serviced any more: nothing of them is recorded.
+    std::erase_if(running_, [](const auto& rt) { return rt->ended; });
   }
 }
 
@@ -1465,6 +1481,15 @@ bool TrialRunner::Loop::Finished(RunResult& result) {
                   "the study runs again"
             : "interrupted: " + std::to_string(running) + " running trial(s) were killed and " +
                   queued + " cancelled; they rerun when the study runs again";
+    if (left_running_ > 0) {
+      const std::string left =
+          std::to_string(left_running_) +
+          " trial(s) whose Slurm jobs could not be cancelled (Slurm does not answer) are left to "
+          "them: the next run of the study re-attaches to those jobs (scancel them once Slurm "
+          "answers to end them)";
+      result.message = killed_ == 0 ? "interrupted: no new trial was started; " + left
+                                    : result.message + "; " + left;
+    }
     return true;
   }
   const StudyProgress progress = study_.Progress();

@@ -90,6 +90,13 @@ class LaunchedTrial {
   // keeper that does not act (stopped, traced) is killed with the trainer's group. True when it
   // did something (then it says what in `what`); false where there is nothing more to do.
   virtual bool ForceKill(std::string& /*what*/) { return false; }
+  // After Kill, at a second Ctrl-C: what is left running because the kill could not reach the
+  // batch system (slurmctld down: scancel failed, or the job's id is not known yet), saying how to
+  // find and cancel it. The runner then stops waiting for it and leaves its trial as a runner that
+  // died would (ACTIVE, its job id stored or none), so that the next run re-attaches to the job
+  // rather than running the trial twice. nullopt when nothing is left (the kill went through, or
+  // a local trial, whose SIGKILL always does).
+  virtual std::optional<std::string> LeftRunning() { return std::nullopt; }
   // Ends it only if it has not started (a Slurm job that Slurm still holds pending, cancelled with
   // scancel --state=PENDING, so that a job that began since the last look goes on): true when it
   // was cancelled, and it then ends as after Kill; false for a trial that runs, and always for a
