@@ -807,9 +807,10 @@ TEST_CASE("a trainer that kills its keeper leaves nothing of its tree running", 
   if (!gone) kill(escapee, SIGKILL);
   CHECK(gone);
   CHECK(result.progress.failed == 1);
+  // Named by its pid (its name is sh until it has exec'd sleep; the trainer's own sh, dying with
+  // its keeper, may be named too).
   CHECK_THAT(h.events->AllWarnings(), Catch::Contains("was killed before the trainer's end") &&
-                                          Catch::Contains("killed 1 process(es): pid " +
-                                                          std::to_string(escapee) + " (sleep)"));
+                                          Catch::Contains("pid " + std::to_string(escapee) + " ("));
 }
 
 TEST_CASE("the failure limit stops a hopeless study early", "[runner][failures]") {

@@ -4,11 +4,9 @@
 #include <unistd.h>
 
 #include <cerrno>
-#include <cstring>
 #include <fstream>
 
 #include "bayestune/optimizer/parameter_value.h"
-#include "bayestune/trial_runner/trial_process.h"
 
 namespace bayestune {
 
@@ -49,24 +47,18 @@ void WriteTrialFolderOwner(const std::filesystem::path& folder, const TrialFolde
       "\ncreated=" + FormatDouble(owner.created_time) + "\nstudy=" + owner.study + "\n";
   const int fd = open(path.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC | O_NOFOLLOW, 0644);
   bool written = fd >= 0;
-  int error = errno;
   for (std::size_t done = 0; written && done < text.size();) {
     const ssize_t n = write(fd, text.data() + done, text.size() - done);
     if (n < 0 && errno == EINTR) continue;
-    if (n <= 0) {
-      error = errno;
-      written = false;
-      break;
-    }
-    done += static_cast<std::size_t>(n);
+    written = n > 0;
+    if (written) done += static_cast<std::size_t>(n);
   }
-  if (fd >= 0 && close(fd) != 0 && written) {
-    error = errno;
-    written = false;
-  }
-  if (!written) {
-    throw LaunchError("cannot write the trial folder's owner file '" + path.string() +
-                      "': " + std::strerror(error));
+  if (fd >= 0 && close(fd) != 0) written = false;
+  if (!written && fd >= 0) {
+    // A full disk (no block for its text, no inode left): the trial runs without it, as before
+    // owners were written, and its own files say what fails; a partial file names no owner.
+    std::error_code ignored;
+    std::filesystem::remove(path, ignored);
   }
 }
 

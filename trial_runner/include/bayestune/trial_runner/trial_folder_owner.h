@@ -25,8 +25,9 @@ inline constexpr const char* kTrialFolderOwnerFile = ".bayestune-owner";
 // or by something else), or when the file cannot be read as one.
 std::optional<TrialFolderOwner> ReadTrialFolderOwner(const std::filesystem::path& folder);
 
-// Writes `owner` into `folder` unless an owner is written there already. Throws LaunchError when
-// it cannot be written (a full disk).
+// Writes `owner` into `folder` unless an owner is written there already. Where it cannot be
+// written (a full disk, no inode left) the folder is left without one: the trial's own files fail
+// the same way, and say so.
 void WriteTrialFolderOwner(const std::filesystem::path& folder, const TrialFolderOwner& owner);
 
 // Whether the study `other` is gone, as far as this machine can tell: its database is no longer
