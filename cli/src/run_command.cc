@@ -340,6 +340,14 @@ int RunStudy(const RunArguments& arguments) {
   TrialRunnerOptions options;
   options.runner = plan.config.runner;
   if (!arguments.gpus.empty()) options.gpus_source = "--gpus";
+  // Written into each trial folder, so that a study of another database given the same job dir
+  // (the default one, for a study of the same name beside this database) leaves them alone.
+  std::error_code canonical_error;
+  const std::filesystem::path database =
+      std::filesystem::weakly_canonical(plan.database, canonical_error);
+  options.folder_owner = {.database = (canonical_error ? plan.database : database).string(),
+                          .study = plan.study,
+                          .created_time = study->created_time()};
   // A full disk under the database is waited for as a lock is: the runner's calls are retried
   // until there is space, the running trials going on.
   TrialRunner runner(std::make_shared<LocalStudyConnection>(study, lock_wait), options, view);

@@ -252,25 +252,32 @@ void FeasibleRounding::Round(Eigen::Ref<Eigen::VectorXd> x) const {
   if (!conditions_.empty()) ClearInactive(x);
 }
 
+void FeasibleRounding::RoundUniform(Eigen::Ref<Eigen::VectorXd> x) const {
+  for (const Coordinate& c : coordinates_) {
+    const double u = std::clamp(x[c.offset], 0.0, 1.0);
+    if (c.type == ParameterType::kDiscrete && !c.units.empty()) {
+      // Value k owns [k / n, (k + 1) / n) of the coordinate, whatever the values' spacing.
+      const auto n = c.units.size();
+      x[c.offset] = c.units[std::min(static_cast<std::size_t>(u * static_cast<double>(n)), n - 1)];
+    } else if (c.type == ParameterType::kInteger && c.hi > c.lo) {
+      // Spread on the range widened by half a value at each end, then rounded: each value owns an
+      // interval of width 1 on the parameter's scale, the end values too (a log scale's bound
+      // stays where half a value below it would not be positive).
+      const bool positive = c.scale == ScaleType::kLog || c.scale == ScaleType::kReverseLog;
+      const double lo = positive && c.lo - 0.5 <= 0.0 ? c.lo : c.lo - 0.5;
+      const double value = std::round(FromUnit(u, lo, c.hi + 0.5, c.scale));
+      x[c.offset] = ToUnit(std::clamp(value, c.lo, c.hi), c.lo, c.hi, c.scale);
+    }
+  }
+  Round(x);
+}
+
 Eigen::VectorXd FeasibleRounding::RandomPoint(std::mt19937_64& rng) const {
   std::uniform_real_distribution<double> uniform(0.0, 1.0);
   Eigen::VectorXd x(dimensions_);
   for (Eigen::Index j = 0; j < x.size(); ++j)
     x[j] = uniform(rng);
-  for (const Coordinate& c : coordinates_) {
-    if (c.type == ParameterType::kDiscrete && !c.units.empty()) {
-      x[c.offset] = c.units[std::uniform_int_distribution<std::size_t>(0, c.units.size() - 1)(rng)];
-    } else if (c.type == ParameterType::kInteger && c.hi > c.lo) {
-      // Drawn on the range widened by half a value at each end, then rounded: each value owns an
-      // interval of width 1 on the parameter's scale, the end values too (a log scale's bound
-      // stays where half a value below it would not be positive).
-      const bool positive = c.scale == ScaleType::kLog || c.scale == ScaleType::kReverseLog;
-      const double lo = positive && c.lo - 0.5 <= 0.0 ? c.lo : c.lo - 0.5;
-      const double value = std::round(FromUnit(x[c.offset], lo, c.hi + 0.5, c.scale));
-      x[c.offset] = ToUnit(std::clamp(value, c.lo, c.hi), c.lo, c.hi, c.scale);
-    }
-  }
-  Round(x);
+  RoundUniform(x);
   return x;
 }
 

@@ -43,6 +43,12 @@ class FeasibleRounding {
   std::optional<std::size_t> FeasiblePointCount() const { return feasible_points_; }
 
   void Round(Eigen::Ref<Eigen::VectorXd> x) const;
+  // Rounds a point spread evenly over the unit cube (random draws, or a Sobol sequence) so that
+  // each DISCRETE value owns an equal share of its coordinate (value k of n: [k / n, (k + 1) / n))
+  // and each INTEGER value an interval of its width on the parameter's scale (a linear INTEGER's
+  // values equal shares); DOUBLE and CATEGORICAL coordinates round as Round does. Rounding such a
+  // point to the nearest value (Round) gives the two end values half the share of the others.
+  void RoundUniform(Eigen::Ref<Eigen::VectorXd> x) const;
   // A random feasible point (rounded): each DOUBLE coordinate uniform on [0, 1] (so log-uniform on
   // a log scale), each DISCRETE value and each CATEGORICAL value equally likely, and each INTEGER
   // value as likely as an interval of its width on the parameter's scale (a linear INTEGER's values

@@ -6,7 +6,7 @@ namespace bayestune {
 
 InMemoryStudyRepository::StoredStudy& InMemoryStudyRepository::StudyOrThrow(std::int64_t id) {
   auto it = studies_.find(id);
-  if (it == studies_.end()) throw NotFound("no study with id " + std::to_string(id));
+  if (it == studies_.end()) throw names_.Missing(id, "");
   return it->second;
 }
 
@@ -49,6 +49,7 @@ StudyRecord InMemoryStudyRepository::CreateStudy(StudyRecord study) {
   next_study_id_ = std::max(next_study_id_, study.id + 1);
   if (study.created_time == 0) study.created_time = NowSeconds();
   studies_[study.id] = StoredStudy{study, {}, {}, {}, {}, {}};
+  names_.Remember(study);
   return study;
 }
 

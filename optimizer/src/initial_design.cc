@@ -35,8 +35,9 @@ void AppendInitialDesign(const InitialDesignInput& input, const FeasibleRounding
     const Eigen::MatrixXd avoid = excluded();
     bool found = false;
     for (int attempt = 0; attempt < kMaxSobolTries && !found; ++attempt) {
+      // Each INTEGER and DISCRETE value its share of the design, the end values too (RoundUniform).
       Eigen::VectorXd x = sobol.Point(sobol_index++);
-      rounding.Round(x);
+      rounding.RoundUniform(x);
       if (IsNearAnyColumn(x, avoid)) continue;
       AppendColumn(chosen, x);
       found = true;

@@ -9,33 +9,43 @@ namespace bayestune {
 
 StepBudget CountSteps(const std::vector<Trial>& trials, const StudySpec& spec) {
   StepBudget budget;
-  if (spec.enable_early_stopping && spec.early_stopping.rule == EarlyStoppingRule::kAsha) {
-    budget.full_length = spec.early_stopping.max_step;
-  }
+  const bool asha =
+      spec.enable_early_stopping && spec.early_stopping.rule == EarlyStoppingRule::kAsha;
+  if (asha) budget.full_length = spec.early_stopping.max_step;
+  // Each trial's highest step of the objective per attempt, and of its current attempt.
+  std::vector<std::map<int, std::int64_t>> lasts;
   std::vector<std::pair<const Trial*, std::int64_t>> stopped;  // trial, its highest step
   for (const Trial& t : trials) {
-    std::map<int, std::int64_t> last_by_attempt;
+    std::map<int, std::int64_t>& last_by_attempt = lasts.emplace_back();
     for (const Measurement& m : t.measurements) {
       if (m.metric != spec.metric_tag || !std::isfinite(m.value)) continue;
       const int attempt = m.attempt == 0 ? t.attempt : m.attempt;
       auto [it, added] = last_by_attempt.emplace(attempt, m.step);
       if (!added) it->second = std::max(it->second, m.step);
     }
-    for (const auto& [attempt, last] : last_by_attempt)
-      budget.spent += static_cast<long double>(last);
     const auto current = last_by_attempt.find(t.attempt);
     const std::int64_t last = current == last_by_attempt.end() ? 0 : current->second;
     if (t.stopped_early && t.IsFinished()) {
       stopped.emplace_back(&t, last);
-    } else if (t.state == TrialState::kSucceeded &&
-               !(spec.enable_early_stopping &&
-                 spec.early_stopping.rule == EarlyStoppingRule::kAsha)) {
+    } else if (t.state == TrialState::kSucceeded && !asha) {
       budget.full_length = std::max(budget.full_length, last);
     }
   }
-  budget.stopped = static_cast<int>(stopped.size());
-  for (const auto& [trial, last] : stopped)
-    budget.saved += static_cast<long double>(std::max<std::int64_t>(0, budget.full_length - last));
+  // Compared with every trial run to full_length: the steps an attempt reported past it (a
+  // trainer that goes on past ASHA's maxStep) are not counted, so that "N of M steps" is of what
+  // running every trial to that step would take.
+  for (const auto& last_by_attempt : lasts) {
+    for (const auto& [attempt, last] : last_by_attempt) {
+      budget.spent += static_cast<long double>(
+          budget.full_length > 0 ? std::min(last, budget.full_length) : last);
+    }
+  }
+  // A trial stopped at or past full_length saved nothing: it is not among those stopped early.
+  for (const auto& [trial, last] : stopped) {
+    if (last >= budget.full_length) continue;
+    budget.saved += static_cast<long double>(budget.full_length - last);
+    ++budget.stopped;
+  }
   return budget;
 }
 

@@ -72,16 +72,16 @@ std::optional<StudyRecord> OnlyOne(std::vector<StudyRecord> studies) {
   return std::move(studies.front());
 }
 
-std::string StudyName(Connection& connection, std::int64_t study_id) {
+std::string StudyName(Connection& connection, const StudyNames& names, std::int64_t study_id) {
   Statement statement = connection.Prepare("SELECT name FROM studies WHERE id = ?1");
   statement.BindAll(study_id);
-  if (!statement.Step()) throw NotFound("no study with id " + std::to_string(study_id));
+  if (!statement.Step()) throw names.Missing(study_id, connection.path());
   return statement.Text(0);
 }
 
-[[noreturn]] void ThrowNoTrial(Connection& connection, std::int64_t study_id,
-                               std::int64_t trial_id) {
-  throw NotFound("study '" + StudyName(connection, study_id) + "' has no trial " +
+[[noreturn]] void ThrowNoTrial(Connection& connection, const StudyNames& names,
+                               std::int64_t study_id, std::int64_t trial_id) {
+  throw NotFound("study '" + StudyName(connection, names, study_id) + "' has no trial " +
                  std::to_string(trial_id));
 }
 
@@ -339,19 +339,28 @@ StudyRecord SqliteStudyRepository::CreateStudy(StudyRecord study) {
     study.id = insert.Int64(0);
     insert.Run();
   });
+  names_.Remember(study);
   return study;
 }
 
 std::optional<StudyRecord> SqliteStudyRepository::FindStudy(const std::string& name) {
-  return OnlyOne(SelectStudies(*connection_, " WHERE name = ?1", name));
+  return Remembered(OnlyOne(SelectStudies(*connection_, " WHERE name = ?1", name)));
 }
 
 std::optional<StudyRecord> SqliteStudyRepository::GetStudy(std::int64_t study_id) {
-  return OnlyOne(SelectStudies(*connection_, " WHERE id = ?1", study_id));
+  return Remembered(OnlyOne(SelectStudies(*connection_, " WHERE id = ?1", study_id)));
 }
 
 std::vector<StudyRecord> SqliteStudyRepository::ListStudies() {
-  return SelectStudies(*connection_, " ORDER BY id");
+  std::vector<StudyRecord> studies = SelectStudies(*connection_, " ORDER BY id");
+  for (const StudyRecord& study : studies)
+    names_.Remember(study);
+  return studies;
+}
+
+std::optional<StudyRecord> SqliteStudyRepository::Remembered(std::optional<StudyRecord> study) {
+  if (study) names_.Remember(*study);
+  return study;
 }
 
 void SqliteStudyRepository::DeleteStudy(std::int64_t study_id) {
@@ -359,7 +368,7 @@ void SqliteStudyRepository::DeleteStudy(std::int64_t study_id) {
   c.Write([&] {
     Statement statement = c.Prepare("DELETE FROM studies WHERE id = ?1");  // cascades
     statement.BindAll(study_id).Run();
-    if (statement.Changes() == 0) throw NotFound("no study with id " + std::to_string(study_id));
+    if (statement.Changes() == 0) throw names_.Missing(study_id, c.path());
   });
 }
 
@@ -368,7 +377,7 @@ void SqliteStudyRepository::SetStudyState(std::int64_t study_id, StudyState stat
   c.Write([&] {
     Statement statement = c.Prepare("UPDATE studies SET state = ?2 WHERE id = ?1");
     statement.BindAll(study_id, StudyStateName(state)).Run();
-    if (statement.Changes() == 0) throw NotFound("no study with id " + std::to_string(study_id));
+    if (statement.Changes() == 0) throw names_.Missing(study_id, c.path());
   });
 }
 
@@ -380,7 +389,7 @@ void SqliteStudyRepository::UpdateStudySpec(std::int64_t study_id, const StudySp
     Statement statement =
         c.Prepare("UPDATE studies SET spec_json = ?2, spec_text = ?3, goal = ?4 WHERE id = ?1");
     statement.BindAll(study_id, StudySpecToJson(spec), spec_text, GoalName(spec.goal)).Run();
-    if (statement.Changes() == 0) throw NotFound("no study with id " + std::to_string(study_id));
+    if (statement.Changes() == 0) throw names_.Missing(study_id, c.path());
     InsertStudyChange(c, study_id, change);
   });
 }
@@ -388,7 +397,7 @@ void SqliteStudyRepository::UpdateStudySpec(std::int64_t study_id, const StudySp
 void SqliteStudyRepository::AddStudyChange(std::int64_t study_id, const StudyChange& change) {
   Connection& c = *connection_;
   c.Write([&] {
-    StudyName(c, study_id);  // NotFound for an unknown study
+    StudyName(c, names_, study_id);  // NotFound for an unknown study
     InsertStudyChange(c, study_id, change);
   });
 }
@@ -397,7 +406,7 @@ std::vector<StudyChange> SqliteStudyRepository::ListStudyChanges(std::int64_t st
   Connection& c = *connection_;
   std::vector<StudyChange> changes;
   c.Read([&] {
-    StudyName(c, study_id);  // NotFound for an unknown study
+    StudyName(c, names_, study_id);  // NotFound for an unknown study
     Statement row =
         c.Prepare("SELECT time, description FROM study_changes WHERE study_id = ?1 ORDER BY id");
     row.BindAll(study_id);
@@ -410,7 +419,7 @@ std::vector<StudyChange> SqliteStudyRepository::ListStudyChanges(std::int64_t st
 Trial SqliteStudyRepository::AddTrial(std::int64_t study_id, Trial trial) {
   Connection& c = *connection_;
   c.Write([&] {
-    StudyName(c, study_id);  // NotFound for an unknown study
+    StudyName(c, names_, study_id);  // NotFound for an unknown study
     {
       Statement next =
           c.Prepare("SELECT COALESCE(MAX(number), 0) + 1 FROM trials WHERE study_id = ?1");
@@ -439,7 +448,7 @@ void SqliteStudyRepository::UpdateTrial(std::int64_t study_id, const Trial& tria
         "AND number = ?2");
     BindTrial(update, study_id, trial);
     update.Run();
-    if (update.Changes() == 0) ThrowNoTrial(c, study_id, trial.id);
+    if (update.Changes() == 0) ThrowNoTrial(c, names_, study_id, trial.id);
     // Parameters rarely change: rewrite them only when they do.
     if (ReadParameters(c, study_id, trial.id) == trial.parameters) return;
     c.Prepare("DELETE FROM trial_parameters WHERE study_id = ?1 AND trial_number = ?2")
@@ -453,7 +462,7 @@ void SqliteStudyRepository::AddMeasurement(std::int64_t study_id, std::int64_t t
                                            const Measurement& measurement) {
   Connection& c = *connection_;
   c.Write([&] {
-    if (!TrialExists(c, study_id, trial_id)) ThrowNoTrial(c, study_id, trial_id);
+    if (!TrialExists(c, study_id, trial_id)) ThrowNoTrial(c, names_, study_id, trial_id);
     InsertMeasurement(c, study_id, trial_id, measurement);
   });
 }
@@ -461,9 +470,9 @@ void SqliteStudyRepository::AddMeasurement(std::int64_t study_id, std::int64_t t
 namespace {
 
 // The trial's row and parameters, and its measurements when `with_measurements`; inside a read.
-std::optional<Trial> ReadOneTrial(Connection& c, std::int64_t study_id, std::int64_t trial_id,
-                                  bool with_measurements) {
-  StudyName(c, study_id);  // NotFound for an unknown study
+std::optional<Trial> ReadOneTrial(Connection& c, const StudyNames& names, std::int64_t study_id,
+                                  std::int64_t trial_id, bool with_measurements) {
+  StudyName(c, names, study_id);  // NotFound for an unknown study
   std::optional<Trial> trial;
   {
     Statement row = c.Prepare("SELECT " + std::string(kTrialColumns) +
@@ -487,7 +496,7 @@ std::optional<Trial> ReadOneTrial(Connection& c, std::int64_t study_id, std::int
 std::optional<Trial> SqliteStudyRepository::GetTrial(std::int64_t study_id, std::int64_t trial_id) {
   Connection& c = *connection_;
   std::optional<Trial> trial;
-  c.Read([&] { trial = ReadOneTrial(c, study_id, trial_id, true); });
+  c.Read([&] { trial = ReadOneTrial(c, names_, study_id, trial_id, true); });
   return trial;
 }
 
@@ -495,7 +504,7 @@ std::optional<Trial> SqliteStudyRepository::GetTrialWithoutMeasurements(std::int
                                                                         std::int64_t trial_id) {
   Connection& c = *connection_;
   std::optional<Trial> trial;
-  c.Read([&] { trial = ReadOneTrial(c, study_id, trial_id, false); });
+  c.Read([&] { trial = ReadOneTrial(c, names_, study_id, trial_id, false); });
   return trial;
 }
 
@@ -516,7 +525,7 @@ std::vector<bool> SqliteStudyRepository::StoredMeasurements(
   }
   std::vector<Measurement> stored;
   c.Read([&] {
-    if (!TrialExists(c, study_id, trial_id)) ThrowNoTrial(c, study_id, trial_id);
+    if (!TrialExists(c, study_id, trial_id)) ThrowNoTrial(c, names_, study_id, trial_id);
     for (const auto& [key, steps] : ranges) {
       Statement row = c.Prepare(
           "SELECT step, value, wall_time FROM measurements WHERE study_id = ?1 AND "
@@ -538,7 +547,7 @@ std::vector<Trial> SqliteStudyRepository::ListTrials(std::int64_t study_id) {
   Connection& c = *connection_;
   std::vector<Trial> trials;
   c.Read([&] {
-    StudyName(c, study_id);                               // NotFound for an unknown study
+    StudyName(c, names_, study_id);                       // NotFound for an unknown study
     std::unordered_map<std::int64_t, std::size_t> index;  // trial id -> position in `trials`
     // A row of a trial that is not there: the trial was deleted by a program that did not enforce
     // the foreign keys (sqlite3's shell, where they are off by default). It said
@@ -547,7 +556,7 @@ std::vector<Trial> SqliteStudyRepository::ListTrials(std::int64_t study_id) {
       const auto found = index.find(trial_id);
       if (found == index.end()) {
         ThrowDamaged(c, std::string(what) + " of trial " + std::to_string(trial_id) +
-                            " of study '" + StudyName(c, study_id) +
+                            " of study '" + StudyName(c, names_, study_id) +
                             "' is stored, but the trial is not");
       }
       return found->second;
@@ -584,7 +593,7 @@ std::vector<ParameterValues> SqliteStudyRepository::ListTrialParameters(std::int
   Connection& c = *connection_;
   std::vector<ParameterValues> parameters;
   c.Read([&] {
-    StudyName(c, study_id);  // NotFound for an unknown study
+    StudyName(c, names_, study_id);  // NotFound for an unknown study
     // The primary key (study_id, trial_number, name) gives them trial by trial, in id order.
     Statement row = c.Prepare(
         "SELECT trial_number, name, value FROM trial_parameters WHERE study_id = ?1 "
@@ -610,7 +619,7 @@ TrialTally SqliteStudyRepository::TallyTrials(std::int64_t study_id, const std::
   std::vector<std::int64_t> requested;
   std::vector<std::int64_t> pending;
   c.Read([&] {
-    StudyName(c, study_id);  // NotFound for an unknown study
+    StudyName(c, names_, study_id);  // NotFound for an unknown study
     {
       // Kept by triggers as trials are written (schema version 6): no trial is read.
       Statement row = c.Prepare(

@@ -918,6 +918,60 @@ TEST_CASE("run: two studies given one job dir: the second leaves the first's run
   CHECK_THAT(RunBayestune(dir.path(), {"trials", "b"}).out, Catch::Contains("REQUESTED"));
 }
 
+TEST_CASE("run: two databases' studies of one name leave each other's finished trials alone",
+          "[cli][run][errors]") {
+  // Study s of b.db found s of a.db's finished bayestune-jobs/s/trial-1 (the same default job
+  // dir), took it for leftovers and moved it to trial-1.old-1: a.db's trial 1 then named b's
+  // folder as its own, and a's export, report and logs showed b's files.
+  TempFolder dir;
+  WriteTextFile(fs::path(dir.path()) / "train.sh",
+                "#!/bin/sh\necho \"$WHO\" > \"$CLOUD_ML_HP_METRIC_FILE.who\"\n"
+                "echo '{\"accuracy\": \"0.5\", \"global_step\": \"1\"}' >> "
+                "\"$CLOUD_ML_HP_METRIC_FILE\"\n");
+  fs::permissions(fs::path(dir.path()) / "train.sh", fs::perms::owner_all);
+  const std::string runner = "  command: [./train.sh]\n";
+  WriteTextFile(fs::path(dir.path()) / "s.yaml", RandomSearchStudyYaml(1, 1, runner));
+  const auto run = [&](const std::string& database, const std::string& who) {
+    return RunInFolder(dir.path(),
+                       {BayestunePath(), "run", "s.yaml", "--db", database, "--progress", "plain"},
+                       {"BAYESTUNE_GPU_LOCK_DIR=" + dir.File("locks"), "WHO=" + who});
+  };
+  const fs::path jobs = fs::canonical(dir.path()) / "bayestune-jobs" / "s";
+  const auto a = run("a.db", "a");
+  INFO(a.out << a.err);
+  REQUIRE(a.exit_code == 0);
+  REQUIRE(ReadTextFile(jobs / "trial-1/hypertune.jsonl.who") == "a\n");
+
+  const auto b = run("b.db", "b");
+  INFO(b.out << b.err);
+  CHECK(b.exit_code == 1);
+  CHECK_THAT(b.out, Catch::Contains("the trial folder '" + (jobs / "trial-1").string() +
+                                    "' holds trial 1 of the study 's' of the database '" +
+                                    (fs::canonical(dir.path()) / "a.db").string() +
+                                    "' (its .bayestune-owner says so), which is still there") &&
+                        Catch::Contains("give this run a job dir of its own (--job-dir)") &&
+                        Catch::Contains("No trial was used up"));
+  CHECK(ReadTextFile(jobs / "trial-1/hypertune.jsonl.who") == "a\n");
+  CHECK_FALSE(fs::exists(jobs / "trial-1.old-1"));
+
+  // a goes on (a second trial) in its own folders; its first is where it was.
+  WriteTextFile(fs::path(dir.path()) / "s.yaml", RandomSearchStudyYaml(2, 1, runner));
+  const auto resumed = run("a.db", "a");
+  INFO(resumed.out << resumed.err);
+  CHECK(resumed.exit_code == 0);
+  CHECK(ReadTextFile(jobs / "trial-1/hypertune.jsonl.who") == "a\n");
+  CHECK(ReadTextFile(jobs / "trial-2/hypertune.jsonl.who") == "a\n");
+
+  // Once a.db is gone its folders are leftovers, moved aside as before, with the warning.
+  fs::remove(dir.File("a.db"));
+  const auto after = run("b.db", "b");
+  INFO(after.out << after.err);
+  CHECK(after.exit_code == 0);
+  CHECK_THAT(after.out, Catch::Contains("already held files, not of this study"));
+  CHECK(ReadTextFile(jobs / "trial-1/hypertune.jsonl.who") == "b\n");
+  CHECK(ReadTextFile(jobs / "trial-1.old-1/hypertune.jsonl.who") == "a\n");
+}
+
 TEST_CASE("run: a study deleted by another process mid-run is named, not 'no study with id 1'",
           "[cli][run][errors]") {
   TempFolder dir;

@@ -3,6 +3,7 @@
 #include <catch2/catch.hpp>
 #include <cmath>
 #include <functional>
+#include <map>
 #include <set>
 
 #include "bayestune/optimizer/in_memory_study_repository.h"
@@ -276,6 +277,40 @@ TEST_CASE("a space with a single categorical value has one point to give", "[gp-
   REQUIRE(t.size() == 1);
   study->Complete(t[0].id, 1.0);
   CHECK(study->Suggest(1).size() == 1);
+}
+
+TEST_CASE("the initial design gives each INTEGER and DISCRETE value its share, the ends too",
+          "[gp-bandit]") {
+  // Sobol points rounded to the nearest value gave the end values half the others' share (INTEGER
+  // 1..4: 1/6, 1/3, 1/3, 1/6 of the design; a DISCRETE [0.1, 0.2, 0.9] 0.1 one eighth), as random
+  // search did before FeasibleRounding::RandomPoint. Nothing has finished: every point is the
+  // design's. The DOUBLE keeps every point new.
+  const StudySpec spec =
+      SpecOf({ParameterSpec::Double("lr", 0.0, 1.0), ParameterSpec::Integer("n", 1, 4),
+              ParameterSpec::Discrete("d", {0.1, 0.2, 0.9}),
+              ParameterSpec::Integer("m", 1, 4, ScaleType::kLog)});
+  const SearchSpace space(spec.parameters);
+  GpBanditDesigner designer;
+  constexpr int kPoints = 1200;
+  const std::vector<Trial> none;
+  const auto points = designer.Suggest({space, spec, none, kPoints, 3});
+  REQUIRE(points.size() == kPoints);
+  std::map<std::int64_t, int> n;
+  std::map<double, int> d;
+  std::map<std::int64_t, int> m;
+  for (const ParameterValues& p : points) {
+    ++n[p.at("n").AsInteger()];
+    ++d[p.at("d").AsDouble()];
+    ++m[p.at("m").AsInteger()];
+  }
+  // A Sobol sequence is spread evenly: each value's share is met within a few points.
+  for (std::int64_t v = 1; v <= 4; ++v)
+    CHECK(std::abs(n[v] - kPoints / 4) < 15);
+  for (double v : {0.1, 0.2, 0.9})
+    CHECK(std::abs(d[v] - kPoints / 3) < 15);
+  // On a log scale each value owns [v - 0.5, v + 0.5] of [0.5, 4.5] on the log scale: 1 half.
+  CHECK(std::abs(m[1] - kPoints / 2) < 15);
+  CHECK(std::abs(m[4] - static_cast<int>(kPoints * std::log(4.5 / 3.5) / std::log(9.0))) < 15);
 }
 
 TEST_CASE("a resumed study starts from what the previous one learnt", "[gp-bandit]") {

@@ -206,6 +206,31 @@ TEST_CASE("steps saved by stopping early, epochs past the rung counted as spent"
   CHECK(DescribeStepsSaved(CountSteps({trials[0]}, spec)).empty());
 }
 
+// A trainer that goes on past ASHA's maxStep (it numbers its steps its own way, or ignores the
+// flag): its steps past maxStep were counted as run, so the line said "14 of 50 steps (28%) ...
+// compared with running every trial to step 10" of three trials (30 steps to step 10), and a
+// trial stopped past maxStep counted among those stopped early, having saved nothing.
+TEST_CASE("steps saved by ASHA leave out the steps reported past maxStep", "[stopped]") {
+  StudySpec spec = OneParameterSpec();
+  spec.enable_early_stopping = true;
+  spec.early_stopping = {.rule = EarlyStoppingRule::kAsha, .min_step = 1, .max_step = 10};
+  std::vector<Trial> trials{Curve(1, {{1, 0.3}, {10, 0.5}, {30, 0.8}}, false),
+                            Curve(2, {{1, 0.2}, {2, 0.25}}, true),
+                            Curve(3, {{1, 0.5}, {4, 0.56}}, true)};
+  StepBudget budget = CountSteps(trials, spec);
+  CHECK(budget.spent == 10 + 2 + 4);
+  CHECK(budget.saved == 8 + 6);
+  CHECK(DescribeStepsSaved(budget) ==
+        "GPU time saved: 14 of 30 steps (47%) not run by stopping 2 trials early, compared with "
+        "running every trial to step 10");
+  // Stopped, but only at step 12: nothing saved, and not said to be stopped early.
+  trials.push_back(Curve(4, {{1, 0.1}, {12, 0.2}}, true));
+  budget = CountSteps(trials, spec);
+  CHECK(budget.spent == 10 + 2 + 4 + 10);
+  CHECK(budget.saved == 8 + 6);
+  CHECK(budget.stopped == 2);
+}
+
 // Found by the fault campaign fieldtest11: steps are int64 and a trainer may number them by its
 // clock (time.time_ns(), about 1.8e18); the sums of such steps passed int64, and status said
 // "GPU time saved: -24 of -9223372036854775808 steps (0%)".

@@ -784,6 +784,35 @@ TEST_CASE("files left in a trial's folder from before the study are moved aside,
              Catch::Contains("already held files") && Catch::Contains(aside.string()));
 }
 
+TEST_CASE("a trainer that kills its keeper leaves nothing of its tree running", "[runner][tree]") {
+  // Its child that left the group (setsid) escaped: the keeper that would have killed it was
+  // gone, and it ran on, holding its GPU, until the study's next run found it.
+  Harness h("keeper-killed", FakeSpec(1, 1));
+  test::WriteFile(h.dir / "train.sh",
+                  "#!/bin/sh\n"
+                  "for arg in \"$@\"; do case \"$arg\" in --job-dir=*) dir=\"${arg#--job-dir=}\" "
+                  ";; esac; done\n"
+                  "setsid sh -c 'echo $$ > \"$1/escapee.tmp\"; mv \"$1/escapee.tmp\" "
+                  "\"$1/escapee.pid\"; exec sleep 100000' sh \"$dir\" &\n"
+                  "while [ ! -e \"$dir/escapee.pid\" ]; do sleep 0.01; done\n"
+                  "kill -9 $PPID\n"
+                  "sleep 100000\n",
+                  true);
+  h.options.runner.command = {(h.dir / "train.sh").string()};
+  const RunResult result = h.Run();
+  const std::string pid_text = test::ReadFile(h.TrialDir(1) / "escapee.pid");
+  REQUIRE_FALSE(pid_text.empty());
+  const pid_t escapee = static_cast<pid_t>(std::stol(pid_text));
+  const bool gone = test::WaitFor([&] { return test::ProcessGone(escapee); }, 5);
+  if (!gone) kill(escapee, SIGKILL);
+  CHECK(gone);
+  CHECK(result.progress.failed == 1);
+  // Named by its pid (its name is sh until it has exec'd sleep; the trainer's own sh, dying with
+  // its keeper, may be named too).
+  CHECK_THAT(h.events->AllWarnings(), Catch::Contains("was killed before the trainer's end") &&
+                                          Catch::Contains("pid " + std::to_string(escapee) + " ("));
+}
+
 TEST_CASE("the failure limit stops a hopeless study early", "[runner][failures]") {
   StudySpec spec = FakeSpec(20, 1);
   spec.max_failed_trials = 3;

@@ -652,3 +652,26 @@ TEST_CASE("deleting a study deletes its rows from every table", "[sqlite]") {
     CHECK(QueryValue(database, std::string("SELECT count(*) FROM ") + table) == "1");
   }
 }
+
+TEST_CASE("a Study handle whose study another process deleted names it", "[sqlite]") {
+  // Its calls said "no study with id 1": the store knew the study only by its id by then.
+  TempFolder folder;
+  const std::string database = folder.File("study.db");
+  auto study = Study::Open(SqliteStudyRepository::Open(database), "mnist",
+                           {.create_if_missing = true, .spec = RandomSearchSpec(10)});
+  const Trial trial = study->Suggest(1).at(0);
+  // Another process (bayestune delete, a DeleteStudy call to bayestune serve) deletes it.
+  {
+    auto other = SqliteStudyRepository::Open(database);
+    other->DeleteStudy(other->FindStudy("mnist")->id);
+  }
+  const std::string deleted = "study 'mnist' (id 1) was deleted from " + database;
+  CHECK_THROWS_WITH(study->Trials(), Catch::StartsWith(deleted));
+  CHECK_THROWS_WITH(study->Complete(trial.id, 0.5), Catch::StartsWith(deleted));
+  CHECK_THROWS_WITH(
+      study->AddMeasurement(trial.id, {.metric = "accuracy", .step = 1, .value = 0.5}),
+      Catch::StartsWith(deleted));
+  CHECK_THROWS_WITH(study->Delete(), Catch::StartsWith(deleted));
+  // A study this repository never handed out is still named by its id.
+  CHECK_THROWS_WITH(SqliteStudyRepository::Open(database)->ListTrials(7), "no study with id 7");
+}

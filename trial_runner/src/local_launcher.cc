@@ -6,6 +6,7 @@
 
 #include <algorithm>
 
+#include "leftover_processes.h"
 #include "lock_folder.h"
 
 namespace bayestune {
@@ -21,13 +22,20 @@ int UsableCpus() {
 // A trainer process tree of this machine.
 class LocalTrial : public LaunchedTrial {
  public:
-  explicit LocalTrial(TrialProcess process) : process_(std::move(process)) {}
+  LocalTrial(TrialProcess process, std::int64_t trial_id, std::filesystem::path metric_file,
+             TrialLauncher::WarnFunction warn)
+      : process_(std::move(process)),
+        trial_id_(trial_id),
+        metric_file_(std::move(metric_file)),
+        warn_(std::move(warn)) {}
 
   pid_t pid() const override { return process_.pid(); }
   int exit_fd() const override { return process_.exit_fd(); }
   std::optional<TrialEnd> PollEnd() override {
+    const pid_t keeper = process_.keeper_pid();
     auto exit = process_.PollExit();
     if (!exit) return std::nullopt;
+    if (process_.keeper_lost()) KillEscaped(keeper);
     TrialEnd end;
     end.exit = *exit;
     end.killed = exit->signaled && exit->code == SIGKILL;
@@ -42,16 +50,39 @@ class LocalTrial : public LaunchedTrial {
   bool ForceKill(std::string& what) override {
     const pid_t keeper = process_.keeper_pid();
     if (!process_.KillWithoutKeeper()) return false;
-    what =
-        "its keeper (pid " + std::to_string(keeper) +
-        ", bayestune-trial) did not act on SIGKILL (it is stopped, or traced by a debugger); "
-        "killed it and the trainer's process group directly, so what left the group may still run";
+    what = "its keeper (pid " + std::to_string(keeper) +
+           ", bayestune-trial) did not act on SIGKILL (it is stopped, or traced by a debugger); "
+           "killed it and the trainer's process group directly";
     return true;
   }
   std::string Describe() const override { return "pid " + std::to_string(process_.pid()); }
 
  private:
+  // The keeper was killed (by the trainer, kill -9, the OOM killer, ForceKill): what the trial
+  // started outside the trainer's group (setsid) is below no keeper now, and would run on until
+  // the study's next run found it by its environment. Found the same way at once, and killed.
+  void KillEscaped(pid_t keeper) {
+    std::vector<TrialProcessEntry> stuck;
+    const auto killed = KillProcesses(
+        FindProcessesWithEnvironmentEntry("CLOUD_ML_HP_METRIC_FILE=" + metric_file_.string()), 10,
+        &stuck);
+    if (killed.empty() || !warn_) return;
+    warn_(trial_id_, "its keeper (pid " + std::to_string(keeper) +
+                         ", bayestune-trial) was killed before the trainer's end, so what the "
+                         "trial started outside the trainer's process group was left running; "
+                         "killed " +
+                         std::to_string(killed.size()) +
+                         " process(es): " + DescribeProcesses(killed) +
+                         (stuck.empty() ? std::string()
+                                        : "; " + DescribeProcesses(stuck) +
+                                              " did not end within 10 s of SIGKILL (state D: a "
+                                              "GPU driver, a network file system)"));
+  }
+
   TrialProcess process_;
+  std::int64_t trial_id_;
+  std::filesystem::path metric_file_;  // CLOUD_ML_HP_METRIC_FILE, which its processes carry
+  TrialLauncher::WarnFunction warn_;
 };
 
 }  // namespace
@@ -216,7 +247,8 @@ std::unique_ptr<LaunchedTrial> LocalLauncher::Launch(const TrialLaunchRequest& r
   const TrialCommand& command = request.command;
   return std::make_unique<LocalTrial>(
       TrialProcess::Launch({command.executable, command.argv, command.environment,
-                            request.paths.stdout_log, request.paths.stderr_log}));
+                            request.paths.stdout_log, request.paths.stderr_log}),
+      request.trial.id, request.paths.metric_file, warn_);
 }
 
 }  // namespace bayestune

@@ -547,6 +547,7 @@ TrialProcess& TrialProcess::operator=(TrialProcess&& other) noexcept {
     control_fd_ = std::exchange(other.control_fd_, -1);
     report_fd_ = std::exchange(other.report_fd_, -1);
     exit_ = other.exit_;
+    keeper_lost_ = other.keeper_lost_;
   }
   return *this;
 }
@@ -613,6 +614,7 @@ std::optional<ProcessExit> TrialProcess::Reap(bool block) {
     // (PR_SET_PDEATHSIG); what is left of its group still holds the group id, so kill it.
     kill(-trainer_pid_, SIGKILL);
   }
+  keeper_lost_ = !trainer_status;
   const int decoded = trainer_status.value_or(status);
   ProcessExit result;
   if (WIFSIGNALED(decoded)) {

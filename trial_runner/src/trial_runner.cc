@@ -96,6 +96,21 @@ OwnedDescriptor ClaimTrialFolder(const std::filesystem::path& folder) {
   return fd;
 }
 
+// The launch error of a trial folder that another study, which still exists, wrote its owner
+// into (TrialFolderOwner): moving it aside would move that study's finished trial away from the
+// path its export, report and logs name, and its own run would then find this study's files there.
+std::string FolderOfAnotherStudy(const std::filesystem::path& folder, const TrialFolderOwner& owner,
+                                 std::int64_t trial_id) {
+  return "the trial folder '" + folder.string() + "' holds trial " + std::to_string(trial_id) +
+         " of the study '" + owner.study + "' of the database '" + owner.database + "' (its " +
+         kTrialFolderOwnerFile +
+         " says so), which is still there: the two studies have the same job dir (runner.jobDir or "
+         "--job-dir, or the default bayestune-jobs/<study> beside the database, the same for "
+         "studies of one name in two databases of one folder), and this run would move that "
+         "study's trial folders aside; give this run a job dir of its own (--job-dir), or move "
+         "that folder away if that study's trials are no longer wanted";
+}
+
 // The folder that ClaimTrialFolder claims for an attempt: the trial's, which holds every attempt's
 // (<jobDir>/trial-<n>, for <jobDir>/trial-<n>/attempt-<k> too).
 std::filesystem::path ClaimedFolder(const TrialPaths& paths, int attempt) {
@@ -113,6 +128,9 @@ bool ClearUnlaunchedFolder(const TrialPaths& paths) {
       fs::remove(log, error);
     }
   }
+  // The owner file the launch wrote into the trial's folder (an attempt 1's own), when nothing
+  // else is there.
+  if (HoldsOnlyTrialFolderOwner(paths.dir)) fs::remove(paths.dir / kTrialFolderOwnerFile, error);
   error.clear();
   if (fs::is_directory(paths.dir, error) && fs::is_empty(paths.dir, error) && !error) {
     fs::remove(paths.dir, error);
@@ -928,7 +946,16 @@ void TrialRunner::Loop::Launch(const Trial& suggested, std::vector<int> gpus) {
     // The trial's folder, which holds every attempt's: claimed before anything in it is moved.
     const std::filesystem::path trial_folder = ClaimedFolder(request.paths, suggested.attempt);
     folder_claim = ClaimTrialFolder(trial_folder);
-    if (auto moved = MoveAsideLeftovers(request.paths.dir)) {
+    const TrialFolderOwner& ours = options_.folder_owner;
+    const auto owner = ours.database.empty() ? std::nullopt : ReadTrialFolderOwner(trial_folder);
+    if (owner && *owner != ours && !TrialFolderOwnerGone(*owner, ours)) {
+      folder_claim = OwnedDescriptor();  // not this trial's: nothing in it is cleared up below
+      throw LaunchError(FolderOfAnotherStudy(trial_folder, *owner, suggested.id));
+    }
+    // A folder of this trial's own that holds only its owner file (a launch that failed before
+    // it ran left it) holds no leftovers.
+    const bool only_ours = owner && *owner == ours && HoldsOnlyTrialFolderOwner(request.paths.dir);
+    if (auto moved = only_ours ? std::nullopt : MoveAsideLeftovers(request.paths.dir)) {
       Warn(suggested.id, "its folder '" + request.paths.dir.string() +
                              "' already held files, not of this study (a study of the same name "
                              "in another or a deleted database?); moved them to '" +
@@ -945,6 +972,7 @@ void TrialRunner::Loop::Launch(const Trial& suggested, std::vector<int> gpus) {
       throw LaunchError("cannot create the trial folder '" + request.paths.dir.string() +
                         "': " + error.message());
     }
+    WriteTrialFolderOwner(trial_folder, ours);
     launched = launcher_->Launch(request);
   } catch (const LaunchError& e) {
     // A setup error (a missing #! interpreter, a trainer deleted since the start, a job dir that
@@ -968,8 +996,9 @@ void TrialRunner::Loop::Launch(const Trial& suggested, std::vector<int> gpus) {
         std::string("not started: the trainer could not be started: ") + e.what();
     // The attempt never ran: it keeps its number (it was attempt 2 the next time, in
     // trial-<n>/attempt-2/), unless its folder holds something besides the empty logs. A folder
-    // it could not claim is another run's running trial's: nothing in it is touched (its trainer's
-    // logs, still empty, were removed).
+    // it could not claim is another run's running trial's, and one another study owns (its owner
+    // file) that study's finished trial's: nothing in it is touched (its trainer's logs, still
+    // empty, were removed).
     const bool ran = folder_claim.get() >= 0 && !ClearUnlaunchedFolder(request.paths);
     folder_claim = OwnedDescriptor();  // let go before it is back in the queue, as PutBack does
     const Trial requeued = study_.Requeue(suggested.id, suggested.Owner(), reason, ran);

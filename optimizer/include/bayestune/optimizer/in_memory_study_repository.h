@@ -5,6 +5,7 @@
 #include <set>
 #include <string>
 
+#include "bayestune/optimizer/study_names.h"
 #include "bayestune/optimizer/study_repository.h"
 
 namespace bayestune {
@@ -66,6 +67,7 @@ class InMemoryStudyRepository : public StudyRepository {
   std::recursive_mutex mutex_;
   std::map<std::int64_t, StoredStudy> studies_;
   std::int64_t next_study_id_ = 1;
+  StudyNames names_;  // of the studies created, deleted ones too
 };
 
 }  // namespace bayestune

@@ -5,6 +5,7 @@
 #include <memory>
 #include <string>
 
+#include "bayestune/optimizer/study_names.h"
 #include "bayestune/optimizer/study_repository.h"
 
 namespace bayestune {
@@ -112,8 +113,11 @@ class SqliteStudyRepository : public StudyRepository {
 
  private:
   explicit SqliteStudyRepository(std::unique_ptr<sqlite::Connection> connection);
+  // `study`, its name remembered (StudyNames).
+  std::optional<StudyRecord> Remembered(std::optional<StudyRecord> study);
 
   std::unique_ptr<sqlite::Connection> connection_;
+  StudyNames names_;  // of the studies handed out, to name one deleted since
 };
 
 }  // namespace bayestune

@@ -83,6 +83,11 @@ class TrialProcess {
   // Blocks until it exits (then as PollExit).
   ProcessExit WaitExit();
   const std::optional<ProcessExit>& exit() const { return exit_; }
+  // Once exited: the keeper ended without saying how the trainer ended, killed itself (a kill -9
+  // of it, the OOM killer, the trainer killing its parent, KillWithoutKeeper). It then killed
+  // nothing: the trainer died with it (PR_SET_PDEATHSIG) and its group was killed here, but what
+  // left the group (setsid) lives on, no longer below any keeper.
+  bool keeper_lost() const { return keeper_lost_; }
 
  private:
   std::optional<ProcessExit> Reap(bool block);
@@ -94,6 +99,7 @@ class TrialProcess {
   int control_fd_ = -1;  // to the keeper: one byte per signal to forward; closing it kills all
   int report_fd_ = -1;   // from the keeper: the trainer's pid, then how it ended
   std::optional<ProcessExit> exit_;
+  bool keeper_lost_ = false;
 };
 
 }  // namespace bayestune

@@ -12,6 +12,7 @@
 #include "bayestune/trial_runner/runner_events.h"
 #include "bayestune/trial_runner/slurm_launcher.h"
 #include "bayestune/trial_runner/study_connection.h"
+#include "bayestune/trial_runner/trial_folder_owner.h"
 #include "bayestune/trial_runner/trial_launcher.h"
 
 namespace bayestune {
@@ -40,6 +41,11 @@ struct TrialRunnerOptions {
   SlurmLauncherOptions slurm;  // for runner.launcher kSlurm: the commands' environment, ...
   // The runner's time and waits; null: steady_clock and poll(2). Tests give a clock that jumps.
   std::shared_ptr<RunnerClock> clock;
+  // The study whose trials these are, written into each trial folder it makes
+  // (kTrialFolderOwnerFile): a folder another study that still exists wrote is not moved aside
+  // nor written into, and the launch fails naming it. An empty database: nothing written or
+  // checked (a worker of a server).
+  TrialFolderOwner folder_owner;
 };
 
 // Runs a study's trials until the study is done or the runner is interrupted: suggests trials,
