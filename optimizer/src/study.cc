@@ -136,6 +136,15 @@ bool MapObjectiveValues(const StudySpec& from, const StudySpec& to, Trial& trial
 namespace {
 
 void CheckMeasurement(std::int64_t trial_id, const Measurement& m) {
+  // Its metric by the rule of a study's own tags, as the runner and the gRPC server check it
+  // before they call here: an embedder's tag in bytes that are not UTF-8 was stored, and then
+  // every gRPC answer holding the trial (GetTrial, ListTrials) could not be read by its client.
+  if (!m.metric.empty()) {
+    if (std::string problem = MetricTagProblem(m.metric); !problem.empty()) {
+      throw InvalidArgument("measurement metric of " + TrialName(trial_id) + " (at step " +
+                            std::to_string(m.step) + ") " + problem);
+    }
+  }
   if (!std::isfinite(m.value)) {
     throw InvalidArgument("measurement value of " + TrialName(trial_id) + " (" +
                           (m.metric.empty() ? std::string("the objective") : m.metric) +
@@ -267,6 +276,14 @@ StudyRecord Study::OpenRecord(StudyRepository& repository, const std::string& na
     std::optional<StudyRecord> existing = repository.FindStudy(name);
     if (!existing) {
       if (!options.create_if_missing) throw NotFound("no study named '" + name + "'");
+      // A study learns from the one it resumes: a typo would silently start from scratch.
+      std::vector<std::string> names;
+      for (const StudyRecord& study : repository.ListStudies())
+        names.push_back(study.name);
+      if (std::string problem = ResumeStudyProblem(*options.spec, names); !problem.empty()) {
+        throw InvalidArgument("study '" + name + "': resumePreviousJobId: " + problem +
+                              " (a study learns from the finished trials of that one)");
+      }
       StudyRecord fresh;
       fresh.name = name;
       fresh.spec = *options.spec;
@@ -289,6 +306,13 @@ StudyRecord Study::OpenRecord(StudyRepository& repository, const std::string& na
 
 std::shared_ptr<Study> Study::Open(std::shared_ptr<StudyRepository> repository,
                                    const std::string& name, StudyOptions options) {
+  if (!repository) {
+    // Not a crash at the first call: the repository is where the study lives.
+    throw InvalidArgument("Study::Open of study '" + name +
+                          "': the repository is null; give one, such as "
+                          "std::make_shared<InMemoryStudyRepository>() or "
+                          "SqliteStudyRepository::Open(path)");
+  }
   bool budgets_changed = false;
   StudyRecord record = OpenRecord(*repository, name, options, budgets_changed);
   auto study = std::shared_ptr<Study>(new Study(std::move(repository), std::move(record),

@@ -74,6 +74,9 @@ TEST_CASE("Study::Open: create_if_missing, error_if_exists, and a spec to create
                     Catch::Contains("a spec is needed to create it"));
   CHECK_THROWS_AS(Study::Open(repository, "", {.create_if_missing = true, .spec = Spec()}),
                   InvalidArgument);
+  // A null repository is refused by name (it crashed).
+  CHECK_THROWS_WITH(Study::Open(nullptr, "s", {.create_if_missing = true, .spec = Spec()}),
+                    Catch::Contains("Study::Open of study 's': the repository is null"));
   auto created = Create(repository, Spec());
   CHECK(Study::Open(repository, "s")->id() == created->id());
   CHECK_THROWS_WITH(Study::Open(repository, "s", {.error_if_exists = true}),
@@ -82,6 +85,26 @@ TEST_CASE("Study::Open: create_if_missing, error_if_exists, and a spec to create
   created->Delete();
   CHECK(Study::List(*repository).empty());
   CHECK_THROWS_AS(created->Progress(), NotFound);
+}
+
+TEST_CASE("Study::Open: a new study resuming one that does not exist is refused", "[study]") {
+  // The CLI and the gRPC server checked it, the Study an embedder opens did not: a typo in
+  // resumePreviousJobId made a study that silently learnt from nothing.
+  auto repository = std::make_shared<InMemoryStudyRepository>();
+  Create(repository, Spec(), "first-run");
+  StudySpec spec = Spec();
+  spec.resume_previous_job_id = "frist-run";
+  CHECK_THROWS_WITH(Create(repository, spec, "second-run"),
+                    "study 'second-run': resumePreviousJobId: no study named 'frist-run' to learn "
+                    "from; did you mean 'first-run'? The studies there: 'first-run' (a study "
+                    "learns from the finished trials of that one)");
+  CHECK_THROWS_AS(Create(repository, spec, "second-run"), InvalidArgument);
+  CHECK(Study::List(*repository).size() == 1);
+  spec.resume_previous_job_id = "first-run";
+  CHECK(Create(repository, spec, "second-run")->name() == "second-run");
+  // A study that exists opens although the one it resumed was deleted since.
+  Study::Open(repository, "first-run")->Delete();
+  CHECK(Study::Open(repository, "second-run", {.spec = spec})->name() == "second-run");
 }
 
 TEST_CASE("a client that lost its trial is told so and changes nothing", "[study][owner]") {
