@@ -132,11 +132,11 @@ TEST_CASE("a measurement whose metric is no tag is refused, naming the trial", "
   for (const std::string& metric : {std::string("loss\xff"), std::string("lo\0ss", 5),
                                     std::string("a\nb"), std::string(1025, 'x')}) {
     CAPTURE(metric);
-    CHECK_THROWS_AS(study->AddMeasurements(
-                        t.id, std::vector<Measurement>{
-                                  {.metric = "accuracy", .step = 1, .value = 0.5},
-                                  {.metric = metric, .step = 2, .value = 0.5}}),
-                    InvalidArgument);
+    CHECK_THROWS_AS(
+        study->AddMeasurements(
+            t.id, std::vector<Measurement>{{.metric = "accuracy", .step = 1, .value = 0.5},
+                                           {.metric = metric, .step = 2, .value = 0.5}}),
+        InvalidArgument);
   }
   CHECK_THROWS_WITH(study->AddMeasurement(t.id, {.metric = "loss\xff", .step = 2, .value = 0.5}),
                     Catch::Contains("measurement metric of trial " + std::to_string(t.id) +
