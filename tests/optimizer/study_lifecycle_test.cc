@@ -107,6 +107,34 @@ TEST_CASE("Study::Open: a new study resuming one that does not exist is refused"
   CHECK(Study::Open(repository, "second-run", {.spec = spec})->name() == "second-run");
 }
 
+TEST_CASE("every call on a study deleted meanwhile names it, not the store's study id", "[study]") {
+  // They said "no study with id 1" (or "has no trial 1"), an id the program never saw; the CLI
+  // worked around it for its own message.
+  auto repository = std::make_shared<InMemoryStudyRepository>();
+  auto study = Create(repository, Spec(), "mine");
+  const Trial t = study->Suggest(1, "w")[0];
+  Study::Open(repository, "mine")->Delete();
+  const auto deleted = Catch::Matchers::Equals("study 'mine' was deleted");
+  CHECK_THROWS_WITH(study->Suggest(1, "w"), deleted);
+  CHECK_THROWS_WITH(study->AddMeasurement(t.id, {.metric = "accuracy", .step = 1, .value = 1}),
+                    deleted);
+  CHECK_THROWS_WITH(study->Complete(t.id, 0.5), deleted);
+  CHECK_THROWS_WITH(study->Fail(t.id, "x"), deleted);
+  CHECK_THROWS_WITH(study->ShouldStop(t.id), deleted);
+  CHECK_THROWS_WITH(study->RequestTrial({{"lr", 0.01}}), deleted);
+  CHECK_THROWS_WITH(study->RetryFailedTrials(), deleted);
+  CHECK_THROWS_WITH(study->GetTrial(t.id), deleted);
+  CHECK_THROWS_WITH(study->Trials(), deleted);
+  CHECK_THROWS_WITH(study->BestTrial(), deleted);
+  CHECK_THROWS_WITH(study->Changes(), deleted);
+  CHECK_THROWS_WITH(study->Delete(), deleted);
+  CHECK_THROWS_AS(study->Delete(), NotFound);
+  // A study that exists still says which trial it lacks.
+  auto other = Create(repository, Spec(), "other");
+  CHECK_THROWS_WITH(other->GetTrial(99), "study 'other' has no trial 99");
+  CHECK_THROWS_WITH(other->Complete(99, 0.5), "study 'other' has no trial 99");
+}
+
 TEST_CASE("a client that lost its trial is told so and changes nothing", "[study][owner]") {
   auto study = Create(std::make_shared<InMemoryStudyRepository>(), Spec());
   const Trial mine = study->Suggest(1, "runner-a")[0];

@@ -252,6 +252,12 @@ class Study {
   static StudyRecord OpenRecord(StudyRepository& repository, const std::string& name,
                                 StudyOptions& options, bool& budgets_changed);
   StudyRecord CurrentRecord();
+  // Inside a catch of NotFound: throws CurrentRecord's "study 's' was deleted" when the study is
+  // gone (deleted by Delete, another Study or another process), rather than the store's "no study
+  // with id 3" or "has no trial 2"; else rethrows.
+  [[noreturn]] void RethrowNamingStudy();
+  // repository_->RunInTransaction, a NotFound named as RethrowNamingStudy names it.
+  void InTransaction(const std::function<void()>& body);
   Trial PendingTrialOrThrow(std::int64_t trial_id, const std::optional<TrialOwner>& owner,
                             bool with_measurements = true);
   // In one transaction: reads the pending trial, applies `change`, writes it back, and brings the
