@@ -144,7 +144,8 @@ class Study {
   StudyRecord Record();
   // What changed since the study was created, oldest first.
   std::vector<StudyChange> Changes();
-  // Deletes the study with its trials and measurements. Later calls throw NotFound.
+  // Deletes the study with its trials and measurements. Later calls (of any Study of it) throw
+  // NotFound: "study 's' was deleted".
   void Delete();
 
   // Up to `count` trials to run, made ACTIVE for `client_id`. A client that asks again while its
