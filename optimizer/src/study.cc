@@ -136,6 +136,15 @@ bool MapObjectiveValues(const StudySpec& from, const StudySpec& to, Trial& trial
 namespace {
 
 void CheckMeasurement(std::int64_t trial_id, const Measurement& m) {
+  // Its metric by the rule of a study's own tags, as the runner and the gRPC server check it
+  // before they call here: an embedder's tag in bytes that are not UTF-8 was stored, and then
+  // every gRPC answer holding the trial (GetTrial, ListTrials) could not be read by its client.
+  if (!m.metric.empty()) {
+    if (std::string problem = MetricTagProblem(m.metric); !problem.empty()) {
+      throw InvalidArgument("measurement metric of " + TrialName(trial_id) + " (at step " +
+                            std::to_string(m.step) + ") " + problem);
+    }
+  }
   if (!std::isfinite(m.value)) {
     throw InvalidArgument("measurement value of " + TrialName(trial_id) + " (" +
                           (m.metric.empty() ? std::string("the objective") : m.metric) +
@@ -267,6 +276,14 @@ StudyRecord Study::OpenRecord(StudyRepository& repository, const std::string& na
     std::optional<StudyRecord> existing = repository.FindStudy(name);
     if (!existing) {
       if (!options.create_if_missing) throw NotFound("no study named '" + name + "'");
+      // A study learns from the one it resumes: a typo would silently start from scratch.
+      std::vector<std::string> names;
+      for (const StudyRecord& study : repository.ListStudies())
+        names.push_back(study.name);
+      if (std::string problem = ResumeStudyProblem(*options.spec, names); !problem.empty()) {
+        throw InvalidArgument("study '" + name + "': resumePreviousJobId: " + problem +
+                              " (a study learns from the finished trials of that one)");
+      }
       StudyRecord fresh;
       fresh.name = name;
       fresh.spec = *options.spec;
@@ -289,6 +306,13 @@ StudyRecord Study::OpenRecord(StudyRepository& repository, const std::string& na
 
 std::shared_ptr<Study> Study::Open(std::shared_ptr<StudyRepository> repository,
                                    const std::string& name, StudyOptions options) {
+  if (!repository) {
+    // Not a crash at the first call: the repository is where the study lives.
+    throw InvalidArgument("Study::Open of study '" + name +
+                          "': the repository is null; give one, such as "
+                          "std::make_shared<InMemoryStudyRepository>() or "
+                          "SqliteStudyRepository::Open(path)");
+  }
   bool budgets_changed = false;
   StudyRecord record = OpenRecord(*repository, name, options, budgets_changed);
   auto study = std::shared_ptr<Study>(new Study(std::move(repository), std::move(record),
@@ -312,16 +336,37 @@ StudyRecord Study::CurrentRecord() {
   return *record;
 }
 
+void Study::RethrowNamingStudy() {
+  CurrentRecord();  // throws "study 's' was deleted" when it was
+  throw;
+}
+
+void Study::InTransaction(const std::function<void()>& body) {
+  try {
+    repository_->RunInTransaction(body);
+  } catch (const NotFound&) {
+    RethrowNamingStudy();
+  }
+}
+
 StudyRecord Study::Record() {
   return CurrentRecord();
 }
 
 std::vector<StudyChange> Study::Changes() {
-  return repository_->ListStudyChanges(record_.id);
+  try {
+    return repository_->ListStudyChanges(record_.id);
+  } catch (const NotFound&) {
+    RethrowNamingStudy();
+  }
 }
 
 void Study::Delete() {
-  repository_->DeleteStudy(record_.id);
+  try {
+    repository_->DeleteStudy(record_.id);
+  } catch (const NotFound&) {
+    RethrowNamingStudy();
+  }
 }
 
 Study::SuggestPlan Study::PlanSuggestion(std::vector<Trial> trials, int count,
@@ -488,17 +533,17 @@ std::vector<Trial> Study::Suggest(int count, const std::string& client_id) {
       designer_->UsesOnlyTrialParameters() && record_.spec.resume_previous_job_id.empty();
   if (quick && (!designer_->UsesTrials(space_) || parameters_only)) {
     std::vector<Trial> result;
-    repository_->RunInTransaction([&] { result = SuggestOnTally(count, client_id); });
+    InTransaction([&] { result = SuggestOnTally(count, client_id); });
     return result;
   }
   const int optimistic_attempts = quick ? 0 : kOptimisticSuggestAttempts;
   for (int attempt = 0; attempt < optimistic_attempts; ++attempt) {
-    const std::vector<Trial> snapshot = repository_->ListTrials(record_.id);
+    const std::vector<Trial> snapshot = Trials();
     const SuggestPlan plan = PlanSuggestion(snapshot, count, client_id);
     if (plan.designer_points == 0) break;  // nothing to compute: one short transaction below
     std::vector<ParameterValues> points = ComputePoints(plan);
     std::optional<std::vector<Trial>> result;
-    repository_->RunInTransaction([&] {
+    InTransaction([&] {
       if (!SameTrialStates(repository_->ListTrials(record_.id), snapshot)) return;
       if (!(CurrentRecord().spec == plan.spec)) return;
       result = CommitSuggestion(plan, std::move(points), client_id);
@@ -506,7 +551,7 @@ std::vector<Trial> Study::Suggest(int count, const std::string& client_id) {
     if (result) return *result;
   }
   std::vector<Trial> result;
-  repository_->RunInTransaction([&] {
+  InTransaction([&] {
     const SuggestPlan plan = PlanSuggestion(repository_->ListTrials(record_.id), count, client_id);
     result = CommitSuggestion(plan, ComputePoints(plan), client_id);
   });
@@ -519,7 +564,7 @@ Trial Study::RequestTrial(const ParameterValues& parameters) {
   t.state = TrialState::kRequested;
   t.parameters = parameters;
   std::optional<Trial> added;
-  repository_->RunInTransaction([&] {
+  InTransaction([&] {
     const std::vector<Trial> trials = repository_->ListTrials(record_.id);
     // Suggest hands out nothing once the study is over: the trial would stay REQUESTED for ever.
     const StudyProgress progress = ProgressOf(trials, CurrentRecord().spec);
@@ -601,7 +646,7 @@ void Study::AddMeasurements(std::int64_t trial_id, std::span<const Measurement> 
   for (const Measurement& m : measurements)
     CheckMeasurement(trial_id, m);
   if (measurements.empty()) return;
-  repository_->RunInTransaction([&] {
+  InTransaction([&] {
     // Neither the trial's measurements nor a scan of them: what this costs is the batch's, not
     // the trial's history. Reading them all for each batch made a trainer that reported 10^6
     // steps through `bayestune worker` (100 calls of 10,000) take minutes of the server's time,
@@ -693,7 +738,7 @@ Trial Study::Complete(std::int64_t trial_id, std::optional<double> value,
 Trial Study::UpdatePendingTrial(std::int64_t trial_id, const std::optional<TrialOwner>& owner,
                                 const std::function<void(Trial&)>& change) {
   std::optional<Trial> updated;
-  repository_->RunInTransaction([&] {
+  InTransaction([&] {
     Trial trial = PendingTrialOrThrow(trial_id, owner);
     const TrialState before = trial.state;
     change(trial);
@@ -729,7 +774,7 @@ Trial Study::MarkInfeasible(std::int64_t trial_id, const std::string& reason,
 
 StopDecision Study::ShouldStop(std::int64_t trial_id, const std::optional<TrialOwner>& owner) {
   StopDecision decision;
-  repository_->RunInTransaction([&] {
+  InTransaction([&] {
     Trial trial = PendingTrialOrThrow(trial_id, owner);
     if (trial.state == TrialState::kStopping) {
       decision = {true, "asked to stop"};
@@ -795,7 +840,7 @@ Trial Study::RecordJob(std::int64_t trial_id, const std::string& job_id,
 
 std::vector<Trial> Study::RetryFailedTrials() {
   std::vector<Trial> retried;
-  repository_->RunInTransaction([&] {
+  InTransaction([&] {
     for (Trial trial : repository_->ListTrials(record_.id)) {
       if (trial.state != TrialState::kFailed) continue;
       trial.state = TrialState::kRequested;
@@ -823,13 +868,21 @@ std::vector<Trial> Study::RetryFailedTrials() {
 }
 
 Trial Study::GetTrial(std::int64_t trial_id) {
-  auto trial = repository_->GetTrial(record_.id, trial_id);
-  if (!trial) throw NotFound("study '" + record_.name + "' has no " + TrialName(trial_id));
-  return *trial;
+  try {
+    auto trial = repository_->GetTrial(record_.id, trial_id);
+    if (!trial) throw NotFound("study '" + record_.name + "' has no " + TrialName(trial_id));
+    return *trial;
+  } catch (const NotFound&) {
+    RethrowNamingStudy();
+  }
 }
 
 std::vector<Trial> Study::Trials() {
-  return repository_->ListTrials(record_.id);
+  try {
+    return repository_->ListTrials(record_.id);
+  } catch (const NotFound&) {
+    RethrowNamingStudy();
+  }
 }
 
 std::vector<Trial> Study::BestTrials(std::size_t limit) {

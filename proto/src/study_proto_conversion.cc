@@ -3,6 +3,7 @@
 #include <cctype>
 
 #include "bayestune/optimizer/errors.h"
+#include "shown_text.h"
 
 namespace bayestune::proto {
 namespace {
@@ -409,7 +410,7 @@ v1::Study StudyToProto(const StudyRecord& record, const StudyProgress& progress)
   v1::Study out;
   out.set_name(record.name);
   *out.mutable_spec() = StudySpecToProto(record.spec);
-  out.set_tuning_yaml(record.spec_text);
+  out.set_tuning_yaml(ValidUtf8(record.spec_text));  // as a trial's text (TrialToProto)
   // The state follows the trials: COMPLETED exactly when the progress says the study ended.
   out.set_state(progress.done() ? v1::Study::COMPLETED : v1::Study::ACTIVE);
   out.set_create_time(record.created_time);
@@ -480,7 +481,11 @@ v1::Trial TrialToProto(const Trial& trial, const std::string& study, const Study
       p->set_double_value(value.AsDouble());
     }
   }
-  out.set_client_id(trial.client_id);
+  // Text as stored, where a writer (an embedder's Study, an older version) may have left bytes
+  // that are not UTF-8: protobuf sends them, but the client cannot parse the answer (gRPC's
+  // "UNIMPLEMENTED: No message returned"), so no ListTrials of the study could be read. Each such
+  // byte is sent as U+FFFD, as the CSV and JSON exports write it.
+  out.set_client_id(ValidUtf8(trial.client_id));
   for (int gpu : trial.gpus)
     out.add_gpus(gpu);
   out.set_attempt(trial.attempt);
@@ -500,11 +505,13 @@ v1::Trial TrialToProto(const Trial& trial, const std::string& study, const Study
     final->set_value(trial.final_values[k]);
     final->set_wall_time(trial.end_time.value_or(0));
   }
-  out.set_failure_reason(trial.failure_reason);
+  out.set_failure_reason(ValidUtf8(trial.failure_reason));
   out.set_stopped_early(trial.stopped_early);
-  out.set_stop_rung(trial.stop_rung);
+  out.set_stop_rung(ValidUtf8(trial.stop_rung));
   for (const Measurement& m : trial.measurements) {
-    *out.add_measurements() = MeasurementToProto(m);
+    v1::Measurement* measurement = out.add_measurements();
+    *measurement = MeasurementToProto(m);
+    measurement->set_metric(ValidUtf8(m.metric));
   }
   return out;
 }

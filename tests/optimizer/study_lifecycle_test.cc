@@ -74,6 +74,9 @@ TEST_CASE("Study::Open: create_if_missing, error_if_exists, and a spec to create
                     Catch::Contains("a spec is needed to create it"));
   CHECK_THROWS_AS(Study::Open(repository, "", {.create_if_missing = true, .spec = Spec()}),
                   InvalidArgument);
+  // A null repository is refused by name (it crashed).
+  CHECK_THROWS_WITH(Study::Open(nullptr, "s", {.create_if_missing = true, .spec = Spec()}),
+                    Catch::Contains("Study::Open of study 's': the repository is null"));
   auto created = Create(repository, Spec());
   CHECK(Study::Open(repository, "s")->id() == created->id());
   CHECK_THROWS_WITH(Study::Open(repository, "s", {.error_if_exists = true}),
@@ -82,6 +85,54 @@ TEST_CASE("Study::Open: create_if_missing, error_if_exists, and a spec to create
   created->Delete();
   CHECK(Study::List(*repository).empty());
   CHECK_THROWS_AS(created->Progress(), NotFound);
+}
+
+TEST_CASE("Study::Open: a new study resuming one that does not exist is refused", "[study]") {
+  // The CLI and the gRPC server checked it, the Study an embedder opens did not: a typo in
+  // resumePreviousJobId made a study that silently learnt from nothing.
+  auto repository = std::make_shared<InMemoryStudyRepository>();
+  Create(repository, Spec(), "first-run");
+  StudySpec spec = Spec();
+  spec.resume_previous_job_id = "frist-run";
+  CHECK_THROWS_WITH(Create(repository, spec, "second-run"),
+                    "study 'second-run': resumePreviousJobId: no study named 'frist-run' to learn "
+                    "from; did you mean 'first-run'? The studies there: 'first-run' (a study "
+                    "learns from the finished trials of that one)");
+  CHECK_THROWS_AS(Create(repository, spec, "second-run"), InvalidArgument);
+  CHECK(Study::List(*repository).size() == 1);
+  spec.resume_previous_job_id = "first-run";
+  CHECK(Create(repository, spec, "second-run")->name() == "second-run");
+  // A study that exists opens although the one it resumed was deleted since.
+  Study::Open(repository, "first-run")->Delete();
+  CHECK(Study::Open(repository, "second-run", {.spec = spec})->name() == "second-run");
+}
+
+TEST_CASE("every call on a study deleted meanwhile names it, not the store's study id", "[study]") {
+  // They said "no study with id 1" (or "has no trial 1"), an id the program never saw; the CLI
+  // worked around it for its own message.
+  auto repository = std::make_shared<InMemoryStudyRepository>();
+  auto study = Create(repository, Spec(), "mine");
+  const Trial t = study->Suggest(1, "w")[0];
+  Study::Open(repository, "mine")->Delete();
+  const auto deleted = Catch::Matchers::Equals("study 'mine' was deleted");
+  CHECK_THROWS_WITH(study->Suggest(1, "w"), deleted);
+  CHECK_THROWS_WITH(study->AddMeasurement(t.id, {.metric = "accuracy", .step = 1, .value = 1}),
+                    deleted);
+  CHECK_THROWS_WITH(study->Complete(t.id, 0.5), deleted);
+  CHECK_THROWS_WITH(study->Fail(t.id, "x"), deleted);
+  CHECK_THROWS_WITH(study->ShouldStop(t.id), deleted);
+  CHECK_THROWS_WITH(study->RequestTrial({{"lr", 0.01}}), deleted);
+  CHECK_THROWS_WITH(study->RetryFailedTrials(), deleted);
+  CHECK_THROWS_WITH(study->GetTrial(t.id), deleted);
+  CHECK_THROWS_WITH(study->Trials(), deleted);
+  CHECK_THROWS_WITH(study->BestTrial(), deleted);
+  CHECK_THROWS_WITH(study->Changes(), deleted);
+  CHECK_THROWS_WITH(study->Delete(), deleted);
+  CHECK_THROWS_AS(study->Delete(), NotFound);
+  // A study that exists still says which trial it lacks.
+  auto other = Create(repository, Spec(), "other");
+  CHECK_THROWS_WITH(other->GetTrial(99), "study 'other' has no trial 99");
+  CHECK_THROWS_WITH(other->Complete(99, 0.5), "study 'other' has no trial 99");
 }
 
 TEST_CASE("a client that lost its trial is told so and changes nothing", "[study][owner]") {

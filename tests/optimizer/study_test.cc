@@ -124,6 +124,30 @@ TEST_CASE("a measurement's wall time that no clock gave is refused, naming it", 
   CHECK(study->GetTrial(t.id).measurements.size() == 3);
 }
 
+TEST_CASE("a measurement whose metric is no tag is refused, naming the trial", "[study]") {
+  // The runner and the gRPC server refuse such a tag; the Study an embedder calls stored it, and a
+  // tag in bytes that are not UTF-8 then made every gRPC answer holding the trial unreadable.
+  auto study = NewStudy();
+  const Trial t = study->Suggest(1)[0];
+  for (const std::string& metric : {std::string("loss\xff"), std::string("lo\0ss", 5),
+                                    std::string("a\nb"), std::string(1025, 'x')}) {
+    CAPTURE(metric);
+    CHECK_THROWS_AS(
+        study->AddMeasurements(
+            t.id, std::vector<Measurement>{{.metric = "accuracy", .step = 1, .value = 0.5},
+                                           {.metric = metric, .step = 2, .value = 0.5}}),
+        InvalidArgument);
+  }
+  CHECK_THROWS_WITH(study->AddMeasurement(t.id, {.metric = "loss\xff", .step = 2, .value = 0.5}),
+                    Catch::Contains("measurement metric of trial " + std::to_string(t.id) +
+                                    " (at step 2) 'loss\\xFF'") &&
+                        Catch::Contains("a metric tag is UTF-8 text without control characters"));
+  CHECK(study->GetTrial(t.id).measurements.empty());
+  // An empty metric is the objective's.
+  study->AddMeasurement(t.id, {.metric = "", .step = 1, .value = 0.5});
+  CHECK(study->GetTrial(t.id).measurements.at(0).metric == "accuracy");
+}
+
 TEST_CASE("NaN or infinite objectives make the trial infeasible", "[study]") {
   auto study = NewStudy();
   auto a = study->Suggest(2);

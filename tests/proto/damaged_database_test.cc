@@ -113,3 +113,32 @@ TEST_CASE("a database damaged while serve runs is DATA_LOSS for the client, not 
   CHECK_THAT(server->Log(), Catch::Contains("GetStudy from") && Catch::Contains("DATA_LOSS"));
   CHECK(server->Stop(SIGTERM) == 0);
 }
+
+TEST_CASE("text in the database that is not UTF-8 is served as U+FFFD, not an unreadable answer",
+          "[grpc][damage]") {
+  // An embedder's Study stored a client id, a failure reason and a metric in any bytes; the server
+  // sent them, and its client could not parse the answer ("UNIMPLEMENTED: No message returned for
+  // unary request"): no ListTrials of the study, nor GetTrial of the trial, could be read.
+  TempFolder dir("grpc-not-utf8");
+  MakeDatabase(dir);
+  const std::string database = dir.File("studies.db");
+  ExecSql(database,
+          "UPDATE trials SET client_id = CAST(X'63FF' AS TEXT), "
+          "failure_reason = CAST(X'626164FF' AS TEXT) WHERE number = 1;"
+          "UPDATE measurements SET metric = CAST(X'6C6F7373FF' AS TEXT) "
+          "WHERE id = (SELECT min(id) FROM measurements);"
+          "UPDATE studies SET spec_text = spec_text || CAST(X'2320FF' AS TEXT)");
+  auto server = StartServer(dir);
+  proto::StudyClient client(PlainClientOptions(*server));
+  const std::string replacement = "\xEF\xBF\xBD";
+  const std::vector<Trial> trials = client.ListTrials("s");
+  REQUIRE(trials.size() == 1);
+  CHECK(trials[0].client_id == "c" + replacement);
+  CHECK(trials[0].failure_reason == "bad" + replacement);
+  REQUIRE(!trials[0].measurements.empty());
+  CHECK(trials[0].measurements[0].metric == "loss" + replacement);
+  CHECK(client.GetTrial("s", 1).failure_reason == "bad" + replacement);
+  const std::string yaml = client.GetStudy("s").tuning_yaml();
+  CHECK(yaml.substr(yaml.size() - 5) == "# " + replacement);
+  CHECK(server->Stop(SIGTERM) == 0);
+}

@@ -125,7 +125,8 @@ class Study {
   // Opens the study `name` of `repository`, or creates it (see StudyOptions). Throws NotFound when
   // it does not exist and options.create_if_missing is false; AlreadyExists when it exists with
   // another spec (other than budgets) or options.error_if_exists; InvalidArgument for an invalid
-  // name or spec.
+  // name or spec, a new study whose resumePreviousJobId names no study of `repository`, or a null
+  // `repository`.
   static std::shared_ptr<Study> Open(std::shared_ptr<StudyRepository> repository,
                                      const std::string& name, StudyOptions options = {});
   // The studies in `repository`, in creation order.
@@ -143,7 +144,8 @@ class Study {
   StudyRecord Record();
   // What changed since the study was created, oldest first.
   std::vector<StudyChange> Changes();
-  // Deletes the study with its trials and measurements. Later calls throw NotFound.
+  // Deletes the study with its trials and measurements. Later calls (of any Study of it) throw
+  // NotFound: "study 's' was deleted".
   void Delete();
 
   // Up to `count` trials to run, made ACTIVE for `client_id`. A client that asks again while its
@@ -166,8 +168,10 @@ class Study {
   // Records measurements of a pending trial, in order, in one transaction, tagged with the trial's
   // current attempt. A measurement equal to one the attempt already has (metric, step, value and
   // wall time) is not stored twice, so a client may resend a batch whose answer it lost. Throws
-  // InvalidArgument (nothing stored) for a non-finite value or a negative step, NotFound for an
-  // unknown trial, FailedPrecondition when the trial is not pending or not `owner`'s.
+  // InvalidArgument (nothing stored) for a non-finite value, a negative step or a metric that is
+  // no valid tag (MetricTagProblem: UTF-8 without control characters, at most 1,024 bytes; ""
+  // is the objective's), NotFound for an unknown trial, FailedPrecondition when the trial is not
+  // pending or not `owner`'s.
   void AddMeasurements(std::int64_t trial_id, std::span<const Measurement> measurements,
                        const std::optional<TrialOwner>& owner = std::nullopt);
   void AddMeasurement(std::int64_t trial_id, const Measurement& measurement,
@@ -249,6 +253,12 @@ class Study {
   static StudyRecord OpenRecord(StudyRepository& repository, const std::string& name,
                                 StudyOptions& options, bool& budgets_changed);
   StudyRecord CurrentRecord();
+  // Inside a catch of NotFound: throws CurrentRecord's "study 's' was deleted" when the study is
+  // gone (deleted by Delete, another Study or another process), rather than the store's "no study
+  // with id 3" or "has no trial 2"; else rethrows.
+  [[noreturn]] void RethrowNamingStudy();
+  // repository_->RunInTransaction, a NotFound named as RethrowNamingStudy names it.
+  void InTransaction(const std::function<void()>& body);
   Trial PendingTrialOrThrow(std::int64_t trial_id, const std::optional<TrialOwner>& owner,
                             bool with_measurements = true);
   // In one transaction: reads the pending trial, applies `change`, writes it back, and brings the
