@@ -149,6 +149,12 @@ class Client {
     if (!flags.tls_ca.empty()) {
       grpc::SslCredentialsOptions ssl;
       ssl.pem_root_certs = ReadFile(flags.tls_ca);
+      // gRPC takes empty root certificates for "trust the system's CAs".
+      if (ssl.pem_root_certs.find("-----BEGIN CERTIFICATE-----") == std::string::npos) {
+        std::cerr << "bayestune_cpp_client: --tls-ca " << flags.tls_ca
+                  << " holds no certificate; give the server's PEM certificate (or its CA's)\n";
+        std::exit(2);
+      }
       credentials = grpc::SslCredentials(ssl);
     }
     stub_ = StudyService::NewStub(grpc::CreateChannel(flags.server, credentials));

@@ -139,8 +139,12 @@ def main():
         token = read_file(parser, "--token-file", args.token_file).split("\n")[0].strip()
         metadata.append(("authorization", "Bearer " + token))
     if args.tls_ca:
-        credentials = grpc.ssl_channel_credentials(
-            root_certificates=read_file(parser, "--tls-ca", args.tls_ca, "rb"))
+        ca = read_file(parser, "--tls-ca", args.tls_ca, "rb")
+        # gRPC takes empty root certificates for "trust the system's CAs".
+        if b"-----BEGIN CERTIFICATE-----" not in ca:
+            parser.error(f"--tls-ca {args.tls_ca} holds no certificate; give the server's PEM "
+                         "certificate (or its CA's)")
+        credentials = grpc.ssl_channel_credentials(root_certificates=ca)
         channel = grpc.secure_channel(args.server, credentials)
     else:
         channel = grpc.insecure_channel(args.server)

@@ -23,6 +23,17 @@ std::shared_ptr<grpc::ChannelCredentials> MakeCredentials(const StudyClientOptio
     // Read with a limit: /dev/zero was read until the OOM killer came.
     ssl.pem_root_certs = ReadSmallFile("the TLS CA file '" + options.tls_ca_file + "'",
                                        options.tls_ca_file, std::size_t{16} << 20);
+    // gRPC takes empty root certificates for "the system's": a CA file with no certificate in it
+    // (empty, the server's key, a text) trusted every public CA and then failed as "empty address
+    // list" (grpcfield3).
+    if (ssl.pem_root_certs.find("-----BEGIN CERTIFICATE-----") == std::string::npos) {
+      throw InvalidArgument(
+          "the TLS CA file '" + options.tls_ca_file + "' holds no certificate (" +
+          (ssl.pem_root_certs.empty() ? std::string("it is empty")
+                                      : std::string("no '-----BEGIN CERTIFICATE-----' line")) +
+          "); give the PEM certificate that the server's is, or is signed by (for a "
+          "self-signed server, the file its --tls-cert names)");
+    }
   }
   return grpc::SslCredentials(ssl);
 }

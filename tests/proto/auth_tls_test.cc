@@ -322,3 +322,24 @@ TEST_CASE("serve and worker read TLS files with a limit, never waiting on a sile
                Catch::Contains("the TLS CA file '" + file + "'") && Catch::Contains(said));
   }
 }
+
+TEST_CASE("a worker refuses a --tls-ca file that holds no certificate", "[grpc][tls]") {
+  // An empty CA file was taken by gRPC as "the system's CAs" (every public CA trusted), and the
+  // worker said the running server did not answer ("empty address list") (grpcfield3).
+  TempFolder dir("grpc-tls-ca");
+  MakeSelfSignedCertificate(dir, "server");
+  WriteFile(dir.File("empty.pem"), "");
+  WriteFile(dir.File("text.pem"), "my certificate is on the other machine\n");
+  for (const auto& [file, said] : std::vector<std::pair<std::string, std::string>>{
+           {dir.File("empty.pem"), "it is empty"},
+           {dir.File("text.pem"), "no '-----BEGIN CERTIFICATE-----' line"},
+           {dir.File("server.key"), "no '-----BEGIN CERTIFICATE-----' line"}}) {
+    const auto worker = RunProcess({BayestuneProgram(), "worker", "--server", "127.0.0.1:1",
+                                    "--study", "s", "--tls-ca", file, "--", "true"},
+                                   std::chrono::seconds(30));
+    INFO("worker " << file << ": " << worker.output);
+    CHECK(worker.exit_code == 1);
+    CHECK_THAT(worker.output, Catch::Contains("the TLS CA file '" + file +
+                                              "' holds no certificate (" + said + ")"));
+  }
+}

@@ -168,6 +168,15 @@ TEST_CASE("the example clients refuse a file that is not there and no steps", "[
     INFO(result.output);
     CHECK(result.exit_code == 2);
     CHECK_THAT(result.output, Catch::Contains("'0' is not a whole number of 1 or more"));
+    // An empty CA file was "trust the system's CAs" to gRPC (grpcfield3).
+    WriteFile(dir.File("empty.pem"), "");
+    auto empty_ca = command;
+    empty_ca.insert(empty_ca.end(), {"--tls-ca", dir.File("empty.pem")});
+    result = RunProcess(empty_ca, std::chrono::seconds(60));
+    INFO(result.output);
+    CHECK(result.exit_code == 2);
+    CHECK_THAT(result.output,
+               Catch::Contains("--tls-ca " + dir.File("empty.pem") + " holds no certificate"));
     if (which == "python") {
       for (const std::string flag : {"--create", "--token-file", "--tls-ca"}) {
         auto missing = command;
