@@ -332,12 +332,12 @@ std::vector<StudyRecord> Study::List(StudyRepository& repository) {
 
 StudyRecord Study::CurrentRecord() {
   auto record = repository_->GetStudy(record_.id);
-  if (!record) throw NotFound("study '" + record_.name + "' was deleted");
+  if (!record) throw repository_->DeletedStudy(record_);
   return *record;
 }
 
 void Study::RethrowNamingStudy() {
-  CurrentRecord();  // throws "study 's' was deleted" when it was
+  CurrentRecord();  // throws DeletedStudy when it was
   throw;
 }
 

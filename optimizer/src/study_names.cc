@@ -2,6 +2,14 @@
 
 namespace bayestune {
 
+NotFound StudyDeletedError(const std::string& name, std::int64_t id, const std::string& where) {
+  return NotFound("study '" + name + "' (id " + std::to_string(id) + ") was deleted" +
+                  (where.empty() ? "" : " from " + where) +
+                  " (by bayestune delete, a DeleteStudy call to bayestune serve, or "
+                  "Study::Delete), and its trials with it; open it again by its name to start it "
+                  "anew");
+}
+
 void StudyNames::Remember(const StudyRecord& study) {
   std::lock_guard lock(mutex_);
   names_[study.id] = study.name;
@@ -11,10 +19,7 @@ NotFound StudyNames::Missing(std::int64_t id, const std::string& where) const {
   std::lock_guard lock(mutex_);
   const auto known = names_.find(id);
   if (known == names_.end()) return NotFound("no study with id " + std::to_string(id));
-  return NotFound("study '" + known->second + "' (id " + std::to_string(id) + ") was deleted" +
-                  (where.empty() ? "" : " from " + where) +
-                  " (by another process: bayestune delete, or a DeleteStudy call to bayestune "
-                  "serve), and its trials with it; open it again by its name to start it anew");
+  return StudyDeletedError(known->second, id, where);
 }
 
 }  // namespace bayestune

@@ -5,6 +5,7 @@
 #include <utility>
 
 #include "bayestune/optimizer/errors.h"
+#include "bayestune/optimizer/study_names.h"
 
 namespace bayestune {
 
@@ -16,6 +17,10 @@ std::optional<StudyState> ParseStudyState(std::string_view name) {
   if (name == "ACTIVE") return StudyState::kActive;
   if (name == "COMPLETED") return StudyState::kCompleted;
   return std::nullopt;
+}
+
+NotFound StudyRepository::DeletedStudy(const StudyRecord& study) const {
+  return StudyDeletedError(study.name, study.id, "");
 }
 
 std::vector<ParameterValues> StudyRepository::ListTrialParameters(std::int64_t study_id) {

@@ -358,6 +358,10 @@ std::vector<StudyRecord> SqliteStudyRepository::ListStudies() {
   return studies;
 }
 
+NotFound SqliteStudyRepository::DeletedStudy(const StudyRecord& study) const {
+  return StudyDeletedError(study.name, study.id, path());
+}
+
 std::optional<StudyRecord> SqliteStudyRepository::Remembered(std::optional<StudyRecord> study) {
   if (study) names_.Remember(*study);
   return study;

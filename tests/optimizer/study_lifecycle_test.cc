@@ -114,7 +114,10 @@ TEST_CASE("every call on a study deleted meanwhile names it, not the store's stu
   auto study = Create(repository, Spec(), "mine");
   const Trial t = study->Suggest(1, "w")[0];
   Study::Open(repository, "mine")->Delete();
-  const auto deleted = Catch::Matchers::Equals("study 'mine' was deleted");
+  const auto deleted = Catch::Matchers::Equals(
+      "study 'mine' (id 1) was deleted (by bayestune delete, a DeleteStudy call to bayestune "
+      "serve, or Study::Delete), and its trials with it; open it again by its name to start it "
+      "anew");
   CHECK_THROWS_WITH(study->Suggest(1, "w"), deleted);
   CHECK_THROWS_WITH(study->AddMeasurement(t.id, {.metric = "accuracy", .step = 1, .value = 1}),
                     deleted);

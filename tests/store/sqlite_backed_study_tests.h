@@ -65,6 +65,9 @@ class SqliteRepositoryOnTempFile : public StudyRepository {
   void RunInTransaction(const std::function<void()>& body) override {
     sqlite_->RunInTransaction(body);
   }
+  NotFound DeletedStudy(const StudyRecord& study) const override {
+    return sqlite_->DeletedStudy(study);
+  }
 
  private:
   testing::TempFolder folder_;  // declared first: removed after the repository has closed

@@ -672,6 +672,11 @@ TEST_CASE("a Study handle whose study another process deleted names it", "[sqlit
       study->AddMeasurement(trial.id, {.metric = "accuracy", .step = 1, .value = 0.5}),
       Catch::StartsWith(deleted));
   CHECK_THROWS_WITH(study->Delete(), Catch::StartsWith(deleted));
+  // The calls the Study answers from its own record say the same (they said "study 'mnist' was
+  // deleted", and the ones above too once the Study named the study: two rules in two layers).
+  CHECK_THROWS_WITH(study->Record(), Catch::StartsWith(deleted));
+  CHECK_THROWS_WITH(study->Suggest(1), Catch::StartsWith(deleted));
+  CHECK_THROWS_WITH(study->GetTrial(trial.id), Catch::StartsWith(deleted));
   // A study this repository never handed out is still named by its id.
   CHECK_THROWS_WITH(SqliteStudyRepository::Open(database)->ListTrials(7), "no study with id 7");
 }

@@ -145,7 +145,7 @@ class Study {
   // What changed since the study was created, oldest first.
   std::vector<StudyChange> Changes();
   // Deletes the study with its trials and measurements. Later calls (of any Study of it) throw
-  // NotFound: "study 's' was deleted".
+  // NotFound: "study 's' (id 1) was deleted from x.db ..." (StudyRepository::DeletedStudy).
   void Delete();
 
   // Up to `count` trials to run, made ACTIVE for `client_id`. A client that asks again while its
@@ -253,9 +253,9 @@ class Study {
   static StudyRecord OpenRecord(StudyRepository& repository, const std::string& name,
                                 StudyOptions& options, bool& budgets_changed);
   StudyRecord CurrentRecord();
-  // Inside a catch of NotFound: throws CurrentRecord's "study 's' was deleted" when the study is
-  // gone (deleted by Delete, another Study or another process), rather than the store's "no study
-  // with id 3" or "has no trial 2"; else rethrows.
+  // Inside a catch of NotFound: throws CurrentRecord's StudyRepository::DeletedStudy when the study
+  // is gone (deleted by Delete, another Study or another process), rather than the store's "no
+  // study with id 3" or "has no trial 2"; else rethrows.
   [[noreturn]] void RethrowNamingStudy();
   // repository_->RunInTransaction, a NotFound named as RethrowNamingStudy names it.
   void InTransaction(const std::function<void()>& body);

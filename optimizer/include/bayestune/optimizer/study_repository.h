@@ -9,6 +9,7 @@
 #include <utility>
 #include <vector>
 
+#include "bayestune/optimizer/errors.h"
 #include "bayestune/optimizer/study_spec.h"
 #include "bayestune/optimizer/trial.h"
 
@@ -115,6 +116,11 @@ class StudyRepository {
   virtual std::vector<ParameterValues> ListTrialParameters(std::int64_t study_id);
 
   virtual void RunInTransaction(const std::function<void()>& body) = 0;
+
+  // The error of a call about `study`, handed out by this repository and not in it any more:
+  // StudyDeletedError, naming where it was (SqliteStudyRepository: the database). Study throws it,
+  // so that its calls say what the repository's own calls about the study say.
+  virtual NotFound DeletedStudy(const StudyRecord& study) const;
 };
 
 }  // namespace bayestune

@@ -110,6 +110,8 @@ class SqliteStudyRepository : public StudyRepository {
   std::vector<ParameterValues> ListTrialParameters(std::int64_t study_id) override;
 
   void RunInTransaction(const std::function<void()>& body) override;
+  // Names the database.
+  NotFound DeletedStudy(const StudyRecord& study) const override;
 
  private:
   explicit SqliteStudyRepository(std::unique_ptr<sqlite::Connection> connection);
