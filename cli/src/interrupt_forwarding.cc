@@ -30,17 +30,18 @@ InterruptForwarding::InterruptForwarding(TrialRunner& runner) {
   action.sa_flags = SA_RESTART;
   sigaction(SIGINT, &action, &previous_interrupt_);
   sigaction(SIGTERM, &action, &previous_terminate_);
-  sigaction(SIGHUP, &action, &previous_hangup_);
   // Ignored by whoever started bayestune, SIGHUP stays ignored: `nohup bayestune run ... &` is
   // run so that the terminal closing (the shell's SIGHUP to its jobs, an ssh disconnect) does
   // not stop it; it stopped the run, as a Ctrl-C does, until fieldtest16. (SIGINT is taken
   // whatever it was: a shell ignores it for the jobs a script starts with `&`, and such a script
-  // stops its run with kill -INT.)
-  if (previous_hangup_.sa_handler == SIG_IGN) sigaction(SIGHUP, &previous_hangup_, nullptr);
+  // stops its run with kill -INT.) Read before anything is installed, so that no SIGHUP finds
+  // the handler in between.
+  sigaction(SIGHUP, nullptr, &previous_hangup_);
+  if (previous_hangup_.sa_handler != SIG_IGN) sigaction(SIGHUP, &action, nullptr);
   action.sa_handler = ForwardSuspend;
-  sigaction(SIGTSTP, &action, &previous_suspend_);
   // Ignored by whoever started bayestune (a job control of its own): left so.
-  if (previous_suspend_.sa_handler == SIG_IGN) sigaction(SIGTSTP, &previous_suspend_, nullptr);
+  sigaction(SIGTSTP, nullptr, &previous_suspend_);
+  if (previous_suspend_.sa_handler != SIG_IGN) sigaction(SIGTSTP, &action, nullptr);
 }
 
 InterruptForwarding::~InterruptForwarding() {

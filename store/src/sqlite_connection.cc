@@ -346,6 +346,9 @@ void Connection::CheckFileStillAtPath() {
   const bool present = stat(path_.c_str(), &now) == 0;
   if (present && now.st_dev == file_device_ && now.st_ino == file_inode_) {
     const auto wal = IdentityOf(path_ + "-wal");
+    // A stat that failed for another reason than "not there" (NFS's ESTALE, EIO) cannot tell that
+    // the -wal went: taken for gone, it stopped the run's writes for good (review37).
+    if (wal.second == 0 && errno != ENOENT && errno != ENOTDIR) return;
     if (side_files_[0].second != 0 && wal != side_files_[0]) SaveLostWal(wal.second != 0);
     for (std::size_t i = 0; i < kWalFiles.size(); ++i)
       side_files_[i] = IdentityOf(path_ + kWalFiles[i]);
