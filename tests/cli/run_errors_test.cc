@@ -1374,23 +1374,35 @@ TEST_CASE("run: a trainer that exits 0 without its metric: the reason shows what
   CHECK_THAT(exported.out, Catch::Contains("epoch 1: accuracy 0.5 (printed, not reported)"));
 }
 
+namespace {
+
+// Runs a one-trial study whose trainer writes `line` to its hypertune file and exits 0.
+ChildResult RunOneTrialReporting(const TempFolder& dir, const std::string& line) {
+  WriteTextFile(fs::path(dir.path()) / "train.sh",
+                "#!/bin/sh\necho '" + line + "' >> \"$CLOUD_ML_HP_METRIC_FILE\"\n");
+  fs::permissions(fs::path(dir.path()) / "train.sh", fs::perms::owner_all);
+  WriteTextFile(dir.File("s.yaml"),
+                RandomSearchStudyYaml(1, 1, "  command: [./train.sh]\n  cpuTrials: 1\n"));
+  return RunBayestune(dir.path(), {"run", "s.yaml", "--progress", "plain"},
+                      {"BAYESTUNE_GPU_LOCK_DIR=" + dir.File("locks")});
+}
+
+std::string HypertuneFileOfTrial1(const TempFolder& dir) {
+  return (fs::path(dir.path()) / "bayestune-jobs" / "s" / "trial-1" / "hypertune.jsonl").string();
+}
+
+}  // namespace
+
 TEST_CASE("run: a trainer that reports its metric with a decimal comma: the reason says so",
           "[cli][run][errors]") {
   // A trainer in a de_DE locale wrote {"accuracy": "0,5"}: the trial failed with "no scalar was
   // reported at all (no event file with a scalar, no hypertune report)" and advice to write
   // summaries into the folder the hypertune file was in.
   TempFolder dir;
-  WriteTextFile(fs::path(dir.path()) / "train.sh",
-                "#!/bin/sh\necho '{\"accuracy\": \"0,5\"}' >> \"$CLOUD_ML_HP_METRIC_FILE\"\n");
-  fs::permissions(fs::path(dir.path()) / "train.sh", fs::perms::owner_all);
-  WriteTextFile(dir.File("s.yaml"),
-                RandomSearchStudyYaml(1, 1, "  command: [./train.sh]\n  cpuTrials: 1\n"));
-  const auto result = RunBayestune(dir.path(), {"run", "s.yaml", "--progress", "plain"},
-                                   {"BAYESTUNE_GPU_LOCK_DIR=" + dir.File("locks")});
+  const auto result = RunOneTrialReporting(dir, "{\"accuracy\": \"0,5\"}");
   INFO(result.out << result.err);
   CHECK(result.exit_code == 1);
-  const std::string file =
-      (fs::path(dir.path()) / "bayestune-jobs" / "s" / "trial-1" / "hypertune.jsonl").string();
+  const std::string file = HypertuneFileOfTrial1(dir);
   const std::string reason =
       "the trainer exited with status 0 without reporting the metric: metric 'accuracy' not "
       "found as a number: " +
@@ -1410,18 +1422,10 @@ TEST_CASE("run: a trainer that reports at a step that is no step: the reason say
   // failed with "no scalar was reported at all (no event file with a scalar, no hypertune
   // report)", which `trials` and the export kept (fieldtest16).
   TempFolder dir;
-  WriteTextFile(fs::path(dir.path()) / "train.sh",
-                "#!/bin/sh\necho '{\"accuracy\": 0.5, \"global_step\": 3.7}' >> "
-                "\"$CLOUD_ML_HP_METRIC_FILE\"\n");
-  fs::permissions(fs::path(dir.path()) / "train.sh", fs::perms::owner_all);
-  WriteTextFile(dir.File("s.yaml"),
-                RandomSearchStudyYaml(1, 1, "  command: [./train.sh]\n  cpuTrials: 1\n"));
-  const auto result = RunBayestune(dir.path(), {"run", "s.yaml", "--progress", "plain"},
-                                   {"BAYESTUNE_GPU_LOCK_DIR=" + dir.File("locks")});
+  const auto result = RunOneTrialReporting(dir, "{\"accuracy\": 0.5, \"global_step\": 3.7}");
   INFO(result.out << result.err);
   CHECK(result.exit_code == 1);
-  const std::string file =
-      (fs::path(dir.path()) / "bayestune-jobs" / "s" / "trial-1" / "hypertune.jsonl").string();
+  const std::string file = HypertuneFileOfTrial1(dir);
   const std::string reason =
       "the trainer exited with status 0 without reporting the metric: metric 'accuracy' not "
       "found: " +
