@@ -11,6 +11,28 @@
 
 namespace bayestune::testing {
 
+namespace {
+
+// `bayestune run` of `trials` trials at once (each sleeps 2 s, then reports) on a pseudo-terminal
+// of `rows` by `cols`.
+ChildResult RunOnTerminal(const TempFolder& dir, int trials, int rows, int cols) {
+  WriteTextFile(
+      dir.File("train.sh"),
+      "#!/bin/sh\nsleep 2\necho '{\"accuracy\": \"0.5\"}' >> \"$CLOUD_ML_HP_METRIC_FILE\"\n");
+  std::filesystem::permissions(dir.File("train.sh"), std::filesystem::perms::owner_all);
+  const std::string n = std::to_string(trials);
+  WriteTextFile(
+      dir.File("s.yaml"),
+      RandomSearchStudyYaml(trials, trials, "  command: [./train.sh]\n  cpuTrials: " + n + "\n"));
+  const std::string stty = "stty rows " + std::to_string(rows) + " cols " + std::to_string(cols);
+  return RunInFolder(dir.path(),
+                     {"/usr/bin/script", "-qfec",
+                      stty + " && exec " + BayestunePath() + " run s.yaml", "/dev/null"},
+                     {"TERM=xterm", "BAYESTUNE_GPU_LOCK_DIR=" + dir.File("locks")});
+}
+
+}  // namespace
+
 TEST_CASE("run: on a terminal, a live view redraws in place", "[cli][run][progress]") {
   TempFolder dir;
   WriteTextFile(dir.File("live.yaml"), SmallStudyYaml(4, 2, "--hidden_units=128, --epochs=40"));
@@ -48,17 +70,7 @@ TEST_CASE("run: the live view fits a terminal of fewer rows than trials running"
   // sent up 14 lines, which stops at the top row, so the lines above stayed (a copy more at each
   // redraw) and the counts and the best trial, at the top of the block, were never on screen.
   TempFolder dir;
-  WriteTextFile(
-      dir.File("train.sh"),
-      "#!/bin/sh\nsleep 2\necho '{\"accuracy\": \"0.5\"}' >> \"$CLOUD_ML_HP_METRIC_FILE\"\n");
-  std::filesystem::permissions(dir.File("train.sh"), std::filesystem::perms::owner_all);
-  WriteTextFile(dir.File("s.yaml"),
-                RandomSearchStudyYaml(12, 12, "  command: [./train.sh]\n  cpuTrials: 12\n"));
-  const auto run =
-      RunInFolder(dir.path(),
-                  {"/usr/bin/script", "-qfec",
-                   "stty rows 8 cols 120 && exec " + BayestunePath() + " run s.yaml", "/dev/null"},
-                  {"TERM=xterm", "BAYESTUNE_GPU_LOCK_DIR=" + dir.File("locks")});
+  const auto run = RunOnTerminal(dir, 12, 8, 120);
   const std::string& screen = run.out;
   INFO(screen << run.err);
   CHECK(run.exit_code == 0);
@@ -80,17 +92,7 @@ TEST_CASE("run: the live view's lines fit a terminal of 12 columns", "[cli][run]
   // Lines were cut at 20 bytes at least, so on a narrower terminal each wrapped onto two rows, and
   // going up one row a line left the top of the block on screen at each redraw (fieldtest16).
   TempFolder dir;
-  WriteTextFile(
-      dir.File("train.sh"),
-      "#!/bin/sh\nsleep 2\necho '{\"accuracy\": \"0.5\"}' >> \"$CLOUD_ML_HP_METRIC_FILE\"\n");
-  std::filesystem::permissions(dir.File("train.sh"), std::filesystem::perms::owner_all);
-  WriteTextFile(dir.File("s.yaml"),
-                RandomSearchStudyYaml(2, 2, "  command: [./train.sh]\n  cpuTrials: 2\n"));
-  const auto run =
-      RunInFolder(dir.path(),
-                  {"/usr/bin/script", "-qfec",
-                   "stty rows 20 cols 12 && exec " + BayestunePath() + " run s.yaml", "/dev/null"},
-                  {"TERM=xterm", "BAYESTUNE_GPU_LOCK_DIR=" + dir.File("locks")});
+  const auto run = RunOnTerminal(dir, 2, 20, 12);
   const std::string& screen = run.out;
   INFO(screen << run.err);
   CHECK(run.exit_code == 0);
