@@ -155,7 +155,12 @@ class WorkerLog : public RunnerEvents {
       out << ": " << ShownText(*objective);
     if (e.trial.stopped_early) out << " (stopped early)";
     if (new_best) out << " (best so far)";
-    if (!e.trial.failure_reason.empty()) out << ": " << FirstLine(e.trial.failure_reason);
+    if (!e.trial.failure_reason.empty()) {
+      // With the log's last line, where a crash says why, as run's progress line has it.
+      const std::string log_end = LogTailLastLine(e.trial.failure_reason);
+      out << ": " << FirstLine(e.trial.failure_reason)
+          << (log_end.empty() ? "" : "; its log ends: " + log_end);
+    }
     out << std::endl;
     if (best) Line() << "best: " << ShownText(*best) << std::endl;
   }

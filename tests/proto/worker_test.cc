@@ -359,6 +359,34 @@ TEST_CASE("worker --create: the YAML's relative trainer and jobDir are relative 
   CHECK(server->Stop(SIGTERM) == 0);
 }
 
+TEST_CASE("a worker's line of a failed trial ends with the trainer's last log line",
+          "[grpc][worker]") {
+  // It gave the reason's first line only ('the trainer exited with status 2'), where run's
+  // progress line adds what the log ends with (argparse's complaint, a traceback's last line).
+  TempFolder dir("grpc-worker-failed");
+  auto server = StartServer(dir);
+  WriteFile(dir.File("fail.sh"), "#!/bin/sh\necho 'ValueError: boom' >&2\nexit 2\n");
+  std::filesystem::permissions(dir.File("fail.sh"), std::filesystem::perms::owner_all);
+  WriteFile(dir.File("w.yaml"), WorkerYaml(1) + "runner:\n  command: [./fail.sh]\n");
+  ChildProcess worker({BayestuneProgram(), "worker", "--server", server->address(), "--study",
+                       "failing", "--create", dir.File("w.yaml"), "--gpus", "none"});
+  std::string seen;
+  std::string failed_line;
+  while (const auto line = worker.ReadLine(std::chrono::seconds(60))) {
+    seen += *line + "\n";
+    if (line->find("trial 1 FAILED") != std::string::npos) {
+      failed_line = *line;
+      break;
+    }
+  }
+  INFO(seen);
+  CHECK_THAT(failed_line, Catch::Contains("the trainer exited with status 2") &&
+                              Catch::EndsWith("; its log ends: ValueError: boom"));
+  worker.Signal(SIGTERM);
+  worker.Wait(std::chrono::seconds(30));
+  CHECK(server->Stop(SIGTERM) == 0);
+}
+
 // A worker --create started before its server: it says it waits up to 2 minutes for the server,
 // and does (it gave up after one call's 60 s with a bare "CreateStudy ...: DEADLINE_EXCEEDED").
 TEST_CASE("worker --create started before its server waits for it, past one call's 60 s",
