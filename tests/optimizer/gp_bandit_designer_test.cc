@@ -8,6 +8,7 @@
 
 #include "bayestune/optimizer/in_memory_study_repository.h"
 #include "bayestune/optimizer/study.h"
+#include "value_shares.h"
 
 using namespace bayestune;
 
@@ -295,14 +296,7 @@ TEST_CASE("the initial design gives each INTEGER and DISCRETE value its share, t
   const std::vector<Trial> none;
   const auto points = designer.Suggest({space, spec, none, kPoints, 3});
   REQUIRE(points.size() == kPoints);
-  std::map<std::int64_t, int> n;
-  std::map<double, int> d;
-  std::map<std::int64_t, int> m;
-  for (const ParameterValues& p : points) {
-    ++n[p.at("n").AsInteger()];
-    ++d[p.at("d").AsDouble()];
-    ++m[p.at("m").AsInteger()];
-  }
+  auto [n, d, m] = testing::CountValueShares(points);
   // A Sobol sequence is spread evenly: each value's share is met within a few points.
   for (std::int64_t v = 1; v <= 4; ++v)
     CHECK(std::abs(n[v] - kPoints / 4) < 15);

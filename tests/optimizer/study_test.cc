@@ -15,6 +15,7 @@
 #include "bayestune/optimizer/grid_designer.h"
 #include "bayestune/optimizer/in_memory_study_repository.h"
 #include "bayestune/optimizer/random_designer.h"
+#include "value_shares.h"
 
 using namespace bayestune;
 
@@ -1056,14 +1057,7 @@ TEST_CASE("random search gives each INTEGER and DISCRETE value its share, the en
   const std::vector<ParameterValues> points =
       RandomDesigner().Suggest({space, spec, {}, kDraws, 5});
   REQUIRE(points.size() == kDraws);
-  std::map<std::int64_t, int> n;
-  std::map<double, int> d;
-  std::map<std::int64_t, int> m;
-  for (const ParameterValues& p : points) {
-    ++n[p.at("n").AsInteger()];
-    ++d[p.at("d").AsDouble()];
-    ++m[p.at("m").AsInteger()];
-  }
+  auto [n, d, m] = testing::CountValueShares(points);
   // Each value of n a quarter (1,500; the standard deviation is 34), each of d a third (2,000).
   for (std::int64_t v = 1; v <= 4; ++v)
     CHECK(std::abs(n[v] - kDraws / 4) < 150);
